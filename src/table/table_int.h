@@ -1,0 +1,134 @@
+/* table_int: private structures shared by the table module's files (arena, YAML tree,
+ * parsed rows, the compiled table itself). */
+#ifndef SC_TABLE_INT_H
+#define SC_TABLE_INT_H
+
+#include "session_core/table.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+
+/* ---- Arena: every allocation of one load/table, freed at once ----------------------- */
+
+typedef struct sc_table__chunk sc_table__chunk;
+typedef struct sc_table__arena {
+    sc_table__chunk *head; /* newest chunk first */
+} sc_table__arena;
+
+void *sc_table__alloc(sc_table__arena *a, size_t size);             /* zeroed; NULL on ENOMEM */
+char *sc_table__strdup(sc_table__arena *a, const char *s);          /* NULL on ENOMEM */
+char *sc_table__strndup(sc_table__arena *a, const char *s, size_t n);
+void sc_table__arena_free(sc_table__arena *a);
+void sc_table__hash_hex(const char *data, size_t len, char out[17]); /* FNV-1a 64 */
+
+/* ---- YAML tree with marks -------------------------------------------------------------- */
+
+typedef enum sc_table__nkind { SCT_SCALAR, SCT_SEQ, SCT_MAP } sc_table__nkind;
+
+typedef struct sc_table__node sc_table__node;
+struct sc_table__node {
+    sc_table__nkind kind;
+    uint32_t line, column;  /* 1-based start of the node */
+    const char *str;        /* scalars: the text */
+    bool plain;             /* scalars: unquoted (may be int, bool, null) */
+    size_t n;               /* sequences: items; mappings: pairs */
+    sc_table__node **items; /* sequences: n items; mappings: key, value, key, value... */
+};
+
+/* The first document of buf as a tree in arena. On a YAML error adds a diagnostic to
+ * ctx and returns SC_E_PARSE; -ENOMEM. An empty document gives *out = NULL. */
+typedef struct sc_table__ctx sc_table__ctx;
+int sc_table__yaml_parse(sc_table__ctx *ctx, sc_table__arena *a, const char *buf, size_t len,
+                         sc_table__node **out);
+bool sc_table__is_null(const sc_table__node *n);
+
+/* ---- Load context: where diagnostics go ---------------------------------------------- */
+
+struct sc_table__ctx {
+    sc_diags *diags;   /* may be NULL */
+    const char *file;  /* name used in diagnostics */
+    size_t errors;     /* errors reported in this load */
+    size_t warnings;
+    bool nomem;        /* an allocation failed */
+};
+
+void sc_table__error(sc_table__ctx *ctx, uint32_t line, uint32_t col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void sc_table__warn(sc_table__ctx *ctx, uint32_t line, uint32_t col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- Vocabulary internals -------------------------------------------------------------- */
+
+/* A copy of v (names and specs), for a table that declares its own names. */
+int sc_table__vocab_clone(const sc_vocab *v, sc_vocab **out);
+bool sc_table__valid_name(const char *name);
+
+/* ---- Parsed rows (before expansion) ---------------------------------------------------- */
+
+typedef struct sc_table__row {
+    uint32_t line, column;  /* start of the row */
+    sc_role role;
+    bool wildcard;          /* from: "*" */
+    sc_id *from;            /* explicit states (wildcard: none) */
+    size_t nfrom;
+    sc_id event;
+    sc_id to;               /* SC_ID_NONE = stay */
+    sc_call *guards;
+    sc_call *actions;
+    sc_cond_update *set;
+    sc_publish *publish;
+    uint16_t nguards, nactions, nset, npublish;
+    const char *description;
+    bool dup_reported;      /* a duplicate error already names this row */
+} sc_table__row;
+
+typedef struct sc_table__slot {
+    uint32_t off;  /* into ptrs */
+    uint32_t cnt;
+} sc_table__slot;
+
+struct sc_table {
+    atomic_int refs;
+    sc_table__arena arena;
+    const sc_vocab *vocab;     /* borrowed, or own_vocab */
+    sc_vocab *own_vocab;       /* owned when the table declares names */
+    char *source;              /* the YAML text, NUL-terminated */
+    size_t source_len;
+    const char *path;
+    char hash[17];
+    const char *name, *version, *description;
+
+    sc_state_info *states;
+    bool *state_failure;       /* `failure: true` (graph styling) */
+    size_t nstates;
+    sc_id initial;
+    uint32_t initial_line, initial_col;
+    sc_id *established;
+    size_t nestablished;
+
+    sc_table__row *rows;       /* as written */
+    size_t nrows;
+    sc_transition *trans;      /* expanded, file order */
+    uint32_t *trans_row;       /* row index of each transition */
+    size_t ntrans;
+
+    size_t nevents;            /* events known when compiled */
+    sc_table__slot *slots;     /* [role][state][event] */
+    const sc_transition **ptrs;
+};
+
+/* parse.c: tree -> header fields, states and rows (structure + names). */
+int sc_table__parse(sc_table__ctx *ctx, sc_table *t, const sc_table__node *root, const sc_vocab *vocab);
+/* compile.c: rows -> transitions and the lookup arrays; reports duplicates. */
+int sc_table__compile(sc_table__ctx *ctx, sc_table *t);
+/* check.c: semantic checks on the compiled table. */
+void sc_table__check(sc_table__ctx *ctx, sc_table *t);
+bool sc_table__is_failure_event(sc_id event);
+
+static inline const sc_table__slot *sc_table__slot_at(const sc_table *t, int role, size_t state,
+                                                      size_t event)
+{
+    return &t->slots[((size_t)role * t->nstates + state) * t->nevents + event];
+}
+
+#endif
