@@ -1,1 +1,227 @@
-int main(void){return 0;}
+/* main: sessiond's entry point: reads the config, loads the table, starts the coordinator
+ * (SIP) and the HTTP API on one libuv loop, and shuts down gracefully on SIGTERM/SIGINT
+ * within a hard deadline. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "routes.h"
+#include "session_core/api.h"
+#include "sessiond/embedded_table.h"
+
+#define HEARTBEAT_MS 250
+
+typedef struct sd_app {
+    sd_config cfg;
+    sc_logger logger;
+    uv_loop_t loop;
+    sc_vocab *vocab;
+    sc_table *table;
+    sc_api *api;
+    sd_http *http;
+    sd_routes routes;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t heartbeat, deadline;
+    bool stopping;
+    int exit_code;
+} sd_app;
+
+static void on_heartbeat(uv_timer_t *t)
+{
+    sd_app *app = t->data;
+    sd_http_heartbeat(app->http);
+}
+
+static void finish(sd_app *app)
+{
+    uv_stop(&app->loop);
+}
+
+static void on_drained(void *ud)
+{
+    sd_app *app = ud;
+    sc_log(&app->logger, SC_LOG_INFO, "sessiond", "all calls ended; exiting");
+    finish(app);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    sd_app *app = t->data;
+    sc_log(&app->logger, SC_LOG_WARN, "sessiond", "shutdown deadline reached with %zu call(s) active; exiting",
+           sc_api_active_count(app->api));
+    finish(app);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    sd_app *app = s->data;
+    if (app->stopping) {
+        sc_log(&app->logger, SC_LOG_WARN, "sessiond", "second signal: exiting now");
+        finish(app);
+        return;
+    }
+    app->stopping = true;
+    sc_log(&app->logger, SC_LOG_INFO, "sessiond", "%s received: refusing new calls, ending %zu active call(s)",
+           signum == SIGTERM ? "SIGTERM" : "SIGINT", sc_api_active_count(app->api));
+    uv_timer_start(&app->deadline, on_deadline, app->cfg.shutdown_timeout_ms, 0);
+    sc_api_shutdown(app->api, on_drained, app);
+}
+
+/* Load the table; on failure print the first error as file:line:col and return -1. */
+static int load_table(sd_app *app)
+{
+    sc_diags *d = NULL;
+    int rc = sc_vocab_new(&app->vocab);
+    if (rc == 0)
+        rc = sc_diags_new(&d);
+    if (rc) {
+        fprintf(stderr, "sessiond: out of memory\n");
+        return -1;
+    }
+    if (app->cfg.table)
+        rc = sc_table_load_file(&app->table, app->cfg.table, app->vocab, d);
+    else
+        rc = sc_table_load_buffer(&app->table, "default.yaml (built in)", sd_default_table,
+                                  sd_default_table_len, app->vocab, d);
+    if (rc) {
+        char line[512];
+        bool shown = false;
+        for (size_t i = 0; i < sc_diags_count(d) && !shown; i++) {
+            const sc_diag *dg = sc_diags_get(d, i);
+            if (dg->severity == SC_SEV_ERROR) {
+                sc_diag_format(dg, line, sizeof line);
+                fprintf(stderr, "sessiond: %s\n", line);
+                shown = true;
+            }
+        }
+        if (!shown)
+            fprintf(stderr, "sessiond: --table: %s: %s\n", app->cfg.table ? app->cfg.table : "built-in table",
+                    rc == -ENOENT ? "no such file" : sc_strerror(rc));
+        sc_diags_free(d);
+        return -1;
+    }
+    sc_diags_free(d);
+    sc_log(&app->logger, SC_LOG_INFO, "sessiond", "table %s version %s (%s) loaded from %s",
+           sc_table_name(app->table) ? sc_table_name(app->table) : "?",
+           sc_table_version(app->table) ? sc_table_version(app->table) : "?", sc_table_hash(app->table),
+           app->cfg.table ? app->cfg.table : "the built-in default");
+    return 0;
+}
+
+static int start_api(sd_app *app)
+{
+    sc_api_config c;
+    sc_api_config_default(&c);
+    c.loop = &app->loop;
+    c.logger = &app->logger;
+    c.table = app->table;
+    for (size_t i = 0; i < app->cfg.nsip; i++)
+        c.listen[i] = app->cfg.sip[i];
+    c.nlisten = app->cfg.nsip;
+    c.auto_answer = app->cfg.answer_auto;
+    c.ring_delay_ms = app->cfg.ring_delay_ms;
+    c.sip_t1_ms = app->cfg.sip_t1_ms;
+    c.max_sessions = app->cfg.max_sessions;
+    c.media_port_min = app->cfg.media_min;
+    c.media_port_max = app->cfg.media_max;
+    int rc = sc_api_new(&app->api, &c);
+    if (rc == SC_E_UNBOUND) {
+        fprintf(stderr, "sessiond: --table: the table uses a guard or action sessiond cannot bind (see the log)\n");
+        return 2;
+    }
+    if (rc) {
+        fprintf(stderr, "sessiond: cannot start SIP: %s\n", sc_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
+static int start_http(sd_app *app)
+{
+    if (!strcmp(app->cfg.http, "off"))
+        return 0;
+    app->routes.api = app->api;
+    app->routes.logger = &app->logger;
+    sd_http_config hc = {.loop = &app->loop, .addr = app->cfg.http, .token = app->cfg.http_token,
+                         .timeout_ms = app->cfg.http_timeout_ms, .queue_max = 256,
+                         .handler = sd_routes_handle, .ud = &app->routes, .logger = &app->logger};
+    int rc = sd_http_new(&app->http, &hc);
+    if (rc) {
+        fprintf(stderr, "sessiond: --http: cannot listen on %s: %s\n", app->cfg.http, sc_strerror(rc));
+        return 1;
+    }
+    sc_log(&app->logger, SC_LOG_INFO, "http", "listening on http://%s", app->cfg.http);
+    return 0;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    static sd_app app; /* zeroed; lives for the whole process */
+    char err[512];
+    sd_config_init(&app.cfg);
+    if (sd_config_parse(&app.cfg, argc, argv, err, sizeof err) || sd_config_check(&app.cfg, err, sizeof err)) {
+        fprintf(stderr, "sessiond: %s\n", err);
+        sd_config_free(&app.cfg);
+        return 2;
+    }
+    if (app.cfg.help || app.cfg.version) {
+        if (app.cfg.help)
+            sd_config_usage();
+        else
+            printf("sessiond %s\n", SC_VERSION);
+        sd_config_free(&app.cfg);
+        return 0;
+    }
+    sd_logger_init(&app.logger, app.cfg.log_level, app.cfg.log_json);
+    signal(SIGPIPE, SIG_IGN);
+    int code = 0;
+    if (load_table(&app)) {
+        code = 2;
+        goto out_table;
+    }
+    uv_loop_init(&app.loop);
+    if ((code = start_api(&app)) != 0 || (code = start_http(&app)) != 0)
+        goto out_loop;
+    uv_signal_init(&app.loop, &app.sigterm);
+    uv_signal_init(&app.loop, &app.sigint);
+    uv_timer_init(&app.loop, &app.heartbeat);
+    uv_timer_init(&app.loop, &app.deadline);
+    app.sigterm.data = app.sigint.data = app.heartbeat.data = app.deadline.data = &app;
+    uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&app.sigint, on_signal, SIGINT);
+    uv_timer_start(&app.heartbeat, on_heartbeat, 0, HEARTBEAT_MS);
+    sc_log(&app.logger, SC_LOG_INFO, "sessiond", "sessiond %s ready (answer %s, store %s)", SC_VERSION,
+           app.cfg.answer_auto ? "auto" : "manual", app.cfg.store);
+    uv_run(&app.loop, UV_RUN_DEFAULT);
+    uv_close((uv_handle_t *)&app.sigterm, NULL);
+    uv_close((uv_handle_t *)&app.sigint, NULL);
+    uv_close((uv_handle_t *)&app.heartbeat, NULL);
+    uv_close((uv_handle_t *)&app.deadline, NULL);
+out_loop:
+    sd_http_free(app.http);
+    app.http = NULL;
+    sc_api_free(app.api);
+    app.api = NULL;
+    uv_walk(&app.loop, close_walk, NULL);
+    uv_run(&app.loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&app.loop) != 0)
+        sc_log(&app.logger, SC_LOG_WARN, "sessiond", "event loop closed with handles still open");
+    sc_log(&app.logger, SC_LOG_INFO, "sessiond", "stopped");
+out_table:
+    sc_table_unref(app.table);
+    sc_vocab_free(app.vocab);
+    sd_config_free(&app.cfg);
+    return code;
+}

@@ -1,0 +1,135 @@
+/* bench_engine: transition throughput of the engine on tables/default.yaml with no-op actions:
+ * ns per event (median of runs) for the raw dispatcher (lookup + guards + actions + set + next
+ * state, no history) and for the full sc_engine_dispatch() (plus history record, clock reads,
+ * action timing, timers, counters), and the ratio between them.
+ * Usage: bench_engine [TABLE] [EVENTS_PER_RUN] [RUNS]  (default tables/default.yaml 1000000 11) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/engine_int.h"
+#include "session_core/engine.h"
+
+static bool guard_false(const sc_exec *x)
+{
+    (void)x;
+    return false;
+}
+
+static int action_noop(const sc_exec *x)
+{
+    (void)x;
+    return 0;
+}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Active -> Holding -> OnHold -> Resuming -> Active: four state changes, with actions, publish
+ * entries and the idle-limit timers of Active and OnHold re-armed on each entry. */
+static const sc_id CYCLE[] = {SC_EV_HoldCall, SC_EV_DialogReINVITEAccepted, SC_EV_ResumeCall,
+                              SC_EV_DialogReINVITEAccepted};
+#define NCYCLE (sizeof CYCLE / sizeof CYCLE[0])
+
+typedef int (*dispatch_fn)(sc_engine *e, sc_session *s, const sc_event *ev);
+
+static int full(sc_engine *e, sc_session *s, const sc_event *ev) { return sc_engine_dispatch(e, s, ev, NULL); }
+
+static double run(dispatch_fn fn, sc_engine *e, sc_session *s, long events, int *errors)
+{
+    sc_event ev = {0};
+    double t0 = now_ns();
+    for (long i = 0; i < events; i++) {
+        ev.type = CYCLE[i % NCYCLE];
+        if (fn(e, s, &ev) != 0)
+            (*errors)++;
+    }
+    return (now_ns() - t0) / (double)events;
+}
+
+static double median(dispatch_fn fn, sc_engine *e, sc_session *s, long events, int runs, int *errors)
+{
+    double *v = calloc((size_t)runs, sizeof *v);
+    for (int r = 0; r < runs; r++)
+        v[r] = run(fn, e, s, events, errors);
+    qsort(v, (size_t)runs, sizeof *v, cmp_double);
+    double m = v[runs / 2];
+    free(v);
+    return m;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = argc > 1 ? argv[1] : "tables/default.yaml";
+    long events = argc > 2 ? atol(argv[2]) : 1000000;
+    int runs = argc > 3 ? atoi(argv[3]) : 11;
+    events -= events % (long)NCYCLE;
+    sc_vocab *vocab;
+    sc_table *table;
+    sc_diags *diags;
+    sc_store *store;
+    sc_engine *e;
+    if (sc_vocab_new(&vocab) || sc_diags_new(&diags))
+        return 1;
+    int r = sc_table_load_file(&table, path, vocab, diags);
+    if (r) {
+        fprintf(stderr, "bench_engine: %s: %s\n", path, sc_strerror(r));
+        return 1;
+    }
+    if (sc_store_new(&store, NULL) || sc_engine_new(&e, vocab, store, NULL))
+        return 1;
+    for (size_t i = 0; i < sc_vocab_count(vocab, SC_VOCAB_GUARD); i++)
+        sc_engine_bind_guard(e, sc_vocab_name(vocab, SC_VOCAB_GUARD, (sc_id)i), guard_false, NULL);
+    for (size_t i = 0; i < sc_vocab_count(vocab, SC_VOCAB_ACTION); i++)
+        sc_engine_bind_action(e, sc_vocab_name(vocab, SC_VOCAB_ACTION, (sc_id)i), action_noop, NULL);
+    if ((r = sc_engine_set_table(e, table, diags)) != 0) {
+        fprintf(stderr, "bench_engine: %s\n", sc_strerror(r));
+        return 1;
+    }
+    sc_session *s;
+    if (sc_engine_create_session(e, SC_ROLE_UAS, NULL, &s))
+        return 1;
+    static const sc_id to_active[] = {SC_EV_IncomingCall, SC_EV_AcceptCall, SC_EV_DialogACK};
+    for (size_t i = 0; i < 3; i++)
+        if (sc_engine_dispatch_simple(e, s, to_active[i], 0, NULL) != 0) {
+            fprintf(stderr, "bench_engine: could not walk the session to Active\n");
+            return 1;
+        }
+    if (strcmp(sc_session_state_name(s), "Active") != 0) {
+        fprintf(stderr, "bench_engine: session is in %s, not Active\n", sc_session_state_name(s));
+        return 1;
+    }
+    int errors = 0;
+    run(full, e, s, 100000, &errors); /* warm up: grows the history ring and the timer heap */
+    run(sc_engine__dispatch_raw, e, s, 100000, &errors);
+    double raw = median(sc_engine__dispatch_raw, e, s, events, runs, &errors);
+    double with_history = median(full, e, s, events, runs, &errors);
+    sc_engine_stats st;
+    sc_engine_get_stats(e, &st);
+    printf("table            %s (%zu transitions)\n", path, sc_table_transition_count(table));
+    printf("events per run   %ld, runs %d, median reported\n", events, runs);
+    printf("raw dispatcher   %.1f ns/event  (lookup + guards + actions + set + state, no history)\n", raw);
+    printf("full dispatch    %.1f ns/event  (+ history record, clock, action timing, timers)\n", with_history);
+    printf("ratio full/raw   %.2f\n", with_history / raw);
+    printf("history          %zu records kept, %llu dropped (ring capacity %zu)\n",
+           sc_session_history_count(s), (unsigned long long)sc_session_history_dropped(s),
+           sc_store_history_capacity(store));
+    printf("errors           %d\n", errors);
+    sc_engine_free(e);
+    sc_store_free(store);
+    sc_table_unref(table);
+    sc_diags_free(diags);
+    sc_vocab_free(vocab);
+    return errors ? 1 : 0;
+}

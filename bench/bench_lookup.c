@@ -1,0 +1,148 @@
+/* bench_lookup: cost of sc_table_lookup() against table size. Generates tables of 10 to
+ * 100,000 rows in memory (many states x many events), loads them, and times lookups of random
+ * (state, event) keys; a flat curve is the proof of O(1). Prints the ratio largest/smallest.
+ * Usage: bench_lookup [LOOKUPS_PER_RUN] [RUNS]  (default 4000000 7) */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "session_core/table.h"
+
+/* Events used for generated rows: the built-in ones that no validation rule treats specially. */
+static const sc_id EVENTS[] = {
+    SC_EV_MakeCall, SC_EV_IncomingCall, SC_EV_AcceptCall, SC_EV_RejectCall, SC_EV_HoldCall,
+    SC_EV_ResumeCall, SC_EV_SendDTMF, SC_EV_BridgeSessions, SC_EV_UnbridgeSessions,
+    SC_EV_BlindTransfer, SC_EV_StartAttendedTransfer, SC_EV_CompleteAttendedTransfer,
+    SC_EV_CancelAttendedTransfer, SC_EV_Dialog100Trying, SC_EV_Dialog180Ringing,
+    SC_EV_Dialog183SessionProgress, SC_EV_Dialog200OK, SC_EV_DialogACK, SC_EV_DialogCANCEL,
+    SC_EV_DialogReINVITE, SC_EV_DialogReINVITEAccepted, SC_EV_DialogReINVITERejected,
+    SC_EV_DialogREFER, SC_EV_DialogNOTIFY, SC_EV_DialogINFO, SC_EV_DialogUPDATE, SC_EV_Dialog3xx,
+    SC_EV_Dialog4xx, SC_EV_Dialog5xx, SC_EV_Dialog6xx, SC_EV_Dialog487RequestTerminated,
+    SC_EV_DialogTimeout, SC_EV_MediaReady, SC_EV_MediaError, SC_EV_DtmfReceived, SC_EV_RtpTimeout,
+    SC_EV_TransferRequested, SC_EV_TransferAccepted, SC_EV_TransferProgress,
+    SC_EV_TransferSucceeded, SC_EV_TransferFailed, SC_EV_ReplacesReceived, SC_EV_PeerAnswered,
+    SC_EV_PeerRejected, SC_EV_PeerHangup, SC_EV_PeerHold, SC_EV_PeerResume};
+#define NEVENTS (sizeof EVENTS / sizeof EVENTS[0])
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+} buf;
+
+static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = b->cap * 2 + (size_t)n + 64;
+        b->p = realloc(b->p, b->cap);
+        if (!b->p)
+            exit(1);
+    }
+}
+
+/* About `rows` rows: states x events (events per state <= NEVENTS) plus three wildcard exits. */
+static char *generate(const sc_vocab *v, size_t rows, size_t *nstates_out, size_t *per_state_out)
+{
+    size_t per = rows < NEVENTS ? rows : NEVENTS;
+    size_t nstates = (rows + per - 1) / per;
+    buf b = {malloc(1024), 0, 1024};
+    put(&b, "version: 1\nname: gen%zu\ninitial: S0\nstates:\n", rows);
+    for (size_t i = 0; i < nstates; i++)
+        put(&b, "  S%zu: {}\n", i);
+    put(&b, "  Terminated: {terminal: true}\n  Failed: {terminal: true}\ntransitions:\n");
+    size_t made = 0;
+    for (size_t i = 0; i < nstates; i++)
+        for (size_t j = 0; j < per && made < rows; j++, made++)
+            put(&b, "  - {role: any, from: S%zu, event: %s, to: S%zu}\n", i,
+                sc_vocab_name(v, SC_VOCAB_EVENT, EVENTS[j]), (i + j + 1) % nstates);
+    put(&b, "  - {role: any, from: '*', event: HangupCall, to: Terminated}\n"
+            "  - {role: any, from: '*', event: DialogBYE, to: Terminated}\n"
+            "  - {role: any, from: '*', event: DialogError, to: Failed}\n");
+    *nstates_out = nstates;
+    *per_state_out = per;
+    return b.p;
+}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define NKEYS 65536
+
+int main(int argc, char **argv)
+{
+    long lookups = argc > 1 ? atol(argv[1]) : 4000000;
+    int runs = argc > 2 ? atoi(argv[2]) : 7;
+    static const size_t sizes[] = {10, 100, 1000, 10000, 100000};
+    double results[5];
+    sc_vocab *v;
+    if (sc_vocab_new(&v))
+        return 1;
+    static sc_id kstate[NKEYS], kevent[NKEYS];
+    printf("%10s %8s %12s %14s\n", "rows", "states", "load ms", "ns/lookup");
+    for (size_t si = 0; si < 5; si++) {
+        size_t nstates, per;
+        char *yaml = generate(v, sizes[si], &nstates, &per);
+        sc_table *t;
+        sc_diags *d;
+        sc_diags_new(&d);
+        double l0 = now_ns();
+        int r = sc_table_load_buffer(&t, "generated", yaml, strlen(yaml), v, d);
+        double load_ms = (now_ns() - l0) / 1e6;
+        if (r) {
+            char line[512];
+            sc_diag_format(sc_diags_get(d, 0), line, sizeof line);
+            fprintf(stderr, "bench_lookup: generated table of %zu rows: %s: %s\n", sizes[si], sc_strerror(r), line);
+            return 1;
+        }
+        unsigned seed = 12345;
+        for (size_t k = 0; k < NKEYS; k++) { /* random accepted keys, spread over the table */
+            seed = seed * 1103515245u + 12345u;
+            kstate[k] = (sc_id)((seed >> 8) % nstates);
+            seed = seed * 1103515245u + 12345u;
+            kevent[k] = EVENTS[(seed >> 8) % per];
+        }
+        double *v_ns = calloc((size_t)runs, sizeof *v_ns);
+        size_t found = 0;
+        for (int rr = 0; rr < runs; rr++) {
+            double t0 = now_ns();
+            for (long i = 0; i < lookups; i++) {
+                size_t n;
+                size_t k = (size_t)i & (NKEYS - 1);
+                const sc_transition *const *rows = sc_table_lookup(t, SC_ROLE_UAS, kstate[k], kevent[k], &n);
+                found += n + (rows != NULL);
+            }
+            v_ns[rr] = (now_ns() - t0) / (double)lookups;
+        }
+        qsort(v_ns, (size_t)runs, sizeof *v_ns, cmp_double);
+        results[si] = v_ns[runs / 2];
+        printf("%10zu %8zu %12.1f %14.2f%s\n", sc_table_transition_count(t), nstates, load_ms, results[si],
+               found ? "" : " (nothing found!)");
+        free(v_ns);
+        sc_table_unref(t);
+        sc_diags_free(d);
+        free(yaml);
+    }
+    printf("ratio largest/smallest  %.2f\n", results[4] / results[0]);
+    sc_vocab_free(v);
+    return 0;
+}

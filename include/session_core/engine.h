@@ -1,0 +1,201 @@
+/* engine: runs one event against one session: looks up (role, state, event) in the session's
+ * compiled table, evaluates guards, runs actions, applies condition updates, moves to the next
+ * state, appends a history record, publishes, and arms or cancels state timers. Holds the
+ * guard and action registries that modules and applications bind to vocabulary names.
+ * Single-threaded (the loop thread); no I/O, no libuv: the caller drives timers through
+ * sc_engine_next_deadline() / sc_engine_run_timers(). */
+#ifndef SESSION_CORE_ENGINE_H
+#define SESSION_CORE_ENGINE_H
+
+#include "session_core/base.h"
+#include "session_core/store.h"
+#include "session_core/table.h"
+
+typedef struct sc_engine sc_engine;
+
+/* ---- Events ----------------------------------------------------------------------------- */
+
+/* One event for one session. For a dispatch that runs now everything is borrowed for the
+ * call. When the event must be queued (the session is busy inside a dispatch), the engine
+ * copies text and takes ownership of data: it calls data_free(data) after the queued event
+ * has run (or when the session is removed first). If the queue is full (-EAGAIN) ownership
+ * stays with the caller. */
+typedef struct sc_event {
+    sc_id type;                /* event vocabulary id */
+    int32_t code;              /* e.g. SIP status code; 0 if none */
+    const char *text;          /* e.g. reason phrase, target; may be NULL */
+    void *data;                /* payload (e.g. a SIP message); may be NULL */
+    void (*data_free)(void *); /* how to free data when the engine owns it; may be NULL */
+} sc_event;
+
+/* ---- Guards and actions ----------------------------------------------------------------- */
+
+/* What a guard or action sees. All pointers are borrowed for the duration of the call. */
+typedef struct sc_exec {
+    sc_engine *engine;
+    sc_session *session;
+    const sc_event *event;
+    const sc_transition *transition; /* the row being tried */
+    const sc_call *call;             /* this use: id, params, negate */
+    void *ud;                        /* the binding's user data */
+} sc_exec;
+
+/* A guard returns its raw verdict; the engine applies `negate`. */
+typedef bool (*sc_guard_fn)(const sc_exec *x);
+/* An action returns 0 or a negative error; a failure stops the transition (the session stays
+ * in `from`), is recorded in the history, and raises ActionFailed (text = action name,
+ * code = the error) for the table's declared failure path. An action may dispatch events:
+ * to its own session they are queued and run after the current one; to another session they
+ * run immediately unless that session is busy too (then they are queued there). */
+typedef int (*sc_action_fn)(const sc_exec *x);
+
+/* Parameters of the current use (x->call), by name; dflt when absent or of another type. */
+SC_API int64_t sc_exec_param_int(const sc_exec *x, const char *name, int64_t dflt);
+SC_API const char *sc_exec_param_str(const sc_exec *x, const char *name, const char *dflt);
+SC_API bool sc_exec_param_bool(const sc_exec *x, const char *name, bool dflt);
+
+/* ---- Engine ----------------------------------------------------------------------------- */
+
+#define SC_ENGINE_MAX_OBSERVERS 8
+#define SC_ENGINE_QUEUED 1 /* sc_engine_dispatch(): the session was busy; the event is queued */
+
+typedef struct sc_engine_config {
+    const sc_clock *clock;        /* borrowed; NULL = the store's clock */
+    const sc_logger *logger;      /* borrowed; may be NULL */
+    size_t history_capacity;      /* 0 = keep the store's setting, else sets it */
+    size_t max_queue_per_session; /* events queued behind a running one; 0 = 16 */
+    uint64_t terminal_retention_ms; /* removal delay for terminal states without max_ms;
+                                       0 = such sessions stay until removed explicitly */
+} sc_engine_config;
+
+/* Defaults: system clock via the store, no logger, queue 16, retention 30000 ms. */
+SC_API void sc_engine_config_default(sc_engine_config *cfg);
+
+/* A new engine over vocab and store (both borrowed, must outlive the engine); cfg may be NULL
+ * (defaults). No table yet. *out set only on success; -EINVAL, -ENOMEM. */
+SC_API int sc_engine_new(sc_engine **out, const sc_vocab *vocab, sc_store *store,
+                         const sc_engine_config *cfg);
+/* Cancels every timer and frees queued events; does not remove sessions from the store
+ * (the store's owner does). NULL is fine. */
+SC_API void sc_engine_free(sc_engine *e);
+SC_API sc_store *sc_engine_store(const sc_engine *e);
+SC_API const sc_vocab *sc_engine_vocab(const sc_engine *e);
+
+/* Bind fn (with ud) to a guard or action name of the vocabulary; a second bind replaces the
+ * first. 0, -ENOENT (name not in the vocabulary), -EINVAL. */
+SC_API int sc_engine_bind_guard(sc_engine *e, const char *name, sc_guard_fn fn, void *ud);
+SC_API int sc_engine_bind_action(sc_engine *e, const char *name, sc_action_fn fn, void *ud);
+SC_API bool sc_engine_guard_bound(const sc_engine *e, sc_id guard);
+SC_API bool sc_engine_action_bound(const sc_engine *e, sc_id action);
+
+/* Check that every guard and action table uses is bound; each unbound one is added to
+ * diags (may be NULL) as an error at the row's file:line:col naming it. 0 or SC_E_UNBOUND;
+ * -EINVAL if the table was built on another vocabulary. */
+SC_API int sc_engine_check_table(const sc_engine *e, const sc_table *table, sc_diags *diags);
+/* sc_engine_check_table(), then make table the current one (the engine takes a reference
+ * and drops the previous table's). The current table is used for NEW sessions only;
+ * existing sessions keep the table they started with. On error nothing changes. */
+SC_API int sc_engine_set_table(sc_engine *e, sc_table *table, sc_diags *diags);
+/* The current table (borrowed), or NULL before the first sc_engine_set_table(). */
+SC_API sc_table *sc_engine_table(const sc_engine *e);
+
+/* Create a session on the current table in its initial state, arm that state's timers and
+ * tell observers. id NULL = generated. *out set only on success. -EINVAL (no table, bad
+ * role), -EEXIST, -ENOMEM. */
+SC_API int sc_engine_create_session(sc_engine *e, sc_role role, const char *id, sc_session **out);
+/* Recovery: like create, on table (NULL = current; the store takes a reference) and directly
+ * in state `state` (time in state restarts now; its timers are armed). -EINVAL if the state
+ * is not in the table. The caller restores fields, conditions and history afterwards. */
+SC_API int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role, const char *id,
+                                     sc_id state, sc_session **out);
+
+/* Run ev against s. Returns:
+ *   0                    taken (the session moved or stayed per the row's `to`)
+ *   SC_E_NOT_ACCEPTED    no row for (role, state, event)
+ *   SC_E_GUARDS_FAILED   rows exist but every row's guards failed
+ *   SC_E_ACTION_FAILED   an action failed; the session stayed; ActionFailed is queued
+ *   SC_E_TERMINATED      the session is being removed
+ *   SC_ENGINE_QUEUED (1) s is busy inside a dispatch (called from an action): ev is queued
+ *                        (text copied, data owned) and runs after the current event
+ *   -EAGAIN              s is busy and its queue is full (counted; caller keeps data)
+ *   -EINVAL              bad arguments
+ * outcome (may be NULL) receives the sc_outcome of this event when it ran now. Every run
+ * (taken or not) appends a history record and is reported to observers. Events queued by
+ * this run (from actions, ActionFailed, CheckConditions) run before it returns; their results
+ * are in the history, not in the return value. Observers may see s removed during the call
+ * (an action may remove it); then s is invalid when this returns. */
+SC_API int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome);
+/* Convenience: dispatch an event with only a type, code and text. */
+SC_API int sc_engine_dispatch_simple(sc_engine *e, sc_session *s, sc_id type, int32_t code,
+                                     const char *text);
+/* True while s is inside a dispatch. */
+SC_API bool sc_engine_session_busy(const sc_engine *e, const sc_session *s);
+
+/* Remove s: cancel its timers, drop its queued events, tell observers (on_session_removed
+ * with reason, e.g. "retention", "hangup", "shutdown"), then sc_store_remove(). If s is busy
+ * (called from inside its own dispatch), removal completes when that dispatch unwinds and
+ * later events get SC_E_TERMINATED. Idempotent: a second call for a session being removed
+ * does nothing. */
+SC_API void sc_engine_remove_session(sc_engine *e, sc_session *s, const char *reason);
+/* The same by id, safe to repeat: 0, or -ENOENT when no such session (or already removing). */
+SC_API int sc_engine_remove_session_id(sc_engine *e, const char *id, const char *reason);
+
+/* ---- Timers ----------------------------------------------------------------------------
+ * On entering a state with a timer, a deadline raises its timer_event; a non-terminal state
+ * with max_ms raises SessionExpired after max_ms; a terminal state with max_ms (or, without,
+ * the configured terminal_retention_ms) removes the session after it. Leaving a state (or
+ * an explicit self-transition `to: <same state>`) cancels and re-arms; a row without `to`
+ * keeps the timers running. Times are the clock's monotonic µs. */
+
+/* The earliest deadline (mono µs), or UINT64_MAX when no timer is armed. */
+SC_API uint64_t sc_engine_next_deadline(const sc_engine *e);
+/* Fire timers whose deadline <= now, at most max_fire (0 = no bound); returns how many fired. */
+SC_API size_t sc_engine_run_timers(sc_engine *e, size_t max_fire);
+/* Raise ev for s after delay_ms (e.g. ScheduleAutoAnswer). The event's text is copied and
+ * its data owned as for a queued event. When cancel_on_exit, leaving the current state
+ * cancels it. Up to 8 per session: -ENOSPC beyond, -ENOMEM. */
+SC_API int sc_engine_schedule(sc_engine *e, sc_session *s, uint64_t delay_ms, const sc_event *ev,
+                              bool cancel_on_exit);
+SC_API size_t sc_engine_timer_count(const sc_engine *e); /* armed timers */
+
+/* ---- Observers -------------------------------------------------------------------------- */
+
+/* Callbacks (each may be NULL) for the event bus, persistence and metrics. Called on the
+ * loop thread after the fact; an observer may dispatch events (they are queued if the
+ * session is busy) but must not remove the session it is told about from on_transition. */
+typedef struct sc_engine_observer {
+    void (*on_session_created)(void *ud, sc_session *s);
+    /* after every dispatch run; t is the row taken (or whose action failed), else NULL */
+    void (*on_transition)(void *ud, sc_session *s, const sc_history_record *rec,
+                          const sc_transition *t);
+    /* a `publish:` entry of a taken row; priority is an sc_priority (default NORMAL) */
+    void (*on_publish)(void *ud, sc_session *s, const char *name, int priority);
+    /* s is still readable during the call; freed right after */
+    void (*on_session_removed)(void *ud, sc_session *s, const char *reason);
+    void *ud;
+} sc_engine_observer;
+
+/* Copy obs into the engine; returns a handle (>= 0) for removal, or -ENOSPC (more than
+ * SC_ENGINE_MAX_OBSERVERS), -EINVAL. */
+SC_API int sc_engine_add_observer(sc_engine *e, const sc_engine_observer *obs);
+SC_API int sc_engine_remove_observer(sc_engine *e, int handle); /* 0 or -ENOENT */
+
+/* ---- Counters --------------------------------------------------------------------------- */
+
+typedef struct sc_engine_stats {
+    uint64_t dispatched;      /* event runs */
+    uint64_t taken;           /* transitions taken */
+    uint64_t not_accepted;
+    uint64_t guards_failed;
+    uint64_t action_failed;
+    uint64_t queued;          /* events queued behind a running one */
+    uint64_t queue_drops;     /* -EAGAIN: queue full */
+    uint64_t timers_fired;
+    uint64_t sessions_created;
+    uint64_t sessions_removed;
+    uint64_t conditions_fired; /* CheckConditions raised */
+} sc_engine_stats;
+
+SC_API void sc_engine_get_stats(const sc_engine *e, sc_engine_stats *out);
+
+#endif

@@ -1,0 +1,227 @@
+/* persist: one storage interface (session snapshots, append-only event log) with four
+ * backends (memory, SQLite, Redis, PostgreSQL), and an asynchronous group-committing
+ * writer that the event loop uses without ever blocking on the database. */
+#ifndef SESSION_CORE_PERSIST_H
+#define SESSION_CORE_PERSIST_H
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "session_core/base.h"
+
+/* ---------------------------------------------------------------------------------------
+ * Configuration
+ * ------------------------------------------------------------------------------------ */
+
+/* How hard a change is pushed to disk before it counts as stored. */
+typedef enum sc_persist_durability {
+    SC_PERSIST_STRICT = 0,  /* committed before the loop reveals it; SQLite synchronous=FULL */
+    SC_PERSIST_BATCHED = 1, /* committed every batch_interval_ms; SQLite synchronous=NORMAL */
+    SC_PERSIST_NONE = 2,    /* the writer drops every op; nothing is stored */
+} sc_persist_durability;
+
+/* Returns "strict", "batched" or "none"; sc_persist_durability_parse is its inverse
+ * (0, or -EINVAL for an unknown name). */
+SC_API const char *sc_persist_durability_name(sc_persist_durability d);
+SC_API int sc_persist_durability_parse(const char *name, sc_persist_durability *out);
+
+typedef struct sc_persist_config {
+    sc_persist_durability durability; /* picks SQLite's synchronous level */
+    const sc_logger *logger;          /* borrowed, may be NULL; must outlive the handle */
+    const sc_clock *clock;            /* borrowed, may be NULL (system clock) */
+    bool lazy_connect;                /* network backends: do not connect in open; the first
+                                         operation (or the writer) connects */
+    unsigned connect_timeout_ms;      /* network backends; 0 = 2000 */
+} sc_persist_config;
+
+/* ---------------------------------------------------------------------------------------
+ * The synchronous API (tools, recovery, tests). A handle owns one connection; calls on one
+ * handle are serialised by a mutex, so a handle may be shared, but each thread that does
+ * real work should open its own.
+ * ------------------------------------------------------------------------------------ */
+
+typedef struct sc_persist sc_persist;
+
+/* The schema version this build writes. A store with a higher version is refused. */
+#define SC_PERSIST_SCHEMA_VERSION 1
+
+/* Opens the store named by url: "memory:", "sqlite:PATH", "redis://[:PASS@]HOST[:PORT][/DB]",
+ * "postgresql://..." or "postgres://..." (any libpq URI). Creates or migrates the schema.
+ * cfg may be NULL (strict, no logger). On success *out is set. On failure *out is untouched,
+ * the result is -EINVAL (bad URL), -ENOTSUP (backend not built), -EPROTO (schema newer than
+ * this build), -ECONNREFUSED/-EIO (server unreachable or failing) or -ENOMEM, and if err is
+ * not NULL a NUL-terminated message is written into err (err_size bytes). */
+SC_API int sc_persist_open(sc_persist **out, const char *url, const sc_persist_config *cfg,
+                           char *err, size_t err_size);
+
+/* Opens a second handle on the same store as p (same URL and config; for "memory:" the
+ * same in-process data). Errors as sc_persist_open. */
+SC_API int sc_persist_open_same(sc_persist **out, sc_persist *p, char *err, size_t err_size);
+
+/* Closes the connection and frees p. NULL is a no-op. */
+SC_API void sc_persist_close(sc_persist *p);
+
+/* The message of the last failed call on p ("" if none); borrowed, valid until the next call. */
+SC_API const char *sc_persist_last_error(const sc_persist *p);
+/* "memory", "sqlite", "redis" or "postgresql". */
+SC_API const char *sc_persist_backend_name(const sc_persist *p);
+/* The URL p was opened with (borrowed). Passwords are kept: do not log it. */
+SC_API const char *sc_persist_url(const sc_persist *p);
+
+/* Snapshot metadata returned by sc_persist_load. */
+typedef struct sc_persist_snapshot_info {
+    char node_id[64];     /* node that wrote it ("" if none) */
+    char table_hash[80];  /* table version it ran under ("" if none) */
+    int64_t updated_us;   /* wall-clock time of the save */
+} sc_persist_snapshot_info;
+
+/* Stores (insert or replace) the snapshot of session id. snapshot is borrowed. node_id and
+ * table_hash may be NULL. */
+SC_API int sc_persist_save(sc_persist *p, const char *id, const json_t *snapshot, const char *node_id,
+                           const char *table_hash);
+/* Loads the snapshot of id into *out (a new reference the caller drops with json_decref);
+ * info may be NULL. -ENOENT if there is none. */
+SC_API int sc_persist_load(sc_persist *p, const char *id, json_t **out, sc_persist_snapshot_info *info);
+/* Removes the snapshot of id (the session is no longer live); its events stay in the log.
+ * -ENOENT if there was none. */
+SC_API int sc_persist_delete(sc_persist *p, const char *id);
+
+typedef enum sc_persist_list_mode {
+    SC_PERSIST_LIST_LIVE = 0, /* sessions with a snapshot */
+    SC_PERSIST_LIST_ALL = 1,  /* also ended sessions known only from the event log */
+} sc_persist_list_mode;
+
+/* Called once per session, in id order. snapshot is borrowed for the call and NULL for a
+ * session without a snapshot (or when with_data is false). Return 0 to go on, anything
+ * else to stop. */
+typedef int (*sc_persist_list_cb)(const char *id, const json_t *snapshot, void *ud);
+/* Returns 0, a negative error, or the callback's non-zero value that stopped the walk. */
+SC_API int sc_persist_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist_list_cb cb,
+                           void *ud);
+
+/* One record of the event log. */
+typedef struct sc_persist_event {
+    const char *session_id; /* borrowed for the callback */
+    uint64_t seq;           /* per-session sequence, chosen by the writer of the event */
+    int64_t wall_us;        /* wall-clock time of the event */
+    uint64_t gseq;          /* global sequence, assigned by the store: increases with every
+                               new append across all sessions (resume point of the event bus) */
+    const json_t *record;   /* borrowed for the callback */
+} sc_persist_event;
+typedef int (*sc_persist_event_cb)(const sc_persist_event *ev, void *ud);
+
+/* Appends an event. Idempotent on (id, seq): appending an existing pair again changes
+ * nothing and returns 1 (0 for a new event). record is borrowed. If gseq_out is not NULL it
+ * receives the new event's global sequence (0 for a duplicate). */
+SC_API int sc_persist_append_event(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us,
+                                   const json_t *record, uint64_t *gseq_out);
+/* Events of id with seq >= from_seq, in seq order. Return convention as sc_persist_list. */
+SC_API int sc_persist_read_events(sc_persist *p, const char *id, uint64_t from_seq, sc_persist_event_cb cb,
+                                  void *ud);
+/* Events of all sessions with since_us <= wall_us < until_us, in (wall_us, gseq) order. */
+SC_API int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int64_t until_us,
+                                        sc_persist_event_cb cb, void *ud);
+/* At most limit events with gseq > after_gseq, in gseq order (limit 0 = no limit). */
+SC_API int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limit,
+                                        sc_persist_event_cb cb, void *ud);
+
+/* Round trip to the store; *latency_us (may be NULL) receives its duration. Reconnects a
+ * network handle that lost its connection. */
+SC_API int sc_persist_ping(sc_persist *p, uint64_t *latency_us);
+
+/* The schema version stored (SC_PERSIST_SCHEMA_VERSION after a successful open). */
+SC_API int sc_persist_schema_version(sc_persist *p, int *version);
+/* Administrative and test helpers: overwrite the stored schema version (to test refusal of
+ * a newer one), and erase everything this library stored (then the schema is current). */
+SC_API int sc_persist_set_schema_version(sc_persist *p, int version);
+SC_API int sc_persist_wipe(sc_persist *p);
+
+/* ---------------------------------------------------------------------------------------
+ * The asynchronous writer (what the daemon's loop uses). One thread, its own connection,
+ * a bounded queue; the loop thread submits without blocking and the writer commits all
+ * queued ops in one transaction per batch (group commit).
+ * ------------------------------------------------------------------------------------ */
+
+typedef struct sc_persist_writer sc_persist_writer;
+
+typedef struct sc_persist_writer_config {
+    size_t queue_cap;              /* ops queued or in flight at most; 0 = 65536 */
+    size_t batch_max;              /* ops per transaction at most; 0 = 1024 */
+    sc_persist_durability durability;
+    unsigned batch_interval_ms;    /* batched mode: commit period; 0 = 5 */
+    unsigned retry_initial_ms;     /* reconnect backoff: first wait (0 = 1000), doubled ... */
+    unsigned retry_max_ms;         /* ... up to this (0 = 30000) */
+    uv_loop_t *loop;               /* borrowed; needed by sc_persist_writer_commit_turn; the
+                                      writer must be freed on this loop's thread */
+} sc_persist_writer_config;
+
+typedef enum sc_persist_op_kind {
+    SC_PERSIST_OP_SAVE = 0,
+    SC_PERSIST_OP_APPEND = 1,
+    SC_PERSIST_OP_DELETE = 2,
+} sc_persist_op_kind;
+
+/* One write. Everything is borrowed: submit serialises doc and copies the strings. */
+typedef struct sc_persist_op {
+    sc_persist_op_kind kind;
+    const char *session_id;
+    const json_t *doc;      /* SAVE: the snapshot; APPEND: the event record; DELETE: unused */
+    const char *node_id;    /* SAVE, may be NULL */
+    const char *table_hash; /* SAVE, may be NULL */
+    uint64_t seq;           /* APPEND */
+    int64_t wall_us;        /* APPEND */
+} sc_persist_op;
+
+/* Starts a writer on a new connection to the same store as p (p is only read during the
+ * call and may be closed afterwards; a "memory:" writer shares p's data). The connection is
+ * made by the writer thread, so a store that is down does not make this fail: the writer
+ * retries with backoff. Returns 0, -EINVAL or -ENOMEM. */
+SC_API int sc_persist_writer_new(sc_persist_writer **out, sc_persist *p, const sc_persist_writer_config *cfg);
+
+/* Stops the writer: ops already queued are committed if the store is reachable (one try),
+ * otherwise dropped; pending commit_turn callbacks are called with -ECANCELED. Call it on
+ * the loop thread. NULL is a no-op. */
+SC_API void sc_persist_writer_free(sc_persist_writer *w);
+
+/* Queues op. Never blocks on the store. *ticket (may be NULL) receives the op's ticket:
+ * tickets increase by one per accepted op and ops are committed in ticket order.
+ * -EAGAIN if the queue is full (the caller sheds load, e.g. 503), -EINVAL for a bad op. */
+SC_API int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint64_t *ticket);
+/* Shorthands for submit. */
+SC_API int sc_persist_writer_save(sc_persist_writer *w, const char *id, const json_t *snapshot,
+                                  const char *node_id, const char *table_hash, uint64_t *ticket);
+SC_API int sc_persist_writer_append(sc_persist_writer *w, const char *id, uint64_t seq, int64_t wall_us,
+                                    const json_t *record, uint64_t *ticket);
+SC_API int sc_persist_writer_delete(sc_persist_writer *w, const char *id, uint64_t *ticket);
+
+/* Blocks until every op up to ticket is committed. timeout_ms < 0 waits forever.
+ * Returns 0, -ETIMEDOUT, or -ECANCELED if the writer is stopping. Not for the loop thread
+ * (use commit_turn there). */
+SC_API int sc_persist_writer_flush_wait(sc_persist_writer *w, uint64_t ticket, int timeout_ms);
+
+/* Strict mode's group commit: everything submitted so far (this loop turn) is committed as
+ * soon as possible, and done(status, ud) is then called on the loop thread (via uv_async):
+ * status 0 when durable, -ECANCELED if the writer was freed first. Needs cfg.loop.
+ * Returns 0, -EINVAL (no loop) or -ENOMEM. */
+typedef void (*sc_persist_done_cb)(int status, void *ud);
+SC_API int sc_persist_writer_commit_turn(sc_persist_writer *w, sc_persist_done_cb done, void *ud);
+
+typedef struct sc_persist_health {
+    bool connected;           /* the writer's connection is up */
+    int last_error;           /* last error code (0 if none since the last success) */
+    char last_error_msg[256]; /* its message */
+    size_t queue_depth;       /* ops queued or in flight */
+    size_t queue_cap;
+    uint64_t last_latency_us; /* duration of the last commit */
+    uint64_t committed_ops;   /* ops committed since start */
+    uint64_t committed_batches; /* transactions committed since start */
+    uint64_t rejected_ops;    /* submits refused with -EAGAIN */
+    uint64_t failed_batches;  /* commits that failed (and were retried) */
+    uint64_t submitted_ticket; /* last ticket handed out */
+    uint64_t durable_ticket;   /* every ticket up to this one is committed */
+} sc_persist_health;
+
+/* Fills *out; thread-safe. */
+SC_API void sc_persist_writer_health(sc_persist_writer *w, sc_persist_health *out);
+
+#endif

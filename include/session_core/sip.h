@@ -1,0 +1,315 @@
+/* sip: a self-contained SIP user agent on libuv (UDP and TCP transport, RFC 3261 transactions,
+ * dialogs, INVITE sessions) and SDP offer/answer helpers; it reports typed events upward and
+ * knows nothing of the state table or the session store. */
+#ifndef SESSION_CORE_SIP_H
+#define SESSION_CORE_SIP_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "session_core/base.h"
+#include "session_core/table.h" /* only for sc_builtin_event (SC_EV_Dialog200OK, ...) */
+
+struct osip_message; /* libosip2's osip_message_t */
+
+typedef struct sc_sip sc_sip;           /* one user agent: listeners, transactions, calls */
+typedef struct sc_sip_call sc_sip_call; /* one INVITE session and its dialog */
+typedef struct sc_sip_stx sc_sip_stx;   /* a server transaction awaiting the TU's answer */
+
+typedef enum sc_sip_transport {
+    SC_SIP_UDP = 0,
+    SC_SIP_TCP = 1,
+} sc_sip_transport;
+
+/* ---- Statistics ------------------------------------------------------------------------- */
+
+#define SC_SIP_METHODS(X) \
+    X(INVITE) X(ACK) X(BYE) X(CANCEL) X(OPTIONS) X(REFER) X(NOTIFY) X(INFO) X(UPDATE) X(OTHER)
+
+typedef enum sc_sip_method {
+#define SC_SIP_METHOD_ENUM(name) SC_SIP_M_##name,
+    SC_SIP_METHODS(SC_SIP_METHOD_ENUM)
+#undef SC_SIP_METHOD_ENUM
+    SC_SIP_M__COUNT
+} sc_sip_method;
+
+/* Why an incoming message was rejected or dropped (each counted in sc_sip_stats.rejected). */
+#define SC_SIP_REJECTS(X)                                                                   \
+    X(TOO_LARGE, "message larger than max_message_size")                                  \
+    X(UNPARSABLE, "the parser refused the message")                                        \
+    X(MISSING_HEADER, "a mandatory header is missing or malformed (400)")                  \
+    X(BAD_VERSION, "SIP version is not SIP/2.0 (505)")                                     \
+    X(CSEQ_METHOD, "CSeq method differs from the request method (400)")                    \
+    X(BAD_CONTENT_LENGTH, "Content-Length larger than the body (400)")                     \
+    X(TOO_MANY_HOPS, "Max-Forwards reached 0 (483)")                                       \
+    X(METHOD_NOT_ALLOWED, "unsupported method (405)")                                      \
+    X(BAD_EXTENSION, "Require names an option we do not support (420)")                    \
+    X(NO_DIALOG, "request for an unknown dialog or transaction (481)")                     \
+    X(CSEQ_ORDER, "in-dialog CSeq lower than the last one (500)")                          \
+    X(GLARE, "re-INVITE while one of ours is pending (491)")                               \
+    X(PENDING, "INVITE while another is pending in the dialog (500)")                      \
+    X(LOOP, "merged request (482)")                                                        \
+    X(OVERLOAD, "transaction, call or shutdown limit (503)")                               \
+    X(STRAY_RESPONSE, "response matching no client transaction")                           \
+    X(STRAY_ACK, "ACK matching no transaction or dialog")                                  \
+    X(STREAM_GARBAGE, "TCP stream not framed by Content-Length; connection dropped")
+
+typedef enum sc_sip_reject {
+#define SC_SIP_REJECT_ENUM(name, text) SC_SIP_REJ_##name,
+    SC_SIP_REJECTS(SC_SIP_REJECT_ENUM)
+#undef SC_SIP_REJECT_ENUM
+    SC_SIP_REJ__COUNT
+} sc_sip_reject;
+
+SC_API const char *sc_sip_method_name(sc_sip_method m);    /* "INVITE", ..., "OTHER" */
+SC_API const char *sc_sip_reject_name(sc_sip_reject r);    /* "TOO_LARGE", ... */
+
+typedef struct sc_sip_stats {
+    uint64_t requests_in[SC_SIP_M__COUNT];  /* requests received, by method */
+    uint64_t requests_out[SC_SIP_M__COUNT]; /* requests sent (first sends, not retransmissions) */
+    uint64_t responses_in[7];               /* responses received by class: [1]=1xx .. [6]=6xx */
+    uint64_t responses_out[7];              /* responses sent by class (first sends) */
+    uint64_t retransmissions_sent;          /* requests and responses sent again by a timer */
+    uint64_t retransmissions_absorbed;      /* duplicates received and absorbed */
+    uint64_t rejected[SC_SIP_REJ__COUNT];   /* incoming messages rejected, by reason */
+    uint64_t send_errors;                   /* sends that failed at the transport */
+    uint32_t active_transactions;           /* live transactions */
+    uint32_t active_dialogs;                /* calls whose dialog is early or confirmed */
+    uint32_t active_calls;                  /* call objects alive (not yet freed) */
+} sc_sip_stats;
+
+/* ---- Dialog state: plain data, so it can be persisted and restored --------------------- */
+
+typedef enum sc_sip_dialog_phase {
+    SC_SIP_DIALOG_NONE = 0,       /* no dialog yet (INVITE sent or received, no tag) */
+    SC_SIP_DIALOG_EARLY = 1,      /* 1xx with a to-tag */
+    SC_SIP_DIALOG_CONFIRMED = 2,  /* 2xx */
+    SC_SIP_DIALOG_TERMINATED = 3, /* BYE, final non-2xx, or timeout */
+} sc_sip_dialog_phase;
+
+#define SC_SIP_CALLID_MAX 256
+#define SC_SIP_TAG_MAX 128
+#define SC_SIP_URI_MAX 512
+#define SC_SIP_ROUTESET_MAX 2048
+
+typedef struct sc_sip_dialog_state {
+    char call_id[SC_SIP_CALLID_MAX];        /* Call-ID */
+    char local_tag[SC_SIP_TAG_MAX];         /* our tag (From tag as UAC, To tag as UAS) */
+    char remote_tag[SC_SIP_TAG_MAX];        /* the peer's tag ("" until known) */
+    char local_uri[SC_SIP_URI_MAX];         /* our address-of-record URI */
+    char remote_uri[SC_SIP_URI_MAX];        /* the peer's address-of-record URI */
+    char remote_target[SC_SIP_URI_MAX];     /* the peer's Contact URI (request target) */
+    char route_set[SC_SIP_ROUTESET_MAX];    /* Route values in sending order, ", "-joined */
+    uint32_t local_cseq;                    /* CSeq of our last request */
+    uint32_t remote_cseq;                   /* CSeq of the peer's last request (0: none yet) */
+    sc_sip_transport transport;             /* transport of the dialog */
+    struct sockaddr_storage local_addr;     /* our listener address */
+    struct sockaddr_storage remote_addr;    /* where in-dialog requests go (first hop) */
+    bool secure;                            /* sips (always false: TLS not supported) */
+    bool is_uac;                            /* we sent the initial INVITE */
+    sc_sip_dialog_phase phase;              /* early/confirmed/terminated */
+} sc_sip_dialog_state;
+
+/* ---- Events ---------------------------------------------------------------------------- */
+
+/* What a call reports. Everything it points to is borrowed for the duration of the callback.
+ * type is one of the SC_EV_Dialog* values:
+ *  UAC INVITE: Dialog100Trying, Dialog180Ringing (also 181/182), Dialog183SessionProgress,
+ *    Dialog200OK (answer the call with sc_sip_call_ack), Dialog3xx..Dialog6xx,
+ *    Dialog487RequestTerminated, DialogTimeout (timer B, or no final answer 64*T1 after CANCEL),
+ *    DialogError (transport failure).
+ *  UAS: DialogACK (ACK for our 2xx), DialogTimeout (no ACK for our 2xx in 64*T1),
+ *    DialogCANCEL (the 200 for the CANCEL is already sent; answer the INVITE 487),
+ *    DialogBYE, DialogREFER, DialogNOTIFY, DialogINFO, DialogUPDATE, DialogReINVITE (stx set:
+ *    answer the re-INVITE with sc_sip_call_respond, the others with sc_sip_respond).
+ *  Our in-dialog requests (BYE, REFER, NOTIFY, INFO, UPDATE, OPTIONS) report their final
+ *    response as Dialog200OK (2xx) or Dialog3xx..6xx, or DialogTimeout, with method naming the
+ *    request; re-INVITE: DialogReINVITEAccepted (the ACK is sent automatically) or
+ *    DialogReINVITERejected (a 491 also sets retry_ms: the re-INVITE is re-sent after it). */
+typedef struct sc_sip_event {
+    sc_builtin_event type;            /* SC_EV_Dialog* */
+    int status;                       /* SIP status of the response (0 for requests, timeouts) */
+    const char *reason;               /* reason phrase or a short description; never NULL */
+    const char *method;               /* method of the request concerned; never NULL */
+    const struct osip_message *msg;   /* the message, NULL for timers */
+    const char *body;                 /* message body (NUL-terminated) or NULL */
+    size_t body_len;                  /* its length */
+    const char *content_type;         /* "application/sdp" etc., or NULL */
+    sc_sip_stx *stx;                  /* incoming request to answer (sc_sip_respond), or NULL */
+    unsigned retry_ms;                /* 491 on our re-INVITE: re-sent after this delay */
+} sc_sip_event;
+
+/* ---- Configuration --------------------------------------------------------------------- */
+
+/* A new INVITE out of dialog. The call is a new reference owned by the application (release
+ * with sc_sip_call_release); a 100 Trying has been sent. Answer with sc_sip_call_respond,
+ * right away or later. */
+typedef void (*sc_sip_incoming_cb)(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg,
+                                   void *ud);
+typedef void (*sc_sip_event_cb)(sc_sip_call *call, const sc_sip_event *ev, void *ud);
+/* Sees every outgoing message before the wire; return true to swallow it (tests, fuzzing). */
+typedef bool (*sc_sip_send_hook)(void *ud, sc_sip_transport tp, const struct sockaddr *dst,
+                                 const char *data, size_t len);
+
+typedef struct sc_sip_config {
+    const sc_clock *clock;        /* NULL: system clock (seeds tag/branch randomness) */
+    const sc_logger *logger;      /* NULL: silent */
+    const char *user_agent;       /* User-Agent value; NULL: "session-core/<version>" */
+    unsigned t1_ms, t2_ms, t4_ms; /* RFC 3261 timers; 0: 500, 4000, 5000 */
+    size_t max_message_size;      /* 0: 65535 bytes */
+    unsigned max_transactions;    /* 0: 8192; beyond: 503 with Retry-After */
+    unsigned max_calls;           /* 0: 4096; beyond: 503 with Retry-After */
+    unsigned retry_after_s;       /* Retry-After of those 503s; 0: 5 */
+    const char *contact_host;     /* host for Via/Contact; NULL: the listener's address */
+    sc_sip_incoming_cb on_incoming; /* NULL: incoming INVITEs get 480 */
+    sc_sip_event_cb on_event;     /* call events */
+    sc_sip_send_hook send_hook;   /* NULL: none */
+    void *ud;                     /* passed to the three callbacks */
+} sc_sip_config;
+
+/* ---- The user agent -------------------------------------------------------------------- */
+
+/* Creates a user agent on loop (borrowed, must outlive it). cfg is copied (strings too).
+ * Errors: -EINVAL, -ENOMEM. */
+SC_API int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg);
+/* Adds a listener: "udp:127.0.0.1:5060", "tcp:127.0.0.1:5060", "udp:[::1]:5060" (port 0
+ * picks one). Errors: -EINVAL (bad spec), a uv error (-EADDRINUSE...). */
+SC_API int sc_sip_listen(sc_sip *sip, const char *spec);
+/* The bound address of listener idx (in order of sc_sip_listen). -ENOENT if none. */
+SC_API int sc_sip_listener_addr(const sc_sip *sip, size_t idx, struct sockaddr_storage *out);
+/* Stops everything: closes sockets and timers; cb (may be NULL) runs once all uv handles are
+ * closed, then sc_sip_free may be called. Events are no longer delivered. */
+SC_API void sc_sip_close(sc_sip *sip, void (*cb)(sc_sip *sip, void *ud), void *ud);
+/* Frees the agent and every call (call pointers become invalid). If sc_sip_close has not
+ * completed, it closes the handles and the memory goes once the loop has run them closed.
+ * NULL: nothing. */
+SC_API void sc_sip_free(sc_sip *sip);
+/* When false, new INVITEs get 503 with Retry-After (shutdown). Default true. */
+SC_API void sc_sip_set_accepting(sc_sip *sip, bool accepting);
+SC_API void sc_sip_get_stats(const sc_sip *sip, sc_sip_stats *out);
+
+/* The receive path: one whole message (datagram or framed stream message) from src. Used by
+ * the transports and by the fuzz target; responses go out through the normal send path. */
+SC_API void sc_sip_feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr *src, const char *data,
+                        size_t len);
+
+/* Answers an incoming request given in an event (stx). code 100..699; body and content_type
+ * may be NULL. A final answer consumes stx. Errors: -EINVAL (bad code, stx already answered),
+ * -ENOMEM. Answer an INVITE or re-INVITE with sc_sip_call_respond instead. */
+SC_API int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *content_type,
+                          const char *body);
+
+/* ---- Calls ----------------------------------------------------------------------------- */
+/* Ownership: sc_sip_call_invite, sc_sip_call_restore and the on_incoming callback hand the
+ * application one reference. sc_sip_call_release drops it: no more events are delivered, the
+ * call leaves dialog matching (later requests get 481), pending incoming requests are answered
+ * (INVITE 480, others 481), and the memory goes when its last transaction ends (or at
+ * sc_sip_free). Releasing does not send BYE or CANCEL: do that first. */
+
+/* Sends an INVITE from from_uri to to_uri (a sip: URI with an IP literal host; ";transport=tcp"
+ * selects TCP) with an optional SDP offer. Errors: -EINVAL (bad URI), SC_E_OVERLOAD (limits),
+ * -ENOMEM, a transport error. */
+SC_API int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+                              const char *sdp_offer, void *user);
+/* Sends the ACK for the 2xx reported by Dialog200OK (sdp: an answer for a late offer, or NULL).
+ * Retransmitted 2xx are answered with the same ACK. -EINVAL if no 2xx awaits an ACK. */
+SC_API int sc_sip_call_ack(sc_sip_call *call, const char *sdp);
+/* Cancels our pending INVITE: now if a provisional came, else when the first one arrives.
+ * The 487 then reports Dialog487RequestTerminated. -EINVAL if there is nothing to cancel. */
+SC_API int sc_sip_call_cancel(sc_sip_call *call);
+/* Answers the pending INVITE or re-INVITE: 1xx (an early dialog), 2xx (sdp is the answer;
+ * retransmitted until ACK), 3xx-6xx. -EINVAL if no INVITE is pending. */
+SC_API int sc_sip_call_respond(sc_sip_call *call, int code, const char *reason, const char *sdp);
+/* Sends BYE on a confirmed dialog. -EINVAL otherwise (an early UAC dialog needs a CANCEL). */
+SC_API int sc_sip_call_bye(sc_sip_call *call);
+/* Sends a re-INVITE with a new offer. -EINVAL (not confirmed), -EBUSY (an INVITE is pending). */
+SC_API int sc_sip_call_reinvite(sc_sip_call *call, const char *sdp);
+/* Sends REFER/NOTIFY/INFO/UPDATE/OPTIONS in the dialog. extra_headers: "Name: value\r\n..."
+ * lines or NULL. -EINVAL (method INVITE/ACK/BYE/CANCEL, no confirmed dialog, bad headers). */
+SC_API int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra_headers,
+                               const char *content_type, const char *body);
+/* Creates a confirmed call from persisted dialog state (crash recovery). */
+SC_API int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, void *user);
+SC_API void sc_sip_call_release(sc_sip_call *call); /* NULL: nothing */
+
+SC_API void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out); /* a copy */
+SC_API const char *sc_sip_call_id(const sc_sip_call *call);
+SC_API const char *sc_sip_call_local_uri(const sc_sip_call *call);
+SC_API const char *sc_sip_call_remote_uri(const sc_sip_call *call);
+SC_API void *sc_sip_call_user(const sc_sip_call *call);
+SC_API void sc_sip_call_set_user(sc_sip_call *call, void *user);
+SC_API sc_sip *sc_sip_call_agent(const sc_sip_call *call);
+
+/* ---- SDP (RFC 4566 / RFC 3264), pure functions ----------------------------------------- */
+
+typedef enum sc_sdp_direction {
+    SC_SDP_SENDRECV = 0,
+    SC_SDP_SENDONLY = 1,
+    SC_SDP_RECVONLY = 2,
+    SC_SDP_INACTIVE = 3,
+} sc_sdp_direction;
+
+SC_API const char *sc_sdp_direction_name(sc_sdp_direction d); /* "sendrecv", ... */
+SC_API int sc_sdp_direction_parse(const char *name, sc_sdp_direction *out);
+
+#define SC_SDP_MAX_CODECS 16
+#define SC_SDP_MAX_MEDIA 8
+
+typedef struct sc_sdp_codec {
+    int pt;        /* RTP payload type */
+    char name[32]; /* encoding name ("PCMU", "telephone-event"), "" if unknown */
+    int rate;      /* clock rate, 0 if unknown */
+} sc_sdp_codec;
+
+typedef struct sc_sdp_info {
+    char conn_addr[64];                    /* connection address of the audio stream */
+    int family;                            /* AF_INET or AF_INET6 */
+    uint16_t port;                         /* audio port (0: stream rejected) */
+    sc_sdp_codec codecs[SC_SDP_MAX_CODECS]; /* audio payload types in the order offered */
+    size_t codec_count;
+    int dtmf_pt;                           /* telephone-event payload type, -1 if none */
+    int ptime;                             /* a=ptime, 0 if absent */
+    sc_sdp_direction direction;            /* of the audio stream */
+    uint64_t session_id, session_version;  /* o= fields */
+    size_t media_count;                    /* m= lines in total */
+    int audio_index;                       /* index of the audio m= line used */
+    char media_types[SC_SDP_MAX_MEDIA][16]; /* each m= line's media ("audio", "video") */
+    char media_protos[SC_SDP_MAX_MEDIA][24]; /* and transport ("RTP/AVP") */
+    char media_fmt[SC_SDP_MAX_MEDIA][16];  /* and first format */
+} sc_sdp_info;
+
+/* Our side of the media. */
+typedef struct sc_sdp_local {
+    const char *addr;            /* our RTP address (IPv4 or IPv6 literal) */
+    uint16_t port;               /* our RTP port */
+    uint64_t session_id;         /* o= session id (keep for the session's life) */
+    uint64_t session_version;    /* o= version: increment it whenever the SDP changes */
+    sc_sdp_direction direction;  /* our preference: sendrecv, or sendonly/inactive for hold */
+    bool no_pcmu, no_pcma, no_dtmf; /* leave a codec out */
+} sc_sdp_local;
+
+/* Parses an SDP body. Errors: SC_E_PARSE (unparsable; answer 400), -ENOENT (no audio stream),
+ * -EADDRNOTAVAIL (no usable connection address). */
+SC_API int sc_sdp_parse(const char *body, size_t len, sc_sdp_info *out);
+/* Writes an offer (m=audio port RTP/AVP 0 8 101, rtpmaps, fmtp 0-16, ptime 20, direction).
+ * Returns the length, or -ENOSPC / -EINVAL. */
+SC_API int sc_sdp_build_offer(const sc_sdp_local *local, char *buf, size_t cap);
+/* RFC 3264 answer to offer: common codecs in the offerer's order, direction per section 6.1
+ * combined with local->direction, other m= lines refused with port 0. Fills *negotiated (the
+ * offer's view with only the common codecs and the answered direction) if not NULL.
+ * Returns the length, or -ENOTSUP (no common codec), -EADDRNOTAVAIL (no usable address),
+ * -ENOSPC. */
+SC_API int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *local, char *buf, size_t cap,
+                               sc_sdp_info *negotiated);
+/* The SIP status to answer an offer with after one of the errors above: 400 for SC_E_PARSE,
+ * 488 for the others, 500 for anything else. */
+SC_API int sc_sdp_error_status(int err);
+/* The direction we answer to an offered direction, given our preference (RFC 3264 6.1). */
+SC_API sc_sdp_direction sc_sdp_answer_direction(sc_sdp_direction offered, sc_sdp_direction local);
+/* The remote side puts us on hold: sendonly, inactive, or c=0.0.0.0. */
+SC_API bool sc_sdp_is_hold(const sc_sdp_info *info);
+/* prev was a hold and cur is not. */
+SC_API bool sc_sdp_is_resume(const sc_sdp_info *prev, const sc_sdp_info *cur);
+
+#endif

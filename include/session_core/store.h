@@ -1,0 +1,288 @@
+/* store: session records in memory (indexed by session id and by secondary keys such as the
+ * SIP Call-ID or dialog id), the bounded per-session history ring, history export (JSON, CSV)
+ * and inspection (record, conditions, possible events, health verdict). Single-threaded: the
+ * loop that owns the store is the only caller. Knows nothing of SIP or I/O. */
+#ifndef SESSION_CORE_STORE_H
+#define SESSION_CORE_STORE_H
+
+#include <jansson.h>
+
+#include "session_core/base.h"
+#include "session_core/table.h"
+
+typedef struct sc_store sc_store;
+typedef struct sc_session sc_session;
+
+/* ---- Store ----------------------------------------------------------------------------- */
+
+#define SC_HISTORY_DEFAULT_CAPACITY 64
+#define SC_SESSION_ID_MAX 64 /* longest session id, without the NUL */
+
+typedef struct sc_store_config {
+    const sc_clock *clock;   /* borrowed, must outlive the store; NULL = sc_clock_system() */
+    size_t history_capacity; /* records kept per session; 0 = SC_HISTORY_DEFAULT_CAPACITY */
+    const sc_logger *logger; /* borrowed; may be NULL */
+} sc_store_config;
+
+/* A new empty store; cfg may be NULL (defaults). *out set only on success; -ENOMEM. */
+SC_API int sc_store_new(sc_store **out, const sc_store_config *cfg);
+/* Removes (as sc_store_remove) every session still held, then frees the store. NULL is fine. */
+SC_API void sc_store_free(sc_store *st);
+SC_API const sc_clock *sc_store_clock(const sc_store *st);
+/* Change the ring capacity for rings grown from now on (existing full rings keep theirs).
+ * 0 = default. Returns -EINVAL above 65536. */
+SC_API int sc_store_set_history_capacity(sc_store *st, size_t capacity);
+SC_API size_t sc_store_history_capacity(const sc_store *st);
+
+/* Create a session in table's initial state. The store takes its own reference on table
+ * (dropped at removal). id: NULL = generate one (16 lowercase hex chars), else copied
+ * (1..SC_SESSION_ID_MAX chars of [A-Za-z0-9._~:@+-]). *out set only on success; the session
+ * belongs to the store. Errors: -EINVAL (bad id, role or NULL table), -EEXIST (id in use),
+ * -ENOMEM. Normally called through sc_engine_create_session(), which also arms timers and
+ * tells observers. */
+SC_API int sc_store_create(sc_store *st, sc_table *table, sc_role role, const char *id,
+                           sc_session **out);
+/* The session with id, or NULL. Borrowed: valid until it is removed. */
+SC_API sc_session *sc_store_get(const sc_store *st, const char *id);
+/* Remove the session: drops EVERY secondary index entry it holds, frees its attachments
+ * (their free_fn), its history and fields, and releases its table reference. The pointer is
+ * invalid afterwards. NULL is fine. Engine users call sc_engine_remove_session() instead,
+ * which also cancels timers and tells observers. */
+SC_API void sc_store_remove(sc_store *st, sc_session *s);
+SC_API size_t sc_store_count(const sc_store *st);
+/* Sessions whose current state is named state_name (names resolved through each session's
+ * own table, so sessions on different table versions are counted together). O(sessions). */
+SC_API size_t sc_store_count_in_state(const sc_store *st, const char *state_name);
+
+/* Call fn for each session, oldest first. fn may remove the session it is given (and only
+ * that one). A non-zero return from fn stops the walk and is returned; otherwise 0. */
+typedef int (*sc_store_iter_fn)(sc_session *s, void *ud);
+SC_API int sc_store_foreach(sc_store *st, sc_store_iter_fn fn, void *ud);
+
+/* ---- Secondary indexes ------------------------------------------------------------------ */
+
+typedef enum sc_key_kind {
+    SC_KEY_CALL_ID = 0, /* the SIP Call-ID */
+    SC_KEY_DIALOG = 1,  /* a dialog id; build it with sc_store_dialog_key() */
+} sc_key_kind;
+#define SC_KEY_KIND_COUNT 2
+
+/* Map key (copied) to s in index kind. A session may hold several keys of one kind.
+ * 0, or -EEXIST if key already maps to another session (adding the same pair twice is 0),
+ * -EINVAL, -ENOMEM. */
+SC_API int sc_store_index_add(sc_store *st, sc_key_kind kind, const char *key, sc_session *s);
+/* Drop key from index kind (whatever session it maps to). 0 or -ENOENT. */
+SC_API int sc_store_index_remove(sc_store *st, sc_key_kind kind, const char *key);
+/* The session key maps to, or NULL. O(1) average. */
+SC_API sc_session *sc_store_find(const sc_store *st, sc_key_kind kind, const char *key);
+/* "call_id;local_tag;remote_tag" into buf (always terminated); returns the full length
+ * (>= size means truncated). NULL parts are written as empty strings. */
+SC_API size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id,
+                                  const char *local_tag, const char *remote_tag);
+
+/* ---- The session record ----------------------------------------------------------------- */
+
+/* String fields, persisted and shown by inspection under these names. */
+#define SC_SESSION_FIELDS(X)                                                   \
+    X(CALL_ID, call_id)             /* SIP Call-ID */                          \
+    X(LOCAL_TAG, local_tag)                                                    \
+    X(REMOTE_TAG, remote_tag)                                                  \
+    X(LOCAL_URI, local_uri)         /* our From (uac) / To (uas) URI */        \
+    X(REMOTE_URI, remote_uri)                                                  \
+    X(REMOTE_TARGET, remote_target) /* the peer's Contact */                   \
+    X(ROUTE_SET, route_set)         /* comma-separated Record-Route set */     \
+    X(LOCAL_CSEQ, local_cseq)       /* decimal */                              \
+    X(REMOTE_CSEQ, remote_cseq)     /* decimal */                              \
+    X(TRANSPORT, transport)         /* udp|tcp */                              \
+    X(LOCAL_RTP, local_rtp)         /* "addr:port" */                          \
+    X(REMOTE_RTP, remote_rtp)                                                  \
+    X(CODEC, codec)                 /* e.g. PCMU/8000 */                       \
+    X(MEDIA_DIRECTION, media_direction) /* sendrecv|sendonly|recvonly|inactive */ \
+    X(PEER_ID, peer_id)             /* bridge / B2BUA partner session id */    \
+    X(TRANSFER_ID, transfer_id)     /* linked transfer session id */          \
+    X(REPLACES_ID, replaces_id)     /* session this one replaces */           \
+    X(REFER_TO, refer_to)                                                      \
+    X(REFERRED_BY, referred_by)                                                \
+    X(TABLE_HASH, table_hash)       /* set at creation from the table */       \
+    X(OWNER_NODE, owner_node)       /* persistence: node holding the lease */
+
+typedef enum sc_field {
+#define SC_FIELD_ENUM(name, json) SC_FIELD_##name,
+    SC_SESSION_FIELDS(SC_FIELD_ENUM)
+#undef SC_FIELD_ENUM
+    SC_FIELD__COUNT
+} sc_field;
+
+SC_API const char *sc_field_name(sc_field f);                /* "call_id", ...; NULL if bad */
+SC_API int sc_field_parse(const char *name, sc_field *out);  /* 0 or -ENOENT */
+
+SC_API const char *sc_session_id(const sc_session *s);
+SC_API sc_role sc_session_role(const sc_session *s);
+SC_API sc_store *sc_session_store(const sc_session *s);
+/* The table this session runs on (borrowed; lives as long as the session). */
+SC_API const sc_table *sc_session_table(const sc_session *s);
+SC_API sc_id sc_session_state(const sc_session *s);
+SC_API const char *sc_session_state_name(const sc_session *s);
+/* Set the current state (the engine does this; also recovery). Updates state-entered and
+ * updated times. -EINVAL if state is not in the session's table. Does not touch timers:
+ * use the engine for that. */
+SC_API int sc_session_set_state(sc_session *s, sc_id state);
+
+/* Conditions: up to 64, ids from the vocabulary. Unknown ids read false; setting one
+ * returns -EINVAL. */
+SC_API bool sc_session_condition(const sc_session *s, sc_id cond);
+SC_API int sc_session_set_condition(sc_session *s, sc_id cond, bool value);
+SC_API uint64_t sc_session_condition_bits(const sc_session *s);
+SC_API void sc_session_set_condition_bits(sc_session *s, uint64_t bits); /* recovery */
+/* Whether CheckConditions has been raised for this session (once per session). */
+SC_API bool sc_session_established_fired(const sc_session *s);
+SC_API void sc_session_set_established_fired(sc_session *s, bool fired);
+
+/* Times, microseconds, from the store's clock. */
+SC_API int64_t sc_session_created_wall_us(const sc_session *s);
+SC_API uint64_t sc_session_created_mono_us(const sc_session *s);
+SC_API int64_t sc_session_updated_wall_us(const sc_session *s);
+SC_API uint64_t sc_session_updated_mono_us(const sc_session *s);
+SC_API int64_t sc_session_state_entered_wall_us(const sc_session *s);
+SC_API uint64_t sc_session_state_entered_mono_us(const sc_session *s);
+/* Mark the record updated now (field setters and the engine do this). */
+SC_API void sc_session_touch(sc_session *s);
+
+/* The outcome string (normal|rejected|cancelled|failed|timeout|transferred...), or NULL. */
+SC_API const char *sc_session_outcome(const sc_session *s);
+SC_API int sc_session_set_outcome(sc_session *s, const char *outcome); /* copied; NULL clears */
+
+/* String fields: get returns NULL when unset (borrowed, valid until the next set of that
+ * field or removal). set copies value (NULL clears). -EINVAL on a bad field, -ENOMEM. */
+SC_API const char *sc_session_field(const sc_session *s, sc_field f);
+SC_API int sc_session_set_field(sc_session *s, sc_field f, const char *value);
+
+/* Attachments: one opaque pointer per owner module. The store calls free_fn(ptr) when the
+ * session is removed or when the slot is replaced by another set (free_fn may be NULL). */
+typedef enum sc_attach_slot { SC_ATTACH_SIP = 0, SC_ATTACH_MEDIA = 1, SC_ATTACH_APP = 2 } sc_attach_slot;
+#define SC_ATTACH_COUNT 3
+SC_API int sc_session_set_attachment(sc_session *s, sc_attach_slot slot, void *ptr,
+                                     void (*free_fn)(void *));
+SC_API void *sc_session_get_attachment(const sc_session *s, sc_attach_slot slot);
+/* Take the pointer back without freeing it (slot becomes empty); NULL if none. */
+SC_API void *sc_session_take_attachment(sc_session *s, sc_attach_slot slot);
+
+/* Failed transitions (not accepted, guards failed, action failed) of this session. */
+SC_API uint32_t sc_session_failed_transitions(const sc_session *s);
+SC_API void sc_session_count_failure(sc_session *s); /* the engine calls this */
+/* Bytes held by the record: struct, strings, index keys, history ring, queued events. */
+SC_API size_t sc_session_bytes(const sc_session *s);
+
+/* ---- History ---------------------------------------------------------------------------- */
+
+typedef enum sc_outcome {
+    SC_OUTCOME_TAKEN = 0,
+    SC_OUTCOME_NOT_ACCEPTED = 1,  /* no row for (role, state, event) */
+    SC_OUTCOME_GUARDS_FAILED = 2, /* rows exist, every one's guards failed */
+    SC_OUTCOME_ACTION_FAILED = 3, /* an action failed: stayed in `from` */
+} sc_outcome;
+SC_API const char *sc_outcome_name(sc_outcome o); /* "taken", "not_accepted", ... */
+
+#define SC_HISTORY_TEXT_MAX 48   /* event text bytes kept, including the NUL */
+#define SC_HISTORY_MAX_GUARDS 8  /* guard evaluations kept per record */
+#define SC_HISTORY_MAX_ACTIONS 12 /* actions kept per record */
+
+typedef struct sc_history_guard {
+    sc_id id;    /* guard vocabulary id */
+    bool negate; /* written "!Name" */
+    bool passed; /* result after negation */
+} sc_history_guard;
+
+typedef struct sc_history_action {
+    sc_id id;             /* action vocabulary id */
+    int32_t result;       /* 0 or the action's negative error */
+    uint32_t duration_us; /* measured on the monotonic clock */
+} sc_history_action;
+
+typedef struct sc_history_record {
+    uint64_t seq;          /* per session, from 1 */
+    int64_t wall_us;       /* when the event was dispatched */
+    uint64_t mono_us;
+    sc_id from;            /* state before */
+    sc_id to;              /* state after (== from unless taken with a `to`) */
+    sc_id event;           /* event id */
+    int32_t event_code;    /* e.g. SIP status; 0 if none */
+    char event_text[SC_HISTORY_TEXT_MAX]; /* copied, truncated */
+    uint32_t transition;   /* index of the transition taken/failed, UINT32_MAX if none */
+    uint8_t nguards;       /* entries used in guards[] */
+    uint8_t nactions;      /* entries used in actions[] */
+    sc_outcome outcome;
+    sc_history_guard guards[SC_HISTORY_MAX_GUARDS];
+    sc_history_action actions[SC_HISTORY_MAX_ACTIONS];
+} sc_history_record;
+
+/* Records held (<= capacity), oldest at index 0. */
+SC_API size_t sc_session_history_count(const sc_session *s);
+SC_API const sc_history_record *sc_session_history_get(const sc_session *s, size_t i);
+/* Records that fell off the ring (or could not be stored for lack of memory). */
+SC_API uint64_t sc_session_history_dropped(const sc_session *s);
+SC_API uint64_t sc_session_history_next_seq(const sc_session *s);
+/* A zeroed slot for a new record with seq assigned (the ring grows 8 -> capacity, then the
+ * oldest record is overwritten and counted as dropped). NULL only if the first allocation
+ * fails (counted as dropped). The engine fills it; other callers rarely need this. */
+SC_API sc_history_record *sc_session_history_append(sc_session *s);
+/* Transition indices of TAKEN records, oldest first (for graph highlighting). Writes at most
+ * cap, returns how many were written. */
+SC_API size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap);
+
+/* "2026-11-27T12:00:00.123456Z" into buf (>= 28 bytes); returns buf. */
+SC_API char *sc_time_format_iso(int64_t wall_us, char *buf, size_t size);
+
+/* One record as JSON: {"seq","time","mono_us","from","event","event_code","event_text",
+ * "transition","guards":[{"name","negate","passed"}],"actions":[{"name","result",
+ * "duration_us"}],"to","outcome"}; names resolved through the session's table. New
+ * reference in *out, NULL on -ENOMEM. */
+SC_API int sc_history_record_to_json(const sc_session *s, const sc_history_record *r, json_t **out);
+/* The last `last` records (0 = all), oldest first, as a JSON array (new reference). */
+SC_API int sc_session_history_json(const sc_session *s, size_t last, json_t **out);
+/* The whole ring as CSV with a header row:
+ * seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,to,outcome
+ * guards as "Name=1;!Other=0", actions as "Name:result:duration_us;...". Fields quoted when
+ * they contain , " or newlines. malloc'd NUL-terminated text in *out (caller frees), length
+ * in *len (may be NULL). -ENOMEM. */
+SC_API int sc_session_history_csv(const sc_session *s, char **out, size_t *len);
+
+/* ---- Inspection ------------------------------------------------------------------------- */
+
+typedef enum sc_health {
+    SC_HEALTH_OK = 0,
+    SC_HEALTH_STUCK = 1,       /* in a non-terminal state longer than stuck_after_ms */
+    SC_HEALTH_ERROR_PRONE = 2, /* failed transitions >= error_threshold */
+    SC_HEALTH_STALE = 3,       /* no update for stale_after_ms */
+} sc_health;
+SC_API const char *sc_health_name(sc_health h); /* "ok", "stuck", "error_prone", "stale" */
+
+typedef struct sc_inspect_opts {
+    size_t history_last;     /* history records included (0 = none) */
+    uint64_t stuck_after_ms; /* 0 = never stuck */
+    uint32_t error_threshold; /* 0 = never error-prone */
+    uint64_t stale_after_ms; /* 0 = never stale */
+} sc_inspect_opts;
+
+/* Defaults: history_last 64, stuck 300000 ms, errors 5, stale 3600000 ms. */
+SC_API void sc_inspect_opts_default(sc_inspect_opts *opts);
+
+/* The worst verdict (stuck > error_prone > stale > ok); reasons, if not NULL, receives a
+ * JSON array (new reference) of one line each. opts NULL = defaults. */
+SC_API sc_health sc_session_health(const sc_session *s, const sc_inspect_opts *opts, json_t **reasons);
+
+/* The summary record used by GET /sessions: {"id","role","state","call_id","local_uri",
+ * "remote_uri","created_at","updated_at","outcome"} (absent strings are null). New
+ * reference in *out; -ENOMEM. */
+SC_API int sc_session_to_json(const sc_session *s, json_t **out);
+
+/* Full inspection (GET /sessions/{id}): the summary plus "table_hash", "fields" (every set
+ * field), "links" ({"peer","transfer","replaces"}), "conditions" (name -> bool, every
+ * condition of the vocabulary), "time_in_state_ms", "failed_transitions", "history" (last
+ * opts->history_last records), "history_dropped", "possible_events" (names, from
+ * sc_table_accepted_events for the session's role and state), "health" ({"verdict",
+ * "reasons"}) and "resources" ({"bytes","history_entries","history_capacity"}).
+ * opts NULL = defaults. New reference in *out; -ENOMEM. */
+SC_API int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, json_t **out);
+
+#endif

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# deps: installs the Debian packages session-core needs that are missing (idempotent, quiet when
+# nothing is missing). Usage: scripts/deps.sh build|test
+set -euo pipefail
+
+build_pkgs=(gcc make cmake pkg-config
+  libuv1-dev libosip2-dev libyaml-dev libjansson-dev libsqlite3-dev libhiredis-dev libpq-dev
+  libmicrohttpd-dev libsndfile1-dev libcmocka-dev)
+test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-build}" = test ]; then
+  want+=("${test_pkgs[@]}")
+  # The JSON Schema check runs ajv on Node.js; take Debian's only when no node is installed.
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# test: installs what is missing, then builds and runs the whole suite twice: a normal build with
+# warnings as errors (unit, fuzz replay, CLI, SIPp wire and backend tests), then an ASan+UBSan
+# build of the same suite. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+start=$(date +%s)
+
+step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+step "dependencies"
+scripts/deps.sh test
+
+step "build (warnings are errors)"
+cmake -S . -B build -DSC_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs" >/dev/null
+
+step "test suite"
+(cd build && ctest -j"$jobs" --output-on-failure --timeout 300)
+
+step "build with AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DSC_WERROR=ON -DSC_SANITIZE=ON -DSC_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j"$jobs" >/dev/null
+
+step "test suite under sanitizers"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-asan && ctest -j"$jobs" --output-on-failure --timeout 600)
+
+step "valgrind (unit tests)"
+# Each unit-test program under valgrind: any memory error or definite leak fails the run.
+find build/tests -maxdepth 1 -type f -name 'unit_*' -perm -u+x -print0 | sort -z |
+  xargs -0 -P"$jobs" -I{} sh -c 'valgrind -q --error-exitcode=1 --leak-check=full \
+    --errors-for-leak-kinds=definite --show-leak-kinds=definite "$1" >/dev/null 2>"$1.valgrind.log" ||
+    { echo "valgrind: $1 failed:"; cat "$1.valgrind.log"; exit 255; }' _ {}
+
+step "all tests passed"

@@ -1,0 +1,98 @@
+/* api_commands: the application's commands (make_call, accept, reject, hangup, hold, resume,
+ * dtmf): each dispatches the matching table event and returns the engine's distinct result. */
+#include "api/api_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_uri.h>
+
+/* A sip: URI whose host is an IP literal (what the SIP agent can reach without DNS). */
+static bool usable_uri(const char *s)
+{
+    osip_uri_t *u = NULL;
+    bool ok = false;
+    if (!s || strlen(s) > 500 || osip_uri_init(&u) != 0)
+        return false;
+    if (osip_uri_parse(u, s) == 0 && u->scheme && !strcasecmp(u->scheme, "sip") && u->host) {
+        unsigned char buf[16];
+        char host[64];
+        snprintf(host, sizeof host, "%s", u->host);
+        size_t n = strlen(host);
+        if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+            host[n - 1] = '\0';
+            memmove(host, host + 1, n - 1);
+        }
+        ok = inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+    }
+    osip_uri_free(u);
+    return ok;
+}
+
+int sc_api_make_call(sc_api *api, const char *to, const char *from, char *id, size_t idsize)
+{
+    if (!api || !usable_uri(to) || (from && !usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1)
+        return -EINVAL;
+    id[0] = '\0';
+    if (api->shutting_down || (api->max_sessions && api->active >= api->max_sessions))
+        return SC_E_OVERLOAD;
+    sc_session *s = NULL;
+    sc_api_leg *leg = NULL;
+    int rc = sc_engine_create_session(api->engine, SC_ROLE_UAC, NULL, &s);
+    if (rc)
+        return rc;
+    if ((rc = sc_api__leg_new(api, s, &leg)) != 0) {
+        sc_engine_remove_session(api->engine, s, "error");
+        return rc;
+    }
+    leg->to = strdup(to);
+    leg->from = strdup(from ? from : api->default_from);
+    if (!leg->to || !leg->from) {
+        sc_engine_remove_session(api->engine, s, "error");
+        return -ENOMEM;
+    }
+    sc_session_set_field(s, SC_FIELD_REMOTE_URI, to);
+    sc_session_set_field(s, SC_FIELD_LOCAL_URI, leg->from);
+    snprintf(id, idsize, "%s", sc_session_id(s));
+    rc = sc_api__dispatch(api, s, SC_EV_MakeCall, 0, to, NULL);
+    if (rc == SC_ENGINE_QUEUED)
+        rc = 0;
+    return rc;
+}
+
+static int command(sc_api *api, const char *id, sc_id ev, int32_t code, const char *text)
+{
+    if (!api || !id)
+        return -EINVAL;
+    sc_session *s = sc_store_get(api->store, id);
+    if (!s)
+        return -ENOENT;
+    int rc = sc_api__dispatch(api, s, ev, code, text, NULL);
+    return rc == SC_ENGINE_QUEUED ? 0 : rc;
+}
+
+int sc_api_accept(sc_api *api, const char *id) { return command(api, id, SC_EV_AcceptCall, 0, "api"); }
+
+int sc_api_reject(sc_api *api, const char *id, int code)
+{
+    if (code == 0)
+        code = 486;
+    if (code < 400 || code > 699)
+        return -EINVAL;
+    return command(api, id, SC_EV_RejectCall, code, "api");
+}
+
+int sc_api_hangup(sc_api *api, const char *id) { return command(api, id, SC_EV_HangupCall, 0, "api"); }
+int sc_api_hold(sc_api *api, const char *id) { return command(api, id, SC_EV_HoldCall, 0, "api"); }
+int sc_api_resume(sc_api *api, const char *id) { return command(api, id, SC_EV_ResumeCall, 0, "api"); }
+
+int sc_api_dtmf(sc_api *api, const char *id, const char *digits)
+{
+    if (!digits || !*digits || strspn(digits, "0123456789*#ABCDabcd") != strlen(digits))
+        return -EINVAL;
+    return command(api, id, SC_EV_SendDTMF, 0, digits);
+}

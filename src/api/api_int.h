@@ -1,0 +1,103 @@
+/* api_int: the coordinator's private structures shared by its files: the api object, the
+ * per-session SIP leg (call, media negotiation state) and the context a SIP event carries
+ * into the engine for guards and actions. */
+#ifndef SC_API_INT_H
+#define SC_API_INT_H
+
+#include "session_core/api.h"
+#include "session_core/engine.h"
+#include "session_core/sip.h"
+
+#define SC_API_EVCTX_MAGIC 0x53434556u /* "SCEV": marks event data made by the api */
+
+struct sc_api {
+    uv_loop_t *loop;             /* borrowed */
+    const sc_clock *clock;       /* borrowed */
+    const sc_logger *logger;     /* borrowed, may be NULL */
+    sc_table *table;             /* our reference */
+    sc_store *store;             /* owned */
+    sc_engine *engine;           /* owned */
+    sc_sip *sip;                 /* owned */
+    uv_timer_t timer;            /* engine deadlines */
+    uv_prepare_t prepare;        /* re-arms timer before each poll */
+    int closing_handles;         /* handles whose close callback is pending */
+    bool handles_open;
+    bool auto_answer;
+    uint32_t ring_delay_ms;
+    size_t max_sessions;
+    uint16_t port_min, port_max, port_next; /* announced RTP ports (no RTP yet) */
+    char default_from[SC_SIP_URI_MAX];       /* sip:sessiond@<first listener> */
+    char local_host[64];                     /* first listener's address (SDP fallback) */
+    size_t active;               /* sessions not in a terminal state */
+    bool shutting_down;
+    void (*shutdown_done)(void *ud);
+    void *shutdown_ud;
+    uint64_t next_sdp_id;
+    sc_sip_call **release_q;     /* calls of ended sessions, released before the next poll */
+    size_t nrelease, release_cap;
+};
+
+/* The SIP side of one session (the SC_ATTACH_SIP attachment). */
+typedef struct sc_api_leg {
+    sc_api *api;
+    sc_sip_call *call;                  /* our reference, NULL before SendInvite */
+    char id[SC_SESSION_ID_MAX + 1];     /* the session's id */
+    char *to, *from;                    /* outgoing calls: target and our URI */
+    uint64_t sdp_id, sdp_version;       /* o= line of our SDP */
+    uint16_t rtp_port;                  /* announced RTP port */
+    char rtp_addr[64];                  /* announced RTP address */
+    sc_sdp_direction local_dir;         /* our preference: sendrecv, or sendonly on hold */
+    bool have_remote;                   /* remote holds the last remote SDP */
+    sc_sdp_info remote;
+    bool pending_offer;                 /* offer holds a remote offer awaiting our answer */
+    sc_sdp_info offer;
+    char *early_sdp;                    /* answer sent in a 183, repeated in the 2xx */
+    bool offer_sent_in_2xx;             /* late offer: our 2xx carried the offer */
+    bool remote_held;                   /* the peer put us on hold */
+    bool media_started;
+    bool dialog_indexed;                /* the confirmed dialog id is in the store index */
+} sc_api_leg;
+
+/* Event data of a SIP event, owned by the engine while queued (sc_api__evctx_free). */
+typedef struct sc_api_evctx {
+    uint32_t magic;        /* SC_API_EVCTX_MAGIC */
+    char method[16];       /* request concerned */
+    int status;            /* response status, 0 for requests */
+    sc_sip_stx *stx;       /* incoming non-INVITE request to answer, or NULL */
+    bool is_request;       /* the event is an incoming request */
+    bool answered;         /* SendResponse answered stx */
+    bool has_sdp;          /* the message carried application/sdp */
+    bool sdp_ok;           /* sdp parsed */
+    sc_sdp_info sdp;
+} sc_api_evctx;
+
+/* api_sip.c */
+void sc_api__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud);
+void sc_api__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud);
+/* Dispatch on the session with id, taking ctx (may be NULL). Returns the engine result. */
+int sc_api__dispatch(sc_api *api, sc_session *s, sc_id type, int32_t code, const char *text,
+                     sc_api_evctx *ctx);
+void sc_api__evctx_free(void *p);
+sc_api_leg *sc_api__leg(const sc_session *s);
+int sc_api__leg_new(sc_api *api, sc_session *s, sc_api_leg **out);
+void sc_api__sync_dialog(sc_api_leg *leg, sc_session *s);
+
+/* api_actions.c */
+int sc_api__bind_all(sc_api *api);
+
+/* api_media.c */
+void sc_api__media_init(sc_api_leg *leg);
+/* Our offer (direction dir) into buf; length or negative error. */
+int sc_api__media_offer(sc_api_leg *leg, sc_sdp_direction dir, char *buf, size_t cap);
+/* Our answer to leg->offer into buf; records the negotiated media on s. */
+int sc_api__media_answer(sc_api_leg *leg, sc_session *s, char *buf, size_t cap);
+/* Record a remote answer to our offer (or a remote offer) on s. */
+void sc_api__media_remote(sc_api_leg *leg, sc_session *s, const sc_sdp_info *info);
+void sc_api__media_record(sc_api_leg *leg, sc_session *s, const char *direction_override);
+/* Parse body when it is SDP: fills ctx->has_sdp, ctx->sdp_ok, ctx->sdp. */
+void sc_api__parse_sdp(sc_api_evctx *ctx, const char *ctype, const char *body, size_t len);
+
+/* api.c */
+void sc_api__check_shutdown(sc_api *api);
+
+#endif

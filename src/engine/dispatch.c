@@ -1,0 +1,330 @@
+/* dispatch: runs one event against one session (lookup, guards, actions, condition updates,
+ * next state, history record, observers) and keeps each session's events serial through a
+ * bounded per-session queue. */
+#include "engine/engine_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t sc_engine__wall_at(sc_engine *e, uint64_t mono)
+{
+    if (!e->have_base || mono < e->mono_base || mono - e->mono_base > 1000000u) {
+        e->wall_base = sc_clock_wall_us(e->clock);
+        e->mono_base = sc_clock_mono_us(e->clock);
+        e->have_base = true;
+        if (mono < e->mono_base)
+            return e->wall_base - (int64_t)(e->mono_base - mono);
+    }
+    return e->wall_base + (int64_t)(mono - e->mono_base);
+}
+
+int sc_engine__enqueue(sc_engine *e, sc_session *s, const sc_event *ev, bool internal)
+{
+    if (s->qlen >= e->max_queue) {
+        e->stats.queue_drops++;
+        sc_log(e->logger, SC_LOG_WARN, "engine", "session %s: queue full (%zu), event %s dropped%s",
+               s->id, e->max_queue, sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type),
+               internal ? " (internal)" : "");
+        return -EAGAIN;
+    }
+    size_t tlen = ev->text ? strlen(ev->text) + 1 : 0;
+    size_t bytes = sizeof(sc_qevent) + tlen;
+    sc_qevent *q = malloc(bytes);
+    if (!q)
+        return -ENOMEM;
+    q->next = NULL;
+    q->ev = *ev;
+    q->bytes = bytes;
+    if (ev->text) {
+        memcpy(q->text, ev->text, tlen);
+        q->ev.text = q->text;
+    }
+    if (s->qtail)
+        ((sc_qevent *)s->qtail)->next = q;
+    else
+        s->qhead = q;
+    s->qtail = q;
+    s->qlen++;
+    s->qbytes += bytes;
+    e->stats.queued++;
+    return SC_ENGINE_QUEUED;
+}
+
+static sc_qevent *dequeue(sc_session *s)
+{
+    sc_qevent *q = s->qhead;
+    if (!q)
+        return NULL;
+    s->qhead = q->next;
+    if (!s->qhead)
+        s->qtail = NULL;
+    s->qlen--;
+    s->qbytes -= q->bytes;
+    return q;
+}
+
+static void qevent_free(sc_qevent *q)
+{
+    if (q->ev.data && q->ev.data_free)
+        q->ev.data_free(q->ev.data);
+    free(q);
+}
+
+void sc_engine__drop_queue(sc_session *s)
+{
+    sc_qevent *q;
+    while ((q = dequeue(s)) != NULL)
+        qevent_free(q);
+}
+
+/* Guards of tr, in order, until one fails; each evaluation goes to rec (up to its bound). */
+static bool guards_pass(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec)
+{
+    for (uint16_t g = 0; g < tr->nguards; g++) {
+        const sc_call *call = &tr->guards[g];
+        bool v = false;
+        if (call->id < e->nguards && e->guards[call->id].fn) {
+            x->call = call;
+            x->ud = e->guards[call->id].ud;
+            v = e->guards[call->id].fn(x);
+        }
+        bool passed = v != call->negate;
+        if (rec->nguards < SC_HISTORY_MAX_GUARDS) {
+            sc_history_guard *hg = &rec->guards[rec->nguards++];
+            hg->id = call->id;
+            hg->negate = call->negate;
+            hg->passed = passed;
+        }
+        if (!passed)
+            return false;
+    }
+    return true;
+}
+
+/* Actions of tr in order, each timed; returns the index of the failing one or -1. */
+static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec,
+                       uint64_t t0, int *rc_out)
+{
+    for (uint16_t a = 0; a < tr->nactions; a++) {
+        const sc_call *call = &tr->actions[a];
+        int rc = -ENOSYS;
+        if (call->id < e->nactions && e->actions[call->id].fn) {
+            x->call = call;
+            x->ud = e->actions[call->id].ud;
+            rc = e->actions[call->id].fn(x);
+        }
+        uint64_t t1 = sc_clock_mono_us(e->clock);
+        if (rec->nactions < SC_HISTORY_MAX_ACTIONS) {
+            sc_history_action *ha = &rec->actions[rec->nactions++];
+            ha->id = call->id;
+            ha->result = rc;
+            ha->duration_us = (uint32_t)(t1 > t0 ? t1 - t0 : 0);
+        }
+        t0 = t1;
+        if (rc != 0) {
+            *rc_out = rc;
+            return a;
+        }
+    }
+    return -1;
+}
+
+/* After a taken row: if every "established" condition holds and it has not fired yet,
+ * queue CheckConditions once for this session. */
+static void check_conditions(sc_engine *e, sc_session *s)
+{
+    if (s->established_fired)
+        return;
+    size_t n;
+    const sc_id *conds = sc_table_established_conditions(s->table, &n);
+    if (!n)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (!sc_session_condition(s, conds[i]))
+            return;
+    s->established_fired = true;
+    e->stats.conditions_fired++;
+    sc_event ev = {.type = SC_EV_CheckConditions};
+    sc_engine__enqueue(e, s, &ev, true);
+}
+
+static void notify_transition(sc_engine *e, sc_session *s, const sc_history_record *rec,
+                              const sc_transition *tr, bool taken)
+{
+    for (int i = 0; i < e->nobs; i++) {
+        if (!e->obs_used[i])
+            continue;
+        if (e->obs[i].on_transition)
+            e->obs[i].on_transition(e->obs[i].ud, s, rec, tr);
+        if (taken && e->obs[i].on_publish)
+            for (uint16_t p = 0; p < tr->npublish; p++)
+                e->obs[i].on_publish(e->obs[i].ud, s, tr->publish[p].name,
+                                     tr->publish[p].priority < 0 ? SC_PRIO_NORMAL
+                                                                 : tr->publish[p].priority);
+    }
+}
+
+static int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec, sc_outcome o,
+                      sc_outcome *outcome_out)
+{
+    rec->outcome = o;
+    rec->to = s->state;
+    if (o != SC_OUTCOME_TAKEN)
+        s->failed++;
+    if (outcome_out)
+        *outcome_out = o;
+    switch (o) {
+    case SC_OUTCOME_TAKEN: e->stats.taken++; return 0;
+    case SC_OUTCOME_NOT_ACCEPTED: e->stats.not_accepted++; return SC_E_NOT_ACCEPTED;
+    case SC_OUTCOME_GUARDS_FAILED: e->stats.guards_failed++; return SC_E_GUARDS_FAILED;
+    case SC_OUTCOME_ACTION_FAILED: e->stats.action_failed++; return SC_E_ACTION_FAILED;
+    }
+    return -EINVAL;
+}
+
+/* One event, the session already marked busy. */
+static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome_out)
+{
+    sc_history_record spare; /* used only when the ring could not be allocated */
+    sc_history_record *rec = sc_session_history_append(s);
+    if (!rec) {
+        memset(&spare, 0, offsetof(sc_history_record, guards));
+        spare.transition = UINT32_MAX;
+        rec = &spare;
+    }
+    uint64_t mono = sc_clock_mono_us(e->clock);
+    int64_t wall = sc_engine__wall_at(e, mono);
+    rec->wall_us = wall;
+    rec->mono_us = mono;
+    rec->from = s->state;
+    rec->event = ev->type;
+    rec->event_code = ev->code;
+    if (ev->text) {
+        size_t n = strnlen(ev->text, SC_HISTORY_TEXT_MAX - 1);
+        memcpy(rec->event_text, ev->text, n);
+        rec->event_text[n] = '\0';
+    }
+    s->updated_mono_us = mono;
+    s->updated_wall_us = wall;
+    e->stats.dispatched++;
+
+    size_t n;
+    const sc_transition *const *rows = sc_table_lookup(s->table, s->role, s->state, ev->type, &n);
+    if (!n) {
+        if (e->logger && e->logger->max_level >= SC_LOG_DEBUG)
+            sc_log(e->logger, SC_LOG_DEBUG, "engine", "session %s: %s not accepted in %s", s->id,
+                   sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type), sc_session_state_name(s));
+        int r = finish_run(e, s, rec, SC_OUTCOME_NOT_ACCEPTED, outcome_out);
+        notify_transition(e, s, rec, NULL, false);
+        return r;
+    }
+    sc_exec x = {.engine = e, .session = s, .event = ev};
+    const sc_transition *tr = NULL;
+    for (size_t i = 0; i < n; i++) {
+        x.transition = rows[i];
+        if (guards_pass(e, &x, rows[i], rec)) {
+            tr = rows[i];
+            break;
+        }
+    }
+    if (!tr) {
+        int r = finish_run(e, s, rec, SC_OUTCOME_GUARDS_FAILED, outcome_out);
+        notify_transition(e, s, rec, NULL, false);
+        return r;
+    }
+    rec->transition = tr->index;
+    x.transition = tr;
+    int rc = 0;
+    int failed = run_actions(e, &x, tr, rec, mono, &rc);
+    if (failed >= 0) {
+        const char *aname = sc_vocab_name(e->vocab, SC_VOCAB_ACTION, tr->actions[failed].id);
+        sc_log(e->logger, SC_LOG_WARN, "engine", "session %s: action %s failed (%d) in %s on %s",
+               s->id, aname, rc, sc_session_state_name(s),
+               sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type));
+        int r = finish_run(e, s, rec, SC_OUTCOME_ACTION_FAILED, outcome_out);
+        notify_transition(e, s, rec, tr, false);
+        if (!s->removing) {
+            sc_event fail = {.type = SC_EV_ActionFailed, .code = rc, .text = aname};
+            sc_engine__enqueue(e, s, &fail, true);
+        }
+        return r;
+    }
+    for (uint16_t i = 0; i < tr->nset; i++)
+        sc_session_set_condition(s, tr->set[i].cond, tr->set[i].value);
+    if (tr->to != SC_ID_NONE && !s->removing)
+        sc_engine__enter_state(e, s, tr->to, mono, wall);
+    int r = finish_run(e, s, rec, SC_OUTCOME_TAKEN, outcome_out);
+    if (!s->removing)
+        check_conditions(e, s);
+    notify_transition(e, s, rec, tr, true);
+    return r;
+}
+
+int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome)
+{
+    if (!e || !s || !ev)
+        return -EINVAL;
+    if (s->removing)
+        return SC_E_TERMINATED;
+    if (s->busy)
+        return sc_engine__enqueue(e, s, ev, false);
+    s->busy = true;
+    int r = run_one(e, s, ev, outcome);
+    sc_qevent *q;
+    while (!s->removing && (q = dequeue(s)) != NULL) {
+        run_one(e, s, &q->ev, NULL);
+        qevent_free(q);
+    }
+    s->busy = false;
+    if (s->removing)
+        sc_engine__finish_remove(e, s);
+    return r;
+}
+
+int sc_engine_dispatch_simple(sc_engine *e, sc_session *s, sc_id type, int32_t code, const char *text)
+{
+    sc_event ev = {.type = type, .code = code, .text = text};
+    return sc_engine_dispatch(e, s, &ev, NULL);
+}
+
+int sc_engine__dispatch_raw(sc_engine *e, sc_session *s, const sc_event *ev)
+{
+    size_t n;
+    const sc_transition *const *rows = sc_table_lookup(s->table, s->role, s->state, ev->type, &n);
+    if (!n)
+        return SC_E_NOT_ACCEPTED;
+    sc_exec x = {.engine = e, .session = s, .event = ev};
+    for (size_t i = 0; i < n; i++) {
+        const sc_transition *tr = rows[i];
+        bool ok = true;
+        x.transition = tr;
+        for (uint16_t g = 0; ok && g < tr->nguards; g++) {
+            const sc_call *call = &tr->guards[g];
+            bool v = false;
+            if (call->id < e->nguards && e->guards[call->id].fn) {
+                x.call = call;
+                x.ud = e->guards[call->id].ud;
+                v = e->guards[call->id].fn(&x);
+            }
+            ok = v != call->negate;
+        }
+        if (!ok)
+            continue;
+        for (uint16_t a = 0; a < tr->nactions; a++) {
+            const sc_call *call = &tr->actions[a];
+            if (call->id >= e->nactions || !e->actions[call->id].fn)
+                return SC_E_ACTION_FAILED;
+            x.call = call;
+            x.ud = e->actions[call->id].ud;
+            if (e->actions[call->id].fn(&x) != 0)
+                return SC_E_ACTION_FAILED;
+        }
+        for (uint16_t c = 0; c < tr->nset; c++)
+            sc_session_set_condition(s, tr->set[c].cond, tr->set[c].value);
+        if (tr->to != SC_ID_NONE)
+            s->state = tr->to;
+        return 0;
+    }
+    return SC_E_GUARDS_FAILED;
+}

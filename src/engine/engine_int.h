@@ -1,0 +1,91 @@
+/* engine_int: the engine's layout and the internals shared by its files (dispatch, timers,
+ * registries), plus the raw dispatcher used by the benchmark baseline. */
+#ifndef SC_ENGINE_INT_H
+#define SC_ENGINE_INT_H
+
+#include "session_core/engine.h"
+#include "store/store_int.h"
+
+#define SC_ENGINE_DEFAULT_QUEUE 16
+#define SC_ENGINE_MAX_SCHED 8
+
+typedef struct sc_guard_binding {
+    sc_guard_fn fn; /* NULL = unbound */
+    void *ud;
+} sc_guard_binding;
+
+typedef struct sc_action_binding {
+    sc_action_fn fn; /* NULL = unbound */
+    void *ud;
+} sc_action_binding;
+
+/* An event waiting behind the running one; text copied inline, data owned. */
+typedef struct sc_qevent {
+    struct sc_qevent *next;
+    sc_event ev;  /* ev.text points into text[] (or NULL) */
+    size_t bytes; /* allocation size, for accounting */
+    char text[];
+} sc_qevent;
+
+/* An event scheduled with sc_engine_schedule(). */
+typedef struct sc_sched {
+    struct sc_sched *next;  /* the session's other scheduled events */
+    sc_session_timer timer; /* kind SC_TIMER_SCHED */
+    sc_event ev;            /* text copied inline, data owned */
+    char text[];
+} sc_sched;
+
+enum sc_timer_kind {
+    SC_TIMER_STATE = 1,     /* the state's timer_ms: raise its timer_event */
+    SC_TIMER_EXPIRE = 2,    /* non-terminal max_ms: raise SessionExpired */
+    SC_TIMER_RETENTION = 3, /* terminal: remove the session */
+    SC_TIMER_SCHED = 4,     /* sc_engine_schedule() */
+};
+
+struct sc_engine {
+    const sc_vocab *vocab;       /* borrowed */
+    sc_store *store;             /* borrowed */
+    const sc_clock *clock;       /* borrowed */
+    const sc_logger *logger;     /* borrowed, may be NULL */
+    size_t max_queue;            /* per-session queue bound */
+    uint64_t retention_ms;       /* terminal states without max_ms */
+    sc_table *table;             /* current table (reference) or NULL */
+    sc_guard_binding *guards;    /* by guard id */
+    size_t nguards;              /* entries in guards */
+    sc_action_binding *actions;  /* by action id */
+    size_t nactions;             /* entries in actions */
+    sc_session_timer **heap;     /* min-heap on (deadline, order) */
+    size_t heap_len, heap_cap;   /* used / allocated */
+    uint64_t timer_order;        /* arming counter */
+    sc_engine_observer obs[SC_ENGINE_MAX_OBSERVERS]; /* observers */
+    bool obs_used[SC_ENGINE_MAX_OBSERVERS];          /* slot in use */
+    int nobs;                    /* highest used slot + 1 */
+    sc_engine_stats stats;       /* counters */
+    uint64_t mono_base;          /* mono time when wall_base was read */
+    int64_t wall_base;           /* wall time read at mono_base (resampled every second) */
+    bool have_base;              /* mono_base/wall_base valid */
+};
+
+/* Wall time for mono time `mono`: derived from the last wall sample, read again when that
+ * sample is over a second old or the clock went backwards. Saves a clock read per dispatch. */
+int64_t sc_engine__wall_at(sc_engine *e, uint64_t mono);
+
+/* dispatch.c */
+int sc_engine__enqueue(sc_engine *e, sc_session *s, const sc_event *ev, bool internal);
+void sc_engine__drop_queue(sc_session *s);
+/* The baseline for bench_engine: lookup + guards + actions + set + state change through the
+ * same compiled table, without history, clock reads, timers, queue or observers.
+ * Returns 0 / SC_E_NOT_ACCEPTED / SC_E_GUARDS_FAILED / SC_E_ACTION_FAILED. */
+int sc_engine__dispatch_raw(sc_engine *e, sc_session *s, const sc_event *ev);
+
+/* timers.c */
+void sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono,
+                            int64_t now_wall);
+void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now_mono);
+void sc_engine__cancel_timers(sc_engine *e, sc_session *s, bool all);
+int sc_engine__reserve_timers(sc_engine *e, size_t extra);
+
+/* engine.c */
+void sc_engine__finish_remove(sc_engine *e, sc_session *s);
+
+#endif

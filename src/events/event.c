@@ -1,0 +1,290 @@
+/* event: event type and priority names, event construction and the JSON wire format. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "session_core/events.h"
+
+static const char *const type_names[] = {
+#define SC_EVENT_TYPE_NAME(name, prio) #name,
+    SC_EVENT_TYPES(SC_EVENT_TYPE_NAME)
+#undef SC_EVENT_TYPE_NAME
+};
+
+static const sc_event_priority type_prios[] = {
+#define SC_EVENT_TYPE_PRIO(name, prio) SC_PRIO_##prio,
+    SC_EVENT_TYPES(SC_EVENT_TYPE_PRIO)
+#undef SC_EVENT_TYPE_PRIO
+};
+
+const char *sc_event_type_name(sc_event_type t)
+{
+    return (unsigned)t < SC_EVT__COUNT ? type_names[t] : "?";
+}
+
+int sc_event_type_parse(const char *name, sc_event_type *out)
+{
+    for (int i = 0; name && i < SC_EVT__COUNT; i++)
+        if (strcmp(name, type_names[i]) == 0) {
+            *out = (sc_event_type)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+sc_event_priority sc_event_type_default_priority(sc_event_type t)
+{
+    return (unsigned)t < SC_EVT__COUNT ? type_prios[t] : SC_PRIO_NORMAL;
+}
+
+const char *sc_event_priority_name(sc_event_priority p)
+{
+    switch (p) {
+    case SC_PRIO_LOW: return "low";
+    case SC_PRIO_NORMAL: return "normal";
+    case SC_PRIO_CRITICAL: return "critical";
+    case SC_PRIO_DEFAULT: return "default";
+    }
+    return "?";
+}
+
+int sc_event_priority_parse(const char *name, sc_event_priority *out)
+{
+    static const sc_event_priority all[] = {SC_PRIO_LOW, SC_PRIO_NORMAL, SC_PRIO_CRITICAL};
+    for (size_t i = 0; name && i < 3; i++)
+        if (strcmp(name, sc_event_priority_name(all[i])) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    return -EINVAL;
+}
+
+void sc_event_strcpy(char *dst, size_t cap, const char *src)
+{
+    if (!cap)
+        return;
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void sc_event_init(sc_event *ev, sc_event_type type, const char *session_id, int role, const char *state)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->type = type;
+    ev->role = role;
+    sc_event_strcpy(ev->session_id, sizeof ev->session_id, session_id);
+    sc_event_strcpy(ev->state, sizeof ev->state, state);
+}
+
+static const char *role_name(int role)
+{
+    return role == SC_EVENT_ROLE_UAC ? "uac" : role == SC_EVENT_ROLE_UAS ? "uas" : NULL;
+}
+
+static json_t *iso_time(int64_t us)
+{
+    time_t s = (time_t)(us / 1000000);
+    struct tm tm;
+    char buf[64];
+    gmtime_r(&s, &tm);
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%06dZ", (int)(us % 1000000));
+    return json_string(buf);
+}
+
+static void set_str(json_t *o, const char *key, const char *v) { json_object_set_new(o, key, json_string(v)); }
+static void set_int(json_t *o, const char *key, json_int_t v) { json_object_set_new(o, key, json_integer(v)); }
+
+/* The type-specific fields, documented one shape per type in docs/events.md. */
+static void payload_to_json(json_t *o, const sc_event *ev)
+{
+    switch (ev->type) {
+    case SC_EVT_StateChanged:
+        set_str(o, "from", ev->u.state_changed.from);
+        set_str(o, "event", ev->u.state_changed.event);
+        set_str(o, "to", ev->u.state_changed.to);
+        break;
+    case SC_EVT_TransitionFailed:
+        set_str(o, "kind", ev->u.transition_failed.kind);
+        set_str(o, "event", ev->u.transition_failed.event);
+        break;
+    case SC_EVT_MediaStarted:
+    case SC_EVT_MediaStopped:
+        set_str(o, "codec", ev->u.media.codec);
+        set_str(o, "remote", ev->u.media.remote);
+        break;
+    case SC_EVT_DtmfReceived: {
+        char d[2] = {ev->u.dtmf.digit, '\0'};
+        set_str(o, "digit", d);
+        set_int(o, "duration_ms", ev->u.dtmf.duration_ms);
+        break;
+    }
+    case SC_EVT_TransferProgress:
+        set_str(o, "status", ev->u.transfer.status);
+        set_int(o, "sip_code", ev->u.transfer.sip_code);
+        set_int(o, "percent", ev->u.transfer.percent);
+        break;
+    case SC_EVT_BridgeCreated:
+    case SC_EVT_BridgeEnded: set_str(o, "peer", ev->u.bridge.peer_id); break;
+    case SC_EVT_SessionEnded:
+        set_str(o, "outcome", ev->u.ended.outcome);
+        set_int(o, "sip_cause", ev->u.ended.sip_cause);
+        json_object_set_new(o, "duration_seconds", json_real((double)ev->u.ended.duration_us / 1e6));
+        break;
+    case SC_EVT_SessionReaped: set_str(o, "reason", ev->u.reaped.reason); break;
+    case SC_EVT_TableReloaded:
+        set_str(o, "version", ev->u.table.version);
+        json_object_set_new(o, "ok", json_boolean(ev->u.table.ok));
+        set_str(o, "error", ev->u.table.error);
+        break;
+    case SC_EVT_StoreHealthChanged:
+        json_object_set_new(o, "ok", json_boolean(ev->u.store.ok));
+        set_str(o, "reason", ev->u.store.reason);
+        break;
+    case SC_EVT_SubscriberReaped:
+        set_str(o, "subscriber", ev->u.subscriber.name);
+        set_str(o, "reason", ev->u.subscriber.reason);
+        set_int(o, "dropped", (json_int_t)ev->u.subscriber.dropped);
+        break;
+    case SC_EVT_Gap:
+        set_int(o, "from_seq", (json_int_t)ev->u.gap.from_seq);
+        set_int(o, "to_seq", (json_int_t)ev->u.gap.to_seq);
+        break;
+    case SC_EVT_App:
+        set_str(o, "name", ev->u.app.name);
+        set_str(o, "detail", ev->u.app.detail);
+        break;
+    default: break;
+    }
+}
+
+char *sc_event_to_json(const sc_event *ev)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    set_int(o, "seq", (json_int_t)ev->seq);
+    set_str(o, "type", sc_event_type_name(ev->type));
+    json_object_set_new(o, "time", iso_time(ev->wall_us));
+    set_int(o, "time_us", ev->wall_us);
+    set_str(o, "priority", sc_event_priority_name(ev->priority));
+    if (ev->session_id[0])
+        set_str(o, "session", ev->session_id);
+    if (role_name(ev->role))
+        set_str(o, "role", role_name(ev->role));
+    if (ev->state[0])
+        set_str(o, "state", ev->state);
+    if (ev->uri[0])
+        set_str(o, "uri", ev->uri);
+    payload_to_json(o, ev);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+static void get_str(json_t *o, const char *key, char *dst, size_t cap)
+{
+    sc_event_strcpy(dst, cap, json_string_value(json_object_get(o, key)));
+}
+
+static int64_t get_int(json_t *o, const char *key) { return json_integer_value(json_object_get(o, key)); }
+
+static void payload_from_json(json_t *o, sc_event *ev)
+{
+    switch (ev->type) {
+    case SC_EVT_StateChanged:
+        get_str(o, "from", ev->u.state_changed.from, sizeof ev->u.state_changed.from);
+        get_str(o, "event", ev->u.state_changed.event, sizeof ev->u.state_changed.event);
+        get_str(o, "to", ev->u.state_changed.to, sizeof ev->u.state_changed.to);
+        break;
+    case SC_EVT_TransitionFailed:
+        get_str(o, "kind", ev->u.transition_failed.kind, sizeof ev->u.transition_failed.kind);
+        get_str(o, "event", ev->u.transition_failed.event, sizeof ev->u.transition_failed.event);
+        break;
+    case SC_EVT_MediaStarted:
+    case SC_EVT_MediaStopped:
+        get_str(o, "codec", ev->u.media.codec, sizeof ev->u.media.codec);
+        get_str(o, "remote", ev->u.media.remote, sizeof ev->u.media.remote);
+        break;
+    case SC_EVT_DtmfReceived: {
+        const char *d = json_string_value(json_object_get(o, "digit"));
+        ev->u.dtmf.digit = d ? d[0] : '\0';
+        ev->u.dtmf.duration_ms = (int)get_int(o, "duration_ms");
+        break;
+    }
+    case SC_EVT_TransferProgress:
+        get_str(o, "status", ev->u.transfer.status, sizeof ev->u.transfer.status);
+        ev->u.transfer.sip_code = (int)get_int(o, "sip_code");
+        ev->u.transfer.percent = (int)get_int(o, "percent");
+        break;
+    case SC_EVT_BridgeCreated:
+    case SC_EVT_BridgeEnded: get_str(o, "peer", ev->u.bridge.peer_id, sizeof ev->u.bridge.peer_id); break;
+    case SC_EVT_SessionEnded:
+        get_str(o, "outcome", ev->u.ended.outcome, sizeof ev->u.ended.outcome);
+        ev->u.ended.sip_cause = (int)get_int(o, "sip_cause");
+        ev->u.ended.duration_us =
+            (int64_t)(json_number_value(json_object_get(o, "duration_seconds")) * 1e6 + 0.5);
+        break;
+    case SC_EVT_SessionReaped: get_str(o, "reason", ev->u.reaped.reason, sizeof ev->u.reaped.reason); break;
+    case SC_EVT_TableReloaded:
+        get_str(o, "version", ev->u.table.version, sizeof ev->u.table.version);
+        ev->u.table.ok = json_is_true(json_object_get(o, "ok"));
+        get_str(o, "error", ev->u.table.error, sizeof ev->u.table.error);
+        break;
+    case SC_EVT_StoreHealthChanged:
+        ev->u.store.ok = json_is_true(json_object_get(o, "ok"));
+        get_str(o, "reason", ev->u.store.reason, sizeof ev->u.store.reason);
+        break;
+    case SC_EVT_SubscriberReaped:
+        get_str(o, "subscriber", ev->u.subscriber.name, sizeof ev->u.subscriber.name);
+        get_str(o, "reason", ev->u.subscriber.reason, sizeof ev->u.subscriber.reason);
+        ev->u.subscriber.dropped = (uint64_t)get_int(o, "dropped");
+        break;
+    case SC_EVT_Gap:
+        ev->u.gap.from_seq = (uint64_t)get_int(o, "from_seq");
+        ev->u.gap.to_seq = (uint64_t)get_int(o, "to_seq");
+        break;
+    case SC_EVT_App:
+        get_str(o, "name", ev->u.app.name, sizeof ev->u.app.name);
+        get_str(o, "detail", ev->u.app.detail, sizeof ev->u.app.detail);
+        break;
+    default: break;
+    }
+}
+
+int sc_event_from_json(const char *json, sc_event *out)
+{
+    json_t *o = json ? json_loads(json, 0, NULL) : NULL;
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return -EINVAL;
+    }
+    sc_event ev;
+    memset(&ev, 0, sizeof ev);
+    int rc = sc_event_type_parse(json_string_value(json_object_get(o, "type")), &ev.type);
+    if (rc == 0 && !json_is_integer(json_object_get(o, "seq")))
+        rc = -EINVAL;
+    if (rc == 0) {
+        ev.seq = (uint64_t)get_int(o, "seq");
+        ev.wall_us = get_int(o, "time_us");
+        if (sc_event_priority_parse(json_string_value(json_object_get(o, "priority")), &ev.priority) != 0)
+            ev.priority = SC_PRIO_DEFAULT;
+        const char *role = json_string_value(json_object_get(o, "role"));
+        ev.role = role && strcmp(role, "uac") == 0   ? SC_EVENT_ROLE_UAC
+                  : role && strcmp(role, "uas") == 0 ? SC_EVENT_ROLE_UAS
+                                                     : SC_EVENT_ROLE_NONE;
+        get_str(o, "session", ev.session_id, sizeof ev.session_id);
+        get_str(o, "state", ev.state, sizeof ev.state);
+        get_str(o, "uri", ev.uri, sizeof ev.uri);
+        payload_from_json(o, &ev);
+        *out = ev;
+    }
+    json_decref(o);
+    return rc;
+}

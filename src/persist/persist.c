@@ -1,0 +1,481 @@
+/* persist: the synchronous front end: URL dispatch to a backend, locking, reconnect on the
+ * next call after a broken connection, and the json_t <-> text conversion. */
+#include "persist/persist_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *sc_persist_durability_name(sc_persist_durability d)
+{
+    switch (d) {
+    case SC_PERSIST_STRICT:
+        return "strict";
+    case SC_PERSIST_BATCHED:
+        return "batched";
+    case SC_PERSIST_NONE:
+        return "none";
+    }
+    return "?";
+}
+
+int sc_persist_durability_parse(const char *name, sc_persist_durability *out)
+{
+    static const sc_persist_durability all[] = {SC_PERSIST_STRICT, SC_PERSIST_BATCHED, SC_PERSIST_NONE};
+    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(name, sc_persist_durability_name(all[i])) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+int sc_persist__error(sc_persist *p, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err, sizeof p->err, fmt, ap);
+    va_end(ap);
+    sc_log(p->cfg.logger, SC_LOG_DEBUG, "persist", "%s: %s", p->be ? p->be->name : "?", p->err);
+    return code;
+}
+
+bool sc_persist__conn_error(int code)
+{
+    return code == -EIO || code == -ECONNREFUSED || code == -ECONNRESET || code == -EPIPE || code == -ETIMEDOUT ||
+           code == -ENOTCONN || code == -EHOSTUNREACH;
+}
+
+int sc_persist__schema_too_new(sc_persist *p, int found)
+{
+    return sc_persist__error(p, -EPROTO,
+                             "store schema version %d is newer than this build's version %d: "
+                             "upgrade session-core or use another store",
+                             found, SC_PERSIST_SCHEMA_VERSION);
+}
+
+int64_t sc_persist__now_us(const sc_persist *p)
+{
+    return sc_clock_wall_us(p->cfg.clock ? p->cfg.clock : sc_clock_system());
+}
+
+uint64_t sc_persist__mono_us(const sc_persist *p)
+{
+    return sc_clock_mono_us(p->cfg.clock ? p->cfg.clock : sc_clock_system());
+}
+
+static void set_err(char *err, size_t err_size, const char *msg)
+{
+    if (err && err_size)
+        snprintf(err, err_size, "%s", msg);
+}
+
+static const sc_persist__backend *pick_backend(const char *url, const char **rest)
+{
+    static const struct {
+        const char *prefix;
+        const sc_persist__backend *be;
+        bool keep_prefix;
+    } map[] = {
+        {"memory:", &sc_persist__memory, false},
+        {"sqlite:", &sc_persist__sqlite, false},
+        {"redis://", &sc_persist__redis, false},
+        {"postgresql://", &sc_persist__pg, true},
+        {"postgres://", &sc_persist__pg, true},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        size_t n = strlen(map[i].prefix);
+        if (strncmp(url, map[i].prefix, n) == 0) {
+            *rest = map[i].keep_prefix ? url : url + n;
+            return map[i].be;
+        }
+    }
+    return NULL;
+}
+
+static int handle_new(sc_persist **out, const sc_persist__backend *be, const char *url, const sc_persist_config *cfg)
+{
+    sc_persist *p = calloc(1, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    p->url = strdup(url);
+    if (!p->url) {
+        free(p);
+        return -ENOMEM;
+    }
+    p->be = be;
+    if (cfg)
+        p->cfg = *cfg;
+    if (!p->cfg.connect_timeout_ms)
+        p->cfg.connect_timeout_ms = 2000;
+    pthread_mutex_init(&p->lock, NULL);
+    *out = p;
+    return 0;
+}
+
+static void handle_free(sc_persist *p)
+{
+    if (p->connected)
+        p->be->disconnect(p);
+    if (p->impl)
+        p->be->destroy(p);
+    pthread_mutex_destroy(&p->lock);
+    free(p->url);
+    free(p);
+}
+
+/* Connects p if needed; lock held. */
+static int ensure(sc_persist *p)
+{
+    if (p->connected)
+        return 0;
+    p->err[0] = '\0';
+    int rc = p->be->connect(p);
+    if (rc == 0)
+        p->connected = true;
+    return rc;
+}
+
+/* After a failed call: drop a broken connection so that the next call reconnects. */
+static int after(sc_persist *p, int rc)
+{
+    if (rc < 0 && sc_persist__conn_error(rc) && p->connected) {
+        p->be->disconnect(p);
+        p->connected = false;
+        p->in_batch = false;
+    }
+    return rc;
+}
+
+static int finish_open(sc_persist *p, bool lazy, char *err, size_t err_size)
+{
+    if (lazy)
+        return 0;
+    int rc = ensure(p);
+    if (rc < 0)
+        set_err(err, err_size, p->err);
+    return rc;
+}
+
+int sc_persist_open(sc_persist **out, const char *url, const sc_persist_config *cfg, char *err, size_t err_size)
+{
+    set_err(err, err_size, "");
+    if (!out || !url) {
+        set_err(err, err_size, "no store URL");
+        return -EINVAL;
+    }
+    const char *rest = NULL;
+    const sc_persist__backend *be = pick_backend(url, &rest);
+    if (!be) {
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "unknown store URL '%.200s' (expected memory:, sqlite:PATH, redis://HOST:PORT/DB, "
+                 "postgresql://...)",
+                 url);
+        set_err(err, err_size, msg);
+        return -EINVAL;
+    }
+    sc_persist *p = NULL;
+    int rc = handle_new(&p, be, url, cfg);
+    if (rc < 0) {
+        set_err(err, err_size, "out of memory");
+        return rc;
+    }
+    rc = be->init(p, rest);
+    if (rc == 0)
+        rc = finish_open(p, p->cfg.lazy_connect, err, err_size);
+    else
+        set_err(err, err_size, p->err);
+    if (rc < 0) {
+        handle_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+int sc_persist__open_same(sc_persist **out, sc_persist *src, bool lazy, char *err, size_t err_size)
+{
+    set_err(err, err_size, "");
+    sc_persist *p = NULL;
+    sc_persist_config cfg = src->cfg;
+    cfg.lazy_connect = lazy;
+    int rc = handle_new(&p, src->be, src->url, &cfg);
+    if (rc < 0)
+        return rc;
+    if (src->be->init_same) {
+        pthread_mutex_lock(&src->lock);
+        rc = src->be->init_same(p, src);
+        pthread_mutex_unlock(&src->lock);
+    } else {
+        const char *rest = NULL;
+        pick_backend(src->url, &rest);
+        rc = src->be->init(p, rest);
+    }
+    if (rc == 0)
+        rc = finish_open(p, lazy, err, err_size);
+    else
+        set_err(err, err_size, p->err);
+    if (rc < 0) {
+        handle_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+int sc_persist_open_same(sc_persist **out, sc_persist *p, char *err, size_t err_size)
+{
+    if (!out || !p)
+        return -EINVAL;
+    return sc_persist__open_same(out, p, false, err, err_size);
+}
+
+void sc_persist_close(sc_persist *p)
+{
+    if (p)
+        handle_free(p);
+}
+
+const char *sc_persist_last_error(const sc_persist *p) { return p ? p->err : "no store"; }
+const char *sc_persist_backend_name(const sc_persist *p) { return p->be->name; }
+const char *sc_persist_url(const sc_persist *p) { return p->url; }
+
+static char *dump(const json_t *doc)
+{
+    return json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* Runs an op with the lock held and the connection up. */
+#define WITH_CONN(p, expr)                \
+    do {                                  \
+        pthread_mutex_lock(&(p)->lock);   \
+        (p)->err[0] = '\0';               \
+        int rc_ = ensure(p);              \
+        if (rc_ == 0)                     \
+            rc_ = (expr);                 \
+        rc_ = after((p), rc_);            \
+        pthread_mutex_unlock(&(p)->lock); \
+        return rc_;                       \
+    } while (0)
+
+static int bad_arg(sc_persist *p, const char *what)
+{
+    pthread_mutex_lock(&p->lock);
+    int rc = sc_persist__error(p, -EINVAL, "%s", what);
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+int sc_persist__save_text(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
+                          int64_t updated_us)
+{
+    WITH_CONN(p, p->be->save(p, id, data, node ? node : "", hash ? hash : "", updated_us));
+}
+
+int sc_persist_save(sc_persist *p, const char *id, const json_t *snapshot, const char *node_id,
+                    const char *table_hash)
+{
+    if (!p || !id || !*id || !snapshot)
+        return p ? bad_arg(p, "save needs a session id and a snapshot") : -EINVAL;
+    char *text = dump(snapshot);
+    if (!text)
+        return -ENOMEM;
+    int rc = sc_persist__save_text(p, id, text, node_id, table_hash, sc_persist__now_us(p));
+    free(text);
+    return rc;
+}
+
+static int load_locked(sc_persist *p, const char *id, char **text, sc_persist_snapshot_info *info)
+{
+    WITH_CONN(p, p->be->load(p, id, text, info));
+}
+
+int sc_persist_load(sc_persist *p, const char *id, json_t **out, sc_persist_snapshot_info *info)
+{
+    if (!p || !id || !out)
+        return -EINVAL;
+    sc_persist_snapshot_info tmp;
+    memset(&tmp, 0, sizeof tmp);
+    char *text = NULL;
+    int rc = load_locked(p, id, &text, &tmp);
+    if (rc < 0)
+        return rc;
+    json_error_t jerr;
+    json_t *doc = json_loads(text, JSON_DECODE_ANY, &jerr);
+    free(text);
+    if (!doc)
+        return bad_arg(p, "stored snapshot is not valid JSON");
+    if (info)
+        *info = tmp;
+    *out = doc;
+    return 0;
+}
+
+int sc_persist__delete_raw(sc_persist *p, const char *id) { WITH_CONN(p, p->be->del(p, id)); }
+
+int sc_persist_delete(sc_persist *p, const char *id)
+{
+    if (!p || !id)
+        return -EINVAL;
+    return sc_persist__delete_raw(p, id);
+}
+
+struct list_ctx {
+    sc_persist_list_cb cb;
+    void *ud;
+};
+
+static int list_tramp(const char *id, const char *data, void *ud)
+{
+    struct list_ctx *c = ud;
+    json_t *doc = data ? json_loads(data, JSON_DECODE_ANY, NULL) : NULL;
+    int rc = c->cb(id, doc, c->ud);
+    json_decref(doc);
+    return rc;
+}
+
+int sc_persist_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist_list_cb cb, void *ud)
+{
+    if (!p || !cb)
+        return -EINVAL;
+    struct list_ctx c = {cb, ud};
+    WITH_CONN(p, p->be->list(p, mode, with_data, list_tramp, &c));
+}
+
+int sc_persist__append_text(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec)
+{
+    uint64_t g = 0;
+    WITH_CONN(p, p->be->append(p, id, seq, wall_us, rec, &g));
+}
+
+static int append_locked(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec,
+                         uint64_t *gseq)
+{
+    WITH_CONN(p, p->be->append(p, id, seq, wall_us, rec, gseq));
+}
+
+int sc_persist_append_event(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const json_t *record,
+                            uint64_t *gseq_out)
+{
+    if (!p || !id || !*id || !record)
+        return p ? bad_arg(p, "append needs a session id and a record") : -EINVAL;
+    char *text = dump(record);
+    if (!text)
+        return -ENOMEM;
+    uint64_t g = 0;
+    int rc = append_locked(p, id, seq, wall_us, text, &g);
+    free(text);
+    if (gseq_out)
+        *gseq_out = rc == 0 ? g : 0;
+    return rc;
+}
+
+struct ev_ctx {
+    sc_persist_event_cb cb;
+    void *ud;
+};
+
+static int ev_tramp(const sc_persist__raw_event *raw, void *ud)
+{
+    struct ev_ctx *c = ud;
+    json_t *rec = json_loads(raw->record, JSON_DECODE_ANY, NULL);
+    if (!rec)
+        rec = json_string(raw->record); /* never hide a record: hand it up as text */
+    sc_persist_event ev = {raw->session_id, raw->seq, raw->wall_us, raw->gseq, rec};
+    int rc = c->cb(&ev, c->ud);
+    json_decref(rec);
+    return rc;
+}
+
+int sc_persist_read_events(sc_persist *p, const char *id, uint64_t from_seq, sc_persist_event_cb cb, void *ud)
+{
+    if (!p || !id || !cb)
+        return -EINVAL;
+    struct ev_ctx c = {cb, ud};
+    WITH_CONN(p, p->be->read_events(p, id, from_seq, ev_tramp, &c));
+}
+
+int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist_event_cb cb,
+                                 void *ud)
+{
+    if (!p || !cb)
+        return -EINVAL;
+    struct ev_ctx c = {cb, ud};
+    WITH_CONN(p, p->be->read_range(p, since_us, until_us, ev_tramp, &c));
+}
+
+int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limit, sc_persist_event_cb cb,
+                                 void *ud)
+{
+    if (!p || !cb)
+        return -EINVAL;
+    struct ev_ctx c = {cb, ud};
+    WITH_CONN(p, p->be->read_after(p, after_gseq, limit, ev_tramp, &c));
+}
+
+static int ping_locked(sc_persist *p) { WITH_CONN(p, p->be->ping(p)); }
+
+int sc_persist_ping(sc_persist *p, uint64_t *latency_us)
+{
+    if (!p)
+        return -EINVAL;
+    uint64_t t0 = sc_persist__mono_us(p);
+    int rc = ping_locked(p);
+    if (latency_us)
+        *latency_us = sc_persist__mono_us(p) - t0;
+    return rc;
+}
+
+int sc_persist_schema_version(sc_persist *p, int *version)
+{
+    if (!p || !version)
+        return -EINVAL;
+    WITH_CONN(p, p->be->get_version(p, version));
+}
+
+int sc_persist_set_schema_version(sc_persist *p, int version)
+{
+    if (!p || version < 1)
+        return -EINVAL;
+    WITH_CONN(p, p->be->set_version(p, version));
+}
+
+int sc_persist_wipe(sc_persist *p)
+{
+    if (!p)
+        return -EINVAL;
+    WITH_CONN(p, p->be->wipe(p));
+}
+
+static int begin_locked(sc_persist *p)
+{
+    int rc = p->be->begin(p);
+    if (rc == 0)
+        p->in_batch = true;
+    return rc;
+}
+
+int sc_persist__begin(sc_persist *p) { WITH_CONN(p, begin_locked(p)); }
+
+static int commit_locked(sc_persist *p)
+{
+    if (!p->in_batch)
+        return sc_persist__error(p, -EIO, "the batch was lost with the connection");
+    p->in_batch = false;
+    return p->be->commit(p);
+}
+
+int sc_persist__commit(sc_persist *p) { WITH_CONN(p, commit_locked(p)); }
+
+void sc_persist__rollback(sc_persist *p)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->connected && p->in_batch)
+        p->be->rollback(p);
+    p->in_batch = false;
+    pthread_mutex_unlock(&p->lock);
+}

@@ -1,0 +1,97 @@
+/* persist_int: the internal backend interface (vtable) and the handle shared by persist.c
+ * and the four backends. Backends deal in JSON text; persist.c converts to and from json_t. */
+#ifndef SC_PERSIST_INT_H
+#define SC_PERSIST_INT_H
+
+#include <pthread.h>
+
+#include "session_core/persist.h"
+
+/* An event as a backend hands it up: every pointer is borrowed for the callback. */
+typedef struct sc_persist__raw_event {
+    const char *session_id;
+    uint64_t seq;
+    int64_t wall_us;
+    uint64_t gseq;
+    const char *record; /* JSON text, NUL-terminated */
+} sc_persist__raw_event;
+
+typedef int (*sc_persist__raw_event_cb)(const sc_persist__raw_event *ev, void *ud);
+/* data is the snapshot's JSON text or NULL. */
+typedef int (*sc_persist__raw_list_cb)(const char *id, const char *data, void *ud);
+
+/* Every function gets the handle with its mutex held. Errors: negative errno; a message
+ * goes to sc_persist__error(). A backend returns one of SC_PERSIST__CONN_ERROR()'s codes
+ * when the connection is unusable; persist.c then calls disconnect and the next call
+ * connects again. */
+typedef struct sc_persist__backend {
+    const char *name;
+    int (*init)(sc_persist *p, const char *rest);    /* parse the URL, no I/O */
+    int (*init_same)(sc_persist *dst, sc_persist *src); /* optional: share src's data */
+    int (*connect)(sc_persist *p);                    /* connect, create/migrate the schema */
+    void (*disconnect)(sc_persist *p);
+    void (*destroy)(sc_persist *p);                   /* free p->impl (after disconnect) */
+
+    int (*begin)(sc_persist *p);
+    int (*commit)(sc_persist *p);
+    void (*rollback)(sc_persist *p);
+
+    int (*save)(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
+                int64_t updated_us);
+    int (*load)(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info);
+    int (*del)(sc_persist *p, const char *id);
+    int (*list)(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud);
+    /* Returns 0 (new, *gseq set unless in a batch where it is unknown: 0) or 1 (duplicate). */
+    int (*append)(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq);
+    int (*read_events)(sc_persist *p, const char *id, uint64_t from_seq, sc_persist__raw_event_cb cb, void *ud);
+    int (*read_range)(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist__raw_event_cb cb, void *ud);
+    int (*read_after)(sc_persist *p, uint64_t after, size_t limit, sc_persist__raw_event_cb cb, void *ud);
+    int (*ping)(sc_persist *p);
+    int (*get_version)(sc_persist *p, int *version);
+    int (*set_version)(sc_persist *p, int version);
+    int (*wipe)(sc_persist *p);
+} sc_persist__backend;
+
+struct sc_persist {
+    const sc_persist__backend *be; /* static */
+    void *impl;                    /* owned by the backend */
+    char *url;                     /* owned copy */
+    sc_persist_config cfg;         /* copy; logger and clock borrowed */
+    bool connected;                /* connect() succeeded and nothing broke since */
+    bool in_batch;                 /* between begin and commit/rollback */
+    pthread_mutex_t lock;          /* serialises calls on this handle */
+    char err[512];                 /* last error message */
+};
+
+extern const sc_persist__backend sc_persist__memory;
+extern const sc_persist__backend sc_persist__sqlite;
+extern const sc_persist__backend sc_persist__redis;
+extern const sc_persist__backend sc_persist__pg;
+
+/* Formats the handle's error message and returns code (so: return sc_persist__error(...)). */
+int sc_persist__error(sc_persist *p, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* True for the codes that mean "the connection is gone". */
+bool sc_persist__conn_error(int code);
+
+/* The refusal of a schema newer than this build (same text for every backend). */
+int sc_persist__schema_too_new(sc_persist *p, int found);
+
+int64_t sc_persist__now_us(const sc_persist *p);
+uint64_t sc_persist__mono_us(const sc_persist *p);
+
+/* Opens a handle with the same URL and config (lazy_connect forced as given). Used by the
+ * writer, which connects on its own thread. */
+int sc_persist__open_same(sc_persist **out, sc_persist *src, bool lazy, char *err, size_t err_size);
+
+/* Front-end calls for the writer: begin/commit/rollback around raw-text ops. Each takes the
+ * lock and connects if needed. */
+int sc_persist__begin(sc_persist *p);
+int sc_persist__commit(sc_persist *p);
+void sc_persist__rollback(sc_persist *p);
+int sc_persist__save_text(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
+                          int64_t updated_us);
+int sc_persist__append_text(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec);
+int sc_persist__delete_raw(sc_persist *p, const char *id);
+
+#endif

@@ -1,0 +1,458 @@
+/* persist_memory: the "memory:" backend, an in-process store for tests; handles opened with
+ * sc_persist_open_same share one reference-counted store guarded by its own mutex. */
+#include "persist/persist_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MEM_BUCKETS 4096
+
+typedef struct mem_session {
+    char *id;                 /* owned */
+    char *data;               /* owned snapshot text, NULL if not live */
+    char node[64];
+    char hash[80];
+    int64_t updated_us;
+    size_t *ev;               /* indexes into store->events, sorted by seq */
+    size_t nev, cap;
+    struct mem_session *next; /* bucket chain */
+} mem_session;
+
+typedef struct mem_event {
+    mem_session *s; /* owning session (never freed before the store) */
+    uint64_t seq;
+    int64_t wall_us;
+    char *rec; /* owned */
+} mem_event;
+
+typedef struct mem_store {
+    pthread_mutex_t lock;
+    int refs;
+    int version;
+    mem_session *buckets[MEM_BUCKETS];
+    size_t nsessions;
+    mem_event *events; /* gseq = index + 1 */
+    size_t nevents, cap;
+} mem_store;
+
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static mem_session *find(mem_store *st, const char *id, bool create)
+{
+    uint32_t b = hash_str(id) % MEM_BUCKETS;
+    for (mem_session *s = st->buckets[b]; s; s = s->next)
+        if (strcmp(s->id, id) == 0)
+            return s;
+    if (!create)
+        return NULL;
+    mem_session *s = calloc(1, sizeof *s);
+    if (!s || !(s->id = strdup(id))) {
+        free(s);
+        return NULL;
+    }
+    s->next = st->buckets[b];
+    st->buckets[b] = s;
+    st->nsessions++;
+    return s;
+}
+
+static void clear_store(mem_store *st)
+{
+    for (size_t b = 0; b < MEM_BUCKETS; b++) {
+        mem_session *s = st->buckets[b];
+        while (s) {
+            mem_session *n = s->next;
+            free(s->id);
+            free(s->data);
+            free(s->ev);
+            free(s);
+            s = n;
+        }
+        st->buckets[b] = NULL;
+    }
+    for (size_t i = 0; i < st->nevents; i++)
+        free(st->events[i].rec);
+    free(st->events);
+    st->events = NULL;
+    st->nevents = st->cap = st->nsessions = 0;
+    st->version = SC_PERSIST_SCHEMA_VERSION;
+}
+
+static int mem_init(sc_persist *p, const char *rest)
+{
+    if (*rest)
+        return sc_persist__error(p, -EINVAL, "memory: takes no path (got '%s')", rest);
+    mem_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return -ENOMEM;
+    pthread_mutex_init(&st->lock, NULL);
+    st->refs = 1;
+    st->version = SC_PERSIST_SCHEMA_VERSION;
+    p->impl = st;
+    return 0;
+}
+
+static int mem_init_same(sc_persist *dst, sc_persist *src)
+{
+    mem_store *st = src->impl;
+    pthread_mutex_lock(&st->lock);
+    st->refs++;
+    pthread_mutex_unlock(&st->lock);
+    dst->impl = st;
+    return 0;
+}
+
+static int mem_connect(sc_persist *p)
+{
+    mem_store *st = p->impl;
+    pthread_mutex_lock(&st->lock);
+    int v = st->version;
+    pthread_mutex_unlock(&st->lock);
+    return v > SC_PERSIST_SCHEMA_VERSION ? sc_persist__schema_too_new(p, v) : 0;
+}
+
+static void mem_disconnect(sc_persist *p) { (void)p; }
+
+static void mem_destroy(sc_persist *p)
+{
+    mem_store *st = p->impl;
+    pthread_mutex_lock(&st->lock);
+    int left = --st->refs;
+    pthread_mutex_unlock(&st->lock);
+    if (left == 0) {
+        clear_store(st);
+        pthread_mutex_destroy(&st->lock);
+        free(st);
+    }
+    p->impl = NULL;
+}
+
+static int mem_nop(sc_persist *p)
+{
+    (void)p;
+    return 0;
+}
+
+static void mem_rollback(sc_persist *p) { (void)p; }
+
+#define LOCKED(st, expr)                 \
+    do {                                 \
+        pthread_mutex_lock(&(st)->lock); \
+        int rc_ = (expr);                \
+        pthread_mutex_unlock(&(st)->lock); \
+        return rc_;                      \
+    } while (0)
+
+static int save_l(mem_store *st, const char *id, const char *data, const char *node, const char *hash, int64_t t)
+{
+    mem_session *s = find(st, id, true);
+    char *copy = strdup(data);
+    if (!s || !copy) {
+        free(copy);
+        return -ENOMEM;
+    }
+    free(s->data);
+    s->data = copy;
+    snprintf(s->node, sizeof s->node, "%s", node);
+    snprintf(s->hash, sizeof s->hash, "%s", hash);
+    s->updated_us = t;
+    return 0;
+}
+
+static int mem_save(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
+                    int64_t updated_us)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, save_l(st, id, data, node, hash, updated_us));
+}
+
+static int load_l(mem_store *st, const char *id, char **data, sc_persist_snapshot_info *info)
+{
+    mem_session *s = find(st, id, false);
+    if (!s || !s->data)
+        return -ENOENT;
+    if (!(*data = strdup(s->data)))
+        return -ENOMEM;
+    snprintf(info->node_id, sizeof info->node_id, "%s", s->node);
+    snprintf(info->table_hash, sizeof info->table_hash, "%s", s->hash);
+    info->updated_us = s->updated_us;
+    return 0;
+}
+
+static int mem_load(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, load_l(st, id, data, info));
+}
+
+static int del_l(mem_store *st, const char *id)
+{
+    mem_session *s = find(st, id, false);
+    if (!s || !s->data)
+        return -ENOENT;
+    free(s->data);
+    s->data = NULL;
+    return 0;
+}
+
+static int mem_del(sc_persist *p, const char *id)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, del_l(st, id));
+}
+
+static int cmp_session(const void *a, const void *b)
+{
+    return strcmp((*(mem_session *const *)a)->id, (*(mem_session *const *)b)->id);
+}
+
+/* Copies what the callback needs under the lock, then calls it unlocked (so a callback may
+ * use the store). */
+static int mem_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    mem_store *st = p->impl;
+    pthread_mutex_lock(&st->lock);
+    size_t n = 0;
+    mem_session **v = malloc((st->nsessions + 1) * sizeof *v);
+    char **ids = NULL, **datas = NULL;
+    if (v) {
+        for (size_t b = 0; b < MEM_BUCKETS; b++)
+            for (mem_session *s = st->buckets[b]; s; s = s->next)
+                if (s->data || (mode == SC_PERSIST_LIST_ALL && s->nev))
+                    v[n++] = s;
+        qsort(v, n, sizeof *v, cmp_session);
+        ids = calloc(n + 1, sizeof *ids);
+        datas = calloc(n + 1, sizeof *datas);
+    }
+    int rc = (v && ids && datas) ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        ids[i] = strdup(v[i]->id);
+        datas[i] = with_data && v[i]->data ? strdup(v[i]->data) : NULL;
+        if (!ids[i] || (with_data && v[i]->data && !datas[i]))
+            rc = -ENOMEM;
+    }
+    pthread_mutex_unlock(&st->lock);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = cb(ids[i], datas[i], ud);
+    for (size_t i = 0; ids && datas && i < n; i++) {
+        free(ids[i]);
+        free(datas[i]);
+    }
+    free(ids);
+    free(datas);
+    free(v);
+    return rc;
+}
+
+/* Index in s->ev of the first event with seq >= seq. */
+static size_t lower_bound(mem_store *st, mem_session *s, uint64_t seq)
+{
+    size_t lo = 0, hi = s->nev;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (st->events[s->ev[mid]].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int append_l(mem_store *st, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq)
+{
+    mem_session *s = find(st, id, true);
+    if (!s)
+        return -ENOMEM;
+    size_t pos = lower_bound(st, s, seq);
+    if (pos < s->nev && st->events[s->ev[pos]].seq == seq)
+        return 1;
+    if (st->nevents == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 256;
+        mem_event *e = realloc(st->events, cap * sizeof *e);
+        if (!e)
+            return -ENOMEM;
+        st->events = e;
+        st->cap = cap;
+    }
+    if (s->nev == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        size_t *e = realloc(s->ev, cap * sizeof *e);
+        if (!e)
+            return -ENOMEM;
+        s->ev = e;
+        s->cap = cap;
+    }
+    char *copy = strdup(rec);
+    if (!copy)
+        return -ENOMEM;
+    st->events[st->nevents] = (mem_event){s, seq, wall_us, copy};
+    memmove(s->ev + pos + 1, s->ev + pos, (s->nev - pos) * sizeof *s->ev);
+    s->ev[pos] = st->nevents;
+    s->nev++;
+    st->nevents++;
+    *gseq = st->nevents;
+    return 0;
+}
+
+static int mem_append(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, append_l(st, id, seq, wall_us, rec, gseq));
+}
+
+/* A copied batch of events handed to the callback without the lock. */
+typedef struct ev_copy {
+    char *id;
+    uint64_t seq;
+    int64_t wall_us;
+    uint64_t gseq;
+    char *rec;
+} ev_copy;
+
+static int copy_event(mem_store *st, size_t idx, ev_copy *out)
+{
+    const mem_event *e = &st->events[idx];
+    out->id = strdup(e->s->id);
+    out->rec = strdup(e->rec);
+    out->seq = e->seq;
+    out->wall_us = e->wall_us;
+    out->gseq = idx + 1;
+    return out->id && out->rec ? 0 : -ENOMEM;
+}
+
+static int deliver(ev_copy *v, size_t n, int rc, sc_persist__raw_event_cb cb, void *ud)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0) {
+            sc_persist__raw_event ev = {v[i].id, v[i].seq, v[i].wall_us, v[i].gseq, v[i].rec};
+            rc = cb(&ev, ud);
+        }
+        free(v[i].id);
+        free(v[i].rec);
+    }
+    free(v);
+    return rc;
+}
+
+static int mem_read_events(sc_persist *p, const char *id, uint64_t from_seq, sc_persist__raw_event_cb cb, void *ud)
+{
+    mem_store *st = p->impl;
+    pthread_mutex_lock(&st->lock);
+    mem_session *s = find(st, id, false);
+    size_t first = s ? lower_bound(st, s, from_seq) : 0, n = s ? s->nev - first : 0, got = 0;
+    ev_copy *v = calloc(n + 1, sizeof *v);
+    int rc = v ? 0 : -ENOMEM;
+    for (; rc == 0 && got < n; got++)
+        rc = copy_event(st, s->ev[first + got], &v[got]);
+    pthread_mutex_unlock(&st->lock);
+    return v ? deliver(v, got, rc, cb, ud) : rc;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    const ev_copy *x = a, *y = b;
+    if (x->wall_us != y->wall_us)
+        return x->wall_us < y->wall_us ? -1 : 1;
+    return x->gseq < y->gseq ? -1 : x->gseq > y->gseq;
+}
+
+static int mem_read_range(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist__raw_event_cb cb, void *ud)
+{
+    mem_store *st = p->impl;
+    pthread_mutex_lock(&st->lock);
+    size_t got = 0;
+    ev_copy *v = calloc(st->nevents + 1, sizeof *v);
+    int rc = v ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < st->nevents; i++)
+        if (st->events[i].wall_us >= since_us && st->events[i].wall_us < until_us)
+            rc = copy_event(st, i, &v[got++]);
+    pthread_mutex_unlock(&st->lock);
+    if (!v)
+        return rc;
+    if (rc == 0)
+        qsort(v, got, sizeof *v, cmp_time);
+    return deliver(v, got, rc, cb, ud);
+}
+
+static int mem_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persist__raw_event_cb cb, void *ud)
+{
+    mem_store *st = p->impl;
+    pthread_mutex_lock(&st->lock);
+    size_t n = after < st->nevents ? st->nevents - (size_t)after : 0, got = 0;
+    if (limit && n > limit)
+        n = limit;
+    ev_copy *v = calloc(n + 1, sizeof *v);
+    int rc = v ? 0 : -ENOMEM;
+    for (; rc == 0 && got < n; got++)
+        rc = copy_event(st, (size_t)after + got, &v[got]);
+    pthread_mutex_unlock(&st->lock);
+    return v ? deliver(v, got, rc, cb, ud) : rc;
+}
+
+static int get_version_l(mem_store *st, int *version)
+{
+    *version = st->version;
+    return 0;
+}
+
+static int mem_get_version(sc_persist *p, int *version)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, get_version_l(st, version));
+}
+
+static int set_version_l(mem_store *st, int version)
+{
+    st->version = version;
+    return 0;
+}
+
+static int mem_set_version(sc_persist *p, int version)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, set_version_l(st, version));
+}
+
+static int wipe_l(mem_store *st)
+{
+    clear_store(st);
+    return 0;
+}
+
+static int mem_wipe(sc_persist *p)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, wipe_l(st));
+}
+
+const sc_persist__backend sc_persist__memory = {
+    .name = "memory",
+    .init = mem_init,
+    .init_same = mem_init_same,
+    .connect = mem_connect,
+    .disconnect = mem_disconnect,
+    .destroy = mem_destroy,
+    .begin = mem_nop,
+    .commit = mem_nop,
+    .rollback = mem_rollback,
+    .save = mem_save,
+    .load = mem_load,
+    .del = mem_del,
+    .list = mem_list,
+    .append = mem_append,
+    .read_events = mem_read_events,
+    .read_range = mem_read_range,
+    .read_after = mem_read_after,
+    .ping = mem_nop,
+    .get_version = mem_get_version,
+    .set_version = mem_set_version,
+    .wipe = mem_wipe,
+};

@@ -1,0 +1,540 @@
+/* persist_redis: the "redis://HOST:PORT/DB" backend (hiredis): snapshots as hashes, the
+ * event log as one Redis Stream with per-session and by-time sorted-set indexes, every
+ * write an atomic Lua script, a batch one MULTI/EXEC pipeline. */
+#include "persist/persist_int.h"
+
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RD_PREFIX "sc:"
+#define RD_PAGE 500
+
+/* ARGV: prefix, id, seq, wall_us, record. Returns the new gseq, or 0 for a duplicate. */
+static const char lua_append[] =
+    "local p, id = ARGV[1], ARGV[2]\n"
+    "local ek = p .. 'ev:' .. id\n"
+    "if #redis.call('ZRANGEBYSCORE', ek, ARGV[3], ARGV[3], 'LIMIT', 0, 1) > 0 then return 0 end\n"
+    "local g = redis.call('INCR', p .. 'gseq')\n"
+    "local m = string.format('%020d', g)\n"
+    "redis.call('XADD', p .. 'log', string.format('%d-0', g), 'id', id, 'seq', ARGV[3], 'wall', ARGV[4],"
+    " 'rec', ARGV[5])\n"
+    "redis.call('ZADD', ek, ARGV[3], m)\n"
+    "redis.call('ZADD', p .. 'bytime', ARGV[4], m)\n"
+    "redis.call('SADD', p .. 'sessions', id)\n"
+    "return g\n";
+
+/* ARGV: prefix, id, data, node, hash, updated_us. */
+static const char lua_save[] =
+    "local p, id = ARGV[1], ARGV[2]\n"
+    "redis.call('HSET', p .. 'snap:' .. id, 'data', ARGV[3], 'node', ARGV[4], 'hash', ARGV[5], 'updated', "
+    "ARGV[6])\n"
+    "redis.call('SADD', p .. 'live', id)\n"
+    "redis.call('SADD', p .. 'sessions', id)\n"
+    "return 1\n";
+
+/* ARGV: prefix, id. Returns 1 if a snapshot was removed. */
+static const char lua_delete[] =
+    "local p, id = ARGV[1], ARGV[2]\n"
+    "local n = redis.call('DEL', p .. 'snap:' .. id)\n"
+    "redis.call('SREM', p .. 'live', id)\n"
+    "if redis.call('ZCARD', p .. 'ev:' .. id) == 0 then redis.call('SREM', p .. 'sessions', id) end\n"
+    "return n\n";
+
+/* ARGV: prefix, mode, a, b, offset, count. Mode 's': session a from seq b; 't': time range
+ * [a, b); 'g': gseq > a (b, offset unused). Returns id, seq, wall, gseq, rec per event. */
+static const char lua_read[] =
+    "local p, mode = ARGV[1], ARGV[2]\n"
+    "local out = {}\n"
+    "local function emit(g, f)\n"
+    "  out[#out + 1] = f[2]; out[#out + 1] = f[4]; out[#out + 1] = f[6]\n"
+    "  out[#out + 1] = g; out[#out + 1] = f[8]\n"
+    "end\n"
+    "if mode == 'g' then\n"
+    "  local es = redis.call('XRANGE', p .. 'log', string.format('%d-0', tonumber(ARGV[3]) + 1), '+',"
+    " 'COUNT', ARGV[6])\n"
+    "  for _, e in ipairs(es) do emit(string.match(e[1], '^(%d+)'), e[2]) end\n"
+    "  return out\n"
+    "end\n"
+    "local ms\n"
+    "if mode == 's' then\n"
+    "  ms = redis.call('ZRANGEBYSCORE', p .. 'ev:' .. ARGV[3], ARGV[4], '+inf', 'LIMIT', ARGV[5], ARGV[6])\n"
+    "else\n"
+    "  ms = redis.call('ZRANGEBYSCORE', p .. 'bytime', ARGV[3], '(' .. ARGV[4], 'LIMIT', ARGV[5], ARGV[6])\n"
+    "end\n"
+    "for _, m in ipairs(ms) do\n"
+    "  local g = string.format('%d', tonumber(m))\n"
+    "  local e = redis.call('XRANGE', p .. 'log', g .. '-0', g .. '-0')\n"
+    "  if #e > 0 then emit(g, e[1][2]) end\n"
+    "end\n"
+    "return out\n";
+
+enum { SC_APPEND, SC_SAVE, SC_DELETE, SC_READ, SC_NSCRIPTS };
+static const char *const scripts[SC_NSCRIPTS] = {lua_append, lua_save, lua_delete, lua_read};
+
+typedef struct rd {
+    char host[256];
+    int port;
+    int db;
+    char pass[256];
+    redisContext *c;              /* NULL while disconnected */
+    char sha[SC_NSCRIPTS][48];    /* loaded script digests */
+    size_t pending;               /* commands queued in the current MULTI */
+} rd;
+
+static int rd_init(sc_persist *p, const char *rest)
+{
+    rd *r = calloc(1, sizeof *r);
+    if (!r)
+        return -ENOMEM;
+    p->impl = r;
+    r->port = 6379;
+    const char *at = strrchr(rest, '@');
+    if (at) {
+        const char *colon = memchr(rest, ':', (size_t)(at - rest));
+        const char *pw = colon ? colon + 1 : rest;
+        snprintf(r->pass, sizeof r->pass, "%.*s", (int)(at - pw), pw);
+        rest = at + 1;
+    }
+    size_t hl = strcspn(rest, ":/");
+    if (hl == 0 || hl >= sizeof r->host)
+        return sc_persist__error(p, -EINVAL, "redis URL needs a host: redis://HOST:PORT/DB");
+    memcpy(r->host, rest, hl);
+    rest += hl;
+    char *end = NULL;
+    if (*rest == ':') {
+        long port = strtol(rest + 1, &end, 10);
+        if (end == rest + 1 || port <= 0 || port > 65535)
+            return sc_persist__error(p, -EINVAL, "redis URL: bad port in '%s'", p->url);
+        r->port = (int)port;
+        rest = end;
+    }
+    if (*rest == '/' && rest[1]) {
+        long db = strtol(rest + 1, &end, 10);
+        if (end == rest + 1 || *end || db < 0 || db > 100000)
+            return sc_persist__error(p, -EINVAL, "redis URL: bad database number in '%s'", p->url);
+        r->db = (int)db;
+    } else if (*rest && strcmp(rest, "/") != 0) {
+        return sc_persist__error(p, -EINVAL, "redis URL: unexpected '%s' in '%s'", rest, p->url);
+    }
+    return 0;
+}
+
+/* A failed request: a NULL reply means the connection broke. Frees reply. */
+static int rd_fail(sc_persist *p, redisReply *reply, const char *what)
+{
+    rd *r = p->impl;
+    int rc;
+    if (!reply) {
+        rc = sc_persist__error(p, -EIO, "redis %s: %s", what, r->c && r->c->err ? r->c->errstr : "no reply");
+    } else {
+        rc = sc_persist__error(p, -EREMOTEIO, "redis %s: %s", what,
+                               reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+        freeReplyObject(reply);
+    }
+    return rc;
+}
+
+/* Runs one command given as argv; *out gets the reply (caller frees) unless it is an error. */
+static int cmd(sc_persist *p, redisReply **out, const char *what, int argc, const char **argv)
+{
+    rd *r = p->impl;
+    redisReply *reply = redisCommandArgv(r->c, argc, argv, NULL);
+    if (!reply || reply->type == REDIS_REPLY_ERROR)
+        return rd_fail(p, reply, what);
+    *out = reply;
+    return 0;
+}
+
+static int cmd_simple(sc_persist *p, const char *what, int argc, const char **argv)
+{
+    redisReply *reply = NULL;
+    int rc = cmd(p, &reply, what, argc, argv);
+    freeReplyObject(reply);
+    return rc;
+}
+
+static void rd_disconnect(sc_persist *p)
+{
+    rd *r = p->impl;
+    if (r->c)
+        redisFree(r->c);
+    r->c = NULL;
+    r->pending = 0;
+}
+
+static int check_version(sc_persist *p)
+{
+    const char *set[] = {"HSETNX", RD_PREFIX "meta", "schema_version", "1"};
+    int rc = cmd_simple(p, "schema", 4, set);
+    int v = 0;
+    if (rc == 0)
+        rc = p->be->get_version(p, &v);
+    if (rc == 0 && v > SC_PERSIST_SCHEMA_VERSION)
+        rc = sc_persist__schema_too_new(p, v);
+    /* Older versions would be migrated here; version 1 is the first. */
+    return rc;
+}
+
+static int rd_connect(sc_persist *p)
+{
+    rd *r = p->impl;
+    unsigned ms = p->cfg.connect_timeout_ms;
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    r->c = redisConnectWithTimeout(r->host, r->port, tv);
+    if (!r->c || r->c->err) {
+        int rc = sc_persist__error(p, -ECONNREFUSED, "redis connect %s:%d: %s", r->host, r->port,
+                                   r->c ? r->c->errstr : "out of memory");
+        rd_disconnect(p);
+        return rc;
+    }
+    struct timeval io = {5, 0};
+    redisSetTimeout(r->c, io);
+    int rc = 0;
+    if (r->pass[0]) {
+        const char *auth[] = {"AUTH", r->pass};
+        rc = cmd_simple(p, "auth", 2, auth);
+    }
+    char db[16];
+    snprintf(db, sizeof db, "%d", r->db);
+    const char *sel[] = {"SELECT", db};
+    if (rc == 0)
+        rc = cmd_simple(p, "select", 2, sel);
+    for (int i = 0; rc == 0 && i < SC_NSCRIPTS; i++) {
+        const char *load[] = {"SCRIPT", "LOAD", scripts[i]};
+        redisReply *reply = NULL;
+        rc = cmd(p, &reply, "script load", 3, load);
+        if (rc == 0 && reply->type == REDIS_REPLY_STRING)
+            snprintf(r->sha[i], sizeof r->sha[i], "%s", reply->str);
+        freeReplyObject(reply);
+    }
+    if (rc == 0)
+        rc = check_version(p);
+    if (rc < 0)
+        rd_disconnect(p);
+    return rc;
+}
+
+static void rd_destroy(sc_persist *p)
+{
+    free(p->impl);
+    p->impl = NULL;
+}
+
+static int rd_begin(sc_persist *p)
+{
+    rd *r = p->impl;
+    if (redisAppendCommand(r->c, "MULTI") != REDIS_OK)
+        return sc_persist__error(p, -ENOMEM, "redis: cannot queue MULTI");
+    r->pending = 0;
+    return 0;
+}
+
+/* Reads n replies; the first error wins. */
+static int drain(sc_persist *p, size_t n, redisReply **last)
+{
+    rd *r = p->impl;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *reply = NULL;
+        if (redisGetReply(r->c, (void **)&reply) != REDIS_OK || !reply)
+            return rd_fail(p, NULL, "batch");
+        if (reply->type == REDIS_REPLY_ERROR && rc == 0) {
+            rc = rd_fail(p, reply, "batch");
+            continue;
+        }
+        if (last && i + 1 == n) {
+            *last = reply;
+            continue;
+        }
+        freeReplyObject(reply);
+    }
+    return rc;
+}
+
+static int rd_commit(sc_persist *p)
+{
+    rd *r = p->impl;
+    if (redisAppendCommand(r->c, "EXEC") != REDIS_OK)
+        return sc_persist__error(p, -ENOMEM, "redis: cannot queue EXEC");
+    redisReply *exec = NULL;
+    int rc = drain(p, r->pending + 2, &exec); /* MULTI's OK, one QUEUED per op, EXEC */
+    r->pending = 0;
+    if (rc == 0 && (!exec || exec->type != REDIS_REPLY_ARRAY))
+        rc = sc_persist__error(p, -EIO, "redis: transaction aborted");
+    for (size_t i = 0; rc == 0 && i < exec->elements; i++)
+        if (exec->element[i]->type == REDIS_REPLY_ERROR)
+            rc = sc_persist__error(p, -EREMOTEIO, "redis batch: %s", exec->element[i]->str);
+    freeReplyObject(exec);
+    return rc;
+}
+
+static void rd_rollback(sc_persist *p)
+{
+    rd *r = p->impl;
+    if (r->c && redisAppendCommand(r->c, "DISCARD") == REDIS_OK)
+        drain(p, r->pending + 2, NULL);
+    r->pending = 0;
+}
+
+/* Runs script i with argv (prefix first); in a batch, only queues it. */
+static int eval(sc_persist *p, int i, int argc, const char **args, long long *result)
+{
+    rd *r = p->impl;
+    const char *argv[12];
+    char nkeys[] = "0";
+    argv[0] = "EVALSHA";
+    argv[1] = r->sha[i];
+    argv[2] = nkeys;
+    argv[3] = RD_PREFIX;
+    for (int k = 0; k < argc; k++)
+        argv[4 + k] = args[k];
+    if (p->in_batch) {
+        if (redisAppendCommandArgv(r->c, argc + 4, argv, NULL) != REDIS_OK)
+            return sc_persist__error(p, -ENOMEM, "redis: cannot queue a command");
+        r->pending++;
+        *result = 0;
+        return 0;
+    }
+    redisReply *reply = NULL;
+    int rc = cmd(p, &reply, "eval", argc + 4, argv);
+    if (rc == 0)
+        *result = reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
+    freeReplyObject(reply);
+    return rc;
+}
+
+static int rd_save(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
+                   int64_t updated_us)
+{
+    char t[32];
+    snprintf(t, sizeof t, "%lld", (long long)updated_us);
+    const char *args[] = {id, data, node, hash, t};
+    long long res = 0;
+    return eval(p, SC_SAVE, 5, args, &res);
+}
+
+static int rd_load(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info)
+{
+    char key[600];
+    snprintf(key, sizeof key, RD_PREFIX "snap:%s", id);
+    const char *argv[] = {"HMGET", key, "data", "node", "hash", "updated"};
+    redisReply *reply = NULL;
+    int rc = cmd(p, &reply, "load", 6, argv);
+    if (rc < 0)
+        return rc;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 || reply->element[0]->type != REDIS_REPLY_STRING) {
+        freeReplyObject(reply);
+        return -ENOENT;
+    }
+    redisReply **e = reply->element;
+    *data = strdup(e[0]->str);
+    snprintf(info->node_id, sizeof info->node_id, "%s", e[1]->type == REDIS_REPLY_STRING ? e[1]->str : "");
+    snprintf(info->table_hash, sizeof info->table_hash, "%s", e[2]->type == REDIS_REPLY_STRING ? e[2]->str : "");
+    info->updated_us = e[3]->type == REDIS_REPLY_STRING ? strtoll(e[3]->str, NULL, 10) : 0;
+    freeReplyObject(reply);
+    return *data ? 0 : -ENOMEM;
+}
+
+static int rd_del(sc_persist *p, const char *id)
+{
+    const char *args[] = {id};
+    long long res = 0;
+    int rc = eval(p, SC_DELETE, 1, args, &res);
+    return rc == 0 && !p->in_batch && res == 0 ? -ENOENT : rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp((*(redisReply *const *)a)->str, (*(redisReply *const *)b)->str);
+}
+
+static int rd_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    const char *argv[] = {"SMEMBERS", mode == SC_PERSIST_LIST_ALL ? RD_PREFIX "sessions" : RD_PREFIX "live"};
+    redisReply *set = NULL;
+    int rc = cmd(p, &set, "list", 2, argv);
+    if (rc < 0)
+        return rc;
+    if (set->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(set);
+        return sc_persist__error(p, -EREMOTEIO, "redis list: unexpected reply");
+    }
+    if (set->elements)
+        qsort(set->element, set->elements, sizeof *set->element, cmp_str);
+    for (size_t i = 0; rc == 0 && i < set->elements; i++) {
+        const char *id = set->element[i]->str;
+        char *data = NULL;
+        if (with_data) {
+            sc_persist_snapshot_info info;
+            int lrc = rd_load(p, id, &data, &info);
+            if (lrc < 0 && lrc != -ENOENT) {
+                rc = lrc;
+                break;
+            }
+        }
+        rc = cb(id, data, ud);
+        free(data);
+    }
+    freeReplyObject(set);
+    return rc;
+}
+
+static int rd_append(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq)
+{
+    char s[32], w[32];
+    snprintf(s, sizeof s, "%llu", (unsigned long long)seq);
+    snprintf(w, sizeof w, "%lld", (long long)wall_us);
+    const char *args[] = {id, s, w, rec};
+    long long g = 0;
+    int rc = eval(p, SC_APPEND, 4, args, &g);
+    if (rc < 0)
+        return rc;
+    if (p->in_batch) {
+        *gseq = 0;
+        return 0;
+    }
+    *gseq = (uint64_t)g;
+    return g == 0 ? 1 : 0;
+}
+
+/* Runs the read script page by page. For mode 'g', a is advanced past each page; for the
+ * others the offset moves. */
+static int read_pages(sc_persist *p, char mode, const char *a0, const char *b, size_t limit,
+                      sc_persist__raw_event_cb cb, void *ud)
+{
+    char a[600], off[32], cnt[32], m[2] = {mode, 0};
+    snprintf(a, sizeof a, "%s", a0);
+    size_t offset = 0, seen = 0;
+    for (;;) {
+        size_t want = RD_PAGE;
+        if (limit && limit - seen < want)
+            want = limit - seen;
+        if (want == 0)
+            return 0;
+        snprintf(off, sizeof off, "%zu", offset);
+        snprintf(cnt, sizeof cnt, "%zu", want);
+        const char *args[] = {m, a, b, off, cnt};
+        rd *r = p->impl;
+        const char *argv[] = {"EVALSHA", r->sha[SC_READ], "0", RD_PREFIX, args[0], args[1], args[2], args[3], args[4]};
+        redisReply *reply = NULL;
+        int rc = cmd(p, &reply, "read events", 9, argv);
+        if (rc < 0)
+            return rc;
+        size_t n = reply->type == REDIS_REPLY_ARRAY ? reply->elements / 5 : 0;
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            redisReply **e = reply->element + i * 5;
+            sc_persist__raw_event ev = {
+                e[0]->str, strtoull(e[1]->str, NULL, 10), strtoll(e[2]->str, NULL, 10),
+                strtoull(e[3]->str, NULL, 10), e[4]->str,
+            };
+            rc = cb(&ev, ud);
+            if (mode == 'g')
+                snprintf(a, sizeof a, "%s", e[3]->str);
+        }
+        freeReplyObject(reply);
+        seen += n;
+        offset += n;
+        if (rc != 0 || n < want)
+            return rc;
+    }
+}
+
+static int rd_read_events(sc_persist *p, const char *id, uint64_t from_seq, sc_persist__raw_event_cb cb, void *ud)
+{
+    char from[32];
+    snprintf(from, sizeof from, "%llu", (unsigned long long)from_seq);
+    return read_pages(p, 's', id, from, 0, cb, ud);
+}
+
+static int rd_read_range(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist__raw_event_cb cb, void *ud)
+{
+    char a[32], b[32];
+    snprintf(a, sizeof a, "%lld", (long long)since_us);
+    snprintf(b, sizeof b, "%lld", (long long)until_us);
+    return read_pages(p, 't', a, b, 0, cb, ud);
+}
+
+static int rd_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persist__raw_event_cb cb, void *ud)
+{
+    char a[32];
+    snprintf(a, sizeof a, "%llu", (unsigned long long)after);
+    return read_pages(p, 'g', a, "0", limit, cb, ud);
+}
+
+static int rd_ping(sc_persist *p)
+{
+    const char *argv[] = {"PING"};
+    return cmd_simple(p, "ping", 1, argv);
+}
+
+static int rd_get_version(sc_persist *p, int *version)
+{
+    const char *argv[] = {"HGET", RD_PREFIX "meta", "schema_version"};
+    redisReply *reply = NULL;
+    int rc = cmd(p, &reply, "schema version", 3, argv);
+    if (rc < 0)
+        return rc;
+    *version = reply->type == REDIS_REPLY_STRING ? atoi(reply->str) : 0;
+    freeReplyObject(reply);
+    return 0;
+}
+
+static int rd_set_version(sc_persist *p, int version)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", version);
+    const char *argv[] = {"HSET", RD_PREFIX "meta", "schema_version", v};
+    return cmd_simple(p, "set schema version", 4, argv);
+}
+
+static int rd_wipe(sc_persist *p)
+{
+    char cursor[32] = "0";
+    do {
+        const char *argv[] = {"SCAN", cursor, "MATCH", RD_PREFIX "*", "COUNT", "1000"};
+        redisReply *reply = NULL;
+        int rc = cmd(p, &reply, "wipe", 6, argv);
+        if (rc < 0)
+            return rc;
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+            freeReplyObject(reply);
+            return sc_persist__error(p, -EREMOTEIO, "redis wipe: unexpected SCAN reply");
+        }
+        snprintf(cursor, sizeof cursor, "%s", reply->element[0]->str);
+        redisReply *keys = reply->element[1];
+        for (size_t i = 0; rc == 0 && i < keys->elements; i++) {
+            const char *del[] = {"DEL", keys->element[i]->str};
+            rc = cmd_simple(p, "wipe", 2, del);
+        }
+        freeReplyObject(reply);
+        if (rc < 0)
+            return rc;
+    } while (strcmp(cursor, "0") != 0);
+    return rd_set_version(p, SC_PERSIST_SCHEMA_VERSION);
+}
+
+const sc_persist__backend sc_persist__redis = {
+    .name = "redis",
+    .init = rd_init,
+    .connect = rd_connect,
+    .disconnect = rd_disconnect,
+    .destroy = rd_destroy,
+    .begin = rd_begin,
+    .commit = rd_commit,
+    .rollback = rd_rollback,
+    .save = rd_save,
+    .load = rd_load,
+    .del = rd_del,
+    .list = rd_list,
+    .append = rd_append,
+    .read_events = rd_read_events,
+    .read_range = rd_read_range,
+    .read_after = rd_read_after,
+    .ping = rd_ping,
+    .get_version = rd_get_version,
+    .set_version = rd_set_version,
+    .wipe = rd_wipe,
+};

@@ -1,0 +1,381 @@
+/* persist_sqlite: the "sqlite:PATH" backend (the embedded default): WAL journal, a
+ * snapshots table and an append-only events table, prepared statements kept per handle. */
+#include "persist/persist_int.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    ST_SAVE,
+    ST_LOAD,
+    ST_DEL,
+    ST_APPEND,
+    ST_EVENTS,
+    ST_RANGE,
+    ST_AFTER,
+    ST_LIST_LIVE,
+    ST_LIST_LIVE_DATA,
+    ST_LIST_ALL,
+    ST_LIST_ALL_DATA,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_SAVE] = "INSERT INTO sc_sessions(id, data, node, table_hash, updated_us) VALUES(?1, ?2, ?3, ?4, ?5) "
+                "ON CONFLICT(id) DO UPDATE SET data = excluded.data, node = excluded.node, "
+                "table_hash = excluded.table_hash, updated_us = excluded.updated_us",
+    [ST_LOAD] = "SELECT data, node, table_hash, updated_us FROM sc_sessions WHERE id = ?1",
+    [ST_DEL] = "DELETE FROM sc_sessions WHERE id = ?1",
+    [ST_APPEND] = "INSERT OR IGNORE INTO sc_events(session_id, seq, wall_us, record) VALUES(?1, ?2, ?3, ?4)",
+    [ST_EVENTS] = "SELECT session_id, seq, wall_us, gseq, record FROM sc_events "
+                  "WHERE session_id = ?1 AND seq >= ?2 ORDER BY seq",
+    [ST_RANGE] = "SELECT session_id, seq, wall_us, gseq, record FROM sc_events "
+                 "WHERE wall_us >= ?1 AND wall_us < ?2 ORDER BY wall_us, gseq",
+    [ST_AFTER] = "SELECT session_id, seq, wall_us, gseq, record FROM sc_events "
+                 "WHERE gseq > ?1 ORDER BY gseq LIMIT ?2",
+    [ST_LIST_LIVE] = "SELECT id, NULL FROM sc_sessions ORDER BY id",
+    [ST_LIST_LIVE_DATA] = "SELECT id, data FROM sc_sessions ORDER BY id",
+    [ST_LIST_ALL] = "SELECT id, NULL FROM (SELECT id FROM sc_sessions UNION "
+                    "SELECT DISTINCT session_id FROM sc_events) ORDER BY id",
+    [ST_LIST_ALL_DATA] = "SELECT u.id, s.data FROM (SELECT id FROM sc_sessions UNION "
+                         "SELECT DISTINCT session_id FROM sc_events) u "
+                         "LEFT JOIN sc_sessions s ON s.id = u.id ORDER BY u.id",
+};
+
+static const char schema_v1[] =
+    "CREATE TABLE IF NOT EXISTS sc_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sc_sessions(id TEXT PRIMARY KEY, data TEXT NOT NULL, node TEXT NOT NULL, "
+    "  table_hash TEXT NOT NULL, updated_us INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sc_events(gseq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, "
+    "  seq INTEGER NOT NULL, wall_us INTEGER NOT NULL, record TEXT NOT NULL, UNIQUE(session_id, seq));"
+    "CREATE INDEX IF NOT EXISTS sc_events_time ON sc_events(wall_us, gseq);";
+
+typedef struct sq {
+    char *path;               /* owned */
+    sqlite3 *db;              /* NULL while disconnected */
+    sqlite3_stmt *st[ST_COUNT]; /* prepared lazily */
+} sq;
+
+static int sq_fail(sc_persist *p, int code, const char *what)
+{
+    sq *s = p->impl;
+    int rc = code == SQLITE_NOMEM ? -ENOMEM : (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? -EBUSY : -EIO;
+    return sc_persist__error(p, rc, "sqlite %s: %s", what, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(code));
+}
+
+static int sq_init(sc_persist *p, const char *rest)
+{
+    if (!*rest)
+        return sc_persist__error(p, -EINVAL, "sqlite: needs a path (sqlite:PATH)");
+    sq *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(rest))) {
+        free(s);
+        return -ENOMEM;
+    }
+    p->impl = s;
+    return 0;
+}
+
+static int exec(sc_persist *p, const char *sql)
+{
+    sq *s = p->impl;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : sq_fail(p, rc, "exec");
+}
+
+static int read_version(sc_persist *p, int *version)
+{
+    sq *s = p->impl;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM sc_meta WHERE key = 'schema_version'", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(p, rc, "read schema version");
+    *version = 0;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *version = atoi((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "read schema version");
+}
+
+static int write_version(sc_persist *p, int version)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO sc_meta(key, value) VALUES('schema_version', '%d')", version);
+    return exec(p, sql);
+}
+
+/* Creates or migrates the schema inside one transaction. */
+static int migrate(sc_persist *p)
+{
+    int rc = exec(p, "BEGIN IMMEDIATE");
+    if (rc < 0)
+        return rc;
+    int version = 0;
+    rc = exec(p, "CREATE TABLE IF NOT EXISTS sc_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    if (rc == 0)
+        rc = read_version(p, &version);
+    if (rc == 0 && version > SC_PERSIST_SCHEMA_VERSION)
+        rc = sc_persist__schema_too_new(p, version);
+    if (rc == 0 && version < 1) /* version 0: empty store; later versions add steps here */
+        rc = exec(p, schema_v1);
+    if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
+        rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
+    if (rc == 0)
+        return exec(p, "COMMIT");
+    sqlite3_exec(((sq *)p->impl)->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static void sq_disconnect(sc_persist *p)
+{
+    sq *s = p->impl;
+    for (int i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(s->st[i]);
+        s->st[i] = NULL;
+    }
+    sqlite3_close(s->db);
+    s->db = NULL;
+}
+
+static int sq_connect(sc_persist *p)
+{
+    sq *s = p->impl;
+    int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        int err = sc_persist__error(p, -EIO, "sqlite open %s: %s", s->path,
+                                    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        sq_disconnect(p);
+        return err;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    const char *sync = p->cfg.durability == SC_PERSIST_STRICT ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+    int r = exec(p, "PRAGMA journal_mode=WAL");
+    if (r == 0)
+        r = exec(p, sync);
+    if (r == 0)
+        r = migrate(p);
+    if (r < 0) {
+        if (r == -EBUSY) /* treat a locked store as unreachable, so the caller retries */
+            r = -EIO;
+        sq_disconnect(p);
+    }
+    return r;
+}
+
+static void sq_destroy(sc_persist *p)
+{
+    sq *s = p->impl;
+    free(s->path);
+    free(s);
+    p->impl = NULL;
+}
+
+static int sq_begin(sc_persist *p) { return exec(p, "BEGIN IMMEDIATE"); }
+static int sq_commit(sc_persist *p) { return exec(p, "COMMIT"); }
+static void sq_rollback(sc_persist *p) { sqlite3_exec(((sq *)p->impl)->db, "ROLLBACK", NULL, NULL, NULL); }
+
+/* The prepared statement i, reset and with bindings cleared; NULL on error (message set). */
+static sqlite3_stmt *stmt(sc_persist *p, int i, int *err)
+{
+    sq *s = p->impl;
+    if (!s->st[i]) {
+        int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+        if (rc != SQLITE_OK) {
+            *err = sq_fail(p, rc, "prepare");
+            return NULL;
+        }
+    }
+    sqlite3_reset(s->st[i]);
+    sqlite3_clear_bindings(s->st[i]);
+    return s->st[i];
+}
+
+static int step_done(sc_persist *p, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, what);
+}
+
+static int sq_save(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
+                   int64_t updated_us)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_SAVE, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, data, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, node, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, updated_us);
+    return step_done(p, st, "save");
+}
+
+static int sq_load(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_LOAD, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *data = strdup((const char *)sqlite3_column_text(st, 0));
+        snprintf(info->node_id, sizeof info->node_id, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(info->table_hash, sizeof info->table_hash, "%s", (const char *)sqlite3_column_text(st, 2));
+        info->updated_us = sqlite3_column_int64(st, 3);
+        sqlite3_reset(st);
+        return *data ? 0 : -ENOMEM;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? -ENOENT : sq_fail(p, rc, "load");
+}
+
+static int sq_del(sc_persist *p, const char *id)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_DEL, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = step_done(p, st, "delete");
+    if (rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0)
+        return -ENOENT;
+    return rc;
+}
+
+static int sq_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    int which = mode == SC_PERSIST_LIST_ALL ? (with_data ? ST_LIST_ALL_DATA : ST_LIST_ALL)
+                                            : (with_data ? ST_LIST_LIVE_DATA : ST_LIST_LIVE);
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, which, &err);
+    if (!st)
+        return err;
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        out = cb((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1), ud);
+    sqlite3_reset(st);
+    if (out)
+        return out;
+    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "list");
+}
+
+static int sq_append(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_APPEND, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    sqlite3_bind_int64(st, 3, wall_us);
+    sqlite3_bind_text(st, 4, rec, -1, SQLITE_STATIC);
+    int rc = step_done(p, st, "append");
+    if (rc < 0)
+        return rc;
+    sqlite3 *db = ((sq *)p->impl)->db;
+    if (sqlite3_changes(db) == 0)
+        return 1;
+    *gseq = (uint64_t)sqlite3_last_insert_rowid(db);
+    return 0;
+}
+
+/* Steps an event query and hands each row to cb. */
+static int walk_events(sc_persist *p, sqlite3_stmt *st, sc_persist__raw_event_cb cb, void *ud)
+{
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sc_persist__raw_event ev = {
+            (const char *)sqlite3_column_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+            sqlite3_column_int64(st, 2),              (uint64_t)sqlite3_column_int64(st, 3),
+            (const char *)sqlite3_column_text(st, 4),
+        };
+        out = cb(&ev, ud);
+    }
+    sqlite3_reset(st);
+    if (out)
+        return out;
+    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "read events");
+}
+
+static int sq_read_events(sc_persist *p, const char *id, uint64_t from_seq, sc_persist__raw_event_cb cb, void *ud)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_EVENTS, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)from_seq);
+    return walk_events(p, st, cb, ud);
+}
+
+static int sq_read_range(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist__raw_event_cb cb, void *ud)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_RANGE, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_int64(st, 1, since_us);
+    sqlite3_bind_int64(st, 2, until_us);
+    return walk_events(p, st, cb, ud);
+}
+
+static int sq_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persist__raw_event_cb cb, void *ud)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_AFTER, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+    sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+    return walk_events(p, st, cb, ud);
+}
+
+static int sq_ping(sc_persist *p) { return exec(p, "SELECT 1"); }
+static int sq_get_version(sc_persist *p, int *version) { return read_version(p, version); }
+static int sq_set_version(sc_persist *p, int version) { return write_version(p, version); }
+
+static int sq_wipe(sc_persist *p)
+{
+    int rc = exec(p, "BEGIN IMMEDIATE");
+    if (rc < 0)
+        return rc;
+    rc = exec(p, "DELETE FROM sc_sessions; DELETE FROM sc_events; "
+                 "DELETE FROM sqlite_sequence WHERE name = 'sc_events'");
+    if (rc == 0)
+        rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
+    if (rc == 0)
+        return exec(p, "COMMIT");
+    sq_rollback(p);
+    return rc;
+}
+
+const sc_persist__backend sc_persist__sqlite = {
+    .name = "sqlite",
+    .init = sq_init,
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .destroy = sq_destroy,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .save = sq_save,
+    .load = sq_load,
+    .del = sq_del,
+    .list = sq_list,
+    .append = sq_append,
+    .read_events = sq_read_events,
+    .read_range = sq_read_range,
+    .read_after = sq_read_after,
+    .ping = sq_ping,
+    .get_version = sq_get_version,
+    .set_version = sq_set_version,
+    .wipe = sq_wipe,
+};

@@ -1,0 +1,496 @@
+/* writer: the asynchronous persistence writer: a bounded queue filled by the loop thread, a
+ * writer thread with its own connection that commits the queue in batches (group commit),
+ * reconnects with backoff, and reports durability back to the loop through uv_async. */
+#include "persist/persist_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct wop {
+    sc_persist_op_kind kind;
+    char *id;       /* owned */
+    char *text;     /* owned JSON text (SAVE, APPEND) */
+    char *node;     /* owned (SAVE) */
+    char *hash;     /* owned (SAVE) */
+    uint64_t seq;   /* APPEND */
+    int64_t wall_us; /* APPEND: event time; SAVE: time of submit */
+} wop;
+
+typedef struct waiter {
+    uint64_t ticket;       /* durable once every op up to here is committed */
+    sc_persist_done_cb cb;
+    void *ud;
+    int status;            /* set when moved to the done list */
+    struct waiter *next;
+} waiter;
+
+typedef struct wlist {
+    waiter *head, *tail;
+} wlist;
+
+struct sc_persist_writer {
+    sc_persist_writer_config cfg; /* with defaults filled in */
+    sc_persist *conn;             /* the writer thread's handle */
+    const sc_logger *logger;      /* borrowed from the store's config */
+    pthread_t thread;
+    pthread_mutex_t mu;           /* guards everything below */
+    pthread_cond_t cv_work;       /* submit/stop -> writer thread */
+    pthread_cond_t cv_done;       /* writer thread -> flush_wait */
+    wop *ring;                    /* cfg.queue_cap slots */
+    size_t head, count;           /* ops queued or in flight, oldest at head */
+    uint64_t submitted;           /* last ticket handed out */
+    uint64_t durable;             /* every ticket <= this one is committed */
+    uint64_t urgent;              /* batched mode: commit up to here without waiting */
+    wlist pending;                /* commit_turn waiters, ticket order */
+    wlist done;                   /* waiters for the loop thread to call */
+    uv_async_t *async;            /* owned; freed by its close callback */
+    bool stop;
+    bool thread_started;
+    sc_persist_health health;     /* connected, errors, counters (queue fields filled on read) */
+};
+
+static void wop_free(wop *o)
+{
+    free(o->id);
+    free(o->text);
+    free(o->node);
+    free(o->hash);
+    memset(o, 0, sizeof *o);
+}
+
+static void wlist_push(wlist *l, waiter *x)
+{
+    x->next = NULL;
+    if (l->tail)
+        l->tail->next = x;
+    else
+        l->head = x;
+    l->tail = x;
+}
+
+static void deadline_after(struct timespec *ts, unsigned ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static bool past(const struct timespec *ts)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > ts->tv_sec || (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
+}
+
+/* Moves the waiters whose tickets are durable to the done list; lock held. Returns true if
+ * any moved. */
+static bool release_waiters(sc_persist_writer *w)
+{
+    bool moved = false;
+    while (w->pending.head && w->pending.head->ticket <= w->durable) {
+        waiter *x = w->pending.head;
+        w->pending.head = x->next;
+        if (!w->pending.head)
+            w->pending.tail = NULL;
+        x->status = 0;
+        wlist_push(&w->done, x);
+        moved = true;
+    }
+    return moved;
+}
+
+/* Runs ops [head, head + n) in one transaction on the writer's connection; no lock held. */
+static int run_batch(sc_persist_writer *w, size_t n)
+{
+    sc_persist *c = w->conn;
+    int rc = sc_persist__begin(c);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const wop *o = &w->ring[(w->head + i) % w->cfg.queue_cap];
+        switch (o->kind) {
+        case SC_PERSIST_OP_SAVE:
+            rc = sc_persist__save_text(c, o->id, o->text, o->node, o->hash, o->wall_us);
+            break;
+        case SC_PERSIST_OP_APPEND:
+            rc = sc_persist__append_text(c, o->id, o->seq, o->wall_us, o->text);
+            rc = rc == 1 ? 0 : rc; /* already stored: a retried batch */
+            break;
+        case SC_PERSIST_OP_DELETE:
+            rc = sc_persist__delete_raw(c, o->id);
+            rc = rc == -ENOENT ? 0 : rc;
+            break;
+        }
+    }
+    if (rc == 0)
+        return sc_persist__commit(c);
+    sc_persist__rollback(c);
+    return rc;
+}
+
+/* Records a failure; lock held. */
+static void note_error(sc_persist_writer *w, int rc)
+{
+    if (w->health.connected)
+        sc_log(w->logger, SC_LOG_WARN, "persist", "store %s unavailable: %s", sc_persist_backend_name(w->conn),
+               sc_persist_last_error(w->conn));
+    w->health.connected = false;
+    w->health.last_error = rc;
+    snprintf(w->health.last_error_msg, sizeof w->health.last_error_msg, "%s",
+             sc_persist_last_error(w->conn)[0] ? sc_persist_last_error(w->conn) : sc_strerror(rc));
+}
+
+static void note_ok(sc_persist_writer *w, uint64_t latency_us)
+{
+    if (!w->health.connected)
+        sc_log(w->logger, SC_LOG_INFO, "persist", "store %s connected", sc_persist_backend_name(w->conn));
+    w->health.connected = true;
+    w->health.last_error = 0;
+    w->health.last_error_msg[0] = '\0';
+    w->health.last_latency_us = latency_us;
+}
+
+/* Sleeps the backoff (doubling it) unless stop is set; lock held. */
+static void backoff_wait(sc_persist_writer *w, unsigned *backoff)
+{
+    *backoff = *backoff ? *backoff * 2 : w->cfg.retry_initial_ms;
+    if (*backoff > w->cfg.retry_max_ms)
+        *backoff = w->cfg.retry_max_ms;
+    struct timespec until;
+    deadline_after(&until, *backoff);
+    while (!w->stop && !past(&until))
+        pthread_cond_timedwait(&w->cv_work, &w->mu, &until);
+}
+
+/* Batched mode: waits up to the batch interval for more ops; lock held. */
+static void gather_wait(sc_persist_writer *w)
+{
+    struct timespec until;
+    deadline_after(&until, w->cfg.batch_interval_ms);
+    while (!w->stop && w->count < w->cfg.batch_max && w->urgent <= w->durable && !past(&until))
+        pthread_cond_timedwait(&w->cv_work, &w->mu, &until);
+}
+
+/* Commits batch results; lock held. */
+static void complete(sc_persist_writer *w, size_t n, uint64_t latency_us)
+{
+    for (size_t i = 0; i < n; i++)
+        wop_free(&w->ring[(w->head + i) % w->cfg.queue_cap]);
+    w->head = (w->head + n) % w->cfg.queue_cap;
+    w->count -= n;
+    w->durable += n;
+    w->health.committed_ops += n;
+    w->health.committed_batches++;
+    note_ok(w, latency_us);
+    pthread_cond_broadcast(&w->cv_done);
+    if (release_waiters(w) && w->async)
+        uv_async_send(w->async);
+}
+
+static void *writer_main(void *arg)
+{
+    sc_persist_writer *w = arg;
+    unsigned backoff = 0;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        if (!w->health.connected) {
+            pthread_mutex_unlock(&w->mu);
+            uint64_t lat = 0;
+            int rc = sc_persist_ping(w->conn, &lat);
+            pthread_mutex_lock(&w->mu);
+            if (rc < 0) {
+                note_error(w, rc);
+                if (w->stop)
+                    break;
+                backoff_wait(w, &backoff);
+                continue;
+            }
+            note_ok(w, lat);
+            backoff = 0;
+        }
+        if (w->count == 0) {
+            if (w->stop)
+                break;
+            pthread_cond_wait(&w->cv_work, &w->mu);
+            continue;
+        }
+        if (w->cfg.durability == SC_PERSIST_BATCHED)
+            gather_wait(w);
+        size_t n = w->count < w->cfg.batch_max ? w->count : w->cfg.batch_max;
+        pthread_mutex_unlock(&w->mu);
+        uint64_t t0 = sc_persist__mono_us(w->conn);
+        int rc = run_batch(w, n);
+        uint64_t lat = sc_persist__mono_us(w->conn) - t0;
+        pthread_mutex_lock(&w->mu);
+        if (rc == 0) {
+            complete(w, n, lat);
+            continue;
+        }
+        w->health.failed_batches++;
+        note_error(w, rc);
+        if (w->stop)
+            break;
+        backoff_wait(w, &backoff);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Runs on the loop thread: calls the callbacks of durable turns. */
+static void on_async(uv_async_t *h)
+{
+    sc_persist_writer *w = h->data;
+    pthread_mutex_lock(&w->mu);
+    waiter *x = w->done.head;
+    w->done.head = w->done.tail = NULL;
+    pthread_mutex_unlock(&w->mu);
+    while (x) {
+        waiter *next = x->next;
+        x->cb(x->status, x->ud);
+        free(x);
+        x = next;
+    }
+}
+
+static void free_async(uv_handle_t *h) { free(h); }
+
+static void fill_defaults(sc_persist_writer_config *c)
+{
+    if (!c->queue_cap)
+        c->queue_cap = 65536;
+    if (!c->batch_max)
+        c->batch_max = 1024;
+    if (!c->batch_interval_ms)
+        c->batch_interval_ms = 5;
+    if (!c->retry_initial_ms)
+        c->retry_initial_ms = 1000;
+    if (!c->retry_max_ms)
+        c->retry_max_ms = 30000;
+    if (c->retry_max_ms < c->retry_initial_ms)
+        c->retry_max_ms = c->retry_initial_ms;
+}
+
+static void writer_destroy(sc_persist_writer *w)
+{
+    for (size_t i = 0; w->ring && i < w->count; i++)
+        wop_free(&w->ring[(w->head + i) % w->cfg.queue_cap]);
+    free(w->ring);
+    sc_persist_close(w->conn);
+    pthread_cond_destroy(&w->cv_done);
+    pthread_cond_destroy(&w->cv_work);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+int sc_persist_writer_new(sc_persist_writer **out, sc_persist *p, const sc_persist_writer_config *cfg)
+{
+    if (!out || !p || !cfg || cfg->durability > SC_PERSIST_NONE)
+        return -EINVAL;
+    sc_persist_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return -ENOMEM;
+    w->cfg = *cfg;
+    fill_defaults(&w->cfg);
+    w->logger = p->cfg.logger;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv_work, &ca);
+    pthread_cond_init(&w->cv_done, &ca);
+    pthread_condattr_destroy(&ca);
+    w->health.queue_cap = w->cfg.queue_cap;
+    int rc = sc_persist__open_same(&w->conn, p, true, NULL, 0);
+    if (rc == 0 && w->cfg.durability != SC_PERSIST_NONE && !(w->ring = calloc(w->cfg.queue_cap, sizeof *w->ring)))
+        rc = -ENOMEM;
+    if (rc == 0 && w->cfg.loop) {
+        w->async = calloc(1, sizeof *w->async);
+        if (!w->async || uv_async_init(w->cfg.loop, w->async, on_async) != 0) {
+            free(w->async);
+            w->async = NULL;
+            rc = -ENOMEM;
+        } else {
+            w->async->data = w;
+        }
+    }
+    if (rc == 0 && w->cfg.durability != SC_PERSIST_NONE) {
+        if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
+            rc = -EAGAIN;
+        else
+            w->thread_started = true;
+    }
+    if (rc < 0) {
+        if (w->async)
+            uv_close((uv_handle_t *)w->async, free_async);
+        writer_destroy(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+void sc_persist_writer_free(sc_persist_writer *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_broadcast(&w->cv_work);
+    pthread_cond_broadcast(&w->cv_done);
+    pthread_mutex_unlock(&w->mu);
+    if (w->thread_started)
+        pthread_join(w->thread, NULL);
+    /* Everything left is final now: durable turns succeed, the rest are cancelled. */
+    release_waiters(w);
+    for (waiter *x = w->pending.head; x; x = x->next)
+        x->status = -ECANCELED;
+    if (w->pending.head) {
+        wlist_push(&w->done, w->pending.head);
+        w->done.tail = w->pending.tail;
+        w->pending.head = w->pending.tail = NULL;
+    }
+    if (w->async) {
+        on_async(w->async);
+        uv_close((uv_handle_t *)w->async, free_async);
+    }
+    writer_destroy(w);
+}
+
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+
+/* Copies op into o (serialising the document); no lock needed. */
+static int wop_fill(wop *o, const sc_persist_op *op, const sc_persist *conn)
+{
+    o->kind = op->kind;
+    o->id = strdup(op->session_id);
+    bool ok = o->id != NULL;
+    if (op->kind != SC_PERSIST_OP_DELETE)
+        ok = ok && (o->text = json_dumps(op->doc, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL;
+    if (op->kind == SC_PERSIST_OP_SAVE) {
+        ok = ok && (o->node = dup_or_empty(op->node_id)) && (o->hash = dup_or_empty(op->table_hash));
+        o->wall_us = sc_persist__now_us(conn);
+    } else {
+        o->seq = op->seq;
+        o->wall_us = op->wall_us;
+    }
+    if (!ok)
+        wop_free(o);
+    return ok ? 0 : -ENOMEM;
+}
+
+int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint64_t *ticket)
+{
+    if (!w || !op || !op->session_id || !*op->session_id || op->kind > SC_PERSIST_OP_DELETE ||
+        (op->kind != SC_PERSIST_OP_DELETE && !op->doc))
+        return -EINVAL;
+    wop o;
+    memset(&o, 0, sizeof o);
+    if (w->cfg.durability != SC_PERSIST_NONE) {
+        int rc = wop_fill(&o, op, w->conn);
+        if (rc < 0)
+            return rc;
+    }
+    pthread_mutex_lock(&w->mu);
+    if (w->cfg.durability == SC_PERSIST_NONE) {
+        w->durable = ++w->submitted;
+    } else if (w->count == w->cfg.queue_cap || w->stop) {
+        w->health.rejected_ops++;
+        pthread_mutex_unlock(&w->mu);
+        wop_free(&o);
+        return -EAGAIN;
+    } else {
+        w->ring[(w->head + w->count) % w->cfg.queue_cap] = o;
+        w->count++;
+        w->submitted++;
+        pthread_cond_signal(&w->cv_work);
+    }
+    if (ticket)
+        *ticket = w->submitted;
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+int sc_persist_writer_save(sc_persist_writer *w, const char *id, const json_t *snapshot, const char *node_id,
+                           const char *table_hash, uint64_t *ticket)
+{
+    sc_persist_op op = {SC_PERSIST_OP_SAVE, id, snapshot, node_id, table_hash, 0, 0};
+    return sc_persist_writer_submit(w, &op, ticket);
+}
+
+int sc_persist_writer_append(sc_persist_writer *w, const char *id, uint64_t seq, int64_t wall_us,
+                             const json_t *record, uint64_t *ticket)
+{
+    sc_persist_op op = {SC_PERSIST_OP_APPEND, id, record, NULL, NULL, seq, wall_us};
+    return sc_persist_writer_submit(w, &op, ticket);
+}
+
+int sc_persist_writer_delete(sc_persist_writer *w, const char *id, uint64_t *ticket)
+{
+    sc_persist_op op = {SC_PERSIST_OP_DELETE, id, NULL, NULL, NULL, 0, 0};
+    return sc_persist_writer_submit(w, &op, ticket);
+}
+
+int sc_persist_writer_flush_wait(sc_persist_writer *w, uint64_t ticket, int timeout_ms)
+{
+    if (!w)
+        return -EINVAL;
+    struct timespec until;
+    if (timeout_ms >= 0)
+        deadline_after(&until, (unsigned)timeout_ms);
+    pthread_mutex_lock(&w->mu);
+    if (ticket > w->urgent)
+        w->urgent = ticket;
+    pthread_cond_signal(&w->cv_work);
+    int rc = 0;
+    while (w->durable < ticket && rc == 0) {
+        if (w->stop)
+            rc = -ECANCELED;
+        else if (timeout_ms < 0)
+            pthread_cond_wait(&w->cv_done, &w->mu);
+        else if (pthread_cond_timedwait(&w->cv_done, &w->mu, &until) == ETIMEDOUT && w->durable < ticket)
+            rc = -ETIMEDOUT;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int sc_persist_writer_commit_turn(sc_persist_writer *w, sc_persist_done_cb done, void *ud)
+{
+    if (!w || !done || !w->async)
+        return -EINVAL;
+    waiter *x = calloc(1, sizeof *x);
+    if (!x)
+        return -ENOMEM;
+    x->cb = done;
+    x->ud = ud;
+    pthread_mutex_lock(&w->mu);
+    x->ticket = w->submitted;
+    if (x->ticket <= w->durable) {
+        wlist_push(&w->done, x);
+        uv_async_send(w->async);
+    } else {
+        wlist_push(&w->pending, x);
+        if (x->ticket > w->urgent)
+            w->urgent = x->ticket;
+        pthread_cond_signal(&w->cv_work);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+void sc_persist_writer_health(sc_persist_writer *w, sc_persist_health *out)
+{
+    pthread_mutex_lock(&w->mu);
+    *out = w->health;
+    out->queue_depth = w->count;
+    out->queue_cap = w->cfg.queue_cap;
+    out->submitted_ticket = w->submitted;
+    out->durable_ticket = w->durable;
+    if (w->cfg.durability == SC_PERSIST_NONE)
+        out->connected = true;
+    pthread_mutex_unlock(&w->mu);
+}

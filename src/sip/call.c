@@ -1,0 +1,739 @@
+/* INVITE sessions, the caller's side and what both sides share: call objects and their
+ * references, events, dialog fields from responses, INVITE/ACK/CANCEL/BYE/re-INVITE and other
+ * requests we send, forked 2xx, and the 491 retry. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip/sip_int.h"
+
+static void on_cancel_timeout(sip_timer *t);
+static void on_retry(sip_timer *t);
+static void on_ok_retx(sip_timer *t);
+static void on_ok_end(sip_timer *t);
+
+/* ---- objects and references ------------------------------------------------------------ */
+
+int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user)
+{
+    sc_sip_call *c = calloc(1, sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    c->sip = sip;
+    c->refs = 1;
+    c->user = user;
+    c->listed = true;
+    sip_timer_init(&c->t_cancel, on_cancel_timeout);
+    sip_timer_init(&c->t_retry, on_retry);
+    sip_timer_init(&c->t_ok, on_ok_retx);
+    sip_timer_init(&c->t_ok_end, on_ok_end);
+    sip_list_add(&sip->calls, &c->link);
+    sip->stats.active_calls++;
+    *out = c;
+    return 0;
+}
+
+void sip_call_ref(sc_sip_call *call)
+{
+    call->refs++;
+}
+
+static void stop_timers(sc_sip_call *c)
+{
+    sip_timer_stop(c->sip, &c->t_cancel);
+    sip_timer_stop(c->sip, &c->t_retry);
+    sip_timer_stop(c->sip, &c->t_ok);
+    sip_timer_stop(c->sip, &c->t_ok_end);
+}
+
+void sip_call_unref(sc_sip_call *call)
+{
+    if (--call->refs > 0)
+        return;
+    stop_timers(call);
+    sip_list_del(&call->link);
+    sip_list_add(&call->sip->dead_calls, &call->link);
+}
+
+void sip_call_free(sc_sip_call *c)
+{
+    sip_dialog_set_phase(c, SC_SIP_DIALOG_TERMINATED);
+    c->sip->stats.active_calls--;
+    if (c->ok)
+        osip_message_free(c->ok);
+    osip_free(c->ack);
+    free(c->ok_out);
+    free(c->reinvite_sdp);
+    free(c);
+}
+
+void sip_dialog_set_phase(sc_sip_call *call, sc_sip_dialog_phase p)
+{
+    call->d.phase = p;
+    bool active = p == SC_SIP_DIALOG_EARLY || p == SC_SIP_DIALOG_CONFIRMED;
+    if (active && !call->counted_dialog) {
+        call->counted_dialog = true;
+        call->sip->stats.active_dialogs++;
+    } else if (!active && call->counted_dialog) {
+        call->counted_dialog = false;
+        call->sip->stats.active_dialogs--;
+    }
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+void sip_call_emit_ev(sc_sip_call *call, sc_sip_event *ev)
+{
+    sc_sip *sip = call->sip;
+    if (call->released || sip->closing || !sip->cfg.on_event)
+        return;
+    char ct[128];
+    if (ev->msg) {
+        sip_body(ev->msg, &ev->body, &ev->body_len);
+        ev->content_type = sip_content_type(ev->msg, ct, sizeof ct);
+        if (!ev->reason && MSG_IS_RESPONSE(ev->msg) && ev->msg->reason_phrase)
+            ev->reason = ev->msg->reason_phrase;
+    }
+    if (!ev->reason)
+        ev->reason = ev->status ? sip_reason(ev->status) : (ev->msg ? "" : "Timeout");
+    if (!ev->method)
+        ev->method = "";
+    sip_call_ref(call);
+    sip->cfg.on_event(call, ev, sip->cfg.ud);
+    sip_call_unref(call);
+}
+
+void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const char *method,
+                   const osip_message_t *msg, sip_tx *stx)
+{
+    sc_sip_event ev = {.type = type, .status = status, .method = method, .msg = msg, .stx = stx};
+    sip_call_emit_ev(call, &ev);
+}
+
+static sc_builtin_event final_event(int code)
+{
+    if (code == 487)
+        return SC_EV_Dialog487RequestTerminated;
+    if (code < 300)
+        return SC_EV_Dialog200OK;
+    if (code < 400)
+        return SC_EV_Dialog3xx;
+    if (code < 500)
+        return SC_EV_Dialog4xx;
+    if (code < 600)
+        return SC_EV_Dialog5xx;
+    return SC_EV_Dialog6xx;
+}
+
+/* ---- dialog fields --------------------------------------------------------------------- */
+
+static int copy_field(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n >= cap)
+        return -ENAMETOOLONG;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
+    return 0;
+}
+
+static int first_hop(sc_sip_call *call)
+{
+    sc_sip_transport tp;
+    struct sockaddr_storage ss;
+    const char *target = call->d.remote_target;
+    char first[SC_SIP_URI_MAX];
+    if (call->d.route_set[0]) { /* "<sip:proxy;lr>, <...>": the first URI */
+        const char *lt = strchr(call->d.route_set, '<');
+        const char *gt = lt ? strchr(lt, '>') : NULL;
+        if (lt && gt && (size_t)(gt - lt - 1) < sizeof first) {
+            memcpy(first, lt + 1, (size_t)(gt - lt - 1));
+            first[gt - lt - 1] = '\0';
+            target = first;
+        }
+    }
+    if (sip_uri_dest(target, &tp, &ss) != 0)
+        return -EINVAL;
+    call->d.remote_addr = ss;
+    return 0;
+}
+
+int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg)
+{
+    osip_contact_t *c = NULL;
+    char *s = NULL;
+    if (osip_message_get_contact(msg, 0, &c) < 0 || !c || !c->url || osip_uri_to_str(c->url, &s) != 0)
+        return -ENOENT;
+    int rc = copy_field(call->d.remote_target, sizeof call->d.remote_target, s);
+    osip_free(s);
+    if (rc == 0)
+        first_hop(call);
+    return rc;
+}
+
+int sip_dialog_route_set(sc_sip_call *call, const osip_message_t *msg, bool reverse)
+{
+    char buf[SC_SIP_ROUTESET_MAX];
+    size_t len = 0;
+    int n = osip_list_size(&msg->record_routes);
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        char *s = NULL;
+        osip_record_route_t *rr = osip_list_get(&msg->record_routes, reverse ? n - 1 - i : i);
+        if (osip_record_route_to_str(rr, &s) != 0)
+            return -ENOMEM;
+        int w = snprintf(buf + len, sizeof buf - len, "%s%s", len ? ", " : "", s);
+        osip_free(s);
+        if (w < 0 || (size_t)w >= sizeof buf - len)
+            return -ENAMETOOLONG;
+        len += (size_t)w;
+    }
+    memcpy(call->d.route_set, buf, len + 1);
+    first_hop(call);
+    return 0;
+}
+
+/* ---- sending in a dialog --------------------------------------------------------------- */
+
+int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, osip_message_t **out)
+{
+    char branch[40] = "z9hG4bK";
+    sip_rand_hex(call->sip, branch + 7, 20);
+    osip_message_t *m = sip_request(call->sip, &call->d, method, cseq, branch);
+    if (!m)
+        return -ENOMEM;
+    *out = m;
+    return 0;
+}
+
+int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out)
+{
+    sip_tx *tx = NULL;
+    int rc = sip_tx_client(call->sip, &tx, req, call->d.transport, &call->d.remote_addr, call, purpose);
+    if (rc != 0) {
+        osip_message_free(req);
+        return rc;
+    }
+    if (out)
+        *out = tx;
+    return 0;
+}
+
+/* Sends an ACK (not a transaction) and keeps it for 2xx retransmissions. */
+static int send_ack(sc_sip_call *call, sc_sip_dialog_state *d, uint32_t cseq, const char *sdp, bool keep)
+{
+    char branch[40] = "z9hG4bK";
+    sip_rand_hex(call->sip, branch + 7, 20);
+    osip_message_t *ack = sip_request(call->sip, d, "ACK", cseq, branch);
+    if (!ack)
+        return -ENOMEM;
+    osip_message_set_header(ack, "Max-Forwards", "70");
+    char *s = NULL;
+    size_t n = 0;
+    int rc = sip_set_body(ack, NULL, sdp);
+    if (rc == 0)
+        rc = sip_msg_str(ack, &s, &n);
+    if (rc == 0) {
+        sip_count_out(call->sip, ack);
+        sip_send(call->sip, d->transport, &d->remote_addr, s, n);
+        if (keep) {
+            osip_free(call->ack);
+            call->ack = s;
+            call->ack_len = n;
+            call->ack_cseq = cseq;
+        } else {
+            osip_free(s);
+        }
+    }
+    osip_message_free(ack);
+    return rc;
+}
+
+static void enter(sc_sip *sip) { sip_enter(sip); }
+static int leave(sc_sip *sip, int rc)
+{
+    sip_leave(sip);
+    return rc;
+}
+
+/* ---- outgoing INVITE ------------------------------------------------------------------- */
+
+static void strip_brackets(char *dst, size_t cap, const char *uri)
+{
+    while (*uri == ' ')
+        uri++;
+    const char *lt = strchr(uri, '<');
+    const char *gt = lt ? strchr(lt, '>') : NULL;
+    if (lt && gt)
+        snprintf(dst, cap, "%.*s", (int)(gt - lt - 1), lt + 1);
+    else
+        snprintf(dst, cap, "%s", uri);
+}
+
+int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+                       const char *sdp_offer, void *user)
+{
+    if (!sip || !out || !from_uri || !to_uri || sip->closing)
+        return -EINVAL;
+    sc_sip_transport tp;
+    struct sockaddr_storage dst;
+    char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX];
+    strip_brackets(to, sizeof to, to_uri);
+    strip_brackets(from, sizeof from, from_uri);
+    if (strlen(to) >= SC_SIP_URI_MAX - 1 || strlen(from) >= SC_SIP_URI_MAX - 1 || sip_uri_dest(to, &tp, &dst) != 0)
+        return -EINVAL;
+    sip_listener *l = sip_listener_for(sip, tp, dst.ss_family);
+    if (!l)
+        return -ENOTCONN;
+    if (sip->stats.active_calls >= sip->cfg.max_calls)
+        return SC_E_OVERLOAD;
+    enter(sip);
+    sc_sip_call *c;
+    int rc = sip_call_new(sip, &c, user);
+    if (rc != 0)
+        return leave(sip, rc);
+    sc_sip_dialog_state *d = &c->d;
+    char rnd[24];
+    sip_rand_hex(sip, rnd, 20);
+    snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, l->host);
+    sip_rand_hex(sip, d->local_tag, 16);
+    snprintf(d->local_uri, sizeof d->local_uri, "%s", from);
+    snprintf(d->remote_uri, sizeof d->remote_uri, "%s", to);
+    snprintf(d->remote_target, sizeof d->remote_target, "%s", to);
+    d->transport = tp;
+    d->remote_addr = dst;
+    d->local_addr = l->addr;
+    d->is_uac = true;
+    d->local_cseq = 1;
+    c->invite_cseq = 1;
+    osip_message_t *req = NULL;
+    rc = sip_build_in_dialog(c, "INVITE", 1, &req);
+    if (rc == 0 && (rc = sip_set_body(req, NULL, sdp_offer)) != 0)
+        osip_message_free(req);
+    if (rc == 0)
+        rc = sip_call_send_request(c, req, TXP_INVITE, &c->ict);
+    if (rc != 0) {
+        c->released = true;
+        sip_call_unref(c);
+        return leave(sip, rc);
+    }
+    *out = c;
+    return leave(sip, 0);
+}
+
+static int send_cancel(sc_sip_call *call)
+{
+    sip_tx *ict = call->ict;
+    const osip_message_t *inv = ict->req;
+    osip_message_t *m = NULL;
+    osip_uri_t *uri = NULL;
+    osip_via_t *via = NULL;
+    char cseq[64];
+    if (osip_message_init(&m) != 0)
+        return -ENOMEM;
+    bool ok = osip_uri_clone(inv->req_uri, &uri) == 0;
+    if (ok) {
+        osip_message_set_uri(m, uri);
+        osip_message_set_method(m, osip_strdup("CANCEL"));
+        osip_message_set_version(m, osip_strdup("SIP/2.0"));
+        ok = osip_via_clone(osip_list_get(&inv->vias, 0), &via) == 0 && osip_list_add(&m->vias, via, -1) >= 0;
+    }
+    ok = ok && osip_from_clone(inv->from, &m->from) == 0 && osip_to_clone(inv->to, &m->to) == 0 &&
+         osip_call_id_clone(inv->call_id, &m->call_id) == 0;
+    if (ok) {
+        snprintf(cseq, sizeof cseq, "%s CANCEL", inv->cseq->number);
+        ok = osip_message_set_cseq(m, cseq) == 0;
+    }
+    for (int i = 0; ok && i < osip_list_size(&inv->routes); i++) {
+        char *r = NULL;
+        ok = osip_route_to_str(osip_list_get(&inv->routes, i), &r) == 0 && osip_message_set_route(m, r) == 0;
+        osip_free(r);
+    }
+    if (!ok) {
+        osip_message_free(m);
+        return -ENOMEM;
+    }
+    osip_message_set_header(m, "Max-Forwards", "70");
+    sip_add_common(call->sip, m);
+    int rc = sip_tx_client(call->sip, NULL, m, ict->tp, &ict->peer, call, TXP_CANCEL);
+    if (rc != 0) {
+        osip_message_free(m);
+        return rc;
+    }
+    call->cancel_sent = true;
+    sip_timer_start(call->sip, &call->t_cancel, 64u * call->sip->t1);
+    return 0;
+}
+
+int sc_sip_call_cancel(sc_sip_call *call)
+{
+    if (!call || !call->d.is_uac || call->got_final || !call->ict || call->ict->purpose != TXP_INVITE)
+        return -EINVAL;
+    if (call->cancel_sent || call->cancel_pending)
+        return 0;
+    if (!call->got_provisional) {
+        call->cancel_pending = true;
+        return 0;
+    }
+    enter(call->sip);
+    return leave(call->sip, send_cancel(call));
+}
+
+int sc_sip_call_ack(sc_sip_call *call, const char *sdp)
+{
+    if (!call || !call->ok)
+        return -EINVAL;
+    enter(call->sip);
+    int rc = send_ack(call, &call->d, call->invite_cseq, sdp, true);
+    osip_message_free(call->ok);
+    call->ok = NULL;
+    return leave(call->sip, rc);
+}
+
+/* A 2xx from a second UAS of a forked INVITE: ACK it and hang that dialog up. */
+static void end_fork(sc_sip_call *call, const osip_message_t *resp)
+{
+    sc_sip_call *tmp = calloc(1, sizeof *tmp); /* a throw-away call, to reuse the dialog helpers */
+    if (!tmp)
+        return;
+    tmp->sip = call->sip;
+    tmp->d = call->d;
+    if (copy_field(tmp->d.remote_tag, sizeof tmp->d.remote_tag, sip_to_tag(resp)) == 0 &&
+        sip_dialog_update_target(tmp, resp) == 0 && sip_dialog_route_set(tmp, resp, true) == 0) {
+        sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: 2xx from another fork (tag %s): ACK+BYE",
+               call->d.call_id, tmp->d.remote_tag);
+        send_ack(tmp, &tmp->d, call->invite_cseq, NULL, false);
+        osip_message_t *bye = NULL;
+        if (sip_build_in_dialog(tmp, "BYE", call->invite_cseq + 1, &bye) == 0 &&
+            sip_tx_client(call->sip, NULL, bye, tmp->d.transport, &tmp->d.remote_addr, NULL, TXP_NONE) != 0)
+            osip_message_free(bye);
+    }
+    free(tmp);
+}
+
+static void emit_provisional(sc_sip_call *call, const osip_message_t *resp)
+{
+    int code = resp->status_code;
+    sc_builtin_event ev = code == 100 ? SC_EV_Dialog100Trying
+                          : code == 183 ? SC_EV_Dialog183SessionProgress
+                                        : SC_EV_Dialog180Ringing;
+    sip_call_emit(call, ev, code, "INVITE", resp, NULL);
+}
+
+static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
+{
+    int code = resp->status_code;
+    const char *totag = sip_to_tag(resp);
+    if (code < 200) {
+        if (call->got_final)
+            return;
+        call->got_provisional = true;
+        if (totag && *totag && call->d.phase == SC_SIP_DIALOG_NONE &&
+            copy_field(call->d.remote_tag, sizeof call->d.remote_tag, totag) == 0) {
+            sip_dialog_update_target(call, resp);
+            sip_dialog_route_set(call, resp, true);
+            sip_dialog_set_phase(call, SC_SIP_DIALOG_EARLY);
+        }
+        if (call->cancel_pending && !call->cancel_sent) {
+            call->cancel_pending = false;
+            send_cancel(call);
+        }
+        emit_provisional(call, resp);
+        return;
+    }
+    if (code < 300) {
+        if (!call->got_final) {
+            call->got_final = true;
+            call->ict = NULL;
+            sip_timer_stop(call->sip, &call->t_cancel);
+            copy_field(call->d.remote_tag, sizeof call->d.remote_tag, totag ? totag : "");
+            sip_dialog_update_target(call, resp);
+            sip_dialog_route_set(call, resp, true);
+            sip_dialog_set_phase(call, SC_SIP_DIALOG_CONFIRMED);
+            if (call->ok)
+                osip_message_free(call->ok);
+            call->ok = NULL;
+            osip_message_clone(resp, &call->ok);
+            sip_call_emit(call, SC_EV_Dialog200OK, code, "INVITE", resp, NULL);
+        } else if (strcmp(totag ? totag : "", call->d.remote_tag) == 0) {
+            call->sip->stats.retransmissions_absorbed++;
+            if (call->ack && call->ack_cseq == call->invite_cseq) {
+                call->sip->stats.retransmissions_sent++;
+                sip_send(call->sip, call->d.transport, &call->d.remote_addr, call->ack, call->ack_len);
+            }
+        } else {
+            end_fork(call, resp);
+        }
+        return;
+    }
+    (void)tx;
+    if (call->got_final)
+        return;
+    call->got_final = true;
+    call->ict = NULL;
+    sip_timer_stop(call->sip, &call->t_cancel);
+    sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+    sip_call_emit(call, final_event(code), code, "INVITE", resp, NULL);
+}
+
+static void on_cancel_timeout(sip_timer *t)
+{
+    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_cancel);
+    if (call->got_final)
+        return;
+    call->got_final = true;
+    if (call->ict)
+        sip_tx_terminate(call->ict);
+    sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+    sip_call_emit(call, SC_EV_DialogTimeout, 0, "INVITE", NULL, NULL);
+}
+
+/* ---- re-INVITE ------------------------------------------------------------------------- */
+
+static int send_reinvite(sc_sip_call *call)
+{
+    osip_message_t *req = NULL;
+    uint32_t cseq = ++call->d.local_cseq;
+    int rc = sip_build_in_dialog(call, "INVITE", cseq, &req);
+    if (rc == 0 && (rc = sip_set_body(req, NULL, call->reinvite_sdp)) != 0)
+        osip_message_free(req);
+    if (rc == 0)
+        rc = sip_call_send_request(call, req, TXP_REINVITE, &call->ict);
+    if (rc == 0)
+        call->invite_cseq = cseq;
+    return rc;
+}
+
+int sc_sip_call_reinvite(sc_sip_call *call, const char *sdp)
+{
+    if (!call || call->released || call->d.phase != SC_SIP_DIALOG_CONFIRMED)
+        return -EINVAL;
+    if (call->ict || call->ist || call->ok || sip_timer_armed(&call->t_retry))
+        return -EBUSY;
+    char *copy = sdp ? strdup(sdp) : NULL;
+    if (sdp && !copy)
+        return -ENOMEM;
+    free(call->reinvite_sdp);
+    call->reinvite_sdp = copy;
+    enter(call->sip);
+    return leave(call->sip, send_reinvite(call));
+}
+
+static unsigned glare_delay(sc_sip_call *call)
+{
+    /* RFC 3261 14.1: the Call-ID owner waits 2.1-4 s, the other 0-2 s (at T1 = 500 ms). */
+    char r[8];
+    sip_rand_hex(call->sip, r, 4);
+    unsigned x = (unsigned)strtoul(r, NULL, 16) % 1000; /* 0..999 */
+    unsigned t1 = call->sip->t1;
+    if (call->d.is_uac)
+        return (t1 * 42) / 10 + (t1 * 38 / 10) * x / 1000; /* 4.2..8 T1 */
+    return (t1 * 4) * x / 1000;                             /* 0..4 T1 */
+}
+
+static void reinvite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
+{
+    int code = resp->status_code;
+    uint32_t cseq = (uint32_t)strtoul(resp->cseq->number, NULL, 10);
+    if (code < 200)
+        return;
+    if (code < 300) {
+        if (call->ack && call->ack_cseq == cseq) { /* retransmitted 2xx */
+            call->sip->stats.retransmissions_absorbed++;
+            call->sip->stats.retransmissions_sent++;
+            sip_send(call->sip, call->d.transport, &call->d.remote_addr, call->ack, call->ack_len);
+            return;
+        }
+        if (call->ict == tx)
+            call->ict = NULL;
+        sip_dialog_update_target(call, resp);
+        send_ack(call, &call->d, cseq, NULL, true);
+        sip_call_emit(call, SC_EV_DialogReINVITEAccepted, code, "INVITE", resp, NULL);
+        return;
+    }
+    if (call->ict == tx)
+        call->ict = NULL;
+    sc_sip_event ev = {.type = SC_EV_DialogReINVITERejected, .status = code, .method = "INVITE", .msg = resp};
+    if (code == 491 && call->d.phase == SC_SIP_DIALOG_CONFIRMED) {
+        ev.retry_ms = glare_delay(call);
+        sip_timer_start(call->sip, &call->t_retry, ev.retry_ms);
+    }
+    sip_call_emit_ev(call, &ev);
+}
+
+static void on_retry(sip_timer *t)
+{
+    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_retry);
+    if (call->d.phase != SC_SIP_DIALOG_CONFIRMED)
+        return;
+    if (call->ict || call->ist || send_reinvite(call) != 0)
+        sip_call_emit(call, SC_EV_DialogReINVITERejected, 491, "INVITE", NULL, NULL);
+}
+
+/* ---- BYE and other requests ------------------------------------------------------------ */
+
+int sc_sip_call_bye(sc_sip_call *call)
+{
+    if (!call || call->d.phase != SC_SIP_DIALOG_CONFIRMED)
+        return -EINVAL;
+    enter(call->sip);
+    if (call->ok) /* a 2xx not yet ACKed: ACK first (RFC 3261 15) */
+        sc_sip_call_ack(call, NULL);
+    sip_call_stop_ok(call);
+    sip_timer_stop(call->sip, &call->t_retry);
+    osip_message_t *req = NULL;
+    int rc = sip_build_in_dialog(call, "BYE", ++call->d.local_cseq, &req);
+    if (rc == 0)
+        rc = sip_call_send_request(call, req, TXP_BYE, NULL);
+    if (rc == 0)
+        sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+    return leave(call->sip, rc);
+}
+
+static int add_headers(osip_message_t *m, const char *extra)
+{
+    while (extra && *extra) {
+        const char *eol = strstr(extra, "\r\n");
+        size_t n = eol ? (size_t)(eol - extra) : strlen(extra);
+        const char *colon = memchr(extra, ':', n);
+        if (n > 0) {
+            if (!colon || colon == extra)
+                return -EINVAL;
+            char name[64], value[1024];
+            size_t nl = (size_t)(colon - extra);
+            const char *v = colon + 1;
+            while (*v == ' ')
+                v++;
+            size_t vl = n - (size_t)(v - extra);
+            if (nl >= sizeof name || vl >= sizeof value)
+                return -EINVAL;
+            memcpy(name, extra, nl);
+            name[nl] = '\0';
+            memcpy(value, v, vl);
+            value[vl] = '\0';
+            if (osip_message_set_header(m, name, value) != 0)
+                return -EINVAL;
+        }
+        extra += n + (eol ? 2 : 0);
+    }
+    return 0;
+}
+
+int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra_headers,
+                        const char *content_type, const char *body)
+{
+    if (!call || !method || call->d.phase != SC_SIP_DIALOG_CONFIRMED)
+        return -EINVAL;
+    sc_sip_method k = sip_method_of(method);
+    if (k == SC_SIP_M_INVITE || k == SC_SIP_M_ACK || k == SC_SIP_M_BYE || k == SC_SIP_M_CANCEL ||
+        k == SC_SIP_M_OTHER)
+        return -EINVAL;
+    enter(call->sip);
+    osip_message_t *req = NULL;
+    int rc = sip_build_in_dialog(call, method, call->d.local_cseq + 1, &req);
+    if (rc == 0) {
+        rc = add_headers(req, extra_headers);
+        if (rc == 0)
+            rc = sip_set_body(req, content_type, body);
+        if (rc != 0)
+            osip_message_free(req);
+    }
+    if (rc == 0) {
+        call->d.local_cseq++;
+        rc = sip_call_send_request(call, req, TXP_REQUEST, NULL);
+    }
+    return leave(call->sip, rc);
+}
+
+/* ---- transaction results --------------------------------------------------------------- */
+
+void sip_call_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
+{
+    switch (tx->purpose) {
+    case TXP_INVITE:
+        uac_invite_response(call, tx, resp);
+        break;
+    case TXP_REINVITE:
+        reinvite_response(call, tx, resp);
+        break;
+    case TXP_BYE:
+    case TXP_REQUEST:
+        if (resp->status_code >= 200)
+            sip_call_emit(call, final_event(resp->status_code == 487 ? 400 : resp->status_code),
+                          resp->status_code, tx->method, resp, NULL);
+        break;
+    default:
+        break;
+    }
+}
+
+void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error)
+{
+    sc_builtin_event ev = transport_error ? SC_EV_DialogError : SC_EV_DialogTimeout;
+    switch (tx->purpose) {
+    case TXP_INVITE:
+        if (call->got_final)
+            return;
+        call->got_final = true;
+        call->ict = NULL;
+        sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+        sip_call_emit(call, ev, 0, "INVITE", NULL, NULL);
+        break;
+    case TXP_REINVITE:
+        if (call->ict == tx)
+            call->ict = NULL;
+        sip_call_emit(call, SC_EV_DialogReINVITERejected, 408, "INVITE", NULL, NULL);
+        break;
+    case TXP_BYE:
+    case TXP_REQUEST:
+        sip_call_emit(call, ev, 0, tx->method, NULL, NULL);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- 2xx retransmission (UAS, RFC 3261 13.3.1.4) --------------------------------------- */
+
+void sip_call_stop_ok(sc_sip_call *call)
+{
+    sip_timer_stop(call->sip, &call->t_ok);
+    sip_timer_stop(call->sip, &call->t_ok_end);
+    free(call->ok_out);
+    call->ok_out = NULL;
+}
+
+static void on_ok_retx(sip_timer *t)
+{
+    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_ok);
+    if (!call->ok_out)
+        return;
+    call->sip->stats.retransmissions_sent++;
+    sip_send(call->sip, call->ok_tp, &call->ok_peer, call->ok_out, call->ok_len);
+    call->ok_interval = call->ok_interval * 2 < call->sip->t2 ? call->ok_interval * 2 : call->sip->t2;
+    sip_timer_start(call->sip, &call->t_ok, call->ok_interval);
+}
+
+static void on_ok_end(sip_timer *t)
+{
+    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_ok_end);
+    sip_call_stop_ok(call);
+    sip_call_emit(call, SC_EV_DialogTimeout, 0, "ACK", NULL, NULL);
+}
+
+/* ---- accessors ------------------------------------------------------------------------- */
+
+void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out)
+{
+    *out = call->d;
+}
+
+const char *sc_sip_call_id(const sc_sip_call *call) { return call->d.call_id; }
+const char *sc_sip_call_local_uri(const sc_sip_call *call) { return call->d.local_uri; }
+const char *sc_sip_call_remote_uri(const sc_sip_call *call) { return call->d.remote_uri; }
+void *sc_sip_call_user(const sc_sip_call *call) { return call->user; }
+void sc_sip_call_set_user(sc_sip_call *call, void *user) { call->user = user; }
+sc_sip *sc_sip_call_agent(const sc_sip_call *call) { return call->sip; }

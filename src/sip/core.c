@@ -1,0 +1,556 @@
+/* The SIP agent: creation and teardown, the receive path (parse, validate, Via received/rport,
+ * match to a transaction or dialog) and the answers given without the TU (OPTIONS, 4xx/5xx). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include <osipparser2/osip_port.h>
+
+#include "sip/sip_int.h"
+
+static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
+
+static void quiet_trace(const char *fi, int li, osip_trace_level_t level, const char *chfr, va_list ap)
+{
+    (void)fi;
+    (void)li;
+    (void)level;
+    (void)chfr;
+    (void)ap;
+}
+
+static void parser_setup(void)
+{
+    osip_trace_initialize_func(OSIP_FATAL, quiet_trace); /* library code never prints */
+    parser_init(); /* libosip2's header-name tables: process-wide, set once */
+    for (int lvl = 0; lvl < END_TRACE_LEVEL; lvl++)
+        osip_trace_disable_level((osip_trace_level_t)lvl);
+}
+
+/* ---- entry/exit: deferred frees -------------------------------------------------------- */
+
+void sip_enter(sc_sip *sip)
+{
+    sip->depth++;
+}
+
+void sip_leave(sc_sip *sip)
+{
+    if (--sip->depth > 0)
+        return;
+    while (!sip_list_empty(&sip->grave)) {
+        sip_tx *tx = SIP_CONTAINER(sip->grave.next, sip_tx, link);
+        sip_list_del(&tx->link);
+        sip_tx_free(tx);
+    }
+    while (!sip_list_empty(&sip->dead_calls)) {
+        sc_sip_call *c = SIP_CONTAINER(sip->dead_calls.next, sc_sip_call, link);
+        sip_list_del(&c->link);
+        sip_call_free(c);
+    }
+}
+
+/* ---- creation and teardown ------------------------------------------------------------- */
+
+int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
+{
+    if (!out || !loop)
+        return -EINVAL;
+    pthread_once(&parser_once, parser_setup);
+    sc_sip *sip = calloc(1, sizeof *sip);
+    if (!sip)
+        return -ENOMEM;
+    sip->loop = loop;
+    if (cfg)
+        sip->cfg = *cfg;
+    if (!sip->cfg.clock)
+        sip->cfg.clock = sc_clock_system();
+    sip->t1 = sip->cfg.t1_ms ? sip->cfg.t1_ms : 500;
+    sip->t2 = sip->cfg.t2_ms ? sip->cfg.t2_ms : 4000;
+    sip->t4 = sip->cfg.t4_ms ? sip->cfg.t4_ms : 5000;
+    if (!sip->cfg.max_message_size)
+        sip->cfg.max_message_size = 65535;
+    if (!sip->cfg.max_transactions)
+        sip->cfg.max_transactions = 8192;
+    if (!sip->cfg.max_calls)
+        sip->cfg.max_calls = 4096;
+    if (!sip->cfg.retry_after_s)
+        sip->cfg.retry_after_s = 5;
+    sip->user_agent = strdup(sip->cfg.user_agent ? sip->cfg.user_agent : "session-core/" SC_VERSION);
+    sip->contact_host = sip->cfg.contact_host ? strdup(sip->cfg.contact_host) : NULL;
+    sip->cfg.user_agent = sip->user_agent;
+    sip->cfg.contact_host = sip->contact_host;
+    if (!sip->user_agent || (sip->cfg.contact_host && !sip->contact_host) ||
+        uv_timer_init(loop, &sip->uvt) != 0) {
+        free(sip->user_agent);
+        free(sip->contact_host);
+        free(sip);
+        return -ENOMEM;
+    }
+    sip->uvt.data = sip;
+    sip->uvt_init = true;
+    sip->open_handles = 1;
+    sip_list_init(&sip->txs);
+    sip_list_init(&sip->conns);
+    sip_list_init(&sip->grave);
+    sip_list_init(&sip->calls);
+    sip_list_init(&sip->detached);
+    sip_list_init(&sip->dead_calls);
+    sip->accepting = true;
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
+        seed = 0;
+    seed ^= sc_clock_mono_us(sip->cfg.clock) ^ ((uint64_t)(uintptr_t)sip << 16) ^ (uint64_t)sc_clock_wall_us(sip->cfg.clock);
+    sip->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
+    *out = sip;
+    return 0;
+}
+
+int sc_sip_listen(sc_sip *sip, const char *spec)
+{
+    if (!sip)
+        return -EINVAL;
+    return sip_transport_listen(sip, spec);
+}
+
+int sc_sip_listener_addr(const sc_sip *sip, size_t idx, struct sockaddr_storage *out)
+{
+    if (!sip || idx >= sip->nlisteners)
+        return -ENOENT;
+    *out = sip->listeners[idx]->addr;
+    return 0;
+}
+
+void sc_sip_set_accepting(sc_sip *sip, bool accepting)
+{
+    sip->accepting = accepting;
+}
+
+void sc_sip_get_stats(const sc_sip *sip, sc_sip_stats *out)
+{
+    *out = sip->stats;
+}
+
+static void free_everything(sc_sip *sip)
+{
+    sip_link *lists[] = {&sip->txs, &sip->grave};
+    for (size_t i = 0; i < 2; i++)
+        while (!sip_list_empty(lists[i])) {
+            sip_tx *tx = SIP_CONTAINER(lists[i]->next, sip_tx, link);
+            sip_list_del(&tx->link);
+            sip_tx_free(tx);
+        }
+    sip_link *clists[] = {&sip->calls, &sip->detached, &sip->dead_calls};
+    for (size_t i = 0; i < 3; i++)
+        while (!sip_list_empty(clists[i])) {
+            sc_sip_call *c = SIP_CONTAINER(clists[i]->next, sc_sip_call, link);
+            sip_list_del(&c->link);
+            sip_call_free(c);
+        }
+    free(sip->heap);
+    free(sip->user_agent);
+    free(sip->contact_host);
+    free(sip);
+}
+
+void sip_handle_released(sc_sip *sip)
+{
+    if (sip->open_handles > 0)
+        sip->open_handles--;
+    if (sip->open_handles > 0 || !sip->closing)
+        return;
+    if (sip->close_cb) {
+        void (*cb)(sc_sip *, void *) = sip->close_cb;
+        sip->close_cb = NULL;
+        cb(sip, sip->close_ud);
+    }
+    if (sip->free_requested)
+        free_everything(sip);
+}
+
+static void uvt_closed(uv_handle_t *h)
+{
+    sip_handle_released(h->data);
+}
+
+void sc_sip_close(sc_sip *sip, void (*cb)(sc_sip *sip, void *ud), void *ud)
+{
+    if (!sip || sip->closing)
+        return;
+    sip->closing = true;
+    sip->close_cb = cb;
+    sip->close_ud = ud;
+    sip->nheap = 0; /* timers are dead: nothing fires any more */
+    sip->uvt_init = false;
+    uv_close((uv_handle_t *)&sip->uvt, uvt_closed);
+    sip_transport_close(sip);
+}
+
+void sc_sip_free(sc_sip *sip)
+{
+    if (!sip)
+        return;
+    if (!sip->closing)
+        sc_sip_close(sip, NULL, NULL);
+    sip->free_requested = true;
+    if (sip->open_handles == 0)
+        free_everything(sip);
+}
+
+/* ---- answers without the TU ------------------------------------------------------------ */
+
+static int response_dest(const osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
+                         struct sockaddr_storage *dst)
+{
+    *dst = *src;
+    if (tp == SC_SIP_UDP && sip_via_dest(req, dst) != 0)
+        *dst = *src;
+    return 0;
+}
+
+/* A response with no transaction (the request could not get one). */
+static void stateless(sc_sip *sip, const osip_message_t *req, sc_sip_transport tp,
+                      const struct sockaddr_storage *src, int code, const char *reason, bool retry_after)
+{
+    if (req->sip_method && strcmp(req->sip_method, "ACK") == 0)
+        return;
+    char tag[20];
+    sip_rand_hex(sip, tag, 16);
+    osip_message_t *r = sip_response(sip, req, code, reason, tag);
+    if (!r)
+        return;
+    if (retry_after) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", sip->cfg.retry_after_s);
+        osip_message_set_header(r, "Retry-After", ra);
+    }
+    char *s = NULL;
+    size_t n = 0;
+    struct sockaddr_storage dst;
+    response_dest(req, tp, src, &dst);
+    if (sip_msg_str(r, &s, &n) == 0) {
+        sip_count_out(sip, r);
+        sip_send(sip, tp, &dst, s, n);
+        osip_free(s);
+    }
+    osip_message_free(r);
+}
+
+/* Answers a request through a new server transaction (so retransmissions get the same answer).
+ * Takes req. hname/hvalue: one extra header or NULL. */
+static void answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
+                   int code, const char *reason, const char *hname, const char *hvalue)
+{
+    sip_tx *tx = NULL;
+    int rc = sip_tx_server(sip, &tx, req, tp, src, NULL, TXP_NONE);
+    if (rc != 0) {
+        stateless(sip, req, tp, src, rc == SC_E_OVERLOAD ? 503 : 500, NULL, rc == SC_E_OVERLOAD);
+        if (rc == SC_E_OVERLOAD)
+            sip->stats.rejected[SC_SIP_REJ_OVERLOAD]++;
+        osip_message_free(req);
+        return;
+    }
+    char tag[20];
+    sip_rand_hex(sip, tag, 16);
+    osip_message_t *r = sip_response(sip, req, code, reason, tag);
+    if (!r)
+        return;
+    if (hname)
+        osip_message_set_header(r, hname, hvalue);
+    if (code == 503) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", sip->cfg.retry_after_s);
+        osip_message_set_header(r, "Retry-After", ra);
+    }
+    if (strcmp(req->sip_method, "OPTIONS") == 0 && code == 200) {
+        osip_message_set_header(r, "Accept", "application/sdp");
+        char contact[128];
+        if (sip_contact(sip, tp, src->ss_family, contact, sizeof contact) == 0)
+            osip_message_set_contact(r, contact);
+    }
+    sip_tx_respond(tx, r);
+}
+
+/* ---- validation ------------------------------------------------------------------------ */
+
+static bool can_respond(const osip_message_t *m)
+{
+    osip_via_t *via = osip_list_get(&m->vias, 0);
+    return via && via->host && m->from && m->to && m->call_id && m->call_id->number && m->cseq &&
+           m->cseq->number && m->cseq->method;
+}
+
+static bool numeric(const char *s, unsigned long max)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    return *end == '\0' && v <= max && s[0] != '-';
+}
+
+static long raw_body_len(const char *data, size_t len)
+{
+    for (size_t i = 0; i + 3 < len; i++)
+        if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' && data[i + 3] == '\n')
+            return (long)(len - i - 4);
+    return -1;
+}
+
+/* 0 if the request may go on; else it was rejected (and answered when possible). */
+static int validate_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp,
+                            const struct sockaddr_storage *src, const char *data, size_t len)
+{
+    sc_sip_reject why;
+    int code = 400;
+    const char *reason = NULL;
+    if (!m->sip_method || !m->req_uri) {
+        sip->stats.rejected[SC_SIP_REJ_UNPARSABLE]++;
+        return -1;
+    }
+    if (!can_respond(m)) {
+        sip->stats.rejected[SC_SIP_REJ_MISSING_HEADER]++;
+        return -1; /* no response can be built */
+    }
+    const char *mf = sip_header(m, "Max-Forwards");
+    long body = raw_body_len(data, len);
+    if (!m->sip_version || strcmp(m->sip_version, "SIP/2.0") != 0) {
+        why = SC_SIP_REJ_BAD_VERSION;
+        code = 505;
+    } else if (!numeric(m->cseq->number, 0x7fffffffUL)) {
+        why = SC_SIP_REJ_MISSING_HEADER;
+        reason = "Bad CSeq";
+    } else if (strcmp(m->cseq->method, m->sip_method) != 0) {
+        why = SC_SIP_REJ_CSEQ_METHOD;
+        reason = "CSeq Method Mismatch";
+    } else if (!mf || !numeric(mf, 255)) {
+        why = SC_SIP_REJ_MISSING_HEADER;
+        reason = "Missing or Bad Max-Forwards";
+    } else if (m->content_length && m->content_length->value &&
+               (!numeric(m->content_length->value, 0x7fffffffUL) || body < 0 ||
+                strtol(m->content_length->value, NULL, 10) > body)) {
+        why = SC_SIP_REJ_BAD_CONTENT_LENGTH;
+        reason = "Bad Content-Length";
+    } else if (atoi(mf) == 0 && strcmp(m->sip_method, "ACK") != 0) {
+        why = SC_SIP_REJ_TOO_MANY_HOPS;
+        code = 483;
+    } else {
+        return 0;
+    }
+    sip->stats.rejected[why]++;
+    stateless(sip, m, tp, src, code, reason, false);
+    return -1;
+}
+
+static int validate_response(sc_sip *sip, const osip_message_t *m)
+{
+    if (!can_respond(m) || m->status_code < 100 || m->status_code > 699) {
+        sip->stats.rejected[SC_SIP_REJ_MISSING_HEADER]++;
+        return -1;
+    }
+    if (!m->sip_version || strcmp(m->sip_version, "SIP/2.0") != 0) {
+        sip->stats.rejected[SC_SIP_REJ_BAD_VERSION]++;
+        return -1;
+    }
+    return 0;
+}
+
+/* RFC 3261 18.2.1 and RFC 3581: note where the request really came from. */
+static void stamp_via(osip_message_t *m, const struct sockaddr_storage *src)
+{
+    osip_via_t *via = osip_list_get(&m->vias, 0);
+    char host[64], port[8];
+    uint16_t p;
+    if (!via || sip_addr_str(src, host, sizeof host, &p) != 0)
+        return;
+    snprintf(port, sizeof port, "%u", p);
+    osip_generic_param_t *rport = NULL;
+    if (osip_via_param_get_byname(via, "rport", &rport) == 0 && rport) {
+        osip_free(rport->gvalue);
+        rport->gvalue = osip_strdup(port);
+    }
+    osip_generic_param_t *rcv = NULL;
+    if (strcmp(via->host, host) != 0 && !(osip_via_param_get_byname(via, "received", &rcv) == 0 && rcv))
+        osip_via_set_received(via, osip_strdup(host));
+    else if (rcv) {
+        osip_free(rcv->gvalue);
+        rcv->gvalue = osip_strdup(host);
+    }
+}
+
+/* Options named in Require that we do not support, comma-joined into out; false if none. */
+static bool unsupported_options(const osip_message_t *m, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (int pos = 0;;) {
+        osip_header_t *h = NULL;
+        int idx = osip_message_header_get_byname(m, "require", pos, &h);
+        if (idx < 0 || !h)
+            break;
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", h->hvalue ? h->hvalue : "");
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+            if (strcasecmp(tok, "replaces") == 0)
+                continue;
+            size_t n = strlen(out);
+            snprintf(out + n, cap - n, "%s%s", n ? ", " : "", tok);
+        }
+        pos = idx + 1;
+    }
+    return out[0] != '\0';
+}
+
+static bool allowed_method(const char *m)
+{
+    sc_sip_method k = sip_method_of(m);
+    return k != SC_SIP_M_OTHER;
+}
+
+/* ---- dispatch -------------------------------------------------------------------------- */
+
+static void on_cancel(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src)
+{
+    sip_tx *inv = sip_tx_match_server(sip, m, "INVITE");
+    if (!inv || inv->kind != TX_IST) {
+        sip->stats.rejected[SC_SIP_REJ_NO_DIALOG]++;
+        answer(sip, m, tp, src, 481, NULL, NULL, NULL);
+        return;
+    }
+    bool pending = !sip_tx_final_sent(inv);
+    sc_sip_call *call = inv->call;
+    answer(sip, m, tp, src, 200, NULL, NULL, NULL);
+    if (pending && call)
+        sip_call_emit(call, SC_EV_DialogCANCEL, 0, "CANCEL", NULL, NULL);
+}
+
+static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src)
+{
+    bool ack = strcmp(m->sip_method, "ACK") == 0;
+    sip_tx *tx = sip_tx_match_server(sip, m, NULL);
+    if (tx && (!ack || tx->kind == TX_IST)) {
+        sip_tx_on_request(tx, m);
+        osip_message_free(m);
+        return;
+    }
+    sc_sip_call *call = sip_to_tag(m) ? sip_call_match(sip, m) : NULL;
+    if (ack) {
+        if (call)
+            sip_dialog_request(sip, call, m, tp, src);
+        else {
+            sip->stats.rejected[SC_SIP_REJ_STRAY_ACK]++;
+            osip_message_free(m);
+        }
+        return;
+    }
+    if (strcmp(m->sip_method, "CANCEL") == 0) {
+        on_cancel(sip, m, tp, src);
+        return;
+    }
+    if (!allowed_method(m->sip_method)) {
+        sip->stats.rejected[SC_SIP_REJ_METHOD_NOT_ALLOWED]++;
+        answer(sip, m, tp, src, 405, NULL, NULL, NULL);
+        return;
+    }
+    char unsup[256];
+    if (unsupported_options(m, unsup, sizeof unsup)) {
+        sip->stats.rejected[SC_SIP_REJ_BAD_EXTENSION]++;
+        answer(sip, m, tp, src, 420, NULL, "Unsupported", unsup);
+        return;
+    }
+    if (sip_to_tag(m)) {
+        if (call) {
+            sip_dialog_request(sip, call, m, tp, src);
+        } else {
+            sip->stats.rejected[SC_SIP_REJ_NO_DIALOG]++;
+            answer(sip, m, tp, src, 481, NULL, NULL, NULL);
+        }
+        return;
+    }
+    if (strcmp(m->sip_method, "INVITE") == 0) {
+        sip_incoming_invite(sip, m, tp, src);
+    } else if (strcmp(m->sip_method, "OPTIONS") == 0) {
+        answer(sip, m, tp, src, 200, NULL, NULL, NULL);
+    } else {
+        sip->stats.rejected[SC_SIP_REJ_NO_DIALOG]++;
+        answer(sip, m, tp, src, 481, NULL, NULL, NULL);
+    }
+}
+
+/* Public so sip_incoming_invite etc. can reuse it. */
+void sip_answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
+                int code, const char *reason)
+{
+    answer(sip, req, tp, src, code, reason, NULL, NULL);
+}
+
+static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
+                 size_t len)
+{
+    if (len > sip->cfg.max_message_size) {
+        sip->stats.rejected[SC_SIP_REJ_TOO_LARGE]++;
+        return;
+    }
+    size_t skip = 0;
+    while (skip < len && (data[skip] == '\r' || data[skip] == '\n' || data[skip] == ' ' || data[skip] == '\t'))
+        skip++;
+    if (skip == len)
+        return; /* keep-alive */
+    data += skip;
+    len -= skip;
+    if (memchr(data, '\0', len) != NULL) { /* the parser works on C strings */
+        sip->stats.rejected[SC_SIP_REJ_UNPARSABLE]++;
+        return;
+    }
+    osip_message_t *m = NULL;
+    if (osip_message_init(&m) != 0)
+        return;
+    if (osip_message_parse(m, data, len) != 0) {
+        sip->stats.rejected[SC_SIP_REJ_UNPARSABLE]++;
+        osip_message_free(m);
+        return;
+    }
+    if (MSG_IS_RESPONSE(m)) {
+        if (validate_response(sip, m) != 0) {
+            osip_message_free(m);
+            return;
+        }
+        sip->stats.responses_in[m->status_code / 100]++;
+        sip_tx *tx = sip_tx_match_client(sip, m);
+        if (tx)
+            sip_tx_on_response(tx, m);
+        else
+            sip->stats.rejected[SC_SIP_REJ_STRAY_RESPONSE]++;
+        osip_message_free(m);
+        return;
+    }
+    if (validate_request(sip, m, tp, src, data, len) != 0) {
+        osip_message_free(m);
+        return;
+    }
+    sip->stats.requests_in[sip_method_of(m->sip_method)]++;
+    stamp_via(m, src);
+    on_request(sip, m, tp, src);
+}
+
+void sc_sip_feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr *src, const char *data, size_t len)
+{
+    if (!sip || !src || !data || sip->closing)
+        return;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    if (src->sa_family == AF_INET)
+        memcpy(&ss, src, sizeof(struct sockaddr_in));
+    else if (src->sa_family == AF_INET6)
+        memcpy(&ss, src, sizeof(struct sockaddr_in6));
+    else
+        return;
+    sip_enter(sip);
+    feed(sip, tp, &ss, data, len);
+    sip_leave(sip);
+}

@@ -1,0 +1,367 @@
+/* INVITE sessions, the callee's side and requests inside dialogs: incoming INVITEs, answers,
+ * dialog matching, CSeq checks, re-INVITE (with glare), BYE/REFER/NOTIFY/INFO/UPDATE, ACK for
+ * our 2xx, restore from persisted state, and release. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/sip_int.h"
+
+static void call_id_str(const osip_message_t *m, char *out, size_t cap)
+{
+    const osip_call_id_t *c = m->call_id;
+    if (c->host)
+        snprintf(out, cap, "%s@%s", c->number, c->host);
+    else
+        snprintf(out, cap, "%s", c->number);
+}
+
+sc_sip_call *sip_call_match(sc_sip *sip, const osip_message_t *req)
+{
+    char cid[SC_SIP_CALLID_MAX + 2];
+    const char *to = sip_to_tag(req), *from = sip_from_tag(req);
+    call_id_str(req, cid, sizeof cid);
+    for (sip_link *l = sip->calls.next; l != &sip->calls; l = l->next) {
+        sc_sip_call *c = SIP_CONTAINER(l, sc_sip_call, link);
+        if (strcmp(c->d.call_id, cid) == 0 && strcmp(c->d.local_tag, to ? to : "") == 0 &&
+            strcmp(c->d.remote_tag, from ? from : "") == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static int uri_str(const osip_uri_t *u, char *out, size_t cap)
+{
+    char *s = NULL;
+    if (!u || osip_uri_to_str(u, &s) != 0)
+        return -EINVAL;
+    size_t n = strlen(s);
+    int rc = n < cap ? 0 : -ENAMETOOLONG;
+    if (rc == 0)
+        memcpy(out, s, n + 1);
+    osip_free(s);
+    return rc;
+}
+
+static bool merged_request(sc_sip *sip, const osip_message_t *req)
+{
+    char cid[SC_SIP_CALLID_MAX + 2];
+    const char *from = sip_from_tag(req);
+    call_id_str(req, cid, sizeof cid);
+    uint32_t cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
+    for (sip_link *l = sip->calls.next; l != &sip->calls; l = l->next) {
+        sc_sip_call *c = SIP_CONTAINER(l, sc_sip_call, link);
+        if (!c->d.is_uac && strcmp(c->d.call_id, cid) == 0 && strcmp(c->d.remote_tag, from ? from : "") == 0 &&
+            c->d.remote_cseq == cseq)
+            return true;
+    }
+    return false;
+}
+
+static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *req, sc_sip_transport tp,
+                           const struct sockaddr_storage *src)
+{
+    sc_sip_dialog_state *d = &c->d;
+    char cid[SC_SIP_CALLID_MAX + 2];
+    call_id_str(req, cid, sizeof cid);
+    const char *from = sip_from_tag(req);
+    osip_contact_t *ct = NULL;
+    if (strlen(cid) >= sizeof d->call_id || strlen(from ? from : "") >= sizeof d->remote_tag)
+        return -ENAMETOOLONG;
+    snprintf(d->call_id, sizeof d->call_id, "%s", cid);
+    snprintf(d->remote_tag, sizeof d->remote_tag, "%s", from ? from : "");
+    sip_rand_hex(sip, d->local_tag, 16);
+    if (uri_str(req->from->url, d->remote_uri, sizeof d->remote_uri) != 0 ||
+        uri_str(req->to->url, d->local_uri, sizeof d->local_uri) != 0)
+        return -EINVAL;
+    if (osip_message_get_contact(req, 0, &ct) < 0 || !ct || uri_str(ct->url, d->remote_target, sizeof d->remote_target) != 0)
+        return -ENOENT;
+    d->transport = tp;
+    d->remote_addr = *src;
+    sip_listener *l = sip_listener_for(sip, tp, src->ss_family);
+    if (l)
+        d->local_addr = l->addr;
+    d->remote_cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
+    d->local_cseq = 1;
+    d->is_uac = false;
+    int rc = sip_dialog_route_set(c, req, false); /* also sets remote_addr to the first hop */
+    if (rc == 0 && tp == SC_SIP_TCP && !d->route_set[0])
+        d->remote_addr = *src; /* reuse the caller's connection */
+    return rc;
+}
+
+void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src)
+{
+    if (!sip->accepting || sip->stats.active_calls >= sip->cfg.max_calls) {
+        sip->stats.rejected[SC_SIP_REJ_OVERLOAD]++;
+        sip_answer(sip, req, tp, src, 503, NULL);
+        return;
+    }
+    if (merged_request(sip, req)) {
+        sip->stats.rejected[SC_SIP_REJ_LOOP]++;
+        sip_answer(sip, req, tp, src, 482, NULL);
+        return;
+    }
+    sc_sip_call *c;
+    if (sip_call_new(sip, &c, NULL) != 0) {
+        sip_answer(sip, req, tp, src, 500, NULL);
+        return;
+    }
+    int rc = fill_uas_dialog(sip, c, req, tp, src);
+    if (rc != 0) {
+        c->released = true;
+        sip_call_unref(c);
+        sip->stats.rejected[SC_SIP_REJ_MISSING_HEADER]++;
+        sip_answer(sip, req, tp, src, 400, rc == -ENOENT ? "Missing Contact" : "Bad Header");
+        return;
+    }
+    sip_tx *tx = NULL;
+    rc = sip_tx_server(sip, &tx, req, tp, src, c, TXP_INVITE);
+    if (rc != 0) {
+        c->released = true;
+        sip_call_unref(c);
+        sip->stats.rejected[SC_SIP_REJ_OVERLOAD]++;
+        osip_message_free(req);
+        return;
+    }
+    c->ist = tx;
+    if (!sip->cfg.on_incoming) {
+        sc_sip_call_respond(c, 480, NULL, NULL);
+        sc_sip_call_release(c);
+        return;
+    }
+    sip->cfg.on_incoming(sip, c, tx->req, sip->cfg.ud);
+}
+
+/* ---- answering ------------------------------------------------------------------------- */
+
+static int respond_ist(sc_sip_call *call, int code, const char *reason, const char *sdp)
+{
+    sc_sip *sip = call->sip;
+    sip_tx *tx = call->ist;
+    osip_message_t *r = sip_response(sip, tx->req, code, reason, call->d.local_tag);
+    if (!r)
+        return -ENOMEM;
+    char contact[128];
+    if (code > 100 && code < 300 && sip_contact(sip, tx->tp, call->d.remote_addr.ss_family, contact, sizeof contact) == 0)
+        osip_message_set_contact(r, contact);
+    for (int i = 0; code > 100 && code < 300 && i < osip_list_size(&tx->req->record_routes); i++) {
+        osip_record_route_t *rr = NULL;
+        if (osip_record_route_clone(osip_list_get(&tx->req->record_routes, i), &rr) == 0)
+            osip_list_add(&r->record_routes, rr, -1);
+    }
+    if (sip_set_body(r, NULL, sdp) != 0) {
+        osip_message_free(r);
+        return -ENOMEM;
+    }
+    bool initial = tx->purpose == TXP_INVITE;
+    int rc = sip_tx_respond(tx, r);
+    if (rc != 0)
+        return rc;
+    if (code < 200) {
+        if (code > 100 && initial && call->d.phase == SC_SIP_DIALOG_NONE)
+            sip_dialog_set_phase(call, SC_SIP_DIALOG_EARLY);
+        return 0;
+    }
+    call->ist = NULL;
+    if (code >= 300) {
+        if (initial)
+            sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+        return 0;
+    }
+    sip_dialog_set_phase(call, SC_SIP_DIALOG_CONFIRMED);
+    sip_call_stop_ok(call);
+    call->ok_out = malloc(tx->out_len);
+    if (!call->ok_out)
+        return 0;
+    memcpy(call->ok_out, tx->out, tx->out_len);
+    call->ok_len = tx->out_len;
+    call->ok_cseq = (uint32_t)strtoul(tx->req->cseq->number, NULL, 10);
+    call->ok_tp = tx->tp;
+    call->ok_peer = tx->peer;
+    call->ok_interval = sip->t1;
+    if (tx->tp == SC_SIP_UDP)
+        sip_timer_start(sip, &call->t_ok, call->ok_interval);
+    sip_timer_start(sip, &call->t_ok_end, 64u * sip->t1);
+    return 0;
+}
+
+int sc_sip_call_respond(sc_sip_call *call, int code, const char *reason, const char *sdp)
+{
+    if (!call || !call->ist || sip_tx_final_sent(call->ist) || code < 100 || code > 699)
+        return -EINVAL;
+    sip_enter(call->sip);
+    int rc = respond_ist(call, code, reason, sdp);
+    sip_leave(call->sip);
+    return rc;
+}
+
+int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *content_type,
+                   const char *body)
+{
+    if (!sip || !stx || code < 100 || code > 699 || sip_tx_final_sent(stx))
+        return -EINVAL;
+    if (stx->kind == TX_IST && stx->call && stx->call->ist == stx)
+        return sc_sip_call_respond(stx->call, code, reason, body);
+    if (stx->kind != TX_NIST)
+        return -EINVAL;
+    sip_enter(sip);
+    char tag[20];
+    const char *t = stx->call ? stx->call->d.local_tag : NULL;
+    if (!t) {
+        sip_rand_hex(sip, tag, 16);
+        t = tag;
+    }
+    int rc = -ENOMEM;
+    osip_message_t *r = sip_response(sip, stx->req, code, reason, t);
+    if (r && sip_set_body(r, content_type, body) == 0)
+        rc = sip_tx_respond(stx, r);
+    else if (r)
+        osip_message_free(r);
+    sip_leave(sip);
+    return rc;
+}
+
+/* ---- requests inside a dialog ---------------------------------------------------------- */
+
+static void on_ack(sc_sip_call *call, osip_message_t *req)
+{
+    uint32_t cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
+    if (call->ok_out && cseq == call->ok_cseq) {
+        sip_call_stop_ok(call);
+        sip_call_emit(call, SC_EV_DialogACK, 0, "ACK", req, NULL);
+    } else {
+        call->sip->stats.retransmissions_absorbed++;
+    }
+    osip_message_free(req);
+}
+
+static sc_builtin_event request_event(sc_sip_method m)
+{
+    switch (m) {
+    case SC_SIP_M_BYE: return SC_EV_DialogBYE;
+    case SC_SIP_M_REFER: return SC_EV_DialogREFER;
+    case SC_SIP_M_NOTIFY: return SC_EV_DialogNOTIFY;
+    case SC_SIP_M_INFO: return SC_EV_DialogINFO;
+    case SC_SIP_M_UPDATE: return SC_EV_DialogUPDATE;
+    default: return SC_EV_DialogError;
+    }
+}
+
+static void on_reinvite(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_sip_transport tp,
+                        const struct sockaddr_storage *src)
+{
+    if (call->ict) { /* ours is pending: glare */
+        sip->stats.rejected[SC_SIP_REJ_GLARE]++;
+        sip_answer(sip, req, tp, src, 491, NULL);
+        return;
+    }
+    if (call->ist || call->ok_out || call->d.phase != SC_SIP_DIALOG_CONFIRMED) {
+        sip->stats.rejected[SC_SIP_REJ_PENDING]++;
+        sip_answer(sip, req, tp, src, 500, "Previous INVITE Pending");
+        return;
+    }
+    sip_tx *tx = NULL;
+    if (sip_tx_server(sip, &tx, req, tp, src, call, TXP_REINVITE) != 0) {
+        sip->stats.rejected[SC_SIP_REJ_OVERLOAD]++;
+        osip_message_free(req);
+        return;
+    }
+    sip_dialog_update_target(call, req);
+    call->ist = tx;
+    sip_call_emit(call, SC_EV_DialogReINVITE, 0, "INVITE", tx->req, tx);
+}
+
+void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_sip_transport tp,
+                        const struct sockaddr_storage *src)
+{
+    sc_sip_method m = sip_method_of(req->sip_method);
+    if (m == SC_SIP_M_ACK) {
+        on_ack(call, req);
+        return;
+    }
+    uint32_t cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
+    if (call->d.remote_cseq && cseq <= call->d.remote_cseq) {
+        sip->stats.rejected[SC_SIP_REJ_CSEQ_ORDER]++;
+        sip_answer(sip, req, tp, src, 500, "CSeq Out of Order");
+        return;
+    }
+    call->d.remote_cseq = cseq;
+    if (m == SC_SIP_M_INVITE) {
+        on_reinvite(sip, call, req, tp, src);
+        return;
+    }
+    if (m == SC_SIP_M_OPTIONS) {
+        sip_answer(sip, req, tp, src, 200, NULL);
+        return;
+    }
+    sip_tx *tx = NULL;
+    if (sip_tx_server(sip, &tx, req, tp, src, call, TXP_REQUEST) != 0) {
+        sip->stats.rejected[SC_SIP_REJ_OVERLOAD]++;
+        osip_message_free(req);
+        return;
+    }
+    if (m == SC_SIP_M_BYE) {
+        sip_call_stop_ok(call);
+        if (call->ist && call->ist->purpose == TXP_INVITE) /* BYE before our final answer */
+            respond_ist(call, 487, NULL, NULL);
+        sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+    }
+    sip_call_emit(call, request_event(m), 0, tx->method, tx->req, tx);
+    if (call->released && !sip_tx_final_sent(tx))
+        sip_tx_respond_code(tx, m == SC_SIP_M_BYE ? 200 : 481, NULL);
+}
+
+/* ---- restore and release --------------------------------------------------------------- */
+
+int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, void *user)
+{
+    if (!sip || !out || !st || !st->call_id[0] || !st->local_tag[0] || sip->closing)
+        return -EINVAL;
+    if (sip->stats.active_calls >= sip->cfg.max_calls)
+        return SC_E_OVERLOAD;
+    sc_sip_call *c;
+    int rc = sip_call_new(sip, &c, user);
+    if (rc != 0)
+        return rc;
+    c->d = *st;
+    c->d.call_id[sizeof c->d.call_id - 1] = '\0';
+    c->d.local_tag[sizeof c->d.local_tag - 1] = '\0';
+    c->d.remote_tag[sizeof c->d.remote_tag - 1] = '\0';
+    c->d.local_uri[sizeof c->d.local_uri - 1] = '\0';
+    c->d.remote_uri[sizeof c->d.remote_uri - 1] = '\0';
+    c->d.remote_target[sizeof c->d.remote_target - 1] = '\0';
+    c->d.route_set[sizeof c->d.route_set - 1] = '\0';
+    c->d.phase = SC_SIP_DIALOG_NONE;
+    c->got_final = c->got_provisional = true;
+    sip_dialog_set_phase(c, SC_SIP_DIALOG_CONFIRMED);
+    *out = c;
+    return 0;
+}
+
+void sc_sip_call_release(sc_sip_call *call)
+{
+    if (!call || call->released)
+        return;
+    sc_sip *sip = call->sip;
+    sip_enter(sip);
+    if (call->ist && !sip_tx_final_sent(call->ist))
+        respond_ist(call, call->ist->purpose == TXP_INVITE ? 480 : 500, NULL, NULL);
+    for (sip_link *l = sip->txs.next; l != &sip->txs; l = l->next) {
+        sip_tx *tx = SIP_CONTAINER(l, sip_tx, link);
+        if (tx->call == call && tx->kind == TX_NIST && !sip_tx_final_sent(tx))
+            sip_tx_respond_code(tx, 481, NULL);
+    }
+    call->released = true;
+    sip_call_stop_ok(call);
+    if (call->ok) {
+        osip_message_free(call->ok);
+        call->ok = NULL;
+    }
+    sip_list_del(&call->link);
+    sip_list_add(&sip->detached, &call->link);
+    call->listed = false;
+    sip_call_unref(call);
+    sip_leave(sip);
+}

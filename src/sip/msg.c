@@ -1,0 +1,364 @@
+/* SIP message helpers: header access, building requests and responses with the headers every
+ * message carries, addresses from URIs and Via, reason phrases, and tag/branch randomness. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip/sip_int.h"
+
+static const char *const method_names[] = {
+#define SC_SIP_METHOD_NAME(name) #name,
+    SC_SIP_METHODS(SC_SIP_METHOD_NAME)
+#undef SC_SIP_METHOD_NAME
+};
+
+static const char *const reject_names[] = {
+#define SC_SIP_REJECT_NAME(name, text) #name,
+    SC_SIP_REJECTS(SC_SIP_REJECT_NAME)
+#undef SC_SIP_REJECT_NAME
+};
+
+const char *sc_sip_method_name(sc_sip_method m)
+{
+    return (unsigned)m < SC_SIP_M__COUNT ? method_names[m] : "OTHER";
+}
+
+const char *sc_sip_reject_name(sc_sip_reject r)
+{
+    return (unsigned)r < SC_SIP_REJ__COUNT ? reject_names[r] : "?";
+}
+
+sc_sip_method sip_method_of(const char *m)
+{
+    for (int i = 0; m && i < SC_SIP_M_OTHER; i++)
+        if (strcmp(m, method_names[i]) == 0)
+            return (sc_sip_method)i;
+    return SC_SIP_M_OTHER;
+}
+
+const char *sip_reason(int code)
+{
+    switch (code) {
+    case 100: return "Trying";
+    case 180: return "Ringing";
+    case 181: return "Call Is Being Forwarded";
+    case 182: return "Queued";
+    case 183: return "Session Progress";
+    case 200: return "OK";
+    case 202: return "Accepted";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Moved Temporarily";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 415: return "Unsupported Media Type";
+    case 420: return "Bad Extension";
+    case 480: return "Temporarily Unavailable";
+    case 481: return "Call/Transaction Does Not Exist";
+    case 482: return "Loop Detected";
+    case 483: return "Too Many Hops";
+    case 486: return "Busy Here";
+    case 487: return "Request Terminated";
+    case 488: return "Not Acceptable Here";
+    case 491: return "Request Pending";
+    case 500: return "Server Internal Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "Version Not Supported";
+    case 513: return "Message Too Large";
+    case 600: return "Busy Everywhere";
+    case 603: return "Decline";
+    default: break;
+    }
+    if (code < 200)
+        return "Session Progress";
+    if (code < 300)
+        return "OK";
+    if (code < 400)
+        return "Redirection";
+    if (code < 500)
+        return "Client Error";
+    if (code < 600)
+        return "Server Error";
+    return "Global Failure";
+}
+
+void sip_rand_hex(sc_sip *sip, char *out, size_t nhex)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < nhex; i++) {
+        if (i % 16 == 0) { /* xorshift64* */
+            sip->rng ^= sip->rng >> 12;
+            sip->rng ^= sip->rng << 25;
+            sip->rng ^= sip->rng >> 27;
+        }
+        uint64_t v = sip->rng * 2685821657736338717ULL;
+        out[i] = hex[(v >> ((i % 16) * 4)) & 15];
+    }
+    out[nhex] = '\0';
+}
+
+int sip_msg_str(osip_message_t *msg, char **out, size_t *len)
+{
+    char *s = NULL;
+    size_t n = 0;
+    if (osip_message_to_str(msg, &s, &n) != 0 || !s)
+        return -ENOMEM;
+    *out = s;
+    *len = n;
+    return 0;
+}
+
+static const char *gparam(osip_list_t *params, const char *name)
+{
+    osip_generic_param_t *p = NULL;
+    if (osip_generic_param_get_byname(params, (char *)name, &p) != 0 || !p)
+        return NULL;
+    return p->gvalue ? p->gvalue : "";
+}
+
+const char *sip_to_tag(const osip_message_t *msg)
+{
+    return msg->to ? gparam(&msg->to->gen_params, "tag") : NULL;
+}
+
+const char *sip_from_tag(const osip_message_t *msg)
+{
+    return msg->from ? gparam(&msg->from->gen_params, "tag") : NULL;
+}
+
+const char *sip_branch(const osip_message_t *msg)
+{
+    osip_via_t *via = osip_list_get(&msg->vias, 0);
+    return via ? gparam(&via->via_params, "branch") : NULL;
+}
+
+const char *sip_header(const osip_message_t *msg, const char *name)
+{
+    osip_header_t *h = NULL;
+    if (osip_message_header_get_byname(msg, name, 0, &h) < 0 || !h)
+        return NULL;
+    return h->hvalue ? h->hvalue : "";
+}
+
+static int fill_addr(const char *host, int port, struct sockaddr_storage *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!host || port <= 0 || port > 65535)
+        return -EINVAL;
+    char h[64];
+    size_t n = strlen(host);
+    if (n >= sizeof h)
+        return -EINVAL;
+    if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+        memcpy(h, host + 1, n - 2);
+        h[n - 2] = '\0';
+    } else {
+        memcpy(h, host, n + 1);
+    }
+    if (strcasecmp(h, "localhost") == 0)
+        snprintf(h, sizeof h, "127.0.0.1");
+    if (uv_ip4_addr(h, port, (struct sockaddr_in *)out) == 0)
+        return 0;
+    if (strchr(h, ':') && uv_ip6_addr(h, port, (struct sockaddr_in6 *)out) == 0)
+        return 0;
+    memset(out, 0, sizeof *out);
+    return -EINVAL; /* no DNS: IP literals only */
+}
+
+int sip_uri_dest(const char *uri, sc_sip_transport *tp, struct sockaddr_storage *out)
+{
+    osip_uri_t *u = NULL;
+    if (!uri || osip_uri_init(&u) != 0)
+        return -ENOMEM;
+    int rc = -EINVAL;
+    if (osip_uri_parse(u, uri) == 0 && u->scheme && strcasecmp(u->scheme, "sip") == 0 && u->host) {
+        int port = u->port && *u->port ? atoi(u->port) : 5060;
+        rc = fill_addr(u->host, port, out);
+        osip_uri_param_t *p = NULL;
+        *tp = SC_SIP_UDP;
+        if (osip_uri_uparam_get_byname(u, "transport", &p) == 0 && p && p->gvalue &&
+            strcasecmp(p->gvalue, "tcp") == 0)
+            *tp = SC_SIP_TCP;
+    }
+    osip_uri_free(u);
+    return rc;
+}
+
+int sip_addr_str(const struct sockaddr_storage *ss, char *host, size_t cap, uint16_t *port)
+{
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        *port = ntohs(a->sin_port);
+        return uv_ip4_name(a, host, cap);
+    }
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        *port = ntohs(a->sin6_port);
+        return uv_ip6_name(a, host, cap);
+    }
+    return -EINVAL;
+}
+
+int sip_via_dest(const osip_message_t *req, struct sockaddr_storage *out)
+{
+    osip_via_t *via = osip_list_get(&req->vias, 0);
+    if (!via || !via->host)
+        return -EINVAL;
+    const char *host = gparam(&via->via_params, "received");
+    if (!host || !*host)
+        host = via->host;
+    const char *rport = gparam(&via->via_params, "rport");
+    int port = rport && *rport ? atoi(rport) : (via->port && *via->port ? atoi(via->port) : 5060);
+    return fill_addr(host, port, out);
+}
+
+void sip_add_common(sc_sip *sip, osip_message_t *msg)
+{
+    osip_message_set_header(msg, "User-Agent", sip->user_agent);
+    osip_message_set_header(msg, "Allow", SIP_ALLOW);
+    osip_message_set_header(msg, "Supported", SIP_SUPPORTED);
+}
+
+osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, const char *reason,
+                             const char *to_tag)
+{
+    osip_message_t *r = NULL;
+    if (!req->from || !req->to || !req->call_id || !req->cseq || osip_message_init(&r) != 0)
+        return NULL;
+    osip_message_set_version(r, osip_strdup("SIP/2.0"));
+    osip_message_set_status_code(r, code);
+    osip_message_set_reason_phrase(r, osip_strdup(reason && *reason ? reason : sip_reason(code)));
+    bool ok = true;
+    for (int i = 0; ok && i < osip_list_size(&req->vias); i++) {
+        osip_via_t *c = NULL;
+        ok = osip_via_clone(osip_list_get(&req->vias, i), &c) == 0 && osip_list_add(&r->vias, c, -1) >= 0;
+    }
+    ok = ok && osip_from_clone(req->from, &r->from) == 0 && osip_to_clone(req->to, &r->to) == 0 &&
+         osip_call_id_clone(req->call_id, &r->call_id) == 0 && osip_cseq_clone(req->cseq, &r->cseq) == 0;
+    if (ok && to_tag && *to_tag && code > 100 && !sip_to_tag(r))
+        osip_to_set_tag(r->to, osip_strdup(to_tag));
+    if (!ok) {
+        osip_message_free(r);
+        return NULL;
+    }
+    sip_add_common(sip, r);
+    return r;
+}
+
+int sip_set_body(osip_message_t *msg, const char *content_type, const char *body)
+{
+    if (!body || !*body)
+        return 0;
+    if (osip_message_set_content_type(msg, content_type ? content_type : "application/sdp") != 0 ||
+        osip_message_set_body(msg, body, strlen(body)) != 0)
+        return -ENOMEM;
+    return 0;
+}
+
+int sip_contact(sc_sip *sip, sc_sip_transport tp, int family, char *out, size_t cap)
+{
+    sip_listener *l = sip_listener_for(sip, tp, family);
+    if (!l)
+        return -ENOENT;
+    bool v6 = strchr(l->host, ':') != NULL;
+    int n = snprintf(out, cap, "<sip:%s%s%s:%u%s>", v6 ? "[" : "", l->host, v6 ? "]" : "", l->port,
+                     tp == SC_SIP_TCP ? ";transport=tcp" : "");
+    return n < 0 || (size_t)n >= cap ? -ENOSPC : 0;
+}
+
+static int set_via(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, int family, const char *branch)
+{
+    sip_listener *l = sip_listener_for(sip, tp, family);
+    char via[256];
+    const char *host = l ? l->host : (family == AF_INET6 ? "::1" : "127.0.0.1");
+    bool v6 = strchr(host, ':') != NULL;
+    snprintf(via, sizeof via, "SIP/2.0/%s %s%s%s:%u;branch=%s;rport", tp == SC_SIP_TCP ? "TCP" : "UDP",
+             v6 ? "[" : "", host, v6 ? "]" : "", l ? l->port : 5060, branch);
+    return osip_message_set_via(m, via) == 0 ? 0 : -EINVAL;
+}
+
+osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const char *method, uint32_t cseq,
+                            const char *branch)
+{
+    osip_message_t *m = NULL;
+    osip_uri_t *ruri = NULL;
+    if (osip_message_init(&m) != 0)
+        return NULL;
+    char buf[SC_SIP_URI_MAX + SC_SIP_TAG_MAX + 32];
+    int family = d->remote_addr.ss_family == AF_INET6 ? AF_INET6 : AF_INET;
+    bool ok = osip_uri_init(&ruri) == 0 && osip_uri_parse(ruri, d->remote_target) == 0;
+    if (ok) {
+        osip_message_set_uri(m, ruri);
+        ruri = NULL;
+        osip_message_set_method(m, osip_strdup(method));
+        osip_message_set_version(m, osip_strdup("SIP/2.0"));
+        ok = set_via(sip, m, d->transport, family, branch) == 0;
+    }
+    if (ok) {
+        snprintf(buf, sizeof buf, "<%s>;tag=%s", d->local_uri, d->local_tag);
+        ok = osip_message_set_from(m, buf) == 0;
+    }
+    if (ok) {
+        if (d->remote_tag[0])
+            snprintf(buf, sizeof buf, "<%s>;tag=%s", d->remote_uri, d->remote_tag);
+        else
+            snprintf(buf, sizeof buf, "<%s>", d->remote_uri);
+        ok = osip_message_set_to(m, buf) == 0 && osip_message_set_call_id(m, d->call_id) == 0;
+    }
+    if (ok) {
+        snprintf(buf, sizeof buf, "%" PRIu32 " %s", cseq, method);
+        ok = osip_message_set_cseq(m, buf) == 0;
+    }
+    if (ok && d->route_set[0])
+        ok = osip_message_set_multiple_header(m, (char *)"Route", (char *)d->route_set) == 0;
+    if (ok && sip_contact(sip, d->transport, family, buf, sizeof buf) == 0)
+        osip_message_set_contact(m, buf);
+    if (!ok) {
+        osip_uri_free(ruri);
+        osip_message_free(m);
+        return NULL;
+    }
+    osip_message_set_header(m, "Max-Forwards", "70");
+    sip_add_common(sip, m);
+    return m;
+}
+
+int sip_body(const osip_message_t *msg, const char **body, size_t *len)
+{
+    osip_body_t *b = NULL;
+    *body = NULL;
+    *len = 0;
+    if (osip_message_get_body(msg, 0, &b) < 0 || !b || !b->body)
+        return -ENOENT;
+    *body = b->body;
+    *len = b->length;
+    return 0;
+}
+
+const char *sip_content_type(const osip_message_t *msg, char *buf, size_t cap)
+{
+    if (!msg->content_type || !msg->content_type->type)
+        return NULL;
+    snprintf(buf, cap, "%s/%s", msg->content_type->type,
+             msg->content_type->subtype ? msg->content_type->subtype : "");
+    return buf;
+}
+
+void sip_count_out(sc_sip *sip, const osip_message_t *msg)
+{
+    if (MSG_IS_RESPONSE(msg)) {
+        int cls = msg->status_code / 100;
+        if (cls >= 1 && cls <= 6)
+            sip->stats.responses_out[cls]++;
+    } else {
+        sip->stats.requests_out[sip_method_of(msg->sip_method)]++;
+    }
+}

@@ -1,0 +1,257 @@
+/* sip_int: the SIP layer's private structures and the interfaces between its files
+ * (transport, messages, transactions, calls, timers). */
+#ifndef SC_SIP_INT_H
+#define SC_SIP_INT_H
+
+#include <osipparser2/osip_message.h>
+#include <osipparser2/osip_parser.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "session_core/sip.h"
+
+#define SIP_MODULE "sip"
+#define SIP_MAX_LISTENERS 8
+#define SIP_TCP_QUEUE_MAX (256u * 1024u) /* bytes queued on a connecting TCP connection */
+#define SIP_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE"
+#define SIP_SUPPORTED "replaces"
+
+/* ---- intrusive lists ------------------------------------------------------------------- */
+typedef struct sip_link {
+    struct sip_link *prev, *next;
+} sip_link;
+
+static inline void sip_list_init(sip_link *h) { h->prev = h->next = h; }
+static inline bool sip_list_empty(const sip_link *h) { return h->next == h; }
+static inline void sip_list_add(sip_link *h, sip_link *n)
+{
+    n->prev = h->prev;
+    n->next = h;
+    h->prev->next = n;
+    h->prev = n;
+}
+static inline void sip_list_del(sip_link *n)
+{
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->prev = n->next = n;
+}
+#define SIP_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* ---- timers: one uv_timer drives a min-heap of these ----------------------------------- */
+typedef struct sip_timer sip_timer;
+typedef void (*sip_timer_cb)(sip_timer *t);
+struct sip_timer {
+    uint64_t due;    /* loop time (ms) it fires at */
+    size_t idx;      /* heap slot, SIZE_MAX when not armed */
+    sip_timer_cb cb; /* called once when due */
+};
+void sip_timer_init(sip_timer *t, sip_timer_cb cb);
+int sip_timer_start(sc_sip *sip, sip_timer *t, uint64_t ms);
+void sip_timer_stop(sc_sip *sip, sip_timer *t);
+static inline bool sip_timer_armed(const sip_timer *t) { return t->idx != SIZE_MAX; }
+
+/* ---- transport ------------------------------------------------------------------------- */
+typedef struct sip_listener {
+    sc_sip *sip;
+    sc_sip_transport tp;
+    union {
+        uv_handle_t handle;
+        uv_udp_t udp;
+        uv_tcp_t tcp;
+    } h;
+    struct sockaddr_storage addr; /* bound address */
+    char host[64];                /* for Via/Contact (contact_host or the bound IP) */
+    uint16_t port;
+    char *rbuf;                   /* UDP receive buffer, max_message_size + 1 */
+} sip_listener;
+
+typedef struct sip_conn {
+    sip_link link;                /* in sip->conns */
+    sc_sip *sip;
+    uv_tcp_t h;
+    uv_connect_t creq;
+    struct sockaddr_storage peer;
+    bool connected, closing;
+    char *buf;                    /* received bytes not yet framed */
+    size_t len, cap;
+    sip_link wq;                  /* writes waiting for the connection */
+    size_t queued;                /* their bytes */
+} sip_conn;
+
+/* ---- transactions ---------------------------------------------------------------------- */
+typedef enum tx_kind { TX_ICT, TX_NICT, TX_IST, TX_NIST } tx_kind;
+typedef enum tx_purpose {
+    TXP_NONE = 0,  /* no TU interest (out of dialog, forking cleanup) */
+    TXP_INVITE,    /* the call's initial INVITE (client or server) */
+    TXP_REINVITE,  /* a re-INVITE */
+    TXP_BYE,       /* our BYE */
+    TXP_CANCEL,    /* our CANCEL */
+    TXP_REQUEST,   /* other in-dialog request (ours, or theirs awaiting the TU) */
+} tx_purpose;
+
+typedef struct sc_sip_stx sip_tx;
+struct sc_sip_stx {
+    sip_link link;            /* in sip->txs, or sip->grave once dead */
+    sc_sip *sip;
+    tx_kind kind;
+    int state;                /* per-kind enum in tx.c */
+    char *key;                /* matching key (see tx.c) */
+    char method[24];          /* request method (INVITE for ACK matching) */
+    osip_message_t *req;      /* the request (sent or received), owned */
+    char *out;                /* client: serialized request; server: last response */
+    size_t out_len;
+    char *ack;                /* ICT: ACK for a non-2xx final response */
+    size_t ack_len;
+    int last_status;          /* server: status of the last response sent */
+    sc_sip_transport tp;
+    struct sockaddr_storage peer; /* client: destination; server: where responses go */
+    unsigned interval;        /* current retransmit interval, ms */
+    sip_timer t_retx;         /* A, E, G */
+    sip_timer t_end;          /* B, D, F, H, I, J, K, L, M */
+    sc_sip_call *call;        /* holds a reference, or NULL */
+    tx_purpose purpose;
+    bool dead;
+};
+
+/* ---- calls ----------------------------------------------------------------------------- */
+struct sc_sip_call {
+    sip_link link;             /* in sip->calls (matching) or detached after release */
+    sc_sip *sip;
+    unsigned refs;             /* application + transactions */
+    bool released;             /* the application let go: no more events */
+    bool listed;               /* in sip->calls */
+    bool counted_dialog;       /* counted in active_dialogs */
+    void *user;
+    sc_sip_dialog_state d;
+    /* UAC */
+    sip_tx *ict;               /* our pending INVITE / re-INVITE client transaction */
+    uint32_t invite_cseq;      /* CSeq of our last INVITE */
+    bool got_provisional, cancel_pending, cancel_sent, got_final;
+    osip_message_t *ok;        /* first 2xx of our INVITE, awaiting sc_sip_call_ack */
+    char *ack;                 /* ACK sent for it, re-sent on 2xx retransmissions */
+    size_t ack_len;
+    uint32_t ack_cseq;
+    char *reinvite_sdp;        /* kept for a 491 retry */
+    sip_timer t_cancel;        /* no final response after CANCEL */
+    sip_timer t_retry;         /* 491 retry */
+    /* UAS */
+    sip_tx *ist;               /* pending incoming INVITE / re-INVITE */
+    char *ok_out;              /* our 2xx, retransmitted until ACK */
+    size_t ok_len;
+    uint32_t ok_cseq;
+    unsigned ok_interval;
+    uint64_t ok_started;
+    sip_timer t_ok;            /* 2xx retransmission */
+    sip_timer t_ok_end;        /* ACK timeout (64*T1) */
+    sc_sip_transport ok_tp;
+    struct sockaddr_storage ok_peer;
+};
+
+/* ---- the agent ------------------------------------------------------------------------- */
+struct sc_sip {
+    uv_loop_t *loop;
+    sc_sip_config cfg;         /* strings below are owned copies */
+    char *user_agent, *contact_host;
+    unsigned t1, t2, t4;
+    sip_listener *listeners[SIP_MAX_LISTENERS];
+    size_t nlisteners;
+    sip_link txs, conns, grave;   /* live transactions, TCP connections, dead transactions */
+    sip_link calls;               /* calls in dialog matching */
+    sip_link detached;            /* released calls still used by a transaction */
+    sip_link dead_calls;          /* calls with no reference left, freed at sip_leave */
+    sip_timer **heap;
+    size_t nheap, capheap;
+    uv_timer_t uvt;
+    bool uvt_init;
+    uint64_t rng;
+    unsigned depth;
+    bool closing, free_requested, accepting;
+    unsigned open_handles;
+    void (*close_cb)(sc_sip *sip, void *ud);
+    void *close_ud;
+    sc_sip_stats stats;
+};
+
+/* Every entry point brackets its work: objects that die meanwhile are freed at the end. */
+void sip_enter(sc_sip *sip);
+void sip_leave(sc_sip *sip);
+uint64_t sip_now(const sc_sip *sip);
+void sip_handle_released(sc_sip *sip); /* a handle counted in open_handles finished closing */
+
+/* transport.c */
+int sip_transport_listen(sc_sip *sip, const char *spec);
+int sip_send(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *dst, const char *data, size_t len);
+sip_listener *sip_listener_for(sc_sip *sip, sc_sip_transport tp, int family);
+void sip_transport_close(sc_sip *sip);
+/* Frames one message at the head of a stream buffer: >0 its length, 0 need more, <0 garbage. */
+long sip_frame(const char *buf, size_t len, size_t max);
+
+/* msg.c */
+sc_sip_method sip_method_of(const char *m);
+const char *sip_reason(int code);
+void sip_rand_hex(sc_sip *sip, char *out, size_t nhex);
+int sip_msg_str(osip_message_t *msg, char **out, size_t *len);
+const char *sip_to_tag(const osip_message_t *msg);
+const char *sip_from_tag(const osip_message_t *msg);
+const char *sip_branch(const osip_message_t *msg);
+const char *sip_header(const osip_message_t *msg, const char *name);
+int sip_uri_dest(const char *uri, sc_sip_transport *tp, struct sockaddr_storage *out);
+int sip_addr_str(const struct sockaddr_storage *ss, char *host, size_t cap, uint16_t *port);
+int sip_via_dest(const osip_message_t *req, struct sockaddr_storage *out);
+osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, const char *reason,
+                             const char *to_tag);
+int sip_set_body(osip_message_t *msg, const char *content_type, const char *body);
+void sip_add_common(sc_sip *sip, osip_message_t *msg);
+int sip_contact(sc_sip *sip, sc_sip_transport tp, int family, char *out, size_t cap);
+osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const char *method, uint32_t cseq,
+                            const char *branch);
+int sip_body(const osip_message_t *msg, const char **body, size_t *len);
+const char *sip_content_type(const osip_message_t *msg, char *buf, size_t cap);
+void sip_count_out(sc_sip *sip, const osip_message_t *msg);
+
+/* tx.c */
+int sip_tx_client(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                  const struct sockaddr_storage *dst, sc_sip_call *call, tx_purpose purpose);
+int sip_tx_server(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                  const struct sockaddr_storage *src, sc_sip_call *call, tx_purpose purpose);
+/* method NULL: the request's own (INVITE for ACK); "INVITE" finds what a CANCEL cancels */
+sip_tx *sip_tx_match_server(sc_sip *sip, const osip_message_t *req, const char *method);
+sip_tx *sip_tx_match_client(sc_sip *sip, const osip_message_t *resp);
+void sip_tx_on_request(sip_tx *tx, osip_message_t *req);     /* retransmission or ACK */
+void sip_tx_on_response(sip_tx *tx, osip_message_t *resp);
+int sip_tx_respond(sip_tx *tx, osip_message_t *resp);        /* takes resp */
+int sip_tx_respond_code(sip_tx *tx, int code, const char *reason); /* quick answer */
+bool sip_tx_final_sent(const sip_tx *tx);
+void sip_tx_terminate(sip_tx *tx);
+void sip_tx_free(sip_tx *tx);
+void sip_call_ref(sc_sip_call *call);
+void sip_call_unref(sc_sip_call *call);
+
+/* core.c: answers req (taken) through a new server transaction with no call */
+void sip_answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
+                int code, const char *reason);
+
+/* call.c / dialog.c: the TU side of transactions */
+void sip_call_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp);
+void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error);
+void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const char *method,
+                   const osip_message_t *msg, sip_tx *stx);
+void sip_call_emit_ev(sc_sip_call *call, sc_sip_event *ev);
+int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg);
+int sip_dialog_route_set(sc_sip_call *call, const osip_message_t *msg, bool reverse);
+void sip_call_stop_ok(sc_sip_call *call);
+sc_sip_call *sip_call_match(sc_sip *sip, const osip_message_t *req);
+void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_sip_transport tp,
+                        const struct sockaddr_storage *src);
+void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp,
+                         const struct sockaddr_storage *src);
+void sip_call_free(sc_sip_call *call);
+void sip_dialog_set_phase(sc_sip_call *call, sc_sip_dialog_phase p);
+int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out);
+int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, osip_message_t **out);
+int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user);
+
+#endif

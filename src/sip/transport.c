@@ -1,0 +1,500 @@
+/* SIP transport on libuv: UDP and TCP listeners (IPv4 and IPv6), outgoing TCP connections
+ * reused per peer, Content-Length stream framing with bounded buffers, and the send path. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip/sip_int.h"
+
+typedef struct sip_wreq {
+    uv_write_t req;
+    sip_link link; /* in conn->wq while the connection is being made */
+    sip_conn *conn;
+    size_t len;
+    char data[];
+} sip_wreq;
+
+typedef struct sip_ureq {
+    uv_udp_send_t req;
+    size_t len;
+    char data[];
+} sip_ureq;
+
+static void handle_done(sc_sip *sip)
+{
+    sip_handle_released(sip);
+}
+
+/* ---- framing --------------------------------------------------------------------------- */
+
+static long content_length_of(const char *hdr, size_t hlen)
+{
+    long cl = -1;
+    const char *p = hdr, *end = hdr + hlen;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        if (colon && p[0] != ' ' && p[0] != '\t') {
+            const char *ne = colon;
+            while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
+                ne--;
+            size_t n = (size_t)(ne - p);
+            if ((n == 14 && strncasecmp(p, "Content-Length", 14) == 0) || (n == 1 && (*p == 'l' || *p == 'L'))) {
+                const char *v = colon + 1;
+                while (v < eol && (*v == ' ' || *v == '\t'))
+                    v++;
+                long val = 0;
+                bool digits = false;
+                while (v < eol && *v >= '0' && *v <= '9' && val < 100000000) {
+                    val = val * 10 + (*v++ - '0');
+                    digits = true;
+                }
+                if (!digits)
+                    return -2;
+                cl = val;
+            }
+        }
+        p = eol + 1;
+    }
+    return cl;
+}
+
+long sip_frame(const char *buf, size_t len, size_t max)
+{
+    size_t scan = len < max ? len : max;
+    const char *hend = NULL;
+    for (size_t i = 0; i + 3 < scan; i++)
+        if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+            hend = buf + i + 4;
+            break;
+        }
+    if (!hend)
+        return len >= max ? -1 : 0;
+    size_t hlen = (size_t)(hend - buf);
+    long cl = content_length_of(buf, hlen);
+    if (cl < 0 || hlen + (size_t)cl > max)
+        return -1;
+    if (len < hlen + (size_t)cl)
+        return 0;
+    return (long)(hlen + (size_t)cl);
+}
+
+/* ---- TCP connections ------------------------------------------------------------------- */
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+}
+
+static void conn_closed(uv_handle_t *h)
+{
+    sip_conn *c = h->data;
+    sc_sip *sip = c->sip;
+    while (!sip_list_empty(&c->wq)) {
+        sip_wreq *w = SIP_CONTAINER(c->wq.next, sip_wreq, link);
+        sip_list_del(&w->link);
+        free(w);
+    }
+    free(c->buf);
+    free(c);
+    handle_done(sip);
+}
+
+static void conn_close(sip_conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    sip_list_del(&c->link);
+    uv_close((uv_handle_t *)&c->h, conn_closed);
+}
+
+static sip_conn *conn_new(sc_sip *sip)
+{
+    sip_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->sip = sip;
+    sip_list_init(&c->wq);
+    sip_list_init(&c->link);
+    if (uv_tcp_init(sip->loop, &c->h) != 0) {
+        free(c);
+        return NULL;
+    }
+    c->h.data = c;
+    sip->open_handles++;
+    sip_list_add(&sip->conns, &c->link);
+    return c;
+}
+
+static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    sip_conn *c = h->data;
+    size_t limit = c->sip->cfg.max_message_size * 2;
+    (void)hint;
+    if (c->cap < limit) {
+        char *nb = realloc(c->buf, limit);
+        if (nb) {
+            c->buf = nb;
+            c->cap = limit;
+        }
+    }
+    buf->base = c->buf ? c->buf + c->len : NULL;
+    buf->len = c->buf && c->cap > c->len ? c->cap - c->len : 0;
+}
+
+static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    sip_conn *c = s->data;
+    sc_sip *sip = c->sip;
+    (void)buf;
+    if (nread < 0) {
+        conn_close(c);
+        return;
+    }
+    c->len += (size_t)nread;
+    sip_enter(sip);
+    while (!c->closing && c->len > 0) {
+        size_t skip = 0;
+        while (skip < c->len && (c->buf[skip] == '\r' || c->buf[skip] == '\n'))
+            skip++; /* keep-alive CRLFs */
+        if (skip) {
+            memmove(c->buf, c->buf + skip, c->len - skip);
+            c->len -= skip;
+            continue;
+        }
+        long n = sip_frame(c->buf, c->len, sip->cfg.max_message_size);
+        if (n < 0 || (n == 0 && c->len >= c->cap)) {
+            sip->stats.rejected[SC_SIP_REJ_STREAM_GARBAGE]++;
+            sc_log(sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "dropping TCP connection: unframed stream");
+            conn_close(c);
+            break;
+        }
+        if (n == 0)
+            break;
+        sc_sip_feed(sip, SC_SIP_TCP, (const struct sockaddr *)&c->peer, c->buf, (size_t)n);
+        memmove(c->buf, c->buf + n, c->len - (size_t)n);
+        c->len -= (size_t)n;
+    }
+    sip_leave(sip);
+}
+
+static void conn_written(uv_write_t *req, int status)
+{
+    sip_wreq *w = SIP_CONTAINER(req, sip_wreq, req);
+    if (status < 0 && w->conn && !w->conn->closing) {
+        w->conn->sip->stats.send_errors++;
+        conn_close(w->conn);
+    }
+    free(w);
+}
+
+static int conn_write(sip_conn *c, sip_wreq *w)
+{
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->h, &b, 1, conn_written);
+    if (rc < 0)
+        free(w);
+    return rc;
+}
+
+static void conn_connected(uv_connect_t *req, int status)
+{
+    sip_conn *c = req->data;
+    if (status < 0) {
+        if (!c->closing) {
+            c->sip->stats.send_errors++;
+            conn_close(c);
+        }
+        return;
+    }
+    c->connected = true;
+    uv_tcp_nodelay(&c->h, 1);
+    while (!sip_list_empty(&c->wq)) {
+        sip_wreq *w = SIP_CONTAINER(c->wq.next, sip_wreq, link);
+        sip_list_del(&w->link);
+        c->queued -= w->len;
+        if (conn_write(c, w) < 0) {
+            c->sip->stats.send_errors++;
+            conn_close(c);
+            return;
+        }
+    }
+    uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
+}
+
+static int tcp_send(sc_sip *sip, const struct sockaddr_storage *dst, const char *data, size_t len)
+{
+    sip_conn *c = NULL;
+    for (sip_link *l = sip->conns.next; l != &sip->conns; l = l->next) {
+        sip_conn *x = SIP_CONTAINER(l, sip_conn, link);
+        if (!x->closing && same_addr(&x->peer, dst)) {
+            c = x;
+            break;
+        }
+    }
+    if (!c) {
+        c = conn_new(sip);
+        if (!c)
+            return -ENOMEM;
+        c->peer = *dst;
+        c->creq.data = c;
+        int rc = uv_tcp_connect(&c->creq, &c->h, (const struct sockaddr *)dst, conn_connected);
+        if (rc < 0) {
+            conn_close(c);
+            return rc;
+        }
+    }
+    sip_wreq *w = malloc(sizeof *w + len);
+    if (!w)
+        return -ENOMEM;
+    memcpy(w->data, data, len);
+    w->len = len;
+    w->conn = c;
+    sip_list_init(&w->link);
+    if (c->connected)
+        return conn_write(c, w);
+    if (c->queued + len > SIP_TCP_QUEUE_MAX) {
+        free(w);
+        return -EAGAIN;
+    }
+    c->queued += len;
+    sip_list_add(&c->wq, &w->link);
+    return 0;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    sip_listener *l = server->data;
+    sc_sip *sip = l->sip;
+    if (status < 0 || sip->closing)
+        return;
+    sip_conn *c = conn_new(sip);
+    if (!c)
+        return;
+    int len = sizeof c->peer;
+    if (uv_accept(server, (uv_stream_t *)&c->h) != 0 ||
+        uv_tcp_getpeername(&c->h, (struct sockaddr *)&c->peer, &len) != 0) {
+        conn_close(c);
+        return;
+    }
+    c->connected = true;
+    uv_tcp_nodelay(&c->h, 1);
+    uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
+}
+
+/* ---- UDP ------------------------------------------------------------------------------- */
+
+static void udp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    sip_listener *l = h->data;
+    (void)hint;
+    buf->base = l->rbuf;
+    buf->len = l->sip->cfg.max_message_size + 1;
+}
+
+static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *src,
+                     unsigned flags)
+{
+    sip_listener *l = h->data;
+    if (nread <= 0 || !src)
+        return;
+    if ((size_t)nread > l->sip->cfg.max_message_size || (flags & UV_UDP_PARTIAL)) {
+        l->sip->stats.rejected[SC_SIP_REJ_TOO_LARGE]++;
+        return;
+    }
+    sc_sip_feed(l->sip, SC_SIP_UDP, src, buf->base, (size_t)nread);
+}
+
+static void udp_sent(uv_udp_send_t *req, int status)
+{
+    (void)status;
+    free(SIP_CONTAINER(req, sip_ureq, req));
+}
+
+static int udp_send(sc_sip *sip, const struct sockaddr_storage *dst, const char *data, size_t len)
+{
+    sip_listener *l = sip_listener_for(sip, SC_SIP_UDP, dst->ss_family);
+    if (!l || l->addr.ss_family != dst->ss_family)
+        return -EAFNOSUPPORT;
+    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+    int rc = uv_udp_try_send(&l->h.udp, &b, 1, (const struct sockaddr *)dst);
+    if (rc >= 0)
+        return 0;
+    if (rc != UV_EAGAIN)
+        return rc;
+    sip_ureq *u = malloc(sizeof *u + len);
+    if (!u)
+        return -ENOMEM;
+    memcpy(u->data, data, len);
+    u->len = len;
+    b = uv_buf_init(u->data, (unsigned)len);
+    rc = uv_udp_send(&u->req, &l->h.udp, &b, 1, (const struct sockaddr *)dst, udp_sent);
+    if (rc < 0)
+        free(u);
+    return rc;
+}
+
+int sip_send(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *dst, const char *data, size_t len)
+{
+    if (sip->cfg.send_hook &&
+        sip->cfg.send_hook(sip->cfg.ud, tp, (const struct sockaddr *)dst, data, len))
+        return 0;
+    if (sip->closing)
+        return -ECANCELED;
+    int rc = tp == SC_SIP_TCP ? tcp_send(sip, dst, data, len) : udp_send(sip, dst, data, len);
+    if (rc < 0) {
+        sip->stats.send_errors++;
+        sc_log(sip->cfg.logger, SC_LOG_DEBUG, SIP_MODULE, "send failed: %s", uv_strerror(rc));
+    }
+    return rc;
+}
+
+/* ---- listeners ------------------------------------------------------------------------- */
+
+sip_listener *sip_listener_for(sc_sip *sip, sc_sip_transport tp, int family)
+{
+    sip_listener *any = NULL;
+    for (size_t i = 0; i < sip->nlisteners; i++) {
+        sip_listener *l = sip->listeners[i];
+        if (l->tp != tp)
+            continue;
+        if (l->addr.ss_family == family)
+            return l;
+        if (!any)
+            any = l;
+    }
+    return any;
+}
+
+static int parse_spec(const char *spec, sc_sip_transport *tp, struct sockaddr_storage *addr)
+{
+    if (strncasecmp(spec, "udp:", 4) == 0)
+        *tp = SC_SIP_UDP;
+    else if (strncasecmp(spec, "tcp:", 4) == 0)
+        *tp = SC_SIP_TCP;
+    else
+        return -EINVAL;
+    const char *hp = spec + 4;
+    char host[64];
+    const char *colon;
+    if (hp[0] == '[') {
+        const char *rb = strchr(hp, ']');
+        if (!rb || rb[1] != ':' || (size_t)(rb - hp - 1) >= sizeof host)
+            return -EINVAL;
+        memcpy(host, hp + 1, (size_t)(rb - hp - 1));
+        host[rb - hp - 1] = '\0';
+        colon = rb + 1;
+    } else {
+        colon = strrchr(hp, ':');
+        if (!colon || (size_t)(colon - hp) >= sizeof host)
+            return -EINVAL;
+        memcpy(host, hp, (size_t)(colon - hp));
+        host[colon - hp] = '\0';
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535)
+        return -EINVAL;
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)addr) == 0)
+        return 0;
+    if (uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)addr) == 0)
+        return 0;
+    return -EINVAL;
+}
+
+static void listener_closed(uv_handle_t *h)
+{
+    sip_listener *l = h->data;
+    sc_sip *sip = l->sip;
+    free(l->rbuf);
+    free(l);
+    handle_done(sip);
+}
+
+static int bind_listener(sc_sip *sip, sip_listener *l)
+{
+    int rc;
+    const struct sockaddr *a = (const struct sockaddr *)&l->addr;
+    unsigned v6only = l->addr.ss_family == AF_INET6 ? UV_UDP_IPV6ONLY : 0;
+    if (l->tp == SC_SIP_UDP) {
+        rc = uv_udp_init(sip->loop, &l->h.udp);
+        if (rc < 0)
+            return rc;
+        sip->open_handles++;
+        l->h.udp.data = l;
+        rc = uv_udp_bind(&l->h.udp, a, v6only | UV_UDP_REUSEADDR);
+        if (rc == 0)
+            rc = uv_udp_recv_start(&l->h.udp, udp_alloc, udp_recv);
+    } else {
+        rc = uv_tcp_init(sip->loop, &l->h.tcp);
+        if (rc < 0)
+            return rc;
+        sip->open_handles++;
+        l->h.tcp.data = l;
+        rc = uv_tcp_bind(&l->h.tcp, a, v6only ? UV_TCP_IPV6ONLY : 0);
+        if (rc == 0)
+            rc = uv_listen((uv_stream_t *)&l->h.tcp, 128, on_connection);
+    }
+    if (rc < 0)
+        return rc;
+    int len = sizeof l->addr;
+    if (l->tp == SC_SIP_UDP)
+        rc = uv_udp_getsockname(&l->h.udp, (struct sockaddr *)&l->addr, &len);
+    else
+        rc = uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&l->addr, &len);
+    return rc;
+}
+
+int sip_transport_listen(sc_sip *sip, const char *spec)
+{
+    if (!spec || sip->nlisteners >= SIP_MAX_LISTENERS || sip->closing)
+        return -EINVAL;
+    sip_listener *l = calloc(1, sizeof *l);
+    if (!l)
+        return -ENOMEM;
+    l->sip = sip;
+    int rc = parse_spec(spec, &l->tp, &l->addr);
+    if (rc < 0) {
+        free(l);
+        return rc;
+    }
+    if (l->tp == SC_SIP_UDP && !(l->rbuf = malloc(sip->cfg.max_message_size + 1))) {
+        free(l);
+        return -ENOMEM;
+    }
+    rc = bind_listener(sip, l);
+    if (rc < 0) {
+        if (uv_is_active(&l->h.handle) || l->h.handle.loop)
+            uv_close(&l->h.handle, listener_closed);
+        else
+            free(l);
+        return rc;
+    }
+    sip_addr_str(&l->addr, l->host, sizeof l->host, &l->port);
+    if (sip->contact_host)
+        snprintf(l->host, sizeof l->host, "%s", sip->contact_host);
+    sip->listeners[sip->nlisteners++] = l;
+    sc_log(sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "listening on %s (port %u)", spec, l->port);
+    return 0;
+}
+
+void sip_transport_close(sc_sip *sip)
+{
+    for (size_t i = 0; i < sip->nlisteners; i++)
+        uv_close(&sip->listeners[i]->h.handle, listener_closed);
+    sip->nlisteners = 0;
+    while (!sip_list_empty(&sip->conns))
+        conn_close(SIP_CONTAINER(sip->conns.next, sip_conn, link));
+}

@@ -1,0 +1,302 @@
+/* history: the bounded per-session ring of transition records (grown lazily 8 -> capacity),
+ * and its export as JSON and CSV with ISO-8601 UTC timestamps. */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RING_FIRST 8
+
+const char *sc_outcome_name(sc_outcome o)
+{
+    switch (o) {
+    case SC_OUTCOME_TAKEN: return "taken";
+    case SC_OUTCOME_NOT_ACCEPTED: return "not_accepted";
+    case SC_OUTCOME_GUARDS_FAILED: return "guards_failed";
+    case SC_OUTCOME_ACTION_FAILED: return "action_failed";
+    }
+    return "unknown";
+}
+
+size_t sc_session_history_count(const sc_session *s) { return s->ring_count; }
+uint64_t sc_session_history_dropped(const sc_session *s) { return s->dropped; }
+uint64_t sc_session_history_next_seq(const sc_session *s) { return s->next_seq; }
+
+const sc_history_record *sc_session_history_get(const sc_session *s, size_t i)
+{
+    if (i >= s->ring_count)
+        return NULL;
+    return &s->ring[(s->ring_head + i) % s->ring_cap];
+}
+
+/* Grow the ring to ncap records, oldest first at index 0. */
+static int ring_grow(sc_session *s, uint32_t ncap)
+{
+    sc_history_record *n = malloc((size_t)ncap * sizeof *n);
+    if (!n)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < s->ring_count; i++)
+        n[i] = s->ring[(s->ring_head + i) % s->ring_cap];
+    free(s->ring);
+    s->ring = n;
+    s->ring_cap = ncap;
+    s->ring_head = 0;
+    return 0;
+}
+
+sc_history_record *sc_session_history_append(sc_session *s)
+{
+    uint32_t cap = (uint32_t)s->store->history_capacity;
+    if (s->ring_count == s->ring_cap && s->ring_cap < cap) {
+        uint32_t ncap = s->ring_cap ? s->ring_cap * 2 : RING_FIRST;
+        if (ncap > cap)
+            ncap = cap;
+        if (ring_grow(s, ncap) != 0 && !s->ring_cap) {
+            s->dropped++;
+            s->next_seq++;
+            return NULL;
+        }
+    }
+    sc_history_record *r;
+    if (s->ring_count < s->ring_cap) {
+        r = &s->ring[(s->ring_head + s->ring_count) % s->ring_cap];
+        s->ring_count++;
+    } else { /* full: overwrite the oldest */
+        r = &s->ring[s->ring_head];
+        s->ring_head = (s->ring_head + 1) % s->ring_cap;
+        s->dropped++;
+    }
+    memset(r, 0, offsetof(sc_history_record, guards));
+    r->seq = s->next_seq++;
+    r->transition = UINT32_MAX;
+    return r;
+}
+
+size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->ring_count && n < cap; i++) {
+        const sc_history_record *r = sc_session_history_get(s, i);
+        if (r->outcome == SC_OUTCOME_TAKEN && r->transition != UINT32_MAX)
+            out[n++] = r->transition;
+    }
+    return n;
+}
+
+char *sc_time_format_iso(int64_t wall_us, char *buf, size_t size)
+{
+    int64_t secs = wall_us / 1000000;
+    int64_t us = wall_us % 1000000;
+    if (us < 0) {
+        us += 1000000;
+        secs -= 1;
+    }
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        if (size)
+            buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)us);
+    return buf;
+}
+
+/* Name of a vocabulary id, or "#<id>" in tmp when unknown. */
+static const char *vname(const sc_session *s, sc_vocab_kind kind, sc_id id, char *tmp, size_t n)
+{
+    const char *name = sc_vocab_name(sc_table_vocab(s->table), kind, id);
+    if (name)
+        return name;
+    snprintf(tmp, n, "#%u", (unsigned)id);
+    return tmp;
+}
+
+static const char *sname(const sc_session *s, sc_id id, char *tmp, size_t n)
+{
+    const sc_state_info *si = sc_table_state(s->table, id);
+    if (si)
+        return si->name;
+    snprintf(tmp, n, "#%u", (unsigned)id);
+    return tmp;
+}
+
+int sc_history_record_to_json(const sc_session *s, const sc_history_record *r, json_t **out)
+{
+    char tbuf[40], n1[16];
+    json_t *o = json_object();
+    json_t *guards = json_array();
+    json_t *actions = json_array();
+    if (!o || !guards || !actions)
+        goto fail;
+    json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
+    json_object_set_new(o, "time", json_string(sc_time_format_iso(r->wall_us, tbuf, sizeof tbuf)));
+    json_object_set_new(o, "mono_us", json_integer((json_int_t)r->mono_us));
+    json_object_set_new(o, "from", json_string(sname(s, r->from, n1, sizeof n1)));
+    json_object_set_new(o, "event", json_string(vname(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1)));
+    json_object_set_new(o, "event_code", json_integer(r->event_code));
+    json_object_set_new(o, "event_text", r->event_text[0] ? json_string(r->event_text) : json_null());
+    json_object_set_new(o, "transition",
+                        r->transition == UINT32_MAX ? json_null() : json_integer(r->transition));
+    for (unsigned i = 0; i < r->nguards; i++) {
+        const sc_history_guard *g = &r->guards[i];
+        json_array_append_new(guards, json_pack("{s:s,s:b,s:b}", "name",
+                                                vname(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1),
+                                                "negate", g->negate, "passed", g->passed));
+    }
+    for (unsigned i = 0; i < r->nactions; i++) {
+        const sc_history_action *a = &r->actions[i];
+        json_array_append_new(actions, json_pack("{s:s,s:i,s:I}", "name",
+                                                 vname(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1),
+                                                 "result", (int)a->result, "duration_us",
+                                                 (json_int_t)a->duration_us));
+    }
+    json_object_set_new(o, "guards", guards);
+    json_object_set_new(o, "actions", actions);
+    json_object_set_new(o, "to", json_string(sname(s, r->to, n1, sizeof n1)));
+    json_object_set_new(o, "outcome", json_string(sc_outcome_name(r->outcome)));
+    *out = o;
+    return 0;
+fail:
+    json_decref(o);
+    json_decref(guards);
+    json_decref(actions);
+    return -ENOMEM;
+}
+
+int sc_session_history_json(const sc_session *s, size_t last, json_t **out)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return -ENOMEM;
+    size_t n = s->ring_count;
+    size_t start = (last && last < n) ? n - last : 0;
+    for (size_t i = start; i < n; i++) {
+        json_t *rec;
+        if (sc_history_record_to_json(s, sc_session_history_get(s, i), &rec) != 0 ||
+            json_array_append_new(arr, rec) != 0) {
+            json_decref(arr);
+            return -ENOMEM;
+        }
+    }
+    *out = arr;
+    return 0;
+}
+
+/* A growing text buffer for CSV. */
+typedef struct strbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} strbuf;
+
+static void sb_put(strbuf *b, const char *str, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 1024;
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        char *np = realloc(b->p, ncap);
+        if (!np) {
+            b->oom = true;
+            return;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, str, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_str(strbuf *b, const char *str) { sb_put(b, str, strlen(str)); }
+
+/* A CSV field, quoted (RFC 4180) when it contains a comma, quote, CR or LF. */
+static void sb_csv(strbuf *b, const char *str)
+{
+    if (!strpbrk(str, ",\"\r\n")) {
+        sb_str(b, str);
+        return;
+    }
+    sb_put(b, "\"", 1);
+    for (const char *p = str; *p; p++) {
+        if (*p == '"')
+            sb_put(b, "\"", 1);
+        sb_put(b, p, 1);
+    }
+    sb_put(b, "\"", 1);
+}
+
+static void csv_record(strbuf *b, const sc_session *s, const sc_history_record *r)
+{
+    char num[64], n1[16], tbuf[40];
+    snprintf(num, sizeof num, "%" PRIu64 ",", r->seq);
+    sb_str(b, num);
+    sb_str(b, sc_time_format_iso(r->wall_us, tbuf, sizeof tbuf));
+    snprintf(num, sizeof num, ",%" PRIu64 ",", r->mono_us);
+    sb_str(b, num);
+    sb_csv(b, sname(s, r->from, n1, sizeof n1));
+    sb_str(b, ",");
+    sb_csv(b, vname(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1));
+    snprintf(num, sizeof num, ",%d,", (int)r->event_code);
+    sb_str(b, num);
+    sb_csv(b, r->event_text);
+    if (r->transition == UINT32_MAX)
+        sb_str(b, ",,");
+    else {
+        snprintf(num, sizeof num, ",%u,", (unsigned)r->transition);
+        sb_str(b, num);
+    }
+    strbuf f = {0};
+    for (unsigned i = 0; i < r->nguards; i++) {
+        const sc_history_guard *g = &r->guards[i];
+        snprintf(num, sizeof num, "%s%s%s=%d", i ? ";" : "", g->negate ? "!" : "",
+                 vname(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1), g->passed ? 1 : 0);
+        sb_str(&f, num);
+    }
+    sb_csv(b, f.p ? f.p : "");
+    sb_str(b, ",");
+    f.len = 0;
+    if (f.p)
+        f.p[0] = '\0';
+    for (unsigned i = 0; i < r->nactions; i++) {
+        const sc_history_action *a = &r->actions[i];
+        snprintf(num, sizeof num, "%s%s:%d:%u", i ? ";" : "",
+                 vname(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1), (int)a->result,
+                 (unsigned)a->duration_us);
+        sb_str(&f, num);
+    }
+    sb_csv(b, f.p ? f.p : "");
+    if (f.oom)
+        b->oom = true;
+    free(f.p);
+    sb_str(b, ",");
+    sb_csv(b, sname(s, r->to, n1, sizeof n1));
+    sb_str(b, ",");
+    sb_str(b, sc_outcome_name(r->outcome));
+    sb_str(b, "\n");
+}
+
+int sc_session_history_csv(const sc_session *s, char **out, size_t *len)
+{
+    strbuf b = {0};
+    sb_str(&b, "seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,to,"
+               "outcome\n");
+    for (size_t i = 0; i < s->ring_count; i++)
+        csv_record(&b, s, sc_session_history_get(s, i));
+    if (b.oom) {
+        free(b.p);
+        return -ENOMEM;
+    }
+    *out = b.p;
+    if (len)
+        *len = b.len;
+    return 0;
+}

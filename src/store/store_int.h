@@ -1,0 +1,101 @@
+/* store_int: the session record and store layouts shared between src/store and src/engine
+ * (the engine keeps its per-session scheduling fields in the record to stay allocation-free). */
+#ifndef SC_STORE_INT_H
+#define SC_STORE_INT_H
+
+#include "session_core/store.h"
+
+/* ---- String-keyed open-addressing hash map (linear probing, backward-shift delete) ------- */
+
+typedef struct sc_map_slot {
+    uint64_t hash;   /* full hash of key */
+    const char *key; /* borrowed from the value's owner; NULL = empty slot */
+    void *val;       /* the mapped pointer */
+} sc_map_slot;
+
+typedef struct sc_map {
+    sc_map_slot *slots; /* cap slots, cap a power of two (or 0) */
+    size_t cap;         /* slot count */
+    size_t count;       /* used slots */
+} sc_map;
+
+uint64_t sc_map__hash(const char *key);
+void sc_map__free(sc_map *m);
+void *sc_map__get(const sc_map *m, const char *key);
+/* 0, -EEXIST (key present; nothing changes), -ENOMEM. key must live while mapped. */
+int sc_map__put(sc_map *m, const char *key, void *val);
+/* The removed value, or NULL if key was absent. */
+void *sc_map__del(sc_map *m, const char *key);
+
+/* ---- Session timers (armed by the engine, kept in the engine's heap) -------------------- */
+
+typedef struct sc_session_timer {
+    uint64_t deadline;   /* mono µs */
+    uint64_t order;      /* arming order: FIFO among equal deadlines */
+    uint32_t heap_index; /* position in the engine heap, UINT32_MAX when not armed */
+    uint8_t kind;        /* engine timer kind */
+    bool cancel_on_exit; /* scheduled events: cancelled when the state changes */
+    sc_id event;         /* event raised (state timer) */
+    sc_session *session; /* owner */
+} sc_session_timer;
+
+/* ---- The session record ---------------------------------------------------------------- */
+
+typedef struct sc_index_entry {
+    struct sc_index_entry *next; /* the session's other keys */
+    sc_key_kind kind;            /* which index */
+    char key[];                  /* the key; the index map borrows this string */
+} sc_index_entry;
+
+struct sc_session {
+    char id[SC_SESSION_ID_MAX + 1]; /* the session id, also the id map's key */
+    sc_store *store;                /* owner */
+    sc_table *table;                /* reference held by the record */
+    sc_role role;                   /* uac or uas */
+    sc_id state;                    /* current state id in table */
+    bool established_fired;         /* CheckConditions raised already */
+    uint64_t conditions;            /* condition bits by vocab id */
+    int64_t created_wall_us, updated_wall_us, entered_wall_us;  /* wall clock */
+    uint64_t created_mono_us, updated_mono_us, entered_mono_us; /* monotonic clock */
+    char *outcome;                  /* malloc'd or NULL */
+    char *fields[SC_FIELD__COUNT];  /* malloc'd strings or NULL */
+    void *attach[SC_ATTACH_COUNT];  /* attachments */
+    void (*attach_free[SC_ATTACH_COUNT])(void *); /* their free functions */
+    sc_index_entry *keys;           /* secondary keys held */
+    uint32_t failed;                /* failed transitions */
+    size_t strings_bytes;           /* bytes of malloc'd strings and keys */
+    struct sc_session *prev, *next; /* creation-order list for iteration */
+
+    /* history ring */
+    sc_history_record *ring; /* ring_cap records, NULL until the first append */
+    uint32_t ring_cap;       /* allocated records */
+    uint32_t ring_head;      /* index of the oldest record */
+    uint32_t ring_count;     /* records held */
+    uint64_t next_seq;       /* seq of the next record, from 1 */
+    uint64_t dropped;        /* records that fell off or could not be stored */
+
+    /* engine scheduling state (owned by src/engine) */
+    bool busy;                   /* inside a dispatch */
+    bool removing;               /* removal requested; completes when not busy */
+    uint32_t qlen;               /* queued events */
+    void *qhead, *qtail;         /* engine's queued events (FIFO) */
+    size_t qbytes;               /* bytes held by queued events */
+    sc_session_timer state_timer; /* the state's timer_ms timer */
+    sc_session_timer limit_timer; /* max_ms: SessionExpired or retention removal */
+    void *sched;                 /* engine's scheduled events (list) */
+    uint32_t nsched;             /* how many */
+};
+
+struct sc_store {
+    const sc_clock *clock;   /* borrowed */
+    const sc_logger *logger; /* borrowed, may be NULL */
+    size_t history_capacity; /* per-session ring capacity */
+    sc_map by_id;            /* id -> session */
+    sc_map index[SC_KEY_KIND_COUNT]; /* secondary keys -> session */
+    sc_session *head, *tail; /* creation-order list */
+    size_t count;            /* sessions */
+    uint64_t id_counter;     /* for generated ids */
+    uint64_t id_seed;        /* random per store */
+};
+
+#endif

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# lib.sh: shared helpers of the SIPp wire tests: free ports, a real sessiond on loopback
+# (always killed on exit), HTTP requests to its API over bash's /dev/tcp, JSON field checks,
+# and SIPp runs with strict options. Source it with the build's bin directory as $1.
+
+set -u
+BIN=${1:?usage: test_x.sh BIN_DIR}
+SRC=${SC_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+SCEN=$SRC/tests/sip
+SIPP=${SIPP:-sipp}
+command -v "$SIPP" >/dev/null 2>&1 || { echo "SKIP: sipp not installed"; exit 77; }
+[ -x "$BIN/sessiond" ] || { echo "FAIL: $BIN/sessiond missing"; exit 1; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sc-sip-XXXXXX")
+SD_PID=
+SD_LOG=$TMP/sessiond.log
+TEST_NAME=$(basename "$0" .sh)
+
+cleanup() {
+    local rc=$?
+    if [ -n "$SD_PID" ] && kill -0 "$SD_PID" 2>/dev/null; then
+        kill -TERM "$SD_PID" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$SD_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SD_PID" 2>/dev/null
+    fi
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+        echo "---- sessiond log ($SD_LOG) ----"; tail -n 80 "$SD_LOG" 2>/dev/null
+        for f in "$TMP"/*errors.log "$TMP"/*.err; do [ -s "$f" ] && { echo "---- $f ----"; tail -n 40 "$f"; }; done
+    fi
+    [ -z "${KEEP_TMP:-}" ] && rm -rf "$TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $TEST_NAME: $*"; exit 1; }
+pass() { echo "PASS: $TEST_NAME"; exit 0; }
+
+# A port that no socket of this machine uses (TCP or UDP, v4 or v6).
+port_in_use() {
+    local hex; hex=$(printf ':%04X ' "$1")
+    cat /proc/net/udp /proc/net/tcp /proc/net/udp6 /proc/net/tcp6 2>/dev/null | grep -q "$hex"
+}
+free_port() {
+    local p
+    for _ in $(seq 1 200); do
+        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+        port_in_use "$p" || port_in_use $((p + 1)) || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+SIP_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+SIPP_PORT=$(free_port)
+
+# http METHOD PATH [BODY]: sets HTTP_STATUS and HTTP_BODY. Pure bash (/dev/tcp).
+http() {
+    local method=$1 path=$2 body=${3:-} resp
+    HTTP_STATUS=000 HTTP_BODY=
+    exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" || return 1
+    printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+        "$method" "$path" "${#body}" "$body" >&3
+    resp=$(timeout 10 cat <&3)
+    exec 3<&-
+    HTTP_STATUS=$(printf '%s' "$resp" | head -n 1 | awk '{print $2}')
+    HTTP_BODY=${resp#*$'\r\n\r\n'}
+}
+
+# json_str KEY: the first "KEY":"value" of HTTP_BODY (enough for our flat checks).
+json_str() { printf '%s' "$HTTP_BODY" | grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | sed 's/.*:"\(.*\)"/\1/'; }
+
+# start_sessiond [extra flags...]: start it on the chosen ports and wait for /livez.
+start_sessiond() {
+    "$BIN/sessiond" --sip "udp:127.0.0.1:$SIP_PORT" --http "127.0.0.1:$HTTP_PORT" --sip-t1-ms 100 \
+        --log-level debug "$@" >"$TMP/sessiond.out" 2>"$SD_LOG" &
+    SD_PID=$!
+    for _ in $(seq 1 100); do
+        kill -0 "$SD_PID" 2>/dev/null || fail "sessiond exited at start: $(tail -n 3 "$SD_LOG")"
+        if http GET /livez 2>/dev/null && [ "$HTTP_STATUS" = 200 ]; then return 0; fi
+        sleep 0.05
+    done
+    fail "sessiond did not answer /livez"
+}
+
+# run_sipp NAME [sipp args...]: run a scenario (tests/sip/NAME.xml) against sessiond; fails
+# the test on a non-zero exit. Extra args go before the target.
+run_sipp() {
+    local name=$1; shift
+    (cd "$TMP" && timeout 60 "$SIPP" -sf "$SCEN/$name.xml" -m 1 -l 1 -timeout 20s -timeout_error \
+        -trace_err -error_file "$TMP/$name.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" \
+        "$@" "127.0.0.1:$SIP_PORT" >"$TMP/$name.out" 2>&1)
+    local rc=$?
+    [ "$rc" -eq 0 ] || fail "sipp $name exited with $rc: $(grep -h -i -m 3 -E 'error|unexpected|aborted' "$TMP/$name.out" "$TMP"/*errors.log 2>/dev/null)"
+}
+
+# start_sipp_uas NAME [args]: a SIPp UAS in the background on SIPP_PORT; wait_sipp checks it.
+SIPP_BG=
+start_sipp_uas() {
+    local name=$1; shift
+    (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/$name.xml" -m 1 -l 1 -timeout 30s -timeout_error \
+        -trace_err -error_file "$TMP/$name.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" "$@" \
+        >"$TMP/$name.out" 2>&1) &
+    SIPP_BG=$!
+    for _ in $(seq 1 100); do port_in_use "$SIPP_PORT" && return 0; sleep 0.05; done
+    fail "sipp UAS did not bind $SIPP_PORT"
+}
+wait_sipp() {
+    wait "$SIPP_BG"; local rc=$?
+    [ "$rc" -eq 0 ] || fail "sipp uas exited with $rc: $(grep -h -i -m 3 -E 'error|unexpected|aborted' "$TMP"/*.out "$TMP"/*errors.log 2>/dev/null)"
+}
+
+# The only session's id (fails unless exactly n sessions exist).
+session_ids() { http GET /sessions; printf '%s' "$HTTP_BODY" | grep -o '"id":"[^"]*"' | sed 's/"id":"\(.*\)"/\1/'; }
+only_session() {
+    local ids; ids=$(session_ids)
+    [ "$(printf '%s\n' "$ids" | grep -c .)" -eq 1 ] || fail "expected exactly one session, got: $ids"
+    printf '%s' "$ids"
+}
+
+# wait_state ID STATE [seconds]: poll until the session is in STATE.
+wait_state() {
+    local id=$1 want=$2 secs=${3:-10} st=
+    for _ in $(seq 1 $((secs * 20))); do
+        http GET "/sessions/$id"
+        st=$(json_str state)
+        [ "$st" = "$want" ] && return 0
+        sleep 0.05
+    done
+    fail "session $id: state '$st', expected '$want'"
+}
+
+# wait_any_session [seconds]: poll until a session exists; prints its id.
+wait_any_session() {
+    local secs=${1:-10} ids
+    for _ in $(seq 1 $((secs * 20))); do
+        ids=$(session_ids)
+        [ -n "$ids" ] && { printf '%s' "$ids" | head -n 1; return 0; }
+        sleep 0.05
+    done
+    fail "no session appeared"
+}
+
+# expect_history ID EVENT...: the history (JSON) contains these events, in this order.
+expect_history() {
+    local id=$1; shift
+    http GET "/sessions/$id/history"
+    [ "$HTTP_STATUS" = 200 ] || fail "history of $id: HTTP $HTTP_STATUS"
+    local evs; evs=$(printf '%s' "$HTTP_BODY" | grep -o '"event":"[^"]*"' | sed 's/"event":"\(.*\)"/\1/' | tr '\n' ' ')
+    local rest=" $evs"
+    for e in "$@"; do
+        case "$rest" in
+            *" $e "*) rest=${rest#*" $e "}; rest=" $rest" ;;
+            *) fail "history of $id lacks '$e' (in order): $evs" ;;
+        esac
+    done
+}
+
+expect_outcome() {
+    http GET "/sessions/$1"
+    local o; o=$(json_str outcome)
+    [ "$o" = "$2" ] || fail "session $1: outcome '$o', expected '$2'"
+}

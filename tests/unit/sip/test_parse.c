@@ -1,0 +1,305 @@
+/* Receive-path tests: raw messages through sc_sip_feed (responses captured by the send hook)
+ * and through a real UDP socket; 400/405/420/481/483/505/503 answers, OPTIONS, absorption of
+ * retransmissions, drops and their counters. */
+#include "sip_test_util.h"
+
+#define HDRS(method, cseq_method, extra)                                          \
+    method " sip:bob@127.0.0.1 SIP/2.0\r\n"                                       \
+    "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK" method "1;rport\r\n"        \
+    "From: <sip:alice@127.0.0.1>;tag=a1\r\n"                                      \
+    "To: <sip:bob@127.0.0.1>\r\n"                                                 \
+    "Call-ID: c1@127.0.0.1\r\n"                                                   \
+    "CSeq: 1 " cseq_method "\r\n" extra
+
+#define REQ(method, extra) HDRS(method, method, "Max-Forwards: 70\r\n" extra "Content-Length: 0\r\n\r\n")
+
+typedef struct fx {
+    uv_loop_t loop;
+    sc_sip *sip;
+    tu_msgs out;
+    struct sockaddr_in src;
+    sc_sip_config cfg;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    uv_loop_init(&f->loop);
+    f->cfg.send_hook = tu_capture_hook;
+    f->cfg.ud = &f->out;
+    f->cfg.user_agent = "test-ua";
+    f->cfg.t1_ms = 10;
+    assert_int_equal(sc_sip_new(&f->sip, &f->loop, &f->cfg), 0);
+    uv_ip4_addr("127.0.0.2", 5099, &f->src);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    tu_free_sip(&f->loop, f->sip);
+    assert_int_equal(uv_loop_close(&f->loop), 0);
+    tu_msgs_clear(&f->out);
+    free(f);
+    return 0;
+}
+
+static void feed(fx *f, const char *msg)
+{
+    sc_sip_feed(f->sip, SC_SIP_UDP, (const struct sockaddr *)&f->src, msg, strlen(msg));
+}
+
+static sc_sip_stats stats(fx *f)
+{
+    sc_sip_stats s;
+    sc_sip_get_stats(f->sip, &s);
+    return s;
+}
+
+static void test_options_answered(void **state)
+{
+    fx *f = *state;
+    feed(f, REQ("OPTIONS", ""));
+    assert_int_equal(f->out.count, 1);
+    const char *r = f->out.msg[0];
+    assert_true(strncmp(r, "SIP/2.0 200 OK\r\n", 16) == 0);
+    assert_non_null(strstr(r, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE\r\n"));
+    assert_non_null(strstr(r, "Accept: application/sdp\r\n"));
+    assert_non_null(strstr(r, "Supported: replaces\r\n"));
+    assert_non_null(strstr(r, "User-Agent: test-ua\r\n"));
+    assert_non_null(strstr(r, "received=127.0.0.2"));
+    assert_non_null(strstr(r, "rport=5099"));
+    assert_non_null(strstr(r, "To: <sip:bob@127.0.0.1>;tag="));
+    assert_non_null(strstr(r, "CSeq: 1 OPTIONS\r\n"));
+    /* a retransmission gets the same answer from the transaction */
+    feed(f, REQ("OPTIONS", ""));
+    assert_int_equal(f->out.count, 2);
+    assert_string_equal(f->out.msg[0], f->out.msg[1]);
+    sc_sip_stats s = stats(f);
+    assert_int_equal(s.retransmissions_absorbed, 1);
+    assert_int_equal(s.requests_in[SC_SIP_M_OPTIONS], 2);
+    assert_int_equal(s.responses_out[2], 1);
+    assert_int_equal(s.active_transactions, 1);
+}
+
+static void test_missing_max_forwards_400(void **state)
+{
+    fx *f = *state;
+    feed(f, HDRS("OPTIONS", "OPTIONS", "Content-Length: 0\r\n\r\n"));
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 400 Missing or Bad Max-Forwards\r\n", 41) == 0);
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_MISSING_HEADER], 1);
+}
+
+static void test_bad_version_505(void **state)
+{
+    fx *f = *state;
+    const char *m = "OPTIONS sip:bob@127.0.0.1 SIP/7.0\r\n"
+                    "Via: SIP/7.0/UDP 127.0.0.1:5062;branch=z9hG4bKv1\r\nMax-Forwards: 70\r\n"
+                    "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+                    "Call-ID: v1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    feed(f, m);
+    sc_sip_stats s = stats(f);
+    if (s.rejected[SC_SIP_REJ_UNPARSABLE] == 1) { /* the parser refused it: dropped is fine too */
+        assert_int_equal(f->out.count, 0);
+        return;
+    }
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 505 ", 12) == 0);
+    assert_int_equal(s.rejected[SC_SIP_REJ_BAD_VERSION], 1);
+}
+
+static void test_require_unknown_420(void **state)
+{
+    fx *f = *state;
+    feed(f, REQ("OPTIONS", "Require: replaces, foo\r\nRequire: 100rel\r\n"));
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 420 Bad Extension\r\n", 27) == 0);
+    assert_non_null(strstr(f->out.msg[0], "Unsupported: foo, 100rel\r\n"));
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_BAD_EXTENSION], 1);
+}
+
+static void test_unknown_method_405(void **state)
+{
+    fx *f = *state;
+    feed(f, REQ("SUBSCRIBE", "Event: presence\r\n"));
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 405 Method Not Allowed\r\n", 32) == 0);
+    assert_non_null(strstr(f->out.msg[0], "Allow: INVITE"));
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_METHOD_NOT_ALLOWED], 1);
+}
+
+static void test_unknown_dialog_481(void **state)
+{
+    fx *f = *state;
+    const char *bye = "BYE sip:bob@127.0.0.1 SIP/2.0\r\n"
+                      "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKbye1\r\nMax-Forwards: 70\r\n"
+                      "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=nope\r\n"
+                      "Call-ID: unknown@x\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+    feed(f, bye);
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 481 Call/Transaction Does Not Exist\r\n", 45) == 0);
+    assert_non_null(strstr(f->out.msg[0], "To: <sip:bob@127.0.0.1>;tag=nope\r\n"));
+    /* out-of-dialog INFO: 481 as well */
+    feed(f, REQ("INFO", ""));
+    assert_int_equal(f->out.count, 2);
+    assert_true(strncmp(f->out.msg[1], "SIP/2.0 481 ", 12) == 0);
+    /* CANCEL for nothing */
+    feed(f, REQ("CANCEL", ""));
+    assert_true(strncmp(f->out.msg[2], "SIP/2.0 481 ", 12) == 0);
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_NO_DIALOG], 3);
+}
+
+static void test_cseq_mismatch_and_hops(void **state)
+{
+    fx *f = *state;
+    feed(f, HDRS("OPTIONS", "INVITE", "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"));
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 400 CSeq Method Mismatch\r\n", 34) == 0);
+    feed(f, HDRS("OPTIONS", "OPTIONS", "Max-Forwards: 0\r\nContent-Length: 0\r\n\r\n"));
+    assert_int_equal(f->out.count, 2);
+    assert_true(strncmp(f->out.msg[1], "SIP/2.0 483 Too Many Hops\r\n", 27) == 0);
+    feed(f, HDRS("OPTIONS", "OPTIONS", "Max-Forwards: 70\r\nContent-Length: 50\r\n\r\nshort"));
+    assert_int_equal(f->out.count, 3);
+    assert_true(strncmp(f->out.msg[2], "SIP/2.0 400 Bad Content-Length\r\n", 32) == 0);
+    sc_sip_stats s = stats(f);
+    assert_int_equal(s.rejected[SC_SIP_REJ_CSEQ_METHOD], 1);
+    assert_int_equal(s.rejected[SC_SIP_REJ_TOO_MANY_HOPS], 1);
+    assert_int_equal(s.rejected[SC_SIP_REJ_BAD_CONTENT_LENGTH], 1);
+}
+
+static void test_drops(void **state)
+{
+    fx *f = *state;
+    feed(f, "this is not SIP at all\r\n\r\n");
+    feed(f, "\r\n\r\n"); /* keep-alive: ignored, not counted */
+    const char *nocallid = "OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n"
+                           "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKn1\r\nMax-Forwards: 70\r\n"
+                           "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+                           "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    feed(f, nocallid);
+    const char *stray = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKnone\r\n"
+                        "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: s1\r\nCSeq: 1 INVITE\r\n"
+                        "Content-Length: 0\r\n\r\n";
+    feed(f, stray);
+    char *big = malloc(70000);
+    memset(big, 'A', 69999);
+    big[69999] = '\0';
+    feed(f, big);
+    free(big);
+    assert_int_equal(f->out.count, 0);
+    sc_sip_stats s = stats(f);
+    assert_int_equal(s.rejected[SC_SIP_REJ_UNPARSABLE] + s.rejected[SC_SIP_REJ_MISSING_HEADER], 2);
+    assert_int_equal(s.rejected[SC_SIP_REJ_STRAY_RESPONSE], 1);
+    assert_int_equal(s.rejected[SC_SIP_REJ_TOO_LARGE], 1);
+}
+
+static void test_invite_without_handler_480(void **state)
+{
+    fx *f = *state;
+    feed(f, REQ("INVITE", "Contact: <sip:alice@127.0.0.1:5062>\r\n"));
+    assert_int_equal(f->out.count, 2);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 100 Trying\r\n", 20) == 0);
+    assert_true(strncmp(f->out.msg[1], "SIP/2.0 480 ", 12) == 0);
+    /* INVITE without Contact: 400 */
+    const char *m = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+                    "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKnc\r\nMax-Forwards: 70\r\n"
+                    "From: <sip:alice@127.0.0.1>;tag=a2\r\nTo: <sip:bob@127.0.0.1>\r\n"
+                    "Call-ID: nc1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    feed(f, m);
+    assert_int_equal(f->out.count, 3);
+    assert_true(strncmp(f->out.msg[2], "SIP/2.0 400 Missing Contact\r\n", 29) == 0);
+    /* the ACK for the 480 is absorbed by the transaction (no answer, no stray count) */
+    const char *ack = "ACK sip:bob@127.0.0.1 SIP/2.0\r\n"
+                      "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKINVITE1;rport\r\nMax-Forwards: 70\r\n"
+                      "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=x\r\n"
+                      "Call-ID: c1@127.0.0.1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
+    feed(f, ack);
+    assert_int_equal(f->out.count, 3);
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_STRAY_ACK], 0);
+}
+
+static int held_calls;
+static sc_sip_call *held[4];
+
+static void keep_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud)
+{
+    (void)sip;
+    (void)msg;
+    (void)ud;
+    held[held_calls++] = call;
+}
+
+static void test_overload_503(void **state)
+{
+    fx *f = *state;
+    tu_free_sip(&f->loop, f->sip);
+    f->cfg.max_calls = 1;
+    f->cfg.retry_after_s = 7;
+    f->cfg.on_incoming = keep_incoming;
+    held_calls = 0;
+    assert_int_equal(sc_sip_new(&f->sip, &f->loop, &f->cfg), 0);
+    feed(f, REQ("INVITE", "Contact: <sip:alice@127.0.0.1:5062>\r\n"));
+    assert_int_equal(held_calls, 1);
+    const char *m = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+                    "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKsecond\r\nMax-Forwards: 70\r\n"
+                    "From: <sip:alice@127.0.0.1>;tag=a2\r\nTo: <sip:bob@127.0.0.1>\r\nContact: <sip:a@127.0.0.1>\r\n"
+                    "Call-ID: second\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    feed(f, m);
+    assert_int_equal(held_calls, 1);
+    const char *r = tu_msgs_find(&f->out, "SIP/2.0 503");
+    assert_non_null(r);
+    assert_non_null(strstr(r, "Retry-After: 7\r\n"));
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_OVERLOAD], 1);
+    assert_int_equal(stats(f).active_calls, 1);
+    sc_sip_call_release(held[0]); /* answers 480 */
+    assert_non_null(tu_msgs_find(&f->out, "SIP/2.0 480"));
+}
+
+static void test_real_udp_socket(void **state)
+{
+    fx *f = *state;
+    tu_free_sip(&f->loop, f->sip);
+    f->cfg.send_hook = NULL;
+    assert_int_equal(sc_sip_new(&f->sip, &f->loop, &f->cfg), 0);
+    assert_int_equal(sc_sip_listen(f->sip, "udp:127.0.0.1:0"), 0);
+    assert_int_equal(sc_sip_listen(f->sip, "bogus:1.2.3.4:5"), -EINVAL);
+    assert_int_equal(sc_sip_listen(f->sip, "udp:1.2.3:5"), -EINVAL);
+    tu_peer p;
+    tu_peer_open(&p, &f->loop);
+    struct sockaddr_storage dst;
+    sc_sip_listener_addr(f->sip, 0, &dst);
+    tu_peer_send(&p, &dst, REQ("OPTIONS", ""));
+    tu_run(&f->loop, NULL, 100);
+    assert_int_equal(p.got.count, 1);
+    assert_true(strncmp(p.got.msg[0], "SIP/2.0 200 OK", 14) == 0);
+    char rport[32];
+    snprintf(rport, sizeof rport, "rport=%u", p.port);
+    assert_non_null(strstr(p.got.msg[0], rport));
+    tu_peer_close(&p);
+    /* IPv6 loopback, when the host has it */
+    if (sc_sip_listen(f->sip, "udp:[::1]:0") == 0) {
+        struct sockaddr_storage a6;
+        assert_int_equal(sc_sip_listener_addr(f->sip, 1, &a6), 0);
+        assert_int_equal(a6.ss_family, AF_INET6);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_options_answered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_max_forwards_400, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_version_505, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_require_unknown_420, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_method_405, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_dialog_481, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cseq_mismatch_and_hops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invite_without_handler_480, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overload_503, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_real_udp_socket, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,158 @@
+/* Store history: the ring grows lazily, wraps at its capacity and counts dropped records;
+ * JSON and CSV exports have exact ISO-8601 UTC timestamps, µs durations and CSV quoting. */
+#include "unit/store/store_fixture.h"
+
+static void fill(sf *f, sc_session *s, sc_id ev, const char *text)
+{
+    sc_history_record *r = sc_session_history_append(s);
+    assert_non_null(r);
+    r->wall_us = sc_clock_wall_us(sc_manual_clock_get(f->clk));
+    r->mono_us = sc_clock_mono_us(sc_manual_clock_get(f->clk));
+    r->from = 0;
+    r->to = 1;
+    r->event = ev;
+    if (text)
+        snprintf(r->event_text, sizeof r->event_text, "%s", text);
+    r->outcome = SC_OUTCOME_TAKEN;
+}
+
+static void test_ring_grows_wraps_and_counts_drops(void **state)
+{
+    (void)state;
+    sf *f = sf_new(20);
+    sc_session *s = sf_create(f, SC_ROLE_UAS, "h");
+    size_t empty = sc_session_bytes(s);
+    assert_int_equal(sc_session_history_count(s), 0);
+    fill(f, s, SC_EV_IncomingCall, NULL);
+    /* lazily allocated, small first */
+    assert_int_equal(sc_session_bytes(s) - empty, 8 * sizeof(sc_history_record));
+    for (int i = 1; i < 20; i++)
+        fill(f, s, SC_EV_DtmfReceived, NULL);
+    assert_int_equal(sc_session_bytes(s) - empty, 20 * sizeof(sc_history_record));
+    assert_int_equal(sc_session_history_dropped(s), 0);
+    for (int i = 0; i < 15; i++)
+        fill(f, s, SC_EV_HangupCall, NULL);
+    assert_int_equal(sc_session_history_count(s), 20);
+    assert_int_equal(sc_session_history_dropped(s), 15);
+    assert_int_equal(sc_session_history_get(s, 0)->seq, 16);
+    assert_int_equal(sc_session_history_get(s, 19)->seq, 35);
+    assert_null(sc_session_history_get(s, 20));
+    assert_int_equal(sc_session_history_next_seq(s), 36);
+    assert_int_equal(sc_session_bytes(s) - empty, 20 * sizeof(sc_history_record)); /* bounded */
+    json_t *j = NULL;
+    assert_int_equal(sc_session_history_json(s, 5, &j), 0);
+    assert_int_equal(json_array_size(j), 5);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "seq")), 31);
+    json_decref(j);
+    sf_free(f);
+}
+
+static void test_path_lists_taken_transitions(void **state)
+{
+    (void)state;
+    sf *f = sf_new(0);
+    sc_session *s = sf_create(f, SC_ROLE_UAS, "p");
+    uint32_t idx[] = {0, UINT32_MAX, 2, 6};
+    sc_outcome oc[] = {SC_OUTCOME_TAKEN, SC_OUTCOME_NOT_ACCEPTED, SC_OUTCOME_TAKEN, SC_OUTCOME_TAKEN};
+    for (int i = 0; i < 4; i++) {
+        sc_history_record *r = sc_session_history_append(s);
+        r->transition = idx[i];
+        r->outcome = oc[i];
+    }
+    uint32_t out[8];
+    assert_int_equal(sc_session_history_path(s, out, 8), 3);
+    assert_int_equal(out[0], 0);
+    assert_int_equal(out[1], 2);
+    assert_int_equal(out[2], 6);
+    assert_int_equal(sc_session_history_path(s, out, 2), 2);
+    sf_free(f);
+}
+
+static void test_json_export_format(void **state)
+{
+    (void)state;
+    sf *f = sf_new(0);
+    sc_session *s = sf_create(f, SC_ROLE_UAS, "j");
+    sc_manual_clock_advance(f->clk, 123456);
+    sc_history_record *r = sc_session_history_append(s);
+    r->wall_us = sc_clock_wall_us(sc_manual_clock_get(f->clk));
+    r->mono_us = 42;
+    r->from = (sc_id)sc_table_state_id(f->table, "Active");
+    r->to = r->from;
+    r->event = SC_EV_HoldCall;
+    r->event_code = 0;
+    r->transition = 5;
+    r->nguards = 1;
+    r->guards[0] = (sc_history_guard){SC_GUARD_HasSdp, true, false};
+    r->nactions = 1;
+    r->actions[0] = (sc_history_action){SC_ACTION_SendReInvite, -5, 1234};
+    r->outcome = SC_OUTCOME_ACTION_FAILED;
+    json_t *j = NULL;
+    assert_int_equal(sc_history_record_to_json(s, r, &j), 0);
+    char *txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(txt,
+        "{\"seq\":1,\"time\":\"2026-11-27T12:00:00.123456Z\",\"mono_us\":42,\"from\":\"Active\","
+        "\"event\":\"HoldCall\",\"event_code\":0,\"event_text\":null,\"transition\":5,"
+        "\"guards\":[{\"name\":\"HasSdp\",\"negate\":true,\"passed\":false}],"
+        "\"actions\":[{\"name\":\"SendReInvite\",\"result\":-5,\"duration_us\":1234}],"
+        "\"to\":\"Active\",\"outcome\":\"action_failed\"}");
+    free(txt);
+    json_decref(j);
+    char buf[40];
+    assert_string_equal(sc_time_format_iso(0, buf, sizeof buf), "1970-01-01T00:00:00.000000Z");
+    assert_string_equal(sc_time_format_iso(-1, buf, sizeof buf), "1969-12-31T23:59:59.999999Z");
+    sf_free(f);
+}
+
+static void test_csv_export_format(void **state)
+{
+    (void)state;
+    sf *f = sf_new(0);
+    sc_session *s = sf_create(f, SC_ROLE_UAS, "c");
+    sc_manual_clock_advance(f->clk, 7); /* 7 µs: zero-padded, not "0.7" */
+    sc_history_record *r = sc_session_history_append(s);
+    r->wall_us = sc_clock_wall_us(sc_manual_clock_get(f->clk));
+    r->mono_us = 5000007;
+    r->from = 0;
+    r->to = (sc_id)sc_table_state_id(f->table, "Ringing");
+    r->event = SC_EV_IncomingCall;
+    r->event_code = 180;
+    snprintf(r->event_text, sizeof r->event_text, "say \"hi\", bob");
+    r->transition = 0;
+    r->nguards = 2;
+    r->guards[0] = (sc_history_guard){SC_GUARD_AutoAnswer, false, true};
+    r->guards[1] = (sc_history_guard){SC_GUARD_IsBridged, true, true};
+    r->nactions = 2;
+    r->actions[0] = (sc_history_action){SC_ACTION_SendResponse, 0, 15};
+    r->actions[1] = (sc_history_action){SC_ACTION_StartMedia, 0, 1000000};
+    r->outcome = SC_OUTCOME_TAKEN;
+    sc_manual_clock_advance(f->clk, 2000000);
+    r = sc_session_history_append(s);
+    r->wall_us = sc_clock_wall_us(sc_manual_clock_get(f->clk));
+    r->mono_us = 7000007;
+    r->from = r->to = (sc_id)sc_table_state_id(f->table, "Ringing");
+    r->event = SC_EV_MakeCall;
+    r->outcome = SC_OUTCOME_NOT_ACCEPTED;
+    char *csv = NULL;
+    size_t len = 0;
+    assert_int_equal(sc_session_history_csv(s, &csv, &len), 0);
+    assert_string_equal(csv,
+        "seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,to,outcome\n"
+        "1,2026-11-27T12:00:00.000007Z,5000007,Idle,IncomingCall,180,\"say \"\"hi\"\", bob\",0,"
+        "AutoAnswer=1;!IsBridged=1,SendResponse:0:15;StartMedia:0:1000000,Ringing,taken\n"
+        "2,2026-11-27T12:00:02.000007Z,7000007,Ringing,MakeCall,0,,,,,Ringing,not_accepted\n");
+    assert_int_equal(len, strlen(csv));
+    free(csv);
+    sf_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring_grows_wraps_and_counts_drops),
+        cmocka_unit_test(test_path_lists_taken_transitions),
+        cmocka_unit_test(test_json_export_format),
+        cmocka_unit_test(test_csv_export_format),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,256 @@
+/* cmd_simulate: `sessionctl simulate`: drives a table through the real engine on a manual
+ * clock, with every action bound to a no-op and every guard to a settable constant, and
+ * prints one line per transition: `seq from --Event[guards]/actions--> to (outcome)`. */
+#include "sessionctl/cmd_simulate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session_core/engine.h"
+
+#define MAX_GUARDS 1024
+
+typedef struct sim {
+    sc_vocab *vocab;
+    sc_table *table;
+    bool guard_value[MAX_GUARDS]; /* by guard id */
+} sim;
+
+static bool sim_guard(const sc_exec *x)
+{
+    const sim *s = x->ud;
+    return x->call->id < MAX_GUARDS && s->guard_value[x->call->id];
+}
+
+static int sim_action(const sc_exec *x)
+{
+    (void)x;
+    return 0;
+}
+
+static const char *state_name(const sc_table *t, sc_id id)
+{
+    const sc_state_info *si = sc_table_state(t, id);
+    return si ? si->name : "?";
+}
+
+static void print_record(void *ud, sc_session *session, const sc_history_record *r, const sc_transition *t)
+{
+    (void)t;
+    const sim *s = ud;
+    const sc_table *tab = sc_session_table(session);
+    printf("%llu %s --%s", (unsigned long long)r->seq, state_name(tab, r->from),
+           sc_vocab_name(s->vocab, SC_VOCAB_EVENT, r->event));
+    if (r->event_code || r->event_text[0]) {
+        printf("(%d", (int)r->event_code);
+        if (r->event_text[0])
+            printf(" %s", r->event_text);
+        printf(")");
+    }
+    if (r->nguards) {
+        printf("[");
+        for (unsigned i = 0; i < r->nguards; i++)
+            printf("%s%s%s=%s", i ? "," : "", r->guards[i].negate ? "!" : "",
+                   sc_vocab_name(s->vocab, SC_VOCAB_GUARD, r->guards[i].id),
+                   r->guards[i].passed ? "pass" : "fail");
+        printf("]");
+    }
+    if (r->nactions) {
+        printf("/");
+        for (unsigned i = 0; i < r->nactions; i++) {
+            printf("%s%s", i ? "," : "", sc_vocab_name(s->vocab, SC_VOCAB_ACTION, r->actions[i].id));
+            if (r->actions[i].result)
+                printf("!%d", (int)r->actions[i].result);
+        }
+    }
+    printf("--> %s (%s)\n", state_name(tab, r->to), sc_outcome_name(r->outcome));
+}
+
+static void on_publish(void *ud, sc_session *session, const char *name, int prio)
+{
+    (void)ud;
+    (void)session;
+    static const char *const prios[] = {"low", "normal", "critical"};
+    printf("  publish %s (%s)\n", name, prio >= 0 && prio <= 2 ? prios[prio] : "?");
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: sessionctl simulate FILE --role uac|uas [--guard Name=true|false]... "
+                    "EVENT[:code[:text]]...\n");
+    return 2;
+}
+
+/* "Name=true" / "Name=false" / "Name" (= true). */
+static int set_guard(sim *s, const char *arg)
+{
+    char name[128];
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (n == 0 || n >= sizeof name)
+        return -EINVAL;
+    memcpy(name, arg, n);
+    name[n] = '\0';
+    bool v = true;
+    if (eq) {
+        if (!strcmp(eq + 1, "true") || !strcmp(eq + 1, "1"))
+            v = true;
+        else if (!strcmp(eq + 1, "false") || !strcmp(eq + 1, "0"))
+            v = false;
+        else
+            return -EINVAL;
+    }
+    int id = sc_vocab_lookup(s->vocab, SC_VOCAB_GUARD, name);
+    if (id < 0 || id >= MAX_GUARDS)
+        return -ENOENT;
+    s->guard_value[id] = v;
+    return 0;
+}
+
+/* "Event[:code[:text]]" into ev; text points into buf. */
+static int parse_event(const sim *s, const char *arg, char *buf, size_t size, sc_event *ev)
+{
+    snprintf(buf, size, "%s", arg);
+    char *code = strchr(buf, ':');
+    char *text = NULL;
+    if (code) {
+        *code++ = '\0';
+        text = strchr(code, ':');
+        if (text)
+            *text++ = '\0';
+    }
+    int id = sc_vocab_lookup(s->vocab, SC_VOCAB_EVENT, buf);
+    if (id < 0)
+        return -ENOENT;
+    memset(ev, 0, sizeof *ev);
+    ev->type = (sc_id)id;
+    if (code && *code) {
+        char *end;
+        long v = strtol(code, &end, 10);
+        if (*end)
+            return -EINVAL;
+        ev->code = (int32_t)v;
+    }
+    ev->text = text;
+    return 0;
+}
+
+static void print_diags(const sc_diags *d)
+{
+    char line[1024];
+    for (size_t i = 0; i < sc_diags_count(d); i++) {
+        sc_diag_format(sc_diags_get(d, i), line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+}
+
+static int bind_all(sc_engine *e, sim *s)
+{
+    for (size_t i = 0; i < sc_vocab_count(s->vocab, SC_VOCAB_GUARD); i++)
+        if (sc_engine_bind_guard(e, sc_vocab_name(s->vocab, SC_VOCAB_GUARD, (sc_id)i), sim_guard, s))
+            return -1;
+    for (size_t i = 0; i < sc_vocab_count(s->vocab, SC_VOCAB_ACTION); i++)
+        if (sc_engine_bind_action(e, sc_vocab_name(s->vocab, SC_VOCAB_ACTION, (sc_id)i), sim_action, s))
+            return -1;
+    return 0;
+}
+
+static int run(sim *s, const char *file, sc_role role, char **events, int nevents)
+{
+    int status = 1;
+    sc_diags *diags = NULL;
+    sc_manual_clock *clk = NULL;
+    sc_store *store = NULL;
+    sc_engine *e = NULL;
+    if (sc_diags_new(&diags) || sc_manual_clock_new(&clk, 0, 0))
+        goto out;
+    int r = sc_table_load_file(&s->table, file, s->vocab, diags);
+    print_diags(diags);
+    if (r) {
+        fprintf(stderr, "sessionctl: %s: %s\n", file, sc_strerror(r));
+        goto out;
+    }
+    sc_store_config scfg = {.clock = sc_manual_clock_get(clk)};
+    if (sc_store_new(&store, &scfg) || sc_engine_new(&e, s->vocab, store, NULL) || bind_all(e, s))
+        goto out;
+    if (sc_engine_set_table(e, s->table, diags)) {
+        print_diags(diags);
+        goto out;
+    }
+    sc_engine_observer obs = {.on_transition = print_record, .on_publish = on_publish, .ud = s};
+    sc_engine_add_observer(e, &obs);
+    sc_session *session = NULL;
+    if (sc_engine_create_session(e, role, "simulated", &session))
+        goto out;
+    printf("0 %s (%s, table %s)\n", sc_session_state_name(session), sc_role_name(role),
+           sc_table_name(s->table));
+    status = 0;
+    for (int i = 0; i < nevents; i++) {
+        char buf[512];
+        sc_event ev;
+        if (parse_event(s, events[i], buf, sizeof buf, &ev)) {
+            fprintf(stderr, "sessionctl: unknown or malformed event '%s'\n", events[i]);
+            status = 1;
+            break;
+        }
+        r = sc_engine_dispatch(e, session, &ev, NULL);
+        if (r != 0)
+            status = 1;
+    }
+    printf("final %s\n", sc_session_state_name(session));
+out:
+    sc_engine_free(e);
+    sc_store_free(store);
+    sc_table_unref(s->table);
+    sc_manual_clock_free(clk);
+    sc_diags_free(diags);
+    return status;
+}
+
+int sessionctl_cmd_simulate(int argc, char **argv)
+{
+    const char *file = NULL, *role_name = NULL;
+    char **events = calloc((size_t)argc + 1, sizeof *events);
+    sim *s = calloc(1, sizeof *s);
+    int nevents = 0, status = 2;
+    if (!events || !s || sc_vocab_new(&s->vocab)) {
+        fprintf(stderr, "sessionctl: out of memory\n");
+        goto out;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--role") && i + 1 < argc) {
+            role_name = argv[++i];
+        } else if (!strcmp(argv[i], "--guard") && i + 1 < argc) {
+            if (set_guard(s, argv[++i])) {
+                fprintf(stderr, "sessionctl: bad --guard '%s' (want a guard name, =true or =false)\n", argv[i]);
+                goto out;
+            }
+        } else if (!strncmp(argv[i], "--", 2)) {
+            fprintf(stderr, "sessionctl: unknown option '%s'\n", argv[i]);
+            status = usage();
+            goto out;
+        } else if (!file) {
+            file = argv[i];
+        } else {
+            events[nevents++] = argv[i];
+        }
+    }
+    sc_role role;
+    if (!file || !role_name) {
+        status = usage();
+        goto out;
+    }
+    if (sc_role_parse(role_name, &role) || role == SC_ROLE_ANY) {
+        fprintf(stderr, "sessionctl: bad --role '%s' (uac or uas)\n", role_name);
+        goto out;
+    }
+    status = run(s, file, role, events, nevents);
+out:
+    if (s)
+        sc_vocab_free(s->vocab);
+    free(s);
+    free(events);
+    return status;
+}

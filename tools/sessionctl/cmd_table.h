@@ -1,0 +1,11 @@
+/* cmd_table: the offline table commands of sessionctl (validate, graph, transitions). Each
+ * takes the subcommand's argv (argv[0] = its name) and returns the process exit status:
+ * 0 success, 1 an invalid table or unreadable file, 2 a usage error. */
+#ifndef SESSIONCTL_CMD_TABLE_H
+#define SESSIONCTL_CMD_TABLE_H
+
+int sessionctl_cmd_validate(int argc, char **argv);
+int sessionctl_cmd_graph(int argc, char **argv);
+int sessionctl_cmd_transitions(int argc, char **argv);
+
+#endif

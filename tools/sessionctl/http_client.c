@@ -1,0 +1,191 @@
+/* http_client: sessionctl's blocking HTTP/1.1 client: parses the server URL, connects with a
+ * timeout, writes one request and reads the response to EOF (Content-Length honoured). */
+#include "http_client.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RESP_MAX (16 * 1024 * 1024)
+
+void sctl_http_resp_free(sctl_http_resp *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->len = 0;
+}
+
+/* "http://host:port/base" -> host, port, base (no trailing '/'). */
+static int parse_url(const char *url, char *host, size_t hostsz, char *port, size_t portsz, char *base,
+                     size_t basesz)
+{
+    if (strncmp(url, "http://", 7) != 0)
+        return -1;
+    const char *p = url + 7, *end;
+    const char *slash = strchr(p, '/');
+    const char *hend = slash ? slash : p + strlen(p);
+    const char *colon;
+    if (*p == '[') {
+        end = memchr(p, ']', (size_t)(hend - p));
+        if (!end)
+            return -1;
+        snprintf(host, hostsz, "%.*s", (int)(end - p - 1), p + 1);
+        colon = end[1] == ':' ? end + 1 : NULL;
+    } else {
+        colon = memchr(p, ':', (size_t)(hend - p));
+        snprintf(host, hostsz, "%.*s", (int)((colon ? colon : hend) - p), p);
+    }
+    if (colon)
+        snprintf(port, portsz, "%.*s", (int)(hend - colon - 1), colon + 1);
+    else
+        snprintf(port, portsz, "80");
+    snprintf(base, basesz, "%s", slash ? slash : "");
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    return host[0] && port[0] ? 0 : -1;
+}
+
+static int connect_to(const char *host, const char *port, int timeout_ms, char *err, size_t errsz)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    int gr = getaddrinfo(host, port, &hints, &res);
+    if (gr) {
+        snprintf(err, errsz, "cannot resolve %s: %s", host, gai_strerror(gr));
+        return -1;
+    }
+    int fd = -1, last = ECONNREFUSED;
+    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+            last = errno;
+            close(fd);
+            fd = -1;
+            continue;
+        }
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+        int so = 0;
+        socklen_t sl = sizeof so;
+        if (poll(&pf, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) || so) {
+            last = so ? so : ETIMEDOUT;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        snprintf(err, errsz, "cannot connect to %s:%s: %s", host, port, strerror(last));
+    return fd;
+}
+
+static int write_all(int fd, const char *s, size_t n, int timeout_ms)
+{
+    while (n) {
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+        if (poll(&pf, 1, timeout_ms) != 1)
+            return -1;
+        ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+        if (w < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (w <= 0)
+            return -1;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Read until EOF (or Content-Length satisfied) into a malloc'd buffer. */
+static char *read_all(int fd, int timeout_ms, size_t *len)
+{
+    size_t cap = 8192, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    for (;;) {
+        if (n + 4096 > cap) {
+            if (cap >= RESP_MAX)
+                break;
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                break;
+            buf = nb;
+            cap *= 2;
+        }
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (poll(&pf, 1, timeout_ms) != 1)
+            break;
+        ssize_t r = recv(fd, buf + n, cap - n - 1, 0);
+        if (r < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        buf[n] = '\0';
+        char *hend = strstr(buf, "\r\n\r\n");
+        if (hend) { /* stop once Content-Length bytes are in */
+            const char *cl = strcasestr(buf, "\r\nContent-Length:");
+            if (cl && cl < hend && n - (size_t)(hend + 4 - buf) >= strtoul(cl + 17, NULL, 10))
+                break;
+        }
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+int sctl_http_request(const char *url, const char *method, const char *path, const char *body,
+                      const char *token, int timeout_ms, sctl_http_resp *resp, char *err, size_t errsz)
+{
+    char host[256], port[16], base[256];
+    memset(resp, 0, sizeof *resp);
+    if (parse_url(url, host, sizeof host, port, sizeof port, base, sizeof base)) {
+        snprintf(err, errsz, "--server: expected http://HOST:PORT, got '%s'", url);
+        return -1;
+    }
+    int fd = connect_to(host, port, timeout_ms, err, errsz);
+    if (fd < 0)
+        return -1;
+    char hosthdr[272];
+    snprintf(hosthdr, sizeof hosthdr, strchr(host, ':') ? "[%s]" : "%s", host);
+    char *req = NULL;
+    size_t blen = body ? strlen(body) : 0;
+    int n = asprintf(&req,
+                     "%s %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: sessionctl/%s\r\nAccept: */*\r\n"
+                     "Connection: close\r\n%s%s%s%s%zu\r\n\r\n%s",
+                     method, base, path, hosthdr, port, SC_VERSION,
+                     token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "",
+                     body ? "Content-Type: application/json\r\nContent-Length: " : "Content-Length: ", blen,
+                     body ? body : "");
+    if (n < 0 || write_all(fd, req, (size_t)n, timeout_ms)) {
+        snprintf(err, errsz, "cannot send the request to %s:%s", host, port);
+        free(req);
+        close(fd);
+        return -1;
+    }
+    free(req);
+    size_t len = 0;
+    char *raw = read_all(fd, timeout_ms, &len);
+    close(fd);
+    int status = 0;
+    char *hend = raw ? strstr(raw, "\r\n\r\n") : NULL;
+    if (!raw || !hend || sscanf(raw, "HTTP/1.%*d %d", &status) != 1) {
+        snprintf(err, errsz, "no valid HTTP response from %s:%s", host, port);
+        free(raw);
+        return -1;
+    }
+    size_t off = (size_t)(hend + 4 - raw);
+    memmove(raw, raw + off, len - off + 1);
+    resp->status = status;
+    resp->body = raw;
+    resp->len = len - off;
+    return 0;
+}

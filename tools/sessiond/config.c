@@ -1,0 +1,483 @@
+/* config: defaults, the YAML config file and the command-line flags of sessiond, with one
+ * setter per option shared by the file and the flags, so both accept the same values. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef int (*sd_setter)(sd_config *c, const char *v, char *err, size_t errsz);
+
+typedef struct sd_option {
+    const char *name;  /* flag without "--", also the config key */
+    bool has_arg;
+    sd_setter set;
+    const char *help;
+} sd_option;
+
+static int fail(char *err, size_t errsz, const char *fmt, const char *a, const char *b)
+{
+    snprintf(err, errsz, fmt, a, b);
+    return -1;
+}
+
+static int replace_str(char **slot, const char *v)
+{
+    char *d = strdup(v);
+    if (!d)
+        return -1;
+    free(*slot);
+    *slot = d;
+    return 0;
+}
+
+static int parse_u32(const char *v, uint32_t max, uint32_t *out)
+{
+    if (!v || !*v)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || *end || v[0] == '-' || n > max)
+        return -1;
+    *out = (uint32_t)n;
+    return 0;
+}
+
+int sd_split_hostport(const char *s, char *host, size_t hostsz, uint16_t *port)
+{
+    const char *colon;
+    size_t hl;
+    if (s[0] == '[') {
+        const char *rb = strchr(s, ']');
+        if (!rb || rb[1] != ':')
+            return -1;
+        hl = (size_t)(rb - s - 1);
+        memcpy(host, s + 1, hl < hostsz ? hl : 0);
+        colon = rb + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return -1;
+        hl = (size_t)(colon - s);
+        if (memchr(s, ':', hl))
+            return -1; /* bare IPv6 must be bracketed */
+        memcpy(host, s, hl < hostsz ? hl : 0);
+    }
+    if (hl == 0 || hl >= hostsz)
+        return -1;
+    host[hl] = '\0';
+    uint32_t p;
+    if (parse_u32(colon + 1, 65535, &p))
+        return -1;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+bool sd_host_is_loopback(const char *host)
+{
+    return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+           strcmp(host, "localhost") == 0;
+}
+
+static int set_sip(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    char host[128];
+    uint16_t port;
+    if ((strncmp(v, "udp:", 4) != 0 && strncmp(v, "tcp:", 4) != 0) ||
+        sd_split_hostport(v + 4, host, sizeof host, &port) || port == 0)
+        return fail(err, errsz, "--sip: expected udp:HOST:PORT or tcp:HOST:PORT, got '%s'%s", v, "");
+    if (c->nsip == SD_MAX_SIP)
+        return fail(err, errsz, "--sip: at most %s listeners%s", "8", "");
+    c->sip[c->nsip] = strdup(v);
+    if (!c->sip[c->nsip])
+        return fail(err, errsz, "--sip: %s%s", "out of memory", "");
+    c->nsip++;
+    return 0;
+}
+
+static int set_http(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    char host[128];
+    uint16_t port;
+    if (strcmp(v, "off") != 0 && sd_split_hostport(v, host, sizeof host, &port))
+        return fail(err, errsz, "--http: expected HOST:PORT or off, got '%s'%s", v, "");
+    return replace_str(&c->http, v);
+}
+
+static int set_table(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (!*v)
+        return fail(err, errsz, "--table: expected a file path%s%s", "", "");
+    return replace_str(&c->table, v);
+}
+
+static int set_store(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (strcmp(v, "memory:") == 0 || strcmp(v, "memory") == 0)
+        return replace_str(&c->store, "memory:");
+    if (!strncmp(v, "sqlite:", 7) || !strncmp(v, "redis:", 6) || !strncmp(v, "postgres:", 9) ||
+        !strncmp(v, "postgresql:", 11))
+        return fail(err, errsz, "--store: '%s' is not available yet in this version (use memory:)%s", v, "");
+    return fail(err, errsz, "--store: expected memory:, got '%s'%s", v, "");
+}
+
+static int set_answer(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (!strcmp(v, "auto"))
+        c->answer_auto = true;
+    else if (!strcmp(v, "manual"))
+        c->answer_auto = false;
+    else
+        return fail(err, errsz, "--answer: expected auto or manual, got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_ring_delay(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 600000, &c->ring_delay_ms))
+        return fail(err, errsz, "--ring-delay-ms: expected 0..600000, got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_log_level(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    static const char *names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(v, names[i])) {
+            c->log_level = (sc_log_level)i;
+            return 0;
+        }
+    return fail(err, errsz, "--log-level: expected error, warn, info or debug, got '%s'%s", v, "");
+}
+
+static int set_log_format(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (!strcmp(v, "text"))
+        c->log_json = false;
+    else if (!strcmp(v, "json"))
+        c->log_json = true;
+    else
+        return fail(err, errsz, "--log-format: expected text or json, got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_media_ports(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    char buf[32];
+    const char *dash = strchr(v, '-');
+    uint32_t lo, hi;
+    if (!dash || (size_t)(dash - v) >= sizeof buf)
+        goto bad;
+    memcpy(buf, v, (size_t)(dash - v));
+    buf[dash - v] = '\0';
+    if (parse_u32(buf, 65535, &lo) || parse_u32(dash + 1, 65535, &hi) || lo < 1024 || hi < lo ||
+        hi - lo < 1)
+        goto bad;
+    c->media_min = (uint16_t)lo;
+    c->media_max = (uint16_t)hi;
+    return 0;
+bad:
+    return fail(err, errsz, "--media-ports: expected LOW-HIGH within 1024-65535, got '%s'%s", v, "");
+}
+
+static int set_max_sessions(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 10000000, &c->max_sessions))
+        return fail(err, errsz, "--max-sessions: expected 0..10000000 (0 = unlimited), got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_http_token(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (strlen(v) < 8 || strpbrk(v, " \t\r\n"))
+        return fail(err, errsz, "--http-token: expected at least 8 characters without spaces%s%s", "", "");
+    return replace_str(&c->http_token, v);
+}
+
+static int set_t1(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 10000, &c->sip_t1_ms) || c->sip_t1_ms < 10)
+        return fail(err, errsz, "--sip-t1-ms: expected 10..10000, got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_shutdown_timeout(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 600000, &c->shutdown_timeout_ms) || c->shutdown_timeout_ms < 100)
+        return fail(err, errsz, "--shutdown-timeout-ms: expected 100..600000, got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_http_timeout(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 600000, &c->http_timeout_ms) || c->http_timeout_ms < 10)
+        return fail(err, errsz, "--http-timeout-ms: expected 10..600000, got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_help(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    c->help = true;
+    return 0;
+}
+
+static int set_version(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    c->version = true;
+    return 0;
+}
+
+static const sd_option options[] = {
+    {"sip", true, set_sip, "udp|tcp:HOST:PORT  SIP listener, repeatable (default udp:127.0.0.1:5060)"},
+    {"http", true, set_http, "HOST:PORT|off     HTTP API address (default 127.0.0.1:8080)"},
+    {"table", true, set_table, "PATH              state table (default: the built-in default table)"},
+    {"store", true, set_store, "memory:           session store (only memory: in this version)"},
+    {"answer", true, set_answer, "auto|manual       answer incoming calls automatically (default auto)"},
+    {"ring-delay-ms", true, set_ring_delay, "N                 ring before auto answer (default 0)"},
+    {"log-level", true, set_log_level, "error|warn|info|debug (default info)"},
+    {"log-format", true, set_log_format, "text|json         log line format (default text)"},
+    {"media-ports", true, set_media_ports, "LOW-HIGH          RTP port range (default 20000-20999)"},
+    {"max-sessions", true, set_max_sessions, "N                 session cap, 0 = none (default 0)"},
+    {"http-token", true, set_http_token, "TOKEN             bearer token for control endpoints"},
+    {"sip-t1-ms", true, set_t1, "N                 SIP timer T1 (default 500)"},
+    {"shutdown-timeout-ms", true, set_shutdown_timeout, "N       bound on graceful shutdown (default 5000)"},
+    {"http-timeout-ms", true, set_http_timeout, "N           HTTP wait for the loop (default 5000)"},
+    {"config", true, NULL, "FILE              YAML config file (keys = flag names)"},
+    {"help", false, set_help, "                  this help"},
+    {"version", false, set_version, "                  print the version"},
+};
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+void sd_config_usage(void)
+{
+    printf("usage: sessiond [options]\n");
+    for (size_t i = 0; i < NOPTIONS; i++)
+        printf("  --%-14s %s\n", options[i].name, options[i].help);
+}
+
+void sd_config_init(sd_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->answer_auto = true;
+    c->log_level = SC_LOG_INFO;
+    c->media_min = 20000;
+    c->media_max = 20999;
+    c->sip_t1_ms = 500;
+    c->shutdown_timeout_ms = 5000;
+    c->http_timeout_ms = 5000;
+}
+
+static void clear_sip(sd_config *c)
+{
+    for (size_t i = 0; i < c->nsip; i++)
+        free(c->sip[i]);
+    c->nsip = 0;
+}
+
+void sd_config_free(sd_config *c)
+{
+    clear_sip(c);
+    free(c->http);
+    free(c->table);
+    free(c->store);
+    free(c->http_token);
+    memset(c, 0, sizeof *c);
+}
+
+static const sd_option *find_option(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (strlen(options[i].name) == len && !strncmp(options[i].name, name, len))
+            return &options[i];
+    return NULL;
+}
+
+/* Config keys may be written with '_' or '-'. */
+static const sd_option *find_key(const char *key)
+{
+    char name[64];
+    size_t n = strlen(key);
+    if (n >= sizeof name)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        name[i] = key[i] == '_' ? '-' : key[i];
+    return find_option(name, n);
+}
+
+/* ---- YAML config file --------------------------------------------------------------------- */
+
+static int file_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)
+{
+    snprintf(err, errsz, "%s:%lu:%lu: %s", path, n ? (unsigned long)n->start_mark.line + 1 : 1UL,
+             n ? (unsigned long)n->start_mark.column + 1 : 1UL, msg);
+    return -1;
+}
+
+static int apply_value(sd_config *c, const sd_option *o, const char *path, const yaml_node_t *v,
+                       char *err, size_t errsz)
+{
+    char sub[256];
+    const char *val = (const char *)v->data.scalar.value;
+    if (!o->has_arg) {
+        if (strcmp(val, "true") && strcmp(val, "false"))
+            return file_error(err, errsz, path, v, "expected true or false");
+        return strcmp(val, "true") ? 0 : o->set(c, val, err, errsz);
+    }
+    if (o->set(c, val, sub, sizeof sub) == 0)
+        return 0;
+    return file_error(err, errsz, path, v, sub[0] == '-' && sub[1] == '-' ? sub + 2 : sub);
+}
+
+static int apply_file(sd_config *c, const char *path, char *err, size_t errsz)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errsz, "--config: cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    yaml_parser_t p;
+    yaml_document_t doc;
+    int rc = -1;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_file(&p, f);
+    if (!yaml_parser_load(&p, &doc)) {
+        snprintf(err, errsz, "%s:%lu:%lu: %s", path, (unsigned long)p.problem_mark.line + 1,
+                 (unsigned long)p.problem_mark.column + 1, p.problem ? p.problem : "YAML error");
+        yaml_parser_delete(&p);
+        fclose(f);
+        return -1;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root) { /* empty file: nothing to apply */
+        rc = 0;
+        goto out;
+    }
+    if (root->type != YAML_MAPPING_NODE) {
+        file_error(err, errsz, path, root, "expected a mapping of option: value");
+        goto out;
+    }
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(&doc, pr->key);
+        yaml_node_t *v = yaml_document_get_node(&doc, pr->value);
+        if (!k || k->type != YAML_SCALAR_NODE) {
+            file_error(err, errsz, path, k, "expected an option name");
+            goto out;
+        }
+        const char *key = (const char *)k->data.scalar.value;
+        const sd_option *o = find_key(key);
+        if (!o || !o->set || !strcmp(o->name, "help") || !strcmp(o->name, "version")) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown option '%s'", key);
+            file_error(err, errsz, path, k, msg);
+            goto out;
+        }
+        if (v->type == YAML_SEQUENCE_NODE && !strcmp(o->name, "sip")) {
+            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+                yaml_node_t *e = yaml_document_get_node(&doc, *it);
+                if (e->type != YAML_SCALAR_NODE) {
+                    file_error(err, errsz, path, e, "sip: expected a list of udp|tcp:HOST:PORT");
+                    goto out;
+                }
+                if (apply_value(c, o, path, e, err, errsz))
+                    goto out;
+            }
+            continue;
+        }
+        if (v->type != YAML_SCALAR_NODE) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s: expected a single value", key);
+            file_error(err, errsz, path, v, msg);
+            goto out;
+        }
+        if (apply_value(c, o, path, v, err, errsz))
+            goto out;
+    }
+    rc = 0;
+out:
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&p);
+    fclose(f);
+    return rc;
+}
+
+/* ---- Flags ---------------------------------------------------------------------------------- */
+
+/* The flag at argv[*i]: its option and value (advancing *i past a separate value). */
+static int read_flag(int argc, char **argv, int *i, const sd_option **o, const char **val, char *err,
+                     size_t errsz)
+{
+    const char *a = argv[*i];
+    if (strncmp(a, "--", 2) != 0 || !a[2])
+        return fail(err, errsz, "unexpected argument '%s' (see --help)%s", a, "");
+    const char *eq = strchr(a + 2, '=');
+    size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+    *o = find_option(a + 2, len);
+    if (!*o) {
+        snprintf(err, errsz, "unknown flag '--%.*s' (see --help)", (int)len, a + 2);
+        return -1;
+    }
+    if (!(*o)->has_arg) {
+        if (eq)
+            return fail(err, errsz, "--%s: takes no value%s", (*o)->name, "");
+        *val = NULL;
+        return 0;
+    }
+    if (eq) {
+        *val = eq + 1;
+    } else {
+        if (*i + 1 >= argc)
+            return fail(err, errsz, "--%s: missing value%s", (*o)->name, "");
+        *val = argv[++*i];
+    }
+    return 0;
+}
+
+int sd_config_parse(sd_config *c, int argc, char **argv, char *err, size_t errsz)
+{
+    const sd_option *o;
+    const char *val;
+    /* Pass 1: validate flag syntax and find --config. */
+    const char *cfgfile = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (read_flag(argc, argv, &i, &o, &val, err, errsz))
+            return -1;
+        if (!strcmp(o->name, "config"))
+            cfgfile = val;
+    }
+    if (cfgfile && apply_file(c, cfgfile, err, errsz))
+        return -1;
+    /* Pass 2: apply flags; --sip flags replace the file's listeners. */
+    bool sip_seen = false;
+    for (int i = 1; i < argc; i++) {
+        read_flag(argc, argv, &i, &o, &val, err, errsz);
+        if (!o->set)
+            continue;
+        if (!strcmp(o->name, "sip") && !sip_seen) {
+            clear_sip(c);
+            sip_seen = true;
+        }
+        if (o->set(c, val, err, errsz))
+            return -1;
+    }
+    if (c->nsip == 0 && set_sip(c, "udp:127.0.0.1:5060", err, errsz))
+        return -1;
+    if (!c->http && replace_str(&c->http, "127.0.0.1:8080"))
+        return fail(err, errsz, "out of memory%s%s", "", "");
+    if (!c->store && replace_str(&c->store, "memory:"))
+        return fail(err, errsz, "out of memory%s%s", "", "");
+    return 0;
+}
+
+int sd_config_check(const sd_config *c, char *err, size_t errsz)
+{
+    char host[128];
+    uint16_t port;
+    if (strcmp(c->http, "off") != 0 && sd_split_hostport(c->http, host, sizeof host, &port) == 0 &&
+        !sd_host_is_loopback(host) && !c->http_token)
+        return fail(err, errsz, "--http: %s is not a loopback address: --http-token is required%s", c->http, "");
+    return 0;
+}

@@ -1,0 +1,45 @@
+/* config: sessiond's settings, from defaults, a YAML config file and command-line flags
+ * (every config key is also a flag), each value checked with a one-line error. */
+#ifndef SESSIOND_CONFIG_H
+#define SESSIOND_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "session_core/base.h"
+
+#define SD_MAX_SIP 8
+
+typedef struct sd_config {
+    char *sip[SD_MAX_SIP];        /* listen specs "udp:127.0.0.1:5060" */
+    size_t nsip;
+    char *http;                   /* "127.0.0.1:8080", or "off" */
+    char *table;                  /* path; NULL = the embedded default table */
+    char *store;                  /* "memory:" */
+    bool answer_auto;             /* --answer auto|manual */
+    uint32_t ring_delay_ms;
+    sc_log_level log_level;
+    bool log_json;                /* --log-format json */
+    uint16_t media_min, media_max;
+    uint32_t max_sessions;        /* 0 = unlimited */
+    char *http_token;             /* bearer token for control endpoints; NULL = none */
+    uint32_t sip_t1_ms;
+    uint32_t shutdown_timeout_ms; /* bound on the graceful shutdown */
+    uint32_t http_timeout_ms;     /* how long an HTTP request waits for the loop */
+    bool help, version;
+} sd_config;
+
+void sd_config_init(sd_config *c);
+void sd_config_free(sd_config *c);
+/* Apply a YAML config file then the flags (flags win). On error returns -1 and writes one
+ * line (without "sessiond: " and newline) to err. */
+int sd_config_parse(sd_config *c, int argc, char **argv, char *err, size_t errsz);
+/* Checks across options (token needed for a non-loopback HTTP address...). */
+int sd_config_check(const sd_config *c, char *err, size_t errsz);
+void sd_config_usage(void);
+/* Split "udp:127.0.0.1:5060" / "127.0.0.1:8080" / "[::1]:8080": host (no brackets) and port. */
+int sd_split_hostport(const char *s, char *host, size_t hostsz, uint16_t *port);
+bool sd_host_is_loopback(const char *host);
+
+#endif

@@ -1,0 +1,378 @@
+/* http: the libmicrohttpd server of sessiond and its hand-off to the loop: requests are
+ * queued under a mutex and the loop is woken with uv_async_send; the loop runs the handler
+ * and signals a condition variable the HTTP thread waits on (with a timeout). /livez is
+ * answered by the HTTP thread itself from a heartbeat the loop refreshes. */
+#include "http.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+
+#define SD_HTTP_BODY_MAX 65536
+#define SD_LIVEZ_STALE_MS 2000
+
+typedef struct sd_item {
+    sd_http_req req;
+    struct sd_item *next;
+    bool started;   /* the loop took it */
+    bool done;      /* the loop filled the response */
+    bool abandoned; /* the HTTP side gave up; whoever sees this last frees */
+} sd_item;
+
+struct sd_http {
+    uv_loop_t *loop;
+    char *token;
+    uint32_t timeout_ms;
+    size_t queue_max;
+    sd_http_handler handler;
+    void *ud;
+    const sc_logger *logger;
+    struct MHD_Daemon *mhd;
+    uv_async_t async;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sd_item *head, *tail;
+    size_t qlen;
+    bool closing;
+    _Atomic uint64_t heartbeat_ms;
+};
+
+typedef struct sd_conn {
+    char *body;
+    size_t len;
+    bool too_big;
+} sd_conn;
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void item_free(sd_item *it)
+{
+    if (!it)
+        return;
+    free(it->req.path);
+    free(it->req.q_format);
+    free(it->req.q_session);
+    free(it->req.body);
+    free(it->req.resp);
+    free(it);
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body, const char *ctype)
+{
+    size_t len = body ? strlen(body) : 0;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, body ? body : (char *)"", body ? MHD_RESPMEM_MUST_FREE
+                                                                         : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", ctype ? ctype : "application/json");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result respond_error(struct MHD_Connection *c, int status, const char *msg)
+{
+    char *b = NULL;
+    if (asprintf(&b, "{\"error\":\"%s\"}", msg) < 0)
+        b = NULL;
+    return respond(c, status, b, "application/json");
+}
+
+static char *dup_arg(struct MHD_Connection *c, const char *key)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    return v ? strdup(v) : NULL;
+}
+
+static bool authorized(sd_http *h, struct MHD_Connection *c)
+{
+    if (!h->token)
+        return true;
+    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    return a && !strncmp(a, "Bearer ", 7) && !strcmp(a + 7, h->token);
+}
+
+typedef enum { HAND_DONE, HAND_REFUSED, HAND_ABANDONED } hand_result;
+
+/* Queue the item and wait for the loop. DONE: the response is filled; REFUSED: never queued
+ * (the caller frees it); ABANDONED: timed out or closing (the item is no longer ours). */
+static hand_result hand_to_loop(sd_http *h, sd_item *it)
+{
+    pthread_mutex_lock(&h->mu);
+    if (h->closing || h->qlen >= h->queue_max) {
+        pthread_mutex_unlock(&h->mu);
+        return HAND_REFUSED;
+    }
+    if (h->tail)
+        h->tail->next = it;
+    else
+        h->head = it;
+    h->tail = it;
+    h->qlen++;
+    pthread_mutex_unlock(&h->mu);
+    uv_async_send(&h->async);
+
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += h->timeout_ms / 1000;
+    until.tv_nsec += (long)(h->timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&h->mu);
+    while (!it->done && !h->closing)
+        if (pthread_cond_timedwait(&h->cv, &h->mu, &until) == ETIMEDOUT)
+            break;
+    bool done = it->done;
+    if (!done)
+        it->abandoned = true; /* the loop (or the drain at close) frees it */
+    pthread_mutex_unlock(&h->mu);
+    return done ? HAND_DONE : HAND_ABANDONED;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    sd_http *h = cls;
+    sd_conn *cc = *con_cls;
+    if (!cc) {
+        cc = calloc(1, sizeof *cc);
+        if (!cc)
+            return MHD_NO;
+        *con_cls = cc;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!cc->too_big && cc->len + *upload_size <= SD_HTTP_BODY_MAX) {
+            char *nb = realloc(cc->body, cc->len + *upload_size + 1);
+            if (!nb) {
+                cc->too_big = true;
+            } else {
+                memcpy(nb + cc->len, upload, *upload_size);
+                cc->body = nb;
+                cc->len += *upload_size;
+                nb[cc->len] = '\0';
+            }
+        } else {
+            cc->too_big = true;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (cc->too_big)
+        return respond_error(c, 413, "request body too large (limit 65536 bytes)");
+    if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD"))
+        return respond_error(c, 405, "method not allowed");
+    if (!strcmp(url, "/livez")) {
+        uint64_t last = atomic_load(&h->heartbeat_ms);
+        uint64_t now = mono_ms();
+        char *b = NULL;
+        bool ok = last && now - last < SD_LIVEZ_STALE_MS;
+        if (asprintf(&b, "{\"status\":\"%s\",\"heartbeat_age_ms\":%llu}\n", ok ? "ok" : "stalled",
+                     (unsigned long long)(last ? now - last : 0)) < 0)
+            b = NULL;
+        return respond(c, ok ? 200 : 503, b, "application/json");
+    }
+    if (!strcmp(method, "POST") && !authorized(h, c))
+        return respond_error(c, 401, "missing or wrong bearer token");
+
+    sd_item *it = calloc(1, sizeof *it);
+    if (!it)
+        return MHD_NO;
+    snprintf(it->req.method, sizeof it->req.method, "%s", strcmp(method, "HEAD") ? method : "GET");
+    it->req.path = strdup(url);
+    it->req.q_format = dup_arg(c, "format");
+    it->req.q_session = dup_arg(c, "session");
+    it->req.body = cc->body ? cc->body : strdup("");
+    it->req.body_len = cc->len;
+    cc->body = NULL;
+    if (!it->req.path || !it->req.body) {
+        item_free(it);
+        return MHD_NO;
+    }
+    hand_result hr = hand_to_loop(h, it);
+    if (hr == HAND_ABANDONED)
+        return respond_error(c, 503, "the server did not answer in time or is shutting down");
+    if (hr == HAND_REFUSED) {
+        item_free(it);
+        return respond_error(c, 503, "overloaded or shutting down");
+    }
+    char *resp = it->req.resp;
+    it->req.resp = NULL;
+    int status = it->req.status ? it->req.status : 500;
+    const char *ctype = it->req.content_type;
+    item_free(it);
+    return respond(c, status, resp, ctype);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    sd_conn *cc = *con_cls;
+    if (cc) {
+        free(cc->body);
+        free(cc);
+        *con_cls = NULL;
+    }
+}
+
+/* Loop side: take every queued item, run the handler, hand the answer back. */
+static void on_async(uv_async_t *a)
+{
+    sd_http *h = a->data;
+    for (;;) {
+        pthread_mutex_lock(&h->mu);
+        sd_item *it = h->head;
+        if (it) {
+            h->head = it->next;
+            if (!h->head)
+                h->tail = NULL;
+            h->qlen--;
+            it->next = NULL;
+            it->started = true;
+        }
+        bool skip = it && it->abandoned;
+        pthread_mutex_unlock(&h->mu);
+        if (!it)
+            return;
+        if (skip) { /* the client already got its 503: do not execute a late command */
+            item_free(it);
+            continue;
+        }
+        h->handler(h->ud, &it->req);
+        pthread_mutex_lock(&h->mu);
+        bool abandoned = it->abandoned;
+        it->done = true;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        if (abandoned)
+            item_free(it);
+    }
+}
+
+void sd_http_heartbeat(sd_http *h)
+{
+    if (h)
+        atomic_store(&h->heartbeat_ms, mono_ms());
+}
+
+static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *sl)
+{
+    char host[128], port[8];
+    uint16_t p;
+    if (sd_split_hostport(addr, host, sizeof host, &p))
+        return -EINVAL;
+    snprintf(port, sizeof port, "%u", p);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host, port, &hints, &res) || !res)
+        return -EINVAL;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sl = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static void on_async_closed(uv_handle_t *hd)
+{
+    sd_http *h = hd->data;
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h->token);
+    free(h);
+}
+
+int sd_http_new(sd_http **out, const sd_http_config *cfg)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int rc = resolve(cfg->addr, &ss, &sl);
+    if (rc)
+        return rc;
+    sd_http *h = calloc(1, sizeof *h);
+    if (!h)
+        return -ENOMEM;
+    h->loop = cfg->loop;
+    h->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
+    h->queue_max = cfg->queue_max ? cfg->queue_max : 256;
+    h->handler = cfg->handler;
+    h->ud = cfg->ud;
+    h->logger = cfg->logger;
+    if (cfg->token && !(h->token = strdup(cfg->token))) {
+        free(h);
+        return -ENOMEM;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&h->mu, NULL);
+    atomic_store(&h->heartbeat_ms, mono_ms());
+    if ((rc = uv_async_init(cfg->loop, &h->async, on_async)) != 0) {
+        pthread_mutex_destroy(&h->mu);
+        pthread_cond_destroy(&h->cv);
+        free(h->token);
+        free(h);
+        return rc;
+    }
+    h->async.data = h;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    errno = 0;
+    h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+                              (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED,
+                              on_completed, (void *)NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+                              (unsigned)1, MHD_OPTION_END);
+    if (!h->mhd) {
+        rc = errno ? -errno : -EADDRINUSE;
+        uv_close((uv_handle_t *)&h->async, on_async_closed);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
+void sd_http_free(sd_http *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->closing = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    MHD_stop_daemon(h->mhd); /* joins the HTTP threads: each waiter gave up on `closing` */
+    pthread_mutex_lock(&h->mu);
+    sd_item *it = h->head;
+    h->head = h->tail = NULL;
+    h->qlen = 0;
+    pthread_mutex_unlock(&h->mu);
+    while (it) {
+        sd_item *next = it->next;
+        item_free(it); /* all abandoned by now */
+        it = next;
+    }
+    uv_close((uv_handle_t *)&h->async, on_async_closed);
+}

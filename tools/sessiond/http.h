@@ -1,0 +1,51 @@
+/* http: sessiond's HTTP server (libmicrohttpd on its own threads). The HTTP threads never
+ * touch session state: each request is queued to the loop (mutex + uv_async_send), the loop's
+ * handler fills the response, and the HTTP thread waits for it with a timeout (503). */
+#ifndef SESSIOND_HTTP_H
+#define SESSIOND_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "session_core/base.h"
+
+typedef struct sd_http sd_http;
+
+typedef struct sd_http_req {
+    /* request (read-only for the handler) */
+    char method[8];         /* GET, POST, ... */
+    char *path;             /* URL path without the query */
+    char *q_format;         /* ?format= (NULL if absent) */
+    char *q_session;        /* ?session= */
+    char *body;             /* NUL-terminated, may be empty */
+    size_t body_len;
+    /* response (the handler fills it; resp is malloc'd and taken by the server) */
+    int status;
+    char *resp;
+    const char *content_type; /* static string */
+} sd_http_req;
+
+/* Runs on the loop thread. */
+typedef void (*sd_http_handler)(void *ud, sd_http_req *req);
+
+typedef struct sd_http_config {
+    uv_loop_t *loop;
+    const char *addr;         /* "127.0.0.1:8080" or "[::1]:8080" */
+    const char *token;        /* bearer token required on POST; NULL = none */
+    uint32_t timeout_ms;      /* wait for the loop */
+    size_t queue_max;         /* pending requests; above it 503 */
+    sd_http_handler handler;
+    void *ud;
+    const sc_logger *logger;
+} sd_http_config;
+
+/* Start listening; *out only on success; negative errno (bind failure: -EADDRINUSE...). */
+int sd_http_new(sd_http **out, const sd_http_config *cfg);
+/* Called from a loop timer: the liveness timestamp /livez reads. */
+void sd_http_heartbeat(sd_http *h);
+/* Stop the threads, answer anything pending with 503, close the async handle (the loop must
+ * run afterwards for it to close; the memory is freed in its close callback). NULL ok. */
+void sd_http_free(sd_http *h);
+
+#endif

@@ -1,0 +1,303 @@
+/* routes: maps each HTTP request (method, path, query, JSON body) to a coordinator call and
+ * its result to a status and JSON body: 404 unknown session, 409 event not accepted or guards
+ * failed (naming the state and the accepted events), 400 bad request, 503 overload. */
+#include "routes.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CT_JSON "application/json"
+
+static void set_json(sd_http_req *r, int status, json_t *body)
+{
+    r->status = status;
+    r->content_type = CT_JSON;
+    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(body);
+    if (!s) {
+        r->status = 500;
+        s = strdup("{\"error\":\"out of memory\"}");
+    }
+    size_t n = s ? strlen(s) : 0;
+    char *t = s ? realloc(s, n + 2) : NULL;
+    if (t) {
+        t[n] = '\n';
+        t[n + 1] = '\0';
+        s = t;
+    }
+    r->resp = s;
+}
+
+static void set_error(sd_http_req *r, int status, const char *msg)
+{
+    set_json(r, status, json_pack("{s:s}", "error", msg));
+}
+
+static void set_text(sd_http_req *r, int status, char *text, const char *ctype)
+{
+    r->status = status;
+    r->resp = text;
+    r->content_type = ctype;
+}
+
+/* 409 body: what happened, the state, and the events the state accepts. */
+static void set_conflict(sd_routes *rt, sd_http_req *r, const char *id, const char *command, int rc)
+{
+    json_t *ins = NULL;
+    json_t *body = json_pack("{s:s,s:s,s:s}", "error",
+                             rc == SC_E_GUARDS_FAILED ? "guards_failed" : "not_accepted", "message",
+                             rc == SC_E_GUARDS_FAILED
+                                 ? "the state accepts the event but every transition's guards failed"
+                                 : "the event is not accepted in the current state",
+                             "command", command);
+    if (body && sc_api_inspect(rt->api, id, &ins) == 0) {
+        json_object_set(body, "state", json_object_get(ins, "state"));
+        json_object_set(body, "accepted_events", json_object_get(ins, "possible_events"));
+    }
+    json_decref(ins);
+    set_json(r, 409, body);
+}
+
+/* Map a command's result to a response. */
+static void command_result(sd_routes *rt, sd_http_req *r, const char *id, const char *command, int rc)
+{
+    switch (rc) {
+    case 0:
+        set_json(r, 200, json_pack("{s:s,s:s}", "id", id, "result", "ok"));
+        return;
+    case -ENOENT:
+        set_error(r, 404, "no such session");
+        return;
+    case SC_E_NOT_ACCEPTED:
+    case SC_E_GUARDS_FAILED:
+        set_conflict(rt, r, id, command, rc);
+        return;
+    case SC_E_ACTION_FAILED: {
+        json_t *b = json_pack("{s:s,s:s,s:s}", "error", "action_failed", "message",
+                              "an action of the transition failed; the table's ActionFailed path ran",
+                              "command", command);
+        set_json(r, 409, b);
+        return;
+    }
+    case SC_E_OVERLOAD:
+        set_error(r, 503, "overloaded or shutting down");
+        return;
+    case -EINVAL:
+        set_error(r, 400, "invalid argument");
+        return;
+    default:
+        set_error(r, 500, sc_strerror(rc));
+        return;
+    }
+}
+
+/* Parse the body as a JSON object (an empty body is {}); NULL and a 400 on error. */
+static json_t *body_object(sd_http_req *r)
+{
+    if (r->body_len == 0)
+        return json_object();
+    json_error_t e;
+    json_t *j = json_loadb(r->body, r->body_len, 0, &e);
+    if (!j || !json_is_object(j)) {
+        char msg[256];
+        if (j)
+            snprintf(msg, sizeof msg, "body must be a JSON object");
+        else
+            snprintf(msg, sizeof msg, "body is not JSON: %s (line %d column %d)", e.text, e.line, e.column);
+        json_decref(j);
+        set_error(r, 400, msg);
+        return NULL;
+    }
+    return j;
+}
+
+static void post_calls(sd_routes *rt, sd_http_req *r)
+{
+    json_t *b = body_object(r);
+    if (!b)
+        return;
+    json_t *to = json_object_get(b, "to"), *from = json_object_get(b, "from");
+    if (!json_is_string(to) || strncmp(json_string_value(to), "sip:", 4) != 0) {
+        set_error(r, 400, "\"to\" must be a SIP URI string (sip:user@host:port)");
+    } else if (from && !json_is_null(from) &&
+               (!json_is_string(from) || strncmp(json_string_value(from), "sip:", 4) != 0)) {
+        set_error(r, 400, "\"from\" must be a SIP URI string when given");
+    } else {
+        char id[SC_SESSION_ID_MAX + 1];
+        int rc = sc_api_make_call(rt->api, json_string_value(to),
+                                  json_is_string(from) ? json_string_value(from) : NULL, id, sizeof id);
+        if (rc == 0)
+            set_json(r, 201, json_pack("{s:s}", "id", id));
+        else if (rc == -EINVAL)
+            set_error(r, 400, "\"to\" is not a usable SIP URI");
+        else if (rc == SC_E_OVERLOAD)
+            set_error(r, 503, "overloaded or shutting down");
+        else if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED || rc == SC_E_ACTION_FAILED)
+            set_json(r, 409, json_pack("{s:s,s:s}", "error", sc_strerror(rc), "id", id));
+        else
+            set_error(r, 500, sc_strerror(rc));
+    }
+    json_decref(b);
+}
+
+static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const char *cmd)
+{
+    int rc;
+    if (!strcmp(cmd, "accept")) {
+        rc = sc_api_accept(rt->api, id);
+    } else if (!strcmp(cmd, "hangup")) {
+        rc = sc_api_hangup(rt->api, id);
+    } else if (!strcmp(cmd, "hold")) {
+        rc = sc_api_hold(rt->api, id);
+    } else if (!strcmp(cmd, "resume")) {
+        rc = sc_api_resume(rt->api, id);
+    } else if (!strcmp(cmd, "reject")) {
+        json_t *b = body_object(r);
+        if (!b)
+            return;
+        json_t *code = json_object_get(b, "code");
+        json_int_t c = 486;
+        if (code && !json_is_integer(code)) {
+            json_decref(b);
+            set_error(r, 400, "\"code\" must be an integer 400..699");
+            return;
+        }
+        if (code)
+            c = json_integer_value(code);
+        json_decref(b);
+        if (c < 400 || c > 699) {
+            set_error(r, 400, "\"code\" must be an integer 400..699");
+            return;
+        }
+        rc = sc_api_reject(rt->api, id, (int)c);
+    } else if (!strcmp(cmd, "dtmf")) {
+        json_t *b = body_object(r);
+        if (!b)
+            return;
+        json_t *d = json_object_get(b, "digits");
+        const char *digits = json_string_value(d);
+        if (!digits || !*digits || strspn(digits, "0123456789*#ABCDabcd") != strlen(digits)) {
+            json_decref(b);
+            set_error(r, 400, "\"digits\" must be a non-empty string of 0-9 * # A-D");
+            return;
+        }
+        rc = sc_api_dtmf(rt->api, id, digits);
+        json_decref(b);
+    } else {
+        set_error(r, 404, "no such command (accept, reject, hangup, hold, resume, dtmf)");
+        return;
+    }
+    command_result(rt, r, id, cmd, rc);
+}
+
+static void get_table(sd_routes *rt, sd_http_req *r, sc_graph_format fmt)
+{
+    char *out = NULL;
+    int rc = sc_api_table_export(rt->api, fmt, r->q_session, &out);
+    if (rc == -ENOENT) {
+        set_error(r, 404, "no such session");
+        return;
+    }
+    if (rc) {
+        set_error(r, 500, sc_strerror(rc));
+        return;
+    }
+    set_text(r, 200, out,
+             fmt == SC_GRAPH_JSON ? CT_JSON
+                                  : fmt == SC_GRAPH_DOT ? "text/vnd.graphviz" : "text/plain; charset=utf-8");
+}
+
+static void get_session(sd_routes *rt, sd_http_req *r, const char *id, const char *sub)
+{
+    json_t *j = NULL;
+    int rc;
+    if (!sub) {
+        rc = sc_api_inspect(rt->api, id, &j);
+    } else if (!strcmp(sub, "history")) {
+        if (r->q_format && !strcmp(r->q_format, "csv")) {
+            char *csv = NULL;
+            rc = sc_api_history_csv(rt->api, id, &csv);
+            if (rc == 0) {
+                set_text(r, 200, csv, "text/csv; charset=utf-8");
+                return;
+            }
+        } else if (r->q_format && strcmp(r->q_format, "json") != 0) {
+            set_error(r, 400, "format must be json or csv");
+            return;
+        } else {
+            rc = sc_api_history(rt->api, id, &j);
+        }
+    } else {
+        set_error(r, 404, "no such resource");
+        return;
+    }
+    if (rc == -ENOENT)
+        set_error(r, 404, "no such session");
+    else if (rc)
+        set_error(r, 500, sc_strerror(rc));
+    else
+        set_json(r, 200, j);
+}
+
+/* Split "/sessions/ID[/SUB]" into id and sub (sub NULL when absent); 0 or -1. */
+static int split_session_path(char *path, char **id, char **sub)
+{
+    char *p = path + strlen("/sessions/");
+    if (!*p)
+        return -1;
+    char *slash = strchr(p, '/');
+    *sub = NULL;
+    if (slash) {
+        *slash = '\0';
+        *sub = slash + 1;
+        if (!**sub || strchr(*sub, '/'))
+            return -1;
+    }
+    *id = p;
+    return 0;
+}
+
+void sd_routes_handle(void *ud, sd_http_req *r)
+{
+    sd_routes *rt = ud;
+    bool get = !strcmp(r->method, "GET"), post = !strcmp(r->method, "POST");
+    const char *p = r->path;
+    if (!strcmp(p, "/calls")) {
+        if (post)
+            post_calls(rt, r);
+        else
+            set_error(r, 405, "use POST /calls");
+    } else if (!strcmp(p, "/sessions") || !strcmp(p, "/sessions/")) {
+        json_t *j = NULL;
+        int rc = get ? sc_api_sessions(rt->api, &j) : -EPERM;
+        if (!get)
+            set_error(r, 405, "use GET /sessions");
+        else if (rc)
+            set_error(r, 500, sc_strerror(rc));
+        else
+            set_json(r, 200, j);
+    } else if (!strncmp(p, "/sessions/", 10)) {
+        char *id, *sub;
+        if (split_session_path(r->path, &id, &sub)) {
+            set_error(r, 404, "no such resource");
+        } else if (get) {
+            get_session(rt, r, id, sub);
+        } else if (post && sub) {
+            post_command(rt, r, id, sub);
+        } else {
+            set_error(r, 405, "method not allowed here");
+        }
+    } else if (!strcmp(p, "/table") || !strcmp(p, "/table.json")) {
+        get ? get_table(rt, r, SC_GRAPH_JSON) : set_error(r, 405, "use GET");
+    } else if (!strcmp(p, "/table.dot")) {
+        get ? get_table(rt, r, SC_GRAPH_DOT) : set_error(r, 405, "use GET");
+    } else if (!strcmp(p, "/table.mmd")) {
+        get ? get_table(rt, r, SC_GRAPH_MERMAID) : set_error(r, 405, "use GET");
+    } else {
+        set_error(r, 404, "no such resource");
+    }
+    if (r->status >= 400 && r->status != 404)
+        sc_log(rt->logger, SC_LOG_DEBUG, "http", "%s %s -> %d", r->method, r->path, r->status);
+}

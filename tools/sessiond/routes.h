@@ -1,0 +1,16 @@
+/* routes: the HTTP API's endpoints, run on the loop thread against the coordinator. */
+#ifndef SESSIOND_ROUTES_H
+#define SESSIOND_ROUTES_H
+
+#include "http.h"
+#include "session_core/api.h"
+
+typedef struct sd_routes {
+    sc_api *api;
+    const sc_logger *logger;
+} sd_routes;
+
+/* The sd_http_handler: ud is a sd_routes. */
+void sd_routes_handle(void *ud, sd_http_req *req);
+
+#endif
