@@ -129,6 +129,22 @@ SC_API int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size
  * network handle that lost its connection. */
 SC_API int sc_persist_ping(sc_persist *p, uint64_t *latency_us);
 
+/* Ownership leases (several nodes sharing one store). Times come from cfg.clock's wall
+ * clock, so the nodes' clocks must agree to well within a lease. */
+/* Takes or extends the lease on id for node until now + lease_ms. Succeeds if nobody holds
+ * it, node holds it, or the holder's lease has expired (takeover). -EBUSY if another node
+ * holds an unexpired lease. */
+SC_API int sc_persist_claim(sc_persist *p, const char *id, const char *node, unsigned lease_ms);
+/* Extends node's own lease (also after expiry, as long as nobody took over). -EBUSY if
+ * another node holds it now. */
+SC_API int sc_persist_renew(sc_persist *p, const char *id, const char *node, unsigned lease_ms);
+/* Drops node's lease on id; -ENOENT if node does not hold it. */
+SC_API int sc_persist_release(sc_persist *p, const char *id, const char *node);
+/* Leases whose time is up (now >= until_us), in id order: the sessions a surviving node may
+ * take over. Return convention as sc_persist_list. */
+typedef int (*sc_persist_lease_cb)(const char *id, const char *node, int64_t until_us, void *ud);
+SC_API int sc_persist_list_expired(sc_persist *p, sc_persist_lease_cb cb, void *ud);
+
 /* The schema version stored (SC_PERSIST_SCHEMA_VERSION after a successful open). */
 SC_API int sc_persist_schema_version(sc_persist *p, int *version);
 /* Administrative and test helpers: overwrite the stored schema version (to test refusal of

@@ -479,3 +479,38 @@ void sc_persist__rollback(sc_persist *p)
     p->in_batch = false;
     pthread_mutex_unlock(&p->lock);
 }
+
+static int claim_locked(sc_persist *p, const char *id, const char *node, unsigned lease_ms, char mode)
+{
+    int64_t now = sc_persist__now_us(p);
+    WITH_CONN(p, p->be->claim(p, id, node, now, now + (int64_t)lease_ms * 1000, mode));
+}
+
+int sc_persist_claim(sc_persist *p, const char *id, const char *node, unsigned lease_ms)
+{
+    if (!p || !id || !*id || !node || !*node)
+        return -EINVAL;
+    return claim_locked(p, id, node, lease_ms, 'c');
+}
+
+int sc_persist_renew(sc_persist *p, const char *id, const char *node, unsigned lease_ms)
+{
+    if (!p || !id || !*id || !node || !*node)
+        return -EINVAL;
+    return claim_locked(p, id, node, lease_ms, 'r');
+}
+
+int sc_persist_release(sc_persist *p, const char *id, const char *node)
+{
+    if (!p || !id || !node)
+        return -EINVAL;
+    WITH_CONN(p, p->be->release(p, id, node));
+}
+
+int sc_persist_list_expired(sc_persist *p, sc_persist_lease_cb cb, void *ud)
+{
+    if (!p || !cb)
+        return -EINVAL;
+    int64_t now = sc_persist__now_us(p);
+    WITH_CONN(p, p->be->expired(p, now, cb, ud));
+}

@@ -46,6 +46,11 @@ typedef struct sc_persist__backend {
     int (*read_events)(sc_persist *p, const char *id, uint64_t from_seq, sc_persist__raw_event_cb cb, void *ud);
     int (*read_range)(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist__raw_event_cb cb, void *ud);
     int (*read_after)(sc_persist *p, uint64_t after, size_t limit, sc_persist__raw_event_cb cb, void *ud);
+    /* Leases: mode 'c' claim (takeover of an expired lease allowed), 'r' renew (only the
+     * holder, or nobody). Returns 0 or -EBUSY. */
+    int (*claim)(sc_persist *p, const char *id, const char *node, int64_t now_us, int64_t until_us, char mode);
+    int (*release)(sc_persist *p, const char *id, const char *node); /* 0 or -ENOENT */
+    int (*expired)(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, void *ud);
     int (*ping)(sc_persist *p);
     int (*get_version)(sc_persist *p, int *version);
     int (*set_version)(sc_persist *p, int version);

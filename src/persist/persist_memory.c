@@ -15,6 +15,8 @@ typedef struct mem_session {
     char node[64];
     char hash[80];
     int64_t updated_us;
+    char owner[64];           /* lease holder ("" if none) */
+    int64_t lease_until_us;
     size_t *ev;               /* indexes into store->events, sorted by seq */
     size_t nev, cap;
     struct mem_session *next; /* bucket chain */
@@ -397,6 +399,80 @@ static int mem_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persis
     return v ? deliver(v, got, rc, cb, ud) : rc;
 }
 
+static int claim_l(mem_store *st, const char *id, const char *node, int64_t now, int64_t until, char mode)
+{
+    mem_session *s = find(st, id, true);
+    if (!s)
+        return -ENOMEM;
+    bool mine = strcmp(s->owner, node) == 0;
+    bool free_ = !s->owner[0] || (mode == 'c' && s->lease_until_us <= now);
+    if (!mine && !free_)
+        return -EBUSY;
+    snprintf(s->owner, sizeof s->owner, "%s", node);
+    s->lease_until_us = until;
+    return 0;
+}
+
+static int mem_claim(sc_persist *p, const char *id, const char *node, int64_t now_us, int64_t until_us, char mode)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, claim_l(st, id, node, now_us, until_us, mode));
+}
+
+static int release_l(mem_store *st, const char *id, const char *node)
+{
+    mem_session *s = find(st, id, false);
+    if (!s || !s->owner[0] || strcmp(s->owner, node) != 0)
+        return -ENOENT;
+    s->owner[0] = '\0';
+    s->lease_until_us = 0;
+    return 0;
+}
+
+static int mem_release(sc_persist *p, const char *id, const char *node)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, release_l(st, id, node));
+}
+
+typedef struct lease_copy {
+    char *id;
+    char node[64];
+    int64_t until;
+} lease_copy;
+
+static int cmp_lease(const void *a, const void *b)
+{
+    return strcmp(((const lease_copy *)a)->id, ((const lease_copy *)b)->id);
+}
+
+static int mem_expired(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, void *ud)
+{
+    mem_store *st = p->impl;
+    pthread_mutex_lock(&st->lock);
+    lease_copy *v = calloc(st->nsessions + 1, sizeof *v);
+    size_t n = 0;
+    int rc = v ? 0 : -ENOMEM;
+    for (size_t b = 0; rc == 0 && b < MEM_BUCKETS; b++)
+        for (mem_session *s = st->buckets[b]; rc == 0 && s; s = s->next)
+            if (s->owner[0] && s->lease_until_us <= now_us) {
+                v[n].id = strdup(s->id);
+                memcpy(v[n].node, s->owner, sizeof v[n].node);
+                v[n].until = s->lease_until_us;
+                rc = v[n++].id ? 0 : -ENOMEM;
+            }
+    pthread_mutex_unlock(&st->lock);
+    if (rc == 0 && n)
+        qsort(v, n, sizeof *v, cmp_lease);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = cb(v[i].id, v[i].node, v[i].until, ud);
+        free(v[i].id);
+    }
+    free(v);
+    return rc;
+}
+
 static int get_version_l(mem_store *st, int *version)
 {
     *version = st->version;
@@ -451,6 +527,9 @@ const sc_persist__backend sc_persist__memory = {
     .read_events = mem_read_events,
     .read_range = mem_read_range,
     .read_after = mem_read_after,
+    .claim = mem_claim,
+    .release = mem_release,
+    .expired = mem_expired,
     .ping = mem_nop,
     .get_version = mem_get_version,
     .set_version = mem_set_version,

@@ -19,7 +19,9 @@ static const char schema_v1[] =
     "CREATE TABLE IF NOT EXISTS sc_events(gseq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
     "  session_id TEXT NOT NULL, seq BIGINT NOT NULL, wall_us BIGINT NOT NULL, record TEXT NOT NULL, "
     "  UNIQUE(session_id, seq));"
-    "CREATE INDEX IF NOT EXISTS sc_events_time ON sc_events(wall_us, gseq);";
+    "CREATE INDEX IF NOT EXISTS sc_events_time ON sc_events(wall_us, gseq);"
+    "CREATE TABLE IF NOT EXISTS sc_leases(id TEXT PRIMARY KEY, node TEXT NOT NULL, until_us BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS sc_leases_until ON sc_leases(until_us);";
 
 typedef struct pg {
     PGconn *c; /* NULL while disconnected */
@@ -351,11 +353,58 @@ static int pg_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persist
     }
 }
 
+static int pg_claim(sc_persist *p, const char *id, const char *node, int64_t now_us, int64_t until_us, char mode)
+{
+    char until[32], now[32], m[2] = {mode, 0};
+    snprintf(until, sizeof until, "%lld", (long long)until_us);
+    snprintf(now, sizeof now, "%lld", (long long)now_us);
+    const char *params[] = {id, node, until, m, now};
+    PGresult *res = NULL;
+    int rc = q(p, &res, "claim",
+               "INSERT INTO sc_leases(id, node, until_us) VALUES($1, $2, $3) ON CONFLICT(id) DO UPDATE SET "
+               "node = excluded.node, until_us = excluded.until_us "
+               "WHERE sc_leases.node = excluded.node OR ($4 = 'c' AND sc_leases.until_us <= $5::bigint)",
+               5, params);
+    if (rc < 0)
+        return rc;
+    bool none = strcmp(PQcmdTuples(res), "0") == 0;
+    PQclear(res);
+    return none ? -EBUSY : 0;
+}
+
+static int pg_release(sc_persist *p, const char *id, const char *node)
+{
+    const char *params[] = {id, node};
+    PGresult *res = NULL;
+    int rc = q(p, &res, "release", "DELETE FROM sc_leases WHERE id = $1 AND node = $2", 2, params);
+    if (rc < 0)
+        return rc;
+    bool none = strcmp(PQcmdTuples(res), "0") == 0;
+    PQclear(res);
+    return none ? -ENOENT : 0;
+}
+
+static int pg_expired(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, void *ud)
+{
+    char now[32];
+    snprintf(now, sizeof now, "%lld", (long long)now_us);
+    const char *params[] = {now};
+    PGresult *res = NULL;
+    int rc = q(p, &res, "expired leases",
+               "SELECT id, node, until_us FROM sc_leases WHERE until_us <= $1 ORDER BY id COLLATE \"C\"", 1, params);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; rc == 0 && i < PQntuples(res); i++)
+        rc = cb(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), strtoll(PQgetvalue(res, i, 2), NULL, 10), ud);
+    PQclear(res);
+    return rc;
+}
+
 static int pg_ping(sc_persist *p) { return q(p, NULL, "ping", "SELECT 1", 0, NULL); }
 
 static int pg_wipe(sc_persist *p)
 {
-    int rc = q(p, NULL, "wipe", "TRUNCATE sc_sessions, sc_events RESTART IDENTITY", 0, NULL);
+    int rc = q(p, NULL, "wipe", "TRUNCATE sc_sessions, sc_events, sc_leases RESTART IDENTITY", 0, NULL);
     return rc == 0 ? pg_set_version(p, SC_PERSIST_SCHEMA_VERSION) : rc;
 }
 
@@ -376,6 +425,9 @@ const sc_persist__backend sc_persist__pg = {
     .read_events = pg_read_events,
     .read_range = pg_read_range,
     .read_after = pg_read_after,
+    .claim = pg_claim,
+    .release = pg_release,
+    .expired = pg_expired,
     .ping = pg_ping,
     .get_version = pg_get_version,
     .set_version = pg_set_version,

@@ -71,8 +71,40 @@ static const char lua_read[] =
     "end\n"
     "return out\n";
 
-enum { SC_APPEND, SC_SAVE, SC_DELETE, SC_READ, SC_NSCRIPTS };
-static const char *const scripts[SC_NSCRIPTS] = {lua_append, lua_save, lua_delete, lua_read};
+/* ARGV: prefix, id, node, now_us, until_us, mode ('c' claim, 'r' renew). 1 or 0 (busy). */
+static const char lua_claim[] =
+    "local p, id, node = ARGV[1], ARGV[2], ARGV[3]\n"
+    "local k = p .. 'lease:' .. id\n"
+    "local cur = redis.call('HMGET', k, 'node', 'until')\n"
+    "if cur[1] and cur[1] ~= node then\n"
+    "  if ARGV[6] ~= 'c' or tonumber(cur[2]) > tonumber(ARGV[4]) then return 0 end\n"
+    "end\n"
+    "redis.call('HSET', k, 'node', node, 'until', ARGV[5])\n"
+    "redis.call('ZADD', p .. 'leases', ARGV[5], id)\n"
+    "return 1\n";
+
+/* ARGV: prefix, id, node. 1 if node's lease was dropped. */
+static const char lua_release[] =
+    "local p, id = ARGV[1], ARGV[2]\n"
+    "local k = p .. 'lease:' .. id\n"
+    "if redis.call('HGET', k, 'node') ~= ARGV[3] then return 0 end\n"
+    "redis.call('DEL', k)\n"
+    "redis.call('ZREM', p .. 'leases', id)\n"
+    "return 1\n";
+
+/* ARGV: prefix, now_us. Returns id, node, until per expired lease. */
+static const char lua_expired[] =
+    "local p = ARGV[1]\n"
+    "local out = {}\n"
+    "for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', ARGV[2])) do\n"
+    "  local h = redis.call('HMGET', p .. 'lease:' .. id, 'node', 'until')\n"
+    "  out[#out + 1] = id; out[#out + 1] = h[1] or ''; out[#out + 1] = h[2] or '0'\n"
+    "end\n"
+    "return out\n";
+
+enum { SC_APPEND, SC_SAVE, SC_DELETE, SC_READ, SC_CLAIM, SC_RELEASE, SC_EXPIRED, SC_NSCRIPTS };
+static const char *const scripts[SC_NSCRIPTS] = {lua_append, lua_save,    lua_delete, lua_read,
+                                                 lua_claim,  lua_release, lua_expired};
 
 typedef struct rd {
     char host[256];
@@ -464,6 +496,65 @@ static int rd_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persist
     return read_pages(p, 'g', a, "0", limit, cb, ud);
 }
 
+static int rd_claim(sc_persist *p, const char *id, const char *node, int64_t now_us, int64_t until_us, char mode)
+{
+    char now[32], until[32], m[2] = {mode, 0};
+    snprintf(now, sizeof now, "%lld", (long long)now_us);
+    snprintf(until, sizeof until, "%lld", (long long)until_us);
+    const char *args[] = {id, node, now, until, m};
+    long long res = 0;
+    int rc = eval(p, SC_CLAIM, 5, args, &res);
+    return rc == 0 && res == 0 ? -EBUSY : rc;
+}
+
+static int rd_release(sc_persist *p, const char *id, const char *node)
+{
+    const char *args[] = {id, node};
+    long long res = 0;
+    int rc = eval(p, SC_RELEASE, 2, args, &res);
+    return rc == 0 && res == 0 ? -ENOENT : rc;
+}
+
+typedef struct lease_row {
+    const char *id;
+    const char *node;
+    int64_t until;
+} lease_row;
+
+static int cmp_lease(const void *a, const void *b)
+{
+    return strcmp(((const lease_row *)a)->id, ((const lease_row *)b)->id);
+}
+
+static int rd_expired(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, void *ud)
+{
+    rd *r = p->impl;
+    char now[32];
+    snprintf(now, sizeof now, "%lld", (long long)now_us);
+    const char *argv[] = {"EVALSHA", r->sha[SC_EXPIRED], "0", RD_PREFIX, now};
+    redisReply *reply = NULL;
+    int rc = cmd(p, &reply, "expired leases", 5, argv);
+    if (rc < 0)
+        return rc;
+    size_t n = reply->type == REDIS_REPLY_ARRAY ? reply->elements / 3 : 0;
+    lease_row *v = malloc((n + 1) * sizeof *v);
+    if (!v) {
+        freeReplyObject(reply);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        redisReply **e = reply->element + i * 3;
+        v[i] = (lease_row){e[0]->str, e[1]->str, strtoll(e[2]->str, NULL, 10)};
+    }
+    if (n)
+        qsort(v, n, sizeof *v, cmp_lease);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = cb(v[i].id, v[i].node, v[i].until, ud);
+    free(v);
+    freeReplyObject(reply);
+    return rc;
+}
+
 static int rd_ping(sc_persist *p)
 {
     const char *argv[] = {"PING"};
@@ -533,6 +624,9 @@ const sc_persist__backend sc_persist__redis = {
     .read_events = rd_read_events,
     .read_range = rd_read_range,
     .read_after = rd_read_after,
+    .claim = rd_claim,
+    .release = rd_release,
+    .expired = rd_expired,
     .ping = rd_ping,
     .get_version = rd_get_version,
     .set_version = rd_set_version,

@@ -20,6 +20,9 @@ enum {
     ST_LIST_LIVE_DATA,
     ST_LIST_ALL,
     ST_LIST_ALL_DATA,
+    ST_CLAIM,
+    ST_RELEASE,
+    ST_EXPIRED,
     ST_COUNT
 };
 
@@ -43,6 +46,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_LIST_ALL_DATA] = "SELECT u.id, s.data FROM (SELECT id FROM sc_sessions UNION "
                          "SELECT DISTINCT session_id FROM sc_events) u "
                          "LEFT JOIN sc_sessions s ON s.id = u.id ORDER BY u.id",
+    [ST_CLAIM] = "INSERT INTO sc_leases(id, node, until_us) VALUES(?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET "
+                 "node = excluded.node, until_us = excluded.until_us "
+                 "WHERE sc_leases.node = excluded.node OR (?4 = 'c' AND sc_leases.until_us <= ?5)",
+    [ST_RELEASE] = "DELETE FROM sc_leases WHERE id = ?1 AND node = ?2",
+    [ST_EXPIRED] = "SELECT id, node, until_us FROM sc_leases WHERE until_us <= ?1 ORDER BY id",
 };
 
 static const char schema_v1[] =
@@ -51,7 +59,9 @@ static const char schema_v1[] =
     "  table_hash TEXT NOT NULL, updated_us INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS sc_events(gseq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, "
     "  seq INTEGER NOT NULL, wall_us INTEGER NOT NULL, record TEXT NOT NULL, UNIQUE(session_id, seq));"
-    "CREATE INDEX IF NOT EXISTS sc_events_time ON sc_events(wall_us, gseq);";
+    "CREATE INDEX IF NOT EXISTS sc_events_time ON sc_events(wall_us, gseq);"
+    "CREATE TABLE IF NOT EXISTS sc_leases(id TEXT PRIMARY KEY, node TEXT NOT NULL, until_us INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS sc_leases_until ON sc_leases(until_us);";
 
 typedef struct sq {
     char *path;               /* owned */
@@ -338,6 +348,55 @@ static int sq_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persist
     return walk_events(p, st, cb, ud);
 }
 
+static int sq_claim(sc_persist *p, const char *id, const char *node, int64_t now_us, int64_t until_us, char mode)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_CLAIM, &err);
+    if (!st)
+        return err;
+    char m[2] = {mode, 0};
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, until_us);
+    sqlite3_bind_text(st, 4, m, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now_us);
+    int rc = step_done(p, st, "claim");
+    if (rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0)
+        return -EBUSY;
+    return rc;
+}
+
+static int sq_release(sc_persist *p, const char *id, const char *node)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_RELEASE, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
+    int rc = step_done(p, st, "release");
+    if (rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0)
+        return -ENOENT;
+    return rc;
+}
+
+static int sq_expired(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, void *ud)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_EXPIRED, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_int64(st, 1, now_us);
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        out = cb((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+                 sqlite3_column_int64(st, 2), ud);
+    sqlite3_reset(st);
+    if (out)
+        return out;
+    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "expired leases");
+}
+
 static int sq_ping(sc_persist *p) { return exec(p, "SELECT 1"); }
 static int sq_get_version(sc_persist *p, int *version) { return read_version(p, version); }
 static int sq_set_version(sc_persist *p, int version) { return write_version(p, version); }
@@ -347,7 +406,7 @@ static int sq_wipe(sc_persist *p)
     int rc = exec(p, "BEGIN IMMEDIATE");
     if (rc < 0)
         return rc;
-    rc = exec(p, "DELETE FROM sc_sessions; DELETE FROM sc_events; "
+    rc = exec(p, "DELETE FROM sc_sessions; DELETE FROM sc_events; DELETE FROM sc_leases; "
                  "DELETE FROM sqlite_sequence WHERE name = 'sc_events'");
     if (rc == 0)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
@@ -374,6 +433,9 @@ const sc_persist__backend sc_persist__sqlite = {
     .read_events = sq_read_events,
     .read_range = sq_read_range,
     .read_after = sq_read_after,
+    .claim = sq_claim,
+    .release = sq_release,
+    .expired = sq_expired,
     .ping = sq_ping,
     .get_version = sq_get_version,
     .set_version = sq_set_version,
