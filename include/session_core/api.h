@@ -71,6 +71,8 @@ SC_API int sc_api_history_csv(sc_api *api, const char *id, char **out); /* -ENOE
  * (-ENOENT if it does not exist). */
 SC_API int sc_api_table_export(sc_api *api, sc_graph_format fmt, const char *session_id, char **out);
 SC_API const sc_table *sc_api_table(const sc_api *api);
+/* The bound address of SIP listener idx (in config order); -ENOENT if none. */
+SC_API int sc_api_listener_addr(const sc_api *api, size_t idx, struct sockaddr_storage *out);
 SC_API size_t sc_api_session_count(const sc_api *api);
 /* Sessions not in a terminal state. */
 SC_API size_t sc_api_active_count(const sc_api *api);

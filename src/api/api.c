@@ -343,6 +343,11 @@ bool sc_api_shutting_down(const sc_api *api) { return api->shutting_down; }
 /* ---- Inspection ------------------------------------------------------------------------------ */
 
 const sc_table *sc_api_table(const sc_api *api) { return sc_engine_table(api->engine); }
+int sc_api_listener_addr(const sc_api *api, size_t idx, struct sockaddr_storage *out)
+{
+    return sc_sip_listener_addr(api->sip, idx, out);
+}
+
 size_t sc_api_session_count(const sc_api *api) { return sc_store_count(api->store); }
 size_t sc_api_active_count(const sc_api *api) { return api->active; }
 

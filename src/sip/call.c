@@ -230,7 +230,6 @@ static int send_ack(sc_sip_call *call, sc_sip_dialog_state *d, uint32_t cseq, co
     osip_message_t *ack = sip_request(call->sip, d, "ACK", cseq, branch);
     if (!ack)
         return -ENOMEM;
-    osip_message_set_header(ack, "Max-Forwards", "70");
     char *s = NULL;
     size_t n = 0;
     int rc = sip_set_body(ack, NULL, sdp);

@@ -5,6 +5,7 @@
 
 set -u
 BIN=${1:?usage: test_x.sh BIN_DIR}
+BIN=$(cd "$BIN" && pwd)
 SRC=${SC_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SCEN=$SRC/tests/sip
 SIPP=${SIPP:-sipp}
@@ -22,6 +23,12 @@ cleanup() {
         kill -TERM "$SD_PID" 2>/dev/null
         for _ in $(seq 1 50); do kill -0 "$SD_PID" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$SD_PID" 2>/dev/null
+    fi
+    # Sanitizer builds: any report (leaks at exit included) fails the test.
+    if [ "$rc" -eq 0 ] && grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP"/*.log >/dev/null 2>&1; then
+        echo "FAIL: $TEST_NAME: sanitizer report in sessiond's log"
+        grep -h -A 30 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP"/*.log | head -n 60
+        rc=1
     fi
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
         echo "---- sessiond log ($SD_LOG) ----"; tail -n 80 "$SD_LOG" 2>/dev/null

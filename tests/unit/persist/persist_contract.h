@@ -334,6 +334,66 @@ static void test_ping(void **state)
     assert_true(lat < 5000000);
 }
 
+typedef struct expired_list {
+    char id[8][32];
+    char node[8][32];
+    size_t n;
+} expired_list;
+
+static int collect_expired(const char *id, const char *node, int64_t until_us, void *ud)
+{
+    expired_list *l = ud;
+    assert_true(l->n < 8);
+    assert_true(until_us > 0);
+    snprintf(l->id[l->n], sizeof l->id[0], "%s", id);
+    snprintf(l->node[l->n], sizeof l->node[0], "%s", node);
+    l->n++;
+    return 0;
+}
+
+static void test_leases_claim_renew_takeover(void **state)
+{
+    (void)state;
+    sc_manual_clock *clk = NULL;
+    assert_int_equal(sc_manual_clock_new(&clk, 0, 1700000000000000LL), 0);
+    sc_persist_config pc = {.clock = sc_manual_clock_get(clk)};
+    sc_persist *h = NULL;
+    assert_int_equal(sc_persist_open(&h, contract.url, &pc, NULL, 0), 0);
+    assert_int_equal(sc_persist_wipe(h), 0);
+    assert_int_equal(sc_persist_claim(h, "s1", "A", 1000), 0);
+    assert_int_equal(sc_persist_claim(h, "s1", "B", 1000), -EBUSY);
+    assert_int_equal(sc_persist_renew(h, "s1", "B", 1000), -EBUSY);
+    assert_int_equal(sc_persist_renew(h, "s1", "A", 1000), 0);
+    expired_list l = {0};
+    assert_int_equal(sc_persist_list_expired(h, collect_expired, &l), 0);
+    assert_int_equal(l.n, 0);
+    sc_manual_clock_advance(clk, 1500000); /* A stops renewing: its lease runs out */
+    assert_int_equal(sc_persist_claim(h, "s2", "A", 500), 0);
+    assert_int_equal(sc_persist_list_expired(h, collect_expired, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.id[0], "s1");
+    assert_string_equal(l.node[0], "A");
+    assert_int_equal(sc_persist_renew(h, "s1", "B", 1000), -EBUSY); /* renew is not takeover */
+    assert_int_equal(sc_persist_claim(h, "s1", "B", 1000), 0);      /* takeover */
+    assert_int_equal(sc_persist_renew(h, "s1", "A", 1000), -EBUSY);
+    assert_int_equal(sc_persist_release(h, "s1", "A"), -ENOENT);
+    memset(&l, 0, sizeof l);
+    sc_manual_clock_advance(clk, 2000000);
+    assert_int_equal(sc_persist_list_expired(h, collect_expired, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.id[0], "s1");
+    assert_string_equal(l.node[0], "B");
+    assert_string_equal(l.id[1], "s2");
+    assert_int_equal(sc_persist_renew(h, "s1", "B", 1000), 0); /* expired but not taken: B keeps it */
+    assert_int_equal(sc_persist_release(h, "s1", "B"), 0);
+    assert_int_equal(sc_persist_claim(h, "s1", "C", 1000), 0);
+    listed ids = {0};
+    assert_int_equal(sc_persist_list(h, SC_PERSIST_LIST_ALL, false, collect_ids, &ids), 0);
+    assert_int_equal(ids.n, 0); /* a lease alone is not a session */
+    sc_persist_close(h);
+    sc_manual_clock_free(clk);
+}
+
 /* ---- writer ---- */
 
 typedef struct turn {
@@ -402,7 +462,8 @@ static void test_writer_batches_and_commit_turn(void **state)
     assert_int_equal(h.durable_ticket, ticket);
     assert_int_equal(h.queue_depth, 0);
     assert_true(h.committed_batches >= contract.writer_ops / 1000);
-    assert_true(h.committed_batches < contract.writer_ops / 2); /* grouped, not one by one */
+    assert_true(h.committed_batches <= h.committed_ops); /* grouping depends on timing here; the
+                                                           reconnect case checks it exactly */
     /* A second connection sees everything. */
     sc_persist *q = NULL;
     assert_int_equal(sc_persist_open_same(&q, p, NULL, 0), 0);
@@ -569,7 +630,7 @@ static void test_writer_reconnects_when_backend_returns(void **state)
     assert_true(h.connected);
     assert_int_equal(h.last_error, 0);
     assert_int_equal(h.queue_depth, 0);
-    assert_true(h.committed_batches >= 1);
+    assert_int_equal(h.committed_batches, 1); /* all 50 queued ops went in one transaction */
     size_t n = 0;
     assert_int_equal(sc_persist_read_events(p, "back", 0, count_events, &n), 0); /* p reconnects too */
     assert_int_equal(n, 50);
@@ -598,6 +659,7 @@ static int contract_run(const char *group, const contract_cfg *cfg)
         CONTRACT_CASE(test_schema_version_newer_is_refused),
         CONTRACT_CASE(test_many_sessions),
         CONTRACT_CASE(test_ping),
+        CONTRACT_CASE(test_leases_claim_renew_takeover),
         CONTRACT_CASE(test_writer_batches_and_commit_turn),
         CONTRACT_CASE(test_writer_batched_mode_flush),
         CONTRACT_CASE(test_writer_none_mode_stores_nothing),

@@ -52,11 +52,23 @@ static inline void ta_on_incoming(sc_sip *sip, sc_sip_call *call, const struct o
     s->incoming++;
 }
 
+static inline bool ta_debug_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
+                                 size_t len)
+{
+    (void)ud;
+    (void)tp;
+    (void)dst;
+    fprintf(stderr, ">>> %.*s", (int)len, data);
+    return false;
+}
+
 static inline void ta_open(ta_side *s, uv_loop_t *loop, const char *spec1, const char *spec2, unsigned t1)
 {
     memset(s, 0, sizeof *s);
     sc_sip_config cfg = {.t1_ms = t1, .t2_ms = t1 * 8, .t4_ms = t1 * 10, .on_event = ta_on_event,
                          .on_incoming = ta_on_incoming, .ud = s};
+    if (getenv("SIPDBG")) /* print every message sent */
+        cfg.send_hook = ta_debug_hook;
     assert_int_equal(sc_sip_new(&s->sip, loop, &cfg), 0);
     assert_int_equal(sc_sip_listen(s->sip, spec1), 0);
     if (spec2)
@@ -75,18 +87,25 @@ static inline int ta_find(const ta_side *s, sc_builtin_event type, int from)
 typedef struct ta_wait {
     ta_side *s;
     sc_builtin_event type;
+    int from;
 } ta_wait;
 
 static inline bool ta_has(void *arg)
 {
     ta_wait *w = arg;
-    return ta_find(w->s, w->type, 0) >= 0;
+    return ta_find(w->s, w->type, w->from) >= 0;
+}
+
+/* Runs the loop until s has an event of type at index >= from. */
+static inline bool ta_wait_from(uv_loop_t *loop, ta_side *s, sc_builtin_event type, int from, unsigned ms)
+{
+    ta_wait w = {s, type, from};
+    return tu_run_until(loop, ta_has, &w, ms);
 }
 
 static inline bool ta_wait_for(uv_loop_t *loop, ta_side *s, sc_builtin_event type, unsigned ms)
 {
-    ta_wait w = {s, type};
-    return tu_run_until(loop, ta_has, &w, ms);
+    return ta_wait_from(loop, s, type, 0, ms);
 }
 
 static inline bool ta_incoming(void *arg)

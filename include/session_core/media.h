@@ -1,0 +1,177 @@
+/* media: RTP/RTCP streams on libuv (G.711 PCMU/PCMA, RFC 4733 DTMF), music on hold shared
+ * by class, and an RTP relay that bridges two streams.
+ *
+ * The API speaks in plain addresses, payload types and directions, not in SDP structures: the
+ * caller (the api glue) negotiates SDP with the sip module and hands the outcome here.
+ *
+ * Threading: a sc_media and all its streams belong to the thread running its uv loop.
+ *
+ * Outgoing audio: a stream sends audio only from a source: music on hold (sc_media_moh_start)
+ * or the bridge partner (sc_media_bridge); DTMF events interrupt either. With no source it
+ * sends nothing (no silence, no comfort noise); only RTCP reports keep flowing. When both are
+ * set, music on hold wins and relayed packets for that stream are dropped (a held party hears
+ * the music, not its partner). Nothing is sent while the direction is recvonly or inactive.
+ *
+ * Lifetime: handles are closed with uv_close, so memory is released by close callbacks. After
+ * sc_media_stream_close the stream pointer must not be used (its ports are free at once);
+ * after sc_media_free run the loop (uv_run) until it has no more handles to release the rest. */
+#ifndef SESSION_CORE_MEDIA_H
+#define SESSION_CORE_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "session_core/base.h"
+
+typedef struct sc_media sc_media;               /* the media context: port pool, MOH classes */
+typedef struct sc_media_stream sc_media_stream; /* one RTP+RTCP socket pair */
+
+/* Payload types of the codecs (RFC 3551 static payload types). */
+typedef enum sc_media_codec {
+    SC_MEDIA_PCMU = 0, /* G.711 mu-law */
+    SC_MEDIA_PCMA = 8, /* G.711 A-law */
+} sc_media_codec;
+
+/* Our direction, as in our SDP (same values as sc_sdp_direction in sip.h, so a cast works).
+ * The remote sends to us when ours is SENDRECV or RECVONLY; we send when ours is SENDRECV or
+ * SENDONLY. */
+typedef enum sc_media_direction {
+    SC_MEDIA_SENDRECV = 0,
+    SC_MEDIA_SENDONLY = 1,
+    SC_MEDIA_RECVONLY = 2,
+    SC_MEDIA_INACTIVE = 3,
+} sc_media_direction;
+
+/* Callbacks; ud is the stream's user data given to sc_media_stream_open. Each may close the
+ * stream (or the other stream of a bridge) from inside the call. */
+typedef struct sc_media_callbacks {
+    /* A complete RFC 4733 event received: digit is one of 0-9 * # A-D, duration_ms its
+     * length. Called once per event (repeated end packets are deduplicated). */
+    void (*on_dtmf)(sc_media_stream *st, char digit, unsigned duration_ms, void *ud);
+    /* No RTP for rtp_timeout_ms while the remote should be sending. Called once per silence;
+     * re-armed when RTP arrives again or the remote/direction is set again. */
+    void (*on_rtp_timeout)(sc_media_stream *st, void *ud);
+} sc_media_callbacks;
+
+typedef struct sc_media_config {
+    const sc_clock *clock;     /* NULL: sc_clock_system(); borrowed, must outlive the context */
+    const sc_logger *logger;   /* NULL: silent; borrowed */
+    const char *bind_addr;     /* local IPv4/IPv6 address to bind; NULL: "127.0.0.1" (copied) */
+    uint16_t port_min;         /* RTP port range, inclusive; RTP ports are even, RTCP = RTP+1 */
+    uint16_t port_max;         /* (0, 0): 20000..20999 */
+    uint32_t rtp_timeout_ms;   /* 0: no RTP timeout */
+    uint32_t rtcp_interval_ms; /* mean RTCP report interval (randomised x0.5..1.5); 0: 5000 */
+    const char *cname;         /* RTCP SDES CNAME; NULL: "sessioncore@<bind_addr>" (copied) */
+    sc_media_callbacks cb;     /* copied */
+} sc_media_config;
+
+/* Create a context on loop (borrowed; must outlive the context). -EINVAL on a bad range or
+ * bind address, -ENOMEM. *out is set only on success. */
+SC_API int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg);
+/* Close every stream and MOH class and release the context; NULL is a no-op. The memory is
+ * released by close callbacks: run the loop afterwards. */
+SC_API void sc_media_free(sc_media *m);
+
+/* ---- streams ----------------------------------------------------------------------------- */
+
+/* Allocate an RTP+RTCP socket pair from the range (real binds; pairs whose ports are taken by
+ * another socket are skipped). -ENOSPC when every pair of the range is used by our streams,
+ * -EADDRINUSE when the free pairs are all taken by other sockets, -ENOMEM. The stream is
+ * owned by m until sc_media_stream_close. ud is passed to the callbacks. */
+SC_API int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud);
+/* Stop everything on the stream (MOH, bridge, DTMF), close its sockets and return its ports
+ * to the pool at once. NULL is a no-op. st must not be used afterwards. */
+SC_API void sc_media_stream_close(sc_media_stream *st);
+
+/* Set (or move) the remote: addr (numeric IPv4/IPv6 of the same family as the bind address),
+ * RTP port (RTCP goes to port+1; port 0 means the stream is disabled: nothing is sent),
+ * codec, the telephone-event payload type (96..127, or -1 for none) and our direction.
+ * Calling it again (re-INVITE) moves the stream; a codec change restarts a talkspurt.
+ * -EINVAL on a bad address, codec or payload type; the stream is unchanged then. */
+SC_API int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t port,
+                                      sc_media_codec codec, int dtmf_pt, sc_media_direction dir);
+SC_API int sc_media_stream_set_direction(sc_media_stream *st, sc_media_direction dir);
+
+SC_API uint16_t sc_media_stream_port(const sc_media_stream *st); /* local RTP port */
+SC_API void *sc_media_stream_ud(const sc_media_stream *st);
+SC_API uint32_t sc_media_stream_ssrc(const sc_media_stream *st); /* our SSRC */
+
+typedef struct sc_media_stats {
+    uint64_t packets_sent;     /* RTP packets sent (audio and DTMF) */
+    uint64_t bytes_sent;       /* RTP payload octets sent */
+    uint64_t packets_received; /* valid RTP packets received */
+    uint64_t bytes_received;   /* their payload octets */
+    uint64_t packets_invalid;  /* dropped: bad version, length or payload type */
+    uint64_t send_errors;      /* sends that failed (socket buffer full, ...) */
+    int64_t lost;              /* expected - received, RFC 3550 A.3 (may be < 0 on duplicates) */
+    uint32_t jitter;           /* interarrival jitter in timestamp units (RFC 3550 A.8) */
+    double jitter_ms;          /* the same in milliseconds */
+    uint32_t last_ssrc;        /* SSRC of the last valid RTP packet received */
+    bool have_ssrc;            /* last_ssrc is meaningful */
+    uint64_t rtcp_sent;        /* compound RTCP packets sent */
+    uint64_t rtcp_received;    /* valid RTCP packets received */
+    /* From the last report block about our SSRC in an incoming SR/RR: */
+    uint8_t remote_fraction_lost; /* fraction lost seen by the remote, /256 */
+    int32_t remote_cumulative_lost;
+    uint32_t remote_jitter;    /* jitter seen by the remote, timestamp units */
+    double rtt_ms;             /* round trip from LSR/DLSR; < 0 when unknown */
+    uint64_t dtmf_received;    /* events reported through on_dtmf */
+} sc_media_stats;
+
+SC_API void sc_media_stream_stats(const sc_media_stream *st, sc_media_stats *out);
+
+/* ---- DTMF (RFC 4733) --------------------------------------------------------------------- */
+
+/* Queue digits (0-9 * # A-D, case-insensitive) to send as telephone-events of duration_ms
+ * each (clamped to 40..8000), with a 40 ms pause between digits. Audio from MOH or the bridge
+ * is suppressed while an event is sent. -EINVAL on a bad digit (nothing queued), -ENOTSUP if
+ * the remote has no telephone-event payload type, -ENOTCONN with no remote or a direction
+ * that does not send, -EAGAIN if the bounded queue (64 digits) has no room. */
+SC_API int sc_media_stream_send_dtmf(sc_media_stream *st, const char *digits, unsigned duration_ms);
+
+/* ---- music on hold ------------------------------------------------------------------------- */
+
+/* Add a class: decode path once with libsndfile (any format it reads), downmix to mono,
+ * resample to 8 kHz (windowed-sinc, see src/media/resample.c), keep the PCM (up to 10
+ * minutes). path NULL: the built-in tune (sc_media_moh_default_pcm). The class "default" is
+ * created with the built-in tune on first use unless added before. -EEXIST if name exists,
+ * -EINVAL on a bad name (1..31 chars), -EIO when the file cannot be read or is empty. */
+SC_API int sc_media_moh_class_add(sc_media *m, const char *name, const char *path);
+/* Play class_name (NULL: "default") to st, joining the class's shared position. A stream
+ * plays one class at a time (a new start moves it). -ENOENT for an unknown class. */
+SC_API int sc_media_moh_start(sc_media_stream *st, const char *class_name);
+SC_API void sc_media_moh_stop(sc_media_stream *st); /* no-op when not playing */
+SC_API bool sc_media_moh_playing(const sc_media_stream *st);
+/* The class's current position in samples, and its length; -ENOENT for an unknown class. */
+SC_API int sc_media_moh_class_position(sc_media *m, const char *name, size_t *pos, size_t *len);
+
+/* The built-in MOH tune, synthesised: 8 kHz mono 16-bit. *pcm is malloc'd (free() it). */
+SC_API int sc_media_moh_default_pcm(int16_t **pcm, size_t *n);
+/* Write the built-in tune to path as a 16-bit PCM WAV with libsndfile (-EIO on failure). */
+SC_API int sc_media_moh_write_default(const char *path);
+
+/* Decode any libsndfile file to 8 kHz mono 16-bit (what a class holds). *pcm malloc'd. */
+SC_API int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n);
+
+/* ---- bridge -------------------------------------------------------------------------------- */
+
+/* Relay RTP both ways between a and b: audio received on one is sent on the other with the
+ * sender's own SSRC, sequence and timestamp rewritten to stay continuous (offsets recomputed
+ * and the marker set when the source changes), transcoded when the codecs differ;
+ * telephone-events are passed through with the payload type mapped (dropped when the other
+ * side has none). -EBUSY if either is bridged already, -EINVAL if a == b. */
+SC_API int sc_media_bridge(sc_media_stream *a, sc_media_stream *b);
+SC_API void sc_media_unbridge(sc_media_stream *st); /* splits st and its partner; no-op if none */
+SC_API sc_media_stream *sc_media_bridge_peer(const sc_media_stream *st);
+
+/* ---- G.711 (exposed for tests and tools) ------------------------------------------------- */
+
+SC_API uint8_t sc_media_ulaw_encode(int16_t pcm);
+SC_API int16_t sc_media_ulaw_decode(uint8_t code);
+SC_API uint8_t sc_media_alaw_encode(int16_t pcm);
+SC_API int16_t sc_media_alaw_decode(uint8_t code);
+
+#endif

@@ -1,0 +1,206 @@
+/* media_int: the structures shared by the files of the media module (context, stream, MOH
+ * class) and the internal functions one file offers another. */
+#ifndef SC_MEDIA_INT_H
+#define SC_MEDIA_INT_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "session_core/media.h"
+
+#define SC_MEDIA_MAX_PKT 1500   /* largest RTP/RTCP datagram we handle */
+#define SC_MEDIA_FRAME 160      /* samples per 20 ms packet at 8 kHz */
+#define SC_MEDIA_FRAME_US 20000 /* one packet every 20 ms */
+#define SC_MEDIA_DTMF_QUEUE 64  /* bounded digit queue per stream */
+#define SC_MEDIA_MOH_MAX_SAMPLES (8000u * 600u) /* 10 minutes */
+
+typedef struct sc_moh_class sc_moh_class;
+
+/* Where the audio we send comes from; a change starts a new talkspurt (marker bit). */
+typedef enum sc_media_src {
+    SC_SRC_NONE = 0,
+    SC_SRC_MOH = 1,
+    SC_SRC_RELAY = 2,
+    SC_SRC_DTMF = 3,
+} sc_media_src;
+
+/* State of the digit being sent (RFC 4733). */
+typedef enum sc_dtmf_phase {
+    SC_DTMF_IDLE = 0,  /* nothing being sent */
+    SC_DTMF_EVENT = 1, /* sending the event, duration growing */
+    SC_DTMF_END = 2,   /* sending the 3 end packets */
+    SC_DTMF_GAP = 3,   /* pause before the next digit */
+} sc_dtmf_phase;
+
+struct sc_media_stream {
+    sc_media *m;                      /* owner */
+    void *ud;                         /* user data for callbacks */
+    sc_media_stream *prev, *next;     /* in m->streams */
+    uv_udp_t rtp;                     /* RTP socket (port) */
+    uv_udp_t rtcp;                    /* RTCP socket (port + 1) */
+    uv_timer_t timer;                 /* housekeeping: RTCP reports and the RTP timeout */
+    uv_timer_t dtmf_timer;            /* 20 ms ticks while digits are sent */
+    int closes_pending;               /* close callbacks still to come */
+    bool closing;                     /* sc_media_stream_close called */
+    uint16_t port;                    /* local RTP port */
+    uint32_t pair;                    /* index of the port pair in m->pool */
+
+    /* remote and negotiation */
+    bool has_remote;                  /* remote address set (port may be 0) */
+    struct sockaddr_storage remote;   /* RTP destination */
+    struct sockaddr_storage remote_c; /* RTCP destination (port + 1) */
+    uint16_t remote_port;             /* 0: disabled */
+    int codec;                        /* payload type of our codec, -1 until set */
+    int dtmf_pt;                      /* telephone-event pt, -1 for none */
+    sc_media_direction dir;           /* our direction */
+
+    /* sending */
+    uint32_t ssrc;                    /* our SSRC, random */
+    uint16_t seq;                     /* next sequence number */
+    uint32_t ts_last;                 /* timestamp of the last audio (or event end) sent */
+    uint32_t ts_last_len;             /* samples that packet covered */
+    uint64_t ts_last_us;              /* when it was sent; 0: never */
+    sc_media_src src;                 /* source of the last audio packet sent */
+    uint32_t relay_ssrc;              /* incoming SSRC the relay offsets belong to */
+    uint32_t relay_ts_off;            /* out ts = in ts + off */
+    uint16_t relay_seq_off;           /* out seq = in seq + off */
+    uint32_t octets_sent_rtcp;        /* payload octets for the SR (wraps) */
+    uint32_t packets_sent_rtcp;       /* packets for the SR (wraps) */
+    bool sent_since_report;           /* SR rather than RR */
+
+    /* receiving (RFC 3550 A.1, A.3, A.8) */
+    bool rx_started;                  /* a packet has been received from rx_ssrc */
+    uint32_t rx_ssrc;
+    uint16_t rx_max_seq;
+    uint32_t rx_cycles;
+    uint32_t rx_base_seq;
+    uint64_t rx_received;             /* since the source began */
+    uint32_t rx_expected_prior, rx_received_prior; /* at the last report */
+    int64_t rx_transit;               /* previous relative transit time */
+    double rx_jitter;                 /* jitter, timestamp units */
+    uint32_t rx_lsr;                  /* middle 32 bits of the last SR's NTP time */
+    uint64_t rx_lsr_us;               /* when that SR arrived; 0: none */
+    uint64_t last_rx_us;              /* last valid RTP (or arming time) for the timeout */
+    bool timeout_fired;               /* on_rtp_timeout called for this silence */
+    uint64_t next_rtcp_us;            /* when the next report is due */
+
+    /* DTMF receive */
+    bool drx_active;                  /* an event is in progress */
+    bool drx_ended;                   /* the event at drx_ts was reported */
+    uint32_t drx_ts;                  /* timestamp of the current/last event */
+    uint8_t drx_event;
+    uint16_t drx_duration;
+
+    /* DTMF send */
+    char dq[SC_MEDIA_DTMF_QUEUE];     /* queued digits */
+    unsigned dq_head, dq_count;
+    unsigned dtx_duration_ms;         /* per digit, of the queued digits */
+    sc_dtmf_phase dtx_phase;
+    uint8_t dtx_event;
+    uint32_t dtx_ts;                  /* event timestamp */
+    uint16_t dtx_dur;                 /* current duration, samples */
+    uint16_t dtx_target;              /* target duration, samples */
+    unsigned dtx_count;               /* end packets sent / gap ticks */
+
+    /* MOH */
+    sc_moh_class *moh;                /* playing class or NULL */
+    sc_media_stream *moh_prev, *moh_next; /* in moh->listeners */
+
+    /* bridge */
+    sc_media_stream *peer;            /* bridged partner or NULL */
+
+    sc_media_stats stats;             /* counters reported by sc_media_stream_stats */
+};
+
+struct sc_moh_class {
+    sc_media *m;
+    sc_moh_class *next;               /* in m->classes */
+    char name[32];
+    int16_t *pcm;                     /* 8 kHz mono, owned */
+    size_t len;                       /* samples, >= SC_MEDIA_FRAME */
+    size_t pos;                       /* shared playout position */
+    uv_timer_t timer;                 /* 20 ms ticks while listeners exist */
+    bool running;
+    uint64_t start_us;                /* when ticking began */
+    uint64_t frames;                  /* frames played since start_us */
+    sc_media_stream *listeners;       /* head of the listener list */
+    size_t nlisteners;
+};
+
+struct sc_media {
+    uv_loop_t *loop;                  /* borrowed */
+    const sc_clock *clock;            /* borrowed */
+    const sc_logger *logger;          /* borrowed, may be NULL */
+    sc_media_callbacks cb;
+    struct sockaddr_storage bind;     /* bind address, port 0 */
+    char bind_str[64];
+    char cname[128];
+    uint16_t port_min;                /* even */
+    uint32_t npairs;                  /* pairs in the range */
+    uint8_t *pair_used;               /* one flag per pair */
+    uint32_t pairs_used;
+    uint32_t cursor;                  /* next pair to try (round robin) */
+    uint32_t rtp_timeout_ms;
+    uint32_t rtcp_interval_ms;
+    uint64_t rng;                     /* xorshift64* state */
+    sc_media_stream *streams;         /* open streams */
+    sc_moh_class *classes;
+    unsigned live;                    /* objects whose close callbacks are pending or open */
+    bool freeing;                     /* sc_media_free called */
+    char rxbuf[SC_MEDIA_MAX_PKT];     /* receive buffer shared by all sockets (one thread) */
+    bool rxbuf_busy;
+};
+
+/* media.c */
+uint32_t sc_media__random(sc_media *m);
+uint64_t sc_media__now(const sc_media *m);
+void sc_media__release(sc_media *m); /* one live object gone; frees m when freeing and none */
+bool sc_media__can_send(const sc_media_stream *st);
+/* Send a ready RTP packet (header written by the caller) to the remote; counts stats. */
+void sc_media__send_rtp(sc_media_stream *st, const uint8_t *pkt, size_t len, size_t payload);
+/* Write the RTP header of the next audio packet from source src (new talkspurt on a change),
+ * advancing seq and ts. */
+void sc_media__audio_header(sc_media_stream *st, uint8_t *hdr, sc_media_src src);
+/* Timestamp for a new talkspurt: continues from the last one by the time elapsed. */
+uint32_t sc_media__next_ts(sc_media_stream *st);
+
+/* rtp.c: headers and RTCP */
+typedef struct sc_rtp_hdr {
+    uint8_t pt;
+    bool marker;
+    uint16_t seq;
+    uint32_t ts;
+    uint32_t ssrc;
+    size_t hlen;      /* header length (with CSRCs and extension) */
+    size_t plen;      /* payload length (without padding) */
+} sc_rtp_hdr;
+void sc_rtp__write_header(uint8_t *p, uint8_t pt, bool marker, uint16_t seq, uint32_t ts, uint32_t ssrc);
+int sc_rtp__parse(const uint8_t *p, size_t len, sc_rtp_hdr *h); /* -EINVAL when invalid */
+void sc_rtp__rx_update(sc_media_stream *st, const sc_rtp_hdr *h);
+size_t sc_rtcp__build(sc_media_stream *st, uint8_t *buf, size_t cap);
+int sc_rtcp__parse(sc_media_stream *st, const uint8_t *p, size_t len);
+void sc_rtcp__ntp(const sc_media *m, uint32_t *sec, uint32_t *frac);
+
+/* g711.c */
+void sc_g711__encode(int pt, const int16_t *pcm, uint8_t *out, size_t n);
+void sc_g711__transcode(int from_pt, int to_pt, uint8_t *buf, size_t n);
+
+/* dtmf.c */
+void sc_dtmf__receive(sc_media_stream *st, const sc_rtp_hdr *h, const uint8_t *payload);
+void sc_dtmf__stop(sc_media_stream *st);
+bool sc_dtmf__sending(const sc_media_stream *st);
+
+/* moh.c */
+void sc_moh__detach(sc_media_stream *st);
+void sc_moh__free_classes(sc_media *m);
+void sc_media__moh_tick(sc_moh_class *c); /* one 20 ms frame to every listener (bench uses it) */
+sc_moh_class *sc_moh__find(sc_media *m, const char *name);
+
+/* resample.c */
+/* Resample in (n samples at in_rate) to 8 kHz; *out malloc'd. */
+int sc_media__resample(const float *in, size_t n, unsigned in_rate, float **out, size_t *out_n);
+
+/* bridge.c */
+void sc_bridge__relay(sc_media_stream *from, const sc_rtp_hdr *h, uint8_t *pkt, size_t len);
+
+#endif
