@@ -28,6 +28,10 @@ typedef struct sc_api_config {
     uint32_t ring_delay_ms;   /* ScheduleAutoAnswer's delay when the table gives none */
     uint32_t sip_t1_ms;       /* RFC 3261 T1; 0 = 500 */
     size_t max_sessions;      /* 0 = unlimited; above it new INVITEs get 503 */
+    unsigned sip_max_transactions; /* SIP transactions alive (incl. lingering ones, ~32 s with
+                                      T1 500 on UDP); 0 = 65536; above it 503 */
+    unsigned sip_max_calls;   /* SIP call objects alive (released ones linger as long as their
+                                 transactions); 0 = 32768, or derived from max_sessions */
     uint16_t media_port_min;  /* RTP port range announced in SDP (0 = 20000..20999) */
     uint16_t media_port_max;
     size_t history_capacity;  /* per session; 0 = store default */

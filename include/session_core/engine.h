@@ -198,4 +198,57 @@ typedef struct sc_engine_stats {
 
 SC_API void sc_engine_get_stats(const sc_engine *e, sc_engine_stats *out);
 
+/* ---- Table versions (src/engine/versions.c) ----------------------------------------------
+ * Every table the engine has made current, or that a session runs on, is a live version:
+ * (version counter: 1, 2, 3... in the order the engine first saw the tables; content hash).
+ * sc_engine_set_table() with a new table object assigns the next counter; a restored session
+ * on a table the engine has not seen registers it too (not current). A version holds one
+ * table reference, released when the version is no longer current and its last session ends
+ * (so with the store's per-session references, the table is freed then). Sessions never
+ * migrate between versions: a session runs on the table it started with until it ends. */
+
+/* The live versions as a new JSON array (caller decrefs), oldest first:
+ * [{"version", "hash", "name", "table_version" (`version:` as written, or null), "path", "sessions",
+ *   "current", "loaded_at" (wall µs), "loaded_at_iso"}]. 0, -EINVAL or -ENOMEM. */
+SC_API int sc_engine_table_versions(const sc_engine *e, json_t **out);
+/* The version counter of table (>= 1), or 0 when it is not a live version of e. */
+SC_API uint64_t sc_engine_table_version_of(const sc_engine *e, const sc_table *table);
+/* The current version's counter, 0 before the first sc_engine_set_table(). */
+SC_API uint64_t sc_engine_current_version(const sc_engine *e);
+
+typedef struct sc_engine_reload_stats {
+    uint64_t reloads_ok;        /* reloads that made a new table current */
+    uint64_t reloads_unchanged; /* reloads of a table with the current hash (nothing changed) */
+    uint64_t reloads_failed;    /* reloads refused (invalid table, unbound name, I/O) */
+    uint64_t versions_live;     /* live versions now */
+    uint64_t versions_released; /* versions released since the engine started */
+} sc_engine_reload_stats;
+
+SC_API void sc_engine_get_reload_stats(const sc_engine *e, sc_engine_reload_stats *out);
+
+/* ---- Reload (src/engine/reload.c) --------------------------------------------------------
+ * Load, validate, compile and bound-check a candidate table in full before anything changes.
+ * On any error the current table stays, nothing changes, diags (may be NULL) hold the reasons
+ * as file:line:column (an unreadable file gets one error at line 0, column 0), each error is
+ * logged (WARN, module "engine") and reloads_failed counts it. On success the new table is
+ * current for NEW sessions; running sessions keep their version. If the candidate's hash
+ * equals the current table's, nothing changes and the result is "unchanged".
+ * report (may be NULL) receives a new JSON object (caller decrefs) on success and on failure:
+ *   {"result": "applied"|"unchanged"|"refused", "old": {version, hash, name} or null,
+ *    "new": {version, hash, name} (applied/unchanged), "changes": {"states": {added, removed,
+ *    changed}, "transitions": {added, removed, changed}} (counts, from sc_table_diff()),
+ *    "errors": [{file, line, column, severity, message}] (refused), "warnings": [...]}
+ * Returns 0, SC_E_INVALID_TABLE, SC_E_UNBOUND, -ENOENT/-EACCES/-EIO (file), -EINVAL, -ENOMEM. */
+SC_API int sc_engine_reload_file(sc_engine *e, const char *path, sc_diags *diags, json_t **report);
+/* The same for a table in memory; name is used in diagnostics (e.g. "POST /table/reload"). */
+SC_API int sc_engine_reload_buffer(sc_engine *e, const char *name, const char *buf, size_t len,
+                                   sc_diags *diags, json_t **report);
+/* Check a candidate as the reload would (load, validate, compile, bound names) without
+ * applying it and without counting a reload. report: {"valid": bool, "hash", "name",
+ * "changes" (against the current table, when there is one), "errors": [...], "warnings": [...]}.
+ * Returns 0 when it would be accepted, else as sc_engine_reload_buffer(). */
+SC_API int sc_engine_validate_buffer(const sc_engine *e, const char *name, const char *buf, size_t len,
+                                     sc_diags *diags, json_t **report);
+SC_API int sc_engine_validate_file(const sc_engine *e, const char *path, sc_diags *diags, json_t **report);
+
 #endif

@@ -45,6 +45,7 @@ typedef enum sc_sip_method {
     X(TOO_MANY_HOPS, "Max-Forwards reached 0 (483)")                                       \
     X(METHOD_NOT_ALLOWED, "unsupported method (405)")                                      \
     X(BAD_EXTENSION, "Require names an option we do not support (420)")                    \
+    X(UNSUPPORTED_MEDIA, "multipart body (415); never handed to the MIME parser")          \
     X(NO_DIALOG, "request for an unknown dialog or transaction (481)")                     \
     X(CSEQ_ORDER, "in-dialog CSeq lower than the last one (500)")                          \
     X(GLARE, "re-INVITE while one of ours is pending (491)")                               \

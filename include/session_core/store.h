@@ -285,4 +285,67 @@ SC_API int sc_session_to_json(const sc_session *s, json_t **out);
  * opts NULL = defaults. New reference in *out; -ENOMEM. */
 SC_API int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, json_t **out);
 
+
+/* ---- Persistence support: snapshots, event records, replay (src/store/snapshot.c) ------
+ * Formats are documented in docs/persistence.md. Times are wall-clock µs; monotonic times of
+ * the session (created/updated/entered) are not persisted: they are reset on recovery. */
+
+/* Fields (bit 1 << sc_field) set since the last event record: the engine clears them after
+ * telling observers of a creation or a dispatch run, keeping bits set by observers. */
+SC_API uint32_t sc_session_dirty_fields(const sc_session *s);
+SC_API void sc_session_clear_dirty_fields(sc_session *s);
+/* Recovery setters: wall times (µs) and the failed-transition counter. */
+SC_API void sc_session_set_times(sc_session *s, int64_t created_wall_us, int64_t updated_wall_us,
+                                 int64_t entered_wall_us);
+SC_API void sc_session_set_failed_transitions(sc_session *s, uint32_t n);
+/* Append a copy of r keeping its seq (recovery, replay). r->seq must be >= next_seq: the
+ * seqs skipped are counted as dropped; next_seq becomes r->seq + 1. -EINVAL (seq too
+ * small), -ENOMEM (nothing changes). */
+SC_API int sc_session_history_append_raw(sc_session *s, const sc_history_record *r);
+/* Move next_seq forward to next_seq (skipped seqs count as dropped); -EINVAL if backwards. */
+SC_API int sc_session_history_skip_to(sc_session *s, uint64_t next_seq);
+/* Inverse of sc_history_record_to_json (names resolved through s's table and vocabulary).
+ * -EINVAL on a malformed record or an unknown name. */
+SC_API int sc_history_record_from_json(const sc_session *s, const json_t *j, sc_history_record *out);
+
+/* The snapshot: everything needed to rebuild the record after a crash:
+ * {"v":1,"id","role","state","table_hash","conditions":{name:bool},"established_fired",
+ *  "outcome","fields":{name:value (set ones)},"created_us","updated_us","state_entered_us",
+ *  "failed_transitions","last_seq","history":[sc_history_record_to_json...]}.
+ * New reference in *out; -ENOMEM. */
+SC_API int sc_session_snapshot_json(const sc_session *s, json_t **out);
+/* Load a snapshot into s (fresh: no history yet; same id): state (without touching timers),
+ * conditions, flags, outcome, fields, times, failure count, history. The table_hash field
+ * keeps s's table hash. -EINVAL (malformed, other id, unknown name; s may be partly
+ * loaded), -ENOMEM. */
+SC_API int sc_session_load_snapshot_json(sc_session *s, const json_t *snap);
+
+/* Event records (one per history seq; what the recorder appends to the log):
+ *  - seq 0, "kind":"created": session_id, role, table_hash, state_after, conditions_after
+ *    (bits), established_fired, session_outcome, failed_transitions, created_us, updated_us,
+ *    entered_us, fields (every set field);
+ *  - seq >= 1, "kind":"transition": sc_history_record_to_json(rec) plus the same keys
+ *    (without created_us), fields = only those changed since the previous record (null =
+ *    cleared). New reference in *out; -ENOMEM. */
+SC_API int sc_session_created_json(const sc_session *s, json_t **out);
+SC_API int sc_session_event_json(const sc_session *s, const sc_history_record *rec, json_t **out);
+/* Apply one event record to s (no guards, actions or timers run): state, conditions, flags,
+ * outcome, changed fields, times, failure count and the history record. Returns 0, 1 when
+ * the record is older than s (seq < next_seq: ignored), -EINVAL (malformed, other session,
+ * unknown name), -ENOMEM. */
+SC_API int sc_session_apply_event_json(sc_session *s, const json_t *rec);
+
+/* Recovery through the engine (src/engine/restore.c): sc_engine_restore_session() in the
+ * snapshot's state on table (NULL = the engine's current table), then
+ * sc_session_load_snapshot_json(). Observers see on_session_created before the load. On
+ * failure the half-built session is removed without telling observers of the removal.
+ * -EINVAL (malformed snapshot, state not in table), -EEXIST, -ENOMEM. */
+typedef struct sc_engine sc_engine;
+SC_API int sc_session_restore_json(sc_engine *e, const json_t *snap, sc_table *table, sc_session **out);
+/* The same, then apply the event records of events (a JSON array, may be NULL) newer than
+ * the snapshot; if that moves the session to another state, its timers are re-armed for
+ * that state. Dirty fields are cleared at the end. */
+SC_API int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events,
+                                          sc_table *table, sc_session **out);
+
 #endif

@@ -288,4 +288,32 @@ typedef struct sc_graph_opts {
 /* The graph as a malloc'd NUL-terminated string in *out (caller frees). -ENOMEM, -EINVAL. */
 SC_API int sc_table_export(const sc_table *t, const sc_graph_opts *opts, char **out);
 
+/* ---- Diff and diagnostics as JSON (src/table/diff.c) ------------------------------------ */
+
+#include <jansson.h>
+
+/* Compare old table a with new table b, by name (each table's own vocabulary), so tables
+ * loaded separately compare. Transitions are keyed by (role as written, from state, event,
+ * guards as a set); for a key in both, `to`, `actions` (in order, with parameters), `set` and
+ * `publish` are compared. States are compared by name on terminal, timer_ms, timer_event and
+ * max_ms; the initial state and established_when are compared too. Descriptions, names,
+ * versions and line numbers are not differences. *out receives a new JSON object (caller
+ * json_decref()s it):
+ *   {"old": {name, version, path, hash}, "new": {...}, "identical": bool, "differences": n,
+ *    "initial": {old, new} (only if changed), "established_when": {old, new} (only if changed),
+ *    "states": {"added": [S], "removed": [S], "changed": [{state, changes: {field: {old, new}},
+ *               old_line, new_line}]},
+ *    "transitions": {"added": [T], "removed": [T], "changed": [{role, from, event, guards,
+ *                    changes: {field: {old, new}}, old_line, new_line}]}}
+ * with S = {state, terminal, timer_ms, timer_event, max_ms, line, column} and
+ * T = {role, from, event, guards: ["!Name(p=v)"], to (null = stay), actions: ["Name(p=v)"],
+ *      set: ["Cond=true"], publish: ["Name[:priority]"], line, column}.
+ * Removed entries come in a's file order, added and changed ones in b's. Returns the number
+ * of differences (0 = same behaviour), -EINVAL or -ENOMEM (nothing in *out). */
+SC_API int sc_table_diff(const sc_table *a, const sc_table *b, json_t **out);
+
+/* The diagnostics as a new JSON array of {file, line, column, severity, message} (only the
+ * errors when errors_only); d may be NULL (empty array). NULL on ENOMEM. Caller decrefs. */
+SC_API json_t *sc_diags_json(const sc_diags *d, bool errors_only);
+
 #endif

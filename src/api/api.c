@@ -193,8 +193,10 @@ static int create_parts(sc_api *api, const sc_api_config *cfg)
     sc_sip_config sipc = {.clock = api->clock, .logger = cfg->logger, .user_agent = cfg->user_agent,
                           .t1_ms = cfg->sip_t1_ms, .on_incoming = sc_api__on_incoming,
                           .on_event = sc_api__on_event, .ud = api};
-    if (cfg->max_sessions)
-        sipc.max_calls = (unsigned)(cfg->max_sessions + cfg->max_sessions / 4 + 16);
+    /* Transactions and released calls linger for Timer J/K (64*T1): at N calls per second
+     * about 32*N of each are alive, so the agent's small defaults would cap the call rate. */
+    sipc.max_transactions = cfg->sip_max_transactions ? cfg->sip_max_transactions : 65536;
+    sipc.max_calls = cfg->sip_max_calls ? cfg->sip_max_calls : 32768;
     rc = sc_sip_new(&api->sip, api->loop, &sipc);
     if (rc)
         return rc;

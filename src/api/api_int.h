@@ -47,10 +47,8 @@ typedef struct sc_api_leg {
     uint16_t rtp_port;                  /* announced RTP port */
     char rtp_addr[64];                  /* announced RTP address */
     sc_sdp_direction local_dir;         /* our preference: sendrecv, or sendonly on hold */
-    bool have_remote;                   /* remote holds the last remote SDP */
-    sc_sdp_info remote;
     bool pending_offer;                 /* offer holds a remote offer awaiting our answer */
-    sc_sdp_info offer;
+    sc_sdp_info *offer;                 /* allocated while an offer is pending (or NULL) */
     char *early_sdp;                    /* answer sent in a 183, repeated in the 2xx */
     bool offer_sent_in_2xx;             /* late offer: our 2xx carried the offer */
     bool remote_held;                   /* the peer put us on hold */
@@ -91,7 +89,10 @@ void sc_api__media_init(sc_api_leg *leg);
 int sc_api__media_offer(sc_api_leg *leg, sc_sdp_direction dir, char *buf, size_t cap);
 /* Our answer to leg->offer into buf; records the negotiated media on s. */
 int sc_api__media_answer(sc_api_leg *leg, sc_session *s, char *buf, size_t cap);
-/* Record a remote answer to our offer (or a remote offer) on s. */
+/* Keep a copy of a remote offer until we answer it (pending_offer); -ENOMEM. */
+int sc_api__set_offer(sc_api_leg *leg, const sc_sdp_info *info);
+void sc_api__clear_offer(sc_api_leg *leg);
+/* Record a remote answer to our offer on s. */
 void sc_api__media_remote(sc_api_leg *leg, sc_session *s, const sc_sdp_info *info);
 void sc_api__media_record(sc_api_leg *leg, sc_session *s, const char *direction_override);
 /* Parse body when it is SDP: fills ctx->has_sdp, ctx->sdp_ok, ctx->sdp. */

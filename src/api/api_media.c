@@ -3,7 +3,9 @@
  * RTP flows, the announced port is taken from the configured range. */
 #include "api/api_int.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -72,22 +74,38 @@ int sc_api__media_answer(sc_api_leg *leg, sc_session *s, char *buf, size_t cap)
     sc_sdp_local l;
     sc_sdp_info neg;
     local_of(leg, leg->local_dir, &l);
-    int n = sc_sdp_build_answer(&leg->offer, &l, buf, cap, &neg);
+    if (!leg->offer)
+        return -EINVAL;
+    int n = sc_sdp_build_answer(leg->offer, &l, buf, cap, &neg);
     if (n < 0)
         return n;
     leg->sdp_version++;
-    leg->remote_held = sc_sdp_is_hold(&leg->offer);
-    leg->remote = leg->offer;
-    leg->have_remote = true;
-    leg->pending_offer = false;
-    record(leg, s, &neg, sc_sdp_answer_direction(leg->offer.direction, leg->local_dir));
+    leg->remote_held = sc_sdp_is_hold(leg->offer);
+    record(leg, s, &neg, sc_sdp_answer_direction(leg->offer->direction, leg->local_dir));
+    sc_api__clear_offer(leg);
     return n;
+}
+
+int sc_api__set_offer(sc_api_leg *leg, const sc_sdp_info *info)
+{
+    if (!leg->offer && !(leg->offer = malloc(sizeof *leg->offer))) {
+        leg->pending_offer = false;
+        return -ENOMEM;
+    }
+    *leg->offer = *info;
+    leg->pending_offer = true;
+    return 0;
+}
+
+void sc_api__clear_offer(sc_api_leg *leg)
+{
+    free(leg->offer);
+    leg->offer = NULL;
+    leg->pending_offer = false;
 }
 
 void sc_api__media_remote(sc_api_leg *leg, sc_session *s, const sc_sdp_info *info)
 {
-    leg->remote = *info;
-    leg->have_remote = true;
     /* Our direction as seen from the remote's answer: it answers sendonly->recvonly etc. */
     sc_sdp_direction ours = leg->local_dir;
     switch (info->direction) {

@@ -38,6 +38,7 @@ static void leg_free(void *p)
     free(leg->to);
     free(leg->from);
     free(leg->early_sdp);
+    free(leg->offer);
     free(leg);
 }
 
@@ -188,10 +189,8 @@ void sc_api__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_messa
     }
     leg->call = call;
     sc_sip_call_set_user(call, leg);
-    if (ctx->sdp_ok) {
-        leg->offer = ctx->sdp;
-        leg->pending_offer = true;
-    }
+    if (ctx->sdp_ok)
+        sc_api__set_offer(leg, &ctx->sdp);
     sc_api__sync_dialog(leg, s);
     sc_log(api->logger, SC_LOG_INFO, "api", "call %s created (uas) from %s, call-id %s", leg->id,
            sc_sip_call_remote_uri(call), sc_sip_call_id(call));
@@ -236,12 +235,10 @@ void sc_api__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
             free(ctx);
             return;
         }
-        if (ctx->sdp_ok) {
-            leg->offer = ctx->sdp;
-            leg->pending_offer = true;
-        } else {
-            leg->pending_offer = false;
-        }
+        if (ctx->sdp_ok)
+            sc_api__set_offer(leg, &ctx->sdp);
+        else
+            sc_api__clear_offer(leg);
         break;
     case SC_EV_Dialog180Ringing:
     case SC_EV_Dialog183SessionProgress:

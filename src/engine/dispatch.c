@@ -152,6 +152,7 @@ static void check_conditions(sc_engine *e, sc_session *s)
 static void notify_transition(sc_engine *e, sc_session *s, const sc_history_record *rec,
                               const sc_transition *tr, bool taken)
 {
+    s->dirty_late = 0;
     for (int i = 0; i < e->nobs; i++) {
         if (!e->obs_used[i])
             continue;
@@ -163,6 +164,9 @@ static void notify_transition(sc_engine *e, sc_session *s, const sc_history_reco
                                      tr->publish[p].priority < 0 ? SC_PRIO_NORMAL
                                                                  : tr->publish[p].priority);
     }
+    /* this run's record carried the dirty fields; keep only those set by observers since */
+    s->dirty_fields = s->dirty_late;
+    s->dirty_late = 0;
 }
 
 static int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec, sc_outcome o,

@@ -53,6 +53,7 @@ void sc_engine_free(sc_engine *e)
     free(e->heap);
     free(e->guards);
     free(e->actions);
+    sc_engine__versions_free(e);
     sc_table_unref(e->table);
     free(e);
 }
@@ -166,6 +167,9 @@ int sc_engine_set_table(sc_engine *e, sc_table *table, sc_diags *diags)
     int r = sc_engine_check_table(e, table, diags);
     if (r)
         return r;
+    r = sc_engine__versions_set(e, table);
+    if (r)
+        return r;
     sc_table *old = e->table;
     e->table = sc_table_ref(table);
     sc_table_unref(old);
@@ -176,9 +180,13 @@ sc_table *sc_engine_table(const sc_engine *e) { return e->table; }
 
 static void notify_created(sc_engine *e, sc_session *s)
 {
+    s->dirty_late = 0;
     for (int i = 0; i < e->nobs; i++)
         if (e->obs_used[i] && e->obs[i].on_session_created)
             e->obs[i].on_session_created(e->obs[i].ud, s);
+    /* the creation record carried the fields set so far; keep only those set since */
+    s->dirty_fields = s->dirty_late;
+    s->dirty_late = 0;
 }
 
 int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role, const char *id,
@@ -196,6 +204,7 @@ int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role, const
     if (r)
         return r;
     s->state = state;
+    sc_engine__versions_session(e, table, +1);
     sc_engine__arm_state(e, s, s->entered_mono_us);
     e->stats.sessions_created++;
     notify_created(e, s);
@@ -237,6 +246,7 @@ void sc_engine__finish_remove(sc_engine *e, sc_session *s)
 {
     sc_engine__cancel_timers(e, s, true);
     sc_engine__drop_queue(s);
+    sc_engine__versions_session(e, s->table, -1);
     sc_store_remove(e->store, s);
 }
 

@@ -64,6 +64,7 @@ struct sc_engine {
     uint64_t mono_base;          /* mono time when wall_base was read */
     int64_t wall_base;           /* wall time read at mono_base (resampled every second) */
     bool have_base;              /* mono_base/wall_base valid */
+    struct sc_engine__versions *versions; /* live table versions (versions.c), NULL until used */
 };
 
 /* Wall time for mono time `mono`: derived from the last wall sample, read again when that
@@ -87,5 +88,16 @@ int sc_engine__reserve_timers(sc_engine *e, size_t extra);
 
 /* engine.c */
 void sc_engine__finish_remove(sc_engine *e, sc_session *s);
+
+/* versions.c: bookkeeping of live table versions, called by engine.c.
+ * Before table becomes current: register it (next counter) unless it is current already;
+ * -ENOMEM leaves everything as it was. */
+int sc_engine__versions_set(sc_engine *e, sc_table *table);
+/* A session on table was created (+1) or is about to leave the store (-1); a version that is
+ * not current and has no session left is released. Never fails (a table the registry does not
+ * know is registered on +1 when memory allows; counts of unknown tables are ignored). */
+void sc_engine__versions_session(sc_engine *e, sc_table *table, int delta);
+/* Drop every version's reference and the registry (engine teardown). */
+void sc_engine__versions_free(sc_engine *e);
 
 #endif

@@ -85,7 +85,7 @@ int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n)
         return -ENOMEM;
     }
     for (size_t i = 0; i < rlen; i++) {
-        float v = rs[i] * 32767.0f;
+        float v = rs[i] * 32768.0f; /* libsndfile reads 16-bit as x/32768 */
         o[i] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : lrintf(v));
     }
     free(rs);

@@ -425,8 +425,10 @@ static void on_cancel(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const
     bool pending = !sip_tx_final_sent(inv);
     sc_sip_call *call = inv->call;
     answer(sip, m, tp, src, 200, NULL, NULL, NULL);
-    if (pending && call)
-        sip_call_emit(call, SC_EV_DialogCANCEL, 0, "CANCEL", NULL, NULL);
+    if (pending && call) {
+        sc_sip_event ev = {.type = SC_EV_DialogCANCEL, .method = "CANCEL", .reason = "CANCEL received"};
+        sip_call_emit_ev(call, &ev);
+    }
 }
 
 static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src)
@@ -489,6 +491,123 @@ void sip_answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const str
     answer(sip, req, tp, src, code, reason, NULL, NULL);
 }
 
+/* The parser refused the message: if it looks like a request (not ACK) whose Via, From, To,
+ * Call-ID and CSeq lines are plain single lines, answer 400 by copying them; else drop. */
+static bool raw_line(const char *data, size_t len, const char *full, const char *compact, const char **val,
+                     size_t *vlen, bool all, char *acc, size_t cap)
+{
+    bool found = false;
+    const char *p = data, *end = data + len;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        if (eol == p || (eol == p + 1 && *p == '\r'))
+            break; /* end of headers */
+        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        if (colon) {
+            size_t n = (size_t)(colon - p);
+            while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+                n--;
+            if ((n == strlen(full) && strncasecmp(p, full, n) == 0) ||
+                (n == strlen(compact) && strncasecmp(p, compact, n) == 0)) {
+                const char *v = colon + 1;
+                while (v < eol && (*v == ' ' || *v == '\t'))
+                    v++;
+                size_t vl = (size_t)(eol - v);
+                if (vl > 0 && v[vl - 1] == '\r')
+                    vl--;
+                const char *next = eol + 1;
+                if (vl == 0 || (next < end && (*next == ' ' || *next == '\t')))
+                    return false; /* folded or empty: give up */
+                if (!all) {
+                    *val = v;
+                    *vlen = vl;
+                    return true;
+                }
+                size_t used = strlen(acc);
+                if (used + vl + 16 >= cap)
+                    return false;
+                snprintf(acc + used, cap - used, "Via: %.*s\r\n", (int)vl, v);
+                found = true;
+            }
+        }
+        p = eol + 1;
+    }
+    return found;
+}
+
+static void raw_400(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
+                    size_t len)
+{
+    size_t sp = 0; /* data is not NUL-terminated */
+    while (sp < len && data[sp] != ' ' && data[sp] != '\r' && data[sp] != '\n')
+        sp++;
+    if (sp == 0 || sp >= len || data[sp] != ' ' || (sp >= 4 && strncmp(data, "SIP/", 4) == 0) ||
+        (sp == 3 && strncmp(data, "ACK", 3) == 0))
+        return;
+    const char *eol = memchr(data, '\n', len);
+    if (!eol || !memmem(data, (size_t)(eol - data), " SIP/", 5))
+        return;
+    char vias[2048] = "";
+    const char *from, *to, *cid, *cseq;
+    size_t lf, lt, lc, ls;
+    if (!raw_line(data, len, "Via", "v", NULL, NULL, true, vias, sizeof vias) ||
+        !raw_line(data, len, "From", "f", &from, &lf, false, NULL, 0) ||
+        !raw_line(data, len, "To", "t", &to, &lt, false, NULL, 0) ||
+        !raw_line(data, len, "Call-ID", "i", &cid, &lc, false, NULL, 0) ||
+        !raw_line(data, len, "CSeq", "", &cseq, &ls, false, NULL, 0))
+        return;
+    char tag[20];
+    sip_rand_hex(sip, tag, 16);
+    bool has_tag = memmem(to, lt, "tag=", 4) != NULL;
+    char *out = NULL;
+    int n = asprintf(&out,
+                     "SIP/2.0 400 Bad Request\r\n%sFrom: %.*s\r\nTo: %.*s%s%s\r\nCall-ID: %.*s\r\n"
+                     "CSeq: %.*s\r\nUser-Agent: %s\r\nContent-Length: 0\r\n\r\n",
+                     vias, (int)lf, from, (int)lt, to, has_tag ? "" : ";tag=", has_tag ? "" : tag, (int)lc, cid,
+                     (int)ls, cseq, sip->user_agent);
+    if (n < 0)
+        return;
+    sip->stats.responses_out[4]++;
+    sip_send(sip, tp, src, out, (size_t)n);
+    free(out);
+}
+
+/* libosip2's MIME parser leaks on some malformed multipart bodies, and we accept only SDP:
+ * a message with a multipart Content-Type is parsed from a copy whose type token is defused
+ * ("xultipart"), so the body stays one opaque part; requests then get 415. NULL: not multipart. */
+static char *defuse_multipart(const char *data, size_t len)
+{
+    const char *p = data, *end = data + len;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        if (eol == p || (eol == p + 1 && *p == '\r'))
+            return NULL;
+        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        if (colon) {
+            size_t n = (size_t)(colon - p);
+            while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+                n--;
+            if ((n == 12 && strncasecmp(p, "Content-Type", 12) == 0) || (n == 1 && (*p == 'c' || *p == 'C'))) {
+                for (const char *q = colon; q + 9 <= eol; q++)
+                    if (strncasecmp(q, "multipart", 9) == 0) {
+                        char *copy = malloc(len);
+                        if (copy) {
+                            memcpy(copy, data, len);
+                            copy[q - data] = 'x';
+                        }
+                        return copy;
+                    }
+            }
+        }
+        p = eol + 1;
+    }
+    return NULL;
+}
+
 static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
                  size_t len)
 {
@@ -510,9 +629,14 @@ static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage
     osip_message_t *m = NULL;
     if (osip_message_init(&m) != 0)
         return;
-    if (osip_message_parse(m, data, len) != 0) {
+    char *defused = defuse_multipart(data, len);
+    bool multipart = defused != NULL;
+    int prc = osip_message_parse(m, defused ? defused : data, len);
+    free(defused);
+    if (prc != 0) {
         sip->stats.rejected[SC_SIP_REJ_UNPARSABLE]++;
         osip_message_free(m);
+        raw_400(sip, tp, src, data, len);
         return;
     }
     if (MSG_IS_RESPONSE(m)) {
@@ -535,6 +659,11 @@ static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage
     }
     sip->stats.requests_in[sip_method_of(m->sip_method)]++;
     stamp_via(m, src);
+    if (multipart && strcmp(m->sip_method, "ACK") != 0 && !sip_tx_match_server(sip, m, NULL)) {
+        sip->stats.rejected[SC_SIP_REJ_UNSUPPORTED_MEDIA]++;
+        answer(sip, m, tp, src, 415, NULL, "Accept", "application/sdp");
+        return;
+    }
     on_request(sip, m, tp, src);
 }
 

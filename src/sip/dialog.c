@@ -69,8 +69,8 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
     osip_contact_t *ct = NULL;
     if (strlen(cid) >= sizeof d->call_id || strlen(from ? from : "") >= sizeof d->remote_tag)
         return -ENAMETOOLONG;
-    snprintf(d->call_id, sizeof d->call_id, "%s", cid);
-    snprintf(d->remote_tag, sizeof d->remote_tag, "%s", from ? from : "");
+    memcpy(d->call_id, cid, strlen(cid) + 1);
+    memcpy(d->remote_tag, from ? from : "", strlen(from ? from : "") + 1);
     sip_rand_hex(sip, d->local_tag, 16);
     if (uri_str(req->from->url, d->remote_uri, sizeof d->remote_uri) != 0 ||
         uri_str(req->to->url, d->local_uri, sizeof d->local_uri) != 0)

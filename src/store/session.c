@@ -122,8 +122,11 @@ int sc_session_set_field(sc_session *s, sc_field f, const char *value)
     if ((unsigned)f >= SC_FIELD__COUNT)
         return -EINVAL;
     int r = replace_string(s, &s->fields[f], value);
-    if (!r)
+    if (!r) {
+        s->dirty_fields |= (uint32_t)1 << f;
+        s->dirty_late |= (uint32_t)1 << f;
         sc_session_touch(s);
+    }
     return r;
 }
 

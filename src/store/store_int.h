@@ -63,6 +63,8 @@ struct sc_session {
     void (*attach_free[SC_ATTACH_COUNT])(void *); /* their free functions */
     sc_index_entry *keys;           /* secondary keys held */
     uint32_t failed;                /* failed transitions */
+    uint32_t dirty_fields;          /* bit per sc_field set since the last event record */
+    uint32_t dirty_late;            /* bits set while observers are being told (engine) */
     size_t strings_bytes;           /* bytes of malloc'd strings and keys */
     struct sc_session *prev, *next; /* creation-order list for iteration */
 

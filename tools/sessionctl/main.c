@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sessionctl/cmd_server.h"
+#include "sessionctl/cmd_simulate.h"
 #include "sessionctl/cmd_table.h"
 
 typedef struct subcommand {
@@ -16,6 +17,7 @@ static const subcommand COMMANDS[] = {
     {"validate", sessionctl_cmd_validate, "validate FILE...                        check state tables"},
     {"graph", sessionctl_cmd_graph, "graph FILE [--role R] [--format F]      draw a table (dot|mermaid|json)"},
     {"transitions", sessionctl_cmd_transitions, "transitions FILE --role R --state S     what a state accepts"},
+    {"simulate", sessionctl_cmd_simulate, "simulate FILE --role R EVENT...         run events through a table offline"},
     /* against a running sessiond: [--server URL] [--json] [--token T] before or after */
     {"sessions", sessionctl_cmd_sessions, "sessions                                live sessions of the server"},
     {"show", sessionctl_cmd_show, "show ID                                 a session: record, conditions, history"},

@@ -232,31 +232,38 @@ static int set_version(sd_config *c, const char *v, char *err, size_t errsz)
 }
 
 static const sd_option options[] = {
-    {"sip", true, set_sip, "udp|tcp:HOST:PORT  SIP listener, repeatable (default udp:127.0.0.1:5060)"},
-    {"http", true, set_http, "HOST:PORT|off     HTTP API address (default 127.0.0.1:8080)"},
-    {"table", true, set_table, "PATH              state table (default: the built-in default table)"},
-    {"store", true, set_store, "memory:           session store (only memory: in this version)"},
-    {"answer", true, set_answer, "auto|manual       answer incoming calls automatically (default auto)"},
-    {"ring-delay-ms", true, set_ring_delay, "N                 ring before auto answer (default 0)"},
-    {"log-level", true, set_log_level, "error|warn|info|debug (default info)"},
-    {"log-format", true, set_log_format, "text|json         log line format (default text)"},
-    {"media-ports", true, set_media_ports, "LOW-HIGH          RTP port range (default 20000-20999)"},
-    {"max-sessions", true, set_max_sessions, "N                 session cap, 0 = none (default 0)"},
-    {"http-token", true, set_http_token, "TOKEN             bearer token for control endpoints"},
-    {"sip-t1-ms", true, set_t1, "N                 SIP timer T1 (default 500)"},
-    {"shutdown-timeout-ms", true, set_shutdown_timeout, "N       bound on graceful shutdown (default 5000)"},
-    {"http-timeout-ms", true, set_http_timeout, "N           HTTP wait for the loop (default 5000)"},
-    {"config", true, NULL, "FILE              YAML config file (keys = flag names)"},
-    {"help", false, set_help, "                  this help"},
-    {"version", false, set_version, "                  print the version"},
+    {"sip", true, set_sip, "udp|tcp:HOST:PORT SIP listener, repeatable (default udp:127.0.0.1:5060)"},
+    {"http", true, set_http, "HOST:PORT|off HTTP API address (default 127.0.0.1:8080)"},
+    {"table", true, set_table, "PATH state table (default: the built-in default table)"},
+    {"store", true, set_store, "memory: session store (only memory: in this version)"},
+    {"answer", true, set_answer, "auto|manual answer incoming calls automatically (default auto)"},
+    {"ring-delay-ms", true, set_ring_delay, "N ring before auto answer (default 0)"},
+    {"log-level", true, set_log_level, "error|warn|info|debug log level (default info)"},
+    {"log-format", true, set_log_format, "text|json log line format (default text)"},
+    {"media-ports", true, set_media_ports, "LOW-HIGH RTP port range (default 20000-20999)"},
+    {"max-sessions", true, set_max_sessions, "N session cap, 0 = none (default 0)"},
+    {"http-token", true, set_http_token, "TOKEN bearer token for control endpoints"},
+    {"sip-t1-ms", true, set_t1, "N SIP timer T1 (default 500)"},
+    {"shutdown-timeout-ms", true, set_shutdown_timeout, "N bound on graceful shutdown (default 5000)"},
+    {"http-timeout-ms", true, set_http_timeout, "N HTTP wait for the loop (default 5000)"},
+    {"config", true, NULL, "FILE YAML config file (keys = flag names)"},
+    {"help", false, set_help, " this help"},
+    {"version", false, set_version, " print the version"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
 void sd_config_usage(void)
 {
-    printf("usage: sessiond [options]\n");
-    for (size_t i = 0; i < NOPTIONS; i++)
-        printf("  --%-14s %s\n", options[i].name, options[i].help);
+    printf("usage: sessiond [options]   (every option is also a key of the --config file)\n");
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const char *h = options[i].help;
+        size_t arglen = strcspn(h, " ");
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s %.*s", options[i].name, (int)arglen, h);
+        h += arglen;
+        h += strspn(h, " ");
+        printf("  %-40s %s\n", flag, h);
+    }
 }
 
 void sd_config_init(sd_config *c)

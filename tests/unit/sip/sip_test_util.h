@@ -167,7 +167,7 @@ static inline uint16_t tu_port(sc_sip *sip, size_t idx)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-/* Replaces every "%PORT%" in tmpl with port and "%LPORT%" with lport. */
+/* printf into a new string (free it). */
 static inline char *tu_fmt(const char *fmt, ...)
 {
     va_list ap;

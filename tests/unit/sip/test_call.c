@@ -312,7 +312,7 @@ static void test_2xx_retransmitted_until_ack_timeout(void **state)
     sc_sip_get_stats(a.sip, &sa);
     assert_true(sb.retransmissions_sent >= 4);
     assert_true(sa.retransmissions_absorbed >= 4);
-    assert_int_equal(ta_find(&a, SC_EV_Dialog200OK, 1), -1); /* reported once */
+    assert_int_equal(ta_find(&a, SC_EV_Dialog200OK, ta_find(&a, SC_EV_Dialog200OK, 0) + 1), -1); /* once */
     /* the table then sends BYE */
     assert_int_equal(sc_sip_call_bye(b.call), 0);
     assert_true(ta_wait_for(&loop, &a, SC_EV_DialogBYE, 2000));
@@ -359,12 +359,12 @@ static void test_restore_and_in_dialog_requests(void **state)
     assert_string_equal(a.ev[ta_find(&a, SC_EV_Dialog200OK, 0)].method, "INFO");
     /* the remote party hangs up: the restored call answers */
     b2.auto_bye_ok = true;
+    int from = a.n;
     assert_int_equal(sc_sip_call_bye(ac), 0);
     assert_true(ta_wait_for(&loop, &b2, SC_EV_DialogBYE, 2000));
-    a.n = 0;
-    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog200OK, 2000));
-    assert_string_equal(a.ev[0].method, "BYE");
-    assert_int_equal(a.ev[0].status, 200);
+    assert_true(ta_wait_from(&loop, &a, SC_EV_Dialog200OK, from, 2000));
+    assert_string_equal(a.ev[from].method, "BYE");
+    assert_int_equal(a.ev[from].status, 200);
     sc_sip_call_release(ac);
     sc_sip_call_release(rc);
     free_side(&loop, &a);

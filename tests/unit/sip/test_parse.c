@@ -195,6 +195,33 @@ static void test_drops(void **state)
     assert_int_equal(s.rejected[SC_SIP_REJ_TOO_LARGE], 1);
 }
 
+static void test_unparsable_400_and_multipart_415(void **state)
+{
+    fx *f = *state;
+    /* RFC 4475 trws: the parser refuses the request line; the headers still allow a 400 */
+    feed(f, "OPTIONS sip:bob@127.0.0.1 SIP/2.0  \r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKtrws\r\nMax-Forwards: 70\r\n"
+            "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: c1@127.0.0.1\r\n"
+            "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 400 ", 12) == 0);
+    assert_non_null(strstr(f->out.msg[0], "Call-ID: c1@127.0.0.1\r\n"));
+    assert_non_null(strstr(f->out.msg[0], "To: <sip:bob@127.0.0.1>;tag="));
+    /* multipart bodies are refused with 415 and never reach the MIME parser */
+    const char *mp = "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n";
+    char *m = tu_fmt(HDRS("INFO", "INFO", "Max-Forwards: 70\r\nContent-Type: multipart/mixed;boundary=b\r\n"
+                                          "Content-Length: %zu\r\n\r\n%s"),
+                     strlen(mp), mp);
+    feed(f, m);
+    free(m);
+    assert_int_equal(f->out.count, 2);
+    assert_true(strncmp(f->out.msg[1], "SIP/2.0 415 Unsupported Media Type\r\n", 36) == 0);
+    assert_non_null(strstr(f->out.msg[1], "Accept: application/sdp\r\n"));
+    sc_sip_stats s = stats(f);
+    assert_int_equal(s.rejected[SC_SIP_REJ_UNPARSABLE], 1);
+    assert_int_equal(s.rejected[SC_SIP_REJ_UNSUPPORTED_MEDIA], 1);
+}
+
 static void test_invite_without_handler_480(void **state)
 {
     fx *f = *state;
@@ -297,6 +324,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_dialog_481, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cseq_mismatch_and_hops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unparsable_400_and_multipart_415, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invite_without_handler_480, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overload_503, setup, teardown),
         cmocka_unit_test_setup_teardown(test_real_udp_socket, setup, teardown),

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# sipp_load.sh: SIP load benchmark (not a test). Drives SIPp's built-in UAC (calls of CALL_MS
+# with SDP, hung up by the UAC) at increasing rates against sessiond (auto answer) and, in the
+# same run, against SIPp's own built-in UAS as the baseline. A rate "passes" when every call of
+# the step succeeds (SIPp exit status 0, zero failed calls). Prints the highest passing rate
+# of each target and their ratio.
+#
+# usage: bench/load/sipp_load.sh [BIN_DIR]     (default: build/bin)
+# env:   RATES="50 100 200 ..." STEP_S=10 CALL_MS=2000 SIPP=sipp
+set -u
+BIN=${1:-build/bin}
+BIN=$(cd "$BIN" && pwd)
+RATES=${RATES:-"25 50 100 150 200 300 400 600 800"}
+STEP_S=${STEP_S:-10}
+CALL_MS=${CALL_MS:-2000}
+SIPP=${SIPP:-sipp}
+command -v "$SIPP" >/dev/null || { echo "sipp not installed"; exit 77; }
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sc-load-XXXXXX")
+SD_PID= UAS_PID=
+cleanup() {
+    [ -n "$SD_PID" ] && kill -TERM "$SD_PID" 2>/dev/null && wait "$SD_PID" 2>/dev/null
+    [ -n "$UAS_PID" ] && kill -TERM "$UAS_PID" 2>/dev/null && wait "$UAS_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+port_in_use() { cat /proc/net/udp /proc/net/tcp 2>/dev/null | grep -q "$(printf ':%04X ' "$1")"; }
+free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$p" || { echo "$p"; return; }; done; }
+
+SD_SIP=$(free_port); SD_HTTP=$(free_port); UAS_SIP=$(free_port)
+"$BIN/sessiond" --sip "udp:127.0.0.1:$SD_SIP" --http "127.0.0.1:$SD_HTTP" --answer auto \
+    --log-level warn --max-sessions 0 2>"$TMP/sessiond.log" &
+SD_PID=$!
+(cd "$TMP" && exec "$SIPP" -sn uas -i 127.0.0.1 -p "$UAS_SIP" -nostdin >/dev/null 2>&1) &
+UAS_PID=$!
+sleep 1
+kill -0 "$SD_PID" || { echo "sessiond did not start: $(cat "$TMP/sessiond.log")"; exit 1; }
+
+# step TARGET_PORT RATE: one step of STEP_S seconds; prints "ok" or "fail (N failed)".
+step() {
+    local port=$1 rate=$2 calls=$(( $2 * STEP_S ))
+    local limit=$(( rate * (CALL_MS / 1000 + 3) + 50 ))
+    (cd "$TMP" && timeout $((STEP_S + 60)) "$SIPP" -sn uac -i 127.0.0.1 -p "$(free_port)" -r "$rate" \
+        -m "$calls" -l "$limit" -d "$CALL_MS" -timeout $((STEP_S + 40))s -timeout_error -nostdin \
+        "127.0.0.1:$port" >"$TMP/uac-$port-$rate.out" 2>&1)
+    local rc=$?
+    if [ "$rc" -eq 0 ]; then echo ok; else echo "fail (sipp exit $rc)"; fi
+}
+
+best_sd=0 best_uas=0
+printf '%-8s %-28s %-28s\n' "CPS" "sessiond" "sipp -sn uas (baseline)"
+for r in $RATES; do
+    s_sd=skip; s_uas=skip
+    if [ "$best_sd" -ge 0 ]; then s_sd=$(step "$SD_SIP" "$r"); fi
+    if [ "$best_uas" -ge 0 ]; then s_uas=$(step "$UAS_SIP" "$r"); fi
+    printf '%-8s %-28s %-28s\n' "$r" "$s_sd" "$s_uas"
+    [ "$s_sd" = ok ] && best_sd=$r
+    [ "$s_uas" = ok ] && best_uas=$r
+    case "$s_sd" in fail*) best_sd=$(( -best_sd - 1 )) ;; esac   # stop stepping this target
+    case "$s_uas" in fail*) best_uas=$(( -best_uas - 1 )) ;; esac
+    [ "$best_sd" -lt 0 ] && [ "$best_uas" -lt 0 ] && break
+done
+[ "$best_sd" -lt 0 ] && best_sd=$(( -best_sd - 1 ))
+[ "$best_uas" -lt 0 ] && best_uas=$(( -best_uas - 1 ))
+echo
+echo "sessiond: $best_sd CPS sustained with zero failed calls (steps of ${STEP_S}s, calls of ${CALL_MS} ms)"
+echo "baseline (sipp -sn uas): $best_uas CPS"
+if [ "$best_uas" -gt 0 ]; then
+    echo "ratio: $(awk -v a="$best_sd" -v b="$best_uas" 'BEGIN {printf "%.0f%%", 100 * a / b}')"
+fi
+kill -0 "$SD_PID" 2>/dev/null || echo "WARNING: sessiond died during the run"

@@ -1,0 +1,157 @@
+/* media_test_util: helpers shared by the media tests: a raw UDP receiver on 127.0.0.1 in the
+ * test's uv loop that records every datagram with its arrival time, a raw sender, running
+ * the loop for a while, and RTP field readers. */
+#ifndef MEDIA_TEST_UTIL_H
+#define MEDIA_TEST_UTIL_H
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+#include <uv.h>
+
+#include "session_core/media.h"
+
+#define RX_MAX 4096
+#define RX_LEN 400
+
+typedef struct rx_pkt {
+    uint8_t data[RX_LEN];
+    size_t len;
+    uint64_t at_us; /* arrival (uv_hrtime) */
+} rx_pkt;
+
+typedef struct rx_sock {
+    uv_udp_t udp;
+    uint16_t port;
+    rx_pkt *pkts; /* RX_MAX entries */
+    size_t n;
+    char buf[2048];
+} rx_sock;
+
+static inline void rx_alloc(uv_handle_t *h, size_t s, uv_buf_t *b)
+{
+    rx_sock *r = h->data;
+    (void)s;
+    *b = uv_buf_init(r->buf, sizeof r->buf);
+}
+
+static inline void rx_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct sockaddr *a, unsigned f)
+{
+    rx_sock *r = h->data;
+    (void)f;
+    if (n <= 0 || !a || r->n >= RX_MAX)
+        return;
+    rx_pkt *p = &r->pkts[r->n++];
+    p->len = (size_t)n < RX_LEN ? (size_t)n : RX_LEN;
+    memcpy(p->data, b->base, p->len);
+    p->at_us = uv_hrtime() / 1000;
+}
+
+/* Bind a receiver on 127.0.0.1 at an ephemeral port. */
+static inline int rx_open(uv_loop_t *loop, rx_sock *r)
+{
+    memset(r, 0, sizeof *r);
+    r->pkts = calloc(RX_MAX, sizeof *r->pkts);
+    uv_udp_init(loop, &r->udp);
+    r->udp.data = r;
+    struct sockaddr_in sa;
+    uv_ip4_addr("127.0.0.1", 0, &sa);
+    int rc = uv_udp_bind(&r->udp, (const struct sockaddr *)&sa, 0);
+    if (rc < 0)
+        return rc;
+    struct sockaddr_in got;
+    int len = sizeof got;
+    uv_udp_getsockname(&r->udp, (struct sockaddr *)&got, &len);
+    r->port = ntohs(got.sin_port);
+    return uv_udp_recv_start(&r->udp, rx_alloc, rx_recv);
+}
+
+static inline void rx_close(rx_sock *r)
+{
+    uv_close((uv_handle_t *)&r->udp, NULL);
+    free(r->pkts);
+    r->pkts = NULL;
+}
+
+/* Send a datagram from r's socket to 127.0.0.1:port. */
+static inline int rx_send(rx_sock *r, uint16_t port, const void *data, size_t len)
+{
+    struct sockaddr_in sa;
+    uv_ip4_addr("127.0.0.1", port, &sa);
+    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+    return uv_udp_try_send(&r->udp, &b, 1, (const struct sockaddr *)&sa);
+}
+
+static inline void stop_cb(uv_timer_t *t) { uv_stop(t->loop); }
+
+/* Run the loop for ms milliseconds of real time. */
+static inline void run_for(uv_loop_t *loop, unsigned ms)
+{
+    uv_timer_t t;
+    uv_timer_init(loop, &t);
+    uv_update_time(loop); /* the cached loop time may be stale after slow test code */
+    uv_timer_start(&t, stop_cb, ms, 0);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+}
+
+/* Close everything left on the loop and check it closes cleanly. */
+static inline int drain_loop(uv_loop_t *loop)
+{
+    uv_run(loop, UV_RUN_DEFAULT);
+    return uv_loop_close(loop);
+}
+
+static inline uint8_t rtp_pt(const rx_pkt *p) { return p->data[1] & 0x7F; }
+static inline int rtp_marker(const rx_pkt *p) { return (p->data[1] & 0x80) != 0; }
+static inline uint16_t rtp_seq(const rx_pkt *p) { return (uint16_t)((p->data[2] << 8) | p->data[3]); }
+static inline uint32_t rd32(const uint8_t *d)
+{
+    return ((uint32_t)d[0] << 24) | ((uint32_t)d[1] << 16) | ((uint32_t)d[2] << 8) | d[3];
+}
+static inline uint32_t rtp_ts(const rx_pkt *p) { return rd32(p->data + 4); }
+static inline uint32_t rtp_ssrc(const rx_pkt *p) { return rd32(p->data + 8); }
+
+/* Write an RTP header. */
+static inline void mk_rtp(uint8_t *p, uint8_t pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc)
+{
+    p[0] = 0x80;
+    p[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
+    p[2] = (uint8_t)(seq >> 8);
+    p[3] = (uint8_t)seq;
+    p[4] = (uint8_t)(ts >> 24);
+    p[5] = (uint8_t)(ts >> 16);
+    p[6] = (uint8_t)(ts >> 8);
+    p[7] = (uint8_t)ts;
+    p[8] = (uint8_t)(ssrc >> 24);
+    p[9] = (uint8_t)(ssrc >> 16);
+    p[10] = (uint8_t)(ssrc >> 8);
+    p[11] = (uint8_t)ssrc;
+}
+
+static inline int count_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* A port range unlikely to collide between concurrently running test programs: derived from
+ * the pid (each test program picks its own window of `width` ports in 40000..59999). */
+static inline uint16_t test_port_base(unsigned width)
+{
+    unsigned slots = 20000 / width;
+    return (uint16_t)(40000 + ((unsigned)getpid() % slots) * width);
+}
+
+#endif
