@@ -2,8 +2,11 @@
 # sipp_load.sh: SIP load benchmark (not a test). Drives SIPp's built-in UAC (calls of CALL_MS
 # with SDP, hung up by the UAC) at increasing rates against sessiond (auto answer) and, in the
 # same run, against SIPp's own built-in UAS as the baseline. A rate "passes" when every call of
-# the step succeeds (SIPp exit status 0, zero failed calls). Prints the highest passing rate
-# of each target and their ratio.
+# the step succeeds (SIPp exit status 0, zero failed calls) and, for sessiond, every session
+# it created has ended (SIPp's built-in UAC does not check the CSeq of the BYE's 200, so a
+# late retransmitted INVITE 200 can make it count a call whose ACK and BYE were lost as a
+# success; sessiond's own view catches that). Prints the highest passing rate of each target
+# and their ratio.
 #
 # usage: bench/load/sipp_load.sh [BIN_DIR]     (default: build/bin)
 # env:   RATES="50 100 200 ..." STEP_S=10 CALL_MS=2000 SIPP=sipp
@@ -15,6 +18,7 @@ STEP_S=${STEP_S:-10}
 CALL_MS=${CALL_MS:-2000}
 SIPP=${SIPP:-sipp}
 command -v "$SIPP" >/dev/null || { echo "sipp not installed"; exit 77; }
+command -v curl >/dev/null || { echo "curl not installed"; exit 77; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sc-load-XXXXXX")
 SD_PID= UAS_PID=
 cleanup() {
@@ -44,7 +48,15 @@ step() {
         -m "$calls" -l "$limit" -d "$CALL_MS" -timeout $((STEP_S + 40))s -timeout_error -nostdin \
         "127.0.0.1:$port" >"$TMP/uac-$port-$rate.out" 2>&1)
     local rc=$?
-    if [ "$rc" -eq 0 ]; then echo ok; else echo "fail (sipp exit $rc)"; fi
+    if [ "$rc" -ne 0 ]; then echo "fail (sipp exit $rc)"; return; fi
+    if [ "$port" = "$SD_SIP" ]; then
+        sleep 2
+        local open
+        open=$(curl -s "http://127.0.0.1:$SD_HTTP/sessions" | grep -o '"state":"[^"]*"' |
+            grep -v -c -E '"(Terminated|Cancelled|Rejected|Failed)"')
+        if [ "${open:-0}" -ne 0 ]; then echo "fail ($open sessions not ended)"; return; fi
+    fi
+    echo ok
 }
 
 best_sd=0 best_uas=0
