@@ -16,6 +16,8 @@
 typedef struct sc_api sc_api;
 
 #define SC_API_MAX_LISTEN 8
+#define SC_API_MAX_MOH 16
+#define SC_API_MAX_ROUTES 64
 
 typedef struct sc_api_config {
     uv_loop_t *loop;          /* borrowed; must outlive the api */
@@ -36,6 +38,25 @@ typedef struct sc_api_config {
     uint16_t media_port_max;
     size_t history_capacity;  /* per session; 0 = store default */
     const char *user_agent;   /* NULL = "session-core/<version>" */
+    /* transfer (src/api/api_transfer.c) */
+    bool refuse_refer;             /* REFERs are declined (603); default false: accepted */
+    uint32_t transfer_timeout_ms;  /* transferee: a transfer call unanswered by then fails
+                                      (NOTIFY 408) and is cancelled; 0 = 60000 */
+    /* media and B2BUA (src/api/api_media.c, api_b2bua.c) */
+    const char *media_address; /* RTP bind/announce address; NULL = the first SIP listener's */
+    uint32_t rtp_timeout_ms;   /* RtpTimeout after this silence; 0 = off (default 30000) */
+    const char *moh_names[SC_API_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
+    const char *moh_paths[SC_API_MAX_MOH]; /* "default" uses the built-in tune unless given */
+    size_t nmoh;
+    const char *route_match[SC_API_MAX_ROUTES];  /* B2BUA routes: Request-URI user or glob */
+    const char *route_target[SC_API_MAX_ROUTES]; /* -> SIP URI of the outgoing leg (copied) */
+    size_t nroutes;
+    /* operations (src/api/api_obs.c, api_events.c, api_limits.c) */
+    uint32_t max_cps;          /* new sessions admitted per second (token bucket); 0 = no limit */
+    uint64_t max_memory;       /* resident bytes above which new sessions are refused; 0 = none */
+    uint32_t retry_after_s;    /* Retry-After of admission 503s; 0 = 5 */
+    uint32_t events_ring;      /* events kept in memory for resume; 0 = 4096 */
+    uint32_t events_idle_ms;   /* queue subscribers idle this long are reaped; 0 = 30000 */
 } sc_api_config;
 
 /* Fill cfg with defaults (everything zero/NULL but the documented defaults). */
@@ -64,6 +85,20 @@ SC_API int sc_api_hangup(sc_api *api, const char *id);
 SC_API int sc_api_hold(sc_api *api, const char *id);
 SC_API int sc_api_resume(sc_api *api, const char *id);
 SC_API int sc_api_dtmf(sc_api *api, const char *id, const char *digits);
+/* Transfer (src/api/api_transfer.c). Blind: REFER the peer to target (a sip: URI with an IP
+ * host; -EINVAL otherwise); BlindTransfer. Attended: with consult_id (an answered call of
+ * ours, -EINVAL otherwise) REFER with Replaces naming it (CompleteAttendedTransfer); with only
+ * target, hold this call and call target for a consultation (StartAttendedTransfer); with
+ * neither, complete with the consultation started before. Cancel: end the consultation and
+ * resume this call (CancelAttendedTransfer). Results as for the other commands. */
+SC_API int sc_api_transfer(sc_api *api, const char *id, const char *target);
+SC_API int sc_api_transfer_attended(sc_api *api, const char *id, const char *consult_id, const char *target);
+SC_API int sc_api_transfer_cancel(sc_api *api, const char *id);
+/* Bridge two active sessions (links them as peers, dispatches BridgeSessions on both: RTP is
+ * relayed between them); -EINVAL if a == b, -EBUSY if either is linked to another session. */
+SC_API int sc_api_bridge(sc_api *api, const char *a, const char *b);
+/* Split a bridge (UnbridgeSessions on the session and its peer; the link is removed). */
+SC_API int sc_api_unbridge(sc_api *api, const char *id);
 
 /* ---- Inspection (new references / malloc'd strings the caller releases) ---------------- */
 
@@ -88,5 +123,33 @@ SC_API size_t sc_api_active_count(const sc_api *api);
  * called on the loop once no session is active (possibly before this returns). */
 SC_API void sc_api_shutdown(sc_api *api, void (*done)(void *ud), void *ud);
 SC_API bool sc_api_shutting_down(const sc_api *api);
+
+/* ---- Operations: metrics, events, table reload (api_obs.c, api_events.c, api_reload.c) ---- */
+
+struct sc_obs_registry;
+struct sc_events_bus;
+struct sc_events_sub;
+struct sc_events_sub_cfg;
+
+/* The coordinator's metrics registry (borrowed; render it with sc_obs_render on the loop). */
+SC_API struct sc_obs_registry *sc_api_metrics(sc_api *api);
+/* The event bus (borrowed): session events as in docs/events.md. */
+SC_API struct sc_events_bus *sc_api_events_bus(sc_api *api);
+/* Subscribe to session events (events.h); since NULL = from now on, else replay seq > *since
+ * first (ring, then a Gap event). *out only on success; release with sc_api_unsubscribe so the
+ * subscription's drop counts stay in the metrics. */
+SC_API int sc_api_subscribe(sc_api *api, const struct sc_events_sub_cfg *cfg, const uint64_t *since,
+                            struct sc_events_sub **out);
+SC_API void sc_api_unsubscribe(sc_api *api, struct sc_events_sub *sub);
+/* Reload the table from path, or from buf/len when buf is non-NULL (name labels diagnostics).
+ * Validated in full first; running sessions keep their version. report: the engine's reload
+ * report (a new reference, may be NULL). Publishes TableReloaded. 0, SC_E_INVALID_TABLE,
+ * SC_E_UNBOUND, -ENOENT/-EIO (file), -ENOMEM. */
+SC_API int sc_api_table_reload(sc_api *api, const char *path, const char *name, const char *buf, size_t len,
+                               json_t **report);
+/* Check a candidate without applying it (report as sc_engine_validate_buffer). */
+SC_API int sc_api_table_validate(sc_api *api, const char *name, const char *buf, size_t len, json_t **report);
+/* The live table versions (sc_engine_table_versions): a new JSON array. */
+SC_API int sc_api_table_versions(sc_api *api, json_t **out);
 
 #endif

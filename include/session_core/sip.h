@@ -201,6 +201,11 @@ SC_API void sc_sip_feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr 
 SC_API int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *content_type,
                           const char *body);
 
+/* sc_sip_respond with extra header lines (e.g. "Refer-Sub: false\r\n" on a 202) or NULL;
+ * non-INVITE requests only (-EINVAL otherwise, or for malformed headers). */
+SC_API int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason,
+                             const char *extra_headers, const char *content_type, const char *body);
+
 /* ---- Calls ----------------------------------------------------------------------------- */
 /* Ownership: sc_sip_call_invite, sc_sip_call_restore and the on_incoming callback hand the
  * application one reference. sc_sip_call_release drops it: no more events are delivered, the
@@ -216,12 +221,19 @@ SC_API int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_u
 /* Sends the ACK for the 2xx reported by Dialog200OK (sdp: an answer for a late offer, or NULL).
  * Retransmitted 2xx are answered with the same ACK. -EINVAL if no 2xx awaits an ACK. */
 SC_API int sc_sip_call_ack(sc_sip_call *call, const char *sdp);
+/* The same with extra header lines ("Name: value\r\n...", e.g. Referred-By, Replaces for a
+ * transfer) or NULL. -EINVAL also for malformed headers. */
+SC_API int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+                                 const char *extra_headers, const char *sdp_offer, void *user);
 /* Cancels our pending INVITE: now if a provisional came, else when the first one arrives.
  * The 487 then reports Dialog487RequestTerminated. -EINVAL if there is nothing to cancel. */
 SC_API int sc_sip_call_cancel(sc_sip_call *call);
 /* Answers the pending INVITE or re-INVITE: 1xx (an early dialog), 2xx (sdp is the answer;
  * retransmitted until ACK), 3xx-6xx. -EINVAL if no INVITE is pending. */
 SC_API int sc_sip_call_respond(sc_sip_call *call, int code, const char *reason, const char *sdp);
+/* A final 3xx-6xx answer to the pending INVITE carrying "Retry-After: retry_after_s"
+ * (admission control's 503). -EINVAL if no INVITE is pending or code is not final. */
+SC_API int sc_sip_call_reject_retry(sc_sip_call *call, int code, const char *reason, unsigned retry_after_s);
 /* Sends BYE on a confirmed dialog. -EINVAL otherwise (an early UAC dialog needs a CANCEL). */
 SC_API int sc_sip_call_bye(sc_sip_call *call);
 /* Sends a re-INVITE with a new offer. -EINVAL (not confirmed), -EBUSY (an INVITE is pending). */

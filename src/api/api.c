@@ -1,6 +1,9 @@
 /* api: the coordinator's lifecycle (store, engine, SIP agent and the loop handles that drive
  * the engine's timers), its observers (logging, active-call count) and graceful shutdown. */
 #include "api/api_int.h"
+#include "api/api_b2bua.h"
+#include "api/api_transfer.h"
+#include "api/api_obs.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +18,7 @@ void sc_api_config_default(sc_api_config *cfg)
     cfg->sip_t1_ms = 500;
     cfg->media_port_min = 20000;
     cfg->media_port_max = 20999;
+    cfg->rtp_timeout_ms = 30000;
 }
 
 /* ---- Engine timers on the loop ------------------------------------------------------------- */
@@ -171,6 +175,8 @@ static int create_parts(sc_api *api, const sc_api_config *cfg)
         return rc;
     if ((rc = sc_api__bind_all(api)) != 0)
         return rc;
+    if ((rc = sc_api__xfer_bind(api, cfg)) != 0) /* transfer actions (api_transfer.c) */
+        return rc;
     sc_diags *d = NULL;
     if (sc_diags_new(&d))
         return -ENOMEM;
@@ -189,6 +195,8 @@ static int create_parts(sc_api *api, const sc_api_config *cfg)
                               .on_session_removed = obs_removed, .ud = api};
     rc = sc_engine_add_observer(api->engine, &obs);
     if (rc < 0)
+        return rc;
+    if ((rc = sc_api__ops_init(api, cfg)) != 0) /* metrics, event bus, limits (api_obs.c) */
         return rc;
     sc_sip_config sipc = {.clock = api->clock, .logger = cfg->logger, .user_agent = cfg->user_agent,
                           .t1_ms = cfg->sip_t1_ms, .on_incoming = sc_api__on_incoming,
@@ -209,7 +217,7 @@ static int create_parts(sc_api *api, const sc_api_config *cfg)
         }
     }
     local_identity(api);
-    return 0;
+    return sc_api__media_open(api, cfg); /* RTP, MOH, B2BUA routes */
 }
 
 int sc_api_new(sc_api **out, const sc_api_config *cfg)
@@ -262,6 +270,8 @@ void sc_api_free(sc_api *api)
         sc_store_foreach(api->store, remove_one, api);
     release_calls(api);
     free(api->release_q);
+    sc_api__media_close(api); /* its handles close in the loop runs below */
+    sc_api__ops_free(api);    /* after the sessions: their observers feed it */
     if (api->sip) {
         api->closing_handles++;
         sc_sip_close(api->sip, on_sip_closed, api);
@@ -276,6 +286,7 @@ void sc_api_free(sc_api *api)
     sc_sip_free(api->sip);
     sc_engine_free(api->engine);
     sc_store_free(api->store);
+    uv_run(api->loop, UV_RUN_NOWAIT); /* close callbacks of the media handles */
     sc_table_unref(api->table);
     free(api);
 }
@@ -380,7 +391,10 @@ int sc_api_inspect(sc_api *api, const char *id, json_t **out)
     sc_session *s = id ? sc_store_get(api->store, id) : NULL;
     if (!s)
         return -ENOENT;
-    return sc_store_inspect(s, NULL, out);
+    int rc = sc_store_inspect(s, NULL, out);
+    if (rc == 0)
+        sc_api__media_inspect(s, *out);
+    return rc;
 }
 
 int sc_api_history(sc_api *api, const char *id, json_t **out)

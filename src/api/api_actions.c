@@ -3,6 +3,8 @@
  * media and transfer actions of this version (media: negotiation only; DTMF, bridge and
  * transfer: -ENOTSUP, so the table's ActionFailed path shows them). */
 #include "api/api_int.h"
+#include "api/api_b2bua.h"
+#include "api/api_transfer.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -103,7 +105,7 @@ static int a_send_invite(const sc_exec *x)
     if (n < 0)
         return n;
     sc_sip_call *call = NULL;
-    int rc = sc_sip_call_invite(api->sip, &call, leg->from, leg->to, sdp, leg);
+    int rc = sc_sip_call_invite_ex(api->sip, &call, leg->from, leg->to, sc_api__xfer_invite_headers(leg), sdp, leg);
     if (rc)
         return rc;
     leg->call = call;
@@ -364,5 +366,5 @@ int sc_api__bind_all(sc_api *api)
         if (rc)
             return rc;
     }
-    return 0;
+    return sc_api__media_bind(api); /* real media, bridge and B2BUA actions */
 }

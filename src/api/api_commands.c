@@ -1,6 +1,7 @@
 /* api_commands: the application's commands (make_call, accept, reject, hangup, hold, resume,
  * dtmf): each dispatches the matching table event and returns the engine's distinct result. */
 #include "api/api_int.h"
+#include "api/api_limits.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,7 +39,7 @@ int sc_api_make_call(sc_api *api, const char *to, const char *from, char *id, si
     if (!api || !usable_uri(to) || (from && !usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1)
         return -EINVAL;
     id[0] = '\0';
-    if (api->shutting_down || (api->max_sessions && api->active >= api->max_sessions))
+    if (sc_api__admit(api, "api", NULL) != 0) /* admission control (api_limits.c) */
         return SC_E_OVERLOAD;
     sc_session *s = NULL;
     sc_api_leg *leg = NULL;

@@ -35,6 +35,12 @@ struct sc_api {
     uint64_t next_sdp_id;
     sc_sip_call **release_q;     /* calls of ended sessions, released before the next poll */
     size_t nrelease, release_cap;
+    struct sc_api_mx *mx;        /* media context, MOH, B2BUA routes (api_b2bua.h) */
+    bool refuse_refer;           /* transfer (api_transfer.c): REFERs declined (603) */
+    uint32_t xfer_timeout_ms;    /* transfer (api_transfer.c): transfer call answer limit */
+    struct sc_api_obs *obs;       /* metrics (api_obs.h), owned */
+    struct sc_api_events *events; /* event bus bridge (api_events.h), owned */
+    struct sc_api_limits *limits; /* admission control (api_limits.h), owned */
 };
 
 /* The SIP side of one session (the SC_ATTACH_SIP attachment). */
@@ -54,6 +60,10 @@ typedef struct sc_api_leg {
     bool remote_held;                   /* the peer put us on hold */
     bool media_started;
     bool dialog_indexed;                /* the confirmed dialog id is in the store index */
+    struct sc_api_xfer *xfer;           /* transfer state (api_transfer.h), or NULL; owned */
+    struct sc_media_stream *stream;     /* RTP stream, opened with our first SDP (api_media.c) */
+    bool media_stopped;                 /* StopMedia ran: no stream is opened again */
+    char *route_target;                 /* B2BUA: the routed target of an incoming call */
 } sc_api_leg;
 
 /* Event data of a SIP event, owned by the engine while queued (sc_api__evctx_free). */

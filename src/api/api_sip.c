@@ -2,6 +2,9 @@
  * dispatches IncomingCall; every later event of a call becomes the matching Dialog* table
  * event on its session, carrying an event context (method, status, SDP, request to answer). */
 #include "api/api_int.h"
+#include "api/api_b2bua.h"
+#include "api/api_transfer.h"
+#include "api/api_limits.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +38,9 @@ static void leg_free(void *p)
         sc_sip_call_set_user(leg->call, NULL);
         sc_sip_call_release(leg->call);
     }
+    sc_api__media_release(leg);
+    free(leg->route_target);
+    sc_api__xfer_free(leg->xfer);
     free(leg->to);
     free(leg->from);
     free(leg->early_sdp);
@@ -139,6 +145,13 @@ static void reject_incoming(sc_sip_call *call, int code, const char *reason)
 void sc_api__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud)
 {
     sc_api *api = ud;
+    const char *why = NULL;
+    if (sc_api__admit(api, "sip", &why) != 0) { /* admission control (api_limits.c) */
+        sc_log(api->logger, SC_LOG_INFO, "api", "rejecting call %s: %s", sc_sip_call_id(call), why);
+        sc_sip_call_reject_retry(call, 503, "Service Unavailable", sc_api__retry_after(api));
+        sc_sip_call_release(call);
+        return;
+    }
     if (api->shutting_down) {
         reject_incoming(call, 503, "Shutting Down");
         return;
@@ -189,11 +202,16 @@ void sc_api__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_messa
     }
     leg->call = call;
     sc_sip_call_set_user(call, leg);
+    sc_api__b2bua_route(api, leg, msg);
     if (ctx->sdp_ok)
         sc_api__set_offer(leg, &ctx->sdp);
     sc_api__sync_dialog(leg, s);
     sc_log(api->logger, SC_LOG_INFO, "api", "call %s created (uas) from %s, call-id %s", leg->id,
            sc_sip_call_remote_uri(call), sc_sip_call_id(call));
+    if (sc_api__xfer_on_incoming(api, s, leg, msg) < 0) { /* Replaces (api_transfer.c) */
+        free(ctx);
+        return;
+    }
     char id[SC_SESSION_ID_MAX + 1];
     snprintf(id, sizeof id, "%s", leg->id);
     rc = sc_api__dispatch(api, s, SC_EV_IncomingCall, 0, sc_sip_call_remote_uri(call), ctx);
@@ -226,6 +244,8 @@ void sc_api__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
     ctx->stx = ev->stx;
     ctx->is_request = ev->status == 0 && ev->msg != NULL;
     sc_api__parse_sdp(ctx, ev->content_type, ev->body, ev->body_len);
+    if (sc_api__xfer_on_event(api, s, leg, ev, ctx)) /* REFER, NOTIFY (api_transfer.c) */
+        return;
 
     switch (ev->type) {
     case SC_EV_DialogReINVITE: /* answered with sc_sip_call_respond; method is INVITE */

@@ -272,8 +272,16 @@ static void strip_brackets(char *dst, size_t cap, const char *uri)
         snprintf(dst, cap, "%s", uri);
 }
 
+static int add_headers(osip_message_t *m, const char *extra);
+
 int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                        const char *sdp_offer, void *user)
+{
+    return sc_sip_call_invite_ex(sip, out, from_uri, to_uri, NULL, sdp_offer, user);
+}
+
+int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+                          const char *extra_headers, const char *sdp_offer, void *user)
 {
     if (!sip || !out || !from_uri || !to_uri || sip->closing)
         return -EINVAL;
@@ -310,7 +318,7 @@ int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, con
     c->invite_cseq = 1;
     osip_message_t *req = NULL;
     rc = sip_build_in_dialog(c, "INVITE", 1, &req);
-    if (rc == 0 && (rc = sip_set_body(req, NULL, sdp_offer)) != 0)
+    if (rc == 0 && ((rc = add_headers(req, extra_headers)) != 0 || (rc = sip_set_body(req, NULL, sdp_offer)) != 0))
         osip_message_free(req);
     if (rc == 0)
         rc = sip_call_send_request(c, req, TXP_INVITE, &c->ict);
@@ -645,6 +653,30 @@ int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra
         rc = sip_call_send_request(call, req, TXP_REQUEST, NULL);
     }
     return leave(call->sip, rc);
+}
+
+/* sc_sip_respond with extra header lines (non-INVITE server transactions only). */
+int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *extra_headers,
+                      const char *content_type, const char *body)
+{
+    if (!extra_headers || !*extra_headers)
+        return sc_sip_respond(sip, stx, code, reason, content_type, body);
+    if (!sip || !stx || stx->kind != TX_NIST || code < 100 || code > 699 || sip_tx_final_sent(stx))
+        return -EINVAL;
+    enter(sip);
+    char tag[20];
+    const char *t = stx->call ? stx->call->d.local_tag : NULL;
+    if (!t) {
+        sip_rand_hex(sip, tag, 16);
+        t = tag;
+    }
+    int rc = -ENOMEM;
+    osip_message_t *r = sip_response(sip, stx->req, code, reason, t);
+    if (r && (rc = add_headers(r, extra_headers)) == 0 && (rc = sip_set_body(r, content_type, body)) == 0)
+        return leave(sip, sip_tx_respond(stx, r));
+    if (r)
+        osip_message_free(r);
+    return leave(sip, rc);
 }
 
 /* ---- transaction results --------------------------------------------------------------- */

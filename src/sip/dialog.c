@@ -197,6 +197,31 @@ int sc_sip_call_respond(sc_sip_call *call, int code, const char *reason, const c
     return rc;
 }
 
+int sc_sip_call_reject_retry(sc_sip_call *call, int code, const char *reason, unsigned retry_after_s)
+{
+    if (!call || !call->ist || sip_tx_final_sent(call->ist) || code < 300 || code > 699)
+        return -EINVAL;
+    sc_sip *sip = call->sip;
+    sip_enter(sip);
+    sip_tx *tx = call->ist;
+    int rc = -ENOMEM;
+    osip_message_t *r = sip_response(sip, tx->req, code, reason, call->d.local_tag);
+    if (r) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", retry_after_s);
+        osip_message_set_header(r, "Retry-After", ra);
+        bool initial = tx->purpose == TXP_INVITE;
+        rc = sip_tx_respond(tx, r);
+        if (rc == 0) {
+            call->ist = NULL;
+            if (initial)
+                sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+        }
+    }
+    sip_leave(sip);
+    return rc;
+}
+
 int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *content_type,
                    const char *body)
 {

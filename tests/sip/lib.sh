@@ -168,3 +168,41 @@ expect_outcome() {
     local o; o=$(json_str outcome)
     [ "$o" = "$2" ] || fail "session $1: outcome '$o', expected '$2'"
 }
+
+# ---- media helpers (test_media_*, test_b2bua_*, test_bridge_*) ----------------------------------
+PROBE=${SC_BINARY_DIR:-$BIN/..}/tests/rtp_probe
+# probe_json KEY FILE: a number or string field of rtp_probe's JSON output.
+probe_json() { grep -o "\"$1\":[^,}]*" "$2" | head -n 1 | sed 's/^[^:]*://; s/"//g'; }
+# rtp_port ID: the session's local RTP port (from local_rtp "127.0.0.1:PORT").
+rtp_port() { http GET "/sessions/$1"; json_str local_rtp | sed 's/.*://'; }
+# fd_count PID: open file descriptors of a process.
+fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+# ---- operations helpers (metrics, events, reload, limits tests) ------------------------------
+
+# run_sipp_load NAME CALLS RATE LIMIT [sipp args...]: CALLS calls at RATE per second with at
+# most LIMIT at once; fails the test unless SIPp passes (0 failed calls).
+run_sipp_load() {
+    local name=$1 calls=$2 rate=$3 limit=$4; shift 4
+    (cd "$TMP" && timeout 180 "$SIPP" -sf "$SCEN/$name.xml" -m "$calls" -r "$rate" -l "$limit" -timeout 120s \
+        -timeout_error -trace_err -error_file "$TMP/$name.err" -trace_stat -stf "$TMP/$name.csv" -nostdin \
+        -i 127.0.0.1 -p "$SIPP_PORT" "$@" "127.0.0.1:$SIP_PORT" >"$TMP/$name.out" 2>&1)
+    local rc=$?
+    [ "$rc" -eq 0 ] || fail "sipp $name ($calls calls) exited with $rc: $(grep -h -i -m 5 -E 'error|unexpected|aborted|failed' "$TMP/$name.out" "$TMP"/*errors.log 2>/dev/null)"
+}
+
+# metric 'NAME{labels}': the value of that exact series in GET /metrics (0 when absent).
+metric() {
+    http GET /metrics
+    local v; v=$(printf '%s\n' "$HTTP_BODY" | awk -v k="$1" '$1 == k {print $2; exit}')
+    printf '%s' "${v:-0}"
+}
+
+# wait_metric 'SERIES' VALUE [seconds]: poll until the series equals VALUE.
+wait_metric() {
+    local v=
+    for _ in $(seq 1 $(( ${3:-20} * 10 ))); do
+        v=$(metric "$1"); [ "$v" = "$2" ] && return 0; sleep 0.1
+    done
+    fail "metric $1 = '$v', expected $2"
+}

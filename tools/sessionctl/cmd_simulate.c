@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_persist.h"
 #include "session_core/engine.h"
 
 #define MAX_GUARDS 1024
@@ -16,6 +17,8 @@ typedef struct sim {
     sc_vocab *vocab;
     sc_table *table;
     bool guard_value[MAX_GUARDS]; /* by guard id */
+    const char *store_url;        /* --store: record the run there (or NULL) */
+    const char *session_id;       /* --id (default "simulated") */
 } sim;
 
 static bool sim_guard(const sc_exec *x)
@@ -79,7 +82,7 @@ static void on_publish(void *ud, sc_session *session, const char *name, int prio
 static int usage(void)
 {
     fprintf(stderr, "usage: sessionctl simulate FILE --role uac|uas [--guard Name=true|false]... "
-                    "EVENT[:code[:text]]...\n");
+                    "[--store URL [--id ID]] EVENT[:code[:text]]...\n");
     return 2;
 }
 
@@ -157,14 +160,55 @@ static int bind_all(sc_engine *e, sim *s)
     return 0;
 }
 
+/* --store: a strict writer and the recorder on e, so the run lands in the store's log. */
+typedef struct recording {
+    sc_persist *p;
+    sc_persist_writer *w;
+    sc_api_persist *rec;
+} recording;
+
+static int recording_start(recording *rc, sc_engine *e, const char *url)
+{
+    char err[256] = "";
+    sc_persist_writer_config wc = {.durability = SC_PERSIST_STRICT};
+    int r = sc_persist_open(&rc->p, url, NULL, err, sizeof err);
+    if (!r)
+        r = sc_persist_writer_new(&rc->w, rc->p, &wc);
+    if (!r)
+        r = sc_api_persist_attach(e, rc->w, "sessionctl", 0, &rc->rec);
+    if (r)
+        fprintf(stderr, "sessionctl: store %s: %s\n", url, err[0] ? err : sc_strerror(r));
+    return r;
+}
+
+/* Wait until everything is committed, then stop; returns 0 or the flush error. */
+static int recording_stop(recording *rc)
+{
+    int r = 0;
+    if (rc->w) {
+        sc_persist_health h;
+        sc_persist_writer_health(rc->w, &h);
+        r = sc_persist_writer_flush_wait(rc->w, h.submitted_ticket, 10000);
+        if (r)
+            fprintf(stderr, "sessionctl: store: %s\n", sc_strerror(r));
+    }
+    sc_api_persist_free(rc->rec);
+    sc_persist_writer_free(rc->w);
+    sc_persist_close(rc->p);
+    return r;
+}
+
 static int run(sim *s, const char *file, sc_role role, char **events, int nevents)
 {
+    recording rc = {0};
     int status = 1;
     sc_diags *diags = NULL;
     sc_manual_clock *clk = NULL;
     sc_store *store = NULL;
     sc_engine *e = NULL;
-    if (sc_diags_new(&diags) || sc_manual_clock_new(&clk, 0, 0))
+    /* a recorded run is stamped with the real time, so that `events --since` finds it */
+    if (sc_diags_new(&diags) ||
+        sc_manual_clock_new(&clk, 0, s->store_url ? sc_clock_wall_us(sc_clock_system()) : 0))
         goto out;
     int r = sc_table_load_file(&s->table, file, s->vocab, diags);
     print_diags(diags);
@@ -181,8 +225,10 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
     }
     sc_engine_observer obs = {.on_transition = print_record, .on_publish = on_publish, .ud = s};
     sc_engine_add_observer(e, &obs);
+    if (s->store_url && recording_start(&rc, e, s->store_url))
+        goto out;
     sc_session *session = NULL;
-    if (sc_engine_create_session(e, role, "simulated", &session))
+    if (sc_engine_create_session(e, role, s->session_id ? s->session_id : "simulated", &session))
         goto out;
     printf("0 %s (%s, table %s)\n", sc_session_state_name(session), sc_role_name(role),
            sc_table_name(s->table));
@@ -201,6 +247,8 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
     }
     printf("final %s\n", sc_session_state_name(session));
 out:
+    if (recording_stop(&rc))
+        status = 1;
     sc_engine_free(e);
     sc_store_free(store);
     sc_table_unref(s->table);
@@ -227,6 +275,10 @@ int sessionctl_cmd_simulate(int argc, char **argv)
                 fprintf(stderr, "sessionctl: bad --guard '%s' (want a guard name, =true or =false)\n", argv[i]);
                 goto out;
             }
+        } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+            s->store_url = argv[++i];
+        } else if (!strcmp(argv[i], "--id") && i + 1 < argc) {
+            s->session_id = argv[++i];
         } else if (!strncmp(argv[i], "--", 2)) {
             fprintf(stderr, "sessionctl: unknown option '%s'\n", argv[i]);
             status = usage();

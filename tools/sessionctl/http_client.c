@@ -189,3 +189,75 @@ int sctl_http_request(const char *url, const char *method, const char *path, con
     resp->len = len - off;
     return 0;
 }
+
+int sctl_http_stream(const char *url, const char *path, const char *extra_headers, const char *token,
+                     int connect_timeout_ms, int idle_ms,
+                     int (*on_data)(void *ud, int status, const char *data, size_t n), void *ud, char *err,
+                     size_t errsz)
+{
+    char host[256], port[16], base[256];
+    if (parse_url(url, host, sizeof host, port, sizeof port, base, sizeof base)) {
+        snprintf(err, errsz, "--server: expected http://HOST:PORT, got '%s'", url);
+        return -1;
+    }
+    int fd = connect_to(host, port, connect_timeout_ms, err, errsz);
+    if (fd < 0)
+        return -1;
+    char *req = NULL;
+    int n = asprintf(&req, "GET %s%s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: sessionctl/%s\r\nAccept: text/event-stream\r\n%s%s%s%s\r\n",
+                     base, path, host, port, SC_VERSION, token ? "Authorization: Bearer " : "",
+                     token ? token : "", token ? "\r\n" : "", extra_headers ? extra_headers : "");
+    if (n < 0 || write_all(fd, req, (size_t)n, connect_timeout_ms)) {
+        snprintf(err, errsz, "cannot send the request to %s:%s", host, port);
+        free(req);
+        close(fd);
+        return -1;
+    }
+    free(req);
+    char head[8192], buf[8192];
+    size_t hn = 0;
+    int status = 0, rc = 0;
+    for (;;) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        int pr = poll(&pf, 1, idle_ms > 0 ? idle_ms : -1);
+        if (pr == 0)
+            break; /* idle: done */
+        if (pr < 0 && errno == EINTR)
+            continue;
+        ssize_t r = pr < 0 ? -1 : recv(fd, buf, sizeof buf, 0);
+        if (r < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (r <= 0)
+            break;
+        const char *data = buf;
+        size_t dn = (size_t)r;
+        if (!status) { /* still in the headers */
+            size_t take = dn < sizeof head - 1 - hn ? dn : sizeof head - 1 - hn;
+            memcpy(head + hn, buf, take);
+            hn += take;
+            head[hn] = '\0';
+            char *hend = strstr(head, "\r\n\r\n");
+            if (!hend) {
+                if (hn == sizeof head - 1) {
+                    snprintf(err, errsz, "response headers too long");
+                    rc = -1;
+                    break;
+                }
+                continue;
+            }
+            if (sscanf(head, "HTTP/1.%*d %d", &status) != 1 || status <= 0) {
+                snprintf(err, errsz, "no valid HTTP response from %s:%s", host, port);
+                rc = -1;
+                break;
+            }
+            size_t body_off = (size_t)(hend + 4 - head); /* within this recv's bytes */
+            size_t before = hn - take;                   /* header bytes from earlier recvs */
+            data = buf + (body_off - before);
+            dn = (size_t)r - (body_off - before);
+        }
+        if (dn && on_data(ud, status, data, dn))
+            break;
+    }
+    close(fd);
+    return rc;
+}

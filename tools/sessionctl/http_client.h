@@ -18,4 +18,13 @@ int sctl_http_request(const char *url, const char *method, const char *path, con
                       const char *token, int timeout_ms, sctl_http_resp *resp, char *err, size_t errsz);
 void sctl_http_resp_free(sctl_http_resp *resp);
 
+/* Streaming GET (HTTP/1.0, so the body is raw until the server closes): on_data(ud, status,
+ * bytes, n) runs for each piece of the body as it arrives (status = the response's); a
+ * non-zero return stops. idle_ms: give up after that long without data (0 = never), which
+ * returns 0 like EOF. extra_headers: "Name: value\r\n..." or NULL. 0, or -1 with err. */
+int sctl_http_stream(const char *url, const char *path, const char *extra_headers, const char *token,
+                     int connect_timeout_ms, int idle_ms,
+                     int (*on_data)(void *ud, int status, const char *data, size_t n), void *ud, char *err,
+                     size_t errsz);
+
 #endif

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sessionctl/cmd_diff.h"
+#include "sessionctl/cmd_events.h"
 #include "sessionctl/cmd_server.h"
 #include "sessionctl/cmd_simulate.h"
 #include "sessionctl/cmd_table.h"
@@ -28,6 +30,8 @@ static const subcommand COMMANDS[] = {
     {"hangup", sessionctl_cmd_hangup, "hangup ID                               end a call"},
     {"hold", sessionctl_cmd_hold, "hold ID                                 put a call on hold"},
     {"resume", sessionctl_cmd_resume, "resume ID                               resume a held call"},
+    {"events", sessionctl_cmd_events_live, "events [--type A,B] [--session GLOB] [--follow] [--since SEQ]  live events as JSON Lines (--store URL: the log)"},
+    {"diff", sessionctl_cmd_diff, "diff OLD NEW [--json]   what a table change does (exit 1 if different)"},
 };
 
 static int usage(FILE *f)

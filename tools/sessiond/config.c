@@ -1,6 +1,9 @@
 /* config: defaults, the YAML config file and the command-line flags of sessiond, with one
  * setter per option shared by the file and the flags, so both accept the same values. */
 #include "config.h"
+#include "config_media.h"
+#include "config_ops.h"
+#include "config_transfer.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -246,6 +249,19 @@ static const sd_option options[] = {
     {"sip-t1-ms", true, set_t1, "N SIP timer T1 (default 500)"},
     {"shutdown-timeout-ms", true, set_shutdown_timeout, "N bound on graceful shutdown (default 5000)"},
     {"http-timeout-ms", true, set_http_timeout, "N HTTP wait for the loop (default 5000)"},
+    {"media-address", true, sd_set_media_address, "ADDR RTP address (default: the first SIP listener's)"},
+    {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
+    {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
+    {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
+    {"route", true, sd_set_route, "PATTERN=TARGET B2BUA route: Request-URI user glob -> sip: URI, repeatable"},
+    {"watch", false, sd_set_watch, " reload the table when its file changes"},
+    {"statsd", true, sd_set_statsd, "HOST:PORT push metrics to StatsD every 10 s"},
+    {"max-cps", true, sd_set_max_cps, "N new sessions per second, 0 = none (default 0)"},
+    {"max-memory", true, sd_set_max_memory, "BYTES[K|M|G] refuse new sessions above this RSS, 0 = none"},
+    {"events-idle-ms", true, sd_set_events_idle, "N reap event subscribers idle this long (default 30000)"},
+    {"events-ring", true, sd_set_events_ring, "N events kept for resume (default 4096)"},
+    {"accept-refer", true, sd_set_accept_refer, "yes|no accept REFER (call transfer) from peers (default yes)"},
+    {"transfer-timeout-ms", true, sd_set_transfer_timeout, "N a transfer call unanswered after N ms fails (default 60000)"},
     {"config", true, NULL, "FILE YAML config file (keys = flag names)"},
     {"help", false, set_help, " this help"},
     {"version", false, set_version, " print the version"},
@@ -276,6 +292,7 @@ void sd_config_init(sd_config *c)
     c->sip_t1_ms = 500;
     c->shutdown_timeout_ms = 5000;
     c->http_timeout_ms = 5000;
+    c->rtp_timeout_ms = 30000;
 }
 
 static void clear_sip(sd_config *c)
@@ -292,6 +309,8 @@ void sd_config_free(sd_config *c)
     free(c->table);
     free(c->store);
     free(c->http_token);
+    sd_config_media_free(c);
+    sd_config_ops_free(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -375,6 +394,12 @@ static int apply_file(sd_config *c, const char *path, char *err, size_t errsz)
             goto out;
         }
         const char *key = (const char *)k->data.scalar.value;
+        int media = sd_config_media_node(c, key, &doc, v, path, err, errsz); /* maps and lists */
+        if (media <= 0) {
+            if (media < 0)
+                goto out;
+            continue;
+        }
         const sd_option *o = find_key(key);
         if (!o || !o->set || !strcmp(o->name, "help") || !strcmp(o->name, "version")) {
             char msg[160];

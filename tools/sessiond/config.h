@@ -10,6 +10,8 @@
 #include "session_core/base.h"
 
 #define SD_MAX_SIP 8
+#define SD_MAX_MOH 16    /* = SC_API_MAX_MOH */
+#define SD_MAX_ROUTES 64 /* = SC_API_MAX_ROUTES */
 
 typedef struct sd_config {
     char *sip[SD_MAX_SIP];        /* listen specs "udp:127.0.0.1:5060" */
@@ -27,6 +29,20 @@ typedef struct sd_config {
     uint32_t sip_t1_ms;
     uint32_t shutdown_timeout_ms; /* bound on the graceful shutdown */
     uint32_t http_timeout_ms;     /* how long an HTTP request waits for the loop */
+    bool refuse_refer;            /* --accept-refer no (config_transfer.c) */
+    uint32_t transfer_timeout_ms; /* --transfer-timeout-ms; 0 = the api's default */
+    char *media_address;          /* RTP address; NULL = the first SIP listener's (config_media.c) */
+    uint32_t rtp_timeout_ms;      /* 0 = off */
+    char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
+    size_t nmoh;
+    char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */
+    size_t nroutes;
+    bool watch;                   /* --watch: reload the table when its file changes (config_ops.c) */
+    char *statsd;                 /* --statsd HOST:PORT, NULL = off */
+    uint32_t max_cps;             /* admission rate, 0 = unlimited */
+    uint64_t max_memory;          /* resident bytes, 0 = unlimited */
+    uint32_t events_idle_ms;      /* idle limit of event subscribers, 0 = 30000 */
+    uint32_t events_ring;         /* events kept for resume, 0 = 4096 */
     bool help, version;
 } sd_config;
 

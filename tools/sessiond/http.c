@@ -35,6 +35,8 @@ struct sd_http {
     size_t queue_max;
     sd_http_handler handler;
     void *ud;
+    sd_http_direct direct;
+    void *direct_ud;
     const sc_logger *logger;
     struct MHD_Daemon *mhd;
     uv_async_t async;
@@ -66,6 +68,8 @@ static void item_free(sd_item *it)
     free(it->req.path);
     free(it->req.q_format);
     free(it->req.q_session);
+    free(it->req.q_ms);
+    free(it->req.h_accept);
     free(it->req.body);
     free(it->req.resp);
     free(it);
@@ -195,6 +199,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (!strcmp(method, "POST") && !authorized(h, c))
         return respond_error(c, 401, "missing or wrong bearer token");
+    int dret = MHD_NO;
+    if (h->direct && h->direct(h->direct_ud, c, url, method, &dret))
+        return (enum MHD_Result)dret;
 
     sd_item *it = calloc(1, sizeof *it);
     if (!it)
@@ -203,6 +210,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     it->req.path = strdup(url);
     it->req.q_format = dup_arg(c, "format");
     it->req.q_session = dup_arg(c, "session");
+    it->req.q_ms = dup_arg(c, "ms");
+    const char *acc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+    it->req.h_accept = acc ? strdup(acc) : NULL;
     it->req.body = cc->body ? cc->body : strdup("");
     it->req.body_len = cc->len;
     cc->body = NULL;
@@ -317,6 +327,8 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
     h->queue_max = cfg->queue_max ? cfg->queue_max : 256;
     h->handler = cfg->handler;
     h->ud = cfg->ud;
+    h->direct = cfg->direct;
+    h->direct_ud = cfg->direct_ud;
     h->logger = cfg->logger;
     if (cfg->token && !(h->token = strdup(cfg->token))) {
         free(h);

@@ -4,6 +4,7 @@
 #ifndef SESSIOND_HTTP_H
 #define SESSIOND_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -18,6 +19,8 @@ typedef struct sd_http_req {
     char *path;             /* URL path without the query */
     char *q_format;         /* ?format= (NULL if absent) */
     char *q_session;        /* ?session= */
+    char *q_ms;             /* ?ms= (ops test hooks) */
+    char *h_accept;         /* Accept header (GET /metrics) */
     char *body;             /* NUL-terminated, may be empty */
     size_t body_len;
     /* response (the handler fills it; resp is malloc'd and taken by the server) */
@@ -28,6 +31,11 @@ typedef struct sd_http_req {
 
 /* Runs on the loop thread. */
 typedef void (*sd_http_handler)(void *ud, sd_http_req *req);
+/* Runs on the HTTP thread before a request is queued to the loop (ops_routes.c: /readyz,
+ * /healthz, the SSE stream): returns true when it answered (*ret = the MHD result). */
+struct MHD_Connection;
+typedef bool (*sd_http_direct)(void *ud, struct MHD_Connection *c, const char *url, const char *method,
+                               int *ret);
 
 typedef struct sd_http_config {
     uv_loop_t *loop;
@@ -37,6 +45,8 @@ typedef struct sd_http_config {
     size_t queue_max;         /* pending requests; above it 503 */
     sd_http_handler handler;
     void *ud;
+    sd_http_direct direct;    /* may be NULL */
+    void *direct_ud;
     const sc_logger *logger;
 } sd_http_config;
 

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "routes.h"
+#include "ops_routes.h"
 #include "session_core/api.h"
 #include "sessiond/embedded_table.h"
 
@@ -26,6 +27,7 @@ typedef struct sd_app {
     sc_api *api;
     sd_http *http;
     sd_routes routes;
+    sd_ops *ops;          /* metrics, health, events, reload triggers (ops_routes.c) */
     uv_signal_t sigterm, sigint;
     uv_timer_t heartbeat, deadline;
     bool stopping;
@@ -126,10 +128,28 @@ static int start_api(sd_app *app)
     c.nlisten = app->cfg.nsip;
     c.auto_answer = app->cfg.answer_auto;
     c.ring_delay_ms = app->cfg.ring_delay_ms;
+    c.refuse_refer = app->cfg.refuse_refer;               /* transfer */
+    c.transfer_timeout_ms = app->cfg.transfer_timeout_ms; /* transfer */
     c.sip_t1_ms = app->cfg.sip_t1_ms;
     c.max_sessions = app->cfg.max_sessions;
     c.media_port_min = app->cfg.media_min;
     c.media_port_max = app->cfg.media_max;
+    c.media_address = app->cfg.media_address;
+    c.rtp_timeout_ms = app->cfg.rtp_timeout_ms;
+    for (size_t i = 0; i < app->cfg.nmoh; i++) {
+        c.moh_names[i] = app->cfg.moh_name[i];
+        c.moh_paths[i] = app->cfg.moh_path[i];
+    }
+    c.nmoh = app->cfg.nmoh;
+    for (size_t i = 0; i < app->cfg.nroutes; i++) {
+        c.route_match[i] = app->cfg.route_match[i];
+        c.route_target[i] = app->cfg.route_target[i];
+    }
+    c.nroutes = app->cfg.nroutes;
+    c.max_cps = app->cfg.max_cps;             /* operations (config_ops.c) */
+    c.max_memory = app->cfg.max_memory;
+    c.events_idle_ms = app->cfg.events_idle_ms;
+    c.events_ring = app->cfg.events_ring;
     int rc = sc_api_new(&app->api, &c);
     if (rc == SC_E_UNBOUND) {
         fprintf(stderr, "sessiond: --table: the table uses a guard or action sessiond cannot bind (see the log)\n");
@@ -138,6 +158,14 @@ static int start_api(sd_app *app)
     if (rc) {
         fprintf(stderr, "sessiond: cannot start SIP: %s\n", sc_strerror(rc));
         return 1;
+    }
+    const char *hooks = getenv("SESSIOND_TEST_HOOKS");
+    sd_ops_config oc = {.loop = &app->loop, .api = app->api, .logger = &app->logger,
+                        .table_path = app->cfg.table, .watch = app->cfg.watch, .statsd = app->cfg.statsd,
+                        .test_hooks = hooks && !strcmp(hooks, "1")};
+    if ((rc = sd_ops_start(&app->ops, &oc)) != 0) {
+        fprintf(stderr, "sessiond: --statsd: %s: %s\n", app->cfg.statsd ? app->cfg.statsd : "", sc_strerror(rc));
+        return 2;
     }
     return 0;
 }
@@ -148,9 +176,12 @@ static int start_http(sd_app *app)
         return 0;
     app->routes.api = app->api;
     app->routes.logger = &app->logger;
+    app->routes.ops = app->ops;
     sd_http_config hc = {.loop = &app->loop, .addr = app->cfg.http, .token = app->cfg.http_token,
                          .timeout_ms = app->cfg.http_timeout_ms, .queue_max = 256,
                          .handler = sd_routes_handle, .ud = &app->routes, .logger = &app->logger};
+    hc.direct = sd_ops_direct; /* /readyz, /healthz, GET /events on the HTTP thread */
+    hc.direct_ud = app->ops;
     int rc = sd_http_new(&app->http, &hc);
     if (rc) {
         fprintf(stderr, "sessiond: --http: cannot listen on %s: %s\n", app->cfg.http, sc_strerror(rc));
@@ -210,6 +241,8 @@ int main(int argc, char **argv)
     uv_close((uv_handle_t *)&app.heartbeat, NULL);
     uv_close((uv_handle_t *)&app.deadline, NULL);
 out_loop:
+    sd_ops_stop(app.ops); /* ends the SSE streams before the HTTP threads are joined */
+    app.ops = NULL;
     sd_http_free(app.http);
     app.http = NULL;
     sc_api_free(app.api);

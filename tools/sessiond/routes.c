@@ -2,6 +2,8 @@
  * its result to a status and JSON body: 404 unknown session, 409 event not accepted or guards
  * failed (naming the state and the accepted events), 400 bad request, 503 overload. */
 #include "routes.h"
+#include "ops_routes.h"
+#include "transfer_routes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -185,8 +187,29 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
         }
         rc = sc_api_dtmf(rt->api, id, digits);
         json_decref(b);
+    } else if (!strcmp(cmd, "bridge")) {
+        json_t *b = body_object(r);
+        if (!b)
+            return;
+        const char *with = json_string_value(json_object_get(b, "with"));
+        rc = with && *with ? sc_api_bridge(rt->api, id, with) : -EINVAL;
+        json_decref(b);
+        if (rc == -EINVAL || rc == -EBUSY) {
+            set_error(r, rc == -EBUSY ? 409 : 400, rc == -EBUSY ? "a session is bridged with another one"
+                                                                 : "\"with\" must be another session's id");
+            return;
+        }
+    } else if (!strcmp(cmd, "unbridge")) {
+        rc = sc_api_unbridge(rt->api, id);
+    } else if (!strcmp(cmd, "transfer")) { /* transfer_routes.c */
+        const char *err = NULL;
+        rc = sd_transfer_command(rt->api, id, r->body, r->body_len, &err);
+        if (err && rc == -EINVAL) {
+            set_error(r, 400, err);
+            return;
+        }
     } else {
-        set_error(r, 404, "no such command (accept, reject, hangup, hold, resume, dtmf)");
+        set_error(r, 404, "no such command (accept, reject, hangup, hold, resume, dtmf, bridge, unbridge, transfer)");
         return;
     }
     command_result(rt, r, id, cmd, rc);
@@ -264,7 +287,10 @@ void sd_routes_handle(void *ud, sd_http_req *r)
     sd_routes *rt = ud;
     bool get = !strcmp(r->method, "GET"), post = !strcmp(r->method, "POST");
     const char *p = r->path;
-    if (!strcmp(p, "/calls")) {
+    char xid[SC_SESSION_ID_MAX + 1]; /* POST /sessions/{id}/transfer/cancel */
+    if (sd_ops_handle(rt->ops, r)) {
+        /* /metrics, /table/reload, /table/validate, GET /table + versions, /debug (ops_routes.c) */
+    } else if (!strcmp(p, "/calls")) {
         if (post)
             post_calls(rt, r);
         else
@@ -278,6 +304,8 @@ void sd_routes_handle(void *ud, sd_http_req *r)
             set_error(r, 500, sc_strerror(rc));
         else
             set_json(r, 200, j);
+    } else if (post && sd_transfer_cancel_path(p, xid, sizeof xid)) { /* transfer_routes.c */
+        command_result(rt, r, xid, "transfer/cancel", sc_api_transfer_cancel(rt->api, xid));
     } else if (!strncmp(p, "/sessions/", 10)) {
         char *id, *sub;
         if (split_session_path(r->path, &id, &sub)) {

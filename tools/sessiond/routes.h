@@ -8,6 +8,7 @@
 typedef struct sd_routes {
     sc_api *api;
     const sc_logger *logger;
+    struct sd_ops *ops;       /* operations routes (ops_routes.c), may be NULL */
 } sd_routes;
 
 /* The sd_http_handler: ud is a sd_routes. */

@@ -1,0 +1,43 @@
+/* api_b2bua: private interface of the coordinator's media glue (api_media.c: RTP streams,
+ * music on hold, DTMF, bridge) and B2BUA routing (api_b2bua.c: routes, outgoing legs, peers). */
+#ifndef SC_API_B2BUA_H
+#define SC_API_B2BUA_H
+
+#include "api/api_int.h"
+#include "session_core/media.h"
+
+/* Owned by the api (api->mx). */
+typedef struct sc_api_mx {
+    sc_media *media;                       /* RTP streams and MOH classes */
+    char addr[64];                         /* RTP address (bind and SDP) */
+    char *route_match[SC_API_MAX_ROUTES];  /* B2BUA routes, in config order */
+    char *route_target[SC_API_MAX_ROUTES];
+    size_t nroutes;
+} sc_api_mx;
+
+/* api_media.c: create the media context, MOH classes and routes from cfg (after the SIP
+ * listeners exist), bind the media/B2BUA actions and add the api's media observer. */
+int sc_api__media_open(sc_api *api, const sc_api_config *cfg);
+/* Free the media context (run the loop afterwards); NULL mx is a no-op. */
+void sc_api__media_close(sc_api *api);
+/* Close the leg's stream (session ended or leg freed). */
+void sc_api__media_release(sc_api_leg *leg);
+/* Add a "media" object (ports, codec, direction, stats, MOH) to an inspection. */
+void sc_api__media_inspect(const sc_session *s, json_t *out);
+/* Rebind the table's media and B2BUA actions and the HasPeer guard to the real ones. */
+int sc_api__media_bind(sc_api *api);
+
+/* api_b2bua.c */
+/* Record the route of an incoming call (Request-URI user against the routes) on leg. */
+void sc_api__b2bua_route(sc_api *api, sc_api_leg *leg, const struct osip_message *msg);
+/* Table actions and guard. */
+bool sc_api__g_has_peer(const sc_exec *x);
+int sc_api__a_create_outgoing_leg(const sc_exec *x);
+int sc_api__a_hangup_peer(const sc_exec *x);
+int sc_api__a_notify_peer(const sc_exec *x);
+/* Engine observer: a leg that ended ends (or rejects) its peer. */
+void sc_api__b2bua_ended(sc_api *api, sc_session *s, const sc_history_record *rec);
+/* The linked session, or NULL. */
+sc_session *sc_api__peer(sc_api *api, const sc_session *s);
+
+#endif

@@ -1,0 +1,311 @@
+/* cmd_store: sessionctl's audit commands over a persistent store: a session's event records,
+ * event records across sessions by time, and replay of a session against its snapshot. */
+#include "sessionctl/cmd_store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sessionctl/cmd_server.h"
+#include "session_core/engine.h"
+#include "session_core/persist.h"
+
+typedef struct store_args {
+    const char *id, *url, *since, *until, *table;
+} store_args;
+
+/* --store, --since, --until, --table and one positional ID (when want_id). 0 or 2. */
+static int parse_args(int argc, char **argv, bool want_id, store_args *a, const char *usage)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char **slot = !strcmp(argv[i], "--store") ? &a->url
+                            : !strcmp(argv[i], "--since") ? &a->since
+                            : !strcmp(argv[i], "--until") ? &a->until
+                            : !strcmp(argv[i], "--table") ? &a->table : NULL;
+        if (slot && i + 1 < argc)
+            *slot = argv[++i];
+        else if (!slot && argv[i][0] != '-' && want_id && !a->id)
+            a->id = argv[i];
+        else {
+            fprintf(stderr, "sessionctl: unexpected argument '%s'\nusage: %s\n", argv[i], usage);
+            return 2;
+        }
+    }
+    if (!a->url || (want_id && !a->id)) {
+        fprintf(stderr, "usage: %s\n", usage);
+        return 2;
+    }
+    return 0;
+}
+
+static sc_persist *open_store(const char *url)
+{
+    char err[256] = "";
+    sc_persist *p = NULL;
+    int r = sc_persist_open(&p, url, NULL, err, sizeof err);
+    if (r) {
+        fprintf(stderr, "sessionctl: cannot open store %s: %s\n", url, err[0] ? err : sc_strerror(r));
+        return NULL;
+    }
+    return p;
+}
+
+/* ISO-8601 UTC ("2026-11-27T12:00:00Z", optional .fraction, optional Z) or epoch µs. */
+static int parse_time(const char *text, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (*text && !*end) {
+        *out = v;
+        return 0;
+    }
+    struct tm tm;
+    int n = 0;
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6)
+        return -EINVAL;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    int64_t us = 0;
+    const char *p = text + n;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+            if (digits < 6)
+                us = us * 10 + (*p - '0');
+        for (; digits < 6; digits++)
+            us *= 10;
+    }
+    if (*p == 'Z')
+        p++;
+    if (*p)
+        return -EINVAL;
+    *out = (int64_t)timegm(&tm) * 1000000 + us;
+    return 0;
+}
+
+static int print_event(const sc_persist_event *ev, void *ud)
+{
+    (void)ud;
+    char *line = json_dumps(ev->record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!line)
+        return -ENOMEM;
+    printf("%s\n", line);
+    free(line);
+    return 0;
+}
+
+static int collect_event(const sc_persist_event *ev, void *ud)
+{
+    return json_array_append((json_t *)ud, (json_t *)ev->record) ? -ENOMEM : 0;
+}
+
+static bool has_store(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--store"))
+            return true;
+    return false;
+}
+
+int sessionctl_cmd_history_or_store(int argc, char **argv)
+{
+    if (!has_store(argc, argv))
+        return sessionctl_cmd_history(argc, argv);
+    store_args a;
+    int r = parse_args(argc, argv, true, &a, "sessionctl history ID --store URL");
+    if (r)
+        return r;
+    sc_persist *p = open_store(a.url);
+    if (!p)
+        return 2;
+    size_t n = 0;
+    json_t *events = json_array();
+    r = sc_persist_read_events(p, a.id, 0, collect_event, events);
+    if (!r) {
+        size_t i;
+        json_t *ev;
+        json_array_foreach(events, i, ev) {
+            sc_persist_event pe = {.session_id = a.id, .record = ev};
+            print_event(&pe, NULL);
+            n++;
+        }
+    }
+    json_decref(events);
+    sc_persist_close(p);
+    if (r) {
+        fprintf(stderr, "sessionctl: reading the log: %s\n", sc_strerror(r));
+        return 2;
+    }
+    if (!n) {
+        fprintf(stderr, "sessionctl: no events for session %s\n", a.id);
+        return 1;
+    }
+    return 0;
+}
+
+int sessionctl_cmd_events(int argc, char **argv)
+{
+    store_args a;
+    int r = parse_args(argc, argv, false, &a, "sessionctl events --store URL [--since T] [--until T]");
+    if (r)
+        return r;
+    int64_t since = INT64_MIN, until = INT64_MAX;
+    if ((a.since && parse_time(a.since, &since)) || (a.until && parse_time(a.until, &until))) {
+        fprintf(stderr, "sessionctl: bad time (want ISO-8601 like 2026-11-27T12:00:00Z or epoch µs)\n");
+        return 2;
+    }
+    sc_persist *p = open_store(a.url);
+    if (!p)
+        return 2;
+    r = sc_persist_read_events_range(p, since, until, print_event, NULL);
+    sc_persist_close(p);
+    if (r) {
+        fprintf(stderr, "sessionctl: reading the log: %s\n", sc_strerror(r));
+        return 2;
+    }
+    return 0;
+}
+
+/* ---- replay ------------------------------------------------------------------------------ */
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "?";
+}
+
+static void print_path(const json_t *events)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) {
+        json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
+        if (!strcmp(jstr(ev, "kind"), "created")) {
+            printf("%" JSON_INTEGER_FORMAT " %s (created, %s)\n", seq, jstr(ev, "state_after"), jstr(ev, "role"));
+            continue;
+        }
+        const char *outcome = jstr(ev, "outcome");
+        if (!strcmp(outcome, "taken"))
+            printf("%" JSON_INTEGER_FORMAT " %s --%s--> %s\n", seq, jstr(ev, "from"), jstr(ev, "event"),
+                   jstr(ev, "to"));
+        else
+            printf("%" JSON_INTEGER_FORMAT " %s --%s--x (%s)\n", seq, jstr(ev, "from"), jstr(ev, "event"),
+                   outcome);
+    }
+}
+
+/* Compare s with the stored snapshot (its "node" key aside); prints the verdict. Returns 0. */
+static int compare(const sc_session *s, const json_t *snap, json_int_t snap_seq, int *status)
+{
+    json_t *mine = NULL, *theirs = json_deep_copy(snap);
+    json_object_del(theirs, "node");
+    if (sc_session_snapshot_json(s, &mine) == 0 && json_equal(mine, theirs)) {
+        printf("snapshot: matches at seq %" JSON_INTEGER_FORMAT " (state %s)\n", snap_seq, jstr(snap, "state"));
+    } else {
+        char *a = json_dumps(theirs, JSON_SORT_KEYS | JSON_COMPACT);
+        char *b = mine ? json_dumps(mine, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+        printf("snapshot: DIFFERS at seq %" JSON_INTEGER_FORMAT "\n  stored:  %s\n  rebuilt: %s\n", snap_seq,
+               a ? a : "?", b ? b : "?");
+        free(a);
+        free(b);
+        *status = 1;
+    }
+    json_decref(mine);
+    json_decref(theirs);
+    return 0;
+}
+
+/* Rebuild the session from events on table; compare with snap (when not NULL) once the
+ * events up to its last_seq are applied. Returns 0 match / no snapshot, 1 differs, 2 error. */
+static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events, const json_t *snap)
+{
+    int status = 2;
+    sc_store *store = NULL;
+    sc_engine *e = NULL;
+    const json_t *first = json_array_get(events, 0);
+    sc_role role;
+    if (!first || strcmp(jstr(first, "kind"), "created") || sc_role_parse(jstr(first, "role"), &role)) {
+        fprintf(stderr, "sessionctl: the log does not start with the session's creation record\n");
+        return 2;
+    }
+    sc_session *s = NULL;
+    if (sc_store_new(&store, NULL) || sc_engine_new(&e, vocab, store, NULL) ||
+        sc_engine_restore_session(e, table, role, jstr(first, "session_id"), sc_table_initial_state(table), &s))
+        goto out;
+    json_int_t snap_seq = snap ? json_integer_value(json_object_get(snap, "last_seq")) : INT64_MAX;
+    size_t i;
+    json_t *ev;
+    status = 0;
+    json_array_foreach(events, i, ev) {
+        json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
+        if (snap && seq > snap_seq && status == 0 && !compare(s, snap, snap_seq, &status))
+            snap = NULL; /* compared */
+        int r = sc_session_apply_event_json(s, ev);
+        if (r < 0) {
+            fprintf(stderr, "sessionctl: event %" JSON_INTEGER_FORMAT " does not apply: %s\n", seq,
+                    sc_strerror(r));
+            status = 2;
+            goto out;
+        }
+    }
+    if (snap)
+        compare(s, snap, snap_seq, &status);
+    else if (snap_seq == INT64_MAX)
+        printf("snapshot: none (the session has ended)\n");
+    printf("final state: %s\n", sc_session_state_name(s));
+out:
+    sc_engine_free(e);
+    sc_store_free(store);
+    return status;
+}
+
+int sessionctl_cmd_replay(int argc, char **argv)
+{
+    store_args a;
+    int r = parse_args(argc, argv, true, &a, "sessionctl replay ID --store URL [--table FILE]");
+    if (r)
+        return r;
+    sc_persist *p = open_store(a.url);
+    if (!p)
+        return 2;
+    json_t *events = json_array(), *snap = NULL;
+    r = sc_persist_read_events(p, a.id, 0, collect_event, events);
+    int lr = r ? 0 : sc_persist_load(p, a.id, &snap, NULL);
+    sc_persist_close(p);
+    int status = 2;
+    sc_vocab *vocab = NULL;
+    sc_table *table = NULL;
+    if (r || (lr && lr != -ENOENT)) {
+        fprintf(stderr, "sessionctl: reading the store: %s\n", sc_strerror(r ? r : lr));
+        goto out;
+    }
+    if (!json_array_size(events)) {
+        fprintf(stderr, "sessionctl: no events for session %s\n", a.id);
+        status = 1;
+        goto out;
+    }
+    print_path(events);
+    const char *file = a.table ? a.table : "tables/default.yaml";
+    if (sc_vocab_new(&vocab) || sc_table_load_file(&table, file, vocab, NULL)) {
+        fprintf(stderr, "sessionctl: cannot load table %s (give --table FILE): snapshot not checked\n", file);
+        status = a.table ? 2 : 0;
+        goto out;
+    }
+    const char *hash = jstr(json_array_get(events, 0), "table_hash");
+    if (strcmp(hash, sc_table_hash(table)))
+        fprintf(stderr, "sessionctl: note: the session ran on table %s, replaying on %s\n", hash,
+                sc_table_hash(table));
+    status = rebuild(table, vocab, events, snap);
+out:
+    sc_table_unref(table);
+    sc_vocab_free(vocab);
+    json_decref(events);
+    json_decref(snap);
+    return status;
+}

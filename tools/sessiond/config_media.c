@@ -1,0 +1,214 @@
+/* config_media: the setters of sessiond's media and B2BUA options and the config file's
+ * structured forms of them (a map of music-on-hold classes, a list of routes). */
+#include "config_media.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(char *err, size_t errsz, const char *msg, const char *v)
+{
+    snprintf(err, errsz, msg, v);
+    return -1;
+}
+
+int sd_set_media_address(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1)
+        return fail(err, errsz, "--media-address: expected an IPv4 or IPv6 address, got '%s'", v);
+    char *d = strdup(v);
+    if (!d)
+        return fail(err, errsz, "--media-address: %s", "out of memory");
+    free(c->media_address);
+    c->media_address = d;
+    return 0;
+}
+
+int sd_set_rtp_timeout(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || errno || v[0] == '-' || n > 3600000)
+        return fail(err, errsz, "--rtp-timeout-ms: expected 0..3600000 (0 = off), got '%s'", v);
+    c->rtp_timeout_ms = (uint32_t)n;
+    return 0;
+}
+
+static int put_moh(sd_config *c, const char *name, size_t nlen, const char *file, char *err, size_t errsz)
+{
+    if (nlen == 0 || nlen > 31 || !*file)
+        return fail(err, errsz, "--moh-class: expected NAME=FILE (name 1..31 characters), got '%s'", name);
+    size_t i;
+    for (i = 0; i < c->nmoh; i++)
+        if (strlen(c->moh_name[i]) == nlen && !strncmp(c->moh_name[i], name, nlen))
+            break;
+    if (i == SD_MAX_MOH)
+        return fail(err, errsz, "--moh-class: at most 16 classes (at '%s')", name);
+    char *n = strndup(name, nlen), *f = strdup(file);
+    if (!n || !f) {
+        free(n);
+        free(f);
+        return fail(err, errsz, "--moh-class: %s", "out of memory");
+    }
+    if (i == c->nmoh)
+        c->nmoh++;
+    else {
+        free(c->moh_name[i]);
+        free(c->moh_path[i]);
+    }
+    c->moh_name[i] = n;
+    c->moh_path[i] = f;
+    return 0;
+}
+
+int sd_set_moh(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (!*v)
+        return fail(err, errsz, "--moh: expected a file name%s", "");
+    return put_moh(c, "default", 7, v, err, errsz);
+}
+
+int sd_set_moh_class(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    const char *eq = strchr(v, '=');
+    if (!eq)
+        return fail(err, errsz, "--moh-class: expected NAME=FILE, got '%s'", v);
+    return put_moh(c, v, (size_t)(eq - v), eq + 1, err, errsz);
+}
+
+static int put_route(sd_config *c, const char *match, size_t mlen, const char *target, char *err, size_t errsz)
+{
+    if (mlen == 0 || strncmp(target, "sip:", 4) != 0)
+        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET, got '%s'", match);
+    if (c->nroutes == SD_MAX_ROUTES)
+        return fail(err, errsz, "--route: at most 64 routes (at '%s')", match);
+    char *m = strndup(match, mlen), *t = strdup(target);
+    if (!m || !t) {
+        free(m);
+        free(t);
+        return fail(err, errsz, "--route: %s", "out of memory");
+    }
+    c->route_match[c->nroutes] = m;
+    c->route_target[c->nroutes++] = t;
+    return 0;
+}
+
+int sd_set_route(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    const char *eq = strchr(v, '=');
+    if (!eq)
+        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET, got '%s'", v);
+    return put_route(c, v, (size_t)(eq - v), eq + 1, err, errsz);
+}
+
+static int node_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)
+{
+    snprintf(err, errsz, "%s:%lu:%lu: %s", path, (unsigned long)n->start_mark.line + 1,
+             (unsigned long)n->start_mark.column + 1, msg);
+    return -1;
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int apply_sub(sd_config *c, int rc, const char *path, yaml_node_t *n, char *sub, char *err, size_t errsz)
+{
+    return rc ? node_error(err, errsz, path, n, sub[0] == '-' && sub[1] == '-' ? sub + 2 : sub) : 0;
+}
+
+static int moh_map(sd_config *c, yaml_document_t *doc, yaml_node_t *v, const char *path, char *err, size_t errsz)
+{
+    char sub[256];
+    if (v->type != YAML_MAPPING_NODE)
+        return node_error(err, errsz, path, v, "moh_classes: expected a map of name: file");
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key), *f = yaml_document_get_node(doc, p->value);
+        const char *name = scalar(k), *file = scalar(f);
+        if (!name || !file)
+            return node_error(err, errsz, path, k, "moh_classes: expected name: file");
+        if (apply_sub(c, put_moh(c, name, strlen(name), file, sub, sizeof sub), path, k, sub, err, errsz))
+            return -1;
+    }
+    return 0;
+}
+
+static int route_list(sd_config *c, yaml_document_t *doc, yaml_node_t *v, const char *path, char *err, size_t errsz)
+{
+    char sub[256];
+    if (v->type != YAML_SEQUENCE_NODE)
+        return node_error(err, errsz, path, v, "routes: expected a list of {match, target}");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *e = yaml_document_get_node(doc, *it);
+        const char *match = NULL, *target = NULL;
+        if (e->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
+                const char *k = scalar(yaml_document_get_node(doc, p->key));
+                const char *val = scalar(yaml_document_get_node(doc, p->value));
+                if (k && !strcmp(k, "match"))
+                    match = val;
+                else if (k && !strcmp(k, "target"))
+                    target = val;
+                else
+                    return node_error(err, errsz, path, e, "routes: each entry has only match and target");
+            }
+        }
+        if (!match || !target)
+            return node_error(err, errsz, path, e, "routes: each entry needs match and target strings");
+        if (apply_sub(c, put_route(c, match, strlen(match), target, sub, sizeof sub), path, e, sub, err, errsz))
+            return -1;
+    }
+    return 0;
+}
+
+static int scalar_list(sd_config *c, int (*set)(sd_config *, const char *, char *, size_t), yaml_document_t *doc,
+                       yaml_node_t *v, const char *path, char *err, size_t errsz)
+{
+    char sub[256];
+    if (v->type == YAML_SCALAR_NODE)
+        return apply_sub(c, set(c, scalar(v), sub, sizeof sub), path, v, sub, err, errsz);
+    if (v->type != YAML_SEQUENCE_NODE)
+        return node_error(err, errsz, path, v, "expected a string or a list of strings");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *e = yaml_document_get_node(doc, *it);
+        if (!scalar(e))
+            return node_error(err, errsz, path, e, "expected a string");
+        if (apply_sub(c, set(c, scalar(e), sub, sizeof sub), path, e, sub, err, errsz))
+            return -1;
+    }
+    return 0;
+}
+
+int sd_config_media_node(sd_config *c, const char *key, yaml_document_t *doc, yaml_node_t *v, const char *path,
+                         char *err, size_t errsz)
+{
+    if (!strcmp(key, "moh_classes") || !strcmp(key, "moh-classes"))
+        return moh_map(c, doc, v, path, err, errsz);
+    if (!strcmp(key, "routes"))
+        return route_list(c, doc, v, path, err, errsz);
+    if (v->type == YAML_SEQUENCE_NODE && !strcmp(key, "route"))
+        return scalar_list(c, sd_set_route, doc, v, path, err, errsz);
+    if (v->type == YAML_SEQUENCE_NODE && (!strcmp(key, "moh_class") || !strcmp(key, "moh-class")))
+        return scalar_list(c, sd_set_moh_class, doc, v, path, err, errsz);
+    return 1;
+}
+
+void sd_config_media_free(sd_config *c)
+{
+    free(c->media_address);
+    c->media_address = NULL;
+    for (size_t i = 0; i < c->nmoh; i++) {
+        free(c->moh_name[i]);
+        free(c->moh_path[i]);
+    }
+    for (size_t i = 0; i < c->nroutes; i++) {
+        free(c->route_match[i]);
+        free(c->route_target[i]);
+    }
+    c->nmoh = c->nroutes = 0;
+}

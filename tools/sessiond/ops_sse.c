@@ -1,0 +1,478 @@
+/* ops_sse: server-sent events for GET /events: filter parsing and streaming on the HTTP
+ * thread, subscription and draining on the loop, a bounded buffer between them. */
+#include "ops_sse.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "api/api_evbus.h" /* events.h without the sc_event / SC_PRIO_* clashes */
+
+#define SSE_BUF_MAX 65536     /* bytes waiting for one client before draining pauses */
+#define SSE_HEARTBEAT_MS 5000 /* comment line when nothing else was sent */
+#define SSE_DRAIN_MS 10       /* loop drains subscriptions this often while streams exist */
+#define SSE_SNDBUF 32768      /* kernel send buffer of a stream socket: bounds a slow client */
+#define SSE_QUEUE 1024        /* subscription queue (events) */
+
+typedef struct sse_conn {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *buf;                 /* [off, len) waits for the client */
+    size_t len, off, cap;
+    bool closed;               /* the server ended the stream (reaped, shutdown, error) */
+    bool gone;                 /* the client went away */
+    uint64_t last_write_ms;    /* HTTP side: last bytes handed to MHD */
+    _Atomic int refs;          /* the HTTP response and the loop each hold one */
+    /* filter, parsed on the HTTP thread, used once on the loop */
+    char name[SC_EVENT_ID_MAX];
+    uint32_t types, roles;
+    sc_event_priority prio;
+    sc_events_overflow overflow;
+    char *patterns[SC_EVENTS_MAX_PATTERNS + 1];
+    char *states[SC_EVENTS_MAX_STATES + 1];
+    bool has_since;
+    uint64_t since;
+    sc_events_sub *sub;        /* loop only */
+    struct sse_conn *next;     /* pending list, then the loop's active list */
+} sse_conn;
+
+struct sd_sse {
+    uv_loop_t *loop;
+    sc_api *api;
+    const sc_logger *logger;
+    pthread_mutex_t mu;        /* guards pending and stopping */
+    sse_conn *pending;
+    bool stopping;
+    uv_async_t async;
+    uv_timer_t drain;
+    bool draining;
+    int open_handles;
+    sse_conn *active;          /* loop only */
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void conn_unref(sse_conn *c)
+{
+    if (atomic_fetch_sub(&c->refs, 1) != 1)
+        return;
+    for (int i = 0; c->patterns[i]; i++)
+        free(c->patterns[i]);
+    for (int i = 0; c->states[i]; i++)
+        free(c->states[i]);
+    free(c->buf);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c);
+}
+
+/* Append under c->mu; false when the buffer is full (the event stays for later). */
+static bool append(sse_conn *c, const char *s, size_t n)
+{
+    if (c->off && c->off == c->len)
+        c->off = c->len = 0;
+    if (c->len + n > c->cap) {
+        if (c->len - c->off + n > SSE_BUF_MAX)
+            return false;
+        if (c->off) {
+            memmove(c->buf, c->buf + c->off, c->len - c->off);
+            c->len -= c->off;
+            c->off = 0;
+        }
+        if (c->len + n > c->cap) {
+            size_t cap = c->cap ? c->cap : 4096;
+            while (cap < c->len + n)
+                cap *= 2;
+            char *b = realloc(c->buf, cap);
+            if (!b)
+                return false;
+            c->buf = b;
+            c->cap = cap;
+        }
+    }
+    memcpy(c->buf + c->len, s, n);
+    c->len += n;
+    return true;
+}
+
+/* ---- HTTP thread --------------------------------------------------------------------------- */
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    sse_conn *c = cls;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        if (c->len > c->off) {
+            size_t n = c->len - c->off < max ? c->len - c->off : max;
+            memcpy(out, c->buf + c->off, n);
+            c->off += n;
+            c->last_write_ms = now_ms();
+            pthread_mutex_unlock(&c->mu);
+            return (ssize_t)n;
+        }
+        if (c->closed) {
+            pthread_mutex_unlock(&c->mu);
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        uint64_t due = c->last_write_ms + SSE_HEARTBEAT_MS, now = now_ms();
+        if (now >= due) {
+            static const char hb[] = ": heartbeat\n\n";
+            size_t n = sizeof hb - 1 < max ? sizeof hb - 1 : max;
+            memcpy(out, hb, n);
+            c->last_write_ms = now;
+            pthread_mutex_unlock(&c->mu);
+            return (ssize_t)n;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        uint64_t wait = due - now;
+        until.tv_sec += (time_t)(wait / 1000);
+        until.tv_nsec += (long)(wait % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&c->cv, &c->mu, &until);
+    }
+}
+
+static void sse_done(void *cls)
+{
+    sse_conn *c = cls;
+    pthread_mutex_lock(&c->mu);
+    c->gone = true;
+    pthread_mutex_unlock(&c->mu);
+    conn_unref(c);
+}
+
+static int reply(struct MHD_Connection *mc, int status, const char *msg)
+{
+    char *b = NULL;
+    if (asprintf(&b, "{\"error\":\"%s\"}\n", msg) < 0)
+        return MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(b), b, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(b);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    int ret = MHD_queue_response(mc, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Split a comma list into up to max strdup'd items (NULL-terminated); -1 on too many. */
+static int split_list(const char *v, char **items, int max)
+{
+    int n = 0;
+    while (v && *v) {
+        size_t len = strcspn(v, ",");
+        if (len) {
+            if (n == max)
+                return -1;
+            items[n] = strndup(v, len);
+            if (!items[n])
+                return -1;
+            n++;
+        }
+        v += len + (v[len] == ',');
+    }
+    items[n] = NULL;
+    return n;
+}
+
+/* Parse the query into c; NULL or the message of a 400. */
+static const char *parse_filter(struct MHD_Connection *mc, sse_conn *c)
+{
+    const char *v;
+    char *items[SC_EVENTS_MAX_STATES + 1];
+    if ((v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "type")) != NULL) {
+        int n = split_list(v, items, SC_EVENTS_MAX_STATES);
+        if (n < 0)
+            return "type: at most 8 names";
+        const char *bad = NULL;
+        for (int i = 0; i < n; i++) {
+            sc_event_type t;
+            if (sc_event_type_parse(items[i], &t) == 0)
+                c->types |= SC_EVENT_BIT(t);
+            else
+                bad = "type: unknown event type";
+            free(items[i]);
+        }
+        if (bad)
+            return bad;
+    }
+    if ((v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "role")) != NULL) {
+        int n = split_list(v, items, 2);
+        const char *bad = n < 0 ? "role: uac, uas" : NULL;
+        for (int i = 0; i < n; i++) {
+            if (!strcmp(items[i], "uac"))
+                c->roles |= 1u << SC_EVENT_ROLE_UAC;
+            else if (!strcmp(items[i], "uas"))
+                c->roles |= 1u << SC_EVENT_ROLE_UAS;
+            else
+                bad = "role: uac, uas";
+            free(items[i]);
+        }
+        if (bad)
+            return bad;
+    }
+    if ((v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "priority")) != NULL &&
+        sc_event_priority_parse(v, &c->prio) != 0)
+        return "priority: low, normal, critical";
+    if ((v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "overflow")) != NULL &&
+        sc_events_overflow_parse(v, &c->overflow) != 0)
+        return "overflow: drop-oldest, coalesce, disconnect";
+    if (split_list(MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "session"), c->patterns,
+                   SC_EVENTS_MAX_PATTERNS) < 0)
+        return "session: at most 8 patterns";
+    if (split_list(MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "state"), c->states,
+                   SC_EVENTS_MAX_STATES) < 0)
+        return "state: at most 8 names";
+    v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "name");
+    snprintf(c->name, sizeof c->name, "%s", v && *v ? v : "sse");
+    for (char *p = c->name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+            *p = '_';
+    v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Last-Event-ID");
+    if (!v)
+        v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "since");
+    if (v) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno || *end || !*v || v[0] == '-')
+            return "Last-Event-ID / since: expected a sequence number";
+        c->has_since = true;
+        c->since = n;
+    }
+    return NULL;
+}
+
+bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
+{
+    sse_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        *ret = MHD_NO;
+        return true;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    atomic_store(&c->refs, 1);
+    const char *bad = parse_filter(mc, c);
+    if (bad) {
+        conn_unref(c);
+        *ret = reply(mc, 400, bad);
+        return true;
+    }
+    static const char hello[] = "retry: 1000\n\n";
+    append(c, hello, sizeof hello - 1);
+    c->last_write_ms = now_ms();
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8192, sse_read, c, sse_done);
+    if (!r) {
+        conn_unref(c);
+        *ret = MHD_NO;
+        return true;
+    }
+    pthread_mutex_lock(&s->mu);
+    bool stopping = s->stopping;
+    if (!stopping) {
+        atomic_fetch_add(&c->refs, 1); /* the loop's */
+        c->next = s->pending;
+        s->pending = c;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (stopping) {
+        MHD_destroy_response(r); /* runs sse_done: drops our reference */
+        *ret = reply(mc, 503, "shutting down");
+        return true;
+    }
+    uv_async_send(&s->async);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        int sz = SSE_SNDBUF;
+        setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    }
+    MHD_add_response_header(r, "Content-Type", "text/event-stream");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Accel-Buffering", "no");
+    *ret = MHD_queue_response(mc, 200, r);
+    MHD_destroy_response(r);
+    return true;
+}
+
+/* ---- Loop thread ----------------------------------------------------------------------------- */
+
+static void close_conn(sd_sse *s, sse_conn *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->closed = true;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    sc_api_unsubscribe(s->api, c->sub);
+    c->sub = NULL;
+    conn_unref(c);
+}
+
+static int subscribe(sd_sse *s, sse_conn *c)
+{
+    sc_events_sub_cfg cfg = {.name = c->name, .queue_capacity = SSE_QUEUE, .overflow = c->overflow};
+    cfg.filter.types = c->types;
+    cfg.filter.roles = c->roles;
+    cfg.filter.min_priority = c->prio;
+    for (int i = 0; c->patterns[i]; i++)
+        cfg.filter.patterns[i] = c->patterns[i];
+    for (int i = 0; c->states[i]; i++)
+        cfg.filter.states[i] = c->states[i];
+    return sc_api_subscribe(s->api, &cfg, c->has_since ? &c->since : NULL, &c->sub);
+}
+
+/* Move events from the subscription into the buffer; false when the stream is over. */
+static bool drain_one(sse_conn *c)
+{
+    bool over = false, woke = false;
+    pthread_mutex_lock(&c->mu);
+    if (c->gone) {
+        pthread_mutex_unlock(&c->mu);
+        return false;
+    }
+    while (c->len - c->off < SSE_BUF_MAX - 4096) {
+        sc_bus_event ev;
+        int rc = sc_events_sub_next(c->sub, &ev);
+        if (rc == -EAGAIN)
+            break;
+        if (rc != 0) {
+            over = true;
+            break;
+        }
+        char *json = sc_event_to_json(&ev);
+        char head[96];
+        int hn = snprintf(head, sizeof head, "id: %llu\nevent: %s\ndata: ", (unsigned long long)ev.seq,
+                          sc_event_type_name(ev.type));
+        if (json && hn > 0) {
+            append(c, head, (size_t)hn);
+            append(c, json, strlen(json));
+            append(c, "\n\n", 2);
+            woke = true;
+        }
+        free(json);
+    }
+    if (woke || over)
+        pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    return !over;
+}
+
+static void on_drain(uv_timer_t *t)
+{
+    sd_sse *s = t->data;
+    sse_conn **pp = &s->active;
+    while (*pp) {
+        sse_conn *c = *pp;
+        if (drain_one(c)) {
+            pp = &c->next;
+            continue;
+        }
+        *pp = c->next;
+        close_conn(s, c);
+    }
+    if (!s->active && s->draining) {
+        uv_timer_stop(&s->drain);
+        s->draining = false;
+    }
+}
+
+static void on_async(uv_async_t *a)
+{
+    sd_sse *s = a->data;
+    pthread_mutex_lock(&s->mu);
+    sse_conn *list = s->pending;
+    s->pending = NULL;
+    pthread_mutex_unlock(&s->mu);
+    while (list) {
+        sse_conn *c = list;
+        list = c->next;
+        int rc = subscribe(s, c);
+        if (rc) {
+            sc_log(s->logger, SC_LOG_WARN, "http", "GET /events: cannot subscribe: %s", sc_strerror(rc));
+            c->sub = NULL;
+            close_conn(s, c);
+            continue;
+        }
+        c->next = s->active;
+        s->active = c;
+    }
+    if (s->active && !s->draining) {
+        uv_timer_start(&s->drain, on_drain, 0, SSE_DRAIN_MS);
+        s->draining = true;
+    }
+}
+
+int sd_sse_new(sd_sse **out, uv_loop_t *loop, sc_api *api, const sc_logger *logger)
+{
+    sd_sse *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    s->loop = loop;
+    s->api = api;
+    s->logger = logger;
+    pthread_mutex_init(&s->mu, NULL);
+    int rc = uv_async_init(loop, &s->async, on_async);
+    if (rc) {
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return rc;
+    }
+    uv_timer_init(loop, &s->drain);
+    s->async.data = s->drain.data = s;
+    s->open_handles = 2;
+    *out = s;
+    return 0;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    sd_sse *s = h->data;
+    if (--s->open_handles == 0) {
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+    }
+}
+
+void sd_sse_free(sd_sse *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = true;
+    sse_conn *list = s->pending;
+    s->pending = NULL;
+    pthread_mutex_unlock(&s->mu);
+    while (list) {
+        sse_conn *c = list;
+        list = c->next;
+        close_conn(s, c);
+    }
+    while (s->active) {
+        sse_conn *c = s->active;
+        s->active = c->next;
+        close_conn(s, c);
+    }
+    uv_close((uv_handle_t *)&s->async, on_closed);
+    uv_close((uv_handle_t *)&s->drain, on_closed);
+}
