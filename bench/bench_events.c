@@ -16,7 +16,7 @@ static double now_ns(void)
 }
 
 static unsigned long sink;
-static void count_cb(void *ud, const sc_event *ev)
+static void count_cb(void *ud, const sc_bus_event *ev)
 {
     (void)ud;
     sink += (unsigned long)ev->seq;
@@ -46,8 +46,8 @@ static double run(int nsubs, int nevents)
         if (sc_events_subscribe(bus, &sc, &subs[i]) != 0)
             exit(1);
     }
-    sc_event ev;
-    sc_event_init(&ev, SC_EVT_StateChanged, "call-42", SC_EVENT_ROLE_UAC, "Talking");
+    sc_bus_event ev;
+    sc_bus_event_init(&ev, SC_EVT_StateChanged, "call-42", SC_EVENT_ROLE_UAC, "Talking");
     snprintf(ev.u.state_changed.from, sizeof ev.u.state_changed.from, "Ringing");
     snprintf(ev.u.state_changed.event, sizeof ev.u.state_changed.event, "Dialog200OK");
     snprintf(ev.u.state_changed.to, sizeof ev.u.state_changed.to, "Talking");

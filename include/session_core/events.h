@@ -12,6 +12,7 @@
 #define SESSION_CORE_EVENTS_H
 
 #include "session_core/base.h"
+#include "session_core/table.h" /* sc_priority, sc_role */
 
 /* X(Name, default priority) — the one list of event types. */
 #define SC_EVENT_TYPES(X)                  \
@@ -35,24 +36,21 @@
     X(Gap, CRITICAL)                       \
     X(App, NORMAL)
 
-typedef enum sc_event_type {
+typedef enum sc_bus_event_type {
 #define SC_EVENT_TYPE_ENUM(name, prio) SC_EVT_##name,
     SC_EVENT_TYPES(SC_EVENT_TYPE_ENUM)
 #undef SC_EVENT_TYPE_ENUM
     SC_EVT__COUNT
-} sc_event_type;
+} sc_bus_event_type;
 
 #define SC_EVENT_BIT(t) (UINT32_C(1) << (t))
 #define SC_EVENT_ALL ((UINT32_C(1) << SC_EVT__COUNT) - 1)
 
-typedef enum sc_event_priority {
-    SC_PRIO_DEFAULT = 0, /* publish: use the type's default */
-    SC_PRIO_LOW = 1,
-    SC_PRIO_NORMAL = 2,
-    SC_PRIO_CRITICAL = 3,
-} sc_event_priority;
+/* Priorities are table.h's sc_priority (SC_PRIO_LOW 0, NORMAL 1, CRITICAL 2). An event's
+ * priority field may also hold SC_BUS_PRIO_DEFAULT: on publish, use the type's default. */
+#define SC_BUS_PRIO_DEFAULT (-1)
 
-/* Roles carried by events; same values as sc_role in table.h (events does not depend on it). */
+/* Roles carried by events; same values as sc_role in table.h. */
 #define SC_EVENT_ROLE_NONE (-1)
 #define SC_EVENT_ROLE_UAC 0
 #define SC_EVENT_ROLE_UAS 1
@@ -62,9 +60,10 @@ typedef enum sc_event_priority {
 #define SC_EVENT_NAME_MAX 48   /* state, event, outcome, kind, reason, version names */
 #define SC_EVENT_TEXT_MAX 160  /* free text (errors, app detail) */
 
-typedef struct sc_event {
-    sc_event_type type;
-    sc_event_priority priority;     /* DEFAULT on publish = the type's default; set by the bus */
+typedef struct sc_bus_event {
+    sc_bus_event_type type;
+    int priority;                   /* sc_priority; SC_BUS_PRIO_DEFAULT (sc_bus_event_init's)
+                                     * on publish = the type's default; set by the bus */
     uint64_t seq;                   /* assigned by the bus (Gap: = to_seq) */
     int64_t wall_us;                /* assigned by the bus when 0 */
     int role;                       /* SC_EVENT_ROLE_* */
@@ -86,25 +85,25 @@ typedef struct sc_event {
         struct { uint64_t from_seq, to_seq; } gap;
         struct { char name[SC_EVENT_NAME_MAX]; char detail[SC_EVENT_TEXT_MAX]; } app;
     } u;                            /* type-specific payload */
-} sc_event;
+} sc_bus_event;
 
-SC_API const char *sc_event_type_name(sc_event_type t);          /* "StateChanged"; "?" */
-SC_API int sc_event_type_parse(const char *name, sc_event_type *out); /* 0 or -EINVAL */
-SC_API sc_event_priority sc_event_type_default_priority(sc_event_type t);
-SC_API const char *sc_event_priority_name(sc_event_priority p); /* "low" "normal" "critical" */
-SC_API int sc_event_priority_parse(const char *name, sc_event_priority *out);
+SC_API const char *sc_bus_event_type_name(sc_bus_event_type t);          /* "StateChanged"; "?" */
+SC_API int sc_bus_event_type_parse(const char *name, sc_bus_event_type *out); /* 0 or -EINVAL */
+SC_API sc_priority sc_bus_event_type_default_priority(sc_bus_event_type t);
+SC_API const char *sc_bus_event_priority_name(int p); /* "low" "normal" "critical" "default" */
+SC_API int sc_bus_event_priority_parse(const char *name, sc_priority *out);
 
 /* Zero *ev and set its type, session id, role and state (strings copied, truncated; NULLs
- * allowed). */
-SC_API void sc_event_init(sc_event *ev, sc_event_type type, const char *session_id, int role,
+ * allowed); priority = SC_BUS_PRIO_DEFAULT. */
+SC_API void sc_bus_event_init(sc_bus_event *ev, sc_bus_event_type type, const char *session_id, int role,
                           const char *state);
 /* Copy src into a fixed field of size cap with NUL termination (NULL = ""). */
-SC_API void sc_event_strcpy(char *dst, size_t cap, const char *src);
+SC_API void sc_bus_event_strcpy(char *dst, size_t cap, const char *src);
 
 /* JSON wire format (docs/events.md): one object, compact, malloc'd (caller free()s); NULL on
- * -ENOMEM. sc_event_from_json() reads that shape back (-EINVAL on a bad document). */
-SC_API char *sc_event_to_json(const sc_event *ev);
-SC_API int sc_event_from_json(const char *json, sc_event *out);
+ * -ENOMEM. sc_bus_event_from_json() reads that shape back (-EINVAL on a bad document). */
+SC_API char *sc_bus_event_to_json(const sc_bus_event *ev);
+SC_API int sc_bus_event_from_json(const char *json, sc_bus_event *out);
 
 /* ---- Bus ------------------------------------------------------------------------------ */
 
@@ -116,7 +115,7 @@ typedef struct sc_events_sub sc_events_sub;
  * them): the bus turns every hole into a Gap event and ignores duplicates, so exactly-once
  * holds whatever the hook does. Returns 0 or a negative error (everything then missing is a
  * gap). Runs on the loop thread, synchronously. */
-typedef void (*sc_events_emit_fn)(void *emit_ctx, const sc_event *ev);
+typedef void (*sc_events_emit_fn)(void *emit_ctx, const sc_bus_event *ev);
 typedef int (*sc_events_history_fn)(void *ud, uint64_t from_seq, uint64_t to_seq,
                                     sc_events_emit_fn emit, void *emit_ctx);
 
@@ -139,7 +138,7 @@ SC_API void sc_events_set_history_reader(sc_events_bus *bus, sc_events_history_f
  * delivery callback is queued behind the current one (so every subscriber sees sequence
  * order); -EAGAIN if that small queue (64) is full. Returns 0 and writes the seq to *seq_out
  * (may be NULL). */
-SC_API int sc_events_publish(sc_events_bus *bus, const sc_event *ev, uint64_t *seq_out);
+SC_API int sc_events_publish(sc_events_bus *bus, const sc_bus_event *ev, uint64_t *seq_out);
 SC_API uint64_t sc_events_last_seq(const sc_events_bus *bus);
 SC_API uint64_t sc_events_oldest_in_ring(const sc_events_bus *bus); /* 0 if ring empty */
 
@@ -151,7 +150,7 @@ SC_API uint64_t sc_events_oldest_in_ring(const sc_events_bus *bus); /* 0 if ring
 
 typedef struct sc_events_filter {
     uint32_t types;                  /* bitmask of SC_EVENT_BIT(type); 0 = all */
-    sc_event_priority min_priority;  /* DEFAULT/LOW = everything */
+    sc_priority min_priority;        /* SC_PRIO_LOW (0) = everything */
     uint32_t roles;                  /* bit (1 << role); 0 = any (events with no role too) */
     const char *patterns[SC_EVENTS_MAX_PATTERNS]; /* globs (* ? [..]) on session id or URI;
                                                    * NULL-terminated; none = any */
@@ -169,7 +168,7 @@ typedef enum sc_events_overflow {
 SC_API const char *sc_events_overflow_name(sc_events_overflow p);
 SC_API int sc_events_overflow_parse(const char *name, sc_events_overflow *out);
 
-typedef void (*sc_events_cb)(void *ud, const sc_event *ev);
+typedef void (*sc_events_cb)(void *ud, const sc_bus_event *ev);
 
 typedef struct sc_events_sub_cfg {
     const char *name;             /* copied; used in metrics labels and SubscriberReaped */
@@ -220,7 +219,7 @@ SC_API void sc_events_resume(sc_events_sub *sub);
 
 /* Queue mode: take the oldest waiting event. 0, -EAGAIN when empty, -EPIPE when empty and
  * the subscription was closed (stats say why). */
-SC_API int sc_events_sub_next(sc_events_sub *sub, sc_event *out);
+SC_API int sc_events_sub_next(sc_events_sub *sub, sc_bus_event *out);
 /* How many events are waiting. */
 SC_API uint32_t sc_events_sub_pending(const sc_events_sub *sub);
 SC_API void sc_events_sub_stats_get(const sc_events_sub *sub, sc_events_sub_stats *st);
@@ -234,6 +233,6 @@ SC_API int sc_events_reap_idle(sc_events_bus *bus);
 SC_API void sc_events_foreach_sub(sc_events_bus *bus, void (*fn)(void *ud, sc_events_sub *sub), void *ud);
 
 /* The brute-force matcher the bus's index is equivalent to (also used by tests). */
-SC_API bool sc_events_filter_match(const sc_events_filter *f, const sc_event *ev);
+SC_API bool sc_events_filter_match(const sc_events_filter *f, const sc_bus_event *ev);
 
 #endif

@@ -82,6 +82,10 @@ SC_API void sc_media_free(sc_media *m);
  * -EADDRINUSE when the free pairs are all taken by other sockets, -ENOMEM. The stream is
  * owned by m until sc_media_stream_close. ud is passed to the callbacks. */
 SC_API int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud);
+/* The same on one given RTP port (crash recovery re-binds the port announced before):
+ * -EINVAL if port is odd or outside the range, -EADDRINUSE if our stream or another socket
+ * holds it (RTP or RTCP), -ENOMEM. */
+SC_API int sc_media_stream_open_port(sc_media *m, sc_media_stream **out, uint16_t port, void *ud);
 /* Stop everything on the stream (MOH, bridge, DTMF), close its sockets and return its ports
  * to the pool at once. NULL is a no-op. st must not be used afterwards. */
 SC_API void sc_media_stream_close(sc_media_stream *st);

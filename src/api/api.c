@@ -4,6 +4,7 @@
 #include "api/api_b2bua.h"
 #include "api/api_transfer.h"
 #include "api/api_obs.h"
+#include "api/api_recover.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -201,6 +202,7 @@ static int create_parts(sc_api *api, const sc_api_config *cfg)
     sc_sip_config sipc = {.clock = api->clock, .logger = cfg->logger, .user_agent = cfg->user_agent,
                           .t1_ms = cfg->sip_t1_ms, .on_incoming = sc_api__on_incoming,
                           .on_event = sc_api__on_event, .ud = api};
+    sipc.send_hook = sc_api__store_send_hook; /* strict durability (api_store.c) */
     /* Transactions and released calls linger for Timer J/K (64*T1): at N calls per second
      * about 32*N of each are alive, so the agent's small defaults would cap the call rate. */
     sipc.max_transactions = cfg->sip_max_transactions ? cfg->sip_max_transactions : 65536;
@@ -270,6 +272,7 @@ void sc_api_free(sc_api *api)
         sc_store_foreach(api->store, remove_one, api);
     release_calls(api);
     free(api->release_q);
+    sc_api__store_free(api); /* commits, sends held messages, closes the store (api_store.c) */
     sc_api__media_close(api); /* its handles close in the loop runs below */
     sc_api__ops_free(api);    /* after the sessions: their observers feed it */
     if (api->sip) {

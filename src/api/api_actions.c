@@ -203,7 +203,9 @@ static int a_send_bye(const sc_exec *x)
     sc_api_leg *leg = leg_of(x);
     if (!leg || !leg->call)
         return -ENOTCONN;
-    return sc_sip_call_bye(leg->call);
+    int rc = sc_sip_call_bye(leg->call);
+    sc_api__sync_dialog(leg, x->session); /* persistence: the CSeq used */
+    return rc;
 }
 
 static int a_send_cancel(const sc_exec *x)
@@ -229,6 +231,7 @@ static int a_send_reinvite(const sc_exec *x)
     int rc = sc_sip_call_reinvite(leg->call, sdp);
     if (rc == 0)
         leg->local_dir = dir;
+    sc_api__sync_dialog(leg, x->session); /* persistence: the CSeq used */
     return rc;
 }
 

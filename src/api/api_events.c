@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api_evbus.h"
+#include "session_core/events.h"
 #include "api/api_obs.h"
 
 #define REAP_INTERVAL_MS 250
@@ -40,10 +40,10 @@ static void publish(sc_api_events *e, sc_bus_event *ev)
 }
 
 /* An event about s with its id, role, state and remote URI filled in. */
-static void init_for(sc_bus_event *ev, sc_event_type type, const sc_session *s)
+static void init_for(sc_bus_event *ev, sc_bus_event_type type, const sc_session *s)
 {
-    sc_event_init(ev, type, sc_session_id(s), ev_role(s), sc_session_state_name(s));
-    sc_event_strcpy(ev->uri, sizeof ev->uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
+    sc_bus_event_init(ev, type, sc_session_id(s), ev_role(s), sc_session_state_name(s));
+    sc_bus_event_strcpy(ev->uri, sizeof ev->uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
 }
 
 static const char *state_name(const sc_session *s, sc_id st)
@@ -73,22 +73,22 @@ static void on_transition(void *ud, sc_session *s, const sc_history_record *rec,
     sc_bus_event ev;
     if (rec->outcome != SC_OUTCOME_TAKEN) {
         init_for(&ev, SC_EVT_TransitionFailed, s);
-        sc_event_strcpy(ev.u.transition_failed.kind, sizeof ev.u.transition_failed.kind, sc_outcome_name(rec->outcome));
-        sc_event_strcpy(ev.u.transition_failed.event, sizeof ev.u.transition_failed.event, evname);
+        sc_bus_event_strcpy(ev.u.transition_failed.kind, sizeof ev.u.transition_failed.kind, sc_outcome_name(rec->outcome));
+        sc_bus_event_strcpy(ev.u.transition_failed.event, sizeof ev.u.transition_failed.event, evname);
         publish(e, &ev);
         return;
     }
     if (rec->from == rec->to)
         return;
     init_for(&ev, SC_EVT_StateChanged, s);
-    sc_event_strcpy(ev.u.state_changed.from, sizeof ev.u.state_changed.from, state_name(s, rec->from));
-    sc_event_strcpy(ev.u.state_changed.event, sizeof ev.u.state_changed.event, evname);
-    sc_event_strcpy(ev.u.state_changed.to, sizeof ev.u.state_changed.to, state_name(s, rec->to));
+    sc_bus_event_strcpy(ev.u.state_changed.from, sizeof ev.u.state_changed.from, state_name(s, rec->from));
+    sc_bus_event_strcpy(ev.u.state_changed.event, sizeof ev.u.state_changed.event, evname);
+    sc_bus_event_strcpy(ev.u.state_changed.to, sizeof ev.u.state_changed.to, state_name(s, rec->to));
     publish(e, &ev);
     if (!is_terminal(s, rec->from) && is_terminal(s, rec->to)) {
         init_for(&ev, SC_EVT_SessionEnded, s);
         const char *oc = sc_session_outcome(s);
-        sc_event_strcpy(ev.u.ended.outcome, sizeof ev.u.ended.outcome, oc ? oc : "none");
+        sc_bus_event_strcpy(ev.u.ended.outcome, sizeof ev.u.ended.outcome, oc ? oc : "none");
         ev.u.ended.sip_cause = rec->event_code;
         uint64_t now = sc_clock_mono_us(e->api->clock), born = sc_session_created_mono_us(s);
         ev.u.ended.duration_us = now > born ? (int64_t)(now - born) : 0;
@@ -108,11 +108,11 @@ static void on_publish(void *ud, sc_session *s, const char *name, int priority)
         init_for(&ev, SC_EVT_HoldEnded, s);
     } else {
         init_for(&ev, SC_EVT_App, s);
-        sc_event_strcpy(ev.u.app.name, sizeof ev.u.app.name, name);
+        sc_bus_event_strcpy(ev.u.app.name, sizeof ev.u.app.name, name);
     }
-    /* table priorities: 0 low, 1 normal, 2 critical, -1 default; bus: DEFAULT 0, LOW 1.. */
-    if (priority >= 0 && priority <= 2)
-        ev.priority = (sc_event_priority)(priority + 1);
+    /* an sc_priority, or -1 = the type's default (the bus's SC_BUS_PRIO_DEFAULT) */
+    if (priority >= SC_PRIO_LOW && priority <= SC_PRIO_CRITICAL)
+        ev.priority = priority;
     publish(e, &ev);
 }
 
@@ -123,7 +123,7 @@ static void on_removed(void *ud, sc_session *s, const char *reason)
         return;
     sc_bus_event ev;
     init_for(&ev, SC_EVT_SessionReaped, s);
-    sc_event_strcpy(ev.u.reaped.reason, sizeof ev.u.reaped.reason, reason ? reason : "unknown");
+    sc_bus_event_strcpy(ev.u.reaped.reason, sizeof ev.u.reaped.reason, reason ? reason : "unknown");
     publish(e, &ev);
 }
 
@@ -132,10 +132,10 @@ void sc_api__events_table_reloaded(sc_api *api, bool ok, const char *version, co
     if (!api->events)
         return;
     sc_bus_event ev;
-    sc_event_init(&ev, SC_EVT_TableReloaded, NULL, SC_EVENT_ROLE_NONE, NULL);
-    sc_event_strcpy(ev.u.table.version, sizeof ev.u.table.version, version);
+    sc_bus_event_init(&ev, SC_EVT_TableReloaded, NULL, SC_EVENT_ROLE_NONE, NULL);
+    sc_bus_event_strcpy(ev.u.table.version, sizeof ev.u.table.version, version);
     ev.u.table.ok = ok;
-    sc_event_strcpy(ev.u.table.error, sizeof ev.u.table.error, error);
+    sc_bus_event_strcpy(ev.u.table.error, sizeof ev.u.table.error, error);
     publish(api->events, &ev);
 }
 
@@ -158,7 +158,7 @@ static retired *retired_for(sc_api_events *e, const char *name)
     if (e->nretired == RETIRED_MAX)
         return NULL;
     retired *r = &e->retired[e->nretired++];
-    sc_event_strcpy(r->name, sizeof r->name, name);
+    sc_bus_event_strcpy(r->name, sizeof r->name, name);
     memset(r->dropped, 0, sizeof r->dropped);
     return r;
 }
@@ -267,7 +267,7 @@ int sc_api__events_new(sc_api *api, const sc_api_config *cfg)
         return rc;
     sc_obs_std_metrics *m = sc_api_obs_std(api->obs);
     for (int t = 0; m && t < SC_EVT__COUNT; t++)
-        e->published[t] = sc_obs_counter_with(m->events_published, sc_event_type_name((sc_event_type)t));
+        e->published[t] = sc_obs_counter_with(m->events_published, sc_bus_event_type_name((sc_bus_event_type)t));
     sc_events_sub_cfg sc = {.name = "sessiond-metrics", .callback = on_sub_reaped, .ud = e,
                             .filter = {.types = SC_EVENT_BIT(SC_EVT_SubscriberReaped)}};
     if ((rc = sc_events_subscribe(e->bus, &sc, &e->reaped_sub)) != 0)

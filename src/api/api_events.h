@@ -2,10 +2,7 @@
  * session's creation, state change, failed event, end and reaping, the table's `publish`
  * names (CallEstablished, CallHeld/CallResumed as HoldStarted/HoldEnded, others as App events)
  * and table reloads become typed events with a global sequence number; it also reaps idle
- * subscribers on a loop timer and exports the bus's counters as metrics.
- *
- * events.h and engine.h both name a type `sc_event` (and table.h and events.h both define
- * SC_PRIO_LOW...): files that need both include "api/api_evbus.h" instead of events.h. */
+ * subscribers on a loop timer and exports the bus's counters as metrics. */
 #ifndef SC_API_EVENTS_H
 #define SC_API_EVENTS_H
 

@@ -41,6 +41,7 @@ struct sc_api {
     struct sc_api_obs *obs;       /* metrics (api_obs.h), owned */
     struct sc_api_events *events; /* event bus bridge (api_events.h), owned */
     struct sc_api_limits *limits; /* admission control (api_limits.h), owned */
+    struct sc_api_store *pstore;  /* persistence and recovery (api_recover.h), owned */
 };
 
 /* The SIP side of one session (the SC_ATTACH_SIP attachment). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "api/api_obs.h"
+#include "api/api_recover.h"
 
 #define RSS_SAMPLE_US 100000 /* the memory figure is refreshed at most every 100 ms */
 
@@ -82,6 +83,8 @@ int sc_api__admit(sc_api *api, const char *source, const char **reason)
         why = "max_memory";
     else if (l && !rate_ok(api, l))
         why = "max_cps";
+    else if (sc_api__store_full(api)) /* persistence writer queue (api_store.c) */
+        why = "store_queue_full";
     if (!why) {
         if (l && l->max_cps)
             l->tokens -= 1.0;

@@ -199,7 +199,10 @@ static void apply(sc_api_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *
     sc_media_codec c = codec && codec->pt == 8 ? SC_MEDIA_PCMA : SC_MEDIA_PCMU;
     uint16_t port = codec && (codec->pt == 0 || codec->pt == 8) ? info->port : 0; /* no G.711: off */
     int te = info->dtmf_pt >= 96 && info->dtmf_pt <= 127 ? info->dtmf_pt : -1;
-    int rc = sc_media_stream_set_remote(st, info->conn_addr, port, c, te, (sc_media_direction)ours);
+    /* Held by the remote (we only receive): many phones send nothing while holding, so the
+     * stream is told inactive (no RTP timeout); we send nothing either way. */
+    sc_media_direction d = ours == SC_SDP_RECVONLY ? SC_MEDIA_INACTIVE : (sc_media_direction)ours;
+    int rc = sc_media_stream_set_remote(st, info->conn_addr, port, c, te, d);
     if (rc)
         sc_log(leg->api->logger, SC_LOG_WARN, "media", "call %s: cannot send RTP to %s:%u: %s", leg->id,
                info->conn_addr, info->port, sc_strerror(rc));

@@ -95,14 +95,14 @@ static void sweep(sc_events_bus *bus)
     }
 }
 
-static void deliver(sc_events_bus *bus, const sc_event *ev)
+static void deliver(sc_events_bus *bus, const sc_bus_event *ev)
 {
     uint32_t n = bus->index_len[ev->type]; /* subscribers added meanwhile wait for the next */
-    sc_event_priority p = ev->priority;
+    int p = ev->priority; /* set by publish: an sc_priority */
     for (uint32_t i = 0; i < n; i++) {
         sc_events_sub *s = bus->index[ev->type][i]; /* re-read: a callback may grow it */
         /* O(1) checks first; patterns and states only for the few that pass. */
-        if (s->dead || s->closed || p < s->filter.min_priority)
+        if (s->dead || s->closed || p < (int)s->filter.min_priority)
             continue;
         if (!sc_events_filter_match(&s->filter, ev))
             continue;
@@ -120,7 +120,7 @@ void sc_events__leave(sc_events_bus *bus)
     }
     /* Outermost: deliver deferred publishes in order, still marked as delivering. */
     while (bus->pending_count) {
-        sc_event ev = bus->pending[bus->pending_head];
+        sc_bus_event ev = bus->pending[bus->pending_head];
         bus->pending_head = (bus->pending_head + 1) % SC_EVENTS_PENDING_MAX;
         bus->pending_count--;
         deliver(bus, &ev);
@@ -130,19 +130,19 @@ void sc_events__leave(sc_events_bus *bus)
         sweep(bus);
 }
 
-int sc_events_publish(sc_events_bus *bus, const sc_event *in, uint64_t *seq_out)
+int sc_events_publish(sc_events_bus *bus, const sc_bus_event *in, uint64_t *seq_out)
 {
     if (!bus || !in || (unsigned)in->type >= SC_EVT__COUNT)
         return -EINVAL;
     if (bus->depth && bus->pending_count == SC_EVENTS_PENDING_MAX)
         return -EAGAIN;
-    sc_event *slot = &bus->ring[(bus->last_seq + 1) % bus->ring_cap];
+    sc_bus_event *slot = &bus->ring[(bus->last_seq + 1) % bus->ring_cap];
     *slot = *in;
     slot->seq = ++bus->last_seq;
     if (!slot->wall_us)
         slot->wall_us = sc_clock_wall_us(bus->clock);
     if (slot->priority < SC_PRIO_LOW || slot->priority > SC_PRIO_CRITICAL)
-        slot->priority = sc_event_type_default_priority(slot->type);
+        slot->priority = sc_bus_event_type_default_priority(slot->type);
     if (bus->ring_count < bus->ring_cap)
         bus->ring_count++;
     if (seq_out)
@@ -152,7 +152,7 @@ int sc_events_publish(sc_events_bus *bus, const sc_event *in, uint64_t *seq_out)
         bus->pending_count++;
         return 0;
     }
-    sc_event ev = *slot; /* the ring slot may be overwritten by publishes from callbacks */
+    sc_bus_event ev = *slot; /* the ring slot may be overwritten by publishes from callbacks */
     sc_events__enter(bus);
     deliver(bus, &ev);
     sc_events__leave(bus);
@@ -169,13 +169,13 @@ static int copy_filter(sc_events_sub *s, const sc_events_filter *f)
     for (int i = 0; i < SC_EVENTS_MAX_PATTERNS && f->patterns[i]; i++) {
         if (strlen(f->patterns[i]) >= SC_EVENTS_PATTERN_MAX)
             return -EINVAL;
-        sc_event_strcpy(s->patterns[i], SC_EVENTS_PATTERN_MAX, f->patterns[i]);
+        sc_bus_event_strcpy(s->patterns[i], SC_EVENTS_PATTERN_MAX, f->patterns[i]);
         s->filter.patterns[i] = s->patterns[i];
     }
     for (int i = 0; i < SC_EVENTS_MAX_STATES && f->states[i]; i++) {
         if (strlen(f->states[i]) >= SC_EVENT_NAME_MAX)
             return -EINVAL;
-        sc_event_strcpy(s->states[i], SC_EVENT_NAME_MAX, f->states[i]);
+        sc_bus_event_strcpy(s->states[i], SC_EVENT_NAME_MAX, f->states[i]);
         s->filter.states[i] = s->states[i];
     }
     s->types = f->types ? f->types & SC_EVENT_ALL : SC_EVENT_ALL;
@@ -209,7 +209,7 @@ static int sub_create(sc_events_bus *bus, const sc_events_sub_cfg *cfg, sc_event
     if (!s)
         return -ENOMEM;
     s->bus = bus;
-    sc_event_strcpy(s->name, sizeof s->name, cfg->name ? cfg->name : "anonymous");
+    sc_bus_event_strcpy(s->name, sizeof s->name, cfg->name ? cfg->name : "anonymous");
     int rc = copy_filter(s, &cfg->filter);
     if (rc != 0) {
         free(s);

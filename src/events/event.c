@@ -15,55 +15,55 @@ static const char *const type_names[] = {
 #undef SC_EVENT_TYPE_NAME
 };
 
-static const sc_event_priority type_prios[] = {
+static const sc_priority type_prios[] = {
 #define SC_EVENT_TYPE_PRIO(name, prio) SC_PRIO_##prio,
     SC_EVENT_TYPES(SC_EVENT_TYPE_PRIO)
 #undef SC_EVENT_TYPE_PRIO
 };
 
-const char *sc_event_type_name(sc_event_type t)
+const char *sc_bus_event_type_name(sc_bus_event_type t)
 {
     return (unsigned)t < SC_EVT__COUNT ? type_names[t] : "?";
 }
 
-int sc_event_type_parse(const char *name, sc_event_type *out)
+int sc_bus_event_type_parse(const char *name, sc_bus_event_type *out)
 {
     for (int i = 0; name && i < SC_EVT__COUNT; i++)
         if (strcmp(name, type_names[i]) == 0) {
-            *out = (sc_event_type)i;
+            *out = (sc_bus_event_type)i;
             return 0;
         }
     return -EINVAL;
 }
 
-sc_event_priority sc_event_type_default_priority(sc_event_type t)
+sc_priority sc_bus_event_type_default_priority(sc_bus_event_type t)
 {
     return (unsigned)t < SC_EVT__COUNT ? type_prios[t] : SC_PRIO_NORMAL;
 }
 
-const char *sc_event_priority_name(sc_event_priority p)
+const char *sc_bus_event_priority_name(int p)
 {
     switch (p) {
     case SC_PRIO_LOW: return "low";
     case SC_PRIO_NORMAL: return "normal";
     case SC_PRIO_CRITICAL: return "critical";
-    case SC_PRIO_DEFAULT: return "default";
+    case SC_BUS_PRIO_DEFAULT: return "default";
+    default: return "?";
     }
-    return "?";
 }
 
-int sc_event_priority_parse(const char *name, sc_event_priority *out)
+int sc_bus_event_priority_parse(const char *name, sc_priority *out)
 {
-    static const sc_event_priority all[] = {SC_PRIO_LOW, SC_PRIO_NORMAL, SC_PRIO_CRITICAL};
+    static const sc_priority all[] = {SC_PRIO_LOW, SC_PRIO_NORMAL, SC_PRIO_CRITICAL};
     for (size_t i = 0; name && i < 3; i++)
-        if (strcmp(name, sc_event_priority_name(all[i])) == 0) {
+        if (strcmp(name, sc_bus_event_priority_name(all[i])) == 0) {
             *out = all[i];
             return 0;
         }
     return -EINVAL;
 }
 
-void sc_event_strcpy(char *dst, size_t cap, const char *src)
+void sc_bus_event_strcpy(char *dst, size_t cap, const char *src)
 {
     if (!cap)
         return;
@@ -73,13 +73,14 @@ void sc_event_strcpy(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-void sc_event_init(sc_event *ev, sc_event_type type, const char *session_id, int role, const char *state)
+void sc_bus_event_init(sc_bus_event *ev, sc_bus_event_type type, const char *session_id, int role, const char *state)
 {
     memset(ev, 0, sizeof *ev);
     ev->type = type;
+    ev->priority = SC_BUS_PRIO_DEFAULT;
     ev->role = role;
-    sc_event_strcpy(ev->session_id, sizeof ev->session_id, session_id);
-    sc_event_strcpy(ev->state, sizeof ev->state, state);
+    sc_bus_event_strcpy(ev->session_id, sizeof ev->session_id, session_id);
+    sc_bus_event_strcpy(ev->state, sizeof ev->state, state);
 }
 
 static const char *role_name(int role)
@@ -102,7 +103,7 @@ static void set_str(json_t *o, const char *key, const char *v) { json_object_set
 static void set_int(json_t *o, const char *key, json_int_t v) { json_object_set_new(o, key, json_integer(v)); }
 
 /* The type-specific fields, documented one shape per type in docs/events.md. */
-static void payload_to_json(json_t *o, const sc_event *ev)
+static void payload_to_json(json_t *o, const sc_bus_event *ev)
 {
     switch (ev->type) {
     case SC_EVT_StateChanged:
@@ -164,16 +165,16 @@ static void payload_to_json(json_t *o, const sc_event *ev)
     }
 }
 
-char *sc_event_to_json(const sc_event *ev)
+char *sc_bus_event_to_json(const sc_bus_event *ev)
 {
     json_t *o = json_object();
     if (!o)
         return NULL;
     set_int(o, "seq", (json_int_t)ev->seq);
-    set_str(o, "type", sc_event_type_name(ev->type));
+    set_str(o, "type", sc_bus_event_type_name(ev->type));
     json_object_set_new(o, "time", iso_time(ev->wall_us));
     set_int(o, "time_us", ev->wall_us);
-    set_str(o, "priority", sc_event_priority_name(ev->priority));
+    set_str(o, "priority", sc_bus_event_priority_name(ev->priority));
     if (ev->session_id[0])
         set_str(o, "session", ev->session_id);
     if (role_name(ev->role))
@@ -190,12 +191,12 @@ char *sc_event_to_json(const sc_event *ev)
 
 static void get_str(json_t *o, const char *key, char *dst, size_t cap)
 {
-    sc_event_strcpy(dst, cap, json_string_value(json_object_get(o, key)));
+    sc_bus_event_strcpy(dst, cap, json_string_value(json_object_get(o, key)));
 }
 
 static int64_t get_int(json_t *o, const char *key) { return json_integer_value(json_object_get(o, key)); }
 
-static void payload_from_json(json_t *o, sc_event *ev)
+static void payload_from_json(json_t *o, sc_bus_event *ev)
 {
     switch (ev->type) {
     case SC_EVT_StateChanged:
@@ -258,23 +259,25 @@ static void payload_from_json(json_t *o, sc_event *ev)
     }
 }
 
-int sc_event_from_json(const char *json, sc_event *out)
+int sc_bus_event_from_json(const char *json, sc_bus_event *out)
 {
     json_t *o = json ? json_loads(json, 0, NULL) : NULL;
     if (!json_is_object(o)) {
         json_decref(o);
         return -EINVAL;
     }
-    sc_event ev;
+    sc_bus_event ev;
     memset(&ev, 0, sizeof ev);
-    int rc = sc_event_type_parse(json_string_value(json_object_get(o, "type")), &ev.type);
+    int rc = sc_bus_event_type_parse(json_string_value(json_object_get(o, "type")), &ev.type);
     if (rc == 0 && !json_is_integer(json_object_get(o, "seq")))
         rc = -EINVAL;
     if (rc == 0) {
         ev.seq = (uint64_t)get_int(o, "seq");
         ev.wall_us = get_int(o, "time_us");
-        if (sc_event_priority_parse(json_string_value(json_object_get(o, "priority")), &ev.priority) != 0)
-            ev.priority = SC_PRIO_DEFAULT;
+        sc_priority prio;
+        ev.priority = sc_bus_event_priority_parse(json_string_value(json_object_get(o, "priority")), &prio) == 0
+                          ? (int)prio
+                          : SC_BUS_PRIO_DEFAULT;
         const char *role = json_string_value(json_object_get(o, "role"));
         ev.role = role && strcmp(role, "uac") == 0   ? SC_EVENT_ROLE_UAC
                   : role && strcmp(role, "uas") == 0 ? SC_EVENT_ROLE_UAS

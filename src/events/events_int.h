@@ -7,7 +7,7 @@
 #define SC_EVENTS_PENDING_MAX 64
 
 typedef struct sc_events_qent {
-    sc_event ev;      /* the queued copy */
+    sc_bus_event ev;      /* the queued copy */
     uint64_t mono_us; /* when it was queued (lag in seconds) */
 } sc_events_qent;
 
@@ -42,7 +42,7 @@ struct sc_events_sub {
 
 struct sc_events_bus {
     const sc_clock *clock;         /* borrowed */
-    sc_event *ring;                /* the last ring_cap events, slot = seq % ring_cap */
+    sc_bus_event *ring;                /* the last ring_cap events, slot = seq % ring_cap */
     uint32_t ring_cap;
     uint32_t ring_count;           /* events held (<= ring_cap) */
     uint64_t last_seq;             /* the newest seq assigned */
@@ -55,13 +55,13 @@ struct sc_events_bus {
     sc_events_sub *subs;           /* every subscription, for reaping, foreach and free */
     uint32_t depth;                /* > 0 while delivering: publishes are deferred */
     bool needs_sweep;              /* a subscription was closed or unsubscribed meanwhile */
-    sc_event pending[SC_EVENTS_PENDING_MAX]; /* publishes deferred during delivery (FIFO) */
+    sc_bus_event pending[SC_EVENTS_PENDING_MAX]; /* publishes deferred during delivery (FIFO) */
     uint32_t pending_head, pending_count;
 };
 
 /* Offer one event to one subscription (filter already checked): callback or queue, with the
  * pause and overflow rules. */
-void sc_events__offer(sc_events_sub *sub, const sc_event *ev);
+void sc_events__offer(sc_events_sub *sub, const sc_bus_event *ev);
 /* Enter/leave a delivery: leaving the outermost one delivers deferred publishes and sweeps. */
 void sc_events__enter(sc_events_bus *bus);
 void sc_events__leave(sc_events_bus *bus);

@@ -4,7 +4,7 @@
 
 #include "events/events_int.h"
 
-static bool pattern_match(const sc_events_filter *f, const sc_event *ev)
+static bool pattern_match(const sc_events_filter *f, const sc_bus_event *ev)
 {
     if (!f->patterns[0])
         return true;
@@ -17,7 +17,7 @@ static bool pattern_match(const sc_events_filter *f, const sc_event *ev)
     return false;
 }
 
-static bool state_match(const sc_events_filter *f, const sc_event *ev)
+static bool state_match(const sc_events_filter *f, const sc_bus_event *ev)
 {
     if (!f->states[0])
         return true;
@@ -27,14 +27,16 @@ static bool state_match(const sc_events_filter *f, const sc_event *ev)
     return false;
 }
 
-bool sc_events_filter_match(const sc_events_filter *f, const sc_event *ev)
+bool sc_events_filter_match(const sc_events_filter *f, const sc_bus_event *ev)
 {
     if ((unsigned)ev->type >= SC_EVT__COUNT)
         return false;
     if (f->types && !(f->types & SC_EVENT_BIT(ev->type)))
         return false;
-    sc_event_priority p = ev->priority ? ev->priority : sc_event_type_default_priority(ev->type);
-    if (p < f->min_priority)
+    int p = ev->priority >= SC_PRIO_LOW && ev->priority <= SC_PRIO_CRITICAL
+                ? ev->priority
+                : (int)sc_bus_event_type_default_priority(ev->type);
+    if (p < (int)f->min_priority)
         return false;
     if (f->roles) {
         if (ev->role < 0 || ev->role > 30 || !(f->roles & (UINT32_C(1) << ev->role)))

@@ -33,7 +33,7 @@ const char *sc_events_drop_reason_name(sc_events_drop_reason r)
 
 static sc_events_qent *at(sc_events_sub *s, uint32_t k) { return &s->entries[s->order[(s->head + k) % s->cap]]; }
 
-static void push(sc_events_sub *s, const sc_event *ev)
+static void push(sc_events_sub *s, const sc_bus_event *ev)
 {
     uint32_t slot = s->freeslots[--s->nfree];
     s->entries[slot].ev = *ev;
@@ -59,7 +59,7 @@ static void remove_at(sc_events_sub *s, uint32_t k)
     s->freeslots[s->nfree++] = slot;
 }
 
-static bool uncoalescable(const sc_event *ev)
+static bool uncoalescable(const sc_bus_event *ev)
 {
     return ev->type == SC_EVT_SessionEnded || ev->priority >= SC_PRIO_CRITICAL;
 }
@@ -68,23 +68,23 @@ static void close_sub(sc_events_sub *s, const char *reason)
 {
     sc_events_bus *bus = s->bus;
     s->closed = true;
-    sc_event_strcpy(s->close_reason, sizeof s->close_reason, reason);
+    sc_bus_event_strcpy(s->close_reason, sizeof s->close_reason, reason);
     bus->needs_sweep = true;
-    sc_event ev;
-    sc_event_init(&ev, SC_EVT_SubscriberReaped, NULL, SC_EVENT_ROLE_NONE, NULL);
-    sc_event_strcpy(ev.u.subscriber.name, sizeof ev.u.subscriber.name, s->name);
-    sc_event_strcpy(ev.u.subscriber.reason, sizeof ev.u.subscriber.reason, reason);
+    sc_bus_event ev;
+    sc_bus_event_init(&ev, SC_EVT_SubscriberReaped, NULL, SC_EVENT_ROLE_NONE, NULL);
+    sc_bus_event_strcpy(ev.u.subscriber.name, sizeof ev.u.subscriber.name, s->name);
+    sc_bus_event_strcpy(ev.u.subscriber.reason, sizeof ev.u.subscriber.reason, reason);
     for (int i = 0; i < SC_EVENTS_DROP_REASONS; i++)
         ev.u.subscriber.dropped += s->dropped[i];
     sc_events_publish(bus, &ev, NULL); /* deferred if delivering; best effort */
 }
 
 /* Full coalesce queue: make room, or return false if the incoming event is the one to drop. */
-static bool coalesce_room(sc_events_sub *s, const sc_event *in)
+static bool coalesce_room(sc_events_sub *s, const sc_bus_event *in)
 {
     if (in->type == SC_EVT_StateChanged && !uncoalescable(in)) {
         for (uint32_t k = 0; k < s->count; k++) {
-            const sc_event *q = &at(s, k)->ev;
+            const sc_bus_event *q = &at(s, k)->ev;
             if (q->type == SC_EVT_StateChanged && !uncoalescable(q) &&
                 strcmp(q->session_id, in->session_id) == 0) {
                 remove_at(s, k);
@@ -108,7 +108,7 @@ static bool coalesce_room(sc_events_sub *s, const sc_event *in)
     return true;
 }
 
-void sc_events__offer(sc_events_sub *s, const sc_event *ev)
+void sc_events__offer(sc_events_sub *s, const sc_bus_event *ev)
 {
     if (s->callback && !s->paused) {
         s->delivered++;
@@ -139,7 +139,7 @@ void sc_events__offer(sc_events_sub *s, const sc_event *ev)
     push(s, ev);
 }
 
-int sc_events_sub_next(sc_events_sub *s, sc_event *out)
+int sc_events_sub_next(sc_events_sub *s, sc_bus_event *out)
 {
     s->last_drain_us = sc_clock_mono_us(s->bus->clock);
     if (s->count == 0)
@@ -164,7 +164,7 @@ void sc_events_resume(sc_events_sub *s)
     sc_events_bus *bus = s->bus;
     sc_events__enter(bus);
     while (s->count && !s->paused && !s->dead) {
-        sc_event ev = at(s, 0)->ev;
+        sc_bus_event ev = at(s, 0)->ev;
         remove_at(s, 0);
         s->delivered++;
         s->last_consumed_seq = ev.seq;
@@ -192,7 +192,7 @@ void sc_events_sub_stats_get(const sc_events_sub *s, sc_events_sub_stats *st)
     }
     st->paused = s->paused;
     st->closed = s->closed;
-    sc_event_strcpy(st->close_reason, sizeof st->close_reason, s->close_reason);
+    sc_bus_event_strcpy(st->close_reason, sizeof st->close_reason, s->close_reason);
 }
 
 int sc_events_reap_idle(sc_events_bus *bus)

@@ -13,8 +13,8 @@ typedef struct replay_ctx {
 
 static void offer_gap(replay_ctx *c, uint64_t from, uint64_t to)
 {
-    sc_event gap;
-    sc_event_init(&gap, SC_EVT_Gap, NULL, SC_EVENT_ROLE_NONE, NULL);
+    sc_bus_event gap;
+    sc_bus_event_init(&gap, SC_EVT_Gap, NULL, SC_EVENT_ROLE_NONE, NULL);
     gap.priority = SC_PRIO_CRITICAL;
     gap.seq = to;
     gap.wall_us = sc_clock_wall_us(c->bus->clock);
@@ -23,7 +23,7 @@ static void offer_gap(replay_ctx *c, uint64_t from, uint64_t to)
     sc_events__offer(c->sub, &gap);
 }
 
-static void offer_one(replay_ctx *c, const sc_event *ev)
+static void offer_one(replay_ctx *c, const sc_bus_event *ev)
 {
     if (ev->seq < c->expected || ev->seq > c->to)
         return; /* duplicate or out of range: exactly once */
@@ -34,7 +34,7 @@ static void offer_one(replay_ctx *c, const sc_event *ev)
         sc_events__offer(c->sub, ev);
 }
 
-static void emit(void *ctx, const sc_event *ev) { offer_one(ctx, ev); }
+static void emit(void *ctx, const sc_bus_event *ev) { offer_one(ctx, ev); }
 
 void sc_events__replay(sc_events_bus *bus, sc_events_sub *sub, uint64_t last_seq)
 {

@@ -348,6 +348,45 @@ static void close_handles(sc_media_stream *st, int n)
     }
 }
 
+/* Open a stream on one pair: 0, or the bind error (the half-made stream is closed). */
+static int open_pair(sc_media *m, uint32_t pair, void *ud, sc_media_stream **out)
+{
+    sc_media_stream *st = calloc(1, sizeof *st);
+    if (!st)
+        return -ENOMEM;
+    st->m = m;
+    m->live++;
+    init_handles(st);
+    int rc = try_pair(m, st, pair);
+    if (rc < 0) {
+        /* close the two sockets; the object is freed by their close callbacks */
+        st->closing = true;
+        close_handles(st, 2);
+        return rc;
+    }
+    m->pair_used[pair] = 1;
+    m->pairs_used++;
+    uv_timer_init(m->loop, &st->timer);
+    uv_timer_init(m->loop, &st->dtmf_timer);
+    st->timer.data = st;
+    st->dtmf_timer.data = st;
+    st->ud = ud;
+    st->codec = -1;
+    st->dtmf_pt = -1;
+    st->dir = SC_MEDIA_SENDRECV;
+    st->ssrc = sc_media__random(m);
+    st->seq = (uint16_t)sc_media__random(m);
+    st->stats.rtt_ms = -1;
+    uv_udp_recv_start(&st->rtp, alloc_cb, recv_cb);
+    uv_udp_recv_start(&st->rtcp, alloc_cb, recv_cb);
+    st->next = m->streams;
+    if (m->streams)
+        m->streams->prev = st;
+    m->streams = st;
+    *out = st;
+    return 0;
+}
+
 int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud)
 {
     if (!m || !out || m->freeing)
@@ -360,45 +399,28 @@ int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud)
         m->cursor = (m->cursor + 1) % m->npairs;
         if (m->pair_used[pair])
             continue;
-        sc_media_stream *st = calloc(1, sizeof *st);
-        if (!st)
-            return -ENOMEM;
-        st->m = m;
-        m->live++;
-        init_handles(st);
-        int rc = try_pair(m, st, pair);
-        if (rc < 0) {
-            /* close the two sockets; the object is freed by their close callbacks */
-            if (rc != UV_EADDRINUSE && rc != UV_EACCES)
-                last = rc;
-            st->closing = true;
-            close_handles(st, 2);
-            continue;
-        }
-        m->pair_used[pair] = 1;
-        m->pairs_used++;
-        uv_timer_init(m->loop, &st->timer);
-        uv_timer_init(m->loop, &st->dtmf_timer);
-        st->timer.data = st;
-        st->dtmf_timer.data = st;
-        st->ud = ud;
-        st->codec = -1;
-        st->dtmf_pt = -1;
-        st->dir = SC_MEDIA_SENDRECV;
-        st->ssrc = sc_media__random(m);
-        st->seq = (uint16_t)sc_media__random(m);
-        st->stats.rtt_ms = -1;
-        uv_udp_recv_start(&st->rtp, alloc_cb, recv_cb);
-        uv_udp_recv_start(&st->rtcp, alloc_cb, recv_cb);
-        st->next = m->streams;
-        if (m->streams)
-            m->streams->prev = st;
-        m->streams = st;
-        *out = st;
-        return 0;
+        int rc = open_pair(m, pair, ud, out);
+        if (rc == 0)
+            return 0;
+        if (rc == -ENOMEM)
+            return rc;
+        if (rc != UV_EADDRINUSE && rc != UV_EACCES)
+            last = rc;
     }
     sc_log(m->logger, SC_LOG_WARN, MOD, "no free RTP port pair: %s", sc_strerror(last));
     return last;
+}
+
+int sc_media_stream_open_port(sc_media *m, sc_media_stream **out, uint16_t port, void *ud)
+{
+    if (!m || !out || m->freeing || port < m->port_min || (port - m->port_min) % 2)
+        return -EINVAL;
+    uint32_t pair = (uint32_t)(port - m->port_min) / 2;
+    if (pair >= m->npairs)
+        return -EINVAL;
+    if (m->pair_used[pair])
+        return -EADDRINUSE;
+    return open_pair(m, pair, ud, out);
 }
 
 void sc_media_stream_close(sc_media_stream *st)

@@ -68,7 +68,7 @@ http() {
     exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" || return 1
     printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
         "$method" "$path" "${#body}" "$body" >&3
-    resp=$(timeout 10 cat <&3)
+    resp=$(timeout "${HTTP_TIMEOUT:-10}" cat <&3)
     exec 3<&-
     HTTP_STATUS=$(printf '%s' "$resp" | head -n 1 | awk '{print $2}')
     HTTP_BODY=${resp#*$'\r\n\r\n'}

@@ -48,6 +48,7 @@ body_for() {
 }
 check_op() { # method path codes...
     local m=$1 p=$2; shift 2
+    case "$p" in /events*) HTTP_TIMEOUT=1 ;; *) HTTP_TIMEOUT=10 ;; esac # a stream: read its head only
     http "$m" "$p" "$(body_for "$p")"
     case " $* " in *" $HTTP_STATUS "*) ;; *) fail "$m $p answered $HTTP_STATUS, documented: $* ($HTTP_BODY)" ;; esac
     if [ "$HTTP_STATUS" = 404 ] && printf '%s' "$HTTP_BODY" | grep -q 'no such resource'; then

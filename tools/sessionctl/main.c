@@ -7,7 +7,9 @@
 #include "sessionctl/cmd_events.h"
 #include "sessionctl/cmd_server.h"
 #include "sessionctl/cmd_simulate.h"
+#include "sessionctl/cmd_store.h"
 #include "sessionctl/cmd_table.h"
+#include "sessionctl/cmd_transfer.h"
 
 typedef struct subcommand {
     const char *name;
@@ -23,13 +25,15 @@ static const subcommand COMMANDS[] = {
     /* against a running sessiond: [--server URL] [--json] [--token T] before or after */
     {"sessions", sessionctl_cmd_sessions, "sessions                                live sessions of the server"},
     {"show", sessionctl_cmd_show, "show ID                                 a session: record, conditions, history"},
-    {"history", sessionctl_cmd_history, "history ID [--format csv|json]          a session's history"},
+    {"history", sessionctl_cmd_history_or_store, "history ID [--format csv|json] | history ID --store URL"},
+    {"replay", sessionctl_cmd_replay, "replay ID --store URL [--table FILE]   state path rebuilt from the log"},
     {"call", sessionctl_cmd_call, "call TO [--from URI]                    make an outgoing call"},
     {"accept", sessionctl_cmd_accept, "accept ID                               answer an incoming call"},
     {"reject", sessionctl_cmd_reject, "reject ID [--code N]                    reject an incoming call (486)"},
     {"hangup", sessionctl_cmd_hangup, "hangup ID                               end a call"},
     {"hold", sessionctl_cmd_hold, "hold ID                                 put a call on hold"},
     {"resume", sessionctl_cmd_resume, "resume ID                               resume a held call"},
+    {"transfer", sessionctl_cmd_transfer, "transfer ID [TARGET] [--attended [--consult ID]] [--cancel]  blind/attended transfer"},
     {"events", sessionctl_cmd_events_live, "events [--type A,B] [--session GLOB] [--follow] [--since SEQ]  live events as JSON Lines (--store URL: the log)"},
     {"diff", sessionctl_cmd_diff, "diff OLD NEW [--json]   what a table change does (exit 1 if different)"},
 };

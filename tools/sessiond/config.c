@@ -3,6 +3,7 @@
 #include "config.h"
 #include "config_media.h"
 #include "config_ops.h"
+#include "config_store.h"
 #include "config_transfer.h"
 
 #include <errno.h>
@@ -118,16 +119,6 @@ static int set_table(sd_config *c, const char *v, char *err, size_t errsz)
     return replace_str(&c->table, v);
 }
 
-static int set_store(sd_config *c, const char *v, char *err, size_t errsz)
-{
-    if (strcmp(v, "memory:") == 0 || strcmp(v, "memory") == 0)
-        return replace_str(&c->store, "memory:");
-    if (!strncmp(v, "sqlite:", 7) || !strncmp(v, "redis:", 6) || !strncmp(v, "postgres:", 9) ||
-        !strncmp(v, "postgresql:", 11))
-        return fail(err, errsz, "--store: '%s' is not available yet in this version (use memory:)%s", v, "");
-    return fail(err, errsz, "--store: expected memory:, got '%s'%s", v, "");
-}
-
 static int set_answer(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (!strcmp(v, "auto"))
@@ -238,7 +229,10 @@ static const sd_option options[] = {
     {"sip", true, set_sip, "udp|tcp:HOST:PORT SIP listener, repeatable (default udp:127.0.0.1:5060)"},
     {"http", true, set_http, "HOST:PORT|off HTTP API address (default 127.0.0.1:8080)"},
     {"table", true, set_table, "PATH state table (default: the built-in default table)"},
-    {"store", true, set_store, "memory: session store (only memory: in this version)"},
+    {"store", true, sd_set_store, "URL session store: sqlite:PATH, memory:, redis://HOST:PORT/DB, postgresql://... (default sqlite:sessiond.db)"},
+    {"durability", true, sd_set_durability, "strict|batched|none when a change counts as stored (default strict)"},
+    {"node-id", true, sd_set_node_id, "ID owner of the stored sessions (default HOSTNAME:SIP-PORT)"},
+    {"snapshot-every", true, sd_set_snapshot_every, "N a session snapshot every N transitions (default 16)"},
     {"answer", true, set_answer, "auto|manual answer incoming calls automatically (default auto)"},
     {"ring-delay-ms", true, set_ring_delay, "N ring before auto answer (default 0)"},
     {"log-level", true, set_log_level, "error|warn|info|debug log level (default info)"},
@@ -311,6 +305,7 @@ void sd_config_free(sd_config *c)
     free(c->http_token);
     sd_config_media_free(c);
     sd_config_ops_free(c);
+    sd_config_store_free(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -499,7 +494,7 @@ int sd_config_parse(sd_config *c, int argc, char **argv, char *err, size_t errsz
         return -1;
     if (!c->http && replace_str(&c->http, "127.0.0.1:8080"))
         return fail(err, errsz, "out of memory%s%s", "", "");
-    if (!c->store && replace_str(&c->store, "memory:"))
+    if (!c->store && replace_str(&c->store, SD_DEFAULT_STORE))
         return fail(err, errsz, "out of memory%s%s", "", "");
     return 0;
 }

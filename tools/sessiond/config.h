@@ -18,7 +18,10 @@ typedef struct sd_config {
     size_t nsip;
     char *http;                   /* "127.0.0.1:8080", or "off" */
     char *table;                  /* path; NULL = the embedded default table */
-    char *store;                  /* "memory:" */
+    char *store;                  /* "sqlite:sessiond.db" (default), "memory:", "redis://...", "postgresql://..." */
+    int durability;               /* 0 strict (default), 1 batched, 2 none (config_store.c) */
+    char *node_id;                /* --node-id; NULL = hostname:port */
+    unsigned snapshot_every;      /* --snapshot-every; 0 = 16 */
     bool answer_auto;             /* --answer auto|manual */
     uint32_t ring_delay_ms;
     sc_log_level log_level;

@@ -87,6 +87,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body,
     }
     MHD_add_response_header(r, "Content-Type", ctype ? ctype : "application/json");
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (status == 503) /* overload, shutdown, loop timeout: tell clients when to come back */
+        MHD_add_response_header(r, "Retry-After", "5");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;

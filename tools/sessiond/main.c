@@ -13,6 +13,7 @@
 #include "log.h"
 #include "routes.h"
 #include "ops_routes.h"
+#include "store_setup.h"
 #include "session_core/api.h"
 #include "sessiond/embedded_table.h"
 
@@ -28,6 +29,7 @@ typedef struct sd_app {
     sd_http *http;
     sd_routes routes;
     sd_ops *ops;          /* metrics, health, events, reload triggers (ops_routes.c) */
+    sd_store *store;      /* persistence health timer (store_setup.c) */
     uv_signal_t sigterm, sigint;
     uv_timer_t heartbeat, deadline;
     bool stopping;
@@ -223,7 +225,9 @@ int main(int argc, char **argv)
         goto out_table;
     }
     uv_loop_init(&app.loop);
-    if ((code = start_api(&app)) != 0 || (code = start_http(&app)) != 0)
+    if ((code = start_api(&app)) != 0 ||
+        (code = sd_store_start(&app.store, &app.loop, app.api, &app.cfg, sd_ops_health(app.ops), &app.logger)) != 0 ||
+        (code = start_http(&app)) != 0)
         goto out_loop;
     uv_signal_init(&app.loop, &app.sigterm);
     uv_signal_init(&app.loop, &app.sigint);
@@ -241,6 +245,8 @@ int main(int argc, char **argv)
     uv_close((uv_handle_t *)&app.heartbeat, NULL);
     uv_close((uv_handle_t *)&app.deadline, NULL);
 out_loop:
+    sd_store_stop(app.store); /* persistence health timer (store_setup.c) */
+    app.store = NULL;
     sd_ops_stop(app.ops); /* ends the SSE streams before the HTTP threads are joined */
     app.ops = NULL;
     sd_http_free(app.http);

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "api/api_evbus.h" /* events.h without the sc_event / SC_PRIO_* clashes */
+#include "session_core/events.h"
 
 #define SSE_BUF_MAX 65536     /* bytes waiting for one client before draining pauses */
 #define SSE_HEARTBEAT_MS 5000 /* comment line when nothing else was sent */
@@ -32,7 +32,7 @@ typedef struct sse_conn {
     /* filter, parsed on the HTTP thread, used once on the loop */
     char name[SC_EVENT_ID_MAX];
     uint32_t types, roles;
-    sc_event_priority prio;
+    sc_priority prio;
     sc_events_overflow overflow;
     char *patterns[SC_EVENTS_MAX_PATTERNS + 1];
     char *states[SC_EVENTS_MAX_STATES + 1];
@@ -203,8 +203,8 @@ static const char *parse_filter(struct MHD_Connection *mc, sse_conn *c)
             return "type: at most 8 names";
         const char *bad = NULL;
         for (int i = 0; i < n; i++) {
-            sc_event_type t;
-            if (sc_event_type_parse(items[i], &t) == 0)
+            sc_bus_event_type t;
+            if (sc_bus_event_type_parse(items[i], &t) == 0)
                 c->types |= SC_EVENT_BIT(t);
             else
                 bad = "type: unknown event type";
@@ -229,7 +229,7 @@ static const char *parse_filter(struct MHD_Connection *mc, sse_conn *c)
             return bad;
     }
     if ((v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "priority")) != NULL &&
-        sc_event_priority_parse(v, &c->prio) != 0)
+        sc_bus_event_priority_parse(v, &c->prio) != 0)
         return "priority: low, normal, critical";
     if ((v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "overflow")) != NULL &&
         sc_events_overflow_parse(v, &c->overflow) != 0)
@@ -360,10 +360,10 @@ static bool drain_one(sse_conn *c)
             over = true;
             break;
         }
-        char *json = sc_event_to_json(&ev);
+        char *json = sc_bus_event_to_json(&ev);
         char head[96];
         int hn = snprintf(head, sizeof head, "id: %llu\nevent: %s\ndata: ", (unsigned long long)ev.seq,
-                          sc_event_type_name(ev.type));
+                          sc_bus_event_type_name(ev.type));
         if (json && hn > 0) {
             append(c, head, (size_t)hn);
             append(c, json, strlen(json));

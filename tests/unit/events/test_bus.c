@@ -26,16 +26,16 @@ static const char *const uris[] = {"sip:bob@example.com", "sip:alice@10.0.0.1", 
 static const char *const states[] = {"Idle", "Ringing", "Talking", "OnHold", "Terminated"};
 static const char *const pats[] = {"s-*", "s-?", "*bob*", "call-[0-9]", "nomatch", "sip:alice@*"};
 
-static void random_event(sc_event *ev)
+static void random_event(sc_bus_event *ev)
 {
-    sc_event_init(ev, (sc_event_type)rnd(SC_EVT__COUNT), sessions[rnd(5)], (int)rnd(3) - 1, states[rnd(5)]);
-    sc_event_strcpy(ev->uri, sizeof ev->uri, uris[rnd(3)]);
-    ev->priority = (sc_event_priority)rnd(4);
+    sc_bus_event_init(ev, (sc_bus_event_type)rnd(SC_EVT__COUNT), sessions[rnd(5)], (int)rnd(3) - 1, states[rnd(5)]);
+    sc_bus_event_strcpy(ev->uri, sizeof ev->uri, uris[rnd(3)]);
+    ev->priority = (int)rnd(4) - 1; /* SC_BUS_PRIO_DEFAULT or an sc_priority */
 }
 
 typedef struct rfilter {
     uint32_t types, roles;
-    sc_event_priority minp;
+    sc_priority minp;
     int npat, nst;
     const char *pat[3], *st[3];
 } rfilter;
@@ -46,7 +46,7 @@ static void random_filter(rfilter *rf, sc_events_filter *f)
     memset(f, 0, sizeof *f);
     rf->types = rnd(3) == 0 ? 0 : (uint32_t)(rnd(1u << 20)) & SC_EVENT_ALL;
     rf->roles = rnd(3);
-    rf->minp = (sc_event_priority)rnd(4);
+    rf->minp = (sc_priority)rnd(3);
     rf->npat = (int)rnd(3);
     rf->nst = (int)rnd(3);
     for (int i = 0; i < rf->npat; i++)
@@ -59,11 +59,11 @@ static void random_filter(rfilter *rf, sc_events_filter *f)
 }
 
 /* The brute force: every rule spelled out independently of the bus. */
-static bool brute_match(const rfilter *rf, const sc_event *ev)
+static bool brute_match(const rfilter *rf, const sc_bus_event *ev)
 {
     if (rf->types != 0 && !((rf->types >> ev->type) & 1))
         return false;
-    sc_event_priority p = ev->priority ? ev->priority : sc_event_type_default_priority(ev->type);
+    int p = ev->priority >= 0 ? ev->priority : (int)sc_bus_event_type_default_priority(ev->type);
     if ((int)p < (int)rf->minp)
         return false;
     if (rf->roles && (ev->role < 0 || !((rf->roles >> ev->role) & 1)))
@@ -87,7 +87,7 @@ typedef struct got {
     int n;
 } got;
 
-static void record(void *ud, const sc_event *ev)
+static void record(void *ud, const sc_bus_event *ev)
 {
     got *g = ud;
     g->seqs[g->n++] = ev->seq;
@@ -114,7 +114,7 @@ static void test_property_filters_match_brute_force(void **state)
             }
             assert_int_equal(sc_events_subscribe(bus, &cfg, &subs[i]), 0);
         }
-        static sc_event evs[NEV];
+        static sc_bus_event evs[NEV];
         for (int e = 0; e < NEV; e++) {
             random_event(&evs[e]);
             assert_int_equal(sc_events_publish(bus, &evs[e], &evs[e].seq), 0);
@@ -127,7 +127,7 @@ static void test_property_filters_match_brute_force(void **state)
             if (i % 2) {
                 actual = cbgot[i];
             } else {
-                sc_event ev;
+                sc_bus_event ev;
                 while (sc_events_sub_next(subs[i], &ev) == 0)
                     actual.seqs[actual.n++] = ev.seq;
             }
@@ -139,10 +139,10 @@ static void test_property_filters_match_brute_force(void **state)
     }
 }
 
-static void pub(sc_events_bus *bus, sc_event_type t, const char *sid, const char *st)
+static void pub(sc_events_bus *bus, sc_bus_event_type t, const char *sid, const char *st)
 {
-    sc_event ev;
-    sc_event_init(&ev, t, sid, SC_EVENT_ROLE_UAS, st);
+    sc_bus_event ev;
+    sc_bus_event_init(&ev, t, sid, SC_EVENT_ROLE_UAS, st);
     assert_int_equal(sc_events_publish(bus, &ev, NULL), 0);
 }
 
@@ -161,7 +161,7 @@ static void test_drop_oldest(void **state)
     assert_int_equal(st.queue_depth, 4);
     assert_int_equal(st.dropped[SC_EVENTS_DROP_OVERFLOW], 6);
     assert_int_equal(st.lag_events, 10);
-    sc_event ev;
+    sc_bus_event ev;
     for (uint64_t want = 7; want <= 10; want++) {
         assert_int_equal(sc_events_sub_next(s, &ev), 0);
         assert_int_equal(ev.seq, want);
@@ -196,7 +196,7 @@ static void test_coalesce_keeps_latest_and_never_session_ended(void **state)
     sc_events_sub_stats_get(s, &st);
     assert_int_equal(st.dropped[SC_EVENTS_DROP_COALESCED], 1);
     assert_int_equal(st.dropped[SC_EVENTS_DROP_OVERFLOW], 4);
-    sc_event ev;
+    sc_bus_event ev;
     for (int i = 0; i < 4; i++) {
         assert_int_equal(sc_events_sub_next(s, &ev), 0);
         assert_int_equal(ev.seq, want[i]);
@@ -245,7 +245,7 @@ static void test_disconnect_publishes_subscriber_reaped(void **state)
     assert_true(st.closed);
     assert_string_equal(st.close_reason, "overflow");
     assert_int_equal(st.dropped[SC_EVENTS_DROP_CLOSED], 1);
-    sc_event ev;
+    sc_bus_event ev;
     for (int i = 0; i < 3; i++)
         assert_int_equal(sc_events_sub_next(s, &ev), 0);
     assert_int_equal(sc_events_sub_next(s, &ev), -EPIPE);
@@ -302,7 +302,7 @@ static void test_idle_subscriber_is_reaped(void **state)
     cfg.name = "empty";
     cfg.filter.types = SC_EVENT_BIT(SC_EVT_Gap);
     assert_int_equal(sc_events_subscribe(bus, &cfg, &empty), 0);
-    sc_event ev;
+    sc_bus_event ev;
     for (int sec = 0; sec < 8; sec++) {
         pub(bus, SC_EVT_App, "a", "S");
         while (sc_events_sub_next(busy, &ev) == 0) {
@@ -338,8 +338,8 @@ static int reader(void *ud, uint64_t from, uint64_t to, sc_events_emit_fn emit, 
     hist *h = ud;
     h->calls++;
     for (uint64_t s = from > h->lo ? from : h->lo; s <= to && s <= h->hi; s++) {
-        sc_event ev;
-        sc_event_init(&ev, SC_EVT_StateChanged, s % 2 ? "odd" : "even", SC_EVENT_ROLE_UAC, "S");
+        sc_bus_event ev;
+        sc_bus_event_init(&ev, SC_EVT_StateChanged, s % 2 ? "odd" : "even", SC_EVENT_ROLE_UAC, "S");
         ev.seq = s;
         ev.priority = SC_PRIO_NORMAL;
         emit(ctx, &ev);
@@ -360,7 +360,7 @@ static void check_resume(uint64_t last, hist *h, const uint64_t *want, int nwant
     sc_events_sub_cfg cfg = {.name = "r", .filter = {.patterns = {"odd"}}};
     assert_int_equal(sc_events_subscribe_from(bus, &cfg, last, &s), 0);
     pub(bus, SC_EVT_StateChanged, "odd", "S"); /* 31, live */
-    sc_event ev;
+    sc_bus_event ev;
     int k = 0;
     while (sc_events_sub_next(s, &ev) == 0) {
         if (ev.type == SC_EVT_Gap) {
@@ -411,8 +411,8 @@ static void test_memory_bounded_with_slow_subscriber(void **state)
     assert_int_equal(sc_events_subscribe(bus, &cfg, &s), 0);
     cfg.overflow = SC_EVENTS_COALESCE;
     assert_int_equal(sc_events_subscribe(bus, &cfg, &c), 0);
-    sc_event ev;
-    sc_event_init(&ev, SC_EVT_StateChanged, "a", SC_EVENT_ROLE_UAC, "S");
+    sc_bus_event ev;
+    sc_bus_event_init(&ev, SC_EVT_StateChanged, "a", SC_EVENT_ROLE_UAC, "S");
     /* Memory is fixed at subscribe time: the queues never exceed their capacity. ASan/LSan
      * runs of this test would flag any per-publish allocation that is not freed. */
     for (int i = 0; i < 1000000; i++)
@@ -437,13 +437,13 @@ typedef struct nested {
     got g;
 } nested;
 
-static void nested_cb(void *ud, const sc_event *ev)
+static void nested_cb(void *ud, const sc_bus_event *ev)
 {
     nested *n = ud;
     n->g.seqs[n->g.n++] = ev->seq;
     if (ev->type == SC_EVT_App) {
-        sc_event e2;
-        sc_event_init(&e2, SC_EVT_StateChanged, "z", SC_EVENT_ROLE_UAC, "S");
+        sc_bus_event e2;
+        sc_bus_event_init(&e2, SC_EVT_StateChanged, "z", SC_EVENT_ROLE_UAC, "S");
         assert_int_equal(sc_events_publish(n->bus, &e2, NULL), 0);
     } else if (n->g.n == 3) {
         sc_events_unsubscribe(n->self);
@@ -476,35 +476,35 @@ static void test_nested_publish_keeps_order(void **state)
 static void test_json_round_trip(void **state)
 {
     (void)state;
-    sc_event ev, back;
-    sc_event_init(&ev, SC_EVT_SessionEnded, "abc-123", SC_EVENT_ROLE_UAS, "Terminated");
+    sc_bus_event ev, back;
+    sc_bus_event_init(&ev, SC_EVT_SessionEnded, "abc-123", SC_EVENT_ROLE_UAS, "Terminated");
     ev.seq = 42;
     ev.wall_us = 1700000000123456;
     ev.priority = SC_PRIO_CRITICAL;
-    sc_event_strcpy(ev.uri, sizeof ev.uri, "sip:bob@example.com");
-    sc_event_strcpy(ev.u.ended.outcome, sizeof ev.u.ended.outcome, "normal");
+    sc_bus_event_strcpy(ev.uri, sizeof ev.uri, "sip:bob@example.com");
+    sc_bus_event_strcpy(ev.u.ended.outcome, sizeof ev.u.ended.outcome, "normal");
     ev.u.ended.sip_cause = 200;
     ev.u.ended.duration_us = 12500000;
-    char *js = sc_event_to_json(&ev);
+    char *js = sc_bus_event_to_json(&ev);
     assert_non_null(js);
     assert_non_null(strstr(js, "\"type\":\"SessionEnded\""));
     assert_non_null(strstr(js, "\"time\":\"2023-11-14T22:13:20.123456Z\""));
     assert_non_null(strstr(js, "\"duration_seconds\":12.5"));
-    assert_int_equal(sc_event_from_json(js, &back), 0);
+    assert_int_equal(sc_bus_event_from_json(js, &back), 0);
     free(js);
     assert_memory_equal(&ev, &back, sizeof ev);
     for (int t = 0; t < SC_EVT__COUNT; t++) {
-        sc_event e;
-        sc_event_init(&e, (sc_event_type)t, "s", SC_EVENT_ROLE_UAC, "S");
+        sc_bus_event e;
+        sc_bus_event_init(&e, (sc_bus_event_type)t, "s", SC_EVENT_ROLE_UAC, "S");
         e.seq = 1;
-        e.priority = sc_event_type_default_priority((sc_event_type)t);
-        char *j = sc_event_to_json(&e);
-        assert_int_equal(sc_event_from_json(j, &back), 0);
+        e.priority = sc_bus_event_type_default_priority((sc_bus_event_type)t);
+        char *j = sc_bus_event_to_json(&e);
+        assert_int_equal(sc_bus_event_from_json(j, &back), 0);
         assert_int_equal(back.type, t);
         free(j);
     }
-    assert_int_equal(sc_event_from_json("{\"type\":\"Nope\",\"seq\":1}", &back), -EINVAL);
-    assert_int_equal(sc_event_from_json("[", &back), -EINVAL);
+    assert_int_equal(sc_bus_event_from_json("{\"type\":\"Nope\",\"seq\":1}", &back), -EINVAL);
+    assert_int_equal(sc_bus_event_from_json("[", &back), -EINVAL);
 }
 
 int main(void)

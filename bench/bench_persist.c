@@ -1,0 +1,233 @@
+/* bench_persist: calls per second through engine + recorder + persist writer for each backend
+ * and durability, against the same engine with no recorder in the same run; recovery time of
+ * 10,000 live sessions from SQLite; storage bytes per call. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api_persist.h"
+
+static bool no_guard(const sc_exec *x) { (void)x; return false; }
+static int ok_action(const sc_exec *x) { (void)x; return 0; }
+
+typedef struct rig {
+    sc_vocab *vocab;
+    sc_table *table;
+    sc_store *store;
+    sc_engine *engine;
+} rig;
+
+static int rig_init(rig *r, sc_vocab *vocab, sc_table *table)
+{
+    memset(r, 0, sizeof *r);
+    r->vocab = vocab;
+    r->table = table;
+    if (sc_store_new(&r->store, NULL) || sc_engine_new(&r->engine, vocab, r->store, NULL))
+        return -1;
+    for (size_t i = 0; i < sc_vocab_count(vocab, SC_VOCAB_GUARD); i++)
+        sc_engine_bind_guard(r->engine, sc_vocab_name(vocab, SC_VOCAB_GUARD, (sc_id)i), no_guard, NULL);
+    for (size_t i = 0; i < sc_vocab_count(vocab, SC_VOCAB_ACTION); i++)
+        sc_engine_bind_action(r->engine, sc_vocab_name(vocab, SC_VOCAB_ACTION, (sc_id)i), ok_action, NULL);
+    return sc_engine_set_table(r->engine, table, NULL);
+}
+
+static void rig_fini(rig *r)
+{
+    sc_engine_free(r->engine);
+    sc_store_free(r->store);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One incoming call: created, rung, answered, established, hung up, removed. keep: leave it live. */
+static const sc_id CALL[] = {SC_EV_IncomingCall, SC_EV_AcceptCall, SC_EV_DialogACK, SC_EV_MediaReady,
+                             SC_EV_HangupCall};
+
+static int one_call(rig *r, size_t i, bool keep, size_t nev)
+{
+    char id[32];
+    snprintf(id, sizeof id, "c%zu", i);
+    sc_session *s;
+    if (sc_engine_create_session(r->engine, SC_ROLE_UAS, id, &s))
+        return -1;
+    sc_session_set_field(s, SC_FIELD_CALL_ID, id);
+    sc_session_set_field(s, SC_FIELD_REMOTE_URI, "sip:alice@127.0.0.1:5070");
+    for (size_t k = 0; k < nev; k++)
+        sc_engine_dispatch_simple(r->engine, s, CALL[k], 0, NULL);
+    if (!keep)
+        sc_engine_remove_session(r->engine, s, "bench");
+    return 0;
+}
+
+/* Calls per second with a recorder on url/durability (url NULL: no recorder). */
+static double run(sc_vocab *v, sc_table *t, const char *url, sc_persist_durability d, size_t calls,
+                  double *bytes_per_call, const char *path)
+{
+    rig r;
+    sc_persist *p = NULL;
+    sc_persist_writer *w = NULL;
+    sc_api_persist *rec = NULL;
+    char err[256] = "";
+    if (rig_init(&r, v, t))
+        return -1;
+    if (url) {
+        sc_persist_config pc = {.durability = d};
+        sc_persist_writer_config wc = {.durability = d};
+        if (sc_persist_open(&p, url, &pc, err, sizeof err) || sc_persist_wipe(p) ||
+            sc_persist_writer_new(&w, p, &wc) || sc_api_persist_attach(r.engine, w, "bench", 0, &rec)) {
+            fprintf(stderr, "bench_persist: %s: %s\n", url, err);
+            rig_fini(&r);
+            sc_persist_close(p);
+            return -1;
+        }
+    }
+    double t0 = now_s();
+    for (size_t i = 0; i < calls; i++)
+        one_call(&r, i, false, 5);
+    if (w) { /* everything durable before the clock stops */
+        sc_persist_health h;
+        sc_persist_writer_health(w, &h);
+        sc_persist_writer_flush_wait(w, h.submitted_ticket, -1);
+        if (h.rejected_ops)
+            fprintf(stderr, "bench_persist: %s: %llu ops rejected (queue full)\n", url,
+                    (unsigned long long)h.rejected_ops);
+    }
+    double dt = now_s() - t0;
+    sc_api_persist_free(rec);
+    sc_persist_writer_free(w);
+    sc_persist_close(p);
+    rig_fini(&r);
+    if (bytes_per_call && path) {
+        struct stat st;
+        char wal[512];
+        double total = stat(path, &st) == 0 ? (double)st.st_size : 0;
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        if (stat(wal, &st) == 0)
+            total += (double)st.st_size;
+        *bytes_per_call = total / (double)calls;
+    }
+    return (double)calls / dt;
+}
+
+/* 10,000 live sessions written to sqlite, then recovered into a fresh engine. */
+static int recovery(sc_vocab *v, sc_table *t, const char *path, size_t n, double *secs, size_t *got)
+{
+    char url[512], err[256] = "";
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    rig r;
+    sc_persist *p = NULL;
+    sc_persist_writer *w = NULL;
+    sc_api_persist *rec = NULL;
+    sc_persist_config pc = {.durability = SC_PERSIST_BATCHED};
+    sc_persist_writer_config wc = {.durability = SC_PERSIST_BATCHED};
+    if (rig_init(&r, v, t) || sc_persist_open(&p, url, &pc, err, sizeof err) || sc_persist_wipe(p) ||
+        sc_persist_writer_new(&w, p, &wc) || sc_api_persist_attach(r.engine, w, "bench", 4, &rec)) {
+        fprintf(stderr, "bench_persist: recovery setup: %s\n", err);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) /* established calls: ring, answer, ACK, media (seq 1..5) */
+        one_call(&r, i, true, 4);
+    sc_persist_health h;
+    sc_persist_writer_health(w, &h);
+    sc_persist_writer_flush_wait(w, h.submitted_ticket, -1);
+    sc_api_persist_free(rec);
+    sc_persist_writer_free(w);
+    rig r2;
+    if (rig_init(&r2, v, t))
+        return -1;
+    size_t failed = 0;
+    double t0 = now_s();
+    int rc = sc_api_persist_recover(r2.engine, p, "bench", NULL, NULL, NULL, got, &failed);
+    *secs = now_s() - t0;
+    if (rc || failed)
+        fprintf(stderr, "bench_persist: recovery: rc %d, %zu failed\n", rc, failed);
+    rig_fini(&r2);
+    rig_fini(&r);
+    sc_persist_close(p);
+    return 0;
+}
+
+static void rm_db(const char *path)
+{
+    char aux[512];
+    unlink(path);
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    unlink(aux);
+}
+
+int main(int argc, char **argv)
+{
+    size_t calls = argc > 1 ? (size_t)atol(argv[1]) : 20000;
+    const char *table_path = getenv("SC_BENCH_TABLE") ? getenv("SC_BENCH_TABLE") : "tables/default.yaml";
+    sc_vocab *v = NULL;
+    sc_table *t = NULL;
+    if (sc_vocab_new(&v) || sc_table_load_file(&t, table_path, v, NULL)) {
+        fprintf(stderr, "bench_persist: cannot load %s (run from the source tree or set SC_BENCH_TABLE)\n",
+                table_path);
+        return 2;
+    }
+    char path[] = "/tmp/bench_persist_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return 2;
+    close(fd);
+    char url[512];
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    printf("calls: %zu, 5 events each (created + IncomingCall, AcceptCall, DialogACK, MediaReady, "
+           "HangupCall + removal)\n", calls);
+    double base = run(v, t, NULL, SC_PERSIST_NONE, calls, NULL, NULL);
+    printf("%-28s %10.0f calls/s  ratio 1.00\n", "no recorder (baseline)", base);
+    struct {
+        const char *name, *url;
+        sc_persist_durability d;
+        bool sqlite;
+    } cases[] = {
+        {"memory:", "memory:", SC_PERSIST_STRICT, false},
+        {"sqlite strict", url, SC_PERSIST_STRICT, true},
+        {"sqlite batched", url, SC_PERSIST_BATCHED, true},
+        {"sqlite none", url, SC_PERSIST_NONE, true},
+        {"redis strict", getenv("SC_BENCH_REDIS_URL"), SC_PERSIST_STRICT, false},
+        {"redis batched", getenv("SC_BENCH_REDIS_URL"), SC_PERSIST_BATCHED, false},
+        {"postgresql strict", getenv("SC_BENCH_PG_URL"), SC_PERSIST_STRICT, false},
+        {"postgresql batched", getenv("SC_BENCH_PG_URL"), SC_PERSIST_BATCHED, false},
+    };
+    double mem = 0, bytes = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (!cases[i].url)
+            continue;
+        if (cases[i].sqlite)
+            rm_db(path);
+        double bpc = 0;
+        double cps = run(v, t, cases[i].url, cases[i].d, calls, cases[i].sqlite ? &bpc : NULL,
+                         cases[i].sqlite ? path : NULL);
+        if (i == 0)
+            mem = cps;
+        printf("%-28s %10.0f calls/s  ratio %.2f  (vs memory: %.2f)", cases[i].name, cps, cps / base,
+               mem > 0 ? cps / mem : 0);
+        if (cases[i].sqlite && cases[i].d == SC_PERSIST_STRICT)
+            bytes = bpc;
+        printf(cases[i].sqlite && cases[i].d != SC_PERSIST_NONE ? "  %.0f bytes/call\n" : "\n", bpc);
+    }
+    printf("sqlite storage: %.0f bytes per call (file + WAL / calls, strict run)\n", bytes);
+    rm_db(path);
+    double secs = 0;
+    size_t got = 0;
+    if (recovery(v, t, path, 10000, &secs, &got) == 0)
+        printf("recovery: %zu live sessions from sqlite in %.3f s (%.0f sessions/s)\n", got, secs,
+               (double)got / secs);
+    rm_db(path);
+    sc_table_unref(t);
+    sc_vocab_free(v);
+    return 0;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# 1,000 short incoming calls (SIPp -m 1000 -r 100, each with an RTP stream) leave no RTP
+# socket or fd behind: sessiond's fd count returns to its baseline and no call stays active.
+. "$(dirname "$0")/lib.sh"
+start_sessiond --log-level warn --media-ports 30000-30999
+base=$(fd_count "$SD_PID")
+(cd "$TMP" && timeout 200 "$SIPP" -sf "$SCEN/uac_bye.xml" -m 1000 -r 100 -l 200 -timeout 150s -timeout_error \
+    -trace_err -error_file "$TMP/leak.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" \
+    "127.0.0.1:$SIP_PORT" >"$TMP/leak.out" 2>&1) || fail "sipp: $(grep -h -i -m 3 -E 'error|unexpected' "$TMP/leak.out" "$TMP/leak.err" 2>/dev/null)"
+for _ in $(seq 1 100); do
+    [ "$(fd_count "$SD_PID")" -le "$base" ] && break; sleep 0.1
+done
+now=$(fd_count "$SD_PID")
+echo "fds: baseline $base, after 1000 calls $now"
+[ "$now" -le "$base" ] || fail "fd leak: $base before, $now after 1000 calls"
+http GET /sessions
+total=$(printf '%s' "$HTTP_BODY" | grep -o '"state":"[A-Za-z]*"' | wc -l)
+ended=$(printf '%s' "$HTTP_BODY" | grep -o '"state":"Terminated"' | wc -l)
+echo "sessions: $total, terminated: $ended"
+[ "$total" -eq 1000 ] && [ "$ended" -eq 1000 ] || fail "expected 1000 terminated sessions, got $ended of $total"
+pass
