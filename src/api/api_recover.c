@@ -314,8 +314,8 @@ static bool resolve(sc_api *api, sc_session *s, sc_api_leg *leg)
     if (!leg || !leg->call) {
         /* No dialog to resume: an INVITE transaction (ours unanswered, or the peer's still
          * ringing) died with the process. It can be neither answered nor cancelled. */
-        const char *why = sc_session_role(s) == SC_ROLE_UAC ? "recovery: our INVITE transaction was lost"
-                                                            : "recovery: the incoming INVITE transaction was lost";
+        const char *why = sc_session_role(s) == SC_ROLE_UAC ? "recovery: our INVITE transaction lost"
+                                                            : "recovery: incoming INVITE transaction lost";
         sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: %s; ending it", id, state, why);
         sc_api__dispatch(api, s, SC_EV_DialogError, 0, why, NULL);
         return true;

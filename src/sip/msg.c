@@ -317,8 +317,10 @@ osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const cha
         snprintf(buf, sizeof buf, "%" PRIu32 " %s", cseq, method);
         ok = osip_message_set_cseq(m, buf) == 0;
     }
-    if (ok && d->route_set[0])
-        ok = osip_message_set_multiple_header(m, (char *)"Route", (char *)d->route_set) == 0;
+    if (ok && d->route_set[0]) {
+        char hname[] = "Route"; /* libosip2 lower-cases the name in place: never a literal */
+        ok = osip_message_set_multiple_header(m, hname, (char *)d->route_set) == 0;
+    }
     if (ok && sip_contact(sip, d->transport, family, buf, sizeof buf) == 0)
         osip_message_set_contact(m, buf);
     if (!ok) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Attended transfer started with {"mode":"attended","target":URI} (StartAttendedTransfer: B
-# holds A and calls C itself), then: (1) cancelled with POST .../transfer/cancel: the
+# holds A and calls C itself), then: (1) cancelled with `sessionctl transfer ID --cancel`: the
 # consultation is hung up and A resumed; (2) started again and the consulted party hangs up:
 # A is resumed; (3) started again and completed with {"mode":"attended"} (the consultation
 # started before): A and C end up connected. Nothing is left behind.
@@ -27,8 +27,8 @@ start_consult() {
 }
 # (1) cancel
 start_consult
-on B POST "/sessions/$b1/transfer/cancel"
-[ "$HTTP_STATUS" = 200 ] || fail "cancel: $HTTP_STATUS $HTTP_BODY"
+out=$("$BIN/sessionctl" --server "http://127.0.0.1:${NODE_HTTP[B]}" transfer "$b1" --cancel 2>&1) ||
+    fail "sessionctl transfer --cancel: $out"
 wait_on B "$k" Terminated
 wait_on C "$c" Terminated
 wait_on B "$b1" Active
