@@ -167,6 +167,16 @@ typedef struct sc_sip_config {
     sc_sip_event_cb on_event;     /* call events */
     sc_sip_send_hook send_hook;   /* NULL: none */
     void *ud;                     /* passed to the three callbacks */
+    /* RFC 4028 session timers (src/sip/session_timer.c). 0: off (Require: timer gets 420).
+     * On: "Supported: timer" on every message; our INVITEs carry Session-Expires and Min-SE;
+     * our 2xx carry Session-Expires (and Require: timer when the peer supports it); requests
+     * below min_se get 422 with Min-SE; the refresher (we prefer it, unless the peer cannot
+     * take UPDATE) refreshes with a bodyless UPDATE at half the interval; a bodyless UPDATE
+     * from the peer is a refresh answered by the agent (not reported); when no refresh comes
+     * by the interval minus min(32 s, interval/3), or our refresh gets 408/481/no answer,
+     * the call reports SC_EV_SessionExpired (the TU sends BYE). */
+    unsigned session_expires_s;   /* our preferred interval (seconds), 0 = session timers off */
+    unsigned min_se_s;            /* our Min-SE; 0: 90 (RFC 4028 minimum; below is for tests) */
 } sc_sip_config;
 
 /* ---- The user agent -------------------------------------------------------------------- */
@@ -247,6 +257,8 @@ SC_API int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dial
 SC_API void sc_sip_call_release(sc_sip_call *call); /* NULL: nothing */
 
 SC_API void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out); /* a copy */
+/* The negotiated RFC 4028 session interval and whether we refresh; -ENOENT if no timer runs. */
+SC_API int sc_sip_call_session_timer(const sc_sip_call *call, unsigned *interval_s, bool *we_refresh);
 SC_API const char *sc_sip_call_id(const sc_sip_call *call);
 SC_API const char *sc_sip_call_local_uri(const sc_sip_call *call);
 SC_API const char *sc_sip_call_remote_uri(const sc_sip_call *call);

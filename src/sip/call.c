@@ -47,6 +47,7 @@ static void stop_timers(sc_sip_call *c)
     sip_timer_stop(c->sip, &c->t_retry);
     sip_timer_stop(c->sip, &c->t_ok);
     sip_timer_stop(c->sip, &c->t_ok_end);
+    sip_st_stop(c); /* session timer (session_timer.c) */
 }
 
 void sip_call_unref(sc_sip_call *call)
@@ -67,6 +68,7 @@ void sip_call_free(sc_sip_call *c)
     osip_free(c->ack);
     free(c->ok_out);
     free(c->reinvite_sdp);
+    sip_st_free(c);
     free(c);
 }
 
@@ -320,6 +322,8 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
     rc = sip_build_in_dialog(c, "INVITE", 1, &req);
     if (rc == 0 && ((rc = add_headers(req, extra_headers)) != 0 || (rc = sip_set_body(req, NULL, sdp_offer)) != 0))
         osip_message_free(req);
+    else if (rc == 0)
+        sip_st_uac_invite(c, req); /* RFC 4028 (session_timer.c) */
     if (rc == 0)
         rc = sip_call_send_request(c, req, TXP_INVITE, &c->ict);
     if (rc != 0) {
@@ -464,6 +468,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
                 osip_message_free(call->ok);
             call->ok = NULL;
             osip_message_clone(resp, &call->ok);
+            sip_st_uac_2xx(call, resp); /* RFC 4028 (session_timer.c) */
             sip_call_emit(call, SC_EV_Dialog200OK, code, "INVITE", resp, NULL);
         } else if (strcmp(totag ? totag : "", call->d.remote_tag) == 0) {
             call->sip->stats.retransmissions_absorbed++;
@@ -690,6 +695,9 @@ void sip_call_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
     case TXP_REINVITE:
         reinvite_response(call, tx, resp);
         break;
+    case TXP_REFRESH:
+        sip_st_on_response(call, tx, resp); /* session_timer.c */
+        break;
     case TXP_BYE:
     case TXP_REQUEST:
         if (resp->status_code >= 200)
@@ -717,6 +725,9 @@ void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error)
         if (call->ict == tx)
             call->ict = NULL;
         sip_call_emit(call, SC_EV_DialogReINVITERejected, 408, "INVITE", NULL, NULL);
+        break;
+    case TXP_REFRESH:
+        sip_st_on_timeout(call, tx); /* session_timer.c */
         break;
     case TXP_BYE:
     case TXP_REQUEST:

@@ -384,7 +384,7 @@ static void stamp_via(osip_message_t *m, const struct sockaddr_storage *src)
 }
 
 /* Options named in Require that we do not support, comma-joined into out; false if none. */
-static bool unsupported_options(const osip_message_t *m, char *out, size_t cap)
+static bool unsupported_options(const sc_sip *sip, const osip_message_t *m, char *out, size_t cap)
 {
     out[0] = '\0';
     for (int pos = 0;;) {
@@ -396,7 +396,7 @@ static bool unsupported_options(const osip_message_t *m, char *out, size_t cap)
         snprintf(buf, sizeof buf, "%s", h->hvalue ? h->hvalue : "");
         char *save = NULL;
         for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-            if (strcasecmp(tok, "replaces") == 0)
+            if (strcasecmp(tok, "replaces") == 0 || (strcasecmp(tok, "timer") == 0 && sip_st_enabled(sip)))
                 continue;
             size_t n = strlen(out);
             snprintf(out + n, cap - n, "%s%s", n ? ", " : "", tok);
@@ -460,11 +460,13 @@ static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, cons
         return;
     }
     char unsup[256];
-    if (unsupported_options(m, unsup, sizeof unsup)) {
+    if (unsupported_options(sip, m, unsup, sizeof unsup)) {
         sip->stats.rejected[SC_SIP_REJ_BAD_EXTENSION]++;
         answer(sip, m, tp, src, 420, NULL, "Unsupported", unsup);
         return;
     }
+    if (sip_st_check_request(sip, m, tp, src)) /* RFC 4028: 422 (session_timer.c) */
+        return;
     if (sip_to_tag(m)) {
         if (call) {
             sip_dialog_request(sip, call, m, tp, src);
@@ -489,6 +491,12 @@ void sip_answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const str
                 int code, const char *reason)
 {
     answer(sip, req, tp, src, code, reason, NULL, NULL);
+}
+
+void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
+                    int code, const char *reason, const char *hname, const char *hvalue)
+{
+    answer(sip, req, tp, src, code, reason, hname, hvalue);
 }
 
 /* The parser refused the message: if it looks like a request (not ACK) whose Via, From, To,

@@ -155,6 +155,8 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
         osip_message_free(r);
         return -ENOMEM;
     }
+    if (code >= 200 && code < 300)
+        sip_st_uas_2xx(call, tx->req, r); /* RFC 4028 (session_timer.c) */
     bool initial = tx->purpose == TXP_INVITE;
     int rc = sip_tx_respond(tx, r);
     if (rc != 0)
@@ -327,7 +329,10 @@ void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_
         osip_message_free(req);
         return;
     }
+    if (m == SC_SIP_M_UPDATE && sip_st_on_update(call, tx)) /* a session refresh (session_timer.c) */
+        return;
     if (m == SC_SIP_M_BYE) {
+        sip_st_stop(call);
         sip_call_stop_ok(call);
         if (call->ist && call->ist->purpose == TXP_INVITE) /* BYE before our final answer */
             respond_ist(call, 487, NULL, NULL);
@@ -380,6 +385,7 @@ void sc_sip_call_release(sc_sip_call *call)
     }
     call->released = true;
     sip_call_stop_ok(call);
+    sip_st_stop(call);
     if (call->ok) {
         osip_message_free(call->ok);
         call->ok = NULL;

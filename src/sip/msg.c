@@ -224,7 +224,7 @@ void sip_add_common(sc_sip *sip, osip_message_t *msg)
 {
     osip_message_set_header(msg, "User-Agent", sip->user_agent);
     osip_message_set_header(msg, "Allow", SIP_ALLOW);
-    osip_message_set_header(msg, "Supported", SIP_SUPPORTED);
+    osip_message_set_header(msg, "Supported", sip_st_enabled(sip) ? SIP_SUPPORTED ", timer" : SIP_SUPPORTED);
 }
 
 osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, const char *reason,

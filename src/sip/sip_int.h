@@ -90,6 +90,7 @@ typedef enum tx_purpose {
     TXP_BYE,       /* our BYE */
     TXP_CANCEL,    /* our CANCEL */
     TXP_REQUEST,   /* other in-dialog request (ours, or theirs awaiting the TU) */
+    TXP_REFRESH,   /* our RFC 4028 session refresh (session_timer.c); never reported to the TU */
 } tx_purpose;
 
 typedef struct sc_sip_stx sip_tx;
@@ -148,6 +149,7 @@ struct sc_sip_call {
     sip_timer t_ok_end;        /* ACK timeout (64*T1) */
     sc_sip_transport ok_tp;
     struct sockaddr_storage ok_peer;
+    struct sip_st *st;         /* RFC 4028 session timer (session_timer.c), or NULL; owned */
 };
 
 /* ---- the agent ------------------------------------------------------------------------- */
@@ -253,5 +255,29 @@ void sip_dialog_set_phase(sc_sip_call *call, sc_sip_dialog_phase p);
 int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out);
 int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, osip_message_t **out);
 int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user);
+
+/* core.c: sip_answer with one extra header line (hname may be NULL) */
+void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
+                    int code, const char *reason, const char *hname, const char *hvalue);
+
+/* session_timer.c: RFC 4028 session timers (active when cfg.session_expires_s > 0) */
+bool sip_st_enabled(const sc_sip *sip);
+/* Our initial INVITE: Session-Expires and Min-SE. */
+void sip_st_uac_invite(sc_sip_call *call, osip_message_t *req);
+/* The 2xx of our initial INVITE: interval and refresher from it; timers armed. */
+void sip_st_uac_2xx(sc_sip_call *call, const osip_message_t *resp);
+/* An INVITE or UPDATE whose Session-Expires is below our Min-SE: answered 422 (req taken),
+ * returns true; else false and nothing happens. */
+bool sip_st_check_request(sc_sip *sip, osip_message_t *req, sc_sip_transport tp,
+                          const struct sockaddr_storage *src);
+/* Our 2xx to an INVITE or re-INVITE (req): negotiates, adds the headers to resp, arms. */
+void sip_st_uas_2xx(sc_sip_call *call, const osip_message_t *req, osip_message_t *resp);
+/* An UPDATE without a body in a confirmed dialog while a session timer runs: a refresh,
+ * answered here (200 with Session-Expires); returns true when it was handled. */
+bool sip_st_on_update(sc_sip_call *call, sip_tx *tx);
+void sip_st_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp); /* TXP_REFRESH */
+void sip_st_on_timeout(sc_sip_call *call, sip_tx *tx);                       /* TXP_REFRESH */
+void sip_st_stop(sc_sip_call *call); /* stops the timers (release, unref) */
+void sip_st_free(sc_sip_call *call); /* frees the state (sip_call_free) */
 
 #endif

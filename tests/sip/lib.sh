@@ -12,7 +12,10 @@ SIPP=${SIPP:-sipp}
 command -v "$SIPP" >/dev/null 2>&1 || { echo "SKIP: sipp not installed"; exit 77; }
 [ -x "$BIN/sessiond" ] || { echo "FAIL: $BIN/sessiond missing"; exit 1; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/sc-sip-XXXXXX")
+# Scratch space under the build directory when CTest gives one (a shared /tmp gets cleaned).
+TMP_BASE=${TMPDIR:-/tmp}
+[ -n "${SC_BINARY_DIR:-}" ] && mkdir -p "$SC_BINARY_DIR/Testing/sip-tmp" 2>/dev/null && TMP_BASE=$SC_BINARY_DIR/Testing/sip-tmp
+TMP=$(mktemp -d "$TMP_BASE/sc-sip-XXXXXX")
 SD_PID=
 SD_LOG=$TMP/sessiond.log
 TEST_NAME=$(basename "$0" .sh)

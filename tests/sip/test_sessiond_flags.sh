@@ -16,7 +16,7 @@ expect_exit2 "--bogus" --bogus
 expect_exit2 "--sip" --sip "sctp:127.0.0.1:5060"
 expect_exit2 "--sip" --sip "udp:127.0.0.1"
 expect_exit2 "--http" --http "nowhere"
-expect_exit2 "--store: 'sqlite:x.db' is not available yet" --store sqlite:x.db
+expect_exit2 "--store: expected memory:, sqlite:PATH" --store mysql://x
 expect_exit2 "--log-format" --log-format xml
 expect_exit2 "--media-ports" --media-ports 30000-20000
 expect_exit2 "--ring-delay-ms" --ring-delay-ms -5
