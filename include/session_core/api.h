@@ -57,6 +57,15 @@ typedef struct sc_api_config {
     uint32_t retry_after_s;    /* Retry-After of admission 503s; 0 = 5 */
     uint32_t events_ring;      /* events kept in memory for resume; 0 = 4096 */
     uint32_t events_idle_ms;   /* queue subscribers idle this long are reaped; 0 = 30000 */
+    /* cleanup and session timers (src/api/api_cleanup.c, src/sip/session_timer.c) */
+    uint64_t max_session_age_ms;  /* older sessions get SessionExpired (BYE/CANCEL via the
+                                     table); 0 = no limit; default 86400000 (24 h) */
+    uint64_t retention_ms;        /* longest stay in a terminal state (terminated, cancelled,
+                                     rejected): caps the table's max_ms and applies to terminal
+                                     states without one; 0 = table only; default 300000 */
+    uint64_t failed_retention_ms; /* the same for failed states; default 600000 */
+    uint32_t session_expires_s;   /* RFC 4028 interval we ask for; 0 = off; default 1800 */
+    uint32_t min_se_s;            /* our Min-SE (422 below it); 0 = 90; default 90 */
 } sc_api_config;
 
 /* Fill cfg with defaults (everything zero/NULL but the documented defaults). */

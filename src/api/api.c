@@ -5,6 +5,7 @@
 #include "api/api_transfer.h"
 #include "api/api_obs.h"
 #include "api/api_recover.h"
+#include "api/api_cleanup.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +21,11 @@ void sc_api_config_default(sc_api_config *cfg)
     cfg->media_port_min = 20000;
     cfg->media_port_max = 20999;
     cfg->rtp_timeout_ms = 30000;
+    cfg->max_session_age_ms = 86400000u; /* cleanup (api_cleanup.c) */
+    cfg->retention_ms = 300000u;
+    cfg->failed_retention_ms = 600000u;
+    cfg->session_expires_s = 1800u;
+    cfg->min_se_s = 90u;
 }
 
 /* ---- Engine timers on the loop ------------------------------------------------------------- */
@@ -171,6 +177,7 @@ static int create_parts(sc_api *api, const sc_api_config *cfg)
     sc_engine_config_default(&ec);
     ec.clock = api->clock;
     ec.logger = cfg->logger;
+    ec.terminal_retention_ms = sc_api__cleanup_engine_retention(cfg); /* api_cleanup.c */
     rc = sc_engine_new(&api->engine, sc_table_vocab(cfg->table), api->store, &ec);
     if (rc)
         return rc;
@@ -199,10 +206,14 @@ static int create_parts(sc_api *api, const sc_api_config *cfg)
         return rc;
     if ((rc = sc_api__ops_init(api, cfg)) != 0) /* metrics, event bus, limits (api_obs.c) */
         return rc;
+    if ((rc = sc_api__cleanup_start(api, cfg)) != 0) /* age and retention reaper (api_cleanup.c) */
+        return rc;
     sc_sip_config sipc = {.clock = api->clock, .logger = cfg->logger, .user_agent = cfg->user_agent,
                           .t1_ms = cfg->sip_t1_ms, .on_incoming = sc_api__on_incoming,
                           .on_event = sc_api__on_event, .ud = api};
     sipc.send_hook = sc_api__store_send_hook; /* strict durability (api_store.c) */
+    sipc.session_expires_s = cfg->session_expires_s; /* RFC 4028 (src/sip/session_timer.c) */
+    sipc.min_se_s = cfg->min_se_s;
     /* Transactions and released calls linger for Timer J/K (64*T1): at N calls per second
      * about 32*N of each are alive, so the agent's small defaults would cap the call rate. */
     sipc.max_transactions = cfg->sip_max_transactions ? cfg->sip_max_transactions : 65536;
@@ -272,6 +283,7 @@ void sc_api_free(sc_api *api)
         sc_store_foreach(api->store, remove_one, api);
     release_calls(api);
     free(api->release_q);
+    sc_api__cleanup_stop(api); /* its timer closes in the loop runs below (api_cleanup.c) */
     sc_api__store_free(api); /* commits, sends held messages, closes the store (api_store.c) */
     sc_api__media_close(api); /* its handles close in the loop runs below */
     sc_api__ops_free(api);    /* after the sessions: their observers feed it */

@@ -42,6 +42,7 @@ struct sc_api {
     struct sc_api_events *events; /* event bus bridge (api_events.h), owned */
     struct sc_api_limits *limits; /* admission control (api_limits.h), owned */
     struct sc_api_store *pstore;  /* persistence and recovery (api_recover.h), owned */
+    struct sc_api_cleanup *cleanup; /* global age and retention reaper (api_cleanup.h), owned */
 };
 
 /* The SIP side of one session (the SC_ATTACH_SIP attachment). */

@@ -163,6 +163,11 @@ static void expire(sip_st *st, const char *why)
     st->expired = true;
     sip_timer_stop(call->sip, &st->t_refresh);
     sip_timer_stop(call->sip, &st->t_expire);
+    if (st->refresh) { /* the session is over: stop retransmitting our refresh */
+        sip_tx *tx = st->refresh;
+        st->refresh = NULL;
+        sip_tx_terminate(tx);
+    }
     sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: session timer: %s", call->d.call_id, why);
     sc_sip_event ev = {.type = SC_EV_SessionExpired, .method = "UPDATE", .reason = why};
     sip_call_emit_ev(call, &ev);

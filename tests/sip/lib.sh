@@ -16,6 +16,9 @@ command -v "$SIPP" >/dev/null 2>&1 || { echo "SKIP: sipp not installed"; exit 77
 TMP_BASE=${TMPDIR:-/tmp}
 [ -n "${SC_BINARY_DIR:-}" ] && mkdir -p "$SC_BINARY_DIR/Testing/sip-tmp" 2>/dev/null && TMP_BASE=$SC_BINARY_DIR/Testing/sip-tmp
 TMP=$(mktemp -d "$TMP_BASE/sc-sip-XXXXXX")
+# Every sessiond of this test runs here, so its default store (sqlite:sessiond.db in the working
+# directory) is the test's own and never shared with a test running beside it.
+cd "$TMP" || exit 1
 SD_PID=
 SD_LOG=$TMP/sessiond.log
 TEST_NAME=$(basename "$0" .sh)

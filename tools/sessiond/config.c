@@ -3,6 +3,7 @@
 #include "config.h"
 #include "config_media.h"
 #include "config_ops.h"
+#include "config_cleanup.h"
 #include "config_store.h"
 #include "config_transfer.h"
 
@@ -254,6 +255,11 @@ static const sd_option options[] = {
     {"max-memory", true, sd_set_max_memory, "BYTES[K|M|G] refuse new sessions above this RSS, 0 = none"},
     {"events-idle-ms", true, sd_set_events_idle, "N reap event subscribers idle this long (default 30000)"},
     {"events-ring", true, sd_set_events_ring, "N events kept for resume (default 4096)"},
+    {"max-session-age-ms", true, sd_set_max_session_age, "N end sessions older than N ms, 0 = never (default 86400000)"},
+    {"retention-ms", true, sd_set_retention, "N longest stay of an ended session, 0 = the table's (default 300000)"},
+    {"failed-retention-ms", true, sd_set_failed_retention, "N the same for failed sessions (default 600000)"},
+    {"session-expires", true, sd_set_session_expires, "S RFC 4028 session interval, 0 = off (default 1800)"},
+    {"min-se", true, sd_set_min_se, "S smallest session interval accepted (default 90)"},
     {"accept-refer", true, sd_set_accept_refer, "yes|no accept REFER (call transfer) from peers (default yes)"},
     {"transfer-timeout-ms", true, sd_set_transfer_timeout, "N a transfer call unanswered after N ms fails (default 60000)"},
     {"config", true, NULL, "FILE YAML config file (keys = flag names)"},

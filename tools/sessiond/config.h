@@ -46,6 +46,11 @@ typedef struct sd_config {
     uint64_t max_memory;          /* resident bytes, 0 = unlimited */
     uint32_t events_idle_ms;      /* idle limit of event subscribers, 0 = 30000 */
     uint32_t events_ring;         /* events kept for resume, 0 = 4096 */
+    struct sd_cleanup_opts {      /* cleanup and session timers (config_cleanup.c); *_set: given */
+        uint64_t max_age_ms, retention_ms, failed_retention_ms;
+        uint32_t session_expires_s, min_se_s;
+        bool max_age_set, retention_set, failed_retention_set, session_expires_set, min_se_set;
+    } cleanup;
     bool help, version;
 } sd_config;
 

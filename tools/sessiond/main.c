@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "config_cleanup.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
@@ -152,6 +153,7 @@ static int start_api(sd_app *app)
     c.max_memory = app->cfg.max_memory;
     c.events_idle_ms = app->cfg.events_idle_ms;
     c.events_ring = app->cfg.events_ring;
+    sd_cleanup_apply(&app->cfg, &c);          /* cleanup, session timers (config_cleanup.c) */
     int rc = sc_api_new(&app->api, &c);
     if (rc == SC_E_UNBOUND) {
         fprintf(stderr, "sessiond: --table: the table uses a guard or action sessiond cannot bind (see the log)\n");

@@ -1,0 +1,322 @@
+/* api_cleanup: the bounded reaper (global session age, retention caps for terminal states)
+ * and its uv timer in the daemon. */
+#include "api/api_cleanup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api_int.h"
+#include "api/api_obs.h"
+
+#define TICK_MS 1000u /* a sweep per second; at once again while work is left */
+
+typedef struct rq_item {
+    uint64_t due_us;                /* mono µs the session may be removed at */
+    char id[SC_SESSION_ID_MAX + 1]; /* session id */
+} rq_item;
+
+typedef struct rqueue { /* FIFO ring: deadlines are added in increasing order */
+    rq_item *v;
+    size_t head, len, cap;
+} rqueue;
+
+struct sc_api_cleanup {
+    sc_engine *engine;            /* borrowed */
+    sc_store *store;              /* borrowed */
+    const sc_clock *clock;        /* borrowed */
+    sc_api_cleanup_config cfg;
+    int observer;                 /* engine observer handle, -1 if none */
+    rqueue q[2];                  /* retention caps: [0] terminated/cancelled/rejected, [1] failed */
+    char (*ids)[SC_SESSION_ID_MAX + 1]; /* per_tick ids collected by the age walk */
+    sc_api_cleanup_stats stats;
+    /* daemon glue */
+    sc_api *api;                  /* NULL when used alone (tests) */
+    uv_timer_t timer;
+    sc_obs_metric *expired_m;     /* sessioncore_sessions_expired_total{reason} */
+};
+
+void sc_api__cleanup_config_default(sc_api_cleanup_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_age_ms = 86400000u;
+    cfg->retention_ms = 300000u;
+    cfg->failed_retention_ms = 600000u;
+    cfg->engine_retention_ms = 600000u;
+    cfg->grace_ms = 32000u;
+    cfg->per_tick = 1000u;
+}
+
+/* ---- retention queues ------------------------------------------------------------------ */
+
+static int rq_push(rqueue *q, uint64_t due, const char *id)
+{
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        rq_item *v = malloc(cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        for (size_t i = 0; i < q->len; i++)
+            v[i] = q->v[(q->head + i) % q->cap];
+        free(q->v);
+        q->v = v;
+        q->head = 0;
+        q->cap = cap;
+    }
+    rq_item *it = &q->v[(q->head + q->len) % q->cap];
+    it->due_us = due;
+    snprintf(it->id, sizeof it->id, "%s", id);
+    q->len++;
+    return 0;
+}
+
+static void rq_shrink(rqueue *q)
+{
+    if (q->len == 0 && q->cap > 1024) { /* give memory back after a burst */
+        free(q->v);
+        q->v = NULL;
+        q->cap = q->head = 0;
+    }
+}
+
+static bool is_terminal(const sc_session *s)
+{
+    const sc_state_info *si = sc_table_state(sc_session_table(s), sc_session_state(s));
+    return si && si->terminal;
+}
+
+static bool failed_state(const char *name) { return name && strcasestr(name, "fail") != NULL; }
+
+/* A session entered a terminal state: queue it when our cap is shorter than what the engine
+ * will do (the state's max_ms, or the engine retention for states without one). */
+static void on_transition(void *ud, sc_session *s, const sc_history_record *rec, const sc_transition *t)
+{
+    sc_api_cleanup *c = ud;
+    (void)t;
+    if (rec->outcome != SC_OUTCOME_TAKEN || rec->from == rec->to)
+        return;
+    const sc_table *tb = sc_session_table(s);
+    const sc_state_info *from = sc_table_state(tb, rec->from), *to = sc_table_state(tb, rec->to);
+    if (!from || !to || from->terminal || !to->terminal)
+        return;
+    bool failed = failed_state(to->name);
+    uint64_t cap = failed ? c->cfg.failed_retention_ms : c->cfg.retention_ms;
+    uint64_t engine_ms = to->max_ms ? to->max_ms : c->cfg.engine_retention_ms;
+    if (!cap || (engine_ms && cap >= engine_ms))
+        return;
+    uint64_t now = sc_clock_mono_us(c->clock);
+    rq_push(&c->q[failed ? 1 : 0], now + cap * 1000u, sc_session_id(s));
+}
+
+/* Pops due entries of q, removing sessions still in a terminal state long enough. */
+static size_t sweep_queue(sc_api_cleanup *c, rqueue *q, uint64_t cap_ms, uint64_t now, size_t budget)
+{
+    size_t n = 0;
+    while (n < budget && q->len && q->v[q->head].due_us <= now) {
+        rq_item it = q->v[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->len--;
+        n++;
+        sc_session *s = sc_store_get(c->store, it.id);
+        if (!s || !is_terminal(s))
+            continue;
+        uint64_t in = sc_session_state_entered_mono_us(s);
+        if (now < in || now - in + 1000u < cap_ms * 1000u) /* another stay (id reused): not yet */
+            continue;
+        c->stats.retention_removed++;
+        sc_engine_remove_session(c->engine, s, "retention");
+    }
+    rq_shrink(q);
+    return n;
+}
+
+/* ---- global age ------------------------------------------------------------------------ */
+
+typedef struct age_walk {
+    sc_api_cleanup *c;
+    uint64_t now;
+    size_t budget, seen, nids;
+    bool more;
+} age_walk;
+
+static int age_one(sc_session *s, void *ud)
+{
+    age_walk *w = ud;
+    sc_api_cleanup *c = w->c;
+    if (w->seen == w->budget) {
+        w->more = true;
+        return 1;
+    }
+    w->seen++;
+    uint64_t born = sc_session_created_mono_us(s), limit = c->cfg.max_age_ms * 1000u;
+    if (w->now < born || w->now - born < limit)
+        return 2; /* oldest first: every later session is younger */
+    if (is_terminal(s) || sc_engine_session_busy(c->engine, s))
+        return 0;
+    uint64_t in = sc_session_state_entered_mono_us(s);
+    /* entered its state before the limit passed: not expired in this state yet; entered
+     * after (the state SessionExpired led to) but stuck there past the grace: again */
+    if (in < born + limit || w->now - in >= c->cfg.grace_ms * 1000u)
+        snprintf(c->ids[w->nids++], SC_SESSION_ID_MAX + 1, "%s", sc_session_id(s));
+    return 0;
+}
+
+static void expire_one(sc_api_cleanup *c, const char *id)
+{
+    sc_session *s = sc_store_get(c->store, id);
+    if (!s)
+        return;
+    int rc = sc_engine_dispatch_simple(c->engine, s, SC_EV_SessionExpired, 0, "max_session_age");
+    c->stats.expired++;
+    if (c->expired_m) {
+        sc_obs_counter *k = sc_obs_counter_with(c->expired_m, "max_age");
+        if (k)
+            sc_obs_counter_inc(k);
+    }
+    if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED) {
+        s = sc_store_get(c->store, id);
+        if (s && !is_terminal(s)) { /* the table cannot end it: never keep it forever */
+            c->stats.forced++;
+            sc_engine_remove_session(c->engine, s, "max_age");
+        }
+    }
+}
+
+bool sc_api__cleanup_sweep(sc_api_cleanup *c, size_t *examined)
+{
+    uint64_t now = sc_clock_mono_us(c->clock);
+    size_t budget = c->cfg.per_tick, used = 0;
+    bool more = false;
+    c->stats.sweeps++;
+    used += sweep_queue(c, &c->q[0], c->cfg.retention_ms, now, budget - used);
+    used += sweep_queue(c, &c->q[1], c->cfg.failed_retention_ms, now, budget - used);
+    for (int k = 0; k < 2; k++)
+        if (c->q[k].len && c->q[k].v[c->q[k].head].due_us <= now)
+            more = true;
+    if (c->cfg.max_age_ms && used < budget) {
+        age_walk w = {.c = c, .now = now, .budget = budget - used};
+        sc_store_foreach(c->store, age_one, &w);
+        used += w.seen;
+        more = more || w.more;
+        for (size_t i = 0; i < w.nids; i++)
+            expire_one(c, c->ids[i]);
+    }
+    c->stats.examined += used;
+    if (used > c->stats.max_examined)
+        c->stats.max_examined = used;
+    if (examined)
+        *examined = used;
+    return more;
+}
+
+void sc_api__cleanup_get_stats(const sc_api_cleanup *c, sc_api_cleanup_stats *out)
+{
+    *out = c->stats;
+    out->retention_pending = c->q[0].len + c->q[1].len;
+}
+
+int sc_api__cleanup_new(sc_api_cleanup **out, sc_engine *engine, const sc_api_cleanup_config *cfg)
+{
+    if (!out || !engine)
+        return -EINVAL;
+    sc_api_cleanup *c = calloc(1, sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    if (cfg)
+        c->cfg = *cfg;
+    else
+        sc_api__cleanup_config_default(&c->cfg);
+    if (!c->cfg.per_tick)
+        c->cfg.per_tick = 1000;
+    if (!c->cfg.grace_ms)
+        c->cfg.grace_ms = 32000;
+    c->engine = engine;
+    c->store = sc_engine_store(engine);
+    c->clock = sc_store_clock(c->store);
+    c->ids = calloc(c->cfg.per_tick, sizeof *c->ids);
+    sc_engine_observer obs = {.on_transition = on_transition, .ud = c};
+    c->observer = c->ids ? sc_engine_add_observer(engine, &obs) : -ENOMEM;
+    if (c->observer < 0) {
+        int rc = c->observer;
+        free(c->ids);
+        free(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void sc_api__cleanup_free(sc_api_cleanup *c)
+{
+    if (!c)
+        return;
+    if (c->observer >= 0)
+        sc_engine_remove_observer(c->engine, c->observer);
+    free(c->q[0].v);
+    free(c->q[1].v);
+    free(c->ids);
+    free(c);
+}
+
+/* ---- the daemon's timer ---------------------------------------------------------------- */
+
+static void on_tick(uv_timer_t *t)
+{
+    sc_api_cleanup *c = t->data;
+    bool more = sc_api__cleanup_sweep(c, NULL);
+    uv_timer_start(&c->timer, on_tick, more ? 0 : TICK_MS, 0);
+}
+
+uint64_t sc_api__cleanup_engine_retention(const sc_api_config *cfg)
+{
+    return cfg->retention_ms > cfg->failed_retention_ms ? cfg->retention_ms : cfg->failed_retention_ms;
+}
+
+int sc_api__cleanup_start(sc_api *api, const sc_api_config *cfg)
+{
+    sc_api_cleanup_config cc;
+    sc_api__cleanup_config_default(&cc);
+    cc.max_age_ms = cfg->max_session_age_ms;
+    cc.retention_ms = cfg->retention_ms;
+    cc.failed_retention_ms = cfg->failed_retention_ms;
+    cc.engine_retention_ms = sc_api__cleanup_engine_retention(cfg);
+    sc_api_cleanup *c = NULL;
+    int rc = sc_api__cleanup_new(&c, api->engine, &cc);
+    if (rc)
+        return rc;
+    c->api = api;
+    sc_obs_registry *reg = sc_api_metrics(api);
+    if (reg) {
+        sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "sessioncore_sessions_expired_total",
+                         .help = "Sessions ended by the reaper (SessionExpired through the table), by reason",
+                         .labels = {"reason"}};
+        if (sc_obs_register(reg, &d, &c->expired_m) != 0)
+            c->expired_m = sc_obs_registry_find(reg, d.name);
+    }
+    uv_timer_init(api->loop, &c->timer);
+    c->timer.data = c;
+    uv_timer_start(&c->timer, on_tick, TICK_MS, 0);
+    api->cleanup = c;
+    return 0;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    sc_api_cleanup *c = h->data;
+    c->api->closing_handles--;
+    sc_api__cleanup_free(c);
+}
+
+void sc_api__cleanup_stop(sc_api *api)
+{
+    sc_api_cleanup *c = api->cleanup;
+    if (!c)
+        return;
+    api->cleanup = NULL;
+    sc_engine_remove_observer(c->engine, c->observer);
+    c->observer = -1;
+    api->closing_handles++;
+    uv_close((uv_handle_t *)&c->timer, on_closed);
+}
