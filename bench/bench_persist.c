@@ -68,6 +68,16 @@ static int one_call(rig *r, size_t i, bool keep, size_t nev)
     return 0;
 }
 
+/* Admission as the daemon does it: with the writer's queue over half full, new calls wait
+ * (block admission) until it has drained to a quarter, so no op is ever refused. */
+static void admit(sc_persist_writer *w)
+{
+    sc_persist_health h;
+    sc_persist_writer_health(w, &h);
+    if (h.queue_depth * 2 > h.queue_cap)
+        sc_persist_writer_flush_wait(w, h.submitted_ticket - h.queue_cap / 4, -1);
+}
+
 /* Calls per second with a recorder on url/durability (url NULL: no recorder). */
 static double run(sc_vocab *v, sc_table *t, const char *url, sc_persist_durability d, size_t calls,
                   double *bytes_per_call, const char *path)
@@ -91,12 +101,19 @@ static double run(sc_vocab *v, sc_table *t, const char *url, sc_persist_durabili
         }
     }
     double t0 = now_s();
-    for (size_t i = 0; i < calls; i++)
+    for (size_t i = 0; i < calls; i++) {
         one_call(&r, i, false, 5);
+        if (w && i % 64 == 63)
+            admit(w);
+    }
     if (w) { /* everything durable before the clock stops */
         sc_persist_health h;
         sc_persist_writer_health(w, &h);
         sc_persist_writer_flush_wait(w, h.submitted_ticket, -1);
+        sc_persist_writer_health(w, &h);
+        if (getenv("SC_BENCH_VERBOSE"))
+            fprintf(stderr, "bench_persist: %s: %llu ops in %llu transactions\n", url,
+                    (unsigned long long)h.committed_ops, (unsigned long long)h.committed_batches);
         if (h.rejected_ops)
             fprintf(stderr, "bench_persist: %s: %llu ops rejected (queue full)\n", url,
                     (unsigned long long)h.rejected_ops);
@@ -134,11 +151,19 @@ static int recovery(sc_vocab *v, sc_table *t, const char *path, size_t n, double
         fprintf(stderr, "bench_persist: recovery setup: %s\n", err);
         return -1;
     }
-    for (size_t i = 0; i < n; i++) /* established calls: ring, answer, ACK, media (seq 1..5) */
+    for (size_t i = 0; i < n; i++) { /* established calls: ring, answer, ACK, media (seq 1..5) */
         one_call(&r, i, true, 4);
+        if (i % 64 == 63)
+            admit(w);
+    }
     sc_persist_health h;
     sc_persist_writer_health(w, &h);
     sc_persist_writer_flush_wait(w, h.submitted_ticket, -1);
+    sc_persist_writer_health(w, &h);
+    if (h.rejected_ops || h.committed_ops != h.submitted_ticket)
+        fprintf(stderr, "bench_persist: recovery setup: %llu ops rejected, %llu of %llu committed\n",
+                (unsigned long long)h.rejected_ops, (unsigned long long)h.committed_ops,
+                (unsigned long long)h.submitted_ticket);
     sc_api_persist_free(rec);
     sc_persist_writer_free(w);
     rig r2;
@@ -146,6 +171,7 @@ static int recovery(sc_vocab *v, sc_table *t, const char *path, size_t n, double
         return -1;
     size_t failed = 0;
     double t0 = now_s();
+    if (getenv("SC_BENCH_KEEP")) { char cmd[600]; snprintf(cmd, sizeof cmd, "cp %s /tmp/pp/rec.db; cp %s-wal /tmp/pp/rec.db-wal", path, path); if (system(cmd)) {} }
     int rc = sc_api_persist_recover(r2.engine, p, "bench", NULL, NULL, NULL, got, &failed);
     *secs = now_s() - t0;
     if (rc || failed)
@@ -169,6 +195,8 @@ static void rm_db(const char *path)
 int main(int argc, char **argv)
 {
     size_t calls = argc > 1 ? (size_t)atol(argv[1]) : 20000;
+    size_t nrec = argc > 2 ? (size_t)atol(argv[2]) : 10000; /* sessions recovered (0: skip) */
+    const char *only = getenv("SC_BENCH_ONLY");              /* run only the cases whose name has this */
     const char *table_path = getenv("SC_BENCH_TABLE") ? getenv("SC_BENCH_TABLE") : "tables/default.yaml";
     sc_vocab *v = NULL;
     sc_table *t = NULL;
@@ -204,7 +232,7 @@ int main(int argc, char **argv)
     };
     double mem = 0, bytes = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (!cases[i].url)
+        if (!cases[i].url || (only && !strstr(cases[i].name, only)))
             continue;
         if (cases[i].sqlite)
             rm_db(path);
@@ -223,7 +251,7 @@ int main(int argc, char **argv)
     rm_db(path);
     double secs = 0;
     size_t got = 0;
-    if (recovery(v, t, path, 10000, &secs, &got) == 0)
+    if (nrec && recovery(v, t, path, nrec, &secs, &got) == 0)
         printf("recovery: %zu live sessions from sqlite in %.3f s (%.0f sessions/s)\n", got, secs,
                (double)got / secs);
     rm_db(path);

@@ -43,7 +43,7 @@ typedef struct sc_persist_config {
 typedef struct sc_persist sc_persist;
 
 /* The schema version this build writes. A store with a higher version is refused. */
-#define SC_PERSIST_SCHEMA_VERSION 1
+#define SC_PERSIST_SCHEMA_VERSION 2 /* 2: table texts (sc_persist_save_table) */
 
 /* Opens the store named by url: "memory:", "sqlite:PATH", "redis://[:PASS@]HOST[:PORT][/DB]",
  * "postgresql://..." or "postgres://..." (any libpq URI). Creates or migrates the schema.
@@ -145,6 +145,14 @@ SC_API int sc_persist_release(sc_persist *p, const char *id, const char *node);
 typedef int (*sc_persist_lease_cb)(const char *id, const char *node, int64_t until_us, void *ud);
 SC_API int sc_persist_list_expired(sc_persist *p, sc_persist_lease_cb cb, void *ud);
 
+/* Table versions: the text (YAML) of a compiled table, keyed by its content hash
+ * (sc_table_hash), so that a session recorded under an old version can be restored under it
+ * after a restart. Saving a hash that is stored already changes nothing (same hash, same
+ * text). load_table: *text is a malloc'd NUL-terminated copy the caller frees; -ENOENT if
+ * the hash is unknown. */
+SC_API int sc_persist_save_table(sc_persist *p, const char *hash, const char *text);
+SC_API int sc_persist_load_table(sc_persist *p, const char *hash, char **text);
+
 /* The schema version stored (SC_PERSIST_SCHEMA_VERSION after a successful open). */
 SC_API int sc_persist_schema_version(sc_persist *p, int *version);
 /* Administrative and test helpers: overwrite the stored schema version (to test refusal of
@@ -175,6 +183,7 @@ typedef enum sc_persist_op_kind {
     SC_PERSIST_OP_SAVE = 0,
     SC_PERSIST_OP_APPEND = 1,
     SC_PERSIST_OP_DELETE = 2,
+    SC_PERSIST_OP_TABLE = 3, /* submit_text only: session_id = the table hash, text = its YAML */
 } sc_persist_op_kind;
 
 /* One write. Everything is borrowed: submit serialises doc and copies the strings. */
@@ -209,6 +218,30 @@ SC_API int sc_persist_writer_save(sc_persist_writer *w, const char *id, const js
 SC_API int sc_persist_writer_append(sc_persist_writer *w, const char *id, uint64_t seq, int64_t wall_us,
                                     const json_t *record, uint64_t *ticket);
 SC_API int sc_persist_writer_delete(sc_persist_writer *w, const char *id, uint64_t *ticket);
+
+/* One write whose document is JSON text already (what the recorder builds with a reusable
+ * buffer, so the loop thread never builds or dumps json_t). Everything is borrowed: the
+ * strings are copied into one allocation. text is text_len bytes (no NUL needed); unused for
+ * DELETE. */
+typedef struct sc_persist_text_op {
+    sc_persist_op_kind kind;
+    const char *session_id;
+    const char *text;
+    size_t text_len;
+    const char *node_id;    /* SAVE, may be NULL */
+    const char *table_hash; /* SAVE, may be NULL */
+    uint64_t seq;           /* APPEND */
+    int64_t wall_us;        /* APPEND */
+} sc_persist_text_op;
+/* As sc_persist_writer_submit, with the document as text (not checked: it must be one JSON
+ * value). -EINVAL also for an empty text on SAVE or APPEND. */
+SC_API int sc_persist_writer_submit_text(sc_persist_writer *w, const sc_persist_text_op *op, uint64_t *ticket);
+
+/* Strict mode: commit what was submitted so far as soon as possible, with no callback (the
+ * end of a loop turn that holds no message). Submits alone wake the writer only once a
+ * batch's worth is queued (batch_max), or it commits them on its own within about 1 ms;
+ * commit_turn and flush_wait also start a commit at once. No-op in batched and none modes. */
+SC_API void sc_persist_writer_kick(sc_persist_writer *w);
 
 /* Blocks until every op up to ticket is committed. timeout_ms < 0 waits forever.
  * Returns 0, -ETIMEDOUT, or -ECANCELED if the writer is stopping. Not for the loop thread

@@ -14,8 +14,9 @@
 #define TICK_MS 1000u /* a sweep per second; at once again while work is left */
 
 typedef struct rq_item {
-    uint64_t due_us;                /* mono µs the session may be removed at */
+    uint64_t due_us;                /* mono µs the entry is due at */
     char id[SC_SESSION_ID_MAX + 1]; /* session id */
+    uint8_t stage;                  /* escalation: SessionExpired sent this many times */
 } rq_item;
 
 typedef struct rqueue { /* FIFO ring: deadlines are added in increasing order */
@@ -30,7 +31,8 @@ struct sc_api_cleanup {
     sc_api_cleanup_config cfg;
     int observer;                 /* engine observer handle, -1 if none */
     rqueue q[2];                  /* retention caps: [0] terminated/cancelled/rejected, [1] failed */
-    char (*ids)[SC_SESSION_ID_MAX + 1]; /* per_tick ids collected by the age walk */
+    rqueue age;                   /* every session by creation: due at created + max_age */
+    rqueue esc;                   /* expired sessions not yet ended: due after the grace */
     sc_api_cleanup_stats stats;
     /* daemon glue */
     sc_api *api;                  /* NULL when used alone (tests) */
@@ -51,7 +53,7 @@ void sc_api__cleanup_config_default(sc_api_cleanup_config *cfg)
 
 /* ---- retention queues ------------------------------------------------------------------ */
 
-static int rq_push(rqueue *q, uint64_t due, const char *id)
+static int rq_push(rqueue *q, uint64_t due, const char *id, uint8_t stage)
 {
     if (q->len == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 64;
@@ -68,8 +70,19 @@ static int rq_push(rqueue *q, uint64_t due, const char *id)
     rq_item *it = &q->v[(q->head + q->len) % q->cap];
     it->due_us = due;
     snprintf(it->id, sizeof it->id, "%s", id);
+    it->stage = stage;
     q->len++;
     return 0;
+}
+
+static bool due(const rqueue *q, uint64_t now) { return q->len && q->v[q->head].due_us <= now; }
+
+static rq_item rq_pop(rqueue *q)
+{
+    rq_item it = q->v[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->len--;
+    return it;
 }
 
 static void rq_shrink(rqueue *q)
@@ -107,7 +120,7 @@ static void on_transition(void *ud, sc_session *s, const sc_history_record *rec,
     if (!cap || (engine_ms && cap >= engine_ms))
         return;
     uint64_t now = sc_clock_mono_us(c->clock);
-    rq_push(&c->q[failed ? 1 : 0], now + cap * 1000u, sc_session_id(s));
+    rq_push(&c->q[failed ? 1 : 0], now + cap * 1000u, sc_session_id(s), 0);
 }
 
 /* Pops due entries of q, removing sessions still in a terminal state long enough. */
@@ -115,9 +128,7 @@ static size_t sweep_queue(sc_api_cleanup *c, rqueue *q, uint64_t cap_ms, uint64_
 {
     size_t n = 0;
     while (n < budget && q->len && q->v[q->head].due_us <= now) {
-        rq_item it = q->v[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->len--;
+        rq_item it = rq_pop(q);
         n++;
         sc_session *s = sc_store_get(c->store, it.id);
         if (!s || !is_terminal(s))
@@ -134,87 +145,109 @@ static size_t sweep_queue(sc_api_cleanup *c, rqueue *q, uint64_t cap_ms, uint64_
 
 /* ---- global age ------------------------------------------------------------------------ */
 
-typedef struct age_walk {
-    sc_api_cleanup *c;
-    uint64_t now;
-    size_t budget, seen, nids;
-    bool more;
-} age_walk;
-
-static int age_one(sc_session *s, void *ud)
+/* Entries of sessions already removed pile up in the age queue (it is ordered by creation,
+ * not by end): drop them once they outnumber the live sessions twice over. Amortized O(1)
+ * per session created. */
+static void age_compact(sc_api_cleanup *c)
 {
-    age_walk *w = ud;
-    sc_api_cleanup *c = w->c;
-    if (w->seen == w->budget) {
-        w->more = true;
-        return 1;
+    rqueue *q = &c->age;
+    size_t live = sc_store_count(c->store), kept = 0;
+    if (q->len <= 2 * live + 1024)
+        return;
+    for (size_t i = 0; i < q->len; i++) {
+        rq_item *it = &q->v[(q->head + i) % q->cap];
+        if (sc_store_get(c->store, it->id))
+            q->v[(q->head + kept++) % q->cap] = *it;
     }
-    w->seen++;
-    uint64_t born = sc_session_created_mono_us(s), limit = c->cfg.max_age_ms * 1000u;
-    if (w->now < born || w->now - born < limit)
-        return 2; /* oldest first: every later session is younger */
-    if (is_terminal(s) || sc_engine_session_busy(c->engine, s))
-        return 0;
-    uint64_t in = sc_session_state_entered_mono_us(s);
-    /* entered its state before the limit passed: not expired in this state yet; entered
-     * after (the state SessionExpired led to) but stuck there past the grace: again */
-    if (in < born + limit || w->now - in >= c->cfg.grace_ms * 1000u)
-        snprintf(c->ids[w->nids++], SC_SESSION_ID_MAX + 1, "%s", sc_session_id(s));
-    return 0;
+    q->len = kept;
 }
 
-static void expire_one(sc_api_cleanup *c, const char *id)
+static void on_created(void *ud, sc_session *s)
 {
-    sc_session *s = sc_store_get(c->store, id);
-    if (!s)
+    sc_api_cleanup *c = ud;
+    if (!c->cfg.max_age_ms)
         return;
+    age_compact(c);
+    rq_push(&c->age, sc_session_created_mono_us(s) + c->cfg.max_age_ms * 1000u, sc_session_id(s), 0);
+}
+
+static void count_expired(sc_api_cleanup *c, const char *reason)
+{
+    if (!c->expired_m)
+        return;
+    sc_obs_counter *k = sc_obs_counter_with(c->expired_m, reason);
+    if (k)
+        sc_obs_counter_inc(k);
+}
+
+static void force_remove(sc_api_cleanup *c, sc_session *s)
+{
+    c->stats.forced++;
+    count_expired(c, "max_age_forced");
+    sc_engine_remove_session(c->engine, s, "max_age");
+}
+
+/* SessionExpired through the table (stage 0 and 1); a table that does not take it, or a
+ * session still not ended a grace after the second one, is removed: never kept forever. */
+static void expire_one(sc_api_cleanup *c, const rq_item *it, uint64_t now)
+{
+    sc_session *s = sc_store_get(c->store, it->id);
+    if (!s || is_terminal(s))
+        return;
+    if (sc_engine_session_busy(c->engine, s)) { /* inside its own dispatch: look again soon */
+        rq_push(&c->esc, now + 1000u, it->id, it->stage);
+        return;
+    }
+    if (it->stage >= 2) {
+        force_remove(c, s);
+        return;
+    }
     int rc = sc_engine_dispatch_simple(c->engine, s, SC_EV_SessionExpired, 0, "max_session_age");
     c->stats.expired++;
-    if (c->expired_m) {
-        sc_obs_counter *k = sc_obs_counter_with(c->expired_m, "max_age");
-        if (k)
-            sc_obs_counter_inc(k);
+    count_expired(c, "max_age");
+    s = sc_store_get(c->store, it->id);
+    if (!s || is_terminal(s))
+        return;
+    if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED)
+        force_remove(c, s);
+    else
+        rq_push(&c->esc, now + c->cfg.grace_ms * 1000u, it->id, (uint8_t)(it->stage + 1));
+}
+
+static size_t sweep_expiry(sc_api_cleanup *c, rqueue *q, uint64_t now, size_t budget)
+{
+    size_t n = 0;
+    while (n < budget && due(q, now)) {
+        rq_item it = rq_pop(q);
+        n++;
+        expire_one(c, &it, now);
     }
-    if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED) {
-        s = sc_store_get(c->store, id);
-        if (s && !is_terminal(s)) { /* the table cannot end it: never keep it forever */
-            c->stats.forced++;
-            sc_engine_remove_session(c->engine, s, "max_age");
-        }
-    }
+    rq_shrink(q);
+    return n;
 }
 
 bool sc_api__cleanup_sweep(sc_api_cleanup *c, size_t *examined)
 {
     uint64_t now = sc_clock_mono_us(c->clock);
     size_t budget = c->cfg.per_tick, used = 0;
-    bool more = false;
     c->stats.sweeps++;
     used += sweep_queue(c, &c->q[0], c->cfg.retention_ms, now, budget - used);
     used += sweep_queue(c, &c->q[1], c->cfg.failed_retention_ms, now, budget - used);
-    for (int k = 0; k < 2; k++)
-        if (c->q[k].len && c->q[k].v[c->q[k].head].due_us <= now)
-            more = true;
-    if (c->cfg.max_age_ms && used < budget) {
-        age_walk w = {.c = c, .now = now, .budget = budget - used};
-        sc_store_foreach(c->store, age_one, &w);
-        used += w.seen;
-        more = more || w.more;
-        for (size_t i = 0; i < w.nids; i++)
-            expire_one(c, c->ids[i]);
-    }
+    used += sweep_expiry(c, &c->esc, now, budget - used);
+    used += sweep_expiry(c, &c->age, now, budget - used);
     c->stats.examined += used;
     if (used > c->stats.max_examined)
         c->stats.max_examined = used;
     if (examined)
         *examined = used;
-    return more;
+    return due(&c->q[0], now) || due(&c->q[1], now) || due(&c->esc, now) || due(&c->age, now);
 }
 
 void sc_api__cleanup_get_stats(const sc_api_cleanup *c, sc_api_cleanup_stats *out)
 {
     *out = c->stats;
     out->retention_pending = c->q[0].len + c->q[1].len;
+    out->age_pending = c->age.len + c->esc.len;
 }
 
 int sc_api__cleanup_new(sc_api_cleanup **out, sc_engine *engine, const sc_api_cleanup_config *cfg)
@@ -235,12 +268,10 @@ int sc_api__cleanup_new(sc_api_cleanup **out, sc_engine *engine, const sc_api_cl
     c->engine = engine;
     c->store = sc_engine_store(engine);
     c->clock = sc_store_clock(c->store);
-    c->ids = calloc(c->cfg.per_tick, sizeof *c->ids);
-    sc_engine_observer obs = {.on_transition = on_transition, .ud = c};
-    c->observer = c->ids ? sc_engine_add_observer(engine, &obs) : -ENOMEM;
+    sc_engine_observer obs = {.on_session_created = on_created, .on_transition = on_transition, .ud = c};
+    c->observer = sc_engine_add_observer(engine, &obs);
     if (c->observer < 0) {
         int rc = c->observer;
-        free(c->ids);
         free(c);
         return rc;
     }
@@ -256,7 +287,8 @@ void sc_api__cleanup_free(sc_api_cleanup *c)
         sc_engine_remove_observer(c->engine, c->observer);
     free(c->q[0].v);
     free(c->q[1].v);
-    free(c->ids);
+    free(c->age.v);
+    free(c->esc.v);
     free(c);
 }
 

@@ -22,8 +22,9 @@ typedef struct sc_api_cleanup_config {
     uint64_t retention_ms;        /* cap on the stay in a terminal state (not failed); 0 = none */
     uint64_t failed_retention_ms; /* the same for failed states (name contains "Fail"); 0 = none */
     uint64_t engine_retention_ms; /* the engine's terminal_retention_ms (states without max_ms) */
-    uint64_t grace_ms;            /* a session still not ended this long after its expiry in the
-                                     state that followed gets SessionExpired again; 0 = 32000 */
+    uint64_t grace_ms;            /* a session still not ended this long after SessionExpired
+                                     gets it again, and after one more grace it is removed
+                                     (reason "max_age"); 0 = 32000 */
     size_t per_tick;              /* sessions examined per sweep; 0 = 1000 */
 } sc_api_cleanup_config;
 
@@ -32,11 +33,14 @@ void sc_api__cleanup_config_default(sc_api_cleanup_config *cfg);
 
 typedef struct sc_api_cleanup_stats {
     uint64_t sweeps;             /* calls of sc_api__cleanup_sweep */
-    uint64_t examined;           /* sessions and queue entries looked at */
+    uint64_t examined;           /* queue entries looked at */
     uint64_t expired;            /* SessionExpired dispatched for the global age */
-    uint64_t forced;             /* removed because the table did not take SessionExpired */
+    uint64_t forced;             /* removed: the table did not take SessionExpired, or the
+                                    session was still not ended after two of them */
     uint64_t retention_removed;  /* removed by a configured retention cap */
     size_t retention_pending;    /* entries waiting in the retention queues */
+    size_t age_pending;          /* entries waiting in the age and escalation queues (stale
+                                    ones are dropped once they outnumber live sessions 2:1) */
     size_t max_examined;         /* the most one sweep examined */
 } sc_api_cleanup_stats;
 
@@ -45,9 +49,10 @@ typedef struct sc_api_cleanup_stats {
 int sc_api__cleanup_new(sc_api_cleanup **out, sc_engine *engine, const sc_api_cleanup_config *cfg);
 /* Removes the observer and frees the queues. NULL is fine. */
 void sc_api__cleanup_free(sc_api_cleanup *c);
-/* One bounded sweep at the clock's now: retention caps, then the oldest sessions against the
- * global age. Examines at most per_tick entries (*examined, may be NULL). Returns true when
- * work was left for the next sweep. */
+/* One bounded sweep at the clock's now: retention caps, escalations, then the sessions whose
+ * age passed the limit (queues ordered by deadline, filled by engine observers, so only due
+ * entries are touched). Examines at most per_tick entries (*examined, may be NULL). Returns
+ * true when due work was left for the next sweep. */
 bool sc_api__cleanup_sweep(sc_api_cleanup *c, size_t *examined);
 void sc_api__cleanup_get_stats(const sc_api_cleanup *c, sc_api_cleanup_stats *out);
 

@@ -2,6 +2,9 @@
  * asynchronous persist writer) and recovery of live sessions from a store at start. */
 #include "api/api_persist.h"
 
+#include "engine/restore_int.h"
+#include "store/record_text.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@ struct sc_api_persist {
     unsigned every;           /* snapshot every this many history records */
     int handle;               /* observer handle, -1 when detached */
     sc_api_persist_stats st;  /* counters */
+    sc_text buf;              /* reused for every document (loop thread only) */
 };
 
 static void count_submit(sc_api_persist *r, int rc, uint64_t *ok)
@@ -25,19 +29,22 @@ static void count_submit(sc_api_persist *r, int rc, uint64_t *ok)
         r->st.errors++;
 }
 
+static int submit(sc_api_persist *r, sc_persist_op_kind kind, const sc_session *s, uint64_t seq,
+                  int64_t wall_us)
+{
+    sc_persist_text_op op = {kind, sc_session_id(s), r->buf.p, r->buf.len, r->node_id,
+                             sc_table_hash(sc_session_table(s)), seq, wall_us};
+    return sc_persist_writer_submit_text(r->writer, &op, NULL);
+}
+
 int sc_api_persist_snapshot(sc_api_persist *r, sc_session *s)
 {
-    json_t *snap;
-    int rc = sc_session_snapshot_json(s, &snap);
+    int rc = sc_session_snapshot_text(s, r->node_id, &r->buf);
     if (rc) {
         r->st.errors++;
         return rc;
     }
-    if (r->node_id)
-        json_object_set_new(snap, "node", json_string(r->node_id));
-    rc = sc_persist_writer_save(r->writer, sc_session_id(s), snap, r->node_id,
-                                sc_table_hash(sc_session_table(s)), NULL);
-    json_decref(snap);
+    rc = submit(r, SC_PERSIST_OP_SAVE, s, 0, 0);
     count_submit(r, rc, &r->st.snapshots);
     return rc;
 }
@@ -45,15 +52,11 @@ int sc_api_persist_snapshot(sc_api_persist *r, sc_session *s)
 static void on_created(void *ud, sc_session *s)
 {
     sc_api_persist *r = ud;
-    json_t *rec;
-    if (sc_session_created_json(s, &rec)) {
+    if (sc_session_created_text(s, &r->buf)) {
         r->st.errors++;
         return;
     }
-    int rc = sc_persist_writer_append(r->writer, sc_session_id(s), 0, sc_session_created_wall_us(s), rec,
-                                      NULL);
-    json_decref(rec);
-    count_submit(r, rc, &r->st.events);
+    count_submit(r, submit(r, SC_PERSIST_OP_APPEND, s, 0, sc_session_created_wall_us(s)), &r->st.events);
     sc_api_persist_snapshot(r, s);
 }
 
@@ -69,14 +72,11 @@ static void on_transition(void *ud, sc_session *s, const sc_history_record *h, c
 {
     (void)t;
     sc_api_persist *r = ud;
-    json_t *rec;
-    if (sc_session_event_json(s, h, &rec)) {
+    if (sc_session_event_text(s, h, &r->buf)) {
         r->st.errors++;
         return;
     }
-    int rc = sc_persist_writer_append(r->writer, sc_session_id(s), h->seq, h->wall_us, rec, NULL);
-    json_decref(rec);
-    count_submit(r, rc, &r->st.events);
+    count_submit(r, submit(r, SC_PERSIST_OP_APPEND, s, h->seq, h->wall_us), &r->st.events);
     if (h->seq % r->every == 0 || entered_terminal(s, h))
         sc_api_persist_snapshot(r, s);
 }
@@ -127,6 +127,7 @@ void sc_api_persist_free(sc_api_persist *r)
     if (!r)
         return;
     sc_api_persist_detach(r);
+    sc_text_free(&r->buf);
     free(r->node_id);
     free(r);
 }
@@ -138,11 +139,46 @@ void sc_api_persist_get_stats(const sc_api_persist *r, sc_api_persist_stats *out
 
 /* ---- Recovery ---------------------------------------------------------------------------- */
 
-static int collect_snapshot(const char *id, const json_t *snapshot, void *ud)
+/* Sessions restored from their snapshots (phase 1), waiting for their logged tails. */
+typedef struct rec_item {
+    sc_session *s;
+    uint64_t last_seq;
+} rec_item;
+
+typedef struct rec_ctx {
+    sc_engine *e;
+    const char *node_id;
+    sc_table *table;
+    rec_item *items;
+    size_t n, cap;
+    size_t bad;
+} rec_ctx;
+
+/* Phase 1, once per live snapshot (p is locked): restore it right away, so that only one
+ * parsed document is alive at a time. */
+static int restore_snapshot(const char *id, const json_t *snap, void *ud)
 {
-    (void)id;
-    if (snapshot && json_array_append((json_t *)ud, (json_t *)snapshot))
-        return -ENOMEM;
+    rec_ctx *c = ud;
+    if (!snap)
+        return 0;
+    const char *node = json_string_value(json_object_get(snap, "node"));
+    if ((c->node_id && node && strcmp(node, c->node_id)) || sc_store_get(sc_engine_store(c->e), id))
+        return 0;
+    json_int_t last = json_integer_value(json_object_get(snap, "last_seq"));
+    if (c->n == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 256;
+        rec_item *ni = realloc(c->items, ncap * sizeof *ni);
+        if (!ni)
+            return -ENOMEM;
+        c->items = ni;
+        c->cap = ncap;
+    }
+    sc_session *s = NULL;
+    if (sc_session_restore_json(c->e, snap, c->table, &s)) {
+        c->bad++;
+        return 0;
+    }
+    c->items[c->n++] = (rec_item){s, last < 0 ? 0 : (uint64_t)last};
     return 0;
 }
 
@@ -151,23 +187,18 @@ static int collect_event(const sc_persist_event *ev, void *ud)
     return json_array_append((json_t *)ud, (json_t *)ev->record) ? -ENOMEM : 0;
 }
 
-/* Restore one snapshot and the events after it; 1 = skipped, 0 = restored, < 0 failed. */
-static int recover_one(sc_engine *e, sc_persist *p, const json_t *snap, const char *node_id,
-                       sc_table *table, sc_session **out)
+/* Phase 2: the events logged after the snapshot; 0 or < 0 (the session is gone then). */
+static int apply_tail(sc_engine *e, sc_persist *p, const rec_item *it)
 {
-    const char *id = json_string_value(json_object_get(snap, "id"));
-    const char *node = json_string_value(json_object_get(snap, "node"));
-    if (!id)
-        return -EINVAL;
-    if ((node_id && node && strcmp(node, node_id)) || sc_store_get(sc_engine_store(e), id))
-        return 1;
-    json_int_t last = json_integer_value(json_object_get(snap, "last_seq"));
     json_t *events = json_array();
     if (!events)
         return -ENOMEM;
-    int rc = sc_persist_read_events(p, id, (uint64_t)last + 1, collect_event, events);
-    if (!rc)
-        rc = sc_session_restore_replay_json(e, snap, events, table, out);
+    int rc = sc_persist_read_events(p, sc_session_id(it->s), it->last_seq + 1, collect_event, events);
+    if (rc) { /* the store failed: keep the session as its snapshot left it */
+        json_decref(events);
+        return 0;
+    }
+    rc = sc_engine__restore_tail(e, it->s, json_array_size(events) ? events : NULL);
     json_decref(events);
     return rc;
 }
@@ -175,32 +206,24 @@ static int recover_one(sc_engine *e, sc_persist *p, const json_t *snap, const ch
 int sc_api_persist_recover(sc_engine *e, sc_persist *p, const char *node_id, sc_table *table,
                            sc_api_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed)
 {
-    size_t ok = 0, bad = 0;
     if (!e || !p)
         return -EINVAL;
-    json_t *snaps = json_array();
-    if (!snaps)
-        return -ENOMEM;
-    int rc = sc_persist_list(p, SC_PERSIST_LIST_LIVE, true, collect_snapshot, snaps);
-    size_t i;
-    json_t *snap;
-    json_array_foreach(snaps, i, snap) {
-        if (rc)
-            break;
-        sc_session *s = NULL;
-        int r1 = recover_one(e, p, snap, node_id, table, &s);
-        if (r1 == 0) {
-            ok++;
-            if (on_recovered)
-                on_recovered(s, ud);
-        } else if (r1 < 0) {
-            bad++;
+    rec_ctx c = {.e = e, .node_id = node_id, .table = table};
+    int rc = sc_persist_list(p, SC_PERSIST_LIST_LIVE, true, restore_snapshot, &c);
+    size_t ok = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        if (apply_tail(e, p, &c.items[i]) < 0) {
+            c.bad++;
+            continue;
         }
+        ok++;
+        if (on_recovered)
+            on_recovered(c.items[i].s, ud);
     }
-    json_decref(snaps);
+    free(c.items);
     if (recovered)
         *recovered = ok;
     if (failed)
-        *failed = bad;
+        *failed = c.bad;
     return rc;
 }

@@ -104,8 +104,10 @@ static void on_check(uv_check_t *h)
 {
     sc_api_store *st = h->data;
     held_batch *b = st->building;
-    if (!b)
+    if (!b) {
+        sc_persist_writer_kick(st->w); /* this turn's records: commit now, no callback */
         return;
+    }
     st->building = NULL;
     if (st->last)
         st->last->next = b;

@@ -1,6 +1,7 @@
 /* restore: rebuilds a session after a restart from its snapshot (and the event records
  * logged after it) through the engine, so that its state timers are armed. */
 #include "engine/engine_int.h"
+#include "engine/restore_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -46,21 +47,16 @@ int sc_session_restore_json(sc_engine *e, const json_t *snap, sc_table *table, s
     return 0;
 }
 
-int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events,
-                                   sc_table *table, sc_session **out)
+int sc_engine__restore_tail(sc_engine *e, sc_session *s, const json_t *events)
 {
     if (events && !json_is_array(events))
         return -EINVAL;
-    sc_session *s;
-    int r = restore(e, snap, table, &s);
-    if (r)
-        return r;
     sc_id state = s->state;
     int64_t entered = s->entered_wall_us;
     size_t i;
     const json_t *ev;
     json_array_foreach(events, i, ev) {
-        r = sc_session_apply_event_json(s, ev);
+        int r = sc_session_apply_event_json(s, ev);
         if (r < 0) {
             e->stats.sessions_created--;
             sc_engine__finish_remove(e, s);
@@ -74,6 +70,20 @@ int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_
         sc_engine__enter_state(e, s, now_state, sc_clock_mono_us(e->clock), now_entered);
     }
     sc_session_clear_dirty_fields(s);
+    return 0;
+}
+
+int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events,
+                                   sc_table *table, sc_session **out)
+{
+    if (events && !json_is_array(events))
+        return -EINVAL;
+    sc_session *s;
+    int r = restore(e, snap, table, &s);
+    if (!r)
+        r = sc_engine__restore_tail(e, s, events);
+    if (r)
+        return r;
     *out = s;
     return 0;
 }

@@ -315,6 +315,31 @@ int sc_persist_load(sc_persist *p, const char *id, json_t **out, sc_persist_snap
     return 0;
 }
 
+int sc_persist__save_table_raw(sc_persist *p, const char *hash, const char *text)
+{
+    WITH_CONN(p, p->be->save_table(p, hash, text, sc_persist__now_us(p)));
+}
+
+int sc_persist_save_table(sc_persist *p, const char *hash, const char *text)
+{
+    if (!p || !hash || !*hash || !text)
+        return -EINVAL;
+    return sc_persist__save_table_raw(p, hash, text);
+}
+
+static int load_table_locked(sc_persist *p, const char *hash, char **text)
+{
+    WITH_CONN(p, p->be->load_table(p, hash, text));
+}
+
+int sc_persist_load_table(sc_persist *p, const char *hash, char **text)
+{
+    if (!p || !hash || !text)
+        return -EINVAL;
+    *text = NULL;
+    return load_table_locked(p, hash, text);
+}
+
 int sc_persist__delete_raw(sc_persist *p, const char *id) { WITH_CONN(p, p->be->del(p, id)); }
 
 int sc_persist_delete(sc_persist *p, const char *id)

@@ -52,6 +52,9 @@ typedef struct sc_persist__backend {
     int (*release)(sc_persist *p, const char *id, const char *node); /* 0 or -ENOENT */
     int (*expired)(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, void *ud);
     int (*ping)(sc_persist *p);
+    /* Table texts by hash: insert unless present; load gives a malloc'd copy or -ENOENT. */
+    int (*save_table)(sc_persist *p, const char *hash, const char *text, int64_t saved_us);
+    int (*load_table)(sc_persist *p, const char *hash, char **text);
     int (*get_version)(sc_persist *p, int *version);
     int (*set_version)(sc_persist *p, int version);
     int (*wipe)(sc_persist *p);
@@ -98,5 +101,6 @@ int sc_persist__save_text(sc_persist *p, const char *id, const char *data, const
                           int64_t updated_us);
 int sc_persist__append_text(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec);
 int sc_persist__delete_raw(sc_persist *p, const char *id);
+int sc_persist__save_table_raw(sc_persist *p, const char *hash, const char *text);
 
 #endif

@@ -29,7 +29,13 @@ typedef struct mem_event {
     char *rec; /* owned */
 } mem_event;
 
+typedef struct mem_table {
+    char *hash, *text; /* owned */
+    struct mem_table *next;
+} mem_table;
+
 typedef struct mem_store {
+    mem_table *tables; /* table texts by hash (few: a list) */
     pthread_mutex_t lock;
     int refs;
     int version;
@@ -85,6 +91,13 @@ static void clear_store(mem_store *st)
     free(st->events);
     st->events = NULL;
     st->nevents = st->cap = st->nsessions = 0;
+    while (st->tables) {
+        mem_table *t = st->tables;
+        st->tables = t->next;
+        free(t->hash);
+        free(t->text);
+        free(t);
+    }
     st->version = SC_PERSIST_SCHEMA_VERSION;
 }
 
@@ -497,6 +510,44 @@ static int mem_set_version(sc_persist *p, int version)
     LOCKED(st, set_version_l(st, version));
 }
 
+static int save_table_l(mem_store *st, const char *hash, const char *text)
+{
+    for (mem_table *t = st->tables; t; t = t->next)
+        if (!strcmp(t->hash, hash))
+            return 0;
+    mem_table *t = calloc(1, sizeof *t);
+    if (!t || !(t->hash = strdup(hash)) || !(t->text = strdup(text))) {
+        if (t)
+            free(t->hash);
+        free(t);
+        return -ENOMEM;
+    }
+    t->next = st->tables;
+    st->tables = t;
+    return 0;
+}
+
+static int mem_save_table(sc_persist *p, const char *hash, const char *text, int64_t saved_us)
+{
+    (void)saved_us;
+    mem_store *st = p->impl;
+    LOCKED(st, save_table_l(st, hash, text));
+}
+
+static int load_table_l(mem_store *st, const char *hash, char **text)
+{
+    for (mem_table *t = st->tables; t; t = t->next)
+        if (!strcmp(t->hash, hash))
+            return (*text = strdup(t->text)) ? 0 : -ENOMEM;
+    return -ENOENT;
+}
+
+static int mem_load_table(sc_persist *p, const char *hash, char **text)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, load_table_l(st, hash, text));
+}
+
 static int wipe_l(mem_store *st)
 {
     clear_store(st);
@@ -534,4 +585,6 @@ const sc_persist__backend sc_persist__memory = {
     .get_version = mem_get_version,
     .set_version = mem_set_version,
     .wipe = mem_wipe,
+    .save_table = mem_save_table,
+    .load_table = mem_load_table,
 };

@@ -112,6 +112,10 @@ static int migrate(sc_persist *p)
         rc = sc_persist__schema_too_new(p, version);
     if (rc == 0 && version < 1) /* version 0: empty store; later versions add steps here */
         rc = q(p, NULL, "create schema", schema_v1, 0, NULL);
+    if (rc == 0 && version < 2)
+        rc = q(p, NULL, "create schema v2",
+               "CREATE TABLE IF NOT EXISTS sc_tables(hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
+               "saved_us BIGINT NOT NULL)", 0, NULL);
     if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
         rc = pg_set_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)
@@ -400,11 +404,37 @@ static int pg_expired(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, voi
     return rc;
 }
 
+static int pg_save_table(sc_persist *p, const char *hash, const char *text, int64_t saved_us)
+{
+    char t[32];
+    snprintf(t, sizeof t, "%lld", (long long)saved_us);
+    const char *params[] = {hash, text, t};
+    return q(p, NULL, "save table",
+             "INSERT INTO sc_tables(hash, text, saved_us) VALUES($1, $2, $3) ON CONFLICT(hash) DO NOTHING", 3,
+             params);
+}
+
+static int pg_load_table(sc_persist *p, const char *hash, char **text)
+{
+    const char *params[] = {hash};
+    PGresult *res = NULL;
+    int rc = q(p, &res, "load table", "SELECT text FROM sc_tables WHERE hash = $1", 1, params);
+    if (rc < 0)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return -ENOENT;
+    }
+    *text = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return *text ? 0 : -ENOMEM;
+}
+
 static int pg_ping(sc_persist *p) { return q(p, NULL, "ping", "SELECT 1", 0, NULL); }
 
 static int pg_wipe(sc_persist *p)
 {
-    int rc = q(p, NULL, "wipe", "TRUNCATE sc_sessions, sc_events, sc_leases RESTART IDENTITY", 0, NULL);
+    int rc = q(p, NULL, "wipe", "TRUNCATE sc_sessions, sc_events, sc_leases, sc_tables RESTART IDENTITY", 0, NULL);
     return rc == 0 ? pg_set_version(p, SC_PERSIST_SCHEMA_VERSION) : rc;
 }
 
@@ -432,4 +462,6 @@ const sc_persist__backend sc_persist__pg = {
     .get_version = pg_get_version,
     .set_version = pg_set_version,
     .wipe = pg_wipe,
+    .save_table = pg_save_table,
+    .load_table = pg_load_table,
 };

@@ -199,14 +199,18 @@ static void rd_disconnect(sc_persist *p)
 
 static int check_version(sc_persist *p)
 {
-    const char *set[] = {"HSETNX", RD_PREFIX "meta", "schema_version", "1"};
+    char cur[16];
+    snprintf(cur, sizeof cur, "%d", SC_PERSIST_SCHEMA_VERSION);
+    const char *set[] = {"HSETNX", RD_PREFIX "meta", "schema_version", cur};
     int rc = cmd_simple(p, "schema", 4, set);
     int v = 0;
     if (rc == 0)
         rc = p->be->get_version(p, &v);
     if (rc == 0 && v > SC_PERSIST_SCHEMA_VERSION)
         rc = sc_persist__schema_too_new(p, v);
-    /* Older versions would be migrated here; version 1 is the first. */
+    /* 1 -> 2 only adds the sc:tables hash, created on first use: just record the version. */
+    if (rc == 0 && v < SC_PERSIST_SCHEMA_VERSION)
+        rc = p->be->set_version(p, SC_PERSIST_SCHEMA_VERSION);
     return rc;
 }
 
@@ -368,6 +372,37 @@ static int rd_load(sc_persist *p, const char *id, char **data, sc_persist_snapsh
     info->updated_us = e[3]->type == REDIS_REPLY_STRING ? strtoll(e[3]->str, NULL, 10) : 0;
     freeReplyObject(reply);
     return *data ? 0 : -ENOMEM;
+}
+
+/* Table texts: one hash, field = table hash (HSETNX: a stored version never changes). */
+static int rd_save_table(sc_persist *p, const char *hash, const char *text, int64_t saved_us)
+{
+    (void)saved_us;
+    rd *r = p->impl;
+    const char *argv[] = {"HSETNX", RD_PREFIX "tables", hash, text};
+    if (p->in_batch) {
+        if (redisAppendCommandArgv(r->c, 4, argv, NULL) != REDIS_OK)
+            return sc_persist__error(p, -ENOMEM, "redis: cannot queue a command");
+        r->pending++;
+        return 0;
+    }
+    return cmd_simple(p, "save table", 4, argv);
+}
+
+static int rd_load_table(sc_persist *p, const char *hash, char **text)
+{
+    const char *argv[] = {"HGET", RD_PREFIX "tables", hash};
+    redisReply *reply = NULL;
+    int rc = cmd(p, &reply, "load table", 3, argv);
+    if (rc < 0)
+        return rc;
+    if (reply->type != REDIS_REPLY_STRING) {
+        freeReplyObject(reply);
+        return -ENOENT;
+    }
+    *text = strdup(reply->str);
+    freeReplyObject(reply);
+    return *text ? 0 : -ENOMEM;
 }
 
 static int rd_del(sc_persist *p, const char *id)
@@ -631,4 +666,6 @@ const sc_persist__backend sc_persist__redis = {
     .get_version = rd_get_version,
     .set_version = rd_set_version,
     .wipe = rd_wipe,
+    .save_table = rd_save_table,
+    .load_table = rd_load_table,
 };

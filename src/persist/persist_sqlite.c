@@ -23,6 +23,8 @@ enum {
     ST_CLAIM,
     ST_RELEASE,
     ST_EXPIRED,
+    ST_SAVE_TABLE,
+    ST_LOAD_TABLE,
     ST_COUNT
 };
 
@@ -51,6 +53,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                  "WHERE sc_leases.node = excluded.node OR (?4 = 'c' AND sc_leases.until_us <= ?5)",
     [ST_RELEASE] = "DELETE FROM sc_leases WHERE id = ?1 AND node = ?2",
     [ST_EXPIRED] = "SELECT id, node, until_us FROM sc_leases WHERE until_us <= ?1 ORDER BY id",
+    [ST_SAVE_TABLE] = "INSERT OR IGNORE INTO sc_tables(hash, text, saved_us) VALUES(?1, ?2, ?3)",
+    [ST_LOAD_TABLE] = "SELECT text FROM sc_tables WHERE hash = ?1",
 };
 
 static const char schema_v1[] =
@@ -62,6 +66,9 @@ static const char schema_v1[] =
     "CREATE INDEX IF NOT EXISTS sc_events_time ON sc_events(wall_us, gseq);"
     "CREATE TABLE IF NOT EXISTS sc_leases(id TEXT PRIMARY KEY, node TEXT NOT NULL, until_us INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS sc_leases_until ON sc_leases(until_us);";
+
+static const char schema_v2[] =
+    "CREATE TABLE IF NOT EXISTS sc_tables(hash TEXT PRIMARY KEY, text TEXT NOT NULL, saved_us INTEGER NOT NULL);";
 
 typedef struct sq {
     char *path;               /* owned */
@@ -132,6 +139,8 @@ static int migrate(sc_persist *p)
         rc = sc_persist__schema_too_new(p, version);
     if (rc == 0 && version < 1) /* version 0: empty store; later versions add steps here */
         rc = exec(p, schema_v1);
+    if (rc == 0 && version < 2)
+        rc = exec(p, schema_v2);
     if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)
@@ -397,6 +406,35 @@ static int sq_expired(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, voi
     return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "expired leases");
 }
 
+static int sq_save_table(sc_persist *p, const char *hash, const char *text, int64_t saved_us)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_SAVE_TABLE, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, saved_us);
+    return step_done(p, st, "save table");
+}
+
+static int sq_load_table(sc_persist *p, const char *hash, char **text)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_LOAD_TABLE, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *text = strdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        return *text ? 0 : -ENOMEM;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? -ENOENT : sq_fail(p, rc, "load table");
+}
+
 static int sq_ping(sc_persist *p) { return exec(p, "SELECT 1"); }
 static int sq_get_version(sc_persist *p, int *version) { return read_version(p, version); }
 static int sq_set_version(sc_persist *p, int version) { return write_version(p, version); }
@@ -406,7 +444,7 @@ static int sq_wipe(sc_persist *p)
     int rc = exec(p, "BEGIN IMMEDIATE");
     if (rc < 0)
         return rc;
-    rc = exec(p, "DELETE FROM sc_sessions; DELETE FROM sc_events; DELETE FROM sc_leases; "
+    rc = exec(p, "DELETE FROM sc_sessions; DELETE FROM sc_events; DELETE FROM sc_leases; DELETE FROM sc_tables; "
                  "DELETE FROM sqlite_sequence WHERE name = 'sc_events'");
     if (rc == 0)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
@@ -440,4 +478,6 @@ const sc_persist__backend sc_persist__sqlite = {
     .get_version = sq_get_version,
     .set_version = sq_set_version,
     .wipe = sq_wipe,
+    .save_table = sq_save_table,
+    .load_table = sq_load_table,
 };

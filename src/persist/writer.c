@@ -4,16 +4,18 @@
 #include "persist/persist_int.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 typedef struct wop {
     sc_persist_op_kind kind;
-    char *id;       /* owned */
-    char *text;     /* owned JSON text (SAVE, APPEND) */
-    char *node;     /* owned (SAVE) */
-    char *hash;     /* owned (SAVE) */
+    char *mem;      /* owned: one block holding the strings below */
+    const char *id;
+    const char *text; /* JSON text (SAVE, APPEND), "" for DELETE */
+    const char *node; /* SAVE */
+    const char *hash; /* SAVE */
     uint64_t seq;   /* APPEND */
     int64_t wall_us; /* APPEND: event time; SAVE: time of submit */
 } wop;
@@ -46,6 +48,10 @@ struct sc_persist_writer {
     wlist pending;                /* commit_turn waiters, ticket order */
     wlist done;                   /* waiters for the loop thread to call */
     uv_async_t *async;            /* owned; freed by its close callback */
+    size_t kick_at;               /* queue depth that wakes the writer by itself */
+    bool *skip;                   /* batch_max flags: op superseded within its batch */
+    size_t *slots;                /* slots_cap: open-addressing set of ids (coalesce) */
+    size_t slots_cap;             /* power of two >= 2 * batch_max */
     bool stop;
     bool thread_started;
     sc_persist_health health;     /* connected, errors, counters (queue fields filled on read) */
@@ -53,10 +59,7 @@ struct sc_persist_writer {
 
 static void wop_free(wop *o)
 {
-    free(o->id);
-    free(o->text);
-    free(o->node);
-    free(o->hash);
+    free(o->mem);
     memset(o, 0, sizeof *o);
 }
 
@@ -105,13 +108,47 @@ static bool release_waiters(sc_persist_writer *w)
     return moved;
 }
 
+static uint32_t id_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+/* Marks in w->skip the SAVEs of ops [head, head + n) that a later SAVE or DELETE of the same
+ * session in the same batch replaces: the transaction ends in the same state without them
+ * (a call that starts and ends within one batch writes no snapshot at all). */
+static void coalesce(sc_persist_writer *w, size_t n)
+{
+    size_t mask = w->slots_cap - 1;
+    memset(w->slots, 0xff, w->slots_cap * sizeof *w->slots);
+    for (size_t k = n; k-- > 0;) {
+        const wop *o = &w->ring[(w->head + k) % w->cfg.queue_cap];
+        w->skip[k] = false;
+        if (o->kind == SC_PERSIST_OP_APPEND || o->kind == SC_PERSIST_OP_TABLE)
+            continue;
+        size_t j = id_hash(o->id) & mask;
+        while (w->slots[j] != SIZE_MAX &&
+               strcmp(w->ring[(w->head + w->slots[j]) % w->cfg.queue_cap].id, o->id))
+            j = (j + 1) & mask;
+        if (w->slots[j] != SIZE_MAX)
+            w->skip[k] = o->kind == SC_PERSIST_OP_SAVE;
+        else
+            w->slots[j] = k;
+    }
+}
+
 /* Runs ops [head, head + n) in one transaction on the writer's connection; no lock held. */
 static int run_batch(sc_persist_writer *w, size_t n)
 {
     sc_persist *c = w->conn;
+    coalesce(w, n);
     int rc = sc_persist__begin(c);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const wop *o = &w->ring[(w->head + i) % w->cfg.queue_cap];
+        if (w->skip[i])
+            continue;
         switch (o->kind) {
         case SC_PERSIST_OP_SAVE:
             rc = sc_persist__save_text(c, o->id, o->text, o->node, o->hash, o->wall_us);
@@ -123,6 +160,9 @@ static int run_batch(sc_persist_writer *w, size_t n)
         case SC_PERSIST_OP_DELETE:
             rc = sc_persist__delete_raw(c, o->id);
             rc = rc == -ENOENT ? 0 : rc;
+            break;
+        case SC_PERSIST_OP_TABLE:
+            rc = sc_persist__save_table_raw(c, o->id, o->text);
             break;
         }
     }
@@ -166,12 +206,17 @@ static void backoff_wait(sc_persist_writer *w, unsigned *backoff)
         pthread_cond_timedwait(&w->cv_work, &w->mu, &until);
 }
 
-/* Batched mode: waits up to the batch interval for more ops; lock held. */
+/* Waits for more ops before a batch; lock held. Batched mode: up to the batch interval (or
+ * batch_max ops, or an urgent flush). Strict mode: until the loop asks for a commit (kick,
+ * commit_turn, flush_wait), the queue holds a batch's worth, or STRICT_LINGER_MS passed,
+ * so that a loop turn's ops travel as one batch with one wake-up. */
+#define STRICT_LINGER_MS 1
 static void gather_wait(sc_persist_writer *w)
 {
     struct timespec until;
-    deadline_after(&until, w->cfg.batch_interval_ms);
-    while (!w->stop && w->count < w->cfg.batch_max && w->urgent <= w->durable && !past(&until))
+    bool strict = w->cfg.durability == SC_PERSIST_STRICT;
+    deadline_after(&until, strict ? STRICT_LINGER_MS : w->cfg.batch_interval_ms);
+    while (!w->stop && w->count < w->kick_at && w->urgent <= w->durable && !past(&until))
         pthread_cond_timedwait(&w->cv_work, &w->mu, &until);
 }
 
@@ -218,8 +263,7 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&w->cv_work, &w->mu);
             continue;
         }
-        if (w->cfg.durability == SC_PERSIST_BATCHED)
-            gather_wait(w);
+        gather_wait(w);
         size_t n = w->count < w->cfg.batch_max ? w->count : w->cfg.batch_max;
         pthread_mutex_unlock(&w->mu);
         uint64_t t0 = sc_persist__mono_us(w->conn);
@@ -279,6 +323,8 @@ static void writer_destroy(sc_persist_writer *w)
     for (size_t i = 0; w->ring && i < w->count; i++)
         wop_free(&w->ring[(w->head + i) % w->cfg.queue_cap]);
     free(w->ring);
+    free(w->skip);
+    free(w->slots);
     sc_persist_close(w->conn);
     pthread_cond_destroy(&w->cv_done);
     pthread_cond_destroy(&w->cv_work);
@@ -304,8 +350,16 @@ int sc_persist_writer_new(sc_persist_writer **out, sc_persist *p, const sc_persi
     pthread_cond_init(&w->cv_done, &ca);
     pthread_condattr_destroy(&ca);
     w->health.queue_cap = w->cfg.queue_cap;
+    w->kick_at = w->cfg.batch_max < w->cfg.queue_cap / 2 ? w->cfg.batch_max : w->cfg.queue_cap / 2;
+    if (!w->kick_at)
+        w->kick_at = 1;
     int rc = sc_persist__open_same(&w->conn, p, true, NULL, 0);
-    if (rc == 0 && w->cfg.durability != SC_PERSIST_NONE && !(w->ring = calloc(w->cfg.queue_cap, sizeof *w->ring)))
+    for (w->slots_cap = 16; w->slots_cap < 2 * w->cfg.batch_max; w->slots_cap *= 2)
+        ;
+    if (rc == 0 && w->cfg.durability != SC_PERSIST_NONE &&
+        (!(w->ring = calloc(w->cfg.queue_cap, sizeof *w->ring)) ||
+         !(w->skip = calloc(w->cfg.batch_max, sizeof *w->skip)) ||
+         !(w->slots = calloc(w->slots_cap, sizeof *w->slots))))
         rc = -ENOMEM;
     if (rc == 0 && w->cfg.loop) {
         w->async = calloc(1, sizeof *w->async);
@@ -360,32 +414,67 @@ void sc_persist_writer_free(sc_persist_writer *w)
     writer_destroy(w);
 }
 
-static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
-
-/* Copies op into o (serialising the document); no lock needed. */
-static int wop_fill(wop *o, const sc_persist_op *op, const sc_persist *conn)
+/* Copies the op's strings into one block; no lock needed. */
+static int wop_fill(wop *o, const sc_persist_text_op *op, const sc_persist *conn)
 {
+    const char *node = op->kind == SC_PERSIST_OP_SAVE && op->node_id ? op->node_id : "";
+    const char *hash = op->kind == SC_PERSIST_OP_SAVE && op->table_hash ? op->table_hash : "";
+    const char *text = op->kind != SC_PERSIST_OP_DELETE && op->text ? op->text : "";
+    size_t tlen = op->kind != SC_PERSIST_OP_DELETE && op->text ? op->text_len : 0;
+    size_t li = strlen(op->session_id) + 1, ln = strlen(node) + 1, lh = strlen(hash) + 1;
+    char *m = malloc(li + tlen + 1 + ln + lh);
+    if (!m)
+        return -ENOMEM;
+    memcpy(m, op->session_id, li);
+    memcpy(m + li, text, tlen);
+    m[li + tlen] = '\0';
+    memcpy(m + li + tlen + 1, node, ln);
+    memcpy(m + li + tlen + 1 + ln, hash, lh);
     o->kind = op->kind;
-    o->id = strdup(op->session_id);
-    bool ok = o->id != NULL;
-    if (op->kind != SC_PERSIST_OP_DELETE)
-        ok = ok && (o->text = json_dumps(op->doc, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL;
+    o->mem = m;
+    o->id = m;
+    o->text = m + li;
+    o->node = m + li + tlen + 1;
+    o->hash = m + li + tlen + 1 + ln;
     if (op->kind == SC_PERSIST_OP_SAVE) {
-        ok = ok && (o->node = dup_or_empty(op->node_id)) && (o->hash = dup_or_empty(op->table_hash));
         o->wall_us = sc_persist__now_us(conn);
     } else {
         o->seq = op->seq;
         o->wall_us = op->wall_us;
     }
-    if (!ok)
-        wop_free(o);
-    return ok ? 0 : -ENOMEM;
+    return 0;
 }
 
-int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint64_t *ticket)
+/* Queues a filled op (or counts it durable in none mode); takes the lock. The writer is
+ * woken only when the queue holds a batch's worth: commit_turn, kick and flush_wait wake it
+ * otherwise (or it commits on its own after a short linger). */
+static int enqueue(sc_persist_writer *w, wop *o, uint64_t *ticket)
 {
-    if (!w || !op || !op->session_id || !*op->session_id || op->kind > SC_PERSIST_OP_DELETE ||
-        (op->kind != SC_PERSIST_OP_DELETE && !op->doc))
+    pthread_mutex_lock(&w->mu);
+    if (w->cfg.durability == SC_PERSIST_NONE) {
+        w->durable = ++w->submitted;
+    } else if (w->count == w->cfg.queue_cap || w->stop) {
+        w->health.rejected_ops++;
+        pthread_mutex_unlock(&w->mu);
+        wop_free(o);
+        return -EAGAIN;
+    } else {
+        w->ring[(w->head + w->count) % w->cfg.queue_cap] = *o;
+        w->count++;
+        w->submitted++;
+        if (w->count == 1 || w->count >= w->kick_at) /* starts the linger, or ends it */
+            pthread_cond_signal(&w->cv_work);
+    }
+    if (ticket)
+        *ticket = w->submitted;
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+int sc_persist_writer_submit_text(sc_persist_writer *w, const sc_persist_text_op *op, uint64_t *ticket)
+{
+    if (!w || !op || !op->session_id || !*op->session_id || op->kind > SC_PERSIST_OP_TABLE ||
+        (op->kind != SC_PERSIST_OP_DELETE && (!op->text || !op->text_len)))
         return -EINVAL;
     wop o;
     memset(&o, 0, sizeof o);
@@ -394,24 +483,40 @@ int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint
         if (rc < 0)
             return rc;
     }
+    return enqueue(w, &o, ticket);
+}
+
+int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint64_t *ticket)
+{
+    if (!w || !op || !op->session_id || !*op->session_id || op->kind > SC_PERSIST_OP_DELETE ||
+        (op->kind != SC_PERSIST_OP_DELETE && !op->doc))
+        return -EINVAL;
+    sc_persist_text_op t = {op->kind, op->session_id, NULL, 0, op->node_id, op->table_hash, op->seq,
+                            op->wall_us};
+    char *text = NULL;
+    if (op->kind != SC_PERSIST_OP_DELETE && w->cfg.durability != SC_PERSIST_NONE) {
+        if (!(text = json_dumps(op->doc, JSON_COMPACT | JSON_ENCODE_ANY)))
+            return -ENOMEM;
+        t.text = text;
+        t.text_len = strlen(text);
+    }
+    wop o;
+    memset(&o, 0, sizeof o);
+    int rc = w->cfg.durability != SC_PERSIST_NONE ? wop_fill(&o, &t, w->conn) : 0;
+    free(text);
+    return rc ? rc : enqueue(w, &o, ticket);
+}
+
+void sc_persist_writer_kick(sc_persist_writer *w)
+{
+    if (!w || w->cfg.durability != SC_PERSIST_STRICT)
+        return;
     pthread_mutex_lock(&w->mu);
-    if (w->cfg.durability == SC_PERSIST_NONE) {
-        w->durable = ++w->submitted;
-    } else if (w->count == w->cfg.queue_cap || w->stop) {
-        w->health.rejected_ops++;
-        pthread_mutex_unlock(&w->mu);
-        wop_free(&o);
-        return -EAGAIN;
-    } else {
-        w->ring[(w->head + w->count) % w->cfg.queue_cap] = o;
-        w->count++;
-        w->submitted++;
+    if (w->submitted > w->urgent && w->submitted > w->durable) {
+        w->urgent = w->submitted;
         pthread_cond_signal(&w->cv_work);
     }
-    if (ticket)
-        *ticket = w->submitted;
     pthread_mutex_unlock(&w->mu);
-    return 0;
 }
 
 int sc_persist_writer_save(sc_persist_writer *w, const char *id, const json_t *snapshot, const char *node_id,
