@@ -171,7 +171,6 @@ static int recovery(sc_vocab *v, sc_table *t, const char *path, size_t n, double
         return -1;
     size_t failed = 0;
     double t0 = now_s();
-    if (getenv("SC_BENCH_KEEP")) { char cmd[600]; snprintf(cmd, sizeof cmd, "cp %s /tmp/pp/rec.db; cp %s-wal /tmp/pp/rec.db-wal", path, path); if (system(cmd)) {} }
     int rc = sc_api_persist_recover(r2.engine, p, "bench", NULL, NULL, NULL, got, &failed);
     *secs = now_s() - t0;
     if (rc || failed)

@@ -10,12 +10,15 @@
 #
 # usage: bench/load/sipp_load.sh [BIN_DIR]     (default: build/bin)
 # env:   RATES="50 100 200 ..." STEP_S=10 CALL_MS=2000 SIPP=sipp
+#        STORE=memory: (sessiond's --store; e.g. STORE=sqlite:load.db to include persistence;
+#        the store lives in the run's temporary directory)
 set -u
 BIN=${1:-build/bin}
 BIN=$(cd "$BIN" && pwd)
 RATES=${RATES:-"25 50 100 150 200 300 400 600 800"}
 STEP_S=${STEP_S:-10}
 CALL_MS=${CALL_MS:-2000}
+STORE=${STORE:-memory:}
 SIPP=${SIPP:-sipp}
 command -v "$SIPP" >/dev/null || { echo "sipp not installed"; exit 77; }
 command -v curl >/dev/null || { echo "curl not installed"; exit 77; }
@@ -32,8 +35,8 @@ port_in_use() { cat /proc/net/udp /proc/net/tcp 2>/dev/null | grep -q "$(printf 
 free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$p" || { echo "$p"; return; }; done; }
 
 SD_SIP=$(free_port); SD_HTTP=$(free_port); UAS_SIP=$(free_port)
-"$BIN/sessiond" --sip "udp:127.0.0.1:$SD_SIP" --http "127.0.0.1:$SD_HTTP" --answer auto \
-    --log-level warn --max-sessions 0 2>"$TMP/sessiond.log" &
+(cd "$TMP" && exec "$BIN/sessiond" --sip "udp:127.0.0.1:$SD_SIP" --http "127.0.0.1:$SD_HTTP" --answer auto \
+    --log-level warn --max-sessions 0 --store "$STORE" 2>"$TMP/sessiond.log") &
 SD_PID=$!
 (cd "$TMP" && exec "$SIPP" -sn uas -i 127.0.0.1 -p "$UAS_SIP" -nostdin >/dev/null 2>&1) &
 UAS_PID=$!
@@ -75,7 +78,7 @@ done
 [ "$best_sd" -lt 0 ] && best_sd=$(( -best_sd - 1 ))
 [ "$best_uas" -lt 0 ] && best_uas=$(( -best_uas - 1 ))
 echo
-echo "sessiond: $best_sd CPS sustained with zero failed calls (steps of ${STEP_S}s, calls of ${CALL_MS} ms)"
+echo "sessiond (--store $STORE): $best_sd CPS sustained with zero failed calls (steps of ${STEP_S}s, calls of ${CALL_MS} ms)"
 echo "baseline (sipp -sn uas): $best_uas CPS"
 if [ "$best_uas" -gt 0 ]; then
     echo "ratio: $(awk -v a="$best_sd" -v b="$best_uas" 'BEGIN {printf "%.0f%%", 100 * a / b}')"

@@ -17,7 +17,51 @@ struct sc_api_persist {
     int handle;               /* observer handle, -1 when detached */
     sc_api_persist_stats st;  /* counters */
     sc_text buf;              /* reused for every document (loop thread only) */
+    char **hashes;            /* table versions whose text was submitted (malloc'd each) */
+    size_t nhashes;
+    const char *last_hash;    /* one of hashes: the table of the last record */
 };
+
+/* The first time a session on a table version is recorded, the table's text goes to the
+ * store (sc_persist_save_table through the writer), so that recovery can rebuild the
+ * session under that version even after a reload made another one current. */
+static void ensure_table(sc_api_persist *r, const sc_session *s)
+{
+    const sc_table *t = sc_session_table(s);
+    const char *hash = t ? sc_table_hash(t) : NULL;
+    if (!hash || !*hash || (r->last_hash && !strcmp(r->last_hash, hash)))
+        return;
+    for (size_t i = 0; i < r->nhashes; i++)
+        if (!strcmp(r->hashes[i], hash)) {
+            r->last_hash = r->hashes[i];
+            return;
+        }
+    size_t len = 0;
+    const char *text = sc_table_source(t, &len);
+    char **nh = realloc(r->hashes, (r->nhashes + 1) * sizeof *nh);
+    if (!nh || !text || !len) {
+        if (nh)
+            r->hashes = nh;
+        r->st.errors++;
+        return;
+    }
+    r->hashes = nh;
+    sc_persist_text_op op = {SC_PERSIST_OP_TABLE, hash, text, len, NULL, NULL, 0, 0};
+    int rc = sc_persist_writer_submit_text(r->writer, &op, NULL);
+    if (rc) { /* try again with the next record */
+        if (rc == -EAGAIN)
+            r->st.rejected++;
+        else
+            r->st.errors++;
+        return;
+    }
+    if (!(r->hashes[r->nhashes] = strdup(hash))) {
+        r->st.errors++;
+        return;
+    }
+    r->st.tables++;
+    r->last_hash = r->hashes[r->nhashes++];
+}
 
 static void count_submit(sc_api_persist *r, int rc, uint64_t *ok)
 {
@@ -39,6 +83,7 @@ static int submit(sc_api_persist *r, sc_persist_op_kind kind, const sc_session *
 
 int sc_api_persist_snapshot(sc_api_persist *r, sc_session *s)
 {
+    ensure_table(r, s);
     int rc = sc_session_snapshot_text(s, r->node_id, &r->buf);
     if (rc) {
         r->st.errors++;
@@ -52,6 +97,7 @@ int sc_api_persist_snapshot(sc_api_persist *r, sc_session *s)
 static void on_created(void *ud, sc_session *s)
 {
     sc_api_persist *r = ud;
+    ensure_table(r, s);
     if (sc_session_created_text(s, &r->buf)) {
         r->st.errors++;
         return;
@@ -72,6 +118,7 @@ static void on_transition(void *ud, sc_session *s, const sc_history_record *h, c
 {
     (void)t;
     sc_api_persist *r = ud;
+    ensure_table(r, s);
     if (sc_session_event_text(s, h, &r->buf)) {
         r->st.errors++;
         return;
@@ -128,6 +175,9 @@ void sc_api_persist_free(sc_api_persist *r)
         return;
     sc_api_persist_detach(r);
     sc_text_free(&r->buf);
+    for (size_t i = 0; i < r->nhashes; i++)
+        free(r->hashes[i]);
+    free(r->hashes);
     free(r->node_id);
     free(r);
 }
@@ -145,14 +195,60 @@ typedef struct rec_item {
     uint64_t last_seq;
 } rec_item;
 
+/* Table versions met in the snapshots (hash -> table loaded from its stored text). */
+typedef struct rec_table {
+    char hash[80];
+    sc_table *table; /* one reference; NULL: the text is not stored or does not load */
+} rec_table;
+
 typedef struct rec_ctx {
     sc_engine *e;
+    sc_persist *p;      /* the caller's handle (locked during the list walk) */
+    sc_persist *tp;     /* second handle for table texts, opened on first need */
     const char *node_id;
-    sc_table *table;
+    sc_table *table;    /* forced table, or NULL: each session's own version */
     rec_item *items;
     size_t n, cap;
     size_t bad;
+    rec_table *tables;
+    size_t ntables;
 } rec_ctx;
+
+/* The table a snapshot recorded under hash runs on: the current one if hash is current (or
+ * unknown), else that version rebuilt from the text in the store (NULL = current when the
+ * text is missing or no longer loads, e.g. a store written before table texts were kept). */
+static sc_table *table_for(rec_ctx *c, const char *hash)
+{
+    sc_table *cur = sc_engine_table(c->e);
+    if (c->table)
+        return c->table;
+    if (!hash || !*hash || (cur && !strcmp(sc_table_hash(cur), hash)))
+        return NULL;
+    for (size_t i = 0; i < c->ntables; i++)
+        if (!strcmp(c->tables[i].hash, hash))
+            return c->tables[i].table;
+    rec_table *nt = realloc(c->tables, (c->ntables + 1) * sizeof *nt);
+    if (!nt)
+        return NULL;
+    c->tables = nt;
+    rec_table *t = &c->tables[c->ntables++];
+    snprintf(t->hash, sizeof t->hash, "%s", hash);
+    t->table = NULL;
+    char *text = NULL;
+    if (!c->tp && sc_persist_open_same(&c->tp, c->p, NULL, 0))
+        return NULL;
+    if (sc_persist_load_table(c->tp, hash, &text) == 0) {
+        char name[96];
+        snprintf(name, sizeof name, "store:%s", hash);
+        if (sc_table_load_buffer(&t->table, name, text, strlen(text), sc_engine_vocab(c->e), NULL) ||
+            strcmp(sc_table_hash(t->table), hash)) {
+            sc_table_unref(t->table);
+            t->table = NULL;
+        }
+    }
+    free(text);
+    return t->table;
+}
 
 /* Phase 1, once per live snapshot (p is locked): restore it right away, so that only one
  * parsed document is alive at a time. */
@@ -174,7 +270,8 @@ static int restore_snapshot(const char *id, const json_t *snap, void *ud)
         c->cap = ncap;
     }
     sc_session *s = NULL;
-    if (sc_session_restore_json(c->e, snap, c->table, &s)) {
+    sc_table *t = table_for(c, json_string_value(json_object_get(snap, "table_hash")));
+    if (sc_session_restore_json(c->e, snap, t, &s)) {
         c->bad++;
         return 0;
     }
@@ -208,7 +305,7 @@ int sc_api_persist_recover(sc_engine *e, sc_persist *p, const char *node_id, sc_
 {
     if (!e || !p)
         return -EINVAL;
-    rec_ctx c = {.e = e, .node_id = node_id, .table = table};
+    rec_ctx c = {.e = e, .p = p, .node_id = node_id, .table = table};
     int rc = sc_persist_list(p, SC_PERSIST_LIST_LIVE, true, restore_snapshot, &c);
     size_t ok = 0;
     for (size_t i = 0; i < c.n; i++) {
@@ -221,6 +318,10 @@ int sc_api_persist_recover(sc_engine *e, sc_persist *p, const char *node_id, sc_
             on_recovered(c.items[i].s, ud);
     }
     free(c.items);
+    for (size_t i = 0; i < c.ntables; i++)
+        sc_table_unref(c.tables[i].table); /* the sessions and the engine's versions hold theirs */
+    free(c.tables);
+    sc_persist_close(c.tp);
     if (recovered)
         *recovered = ok;
     if (failed)

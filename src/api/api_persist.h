@@ -14,6 +14,7 @@ typedef struct sc_api_persist_stats {
     uint64_t deletes;   /* snapshot deletions submitted (sessions removed) */
     uint64_t rejected;  /* submits refused by the writer (-EAGAIN: queue full) */
     uint64_t errors;    /* records that could not be built (-ENOMEM) or other submit errors */
+    uint64_t tables;    /* table versions whose text was submitted (sc_persist_save_table) */
 } sc_api_persist_stats;
 
 #define SC_API_PERSIST_DEFAULT_EVERY 16
@@ -42,9 +43,10 @@ typedef void (*sc_api_recovered_fn)(sc_session *s, void *ud);
 
 /* Recovery at start, BEFORE sc_api_persist_attach (so that rebuilding is not recorded again):
  * for every live snapshot in p (only those written by node_id when it is not NULL; snapshots
- * without a node are taken by any node) restore the session on table (NULL = the engine's
- * current table) with sc_session_restore_replay_json, applying the event records logged
- * after the snapshot, then call on_recovered(s, ud) (may be NULL). A session whose id is
+ * without a node are taken by any node) restore the session on table, or with table NULL on
+ * its own version: the current table when the snapshot's table_hash is current, else the
+ * version rebuilt from the text the recorder stored (sc_persist_load_table; the current
+ * table if there is none), applying the event records logged after the snapshot, then call on_recovered(s, ud) (may be NULL). A session whose id is
  * already in the store is skipped; a snapshot that cannot be restored is skipped and counted
  * in *failed (may be NULL). *recovered (may be NULL) receives
  * how many were restored. Returns 0 or the store's error (sessions restored before it stay). */

@@ -176,6 +176,8 @@ static int sq_connect(sc_persist *p)
     int r = exec(p, "PRAGMA journal_mode=WAL");
     if (r == 0)
         r = exec(p, sync);
+    if (r == 0) /* the writer's batches touch the same index pages: keep them cached */
+        r = exec(p, "PRAGMA cache_size=-16384");
     if (r == 0)
         r = migrate(p);
     if (r < 0) {

@@ -307,7 +307,7 @@ static void fill_defaults(sc_persist_writer_config *c)
     if (!c->queue_cap)
         c->queue_cap = 65536;
     if (!c->batch_max)
-        c->batch_max = 1024;
+        c->batch_max = 4096;
     if (!c->batch_interval_ms)
         c->batch_interval_ms = 5;
     if (!c->retry_initial_ms)

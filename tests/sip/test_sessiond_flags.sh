@@ -65,7 +65,9 @@ kill -TERM "$SD_PID"; wait "$SD_PID"; rc=$?; SD_PID=
 
 # No arguments at all: the built-in table; runs from any directory (skipped if 5060/8080 are taken).
 if ! port_in_use 5060 && ! port_in_use 8080; then
-    (cd / && exec "$BIN/sessiond") >"$TMP/default.out" 2>"$TMP/default.log" &
+    # a fresh directory far from the source tree: no table file, and its own default store
+    mkdir -p "$TMP/elsewhere"
+    (cd "$TMP/elsewhere" && exec "$BIN/sessiond") >"$TMP/default.out" 2>"$TMP/default.log" &
     SD_PID=$!
     HTTP_PORT=8080
     for _ in $(seq 1 100); do http GET /livez 2>/dev/null && [ "$HTTP_STATUS" = 200 ] && break; sleep 0.05; done

@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log.h"
 #include "routes.h"
+#include "signals.h"
 #include "ops_routes.h"
 #include "store_setup.h"
 #include "session_core/api.h"
@@ -31,7 +32,7 @@ typedef struct sd_app {
     sd_routes routes;
     sd_ops *ops;          /* metrics, health, events, reload triggers (ops_routes.c) */
     sd_store *store;      /* persistence health timer (store_setup.c) */
-    uv_signal_t sigterm, sigint;
+    sd_signals *signals;  /* SIGTERM/SIGINT thread and the hard deadline (signals.c) */
     uv_timer_t heartbeat, deadline;
     bool stopping;
     int exit_code;
@@ -63,9 +64,10 @@ static void on_deadline(uv_timer_t *t)
     finish(app);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+/* On the loop, for each SIGTERM/SIGINT the signal thread took (count: how many so far). */
+static void on_signal(void *ud, int signum, int count)
 {
-    sd_app *app = s->data;
+    sd_app *app = ud;
     if (app->stopping) {
         sc_log(&app->logger, SC_LOG_WARN, "sessiond", "second signal: exiting now");
         finish(app);
@@ -221,6 +223,7 @@ int main(int argc, char **argv)
     }
     sd_logger_init(&app.logger, app.cfg.log_level, app.cfg.log_json);
     signal(SIGPIPE, SIG_IGN);
+    sd_signals_block(); /* before any thread exists: only the signal thread takes TERM/INT */
     int code = 0;
     if (load_table(&app)) {
         code = 2;
@@ -231,19 +234,21 @@ int main(int argc, char **argv)
         (code = sd_store_start(&app.store, &app.loop, app.api, &app.cfg, sd_ops_health(app.ops), &app.logger)) != 0 ||
         (code = start_http(&app)) != 0)
         goto out_loop;
-    uv_signal_init(&app.loop, &app.sigterm);
-    uv_signal_init(&app.loop, &app.sigint);
     uv_timer_init(&app.loop, &app.heartbeat);
     uv_timer_init(&app.loop, &app.deadline);
-    app.sigterm.data = app.sigint.data = app.heartbeat.data = app.deadline.data = &app;
-    uv_signal_start(&app.sigterm, on_signal, SIGTERM);
-    uv_signal_start(&app.sigint, on_signal, SIGINT);
+    app.heartbeat.data = app.deadline.data = &app;
+    /* hard deadline: the graceful bound plus time for the cleanup after the loop */
+    if (sd_signals_start(&app.signals, &app.loop, app.cfg.shutdown_timeout_ms + 3000, app.cfg.log_json,
+                         on_signal, &app) != 0) {
+        fprintf(stderr, "sessiond: cannot start the signal thread\n");
+        code = 1;
+        goto out_loop;
+    }
     uv_timer_start(&app.heartbeat, on_heartbeat, 0, HEARTBEAT_MS);
     sc_log(&app.logger, SC_LOG_INFO, "sessiond", "sessiond %s ready (answer %s, store %s)", SC_VERSION,
            app.cfg.answer_auto ? "auto" : "manual", app.cfg.store);
     uv_run(&app.loop, UV_RUN_DEFAULT);
-    uv_close((uv_handle_t *)&app.sigterm, NULL);
-    uv_close((uv_handle_t *)&app.sigint, NULL);
+    sd_signals_close(app.signals);
     uv_close((uv_handle_t *)&app.heartbeat, NULL);
     uv_close((uv_handle_t *)&app.deadline, NULL);
 out_loop:
@@ -259,6 +264,8 @@ out_loop:
     uv_run(&app.loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&app.loop) != 0)
         sc_log(&app.logger, SC_LOG_WARN, "sessiond", "event loop closed with handles still open");
+    sd_signals_free(app.signals); /* the hard deadline covered the cleanup above */
+    app.signals = NULL;
     sc_log(&app.logger, SC_LOG_INFO, "sessiond", "stopped");
 out_table:
     sc_table_unref(app.table);

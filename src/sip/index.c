@@ -1,0 +1,86 @@
+/* index: the chained hash index the SIP layer uses to find transactions and calls in O(1). */
+#include "sip/index.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+uint64_t sip_hash(const char *key)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a 64-bit finaliser for the low bits */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+static sip_hnode *heads_new(size_t nb)
+{
+    sip_hnode *b = malloc(nb * sizeof *b);
+    for (size_t i = 0; b && i < nb; i++)
+        sip_hnode_init(&b[i]);
+    return b;
+}
+
+int sip_index_init(sip_index *ix, size_t nb)
+{
+    ix->buckets = heads_new(nb);
+    ix->nb = ix->buckets ? nb : 0;
+    ix->n = 0;
+    return ix->buckets ? 0 : -ENOMEM;
+}
+
+void sip_index_fini(sip_index *ix)
+{
+    free(ix->buckets);
+    ix->buckets = NULL;
+    ix->nb = ix->n = 0;
+}
+
+static void chain_append(sip_hnode *head, sip_hnode *n)
+{
+    n->prev = head->prev;
+    n->next = head;
+    head->prev->next = n;
+    head->prev = n;
+}
+
+static void grow(sip_index *ix)
+{
+    size_t nb = ix->nb * 2;
+    sip_hnode *b = heads_new(nb);
+    if (!b)
+        return;
+    for (size_t i = 0; i < ix->nb; i++) { /* old chains in order: each new chain keeps it */
+        sip_hnode *head = &ix->buckets[i];
+        for (sip_hnode *n = head->next, *next; n != head; n = next) {
+            next = n->next;
+            chain_append(&b[n->hash & (nb - 1)], n);
+        }
+    }
+    free(ix->buckets);
+    ix->buckets = b;
+    ix->nb = nb;
+}
+
+void sip_index_add(sip_index *ix, sip_hnode *n, const char *key)
+{
+    if (ix->n >= 2 * ix->nb)
+        grow(ix);
+    n->hash = sip_hash(key);
+    chain_append(sip_index_chain(ix, n->hash), n);
+    ix->n++;
+}
+
+void sip_index_del(sip_index *ix, sip_hnode *n)
+{
+    if (!sip_hnode_linked(n))
+        return;
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    sip_hnode_init(n);
+    ix->n--;
+}
