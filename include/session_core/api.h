@@ -124,6 +124,13 @@ SC_API int sc_api_listener_addr(const sc_api *api, size_t idx, struct sockaddr_s
 SC_API size_t sc_api_session_count(const sc_api *api);
 /* Sessions not in a terminal state. */
 SC_API size_t sc_api_active_count(const sc_api *api);
+/* Resources held by every session in the store (api_resources.c; loop thread only):
+ * bytes = records, strings, history rings, queued events and SIP leg attachments; timers =
+ * armed engine timers; rtp_sockets = RTP + RTCP sockets of open media streams. */
+typedef struct sc_api_resources {
+    uint64_t sessions, bytes, history_entries, timers, rtp_sockets;
+} sc_api_resources;
+SC_API int sc_api_resources_total(sc_api *api, sc_api_resources *out); /* 0, -EINVAL */
 
 /* ---- Shutdown ---------------------------------------------------------------------------- */
 

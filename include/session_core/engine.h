@@ -157,6 +157,8 @@ SC_API size_t sc_engine_run_timers(sc_engine *e, size_t max_fire);
 SC_API int sc_engine_schedule(sc_engine *e, sc_session *s, uint64_t delay_ms, const sc_event *ev,
                               bool cancel_on_exit);
 SC_API size_t sc_engine_timer_count(const sc_engine *e); /* armed timers */
+/* Armed timers of one session (state timer, limit/retention timer, scheduled events). */
+SC_API size_t sc_engine_session_timer_count(const sc_engine *e, const sc_session *s);
 
 /* ---- Observers -------------------------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #include "api/api_obs.h"
 #include "api/api_recover.h"
 #include "api/api_cleanup.h"
+#include "api/api_resources.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -409,6 +410,8 @@ int sc_api_inspect(sc_api *api, const char *id, json_t **out)
     int rc = sc_store_inspect(s, NULL, out);
     if (rc == 0)
         sc_api__media_inspect(s, *out);
+    if (rc == 0)
+        sc_api__resources_inspect(api, s, *out);
     return rc;
 }
 

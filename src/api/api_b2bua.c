@@ -117,6 +117,10 @@ int sc_api__a_notify_peer(const sc_exec *x)
     if (ev < 0)
         return -EINVAL;
     int32_t code = x->event ? x->event->code : 0;
+    sc_session *peer = sc_api__peer(api, x->session);
+    const char *pst = peer ? sc_session_state_name(peer) : NULL;
+    if (ev == SC_EV_BridgeSessions && pst && !strcmp(pst, "Bridged"))
+        return 0; /* already bridged with us (an attended transfer's new call took the link over) */
     if (ev == SC_EV_PeerRejected)
         code = mapped_status(code, sc_session_outcome(x->session));
     return to_peer(api, x->session, (sc_id)ev, code, name);

@@ -22,6 +22,9 @@ int sc_api__media_open(sc_api *api, const sc_api_config *cfg);
 void sc_api__media_close(sc_api *api);
 /* Close the leg's stream (session ended or leg freed). */
 void sc_api__media_release(sc_api_leg *leg);
+/* Attended transfer target: move from's media relay (bridge partner, if any) to to's stream
+ * (opened now if needed), then close from's stream for good. 0 or the bridge error. */
+int sc_api__media_take_over(sc_api_leg *to, sc_api_leg *from);
 /* Add a "media" object (ports, codec, direction, stats, MOH) to an inspection. */
 void sc_api__media_inspect(const sc_session *s, json_t *out);
 /* Rebind the table's media and B2BUA actions and the HasPeer guard to the real ones. */

@@ -134,6 +134,28 @@ void sc_api__media_release(sc_api_leg *leg)
     leg->stream = NULL;
 }
 
+static int ensure_stream(sc_api_leg *leg);
+
+int sc_api__media_take_over(sc_api_leg *to, sc_api_leg *from)
+{
+    sc_media_stream *old = stream_of(from);
+    sc_media_stream *partner = sc_media_bridge_peer(old);
+    int rc = 0;
+    if (partner && to) {
+        sc_media_unbridge(old);
+        rc = ensure_stream(to);
+        if (rc == 0)
+            rc = sc_media_bridge(stream_of(to), partner);
+        sc_log(to->api->logger, rc ? SC_LOG_WARN : SC_LOG_INFO, "media", "call %s takes over the relay of %s: %s",
+               to->id, from->id, rc ? sc_strerror(rc) : "ok");
+    }
+    if (from) {
+        sc_api__media_release(from);
+        from->media_stopped = true;
+    }
+    return rc;
+}
+
 /* ---- SDP -------------------------------------------------------------------------------------- */
 
 void sc_api__media_init(sc_api_leg *leg)
@@ -145,8 +167,8 @@ void sc_api__media_init(sc_api_leg *leg)
     snprintf(leg->rtp_addr, sizeof leg->rtp_addr, "%s", api->mx ? api->mx->addr : api->local_host);
 }
 
-/* Our side of an SDP; opens the stream on first use (its port is what we announce). */
-static int local_of(sc_api_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
+/* Open the leg's stream unless it has one (or its media ended); its port is what we announce. */
+static int ensure_stream(sc_api_leg *leg)
 {
     sc_api *api = leg->api;
     if (!leg->stream && !leg->media_stopped && api->mx) {
@@ -159,6 +181,15 @@ static int local_of(sc_api_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
         leg->stream = st;
         leg->rtp_port = sc_media_stream_port(st);
     }
+    return 0;
+}
+
+/* Our side of an SDP; opens the stream on first use. */
+static int local_of(sc_api_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
+{
+    int rc = ensure_stream(leg);
+    if (rc)
+        return rc;
     memset(l, 0, sizeof *l);
     l->addr = leg->rtp_addr;
     l->port = leg->rtp_port;

@@ -3,6 +3,7 @@
  * target's dialog replacement, the observer that links the sessions' progress, and the
  * application's transfer commands. */
 #include "api/api_transfer.h"
+#include "api/api_b2bua.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -294,7 +295,8 @@ static int a_send_notify(const sc_exec *x)
 
 /* ---- Target -------------------------------------------------------------------------------- */
 
-/* Hand the replaced session's bridge link to the new one, then end the replaced dialog. */
+/* Hand the replaced session's bridge link and media relay to the new one (the replaced
+ * stream is closed), then end the replaced dialog. */
 static int a_replace_dialog(const sc_exec *x)
 {
     sc_api *api = x->ud;
@@ -303,6 +305,7 @@ static int a_replace_dialog(const sc_exec *x)
         return 0;
     char oid[SC_SESSION_ID_MAX + 1];
     snprintf(oid, sizeof oid, "%s", sc_session_id(old));
+    sc_api__media_take_over(sc_api__leg(x->session), sc_api__leg(old)); /* a failure is logged */
     sc_session *peer = linked(api, old, SC_FIELD_PEER_ID);
     if (peer) {
         sc_session_set_field(x->session, SC_FIELD_PEER_ID, sc_session_id(peer));

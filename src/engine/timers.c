@@ -168,6 +168,21 @@ uint64_t sc_engine_next_deadline(const sc_engine *e)
 
 size_t sc_engine_timer_count(const sc_engine *e) { return e->heap_len; }
 
+static bool armed(const sc_engine *e, const sc_session_timer *t)
+{
+    return t->heap_index < e->heap_len && e->heap[t->heap_index] == t;
+}
+
+size_t sc_engine_session_timer_count(const sc_engine *e, const sc_session *s)
+{
+    if (!e || !s)
+        return 0;
+    size_t n = armed(e, &s->state_timer) + armed(e, &s->limit_timer);
+    for (const sc_sched *sc = s->sched; sc; sc = sc->next)
+        n += armed(e, &sc->timer);
+    return n;
+}
+
 static void fire(sc_engine *e, sc_session_timer *t)
 {
     sc_session *s = t->session;

@@ -31,6 +31,8 @@ int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user)
     sip_timer_init(&c->t_ok, on_ok_retx);
     sip_timer_init(&c->t_ok_end, on_ok_end);
     sip_list_add(&sip->calls, &c->link);
+    sip_hnode_init(&c->hnode); /* indexed once its Call-ID is set (sip_call_index) */
+    sip_list_init(&c->txs);
     sip->stats.active_calls++;
     *out = c;
     return 0;
@@ -55,6 +57,7 @@ void sip_call_unref(sc_sip_call *call)
     if (--call->refs > 0)
         return;
     stop_timers(call);
+    sip_call_unindex(call);
     sip_list_del(&call->link);
     sip_list_add(&call->sip->dead_calls, &call->link);
 }
@@ -308,6 +311,7 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
     char rnd[24];
     sip_rand_hex(sip, rnd, 20);
     snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, l->host);
+    sip_call_index(c);
     sip_rand_hex(sip, d->local_tag, 16);
     snprintf(d->local_uri, sizeof d->local_uri, "%s", from);
     snprintf(d->remote_uri, sizeof d->remote_uri, "%s", to);

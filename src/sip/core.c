@@ -86,7 +86,10 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
     sip->cfg.user_agent = sip->user_agent;
     sip->cfg.contact_host = sip->contact_host;
     if (!sip->user_agent || (sip->cfg.contact_host && !sip->contact_host) ||
+        sip_index_init(&sip->tx_index, 1024) != 0 || sip_index_init(&sip->call_index, 1024) != 0 ||
         uv_timer_init(loop, &sip->uvt) != 0) {
+        sip_index_fini(&sip->tx_index);
+        sip_index_fini(&sip->call_index);
         free(sip->user_agent);
         free(sip->contact_host);
         free(sip);
@@ -152,6 +155,8 @@ static void free_everything(sc_sip *sip)
             sip_list_del(&c->link);
             sip_call_free(c);
         }
+    sip_index_fini(&sip->tx_index);
+    sip_index_fini(&sip->call_index);
     free(sip->heap);
     free(sip->user_agent);
     free(sip->contact_host);

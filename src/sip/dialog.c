@@ -17,17 +17,40 @@ static void call_id_str(const osip_message_t *m, char *out, size_t cap)
         snprintf(out, cap, "%s", c->number);
 }
 
+void sip_call_index(sc_sip_call *call)
+{
+    sip_index_del(&call->sip->call_index, &call->hnode);
+    if (call->listed && call->d.call_id[0])
+        sip_index_add(&call->sip->call_index, &call->hnode, call->d.call_id);
+}
+
+void sip_call_unindex(sc_sip_call *call)
+{
+    sip_index_del(&call->sip->call_index, &call->hnode);
+}
+
+/* The next listed call with Call-ID cid (hash h) after node n (the chain head to start). */
+static sc_sip_call *next_with_call_id(sc_sip *sip, sip_hnode **n, const char *cid, uint64_t h)
+{
+    sip_hnode *head = sip_index_chain(&sip->call_index, h);
+    for (*n = (*n)->next; *n != head; *n = (*n)->next) {
+        sc_sip_call *c = SIP_CONTAINER(*n, sc_sip_call, hnode);
+        if ((*n)->hash == h && strcmp(c->d.call_id, cid) == 0)
+            return c;
+    }
+    return NULL;
+}
+
 sc_sip_call *sip_call_match(sc_sip *sip, const osip_message_t *req)
 {
     char cid[SC_SIP_CALLID_MAX + 2];
     const char *to = sip_to_tag(req), *from = sip_from_tag(req);
     call_id_str(req, cid, sizeof cid);
-    for (sip_link *l = sip->calls.next; l != &sip->calls; l = l->next) {
-        sc_sip_call *c = SIP_CONTAINER(l, sc_sip_call, link);
-        if (strcmp(c->d.call_id, cid) == 0 && strcmp(c->d.local_tag, to ? to : "") == 0 &&
-            strcmp(c->d.remote_tag, from ? from : "") == 0)
+    uint64_t h = sip_hash(cid);
+    sip_hnode *n = sip_index_chain(&sip->call_index, h);
+    for (sc_sip_call *c; (c = next_with_call_id(sip, &n, cid, h)) != NULL;)
+        if (strcmp(c->d.local_tag, to ? to : "") == 0 && strcmp(c->d.remote_tag, from ? from : "") == 0)
             return c;
-    }
     return NULL;
 }
 
@@ -50,12 +73,11 @@ static bool merged_request(sc_sip *sip, const osip_message_t *req)
     const char *from = sip_from_tag(req);
     call_id_str(req, cid, sizeof cid);
     uint32_t cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
-    for (sip_link *l = sip->calls.next; l != &sip->calls; l = l->next) {
-        sc_sip_call *c = SIP_CONTAINER(l, sc_sip_call, link);
-        if (!c->d.is_uac && strcmp(c->d.call_id, cid) == 0 && strcmp(c->d.remote_tag, from ? from : "") == 0 &&
-            c->d.remote_cseq == cseq)
+    uint64_t h = sip_hash(cid);
+    sip_hnode *n = sip_index_chain(&sip->call_index, h);
+    for (sc_sip_call *c; (c = next_with_call_id(sip, &n, cid, h)) != NULL;)
+        if (!c->d.is_uac && strcmp(c->d.remote_tag, from ? from : "") == 0 && c->d.remote_cseq == cseq)
             return true;
-    }
     return false;
 }
 
@@ -70,6 +92,7 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
     if (strlen(cid) >= sizeof d->call_id || strlen(from ? from : "") >= sizeof d->remote_tag)
         return -ENAMETOOLONG;
     memcpy(d->call_id, cid, strlen(cid) + 1);
+    sip_call_index(c);
     memcpy(d->remote_tag, from ? from : "", strlen(from ? from : "") + 1);
     sip_rand_hex(sip, d->local_tag, 16);
     if (uri_str(req->from->url, d->remote_uri, sizeof d->remote_uri) != 0 ||
@@ -363,6 +386,7 @@ int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_stat
     c->d.remote_uri[sizeof c->d.remote_uri - 1] = '\0';
     c->d.remote_target[sizeof c->d.remote_target - 1] = '\0';
     c->d.route_set[sizeof c->d.route_set - 1] = '\0';
+    sip_call_index(c);
     c->d.phase = SC_SIP_DIALOG_NONE;
     c->got_final = c->got_provisional = true;
     sip_dialog_set_phase(c, SC_SIP_DIALOG_CONFIRMED);
@@ -378,9 +402,10 @@ void sc_sip_call_release(sc_sip_call *call)
     sip_enter(sip);
     if (call->ist && !sip_tx_final_sent(call->ist))
         respond_ist(call, call->ist->purpose == TXP_INVITE ? 480 : 500, NULL, NULL);
-    for (sip_link *l = sip->txs.next; l != &sip->txs; l = l->next) {
-        sip_tx *tx = SIP_CONTAINER(l, sip_tx, link);
-        if (tx->call == call && tx->kind == TX_NIST && !sip_tx_final_sent(tx))
+    for (sip_link *l = call->txs.next, *next; l != &call->txs; l = next) {
+        next = l->next;
+        sip_tx *tx = SIP_CONTAINER(l, sip_tx, clink);
+        if (tx->kind == TX_NIST && !sip_tx_final_sent(tx))
             sip_tx_respond_code(tx, 481, NULL);
     }
     call->released = true;
@@ -393,6 +418,7 @@ void sc_sip_call_release(sc_sip_call *call)
     sip_list_del(&call->link);
     sip_list_add(&sip->detached, &call->link);
     call->listed = false;
+    sip_call_unindex(call);
     sip_call_unref(call);
     sip_leave(sip);
 }

@@ -11,10 +11,12 @@
 #include <uv.h>
 
 #include "session_core/sip.h"
+#include "sip/index.h"
 
 #define SIP_MODULE "sip"
 #define SIP_MAX_LISTENERS 8
 #define SIP_TCP_QUEUE_MAX (256u * 1024u) /* bytes queued on a connecting TCP connection */
+#define SIP_UDP_RCVBUF (4 * 1024 * 1024) /* SO_RCVBUF asked for on UDP listeners */
 #define SIP_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE"
 #define SIP_SUPPORTED "replaces"
 
@@ -96,6 +98,8 @@ typedef enum tx_purpose {
 typedef struct sc_sip_stx sip_tx;
 struct sc_sip_stx {
     sip_link link;            /* in sip->txs, or sip->grave once dead */
+    sip_hnode hnode;          /* in sip->tx_index under key while live */
+    sip_link clink;           /* in call->txs while call is set */
     sc_sip *sip;
     tx_kind kind;
     int state;                /* per-kind enum in tx.c */
@@ -120,6 +124,8 @@ struct sc_sip_stx {
 /* ---- calls ----------------------------------------------------------------------------- */
 struct sc_sip_call {
     sip_link link;             /* in sip->calls (matching) or detached after release */
+    sip_hnode hnode;           /* in sip->call_index under d.call_id while listed */
+    sip_link txs;              /* transactions holding this call (their clink) */
     sc_sip *sip;
     unsigned refs;             /* application + transactions */
     bool released;             /* the application let go: no more events */
@@ -164,6 +170,8 @@ struct sc_sip {
     sip_link calls;               /* calls in dialog matching */
     sip_link detached;            /* released calls still used by a transaction */
     sip_link dead_calls;          /* calls with no reference left, freed at sip_leave */
+    sip_index tx_index;           /* live transactions by key (tx.c) */
+    sip_index call_index;         /* listed calls by Call-ID (dialog.c) */
     sip_timer **heap;
     size_t nheap, capheap;
     uv_timer_t uvt;
@@ -246,6 +254,8 @@ int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg);
 int sip_dialog_route_set(sc_sip_call *call, const osip_message_t *msg, bool reverse);
 void sip_call_stop_ok(sc_sip_call *call);
 sc_sip_call *sip_call_match(sc_sip *sip, const osip_message_t *req);
+void sip_call_index(sc_sip_call *call); /* (re)indexes a listed call under d.call_id; after setting it */
+void sip_call_unindex(sc_sip_call *call);
 void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_sip_transport tp,
                         const struct sockaddr_storage *src);
 void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp,

@@ -435,8 +435,12 @@ static int bind_listener(sc_sip *sip, sip_listener *l)
         sip->open_handles++;
         l->h.udp.data = l;
         rc = uv_udp_bind(&l->h.udp, a, v6only | UV_UDP_REUSEADDR);
-        if (rc == 0)
+        if (rc == 0) { /* a large receive buffer so bursts wait instead of being dropped; best effort
+                        * (the kernel caps it at net.core.rmem_max) */
+            int rcvbuf = SIP_UDP_RCVBUF;
+            (void)uv_recv_buffer_size(&l->h.handle, &rcvbuf);
             rc = uv_udp_recv_start(&l->h.udp, udp_alloc, udp_recv);
+        }
     } else {
         rc = uv_tcp_init(sip->loop, &l->h.tcp);
         if (rc < 0)

@@ -64,17 +64,24 @@ static const char *key_method(const osip_message_t *req)
     return strcmp(req->sip_method, "ACK") == 0 ? "INVITE" : req->sip_method;
 }
 
+/* The first live transaction of a server (or client) kind under key, in creation order. */
+static sip_tx *find_tx(sc_sip *sip, const char *key, bool server)
+{
+    uint64_t h = sip_hash(key);
+    sip_hnode *head = sip_index_chain(&sip->tx_index, h);
+    for (sip_hnode *n = head->next; n != head; n = n->next) {
+        sip_tx *tx = SIP_CONTAINER(n, sip_tx, hnode);
+        bool srv = tx->kind == TX_IST || tx->kind == TX_NIST;
+        if (n->hash == h && srv == server && strcmp(tx->key, key) == 0)
+            return tx;
+    }
+    return NULL;
+}
+
 sip_tx *sip_tx_match_server(sc_sip *sip, const osip_message_t *req, const char *method)
 {
     char *key = server_key(req, method ? method : key_method(req));
-    sip_tx *found = NULL;
-    for (sip_link *l = sip->txs.next; key && l != &sip->txs; l = l->next) {
-        sip_tx *tx = SIP_CONTAINER(l, sip_tx, link);
-        if ((tx->kind == TX_IST || tx->kind == TX_NIST) && strcmp(tx->key, key) == 0) {
-            found = tx;
-            break;
-        }
-    }
+    sip_tx *found = key ? find_tx(sip, key, true) : NULL;
     free(key);
     return found;
 }
@@ -85,14 +92,7 @@ sip_tx *sip_tx_match_client(sc_sip *sip, const osip_message_t *resp)
     if (!branch || !resp->cseq || !resp->cseq->method)
         return NULL;
     char *key = client_key(branch, resp->cseq->method);
-    sip_tx *found = NULL;
-    for (sip_link *l = sip->txs.next; key && l != &sip->txs; l = l->next) {
-        sip_tx *tx = SIP_CONTAINER(l, sip_tx, link);
-        if ((tx->kind == TX_ICT || tx->kind == TX_NICT) && strcmp(tx->key, key) == 0) {
-            found = tx;
-            break;
-        }
-    }
+    sip_tx *found = key ? find_tx(sip, key, false) : NULL;
     free(key);
     return found;
 }
@@ -118,9 +118,12 @@ static sip_tx *tx_alloc(sc_sip *sip, tx_kind kind, osip_message_t *req, sc_sip_t
     sip_timer_init(&tx->t_retx, on_retx);
     sip_timer_init(&tx->t_end, on_end);
     sip_list_add(&sip->txs, &tx->link);
+    sip_hnode_init(&tx->hnode); /* indexed once the caller sets the key */
+    sip_list_init(&tx->clink);
     sip->stats.active_transactions++;
     if (call) {
         tx->call = call;
+        sip_list_add(&call->txs, &tx->clink);
         sip_call_ref(call);
     }
     return tx;
@@ -146,6 +149,8 @@ void sip_tx_terminate(sip_tx *tx)
     sip_timer_stop(sip, &tx->t_end);
     sip_list_del(&tx->link);
     sip_list_add(&sip->grave, &tx->link);
+    sip_index_del(&sip->tx_index, &tx->hnode);
+    sip_list_del(&tx->clink);
     sip->stats.active_transactions--;
     sc_sip_call *call = tx->call;
     tx->call = NULL;
@@ -197,6 +202,7 @@ int sip_tx_client(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transpo
         return -ENOMEM;
     }
     tx->key = key;
+    sip_index_add(&sip->tx_index, &tx->hnode, key);
     tx->out = str;
     tx->out_len = len;
     tx->state = invite ? ICT_CALLING : NICT_TRYING;
@@ -230,6 +236,7 @@ int sip_tx_server(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transpo
         return -ENOMEM;
     }
     tx->key = key;
+    sip_index_add(&sip->tx_index, &tx->hnode, key);
     tx->state = invite ? IST_PROCEEDING : NIST_TRYING;
     tx_debug(tx, "start");
     *out = tx;

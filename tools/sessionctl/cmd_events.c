@@ -84,7 +84,7 @@ int sessionctl_cmd_events_live(int argc, char **argv)
         if (!strcmp(argv[i], "--store"))
             return sessionctl_cmd_events(argc, argv);
     const char *server = getenv("SESSIONCTL_SERVER") ? getenv("SESSIONCTL_SERVER") : "http://127.0.0.1:8080";
-    const char *token = getenv("SESSIONCTL_TOKEN"), *since = NULL;
+    const char *token = getenv("SESSIOND_TOKEN"), *since = NULL;
     bool follow = false;
     char query[2048] = "";
     static const char *filters[] = {"--type", "--session", "--role", "--state", "--priority", "--name"};

@@ -251,6 +251,7 @@ static const sd_option options[] = {
     {"route", true, sd_set_route, "PATTERN=TARGET B2BUA route: Request-URI user glob -> sip: URI, repeatable"},
     {"watch", false, sd_set_watch, " reload the table when its file changes"},
     {"statsd", true, sd_set_statsd, "HOST:PORT push metrics to StatsD every 10 s"},
+    {"statsd-interval-ms", true, sd_set_statsd_interval, "N StatsD push period (default 10000)"},
     {"max-cps", true, sd_set_max_cps, "N new sessions per second, 0 = none (default 0)"},
     {"max-memory", true, sd_set_max_memory, "BYTES[K|M|G] refuse new sessions above this RSS, 0 = none"},
     {"events-idle-ms", true, sd_set_events_idle, "N reap event subscribers idle this long (default 30000)"},

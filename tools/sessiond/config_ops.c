@@ -45,6 +45,15 @@ int sd_set_statsd(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+int sd_set_statsd_interval(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    uint64_t n;
+    if (parse_u64(v, 3600000, &n) || n < 10)
+        return bad(err, errsz, "statsd-interval-ms", "10..3600000", v);
+    c->statsd_interval_ms = (uint32_t)n;
+    return 0;
+}
+
 int sd_set_max_cps(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;

@@ -9,6 +9,7 @@
 
 int sd_set_watch(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_statsd(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_statsd_interval(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_max_cps(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_max_memory(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_events_idle(sd_config *c, const char *v, char *err, size_t errsz);

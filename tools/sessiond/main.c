@@ -168,6 +168,7 @@ static int start_api(sd_app *app)
     const char *hooks = getenv("SESSIOND_TEST_HOOKS");
     sd_ops_config oc = {.loop = &app->loop, .api = app->api, .logger = &app->logger,
                         .table_path = app->cfg.table, .watch = app->cfg.watch, .statsd = app->cfg.statsd,
+                        .statsd_interval_ms = app->cfg.statsd_interval_ms,
                         .test_hooks = hooks && !strcmp(hooks, "1")};
     if ((rc = sd_ops_start(&app->ops, &oc)) != 0) {
         fprintf(stderr, "sessiond: --statsd: %s: %s\n", app->cfg.statsd ? app->cfg.statsd : "", sc_strerror(rc));

@@ -49,6 +49,13 @@ static void on_probe(uv_timer_t *t)
     if (++o->ticks % 10 == 0) { /* details once a second */
         sc_obs_health_set_detail(o->health, "sessions", (double)sc_api_session_count(o->api));
         sc_obs_health_set_detail(o->health, "sessions_active", (double)sc_api_active_count(o->api));
+        sc_api_resources res;
+        if (sc_api_resources_total(o->api, &res) == 0) {
+            sc_obs_health_set_detail(o->health, "session_bytes", (double)res.bytes);
+            sc_obs_health_set_detail(o->health, "history_entries", (double)res.history_entries);
+            sc_obs_health_set_detail(o->health, "timers", (double)res.timers);
+            sc_obs_health_set_detail(o->health, "rtp_sockets", (double)res.rtp_sockets);
+        }
         sc_obs_health_set_detail(o->health, "loop_lag_seconds", (double)o->probe.last_lag_us / 1e6);
         sc_obs_health_set_detail(o->health, "loop_lag_max_seconds", (double)o->probe.max_lag_us / 1e6);
         sc_obs_process_stats ps;
