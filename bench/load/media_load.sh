@@ -12,8 +12,9 @@
 #    hangs them up.
 # 2. Music on hold to N held calls: a SIPp UAC (bench/load/moh_uac.xml) places N calls that
 #    sessiond answers (--answer auto) with SDP pointing at one rtp_probe port; each is put on
-#    hold with POST /sessions/{id}/hold; the probe counts the MOH packets over MEASURE_S
-#    (expected N x 50/s) while sessiond's CPU is sampled.
+#    hold with POST /sessions/{id}/hold; the probe receives the MOH packets for MEASURE_S
+#    (rate = packets between its first and last, expected N x 50/s) while sessiond's CPU is
+#    sampled.
 #
 # usage: bench/load/media_load.sh [BIN_DIR]        (default: build/bin; rtp_probe is looked up
 #        in BIN_DIR/../tests)
@@ -48,6 +49,8 @@ port_in_use() { cat /proc/net/udp /proc/net/tcp 2>/dev/null | grep -q "$(printf 
 free_port() { local p; while :; do p=$((20000 + RANDOM % 19000)); port_in_use "$p" || { echo "$p"; return; }; done; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 now() { date +%s.%N; }
+# Datagrams the kernel dropped because a UDP socket's receive buffer was full (all sockets).
+udp_rcvbuf_errors() { awk '/^Udp:/ {if (!h) {for (i = 1; i <= NF; i++) c[$i] = i; h = 1} else print $c["RcvbufErrors"]}' /proc/net/snmp; }
 
 # 10 s of a 440 Hz tone as G.711 mu-law WAV: SIPp's rtp_stream sends its data 160 octets per
 # 20 ms packet (payload type 0), looped.
@@ -86,7 +89,7 @@ stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 # sessions_py CMD: the session list and media counters through one Python process.
 #   count STATE       -> number of sessions in STATE
 #   ids ROLE STATE    -> ids of sessions with ROLE in STATE
-#   media             -> "packets_in lost packets_out" summed over all sessions
+#   media             -> "packets_in lost packets_out lost_uas lost_uac" summed over all sessions
 sessions_py() {
     python3 - "http://127.0.0.1:$SD_HTTP" "$@" <<'EOF'
 import json, sys, urllib.request
@@ -100,11 +103,13 @@ if cmd == 'count':
 elif cmd == 'ids':
     print(' '.join(s['id'] for s in ss if s['role'] == sys.argv[3] and s['state'] == sys.argv[4]))
 elif cmd == 'media':
-    t = [0, 0, 0]
+    t = [0, 0, 0, 0, 0]   # in, lost, out, lost on uas legs (from the caller), lost on uac legs
     for s in ss:
         m = get('/sessions/' + s['id']).get('media') or {}
         if m.get('open'):
-            t[0] += m['packets_in']; t[1] += max(m['lost'], 0); t[2] += m['packets_out']
+            lost = max(m['lost'], 0)
+            t[0] += m['packets_in']; t[1] += lost; t[2] += m['packets_out']
+            t[3 if s['role'] == 'uas' else 4] += lost
     print(*t)
 EOF
 }
@@ -138,24 +143,34 @@ bridge_run() {
     local res=ok
     wait_count Bridged $((2 * n)) $(( n / RAMP_CPS + 40 )) || res="fail(not all bridged)"
     sleep 1
-    local m0 m1 t0 t1 w0 w1
-    m0=$(sessions_py media); w0=$(now); t0=$(cpu_ticks "$SD_PID")
+    local m0 m1 t0 t1 w0 w1 b0 b1
+    # Packet rates use the midpoints of the two snapshots (each reads every session in turn);
+    # the CPU window excludes the snapshots themselves.
+    local a0 a1 c0 c1
+    a0=$(now); m0=$(sessions_py media); a1=$(now)
+    c0=$(now); t0=$(cpu_ticks "$SD_PID"); local e0 e1; e0=$(udp_rcvbuf_errors)
     sleep "$MEASURE_S"
-    t1=$(cpu_ticks "$SD_PID"); w1=$(now); m1=$(sessions_py media)
+    t1=$(cpu_ticks "$SD_PID"); c1=$(now); e1=$(udp_rcvbuf_errors)
+    b0=$(now); m1=$(sessions_py media); b1=$(now)
+    w0=$(awk -v x="$a0" -v y="$a1" 'BEGIN {printf "%.6f", (x + y) / 2}')
+    w1=$(awk -v x="$b0" -v y="$b1" 'BEGIN {printf "%.6f", (x + y) / 2}')
+    local cw; cw=$(awk -v x="$c0" -v y="$c1" 'BEGIN {printf "%.6f", y - x}')
     # shellcheck disable=SC2046
     post_all hangup $(sessions_py ids uas Bridged)
     wait "$uac"; local rc=$?
     [ "$rc" -ne 0 ] && [ "$res" = ok ] && res="fail(sipp uac exit $rc)"
     stop "$uas"; stop "$SD_PID"; rm -rf "$TMP/run"
-    awk -v n="$n" -v res="$res" -v a="$m0" -v b="$m1" -v t="$(( t1 - t0 ))" -v hz="$HZ" -v w="$(awk -v x="$w0" -v y="$w1" 'BEGIN {print y - x}')" '
+    awk -v n="$n" -v res="$res" -v a="$m0" -v b="$m1" -v t="$(( t1 - t0 ))" -v hz="$HZ" -v cw="$cw" -v rbe=$((e1 - e0)) \
+        -v w="$(awk -v x="$w0" -v y="$w1" 'BEGIN {printf "%.6f", y - x}')" '
         BEGIN {
             split(a, x, " "); split(b, y, " ")
             rin = y[1] - x[1]; lost = y[2] - x[2]; rout = y[3] - x[3]
             loss = (rin + lost) > 0 ? 100 * lost / (rin + lost) : 100
-            cpu = t / hz / w
+            cpu = t / hz / cw
             if (res == "ok" && loss >= 0.1) res = "fail(loss)"
-            printf "%-6d %-22s %10.1f %10.1f %9.3f%% %9.1f%% %12.3f\n", n, res, rin / w, rout / w, loss,
-                100 * cpu, 1000 * cpu / n
+            printf "%-6d %-22s %10.1f %9.1f%% %10.1f %9.3f%% %9.1f%% %12.3f   lost from caller %d, via echo %d; kernel rcvbuf drops %d/s (SIPp UAC unread: %d/s)\n",
+                n, res, rin / w, 100 * rin / w / (100 * n), rout / w, loss, 100 * cpu, 1000 * cpu / n,
+                y[4] - x[4], y[5] - x[5], rbe / cw, 50 * n
         }'
 }
 
@@ -184,20 +199,20 @@ moh_run() {
     wait "$uac"; local rc=$?
     [ "$rc" -ne 0 ] && [ "$res" = ok ] && res="fail(sipp uac exit $rc)"
     stop "$SD_PID"; rm -rf "$TMP/run"
-    local pk
-    pk=$(grep -o '"packets":[0-9]*' "$TMP/probe.json" | head -n 1 | cut -d: -f2)
-    awk -v n="$n" -v res="$res" -v pk="${pk:-0}" -v s="$MEASURE_S" -v t="$(( t1 - t0 ))" -v hz="$HZ" \
-        -v w="$(awk -v x="$w0" -v y="$w1" 'BEGIN {print y - x}')" '
+    local pps
+    pps=$(grep -o '"pps":[0-9.]*' "$TMP/probe.json" | head -n 1 | cut -d: -f2)
+    awk -v n="$n" -v res="$res" -v pps="${pps:-0}" -v t="$(( t1 - t0 ))" -v hz="$HZ" \
+        -v w="$(awk -v x="$w0" -v y="$w1" 'BEGIN {printf "%.6f", y - x}')" '
         BEGIN {
-            exp = n * 50 * s; cpu = t / hz / w
-            printf "%-6d %-22s %10.1f %10d %9.2f%% %9.1f%% %12.3f\n", n, res, pk / s, exp / s,
-                100 * pk / exp, 100 * cpu, 1000 * cpu / n
+            want = n * 50; cpu = t / hz / w
+            printf "%-6d %-22s %10.1f %10d %9.2f%% %9.1f%% %12.3f\n", n, res, pps, want,
+                100 * pps / want, 100 * cpu, 1000 * cpu / n
         }'
 }
 
 echo "# $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), window ${MEASURE_S}s, ramp ${RAMP_CPS} calls/s"
 echo "## bridged calls (B2BUA), RTP 50 pps each way on each leg"
-printf '%-6s %-22s %10s %10s %10s %10s %12s\n' N result "rx pps" "tx pps" loss "cpu %core" "ms cpu/s/call"
+printf '%-6s %-22s %10s %10s %10s %10s %10s %12s\n' N result "rx pps" "rx/100N" "tx pps" loss "cpu %core" "ms cpu/s/call"
 for n in $NS; do bridge_run "$n"; done
 if [ -x "$PROBE" ]; then
     echo "## music on hold to N held calls (probe counts packets at one sink)"

@@ -11,7 +11,8 @@
 # created has ended) and sessiond's CPU (utime+stime from /proc/PID/stat) over the step, as CPU
 # seconds per 1,000 calls. Prints per variant the highest rate where every round passed, the
 # median CPU per 1,000 calls and its ratio to variant a, SSE events received (c) and the drop
-# counters from /metrics for the stalled consumer (d).
+# counters from /metrics for the stalled consumer (d). Variant b also times 20 back-to-back
+# scrapes after its step (sessiond CPU per scrape with that step's sessions still listed).
 #
 # usage: bench/load/obs_overhead.sh [BIN_DIR]     (default: build/bin)
 # env:   RATES="150" ROUNDS=2 STEP_S=10 CALL_MS=2000 VARIANTS="a b c d" SIPP=sipp
@@ -102,10 +103,16 @@ step() {
         [ "${open:-0}" -ne 0 ] && res="fail(${open}_open)"
     fi
     case "$v" in
+    b) # Direct cost of one scrape with this step's sessions still listed: 20 back to back.
+       local s0 s1 i
+       s0=$(cpu_ticks "$SD_PID")
+       for i in $(seq 20); do curl -s -o /dev/null "http://127.0.0.1:$SD_HTTP/metrics"; done
+       s1=$(cpu_ticks "$SD_PID")
+       extra="scrape_ms=$(awk -v d=$((s1 - s0)) -v hz="$HZ" 'BEGIN {printf "%.1f", d / hz / 20 * 1000}')" ;;
     c) extra="events=$(grep -c '^id:' "$TMP/sse.out" 2>/dev/null)" ;;
     d) extra="drops=$(curl -s "http://127.0.0.1:$SD_HTTP/metrics" |
            grep '^sessioncore_event_queue_drops_total{[^}]*stalled' |
-           awk '{s = s (s ? "," : "") $1 "=" $2} END {gsub(/sessioncore_event_queue_drops_total/, "", s); print s ? s : 0}')"
+           sed 's/.*reason="\([a-z]*\)".* \([0-9]*\)$/\1:\2/' | paste -sd, -)"
        extra="$extra;reaped=$(curl -s "http://127.0.0.1:$SD_HTTP/metrics" |
            awk '/^sessioncore_event_subscribers_reaped_total/ {n += $2} END {print n + 0}')" ;;
     esac

@@ -177,7 +177,7 @@ static int sq_connect(sc_persist *p)
     if (r == 0)
         r = exec(p, sync);
     if (r == 0) /* the writer's batches touch the same index pages: keep them cached */
-        r = exec(p, "PRAGMA cache_size=-16384");
+        r = exec(p, "PRAGMA cache_size=-4096");
     if (r == 0)
         r = migrate(p);
     if (r < 0) {

@@ -10,7 +10,7 @@
 UAS_PORT=$(free_port); PA=$(free_port); PB=$(free_port)
 rec_start --rtp-timeout-ms 0 --route "bo*=sip:carol@127.0.0.1:$UAS_PORT"
 SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
-start_sipp_uas media_uas -set probe "$PB"
+start_sipp_uas rec_b2bua_uas -set probe "$PB"
 SIPP_PORT=$SIPP_PORT_SAVE
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/rec_b2bua_uac.xml" -m 1 -l 1 -timeout 40s -timeout_error \
     -trace_err -error_file "$TMP/rec_b2bua_uac.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" \

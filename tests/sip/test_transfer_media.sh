@@ -16,6 +16,18 @@ media_num() {
     printf '%s' "${v:-0}"
 }
 
+# new_on NODE "KNOWN IDS": the first session of NODE not among the known ones (waits for it).
+new_on() {
+    local id
+    for _ in $(seq 1 200); do
+        for id in $(node_ids "$1"); do
+            case " $2 " in *" $id "*) ;; *) printf '%s' "$id"; return 0 ;; esac
+        done
+        sleep 0.05
+    done
+    fail "no new session on $1"
+}
+
 # dtmf_reaches FROM_NODE FROM_ID TO_NODE TO_ID DIGIT: the digit sent on FROM arrives at TO.
 dtmf_reaches() {
     local fn=$1 fid=$2 tn=$3 tid=$4 d=$5 out0 h
@@ -33,10 +45,7 @@ dtmf_reaches() {
     [ "$(media_num "$tn" "$tid" dtmf_in)" -gt 0 ] || fail "$tn:$tid counted no DTMF: $HTTP_BODY"
 }
 
-start_node A
-start_node B
-start_node C
-start_node D
+for n in A B C D; do start_node "$n" --rtp-timeout-ms 0; done
 
 # ---- blind: A <-> C after B's transfer ----
 read -r a1 b1 <<<"$(call_ab A B)"
@@ -71,17 +80,9 @@ wait_on B "$b2" Terminated 15
 wait_on B "$k" Terminated
 wait_on C "$c4" Terminated
 wait_on A "$a3" Terminated
-a4=$(wait_node_session A "$a3")
+a4=$(new_on A "$a1 $a2 $a3")
 wait_on A "$a4" Active
-c5=
-for _ in $(seq 1 100); do
-    for id in $(node_ids C); do
-        case " $c1 $c3 $c4 " in *" $id "*) ;; *) c5=$id ;; esac
-    done
-    [ -n "$c5" ] && break
-    sleep 0.1
-done
-[ -n "$c5" ] || fail "no replacing call on C"
+c5=$(new_on C "$c1 $c3 $c4")
 wait_on C "$c5" Bridged
 [ "$(field_of C "$c5" replaces_id)" = "$c4" ] || fail "C's new call does not replace $c4: $HTTP_BODY"
 [ "$(field_of C "$c5" peer_id)" = "$c3" ] || fail "C's new call not linked to $c3: $HTTP_BODY"
