@@ -108,7 +108,7 @@ char *sc_time_format_iso(int64_t wall_us, char *buf, size_t size)
 }
 
 /* Name of a vocabulary id, or "#<id>" in tmp when unknown. */
-static const char *vname(const sc_session *s, sc_vocab_kind kind, sc_id id, char *tmp, size_t n)
+const char *sc_store__vocab_name(const sc_session *s, sc_vocab_kind kind, sc_id id, char *tmp, size_t n)
 {
     const char *name = sc_vocab_name(sc_table_vocab(s->table), kind, id);
     if (name)
@@ -117,7 +117,8 @@ static const char *vname(const sc_session *s, sc_vocab_kind kind, sc_id id, char
     return tmp;
 }
 
-static const char *sname(const sc_session *s, sc_id id, char *tmp, size_t n)
+/* Name of a state of the session's table, or "#<id>" in tmp when unknown. */
+const char *sc_store__state_name(const sc_session *s, sc_id id, char *tmp, size_t n)
 {
     const sc_state_info *si = sc_table_state(s->table, id);
     if (si)
@@ -137,8 +138,8 @@ int sc_history_record_to_json(const sc_session *s, const sc_history_record *r, j
     json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
     json_object_set_new(o, "time", json_string(sc_time_format_iso(r->wall_us, tbuf, sizeof tbuf)));
     json_object_set_new(o, "mono_us", json_integer((json_int_t)r->mono_us));
-    json_object_set_new(o, "from", json_string(sname(s, r->from, n1, sizeof n1)));
-    json_object_set_new(o, "event", json_string(vname(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1)));
+    json_object_set_new(o, "from", json_string(sc_store__state_name(s, r->from, n1, sizeof n1)));
+    json_object_set_new(o, "event", json_string(sc_store__vocab_name(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1)));
     json_object_set_new(o, "event_code", json_integer(r->event_code));
     json_object_set_new(o, "event_text", r->event_text[0] ? json_string(r->event_text) : json_null());
     json_object_set_new(o, "transition",
@@ -146,19 +147,19 @@ int sc_history_record_to_json(const sc_session *s, const sc_history_record *r, j
     for (unsigned i = 0; i < r->nguards; i++) {
         const sc_history_guard *g = &r->guards[i];
         json_array_append_new(guards, json_pack("{s:s,s:b,s:b}", "name",
-                                                vname(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1),
+                                                sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1),
                                                 "negate", g->negate, "passed", g->passed));
     }
     for (unsigned i = 0; i < r->nactions; i++) {
         const sc_history_action *a = &r->actions[i];
         json_array_append_new(actions, json_pack("{s:s,s:i,s:I}", "name",
-                                                 vname(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1),
+                                                 sc_store__vocab_name(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1),
                                                  "result", (int)a->result, "duration_us",
                                                  (json_int_t)a->duration_us));
     }
     json_object_set_new(o, "guards", guards);
     json_object_set_new(o, "actions", actions);
-    json_object_set_new(o, "to", json_string(sname(s, r->to, n1, sizeof n1)));
+    json_object_set_new(o, "to", json_string(sc_store__state_name(s, r->to, n1, sizeof n1)));
     json_object_set_new(o, "outcome", json_string(sc_outcome_name(r->outcome)));
     *out = o;
     return 0;
@@ -242,9 +243,9 @@ static void csv_record(strbuf *b, const sc_session *s, const sc_history_record *
     sb_str(b, sc_time_format_iso(r->wall_us, tbuf, sizeof tbuf));
     snprintf(num, sizeof num, ",%" PRIu64 ",", r->mono_us);
     sb_str(b, num);
-    sb_csv(b, sname(s, r->from, n1, sizeof n1));
+    sb_csv(b, sc_store__state_name(s, r->from, n1, sizeof n1));
     sb_str(b, ",");
-    sb_csv(b, vname(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1));
+    sb_csv(b, sc_store__vocab_name(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1));
     snprintf(num, sizeof num, ",%d,", (int)r->event_code);
     sb_str(b, num);
     sb_csv(b, r->event_text);
@@ -258,7 +259,7 @@ static void csv_record(strbuf *b, const sc_session *s, const sc_history_record *
     for (unsigned i = 0; i < r->nguards; i++) {
         const sc_history_guard *g = &r->guards[i];
         snprintf(num, sizeof num, "%s%s%s=%d", i ? ";" : "", g->negate ? "!" : "",
-                 vname(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1), g->passed ? 1 : 0);
+                 sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1), g->passed ? 1 : 0);
         sb_str(&f, num);
     }
     sb_csv(b, f.p ? f.p : "");
@@ -269,7 +270,7 @@ static void csv_record(strbuf *b, const sc_session *s, const sc_history_record *
     for (unsigned i = 0; i < r->nactions; i++) {
         const sc_history_action *a = &r->actions[i];
         snprintf(num, sizeof num, "%s%s:%d:%u", i ? ";" : "",
-                 vname(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1), (int)a->result,
+                 sc_store__vocab_name(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1), (int)a->result,
                  (unsigned)a->duration_us);
         sb_str(&f, num);
     }
@@ -278,7 +279,7 @@ static void csv_record(strbuf *b, const sc_session *s, const sc_history_record *
         b->oom = true;
     free(f.p);
     sb_str(b, ",");
-    sb_csv(b, sname(s, r->to, n1, sizeof n1));
+    sb_csv(b, sc_store__state_name(s, r->to, n1, sizeof n1));
     sb_str(b, ",");
     sb_str(b, sc_outcome_name(r->outcome));
     sb_str(b, "\n");

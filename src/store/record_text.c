@@ -141,24 +141,6 @@ static void put_time(sc_text *b, int64_t wall_us)
     put_str(b, tbuf);
 }
 
-static const char *vname(const sc_session *s, sc_vocab_kind kind, sc_id id, char *tmp, size_t n)
-{
-    const char *name = sc_vocab_name(sc_table_vocab(s->table), kind, id);
-    if (name)
-        return name;
-    snprintf(tmp, n, "#%u", (unsigned)id);
-    return tmp;
-}
-
-static const char *sname(const sc_session *s, sc_id id, char *tmp, size_t n)
-{
-    const sc_state_info *si = sc_table_state(s->table, id);
-    if (si)
-        return si->name;
-    snprintf(tmp, n, "#%u", (unsigned)id);
-    return tmp;
-}
-
 static void put_bool(sc_text *b, bool v)
 {
     if (v)
@@ -196,9 +178,9 @@ static void put_history_members(sc_text *b, const sc_session *s, const sc_histor
     key(b, "mono_us");
     put_i64(b, (int64_t)r->mono_us);
     key(b, "from");
-    put_str(b, sname(s, r->from, n1, sizeof n1));
+    put_str(b, sc_store__state_name(s, r->from, n1, sizeof n1));
     key(b, "event");
-    put_str(b, vname(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1));
+    put_str(b, sc_store__vocab_name(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1));
     key(b, "event_code");
     put_i64(b, r->event_code);
     key(b, "event_text");
@@ -215,7 +197,7 @@ static void put_history_members(sc_text *b, const sc_session *s, const sc_histor
         if (i)
             PUTS(b, ",");
         PUTS(b, "{\"name\":");
-        put_str(b, vname(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1));
+        put_str(b, sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1));
         key(b, "negate");
         put_bool(b, g->negate);
         key(b, "passed");
@@ -230,7 +212,7 @@ static void put_history_members(sc_text *b, const sc_session *s, const sc_histor
         if (i)
             PUTS(b, ",");
         PUTS(b, "{\"name\":");
-        put_str(b, vname(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1));
+        put_str(b, sc_store__vocab_name(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1));
         key(b, "result");
         put_i64(b, a->result);
         key(b, "duration_us");
@@ -239,7 +221,7 @@ static void put_history_members(sc_text *b, const sc_session *s, const sc_histor
     }
     PUTS(b, "]");
     key(b, "to");
-    put_str(b, sname(s, r->to, n1, sizeof n1));
+    put_str(b, sc_store__state_name(s, r->to, n1, sizeof n1));
     key(b, "outcome");
     put_str(b, sc_outcome_name(r->outcome));
 }

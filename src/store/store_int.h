@@ -39,6 +39,12 @@ typedef struct sc_session_timer {
     sc_session *session; /* owner */
 } sc_session_timer;
 
+/* ---- Names for exports (history.c) --------------------------------------------------------- */
+
+/* The name of a vocabulary id / state of s's table, or "#<id>" written into tmp when unknown. */
+const char *sc_store__vocab_name(const sc_session *s, sc_vocab_kind kind, sc_id id, char *tmp, size_t n);
+const char *sc_store__state_name(const sc_session *s, sc_id id, char *tmp, size_t n);
+
 /* ---- The session record ---------------------------------------------------------------- */
 
 typedef struct sc_index_entry {
