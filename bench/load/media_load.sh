@@ -25,8 +25,8 @@ BIN=${1:-build/bin}
 BIN=$(cd "$BIN" && pwd)
 SRC=$(cd "$(dirname "$0")" && pwd)
 PROBE=${PROBE:-$BIN/../tests/rtp_probe}
-NS=${NS:-"50 100 200"}
-MOH_NS=${MOH_NS:-200}
+NS=${NS-"50 100 200"}
+MOH_NS=${MOH_NS-200}
 MEASURE_S=${MEASURE_S:-8}
 RAMP_CPS=${RAMP_CPS:-40}
 MEDIA_PORTS=${MEDIA_PORTS:-40000-43999}
@@ -50,7 +50,10 @@ free_port() { local p; while :; do p=$((20000 + RANDOM % 19000)); port_in_use "$
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 now() { date +%s.%N; }
 # Datagrams the kernel dropped because a UDP socket's receive buffer was full (all sockets).
-udp_rcvbuf_errors() { awk '/^Udp:/ {if (!h) {for (i = 1; i <= NF; i++) c[$i] = i; h = 1} else print $c["RcvbufErrors"]}' /proc/net/snmp; }
+udp_rcvbuf_errors() { udp_counter RcvbufErrors; }
+# ... and the datagrams a send dropped because the socket's send buffer was full.
+udp_sndbuf_errors() { udp_counter SndbufErrors; }
+udp_counter() { awk -v k="$1" '/^Udp:/ {if (!h) {for (i = 1; i <= NF; i++) c[$i] = i; h = 1} else print $c[k]}' /proc/net/snmp; }
 
 # 10 s of a 440 Hz tone as G.711 mu-law WAV: SIPp's rtp_stream sends its data 160 octets per
 # 20 ms packet (payload type 0), looped.
@@ -148,9 +151,9 @@ bridge_run() {
     # the CPU window excludes the snapshots themselves.
     local a0 a1 c0 c1
     a0=$(now); m0=$(sessions_py media); a1=$(now)
-    c0=$(now); t0=$(cpu_ticks "$SD_PID"); local e0 e1; e0=$(udp_rcvbuf_errors)
+    c0=$(now); t0=$(cpu_ticks "$SD_PID"); local e0 e1 f0 f1; e0=$(udp_rcvbuf_errors); f0=$(udp_sndbuf_errors)
     sleep "$MEASURE_S"
-    t1=$(cpu_ticks "$SD_PID"); c1=$(now); e1=$(udp_rcvbuf_errors)
+    t1=$(cpu_ticks "$SD_PID"); c1=$(now); e1=$(udp_rcvbuf_errors); f1=$(udp_sndbuf_errors)
     b0=$(now); m1=$(sessions_py media); b1=$(now)
     w0=$(awk -v x="$a0" -v y="$a1" 'BEGIN {printf "%.6f", (x + y) / 2}')
     w1=$(awk -v x="$b0" -v y="$b1" 'BEGIN {printf "%.6f", (x + y) / 2}')
@@ -160,7 +163,7 @@ bridge_run() {
     wait "$uac"; local rc=$?
     [ "$rc" -ne 0 ] && [ "$res" = ok ] && res="fail(sipp uac exit $rc)"
     stop "$uas"; stop "$SD_PID"; rm -rf "$TMP/run"
-    awk -v n="$n" -v res="$res" -v a="$m0" -v b="$m1" -v t="$(( t1 - t0 ))" -v hz="$HZ" -v cw="$cw" -v rbe=$((e1 - e0)) \
+    awk -v n="$n" -v res="$res" -v a="$m0" -v b="$m1" -v t="$(( t1 - t0 ))" -v hz="$HZ" -v cw="$cw" -v rbe=$((e1 - e0)) -v sbe=$((f1 - f0)) \
         -v w="$(awk -v x="$w0" -v y="$w1" 'BEGIN {printf "%.6f", y - x}')" '
         BEGIN {
             split(a, x, " "); split(b, y, " ")
@@ -168,9 +171,9 @@ bridge_run() {
             loss = (rin + lost) > 0 ? 100 * lost / (rin + lost) : 100
             cpu = t / hz / cw
             if (res == "ok" && loss >= 0.1) res = "fail(loss)"
-            printf "%-6d %-22s %10.1f %9.1f%% %10.1f %9.3f%% %9.1f%% %12.3f   lost from caller %d, via echo %d; kernel rcvbuf drops %d/s (SIPp UAC unread: %d/s)\n",
+            printf "%-6d %-22s %10.1f %9.1f%% %10.1f %9.3f%% %9.1f%% %12.3f   lost from caller %d, via echo %d; kernel rcvbuf drops %d/s (SIPp UAC unread: %d/s), sndbuf drops %d/s\n",
                 n, res, rin / w, 100 * rin / w / (100 * n), rout / w, loss, 100 * cpu, 1000 * cpu / n,
-                y[4] - x[4], y[5] - x[5], rbe / cw, 50 * n
+                y[4] - x[4], y[5] - x[5], rbe / cw, 50 * n, sbe / cw
         }'
 }
 
@@ -191,9 +194,10 @@ moh_run() {
     local t0 t1 w0 w1
     "$PROBE" --port "$sink" --seconds "$MEASURE_S" >"$TMP/probe.json" &
     local pr=$!
-    w0=$(now); t0=$(cpu_ticks "$SD_PID")
+    local e0 e1
+    w0=$(now); t0=$(cpu_ticks "$SD_PID"); e0=$(udp_rcvbuf_errors)
     wait "$pr"
-    t1=$(cpu_ticks "$SD_PID"); w1=$(now)
+    t1=$(cpu_ticks "$SD_PID"); w1=$(now); e1=$(udp_rcvbuf_errors)
     # shellcheck disable=SC2046
     post_all hangup $(sessions_py ids uas OnHold)
     wait "$uac"; local rc=$?
@@ -201,12 +205,12 @@ moh_run() {
     stop "$SD_PID"; rm -rf "$TMP/run"
     local pps
     pps=$(grep -o '"pps":[0-9.]*' "$TMP/probe.json" | head -n 1 | cut -d: -f2)
-    awk -v n="$n" -v res="$res" -v pps="${pps:-0}" -v t="$(( t1 - t0 ))" -v hz="$HZ" \
+    awk -v n="$n" -v res="$res" -v pps="${pps:-0}" -v t="$(( t1 - t0 ))" -v hz="$HZ" -v rbe=$((e1 - e0)) \
         -v w="$(awk -v x="$w0" -v y="$w1" 'BEGIN {printf "%.6f", y - x}')" '
         BEGIN {
             want = n * 50; cpu = t / hz / w
-            printf "%-6d %-22s %10.1f %10d %9.2f%% %9.1f%% %12.3f\n", n, res, pps, want,
-                100 * pps / want, 100 * cpu, 1000 * cpu / n
+            printf "%-6d %-22s %10.1f %10d %9.2f%% %9.1f%% %12.3f   kernel rcvbuf drops %d/s\n", n, res, pps, want,
+                100 * pps / want, 100 * cpu, 1000 * cpu / n, rbe / w
         }'
 }
 

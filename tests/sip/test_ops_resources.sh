@@ -33,6 +33,7 @@ fds0=$(fd_count "$SD_PID")
 
 # Two calls held up by sessiond (each SIPp waits for our BYE).
 P2=$(free_port)
+while [ "$P2" = "$SIP_PORT" ] || [ "$P2" = "$HTTP_PORT" ] || [ "$P2" = "$SIPP_PORT" ]; do P2=$(free_port); done
 pids=
 for port in "$SIPP_PORT" "$P2"; do
     (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/uac_wait_bye.xml" -m 1 -l 1 -timeout 30s -timeout_error \

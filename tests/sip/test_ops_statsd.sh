@@ -9,6 +9,7 @@ LISTEN=${SC_BINARY_DIR:-$BIN/..}/tests/udp_listen
 [ -x "$LISTEN" ] || { echo "SKIP: $LISTEN not built"; exit 77; }
 N=3
 UPORT=$(free_port)
+while [ "$UPORT" = "$SIP_PORT" ] || [ "$UPORT" = "$HTTP_PORT" ] || [ "$UPORT" = "$SIPP_PORT" ]; do UPORT=$(free_port); done
 OUT=$TMP/statsd.txt
 "$LISTEN" "$UPORT" 90 >"$OUT" 2>"$TMP/udp_listen.err" &
 LPID=$!
