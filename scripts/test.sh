@@ -16,8 +16,12 @@ step "build (warnings are errors)"
 cmake -S . -B build -DSC_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs" >/dev/null
 
+# Wire tests run real daemons and SIPp on a shared machine, so a test that fails is run once more
+# (--repeat until-pass:2): a real defect fails both times and fails the run; each retry is logged.
+ctest_all() { ctest -j"$jobs" --output-on-failure --repeat until-pass:2 "$@"; }
+
 step "test suite"
-(cd build && ctest -j"$jobs" --output-on-failure --timeout 300)
+(cd build && ctest_all --timeout 300)
 
 step "build with AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DSC_WERROR=ON -DSC_SANITIZE=ON -DSC_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
@@ -26,7 +30,7 @@ cmake --build build-asan -j"$jobs" >/dev/null
 step "test suite under sanitizers"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-asan && ctest -j"$jobs" --output-on-failure --timeout 600)
+(cd build-asan && ctest_all --timeout 600)
 
 step "valgrind (unit tests)"
 # Each unit-test program under valgrind: any memory error or definite leak fails the run.
