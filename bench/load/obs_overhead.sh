@@ -16,7 +16,7 @@
 #
 # usage: bench/load/obs_overhead.sh [BIN_DIR]     (default: build/bin)
 # env:   RATES="150" ROUNDS=2 STEP_S=10 CALL_MS=2000 VARIANTS="a b c d" SIPP=sipp
-#        STORE=memory:
+#        STORE=memory: MEDIA_PORTS=40000-59999 (sessiond's --media-ports)
 set -u
 BIN=${1:-build/bin}
 BIN=$(cd "$BIN" && pwd)
@@ -25,6 +25,9 @@ ROUNDS=${ROUNDS:-2}
 STEP_S=${STEP_S:-10}
 CALL_MS=${CALL_MS:-2000}
 STORE=${STORE:-memory:}
+# sessiond's RTP range: every auto-answered call takes an RTP/RTCP pair, so the default range
+# (20000-20999, 500 pairs) caps the load at ~500 concurrent calls; 10,000 pairs here.
+MEDIA_PORTS=${MEDIA_PORTS:-40000-59999}
 VARIANTS=${VARIANTS:-"a b c d"}
 SIPP=${SIPP:-sipp}
 command -v "$SIPP" >/dev/null || { echo "sipp not installed"; exit 77; }
@@ -41,7 +44,7 @@ cleanup() {
 trap cleanup EXIT
 
 port_in_use() { cat /proc/net/udp /proc/net/tcp 2>/dev/null | grep -q "$(printf ':%04X ' "$1")"; }
-free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$p" || { echo "$p"; return; }; done; }
+free_port() { local p; while :; do p=$((20000 + RANDOM % 20000)); port_in_use "$p" || { echo "$p"; return; }; done; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # start_sd: a fresh sessiond (own directory, memory store); sets SD_PID SD_SIP SD_HTTP.
@@ -49,7 +52,8 @@ start_sd() {
     SD_SIP=$(free_port); SD_HTTP=$(free_port)
     mkdir -p "$TMP/run"
     (cd "$TMP/run" && exec "$BIN/sessiond" --sip "udp:127.0.0.1:$SD_SIP" --http "127.0.0.1:$SD_HTTP" \
-        --answer auto --log-level warn --max-sessions 0 --store "$STORE" 2>>"$TMP/sessiond.log") &
+        --answer auto --log-level warn --max-sessions 0 --store "$STORE" --media-ports "$MEDIA_PORTS" \
+        2> >(head -c 10000000 >>"$TMP/sessiond.log"; cat >/dev/null)) &
     SD_PID=$!
     local i
     for i in $(seq 50); do

@@ -122,7 +122,10 @@ static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_his
             ha->duration_us = (uint32_t)(t1 > t0 ? t1 - t0 : 0);
         }
         t0 = t1;
-        if (rc != 0) {
+        /* On the failure path itself (an ActionFailed row) a failing action is recorded but
+         * does not stop the row: the declared failure state is always reached, so a failure
+         * path that fails again can never loop. */
+        if (rc != 0 && x->event->type != SC_EV_ActionFailed) {
             *rc_out = rc;
             return a;
         }

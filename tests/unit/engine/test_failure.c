@@ -58,6 +58,31 @@ static void test_action_failure_takes_declared_path(void **state)
     fx_free(f);
 }
 
+/* The failure path fails too (the same SendResponse that failed is what it runs): the
+ * failing action is recorded, the row still reaches its declared state, and no second
+ * ActionFailed is raised, so the session can never loop on its own failure path. */
+static void test_failing_failure_path_still_reaches_its_state(void **state)
+{
+    (void)state;
+    fx *f = fx_new();
+    fx_load(f, TABLE);
+    f->action_result[SC_ACTION_StartMedia] = -EIO;
+    f->action_result[SC_ACTION_SendResponse] = -ENOSPC;
+    sc_session *s = fx_session(f, SC_ROLE_UAS);
+    sc_event ev = {.type = SC_EV_IncomingCall};
+    assert_int_equal(sc_engine_dispatch(f->engine, s, &ev, NULL), SC_E_ACTION_FAILED);
+    assert_string_equal(sc_session_state_name(s), "Failed");
+    assert_string_equal(f->log, "StartMedia@Idle SendResponse@Idle SetOutcome@Idle ");
+    assert_int_equal(sc_session_history_count(s), 2);
+    const sc_history_record *r2 = sc_session_history_get(s, 1);
+    assert_int_equal(r2->event, SC_EV_ActionFailed);
+    assert_int_equal(r2->outcome, SC_OUTCOME_TAKEN);
+    assert_int_equal(r2->nactions, 2);
+    assert_int_equal(r2->actions[0].result, -ENOSPC);
+    assert_int_equal(r2->actions[1].result, 0);
+    fx_free(f);
+}
+
 static void test_failure_without_path_is_not_accepted_in_history(void **state)
 {
     (void)state;
@@ -138,6 +163,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_action_failure_takes_declared_path),
+        cmocka_unit_test(test_failing_failure_path_still_reaches_its_state),
         cmocka_unit_test(test_failure_without_path_is_not_accepted_in_history),
         cmocka_unit_test(test_unbound_action_refuses_table),
         cmocka_unit_test(test_unbound_guard_refuses_table),
