@@ -12,12 +12,15 @@
 # env:   RATES="50 100 200 ..." STEP_S=10 CALL_MS=2000 SIPP=sipp
 #        STORE=memory: (sessiond's --store; e.g. STORE=sqlite:load.db to include persistence;
 #        the store lives in the run's temporary directory)
+#        MEDIA_PORTS=50000-59999 (sessiond's --media-ports: every call holds an RTP/RTCP pair, so
+#        the default range of 500 pairs would cap 2 s calls near 250 CPS and measure ports, not SIP)
 set -u
 BIN=${1:-build/bin}
 BIN=$(cd "$BIN" && pwd)
 RATES=${RATES:-"25 50 100 150 200 300 400 600 800"}
 STEP_S=${STEP_S:-10}
 CALL_MS=${CALL_MS:-2000}
+MEDIA_PORTS=${MEDIA_PORTS:-50000-59999}
 STORE=${STORE:-memory:}
 SIPP=${SIPP:-sipp}
 command -v "$SIPP" >/dev/null || { echo "sipp not installed"; exit 77; }
@@ -36,7 +39,7 @@ free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$
 
 SD_SIP=$(free_port); SD_HTTP=$(free_port); UAS_SIP=$(free_port)
 (cd "$TMP" && exec "$BIN/sessiond" --sip "udp:127.0.0.1:$SD_SIP" --http "127.0.0.1:$SD_HTTP" --answer auto \
-    --log-level warn --max-sessions 0 --store "$STORE" 2>"$TMP/sessiond.log") &
+    --log-level warn --max-sessions 0 --store "$STORE" --media-ports "$MEDIA_PORTS" 2>"$TMP/sessiond.log") &
 SD_PID=$!
 (cd "$TMP" && exec "$SIPP" -sn uas -i 127.0.0.1 -p "$UAS_SIP" -nostdin >/dev/null 2>&1) &
 UAS_PID=$!
