@@ -13,7 +13,7 @@
 #include <osipparser2/osip_uri.h>
 
 /* A sip: URI whose host is an IP literal (what the SIP agent can reach without DNS). */
-static bool usable_uri(const char *s)
+bool sc_api__usable_uri(const char *s)
 {
     osip_uri_t *u = NULL;
     bool ok = false;
@@ -36,7 +36,7 @@ static bool usable_uri(const char *s)
 
 int sc_api_make_call(sc_api *api, const char *to, const char *from, char *id, size_t idsize)
 {
-    if (!api || !usable_uri(to) || (from && !usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1)
+    if (!api || !sc_api__usable_uri(to) || (from && !sc_api__usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1)
         return -EINVAL;
     id[0] = '\0';
     if (sc_api__admit(api, "api", NULL) != 0) /* admission control (api_limits.c) */

@@ -92,6 +92,9 @@ sc_api_leg *sc_api__leg(const sc_session *s);
 int sc_api__leg_new(sc_api *api, sc_session *s, sc_api_leg **out);
 void sc_api__sync_dialog(sc_api_leg *leg, sc_session *s);
 
+/* api_commands.c: a sip: URI whose host is an IP literal (reachable without DNS). */
+bool sc_api__usable_uri(const char *s);
+
 /* api_actions.c */
 int sc_api__bind_all(sc_api *api);
 

@@ -88,7 +88,7 @@ static bool g_accept_refer(const sc_exec *x)
     sc_api *api = x->ud;
     sc_api_leg *leg = sc_api__leg(x->session);
     sc_api_xfer *t = leg ? leg->xfer : NULL;
-    return !api->refuse_refer && t && t->target && !t->in_progress && sc_api__xfer_usable_uri(t->target);
+    return !api->refuse_refer && t && t->target && !t->in_progress && sc_api__usable_uri(t->target);
 }
 
 static bool g_refer_subscription(const sc_exec *x)
@@ -151,7 +151,7 @@ static int a_send_refer(const sc_exec *x)
         rc = attended_refer_to(api, x->session, consult, target, sizeof target);
     } else {
         const char *to = x->event && x->event->text ? x->event->text : sc_session_field(x->session, SC_FIELD_REFER_TO);
-        rc = to && sc_api__xfer_usable_uri(to) ? 0 : -EINVAL;
+        rc = to && sc_api__usable_uri(to) ? 0 : -EINVAL;
         if (rc == 0)
             snprintf(target, sizeof target, "%s", to);
     }
@@ -174,7 +174,7 @@ static int a_start_consultation(const sc_exec *x)
     sc_api *api = x->ud;
     sc_api_leg *leg = sc_api__leg(x->session);
     const char *target = x->event ? x->event->text : NULL;
-    if (!leg || !leg->call || !target || !sc_api__xfer_usable_uri(target))
+    if (!leg || !leg->call || !target || !sc_api__usable_uri(target))
         return -EINVAL;
     sc_api_xfer *t = xfer_get(leg);
     if (!t)
@@ -453,7 +453,7 @@ static int command(sc_api *api, sc_session *s, sc_id ev, const char *text)
 
 int sc_api_transfer(sc_api *api, const char *id, const char *target)
 {
-    if (!api || !id || !sc_api__xfer_usable_uri(target))
+    if (!api || !id || !sc_api__usable_uri(target))
         return -EINVAL;
     sc_session *s = sc_store_get(api->store, id);
     if (!s)
@@ -469,7 +469,7 @@ int sc_api_transfer_attended(sc_api *api, const char *id, const char *consult_id
     if (!s)
         return -ENOENT;
     if (!consult_id && target) {
-        if (!sc_api__xfer_usable_uri(target))
+        if (!sc_api__usable_uri(target))
             return -EINVAL;
         return command(api, s, SC_EV_StartAttendedTransfer, target);
     }

@@ -55,7 +55,5 @@ int sc_api__xfer_parse_refer_to(const char *value, char **uri, char **replaces);
 int sc_api__xfer_sipfrag_status(const char *body, size_t len);
 /* Escape a Replaces value for a URI header (RFC 3261 hnv-unreserved kept). -ENOSPC. */
 int sc_api__xfer_escape(const char *in, char *out, size_t cap);
-/* A sip: URI whose host is an IP literal. */
-bool sc_api__xfer_usable_uri(const char *uri);
 
 #endif

@@ -131,27 +131,6 @@ int sc_api__xfer_escape(const char *in, char *out, size_t cap)
     return (int)n;
 }
 
-bool sc_api__xfer_usable_uri(const char *s)
-{
-    osip_uri_t *u = NULL;
-    bool ok = false;
-    if (!s || strlen(s) > 500 || osip_uri_init(&u) != 0)
-        return false;
-    if (osip_uri_parse(u, s) == 0 && u->scheme && !strcasecmp(u->scheme, "sip") && u->host) {
-        unsigned char buf[16];
-        char host[64];
-        snprintf(host, sizeof host, "%s", u->host);
-        size_t n = strlen(host);
-        if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
-            host[n - 1] = '\0';
-            memmove(host, host + 1, n - 1);
-        }
-        ok = inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
-    }
-    osip_uri_free(u);
-    return ok;
-}
-
 /* ---- Transferee: the REFER -------------------------------------------------------------- */
 
 static sc_api_xfer *xfer_get(sc_api_leg *leg)

@@ -23,6 +23,25 @@ typedef struct sd_option {
     const char *help;
 } sd_option;
 
+int sd_config_bad(char *err, size_t errsz, const char *flag, const char *expect, const char *v)
+{
+    snprintf(err, errsz, "--%s: expected %s, got '%s'", flag, expect, v ? v : "");
+    return -1;
+}
+
+int sd_config_parse_u64(const char *v, uint64_t max, uint64_t *out)
+{
+    if (!v || !*v || v[0] == '-')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || *end || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
 static int fail(char *err, size_t errsz, const char *fmt, const char *a, const char *b)
 {
     snprintf(err, errsz, fmt, a, b);

@@ -67,4 +67,9 @@ void sd_config_usage(void);
 int sd_split_hostport(const char *s, char *host, size_t hostsz, uint16_t *port);
 bool sd_host_is_loopback(const char *host);
 
+/* For the option parsers (config_*.c): "--FLAG: expected EXPECT, got 'V'" into err; returns -1. */
+int sd_config_bad(char *err, size_t errsz, const char *flag, const char *expect, const char *v);
+/* A decimal integer in [0, max] into *out: 0, or -1 for anything else. */
+int sd_config_parse_u64(const char *v, uint64_t max, uint64_t *out);
+
 #endif

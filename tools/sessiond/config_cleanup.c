@@ -11,25 +11,6 @@
 #define RFC4028_MIN 90u
 #define MAX_SE 86400u
 
-static int bad(char *err, size_t errsz, const char *flag, const char *expect, const char *v)
-{
-    snprintf(err, errsz, "--%s: expected %s, got '%s'", flag, expect, v ? v : "");
-    return -1;
-}
-
-static int parse_u64(const char *v, uint64_t max, uint64_t *out)
-{
-    if (!v || !*v || v[0] == '-')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (errno || *end || n > max)
-        return -1;
-    *out = n;
-    return 0;
-}
-
 static unsigned timer_floor(void)
 {
     const char *t = getenv("SESSIOND_TEST_SHORT_TIMERS");
@@ -41,8 +22,8 @@ static unsigned timer_floor(void)
 int sd_set_max_session_age(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;
-    if (parse_u64(v, MS_MAX, &n))
-        return bad(err, errsz, "max-session-age-ms", "0..31622400000 (0 = no limit)", v);
+    if (sd_config_parse_u64(v, MS_MAX, &n))
+        return sd_config_bad(err, errsz, "max-session-age-ms", "0..31622400000 (0 = no limit)", v);
     c->cleanup.max_age_ms = n;
     c->cleanup.max_age_set = true;
     return 0;
@@ -51,8 +32,8 @@ int sd_set_max_session_age(sd_config *c, const char *v, char *err, size_t errsz)
 int sd_set_retention(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;
-    if (parse_u64(v, MS_MAX, &n))
-        return bad(err, errsz, "retention-ms", "0..31622400000 (0 = the table's max_ms only)", v);
+    if (sd_config_parse_u64(v, MS_MAX, &n))
+        return sd_config_bad(err, errsz, "retention-ms", "0..31622400000 (0 = the table's max_ms only)", v);
     c->cleanup.retention_ms = n;
     c->cleanup.retention_set = true;
     return 0;
@@ -61,8 +42,8 @@ int sd_set_retention(sd_config *c, const char *v, char *err, size_t errsz)
 int sd_set_failed_retention(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;
-    if (parse_u64(v, MS_MAX, &n))
-        return bad(err, errsz, "failed-retention-ms", "0..31622400000 (0 = the table's max_ms only)", v);
+    if (sd_config_parse_u64(v, MS_MAX, &n))
+        return sd_config_bad(err, errsz, "failed-retention-ms", "0..31622400000 (0 = the table's max_ms only)", v);
     c->cleanup.failed_retention_ms = n;
     c->cleanup.failed_retention_set = true;
     return 0;
@@ -72,8 +53,8 @@ int sd_set_session_expires(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;
     unsigned lo = timer_floor();
-    if (parse_u64(v, MAX_SE, &n) || (n && n < lo))
-        return bad(err, errsz, "session-expires", lo == 1 ? "0 or 1..86400 seconds" : "0 or 90..86400 seconds", v);
+    if (sd_config_parse_u64(v, MAX_SE, &n) || (n && n < lo))
+        return sd_config_bad(err, errsz, "session-expires", lo == 1 ? "0 or 1..86400 seconds" : "0 or 90..86400 seconds", v);
     c->cleanup.session_expires_s = (uint32_t)n;
     c->cleanup.session_expires_set = true;
     return 0;
@@ -83,8 +64,8 @@ int sd_set_min_se(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;
     unsigned lo = timer_floor();
-    if (parse_u64(v, MAX_SE, &n) || n < lo)
-        return bad(err, errsz, "min-se", lo == 1 ? "1..86400 seconds" : "90..86400 seconds", v);
+    if (sd_config_parse_u64(v, MAX_SE, &n) || n < lo)
+        return sd_config_bad(err, errsz, "min-se", lo == 1 ? "1..86400 seconds" : "90..86400 seconds", v);
     c->cleanup.min_se_s = (uint32_t)n;
     c->cleanup.min_se_set = true;
     return 0;

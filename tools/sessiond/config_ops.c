@@ -6,25 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int bad(char *err, size_t errsz, const char *flag, const char *expect, const char *v)
-{
-    snprintf(err, errsz, "--%s: expected %s, got '%s'", flag, expect, v ? v : "");
-    return -1;
-}
-
-static int parse_u64(const char *v, uint64_t max, uint64_t *out)
-{
-    if (!v || !*v || v[0] == '-')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (errno || *end || n > max)
-        return -1;
-    *out = n;
-    return 0;
-}
-
 int sd_set_watch(sd_config *c, const char *v, char *err, size_t errsz)
 {
     c->watch = true;
@@ -36,10 +17,10 @@ int sd_set_statsd(sd_config *c, const char *v, char *err, size_t errsz)
     char host[128];
     uint16_t port;
     if (sd_split_hostport(v, host, sizeof host, &port) || port == 0)
-        return bad(err, errsz, "statsd", "HOST:PORT", v);
+        return sd_config_bad(err, errsz, "statsd", "HOST:PORT", v);
     char *d = strdup(v);
     if (!d)
-        return bad(err, errsz, "statsd", "memory", v);
+        return sd_config_bad(err, errsz, "statsd", "memory", v);
     free(c->statsd);
     c->statsd = d;
     return 0;
@@ -48,8 +29,8 @@ int sd_set_statsd(sd_config *c, const char *v, char *err, size_t errsz)
 int sd_set_statsd_interval(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;
-    if (parse_u64(v, 3600000, &n) || n < 10)
-        return bad(err, errsz, "statsd-interval-ms", "10..3600000", v);
+    if (sd_config_parse_u64(v, 3600000, &n) || n < 10)
+        return sd_config_bad(err, errsz, "statsd-interval-ms", "10..3600000", v);
     c->statsd_interval_ms = (uint32_t)n;
     return 0;
 }
@@ -57,8 +38,8 @@ int sd_set_statsd_interval(sd_config *c, const char *v, char *err, size_t errsz)
 int sd_set_max_cps(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;
-    if (parse_u64(v, 1000000, &n))
-        return bad(err, errsz, "max-cps", "0..1000000 (0 = unlimited)", v);
+    if (sd_config_parse_u64(v, 1000000, &n))
+        return sd_config_bad(err, errsz, "max-cps", "0..1000000 (0 = unlimited)", v);
     c->max_cps = (uint32_t)n;
     return 0;
 }
@@ -80,11 +61,11 @@ int sd_set_max_memory(sd_config *c, const char *v, char *err, size_t errsz)
         memcpy(num, v, n - (mult > 1));
         num[n - (mult > 1)] = '\0';
     } else {
-        return bad(err, errsz, "max-memory", "BYTES[K|M|G] (0 = unlimited)", v);
+        return sd_config_bad(err, errsz, "max-memory", "BYTES[K|M|G] (0 = unlimited)", v);
     }
     uint64_t b;
-    if (parse_u64(num, UINT64_MAX / (1024ULL * 1024 * 1024), &b))
-        return bad(err, errsz, "max-memory", "BYTES[K|M|G] (0 = unlimited)", v);
+    if (sd_config_parse_u64(num, UINT64_MAX / (1024ULL * 1024 * 1024), &b))
+        return sd_config_bad(err, errsz, "max-memory", "BYTES[K|M|G] (0 = unlimited)", v);
     c->max_memory = b * mult;
     return 0;
 }
@@ -92,8 +73,8 @@ int sd_set_max_memory(sd_config *c, const char *v, char *err, size_t errsz)
 int sd_set_events_idle(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;
-    if (parse_u64(v, 86400000, &n) || n < 100)
-        return bad(err, errsz, "events-idle-ms", "100..86400000", v);
+    if (sd_config_parse_u64(v, 86400000, &n) || n < 100)
+        return sd_config_bad(err, errsz, "events-idle-ms", "100..86400000", v);
     c->events_idle_ms = (uint32_t)n;
     return 0;
 }
@@ -101,8 +82,8 @@ int sd_set_events_idle(sd_config *c, const char *v, char *err, size_t errsz)
 int sd_set_events_ring(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;
-    if (parse_u64(v, 1048576, &n) || n < 8)
-        return bad(err, errsz, "events-ring", "8..1048576", v);
+    if (sd_config_parse_u64(v, 1048576, &n) || n < 8)
+        return sd_config_bad(err, errsz, "events-ring", "8..1048576", v);
     c->events_ring = (uint32_t)n;
     return 0;
 }

@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int bad(char *err, size_t errsz, const char *flag, const char *expect, const char *v)
-{
-    snprintf(err, errsz, "--%s: expected %s, got '%s'", flag, expect, v ? v : "");
-    return -1;
-}
-
 static int replace(char **slot, const char *v)
 {
     char *d = strdup(v);
@@ -26,12 +20,12 @@ int sd_set_store(sd_config *c, const char *v, char *err, size_t errsz)
 {
     const char *expect = "memory:, sqlite:PATH, redis://HOST:PORT[/DB] or postgresql://...";
     if (!strcmp(v, "memory") || !strcmp(v, "memory:"))
-        return replace(&c->store, "memory:") ? bad(err, errsz, "store", "memory", v) : 0;
+        return replace(&c->store, "memory:") ? sd_config_bad(err, errsz, "store", "memory", v) : 0;
     bool ok = (!strncmp(v, "sqlite:", 7) && v[7]) || !strncmp(v, "redis://", 8) ||
               !strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11);
     if (!ok)
-        return bad(err, errsz, "store", expect, v);
-    return replace(&c->store, v) ? bad(err, errsz, "store", "memory", v) : 0;
+        return sd_config_bad(err, errsz, "store", expect, v);
+    return replace(&c->store, v) ? sd_config_bad(err, errsz, "store", "memory", v) : 0;
 }
 
 int sd_set_durability(sd_config *c, const char *v, char *err, size_t errsz)
@@ -43,15 +37,15 @@ int sd_set_durability(sd_config *c, const char *v, char *err, size_t errsz)
     else if (!strcmp(v, "none"))
         c->durability = 2;
     else
-        return bad(err, errsz, "durability", "strict, batched or none", v);
+        return sd_config_bad(err, errsz, "durability", "strict, batched or none", v);
     return 0;
 }
 
 int sd_set_node_id(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (!*v || strlen(v) >= 64)
-        return bad(err, errsz, "node-id", "1 to 63 characters", v);
-    return replace(&c->node_id, v) ? bad(err, errsz, "node-id", "memory", v) : 0;
+        return sd_config_bad(err, errsz, "node-id", "1 to 63 characters", v);
+    return replace(&c->node_id, v) ? sd_config_bad(err, errsz, "node-id", "memory", v) : 0;
 }
 
 int sd_set_snapshot_every(sd_config *c, const char *v, char *err, size_t errsz)
@@ -60,7 +54,7 @@ int sd_set_snapshot_every(sd_config *c, const char *v, char *err, size_t errsz)
     errno = 0;
     long n = strtol(v, &end, 10);
     if (errno || !*v || *end || n < 1 || n > 1000000)
-        return bad(err, errsz, "snapshot-every", "1..1000000", v);
+        return sd_config_bad(err, errsz, "snapshot-every", "1..1000000", v);
     c->snapshot_every = (unsigned)n;
     return 0;
 }

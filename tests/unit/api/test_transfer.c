@@ -71,14 +71,14 @@ static void sipfrag(void **state)
 
 static void usable_targets(void **state)
 {
-    assert_true(sc_api__xfer_usable_uri("sip:carol@127.0.0.1:5070"));
-    assert_true(sc_api__xfer_usable_uri("sip:carol@[::1]:5070"));
-    assert_true(sc_api__xfer_usable_uri("sip:127.0.0.1"));
-    assert_false(sc_api__xfer_usable_uri("sip:carol@example.com"));
-    assert_false(sc_api__xfer_usable_uri("tel:+123"));
-    assert_false(sc_api__xfer_usable_uri("sips:carol@127.0.0.1"));
-    assert_false(sc_api__xfer_usable_uri(""));
-    assert_false(sc_api__xfer_usable_uri(NULL));
+    assert_true(sc_api__usable_uri("sip:carol@127.0.0.1:5070"));
+    assert_true(sc_api__usable_uri("sip:carol@[::1]:5070"));
+    assert_true(sc_api__usable_uri("sip:127.0.0.1"));
+    assert_false(sc_api__usable_uri("sip:carol@example.com"));
+    assert_false(sc_api__usable_uri("tel:+123"));
+    assert_false(sc_api__usable_uri("sips:carol@127.0.0.1"));
+    assert_false(sc_api__usable_uri(""));
+    assert_false(sc_api__usable_uri(NULL));
 }
 
 int main(void)
