@@ -37,6 +37,6 @@ step "valgrind (unit tests)"
 find build/tests -maxdepth 1 -type f -name 'unit_*' -perm -u+x -print0 | sort -z |
   xargs -0 -P"$jobs" -I{} sh -c 'valgrind -q --error-exitcode=1 --leak-check=full \
     --errors-for-leak-kinds=definite --show-leak-kinds=definite "$1" >/dev/null 2>"$1.valgrind.log" ||
-    { echo "valgrind: $1 failed:"; cat "$1.valgrind.log"; exit 255; }' _ {}
+    { echo "valgrind: $1 failed:"; cat "$1.valgrind.log"; exit 1; }' _ {}
 
 step "all tests passed"

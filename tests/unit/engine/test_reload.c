@@ -411,10 +411,13 @@ static void test_memory_comes_back(void **state)
     assert_int_equal(st.versions_released, 1);
 #ifndef UNDER_ASAN
     size_t after = mallinfo2().uordblks;
-    print_message("v1 table: %zu bytes; freed at its last session's end: %zu bytes\n", table_bytes,
-                  before - after);
-    assert_true(table_bytes > 10000);
-    assert_true(before - after >= table_bytes * 9 / 10);
+    /* valgrind replaces malloc and mallinfo2() reads 0 there: its leak check stands in */
+    if (m0 != 0) {
+        print_message("v1 table: %zu bytes; freed at its last session's end: %zu bytes\n",
+                      table_bytes, before - after);
+        assert_true(table_bytes > 10000);
+        assert_true(before - after >= table_bytes * 9 / 10);
+    }
 #endif
     free(text);
     fx_free(f);

@@ -108,6 +108,7 @@ typedef struct tu_peer {
     struct sockaddr_storage addr;
     uint16_t port;
     tu_msgs got;
+    int closed; /* set by the close callback */
     char buf[65536];
 } tu_peer;
 
@@ -147,9 +148,17 @@ static inline void tu_peer_send(tu_peer *p, const struct sockaddr_storage *dst, 
     assert_true(uv_udp_try_send(&p->h, &b, 1, (const struct sockaddr *)dst) >= 0);
 }
 
+static inline void tu_peer_closed(uv_handle_t *h) { ((tu_peer *)h->data)->closed = 1; }
+
+/* Closes the peer and waits for the close to complete, so a peer on the test's stack is never
+ * touched by the loop after the test returns. */
 static inline void tu_peer_close(tu_peer *p)
 {
-    uv_close((uv_handle_t *)&p->h, NULL);
+    p->h.data = p;
+    p->closed = 0;
+    uv_close((uv_handle_t *)&p->h, tu_peer_closed);
+    while (!p->closed)
+        uv_run(p->h.loop, UV_RUN_NOWAIT);
     tu_msgs_clear(&p->got);
 }
 
