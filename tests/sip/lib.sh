@@ -212,3 +212,19 @@ wait_metric() {
     done
     fail "metric $1 = '$v', expected $2"
 }
+
+# b2bua_legs: wait for a B2BUA call's two sessions and set a (the incoming leg, role uas) and
+# b (the outgoing leg, role uac); fails the test if they do not appear.
+b2bua_legs() {
+    local ids= i
+    for _ in $(seq 1 200); do
+        ids=$(session_ids); [ "$(printf '%s\n' "$ids" | grep -c .)" -ge 2 ] && break; sleep 0.05
+    done
+    a=; b=
+    for i in $ids; do
+        http GET "/sessions/$i"
+        [ "$(json_str role)" = uas ] && a=$i
+        [ "$(json_str role)" = uac ] && b=$i
+    done
+    [ -n "$a" ] && [ -n "$b" ] || fail "expected a uas and a uac leg, got: $ids"
+}

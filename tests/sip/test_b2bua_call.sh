@@ -14,17 +14,7 @@ SIPP_PORT=$SIPP_PORT_SAVE
     -trace_err -error_file "$TMP/b2bua_uac.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" \
     -set probe "$PA" "127.0.0.1:$SIP_PORT" >"$TMP/b2bua_uac.out" 2>&1) &
 uac=$!
-# Find the two legs: the incoming one (uas) and its peer.
-for _ in $(seq 1 200); do
-    ids=$(session_ids); [ "$(printf '%s\n' "$ids" | grep -c .)" -ge 2 ] && break; sleep 0.05
-done
-a=; b=
-for i in $ids; do
-    http GET "/sessions/$i"
-    [ "$(json_str role)" = uas ] && a=$i
-    [ "$(json_str role)" = uac ] && b=$i
-done
-[ -n "$a" ] && [ -n "$b" ] || fail "expected a uas and a uac leg, got: $ids"
+b2bua_legs
 wait_state "$a" Bridged
 wait_state "$b" Bridged
 http GET "/sessions/$a"; [ "$(json_str peer_id)" = "$b" ] || fail "leg a does not link b: $HTTP_BODY"
