@@ -6,6 +6,19 @@
 #include <errno.h>
 #include <string.h>
 
+/* Re-arm the timers of the state the session is in as if it had never stopped: a state
+ * entered T ago (wall clock, which survives the restart) gets its timers from now - T on the
+ * monotonic clock, so a 30 s timer of a state entered 20 s before the crash fires 10 s after
+ * the restore, and one that expired while the process was down fires on the next turn. */
+static void rearm_elapsed(sc_engine *e, sc_session *s)
+{
+    uint64_t mono = sc_clock_mono_us(e->clock);
+    int64_t wall = sc_clock_wall_us(e->clock);
+    uint64_t elapsed = wall > s->entered_wall_us ? (uint64_t)(wall - s->entered_wall_us) : 0;
+    uint64_t base = mono > elapsed ? mono - elapsed : 0;
+    sc_engine__enter_state(e, s, s->state, base, s->entered_wall_us);
+}
+
 static int restore(sc_engine *e, const json_t *snap, sc_table *table, sc_session **out)
 {
     if (!e || !json_is_object(snap) || !out)
@@ -42,6 +55,7 @@ int sc_session_restore_json(sc_engine *e, const json_t *snap, sc_table *table, s
     int r = restore(e, snap, table, &s);
     if (r)
         return r;
+    rearm_elapsed(e, s);
     sc_session_clear_dirty_fields(s);
     *out = s;
     return 0;
@@ -51,8 +65,6 @@ int sc_engine__restore_tail(sc_engine *e, sc_session *s, const json_t *events)
 {
     if (events && !json_is_array(events))
         return -EINVAL;
-    sc_id state = s->state;
-    int64_t entered = s->entered_wall_us;
     size_t i;
     const json_t *ev;
     json_array_foreach(events, i, ev) {
@@ -63,12 +75,7 @@ int sc_engine__restore_tail(sc_engine *e, sc_session *s, const json_t *events)
             return r;
         }
     }
-    if (s->state != state || s->entered_wall_us != entered) {
-        /* moved on since the snapshot: arm the timers of the state it is in now */
-        sc_id now_state = s->state;
-        int64_t now_entered = s->entered_wall_us;
-        sc_engine__enter_state(e, s, now_state, sc_clock_mono_us(e->clock), now_entered);
-    }
+    rearm_elapsed(e, s); /* the state it is in now, from the time it entered it */
     sc_session_clear_dirty_fields(s);
     return 0;
 }

@@ -6,8 +6,8 @@
 #include "session_core/engine.h"
 
 /* Applies the event records logged after s's snapshot (a JSON array, may be NULL) to s (just
- * restored with sc_session_restore_json) and re-arms its state timers if that moved its
- * state. On error s has been removed (and freed) and the error is returned. */
+ * restored with sc_session_restore_json) and re-arms the timers of the state it ends in,
+ * counted from the time it entered that state (what is left of them after the downtime). On error s has been removed (and freed) and the error is returned. */
 int sc_engine__restore_tail(sc_engine *e, sc_session *s, const json_t *events);
 
 #endif

@@ -171,6 +171,42 @@ static void test_scheduled_events(void **state)
     fx_free(f);
 }
 
+/* A restored session's timers run from the time its state was entered, not from the restore:
+ * 20 s of "downtime" (both clocks move on, no engine) leave 10 s of Ringing's 30 s timer
+ * (here 1 s timer: 600 ms entered, 400 ms left) and an expired one fires on the next run. */
+static void test_restore_keeps_remaining_time(void **state)
+{
+    (void)state;
+    fx *f = fx_new();
+    fx_load(f, TABLE);
+    sc_session *s = fx_session(f, SC_ROLE_UAS);
+    assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
+    json_t *snap;
+    assert_int_equal(sc_session_snapshot_json(s, &snap), 0);
+    sc_engine_remove_session(f->engine, s, "crash");
+    assert_int_equal(sc_engine_run_timers(f->engine, 0), 0);
+    assert_int_equal(sc_engine_timer_count(f->engine), 0);
+    sc_manual_clock_advance(f->clk, 600 * MS); /* the process is down */
+    uint64_t now = sc_clock_mono_us(sc_manual_clock_get(f->clk));
+    sc_session *r = NULL;
+    assert_int_equal(sc_session_restore_json(f->engine, snap, NULL, &r), 0);
+    assert_int_equal(sc_engine_next_deadline(f->engine), now + 400 * MS);
+    assert_int_equal(sc_session_state_entered_mono_us(r), now - 600 * MS);
+    sc_manual_clock_advance(f->clk, 399 * MS);
+    assert_int_equal(sc_engine_run_timers(f->engine, 0), 0);
+    sc_manual_clock_advance(f->clk, 1 * MS);
+    assert_int_equal(sc_engine_run_timers(f->engine, 0), 1);
+    assert_string_equal(sc_session_state_name(r), "Failed");
+    sc_engine_remove_session(f->engine, r, "test");
+    /* expired during the downtime: due at once */
+    sc_manual_clock_advance(f->clk, 5000 * MS);
+    assert_int_equal(sc_session_restore_json(f->engine, snap, NULL, &r), 0);
+    assert_int_equal(sc_engine_run_timers(f->engine, 0), 1);
+    assert_string_equal(sc_session_state_name(r), "Failed");
+    json_decref(snap);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_retention_removes_session),
         cmocka_unit_test(test_run_timers_is_bounded_and_ordered),
         cmocka_unit_test(test_scheduled_events),
+        cmocka_unit_test(test_restore_keeps_remaining_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
