@@ -1,6 +1,7 @@
 /* bench_persist: calls per second through engine + recorder + persist writer for each backend
  * and durability, against the same engine with no recorder in the same run; recovery time of
- * 10,000 live sessions from SQLite; storage bytes per call. */
+ * 10,000 live sessions from SQLite; storage bytes per call. Cases alternate round by round
+ * (SC_BENCH_ROUNDS, default 5) and each figure is the median of its rounds. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,22 @@ static int recovery(sc_vocab *v, sc_table *t, const char *path, size_t n, double
     return 0;
 }
 
+#define MAX_ROUNDS 31
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *v, size_t n)
+{
+    double tmp[MAX_ROUNDS];
+    memcpy(tmp, v, n * sizeof *v);
+    qsort(tmp, n, sizeof *tmp, cmp_double);
+    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
 static void rm_db(const char *path)
 {
     char aux[512];
@@ -211,15 +228,17 @@ int main(int argc, char **argv)
     close(fd);
     char url[512];
     snprintf(url, sizeof url, "sqlite:%s", path);
+    size_t rounds = getenv("SC_BENCH_ROUNDS") ? (size_t)atol(getenv("SC_BENCH_ROUNDS")) : 5;
+    if (rounds < 1 || rounds > MAX_ROUNDS)
+        rounds = 5;
     printf("calls: %zu, 5 events each (created + IncomingCall, AcceptCall, DialogACK, MediaReady, "
-           "HangupCall + removal)\n", calls);
-    double base = run(v, t, NULL, SC_PERSIST_NONE, calls, NULL, NULL);
-    printf("%-28s %10.0f calls/s  ratio 1.00\n", "no recorder (baseline)", base);
+           "HangupCall + removal); %zu rounds, cases alternated within each round\n", calls, rounds);
     struct {
         const char *name, *url;
         sc_persist_durability d;
         bool sqlite;
     } cases[] = {
+        {"no recorder (baseline)", NULL, SC_PERSIST_NONE, false},
         {"memory:", "memory:", SC_PERSIST_STRICT, false},
         {"sqlite strict", url, SC_PERSIST_STRICT, true},
         {"sqlite batched", url, SC_PERSIST_BATCHED, true},
@@ -229,30 +248,47 @@ int main(int argc, char **argv)
         {"postgresql strict", getenv("SC_BENCH_PG_URL"), SC_PERSIST_STRICT, false},
         {"postgresql batched", getenv("SC_BENCH_PG_URL"), SC_PERSIST_BATCHED, false},
     };
-    double mem = 0, bytes = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (!cases[i].url || (only && !strstr(cases[i].name, only)))
+    enum { NCASES = sizeof cases / sizeof cases[0] };
+    double cps[NCASES][MAX_ROUNDS] = {{0}}, vs_mem[NCASES][MAX_ROUNDS] = {{0}}, bytes = 0;
+    bool on[NCASES];
+    for (size_t i = 0; i < NCASES; i++)
+        on[i] = (i == 0 || i == 1 || cases[i].url) && (!only || i <= 1 || strstr(cases[i].name, only));
+    for (size_t r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < NCASES; i++) {
+            if (!on[i])
+                continue;
+            if (cases[i].sqlite)
+                rm_db(path);
+            double bpc = 0;
+            cps[i][r] = run(v, t, cases[i].url, cases[i].d, calls, cases[i].sqlite ? &bpc : NULL,
+                            cases[i].sqlite ? path : NULL);
+            if (cases[i].sqlite && cases[i].d == SC_PERSIST_STRICT)
+                bytes = bpc;
+        }
+        for (size_t i = 0; i < NCASES; i++)
+            vs_mem[i][r] = cps[1][r] > 0 ? cps[i][r] / cps[1][r] : 0;
+    }
+    printf("%-24s %12s %12s  %s\n", "case", "calls/s", "vs memory:", "(median of the rounds; per round: calls/s, ratio)");
+    for (size_t i = 0; i < NCASES; i++) {
+        if (!on[i])
             continue;
-        if (cases[i].sqlite)
-            rm_db(path);
-        double bpc = 0;
-        double cps = run(v, t, cases[i].url, cases[i].d, calls, cases[i].sqlite ? &bpc : NULL,
-                         cases[i].sqlite ? path : NULL);
-        if (i == 0)
-            mem = cps;
-        printf("%-28s %10.0f calls/s  ratio %.2f  (vs memory: %.2f)", cases[i].name, cps, cps / base,
-               mem > 0 ? cps / mem : 0);
-        if (cases[i].sqlite && cases[i].d == SC_PERSIST_STRICT)
-            bytes = bpc;
-        printf(cases[i].sqlite && cases[i].d != SC_PERSIST_NONE ? "  %.0f bytes/call\n" : "\n", bpc);
+        printf("%-24s %12.0f %12.2f  (", cases[i].name, median(cps[i], rounds), median(vs_mem[i], rounds));
+        for (size_t r = 0; r < rounds; r++)
+            printf("%s%.0f %.2f", r ? ", " : "", cps[i][r], vs_mem[i][r]);
+        printf(")\n");
     }
     printf("sqlite storage: %.0f bytes per call (file + WAL / calls, strict run)\n", bytes);
     rm_db(path);
-    double secs = 0;
-    size_t got = 0;
-    if (nrec && recovery(v, t, path, nrec, &secs, &got) == 0)
-        printf("recovery: %zu live sessions from sqlite in %.3f s (%.0f sessions/s)\n", got, secs,
-               (double)got / secs);
+    double secs[MAX_ROUNDS] = {0};
+    size_t got = 0, nr = rounds < 3 ? rounds : 3;
+    for (size_t r = 0; nrec && r < nr; r++) {
+        if (recovery(v, t, path, nrec, &secs[r], &got))
+            break;
+        rm_db(path);
+    }
+    if (nrec && got)
+        printf("recovery: %zu live sessions from sqlite in %.3f s (median of %zu; %.0f sessions/s)\n", got,
+               median(secs, nr), nr, (double)got / median(secs, nr));
     rm_db(path);
     sc_table_unref(t);
     sc_vocab_free(v);

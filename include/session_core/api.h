@@ -57,6 +57,8 @@ typedef struct sc_api_config {
     uint32_t retry_after_s;    /* Retry-After of admission 503s; 0 = 5 */
     uint32_t events_ring;      /* events kept in memory for resume; 0 = 4096 */
     uint32_t events_idle_ms;   /* queue subscribers idle this long are reaped; 0 = 30000 */
+    bool metrics_off;          /* no metrics registry nor metrics observer: sc_api_metrics()
+                                  returns NULL (default false: metrics on) */
     /* cleanup and session timers (src/api/api_cleanup.c, src/sip/session_timer.c) */
     uint64_t max_session_age_ms;  /* older sessions get SessionExpired (BYE/CANCEL via the
                                      table); 0 = no limit; default 86400000 (24 h) */
@@ -147,7 +149,8 @@ struct sc_events_bus;
 struct sc_events_sub;
 struct sc_events_sub_cfg;
 
-/* The coordinator's metrics registry (borrowed; render it with sc_obs_render on the loop). */
+/* The coordinator's metrics registry (borrowed; render it with sc_obs_render on the loop);
+ * NULL when the api was made with metrics_off. */
 SC_API struct sc_obs_registry *sc_api_metrics(sc_api *api);
 /* The event bus (borrowed): session events as in docs/events.md. */
 SC_API struct sc_events_bus *sc_api_events_bus(sc_api *api);

@@ -206,8 +206,8 @@ SC_API void sc_engine_get_stats(const sc_engine *e, sc_engine_stats *out);
  * sc_engine_set_table() with a new table object assigns the next counter; a restored session
  * on a table the engine has not seen registers it too (not current). A version holds one
  * table reference, released when the version is no longer current and its last session ends
- * (so with the store's per-session references, the table is freed then). Sessions never
- * migrate between versions: a session runs on the table it started with until it ends. */
+ * (so with the store's per-session references, the table is freed then). A session runs on
+ * the table it started with until it ends, unless a reload's `migrate:` map moves it (below). */
 
 /* The live versions as a new JSON array (caller decrefs), oldest first:
  * [{"version", "hash", "name", "table_version" (`version:` as written, or null), "path", "sessions",
@@ -224,6 +224,7 @@ typedef struct sc_engine_reload_stats {
     uint64_t reloads_failed;    /* reloads refused (invalid table, unbound name, I/O) */
     uint64_t versions_live;     /* live versions now */
     uint64_t versions_released; /* versions released since the engine started */
+    uint64_t sessions_migrated; /* sessions moved to a new version by a `migrate:` map */
 } sc_engine_reload_stats;
 
 SC_API void sc_engine_get_reload_stats(const sc_engine *e, sc_engine_reload_stats *out);
@@ -233,13 +234,22 @@ SC_API void sc_engine_get_reload_stats(const sc_engine *e, sc_engine_reload_stat
  * On any error the current table stays, nothing changes, diags (may be NULL) hold the reasons
  * as file:line:column (an unreadable file gets one error at line 0, column 0), each error is
  * logged (WARN, module "engine") and reloads_failed counts it. On success the new table is
- * current for NEW sessions; running sessions keep their version. If the candidate's hash
- * equals the current table's, nothing changes and the result is "unchanged".
+ * current for NEW sessions; running sessions keep their version, except that, when the new
+ * table has a `migrate: {Old: New}` map, every live (not terminal, not removing) session on an
+ * older version whose state is named Old moves to the new version in state New: its table
+ * reference and version counts switch (the old version is released with its last session),
+ * a history record with event `Migrated` (from Old to New, code = new version counter, text
+ * "v<old> <hash> -> v<new> <hash>") is written and shown to observers, and the timers of New
+ * are armed (from the time it entered Old when the name is the same, else from now). Sessions
+ * in states the map does not name stay. If the candidate's hash equals the current table's,
+ * nothing changes and the result is "unchanged".
  * report (may be NULL) receives a new JSON object (caller decrefs) on success and on failure:
  *   {"result": "applied"|"unchanged"|"refused", "old": {version, hash, name} or null,
  *    "new": {version, hash, name} (applied/unchanged), "changes": {"states": {added, removed,
  *    changed}, "transitions": {added, removed, changed}} (counts, from sc_table_diff()),
- *    "errors": [{file, line, column, severity, message}] (refused), "warnings": [...]}
+ *    "errors": [{file, line, column, severity, message}] (refused), "warnings": [...],
+ *    "migrated": n and "migrated_states": {Old: n} (applied: sessions moved per old state)}
+ * A `migrate:` entry naming a state the current table lacks (or has as terminal) is a warning.
  * Returns 0, SC_E_INVALID_TABLE, SC_E_UNBOUND, -ENOENT/-EACCES/-EIO (file), -EINVAL, -ENOMEM. */
 SC_API int sc_engine_reload_file(sc_engine *e, const char *path, sc_diags *diags, json_t **report);
 /* The same for a table in memory; name is used in diagnostics (e.g. "POST /table/reload"). */

@@ -222,6 +222,10 @@ SC_API void sc_events_resume(sc_events_sub *sub);
 SC_API int sc_events_sub_next(sc_events_sub *sub, sc_bus_event *out);
 /* How many events are waiting. */
 SC_API uint32_t sc_events_sub_pending(const sc_events_sub *sub);
+/* Empty the queue, counting each waiting event as dropped with reason "closed" (for a consumer
+ * that leaves, or is dropped, with events still queued: call before unsubscribing so that
+ * every offered event ends up drained or counted). Returns how many were discarded. */
+SC_API uint32_t sc_events_sub_discard(sc_events_sub *sub);
 SC_API void sc_events_sub_stats_get(const sc_events_sub *sub, sc_events_sub_stats *st);
 SC_API const char *sc_events_sub_name(const sc_events_sub *sub);
 

@@ -43,7 +43,7 @@ typedef struct sc_persist_config {
 typedef struct sc_persist sc_persist;
 
 /* The schema version this build writes. A store with a higher version is refused. */
-#define SC_PERSIST_SCHEMA_VERSION 2 /* 2: table texts (sc_persist_save_table) */
+#define SC_PERSIST_SCHEMA_VERSION 3 /* 2: table texts (sc_persist_save_table); 3: sqlite time index by second */
 
 /* Opens the store named by url: "memory:", "sqlite:PATH", "redis://[:PASS@]HOST[:PORT][/DB]",
  * "postgresql://..." or "postgres://..." (any libpq URI). Creates or migrates the schema.

@@ -312,12 +312,15 @@ typedef struct sc_sdp_local {
     uint64_t session_version;    /* o= version: increment it whenever the SDP changes */
     sc_sdp_direction direction;  /* our preference: sendrecv, or sendonly/inactive for hold */
     bool no_pcmu, no_pcma, no_dtmf; /* leave a codec out */
+    int dtmf_pt;                 /* telephone-event payload type of an offer: 96..127 keeps one
+                                    already negotiated (RFC 3264 8.3.2); anything else: 101 */
 } sc_sdp_local;
 
 /* Parses an SDP body. Errors: SC_E_PARSE (unparsable; answer 400), -ENOENT (no audio stream),
  * -EADDRNOTAVAIL (no usable connection address). */
 SC_API int sc_sdp_parse(const char *body, size_t len, sc_sdp_info *out);
-/* Writes an offer (m=audio port RTP/AVP 0 8 101, rtpmaps, fmtp 0-16, ptime 20, direction).
+/* Writes an offer (m=audio port RTP/AVP 0 8 101, rtpmaps, fmtp 0-16, ptime 20, direction;
+ * telephone-event on local->dtmf_pt instead of 101 when that is set).
  * Returns the length, or -ENOSPC / -EINVAL. */
 SC_API int sc_sdp_build_offer(const sc_sdp_local *local, char *buf, size_t cap);
 /* RFC 3264 answer to offer: common codecs in the offerer's order, direction per section 6.1

@@ -104,7 +104,9 @@ SC_API size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id,
     X(REFER_TO, refer_to)                                                      \
     X(REFERRED_BY, referred_by)                                                \
     X(TABLE_HASH, table_hash)       /* set at creation from the table */       \
-    X(OWNER_NODE, owner_node)       /* persistence: node holding the lease */
+    X(OWNER_NODE, owner_node)       /* persistence: node holding the lease */  \
+    X(SDP_ORIGIN, sdp_origin)       /* our last SDP's o= "sess-id version" */  \
+    X(DTMF_PT, dtmf_pt)             /* negotiated telephone-event pt, or none */
 
 typedef enum sc_field {
 #define SC_FIELD_ENUM(name, json) SC_FIELD_##name,

@@ -49,7 +49,9 @@ SC_API int sc_role_parse(const char *name, sc_role *out); /* 0 or -EINVAL */
     X(PeerAnswered) X(PeerRejected) X(PeerHangup) X(PeerHold) X(PeerResume)    \
     /* internal */                                                             \
     X(StateTimer) X(SessionExpired) X(ActionFailed) X(CheckConditions)         \
-    X(Recovered) X(Shutdown)
+    X(Recovered) X(Shutdown)                                                  \
+    /* history only: a reload moved the session to a new table version */       \
+    X(Migrated)
 
 typedef enum sc_builtin_event {
 #define SC_EVENT_ENUM(name) SC_EV_##name,
@@ -259,6 +261,18 @@ SC_API size_t sc_table_state_count(const sc_table *t);
 SC_API const sc_state_info *sc_table_state(const sc_table *t, sc_id state); /* NULL if out of range */
 SC_API int sc_table_state_id(const sc_table *t, const char *name);           /* id or -ENOENT */
 SC_API sc_id sc_table_initial_state(const sc_table *t);                       /* `initial:` (default Idle) */
+/* The `migrate:` map (docs/reload.md): which live sessions a reload moves to this table.
+ * Entries in file order; `from` is a state name of the table the session runs on (it need
+ * not exist in this one), `to` a non-terminal state of this table. */
+typedef struct sc_migrate_entry {
+    const char *from;      /* old state name, as written */
+    sc_id to;              /* state of this table */
+    uint32_t line, column; /* where the entry's key is written */
+} sc_migrate_entry;
+SC_API size_t sc_table_migrate_count(const sc_table *t);
+SC_API const sc_migrate_entry *sc_table_migrate_entry(const sc_table *t, size_t i); /* NULL if out of range */
+/* The target state for a session in state old_name, or -ENOENT when the map does not name it. */
+SC_API int sc_table_migrate_target(const sc_table *t, const char *old_name);
 /* Conditions that together mean "established": when all become true the engine raises
  * CheckConditions once per session. From `established_when:`; may be empty. */
 SC_API const sc_id *sc_table_established_conditions(const sc_table *t, size_t *n);

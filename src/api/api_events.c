@@ -148,6 +148,8 @@ static void on_sub_reaped(void *ud, const sc_bus_event *ev)
     sc_obs_counter *c = m ? sc_obs_counter_with(m->subscribers_reaped, ev->u.subscriber.reason) : NULL;
     if (c)
         sc_obs_counter_inc(c);
+    if (e->published[SC_EVT_SubscriberReaped]) /* the bus published it itself */
+        sc_obs_counter_inc(e->published[SC_EVT_SubscriberReaped]);
 }
 
 static retired *retired_for(sc_api_events *e, const char *name)

@@ -3,6 +3,7 @@
  * telephone-event, direction), the table's media actions (music on hold, DTMF, bridge) and the
  * stream's events (DtmfReceived, RtpTimeout) dispatched on the session. */
 #include "api/api_b2bua.h"
+#include "api/api_media_keep.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -184,7 +185,8 @@ static int ensure_stream(sc_api_leg *leg)
     return 0;
 }
 
-/* Our side of an SDP; opens the stream on first use. */
+/* Our side of an SDP; opens the stream on first use. An offer keeps the telephone-event
+ * payload type negotiated before (the dtmf_pt field; 101 when none was). */
 static int local_of(sc_api_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
 {
     int rc = ensure_stream(leg);
@@ -196,7 +198,24 @@ static int local_of(sc_api_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
     l->session_id = leg->sdp_id;
     l->session_version = leg->sdp_version;
     l->direction = dir;
+    sc_session *s = sc_store_get(leg->api->store, leg->id);
+    int te = s ? sc_api__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), -1) : -1;
+    l->dtmf_pt = te >= 0 ? te : 0;
     return 0;
+}
+
+/* An SDP with our o= line (sdp_id, sdp_version) was built: record that line in the session
+ * (recovery continues from it, RFC 3264 8) and move to the next version. */
+static void sdp_built(sc_api_leg *leg, sc_session *s)
+{
+    char v[SC_API_ORIGIN_MAX];
+    if (!s)
+        s = sc_store_get(leg->api->store, leg->id);
+    if (s) {
+        sc_api__origin_format(v, sizeof v, leg->sdp_id, leg->sdp_version);
+        sc_session_set_field(s, SC_FIELD_SDP_ORIGIN, v);
+    }
+    leg->sdp_version++;
 }
 
 int sc_api__media_offer(sc_api_leg *leg, sc_sdp_direction dir, char *buf, size_t cap)
@@ -207,7 +226,7 @@ int sc_api__media_offer(sc_api_leg *leg, sc_sdp_direction dir, char *buf, size_t
         return rc;
     int n = sc_sdp_build_offer(&l, buf, cap);
     if (n >= 0)
-        leg->sdp_version++;
+        sdp_built(leg, NULL);
     return n;
 }
 
@@ -221,6 +240,12 @@ static void set_addr_field(sc_session *s, sc_field f, const char *addr, uint16_t
     sc_session_set_field(s, f, v);
 }
 
+/* The negotiated telephone-event payload type (96..127), or -1. */
+static int dtmf_pt_of(const sc_sdp_info *info)
+{
+    return info->dtmf_pt >= 96 && info->dtmf_pt <= 127 ? info->dtmf_pt : -1;
+}
+
 /* Point the stream at the negotiated remote (a re-INVITE moves it). */
 static void apply(sc_api_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *codec, sc_sdp_direction ours)
 {
@@ -229,7 +254,7 @@ static void apply(sc_api_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *
         return;
     sc_media_codec c = codec && codec->pt == 8 ? SC_MEDIA_PCMA : SC_MEDIA_PCMU;
     uint16_t port = codec && (codec->pt == 0 || codec->pt == 8) ? info->port : 0; /* no G.711: off */
-    int te = info->dtmf_pt >= 96 && info->dtmf_pt <= 127 ? info->dtmf_pt : -1;
+    int te = dtmf_pt_of(info);
     /* Held by the remote (we only receive): many phones send nothing while holding, so the
      * stream is told inactive (no RTP timeout); we send nothing either way. */
     sc_media_direction d = ours == SC_SDP_RECVONLY ? SC_MEDIA_INACTIVE : (sc_media_direction)ours;
@@ -257,6 +282,9 @@ static void record(sc_api_leg *leg, sc_session *s, const sc_sdp_info *info, sc_s
         break;
     }
     sc_session_set_field(s, SC_FIELD_MEDIA_DIRECTION, sc_sdp_direction_name(ours));
+    char pt[SC_API_DTMF_PT_MAX];
+    sc_api__dtmf_pt_format(pt, sizeof pt, dtmf_pt_of(info));
+    sc_session_set_field(s, SC_FIELD_DTMF_PT, pt);
     apply(leg, info, codec, ours);
 }
 
@@ -272,7 +300,7 @@ int sc_api__media_answer(sc_api_leg *leg, sc_session *s, char *buf, size_t cap)
     int n = sc_sdp_build_answer(leg->offer, &l, buf, cap, &neg);
     if (n < 0)
         return n;
-    leg->sdp_version++;
+    sdp_built(leg, s);
     leg->remote_held = sc_sdp_is_hold(leg->offer);
     record(leg, s, &neg, sc_sdp_answer_direction(leg->offer->direction, leg->local_dir));
     sc_api__clear_offer(leg);

@@ -1,7 +1,7 @@
-/* api_obs: fills the standard metric set from the engine's observers (sessions created and
- * ended, transitions, durations, reaping) and, at each scrape, from the SIP agent's counters,
- * the store (sessions by state, oldest age) and the engine's table versions; it also owns the
- * init/free of the coordinator's operations parts (metrics, event bridge, limits). */
+/* api_obs: the coordinator's metrics registry: the standard set, filled from the engine's
+ * observer (api_obs_engine.c) and, at each scrape, from the SIP agent's counters, the store
+ * (sessions by state, oldest age) and the engine's table versions; it also owns the init/free
+ * of the coordinator's operations parts (metrics unless metrics_off, event bridge, limits). */
 #include "api/api_obs.h"
 
 #include <errno.h>
@@ -12,8 +12,6 @@
 #include "api/api_events.h"
 #include "api/api_limits.h"
 
-#define OBS_OUTCOMES 4 /* sc_outcome values */
-
 struct sc_api_obs {
     sc_api *api;                  /* borrowed (owns us) */
     sc_obs_registry *reg;         /* owned */
@@ -21,97 +19,11 @@ struct sc_api_obs {
     sc_obs_metric *admission;     /* sessioncore_admission_rejected_total{reason,source} */
     sc_obs_metric *version_sessions; /* sessioncore_table_version_sessions{version,hash,current} */
     sc_obs_metric *versions_released; /* sessioncore_table_versions_released_total */
-    int observer;                 /* engine observer handle, -1 if none */
-    sc_obs_counter **trans;       /* cache: [event id * OBS_OUTCOMES + outcome] */
-    size_t ntrans;                /* slots in trans */
-    sc_obs_counter *failed[OBS_OUTCOMES]; /* transitions_failed{kind} by outcome */
-    sc_obs_counter *created[2];   /* sessions_total{role} */
-    sc_obs_histogram *duration[2], *setup[2]; /* by role */
-    sc_obs_histogram *trans_time; /* transition_duration_seconds */
+    sc_obs_metric *sessions_migrated; /* sessioncore_table_sessions_migrated_total */
+    sc_api_obs_engine *eng;       /* the engine observer (api_obs_engine.c), owned */
 };
 
 sc_obs_std_metrics *sc_api_obs_std(sc_api_obs *o) { return o ? &o->m : NULL; }
-
-static int role_ix(const sc_session *s) { return sc_session_role(s) == SC_ROLE_UAS ? 1 : 0; }
-
-static bool terminal(const sc_session *s, sc_id state)
-{
-    const sc_state_info *si = sc_table_state(sc_session_table(s), state);
-    return si && si->terminal;
-}
-
-/* The cached transitions{event, outcome} child (looked up once per pair). */
-static sc_obs_counter *trans_counter(sc_api_obs *o, const sc_session *s, sc_id event, sc_outcome oc)
-{
-    size_t ix = (size_t)event * OBS_OUTCOMES + (size_t)oc;
-    if (ix >= o->ntrans) {
-        size_t n = (ix + 1) * 2;
-        sc_obs_counter **t = realloc(o->trans, n * sizeof *t);
-        if (!t)
-            return NULL;
-        memset(t + o->ntrans, 0, (n - o->ntrans) * sizeof *t);
-        o->trans = t;
-        o->ntrans = n;
-    }
-    if (!o->trans[ix]) {
-        static const char *names[OBS_OUTCOMES] = {"ok", "not_accepted", "guards_failed", "action_failed"};
-        const char *ev = sc_vocab_name(sc_table_vocab(sc_session_table(s)), SC_VOCAB_EVENT, event);
-        o->trans[ix] = sc_obs_counter_with(o->m.transitions, ev ? ev : "?", names[oc]);
-    }
-    return o->trans[ix];
-}
-
-static void on_created(void *ud, sc_session *s)
-{
-    sc_api_obs *o = ud;
-    if (o->created[role_ix(s)])
-        sc_obs_counter_inc(o->created[role_ix(s)]);
-}
-
-static void on_transition(void *ud, sc_session *s, const sc_history_record *rec, const sc_transition *t)
-{
-    sc_api_obs *o = ud;
-    sc_outcome oc = rec->outcome < OBS_OUTCOMES ? rec->outcome : SC_OUTCOME_NOT_ACCEPTED;
-    sc_obs_counter *c = trans_counter(o, s, rec->event, oc);
-    if (c)
-        sc_obs_counter_inc(c);
-    if (oc != SC_OUTCOME_TAKEN && o->failed[oc])
-        sc_obs_counter_inc(o->failed[oc]);
-    uint64_t us = 0;
-    for (unsigned i = 0; i < rec->nactions; i++)
-        us += rec->actions[i].duration_us;
-    if (o->trans_time)
-        sc_obs_histogram_observe(o->trans_time, (double)us / 1e6);
-    if (oc == SC_OUTCOME_TAKEN && !terminal(s, rec->from) && terminal(s, rec->to)) {
-        const char *outcome = sc_session_outcome(s);
-        sc_obs_counter *e = sc_obs_counter_with(o->m.sessions_ended, sc_role_name(sc_session_role(s)),
-                                                outcome ? outcome : "none");
-        if (e)
-            sc_obs_counter_inc(e);
-        uint64_t now = sc_clock_mono_us(o->api->clock), born = sc_session_created_mono_us(s);
-        if (o->duration[role_ix(s)])
-            sc_obs_histogram_observe(o->duration[role_ix(s)], now > born ? (double)(now - born) / 1e6 : 0);
-    }
-}
-
-static void on_publish(void *ud, sc_session *s, const char *name, int priority)
-{
-    sc_api_obs *o = ud;
-    if (strcmp(name, "CallEstablished") != 0 || !o->setup[role_ix(s)])
-        return;
-    uint64_t now = sc_clock_mono_us(o->api->clock), born = sc_session_created_mono_us(s);
-    sc_obs_histogram_observe(o->setup[role_ix(s)], now > born ? (double)(now - born) / 1e6 : 0);
-}
-
-static void on_removed(void *ud, sc_session *s, const char *reason)
-{
-    sc_api_obs *o = ud;
-    if (reason && !strcmp(reason, "shutdown"))
-        return;
-    sc_obs_counter *c = sc_obs_counter_with(o->m.sessions_reaped, reason ? reason : "unknown");
-    if (c)
-        sc_obs_counter_inc(c);
-}
 
 /* ---- Collectors (run at each scrape) ------------------------------------------------------- */
 
@@ -188,6 +100,7 @@ static void collect_table(void *ud, sc_obs_registry *r)
     set_counter(sc_obs_counter_with(o->m.table_reloads, "unchanged"), rs.reloads_unchanged);
     set_counter(sc_obs_counter_with(o->m.table_reloads, "failed"), rs.reloads_failed);
     set_counter(sc_obs_counter_with(o->versions_released), rs.versions_released);
+    set_counter(sc_obs_counter_with(o->sessions_migrated), rs.sessions_migrated);
     char ver[32];
     snprintf(ver, sizeof ver, "%llu", (unsigned long long)sc_engine_current_version(o->api->engine));
     const char *vals[1] = {ver};
@@ -255,7 +168,11 @@ static int register_extra(sc_api_obs *o)
         return rc;
     sc_obs_desc r = {.type = SC_OBS_COUNTER, .name = "sessioncore_table_versions_released_total",
                      .help = "State-table versions freed after their last session ended"};
-    return sc_obs_register(o->reg, &r, &o->versions_released);
+    if ((rc = sc_obs_register(o->reg, &r, &o->versions_released)) != 0)
+        return rc;
+    sc_obs_desc m = {.type = SC_OBS_COUNTER, .name = "sessioncore_table_sessions_migrated_total",
+                     .help = "Live sessions moved to a new state-table version by its migrate map"};
+    return sc_obs_register(o->reg, &m, &o->sessions_migrated);
 }
 
 static int obs_new(sc_api *api, sc_api_obs **out)
@@ -264,7 +181,6 @@ static int obs_new(sc_api *api, sc_api_obs **out)
     if (!o)
         return -ENOMEM;
     o->api = api;
-    o->observer = -1;
     *out = o; /* freed by obs_free whatever happens next */
     int rc = sc_obs_registry_new(&o->reg);
     if (rc == 0)
@@ -275,43 +191,25 @@ static int obs_new(sc_api *api, sc_api_obs **out)
         rc = register_extra(o);
     if (rc)
         return rc;
-    static const char *roles[2] = {"uac", "uas"};
-    for (int i = 0; i < 2; i++) {
-        o->created[i] = sc_obs_counter_with(o->m.sessions_created, roles[i]);
-        o->duration[i] = sc_obs_histogram_with(o->m.session_duration, roles[i]);
-        o->setup[i] = sc_obs_histogram_with(o->m.call_setup, roles[i]);
-    }
-    o->failed[SC_OUTCOME_NOT_ACCEPTED] = sc_obs_counter_with(o->m.transitions_failed, "not_accepted");
-    o->failed[SC_OUTCOME_GUARDS_FAILED] = sc_obs_counter_with(o->m.transitions_failed, "guards_failed");
-    o->failed[SC_OUTCOME_ACTION_FAILED] = sc_obs_counter_with(o->m.transitions_failed, "action_failed");
-    o->trans_time = sc_obs_histogram_with(o->m.transition_duration);
     if ((rc = sc_obs_registry_add_collector(o->reg, collect_sessions, o)) != 0 ||
         (rc = sc_obs_registry_add_collector(o->reg, collect_sip, o)) != 0 ||
         (rc = sc_obs_registry_add_collector(o->reg, collect_table, o)) != 0)
         return rc;
-    sc_engine_observer ob = {.on_session_created = on_created, .on_transition = on_transition,
-                             .on_publish = on_publish, .on_session_removed = on_removed, .ud = o};
-    rc = sc_engine_add_observer(api->engine, &ob);
-    if (rc < 0)
-        return rc;
-    o->observer = rc;
-    return 0;
+    return sc_api__obs_attach_engine(api->engine, o->reg, api->clock, &o->eng);
 }
 
 static void obs_free(sc_api_obs *o)
 {
     if (!o)
         return;
-    if (o->observer >= 0)
-        sc_engine_remove_observer(o->api->engine, o->observer);
+    sc_api__obs_detach_engine(o->eng);
     sc_obs_registry_free(o->reg);
-    free(o->trans);
     free(o);
 }
 
 int sc_api__ops_init(sc_api *api, const sc_api_config *cfg)
 {
-    int rc = obs_new(api, &api->obs);
+    int rc = cfg->metrics_off ? 0 : obs_new(api, &api->obs);
     if (rc == 0)
         rc = sc_api__events_new(api, cfg);
     if (rc == 0)

@@ -9,9 +9,11 @@
 #include "session_core/obs.h"
 
 typedef struct sc_api_obs sc_api_obs;
+typedef struct sc_api_obs_engine sc_api_obs_engine;
 
-/* Called once from sc_api_new (after the engine exists): registry, metrics, observer, event
- * bus, limits. 0 or -ENOMEM / -ENOSPC; what was made is freed by sc_api__ops_free. */
+/* Called once from sc_api_new (after the engine exists): registry, metrics, observer (none
+ * of the three with cfg->metrics_off), event bus, limits. 0 or -ENOMEM / -ENOSPC; what was
+ * made is freed by sc_api__ops_free. */
 int sc_api__ops_init(sc_api *api, const sc_api_config *cfg);
 /* Called from sc_api_free after every session is gone. Safe when init failed half-way. */
 void sc_api__ops_free(sc_api *api);
@@ -28,5 +30,21 @@ void sc_api_obs_admission_rejected(sc_api_obs *o, const char *reason, const char
  * "load", "delete"; ok or not) with its latency in seconds, and the write queue depth. */
 void sc_api_obs_store_op(sc_api_obs *o, const char *op, bool ok, double seconds);
 void sc_api_obs_store_queue(sc_api_obs *o, size_t depth);
+
+/* ---- Engine-side metrics (api_obs_engine.c) ----------------------------------------------
+ * One engine observer that fills the standard families of reg: sessions_total{role},
+ * sessions_ended_total{role,outcome}, sessions_reaped_total{reason},
+ * transitions_total{event,outcome}, transitions_failed_total{kind},
+ * transition_duration_seconds, session_duration_seconds{role}, call_setup_seconds{role}.
+ * The standard set is registered into reg unless it is there already. clock times durations
+ * (NULL = the system clock). This is what sc_api attaches; it works on a bare engine too
+ * (benchmarks, tests). The sessions-by-state gauges are a scrape-time collector of sc_api,
+ * not part of it. *out only on success; -EINVAL, -ENOMEM, -ENOSPC (observers full). */
+int sc_api__obs_attach_engine(sc_engine *e, sc_obs_registry *reg, const sc_clock *clock,
+                              sc_api_obs_engine **out);
+/* Remove the observer and free the handle (the registry keeps the values). NULL ok. */
+void sc_api__obs_detach_engine(sc_api_obs_engine *h);
+/* The standard families the handle fills (owned by the registry). */
+const sc_obs_std_metrics *sc_api__obs_engine_std(const sc_api_obs_engine *h);
 
 #endif

@@ -124,7 +124,9 @@ static void on_transition(void *ud, sc_session *s, const sc_history_record *h, c
         return;
     }
     count_submit(r, submit(r, SC_PERSIST_OP_APPEND, s, h->seq, h->wall_us), &r->st.events);
-    if (h->seq % r->every == 0 || entered_terminal(s, h))
+    /* after a migration the snapshot carries the new table hash: recovery restores the
+     * session under the new version (the tail of older events would not apply to it) */
+    if (h->seq % r->every == 0 || entered_terminal(s, h) || h->event == SC_EV_Migrated)
         sc_api_persist_snapshot(r, s);
 }
 

@@ -4,6 +4,7 @@
  * "Recovery"). */
 #include "api/api_recover.h"
 #include "api/api_b2bua.h"
+#include "api/api_media_keep.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -177,6 +178,39 @@ static int rebuild_dialog(sc_api *api, sc_api_leg *leg, sc_session *s)
 
 /* ---- Media ------------------------------------------------------------------------------------ */
 
+/* Our SDP origin goes on where it was: the same session id, the version after the last one we
+ * sent (RFC 3264 8). A record written before sdp_origin existed: a new session id (the leg's)
+ * and a version above any earlier one (the wall clock in seconds). */
+static void restore_origin(sc_api *api, sc_api_leg *leg, const sc_session *s)
+{
+    uint64_t id, version;
+    int rc = sc_api__origin_parse(sc_session_field(s, SC_FIELD_SDP_ORIGIN), &id, &version);
+    if (rc == 0) {
+        leg->sdp_id = id;
+        leg->sdp_version = version + 1;
+        return;
+    }
+    if (rc != -ENOENT)
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: bad sdp_origin \"%s\"; a new SDP origin is used",
+               sc_session_id(s), sc_session_field(s, SC_FIELD_SDP_ORIGIN));
+    leg->sdp_version = (uint64_t)(sc_clock_wall_us(api->clock) / 1000000);
+}
+
+/* The recorded codec: PCMU or PCMA; false for another one (nothing is sent then, as when it
+ * was negotiated). A record without the field: PCMU. */
+static bool recorded_codec(const sc_session *s, sc_media_codec *c)
+{
+    const char *codec = sc_session_field(s, SC_FIELD_CODEC);
+    *c = SC_MEDIA_PCMU;
+    if (!codec || !strncasecmp(codec, "PCMU/", 5) || !strcasecmp(codec, "PCMU"))
+        return true;
+    if (!strncasecmp(codec, "PCMA/", 5) || !strcasecmp(codec, "PCMA")) {
+        *c = SC_MEDIA_PCMA;
+        return true;
+    }
+    return false;
+}
+
 static void rebuild_media(sc_api *api, sc_api_leg *leg, sc_session *s, sc_api_store_report *rep)
 {
     char host[64];
@@ -193,7 +227,7 @@ static void rebuild_media(sc_api *api, sc_api_leg *leg, sc_session *s, sc_api_st
         leg->local_dir = SC_SDP_SENDONLY;
     if (held_state && dir == SC_SDP_RECVONLY)
         leg->remote_held = true; /* the peer put us on hold */
-    leg->sdp_version = (uint64_t)(sc_clock_wall_us(api->clock) / 1000000); /* above any earlier o= version */
+    restore_origin(api, leg, s);
     if (split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 || !api->mx)
         return;
     sc_media_stream *st = NULL;
@@ -211,11 +245,13 @@ static void rebuild_media(sc_api *api, sc_api_leg *leg, sc_session *s, sc_api_st
     leg->media_started = true;
     uint16_t rport = 0;
     if (split_addr(sc_session_field(s, SC_FIELD_REMOTE_RTP), host, sizeof host, &rport) == 0) {
-        const char *codec = sc_session_field(s, SC_FIELD_CODEC);
-        sc_media_codec c = codec && !strncasecmp(codec, "PCMA", 4) ? SC_MEDIA_PCMA : SC_MEDIA_PCMU;
-        /* The telephone-event payload type is not among the persisted fields: 101, the
-         * value our offers use and most peers answer with. */
-        rc = sc_media_stream_set_remote(st, host, rport, c, 101, (sc_media_direction)dir);
+        sc_media_codec c;
+        if (!recorded_codec(s, &c))
+            rport = 0;
+        /* The negotiated telephone-event payload type; a record without it: 101, the value
+         * our offers use and most peers answer with. */
+        int te = sc_api__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), 101);
+        rc = sc_media_stream_set_remote(st, host, rport, c, te, (sc_media_direction)dir);
         if (rc)
             sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: cannot send RTP to %s:%u: %s", sc_session_id(s),
                    host, rport, sc_strerror(rc));

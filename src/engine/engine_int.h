@@ -85,6 +85,16 @@ void sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_
 void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now_mono);
 void sc_engine__cancel_timers(sc_engine *e, sc_session *s, bool all);
 int sc_engine__reserve_timers(sc_engine *e, size_t extra);
+/* The state timer and the limit/retention timer only (scheduled events stay). */
+void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s);
+
+/* migrate.c: after a reload made `to` current, move every live session whose state `to`'s
+ * `migrate:` map names onto it (docs/reload.md). report (may be NULL) receives "migrated"
+ * and "migrated_states"; warnings about sessions left behind go to diags. Returns how many
+ * sessions moved. */
+size_t sc_engine__migrate(sc_engine *e, sc_table *to, json_t *report, sc_diags *diags);
+/* Warnings for `migrate:` entries of candidate t naming no live state of the current table. */
+void sc_engine__migrate_check(const sc_engine *e, const sc_table *t, sc_diags *diags);
 
 /* engine.c */
 void sc_engine__finish_remove(sc_engine *e, sc_session *s);

@@ -1,6 +1,7 @@
 /* reload: replaces the engine's current table with a candidate only after it loaded,
- * validated, compiled and bound in full; refuses a broken one with file:line:column reasons,
- * and checks candidates without applying them. */
+ * validated, compiled and bound in full (then migrates the sessions its `migrate:` map names);
+ * refuses a broken one with file:line:column reasons, and checks candidates without applying
+ * them. */
 #include "engine/engine_int.h"
 #include "engine/versions_int.h"
 
@@ -34,6 +35,7 @@ static int prepare(const sc_engine *e, const candidate *c, sc_diags *d, sc_table
         sc_table_unref(t);
         return r;
     }
+    sc_engine__migrate_check(e, t, d);
     *out = t;
     return 0;
 }
@@ -135,6 +137,7 @@ static int reload(sc_engine *e, const candidate *c, sc_diags *diags, json_t **re
     diags = own;
     sc_table *t = NULL;
     sc_table *old = e->table ? sc_table_ref(e->table) : NULL;
+    json_t *old_json = report ? version_json(e, old) : NULL; /* before the old version may go */
     int r = prepare(e, c, diags, &t);
     bool unchanged = false;
     if (!r && old && strcmp(sc_table_hash(old), sc_table_hash(t)) == 0)
@@ -152,21 +155,27 @@ static int reload(sc_engine *e, const candidate *c, sc_diags *diags, json_t **re
         else
             reg->reloads_ok++;
         const sc_table *now = unchanged ? old : t;
+        json_t *o = report ? json_object() : NULL;
+        if (!unchanged)
+            sc_engine__migrate(e, t, o, diags);
         sc_log(e->logger, SC_LOG_INFO, "engine", "table %s: version %llu, hash %s",
                unchanged ? "unchanged" : "reloaded",
                (unsigned long long)sc_engine_table_version_of(e, now), sc_table_hash(now));
         if (report) {
-            json_t *o = json_object();
             if (o) {
                 json_object_set_new(o, "result", json_string(unchanged ? "unchanged" : "applied"));
-                json_object_set_new(o, "old", version_json(e, old));
+                json_object_set_new(o, "old", old_json);
+                old_json = NULL;
                 json_object_set_new(o, "new", version_json(e, now));
                 json_object_set_new(o, "changes", changes_json(old, t));
                 json_object_set_new(o, "warnings", warnings_json(diags));
+                if (unchanged)
+                    json_object_set_new(o, "migrated", json_integer(0));
             }
             *report = o;
         }
     }
+    json_decref(old_json);
     sc_table_unref(t);
     sc_table_unref(old);
     copy_diags(caller, own);

@@ -132,6 +132,12 @@ void sc_engine__cancel_timers(sc_engine *e, sc_session *s, bool all)
     }
 }
 
+void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s)
+{
+    heap_remove(e, &s->state_timer);
+    heap_remove(e, &s->limit_timer);
+}
+
 void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now)
 {
     const sc_state_info *si = sc_table_state(s->table, s->state);

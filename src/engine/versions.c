@@ -172,4 +172,5 @@ void sc_engine_get_reload_stats(const sc_engine *e, sc_engine_reload_stats *out)
     out->reloads_failed = r->reloads_failed;
     out->versions_live = r->n;
     out->versions_released = r->released;
+    out->sessions_migrated = r->sessions_migrated;
 }

@@ -21,6 +21,7 @@ typedef struct sc_engine__versions {
     uint64_t reloads_ok;       /* reload counters (reload.c) */
     uint64_t reloads_unchanged;
     uint64_t reloads_failed;
+    uint64_t sessions_migrated; /* moved by reloads' `migrate:` maps (migrate.c) */
 } sc_engine__versions;
 
 #endif

@@ -152,6 +152,16 @@ int sc_events_sub_next(sc_events_sub *s, sc_bus_event *out)
 }
 
 uint32_t sc_events_sub_pending(const sc_events_sub *s) { return s->count; }
+
+uint32_t sc_events_sub_discard(sc_events_sub *s)
+{
+    uint32_t n = s->count;
+    while (s->count)
+        remove_at(s, 0);
+    s->dropped[SC_EVENTS_DROP_CLOSED] += n;
+    return n;
+}
+
 const char *sc_events_sub_name(const sc_events_sub *s) { return s->name; }
 
 void sc_events_pause(sc_events_sub *s) { s->paused = true; }

@@ -103,4 +103,15 @@ int sc_persist__append_text(sc_persist *p, const char *id, uint64_t seq, int64_t
 int sc_persist__delete_raw(sc_persist *p, const char *id);
 int sc_persist__save_table_raw(sc_persist *p, const char *hash, const char *text);
 
+/* SQLite's WAL checkpoints on a thread of their own (sqlite_ckpt.c), so that the writer's
+ * commits never wait for the database file's copy and fsync. One per sqlite handle; attach
+ * it to each connection the handle opens. The thread and its connection start at the first
+ * commit of an attached connection; if they cannot, the hook checkpoints inline. */
+typedef struct sc_persist__ckpt sc_persist__ckpt;
+struct sqlite3;
+int sc_persist__ckpt_new(sc_persist__ckpt **out, const char *path);
+void sc_persist__ckpt_attach(sc_persist__ckpt *c, struct sqlite3 *db);
+uint64_t sc_persist__ckpt_runs(sc_persist__ckpt *c); /* checkpoints the thread has done */
+void sc_persist__ckpt_free(sc_persist__ckpt *c);      /* stops and joins the thread */
+
 #endif

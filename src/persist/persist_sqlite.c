@@ -25,6 +25,7 @@ enum {
     ST_EXPIRED,
     ST_SAVE_TABLE,
     ST_LOAD_TABLE,
+    ST_SECOND,
     ST_COUNT
 };
 
@@ -37,8 +38,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_APPEND] = "INSERT OR IGNORE INTO sc_events(session_id, seq, wall_us, record) VALUES(?1, ?2, ?3, ?4)",
     [ST_EVENTS] = "SELECT session_id, seq, wall_us, gseq, record FROM sc_events "
                   "WHERE session_id = ?1 AND seq >= ?2 ORDER BY seq",
-    [ST_RANGE] = "SELECT session_id, seq, wall_us, gseq, record FROM sc_events "
-                 "WHERE wall_us >= ?1 AND wall_us < ?2 ORDER BY wall_us, gseq",
+    /* the seconds ?3..?4 give the gseq span to scan; the wall_us test keeps exactly the range */
+    [ST_RANGE] = "SELECT session_id, seq, wall_us, gseq, record FROM sc_events WHERE gseq BETWEEN "
+                 "(SELECT min(lo) FROM sc_event_seconds WHERE sec BETWEEN ?3 AND ?4) AND "
+                 "(SELECT max(hi) FROM sc_event_seconds WHERE sec BETWEEN ?3 AND ?4) "
+                 "AND wall_us >= ?1 AND wall_us < ?2 ORDER BY wall_us, gseq",
     [ST_AFTER] = "SELECT session_id, seq, wall_us, gseq, record FROM sc_events "
                  "WHERE gseq > ?1 ORDER BY gseq LIMIT ?2",
     [ST_LIST_LIVE] = "SELECT id, NULL FROM sc_sessions ORDER BY id",
@@ -55,6 +59,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_EXPIRED] = "SELECT id, node, until_us FROM sc_leases WHERE until_us <= ?1 ORDER BY id",
     [ST_SAVE_TABLE] = "INSERT OR IGNORE INTO sc_tables(hash, text, saved_us) VALUES(?1, ?2, ?3)",
     [ST_LOAD_TABLE] = "SELECT text FROM sc_tables WHERE hash = ?1",
+    [ST_SECOND] = "INSERT INTO sc_event_seconds(sec, lo, hi) VALUES(?1, ?2, ?3) ON CONFLICT(sec) DO UPDATE SET "
+                  "lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)",
 };
 
 static const char schema_v1[] =
@@ -70,10 +76,25 @@ static const char schema_v1[] =
 static const char schema_v2[] =
     "CREATE TABLE IF NOT EXISTS sc_tables(hash TEXT PRIMARY KEY, text TEXT NOT NULL, saved_us INTEGER NOT NULL);";
 
+/* v3: the per-event time index (a second B-tree insert for every event) gives way to one row
+ * per wall-clock second with the gseq span of the events logged in it. */
+static const char schema_v3[] =
+    "DROP INDEX IF EXISTS sc_events_time;"
+    "CREATE TABLE IF NOT EXISTS sc_event_seconds(sec INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL);"
+    "INSERT OR REPLACE INTO sc_event_seconds(sec, lo, hi) "
+    "  SELECT wall_us / 1000000, min(gseq), max(gseq) FROM sc_events GROUP BY wall_us / 1000000;";
+
+#define SQ_US_PER_SEC 1000000 /* the bucket of sc_event_seconds; same division in SQL and C */
+
 typedef struct sq {
     char *path;               /* owned */
     sqlite3 *db;              /* NULL while disconnected */
     sqlite3_stmt *st[ST_COUNT]; /* prepared lazily */
+    bool in_tx;                 /* between begin and commit/rollback */
+    bool span_set;              /* span_* hold appends not yet in sc_event_seconds */
+    int64_t span_sec;           /* their second */
+    int64_t span_lo, span_hi;   /* their gseq span */
+    sc_persist__ckpt *ckpt;     /* WAL checkpoints off this thread */
 } sq;
 
 static int sq_fail(sc_persist *p, int code, const char *what)
@@ -88,7 +109,9 @@ static int sq_init(sc_persist *p, const char *rest)
     if (!*rest)
         return sc_persist__error(p, -EINVAL, "sqlite: needs a path (sqlite:PATH)");
     sq *s = calloc(1, sizeof *s);
-    if (!s || !(s->path = strdup(rest))) {
+    if (!s || !(s->path = strdup(rest)) || sc_persist__ckpt_new(&s->ckpt, rest)) {
+        if (s)
+            free(s->path);
         free(s);
         return -ENOMEM;
     }
@@ -141,6 +164,8 @@ static int migrate(sc_persist *p)
         rc = exec(p, schema_v1);
     if (rc == 0 && version < 2)
         rc = exec(p, schema_v2);
+    if (rc == 0 && version < 3)
+        rc = exec(p, schema_v3);
     if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)
@@ -178,6 +203,10 @@ static int sq_connect(sc_persist *p)
         r = exec(p, sync);
     if (r == 0) /* the writer's batches touch the same index pages: keep them cached */
         r = exec(p, "PRAGMA cache_size=-4096");
+    if (r == 0) /* a WAL reset by a checkpoint is cut back to this size */
+        r = exec(p, "PRAGMA journal_size_limit=67108864");
+    if (r == 0)
+        sc_persist__ckpt_attach(s->ckpt, s->db);
     if (r == 0)
         r = migrate(p);
     if (r < 0) {
@@ -191,14 +220,41 @@ static int sq_connect(sc_persist *p)
 static void sq_destroy(sc_persist *p)
 {
     sq *s = p->impl;
+    sc_persist__ckpt_free(s->ckpt);
     free(s->path);
     free(s);
     p->impl = NULL;
 }
 
-static int sq_begin(sc_persist *p) { return exec(p, "BEGIN IMMEDIATE"); }
-static int sq_commit(sc_persist *p) { return exec(p, "COMMIT"); }
-static void sq_rollback(sc_persist *p) { sqlite3_exec(((sq *)p->impl)->db, "ROLLBACK", NULL, NULL, NULL); }
+static int flush_span(sc_persist *p);
+static int note_second(sc_persist *p, int64_t sec, int64_t gseq);
+
+static int sq_begin(sc_persist *p)
+{
+    sq *s = p->impl;
+    s->span_set = false;
+    int rc = exec(p, "BEGIN IMMEDIATE");
+    s->in_tx = rc == 0;
+    return rc;
+}
+
+static int sq_commit(sc_persist *p)
+{
+    sq *s = p->impl;
+    int rc = flush_span(p);
+    if (rc == 0)
+        rc = exec(p, "COMMIT");
+    s->in_tx = false;
+    return rc;
+}
+
+static void sq_rollback(sc_persist *p)
+{
+    sq *s = p->impl;
+    s->span_set = false;
+    s->in_tx = false;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
 
 /* The prepared statement i, reset and with bindings cleared; NULL on error (message set). */
 static sqlite3_stmt *stmt(sc_persist *p, int i, int *err)
@@ -305,7 +361,43 @@ static int sq_append(sc_persist *p, const char *id, uint64_t seq, int64_t wall_u
     if (sqlite3_changes(db) == 0)
         return 1;
     *gseq = (uint64_t)sqlite3_last_insert_rowid(db);
-    return 0;
+    return note_second(p, wall_us / SQ_US_PER_SEC, (int64_t)*gseq);
+}
+
+/* Writes the pending second's gseq span to sc_event_seconds. */
+static int flush_span(sc_persist *p)
+{
+    sq *s = p->impl;
+    if (!s->span_set)
+        return 0;
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_SECOND, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_int64(st, 1, s->span_sec);
+    sqlite3_bind_int64(st, 2, s->span_lo);
+    sqlite3_bind_int64(st, 3, s->span_hi);
+    s->span_set = false;
+    return step_done(p, st, "index second");
+}
+
+/* Adds event gseq of second sec to the pending span: one sc_event_seconds write per second
+ * per transaction, not one per event. Outside a transaction it is written at once. */
+static int note_second(sc_persist *p, int64_t sec, int64_t gseq)
+{
+    sq *s = p->impl;
+    if (s->span_set && s->span_sec == sec) {
+        s->span_lo = gseq < s->span_lo ? gseq : s->span_lo;
+        s->span_hi = gseq > s->span_hi ? gseq : s->span_hi;
+    } else {
+        int rc = flush_span(p);
+        if (rc < 0)
+            return rc;
+        s->span_set = true;
+        s->span_sec = sec;
+        s->span_lo = s->span_hi = gseq;
+    }
+    return s->in_tx ? 0 : flush_span(p);
 }
 
 /* Steps an event query and hands each row to cb. */
@@ -343,8 +435,12 @@ static int sq_read_range(sc_persist *p, int64_t since_us, int64_t until_us, sc_p
     sqlite3_stmt *st = stmt(p, ST_RANGE, &err);
     if (!st)
         return err;
+    if (until_us <= since_us)
+        return 0;
     sqlite3_bind_int64(st, 1, since_us);
     sqlite3_bind_int64(st, 2, until_us);
+    sqlite3_bind_int64(st, 3, since_us / SQ_US_PER_SEC);
+    sqlite3_bind_int64(st, 4, (until_us - 1) / SQ_US_PER_SEC);
     return walk_events(p, st, cb, ud);
 }
 
@@ -446,7 +542,8 @@ static int sq_wipe(sc_persist *p)
     int rc = exec(p, "BEGIN IMMEDIATE");
     if (rc < 0)
         return rc;
-    rc = exec(p, "DELETE FROM sc_sessions; DELETE FROM sc_events; DELETE FROM sc_leases; DELETE FROM sc_tables; "
+    rc = exec(p, "DELETE FROM sc_sessions; DELETE FROM sc_events; DELETE FROM sc_event_seconds; DELETE FROM sc_leases; "
+                 "DELETE FROM sc_tables; "
                  "DELETE FROM sqlite_sequence WHERE name = 'sc_events'");
     if (rc == 0)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);

@@ -265,16 +265,19 @@ int sc_sdp_build_offer(const sc_sdp_local *l, char *buf, size_t cap)
     int family;
     if (!l || !buf || !l->addr || !usable_addr(l->addr, &family))
         return -EINVAL;
+    int te = l->dtmf_pt >= 96 && l->dtmf_pt <= 127 ? l->dtmf_pt : 101;
     sdp_buf b = {buf, cap, 0, false};
     write_session(&b, l, family);
-    bprintf(&b, "m=audio %u RTP/AVP%s%s%s\r\n", l->port, l->no_pcmu ? "" : " 0", l->no_pcma ? "" : " 8",
-            l->no_dtmf ? "" : " 101");
+    bprintf(&b, "m=audio %u RTP/AVP%s%s", l->port, l->no_pcmu ? "" : " 0", l->no_pcma ? "" : " 8");
+    if (!l->no_dtmf)
+        bprintf(&b, " %d", te);
+    bprintf(&b, "\r\n");
     if (!l->no_pcmu)
         bprintf(&b, "a=rtpmap:0 PCMU/8000\r\n");
     if (!l->no_pcma)
         bprintf(&b, "a=rtpmap:8 PCMA/8000\r\n");
     if (!l->no_dtmf)
-        bprintf(&b, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n");
+        bprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", te, te);
     bprintf(&b, "a=ptime:20\r\na=%s\r\n", sc_sdp_direction_name(l->direction));
     return finish(&b);
 }

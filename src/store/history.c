@@ -117,12 +117,16 @@ const char *sc_store__vocab_name(const sc_session *s, sc_vocab_kind kind, sc_id 
     return tmp;
 }
 
-/* Name of a state of the session's table, or "#<id>" in tmp when unknown. */
+/* Name of a state of the session's table (or a foreign state, rebase.c), or "#<id>" in tmp
+ * when unknown. */
 const char *sc_store__state_name(const sc_session *s, sc_id id, char *tmp, size_t n)
 {
     const sc_state_info *si = sc_table_state(s->table, id);
     if (si)
         return si->name;
+    const char *foreign = sc_store__xstate_name(s, id); /* a state of an earlier version */
+    if (foreign)
+        return foreign;
     snprintf(tmp, n, "#%u", (unsigned)id);
     return tmp;
 }

@@ -278,6 +278,16 @@ int sc_session_snapshot_text(const sc_session *s, const char *node, sc_text *b)
         PUTS(b, "}");
     }
     PUTS(b, "]");
+    if (s->nxstates) { /* states of earlier table versions the history names (rebase.c) */
+        key(b, "foreign_states");
+        PUTS(b, "[");
+        for (size_t i = 0; i < s->nxstates; i++) {
+            if (i)
+                PUTS(b, ",");
+            put_str(b, s->xstates[i]);
+        }
+        PUTS(b, "]");
+    }
     if (node) {
         key(b, "node");
         put_str(b, node);

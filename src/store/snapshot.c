@@ -164,8 +164,8 @@ int sc_history_record_from_json(const sc_session *s, const json_t *j, sc_history
     if (!json_is_object(j) || sc_store__get_i64(j, "seq", &seq) || seq < 1 ||
         sc_store__get_i64(j, "mono_us", &mono) || sc_store__get_i64(j, "event_code", &code) ||
         parse_iso(sc_store__get_str(j, "time"), &r.wall_us) ||
-        sc_store__state_id(s, sc_store__get_str(j, "from"), &r.from) ||
-        sc_store__state_id(s, sc_store__get_str(j, "to"), &r.to) ||
+        sc_store__history_state_id(s, sc_store__get_str(j, "from"), &r.from) ||
+        sc_store__history_state_id(s, sc_store__get_str(j, "to"), &r.to) ||
         vocab_id(s, SC_VOCAB_EVENT, sc_store__get_str(j, "event"), &r.event) ||
         outcome_parse(sc_store__get_str(j, "outcome"), &r.outcome) ||
         parse_guards(s, json_object_get(j, "guards"), &r) ||
@@ -250,6 +250,18 @@ int sc_session_snapshot_json(const sc_session *s, json_t **out)
                           "history", hist);
     if (!o)
         return -ENOMEM; /* json_pack's "o" stole the references even on failure */
+    if (s->nxstates) { /* states of earlier table versions the history names (rebase.c) */
+        json_t *xs = json_array();
+        for (size_t i = 0; xs && i < s->nxstates; i++)
+            if (json_array_append_new(xs, json_string(s->xstates[i]))) {
+                json_decref(xs);
+                xs = NULL;
+            }
+        if (!xs || json_object_set_new(o, "foreign_states", xs)) {
+            json_decref(o);
+            return -ENOMEM;
+        }
+    }
     *out = o;
     return 0;
 fail:
@@ -274,6 +286,28 @@ static int load_conditions(sc_session *s, const json_t *obj)
             bits |= (uint64_t)1 << id;
     }
     s->conditions = bits;
+    return 0;
+}
+
+/* The snapshot's "foreign_states": names of earlier table versions its history uses
+ * (written after a migration, rebase.c); each must not be a state of s's table. */
+static int load_foreign(sc_session *s, const json_t *arr)
+{
+    size_t i;
+    const json_t *j;
+    if (!arr)
+        return 0;
+    if (!json_is_array(arr))
+        return -EINVAL;
+    json_array_foreach(arr, i, j) {
+        sc_id id;
+        const char *name = json_string_value(j);
+        if (!name || sc_table_state_id(s->table, name) >= 0)
+            return -EINVAL;
+        int rc = sc_store__xstate_add(s, name, &id);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
@@ -314,6 +348,8 @@ int sc_session_load_snapshot_json(sc_session *s, const json_t *snap)
         r = sc_store__load_fields(s, json_object_get(snap, "fields"));
     if (!r)
         r = sc_session_set_outcome(s, json_string_value(outcome));
+    if (!r)
+        r = load_foreign(s, json_object_get(snap, "foreign_states"));
     if (!r)
         r = load_history(s, json_object_get(snap, "history"), (uint64_t)last_seq);
     if (r)

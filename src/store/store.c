@@ -168,6 +168,9 @@ void sc_store_remove(sc_store *st, sc_session *s)
     for (int f = 0; f < SC_FIELD__COUNT; f++)
         free(s->fields[f]);
     free(s->outcome);
+    for (size_t i = 0; i < s->nxstates; i++)
+        free(s->xstates[i]);
+    free(s->xstates);
     free(s->ring);
     sc_table_unref(s->table);
     free(s);

@@ -45,6 +45,29 @@ typedef struct sc_session_timer {
 const char *sc_store__vocab_name(const sc_session *s, sc_vocab_kind kind, sc_id id, char *tmp, size_t n);
 const char *sc_store__state_name(const sc_session *s, sc_id id, char *tmp, size_t n);
 
+/* ---- Foreign states and rebasing (rebase.c) ----------------------------------------------
+ * After a migration (docs/reload.md) the history ring may name states the session's new table
+ * does not have (the state it left, states of earlier records). Such a name is kept in the
+ * session as a "foreign state" whose id counts down from SC_XSTATE_FIRST; history exports
+ * name it, history imports (snapshots) resolve it; it is never a session's current state. */
+#define SC_XSTATE_FIRST ((sc_id)(SC_ID_NONE - 1))
+#define SC_XSTATE_MAX 1024 /* foreign names per session */
+
+/* The foreign name of id, or NULL when id is not one of s's foreign states. */
+const char *sc_store__xstate_name(const sc_session *s, sc_id id);
+/* A history state name: a state of s's table, else one of its foreign names; -EINVAL if neither. */
+int sc_store__history_state_id(const sc_session *s, const char *name, sc_id *out);
+/* The foreign id of name, added if new (name must not be a state of s's table): 0, -ENOSPC
+ * (SC_XSTATE_MAX reached or the id range meets the table's states), -ENOMEM. */
+int sc_store__xstate_add(sc_session *s, const char *name, sc_id *out);
+/* Move s onto table in state `state` (a state of table): every history record's from/to is
+ * re-resolved by name (names table lacks become foreign states) and its transition index
+ * cleared (it indexed the old table), the table reference and the table_hash field are
+ * swapped. *from_out (may be NULL) receives the id, in the new naming, of the state s was in.
+ * Times, timers and history length are not touched. 0, -EINVAL, -ENOSPC, -ENOMEM (then
+ * nothing changed). */
+int sc_store__rebase(sc_session *s, sc_table *table, sc_id state, sc_id *from_out);
+
 /* ---- The session record ---------------------------------------------------------------- */
 
 typedef struct sc_index_entry {
@@ -73,6 +96,8 @@ struct sc_session {
     uint32_t dirty_late;            /* bits set while observers are being told (engine) */
     size_t strings_bytes;           /* bytes of malloc'd strings and keys */
     struct sc_session *prev, *next; /* creation-order list for iteration */
+    char **xstates;                 /* foreign state names (rebase.c), malloc'd each, or NULL */
+    uint16_t nxstates;              /* entries in xstates */
 
     /* history ring */
     sc_history_record *ring; /* ring_cap records, NULL until the first append */

@@ -16,7 +16,7 @@ typedef struct parser {
 } parser;
 
 static const char *const TOP_KEYS[] = {"version", "name", "initial", "description", "established_when",
-                                       "vocabulary", "states", "transitions", NULL};
+                                       "vocabulary", "states", "transitions", "migrate", NULL};
 static const char *const STATE_KEYS[] = {"description", "terminal", "failure", "timer", "max_ms", NULL};
 static const char *const TIMER_KEYS[] = {"after_ms", "event", NULL};
 static const char *const ROW_KEYS[] = {"role", "from", "event", "guards", "actions", "to",
@@ -273,6 +273,44 @@ static void parse_established(parser *p, const node *n)
         int id = name ? resolve(p, SC_VOCAB_CONDITION, n->items[i], name) : -1;
         if (id >= 0)
             p->t->established[p->t->nestablished++] = (sc_id)id;
+    }
+}
+
+/* `migrate: {OldState: NewState, ...}`: old names are free (they name states of the tables
+ * live sessions run on), targets are live states of this table; a state this table declares
+ * terminal cannot be a source (an ended session does not come back). Duplicate keys are
+ * refused by the YAML reader. */
+static void parse_migrate(parser *p, const node *n)
+{
+    if (!want(p, n, SCT_MAP, "'migrate'") || n->n == 0)
+        return;
+    p->t->migrate = palloc(p, n->n * sizeof(*p->t->migrate));
+    for (size_t i = 0; p->t->migrate && i < n->n; i++) {
+        const node *k = n->items[2 * i], *v = n->items[2 * i + 1];
+        const char *from = want_str(p, k, "a 'migrate' source state");
+        if (!from)
+            continue;
+        if (!sc_table__valid_name(from)) {
+            sc_table__error(p->ctx, k->line, k->column, "invalid state name '%s' in 'migrate'", from);
+            continue;
+        }
+        int old = sc_table_state_id(p->t, from);
+        if (old >= 0 && p->t->states[old].terminal) {
+            sc_table__error(p->ctx, k->line, k->column,
+                            "'migrate' source '%s' is a terminal state: ended sessions do not migrate", from);
+            continue;
+        }
+        const char *to = want_str(p, v, "a 'migrate' target state");
+        int id = to ? sc_table_state_id(p->t, to) : -1;
+        if (to && id < 0)
+            sc_table__error(p->ctx, v->line, v->column, "'migrate' target '%s' is not a state of this table", to);
+        else if (id >= 0 && p->t->states[id].terminal)
+            sc_table__error(p->ctx, v->line, v->column,
+                            "'migrate' target '%s' is a terminal state: sessions migrate into live states only", to);
+        if (id < 0 || p->t->states[id].terminal)
+            continue;
+        p->t->migrate[p->t->nmigrate++] =
+            (sc_migrate_entry){.from = pstrdup(p, from), .to = (sc_id)id, .line = k->line, .column = k->column};
     }
 }
 
@@ -582,6 +620,8 @@ int sc_table__parse(sc_table__ctx *ctx, sc_table *t, const node *root, const sc_
         t->initial_line = t->nstates && id >= 0 ? t->states[id].line : root->line;
         t->initial_col = t->nstates && id >= 0 ? t->states[id].column : root->column;
     }
+    if ((n = map_get(root, "migrate")) && !sc_table__is_null(n) && t->nstates)
+        parse_migrate(&p, n);
     if ((n = map_get(root, "transitions")) && t->nstates)
         parse_rows(&p, n); /* without states every row would only repeat "unknown state" */
     else if (n)

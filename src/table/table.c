@@ -178,6 +178,21 @@ const sc_id *sc_table_established_conditions(const sc_table *t, size_t *n)
     return t ? t->established : NULL;
 }
 
+size_t sc_table_migrate_count(const sc_table *t) { return t ? t->nmigrate : 0; }
+
+const sc_migrate_entry *sc_table_migrate_entry(const sc_table *t, size_t i)
+{
+    return t && i < t->nmigrate ? &t->migrate[i] : NULL;
+}
+
+int sc_table_migrate_target(const sc_table *t, const char *old_name)
+{
+    for (size_t i = 0; t && old_name && i < t->nmigrate; i++)
+        if (strcmp(t->migrate[i].from, old_name) == 0)
+            return t->migrate[i].to;
+    return -ENOENT;
+}
+
 size_t sc_table_transition_count(const sc_table *t)
 {
     return t ? t->ntrans : 0;

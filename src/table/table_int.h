@@ -106,6 +106,9 @@ struct sc_table {
     sc_id *established;
     size_t nestablished;
 
+    sc_migrate_entry *migrate; /* `migrate:` entries, file order */
+    size_t nmigrate;
+
     sc_table__row *rows;       /* as written */
     size_t nrows;
     sc_transition *trans;      /* expanded, file order */

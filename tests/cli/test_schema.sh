@@ -16,7 +16,8 @@ SEMANTIC="05-unknown-event 06-unknown-from-state 07-unknown-to-state 08-unknown-
   09-unknown-action 10-unknown-condition 11-missing-required-param 12-unknown-param
   13-wrong-param-type 14-duplicate-row 15-unreachable-state 16-no-way-out 17-missing-hangup
   18-missing-bye-for-role 19-missing-dialog-error 20-action-failed-loop 21-check-conditions-loop
-  22-timer-unknown-event 29-unknown-initial 34-guard-param-missing 35-duplicate-wildcard-row"
+  22-timer-unknown-event 29-unknown-initial 34-guard-param-missing 35-duplicate-wildcard-row
+  37-migrate-unknown-target 39-migrate-terminal-target 42-migrate-terminal-source"
 
 valid=("$SRC"/tables/*.yaml "$SRC"/tests/data/tables/valid/*.yaml)
 invalid=()

@@ -271,6 +271,7 @@ static const sd_option options[] = {
     {"watch", false, sd_set_watch, " reload the table when its file changes"},
     {"statsd", true, sd_set_statsd, "HOST:PORT push metrics to StatsD every 10 s"},
     {"statsd-interval-ms", true, sd_set_statsd_interval, "N StatsD push period (default 10000)"},
+    {"metrics", true, sd_set_metrics, "on|off collect metrics; off: no /metrics, no --statsd (default on)"},
     {"max-cps", true, sd_set_max_cps, "N new sessions per second, 0 = none (default 0)"},
     {"max-memory", true, sd_set_max_memory, "BYTES[K|M|G] refuse new sessions above this RSS, 0 = none"},
     {"events-idle-ms", true, sd_set_events_idle, "N reap event subscribers idle this long (default 30000)"},
@@ -532,5 +533,5 @@ int sd_config_check(const sd_config *c, char *err, size_t errsz)
     if (strcmp(c->http, "off") != 0 && sd_split_hostport(c->http, host, sizeof host, &port) == 0 &&
         !sd_host_is_loopback(host) && !c->http_token)
         return fail(err, errsz, "--http: %s is not a loopback address: --http-token is required%s", c->http, "");
-    return 0;
+    return sd_config_ops_check(c, err, errsz);
 }

@@ -43,6 +43,7 @@ typedef struct sd_config {
     bool watch;                   /* --watch: reload the table when its file changes (config_ops.c) */
     char *statsd;                 /* --statsd HOST:PORT, NULL = off */
     uint32_t statsd_interval_ms;  /* --statsd-interval-ms, 0 = 10000 */
+    bool metrics_off;             /* --metrics off: no registry, /metrics 404 (config_ops.c) */
     uint32_t max_cps;             /* admission rate, 0 = unlimited */
     uint64_t max_memory;          /* resident bytes, 0 = unlimited */
     uint32_t events_idle_ms;      /* idle limit of event subscribers, 0 = 30000 */

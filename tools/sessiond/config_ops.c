@@ -35,6 +35,26 @@ int sd_set_statsd_interval(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+int sd_set_metrics(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (v && !strcmp(v, "on"))
+        c->metrics_off = false;
+    else if (v && !strcmp(v, "off"))
+        c->metrics_off = true;
+    else
+        return sd_config_bad(err, errsz, "metrics", "on or off", v);
+    return 0;
+}
+
+int sd_config_ops_check(const sd_config *c, char *err, size_t errsz)
+{
+    if (c->metrics_off && c->statsd) {
+        snprintf(err, errsz, "--statsd: needs metrics, but --metrics is off");
+        return -1;
+    }
+    return 0;
+}
+
 int sd_set_max_cps(sd_config *c, const char *v, char *err, size_t errsz)
 {
     uint64_t n;

@@ -155,6 +155,7 @@ static int start_api(sd_app *app)
     c.max_memory = app->cfg.max_memory;
     c.events_idle_ms = app->cfg.events_idle_ms;
     c.events_ring = app->cfg.events_ring;
+    c.metrics_off = app->cfg.metrics_off;
     sd_cleanup_apply(&app->cfg, &c);          /* cleanup, session timers (config_cleanup.c) */
     int rc = sc_api_new(&app->api, &c);
     if (rc == SC_E_UNBOUND) {

@@ -263,6 +263,10 @@ static void set_error(sd_http_req *r, int status, const char *msg)
 
 static void get_metrics(sd_ops *o, sd_http_req *r)
 {
+    if (!sc_api_metrics(o->api)) {
+        set_error(r, 404, "metrics are off (sessiond --metrics off)");
+        return;
+    }
     sc_obs_format f = sc_obs_format_from_accept(r->h_accept);
     char *text = NULL;
     int rc = sc_obs_render(sc_api_metrics(o->api), f, &text, NULL);

@@ -18,7 +18,8 @@
 #define SSE_HEARTBEAT_MS 5000 /* comment line when nothing else was sent */
 #define SSE_DRAIN_MS 10       /* loop drains subscriptions this often while streams exist */
 #define SSE_SNDBUF 32768      /* kernel send buffer of a stream socket: bounds a slow client */
-#define SSE_QUEUE 1024        /* subscription queue (events) */
+#define SSE_QUEUE 1024        /* subscription queue (events) unless ?queue=N */
+#define SSE_QUEUE_MAX 8192    /* largest ?queue=N (about 4 MB of queued events) */
 
 typedef struct sse_conn {
     pthread_mutex_t mu;
@@ -34,6 +35,7 @@ typedef struct sse_conn {
     uint32_t types, roles;
     sc_priority prio;
     sc_events_overflow overflow;
+    uint32_t queue;            /* subscription queue capacity (events) */
     char *patterns[SC_EVENTS_MAX_PATTERNS + 1];
     char *states[SC_EVENTS_MAX_STATES + 1];
     bool has_since;
@@ -234,6 +236,15 @@ static const char *parse_filter(struct MHD_Connection *mc, sse_conn *c)
     if ((v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "overflow")) != NULL &&
         sc_events_overflow_parse(v, &c->overflow) != 0)
         return "overflow: drop-oldest, coalesce, disconnect";
+    c->queue = SSE_QUEUE;
+    if ((v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "queue")) != NULL) {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (errno || *end || !*v || v[0] == '-' || n < 1 || n > SSE_QUEUE_MAX)
+            return "queue: 1..8192 events";
+        c->queue = (uint32_t)n;
+    }
     if (split_list(MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "session"), c->patterns,
                    SC_EVENTS_MAX_PATTERNS) < 0)
         return "session: at most 8 patterns";
@@ -324,6 +335,8 @@ static void close_conn(sd_sse *s, sse_conn *c)
     c->closed = true;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
+    if (c->sub) /* events the client will never get: counted as drops{reason="closed"} */
+        sc_events_sub_discard(c->sub);
     sc_api_unsubscribe(s->api, c->sub);
     c->sub = NULL;
     conn_unref(c);
@@ -331,7 +344,7 @@ static void close_conn(sd_sse *s, sse_conn *c)
 
 static int subscribe(sd_sse *s, sse_conn *c)
 {
-    sc_events_sub_cfg cfg = {.name = c->name, .queue_capacity = SSE_QUEUE, .overflow = c->overflow};
+    sc_events_sub_cfg cfg = {.name = c->name, .queue_capacity = c->queue, .overflow = c->overflow};
     cfg.filter.types = c->types;
     cfg.filter.roles = c->roles;
     cfg.filter.min_priority = c->prio;

@@ -1,6 +1,8 @@
 /* test_persist_glue: the recorder writes event records and snapshots through a real writer to
  * memory: and sqlite: stores; recovery rebuilds every live session exactly, with the events
- * logged after its last snapshot; removed sessions keep their events but lose the snapshot. */
+ * logged after its last snapshot; removed sessions keep their events but lose the snapshot.
+ * What a leg keeps of its SDP (sdp_origin, dtmf_pt) survives recovery, and a record written
+ * before those fields existed still recovers, with the old fallbacks. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "api/api_media_keep.h"
 #include "api/api_persist.h"
 
 #define NSESS 40
@@ -39,8 +42,17 @@ static int action(const sc_exec *x)
 {
     env *v = x->ud;
     uint64_t n = rnd(v);
+    char text[SC_API_ORIGIN_MAX];
     if (n % 3 == 0)
         sc_session_set_field(x->session, SC_FIELD_REMOTE_RTP, n % 2 ? "127.0.0.1:4000" : "127.0.0.1:4002");
+    if (n % 5 == 0) { /* a new o= version, as an offer or answer of ours records it */
+        sc_api__origin_format(text, sizeof text, 1795780800u + n % 7, n % 1000);
+        sc_session_set_field(x->session, SC_FIELD_SDP_ORIGIN, text);
+    }
+    if (n % 7 == 0) {
+        sc_api__dtmf_pt_format(text, sizeof text, n % 2 ? 96 + (int)(n % 32) : -1);
+        sc_session_set_field(x->session, SC_FIELD_DTMF_PT, text);
+    }
     return 0;
 }
 
@@ -254,6 +266,96 @@ static void run_backend(const char *url)
     sc_persist_close(p);
 }
 
+/* The text of the kept SDP fields: round trips, and the fallbacks for a missing or bad value. */
+static void test_media_keep_text(void **state)
+{
+    (void)state;
+    char buf[SC_API_ORIGIN_MAX];
+    uint64_t id = 0, ver = 0;
+    sc_api__origin_format(buf, sizeof buf, UINT64_MAX, UINT64_MAX - 1);
+    assert_int_equal(sc_api__origin_parse(buf, &id, &ver), 0);
+    assert_true(id == UINT64_MAX && ver == UINT64_MAX - 1);
+    sc_api__origin_format(buf, sizeof buf, 1795780800u, 3);
+    assert_string_equal(buf, "1795780800 3");
+    assert_int_equal(sc_api__origin_parse(buf, &id, &ver), 0);
+    assert_true(id == 1795780800u && ver == 3);
+    assert_int_equal(sc_api__origin_parse(NULL, &id, &ver), -ENOENT);
+    const char *bad[] = {"", "12", "12 ", " 12 3", "12  3", "12 3 ", "12 -3", "-1 3", "1x 3", "12 3x",
+                         "99999999999999999999 1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(sc_api__origin_parse(bad[i], &id, &ver), -EINVAL);
+    assert_true(id == 1795780800u && ver == 3); /* untouched by the failures */
+
+    char pt[SC_API_DTMF_PT_MAX];
+    for (int p = 96; p <= 127; p++) {
+        sc_api__dtmf_pt_format(pt, sizeof pt, p);
+        assert_int_equal(sc_api__dtmf_pt_parse(pt, 101), p);
+    }
+    sc_api__dtmf_pt_format(pt, sizeof pt, -1);
+    assert_string_equal(pt, "none");
+    assert_int_equal(sc_api__dtmf_pt_parse(pt, 101), -1);
+    sc_api__dtmf_pt_format(pt, sizeof pt, 8); /* not a telephone-event pt */
+    assert_string_equal(pt, "none");
+    assert_int_equal(sc_api__dtmf_pt_parse(NULL, 101), 101); /* a record from before the field */
+    assert_int_equal(sc_api__dtmf_pt_parse("95", 101), 101);
+    assert_int_equal(sc_api__dtmf_pt_parse("128", 101), 101);
+    assert_int_equal(sc_api__dtmf_pt_parse("96x", 101), 101);
+    assert_int_equal(sc_api__dtmf_pt_parse("", -1), -1);
+}
+
+/* A snapshot saved with sdp_origin and dtmf_pt recovers them as they were; one saved without
+ * them (an older build's record) recovers too, the fields unset, so that the api falls back
+ * (101; a new origin). */
+static void test_old_record_recovers(void **state)
+{
+    (void)state;
+    char err[128];
+    sc_persist *p = NULL;
+    assert_int_equal(sc_persist_open(&p, "memory:", NULL, err, sizeof err), 0);
+    env v;
+    env_init(&v, NULL);
+    sc_session *s[2];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(sc_engine_create_session(v.engine, SC_ROLE_UAS, NULL, &s[i]), 0);
+        sc_session_set_field(s[i], SC_FIELD_REMOTE_RTP, "127.0.0.1:4000");
+        sc_session_set_field(s[i], SC_FIELD_CODEC, "PCMA/8000");
+        sc_session_set_field(s[i], SC_FIELD_SDP_ORIGIN, "1795780800 2");
+        sc_session_set_field(s[i], SC_FIELD_DTMF_PT, "96");
+        json_t *snap = NULL;
+        assert_int_equal(sc_session_snapshot_json(s[i], &snap), 0);
+        if (i == 1) { /* as written before the fields existed */
+            json_t *fields = json_object_get(snap, "fields");
+            assert_int_equal(json_object_del(fields, "sdp_origin"), 0);
+            assert_int_equal(json_object_del(fields, "dtmf_pt"), 0);
+        }
+        assert_int_equal(sc_persist_save(p, sc_session_id(s[i]), snap, "node-a", sc_table_hash(v.table)), 0);
+        json_decref(snap);
+    }
+    env v2;
+    env_init(&v2, &v);
+    size_t recovered = 0, failed = 0;
+    assert_int_equal(sc_api_persist_recover(v2.engine, p, "node-a", NULL, NULL, NULL, &recovered, &failed), 0);
+    assert_int_equal(recovered, 2);
+    assert_int_equal(failed, 0);
+    sc_session *now = sc_store_get(v2.store, sc_session_id(s[0]));
+    sc_session *old = sc_store_get(v2.store, sc_session_id(s[1]));
+    assert_non_null(now);
+    assert_non_null(old);
+    uint64_t id = 0, ver = 0;
+    assert_int_equal(sc_api__origin_parse(sc_session_field(now, SC_FIELD_SDP_ORIGIN), &id, &ver), 0);
+    assert_true(id == 1795780800u && ver == 2);
+    assert_int_equal(sc_api__dtmf_pt_parse(sc_session_field(now, SC_FIELD_DTMF_PT), 101), 96);
+    assert_null(sc_session_field(old, SC_FIELD_SDP_ORIGIN));
+    assert_null(sc_session_field(old, SC_FIELD_DTMF_PT));
+    assert_int_equal(sc_api__origin_parse(sc_session_field(old, SC_FIELD_SDP_ORIGIN), &id, &ver), -ENOENT);
+    assert_int_equal(sc_api__dtmf_pt_parse(sc_session_field(old, SC_FIELD_DTMF_PT), 101), 101);
+    assert_string_equal(sc_session_field(old, SC_FIELD_CODEC), "PCMA/8000");
+    assert_string_equal(sc_session_field(old, SC_FIELD_REMOTE_RTP), "127.0.0.1:4000");
+    env_fini(&v2, false);
+    env_fini(&v, true);
+    sc_persist_close(p);
+}
+
 static void test_memory(void **state)
 {
     (void)state;
@@ -282,6 +384,8 @@ static void test_sqlite(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_media_keep_text),
+        cmocka_unit_test(test_old_record_recovers),
         cmocka_unit_test(test_memory),
         cmocka_unit_test(test_sqlite),
     };

@@ -4,6 +4,7 @@
 #include "unit/persist/persist_contract.h"
 
 #include <ftw.h>
+#include <sqlite3.h>
 
 static char tmpdir[256];
 
@@ -68,6 +69,73 @@ static void test_open_reports_unwritable_path(void **state)
     assert_non_null(strstr(err, "no/such/dir"));
 }
 
+static int collect_gseq(const sc_persist_event *ev, void *ud)
+{
+    json_t *arr = ud;
+    json_array_append_new(arr, json_integer((json_int_t)ev->seq));
+    return 0;
+}
+
+static json_t *range(sc_persist *p, int64_t since, int64_t until)
+{
+    json_t *seqs = json_array();
+    assert_int_equal(sc_persist_read_events_range(p, since, until, collect_gseq, seqs), 0);
+    return seqs;
+}
+
+/* A schema-2 store (events under the old per-event time index) is migrated on open: the
+ * seconds index is built from the events already there, time queries find them, and events
+ * appended afterwards (one with the wall clock stepped back a minute) are found as well. */
+static void test_migrates_v2_time_index(void **state)
+{
+    (void)state;
+    char path[400], url[420];
+    snprintf(path, sizeof path, "%s/v2.db", tmpdir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    const char *v2 =
+        "CREATE TABLE sc_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE sc_sessions(id TEXT PRIMARY KEY, data TEXT NOT NULL, node TEXT NOT NULL, "
+        "  table_hash TEXT NOT NULL, updated_us INTEGER NOT NULL);"
+        "CREATE TABLE sc_events(gseq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, "
+        "  seq INTEGER NOT NULL, wall_us INTEGER NOT NULL, record TEXT NOT NULL, UNIQUE(session_id, seq));"
+        "CREATE INDEX sc_events_time ON sc_events(wall_us, gseq);"
+        "CREATE TABLE sc_leases(id TEXT PRIMARY KEY, node TEXT NOT NULL, until_us INTEGER NOT NULL);"
+        "CREATE TABLE sc_tables(hash TEXT PRIMARY KEY, text TEXT NOT NULL, saved_us INTEGER NOT NULL);"
+        "INSERT INTO sc_meta VALUES('schema_version', '2');"
+        "INSERT INTO sc_events(session_id, seq, wall_us, record) VALUES"
+        "  ('a', 1, 10000000, '{}'), ('a', 2, 10500000, '{}'), ('b', 1, 12000000, '{}');";
+    assert_int_equal(sqlite3_exec(db, v2, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    sc_persist *p = NULL;
+    assert_int_equal(sc_persist_open(&p, url, NULL, NULL, 0), 0);
+    int v = 0;
+    assert_int_equal(sc_persist_schema_version(p, &v), 0);
+    assert_int_equal(v, SC_PERSIST_SCHEMA_VERSION);
+    json_t *got = range(p, 10000000, 11000000); /* a1, a2 */
+    assert_int_equal(json_array_size(got), 2);
+    json_decref(got);
+    got = range(p, 10500000, 12000001); /* a2, b1: the bounds are exact, not whole seconds */
+    assert_int_equal(json_array_size(got), 2);
+    json_decref(got);
+    json_t *rec = json_object();
+    assert_int_equal(sc_persist_append_event(p, "c", 1, 70000000, rec, NULL), 0);
+    assert_int_equal(sc_persist_append_event(p, "c", 2, 10700000, rec, NULL), 0); /* clock stepped back */
+    json_decref(rec);
+    got = range(p, 10000000, 11000000); /* a1, a2, c2 in wall-clock order */
+    assert_int_equal(json_array_size(got), 3);
+    assert_int_equal(json_integer_value(json_array_get(got, 2)), 2);
+    json_decref(got);
+    got = range(p, 69999999, 70000001);
+    assert_int_equal(json_array_size(got), 1);
+    json_decref(got);
+    got = range(p, 13000000, 69000000);
+    assert_int_equal(json_array_size(got), 0);
+    json_decref(got);
+    sc_persist_close(p);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s/sc-persist-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -84,6 +152,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strict_commit_visible_to_new_connection),
         cmocka_unit_test(test_open_reports_unwritable_path),
+        cmocka_unit_test(test_migrates_v2_time_index),
     };
     failed += cmocka_run_group_tests_name("persist sqlite", tests, NULL, NULL);
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

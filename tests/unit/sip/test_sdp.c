@@ -106,6 +106,29 @@ static void test_offer(void **state)
     assert_non_null(strstr(buf, "c=IN IP6 ::1\r\n"));
 }
 
+/* A later offer keeps the telephone-event payload type negotiated before (RFC 3264 8.3.2). */
+static void test_offer_keeps_dtmf_pt(void **state)
+{
+    (void)state;
+    char buf[1024];
+    sc_sdp_local l = local;
+    l.dtmf_pt = 96;
+    assert_true(sc_sdp_build_offer(&l, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "m=audio 20000 RTP/AVP 0 8 96\r\n"));
+    assert_non_null(strstr(buf, "a=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-16\r\n"));
+    assert_null(strstr(buf, "101"));
+    sc_sdp_info i;
+    parse_ok(buf, &i);
+    assert_int_equal(i.dtmf_pt, 96);
+    l.dtmf_pt = 13; /* not a dynamic payload type: the default */
+    assert_true(sc_sdp_build_offer(&l, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "m=audio 20000 RTP/AVP 0 8 101\r\n"));
+    l.no_dtmf = true;
+    assert_true(sc_sdp_build_offer(&l, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "m=audio 20000 RTP/AVP 0 8\r\n"));
+    assert_null(strstr(buf, "telephone-event"));
+}
+
 static void test_answer_codec_order_and_dtmf(void **state)
 {
     (void)state;
@@ -231,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_parse_static_without_rtpmap_and_ipv6),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_offer),
+        cmocka_unit_test(test_offer_keeps_dtmf_pt),
         cmocka_unit_test(test_answer_codec_order_and_dtmf),
         cmocka_unit_test(test_answer_488_cases),
         cmocka_unit_test(test_direction_matrix),
