@@ -79,7 +79,10 @@ static void close_sub(sc_events_sub *s, const char *reason)
     sc_events_publish(bus, &ev, NULL); /* deferred if delivering; best effort */
 }
 
-/* Full coalesce queue: make room, or return false if the incoming event is the one to drop. */
+/* Full coalesce queue: make room, or return false if the incoming event is not queued: a
+ * non-critical one is dropped; a critical one, with nothing left to drop but other critical
+ * events, closes the subscription (it is never lost silently: the consumer drains what is
+ * queued, sees the stream end, and resumes from its last sequence number). */
 static bool coalesce_room(sc_events_sub *s, const sc_bus_event *in)
 {
     if (in->type == SC_EVT_StateChanged && !uncoalescable(in)) {
@@ -103,9 +106,9 @@ static bool coalesce_room(sc_events_sub *s, const sc_bus_event *in)
         s->dropped[SC_EVENTS_DROP_OVERFLOW]++;
         return false;
     }
-    remove_at(s, 0); /* only critical events left: the oldest goes */
-    s->dropped[SC_EVENTS_DROP_OVERFLOW]++;
-    return true;
+    s->dropped[SC_EVENTS_DROP_CLOSED]++; /* only critical events left */
+    close_sub(s, "overflow");
+    return false;
 }
 
 void sc_events__offer(sc_events_sub *s, const sc_bus_event *ev)

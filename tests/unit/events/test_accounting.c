@@ -160,6 +160,49 @@ static void test_coalesce_keeps_session_ended(void **state)
     sc_events_bus_free(bus);
 }
 
+/* More SessionEnded than slots: coalesce closes the subscription instead of losing one, so
+ * every SessionEnded up to the consumer's resume point (its last seq) was received. */
+static void test_coalesce_closes_rather_than_lose(void **state)
+{
+    (void)state;
+    sc_events_bus *bus = NULL;
+    assert_int_equal(sc_events_bus_new(&bus, NULL), 0);
+    sc_events_sub *sub = NULL;
+    sc_events_sub_cfg cfg = {.name = "c", .queue_capacity = 8, .overflow = SC_EVENTS_COALESCE};
+    assert_int_equal(sc_events_subscribe(bus, &cfg, &sub), 0);
+    uint64_t ended[2000];
+    size_t nended = 0;
+    for (int i = 0; i < 2000; i++) {
+        sc_bus_event ev;
+        random_event(&ev);
+        uint64_t seq = 0;
+        assert_int_equal(sc_events_publish(bus, &ev, &seq), 0);
+        if (ev.type == SC_EVT_SessionEnded)
+            ended[nended++] = seq;
+    }
+    sc_bus_event out;
+    uint64_t got[2000], last = 0;
+    size_t ngot = 0;
+    int rc;
+    while ((rc = sc_events_sub_next(sub, &out)) == 0) {
+        if (out.type == SC_EVT_SessionEnded)
+            got[ngot++] = out.seq;
+        last = out.seq;
+    }
+    assert_int_equal(rc, -EPIPE); /* closed */
+    sc_events_sub_stats st;
+    sc_events_sub_stats_get(sub, &st);
+    assert_true(st.dropped[SC_EVENTS_DROP_CLOSED] >= 1);
+    size_t k = 0;
+    for (size_t i = 0; i < nended && ended[i] <= last; i++) {
+        assert_true(k < ngot);
+        assert_int_equal(got[k++], ended[i]);
+    }
+    assert_int_equal(k, ngot);
+    sc_events_unsubscribe(sub);
+    sc_events_bus_free(bus);
+}
+
 /* A closed subscription's discard still counts; an empty queue discards nothing. */
 static void test_discard_closed_and_empty(void **state)
 {
@@ -193,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_coalesce_exact),
         cmocka_unit_test(test_disconnect_exact),
         cmocka_unit_test(test_coalesce_keeps_session_ended),
+        cmocka_unit_test(test_coalesce_closes_rather_than_lose),
         cmocka_unit_test(test_discard_closed_and_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,17 +191,21 @@ static void test_coalesce_keeps_latest_and_never_session_ended(void **state)
     pub(bus, SC_EVT_SessionEnded, "f", "Terminated");   /* 7: drops 5 */
     pub(bus, SC_EVT_SessionEnded, "g", "Terminated");   /* 8: drops 6 */
     pub(bus, SC_EVT_StateChanged, "h", "Talking");      /* 9: queue all critical: dropped */
+    pub(bus, SC_EVT_SessionEnded, "i", "Terminated");   /* 10: nothing to drop: closed */
+    pub(bus, SC_EVT_SessionEnded, "j", "Terminated");   /* 11: after the close: not offered */
     uint64_t want[] = {1, 4, 7, 8};
     sc_events_sub_stats st;
     sc_events_sub_stats_get(s, &st);
     assert_int_equal(st.dropped[SC_EVENTS_DROP_COALESCED], 1);
     assert_int_equal(st.dropped[SC_EVENTS_DROP_OVERFLOW], 4);
+    assert_int_equal(st.dropped[SC_EVENTS_DROP_CLOSED], 1);
     sc_bus_event ev;
     for (int i = 0; i < 4; i++) {
         assert_int_equal(sc_events_sub_next(s, &ev), 0);
         assert_int_equal(ev.seq, want[i]);
         assert_int_equal(ev.type, SC_EVT_SessionEnded);
     }
+    assert_int_equal(sc_events_sub_next(s, &ev), -EPIPE); /* the consumer resumes from seq 8 */
     /* Random stress: every SessionEnded survives while the queue holds fewer than cap. */
     sc_events_sub *s2 = NULL;
     cfg.queue_capacity = 32;
