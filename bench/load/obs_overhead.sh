@@ -7,6 +7,10 @@
 #   b  a /metrics scraper (curl every second)
 #   c  one SSE consumer (curl -N /events) reading everything
 #   d  one SSE consumer that never reads (socket opened, request sent, never read)
+# and, for the cost of persistence (VARIANTS="a s t n"), the plain load on other stores:
+#   s  --store sqlite:sessiond.db --durability strict (sessiond's default)
+#   t  --store sqlite:sessiond.db --durability batched
+#   n  --store sqlite:sessiond.db --durability none
 # Per step it records pass/fail (SIPp exit 0 = zero failed calls, and every session sessiond
 # created has ended) and sessiond's CPU (utime+stime from /proc/PID/stat) over the step, as CPU
 # seconds per 1,000 calls. Prints per variant the highest rate where every round passed, the
@@ -47,12 +51,23 @@ port_in_use() { cat /proc/net/udp /proc/net/tcp 2>/dev/null | grep -q "$(printf 
 free_port() { local p; while :; do p=$((20000 + RANDOM % 20000)); port_in_use "$p" || { echo "$p"; return; }; done; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-# start_sd: a fresh sessiond (own directory, memory store); sets SD_PID SD_SIP SD_HTTP.
+# store_args VARIANT: sessiond's store options for the variant.
+store_args() {
+    case "$1" in
+    s) echo "--store sqlite:sessiond.db --durability strict" ;;
+    t) echo "--store sqlite:sessiond.db --durability batched" ;;
+    n) echo "--store sqlite:sessiond.db --durability none" ;;
+    *) echo "--store $STORE" ;;
+    esac
+}
+
+# start_sd VARIANT: a fresh sessiond (own directory, the variant's store); sets SD_PID SD_SIP SD_HTTP.
 start_sd() {
     SD_SIP=$(free_port); SD_HTTP=$(free_port)
     mkdir -p "$TMP/run"
+    # shellcheck disable=SC2046
     (cd "$TMP/run" && exec "$BIN/sessiond" --sip "udp:127.0.0.1:$SD_SIP" --http "127.0.0.1:$SD_HTTP" \
-        --answer auto --log-level warn --max-sessions 0 --store "$STORE" --media-ports "$MEDIA_PORTS" \
+        --answer auto --log-level warn --max-sessions 0 $(store_args "$1") --media-ports "$MEDIA_PORTS" \
         2> >(head -c 10000000 >>"$TMP/sessiond.log"; cat >/dev/null)) &
     SD_PID=$!
     local i
@@ -88,7 +103,7 @@ time.sleep(100000)' "$SD_HTTP" &
 step() {
     local v=$1 rate=$2 calls=$(( $2 * STEP_S ))
     local limit=$(( rate * (CALL_MS / 1000 + 3) + 50 ))
-    start_sd
+    start_sd "$v"
     start_helper "$v"
     local t0; t0=$(cpu_ticks "$SD_PID")
     (cd "$TMP" && timeout $((STEP_S + 60)) "$SIPP" -sn uac -i 127.0.0.1 -p "$(free_port)" -r "$rate" \
@@ -145,7 +160,8 @@ for r in $RATES; do
     for v in $VARIANTS; do [ -z "${failed[$v]:-}" ] && best[$v]=$r; done
 done
 echo
-declare -A names=([a]="plain" [b]="/metrics every 1 s" [c]="SSE consumer reading all" [d]="SSE consumer never reading")
+declare -A names=([a]="plain" [b]="/metrics every 1 s" [c]="SSE consumer reading all" [d]="SSE consumer never reading"
+                 [s]="sqlite strict" [t]="sqlite batched" [n]="sqlite none")
 top=${RATES##* }
 base=$(printf '%s\n' ${cpus[a,$top]:-} | median)
 printf '%-28s %-22s %-22s %s\n' variant "highest passing CPS" "cpu_s/1k calls @$top" "ratio to a"
