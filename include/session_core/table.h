@@ -318,10 +318,13 @@ SC_API int sc_table_export(const sc_table *t, const sc_graph_opts *opts, char **
  *    "states": {"added": [S], "removed": [S], "changed": [{state, changes: {field: {old, new}},
  *               old_line, new_line}]},
  *    "transitions": {"added": [T], "removed": [T], "changed": [{role, from, event, guards,
- *                    changes: {field: {old, new}}, old_line, new_line}]}}
+ *                    changes: {field: {old, new}}, old_line, new_line}]},
+ *    "migrate": {"old": [M], "new": [M + known]} (only if the maps differ, one difference)}
  * with S = {state, terminal, timer_ms, timer_event, max_ms, line, column} and
  * T = {role, from, event, guards: ["!Name(p=v)"], to (null = stay), actions: ["Name(p=v)"],
- *      set: ["Cond=true"], publish: ["Name[:priority]"], line, column}.
+ *      set: ["Cond=true"], publish: ["Name[:priority]"], line, column},
+ * M = {from, to, line, column} and known = whether a has the state `from` (a reload from a to
+ * b moves the live sessions in the states of "new" that are known).
  * Removed entries come in a's file order, added and changed ones in b's. Returns the number
  * of differences (0 = same behaviour), -EINVAL or -ENOMEM (nothing in *out). */
 SC_API int sc_table_diff(const sc_table *a, const sc_table *b, json_t **out);

@@ -356,6 +356,39 @@ done:
     return r;
 }
 
+/* The `migrate:` map as [{from, to, line, column}] in file order; with other (the table the
+ * sessions run on), each entry also says whether other has that state ("known"). */
+static json_t *migrate_json(const sc_table *t, const sc_table *other)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < sc_table_migrate_count(t); i++) {
+        const sc_migrate_entry *m = sc_table_migrate_entry(t, i);
+        const char *to = state_name(t, m->to);
+        json_t *e = json_pack("{sssssisi}", "from", m->from, "to", to ? to : "?", "line", (int)m->line, "column",
+                              (int)m->column);
+        if (e && other)
+            json_object_set_new(e, "known", json_boolean(sc_table_state_id(other, m->from) >= 0));
+        json_array_append_new(arr, e);
+    }
+    return arr;
+}
+
+/* "migrate": present when the maps differ (as from -> to pairs); "new" is what a reload from
+ * a to b does to live sessions, each entry marked known/unknown in a. */
+static void diff_migrate(const sc_table *a, const sc_table *b, json_t *out, size_t *ndiff)
+{
+    bool same = sc_table_migrate_count(a) == sc_table_migrate_count(b);
+    for (size_t i = 0; same && i < sc_table_migrate_count(a); i++) {
+        const sc_migrate_entry *x = sc_table_migrate_entry(a, i), *y = sc_table_migrate_entry(b, i);
+        const char *tx = state_name(a, x->to), *ty = state_name(b, y->to);
+        same = !strcmp(x->from, y->from) && tx && ty && !strcmp(tx, ty);
+    }
+    if (same)
+        return;
+    json_object_set_new(out, "migrate", json_pack("{soso}", "old", migrate_json(a, NULL), "new", migrate_json(b, a)));
+    (*ndiff)++;
+}
+
 static json_t *established_json(const sc_table *t)
 {
     size_t n = 0;
@@ -408,6 +441,8 @@ int sc_table_diff(const sc_table *a, const sc_table *b, json_t **out)
     int r = diff_states(a, b, o, &ndiff);
     if (!r)
         r = diff_transitions(a, b, o, &ndiff);
+    if (!r)
+        diff_migrate(a, b, o, &ndiff);
     bool nomem = !ha || !hb;
     json_decref(ha);
     json_decref(hb);

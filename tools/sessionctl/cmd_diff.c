@@ -109,6 +109,27 @@ static void print_state(char sign, json_t *s, const char *file)
     printf("  (%s:%lld)\n", file, (long long)json_integer_value(json_object_get(s, "line")));
 }
 
+/* "~ migrate: on reload, live sessions move: Active -> Active (new.yaml:40), ..." */
+static void print_migrate(json_t *m, const char *old_path, const char *new_path)
+{
+    if (!m)
+        return;
+    json_t *n = json_object_get(m, "new");
+    size_t i;
+    json_t *e;
+    if (json_array_size(n) == 0) {
+        printf("~ migrate: the map of %s is gone: a reload moves no live session\n", old_path);
+        return;
+    }
+    printf("~ migrate: on reload, live sessions in these states of %s move:", old_path);
+    json_array_foreach(n, i, e) {
+        printf("%s %s -> %s", i ? "," : "", js(e, "from"), js(e, "to"));
+        if (json_is_false(json_object_get(e, "known")))
+            printf(" (no such state in %s)", old_path);
+    }
+    printf("  (%s:%lld)\n", new_path, (long long)json_integer_value(json_object_get(json_array_get(n, 0), "line")));
+}
+
 static void print_text(json_t *d, const char *old_path, const char *new_path)
 {
     json_t *o = json_object_get(d, "old"), *n = json_object_get(d, "new");
@@ -140,6 +161,7 @@ static void print_text(json_t *d, const char *old_path, const char *new_path)
         print_changes(json_object_get(e, "changes"));
         printf("  (%s:%lld)\n", new_path, (long long)json_integer_value(json_object_get(e, "new_line")));
     }
+    print_migrate(json_object_get(d, "migrate"), old_path, new_path);
     long long nd = (long long)json_integer_value(json_object_get(d, "differences"));
     printf("%lld difference%s\n", nd, nd == 1 ? "" : "s");
 }

@@ -256,6 +256,31 @@ static void test_default_table_against_itself_and_minimal(void **state)
     sc_table_unref(m);
 }
 
+/* A migrate map that appears is one difference; each entry says whether the old table has
+ * the state; the same map on both sides is no difference. */
+static void test_migrate_map(void **state)
+{
+    fixture *f = *state;
+    static const char WITH_MAP[] = HEAD "transitions:\n" ROW_IN ROW_ACCEPT ROW_TIMER EXITS
+                                        "migrate:\n  Ringing: Active\n  Talking: Active\n";
+    json_t *d = NULL;
+    assert_int_equal(diff_str(f, BASE, WITH_MAP, &d), 1);
+    json_t *m = json_object_get(json_object_get(d, "migrate"), "new");
+    assert_int_equal(json_array_size(m), 2);
+    json_t *e0 = json_array_get(m, 0), *e1 = json_array_get(m, 1);
+    assert_string_equal(json_string_value(json_object_get(e0, "from")), "Ringing");
+    assert_string_equal(json_string_value(json_object_get(e0, "to")), "Active");
+    assert_true(json_is_true(json_object_get(e0, "known")));
+    assert_string_equal(json_string_value(json_object_get(e1, "from")), "Talking");
+    assert_true(json_is_false(json_object_get(e1, "known")));
+    assert_int_equal(json_integer_value(json_object_get(e1, "line")), 17);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(d, "migrate"), "old")), 0);
+    json_decref(d);
+    assert_int_equal(diff_str(f, WITH_MAP, WITH_MAP, &d), 0);
+    assert_null(json_object_get(d, "migrate"));
+    json_decref(d);
+}
+
 static void test_diags_json(void **state)
 {
     fixture *f = *state;
@@ -289,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_states, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_table_against_itself_and_minimal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diags_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_map, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
