@@ -30,7 +30,7 @@ STEP_S=${STEP_S:-10}
 CALL_MS=${CALL_MS:-2000}
 STORE=${STORE:-memory:}
 # sessiond's RTP range: every auto-answered call takes an RTP/RTCP pair, so the default range
-# (20000-20999, 500 pairs) caps the load at ~500 concurrent calls; 10,000 pairs here.
+# (16384-32767) is smaller than this range; 10,000 pairs here.
 MEDIA_PORTS=${MEDIA_PORTS:-40000-59999}
 VARIANTS=${VARIANTS:-"a b c d"}
 SIPP=${SIPP:-sipp}

@@ -56,12 +56,17 @@ typedef struct sc_media_callbacks {
     void (*on_rtp_timeout)(sc_media_stream *st, void *ud);
 } sc_media_callbacks;
 
+/* The default RTP port range: 8,192 RTP/RTCP pairs. A call leg holds one pair while it lasts,
+ * so this carries 8,192 concurrent legs (e.g. 4,000 CPS of 2 s calls answered locally). */
+#define SC_MEDIA_PORT_MIN_DEFAULT 16384
+#define SC_MEDIA_PORT_MAX_DEFAULT 32767
+
 typedef struct sc_media_config {
     const sc_clock *clock;     /* NULL: sc_clock_system(); borrowed, must outlive the context */
     const sc_logger *logger;   /* NULL: silent; borrowed */
     const char *bind_addr;     /* local IPv4/IPv6 address to bind; NULL: "127.0.0.1" (copied) */
     uint16_t port_min;         /* RTP port range, inclusive; RTP ports are even, RTCP = RTP+1 */
-    uint16_t port_max;         /* (0, 0): 20000..20999 */
+    uint16_t port_max;         /* (0, 0): SC_MEDIA_PORT_MIN_DEFAULT..SC_MEDIA_PORT_MAX_DEFAULT */
     uint32_t rtp_timeout_ms;   /* 0: no RTP timeout */
     uint32_t rtcp_interval_ms; /* mean RTCP report interval (randomised x0.5..1.5); 0: 5000 */
     const char *cname;         /* RTCP SDES CNAME; NULL: "sessioncore@<bind_addr>" (copied) */

@@ -19,8 +19,8 @@ void sc_api_config_default(sc_api_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->auto_answer = true;
     cfg->sip_t1_ms = 500;
-    cfg->media_port_min = 20000;
-    cfg->media_port_max = 20999;
+    cfg->media_port_min = SC_MEDIA_PORT_MIN_DEFAULT;
+    cfg->media_port_max = SC_MEDIA_PORT_MAX_DEFAULT;
     cfg->rtp_timeout_ms = 30000;
     cfg->max_session_age_ms = 86400000u; /* cleanup (api_cleanup.c) */
     cfg->retention_ms = 300000u;
@@ -179,6 +179,7 @@ static int create_parts(sc_api *api, const sc_api_config *cfg)
     ec.clock = api->clock;
     ec.logger = cfg->logger;
     ec.terminal_retention_ms = sc_api__cleanup_engine_retention(cfg); /* api_cleanup.c */
+    ec.counts_off = cfg->metrics_off; /* the engine's metric counts feed only the registry */
     rc = sc_engine_new(&api->engine, sc_table_vocab(cfg->table), api->store, &ec);
     if (rc)
         return rc;

@@ -56,8 +56,8 @@ int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg)
         return -EINVAL;
     uint32_t lo = cfg->port_min, hi = cfg->port_max;
     if (lo == 0 && hi == 0) {
-        lo = 20000;
-        hi = 20999;
+        lo = SC_MEDIA_PORT_MIN_DEFAULT;
+        hi = SC_MEDIA_PORT_MAX_DEFAULT;
     }
     if (lo & 1)
         lo++;

@@ -6,6 +6,7 @@
 #include "config_cleanup.h"
 #include "config_store.h"
 #include "config_transfer.h"
+#include "session_core/media.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -257,7 +258,7 @@ static const sd_option options[] = {
     {"ring-delay-ms", true, set_ring_delay, "N ring before auto answer (default 0)"},
     {"log-level", true, set_log_level, "error|warn|info|debug log level (default info)"},
     {"log-format", true, set_log_format, "text|json log line format (default text)"},
-    {"media-ports", true, set_media_ports, "LOW-HIGH RTP port range (default 20000-20999)"},
+    {"media-ports", true, set_media_ports, "LOW-HIGH RTP port range (default 16384-32767)"},
     {"max-sessions", true, set_max_sessions, "N session cap, 0 = none (default 0)"},
     {"http-token", true, set_http_token, "TOKEN bearer token for control endpoints"},
     {"sip-t1-ms", true, set_t1, "N SIP timer T1 (default 500)"},
@@ -308,8 +309,8 @@ void sd_config_init(sd_config *c)
     memset(c, 0, sizeof *c);
     c->answer_auto = true;
     c->log_level = SC_LOG_INFO;
-    c->media_min = 20000;
-    c->media_max = 20999;
+    c->media_min = SC_MEDIA_PORT_MIN_DEFAULT;
+    c->media_max = SC_MEDIA_PORT_MAX_DEFAULT;
     c->sip_t1_ms = 500;
     c->shutdown_timeout_ms = 5000;
     c->http_timeout_ms = 5000;
