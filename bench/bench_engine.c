@@ -8,33 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "engine/engine_int.h"
 #include "session_core/engine.h"
-
-static bool guard_false(const sc_exec *x)
-{
-    (void)x;
-    return false;
-}
-
-static int action_noop(const sc_exec *x)
-{
-    (void)x;
-    return 0;
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Active -> Holding -> OnHold -> Resuming -> Active: four state changes, with actions, publish
  * entries and the idle-limit timers of Active and OnHold re-armed on each entry. */
@@ -49,13 +25,13 @@ static int full(sc_engine *e, sc_session *s, const sc_event *ev) { return sc_eng
 static double run(dispatch_fn fn, sc_engine *e, sc_session *s, long events, int *errors)
 {
     sc_event ev = {0};
-    double t0 = now_ns();
+    double t0 = bench_now_ns();
     for (long i = 0; i < events; i++) {
         ev.type = CYCLE[i % NCYCLE];
         if (fn(e, s, &ev) != 0)
             (*errors)++;
     }
-    return (now_ns() - t0) / (double)events;
+    return (bench_now_ns() - t0) / (double)events;
 }
 
 static double median(dispatch_fn fn, sc_engine *e, sc_session *s, long events, int runs, int *errors)
@@ -63,8 +39,7 @@ static double median(dispatch_fn fn, sc_engine *e, sc_session *s, long events, i
     double *v = calloc((size_t)runs, sizeof *v);
     for (int r = 0; r < runs; r++)
         v[r] = run(fn, e, s, events, errors);
-    qsort(v, (size_t)runs, sizeof *v, cmp_double);
-    double m = v[runs / 2];
+    double m = bench_median(v, (size_t)runs);
     free(v);
     return m;
 }
@@ -89,10 +64,7 @@ int main(int argc, char **argv)
     }
     if (sc_store_new(&store, NULL) || sc_engine_new(&e, vocab, store, NULL))
         return 1;
-    for (size_t i = 0; i < sc_vocab_count(vocab, SC_VOCAB_GUARD); i++)
-        sc_engine_bind_guard(e, sc_vocab_name(vocab, SC_VOCAB_GUARD, (sc_id)i), guard_false, NULL);
-    for (size_t i = 0; i < sc_vocab_count(vocab, SC_VOCAB_ACTION); i++)
-        sc_engine_bind_action(e, sc_vocab_name(vocab, SC_VOCAB_ACTION, (sc_id)i), action_noop, NULL);
+    bench_bind_noops(e, vocab);
     if ((r = sc_engine_set_table(e, table, diags)) != 0) {
         fprintf(stderr, "bench_engine: %s\n", sc_strerror(r));
         return 1;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "session_core/table.h"
 
 /* Events used for generated rows: the built-in ones that no validation rule treats specially. */
@@ -73,19 +74,6 @@ static char *generate(const sc_vocab *v, size_t rows, size_t *nstates_out, size_
     return b.p;
 }
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 #define NKEYS 65536
 
 int main(int argc, char **argv)
@@ -105,9 +93,9 @@ int main(int argc, char **argv)
         sc_table *t;
         sc_diags *d;
         sc_diags_new(&d);
-        double l0 = now_ns();
+        double l0 = bench_now_ns();
         int r = sc_table_load_buffer(&t, "generated", yaml, strlen(yaml), v, d);
-        double load_ms = (now_ns() - l0) / 1e6;
+        double load_ms = (bench_now_ns() - l0) / 1e6;
         if (r) {
             char line[512];
             sc_diag_format(sc_diags_get(d, 0), line, sizeof line);
@@ -124,16 +112,16 @@ int main(int argc, char **argv)
         double *v_ns = calloc((size_t)runs, sizeof *v_ns);
         size_t found = 0;
         for (int rr = 0; rr < runs; rr++) {
-            double t0 = now_ns();
+            double t0 = bench_now_ns();
             for (long i = 0; i < lookups; i++) {
                 size_t n;
                 size_t k = (size_t)i & (NKEYS - 1);
                 const sc_transition *const *rows = sc_table_lookup(t, SC_ROLE_UAS, kstate[k], kevent[k], &n);
                 found += n + (rows != NULL);
             }
-            v_ns[rr] = (now_ns() - t0) / (double)lookups;
+            v_ns[rr] = (bench_now_ns() - t0) / (double)lookups;
         }
-        qsort(v_ns, (size_t)runs, sizeof *v_ns, cmp_double);
+        qsort(v_ns, (size_t)runs, sizeof *v_ns, bench_cmp_double);
         results[si] = v_ns[runs / 2];
         printf("%10zu %8zu %12.1f %14.2f%s\n", sc_table_transition_count(t), nstates, load_ms, results[si],
                found ? "" : " (nothing found!)");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "bench_util.h"
 #include "media/media_int.h"
 
 #define PORT_MIN 41000
@@ -24,18 +25,6 @@ static double now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return v[n / 2];
 }
 
 /* A UDP socket on 127.0.0.1 that nobody reads (datagrams beyond its buffer are dropped by the
@@ -97,7 +86,7 @@ static void bench_moh(uv_loop_t *loop, int runs)
             moh[r] = (t1 - t0) / ticks;
             base[r] = (t2 - t1) / ticks;
         }
-        double mm = median(moh, runs), bb = median(base, runs);
+        double mm = bench_median(moh, (size_t)runs), bb = bench_median(base, (size_t)runs);
         printf("%6d %14.2f %14.2f %16.3f %16.3f %8.2f\n", n, mm, bb, mm / n, bb / n, mm / bb);
         sc_media_stats s;
         sc_media_stream_stats(st[0], &s);
@@ -206,7 +195,8 @@ static void bench_relay(uv_loop_t *loop, int runs)
         trans[r] = pump(loop, tx, sc_media_stream_port(a), total, NULL, a);
         sc_media_unbridge(a);
     }
-    double bb = median(base, runs), ss = median(same, runs), tt = median(trans, runs);
+    double bb = bench_median(base, (size_t)runs), ss = bench_median(same, (size_t)runs);
+    double tt = bench_median(trans, (size_t)runs);
     printf("%-28s %12.2f %8.2f\n", "forward (baseline)", bb, 1.0);
     printf("%-28s %12.2f %8.2f\n", "bridge PCMU -> PCMU", ss, ss / bb);
     printf("%-28s %12.2f %8.2f\n", "bridge PCMU -> PCMA", tt, tt / bb);

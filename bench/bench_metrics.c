@@ -4,14 +4,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "session_core/obs.h"
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -27,21 +21,21 @@ int main(int argc, char **argv)
 
     double best_base = 1e18, best_c = 1e18, best_h = 1e18;
     for (int rep = 0; rep < 3; rep++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         for (long i = 0; i < n; i++) {
             sink += vals[i & 7] > 0; /* same loop shape, no metric */
         }
-        double t1 = now_ns();
+        double t1 = bench_now_ns();
         for (long i = 0; i < n; i++) {
             sink += vals[i & 7] > 0;
             sc_obs_counter_inc(c);
         }
-        double t2 = now_ns();
+        double t2 = bench_now_ns();
         for (long i = 0; i < n; i++) {
             sink += vals[i & 7] > 0;
             sc_obs_histogram_observe(h, vals[i & 7]);
         }
-        double t3 = now_ns();
+        double t3 = bench_now_ns();
         best_base = (t1 - t0) / n < best_base ? (t1 - t0) / n : best_base;
         best_c = (t2 - t1) / n < best_c ? (t2 - t1) / n : best_c;
         best_h = (t3 - t2) / n < best_h ? (t3 - t2) / n : best_h;

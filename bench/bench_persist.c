@@ -11,9 +11,8 @@
 #include <unistd.h>
 
 #include "api/api_persist.h"
+#include "bench_util.h"
 
-static bool no_guard(const sc_exec *x) { (void)x; return false; }
-static int ok_action(const sc_exec *x) { (void)x; return 0; }
 
 typedef struct rig {
     sc_vocab *vocab;
@@ -29,10 +28,7 @@ static int rig_init(rig *r, sc_vocab *vocab, sc_table *table)
     r->table = table;
     if (sc_store_new(&r->store, NULL) || sc_engine_new(&r->engine, vocab, r->store, NULL))
         return -1;
-    for (size_t i = 0; i < sc_vocab_count(vocab, SC_VOCAB_GUARD); i++)
-        sc_engine_bind_guard(r->engine, sc_vocab_name(vocab, SC_VOCAB_GUARD, (sc_id)i), no_guard, NULL);
-    for (size_t i = 0; i < sc_vocab_count(vocab, SC_VOCAB_ACTION); i++)
-        sc_engine_bind_action(r->engine, sc_vocab_name(vocab, SC_VOCAB_ACTION, (sc_id)i), ok_action, NULL);
+    bench_bind_noops(r->engine, vocab);
     return sc_engine_set_table(r->engine, table, NULL);
 }
 
@@ -40,13 +36,6 @@ static void rig_fini(rig *r)
 {
     sc_engine_free(r->engine);
     sc_store_free(r->store);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* One incoming call: created, rung, answered, established, hung up, removed. keep: leave it live. */
@@ -101,7 +90,7 @@ static double run(sc_vocab *v, sc_table *t, const char *url, sc_persist_durabili
             return -1;
         }
     }
-    double t0 = now_s();
+    double t0 = (bench_now_ns() / 1e9);
     for (size_t i = 0; i < calls; i++) {
         one_call(&r, i, false, 5);
         if (w && i % 64 == 63)
@@ -119,7 +108,7 @@ static double run(sc_vocab *v, sc_table *t, const char *url, sc_persist_durabili
             fprintf(stderr, "bench_persist: %s: %llu ops rejected (queue full)\n", url,
                     (unsigned long long)h.rejected_ops);
     }
-    double dt = now_s() - t0;
+    double dt = (bench_now_ns() / 1e9) - t0;
     sc_api_persist_free(rec);
     sc_persist_writer_free(w);
     sc_persist_close(p);
@@ -171,9 +160,9 @@ static int recovery(sc_vocab *v, sc_table *t, const char *path, size_t n, double
     if (rig_init(&r2, v, t))
         return -1;
     size_t failed = 0;
-    double t0 = now_s();
+    double t0 = (bench_now_ns() / 1e9);
     int rc = sc_api_persist_recover(r2.engine, p, "bench", NULL, NULL, NULL, got, &failed);
-    *secs = now_s() - t0;
+    *secs = (bench_now_ns() / 1e9) - t0;
     if (rc || failed)
         fprintf(stderr, "bench_persist: recovery: rc %d, %zu failed\n", rc, failed);
     rig_fini(&r2);
@@ -184,18 +173,12 @@ static int recovery(sc_vocab *v, sc_table *t, const char *path, size_t n, double
 
 #define MAX_ROUNDS 31
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
+/* The median of v[0..n), v left as it is. */
 static double median(const double *v, size_t n)
 {
     double tmp[MAX_ROUNDS];
     memcpy(tmp, v, n * sizeof *v);
-    qsort(tmp, n, sizeof *tmp, cmp_double);
-    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+    return bench_median(tmp, n);
 }
 
 static void rm_db(const char *path)

@@ -58,7 +58,8 @@ typedef struct sc_api_config {
     uint32_t events_ring;      /* events kept in memory for resume; 0 = 4096 */
     uint32_t events_idle_ms;   /* queue subscribers idle this long are reaped; 0 = 30000 */
     bool metrics_off;          /* no metrics registry nor metrics observer: sc_api_metrics()
-                                  returns NULL (default false: metrics on) */
+                                  returns NULL (default false: metrics on). The engine keeps
+                                  its own counts either way (sc_engine_metrics_get()). */
     /* cleanup and session timers (src/api/api_cleanup.c, src/sip/session_timer.c) */
     uint64_t max_session_age_ms;  /* older sessions get SessionExpired (BYE/CANCEL via the
                                      table); 0 = no limit; default 86400000 (24 h) */

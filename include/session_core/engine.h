@@ -66,6 +66,8 @@ typedef struct sc_engine_config {
     size_t max_queue_per_session; /* events queued behind a running one; 0 = 16 */
     uint64_t terminal_retention_ms; /* removal delay for terminal states without max_ms;
                                        0 = such sessions stay until removed explicitly */
+    bool counts_off;              /* true: do not keep the metric counts of
+                                     sc_engine_metrics_get() (they stay zero) */
 } sc_engine_config;
 
 /* Defaults: system clock via the store, no logger, queue 16, retention 30000 ms. */
@@ -175,6 +177,13 @@ typedef struct sc_engine_observer {
     /* s is still readable during the call; freed right after */
     void (*on_session_removed)(void *ud, sc_session *s, const char *reason);
     void *ud;
+    /* a taken row moved s from a non-terminal state into a terminal one; called once per
+     * such run, after on_transition and on_publish (so the run's outcome is set) */
+    void (*on_session_ended)(void *ud, sc_session *s);
+    /* when set, on_publish is called only for `publish:` entries with this name (copied
+     * pointer: must outlive the observer). The engine matches the name once per table row and
+     * caches the answer per table, so rows publishing other names cost this observer nothing. */
+    const char *publish_only;
 } sc_engine_observer;
 
 /* Copy obs into the engine; returns a handle (>= 0) for removal, or -ENOSPC (more than
@@ -199,6 +208,43 @@ typedef struct sc_engine_stats {
 } sc_engine_stats;
 
 SC_API void sc_engine_get_stats(const sc_engine *e, sc_engine_stats *out);
+
+/* ---- Metric counts ------------------------------------------------------------------------
+ * Counts the engine keeps for the metrics layer (src/api/api_obs_engine.c turns them into
+ * Prometheus families at scrape time), so that a dispatch pays a few plain increments for
+ * metrics and no observer call: transitions by (event id, outcome), a histogram of the time
+ * of each run (power-of-two microsecond buckets, the index from a count-leading-zeros) and
+ * sessions ended by role. Written on the loop thread with plain (non-atomic) adds and meant
+ * to be read on the loop thread too (the daemon renders /metrics there). Off with
+ * sc_engine_config.counts_off (then everything stays zero). */
+
+#define SC_ENGINE_OUTCOMES 4 /* sc_outcome values: taken, not_accepted, guards_failed, action_failed */
+/* Run-time buckets: bucket k (0..SC_ENGINE_TIME_BUCKETS-2) counts runs of at most 2^k µs (and
+ * more than 2^(k-1) µs); the last counts the longer ones (over 2^20 µs, about 1.05 s). */
+#define SC_ENGINE_TIME_BUCKETS 22
+
+typedef struct sc_engine_metrics {
+    /* transitions[event * SC_ENGINE_OUTCOMES + outcome] for event ids < nevents (an id at or
+     * past nevents has not been dispatched yet: its counts are 0); may move when it grows */
+    const uint64_t *transitions;
+    size_t nevents;
+    uint64_t time_buckets[SC_ENGINE_TIME_BUCKETS]; /* per bucket, not cumulative */
+    uint64_t time_sum_us;                          /* sum of the runs' times */
+    uint64_t sessions_ended[SC_ROLE_COUNT];        /* by sc_role: entered a terminal state */
+} sc_engine_metrics;
+
+/* Run time of a dispatch run: from its start to the end of its last action (0 when no
+ * action ran: not accepted, guards failed, a row without actions). */
+static inline unsigned sc_engine_time_bucket(uint64_t us)
+{
+    unsigned b = us <= 1 ? 0u : 64u - (unsigned)__builtin_clzll(us - 1);
+    return b < SC_ENGINE_TIME_BUCKETS - 1 ? b : SC_ENGINE_TIME_BUCKETS - 1;
+}
+
+/* The engine's counts (borrowed, live: they change with each dispatch; read on the loop thread). */
+SC_API const sc_engine_metrics *sc_engine_metrics_get(const sc_engine *e);
+/* The count of (event, outcome), 0 for an id never dispatched or a bad outcome. */
+SC_API uint64_t sc_engine_metrics_transitions(const sc_engine_metrics *m, sc_id event, sc_outcome outcome);
 
 /* ---- Table versions (src/engine/versions.c) ----------------------------------------------
  * Every table the engine has made current, or that a session runs on, is a live version:

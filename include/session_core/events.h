@@ -103,6 +103,13 @@ SC_API void sc_bus_event_strcpy(char *dst, size_t cap, const char *src);
 /* JSON wire format (docs/events.md): one object, compact, malloc'd (caller free()s); NULL on
  * -ENOMEM. sc_bus_event_from_json() reads that shape back (-EINVAL on a bad document). */
 SC_API char *sc_bus_event_to_json(const sc_bus_event *ev);
+/* The longest JSON document of any event, NUL included (every string field at its maximal
+ * length, each byte escaped as \u00XX): a buffer of this size always fits. */
+#define SC_BUS_EVENT_JSON_MAX 4096
+/* The same document written into buf (cap bytes, NUL-terminated) without allocating: returns
+ * its length without the NUL, or -ENOSPC when it does not fit (never when cap >=
+ * SC_BUS_EVENT_JSON_MAX). Bytes that are not valid UTF-8 are written as U+FFFD. */
+SC_API int sc_bus_event_format_json(const sc_bus_event *ev, char *buf, size_t cap);
 SC_API int sc_bus_event_from_json(const char *json, sc_bus_event *out);
 
 /* ---- Bus ------------------------------------------------------------------------------ */

@@ -99,6 +99,9 @@ typedef struct sc_obs_desc {
 /* Default histogram bounds in seconds (1 ms .. 60 s) and for loop lag (100 us .. 2 s). */
 SC_API const double *sc_obs_buckets_seconds(uint32_t *n);
 SC_API const double *sc_obs_buckets_lag(uint32_t *n);
+/* 1 µs, 2 µs, 4 µs ... 2^20 µs (about 1.05 s), in seconds: sessioncore_transition_duration_seconds,
+ * the engine's run-time buckets (SC_ENGINE_TIME_BUCKETS - 1 finite ones). */
+SC_API const double *sc_obs_buckets_pow2_us(uint32_t *n);
 
 SC_API int sc_obs_registry_new(sc_obs_registry **out); /* -ENOMEM */
 SC_API void sc_obs_registry_free(sc_obs_registry *r);  /* frees every metric and child */
@@ -136,6 +139,8 @@ SC_API void sc_obs_gauge_reset_all(sc_obs_metric *m);
 typedef void (*sc_obs_collect_fn)(void *ud, sc_obs_registry *r);
 SC_API int sc_obs_registry_add_collector(sc_obs_registry *r, sc_obs_collect_fn fn, void *ud);
 SC_API void sc_obs_registry_collect(sc_obs_registry *r);
+/* Remove the collector registered with (fn, ud), e.g. before ud is freed. 0 or -ENOENT. */
+SC_API int sc_obs_registry_remove_collector(sc_obs_registry *r, sc_obs_collect_fn fn, void *ud);
 
 /* ---- Exposition ------------------------------------------------------------------------ */
 

@@ -254,6 +254,24 @@ SC_API int sc_sip_call_request(sc_sip_call *call, const char *method, const char
                                const char *content_type, const char *body);
 /* Creates a confirmed call from persisted dialog state (crash recovery). */
 SC_API int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, void *user);
+/* The top Via of our initial INVITE while it awaits its final response ("SIP/2.0/UDP
+ * 10.0.0.1:5060;branch=z9hG4bK...;rport"), copied into buf: persist it to CANCEL the INVITE
+ * after a crash (sc_sip_call_resume_invite). -ENOENT (no pending initial INVITE), -ENOSPC. */
+SC_API int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t cap);
+/* Crash recovery of our unanswered initial INVITE (RFC 3261 9.1): a new call (one reference
+ * for the application) whose INVITE client transaction is rebuilt in the Proceeding state from
+ * persisted data: st->call_id, local_tag, local_uri, remote_uri (the Request-URI and To of an
+ * INVITE from sc_sip_call_invite; also gives transport and destination), local_cseq (the
+ * INVITE's CSeq) and via (from sc_sip_call_invite_via). Nothing is sent: call
+ * sc_sip_call_cancel, which sends the CANCEL at once (same branch and CSeq number). The rebuilt
+ * transaction then takes what comes back: a 487 (or another final non-2xx) is ACKed with the
+ * same branch and reported as for any INVITE (Dialog487RequestTerminated...); a 2xx that
+ * crossed the CANCEL is Dialog200OK (ACK it, then BYE); no final answer 64*T1 after the
+ * CANCEL: DialogTimeout. Errors: -EINVAL (missing fields, a Via without a z9hG4bK branch, a
+ * URI without an IP literal host), -ENOTCONN (no listener for its transport and family),
+ * SC_E_OVERLOAD, -ENOMEM. */
+SC_API int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st,
+                                     const char *via, void *user);
 SC_API void sc_sip_call_release(sc_sip_call *call); /* NULL: nothing */
 
 SC_API void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out); /* a copy */

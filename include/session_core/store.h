@@ -106,7 +106,8 @@ SC_API size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id,
     X(TABLE_HASH, table_hash)       /* set at creation from the table */       \
     X(OWNER_NODE, owner_node)       /* persistence: node holding the lease */  \
     X(SDP_ORIGIN, sdp_origin)       /* our last SDP's o= "sess-id version" */  \
-    X(DTMF_PT, dtmf_pt)             /* negotiated telephone-event pt, or none */
+    X(DTMF_PT, dtmf_pt)             /* negotiated telephone-event pt, or none */ \
+    X(INVITE_VIA, invite_via)       /* top Via of our initial INVITE (CANCEL on recovery) */
 
 typedef enum sc_field {
 #define SC_FIELD_ENUM(name, json) SC_FIELD_##name,
@@ -114,6 +115,10 @@ typedef enum sc_field {
 #undef SC_FIELD_ENUM
     SC_FIELD__COUNT
 } sc_field;
+/* The store tracks changed fields in a 32-bit mask (dirty_fields): one bit per field. */
+#ifndef __cplusplus
+_Static_assert(SC_FIELD__COUNT <= 32, "sc_field no longer fits the 32-bit dirty-field mask");
+#endif
 
 SC_API const char *sc_field_name(sc_field f);                /* "call_id", ...; NULL if bad */
 SC_API int sc_field_parse(const char *name, sc_field *out);  /* 0 or -ENOENT */

@@ -179,7 +179,6 @@ static int create_parts(sc_api *api, const sc_api_config *cfg)
     ec.clock = api->clock;
     ec.logger = cfg->logger;
     ec.terminal_retention_ms = sc_api__cleanup_engine_retention(cfg); /* api_cleanup.c */
-    ec.counts_off = cfg->metrics_off; /* the engine's metric counts feed only the registry */
     rc = sc_engine_new(&api->engine, sc_table_vocab(cfg->table), api->store, &ec);
     if (rc)
         return rc;

@@ -4,6 +4,7 @@
  * transfer: -ENOTSUP, so the table's ActionFailed path shows them). */
 #include "api/api_int.h"
 #include "api/api_b2bua.h"
+#include "api/api_recover.h"
 #include "api/api_transfer.h"
 
 #include <errno.h>
@@ -105,11 +106,16 @@ static int a_send_invite(const sc_exec *x)
     if (n < 0)
         return n;
     sc_sip_call *call = NULL;
+    /* Strict durability: the INVITE leaves only once the record with its Via is committed. */
+    sc_api__store_hold_turn(api);
     int rc = sc_sip_call_invite_ex(api->sip, &call, leg->from, leg->to, sc_api__xfer_invite_headers(leg), sdp, leg);
     if (rc)
         return rc;
     leg->call = call;
     sc_api__sync_dialog(leg, x->session);
+    char via[SC_SIP_URI_MAX];
+    if (sc_sip_call_invite_via(call, via, sizeof via) == 0) /* recovery CANCELs with it (api_recover.c) */
+        sc_session_set_field(x->session, SC_FIELD_INVITE_VIA, via);
     sc_log(api->logger, SC_LOG_INFO, "api", "call %s created (uac) to %s, call-id %s", leg->id, leg->to,
            sc_sip_call_id(call));
     return 0;

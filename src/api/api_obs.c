@@ -1,5 +1,5 @@
 /* api_obs: the coordinator's metrics registry: the standard set, filled from the engine's
- * observer (api_obs_engine.c) and, at each scrape, from the SIP agent's counters, the store
+ * counts and observer (api_obs_engine.c) and, at each scrape, from the SIP agent's counters, the store
  * (sessions by state, oldest age) and the engine's table versions; it also owns the init/free
  * of the coordinator's operations parts (metrics unless metrics_off, event bridge, limits). */
 #include "api/api_obs.h"

@@ -1,7 +1,7 @@
-/* api_obs: the coordinator's operations plumbing: a metrics registry filled from engine
- * observers and the SIP agent's statistics (the standard set of obs.h plus admission and
- * table-version metrics), and the one init/free pair that also starts the event bridge
- * (api_events.c) and admission control (api_limits.c). Loop thread only. */
+/* api_obs: the coordinator's operations plumbing: a metrics registry filled from the engine's
+ * counts, engine observers and the SIP agent's statistics (the standard set of obs.h plus
+ * admission and table-version metrics), and the one init/free pair that also starts the event
+ * bridge (api_events.c) and admission control (api_limits.c). Loop thread only. */
 #ifndef SC_API_OBS_H
 #define SC_API_OBS_H
 
@@ -32,17 +32,23 @@ void sc_api_obs_store_op(sc_api_obs *o, const char *op, bool ok, double seconds)
 void sc_api_obs_store_queue(sc_api_obs *o, size_t depth);
 
 /* ---- Engine-side metrics (api_obs_engine.c) ----------------------------------------------
- * One engine observer that fills the standard families of reg: sessions_total{role},
- * sessions_ended_total{role,outcome}, sessions_reaped_total{reason},
- * transitions_total{event,outcome}, transitions_failed_total{kind},
+ * Fills the standard families of reg: sessions_total{role}, sessions_ended_total{role,outcome},
+ * sessions_reaped_total{reason}, transitions_total{event,outcome}, transitions_failed_total{kind},
  * transition_duration_seconds, session_duration_seconds{role}, call_setup_seconds{role}.
- * The standard set is registered into reg unless it is there already. clock times durations
- * (NULL = the system clock). This is what sc_api attaches; it works on a bare engine too
- * (benchmarks, tests). The sessions-by-state gauges are a scrape-time collector of sc_api,
- * not part of it. *out only on success; -EINVAL, -ENOMEM, -ENOSPC (observers full). */
+ * The per-run ones (transitions, failed, transition time) come from the engine's own counts
+ * (sc_engine_metrics_get), added by a registry collector at each render / StatsD flush /
+ * sc_obs_registry_collect() (what ran since the attach, or since the last collection); the
+ * per-session ones from engine observer callbacks (created, ended, CallEstablished via
+ * publish_only, removed), so an ordinary dispatch calls nothing of it. With an engine made
+ * with counts_off the per-run families stay at zero. The standard set is registered into reg
+ * unless it is there already. clock times durations (NULL = the system clock). This is what
+ * sc_api attaches; it works on a bare engine too (benchmarks, tests). The sessions-by-state
+ * gauges are a scrape-time collector of sc_api, not part of it. *out only on success;
+ * -EINVAL, -ENOMEM, -ENOSPC (observers or collectors full). */
 int sc_api__obs_attach_engine(sc_engine *e, sc_obs_registry *reg, const sc_clock *clock,
                               sc_api_obs_engine **out);
-/* Remove the observer and free the handle (the registry keeps the values). NULL ok. */
+/* Add what the engine counted since the last collection, remove the collector and the
+ * observer and free the handle (the registry keeps the values). NULL ok. */
 void sc_api__obs_detach_engine(sc_api_obs_engine *h);
 /* The standard families the handle fills (owned by the registry). */
 const sc_obs_std_metrics *sc_api__obs_engine_std(const sc_api_obs_engine *h);

@@ -341,15 +341,74 @@ static int retry_reinvite(sc_api_leg *leg, sc_sdp_direction dir)
     return rc;
 }
 
+/* Our initial INVITE was unanswered at the crash (uac, no dialog yet) and its top Via was
+ * recorded when it was sent (invite_via): its transaction is rebuilt in the SIP layer and
+ * CANCELled (RFC 3261 9.1), through the table's hangup of an unanswered call (HangupCall:
+ * SendCancel, outcome cancelled, Cancelling; then 487 -> Cancelled, a crossing 2xx -> ACK + BYE,
+ * no final answer -> Cancelled by the 64*T1 cancel timer or the state timer). In Cancelling
+ * the CANCEL is sent again. False: not such a session (or the transaction cannot be rebuilt). */
+static bool cancel_lost_invite(sc_api *api, sc_session *s, sc_api_leg *leg, const char *id)
+{
+    char state[64];
+    copy(state, sizeof state, sc_session_state_name(s));
+    const char *via = sc_session_field(s, SC_FIELD_INVITE_VIA);
+    bool cancelling = !strcmp(state, "Cancelling");
+    if (!leg || leg->call || sc_session_role(s) != SC_ROLE_UAC || !via ||
+        (!cancelling && strcmp(state, "Initiating") && strcmp(state, "Ringing") && strcmp(state, "EarlyMedia")))
+        return false;
+    sc_sip_dialog_state *d = calloc(1, sizeof *d);
+    if (!d)
+        return false;
+    const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
+    copy(d->call_id, sizeof d->call_id, cid);
+    copy(d->local_tag, sizeof d->local_tag, sc_session_field(s, SC_FIELD_LOCAL_TAG));
+    copy(d->local_uri, sizeof d->local_uri, sc_session_field(s, SC_FIELD_LOCAL_URI));
+    copy(d->remote_uri, sizeof d->remote_uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
+    d->local_cseq = field_u32(s, SC_FIELD_LOCAL_CSEQ);
+    sc_sip_call *call = NULL;
+    int rc = sc_sip_call_resume_invite(api->sip, &call, d, via, leg);
+    free(d);
+    if (rc) {
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: INVITE transaction not rebuilt: %s", id,
+               sc_strerror(rc));
+        return false;
+    }
+    leg->call = call;
+    sc_store_index_add(api->store, SC_KEY_CALL_ID, cid, s);
+    if (cancelling) { /* our CANCEL's transaction is gone: send it again */
+        rc = sc_sip_call_cancel(call);
+        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s: CANCEL sent again after recovery: %s", id,
+               rc ? sc_strerror(rc) : "ok");
+        return true;
+    }
+    rc = sc_api__dispatch(api, s, SC_EV_HangupCall, 0, "recovery: INVITE cancelled", NULL);
+    s = sc_store_get(api->store, id);
+    if (rc >= 0 && s && strcmp(sc_session_state_name(s), state) != 0) {
+        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: unanswered INVITE cancelled after recovery",
+               id, state);
+        return true;
+    }
+    /* The table did not take the hangup: CANCEL anyway, and end the session as before. */
+    rc = sc_sip_call_cancel(call);
+    sc_log(api->logger, SC_LOG_WARN, "persist", "session %s in %s: HangupCall not taken; CANCEL sent: %s", id,
+           state, rc ? sc_strerror(rc) : "ok");
+    if (s)
+        sc_api__dispatch(api, s, SC_EV_DialogError, 0, "recovery: our INVITE transaction lost", NULL);
+    return true;
+}
+
 /* What was in flight at the crash, and what we do about it. Returns true if resolved. */
 static bool resolve(sc_api *api, sc_session *s, sc_api_leg *leg)
 {
     char id[SC_SESSION_ID_MAX + 1];
     copy(id, sizeof id, sc_session_id(s));
     const char *state = sc_session_state_name(s);
+    if (cancel_lost_invite(api, s, leg, id))
+        return true;
     if (!leg || !leg->call) {
-        /* No dialog to resume: an INVITE transaction (ours unanswered, or the peer's still
-         * ringing) died with the process. It can be neither answered nor cancelled. */
+        /* No dialog to resume: an INVITE transaction (the peer's still ringing, or ours
+         * recorded without its Via by an older build) died with the process. It can be
+         * neither answered nor cancelled. */
         const char *why = sc_session_role(s) == SC_ROLE_UAC ? "recovery: our INVITE transaction lost"
                                                             : "recovery: incoming INVITE transaction lost";
         sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: %s; ending it", id, state, why);

@@ -46,6 +46,10 @@ void sc_api_store_held(const sc_api *api, size_t *waiting, uint64_t *total);
  * changes of this loop turn are not yet committed; it is sent from the commit callback. */
 bool sc_api__store_send_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
                              size_t len);
+/* Strict mode: every message sent for the rest of this loop turn is held until the turn's
+ * commit, even if nothing is pending yet (an action about to send what the transition record,
+ * submitted after the actions, describes: our INVITE and its invite_via). No-op otherwise. */
+void sc_api__store_hold_turn(sc_api *api);
 /* True when the writer's queue is (nearly) full: admission refuses new sessions (503). */
 bool sc_api__store_full(sc_api *api);
 /* Snapshot s now (fields changed outside a dispatch). No-op without a store. */

@@ -174,6 +174,16 @@ bool sc_api__store_send_hook(void *ud, sc_sip_transport tp, const struct sockadd
     return true;
 }
 
+void sc_api__store_hold_turn(sc_api *api)
+{
+    sc_api_store *st = store_of(api);
+    if (!st || !st->w || st->durability != SC_PERSIST_STRICT || st->building)
+        return;
+    st->building = calloc(1, sizeof *st->building); /* on_check commits it, even empty */
+    if (st->building)
+        st->building->st = st;
+}
+
 void sc_api_store_held(const sc_api *api, size_t *waiting, uint64_t *total)
 {
     sc_api_store *st = store_of(api);

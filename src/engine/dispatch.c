@@ -102,10 +102,13 @@ static bool guards_pass(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_hi
     return true;
 }
 
-/* Actions of tr in order, each timed; returns the index of the failing one or -1. */
+/* Actions of tr in order, each timed; returns the index of the failing one or -1. *t0_io: the
+ * run's start in, the end of its last action out. */
 static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec,
-                       uint64_t t0, int *rc_out)
+                       uint64_t *t0_io, int *rc_out)
 {
+    uint64_t t0 = *t0_io;
+    int r = -1;
     for (uint16_t a = 0; a < tr->nactions; a++) {
         const sc_call *call = &tr->actions[a];
         int rc = -ENOSYS;
@@ -127,10 +130,12 @@ static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_his
          * path that fails again can never loop. */
         if (rc != 0 && x->event->type != SC_EV_ActionFailed) {
             *rc_out = rc;
-            return a;
+            r = a;
+            break;
         }
     }
-    return -1;
+    *t0_io = t0;
+    return r;
 }
 
 /* After a taken row: if every "established" condition holds and it has not fired yet,
@@ -152,29 +157,76 @@ static void check_conditions(sc_engine *e, sc_session *s)
     sc_engine__enqueue(e, s, &ev, true);
 }
 
-static void notify_transition(sc_engine *e, sc_session *s, const sc_history_record *rec,
-                              const sc_transition *tr, bool taken)
+/* on_publish of every filtered observer whose name a published entry of tr matches. */
+__attribute__((noinline)) static void notify_filtered(sc_engine *e, sc_session *s, const sc_transition *tr)
+{
+    unsigned bits = sc_engine__publish_bits(e, s->table, tr) & e->filtered_mask;
+    for (; bits; bits &= bits - 1) {
+        int i = __builtin_ctz(bits);
+        const sc_engine_observer *o = &e->obs[i];
+        if (!e->obs_used[i] || !o->on_publish || !o->publish_only)
+            continue;
+        for (uint16_t p = 0; p < tr->npublish; p++)
+            if (tr->publish[p].name && !strcmp(tr->publish[p].name, o->publish_only))
+                o->on_publish(o->ud, s, tr->publish[p].name,
+                              tr->publish[p].priority < 0 ? SC_PRIO_NORMAL : tr->publish[p].priority);
+    }
+}
+
+/* Inline part of the filtered publish check: the most recent table's answer for tr, or the
+ * slow path (another table, or a row that publishes a filtered name). */
+static inline void check_filtered(sc_engine *e, sc_session *s, const sc_transition *tr)
+{
+    const struct sc_engine__pubcache *c = &e->pubcache[0];
+    if (c->table == s->table && tr->index < c->nrows && !(c->rows[tr->index] & e->filtered_mask))
+        return;
+    notify_filtered(e, s, tr);
+}
+
+/* on_session_ended of every observer that has one (rare: once per session). */
+__attribute__((noinline)) static void notify_ended(sc_engine *e, sc_session *s)
+{
+    for (int i = 0; i < e->nobs; i++)
+        if (e->obs_used[i] && e->obs[i].on_session_ended)
+            e->obs[i].on_session_ended(e->obs[i].ud, s);
+}
+
+/* The observers of the run: the per-run ones (a bit mask, read once: an observer removed
+ * meanwhile is skipped, one added is told from the next run), then, for a taken row that
+ * publishes, the filtered ones, then on_session_ended when the run ended the session. */
+static inline __attribute__((always_inline)) void notify_transition(sc_engine *e, sc_session *s,
+                                                                     const sc_history_record *rec,
+                                                                     const sc_transition *tr, bool taken,
+                                                                     bool ended)
 {
     s->dirty_late = 0;
-    for (int i = 0; i < e->nobs; i++) {
+    for (unsigned m = e->notify_mask; m; m &= m - 1) {
+        int i = __builtin_ctz(m);
         if (!e->obs_used[i])
             continue;
         if (e->obs[i].on_transition)
             e->obs[i].on_transition(e->obs[i].ud, s, rec, tr);
-        if (taken && e->obs[i].on_publish)
+        if (taken && e->obs[i].on_publish && !e->obs[i].publish_only)
             for (uint16_t p = 0; p < tr->npublish; p++)
                 e->obs[i].on_publish(e->obs[i].ud, s, tr->publish[p].name,
                                      tr->publish[p].priority < 0 ? SC_PRIO_NORMAL
                                                                  : tr->publish[p].priority);
     }
+    if (taken && e->filtered_mask && tr->npublish)
+        check_filtered(e, s, tr);
+    if (__builtin_expect(ended, 0))
+        notify_ended(e, s);
     /* this run's record carried the dirty fields; keep only those set by observers since */
     s->dirty_fields = s->dirty_late;
     s->dirty_late = 0;
 }
 
+/* Record the run's outcome and count it (stats; metric counts: the run of event started at
+ * mono, its last action ended at t_end). */
 static int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec, sc_outcome o,
-                      sc_outcome *outcome_out)
+                      sc_outcome *outcome_out, sc_id event, uint64_t mono, uint64_t t_end)
 {
+    sc_engine__count_run(e, event, o, mono, t_end);
     rec->outcome = o;
     rec->to = s->state;
     if (o != SC_OUTCOME_TAKEN)
@@ -222,8 +274,8 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
         if (e->logger && e->logger->max_level >= SC_LOG_DEBUG)
             sc_log(e->logger, SC_LOG_DEBUG, "engine", "session %s: %s not accepted in %s", s->id,
                    sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type), sc_session_state_name(s));
-        int r = finish_run(e, s, rec, SC_OUTCOME_NOT_ACCEPTED, outcome_out);
-        notify_transition(e, s, rec, NULL, false);
+        int r = finish_run(e, s, rec, SC_OUTCOME_NOT_ACCEPTED, outcome_out, ev->type, mono, mono);
+        notify_transition(e, s, rec, NULL, false, false);
         return r;
     }
     sc_exec x = {.engine = e, .session = s, .event = ev};
@@ -236,21 +288,22 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
         }
     }
     if (!tr) {
-        int r = finish_run(e, s, rec, SC_OUTCOME_GUARDS_FAILED, outcome_out);
-        notify_transition(e, s, rec, NULL, false);
+        int r = finish_run(e, s, rec, SC_OUTCOME_GUARDS_FAILED, outcome_out, ev->type, mono, mono);
+        notify_transition(e, s, rec, NULL, false, false);
         return r;
     }
     rec->transition = tr->index;
     x.transition = tr;
     int rc = 0;
-    int failed = run_actions(e, &x, tr, rec, mono, &rc);
+    uint64_t t_end = mono;
+    int failed = run_actions(e, &x, tr, rec, &t_end, &rc);
     if (failed >= 0) {
         const char *aname = sc_vocab_name(e->vocab, SC_VOCAB_ACTION, tr->actions[failed].id);
         sc_log(e->logger, SC_LOG_WARN, "engine", "session %s: action %s failed (%d) in %s on %s",
                s->id, aname, rc, sc_session_state_name(s),
                sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type));
-        int r = finish_run(e, s, rec, SC_OUTCOME_ACTION_FAILED, outcome_out);
-        notify_transition(e, s, rec, tr, false);
+        int r = finish_run(e, s, rec, SC_OUTCOME_ACTION_FAILED, outcome_out, ev->type, mono, t_end);
+        notify_transition(e, s, rec, tr, false, false);
         if (!s->removing) {
             sc_event fail = {.type = SC_EV_ActionFailed, .code = rc, .text = aname};
             sc_engine__enqueue(e, s, &fail, true);
@@ -259,12 +312,16 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
     }
     for (uint16_t i = 0; i < tr->nset; i++)
         sc_session_set_condition(s, tr->set[i].cond, tr->set[i].value);
-    if (tr->to != SC_ID_NONE && !s->removing)
-        sc_engine__enter_state(e, s, tr->to, mono, wall);
-    int r = finish_run(e, s, rec, SC_OUTCOME_TAKEN, outcome_out);
+    bool ended = false;
+    if (tr->to != SC_ID_NONE && !s->removing && sc_engine__enter_state(e, s, tr->to, mono, wall)) {
+        ended = true;
+        if (e->counting)
+            e->metrics.sessions_ended[s->role == SC_ROLE_UAS]++;
+    }
+    int r = finish_run(e, s, rec, SC_OUTCOME_TAKEN, outcome_out, ev->type, mono, t_end);
     if (!s->removing)
         check_conditions(e, s);
-    notify_transition(e, s, rec, tr, true);
+    notify_transition(e, s, rec, tr, true, ended);
     return r;
 }
 

@@ -33,6 +33,9 @@ int sc_engine_new(sc_engine **out, const sc_vocab *vocab, sc_store *store, const
     e->logger = cfg->logger;
     e->max_queue = cfg->max_queue_per_session ? cfg->max_queue_per_session : SC_ENGINE_DEFAULT_QUEUE;
     e->retention_ms = cfg->terminal_retention_ms;
+    e->counting = !cfg->counts_off;
+    if (e->counting)
+        sc_engine__count_grow(e, 0);
     *out = e;
     return 0;
 }
@@ -54,6 +57,8 @@ void sc_engine_free(sc_engine *e)
     free(e->guards);
     free(e->actions);
     sc_engine__versions_free(e);
+    sc_engine__pubcache_clear(e);
+    free(e->trans_counts);
     sc_table_unref(e->table);
     free(e);
 }
@@ -256,6 +261,23 @@ bool sc_engine_session_busy(const sc_engine *e, const sc_session *s)
     return s->busy;
 }
 
+/* Rebuild the per-run list (observers with on_transition or an unfiltered on_publish) and
+ * the filtered list (on_publish with publish_only); forget cached publish answers. */
+static void index_observers(sc_engine *e)
+{
+    e->notify_mask = e->filtered_mask = 0;
+    for (int i = 0; i < e->nobs; i++) {
+        const sc_engine_observer *o = &e->obs[i];
+        if (!e->obs_used[i])
+            continue;
+        if (o->on_transition || (o->on_publish && !o->publish_only))
+            e->notify_mask |= (uint8_t)(1u << i);
+        if (o->on_publish && o->publish_only)
+            e->filtered_mask |= (uint8_t)(1u << i);
+    }
+    sc_engine__pubcache_clear(e);
+}
+
 int sc_engine_add_observer(sc_engine *e, const sc_engine_observer *obs)
 {
     if (!e || !obs)
@@ -266,6 +288,7 @@ int sc_engine_add_observer(sc_engine *e, const sc_engine_observer *obs)
             e->obs_used[i] = true;
             if (i + 1 > e->nobs)
                 e->nobs = i + 1;
+            index_observers(e);
             return i;
         }
     }
@@ -280,6 +303,7 @@ int sc_engine_remove_observer(sc_engine *e, int handle)
     memset(&e->obs[handle], 0, sizeof e->obs[handle]);
     while (e->nobs > 0 && !e->obs_used[e->nobs - 1])
         e->nobs--;
+    index_observers(e);
     return 0;
 }
 

@@ -65,6 +65,17 @@ struct sc_engine {
     int64_t wall_base;           /* wall time read at mono_base (resampled every second) */
     bool have_base;              /* mono_base/wall_base valid */
     struct sc_engine__versions *versions; /* live table versions (versions.c), NULL until used */
+    bool counting;               /* keep metrics (not cfg.counts_off) */
+    sc_engine_metrics metrics;   /* the counts of sc_engine_metrics_get() */
+    uint64_t *trans_counts;      /* metrics.transitions, owned */
+    /* bit i: slot i has on_transition or an unfiltered on_publish (the per-run loop);
+     * slot i has an on_publish with a publish_only name */
+    uint8_t notify_mask, filtered_mask;
+    struct sc_engine__pubcache {
+        sc_table *table;         /* reference held while cached, NULL = free slot */
+        uint8_t *rows;           /* by row index: bit = slot whose publish_only the row publishes */
+        size_t nrows;
+    } pubcache[4];               /* per-table answers for the filtered observers (dispatch.c) */
 };
 
 /* Wall time for mono time `mono`: derived from the last wall sample, read again when that
@@ -79,9 +90,37 @@ void sc_engine__drop_queue(sc_session *s);
  * Returns 0 / SC_E_NOT_ACCEPTED / SC_E_GUARDS_FAILED / SC_E_ACTION_FAILED. */
 int sc_engine__dispatch_raw(sc_engine *e, sc_session *s, const sc_event *ev);
 
+/* Metric counts of one run that started at mono µs and whose last action ended at t_end (the
+ * hot path: a few plain increments). A run of 0 µs only counts by event: time bucket 0 is
+ * derived when read (runs dispatched minus those in the other buckets). */
+void sc_engine__count_grow(sc_engine *e, sc_id event);
+void sc_engine__count_new_event(sc_engine *e, sc_id event, sc_outcome o);
+static inline void sc_engine__count_run(sc_engine *e, sc_id event, sc_outcome o, uint64_t mono,
+                                        uint64_t t_end)
+{
+    if (!e->counting)
+        return;
+    if (__builtin_expect(event < e->metrics.nevents, 1))
+        e->trans_counts[(size_t)event * SC_ENGINE_OUTCOMES + (unsigned)o]++;
+    else
+        sc_engine__count_new_event(e, event, o);
+    if (t_end > mono) {
+        e->metrics.time_buckets[sc_engine_time_bucket(t_end - mono)]++;
+        e->metrics.time_sum_us += t_end - mono;
+    }
+}
+/* The filtered observers changed: forget the per-table publish answers. */
+void sc_engine__pubcache_clear(sc_engine *e);
+/* Bit i set: tr (a row of table) publishes the publish_only name of observer slot i. Cached
+ * per table (a reference is held while cached, four tables at most). */
+uint8_t sc_engine__publish_bits(sc_engine *e, sc_table *table, const sc_transition *tr);
+
 /* timers.c */
-void sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono,
+/* Move s to `to` and arm its timers; true when that entered a terminal state from a
+ * non-terminal one (the session ended). */
+bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono,
                             int64_t now_wall);
+/* Arm the timers of s's state. */
 void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now_mono);
 void sc_engine__cancel_timers(sc_engine *e, sc_session *s, bool all);
 int sc_engine__reserve_timers(sc_engine *e, size_t extra);

@@ -138,11 +138,13 @@ void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s)
     heap_remove(e, &s->limit_timer);
 }
 
-void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now)
+/* Arm the timers of s's state, which it entered from state `from`; true when that state is
+ * terminal and `from` is another, non-terminal one (the session ended). */
+static bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from)
 {
     const sc_state_info *si = sc_table_state(s->table, s->state);
     if (!si)
-        return;
+        return false;
     if (si->timer_ms)
         arm(e, &s->state_timer, SC_TIMER_STATE,
             si->timer_event != SC_ID_NONE ? si->timer_event : (sc_id)SC_EV_StateTimer,
@@ -151,20 +153,28 @@ void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now)
         uint64_t keep = si->max_ms ? si->max_ms : e->retention_ms;
         if (keep)
             arm(e, &s->limit_timer, SC_TIMER_RETENTION, SC_ID_NONE, now + keep * 1000u);
-    } else if (si->max_ms) {
-        arm(e, &s->limit_timer, SC_TIMER_EXPIRE, SC_EV_SessionExpired, now + si->max_ms * 1000u);
+        if (from == s->state)
+            return false;
+        const sc_state_info *fi = sc_table_state(s->table, from);
+        return !fi || !fi->terminal;
     }
+    if (si->max_ms)
+        arm(e, &s->limit_timer, SC_TIMER_EXPIRE, SC_EV_SessionExpired, now + si->max_ms * 1000u);
+    return false;
 }
 
-void sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono, int64_t now_wall)
+void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now) { arm_state_from(e, s, now, s->state); }
+
+bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono, int64_t now_wall)
 {
     if (s->state_timer.heap_index != UINT32_MAX || s->limit_timer.heap_index != UINT32_MAX ||
         s->sched)
         sc_engine__cancel_timers(e, s, false);
+    sc_id from = s->state;
     s->state = to;
     s->entered_mono_us = now_mono;
     s->entered_wall_us = now_wall;
-    sc_engine__arm_state(e, s, now_mono);
+    return arm_state_from(e, s, now_mono, from);
 }
 
 uint64_t sc_engine_next_deadline(const sc_engine *e)

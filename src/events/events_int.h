@@ -67,5 +67,8 @@ void sc_events__enter(sc_events_bus *bus);
 void sc_events__leave(sc_events_bus *bus);
 /* Replay seq > last_seq into sub (ring, history hook, Gap). Called inside enter/leave. */
 void sc_events__replay(sc_events_bus *bus, sc_events_sub *sub, uint64_t last_seq);
+/* The reference JSON writer (jansson object, dumped compact in insertion order): the
+ * document sc_bus_event_format_json() writes directly, for tests and benchmarks. malloc'd. */
+char *sc_events__to_json_jansson(const sc_bus_event *ev);
 
 #endif

@@ -25,6 +25,18 @@ const double *sc_obs_buckets_lag(uint32_t *n)
     return lag_buckets;
 }
 
+/* 2^k microseconds, k = 0..20, in seconds: the engine's run-time buckets (engine.h). */
+static const double pow2_us_buckets[] = {
+    1e-6, 2e-6, 4e-6, 8e-6, 16e-6, 32e-6, 64e-6, 128e-6, 256e-6, 512e-6, 1024e-6,
+    2048e-6, 4096e-6, 8192e-6, 16384e-6, 32768e-6, 65536e-6, 131072e-6, 262144e-6, 524288e-6,
+    1048576e-6};
+
+const double *sc_obs_buckets_pow2_us(uint32_t *n)
+{
+    *n = sizeof pow2_us_buckets / sizeof pow2_us_buckets[0];
+    return pow2_us_buckets;
+}
+
 int sc_obs_registry_new(sc_obs_registry **out)
 {
     sc_obs_registry *r = calloc(1, sizeof *r);
@@ -341,6 +353,20 @@ int sc_obs_registry_add_collector(sc_obs_registry *r, sc_obs_collect_fn fn, void
     return 0;
 }
 
+int sc_obs_registry_remove_collector(sc_obs_registry *r, sc_obs_collect_fn fn, void *ud)
+{
+    if (!r)
+        return -ENOENT;
+    for (uint32_t i = 0; i < r->ncollectors; i++) {
+        if (r->collectors[i].fn == fn && r->collectors[i].ud == ud) {
+            memmove(&r->collectors[i], &r->collectors[i + 1], (r->ncollectors - i - 1) * sizeof r->collectors[0]);
+            r->ncollectors--;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
 void sc_obs_registry_collect(sc_obs_registry *r)
 {
     for (uint32_t i = 0; i < r->ncollectors; i++)
@@ -360,8 +386,9 @@ double sc_obs__child_value(const sc_obs_metric *m, const sc_obs_child *c)
 
 int sc_obs_std_metrics_new(sc_obs_registry *r, sc_obs_std_metrics *m)
 {
-    uint32_t nlag;
+    uint32_t nlag, npow2;
     const double *lag = sc_obs_buckets_lag(&nlag);
+    const double *pow2 = sc_obs_buckets_pow2_us(&npow2);
     sc_obs_std_metrics tmp;
     memset(&tmp, 0, sizeof tmp);
     int rc;
@@ -372,6 +399,9 @@ int sc_obs_std_metrics_new(sc_obs_registry *r, sc_obs_std_metrics *m)
         if (strcmp(#field, "loop_lag") == 0) {                                                   \
             d.buckets = lag;                                                                     \
             d.nbuckets = nlag;                                                                   \
+        } else if (strcmp(#field, "transition_duration") == 0) {                                 \
+            d.buckets = pow2;                                                                    \
+            d.nbuckets = npow2;                                                                  \
         }                                                                                        \
         if ((rc = sc_obs_register(r, &d, &tmp.field)) != 0)                                      \
             return rc;                                                                           \

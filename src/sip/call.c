@@ -339,6 +339,90 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
     return leave(sip, 0);
 }
 
+int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t cap)
+{
+    if (!call || !buf || !cap || !call->d.is_uac || !call->ict || call->ict->purpose != TXP_INVITE)
+        return -ENOENT;
+    char *v = NULL;
+    osip_via_t *via = osip_list_get(&call->ict->req->vias, 0);
+    if (!via || osip_via_to_str(via, &v) != 0)
+        return -ENOMEM;
+    int rc = copy_field(buf, cap, v) == 0 ? 0 : -ENOSPC;
+    osip_free(v);
+    return rc;
+}
+
+/* Our INVITE as it was sent, as far as a CANCEL or an ACK needs it: Request-URI, the persisted
+ * top Via, From with our tag, To without a tag, Call-ID, CSeq. */
+static int rebuilt_invite(sc_sip_call *c, const char *via, osip_message_t **out)
+{
+    osip_message_t *m = sip_request(c->sip, &c->d, "INVITE", c->invite_cseq, "z9hG4bKresume");
+    if (!m)
+        return -ENOMEM;
+    osip_via_t *old = osip_list_get(&m->vias, 0);
+    osip_list_remove(&m->vias, 0);
+    osip_via_free(old);
+    const char *branch = NULL;
+    if (osip_message_set_via(m, via) != 0 || osip_list_size(&m->vias) != 1 || !(branch = sip_branch(m)) ||
+        strncmp(branch, "z9hG4bK", 7) != 0) {
+        osip_message_free(m);
+        return -EINVAL;
+    }
+    *out = m;
+    return 0;
+}
+
+int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, const char *via,
+                              void *user)
+{
+    if (!sip || !out || !st || !via || !*via || !st->call_id[0] || !st->local_tag[0] || !st->local_uri[0] ||
+        !st->remote_uri[0] || st->local_cseq == 0 || sip->closing)
+        return -EINVAL;
+    sc_sip_transport tp;
+    struct sockaddr_storage dst;
+    if (sip_uri_dest(st->remote_uri, &tp, &dst) != 0)
+        return -EINVAL;
+    sip_listener *l = sip_listener_for(sip, tp, dst.ss_family);
+    if (!l)
+        return -ENOTCONN;
+    if (sip->stats.active_calls >= sip->cfg.max_calls)
+        return SC_E_OVERLOAD;
+    enter(sip);
+    sc_sip_call *c;
+    int rc = sip_call_new(sip, &c, user);
+    if (rc != 0)
+        return leave(sip, rc);
+    sc_sip_dialog_state *d = &c->d;
+    if (copy_field(d->call_id, sizeof d->call_id, st->call_id) ||
+        copy_field(d->local_tag, sizeof d->local_tag, st->local_tag) ||
+        copy_field(d->local_uri, sizeof d->local_uri, st->local_uri) ||
+        copy_field(d->remote_uri, sizeof d->remote_uri, st->remote_uri) ||
+        copy_field(d->remote_target, sizeof d->remote_target, st->remote_uri))
+        rc = -EINVAL;
+    osip_message_t *req = NULL;
+    if (rc == 0) {
+        sip_call_index(c);
+        d->transport = tp;
+        d->remote_addr = dst;
+        d->local_addr = l->addr;
+        d->is_uac = true;
+        d->local_cseq = c->invite_cseq = st->local_cseq;
+        rc = rebuilt_invite(c, via, &req);
+    }
+    if (rc == 0 && (rc = sip_tx_client_resume(sip, &c->ict, req, tp, &dst, c, TXP_INVITE)) != 0)
+        osip_message_free(req);
+    if (rc != 0) {
+        c->released = true;
+        sip_call_unref(c);
+        return leave(sip, rc);
+    }
+    c->got_provisional = true; /* Proceeding: a CANCEL goes out at once */
+    sc_log(sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: INVITE transaction resumed (%s)", d->call_id,
+           sip_branch(req));
+    *out = c;
+    return leave(sip, 0);
+}
+
 static int send_cancel(sc_sip_call *call)
 {
     sip_tx *ict = call->ict;

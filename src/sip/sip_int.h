@@ -225,6 +225,11 @@ void sip_count_out(sc_sip *sip, const osip_message_t *msg);
 /* tx.c */
 int sip_tx_client(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
                   const struct sockaddr_storage *dst, sc_sip_call *call, tx_purpose purpose);
+/* Crash recovery: an INVITE client transaction rebuilt in the Proceeding state for req (our
+ * INVITE as sent before the crash, same top Via); nothing is sent and no timer runs (the TU
+ * CANCELs it: the call's 64*T1 cancel timer ends it if no final response comes). */
+int sip_tx_client_resume(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                         const struct sockaddr_storage *dst, sc_sip_call *call, tx_purpose purpose);
 int sip_tx_server(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
                   const struct sockaddr_storage *src, sc_sip_call *call, tx_purpose purpose);
 /* method NULL: the request's own (INVITE for ACK); "INVITE" finds what a CANCEL cancels */

@@ -179,8 +179,10 @@ static bool over_limit(sc_sip *sip)
     return sip->stats.active_transactions >= sip->cfg.max_transactions;
 }
 
-int sip_tx_client(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
-                  const struct sockaddr_storage *dst, sc_sip_call *call, tx_purpose purpose)
+/* A client transaction for req: started (sent, timers A/E and B/F) or, resume, rebuilt in
+ * ICT_PROCEEDING (not sent, no timer). */
+static int client_start(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                        const struct sockaddr_storage *dst, sc_sip_call *call, tx_purpose purpose, bool resume)
 {
     const char *branch = sip_branch(req);
     if (!branch || !req->cseq)
@@ -205,8 +207,15 @@ int sip_tx_client(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transpo
     sip_index_add(&sip->tx_index, &tx->hnode, key);
     tx->out = str;
     tx->out_len = len;
-    tx->state = invite ? ICT_CALLING : NICT_TRYING;
     tx->interval = sip->t1;
+    if (resume) {
+        tx->state = ICT_PROCEEDING; /* a provisional response stopped timers A and B */
+        tx_debug(tx, "resumed");
+        if (out)
+            *out = tx;
+        return 0;
+    }
+    tx->state = invite ? ICT_CALLING : NICT_TRYING;
     sip_count_out(sip, req);
     tx_debug(tx, "start");
     if (tp == SC_SIP_UDP)
@@ -216,6 +225,20 @@ int sip_tx_client(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transpo
     if (out)
         *out = tx;
     return 0;
+}
+
+int sip_tx_client(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                  const struct sockaddr_storage *dst, sc_sip_call *call, tx_purpose purpose)
+{
+    return client_start(sip, out, req, tp, dst, call, purpose, false);
+}
+
+int sip_tx_client_resume(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                         const struct sockaddr_storage *dst, sc_sip_call *call, tx_purpose purpose)
+{
+    if (!req->sip_method || strcmp(req->sip_method, "INVITE") != 0)
+        return -EINVAL;
+    return client_start(sip, out, req, tp, dst, call, purpose, true);
 }
 
 int sip_tx_server(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,

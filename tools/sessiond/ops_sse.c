@@ -1,5 +1,9 @@
 /* ops_sse: server-sent events for GET /events: filter parsing and streaming on the HTTP
- * thread, subscription and draining on the loop, a bounded buffer between them. */
+ * thread, subscription and draining on the loop, a bounded buffer between them. The loop
+ * drains at the end of each of its iterations that left events queued (prepare and check
+ * handles: no wake-up of its own per event or per tick); the HTTP thread wakes it (async)
+ * when a client that had filled its buffer reads again, or goes away; a slow timer catches
+ * subscriptions the bus closed. */
 #include "ops_sse.h"
 
 #include <errno.h>
@@ -16,10 +20,12 @@
 
 #define SSE_BUF_MAX 65536     /* bytes waiting for one client before draining pauses */
 #define SSE_HEARTBEAT_MS 5000 /* comment line when nothing else was sent */
-#define SSE_DRAIN_MS 10       /* loop drains subscriptions this often while streams exist */
+#define SSE_SWEEP_MS 250      /* safety sweep of every stream while streams exist */
 #define SSE_SNDBUF 32768      /* kernel send buffer of a stream socket: bounds a slow client */
 #define SSE_QUEUE 1024        /* subscription queue (events) unless ?queue=N */
 #define SSE_QUEUE_MAX 8192    /* largest ?queue=N (about 4 MB of queued events) */
+/* One event's SSE text at most: "id: " 20 digits "\nevent: " type "\ndata: " JSON "\n\n". */
+#define SSE_EVENT_MAX (64 + SC_BUS_EVENT_JSON_MAX)
 
 typedef struct sse_conn {
     pthread_mutex_t mu;
@@ -28,6 +34,9 @@ typedef struct sse_conn {
     size_t len, off, cap;
     bool closed;               /* the server ended the stream (reaped, shutdown, error) */
     bool gone;                 /* the client went away */
+    _Atomic bool starved;      /* the loop found the buffer full: skip it until the client
+                                * reads, which wakes the loop (set and cleared under mu) */
+    uv_async_t *wake;          /* the loop's (sd_sse.async); used only while !closed */
     uint64_t last_write_ms;    /* HTTP side: last bytes handed to MHD */
     _Atomic int refs;          /* the HTTP response and the loop each hold one */
     /* filter, parsed on the HTTP thread, used once on the loop */
@@ -52,8 +61,10 @@ struct sd_sse {
     sse_conn *pending;
     bool stopping;
     uv_async_t async;
-    uv_timer_t drain;
-    bool draining;
+    uv_timer_t drain;          /* the safety sweep */
+    uv_prepare_t prepare;      /* drains after timers ran */
+    uv_check_t check;          /* drains after I/O callbacks ran */
+    bool draining;             /* the three above are started */
     int open_handles;
     sse_conn *active;          /* loop only */
 };
@@ -79,30 +90,39 @@ static void conn_unref(sse_conn *c)
     free(c);
 }
 
-/* Append under c->mu; false when the buffer is full (the event stays for later). */
-static bool append(sse_conn *c, const char *s, size_t n)
+/* Make room under c->mu for n more bytes at c->buf + c->len (moving the unsent bytes to the
+ * front first); false when that would hold more than SSE_BUF_MAX bytes unsent, or on ENOMEM. */
+static bool reserve(sse_conn *c, size_t n)
 {
     if (c->off && c->off == c->len)
         c->off = c->len = 0;
-    if (c->len + n > c->cap) {
-        if (c->len - c->off + n > SSE_BUF_MAX)
-            return false;
-        if (c->off) {
-            memmove(c->buf, c->buf + c->off, c->len - c->off);
-            c->len -= c->off;
-            c->off = 0;
-        }
-        if (c->len + n > c->cap) {
-            size_t cap = c->cap ? c->cap : 4096;
-            while (cap < c->len + n)
-                cap *= 2;
-            char *b = realloc(c->buf, cap);
-            if (!b)
-                return false;
-            c->buf = b;
-            c->cap = cap;
-        }
+    if (c->len + n <= c->cap)
+        return true;
+    if (c->len - c->off + n > SSE_BUF_MAX)
+        return false;
+    if (c->off) {
+        memmove(c->buf, c->buf + c->off, c->len - c->off);
+        c->len -= c->off;
+        c->off = 0;
     }
+    if (c->len + n > c->cap) {
+        size_t cap = c->cap ? c->cap : 4096;
+        while (cap < c->len + n)
+            cap *= 2;
+        char *b = realloc(c->buf, cap);
+        if (!b)
+            return false;
+        c->buf = b;
+        c->cap = cap;
+    }
+    return true;
+}
+
+/* Append under c->mu; false when the buffer is full. */
+static bool append(sse_conn *c, const char *s, size_t n)
+{
+    if (!reserve(c, n))
+        return false;
     memcpy(c->buf + c->len, s, n);
     c->len += n;
     return true;
@@ -120,6 +140,10 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
             memcpy(out, c->buf + c->off, n);
             c->off += n;
             c->last_write_ms = now_ms();
+            if (atomic_load(&c->starved) && !c->closed) { /* room again: the loop refills now */
+                atomic_store(&c->starved, false);
+                uv_async_send(c->wake);
+            }
             pthread_mutex_unlock(&c->mu);
             return (ssize_t)n;
         }
@@ -154,6 +178,8 @@ static void sse_done(void *cls)
     sse_conn *c = cls;
     pthread_mutex_lock(&c->mu);
     c->gone = true;
+    if (!c->closed) /* the loop unsubscribes now, not at its next sweep */
+        uv_async_send(c->wake);
     pthread_mutex_unlock(&c->mu);
     conn_unref(c);
 }
@@ -285,6 +311,7 @@ bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
     pthread_cond_init(&c->cv, &ca);
     pthread_condattr_destroy(&ca);
     atomic_store(&c->refs, 1);
+    c->wake = &s->async;
     const char *bad = parse_filter(mc, c);
     if (bad) {
         conn_unref(c);
@@ -309,6 +336,7 @@ bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
     }
     pthread_mutex_unlock(&s->mu);
     if (stopping) {
+        c->closed = true;        /* never the loop's: sse_done must not wake it */
         MHD_destroy_response(r); /* runs sse_done: drops our reference */
         *ret = reply(mc, 503, "shutting down");
         return true;
@@ -355,7 +383,34 @@ static int subscribe(sd_sse *s, sse_conn *c)
     return sc_api_subscribe(s->api, &cfg, c->has_since ? &c->since : NULL, &c->sub);
 }
 
-/* Move events from the subscription into the buffer; false when the stream is over. */
+/* "id: SEQ\nevent: TYPE\ndata: JSON\n\n" into p (room for SSE_EVENT_MAX bytes); its length. */
+static size_t format_event(char *p, const sc_bus_event *ev)
+{
+    char *start = p;
+    char digits[20];
+    int nd = 0;
+    uint64_t seq = ev->seq;
+    do {
+        digits[nd++] = (char)('0' + seq % 10);
+        seq /= 10;
+    } while (seq);
+    memcpy(p, "id: ", 4);
+    p += 4;
+    while (nd)
+        *p++ = digits[--nd];
+    const char *type = sc_bus_event_type_name(ev->type);
+    size_t tn = strlen(type);
+    memcpy(p, "\nevent: ", 8);
+    memcpy(p + 8, type, tn);
+    memcpy(p + 8 + tn, "\ndata: ", 7);
+    p += 15 + tn;
+    p += sc_bus_event_format_json(ev, p, SC_BUS_EVENT_JSON_MAX);
+    memcpy(p, "\n\n", 2);
+    return (size_t)(p + 2 - start);
+}
+
+/* Move events from the subscription into the buffer, formatted in place, while there is room
+ * for the longest event; false when the stream is over. */
 static bool drain_one(sse_conn *c)
 {
     bool over = false, woke = false;
@@ -364,7 +419,11 @@ static bool drain_one(sse_conn *c)
         pthread_mutex_unlock(&c->mu);
         return false;
     }
-    while (c->len - c->off < SSE_BUF_MAX - 4096) {
+    for (;;) {
+        if (!reserve(c, SSE_EVENT_MAX)) {
+            atomic_store(&c->starved, true);
+            break;
+        }
         sc_bus_event ev;
         int rc = sc_events_sub_next(c->sub, &ev);
         if (rc == -EAGAIN)
@@ -373,17 +432,8 @@ static bool drain_one(sse_conn *c)
             over = true;
             break;
         }
-        char *json = sc_bus_event_to_json(&ev);
-        char head[96];
-        int hn = snprintf(head, sizeof head, "id: %llu\nevent: %s\ndata: ", (unsigned long long)ev.seq,
-                          sc_bus_event_type_name(ev.type));
-        if (json && hn > 0) {
-            append(c, head, (size_t)hn);
-            append(c, json, strlen(json));
-            append(c, "\n\n", 2);
-            woke = true;
-        }
-        free(json);
+        c->len += format_event(c->buf + c->len, &ev);
+        woke = true;
     }
     if (woke || over)
         pthread_cond_broadcast(&c->cv);
@@ -391,13 +441,15 @@ static bool drain_one(sse_conn *c)
     return !over;
 }
 
-static void on_drain(uv_timer_t *t)
+/* Drain the streams (every one, or only those with events queued and room for them), closing
+ * those that are over; stop the handles when none is left. */
+static void drain(sd_sse *s, bool all)
 {
-    sd_sse *s = t->data;
     sse_conn **pp = &s->active;
     while (*pp) {
         sse_conn *c = *pp;
-        if (drain_one(c)) {
+        bool skip = !all && (atomic_load_explicit(&c->starved, memory_order_relaxed) || !sc_events_sub_pending(c->sub));
+        if (skip || drain_one(c)) {
             pp = &c->next;
             continue;
         }
@@ -406,9 +458,21 @@ static void on_drain(uv_timer_t *t)
     }
     if (!s->active && s->draining) {
         uv_timer_stop(&s->drain);
+        uv_prepare_stop(&s->prepare);
+        uv_check_stop(&s->check);
         s->draining = false;
     }
 }
+
+static void drain_all(sd_sse *s) { drain(s, true); }
+
+/* Once per loop iteration (twice: before polling, after I/O): the streams with events queued
+ * and room in their buffer; no lock taken for the others. */
+static void drain_queued(sd_sse *s) { drain(s, false); }
+
+static void on_prepare(uv_prepare_t *h) { drain_queued(h->data); }
+static void on_check(uv_check_t *h) { drain_queued(h->data); }
+static void on_sweep(uv_timer_t *t) { drain_all(t->data); }
 
 static void on_async(uv_async_t *a)
 {
@@ -431,9 +495,12 @@ static void on_async(uv_async_t *a)
         s->active = c;
     }
     if (s->active && !s->draining) {
-        uv_timer_start(&s->drain, on_drain, 0, SSE_DRAIN_MS);
+        uv_timer_start(&s->drain, on_sweep, SSE_SWEEP_MS, SSE_SWEEP_MS);
+        uv_prepare_start(&s->prepare, on_prepare);
+        uv_check_start(&s->check, on_check);
         s->draining = true;
     }
+    drain_all(s); /* a new stream's replay, a reader with room again, a client gone */
 }
 
 int sd_sse_new(sd_sse **out, uv_loop_t *loop, sc_api *api, const sc_logger *logger)
@@ -452,8 +519,10 @@ int sd_sse_new(sd_sse **out, uv_loop_t *loop, sc_api *api, const sc_logger *logg
         return rc;
     }
     uv_timer_init(loop, &s->drain);
-    s->async.data = s->drain.data = s;
-    s->open_handles = 2;
+    uv_prepare_init(loop, &s->prepare);
+    uv_check_init(loop, &s->check);
+    s->async.data = s->drain.data = s->prepare.data = s->check.data = s;
+    s->open_handles = 4;
     *out = s;
     return 0;
 }
@@ -488,4 +557,6 @@ void sd_sse_free(sd_sse *s)
     }
     uv_close((uv_handle_t *)&s->async, on_closed);
     uv_close((uv_handle_t *)&s->drain, on_closed);
+    uv_close((uv_handle_t *)&s->prepare, on_closed);
+    uv_close((uv_handle_t *)&s->check, on_closed);
 }

@@ -1,7 +1,8 @@
-/* test_obs_engine: the engine-side metrics observer (sc_api__obs_attach_engine) on a bare
- * engine with a manual clock counts exactly what was dispatched: transitions by event and
- * outcome, failed transitions, sessions created/ended/reaped, call setup and duration
- * histograms; it reuses a registry's standard families, and stops counting once detached. */
+/* test_obs_engine: the engine-side metrics (sc_api__obs_attach_engine) on a bare engine with a
+ * manual clock count exactly what was dispatched once the registry collects (as a scrape
+ * does): transitions by event and outcome, failed transitions, the transition-time histogram,
+ * sessions created/ended/reaped, call setup and duration histograms; they reuse a registry's
+ * standard families, start from the attach, and stop counting once detached. */
 #include "unit/engine/fixture.h"
 
 #include "api/api_obs.h"
@@ -60,11 +61,19 @@ static void test_counts_exactly_what_was_dispatched(void **state)
     assert_non_null(m);
     assert_ptr_equal(m->transitions, sc_obs_registry_find(reg, "sessioncore_transitions_total"));
     const char *outcome = NULL;
+    /* a call before attaching is not counted (the engine's counts are folded from the attach) */
+    sc_api__obs_detach_engine(h);
+    sc_engine_remove_session(f->engine, one_call(f), "retention");
+    assert_int_equal(sc_api__obs_attach_engine(f->engine, reg, sc_manual_clock_get(f->clk), &h), 0);
+    m = sc_api__obs_engine_std(h);
     for (int i = 0; i < N; i++) {
         sc_session *s = one_call(f);
         outcome = sc_session_outcome(s);
         sc_engine_remove_session(f->engine, s, "retention");
     }
+    /* per-run figures are folded in at scrape time */
+    assert_int_equal(sc_obs_counter_with(m->transitions, "IncomingCall", "ok")->value, 0);
+    sc_obs_registry_collect(reg);
     assert_int_equal(counter(m->transitions, "IncomingCall", "ok"), N);
     assert_int_equal(counter(m->transitions, "AcceptCall", "ok"), N);
     assert_int_equal(counter(m->transitions, "HoldCall", "guards_failed"), N);
@@ -80,6 +89,11 @@ static void test_counts_exactly_what_was_dispatched(void **state)
     assert_int_equal(counter(m->sessions_reaped, "retention", NULL), N);
     sc_obs_histogram *tt = sc_obs_histogram_with(m->transition_duration);
     assert_int_equal(tt->count, 5 * N); /* one per dispatch run */
+    assert_int_equal(tt->counts[0], 5 * N); /* no time passes in an action: all <= 1 us */
+    assert_true(tt->sum == 0);
+    sc_obs_registry_collect(reg); /* a second scrape adds nothing */
+    assert_int_equal(tt->count, 5 * N);
+    assert_int_equal(counter(m->transitions, "IncomingCall", "ok"), N);
     sc_obs_histogram *setup = sc_obs_histogram_with(m->call_setup, "uas");
     assert_int_equal(setup->count, N);
     assert_true(setup->sum > 2.0 * N - 1e-9 && setup->sum < 2.0 * N + 1e-9);
@@ -87,12 +101,18 @@ static void test_counts_exactly_what_was_dispatched(void **state)
     assert_int_equal(dur->count, N);
     assert_true(dur->sum > 5.0 * N - 1e-9 && dur->sum < 5.0 * N + 1e-9);
 
-    /* Detached: the values stay, nothing moves any more. */
+    /* Detached: what ran since the last scrape is folded in, the values stay, nothing moves
+     * any more. */
+    sc_engine_remove_session(f->engine, one_call(f), "retention");
+    sc_obs_metric *transitions = m->transitions; /* m belongs to the handle */
     sc_api__obs_detach_engine(h);
+    assert_int_equal(counter(transitions, "IncomingCall", "ok"), N + 1);
+    assert_int_equal(tt->count, 5 * (N + 1));
     sc_session *s = one_call(f);
     (void)s;
+    sc_obs_registry_collect(reg);
     assert_int_equal(sc_obs_counter_with(sc_obs_registry_find(reg, "sessioncore_transitions_total"),
-                                         "IncomingCall", "ok")->value, N);
+                                         "IncomingCall", "ok")->value, N + 1);
     sc_obs_registry_free(reg);
     fx_free(f);
 }
@@ -113,6 +133,7 @@ static void test_reuses_the_registry_families(void **state)
     assert_int_equal(sc_api__obs_attach_engine(f->engine, reg, NULL, &h2), 0);
     sc_session *s = fx_session(f, SC_ROLE_UAS);
     assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
+    sc_obs_registry_collect(reg);
     assert_int_equal(counter(std.transitions, "IncomingCall", "ok"), 2);
     assert_int_equal(counter(std.sessions_created, "uas", NULL), 2);
     sc_api__obs_detach_engine(h2);

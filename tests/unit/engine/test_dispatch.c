@@ -174,7 +174,8 @@ static void test_params_conditions_observers(void **state)
     fx *f = fx_new();
     fx_load(f, TABLE);
     seen w = {0};
-    sc_engine_observer obs = {on_created, on_transition, on_publish, on_removed, &w};
+    sc_engine_observer obs = {.on_session_created = on_created, .on_transition = on_transition,
+                              .on_publish = on_publish, .on_session_removed = on_removed, .ud = &w};
     int h = sc_engine_add_observer(f->engine, &obs);
     assert_true(h >= 0);
     f->hooks[SC_ACTION_SendResponse] = param_hook;
