@@ -279,23 +279,14 @@ static void strip_brackets(char *dst, size_t cap, const char *uri)
 
 static int add_headers(osip_message_t *m, const char *extra);
 
-int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
-                       const char *sdp_offer, void *user)
+/* A new outgoing call towards target (a sip: URI): transport, destination and our listener
+ * chosen, not yet indexed. On success sip is entered (the caller ends with leave()); on
+ * failure nothing is left behind and the error is returned. */
+static int uac_call_new(sc_sip *sip, const char *target, void *user, sc_sip_call **out, const sip_listener **lout)
 {
-    return sc_sip_call_invite_ex(sip, out, from_uri, to_uri, NULL, sdp_offer, user);
-}
-
-int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
-                          const char *extra_headers, const char *sdp_offer, void *user)
-{
-    if (!sip || !out || !from_uri || !to_uri || sip->closing)
-        return -EINVAL;
     sc_sip_transport tp;
     struct sockaddr_storage dst;
-    char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX];
-    strip_brackets(to, sizeof to, to_uri);
-    strip_brackets(from, sizeof from, from_uri);
-    if (strlen(to) >= SC_SIP_URI_MAX - 1 || strlen(from) >= SC_SIP_URI_MAX - 1 || sip_uri_dest(to, &tp, &dst) != 0)
+    if (sip_uri_dest(target, &tp, &dst) != 0)
         return -EINVAL;
     sip_listener *l = sip_listener_for(sip, tp, dst.ss_family);
     if (!l)
@@ -307,6 +298,36 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
     int rc = sip_call_new(sip, &c, user);
     if (rc != 0)
         return leave(sip, rc);
+    c->d.transport = tp;
+    c->d.remote_addr = dst;
+    c->d.local_addr = l->addr;
+    c->d.is_uac = true;
+    *out = c;
+    *lout = l;
+    return 0;
+}
+
+int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+                       const char *sdp_offer, void *user)
+{
+    return sc_sip_call_invite_ex(sip, out, from_uri, to_uri, NULL, sdp_offer, user);
+}
+
+int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+                          const char *extra_headers, const char *sdp_offer, void *user)
+{
+    if (!sip || !out || !from_uri || !to_uri || sip->closing)
+        return -EINVAL;
+    char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX];
+    strip_brackets(to, sizeof to, to_uri);
+    strip_brackets(from, sizeof from, from_uri);
+    if (strlen(to) >= SC_SIP_URI_MAX - 1 || strlen(from) >= SC_SIP_URI_MAX - 1)
+        return -EINVAL;
+    sc_sip_call *c;
+    const sip_listener *l;
+    int rc = uac_call_new(sip, to, user, &c, &l);
+    if (rc != 0)
+        return rc;
     sc_sip_dialog_state *d = &c->d;
     char rnd[24];
     sip_rand_hex(sip, rnd, 20);
@@ -316,10 +337,6 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
     snprintf(d->local_uri, sizeof d->local_uri, "%s", from);
     snprintf(d->remote_uri, sizeof d->remote_uri, "%s", to);
     snprintf(d->remote_target, sizeof d->remote_target, "%s", to);
-    d->transport = tp;
-    d->remote_addr = dst;
-    d->local_addr = l->addr;
-    d->is_uac = true;
     d->local_cseq = 1;
     c->invite_cseq = 1;
     osip_message_t *req = NULL;
@@ -378,20 +395,11 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
     if (!sip || !out || !st || !via || !*via || !st->call_id[0] || !st->local_tag[0] || !st->local_uri[0] ||
         !st->remote_uri[0] || st->local_cseq == 0 || sip->closing)
         return -EINVAL;
-    sc_sip_transport tp;
-    struct sockaddr_storage dst;
-    if (sip_uri_dest(st->remote_uri, &tp, &dst) != 0)
-        return -EINVAL;
-    sip_listener *l = sip_listener_for(sip, tp, dst.ss_family);
-    if (!l)
-        return -ENOTCONN;
-    if (sip->stats.active_calls >= sip->cfg.max_calls)
-        return SC_E_OVERLOAD;
-    enter(sip);
     sc_sip_call *c;
-    int rc = sip_call_new(sip, &c, user);
+    const sip_listener *l;
+    int rc = uac_call_new(sip, st->remote_uri, user, &c, &l);
     if (rc != 0)
-        return leave(sip, rc);
+        return rc;
     sc_sip_dialog_state *d = &c->d;
     if (copy_field(d->call_id, sizeof d->call_id, st->call_id) ||
         copy_field(d->local_tag, sizeof d->local_tag, st->local_tag) ||
@@ -402,14 +410,11 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
     osip_message_t *req = NULL;
     if (rc == 0) {
         sip_call_index(c);
-        d->transport = tp;
-        d->remote_addr = dst;
-        d->local_addr = l->addr;
-        d->is_uac = true;
         d->local_cseq = c->invite_cseq = st->local_cseq;
         rc = rebuilt_invite(c, via, &req);
     }
-    if (rc == 0 && (rc = sip_tx_client_resume(sip, &c->ict, req, tp, &dst, c, TXP_INVITE)) != 0)
+    if (rc == 0 &&
+        (rc = sip_tx_client_resume(sip, &c->ict, req, d->transport, &d->remote_addr, c, TXP_INVITE)) != 0)
         osip_message_free(req);
     if (rc != 0) {
         c->released = true;
