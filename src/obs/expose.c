@@ -60,6 +60,30 @@ void sc_obs__buf_printf(sc_obs_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* |v| < 2^53 and whole: its decimal digits without printf (most samples are counts). */
+static void fmt_whole(char *out, size_t cap, double v)
+{
+    char tmp[24];
+    size_t n = 0;
+    bool neg = v < 0;
+    uint64_t u = (uint64_t)(neg ? -v : v);
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t len = n + neg;
+    if (len >= cap) { /* cannot happen with the callers' buffers: fall back */
+        snprintf(out, cap, "%.0f", v);
+        return;
+    }
+    char *p = out;
+    if (neg)
+        *p++ = '-';
+    while (n)
+        *p++ = tmp[--n];
+    *p = '\0';
+}
+
 void sc_obs__fmt_double(char *out, size_t cap, double v)
 {
     if (isnan(v)) {
@@ -71,7 +95,7 @@ void sc_obs__fmt_double(char *out, size_t cap, double v)
         return;
     }
     if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-        snprintf(out, cap, "%.0f", v == 0 ? 0.0 : v);
+        fmt_whole(out, cap, v == 0 ? 0.0 : v);
         return;
     }
     for (int prec = 15; prec <= 17; prec++) {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "obs/obs_int.h"
 #include "session_core/obs.h"
 
 /* ---- a strict parser of the text formats ------------------------------------------------ */
@@ -333,6 +334,37 @@ static void test_name_rules(void **state)
     sc_obs_registry_free(r);
 }
 
+/* Sample values: whole numbers (written without printf) match "%.0f"; others round-trip. */
+static void test_number_format(void **state)
+{
+    (void)state;
+    const double whole[] = {0.0, -0.0, 1, -1, 9, 10, 99, 100, 123456789, -987654321,
+                            9007199254740991.0, -9007199254740991.0, 4294967296.0};
+    char got[64], want[64];
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+        sc_obs__fmt_double(got, sizeof got, whole[i]);
+        snprintf(want, sizeof want, "%.0f", whole[i] == 0 ? 0.0 : whole[i]);
+        assert_string_equal(got, want);
+    }
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 10000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v = (double)(int64_t)(x % 9007199254740991ull) * (x & 1 ? -1 : 1);
+        sc_obs__fmt_double(got, sizeof got, v);
+        snprintf(want, sizeof want, "%.0f", v == 0 ? 0.0 : v);
+        assert_string_equal(got, want);
+        double f = v / 1024.0 + 0.5;
+        sc_obs__fmt_double(got, sizeof got, f);
+        assert_true(strtod(got, NULL) == f);
+    }
+    sc_obs__fmt_double(got, sizeof got, 1e300);
+    assert_true(strtod(got, NULL) == 1e300);
+    sc_obs__fmt_double(got, sizeof got, NAN);
+    assert_string_equal(got, "NaN");
+    sc_obs__fmt_double(got, sizeof got, -INFINITY);
+    assert_string_equal(got, "-Inf");
+}
+
 static void test_accept_header_picks_format(void **state)
 {
     (void)state;
@@ -367,6 +399,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_child_cap_overflows_to_other),
         cmocka_unit_test(test_name_rules),
         cmocka_unit_test(test_accept_header_picks_format),
+        cmocka_unit_test(test_number_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
