@@ -119,14 +119,19 @@ static void on_transition(void *ud, sc_session *s, const sc_history_record *h, c
     (void)t;
     sc_api_persist *r = ud;
     ensure_table(r, s);
+    /* After a migration the snapshot carries the new table hash, so recovery restores the
+     * session under the new version. It goes first: a crash between the two ops then loses
+     * only the log's copy of the Migrated record (the snapshot's history has it), never the
+     * migration itself. */
+    bool migrated = h->event == SC_EV_Migrated;
+    if (migrated)
+        sc_api_persist_snapshot(r, s);
     if (sc_session_event_text(s, h, &r->buf)) {
         r->st.errors++;
         return;
     }
     count_submit(r, submit(r, SC_PERSIST_OP_APPEND, s, h->seq, h->wall_us), &r->st.events);
-    /* after a migration the snapshot carries the new table hash: recovery restores the
-     * session under the new version (the tail of older events would not apply to it) */
-    if (h->seq % r->every == 0 || entered_terminal(s, h) || h->event == SC_EV_Migrated)
+    if (!migrated && (h->seq % r->every == 0 || entered_terminal(s, h)))
         sc_api_persist_snapshot(r, s);
 }
 
