@@ -272,6 +272,24 @@ SC_API int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t cap
  * SC_E_OVERLOAD, -ENOMEM. */
 SC_API int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st,
                                      const char *via, void *user);
+/* The Via headers of the pending initial INVITE we received (callee side), all of them in
+ * order as received, comma-separated ("SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;..."):
+ * persist them to answer the INVITE after a crash (sc_sip_call_resume_incoming). -ENOENT (no
+ * pending initial incoming INVITE), -ENOSPC. */
+SC_API int sc_sip_call_incoming_vias(const sc_sip_call *call, char *buf, size_t cap);
+/* Crash recovery of an incoming call not yet answered (callee side, RFC 3261 17.2.1): a new
+ * call (one reference for the application) in the early phase whose INVITE server transaction
+ * is rebuilt in the Proceeding state from persisted data: st->call_id, local_tag (our To tag),
+ * remote_tag, local_uri (To), remote_uri (From), remote_target, route_set, transport,
+ * remote_cseq (the INVITE's CSeq number), local_cseq, and vias (sc_sip_call_incoming_vias).
+ * Nothing is sent. Then, as for a live call: sc_sip_call_respond answers (a 2xx is
+ * retransmitted until the ACK, a non-2xx by the transaction until its ACK); a CANCEL on the top
+ * Via's branch gets 200 and DialogCANCEL is reported (answer the INVITE 487). Responses carry
+ * the stored Vias, From and To (URIs and tags; display names are not kept) and Record-Route
+ * from the route set; they go to the top Via's sent-by (received/rport). -EINVAL (missing
+ * fields, unparsable Vias), -ENOTCONN (no listener), SC_E_OVERLOAD, -ENOMEM. */
+SC_API int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st,
+                                       const char *vias, void *user);
 SC_API void sc_sip_call_release(sc_sip_call *call); /* NULL: nothing */
 
 SC_API void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out); /* a copy */

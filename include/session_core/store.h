@@ -107,7 +107,9 @@ SC_API size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id,
     X(OWNER_NODE, owner_node)       /* persistence: node holding the lease */  \
     X(SDP_ORIGIN, sdp_origin)       /* our last SDP's o= "sess-id version" */  \
     X(DTMF_PT, dtmf_pt)             /* negotiated telephone-event pt, or none */ \
-    X(INVITE_VIA, invite_via)       /* top Via of our initial INVITE (CANCEL on recovery) */
+    X(INVITE_VIA, invite_via)       /* top Via of our initial INVITE (CANCEL on recovery) */ \
+    X(INVITE_VIAS, invite_vias)     /* all Vias of an incoming INVITE (answer on recovery) */ \
+    X(INVITE_OFFER, invite_offer)   /* that INVITE's SDP offer (answered on recovery) */
 
 typedef enum sc_field {
 #define SC_FIELD_ENUM(name, json) SC_FIELD_##name,

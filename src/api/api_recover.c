@@ -266,6 +266,14 @@ static bool established(const sc_session *s)
     return id >= 0 && sc_session_condition(s, (sc_id)id);
 }
 
+/* An incoming call not answered yet whose INVITE's Vias were recorded (invite_vias). */
+static bool ringing_uas(const sc_session *s)
+{
+    const char *state = sc_session_state_name(s);
+    return sc_session_role(s) == SC_ROLE_UAS && sc_session_field(s, SC_FIELD_INVITE_VIAS) &&
+           (!strcmp(state, "Ringing") || !strcmp(state, "EarlyMedia"));
+}
+
 static bool is_terminal(const sc_session *s)
 {
     const sc_state_info *si = sc_table_state(sc_session_table(s), sc_session_state(s));
@@ -291,8 +299,11 @@ void sc_api__recover_rebuild(sc_session *s, void *ud)
     if (sc_api__leg_new(api, s, &leg) != 0)
         return;
     /* A dialog exists after a 2xx; a uas in Answering has sent its 2xx (the BYE needs it). */
-    if (!established(s) && strcmp(sc_session_state_name(s), "Answering") != 0)
+    if (!established(s) && strcmp(sc_session_state_name(s), "Answering") != 0) {
+        if (ringing_uas(s)) /* its INVITE is answered after all (resume_incoming): same origin, port */
+            rebuild_media(api, leg, s, c->rep);
         return;
+    }
     int rc = rebuild_dialog(api, leg, s);
     if (rc) {
         sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: dialog not rebuilt: %s", sc_session_id(s),
@@ -397,6 +408,66 @@ static bool cancel_lost_invite(sc_api *api, sc_session *s, sc_api_leg *leg, cons
     return true;
 }
 
+/* An incoming call still ringing at the crash (uas, Ringing/EarlyMedia) with its INVITE's
+ * Vias recorded (invite_vias): the INVITE server transaction is rebuilt in the SIP layer in
+ * the Proceeding state (RFC 3261 17.2.1), so the call can still be answered or rejected and
+ * the caller's CANCEL gets 200 + 487; its offer (invite_offer) is pending again. False: not
+ * such a session or not rebuilt (then the INVITE is given up as lost, as before). */
+static bool resume_incoming(sc_api *api, sc_session *s, sc_api_leg *leg)
+{
+    const char *id = sc_session_id(s);
+    if (!leg || leg->call || !ringing_uas(s))
+        return false;
+    sc_sip_dialog_state *d = calloc(1, sizeof *d);
+    if (!d)
+        return false;
+    const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
+    copy(d->call_id, sizeof d->call_id, cid);
+    copy(d->local_tag, sizeof d->local_tag, sc_session_field(s, SC_FIELD_LOCAL_TAG));
+    copy(d->remote_tag, sizeof d->remote_tag, sc_session_field(s, SC_FIELD_REMOTE_TAG));
+    copy(d->local_uri, sizeof d->local_uri, sc_session_field(s, SC_FIELD_LOCAL_URI));
+    copy(d->remote_uri, sizeof d->remote_uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
+    copy(d->remote_target, sizeof d->remote_target, sc_session_field(s, SC_FIELD_REMOTE_TARGET));
+    copy(d->route_set, sizeof d->route_set, sc_session_field(s, SC_FIELD_ROUTE_SET));
+    d->local_cseq = field_u32(s, SC_FIELD_LOCAL_CSEQ);
+    d->remote_cseq = field_u32(s, SC_FIELD_REMOTE_CSEQ);
+    const char *tp = sc_session_field(s, SC_FIELD_TRANSPORT);
+    d->transport = tp && !strcasecmp(tp, "tcp") ? SC_SIP_TCP : SC_SIP_UDP;
+    sc_sip_call *call = NULL;
+    int rc = sc_sip_call_resume_incoming(api->sip, &call, d, sc_session_field(s, SC_FIELD_INVITE_VIAS), leg);
+    free(d);
+    if (rc) {
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: incoming INVITE transaction not rebuilt: %s", id,
+               sc_strerror(rc));
+        return false;
+    }
+    leg->call = call;
+    sc_store_index_add(api->store, SC_KEY_CALL_ID, cid, s);
+    const char *offer = sc_session_field(s, SC_FIELD_INVITE_OFFER);
+    sc_sdp_info *info = offer ? malloc(sizeof *info) : NULL;
+    if (info && sc_sdp_parse(offer, strlen(offer), info) == 0) /* the answer goes in our 2xx */
+        sc_api__set_offer(leg, info);
+    free(info);
+    return true;
+}
+
+/* Auto answer: the AcceptCall scheduled with the ring delay died with the process (events
+ * scheduled by actions are not persisted): scheduled again for what is left of the delay. */
+static void rearm_auto_answer(sc_api *api, sc_session *s)
+{
+    if (!api->auto_answer || strcmp(sc_session_state_name(s), "Ringing") != 0 ||
+        sc_session_field(s, SC_FIELD_PEER_ID))
+        return;
+    uint64_t now = sc_clock_mono_us(api->clock), entered = sc_session_state_entered_mono_us(s);
+    uint64_t rang_ms = now > entered ? (now - entered) / 1000 : 0;
+    uint64_t delay = api->ring_delay_ms > rang_ms ? api->ring_delay_ms - rang_ms : 0;
+    sc_event ev = {.type = SC_EV_AcceptCall, .text = "auto-answer"};
+    int rc = sc_engine_schedule(api->engine, s, delay, &ev, false);
+    if (rc)
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: auto answer not scheduled again: %s",
+               sc_session_id(s), sc_strerror(rc));
+}
+
 /* What was in flight at the crash, and what we do about it. Returns true if resolved. */
 static bool resolve(sc_api *api, sc_session *s, sc_api_leg *leg)
 {
@@ -406,8 +477,8 @@ static bool resolve(sc_api *api, sc_session *s, sc_api_leg *leg)
     if (cancel_lost_invite(api, s, leg, id))
         return true;
     if (!leg || !leg->call) {
-        /* No dialog to resume: an INVITE transaction (the peer's still ringing, or ours
-         * recorded without its Via by an older build) died with the process. It can be
+        /* No dialog to resume: an INVITE transaction (the peer's or ours, recorded without
+         * its Vias by an older build, or not rebuilt) died with the process. It can be
          * neither answered nor cancelled. */
         const char *why = sc_session_role(s) == SC_ROLE_UAC ? "recovery: our INVITE transaction lost"
                                                             : "recovery: incoming INVITE transaction lost";
@@ -444,12 +515,21 @@ void sc_api__recover_finish(sc_api_recover_ctx *c)
         sc_api_leg *leg = sc_api__leg(s);
         if (leg)
             restart_media(api, s, leg);
-        sc_api__dispatch(api, s, SC_EV_Recovered, 0, "recovered after restart", NULL);
+        bool resumed = resume_incoming(api, s, leg);
+        if (resumed)
+            sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: recovery: INVITE transaction resumed",
+                   c->ids[i], sc_session_state_name(s));
+        sc_api__dispatch(api, s, SC_EV_Recovered, 0,
+                         resumed ? "recovery: INVITE transaction resumed" : "recovered after restart", NULL);
         s = sc_store_get(api->store, c->ids[i]);
         if (!s || is_terminal(s))
             continue;
-        if (resolve(api, s, sc_api__leg(s)))
+        if (resumed) {
+            rearm_auto_answer(api, s);
             c->rep->resolved++;
+        } else if (resolve(api, s, sc_api__leg(s))) {
+            c->rep->resolved++;
+        }
         s = sc_store_get(api->store, c->ids[i]);
         if (s)
             sc_api__store_snapshot(api, s);

@@ -5,6 +5,7 @@
 #include "api/api_b2bua.h"
 #include "api/api_transfer.h"
 #include "api/api_limits.h"
+#include "api/api_recover.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -142,6 +143,20 @@ static void reject_incoming(sc_sip_call *call, int code, const char *reason)
     sc_sip_call_release(call);
 }
 
+/* What answering the INVITE after a crash needs beyond the dialog fields: its Vias and its
+ * SDP offer (api_recover.c). Strict durability: our first 1xx leaves once they are committed. */
+static void keep_invite(sc_api *api, sc_session *s, sc_sip_call *call, const char *sdp, size_t len)
+{
+    char vias[4096];
+    if (sc_sip_call_incoming_vias(call, vias, sizeof vias) == 0)
+        sc_session_set_field(s, SC_FIELD_INVITE_VIAS, vias);
+    char *offer = sdp ? strndup(sdp, len) : NULL;
+    if (offer)
+        sc_session_set_field(s, SC_FIELD_INVITE_OFFER, offer);
+    free(offer);
+    sc_api__store_hold_turn(api);
+}
+
 void sc_api__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud)
 {
     sc_api *api = ud;
@@ -206,6 +221,7 @@ void sc_api__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_messa
     if (ctx->sdp_ok)
         sc_api__set_offer(leg, &ctx->sdp);
     sc_api__sync_dialog(leg, s);
+    keep_invite(api, s, call, ctx->sdp_ok ? body : NULL, blen);
     sc_log(api->logger, SC_LOG_INFO, "api", "call %s created (uas) from %s, call-id %s", leg->id,
            sc_sip_call_remote_uri(call), sc_sip_call_id(call));
     if (sc_api__xfer_on_incoming(api, s, leg, msg) < 0) { /* Replaces (api_transfer.c) */

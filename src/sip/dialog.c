@@ -1,6 +1,7 @@
 /* INVITE sessions, the callee's side and requests inside dialogs: incoming INVITEs, answers,
  * dialog matching, CSeq checks, re-INVITE (with glare), BYE/REFER/NOTIFY/INFO/UPDATE, ACK for
- * our 2xx, restore from persisted state, and release. */
+ * our 2xx, restore from persisted state (a confirmed dialog, or a ringing INVITE's server
+ * transaction), and release. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +392,128 @@ int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_stat
     c->got_final = c->got_provisional = true;
     sip_dialog_set_phase(c, SC_SIP_DIALOG_CONFIRMED);
     *out = c;
+    return 0;
+}
+
+int sc_sip_call_incoming_vias(const sc_sip_call *call, char *buf, size_t cap)
+{
+    if (!call || !buf || !cap || call->d.is_uac || !call->ist || call->ist->purpose != TXP_INVITE)
+        return -ENOENT;
+    const osip_message_t *req = call->ist->req;
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < osip_list_size(&req->vias); i++) {
+        char *v = NULL;
+        if (osip_via_to_str(osip_list_get(&req->vias, i), &v) != 0)
+            return -ENOMEM;
+        int w = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", v);
+        osip_free(v);
+        if (w < 0 || (size_t)w >= cap - len)
+            return -ENOSPC;
+        len += (size_t)w;
+    }
+    return len ? 0 : -ENOENT;
+}
+
+/* A header from a comma-separated list of values (Via, Record-Route); false if unparsable. */
+static bool set_list(osip_message_t *m, const char *name, const char *values)
+{
+    char hname[32]; /* osip lowercases the name in place */
+    snprintf(hname, sizeof hname, "%s", name);
+    char *v = osip_strdup(values);
+    bool ok = v && osip_message_set_multiple_header(m, hname, v) == 0;
+    osip_free(v);
+    return ok;
+}
+
+/* The incoming INVITE as far as responses need it: its Vias as received, From with the
+ * caller's tag, To without ours, Call-ID, CSeq and Record-Route (the uas route set is in
+ * Record-Route order). */
+static int rebuilt_incoming(const sc_sip_dialog_state *d, const char *vias, osip_message_t **out)
+{
+    osip_message_t *m = NULL;
+    osip_uri_t *uri = NULL;
+    char buf[SC_SIP_URI_MAX + SC_SIP_TAG_MAX + 16];
+    if (osip_message_init(&m) != 0)
+        return -ENOMEM;
+    bool ok = osip_uri_init(&uri) == 0 && osip_uri_parse(uri, d->local_uri) == 0;
+    if (!ok) {
+        osip_uri_free(uri);
+        osip_message_free(m);
+        return -EINVAL;
+    }
+    osip_message_set_uri(m, uri);
+    osip_message_set_method(m, osip_strdup("INVITE"));
+    osip_message_set_version(m, osip_strdup("SIP/2.0"));
+    ok = set_list(m, "Via", vias) && osip_list_size(&m->vias) > 0;
+    snprintf(buf, sizeof buf, "<%s>%s%s", d->remote_uri, d->remote_tag[0] ? ";tag=" : "", d->remote_tag);
+    ok = ok && osip_message_set_from(m, buf) == 0;
+    snprintf(buf, sizeof buf, "<%s>", d->local_uri);
+    ok = ok && osip_message_set_to(m, buf) == 0 && osip_message_set_call_id(m, d->call_id) == 0;
+    snprintf(buf, sizeof buf, "%u INVITE", d->remote_cseq);
+    ok = ok && osip_message_set_cseq(m, buf) == 0;
+    ok = ok && (!d->route_set[0] || set_list(m, "Record-Route", d->route_set));
+    osip_via_t *top = ok ? osip_list_get(&m->vias, 0) : NULL;
+    if (!ok || !m->from || !m->to || !m->call_id || !m->cseq || !top || !top->host) {
+        osip_message_free(m);
+        return -EINVAL;
+    }
+    *out = m;
+    return 0;
+}
+
+int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, const char *vias,
+                                void *user)
+{
+    if (!sip || !out || !st || !vias || !*vias || !st->call_id[0] || !st->local_tag[0] || !st->local_uri[0] ||
+        !st->remote_uri[0] || !st->remote_target[0] || st->remote_cseq == 0 || sip->closing)
+        return -EINVAL;
+    if (sip->stats.active_calls >= sip->cfg.max_calls)
+        return SC_E_OVERLOAD;
+    osip_message_t *req = NULL;
+    int rc = rebuilt_incoming(st, vias, &req);
+    if (rc != 0)
+        return rc;
+    sip_enter(sip);
+    sc_sip_call *c;
+    rc = sip_call_new(sip, &c, user);
+    if (rc != 0) {
+        osip_message_free(req);
+        sip_leave(sip);
+        return rc;
+    }
+    c->d = *st;
+    c->d.is_uac = false;
+    c->d.phase = SC_SIP_DIALOG_NONE;
+    memset(&c->d.remote_addr, 0, sizeof c->d.remote_addr);
+    sip_call_index(c);
+    rc = sip_dialog_route_set(c, req, false); /* the route set again; remote_addr: its first hop */
+    struct sockaddr_storage src; /* where responses go (RFC 3261 18.2.2) */
+    if (sip_via_dest(req, &src) != 0)
+        src = c->d.remote_addr;
+    if (src.ss_family == AF_UNSPEC)
+        rc = -EINVAL;
+    if (rc == 0 && c->d.remote_addr.ss_family == AF_UNSPEC)
+        c->d.remote_addr = src;
+    sip_listener *l = rc == 0 ? sip_listener_for(sip, st->transport, src.ss_family) : NULL;
+    if (rc == 0 && !l)
+        rc = -ENOTCONN;
+    if (rc == 0) {
+        c->d.local_addr = l->addr;
+        rc = sip_tx_server_resume(sip, &c->ist, req, st->transport, &src, c, TXP_INVITE);
+    }
+    if (rc != 0) {
+        osip_message_free(req);
+        c->released = true;
+        sip_call_unref(c);
+        sip_leave(sip);
+        return rc;
+    }
+    sip_dialog_set_phase(c, SC_SIP_DIALOG_EARLY); /* our 1xx with its To tag went out before */
+    sc_log(sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: incoming INVITE transaction resumed (CSeq %u)",
+           c->d.call_id, c->d.remote_cseq);
+    *out = c;
+    sip_leave(sip);
     return 0;
 }
 

@@ -232,6 +232,10 @@ int sip_tx_client_resume(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_
                          const struct sockaddr_storage *dst, sc_sip_call *call, tx_purpose purpose);
 int sip_tx_server(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
                   const struct sockaddr_storage *src, sc_sip_call *call, tx_purpose purpose);
+/* Crash recovery: an INVITE server transaction rebuilt in the Proceeding state for req (the
+ * INVITE as received before the crash, its Vias as they were); nothing is sent. */
+int sip_tx_server_resume(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                         const struct sockaddr_storage *src, sc_sip_call *call, tx_purpose purpose);
 /* method NULL: the request's own (INVITE for ACK); "INVITE" finds what a CANCEL cancels */
 sip_tx *sip_tx_match_server(sc_sip *sip, const osip_message_t *req, const char *method);
 sip_tx *sip_tx_match_client(sc_sip *sip, const osip_message_t *resp);

@@ -241,8 +241,10 @@ int sip_tx_client_resume(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_
     return client_start(sip, out, req, tp, dst, call, purpose, true);
 }
 
-int sip_tx_server(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
-                  const struct sockaddr_storage *src, sc_sip_call *call, tx_purpose purpose)
+/* A server transaction for req (received from src): in IST_PROCEEDING/NIST_TRYING; a new
+ * INVITE for the TU gets 100 Trying at once, a resumed one (crash recovery) nothing. */
+static int server_start(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                        const struct sockaddr_storage *src, sc_sip_call *call, tx_purpose purpose, bool resume)
 {
     if (over_limit(sip))
         return SC_E_OVERLOAD;
@@ -261,11 +263,25 @@ int sip_tx_server(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transpo
     tx->key = key;
     sip_index_add(&sip->tx_index, &tx->hnode, key);
     tx->state = invite ? IST_PROCEEDING : NIST_TRYING;
-    tx_debug(tx, "start");
+    tx_debug(tx, resume ? "resumed" : "start");
     *out = tx;
-    if (invite && purpose != TXP_NONE) /* 100 Trying right away (RFC 3261 17.2.1 allows it) */
+    if (invite && purpose != TXP_NONE && !resume) /* 100 Trying right away (RFC 3261 17.2.1 allows it) */
         sip_tx_respond_code(tx, 100, NULL);
     return 0;
+}
+
+int sip_tx_server(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                  const struct sockaddr_storage *src, sc_sip_call *call, tx_purpose purpose)
+{
+    return server_start(sip, out, req, tp, src, call, purpose, false);
+}
+
+int sip_tx_server_resume(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
+                         const struct sockaddr_storage *src, sc_sip_call *call, tx_purpose purpose)
+{
+    if (!req->sip_method || strcmp(req->sip_method, "INVITE") != 0)
+        return -EINVAL;
+    return server_start(sip, out, req, tp, src, call, purpose, true);
 }
 
 /* ---- client: ACK for a non-2xx final response (17.1.1.3) ------------------------------- */
