@@ -6,6 +6,7 @@
 
 #include "session_core/api.h"
 #include "session_core/engine.h"
+#include "session_core/media.h"
 #include "session_core/sip.h"
 
 #define SC_API_EVCTX_MAGIC 0x53434556u /* "SCEV": marks event data made by the api */
@@ -102,6 +103,9 @@ int sc_api__bind_all(sc_api *api);
 void sc_api__media_init(sc_api_leg *leg);
 /* Our offer (direction dir) into buf; length or negative error. */
 int sc_api__media_offer(sc_api_leg *leg, sc_sdp_direction dir, char *buf, size_t cap);
+/* The stream's direction for our negotiated SDP direction: recvonly (the peer holds us) is
+ * inactive for the stream, since many phones send nothing while holding (no RTP timeout). */
+sc_media_direction sc_api__stream_direction(sc_sdp_direction ours);
 /* Our answer to leg->offer into buf; records the negotiated media on s. */
 int sc_api__media_answer(sc_api_leg *leg, sc_session *s, char *buf, size_t cap);
 /* Keep a copy of a remote offer until we answer it (pending_offer); -ENOMEM. */

@@ -247,6 +247,11 @@ static int dtmf_pt_of(const sc_sdp_info *info)
 }
 
 /* Point the stream at the negotiated remote (a re-INVITE moves it). */
+sc_media_direction sc_api__stream_direction(sc_sdp_direction ours)
+{
+    return ours == SC_SDP_RECVONLY ? SC_MEDIA_INACTIVE : (sc_media_direction)ours;
+}
+
 static void apply(sc_api_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *codec, sc_sdp_direction ours)
 {
     sc_media_stream *st = stream_of(leg);
@@ -255,10 +260,7 @@ static void apply(sc_api_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *
     sc_media_codec c = codec && codec->pt == 8 ? SC_MEDIA_PCMA : SC_MEDIA_PCMU;
     uint16_t port = codec && (codec->pt == 0 || codec->pt == 8) ? info->port : 0; /* no G.711: off */
     int te = dtmf_pt_of(info);
-    /* Held by the remote (we only receive): many phones send nothing while holding, so the
-     * stream is told inactive (no RTP timeout); we send nothing either way. */
-    sc_media_direction d = ours == SC_SDP_RECVONLY ? SC_MEDIA_INACTIVE : (sc_media_direction)ours;
-    int rc = sc_media_stream_set_remote(st, info->conn_addr, port, c, te, d);
+    int rc = sc_media_stream_set_remote(st, info->conn_addr, port, c, te, sc_api__stream_direction(ours));
     if (rc)
         sc_log(leg->api->logger, SC_LOG_WARN, "media", "call %s: cannot send RTP to %s:%u: %s", leg->id,
                info->conn_addr, info->port, sc_strerror(rc));

@@ -251,7 +251,7 @@ static void rebuild_media(sc_api *api, sc_api_leg *leg, sc_session *s, sc_api_st
         /* The negotiated telephone-event payload type; a record without it: 101, the value
          * our offers use and most peers answer with. */
         int te = sc_api__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), 101);
-        rc = sc_media_stream_set_remote(st, host, rport, c, te, (sc_media_direction)dir);
+        rc = sc_media_stream_set_remote(st, host, rport, c, te, sc_api__stream_direction(dir));
         if (rc)
             sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: cannot send RTP to %s:%u: %s", sc_session_id(s),
                    host, rport, sc_strerror(rc));
