@@ -135,6 +135,28 @@ static void local_addr(sc_api *api, int family, struct sockaddr_storage *out)
     }
 }
 
+/* A new dialog state (caller frees) from s's recorded fields: Call-ID, tags, URIs, remote
+ * target, route set, CSeqs and transport; NULL on ENOMEM. Fields not recorded stay empty. */
+static sc_sip_dialog_state *dialog_of(const sc_session *s)
+{
+    sc_sip_dialog_state *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    copy(d->call_id, sizeof d->call_id, sc_session_field(s, SC_FIELD_CALL_ID));
+    copy(d->local_tag, sizeof d->local_tag, sc_session_field(s, SC_FIELD_LOCAL_TAG));
+    copy(d->remote_tag, sizeof d->remote_tag, sc_session_field(s, SC_FIELD_REMOTE_TAG));
+    copy(d->local_uri, sizeof d->local_uri, sc_session_field(s, SC_FIELD_LOCAL_URI));
+    copy(d->remote_uri, sizeof d->remote_uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
+    copy(d->remote_target, sizeof d->remote_target, sc_session_field(s, SC_FIELD_REMOTE_TARGET));
+    copy(d->route_set, sizeof d->route_set, sc_session_field(s, SC_FIELD_ROUTE_SET));
+    d->local_cseq = field_u32(s, SC_FIELD_LOCAL_CSEQ);
+    d->remote_cseq = field_u32(s, SC_FIELD_REMOTE_CSEQ);
+    const char *tp = sc_session_field(s, SC_FIELD_TRANSPORT);
+    d->transport = tp && !strcasecmp(tp, "tcp") ? SC_SIP_TCP : SC_SIP_UDP;
+    d->is_uac = sc_session_role(s) == SC_ROLE_UAC;
+    return d;
+}
+
 static int rebuild_dialog(sc_api *api, sc_api_leg *leg, sc_session *s)
 {
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
@@ -143,21 +165,9 @@ static int rebuild_dialog(sc_api *api, sc_api_leg *leg, sc_session *s)
     const char *target = sc_session_field(s, SC_FIELD_REMOTE_TARGET);
     if (!cid || !ltag || !rtag || !target)
         return -ENOENT;
-    sc_sip_dialog_state *d = calloc(1, sizeof *d);
+    sc_sip_dialog_state *d = dialog_of(s);
     if (!d)
         return -ENOMEM;
-    copy(d->call_id, sizeof d->call_id, cid);
-    copy(d->local_tag, sizeof d->local_tag, ltag);
-    copy(d->remote_tag, sizeof d->remote_tag, rtag);
-    copy(d->local_uri, sizeof d->local_uri, sc_session_field(s, SC_FIELD_LOCAL_URI));
-    copy(d->remote_uri, sizeof d->remote_uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
-    copy(d->remote_target, sizeof d->remote_target, target);
-    copy(d->route_set, sizeof d->route_set, sc_session_field(s, SC_FIELD_ROUTE_SET));
-    d->local_cseq = field_u32(s, SC_FIELD_LOCAL_CSEQ);
-    d->remote_cseq = field_u32(s, SC_FIELD_REMOTE_CSEQ);
-    const char *tp = sc_session_field(s, SC_FIELD_TRANSPORT);
-    d->transport = tp && !strcasecmp(tp, "tcp") ? SC_SIP_TCP : SC_SIP_UDP;
-    d->is_uac = sc_session_role(s) == SC_ROLE_UAC;
     d->phase = SC_SIP_DIALOG_CONFIRMED;
     int rc = first_hop(d, &d->remote_addr);
     if (rc == 0) {
@@ -367,15 +377,10 @@ static bool cancel_lost_invite(sc_api *api, sc_session *s, sc_api_leg *leg, cons
     if (!leg || leg->call || sc_session_role(s) != SC_ROLE_UAC || !via ||
         (!cancelling && strcmp(state, "Initiating") && strcmp(state, "Ringing") && strcmp(state, "EarlyMedia")))
         return false;
-    sc_sip_dialog_state *d = calloc(1, sizeof *d);
+    sc_sip_dialog_state *d = dialog_of(s);
     if (!d)
         return false;
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
-    copy(d->call_id, sizeof d->call_id, cid);
-    copy(d->local_tag, sizeof d->local_tag, sc_session_field(s, SC_FIELD_LOCAL_TAG));
-    copy(d->local_uri, sizeof d->local_uri, sc_session_field(s, SC_FIELD_LOCAL_URI));
-    copy(d->remote_uri, sizeof d->remote_uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
-    d->local_cseq = field_u32(s, SC_FIELD_LOCAL_CSEQ);
     sc_sip_call *call = NULL;
     int rc = sc_sip_call_resume_invite(api->sip, &call, d, via, leg);
     free(d);
@@ -418,21 +423,10 @@ static bool resume_incoming(sc_api *api, sc_session *s, sc_api_leg *leg)
     const char *id = sc_session_id(s);
     if (!leg || leg->call || !ringing_uas(s))
         return false;
-    sc_sip_dialog_state *d = calloc(1, sizeof *d);
+    sc_sip_dialog_state *d = dialog_of(s);
     if (!d)
         return false;
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
-    copy(d->call_id, sizeof d->call_id, cid);
-    copy(d->local_tag, sizeof d->local_tag, sc_session_field(s, SC_FIELD_LOCAL_TAG));
-    copy(d->remote_tag, sizeof d->remote_tag, sc_session_field(s, SC_FIELD_REMOTE_TAG));
-    copy(d->local_uri, sizeof d->local_uri, sc_session_field(s, SC_FIELD_LOCAL_URI));
-    copy(d->remote_uri, sizeof d->remote_uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
-    copy(d->remote_target, sizeof d->remote_target, sc_session_field(s, SC_FIELD_REMOTE_TARGET));
-    copy(d->route_set, sizeof d->route_set, sc_session_field(s, SC_FIELD_ROUTE_SET));
-    d->local_cseq = field_u32(s, SC_FIELD_LOCAL_CSEQ);
-    d->remote_cseq = field_u32(s, SC_FIELD_REMOTE_CSEQ);
-    const char *tp = sc_session_field(s, SC_FIELD_TRANSPORT);
-    d->transport = tp && !strcasecmp(tp, "tcp") ? SC_SIP_TCP : SC_SIP_UDP;
     sc_sip_call *call = NULL;
     int rc = sc_sip_call_resume_incoming(api->sip, &call, d, sc_session_field(s, SC_FIELD_INVITE_VIAS), leg);
     free(d);
