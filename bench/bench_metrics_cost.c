@@ -3,7 +3,7 @@
  * sc_engine_dispatch), three ways in the same run, rounds interleaved: "bare" (an engine made
  * with counts_off: no metric counting at all), "off" (the default engine, which keeps its
  * metric counts, with nothing attached: sessiond's `--metrics off`) and "on" (that engine
- * with what sc_api attaches: sc_api__obs_attach_engine on a registry with the standard set).
+ * with what sc_coord attaches: sc_coord__obs_attach_engine on a registry with the standard set).
  * Median ns/event of each and the ratios. The loops are separate non-inlined functions
  * (loop_bare, loop_off, loop_on) so that under `valgrind --tool=callgrind` their inclusive
  * instruction counts give a noise-free ratio.
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api_obs.h"
+#include "coord/obs.h"
 #include "bench_util.h"
 #include "session_core/engine.h"
 #include "session_core/obs.h"
@@ -71,8 +71,8 @@ enum { BARE = 0, OFF = 1, ON = 2 };
  * (counting engine with the metrics attached). */
 static double run(bench *b, int mode, long events)
 {
-    sc_api_obs_engine *h = NULL;
-    if (mode == ON && sc_api__obs_attach_engine(b->e, b->reg, NULL, &h) != 0) {
+    sc_coord_obs_engine *h = NULL;
+    if (mode == ON && sc_coord__obs_attach_engine(b->e, b->reg, NULL, &h) != 0) {
         b->errors++;
         return 0;
     }
@@ -81,7 +81,7 @@ static double run(bench *b, int mode, long events)
                  : mode == OFF ? loop_off(b->e, b->s, events)
                                : loop_bare(b->e0, b->s0, events);
     double t = (bench_now_ns() - t0) / (double)events;
-    sc_api__obs_detach_engine(h);
+    sc_coord__obs_detach_engine(h);
     return t;
 }
 

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/api_persist.h"
+#include "coord/persist.h"
 #include "bench_util.h"
 
 
@@ -75,7 +75,7 @@ static double run(sc_vocab *v, sc_table *t, const char *url, sc_persist_durabili
     rig r;
     sc_persist *p = NULL;
     sc_persist_writer *w = NULL;
-    sc_api_persist *rec = NULL;
+    sc_coord_persist *rec = NULL;
     char err[256] = "";
     if (rig_init(&r, v, t))
         return -1;
@@ -83,7 +83,7 @@ static double run(sc_vocab *v, sc_table *t, const char *url, sc_persist_durabili
         sc_persist_config pc = {.durability = d};
         sc_persist_writer_config wc = {.durability = d};
         if (sc_persist_open(&p, url, &pc, err, sizeof err) || sc_persist_wipe(p) ||
-            sc_persist_writer_new(&w, p, &wc) || sc_api_persist_attach(r.engine, w, "bench", 0, &rec)) {
+            sc_persist_writer_new(&w, p, &wc) || sc_coord_persist_attach(r.engine, w, "bench", 0, &rec)) {
             fprintf(stderr, "bench_persist: %s: %s\n", url, err);
             rig_fini(&r);
             sc_persist_close(p);
@@ -109,7 +109,7 @@ static double run(sc_vocab *v, sc_table *t, const char *url, sc_persist_durabili
                     (unsigned long long)h.rejected_ops);
     }
     double dt = (bench_now_ns() / 1e9) - t0;
-    sc_api_persist_free(rec);
+    sc_coord_persist_free(rec);
     sc_persist_writer_free(w);
     sc_persist_close(p);
     rig_fini(&r);
@@ -133,11 +133,11 @@ static int recovery(sc_vocab *v, sc_table *t, const char *path, size_t n, double
     rig r;
     sc_persist *p = NULL;
     sc_persist_writer *w = NULL;
-    sc_api_persist *rec = NULL;
+    sc_coord_persist *rec = NULL;
     sc_persist_config pc = {.durability = SC_PERSIST_BATCHED};
     sc_persist_writer_config wc = {.durability = SC_PERSIST_BATCHED};
     if (rig_init(&r, v, t) || sc_persist_open(&p, url, &pc, err, sizeof err) || sc_persist_wipe(p) ||
-        sc_persist_writer_new(&w, p, &wc) || sc_api_persist_attach(r.engine, w, "bench", 4, &rec)) {
+        sc_persist_writer_new(&w, p, &wc) || sc_coord_persist_attach(r.engine, w, "bench", 4, &rec)) {
         fprintf(stderr, "bench_persist: recovery setup: %s\n", err);
         return -1;
     }
@@ -154,14 +154,14 @@ static int recovery(sc_vocab *v, sc_table *t, const char *path, size_t n, double
         fprintf(stderr, "bench_persist: recovery setup: %llu ops rejected, %llu of %llu committed\n",
                 (unsigned long long)h.rejected_ops, (unsigned long long)h.committed_ops,
                 (unsigned long long)h.submitted_ticket);
-    sc_api_persist_free(rec);
+    sc_coord_persist_free(rec);
     sc_persist_writer_free(w);
     rig r2;
     if (rig_init(&r2, v, t))
         return -1;
     size_t failed = 0;
     double t0 = (bench_now_ns() / 1e9);
-    int rc = sc_api_persist_recover(r2.engine, p, "bench", NULL, NULL, NULL, got, &failed);
+    int rc = sc_coord_persist_recover(r2.engine, p, "bench", NULL, NULL, NULL, got, &failed);
     *secs = (bench_now_ns() / 1e9) - t0;
     if (rc || failed)
         fprintf(stderr, "bench_persist: recovery: rc %d, %zu failed\n", rc, failed);

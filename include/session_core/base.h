@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 #if defined(SC_BUILDING_LIBRARY)
-#define SC_API __attribute__((visibility("default")))
+#define SC_EXPORT __attribute__((visibility("default")))
 #else
-#define SC_API
+#define SC_EXPORT
 #endif
 
 /* Errors: functions return 0 on success or a negative errno (-EINVAL, -ENOMEM, -ENOENT,
@@ -34,7 +34,7 @@ enum sc_error {
 };
 
 /* A static string for err (0, a negative errno or an SC_E_* code); never NULL. */
-SC_API const char *sc_strerror(int err);
+SC_EXPORT const char *sc_strerror(int err);
 
 /* The clock. Everything that reads time takes a const sc_clock *, so that tests inject a
  * manual clock and run hours of timers in no time. Times are microseconds. */
@@ -45,14 +45,14 @@ typedef struct sc_clock {
 } sc_clock;
 
 /* The process clock (CLOCK_MONOTONIC, CLOCK_REALTIME); a static object, never freed. */
-SC_API const sc_clock *sc_clock_system(void);
+SC_EXPORT const sc_clock *sc_clock_system(void);
 
 /* A manual clock for tests: time moves only when sc_manual_clock_advance() says so. */
 typedef struct sc_manual_clock sc_manual_clock;
-SC_API int sc_manual_clock_new(sc_manual_clock **out, uint64_t mono_start_us, int64_t wall_start_us);
-SC_API void sc_manual_clock_free(sc_manual_clock *clk);
-SC_API const sc_clock *sc_manual_clock_get(sc_manual_clock *clk); /* borrowed, lives with clk */
-SC_API void sc_manual_clock_advance(sc_manual_clock *clk, uint64_t us);
+SC_EXPORT int sc_manual_clock_new(sc_manual_clock **out, uint64_t mono_start_us, int64_t wall_start_us);
+SC_EXPORT void sc_manual_clock_free(sc_manual_clock *clk);
+SC_EXPORT const sc_clock *sc_manual_clock_get(sc_manual_clock *clk); /* borrowed, lives with clk */
+SC_EXPORT void sc_manual_clock_advance(sc_manual_clock *clk, uint64_t us);
 
 static inline uint64_t sc_clock_mono_us(const sc_clock *c) { return c->mono_us(c->ud); }
 static inline int64_t sc_clock_wall_us(const sc_clock *c) { return c->wall_us(c->ud); }
@@ -72,8 +72,8 @@ typedef struct sc_logger {
 } sc_logger;
 
 /* Format and send a line to logger (NULL logger: nothing happens). */
-SC_API void sc_log(const sc_logger *logger, sc_log_level level, const char *module, const char *fmt, ...)
+SC_EXPORT void sc_log(const sc_logger *logger, sc_log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-SC_API const char *sc_log_level_name(sc_log_level level);
+SC_EXPORT const char *sc_log_level_name(sc_log_level level);
 
 #endif

@@ -50,9 +50,9 @@ typedef bool (*sc_guard_fn)(const sc_exec *x);
 typedef int (*sc_action_fn)(const sc_exec *x);
 
 /* Parameters of the current use (x->call), by name; dflt when absent or of another type. */
-SC_API int64_t sc_exec_param_int(const sc_exec *x, const char *name, int64_t dflt);
-SC_API const char *sc_exec_param_str(const sc_exec *x, const char *name, const char *dflt);
-SC_API bool sc_exec_param_bool(const sc_exec *x, const char *name, bool dflt);
+SC_EXPORT int64_t sc_exec_param_int(const sc_exec *x, const char *name, int64_t dflt);
+SC_EXPORT const char *sc_exec_param_str(const sc_exec *x, const char *name, const char *dflt);
+SC_EXPORT bool sc_exec_param_bool(const sc_exec *x, const char *name, bool dflt);
 
 /* ---- Engine ----------------------------------------------------------------------------- */
 
@@ -71,44 +71,44 @@ typedef struct sc_engine_config {
 } sc_engine_config;
 
 /* Defaults: system clock via the store, no logger, queue 16, retention 30000 ms. */
-SC_API void sc_engine_config_default(sc_engine_config *cfg);
+SC_EXPORT void sc_engine_config_default(sc_engine_config *cfg);
 
 /* A new engine over vocab and store (both borrowed, must outlive the engine); cfg may be NULL
  * (defaults). No table yet. *out set only on success; -EINVAL, -ENOMEM. */
-SC_API int sc_engine_new(sc_engine **out, const sc_vocab *vocab, sc_store *store,
+SC_EXPORT int sc_engine_new(sc_engine **out, const sc_vocab *vocab, sc_store *store,
                          const sc_engine_config *cfg);
 /* Cancels every timer and frees queued events; does not remove sessions from the store
  * (the store's owner does). NULL is fine. */
-SC_API void sc_engine_free(sc_engine *e);
-SC_API sc_store *sc_engine_store(const sc_engine *e);
-SC_API const sc_vocab *sc_engine_vocab(const sc_engine *e);
+SC_EXPORT void sc_engine_free(sc_engine *e);
+SC_EXPORT sc_store *sc_engine_store(const sc_engine *e);
+SC_EXPORT const sc_vocab *sc_engine_vocab(const sc_engine *e);
 
 /* Bind fn (with ud) to a guard or action name of the vocabulary; a second bind replaces the
  * first. 0, -ENOENT (name not in the vocabulary), -EINVAL. */
-SC_API int sc_engine_bind_guard(sc_engine *e, const char *name, sc_guard_fn fn, void *ud);
-SC_API int sc_engine_bind_action(sc_engine *e, const char *name, sc_action_fn fn, void *ud);
-SC_API bool sc_engine_guard_bound(const sc_engine *e, sc_id guard);
-SC_API bool sc_engine_action_bound(const sc_engine *e, sc_id action);
+SC_EXPORT int sc_engine_bind_guard(sc_engine *e, const char *name, sc_guard_fn fn, void *ud);
+SC_EXPORT int sc_engine_bind_action(sc_engine *e, const char *name, sc_action_fn fn, void *ud);
+SC_EXPORT bool sc_engine_guard_bound(const sc_engine *e, sc_id guard);
+SC_EXPORT bool sc_engine_action_bound(const sc_engine *e, sc_id action);
 
 /* Check that every guard and action table uses is bound; each unbound one is added to
  * diags (may be NULL) as an error at the row's file:line:col naming it. 0 or SC_E_UNBOUND;
  * -EINVAL if the table was built on another vocabulary. */
-SC_API int sc_engine_check_table(const sc_engine *e, const sc_table *table, sc_diags *diags);
+SC_EXPORT int sc_engine_check_table(const sc_engine *e, const sc_table *table, sc_diags *diags);
 /* sc_engine_check_table(), then make table the current one (the engine takes a reference
  * and drops the previous table's). The current table is used for NEW sessions only;
  * existing sessions keep the table they started with. On error nothing changes. */
-SC_API int sc_engine_set_table(sc_engine *e, sc_table *table, sc_diags *diags);
+SC_EXPORT int sc_engine_set_table(sc_engine *e, sc_table *table, sc_diags *diags);
 /* The current table (borrowed), or NULL before the first sc_engine_set_table(). */
-SC_API sc_table *sc_engine_table(const sc_engine *e);
+SC_EXPORT sc_table *sc_engine_table(const sc_engine *e);
 
 /* Create a session on the current table in its initial state, arm that state's timers and
  * tell observers. id NULL = generated. *out set only on success. -EINVAL (no table, bad
  * role), -EEXIST, -ENOMEM. */
-SC_API int sc_engine_create_session(sc_engine *e, sc_role role, const char *id, sc_session **out);
+SC_EXPORT int sc_engine_create_session(sc_engine *e, sc_role role, const char *id, sc_session **out);
 /* Recovery: like create, on table (NULL = current; the store takes a reference) and directly
  * in state `state` (time in state restarts now; its timers are armed). -EINVAL if the state
  * is not in the table. The caller restores fields, conditions and history afterwards. */
-SC_API int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role, const char *id,
+SC_EXPORT int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role, const char *id,
                                      sc_id state, sc_session **out);
 
 /* Run ev against s. Returns:
@@ -126,21 +126,21 @@ SC_API int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role
  * this run (from actions, ActionFailed, CheckConditions) run before it returns; their results
  * are in the history, not in the return value. Observers may see s removed during the call
  * (an action may remove it); then s is invalid when this returns. */
-SC_API int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome);
+SC_EXPORT int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome);
 /* Convenience: dispatch an event with only a type, code and text. */
-SC_API int sc_engine_dispatch_simple(sc_engine *e, sc_session *s, sc_id type, int32_t code,
+SC_EXPORT int sc_engine_dispatch_simple(sc_engine *e, sc_session *s, sc_id type, int32_t code,
                                      const char *text);
 /* True while s is inside a dispatch. */
-SC_API bool sc_engine_session_busy(const sc_engine *e, const sc_session *s);
+SC_EXPORT bool sc_engine_session_busy(const sc_engine *e, const sc_session *s);
 
 /* Remove s: cancel its timers, drop its queued events, tell observers (on_session_removed
  * with reason, e.g. "retention", "hangup", "shutdown"), then sc_store_remove(). If s is busy
  * (called from inside its own dispatch), removal completes when that dispatch unwinds and
  * later events get SC_E_TERMINATED. Idempotent: a second call for a session being removed
  * does nothing. */
-SC_API void sc_engine_remove_session(sc_engine *e, sc_session *s, const char *reason);
+SC_EXPORT void sc_engine_remove_session(sc_engine *e, sc_session *s, const char *reason);
 /* The same by id, safe to repeat: 0, or -ENOENT when no such session (or already removing). */
-SC_API int sc_engine_remove_session_id(sc_engine *e, const char *id, const char *reason);
+SC_EXPORT int sc_engine_remove_session_id(sc_engine *e, const char *id, const char *reason);
 
 /* ---- Timers ----------------------------------------------------------------------------
  * On entering a state with a timer, a deadline raises its timer_event; a non-terminal state
@@ -150,17 +150,17 @@ SC_API int sc_engine_remove_session_id(sc_engine *e, const char *id, const char 
  * keeps the timers running. Times are the clock's monotonic µs. */
 
 /* The earliest deadline (mono µs), or UINT64_MAX when no timer is armed. */
-SC_API uint64_t sc_engine_next_deadline(const sc_engine *e);
+SC_EXPORT uint64_t sc_engine_next_deadline(const sc_engine *e);
 /* Fire timers whose deadline <= now, at most max_fire (0 = no bound); returns how many fired. */
-SC_API size_t sc_engine_run_timers(sc_engine *e, size_t max_fire);
+SC_EXPORT size_t sc_engine_run_timers(sc_engine *e, size_t max_fire);
 /* Raise ev for s after delay_ms (e.g. ScheduleAutoAnswer). The event's text is copied and
  * its data owned as for a queued event. When cancel_on_exit, leaving the current state
  * cancels it. Up to 8 per session: -ENOSPC beyond, -ENOMEM. */
-SC_API int sc_engine_schedule(sc_engine *e, sc_session *s, uint64_t delay_ms, const sc_event *ev,
+SC_EXPORT int sc_engine_schedule(sc_engine *e, sc_session *s, uint64_t delay_ms, const sc_event *ev,
                               bool cancel_on_exit);
-SC_API size_t sc_engine_timer_count(const sc_engine *e); /* armed timers */
+SC_EXPORT size_t sc_engine_timer_count(const sc_engine *e); /* armed timers */
 /* Armed timers of one session (state timer, limit/retention timer, scheduled events). */
-SC_API size_t sc_engine_session_timer_count(const sc_engine *e, const sc_session *s);
+SC_EXPORT size_t sc_engine_session_timer_count(const sc_engine *e, const sc_session *s);
 
 /* ---- Observers -------------------------------------------------------------------------- */
 
@@ -188,8 +188,8 @@ typedef struct sc_engine_observer {
 
 /* Copy obs into the engine; returns a handle (>= 0) for removal, or -ENOSPC (more than
  * SC_ENGINE_MAX_OBSERVERS), -EINVAL. */
-SC_API int sc_engine_add_observer(sc_engine *e, const sc_engine_observer *obs);
-SC_API int sc_engine_remove_observer(sc_engine *e, int handle); /* 0 or -ENOENT */
+SC_EXPORT int sc_engine_add_observer(sc_engine *e, const sc_engine_observer *obs);
+SC_EXPORT int sc_engine_remove_observer(sc_engine *e, int handle); /* 0 or -ENOENT */
 
 /* ---- Counters --------------------------------------------------------------------------- */
 
@@ -207,10 +207,10 @@ typedef struct sc_engine_stats {
     uint64_t conditions_fired; /* CheckConditions raised */
 } sc_engine_stats;
 
-SC_API void sc_engine_get_stats(const sc_engine *e, sc_engine_stats *out);
+SC_EXPORT void sc_engine_get_stats(const sc_engine *e, sc_engine_stats *out);
 
 /* ---- Metric counts ------------------------------------------------------------------------
- * Counts the engine keeps for the metrics layer (src/api/api_obs_engine.c turns them into
+ * Counts the engine keeps for the metrics layer (src/coord/obs_engine.c turns them into
  * Prometheus families at scrape time), so that a dispatch pays a few plain increments for
  * metrics and no observer call: transitions by (event id, outcome), a histogram of the time
  * of each run (power-of-two microsecond buckets, the index from a count-leading-zeros) and
@@ -242,9 +242,9 @@ static inline unsigned sc_engine_time_bucket(uint64_t us)
 }
 
 /* The engine's counts (borrowed, live: they change with each dispatch; read on the loop thread). */
-SC_API const sc_engine_metrics *sc_engine_metrics_get(const sc_engine *e);
+SC_EXPORT const sc_engine_metrics *sc_engine_metrics_get(const sc_engine *e);
 /* The count of (event, outcome), 0 for an id never dispatched or a bad outcome. */
-SC_API uint64_t sc_engine_metrics_transitions(const sc_engine_metrics *m, sc_id event, sc_outcome outcome);
+SC_EXPORT uint64_t sc_engine_metrics_transitions(const sc_engine_metrics *m, sc_id event, sc_outcome outcome);
 
 /* ---- Table versions (src/engine/versions.c) ----------------------------------------------
  * Every table the engine has made current, or that a session runs on, is a live version:
@@ -258,11 +258,11 @@ SC_API uint64_t sc_engine_metrics_transitions(const sc_engine_metrics *m, sc_id 
 /* The live versions as a new JSON array (caller decrefs), oldest first:
  * [{"version", "hash", "name", "table_version" (`version:` as written, or null), "path", "sessions",
  *   "current", "loaded_at" (wall µs), "loaded_at_iso"}]. 0, -EINVAL or -ENOMEM. */
-SC_API int sc_engine_table_versions(const sc_engine *e, json_t **out);
+SC_EXPORT int sc_engine_table_versions(const sc_engine *e, json_t **out);
 /* The version counter of table (>= 1), or 0 when it is not a live version of e. */
-SC_API uint64_t sc_engine_table_version_of(const sc_engine *e, const sc_table *table);
+SC_EXPORT uint64_t sc_engine_table_version_of(const sc_engine *e, const sc_table *table);
 /* The current version's counter, 0 before the first sc_engine_set_table(). */
-SC_API uint64_t sc_engine_current_version(const sc_engine *e);
+SC_EXPORT uint64_t sc_engine_current_version(const sc_engine *e);
 
 typedef struct sc_engine_reload_stats {
     uint64_t reloads_ok;        /* reloads that made a new table current */
@@ -273,7 +273,7 @@ typedef struct sc_engine_reload_stats {
     uint64_t sessions_migrated; /* sessions moved to a new version by a `migrate:` map */
 } sc_engine_reload_stats;
 
-SC_API void sc_engine_get_reload_stats(const sc_engine *e, sc_engine_reload_stats *out);
+SC_EXPORT void sc_engine_get_reload_stats(const sc_engine *e, sc_engine_reload_stats *out);
 
 /* ---- Reload (src/engine/reload.c) --------------------------------------------------------
  * Load, validate, compile and bound-check a candidate table in full before anything changes.
@@ -297,16 +297,16 @@ SC_API void sc_engine_get_reload_stats(const sc_engine *e, sc_engine_reload_stat
  *    "migrated": n and "migrated_states": {Old: n} (applied: sessions moved per old state)}
  * A `migrate:` entry naming a state the current table lacks (or has as terminal) is a warning.
  * Returns 0, SC_E_INVALID_TABLE, SC_E_UNBOUND, -ENOENT/-EACCES/-EIO (file), -EINVAL, -ENOMEM. */
-SC_API int sc_engine_reload_file(sc_engine *e, const char *path, sc_diags *diags, json_t **report);
+SC_EXPORT int sc_engine_reload_file(sc_engine *e, const char *path, sc_diags *diags, json_t **report);
 /* The same for a table in memory; name is used in diagnostics (e.g. "POST /table/reload"). */
-SC_API int sc_engine_reload_buffer(sc_engine *e, const char *name, const char *buf, size_t len,
+SC_EXPORT int sc_engine_reload_buffer(sc_engine *e, const char *name, const char *buf, size_t len,
                                    sc_diags *diags, json_t **report);
 /* Check a candidate as the reload would (load, validate, compile, bound names) without
  * applying it and without counting a reload. report: {"valid": bool, "hash", "name",
  * "changes" (against the current table, when there is one), "errors": [...], "warnings": [...]}.
  * Returns 0 when it would be accepted, else as sc_engine_reload_buffer(). */
-SC_API int sc_engine_validate_buffer(const sc_engine *e, const char *name, const char *buf, size_t len,
+SC_EXPORT int sc_engine_validate_buffer(const sc_engine *e, const char *name, const char *buf, size_t len,
                                      sc_diags *diags, json_t **report);
-SC_API int sc_engine_validate_file(const sc_engine *e, const char *path, sc_diags *diags, json_t **report);
+SC_EXPORT int sc_engine_validate_file(const sc_engine *e, const char *path, sc_diags *diags, json_t **report);
 
 #endif

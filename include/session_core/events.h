@@ -87,30 +87,30 @@ typedef struct sc_bus_event {
     } u;                            /* type-specific payload */
 } sc_bus_event;
 
-SC_API const char *sc_bus_event_type_name(sc_bus_event_type t);          /* "StateChanged"; "?" */
-SC_API int sc_bus_event_type_parse(const char *name, sc_bus_event_type *out); /* 0 or -EINVAL */
-SC_API sc_priority sc_bus_event_type_default_priority(sc_bus_event_type t);
-SC_API const char *sc_bus_event_priority_name(int p); /* "low" "normal" "critical" "default" */
-SC_API int sc_bus_event_priority_parse(const char *name, sc_priority *out);
+SC_EXPORT const char *sc_bus_event_type_name(sc_bus_event_type t);          /* "StateChanged"; "?" */
+SC_EXPORT int sc_bus_event_type_parse(const char *name, sc_bus_event_type *out); /* 0 or -EINVAL */
+SC_EXPORT sc_priority sc_bus_event_type_default_priority(sc_bus_event_type t);
+SC_EXPORT const char *sc_bus_event_priority_name(int p); /* "low" "normal" "critical" "default" */
+SC_EXPORT int sc_bus_event_priority_parse(const char *name, sc_priority *out);
 
 /* Zero *ev and set its type, session id, role and state (strings copied, truncated; NULLs
  * allowed); priority = SC_BUS_PRIO_DEFAULT. */
-SC_API void sc_bus_event_init(sc_bus_event *ev, sc_bus_event_type type, const char *session_id, int role,
+SC_EXPORT void sc_bus_event_init(sc_bus_event *ev, sc_bus_event_type type, const char *session_id, int role,
                           const char *state);
 /* Copy src into a fixed field of size cap with NUL termination (NULL = ""). */
-SC_API void sc_bus_event_strcpy(char *dst, size_t cap, const char *src);
+SC_EXPORT void sc_bus_event_strcpy(char *dst, size_t cap, const char *src);
 
 /* JSON wire format (docs/events.md): one object, compact, malloc'd (caller free()s); NULL on
  * -ENOMEM. sc_bus_event_from_json() reads that shape back (-EINVAL on a bad document). */
-SC_API char *sc_bus_event_to_json(const sc_bus_event *ev);
+SC_EXPORT char *sc_bus_event_to_json(const sc_bus_event *ev);
 /* The longest JSON document of any event, NUL included (every string field at its maximal
  * length, each byte escaped as \u00XX): a buffer of this size always fits. */
 #define SC_BUS_EVENT_JSON_MAX 4096
 /* The same document written into buf (cap bytes, NUL-terminated) without allocating: returns
  * its length without the NUL, or -ENOSPC when it does not fit (never when cap >=
  * SC_BUS_EVENT_JSON_MAX). Bytes that are not valid UTF-8 are written as U+FFFD. */
-SC_API int sc_bus_event_format_json(const sc_bus_event *ev, char *buf, size_t cap);
-SC_API int sc_bus_event_from_json(const char *json, sc_bus_event *out);
+SC_EXPORT int sc_bus_event_format_json(const sc_bus_event *ev, char *buf, size_t cap);
+SC_EXPORT int sc_bus_event_from_json(const char *json, sc_bus_event *out);
 
 /* ---- Bus ------------------------------------------------------------------------------ */
 
@@ -135,19 +135,19 @@ typedef struct sc_events_bus_cfg {
     void *history_ud;
 } sc_events_bus_cfg;
 
-SC_API int sc_events_bus_new(sc_events_bus **out, const sc_events_bus_cfg *cfg); /* -ENOMEM */
+SC_EXPORT int sc_events_bus_new(sc_events_bus **out, const sc_events_bus_cfg *cfg); /* -ENOMEM */
 /* Frees the bus and every subscription still attached (handles become invalid). */
-SC_API void sc_events_bus_free(sc_events_bus *bus);
-SC_API void sc_events_set_history_reader(sc_events_bus *bus, sc_events_history_fn fn, void *ud);
+SC_EXPORT void sc_events_bus_free(sc_events_bus *bus);
+SC_EXPORT void sc_events_set_history_reader(sc_events_bus *bus, sc_events_history_fn fn, void *ud);
 
 /* Publish a copy of *ev: assigns seq, wall time (if 0) and priority (if DEFAULT), keeps it in
  * the ring, delivers it to matching subscribers. Never blocks. A publish from inside a
  * delivery callback is queued behind the current one (so every subscriber sees sequence
  * order); -EAGAIN if that small queue (64) is full. Returns 0 and writes the seq to *seq_out
  * (may be NULL). */
-SC_API int sc_events_publish(sc_events_bus *bus, const sc_bus_event *ev, uint64_t *seq_out);
-SC_API uint64_t sc_events_last_seq(const sc_events_bus *bus);
-SC_API uint64_t sc_events_oldest_in_ring(const sc_events_bus *bus); /* 0 if ring empty */
+SC_EXPORT int sc_events_publish(sc_events_bus *bus, const sc_bus_event *ev, uint64_t *seq_out);
+SC_EXPORT uint64_t sc_events_last_seq(const sc_events_bus *bus);
+SC_EXPORT uint64_t sc_events_oldest_in_ring(const sc_events_bus *bus); /* 0 if ring empty */
 
 /* ---- Subscriptions ---------------------------------------------------------------------- */
 
@@ -172,8 +172,8 @@ typedef enum sc_events_overflow {
     SC_EVENTS_DISCONNECT = 2,  /* full queue: close the subscription (SubscriberReaped) */
 } sc_events_overflow;
 
-SC_API const char *sc_events_overflow_name(sc_events_overflow p);
-SC_API int sc_events_overflow_parse(const char *name, sc_events_overflow *out);
+SC_EXPORT const char *sc_events_overflow_name(sc_events_overflow p);
+SC_EXPORT int sc_events_overflow_parse(const char *name, sc_events_overflow *out);
 
 typedef void (*sc_events_cb)(void *ud, const sc_bus_event *ev);
 
@@ -195,7 +195,7 @@ typedef enum sc_events_drop_reason {
     SC_EVENTS_DROP_CLOSED = 3,    /* events lost when a subscription was closed */
 } sc_events_drop_reason;
 #define SC_EVENTS_DROP_REASONS 4
-SC_API const char *sc_events_drop_reason_name(sc_events_drop_reason r);
+SC_EXPORT const char *sc_events_drop_reason_name(sc_events_drop_reason r);
 
 typedef struct sc_events_sub_stats {
     uint64_t delivered;                       /* handed to the callback or drained */
@@ -212,38 +212,38 @@ typedef struct sc_events_sub_stats {
 
 /* Subscribe. *out set on success; the caller owns the handle and must sc_events_unsubscribe()
  * it, even after the bus closed it. -EINVAL bad cfg, -ENOMEM. */
-SC_API int sc_events_subscribe(sc_events_bus *bus, const sc_events_sub_cfg *cfg, sc_events_sub **out);
+SC_EXPORT int sc_events_subscribe(sc_events_bus *bus, const sc_events_sub_cfg *cfg, sc_events_sub **out);
 /* Subscribe and first replay the matching events with seq > last_seq (ring, then the history
  * reader, then a Gap event for what neither holds). The replay goes through the queue (its
  * overflow policy applies) or the callback. */
-SC_API int sc_events_subscribe_from(sc_events_bus *bus, const sc_events_sub_cfg *cfg, uint64_t last_seq,
+SC_EXPORT int sc_events_subscribe_from(sc_events_bus *bus, const sc_events_sub_cfg *cfg, uint64_t last_seq,
                                     sc_events_sub **out);
 /* Detach and free (NULL: no-op). Safe from inside a callback (freed after the delivery). */
-SC_API void sc_events_unsubscribe(sc_events_sub *sub);
-SC_API void sc_events_pause(sc_events_sub *sub);
+SC_EXPORT void sc_events_unsubscribe(sc_events_sub *sub);
+SC_EXPORT void sc_events_pause(sc_events_sub *sub);
 /* Resume: a callback subscriber receives what was buffered while paused. */
-SC_API void sc_events_resume(sc_events_sub *sub);
+SC_EXPORT void sc_events_resume(sc_events_sub *sub);
 
 /* Queue mode: take the oldest waiting event. 0, -EAGAIN when empty, -EPIPE when empty and
  * the subscription was closed (stats say why). */
-SC_API int sc_events_sub_next(sc_events_sub *sub, sc_bus_event *out);
+SC_EXPORT int sc_events_sub_next(sc_events_sub *sub, sc_bus_event *out);
 /* How many events are waiting. */
-SC_API uint32_t sc_events_sub_pending(const sc_events_sub *sub);
+SC_EXPORT uint32_t sc_events_sub_pending(const sc_events_sub *sub);
 /* Empty the queue, counting each waiting event as dropped with reason "closed" (for a consumer
  * that leaves, or is dropped, with events still queued: call before unsubscribing so that
  * every offered event ends up drained or counted). Returns how many were discarded. */
-SC_API uint32_t sc_events_sub_discard(sc_events_sub *sub);
-SC_API void sc_events_sub_stats_get(const sc_events_sub *sub, sc_events_sub_stats *st);
-SC_API const char *sc_events_sub_name(const sc_events_sub *sub);
+SC_EXPORT uint32_t sc_events_sub_discard(sc_events_sub *sub);
+SC_EXPORT void sc_events_sub_stats_get(const sc_events_sub *sub, sc_events_sub_stats *st);
+SC_EXPORT const char *sc_events_sub_name(const sc_events_sub *sub);
 
 /* Close every queue subscriber whose queue has held events, undrained, for longer than its
  * idle limit (closed with reason "idle", a SubscriberReaped event published). Returns how
  * many were reaped. */
-SC_API int sc_events_reap_idle(sc_events_bus *bus);
+SC_EXPORT int sc_events_reap_idle(sc_events_bus *bus);
 /* Visit every subscription (e.g. to export its counters as metrics). */
-SC_API void sc_events_foreach_sub(sc_events_bus *bus, void (*fn)(void *ud, sc_events_sub *sub), void *ud);
+SC_EXPORT void sc_events_foreach_sub(sc_events_bus *bus, void (*fn)(void *ud, sc_events_sub *sub), void *ud);
 
 /* The brute-force matcher the bus's index is equivalent to (also used by tests). */
-SC_API bool sc_events_filter_match(const sc_events_filter *f, const sc_bus_event *ev);
+SC_EXPORT bool sc_events_filter_match(const sc_events_filter *f, const sc_bus_event *ev);
 
 #endif

@@ -75,10 +75,10 @@ typedef struct sc_media_config {
 
 /* Create a context on loop (borrowed; must outlive the context). -EINVAL on a bad range or
  * bind address, -ENOMEM. *out is set only on success. */
-SC_API int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg);
+SC_EXPORT int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg);
 /* Close every stream and MOH class and release the context; NULL is a no-op. The memory is
  * released by close callbacks: run the loop afterwards. */
-SC_API void sc_media_free(sc_media *m);
+SC_EXPORT void sc_media_free(sc_media *m);
 
 /* ---- streams ----------------------------------------------------------------------------- */
 
@@ -86,27 +86,27 @@ SC_API void sc_media_free(sc_media *m);
  * another socket are skipped). -ENOSPC when every pair of the range is used by our streams,
  * -EADDRINUSE when the free pairs are all taken by other sockets, -ENOMEM. The stream is
  * owned by m until sc_media_stream_close. ud is passed to the callbacks. */
-SC_API int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud);
+SC_EXPORT int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud);
 /* The same on one given RTP port (crash recovery re-binds the port announced before):
  * -EINVAL if port is odd or outside the range, -EADDRINUSE if our stream or another socket
  * holds it (RTP or RTCP), -ENOMEM. */
-SC_API int sc_media_stream_open_port(sc_media *m, sc_media_stream **out, uint16_t port, void *ud);
+SC_EXPORT int sc_media_stream_open_port(sc_media *m, sc_media_stream **out, uint16_t port, void *ud);
 /* Stop everything on the stream (MOH, bridge, DTMF), close its sockets and return its ports
  * to the pool at once. NULL is a no-op. st must not be used afterwards. */
-SC_API void sc_media_stream_close(sc_media_stream *st);
+SC_EXPORT void sc_media_stream_close(sc_media_stream *st);
 
 /* Set (or move) the remote: addr (numeric IPv4/IPv6 of the same family as the bind address),
  * RTP port (RTCP goes to port+1; port 0 means the stream is disabled: nothing is sent),
  * codec, the telephone-event payload type (96..127, or -1 for none) and our direction.
  * Calling it again (re-INVITE) moves the stream; a codec change restarts a talkspurt.
  * -EINVAL on a bad address, codec or payload type; the stream is unchanged then. */
-SC_API int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t port,
+SC_EXPORT int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t port,
                                       sc_media_codec codec, int dtmf_pt, sc_media_direction dir);
-SC_API int sc_media_stream_set_direction(sc_media_stream *st, sc_media_direction dir);
+SC_EXPORT int sc_media_stream_set_direction(sc_media_stream *st, sc_media_direction dir);
 
-SC_API uint16_t sc_media_stream_port(const sc_media_stream *st); /* local RTP port */
-SC_API void *sc_media_stream_ud(const sc_media_stream *st);
-SC_API uint32_t sc_media_stream_ssrc(const sc_media_stream *st); /* our SSRC */
+SC_EXPORT uint16_t sc_media_stream_port(const sc_media_stream *st); /* local RTP port */
+SC_EXPORT void *sc_media_stream_ud(const sc_media_stream *st);
+SC_EXPORT uint32_t sc_media_stream_ssrc(const sc_media_stream *st); /* our SSRC */
 
 typedef struct sc_media_stats {
     uint64_t packets_sent;     /* RTP packets sent (audio and DTMF) */
@@ -130,7 +130,7 @@ typedef struct sc_media_stats {
     uint64_t dtmf_received;    /* events reported through on_dtmf */
 } sc_media_stats;
 
-SC_API void sc_media_stream_stats(const sc_media_stream *st, sc_media_stats *out);
+SC_EXPORT void sc_media_stream_stats(const sc_media_stream *st, sc_media_stats *out);
 
 /* ---- DTMF (RFC 4733) --------------------------------------------------------------------- */
 
@@ -139,7 +139,7 @@ SC_API void sc_media_stream_stats(const sc_media_stream *st, sc_media_stats *out
  * is suppressed while an event is sent. -EINVAL on a bad digit (nothing queued), -ENOTSUP if
  * the remote has no telephone-event payload type, -ENOTCONN with no remote or a direction
  * that does not send, -EAGAIN if the bounded queue (64 digits) has no room. */
-SC_API int sc_media_stream_send_dtmf(sc_media_stream *st, const char *digits, unsigned duration_ms);
+SC_EXPORT int sc_media_stream_send_dtmf(sc_media_stream *st, const char *digits, unsigned duration_ms);
 
 /* ---- music on hold ------------------------------------------------------------------------- */
 
@@ -148,22 +148,22 @@ SC_API int sc_media_stream_send_dtmf(sc_media_stream *st, const char *digits, un
  * minutes). path NULL: the built-in tune (sc_media_moh_default_pcm). The class "default" is
  * created with the built-in tune on first use unless added before. -EEXIST if name exists,
  * -EINVAL on a bad name (1..31 chars), -EIO when the file cannot be read or is empty. */
-SC_API int sc_media_moh_class_add(sc_media *m, const char *name, const char *path);
+SC_EXPORT int sc_media_moh_class_add(sc_media *m, const char *name, const char *path);
 /* Play class_name (NULL: "default") to st, joining the class's shared position. A stream
  * plays one class at a time (a new start moves it). -ENOENT for an unknown class. */
-SC_API int sc_media_moh_start(sc_media_stream *st, const char *class_name);
-SC_API void sc_media_moh_stop(sc_media_stream *st); /* no-op when not playing */
-SC_API bool sc_media_moh_playing(const sc_media_stream *st);
+SC_EXPORT int sc_media_moh_start(sc_media_stream *st, const char *class_name);
+SC_EXPORT void sc_media_moh_stop(sc_media_stream *st); /* no-op when not playing */
+SC_EXPORT bool sc_media_moh_playing(const sc_media_stream *st);
 /* The class's current position in samples, and its length; -ENOENT for an unknown class. */
-SC_API int sc_media_moh_class_position(sc_media *m, const char *name, size_t *pos, size_t *len);
+SC_EXPORT int sc_media_moh_class_position(sc_media *m, const char *name, size_t *pos, size_t *len);
 
 /* The built-in MOH tune, synthesised: 8 kHz mono 16-bit. *pcm is malloc'd (free() it). */
-SC_API int sc_media_moh_default_pcm(int16_t **pcm, size_t *n);
+SC_EXPORT int sc_media_moh_default_pcm(int16_t **pcm, size_t *n);
 /* Write the built-in tune to path as a 16-bit PCM WAV with libsndfile (-EIO on failure). */
-SC_API int sc_media_moh_write_default(const char *path);
+SC_EXPORT int sc_media_moh_write_default(const char *path);
 
 /* Decode any libsndfile file to 8 kHz mono 16-bit (what a class holds). *pcm malloc'd. */
-SC_API int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n);
+SC_EXPORT int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n);
 
 /* ---- bridge -------------------------------------------------------------------------------- */
 
@@ -172,15 +172,15 @@ SC_API int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n);
  * and the marker set when the source changes), transcoded when the codecs differ;
  * telephone-events are passed through with the payload type mapped (dropped when the other
  * side has none). -EBUSY if either is bridged already, -EINVAL if a == b. */
-SC_API int sc_media_bridge(sc_media_stream *a, sc_media_stream *b);
-SC_API void sc_media_unbridge(sc_media_stream *st); /* splits st and its partner; no-op if none */
-SC_API sc_media_stream *sc_media_bridge_peer(const sc_media_stream *st);
+SC_EXPORT int sc_media_bridge(sc_media_stream *a, sc_media_stream *b);
+SC_EXPORT void sc_media_unbridge(sc_media_stream *st); /* splits st and its partner; no-op if none */
+SC_EXPORT sc_media_stream *sc_media_bridge_peer(const sc_media_stream *st);
 
 /* ---- G.711 (exposed for tests and tools) ------------------------------------------------- */
 
-SC_API uint8_t sc_media_ulaw_encode(int16_t pcm);
-SC_API int16_t sc_media_ulaw_decode(uint8_t code);
-SC_API uint8_t sc_media_alaw_encode(int16_t pcm);
-SC_API int16_t sc_media_alaw_decode(uint8_t code);
+SC_EXPORT uint8_t sc_media_ulaw_encode(int16_t pcm);
+SC_EXPORT int16_t sc_media_ulaw_decode(uint8_t code);
+SC_EXPORT uint8_t sc_media_alaw_encode(int16_t pcm);
+SC_EXPORT int16_t sc_media_alaw_decode(uint8_t code);
 
 #endif

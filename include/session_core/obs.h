@@ -97,50 +97,50 @@ typedef struct sc_obs_desc {
 } sc_obs_desc;
 
 /* Default histogram bounds in seconds (1 ms .. 60 s) and for loop lag (100 us .. 2 s). */
-SC_API const double *sc_obs_buckets_seconds(uint32_t *n);
-SC_API const double *sc_obs_buckets_lag(uint32_t *n);
+SC_EXPORT const double *sc_obs_buckets_seconds(uint32_t *n);
+SC_EXPORT const double *sc_obs_buckets_lag(uint32_t *n);
 /* 1 µs, 2 µs, 4 µs ... 2^20 µs (about 1.05 s), in seconds: sessioncore_transition_duration_seconds,
  * the engine's run-time buckets (SC_ENGINE_TIME_BUCKETS - 1 finite ones). */
-SC_API const double *sc_obs_buckets_pow2_us(uint32_t *n);
+SC_EXPORT const double *sc_obs_buckets_pow2_us(uint32_t *n);
 
-SC_API int sc_obs_registry_new(sc_obs_registry **out); /* -ENOMEM */
-SC_API void sc_obs_registry_free(sc_obs_registry *r);  /* frees every metric and child */
+SC_EXPORT int sc_obs_registry_new(sc_obs_registry **out); /* -ENOMEM */
+SC_EXPORT void sc_obs_registry_free(sc_obs_registry *r);  /* frees every metric and child */
 
 /* Check a metric name against the conventions: [a-zA-Z_:][a-zA-Z0-9_:]*, "sessioncore_"
  * prefix unless foreign, counters end in "_total", info metrics in "_info", others must not
  * end in a reserved suffix (_total _count _sum _bucket _created _info), and no non-base unit
  * (_ms _milliseconds _microseconds _kilobytes _megabytes _minutes _hours ...). 0 or -EINVAL. */
-SC_API int sc_obs_name_check(sc_obs_type type, const char *name, bool foreign);
+SC_EXPORT int sc_obs_name_check(sc_obs_type type, const char *name, bool foreign);
 
 /* Register a metric; *out set on success (the registry owns it). -EINVAL on a bad name or
  * label name, -EEXIST if the name is taken, -ENOMEM. */
-SC_API int sc_obs_register(sc_obs_registry *r, const sc_obs_desc *desc, sc_obs_metric **out);
-SC_API sc_obs_metric *sc_obs_registry_find(sc_obs_registry *r, const char *name);
-SC_API const char *sc_obs_metric_name(const sc_obs_metric *m);
-SC_API uint32_t sc_obs_metric_children(const sc_obs_metric *m); /* including "other" */
-SC_API uint64_t sc_obs_metric_overflows(const sc_obs_metric *m); /* lookups sent to "other" */
+SC_EXPORT int sc_obs_register(sc_obs_registry *r, const sc_obs_desc *desc, sc_obs_metric **out);
+SC_EXPORT sc_obs_metric *sc_obs_registry_find(sc_obs_registry *r, const char *name);
+SC_EXPORT const char *sc_obs_metric_name(const sc_obs_metric *m);
+SC_EXPORT uint32_t sc_obs_metric_children(const sc_obs_metric *m); /* including "other" */
+SC_EXPORT uint64_t sc_obs_metric_overflows(const sc_obs_metric *m); /* lookups sent to "other" */
 
 /* The child for label values (one per label name, in order; NULL values read as ""). Cached
  * lookups: call at setup, not per event. Past the cap, returns the "other" child. NULL only
  * on a type mismatch or out of memory. The _v forms take an array. */
-SC_API sc_obs_counter *sc_obs_counter_with(sc_obs_metric *m, ...);
-SC_API sc_obs_gauge *sc_obs_gauge_with(sc_obs_metric *m, ...);
-SC_API sc_obs_histogram *sc_obs_histogram_with(sc_obs_metric *m, ...);
-SC_API sc_obs_counter *sc_obs_counter_withv(sc_obs_metric *m, const char *const *values);
-SC_API sc_obs_gauge *sc_obs_gauge_withv(sc_obs_metric *m, const char *const *values);
-SC_API sc_obs_histogram *sc_obs_histogram_withv(sc_obs_metric *m, const char *const *values);
+SC_EXPORT sc_obs_counter *sc_obs_counter_with(sc_obs_metric *m, ...);
+SC_EXPORT sc_obs_gauge *sc_obs_gauge_with(sc_obs_metric *m, ...);
+SC_EXPORT sc_obs_histogram *sc_obs_histogram_with(sc_obs_metric *m, ...);
+SC_EXPORT sc_obs_counter *sc_obs_counter_withv(sc_obs_metric *m, const char *const *values);
+SC_EXPORT sc_obs_gauge *sc_obs_gauge_withv(sc_obs_metric *m, const char *const *values);
+SC_EXPORT sc_obs_histogram *sc_obs_histogram_withv(sc_obs_metric *m, const char *const *values);
 /* Info metrics: set the one child to these label values (replacing the previous ones). */
-SC_API int sc_obs_info_set(sc_obs_metric *m, const char *const *values);
+SC_EXPORT int sc_obs_info_set(sc_obs_metric *m, const char *const *values);
 /* Reset every gauge child of m to 0 (e.g. before recounting sessions per state). */
-SC_API void sc_obs_gauge_reset_all(sc_obs_metric *m);
+SC_EXPORT void sc_obs_gauge_reset_all(sc_obs_metric *m);
 
 /* Collectors: called in registration order at the start of every render and StatsD flush
  * (e.g. process stats, per-state oldest age). At most 16. -ENOSPC past that. */
 typedef void (*sc_obs_collect_fn)(void *ud, sc_obs_registry *r);
-SC_API int sc_obs_registry_add_collector(sc_obs_registry *r, sc_obs_collect_fn fn, void *ud);
-SC_API void sc_obs_registry_collect(sc_obs_registry *r);
+SC_EXPORT int sc_obs_registry_add_collector(sc_obs_registry *r, sc_obs_collect_fn fn, void *ud);
+SC_EXPORT void sc_obs_registry_collect(sc_obs_registry *r);
 /* Remove the collector registered with (fn, ud), e.g. before ud is freed. 0 or -ENOENT. */
-SC_API int sc_obs_registry_remove_collector(sc_obs_registry *r, sc_obs_collect_fn fn, void *ud);
+SC_EXPORT int sc_obs_registry_remove_collector(sc_obs_registry *r, sc_obs_collect_fn fn, void *ud);
 
 /* ---- Exposition ------------------------------------------------------------------------ */
 
@@ -149,13 +149,13 @@ typedef enum sc_obs_format {
     SC_OBS_OPENMETRICS = 1, /* application/openmetrics-text; version=1.0.0 (ends with # EOF) */
 } sc_obs_format;
 
-SC_API const char *sc_obs_content_type(sc_obs_format f);
+SC_EXPORT const char *sc_obs_content_type(sc_obs_format f);
 /* Pick the format from an HTTP Accept header (NULL: Prometheus). */
-SC_API sc_obs_format sc_obs_format_from_accept(const char *accept);
+SC_EXPORT sc_obs_format sc_obs_format_from_accept(const char *accept);
 
 /* Run the collectors and render every metric. *out is a NUL-terminated malloc'd string the
  * caller free()s; *len its length (may be NULL). -ENOMEM leaves *out untouched. */
-SC_API int sc_obs_render(sc_obs_registry *r, sc_obs_format f, char **out, size_t *len);
+SC_EXPORT int sc_obs_render(sc_obs_registry *r, sc_obs_format f, char **out, size_t *len);
 
 /* ---- Process statistics (Linux /proc/self) ------------------------------------------------ */
 
@@ -169,13 +169,13 @@ typedef struct sc_obs_process_stats {
 } sc_obs_process_stats;
 
 /* Fill *st from /proc/self; -errno if /proc is unreadable (fields then zero). */
-SC_API int sc_obs_process_sample(sc_obs_process_stats *st);
+SC_EXPORT int sc_obs_process_sample(sc_obs_process_stats *st);
 
 /* Register process_resident_memory_bytes, process_virtual_memory_bytes, process_open_fds,
  * process_max_fds, process_cpu_seconds_total, process_start_time_seconds and
  * sessioncore_uptime_seconds, refreshed by a collector at each scrape. clock is borrowed
  * (wall time for uptime). */
-SC_API int sc_obs_process_register(sc_obs_registry *r, const sc_clock *clock);
+SC_EXPORT int sc_obs_process_register(sc_obs_registry *r, const sc_clock *clock);
 
 /* ---- Loop lag and heartbeat ------------------------------------------------------------- */
 
@@ -191,10 +191,10 @@ typedef struct sc_obs_loop_probe {
     uint64_t max_lag_us;        /* the largest lag since init */
 } sc_obs_loop_probe;
 
-SC_API void sc_obs_loop_probe_init(sc_obs_loop_probe *p, const sc_clock *clock,
+SC_EXPORT void sc_obs_loop_probe_init(sc_obs_loop_probe *p, const sc_clock *clock,
                                    sc_obs_histogram *lag_hist, uint64_t interval_us);
-SC_API void sc_obs_loop_probe_arm(sc_obs_loop_probe *p);       /* when the timer starts */
-SC_API uint64_t sc_obs_loop_probe_fire(sc_obs_loop_probe *p);  /* returns the lag in us */
+SC_EXPORT void sc_obs_loop_probe_arm(sc_obs_loop_probe *p);       /* when the timer starts */
+SC_EXPORT uint64_t sc_obs_loop_probe_fire(sc_obs_loop_probe *p);  /* returns the lag in us */
 
 /* Heartbeat: written by the loop thread (_beat, e.g. from the same timer), read by any thread
  * (_age_us, for /livez). Lock-free (an atomic). Owned by the caller (embed it). */
@@ -203,10 +203,10 @@ typedef struct sc_obs_heartbeat {
     _Atomic uint64_t last_us; /* monotonic time of the last beat (0 = never) */
 } sc_obs_heartbeat;
 
-SC_API void sc_obs_heartbeat_init(sc_obs_heartbeat *hb, const sc_clock *clock);
-SC_API void sc_obs_heartbeat_beat(sc_obs_heartbeat *hb);
+SC_EXPORT void sc_obs_heartbeat_init(sc_obs_heartbeat *hb, const sc_clock *clock);
+SC_EXPORT void sc_obs_heartbeat_beat(sc_obs_heartbeat *hb);
 /* Microseconds since the last beat; UINT64_MAX if it never beat. */
-SC_API uint64_t sc_obs_heartbeat_age_us(sc_obs_heartbeat *hb);
+SC_EXPORT uint64_t sc_obs_heartbeat_age_us(sc_obs_heartbeat *hb);
 
 /* ---- Health ------------------------------------------------------------------------------ */
 
@@ -224,25 +224,25 @@ typedef struct sc_obs_health sc_obs_health;
 #define SC_OBS_HEALTH_REASON_MAX 128
 
 /* clock borrowed (wall time of changes; must be callable from any thread). -ENOMEM. */
-SC_API int sc_obs_health_new(sc_obs_health **out, const sc_clock *clock);
-SC_API void sc_obs_health_free(sc_obs_health *h);
+SC_EXPORT int sc_obs_health_new(sc_obs_health **out, const sc_clock *clock);
+SC_EXPORT void sc_obs_health_free(sc_obs_health *h);
 /* Add a check (name copied); gates readiness if for_ready. -EEXIST, -ENOSPC, -EINVAL. */
-SC_API int sc_obs_health_add_check(sc_obs_health *h, const char *name, bool for_ready);
+SC_EXPORT int sc_obs_health_add_check(sc_obs_health *h, const char *name, bool for_ready);
 /* Set a check's status and reason (copied, truncated; NULL = ""). The change time moves only
  * when ok flips. -ENOENT for an unknown check. Any thread. */
-SC_API int sc_obs_health_set(sc_obs_health *h, const char *name, bool ok, const char *reason);
-SC_API int sc_obs_health_get(sc_obs_health *h, const char *name, bool *ok, char *reason, size_t cap);
+SC_EXPORT int sc_obs_health_set(sc_obs_health *h, const char *name, bool ok, const char *reason);
+SC_EXPORT int sc_obs_health_get(sc_obs_health *h, const char *name, bool *ok, char *reason, size_t cap);
 /* A numeric detail shown in /healthz ("sessions", "store_latency_seconds", ...). -ENOSPC. */
-SC_API int sc_obs_health_set_detail(sc_obs_health *h, const char *key, double value);
+SC_EXPORT int sc_obs_health_set_detail(sc_obs_health *h, const char *key, double value);
 /* Readiness: true when every readiness check is ok; otherwise writes "name: reason; ..." into
  * reasons (if cap > 0). Any thread. */
-SC_API bool sc_obs_health_ready(sc_obs_health *h, char *reasons, size_t cap);
+SC_EXPORT bool sc_obs_health_ready(sc_obs_health *h, char *reasons, size_t cap);
 /* Liveness: true when hb beat less than max_age_us ago. Any thread. */
-SC_API bool sc_obs_health_live(sc_obs_heartbeat *hb, uint64_t max_age_us);
+SC_EXPORT bool sc_obs_health_live(sc_obs_heartbeat *hb, uint64_t max_age_us);
 /* JSON for /healthz: {"status":"ok"|"fail","ready":bool,"live":bool,"heartbeat_age_seconds":x,
  * "checks":{name:{"status","reason","since"}},"details":{...}}; hb may be NULL (live omitted).
  * malloc'd string for the caller to free(); NULL on -ENOMEM. Any thread. */
-SC_API char *sc_obs_health_json(sc_obs_health *h, sc_obs_heartbeat *hb, uint64_t max_age_us);
+SC_EXPORT char *sc_obs_health_json(sc_obs_health *h, sc_obs_heartbeat *hb, uint64_t max_age_us);
 
 /* ---- StatsD push ------------------------------------------------------------------------- */
 
@@ -253,13 +253,13 @@ typedef struct sc_obs_statsd sc_obs_statsd;
  * name_count gauges/deltas. Series names: metric name then each label value, dot-separated,
  * sanitised. The registry is borrowed. interval_ms is stored for the daemon's timer. One
  * pusher per registry (the delta state lives in the children). -EINVAL bad address, -errno. */
-SC_API int sc_obs_statsd_new(sc_obs_statsd **out, sc_obs_registry *r, const char *hostport,
+SC_EXPORT int sc_obs_statsd_new(sc_obs_statsd **out, sc_obs_registry *r, const char *hostport,
                              uint32_t interval_ms);
-SC_API void sc_obs_statsd_free(sc_obs_statsd *s);
-SC_API uint32_t sc_obs_statsd_interval_ms(const sc_obs_statsd *s);
+SC_EXPORT void sc_obs_statsd_free(sc_obs_statsd *s);
+SC_EXPORT uint32_t sc_obs_statsd_interval_ms(const sc_obs_statsd *s);
 /* Run the collectors and send everything (packets <= 1400 bytes). Returns the number of
  * lines sent or -errno of the first failed send (the rest is still attempted). */
-SC_API int sc_obs_statsd_flush(sc_obs_statsd *s);
+SC_EXPORT int sc_obs_statsd_flush(sc_obs_statsd *s);
 
 /* ---- The standard session-core metric set ---------------------------------------------- */
 
@@ -323,6 +323,6 @@ typedef struct sc_obs_std_metrics {
 /* Register the standard set into r and fill *m with the families (owned by r). Children are
  * created by the daemon with the _with() calls. Does not register process metrics (call
  * sc_obs_process_register too). -EEXIST if already registered, -ENOMEM. */
-SC_API int sc_obs_std_metrics_new(sc_obs_registry *r, sc_obs_std_metrics *m);
+SC_EXPORT int sc_obs_std_metrics_new(sc_obs_registry *r, sc_obs_std_metrics *m);
 
 #endif

@@ -22,8 +22,8 @@ typedef enum sc_persist_durability {
 
 /* Returns "strict", "batched" or "none"; sc_persist_durability_parse is its inverse
  * (0, or -EINVAL for an unknown name). */
-SC_API const char *sc_persist_durability_name(sc_persist_durability d);
-SC_API int sc_persist_durability_parse(const char *name, sc_persist_durability *out);
+SC_EXPORT const char *sc_persist_durability_name(sc_persist_durability d);
+SC_EXPORT int sc_persist_durability_parse(const char *name, sc_persist_durability *out);
 
 typedef struct sc_persist_config {
     sc_persist_durability durability; /* picks SQLite's synchronous level */
@@ -51,22 +51,22 @@ typedef struct sc_persist sc_persist;
  * the result is -EINVAL (bad URL), -ENOTSUP (backend not built), -EPROTO (schema newer than
  * this build), -ECONNREFUSED/-EIO (server unreachable or failing) or -ENOMEM, and if err is
  * not NULL a NUL-terminated message is written into err (err_size bytes). */
-SC_API int sc_persist_open(sc_persist **out, const char *url, const sc_persist_config *cfg,
+SC_EXPORT int sc_persist_open(sc_persist **out, const char *url, const sc_persist_config *cfg,
                            char *err, size_t err_size);
 
 /* Opens a second handle on the same store as p (same URL and config; for "memory:" the
  * same in-process data). Errors as sc_persist_open. */
-SC_API int sc_persist_open_same(sc_persist **out, sc_persist *p, char *err, size_t err_size);
+SC_EXPORT int sc_persist_open_same(sc_persist **out, sc_persist *p, char *err, size_t err_size);
 
 /* Closes the connection and frees p. NULL is a no-op. */
-SC_API void sc_persist_close(sc_persist *p);
+SC_EXPORT void sc_persist_close(sc_persist *p);
 
 /* The message of the last failed call on p ("" if none); borrowed, valid until the next call. */
-SC_API const char *sc_persist_last_error(const sc_persist *p);
+SC_EXPORT const char *sc_persist_last_error(const sc_persist *p);
 /* "memory", "sqlite", "redis" or "postgresql". */
-SC_API const char *sc_persist_backend_name(const sc_persist *p);
+SC_EXPORT const char *sc_persist_backend_name(const sc_persist *p);
 /* The URL p was opened with (borrowed). Passwords are kept: do not log it. */
-SC_API const char *sc_persist_url(const sc_persist *p);
+SC_EXPORT const char *sc_persist_url(const sc_persist *p);
 
 /* Snapshot metadata returned by sc_persist_load. */
 typedef struct sc_persist_snapshot_info {
@@ -77,14 +77,14 @@ typedef struct sc_persist_snapshot_info {
 
 /* Stores (insert or replace) the snapshot of session id. snapshot is borrowed. node_id and
  * table_hash may be NULL. */
-SC_API int sc_persist_save(sc_persist *p, const char *id, const json_t *snapshot, const char *node_id,
+SC_EXPORT int sc_persist_save(sc_persist *p, const char *id, const json_t *snapshot, const char *node_id,
                            const char *table_hash);
 /* Loads the snapshot of id into *out (a new reference the caller drops with json_decref);
  * info may be NULL. -ENOENT if there is none. */
-SC_API int sc_persist_load(sc_persist *p, const char *id, json_t **out, sc_persist_snapshot_info *info);
+SC_EXPORT int sc_persist_load(sc_persist *p, const char *id, json_t **out, sc_persist_snapshot_info *info);
 /* Removes the snapshot of id (the session is no longer live); its events stay in the log.
  * -ENOENT if there was none. */
-SC_API int sc_persist_delete(sc_persist *p, const char *id);
+SC_EXPORT int sc_persist_delete(sc_persist *p, const char *id);
 
 typedef enum sc_persist_list_mode {
     SC_PERSIST_LIST_LIVE = 0, /* sessions with a snapshot */
@@ -96,7 +96,7 @@ typedef enum sc_persist_list_mode {
  * else to stop. */
 typedef int (*sc_persist_list_cb)(const char *id, const json_t *snapshot, void *ud);
 /* Returns 0, a negative error, or the callback's non-zero value that stopped the walk. */
-SC_API int sc_persist_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist_list_cb cb,
+SC_EXPORT int sc_persist_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist_list_cb cb,
                            void *ud);
 
 /* One record of the event log. */
@@ -113,52 +113,52 @@ typedef int (*sc_persist_event_cb)(const sc_persist_event *ev, void *ud);
 /* Appends an event. Idempotent on (id, seq): appending an existing pair again changes
  * nothing and returns 1 (0 for a new event). record is borrowed. If gseq_out is not NULL it
  * receives the new event's global sequence (0 for a duplicate). */
-SC_API int sc_persist_append_event(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us,
+SC_EXPORT int sc_persist_append_event(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us,
                                    const json_t *record, uint64_t *gseq_out);
 /* Events of id with seq >= from_seq, in seq order. Return convention as sc_persist_list. */
-SC_API int sc_persist_read_events(sc_persist *p, const char *id, uint64_t from_seq, sc_persist_event_cb cb,
+SC_EXPORT int sc_persist_read_events(sc_persist *p, const char *id, uint64_t from_seq, sc_persist_event_cb cb,
                                   void *ud);
 /* Events of all sessions with since_us <= wall_us < until_us, in (wall_us, gseq) order. */
-SC_API int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int64_t until_us,
+SC_EXPORT int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int64_t until_us,
                                         sc_persist_event_cb cb, void *ud);
 /* At most limit events with gseq > after_gseq, in gseq order (limit 0 = no limit). */
-SC_API int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limit,
+SC_EXPORT int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limit,
                                         sc_persist_event_cb cb, void *ud);
 
 /* Round trip to the store; *latency_us (may be NULL) receives its duration. Reconnects a
  * network handle that lost its connection. */
-SC_API int sc_persist_ping(sc_persist *p, uint64_t *latency_us);
+SC_EXPORT int sc_persist_ping(sc_persist *p, uint64_t *latency_us);
 
 /* Ownership leases (several nodes sharing one store). Times come from cfg.clock's wall
  * clock, so the nodes' clocks must agree to well within a lease. */
 /* Takes or extends the lease on id for node until now + lease_ms. Succeeds if nobody holds
  * it, node holds it, or the holder's lease has expired (takeover). -EBUSY if another node
  * holds an unexpired lease. */
-SC_API int sc_persist_claim(sc_persist *p, const char *id, const char *node, unsigned lease_ms);
+SC_EXPORT int sc_persist_claim(sc_persist *p, const char *id, const char *node, unsigned lease_ms);
 /* Extends node's own lease (also after expiry, as long as nobody took over). -EBUSY if
  * another node holds it now. */
-SC_API int sc_persist_renew(sc_persist *p, const char *id, const char *node, unsigned lease_ms);
+SC_EXPORT int sc_persist_renew(sc_persist *p, const char *id, const char *node, unsigned lease_ms);
 /* Drops node's lease on id; -ENOENT if node does not hold it. */
-SC_API int sc_persist_release(sc_persist *p, const char *id, const char *node);
+SC_EXPORT int sc_persist_release(sc_persist *p, const char *id, const char *node);
 /* Leases whose time is up (now >= until_us), in id order: the sessions a surviving node may
  * take over. Return convention as sc_persist_list. */
 typedef int (*sc_persist_lease_cb)(const char *id, const char *node, int64_t until_us, void *ud);
-SC_API int sc_persist_list_expired(sc_persist *p, sc_persist_lease_cb cb, void *ud);
+SC_EXPORT int sc_persist_list_expired(sc_persist *p, sc_persist_lease_cb cb, void *ud);
 
 /* Table versions: the text (YAML) of a compiled table, keyed by its content hash
  * (sc_table_hash), so that a session recorded under an old version can be restored under it
  * after a restart. Saving a hash that is stored already changes nothing (same hash, same
  * text). load_table: *text is a malloc'd NUL-terminated copy the caller frees; -ENOENT if
  * the hash is unknown. */
-SC_API int sc_persist_save_table(sc_persist *p, const char *hash, const char *text);
-SC_API int sc_persist_load_table(sc_persist *p, const char *hash, char **text);
+SC_EXPORT int sc_persist_save_table(sc_persist *p, const char *hash, const char *text);
+SC_EXPORT int sc_persist_load_table(sc_persist *p, const char *hash, char **text);
 
 /* The schema version stored (SC_PERSIST_SCHEMA_VERSION after a successful open). */
-SC_API int sc_persist_schema_version(sc_persist *p, int *version);
+SC_EXPORT int sc_persist_schema_version(sc_persist *p, int *version);
 /* Administrative and test helpers: overwrite the stored schema version (to test refusal of
  * a newer one), and erase everything this library stored (then the schema is current). */
-SC_API int sc_persist_set_schema_version(sc_persist *p, int version);
-SC_API int sc_persist_wipe(sc_persist *p);
+SC_EXPORT int sc_persist_set_schema_version(sc_persist *p, int version);
+SC_EXPORT int sc_persist_wipe(sc_persist *p);
 
 /* ---------------------------------------------------------------------------------------
  * The asynchronous writer (what the daemon's loop uses). One thread, its own connection,
@@ -201,23 +201,23 @@ typedef struct sc_persist_op {
  * call and may be closed afterwards; a "memory:" writer shares p's data). The connection is
  * made by the writer thread, so a store that is down does not make this fail: the writer
  * retries with backoff. Returns 0, -EINVAL or -ENOMEM. */
-SC_API int sc_persist_writer_new(sc_persist_writer **out, sc_persist *p, const sc_persist_writer_config *cfg);
+SC_EXPORT int sc_persist_writer_new(sc_persist_writer **out, sc_persist *p, const sc_persist_writer_config *cfg);
 
 /* Stops the writer: ops already queued are committed if the store is reachable (one try),
  * otherwise dropped; pending commit_turn callbacks are called with -ECANCELED. Call it on
  * the loop thread. NULL is a no-op. */
-SC_API void sc_persist_writer_free(sc_persist_writer *w);
+SC_EXPORT void sc_persist_writer_free(sc_persist_writer *w);
 
 /* Queues op. Never blocks on the store. *ticket (may be NULL) receives the op's ticket:
  * tickets increase by one per accepted op and ops are committed in ticket order.
  * -EAGAIN if the queue is full (the caller sheds load, e.g. 503), -EINVAL for a bad op. */
-SC_API int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint64_t *ticket);
+SC_EXPORT int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint64_t *ticket);
 /* Shorthands for submit. */
-SC_API int sc_persist_writer_save(sc_persist_writer *w, const char *id, const json_t *snapshot,
+SC_EXPORT int sc_persist_writer_save(sc_persist_writer *w, const char *id, const json_t *snapshot,
                                   const char *node_id, const char *table_hash, uint64_t *ticket);
-SC_API int sc_persist_writer_append(sc_persist_writer *w, const char *id, uint64_t seq, int64_t wall_us,
+SC_EXPORT int sc_persist_writer_append(sc_persist_writer *w, const char *id, uint64_t seq, int64_t wall_us,
                                     const json_t *record, uint64_t *ticket);
-SC_API int sc_persist_writer_delete(sc_persist_writer *w, const char *id, uint64_t *ticket);
+SC_EXPORT int sc_persist_writer_delete(sc_persist_writer *w, const char *id, uint64_t *ticket);
 
 /* One write whose document is JSON text already (what the recorder builds with a reusable
  * buffer, so the loop thread never builds or dumps json_t). Everything is borrowed: the
@@ -235,25 +235,25 @@ typedef struct sc_persist_text_op {
 } sc_persist_text_op;
 /* As sc_persist_writer_submit, with the document as text (not checked: it must be one JSON
  * value). -EINVAL also for an empty text on SAVE or APPEND. */
-SC_API int sc_persist_writer_submit_text(sc_persist_writer *w, const sc_persist_text_op *op, uint64_t *ticket);
+SC_EXPORT int sc_persist_writer_submit_text(sc_persist_writer *w, const sc_persist_text_op *op, uint64_t *ticket);
 
 /* Strict mode: commit what was submitted so far as soon as possible, with no callback (the
  * end of a loop turn that holds no message). Submits alone wake the writer only once a
  * batch's worth is queued (batch_max), or it commits them on its own within about 1 ms;
  * commit_turn and flush_wait also start a commit at once. No-op in batched and none modes. */
-SC_API void sc_persist_writer_kick(sc_persist_writer *w);
+SC_EXPORT void sc_persist_writer_kick(sc_persist_writer *w);
 
 /* Blocks until every op up to ticket is committed. timeout_ms < 0 waits forever.
  * Returns 0, -ETIMEDOUT, or -ECANCELED if the writer is stopping. Not for the loop thread
  * (use commit_turn there). */
-SC_API int sc_persist_writer_flush_wait(sc_persist_writer *w, uint64_t ticket, int timeout_ms);
+SC_EXPORT int sc_persist_writer_flush_wait(sc_persist_writer *w, uint64_t ticket, int timeout_ms);
 
 /* Strict mode's group commit: everything submitted so far (this loop turn) is committed as
  * soon as possible, and done(status, ud) is then called on the loop thread (via uv_async):
  * status 0 when durable, -ECANCELED if the writer was freed first. Needs cfg.loop.
  * Returns 0, -EINVAL (no loop) or -ENOMEM. */
 typedef void (*sc_persist_done_cb)(int status, void *ud);
-SC_API int sc_persist_writer_commit_turn(sc_persist_writer *w, sc_persist_done_cb done, void *ud);
+SC_EXPORT int sc_persist_writer_commit_turn(sc_persist_writer *w, sc_persist_done_cb done, void *ud);
 
 typedef struct sc_persist_health {
     bool connected;           /* the writer's connection is up */
@@ -271,6 +271,6 @@ typedef struct sc_persist_health {
 } sc_persist_health;
 
 /* Fills *out; thread-safe. */
-SC_API void sc_persist_writer_health(sc_persist_writer *w, sc_persist_health *out);
+SC_EXPORT void sc_persist_writer_health(sc_persist_writer *w, sc_persist_health *out);
 
 #endif

@@ -63,8 +63,8 @@ typedef enum sc_sip_reject {
     SC_SIP_REJ__COUNT
 } sc_sip_reject;
 
-SC_API const char *sc_sip_method_name(sc_sip_method m);    /* "INVITE", ..., "OTHER" */
-SC_API const char *sc_sip_reject_name(sc_sip_reject r);    /* "TOO_LARGE", ... */
+SC_EXPORT const char *sc_sip_method_name(sc_sip_method m);    /* "INVITE", ..., "OTHER" */
+SC_EXPORT const char *sc_sip_reject_name(sc_sip_reject r);    /* "TOO_LARGE", ... */
 
 typedef struct sc_sip_stats {
     uint64_t requests_in[SC_SIP_M__COUNT];  /* requests received, by method */
@@ -183,37 +183,37 @@ typedef struct sc_sip_config {
 
 /* Creates a user agent on loop (borrowed, must outlive it). cfg is copied (strings too).
  * Errors: -EINVAL, -ENOMEM. */
-SC_API int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg);
+SC_EXPORT int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg);
 /* Adds a listener: "udp:127.0.0.1:5060", "tcp:127.0.0.1:5060", "udp:[::1]:5060" (port 0
  * picks one). Errors: -EINVAL (bad spec), a uv error (-EADDRINUSE...). */
-SC_API int sc_sip_listen(sc_sip *sip, const char *spec);
+SC_EXPORT int sc_sip_listen(sc_sip *sip, const char *spec);
 /* The bound address of listener idx (in order of sc_sip_listen). -ENOENT if none. */
-SC_API int sc_sip_listener_addr(const sc_sip *sip, size_t idx, struct sockaddr_storage *out);
+SC_EXPORT int sc_sip_listener_addr(const sc_sip *sip, size_t idx, struct sockaddr_storage *out);
 /* Stops everything: closes sockets and timers; cb (may be NULL) runs once all uv handles are
  * closed, then sc_sip_free may be called. Events are no longer delivered. */
-SC_API void sc_sip_close(sc_sip *sip, void (*cb)(sc_sip *sip, void *ud), void *ud);
+SC_EXPORT void sc_sip_close(sc_sip *sip, void (*cb)(sc_sip *sip, void *ud), void *ud);
 /* Frees the agent and every call (call pointers become invalid). If sc_sip_close has not
  * completed, it closes the handles and the memory goes once the loop has run them closed.
  * NULL: nothing. */
-SC_API void sc_sip_free(sc_sip *sip);
+SC_EXPORT void sc_sip_free(sc_sip *sip);
 /* When false, new INVITEs get 503 with Retry-After (shutdown). Default true. */
-SC_API void sc_sip_set_accepting(sc_sip *sip, bool accepting);
-SC_API void sc_sip_get_stats(const sc_sip *sip, sc_sip_stats *out);
+SC_EXPORT void sc_sip_set_accepting(sc_sip *sip, bool accepting);
+SC_EXPORT void sc_sip_get_stats(const sc_sip *sip, sc_sip_stats *out);
 
 /* The receive path: one whole message (datagram or framed stream message) from src. Used by
  * the transports and by the fuzz target; responses go out through the normal send path. */
-SC_API void sc_sip_feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr *src, const char *data,
+SC_EXPORT void sc_sip_feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr *src, const char *data,
                         size_t len);
 
 /* Answers an incoming request given in an event (stx). code 100..699; body and content_type
  * may be NULL. A final answer consumes stx. Errors: -EINVAL (bad code, stx already answered),
  * -ENOMEM. Answer an INVITE or re-INVITE with sc_sip_call_respond instead. */
-SC_API int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *content_type,
+SC_EXPORT int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *content_type,
                           const char *body);
 
 /* sc_sip_respond with extra header lines (e.g. "Refer-Sub: false\r\n" on a 202) or NULL;
  * non-INVITE requests only (-EINVAL otherwise, or for malformed headers). */
-SC_API int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason,
+SC_EXPORT int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason,
                              const char *extra_headers, const char *content_type, const char *body);
 
 /* ---- Calls ----------------------------------------------------------------------------- */
@@ -226,38 +226,38 @@ SC_API int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char 
 /* Sends an INVITE from from_uri to to_uri (a sip: URI with an IP literal host; ";transport=tcp"
  * selects TCP) with an optional SDP offer. Errors: -EINVAL (bad URI), SC_E_OVERLOAD (limits),
  * -ENOMEM, a transport error. */
-SC_API int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+SC_EXPORT int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                               const char *sdp_offer, void *user);
 /* Sends the ACK for the 2xx reported by Dialog200OK (sdp: an answer for a late offer, or NULL).
  * Retransmitted 2xx are answered with the same ACK. -EINVAL if no 2xx awaits an ACK. */
-SC_API int sc_sip_call_ack(sc_sip_call *call, const char *sdp);
+SC_EXPORT int sc_sip_call_ack(sc_sip_call *call, const char *sdp);
 /* The same with extra header lines ("Name: value\r\n...", e.g. Referred-By, Replaces for a
  * transfer) or NULL. -EINVAL also for malformed headers. */
-SC_API int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+SC_EXPORT int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                                  const char *extra_headers, const char *sdp_offer, void *user);
 /* Cancels our pending INVITE: now if a provisional came, else when the first one arrives.
  * The 487 then reports Dialog487RequestTerminated. -EINVAL if there is nothing to cancel. */
-SC_API int sc_sip_call_cancel(sc_sip_call *call);
+SC_EXPORT int sc_sip_call_cancel(sc_sip_call *call);
 /* Answers the pending INVITE or re-INVITE: 1xx (an early dialog), 2xx (sdp is the answer;
  * retransmitted until ACK), 3xx-6xx. -EINVAL if no INVITE is pending. */
-SC_API int sc_sip_call_respond(sc_sip_call *call, int code, const char *reason, const char *sdp);
+SC_EXPORT int sc_sip_call_respond(sc_sip_call *call, int code, const char *reason, const char *sdp);
 /* A final 3xx-6xx answer to the pending INVITE carrying "Retry-After: retry_after_s"
  * (admission control's 503). -EINVAL if no INVITE is pending or code is not final. */
-SC_API int sc_sip_call_reject_retry(sc_sip_call *call, int code, const char *reason, unsigned retry_after_s);
+SC_EXPORT int sc_sip_call_reject_retry(sc_sip_call *call, int code, const char *reason, unsigned retry_after_s);
 /* Sends BYE on a confirmed dialog. -EINVAL otherwise (an early UAC dialog needs a CANCEL). */
-SC_API int sc_sip_call_bye(sc_sip_call *call);
+SC_EXPORT int sc_sip_call_bye(sc_sip_call *call);
 /* Sends a re-INVITE with a new offer. -EINVAL (not confirmed), -EBUSY (an INVITE is pending). */
-SC_API int sc_sip_call_reinvite(sc_sip_call *call, const char *sdp);
+SC_EXPORT int sc_sip_call_reinvite(sc_sip_call *call, const char *sdp);
 /* Sends REFER/NOTIFY/INFO/UPDATE/OPTIONS in the dialog. extra_headers: "Name: value\r\n..."
  * lines or NULL. -EINVAL (method INVITE/ACK/BYE/CANCEL, no confirmed dialog, bad headers). */
-SC_API int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra_headers,
+SC_EXPORT int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra_headers,
                                const char *content_type, const char *body);
 /* Creates a confirmed call from persisted dialog state (crash recovery). */
-SC_API int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, void *user);
+SC_EXPORT int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, void *user);
 /* The top Via of our initial INVITE while it awaits its final response ("SIP/2.0/UDP
  * 10.0.0.1:5060;branch=z9hG4bK...;rport"), copied into buf: persist it to CANCEL the INVITE
  * after a crash (sc_sip_call_resume_invite). -ENOENT (no pending initial INVITE), -ENOSPC. */
-SC_API int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t cap);
+SC_EXPORT int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t cap);
 /* Crash recovery of our unanswered initial INVITE (RFC 3261 9.1): a new call (one reference
  * for the application) whose INVITE client transaction is rebuilt in the Proceeding state from
  * persisted data: st->call_id, local_tag, local_uri, remote_uri (the Request-URI and To of an
@@ -270,13 +270,13 @@ SC_API int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t cap
  * CANCEL: DialogTimeout. Errors: -EINVAL (missing fields, a Via without a z9hG4bK branch, a
  * URI without an IP literal host), -ENOTCONN (no listener for its transport and family),
  * SC_E_OVERLOAD, -ENOMEM. */
-SC_API int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st,
+SC_EXPORT int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st,
                                      const char *via, void *user);
 /* The Via headers of the pending initial INVITE we received (callee side), all of them in
  * order as received, comma-separated ("SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;..."):
  * persist them to answer the INVITE after a crash (sc_sip_call_resume_incoming). -ENOENT (no
  * pending initial incoming INVITE), -ENOSPC. */
-SC_API int sc_sip_call_incoming_vias(const sc_sip_call *call, char *buf, size_t cap);
+SC_EXPORT int sc_sip_call_incoming_vias(const sc_sip_call *call, char *buf, size_t cap);
 /* Crash recovery of an incoming call not yet answered (callee side, RFC 3261 17.2.1): a new
  * call (one reference for the application) in the early phase whose INVITE server transaction
  * is rebuilt in the Proceeding state from persisted data: st->call_id, local_tag (our To tag),
@@ -288,19 +288,19 @@ SC_API int sc_sip_call_incoming_vias(const sc_sip_call *call, char *buf, size_t 
  * the stored Vias, From and To (URIs and tags; display names are not kept) and Record-Route
  * from the route set; they go to the top Via's sent-by (received/rport). -EINVAL (missing
  * fields, unparsable Vias), -ENOTCONN (no listener), SC_E_OVERLOAD, -ENOMEM. */
-SC_API int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st,
+SC_EXPORT int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st,
                                        const char *vias, void *user);
-SC_API void sc_sip_call_release(sc_sip_call *call); /* NULL: nothing */
+SC_EXPORT void sc_sip_call_release(sc_sip_call *call); /* NULL: nothing */
 
-SC_API void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out); /* a copy */
+SC_EXPORT void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out); /* a copy */
 /* The negotiated RFC 4028 session interval and whether we refresh; -ENOENT if no timer runs. */
-SC_API int sc_sip_call_session_timer(const sc_sip_call *call, unsigned *interval_s, bool *we_refresh);
-SC_API const char *sc_sip_call_id(const sc_sip_call *call);
-SC_API const char *sc_sip_call_local_uri(const sc_sip_call *call);
-SC_API const char *sc_sip_call_remote_uri(const sc_sip_call *call);
-SC_API void *sc_sip_call_user(const sc_sip_call *call);
-SC_API void sc_sip_call_set_user(sc_sip_call *call, void *user);
-SC_API sc_sip *sc_sip_call_agent(const sc_sip_call *call);
+SC_EXPORT int sc_sip_call_session_timer(const sc_sip_call *call, unsigned *interval_s, bool *we_refresh);
+SC_EXPORT const char *sc_sip_call_id(const sc_sip_call *call);
+SC_EXPORT const char *sc_sip_call_local_uri(const sc_sip_call *call);
+SC_EXPORT const char *sc_sip_call_remote_uri(const sc_sip_call *call);
+SC_EXPORT void *sc_sip_call_user(const sc_sip_call *call);
+SC_EXPORT void sc_sip_call_set_user(sc_sip_call *call, void *user);
+SC_EXPORT sc_sip *sc_sip_call_agent(const sc_sip_call *call);
 
 /* ---- SDP (RFC 4566 / RFC 3264), pure functions ----------------------------------------- */
 
@@ -311,8 +311,8 @@ typedef enum sc_sdp_direction {
     SC_SDP_INACTIVE = 3,
 } sc_sdp_direction;
 
-SC_API const char *sc_sdp_direction_name(sc_sdp_direction d); /* "sendrecv", ... */
-SC_API int sc_sdp_direction_parse(const char *name, sc_sdp_direction *out);
+SC_EXPORT const char *sc_sdp_direction_name(sc_sdp_direction d); /* "sendrecv", ... */
+SC_EXPORT int sc_sdp_direction_parse(const char *name, sc_sdp_direction *out);
 
 #define SC_SDP_MAX_CODECS 16
 #define SC_SDP_MAX_MEDIA 8
@@ -354,26 +354,26 @@ typedef struct sc_sdp_local {
 
 /* Parses an SDP body. Errors: SC_E_PARSE (unparsable; answer 400), -ENOENT (no audio stream),
  * -EADDRNOTAVAIL (no usable connection address). */
-SC_API int sc_sdp_parse(const char *body, size_t len, sc_sdp_info *out);
+SC_EXPORT int sc_sdp_parse(const char *body, size_t len, sc_sdp_info *out);
 /* Writes an offer (m=audio port RTP/AVP 0 8 101, rtpmaps, fmtp 0-16, ptime 20, direction;
  * telephone-event on local->dtmf_pt instead of 101 when that is set).
  * Returns the length, or -ENOSPC / -EINVAL. */
-SC_API int sc_sdp_build_offer(const sc_sdp_local *local, char *buf, size_t cap);
+SC_EXPORT int sc_sdp_build_offer(const sc_sdp_local *local, char *buf, size_t cap);
 /* RFC 3264 answer to offer: common codecs in the offerer's order, direction per section 6.1
  * combined with local->direction, other m= lines refused with port 0. Fills *negotiated (the
  * offer's view with only the common codecs and the answered direction) if not NULL.
  * Returns the length, or -ENOTSUP (no common codec), -EADDRNOTAVAIL (no usable address),
  * -ENOSPC. */
-SC_API int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *local, char *buf, size_t cap,
+SC_EXPORT int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *local, char *buf, size_t cap,
                                sc_sdp_info *negotiated);
 /* The SIP status to answer an offer with after one of the errors above: 400 for SC_E_PARSE,
  * 488 for the others, 500 for anything else. */
-SC_API int sc_sdp_error_status(int err);
+SC_EXPORT int sc_sdp_error_status(int err);
 /* The direction we answer to an offered direction, given our preference (RFC 3264 6.1). */
-SC_API sc_sdp_direction sc_sdp_answer_direction(sc_sdp_direction offered, sc_sdp_direction local);
+SC_EXPORT sc_sdp_direction sc_sdp_answer_direction(sc_sdp_direction offered, sc_sdp_direction local);
 /* The remote side puts us on hold: sendonly, inactive, or c=0.0.0.0. */
-SC_API bool sc_sdp_is_hold(const sc_sdp_info *info);
+SC_EXPORT bool sc_sdp_is_hold(const sc_sdp_info *info);
 /* prev was a hold and cur is not. */
-SC_API bool sc_sdp_is_resume(const sc_sdp_info *prev, const sc_sdp_info *cur);
+SC_EXPORT bool sc_sdp_is_resume(const sc_sdp_info *prev, const sc_sdp_info *cur);
 
 #endif

@@ -25,14 +25,14 @@ typedef struct sc_store_config {
 } sc_store_config;
 
 /* A new empty store; cfg may be NULL (defaults). *out set only on success; -ENOMEM. */
-SC_API int sc_store_new(sc_store **out, const sc_store_config *cfg);
+SC_EXPORT int sc_store_new(sc_store **out, const sc_store_config *cfg);
 /* Removes (as sc_store_remove) every session still held, then frees the store. NULL is fine. */
-SC_API void sc_store_free(sc_store *st);
-SC_API const sc_clock *sc_store_clock(const sc_store *st);
+SC_EXPORT void sc_store_free(sc_store *st);
+SC_EXPORT const sc_clock *sc_store_clock(const sc_store *st);
 /* Change the ring capacity for rings grown from now on (existing full rings keep theirs).
  * 0 = default. Returns -EINVAL above 65536. */
-SC_API int sc_store_set_history_capacity(sc_store *st, size_t capacity);
-SC_API size_t sc_store_history_capacity(const sc_store *st);
+SC_EXPORT int sc_store_set_history_capacity(sc_store *st, size_t capacity);
+SC_EXPORT size_t sc_store_history_capacity(const sc_store *st);
 
 /* Create a session in table's initial state. The store takes its own reference on table
  * (dropped at removal). id: NULL = generate one (16 lowercase hex chars), else copied
@@ -40,24 +40,24 @@ SC_API size_t sc_store_history_capacity(const sc_store *st);
  * belongs to the store. Errors: -EINVAL (bad id, role or NULL table), -EEXIST (id in use),
  * -ENOMEM. Normally called through sc_engine_create_session(), which also arms timers and
  * tells observers. */
-SC_API int sc_store_create(sc_store *st, sc_table *table, sc_role role, const char *id,
+SC_EXPORT int sc_store_create(sc_store *st, sc_table *table, sc_role role, const char *id,
                            sc_session **out);
 /* The session with id, or NULL. Borrowed: valid until it is removed. */
-SC_API sc_session *sc_store_get(const sc_store *st, const char *id);
+SC_EXPORT sc_session *sc_store_get(const sc_store *st, const char *id);
 /* Remove the session: drops EVERY secondary index entry it holds, frees its attachments
  * (their free_fn), its history and fields, and releases its table reference. The pointer is
  * invalid afterwards. NULL is fine. Engine users call sc_engine_remove_session() instead,
  * which also cancels timers and tells observers. */
-SC_API void sc_store_remove(sc_store *st, sc_session *s);
-SC_API size_t sc_store_count(const sc_store *st);
+SC_EXPORT void sc_store_remove(sc_store *st, sc_session *s);
+SC_EXPORT size_t sc_store_count(const sc_store *st);
 /* Sessions whose current state is named state_name (names resolved through each session's
  * own table, so sessions on different table versions are counted together). O(sessions). */
-SC_API size_t sc_store_count_in_state(const sc_store *st, const char *state_name);
+SC_EXPORT size_t sc_store_count_in_state(const sc_store *st, const char *state_name);
 
 /* Call fn for each session, oldest first. fn may remove the session it is given (and only
  * that one). A non-zero return from fn stops the walk and is returned; otherwise 0. */
 typedef int (*sc_store_iter_fn)(sc_session *s, void *ud);
-SC_API int sc_store_foreach(sc_store *st, sc_store_iter_fn fn, void *ud);
+SC_EXPORT int sc_store_foreach(sc_store *st, sc_store_iter_fn fn, void *ud);
 
 /* ---- Secondary indexes ------------------------------------------------------------------ */
 
@@ -70,14 +70,14 @@ typedef enum sc_key_kind {
 /* Map key (copied) to s in index kind. A session may hold several keys of one kind.
  * 0, or -EEXIST if key already maps to another session (adding the same pair twice is 0),
  * -EINVAL, -ENOMEM. */
-SC_API int sc_store_index_add(sc_store *st, sc_key_kind kind, const char *key, sc_session *s);
+SC_EXPORT int sc_store_index_add(sc_store *st, sc_key_kind kind, const char *key, sc_session *s);
 /* Drop key from index kind (whatever session it maps to). 0 or -ENOENT. */
-SC_API int sc_store_index_remove(sc_store *st, sc_key_kind kind, const char *key);
+SC_EXPORT int sc_store_index_remove(sc_store *st, sc_key_kind kind, const char *key);
 /* The session key maps to, or NULL. O(1) average. */
-SC_API sc_session *sc_store_find(const sc_store *st, sc_key_kind kind, const char *key);
+SC_EXPORT sc_session *sc_store_find(const sc_store *st, sc_key_kind kind, const char *key);
 /* "call_id;local_tag;remote_tag" into buf (always terminated); returns the full length
  * (>= size means truncated). NULL parts are written as empty strings. */
-SC_API size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id,
+SC_EXPORT size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id,
                                   const char *local_tag, const char *remote_tag);
 
 /* ---- The session record ----------------------------------------------------------------- */
@@ -122,65 +122,65 @@ typedef enum sc_field {
 _Static_assert(SC_FIELD__COUNT <= 32, "sc_field no longer fits the 32-bit dirty-field mask");
 #endif
 
-SC_API const char *sc_field_name(sc_field f);                /* "call_id", ...; NULL if bad */
-SC_API int sc_field_parse(const char *name, sc_field *out);  /* 0 or -ENOENT */
+SC_EXPORT const char *sc_field_name(sc_field f);                /* "call_id", ...; NULL if bad */
+SC_EXPORT int sc_field_parse(const char *name, sc_field *out);  /* 0 or -ENOENT */
 
-SC_API const char *sc_session_id(const sc_session *s);
-SC_API sc_role sc_session_role(const sc_session *s);
-SC_API sc_store *sc_session_store(const sc_session *s);
+SC_EXPORT const char *sc_session_id(const sc_session *s);
+SC_EXPORT sc_role sc_session_role(const sc_session *s);
+SC_EXPORT sc_store *sc_session_store(const sc_session *s);
 /* The table this session runs on (borrowed; lives as long as the session). */
-SC_API const sc_table *sc_session_table(const sc_session *s);
-SC_API sc_id sc_session_state(const sc_session *s);
-SC_API const char *sc_session_state_name(const sc_session *s);
+SC_EXPORT const sc_table *sc_session_table(const sc_session *s);
+SC_EXPORT sc_id sc_session_state(const sc_session *s);
+SC_EXPORT const char *sc_session_state_name(const sc_session *s);
 /* Set the current state (the engine does this; also recovery). Updates state-entered and
  * updated times. -EINVAL if state is not in the session's table. Does not touch timers:
  * use the engine for that. */
-SC_API int sc_session_set_state(sc_session *s, sc_id state);
+SC_EXPORT int sc_session_set_state(sc_session *s, sc_id state);
 
 /* Conditions: up to 64, ids from the vocabulary. Unknown ids read false; setting one
  * returns -EINVAL. */
-SC_API bool sc_session_condition(const sc_session *s, sc_id cond);
-SC_API int sc_session_set_condition(sc_session *s, sc_id cond, bool value);
-SC_API uint64_t sc_session_condition_bits(const sc_session *s);
-SC_API void sc_session_set_condition_bits(sc_session *s, uint64_t bits); /* recovery */
+SC_EXPORT bool sc_session_condition(const sc_session *s, sc_id cond);
+SC_EXPORT int sc_session_set_condition(sc_session *s, sc_id cond, bool value);
+SC_EXPORT uint64_t sc_session_condition_bits(const sc_session *s);
+SC_EXPORT void sc_session_set_condition_bits(sc_session *s, uint64_t bits); /* recovery */
 /* Whether CheckConditions has been raised for this session (once per session). */
-SC_API bool sc_session_established_fired(const sc_session *s);
-SC_API void sc_session_set_established_fired(sc_session *s, bool fired);
+SC_EXPORT bool sc_session_established_fired(const sc_session *s);
+SC_EXPORT void sc_session_set_established_fired(sc_session *s, bool fired);
 
 /* Times, microseconds, from the store's clock. */
-SC_API int64_t sc_session_created_wall_us(const sc_session *s);
-SC_API uint64_t sc_session_created_mono_us(const sc_session *s);
-SC_API int64_t sc_session_updated_wall_us(const sc_session *s);
-SC_API uint64_t sc_session_updated_mono_us(const sc_session *s);
-SC_API int64_t sc_session_state_entered_wall_us(const sc_session *s);
-SC_API uint64_t sc_session_state_entered_mono_us(const sc_session *s);
+SC_EXPORT int64_t sc_session_created_wall_us(const sc_session *s);
+SC_EXPORT uint64_t sc_session_created_mono_us(const sc_session *s);
+SC_EXPORT int64_t sc_session_updated_wall_us(const sc_session *s);
+SC_EXPORT uint64_t sc_session_updated_mono_us(const sc_session *s);
+SC_EXPORT int64_t sc_session_state_entered_wall_us(const sc_session *s);
+SC_EXPORT uint64_t sc_session_state_entered_mono_us(const sc_session *s);
 /* Mark the record updated now (field setters and the engine do this). */
-SC_API void sc_session_touch(sc_session *s);
+SC_EXPORT void sc_session_touch(sc_session *s);
 
 /* The outcome string (normal|rejected|cancelled|failed|timeout|transferred...), or NULL. */
-SC_API const char *sc_session_outcome(const sc_session *s);
-SC_API int sc_session_set_outcome(sc_session *s, const char *outcome); /* copied; NULL clears */
+SC_EXPORT const char *sc_session_outcome(const sc_session *s);
+SC_EXPORT int sc_session_set_outcome(sc_session *s, const char *outcome); /* copied; NULL clears */
 
 /* String fields: get returns NULL when unset (borrowed, valid until the next set of that
  * field or removal). set copies value (NULL clears). -EINVAL on a bad field, -ENOMEM. */
-SC_API const char *sc_session_field(const sc_session *s, sc_field f);
-SC_API int sc_session_set_field(sc_session *s, sc_field f, const char *value);
+SC_EXPORT const char *sc_session_field(const sc_session *s, sc_field f);
+SC_EXPORT int sc_session_set_field(sc_session *s, sc_field f, const char *value);
 
 /* Attachments: one opaque pointer per owner module. The store calls free_fn(ptr) when the
  * session is removed or when the slot is replaced by another set (free_fn may be NULL). */
 typedef enum sc_attach_slot { SC_ATTACH_SIP = 0, SC_ATTACH_MEDIA = 1, SC_ATTACH_APP = 2 } sc_attach_slot;
 #define SC_ATTACH_COUNT 3
-SC_API int sc_session_set_attachment(sc_session *s, sc_attach_slot slot, void *ptr,
+SC_EXPORT int sc_session_set_attachment(sc_session *s, sc_attach_slot slot, void *ptr,
                                      void (*free_fn)(void *));
-SC_API void *sc_session_get_attachment(const sc_session *s, sc_attach_slot slot);
+SC_EXPORT void *sc_session_get_attachment(const sc_session *s, sc_attach_slot slot);
 /* Take the pointer back without freeing it (slot becomes empty); NULL if none. */
-SC_API void *sc_session_take_attachment(sc_session *s, sc_attach_slot slot);
+SC_EXPORT void *sc_session_take_attachment(sc_session *s, sc_attach_slot slot);
 
 /* Failed transitions (not accepted, guards failed, action failed) of this session. */
-SC_API uint32_t sc_session_failed_transitions(const sc_session *s);
-SC_API void sc_session_count_failure(sc_session *s); /* the engine calls this */
+SC_EXPORT uint32_t sc_session_failed_transitions(const sc_session *s);
+SC_EXPORT void sc_session_count_failure(sc_session *s); /* the engine calls this */
 /* Bytes held by the record: struct, strings, index keys, history ring, queued events. */
-SC_API size_t sc_session_bytes(const sc_session *s);
+SC_EXPORT size_t sc_session_bytes(const sc_session *s);
 
 /* ---- History ---------------------------------------------------------------------------- */
 
@@ -190,7 +190,7 @@ typedef enum sc_outcome {
     SC_OUTCOME_GUARDS_FAILED = 2, /* rows exist, every one's guards failed */
     SC_OUTCOME_ACTION_FAILED = 3, /* an action failed: stayed in `from` */
 } sc_outcome;
-SC_API const char *sc_outcome_name(sc_outcome o); /* "taken", "not_accepted", ... */
+SC_EXPORT const char *sc_outcome_name(sc_outcome o); /* "taken", "not_accepted", ... */
 
 #define SC_HISTORY_TEXT_MAX 48   /* event text bytes kept, including the NUL */
 #define SC_HISTORY_MAX_GUARDS 8  /* guard evaluations kept per record */
@@ -226,35 +226,35 @@ typedef struct sc_history_record {
 } sc_history_record;
 
 /* Records held (<= capacity), oldest at index 0. */
-SC_API size_t sc_session_history_count(const sc_session *s);
-SC_API const sc_history_record *sc_session_history_get(const sc_session *s, size_t i);
+SC_EXPORT size_t sc_session_history_count(const sc_session *s);
+SC_EXPORT const sc_history_record *sc_session_history_get(const sc_session *s, size_t i);
 /* Records that fell off the ring (or could not be stored for lack of memory). */
-SC_API uint64_t sc_session_history_dropped(const sc_session *s);
-SC_API uint64_t sc_session_history_next_seq(const sc_session *s);
+SC_EXPORT uint64_t sc_session_history_dropped(const sc_session *s);
+SC_EXPORT uint64_t sc_session_history_next_seq(const sc_session *s);
 /* A zeroed slot for a new record with seq assigned (the ring grows 8 -> capacity, then the
  * oldest record is overwritten and counted as dropped). NULL only if the first allocation
  * fails (counted as dropped). The engine fills it; other callers rarely need this. */
-SC_API sc_history_record *sc_session_history_append(sc_session *s);
+SC_EXPORT sc_history_record *sc_session_history_append(sc_session *s);
 /* Transition indices of TAKEN records, oldest first (for graph highlighting). Writes at most
  * cap, returns how many were written. */
-SC_API size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap);
+SC_EXPORT size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap);
 
 /* "2026-11-27T12:00:00.123456Z" into buf (>= 28 bytes); returns buf. */
-SC_API char *sc_time_format_iso(int64_t wall_us, char *buf, size_t size);
+SC_EXPORT char *sc_time_format_iso(int64_t wall_us, char *buf, size_t size);
 
 /* One record as JSON: {"seq","time","mono_us","from","event","event_code","event_text",
  * "transition","guards":[{"name","negate","passed"}],"actions":[{"name","result",
  * "duration_us"}],"to","outcome"}; names resolved through the session's table. New
  * reference in *out, NULL on -ENOMEM. */
-SC_API int sc_history_record_to_json(const sc_session *s, const sc_history_record *r, json_t **out);
+SC_EXPORT int sc_history_record_to_json(const sc_session *s, const sc_history_record *r, json_t **out);
 /* The last `last` records (0 = all), oldest first, as a JSON array (new reference). */
-SC_API int sc_session_history_json(const sc_session *s, size_t last, json_t **out);
+SC_EXPORT int sc_session_history_json(const sc_session *s, size_t last, json_t **out);
 /* The whole ring as CSV with a header row:
  * seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,to,outcome
  * guards as "Name=1;!Other=0", actions as "Name:result:duration_us;...". Fields quoted when
  * they contain , " or newlines. malloc'd NUL-terminated text in *out (caller frees), length
  * in *len (may be NULL). -ENOMEM. */
-SC_API int sc_session_history_csv(const sc_session *s, char **out, size_t *len);
+SC_EXPORT int sc_session_history_csv(const sc_session *s, char **out, size_t *len);
 
 /* ---- Inspection ------------------------------------------------------------------------- */
 
@@ -264,7 +264,7 @@ typedef enum sc_health {
     SC_HEALTH_ERROR_PRONE = 2, /* failed transitions >= error_threshold */
     SC_HEALTH_STALE = 3,       /* no update for stale_after_ms */
 } sc_health;
-SC_API const char *sc_health_name(sc_health h); /* "ok", "stuck", "error_prone", "stale" */
+SC_EXPORT const char *sc_health_name(sc_health h); /* "ok", "stuck", "error_prone", "stale" */
 
 typedef struct sc_inspect_opts {
     size_t history_last;     /* history records included (0 = none) */
@@ -274,16 +274,16 @@ typedef struct sc_inspect_opts {
 } sc_inspect_opts;
 
 /* Defaults: history_last 64, stuck 300000 ms, errors 5, stale 3600000 ms. */
-SC_API void sc_inspect_opts_default(sc_inspect_opts *opts);
+SC_EXPORT void sc_inspect_opts_default(sc_inspect_opts *opts);
 
 /* The worst verdict (stuck > error_prone > stale > ok); reasons, if not NULL, receives a
  * JSON array (new reference) of one line each. opts NULL = defaults. */
-SC_API sc_health sc_session_health(const sc_session *s, const sc_inspect_opts *opts, json_t **reasons);
+SC_EXPORT sc_health sc_session_health(const sc_session *s, const sc_inspect_opts *opts, json_t **reasons);
 
 /* The summary record used by GET /sessions: {"id","role","state","call_id","local_uri",
  * "remote_uri","created_at","updated_at","outcome"} (absent strings are null). New
  * reference in *out; -ENOMEM. */
-SC_API int sc_session_to_json(const sc_session *s, json_t **out);
+SC_EXPORT int sc_session_to_json(const sc_session *s, json_t **out);
 
 /* Full inspection (GET /sessions/{id}): the summary plus "table_hash", "fields" (every set
  * field), "links" ({"peer","transfer","replaces"}), "conditions" (name -> bool, every
@@ -292,7 +292,7 @@ SC_API int sc_session_to_json(const sc_session *s, json_t **out);
  * sc_table_accepted_events for the session's role and state), "health" ({"verdict",
  * "reasons"}) and "resources" ({"bytes","history_entries","history_capacity"}).
  * opts NULL = defaults. New reference in *out; -ENOMEM. */
-SC_API int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, json_t **out);
+SC_EXPORT int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, json_t **out);
 
 
 /* ---- Persistence support: snapshots, event records, replay (src/store/snapshot.c) ------
@@ -301,33 +301,33 @@ SC_API int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, js
 
 /* Fields (bit 1 << sc_field) set since the last event record: the engine clears them after
  * telling observers of a creation or a dispatch run, keeping bits set by observers. */
-SC_API uint32_t sc_session_dirty_fields(const sc_session *s);
-SC_API void sc_session_clear_dirty_fields(sc_session *s);
+SC_EXPORT uint32_t sc_session_dirty_fields(const sc_session *s);
+SC_EXPORT void sc_session_clear_dirty_fields(sc_session *s);
 /* Recovery setters: wall times (µs) and the failed-transition counter. */
-SC_API void sc_session_set_times(sc_session *s, int64_t created_wall_us, int64_t updated_wall_us,
+SC_EXPORT void sc_session_set_times(sc_session *s, int64_t created_wall_us, int64_t updated_wall_us,
                                  int64_t entered_wall_us);
-SC_API void sc_session_set_failed_transitions(sc_session *s, uint32_t n);
+SC_EXPORT void sc_session_set_failed_transitions(sc_session *s, uint32_t n);
 /* Append a copy of r keeping its seq (recovery, replay). r->seq must be >= next_seq: the
  * seqs skipped are counted as dropped; next_seq becomes r->seq + 1. -EINVAL (seq too
  * small), -ENOMEM (nothing changes). */
-SC_API int sc_session_history_append_raw(sc_session *s, const sc_history_record *r);
+SC_EXPORT int sc_session_history_append_raw(sc_session *s, const sc_history_record *r);
 /* Move next_seq forward to next_seq (skipped seqs count as dropped); -EINVAL if backwards. */
-SC_API int sc_session_history_skip_to(sc_session *s, uint64_t next_seq);
+SC_EXPORT int sc_session_history_skip_to(sc_session *s, uint64_t next_seq);
 /* Inverse of sc_history_record_to_json (names resolved through s's table and vocabulary).
  * -EINVAL on a malformed record or an unknown name. */
-SC_API int sc_history_record_from_json(const sc_session *s, const json_t *j, sc_history_record *out);
+SC_EXPORT int sc_history_record_from_json(const sc_session *s, const json_t *j, sc_history_record *out);
 
 /* The snapshot: everything needed to rebuild the record after a crash:
  * {"v":1,"id","role","state","table_hash","conditions":{name:bool},"established_fired",
  *  "outcome","fields":{name:value (set ones)},"created_us","updated_us","state_entered_us",
  *  "failed_transitions","last_seq","history":[sc_history_record_to_json...]}.
  * New reference in *out; -ENOMEM. */
-SC_API int sc_session_snapshot_json(const sc_session *s, json_t **out);
+SC_EXPORT int sc_session_snapshot_json(const sc_session *s, json_t **out);
 /* Load a snapshot into s (fresh: no history yet; same id): state (without touching timers),
  * conditions, flags, outcome, fields, times, failure count, history. The table_hash field
  * keeps s's table hash. -EINVAL (malformed, other id, unknown name; s may be partly
  * loaded), -ENOMEM. */
-SC_API int sc_session_load_snapshot_json(sc_session *s, const json_t *snap);
+SC_EXPORT int sc_session_load_snapshot_json(sc_session *s, const json_t *snap);
 
 /* Event records (one per history seq; what the recorder appends to the log):
  *  - seq 0, "kind":"created": session_id, role, table_hash, state_after, conditions_after
@@ -336,13 +336,13 @@ SC_API int sc_session_load_snapshot_json(sc_session *s, const json_t *snap);
  *  - seq >= 1, "kind":"transition": sc_history_record_to_json(rec) plus the same keys
  *    (without created_us), fields = only those changed since the previous record (null =
  *    cleared). New reference in *out; -ENOMEM. */
-SC_API int sc_session_created_json(const sc_session *s, json_t **out);
-SC_API int sc_session_event_json(const sc_session *s, const sc_history_record *rec, json_t **out);
+SC_EXPORT int sc_session_created_json(const sc_session *s, json_t **out);
+SC_EXPORT int sc_session_event_json(const sc_session *s, const sc_history_record *rec, json_t **out);
 /* Apply one event record to s (no guards, actions or timers run): state, conditions, flags,
  * outcome, changed fields, times, failure count and the history record. Returns 0, 1 when
  * the record is older than s (seq < next_seq: ignored), -EINVAL (malformed, other session,
  * unknown name), -ENOMEM. */
-SC_API int sc_session_apply_event_json(sc_session *s, const json_t *rec);
+SC_EXPORT int sc_session_apply_event_json(sc_session *s, const json_t *rec);
 
 /* Recovery through the engine (src/engine/restore.c): sc_engine_restore_session() in the
  * snapshot's state on table (NULL = the engine's current table), then
@@ -350,11 +350,11 @@ SC_API int sc_session_apply_event_json(sc_session *s, const json_t *rec);
  * failure the half-built session is removed without telling observers of the removal.
  * -EINVAL (malformed snapshot, state not in table), -EEXIST, -ENOMEM. */
 typedef struct sc_engine sc_engine;
-SC_API int sc_session_restore_json(sc_engine *e, const json_t *snap, sc_table *table, sc_session **out);
+SC_EXPORT int sc_session_restore_json(sc_engine *e, const json_t *snap, sc_table *table, sc_session **out);
 /* The same, then apply the event records of events (a JSON array, may be NULL) newer than
  * the snapshot; if that moves the session to another state, its timers are re-armed for
  * that state. Dirty fields are cleared at the end. */
-SC_API int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events,
+SC_EXPORT int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events,
                                           sc_table *table, sc_session **out);
 
 #endif

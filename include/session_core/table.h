@@ -17,8 +17,8 @@ typedef enum sc_role {
 } sc_role;
 #define SC_ROLE_COUNT 2 /* roles a session can have */
 
-SC_API const char *sc_role_name(sc_role role);      /* "uac", "uas", "any" */
-SC_API int sc_role_parse(const char *name, sc_role *out); /* 0 or -EINVAL */
+SC_EXPORT const char *sc_role_name(sc_role role);      /* "uac", "uas", "any" */
+SC_EXPORT int sc_role_parse(const char *name, sc_role *out); /* 0 or -EINVAL */
 
 /* ---- The built-in vocabulary ------------------------------------------------------------
  * Declared here, in one place, so every module, log line, metric and export uses the same
@@ -146,17 +146,17 @@ typedef struct sc_param_spec {
 typedef struct sc_vocab sc_vocab;
 
 /* A vocabulary holding every built-in name; *out set only on success (-ENOMEM). */
-SC_API int sc_vocab_new(sc_vocab **out);
-SC_API void sc_vocab_free(sc_vocab *v);
+SC_EXPORT int sc_vocab_new(sc_vocab **out);
+SC_EXPORT void sc_vocab_free(sc_vocab *v);
 /* Declare an application name (copied); params only for guards and actions, may be NULL.
  * Returns the new id (>= 0), -EEXIST if the name exists in that kind, -EINVAL on a bad name. */
-SC_API int sc_vocab_add(sc_vocab *v, sc_vocab_kind kind, const char *name,
+SC_EXPORT int sc_vocab_add(sc_vocab *v, sc_vocab_kind kind, const char *name,
                         const sc_param_spec *params, size_t nparams);
 /* The id of name in kind (>= 0) or -ENOENT. */
-SC_API int sc_vocab_lookup(const sc_vocab *v, sc_vocab_kind kind, const char *name);
-SC_API const char *sc_vocab_name(const sc_vocab *v, sc_vocab_kind kind, sc_id id); /* NULL if none */
-SC_API size_t sc_vocab_count(const sc_vocab *v, sc_vocab_kind kind);
-SC_API const sc_param_spec *sc_vocab_params(const sc_vocab *v, sc_vocab_kind kind, sc_id id, size_t *n);
+SC_EXPORT int sc_vocab_lookup(const sc_vocab *v, sc_vocab_kind kind, const char *name);
+SC_EXPORT const char *sc_vocab_name(const sc_vocab *v, sc_vocab_kind kind, sc_id id); /* NULL if none */
+SC_EXPORT size_t sc_vocab_count(const sc_vocab *v, sc_vocab_kind kind);
+SC_EXPORT const sc_param_spec *sc_vocab_params(const sc_vocab *v, sc_vocab_kind kind, sc_id id, size_t *n);
 
 /* ---- Diagnostics --------------------------------------------------------------------- */
 
@@ -171,15 +171,15 @@ typedef struct sc_diag {
 } sc_diag;
 
 typedef struct sc_diags sc_diags;
-SC_API int sc_diags_new(sc_diags **out);
-SC_API void sc_diags_free(sc_diags *d);
-SC_API size_t sc_diags_count(const sc_diags *d);
-SC_API size_t sc_diags_errors(const sc_diags *d); /* how many are errors */
-SC_API const sc_diag *sc_diags_get(const sc_diags *d, size_t i);
+SC_EXPORT int sc_diags_new(sc_diags **out);
+SC_EXPORT void sc_diags_free(sc_diags *d);
+SC_EXPORT size_t sc_diags_count(const sc_diags *d);
+SC_EXPORT size_t sc_diags_errors(const sc_diags *d); /* how many are errors */
+SC_EXPORT const sc_diag *sc_diags_get(const sc_diags *d, size_t i);
 /* "file:line:column: error: message" into buf (always terminated); returns the length. */
-SC_API size_t sc_diag_format(const sc_diag *diag, char *buf, size_t size);
+SC_EXPORT size_t sc_diag_format(const sc_diag *diag, char *buf, size_t size);
 /* Add a diagnostic (strings copied); used by the loader and by the engine (unbound names). */
-SC_API int sc_diags_add(sc_diags *d, sc_severity sev, const char *file, uint32_t line,
+SC_EXPORT int sc_diags_add(sc_diags *d, sc_severity sev, const char *file, uint32_t line,
                         uint32_t column, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* ---- The compiled table -------------------------------------------------------------- */
@@ -244,23 +244,23 @@ typedef struct sc_table sc_table;
  * Every problem goes to diags (may be NULL) as file:line:column. Returns 0 and sets *out,
  * or SC_E_INVALID_TABLE (diags say why), -ENOENT/-EIO for the file, -ENOMEM. Warnings alone
  * do not fail the load. The table starts with one reference. */
-SC_API int sc_table_load_file(sc_table **out, const char *path, const sc_vocab *vocab, sc_diags *diags);
-SC_API int sc_table_load_buffer(sc_table **out, const char *name, const char *buf, size_t len,
+SC_EXPORT int sc_table_load_file(sc_table **out, const char *path, const sc_vocab *vocab, sc_diags *diags);
+SC_EXPORT int sc_table_load_buffer(sc_table **out, const char *name, const char *buf, size_t len,
                                 const sc_vocab *vocab, sc_diags *diags);
-SC_API sc_table *sc_table_ref(sc_table *t);
-SC_API void sc_table_unref(sc_table *t); /* frees on the last reference; NULL is fine */
+SC_EXPORT sc_table *sc_table_ref(sc_table *t);
+SC_EXPORT void sc_table_unref(sc_table *t); /* frees on the last reference; NULL is fine */
 
-SC_API const sc_vocab *sc_table_vocab(const sc_table *t);
-SC_API const char *sc_table_name(const sc_table *t);      /* `name:` */
-SC_API const char *sc_table_version(const sc_table *t);   /* `version:` as written */
-SC_API const char *sc_table_hash(const sc_table *t);      /* hex content hash of the source */
-SC_API const char *sc_table_source(const sc_table *t, size_t *len); /* the YAML text */
-SC_API const char *sc_table_path(const sc_table *t);
+SC_EXPORT const sc_vocab *sc_table_vocab(const sc_table *t);
+SC_EXPORT const char *sc_table_name(const sc_table *t);      /* `name:` */
+SC_EXPORT const char *sc_table_version(const sc_table *t);   /* `version:` as written */
+SC_EXPORT const char *sc_table_hash(const sc_table *t);      /* hex content hash of the source */
+SC_EXPORT const char *sc_table_source(const sc_table *t, size_t *len); /* the YAML text */
+SC_EXPORT const char *sc_table_path(const sc_table *t);
 
-SC_API size_t sc_table_state_count(const sc_table *t);
-SC_API const sc_state_info *sc_table_state(const sc_table *t, sc_id state); /* NULL if out of range */
-SC_API int sc_table_state_id(const sc_table *t, const char *name);           /* id or -ENOENT */
-SC_API sc_id sc_table_initial_state(const sc_table *t);                       /* `initial:` (default Idle) */
+SC_EXPORT size_t sc_table_state_count(const sc_table *t);
+SC_EXPORT const sc_state_info *sc_table_state(const sc_table *t, sc_id state); /* NULL if out of range */
+SC_EXPORT int sc_table_state_id(const sc_table *t, const char *name);           /* id or -ENOENT */
+SC_EXPORT sc_id sc_table_initial_state(const sc_table *t);                       /* `initial:` (default Idle) */
 /* The `migrate:` map (docs/reload.md): which live sessions a reload moves to this table.
  * Entries in file order; `from` is a state name of the table the session runs on (it need
  * not exist in this one), `to` a non-terminal state of this table. */
@@ -269,24 +269,24 @@ typedef struct sc_migrate_entry {
     sc_id to;              /* state of this table */
     uint32_t line, column; /* where the entry's key is written */
 } sc_migrate_entry;
-SC_API size_t sc_table_migrate_count(const sc_table *t);
-SC_API const sc_migrate_entry *sc_table_migrate_entry(const sc_table *t, size_t i); /* NULL if out of range */
+SC_EXPORT size_t sc_table_migrate_count(const sc_table *t);
+SC_EXPORT const sc_migrate_entry *sc_table_migrate_entry(const sc_table *t, size_t i); /* NULL if out of range */
 /* The target state for a session in state old_name, or -ENOENT when the map does not name it. */
-SC_API int sc_table_migrate_target(const sc_table *t, const char *old_name);
+SC_EXPORT int sc_table_migrate_target(const sc_table *t, const char *old_name);
 /* Conditions that together mean "established": when all become true the engine raises
  * CheckConditions once per session. From `established_when:`; may be empty. */
-SC_API const sc_id *sc_table_established_conditions(const sc_table *t, size_t *n);
+SC_EXPORT const sc_id *sc_table_established_conditions(const sc_table *t, size_t *n);
 
-SC_API size_t sc_table_transition_count(const sc_table *t);
-SC_API const sc_transition *sc_table_transition(const sc_table *t, size_t index);
+SC_EXPORT size_t sc_table_transition_count(const sc_table *t);
+SC_EXPORT const sc_transition *sc_table_transition(const sc_table *t, size_t index);
 
 /* O(1): the transitions for (role, state, event) in the order they are tried: the rows for
  * the exact role in file order, then the `any` rows. role is SC_ROLE_UAC or SC_ROLE_UAS.
  * Returns NULL with *n = 0 when the state does not accept the event. */
-SC_API const sc_transition *const *sc_table_lookup(const sc_table *t, sc_role role, sc_id state,
+SC_EXPORT const sc_transition *const *sc_table_lookup(const sc_table *t, sc_role role, sc_id state,
                                                    sc_id event, size_t *n);
 /* The events (ids, ascending) that state accepts for role; writes at most cap, returns how many. */
-SC_API size_t sc_table_accepted_events(const sc_table *t, sc_role role, sc_id state, sc_id *out, size_t cap);
+SC_EXPORT size_t sc_table_accepted_events(const sc_table *t, sc_role role, sc_id state, sc_id *out, size_t cap);
 
 /* ---- Export -------------------------------------------------------------------------- */
 
@@ -300,7 +300,7 @@ typedef struct sc_graph_opts {
 } sc_graph_opts;
 
 /* The graph as a malloc'd NUL-terminated string in *out (caller frees). -ENOMEM, -EINVAL. */
-SC_API int sc_table_export(const sc_table *t, const sc_graph_opts *opts, char **out);
+SC_EXPORT int sc_table_export(const sc_table *t, const sc_graph_opts *opts, char **out);
 
 /* ---- Diff and diagnostics as JSON (src/table/diff.c) ------------------------------------ */
 
@@ -327,10 +327,10 @@ SC_API int sc_table_export(const sc_table *t, const sc_graph_opts *opts, char **
  * b moves the live sessions in the states of "new" that are known).
  * Removed entries come in a's file order, added and changed ones in b's. Returns the number
  * of differences (0 = same behaviour), -EINVAL or -ENOMEM (nothing in *out). */
-SC_API int sc_table_diff(const sc_table *a, const sc_table *b, json_t **out);
+SC_EXPORT int sc_table_diff(const sc_table *a, const sc_table *b, json_t **out);
 
 /* The diagnostics as a new JSON array of {file, line, column, severity, message} (only the
  * errors when errors_only); d may be NULL (empty array). NULL on ENOMEM. Caller decrefs. */
-SC_API json_t *sc_diags_json(const sc_diags *d, bool errors_only);
+SC_EXPORT json_t *sc_diags_json(const sc_diags *d, bool errors_only);
 
 #endif

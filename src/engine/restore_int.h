@@ -1,5 +1,5 @@
 /* restore_int: the second half of a restore, for recovery that restores every snapshot first
- * and applies the logged tails afterwards (api_persist.c). */
+ * and applies the logged tails afterwards (persist.c). */
 #ifndef SC_ENGINE_RESTORE_INT_H
 #define SC_ENGINE_RESTORE_INT_H
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api_persist.h"
+#include "coord/persist.h"
 #include "session_core/engine.h"
 
 #define MAX_GUARDS 1024
@@ -164,7 +164,7 @@ static int bind_all(sc_engine *e, sim *s)
 typedef struct recording {
     sc_persist *p;
     sc_persist_writer *w;
-    sc_api_persist *rec;
+    sc_coord_persist *rec;
 } recording;
 
 static int recording_start(recording *rc, sc_engine *e, const char *url)
@@ -175,7 +175,7 @@ static int recording_start(recording *rc, sc_engine *e, const char *url)
     if (!r)
         r = sc_persist_writer_new(&rc->w, rc->p, &wc);
     if (!r)
-        r = sc_api_persist_attach(e, rc->w, "sessionctl", 0, &rc->rec);
+        r = sc_coord_persist_attach(e, rc->w, "sessionctl", 0, &rc->rec);
     if (r)
         fprintf(stderr, "sessionctl: store %s: %s\n", url, err[0] ? err : sc_strerror(r));
     return r;
@@ -192,7 +192,7 @@ static int recording_stop(recording *rc)
         if (r)
             fprintf(stderr, "sessionctl: store: %s\n", sc_strerror(r));
     }
-    sc_api_persist_free(rc->rec);
+    sc_coord_persist_free(rc->rec);
     sc_persist_writer_free(rc->w);
     sc_persist_close(rc->p);
     return r;

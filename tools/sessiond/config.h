@@ -10,8 +10,8 @@
 #include "session_core/base.h"
 
 #define SD_MAX_SIP 8
-#define SD_MAX_MOH 16    /* = SC_API_MAX_MOH */
-#define SD_MAX_ROUTES 64 /* = SC_API_MAX_ROUTES */
+#define SD_MAX_MOH 16    /* = SC_COORD_MAX_MOH */
+#define SD_MAX_ROUTES 64 /* = SC_COORD_MAX_ROUTES */
 
 typedef struct sd_config {
     char *sip[SD_MAX_SIP];        /* listen specs "udp:127.0.0.1:5060" */

@@ -71,7 +71,7 @@ int sd_set_min_se(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
-void sd_cleanup_apply(const sd_config *c, sc_api_config *api)
+void sd_cleanup_apply(const sd_config *c, sc_coord_config *api)
 {
     const struct sd_cleanup_opts *o = &c->cleanup;
     if (o->max_age_set)

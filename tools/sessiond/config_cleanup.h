@@ -7,14 +7,14 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "session_core/api.h"
+#include "session_core/coord.h"
 
 int sd_set_max_session_age(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_retention(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_failed_retention(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_session_expires(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_min_se(sd_config *c, const char *v, char *err, size_t errsz);
-/* Copy the options that were given into api (the others keep sc_api_config_default's). */
-void sd_cleanup_apply(const sd_config *c, sc_api_config *api);
+/* Copy the options that were given into api (the others keep sc_coord_config_default's). */
+void sd_cleanup_apply(const sd_config *c, sc_coord_config *api);
 
 #endif

@@ -16,7 +16,7 @@
 #include "signals.h"
 #include "ops_routes.h"
 #include "store_setup.h"
-#include "session_core/api.h"
+#include "session_core/coord.h"
 #include "sessiond/embedded_table.h"
 
 #define HEARTBEAT_MS 250
@@ -27,7 +27,7 @@ typedef struct sd_app {
     uv_loop_t loop;
     sc_vocab *vocab;
     sc_table *table;
-    sc_api *api;
+    sc_coord *api;
     sd_http *http;
     sd_routes routes;
     sd_ops *ops;          /* metrics, health, events, reload triggers (ops_routes.c) */
@@ -60,7 +60,7 @@ static void on_deadline(uv_timer_t *t)
 {
     sd_app *app = t->data;
     sc_log(&app->logger, SC_LOG_WARN, "sessiond", "shutdown deadline reached with %zu call(s) active; exiting",
-           sc_api_active_count(app->api));
+           sc_coord_active_count(app->api));
     finish(app);
 }
 
@@ -75,9 +75,9 @@ static void on_signal(void *ud, int signum, int count)
     }
     app->stopping = true;
     sc_log(&app->logger, SC_LOG_INFO, "sessiond", "%s received: refusing new calls, ending %zu active call(s)",
-           signum == SIGTERM ? "SIGTERM" : "SIGINT", sc_api_active_count(app->api));
+           signum == SIGTERM ? "SIGTERM" : "SIGINT", sc_coord_active_count(app->api));
     uv_timer_start(&app->deadline, on_deadline, app->cfg.shutdown_timeout_ms, 0);
-    sc_api_shutdown(app->api, on_drained, app);
+    sc_coord_shutdown(app->api, on_drained, app);
 }
 
 /* Load the table; on failure print the first error as file:line:col and return -1. */
@@ -123,8 +123,8 @@ static int load_table(sd_app *app)
 
 static int start_api(sd_app *app)
 {
-    sc_api_config c;
-    sc_api_config_default(&c);
+    sc_coord_config c;
+    sc_coord_config_default(&c);
     c.loop = &app->loop;
     c.logger = &app->logger;
     c.table = app->table;
@@ -157,7 +157,7 @@ static int start_api(sd_app *app)
     c.events_ring = app->cfg.events_ring;
     c.metrics_off = app->cfg.metrics_off;
     sd_cleanup_apply(&app->cfg, &c);          /* cleanup, session timers (config_cleanup.c) */
-    int rc = sc_api_new(&app->api, &c);
+    int rc = sc_coord_new(&app->api, &c);
     if (rc == SC_E_UNBOUND) {
         fprintf(stderr, "sessiond: --table: the table uses a guard or action sessiond cannot bind (see the log)\n");
         return 2;
@@ -260,7 +260,7 @@ out_loop:
     app.ops = NULL;
     sd_http_free(app.http);
     app.http = NULL;
-    sc_api_free(app.api);
+    sc_coord_free(app.api);
     app.api = NULL;
     uv_walk(&app.loop, close_walk, NULL);
     uv_run(&app.loop, UV_RUN_DEFAULT);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/api_watch.h"
+#include "coord/watch.h"
 #include "ops_sse.h"
 
 #define PROBE_MS 100             /* lag probe and heartbeat period */
@@ -19,7 +19,7 @@
 
 struct sd_ops {
     uv_loop_t *loop;
-    sc_api *api;
+    sc_coord *api;
     const sc_logger *logger;
     char *table_path;
     bool test_hooks;
@@ -28,7 +28,7 @@ struct sd_ops {
     sc_obs_loop_probe probe;
     uv_timer_t probe_timer;
     uv_signal_t sighup;
-    sc_api_watch *watch;
+    sc_coord_watch *watch;
     sc_obs_statsd *statsd;
     uv_timer_t statsd_timer;
     bool statsd_on;
@@ -47,10 +47,10 @@ static void on_probe(uv_timer_t *t)
     sc_obs_loop_probe_fire(&o->probe);
     sc_obs_heartbeat_beat(&o->hb);
     if (++o->ticks % 10 == 0) { /* details once a second */
-        sc_obs_health_set_detail(o->health, "sessions", (double)sc_api_session_count(o->api));
-        sc_obs_health_set_detail(o->health, "sessions_active", (double)sc_api_active_count(o->api));
-        sc_api_resources res;
-        if (sc_api_resources_total(o->api, &res) == 0) {
+        sc_obs_health_set_detail(o->health, "sessions", (double)sc_coord_session_count(o->api));
+        sc_obs_health_set_detail(o->health, "sessions_active", (double)sc_coord_active_count(o->api));
+        sc_coord_resources res;
+        if (sc_coord_resources_total(o->api, &res) == 0) {
             sc_obs_health_set_detail(o->health, "session_bytes", (double)res.bytes);
             sc_obs_health_set_detail(o->health, "history_entries", (double)res.history_entries);
             sc_obs_health_set_detail(o->health, "timers", (double)res.timers);
@@ -73,7 +73,7 @@ static void reload_file(sd_ops *o, const char *why)
         return;
     }
     sc_log(o->logger, SC_LOG_INFO, "sessiond", "%s: reloading %s", why, o->table_path);
-    sc_api_table_reload(o->api, o->table_path, NULL, NULL, 0, NULL);
+    sc_coord_table_reload(o->api, o->table_path, NULL, NULL, 0, NULL);
 }
 
 static void on_sighup(uv_signal_t *s, int signum)
@@ -123,7 +123,7 @@ int sd_ops_start(sd_ops **out, const sd_ops_config *cfg)
     if (rc == 0)
         rc = sd_sse_new(&o->sse, o->loop, o->api, o->logger);
     if (rc == 0 && cfg->statsd)
-        rc = sc_obs_statsd_new(&o->statsd, sc_api_metrics(o->api), cfg->statsd,
+        rc = sc_obs_statsd_new(&o->statsd, sc_coord_metrics(o->api), cfg->statsd,
                                cfg->statsd_interval_ms ? cfg->statsd_interval_ms : 10000);
     if (rc) {
         sd_sse_free(o->sse); /* its handles close on the next loop run */
@@ -134,7 +134,7 @@ int sd_ops_start(sd_ops **out, const sd_ops_config *cfg)
     }
     sc_obs_heartbeat_init(&o->hb, clock);
     sc_obs_heartbeat_beat(&o->hb);
-    sc_obs_metric *lag = sc_obs_registry_find(sc_api_metrics(o->api), "sessioncore_event_loop_lag_seconds");
+    sc_obs_metric *lag = sc_obs_registry_find(sc_coord_metrics(o->api), "sessioncore_event_loop_lag_seconds");
     sc_obs_loop_probe_init(&o->probe, clock, lag ? sc_obs_histogram_with(lag) : NULL, PROBE_MS * 1000u);
     uv_timer_init(o->loop, &o->probe_timer);
     uv_signal_init(o->loop, &o->sighup);
@@ -152,7 +152,7 @@ int sd_ops_start(sd_ops **out, const sd_ops_config *cfg)
                        sc_obs_statsd_interval_ms(o->statsd));
     }
     if (cfg->watch && o->table_path) {
-        rc = sc_api_watch_start(o->loop, o->table_path, 0, on_watch, o, &o->watch);
+        rc = sc_coord_watch_start(o->loop, o->table_path, 0, on_watch, o, &o->watch);
         if (rc)
             sc_log(o->logger, SC_LOG_WARN, "sessiond", "--watch %s: %s", o->table_path, sc_strerror(rc));
         else
@@ -179,7 +179,7 @@ void sd_ops_stop(sd_ops *o)
         return;
     sd_sse_free(o->sse);
     o->sse = NULL;
-    sc_api_watch_stop(o->watch);
+    sc_coord_watch_stop(o->watch);
     o->watch = NULL;
     /* readiness goes down first: the health object lives until the handles are closed */
     sc_obs_health_set(o->health, SC_OBS_CHECK_SIP_SOCKETS, false, "shutting down");
@@ -263,13 +263,13 @@ static void set_error(sd_http_req *r, int status, const char *msg)
 
 static void get_metrics(sd_ops *o, sd_http_req *r)
 {
-    if (!sc_api_metrics(o->api)) {
+    if (!sc_coord_metrics(o->api)) {
         set_error(r, 404, "metrics are off (sessiond --metrics off)");
         return;
     }
     sc_obs_format f = sc_obs_format_from_accept(r->h_accept);
     char *text = NULL;
-    int rc = sc_obs_render(sc_api_metrics(o->api), f, &text, NULL);
+    int rc = sc_obs_render(sc_coord_metrics(o->api), f, &text, NULL);
     if (rc) {
         set_error(r, 500, sc_strerror(rc));
         return;
@@ -293,9 +293,9 @@ static void post_reload(sd_ops *o, sd_http_req *r)
     json_t *report = NULL;
     int rc;
     if (r->body_len) {
-        rc = sc_api_table_reload(o->api, NULL, "POST /table/reload", r->body, r->body_len, &report);
+        rc = sc_coord_table_reload(o->api, NULL, "POST /table/reload", r->body, r->body_len, &report);
     } else if (o->table_path) {
-        rc = sc_api_table_reload(o->api, o->table_path, NULL, NULL, 0, &report);
+        rc = sc_coord_table_reload(o->api, o->table_path, NULL, NULL, 0, &report);
     } else {
         set_error(r, 400, "no --table file to reload (built-in table): send the YAML as the body");
         return;
@@ -310,7 +310,7 @@ static void post_validate(sd_ops *o, sd_http_req *r)
         return;
     }
     json_t *report = NULL;
-    int rc = sc_api_table_validate(o->api, "POST /table/validate", r->body, r->body_len, &report);
+    int rc = sc_coord_table_validate(o->api, "POST /table/validate", r->body, r->body_len, &report);
     reload_result(r, rc, report);
 }
 
@@ -319,9 +319,9 @@ static void get_table(sd_ops *o, sd_http_req *r)
 {
     char *out = NULL;
     json_t *versions = NULL;
-    int rc = sc_api_table_export(o->api, SC_GRAPH_JSON, NULL, &out);
+    int rc = sc_coord_table_export(o->api, SC_GRAPH_JSON, NULL, &out);
     if (rc == 0)
-        rc = sc_api_table_versions(o->api, &versions);
+        rc = sc_coord_table_versions(o->api, &versions);
     json_t *j = out ? json_loads(out, 0, NULL) : NULL;
     free(out);
     if (rc || !json_is_object(j)) {
@@ -378,7 +378,7 @@ bool sd_ops_handle(sd_ops *o, sd_http_req *r)
         post ? post_validate(o, r) : set_error(r, 405, "use POST /table/validate");
     } else if (!strcmp(p, "/table/versions")) {
         json_t *v = NULL;
-        int rc = get ? sc_api_table_versions(o->api, &v) : -EPERM;
+        int rc = get ? sc_coord_table_versions(o->api, &v) : -EPERM;
         if (!get)
             set_error(r, 405, "use GET");
         else if (rc)

@@ -11,14 +11,14 @@
 #include <uv.h>
 
 #include "http.h"
-#include "session_core/api.h"
+#include "session_core/coord.h"
 #include "session_core/obs.h"
 
 typedef struct sd_ops sd_ops;
 
 typedef struct sd_ops_config {
     uv_loop_t *loop;          /* borrowed */
-    sc_api *api;              /* borrowed; outlives the ops until sd_ops_stop */
+    sc_coord *api;              /* borrowed; outlives the ops until sd_ops_stop */
     const sc_logger *logger;  /* borrowed */
     const char *table_path;   /* the --table file (copied), NULL = built-in table */
     bool watch;               /* reload when the table file changes */

@@ -55,7 +55,7 @@ typedef struct sse_conn {
 
 struct sd_sse {
     uv_loop_t *loop;
-    sc_api *api;
+    sc_coord *api;
     const sc_logger *logger;
     pthread_mutex_t mu;        /* guards pending and stopping */
     sse_conn *pending;
@@ -365,7 +365,7 @@ static void close_conn(sd_sse *s, sse_conn *c)
     pthread_mutex_unlock(&c->mu);
     if (c->sub) /* events the client will never get: counted as drops{reason="closed"} */
         sc_events_sub_discard(c->sub);
-    sc_api_unsubscribe(s->api, c->sub);
+    sc_coord_unsubscribe(s->api, c->sub);
     c->sub = NULL;
     conn_unref(c);
 }
@@ -380,7 +380,7 @@ static int subscribe(sd_sse *s, sse_conn *c)
         cfg.filter.patterns[i] = c->patterns[i];
     for (int i = 0; c->states[i]; i++)
         cfg.filter.states[i] = c->states[i];
-    return sc_api_subscribe(s->api, &cfg, c->has_since ? &c->since : NULL, &c->sub);
+    return sc_coord_subscribe(s->api, &cfg, c->has_since ? &c->since : NULL, &c->sub);
 }
 
 /* "id: SEQ\nevent: TYPE\ndata: JSON\n\n" into p (room for SSE_EVENT_MAX bytes); its length. */
@@ -503,7 +503,7 @@ static void on_async(uv_async_t *a)
     drain_all(s); /* a new stream's replay, a reader with room again, a client gone */
 }
 
-int sd_sse_new(sd_sse **out, uv_loop_t *loop, sc_api *api, const sc_logger *logger)
+int sd_sse_new(sd_sse **out, uv_loop_t *loop, sc_coord *api, const sc_logger *logger)
 {
     sd_sse *s = calloc(1, sizeof *s);
     if (!s)

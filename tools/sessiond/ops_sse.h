@@ -8,12 +8,12 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "session_core/api.h"
+#include "session_core/coord.h"
 
 struct MHD_Connection;
 typedef struct sd_sse sd_sse;
 
-int sd_sse_new(sd_sse **out, uv_loop_t *loop, sc_api *api, const sc_logger *logger);
+int sd_sse_new(sd_sse **out, uv_loop_t *loop, sc_coord *api, const sc_logger *logger);
 /* HTTP thread: answer GET /events on c (*ret = MHD result). */
 bool sd_sse_start(sd_sse *s, struct MHD_Connection *c, int *ret);
 /* Loop thread: end every stream, unsubscribe, close the handles (freed in their callbacks). */

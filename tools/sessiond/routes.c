@@ -54,7 +54,7 @@ static void set_conflict(sd_routes *rt, sd_http_req *r, const char *id, const ch
                                  ? "the state accepts the event but every transition's guards failed"
                                  : "the event is not accepted in the current state",
                              "command", command);
-    if (body && sc_api_inspect(rt->api, id, &ins) == 0) {
+    if (body && sc_coord_inspect(rt->api, id, &ins) == 0) {
         json_object_set(body, "state", json_object_get(ins, "state"));
         json_object_set(body, "accepted_events", json_object_get(ins, "possible_events"));
     }
@@ -128,7 +128,7 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
         set_error(r, 400, "\"from\" must be a SIP URI string when given");
     } else {
         char id[SC_SESSION_ID_MAX + 1];
-        int rc = sc_api_make_call(rt->api, json_string_value(to),
+        int rc = sc_coord_make_call(rt->api, json_string_value(to),
                                   json_is_string(from) ? json_string_value(from) : NULL, id, sizeof id);
         if (rc == 0)
             set_json(r, 201, json_pack("{s:s}", "id", id));
@@ -148,13 +148,13 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
 {
     int rc;
     if (!strcmp(cmd, "accept")) {
-        rc = sc_api_accept(rt->api, id);
+        rc = sc_coord_accept(rt->api, id);
     } else if (!strcmp(cmd, "hangup")) {
-        rc = sc_api_hangup(rt->api, id);
+        rc = sc_coord_hangup(rt->api, id);
     } else if (!strcmp(cmd, "hold")) {
-        rc = sc_api_hold(rt->api, id);
+        rc = sc_coord_hold(rt->api, id);
     } else if (!strcmp(cmd, "resume")) {
-        rc = sc_api_resume(rt->api, id);
+        rc = sc_coord_resume(rt->api, id);
     } else if (!strcmp(cmd, "reject")) {
         json_t *b = body_object(r);
         if (!b)
@@ -173,7 +173,7 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
             set_error(r, 400, "\"code\" must be an integer 400..699");
             return;
         }
-        rc = sc_api_reject(rt->api, id, (int)c);
+        rc = sc_coord_reject(rt->api, id, (int)c);
     } else if (!strcmp(cmd, "dtmf")) {
         json_t *b = body_object(r);
         if (!b)
@@ -185,14 +185,14 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
             set_error(r, 400, "\"digits\" must be a non-empty string of 0-9 * # A-D");
             return;
         }
-        rc = sc_api_dtmf(rt->api, id, digits);
+        rc = sc_coord_dtmf(rt->api, id, digits);
         json_decref(b);
     } else if (!strcmp(cmd, "bridge")) {
         json_t *b = body_object(r);
         if (!b)
             return;
         const char *with = json_string_value(json_object_get(b, "with"));
-        rc = with && *with ? sc_api_bridge(rt->api, id, with) : -EINVAL;
+        rc = with && *with ? sc_coord_bridge(rt->api, id, with) : -EINVAL;
         json_decref(b);
         if (rc == -EINVAL || rc == -EBUSY) {
             set_error(r, rc == -EBUSY ? 409 : 400, rc == -EBUSY ? "a session is bridged with another one"
@@ -200,7 +200,7 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
             return;
         }
     } else if (!strcmp(cmd, "unbridge")) {
-        rc = sc_api_unbridge(rt->api, id);
+        rc = sc_coord_unbridge(rt->api, id);
     } else if (!strcmp(cmd, "transfer")) { /* transfer_routes.c */
         const char *err = NULL;
         rc = sd_transfer_command(rt->api, id, r->body, r->body_len, &err);
@@ -218,7 +218,7 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
 static void get_table(sd_routes *rt, sd_http_req *r, sc_graph_format fmt)
 {
     char *out = NULL;
-    int rc = sc_api_table_export(rt->api, fmt, r->q_session, &out);
+    int rc = sc_coord_table_export(rt->api, fmt, r->q_session, &out);
     if (rc == -ENOENT) {
         set_error(r, 404, "no such session");
         return;
@@ -237,11 +237,11 @@ static void get_session(sd_routes *rt, sd_http_req *r, const char *id, const cha
     json_t *j = NULL;
     int rc;
     if (!sub) {
-        rc = sc_api_inspect(rt->api, id, &j);
+        rc = sc_coord_inspect(rt->api, id, &j);
     } else if (!strcmp(sub, "history")) {
         if (r->q_format && !strcmp(r->q_format, "csv")) {
             char *csv = NULL;
-            rc = sc_api_history_csv(rt->api, id, &csv);
+            rc = sc_coord_history_csv(rt->api, id, &csv);
             if (rc == 0) {
                 set_text(r, 200, csv, "text/csv; charset=utf-8");
                 return;
@@ -250,7 +250,7 @@ static void get_session(sd_routes *rt, sd_http_req *r, const char *id, const cha
             set_error(r, 400, "format must be json or csv");
             return;
         } else {
-            rc = sc_api_history(rt->api, id, &j);
+            rc = sc_coord_history(rt->api, id, &j);
         }
     } else {
         set_error(r, 404, "no such resource");
@@ -297,7 +297,7 @@ void sd_routes_handle(void *ud, sd_http_req *r)
             set_error(r, 405, "use POST /calls");
     } else if (!strcmp(p, "/sessions") || !strcmp(p, "/sessions/")) {
         json_t *j = NULL;
-        int rc = get ? sc_api_sessions(rt->api, &j) : -EPERM;
+        int rc = get ? sc_coord_sessions(rt->api, &j) : -EPERM;
         if (!get)
             set_error(r, 405, "use GET /sessions");
         else if (rc)
@@ -305,7 +305,7 @@ void sd_routes_handle(void *ud, sd_http_req *r)
         else
             set_json(r, 200, j);
     } else if (post && sd_transfer_cancel_path(p, xid, sizeof xid)) { /* transfer_routes.c */
-        command_result(rt, r, xid, "transfer/cancel", sc_api_transfer_cancel(rt->api, xid));
+        command_result(rt, r, xid, "transfer/cancel", sc_coord_transfer_cancel(rt->api, xid));
     } else if (!strncmp(p, "/sessions/", 10)) {
         char *id, *sub;
         if (split_session_path(r->path, &id, &sub)) {

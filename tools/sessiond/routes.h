@@ -3,10 +3,10 @@
 #define SESSIOND_ROUTES_H
 
 #include "http.h"
-#include "session_core/api.h"
+#include "session_core/coord.h"
 
 typedef struct sd_routes {
-    sc_api *api;
+    sc_coord *api;
     const sc_logger *logger;
     struct sd_ops *ops;       /* operations routes (ops_routes.c), may be NULL */
 } sd_routes;

@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api_recover.h"
+#include "coord/recover.h"
 
 #define HEALTH_MS 1000
 
 struct sd_store {
     uv_timer_t timer;
-    sc_api *api;
+    sc_coord *api;
     sc_obs_health *health;
     int last;          /* -1 unknown, 0 down, 1 up */
     size_t last_depth; /* queue depth reported last */
@@ -22,7 +22,7 @@ static void update_health(sd_store *s)
 {
     sc_persist_health h;
     const char *backend = NULL;
-    if (sc_api_store_health(s->api, &h, &backend) != 0)
+    if (sc_coord_store_health(s->api, &h, &backend) != 0)
         return;
     bool full = h.queue_cap && h.queue_depth >= h.queue_cap - h.queue_cap / 10;
     int now = h.connected && !full ? 1 : 0;
@@ -52,15 +52,15 @@ static void on_closed(uv_handle_t *h)
     free(h->data);
 }
 
-int sd_store_start(sd_store **out, uv_loop_t *loop, sc_api *api, const sd_config *cfg, sc_obs_health *health,
+int sd_store_start(sd_store **out, uv_loop_t *loop, sc_coord *api, const sd_config *cfg, sc_obs_health *health,
                    const sc_logger *logger)
 {
-    sc_api_store_config sc = {.url = cfg->store, .durability = (sc_persist_durability)cfg->durability,
+    sc_coord_store_config sc = {.url = cfg->store, .durability = (sc_persist_durability)cfg->durability,
                               .node_id = cfg->node_id, .snapshot_every = cfg->snapshot_every};
-    sc_api_store_report rep;
+    sc_coord_store_report rep;
     char err[512];
     *out = NULL;
-    int rc = sc_api_store_open(api, &sc, &rep, err, sizeof err);
+    int rc = sc_coord_store_open(api, &sc, &rep, err, sizeof err);
     if (rc) {
         fprintf(stderr, "sessiond: %s\n", err[0] ? err : sc_strerror(rc));
         return 1;

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-static int run(sc_api *api, const char *id, json_t *b, const char **err)
+static int run(sc_coord *api, const char *id, json_t *b, const char **err)
 {
     json_t *jmode = json_object_get(b, "mode"), *jt = json_object_get(b, "target"),
            *jc = json_object_get(b, "consult");
@@ -31,7 +31,7 @@ static int run(sc_api *api, const char *id, json_t *b, const char **err)
             *err = "a blind transfer needs \"target\"";
             return -EINVAL;
         }
-        int rc = sc_api_transfer(api, id, target);
+        int rc = sc_coord_transfer(api, id, target);
         if (rc == -EINVAL)
             *err = "\"target\" is not a usable SIP URI";
         return rc;
@@ -40,14 +40,14 @@ static int run(sc_api *api, const char *id, json_t *b, const char **err)
         *err = "give either \"consult\" (complete) or \"target\" (start a consultation), not both";
         return -EINVAL;
     }
-    int rc = sc_api_transfer_attended(api, id, consult, target);
+    int rc = sc_coord_transfer_attended(api, id, consult, target);
     if (rc == -EINVAL)
         *err = target ? "\"target\" is not a usable SIP URI"
                       : "\"consult\" must name another answered call (or start one with \"target\")";
     return rc;
 }
 
-int sd_transfer_command(sc_api *api, const char *id, const char *body, size_t len, const char **err)
+int sd_transfer_command(sc_coord *api, const char *id, const char *body, size_t len, const char **err)
 {
     *err = NULL;
     json_t *b = len ? json_loadb(body, len, 0, NULL) : json_object();

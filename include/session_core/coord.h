@@ -1,0 +1,175 @@
+/* api: the public coordinator of session-core. It owns the SIP stack, the engine and the
+ * session store on one libuv loop, binds the table's SIP, media and bookkeeping actions and
+ * guards to real operations, turns every SIP event of a call into a table event on its
+ * session, and offers the application commands (make_call, accept, reject, hangup, hold,
+ * resume, dtmf) and inspection. Every function must be called on the loop's thread. */
+#ifndef SESSION_CORE_API_H
+#define SESSION_CORE_API_H
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "session_core/base.h"
+#include "session_core/store.h"
+#include "session_core/table.h"
+
+typedef struct sc_coord sc_coord;
+
+#define SC_COORD_MAX_LISTEN 8
+#define SC_COORD_MAX_MOH 16
+#define SC_COORD_MAX_ROUTES 64
+
+typedef struct sc_coord_config {
+    uv_loop_t *loop;          /* borrowed; must outlive the api */
+    const sc_clock *clock;    /* borrowed; NULL = sc_clock_system() */
+    const sc_logger *logger;  /* borrowed; may be NULL */
+    sc_table *table;          /* the api takes its own reference */
+    const char *listen[SC_COORD_MAX_LISTEN]; /* "udp:127.0.0.1:5060", "tcp:[::1]:5060" (copied) */
+    size_t nlisten;           /* 0 = udp:127.0.0.1:5060 */
+    bool auto_answer;         /* the AutoAnswer guard's answer */
+    uint32_t ring_delay_ms;   /* ScheduleAutoAnswer's delay when the table gives none */
+    uint32_t sip_t1_ms;       /* RFC 3261 T1; 0 = 500 */
+    size_t max_sessions;      /* 0 = unlimited; above it new INVITEs get 503 */
+    unsigned sip_max_transactions; /* SIP transactions alive (incl. lingering ones, ~32 s with
+                                      T1 500 on UDP); 0 = 65536; above it 503 */
+    unsigned sip_max_calls;   /* SIP call objects alive (released ones linger as long as their
+                                 transactions); 0 = 32768, or derived from max_sessions */
+    uint16_t media_port_min;  /* RTP port range announced in SDP (0 = 20000..20999) */
+    uint16_t media_port_max;
+    size_t history_capacity;  /* per session; 0 = store default */
+    const char *user_agent;   /* NULL = "session-core/<version>" */
+    /* transfer (src/coord/transfer.c) */
+    bool refuse_refer;             /* REFERs are declined (603); default false: accepted */
+    uint32_t transfer_timeout_ms;  /* transferee: a transfer call unanswered by then fails
+                                      (NOTIFY 408) and is cancelled; 0 = 60000 */
+    /* media and B2BUA (src/coord/media.c, api_b2bua.c) */
+    const char *media_address; /* RTP bind/announce address; NULL = the first SIP listener's */
+    uint32_t rtp_timeout_ms;   /* RtpTimeout after this silence; 0 = off (default 30000) */
+    const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
+    const char *moh_paths[SC_COORD_MAX_MOH]; /* "default" uses the built-in tune unless given */
+    size_t nmoh;
+    const char *route_match[SC_COORD_MAX_ROUTES];  /* B2BUA routes: Request-URI user or glob */
+    const char *route_target[SC_COORD_MAX_ROUTES]; /* -> SIP URI of the outgoing leg (copied) */
+    size_t nroutes;
+    /* operations (src/coord/obs.c, events.c, limits.c) */
+    uint32_t max_cps;          /* new sessions admitted per second (token bucket); 0 = no limit */
+    uint64_t max_memory;       /* resident bytes above which new sessions are refused; 0 = none */
+    uint32_t retry_after_s;    /* Retry-After of admission 503s; 0 = 5 */
+    uint32_t events_ring;      /* events kept in memory for resume; 0 = 4096 */
+    uint32_t events_idle_ms;   /* queue subscribers idle this long are reaped; 0 = 30000 */
+    bool metrics_off;          /* no metrics registry nor metrics observer: sc_coord_metrics()
+                                  returns NULL (default false: metrics on). The engine keeps
+                                  its own counts either way (sc_engine_metrics_get()). */
+    /* cleanup and session timers (src/coord/cleanup.c, src/sip/session_timer.c) */
+    uint64_t max_session_age_ms;  /* older sessions get SessionExpired (BYE/CANCEL via the
+                                     table); 0 = no limit; default 86400000 (24 h) */
+    uint64_t retention_ms;        /* longest stay in a terminal state (terminated, cancelled,
+                                     rejected): caps the table's max_ms and applies to terminal
+                                     states without one; 0 = table only; default 300000 */
+    uint64_t failed_retention_ms; /* the same for failed states; default 600000 */
+    uint32_t session_expires_s;   /* RFC 4028 interval we ask for; 0 = off; default 1800 */
+    uint32_t min_se_s;            /* our Min-SE (422 below it); 0 = 90; default 90 */
+} sc_coord_config;
+
+/* Fill cfg with defaults (everything zero/NULL but the documented defaults). */
+SC_EXPORT void sc_coord_config_default(sc_coord_config *cfg);
+
+/* Create the coordinator and bind the SIP listeners. *out set only on success. Errors:
+ * -EINVAL (bad config or listen spec), SC_E_UNBOUND (the table uses a guard or action with no
+ * binding), -EADDRINUSE and other socket errors, -ENOMEM. Nothing is left open on failure. */
+SC_EXPORT int sc_coord_new(sc_coord **out, const sc_coord_config *cfg);
+/* Close every handle (running the loop until they are closed), free every session. NULL ok. */
+SC_EXPORT void sc_coord_free(sc_coord *api);
+
+/* ---- Commands. Each dispatches the matching table event on the session and returns the
+ * engine's distinct result: 0 (transition taken), SC_E_NOT_ACCEPTED (the state has no row for
+ * the event), SC_E_GUARDS_FAILED (rows exist, all guards failed), SC_E_ACTION_FAILED (an
+ * action failed; the table's ActionFailed path ran), -ENOENT (no such session), -EINVAL (bad
+ * argument), SC_E_OVERLOAD (shutting down or session limit). ---------------------------- */
+
+/* Outgoing call: creates a uac session and dispatches MakeCall (which sends the INVITE).
+ * to is a SIP URI; from may be NULL (sip:sessiond@<first listener>). id receives the new
+ * session's id (at least SC_SESSION_ID_MAX + 1 bytes). */
+SC_EXPORT int sc_coord_make_call(sc_coord *api, const char *to, const char *from, char *id, size_t idsize);
+SC_EXPORT int sc_coord_accept(sc_coord *api, const char *id);
+SC_EXPORT int sc_coord_reject(sc_coord *api, const char *id, int code); /* code 0 = 486 */
+SC_EXPORT int sc_coord_hangup(sc_coord *api, const char *id);
+SC_EXPORT int sc_coord_hold(sc_coord *api, const char *id);
+SC_EXPORT int sc_coord_resume(sc_coord *api, const char *id);
+SC_EXPORT int sc_coord_dtmf(sc_coord *api, const char *id, const char *digits);
+/* Transfer (src/coord/transfer.c). Blind: REFER the peer to target (a sip: URI with an IP
+ * host; -EINVAL otherwise); BlindTransfer. Attended: with consult_id (an answered call of
+ * ours, -EINVAL otherwise) REFER with Replaces naming it (CompleteAttendedTransfer); with only
+ * target, hold this call and call target for a consultation (StartAttendedTransfer); with
+ * neither, complete with the consultation started before. Cancel: end the consultation and
+ * resume this call (CancelAttendedTransfer). Results as for the other commands. */
+SC_EXPORT int sc_coord_transfer(sc_coord *api, const char *id, const char *target);
+SC_EXPORT int sc_coord_transfer_attended(sc_coord *api, const char *id, const char *consult_id, const char *target);
+SC_EXPORT int sc_coord_transfer_cancel(sc_coord *api, const char *id);
+/* Bridge two active sessions (links them as peers, dispatches BridgeSessions on both: RTP is
+ * relayed between them); -EINVAL if a == b, -EBUSY if either is linked to another session. */
+SC_EXPORT int sc_coord_bridge(sc_coord *api, const char *a, const char *b);
+/* Split a bridge (UnbridgeSessions on the session and its peer; the link is removed). */
+SC_EXPORT int sc_coord_unbridge(sc_coord *api, const char *id);
+
+/* ---- Inspection (new references / malloc'd strings the caller releases) ---------------- */
+
+SC_EXPORT int sc_coord_sessions(sc_coord *api, json_t **out);                 /* array of summaries */
+SC_EXPORT int sc_coord_inspect(sc_coord *api, const char *id, json_t **out);  /* -ENOENT */
+SC_EXPORT int sc_coord_history(sc_coord *api, const char *id, json_t **out);  /* -ENOENT */
+SC_EXPORT int sc_coord_history_csv(sc_coord *api, const char *id, char **out); /* -ENOENT */
+/* The table as JSON, DOT or Mermaid; session_id (may be NULL) highlights that session's path
+ * (-ENOENT if it does not exist). */
+SC_EXPORT int sc_coord_table_export(sc_coord *api, sc_graph_format fmt, const char *session_id, char **out);
+SC_EXPORT const sc_table *sc_coord_table(const sc_coord *api);
+/* The bound address of SIP listener idx (in config order); -ENOENT if none. */
+SC_EXPORT int sc_coord_listener_addr(const sc_coord *api, size_t idx, struct sockaddr_storage *out);
+SC_EXPORT size_t sc_coord_session_count(const sc_coord *api);
+/* Sessions not in a terminal state. */
+SC_EXPORT size_t sc_coord_active_count(const sc_coord *api);
+/* Resources held by every session in the store (resources.c; loop thread only):
+ * bytes = records, strings, history rings, queued events and SIP leg attachments; timers =
+ * armed engine timers; rtp_sockets = RTP + RTCP sockets of open media streams. */
+typedef struct sc_coord_resources {
+    uint64_t sessions, bytes, history_entries, timers, rtp_sockets;
+} sc_coord_resources;
+SC_EXPORT int sc_coord_resources_total(sc_coord *api, sc_coord_resources *out); /* 0, -EINVAL */
+
+/* ---- Shutdown ---------------------------------------------------------------------------- */
+
+/* Stop taking new calls (new INVITEs get 503, make_call SC_E_OVERLOAD) and end every active
+ * call by dispatching Shutdown (or HangupCall where Shutdown is not accepted). done(ud) is
+ * called on the loop once no session is active (possibly before this returns). */
+SC_EXPORT void sc_coord_shutdown(sc_coord *api, void (*done)(void *ud), void *ud);
+SC_EXPORT bool sc_coord_shutting_down(const sc_coord *api);
+
+/* ---- Operations: metrics, events, table reload (obs.c, events.c, reload.c) ---- */
+
+struct sc_obs_registry;
+struct sc_events_bus;
+struct sc_events_sub;
+struct sc_events_sub_cfg;
+
+/* The coordinator's metrics registry (borrowed; render it with sc_obs_render on the loop);
+ * NULL when the api was made with metrics_off. */
+SC_EXPORT struct sc_obs_registry *sc_coord_metrics(sc_coord *api);
+/* The event bus (borrowed): session events as in docs/events.md. */
+SC_EXPORT struct sc_events_bus *sc_coord_events_bus(sc_coord *api);
+/* Subscribe to session events (events.h); since NULL = from now on, else replay seq > *since
+ * first (ring, then a Gap event). *out only on success; release with sc_coord_unsubscribe so the
+ * subscription's drop counts stay in the metrics. */
+SC_EXPORT int sc_coord_subscribe(sc_coord *api, const struct sc_events_sub_cfg *cfg, const uint64_t *since,
+                            struct sc_events_sub **out);
+SC_EXPORT void sc_coord_unsubscribe(sc_coord *api, struct sc_events_sub *sub);
+/* Reload the table from path, or from buf/len when buf is non-NULL (name labels diagnostics).
+ * Validated in full first; running sessions keep their version. report: the engine's reload
+ * report (a new reference, may be NULL). Publishes TableReloaded. 0, SC_E_INVALID_TABLE,
+ * SC_E_UNBOUND, -ENOENT/-EIO (file), -ENOMEM. */
+SC_EXPORT int sc_coord_table_reload(sc_coord *api, const char *path, const char *name, const char *buf, size_t len,
+                               json_t **report);
+/* Check a candidate without applying it (report as sc_engine_validate_buffer). */
+SC_EXPORT int sc_coord_table_validate(sc_coord *api, const char *name, const char *buf, size_t len, json_t **report);
+/* The live table versions (sc_engine_table_versions): a new JSON array. */
+SC_EXPORT int sc_coord_table_versions(sc_coord *api, json_t **out);
+
+#endif

@@ -1,0 +1,379 @@
+/* actions: the implementations the coordinator binds to the table's guards and actions:
+ * SIP operations on the session's call, SDP offer/answer, auto answer, bookkeeping, and the
+ * media and transfer actions of this version (media: negotiation only; DTMF, bridge and
+ * transfer: -ENOTSUP, so the table's ActionFailed path shows them). */
+#include "coord/coord_int.h"
+#include "coord/b2bua.h"
+#include "coord/recover.h"
+#include "coord/transfer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SDP_MAX 2048
+
+static sc_coord_evctx *evctx_of(const sc_exec *x)
+{
+    sc_coord_evctx *c = x->event ? x->event->data : NULL;
+    return c && c->magic == SC_COORD_EVCTX_MAGIC ? c : NULL;
+}
+
+static sc_coord_leg *leg_of(const sc_exec *x)
+{
+    return sc_coord__leg(x->session);
+}
+
+/* ---- Guards ---------------------------------------------------------------------------------- */
+
+static bool g_has_sdp(const sc_exec *x)
+{
+    sc_coord_evctx *c = evctx_of(x);
+    return c && c->has_sdp;
+}
+
+static bool g_is_hold(const sc_exec *x)
+{
+    sc_coord_evctx *c = evctx_of(x);
+    return c && c->sdp_ok && sc_sdp_is_hold(&c->sdp);
+}
+
+static bool g_is_resume(const sc_exec *x)
+{
+    sc_coord_evctx *c = evctx_of(x);
+    sc_coord_leg *leg = leg_of(x);
+    return c && c->sdp_ok && leg && leg->remote_held && !sc_sdp_is_hold(&c->sdp);
+}
+
+static bool g_auto_answer(const sc_exec *x)
+{
+    sc_coord *api = x->ud;
+    return api->auto_answer;
+}
+
+static bool g_is_bridged(const sc_exec *x)
+{
+    return sc_session_field(x->session, SC_FIELD_PEER_ID) != NULL;
+}
+
+static bool g_has_peer(const sc_exec *x)
+{
+    return sc_session_field(x->session, SC_FIELD_PEER_ID) != NULL ||
+           sc_session_field(x->session, SC_FIELD_TRANSFER_ID) != NULL;
+}
+
+static bool g_code_is(const sc_exec *x)
+{
+    return x->event && x->event->code == sc_exec_param_int(x, "code", -1);
+}
+
+static bool g_code_in_range(const sc_exec *x)
+{
+    int64_t c = x->event ? x->event->code : 0;
+    return c >= sc_exec_param_int(x, "min", 1) && c <= sc_exec_param_int(x, "max", 0);
+}
+
+static bool g_condition_is(const sc_exec *x)
+{
+    const char *name = sc_exec_param_str(x, "name", NULL);
+    int id = name ? sc_vocab_lookup(sc_table_vocab(sc_session_table(x->session)), SC_VOCAB_CONDITION, name) : -1;
+    if (id < 0)
+        return false;
+    return sc_session_condition(x->session, (sc_id)id) == sc_exec_param_bool(x, "value", true);
+}
+
+static bool g_false(const sc_exec *x)
+{
+    return false; /* transfer and REFER policies: not supported in this version */
+}
+
+static bool g_is_transfer_target(const sc_exec *x)
+{
+    return sc_session_field(x->session, SC_FIELD_REFERRED_BY) != NULL;
+}
+
+/* ---- SIP actions ----------------------------------------------------------------------------- */
+
+static int a_send_invite(const sc_exec *x)
+{
+    sc_coord *api = x->ud;
+    sc_coord_leg *leg = leg_of(x);
+    if (!leg || !leg->to || leg->call)
+        return -EINVAL;
+    char sdp[SDP_MAX];
+    int n = sc_coord__media_offer(leg, leg->local_dir, sdp, sizeof sdp);
+    if (n < 0)
+        return n;
+    sc_sip_call *call = NULL;
+    /* Strict durability: the INVITE leaves only once the record with its Via is committed. */
+    sc_coord__store_hold_turn(api);
+    int rc = sc_sip_call_invite_ex(api->sip, &call, leg->from, leg->to, sc_coord__xfer_invite_headers(leg), sdp, leg);
+    if (rc)
+        return rc;
+    leg->call = call;
+    sc_coord__sync_dialog(leg, x->session);
+    char via[SC_SIP_URI_MAX];
+    if (sc_sip_call_invite_via(call, via, sizeof via) == 0) /* recovery CANCELs with it (recover.c) */
+        sc_session_set_field(x->session, SC_FIELD_INVITE_VIA, via);
+    sc_log(api->logger, SC_LOG_INFO, "api", "call %s created (uac) to %s, call-id %s", leg->id, leg->to,
+           sc_sip_call_id(call));
+    return 0;
+}
+
+/* SDP for a response to the pending INVITE/re-INVITE: an answer to a pending offer, else our
+ * offer on a 2xx (late offer; the answer comes in the ACK). *body NULL when none. */
+static int response_sdp(sc_coord_leg *leg, sc_session *s, int code, char *buf, size_t cap, const char **body)
+{
+    *body = NULL;
+    if (!((code >= 200 && code < 300) || code == 183))
+        return 0;
+    if (leg->pending_offer) {
+        int n = sc_coord__media_answer(leg, s, buf, cap);
+        if (n < 0)
+            return n;
+        *body = buf;
+        if (code == 183) { /* the 2xx repeats the answer given in the early response */
+            free(leg->early_sdp);
+            leg->early_sdp = strdup(buf);
+        }
+        return 0;
+    }
+    if (code == 183)
+        return 0;
+    if (leg->early_sdp) {
+        snprintf(buf, cap, "%s", leg->early_sdp);
+        free(leg->early_sdp);
+        leg->early_sdp = NULL;
+        *body = buf;
+        return 0;
+    }
+    int n = sc_coord__media_offer(leg, leg->local_dir, buf, cap);
+    if (n < 0)
+        return n;
+    leg->offer_sent_in_2xx = true;
+    *body = buf;
+    return 0;
+}
+
+static int a_send_response(const sc_exec *x)
+{
+    sc_coord *api = x->ud;
+    sc_coord_leg *leg = leg_of(x);
+    sc_coord_evctx *ctx = evctx_of(x);
+    int code = (int)sc_exec_param_int(x, "code", 0);
+    const char *reason = sc_exec_param_str(x, "reason", NULL);
+    /* code 0: the event's code (e.g. the API's reject code, a peer's rejection). */
+    if (code == 0 && x->event) {
+        code = x->event->code;
+        reason = NULL;
+    }
+    if (code < 100 || code > 699)
+        return -EINVAL;
+    /* A non-INVITE request in the event (BYE, INFO, OPTIONS...) is answered directly. */
+    if (ctx && ctx->stx && !ctx->answered && strcmp(ctx->method, "INVITE") != 0 &&
+        strcmp(ctx->method, "CANCEL") != 0) {
+        int rc = sc_sip_respond(api->sip, ctx->stx, code, reason, NULL, NULL);
+        if (rc == 0 && code >= 200)
+            ctx->answered = true;
+        return rc;
+    }
+    if (!leg || !leg->call)
+        return -ENOTCONN;
+    char sdp[SDP_MAX];
+    const char *body = NULL;
+    int rc = response_sdp(leg, x->session, code, sdp, sizeof sdp, &body);
+    if (rc < 0) { /* an offer we cannot answer: 488 (400 if unparsable) instead */
+        int st = sc_sdp_error_status(rc);
+        sc_sip_call_respond(leg->call, st, NULL, NULL);
+        if (ctx)
+            ctx->answered = true;
+        return rc;
+    }
+    rc = sc_sip_call_respond(leg->call, code, reason, body);
+    if (rc == 0 && code >= 200 && ctx && !strcmp(ctx->method, "INVITE"))
+        ctx->answered = true;
+    return rc;
+}
+
+static int a_send_ack(const sc_exec *x)
+{
+    sc_coord_leg *leg = leg_of(x);
+    if (!leg || !leg->call)
+        return -ENOTCONN;
+    return sc_sip_call_ack(leg->call, NULL);
+}
+
+static int a_send_bye(const sc_exec *x)
+{
+    sc_coord_leg *leg = leg_of(x);
+    if (!leg || !leg->call)
+        return -ENOTCONN;
+    int rc = sc_sip_call_bye(leg->call);
+    sc_coord__sync_dialog(leg, x->session); /* persistence: the CSeq used */
+    return rc;
+}
+
+static int a_send_cancel(const sc_exec *x)
+{
+    sc_coord_leg *leg = leg_of(x);
+    if (!leg || !leg->call)
+        return -ENOTCONN;
+    return sc_sip_call_cancel(leg->call);
+}
+
+static int a_send_reinvite(const sc_exec *x)
+{
+    sc_coord_leg *leg = leg_of(x);
+    sc_sdp_direction dir;
+    if (!leg || !leg->call)
+        return -ENOTCONN;
+    if (sc_sdp_direction_parse(sc_exec_param_str(x, "direction", "sendrecv"), &dir))
+        return -EINVAL;
+    char sdp[SDP_MAX];
+    int n = sc_coord__media_offer(leg, dir, sdp, sizeof sdp);
+    if (n < 0)
+        return n;
+    int rc = sc_sip_call_reinvite(leg->call, sdp);
+    if (rc == 0)
+        leg->local_dir = dir;
+    sc_coord__sync_dialog(leg, x->session); /* persistence: the CSeq used */
+    return rc;
+}
+
+static int a_send_options(const sc_exec *x)
+{
+    sc_coord_leg *leg = leg_of(x);
+    if (!leg || !leg->call)
+        return -ENOTCONN;
+    return sc_sip_call_request(leg->call, "OPTIONS", NULL, NULL, NULL);
+}
+
+static int a_schedule_auto_answer(const sc_exec *x)
+{
+    sc_coord *api = x->ud;
+    int64_t delay = sc_exec_param_int(x, "delay_ms", (int64_t)api->ring_delay_ms);
+    if (delay < 0)
+        delay = 0;
+    sc_event ev = {.type = SC_EV_AcceptCall, .text = "auto-answer"};
+    /* Not cancelled on exit: the action runs before the row's state change; an AcceptCall
+     * arriving after a CANCEL is simply not accepted (and visible in the history). */
+    return sc_engine_schedule(api->engine, x->session, (uint64_t)delay, &ev, false);
+}
+
+/* ---- Bookkeeping ------------------------------------------------------------------------------ */
+
+static int a_set_outcome(const sc_exec *x)
+{
+    return sc_session_set_outcome(x->session, sc_exec_param_str(x, "outcome", "normal"));
+}
+
+static int a_log(const sc_exec *x)
+{
+    sc_coord *api = x->ud;
+    sc_log(api->logger, SC_LOG_INFO, "table", "session %s: %s", sc_session_id(x->session),
+           sc_exec_param_str(x, "message", ""));
+    return 0;
+}
+
+/* ---- Media: negotiation only in this version ------------------------------------------------ */
+
+static int a_start_media(const sc_exec *x)
+{
+    sc_coord_leg *leg = leg_of(x);
+    if (leg)
+        leg->media_started = true;
+    return 0;
+}
+
+static int a_stop_media(const sc_exec *x)
+{
+    sc_coord_leg *leg = leg_of(x);
+    if (leg && leg->media_started) {
+        leg->media_started = false;
+        sc_session_set_field(x->session, SC_FIELD_MEDIA_DIRECTION, "inactive");
+    }
+    return 0;
+}
+
+static int a_media_noop(const sc_exec *x)
+{
+    return 0; /* UpdateMedia, PlayMusicOnHold, StopMusicOnHold: the SDP exchange is recorded */
+}
+
+static int a_not_supported(const sc_exec *x)
+{
+    return -ENOTSUP;
+}
+
+/* ---- Binding ----------------------------------------------------------------------------------- */
+
+typedef struct guard_bind {
+    const char *name;
+    sc_guard_fn fn;
+} guard_bind;
+
+typedef struct action_bind {
+    const char *name;
+    sc_action_fn fn;
+} action_bind;
+
+static const guard_bind guards[] = {
+    {"HasSdp", g_has_sdp},
+    {"IsHoldOffer", g_is_hold},
+    {"IsResumeOffer", g_is_resume},
+    {"AutoAnswer", g_auto_answer},
+    {"IsBridged", g_is_bridged},
+    {"HasPeer", g_has_peer},
+    {"CodeIs", g_code_is},
+    {"CodeInRange", g_code_in_range},
+    {"ConditionIs", g_condition_is},
+    {"ReferSubscription", g_false},
+    {"IsTransferTarget", g_is_transfer_target},
+    {"HasReplaces", g_false},
+    {"AcceptRefer", g_false},
+};
+
+static const action_bind actions[] = {
+    {"SendInvite", a_send_invite},
+    {"SendResponse", a_send_response},
+    {"SendAck", a_send_ack},
+    {"SendBye", a_send_bye},
+    {"SendCancel", a_send_cancel},
+    {"SendReInvite", a_send_reinvite},
+    {"SendRefer", a_not_supported},
+    {"SendNotify", a_not_supported},
+    {"SendOptions", a_send_options},
+    {"ScheduleAutoAnswer", a_schedule_auto_answer},
+    {"StartMedia", a_start_media},
+    {"StopMedia", a_stop_media},
+    {"UpdateMedia", a_media_noop},
+    {"PlayMusicOnHold", a_media_noop},
+    {"StopMusicOnHold", a_media_noop},
+    {"SendDtmf", a_not_supported},
+    {"BridgeMedia", a_not_supported},
+    {"UnbridgeMedia", a_not_supported},
+    {"CreateOutgoingLeg", a_not_supported},
+    {"HangupPeer", a_not_supported},
+    {"NotifyPeer", a_not_supported},
+    {"StartTransferCall", a_not_supported},
+    {"StartConsultation", a_not_supported},
+    {"ReplaceDialog", a_not_supported},
+    {"SetOutcome", a_set_outcome},
+    {"Log", a_log},
+};
+
+int sc_coord__bind_all(sc_coord *api)
+{
+    for (size_t i = 0; i < sizeof guards / sizeof guards[0]; i++) {
+        int rc = sc_engine_bind_guard(api->engine, guards[i].name, guards[i].fn, api);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+        int rc = sc_engine_bind_action(api->engine, actions[i].name, actions[i].fn, api);
+        if (rc)
+            return rc;
+    }
+    return sc_coord__media_bind(api); /* real media, bridge and B2BUA actions */
+}

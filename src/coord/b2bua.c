@@ -1,0 +1,211 @@
+/* b2bua: sessiond as a back-to-back user agent: routes match an incoming call's
+ * Request-URI user and give it an outgoing leg to the route's target; the two legs are linked
+ * (PEER_ID on both) and the peer actions (HangupPeer, NotifyPeer) and an ended leg's effect on
+ * its peer keep them together; the bridge commands join or split two calls' media. */
+#include "coord/b2bua.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osipparser2/osip_parser.h>
+
+/* ---- Routes ------------------------------------------------------------------------------------ */
+
+void sc_coord__b2bua_route(sc_coord *api, sc_coord_leg *leg, const struct osip_message *msg)
+{
+    const osip_message_t *m = (const osip_message_t *)msg;
+    if (!api->mx || !api->mx->nroutes || !m || !m->req_uri)
+        return;
+    const char *user = m->req_uri->username ? m->req_uri->username : "";
+    for (size_t i = 0; i < api->mx->nroutes; i++) {
+        if (fnmatch(api->mx->route_match[i], user, 0) != 0)
+            continue;
+        free(leg->route_target);
+        leg->route_target = strdup(api->mx->route_target[i]);
+        sc_log(api->logger, SC_LOG_INFO, "b2bua", "call %s to '%s' matches route %s -> %s", leg->id, user,
+               api->mx->route_match[i], api->mx->route_target[i]);
+        return;
+    }
+}
+
+/* ---- Peers ------------------------------------------------------------------------------------- */
+
+sc_session *sc_coord__peer(sc_coord *api, const sc_session *s)
+{
+    const char *pid = s ? sc_session_field(s, SC_FIELD_PEER_ID) : NULL;
+    return pid ? sc_store_get(api->store, pid) : NULL;
+}
+
+static bool is_terminal(const sc_session *s)
+{
+    const sc_state_info *si = sc_table_state(sc_session_table(s), sc_session_state(s));
+    return si && si->terminal;
+}
+
+bool sc_coord__g_has_peer(const sc_exec *x)
+{
+    sc_coord_leg *leg = sc_coord__leg(x->session);
+    return sc_session_field(x->session, SC_FIELD_PEER_ID) != NULL ||
+           sc_session_field(x->session, SC_FIELD_TRANSFER_ID) != NULL || (leg && leg->route_target);
+}
+
+/* Dispatch on the peer unless it is ended or is the one whose action called us. */
+static int to_peer(sc_coord *api, sc_session *self, sc_id ev, int32_t code, const char *text)
+{
+    sc_session *peer = sc_coord__peer(api, self);
+    if (!peer || is_terminal(peer) || sc_engine_session_busy(api->engine, peer))
+        return 0;
+    int rc = sc_coord__dispatch(api, peer, ev, code, text, NULL);
+    return rc == SC_ENGINE_QUEUED ? 0 : rc;
+}
+
+/* The status an incoming leg is rejected with when its outgoing leg failed with code. */
+static int32_t mapped_status(int32_t code, const char *outcome)
+{
+    if (code >= 400 && code <= 699)
+        return code == 487 ? 487 : code;
+    if (code >= 300 && code < 400)
+        return 480; /* redirections are not followed */
+    if (outcome && !strcmp(outcome, "timeout"))
+        return 408;
+    return 503;
+}
+
+/* ---- Actions --------------------------------------------------------------------------------- */
+
+int sc_coord__a_create_outgoing_leg(const sc_exec *x)
+{
+    sc_coord *api = x->ud;
+    sc_coord_leg *leg = sc_coord__leg(x->session);
+    if (!leg || !leg->route_target)
+        return -EINVAL;
+    char self[SC_SESSION_ID_MAX + 1], id[SC_SESSION_ID_MAX + 1];
+    snprintf(self, sizeof self, "%s", sc_session_id(x->session));
+    const char *from = leg->call ? sc_sip_call_remote_uri(leg->call) : NULL;
+    int rc = sc_coord_make_call(api, leg->route_target, from, id, sizeof id);
+    if (rc == -EINVAL && from)
+        rc = sc_coord_make_call(api, leg->route_target, NULL, id, sizeof id);
+    sc_session *out = id[0] ? sc_store_get(api->store, id) : NULL;
+    if (rc || !out || is_terminal(out)) {
+        /* Not an action failure: the caller gets a final status through PeerRejected. */
+        sc_log(api->logger, SC_LOG_WARN, "b2bua", "call %s: outgoing leg to %s failed: %s", self,
+               leg->route_target, sc_strerror(rc));
+        sc_event ev = {.type = SC_EV_PeerRejected, .code = rc == SC_E_OVERLOAD ? 503 : 502,
+                       .text = "outgoing leg failed"};
+        sc_engine_dispatch(api->engine, x->session, &ev, NULL); /* queued: we are busy */
+        return 0;
+    }
+    sc_session_set_field(out, SC_FIELD_PEER_ID, self);
+    sc_session_set_field(x->session, SC_FIELD_PEER_ID, id);
+    sc_log(api->logger, SC_LOG_INFO, "b2bua", "call %s: outgoing leg %s to %s", self, id, leg->route_target);
+    return 0;
+}
+
+int sc_coord__a_hangup_peer(const sc_exec *x)
+{
+    return to_peer(x->ud, x->session, SC_EV_HangupCall, 0, "peer hangup");
+}
+
+int sc_coord__a_notify_peer(const sc_exec *x)
+{
+    sc_coord *api = x->ud;
+    const char *name = sc_exec_param_str(x, "event", NULL);
+    int ev = name ? sc_vocab_lookup(sc_table_vocab(sc_session_table(x->session)), SC_VOCAB_EVENT, name) : -1;
+    if (ev < 0)
+        return -EINVAL;
+    int32_t code = x->event ? x->event->code : 0;
+    sc_session *peer = sc_coord__peer(api, x->session);
+    const char *pst = peer ? sc_session_state_name(peer) : NULL;
+    if (ev == SC_EV_BridgeSessions && pst && !strcmp(pst, "Bridged"))
+        return 0; /* already bridged with us (an attended transfer's new call took the link over) */
+    if (ev == SC_EV_PeerRejected)
+        code = mapped_status(code, sc_session_outcome(x->session));
+    return to_peer(api, x->session, (sc_id)ev, code, name);
+}
+
+/* ---- A leg ended ------------------------------------------------------------------------------ */
+
+void sc_coord__b2bua_ended(sc_coord *api, sc_session *s, const sc_history_record *rec)
+{
+    sc_session *peer = sc_coord__peer(api, s);
+    if (!peer || is_terminal(peer))
+        return;
+    const char *st = sc_session_state_name(peer);
+    if (st && (!strcmp(st, "Terminating") || !strcmp(st, "Cancelling")))
+        return;
+    if (sc_session_role(peer) == SC_ROLE_UAS && st && (!strcmp(st, "Ringing") || !strcmp(st, "Idle"))) {
+        int32_t code = mapped_status(rec->event_code, sc_session_outcome(s));
+        if (rec->event == SC_EV_DialogTimeout)
+            code = 408;
+        sc_coord__dispatch(api, peer, SC_EV_PeerRejected, code, "peer failed", NULL);
+        return;
+    }
+    sc_coord__dispatch(api, peer, SC_EV_HangupCall, 0, "peer ended", NULL);
+}
+
+/* ---- Bridge commands -------------------------------------------------------------------------- */
+
+static int cmd_result(int rc)
+{
+    return rc == SC_ENGINE_QUEUED ? 0 : rc;
+}
+
+int sc_coord_bridge(sc_coord *api, const char *a, const char *b)
+{
+    if (!api || !a || !b)
+        return -EINVAL;
+    if (!strcmp(a, b))
+        return -EINVAL;
+    sc_session *sa = sc_store_get(api->store, a), *sb = sc_store_get(api->store, b);
+    if (!sa || !sb)
+        return -ENOENT;
+    const char *pa = sc_session_field(sa, SC_FIELD_PEER_ID), *pb = sc_session_field(sb, SC_FIELD_PEER_ID);
+    if ((pa && strcmp(pa, b)) || (pb && strcmp(pb, a)))
+        return -EBUSY;
+    sc_session_set_field(sa, SC_FIELD_PEER_ID, b);
+    sc_session_set_field(sb, SC_FIELD_PEER_ID, a);
+    int rc = cmd_result(sc_coord__dispatch(api, sa, SC_EV_BridgeSessions, 0, b, NULL));
+    if (rc == 0) {
+        sb = sc_store_get(api->store, b);
+        rc = sb ? cmd_result(sc_coord__dispatch(api, sb, SC_EV_BridgeSessions, 0, a, NULL)) : -ENOENT;
+        if (rc) { /* undo the first half */
+            sa = sc_store_get(api->store, a);
+            if (sa)
+                sc_coord__dispatch(api, sa, SC_EV_UnbridgeSessions, 0, "bridge failed", NULL);
+        }
+    }
+    if (rc) {
+        if ((sa = sc_store_get(api->store, a)) != NULL && !pa)
+            sc_session_set_field(sa, SC_FIELD_PEER_ID, NULL);
+        if ((sb = sc_store_get(api->store, b)) != NULL && !pb)
+            sc_session_set_field(sb, SC_FIELD_PEER_ID, NULL);
+    }
+    return rc;
+}
+
+int sc_coord_unbridge(sc_coord *api, const char *id)
+{
+    if (!api || !id)
+        return -EINVAL;
+    sc_session *s = sc_store_get(api->store, id);
+    if (!s)
+        return -ENOENT;
+    char pid[SC_SESSION_ID_MAX + 1] = "";
+    const char *p = sc_session_field(s, SC_FIELD_PEER_ID);
+    if (p)
+        snprintf(pid, sizeof pid, "%s", p);
+    int rc = cmd_result(sc_coord__dispatch(api, s, SC_EV_UnbridgeSessions, 0, "api", NULL));
+    if (rc)
+        return rc;
+    sc_session *peer = pid[0] ? sc_store_get(api->store, pid) : NULL;
+    if (peer)
+        sc_coord__dispatch(api, peer, SC_EV_UnbridgeSessions, 0, "api", NULL);
+    if ((s = sc_store_get(api->store, id)) != NULL)
+        sc_session_set_field(s, SC_FIELD_PEER_ID, NULL);
+    if (pid[0] && (peer = sc_store_get(api->store, pid)) != NULL)
+        sc_session_set_field(peer, SC_FIELD_PEER_ID, NULL);
+    return 0;
+}

@@ -1,0 +1,309 @@
+/* events: turns engine observations into bus events, reaps idle subscribers on a loop
+ * timer, keeps each subscriber name's drop totals across unsubscribes, and exports the bus's
+ * metrics (published, drops, subscribers, reaped) at each scrape. */
+#include "coord/events.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session_core/events.h"
+#include "coord/obs.h"
+
+#define REAP_INTERVAL_MS 250
+#define RETIRED_MAX 64 /* subscriber names whose drop totals are kept */
+
+typedef struct retired {
+    char name[SC_EVENT_ID_MAX];
+    uint64_t dropped[SC_EVENTS_DROP_REASONS];
+} retired;
+
+struct sc_coord_events {
+    sc_coord *api;                 /* borrowed */
+    sc_events_bus *bus;          /* owned */
+    sc_events_sub *reaped_sub;   /* our callback on SubscriberReaped */
+    int observer;                /* engine observer handle or -1 */
+    uv_timer_t timer;            /* idle reaping */
+    bool timer_open;
+    sc_obs_counter *published[SC_EVT__COUNT];
+    retired retired[RETIRED_MAX];
+    size_t nretired;
+};
+
+static int ev_role(const sc_session *s) { return sc_session_role(s) == SC_ROLE_UAS ? SC_EVENT_ROLE_UAS : SC_EVENT_ROLE_UAC; }
+
+static void publish(sc_coord_events *e, sc_bus_event *ev)
+{
+    if (sc_events_publish(e->bus, ev, NULL) == 0 && ev->type < SC_EVT__COUNT && e->published[ev->type])
+        sc_obs_counter_inc(e->published[ev->type]);
+}
+
+/* An event about s with its id, role, state and remote URI filled in. */
+static void init_for(sc_bus_event *ev, sc_bus_event_type type, const sc_session *s)
+{
+    sc_bus_event_init(ev, type, sc_session_id(s), ev_role(s), sc_session_state_name(s));
+    sc_bus_event_strcpy(ev->uri, sizeof ev->uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
+}
+
+static const char *state_name(const sc_session *s, sc_id st)
+{
+    const sc_state_info *si = sc_table_state(sc_session_table(s), st);
+    return si ? si->name : "?";
+}
+
+static bool is_terminal(const sc_session *s, sc_id st)
+{
+    const sc_state_info *si = sc_table_state(sc_session_table(s), st);
+    return si && si->terminal;
+}
+
+static void on_created(void *ud, sc_session *s)
+{
+    sc_coord_events *e = ud;
+    sc_bus_event ev;
+    init_for(&ev, SC_EVT_SessionCreated, s);
+    publish(e, &ev);
+}
+
+static void on_transition(void *ud, sc_session *s, const sc_history_record *rec, const sc_transition *t)
+{
+    sc_coord_events *e = ud;
+    const char *evname = sc_vocab_name(sc_table_vocab(sc_session_table(s)), SC_VOCAB_EVENT, rec->event);
+    sc_bus_event ev;
+    if (rec->outcome != SC_OUTCOME_TAKEN) {
+        init_for(&ev, SC_EVT_TransitionFailed, s);
+        sc_bus_event_strcpy(ev.u.transition_failed.kind, sizeof ev.u.transition_failed.kind, sc_outcome_name(rec->outcome));
+        sc_bus_event_strcpy(ev.u.transition_failed.event, sizeof ev.u.transition_failed.event, evname);
+        publish(e, &ev);
+        return;
+    }
+    if (rec->from == rec->to)
+        return;
+    init_for(&ev, SC_EVT_StateChanged, s);
+    sc_bus_event_strcpy(ev.u.state_changed.from, sizeof ev.u.state_changed.from, state_name(s, rec->from));
+    sc_bus_event_strcpy(ev.u.state_changed.event, sizeof ev.u.state_changed.event, evname);
+    sc_bus_event_strcpy(ev.u.state_changed.to, sizeof ev.u.state_changed.to, state_name(s, rec->to));
+    publish(e, &ev);
+    if (!is_terminal(s, rec->from) && is_terminal(s, rec->to)) {
+        init_for(&ev, SC_EVT_SessionEnded, s);
+        const char *oc = sc_session_outcome(s);
+        sc_bus_event_strcpy(ev.u.ended.outcome, sizeof ev.u.ended.outcome, oc ? oc : "none");
+        ev.u.ended.sip_cause = rec->event_code;
+        uint64_t now = sc_clock_mono_us(e->api->clock), born = sc_session_created_mono_us(s);
+        ev.u.ended.duration_us = now > born ? (int64_t)(now - born) : 0;
+        publish(e, &ev);
+    }
+}
+
+static void on_publish(void *ud, sc_session *s, const char *name, int priority)
+{
+    sc_coord_events *e = ud;
+    sc_bus_event ev;
+    if (!strcmp(name, "CallEstablished")) {
+        init_for(&ev, SC_EVT_CallEstablished, s);
+    } else if (!strcmp(name, "CallHeld")) {
+        init_for(&ev, SC_EVT_HoldStarted, s);
+    } else if (!strcmp(name, "CallResumed")) {
+        init_for(&ev, SC_EVT_HoldEnded, s);
+    } else {
+        init_for(&ev, SC_EVT_App, s);
+        sc_bus_event_strcpy(ev.u.app.name, sizeof ev.u.app.name, name);
+    }
+    /* an sc_priority, or -1 = the type's default (the bus's SC_BUS_PRIO_DEFAULT) */
+    if (priority >= SC_PRIO_LOW && priority <= SC_PRIO_CRITICAL)
+        ev.priority = priority;
+    publish(e, &ev);
+}
+
+static void on_removed(void *ud, sc_session *s, const char *reason)
+{
+    sc_coord_events *e = ud;
+    if (reason && !strcmp(reason, "shutdown"))
+        return;
+    sc_bus_event ev;
+    init_for(&ev, SC_EVT_SessionReaped, s);
+    sc_bus_event_strcpy(ev.u.reaped.reason, sizeof ev.u.reaped.reason, reason ? reason : "unknown");
+    publish(e, &ev);
+}
+
+void sc_coord__events_table_reloaded(sc_coord *api, bool ok, const char *version, const char *error)
+{
+    if (!api->events)
+        return;
+    sc_bus_event ev;
+    sc_bus_event_init(&ev, SC_EVT_TableReloaded, NULL, SC_EVENT_ROLE_NONE, NULL);
+    sc_bus_event_strcpy(ev.u.table.version, sizeof ev.u.table.version, version);
+    ev.u.table.ok = ok;
+    sc_bus_event_strcpy(ev.u.table.error, sizeof ev.u.table.error, error);
+    publish(api->events, &ev);
+}
+
+/* ---- Subscriber metrics ---------------------------------------------------------------------- */
+
+static void on_sub_reaped(void *ud, const sc_bus_event *ev)
+{
+    sc_coord_events *e = ud;
+    sc_obs_std_metrics *m = sc_coord_obs_std(e->api->obs);
+    sc_obs_counter *c = m ? sc_obs_counter_with(m->subscribers_reaped, ev->u.subscriber.reason) : NULL;
+    if (c)
+        sc_obs_counter_inc(c);
+    if (e->published[SC_EVT_SubscriberReaped]) /* the bus published it itself */
+        sc_obs_counter_inc(e->published[SC_EVT_SubscriberReaped]);
+}
+
+static retired *retired_for(sc_coord_events *e, const char *name)
+{
+    for (size_t i = 0; i < e->nretired; i++)
+        if (!strcmp(e->retired[i].name, name))
+            return &e->retired[i];
+    if (e->nretired == RETIRED_MAX)
+        return NULL;
+    retired *r = &e->retired[e->nretired++];
+    sc_bus_event_strcpy(r->name, sizeof r->name, name);
+    memset(r->dropped, 0, sizeof r->dropped);
+    return r;
+}
+
+typedef struct drop_ctx {
+    sc_coord_events *e;
+    uint64_t live[RETIRED_MAX][SC_EVENTS_DROP_REASONS];
+    unsigned nsubs;
+} drop_ctx;
+
+static void add_live(void *ud, sc_events_sub *sub)
+{
+    drop_ctx *d = ud;
+    sc_events_sub_stats st;
+    sc_events_sub_stats_get(sub, &st);
+    if (sub == d->e->reaped_sub)
+        return;
+    if (!st.closed)
+        d->nsubs++;
+    retired *r = retired_for(d->e, sc_events_sub_name(sub));
+    if (!r)
+        return;
+    for (int k = 0; k < SC_EVENTS_DROP_REASONS; k++)
+        d->live[r - d->e->retired][k] += st.dropped[k];
+}
+
+static void collect_bus(void *ud, sc_obs_registry *reg)
+{
+    sc_coord_events *e = ud;
+    sc_obs_std_metrics *m = sc_coord_obs_std(e->api->obs);
+    if (!m)
+        return;
+    drop_ctx *d = calloc(1, sizeof *d);
+    if (!d)
+        return;
+    d->e = e;
+    sc_events_foreach_sub(e->bus, add_live, d);
+    sc_obs_gauge_set(sc_obs_gauge_with(m->event_subscribers), d->nsubs);
+    for (size_t i = 0; i < e->nretired; i++)
+        for (int k = 0; k < SC_EVENTS_DROP_REASONS; k++) {
+            uint64_t v = e->retired[i].dropped[k] + d->live[i][k];
+            if (!v)
+                continue;
+            sc_obs_counter *c = sc_obs_counter_with(m->event_drops, e->retired[i].name,
+                                                    sc_events_drop_reason_name((sc_events_drop_reason)k));
+            if (c && v > c->value)
+                c->value = v;
+        }
+    free(d);
+}
+
+/* ---- Public subscription API ------------------------------------------------------------------ */
+
+sc_events_bus *sc_coord_events_bus(sc_coord *api) { return api && api->events ? api->events->bus : NULL; }
+
+int sc_coord_subscribe(sc_coord *api, const sc_events_sub_cfg *cfg, const uint64_t *since, sc_events_sub **out)
+{
+    if (!api || !api->events || !cfg || !out)
+        return -EINVAL;
+    if (since)
+        return sc_events_subscribe_from(api->events->bus, cfg, *since, out);
+    return sc_events_subscribe(api->events->bus, cfg, out);
+}
+
+void sc_coord_unsubscribe(sc_coord *api, sc_events_sub *sub)
+{
+    if (!sub)
+        return;
+    if (api && api->events) {
+        sc_events_sub_stats st;
+        sc_events_sub_stats_get(sub, &st);
+        retired *r = retired_for(api->events, sc_events_sub_name(sub));
+        for (int k = 0; r && k < SC_EVENTS_DROP_REASONS; k++)
+            r->dropped[k] += st.dropped[k];
+    }
+    sc_events_unsubscribe(sub);
+}
+
+/* ---- Lifecycle ------------------------------------------------------------------------------- */
+
+static void on_reap_timer(uv_timer_t *t)
+{
+    sc_coord_events *e = t->data;
+    sc_events_reap_idle(e->bus);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    sc_coord_events *e = h->data;
+    e->api->closing_handles--;
+    free(e);
+}
+
+int sc_coord__events_new(sc_coord *api, const sc_coord_config *cfg)
+{
+    sc_coord_events *e = calloc(1, sizeof *e);
+    if (!e)
+        return -ENOMEM;
+    e->api = api;
+    e->observer = -1;
+    api->events = e;
+    sc_events_bus_cfg bc = {.clock = api->clock, .ring_capacity = cfg->events_ring,
+                            .idle_limit_us = (uint64_t)cfg->events_idle_ms * 1000};
+    int rc = sc_events_bus_new(&e->bus, &bc);
+    if (rc)
+        return rc;
+    sc_obs_std_metrics *m = sc_coord_obs_std(api->obs);
+    for (int t = 0; m && t < SC_EVT__COUNT; t++)
+        e->published[t] = sc_obs_counter_with(m->events_published, sc_bus_event_type_name((sc_bus_event_type)t));
+    sc_events_sub_cfg sc = {.name = "sessiond-metrics", .callback = on_sub_reaped, .ud = e,
+                            .filter = {.types = SC_EVENT_BIT(SC_EVT_SubscriberReaped)}};
+    if ((rc = sc_events_subscribe(e->bus, &sc, &e->reaped_sub)) != 0)
+        return rc;
+    if (api->obs && (rc = sc_obs_registry_add_collector(sc_coord_metrics(api), collect_bus, e)) != 0)
+        return rc;
+    sc_engine_observer ob = {.on_session_created = on_created, .on_transition = on_transition,
+                             .on_publish = on_publish, .on_session_removed = on_removed, .ud = e};
+    rc = sc_engine_add_observer(api->engine, &ob);
+    if (rc < 0)
+        return rc;
+    e->observer = rc;
+    uv_timer_init(api->loop, &e->timer);
+    e->timer.data = e;
+    e->timer_open = true;
+    uv_timer_start(&e->timer, on_reap_timer, REAP_INTERVAL_MS, REAP_INTERVAL_MS);
+    uv_unref((uv_handle_t *)&e->timer);
+    return 0;
+}
+
+void sc_coord__events_free(sc_coord *api)
+{
+    sc_coord_events *e = api->events;
+    if (!e)
+        return;
+    api->events = NULL;
+    if (e->observer >= 0)
+        sc_engine_remove_observer(api->engine, e->observer);
+    sc_events_unsubscribe(e->reaped_sub);
+    sc_events_bus_free(e->bus);
+    if (!e->timer_open) {
+        free(e);
+        return;
+    }
+    api->closing_handles++;
+    uv_close((uv_handle_t *)&e->timer, on_timer_closed);
+}

@@ -1,0 +1,228 @@
+/* obs: the coordinator's metrics registry: the standard set, filled from the engine's
+ * counts and observer (obs_engine.c) and, at each scrape, from the SIP agent's counters, the store
+ * (sessions by state, oldest age) and the engine's table versions; it also owns the init/free
+ * of the coordinator's operations parts (metrics unless metrics_off, event bridge, limits). */
+#include "coord/obs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coord/events.h"
+#include "coord/limits.h"
+
+struct sc_coord_obs {
+    sc_coord *api;                  /* borrowed (owns us) */
+    sc_obs_registry *reg;         /* owned */
+    sc_obs_std_metrics m;         /* families, owned by reg */
+    sc_obs_metric *admission;     /* sessioncore_admission_rejected_total{reason,source} */
+    sc_obs_metric *version_sessions; /* sessioncore_table_version_sessions{version,hash,current} */
+    sc_obs_metric *versions_released; /* sessioncore_table_versions_released_total */
+    sc_obs_metric *sessions_migrated; /* sessioncore_table_sessions_migrated_total */
+    sc_coord_obs_engine *eng;       /* the engine observer (obs_engine.c), owned */
+};
+
+sc_obs_std_metrics *sc_coord_obs_std(sc_coord_obs *o) { return o ? &o->m : NULL; }
+
+/* ---- Collectors (run at each scrape) ------------------------------------------------------- */
+
+typedef struct age_ctx {
+    sc_coord_obs *o;
+    uint64_t now;
+} age_ctx;
+
+static int count_session(sc_session *s, void *ud)
+{
+    age_ctx *a = ud;
+    const char *st = sc_session_state_name(s);
+    sc_obs_gauge *g = sc_obs_gauge_with(a->o->m.sessions_active, st ? st : "?", sc_role_name(sc_session_role(s)));
+    if (g)
+        sc_obs_gauge_inc(g);
+    uint64_t in = sc_session_state_entered_mono_us(s);
+    double age = a->now > in ? (double)(a->now - in) / 1e6 : 0;
+    sc_obs_gauge *og = sc_obs_gauge_with(a->o->m.oldest_session_age, st ? st : "?");
+    if (og && age > og->value)
+        sc_obs_gauge_set(og, age);
+    return 0;
+}
+
+static void collect_sessions(void *ud, sc_obs_registry *r)
+{
+    sc_coord_obs *o = ud;
+    sc_obs_gauge_reset_all(o->m.sessions_active);
+    sc_obs_gauge_reset_all(o->m.oldest_session_age);
+    age_ctx a = {.o = o, .now = sc_clock_mono_us(o->api->clock)};
+    sc_store_foreach(o->api->store, count_session, &a);
+}
+
+static void set_counter(sc_obs_counter *c, uint64_t v)
+{
+    if (c && v > c->value)
+        c->value = v;
+}
+
+static void collect_sip(void *ud, sc_obs_registry *r)
+{
+    sc_coord_obs *o = ud;
+    if (!o->api->sip)
+        return;
+    sc_sip_stats st;
+    sc_sip_get_stats(o->api->sip, &st);
+    static const char *cls[7] = {"", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
+    for (int m = 0; m < SC_SIP_M__COUNT; m++) {
+        if (st.requests_in[m])
+            set_counter(sc_obs_counter_with(o->m.sip_messages, "in", sc_sip_method_name((sc_sip_method)m), "request"),
+                        st.requests_in[m]);
+        if (st.requests_out[m])
+            set_counter(sc_obs_counter_with(o->m.sip_messages, "out", sc_sip_method_name((sc_sip_method)m), "request"),
+                        st.requests_out[m]);
+    }
+    for (int c = 1; c < 7; c++) {
+        if (st.responses_in[c])
+            set_counter(sc_obs_counter_with(o->m.sip_messages, "in", "any", cls[c]), st.responses_in[c]);
+        if (st.responses_out[c])
+            set_counter(sc_obs_counter_with(o->m.sip_messages, "out", "any", cls[c]), st.responses_out[c]);
+    }
+    set_counter(sc_obs_counter_with(o->m.sip_retransmissions, "out", "any"), st.retransmissions_sent);
+    set_counter(sc_obs_counter_with(o->m.sip_retransmissions, "in", "any"), st.retransmissions_absorbed);
+    for (int j = 0; j < SC_SIP_REJ__COUNT; j++)
+        if (st.rejected[j])
+            set_counter(sc_obs_counter_with(o->m.sip_malformed, sc_sip_reject_name((sc_sip_reject)j)), st.rejected[j]);
+}
+
+static void collect_table(void *ud, sc_obs_registry *r)
+{
+    sc_coord_obs *o = ud;
+    sc_engine_reload_stats rs;
+    sc_engine_get_reload_stats(o->api->engine, &rs);
+    set_counter(sc_obs_counter_with(o->m.table_reloads, "ok"), rs.reloads_ok);
+    set_counter(sc_obs_counter_with(o->m.table_reloads, "unchanged"), rs.reloads_unchanged);
+    set_counter(sc_obs_counter_with(o->m.table_reloads, "failed"), rs.reloads_failed);
+    set_counter(sc_obs_counter_with(o->versions_released), rs.versions_released);
+    set_counter(sc_obs_counter_with(o->sessions_migrated), rs.sessions_migrated);
+    char ver[32];
+    snprintf(ver, sizeof ver, "%llu", (unsigned long long)sc_engine_current_version(o->api->engine));
+    const char *vals[1] = {ver};
+    sc_obs_info_set(o->m.table_version, vals);
+    json_t *vs = NULL;
+    sc_obs_gauge_reset_all(o->version_sessions);
+    if (sc_engine_table_versions(o->api->engine, &vs) != 0)
+        return;
+    size_t i;
+    json_t *v;
+    json_array_foreach(vs, i, v) {
+        snprintf(ver, sizeof ver, "%lld", (long long)json_integer_value(json_object_get(v, "version")));
+        const char *hash = json_string_value(json_object_get(v, "hash"));
+        sc_obs_gauge *g = sc_obs_gauge_with(o->version_sessions, ver, hash ? hash : "",
+                                            json_is_true(json_object_get(v, "current")) ? "true" : "false");
+        if (g)
+            sc_obs_gauge_set(g, (double)json_integer_value(json_object_get(v, "sessions")));
+    }
+    json_decref(vs);
+}
+
+/* ---- Hooks ---------------------------------------------------------------------------------- */
+
+void sc_coord_obs_admission_rejected(sc_coord_obs *o, const char *reason, const char *source)
+{
+    if (!o)
+        return;
+    sc_obs_counter *c = sc_obs_counter_with(o->admission, reason, source);
+    if (c)
+        sc_obs_counter_inc(c);
+}
+
+void sc_coord_obs_store_op(sc_coord_obs *o, const char *op, bool ok, double seconds)
+{
+    if (!o)
+        return;
+    sc_obs_counter *c = sc_obs_counter_with(o->m.store_operations, op, ok ? "ok" : "error");
+    if (c)
+        sc_obs_counter_inc(c);
+    sc_obs_histogram *h = sc_obs_histogram_with(o->m.store_duration, op);
+    if (h)
+        sc_obs_histogram_observe(h, seconds);
+}
+
+void sc_coord_obs_store_queue(sc_coord_obs *o, size_t depth)
+{
+    if (o)
+        sc_obs_gauge_set(sc_obs_gauge_with(o->m.store_queue_depth), (double)depth);
+}
+
+/* ---- Lifecycle ------------------------------------------------------------------------------ */
+
+static int register_extra(sc_coord_obs *o)
+{
+    sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "sessioncore_admission_rejected_total",
+                     .help = "New sessions refused by admission control, by limit and source (sip, api)",
+                     .labels = {"reason", "source"}};
+    int rc = sc_obs_register(o->reg, &d, &o->admission);
+    if (rc)
+        return rc;
+    sc_obs_desc v = {.type = SC_OBS_GAUGE, .name = "sessioncore_table_version_sessions",
+                     .help = "Sessions running on each live state-table version",
+                     .labels = {"version", "hash", "current"}};
+    if ((rc = sc_obs_register(o->reg, &v, &o->version_sessions)) != 0)
+        return rc;
+    sc_obs_desc r = {.type = SC_OBS_COUNTER, .name = "sessioncore_table_versions_released_total",
+                     .help = "State-table versions freed after their last session ended"};
+    if ((rc = sc_obs_register(o->reg, &r, &o->versions_released)) != 0)
+        return rc;
+    sc_obs_desc m = {.type = SC_OBS_COUNTER, .name = "sessioncore_table_sessions_migrated_total",
+                     .help = "Live sessions moved to a new state-table version by its migrate map"};
+    return sc_obs_register(o->reg, &m, &o->sessions_migrated);
+}
+
+static int obs_new(sc_coord *api, sc_coord_obs **out)
+{
+    sc_coord_obs *o = calloc(1, sizeof *o);
+    if (!o)
+        return -ENOMEM;
+    o->api = api;
+    *out = o; /* freed by obs_free whatever happens next */
+    int rc = sc_obs_registry_new(&o->reg);
+    if (rc == 0)
+        rc = sc_obs_std_metrics_new(o->reg, &o->m);
+    if (rc == 0)
+        rc = sc_obs_process_register(o->reg, api->clock);
+    if (rc == 0)
+        rc = register_extra(o);
+    if (rc)
+        return rc;
+    if ((rc = sc_obs_registry_add_collector(o->reg, collect_sessions, o)) != 0 ||
+        (rc = sc_obs_registry_add_collector(o->reg, collect_sip, o)) != 0 ||
+        (rc = sc_obs_registry_add_collector(o->reg, collect_table, o)) != 0)
+        return rc;
+    return sc_coord__obs_attach_engine(api->engine, o->reg, api->clock, &o->eng);
+}
+
+static void obs_free(sc_coord_obs *o)
+{
+    if (!o)
+        return;
+    sc_coord__obs_detach_engine(o->eng);
+    sc_obs_registry_free(o->reg);
+    free(o);
+}
+
+int sc_coord__ops_init(sc_coord *api, const sc_coord_config *cfg)
+{
+    int rc = cfg->metrics_off ? 0 : obs_new(api, &api->obs);
+    if (rc == 0)
+        rc = sc_coord__events_new(api, cfg);
+    if (rc == 0)
+        rc = sc_coord__limits_new(api, cfg);
+    return rc;
+}
+
+void sc_coord__ops_free(sc_coord *api)
+{
+    sc_coord__limits_free(api);
+    sc_coord__events_free(api);
+    obs_free(api->obs);
+    api->obs = NULL;
+}
+
+sc_obs_registry *sc_coord_metrics(sc_coord *api) { return api && api->obs ? api->obs->reg : NULL; }

@@ -1,0 +1,531 @@
+/* recover: rebuilds a session restored from the store: its leg, SIP dialog (from the
+ * session's dialog fields), RTP stream on the same port, music on hold and bridge; then
+ * dispatches Recovered and resolves what was in flight at the crash (see docs/persistence.md,
+ * "Recovery"). */
+#include "coord/recover.h"
+#include "coord/b2bua.h"
+#include "coord/media_keep.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SDP_MAX 2048
+
+/* ---- Parsing the persisted text fields ------------------------------------------------------- */
+
+/* "1.2.3.4:5" or "[::1]:5" -> host, port. */
+static int split_addr(const char *v, char *host, size_t cap, uint16_t *port)
+{
+    const char *colon;
+    size_t n;
+    if (!v)
+        return -EINVAL;
+    if (v[0] == '[') {
+        const char *rb = strchr(v, ']');
+        if (!rb || rb[1] != ':')
+            return -EINVAL;
+        n = (size_t)(rb - v - 1);
+        v++;
+        colon = rb + 1;
+    } else {
+        colon = strrchr(v, ':');
+        if (!colon)
+            return -EINVAL;
+        n = (size_t)(colon - v);
+    }
+    if (n == 0 || n >= cap)
+        return -EINVAL;
+    memcpy(host, v, n);
+    host[n] = '\0';
+    long p = strtol(colon + 1, NULL, 10);
+    if (p <= 0 || p > 65535)
+        return -EINVAL;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+/* The host and port of a SIP URI with an IP literal host ("sip:u@[::1]:5070;transport=tcp"). */
+static int uri_dest(const char *uri, struct sockaddr_storage *out)
+{
+    if (!uri)
+        return -EINVAL;
+    const char *p = uri;
+    if (!strncasecmp(p, "sips:", 5))
+        p += 5;
+    else if (!strncasecmp(p, "sip:", 4))
+        p += 4;
+    else
+        return -EINVAL;
+    const char *at = strchr(p, '@');
+    const char *end = p + strcspn(p, ";>?");
+    if (at && at < end)
+        p = at + 1;
+    char host[64];
+    uint16_t port = 5060;
+    size_t n;
+    if (*p == '[') {
+        const char *rb = strchr(p, ']');
+        if (!rb || rb > end)
+            return -EINVAL;
+        n = (size_t)(rb - p - 1);
+        if (n >= sizeof host)
+            return -EINVAL;
+        memcpy(host, p + 1, n);
+        host[n] = '\0';
+        if (rb[1] == ':')
+            port = (uint16_t)strtol(rb + 2, NULL, 10);
+    } else {
+        n = strcspn(p, ":;>?");
+        if (n == 0 || n >= sizeof host)
+            return -EINVAL;
+        memcpy(host, p, n);
+        host[n] = '\0';
+        if (p[n] == ':')
+            port = (uint16_t)strtol(p + n + 1, NULL, 10);
+    }
+    memset(out, 0, sizeof *out);
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)out) == 0 ||
+        uv_ip6_addr(host, port, (struct sockaddr_in6 *)out) == 0)
+        return 0;
+    return -EINVAL;
+}
+
+/* Where in-dialog requests go: the first Route ("<sip:proxy;lr>, ...") or the remote target. */
+static int first_hop(const sc_sip_dialog_state *d, struct sockaddr_storage *out)
+{
+    if (d->route_set[0]) {
+        const char *lt = strchr(d->route_set, '<');
+        const char *gt = lt ? strchr(lt, '>') : NULL;
+        char first[SC_SIP_URI_MAX];
+        if (lt && gt && (size_t)(gt - lt - 1) < sizeof first) {
+            memcpy(first, lt + 1, (size_t)(gt - lt - 1));
+            first[gt - lt - 1] = '\0';
+            return uri_dest(first, out);
+        }
+    }
+    return uri_dest(d->remote_target, out);
+}
+
+static void copy(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static uint32_t field_u32(const sc_session *s, sc_field f)
+{
+    const char *v = sc_session_field(s, f);
+    return v ? (uint32_t)strtoul(v, NULL, 10) : 0;
+}
+
+/* ---- Dialog ----------------------------------------------------------------------------------- */
+
+/* Our listener for the dialog's transport and the peer's family (first one of the family). */
+static void local_addr(sc_coord *api, int family, struct sockaddr_storage *out)
+{
+    struct sockaddr_storage ss;
+    for (size_t i = 0; sc_sip_listener_addr(api->sip, i, &ss) == 0; i++) {
+        if (ss.ss_family == family) {
+            *out = ss;
+            return;
+        }
+    }
+}
+
+/* A new dialog state (caller frees) from s's recorded fields: Call-ID, tags, URIs, remote
+ * target, route set, CSeqs and transport; NULL on ENOMEM. Fields not recorded stay empty. */
+static sc_sip_dialog_state *dialog_of(const sc_session *s)
+{
+    sc_sip_dialog_state *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    copy(d->call_id, sizeof d->call_id, sc_session_field(s, SC_FIELD_CALL_ID));
+    copy(d->local_tag, sizeof d->local_tag, sc_session_field(s, SC_FIELD_LOCAL_TAG));
+    copy(d->remote_tag, sizeof d->remote_tag, sc_session_field(s, SC_FIELD_REMOTE_TAG));
+    copy(d->local_uri, sizeof d->local_uri, sc_session_field(s, SC_FIELD_LOCAL_URI));
+    copy(d->remote_uri, sizeof d->remote_uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
+    copy(d->remote_target, sizeof d->remote_target, sc_session_field(s, SC_FIELD_REMOTE_TARGET));
+    copy(d->route_set, sizeof d->route_set, sc_session_field(s, SC_FIELD_ROUTE_SET));
+    d->local_cseq = field_u32(s, SC_FIELD_LOCAL_CSEQ);
+    d->remote_cseq = field_u32(s, SC_FIELD_REMOTE_CSEQ);
+    const char *tp = sc_session_field(s, SC_FIELD_TRANSPORT);
+    d->transport = tp && !strcasecmp(tp, "tcp") ? SC_SIP_TCP : SC_SIP_UDP;
+    d->is_uac = sc_session_role(s) == SC_ROLE_UAC;
+    return d;
+}
+
+static int rebuild_dialog(sc_coord *api, sc_coord_leg *leg, sc_session *s)
+{
+    const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
+    const char *ltag = sc_session_field(s, SC_FIELD_LOCAL_TAG);
+    const char *rtag = sc_session_field(s, SC_FIELD_REMOTE_TAG);
+    const char *target = sc_session_field(s, SC_FIELD_REMOTE_TARGET);
+    if (!cid || !ltag || !rtag || !target)
+        return -ENOENT;
+    sc_sip_dialog_state *d = dialog_of(s);
+    if (!d)
+        return -ENOMEM;
+    d->phase = SC_SIP_DIALOG_CONFIRMED;
+    int rc = first_hop(d, &d->remote_addr);
+    if (rc == 0) {
+        local_addr(api, d->remote_addr.ss_family, &d->local_addr);
+        sc_sip_call *call = NULL;
+        rc = sc_sip_call_restore(api->sip, &call, d, leg);
+        if (rc == 0) {
+            leg->call = call;
+            char key[SC_SIP_CALLID_MAX + 2 * SC_SIP_TAG_MAX + 4];
+            sc_store_index_add(api->store, SC_KEY_CALL_ID, cid, s);
+            sc_store_dialog_key(key, sizeof key, cid, ltag, rtag);
+            leg->dialog_indexed = sc_store_index_add(api->store, SC_KEY_DIALOG, key, s) == 0;
+        }
+    }
+    free(d);
+    return rc;
+}
+
+/* ---- Media ------------------------------------------------------------------------------------ */
+
+/* Our SDP origin goes on where it was: the same session id, the version after the last one we
+ * sent (RFC 3264 8). A record written before sdp_origin existed: a new session id (the leg's)
+ * and a version above any earlier one (the wall clock in seconds). */
+static void restore_origin(sc_coord *api, sc_coord_leg *leg, const sc_session *s)
+{
+    uint64_t id, version;
+    int rc = sc_coord__origin_parse(sc_session_field(s, SC_FIELD_SDP_ORIGIN), &id, &version);
+    if (rc == 0) {
+        leg->sdp_id = id;
+        leg->sdp_version = version + 1;
+        return;
+    }
+    if (rc != -ENOENT)
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: bad sdp_origin \"%s\"; a new SDP origin is used",
+               sc_session_id(s), sc_session_field(s, SC_FIELD_SDP_ORIGIN));
+    leg->sdp_version = (uint64_t)(sc_clock_wall_us(api->clock) / 1000000);
+}
+
+/* The recorded codec: PCMU or PCMA; false for another one (nothing is sent then, as when it
+ * was negotiated). A record without the field: PCMU. */
+static bool recorded_codec(const sc_session *s, sc_media_codec *c)
+{
+    const char *codec = sc_session_field(s, SC_FIELD_CODEC);
+    *c = SC_MEDIA_PCMU;
+    if (!codec || !strncasecmp(codec, "PCMU/", 5) || !strcasecmp(codec, "PCMU"))
+        return true;
+    if (!strncasecmp(codec, "PCMA/", 5) || !strcasecmp(codec, "PCMA")) {
+        *c = SC_MEDIA_PCMA;
+        return true;
+    }
+    return false;
+}
+
+static void rebuild_media(sc_coord *api, sc_coord_leg *leg, sc_session *s, sc_coord_store_report *rep)
+{
+    char host[64];
+    uint16_t port = 0;
+    const char *dir_name = sc_session_field(s, SC_FIELD_MEDIA_DIRECTION);
+    sc_sdp_direction dir = SC_SDP_SENDRECV;
+    if (dir_name)
+        sc_sdp_direction_parse(dir_name, &dir);
+    const char *state = sc_session_state_name(s);
+    bool held_state = !strcmp(state, "OnHold") || !strcmp(state, "Holding");
+    if (held_state && (dir == SC_SDP_SENDONLY || dir == SC_SDP_INACTIVE) && strcmp(state, "Holding") != 0)
+        leg->local_dir = SC_SDP_SENDONLY; /* we put the call on hold */
+    if (!strcmp(state, "Holding"))
+        leg->local_dir = SC_SDP_SENDONLY;
+    if (held_state && dir == SC_SDP_RECVONLY)
+        leg->remote_held = true; /* the peer put us on hold */
+    restore_origin(api, leg, s);
+    if (split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 || !api->mx)
+        return;
+    sc_media_stream *st = NULL;
+    int rc = sc_media_stream_open_port(api->mx->media, &st, port, leg);
+    if (rc) {
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: RTP port %u not available again (%s); a new one is used",
+               sc_session_id(s), port, sc_strerror(rc));
+        if (sc_media_stream_open(api->mx->media, &st, leg) != 0)
+            return;
+        rep->media_moved++;
+    }
+    leg->stream = st;
+    leg->rtp_port = sc_media_stream_port(st);
+    copy(leg->rtp_addr, sizeof leg->rtp_addr, host);
+    leg->media_started = true;
+    uint16_t rport = 0;
+    if (split_addr(sc_session_field(s, SC_FIELD_REMOTE_RTP), host, sizeof host, &rport) == 0) {
+        sc_media_codec c;
+        if (!recorded_codec(s, &c))
+            rport = 0;
+        /* The negotiated telephone-event payload type; a record without it: 101, the value
+         * our offers use and most peers answer with. */
+        int te = sc_coord__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), 101);
+        rc = sc_media_stream_set_remote(st, host, rport, c, te, sc_coord__stream_direction(dir));
+        if (rc)
+            sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: cannot send RTP to %s:%u: %s", sc_session_id(s),
+                   host, rport, sc_strerror(rc));
+    }
+}
+
+/* ---- Phase one: rebuild -------------------------------------------------------------------------- */
+
+static bool established(const sc_session *s)
+{
+    int id = sc_vocab_lookup(sc_table_vocab(sc_session_table(s)), SC_VOCAB_CONDITION, "DialogEstablished");
+    return id >= 0 && sc_session_condition(s, (sc_id)id);
+}
+
+/* An incoming call not answered yet whose INVITE's Vias were recorded (invite_vias). */
+static bool ringing_uas(const sc_session *s)
+{
+    const char *state = sc_session_state_name(s);
+    return sc_session_role(s) == SC_ROLE_UAS && sc_session_field(s, SC_FIELD_INVITE_VIAS) &&
+           (!strcmp(state, "Ringing") || !strcmp(state, "EarlyMedia"));
+}
+
+static bool is_terminal(const sc_session *s)
+{
+    const sc_state_info *si = sc_table_state(sc_session_table(s), sc_session_state(s));
+    return si && si->terminal;
+}
+
+void sc_coord__recover_rebuild(sc_session *s, void *ud)
+{
+    sc_coord_recover_ctx *c = ud;
+    sc_coord *api = c->api;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        void *ids = realloc(c->ids, cap * sizeof *c->ids);
+        if (!ids)
+            return;
+        c->ids = ids;
+        c->cap = cap;
+    }
+    copy(c->ids[c->n++], SC_SESSION_ID_MAX + 1, sc_session_id(s));
+    if (is_terminal(s))
+        return; /* kept for its history until its retention ends */
+    sc_coord_leg *leg = NULL;
+    if (sc_coord__leg_new(api, s, &leg) != 0)
+        return;
+    /* A dialog exists after a 2xx; a uas in Answering has sent its 2xx (the BYE needs it). */
+    if (!established(s) && strcmp(sc_session_state_name(s), "Answering") != 0) {
+        if (ringing_uas(s)) /* its INVITE is answered after all (resume_incoming): same origin, port */
+            rebuild_media(api, leg, s, c->rep);
+        return;
+    }
+    int rc = rebuild_dialog(api, leg, s);
+    if (rc) {
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: dialog not rebuilt: %s", sc_session_id(s),
+               sc_strerror(rc));
+        return;
+    }
+    rebuild_media(api, leg, s, c->rep);
+}
+
+/* ---- Phase two: Recovered, bridges, music on hold, in-flight transactions ------------------- */
+
+static void restart_media(sc_coord *api, sc_session *s, sc_coord_leg *leg)
+{
+    const char *state = sc_session_state_name(s);
+    if (!leg->stream)
+        return;
+    if ((!strcmp(state, "OnHold") || !strcmp(state, "Holding")) && leg->local_dir == SC_SDP_SENDONLY) {
+        int rc = sc_media_moh_start(leg->stream, NULL);
+        if (rc)
+            sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: music on hold not restarted: %s",
+                   sc_session_id(s), sc_strerror(rc));
+    }
+    if (!strcmp(state, "Bridged")) {
+        sc_session *peer = sc_coord__peer(api, s);
+        sc_coord_leg *pl = sc_coord__leg(peer);
+        if (pl && pl->stream && sc_media_bridge_peer(leg->stream) != pl->stream &&
+            !sc_media_bridge_peer(pl->stream)) {
+            int rc = sc_media_bridge(leg->stream, pl->stream);
+            if (rc)
+                sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: bridge not restored: %s", sc_session_id(s),
+                       sc_strerror(rc));
+        }
+    }
+}
+
+/* Re-send our re-INVITE that was pending at the crash (its transaction is gone). */
+static int retry_reinvite(sc_coord_leg *leg, sc_sdp_direction dir)
+{
+    char sdp[SDP_MAX];
+    int n = sc_coord__media_offer(leg, dir, sdp, sizeof sdp);
+    if (n < 0)
+        return n;
+    int rc = sc_sip_call_reinvite(leg->call, sdp);
+    if (rc == 0)
+        leg->local_dir = dir;
+    return rc;
+}
+
+/* Our initial INVITE was unanswered at the crash (uac, no dialog yet) and its top Via was
+ * recorded when it was sent (invite_via): its transaction is rebuilt in the SIP layer and
+ * CANCELled (RFC 3261 9.1), through the table's hangup of an unanswered call (HangupCall:
+ * SendCancel, outcome cancelled, Cancelling; then 487 -> Cancelled, a crossing 2xx -> ACK + BYE,
+ * no final answer -> Cancelled by the 64*T1 cancel timer or the state timer). In Cancelling
+ * the CANCEL is sent again. False: not such a session (or the transaction cannot be rebuilt). */
+static bool cancel_lost_invite(sc_coord *api, sc_session *s, sc_coord_leg *leg, const char *id)
+{
+    char state[64];
+    copy(state, sizeof state, sc_session_state_name(s));
+    const char *via = sc_session_field(s, SC_FIELD_INVITE_VIA);
+    bool cancelling = !strcmp(state, "Cancelling");
+    if (!leg || leg->call || sc_session_role(s) != SC_ROLE_UAC || !via ||
+        (!cancelling && strcmp(state, "Initiating") && strcmp(state, "Ringing") && strcmp(state, "EarlyMedia")))
+        return false;
+    sc_sip_dialog_state *d = dialog_of(s);
+    if (!d)
+        return false;
+    const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
+    sc_sip_call *call = NULL;
+    int rc = sc_sip_call_resume_invite(api->sip, &call, d, via, leg);
+    free(d);
+    if (rc) {
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: INVITE transaction not rebuilt: %s", id,
+               sc_strerror(rc));
+        return false;
+    }
+    leg->call = call;
+    sc_store_index_add(api->store, SC_KEY_CALL_ID, cid, s);
+    if (cancelling) { /* our CANCEL's transaction is gone: send it again */
+        rc = sc_sip_call_cancel(call);
+        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s: CANCEL sent again after recovery: %s", id,
+               rc ? sc_strerror(rc) : "ok");
+        return true;
+    }
+    rc = sc_coord__dispatch(api, s, SC_EV_HangupCall, 0, "recovery: INVITE cancelled", NULL);
+    s = sc_store_get(api->store, id);
+    if (rc >= 0 && s && strcmp(sc_session_state_name(s), state) != 0) {
+        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: unanswered INVITE cancelled after recovery",
+               id, state);
+        return true;
+    }
+    /* The table did not take the hangup: CANCEL anyway, and end the session as before. */
+    rc = sc_sip_call_cancel(call);
+    sc_log(api->logger, SC_LOG_WARN, "persist", "session %s in %s: HangupCall not taken; CANCEL sent: %s", id,
+           state, rc ? sc_strerror(rc) : "ok");
+    if (s)
+        sc_coord__dispatch(api, s, SC_EV_DialogError, 0, "recovery: our INVITE transaction lost", NULL);
+    return true;
+}
+
+/* An incoming call still ringing at the crash (uas, Ringing/EarlyMedia) with its INVITE's
+ * Vias recorded (invite_vias): the INVITE server transaction is rebuilt in the SIP layer in
+ * the Proceeding state (RFC 3261 17.2.1), so the call can still be answered or rejected and
+ * the caller's CANCEL gets 200 + 487; its offer (invite_offer) is pending again. False: not
+ * such a session or not rebuilt (then the INVITE is given up as lost, as before). */
+static bool resume_incoming(sc_coord *api, sc_session *s, sc_coord_leg *leg)
+{
+    const char *id = sc_session_id(s);
+    if (!leg || leg->call || !ringing_uas(s))
+        return false;
+    sc_sip_dialog_state *d = dialog_of(s);
+    if (!d)
+        return false;
+    const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
+    sc_sip_call *call = NULL;
+    int rc = sc_sip_call_resume_incoming(api->sip, &call, d, sc_session_field(s, SC_FIELD_INVITE_VIAS), leg);
+    free(d);
+    if (rc) {
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: incoming INVITE transaction not rebuilt: %s", id,
+               sc_strerror(rc));
+        return false;
+    }
+    leg->call = call;
+    sc_store_index_add(api->store, SC_KEY_CALL_ID, cid, s);
+    const char *offer = sc_session_field(s, SC_FIELD_INVITE_OFFER);
+    sc_sdp_info *info = offer ? malloc(sizeof *info) : NULL;
+    if (info && sc_sdp_parse(offer, strlen(offer), info) == 0) /* the answer goes in our 2xx */
+        sc_coord__set_offer(leg, info);
+    free(info);
+    return true;
+}
+
+/* Auto answer: the AcceptCall scheduled with the ring delay died with the process (events
+ * scheduled by actions are not persisted): scheduled again for what is left of the delay. */
+static void rearm_auto_answer(sc_coord *api, sc_session *s)
+{
+    if (!api->auto_answer || strcmp(sc_session_state_name(s), "Ringing") != 0 ||
+        sc_session_field(s, SC_FIELD_PEER_ID))
+        return;
+    uint64_t now = sc_clock_mono_us(api->clock), entered = sc_session_state_entered_mono_us(s);
+    uint64_t rang_ms = now > entered ? (now - entered) / 1000 : 0;
+    uint64_t delay = api->ring_delay_ms > rang_ms ? api->ring_delay_ms - rang_ms : 0;
+    sc_event ev = {.type = SC_EV_AcceptCall, .text = "auto-answer"};
+    int rc = sc_engine_schedule(api->engine, s, delay, &ev, false);
+    if (rc)
+        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: auto answer not scheduled again: %s",
+               sc_session_id(s), sc_strerror(rc));
+}
+
+/* What was in flight at the crash, and what we do about it. Returns true if resolved. */
+static bool resolve(sc_coord *api, sc_session *s, sc_coord_leg *leg)
+{
+    char id[SC_SESSION_ID_MAX + 1];
+    copy(id, sizeof id, sc_session_id(s));
+    const char *state = sc_session_state_name(s);
+    if (cancel_lost_invite(api, s, leg, id))
+        return true;
+    if (!leg || !leg->call) {
+        /* No dialog to resume: an INVITE transaction (the peer's or ours, recorded without
+         * its Vias by an older build, or not rebuilt) died with the process. It can be
+         * neither answered nor cancelled. */
+        const char *why = sc_session_role(s) == SC_ROLE_UAC ? "recovery: our INVITE transaction lost"
+                                                            : "recovery: incoming INVITE transaction lost";
+        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: %s; ending it", id, state, why);
+        sc_coord__dispatch(api, s, SC_EV_DialogError, 0, why, NULL);
+        return true;
+    }
+    if (!strcmp(state, "Answering")) { /* our 2xx's retransmissions and the ACK match are gone */
+        sc_coord__dispatch(api, s, SC_EV_DialogTimeout, 0, "recovery: no ACK can match our 2xx any more", NULL);
+        return true;
+    }
+    if (!strcmp(state, "Terminating")) { /* our BYE's transaction is gone: send it again */
+        int rc = sc_sip_call_bye(leg->call);
+        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s: BYE sent again after recovery: %s", id,
+               rc ? sc_strerror(rc) : "ok");
+        return true;
+    }
+    if (!strcmp(state, "Holding") || !strcmp(state, "Resuming")) {
+        int rc = retry_reinvite(leg, !strcmp(state, "Holding") ? SC_SDP_SENDONLY : SC_SDP_SENDRECV);
+        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s: re-INVITE (%s) retried after recovery: %s", id,
+               state, rc ? sc_strerror(rc) : "ok");
+        return true;
+    }
+    return false;
+}
+
+void sc_coord__recover_finish(sc_coord_recover_ctx *c)
+{
+    sc_coord *api = c->api;
+    for (size_t i = 0; i < c->n; i++) {
+        sc_session *s = sc_store_get(api->store, c->ids[i]);
+        if (!s)
+            continue;
+        sc_coord_leg *leg = sc_coord__leg(s);
+        if (leg)
+            restart_media(api, s, leg);
+        bool resumed = resume_incoming(api, s, leg);
+        if (resumed)
+            sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: recovery: INVITE transaction resumed",
+                   c->ids[i], sc_session_state_name(s));
+        sc_coord__dispatch(api, s, SC_EV_Recovered, 0,
+                         resumed ? "recovery: INVITE transaction resumed" : "recovered after restart", NULL);
+        s = sc_store_get(api->store, c->ids[i]);
+        if (!s || is_terminal(s))
+            continue;
+        if (resumed) {
+            rearm_auto_answer(api, s);
+            c->rep->resolved++;
+        } else if (resolve(api, s, sc_coord__leg(s))) {
+            c->rep->resolved++;
+        }
+        s = sc_store_get(api->store, c->ids[i]);
+        if (s)
+            sc_coord__store_snapshot(api, s);
+    }
+}

@@ -1,0 +1,63 @@
+/* reload: the coordinator's table reload and validation: the engine's all-or-nothing
+ * reload (running sessions keep their version) plus a TableReloaded event and a log line. */
+#include "coord/coord_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "coord/events.h"
+
+/* The first error of a refused report as "file:line:col: message". */
+static void first_error(json_t *report, char *buf, size_t cap)
+{
+    json_t *e = json_array_get(json_object_get(report, "errors"), 0);
+    buf[0] = '\0';
+    if (!e)
+        return;
+    snprintf(buf, cap, "%s:%lld:%lld: %s", json_string_value(json_object_get(e, "file")) ?: "?",
+             (long long)json_integer_value(json_object_get(e, "line")),
+             (long long)json_integer_value(json_object_get(e, "column")),
+             json_string_value(json_object_get(e, "message")) ?: "?");
+}
+
+int sc_coord_table_reload(sc_coord *api, const char *path, const char *name, const char *buf, size_t len,
+                        json_t **report)
+{
+    if (!api || (!buf && !path))
+        return -EINVAL;
+    json_t *rep = NULL;
+    int rc = buf ? sc_engine_reload_buffer(api->engine, name ? name : "reload", buf, len, NULL, &rep)
+                 : sc_engine_reload_file(api->engine, path, NULL, &rep);
+    char ver[48], err[160];
+    if (rc == 0) {
+        snprintf(ver, sizeof ver, "v%llu", (unsigned long long)sc_engine_current_version(api->engine));
+        const char *res = json_string_value(json_object_get(rep, "result"));
+        sc_log(api->logger, SC_LOG_INFO, "api", "table reload: %s (version %s)", res ? res : "?", ver);
+        sc_coord__events_table_reloaded(api, true, ver, "");
+    } else {
+        first_error(rep, err, sizeof err);
+        if (!err[0])
+            snprintf(err, sizeof err, "%s", sc_strerror(rc));
+        sc_log(api->logger, SC_LOG_WARN, "api", "table reload refused: %s", err);
+        sc_coord__events_table_reloaded(api, false, buf ? (name ? name : "reload") : path, err);
+    }
+    if (report)
+        *report = rep;
+    else
+        json_decref(rep);
+    return rc;
+}
+
+int sc_coord_table_validate(sc_coord *api, const char *name, const char *buf, size_t len, json_t **report)
+{
+    if (!api || !buf)
+        return -EINVAL;
+    return sc_engine_validate_buffer(api->engine, name ? name : "validate", buf, len, NULL, report);
+}
+
+int sc_coord_table_versions(sc_coord *api, json_t **out)
+{
+    if (!api || !out)
+        return -EINVAL;
+    return sc_engine_table_versions(api->engine, out);
+}

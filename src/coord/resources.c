@@ -1,0 +1,81 @@
+/* resources: measures what each session holds (bytes, history, engine timers, RTP/RTCP
+ * sockets) for GET /sessions/{id} and sums it over the store for /healthz. */
+#include "coord/resources.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "coord/transfer.h"
+
+/* The SIP leg attachment: the leg, its strings, a pending offer and transfer state. */
+static size_t leg_bytes(const sc_coord_leg *leg)
+{
+    if (!leg)
+        return 0;
+    size_t n = sizeof *leg;
+    const char *strs[] = {leg->to, leg->from, leg->early_sdp, leg->route_target};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (strs[i])
+            n += strlen(strs[i]) + 1;
+    if (leg->offer)
+        n += sizeof *leg->offer;
+    if (leg->xfer)
+        n += sizeof *leg->xfer;
+    return n;
+}
+
+typedef struct usage {
+    size_t record_bytes, attachment_bytes, history_entries, timers, sockets;
+} usage;
+
+static void measure(sc_coord *api, const sc_session *s, usage *u)
+{
+    const sc_coord_leg *leg = sc_coord__leg(s);
+    u->record_bytes = sc_session_bytes(s);
+    u->attachment_bytes = leg_bytes(leg);
+    u->history_entries = sc_session_history_count(s);
+    u->timers = sc_engine_session_timer_count(api->engine, s);
+    u->sockets = leg && leg->stream ? 2 : 0; /* RTP + RTCP; the SIP transport is shared */
+}
+
+void sc_coord__resources_inspect(sc_coord *api, const sc_session *s, json_t *out)
+{
+    if (!json_is_object(out))
+        return;
+    usage u;
+    measure(api, s, &u);
+    json_t *r = json_object_get(out, "resources");
+    json_t *cap = r ? json_object_get(r, "history_capacity") : NULL;
+    json_int_t capacity = json_is_integer(cap) ? json_integer_value(cap) : 0;
+    json_object_set_new(out, "resources",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "bytes",
+                                  (json_int_t)(u.record_bytes + u.attachment_bytes), "record_bytes",
+                                  (json_int_t)u.record_bytes, "attachment_bytes",
+                                  (json_int_t)u.attachment_bytes, "history_entries",
+                                  (json_int_t)u.history_entries, "history_capacity", capacity,
+                                  "timers", (json_int_t)u.timers, "sockets", (json_int_t)u.sockets));
+}
+
+static int add_session(sc_session *s, void *ud)
+{
+    void **a = ud;
+    sc_coord *api = a[0];
+    sc_coord_resources *t = a[1];
+    usage u;
+    measure(api, s, &u);
+    t->sessions++;
+    t->bytes += u.record_bytes + u.attachment_bytes;
+    t->history_entries += u.history_entries;
+    t->timers += u.timers;
+    t->rtp_sockets += u.sockets;
+    return 0;
+}
+
+int sc_coord_resources_total(sc_coord *api, sc_coord_resources *out)
+{
+    if (!api || !out)
+        return -EINVAL;
+    memset(out, 0, sizeof *out);
+    void *a[2] = {api, out};
+    return sc_store_foreach(api->store, add_session, a);
+}

@@ -1,0 +1,384 @@
+/* store: the coordinator's store: opens it, runs recovery, attaches the recorder, holds
+ * SIP messages in strict mode until the loop turn's changes are durable, reports health. */
+#include "coord/recover.h"
+#include "coord/persist.h"
+#include "sip/sip_int.h" /* sip_send: re-sends a held message past the send hook */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HELD_MAX 65536 /* messages held at most; beyond, sent at once (logged once) */
+
+/* One outgoing message held until its loop turn is committed. */
+typedef struct held_msg {
+    struct held_msg *next;
+    sc_sip_transport tp;
+    struct sockaddr_storage dst;
+    size_t len;
+    char data[];
+} held_msg;
+
+/* The messages of one loop turn, waiting for one commit_turn. */
+typedef struct held_batch {
+    struct held_batch *next;
+    struct sc_coord_store *st;
+    held_msg *head, *tail;
+    size_t count;
+    bool durable; /* its commit callback came */
+    bool sent;    /* its messages went out (or were dropped) */
+} held_batch;
+
+typedef struct sc_coord_store {
+    sc_coord *api;
+    sc_persist *p;            /* synchronous handle (recovery) */
+    sc_persist_writer *w;     /* the loop's writer */
+    sc_coord_persist *rec;      /* the recorder */
+    sc_persist_durability durability;
+    char node_id[128];
+    size_t queue_cap;
+    uv_check_t check;         /* end of each loop turn: commit and release held messages */
+    bool check_open;
+    held_batch *building;     /* this turn's held messages (or NULL) */
+    held_batch *first, *last; /* batches waiting for their commit, in order */
+    size_t waiting;           /* messages held now */
+    uint64_t held_total;
+    bool sending;             /* re-sending: the hook lets messages through */
+    bool overflow_logged;
+} sc_coord_store;
+
+static sc_coord_store *store_of(const sc_coord *api)
+{
+    return api ? api->pstore : NULL;
+}
+
+/* ---- Strict durability: held messages ------------------------------------------------------ */
+
+static void send_batch(sc_coord_store *st, held_batch *b)
+{
+    st->sending = true;
+    for (held_msg *m = b->head, *n; m; m = n) {
+        n = m->next;
+        if (st->api->sip)
+            sip_send(st->api->sip, m->tp, &m->dst, m->data, m->len);
+        free(m);
+    }
+    st->sending = false;
+    st->waiting -= b->count;
+    b->head = b->tail = NULL;
+    b->count = 0;
+    b->sent = true;
+}
+
+/* Send every batch at the head whose commit is done, in order. */
+static void release_durable(sc_coord_store *st)
+{
+    while (st->first && st->first->durable) {
+        held_batch *b = st->first;
+        st->first = b->next;
+        if (!st->first)
+            st->last = NULL;
+        if (!b->sent)
+            send_batch(st, b);
+        free(b);
+    }
+}
+
+static void on_committed(int status, void *ud)
+{
+    held_batch *b = ud;
+    sc_coord_store *st = b->st;
+    if (status != 0 && status != -ECANCELED)
+        sc_log(st->api->logger, SC_LOG_WARN, "persist", "commit of a loop turn failed: %s", sc_strerror(status));
+    b->durable = true;
+    if (!st->w) /* the writer is being freed: sc_coord__store_free frees the batches */
+        return;
+    release_durable(st);
+}
+
+/* End of a loop turn: the held messages of this turn wait for one group commit. */
+static void on_check(uv_check_t *h)
+{
+    sc_coord_store *st = h->data;
+    held_batch *b = st->building;
+    if (!b) {
+        sc_persist_writer_kick(st->w); /* this turn's records: commit now, no callback */
+        return;
+    }
+    st->building = NULL;
+    if (st->last)
+        st->last->next = b;
+    else
+        st->first = b;
+    st->last = b;
+    int rc = sc_persist_writer_commit_turn(st->w, on_committed, b);
+    if (rc) { /* cannot wait: send in order once the earlier batches are out */
+        sc_log(st->api->logger, SC_LOG_WARN, "persist", "commit_turn: %s; sending unconfirmed", sc_strerror(rc));
+        b->durable = true;
+        release_durable(st);
+    }
+}
+
+static bool writer_idle(sc_coord_store *st)
+{
+    sc_persist_health h;
+    sc_persist_writer_health(st->w, &h);
+    return h.durable_ticket >= h.submitted_ticket;
+}
+
+bool sc_coord__store_send_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
+                             size_t len)
+{
+    sc_coord *api = ud;
+    sc_coord_store *st = store_of(api);
+    if (!st || !st->w || st->sending || st->durability != SC_PERSIST_STRICT)
+        return false;
+    /* Nothing is waiting for a commit: nothing this message could reveal is unstored. */
+    if (!st->building && !st->first && writer_idle(st))
+        return false;
+    if (st->waiting >= HELD_MAX) {
+        if (!st->overflow_logged)
+            sc_log(api->logger, SC_LOG_WARN, "persist", "%d SIP messages held: sending without waiting", HELD_MAX);
+        st->overflow_logged = true;
+        return false;
+    }
+    held_msg *m = malloc(sizeof *m + len);
+    if (!m)
+        return false;
+    if (!st->building) {
+        st->building = calloc(1, sizeof *st->building);
+        if (!st->building) {
+            free(m);
+            return false;
+        }
+        st->building->st = st;
+    }
+    m->next = NULL;
+    m->tp = tp;
+    memset(&m->dst, 0, sizeof m->dst);
+    memcpy(&m->dst, dst, dst->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+    m->len = len;
+    memcpy(m->data, data, len);
+    held_batch *b = st->building;
+    if (b->tail)
+        b->tail->next = m;
+    else
+        b->head = m;
+    b->tail = m;
+    b->count++;
+    st->waiting++;
+    st->held_total++;
+    return true;
+}
+
+void sc_coord__store_hold_turn(sc_coord *api)
+{
+    sc_coord_store *st = store_of(api);
+    if (!st || !st->w || st->durability != SC_PERSIST_STRICT || st->building)
+        return;
+    st->building = calloc(1, sizeof *st->building); /* on_check commits it, even empty */
+    if (st->building)
+        st->building->st = st;
+}
+
+void sc_coord_store_held(const sc_coord *api, size_t *waiting, uint64_t *total)
+{
+    sc_coord_store *st = store_of(api);
+    if (waiting)
+        *waiting = st ? st->waiting : 0;
+    if (total)
+        *total = st ? st->held_total : 0;
+}
+
+/* ---- Admission, health, snapshots ------------------------------------------------------------ */
+
+bool sc_coord__store_full(sc_coord *api)
+{
+    sc_coord_store *st = store_of(api);
+    if (!st || !st->w)
+        return false;
+    sc_persist_health h;
+    sc_persist_writer_health(st->w, &h);
+    return h.queue_cap && h.queue_depth >= h.queue_cap - h.queue_cap / 10;
+}
+
+int sc_coord_store_health(sc_coord *api, sc_persist_health *out, const char **backend)
+{
+    sc_coord_store *st = store_of(api);
+    if (!st || !st->w)
+        return -ENOENT;
+    sc_persist_writer_health(st->w, out);
+    if (backend)
+        *backend = sc_persist_backend_name(st->p);
+    return 0;
+}
+
+void sc_coord__store_snapshot(sc_coord *api, sc_session *s)
+{
+    sc_coord_store *st = store_of(api);
+    if (st && st->rec && s)
+        sc_coord_persist_snapshot(st->rec, s);
+}
+
+/* ---- Open, recover, attach -------------------------------------------------------------------- */
+
+static void default_node(sc_coord *api, char *buf, size_t cap)
+{
+    char host[64] = "localhost";
+    struct sockaddr_storage ss;
+    unsigned port = 5060;
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    if (sc_sip_listener_addr(api->sip, 0, &ss) == 0)
+        port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                              : ((struct sockaddr_in *)&ss)->sin_port);
+    snprintf(buf, cap, "%s:%u", host, port);
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int start_writer(sc_coord_store *st, const sc_coord_store_config *cfg, char *err, size_t errsz)
+{
+    sc_persist_writer_config wc = {.queue_cap = cfg->queue_cap, .durability = cfg->durability,
+                                   .loop = st->api->loop};
+    int rc = sc_persist_writer_new(&st->w, st->p, &wc);
+    if (rc) {
+        snprintf(err, errsz, "--store: cannot start the writer: %s", sc_strerror(rc));
+        return rc;
+    }
+    rc = sc_coord_persist_attach(st->api->engine, st->w, st->node_id, cfg->snapshot_every, &st->rec);
+    if (rc) {
+        snprintf(err, errsz, "--store: cannot attach the recorder: %s", sc_strerror(rc));
+        return rc;
+    }
+    uv_check_init(st->api->loop, &st->check);
+    st->check.data = st;
+    st->check_open = true;
+    uv_check_start(&st->check, on_check);
+    return 0;
+}
+
+static int recover(sc_coord_store *st, sc_coord_recover_ctx *c, char *err, size_t errsz)
+{
+    size_t n = 0, failed = 0;
+    int rc = sc_coord_persist_recover(st->api->engine, st->p, st->node_id, NULL, sc_coord__recover_rebuild, c, &n,
+                                    &failed);
+    c->rep->recovered = n;
+    c->rep->failed = failed;
+    if (rc)
+        snprintf(err, errsz, "--store: recovery failed: %s (%s)", sc_strerror(rc), sc_persist_last_error(st->p));
+    return rc;
+}
+
+int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
+                      size_t errsz)
+{
+    sc_coord_store_report dummy;
+    char dummy_err[8];
+    if (!rep)
+        rep = &dummy;
+    if (!err)
+        err = dummy_err, errsz = sizeof dummy_err;
+    memset(rep, 0, sizeof *rep);
+    err[0] = '\0';
+    if (!api || !cfg || !cfg->url)
+        return -EINVAL;
+    if (api->pstore)
+        return -EALREADY;
+    if (cfg->node_id && *cfg->node_id)
+        snprintf(rep->node_id, sizeof rep->node_id, "%s", cfg->node_id);
+    else
+        default_node(api, rep->node_id, sizeof rep->node_id);
+    if (cfg->durability == SC_PERSIST_NONE)
+        return 0;
+    sc_coord_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return -ENOMEM;
+    st->api = api;
+    st->durability = cfg->durability;
+    snprintf(st->node_id, sizeof st->node_id, "%s", rep->node_id);
+    sc_persist_config pc = {.durability = cfg->durability, .logger = api->logger, .clock = api->clock};
+    char perr[256] = "";
+    int rc = sc_persist_open(&st->p, cfg->url, &pc, perr, sizeof perr);
+    if (rc) {
+        snprintf(err, errsz, "--store: %s: %s", cfg->url, perr[0] ? perr : sc_strerror(rc));
+        free(st);
+        return rc;
+    }
+    api->pstore = st;
+    double t0 = mono_s();
+    sc_coord_recover_ctx c = {.api = api, .rep = rep};
+    rc = recover(st, &c, err, errsz);
+    if (rc == 0)
+        rc = start_writer(st, cfg, err, errsz);
+    if (rc == 0)
+        sc_coord__recover_finish(&c); /* recorded: Recovered and the resolutions */
+    free(c.ids);
+    rep->seconds = mono_s() - t0;
+    if (rc) {
+        sc_coord__store_free(api);
+        return rc;
+    }
+    sc_log(api->logger, SC_LOG_INFO, "persist",
+           "store %s (%s, durability %s, node %s): %zu session(s) recovered, %zu failed, %zu in-flight resolved, in %.3f s",
+           sc_persist_backend_name(st->p), cfg->url, sc_persist_durability_name(cfg->durability), st->node_id,
+           rep->recovered, rep->failed, rep->resolved, rep->seconds);
+    return 0;
+}
+
+/* ---- Shutdown ---------------------------------------------------------------------------------- */
+
+static void check_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void sc_coord__store_free(sc_coord *api)
+{
+    sc_coord_store *st = store_of(api);
+    if (!st)
+        return;
+    sc_coord_persist_free(st->rec); /* the sessions' removals are recorded by now */
+    st->rec = NULL;
+    if (st->w) {
+        sc_persist_health h;
+        sc_persist_writer_health(st->w, &h);
+        sc_persist_writer_flush_wait(st->w, h.submitted_ticket, 3000);
+    }
+    /* Everything is committed (or the store is unreachable): let the held messages out. */
+    if (st->building) {
+        if (st->last)
+            st->last->next = st->building;
+        else
+            st->first = st->building;
+        st->last = st->building;
+        st->building = NULL;
+    }
+    for (held_batch *b = st->first; b; b = b->next)
+        if (!b->sent)
+            send_batch(st, b);
+    sc_persist_writer *w = st->w;
+    st->w = NULL;
+    sc_persist_writer_free(w); /* pending commit callbacks run now (-ECANCELED) */
+    for (held_batch *b = st->first, *n; b; b = n) {
+        n = b->next;
+        free(b);
+    }
+    st->first = st->last = NULL;
+    sc_persist_close(st->p);
+    api->pstore = NULL;
+    if (st->check_open) {
+        uv_check_stop(&st->check);
+        uv_close((uv_handle_t *)&st->check, check_closed); /* frees st */
+    } else {
+        free(st);
+    }
+}
