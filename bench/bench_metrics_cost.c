@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "coord/obs.h"
+#include "coord/metrics.h"
 #include "bench_util.h"
 #include "session_core/engine.h"
 #include "session_core/obs.h"

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "coord/persist.h"
+#include "session_core/coord.h"
 #include "bench_util.h"
 
 

@@ -10,6 +10,8 @@
 #include <uv.h>
 
 #include "session_core/base.h"
+#include "session_core/engine.h"
+#include "session_core/persist.h"
 #include "session_core/store.h"
 #include "session_core/table.h"
 
@@ -171,5 +173,106 @@ SC_EXPORT int sc_coord_table_reload(sc_coord *api, const char *path, const char 
 SC_EXPORT int sc_coord_table_validate(sc_coord *api, const char *name, const char *buf, size_t len, json_t **report);
 /* The live table versions (sc_engine_table_versions): a new JSON array. */
 SC_EXPORT int sc_coord_table_versions(sc_coord *api, json_t **out);
+
+/* ---- Persistence and crash recovery (src/coord/store.c, recover.c) ---------------------- */
+
+typedef struct sc_coord_store_config {
+    const char *url;                  /* "memory:", "sqlite:PATH", "redis://...", "postgresql://..." */
+    sc_persist_durability durability; /* strict (default), batched, none (nothing stored) */
+    const char *node_id;              /* owner of the snapshots; NULL: "<hostname>:<first SIP port>" */
+    unsigned snapshot_every;          /* a snapshot every N event records; 0 = 16 */
+    size_t queue_cap;                 /* writer queue; 0 = 65536; full: new calls get 503 */
+} sc_coord_store_config;
+
+typedef struct sc_coord_store_report {
+    char node_id[128];    /* the node id in use */
+    size_t recovered;     /* sessions restored from the store */
+    size_t failed;        /* snapshots that could not be restored (skipped) */
+    size_t resolved;      /* recovered sessions whose in-flight transaction was resolved */
+    size_t media_moved;   /* streams that could not get their old RTP port back */
+    double seconds;       /* time spent in recovery */
+} sc_coord_store_report;
+
+/* Open the store (cfg->url), recover its live sessions of this node, then start recording
+ * through an asynchronous writer. Call once, after sc_coord_new and before the loop runs.
+ * rep (may be NULL) receives what recovery did. err gets a one-line message on failure.
+ * 0, -EINVAL (bad URL / config), -EALREADY, a store error (-ECONNREFUSED, -EIO, -EPROTO),
+ * -ENOMEM. With durability none nothing is opened and 0 is returned. */
+SC_EXPORT int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
+                      size_t errsz);
+
+/* The writer's health (thread-safe snapshot). -ENOENT when no store is open (durability
+ * none or sc_coord_store_open not called). backend (may be NULL) receives "sqlite"... */
+SC_EXPORT int sc_coord_store_health(sc_coord *api, sc_persist_health *out, const char **backend);
+
+/* Messages held by strict durability: now waiting, and in total since start. */
+SC_EXPORT void sc_coord_store_held(const sc_coord *api, size_t *waiting, uint64_t *total);
+
+/* ---- The recorder and recovery on a bare engine (src/coord/recorder.c) -------------------
+ * What sc_coord_store_open uses; also usable without a coordinator (sessionctl simulate). */
+
+typedef struct sc_coord_persist sc_coord_persist;
+
+typedef struct sc_coord_persist_stats {
+    uint64_t events;    /* event records submitted (creation records included) */
+    uint64_t snapshots; /* snapshots submitted */
+    uint64_t deletes;   /* snapshot deletions submitted (sessions removed) */
+    uint64_t rejected;  /* submits refused by the writer (-EAGAIN: queue full) */
+    uint64_t errors;    /* records that could not be built (-ENOMEM) or other submit errors */
+    uint64_t tables;    /* table versions whose text was submitted (sc_persist_save_table) */
+} sc_coord_persist_stats;
+
+#define SC_COORD_PERSIST_DEFAULT_EVERY 16
+
+/* Attach a recorder to e writing through w (both borrowed; they must outlive the recorder).
+ * For every session: on creation the creation record (seq 0) and a snapshot; on every
+ * dispatch run the event record (seq = history seq), and a snapshot when seq is a multiple of
+ * snapshot_every (0 = SC_COORD_PERSIST_DEFAULT_EVERY) or the run entered a terminal state; on
+ * removal the snapshot is deleted (the events stay). Snapshots carry "node": node_id (copied,
+ * may be NULL) and are saved with node_id and the table hash. *out set only on success:
+ * -EINVAL, -ENOMEM, -ENOSPC (the engine has no observer slot left). */
+SC_EXPORT int sc_coord_persist_attach(sc_engine *e, sc_persist_writer *w, const char *node_id, unsigned snapshot_every,
+                          sc_coord_persist **out);
+/* Stop recording (the observer is removed); the recorder stays readable. Idempotent. */
+SC_EXPORT void sc_coord_persist_detach(sc_coord_persist *r);
+/* Detach, then free. NULL is fine. */
+SC_EXPORT void sc_coord_persist_free(sc_coord_persist *r);
+SC_EXPORT void sc_coord_persist_get_stats(const sc_coord_persist *r, sc_coord_persist_stats *out);
+/* Submit a snapshot of s now (e.g. after the api filled its dialog fields outside a dispatch).
+ * 0, -EAGAIN (queue full), -ENOMEM. */
+SC_EXPORT int sc_coord_persist_snapshot(sc_coord_persist *r, sc_session *s);
+
+/* Called for each recovered session, after its record is rebuilt and before anything else
+ * happens to it: rebuild the SIP dialog and media from its fields, then dispatch Recovered. */
+typedef void (*sc_coord_recovered_fn)(sc_session *s, void *ud);
+
+/* Recovery at start, BEFORE sc_coord_persist_attach (so that rebuilding is not recorded again):
+ * for every live snapshot in p (only those written by node_id when it is not NULL; snapshots
+ * without a node are taken by any node) restore the session on table, or with table NULL on
+ * its own version: the current table when the snapshot's table_hash is current, else the
+ * version rebuilt from the text the recorder stored (sc_persist_load_table; the current
+ * table if there is none), applying the event records logged after the snapshot, then call on_recovered(s, ud) (may be NULL). A session whose id is
+ * already in the store is skipped; a snapshot that cannot be restored is skipped and counted
+ * in *failed (may be NULL). *recovered (may be NULL) receives
+ * how many were restored. Returns 0 or the store's error (sessions restored before it stay). */
+SC_EXPORT int sc_coord_persist_recover(sc_engine *e, sc_persist *p, const char *node_id, sc_table *table,
+                           sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed);
+
+/* ---- Watching a file (src/coord/watch.c): behind `sessiond --watch` ---------------------- */
+
+typedef struct sc_coord_watch sc_coord_watch;
+
+/* Start watching path (its directory must exist; the file need not yet). on_change(ud) runs
+ * on loop once per burst of events naming the file (create, write, rename onto it, delete,
+ * attribute change), debounce_ms (0 = 200) after the last one. If the directory watch fails
+ * (e.g. the directory was replaced) it is re-armed on the next debounce tick. path is copied.
+ * *out set only on success; -EINVAL, -ENOMEM, or a libuv error (negative errno). */
+SC_EXPORT int sc_coord_watch_start(uv_loop_t *loop, const char *path, unsigned debounce_ms,
+                       void (*on_change)(void *ud), void *ud, sc_coord_watch **out);
+/* Stop: no callback after this returns. The memory is freed once libuv has closed the
+ * handles (the loop must run once more). NULL is fine. */
+SC_EXPORT void sc_coord_watch_stop(sc_coord_watch *w);
+/* How many callbacks have run (for tests and metrics). */
+SC_EXPORT unsigned long sc_coord_watch_fired(const sc_coord_watch *w);
 
 #endif

@@ -187,6 +187,11 @@ SC_EXPORT int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg
 /* Adds a listener: "udp:127.0.0.1:5060", "tcp:127.0.0.1:5060", "udp:[::1]:5060" (port 0
  * picks one). Errors: -EINVAL (bad spec), a uv error (-EADDRINUSE...). */
 SC_EXPORT int sc_sip_listen(sc_sip *sip, const char *spec);
+/* Send a complete message (a request or response already built, e.g. one a send hook held
+ * back) on transport tp to dst, without passing it to the send hook again. 0 or a negative
+ * error (-ECANCELED once the agent is closing). */
+SC_EXPORT int sc_sip_send_unhooked(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *dst,
+                                   const char *data, size_t len);
 /* The bound address of listener idx (in order of sc_sip_listen). -ENOENT if none. */
 SC_EXPORT int sc_sip_listener_addr(const sc_sip *sip, size_t idx, struct sockaddr_storage *out);
 /* Stops everything: closes sockets and timers; cb (may be NULL) runs once all uv handles are

@@ -2,7 +2,7 @@
  * Request-URI user and give it an outgoing leg to the route's target; the two legs are linked
  * (PEER_ID on both) and the peer actions (HangupPeer, NotifyPeer) and an ended leg's effect on
  * its peer keep them together; the bridge commands join or split two calls' media. */
-#include "coord/b2bua.h"
+#include "coord/coord_int.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -12,40 +12,54 @@
 
 #include <osipparser2/osip_parser.h>
 
+typedef struct b2bua_state {
+    char *route_match[SC_COORD_MAX_ROUTES]; /* in config order */
+    char *route_target[SC_COORD_MAX_ROUTES];
+    size_t nroutes;
+} b2bua_state;
+
 /* ---- Routes ------------------------------------------------------------------------------------ */
 
-void sc_coord__b2bua_route(sc_coord *api, sc_coord_leg *leg, const struct osip_message *msg)
+/* Record the route of an incoming call (Request-URI user against the routes) on its leg. */
+static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg)
 {
+    b2bua_state *b = sc_coord__feat(c, SC_FEAT_B2BUA);
     const osip_message_t *m = (const osip_message_t *)msg;
-    if (!api->mx || !api->mx->nroutes || !m || !m->req_uri)
-        return;
+    if (!b || !b->nroutes || !m || !m->req_uri)
+        return 0;
     const char *user = m->req_uri->username ? m->req_uri->username : "";
-    for (size_t i = 0; i < api->mx->nroutes; i++) {
-        if (fnmatch(api->mx->route_match[i], user, 0) != 0)
+    for (size_t i = 0; i < b->nroutes; i++) {
+        if (fnmatch(b->route_match[i], user, 0) != 0)
             continue;
         free(leg->route_target);
-        leg->route_target = strdup(api->mx->route_target[i]);
-        sc_log(api->logger, SC_LOG_INFO, "b2bua", "call %s to '%s' matches route %s -> %s", leg->id, user,
-               api->mx->route_match[i], api->mx->route_target[i]);
-        return;
+        leg->route_target = strdup(b->route_target[i]);
+        sc_log(c->logger, SC_LOG_INFO, "b2bua", "call %s to '%s' matches route %s -> %s", leg->id, user,
+               b->route_match[i], b->route_target[i]);
+        return 0;
     }
+    return 0;
+}
+
+static void leg_free(sc_coord_leg *leg)
+{
+    free(leg->route_target);
+    leg->route_target = NULL;
+}
+
+static void leg_usage(const sc_coord_leg *leg, size_t *bytes, unsigned *sockets)
+{
+    if (leg->route_target)
+        *bytes += strlen(leg->route_target) + 1;
 }
 
 /* ---- Peers ------------------------------------------------------------------------------------- */
 
-sc_session *sc_coord__peer(sc_coord *api, const sc_session *s)
-{
-    const char *pid = s ? sc_session_field(s, SC_FIELD_PEER_ID) : NULL;
-    return pid ? sc_store_get(api->store, pid) : NULL;
-}
-
 static bool is_terminal(const sc_session *s)
 {
-    const sc_state_info *si = sc_table_state(sc_session_table(s), sc_session_state(s));
-    return si && si->terminal;
+    return sc_coord__is_terminal(s);
 }
 
-bool sc_coord__g_has_peer(const sc_exec *x)
+static bool g_has_peer(const sc_exec *x)
 {
     sc_coord_leg *leg = sc_coord__leg(x->session);
     return sc_session_field(x->session, SC_FIELD_PEER_ID) != NULL ||
@@ -76,7 +90,7 @@ static int32_t mapped_status(int32_t code, const char *outcome)
 
 /* ---- Actions --------------------------------------------------------------------------------- */
 
-int sc_coord__a_create_outgoing_leg(const sc_exec *x)
+static int a_create_outgoing_leg(const sc_exec *x)
 {
     sc_coord *api = x->ud;
     sc_coord_leg *leg = sc_coord__leg(x->session);
@@ -104,12 +118,12 @@ int sc_coord__a_create_outgoing_leg(const sc_exec *x)
     return 0;
 }
 
-int sc_coord__a_hangup_peer(const sc_exec *x)
+static int a_hangup_peer(const sc_exec *x)
 {
     return to_peer(x->ud, x->session, SC_EV_HangupCall, 0, "peer hangup");
 }
 
-int sc_coord__a_notify_peer(const sc_exec *x)
+static int a_notify_peer(const sc_exec *x)
 {
     sc_coord *api = x->ud;
     const char *name = sc_exec_param_str(x, "event", NULL);
@@ -128,8 +142,10 @@ int sc_coord__a_notify_peer(const sc_exec *x)
 
 /* ---- A leg ended ------------------------------------------------------------------------------ */
 
-void sc_coord__b2bua_ended(sc_coord *api, sc_session *s, const sc_history_record *rec)
+static void on_transition(sc_coord *api, sc_session *s, const sc_history_record *rec, const sc_transition *t)
 {
+    if (!sc_coord__entered_terminal(s, rec))
+        return;
     sc_session *peer = sc_coord__peer(api, s);
     if (!peer || is_terminal(peer))
         return;
@@ -209,3 +225,63 @@ int sc_coord_unbridge(sc_coord *api, const char *id)
         sc_session_set_field(peer, SC_FIELD_PEER_ID, NULL);
     return 0;
 }
+
+/* ---- Start and stop --------------------------------------------------------------------------- */
+
+static int start(sc_coord *c, const sc_coord_config *cfg)
+{
+    if (cfg->nroutes > SC_COORD_MAX_ROUTES)
+        return -EINVAL;
+    b2bua_state *b = calloc(1, sizeof *b);
+    if (!b)
+        return -ENOMEM;
+    c->feat[SC_FEAT_B2BUA] = b;
+    for (size_t i = 0; i < cfg->nroutes; i++) {
+        if (!cfg->route_match[i] || !cfg->route_target[i])
+            return -EINVAL;
+        b->route_match[i] = strdup(cfg->route_match[i]);
+        b->route_target[i] = strdup(cfg->route_target[i]);
+        b->nroutes = i + 1;
+        if (!b->route_match[i] || !b->route_target[i])
+            return -ENOMEM;
+        sc_log(c->logger, SC_LOG_INFO, "b2bua", "route %s -> %s", cfg->route_match[i], cfg->route_target[i]);
+    }
+    return 0;
+}
+
+static void stop(sc_coord *c)
+{
+    b2bua_state *b = c->feat[SC_FEAT_B2BUA];
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->nroutes; i++) {
+        free(b->route_match[i]);
+        free(b->route_target[i]);
+    }
+    free(b);
+    c->feat[SC_FEAT_B2BUA] = NULL;
+}
+
+static const sc_coord_guard_def guards[] = {
+    {"HasPeer", g_has_peer},
+    {NULL, NULL},
+};
+
+static const sc_coord_action_def actions[] = {
+    {"CreateOutgoingLeg", a_create_outgoing_leg},
+    {"HangupPeer", a_hangup_peer},
+    {"NotifyPeer", a_notify_peer},
+    {NULL, NULL},
+};
+
+const sc_coord_feature sc_coord__feature_b2bua = {
+    .name = "b2bua",
+    .guards = guards,
+    .actions = actions,
+    .start = start,
+    .stop = stop,
+    .on_transition = on_transition,
+    .on_incoming = route_incoming,
+    .leg_free = leg_free,
+    .leg_usage = leg_usage,
+};

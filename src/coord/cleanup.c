@@ -9,7 +9,6 @@
 #include <strings.h>
 
 #include "coord/coord_int.h"
-#include "coord/obs.h"
 
 #define TICK_MS 1000u /* a sweep per second; at once again while work is left */
 
@@ -301,25 +300,20 @@ static void on_tick(uv_timer_t *t)
     uv_timer_start(&c->timer, on_tick, more ? 0 : TICK_MS, 0);
 }
 
-uint64_t sc_coord__cleanup_engine_retention(const sc_coord_config *cfg)
-{
-    return cfg->retention_ms > cfg->failed_retention_ms ? cfg->retention_ms : cfg->failed_retention_ms;
-}
-
-int sc_coord__cleanup_start(sc_coord *api, const sc_coord_config *cfg)
+static int start(sc_coord *api, const sc_coord_config *cfg)
 {
     sc_coord_cleanup_config cc;
     sc_coord__cleanup_config_default(&cc);
     cc.max_age_ms = cfg->max_session_age_ms;
     cc.retention_ms = cfg->retention_ms;
     cc.failed_retention_ms = cfg->failed_retention_ms;
-    cc.engine_retention_ms = sc_coord__cleanup_engine_retention(cfg);
+    cc.engine_retention_ms = cfg->retention_ms > cfg->failed_retention_ms ? cfg->retention_ms : cfg->failed_retention_ms;
     sc_coord_cleanup *c = NULL;
     int rc = sc_coord__cleanup_new(&c, api->engine, &cc);
     if (rc)
         return rc;
     c->api = api;
-    sc_obs_registry *reg = sc_coord_metrics(api);
+    sc_obs_registry *reg = api->reg;
     if (reg) {
         sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "sessioncore_sessions_expired_total",
                          .help = "Sessions ended by the reaper (SessionExpired through the table), by reason",
@@ -330,7 +324,7 @@ int sc_coord__cleanup_start(sc_coord *api, const sc_coord_config *cfg)
     uv_timer_init(api->loop, &c->timer);
     c->timer.data = c;
     uv_timer_start(&c->timer, on_tick, TICK_MS, 0);
-    api->cleanup = c;
+    api->feat[SC_FEAT_CLEANUP] = c;
     return 0;
 }
 
@@ -341,14 +335,21 @@ static void on_closed(uv_handle_t *h)
     sc_coord__cleanup_free(c);
 }
 
-void sc_coord__cleanup_stop(sc_coord *api)
+/* Its timer closes in the loop runs of sc_coord_free (then the reaper is freed). */
+static void stop(sc_coord *api)
 {
-    sc_coord_cleanup *c = api->cleanup;
+    sc_coord_cleanup *c = api->feat[SC_FEAT_CLEANUP];
     if (!c)
         return;
-    api->cleanup = NULL;
+    api->feat[SC_FEAT_CLEANUP] = NULL;
     sc_engine_remove_observer(c->engine, c->observer);
     c->observer = -1;
     api->closing_handles++;
     uv_close((uv_handle_t *)&c->timer, on_closed);
 }
+
+const sc_coord_feature sc_coord__feature_cleanup = {
+    .name = "cleanup",
+    .start = start,
+    .stop = stop,
+};

@@ -56,12 +56,8 @@ void sc_coord__cleanup_free(sc_coord_cleanup *c);
 bool sc_coord__cleanup_sweep(sc_coord_cleanup *c, size_t *examined);
 void sc_coord__cleanup_get_stats(const sc_coord_cleanup *c, sc_coord_cleanup_stats *out);
 
-/* The daemon glue: a uv timer on api->loop runs a sweep every second (at once again while
- * work is left), and sessioncore_sessions_expired_total{reason} counts expirations. Called
- * from sc_coord_new (after ops init); stop from sc_coord_free before the engine goes. */
-int sc_coord__cleanup_start(struct sc_coord *api, const struct sc_coord_config *cfg);
-void sc_coord__cleanup_stop(struct sc_coord *api);
-/* The engine retention to configure for cfg (the longer of the two caps; 0 when both are 0). */
-uint64_t sc_coord__cleanup_engine_retention(const struct sc_coord_config *cfg);
+/* The feature (cleanup.c, sc_coord__feature_cleanup) runs a sweep every second on a uv timer
+ * (at once again while work is left) and counts expirations in
+ * sessioncore_sessions_expired_total{reason}. */
 
 #endif

@@ -1,12 +1,8 @@
-/* coord: the coordinator's lifecycle (store, engine, SIP agent and the loop handles that drive
- * the engine's timers), its observers (logging, active-call count) and graceful shutdown. */
+/* coord: the coordinator's core: its lifecycle (store, engine, metrics registry, SIP agent,
+ * the loop handles that drive the engine's timers), the features' registration in the order
+ * of features.c (bindings, one engine observer that forwards to them, start and stop),
+ * admission, and graceful shutdown. It calls features only through their struct. */
 #include "coord/coord_int.h"
-#include "coord/b2bua.h"
-#include "coord/transfer.h"
-#include "coord/obs.h"
-#include "coord/recover.h"
-#include "coord/cleanup.h"
-#include "coord/resources.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,7 +18,7 @@ void sc_coord_config_default(sc_coord_config *cfg)
     cfg->media_port_min = SC_MEDIA_PORT_MIN_DEFAULT;
     cfg->media_port_max = SC_MEDIA_PORT_MAX_DEFAULT;
     cfg->rtp_timeout_ms = 30000;
-    cfg->max_session_age_ms = 86400000u; /* cleanup (cleanup.c) */
+    cfg->max_session_age_ms = 86400000u; /* the cleanup feature (cleanup.c) */
     cfg->retention_ms = 300000u;
     cfg->failed_retention_ms = 600000u;
     cfg->session_expires_s = 1800u;
@@ -79,7 +75,7 @@ static void on_prepare(uv_prepare_t *p)
     uv_timer_start(&api->timer, on_timer, ms, 0);
 }
 
-/* ---- Observers ------------------------------------------------------------------------------ */
+/* ---- The core's engine observer: bookkeeping around the features' hooks ---------------------- */
 
 static bool is_terminal(const sc_session *s, sc_id state)
 {
@@ -87,69 +83,145 @@ static bool is_terminal(const sc_session *s, sc_id state)
     return si && si->terminal;
 }
 
+#define EACH_FEATURE(f)                                                                                       \
+    for (const sc_coord_feature *const *f##_p = sc_coord__features, *f;                                     \
+         f##_p < sc_coord__features + SC_FEAT__COUNT && (f = *f##_p) != NULL; f##_p++)
+
 static void obs_created(void *ud, sc_session *s)
 {
-    sc_coord *api = ud;
+    sc_coord *c = ud;
     if (!is_terminal(s, sc_session_state(s)))
-        api->active++;
+        c->active++;
+    EACH_FEATURE(f)
+    if (f->on_created)
+        f->on_created(c, s);
 }
 
-static void obs_transition(void *ud, sc_session *s, const sc_history_record *rec, const sc_transition *t)
+static void log_transition(sc_coord *c, sc_session *s, const sc_history_record *rec)
 {
-    sc_coord *api = ud;
     const sc_vocab *v = sc_table_vocab(sc_session_table(s));
     const char *ev = sc_vocab_name(v, SC_VOCAB_EVENT, rec->event);
     const sc_state_info *from = sc_table_state(sc_session_table(s), rec->from);
     const sc_state_info *to = sc_table_state(sc_session_table(s), rec->to);
     if (rec->outcome == SC_OUTCOME_TAKEN) {
-        sc_log(api->logger, SC_LOG_DEBUG, "engine", "session %s: %s --%s--> %s", sc_session_id(s),
+        sc_log(c->logger, SC_LOG_DEBUG, "engine", "session %s: %s --%s--> %s", sc_session_id(s),
                from ? from->name : "?", ev ? ev : "?", to ? to->name : "?");
     } else {
-        sc_log(api->logger, SC_LOG_INFO, "engine", "session %s: %s in state %s: %s", sc_session_id(s),
+        sc_log(c->logger, SC_LOG_INFO, "engine", "session %s: %s in state %s: %s", sc_session_id(s),
                ev ? ev : "?", from ? from->name : "?", sc_outcome_name(rec->outcome));
     }
-    if (from && to && !from->terminal && to->terminal) {
-        if (api->active)
-            api->active--;
-        const char *outcome = sc_session_outcome(s);
-        sc_log(api->logger, SC_LOG_INFO, "api", "call %s ended (%s): state %s, outcome %s",
-               sc_session_id(s), sc_role_name(sc_session_role(s)), to->name, outcome ? outcome : "none");
-        queue_release(api, s);
-        sc_coord__check_shutdown(api);
-    }
+}
+
+static void obs_transition(void *ud, sc_session *s, const sc_history_record *rec, const sc_transition *t)
+{
+    sc_coord *c = ud;
+    log_transition(c, s, rec);
+    char id[SC_SESSION_ID_MAX + 1];
+    snprintf(id, sizeof id, "%s", sc_session_id(s));
+    EACH_FEATURE(f)
+    if (f->on_transition)
+        f->on_transition(c, s, rec, t);
+    if (!sc_coord__entered_terminal(s, rec))
+        return;
+    if (c->active)
+        c->active--;
+    const char *outcome = sc_session_outcome(s);
+    sc_log(c->logger, SC_LOG_INFO, "coord", "call %s ended (%s): state %s, outcome %s", id,
+           sc_role_name(sc_session_role(s)), sc_session_state_name(s), outcome ? outcome : "none");
+    queue_release(c, s);
+    sc_coord__check_shutdown(c);
+}
+
+static void obs_publish(void *ud, sc_session *s, const char *name, int priority)
+{
+    sc_coord *c = ud;
+    EACH_FEATURE(f)
+    if (f->on_publish)
+        f->on_publish(c, s, name, priority);
+}
+
+static void obs_ended(void *ud, sc_session *s)
+{
+    sc_coord *c = ud;
+    EACH_FEATURE(f)
+    if (f->on_ended)
+        f->on_ended(c, s);
 }
 
 static void obs_removed(void *ud, sc_session *s, const char *reason)
 {
-    sc_coord *api = ud;
-    if (!is_terminal(s, sc_session_state(s)) && api->active)
-        api->active--;
-    sc_log(api->logger, SC_LOG_DEBUG, "api", "session %s removed (%s)", sc_session_id(s),
-           reason ? reason : "-");
-    sc_coord__check_shutdown(api);
+    sc_coord *c = ud;
+    EACH_FEATURE(f)
+    if (f->on_removed)
+        f->on_removed(c, s, reason);
+    if (!is_terminal(s, sc_session_state(s)) && c->active)
+        c->active--;
+    sc_log(c->logger, SC_LOG_DEBUG, "coord", "session %s removed (%s)", sc_session_id(s), reason ? reason : "-");
+    sc_coord__check_shutdown(c);
+}
+
+/* ---- Services to the features ------------------------------------------------------------------- */
+
+int sc_coord__admit(sc_coord *c, const char *source, const char **why)
+{
+    const char *reason = NULL;
+    if (c->shutting_down)
+        reason = "shutdown";
+    else if (c->max_sessions && c->active >= c->max_sessions)
+        reason = "max_sessions";
+    else {
+        EACH_FEATURE(f)
+        if (f->admit && f->admit(c, &reason) != 0)
+            break;
+    }
+    if (!reason)
+        return 0;
+    if (why)
+        *why = reason;
+    sc_obs_counter *n = c->admission ? sc_obs_counter_with(c->admission, reason, source) : NULL;
+    if (n)
+        sc_obs_counter_inc(n);
+    return SC_E_OVERLOAD;
+}
+
+/* The SIP agent's send hook: a feature may hold a message back (strict durability). */
+static bool send_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data, size_t len)
+{
+    sc_coord *c = ud;
+    EACH_FEATURE(f)
+    if (f->hold_message && f->hold_message(c, tp, dst, data, len))
+        return true;
+    return false;
+}
+
+void sc_coord__hold_turn(sc_coord *c)
+{
+    EACH_FEATURE(f)
+    if (f->hold_turn)
+        f->hold_turn(c);
 }
 
 /* ---- Lifecycle ------------------------------------------------------------------------------ */
 
 static void on_handle_closed(uv_handle_t *h)
 {
-    sc_coord *api = h->data;
-    api->closing_handles--;
+    sc_coord *c = h->data;
+    c->closing_handles--;
 }
 
 static void on_sip_closed(sc_sip *sip, void *ud)
 {
-    sc_coord *api = ud;
-    api->closing_handles--;
+    sc_coord *c = ud;
+    c->closing_handles--;
 }
 
 /* host of the first listener, for the default From and SDP addresses */
-static void local_identity(sc_coord *api)
+static void local_identity(sc_coord *c, const sc_coord_config *cfg)
 {
     struct sockaddr_storage ss;
     char host[64] = "127.0.0.1";
     uint16_t port = 5060;
-    if (sc_sip_listener_addr(api->sip, 0, &ss) == 0) {
+    if (sc_sip_listener_addr(c->sip, 0, &ss) == 0) {
         if (ss.ss_family == AF_INET6) {
             struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
             inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
@@ -160,151 +232,212 @@ static void local_identity(sc_coord *api)
             port = ntohs(a->sin_port);
         }
     }
-    snprintf(api->local_host, sizeof api->local_host, "%s", host);
+    snprintf(c->local_host, sizeof c->local_host, "%s", host);
+    snprintf(c->media_addr, sizeof c->media_addr, "%s",
+             cfg->media_address && *cfg->media_address ? cfg->media_address : host);
     if (strchr(host, ':'))
-        snprintf(api->default_from, sizeof api->default_from, "sip:sessiond@[%s]:%u", host, port);
+        snprintf(c->default_from, sizeof c->default_from, "sip:sessiond@[%s]:%u", host, port);
     else
-        snprintf(api->default_from, sizeof api->default_from, "sip:sessiond@%s:%u", host, port);
+        snprintf(c->default_from, sizeof c->default_from, "sip:sessiond@%s:%u", host, port);
 }
 
-static int create_parts(sc_coord *api, const sc_coord_config *cfg)
+/* The engine's terminal retention for cfg: the longer of the two retention caps. */
+static uint64_t engine_retention(const sc_coord_config *cfg)
 {
-    sc_store_config sc = {.clock = api->clock, .history_capacity = cfg->history_capacity,
-                          .logger = cfg->logger};
-    int rc = sc_store_new(&api->store, &sc);
+    return cfg->retention_ms > cfg->failed_retention_ms ? cfg->retention_ms : cfg->failed_retention_ms;
+}
+
+/* The registry, the standard families and the core's admission counter (none with metrics_off). */
+static int metrics_new(sc_coord *c, const sc_coord_config *cfg)
+{
+    if (cfg->metrics_off)
+        return 0;
+    int rc = sc_obs_registry_new(&c->reg);
+    if (rc == 0)
+        rc = sc_obs_std_metrics_new(c->reg, &c->std);
     if (rc)
         return rc;
-    sc_engine_config ec;
-    sc_engine_config_default(&ec);
-    ec.clock = api->clock;
-    ec.logger = cfg->logger;
-    ec.terminal_retention_ms = sc_coord__cleanup_engine_retention(cfg); /* cleanup.c */
-    rc = sc_engine_new(&api->engine, sc_table_vocab(cfg->table), api->store, &ec);
-    if (rc)
-        return rc;
-    if ((rc = sc_coord__bind_all(api)) != 0)
-        return rc;
-    if ((rc = sc_coord__xfer_bind(api, cfg)) != 0) /* transfer actions (transfer.c) */
-        return rc;
+    sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "sessioncore_admission_rejected_total",
+                     .help = "New sessions refused by admission control, by limit and source (sip, api)",
+                     .labels = {"reason", "source"}};
+    return sc_obs_register(c->reg, &d, &c->admission);
+}
+
+/* Every feature's guards and actions, in feature order; a name bound twice is an error. */
+static int bind_features(sc_coord *c)
+{
+    EACH_FEATURE(f)
+    {
+        for (const sc_coord_guard_def *g = f->guards; g && g->name; g++) {
+            int rc = sc_engine_bind_guard(c->engine, g->name, g->fn, c);
+            if (rc) {
+                sc_log(c->logger, SC_LOG_ERROR, "coord", "feature %s: guard %s: %s", f->name, g->name, sc_strerror(rc));
+                return rc;
+            }
+        }
+        for (const sc_coord_action_def *a = f->actions; a && a->name; a++) {
+            int rc = sc_engine_bind_action(c->engine, a->name, a->fn, c);
+            if (rc) {
+                sc_log(c->logger, SC_LOG_ERROR, "coord", "feature %s: action %s: %s", f->name, a->name,
+                       sc_strerror(rc));
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+static int set_table(sc_coord *c, sc_table *table)
+{
     sc_diags *d = NULL;
     if (sc_diags_new(&d))
         return -ENOMEM;
-    rc = sc_engine_set_table(api->engine, cfg->table, d);
-    if (rc) {
-        for (size_t i = 0; i < sc_diags_count(d); i++) {
-            char line[512];
-            sc_diag_format(sc_diags_get(d, i), line, sizeof line);
-            sc_log(cfg->logger, SC_LOG_ERROR, "api", "%s", line);
-        }
-        sc_diags_free(d);
-        return rc;
+    int rc = sc_engine_set_table(c->engine, table, d);
+    for (size_t i = 0; rc && i < sc_diags_count(d); i++) {
+        char line[512];
+        sc_diag_format(sc_diags_get(d, i), line, sizeof line);
+        sc_log(c->logger, SC_LOG_ERROR, "coord", "%s", line);
     }
     sc_diags_free(d);
-    sc_engine_observer obs = {.on_session_created = obs_created, .on_transition = obs_transition,
-                              .on_session_removed = obs_removed, .ud = api};
-    rc = sc_engine_add_observer(api->engine, &obs);
-    if (rc < 0)
-        return rc;
-    if ((rc = sc_coord__ops_init(api, cfg)) != 0) /* metrics, event bus, limits (obs.c) */
-        return rc;
-    if ((rc = sc_coord__cleanup_start(api, cfg)) != 0) /* age and retention reaper (cleanup.c) */
-        return rc;
-    sc_sip_config sipc = {.clock = api->clock, .logger = cfg->logger, .user_agent = cfg->user_agent,
+    return rc;
+}
+
+static int open_sip(sc_coord *c, const sc_coord_config *cfg)
+{
+    sc_sip_config sipc = {.clock = c->clock, .logger = cfg->logger, .user_agent = cfg->user_agent,
                           .t1_ms = cfg->sip_t1_ms, .on_incoming = sc_coord__on_incoming,
-                          .on_event = sc_coord__on_event, .ud = api};
-    sipc.send_hook = sc_coord__store_send_hook; /* strict durability (store.c) */
+                          .on_event = sc_coord__on_event, .ud = c};
+    sipc.send_hook = send_hook;
     sipc.session_expires_s = cfg->session_expires_s; /* RFC 4028 (src/sip/session_timer.c) */
     sipc.min_se_s = cfg->min_se_s;
     /* Transactions and released calls linger for Timer J/K (64*T1): at N calls per second
      * about 32*N of each are alive, so the agent's small defaults would cap the call rate. */
     sipc.max_transactions = cfg->sip_max_transactions ? cfg->sip_max_transactions : 65536;
     sipc.max_calls = cfg->sip_max_calls ? cfg->sip_max_calls : 32768;
-    rc = sc_sip_new(&api->sip, api->loop, &sipc);
+    int rc = sc_sip_new(&c->sip, c->loop, &sipc);
     if (rc)
         return rc;
     for (size_t i = 0; i < (cfg->nlisten ? cfg->nlisten : 1); i++) {
         const char *spec = cfg->nlisten ? cfg->listen[i] : "udp:127.0.0.1:5060";
-        rc = sc_sip_listen(api->sip, spec);
+        rc = sc_sip_listen(c->sip, spec);
         if (rc) {
             sc_log(cfg->logger, SC_LOG_ERROR, "sip", "cannot listen on %s: %s", spec, sc_strerror(rc));
             return rc;
         }
     }
-    local_identity(api);
-    return sc_coord__media_open(api, cfg); /* RTP, MOH, B2BUA routes */
+    local_identity(c, cfg);
+    return 0;
+}
+
+static int create_parts(sc_coord *c, const sc_coord_config *cfg)
+{
+    sc_store_config sc = {.clock = c->clock, .history_capacity = cfg->history_capacity, .logger = cfg->logger};
+    int rc = sc_store_new(&c->store, &sc);
+    if (rc)
+        return rc;
+    sc_engine_config ec;
+    sc_engine_config_default(&ec);
+    ec.clock = c->clock;
+    ec.logger = cfg->logger;
+    ec.terminal_retention_ms = engine_retention(cfg);
+    if ((rc = sc_engine_new(&c->engine, sc_table_vocab(cfg->table), c->store, &ec)) != 0)
+        return rc;
+    if ((rc = metrics_new(c, cfg)) != 0 || (rc = bind_features(c)) != 0 || (rc = set_table(c, cfg->table)) != 0)
+        return rc;
+    sc_engine_observer obs = {.on_session_created = obs_created, .on_transition = obs_transition,
+                              .on_publish = obs_publish, .on_session_ended = obs_ended,
+                              .on_session_removed = obs_removed, .ud = c};
+    if ((rc = sc_engine_add_observer(c->engine, &obs)) < 0)
+        return rc;
+    c->observer = rc;
+    if ((rc = open_sip(c, cfg)) != 0)
+        return rc;
+    EACH_FEATURE(f)
+    {
+        c->started[f_p - sc_coord__features] = true;
+        if (f->start && (rc = f->start(c, cfg)) != 0) {
+            sc_log(c->logger, SC_LOG_ERROR, "coord", "feature %s not started: %s", f->name, sc_strerror(rc));
+            return rc;
+        }
+    }
+    return 0;
 }
 
 int sc_coord_new(sc_coord **out, const sc_coord_config *cfg)
 {
     if (!out || !cfg || !cfg->loop || !cfg->table || cfg->nlisten > SC_COORD_MAX_LISTEN)
         return -EINVAL;
-    sc_coord *api = calloc(1, sizeof *api);
-    if (!api)
+    sc_coord *c = calloc(1, sizeof *c);
+    if (!c)
         return -ENOMEM;
-    api->loop = cfg->loop;
-    api->clock = cfg->clock ? cfg->clock : sc_clock_system();
-    api->logger = cfg->logger;
-    api->table = sc_table_ref(cfg->table);
-    api->auto_answer = cfg->auto_answer;
-    api->ring_delay_ms = cfg->ring_delay_ms;
-    api->max_sessions = cfg->max_sessions;
-    api->port_min = cfg->media_port_min ? cfg->media_port_min : 20000;
-    api->port_max = cfg->media_port_max > api->port_min ? cfg->media_port_max : (uint16_t)(api->port_min + 999);
-    api->port_min = (uint16_t)((api->port_min + 1) & ~1u);
-    api->port_next = api->port_min;
-    api->next_sdp_id = (uint64_t)sc_clock_wall_us(api->clock) / 1000000u;
-    uv_timer_init(api->loop, &api->timer);
-    uv_prepare_init(api->loop, &api->prepare);
-    api->timer.data = api->prepare.data = api;
-    api->handles_open = true;
-    uv_prepare_start(&api->prepare, on_prepare);
-    int rc = create_parts(api, cfg);
+    c->loop = cfg->loop;
+    c->clock = cfg->clock ? cfg->clock : sc_clock_system();
+    c->logger = cfg->logger;
+    c->table = sc_table_ref(cfg->table);
+    c->auto_answer = cfg->auto_answer;
+    c->ring_delay_ms = cfg->ring_delay_ms;
+    c->max_sessions = cfg->max_sessions;
+    c->retry_after_s = cfg->retry_after_s ? cfg->retry_after_s : 5;
+    c->observer = -1;
+    c->port_min = cfg->media_port_min ? cfg->media_port_min : 20000;
+    c->port_max = cfg->media_port_max > c->port_min ? cfg->media_port_max : (uint16_t)(c->port_min + 999);
+    c->port_min = (uint16_t)((c->port_min + 1) & ~1u);
+    c->next_sdp_id = (uint64_t)sc_clock_wall_us(c->clock) / 1000000u;
+    uv_timer_init(c->loop, &c->timer);
+    uv_prepare_init(c->loop, &c->prepare);
+    c->timer.data = c->prepare.data = c;
+    c->handles_open = true;
+    uv_prepare_start(&c->prepare, on_prepare);
+    int rc = create_parts(c, cfg);
     if (rc) {
-        sc_coord_free(api);
+        sc_coord_free(c);
         return rc;
     }
-    *out = api;
+    *out = c;
     return 0;
 }
 
 static int remove_one(sc_session *s, void *ud)
 {
-    sc_coord *api = ud;
-    sc_engine_remove_session(api->engine, s, "shutdown");
+    sc_coord *c = ud;
+    sc_engine_remove_session(c->engine, s, "shutdown");
     return 0;
 }
 
-void sc_coord_free(sc_coord *api)
+void sc_coord_free(sc_coord *c)
 {
-    if (!api)
+    if (!c)
         return;
-    api->shutdown_done = NULL;
-    /* Sessions first: their legs release SIP calls, which must happen before the agent goes. */
-    if (api->engine && api->store)
-        sc_store_foreach(api->store, remove_one, api);
-    release_calls(api);
-    free(api->release_q);
-    sc_coord__cleanup_stop(api); /* its timer closes in the loop runs below (cleanup.c) */
-    sc_coord__store_free(api); /* commits, sends held messages, closes the store (store.c) */
-    sc_coord__media_close(api); /* its handles close in the loop runs below */
-    sc_coord__ops_free(api);    /* after the sessions: their observers feed it */
-    if (api->sip) {
-        api->closing_handles++;
-        sc_sip_close(api->sip, on_sip_closed, api);
+    c->shutdown_done = NULL;
+    /* Sessions first: their legs release SIP calls (and features their parts of the legs),
+     * which must happen while the features and the agent are still there. */
+    if (c->engine && c->store)
+        sc_store_foreach(c->store, remove_one, c);
+    release_calls(c);
+    free(c->release_q);
+    for (size_t i = SC_FEAT__COUNT; i-- > 0;)
+        if (c->started[i] && sc_coord__features[i]->stop)
+            sc_coord__features[i]->stop(c); /* their handles close in the loop runs below */
+    if (c->engine && c->observer >= 0)
+        sc_engine_remove_observer(c->engine, c->observer);
+    if (c->sip) {
+        c->closing_handles++;
+        sc_sip_close(c->sip, on_sip_closed, c);
     }
-    if (api->handles_open) {
-        api->closing_handles += 2;
-        uv_close((uv_handle_t *)&api->timer, on_handle_closed);
-        uv_close((uv_handle_t *)&api->prepare, on_handle_closed);
+    if (c->handles_open) {
+        c->closing_handles += 2;
+        uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+        uv_close((uv_handle_t *)&c->prepare, on_handle_closed);
     }
-    while (api->closing_handles > 0)
-        uv_run(api->loop, UV_RUN_ONCE);
-    sc_sip_free(api->sip);
-    sc_engine_free(api->engine);
-    sc_store_free(api->store);
-    uv_run(api->loop, UV_RUN_NOWAIT); /* close callbacks of the media handles */
-    sc_table_unref(api->table);
-    free(api);
+    while (c->closing_handles > 0)
+        uv_run(c->loop, UV_RUN_ONCE);
+    sc_sip_free(c->sip);
+    sc_engine_free(c->engine);
+    sc_store_free(c->store);
+    sc_obs_registry_free(c->reg);
+    uv_run(c->loop, UV_RUN_NOWAIT); /* close callbacks of the media handles */
+    sc_table_unref(c->table);
+    free(c);
 }
 
 /* ---- Shutdown ------------------------------------------------------------------------------- */
@@ -369,81 +502,3 @@ void sc_coord_shutdown(sc_coord *api, void (*done)(void *ud), void *ud)
 
 bool sc_coord_shutting_down(const sc_coord *api) { return api->shutting_down; }
 
-/* ---- Inspection ------------------------------------------------------------------------------ */
-
-const sc_table *sc_coord_table(const sc_coord *api) { return sc_engine_table(api->engine); }
-int sc_coord_listener_addr(const sc_coord *api, size_t idx, struct sockaddr_storage *out)
-{
-    return sc_sip_listener_addr(api->sip, idx, out);
-}
-
-size_t sc_coord_session_count(const sc_coord *api) { return sc_store_count(api->store); }
-size_t sc_coord_active_count(const sc_coord *api) { return api->active; }
-
-static int add_summary(sc_session *s, void *ud)
-{
-    json_t *o = NULL;
-    if (sc_session_to_json(s, &o))
-        return -ENOMEM;
-    return json_array_append_new(ud, o) ? -ENOMEM : 0;
-}
-
-int sc_coord_sessions(sc_coord *api, json_t **out)
-{
-    json_t *a = json_array();
-    if (!a)
-        return -ENOMEM;
-    int rc = sc_store_foreach(api->store, add_summary, a);
-    if (rc) {
-        json_decref(a);
-        return rc;
-    }
-    *out = a;
-    return 0;
-}
-
-int sc_coord_inspect(sc_coord *api, const char *id, json_t **out)
-{
-    sc_session *s = id ? sc_store_get(api->store, id) : NULL;
-    if (!s)
-        return -ENOENT;
-    int rc = sc_store_inspect(s, NULL, out);
-    if (rc == 0)
-        sc_coord__media_inspect(s, *out);
-    if (rc == 0)
-        sc_coord__resources_inspect(api, s, *out);
-    return rc;
-}
-
-int sc_coord_history(sc_coord *api, const char *id, json_t **out)
-{
-    sc_session *s = id ? sc_store_get(api->store, id) : NULL;
-    if (!s)
-        return -ENOENT;
-    return sc_session_history_json(s, 0, out);
-}
-
-int sc_coord_history_csv(sc_coord *api, const char *id, char **out)
-{
-    sc_session *s = id ? sc_store_get(api->store, id) : NULL;
-    if (!s)
-        return -ENOENT;
-    return sc_session_history_csv(s, out, NULL);
-}
-
-int sc_coord_table_export(sc_coord *api, sc_graph_format fmt, const char *session_id, char **out)
-{
-    sc_graph_opts o = {.format = fmt, .role = -1};
-    const sc_table *t = sc_engine_table(api->engine);
-    uint32_t path[256];
-    if (session_id) {
-        sc_session *s = sc_store_get(api->store, session_id);
-        if (!s)
-            return -ENOENT;
-        t = sc_session_table(s);
-        o.npath = sc_session_history_path(s, path, 256);
-        o.path = path;
-        o.role = (int)sc_session_role(s);
-    }
-    return sc_table_export(t, &o, out);
-}

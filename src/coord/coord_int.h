@@ -1,15 +1,102 @@
-/* int: the coordinator's private structures shared by its files: the api object, the
- * per-session SIP leg (call, media negotiation state) and the context a SIP event carries
- * into the engine for guards and actions. */
+/* coord_int: the coordinator's core, shared by its files: the coordinator object, the
+ * per-session SIP leg, the context a SIP event carries into the engine, the feature struct
+ * every feature registers through (features.c lists them in order), and the core services
+ * features call. Features talk to the core, not to each other (a feature that truly needs
+ * another says so in its `needs`). */
 #ifndef SC_COORD_INT_H
 #define SC_COORD_INT_H
 
 #include "session_core/coord.h"
 #include "session_core/engine.h"
 #include "session_core/media.h"
+#include "session_core/obs.h"
 #include "session_core/sip.h"
 
-#define SC_COORD_EVCTX_MAGIC 0x53434556u /* "SCEV": marks event data made by the api */
+#define SC_COORD_EVCTX_MAGIC 0x53434556u /* "SCEV": marks event data made by the coordinator */
+#define SC_COORD_SDP_MAX 2048            /* an SDP body we build */
+
+struct osip_message;
+typedef struct sc_coord_leg sc_coord_leg;
+typedef struct sc_coord_evctx sc_coord_evctx;
+
+/* The features, in registration order (features.c): guards and actions are bound, hooks run
+ * and features start in this order, and stop in the reverse one. */
+typedef enum sc_coord_feature_id {
+    SC_FEAT_CALL,        /* call.c: the SIP call's own actions and guards */
+    SC_FEAT_LIMITS,      /* limits.c: admission control */
+    SC_FEAT_METRICS,     /* metrics.c, metrics_engine.c: the standard metric set's collectors */
+    SC_FEAT_EVENTS,      /* events.c: engine observations -> the event bus */
+    SC_FEAT_TRANSFER,    /* transfer.c, transfer_sip.c: REFER, NOTIFY, Replaces */
+    SC_FEAT_MEDIA,       /* media.c: RTP streams, music on hold, DTMF, bridge */
+    SC_FEAT_B2BUA,       /* b2bua.c: routes, outgoing legs, peers, bridge commands */
+    SC_FEAT_CLEANUP,     /* cleanup.c: the age and retention reaper's timer */
+    SC_FEAT_PERSISTENCE, /* store.c, recorder.c, recover.c: store, durability, recovery */
+    SC_FEAT__COUNT
+} sc_coord_feature_id;
+
+typedef struct sc_coord_guard_def {
+    const char *name;
+    sc_guard_fn fn;
+} sc_coord_guard_def;
+
+typedef struct sc_coord_action_def {
+    const char *name;
+    sc_action_fn fn;
+} sc_coord_action_def;
+
+/* What a feature plugs into the core. Every member is optional. Guards and actions are bound
+ * with the coordinator as their ud; a name bound by two features is an error at start. */
+typedef struct sc_coord_feature {
+    const char *name;
+    const char *needs; /* features whose functions it calls directly ("media"), or NULL */
+    const sc_coord_guard_def *guards;   /* ends with {NULL, NULL} */
+    const sc_coord_action_def *actions; /* ends with {NULL, NULL} */
+    /* After the table is set and the SIP listeners exist: make the feature's state
+     * (c->feat[id]). A failure stops sc_coord_new; stop is called even then. */
+    int (*start)(sc_coord *c, const sc_coord_config *cfg);
+    /* After every session is gone (reverse order); must tolerate a failed or missing start. */
+    void (*stop)(sc_coord *c);
+    /* Engine observations, forwarded by the core's one observer in feature order. */
+    void (*on_created)(sc_coord *c, sc_session *s);
+    void (*on_transition)(sc_coord *c, sc_session *s, const sc_history_record *rec, const sc_transition *t);
+    void (*on_publish)(sc_coord *c, sc_session *s, const char *name, int priority);
+    void (*on_ended)(sc_coord *c, sc_session *s);
+    void (*on_removed)(sc_coord *c, sc_session *s, const char *reason);
+    /* May a new session start? 0, or SC_E_OVERLOAD with *why (a static reason). */
+    int (*admit)(sc_coord *c, const char **why);
+    /* A new INVITE's session and leg exist, before IncomingCall: 0 to go on, negative when the
+     * feature answered the INVITE and removed the session. */
+    int (*on_incoming)(sc_coord *c, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg);
+    /* A SIP event of an existing call, before it is dispatched: true when consumed (ctx is
+     * then the feature's). */
+    bool (*on_sip_event)(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev,
+                         sc_coord_evctx *ctx);
+    /* Strict durability: hold what is sent for the rest of this loop turn. */
+    void (*hold_turn)(sc_coord *c);
+    /* Every outgoing SIP message before the wire: true when the feature took it (to send it
+     * later with sc_sip_send_unhooked). */
+    bool (*hold_message)(sc_coord *c, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
+                         size_t len);
+    /* The leg is freed: release the feature's part of it. */
+    void (*leg_free)(sc_coord_leg *leg);
+    /* Bytes the feature's part of the leg holds and sockets it keeps open. */
+    void (*leg_usage)(const sc_coord_leg *leg, size_t *bytes, unsigned *sockets);
+    /* Add the feature's view of s to an inspection. */
+    void (*inspect)(sc_coord *c, const sc_session *s, json_t *out);
+    /* A table reload was applied (ok) or refused. */
+    void (*table_reloaded)(sc_coord *c, bool ok, const char *version, const char *error);
+    /* The media provider (one feature): open the leg's RTP stream unless it has one (sets
+     * leg->rtp_port), and point it at what the SDP negotiated. */
+    int (*media_open)(sc_coord_leg *leg);
+    void (*media_apply)(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *codec,
+                        sc_sdp_direction ours);
+} sc_coord_feature;
+
+/* features.c: the features in sc_coord_feature_id order; each defined in its own file. */
+extern const sc_coord_feature *const sc_coord__features[SC_FEAT__COUNT];
+extern const sc_coord_feature sc_coord__feature_call, sc_coord__feature_limits, sc_coord__feature_metrics,
+    sc_coord__feature_events, sc_coord__feature_media, sc_coord__feature_b2bua, sc_coord__feature_transfer,
+    sc_coord__feature_cleanup, sc_coord__feature_persistence;
 
 struct sc_coord {
     uv_loop_t *loop;             /* borrowed */
@@ -19,6 +106,8 @@ struct sc_coord {
     sc_store *store;             /* owned */
     sc_engine *engine;           /* owned */
     sc_sip *sip;                 /* owned */
+    sc_obs_registry *reg;        /* metrics registry, owned; NULL with metrics_off */
+    sc_obs_std_metrics std;      /* the standard families (owned by reg; zero without it) */
     uv_timer_t timer;            /* engine deadlines */
     uv_prepare_t prepare;        /* re-arms timer before each poll */
     int closing_handles;         /* handles whose close callback is pending */
@@ -26,9 +115,12 @@ struct sc_coord {
     bool auto_answer;
     uint32_t ring_delay_ms;
     size_t max_sessions;
-    uint16_t port_min, port_max, port_next; /* announced RTP ports (no RTP yet) */
+    unsigned retry_after_s;      /* Retry-After of admission 503s */
+    sc_obs_metric *admission;    /* sessioncore_admission_rejected_total{reason,source} */
+    uint16_t port_min, port_max;             /* RTP port range */
     char default_from[SC_SIP_URI_MAX];       /* sip:sessiond@<first listener> */
-    char local_host[64];                     /* first listener's address (SDP fallback) */
+    char local_host[64];                     /* first listener's address */
+    char media_addr[64];                     /* RTP address (bind and SDP): media_address or local_host */
     size_t active;               /* sessions not in a terminal state */
     bool shutting_down;
     void (*shutdown_done)(void *ud);
@@ -36,24 +128,22 @@ struct sc_coord {
     uint64_t next_sdp_id;
     sc_sip_call **release_q;     /* calls of ended sessions, released before the next poll */
     size_t nrelease, release_cap;
-    struct sc_coord_mx *mx;        /* media context, MOH, B2BUA routes (b2bua.h) */
-    bool refuse_refer;           /* transfer (transfer.c): REFERs declined (603) */
-    uint32_t xfer_timeout_ms;    /* transfer (transfer.c): transfer call answer limit */
-    struct sc_coord_obs *obs;       /* metrics (obs.h), owned */
-    struct sc_coord_events *events; /* event bus bridge (events.h), owned */
-    struct sc_coord_limits *limits; /* admission control (limits.h), owned */
-    struct sc_coord_store *pstore;  /* persistence and recovery (recover.h), owned */
-    struct sc_coord_cleanup *cleanup; /* global age and retention reaper (cleanup.h), owned */
+    int observer;                /* the core's engine observer, or -1 */
+    bool started[SC_FEAT__COUNT];
+    void *feat[SC_FEAT__COUNT];  /* each feature's state, owned by the feature */
 };
 
-/* The SIP side of one session (the SC_ATTACH_SIP attachment). */
-typedef struct sc_coord_leg {
-    sc_coord *api;
+/* The SIP side of one session (the SC_ATTACH_SIP attachment). The core owns the call and
+ * the SDP negotiation; the fields marked with a feature are that feature's (freed by its
+ * leg_free hook). */
+struct sc_coord_leg {
+    sc_coord *c;
     sc_sip_call *call;                  /* our reference, NULL before SendInvite */
     char id[SC_SESSION_ID_MAX + 1];     /* the session's id */
     char *to, *from;                    /* outgoing calls: target and our URI */
+    char *invite_headers;               /* extra header lines of our INVITE (a transfer's) */
     uint64_t sdp_id, sdp_version;       /* o= line of our SDP */
-    uint16_t rtp_port;                  /* announced RTP port */
+    uint16_t rtp_port;                  /* announced RTP port (set by the media provider) */
     char rtp_addr[64];                  /* announced RTP address */
     sc_sdp_direction local_dir;         /* our preference: sendrecv, or sendonly on hold */
     bool pending_offer;                 /* offer holds a remote offer awaiting our answer */
@@ -61,16 +151,16 @@ typedef struct sc_coord_leg {
     char *early_sdp;                    /* answer sent in a 183, repeated in the 2xx */
     bool offer_sent_in_2xx;             /* late offer: our 2xx carried the offer */
     bool remote_held;                   /* the peer put us on hold */
-    bool media_started;
     bool dialog_indexed;                /* the confirmed dialog id is in the store index */
-    struct sc_coord_xfer *xfer;           /* transfer state (transfer.h), or NULL; owned */
-    struct sc_media_stream *stream;     /* RTP stream, opened with our first SDP (media.c) */
-    bool media_stopped;                 /* StopMedia ran: no stream is opened again */
-    char *route_target;                 /* B2BUA: the routed target of an incoming call */
-} sc_coord_leg;
+    bool media_started;                 /* media: StartMedia ran */
+    bool media_stopped;                 /* media: StopMedia ran, no stream is opened again */
+    struct sc_media_stream *stream;     /* media: the RTP stream, opened with our first SDP */
+    char *route_target;                 /* b2bua: the routed target of an incoming call */
+    struct sc_coord_xfer *xfer;         /* transfer: its state, or NULL */
+};
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
-typedef struct sc_coord_evctx {
+struct sc_coord_evctx {
     uint32_t magic;        /* SC_COORD_EVCTX_MAGIC */
     char method[16];       /* request concerned */
     int status;            /* response status, 0 for requests */
@@ -80,44 +170,78 @@ typedef struct sc_coord_evctx {
     bool has_sdp;          /* the message carried application/sdp */
     bool sdp_ok;           /* sdp parsed */
     sc_sdp_info sdp;
-} sc_coord_evctx;
+};
 
-/* sip.c */
-void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud);
-void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud);
-/* Dispatch on the session with id, taking ctx (may be NULL). Returns the engine result. */
-int sc_coord__dispatch(sc_coord *api, sc_session *s, sc_id type, int32_t code, const char *text,
-                     sc_coord_evctx *ctx);
-void sc_coord__evctx_free(void *p);
+/* ---- Core services (leg.c) ---------------------------------------------------------------- */
+
 sc_coord_leg *sc_coord__leg(const sc_session *s);
-int sc_coord__leg_new(sc_coord *api, sc_session *s, sc_coord_leg **out);
+int sc_coord__leg_new(sc_coord *c, sc_session *s, sc_coord_leg **out);
+/* Copy the dialog's identity onto the session record (and index its dialog id). */
 void sc_coord__sync_dialog(sc_coord_leg *leg, sc_session *s);
-
-/* commands.c: a sip: URI whose host is an IP literal (reachable without DNS). */
+/* Dispatch on s, taking ctx (may be NULL). Returns the engine result. */
+int sc_coord__dispatch(sc_coord *c, sc_session *s, sc_id type, int32_t code, const char *text,
+                       sc_coord_evctx *ctx);
+/* The same, for a command: SC_ENGINE_QUEUED counts as 0. */
+int sc_coord__command(sc_coord *c, sc_session *s, sc_id type, int32_t code, const char *text);
+sc_coord_evctx *sc_coord__evctx_new(const char *method, int status);
+void sc_coord__evctx_free(void *p);
+/* The SIP event context of an engine run, or NULL. */
+sc_coord_evctx *sc_coord__evctx_of(const sc_exec *x);
+/* The session whose id is in s's field f (PEER_ID, TRANSFER_ID, ...), or NULL. */
+sc_session *sc_coord__linked(sc_coord *c, const sc_session *s, sc_field f);
+/* The B2BUA or bridge peer (PEER_ID), or NULL. */
+sc_session *sc_coord__peer(sc_coord *c, const sc_session *s);
+bool sc_coord__is_terminal(const sc_session *s);
+/* The run of rec moved s from a non-terminal state into a terminal one. */
+bool sc_coord__entered_terminal(const sc_session *s, const sc_history_record *rec);
+/* A new uac session to `to` from `from` (NULL: our default URI), not yet dispatched, after
+ * admission (source: "api" or "sip"). SC_E_OVERLOAD, -ENOMEM, an engine error. */
+int sc_coord__call_new(sc_coord *c, const char *to, const char *from, const char *source, sc_session **out,
+                       sc_coord_leg **leg_out);
+/* A sip: URI whose host is an IP literal (reachable without DNS). */
 bool sc_coord__usable_uri(const char *s);
 
-/* actions.c */
-int sc_coord__bind_all(sc_coord *api);
+/* ---- Core services (coord.c) --------------------------------------------------------------- */
 
-/* media.c */
-void sc_coord__media_init(sc_coord_leg *leg);
+/* Admission of one new session: shutdown and the session cap, then every feature's admit
+ * hook; a refusal is counted in sessioncore_admission_rejected_total{reason, source}.
+ * 0, or SC_E_OVERLOAD with *why (may be NULL) set to a static reason. */
+int sc_coord__admit(sc_coord *c, const char *source, const char **why);
+/* Strict durability: hold what is sent for the rest of this loop turn (hold_turn hooks). */
+void sc_coord__hold_turn(sc_coord *c);
+void sc_coord__check_shutdown(sc_coord *c);
+/* A feature's state (NULL before its start). */
+static inline void *sc_coord__feat(const sc_coord *c, sc_coord_feature_id id) { return c ? c->feat[id] : NULL; }
+
+/* ---- SDP negotiation of a leg (sdp.c) ------------------------------------------------------ */
+
+void sc_coord__sdp_init(sc_coord_leg *leg);
 /* Our offer (direction dir) into buf; length or negative error. */
-int sc_coord__media_offer(sc_coord_leg *leg, sc_sdp_direction dir, char *buf, size_t cap);
-/* The stream's direction for our negotiated SDP direction: recvonly (the peer holds us) is
- * inactive for the stream, since many phones send nothing while holding (no RTP timeout). */
-sc_media_direction sc_coord__stream_direction(sc_sdp_direction ours);
+int sc_coord__sdp_offer(sc_coord_leg *leg, sc_sdp_direction dir, char *buf, size_t cap);
 /* Our answer to leg->offer into buf; records the negotiated media on s. */
-int sc_coord__media_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap);
+int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap);
 /* Keep a copy of a remote offer until we answer it (pending_offer); -ENOMEM. */
 int sc_coord__set_offer(sc_coord_leg *leg, const sc_sdp_info *info);
 void sc_coord__clear_offer(sc_coord_leg *leg);
 /* Record a remote answer to our offer on s. */
-void sc_coord__media_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info);
-void sc_coord__media_record(sc_coord_leg *leg, sc_session *s, const char *direction_override);
+void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info);
 /* Parse body when it is SDP: fills ctx->has_sdp, ctx->sdp_ok, ctx->sdp. */
 void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *body, size_t len);
+/* The stream's direction for our negotiated SDP direction: recvonly (the peer holds us) is
+ * inactive for the stream, since many phones send nothing while holding (no RTP timeout). */
+sc_media_direction sc_coord__stream_direction(sc_sdp_direction ours);
 
-/* api.c */
-void sc_coord__check_shutdown(sc_coord *api);
+/* ---- Inspection (resources.c) ---------------------------------------------------------------- */
+
+/* Replace the "resources" object of an inspection (out, from sc_store_inspect) with the
+ * session's full usage: bytes (record + strings + history ring + queued events + the SIP leg
+ * attachment), record_bytes, attachment_bytes, history_entries, history_capacity, timers
+ * (armed engine timers) and sockets (2 while an RTP/RTCP stream is open, else 0). */
+void sc_coord__resources_inspect(sc_coord *c, const sc_session *s, json_t *out);
+
+/* ---- The SIP agent's callbacks (sip_in.c) -------------------------------------------------- */
+
+void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud);
+void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud);
 
 #endif

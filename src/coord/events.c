@@ -1,7 +1,7 @@
-/* events: turns engine observations into bus events, reaps idle subscribers on a loop
+/* events: the event-bus feature: turns engine observations into bus events, reaps idle subscribers on a loop
  * timer, keeps each subscriber name's drop totals across unsubscribes, and exports the bus's
  * metrics (published, drops, subscribers, reaped) at each scrape. */
-#include "coord/events.h"
+#include "coord/coord_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "session_core/events.h"
-#include "coord/obs.h"
 
 #define REAP_INTERVAL_MS 250
 #define RETIRED_MAX 64 /* subscriber names whose drop totals are kept */
@@ -19,11 +18,12 @@ typedef struct retired {
     uint64_t dropped[SC_EVENTS_DROP_REASONS];
 } retired;
 
+typedef struct sc_coord_events sc_coord_events;
+
 struct sc_coord_events {
     sc_coord *api;                 /* borrowed */
     sc_events_bus *bus;          /* owned */
     sc_events_sub *reaped_sub;   /* our callback on SubscriberReaped */
-    int observer;                /* engine observer handle or -1 */
     uv_timer_t timer;            /* idle reaping */
     bool timer_open;
     sc_obs_counter *published[SC_EVT__COUNT];
@@ -58,17 +58,21 @@ static bool is_terminal(const sc_session *s, sc_id st)
     return si && si->terminal;
 }
 
-static void on_created(void *ud, sc_session *s)
+static void on_created(sc_coord *c, sc_session *s)
 {
-    sc_coord_events *e = ud;
+    sc_coord_events *e = sc_coord__feat(c, SC_FEAT_EVENTS);
+    if (!e)
+        return;
     sc_bus_event ev;
     init_for(&ev, SC_EVT_SessionCreated, s);
     publish(e, &ev);
 }
 
-static void on_transition(void *ud, sc_session *s, const sc_history_record *rec, const sc_transition *t)
+static void on_transition(sc_coord *c, sc_session *s, const sc_history_record *rec, const sc_transition *t)
 {
-    sc_coord_events *e = ud;
+    sc_coord_events *e = sc_coord__feat(c, SC_FEAT_EVENTS);
+    if (!e)
+        return;
     const char *evname = sc_vocab_name(sc_table_vocab(sc_session_table(s)), SC_VOCAB_EVENT, rec->event);
     sc_bus_event ev;
     if (rec->outcome != SC_OUTCOME_TAKEN) {
@@ -96,9 +100,11 @@ static void on_transition(void *ud, sc_session *s, const sc_history_record *rec,
     }
 }
 
-static void on_publish(void *ud, sc_session *s, const char *name, int priority)
+static void on_publish(sc_coord *c, sc_session *s, const char *name, int priority)
 {
-    sc_coord_events *e = ud;
+    sc_coord_events *e = sc_coord__feat(c, SC_FEAT_EVENTS);
+    if (!e)
+        return;
     sc_bus_event ev;
     if (!strcmp(name, "CallEstablished")) {
         init_for(&ev, SC_EVT_CallEstablished, s);
@@ -116,9 +122,11 @@ static void on_publish(void *ud, sc_session *s, const char *name, int priority)
     publish(e, &ev);
 }
 
-static void on_removed(void *ud, sc_session *s, const char *reason)
+static void on_removed(sc_coord *c, sc_session *s, const char *reason)
 {
-    sc_coord_events *e = ud;
+    sc_coord_events *e = sc_coord__feat(c, SC_FEAT_EVENTS);
+    if (!e)
+        return;
     if (reason && !strcmp(reason, "shutdown"))
         return;
     sc_bus_event ev;
@@ -127,16 +135,16 @@ static void on_removed(void *ud, sc_session *s, const char *reason)
     publish(e, &ev);
 }
 
-void sc_coord__events_table_reloaded(sc_coord *api, bool ok, const char *version, const char *error)
+static void table_reloaded(sc_coord *api, bool ok, const char *version, const char *error)
 {
-    if (!api->events)
+    if (!sc_coord__feat(api, SC_FEAT_EVENTS))
         return;
     sc_bus_event ev;
     sc_bus_event_init(&ev, SC_EVT_TableReloaded, NULL, SC_EVENT_ROLE_NONE, NULL);
     sc_bus_event_strcpy(ev.u.table.version, sizeof ev.u.table.version, version);
     ev.u.table.ok = ok;
     sc_bus_event_strcpy(ev.u.table.error, sizeof ev.u.table.error, error);
-    publish(api->events, &ev);
+    publish(sc_coord__feat(api, SC_FEAT_EVENTS), &ev);
 }
 
 /* ---- Subscriber metrics ---------------------------------------------------------------------- */
@@ -144,7 +152,7 @@ void sc_coord__events_table_reloaded(sc_coord *api, bool ok, const char *version
 static void on_sub_reaped(void *ud, const sc_bus_event *ev)
 {
     sc_coord_events *e = ud;
-    sc_obs_std_metrics *m = sc_coord_obs_std(e->api->obs);
+    sc_obs_std_metrics *m = (e->api->reg ? &e->api->std : NULL);
     sc_obs_counter *c = m ? sc_obs_counter_with(m->subscribers_reaped, ev->u.subscriber.reason) : NULL;
     if (c)
         sc_obs_counter_inc(c);
@@ -190,7 +198,7 @@ static void add_live(void *ud, sc_events_sub *sub)
 static void collect_bus(void *ud, sc_obs_registry *reg)
 {
     sc_coord_events *e = ud;
-    sc_obs_std_metrics *m = sc_coord_obs_std(e->api->obs);
+    sc_obs_std_metrics *m = (e->api->reg ? &e->api->std : NULL);
     if (!m)
         return;
     drop_ctx *d = calloc(1, sizeof *d);
@@ -214,25 +222,27 @@ static void collect_bus(void *ud, sc_obs_registry *reg)
 
 /* ---- Public subscription API ------------------------------------------------------------------ */
 
-sc_events_bus *sc_coord_events_bus(sc_coord *api) { return api && api->events ? api->events->bus : NULL; }
+sc_events_bus *sc_coord_events_bus(sc_coord *api) { return api && api->feat[SC_FEAT_EVENTS] ? ((sc_coord_events *)api->feat[SC_FEAT_EVENTS])->bus : NULL; }
 
 int sc_coord_subscribe(sc_coord *api, const sc_events_sub_cfg *cfg, const uint64_t *since, sc_events_sub **out)
 {
-    if (!api || !api->events || !cfg || !out)
+    sc_coord_events *e = sc_coord__feat(api, SC_FEAT_EVENTS);
+    if (!e || !cfg || !out)
         return -EINVAL;
     if (since)
-        return sc_events_subscribe_from(api->events->bus, cfg, *since, out);
-    return sc_events_subscribe(api->events->bus, cfg, out);
+        return sc_events_subscribe_from(e->bus, cfg, *since, out);
+    return sc_events_subscribe(e->bus, cfg, out);
 }
 
 void sc_coord_unsubscribe(sc_coord *api, sc_events_sub *sub)
 {
     if (!sub)
         return;
-    if (api && api->events) {
+    sc_coord_events *e = sc_coord__feat(api, SC_FEAT_EVENTS);
+    if (e) {
         sc_events_sub_stats st;
         sc_events_sub_stats_get(sub, &st);
-        retired *r = retired_for(api->events, sc_events_sub_name(sub));
+        retired *r = retired_for(e, sc_events_sub_name(sub));
         for (int k = 0; r && k < SC_EVENTS_DROP_REASONS; k++)
             r->dropped[k] += st.dropped[k];
     }
@@ -254,34 +264,27 @@ static void on_timer_closed(uv_handle_t *h)
     free(e);
 }
 
-int sc_coord__events_new(sc_coord *api, const sc_coord_config *cfg)
+static int start(sc_coord *api, const sc_coord_config *cfg)
 {
     sc_coord_events *e = calloc(1, sizeof *e);
     if (!e)
         return -ENOMEM;
     e->api = api;
-    e->observer = -1;
-    api->events = e;
+    api->feat[SC_FEAT_EVENTS] = e;
     sc_events_bus_cfg bc = {.clock = api->clock, .ring_capacity = cfg->events_ring,
                             .idle_limit_us = (uint64_t)cfg->events_idle_ms * 1000};
     int rc = sc_events_bus_new(&e->bus, &bc);
     if (rc)
         return rc;
-    sc_obs_std_metrics *m = sc_coord_obs_std(api->obs);
+    sc_obs_std_metrics *m = (api->reg ? &api->std : NULL);
     for (int t = 0; m && t < SC_EVT__COUNT; t++)
         e->published[t] = sc_obs_counter_with(m->events_published, sc_bus_event_type_name((sc_bus_event_type)t));
     sc_events_sub_cfg sc = {.name = "sessiond-metrics", .callback = on_sub_reaped, .ud = e,
                             .filter = {.types = SC_EVENT_BIT(SC_EVT_SubscriberReaped)}};
     if ((rc = sc_events_subscribe(e->bus, &sc, &e->reaped_sub)) != 0)
         return rc;
-    if (api->obs && (rc = sc_obs_registry_add_collector(sc_coord_metrics(api), collect_bus, e)) != 0)
+    if (api->reg && (rc = sc_obs_registry_add_collector(api->reg, collect_bus, e)) != 0)
         return rc;
-    sc_engine_observer ob = {.on_session_created = on_created, .on_transition = on_transition,
-                             .on_publish = on_publish, .on_session_removed = on_removed, .ud = e};
-    rc = sc_engine_add_observer(api->engine, &ob);
-    if (rc < 0)
-        return rc;
-    e->observer = rc;
     uv_timer_init(api->loop, &e->timer);
     e->timer.data = e;
     e->timer_open = true;
@@ -290,14 +293,14 @@ int sc_coord__events_new(sc_coord *api, const sc_coord_config *cfg)
     return 0;
 }
 
-void sc_coord__events_free(sc_coord *api)
+/* The bus goes (subscriptions still open become invalid); the timer closes in the loop runs
+ * of sc_coord_free. */
+static void stop(sc_coord *api)
 {
-    sc_coord_events *e = api->events;
+    sc_coord_events *e = sc_coord__feat(api, SC_FEAT_EVENTS);
     if (!e)
         return;
-    api->events = NULL;
-    if (e->observer >= 0)
-        sc_engine_remove_observer(api->engine, e->observer);
+    api->feat[SC_FEAT_EVENTS] = NULL;
     sc_events_unsubscribe(e->reaped_sub);
     sc_events_bus_free(e->bus);
     if (!e->timer_open) {
@@ -307,3 +310,14 @@ void sc_coord__events_free(sc_coord *api)
     api->closing_handles++;
     uv_close((uv_handle_t *)&e->timer, on_timer_closed);
 }
+
+const sc_coord_feature sc_coord__feature_events = {
+    .name = "events",
+    .start = start,
+    .stop = stop,
+    .on_created = on_created,
+    .on_transition = on_transition,
+    .on_publish = on_publish,
+    .on_removed = on_removed,
+    .table_reloaded = table_reloaded,
+};

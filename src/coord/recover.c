@@ -3,7 +3,7 @@
  * dispatches Recovered and resolves what was in flight at the crash (see docs/persistence.md,
  * "Recovery"). */
 #include "coord/recover.h"
-#include "coord/b2bua.h"
+#include "coord/media.h"
 #include "coord/media_keep.h"
 
 #include <arpa/inet.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define SDP_MAX 2048
+#define SDP_MAX SC_COORD_SDP_MAX
 
 /* ---- Parsing the persisted text fields ------------------------------------------------------- */
 
@@ -238,14 +238,14 @@ static void rebuild_media(sc_coord *api, sc_coord_leg *leg, sc_session *s, sc_co
     if (held_state && dir == SC_SDP_RECVONLY)
         leg->remote_held = true; /* the peer put us on hold */
     restore_origin(api, leg, s);
-    if (split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 || !api->mx)
+    if (split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 || !sc_coord__media_ctx(api))
         return;
     sc_media_stream *st = NULL;
-    int rc = sc_media_stream_open_port(api->mx->media, &st, port, leg);
+    int rc = sc_media_stream_open_port(sc_coord__media_ctx(api), &st, port, leg);
     if (rc) {
         sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: RTP port %u not available again (%s); a new one is used",
                sc_session_id(s), port, sc_strerror(rc));
-        if (sc_media_stream_open(api->mx->media, &st, leg) != 0)
+        if (sc_media_stream_open(sc_coord__media_ctx(api), &st, leg) != 0)
             return;
         rep->media_moved++;
     }
@@ -353,7 +353,7 @@ static void restart_media(sc_coord *api, sc_session *s, sc_coord_leg *leg)
 static int retry_reinvite(sc_coord_leg *leg, sc_sdp_direction dir)
 {
     char sdp[SDP_MAX];
-    int n = sc_coord__media_offer(leg, dir, sdp, sizeof sdp);
+    int n = sc_coord__sdp_offer(leg, dir, sdp, sizeof sdp);
     if (n < 0)
         return n;
     int rc = sc_sip_call_reinvite(leg->call, sdp);

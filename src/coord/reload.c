@@ -5,7 +5,14 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "coord/events.h"
+
+/* Every feature's table_reloaded hook (the event bus publishes TableReloaded). */
+static void tell_features(sc_coord *c, bool ok, const char *version, const char *error)
+{
+    for (size_t i = 0; i < SC_FEAT__COUNT; i++)
+        if (sc_coord__features[i]->table_reloaded)
+            sc_coord__features[i]->table_reloaded(c, ok, version, error);
+}
 
 /* The first error of a refused report as "file:line:col: message". */
 static void first_error(json_t *report, char *buf, size_t cap)
@@ -33,13 +40,13 @@ int sc_coord_table_reload(sc_coord *api, const char *path, const char *name, con
         snprintf(ver, sizeof ver, "v%llu", (unsigned long long)sc_engine_current_version(api->engine));
         const char *res = json_string_value(json_object_get(rep, "result"));
         sc_log(api->logger, SC_LOG_INFO, "api", "table reload: %s (version %s)", res ? res : "?", ver);
-        sc_coord__events_table_reloaded(api, true, ver, "");
+        tell_features(api, true, ver, "");
     } else {
         first_error(rep, err, sizeof err);
         if (!err[0])
             snprintf(err, sizeof err, "%s", sc_strerror(rc));
         sc_log(api->logger, SC_LOG_WARN, "api", "table reload refused: %s", err);
-        sc_coord__events_table_reloaded(api, false, buf ? (name ? name : "reload") : path, err);
+        tell_features(api, false, buf ? (name ? name : "reload") : path, err);
     }
     if (report)
         *report = rep;

@@ -1,26 +1,28 @@
-/* resources: measures what each session holds (bytes, history, engine timers, RTP/RTCP
+/* resources: the core's measure of what each session holds (bytes, history, engine timers, RTP/RTCP
  * sockets) for GET /sessions/{id} and sums it over the store for /healthz. */
-#include "coord/resources.h"
+#include "coord/coord_int.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "coord/transfer.h"
 
-/* The SIP leg attachment: the leg, its strings, a pending offer and transfer state. */
-static size_t leg_bytes(const sc_coord_leg *leg)
+/* The SIP leg attachment: the leg, its strings and pending offer, and what each feature's
+ * part of it holds (leg_usage hooks: bytes, and the sockets a media stream keeps open). */
+static size_t leg_bytes(const sc_coord_leg *leg, unsigned *sockets)
 {
+    *sockets = 0;
     if (!leg)
         return 0;
     size_t n = sizeof *leg;
-    const char *strs[] = {leg->to, leg->from, leg->early_sdp, leg->route_target};
+    const char *strs[] = {leg->to, leg->from, leg->early_sdp, leg->invite_headers};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         if (strs[i])
             n += strlen(strs[i]) + 1;
     if (leg->offer)
         n += sizeof *leg->offer;
-    if (leg->xfer)
-        n += sizeof *leg->xfer;
+    for (size_t i = 0; i < SC_FEAT__COUNT; i++)
+        if (sc_coord__features[i]->leg_usage)
+            sc_coord__features[i]->leg_usage(leg, &n, sockets);
     return n;
 }
 
@@ -32,10 +34,11 @@ static void measure(sc_coord *api, const sc_session *s, usage *u)
 {
     const sc_coord_leg *leg = sc_coord__leg(s);
     u->record_bytes = sc_session_bytes(s);
-    u->attachment_bytes = leg_bytes(leg);
+    unsigned sockets = 0;
+    u->attachment_bytes = leg_bytes(leg, &sockets);
     u->history_entries = sc_session_history_count(s);
     u->timers = sc_engine_session_timer_count(api->engine, s);
-    u->sockets = leg && leg->stream ? 2 : 0; /* RTP + RTCP; the SIP transport is shared */
+    u->sockets = sockets; /* the SIP transport is shared */
 }
 
 void sc_coord__resources_inspect(sc_coord *api, const sc_session *s, json_t *out)

@@ -1,8 +1,9 @@
-/* store: the coordinator's store: opens it, runs recovery, attaches the recorder, holds
- * SIP messages in strict mode until the loop turn's changes are durable, reports health. */
+/* store: the persistence feature's core: opens the store, runs recovery, attaches the
+ * recorder, holds SIP messages in strict mode until the loop turn's changes are durable,
+ * refuses new sessions while the writer's queue is full, reports health. It starts with
+ * sc_coord_store_open, not with the coordinator. */
 #include "coord/recover.h"
-#include "coord/persist.h"
-#include "sip/sip_int.h" /* sip_send: re-sends a held message past the send hook */
+
 
 #include <errno.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ typedef struct sc_coord_store {
 
 static sc_coord_store *store_of(const sc_coord *api)
 {
-    return api ? api->pstore : NULL;
+    return sc_coord__feat(api, SC_FEAT_PERSISTENCE);
 }
 
 /* ---- Strict durability: held messages ------------------------------------------------------ */
@@ -63,7 +64,7 @@ static void send_batch(sc_coord_store *st, held_batch *b)
     for (held_msg *m = b->head, *n; m; m = n) {
         n = m->next;
         if (st->api->sip)
-            sip_send(st->api->sip, m->tp, &m->dst, m->data, m->len);
+            sc_sip_send_unhooked(st->api->sip, m->tp, &m->dst, m->data, m->len);
         free(m);
     }
     st->sending = false;
@@ -129,10 +130,9 @@ static bool writer_idle(sc_coord_store *st)
     return h.durable_ticket >= h.submitted_ticket;
 }
 
-bool sc_coord__store_send_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
-                             size_t len)
+static bool hold_message(sc_coord *api, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
+                         size_t len)
 {
-    sc_coord *api = ud;
     sc_coord_store *st = store_of(api);
     if (!st || !st->w || st->sending || st->durability != SC_PERSIST_STRICT)
         return false;
@@ -174,7 +174,7 @@ bool sc_coord__store_send_hook(void *ud, sc_sip_transport tp, const struct socka
     return true;
 }
 
-void sc_coord__store_hold_turn(sc_coord *api)
+static void hold_turn(sc_coord *api)
 {
     sc_coord_store *st = store_of(api);
     if (!st || !st->w || st->durability != SC_PERSIST_STRICT || st->building)
@@ -195,14 +195,18 @@ void sc_coord_store_held(const sc_coord *api, size_t *waiting, uint64_t *total)
 
 /* ---- Admission, health, snapshots ------------------------------------------------------------ */
 
-bool sc_coord__store_full(sc_coord *api)
+/* New sessions are refused while the writer's queue is (nearly) full. */
+static int admit(sc_coord *api, const char **why)
 {
     sc_coord_store *st = store_of(api);
     if (!st || !st->w)
-        return false;
+        return 0;
     sc_persist_health h;
     sc_persist_writer_health(st->w, &h);
-    return h.queue_cap && h.queue_depth >= h.queue_cap - h.queue_cap / 10;
+    if (!h.queue_cap || h.queue_depth < h.queue_cap - h.queue_cap / 10)
+        return 0;
+    *why = "store_queue_full";
+    return SC_E_OVERLOAD;
 }
 
 int sc_coord_store_health(sc_coord *api, sc_persist_health *out, const char **backend)
@@ -278,6 +282,8 @@ static int recover(sc_coord_store *st, sc_coord_recover_ctx *c, char *err, size_
     return rc;
 }
 
+static void stop(sc_coord *api);
+
 int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
                       size_t errsz)
 {
@@ -291,7 +297,7 @@ int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coor
     err[0] = '\0';
     if (!api || !cfg || !cfg->url)
         return -EINVAL;
-    if (api->pstore)
+    if (store_of(api))
         return -EALREADY;
     if (cfg->node_id && *cfg->node_id)
         snprintf(rep->node_id, sizeof rep->node_id, "%s", cfg->node_id);
@@ -313,7 +319,7 @@ int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coor
         free(st);
         return rc;
     }
-    api->pstore = st;
+    api->feat[SC_FEAT_PERSISTENCE] = st;
     double t0 = mono_s();
     sc_coord_recover_ctx c = {.api = api, .rep = rep};
     rc = recover(st, &c, err, errsz);
@@ -324,7 +330,7 @@ int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coor
     free(c.ids);
     rep->seconds = mono_s() - t0;
     if (rc) {
-        sc_coord__store_free(api);
+        stop(api);
         return rc;
     }
     sc_log(api->logger, SC_LOG_INFO, "persist",
@@ -341,7 +347,9 @@ static void check_closed(uv_handle_t *h)
     free(h->data);
 }
 
-void sc_coord__store_free(sc_coord *api)
+/* From sc_coord_free, after the sessions are removed and before the SIP agent closes: commit
+ * what is queued, send what strict mode held, stop the writer, close the store. */
+static void stop(sc_coord *api)
 {
     sc_coord_store *st = store_of(api);
     if (!st)
@@ -374,7 +382,7 @@ void sc_coord__store_free(sc_coord *api)
     }
     st->first = st->last = NULL;
     sc_persist_close(st->p);
-    api->pstore = NULL;
+    api->feat[SC_FEAT_PERSISTENCE] = NULL;
     if (st->check_open) {
         uv_check_stop(&st->check);
         uv_close((uv_handle_t *)&st->check, check_closed); /* frees st */
@@ -382,3 +390,12 @@ void sc_coord__store_free(sc_coord *api)
         free(st);
     }
 }
+
+const sc_coord_feature sc_coord__feature_persistence = {
+    .name = "persistence",
+    .needs = "media", /* recovery reopens streams, music on hold and bridges (media.h) */
+    .stop = stop,
+    .admit = admit,
+    .hold_turn = hold_turn,
+    .hold_message = hold_message,
+};

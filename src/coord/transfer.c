@@ -3,7 +3,7 @@
  * target's dialog replacement, the observer that links the sessions' progress, and the
  * application's transfer commands. */
 #include "coord/transfer.h"
-#include "coord/b2bua.h"
+#include "coord/media.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,13 +20,7 @@ void sc_coord__xfer_free(sc_coord_xfer *x)
     free(x->referred_by);
     free(x->target);
     free(x->replaces);
-    free(x->invite_headers);
     free(x);
-}
-
-const char *sc_coord__xfer_invite_headers(const sc_coord_leg *leg)
-{
-    return leg && leg->xfer ? leg->xfer->invite_headers : NULL;
 }
 
 static sc_coord_xfer *xfer_get(sc_coord_leg *leg)
@@ -36,49 +30,25 @@ static sc_coord_xfer *xfer_get(sc_coord_leg *leg)
     return leg->xfer;
 }
 
+/* The feature's state: the transfer options. */
+typedef struct xfer_state {
+    bool refuse_refer;    /* REFERs declined (603) */
+    uint32_t timeout_ms;  /* a transfer call unanswered by then fails */
+} xfer_state;
+
 static sc_coord_evctx *evctx_of(const sc_exec *x)
 {
-    sc_coord_evctx *c = x->event ? x->event->data : NULL;
-    return c && c->magic == SC_COORD_EVCTX_MAGIC ? c : NULL;
+    return sc_coord__evctx_of(x);
 }
 
 static sc_session *linked(sc_coord *api, const sc_session *s, sc_field f)
 {
-    const char *id = sc_session_field(s, f);
-    return id ? sc_store_get(api->store, id) : NULL;
+    return sc_coord__linked(api, s, f);
 }
 
 static bool is_terminal(const sc_session *s)
 {
-    const sc_state_info *si = sc_table_state(sc_session_table(s), sc_session_state(s));
-    return si && si->terminal;
-}
-
-/* A new uac session to `to` (not yet dispatched). from: our URI. */
-static int new_uac(sc_coord *api, const char *to, const char *from, sc_session **out, sc_coord_leg **leg_out)
-{
-    if (api->shutting_down || (api->max_sessions && api->active >= api->max_sessions))
-        return SC_E_OVERLOAD;
-    sc_session *s = NULL;
-    sc_coord_leg *leg = NULL;
-    int rc = sc_engine_create_session(api->engine, SC_ROLE_UAC, NULL, &s);
-    if (rc)
-        return rc;
-    if ((rc = sc_coord__leg_new(api, s, &leg)) != 0) {
-        sc_engine_remove_session(api->engine, s, "error");
-        return rc;
-    }
-    leg->to = strdup(to);
-    leg->from = strdup(from && *from ? from : api->default_from);
-    if (!leg->to || !leg->from) {
-        sc_engine_remove_session(api->engine, s, "error");
-        return -ENOMEM;
-    }
-    sc_session_set_field(s, SC_FIELD_REMOTE_URI, to);
-    sc_session_set_field(s, SC_FIELD_LOCAL_URI, leg->from);
-    *out = s;
-    *leg_out = leg;
-    return 0;
+    return sc_coord__is_terminal(s);
 }
 
 /* ---- Guards -------------------------------------------------------------------------------- */
@@ -88,13 +58,19 @@ static bool g_accept_refer(const sc_exec *x)
     sc_coord *api = x->ud;
     sc_coord_leg *leg = sc_coord__leg(x->session);
     sc_coord_xfer *t = leg ? leg->xfer : NULL;
-    return !api->refuse_refer && t && t->target && !t->in_progress && sc_coord__usable_uri(t->target);
+    xfer_state *xs = sc_coord__feat(api, SC_FEAT_TRANSFER);
+    return xs && !xs->refuse_refer && t && t->target && !t->in_progress && sc_coord__usable_uri(t->target);
 }
 
 static bool g_refer_subscription(const sc_exec *x)
 {
     sc_coord_leg *leg = sc_coord__leg(x->session);
     return leg && leg->xfer && !leg->xfer->no_sub;
+}
+
+static bool g_is_transfer_target(const sc_exec *x)
+{
+    return sc_session_field(x->session, SC_FIELD_REFERRED_BY) != NULL;
 }
 
 static bool g_has_replaces(const sc_exec *x)
@@ -181,7 +157,7 @@ static int a_start_consultation(const sc_exec *x)
         return -ENOMEM;
     sc_session *k = NULL;
     sc_coord_leg *kleg = NULL;
-    int rc = new_uac(api, target, sc_sip_call_local_uri(leg->call), &k, &kleg);
+    int rc = sc_coord__call_new(api, target, sc_sip_call_local_uri(leg->call), "api", &k, &kleg);
     if (rc)
         return rc;
     char kid[SC_SESSION_ID_MAX + 1];
@@ -218,11 +194,11 @@ static int start_transfer_call(sc_coord *api, sc_session *o, sc_coord_leg *leg, 
         snprintf(rb, sizeof rb, "<%s>", sc_sip_call_remote_uri(leg->call));
     sc_session *n = NULL;
     sc_coord_leg *nleg = NULL;
-    int rc = new_uac(api, t->target, sc_sip_call_local_uri(leg->call), &n, &nleg);
+    int rc = sc_coord__call_new(api, t->target, sc_sip_call_local_uri(leg->call), "sip", &n, &nleg);
     if (rc)
         return rc;
     sc_coord_xfer *nt = xfer_get(nleg);
-    if (!nt || build_invite_headers(t, rb, &nt->invite_headers) != 0) {
+    if (!nt || build_invite_headers(t, rb, &nleg->invite_headers) != 0) {
         sc_engine_remove_session(api->engine, n, "error");
         return -ENOMEM;
     }
@@ -373,9 +349,9 @@ static void xfer_call_moved(sc_coord *api, sc_session *n, sc_coord_xfer *nt, con
     }
 }
 
-static void obs_transition(void *ud, sc_session *s, const sc_history_record *rec, const sc_transition *tr)
+static void on_transition(sc_coord *api, sc_session *s, const sc_history_record *rec, const sc_transition *tr)
 {
-    sc_coord *api = ud;
+    xfer_state *xs = sc_coord__feat(api, SC_FEAT_TRANSFER);
     if (rec->outcome != SC_OUTCOME_TAKEN)
         return;
     sc_coord_leg *leg = sc_coord__leg(s);
@@ -395,9 +371,9 @@ static void obs_transition(void *ud, sc_session *s, const sc_history_record *rec
         xfer_call_moved(api, s, t, rec);
         return;
     }
-    if (rec->event == SC_EV_DialogREFER && t->in_progress && api->xfer_timeout_ms) {
+    if (rec->event == SC_EV_DialogREFER && t->in_progress && xs && xs->timeout_ms) {
         sc_event ev = {.type = SC_EV_TransferFailed, .code = 408, .text = "Request Timeout"};
-        sc_engine_schedule(api->engine, s, api->xfer_timeout_ms, &ev, true);
+        sc_engine_schedule(api->engine, s, xs->timeout_ms, &ev, true);
     } else if (rec->event == SC_EV_TransferFailed || rec->event == SC_EV_TransferSucceeded) {
         t->refer_pending = false;
         bool was = t->in_progress;
@@ -408,47 +384,11 @@ static void obs_transition(void *ud, sc_session *s, const sc_history_record *rec
     }
 }
 
-/* ---- Binding ----------------------------------------------------------------------------------- */
-
-int sc_coord__xfer_bind(sc_coord *api, const sc_coord_config *cfg)
-{
-    api->refuse_refer = cfg->refuse_refer;
-    api->xfer_timeout_ms = cfg->transfer_timeout_ms ? cfg->transfer_timeout_ms : 60000;
-    static const struct {
-        const char *name;
-        sc_guard_fn fn;
-    } guards[] = {{"AcceptRefer", g_accept_refer},
-                  {"ReferSubscription", g_refer_subscription},
-                  {"HasReplaces", g_has_replaces}};
-    static const struct {
-        const char *name;
-        sc_action_fn fn;
-    } actions[] = {{"SendRefer", a_send_refer},
-                   {"SendNotify", a_send_notify},
-                   {"StartTransferCall", a_start_transfer_call},
-                   {"StartConsultation", a_start_consultation},
-                   {"ReplaceDialog", a_replace_dialog}};
-    for (size_t i = 0; i < sizeof guards / sizeof guards[0]; i++) {
-        int rc = sc_engine_bind_guard(api->engine, guards[i].name, guards[i].fn, api);
-        if (rc)
-            return rc;
-    }
-    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
-        int rc = sc_engine_bind_action(api->engine, actions[i].name, actions[i].fn, api);
-        if (rc)
-            return rc;
-    }
-    sc_engine_observer obs = {.on_transition = obs_transition, .ud = api};
-    int rc = sc_engine_add_observer(api->engine, &obs);
-    return rc < 0 ? rc : 0;
-}
-
 /* ---- Commands ------------------------------------------------------------------------------------ */
 
 static int command(sc_coord *api, sc_session *s, sc_id ev, const char *text)
 {
-    int rc = sc_coord__dispatch(api, s, ev, 0, text, NULL);
-    return rc == SC_ENGINE_QUEUED ? 0 : rc;
+    return sc_coord__command(api, s, ev, 0, text);
 }
 
 int sc_coord_transfer(sc_coord *api, const char *id, const char *target)
@@ -515,3 +455,65 @@ int sc_coord_transfer_cancel(sc_coord *api, const char *id)
         sc_coord__dispatch(api, cs, SC_EV_HangupCall, 0, "transfer cancelled", NULL);
     return 0;
 }
+
+/* ---- The feature --------------------------------------------------------------------------------- */
+
+static int start(sc_coord *c, const sc_coord_config *cfg)
+{
+    xfer_state *xs = calloc(1, sizeof *xs);
+    if (!xs)
+        return -ENOMEM;
+    xs->refuse_refer = cfg->refuse_refer;
+    xs->timeout_ms = cfg->transfer_timeout_ms ? cfg->transfer_timeout_ms : 60000;
+    c->feat[SC_FEAT_TRANSFER] = xs;
+    return 0;
+}
+
+static void stop(sc_coord *c)
+{
+    free(c->feat[SC_FEAT_TRANSFER]);
+    c->feat[SC_FEAT_TRANSFER] = NULL;
+}
+
+static void leg_free(sc_coord_leg *leg)
+{
+    sc_coord__xfer_free(leg->xfer);
+    leg->xfer = NULL;
+}
+
+static void leg_usage(const sc_coord_leg *leg, size_t *bytes, unsigned *sockets)
+{
+    if (leg->xfer)
+        *bytes += sizeof *leg->xfer;
+}
+
+static const sc_coord_guard_def guards[] = {
+    {"AcceptRefer", g_accept_refer},
+    {"ReferSubscription", g_refer_subscription},
+    {"HasReplaces", g_has_replaces},
+    {"IsTransferTarget", g_is_transfer_target},
+    {NULL, NULL},
+};
+
+static const sc_coord_action_def actions[] = {
+    {"SendRefer", a_send_refer},
+    {"SendNotify", a_send_notify},
+    {"StartTransferCall", a_start_transfer_call},
+    {"StartConsultation", a_start_consultation},
+    {"ReplaceDialog", a_replace_dialog},
+    {NULL, NULL},
+};
+
+const sc_coord_feature sc_coord__feature_transfer = {
+    .name = "transfer",
+    .needs = "media", /* ReplaceDialog moves the replaced call's media relay (media.h) */
+    .guards = guards,
+    .actions = actions,
+    .start = start,
+    .stop = stop,
+    .on_transition = on_transition,
+    .on_incoming = sc_coord__xfer_on_incoming,
+    .on_sip_event = sc_coord__xfer_on_event,
+    .leg_free = leg_free,
+    .leg_usage = leg_usage,
+};

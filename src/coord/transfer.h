@@ -23,18 +23,12 @@ typedef struct sc_coord_xfer {
     bool ringing_told;     /* a Ringing progress was reported */
     bool answered;         /* reached Active: success reported */
     int last_status;       /* last final status >= 300 of its INVITE */
-    char *invite_headers;  /* Referred-By / Replaces / Require lines of its INVITE */
     /* transferor */
     bool refer_pending;    /* our REFER awaits its outcome (NOTIFYs or failure) */
     bool consulting;       /* StartConsultation made the TRANSFER_ID call */
 } sc_coord_xfer;
 
-/* Binds the transfer guards and actions (replacing the stubs) and adds the transfer observer;
- * takes accept-refer and the transfer timeout from cfg. 0 or a negative error. */
-int sc_coord__xfer_bind(sc_coord *api, const sc_coord_config *cfg);
 void sc_coord__xfer_free(sc_coord_xfer *x); /* NULL: nothing */
-/* The extra INVITE header lines of a transfer call, or NULL (used by SendInvite). */
-const char *sc_coord__xfer_invite_headers(const sc_coord_leg *leg);
 /* SIP event hook, before the event is dispatched: REFER and NOTIFY parsing, responses to our
  * REFER/NOTIFY turned into transfer events. Returns true when it consumed the event (ctx is
  * then freed or handed on), false to let the caller dispatch it as usual. */

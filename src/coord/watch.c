@@ -1,7 +1,7 @@
 /* watch: the debounced file watcher behind `sessiond --watch`: a uv_fs_event on the
  * table file's directory filtered by the file's name, and a uv_timer that collapses a burst
  * of events into one callback. */
-#include "coord/watch.h"
+#include "session_core/coord.h"
 
 #include <errno.h>
 #include <stdbool.h>

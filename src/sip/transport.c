@@ -351,6 +351,14 @@ int sip_send(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *ds
     if (sip->cfg.send_hook &&
         sip->cfg.send_hook(sip->cfg.ud, tp, (const struct sockaddr *)dst, data, len))
         return 0;
+    return sc_sip_send_unhooked(sip, tp, dst, data, len);
+}
+
+int sc_sip_send_unhooked(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *dst, const char *data,
+                         size_t len)
+{
+    if (!sip || !dst || !data)
+        return -EINVAL;
     if (sip->closing)
         return -ECANCELED;
     int rc = tp == SC_SIP_TCP ? tcp_send(sip, dst, data, len) : udp_send(sip, dst, data, len);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coord/persist.h"
+#include "session_core/coord.h"
 #include "session_core/engine.h"
 
 #define MAX_GUARDS 1024

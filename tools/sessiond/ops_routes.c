@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "coord/watch.h"
+#include "session_core/coord.h"
 #include "ops_sse.h"
 
 #define PROBE_MS 100             /* lag probe and heartbeat period */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coord/recover.h"
+#include "session_core/coord.h"
 
 #define HEALTH_MS 1000
 

@@ -5,7 +5,7 @@
  * standard families, start from the attach, and stop counting once detached. */
 #include "unit/engine/fixture.h"
 
-#include "coord/obs.h"
+#include "coord/metrics.h"
 #include "session_core/obs.h"
 
 #define N 7

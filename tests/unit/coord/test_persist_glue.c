@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "coord/media_keep.h"
-#include "coord/persist.h"
+#include "session_core/coord.h"
 
 #define NSESS 40
 #define NSTEPS 1500

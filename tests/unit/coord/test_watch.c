@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "coord/watch.h"
+#include "session_core/coord.h"
 
 #define DEBOUNCE_MS 100
 

@@ -1,29 +1,26 @@
-/* obs: the coordinator's metrics registry: the standard set, filled from the engine's
- * counts and observer (obs_engine.c) and, at each scrape, from the SIP agent's counters, the store
- * (sessions by state, oldest age) and the engine's table versions; it also owns the init/free
- * of the coordinator's operations parts (metrics unless metrics_off, event bridge, limits). */
-#include "coord/obs.h"
+/* metrics: the metrics feature: fills the core's registry (the standard set) from the
+ * engine's counts and observer (metrics_engine.c) and, at each scrape, from the SIP agent's
+ * counters, the store (sessions by state, oldest age) and the engine's table versions; adds
+ * the process metrics and the table-version families. Nothing without a registry
+ * (metrics_off). */
+#include "coord/metrics.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "coord/events.h"
-#include "coord/limits.h"
 
-struct sc_coord_obs {
-    sc_coord *api;                  /* borrowed (owns us) */
-    sc_obs_registry *reg;         /* owned */
-    sc_obs_std_metrics m;         /* families, owned by reg */
-    sc_obs_metric *admission;     /* sessioncore_admission_rejected_total{reason,source} */
+typedef struct sc_coord_obs {
+    sc_coord *api;                /* borrowed (owns us) */
+    sc_obs_registry *reg;         /* the core's */
+    sc_obs_std_metrics m;         /* the core's standard families (a copy of the pointers) */
     sc_obs_metric *version_sessions; /* sessioncore_table_version_sessions{version,hash,current} */
     sc_obs_metric *versions_released; /* sessioncore_table_versions_released_total */
     sc_obs_metric *sessions_migrated; /* sessioncore_table_sessions_migrated_total */
-    sc_coord_obs_engine *eng;       /* the engine observer (obs_engine.c), owned */
-};
+    sc_coord_obs_engine *eng;       /* the engine observer (metrics_engine.c), owned */
+} sc_coord_obs;
 
-sc_obs_std_metrics *sc_coord_obs_std(sc_coord_obs *o) { return o ? &o->m : NULL; }
 
 /* ---- Collectors (run at each scrape) ------------------------------------------------------- */
 
@@ -122,45 +119,11 @@ static void collect_table(void *ud, sc_obs_registry *r)
     json_decref(vs);
 }
 
-/* ---- Hooks ---------------------------------------------------------------------------------- */
-
-void sc_coord_obs_admission_rejected(sc_coord_obs *o, const char *reason, const char *source)
-{
-    if (!o)
-        return;
-    sc_obs_counter *c = sc_obs_counter_with(o->admission, reason, source);
-    if (c)
-        sc_obs_counter_inc(c);
-}
-
-void sc_coord_obs_store_op(sc_coord_obs *o, const char *op, bool ok, double seconds)
-{
-    if (!o)
-        return;
-    sc_obs_counter *c = sc_obs_counter_with(o->m.store_operations, op, ok ? "ok" : "error");
-    if (c)
-        sc_obs_counter_inc(c);
-    sc_obs_histogram *h = sc_obs_histogram_with(o->m.store_duration, op);
-    if (h)
-        sc_obs_histogram_observe(h, seconds);
-}
-
-void sc_coord_obs_store_queue(sc_coord_obs *o, size_t depth)
-{
-    if (o)
-        sc_obs_gauge_set(sc_obs_gauge_with(o->m.store_queue_depth), (double)depth);
-}
-
 /* ---- Lifecycle ------------------------------------------------------------------------------ */
 
 static int register_extra(sc_coord_obs *o)
 {
-    sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "sessioncore_admission_rejected_total",
-                     .help = "New sessions refused by admission control, by limit and source (sip, api)",
-                     .labels = {"reason", "source"}};
-    int rc = sc_obs_register(o->reg, &d, &o->admission);
-    if (rc)
-        return rc;
+    int rc;
     sc_obs_desc v = {.type = SC_OBS_GAUGE, .name = "sessioncore_table_version_sessions",
                      .help = "Sessions running on each live state-table version",
                      .labels = {"version", "hash", "current"}};
@@ -181,12 +144,10 @@ static int obs_new(sc_coord *api, sc_coord_obs **out)
     if (!o)
         return -ENOMEM;
     o->api = api;
-    *out = o; /* freed by obs_free whatever happens next */
-    int rc = sc_obs_registry_new(&o->reg);
-    if (rc == 0)
-        rc = sc_obs_std_metrics_new(o->reg, &o->m);
-    if (rc == 0)
-        rc = sc_obs_process_register(o->reg, api->clock);
+    *out = o; /* freed by stop whatever happens next */
+    o->reg = api->reg;
+    o->m = api->std;
+    int rc = sc_obs_process_register(o->reg, api->clock);
     if (rc == 0)
         rc = register_extra(o);
     if (rc)
@@ -203,26 +164,30 @@ static void obs_free(sc_coord_obs *o)
     if (!o)
         return;
     sc_coord__obs_detach_engine(o->eng);
-    sc_obs_registry_free(o->reg);
     free(o);
 }
 
-int sc_coord__ops_init(sc_coord *api, const sc_coord_config *cfg)
+static int start(sc_coord *api, const sc_coord_config *cfg)
 {
-    int rc = cfg->metrics_off ? 0 : obs_new(api, &api->obs);
-    if (rc == 0)
-        rc = sc_coord__events_new(api, cfg);
-    if (rc == 0)
-        rc = sc_coord__limits_new(api, cfg);
+    if (!api->reg)
+        return 0;
+    sc_coord_obs *o = NULL;
+    int rc = obs_new(api, &o);
+    api->feat[SC_FEAT_METRICS] = o;
     return rc;
 }
 
-void sc_coord__ops_free(sc_coord *api)
+/* After every session is gone: what the engine counted since the last scrape is added. */
+static void stop(sc_coord *api)
 {
-    sc_coord__limits_free(api);
-    sc_coord__events_free(api);
-    obs_free(api->obs);
-    api->obs = NULL;
+    obs_free(api->feat[SC_FEAT_METRICS]);
+    api->feat[SC_FEAT_METRICS] = NULL;
 }
 
-sc_obs_registry *sc_coord_metrics(sc_coord *api) { return api && api->obs ? api->obs->reg : NULL; }
+sc_obs_registry *sc_coord_metrics(sc_coord *api) { return api ? api->reg : NULL; }
+
+const sc_coord_feature sc_coord__feature_metrics = {
+    .name = "metrics",
+    .start = start,
+    .stop = stop,
+};

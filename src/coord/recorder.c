@@ -1,7 +1,7 @@
 /* persist: the recorder (engine observer -> event records and snapshots through the
  * asynchronous persist writer) and recovery of live sessions from a store at start. */
-#include "coord/persist.h"
 
+#include "session_core/coord.h"
 #include "engine/restore_int.h"
 #include "store/record_text.h"
 

@@ -1,23 +1,18 @@
-/* actions: the implementations the coordinator binds to the table's guards and actions:
- * SIP operations on the session's call, SDP offer/answer, auto answer, bookkeeping, and the
- * media and transfer actions of this version (media: negotiation only; DTMF, bridge and
- * transfer: -ENOTSUP, so the table's ActionFailed path shows them). */
+/* call: the SIP call's own table actions and guards: requests and responses on the session's
+ * call (INVITE, responses with their SDP, ACK, BYE, CANCEL, re-INVITE, OPTIONS), auto answer,
+ * the event's SDP and code, conditions, outcome and log lines. */
 #include "coord/coord_int.h"
-#include "coord/b2bua.h"
-#include "coord/recover.h"
-#include "coord/transfer.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SDP_MAX 2048
+#define SDP_MAX SC_COORD_SDP_MAX
 
 static sc_coord_evctx *evctx_of(const sc_exec *x)
 {
-    sc_coord_evctx *c = x->event ? x->event->data : NULL;
-    return c && c->magic == SC_COORD_EVCTX_MAGIC ? c : NULL;
+    return sc_coord__evctx_of(x);
 }
 
 static sc_coord_leg *leg_of(const sc_exec *x)
@@ -57,12 +52,6 @@ static bool g_is_bridged(const sc_exec *x)
     return sc_session_field(x->session, SC_FIELD_PEER_ID) != NULL;
 }
 
-static bool g_has_peer(const sc_exec *x)
-{
-    return sc_session_field(x->session, SC_FIELD_PEER_ID) != NULL ||
-           sc_session_field(x->session, SC_FIELD_TRANSFER_ID) != NULL;
-}
-
 static bool g_code_is(const sc_exec *x)
 {
     return x->event && x->event->code == sc_exec_param_int(x, "code", -1);
@@ -83,16 +72,6 @@ static bool g_condition_is(const sc_exec *x)
     return sc_session_condition(x->session, (sc_id)id) == sc_exec_param_bool(x, "value", true);
 }
 
-static bool g_false(const sc_exec *x)
-{
-    return false; /* transfer and REFER policies: not supported in this version */
-}
-
-static bool g_is_transfer_target(const sc_exec *x)
-{
-    return sc_session_field(x->session, SC_FIELD_REFERRED_BY) != NULL;
-}
-
 /* ---- SIP actions ----------------------------------------------------------------------------- */
 
 static int a_send_invite(const sc_exec *x)
@@ -102,13 +81,13 @@ static int a_send_invite(const sc_exec *x)
     if (!leg || !leg->to || leg->call)
         return -EINVAL;
     char sdp[SDP_MAX];
-    int n = sc_coord__media_offer(leg, leg->local_dir, sdp, sizeof sdp);
+    int n = sc_coord__sdp_offer(leg, leg->local_dir, sdp, sizeof sdp);
     if (n < 0)
         return n;
     sc_sip_call *call = NULL;
     /* Strict durability: the INVITE leaves only once the record with its Via is committed. */
-    sc_coord__store_hold_turn(api);
-    int rc = sc_sip_call_invite_ex(api->sip, &call, leg->from, leg->to, sc_coord__xfer_invite_headers(leg), sdp, leg);
+    sc_coord__hold_turn(api);
+    int rc = sc_sip_call_invite_ex(api->sip, &call, leg->from, leg->to, leg->invite_headers, sdp, leg);
     if (rc)
         return rc;
     leg->call = call;
@@ -129,7 +108,7 @@ static int response_sdp(sc_coord_leg *leg, sc_session *s, int code, char *buf, s
     if (!((code >= 200 && code < 300) || code == 183))
         return 0;
     if (leg->pending_offer) {
-        int n = sc_coord__media_answer(leg, s, buf, cap);
+        int n = sc_coord__sdp_answer(leg, s, buf, cap);
         if (n < 0)
             return n;
         *body = buf;
@@ -148,7 +127,7 @@ static int response_sdp(sc_coord_leg *leg, sc_session *s, int code, char *buf, s
         *body = buf;
         return 0;
     }
-    int n = sc_coord__media_offer(leg, leg->local_dir, buf, cap);
+    int n = sc_coord__sdp_offer(leg, leg->local_dir, buf, cap);
     if (n < 0)
         return n;
     leg->offer_sent_in_2xx = true;
@@ -231,7 +210,7 @@ static int a_send_reinvite(const sc_exec *x)
     if (sc_sdp_direction_parse(sc_exec_param_str(x, "direction", "sendrecv"), &dir))
         return -EINVAL;
     char sdp[SDP_MAX];
-    int n = sc_coord__media_offer(leg, dir, sdp, sizeof sdp);
+    int n = sc_coord__sdp_offer(leg, dir, sdp, sizeof sdp);
     if (n < 0)
         return n;
     int rc = sc_sip_call_reinvite(leg->call, sdp);
@@ -276,104 +255,36 @@ static int a_log(const sc_exec *x)
     return 0;
 }
 
-/* ---- Media: negotiation only in this version ------------------------------------------------ */
+/* ---- The feature ---------------------------------------------------------------------------- */
 
-static int a_start_media(const sc_exec *x)
-{
-    sc_coord_leg *leg = leg_of(x);
-    if (leg)
-        leg->media_started = true;
-    return 0;
-}
-
-static int a_stop_media(const sc_exec *x)
-{
-    sc_coord_leg *leg = leg_of(x);
-    if (leg && leg->media_started) {
-        leg->media_started = false;
-        sc_session_set_field(x->session, SC_FIELD_MEDIA_DIRECTION, "inactive");
-    }
-    return 0;
-}
-
-static int a_media_noop(const sc_exec *x)
-{
-    return 0; /* UpdateMedia, PlayMusicOnHold, StopMusicOnHold: the SDP exchange is recorded */
-}
-
-static int a_not_supported(const sc_exec *x)
-{
-    return -ENOTSUP;
-}
-
-/* ---- Binding ----------------------------------------------------------------------------------- */
-
-typedef struct guard_bind {
-    const char *name;
-    sc_guard_fn fn;
-} guard_bind;
-
-typedef struct action_bind {
-    const char *name;
-    sc_action_fn fn;
-} action_bind;
-
-static const guard_bind guards[] = {
+static const sc_coord_guard_def guards[] = {
     {"HasSdp", g_has_sdp},
     {"IsHoldOffer", g_is_hold},
     {"IsResumeOffer", g_is_resume},
     {"AutoAnswer", g_auto_answer},
     {"IsBridged", g_is_bridged},
-    {"HasPeer", g_has_peer},
     {"CodeIs", g_code_is},
     {"CodeInRange", g_code_in_range},
     {"ConditionIs", g_condition_is},
-    {"ReferSubscription", g_false},
-    {"IsTransferTarget", g_is_transfer_target},
-    {"HasReplaces", g_false},
-    {"AcceptRefer", g_false},
+    {NULL, NULL},
 };
 
-static const action_bind actions[] = {
+static const sc_coord_action_def actions[] = {
     {"SendInvite", a_send_invite},
     {"SendResponse", a_send_response},
     {"SendAck", a_send_ack},
     {"SendBye", a_send_bye},
     {"SendCancel", a_send_cancel},
     {"SendReInvite", a_send_reinvite},
-    {"SendRefer", a_not_supported},
-    {"SendNotify", a_not_supported},
     {"SendOptions", a_send_options},
     {"ScheduleAutoAnswer", a_schedule_auto_answer},
-    {"StartMedia", a_start_media},
-    {"StopMedia", a_stop_media},
-    {"UpdateMedia", a_media_noop},
-    {"PlayMusicOnHold", a_media_noop},
-    {"StopMusicOnHold", a_media_noop},
-    {"SendDtmf", a_not_supported},
-    {"BridgeMedia", a_not_supported},
-    {"UnbridgeMedia", a_not_supported},
-    {"CreateOutgoingLeg", a_not_supported},
-    {"HangupPeer", a_not_supported},
-    {"NotifyPeer", a_not_supported},
-    {"StartTransferCall", a_not_supported},
-    {"StartConsultation", a_not_supported},
-    {"ReplaceDialog", a_not_supported},
     {"SetOutcome", a_set_outcome},
     {"Log", a_log},
+    {NULL, NULL},
 };
 
-int sc_coord__bind_all(sc_coord *api)
-{
-    for (size_t i = 0; i < sizeof guards / sizeof guards[0]; i++) {
-        int rc = sc_engine_bind_guard(api->engine, guards[i].name, guards[i].fn, api);
-        if (rc)
-            return rc;
-    }
-    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
-        int rc = sc_engine_bind_action(api->engine, actions[i].name, actions[i].fn, api);
-        if (rc)
-            return rc;
-    }
-    return sc_coord__media_bind(api); /* real media, bridge and B2BUA actions */
-}
+const sc_coord_feature sc_coord__feature_call = {
+    .name = "call",
+    .guards = guards,
+    .actions = actions,
+};

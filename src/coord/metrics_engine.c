@@ -1,10 +1,10 @@
-/* obs_engine: the engine-side metrics (sessions created, ended and reaped, transitions by
+/* metrics_engine: the engine-side metrics (sessions created, ended and reaped, transitions by
  * event and outcome, failed transitions, transition time, session duration, call setup time)
  * filling the standard families of a registry: the per-run figures from the engine's own
  * counts (sc_engine_metrics_get) at scrape time by a registry collector, the per-session ones
  * (created, ended, CallEstablished, removed) from engine observer callbacks; used by sc_coord
  * (obs.c) and by the transition benchmark. */
-#include "coord/obs.h"
+#include "coord/metrics.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,11 +1,7 @@
-/* sip: the bridge from the SIP agent to the engine: a new INVITE creates a uas session and
+/* sip_in: the bridge from the SIP agent to the engine: a new INVITE creates a uas session and
  * dispatches IncomingCall; every later event of a call becomes the matching Dialog* table
  * event on its session, carrying an event context (method, status, SDP, request to answer). */
 #include "coord/coord_int.h"
-#include "coord/b2bua.h"
-#include "coord/transfer.h"
-#include "coord/limits.h"
-#include "coord/recover.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,127 +9,6 @@
 #include <string.h>
 
 #include <osipparser2/osip_parser.h>
-
-void sc_coord__evctx_free(void *p)
-{
-    free(p);
-}
-
-static sc_coord_evctx *evctx_new(const char *method, int status)
-{
-    sc_coord_evctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    c->magic = SC_COORD_EVCTX_MAGIC;
-    snprintf(c->method, sizeof c->method, "%s", method ? method : "");
-    c->status = status;
-    return c;
-}
-
-static void leg_free(void *p)
-{
-    sc_coord_leg *leg = p;
-    if (!leg)
-        return;
-    if (leg->call) {
-        sc_sip_call_set_user(leg->call, NULL);
-        sc_sip_call_release(leg->call);
-    }
-    sc_coord__media_release(leg);
-    free(leg->route_target);
-    sc_coord__xfer_free(leg->xfer);
-    free(leg->to);
-    free(leg->from);
-    free(leg->early_sdp);
-    free(leg->offer);
-    free(leg);
-}
-
-sc_coord_leg *sc_coord__leg(const sc_session *s)
-{
-    return s ? sc_session_get_attachment(s, SC_ATTACH_SIP) : NULL;
-}
-
-int sc_coord__leg_new(sc_coord *api, sc_session *s, sc_coord_leg **out)
-{
-    sc_coord_leg *leg = calloc(1, sizeof *leg);
-    if (!leg)
-        return -ENOMEM;
-    leg->api = api;
-    snprintf(leg->id, sizeof leg->id, "%s", sc_session_id(s));
-    sc_coord__media_init(leg);
-    int rc = sc_session_set_attachment(s, SC_ATTACH_SIP, leg, leg_free);
-    if (rc) {
-        free(leg);
-        return rc;
-    }
-    *out = leg;
-    return 0;
-}
-
-/* Copy the dialog's identity onto the session record (and index its dialog id). */
-void sc_coord__sync_dialog(sc_coord_leg *leg, sc_session *s)
-{
-    if (!leg->call)
-        return;
-    sc_sip_dialog_state *d = malloc(sizeof *d);
-    if (!d)
-        return;
-    sc_sip_call_dialog(leg->call, d);
-    char num[16];
-    const char *old_cid = sc_session_field(s, SC_FIELD_CALL_ID);
-    if (!old_cid || strcmp(old_cid, d->call_id) != 0) {
-        sc_session_set_field(s, SC_FIELD_CALL_ID, d->call_id);
-        sc_store_index_add(leg->api->store, SC_KEY_CALL_ID, d->call_id, s);
-    }
-    sc_session_set_field(s, SC_FIELD_LOCAL_TAG, d->local_tag[0] ? d->local_tag : NULL);
-    sc_session_set_field(s, SC_FIELD_REMOTE_TAG, d->remote_tag[0] ? d->remote_tag : NULL);
-    if (d->phase == SC_SIP_DIALOG_CONFIRMED && !leg->dialog_indexed) {
-        char key[SC_SIP_CALLID_MAX + 2 * SC_SIP_TAG_MAX + 4];
-        sc_store_dialog_key(key, sizeof key, d->call_id, d->local_tag, d->remote_tag);
-        leg->dialog_indexed = sc_store_index_add(leg->api->store, SC_KEY_DIALOG, key, s) == 0;
-    }
-    sc_session_set_field(s, SC_FIELD_LOCAL_URI, d->local_uri[0] ? d->local_uri : NULL);
-    sc_session_set_field(s, SC_FIELD_REMOTE_URI, d->remote_uri[0] ? d->remote_uri : NULL);
-    sc_session_set_field(s, SC_FIELD_REMOTE_TARGET, d->remote_target[0] ? d->remote_target : NULL);
-    sc_session_set_field(s, SC_FIELD_ROUTE_SET, d->route_set[0] ? d->route_set : NULL);
-    snprintf(num, sizeof num, "%u", d->local_cseq);
-    sc_session_set_field(s, SC_FIELD_LOCAL_CSEQ, num);
-    snprintf(num, sizeof num, "%u", d->remote_cseq);
-    sc_session_set_field(s, SC_FIELD_REMOTE_CSEQ, num);
-    sc_session_set_field(s, SC_FIELD_TRANSPORT, d->transport == SC_SIP_TCP ? "tcp" : "udp");
-    free(d);
-}
-
-/* After a dispatch that ran now: an incoming request nobody answered gets a response. */
-static void answer_leftover(sc_coord *api, const char *id, sc_coord_evctx *ctx)
-{
-    if (!ctx || !ctx->stx || ctx->answered)
-        return;
-    sc_session *s = sc_store_get(api->store, id);
-    sc_coord_leg *leg = sc_coord__leg(s);
-    if (!strcmp(ctx->method, "INVITE")) {
-        if (leg && leg->call)
-            sc_sip_call_respond(leg->call, 500, "Not Accepted In This State", NULL);
-        return;
-    }
-    sc_sip_respond(api->sip, ctx->stx, 500, "Not Accepted In This State", NULL, NULL);
-}
-
-int sc_coord__dispatch(sc_coord *api, sc_session *s, sc_id type, int32_t code, const char *text,
-                     sc_coord_evctx *ctx)
-{
-    char id[SC_SESSION_ID_MAX + 1];
-    snprintf(id, sizeof id, "%s", sc_session_id(s));
-    sc_event ev = {.type = type, .code = code, .text = text, .data = ctx,
-                   .data_free = ctx ? sc_coord__evctx_free : NULL};
-    int rc = sc_engine_dispatch(api->engine, s, &ev, NULL);
-    if (rc == SC_ENGINE_QUEUED)
-        return rc; /* the engine owns ctx now */
-    answer_leftover(api, id, ctx);
-    free(ctx);
-    return rc;
-}
 
 /* ---- A new INVITE ------------------------------------------------------------------------------ */
 
@@ -154,31 +29,35 @@ static void keep_invite(sc_coord *api, sc_session *s, sc_sip_call *call, const c
     if (offer)
         sc_session_set_field(s, SC_FIELD_INVITE_OFFER, offer);
     free(offer);
-    sc_coord__store_hold_turn(api);
+    sc_coord__hold_turn(api);
+}
+
+/* The features' look at a new INVITE (B2BUA route, Replaces): negative when one answered it. */
+static int incoming_hooks(sc_coord *c, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg)
+{
+    for (size_t i = 0; i < SC_FEAT__COUNT; i++) {
+        const sc_coord_feature *f = sc_coord__features[i];
+        if (f->on_incoming) {
+            int rc = f->on_incoming(c, s, leg, msg);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
 }
 
 void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud)
 {
     sc_coord *api = ud;
     const char *why = NULL;
-    if (sc_coord__admit(api, "sip", &why) != 0) { /* admission control (limits.c) */
-        sc_log(api->logger, SC_LOG_INFO, "api", "rejecting call %s: %s", sc_sip_call_id(call), why);
-        sc_sip_call_reject_retry(call, 503, "Service Unavailable", sc_coord__retry_after(api));
+    if (sc_coord__admit(api, "sip", &why) != 0) {
+        sc_log(api->logger, SC_LOG_INFO, "coord", "rejecting call %s: %s", sc_sip_call_id(call), why);
+        sc_sip_call_reject_retry(call, 503, "Service Unavailable", api->retry_after_s);
         sc_sip_call_release(call);
         return;
     }
-    if (api->shutting_down) {
-        reject_incoming(call, 503, "Shutting Down");
-        return;
-    }
-    if (api->max_sessions && api->active >= api->max_sessions) {
-        sc_log(api->logger, SC_LOG_WARN, "api", "rejecting call %s: %zu active sessions (limit)",
-               sc_sip_call_id(call), api->active);
-        reject_incoming(call, 503, "Too Many Sessions");
-        return;
-    }
     /* The offer is checked before a session exists: an unusable one gets 400/488 right away. */
-    sc_coord_evctx *ctx = evctx_new("INVITE", 0);
+    sc_coord_evctx *ctx = sc_coord__evctx_new("INVITE", 0);
     if (!ctx) {
         reject_incoming(call, 500, "Out Of Memory");
         return;
@@ -217,14 +96,13 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
     }
     leg->call = call;
     sc_sip_call_set_user(call, leg);
-    sc_coord__b2bua_route(api, leg, msg);
     if (ctx->sdp_ok)
         sc_coord__set_offer(leg, &ctx->sdp);
     sc_coord__sync_dialog(leg, s);
     keep_invite(api, s, call, ctx->sdp_ok ? body : NULL, blen);
     sc_log(api->logger, SC_LOG_INFO, "api", "call %s created (uas) from %s, call-id %s", leg->id,
            sc_sip_call_remote_uri(call), sc_sip_call_id(call));
-    if (sc_coord__xfer_on_incoming(api, s, leg, msg) < 0) { /* Replaces (transfer.c) */
+    if (incoming_hooks(api, s, leg, msg) < 0) {
         free(ctx);
         return;
     }
@@ -245,6 +123,18 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
 
 /* ---- Events of existing calls -------------------------------------------------------------- */
 
+/* The features' look at a SIP event (REFER, NOTIFY): true when one consumed it. */
+static bool event_hooks(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev,
+                        sc_coord_evctx *ctx)
+{
+    for (size_t i = 0; i < SC_FEAT__COUNT; i++) {
+        const sc_coord_feature *f = sc_coord__features[i];
+        if (f->on_sip_event && f->on_sip_event(c, s, leg, ev, ctx))
+            return true;
+    }
+    return false;
+}
+
 void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
 {
     sc_coord *api = ud;
@@ -254,13 +144,13 @@ void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
     sc_session *s = sc_store_get(api->store, leg->id);
     if (!s)
         return;
-    sc_coord_evctx *ctx = evctx_new(ev->method, ev->status);
+    sc_coord_evctx *ctx = sc_coord__evctx_new(ev->method, ev->status);
     if (!ctx)
         return;
     ctx->stx = ev->stx;
     ctx->is_request = ev->status == 0 && ev->msg != NULL;
     sc_coord__parse_sdp(ctx, ev->content_type, ev->body, ev->body_len);
-    if (sc_coord__xfer_on_event(api, s, leg, ev, ctx)) /* REFER, NOTIFY (transfer.c) */
+    if (event_hooks(api, s, leg, ev, ctx))
         return;
 
     switch (ev->type) {
@@ -281,12 +171,12 @@ void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
     case SC_EV_Dialog200OK:
     case SC_EV_DialogReINVITEAccepted:
         if (ctx->sdp_ok && (!strcmp(ctx->method, "INVITE")))
-            sc_coord__media_remote(leg, s, &ctx->sdp);
+            sc_coord__sdp_remote(leg, s, &ctx->sdp);
         sc_coord__sync_dialog(leg, s);
         break;
     case SC_EV_DialogACK:
         if (ctx->sdp_ok && leg->offer_sent_in_2xx) { /* late offer: the answer is in the ACK */
-            sc_coord__media_remote(leg, s, &ctx->sdp);
+            sc_coord__sdp_remote(leg, s, &ctx->sdp);
             leg->offer_sent_in_2xx = false;
         }
         sc_coord__sync_dialog(leg, s);

@@ -1,0 +1,86 @@
+/* inspect: the coordinator's inspection: the sessions, one session with every feature's view
+ * of it (inspect hooks) and its resources, its history, the table and its versions. */
+#include "coord/coord_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+/* ---- Inspection ------------------------------------------------------------------------------ */
+
+const sc_table *sc_coord_table(const sc_coord *api) { return sc_engine_table(api->engine); }
+int sc_coord_listener_addr(const sc_coord *api, size_t idx, struct sockaddr_storage *out)
+{
+    return sc_sip_listener_addr(api->sip, idx, out);
+}
+
+size_t sc_coord_session_count(const sc_coord *api) { return sc_store_count(api->store); }
+size_t sc_coord_active_count(const sc_coord *api) { return api->active; }
+
+static int add_summary(sc_session *s, void *ud)
+{
+    json_t *o = NULL;
+    if (sc_session_to_json(s, &o))
+        return -ENOMEM;
+    return json_array_append_new(ud, o) ? -ENOMEM : 0;
+}
+
+int sc_coord_sessions(sc_coord *api, json_t **out)
+{
+    json_t *a = json_array();
+    if (!a)
+        return -ENOMEM;
+    int rc = sc_store_foreach(api->store, add_summary, a);
+    if (rc) {
+        json_decref(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+int sc_coord_inspect(sc_coord *api, const char *id, json_t **out)
+{
+    sc_session *s = id ? sc_store_get(api->store, id) : NULL;
+    if (!s)
+        return -ENOENT;
+    int rc = sc_store_inspect(s, NULL, out);
+    for (size_t i = 0; rc == 0 && i < SC_FEAT__COUNT; i++)
+        if (sc_coord__features[i]->inspect)
+            sc_coord__features[i]->inspect(api, s, *out);
+    if (rc == 0)
+        sc_coord__resources_inspect(api, s, *out);
+    return rc;
+}
+
+int sc_coord_history(sc_coord *api, const char *id, json_t **out)
+{
+    sc_session *s = id ? sc_store_get(api->store, id) : NULL;
+    if (!s)
+        return -ENOENT;
+    return sc_session_history_json(s, 0, out);
+}
+
+int sc_coord_history_csv(sc_coord *api, const char *id, char **out)
+{
+    sc_session *s = id ? sc_store_get(api->store, id) : NULL;
+    if (!s)
+        return -ENOENT;
+    return sc_session_history_csv(s, out, NULL);
+}
+
+int sc_coord_table_export(sc_coord *api, sc_graph_format fmt, const char *session_id, char **out)
+{
+    sc_graph_opts o = {.format = fmt, .role = -1};
+    const sc_table *t = sc_engine_table(api->engine);
+    uint32_t path[256];
+    if (session_id) {
+        sc_session *s = sc_store_get(api->store, session_id);
+        if (!s)
+            return -ENOENT;
+        t = sc_session_table(s);
+        o.npath = sc_session_history_path(s, path, 256);
+        o.path = path;
+        o.role = (int)sc_session_role(s);
+    }
+    return sc_table_export(t, &o, out);
+}

@@ -1,0 +1,200 @@
+/* sdp: the core's SDP offer/answer for a leg: our offers and answers (with the RTP port the
+ * media provider opened), a pending remote offer, the negotiated media recorded on the session
+ * (addresses, codec, direction, telephone-event payload type, our o= line) and handed to the
+ * media provider to point its stream at. */
+#include "coord/coord_int.h"
+#include "coord/media_keep.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- SDP -------------------------------------------------------------------------------------- */
+
+void sc_coord__sdp_init(sc_coord_leg *leg)
+{
+    sc_coord *c = leg->c;
+    leg->sdp_id = ++c->next_sdp_id;
+    leg->sdp_version = 1;
+    leg->local_dir = SC_SDP_SENDRECV;
+    snprintf(leg->rtp_addr, sizeof leg->rtp_addr, "%s", c->media_addr);
+}
+
+/* The media provider's hooks (the media feature). */
+static int media_open(sc_coord_leg *leg)
+{
+    for (size_t i = 0; i < SC_FEAT__COUNT; i++)
+        if (sc_coord__features[i]->media_open)
+            return sc_coord__features[i]->media_open(leg);
+    return 0;
+}
+
+static void media_apply(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *codec, sc_sdp_direction ours)
+{
+    for (size_t i = 0; i < SC_FEAT__COUNT; i++)
+        if (sc_coord__features[i]->media_apply) {
+            sc_coord__features[i]->media_apply(leg, info, codec, ours);
+            return;
+        }
+}
+
+/* Our side of an SDP; opens the stream on first use. An offer keeps the telephone-event
+ * payload type negotiated before (the dtmf_pt field; 101 when none was). */
+static int local_of(sc_coord_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
+{
+    int rc = media_open(leg);
+    if (rc)
+        return rc;
+    memset(l, 0, sizeof *l);
+    l->addr = leg->rtp_addr;
+    l->port = leg->rtp_port;
+    l->session_id = leg->sdp_id;
+    l->session_version = leg->sdp_version;
+    l->direction = dir;
+    sc_session *s = sc_store_get(leg->c->store, leg->id);
+    int te = s ? sc_coord__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), -1) : -1;
+    l->dtmf_pt = te >= 0 ? te : 0;
+    return 0;
+}
+
+/* An SDP with our o= line (sdp_id, sdp_version) was built: record that line in the session
+ * (recovery continues from it, RFC 3264 8) and move to the next version. */
+static void sdp_built(sc_coord_leg *leg, sc_session *s)
+{
+    char v[SC_COORD_ORIGIN_MAX];
+    if (!s)
+        s = sc_store_get(leg->c->store, leg->id);
+    if (s) {
+        sc_coord__origin_format(v, sizeof v, leg->sdp_id, leg->sdp_version);
+        sc_session_set_field(s, SC_FIELD_SDP_ORIGIN, v);
+    }
+    leg->sdp_version++;
+}
+
+int sc_coord__sdp_offer(sc_coord_leg *leg, sc_sdp_direction dir, char *buf, size_t cap)
+{
+    sc_sdp_local l;
+    int rc = local_of(leg, dir, &l);
+    if (rc)
+        return rc;
+    int n = sc_sdp_build_offer(&l, buf, cap);
+    if (n >= 0)
+        sdp_built(leg, NULL);
+    return n;
+}
+
+static void set_addr_field(sc_session *s, sc_field f, const char *addr, uint16_t port)
+{
+    char v[96];
+    if (strchr(addr, ':'))
+        snprintf(v, sizeof v, "[%s]:%u", addr, port);
+    else
+        snprintf(v, sizeof v, "%s:%u", addr, port);
+    sc_session_set_field(s, f, v);
+}
+
+/* The negotiated telephone-event payload type (96..127), or -1. */
+static int dtmf_pt_of(const sc_sdp_info *info)
+{
+    return info->dtmf_pt >= 96 && info->dtmf_pt <= 127 ? info->dtmf_pt : -1;
+}
+
+/* Point the stream at the negotiated remote (a re-INVITE moves it). */
+sc_media_direction sc_coord__stream_direction(sc_sdp_direction ours)
+{
+    return ours == SC_SDP_RECVONLY ? SC_MEDIA_INACTIVE : (sc_media_direction)ours;
+}
+
+/* Record the media as negotiated with info (the remote view, codecs already intersected) and
+ * apply it to the stream. */
+static void record(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info, sc_sdp_direction ours)
+{
+    const sc_sdp_codec *codec = NULL;
+    set_addr_field(s, SC_FIELD_LOCAL_RTP, leg->rtp_addr, leg->rtp_port);
+    set_addr_field(s, SC_FIELD_REMOTE_RTP, info->conn_addr, info->port);
+    for (size_t i = 0; i < info->codec_count; i++) {
+        const sc_sdp_codec *c = &info->codecs[i];
+        if (!strcasecmp(c->name, "telephone-event"))
+            continue;
+        char v[48];
+        snprintf(v, sizeof v, "%s/%d", c->name[0] ? c->name : "?", c->rate ? c->rate : 8000);
+        sc_session_set_field(s, SC_FIELD_CODEC, v);
+        codec = c;
+        break;
+    }
+    sc_session_set_field(s, SC_FIELD_MEDIA_DIRECTION, sc_sdp_direction_name(ours));
+    char pt[SC_COORD_DTMF_PT_MAX];
+    sc_coord__dtmf_pt_format(pt, sizeof pt, dtmf_pt_of(info));
+    sc_session_set_field(s, SC_FIELD_DTMF_PT, pt);
+    media_apply(leg, info, codec, ours);
+}
+
+int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap)
+{
+    sc_sdp_local l;
+    sc_sdp_info neg;
+    if (!leg->offer)
+        return -EINVAL;
+    int rc = local_of(leg, leg->local_dir, &l);
+    if (rc)
+        return rc;
+    int n = sc_sdp_build_answer(leg->offer, &l, buf, cap, &neg);
+    if (n < 0)
+        return n;
+    sdp_built(leg, s);
+    leg->remote_held = sc_sdp_is_hold(leg->offer);
+    record(leg, s, &neg, sc_sdp_answer_direction(leg->offer->direction, leg->local_dir));
+    sc_coord__clear_offer(leg);
+    return n;
+}
+
+int sc_coord__set_offer(sc_coord_leg *leg, const sc_sdp_info *info)
+{
+    if (!leg->offer && !(leg->offer = malloc(sizeof *leg->offer))) {
+        leg->pending_offer = false;
+        return -ENOMEM;
+    }
+    *leg->offer = *info;
+    leg->pending_offer = true;
+    return 0;
+}
+
+void sc_coord__clear_offer(sc_coord_leg *leg)
+{
+    free(leg->offer);
+    leg->offer = NULL;
+    leg->pending_offer = false;
+}
+
+void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info)
+{
+    /* Our direction as seen from the remote's answer: it answers sendonly->recvonly etc. */
+    sc_sdp_direction ours = leg->local_dir;
+    switch (info->direction) {
+    case SC_SDP_RECVONLY:
+        ours = SC_SDP_SENDONLY;
+        break;
+    case SC_SDP_SENDONLY:
+        ours = SC_SDP_RECVONLY;
+        break;
+    case SC_SDP_INACTIVE:
+        ours = SC_SDP_INACTIVE;
+        break;
+    case SC_SDP_SENDRECV:
+        break;
+    }
+    record(leg, s, info, ours);
+}
+
+void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *body, size_t len)
+{
+    ctx->has_sdp = false;
+    ctx->sdp_ok = false;
+    if (!body || !len || !ctype || strncasecmp(ctype, "application/sdp", 15) != 0)
+        return;
+    ctx->has_sdp = true;
+    ctx->sdp_ok = sc_sdp_parse(body, len, &ctx->sdp) == 0;
+}
+
