@@ -1,4 +1,4 @@
-/* api: the public coordinator of session-core. It owns the SIP stack, the engine and the
+/* coord: the public coordinator of session-core. It owns the SIP stack, the engine and the
  * session store on one libuv loop, binds the table's SIP, media and bookkeeping actions and
  * guards to real operations, turns every SIP event of a call into a table event on its
  * session, and offers the application commands (make_call, accept, reject, hangup, hold,
@@ -22,10 +22,10 @@ typedef struct sc_coord sc_coord;
 #define SC_COORD_MAX_ROUTES 64
 
 typedef struct sc_coord_config {
-    uv_loop_t *loop;          /* borrowed; must outlive the api */
+    uv_loop_t *loop;          /* borrowed; must outlive the coord */
     const sc_clock *clock;    /* borrowed; NULL = sc_clock_system() */
     const sc_logger *logger;  /* borrowed; may be NULL */
-    sc_table *table;          /* the api takes its own reference */
+    sc_table *table;          /* the coord takes its own reference */
     const char *listen[SC_COORD_MAX_LISTEN]; /* "udp:127.0.0.1:5060", "tcp:[::1]:5060" (copied) */
     size_t nlisten;           /* 0 = udp:127.0.0.1:5060 */
     bool auto_answer;         /* the AutoAnswer guard's answer */
@@ -81,7 +81,7 @@ SC_EXPORT void sc_coord_config_default(sc_coord_config *cfg);
  * binding), -EADDRINUSE and other socket errors, -ENOMEM. Nothing is left open on failure. */
 SC_EXPORT int sc_coord_new(sc_coord **out, const sc_coord_config *cfg);
 /* Close every handle (running the loop until they are closed), free every session. NULL ok. */
-SC_EXPORT void sc_coord_free(sc_coord *api);
+SC_EXPORT void sc_coord_free(sc_coord *coord);
 
 /* ---- Commands. Each dispatches the matching table event on the session and returns the
  * engine's distinct result: 0 (transition taken), SC_E_NOT_ACCEPTED (the state has no row for
@@ -92,58 +92,58 @@ SC_EXPORT void sc_coord_free(sc_coord *api);
 /* Outgoing call: creates a uac session and dispatches MakeCall (which sends the INVITE).
  * to is a SIP URI; from may be NULL (sip:sessiond@<first listener>). id receives the new
  * session's id (at least SC_SESSION_ID_MAX + 1 bytes). */
-SC_EXPORT int sc_coord_make_call(sc_coord *api, const char *to, const char *from, char *id, size_t idsize);
-SC_EXPORT int sc_coord_accept(sc_coord *api, const char *id);
-SC_EXPORT int sc_coord_reject(sc_coord *api, const char *id, int code); /* code 0 = 486 */
-SC_EXPORT int sc_coord_hangup(sc_coord *api, const char *id);
-SC_EXPORT int sc_coord_hold(sc_coord *api, const char *id);
-SC_EXPORT int sc_coord_resume(sc_coord *api, const char *id);
-SC_EXPORT int sc_coord_dtmf(sc_coord *api, const char *id, const char *digits);
+SC_EXPORT int sc_coord_make_call(sc_coord *coord, const char *to, const char *from, char *id, size_t idsize);
+SC_EXPORT int sc_coord_accept(sc_coord *coord, const char *id);
+SC_EXPORT int sc_coord_reject(sc_coord *coord, const char *id, int code); /* code 0 = 486 */
+SC_EXPORT int sc_coord_hangup(sc_coord *coord, const char *id);
+SC_EXPORT int sc_coord_hold(sc_coord *coord, const char *id);
+SC_EXPORT int sc_coord_resume(sc_coord *coord, const char *id);
+SC_EXPORT int sc_coord_dtmf(sc_coord *coord, const char *id, const char *digits);
 /* Transfer (src/coord/transfer.c). Blind: REFER the peer to target (a sip: URI with an IP
  * host; -EINVAL otherwise); BlindTransfer. Attended: with consult_id (an answered call of
  * ours, -EINVAL otherwise) REFER with Replaces naming it (CompleteAttendedTransfer); with only
  * target, hold this call and call target for a consultation (StartAttendedTransfer); with
  * neither, complete with the consultation started before. Cancel: end the consultation and
  * resume this call (CancelAttendedTransfer). Results as for the other commands. */
-SC_EXPORT int sc_coord_transfer(sc_coord *api, const char *id, const char *target);
-SC_EXPORT int sc_coord_transfer_attended(sc_coord *api, const char *id, const char *consult_id, const char *target);
-SC_EXPORT int sc_coord_transfer_cancel(sc_coord *api, const char *id);
+SC_EXPORT int sc_coord_transfer(sc_coord *coord, const char *id, const char *target);
+SC_EXPORT int sc_coord_transfer_attended(sc_coord *coord, const char *id, const char *consult_id, const char *target);
+SC_EXPORT int sc_coord_transfer_cancel(sc_coord *coord, const char *id);
 /* Bridge two active sessions (links them as peers, dispatches BridgeSessions on both: RTP is
  * relayed between them); -EINVAL if a == b, -EBUSY if either is linked to another session. */
-SC_EXPORT int sc_coord_bridge(sc_coord *api, const char *a, const char *b);
+SC_EXPORT int sc_coord_bridge(sc_coord *coord, const char *a, const char *b);
 /* Split a bridge (UnbridgeSessions on the session and its peer; the link is removed). */
-SC_EXPORT int sc_coord_unbridge(sc_coord *api, const char *id);
+SC_EXPORT int sc_coord_unbridge(sc_coord *coord, const char *id);
 
 /* ---- Inspection (new references / malloc'd strings the caller releases) ---------------- */
 
-SC_EXPORT int sc_coord_sessions(sc_coord *api, json_t **out);                 /* array of summaries */
-SC_EXPORT int sc_coord_inspect(sc_coord *api, const char *id, json_t **out);  /* -ENOENT */
-SC_EXPORT int sc_coord_history(sc_coord *api, const char *id, json_t **out);  /* -ENOENT */
-SC_EXPORT int sc_coord_history_csv(sc_coord *api, const char *id, char **out); /* -ENOENT */
+SC_EXPORT int sc_coord_sessions(sc_coord *coord, json_t **out);                 /* array of summaries */
+SC_EXPORT int sc_coord_inspect(sc_coord *coord, const char *id, json_t **out);  /* -ENOENT */
+SC_EXPORT int sc_coord_history(sc_coord *coord, const char *id, json_t **out);  /* -ENOENT */
+SC_EXPORT int sc_coord_history_csv(sc_coord *coord, const char *id, char **out); /* -ENOENT */
 /* The table as JSON, DOT or Mermaid; session_id (may be NULL) highlights that session's path
  * (-ENOENT if it does not exist). */
-SC_EXPORT int sc_coord_table_export(sc_coord *api, sc_graph_format fmt, const char *session_id, char **out);
-SC_EXPORT const sc_table *sc_coord_table(const sc_coord *api);
+SC_EXPORT int sc_coord_table_export(sc_coord *coord, sc_graph_format fmt, const char *session_id, char **out);
+SC_EXPORT const sc_table *sc_coord_table(const sc_coord *coord);
 /* The bound address of SIP listener idx (in config order); -ENOENT if none. */
-SC_EXPORT int sc_coord_listener_addr(const sc_coord *api, size_t idx, struct sockaddr_storage *out);
-SC_EXPORT size_t sc_coord_session_count(const sc_coord *api);
+SC_EXPORT int sc_coord_listener_addr(const sc_coord *coord, size_t idx, struct sockaddr_storage *out);
+SC_EXPORT size_t sc_coord_session_count(const sc_coord *coord);
 /* Sessions not in a terminal state. */
-SC_EXPORT size_t sc_coord_active_count(const sc_coord *api);
+SC_EXPORT size_t sc_coord_active_count(const sc_coord *coord);
 /* Resources held by every session in the store (resources.c; loop thread only):
  * bytes = records, strings, history rings, queued events and SIP leg attachments; timers =
  * armed engine timers; rtp_sockets = RTP + RTCP sockets of open media streams. */
 typedef struct sc_coord_resources {
     uint64_t sessions, bytes, history_entries, timers, rtp_sockets;
 } sc_coord_resources;
-SC_EXPORT int sc_coord_resources_total(sc_coord *api, sc_coord_resources *out); /* 0, -EINVAL */
+SC_EXPORT int sc_coord_resources_total(sc_coord *coord, sc_coord_resources *out); /* 0, -EINVAL */
 
 /* ---- Shutdown ---------------------------------------------------------------------------- */
 
 /* Stop taking new calls (new INVITEs get 503, make_call SC_E_OVERLOAD) and end every active
  * call by dispatching Shutdown (or HangupCall where Shutdown is not accepted). done(ud) is
  * called on the loop once no session is active (possibly before this returns). */
-SC_EXPORT void sc_coord_shutdown(sc_coord *api, void (*done)(void *ud), void *ud);
-SC_EXPORT bool sc_coord_shutting_down(const sc_coord *api);
+SC_EXPORT void sc_coord_shutdown(sc_coord *coord, void (*done)(void *ud), void *ud);
+SC_EXPORT bool sc_coord_shutting_down(const sc_coord *coord);
 
 /* ---- Operations: metrics, events, table reload (obs.c, events.c, reload.c) ---- */
 
@@ -153,26 +153,26 @@ struct sc_events_sub;
 struct sc_events_sub_cfg;
 
 /* The coordinator's metrics registry (borrowed; render it with sc_obs_render on the loop);
- * NULL when the api was made with metrics_off. */
-SC_EXPORT struct sc_obs_registry *sc_coord_metrics(sc_coord *api);
+ * NULL when the coord was made with metrics_off. */
+SC_EXPORT struct sc_obs_registry *sc_coord_metrics(sc_coord *coord);
 /* The event bus (borrowed): session events as in docs/events.md. */
-SC_EXPORT struct sc_events_bus *sc_coord_events_bus(sc_coord *api);
+SC_EXPORT struct sc_events_bus *sc_coord_events_bus(sc_coord *coord);
 /* Subscribe to session events (events.h); since NULL = from now on, else replay seq > *since
  * first (ring, then a Gap event). *out only on success; release with sc_coord_unsubscribe so the
  * subscription's drop counts stay in the metrics. */
-SC_EXPORT int sc_coord_subscribe(sc_coord *api, const struct sc_events_sub_cfg *cfg, const uint64_t *since,
+SC_EXPORT int sc_coord_subscribe(sc_coord *coord, const struct sc_events_sub_cfg *cfg, const uint64_t *since,
                             struct sc_events_sub **out);
-SC_EXPORT void sc_coord_unsubscribe(sc_coord *api, struct sc_events_sub *sub);
+SC_EXPORT void sc_coord_unsubscribe(sc_coord *coord, struct sc_events_sub *sub);
 /* Reload the table from path, or from buf/len when buf is non-NULL (name labels diagnostics).
  * Validated in full first; running sessions keep their version. report: the engine's reload
  * report (a new reference, may be NULL). Publishes TableReloaded. 0, SC_E_INVALID_TABLE,
  * SC_E_UNBOUND, -ENOENT/-EIO (file), -ENOMEM. */
-SC_EXPORT int sc_coord_table_reload(sc_coord *api, const char *path, const char *name, const char *buf, size_t len,
+SC_EXPORT int sc_coord_table_reload(sc_coord *coord, const char *path, const char *name, const char *buf, size_t len,
                                json_t **report);
 /* Check a candidate without applying it (report as sc_engine_validate_buffer). */
-SC_EXPORT int sc_coord_table_validate(sc_coord *api, const char *name, const char *buf, size_t len, json_t **report);
+SC_EXPORT int sc_coord_table_validate(sc_coord *coord, const char *name, const char *buf, size_t len, json_t **report);
 /* The live table versions (sc_engine_table_versions): a new JSON array. */
-SC_EXPORT int sc_coord_table_versions(sc_coord *api, json_t **out);
+SC_EXPORT int sc_coord_table_versions(sc_coord *coord, json_t **out);
 
 /* ---- Persistence and crash recovery (src/coord/store.c, recover.c) ---------------------- */
 
@@ -198,15 +198,15 @@ typedef struct sc_coord_store_report {
  * rep (may be NULL) receives what recovery did. err gets a one-line message on failure.
  * 0, -EINVAL (bad URL / config), -EALREADY, a store error (-ECONNREFUSED, -EIO, -EPROTO),
  * -ENOMEM. With durability none nothing is opened and 0 is returned. */
-SC_EXPORT int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
+SC_EXPORT int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
                       size_t errsz);
 
 /* The writer's health (thread-safe snapshot). -ENOENT when no store is open (durability
  * none or sc_coord_store_open not called). backend (may be NULL) receives "sqlite"... */
-SC_EXPORT int sc_coord_store_health(sc_coord *api, sc_persist_health *out, const char **backend);
+SC_EXPORT int sc_coord_store_health(sc_coord *coord, sc_persist_health *out, const char **backend);
 
 /* Messages held by strict durability: now waiting, and in total since start. */
-SC_EXPORT void sc_coord_store_held(const sc_coord *api, size_t *waiting, uint64_t *total);
+SC_EXPORT void sc_coord_store_held(const sc_coord *coord, size_t *waiting, uint64_t *total);
 
 /* ---- The recorder and recovery on a bare engine (src/coord/recorder.c) -------------------
  * What sc_coord_store_open uses; also usable without a coordinator (sessionctl simulate). */
@@ -238,7 +238,7 @@ SC_EXPORT void sc_coord_persist_detach(sc_coord_persist *r);
 /* Detach, then free. NULL is fine. */
 SC_EXPORT void sc_coord_persist_free(sc_coord_persist *r);
 SC_EXPORT void sc_coord_persist_get_stats(const sc_coord_persist *r, sc_coord_persist_stats *out);
-/* Submit a snapshot of s now (e.g. after the api filled its dialog fields outside a dispatch).
+/* Submit a snapshot of s now (e.g. after the coord filled its dialog fields outside a dispatch).
  * 0, -EAGAIN (queue full), -ENOMEM. */
 SC_EXPORT int sc_coord_persist_snapshot(sc_coord_persist *r, sc_session *s);
 

@@ -54,11 +54,6 @@ static void leg_usage(const sc_coord_leg *leg, size_t *bytes, unsigned *sockets)
 
 /* ---- Peers ------------------------------------------------------------------------------------- */
 
-static bool is_terminal(const sc_session *s)
-{
-    return sc_coord__is_terminal(s);
-}
-
 static bool g_has_peer(const sc_exec *x)
 {
     sc_coord_leg *leg = sc_coord__leg(x->session);
@@ -67,12 +62,12 @@ static bool g_has_peer(const sc_exec *x)
 }
 
 /* Dispatch on the peer unless it is ended or is the one whose action called us. */
-static int to_peer(sc_coord *api, sc_session *self, sc_id ev, int32_t code, const char *text)
+static int to_peer(sc_coord *coord, sc_session *self, sc_id ev, int32_t code, const char *text)
 {
-    sc_session *peer = sc_coord__peer(api, self);
-    if (!peer || is_terminal(peer) || sc_engine_session_busy(api->engine, peer))
+    sc_session *peer = sc_coord__peer(coord, self);
+    if (!peer || sc_coord__is_terminal(peer) || sc_engine_session_busy(coord->engine, peer))
         return 0;
-    int rc = sc_coord__dispatch(api, peer, ev, code, text, NULL);
+    int rc = sc_coord__dispatch(coord, peer, ev, code, text, NULL);
     return rc == SC_ENGINE_QUEUED ? 0 : rc;
 }
 
@@ -92,29 +87,29 @@ static int32_t mapped_status(int32_t code, const char *outcome)
 
 static int a_create_outgoing_leg(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     sc_coord_leg *leg = sc_coord__leg(x->session);
     if (!leg || !leg->route_target)
         return -EINVAL;
     char self[SC_SESSION_ID_MAX + 1], id[SC_SESSION_ID_MAX + 1];
     snprintf(self, sizeof self, "%s", sc_session_id(x->session));
     const char *from = leg->call ? sc_sip_call_remote_uri(leg->call) : NULL;
-    int rc = sc_coord_make_call(api, leg->route_target, from, id, sizeof id);
+    int rc = sc_coord_make_call(coord, leg->route_target, from, id, sizeof id);
     if (rc == -EINVAL && from)
-        rc = sc_coord_make_call(api, leg->route_target, NULL, id, sizeof id);
-    sc_session *out = id[0] ? sc_store_get(api->store, id) : NULL;
-    if (rc || !out || is_terminal(out)) {
+        rc = sc_coord_make_call(coord, leg->route_target, NULL, id, sizeof id);
+    sc_session *out = id[0] ? sc_store_get(coord->store, id) : NULL;
+    if (rc || !out || sc_coord__is_terminal(out)) {
         /* Not an action failure: the caller gets a final status through PeerRejected. */
-        sc_log(api->logger, SC_LOG_WARN, "b2bua", "call %s: outgoing leg to %s failed: %s", self,
+        sc_log(coord->logger, SC_LOG_WARN, "b2bua", "call %s: outgoing leg to %s failed: %s", self,
                leg->route_target, sc_strerror(rc));
         sc_event ev = {.type = SC_EV_PeerRejected, .code = rc == SC_E_OVERLOAD ? 503 : 502,
                        .text = "outgoing leg failed"};
-        sc_engine_dispatch(api->engine, x->session, &ev, NULL); /* queued: we are busy */
+        sc_engine_dispatch(coord->engine, x->session, &ev, NULL); /* queued: we are busy */
         return 0;
     }
     sc_session_set_field(out, SC_FIELD_PEER_ID, self);
     sc_session_set_field(x->session, SC_FIELD_PEER_ID, id);
-    sc_log(api->logger, SC_LOG_INFO, "b2bua", "call %s: outgoing leg %s to %s", self, id, leg->route_target);
+    sc_log(coord->logger, SC_LOG_INFO, "b2bua", "call %s: outgoing leg %s to %s", self, id, leg->route_target);
     return 0;
 }
 
@@ -125,29 +120,29 @@ static int a_hangup_peer(const sc_exec *x)
 
 static int a_notify_peer(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     const char *name = sc_exec_param_str(x, "event", NULL);
     int ev = name ? sc_vocab_lookup(sc_table_vocab(sc_session_table(x->session)), SC_VOCAB_EVENT, name) : -1;
     if (ev < 0)
         return -EINVAL;
     int32_t code = x->event ? x->event->code : 0;
-    sc_session *peer = sc_coord__peer(api, x->session);
+    sc_session *peer = sc_coord__peer(coord, x->session);
     const char *pst = peer ? sc_session_state_name(peer) : NULL;
     if (ev == SC_EV_BridgeSessions && pst && !strcmp(pst, "Bridged"))
         return 0; /* already bridged with us (an attended transfer's new call took the link over) */
     if (ev == SC_EV_PeerRejected)
         code = mapped_status(code, sc_session_outcome(x->session));
-    return to_peer(api, x->session, (sc_id)ev, code, name);
+    return to_peer(coord, x->session, (sc_id)ev, code, name);
 }
 
 /* ---- A leg ended ------------------------------------------------------------------------------ */
 
-static void on_transition(sc_coord *api, sc_session *s, const sc_history_record *rec, const sc_transition *t)
+static void on_transition(sc_coord *coord, sc_session *s, const sc_history_record *rec, const sc_transition *t)
 {
     if (!sc_coord__entered_terminal(s, rec))
         return;
-    sc_session *peer = sc_coord__peer(api, s);
-    if (!peer || is_terminal(peer))
+    sc_session *peer = sc_coord__peer(coord, s);
+    if (!peer || sc_coord__is_terminal(peer))
         return;
     const char *st = sc_session_state_name(peer);
     if (st && (!strcmp(st, "Terminating") || !strcmp(st, "Cancelling")))
@@ -156,10 +151,10 @@ static void on_transition(sc_coord *api, sc_session *s, const sc_history_record 
         int32_t code = mapped_status(rec->event_code, sc_session_outcome(s));
         if (rec->event == SC_EV_DialogTimeout)
             code = 408;
-        sc_coord__dispatch(api, peer, SC_EV_PeerRejected, code, "peer failed", NULL);
+        sc_coord__dispatch(coord, peer, SC_EV_PeerRejected, code, "peer failed", NULL);
         return;
     }
-    sc_coord__dispatch(api, peer, SC_EV_HangupCall, 0, "peer ended", NULL);
+    sc_coord__dispatch(coord, peer, SC_EV_HangupCall, 0, "peer ended", NULL);
 }
 
 /* ---- Bridge commands -------------------------------------------------------------------------- */
@@ -169,13 +164,13 @@ static int cmd_result(int rc)
     return rc == SC_ENGINE_QUEUED ? 0 : rc;
 }
 
-int sc_coord_bridge(sc_coord *api, const char *a, const char *b)
+int sc_coord_bridge(sc_coord *coord, const char *a, const char *b)
 {
-    if (!api || !a || !b)
+    if (!coord || !a || !b)
         return -EINVAL;
     if (!strcmp(a, b))
         return -EINVAL;
-    sc_session *sa = sc_store_get(api->store, a), *sb = sc_store_get(api->store, b);
+    sc_session *sa = sc_store_get(coord->store, a), *sb = sc_store_get(coord->store, b);
     if (!sa || !sb)
         return -ENOENT;
     const char *pa = sc_session_field(sa, SC_FIELD_PEER_ID), *pb = sc_session_field(sb, SC_FIELD_PEER_ID);
@@ -183,45 +178,45 @@ int sc_coord_bridge(sc_coord *api, const char *a, const char *b)
         return -EBUSY;
     sc_session_set_field(sa, SC_FIELD_PEER_ID, b);
     sc_session_set_field(sb, SC_FIELD_PEER_ID, a);
-    int rc = cmd_result(sc_coord__dispatch(api, sa, SC_EV_BridgeSessions, 0, b, NULL));
+    int rc = cmd_result(sc_coord__dispatch(coord, sa, SC_EV_BridgeSessions, 0, b, NULL));
     if (rc == 0) {
-        sb = sc_store_get(api->store, b);
-        rc = sb ? cmd_result(sc_coord__dispatch(api, sb, SC_EV_BridgeSessions, 0, a, NULL)) : -ENOENT;
+        sb = sc_store_get(coord->store, b);
+        rc = sb ? cmd_result(sc_coord__dispatch(coord, sb, SC_EV_BridgeSessions, 0, a, NULL)) : -ENOENT;
         if (rc) { /* undo the first half */
-            sa = sc_store_get(api->store, a);
+            sa = sc_store_get(coord->store, a);
             if (sa)
-                sc_coord__dispatch(api, sa, SC_EV_UnbridgeSessions, 0, "bridge failed", NULL);
+                sc_coord__dispatch(coord, sa, SC_EV_UnbridgeSessions, 0, "bridge failed", NULL);
         }
     }
     if (rc) {
-        if ((sa = sc_store_get(api->store, a)) != NULL && !pa)
+        if ((sa = sc_store_get(coord->store, a)) != NULL && !pa)
             sc_session_set_field(sa, SC_FIELD_PEER_ID, NULL);
-        if ((sb = sc_store_get(api->store, b)) != NULL && !pb)
+        if ((sb = sc_store_get(coord->store, b)) != NULL && !pb)
             sc_session_set_field(sb, SC_FIELD_PEER_ID, NULL);
     }
     return rc;
 }
 
-int sc_coord_unbridge(sc_coord *api, const char *id)
+int sc_coord_unbridge(sc_coord *coord, const char *id)
 {
-    if (!api || !id)
+    if (!coord || !id)
         return -EINVAL;
-    sc_session *s = sc_store_get(api->store, id);
+    sc_session *s = sc_store_get(coord->store, id);
     if (!s)
         return -ENOENT;
     char pid[SC_SESSION_ID_MAX + 1] = "";
     const char *p = sc_session_field(s, SC_FIELD_PEER_ID);
     if (p)
         snprintf(pid, sizeof pid, "%s", p);
-    int rc = cmd_result(sc_coord__dispatch(api, s, SC_EV_UnbridgeSessions, 0, "api", NULL));
+    int rc = cmd_result(sc_coord__dispatch(coord, s, SC_EV_UnbridgeSessions, 0, "api", NULL));
     if (rc)
         return rc;
-    sc_session *peer = pid[0] ? sc_store_get(api->store, pid) : NULL;
+    sc_session *peer = pid[0] ? sc_store_get(coord->store, pid) : NULL;
     if (peer)
-        sc_coord__dispatch(api, peer, SC_EV_UnbridgeSessions, 0, "api", NULL);
-    if ((s = sc_store_get(api->store, id)) != NULL)
+        sc_coord__dispatch(coord, peer, SC_EV_UnbridgeSessions, 0, "api", NULL);
+    if ((s = sc_store_get(coord->store, id)) != NULL)
         sc_session_set_field(s, SC_FIELD_PEER_ID, NULL);
-    if (pid[0] && (peer = sc_store_get(api->store, pid)) != NULL)
+    if (pid[0] && (peer = sc_store_get(coord->store, pid)) != NULL)
         sc_session_set_field(peer, SC_FIELD_PEER_ID, NULL);
     return 0;
 }

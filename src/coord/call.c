@@ -10,11 +10,6 @@
 
 #define SDP_MAX SC_COORD_SDP_MAX
 
-static sc_coord_evctx *evctx_of(const sc_exec *x)
-{
-    return sc_coord__evctx_of(x);
-}
-
 static sc_coord_leg *leg_of(const sc_exec *x)
 {
     return sc_coord__leg(x->session);
@@ -24,27 +19,27 @@ static sc_coord_leg *leg_of(const sc_exec *x)
 
 static bool g_has_sdp(const sc_exec *x)
 {
-    sc_coord_evctx *c = evctx_of(x);
+    sc_coord_evctx *c = sc_coord__evctx_of(x);
     return c && c->has_sdp;
 }
 
 static bool g_is_hold(const sc_exec *x)
 {
-    sc_coord_evctx *c = evctx_of(x);
+    sc_coord_evctx *c = sc_coord__evctx_of(x);
     return c && c->sdp_ok && sc_sdp_is_hold(&c->sdp);
 }
 
 static bool g_is_resume(const sc_exec *x)
 {
-    sc_coord_evctx *c = evctx_of(x);
+    sc_coord_evctx *c = sc_coord__evctx_of(x);
     sc_coord_leg *leg = leg_of(x);
     return c && c->sdp_ok && leg && leg->remote_held && !sc_sdp_is_hold(&c->sdp);
 }
 
 static bool g_auto_answer(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
-    return api->auto_answer;
+    sc_coord *coord = x->ud;
+    return coord->auto_answer;
 }
 
 static bool g_is_bridged(const sc_exec *x)
@@ -76,7 +71,7 @@ static bool g_condition_is(const sc_exec *x)
 
 static int a_send_invite(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     sc_coord_leg *leg = leg_of(x);
     if (!leg || !leg->to || leg->call)
         return -EINVAL;
@@ -86,8 +81,8 @@ static int a_send_invite(const sc_exec *x)
         return n;
     sc_sip_call *call = NULL;
     /* Strict durability: the INVITE leaves only once the record with its Via is committed. */
-    sc_coord__hold_turn(api);
-    int rc = sc_sip_call_invite_ex(api->sip, &call, leg->from, leg->to, leg->invite_headers, sdp, leg);
+    sc_coord__hold_turn(coord);
+    int rc = sc_sip_call_invite_ex(coord->sip, &call, leg->from, leg->to, leg->invite_headers, sdp, leg);
     if (rc)
         return rc;
     leg->call = call;
@@ -95,7 +90,7 @@ static int a_send_invite(const sc_exec *x)
     char via[SC_SIP_URI_MAX];
     if (sc_sip_call_invite_via(call, via, sizeof via) == 0) /* recovery CANCELs with it (recover.c) */
         sc_session_set_field(x->session, SC_FIELD_INVITE_VIA, via);
-    sc_log(api->logger, SC_LOG_INFO, "api", "call %s created (uac) to %s, call-id %s", leg->id, leg->to,
+    sc_log(coord->logger, SC_LOG_INFO, "coord", "call %s created (uac) to %s, call-id %s", leg->id, leg->to,
            sc_sip_call_id(call));
     return 0;
 }
@@ -137,9 +132,9 @@ static int response_sdp(sc_coord_leg *leg, sc_session *s, int code, char *buf, s
 
 static int a_send_response(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     sc_coord_leg *leg = leg_of(x);
-    sc_coord_evctx *ctx = evctx_of(x);
+    sc_coord_evctx *ctx = sc_coord__evctx_of(x);
     int code = (int)sc_exec_param_int(x, "code", 0);
     const char *reason = sc_exec_param_str(x, "reason", NULL);
     /* code 0: the event's code (e.g. the API's reject code, a peer's rejection). */
@@ -152,7 +147,7 @@ static int a_send_response(const sc_exec *x)
     /* A non-INVITE request in the event (BYE, INFO, OPTIONS...) is answered directly. */
     if (ctx && ctx->stx && !ctx->answered && strcmp(ctx->method, "INVITE") != 0 &&
         strcmp(ctx->method, "CANCEL") != 0) {
-        int rc = sc_sip_respond(api->sip, ctx->stx, code, reason, NULL, NULL);
+        int rc = sc_sip_respond(coord->sip, ctx->stx, code, reason, NULL, NULL);
         if (rc == 0 && code >= 200)
             ctx->answered = true;
         return rc;
@@ -209,13 +204,7 @@ static int a_send_reinvite(const sc_exec *x)
         return -ENOTCONN;
     if (sc_sdp_direction_parse(sc_exec_param_str(x, "direction", "sendrecv"), &dir))
         return -EINVAL;
-    char sdp[SDP_MAX];
-    int n = sc_coord__sdp_offer(leg, dir, sdp, sizeof sdp);
-    if (n < 0)
-        return n;
-    int rc = sc_sip_call_reinvite(leg->call, sdp);
-    if (rc == 0)
-        leg->local_dir = dir;
+    int rc = sc_coord__reinvite(leg, dir);
     sc_coord__sync_dialog(leg, x->session); /* persistence: the CSeq used */
     return rc;
 }
@@ -230,14 +219,14 @@ static int a_send_options(const sc_exec *x)
 
 static int a_schedule_auto_answer(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
-    int64_t delay = sc_exec_param_int(x, "delay_ms", (int64_t)api->ring_delay_ms);
+    sc_coord *coord = x->ud;
+    int64_t delay = sc_exec_param_int(x, "delay_ms", (int64_t)coord->ring_delay_ms);
     if (delay < 0)
         delay = 0;
     sc_event ev = {.type = SC_EV_AcceptCall, .text = "auto-answer"};
     /* Not cancelled on exit: the action runs before the row's state change; an AcceptCall
      * arriving after a CANCEL is simply not accepted (and visible in the history). */
-    return sc_engine_schedule(api->engine, x->session, (uint64_t)delay, &ev, false);
+    return sc_engine_schedule(coord->engine, x->session, (uint64_t)delay, &ev, false);
 }
 
 /* ---- Bookkeeping ------------------------------------------------------------------------------ */
@@ -249,8 +238,8 @@ static int a_set_outcome(const sc_exec *x)
 
 static int a_log(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
-    sc_log(api->logger, SC_LOG_INFO, "table", "session %s: %s", sc_session_id(x->session),
+    sc_coord *coord = x->ud;
+    sc_log(coord->logger, SC_LOG_INFO, "table", "session %s: %s", sc_session_id(x->session),
            sc_exec_param_str(x, "message", ""));
     return 0;
 }

@@ -34,7 +34,7 @@ struct sc_coord_cleanup {
     rqueue esc;                   /* expired sessions not yet ended: due after the grace */
     sc_coord_cleanup_stats stats;
     /* daemon glue */
-    sc_coord *api;                  /* NULL when used alone (tests) */
+    sc_coord *coord;                  /* NULL when used alone (tests) */
     uv_timer_t timer;
     sc_obs_metric *expired_m;     /* sessioncore_sessions_expired_total{reason} */
 };
@@ -93,12 +93,6 @@ static void rq_shrink(rqueue *q)
     }
 }
 
-static bool is_terminal(const sc_session *s)
-{
-    const sc_state_info *si = sc_table_state(sc_session_table(s), sc_session_state(s));
-    return si && si->terminal;
-}
-
 static bool failed_state(const char *name) { return name && strcasestr(name, "fail") != NULL; }
 
 /* A session entered a terminal state: queue it when our cap is shorter than what the engine
@@ -130,7 +124,7 @@ static size_t sweep_queue(sc_coord_cleanup *c, rqueue *q, uint64_t cap_ms, uint6
         rq_item it = rq_pop(q);
         n++;
         sc_session *s = sc_store_get(c->store, it.id);
-        if (!s || !is_terminal(s))
+        if (!s || !sc_coord__is_terminal(s))
             continue;
         uint64_t in = sc_session_state_entered_mono_us(s);
         if (now < in || now - in + 1000u < cap_ms * 1000u) /* another stay (id reused): not yet */
@@ -191,7 +185,7 @@ static void force_remove(sc_coord_cleanup *c, sc_session *s)
 static void expire_one(sc_coord_cleanup *c, const rq_item *it, uint64_t now)
 {
     sc_session *s = sc_store_get(c->store, it->id);
-    if (!s || is_terminal(s))
+    if (!s || sc_coord__is_terminal(s))
         return;
     if (sc_engine_session_busy(c->engine, s)) { /* inside its own dispatch: look again soon */
         rq_push(&c->esc, now + 1000u, it->id, it->stage);
@@ -205,7 +199,7 @@ static void expire_one(sc_coord_cleanup *c, const rq_item *it, uint64_t now)
     c->stats.expired++;
     count_expired(c, "max_age");
     s = sc_store_get(c->store, it->id);
-    if (!s || is_terminal(s))
+    if (!s || sc_coord__is_terminal(s))
         return;
     if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED)
         force_remove(c, s);
@@ -300,7 +294,7 @@ static void on_tick(uv_timer_t *t)
     uv_timer_start(&c->timer, on_tick, more ? 0 : TICK_MS, 0);
 }
 
-static int start(sc_coord *api, const sc_coord_config *cfg)
+static int start(sc_coord *coord, const sc_coord_config *cfg)
 {
     sc_coord_cleanup_config cc;
     sc_coord__cleanup_config_default(&cc);
@@ -309,11 +303,11 @@ static int start(sc_coord *api, const sc_coord_config *cfg)
     cc.failed_retention_ms = cfg->failed_retention_ms;
     cc.engine_retention_ms = cfg->retention_ms > cfg->failed_retention_ms ? cfg->retention_ms : cfg->failed_retention_ms;
     sc_coord_cleanup *c = NULL;
-    int rc = sc_coord__cleanup_new(&c, api->engine, &cc);
+    int rc = sc_coord__cleanup_new(&c, coord->engine, &cc);
     if (rc)
         return rc;
-    c->api = api;
-    sc_obs_registry *reg = api->reg;
+    c->coord = coord;
+    sc_obs_registry *reg = coord->reg;
     if (reg) {
         sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "sessioncore_sessions_expired_total",
                          .help = "Sessions ended by the reaper (SessionExpired through the table), by reason",
@@ -321,30 +315,30 @@ static int start(sc_coord *api, const sc_coord_config *cfg)
         if (sc_obs_register(reg, &d, &c->expired_m) != 0)
             c->expired_m = sc_obs_registry_find(reg, d.name);
     }
-    uv_timer_init(api->loop, &c->timer);
+    uv_timer_init(coord->loop, &c->timer);
     c->timer.data = c;
     uv_timer_start(&c->timer, on_tick, TICK_MS, 0);
-    api->feat[SC_FEAT_CLEANUP] = c;
+    coord->feat[SC_FEAT_CLEANUP] = c;
     return 0;
 }
 
 static void on_closed(uv_handle_t *h)
 {
     sc_coord_cleanup *c = h->data;
-    c->api->closing_handles--;
+    c->coord->closing_handles--;
     sc_coord__cleanup_free(c);
 }
 
 /* Its timer closes in the loop runs of sc_coord_free (then the reaper is freed). */
-static void stop(sc_coord *api)
+static void stop(sc_coord *coord)
 {
-    sc_coord_cleanup *c = api->feat[SC_FEAT_CLEANUP];
+    sc_coord_cleanup *c = coord->feat[SC_FEAT_CLEANUP];
     if (!c)
         return;
-    api->feat[SC_FEAT_CLEANUP] = NULL;
+    coord->feat[SC_FEAT_CLEANUP] = NULL;
     sc_engine_remove_observer(c->engine, c->observer);
     c->observer = -1;
-    api->closing_handles++;
+    coord->closing_handles++;
     uv_close((uv_handle_t *)&c->timer, on_closed);
 }
 

@@ -29,59 +29,53 @@ void sc_coord_config_default(sc_coord_config *cfg)
 
 static void on_timer(uv_timer_t *t)
 {
-    sc_coord *api = t->data;
-    sc_engine_run_timers(api->engine, 256);
+    sc_coord *coord = t->data;
+    sc_engine_run_timers(coord->engine, 256);
 }
 
-static void release_calls(sc_coord *api)
+static void release_calls(sc_coord *coord)
 {
-    for (size_t i = 0; i < api->nrelease; i++)
-        sc_sip_call_release(api->release_q[i]);
-    api->nrelease = 0;
+    for (size_t i = 0; i < coord->nrelease; i++)
+        sc_sip_call_release(coord->release_q[i]);
+    coord->nrelease = 0;
 }
 
 /* A session reached a terminal state: its SIP call is released outside any SIP callback
  * (the agent keeps finishing transactions; later requests of the dialog get 481). */
-static void queue_release(sc_coord *api, sc_session *s)
+static void queue_release(sc_coord *coord, sc_session *s)
 {
     sc_coord_leg *leg = sc_coord__leg(s);
     if (!leg || !leg->call)
         return;
-    if (api->nrelease == api->release_cap) {
-        size_t cap = api->release_cap ? api->release_cap * 2 : 64;
-        sc_sip_call **q = realloc(api->release_q, cap * sizeof *q);
+    if (coord->nrelease == coord->release_cap) {
+        size_t cap = coord->release_cap ? coord->release_cap * 2 : 64;
+        sc_sip_call **q = realloc(coord->release_q, cap * sizeof *q);
         if (!q)
             return; /* released with the session instead */
-        api->release_q = q;
-        api->release_cap = cap;
+        coord->release_q = q;
+        coord->release_cap = cap;
     }
     sc_sip_call_set_user(leg->call, NULL);
-    api->release_q[api->nrelease++] = leg->call;
+    coord->release_q[coord->nrelease++] = leg->call;
     leg->call = NULL;
 }
 
 /* Before each poll: release ended calls, arm the uv timer for the engine's earliest deadline. */
 static void on_prepare(uv_prepare_t *p)
 {
-    sc_coord *api = p->data;
-    release_calls(api);
-    uint64_t dl = sc_engine_next_deadline(api->engine);
+    sc_coord *coord = p->data;
+    release_calls(coord);
+    uint64_t dl = sc_engine_next_deadline(coord->engine);
     if (dl == UINT64_MAX) {
-        uv_timer_stop(&api->timer);
+        uv_timer_stop(&coord->timer);
         return;
     }
-    uint64_t now = sc_clock_mono_us(api->clock);
+    uint64_t now = sc_clock_mono_us(coord->clock);
     uint64_t ms = dl > now ? (dl - now + 999) / 1000 : 0;
-    uv_timer_start(&api->timer, on_timer, ms, 0);
+    uv_timer_start(&coord->timer, on_timer, ms, 0);
 }
 
 /* ---- The core's engine observer: bookkeeping around the features' hooks ---------------------- */
-
-static bool is_terminal(const sc_session *s, sc_id state)
-{
-    const sc_state_info *si = sc_table_state(sc_session_table(s), state);
-    return si && si->terminal;
-}
 
 #define EACH_FEATURE(f)                                                                                       \
     for (const sc_coord_feature *const *f##_p = sc_coord__features, *f;                                     \
@@ -90,7 +84,7 @@ static bool is_terminal(const sc_session *s, sc_id state)
 static void obs_created(void *ud, sc_session *s)
 {
     sc_coord *c = ud;
-    if (!is_terminal(s, sc_session_state(s)))
+    if (!sc_coord__is_terminal(s))
         c->active++;
     EACH_FEATURE(f)
     if (f->on_created)
@@ -154,7 +148,7 @@ static void obs_removed(void *ud, sc_session *s, const char *reason)
     EACH_FEATURE(f)
     if (f->on_removed)
         f->on_removed(c, s, reason);
-    if (!is_terminal(s, sc_session_state(s)) && c->active)
+    if (!sc_coord__is_terminal(s) && c->active)
         c->active--;
     sc_log(c->logger, SC_LOG_DEBUG, "coord", "session %s removed (%s)", sc_session_id(s), reason ? reason : "-");
     sc_coord__check_shutdown(c);
@@ -442,17 +436,17 @@ void sc_coord_free(sc_coord *c)
 
 /* ---- Shutdown ------------------------------------------------------------------------------- */
 
-void sc_coord__check_shutdown(sc_coord *api)
+void sc_coord__check_shutdown(sc_coord *coord)
 {
-    if (api->shutting_down && api->active == 0 && api->shutdown_done) {
-        void (*done)(void *) = api->shutdown_done;
-        api->shutdown_done = NULL;
-        done(api->shutdown_ud);
+    if (coord->shutting_down && coord->active == 0 && coord->shutdown_done) {
+        void (*done)(void *) = coord->shutdown_done;
+        coord->shutdown_done = NULL;
+        done(coord->shutdown_ud);
     }
 }
 
 typedef struct end_ctx {
-    sc_coord *api;
+    sc_coord *coord;
     char (*ids)[SC_SESSION_ID_MAX + 1];
     size_t n, cap;
 } end_ctx;
@@ -460,45 +454,45 @@ typedef struct end_ctx {
 static int collect_active(sc_session *s, void *ud)
 {
     end_ctx *c = ud;
-    if (is_terminal(s, sc_session_state(s)) || c->n == c->cap)
+    if (sc_coord__is_terminal(s) || c->n == c->cap)
         return 0;
     snprintf(c->ids[c->n++], SC_SESSION_ID_MAX + 1, "%s", sc_session_id(s));
     return 0;
 }
 
-void sc_coord_shutdown(sc_coord *api, void (*done)(void *ud), void *ud)
+void sc_coord_shutdown(sc_coord *coord, void (*done)(void *ud), void *ud)
 {
-    api->shutting_down = true;
-    api->shutdown_done = done;
-    api->shutdown_ud = ud;
-    sc_sip_set_accepting(api->sip, false);
-    end_ctx c = {.api = api, .cap = sc_store_count(api->store)};
+    coord->shutting_down = true;
+    coord->shutdown_done = done;
+    coord->shutdown_ud = ud;
+    sc_sip_set_accepting(coord->sip, false);
+    end_ctx c = {.coord = coord, .cap = sc_store_count(coord->store)};
     c.ids = c.cap ? calloc(c.cap, sizeof *c.ids) : NULL;
     if (c.ids)
-        sc_store_foreach(api->store, collect_active, &c);
-    sc_log(api->logger, SC_LOG_INFO, "api", "shutdown: ending %zu active call(s)", c.n);
+        sc_store_foreach(coord->store, collect_active, &c);
+    sc_log(coord->logger, SC_LOG_INFO, "coord", "shutdown: ending %zu active call(s)", c.n);
     for (size_t i = 0; i < c.n; i++) {
-        sc_session *s = sc_store_get(api->store, c.ids[i]);
+        sc_session *s = sc_store_get(coord->store, c.ids[i]);
         if (!s)
             continue;
-        int rc = sc_coord__dispatch(api, s, SC_EV_Shutdown, 0, "shutdown", NULL);
+        int rc = sc_coord__dispatch(coord, s, SC_EV_Shutdown, 0, "shutdown", NULL);
         if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED) {
-            s = sc_store_get(api->store, c.ids[i]);
+            s = sc_store_get(coord->store, c.ids[i]);
             if (s)
-                rc = sc_coord__dispatch(api, s, SC_EV_HangupCall, 0, "shutdown", NULL);
+                rc = sc_coord__dispatch(coord, s, SC_EV_HangupCall, 0, "shutdown", NULL);
         }
         if (rc < 0 && rc != SC_E_ACTION_FAILED) {
-            s = sc_store_get(api->store, c.ids[i]);
-            if (s && !is_terminal(s, sc_session_state(s))) {
-                sc_log(api->logger, SC_LOG_WARN, "api", "shutdown: session %s in %s cannot be ended (%s); removing it",
+            s = sc_store_get(coord->store, c.ids[i]);
+            if (s && !sc_coord__is_terminal(s)) {
+                sc_log(coord->logger, SC_LOG_WARN, "coord", "shutdown: session %s in %s cannot be ended (%s); removing it",
                        c.ids[i], sc_session_state_name(s), sc_strerror(rc));
-                sc_engine_remove_session(api->engine, s, "shutdown");
+                sc_engine_remove_session(coord->engine, s, "shutdown");
             }
         }
     }
     free(c.ids);
-    sc_coord__check_shutdown(api);
+    sc_coord__check_shutdown(coord);
 }
 
-bool sc_coord_shutting_down(const sc_coord *api) { return api->shutting_down; }
+bool sc_coord_shutting_down(const sc_coord *coord) { return coord->shutting_down; }
 

@@ -218,6 +218,8 @@ static inline void *sc_coord__feat(const sc_coord *c, sc_coord_feature_id id) { 
 void sc_coord__sdp_init(sc_coord_leg *leg);
 /* Our offer (direction dir) into buf; length or negative error. */
 int sc_coord__sdp_offer(sc_coord_leg *leg, sc_sdp_direction dir, char *buf, size_t cap);
+/* A re-INVITE on the leg's call with our offer in direction dir (our preference from now on). */
+int sc_coord__reinvite(sc_coord_leg *leg, sc_sdp_direction dir);
 /* Our answer to leg->offer into buf; records the negotiated media on s. */
 int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap);
 /* Keep a copy of a remote offer until we answer it (pending_offer); -ENOMEM. */

@@ -21,7 +21,7 @@ typedef struct retired {
 typedef struct sc_coord_events sc_coord_events;
 
 struct sc_coord_events {
-    sc_coord *api;                 /* borrowed */
+    sc_coord *coord;                 /* borrowed */
     sc_events_bus *bus;          /* owned */
     sc_events_sub *reaped_sub;   /* our callback on SubscriberReaped */
     uv_timer_t timer;            /* idle reaping */
@@ -50,12 +50,6 @@ static const char *state_name(const sc_session *s, sc_id st)
 {
     const sc_state_info *si = sc_table_state(sc_session_table(s), st);
     return si ? si->name : "?";
-}
-
-static bool is_terminal(const sc_session *s, sc_id st)
-{
-    const sc_state_info *si = sc_table_state(sc_session_table(s), st);
-    return si && si->terminal;
 }
 
 static void on_created(sc_coord *c, sc_session *s)
@@ -89,12 +83,12 @@ static void on_transition(sc_coord *c, sc_session *s, const sc_history_record *r
     sc_bus_event_strcpy(ev.u.state_changed.event, sizeof ev.u.state_changed.event, evname);
     sc_bus_event_strcpy(ev.u.state_changed.to, sizeof ev.u.state_changed.to, state_name(s, rec->to));
     publish(e, &ev);
-    if (!is_terminal(s, rec->from) && is_terminal(s, rec->to)) {
+    if (sc_coord__entered_terminal(s, rec)) {
         init_for(&ev, SC_EVT_SessionEnded, s);
         const char *oc = sc_session_outcome(s);
         sc_bus_event_strcpy(ev.u.ended.outcome, sizeof ev.u.ended.outcome, oc ? oc : "none");
         ev.u.ended.sip_cause = rec->event_code;
-        uint64_t now = sc_clock_mono_us(e->api->clock), born = sc_session_created_mono_us(s);
+        uint64_t now = sc_clock_mono_us(e->coord->clock), born = sc_session_created_mono_us(s);
         ev.u.ended.duration_us = now > born ? (int64_t)(now - born) : 0;
         publish(e, &ev);
     }
@@ -135,16 +129,16 @@ static void on_removed(sc_coord *c, sc_session *s, const char *reason)
     publish(e, &ev);
 }
 
-static void table_reloaded(sc_coord *api, bool ok, const char *version, const char *error)
+static void table_reloaded(sc_coord *coord, bool ok, const char *version, const char *error)
 {
-    if (!sc_coord__feat(api, SC_FEAT_EVENTS))
+    if (!sc_coord__feat(coord, SC_FEAT_EVENTS))
         return;
     sc_bus_event ev;
     sc_bus_event_init(&ev, SC_EVT_TableReloaded, NULL, SC_EVENT_ROLE_NONE, NULL);
     sc_bus_event_strcpy(ev.u.table.version, sizeof ev.u.table.version, version);
     ev.u.table.ok = ok;
     sc_bus_event_strcpy(ev.u.table.error, sizeof ev.u.table.error, error);
-    publish(sc_coord__feat(api, SC_FEAT_EVENTS), &ev);
+    publish(sc_coord__feat(coord, SC_FEAT_EVENTS), &ev);
 }
 
 /* ---- Subscriber metrics ---------------------------------------------------------------------- */
@@ -152,7 +146,7 @@ static void table_reloaded(sc_coord *api, bool ok, const char *version, const ch
 static void on_sub_reaped(void *ud, const sc_bus_event *ev)
 {
     sc_coord_events *e = ud;
-    sc_obs_std_metrics *m = (e->api->reg ? &e->api->std : NULL);
+    sc_obs_std_metrics *m = (e->coord->reg ? &e->coord->std : NULL);
     sc_obs_counter *c = m ? sc_obs_counter_with(m->subscribers_reaped, ev->u.subscriber.reason) : NULL;
     if (c)
         sc_obs_counter_inc(c);
@@ -198,7 +192,7 @@ static void add_live(void *ud, sc_events_sub *sub)
 static void collect_bus(void *ud, sc_obs_registry *reg)
 {
     sc_coord_events *e = ud;
-    sc_obs_std_metrics *m = (e->api->reg ? &e->api->std : NULL);
+    sc_obs_std_metrics *m = (e->coord->reg ? &e->coord->std : NULL);
     if (!m)
         return;
     drop_ctx *d = calloc(1, sizeof *d);
@@ -222,11 +216,11 @@ static void collect_bus(void *ud, sc_obs_registry *reg)
 
 /* ---- Public subscription API ------------------------------------------------------------------ */
 
-sc_events_bus *sc_coord_events_bus(sc_coord *api) { return api && api->feat[SC_FEAT_EVENTS] ? ((sc_coord_events *)api->feat[SC_FEAT_EVENTS])->bus : NULL; }
+sc_events_bus *sc_coord_events_bus(sc_coord *coord) { return coord && coord->feat[SC_FEAT_EVENTS] ? ((sc_coord_events *)coord->feat[SC_FEAT_EVENTS])->bus : NULL; }
 
-int sc_coord_subscribe(sc_coord *api, const sc_events_sub_cfg *cfg, const uint64_t *since, sc_events_sub **out)
+int sc_coord_subscribe(sc_coord *coord, const sc_events_sub_cfg *cfg, const uint64_t *since, sc_events_sub **out)
 {
-    sc_coord_events *e = sc_coord__feat(api, SC_FEAT_EVENTS);
+    sc_coord_events *e = sc_coord__feat(coord, SC_FEAT_EVENTS);
     if (!e || !cfg || !out)
         return -EINVAL;
     if (since)
@@ -234,11 +228,11 @@ int sc_coord_subscribe(sc_coord *api, const sc_events_sub_cfg *cfg, const uint64
     return sc_events_subscribe(e->bus, cfg, out);
 }
 
-void sc_coord_unsubscribe(sc_coord *api, sc_events_sub *sub)
+void sc_coord_unsubscribe(sc_coord *coord, sc_events_sub *sub)
 {
     if (!sub)
         return;
-    sc_coord_events *e = sc_coord__feat(api, SC_FEAT_EVENTS);
+    sc_coord_events *e = sc_coord__feat(coord, SC_FEAT_EVENTS);
     if (e) {
         sc_events_sub_stats st;
         sc_events_sub_stats_get(sub, &st);
@@ -260,32 +254,32 @@ static void on_reap_timer(uv_timer_t *t)
 static void on_timer_closed(uv_handle_t *h)
 {
     sc_coord_events *e = h->data;
-    e->api->closing_handles--;
+    e->coord->closing_handles--;
     free(e);
 }
 
-static int start(sc_coord *api, const sc_coord_config *cfg)
+static int start(sc_coord *coord, const sc_coord_config *cfg)
 {
     sc_coord_events *e = calloc(1, sizeof *e);
     if (!e)
         return -ENOMEM;
-    e->api = api;
-    api->feat[SC_FEAT_EVENTS] = e;
-    sc_events_bus_cfg bc = {.clock = api->clock, .ring_capacity = cfg->events_ring,
+    e->coord = coord;
+    coord->feat[SC_FEAT_EVENTS] = e;
+    sc_events_bus_cfg bc = {.clock = coord->clock, .ring_capacity = cfg->events_ring,
                             .idle_limit_us = (uint64_t)cfg->events_idle_ms * 1000};
     int rc = sc_events_bus_new(&e->bus, &bc);
     if (rc)
         return rc;
-    sc_obs_std_metrics *m = (api->reg ? &api->std : NULL);
+    sc_obs_std_metrics *m = (coord->reg ? &coord->std : NULL);
     for (int t = 0; m && t < SC_EVT__COUNT; t++)
         e->published[t] = sc_obs_counter_with(m->events_published, sc_bus_event_type_name((sc_bus_event_type)t));
     sc_events_sub_cfg sc = {.name = "sessiond-metrics", .callback = on_sub_reaped, .ud = e,
                             .filter = {.types = SC_EVENT_BIT(SC_EVT_SubscriberReaped)}};
     if ((rc = sc_events_subscribe(e->bus, &sc, &e->reaped_sub)) != 0)
         return rc;
-    if (api->reg && (rc = sc_obs_registry_add_collector(api->reg, collect_bus, e)) != 0)
+    if (coord->reg && (rc = sc_obs_registry_add_collector(coord->reg, collect_bus, e)) != 0)
         return rc;
-    uv_timer_init(api->loop, &e->timer);
+    uv_timer_init(coord->loop, &e->timer);
     e->timer.data = e;
     e->timer_open = true;
     uv_timer_start(&e->timer, on_reap_timer, REAP_INTERVAL_MS, REAP_INTERVAL_MS);
@@ -295,19 +289,19 @@ static int start(sc_coord *api, const sc_coord_config *cfg)
 
 /* The bus goes (subscriptions still open become invalid); the timer closes in the loop runs
  * of sc_coord_free. */
-static void stop(sc_coord *api)
+static void stop(sc_coord *coord)
 {
-    sc_coord_events *e = sc_coord__feat(api, SC_FEAT_EVENTS);
+    sc_coord_events *e = sc_coord__feat(coord, SC_FEAT_EVENTS);
     if (!e)
         return;
-    api->feat[SC_FEAT_EVENTS] = NULL;
+    coord->feat[SC_FEAT_EVENTS] = NULL;
     sc_events_unsubscribe(e->reaped_sub);
     sc_events_bus_free(e->bus);
     if (!e->timer_open) {
         free(e);
         return;
     }
-    api->closing_handles++;
+    coord->closing_handles++;
     uv_close((uv_handle_t *)&e->timer, on_timer_closed);
 }
 

@@ -7,14 +7,14 @@
 
 /* ---- Inspection ------------------------------------------------------------------------------ */
 
-const sc_table *sc_coord_table(const sc_coord *api) { return sc_engine_table(api->engine); }
-int sc_coord_listener_addr(const sc_coord *api, size_t idx, struct sockaddr_storage *out)
+const sc_table *sc_coord_table(const sc_coord *coord) { return sc_engine_table(coord->engine); }
+int sc_coord_listener_addr(const sc_coord *coord, size_t idx, struct sockaddr_storage *out)
 {
-    return sc_sip_listener_addr(api->sip, idx, out);
+    return sc_sip_listener_addr(coord->sip, idx, out);
 }
 
-size_t sc_coord_session_count(const sc_coord *api) { return sc_store_count(api->store); }
-size_t sc_coord_active_count(const sc_coord *api) { return api->active; }
+size_t sc_coord_session_count(const sc_coord *coord) { return sc_store_count(coord->store); }
+size_t sc_coord_active_count(const sc_coord *coord) { return coord->active; }
 
 static int add_summary(sc_session *s, void *ud)
 {
@@ -24,12 +24,12 @@ static int add_summary(sc_session *s, void *ud)
     return json_array_append_new(ud, o) ? -ENOMEM : 0;
 }
 
-int sc_coord_sessions(sc_coord *api, json_t **out)
+int sc_coord_sessions(sc_coord *coord, json_t **out)
 {
     json_t *a = json_array();
     if (!a)
         return -ENOMEM;
-    int rc = sc_store_foreach(api->store, add_summary, a);
+    int rc = sc_store_foreach(coord->store, add_summary, a);
     if (rc) {
         json_decref(a);
         return rc;
@@ -38,43 +38,43 @@ int sc_coord_sessions(sc_coord *api, json_t **out)
     return 0;
 }
 
-int sc_coord_inspect(sc_coord *api, const char *id, json_t **out)
+int sc_coord_inspect(sc_coord *coord, const char *id, json_t **out)
 {
-    sc_session *s = id ? sc_store_get(api->store, id) : NULL;
+    sc_session *s = id ? sc_store_get(coord->store, id) : NULL;
     if (!s)
         return -ENOENT;
     int rc = sc_store_inspect(s, NULL, out);
     for (size_t i = 0; rc == 0 && i < SC_FEAT__COUNT; i++)
         if (sc_coord__features[i]->inspect)
-            sc_coord__features[i]->inspect(api, s, *out);
+            sc_coord__features[i]->inspect(coord, s, *out);
     if (rc == 0)
-        sc_coord__resources_inspect(api, s, *out);
+        sc_coord__resources_inspect(coord, s, *out);
     return rc;
 }
 
-int sc_coord_history(sc_coord *api, const char *id, json_t **out)
+int sc_coord_history(sc_coord *coord, const char *id, json_t **out)
 {
-    sc_session *s = id ? sc_store_get(api->store, id) : NULL;
+    sc_session *s = id ? sc_store_get(coord->store, id) : NULL;
     if (!s)
         return -ENOENT;
     return sc_session_history_json(s, 0, out);
 }
 
-int sc_coord_history_csv(sc_coord *api, const char *id, char **out)
+int sc_coord_history_csv(sc_coord *coord, const char *id, char **out)
 {
-    sc_session *s = id ? sc_store_get(api->store, id) : NULL;
+    sc_session *s = id ? sc_store_get(coord->store, id) : NULL;
     if (!s)
         return -ENOENT;
     return sc_session_history_csv(s, out, NULL);
 }
 
-int sc_coord_table_export(sc_coord *api, sc_graph_format fmt, const char *session_id, char **out)
+int sc_coord_table_export(sc_coord *coord, sc_graph_format fmt, const char *session_id, char **out)
 {
     sc_graph_opts o = {.format = fmt, .role = -1};
-    const sc_table *t = sc_engine_table(api->engine);
+    const sc_table *t = sc_engine_table(coord->engine);
     uint32_t path[256];
     if (session_id) {
-        sc_session *s = sc_store_get(api->store, session_id);
+        sc_session *s = sc_store_get(coord->store, session_id);
         if (!s)
             return -ENOENT;
         t = sc_session_table(s);

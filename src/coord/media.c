@@ -191,14 +191,14 @@ static int a_update_media(const sc_exec *x)
 
 static int a_play_moh(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     sc_media_stream *st = stream_of(leg_of(x));
     if (!st)
         return -ENOTCONN;
     const char *cls = sc_exec_param_str(x, "class", NULL);
     int rc = sc_media_moh_start(st, cls);
     if (rc == -ENOENT && cls) {
-        sc_log(api->logger, SC_LOG_WARN, "media", "session %s: no music on hold class '%s', playing default",
+        sc_log(coord->logger, SC_LOG_WARN, "media", "session %s: no music on hold class '%s', playing default",
                sc_session_id(x->session), cls);
         rc = sc_media_moh_start(st, NULL);
     }
@@ -224,8 +224,8 @@ static int a_send_dtmf(const sc_exec *x)
 
 static int a_bridge_media(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
-    sc_session *peer = sc_coord__peer(api, x->session);
+    sc_coord *coord = x->ud;
+    sc_session *peer = sc_coord__peer(coord, x->session);
     sc_media_stream *a = stream_of(leg_of(x)), *b = peer ? stream_of(sc_coord__leg(peer)) : NULL;
     if (!peer)
         return -ENOENT;

@@ -12,7 +12,7 @@
 
 
 typedef struct sc_coord_obs {
-    sc_coord *api;                /* borrowed (owns us) */
+    sc_coord *coord;                /* borrowed (owns us) */
     sc_obs_registry *reg;         /* the core's */
     sc_obs_std_metrics m;         /* the core's standard families (a copy of the pointers) */
     sc_obs_metric *version_sessions; /* sessioncore_table_version_sessions{version,hash,current} */
@@ -49,8 +49,8 @@ static void collect_sessions(void *ud, sc_obs_registry *r)
     sc_coord_obs *o = ud;
     sc_obs_gauge_reset_all(o->m.sessions_active);
     sc_obs_gauge_reset_all(o->m.oldest_session_age);
-    age_ctx a = {.o = o, .now = sc_clock_mono_us(o->api->clock)};
-    sc_store_foreach(o->api->store, count_session, &a);
+    age_ctx a = {.o = o, .now = sc_clock_mono_us(o->coord->clock)};
+    sc_store_foreach(o->coord->store, count_session, &a);
 }
 
 static void set_counter(sc_obs_counter *c, uint64_t v)
@@ -62,10 +62,10 @@ static void set_counter(sc_obs_counter *c, uint64_t v)
 static void collect_sip(void *ud, sc_obs_registry *r)
 {
     sc_coord_obs *o = ud;
-    if (!o->api->sip)
+    if (!o->coord->sip)
         return;
     sc_sip_stats st;
-    sc_sip_get_stats(o->api->sip, &st);
+    sc_sip_get_stats(o->coord->sip, &st);
     static const char *cls[7] = {"", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
     for (int m = 0; m < SC_SIP_M__COUNT; m++) {
         if (st.requests_in[m])
@@ -92,19 +92,19 @@ static void collect_table(void *ud, sc_obs_registry *r)
 {
     sc_coord_obs *o = ud;
     sc_engine_reload_stats rs;
-    sc_engine_get_reload_stats(o->api->engine, &rs);
+    sc_engine_get_reload_stats(o->coord->engine, &rs);
     set_counter(sc_obs_counter_with(o->m.table_reloads, "ok"), rs.reloads_ok);
     set_counter(sc_obs_counter_with(o->m.table_reloads, "unchanged"), rs.reloads_unchanged);
     set_counter(sc_obs_counter_with(o->m.table_reloads, "failed"), rs.reloads_failed);
     set_counter(sc_obs_counter_with(o->versions_released), rs.versions_released);
     set_counter(sc_obs_counter_with(o->sessions_migrated), rs.sessions_migrated);
     char ver[32];
-    snprintf(ver, sizeof ver, "%llu", (unsigned long long)sc_engine_current_version(o->api->engine));
+    snprintf(ver, sizeof ver, "%llu", (unsigned long long)sc_engine_current_version(o->coord->engine));
     const char *vals[1] = {ver};
     sc_obs_info_set(o->m.table_version, vals);
     json_t *vs = NULL;
     sc_obs_gauge_reset_all(o->version_sessions);
-    if (sc_engine_table_versions(o->api->engine, &vs) != 0)
+    if (sc_engine_table_versions(o->coord->engine, &vs) != 0)
         return;
     size_t i;
     json_t *v;
@@ -138,16 +138,16 @@ static int register_extra(sc_coord_obs *o)
     return sc_obs_register(o->reg, &m, &o->sessions_migrated);
 }
 
-static int obs_new(sc_coord *api, sc_coord_obs **out)
+static int obs_new(sc_coord *coord, sc_coord_obs **out)
 {
     sc_coord_obs *o = calloc(1, sizeof *o);
     if (!o)
         return -ENOMEM;
-    o->api = api;
+    o->coord = coord;
     *out = o; /* freed by stop whatever happens next */
-    o->reg = api->reg;
-    o->m = api->std;
-    int rc = sc_obs_process_register(o->reg, api->clock);
+    o->reg = coord->reg;
+    o->m = coord->std;
+    int rc = sc_obs_process_register(o->reg, coord->clock);
     if (rc == 0)
         rc = register_extra(o);
     if (rc)
@@ -156,7 +156,7 @@ static int obs_new(sc_coord *api, sc_coord_obs **out)
         (rc = sc_obs_registry_add_collector(o->reg, collect_sip, o)) != 0 ||
         (rc = sc_obs_registry_add_collector(o->reg, collect_table, o)) != 0)
         return rc;
-    return sc_coord__obs_attach_engine(api->engine, o->reg, api->clock, &o->eng);
+    return sc_coord__obs_attach_engine(coord->engine, o->reg, coord->clock, &o->eng);
 }
 
 static void obs_free(sc_coord_obs *o)
@@ -167,24 +167,24 @@ static void obs_free(sc_coord_obs *o)
     free(o);
 }
 
-static int start(sc_coord *api, const sc_coord_config *cfg)
+static int start(sc_coord *coord, const sc_coord_config *cfg)
 {
-    if (!api->reg)
+    if (!coord->reg)
         return 0;
     sc_coord_obs *o = NULL;
-    int rc = obs_new(api, &o);
-    api->feat[SC_FEAT_METRICS] = o;
+    int rc = obs_new(coord, &o);
+    coord->feat[SC_FEAT_METRICS] = o;
     return rc;
 }
 
 /* After every session is gone: what the engine counted since the last scrape is added. */
-static void stop(sc_coord *api)
+static void stop(sc_coord *coord)
 {
-    obs_free(api->feat[SC_FEAT_METRICS]);
-    api->feat[SC_FEAT_METRICS] = NULL;
+    obs_free(coord->feat[SC_FEAT_METRICS]);
+    coord->feat[SC_FEAT_METRICS] = NULL;
 }
 
-sc_obs_registry *sc_coord_metrics(sc_coord *api) { return api ? api->reg : NULL; }
+sc_obs_registry *sc_coord_metrics(sc_coord *coord) { return coord ? coord->reg : NULL; }
 
 const sc_coord_feature sc_coord__feature_metrics = {
     .name = "metrics",

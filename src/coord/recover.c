@@ -124,10 +124,10 @@ static uint32_t field_u32(const sc_session *s, sc_field f)
 /* ---- Dialog ----------------------------------------------------------------------------------- */
 
 /* Our listener for the dialog's transport and the peer's family (first one of the family). */
-static void local_addr(sc_coord *api, int family, struct sockaddr_storage *out)
+static void local_addr(sc_coord *coord, int family, struct sockaddr_storage *out)
 {
     struct sockaddr_storage ss;
-    for (size_t i = 0; sc_sip_listener_addr(api->sip, i, &ss) == 0; i++) {
+    for (size_t i = 0; sc_sip_listener_addr(coord->sip, i, &ss) == 0; i++) {
         if (ss.ss_family == family) {
             *out = ss;
             return;
@@ -157,7 +157,7 @@ static sc_sip_dialog_state *dialog_of(const sc_session *s)
     return d;
 }
 
-static int rebuild_dialog(sc_coord *api, sc_coord_leg *leg, sc_session *s)
+static int rebuild_dialog(sc_coord *coord, sc_coord_leg *leg, sc_session *s)
 {
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
     const char *ltag = sc_session_field(s, SC_FIELD_LOCAL_TAG);
@@ -171,15 +171,15 @@ static int rebuild_dialog(sc_coord *api, sc_coord_leg *leg, sc_session *s)
     d->phase = SC_SIP_DIALOG_CONFIRMED;
     int rc = first_hop(d, &d->remote_addr);
     if (rc == 0) {
-        local_addr(api, d->remote_addr.ss_family, &d->local_addr);
+        local_addr(coord, d->remote_addr.ss_family, &d->local_addr);
         sc_sip_call *call = NULL;
-        rc = sc_sip_call_restore(api->sip, &call, d, leg);
+        rc = sc_sip_call_restore(coord->sip, &call, d, leg);
         if (rc == 0) {
             leg->call = call;
             char key[SC_SIP_CALLID_MAX + 2 * SC_SIP_TAG_MAX + 4];
-            sc_store_index_add(api->store, SC_KEY_CALL_ID, cid, s);
+            sc_store_index_add(coord->store, SC_KEY_CALL_ID, cid, s);
             sc_store_dialog_key(key, sizeof key, cid, ltag, rtag);
-            leg->dialog_indexed = sc_store_index_add(api->store, SC_KEY_DIALOG, key, s) == 0;
+            leg->dialog_indexed = sc_store_index_add(coord->store, SC_KEY_DIALOG, key, s) == 0;
         }
     }
     free(d);
@@ -191,7 +191,7 @@ static int rebuild_dialog(sc_coord *api, sc_coord_leg *leg, sc_session *s)
 /* Our SDP origin goes on where it was: the same session id, the version after the last one we
  * sent (RFC 3264 8). A record written before sdp_origin existed: a new session id (the leg's)
  * and a version above any earlier one (the wall clock in seconds). */
-static void restore_origin(sc_coord *api, sc_coord_leg *leg, const sc_session *s)
+static void restore_origin(sc_coord *coord, sc_coord_leg *leg, const sc_session *s)
 {
     uint64_t id, version;
     int rc = sc_coord__origin_parse(sc_session_field(s, SC_FIELD_SDP_ORIGIN), &id, &version);
@@ -201,9 +201,9 @@ static void restore_origin(sc_coord *api, sc_coord_leg *leg, const sc_session *s
         return;
     }
     if (rc != -ENOENT)
-        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: bad sdp_origin \"%s\"; a new SDP origin is used",
+        sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: bad sdp_origin \"%s\"; a new SDP origin is used",
                sc_session_id(s), sc_session_field(s, SC_FIELD_SDP_ORIGIN));
-    leg->sdp_version = (uint64_t)(sc_clock_wall_us(api->clock) / 1000000);
+    leg->sdp_version = (uint64_t)(sc_clock_wall_us(coord->clock) / 1000000);
 }
 
 /* The recorded codec: PCMU or PCMA; false for another one (nothing is sent then, as when it
@@ -221,7 +221,7 @@ static bool recorded_codec(const sc_session *s, sc_media_codec *c)
     return false;
 }
 
-static void rebuild_media(sc_coord *api, sc_coord_leg *leg, sc_session *s, sc_coord_store_report *rep)
+static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_coord_store_report *rep)
 {
     char host[64];
     uint16_t port = 0;
@@ -237,15 +237,15 @@ static void rebuild_media(sc_coord *api, sc_coord_leg *leg, sc_session *s, sc_co
         leg->local_dir = SC_SDP_SENDONLY;
     if (held_state && dir == SC_SDP_RECVONLY)
         leg->remote_held = true; /* the peer put us on hold */
-    restore_origin(api, leg, s);
-    if (split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 || !sc_coord__media_ctx(api))
+    restore_origin(coord, leg, s);
+    if (split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 || !sc_coord__media_ctx(coord))
         return;
     sc_media_stream *st = NULL;
-    int rc = sc_media_stream_open_port(sc_coord__media_ctx(api), &st, port, leg);
+    int rc = sc_media_stream_open_port(sc_coord__media_ctx(coord), &st, port, leg);
     if (rc) {
-        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: RTP port %u not available again (%s); a new one is used",
+        sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: RTP port %u not available again (%s); a new one is used",
                sc_session_id(s), port, sc_strerror(rc));
-        if (sc_media_stream_open(sc_coord__media_ctx(api), &st, leg) != 0)
+        if (sc_media_stream_open(sc_coord__media_ctx(coord), &st, leg) != 0)
             return;
         rep->media_moved++;
     }
@@ -263,7 +263,7 @@ static void rebuild_media(sc_coord *api, sc_coord_leg *leg, sc_session *s, sc_co
         int te = sc_coord__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), 101);
         rc = sc_media_stream_set_remote(st, host, rport, c, te, sc_coord__stream_direction(dir));
         if (rc)
-            sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: cannot send RTP to %s:%u: %s", sc_session_id(s),
+            sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: cannot send RTP to %s:%u: %s", sc_session_id(s),
                    host, rport, sc_strerror(rc));
     }
 }
@@ -284,16 +284,10 @@ static bool ringing_uas(const sc_session *s)
            (!strcmp(state, "Ringing") || !strcmp(state, "EarlyMedia"));
 }
 
-static bool is_terminal(const sc_session *s)
-{
-    const sc_state_info *si = sc_table_state(sc_session_table(s), sc_session_state(s));
-    return si && si->terminal;
-}
-
 void sc_coord__recover_rebuild(sc_session *s, void *ud)
 {
     sc_coord_recover_ctx *c = ud;
-    sc_coord *api = c->api;
+    sc_coord *coord = c->coord;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 64;
         void *ids = realloc(c->ids, cap * sizeof *c->ids);
@@ -303,29 +297,29 @@ void sc_coord__recover_rebuild(sc_session *s, void *ud)
         c->cap = cap;
     }
     copy(c->ids[c->n++], SC_SESSION_ID_MAX + 1, sc_session_id(s));
-    if (is_terminal(s))
+    if (sc_coord__is_terminal(s))
         return; /* kept for its history until its retention ends */
     sc_coord_leg *leg = NULL;
-    if (sc_coord__leg_new(api, s, &leg) != 0)
+    if (sc_coord__leg_new(coord, s, &leg) != 0)
         return;
     /* A dialog exists after a 2xx; a uas in Answering has sent its 2xx (the BYE needs it). */
     if (!established(s) && strcmp(sc_session_state_name(s), "Answering") != 0) {
         if (ringing_uas(s)) /* its INVITE is answered after all (resume_incoming): same origin, port */
-            rebuild_media(api, leg, s, c->rep);
+            rebuild_media(coord, leg, s, c->rep);
         return;
     }
-    int rc = rebuild_dialog(api, leg, s);
+    int rc = rebuild_dialog(coord, leg, s);
     if (rc) {
-        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: dialog not rebuilt: %s", sc_session_id(s),
+        sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: dialog not rebuilt: %s", sc_session_id(s),
                sc_strerror(rc));
         return;
     }
-    rebuild_media(api, leg, s, c->rep);
+    rebuild_media(coord, leg, s, c->rep);
 }
 
 /* ---- Phase two: Recovered, bridges, music on hold, in-flight transactions ------------------- */
 
-static void restart_media(sc_coord *api, sc_session *s, sc_coord_leg *leg)
+static void restart_media(sc_coord *coord, sc_session *s, sc_coord_leg *leg)
 {
     const char *state = sc_session_state_name(s);
     if (!leg->stream)
@@ -333,33 +327,20 @@ static void restart_media(sc_coord *api, sc_session *s, sc_coord_leg *leg)
     if ((!strcmp(state, "OnHold") || !strcmp(state, "Holding")) && leg->local_dir == SC_SDP_SENDONLY) {
         int rc = sc_media_moh_start(leg->stream, NULL);
         if (rc)
-            sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: music on hold not restarted: %s",
+            sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: music on hold not restarted: %s",
                    sc_session_id(s), sc_strerror(rc));
     }
     if (!strcmp(state, "Bridged")) {
-        sc_session *peer = sc_coord__peer(api, s);
+        sc_session *peer = sc_coord__peer(coord, s);
         sc_coord_leg *pl = sc_coord__leg(peer);
         if (pl && pl->stream && sc_media_bridge_peer(leg->stream) != pl->stream &&
             !sc_media_bridge_peer(pl->stream)) {
             int rc = sc_media_bridge(leg->stream, pl->stream);
             if (rc)
-                sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: bridge not restored: %s", sc_session_id(s),
+                sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: bridge not restored: %s", sc_session_id(s),
                        sc_strerror(rc));
         }
     }
-}
-
-/* Re-send our re-INVITE that was pending at the crash (its transaction is gone). */
-static int retry_reinvite(sc_coord_leg *leg, sc_sdp_direction dir)
-{
-    char sdp[SDP_MAX];
-    int n = sc_coord__sdp_offer(leg, dir, sdp, sizeof sdp);
-    if (n < 0)
-        return n;
-    int rc = sc_sip_call_reinvite(leg->call, sdp);
-    if (rc == 0)
-        leg->local_dir = dir;
-    return rc;
 }
 
 /* Our initial INVITE was unanswered at the crash (uac, no dialog yet) and its top Via was
@@ -368,7 +349,7 @@ static int retry_reinvite(sc_coord_leg *leg, sc_sdp_direction dir)
  * SendCancel, outcome cancelled, Cancelling; then 487 -> Cancelled, a crossing 2xx -> ACK + BYE,
  * no final answer -> Cancelled by the 64*T1 cancel timer or the state timer). In Cancelling
  * the CANCEL is sent again. False: not such a session (or the transaction cannot be rebuilt). */
-static bool cancel_lost_invite(sc_coord *api, sc_session *s, sc_coord_leg *leg, const char *id)
+static bool cancel_lost_invite(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const char *id)
 {
     char state[64];
     copy(state, sizeof state, sc_session_state_name(s));
@@ -382,34 +363,34 @@ static bool cancel_lost_invite(sc_coord *api, sc_session *s, sc_coord_leg *leg, 
         return false;
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
     sc_sip_call *call = NULL;
-    int rc = sc_sip_call_resume_invite(api->sip, &call, d, via, leg);
+    int rc = sc_sip_call_resume_invite(coord->sip, &call, d, via, leg);
     free(d);
     if (rc) {
-        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: INVITE transaction not rebuilt: %s", id,
+        sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: INVITE transaction not rebuilt: %s", id,
                sc_strerror(rc));
         return false;
     }
     leg->call = call;
-    sc_store_index_add(api->store, SC_KEY_CALL_ID, cid, s);
+    sc_store_index_add(coord->store, SC_KEY_CALL_ID, cid, s);
     if (cancelling) { /* our CANCEL's transaction is gone: send it again */
         rc = sc_sip_call_cancel(call);
-        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s: CANCEL sent again after recovery: %s", id,
+        sc_log(coord->logger, SC_LOG_INFO, "persist", "session %s: CANCEL sent again after recovery: %s", id,
                rc ? sc_strerror(rc) : "ok");
         return true;
     }
-    rc = sc_coord__dispatch(api, s, SC_EV_HangupCall, 0, "recovery: INVITE cancelled", NULL);
-    s = sc_store_get(api->store, id);
+    rc = sc_coord__dispatch(coord, s, SC_EV_HangupCall, 0, "recovery: INVITE cancelled", NULL);
+    s = sc_store_get(coord->store, id);
     if (rc >= 0 && s && strcmp(sc_session_state_name(s), state) != 0) {
-        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: unanswered INVITE cancelled after recovery",
+        sc_log(coord->logger, SC_LOG_INFO, "persist", "session %s in %s: unanswered INVITE cancelled after recovery",
                id, state);
         return true;
     }
     /* The table did not take the hangup: CANCEL anyway, and end the session as before. */
     rc = sc_sip_call_cancel(call);
-    sc_log(api->logger, SC_LOG_WARN, "persist", "session %s in %s: HangupCall not taken; CANCEL sent: %s", id,
+    sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s in %s: HangupCall not taken; CANCEL sent: %s", id,
            state, rc ? sc_strerror(rc) : "ok");
     if (s)
-        sc_coord__dispatch(api, s, SC_EV_DialogError, 0, "recovery: our INVITE transaction lost", NULL);
+        sc_coord__dispatch(coord, s, SC_EV_DialogError, 0, "recovery: our INVITE transaction lost", NULL);
     return true;
 }
 
@@ -418,7 +399,7 @@ static bool cancel_lost_invite(sc_coord *api, sc_session *s, sc_coord_leg *leg, 
  * the Proceeding state (RFC 3261 17.2.1), so the call can still be answered or rejected and
  * the caller's CANCEL gets 200 + 487; its offer (invite_offer) is pending again. False: not
  * such a session or not rebuilt (then the INVITE is given up as lost, as before). */
-static bool resume_incoming(sc_coord *api, sc_session *s, sc_coord_leg *leg)
+static bool resume_incoming(sc_coord *coord, sc_session *s, sc_coord_leg *leg)
 {
     const char *id = sc_session_id(s);
     if (!leg || leg->call || !ringing_uas(s))
@@ -428,15 +409,15 @@ static bool resume_incoming(sc_coord *api, sc_session *s, sc_coord_leg *leg)
         return false;
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
     sc_sip_call *call = NULL;
-    int rc = sc_sip_call_resume_incoming(api->sip, &call, d, sc_session_field(s, SC_FIELD_INVITE_VIAS), leg);
+    int rc = sc_sip_call_resume_incoming(coord->sip, &call, d, sc_session_field(s, SC_FIELD_INVITE_VIAS), leg);
     free(d);
     if (rc) {
-        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: incoming INVITE transaction not rebuilt: %s", id,
+        sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: incoming INVITE transaction not rebuilt: %s", id,
                sc_strerror(rc));
         return false;
     }
     leg->call = call;
-    sc_store_index_add(api->store, SC_KEY_CALL_ID, cid, s);
+    sc_store_index_add(coord->store, SC_KEY_CALL_ID, cid, s);
     const char *offer = sc_session_field(s, SC_FIELD_INVITE_OFFER);
     sc_sdp_info *info = offer ? malloc(sizeof *info) : NULL;
     if (info && sc_sdp_parse(offer, strlen(offer), info) == 0) /* the answer goes in our 2xx */
@@ -447,28 +428,28 @@ static bool resume_incoming(sc_coord *api, sc_session *s, sc_coord_leg *leg)
 
 /* Auto answer: the AcceptCall scheduled with the ring delay died with the process (events
  * scheduled by actions are not persisted): scheduled again for what is left of the delay. */
-static void rearm_auto_answer(sc_coord *api, sc_session *s)
+static void rearm_auto_answer(sc_coord *coord, sc_session *s)
 {
-    if (!api->auto_answer || strcmp(sc_session_state_name(s), "Ringing") != 0 ||
+    if (!coord->auto_answer || strcmp(sc_session_state_name(s), "Ringing") != 0 ||
         sc_session_field(s, SC_FIELD_PEER_ID))
         return;
-    uint64_t now = sc_clock_mono_us(api->clock), entered = sc_session_state_entered_mono_us(s);
+    uint64_t now = sc_clock_mono_us(coord->clock), entered = sc_session_state_entered_mono_us(s);
     uint64_t rang_ms = now > entered ? (now - entered) / 1000 : 0;
-    uint64_t delay = api->ring_delay_ms > rang_ms ? api->ring_delay_ms - rang_ms : 0;
+    uint64_t delay = coord->ring_delay_ms > rang_ms ? coord->ring_delay_ms - rang_ms : 0;
     sc_event ev = {.type = SC_EV_AcceptCall, .text = "auto-answer"};
-    int rc = sc_engine_schedule(api->engine, s, delay, &ev, false);
+    int rc = sc_engine_schedule(coord->engine, s, delay, &ev, false);
     if (rc)
-        sc_log(api->logger, SC_LOG_WARN, "persist", "session %s: auto answer not scheduled again: %s",
+        sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: auto answer not scheduled again: %s",
                sc_session_id(s), sc_strerror(rc));
 }
 
 /* What was in flight at the crash, and what we do about it. Returns true if resolved. */
-static bool resolve(sc_coord *api, sc_session *s, sc_coord_leg *leg)
+static bool resolve(sc_coord *coord, sc_session *s, sc_coord_leg *leg)
 {
     char id[SC_SESSION_ID_MAX + 1];
     copy(id, sizeof id, sc_session_id(s));
     const char *state = sc_session_state_name(s);
-    if (cancel_lost_invite(api, s, leg, id))
+    if (cancel_lost_invite(coord, s, leg, id))
         return true;
     if (!leg || !leg->call) {
         /* No dialog to resume: an INVITE transaction (the peer's or ours, recorded without
@@ -476,23 +457,23 @@ static bool resolve(sc_coord *api, sc_session *s, sc_coord_leg *leg)
          * neither answered nor cancelled. */
         const char *why = sc_session_role(s) == SC_ROLE_UAC ? "recovery: our INVITE transaction lost"
                                                             : "recovery: incoming INVITE transaction lost";
-        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: %s; ending it", id, state, why);
-        sc_coord__dispatch(api, s, SC_EV_DialogError, 0, why, NULL);
+        sc_log(coord->logger, SC_LOG_INFO, "persist", "session %s in %s: %s; ending it", id, state, why);
+        sc_coord__dispatch(coord, s, SC_EV_DialogError, 0, why, NULL);
         return true;
     }
     if (!strcmp(state, "Answering")) { /* our 2xx's retransmissions and the ACK match are gone */
-        sc_coord__dispatch(api, s, SC_EV_DialogTimeout, 0, "recovery: no ACK can match our 2xx any more", NULL);
+        sc_coord__dispatch(coord, s, SC_EV_DialogTimeout, 0, "recovery: no ACK can match our 2xx any more", NULL);
         return true;
     }
     if (!strcmp(state, "Terminating")) { /* our BYE's transaction is gone: send it again */
         int rc = sc_sip_call_bye(leg->call);
-        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s: BYE sent again after recovery: %s", id,
+        sc_log(coord->logger, SC_LOG_INFO, "persist", "session %s: BYE sent again after recovery: %s", id,
                rc ? sc_strerror(rc) : "ok");
         return true;
     }
     if (!strcmp(state, "Holding") || !strcmp(state, "Resuming")) {
-        int rc = retry_reinvite(leg, !strcmp(state, "Holding") ? SC_SDP_SENDONLY : SC_SDP_SENDRECV);
-        sc_log(api->logger, SC_LOG_INFO, "persist", "session %s: re-INVITE (%s) retried after recovery: %s", id,
+        int rc = sc_coord__reinvite(leg, !strcmp(state, "Holding") ? SC_SDP_SENDONLY : SC_SDP_SENDRECV);
+        sc_log(coord->logger, SC_LOG_INFO, "persist", "session %s: re-INVITE (%s) retried after recovery: %s", id,
                state, rc ? sc_strerror(rc) : "ok");
         return true;
     }
@@ -501,31 +482,31 @@ static bool resolve(sc_coord *api, sc_session *s, sc_coord_leg *leg)
 
 void sc_coord__recover_finish(sc_coord_recover_ctx *c)
 {
-    sc_coord *api = c->api;
+    sc_coord *coord = c->coord;
     for (size_t i = 0; i < c->n; i++) {
-        sc_session *s = sc_store_get(api->store, c->ids[i]);
+        sc_session *s = sc_store_get(coord->store, c->ids[i]);
         if (!s)
             continue;
         sc_coord_leg *leg = sc_coord__leg(s);
         if (leg)
-            restart_media(api, s, leg);
-        bool resumed = resume_incoming(api, s, leg);
+            restart_media(coord, s, leg);
+        bool resumed = resume_incoming(coord, s, leg);
         if (resumed)
-            sc_log(api->logger, SC_LOG_INFO, "persist", "session %s in %s: recovery: INVITE transaction resumed",
+            sc_log(coord->logger, SC_LOG_INFO, "persist", "session %s in %s: recovery: INVITE transaction resumed",
                    c->ids[i], sc_session_state_name(s));
-        sc_coord__dispatch(api, s, SC_EV_Recovered, 0,
+        sc_coord__dispatch(coord, s, SC_EV_Recovered, 0,
                          resumed ? "recovery: INVITE transaction resumed" : "recovered after restart", NULL);
-        s = sc_store_get(api->store, c->ids[i]);
-        if (!s || is_terminal(s))
+        s = sc_store_get(coord->store, c->ids[i]);
+        if (!s || sc_coord__is_terminal(s))
             continue;
         if (resumed) {
-            rearm_auto_answer(api, s);
+            rearm_auto_answer(coord, s);
             c->rep->resolved++;
-        } else if (resolve(api, s, sc_coord__leg(s))) {
+        } else if (resolve(coord, s, sc_coord__leg(s))) {
             c->rep->resolved++;
         }
-        s = sc_store_get(api->store, c->ids[i]);
+        s = sc_store_get(coord->store, c->ids[i]);
         if (s)
-            sc_coord__store_snapshot(api, s);
+            sc_coord__store_snapshot(coord, s);
     }
 }

@@ -7,12 +7,12 @@
 #include "coord/coord_int.h"
 
 /* store.c: snapshot s now (fields changed outside a dispatch). No-op without a store. */
-void sc_coord__store_snapshot(sc_coord *api, sc_session *s);
+void sc_coord__store_snapshot(sc_coord *coord, sc_session *s);
 
 /* ---- recover.c: rebuilding one recovered session ------------------------------------- */
 
 typedef struct sc_coord_recover_ctx {
-    sc_coord *api;
+    sc_coord *coord;
     char (*ids)[SC_SESSION_ID_MAX + 1]; /* recovered sessions, for the second phase */
     size_t n, cap;
     sc_coord_store_report *rep;

@@ -27,26 +27,26 @@ static void first_error(json_t *report, char *buf, size_t cap)
              json_string_value(json_object_get(e, "message")) ?: "?");
 }
 
-int sc_coord_table_reload(sc_coord *api, const char *path, const char *name, const char *buf, size_t len,
+int sc_coord_table_reload(sc_coord *coord, const char *path, const char *name, const char *buf, size_t len,
                         json_t **report)
 {
-    if (!api || (!buf && !path))
+    if (!coord || (!buf && !path))
         return -EINVAL;
     json_t *rep = NULL;
-    int rc = buf ? sc_engine_reload_buffer(api->engine, name ? name : "reload", buf, len, NULL, &rep)
-                 : sc_engine_reload_file(api->engine, path, NULL, &rep);
+    int rc = buf ? sc_engine_reload_buffer(coord->engine, name ? name : "reload", buf, len, NULL, &rep)
+                 : sc_engine_reload_file(coord->engine, path, NULL, &rep);
     char ver[48], err[160];
     if (rc == 0) {
-        snprintf(ver, sizeof ver, "v%llu", (unsigned long long)sc_engine_current_version(api->engine));
+        snprintf(ver, sizeof ver, "v%llu", (unsigned long long)sc_engine_current_version(coord->engine));
         const char *res = json_string_value(json_object_get(rep, "result"));
-        sc_log(api->logger, SC_LOG_INFO, "api", "table reload: %s (version %s)", res ? res : "?", ver);
-        tell_features(api, true, ver, "");
+        sc_log(coord->logger, SC_LOG_INFO, "coord", "table reload: %s (version %s)", res ? res : "?", ver);
+        tell_features(coord, true, ver, "");
     } else {
         first_error(rep, err, sizeof err);
         if (!err[0])
             snprintf(err, sizeof err, "%s", sc_strerror(rc));
-        sc_log(api->logger, SC_LOG_WARN, "api", "table reload refused: %s", err);
-        tell_features(api, false, buf ? (name ? name : "reload") : path, err);
+        sc_log(coord->logger, SC_LOG_WARN, "coord", "table reload refused: %s", err);
+        tell_features(coord, false, buf ? (name ? name : "reload") : path, err);
     }
     if (report)
         *report = rep;
@@ -55,16 +55,16 @@ int sc_coord_table_reload(sc_coord *api, const char *path, const char *name, con
     return rc;
 }
 
-int sc_coord_table_validate(sc_coord *api, const char *name, const char *buf, size_t len, json_t **report)
+int sc_coord_table_validate(sc_coord *coord, const char *name, const char *buf, size_t len, json_t **report)
 {
-    if (!api || !buf)
+    if (!coord || !buf)
         return -EINVAL;
-    return sc_engine_validate_buffer(api->engine, name ? name : "validate", buf, len, NULL, report);
+    return sc_engine_validate_buffer(coord->engine, name ? name : "validate", buf, len, NULL, report);
 }
 
-int sc_coord_table_versions(sc_coord *api, json_t **out)
+int sc_coord_table_versions(sc_coord *coord, json_t **out)
 {
-    if (!api || !out)
+    if (!coord || !out)
         return -EINVAL;
-    return sc_engine_table_versions(api->engine, out);
+    return sc_engine_table_versions(coord->engine, out);
 }

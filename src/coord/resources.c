@@ -30,23 +30,23 @@ typedef struct usage {
     size_t record_bytes, attachment_bytes, history_entries, timers, sockets;
 } usage;
 
-static void measure(sc_coord *api, const sc_session *s, usage *u)
+static void measure(sc_coord *coord, const sc_session *s, usage *u)
 {
     const sc_coord_leg *leg = sc_coord__leg(s);
     u->record_bytes = sc_session_bytes(s);
     unsigned sockets = 0;
     u->attachment_bytes = leg_bytes(leg, &sockets);
     u->history_entries = sc_session_history_count(s);
-    u->timers = sc_engine_session_timer_count(api->engine, s);
+    u->timers = sc_engine_session_timer_count(coord->engine, s);
     u->sockets = sockets; /* the SIP transport is shared */
 }
 
-void sc_coord__resources_inspect(sc_coord *api, const sc_session *s, json_t *out)
+void sc_coord__resources_inspect(sc_coord *coord, const sc_session *s, json_t *out)
 {
     if (!json_is_object(out))
         return;
     usage u;
-    measure(api, s, &u);
+    measure(coord, s, &u);
     json_t *r = json_object_get(out, "resources");
     json_t *cap = r ? json_object_get(r, "history_capacity") : NULL;
     json_int_t capacity = json_is_integer(cap) ? json_integer_value(cap) : 0;
@@ -62,10 +62,10 @@ void sc_coord__resources_inspect(sc_coord *api, const sc_session *s, json_t *out
 static int add_session(sc_session *s, void *ud)
 {
     void **a = ud;
-    sc_coord *api = a[0];
+    sc_coord *coord = a[0];
     sc_coord_resources *t = a[1];
     usage u;
-    measure(api, s, &u);
+    measure(coord, s, &u);
     t->sessions++;
     t->bytes += u.record_bytes + u.attachment_bytes;
     t->history_entries += u.history_entries;
@@ -74,11 +74,11 @@ static int add_session(sc_session *s, void *ud)
     return 0;
 }
 
-int sc_coord_resources_total(sc_coord *api, sc_coord_resources *out)
+int sc_coord_resources_total(sc_coord *coord, sc_coord_resources *out)
 {
-    if (!api || !out)
+    if (!coord || !out)
         return -EINVAL;
     memset(out, 0, sizeof *out);
-    void *a[2] = {api, out};
-    return sc_store_foreach(api->store, add_session, a);
+    void *a[2] = {coord, out};
+    return sc_store_foreach(coord->store, add_session, a);
 }

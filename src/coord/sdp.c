@@ -198,3 +198,15 @@ void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *bod
     ctx->sdp_ok = sc_sdp_parse(body, len, &ctx->sdp) == 0;
 }
 
+
+int sc_coord__reinvite(sc_coord_leg *leg, sc_sdp_direction dir)
+{
+    char sdp[SC_COORD_SDP_MAX];
+    int n = sc_coord__sdp_offer(leg, dir, sdp, sizeof sdp);
+    if (n < 0)
+        return n;
+    int rc = sc_sip_call_reinvite(leg->call, sdp);
+    if (rc == 0)
+        leg->local_dir = dir;
+    return rc;
+}

@@ -20,7 +20,7 @@ static void reject_incoming(sc_sip_call *call, int code, const char *reason)
 
 /* What answering the INVITE after a crash needs beyond the dialog fields: its Vias and its
  * SDP offer (recover.c). Strict durability: our first 1xx leaves once they are committed. */
-static void keep_invite(sc_coord *api, sc_session *s, sc_sip_call *call, const char *sdp, size_t len)
+static void keep_invite(sc_coord *coord, sc_session *s, sc_sip_call *call, const char *sdp, size_t len)
 {
     char vias[4096];
     if (sc_sip_call_incoming_vias(call, vias, sizeof vias) == 0)
@@ -29,7 +29,7 @@ static void keep_invite(sc_coord *api, sc_session *s, sc_sip_call *call, const c
     if (offer)
         sc_session_set_field(s, SC_FIELD_INVITE_OFFER, offer);
     free(offer);
-    sc_coord__hold_turn(api);
+    sc_coord__hold_turn(coord);
 }
 
 /* The features' look at a new INVITE (B2BUA route, Replaces): negative when one answered it. */
@@ -48,11 +48,11 @@ static int incoming_hooks(sc_coord *c, sc_session *s, sc_coord_leg *leg, const s
 
 void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud)
 {
-    sc_coord *api = ud;
+    sc_coord *coord = ud;
     const char *why = NULL;
-    if (sc_coord__admit(api, "sip", &why) != 0) {
-        sc_log(api->logger, SC_LOG_INFO, "coord", "rejecting call %s: %s", sc_sip_call_id(call), why);
-        sc_sip_call_reject_retry(call, 503, "Service Unavailable", api->retry_after_s);
+    if (sc_coord__admit(coord, "sip", &why) != 0) {
+        sc_log(coord->logger, SC_LOG_INFO, "coord", "rejecting call %s: %s", sc_sip_call_id(call), why);
+        sc_sip_call_reject_retry(call, 503, "Service Unavailable", coord->retry_after_s);
         sc_sip_call_release(call);
         return;
     }
@@ -78,7 +78,7 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
     sc_coord__parse_sdp(ctx, ctype, body, blen);
     if (ctx->has_sdp && !ctx->sdp_ok) {
         int st = sc_sdp_error_status(sc_sdp_parse(body, blen, &ctx->sdp));
-        sc_log(api->logger, SC_LOG_INFO, "api", "rejecting call %s: unusable SDP offer (%d)",
+        sc_log(coord->logger, SC_LOG_INFO, "coord", "rejecting call %s: unusable SDP offer (%d)",
                sc_sip_call_id(call), st);
         free(ctx);
         reject_incoming(call, st, st == 400 ? "Bad SDP" : "Not Acceptable Here");
@@ -86,9 +86,9 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
     }
     sc_session *s = NULL;
     sc_coord_leg *leg = NULL;
-    int rc = sc_engine_create_session(api->engine, SC_ROLE_UAS, NULL, &s);
-    if (rc == 0 && (rc = sc_coord__leg_new(api, s, &leg)) != 0)
-        sc_engine_remove_session(api->engine, s, "error");
+    int rc = sc_engine_create_session(coord->engine, SC_ROLE_UAS, NULL, &s);
+    if (rc == 0 && (rc = sc_coord__leg_new(coord, s, &leg)) != 0)
+        sc_engine_remove_session(coord->engine, s, "error");
     if (rc) {
         free(ctx);
         reject_incoming(call, 500, "Server Internal Error");
@@ -99,24 +99,24 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
     if (ctx->sdp_ok)
         sc_coord__set_offer(leg, &ctx->sdp);
     sc_coord__sync_dialog(leg, s);
-    keep_invite(api, s, call, ctx->sdp_ok ? body : NULL, blen);
-    sc_log(api->logger, SC_LOG_INFO, "api", "call %s created (uas) from %s, call-id %s", leg->id,
+    keep_invite(coord, s, call, ctx->sdp_ok ? body : NULL, blen);
+    sc_log(coord->logger, SC_LOG_INFO, "coord", "call %s created (uas) from %s, call-id %s", leg->id,
            sc_sip_call_remote_uri(call), sc_sip_call_id(call));
-    if (incoming_hooks(api, s, leg, msg) < 0) {
+    if (incoming_hooks(coord, s, leg, msg) < 0) {
         free(ctx);
         return;
     }
     char id[SC_SESSION_ID_MAX + 1];
     snprintf(id, sizeof id, "%s", leg->id);
-    rc = sc_coord__dispatch(api, s, SC_EV_IncomingCall, 0, sc_sip_call_remote_uri(call), ctx);
+    rc = sc_coord__dispatch(coord, s, SC_EV_IncomingCall, 0, sc_sip_call_remote_uri(call), ctx);
     if (rc < 0) {
-        s = sc_store_get(api->store, id);
-        sc_log(api->logger, SC_LOG_WARN, "api", "call %s: IncomingCall %s", id, sc_strerror(rc));
+        s = sc_store_get(coord->store, id);
+        sc_log(coord->logger, SC_LOG_WARN, "coord", "call %s: IncomingCall %s", id, sc_strerror(rc));
         if (s && rc != SC_E_ACTION_FAILED) { /* the table cannot take the call */
             leg = sc_coord__leg(s);
             if (leg && leg->call)
                 sc_sip_call_respond(leg->call, 500, "Server Internal Error", NULL);
-            sc_engine_remove_session(api->engine, s, "rejected");
+            sc_engine_remove_session(coord->engine, s, "rejected");
         }
     }
 }
@@ -137,11 +137,11 @@ static bool event_hooks(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc_
 
 void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
 {
-    sc_coord *api = ud;
+    sc_coord *coord = ud;
     sc_coord_leg *leg = sc_sip_call_user(call);
     if (!leg)
         return;
-    sc_session *s = sc_store_get(api->store, leg->id);
+    sc_session *s = sc_store_get(coord->store, leg->id);
     if (!s)
         return;
     sc_coord_evctx *ctx = sc_coord__evctx_new(ev->method, ev->status);
@@ -150,7 +150,7 @@ void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
     ctx->stx = ev->stx;
     ctx->is_request = ev->status == 0 && ev->msg != NULL;
     sc_coord__parse_sdp(ctx, ev->content_type, ev->body, ev->body_len);
-    if (event_hooks(api, s, leg, ev, ctx))
+    if (event_hooks(coord, s, leg, ev, ctx))
         return;
 
     switch (ev->type) {
@@ -184,5 +184,5 @@ void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
     default:
         break;
     }
-    sc_coord__dispatch(api, s, (sc_id)ev->type, ev->status, ev->reason, ctx);
+    sc_coord__dispatch(coord, s, (sc_id)ev->type, ev->status, ev->reason, ctx);
 }

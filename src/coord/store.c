@@ -34,7 +34,7 @@ typedef struct held_batch {
 } held_batch;
 
 typedef struct sc_coord_store {
-    sc_coord *api;
+    sc_coord *coord;
     sc_persist *p;            /* synchronous handle (recovery) */
     sc_persist_writer *w;     /* the loop's writer */
     sc_coord_persist *rec;      /* the recorder */
@@ -51,9 +51,9 @@ typedef struct sc_coord_store {
     bool overflow_logged;
 } sc_coord_store;
 
-static sc_coord_store *store_of(const sc_coord *api)
+static sc_coord_store *store_of(const sc_coord *coord)
 {
-    return sc_coord__feat(api, SC_FEAT_PERSISTENCE);
+    return sc_coord__feat(coord, SC_FEAT_PERSISTENCE);
 }
 
 /* ---- Strict durability: held messages ------------------------------------------------------ */
@@ -63,8 +63,8 @@ static void send_batch(sc_coord_store *st, held_batch *b)
     st->sending = true;
     for (held_msg *m = b->head, *n; m; m = n) {
         n = m->next;
-        if (st->api->sip)
-            sc_sip_send_unhooked(st->api->sip, m->tp, &m->dst, m->data, m->len);
+        if (st->coord->sip)
+            sc_sip_send_unhooked(st->coord->sip, m->tp, &m->dst, m->data, m->len);
         free(m);
     }
     st->sending = false;
@@ -93,7 +93,7 @@ static void on_committed(int status, void *ud)
     held_batch *b = ud;
     sc_coord_store *st = b->st;
     if (status != 0 && status != -ECANCELED)
-        sc_log(st->api->logger, SC_LOG_WARN, "persist", "commit of a loop turn failed: %s", sc_strerror(status));
+        sc_log(st->coord->logger, SC_LOG_WARN, "persist", "commit of a loop turn failed: %s", sc_strerror(status));
     b->durable = true;
     if (!st->w) /* the writer is being freed: sc_coord__store_free frees the batches */
         return;
@@ -117,7 +117,7 @@ static void on_check(uv_check_t *h)
     st->last = b;
     int rc = sc_persist_writer_commit_turn(st->w, on_committed, b);
     if (rc) { /* cannot wait: send in order once the earlier batches are out */
-        sc_log(st->api->logger, SC_LOG_WARN, "persist", "commit_turn: %s; sending unconfirmed", sc_strerror(rc));
+        sc_log(st->coord->logger, SC_LOG_WARN, "persist", "commit_turn: %s; sending unconfirmed", sc_strerror(rc));
         b->durable = true;
         release_durable(st);
     }
@@ -130,10 +130,10 @@ static bool writer_idle(sc_coord_store *st)
     return h.durable_ticket >= h.submitted_ticket;
 }
 
-static bool hold_message(sc_coord *api, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
+static bool hold_message(sc_coord *coord, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
                          size_t len)
 {
-    sc_coord_store *st = store_of(api);
+    sc_coord_store *st = store_of(coord);
     if (!st || !st->w || st->sending || st->durability != SC_PERSIST_STRICT)
         return false;
     /* Nothing is waiting for a commit: nothing this message could reveal is unstored. */
@@ -141,7 +141,7 @@ static bool hold_message(sc_coord *api, sc_sip_transport tp, const struct sockad
         return false;
     if (st->waiting >= HELD_MAX) {
         if (!st->overflow_logged)
-            sc_log(api->logger, SC_LOG_WARN, "persist", "%d SIP messages held: sending without waiting", HELD_MAX);
+            sc_log(coord->logger, SC_LOG_WARN, "persist", "%d SIP messages held: sending without waiting", HELD_MAX);
         st->overflow_logged = true;
         return false;
     }
@@ -174,9 +174,9 @@ static bool hold_message(sc_coord *api, sc_sip_transport tp, const struct sockad
     return true;
 }
 
-static void hold_turn(sc_coord *api)
+static void hold_turn(sc_coord *coord)
 {
-    sc_coord_store *st = store_of(api);
+    sc_coord_store *st = store_of(coord);
     if (!st || !st->w || st->durability != SC_PERSIST_STRICT || st->building)
         return;
     st->building = calloc(1, sizeof *st->building); /* on_check commits it, even empty */
@@ -184,9 +184,9 @@ static void hold_turn(sc_coord *api)
         st->building->st = st;
 }
 
-void sc_coord_store_held(const sc_coord *api, size_t *waiting, uint64_t *total)
+void sc_coord_store_held(const sc_coord *coord, size_t *waiting, uint64_t *total)
 {
-    sc_coord_store *st = store_of(api);
+    sc_coord_store *st = store_of(coord);
     if (waiting)
         *waiting = st ? st->waiting : 0;
     if (total)
@@ -196,9 +196,9 @@ void sc_coord_store_held(const sc_coord *api, size_t *waiting, uint64_t *total)
 /* ---- Admission, health, snapshots ------------------------------------------------------------ */
 
 /* New sessions are refused while the writer's queue is (nearly) full. */
-static int admit(sc_coord *api, const char **why)
+static int admit(sc_coord *coord, const char **why)
 {
-    sc_coord_store *st = store_of(api);
+    sc_coord_store *st = store_of(coord);
     if (!st || !st->w)
         return 0;
     sc_persist_health h;
@@ -209,9 +209,9 @@ static int admit(sc_coord *api, const char **why)
     return SC_E_OVERLOAD;
 }
 
-int sc_coord_store_health(sc_coord *api, sc_persist_health *out, const char **backend)
+int sc_coord_store_health(sc_coord *coord, sc_persist_health *out, const char **backend)
 {
-    sc_coord_store *st = store_of(api);
+    sc_coord_store *st = store_of(coord);
     if (!st || !st->w)
         return -ENOENT;
     sc_persist_writer_health(st->w, out);
@@ -220,23 +220,23 @@ int sc_coord_store_health(sc_coord *api, sc_persist_health *out, const char **ba
     return 0;
 }
 
-void sc_coord__store_snapshot(sc_coord *api, sc_session *s)
+void sc_coord__store_snapshot(sc_coord *coord, sc_session *s)
 {
-    sc_coord_store *st = store_of(api);
+    sc_coord_store *st = store_of(coord);
     if (st && st->rec && s)
         sc_coord_persist_snapshot(st->rec, s);
 }
 
 /* ---- Open, recover, attach -------------------------------------------------------------------- */
 
-static void default_node(sc_coord *api, char *buf, size_t cap)
+static void default_node(sc_coord *coord, char *buf, size_t cap)
 {
     char host[64] = "localhost";
     struct sockaddr_storage ss;
     unsigned port = 5060;
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
-    if (sc_sip_listener_addr(api->sip, 0, &ss) == 0)
+    if (sc_sip_listener_addr(coord->sip, 0, &ss) == 0)
         port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                               : ((struct sockaddr_in *)&ss)->sin_port);
     snprintf(buf, cap, "%s:%u", host, port);
@@ -252,18 +252,18 @@ static double mono_s(void)
 static int start_writer(sc_coord_store *st, const sc_coord_store_config *cfg, char *err, size_t errsz)
 {
     sc_persist_writer_config wc = {.queue_cap = cfg->queue_cap, .durability = cfg->durability,
-                                   .loop = st->api->loop};
+                                   .loop = st->coord->loop};
     int rc = sc_persist_writer_new(&st->w, st->p, &wc);
     if (rc) {
         snprintf(err, errsz, "--store: cannot start the writer: %s", sc_strerror(rc));
         return rc;
     }
-    rc = sc_coord_persist_attach(st->api->engine, st->w, st->node_id, cfg->snapshot_every, &st->rec);
+    rc = sc_coord_persist_attach(st->coord->engine, st->w, st->node_id, cfg->snapshot_every, &st->rec);
     if (rc) {
         snprintf(err, errsz, "--store: cannot attach the recorder: %s", sc_strerror(rc));
         return rc;
     }
-    uv_check_init(st->api->loop, &st->check);
+    uv_check_init(st->coord->loop, &st->check);
     st->check.data = st;
     st->check_open = true;
     uv_check_start(&st->check, on_check);
@@ -273,7 +273,7 @@ static int start_writer(sc_coord_store *st, const sc_coord_store_config *cfg, ch
 static int recover(sc_coord_store *st, sc_coord_recover_ctx *c, char *err, size_t errsz)
 {
     size_t n = 0, failed = 0;
-    int rc = sc_coord_persist_recover(st->api->engine, st->p, st->node_id, NULL, sc_coord__recover_rebuild, c, &n,
+    int rc = sc_coord_persist_recover(st->coord->engine, st->p, st->node_id, NULL, sc_coord__recover_rebuild, c, &n,
                                     &failed);
     c->rep->recovered = n;
     c->rep->failed = failed;
@@ -282,9 +282,9 @@ static int recover(sc_coord_store *st, sc_coord_recover_ctx *c, char *err, size_
     return rc;
 }
 
-static void stop(sc_coord *api);
+static void stop(sc_coord *coord);
 
-int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
+int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
                       size_t errsz)
 {
     sc_coord_store_report dummy;
@@ -295,23 +295,23 @@ int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coor
         err = dummy_err, errsz = sizeof dummy_err;
     memset(rep, 0, sizeof *rep);
     err[0] = '\0';
-    if (!api || !cfg || !cfg->url)
+    if (!coord || !cfg || !cfg->url)
         return -EINVAL;
-    if (store_of(api))
+    if (store_of(coord))
         return -EALREADY;
     if (cfg->node_id && *cfg->node_id)
         snprintf(rep->node_id, sizeof rep->node_id, "%s", cfg->node_id);
     else
-        default_node(api, rep->node_id, sizeof rep->node_id);
+        default_node(coord, rep->node_id, sizeof rep->node_id);
     if (cfg->durability == SC_PERSIST_NONE)
         return 0;
     sc_coord_store *st = calloc(1, sizeof *st);
     if (!st)
         return -ENOMEM;
-    st->api = api;
+    st->coord = coord;
     st->durability = cfg->durability;
     snprintf(st->node_id, sizeof st->node_id, "%s", rep->node_id);
-    sc_persist_config pc = {.durability = cfg->durability, .logger = api->logger, .clock = api->clock};
+    sc_persist_config pc = {.durability = cfg->durability, .logger = coord->logger, .clock = coord->clock};
     char perr[256] = "";
     int rc = sc_persist_open(&st->p, cfg->url, &pc, perr, sizeof perr);
     if (rc) {
@@ -319,9 +319,9 @@ int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coor
         free(st);
         return rc;
     }
-    api->feat[SC_FEAT_PERSISTENCE] = st;
+    coord->feat[SC_FEAT_PERSISTENCE] = st;
     double t0 = mono_s();
-    sc_coord_recover_ctx c = {.api = api, .rep = rep};
+    sc_coord_recover_ctx c = {.coord = coord, .rep = rep};
     rc = recover(st, &c, err, errsz);
     if (rc == 0)
         rc = start_writer(st, cfg, err, errsz);
@@ -330,10 +330,10 @@ int sc_coord_store_open(sc_coord *api, const sc_coord_store_config *cfg, sc_coor
     free(c.ids);
     rep->seconds = mono_s() - t0;
     if (rc) {
-        stop(api);
+        stop(coord);
         return rc;
     }
-    sc_log(api->logger, SC_LOG_INFO, "persist",
+    sc_log(coord->logger, SC_LOG_INFO, "persist",
            "store %s (%s, durability %s, node %s): %zu session(s) recovered, %zu failed, %zu in-flight resolved, in %.3f s",
            sc_persist_backend_name(st->p), cfg->url, sc_persist_durability_name(cfg->durability), st->node_id,
            rep->recovered, rep->failed, rep->resolved, rep->seconds);
@@ -349,9 +349,9 @@ static void check_closed(uv_handle_t *h)
 
 /* From sc_coord_free, after the sessions are removed and before the SIP agent closes: commit
  * what is queued, send what strict mode held, stop the writer, close the store. */
-static void stop(sc_coord *api)
+static void stop(sc_coord *coord)
 {
-    sc_coord_store *st = store_of(api);
+    sc_coord_store *st = store_of(coord);
     if (!st)
         return;
     sc_coord_persist_free(st->rec); /* the sessions' removals are recorded by now */
@@ -382,7 +382,7 @@ static void stop(sc_coord *api)
     }
     st->first = st->last = NULL;
     sc_persist_close(st->p);
-    api->feat[SC_FEAT_PERSISTENCE] = NULL;
+    coord->feat[SC_FEAT_PERSISTENCE] = NULL;
     if (st->check_open) {
         uv_check_stop(&st->check);
         uv_close((uv_handle_t *)&st->check, check_closed); /* frees st */

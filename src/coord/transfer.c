@@ -36,29 +36,14 @@ typedef struct xfer_state {
     uint32_t timeout_ms;  /* a transfer call unanswered by then fails */
 } xfer_state;
 
-static sc_coord_evctx *evctx_of(const sc_exec *x)
-{
-    return sc_coord__evctx_of(x);
-}
-
-static sc_session *linked(sc_coord *api, const sc_session *s, sc_field f)
-{
-    return sc_coord__linked(api, s, f);
-}
-
-static bool is_terminal(const sc_session *s)
-{
-    return sc_coord__is_terminal(s);
-}
-
 /* ---- Guards -------------------------------------------------------------------------------- */
 
 static bool g_accept_refer(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     sc_coord_leg *leg = sc_coord__leg(x->session);
     sc_coord_xfer *t = leg ? leg->xfer : NULL;
-    xfer_state *xs = sc_coord__feat(api, SC_FEAT_TRANSFER);
+    xfer_state *xs = sc_coord__feat(coord, SC_FEAT_TRANSFER);
     return xs && !xs->refuse_refer && t && t->target && !t->in_progress && sc_coord__usable_uri(t->target);
 }
 
@@ -82,9 +67,9 @@ static bool g_has_replaces(const sc_exec *x)
 
 /* Refer-To for an attended transfer: the consultation dialog's remote target with
  * ?Replaces=<call-id>;to-tag=<its remote tag>;from-tag=<its local tag>, escaped. */
-static int attended_refer_to(sc_coord *api, sc_session *o, const char *consult_id, char *out, size_t cap)
+static int attended_refer_to(sc_coord *coord, sc_session *o, const char *consult_id, char *out, size_t cap)
 {
-    sc_session *k = consult_id ? sc_store_get(api->store, consult_id) : NULL;
+    sc_session *k = consult_id ? sc_store_get(coord->store, consult_id) : NULL;
     sc_coord_leg *kleg = sc_coord__leg(k);
     if (!kleg || !kleg->call || k == o)
         return -ENOENT;
@@ -112,7 +97,7 @@ static int attended_refer_to(sc_coord *api, sc_session *o, const char *consult_i
 
 static int a_send_refer(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     sc_coord_leg *leg = sc_coord__leg(x->session);
     if (!leg || !leg->call)
         return -ENOTCONN;
@@ -124,7 +109,7 @@ static int a_send_refer(const sc_exec *x)
     if (x->event && x->event->type == SC_EV_CompleteAttendedTransfer) {
         const char *consult = x->event->text && *x->event->text ? x->event->text
                                                                 : sc_session_field(x->session, SC_FIELD_TRANSFER_ID);
-        rc = attended_refer_to(api, x->session, consult, target, sizeof target);
+        rc = attended_refer_to(coord, x->session, consult, target, sizeof target);
     } else {
         const char *to = x->event && x->event->text ? x->event->text : sc_session_field(x->session, SC_FIELD_REFER_TO);
         rc = to && sc_coord__usable_uri(to) ? 0 : -EINVAL;
@@ -141,13 +126,13 @@ static int a_send_refer(const sc_exec *x)
     t->refer_pending = true;
     t->consulting = false;
     sc_session_set_field(x->session, SC_FIELD_REFER_TO, target);
-    sc_log(api->logger, SC_LOG_INFO, "transfer", "session %s: REFER sent, Refer-To <%s>", leg->id, target);
+    sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: REFER sent, Refer-To <%s>", leg->id, target);
     return 0;
 }
 
 static int a_start_consultation(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     sc_coord_leg *leg = sc_coord__leg(x->session);
     const char *target = x->event ? x->event->text : NULL;
     if (!leg || !leg->call || !target || !sc_coord__usable_uri(target))
@@ -157,7 +142,7 @@ static int a_start_consultation(const sc_exec *x)
         return -ENOMEM;
     sc_session *k = NULL;
     sc_coord_leg *kleg = NULL;
-    int rc = sc_coord__call_new(api, target, sc_sip_call_local_uri(leg->call), "api", &k, &kleg);
+    int rc = sc_coord__call_new(coord, target, sc_sip_call_local_uri(leg->call), "api", &k, &kleg);
     if (rc)
         return rc;
     char kid[SC_SESSION_ID_MAX + 1];
@@ -165,8 +150,8 @@ static int a_start_consultation(const sc_exec *x)
     sc_session_set_field(k, SC_FIELD_TRANSFER_ID, sc_session_id(x->session));
     sc_session_set_field(x->session, SC_FIELD_TRANSFER_ID, kid);
     t->consulting = true;
-    sc_log(api->logger, SC_LOG_INFO, "transfer", "session %s: consultation call %s to %s", leg->id, kid, target);
-    rc = sc_coord__dispatch(api, k, SC_EV_MakeCall, 0, target, NULL);
+    sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: consultation call %s to %s", leg->id, kid, target);
+    rc = sc_coord__dispatch(coord, k, SC_EV_MakeCall, 0, target, NULL);
     return rc < 0 && rc != SC_E_ACTION_FAILED ? rc : 0;
 }
 
@@ -185,7 +170,7 @@ static int build_invite_headers(sc_coord_xfer *t, const char *referred_by, char 
 }
 
 /* The new call of a transfer; its TransferFailed comes back through the observer. */
-static int start_transfer_call(sc_coord *api, sc_session *o, sc_coord_leg *leg, sc_coord_xfer *t)
+static int start_transfer_call(sc_coord *coord, sc_session *o, sc_coord_leg *leg, sc_coord_xfer *t)
 {
     char rb[SC_SIP_URI_MAX + 4];
     if (t->referred_by)
@@ -194,12 +179,12 @@ static int start_transfer_call(sc_coord *api, sc_session *o, sc_coord_leg *leg, 
         snprintf(rb, sizeof rb, "<%s>", sc_sip_call_remote_uri(leg->call));
     sc_session *n = NULL;
     sc_coord_leg *nleg = NULL;
-    int rc = sc_coord__call_new(api, t->target, sc_sip_call_local_uri(leg->call), "sip", &n, &nleg);
+    int rc = sc_coord__call_new(coord, t->target, sc_sip_call_local_uri(leg->call), "sip", &n, &nleg);
     if (rc)
         return rc;
     sc_coord_xfer *nt = xfer_get(nleg);
     if (!nt || build_invite_headers(t, rb, &nleg->invite_headers) != 0) {
-        sc_engine_remove_session(api->engine, n, "error");
+        sc_engine_remove_session(coord->engine, n, "error");
         return -ENOMEM;
     }
     nt->is_xfer_call = true;
@@ -208,21 +193,21 @@ static int start_transfer_call(sc_coord *api, sc_session *o, sc_coord_leg *leg, 
     sc_session_set_field(n, SC_FIELD_TRANSFER_ID, sc_session_id(o));
     sc_session_set_field(n, SC_FIELD_REFERRED_BY, rb);
     sc_session_set_field(o, SC_FIELD_TRANSFER_ID, nid);
-    sc_log(api->logger, SC_LOG_INFO, "transfer", "session %s: transfer call %s to %s", leg->id, nid, t->target);
-    rc = sc_coord__dispatch(api, n, SC_EV_MakeCall, 0, t->target, NULL);
+    sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: transfer call %s to %s", leg->id, nid, t->target);
+    rc = sc_coord__dispatch(coord, n, SC_EV_MakeCall, 0, t->target, NULL);
     return rc < 0 && rc != SC_E_ACTION_FAILED ? rc : 0;
 }
 
 static int a_start_transfer_call(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     sc_coord_leg *leg = sc_coord__leg(x->session);
     sc_coord_xfer *t = leg ? leg->xfer : NULL;
-    sc_coord_evctx *ctx = evctx_of(x);
+    sc_coord_evctx *ctx = sc_coord__evctx_of(x);
     if (!leg || !leg->call || !t || !t->target)
         return -EINVAL;
     if (ctx && ctx->stx && !ctx->answered) { /* 202, with Refer-Sub: false when asked (RFC 4488) */
-        int rc = sc_sip_respond_ex(api->sip, ctx->stx, 202, "Accepted", t->no_sub ? "Refer-Sub: false\r\n" : NULL,
+        int rc = sc_sip_respond_ex(coord->sip, ctx->stx, 202, "Accepted", t->no_sub ? "Refer-Sub: false\r\n" : NULL,
                                    NULL, NULL);
         if (rc)
             return rc;
@@ -233,20 +218,20 @@ static int a_start_transfer_call(const sc_exec *x)
     t->in_progress = true;
     sc_session_set_field(x->session, SC_FIELD_REFER_TO, t->refer_to);
     /* RFC 3515 2.4.4: the first NOTIFY right away (queued behind this transition). */
-    sc_coord__dispatch(api, x->session, SC_EV_TransferProgress, 100, "Trying", NULL);
-    int rc = start_transfer_call(api, x->session, leg, t);
+    sc_coord__dispatch(coord, x->session, SC_EV_TransferProgress, 100, "Trying", NULL);
+    int rc = start_transfer_call(coord, x->session, leg, t);
     if (rc) {
-        sc_log(api->logger, SC_LOG_WARN, "transfer", "session %s: transfer call not started: %s", leg->id,
+        sc_log(coord->logger, SC_LOG_WARN, "transfer", "session %s: transfer call not started: %s", leg->id,
                sc_strerror(rc));
         t->in_progress = false;
-        sc_coord__dispatch(api, x->session, SC_EV_TransferFailed, 503, "Service Unavailable", NULL);
+        sc_coord__dispatch(coord, x->session, SC_EV_TransferFailed, 503, "Service Unavailable", NULL);
     }
     return 0;
 }
 
 static int a_send_notify(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
+    sc_coord *coord = x->ud;
     sc_coord_leg *leg = sc_coord__leg(x->session);
     sc_coord_xfer *t = leg ? leg->xfer : NULL;
     if (!t || !t->sub_active || !leg->call)
@@ -264,7 +249,7 @@ static int a_send_notify(const sc_exec *x)
     if (final)
         t->sub_active = false;
     if (rc) /* the transferor's dialog is gone: nothing to tell */
-        sc_log(api->logger, SC_LOG_INFO, "transfer", "session %s: NOTIFY %d not sent: %s", leg->id, code,
+        sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: NOTIFY %d not sent: %s", leg->id, code,
                sc_strerror(rc));
     return 0;
 }
@@ -275,35 +260,35 @@ static int a_send_notify(const sc_exec *x)
  * stream is closed), then end the replaced dialog. */
 static int a_replace_dialog(const sc_exec *x)
 {
-    sc_coord *api = x->ud;
-    sc_session *old = linked(api, x->session, SC_FIELD_REPLACES_ID);
-    if (!old || is_terminal(old))
+    sc_coord *coord = x->ud;
+    sc_session *old = sc_coord__linked(coord, x->session, SC_FIELD_REPLACES_ID);
+    if (!old || sc_coord__is_terminal(old))
         return 0;
     char oid[SC_SESSION_ID_MAX + 1];
     snprintf(oid, sizeof oid, "%s", sc_session_id(old));
     sc_coord__media_take_over(sc_coord__leg(x->session), sc_coord__leg(old)); /* a failure is logged */
-    sc_session *peer = linked(api, old, SC_FIELD_PEER_ID);
+    sc_session *peer = sc_coord__linked(coord, old, SC_FIELD_PEER_ID);
     if (peer) {
         sc_session_set_field(x->session, SC_FIELD_PEER_ID, sc_session_id(peer));
         sc_session_set_field(peer, SC_FIELD_PEER_ID, sc_session_id(x->session));
         sc_session_set_field(old, SC_FIELD_PEER_ID, NULL);
     }
     sc_session_set_field(old, SC_FIELD_TRANSFER_ID, sc_session_id(x->session));
-    int rc = sc_coord__dispatch(api, old, SC_EV_ReplacesReceived, 0, sc_session_id(x->session), NULL);
+    int rc = sc_coord__dispatch(coord, old, SC_EV_ReplacesReceived, 0, sc_session_id(x->session), NULL);
     if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED) { /* an early dialog of ours: cancel it */
-        old = sc_store_get(api->store, oid);
+        old = sc_store_get(coord->store, oid);
         if (old)
-            sc_coord__dispatch(api, old, SC_EV_HangupCall, 0, "replaced", NULL);
+            sc_coord__dispatch(coord, old, SC_EV_HangupCall, 0, "replaced", NULL);
     }
     return 0;
 }
 
 /* ---- Observer: the sessions of a transfer tell each other ------------------------------------ */
 
-static void tell(sc_coord *api, sc_session *s, sc_id type, int code, const char *text)
+static void tell(sc_coord *coord, sc_session *s, sc_id type, int code, const char *text)
 {
-    if (s && !is_terminal(s))
-        sc_coord__dispatch(api, s, type, code, text, NULL);
+    if (s && !sc_coord__is_terminal(s))
+        sc_coord__dispatch(coord, s, type, code, text, NULL);
 }
 
 static const char *failure_reason(int code)
@@ -321,22 +306,22 @@ static const char *failure_reason(int code)
 }
 
 /* A transfer call moved: report ringing, answer or failure to the transferee's session. */
-static void xfer_call_moved(sc_coord *api, sc_session *n, sc_coord_xfer *nt, const sc_history_record *rec)
+static void xfer_call_moved(sc_coord *coord, sc_session *n, sc_coord_xfer *nt, const sc_history_record *rec)
 {
-    sc_session *o = linked(api, n, SC_FIELD_TRANSFER_ID);
+    sc_session *o = sc_coord__linked(coord, n, SC_FIELD_TRANSFER_ID);
     sc_coord_leg *oleg = sc_coord__leg(o);
     sc_coord_xfer *ot = oleg ? oleg->xfer : NULL;
     if (!ot || !ot->in_progress)
         return;
-    bool term = is_terminal(n);
+    bool term = sc_coord__is_terminal(n);
     if (!term && !nt->answered && sc_session_condition(n, SC_COND_DialogEstablished)) {
         nt->answered = true;
         ot->in_progress = false;
-        tell(api, o, SC_EV_TransferSucceeded, 200, "OK");
+        tell(coord, o, SC_EV_TransferSucceeded, 200, "OK");
     } else if (!term && !nt->ringing_told &&
                (rec->event == SC_EV_Dialog180Ringing || rec->event == SC_EV_Dialog183SessionProgress)) {
         nt->ringing_told = true;
-        tell(api, o, SC_EV_TransferProgress, rec->event == SC_EV_Dialog180Ringing ? 180 : 183,
+        tell(coord, o, SC_EV_TransferProgress, rec->event == SC_EV_Dialog180Ringing ? 180 : 183,
              rec->event == SC_EV_Dialog180Ringing ? "Ringing" : "Session Progress");
     } else if (term && !nt->answered) {
         const char *outcome = sc_session_outcome(n);
@@ -345,79 +330,79 @@ static void xfer_call_moved(sc_coord *api, sc_session *n, sc_coord_xfer *nt, con
                    : outcome && !strcmp(outcome, "cancelled") ? 487
                                                             : 503;
         ot->in_progress = false;
-        tell(api, o, SC_EV_TransferFailed, code, failure_reason(code));
+        tell(coord, o, SC_EV_TransferFailed, code, failure_reason(code));
     }
 }
 
-static void on_transition(sc_coord *api, sc_session *s, const sc_history_record *rec, const sc_transition *tr)
+static void on_transition(sc_coord *coord, sc_session *s, const sc_history_record *rec, const sc_transition *tr)
 {
-    xfer_state *xs = sc_coord__feat(api, SC_FEAT_TRANSFER);
+    xfer_state *xs = sc_coord__feat(coord, SC_FEAT_TRANSFER);
     if (rec->outcome != SC_OUTCOME_TAKEN)
         return;
     sc_coord_leg *leg = sc_coord__leg(s);
     sc_coord_xfer *t = leg ? leg->xfer : NULL;
-    if (is_terminal(s)) { /* a consultation call ended while the transfer was being set up */
-        sc_session *o = linked(api, s, SC_FIELD_TRANSFER_ID);
+    if (sc_coord__is_terminal(s)) { /* a consultation call ended while the transfer was being set up */
+        sc_session *o = sc_coord__linked(coord, s, SC_FIELD_TRANSFER_ID);
         sc_coord_leg *oleg = sc_coord__leg(o);
         const char *back = o ? sc_session_field(o, SC_FIELD_TRANSFER_ID) : NULL;
         if (oleg && oleg->xfer && oleg->xfer->consulting && back && !strcmp(back, sc_session_id(s))) {
             oleg->xfer->consulting = false;
-            tell(api, o, SC_EV_PeerHangup, 0, "consultation ended");
+            tell(coord, o, SC_EV_PeerHangup, 0, "consultation ended");
         }
     }
     if (!t)
         return;
     if (t->is_xfer_call) {
-        xfer_call_moved(api, s, t, rec);
+        xfer_call_moved(coord, s, t, rec);
         return;
     }
     if (rec->event == SC_EV_DialogREFER && t->in_progress && xs && xs->timeout_ms) {
         sc_event ev = {.type = SC_EV_TransferFailed, .code = 408, .text = "Request Timeout"};
-        sc_engine_schedule(api->engine, s, xs->timeout_ms, &ev, true);
+        sc_engine_schedule(coord->engine, s, xs->timeout_ms, &ev, true);
     } else if (rec->event == SC_EV_TransferFailed || rec->event == SC_EV_TransferSucceeded) {
         t->refer_pending = false;
         bool was = t->in_progress;
         t->in_progress = false;
-        sc_session *n = rec->event == SC_EV_TransferFailed && was ? linked(api, s, SC_FIELD_TRANSFER_ID) : NULL;
+        sc_session *n = rec->event == SC_EV_TransferFailed && was ? sc_coord__linked(coord, s, SC_FIELD_TRANSFER_ID) : NULL;
         if (n) /* the transfer gave up (timeout): end its call */
-            tell(api, n, SC_EV_HangupCall, 0, "transfer failed");
+            tell(coord, n, SC_EV_HangupCall, 0, "transfer failed");
     }
 }
 
 /* ---- Commands ------------------------------------------------------------------------------------ */
 
-static int command(sc_coord *api, sc_session *s, sc_id ev, const char *text)
+static int command(sc_coord *coord, sc_session *s, sc_id ev, const char *text)
 {
-    return sc_coord__command(api, s, ev, 0, text);
+    return sc_coord__command(coord, s, ev, 0, text);
 }
 
-int sc_coord_transfer(sc_coord *api, const char *id, const char *target)
+int sc_coord_transfer(sc_coord *coord, const char *id, const char *target)
 {
-    if (!api || !id || !sc_coord__usable_uri(target))
+    if (!coord || !id || !sc_coord__usable_uri(target))
         return -EINVAL;
-    sc_session *s = sc_store_get(api->store, id);
+    sc_session *s = sc_store_get(coord->store, id);
     if (!s)
         return -ENOENT;
-    return command(api, s, SC_EV_BlindTransfer, target);
+    return command(coord, s, SC_EV_BlindTransfer, target);
 }
 
-int sc_coord_transfer_attended(sc_coord *api, const char *id, const char *consult_id, const char *target)
+int sc_coord_transfer_attended(sc_coord *coord, const char *id, const char *consult_id, const char *target)
 {
-    if (!api || !id)
+    if (!coord || !id)
         return -EINVAL;
-    sc_session *s = sc_store_get(api->store, id);
+    sc_session *s = sc_store_get(coord->store, id);
     if (!s)
         return -ENOENT;
     if (!consult_id && target) {
         if (!sc_coord__usable_uri(target))
             return -EINVAL;
-        return command(api, s, SC_EV_StartAttendedTransfer, target);
+        return command(coord, s, SC_EV_StartAttendedTransfer, target);
     }
     if (!consult_id)
         consult_id = sc_session_field(s, SC_FIELD_TRANSFER_ID);
-    sc_session *k = consult_id ? sc_store_get(api->store, consult_id) : NULL;
+    sc_session *k = consult_id ? sc_store_get(coord->store, consult_id) : NULL;
     sc_coord_leg *kleg = sc_coord__leg(k);
-    if (!kleg || !kleg->call || k == s || is_terminal(k))
+    if (!kleg || !kleg->call || k == s || sc_coord__is_terminal(k))
         return -EINVAL;
     sc_sip_dialog_state *d = malloc(sizeof *d);
     if (!d)
@@ -429,30 +414,30 @@ int sc_coord_transfer_attended(sc_coord *api, const char *id, const char *consul
         return -EINVAL;
     char kid[SC_SESSION_ID_MAX + 1];
     snprintf(kid, sizeof kid, "%s", consult_id);
-    return command(api, s, SC_EV_CompleteAttendedTransfer, kid);
+    return command(coord, s, SC_EV_CompleteAttendedTransfer, kid);
 }
 
-int sc_coord_transfer_cancel(sc_coord *api, const char *id)
+int sc_coord_transfer_cancel(sc_coord *coord, const char *id)
 {
-    if (!api || !id)
+    if (!coord || !id)
         return -EINVAL;
-    sc_session *s = sc_store_get(api->store, id);
+    sc_session *s = sc_store_get(coord->store, id);
     if (!s)
         return -ENOENT;
     char kid[SC_SESSION_ID_MAX + 1] = "";
     const char *k = sc_session_field(s, SC_FIELD_TRANSFER_ID);
     if (k)
         snprintf(kid, sizeof kid, "%s", k);
-    int rc = command(api, s, SC_EV_CancelAttendedTransfer, "api");
+    int rc = command(coord, s, SC_EV_CancelAttendedTransfer, "api");
     if (rc != 0)
         return rc;
-    s = sc_store_get(api->store, id);
+    s = sc_store_get(coord->store, id);
     sc_coord_leg *leg = sc_coord__leg(s);
     if (leg && leg->xfer)
         leg->xfer->consulting = false;
-    sc_session *cs = kid[0] ? sc_store_get(api->store, kid) : NULL;
-    if (cs && !is_terminal(cs))
-        sc_coord__dispatch(api, cs, SC_EV_HangupCall, 0, "transfer cancelled", NULL);
+    sc_session *cs = kid[0] ? sc_store_get(coord->store, kid) : NULL;
+    if (cs && !sc_coord__is_terminal(cs))
+        sc_coord__dispatch(coord, cs, SC_EV_HangupCall, 0, "transfer cancelled", NULL);
     return 0;
 }
 

@@ -32,12 +32,12 @@ void sc_coord__xfer_free(sc_coord_xfer *x); /* NULL: nothing */
 /* SIP event hook, before the event is dispatched: REFER and NOTIFY parsing, responses to our
  * REFER/NOTIFY turned into transfer events. Returns true when it consumed the event (ctx is
  * then freed or handed on), false to let the caller dispatch it as usual. */
-bool sc_coord__xfer_on_event(sc_coord *api, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev,
+bool sc_coord__xfer_on_event(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev,
                            sc_coord_evctx *ctx);
 /* New INVITE hook, after its session exists and before IncomingCall: Replaces (RFC 3891
  * section 3) and Referred-By. 0 to go on; negative when the INVITE was answered (481, 603,
  * 486, 400) and the session removed. */
-int sc_coord__xfer_on_incoming(sc_coord *api, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg);
+int sc_coord__xfer_on_incoming(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg);
 
 /* transfer_sip.c: header helpers */
 /* The value of header name (or its compact form, may be NULL) of msg, or NULL. */

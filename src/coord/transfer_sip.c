@@ -141,7 +141,7 @@ static sc_coord_xfer *xfer_get(sc_coord_leg *leg)
 }
 
 /* Keep what the REFER asks for on the leg; the table's AcceptRefer guard judges it. */
-static void read_refer(sc_coord *api, sc_coord_leg *leg, const sc_sip_event *ev)
+static void read_refer(sc_coord *coord, sc_coord_leg *leg, const sc_sip_event *ev)
 {
     sc_coord_xfer *x = xfer_get(leg);
     if (!x)
@@ -166,7 +166,7 @@ static void read_refer(sc_coord *api, sc_coord_leg *leg, const sc_sip_event *ev)
     }
     if (rb)
         x->referred_by = strdup(rb);
-    sc_log(api->logger, SC_LOG_INFO, "transfer", "session %s: REFER to %s%s%s", leg->id,
+    sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: REFER to %s%s%s", leg->id,
            x->target ? x->target : "(unusable Refer-To)", x->replaces ? " replacing " : "",
            x->replaces ? x->replaces : "");
 }
@@ -193,7 +193,7 @@ static int progress_percent(int code)
     return 100;
 }
 
-static void on_notify(sc_coord *api, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev, sc_coord_evctx *ctx)
+static void on_notify(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev, sc_coord_evctx *ctx)
 {
     char id[SC_SESSION_ID_MAX + 1];
     snprintf(id, sizeof id, "%s", leg->id);
@@ -202,59 +202,59 @@ static void on_notify(sc_coord *api, sc_session *s, sc_coord_leg *leg, const sc_
     bool refer = event && strncasecmp(event, "refer", 5) == 0 && (event[5] == '\0' || event[5] == ';' ||
                                                                   event[5] == ' ');
     int code = refer ? sc_coord__xfer_sipfrag_status(ev->body, ev->body_len) : -1;
-    sc_coord__dispatch(api, s, SC_EV_DialogNOTIFY, 0, ev->reason, ctx); /* the table answers it */
-    s = sc_store_get(api->store, id);
+    sc_coord__dispatch(coord, s, SC_EV_DialogNOTIFY, 0, ev->reason, ctx); /* the table answers it */
+    s = sc_store_get(coord->store, id);
     leg = sc_coord__leg(s);
     sc_coord_xfer *x = leg ? leg->xfer : NULL;
     if (!x || !x->refer_pending || code < 0)
         return;
-    sc_log(api->logger, SC_LOG_INFO, "transfer", "session %s: NOTIFY %d (%s, %d%%), %s", id, code,
+    sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: NOTIFY %d (%s, %d%%), %s", id, code,
            progress_text(code), progress_percent(code), state ? state : "no Subscription-State");
     sc_id type = SC_EV_TransferProgress;
     if (code >= 200) {
         x->refer_pending = false;
         type = code < 300 ? SC_EV_TransferSucceeded : SC_EV_TransferFailed;
     }
-    sc_coord__dispatch(api, s, type, code, progress_text(code), NULL);
+    sc_coord__dispatch(coord, s, type, code, progress_text(code), NULL);
 }
 
-static void on_refer_outcome(sc_coord *api, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev)
+static void on_refer_outcome(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev)
 {
     sc_coord_xfer *x = leg->xfer;
     if (ev->type == SC_EV_Dialog200OK) {
-        sc_log(api->logger, SC_LOG_INFO, "transfer", "session %s: REFER accepted (%d)", leg->id, ev->status);
-        sc_coord__dispatch(api, s, SC_EV_TransferAccepted, ev->status, ev->reason, NULL);
+        sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: REFER accepted (%d)", leg->id, ev->status);
+        sc_coord__dispatch(coord, s, SC_EV_TransferAccepted, ev->status, ev->reason, NULL);
         return;
     }
     int code = ev->status >= 300 ? ev->status : ev->type == SC_EV_DialogTimeout ? 408 : 503;
-    sc_log(api->logger, SC_LOG_INFO, "transfer", "session %s: REFER failed (%d %s)", leg->id, code, ev->reason);
+    sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: REFER failed (%d %s)", leg->id, code, ev->reason);
     if (x)
         x->refer_pending = false;
-    sc_coord__dispatch(api, s, SC_EV_TransferFailed, code, "Failed", NULL);
+    sc_coord__dispatch(coord, s, SC_EV_TransferFailed, code, "Failed", NULL);
 }
 
-bool sc_coord__xfer_on_event(sc_coord *api, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev,
+bool sc_coord__xfer_on_event(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev,
                            sc_coord_evctx *ctx)
 {
     bool incoming = ev->stx != NULL;
     if (ev->type == SC_EV_DialogREFER && incoming) {
-        read_refer(api, leg, ev);
+        read_refer(coord, leg, ev);
         return false;
     }
     if (ev->type == SC_EV_DialogNOTIFY && incoming) {
-        on_notify(api, s, leg, ev, ctx);
+        on_notify(coord, s, leg, ev, ctx);
         return true;
     }
     if (!incoming && !strcasecmp(ev->method, "REFER")) {
         sc_coord__evctx_free(ctx);
         if (ev->status < 200 && ev->type != SC_EV_DialogTimeout && ev->type != SC_EV_DialogError)
             return true;
-        on_refer_outcome(api, s, leg, ev);
+        on_refer_outcome(coord, s, leg, ev);
         return true;
     }
     if (!incoming && !strcasecmp(ev->method, "NOTIFY")) { /* answers to our NOTIFYs */
         if (ev->status >= 300 || ev->type == SC_EV_DialogTimeout)
-            sc_log(api->logger, SC_LOG_INFO, "transfer", "session %s: NOTIFY answered %d %s", leg->id,
+            sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: NOTIFY answered %d %s", leg->id,
                    ev->status, ev->reason);
         sc_coord__evctx_free(ctx);
         return true;
@@ -318,9 +318,9 @@ static bool state_terminal(const sc_session *s)
 }
 
 /* RFC 3891 section 3: 0 when r names a dialog we may replace (*out), else the status. */
-static int match_replaces(sc_coord *api, const replaces_hdr *r, sc_session **out)
+static int match_replaces(sc_coord *coord, const replaces_hdr *r, sc_session **out)
 {
-    sc_session *old = sc_store_find(api->store, SC_KEY_CALL_ID, r->call_id);
+    sc_session *old = sc_store_find(coord->store, SC_KEY_CALL_ID, r->call_id);
     if (!old)
         return 481;
     const char *lt = sc_session_field(old, SC_FIELD_LOCAL_TAG);
@@ -347,7 +347,7 @@ static int match_replaces(sc_coord *api, const replaces_hdr *r, sc_session **out
     return 0;
 }
 
-int sc_coord__xfer_on_incoming(sc_coord *api, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg)
+int sc_coord__xfer_on_incoming(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg)
 {
     const char *rb = sc_coord__xfer_header(msg, "referred-by", "b");
     if (rb)
@@ -357,10 +357,10 @@ int sc_coord__xfer_on_incoming(sc_coord *api, sc_session *s, sc_coord_leg *leg, 
         return 0;
     replaces_hdr r;
     sc_session *old = NULL;
-    int code = parse_replaces(rp, &r) == 0 ? match_replaces(api, &r, &old) : 400;
+    int code = parse_replaces(rp, &r) == 0 ? match_replaces(coord, &r, &old) : 400;
     if (code == 0) {
         sc_session_set_field(s, SC_FIELD_REPLACES_ID, sc_session_id(old));
-        sc_log(api->logger, SC_LOG_INFO, "transfer", "call %s replaces %s (Replaces: %s)", leg->id,
+        sc_log(coord->logger, SC_LOG_INFO, "transfer", "call %s replaces %s (Replaces: %s)", leg->id,
                sc_session_id(old), rp);
         return 0;
     }
@@ -369,10 +369,10 @@ int sc_coord__xfer_on_incoming(sc_coord *api, sc_session *s, sc_coord_leg *leg, 
                          : code == 486 ? "Busy Here"
                          : code == 400 ? "Bad Replaces Header"
                                        : "Server Internal Error";
-    sc_log(api->logger, SC_LOG_INFO, "transfer", "call %s: Replaces %s matches no replaceable dialog: %d",
+    sc_log(coord->logger, SC_LOG_INFO, "transfer", "call %s: Replaces %s matches no replaceable dialog: %d",
            leg->id, rp, code);
     if (leg->call)
         sc_sip_call_respond(leg->call, code, reason, NULL);
-    sc_engine_remove_session(api->engine, s, "replaces");
+    sc_engine_remove_session(coord->engine, s, "replaces");
     return -ENOENT;
 }

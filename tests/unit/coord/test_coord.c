@@ -33,9 +33,9 @@ static sc_coord *make_api(fixture *f, bool auto_answer)
     c.nlisten = 1;
     c.auto_answer = auto_answer;
     c.sip_t1_ms = 50;
-    sc_coord *api = NULL;
-    assert_int_equal(sc_coord_new(&api, &c), 0);
-    return api;
+    sc_coord *coord = NULL;
+    assert_int_equal(sc_coord_new(&coord, &c), 0);
+    return coord;
 }
 
 static void start(fixture *f, bool b_auto)
@@ -60,12 +60,12 @@ static void stop(fixture *f)
     assert_int_equal(uv_loop_close(&f->loop), 0);
 }
 
-/* The state of session id in api, into buf ("" if it does not exist). */
-static const char *state_of(sc_coord *api, const char *id, char *buf, size_t size)
+/* The state of session id in coord, into buf ("" if it does not exist). */
+static const char *state_of(sc_coord *coord, const char *id, char *buf, size_t size)
 {
     json_t *j = NULL;
     buf[0] = '\0';
-    if (sc_coord_inspect(api, id, &j) == 0) {
+    if (sc_coord_inspect(coord, id, &j) == 0) {
         snprintf(buf, size, "%s", json_string_value(json_object_get(j, "state")));
         json_decref(j);
     }
@@ -74,8 +74,8 @@ static const char *state_of(sc_coord *api, const char *id, char *buf, size_t siz
 
 static void on_tick(uv_timer_t *t) { (void)t; }
 
-/* Run the loop until session id of api is in state (or 5 s pass). */
-static bool run_until_state(fixture *f, sc_coord *api, const char *id, const char *state)
+/* Run the loop until session id of coord is in state (or 5 s pass). */
+static bool run_until_state(fixture *f, sc_coord *coord, const char *id, const char *state)
 {
     uv_timer_t tick;
     uv_timer_init(&f->loop, &tick);
@@ -84,7 +84,7 @@ static bool run_until_state(fixture *f, sc_coord *api, const char *id, const cha
     char buf[64];
     bool ok = false;
     while (uv_now(&f->loop) < end) {
-        if (!strcmp(state_of(api, id, buf, sizeof buf), state)) {
+        if (!strcmp(state_of(coord, id, buf, sizeof buf), state)) {
             ok = true;
             break;
         }
@@ -93,33 +93,33 @@ static bool run_until_state(fixture *f, sc_coord *api, const char *id, const cha
     uv_close((uv_handle_t *)&tick, NULL);
     uv_run(&f->loop, UV_RUN_NOWAIT);
     if (!ok)
-        fprintf(stderr, "session %s: state '%s', wanted '%s'\n", id, state_of(api, id, buf, sizeof buf), state);
+        fprintf(stderr, "session %s: state '%s', wanted '%s'\n", id, state_of(coord, id, buf, sizeof buf), state);
     return ok;
 }
 
-/* The id of the only session of api (waits up to 5 s for it). */
-static void only_id(fixture *f, sc_coord *api, char *id, size_t size)
+/* The id of the only session of coord (waits up to 5 s for it). */
+static void only_id(fixture *f, sc_coord *coord, char *id, size_t size)
 {
     uv_timer_t tick;
     uv_timer_init(&f->loop, &tick);
     uv_timer_start(&tick, on_tick, 5, 5);
     uint64_t end = uv_now(&f->loop) + 5000;
-    while (sc_coord_session_count(api) == 0 && uv_now(&f->loop) < end)
+    while (sc_coord_session_count(coord) == 0 && uv_now(&f->loop) < end)
         uv_run(&f->loop, UV_RUN_ONCE);
     uv_close((uv_handle_t *)&tick, NULL);
     uv_run(&f->loop, UV_RUN_NOWAIT);
     json_t *arr = NULL;
-    assert_int_equal(sc_coord_sessions(api, &arr), 0);
+    assert_int_equal(sc_coord_sessions(coord, &arr), 0);
     assert_int_equal(json_array_size(arr), 1);
     snprintf(id, size, "%s", json_string_value(json_object_get(json_array_get(arr, 0), "id")));
     json_decref(arr);
 }
 
-static const char *outcome_of(sc_coord *api, const char *id, char *buf, size_t size)
+static const char *outcome_of(sc_coord *coord, const char *id, char *buf, size_t size)
 {
     json_t *j = NULL;
     buf[0] = '\0';
-    if (sc_coord_inspect(api, id, &j) == 0) {
+    if (sc_coord_inspect(coord, id, &j) == 0) {
         const char *o = json_string_value(json_object_get(j, "outcome"));
         snprintf(buf, size, "%s", o ? o : "");
         json_decref(j);

@@ -304,7 +304,7 @@ static void test_media_keep_text(void **state)
 }
 
 /* A snapshot saved with sdp_origin and dtmf_pt recovers them as they were; one saved without
- * them (an older build's record) recovers too, the fields unset, so that the api falls back
+ * them (an older build's record) recovers too, the fields unset, so that the coord falls back
  * (101; a new origin). */
 static void test_old_record_recovers(void **state)
 {
