@@ -83,8 +83,9 @@ SC_EXPORT void sc_engine_free(sc_engine *e);
 SC_EXPORT sc_store *sc_engine_store(const sc_engine *e);
 SC_EXPORT const sc_vocab *sc_engine_vocab(const sc_engine *e);
 
-/* Bind fn (with ud) to a guard or action name of the vocabulary; a second bind replaces the
- * first. 0, -ENOENT (name not in the vocabulary), -EINVAL. */
+/* Bind fn (with ud) to a guard or action name of the vocabulary. A name is bound once: a
+ * second bind of the same name fails with -EEXIST and the first binding stays. 0, -EEXIST,
+ * -ENOENT (name not in the vocabulary), -EINVAL, -ENOMEM; on error nothing changes. */
 SC_EXPORT int sc_engine_bind_guard(sc_engine *e, const char *name, sc_guard_fn fn, void *ud);
 SC_EXPORT int sc_engine_bind_action(sc_engine *e, const char *name, sc_action_fn fn, void *ud);
 SC_EXPORT bool sc_engine_guard_bound(const sc_engine *e, sc_id guard);

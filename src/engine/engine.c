@@ -87,6 +87,8 @@ int sc_engine_bind_guard(sc_engine *e, const char *name, sc_guard_fn fn, void *u
     int id = sc_vocab_lookup(e->vocab, SC_VOCAB_GUARD, name);
     if (id < 0)
         return -ENOENT;
+    if ((size_t)id < e->nguards && e->guards[id].fn)
+        return -EEXIST; /* bound once: the first binding stays */
     int r = grow_bindings((void **)&e->guards, &e->nguards, sizeof *e->guards,
                           sc_vocab_count(e->vocab, SC_VOCAB_GUARD));
     if (r)
@@ -103,6 +105,8 @@ int sc_engine_bind_action(sc_engine *e, const char *name, sc_action_fn fn, void 
     int id = sc_vocab_lookup(e->vocab, SC_VOCAB_ACTION, name);
     if (id < 0)
         return -ENOENT;
+    if ((size_t)id < e->nactions && e->actions[id].fn)
+        return -EEXIST; /* bound once: the first binding stays */
     int r = grow_bindings((void **)&e->actions, &e->nactions, sizeof *e->actions,
                           sc_vocab_count(e->vocab, SC_VOCAB_ACTION));
     if (r)

@@ -57,8 +57,9 @@ static int fx_action(const sc_exec *x)
     return f->action_result[x->call->id];
 }
 
-/* Everything but the table; cfg may be NULL. */
-static FX_UNUSED fx *fx_new_cfg(const sc_engine_config *cfg)
+/* Everything but the table and the bindings (a name binds once: for tests that bind their
+ * own doubles); cfg may be NULL. */
+static FX_UNUSED fx *fx_new_unbound(const sc_engine_config *cfg)
 {
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
@@ -68,6 +69,14 @@ static FX_UNUSED fx *fx_new_cfg(const sc_engine_config *cfg)
     assert_int_equal(sc_store_new(&f->store, &sc), 0);
     assert_int_equal(sc_engine_new(&f->engine, f->vocab, f->store, cfg), 0);
     assert_int_equal(sc_diags_new(&f->diags), 0);
+    return f;
+}
+
+/* Everything but the table, every built-in guard and action bound to the doubles above; cfg
+ * may be NULL. */
+static FX_UNUSED fx *fx_new_cfg(const sc_engine_config *cfg)
+{
+    fx *f = fx_new_unbound(cfg);
     size_t ng = sc_vocab_count(f->vocab, SC_VOCAB_GUARD);
     size_t na = sc_vocab_count(f->vocab, SC_VOCAB_ACTION);
     for (size_t i = 0; i < ng; i++)

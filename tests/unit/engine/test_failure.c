@@ -1,6 +1,7 @@
 /* Engine failure paths: a failing action stops the transition, is in the history, and raises
  * ActionFailed for the table's declared failure path; a table that uses an unbound guard or
- * action is refused, naming it with its line and column. */
+ * action is refused, naming it with its line and column; a second bind of a name is refused
+ * and the first binding keeps running. */
 #include "unit/engine/fixture.h"
 
 static const char *TABLE =
@@ -159,6 +160,89 @@ static void test_unbound_guard_refuses_table(void **state)
     fx_free(f);
 }
 
+/* A row with one guard and one action, for the double-bind tests. */
+static const char *BIND_TABLE =
+    "version: 1\n"
+    "name: bind\n"
+    "initial: Idle\n"
+    "states:\n"
+    "  Idle: {}\n"
+    "  Ringing: {}\n"
+    "  Terminated: {terminal: true}\n"
+    "  Failed: {terminal: true}\n"
+    "transitions:\n"
+    "  - {role: any, from: Idle, event: IncomingCall, guards: [HasReplaces], actions: [StartMedia],\n"
+    "     to: Ringing}\n"
+    FX_EXITS;
+
+/* Which binding ran: calls[0] counts the first function, calls[1] the second. */
+static int first_action(const sc_exec *x) { ((int *)x->ud)[0]++; return 0; }
+static int second_action(const sc_exec *x) { ((int *)x->ud)[1]++; return 0; }
+static bool first_guard(const sc_exec *x) { ((int *)x->ud)[0]++; return true; }
+static bool second_guard(const sc_exec *x) { ((int *)x->ud)[1]++; return false; }
+
+/* Set BIND_TABLE on e and run IncomingCall on a new session: the dispatch result. */
+static int bind_table_run(fx *f, sc_engine *e, sc_session **out)
+{
+    sc_table *t = NULL;
+    assert_int_equal(sc_table_load_buffer(&t, "bind.yaml", BIND_TABLE, strlen(BIND_TABLE), f->vocab, f->diags), 0);
+    int r = sc_engine_set_table(e, t, f->diags);
+    if (r)
+        fx_print_diags(f->diags);
+    assert_int_equal(r, 0);
+    sc_table_unref(t);
+    assert_int_equal(sc_engine_create_session(e, SC_ROLE_UAS, NULL, out), 0);
+    return sc_engine_dispatch_simple(e, *out, SC_EV_IncomingCall, 0, NULL);
+}
+
+static void test_second_action_bind_is_refused(void **state)
+{
+    (void)state;
+    fx *f = fx_new();
+    sc_engine *e = NULL;
+    assert_int_equal(sc_engine_new(&e, f->vocab, f->store, NULL), 0);
+    int acalls[2] = {0}, gcalls[2] = {0};
+    assert_int_equal(sc_engine_bind_guard(e, "HasReplaces", first_guard, gcalls), 0);
+    assert_int_equal(sc_engine_bind_action(e, "StartMedia", first_action, acalls), 0);
+    /* a second bind of the name fails, whatever the function; so do the other errors */
+    assert_int_equal(sc_engine_bind_action(e, "StartMedia", second_action, acalls), -EEXIST);
+    assert_int_equal(sc_engine_bind_action(e, "StartMedia", first_action, NULL), -EEXIST);
+    assert_int_equal(sc_engine_bind_action(e, "StartMedia", NULL, acalls), -EINVAL);
+    assert_true(sc_engine_action_bound(e, SC_ACTION_StartMedia));
+    /* the first function (with its ud) is the one that runs */
+    sc_session *s = NULL;
+    assert_int_equal(bind_table_run(f, e, &s), 0);
+    assert_string_equal(sc_session_state_name(s), "Ringing");
+    assert_int_equal(acalls[0], 1);
+    assert_int_equal(acalls[1], 0);
+    sc_engine_free(e);
+    fx_free(f);
+}
+
+static void test_second_guard_bind_is_refused(void **state)
+{
+    (void)state;
+    fx *f = fx_new();
+    sc_engine *e = NULL;
+    assert_int_equal(sc_engine_new(&e, f->vocab, f->store, NULL), 0);
+    int acalls[2] = {0}, gcalls[2] = {0};
+    assert_int_equal(sc_engine_bind_guard(e, "HasReplaces", first_guard, gcalls), 0);
+    assert_int_equal(sc_engine_bind_guard(e, "HasReplaces", second_guard, gcalls), -EEXIST);
+    assert_int_equal(sc_engine_bind_guard(e, "HasReplaces", first_guard, NULL), -EEXIST);
+    assert_int_equal(sc_engine_bind_guard(e, "HasReplaces", NULL, gcalls), -EINVAL);
+    assert_true(sc_engine_guard_bound(e, SC_GUARD_HasReplaces));
+    assert_int_equal(sc_engine_bind_action(e, "StartMedia", first_action, acalls), 0);
+    /* the first guard (true) decides: had the second (false) replaced it, the guards would fail */
+    sc_session *s = NULL;
+    assert_int_equal(bind_table_run(f, e, &s), 0);
+    assert_string_equal(sc_session_state_name(s), "Ringing");
+    assert_int_equal(gcalls[0], 1);
+    assert_int_equal(gcalls[1], 0);
+    assert_int_equal(acalls[0], 1);
+    sc_engine_free(e);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +251,8 @@ int main(void)
         cmocka_unit_test(test_failure_without_path_is_not_accepted_in_history),
         cmocka_unit_test(test_unbound_action_refuses_table),
         cmocka_unit_test(test_unbound_guard_refuses_table),
+        cmocka_unit_test(test_second_action_bind_is_refused),
+        cmocka_unit_test(test_second_guard_bind_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

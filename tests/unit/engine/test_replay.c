@@ -109,7 +109,7 @@ static run *run_new(size_t history_capacity)
     sc_engine_config cfg;
     sc_engine_config_default(&cfg);
     cfg.history_capacity = history_capacity;
-    r->f = fx_new_cfg(&cfg);
+    r->f = fx_new_unbound(&cfg); /* the random doubles below are the only bindings */
     r->rng = 0x9e3779b97f4a7c15ull;
     sc_table *t = NULL;
     int rc = sc_table_load_file(&t, SC_SOURCE_DIR "/tables/default.yaml", r->f->vocab, r->f->diags);
@@ -118,9 +118,11 @@ static run *run_new(size_t history_capacity)
     assert_int_equal(rc, 0);
     fx *f = r->f;
     for (size_t i = 0; i < sc_vocab_count(f->vocab, SC_VOCAB_GUARD); i++)
-        sc_engine_bind_guard(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_GUARD, (sc_id)i), rnd_guard, r);
+        assert_int_equal(sc_engine_bind_guard(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_GUARD, (sc_id)i),
+                                              rnd_guard, r), 0);
     for (size_t i = 0; i < sc_vocab_count(f->vocab, SC_VOCAB_ACTION); i++)
-        sc_engine_bind_action(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_ACTION, (sc_id)i), rnd_action, r);
+        assert_int_equal(sc_engine_bind_action(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_ACTION, (sc_id)i),
+                                               rnd_action, r), 0);
     assert_int_equal(sc_engine_set_table(f->engine, t, f->diags), 0);
     f->table = t;
     sc_engine_observer obs = {.on_session_created = on_created, .on_transition = on_transition,
