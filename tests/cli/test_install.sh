@@ -1,7 +1,9 @@
 #!/bin/bash
 # `cmake --install` puts the library, headers, pkg-config file, programs and default table in a
-# prefix, and a program built with `pkg-config sessioncore` against the installed shared library
-# (only exported symbols visible) loads the installed default table and runs a call through it.
+# prefix, and two programs built with `pkg-config sessioncore` flags only against the installed
+# shared library (only exported symbols visible) run: one loads the installed default table and
+# runs a call through the engine; one starts the coordinator (session_core/coord.h, which includes
+# <uv.h> and <jansson.h>, so the .pc file must give their flags and libraries) on a libuv loop.
 set -u
 BIN=${1:?usage: test_install.sh BIN_DIR}
 BUILD=${SC_BINARY_DIR:-$(dirname "$BIN")}
@@ -48,12 +50,71 @@ int main(int argc, char **argv)
     return 0;
 }
 C
+cat >"$TMP/coord_app.c" <<'C'
+#include <session_core/coord.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+    uv_loop_t loop;
+    sc_vocab *v = NULL;
+    sc_table *t = NULL;
+    sc_coord *c = NULL;
+    json_t *list = NULL;
+    struct sockaddr_storage ss;
+    if (argc < 2 || uv_loop_init(&loop) != 0 || sc_vocab_new(&v) != 0) { puts("setup failed"); return 1; }
+    int rc = sc_table_load_file(&t, argv[1], v, NULL);
+    if (rc) { printf("table %s: %s\n", argv[1], sc_strerror(rc)); return 2; }
+    sc_coord_config cfg;
+    sc_coord_config_default(&cfg);
+    cfg.loop = &loop;
+    cfg.table = t;
+    cfg.listen[0] = "udp:127.0.0.1:0";
+    cfg.nlisten = 1;
+    rc = sc_coord_new(&c, &cfg);
+    if (rc) { printf("sc_coord_new: %d (%s)\n", rc, sc_strerror(rc)); return 3; }
+    if (sc_coord_session_count(c) != 0) { printf("sc_coord_session_count: %zu\n", sc_coord_session_count(c)); return 4; }
+    if (sc_coord_sessions(c, &list) != 0 || json_array_size(list) != 0) { puts("sc_coord_sessions: not an empty array"); return 5; }
+    json_decref(list);
+    if (sc_coord_listener_addr(c, 0, &ss) != 0 || ss.ss_family != AF_INET) { puts("no udp listener"); return 6; }
+    unsigned port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    sc_coord_free(c);
+    sc_table_unref(t);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&loop) != 0) { puts("uv_loop_close: handles left open"); return 7; }
+    sc_vocab_free(v);
+    printf("sessions=0 port=%u\n", port);
+    return port ? 0 : 8;
+}
+C
+
 extra=""
 nm -D "$so" | grep -q __asan_init && extra="-fsanitize=address,undefined"
 export PKG_CONFIG_PATH="$(dirname "$pc")"
-# shellcheck disable=SC2046
-cc -std=c11 $extra "$TMP/app.c" -o "$TMP/app" $(pkg-config --cflags --libs sessioncore) 2>"$TMP/cc.log" ||
-  { echo "FAIL: compile against the installed library:"; cat "$TMP/cc.log"; exit 1; }
-out=$(ASAN_OPTIONS=detect_leaks=0 LD_LIBRARY_PATH="$(dirname "$so")" "$TMP/app" "$P/share/session-core/tables/default.yaml"); rc=$?
-[ $rc -eq 0 ] && [ "$out" = "Terminated" ] || { echo "FAIL: app rc=$rc out=$out"; exit 1; }
-echo "install: ok ($out)"
+flags=$(pkg-config --cflags --libs sessioncore) || { echo "FAIL: pkg-config --cflags --libs sessioncore"; exit 1; }
+for mod in libuv jansson; do
+  pkg-config --print-requires sessioncore | grep -qw "$mod" ||
+    { echo "FAIL: sessioncore.pc: Requires lacks $mod (a public header includes it)"; exit 1; }
+done
+table="$P/share/session-core/tables/default.yaml"
+# build NAME: compile $TMP/NAME.c with the pkg-config flags only (no path into the source tree)
+# and the options in $2 (<uv.h> declares POSIX types, so strict ISO C needs POSIX asked for).
+build() {
+  # shellcheck disable=SC2086
+  cc -std=c11 ${2:-} $extra "$TMP/$1.c" -o "$TMP/$1" $flags 2>"$TMP/$1.cc.log" ||
+    { echo "FAIL: $1.c does not build against the installed library with: $flags"; cat "$TMP/$1.cc.log"; exit 1; }
+}
+run() { ASAN_OPTIONS=detect_leaks=0 LD_LIBRARY_PATH="$(dirname "$so")" "$TMP/$1" "$table"; }
+
+build app
+out=$(run app); rc=$?
+[ $rc -eq 0 ] && [ "$out" = "Terminated" ] || { echo "FAIL: app (engine) rc=$rc out=$out"; exit 1; }
+
+build coord_app -D_POSIX_C_SOURCE=200809L
+cout=$(run coord_app); rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: coord_app (coordinator) rc=$rc: $cout"; exit 1; }
+# the coordinator came from the installed library, not from a copy linked into the program
+LD_LIBRARY_PATH="$(dirname "$so")" ldd "$TMP/coord_app" >"$TMP/ldd.log" 2>&1
+grep -q "=> $(dirname "$so")/libsessioncore.so" "$TMP/ldd.log" ||
+  { echo "FAIL: coord_app is not linked against the installed libsessioncore.so"; cat "$TMP/ldd.log"; exit 1; }
+echo "install: ok (engine: $out; coordinator: $cout)"
