@@ -310,4 +310,12 @@ SC_EXPORT int sc_engine_validate_buffer(const sc_engine *e, const char *name, co
                                      sc_diags *diags, json_t **report);
 SC_EXPORT int sc_engine_validate_file(const sc_engine *e, const char *path, sc_diags *diags, json_t **report);
 
+/* The second half of a restore, for recovery that restores every snapshot first and applies
+ * the logged tails afterwards (the recorder's sc_coord_persist_recover): applies the event
+ * records logged after s's snapshot (a JSON array, may be NULL) to s (just restored with
+ * sc_session_restore_json) and re-arms the timers of the state it ends in, counted from the
+ * time it entered that state (what is left of them after the downtime). On error s has been
+ * removed (and freed) and the error is returned. */
+SC_EXPORT int sc_engine_restore_tail(sc_engine *e, sc_session *s, const json_t *events);
+
 #endif

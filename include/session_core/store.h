@@ -357,4 +357,28 @@ SC_EXPORT int sc_session_restore_json(sc_engine *e, const json_t *snap, sc_table
 SC_EXPORT int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events,
                                           sc_table *table, sc_session **out);
 
+/* ---- The persisted documents as text (src/store/record_text.c) ---------------------------
+ * A session's snapshot, creation and transition event records written straight to compact
+ * JSON text in a reusable buffer, for the recorder's hot path. Same documents as
+ * sc_session_snapshot_json / _created_json / _event_json. */
+
+/* A growing text buffer; zero-initialise it, reuse it (sc_text_reset), free with sc_text_free. */
+typedef struct sc_text {
+    char *p;    /* NUL-terminated when len > 0; owned */
+    size_t len;
+    size_t cap;
+    bool oom;   /* an allocation failed: the content is incomplete */
+} sc_text;
+
+SC_EXPORT void sc_text_reset(sc_text *b);
+SC_EXPORT void sc_text_free(sc_text *b);
+
+/* Each replaces b's content with the document and returns 0 or -ENOMEM. */
+/* The snapshot (keys of sc_session_snapshot_json), plus "node" when node is not NULL. */
+SC_EXPORT int sc_session_snapshot_text(const sc_session *s, const char *node, sc_text *b);
+/* The creation record (seq 0). */
+SC_EXPORT int sc_session_created_text(const sc_session *s, sc_text *b);
+/* The record of history entry rec (fields: the dirty ones, null when cleared). */
+SC_EXPORT int sc_session_event_text(const sc_session *s, const sc_history_record *rec, sc_text *b);
+
 #endif

@@ -2,8 +2,6 @@
  * asynchronous persist writer) and recovery of live sessions from a store at start. */
 
 #include "session_core/coord.h"
-#include "engine/restore_int.h"
-#include "store/record_text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -302,7 +300,7 @@ static int apply_tail(sc_engine *e, sc_persist *p, const rec_item *it)
         json_decref(events);
         return 0;
     }
-    rc = sc_engine__restore_tail(e, it->s, json_array_size(events) ? events : NULL);
+    rc = sc_engine_restore_tail(e, it->s, json_array_size(events) ? events : NULL);
     json_decref(events);
     return rc;
 }

@@ -1,7 +1,6 @@
 /* restore: rebuilds a session after a restart from its snapshot (and the event records
  * logged after it) through the engine, so that its state timers are armed. */
 #include "engine/engine_int.h"
-#include "engine/restore_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -61,7 +60,7 @@ int sc_session_restore_json(sc_engine *e, const json_t *snap, sc_table *table, s
     return 0;
 }
 
-int sc_engine__restore_tail(sc_engine *e, sc_session *s, const json_t *events)
+int sc_engine_restore_tail(sc_engine *e, sc_session *s, const json_t *events)
 {
     if (events && !json_is_array(events))
         return -EINVAL;
@@ -88,7 +87,7 @@ int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_
     sc_session *s;
     int r = restore(e, snap, table, &s);
     if (!r)
-        r = sc_engine__restore_tail(e, s, events);
+        r = sc_engine_restore_tail(e, s, events);
     if (r)
         return r;
     *out = s;

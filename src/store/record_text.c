@@ -1,6 +1,6 @@
 /* record_text: writes a session's snapshot and event records as compact JSON text into a
  * reusable buffer (no json_t, no per-key allocation), for the persistence recorder. */
-#include "store/record_text.h"
+#include "session_core/store.h"
 
 #include "store/store_int.h"
 

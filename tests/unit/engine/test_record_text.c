@@ -3,7 +3,6 @@
  * random runs and with field values that need escaping. */
 #include "fixture.h"
 
-#include "store/record_text.h"
 
 typedef struct cmp {
     sc_text buf;
