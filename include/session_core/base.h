@@ -1,8 +1,9 @@
-/* base: error codes, the injectable clock and logger, and the export macro that every
- * other module of session-core builds on. */
+/* base: error codes, the injectable clock and logger, hashing, time as text, JSON string
+ * escaping, a growable text buffer, monotonic condition-variable deadlines, and the export macro that every other module of session-core builds on. */
 #ifndef SESSION_CORE_BASE_H
 #define SESSION_CORE_BASE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,5 +76,62 @@ typedef struct sc_logger {
 SC_EXPORT void sc_log(const sc_logger *logger, sc_log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 SC_EXPORT const char *sc_log_level_name(sc_log_level level);
+
+/* Hashing: FNV-1a over len bytes. Table hashes (stored with each table version, shown by
+ * /table) are sc_hash_fnv1a64 of the table's text, so these values never change. */
+SC_EXPORT uint32_t sc_hash_fnv1a32(const void *data, size_t len);
+SC_EXPORT uint64_t sc_hash_fnv1a64(const void *data, size_t len);
+/* A 64-bit finaliser (MurmurHash3's fmix64): spreads every input bit over the low bits, for
+ * hash tables that pick a bucket by masking. */
+SC_EXPORT uint64_t sc_hash_mix64(uint64_t h);
+
+/* Time as text: wall-clock microseconds since the epoch as ISO 8601 / RFC 3339 UTC,
+ * "2026-11-27T12:00:00.123456Z", with digits (0-6) fractional digits (none: no '.'), the
+ * fraction truncated. Times before the epoch count back (-1 is "1969-12-31T23:59:59.999999Z");
+ * years past 9999 take more digits, years before 0 a '-'. Writes the text and a NUL and returns
+ * its length; 0 (buf "" when cap > 0) if digits is out of range or cap is too small. */
+#define SC_TIME_ISO8601_MAX 32 /* bytes that always suffice, NUL included */
+SC_EXPORT size_t sc_time_format_iso8601(char *buf, size_t cap, int64_t wall_us, int digits);
+/* The inverse, for years 0000-9999: "YYYY-MM-DDTHH:MM:SS", an optional fraction (digits past
+ * the sixth are dropped), an optional 'Z' (UTC either way). 0 and *wall_us set, or -EINVAL for
+ * any other text or an impossible date (2026-02-30) or time (*wall_us untouched). */
+SC_EXPORT int sc_time_parse_iso8601(const char *text, int64_t *wall_us);
+
+/* JSON strings (RFC 8259), escaped as jansson escapes them: '"', '\\', \b \f \n \r \t by
+ * name, other control characters as \u00XX (upper-case hex), DEL and valid UTF-8 as they
+ * are, and each byte that is not part of valid UTF-8 (RFC 3629) as \ufffd. Writes the len
+ * bytes at s (a NUL among them is escaped too) as a quoted literal, no NUL after it, and
+ * returns its length; 0 when cap < SC_JSON_QUOTED_MAX(len) (nothing written). */
+#define SC_JSON_QUOTED_MAX(len) (6 * (size_t)(len) + 2)
+SC_EXPORT size_t sc_json_quote(char *out, size_t cap, const char *s, size_t len);
+
+/* ---- A growable text buffer (src/base/buf.c): what the library's writers render into
+ * (metrics exposition, recorder documents, history CSV, table graphs). ---------------------- */
+
+/* Zero-initialise it, append, reuse it (sc_buf_reset), free it with sc_buf_free. */
+typedef struct sc_buf {
+    char *p;    /* the text, NUL-terminated once anything was added; owned */
+    size_t len; /* bytes of text */
+    size_t cap; /* bytes allocated */
+    int err;    /* 0, or -ENOMEM once an allocation failed: the text is incomplete */
+} sc_buf;
+
+SC_EXPORT void sc_buf_reset(sc_buf *b); /* empty again, memory kept, err cleared */
+SC_EXPORT void sc_buf_free(sc_buf *b);  /* frees the text and zeroes b */
+/* Room for n more bytes and the NUL; false (and nothing appended from then on) once an
+ * allocation failed. A writer may then fill b->p + b->len itself and add to b->len. */
+SC_EXPORT bool sc_buf_reserve(sc_buf *b, size_t n);
+SC_EXPORT void sc_buf_put(sc_buf *b, const char *s, size_t n);
+SC_EXPORT void sc_buf_puts(sc_buf *b, const char *s);
+SC_EXPORT void sc_buf_printf(sc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- Condition variables timed on CLOCK_MONOTONIC (src/base/cond.c): a wall-clock step never
+ * stretches or cuts a wait. ------------------------------------------------------------------ */
+
+struct timespec;
+/* pthread_cond_init with CLOCK_MONOTONIC as the clock of pthread_cond_timedwait: 0 or its error. */
+SC_EXPORT int sc_cond_init_monotonic(pthread_cond_t *cv);
+/* The CLOCK_MONOTONIC time ms milliseconds from now, for pthread_cond_timedwait on such a cv. */
+SC_EXPORT void sc_cond_deadline(struct timespec *ts, uint64_t ms);
 
 #endif

@@ -239,7 +239,8 @@ SC_EXPORT sc_history_record *sc_session_history_append(sc_session *s);
  * cap, returns how many were written. */
 SC_EXPORT size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap);
 
-/* "2026-11-27T12:00:00.123456Z" into buf (>= 28 bytes); returns buf. */
+/* "2026-11-27T12:00:00.123456Z" into buf (>= 28 bytes); returns buf. The same as
+ * sc_time_format_iso8601(buf, size, wall_us, 6) (base.h), which also says whether it fit. */
 SC_EXPORT char *sc_time_format_iso(int64_t wall_us, char *buf, size_t size);
 
 /* One record as JSON: {"seq","time","mono_us","from","event","event_code","event_text",
@@ -362,23 +363,15 @@ SC_EXPORT int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, c
  * JSON text in a reusable buffer, for the recorder's hot path. Same documents as
  * sc_session_snapshot_json / _created_json / _event_json. */
 
-/* A growing text buffer; zero-initialise it, reuse it (sc_text_reset), free with sc_text_free. */
-typedef struct sc_text {
-    char *p;    /* NUL-terminated when len > 0; owned */
-    size_t len;
-    size_t cap;
-    bool oom;   /* an allocation failed: the content is incomplete */
-} sc_text;
-
-SC_EXPORT void sc_text_reset(sc_text *b);
-SC_EXPORT void sc_text_free(sc_text *b);
+/* They render into a growable text buffer (sc_buf, base.h): zero-initialise it, reuse it,
+ * free it with sc_buf_free. */
 
 /* Each replaces b's content with the document and returns 0 or -ENOMEM. */
 /* The snapshot (keys of sc_session_snapshot_json), plus "node" when node is not NULL. */
-SC_EXPORT int sc_session_snapshot_text(const sc_session *s, const char *node, sc_text *b);
+SC_EXPORT int sc_session_snapshot_text(const sc_session *s, const char *node, sc_buf *b);
 /* The creation record (seq 0). */
-SC_EXPORT int sc_session_created_text(const sc_session *s, sc_text *b);
+SC_EXPORT int sc_session_created_text(const sc_session *s, sc_buf *b);
 /* The record of history entry rec (fields: the dirty ones, null when cleared). */
-SC_EXPORT int sc_session_event_text(const sc_session *s, const sc_history_record *rec, sc_text *b);
+SC_EXPORT int sc_session_event_text(const sc_session *s, const sc_history_record *rec, sc_buf *b);
 
 #endif

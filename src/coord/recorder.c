@@ -14,7 +14,7 @@ struct sc_coord_persist {
     unsigned every;           /* snapshot every this many history records */
     int handle;               /* observer handle, -1 when detached */
     sc_coord_persist_stats st;  /* counters */
-    sc_text buf;              /* reused for every document (loop thread only) */
+    sc_buf buf;              /* reused for every document (loop thread only) */
     char **hashes;            /* table versions whose text was submitted (malloc'd each) */
     size_t nhashes;
     const char *last_hash;    /* one of hashes: the table of the last record */
@@ -179,7 +179,7 @@ void sc_coord_persist_free(sc_coord_persist *r)
     if (!r)
         return;
     sc_coord_persist_detach(r);
-    sc_text_free(&r->buf);
+    sc_buf_free(&r->buf);
     for (size_t i = 0; i < r->nhashes; i++)
         free(r->hashes[i]);
     free(r->hashes);

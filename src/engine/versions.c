@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static sc_engine__versions *registry(sc_engine *e)
 {
@@ -118,14 +117,8 @@ uint64_t sc_engine_current_version(const sc_engine *e)
 
 static json_t *iso_time(int64_t wall_us)
 {
-    time_t secs = (time_t)(wall_us / 1000000);
-    struct tm tm;
-    char buf[40];
-    if (!gmtime_r(&secs, &tm))
-        return json_null();
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)((wall_us % 1000000) / 1000));
-    return json_string(buf);
+    char buf[SC_TIME_ISO8601_MAX];
+    return sc_time_format_iso8601(buf, sizeof buf, wall_us, 3) ? json_string(buf) : json_null();
 }
 
 int sc_engine_table_versions(const sc_engine *e, json_t **out)

@@ -1,8 +1,6 @@
 /* event_jansson: the first JSON writer of events, one jansson object built and dumped per
  * event; kept as the reference the direct writer (event_json.c) is tested and benchmarked
  * against. */
-#include <stdio.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -15,12 +13,8 @@ static const char *role_name(int role)
 
 static json_t *iso_time(int64_t us)
 {
-    time_t s = (time_t)(us / 1000000);
-    struct tm tm;
-    char buf[64];
-    gmtime_r(&s, &tm);
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%06dZ", (int)(us % 1000000));
+    char buf[SC_TIME_ISO8601_MAX];
+    sc_time_format_iso8601(buf, sizeof buf, us, 6);
     return json_string(buf);
 }
 

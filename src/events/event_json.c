@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "events/events_int.h"
 
@@ -66,134 +65,14 @@ static char *put_fixed(char *p, unsigned v, int width)
     return p + width;
 }
 
-/* True when none of the 8 bytes in x needs escaping or UTF-8 checking (each is 0x20-0x7F and
- * neither '"' nor '\\'); may say false for a word that is plain (then it goes byte by byte). */
-static bool plain8(uint64_t x)
-{
-    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
-    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-    uint64_t ctl = (x - ones * 0x20) & ~x;  /* a byte < 0x20 sets its high bit */
-    uint64_t quote = (q - ones) & ~q;        /* a zero byte: '"' */
-    uint64_t bslash = (b - ones) & ~b;       /* a zero byte: '\\' */
-    return ((ctl | quote | bslash | x) & high) == 0;
-}
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no surrogates, at most
- * U+10FFFF), 0 if the bytes there are not one. */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
-{
-    unsigned c = s[0];
-    size_t n;
-    unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if ((size_t)(end - s) < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
-}
-
-/* A JSON string (RFC 8259) of the at most cap bytes at s (a fixed field: stops at its NUL or
- * its size): '"' and '\\' and control characters escaped as jansson does, valid UTF-8 passed
- * through, any other byte as \ufffd. At most 2 + 6 * cap bytes. */
+/* A fixed field (it stops at its NUL or its size) as a JSON string; at most 2 + 6 * cap bytes. */
 static char *put_str(char *p, const char *s, size_t cap)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    const unsigned char *u = (const unsigned char *)s, *end = u + strnlen(s, cap);
-    *p++ = '"';
-    while (u < end) {
-        uint64_t x;
-        while (end - u >= 8 && (memcpy(&x, u, 8), plain8(x))) {
-            memcpy(p, u, 8);
-            p += 8;
-            u += 8;
-        }
-        if (u == end)
-            break;
-        unsigned c = *u;
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            *p++ = (char)c;
-            u++;
-            continue;
-        }
-        if (c >= 0x80) {
-            size_t n = utf8_len(u, end);
-            if (n) {
-                memcpy(p, u, n);
-                p += n;
-                u += n;
-            } else {
-                p = LIT(p, "\\ufffd");
-                u++;
-            }
-            continue;
-        }
-        *p++ = '\\';
-        switch (c) {
-        case '"': *p++ = '"'; break;
-        case '\\': *p++ = '\\'; break;
-        case '\b': *p++ = 'b'; break;
-        case '\f': *p++ = 'f'; break;
-        case '\n': *p++ = 'n'; break;
-        case '\r': *p++ = 'r'; break;
-        case '\t': *p++ = 't'; break;
-        default:
-            p = LIT(p, "u00");
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 15];
-        }
-        u++;
-    }
-    *p++ = '"';
-    return p;
+    size_t len = strnlen(s, cap);
+    return p + sc_json_quote(p, SC_JSON_QUOTED_MAX(len), s, len);
 }
 
 #define STR_FIELD(p, key, field) put_str(LIT((p), ",\"" key "\":"), (field), sizeof(field))
-
-/* Year, month, day of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's
- * civil_from_days, exact for every day count). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);                            /* [0, 146096] */
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                /* [0, 365] */
-    unsigned mp = (5 * doy + 2) / 153;                                      /* [0, 11] */
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-/* Outside years 1970-9999 (a clock before the epoch, or absurd): the reference's formatting,
- * whatever it makes of such times. At most 64 bytes. */
-static char *put_time_slow(char *p, int64_t us)
-{
-    time_t s = (time_t)(us / 1000000);
-    struct tm tm;
-    char buf[64];
-    if (!gmtime_r(&s, &tm))
-        memset(&tm, 0, sizeof tm);
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%06dZ", (int)(us % 1000000));
-    return put_str(p, buf, sizeof buf);
-}
 
 /* The "YYYY-MM-DDTHH:MM:SS" of the last second formatted, per thread. */
 static _Thread_local struct {
@@ -203,30 +82,24 @@ static _Thread_local struct {
 
 #define TIME_FAST_END INT64_C(253402300800000000) /* 10000-01-01T00:00:00Z in µs */
 
-/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC) of microseconds since the epoch. */
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC) of microseconds since the epoch, as
+ * sc_time_format_iso8601 writes it; within years 1970-9999 the date and time of day come from
+ * the cache, which that function fills once a second. At most 2 + SC_TIME_ISO8601_MAX bytes. */
 static char *put_time(char *p, int64_t us)
 {
-    if (us < 0 || us >= TIME_FAST_END)
-        return put_time_slow(p, us);
+    *p++ = '"';
+    if (us < 0 || us >= TIME_FAST_END) {
+        p += sc_time_format_iso8601(p, SC_TIME_ISO8601_MAX, us, 6);
+        *p++ = '"';
+        return p;
+    }
     int64_t secs = us / 1000000;
     if (secs != time_cache.secs) {
-        unsigned sod = (unsigned)(secs % 86400), m, d;
-        int64_t y;
-        civil_from_days(secs / 86400, &y, &m, &d);
-        char *t = put_fixed(time_cache.text, (unsigned)y, 4);
-        *t++ = '-';
-        t = put_fixed(t, m, 2);
-        *t++ = '-';
-        t = put_fixed(t, d, 2);
-        *t++ = 'T';
-        t = put_fixed(t, sod / 3600, 2);
-        *t++ = ':';
-        t = put_fixed(t, sod / 60 % 60, 2);
-        *t++ = ':';
-        put_fixed(t, sod % 60, 2);
+        char text[SC_TIME_ISO8601_MAX];
+        sc_time_format_iso8601(text, sizeof text, us, 0); /* "YYYY-MM-DDTHH:MM:SSZ" */
+        memcpy(time_cache.text, text, sizeof time_cache.text);
         time_cache.secs = secs;
     }
-    *p++ = '"';
     memcpy(p, time_cache.text, sizeof time_cache.text);
     p += sizeof time_cache.text;
     *p++ = '.';

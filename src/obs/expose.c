@@ -1,64 +1,13 @@
 /* expose: renders a registry as Prometheus text 0.0.4 or OpenMetrics 1.0.0 text. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "session_core/base.h"
 #include "obs/obs_int.h"
-
-static bool buf_reserve(sc_obs_buf *b, size_t n)
-{
-    if (b->err)
-        return false;
-    if (b->len + n + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n + 1)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->err = -ENOMEM;
-        return false;
-    }
-    b->p = p;
-    b->cap = cap;
-    return true;
-}
-
-void sc_obs__buf_put(sc_obs_buf *b, const char *s, size_t n)
-{
-    if (!buf_reserve(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void sc_obs__buf_puts(sc_obs_buf *b, const char *s) { sc_obs__buf_put(b, s, strlen(s)); }
-
-void sc_obs__buf_printf(sc_obs_buf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp) {
-        sc_obs__buf_put(b, tmp, (size_t)n);
-        return;
-    }
-    if (!buf_reserve(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
 
 /* |v| < 2^53 and whole: its decimal digits without printf (most samples are counts). */
 static void fmt_whole(char *out, size_t cap, double v)
@@ -113,61 +62,61 @@ static void fmt_le(char *out, size_t cap, double v, sc_obs_format f)
         strcat(out, ".0");
 }
 
-static void put_escaped(sc_obs_buf *b, const char *s, bool quote)
+static void put_escaped(sc_buf *b, const char *s, bool quote)
 {
     for (const char *p = s; *p; p++) {
         switch (*p) {
-        case '\\': sc_obs__buf_puts(b, "\\\\"); break;
-        case '\n': sc_obs__buf_puts(b, "\\n"); break;
+        case '\\': sc_buf_puts(b, "\\\\"); break;
+        case '\n': sc_buf_puts(b, "\\n"); break;
         case '"':
             if (quote)
-                sc_obs__buf_puts(b, "\\\"");
+                sc_buf_puts(b, "\\\"");
             else
-                sc_obs__buf_put(b, p, 1);
+                sc_buf_put(b, p, 1);
             break;
-        default: sc_obs__buf_put(b, p, 1);
+        default: sc_buf_put(b, p, 1);
         }
     }
 }
 
 /* {a="x",b="y"[,le="..."]} or nothing when there are no labels at all. */
-static void put_labels(sc_obs_buf *b, const sc_obs_metric *m, const sc_obs_child *c, const char *le)
+static void put_labels(sc_buf *b, const sc_obs_metric *m, const sc_obs_child *c, const char *le)
 {
     if (m->nlabels == 0 && !le)
         return;
-    sc_obs__buf_puts(b, "{");
+    sc_buf_puts(b, "{");
     for (uint32_t i = 0; i < m->nlabels; i++) {
         if (i)
-            sc_obs__buf_puts(b, ",");
-        sc_obs__buf_puts(b, m->labels[i]);
-        sc_obs__buf_puts(b, "=\"");
+            sc_buf_puts(b, ",");
+        sc_buf_puts(b, m->labels[i]);
+        sc_buf_puts(b, "=\"");
         put_escaped(b, c->values[i], true);
-        sc_obs__buf_puts(b, "\"");
+        sc_buf_puts(b, "\"");
     }
     if (le) {
         if (m->nlabels)
-            sc_obs__buf_puts(b, ",");
-        sc_obs__buf_puts(b, "le=\"");
-        sc_obs__buf_puts(b, le);
-        sc_obs__buf_puts(b, "\"");
+            sc_buf_puts(b, ",");
+        sc_buf_puts(b, "le=\"");
+        sc_buf_puts(b, le);
+        sc_buf_puts(b, "\"");
     }
-    sc_obs__buf_puts(b, "}");
+    sc_buf_puts(b, "}");
 }
 
-static void put_sample(sc_obs_buf *b, const char *name, const char *suffix, const sc_obs_metric *m,
+static void put_sample(sc_buf *b, const char *name, const char *suffix, const sc_obs_metric *m,
                        const sc_obs_child *c, const char *le, double v)
 {
     char num[64];
     sc_obs__fmt_double(num, sizeof num, v);
-    sc_obs__buf_puts(b, name);
-    sc_obs__buf_puts(b, suffix);
+    sc_buf_puts(b, name);
+    sc_buf_puts(b, suffix);
     put_labels(b, m, c, le);
-    sc_obs__buf_puts(b, " ");
-    sc_obs__buf_puts(b, num);
-    sc_obs__buf_puts(b, "\n");
+    sc_buf_puts(b, " ");
+    sc_buf_puts(b, num);
+    sc_buf_puts(b, "\n");
 }
 
-static void render_histogram(sc_obs_buf *b, const sc_obs_metric *m, const sc_obs_child *c,
+static void render_histogram(sc_buf *b, const sc_obs_metric *m, const sc_obs_child *c,
                              sc_obs_format f)
 {
     const sc_obs_histogram *h = &c->u.hist;
@@ -195,7 +144,7 @@ static const char *type_name(sc_obs_type t, sc_obs_format f)
     return "untyped";
 }
 
-static void render_metric(sc_obs_buf *b, const sc_obs_metric *m, sc_obs_format f)
+static void render_metric(sc_buf *b, const sc_obs_metric *m, sc_obs_format f)
 {
     /* OpenMetrics names the family without the _total / _info suffix of its samples. */
     char family[256];
@@ -207,15 +156,15 @@ static void render_metric(sc_obs_buf *b, const sc_obs_metric *m, sc_obs_format f
         sample_suffix = m->type == SC_OBS_COUNTER ? "_total" : "_info";
     }
     if (f == SC_OBS_OPENMETRICS) {
-        sc_obs__buf_printf(b, "# TYPE %s %s\n", family, type_name(m->type, f));
-        sc_obs__buf_printf(b, "# HELP %s ", family);
+        sc_buf_printf(b, "# TYPE %s %s\n", family, type_name(m->type, f));
+        sc_buf_printf(b, "# HELP %s ", family);
         put_escaped(b, m->help, true);
     } else {
-        sc_obs__buf_printf(b, "# HELP %s ", family);
+        sc_buf_printf(b, "# HELP %s ", family);
         put_escaped(b, m->help, false);
-        sc_obs__buf_printf(b, "\n# TYPE %s %s", family, type_name(m->type, f));
+        sc_buf_printf(b, "\n# TYPE %s %s", family, type_name(m->type, f));
     }
-    sc_obs__buf_puts(b, "\n");
+    sc_buf_puts(b, "\n");
     for (uint32_t i = 0; i < m->nchildren; i++) {
         const sc_obs_child *c = m->children[i];
         if (m->type == SC_OBS_HISTOGRAM)
@@ -230,15 +179,16 @@ int sc_obs_render(sc_obs_registry *r, sc_obs_format f, char **out, size_t *len)
     if (!r || !out)
         return -EINVAL;
     sc_obs_registry_collect(r);
-    sc_obs_buf b = {0};
-    sc_obs__buf_puts(&b, "");
+    sc_buf b = {0};
+    sc_buf_puts(&b, "");
     for (uint32_t i = 0; i < r->nmetrics; i++)
         render_metric(&b, r->metrics[i], f);
     if (f == SC_OBS_OPENMETRICS)
-        sc_obs__buf_puts(&b, "# EOF\n");
+        sc_buf_puts(&b, "# EOF\n");
     if (b.err) {
-        free(b.p);
-        return b.err;
+        int err = b.err;
+        sc_buf_free(&b);
+        return err;
     }
     *out = b.p;
     if (len)

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -170,12 +169,8 @@ bool sc_obs_health_live(sc_obs_heartbeat *hb, uint64_t max_age_us)
 
 static json_t *iso_time(int64_t us)
 {
-    time_t s = (time_t)(us / 1000000);
-    struct tm tm;
-    char buf[64];
-    gmtime_r(&s, &tm);
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%06dZ", (int)(us % 1000000));
+    char buf[SC_TIME_ISO8601_MAX];
+    sc_time_format_iso8601(buf, sizeof buf, us, 6);
     return json_string(buf);
 }
 

@@ -43,17 +43,6 @@ struct sc_obs_registry {
     void *process_state;             /* sc_obs_process_register()'s collector state (owned) */
 };
 
-/* A growable string for rendering; err latches the first -ENOMEM. */
-typedef struct sc_obs_buf {
-    char *p;
-    size_t len;
-    size_t cap;
-    int err;
-} sc_obs_buf;
-
-void sc_obs__buf_put(sc_obs_buf *b, const char *s, size_t n);
-void sc_obs__buf_puts(sc_obs_buf *b, const char *s);
-void sc_obs__buf_printf(sc_obs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Shortest text for a double that reads back exactly; NaN, +Inf, -Inf spelled as Prometheus. */
 void sc_obs__fmt_double(char *out, size_t cap, double v);
 double sc_obs__child_value(const sc_obs_metric *m, const sc_obs_child *c);

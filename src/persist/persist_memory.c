@@ -45,17 +45,9 @@ typedef struct mem_store {
     size_t nevents, cap;
 } mem_store;
 
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
 static mem_session *find(mem_store *st, const char *id, bool create)
 {
-    uint32_t b = hash_str(id) % MEM_BUCKETS;
+    uint32_t b = sc_hash_fnv1a32(id, strlen(id)) % MEM_BUCKETS;
     for (mem_session *s = st->buckets[b]; s; s = s->next)
         if (strcmp(s->id, id) == 0)
             return s;

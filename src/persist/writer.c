@@ -3,6 +3,8 @@
  * reconnects with backoff, and reports durability back to the loop through uv_async. */
 #include "persist/persist_int.h"
 
+#include "session_core/base.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -73,17 +75,6 @@ static void wlist_push(wlist *l, waiter *x)
     l->tail = x;
 }
 
-static void deadline_after(struct timespec *ts, unsigned ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static bool past(const struct timespec *ts)
 {
     struct timespec now;
@@ -108,14 +99,6 @@ static bool release_waiters(sc_persist_writer *w)
     return moved;
 }
 
-static uint32_t id_hash(const char *s)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
-
 /* Marks in w->skip the SAVEs of ops [head, head + n) that a later SAVE or DELETE of the same
  * session in the same batch replaces: the transaction ends in the same state without them
  * (a call that starts and ends within one batch writes no snapshot at all). */
@@ -128,7 +111,7 @@ static void coalesce(sc_persist_writer *w, size_t n)
         w->skip[k] = false;
         if (o->kind == SC_PERSIST_OP_APPEND || o->kind == SC_PERSIST_OP_TABLE)
             continue;
-        size_t j = id_hash(o->id) & mask;
+        size_t j = sc_hash_fnv1a32(o->id, strlen(o->id)) & mask;
         while (w->slots[j] != SIZE_MAX &&
                strcmp(w->ring[(w->head + w->slots[j]) % w->cfg.queue_cap].id, o->id))
             j = (j + 1) & mask;
@@ -201,7 +184,7 @@ static void backoff_wait(sc_persist_writer *w, unsigned *backoff)
     if (*backoff > w->cfg.retry_max_ms)
         *backoff = w->cfg.retry_max_ms;
     struct timespec until;
-    deadline_after(&until, *backoff);
+    sc_cond_deadline(&until, *backoff);
     while (!w->stop && !past(&until))
         pthread_cond_timedwait(&w->cv_work, &w->mu, &until);
 }
@@ -215,7 +198,7 @@ static void gather_wait(sc_persist_writer *w)
 {
     struct timespec until;
     bool strict = w->cfg.durability == SC_PERSIST_STRICT;
-    deadline_after(&until, strict ? STRICT_LINGER_MS : w->cfg.batch_interval_ms);
+    sc_cond_deadline(&until, strict ? STRICT_LINGER_MS : w->cfg.batch_interval_ms);
     while (!w->stop && w->count < w->kick_at && w->urgent <= w->durable && !past(&until))
         pthread_cond_timedwait(&w->cv_work, &w->mu, &until);
 }
@@ -343,12 +326,8 @@ int sc_persist_writer_new(sc_persist_writer **out, sc_persist *p, const sc_persi
     fill_defaults(&w->cfg);
     w->logger = p->cfg.logger;
     pthread_mutex_init(&w->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cv_work, &ca);
-    pthread_cond_init(&w->cv_done, &ca);
-    pthread_condattr_destroy(&ca);
+    sc_cond_init_monotonic(&w->cv_work);
+    sc_cond_init_monotonic(&w->cv_done);
     w->health.queue_cap = w->cfg.queue_cap;
     w->kick_at = w->cfg.batch_max < w->cfg.queue_cap / 2 ? w->cfg.batch_max : w->cfg.queue_cap / 2;
     if (!w->kick_at)
@@ -545,7 +524,7 @@ int sc_persist_writer_flush_wait(sc_persist_writer *w, uint64_t ticket, int time
         return -EINVAL;
     struct timespec until;
     if (timeout_ms >= 0)
-        deadline_after(&until, (unsigned)timeout_ms);
+        sc_cond_deadline(&until, (uint64_t)timeout_ms);
     pthread_mutex_lock(&w->mu);
     if (ticket > w->urgent)
         w->urgent = ticket;

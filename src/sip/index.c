@@ -3,18 +3,18 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "session_core/base.h"
 
 uint64_t sip_hash(const char *key)
 {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a 64-bit finaliser for the low bits */
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ull;
-    }
+    /* FNV-1a, then only the first multiply-xorshift round of sc_hash_mix64: the values this
+     * index always had (none of them leaves the process, so the full mix would do as well) */
+    uint64_t h = sc_hash_fnv1a64(key, strlen(key));
     h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    return h ^ (h >> 33);
 }
 
 static sip_hnode *heads_new(size_t nb)

@@ -2,12 +2,13 @@
  * and its export as JSON and CSV with ISO-8601 UTC timestamps. */
 #include "store/store_int.h"
 
+#include "session_core/base.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define RING_FIRST 8
 
@@ -89,21 +90,7 @@ size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap)
 
 char *sc_time_format_iso(int64_t wall_us, char *buf, size_t size)
 {
-    int64_t secs = wall_us / 1000000;
-    int64_t us = wall_us % 1000000;
-    if (us < 0) {
-        us += 1000000;
-        secs -= 1;
-    }
-    time_t t = (time_t)secs;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        if (size)
-            buf[0] = '\0';
-        return buf;
-    }
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)us);
+    sc_time_format_iso8601(buf, size, wall_us, 6);
     return buf;
 }
 
@@ -193,111 +180,78 @@ int sc_session_history_json(const sc_session *s, size_t last, json_t **out)
     return 0;
 }
 
-/* A growing text buffer for CSV. */
-typedef struct strbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} strbuf;
-
-static void sb_put(strbuf *b, const char *str, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 1024;
-        while (ncap < b->len + n + 1)
-            ncap *= 2;
-        char *np = realloc(b->p, ncap);
-        if (!np) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, str, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(strbuf *b, const char *str) { sb_put(b, str, strlen(str)); }
-
 /* A CSV field, quoted (RFC 4180) when it contains a comma, quote, CR or LF. */
-static void sb_csv(strbuf *b, const char *str)
+static void csv_field(sc_buf *b, const char *str)
 {
     if (!strpbrk(str, ",\"\r\n")) {
-        sb_str(b, str);
+        sc_buf_puts(b, str);
         return;
     }
-    sb_put(b, "\"", 1);
+    sc_buf_put(b, "\"", 1);
     for (const char *p = str; *p; p++) {
         if (*p == '"')
-            sb_put(b, "\"", 1);
-        sb_put(b, p, 1);
+            sc_buf_put(b, "\"", 1);
+        sc_buf_put(b, p, 1);
     }
-    sb_put(b, "\"", 1);
+    sc_buf_put(b, "\"", 1);
 }
 
-static void csv_record(strbuf *b, const sc_session *s, const sc_history_record *r)
+/* The text in f as a CSV field of b, then f emptied (an allocation failure in f is b's). */
+static void csv_flush(sc_buf *b, sc_buf *f)
 {
-    char num[64], n1[16], tbuf[40];
-    snprintf(num, sizeof num, "%" PRIu64 ",", r->seq);
-    sb_str(b, num);
-    sb_str(b, sc_time_format_iso(r->wall_us, tbuf, sizeof tbuf));
-    snprintf(num, sizeof num, ",%" PRIu64 ",", r->mono_us);
-    sb_str(b, num);
-    sb_csv(b, sc_store__state_name(s, r->from, n1, sizeof n1));
-    sb_str(b, ",");
-    sb_csv(b, sc_store__vocab_name(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1));
-    snprintf(num, sizeof num, ",%d,", (int)r->event_code);
-    sb_str(b, num);
-    sb_csv(b, r->event_text);
+    csv_field(b, f->p ? f->p : "");
+    if (f->err && !b->err)
+        b->err = f->err;
+    sc_buf_reset(f);
+}
+
+static void csv_record(sc_buf *b, const sc_session *s, const sc_history_record *r)
+{
+    char n1[16], tbuf[SC_TIME_ISO8601_MAX];
+    sc_time_format_iso8601(tbuf, sizeof tbuf, r->wall_us, 6);
+    sc_buf_printf(b, "%" PRIu64 ",%s,%" PRIu64 ",", r->seq, tbuf, r->mono_us);
+    csv_field(b, sc_store__state_name(s, r->from, n1, sizeof n1));
+    sc_buf_puts(b, ",");
+    csv_field(b, sc_store__vocab_name(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1));
+    sc_buf_printf(b, ",%d,", (int)r->event_code);
+    csv_field(b, r->event_text);
     if (r->transition == UINT32_MAX)
-        sb_str(b, ",,");
-    else {
-        snprintf(num, sizeof num, ",%u,", (unsigned)r->transition);
-        sb_str(b, num);
-    }
-    strbuf f = {0};
+        sc_buf_puts(b, ",,");
+    else
+        sc_buf_printf(b, ",%u,", (unsigned)r->transition);
+    sc_buf f = {0};
     for (unsigned i = 0; i < r->nguards; i++) {
         const sc_history_guard *g = &r->guards[i];
-        snprintf(num, sizeof num, "%s%s%s=%d", i ? ";" : "", g->negate ? "!" : "",
-                 sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1), g->passed ? 1 : 0);
-        sb_str(&f, num);
+        sc_buf_printf(&f, "%s%s%s=%d", i ? ";" : "", g->negate ? "!" : "",
+                      sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1),
+                      g->passed ? 1 : 0);
     }
-    sb_csv(b, f.p ? f.p : "");
-    sb_str(b, ",");
-    f.len = 0;
-    if (f.p)
-        f.p[0] = '\0';
+    csv_flush(b, &f);
+    sc_buf_puts(b, ",");
     for (unsigned i = 0; i < r->nactions; i++) {
         const sc_history_action *a = &r->actions[i];
-        snprintf(num, sizeof num, "%s%s:%d:%u", i ? ";" : "",
-                 sc_store__vocab_name(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1), (int)a->result,
-                 (unsigned)a->duration_us);
-        sb_str(&f, num);
+        sc_buf_printf(&f, "%s%s:%d:%u", i ? ";" : "",
+                      sc_store__vocab_name(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1),
+                      (int)a->result, (unsigned)a->duration_us);
     }
-    sb_csv(b, f.p ? f.p : "");
-    if (f.oom)
-        b->oom = true;
-    free(f.p);
-    sb_str(b, ",");
-    sb_csv(b, sc_store__state_name(s, r->to, n1, sizeof n1));
-    sb_str(b, ",");
-    sb_str(b, sc_outcome_name(r->outcome));
-    sb_str(b, "\n");
+    csv_flush(b, &f);
+    sc_buf_free(&f);
+    sc_buf_puts(b, ",");
+    csv_field(b, sc_store__state_name(s, r->to, n1, sizeof n1));
+    sc_buf_puts(b, ",");
+    sc_buf_puts(b, sc_outcome_name(r->outcome));
+    sc_buf_puts(b, "\n");
 }
 
 int sc_session_history_csv(const sc_session *s, char **out, size_t *len)
 {
-    strbuf b = {0};
-    sb_str(&b, "seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,to,"
-               "outcome\n");
+    sc_buf b = {0};
+    sc_buf_puts(&b, "seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,"
+                    "to,outcome\n");
     for (size_t i = 0; i < s->ring_count; i++)
         csv_record(&b, s, sc_session_history_get(s, i));
-    if (b.oom) {
-        free(b.p);
+    if (b.err) {
+        sc_buf_free(&b);
         return -ENOMEM;
     }
     *out = b.p;

@@ -7,20 +7,7 @@
 
 #define MAP_MIN_CAP 16
 
-uint64_t sc_map__hash(const char *key)
-{
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a 64-bit finaliser for the low bits */
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ull;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
-}
+uint64_t sc_map__hash(const char *key) { return sc_hash_mix64(sc_hash_fnv1a64(key, strlen(key))); }
 
 void sc_map__free(sc_map *m)
 {

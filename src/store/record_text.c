@@ -4,57 +4,11 @@
 
 #include "store/store_int.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-void sc_text_reset(sc_text *b)
-{
-    b->len = 0;
-    b->oom = false;
-    if (b->p)
-        b->p[0] = '\0';
-}
+#define PUTS(b, lit) sc_buf_put((b), ("" lit), sizeof("" lit) - 1) /* string literals only */
 
-void sc_text_free(sc_text *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
-static bool grow(sc_text *b, size_t n)
-{
-    if (b->oom)
-        return false;
-    if (b->len + n + 1 <= b->cap)
-        return true;
-    size_t ncap = b->cap ? b->cap : 1024;
-    while (ncap < b->len + n + 1)
-        ncap *= 2;
-    char *np = realloc(b->p, ncap);
-    if (!np) {
-        b->oom = true;
-        return false;
-    }
-    b->p = np;
-    b->cap = ncap;
-    return true;
-}
-
-__attribute__((noinline)) static void put(sc_text *b, const char *s, size_t n)
-{
-    if (!grow(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-#define PUTS(b, lit) put((b), ("" lit), sizeof("" lit) - 1) /* string literals only */
-
-static void put_i64(sc_text *b, int64_t v)
+static void put_i64(sc_buf *b, int64_t v)
 {
     char tmp[24];
     char *e = tmp + sizeof tmp, *q = e;
@@ -65,59 +19,21 @@ static void put_i64(sc_text *b, int64_t v)
     } while (u);
     if (v < 0)
         *--q = '-';
-    put(b, q, (size_t)(e - q));
+    sc_buf_put(b, q, (size_t)(e - q));
 }
 
-/* Length of the valid UTF-8 sequence at s (0 if invalid). */
-static size_t utf8_len(const unsigned char *s)
+/* A JSON string (sc_json_quote: escaped as jansson does, each byte that is not UTF-8 as
+ * U+FFFD, which jansson would refuse on both ends). */
+static void put_str(sc_buf *b, const char *str)
 {
-    size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
+    size_t len = strlen(str);
+    if (!sc_buf_reserve(b, SC_JSON_QUOTED_MAX(len)))
+        return;
+    b->len += sc_json_quote(b->p + b->len, b->cap - b->len, str, len);
+    b->p[b->len] = '\0';
 }
 
-/* A JSON string: escapes quotes, backslashes and control characters; invalid UTF-8 bytes
- * become U+FFFD (jansson refuses invalid UTF-8 on both ends). */
-static void put_str(sc_text *b, const char *str)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)str;
-    PUTS(b, "\"");
-    while (*s) {
-        const unsigned char *run = s;
-        while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
-            s++;
-        put(b, (const char *)run, (size_t)(s - run));
-        if (!*s)
-            break;
-        if (*s >= 0x80) {
-            size_t n = utf8_len(s);
-            if (n) {
-                put(b, (const char *)s, n);
-                s += n;
-            } else {
-                PUTS(b, "\\ufffd");
-                s++;
-            }
-            continue;
-        }
-        char esc[6] = {'\\', 'u', '0', '0', hex[*s >> 4], hex[*s & 15]};
-        switch (*s) {
-        case '"': PUTS(b, "\\\""); break;
-        case '\\': PUTS(b, "\\\\"); break;
-        case '\n': PUTS(b, "\\n"); break;
-        case '\r': PUTS(b, "\\r"); break;
-        case '\t': PUTS(b, "\\t"); break;
-        default: put(b, esc, sizeof esc); break;
-        }
-        s++;
-    }
-    PUTS(b, "\"");
-}
-
-static void put_str_or_null(sc_text *b, const char *s)
+static void put_str_or_null(sc_buf *b, const char *s)
 {
     if (s)
         put_str(b, s);
@@ -126,22 +42,22 @@ static void put_str_or_null(sc_text *b, const char *s)
 }
 
 /* ,"key": (keys are literals without anything to escape) */
-static void key(sc_text *b, const char *k)
+static void key(sc_buf *b, const char *k)
 {
     PUTS(b, ",\"");
-    put(b, k, strlen(k));
+    sc_buf_put(b, k, strlen(k));
     PUTS(b, "\":");
 }
 
-/* "2026-11-27T12:00:00.123456Z" as sc_time_format_iso writes it. */
-static void put_time(sc_text *b, int64_t wall_us)
+/* "2026-11-27T12:00:00.123456Z" */
+static void put_time(sc_buf *b, int64_t wall_us)
 {
-    char tbuf[40];
-    sc_time_format_iso(wall_us, tbuf, sizeof tbuf);
+    char tbuf[SC_TIME_ISO8601_MAX];
+    sc_time_format_iso8601(tbuf, sizeof tbuf, wall_us, 6);
     put_str(b, tbuf);
 }
 
-static void put_bool(sc_text *b, bool v)
+static void put_bool(sc_buf *b, bool v)
 {
     if (v)
         PUTS(b, "true");
@@ -150,7 +66,7 @@ static void put_bool(sc_text *b, bool v)
 }
 
 /* {"name":value,...} of the fields in mask (unset ones: null when nulls, else skipped). */
-static void put_fields(sc_text *b, const sc_session *s, uint32_t mask, bool nulls)
+static void put_fields(sc_buf *b, const sc_session *s, uint32_t mask, bool nulls)
 {
     bool first = true;
     PUTS(b, "{");
@@ -168,7 +84,7 @@ static void put_fields(sc_text *b, const sc_session *s, uint32_t mask, bool null
 }
 
 /* The members of sc_history_record_to_json, without the braces, starting with "seq". */
-static void put_history_members(sc_text *b, const sc_session *s, const sc_history_record *r)
+static void put_history_members(sc_buf *b, const sc_session *s, const sc_history_record *r)
 {
     char n1[16];
     PUTS(b, "\"seq\":");
@@ -226,11 +142,11 @@ static void put_history_members(sc_text *b, const sc_session *s, const sc_histor
     put_str(b, sc_outcome_name(r->outcome));
 }
 
-static int done(sc_text *b) { return b->oom ? -ENOMEM : 0; }
+static int done(const sc_buf *b) { return b->err; }
 
-int sc_session_snapshot_text(const sc_session *s, const char *node, sc_text *b)
+int sc_session_snapshot_text(const sc_session *s, const char *node, sc_buf *b)
 {
-    sc_text_reset(b);
+    sc_buf_reset(b);
     const sc_vocab *v = sc_table_vocab(s->table);
     PUTS(b, "{\"v\":1");
     key(b, "id");
@@ -297,7 +213,7 @@ int sc_session_snapshot_text(const sc_session *s, const char *node, sc_text *b)
 }
 
 /* The keys every event record carries (event_record.c's add_common). */
-static void put_common(sc_text *b, const sc_session *s, const char *kind)
+static void put_common(sc_buf *b, const sc_session *s, const char *kind)
 {
     key(b, "kind");
     put_str(b, kind);
@@ -323,9 +239,9 @@ static void put_common(sc_text *b, const sc_session *s, const char *kind)
     put_i64(b, s->entered_wall_us);
 }
 
-int sc_session_created_text(const sc_session *s, sc_text *b)
+int sc_session_created_text(const sc_session *s, sc_buf *b)
 {
-    sc_text_reset(b);
+    sc_buf_reset(b);
     PUTS(b, "{\"seq\":0");
     key(b, "time");
     put_time(b, s->created_wall_us);
@@ -338,9 +254,9 @@ int sc_session_created_text(const sc_session *s, sc_text *b)
     return done(b);
 }
 
-int sc_session_event_text(const sc_session *s, const sc_history_record *rec, sc_text *b)
+int sc_session_event_text(const sc_session *s, const sc_history_record *rec, sc_buf *b)
 {
-    sc_text_reset(b);
+    sc_buf_reset(b);
     PUTS(b, "{");
     put_history_members(b, s, rec);
     put_common(b, s, "transition");

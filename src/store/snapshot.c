@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- Recovery setters ------------------------------------------------------------------ */
 
@@ -95,21 +94,6 @@ int sc_store__state_id(const sc_session *s, const char *name, sc_id *out)
     return 0;
 }
 
-/* "2026-11-27T12:00:00.123456Z" -> µs since the epoch. */
-static int parse_iso(const char *text, int64_t *out)
-{
-    struct tm tm;
-    int us = 0, n = 0;
-    memset(&tm, 0, sizeof tm);
-    if (!text || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                        &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &us, &n) != 7 || text[n] != '\0')
-        return -EINVAL;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    *out = (int64_t)timegm(&tm) * 1000000 + us;
-    return 0;
-}
-
 static int outcome_parse(const char *name, sc_outcome *out)
 {
     for (int o = SC_OUTCOME_TAKEN; o <= SC_OUTCOME_ACTION_FAILED; o++)
@@ -163,7 +147,7 @@ int sc_history_record_from_json(const sc_session *s, const json_t *j, sc_history
     memset(&r, 0, sizeof r);
     if (!json_is_object(j) || sc_store__get_i64(j, "seq", &seq) || seq < 1 ||
         sc_store__get_i64(j, "mono_us", &mono) || sc_store__get_i64(j, "event_code", &code) ||
-        parse_iso(sc_store__get_str(j, "time"), &r.wall_us) ||
+        sc_time_parse_iso8601(sc_store__get_str(j, "time"), &r.wall_us) ||
         sc_store__history_state_id(s, sc_store__get_str(j, "from"), &r.from) ||
         sc_store__history_state_id(s, sc_store__get_str(j, "to"), &r.to) ||
         vocab_id(s, SC_VOCAB_EVENT, sc_store__get_str(j, "event"), &r.event) ||

@@ -63,11 +63,7 @@ void sc_table__arena_free(sc_table__arena *a)
 
 void sc_table__hash_hex(const char *data, size_t len, char out[17])
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)data[i];
-        h *= 0x100000001b3ULL;
-    }
+    uint64_t h = sc_hash_fnv1a64(data, len);
     static const char hex[] = "0123456789abcdef";
     for (int i = 15; i >= 0; i--) {
         out[i] = hex[h & 0xf];

@@ -2,48 +2,13 @@
  * whole table or one role, styling terminal states and failure edges and highlighting a path. */
 #include "table/table_int.h"
 
+#include "session_core/base.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool nomem;
-} sbuf;
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->nomem)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->nomem = true;
-            return;
-        }
-        if (b->s && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + (size_t)n + 1)
-            cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->nomem = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-}
 
 /* What to draw: which transitions (for the role), which are on the path. */
 typedef struct view {
@@ -140,9 +105,9 @@ static void edge_label(const view *v, const sc_transition *tr, char *buf, size_t
 }
 
 /* Calls fn for each edge to draw: wildcard rows once each (from "*"), unless on the path. */
-typedef void (*edge_fn)(const view *v, sbuf *b, const sc_transition *tr, bool from_any);
+typedef void (*edge_fn)(const view *v, sc_buf *b, const sc_transition *tr, bool from_any);
 
-static void for_each_edge(const view *v, sbuf *b, edge_fn fn)
+static void for_each_edge(const view *v, sc_buf *b, edge_fn fn)
 {
     const sc_table *t = v->t;
     uint32_t last_wild_row = UINT32_MAX;
@@ -171,65 +136,65 @@ static bool any_wild_shown(const view *v)
 
 /* ---- DOT ----------------------------------------------------------------------------- */
 
-static void dot_edge(const view *v, sbuf *b, const sc_transition *tr, bool from_any)
+static void dot_edge(const view *v, sc_buf *b, const sc_transition *tr, bool from_any)
 {
     char label[512];
     edge_label(v, tr, label, sizeof(label));
     const sc_table *t = v->t;
     const char *from = from_any ? "*" : t->states[tr->from].name;
     const char *to = tr->to == SC_ID_NONE ? from : t->states[tr->to].name;
-    sb_printf(b, "  \"%s\" -> \"%s\" [label=\"%s\"", from, to, label);
+    sc_buf_printf(b, "  \"%s\" -> \"%s\" [label=\"%s\"", from, to, label);
     if (v->on_path[tr->index])
-        sb_printf(b, ", color=\"#1f6feb\", penwidth=3, fontcolor=\"#1f6feb\"");
+        sc_buf_printf(b, ", color=\"#1f6feb\", penwidth=3, fontcolor=\"#1f6feb\"");
     else if (tr->failure)
-        sb_printf(b, ", color=\"#c62828\", fontcolor=\"#c62828\"");
+        sc_buf_printf(b, ", color=\"#c62828\", fontcolor=\"#c62828\"");
     if (tr->to == SC_ID_NONE)
-        sb_printf(b, ", style=dashed");
-    sb_printf(b, "];\n");
+        sc_buf_printf(b, ", style=dashed");
+    sc_buf_printf(b, "];\n");
 }
 
-static void export_dot(const view *v, sbuf *b)
+static void export_dot(const view *v, sc_buf *b)
 {
     const sc_table *t = v->t;
-    sb_printf(b, "digraph \"%s\" {\n", t->name ? t->name : "state-table");
-    sb_printf(b, "  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
-                 "  edge [fontname=\"Helvetica\", fontsize=9];\n");
-    sb_printf(b, "  \"__start\" [shape=point, label=\"\"];\n  \"__start\" -> \"%s\";\n",
-              t->states[t->initial].name);
+    sc_buf_printf(b, "digraph \"%s\" {\n", t->name ? t->name : "state-table");
+    sc_buf_printf(b, "  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
+                     "  edge [fontname=\"Helvetica\", fontsize=9];\n");
+    sc_buf_printf(b, "  \"__start\" [shape=point, label=\"\"];\n  \"__start\" -> \"%s\";\n",
+                  t->states[t->initial].name);
     for (size_t s = 0; s < t->nstates; s++) {
         const sc_state_info *st = &t->states[s];
-        sb_printf(b, "  \"%s\" [", st->name);
+        sc_buf_printf(b, "  \"%s\" [", st->name);
         if (st->terminal)
-            sb_printf(b, "peripheries=2, style=\"rounded,filled\", fillcolor=\"%s\"",
-                      t->state_failure[s] ? "#ffcdd2" : "#e0e0e0");
+            sc_buf_printf(b, "peripheries=2, style=\"rounded,filled\", fillcolor=\"%s\"",
+                          t->state_failure[s] ? "#ffcdd2" : "#e0e0e0");
         else if (t->state_failure[s])
-            sb_printf(b, "color=\"#c62828\"");
+            sc_buf_printf(b, "color=\"#c62828\"");
         else
-            sb_printf(b, "style=rounded");
+            sc_buf_printf(b, "style=rounded");
         if (v->visited[s])
-            sb_printf(b, ", color=\"#1f6feb\", penwidth=3");
-        sb_printf(b, "];\n");
+            sc_buf_printf(b, ", color=\"#1f6feb\", penwidth=3");
+        sc_buf_printf(b, "];\n");
     }
     if (any_wild_shown(v))
-        sb_printf(b, "  \"*\" [label=\"any non-terminal state\", style=dashed];\n");
+        sc_buf_printf(b, "  \"*\" [label=\"any non-terminal state\", style=dashed];\n");
     for_each_edge(v, b, dot_edge);
-    sb_printf(b, "}\n");
+    sc_buf_printf(b, "}\n");
 }
 
 /* ---- Mermaid --------------------------------------------------------------------------- */
 
-static void mermaid_edge(const view *v, sbuf *b, const sc_transition *tr, bool from_any)
+static void mermaid_edge(const view *v, sc_buf *b, const sc_transition *tr, bool from_any)
 {
     char label[512];
     edge_label(v, tr, label, sizeof(label));
     const sc_table *t = v->t;
     const char *from = from_any ? "AnyState" : t->states[tr->from].name;
     const char *to = tr->to == SC_ID_NONE ? from : t->states[tr->to].name;
-    sb_printf(b, "    %s --> %s : %s%s%s\n", from, to, v->on_path[tr->index] ? "▶ " : "",
-              tr->failure ? "✖ " : "", label);
+    sc_buf_printf(b, "    %s --> %s : %s%s%s\n", from, to, v->on_path[tr->index] ? "▶ " : "",
+                  tr->failure ? "✖ " : "", label);
 }
 
-static void mermaid_class(const view *v, sbuf *b, const char *cls, int which)
+static void mermaid_class(const view *v, sc_buf *b, const char *cls, int which)
 {
     const sc_table *t = v->t;
     bool first = true;
@@ -239,27 +204,27 @@ static void mermaid_class(const view *v, sbuf *b, const char *cls, int which)
                                : v->visited[s];
         if (!in)
             continue;
-        sb_printf(b, "%s%s", first ? "    class " : ",", t->states[s].name);
+        sc_buf_printf(b, "%s%s", first ? "    class " : ",", t->states[s].name);
         first = false;
     }
     if (!first)
-        sb_printf(b, " %s\n", cls);
+        sc_buf_printf(b, " %s\n", cls);
 }
 
-static void export_mermaid(const view *v, sbuf *b)
+static void export_mermaid(const view *v, sc_buf *b)
 {
     const sc_table *t = v->t;
-    sb_printf(b, "stateDiagram-v2\n");
+    sc_buf_printf(b, "stateDiagram-v2\n");
     if (any_wild_shown(v))
-        sb_printf(b, "    state \"any non-terminal state\" as AnyState\n");
-    sb_printf(b, "    [*] --> %s\n", t->states[t->initial].name);
+        sc_buf_printf(b, "    state \"any non-terminal state\" as AnyState\n");
+    sc_buf_printf(b, "    [*] --> %s\n", t->states[t->initial].name);
     for_each_edge(v, b, mermaid_edge);
     for (size_t s = 0; s < t->nstates; s++)
         if (t->states[s].terminal)
-            sb_printf(b, "    %s --> [*]\n", t->states[s].name);
-    sb_printf(b, "    classDef terminal fill:#e0e0e0,stroke:#555\n"
-                 "    classDef failure fill:#ffcdd2,stroke:#c62828\n"
-                 "    classDef visited stroke:#1f6feb,stroke-width:3px\n");
+            sc_buf_printf(b, "    %s --> [*]\n", t->states[s].name);
+    sc_buf_printf(b, "    classDef terminal fill:#e0e0e0,stroke:#555\n"
+                     "    classDef failure fill:#ffcdd2,stroke:#c62828\n"
+                     "    classDef visited stroke:#1f6feb,stroke-width:3px\n");
     mermaid_class(v, b, "terminal", 0);
     mermaid_class(v, b, "failure", 1);
     mermaid_class(v, b, "visited", 2);
@@ -386,7 +351,7 @@ int sc_table_export(const sc_table *t, const sc_graph_opts *opts, char **out)
         view_free(&v);
         return rc;
     }
-    sbuf b = {0};
+    sc_buf b = {0};
     char *result = NULL;
     if (opts->format == SC_GRAPH_JSON) {
         result = export_json(&v);
@@ -395,10 +360,10 @@ int sc_table_export(const sc_table *t, const sc_graph_opts *opts, char **out)
             export_dot(&v, &b);
         else
             export_mermaid(&v, &b);
-        if (b.nomem)
-            free(b.s);
+        if (b.err)
+            sc_buf_free(&b);
         else
-            result = b.s;
+            result = b.p;
     }
     view_free(&v);
     if (!result)

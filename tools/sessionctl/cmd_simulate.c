@@ -2,6 +2,7 @@
  * clock, with every action bound to a no-op and every guard to a settable constant, and
  * prints one line per transition: `seq from --Event[guards]/actions--> to (outcome)`. */
 #include "sessionctl/cmd_simulate.h"
+#include "sessionctl/cmd_table.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -140,15 +141,6 @@ static int parse_event(const sim *s, const char *arg, char *buf, size_t size, sc
     return 0;
 }
 
-static void print_diags(const sc_diags *d)
-{
-    char line[1024];
-    for (size_t i = 0; i < sc_diags_count(d); i++) {
-        sc_diag_format(sc_diags_get(d, i), line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-    }
-}
-
 static int bind_all(sc_engine *e, sim *s)
 {
     for (size_t i = 0; i < sc_vocab_count(s->vocab, SC_VOCAB_GUARD); i++)
@@ -211,7 +203,7 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
         sc_manual_clock_new(&clk, 0, s->store_url ? sc_clock_wall_us(sc_clock_system()) : 0))
         goto out;
     int r = sc_table_load_file(&s->table, file, s->vocab, diags);
-    print_diags(diags);
+    sessionctl_print_diags(diags);
     if (r) {
         fprintf(stderr, "sessionctl: %s: %s\n", file, sc_strerror(r));
         goto out;
@@ -220,7 +212,7 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
     if (sc_store_new(&store, &scfg) || sc_engine_new(&e, s->vocab, store, NULL) || bind_all(e, s))
         goto out;
     if (sc_engine_set_table(e, s->table, diags)) {
-        print_diags(diags);
+        sessionctl_print_diags(diags);
         goto out;
     }
     sc_engine_observer obs = {.on_transition = print_record, .on_publish = on_publish, .ud = s};

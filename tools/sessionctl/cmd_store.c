@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sessionctl/cmd_server.h"
 #include "session_core/engine.h"
@@ -63,30 +62,7 @@ static int parse_time(const char *text, int64_t *out)
         *out = v;
         return 0;
     }
-    struct tm tm;
-    int n = 0;
-    memset(&tm, 0, sizeof tm);
-    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &n) != 6)
-        return -EINVAL;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    int64_t us = 0;
-    const char *p = text + n;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-            if (digits < 6)
-                us = us * 10 + (*p - '0');
-        for (; digits < 6; digits++)
-            us *= 10;
-    }
-    if (*p == 'Z')
-        p++;
-    if (*p)
-        return -EINVAL;
-    *out = (int64_t)timegm(&tm) * 1000000 + us;
-    return 0;
+    return sc_time_parse_iso8601(text, out);
 }
 
 static int print_event(const sc_persist_event *ev, void *ud)

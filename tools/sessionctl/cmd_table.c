@@ -9,7 +9,7 @@
 
 #include "session_core/table.h"
 
-static void print_diags(const sc_diags *d)
+void sessionctl_print_diags(const sc_diags *d)
 {
     char line[1024];
     for (size_t i = 0; i < sc_diags_count(d); i++) {
@@ -28,7 +28,7 @@ static sc_table *load(const char *path, const sc_vocab *vocab, size_t *warnings)
     }
     sc_table *t = NULL;
     int rc = sc_table_load_file(&t, path, vocab, d);
-    print_diags(d);
+    sessionctl_print_diags(d);
     if (warnings)
         *warnings = sc_diags_count(d) - sc_diags_errors(d);
     if (rc < 0 && rc != SC_E_INVALID_TABLE)

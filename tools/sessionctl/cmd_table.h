@@ -4,8 +4,14 @@
 #ifndef SESSIONCTL_CMD_TABLE_H
 #define SESSIONCTL_CMD_TABLE_H
 
+#include "session_core/table.h"
+
 int sessionctl_cmd_validate(int argc, char **argv);
 int sessionctl_cmd_graph(int argc, char **argv);
 int sessionctl_cmd_transitions(int argc, char **argv);
+
+/* Every diagnostic in d, one a line on stderr ("file:line:col: severity: message"), as
+ * validate prints them; for the other commands that load tables. */
+void sessionctl_print_diags(const sc_diags *d);
 
 #endif

@@ -49,7 +49,7 @@ static int fail(char *err, size_t errsz, const char *fmt, const char *a, const c
     return -1;
 }
 
-static int replace_str(char **slot, const char *v)
+int sd_config_set_str(char **slot, const char *v)
 {
     char *d = strdup(v);
     if (!d)
@@ -130,14 +130,14 @@ static int set_http(sd_config *c, const char *v, char *err, size_t errsz)
     uint16_t port;
     if (strcmp(v, "off") != 0 && sd_split_hostport(v, host, sizeof host, &port))
         return fail(err, errsz, "--http: expected HOST:PORT or off, got '%s'%s", v, "");
-    return replace_str(&c->http, v);
+    return sd_config_set_str(&c->http, v);
 }
 
 static int set_table(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (!*v)
         return fail(err, errsz, "--table: expected a file path%s%s", "", "");
-    return replace_str(&c->table, v);
+    return sd_config_set_str(&c->table, v);
 }
 
 static int set_answer(sd_config *c, const char *v, char *err, size_t errsz)
@@ -210,7 +210,7 @@ static int set_http_token(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (strlen(v) < 8 || strpbrk(v, " \t\r\n"))
         return fail(err, errsz, "--http-token: expected at least 8 characters without spaces%s%s", "", "");
-    return replace_str(&c->http_token, v);
+    return sd_config_set_str(&c->http_token, v);
 }
 
 static int set_t1(sd_config *c, const char *v, char *err, size_t errsz)
@@ -520,9 +520,9 @@ int sd_config_parse(sd_config *c, int argc, char **argv, char *err, size_t errsz
     }
     if (c->nsip == 0 && set_sip(c, "udp:127.0.0.1:5060", err, errsz))
         return -1;
-    if (!c->http && replace_str(&c->http, "127.0.0.1:8080"))
+    if (!c->http && sd_config_set_str(&c->http, "127.0.0.1:8080"))
         return fail(err, errsz, "out of memory%s%s", "", "");
-    if (!c->store && replace_str(&c->store, SD_DEFAULT_STORE))
+    if (!c->store && sd_config_set_str(&c->store, SD_DEFAULT_STORE))
         return fail(err, errsz, "out of memory%s%s", "", "");
     return 0;
 }

@@ -72,5 +72,7 @@ bool sd_host_is_loopback(const char *host);
 int sd_config_bad(char *err, size_t errsz, const char *flag, const char *expect, const char *v);
 /* A decimal integer in [0, max] into *out: 0, or -1 for anything else. */
 int sd_config_parse_u64(const char *v, uint64_t max, uint64_t *out);
+/* A copy of v into *slot (the old string freed): 0, or -1 out of memory (*slot unchanged). */
+int sd_config_set_str(char **slot, const char *v);
 
 #endif

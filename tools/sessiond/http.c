@@ -1,7 +1,8 @@
 /* http: the libmicrohttpd server of sessiond and its hand-off to the loop: requests are
  * queued under a mutex and the loop is woken with uv_async_send; the loop runs the handler
  * and signals a condition variable the HTTP thread waits on (with a timeout). /livez is
- * answered by the HTTP thread itself from a heartbeat the loop refreshes. */
+ * answered by the HTTP thread itself from a heartbeat the loop refreshes. The handlers' JSON
+ * replies are made here too. */
 #include "http.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "session_core/base.h"
 #include "config.h"
 
 #define SD_HTTP_BODY_MAX 65536
@@ -54,12 +56,7 @@ typedef struct sd_conn {
     bool too_big;
 } sd_conn;
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+static uint64_t mono_ms(void) { return sc_clock_mono_us(sc_clock_system()) / 1000; }
 
 static void item_free(sd_item *it)
 {
@@ -137,13 +134,7 @@ static hand_result hand_to_loop(sd_http *h, sd_item *it)
     uv_async_send(&h->async);
 
     struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += h->timeout_ms / 1000;
-    until.tv_nsec += (long)(h->timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    sc_cond_deadline(&until, h->timeout_ms);
     pthread_mutex_lock(&h->mu);
     while (!it->done && !h->closing)
         if (pthread_cond_timedwait(&h->cv, &h->mu, &until) == ETIMEDOUT)
@@ -282,6 +273,24 @@ static void on_async(uv_async_t *a)
     }
 }
 
+void sd_http_reply_json(sd_http_req *req, int status, json_t *body)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(body);
+    req->status = status;
+    req->content_type = SD_HTTP_CT_JSON;
+    if (!s || asprintf(&req->resp, "%s\n", s) < 0) {
+        req->status = 500;
+        req->resp = strdup("{\"error\":\"out of memory\"}\n");
+    }
+    free(s);
+}
+
+void sd_http_reply_error(sd_http_req *req, int status, const char *msg)
+{
+    sd_http_reply_json(req, status, json_pack("{s:s}", "error", msg));
+}
+
 void sd_http_heartbeat(sd_http *h)
 {
     if (h)
@@ -336,11 +345,7 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
         free(h);
         return -ENOMEM;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    sc_cond_init_monotonic(&h->cv);
     pthread_mutex_init(&h->mu, NULL);
     atomic_store(&h->heartbeat_ms, mono_ms());
     if ((rc = uv_async_init(cfg->loop, &h->async, on_async)) != 0) {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -49,6 +50,14 @@ typedef struct sd_http_config {
     void *direct_ud;
     const sc_logger *logger;
 } sd_http_config;
+
+/* For handlers (loop thread): the response is body (a reference that this takes; NULL when
+ * it could not be built) as compact JSON and a newline, with status; when there is no body
+ * or it cannot be dumped, 500 and {"error":"out of memory"}. */
+#define SD_HTTP_CT_JSON "application/json"
+void sd_http_reply_json(sd_http_req *req, int status, json_t *body);
+/* {"error": msg} with status. */
+void sd_http_reply_error(sd_http_req *req, int status, const char *msg);
 
 /* Start listening; *out only on success; negative errno (bind failure: -EADDRINUSE...). */
 int sd_http_new(sd_http **out, const sd_http_config *cfg);

@@ -15,7 +15,6 @@
 
 #define PROBE_MS 100             /* lag probe and heartbeat period */
 #define LIVE_MAX_US 2000000      /* /healthz: the loop is live if it beat within 2 s */
-#define CT_JSON "application/json"
 
 struct sd_ops {
     uv_loop_t *loop;
@@ -221,7 +220,7 @@ bool sd_ops_direct(void *ud, struct MHD_Connection *c, const char *url, const ch
         if (s && asprintf(&b, "%s\n", s) < 0)
             b = NULL;
         free(s);
-        *ret = respond_str(c, ok ? 200 : 503, b, CT_JSON);
+        *ret = respond_str(c, ok ? 200 : 503, b, SD_HTTP_CT_JSON);
         return true;
     }
     if (!strcmp(url, "/healthz")) {
@@ -230,12 +229,13 @@ bool sd_ops_direct(void *ud, struct MHD_Connection *c, const char *url, const ch
         const char *st = json_string_value(json_object_get(j, "status"));
         bool ok = st && !strcmp(st, "ok");
         json_decref(j);
-        *ret = respond_str(c, ok ? 200 : 503, b, CT_JSON);
+        *ret = respond_str(c, ok ? 200 : 503, b, SD_HTTP_CT_JSON);
         return true;
     }
     if (!strcmp(url, "/events")) {
         if (!get) {
-            *ret = respond_str(c, 405, strdup("{\"error\":\"use GET /events\"}\n"), CT_JSON);
+            *ret = respond_str(c, 405, strdup("{\"error\":\"use GET /events\"}\n"),
+                               SD_HTTP_CT_JSON);
             return true;
         }
         return sd_sse_start(o->sse, c, ret);
@@ -245,33 +245,17 @@ bool sd_ops_direct(void *ud, struct MHD_Connection *c, const char *url, const ch
 
 /* ---- Loop thread: routes ----------------------------------------------------------------------- */
 
-static void set_json(sd_http_req *r, int status, json_t *body)
-{
-    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(body);
-    r->status = s ? status : 500;
-    r->content_type = CT_JSON;
-    if (!s || asprintf(&r->resp, "%s\n", s) < 0)
-        r->resp = strdup("{\"error\":\"out of memory\"}\n");
-    free(s);
-}
-
-static void set_error(sd_http_req *r, int status, const char *msg)
-{
-    set_json(r, status, json_pack("{s:s}", "error", msg));
-}
-
 static void get_metrics(sd_ops *o, sd_http_req *r)
 {
     if (!sc_coord_metrics(o->api)) {
-        set_error(r, 404, "metrics are off (sessiond --metrics off)");
+        sd_http_reply_error(r, 404, "metrics are off (sessiond --metrics off)");
         return;
     }
     sc_obs_format f = sc_obs_format_from_accept(r->h_accept);
     char *text = NULL;
     int rc = sc_obs_render(sc_coord_metrics(o->api), f, &text, NULL);
     if (rc) {
-        set_error(r, 500, sc_strerror(rc));
+        sd_http_reply_error(r, 500, sc_strerror(rc));
         return;
     }
     r->status = 200;
@@ -285,7 +269,7 @@ static void reload_result(sd_http_req *r, int rc, json_t *report)
     if (!report)
         report = json_pack("{s:s,s:[{s:s,s:i,s:i,s:s}]}", "result", "refused", "errors", "file", "", "line", 0,
                            "column", 0, "message", sc_strerror(rc));
-    set_json(r, rc == 0 ? 200 : rc == -ENOMEM ? 500 : 422, report);
+    sd_http_reply_json(r, rc == 0 ? 200 : rc == -ENOMEM ? 500 : 422, report);
 }
 
 static void post_reload(sd_ops *o, sd_http_req *r)
@@ -297,7 +281,8 @@ static void post_reload(sd_ops *o, sd_http_req *r)
     } else if (o->table_path) {
         rc = sc_coord_table_reload(o->api, o->table_path, NULL, NULL, 0, &report);
     } else {
-        set_error(r, 400, "no --table file to reload (built-in table): send the YAML as the body");
+        sd_http_reply_error(r, 400,
+                            "no --table file to reload (built-in table): send the YAML as the body");
         return;
     }
     reload_result(r, rc, report);
@@ -306,7 +291,7 @@ static void post_reload(sd_ops *o, sd_http_req *r)
 static void post_validate(sd_ops *o, sd_http_req *r)
 {
     if (!r->body_len) {
-        set_error(r, 400, "send the candidate table's YAML as the body");
+        sd_http_reply_error(r, 400, "send the candidate table's YAML as the body");
         return;
     }
     json_t *report = NULL;
@@ -327,28 +312,28 @@ static void get_table(sd_ops *o, sd_http_req *r)
     if (rc || !json_is_object(j)) {
         json_decref(j);
         json_decref(versions);
-        set_error(r, 500, rc ? sc_strerror(rc) : "table export is not a JSON object");
+        sd_http_reply_error(r, 500, rc ? sc_strerror(rc) : "table export is not a JSON object");
         return;
     }
     json_object_set_new(j, "versions", versions);
-    set_json(r, 200, j);
+    sd_http_reply_json(r, 200, j);
 }
 
 static void debug_route(sd_ops *o, sd_http_req *r)
 {
     if (!o->test_hooks) {
-        set_error(r, 404, "test hooks are off (SESSIOND_TEST_HOOKS=1 enables them)");
+        sd_http_reply_error(r, 404, "test hooks are off (SESSIOND_TEST_HOOKS=1 enables them)");
         return;
     }
     if (!strcmp(r->path, "/debug/block-loop")) {
         long ms = r->q_ms ? strtol(r->q_ms, NULL, 10) : 3000;
         if (ms < 0 || ms > 30000) {
-            set_error(r, 400, "ms: 0..30000");
+            sd_http_reply_error(r, 400, "ms: 0..30000");
             return;
         }
         sc_log(o->logger, SC_LOG_WARN, "sessiond", "test hook: blocking the loop for %ld ms", ms);
         usleep((useconds_t)ms * 1000);
-        set_json(r, 200, json_pack("{s:i}", "blocked_ms", (int)ms));
+        sd_http_reply_json(r, 200, json_pack("{s:i}", "blocked_ms", (int)ms));
     } else if (!strcmp(r->path, "/debug/health")) {
         json_t *b = json_loadb(r->body, r->body_len, 0, NULL);
         const char *check = json_string_value(json_object_get(b, "check"));
@@ -356,11 +341,11 @@ static void debug_route(sd_ops *o, sd_http_req *r)
         int rc = check ? sc_obs_health_set(o->health, check, json_is_true(json_object_get(b, "ok")), reason) : -EINVAL;
         json_decref(b);
         if (rc)
-            set_error(r, 400, "body: {\"check\": NAME, \"ok\": bool, \"reason\": TEXT}");
+            sd_http_reply_error(r, 400, "body: {\"check\": NAME, \"ok\": bool, \"reason\": TEXT}");
         else
-            set_json(r, 200, json_pack("{s:s}", "result", "ok"));
+            sd_http_reply_json(r, 200, json_pack("{s:s}", "result", "ok"));
     } else {
-        set_error(r, 404, "no such test hook (block-loop, health)");
+        sd_http_reply_error(r, 404, "no such test hook (block-loop, health)");
     }
 }
 
@@ -371,24 +356,24 @@ bool sd_ops_handle(sd_ops *o, sd_http_req *r)
     bool get = !strcmp(r->method, "GET"), post = !strcmp(r->method, "POST");
     const char *p = r->path;
     if (!strcmp(p, "/metrics")) {
-        get ? get_metrics(o, r) : set_error(r, 405, "use GET /metrics");
+        get ? get_metrics(o, r) : sd_http_reply_error(r, 405, "use GET /metrics");
     } else if (!strcmp(p, "/table/reload")) {
-        post ? post_reload(o, r) : set_error(r, 405, "use POST /table/reload");
+        post ? post_reload(o, r) : sd_http_reply_error(r, 405, "use POST /table/reload");
     } else if (!strcmp(p, "/table/validate")) {
-        post ? post_validate(o, r) : set_error(r, 405, "use POST /table/validate");
+        post ? post_validate(o, r) : sd_http_reply_error(r, 405, "use POST /table/validate");
     } else if (!strcmp(p, "/table/versions")) {
         json_t *v = NULL;
         int rc = get ? sc_coord_table_versions(o->api, &v) : -EPERM;
         if (!get)
-            set_error(r, 405, "use GET");
+            sd_http_reply_error(r, 405, "use GET");
         else if (rc)
-            set_error(r, 500, sc_strerror(rc));
+            sd_http_reply_error(r, 500, sc_strerror(rc));
         else
-            set_json(r, 200, json_pack("{s:o}", "versions", v));
+            sd_http_reply_json(r, 200, json_pack("{s:o}", "versions", v));
     } else if ((!strcmp(p, "/table") || !strcmp(p, "/table.json")) && get && !r->q_session) {
         get_table(o, r);
     } else if (!strncmp(p, "/debug/", 7)) {
-        post ? debug_route(o, r) : set_error(r, 405, "use POST");
+        post ? debug_route(o, r) : sd_http_reply_error(r, 405, "use POST");
     } else {
         return false;
     }

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "session_core/base.h"
 #include "session_core/events.h"
 
 #define SSE_BUF_MAX 65536     /* bytes waiting for one client before draining pauses */
@@ -69,12 +70,7 @@ struct sd_sse {
     sse_conn *active;          /* loop only */
 };
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+static uint64_t now_ms(void) { return sc_clock_mono_us(sc_clock_system()) / 1000; }
 
 static void conn_unref(sse_conn *c)
 {
@@ -161,14 +157,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
             return (ssize_t)n;
         }
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        uint64_t wait = due - now;
-        until.tv_sec += (time_t)(wait / 1000);
-        until.tv_nsec += (long)(wait % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        sc_cond_deadline(&until, due - now);
         pthread_cond_timedwait(&c->cv, &c->mu, &until);
     }
 }
@@ -305,11 +294,7 @@ bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
         return true;
     }
     pthread_mutex_init(&c->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    sc_cond_init_monotonic(&c->cv);
     atomic_store(&c->refs, 1);
     c->wake = &s->async;
     const char *bad = parse_filter(mc, c);

@@ -10,33 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CT_JSON "application/json"
-
-static void set_json(sd_http_req *r, int status, json_t *body)
-{
-    r->status = status;
-    r->content_type = CT_JSON;
-    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(body);
-    if (!s) {
-        r->status = 500;
-        s = strdup("{\"error\":\"out of memory\"}");
-    }
-    size_t n = s ? strlen(s) : 0;
-    char *t = s ? realloc(s, n + 2) : NULL;
-    if (t) {
-        t[n] = '\n';
-        t[n + 1] = '\0';
-        s = t;
-    }
-    r->resp = s;
-}
-
-static void set_error(sd_http_req *r, int status, const char *msg)
-{
-    set_json(r, status, json_pack("{s:s}", "error", msg));
-}
-
 static void set_text(sd_http_req *r, int status, char *text, const char *ctype)
 {
     r->status = status;
@@ -59,7 +32,7 @@ static void set_conflict(sd_routes *rt, sd_http_req *r, const char *id, const ch
         json_object_set(body, "accepted_events", json_object_get(ins, "possible_events"));
     }
     json_decref(ins);
-    set_json(r, 409, body);
+    sd_http_reply_json(r, 409, body);
 }
 
 /* Map a command's result to a response. */
@@ -67,10 +40,10 @@ static void command_result(sd_routes *rt, sd_http_req *r, const char *id, const 
 {
     switch (rc) {
     case 0:
-        set_json(r, 200, json_pack("{s:s,s:s}", "id", id, "result", "ok"));
+        sd_http_reply_json(r, 200, json_pack("{s:s,s:s}", "id", id, "result", "ok"));
         return;
     case -ENOENT:
-        set_error(r, 404, "no such session");
+        sd_http_reply_error(r, 404, "no such session");
         return;
     case SC_E_NOT_ACCEPTED:
     case SC_E_GUARDS_FAILED:
@@ -80,17 +53,17 @@ static void command_result(sd_routes *rt, sd_http_req *r, const char *id, const 
         json_t *b = json_pack("{s:s,s:s,s:s}", "error", "action_failed", "message",
                               "an action of the transition failed; the table's ActionFailed path ran",
                               "command", command);
-        set_json(r, 409, b);
+        sd_http_reply_json(r, 409, b);
         return;
     }
     case SC_E_OVERLOAD:
-        set_error(r, 503, "overloaded or shutting down");
+        sd_http_reply_error(r, 503, "overloaded or shutting down");
         return;
     case -EINVAL:
-        set_error(r, 400, "invalid argument");
+        sd_http_reply_error(r, 400, "invalid argument");
         return;
     default:
-        set_error(r, 500, sc_strerror(rc));
+        sd_http_reply_error(r, 500, sc_strerror(rc));
         return;
     }
 }
@@ -109,7 +82,7 @@ static json_t *body_object(sd_http_req *r)
         else
             snprintf(msg, sizeof msg, "body is not JSON: %s (line %d column %d)", e.text, e.line, e.column);
         json_decref(j);
-        set_error(r, 400, msg);
+        sd_http_reply_error(r, 400, msg);
         return NULL;
     }
     return j;
@@ -122,24 +95,24 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
         return;
     json_t *to = json_object_get(b, "to"), *from = json_object_get(b, "from");
     if (!json_is_string(to) || strncmp(json_string_value(to), "sip:", 4) != 0) {
-        set_error(r, 400, "\"to\" must be a SIP URI string (sip:user@host:port)");
+        sd_http_reply_error(r, 400, "\"to\" must be a SIP URI string (sip:user@host:port)");
     } else if (from && !json_is_null(from) &&
                (!json_is_string(from) || strncmp(json_string_value(from), "sip:", 4) != 0)) {
-        set_error(r, 400, "\"from\" must be a SIP URI string when given");
+        sd_http_reply_error(r, 400, "\"from\" must be a SIP URI string when given");
     } else {
         char id[SC_SESSION_ID_MAX + 1];
         int rc = sc_coord_make_call(rt->api, json_string_value(to),
                                   json_is_string(from) ? json_string_value(from) : NULL, id, sizeof id);
         if (rc == 0)
-            set_json(r, 201, json_pack("{s:s}", "id", id));
+            sd_http_reply_json(r, 201, json_pack("{s:s}", "id", id));
         else if (rc == -EINVAL)
-            set_error(r, 400, "\"to\" is not a usable SIP URI");
+            sd_http_reply_error(r, 400, "\"to\" is not a usable SIP URI");
         else if (rc == SC_E_OVERLOAD)
-            set_error(r, 503, "overloaded or shutting down");
+            sd_http_reply_error(r, 503, "overloaded or shutting down");
         else if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED || rc == SC_E_ACTION_FAILED)
-            set_json(r, 409, json_pack("{s:s,s:s}", "error", sc_strerror(rc), "id", id));
+            sd_http_reply_json(r, 409, json_pack("{s:s,s:s}", "error", sc_strerror(rc), "id", id));
         else
-            set_error(r, 500, sc_strerror(rc));
+            sd_http_reply_error(r, 500, sc_strerror(rc));
     }
     json_decref(b);
 }
@@ -163,14 +136,14 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
         json_int_t c = 486;
         if (code && !json_is_integer(code)) {
             json_decref(b);
-            set_error(r, 400, "\"code\" must be an integer 400..699");
+            sd_http_reply_error(r, 400, "\"code\" must be an integer 400..699");
             return;
         }
         if (code)
             c = json_integer_value(code);
         json_decref(b);
         if (c < 400 || c > 699) {
-            set_error(r, 400, "\"code\" must be an integer 400..699");
+            sd_http_reply_error(r, 400, "\"code\" must be an integer 400..699");
             return;
         }
         rc = sc_coord_reject(rt->api, id, (int)c);
@@ -182,7 +155,7 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
         const char *digits = json_string_value(d);
         if (!digits || !*digits || strspn(digits, "0123456789*#ABCDabcd") != strlen(digits)) {
             json_decref(b);
-            set_error(r, 400, "\"digits\" must be a non-empty string of 0-9 * # A-D");
+            sd_http_reply_error(r, 400, "\"digits\" must be a non-empty string of 0-9 * # A-D");
             return;
         }
         rc = sc_coord_dtmf(rt->api, id, digits);
@@ -195,8 +168,9 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
         rc = with && *with ? sc_coord_bridge(rt->api, id, with) : -EINVAL;
         json_decref(b);
         if (rc == -EINVAL || rc == -EBUSY) {
-            set_error(r, rc == -EBUSY ? 409 : 400, rc == -EBUSY ? "a session is bridged with another one"
-                                                                 : "\"with\" must be another session's id");
+            sd_http_reply_error(r, rc == -EBUSY ? 409 : 400,
+                                rc == -EBUSY ? "a session is bridged with another one"
+                                             : "\"with\" must be another session's id");
             return;
         }
     } else if (!strcmp(cmd, "unbridge")) {
@@ -205,11 +179,12 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
         const char *err = NULL;
         rc = sd_transfer_command(rt->api, id, r->body, r->body_len, &err);
         if (err && rc == -EINVAL) {
-            set_error(r, 400, err);
+            sd_http_reply_error(r, 400, err);
             return;
         }
     } else {
-        set_error(r, 404, "no such command (accept, reject, hangup, hold, resume, dtmf, bridge, unbridge, transfer)");
+        sd_http_reply_error(r, 404, "no such command (accept, reject, hangup, hold, resume, dtmf, "
+                                    "bridge, unbridge, transfer)");
         return;
     }
     command_result(rt, r, id, cmd, rc);
@@ -220,15 +195,15 @@ static void get_table(sd_routes *rt, sd_http_req *r, sc_graph_format fmt)
     char *out = NULL;
     int rc = sc_coord_table_export(rt->api, fmt, r->q_session, &out);
     if (rc == -ENOENT) {
-        set_error(r, 404, "no such session");
+        sd_http_reply_error(r, 404, "no such session");
         return;
     }
     if (rc) {
-        set_error(r, 500, sc_strerror(rc));
+        sd_http_reply_error(r, 500, sc_strerror(rc));
         return;
     }
     set_text(r, 200, out,
-             fmt == SC_GRAPH_JSON ? CT_JSON
+             fmt == SC_GRAPH_JSON ? SD_HTTP_CT_JSON
                                   : fmt == SC_GRAPH_DOT ? "text/vnd.graphviz" : "text/plain; charset=utf-8");
 }
 
@@ -247,21 +222,21 @@ static void get_session(sd_routes *rt, sd_http_req *r, const char *id, const cha
                 return;
             }
         } else if (r->q_format && strcmp(r->q_format, "json") != 0) {
-            set_error(r, 400, "format must be json or csv");
+            sd_http_reply_error(r, 400, "format must be json or csv");
             return;
         } else {
             rc = sc_coord_history(rt->api, id, &j);
         }
     } else {
-        set_error(r, 404, "no such resource");
+        sd_http_reply_error(r, 404, "no such resource");
         return;
     }
     if (rc == -ENOENT)
-        set_error(r, 404, "no such session");
+        sd_http_reply_error(r, 404, "no such session");
     else if (rc)
-        set_error(r, 500, sc_strerror(rc));
+        sd_http_reply_error(r, 500, sc_strerror(rc));
     else
-        set_json(r, 200, j);
+        sd_http_reply_json(r, 200, j);
 }
 
 /* Split "/sessions/ID[/SUB]" into id and sub (sub NULL when absent); 0 or -1. */
@@ -294,37 +269,37 @@ void sd_routes_handle(void *ud, sd_http_req *r)
         if (post)
             post_calls(rt, r);
         else
-            set_error(r, 405, "use POST /calls");
+            sd_http_reply_error(r, 405, "use POST /calls");
     } else if (!strcmp(p, "/sessions") || !strcmp(p, "/sessions/")) {
         json_t *j = NULL;
         int rc = get ? sc_coord_sessions(rt->api, &j) : -EPERM;
         if (!get)
-            set_error(r, 405, "use GET /sessions");
+            sd_http_reply_error(r, 405, "use GET /sessions");
         else if (rc)
-            set_error(r, 500, sc_strerror(rc));
+            sd_http_reply_error(r, 500, sc_strerror(rc));
         else
-            set_json(r, 200, j);
+            sd_http_reply_json(r, 200, j);
     } else if (post && sd_transfer_cancel_path(p, xid, sizeof xid)) { /* transfer_routes.c */
         command_result(rt, r, xid, "transfer/cancel", sc_coord_transfer_cancel(rt->api, xid));
     } else if (!strncmp(p, "/sessions/", 10)) {
         char *id, *sub;
         if (split_session_path(r->path, &id, &sub)) {
-            set_error(r, 404, "no such resource");
+            sd_http_reply_error(r, 404, "no such resource");
         } else if (get) {
             get_session(rt, r, id, sub);
         } else if (post && sub) {
             post_command(rt, r, id, sub);
         } else {
-            set_error(r, 405, "method not allowed here");
+            sd_http_reply_error(r, 405, "method not allowed here");
         }
     } else if (!strcmp(p, "/table") || !strcmp(p, "/table.json")) {
-        get ? get_table(rt, r, SC_GRAPH_JSON) : set_error(r, 405, "use GET");
+        get ? get_table(rt, r, SC_GRAPH_JSON) : sd_http_reply_error(r, 405, "use GET");
     } else if (!strcmp(p, "/table.dot")) {
-        get ? get_table(rt, r, SC_GRAPH_DOT) : set_error(r, 405, "use GET");
+        get ? get_table(rt, r, SC_GRAPH_DOT) : sd_http_reply_error(r, 405, "use GET");
     } else if (!strcmp(p, "/table.mmd")) {
-        get ? get_table(rt, r, SC_GRAPH_MERMAID) : set_error(r, 405, "use GET");
+        get ? get_table(rt, r, SC_GRAPH_MERMAID) : sd_http_reply_error(r, 405, "use GET");
     } else {
-        set_error(r, 404, "no such resource");
+        sd_http_reply_error(r, 404, "no such resource");
     }
     if (r->status >= 400 && r->status != 404)
         sc_log(rt->logger, SC_LOG_DEBUG, "http", "%s %s -> %d", r->method, r->path, r->status);

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "session_core/base.h"
+
 struct sd_signals {
     uv_async_t async;          /* wakes the loop */
     pthread_t thread;
@@ -49,12 +51,7 @@ static void on_async(uv_async_t *a)
     }
 }
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+static uint64_t mono_ms(void) { return sc_clock_mono_us(sc_clock_system()) / 1000; }
 
 static void record(sd_signals *s, int sig)
 {

@@ -5,11 +5,11 @@
 
 
 typedef struct cmp {
-    sc_text buf;
+    sc_buf buf;
     size_t checked;
 } cmp;
 
-static void same(const sc_text *b, json_t *want)
+static void same(const sc_buf *b, json_t *want)
 {
     json_error_t err;
     json_t *got = json_loads(b->p, 0, &err);
@@ -88,7 +88,7 @@ static void test_random_runs_match_json(void **state)
         }
     }
     assert_true(c.checked > 500);
-    sc_text_free(&c.buf);
+    sc_buf_free(&c.buf);
     fx_free(f);
 }
 
@@ -105,7 +105,7 @@ static void test_invalid_utf8_is_still_json(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "fields"), "remote_uri")),
                         "bad \xef\xbf\xbd\xef\xbf\xbd end");
     json_decref(j);
-    sc_text_free(&c.buf);
+    sc_buf_free(&c.buf);
     fx_free(f);
 }
 
