@@ -244,9 +244,7 @@ static void default_node(sc_coord *coord, char *buf, size_t cap)
 
 static double mono_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double)sc_clock_mono_us(sc_clock_system()) / 1e6;
 }
 
 static int start_writer(sc_coord_store *st, const sc_coord_store_config *cfg, char *err, size_t errsz)

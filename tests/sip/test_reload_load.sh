@@ -49,7 +49,9 @@ done
 [ -n "$gone" ] || fail "version 1 still listed: $HTTP_BODY"
 http GET /table; printf '%s' "$HTTP_BODY" | grep -q '"versions":\[{"version":2,' || fail "GET /table versions: $HTTP_BODY"
 # broken candidates
-http GET /table/versions; before=$HTTP_BODY
+# (the versions without their live session counts: the calls of the load are still being removed)
+versions() { http GET /table/versions; printf '%s' "$HTTP_BODY" | sed -E 's/"sessions":[0-9]+,?//g'; }
+before=$(versions)
 bad_yaml=$(printf 'name: x\nstates: {\n')
 bad_event=$(sed -e '0,/event: DialogBYE/s//event: DialogByeBye/' "$TMP/new.yaml")
 bad_action=$(sed -e '0,/SendInvite/s//SendInviteTwice/' "$TMP/new.yaml")
@@ -64,6 +66,6 @@ for body in "$bad_yaml" "$bad_event" "$bad_action" "$dup"; do
     [ "$HTTP_STATUS" = 422 ] || fail "validate broken table $n: HTTP $HTTP_STATUS"
 done
 [ "$(metric 'sessioncore_table_reloads_total{result="failed"}')" = 4 ] || fail "failed reloads not counted"
-http GET /table/versions; [ "$HTTP_BODY" = "$before" ] || fail "a refused reload changed the versions"
+after=$(versions); [ "$after" = "$before" ] || fail "a refused reload changed the versions: $before -> $after"
 http POST /table/validate "$(cat "$SRC/tables/default.yaml")"; [ "$HTTP_STATUS" = 200 ] || fail "validate good table: $HTTP_STATUS"
 pass
