@@ -3,8 +3,8 @@
  * guards to real operations, turns every SIP event of a call into a table event on its
  * session, and offers the application commands (make_call, accept, reject, hangup, hold,
  * resume, dtmf) and inspection. Every function must be called on the loop's thread. */
-#ifndef SESSION_CORE_API_H
-#define SESSION_CORE_API_H
+#ifndef SESSION_CORE_COORD_H
+#define SESSION_CORE_COORD_H
 
 #include <jansson.h>
 #include <uv.h>
@@ -44,7 +44,7 @@ typedef struct sc_coord_config {
     bool refuse_refer;             /* REFERs are declined (603); default false: accepted */
     uint32_t transfer_timeout_ms;  /* transferee: a transfer call unanswered by then fails
                                       (NOTIFY 408) and is cancelled; 0 = 60000 */
-    /* media and B2BUA (src/coord/media.c, api_b2bua.c) */
+    /* media and B2BUA (src/coord/media.c, b2bua.c) */
     const char *media_address; /* RTP bind/announce address; NULL = the first SIP listener's */
     uint32_t rtp_timeout_ms;   /* RtpTimeout after this silence; 0 = off (default 30000) */
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
@@ -53,7 +53,7 @@ typedef struct sc_coord_config {
     const char *route_match[SC_COORD_MAX_ROUTES];  /* B2BUA routes: Request-URI user or glob */
     const char *route_target[SC_COORD_MAX_ROUTES]; /* -> SIP URI of the outgoing leg (copied) */
     size_t nroutes;
-    /* operations (src/coord/obs.c, events.c, limits.c) */
+    /* operations (src/coord/metrics.c, events.c, limits.c) */
     uint32_t max_cps;          /* new sessions admitted per second (token bucket); 0 = no limit */
     uint64_t max_memory;       /* resident bytes above which new sessions are refused; 0 = none */
     uint32_t retry_after_s;    /* Retry-After of admission 503s; 0 = 5 */
