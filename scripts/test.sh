@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# test: installs what is missing, then builds and runs the whole suite twice: a normal build with
-# warnings as errors (unit, fuzz replay, CLI, SIPp wire and backend tests), then an ASan+UBSan
-# build of the same suite. Exits non-zero on the first failure.
+# test: installs what is missing, checks the C sources' formatting (scripts/format.sh --check),
+# then builds and runs the whole suite twice: a normal build with warnings as errors (unit, fuzz
+# replay, CLI, SIPp wire and backend tests), then an ASan+UBSan build of the same suite. Exits
+# non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -11,6 +12,9 @@ step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
 
 step "dependencies"
 scripts/deps.sh test
+
+step "formatting (clang-format)"
+scripts/format.sh --check
 
 step "build (warnings are errors)"
 cmake -S . -B build -DSC_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
