@@ -94,9 +94,8 @@ int main(int argc, char **argv)
     printf("raw dispatcher   %.1f ns/event  (lookup + guards + actions + set + state, no history)\n", raw);
     printf("full dispatch    %.1f ns/event  (+ history record, clock, action timing, timers)\n", with_history);
     printf("ratio full/raw   %.2f\n", with_history / raw);
-    printf("history          %zu records kept, %llu dropped (ring capacity %zu)\n",
-           sc_session_history_count(s), (unsigned long long)sc_session_history_dropped(s),
-           sc_store_history_capacity(store));
+    printf("history          %zu records kept, %llu dropped (ring capacity %zu)\n", sc_session_history_count(s),
+           (unsigned long long)sc_session_history_dropped(s), sc_store_history_capacity(store));
     printf("errors           %d\n", errors);
     sc_engine_free(e);
     sc_store_free(store);

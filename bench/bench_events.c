@@ -87,9 +87,10 @@ static double format_run(const sc_bus_event *evs, int nev, int n, bool jansson)
 /* The events of one typical call as sessiond publishes them. */
 static int call_events(sc_bus_event *evs)
 {
-    static const char *const chain[][3] = {
-        {"Idle", "InviteReceived", "Ringing"}, {"Ringing", "AcceptCall", "Answering"},
-        {"Answering", "AckReceived", "Active"}, {"Active", "ByeReceived", "Terminated"}};
+    static const char *const chain[][3] = {{"Idle", "InviteReceived", "Ringing"},
+                                           {"Ringing", "AcceptCall", "Answering"},
+                                           {"Answering", "AckReceived", "Active"},
+                                           {"Active", "ByeReceived", "Terminated"}};
     int n = 0;
     sc_bus_event_init(&evs[n++], SC_EVT_SessionCreated, "c0a8-7f1c-42", SC_EVENT_ROLE_UAS, "Idle");
     for (int i = 0; i < 4; i++) {
@@ -141,7 +142,8 @@ int main(int argc, char **argv)
     int counts[] = {0, 1, 100, 1000};
     double base = 0;
     printf("# bench_events: %d publishes per case; 1 in 100 subscribers matches,\n"
-           "# the rest want other types (half) or other sessions (half, glob)\n", n);
+           "# the rest want other types (half) or other sessions (half, glob)\n",
+           n);
     printf("%-12s %12s %10s\n", "subscribers", "ns/publish", "ratio");
     for (int i = 0; i < 4; i++) {
         double best = 1e18;

@@ -50,7 +50,8 @@ static void bench_moh(uv_loop_t *loop, int runs)
     uint16_t sink_port;
     int sink = sink_open(&sink_port);
     printf("MOH fan-out (one 20 ms tick: 160 samples encoded once per codec, header + send per stream)\n");
-    printf("%6s %14s %14s %16s %16s %8s\n", "N", "moh us/tick", "raw us/tick", "moh us/stream", "raw us/stream", "ratio");
+    printf("%6s %14s %14s %16s %16s %8s\n", "N", "moh us/tick", "raw us/tick", "moh us/stream", "raw us/stream",
+           "ratio");
     for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
         int n = ns[k];
         sc_media *m;
@@ -157,7 +158,8 @@ static void bench_relay(uv_loop_t *loop, int runs)
     int tx = socket(AF_INET, SOCK_DGRAM, 0);
     const int total = 20000;
     printf("\nBridge relay (%d packets of 172 octets sent into leg A in batches of 32; per packet:\n"
-           "kernel send + receive + relay + send out of leg B)\n", total);
+           "kernel send + receive + relay + send out of leg B)\n",
+           total);
     printf("%-28s %12s %8s\n", "path", "us/packet", "ratio");
 
     /* baseline: a plain uv_udp socket that forwards what it receives, unchanged */

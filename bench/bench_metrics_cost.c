@@ -59,7 +59,7 @@ __attribute__((noinline)) static long loop_on(sc_engine *e, sc_session *s, long 
 }
 
 typedef struct bench {
-    sc_engine *e, *e0;   /* counting (default) / counts_off */
+    sc_engine *e, *e0;  /* counting (default) / counts_off */
     sc_session *s, *s0; /* one session on each */
     sc_obs_registry *reg;
     long errors;
@@ -77,7 +77,7 @@ static double run(bench *b, int mode, long events)
         return 0;
     }
     double t0 = bench_now_ns();
-    b->errors += mode == ON ? loop_on(b->e, b->s, events)
+    b->errors += mode == ON    ? loop_on(b->e, b->s, events)
                  : mode == OFF ? loop_off(b->e, b->s, events)
                                : loop_bare(b->e0, b->s0, events);
     double t = (bench_now_ns() - t0) / (double)events;
@@ -113,8 +113,8 @@ static int engine_setup(sc_engine **e, sc_session **s, sc_vocab *vocab, sc_table
     return 0;
 }
 
-static int setup(bench *b, const char *path, sc_vocab **vocab, sc_table **table, sc_diags **diags,
-                 sc_store **store, sc_store **store0)
+static int setup(bench *b, const char *path, sc_vocab **vocab, sc_table **table, sc_diags **diags, sc_store **store,
+                 sc_store **store0)
 {
     if (sc_vocab_new(vocab) || sc_diags_new(diags) || sc_obs_registry_new(&b->reg))
         return -1;
@@ -166,14 +166,17 @@ int main(int argc, char **argv)
     sc_obs_metric *tm = sc_obs_registry_find(b.reg, "sessioncore_transitions_total");
     sc_obs_counter *held = sc_obs_counter_with(tm, "HoldCall", "ok");
     unsigned long long expect = (unsigned long long)(100000 + (long)rounds * events) / NCYCLE;
-    double mb = bench_median(t[BARE], (size_t)(rounds)), mo = bench_median(t[OFF], (size_t)(rounds)), mn = bench_median(t[ON], (size_t)(rounds));
+    double mb = bench_median(t[BARE], (size_t)(rounds)), mo = bench_median(t[OFF], (size_t)(rounds)),
+           mn = bench_median(t[ON], (size_t)(rounds));
     printf("table              %s\n", path);
     printf("events per run     %ld, rounds %d (bare/off/on interleaved), medians\n", events, rounds);
     printf("bare (counts_off)  %.1f ns/event  (min %.1f, max %.1f)\n", mb, t[BARE][0], t[BARE][rounds - 1]);
     printf("metrics off        %.1f ns/event  (min %.1f, max %.1f)\n", mo, t[OFF][0], t[OFF][rounds - 1]);
     printf("metrics on         %.1f ns/event  (min %.1f, max %.1f)\n", mn, t[ON][0], t[ON][rounds - 1]);
-    printf("ratio on/off       %.3f  (median of per-round ratios %.3f)\n", mn / mo, bench_median(on_off, (size_t)(rounds)));
-    printf("ratio off/bare     %.3f  (median of per-round ratios %.3f)\n", mo / mb, bench_median(off_bare, (size_t)(rounds)));
+    printf("ratio on/off       %.3f  (median of per-round ratios %.3f)\n", mn / mo,
+           bench_median(on_off, (size_t)(rounds)));
+    printf("ratio off/bare     %.3f  (median of per-round ratios %.3f)\n", mo / mb,
+           bench_median(off_bare, (size_t)(rounds)));
     printf("ratio on/bare      %.3f\n", mn / mb);
     printf("HoldCall counted   %llu (expected %llu)\n", held ? (unsigned long long)held->value : 0ULL, expect);
     printf("errors             %ld\n", b.errors);

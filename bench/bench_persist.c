@@ -13,7 +13,6 @@
 #include "session_core/coord.h"
 #include "bench_util.h"
 
-
 typedef struct rig {
     sc_vocab *vocab;
     sc_table *table;
@@ -39,8 +38,7 @@ static void rig_fini(rig *r)
 }
 
 /* One incoming call: created, rung, answered, established, hung up, removed. keep: leave it live. */
-static const sc_id CALL[] = {SC_EV_IncomingCall, SC_EV_AcceptCall, SC_EV_DialogACK, SC_EV_MediaReady,
-                             SC_EV_HangupCall};
+static const sc_id CALL[] = {SC_EV_IncomingCall, SC_EV_AcceptCall, SC_EV_DialogACK, SC_EV_MediaReady, SC_EV_HangupCall};
 
 static int one_call(rig *r, size_t i, bool keep, size_t nev)
 {
@@ -82,8 +80,8 @@ static double run(sc_vocab *v, sc_table *t, const char *url, sc_persist_durabili
     if (url) {
         sc_persist_config pc = {.durability = d};
         sc_persist_writer_config wc = {.durability = d};
-        if (sc_persist_open(&p, url, &pc, err, sizeof err) || sc_persist_wipe(p) ||
-            sc_persist_writer_new(&w, p, &wc) || sc_coord_persist_attach(r.engine, w, "bench", 0, &rec)) {
+        if (sc_persist_open(&p, url, &pc, err, sizeof err) || sc_persist_wipe(p) || sc_persist_writer_new(&w, p, &wc) ||
+            sc_coord_persist_attach(r.engine, w, "bench", 0, &rec)) {
             fprintf(stderr, "bench_persist: %s: %s\n", url, err);
             rig_fini(&r);
             sc_persist_close(p);
@@ -195,13 +193,12 @@ int main(int argc, char **argv)
 {
     size_t calls = argc > 1 ? (size_t)atol(argv[1]) : 20000;
     size_t nrec = argc > 2 ? (size_t)atol(argv[2]) : 10000; /* sessions recovered (0: skip) */
-    const char *only = getenv("SC_BENCH_ONLY");              /* run only the cases whose name has this */
+    const char *only = getenv("SC_BENCH_ONLY");             /* run only the cases whose name has this */
     const char *table_path = getenv("SC_BENCH_TABLE") ? getenv("SC_BENCH_TABLE") : "tables/default.yaml";
     sc_vocab *v = NULL;
     sc_table *t = NULL;
     if (sc_vocab_new(&v) || sc_table_load_file(&t, table_path, v, NULL)) {
-        fprintf(stderr, "bench_persist: cannot load %s (run from the source tree or set SC_BENCH_TABLE)\n",
-                table_path);
+        fprintf(stderr, "bench_persist: cannot load %s (run from the source tree or set SC_BENCH_TABLE)\n", table_path);
         return 2;
     }
     char path[] = "/tmp/bench_persist_XXXXXX";
@@ -215,7 +212,8 @@ int main(int argc, char **argv)
     if (rounds < 1 || rounds > MAX_ROUNDS)
         rounds = 5;
     printf("calls: %zu, 5 events each (created + IncomingCall, AcceptCall, DialogACK, MediaReady, "
-           "HangupCall + removal); %zu rounds, cases alternated within each round\n", calls, rounds);
+           "HangupCall + removal); %zu rounds, cases alternated within each round\n",
+           calls, rounds);
     struct {
         const char *name, *url;
         sc_persist_durability d;
@@ -251,7 +249,8 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < NCASES; i++)
             vs_mem[i][r] = cps[1][r] > 0 ? cps[i][r] / cps[1][r] : 0;
     }
-    printf("%-24s %12s %12s  %s\n", "case", "calls/s", "vs memory:", "(median of the rounds; per round: calls/s, ratio)");
+    printf("%-24s %12s %12s  %s\n", "case", "calls/s",
+           "vs memory:", "(median of the rounds; per round: calls/s, ratio)");
     for (size_t i = 0; i < NCASES; i++) {
         if (!on[i])
             continue;

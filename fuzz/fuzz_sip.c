@@ -71,8 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (uv_loop_init(&loop) != 0)
         return 0;
     fuzz_ctx f = {.ncalls = 0};
-    sc_sip_config cfg = {.send_hook = discard, .on_incoming = on_incoming, .on_event = on_event, .ud = &f,
-                         .t1_ms = 1, .max_calls = 8};
+    sc_sip_config cfg = {
+        .send_hook = discard, .on_incoming = on_incoming, .on_event = on_event, .ud = &f, .t1_ms = 1, .max_calls = 8};
     sc_sip *sip = NULL;
     if (sc_sip_new(&sip, &loop, &cfg) != 0) {
         uv_loop_close(&loop);

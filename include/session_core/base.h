@@ -17,15 +17,15 @@
 /* Errors: functions return 0 on success or a negative errno (-EINVAL, -ENOMEM, -ENOENT,
  * -EAGAIN for backpressure, -ENOTSUP for a backend not built), or one of the project codes
  * below (all under -1000, so they never clash with errno). sc_strerror() names both. */
-#define SC_ERRORS(X)                                                                   \
-    X(SC_E_NOT_ACCEPTED, -1001, "event not accepted in the current state")             \
-    X(SC_E_GUARDS_FAILED, -1002, "every transition's guards failed")                   \
-    X(SC_E_ACTION_FAILED, -1003, "an action of the transition failed")                 \
-    X(SC_E_PARSE, -1004, "parse error")                                                \
-    X(SC_E_INVALID_TABLE, -1005, "invalid state table")                                \
+#define SC_ERRORS(X)                                                                    \
+    X(SC_E_NOT_ACCEPTED, -1001, "event not accepted in the current state")              \
+    X(SC_E_GUARDS_FAILED, -1002, "every transition's guards failed")                    \
+    X(SC_E_ACTION_FAILED, -1003, "an action of the transition failed")                  \
+    X(SC_E_PARSE, -1004, "parse error")                                                 \
+    X(SC_E_INVALID_TABLE, -1005, "invalid state table")                                 \
     X(SC_E_UNBOUND, -1006, "the table uses a declared guard or action with no binding") \
-    X(SC_E_OVERLOAD, -1007, "limit reached, try again later")                          \
-    X(SC_E_TERMINATED, -1008, "the session has ended")                                 \
+    X(SC_E_OVERLOAD, -1007, "limit reached, try again later")                           \
+    X(SC_E_TERMINATED, -1008, "the session has ended")                                  \
     X(SC_E_SIP, -1009, "SIP protocol error")
 
 enum sc_error {

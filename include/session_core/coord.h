@@ -22,31 +22,31 @@ typedef struct sc_coord sc_coord;
 #define SC_COORD_MAX_ROUTES 64
 
 typedef struct sc_coord_config {
-    uv_loop_t *loop;          /* borrowed; must outlive the coord */
-    const sc_clock *clock;    /* borrowed; NULL = sc_clock_system() */
-    const sc_logger *logger;  /* borrowed; may be NULL */
-    sc_table *table;          /* the coord takes its own reference */
+    uv_loop_t *loop;                         /* borrowed; must outlive the coord */
+    const sc_clock *clock;                   /* borrowed; NULL = sc_clock_system() */
+    const sc_logger *logger;                 /* borrowed; may be NULL */
+    sc_table *table;                         /* the coord takes its own reference */
     const char *listen[SC_COORD_MAX_LISTEN]; /* "udp:127.0.0.1:5060", "tcp:[::1]:5060" (copied) */
-    size_t nlisten;           /* 0 = udp:127.0.0.1:5060 */
-    bool auto_answer;         /* the AutoAnswer guard's answer */
-    uint32_t ring_delay_ms;   /* ScheduleAutoAnswer's delay when the table gives none */
-    uint32_t sip_t1_ms;       /* RFC 3261 T1; 0 = 500 */
-    size_t max_sessions;      /* 0 = unlimited; above it new INVITEs get 503 */
-    unsigned sip_max_transactions; /* SIP transactions alive (incl. lingering ones, ~32 s with
+    size_t nlisten;                          /* 0 = udp:127.0.0.1:5060 */
+    bool auto_answer;                        /* the AutoAnswer guard's answer */
+    uint32_t ring_delay_ms;                  /* ScheduleAutoAnswer's delay when the table gives none */
+    uint32_t sip_t1_ms;                      /* RFC 3261 T1; 0 = 500 */
+    size_t max_sessions;                     /* 0 = unlimited; above it new INVITEs get 503 */
+    unsigned sip_max_transactions;           /* SIP transactions alive (incl. lingering ones, ~32 s with
                                       T1 500 on UDP); 0 = 65536; above it 503 */
-    unsigned sip_max_calls;   /* SIP call objects alive (released ones linger as long as their
+    unsigned sip_max_calls;                  /* SIP call objects alive (released ones linger as long as their
                                  transactions); 0 = 32768, or derived from max_sessions */
-    uint16_t media_port_min;  /* RTP port range announced in SDP (0 = 20000..20999) */
+    uint16_t media_port_min;                 /* RTP port range announced in SDP (0 = 20000..20999) */
     uint16_t media_port_max;
-    size_t history_capacity;  /* per session; 0 = store default */
-    const char *user_agent;   /* NULL = "session-core/<version>" */
+    size_t history_capacity; /* per session; 0 = store default */
+    const char *user_agent;  /* NULL = "session-core/<version>" */
     /* transfer (src/coord/transfer.c) */
-    bool refuse_refer;             /* REFERs are declined (603); default false: accepted */
-    uint32_t transfer_timeout_ms;  /* transferee: a transfer call unanswered by then fails
+    bool refuse_refer;            /* REFERs are declined (603); default false: accepted */
+    uint32_t transfer_timeout_ms; /* transferee: a transfer call unanswered by then fails
                                       (NOTIFY 408) and is cancelled; 0 = 60000 */
     /* media and B2BUA (src/coord/media.c, b2bua.c) */
-    const char *media_address; /* RTP bind/announce address; NULL = the first SIP listener's */
-    uint32_t rtp_timeout_ms;   /* RtpTimeout after this silence; 0 = off (default 30000) */
+    const char *media_address;               /* RTP bind/announce address; NULL = the first SIP listener's */
+    uint32_t rtp_timeout_ms;                 /* RtpTimeout after this silence; 0 = off (default 30000) */
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
     const char *moh_paths[SC_COORD_MAX_MOH]; /* "default" uses the built-in tune unless given */
     size_t nmoh;
@@ -54,12 +54,12 @@ typedef struct sc_coord_config {
     const char *route_target[SC_COORD_MAX_ROUTES]; /* -> SIP URI of the outgoing leg (copied) */
     size_t nroutes;
     /* operations (src/coord/metrics.c, events.c, limits.c) */
-    uint32_t max_cps;          /* new sessions admitted per second (token bucket); 0 = no limit */
-    uint64_t max_memory;       /* resident bytes above which new sessions are refused; 0 = none */
-    uint32_t retry_after_s;    /* Retry-After of admission 503s; 0 = 5 */
-    uint32_t events_ring;      /* events kept in memory for resume; 0 = 4096 */
-    uint32_t events_idle_ms;   /* queue subscribers idle this long are reaped; 0 = 30000 */
-    bool metrics_off;          /* no metrics registry nor metrics observer: sc_coord_metrics()
+    uint32_t max_cps;        /* new sessions admitted per second (token bucket); 0 = no limit */
+    uint64_t max_memory;     /* resident bytes above which new sessions are refused; 0 = none */
+    uint32_t retry_after_s;  /* Retry-After of admission 503s; 0 = 5 */
+    uint32_t events_ring;    /* events kept in memory for resume; 0 = 4096 */
+    uint32_t events_idle_ms; /* queue subscribers idle this long are reaped; 0 = 30000 */
+    bool metrics_off;        /* no metrics registry nor metrics observer: sc_coord_metrics()
                                   returns NULL (default false: metrics on). The engine keeps
                                   its own counts either way (sc_engine_metrics_get()). */
     /* cleanup and session timers (src/coord/cleanup.c, src/sip/session_timer.c) */
@@ -116,9 +116,9 @@ SC_EXPORT int sc_coord_unbridge(sc_coord *coord, const char *id);
 
 /* ---- Inspection (new references / malloc'd strings the caller releases) ---------------- */
 
-SC_EXPORT int sc_coord_sessions(sc_coord *coord, json_t **out);                 /* array of summaries */
-SC_EXPORT int sc_coord_inspect(sc_coord *coord, const char *id, json_t **out);  /* -ENOENT */
-SC_EXPORT int sc_coord_history(sc_coord *coord, const char *id, json_t **out);  /* -ENOENT */
+SC_EXPORT int sc_coord_sessions(sc_coord *coord, json_t **out);                  /* array of summaries */
+SC_EXPORT int sc_coord_inspect(sc_coord *coord, const char *id, json_t **out);   /* -ENOENT */
+SC_EXPORT int sc_coord_history(sc_coord *coord, const char *id, json_t **out);   /* -ENOENT */
 SC_EXPORT int sc_coord_history_csv(sc_coord *coord, const char *id, char **out); /* -ENOENT */
 /* The table as JSON, DOT or Mermaid; session_id (may be NULL) highlights that session's path
  * (-ENOENT if it does not exist). */
@@ -161,14 +161,14 @@ SC_EXPORT struct sc_events_bus *sc_coord_events_bus(sc_coord *coord);
  * first (ring, then a Gap event). *out only on success; release with sc_coord_unsubscribe so the
  * subscription's drop counts stay in the metrics. */
 SC_EXPORT int sc_coord_subscribe(sc_coord *coord, const struct sc_events_sub_cfg *cfg, const uint64_t *since,
-                            struct sc_events_sub **out);
+                                 struct sc_events_sub **out);
 SC_EXPORT void sc_coord_unsubscribe(sc_coord *coord, struct sc_events_sub *sub);
 /* Reload the table from path, or from buf/len when buf is non-NULL (name labels diagnostics).
  * Validated in full first; running sessions keep their version. report: the engine's reload
  * report (a new reference, may be NULL). Publishes TableReloaded. 0, SC_E_INVALID_TABLE,
  * SC_E_UNBOUND, -ENOENT/-EIO (file), -ENOMEM. */
 SC_EXPORT int sc_coord_table_reload(sc_coord *coord, const char *path, const char *name, const char *buf, size_t len,
-                               json_t **report);
+                                    json_t **report);
 /* Check a candidate without applying it (report as sc_engine_validate_buffer). */
 SC_EXPORT int sc_coord_table_validate(sc_coord *coord, const char *name, const char *buf, size_t len, json_t **report);
 /* The live table versions (sc_engine_table_versions): a new JSON array. */
@@ -185,12 +185,12 @@ typedef struct sc_coord_store_config {
 } sc_coord_store_config;
 
 typedef struct sc_coord_store_report {
-    char node_id[128];    /* the node id in use */
-    size_t recovered;     /* sessions restored from the store */
-    size_t failed;        /* snapshots that could not be restored (skipped) */
-    size_t resolved;      /* recovered sessions whose in-flight transaction was resolved */
-    size_t media_moved;   /* streams that could not get their old RTP port back */
-    double seconds;       /* time spent in recovery */
+    char node_id[128];  /* the node id in use */
+    size_t recovered;   /* sessions restored from the store */
+    size_t failed;      /* snapshots that could not be restored (skipped) */
+    size_t resolved;    /* recovered sessions whose in-flight transaction was resolved */
+    size_t media_moved; /* streams that could not get their old RTP port back */
+    double seconds;     /* time spent in recovery */
 } sc_coord_store_report;
 
 /* Open the store (cfg->url), recover its live sessions of this node, then start recording
@@ -198,8 +198,8 @@ typedef struct sc_coord_store_report {
  * rep (may be NULL) receives what recovery did. err gets a one-line message on failure.
  * 0, -EINVAL (bad URL / config), -EALREADY, a store error (-ECONNREFUSED, -EIO, -EPROTO),
  * -ENOMEM. With durability none nothing is opened and 0 is returned. */
-SC_EXPORT int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
-                      size_t errsz);
+SC_EXPORT int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_coord_store_report *rep,
+                                  char *err, size_t errsz);
 
 /* The writer's health (thread-safe snapshot). -ENOENT when no store is open (durability
  * none or sc_coord_store_open not called). backend (may be NULL) receives "sqlite"... */
@@ -232,7 +232,7 @@ typedef struct sc_coord_persist_stats {
  * may be NULL) and are saved with node_id and the table hash. *out set only on success:
  * -EINVAL, -ENOMEM, -ENOSPC (the engine has no observer slot left). */
 SC_EXPORT int sc_coord_persist_attach(sc_engine *e, sc_persist_writer *w, const char *node_id, unsigned snapshot_every,
-                          sc_coord_persist **out);
+                                      sc_coord_persist **out);
 /* Stop recording (the observer is removed); the recorder stays readable. Idempotent. */
 SC_EXPORT void sc_coord_persist_detach(sc_coord_persist *r);
 /* Detach, then free. NULL is fine. */
@@ -256,7 +256,7 @@ typedef void (*sc_coord_recovered_fn)(sc_session *s, void *ud);
  * in *failed (may be NULL). *recovered (may be NULL) receives
  * how many were restored. Returns 0 or the store's error (sessions restored before it stay). */
 SC_EXPORT int sc_coord_persist_recover(sc_engine *e, sc_persist *p, const char *node_id, sc_table *table,
-                           sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed);
+                                       sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed);
 
 /* ---- Watching a file (src/coord/watch.c): behind `sessiond --watch` ---------------------- */
 
@@ -267,8 +267,8 @@ typedef struct sc_coord_watch sc_coord_watch;
  * attribute change), debounce_ms (0 = 200) after the last one. If the directory watch fails
  * (e.g. the directory was replaced) it is re-armed on the next debounce tick. path is copied.
  * *out set only on success; -EINVAL, -ENOMEM, or a libuv error (negative errno). */
-SC_EXPORT int sc_coord_watch_start(uv_loop_t *loop, const char *path, unsigned debounce_ms,
-                       void (*on_change)(void *ud), void *ud, sc_coord_watch **out);
+SC_EXPORT int sc_coord_watch_start(uv_loop_t *loop, const char *path, unsigned debounce_ms, void (*on_change)(void *ud),
+                                   void *ud, sc_coord_watch **out);
 /* Stop: no callback after this returns. The memory is freed once libuv has closed the
  * handles (the loop must run once more). NULL is fine. */
 SC_EXPORT void sc_coord_watch_stop(sc_coord_watch *w);

@@ -60,13 +60,13 @@ SC_EXPORT bool sc_exec_param_bool(const sc_exec *x, const char *name, bool dflt)
 #define SC_ENGINE_QUEUED 1 /* sc_engine_dispatch(): the session was busy; the event is queued */
 
 typedef struct sc_engine_config {
-    const sc_clock *clock;        /* borrowed; NULL = the store's clock */
-    const sc_logger *logger;      /* borrowed; may be NULL */
-    size_t history_capacity;      /* 0 = keep the store's setting, else sets it */
-    size_t max_queue_per_session; /* events queued behind a running one; 0 = 16 */
+    const sc_clock *clock;          /* borrowed; NULL = the store's clock */
+    const sc_logger *logger;        /* borrowed; may be NULL */
+    size_t history_capacity;        /* 0 = keep the store's setting, else sets it */
+    size_t max_queue_per_session;   /* events queued behind a running one; 0 = 16 */
     uint64_t terminal_retention_ms; /* removal delay for terminal states without max_ms;
                                        0 = such sessions stay until removed explicitly */
-    bool counts_off;              /* true: do not keep the metric counts of
+    bool counts_off;                /* true: do not keep the metric counts of
                                      sc_engine_metrics_get() (they stay zero) */
 } sc_engine_config;
 
@@ -75,8 +75,7 @@ SC_EXPORT void sc_engine_config_default(sc_engine_config *cfg);
 
 /* A new engine over vocab and store (both borrowed, must outlive the engine); cfg may be NULL
  * (defaults). No table yet. *out set only on success; -EINVAL, -ENOMEM. */
-SC_EXPORT int sc_engine_new(sc_engine **out, const sc_vocab *vocab, sc_store *store,
-                         const sc_engine_config *cfg);
+SC_EXPORT int sc_engine_new(sc_engine **out, const sc_vocab *vocab, sc_store *store, const sc_engine_config *cfg);
 /* Cancels every timer and frees queued events; does not remove sessions from the store
  * (the store's owner does). NULL is fine. */
 SC_EXPORT void sc_engine_free(sc_engine *e);
@@ -109,8 +108,8 @@ SC_EXPORT int sc_engine_create_session(sc_engine *e, sc_role role, const char *i
 /* Recovery: like create, on table (NULL = current; the store takes a reference) and directly
  * in state `state` (time in state restarts now; its timers are armed). -EINVAL if the state
  * is not in the table. The caller restores fields, conditions and history afterwards. */
-SC_EXPORT int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role, const char *id,
-                                     sc_id state, sc_session **out);
+SC_EXPORT int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role, const char *id, sc_id state,
+                                        sc_session **out);
 
 /* Run ev against s. Returns:
  *   0                    taken (the session moved or stayed per the row's `to`)
@@ -129,8 +128,7 @@ SC_EXPORT int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role r
  * (an action may remove it); then s is invalid when this returns. */
 SC_EXPORT int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome);
 /* Convenience: dispatch an event with only a type, code and text. */
-SC_EXPORT int sc_engine_dispatch_simple(sc_engine *e, sc_session *s, sc_id type, int32_t code,
-                                     const char *text);
+SC_EXPORT int sc_engine_dispatch_simple(sc_engine *e, sc_session *s, sc_id type, int32_t code, const char *text);
 /* True while s is inside a dispatch. */
 SC_EXPORT bool sc_engine_session_busy(const sc_engine *e, const sc_session *s);
 
@@ -158,7 +156,7 @@ SC_EXPORT size_t sc_engine_run_timers(sc_engine *e, size_t max_fire);
  * its data owned as for a queued event. When cancel_on_exit, leaving the current state
  * cancels it. Up to 8 per session: -ENOSPC beyond, -ENOMEM. */
 SC_EXPORT int sc_engine_schedule(sc_engine *e, sc_session *s, uint64_t delay_ms, const sc_event *ev,
-                              bool cancel_on_exit);
+                                 bool cancel_on_exit);
 SC_EXPORT size_t sc_engine_timer_count(const sc_engine *e); /* armed timers */
 /* Armed timers of one session (state timer, limit/retention timer, scheduled events). */
 SC_EXPORT size_t sc_engine_session_timer_count(const sc_engine *e, const sc_session *s);
@@ -171,8 +169,7 @@ SC_EXPORT size_t sc_engine_session_timer_count(const sc_engine *e, const sc_sess
 typedef struct sc_engine_observer {
     void (*on_session_created)(void *ud, sc_session *s);
     /* after every dispatch run; t is the row taken (or whose action failed), else NULL */
-    void (*on_transition)(void *ud, sc_session *s, const sc_history_record *rec,
-                          const sc_transition *t);
+    void (*on_transition)(void *ud, sc_session *s, const sc_history_record *rec, const sc_transition *t);
     /* a `publish:` entry of a taken row; priority is an sc_priority (default NORMAL) */
     void (*on_publish)(void *ud, sc_session *s, const char *name, int priority);
     /* s is still readable during the call; freed right after */
@@ -195,13 +192,13 @@ SC_EXPORT int sc_engine_remove_observer(sc_engine *e, int handle); /* 0 or -ENOE
 /* ---- Counters --------------------------------------------------------------------------- */
 
 typedef struct sc_engine_stats {
-    uint64_t dispatched;      /* event runs */
-    uint64_t taken;           /* transitions taken */
+    uint64_t dispatched; /* event runs */
+    uint64_t taken;      /* transitions taken */
     uint64_t not_accepted;
     uint64_t guards_failed;
     uint64_t action_failed;
-    uint64_t queued;          /* events queued behind a running one */
-    uint64_t queue_drops;     /* -EAGAIN: queue full */
+    uint64_t queued;      /* events queued behind a running one */
+    uint64_t queue_drops; /* -EAGAIN: queue full */
     uint64_t timers_fired;
     uint64_t sessions_created;
     uint64_t sessions_removed;
@@ -300,14 +297,14 @@ SC_EXPORT void sc_engine_get_reload_stats(const sc_engine *e, sc_engine_reload_s
  * Returns 0, SC_E_INVALID_TABLE, SC_E_UNBOUND, -ENOENT/-EACCES/-EIO (file), -EINVAL, -ENOMEM. */
 SC_EXPORT int sc_engine_reload_file(sc_engine *e, const char *path, sc_diags *diags, json_t **report);
 /* The same for a table in memory; name is used in diagnostics (e.g. "POST /table/reload"). */
-SC_EXPORT int sc_engine_reload_buffer(sc_engine *e, const char *name, const char *buf, size_t len,
-                                   sc_diags *diags, json_t **report);
+SC_EXPORT int sc_engine_reload_buffer(sc_engine *e, const char *name, const char *buf, size_t len, sc_diags *diags,
+                                      json_t **report);
 /* Check a candidate as the reload would (load, validate, compile, bound names) without
  * applying it and without counting a reload. report: {"valid": bool, "hash", "name",
  * "changes" (against the current table, when there is one), "errors": [...], "warnings": [...]}.
  * Returns 0 when it would be accepted, else as sc_engine_reload_buffer(). */
 SC_EXPORT int sc_engine_validate_buffer(const sc_engine *e, const char *name, const char *buf, size_t len,
-                                     sc_diags *diags, json_t **report);
+                                        sc_diags *diags, json_t **report);
 SC_EXPORT int sc_engine_validate_file(const sc_engine *e, const char *path, sc_diags *diags, json_t **report);
 
 /* The second half of a restore, for recovery that restores every snapshot first and applies

@@ -15,32 +15,34 @@
 #include "session_core/table.h" /* sc_priority, sc_role */
 
 /* X(Name, default priority) — the one list of event types. */
-#define SC_EVENT_TYPES(X)                  \
-    X(SessionCreated, NORMAL)              \
-    X(StateChanged, NORMAL)                \
-    X(TransitionFailed, NORMAL)            \
-    X(CallEstablished, NORMAL)             \
-    X(MediaStarted, LOW)                   \
-    X(MediaStopped, LOW)                   \
-    X(DtmfReceived, LOW)                   \
-    X(HoldStarted, NORMAL)                 \
-    X(HoldEnded, NORMAL)                   \
-    X(TransferProgress, NORMAL)            \
-    X(BridgeCreated, NORMAL)               \
-    X(BridgeEnded, NORMAL)                 \
-    X(SessionEnded, CRITICAL)              \
-    X(SessionReaped, CRITICAL)             \
-    X(TableReloaded, CRITICAL)             \
-    X(StoreHealthChanged, CRITICAL)        \
-    X(SubscriberReaped, NORMAL)            \
-    X(Gap, CRITICAL)                       \
+#define SC_EVENT_TYPES(X)           \
+    X(SessionCreated, NORMAL)       \
+    X(StateChanged, NORMAL)         \
+    X(TransitionFailed, NORMAL)     \
+    X(CallEstablished, NORMAL)      \
+    X(MediaStarted, LOW)            \
+    X(MediaStopped, LOW)            \
+    X(DtmfReceived, LOW)            \
+    X(HoldStarted, NORMAL)          \
+    X(HoldEnded, NORMAL)            \
+    X(TransferProgress, NORMAL)     \
+    X(BridgeCreated, NORMAL)        \
+    X(BridgeEnded, NORMAL)          \
+    X(SessionEnded, CRITICAL)       \
+    X(SessionReaped, CRITICAL)      \
+    X(TableReloaded, CRITICAL)      \
+    X(StoreHealthChanged, CRITICAL) \
+    X(SubscriberReaped, NORMAL)     \
+    X(Gap, CRITICAL)                \
     X(App, NORMAL)
 
 typedef enum sc_bus_event_type {
 #define SC_EVENT_TYPE_ENUM(name, prio) SC_EVT_##name,
+    /* clang-format off */
     SC_EVENT_TYPES(SC_EVENT_TYPE_ENUM)
 #undef SC_EVENT_TYPE_ENUM
     SC_EVT__COUNT
+    /* clang-format on */
 } sc_bus_event_type;
 
 #define SC_EVENT_BIT(t) (UINT32_C(1) << (t))
@@ -55,39 +57,76 @@ typedef enum sc_bus_event_type {
 #define SC_EVENT_ROLE_UAC 0
 #define SC_EVENT_ROLE_UAS 1
 
-#define SC_EVENT_ID_MAX 48     /* session ids, subscriber names */
+#define SC_EVENT_ID_MAX 48 /* session ids, subscriber names */
 #define SC_EVENT_URI_MAX 128
-#define SC_EVENT_NAME_MAX 48   /* state, event, outcome, kind, reason, version names */
-#define SC_EVENT_TEXT_MAX 160  /* free text (errors, app detail) */
+#define SC_EVENT_NAME_MAX 48  /* state, event, outcome, kind, reason, version names */
+#define SC_EVENT_TEXT_MAX 160 /* free text (errors, app detail) */
 
 typedef struct sc_bus_event {
     sc_bus_event_type type;
-    int priority;                   /* sc_priority; SC_BUS_PRIO_DEFAULT (sc_bus_event_init's)
+    int priority;                     /* sc_priority; SC_BUS_PRIO_DEFAULT (sc_bus_event_init's)
                                      * on publish = the type's default; set by the bus */
-    uint64_t seq;                   /* assigned by the bus (Gap: = to_seq) */
-    int64_t wall_us;                /* assigned by the bus when 0 */
-    int role;                       /* SC_EVENT_ROLE_* */
+    uint64_t seq;                     /* assigned by the bus (Gap: = to_seq) */
+    int64_t wall_us;                  /* assigned by the bus when 0 */
+    int role;                         /* SC_EVENT_ROLE_* */
     char session_id[SC_EVENT_ID_MAX]; /* "" for events not about one session */
-    char uri[SC_EVENT_URI_MAX];     /* remote URI of the session, "" if none */
-    char state[SC_EVENT_NAME_MAX];  /* the session's state after the event */
+    char uri[SC_EVENT_URI_MAX];       /* remote URI of the session, "" if none */
+    char state[SC_EVENT_NAME_MAX];    /* the session's state after the event */
     union {
-        struct { char from[SC_EVENT_NAME_MAX], event[SC_EVENT_NAME_MAX], to[SC_EVENT_NAME_MAX]; } state_changed;
-        struct { char kind[SC_EVENT_NAME_MAX], event[SC_EVENT_NAME_MAX]; } transition_failed;
-        struct { char codec[16]; char remote[64]; } media;            /* MediaStarted/Stopped */
-        struct { char digit; int duration_ms; } dtmf;
-        struct { char status[SC_EVENT_NAME_MAX]; int sip_code; int percent; } transfer;
-        struct { char peer_id[SC_EVENT_ID_MAX]; } bridge;              /* BridgeCreated/Ended */
-        struct { char outcome[SC_EVENT_NAME_MAX]; int sip_cause; int64_t duration_us; } ended;
-        struct { char reason[SC_EVENT_NAME_MAX]; } reaped;            /* SessionReaped */
-        struct { char version[SC_EVENT_NAME_MAX]; bool ok; char error[SC_EVENT_TEXT_MAX]; } table;
-        struct { bool ok; char reason[SC_EVENT_TEXT_MAX]; } store;
-        struct { char name[SC_EVENT_ID_MAX], reason[SC_EVENT_NAME_MAX]; uint64_t dropped; } subscriber;
-        struct { uint64_t from_seq, to_seq; } gap;
-        struct { char name[SC_EVENT_NAME_MAX]; char detail[SC_EVENT_TEXT_MAX]; } app;
-    } u;                            /* type-specific payload */
+        struct {
+            char from[SC_EVENT_NAME_MAX], event[SC_EVENT_NAME_MAX], to[SC_EVENT_NAME_MAX];
+        } state_changed;
+        struct {
+            char kind[SC_EVENT_NAME_MAX], event[SC_EVENT_NAME_MAX];
+        } transition_failed;
+        struct {
+            char codec[16];
+            char remote[64];
+        } media; /* MediaStarted/Stopped */
+        struct {
+            char digit;
+            int duration_ms;
+        } dtmf;
+        struct {
+            char status[SC_EVENT_NAME_MAX];
+            int sip_code;
+            int percent;
+        } transfer;
+        struct {
+            char peer_id[SC_EVENT_ID_MAX];
+        } bridge; /* BridgeCreated/Ended */
+        struct {
+            char outcome[SC_EVENT_NAME_MAX];
+            int sip_cause;
+            int64_t duration_us;
+        } ended;
+        struct {
+            char reason[SC_EVENT_NAME_MAX];
+        } reaped; /* SessionReaped */
+        struct {
+            char version[SC_EVENT_NAME_MAX];
+            bool ok;
+            char error[SC_EVENT_TEXT_MAX];
+        } table;
+        struct {
+            bool ok;
+            char reason[SC_EVENT_TEXT_MAX];
+        } store;
+        struct {
+            char name[SC_EVENT_ID_MAX], reason[SC_EVENT_NAME_MAX];
+            uint64_t dropped;
+        } subscriber;
+        struct {
+            uint64_t from_seq, to_seq;
+        } gap;
+        struct {
+            char name[SC_EVENT_NAME_MAX];
+            char detail[SC_EVENT_TEXT_MAX];
+        } app;
+    } u; /* type-specific payload */
 } sc_bus_event;
 
-SC_EXPORT const char *sc_bus_event_type_name(sc_bus_event_type t);          /* "StateChanged"; "?" */
+SC_EXPORT const char *sc_bus_event_type_name(sc_bus_event_type t);               /* "StateChanged"; "?" */
 SC_EXPORT int sc_bus_event_type_parse(const char *name, sc_bus_event_type *out); /* 0 or -EINVAL */
 SC_EXPORT sc_priority sc_bus_event_type_default_priority(sc_bus_event_type t);
 SC_EXPORT const char *sc_bus_event_priority_name(int p); /* "low" "normal" "critical" "default" */
@@ -96,7 +135,7 @@ SC_EXPORT int sc_bus_event_priority_parse(const char *name, sc_priority *out);
 /* Zero *ev and set its type, session id, role and state (strings copied, truncated; NULLs
  * allowed); priority = SC_BUS_PRIO_DEFAULT. */
 SC_EXPORT void sc_bus_event_init(sc_bus_event *ev, sc_bus_event_type type, const char *session_id, int role,
-                          const char *state);
+                                 const char *state);
 /* Copy src into a fixed field of size cap with NUL termination (NULL = ""). */
 SC_EXPORT void sc_bus_event_strcpy(char *dst, size_t cap, const char *src);
 
@@ -123,14 +162,14 @@ typedef struct sc_events_sub sc_events_sub;
  * holds whatever the hook does. Returns 0 or a negative error (everything then missing is a
  * gap). Runs on the loop thread, synchronously. */
 typedef void (*sc_events_emit_fn)(void *emit_ctx, const sc_bus_event *ev);
-typedef int (*sc_events_history_fn)(void *ud, uint64_t from_seq, uint64_t to_seq,
-                                    sc_events_emit_fn emit, void *emit_ctx);
+typedef int (*sc_events_history_fn)(void *ud, uint64_t from_seq, uint64_t to_seq, sc_events_emit_fn emit,
+                                    void *emit_ctx);
 
 typedef struct sc_events_bus_cfg {
-    const sc_clock *clock;   /* borrowed; NULL = system clock */
-    uint32_t ring_capacity;  /* recent events kept for resume (0 = 4096) */
-    uint64_t start_seq;      /* the first event published gets start_seq + 1 (continue a log) */
-    uint64_t idle_limit_us;  /* default idle limit for queue subscribers (0 = 30 s) */
+    const sc_clock *clock;               /* borrowed; NULL = system clock */
+    uint32_t ring_capacity;              /* recent events kept for resume (0 = 4096) */
+    uint64_t start_seq;                  /* the first event published gets start_seq + 1 (continue a log) */
+    uint64_t idle_limit_us;              /* default idle limit for queue subscribers (0 = 30 s) */
     sc_events_history_fn history_reader; /* may be NULL (then old events are a Gap) */
     void *history_ud;
 } sc_events_bus_cfg;
@@ -156,9 +195,9 @@ SC_EXPORT uint64_t sc_events_oldest_in_ring(const sc_events_bus *bus); /* 0 if r
 #define SC_EVENTS_PATTERN_MAX 128
 
 typedef struct sc_events_filter {
-    uint32_t types;                  /* bitmask of SC_EVENT_BIT(type); 0 = all */
-    sc_priority min_priority;        /* SC_PRIO_LOW (0) = everything */
-    uint32_t roles;                  /* bit (1 << role); 0 = any (events with no role too) */
+    uint32_t types;                               /* bitmask of SC_EVENT_BIT(type); 0 = all */
+    sc_priority min_priority;                     /* SC_PRIO_LOW (0) = everything */
+    uint32_t roles;                               /* bit (1 << role); 0 = any (events with no role too) */
     const char *patterns[SC_EVENTS_MAX_PATTERNS]; /* globs (* ? [..]) on session id or URI;
                                                    * NULL-terminated; none = any */
     const char *states[SC_EVENTS_MAX_STATES];     /* state names; NULL-terminated; none = any */
@@ -178,14 +217,14 @@ SC_EXPORT int sc_events_overflow_parse(const char *name, sc_events_overflow *out
 typedef void (*sc_events_cb)(void *ud, const sc_bus_event *ev);
 
 typedef struct sc_events_sub_cfg {
-    const char *name;             /* copied; used in metrics labels and SubscriberReaped */
-    sc_events_filter filter;      /* copied (strings too) */
-    sc_events_cb callback;        /* non-NULL: synchronous delivery on publish */
+    const char *name;        /* copied; used in metrics labels and SubscriberReaped */
+    sc_events_filter filter; /* copied (strings too) */
+    sc_events_cb callback;   /* non-NULL: synchronous delivery on publish */
     void *ud;
-    uint32_t queue_capacity;      /* queue mode: ring size (0 = 1024); callback mode: events
+    uint32_t queue_capacity;     /* queue mode: ring size (0 = 1024); callback mode: events
                                    * buffered while paused (0 = none, dropped as "paused") */
-    sc_events_overflow overflow;  /* policy when the queue is full */
-    uint64_t idle_limit_us;       /* 0 = the bus default */
+    sc_events_overflow overflow; /* policy when the queue is full */
+    uint64_t idle_limit_us;      /* 0 = the bus default */
 } sc_events_sub_cfg;
 
 typedef enum sc_events_drop_reason {
@@ -203,11 +242,11 @@ typedef struct sc_events_sub_stats {
     uint32_t queue_depth;                     /* events waiting */
     uint32_t queue_capacity;
     uint32_t queue_high_water;
-    uint64_t lag_events;                      /* newest published seq - last consumed seq */
-    double lag_seconds;                       /* age of the oldest waiting event */
+    uint64_t lag_events; /* newest published seq - last consumed seq */
+    double lag_seconds;  /* age of the oldest waiting event */
     bool paused;
     bool closed;
-    char close_reason[SC_EVENT_NAME_MAX];     /* "overflow", "idle", "" */
+    char close_reason[SC_EVENT_NAME_MAX]; /* "overflow", "idle", "" */
 } sc_events_sub_stats;
 
 /* Subscribe. *out set on success; the caller owns the handle and must sc_events_unsubscribe()
@@ -217,7 +256,7 @@ SC_EXPORT int sc_events_subscribe(sc_events_bus *bus, const sc_events_sub_cfg *c
  * reader, then a Gap event for what neither holds). The replay goes through the queue (its
  * overflow policy applies) or the callback. */
 SC_EXPORT int sc_events_subscribe_from(sc_events_bus *bus, const sc_events_sub_cfg *cfg, uint64_t last_seq,
-                                    sc_events_sub **out);
+                                       sc_events_sub **out);
 /* Detach and free (NULL: no-op). Safe from inside a callback (freed after the delivery). */
 SC_EXPORT void sc_events_unsubscribe(sc_events_sub *sub);
 SC_EXPORT void sc_events_pause(sc_events_sub *sub);

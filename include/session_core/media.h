@@ -100,8 +100,8 @@ SC_EXPORT void sc_media_stream_close(sc_media_stream *st);
  * codec, the telephone-event payload type (96..127, or -1 for none) and our direction.
  * Calling it again (re-INVITE) moves the stream; a codec change restarts a talkspurt.
  * -EINVAL on a bad address, codec or payload type; the stream is unchanged then. */
-SC_EXPORT int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t port,
-                                      sc_media_codec codec, int dtmf_pt, sc_media_direction dir);
+SC_EXPORT int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t port, sc_media_codec codec,
+                                         int dtmf_pt, sc_media_direction dir);
 SC_EXPORT int sc_media_stream_set_direction(sc_media_stream *st, sc_media_direction dir);
 
 SC_EXPORT uint16_t sc_media_stream_port(const sc_media_stream *st); /* local RTP port */
@@ -125,9 +125,9 @@ typedef struct sc_media_stats {
     /* From the last report block about our SSRC in an incoming SR/RR: */
     uint8_t remote_fraction_lost; /* fraction lost seen by the remote, /256 */
     int32_t remote_cumulative_lost;
-    uint32_t remote_jitter;    /* jitter seen by the remote, timestamp units */
-    double rtt_ms;             /* round trip from LSR/DLSR; < 0 when unknown */
-    uint64_t dtmf_received;    /* events reported through on_dtmf */
+    uint32_t remote_jitter; /* jitter seen by the remote, timestamp units */
+    double rtt_ms;          /* round trip from LSR/DLSR; < 0 when unknown */
+    uint64_t dtmf_received; /* events reported through on_dtmf */
 } sc_media_stats;
 
 SC_EXPORT void sc_media_stream_stats(const sc_media_stream *st, sc_media_stats *out);

@@ -22,9 +22,9 @@
  * structs are public only so that updates inline; treat the fields as read-only. */
 
 typedef struct sc_obs_counter {
-    uint64_t value;  /* integer increments */
-    double fvalue;   /* fractional increments (e.g. CPU seconds) */
-    double pushed;   /* value at the last StatsD flush (StatsD sends deltas) */
+    uint64_t value; /* integer increments */
+    double fvalue;  /* fractional increments (e.g. CPU seconds) */
+    double pushed;  /* value at the last StatsD flush (StatsD sends deltas) */
 } sc_obs_counter;
 
 typedef struct sc_obs_gauge {
@@ -32,11 +32,11 @@ typedef struct sc_obs_gauge {
 } sc_obs_gauge;
 
 typedef struct sc_obs_histogram {
-    const double *bounds; /* upper bounds, ascending, shared with the metric */
-    uint32_t nbounds;     /* number of finite bounds; counts has nbounds + 1 slots */
-    uint64_t *counts;     /* per-bucket (non-cumulative) counts; last slot is +Inf */
-    uint64_t count;       /* observations */
-    double sum;           /* sum of observations */
+    const double *bounds;  /* upper bounds, ascending, shared with the metric */
+    uint32_t nbounds;      /* number of finite bounds; counts has nbounds + 1 slots */
+    uint64_t *counts;      /* per-bucket (non-cumulative) counts; last slot is +Inf */
+    uint64_t count;        /* observations */
+    double sum;            /* sum of observations */
     uint64_t pushed_count; /* count at the last StatsD flush */
 } sc_obs_histogram;
 
@@ -78,18 +78,18 @@ typedef enum sc_obs_type {
     SC_OBS_INFO = 3, /* a gauge fixed at 1 whose labels carry the information (name ends _info) */
 } sc_obs_type;
 
-#define SC_OBS_MAX_LABELS 4          /* label names per metric */
-#define SC_OBS_MAX_BUCKETS 32        /* finite histogram bounds */
+#define SC_OBS_MAX_LABELS 4   /* label names per metric */
+#define SC_OBS_MAX_BUCKETS 32 /* finite histogram bounds */
 #define SC_OBS_DEFAULT_MAX_CHILDREN 64
-#define SC_OBS_LABEL_VALUE_MAX 64    /* longer label values are truncated */
-#define SC_OBS_OTHER "other"         /* label value of the overflow child */
+#define SC_OBS_LABEL_VALUE_MAX 64 /* longer label values are truncated */
+#define SC_OBS_OTHER "other"      /* label value of the overflow child */
 
 typedef struct sc_obs_desc {
     sc_obs_type type;
-    const char *name;    /* copied; checked by sc_obs_name_check() */
-    const char *help;    /* copied; one line */
+    const char *name;                      /* copied; checked by sc_obs_name_check() */
+    const char *help;                      /* copied; one line */
     const char *labels[SC_OBS_MAX_LABELS]; /* label names, NULL-terminated if fewer */
-    const double *buckets; /* histograms: ascending finite bounds (copied); NULL = seconds default */
+    const double *buckets;                 /* histograms: ascending finite bounds (copied); NULL = seconds default */
     uint32_t nbuckets;
     uint32_t max_children; /* cap on label combinations (0 = SC_OBS_DEFAULT_MAX_CHILDREN);
                             * past it, new combinations share one child labelled "other" */
@@ -117,7 +117,7 @@ SC_EXPORT int sc_obs_name_check(sc_obs_type type, const char *name, bool foreign
 SC_EXPORT int sc_obs_register(sc_obs_registry *r, const sc_obs_desc *desc, sc_obs_metric **out);
 SC_EXPORT sc_obs_metric *sc_obs_registry_find(sc_obs_registry *r, const char *name);
 SC_EXPORT const char *sc_obs_metric_name(const sc_obs_metric *m);
-SC_EXPORT uint32_t sc_obs_metric_children(const sc_obs_metric *m); /* including "other" */
+SC_EXPORT uint32_t sc_obs_metric_children(const sc_obs_metric *m);  /* including "other" */
 SC_EXPORT uint64_t sc_obs_metric_overflows(const sc_obs_metric *m); /* lookups sent to "other" */
 
 /* The child for label values (one per label name, in order; NULL values read as ""). Cached
@@ -191,15 +191,15 @@ typedef struct sc_obs_loop_probe {
     uint64_t max_lag_us;        /* the largest lag since init */
 } sc_obs_loop_probe;
 
-SC_EXPORT void sc_obs_loop_probe_init(sc_obs_loop_probe *p, const sc_clock *clock,
-                                   sc_obs_histogram *lag_hist, uint64_t interval_us);
-SC_EXPORT void sc_obs_loop_probe_arm(sc_obs_loop_probe *p);       /* when the timer starts */
-SC_EXPORT uint64_t sc_obs_loop_probe_fire(sc_obs_loop_probe *p);  /* returns the lag in us */
+SC_EXPORT void sc_obs_loop_probe_init(sc_obs_loop_probe *p, const sc_clock *clock, sc_obs_histogram *lag_hist,
+                                      uint64_t interval_us);
+SC_EXPORT void sc_obs_loop_probe_arm(sc_obs_loop_probe *p);      /* when the timer starts */
+SC_EXPORT uint64_t sc_obs_loop_probe_fire(sc_obs_loop_probe *p); /* returns the lag in us */
 
 /* Heartbeat: written by the loop thread (_beat, e.g. from the same timer), read by any thread
  * (_age_us, for /livez). Lock-free (an atomic). Owned by the caller (embed it). */
 typedef struct sc_obs_heartbeat {
-    const sc_clock *clock;   /* borrowed; must be callable from any thread */
+    const sc_clock *clock;    /* borrowed; must be callable from any thread */
     _Atomic uint64_t last_us; /* monotonic time of the last beat (0 = never) */
 } sc_obs_heartbeat;
 
@@ -253,8 +253,7 @@ typedef struct sc_obs_statsd sc_obs_statsd;
  * name_count gauges/deltas. Series names: metric name then each label value, dot-separated,
  * sanitised. The registry is borrowed. interval_ms is stored for the daemon's timer. One
  * pusher per registry (the delta state lives in the children). -EINVAL bad address, -errno. */
-SC_EXPORT int sc_obs_statsd_new(sc_obs_statsd **out, sc_obs_registry *r, const char *hostport,
-                             uint32_t interval_ms);
+SC_EXPORT int sc_obs_statsd_new(sc_obs_statsd **out, sc_obs_registry *r, const char *hostport, uint32_t interval_ms);
 SC_EXPORT void sc_obs_statsd_free(sc_obs_statsd *s);
 SC_EXPORT uint32_t sc_obs_statsd_interval_ms(const sc_obs_statsd *s);
 /* Run the collectors and send everything (packets <= 1400 bytes). Returns the number of
@@ -264,54 +263,51 @@ SC_EXPORT int sc_obs_statsd_flush(sc_obs_statsd *s);
 /* ---- The standard session-core metric set ---------------------------------------------- */
 
 /* X(field, type, name, help, label names...) — the one list of session-core's own metrics. */
-#define SC_OBS_STD_METRICS(X)                                                                  \
-    X(sessions_active, SC_OBS_GAUGE, "sessioncore_sessions_active",                          \
-      "Sessions currently live, by state and role", "state", "role")                         \
-    X(sessions_created, SC_OBS_COUNTER, "sessioncore_sessions_total",                        \
-      "Sessions created (started), by role", "role")                                                   \
-    X(sessions_ended, SC_OBS_COUNTER, "sessioncore_sessions_ended_total",                    \
-      "Sessions ended, by role and outcome", "role", "outcome")                              \
-    X(transitions, SC_OBS_COUNTER, "sessioncore_transitions_total",                          \
-      "Events run against sessions, by event and outcome (ok, not_accepted, guards_failed, action_failed)", \
-      "event", "outcome")                                                                    \
-    X(transitions_failed, SC_OBS_COUNTER, "sessioncore_transitions_failed_total",            \
-      "Events that did not produce a normal transition, by kind", "kind")                    \
-    X(session_duration, SC_OBS_HISTOGRAM, "sessioncore_session_duration_seconds",            \
-      "Lifetime of ended sessions", "role")                                                  \
-    X(call_setup, SC_OBS_HISTOGRAM, "sessioncore_call_setup_seconds",                        \
-      "Time from session creation to call established", "role")                              \
-    X(transition_duration, SC_OBS_HISTOGRAM, "sessioncore_transition_duration_seconds",      \
-      "Time to process one event (guards, actions, history)")                                \
-    X(sip_messages, SC_OBS_COUNTER, "sessioncore_sip_messages_total",                        \
-      "SIP messages by direction (in, out), method and status class (request, 1xx..6xx)",    \
-      "direction", "method", "class")                                                        \
-    X(sip_retransmissions, SC_OBS_COUNTER, "sessioncore_sip_retransmissions_total",          \
-      "SIP retransmissions sent or absorbed, by direction and method", "direction", "method") \
-    X(sip_malformed, SC_OBS_COUNTER, "sessioncore_sip_malformed_total",                      \
-      "Received SIP messages rejected as malformed, by reason", "reason")                    \
-    X(store_operations, SC_OBS_COUNTER, "sessioncore_store_operations_total",                \
-      "Persistent store operations, by operation and result", "op", "result")                \
-    X(store_duration, SC_OBS_HISTOGRAM, "sessioncore_store_operation_duration_seconds",      \
-      "Persistent store operation latency, by operation", "op")                              \
-    X(store_queue_depth, SC_OBS_GAUGE, "sessioncore_store_queue_depth",                      \
-      "Writes waiting for the persistent store")                                             \
-    X(events_published, SC_OBS_COUNTER, "sessioncore_events_published_total",                \
-      "Events published on the bus, by type", "type")                                        \
-    X(event_drops, SC_OBS_COUNTER, "sessioncore_event_queue_drops_total",                    \
-      "Events dropped from subscriber queues, by subscriber and reason", "subscriber", "reason") \
-    X(event_subscribers, SC_OBS_GAUGE, "sessioncore_event_subscribers",                      \
-      "Event subscriptions currently open")                                                  \
-    X(subscribers_reaped, SC_OBS_COUNTER, "sessioncore_event_subscribers_reaped_total",      \
-      "Event subscriptions closed by the bus, by reason (idle, overflow)", "reason")         \
-    X(table_reloads, SC_OBS_COUNTER, "sessioncore_table_reloads_total",                      \
-      "State table reloads, by result (ok, failed)", "result")                               \
-    X(table_version, SC_OBS_INFO, "sessioncore_table_version_info",                          \
-      "The state table in use for new sessions", "version")                                  \
-    X(sessions_reaped, SC_OBS_COUNTER, "sessioncore_sessions_reaped_total",                  \
-      "Sessions ended or removed by cleanup, by reason", "reason")                           \
-    X(oldest_session_age, SC_OBS_GAUGE, "sessioncore_oldest_session_age_seconds",            \
-      "Age of the oldest session in each state", "state")                                    \
-    X(loop_lag, SC_OBS_HISTOGRAM, "sessioncore_event_loop_lag_seconds",                      \
+#define SC_OBS_STD_METRICS(X)                                                                                          \
+    X(sessions_active, SC_OBS_GAUGE, "sessioncore_sessions_active", "Sessions currently live, by state and role",      \
+      "state", "role")                                                                                                 \
+    X(sessions_created, SC_OBS_COUNTER, "sessioncore_sessions_total", "Sessions created (started), by role", "role")   \
+    X(sessions_ended, SC_OBS_COUNTER, "sessioncore_sessions_ended_total", "Sessions ended, by role and outcome",       \
+      "role", "outcome")                                                                                               \
+    X(transitions, SC_OBS_COUNTER, "sessioncore_transitions_total",                                                    \
+      "Events run against sessions, by event and outcome (ok, not_accepted, guards_failed, action_failed)", "event",   \
+      "outcome")                                                                                                       \
+    X(transitions_failed, SC_OBS_COUNTER, "sessioncore_transitions_failed_total",                                      \
+      "Events that did not produce a normal transition, by kind", "kind")                                              \
+    X(session_duration, SC_OBS_HISTOGRAM, "sessioncore_session_duration_seconds", "Lifetime of ended sessions",        \
+      "role")                                                                                                          \
+    X(call_setup, SC_OBS_HISTOGRAM, "sessioncore_call_setup_seconds",                                                  \
+      "Time from session creation to call established", "role")                                                        \
+    X(transition_duration, SC_OBS_HISTOGRAM, "sessioncore_transition_duration_seconds",                                \
+      "Time to process one event (guards, actions, history)")                                                          \
+    X(sip_messages, SC_OBS_COUNTER, "sessioncore_sip_messages_total",                                                  \
+      "SIP messages by direction (in, out), method and status class (request, 1xx..6xx)", "direction", "method",       \
+      "class")                                                                                                         \
+    X(sip_retransmissions, SC_OBS_COUNTER, "sessioncore_sip_retransmissions_total",                                    \
+      "SIP retransmissions sent or absorbed, by direction and method", "direction", "method")                          \
+    X(sip_malformed, SC_OBS_COUNTER, "sessioncore_sip_malformed_total",                                                \
+      "Received SIP messages rejected as malformed, by reason", "reason")                                              \
+    X(store_operations, SC_OBS_COUNTER, "sessioncore_store_operations_total",                                          \
+      "Persistent store operations, by operation and result", "op", "result")                                          \
+    X(store_duration, SC_OBS_HISTOGRAM, "sessioncore_store_operation_duration_seconds",                                \
+      "Persistent store operation latency, by operation", "op")                                                        \
+    X(store_queue_depth, SC_OBS_GAUGE, "sessioncore_store_queue_depth", "Writes waiting for the persistent store")     \
+    X(events_published, SC_OBS_COUNTER, "sessioncore_events_published_total", "Events published on the bus, by type",  \
+      "type")                                                                                                          \
+    X(event_drops, SC_OBS_COUNTER, "sessioncore_event_queue_drops_total",                                              \
+      "Events dropped from subscriber queues, by subscriber and reason", "subscriber", "reason")                       \
+    X(event_subscribers, SC_OBS_GAUGE, "sessioncore_event_subscribers", "Event subscriptions currently open")          \
+    X(subscribers_reaped, SC_OBS_COUNTER, "sessioncore_event_subscribers_reaped_total",                                \
+      "Event subscriptions closed by the bus, by reason (idle, overflow)", "reason")                                   \
+    X(table_reloads, SC_OBS_COUNTER, "sessioncore_table_reloads_total", "State table reloads, by result (ok, failed)", \
+      "result")                                                                                                        \
+    X(table_version, SC_OBS_INFO, "sessioncore_table_version_info", "The state table in use for new sessions",         \
+      "version")                                                                                                       \
+    X(sessions_reaped, SC_OBS_COUNTER, "sessioncore_sessions_reaped_total",                                            \
+      "Sessions ended or removed by cleanup, by reason", "reason")                                                     \
+    X(oldest_session_age, SC_OBS_GAUGE, "sessioncore_oldest_session_age_seconds",                                      \
+      "Age of the oldest session in each state", "state")                                                              \
+    X(loop_lag, SC_OBS_HISTOGRAM, "sessioncore_event_loop_lag_seconds",                                                \
       "Delay of the event loop's probe timer beyond its due time")
 
 typedef struct sc_obs_std_metrics {

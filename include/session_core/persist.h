@@ -51,8 +51,8 @@ typedef struct sc_persist sc_persist;
  * the result is -EINVAL (bad URL), -ENOTSUP (backend not built), -EPROTO (schema newer than
  * this build), -ECONNREFUSED/-EIO (server unreachable or failing) or -ENOMEM, and if err is
  * not NULL a NUL-terminated message is written into err (err_size bytes). */
-SC_EXPORT int sc_persist_open(sc_persist **out, const char *url, const sc_persist_config *cfg,
-                           char *err, size_t err_size);
+SC_EXPORT int sc_persist_open(sc_persist **out, const char *url, const sc_persist_config *cfg, char *err,
+                              size_t err_size);
 
 /* Opens a second handle on the same store as p (same URL and config; for "memory:" the
  * same in-process data). Errors as sc_persist_open. */
@@ -70,15 +70,15 @@ SC_EXPORT const char *sc_persist_url(const sc_persist *p);
 
 /* Snapshot metadata returned by sc_persist_load. */
 typedef struct sc_persist_snapshot_info {
-    char node_id[64];     /* node that wrote it ("" if none) */
-    char table_hash[80];  /* table version it ran under ("" if none) */
-    int64_t updated_us;   /* wall-clock time of the save */
+    char node_id[64];    /* node that wrote it ("" if none) */
+    char table_hash[80]; /* table version it ran under ("" if none) */
+    int64_t updated_us;  /* wall-clock time of the save */
 } sc_persist_snapshot_info;
 
 /* Stores (insert or replace) the snapshot of session id. snapshot is borrowed. node_id and
  * table_hash may be NULL. */
 SC_EXPORT int sc_persist_save(sc_persist *p, const char *id, const json_t *snapshot, const char *node_id,
-                           const char *table_hash);
+                              const char *table_hash);
 /* Loads the snapshot of id into *out (a new reference the caller drops with json_decref);
  * info may be NULL. -ENOENT if there is none. */
 SC_EXPORT int sc_persist_load(sc_persist *p, const char *id, json_t **out, sc_persist_snapshot_info *info);
@@ -97,7 +97,7 @@ typedef enum sc_persist_list_mode {
 typedef int (*sc_persist_list_cb)(const char *id, const json_t *snapshot, void *ud);
 /* Returns 0, a negative error, or the callback's non-zero value that stopped the walk. */
 SC_EXPORT int sc_persist_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist_list_cb cb,
-                           void *ud);
+                              void *ud);
 
 /* One record of the event log. */
 typedef struct sc_persist_event {
@@ -114,16 +114,16 @@ typedef int (*sc_persist_event_cb)(const sc_persist_event *ev, void *ud);
  * nothing and returns 1 (0 for a new event). record is borrowed. If gseq_out is not NULL it
  * receives the new event's global sequence (0 for a duplicate). */
 SC_EXPORT int sc_persist_append_event(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us,
-                                   const json_t *record, uint64_t *gseq_out);
+                                      const json_t *record, uint64_t *gseq_out);
 /* Events of id with seq >= from_seq, in seq order. Return convention as sc_persist_list. */
 SC_EXPORT int sc_persist_read_events(sc_persist *p, const char *id, uint64_t from_seq, sc_persist_event_cb cb,
-                                  void *ud);
+                                     void *ud);
 /* Events of all sessions with since_us <= wall_us < until_us, in (wall_us, gseq) order. */
-SC_EXPORT int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int64_t until_us,
-                                        sc_persist_event_cb cb, void *ud);
+SC_EXPORT int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist_event_cb cb,
+                                           void *ud);
 /* At most limit events with gseq > after_gseq, in gseq order (limit 0 = no limit). */
-SC_EXPORT int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limit,
-                                        sc_persist_event_cb cb, void *ud);
+SC_EXPORT int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limit, sc_persist_event_cb cb,
+                                           void *ud);
 
 /* Round trip to the store; *latency_us (may be NULL) receives its duration. Reconnects a
  * network handle that lost its connection. */
@@ -169,13 +169,13 @@ SC_EXPORT int sc_persist_wipe(sc_persist *p);
 typedef struct sc_persist_writer sc_persist_writer;
 
 typedef struct sc_persist_writer_config {
-    size_t queue_cap;              /* ops queued or in flight at most; 0 = 65536 */
-    size_t batch_max;              /* ops per transaction at most; 0 = 1024 */
+    size_t queue_cap; /* ops queued or in flight at most; 0 = 65536 */
+    size_t batch_max; /* ops per transaction at most; 0 = 1024 */
     sc_persist_durability durability;
-    unsigned batch_interval_ms;    /* batched mode: commit period; 0 = 5 */
-    unsigned retry_initial_ms;     /* reconnect backoff: first wait (0 = 1000), doubled ... */
-    unsigned retry_max_ms;         /* ... up to this (0 = 30000) */
-    uv_loop_t *loop;               /* borrowed; needed by sc_persist_writer_commit_turn; the
+    unsigned batch_interval_ms; /* batched mode: commit period; 0 = 5 */
+    unsigned retry_initial_ms;  /* reconnect backoff: first wait (0 = 1000), doubled ... */
+    unsigned retry_max_ms;      /* ... up to this (0 = 30000) */
+    uv_loop_t *loop;            /* borrowed; needed by sc_persist_writer_commit_turn; the
                                       writer must be freed on this loop's thread */
 } sc_persist_writer_config;
 
@@ -213,10 +213,10 @@ SC_EXPORT void sc_persist_writer_free(sc_persist_writer *w);
  * -EAGAIN if the queue is full (the caller sheds load, e.g. 503), -EINVAL for a bad op. */
 SC_EXPORT int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint64_t *ticket);
 /* Shorthands for submit. */
-SC_EXPORT int sc_persist_writer_save(sc_persist_writer *w, const char *id, const json_t *snapshot,
-                                  const char *node_id, const char *table_hash, uint64_t *ticket);
+SC_EXPORT int sc_persist_writer_save(sc_persist_writer *w, const char *id, const json_t *snapshot, const char *node_id,
+                                     const char *table_hash, uint64_t *ticket);
 SC_EXPORT int sc_persist_writer_append(sc_persist_writer *w, const char *id, uint64_t seq, int64_t wall_us,
-                                    const json_t *record, uint64_t *ticket);
+                                       const json_t *record, uint64_t *ticket);
 SC_EXPORT int sc_persist_writer_delete(sc_persist_writer *w, const char *id, uint64_t *ticket);
 
 /* One write whose document is JSON text already (what the recorder builds with a reusable
@@ -261,13 +261,13 @@ typedef struct sc_persist_health {
     char last_error_msg[256]; /* its message */
     size_t queue_depth;       /* ops queued or in flight */
     size_t queue_cap;
-    uint64_t last_latency_us; /* duration of the last commit */
-    uint64_t committed_ops;   /* ops committed since start */
+    uint64_t last_latency_us;   /* duration of the last commit */
+    uint64_t committed_ops;     /* ops committed since start */
     uint64_t committed_batches; /* transactions committed since start */
-    uint64_t rejected_ops;    /* submits refused with -EAGAIN */
-    uint64_t failed_batches;  /* commits that failed (and were retried) */
-    uint64_t submitted_ticket; /* last ticket handed out */
-    uint64_t durable_ticket;   /* every ticket up to this one is committed */
+    uint64_t rejected_ops;      /* submits refused with -EAGAIN */
+    uint64_t failed_batches;    /* commits that failed (and were retried) */
+    uint64_t submitted_ticket;  /* last ticket handed out */
+    uint64_t durable_ticket;    /* every ticket up to this one is committed */
 } sc_persist_health;
 
 /* Fills *out; thread-safe. */

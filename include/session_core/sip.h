@@ -25,46 +25,59 @@ typedef enum sc_sip_transport {
 /* ---- Statistics ------------------------------------------------------------------------- */
 
 #define SC_SIP_METHODS(X) \
-    X(INVITE) X(ACK) X(BYE) X(CANCEL) X(OPTIONS) X(REFER) X(NOTIFY) X(INFO) X(UPDATE) X(OTHER)
+    X(INVITE)             \
+    X(ACK)                \
+    X(BYE)                \
+    X(CANCEL)             \
+    X(OPTIONS)            \
+    X(REFER)              \
+    X(NOTIFY)             \
+    X(INFO)               \
+    X(UPDATE)             \
+    X(OTHER)
 
 typedef enum sc_sip_method {
 #define SC_SIP_METHOD_ENUM(name) SC_SIP_M_##name,
+    /* clang-format off */
     SC_SIP_METHODS(SC_SIP_METHOD_ENUM)
 #undef SC_SIP_METHOD_ENUM
     SC_SIP_M__COUNT
+    /* clang-format on */
 } sc_sip_method;
 
 /* Why an incoming message was rejected or dropped (each counted in sc_sip_stats.rejected). */
-#define SC_SIP_REJECTS(X)                                                                   \
-    X(TOO_LARGE, "message larger than max_message_size")                                  \
-    X(UNPARSABLE, "the parser refused the message")                                        \
-    X(MISSING_HEADER, "a mandatory header is missing or malformed (400)")                  \
-    X(BAD_VERSION, "SIP version is not SIP/2.0 (505)")                                     \
-    X(CSEQ_METHOD, "CSeq method differs from the request method (400)")                    \
-    X(BAD_CONTENT_LENGTH, "Content-Length larger than the body (400)")                     \
-    X(TOO_MANY_HOPS, "Max-Forwards reached 0 (483)")                                       \
-    X(METHOD_NOT_ALLOWED, "unsupported method (405)")                                      \
-    X(BAD_EXTENSION, "Require names an option we do not support (420)")                    \
-    X(UNSUPPORTED_MEDIA, "multipart body (415); never handed to the MIME parser")          \
-    X(NO_DIALOG, "request for an unknown dialog or transaction (481)")                     \
-    X(CSEQ_ORDER, "in-dialog CSeq lower than the last one (500)")                          \
-    X(GLARE, "re-INVITE while one of ours is pending (491)")                               \
-    X(PENDING, "INVITE while another is pending in the dialog (500)")                      \
-    X(LOOP, "merged request (482)")                                                        \
-    X(OVERLOAD, "transaction, call or shutdown limit (503)")                               \
-    X(STRAY_RESPONSE, "response matching no client transaction")                           \
-    X(STRAY_ACK, "ACK matching no transaction or dialog")                                  \
+#define SC_SIP_REJECTS(X)                                                         \
+    X(TOO_LARGE, "message larger than max_message_size")                          \
+    X(UNPARSABLE, "the parser refused the message")                               \
+    X(MISSING_HEADER, "a mandatory header is missing or malformed (400)")         \
+    X(BAD_VERSION, "SIP version is not SIP/2.0 (505)")                            \
+    X(CSEQ_METHOD, "CSeq method differs from the request method (400)")           \
+    X(BAD_CONTENT_LENGTH, "Content-Length larger than the body (400)")            \
+    X(TOO_MANY_HOPS, "Max-Forwards reached 0 (483)")                              \
+    X(METHOD_NOT_ALLOWED, "unsupported method (405)")                             \
+    X(BAD_EXTENSION, "Require names an option we do not support (420)")           \
+    X(UNSUPPORTED_MEDIA, "multipart body (415); never handed to the MIME parser") \
+    X(NO_DIALOG, "request for an unknown dialog or transaction (481)")            \
+    X(CSEQ_ORDER, "in-dialog CSeq lower than the last one (500)")                 \
+    X(GLARE, "re-INVITE while one of ours is pending (491)")                      \
+    X(PENDING, "INVITE while another is pending in the dialog (500)")             \
+    X(LOOP, "merged request (482)")                                               \
+    X(OVERLOAD, "transaction, call or shutdown limit (503)")                      \
+    X(STRAY_RESPONSE, "response matching no client transaction")                  \
+    X(STRAY_ACK, "ACK matching no transaction or dialog")                         \
     X(STREAM_GARBAGE, "TCP stream not framed by Content-Length; connection dropped")
 
 typedef enum sc_sip_reject {
 #define SC_SIP_REJECT_ENUM(name, text) SC_SIP_REJ_##name,
+    /* clang-format off */
     SC_SIP_REJECTS(SC_SIP_REJECT_ENUM)
 #undef SC_SIP_REJECT_ENUM
     SC_SIP_REJ__COUNT
+    /* clang-format on */
 } sc_sip_reject;
 
-SC_EXPORT const char *sc_sip_method_name(sc_sip_method m);    /* "INVITE", ..., "OTHER" */
-SC_EXPORT const char *sc_sip_reject_name(sc_sip_reject r);    /* "TOO_LARGE", ... */
+SC_EXPORT const char *sc_sip_method_name(sc_sip_method m); /* "INVITE", ..., "OTHER" */
+SC_EXPORT const char *sc_sip_reject_name(sc_sip_reject r); /* "TOO_LARGE", ... */
 
 typedef struct sc_sip_stats {
     uint64_t requests_in[SC_SIP_M__COUNT];  /* requests received, by method */
@@ -95,21 +108,21 @@ typedef enum sc_sip_dialog_phase {
 #define SC_SIP_ROUTESET_MAX 2048
 
 typedef struct sc_sip_dialog_state {
-    char call_id[SC_SIP_CALLID_MAX];        /* Call-ID */
-    char local_tag[SC_SIP_TAG_MAX];         /* our tag (From tag as UAC, To tag as UAS) */
-    char remote_tag[SC_SIP_TAG_MAX];        /* the peer's tag ("" until known) */
-    char local_uri[SC_SIP_URI_MAX];         /* our address-of-record URI */
-    char remote_uri[SC_SIP_URI_MAX];        /* the peer's address-of-record URI */
-    char remote_target[SC_SIP_URI_MAX];     /* the peer's Contact URI (request target) */
-    char route_set[SC_SIP_ROUTESET_MAX];    /* Route values in sending order, ", "-joined */
-    uint32_t local_cseq;                    /* CSeq of our last request */
-    uint32_t remote_cseq;                   /* CSeq of the peer's last request (0: none yet) */
-    sc_sip_transport transport;             /* transport of the dialog */
-    struct sockaddr_storage local_addr;     /* our listener address */
-    struct sockaddr_storage remote_addr;    /* where in-dialog requests go (first hop) */
-    bool secure;                            /* sips (always false: TLS not supported) */
-    bool is_uac;                            /* we sent the initial INVITE */
-    sc_sip_dialog_phase phase;              /* early/confirmed/terminated */
+    char call_id[SC_SIP_CALLID_MAX];     /* Call-ID */
+    char local_tag[SC_SIP_TAG_MAX];      /* our tag (From tag as UAC, To tag as UAS) */
+    char remote_tag[SC_SIP_TAG_MAX];     /* the peer's tag ("" until known) */
+    char local_uri[SC_SIP_URI_MAX];      /* our address-of-record URI */
+    char remote_uri[SC_SIP_URI_MAX];     /* the peer's address-of-record URI */
+    char remote_target[SC_SIP_URI_MAX];  /* the peer's Contact URI (request target) */
+    char route_set[SC_SIP_ROUTESET_MAX]; /* Route values in sending order, ", "-joined */
+    uint32_t local_cseq;                 /* CSeq of our last request */
+    uint32_t remote_cseq;                /* CSeq of the peer's last request (0: none yet) */
+    sc_sip_transport transport;          /* transport of the dialog */
+    struct sockaddr_storage local_addr;  /* our listener address */
+    struct sockaddr_storage remote_addr; /* where in-dialog requests go (first hop) */
+    bool secure;                         /* sips (always false: TLS not supported) */
+    bool is_uac;                         /* we sent the initial INVITE */
+    sc_sip_dialog_phase phase;           /* early/confirmed/terminated */
 } sc_sip_dialog_state;
 
 /* ---- Events ---------------------------------------------------------------------------- */
@@ -129,16 +142,16 @@ typedef struct sc_sip_dialog_state {
  *    request; re-INVITE: DialogReINVITEAccepted (the ACK is sent automatically) or
  *    DialogReINVITERejected (a 491 also sets retry_ms: the re-INVITE is re-sent after it). */
 typedef struct sc_sip_event {
-    sc_builtin_event type;            /* SC_EV_Dialog* */
-    int status;                       /* SIP status of the response (0 for requests, timeouts) */
-    const char *reason;               /* reason phrase or a short description; never NULL */
-    const char *method;               /* method of the request concerned; never NULL */
-    const struct osip_message *msg;   /* the message, NULL for timers */
-    const char *body;                 /* message body (NUL-terminated) or NULL */
-    size_t body_len;                  /* its length */
-    const char *content_type;         /* "application/sdp" etc., or NULL */
-    sc_sip_stx *stx;                  /* incoming request to answer (sc_sip_respond), or NULL */
-    unsigned retry_ms;                /* 491 on our re-INVITE: re-sent after this delay */
+    sc_builtin_event type;          /* SC_EV_Dialog* */
+    int status;                     /* SIP status of the response (0 for requests, timeouts) */
+    const char *reason;             /* reason phrase or a short description; never NULL */
+    const char *method;             /* method of the request concerned; never NULL */
+    const struct osip_message *msg; /* the message, NULL for timers */
+    const char *body;               /* message body (NUL-terminated) or NULL */
+    size_t body_len;                /* its length */
+    const char *content_type;       /* "application/sdp" etc., or NULL */
+    sc_sip_stx *stx;                /* incoming request to answer (sc_sip_respond), or NULL */
+    unsigned retry_ms;              /* 491 on our re-INVITE: re-sent after this delay */
 } sc_sip_event;
 
 /* ---- Configuration --------------------------------------------------------------------- */
@@ -146,27 +159,26 @@ typedef struct sc_sip_event {
 /* A new INVITE out of dialog. The call is a new reference owned by the application (release
  * with sc_sip_call_release); a 100 Trying has been sent. Answer with sc_sip_call_respond,
  * right away or later. */
-typedef void (*sc_sip_incoming_cb)(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg,
-                                   void *ud);
+typedef void (*sc_sip_incoming_cb)(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud);
 typedef void (*sc_sip_event_cb)(sc_sip_call *call, const sc_sip_event *ev, void *ud);
 /* Sees every outgoing message before the wire; return true to swallow it (tests, fuzzing). */
-typedef bool (*sc_sip_send_hook)(void *ud, sc_sip_transport tp, const struct sockaddr *dst,
-                                 const char *data, size_t len);
+typedef bool (*sc_sip_send_hook)(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
+                                 size_t len);
 
 typedef struct sc_sip_config {
-    const sc_clock *clock;        /* NULL: system clock (seeds tag/branch randomness) */
-    const sc_logger *logger;      /* NULL: silent */
-    const char *user_agent;       /* User-Agent value; NULL: "session-core/<version>" */
-    unsigned t1_ms, t2_ms, t4_ms; /* RFC 3261 timers; 0: 500, 4000, 5000 */
-    size_t max_message_size;      /* 0: 65535 bytes */
-    unsigned max_transactions;    /* 0: 8192; beyond: 503 with Retry-After */
-    unsigned max_calls;           /* 0: 4096; beyond: 503 with Retry-After */
-    unsigned retry_after_s;       /* Retry-After of those 503s; 0: 5 */
-    const char *contact_host;     /* host for Via/Contact; NULL: the listener's address */
+    const sc_clock *clock;          /* NULL: system clock (seeds tag/branch randomness) */
+    const sc_logger *logger;        /* NULL: silent */
+    const char *user_agent;         /* User-Agent value; NULL: "session-core/<version>" */
+    unsigned t1_ms, t2_ms, t4_ms;   /* RFC 3261 timers; 0: 500, 4000, 5000 */
+    size_t max_message_size;        /* 0: 65535 bytes */
+    unsigned max_transactions;      /* 0: 8192; beyond: 503 with Retry-After */
+    unsigned max_calls;             /* 0: 4096; beyond: 503 with Retry-After */
+    unsigned retry_after_s;         /* Retry-After of those 503s; 0: 5 */
+    const char *contact_host;       /* host for Via/Contact; NULL: the listener's address */
     sc_sip_incoming_cb on_incoming; /* NULL: incoming INVITEs get 480 */
-    sc_sip_event_cb on_event;     /* call events */
-    sc_sip_send_hook send_hook;   /* NULL: none */
-    void *ud;                     /* passed to the three callbacks */
+    sc_sip_event_cb on_event;       /* call events */
+    sc_sip_send_hook send_hook;     /* NULL: none */
+    void *ud;                       /* passed to the three callbacks */
     /* RFC 4028 session timers (src/sip/session_timer.c). 0: off (Require: timer gets 420).
      * On: "Supported: timer" on every message; our INVITEs carry Session-Expires and Min-SE;
      * our 2xx carry Session-Expires (and Require: timer when the peer supports it); requests
@@ -175,8 +187,8 @@ typedef struct sc_sip_config {
      * from the peer is a refresh answered by the agent (not reported); when no refresh comes
      * by the interval minus min(32 s, interval/3), or our refresh gets 408/481/no answer,
      * the call reports SC_EV_SessionExpired (the TU sends BYE). */
-    unsigned session_expires_s;   /* our preferred interval (seconds), 0 = session timers off */
-    unsigned min_se_s;            /* our Min-SE; 0: 90 (RFC 4028 minimum; below is for tests) */
+    unsigned session_expires_s; /* our preferred interval (seconds), 0 = session timers off */
+    unsigned min_se_s;          /* our Min-SE; 0: 90 (RFC 4028 minimum; below is for tests) */
 } sc_sip_config;
 
 /* ---- The user agent -------------------------------------------------------------------- */
@@ -207,19 +219,18 @@ SC_EXPORT void sc_sip_get_stats(const sc_sip *sip, sc_sip_stats *out);
 
 /* The receive path: one whole message (datagram or framed stream message) from src. Used by
  * the transports and by the fuzz target; responses go out through the normal send path. */
-SC_EXPORT void sc_sip_feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr *src, const char *data,
-                        size_t len);
+SC_EXPORT void sc_sip_feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr *src, const char *data, size_t len);
 
 /* Answers an incoming request given in an event (stx). code 100..699; body and content_type
  * may be NULL. A final answer consumes stx. Errors: -EINVAL (bad code, stx already answered),
  * -ENOMEM. Answer an INVITE or re-INVITE with sc_sip_call_respond instead. */
 SC_EXPORT int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *content_type,
-                          const char *body);
+                             const char *body);
 
 /* sc_sip_respond with extra header lines (e.g. "Refer-Sub: false\r\n" on a 202) or NULL;
  * non-INVITE requests only (-EINVAL otherwise, or for malformed headers). */
-SC_EXPORT int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason,
-                             const char *extra_headers, const char *content_type, const char *body);
+SC_EXPORT int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *extra_headers,
+                                const char *content_type, const char *body);
 
 /* ---- Calls ----------------------------------------------------------------------------- */
 /* Ownership: sc_sip_call_invite, sc_sip_call_restore and the on_incoming callback hand the
@@ -232,14 +243,14 @@ SC_EXPORT int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const ch
  * selects TCP) with an optional SDP offer. Errors: -EINVAL (bad URI), SC_E_OVERLOAD (limits),
  * -ENOMEM, a transport error. */
 SC_EXPORT int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
-                              const char *sdp_offer, void *user);
+                                 const char *sdp_offer, void *user);
 /* Sends the ACK for the 2xx reported by Dialog200OK (sdp: an answer for a late offer, or NULL).
  * Retransmitted 2xx are answered with the same ACK. -EINVAL if no 2xx awaits an ACK. */
 SC_EXPORT int sc_sip_call_ack(sc_sip_call *call, const char *sdp);
 /* The same with extra header lines ("Name: value\r\n...", e.g. Referred-By, Replaces for a
  * transfer) or NULL. -EINVAL also for malformed headers. */
 SC_EXPORT int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
-                                 const char *extra_headers, const char *sdp_offer, void *user);
+                                    const char *extra_headers, const char *sdp_offer, void *user);
 /* Cancels our pending INVITE: now if a provisional came, else when the first one arrives.
  * The 487 then reports Dialog487RequestTerminated. -EINVAL if there is nothing to cancel. */
 SC_EXPORT int sc_sip_call_cancel(sc_sip_call *call);
@@ -256,7 +267,7 @@ SC_EXPORT int sc_sip_call_reinvite(sc_sip_call *call, const char *sdp);
 /* Sends REFER/NOTIFY/INFO/UPDATE/OPTIONS in the dialog. extra_headers: "Name: value\r\n..."
  * lines or NULL. -EINVAL (method INVITE/ACK/BYE/CANCEL, no confirmed dialog, bad headers). */
 SC_EXPORT int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra_headers,
-                               const char *content_type, const char *body);
+                                  const char *content_type, const char *body);
 /* Creates a confirmed call from persisted dialog state (crash recovery). */
 SC_EXPORT int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, void *user);
 /* The top Via of our initial INVITE while it awaits its final response ("SIP/2.0/UDP
@@ -275,8 +286,8 @@ SC_EXPORT int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t 
  * CANCEL: DialogTimeout. Errors: -EINVAL (missing fields, a Via without a z9hG4bK branch, a
  * URI without an IP literal host), -ENOTCONN (no listener for its transport and family),
  * SC_E_OVERLOAD, -ENOMEM. */
-SC_EXPORT int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st,
-                                     const char *via, void *user);
+SC_EXPORT int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, const char *via,
+                                        void *user);
 /* The Via headers of the pending initial INVITE we received (callee side), all of them in
  * order as received, comma-separated ("SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;..."):
  * persist them to answer the INVITE after a crash (sc_sip_call_resume_incoming). -ENOENT (no
@@ -294,7 +305,7 @@ SC_EXPORT int sc_sip_call_incoming_vias(const sc_sip_call *call, char *buf, size
  * from the route set; they go to the top Via's sent-by (received/rport). -EINVAL (missing
  * fields, unparsable Vias), -ENOTCONN (no listener), SC_E_OVERLOAD, -ENOMEM. */
 SC_EXPORT int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st,
-                                       const char *vias, void *user);
+                                          const char *vias, void *user);
 SC_EXPORT void sc_sip_call_release(sc_sip_call *call); /* NULL: nothing */
 
 SC_EXPORT void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out); /* a copy */
@@ -329,31 +340,31 @@ typedef struct sc_sdp_codec {
 } sc_sdp_codec;
 
 typedef struct sc_sdp_info {
-    char conn_addr[64];                    /* connection address of the audio stream */
-    int family;                            /* AF_INET or AF_INET6 */
-    uint16_t port;                         /* audio port (0: stream rejected) */
+    char conn_addr[64];                     /* connection address of the audio stream */
+    int family;                             /* AF_INET or AF_INET6 */
+    uint16_t port;                          /* audio port (0: stream rejected) */
     sc_sdp_codec codecs[SC_SDP_MAX_CODECS]; /* audio payload types in the order offered */
     size_t codec_count;
-    int dtmf_pt;                           /* telephone-event payload type, -1 if none */
-    int ptime;                             /* a=ptime, 0 if absent */
-    sc_sdp_direction direction;            /* of the audio stream */
-    uint64_t session_id, session_version;  /* o= fields */
-    size_t media_count;                    /* m= lines in total */
-    int audio_index;                       /* index of the audio m= line used */
-    char media_types[SC_SDP_MAX_MEDIA][16]; /* each m= line's media ("audio", "video") */
+    int dtmf_pt;                             /* telephone-event payload type, -1 if none */
+    int ptime;                               /* a=ptime, 0 if absent */
+    sc_sdp_direction direction;              /* of the audio stream */
+    uint64_t session_id, session_version;    /* o= fields */
+    size_t media_count;                      /* m= lines in total */
+    int audio_index;                         /* index of the audio m= line used */
+    char media_types[SC_SDP_MAX_MEDIA][16];  /* each m= line's media ("audio", "video") */
     char media_protos[SC_SDP_MAX_MEDIA][24]; /* and transport ("RTP/AVP") */
-    char media_fmt[SC_SDP_MAX_MEDIA][16];  /* and first format */
+    char media_fmt[SC_SDP_MAX_MEDIA][16];    /* and first format */
 } sc_sdp_info;
 
 /* Our side of the media. */
 typedef struct sc_sdp_local {
-    const char *addr;            /* our RTP address (IPv4 or IPv6 literal) */
-    uint16_t port;               /* our RTP port */
-    uint64_t session_id;         /* o= session id (keep for the session's life) */
-    uint64_t session_version;    /* o= version: increment it whenever the SDP changes */
-    sc_sdp_direction direction;  /* our preference: sendrecv, or sendonly/inactive for hold */
+    const char *addr;               /* our RTP address (IPv4 or IPv6 literal) */
+    uint16_t port;                  /* our RTP port */
+    uint64_t session_id;            /* o= session id (keep for the session's life) */
+    uint64_t session_version;       /* o= version: increment it whenever the SDP changes */
+    sc_sdp_direction direction;     /* our preference: sendrecv, or sendonly/inactive for hold */
     bool no_pcmu, no_pcma, no_dtmf; /* leave a codec out */
-    int dtmf_pt;                 /* telephone-event payload type of an offer: 96..127 keeps one
+    int dtmf_pt;                    /* telephone-event payload type of an offer: 96..127 keeps one
                                     already negotiated (RFC 3264 8.3.2); anything else: 101 */
 } sc_sdp_local;
 
@@ -370,7 +381,7 @@ SC_EXPORT int sc_sdp_build_offer(const sc_sdp_local *local, char *buf, size_t ca
  * Returns the length, or -ENOTSUP (no common codec), -EADDRNOTAVAIL (no usable address),
  * -ENOSPC. */
 SC_EXPORT int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *local, char *buf, size_t cap,
-                               sc_sdp_info *negotiated);
+                                  sc_sdp_info *negotiated);
 /* The SIP status to answer an offer with after one of the errors above: 400 for SC_E_PARSE,
  * 488 for the others, 500 for anything else. */
 SC_EXPORT int sc_sdp_error_status(int err);

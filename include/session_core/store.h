@@ -40,8 +40,7 @@ SC_EXPORT size_t sc_store_history_capacity(const sc_store *st);
  * belongs to the store. Errors: -EINVAL (bad id, role or NULL table), -EEXIST (id in use),
  * -ENOMEM. Normally called through sc_engine_create_session(), which also arms timers and
  * tells observers. */
-SC_EXPORT int sc_store_create(sc_store *st, sc_table *table, sc_role role, const char *id,
-                           sc_session **out);
+SC_EXPORT int sc_store_create(sc_store *st, sc_table *table, sc_role role, const char *id, sc_session **out);
 /* The session with id, or NULL. Borrowed: valid until it is removed. */
 SC_EXPORT sc_session *sc_store_get(const sc_store *st, const char *id);
 /* Remove the session: drops EVERY secondary index entry it holds, frees its attachments
@@ -77,53 +76,55 @@ SC_EXPORT int sc_store_index_remove(sc_store *st, sc_key_kind kind, const char *
 SC_EXPORT sc_session *sc_store_find(const sc_store *st, sc_key_kind kind, const char *key);
 /* "call_id;local_tag;remote_tag" into buf (always terminated); returns the full length
  * (>= size means truncated). NULL parts are written as empty strings. */
-SC_EXPORT size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id,
-                                  const char *local_tag, const char *remote_tag);
+SC_EXPORT size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id, const char *local_tag,
+                                     const char *remote_tag);
 
 /* ---- The session record ----------------------------------------------------------------- */
 
 /* String fields, persisted and shown by inspection under these names. */
-#define SC_SESSION_FIELDS(X)                                                   \
-    X(CALL_ID, call_id)             /* SIP Call-ID */                          \
-    X(LOCAL_TAG, local_tag)                                                    \
-    X(REMOTE_TAG, remote_tag)                                                  \
-    X(LOCAL_URI, local_uri)         /* our From (uac) / To (uas) URI */        \
-    X(REMOTE_URI, remote_uri)                                                  \
-    X(REMOTE_TARGET, remote_target) /* the peer's Contact */                   \
-    X(ROUTE_SET, route_set)         /* comma-separated Record-Route set */     \
-    X(LOCAL_CSEQ, local_cseq)       /* decimal */                              \
-    X(REMOTE_CSEQ, remote_cseq)     /* decimal */                              \
-    X(TRANSPORT, transport)         /* udp|tcp */                              \
-    X(LOCAL_RTP, local_rtp)         /* "addr:port" */                          \
-    X(REMOTE_RTP, remote_rtp)                                                  \
-    X(CODEC, codec)                 /* e.g. PCMU/8000 */                       \
-    X(MEDIA_DIRECTION, media_direction) /* sendrecv|sendonly|recvonly|inactive */ \
-    X(PEER_ID, peer_id)             /* bridge / B2BUA partner session id */    \
-    X(TRANSFER_ID, transfer_id)     /* linked transfer session id */          \
-    X(REPLACES_ID, replaces_id)     /* session this one replaces */           \
-    X(REFER_TO, refer_to)                                                      \
-    X(REFERRED_BY, referred_by)                                                \
-    X(TABLE_HASH, table_hash)       /* set at creation from the table */       \
-    X(OWNER_NODE, owner_node)       /* persistence: node holding the lease */  \
-    X(SDP_ORIGIN, sdp_origin)       /* our last SDP's o= "sess-id version" */  \
-    X(DTMF_PT, dtmf_pt)             /* negotiated telephone-event pt, or none */ \
-    X(INVITE_VIA, invite_via)       /* top Via of our initial INVITE (CANCEL on recovery) */ \
-    X(INVITE_VIAS, invite_vias)     /* all Vias of an incoming INVITE (answer on recovery) */ \
-    X(INVITE_OFFER, invite_offer)   /* that INVITE's SDP offer (answered on recovery) */
+#define SC_SESSION_FIELDS(X)                                                                \
+    X(CALL_ID, call_id) /* SIP Call-ID */                                                   \
+    X(LOCAL_TAG, local_tag)                                                                 \
+    X(REMOTE_TAG, remote_tag)                                                               \
+    X(LOCAL_URI, local_uri) /* our From (uac) / To (uas) URI */                             \
+    X(REMOTE_URI, remote_uri)                                                               \
+    X(REMOTE_TARGET, remote_target) /* the peer's Contact */                                \
+    X(ROUTE_SET, route_set)         /* comma-separated Record-Route set */                  \
+    X(LOCAL_CSEQ, local_cseq)       /* decimal */                                           \
+    X(REMOTE_CSEQ, remote_cseq)     /* decimal */                                           \
+    X(TRANSPORT, transport)         /* udp|tcp */                                           \
+    X(LOCAL_RTP, local_rtp)         /* "addr:port" */                                       \
+    X(REMOTE_RTP, remote_rtp)                                                               \
+    X(CODEC, codec)                     /* e.g. PCMU/8000 */                                \
+    X(MEDIA_DIRECTION, media_direction) /* sendrecv|sendonly|recvonly|inactive */           \
+    X(PEER_ID, peer_id)                 /* bridge / B2BUA partner session id */             \
+    X(TRANSFER_ID, transfer_id)         /* linked transfer session id */                    \
+    X(REPLACES_ID, replaces_id)         /* session this one replaces */                     \
+    X(REFER_TO, refer_to)                                                                   \
+    X(REFERRED_BY, referred_by)                                                             \
+    X(TABLE_HASH, table_hash)     /* set at creation from the table */                      \
+    X(OWNER_NODE, owner_node)     /* persistence: node holding the lease */                 \
+    X(SDP_ORIGIN, sdp_origin)     /* our last SDP's o= "sess-id version" */                 \
+    X(DTMF_PT, dtmf_pt)           /* negotiated telephone-event pt, or none */              \
+    X(INVITE_VIA, invite_via)     /* top Via of our initial INVITE (CANCEL on recovery) */  \
+    X(INVITE_VIAS, invite_vias)   /* all Vias of an incoming INVITE (answer on recovery) */ \
+    X(INVITE_OFFER, invite_offer) /* that INVITE's SDP offer (answered on recovery) */
 
 typedef enum sc_field {
 #define SC_FIELD_ENUM(name, json) SC_FIELD_##name,
+    /* clang-format off */
     SC_SESSION_FIELDS(SC_FIELD_ENUM)
 #undef SC_FIELD_ENUM
     SC_FIELD__COUNT
+    /* clang-format on */
 } sc_field;
 /* The store tracks changed fields in a 32-bit mask (dirty_fields): one bit per field. */
 #ifndef __cplusplus
 _Static_assert(SC_FIELD__COUNT <= 32, "sc_field no longer fits the 32-bit dirty-field mask");
 #endif
 
-SC_EXPORT const char *sc_field_name(sc_field f);                /* "call_id", ...; NULL if bad */
-SC_EXPORT int sc_field_parse(const char *name, sc_field *out);  /* 0 or -ENOENT */
+SC_EXPORT const char *sc_field_name(sc_field f);               /* "call_id", ...; NULL if bad */
+SC_EXPORT int sc_field_parse(const char *name, sc_field *out); /* 0 or -ENOENT */
 
 SC_EXPORT const char *sc_session_id(const sc_session *s);
 SC_EXPORT sc_role sc_session_role(const sc_session *s);
@@ -170,8 +171,7 @@ SC_EXPORT int sc_session_set_field(sc_session *s, sc_field f, const char *value)
  * session is removed or when the slot is replaced by another set (free_fn may be NULL). */
 typedef enum sc_attach_slot { SC_ATTACH_SIP = 0, SC_ATTACH_MEDIA = 1, SC_ATTACH_APP = 2 } sc_attach_slot;
 #define SC_ATTACH_COUNT 3
-SC_EXPORT int sc_session_set_attachment(sc_session *s, sc_attach_slot slot, void *ptr,
-                                     void (*free_fn)(void *));
+SC_EXPORT int sc_session_set_attachment(sc_session *s, sc_attach_slot slot, void *ptr, void (*free_fn)(void *));
 SC_EXPORT void *sc_session_get_attachment(const sc_session *s, sc_attach_slot slot);
 /* Take the pointer back without freeing it (slot becomes empty); NULL if none. */
 SC_EXPORT void *sc_session_take_attachment(sc_session *s, sc_attach_slot slot);
@@ -192,8 +192,8 @@ typedef enum sc_outcome {
 } sc_outcome;
 SC_EXPORT const char *sc_outcome_name(sc_outcome o); /* "taken", "not_accepted", ... */
 
-#define SC_HISTORY_TEXT_MAX 48   /* event text bytes kept, including the NUL */
-#define SC_HISTORY_MAX_GUARDS 8  /* guard evaluations kept per record */
+#define SC_HISTORY_TEXT_MAX 48    /* event text bytes kept, including the NUL */
+#define SC_HISTORY_MAX_GUARDS 8   /* guard evaluations kept per record */
 #define SC_HISTORY_MAX_ACTIONS 12 /* actions kept per record */
 
 typedef struct sc_history_guard {
@@ -209,17 +209,17 @@ typedef struct sc_history_action {
 } sc_history_action;
 
 typedef struct sc_history_record {
-    uint64_t seq;          /* per session, from 1 */
-    int64_t wall_us;       /* when the event was dispatched */
+    uint64_t seq;    /* per session, from 1 */
+    int64_t wall_us; /* when the event was dispatched */
     uint64_t mono_us;
-    sc_id from;            /* state before */
-    sc_id to;              /* state after (== from unless taken with a `to`) */
-    sc_id event;           /* event id */
-    int32_t event_code;    /* e.g. SIP status; 0 if none */
+    sc_id from;                           /* state before */
+    sc_id to;                             /* state after (== from unless taken with a `to`) */
+    sc_id event;                          /* event id */
+    int32_t event_code;                   /* e.g. SIP status; 0 if none */
     char event_text[SC_HISTORY_TEXT_MAX]; /* copied, truncated */
-    uint32_t transition;   /* index of the transition taken/failed, UINT32_MAX if none */
-    uint8_t nguards;       /* entries used in guards[] */
-    uint8_t nactions;      /* entries used in actions[] */
+    uint32_t transition;                  /* index of the transition taken/failed, UINT32_MAX if none */
+    uint8_t nguards;                      /* entries used in guards[] */
+    uint8_t nactions;                     /* entries used in actions[] */
     sc_outcome outcome;
     sc_history_guard guards[SC_HISTORY_MAX_GUARDS];
     sc_history_action actions[SC_HISTORY_MAX_ACTIONS];
@@ -268,10 +268,10 @@ typedef enum sc_health {
 SC_EXPORT const char *sc_health_name(sc_health h); /* "ok", "stuck", "error_prone", "stale" */
 
 typedef struct sc_inspect_opts {
-    size_t history_last;     /* history records included (0 = none) */
-    uint64_t stuck_after_ms; /* 0 = never stuck */
+    size_t history_last;      /* history records included (0 = none) */
+    uint64_t stuck_after_ms;  /* 0 = never stuck */
     uint32_t error_threshold; /* 0 = never error-prone */
-    uint64_t stale_after_ms; /* 0 = never stale */
+    uint64_t stale_after_ms;  /* 0 = never stale */
 } sc_inspect_opts;
 
 /* Defaults: history_last 64, stuck 300000 ms, errors 5, stale 3600000 ms. */
@@ -295,7 +295,6 @@ SC_EXPORT int sc_session_to_json(const sc_session *s, json_t **out);
  * opts NULL = defaults. New reference in *out; -ENOMEM. */
 SC_EXPORT int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, json_t **out);
 
-
 /* ---- Persistence support: snapshots, event records, replay (src/store/snapshot.c) ------
  * Formats are documented in docs/persistence.md. Times are wall-clock µs; monotonic times of
  * the session (created/updated/entered) are not persisted: they are reset on recovery. */
@@ -306,7 +305,7 @@ SC_EXPORT uint32_t sc_session_dirty_fields(const sc_session *s);
 SC_EXPORT void sc_session_clear_dirty_fields(sc_session *s);
 /* Recovery setters: wall times (µs) and the failed-transition counter. */
 SC_EXPORT void sc_session_set_times(sc_session *s, int64_t created_wall_us, int64_t updated_wall_us,
-                                 int64_t entered_wall_us);
+                                    int64_t entered_wall_us);
 SC_EXPORT void sc_session_set_failed_transitions(sc_session *s, uint32_t n);
 /* Append a copy of r keeping its seq (recovery, replay). r->seq must be >= next_seq: the
  * seqs skipped are counted as dropped; next_seq becomes r->seq + 1. -EINVAL (seq too
@@ -355,8 +354,8 @@ SC_EXPORT int sc_session_restore_json(sc_engine *e, const json_t *snap, sc_table
 /* The same, then apply the event records of events (a JSON array, may be NULL) newer than
  * the snapshot; if that moves the session to another state, its timers are re-armed for
  * that state. Dirty fields are cleared at the end. */
-SC_EXPORT int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events,
-                                          sc_table *table, sc_session **out);
+SC_EXPORT int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events, sc_table *table,
+                                             sc_session **out);
 
 /* ---- The persisted documents as text (src/store/record_text.c) ---------------------------
  * A session's snapshot, creation and transition event records written straight to compact

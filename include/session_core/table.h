@@ -17,7 +17,7 @@ typedef enum sc_role {
 } sc_role;
 #define SC_ROLE_COUNT 2 /* roles a session can have */
 
-SC_EXPORT const char *sc_role_name(sc_role role);      /* "uac", "uas", "any" */
+SC_EXPORT const char *sc_role_name(sc_role role);            /* "uac", "uas", "any" */
 SC_EXPORT int sc_role_parse(const char *name, sc_role *out); /* 0 or -EINVAL */
 
 /* ---- The built-in vocabulary ------------------------------------------------------------
@@ -27,102 +27,158 @@ SC_EXPORT int sc_role_parse(const char *name, sc_role *out); /* 0 or -EINVAL */
  * declared but unbound guard or action is refused by the engine, naming it.
  * Parameter specs: "name:type" separated by commas, type int|string|bool, "!" = required. */
 
-#define SC_BUILTIN_EVENTS(X)                                                   \
-    /* application commands (API, HTTP, sessionctl) */                         \
-    X(MakeCall) X(IncomingCall) X(AcceptCall) X(RejectCall) X(HangupCall)      \
-    X(HoldCall) X(ResumeCall) X(SendDTMF) X(BridgeSessions) X(UnbridgeSessions) \
-    X(BlindTransfer) X(StartAttendedTransfer) X(CompleteAttendedTransfer)      \
-    X(CancelAttendedTransfer)                                                  \
-    /* SIP dialog events */                                                    \
-    X(Dialog100Trying) X(Dialog180Ringing) X(Dialog183SessionProgress)         \
-    X(Dialog200OK) X(DialogACK) X(DialogBYE) X(DialogCANCEL) X(DialogReINVITE) \
-    X(DialogReINVITEAccepted) X(DialogReINVITERejected) X(DialogREFER)         \
-    X(DialogNOTIFY) X(DialogINFO) X(DialogUPDATE) X(Dialog3xx) X(Dialog4xx)    \
-    X(Dialog5xx) X(Dialog6xx) X(Dialog487RequestTerminated) X(DialogTimeout)   \
-    X(DialogError)                                                             \
-    /* media */                                                                \
-    X(MediaReady) X(MediaError) X(DtmfReceived) X(RtpTimeout)                  \
-    /* transfer */                                                             \
-    X(TransferRequested) X(TransferAccepted) X(TransferProgress)               \
-    X(TransferSucceeded) X(TransferFailed) X(ReplacesReceived)                 \
-    /* bridge partner (B2BUA) */                                               \
-    X(PeerAnswered) X(PeerRejected) X(PeerHangup) X(PeerHold) X(PeerResume)    \
-    /* internal */                                                             \
-    X(StateTimer) X(SessionExpired) X(ActionFailed) X(CheckConditions)         \
-    X(Recovered) X(Shutdown)                                                  \
-    /* history only: a reload moved the session to a new table version */       \
+#define SC_BUILTIN_EVENTS(X)                                              \
+    /* application commands (API, HTTP, sessionctl) */                    \
+    X(MakeCall)                                                           \
+    X(IncomingCall)                                                       \
+    X(AcceptCall)                                                         \
+    X(RejectCall)                                                         \
+    X(HangupCall)                                                         \
+    X(HoldCall)                                                           \
+    X(ResumeCall)                                                         \
+    X(SendDTMF)                                                           \
+    X(BridgeSessions)                                                     \
+    X(UnbridgeSessions)                                                   \
+    X(BlindTransfer)                                                      \
+    X(StartAttendedTransfer)                                              \
+    X(CompleteAttendedTransfer)                                           \
+    X(CancelAttendedTransfer)                                             \
+    /* SIP dialog events */                                               \
+    X(Dialog100Trying)                                                    \
+    X(Dialog180Ringing)                                                   \
+    X(Dialog183SessionProgress)                                           \
+    X(Dialog200OK)                                                        \
+    X(DialogACK)                                                          \
+    X(DialogBYE)                                                          \
+    X(DialogCANCEL)                                                       \
+    X(DialogReINVITE)                                                     \
+    X(DialogReINVITEAccepted)                                             \
+    X(DialogReINVITERejected)                                             \
+    X(DialogREFER)                                                        \
+    X(DialogNOTIFY)                                                       \
+    X(DialogINFO)                                                         \
+    X(DialogUPDATE)                                                       \
+    X(Dialog3xx)                                                          \
+    X(Dialog4xx)                                                          \
+    X(Dialog5xx)                                                          \
+    X(Dialog6xx)                                                          \
+    X(Dialog487RequestTerminated)                                         \
+    X(DialogTimeout)                                                      \
+    X(DialogError)                                                        \
+    /* media */                                                           \
+    X(MediaReady)                                                         \
+    X(MediaError)                                                         \
+    X(DtmfReceived)                                                       \
+    X(RtpTimeout)                                                         \
+    /* transfer */                                                        \
+    X(TransferRequested)                                                  \
+    X(TransferAccepted)                                                   \
+    X(TransferProgress)                                                   \
+    X(TransferSucceeded)                                                  \
+    X(TransferFailed)                                                     \
+    X(ReplacesReceived)                                                   \
+    /* bridge partner (B2BUA) */                                          \
+    X(PeerAnswered)                                                       \
+    X(PeerRejected)                                                       \
+    X(PeerHangup)                                                         \
+    X(PeerHold)                                                           \
+    X(PeerResume)                                                         \
+    /* internal */                                                        \
+    X(StateTimer)                                                         \
+    X(SessionExpired)                                                     \
+    X(ActionFailed)                                                       \
+    X(CheckConditions)                                                    \
+    X(Recovered)                                                          \
+    X(Shutdown)                                                           \
+    /* history only: a reload moved the session to a new table version */ \
     X(Migrated)
 
 typedef enum sc_builtin_event {
 #define SC_EVENT_ENUM(name) SC_EV_##name,
+    /* clang-format off */
     SC_BUILTIN_EVENTS(SC_EVENT_ENUM)
 #undef SC_EVENT_ENUM
     SC_EV__BUILTIN_COUNT
+    /* clang-format on */
 } sc_builtin_event;
 
-#define SC_BUILTIN_GUARDS(X)                                                   \
-    X(HasSdp, "")                       /* the event carries an SDP body */    \
-    X(IsHoldOffer, "")                  /* re-INVITE offer puts us on hold */  \
-    X(IsResumeOffer, "")                /* re-INVITE offer resumes */          \
-    X(AutoAnswer, "")                   /* sessiond answers incoming calls */  \
-    X(IsBridged, "")                    /* the session has a bridge partner */ \
-    X(HasPeer, "")                      /* a linked B2BUA/transfer leg exists */ \
-    X(CodeIs, "code:int!")              /* event's SIP status == code */        \
-    X(CodeInRange, "min:int!,max:int!") /* min <= status <= max */              \
-    X(ConditionIs, "name:string!,value:bool") /* session condition == value */ \
-    X(ReferSubscription, "")            /* REFER wants NOTIFYs (no Refer-Sub: false) */ \
-    X(IsTransferTarget, "")             /* session was created by a REFER */   \
-    X(HasReplaces, "")                  /* INVITE carries a Replaces header */ \
-    X(AcceptRefer, "")                  /* policy allows REFER from this peer */
+#define SC_BUILTIN_GUARDS(X)                                                                  \
+    X(HasSdp, "")                             /* the event carries an SDP body */             \
+    X(IsHoldOffer, "")                        /* re-INVITE offer puts us on hold */           \
+    X(IsResumeOffer, "")                      /* re-INVITE offer resumes */                   \
+    X(AutoAnswer, "")                         /* sessiond answers incoming calls */           \
+    X(IsBridged, "")                          /* the session has a bridge partner */          \
+    X(HasPeer, "")                            /* a linked B2BUA/transfer leg exists */        \
+    X(CodeIs, "code:int!")                    /* event's SIP status == code */                \
+    X(CodeInRange, "min:int!,max:int!")       /* min <= status <= max */                      \
+    X(ConditionIs, "name:string!,value:bool") /* session condition == value */                \
+    X(ReferSubscription, "")                  /* REFER wants NOTIFYs (no Refer-Sub: false) */ \
+    X(IsTransferTarget, "")                   /* session was created by a REFER */            \
+    X(HasReplaces, "")                        /* INVITE carries a Replaces header */          \
+    X(AcceptRefer, "")                        /* policy allows REFER from this peer */
 
 typedef enum sc_builtin_guard {
 #define SC_GUARD_ENUM(name, params) SC_GUARD_##name,
+    /* clang-format off */
     SC_BUILTIN_GUARDS(SC_GUARD_ENUM)
 #undef SC_GUARD_ENUM
     SC_GUARD__BUILTIN_COUNT
+    /* clang-format on */
 } sc_builtin_guard;
 
-#define SC_BUILTIN_ACTIONS(X)                                                            \
-    /* SIP (src/sip via api) */                                                          \
-    X(SendInvite, "")                        /* initial INVITE with our SDP offer */     \
+#define SC_BUILTIN_ACTIONS(X)                                                                        \
+    /* SIP (src/sip via api) */                                                                      \
+    X(SendInvite, "")                          /* initial INVITE with our SDP offer */               \
     X(SendResponse, "code:int!,reason:string") /* to the pending request (2xx INVITE: SDP answer) */ \
-    X(SendAck, "")                           /* ACK for a 2xx */                         \
-    X(SendBye, "")                                                                        \
-    X(SendCancel, "")                                                                     \
-    X(SendReInvite, "direction:string!")     /* sendrecv|sendonly|recvonly|inactive */   \
-    X(SendRefer, "")                         /* REFER to the transfer target in the event */ \
-    X(SendNotify, "")                        /* sipfrag NOTIFY with the event's status */ \
-    X(SendOptions, "")                                                                    \
-    X(ScheduleAutoAnswer, "delay_ms:int")    /* raise AcceptCall after the ring delay */ \
-    /* media (src/media) */                                                              \
-    X(StartMedia, "") X(StopMedia, "") X(UpdateMedia, "")                                 \
-    X(PlayMusicOnHold, "class:string") X(StopMusicOnHold, "")                            \
-    X(SendDtmf, "") X(BridgeMedia, "") X(UnbridgeMedia, "")                              \
-    /* B2BUA and transfer */                                                             \
-    X(CreateOutgoingLeg, "")                 /* B2BUA: call the routed target */         \
-    X(HangupPeer, "")                        /* end the linked leg */                     \
-    X(NotifyPeer, "event:string!")           /* raise a Peer* event on the linked leg */ \
-    X(StartTransferCall, "")                 /* transferee: call the Refer-To target */  \
-    X(StartConsultation, "")                 /* transferor: call the consult target */   \
-    X(ReplaceDialog, "")                     /* target: take over the replaced dialog */ \
-    /* bookkeeping */                                                                    \
-    X(SetOutcome, "outcome:string!")         /* normal|rejected|cancelled|failed|timeout|transferred */ \
+    X(SendAck, "")                             /* ACK for a 2xx */                                   \
+    X(SendBye, "")                                                                                   \
+    X(SendCancel, "")                                                                                \
+    X(SendReInvite, "direction:string!") /* sendrecv|sendonly|recvonly|inactive */                   \
+    X(SendRefer, "")                     /* REFER to the transfer target in the event */             \
+    X(SendNotify, "")                    /* sipfrag NOTIFY with the event's status */                \
+    X(SendOptions, "")                                                                               \
+    X(ScheduleAutoAnswer, "delay_ms:int") /* raise AcceptCall after the ring delay */                \
+    /* media (src/media) */                                                                          \
+    X(StartMedia, "")                                                                                \
+    X(StopMedia, "")                                                                                 \
+    X(UpdateMedia, "")                                                                               \
+    X(PlayMusicOnHold, "class:string")                                                               \
+    X(StopMusicOnHold, "")                                                                           \
+    X(SendDtmf, "")                                                                                  \
+    X(BridgeMedia, "")                                                                               \
+    X(UnbridgeMedia, "")                                                                             \
+    /* B2BUA and transfer */                                                                         \
+    X(CreateOutgoingLeg, "")       /* B2BUA: call the routed target */                               \
+    X(HangupPeer, "")              /* end the linked leg */                                          \
+    X(NotifyPeer, "event:string!") /* raise a Peer* event on the linked leg */                       \
+    X(StartTransferCall, "")       /* transferee: call the Refer-To target */                        \
+    X(StartConsultation, "")       /* transferor: call the consult target */                         \
+    X(ReplaceDialog, "")           /* target: take over the replaced dialog */                       \
+    /* bookkeeping */                                                                                \
+    X(SetOutcome, "outcome:string!") /* normal|rejected|cancelled|failed|timeout|transferred */      \
     X(Log, "message:string!")
 
 typedef enum sc_builtin_action {
 #define SC_ACTION_ENUM(name, params) SC_ACTION_##name,
+    /* clang-format off */
     SC_BUILTIN_ACTIONS(SC_ACTION_ENUM)
 #undef SC_ACTION_ENUM
     SC_ACTION__BUILTIN_COUNT
+    /* clang-format on */
 } sc_builtin_action;
 
-#define SC_BUILTIN_CONDITIONS(X) X(DialogEstablished) X(SdpNegotiated) X(MediaReady)
+#define SC_BUILTIN_CONDITIONS(X) \
+    X(DialogEstablished)         \
+    X(SdpNegotiated)             \
+    X(MediaReady)
 
 typedef enum sc_builtin_condition {
 #define SC_COND_ENUM(name) SC_COND_##name,
+    /* clang-format off */
     SC_BUILTIN_CONDITIONS(SC_COND_ENUM)
 #undef SC_COND_ENUM
     SC_COND__BUILTIN_COUNT
+    /* clang-format on */
 } sc_builtin_condition;
 
 /* ---- Vocabulary ---------------------------------------------------------------------- */
@@ -150,8 +206,8 @@ SC_EXPORT int sc_vocab_new(sc_vocab **out);
 SC_EXPORT void sc_vocab_free(sc_vocab *v);
 /* Declare an application name (copied); params only for guards and actions, may be NULL.
  * Returns the new id (>= 0), -EEXIST if the name exists in that kind, -EINVAL on a bad name. */
-SC_EXPORT int sc_vocab_add(sc_vocab *v, sc_vocab_kind kind, const char *name,
-                        const sc_param_spec *params, size_t nparams);
+SC_EXPORT int sc_vocab_add(sc_vocab *v, sc_vocab_kind kind, const char *name, const sc_param_spec *params,
+                           size_t nparams);
 /* The id of name in kind (>= 0) or -ENOENT. */
 SC_EXPORT int sc_vocab_lookup(const sc_vocab *v, sc_vocab_kind kind, const char *name);
 SC_EXPORT const char *sc_vocab_name(const sc_vocab *v, sc_vocab_kind kind, sc_id id); /* NULL if none */
@@ -163,11 +219,11 @@ SC_EXPORT const sc_param_spec *sc_vocab_params(const sc_vocab *v, sc_vocab_kind 
 typedef enum sc_severity { SC_SEV_ERROR = 0, SC_SEV_WARNING = 1 } sc_severity;
 
 typedef struct sc_diag {
-    const char *file;     /* the table's path or buffer name */
-    uint32_t line;        /* 1-based */
-    uint32_t column;      /* 1-based */
+    const char *file; /* the table's path or buffer name */
+    uint32_t line;    /* 1-based */
+    uint32_t column;  /* 1-based */
     sc_severity severity;
-    const char *message;  /* one line, no trailing newline */
+    const char *message; /* one line, no trailing newline */
 } sc_diag;
 
 typedef struct sc_diags sc_diags;
@@ -179,44 +235,44 @@ SC_EXPORT const sc_diag *sc_diags_get(const sc_diags *d, size_t i);
 /* "file:line:column: error: message" into buf (always terminated); returns the length. */
 SC_EXPORT size_t sc_diag_format(const sc_diag *diag, char *buf, size_t size);
 /* Add a diagnostic (strings copied); used by the loader and by the engine (unbound names). */
-SC_EXPORT int sc_diags_add(sc_diags *d, sc_severity sev, const char *file, uint32_t line,
-                        uint32_t column, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+SC_EXPORT int sc_diags_add(sc_diags *d, sc_severity sev, const char *file, uint32_t line, uint32_t column,
+                           const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* ---- The compiled table -------------------------------------------------------------- */
 
 typedef struct sc_param_value {
-    const char *name;   /* the spec's name */
+    const char *name; /* the spec's name */
     sc_param_type type;
-    int64_t i;          /* SC_PARAM_INT */
-    const char *s;      /* SC_PARAM_STRING */
-    bool b;             /* SC_PARAM_BOOL */
+    int64_t i;     /* SC_PARAM_INT */
+    const char *s; /* SC_PARAM_STRING */
+    bool b;        /* SC_PARAM_BOOL */
 } sc_param_value;
 
-typedef struct sc_call {      /* one use of a guard or action in a transition */
-    sc_id id;                 /* vocabulary id */
+typedef struct sc_call { /* one use of a guard or action in a transition */
+    sc_id id;            /* vocabulary id */
     uint16_t nparams;
     const sc_param_value *params;
-    bool negate;              /* guards only: written "!Name" in the table */
+    bool negate; /* guards only: written "!Name" in the table */
 } sc_call;
 
 typedef struct sc_cond_update {
-    sc_id cond;  /* condition id */
+    sc_id cond; /* condition id */
     bool value;
 } sc_cond_update;
 
 typedef enum sc_priority { SC_PRIO_LOW = 0, SC_PRIO_NORMAL = 1, SC_PRIO_CRITICAL = 2 } sc_priority;
 
 typedef struct sc_publish {
-    const char *name;     /* application event name */
-    int priority;         /* sc_priority, or -1 for the default */
+    const char *name; /* application event name */
+    int priority;     /* sc_priority, or -1 for the default */
 } sc_publish;
 
 typedef struct sc_transition {
-    uint32_t index;        /* position among the table's transitions (file order) */
-    sc_role role;          /* as written: uac, uas or any */
-    sc_id from;            /* state id (a row with a list of states compiles to one per state) */
-    sc_id event;           /* event id */
-    sc_id to;              /* next state, SC_ID_NONE = stay */
+    uint32_t index; /* position among the table's transitions (file order) */
+    sc_role role;   /* as written: uac, uas or any */
+    sc_id from;     /* state id (a row with a list of states compiles to one per state) */
+    sc_id event;    /* event id */
+    sc_id to;       /* next state, SC_ID_NONE = stay */
     uint16_t nguards, nactions, nset, npublish;
     const sc_call *guards;
     const sc_call *actions;
@@ -230,9 +286,9 @@ typedef struct sc_transition {
 typedef struct sc_state_info {
     const char *name;
     bool terminal;
-    uint32_t timer_ms;     /* 0 = no state timer */
-    sc_id timer_event;     /* event raised when the timer fires (default StateTimer) */
-    uint64_t max_ms;       /* 0 = no limit; non-terminal: idle limit (SessionExpired),
+    uint32_t timer_ms; /* 0 = no state timer */
+    sc_id timer_event; /* event raised when the timer fires (default StateTimer) */
+    uint64_t max_ms;   /* 0 = no limit; non-terminal: idle limit (SessionExpired),
                               terminal: retention before the session is removed */
     const char *description;
     uint32_t line, column;
@@ -245,22 +301,22 @@ typedef struct sc_table sc_table;
  * or SC_E_INVALID_TABLE (diags say why), -ENOENT/-EIO for the file, -ENOMEM. Warnings alone
  * do not fail the load. The table starts with one reference. */
 SC_EXPORT int sc_table_load_file(sc_table **out, const char *path, const sc_vocab *vocab, sc_diags *diags);
-SC_EXPORT int sc_table_load_buffer(sc_table **out, const char *name, const char *buf, size_t len,
-                                const sc_vocab *vocab, sc_diags *diags);
+SC_EXPORT int sc_table_load_buffer(sc_table **out, const char *name, const char *buf, size_t len, const sc_vocab *vocab,
+                                   sc_diags *diags);
 SC_EXPORT sc_table *sc_table_ref(sc_table *t);
 SC_EXPORT void sc_table_unref(sc_table *t); /* frees on the last reference; NULL is fine */
 
 SC_EXPORT const sc_vocab *sc_table_vocab(const sc_table *t);
-SC_EXPORT const char *sc_table_name(const sc_table *t);      /* `name:` */
-SC_EXPORT const char *sc_table_version(const sc_table *t);   /* `version:` as written */
-SC_EXPORT const char *sc_table_hash(const sc_table *t);      /* hex content hash of the source */
+SC_EXPORT const char *sc_table_name(const sc_table *t);                /* `name:` */
+SC_EXPORT const char *sc_table_version(const sc_table *t);             /* `version:` as written */
+SC_EXPORT const char *sc_table_hash(const sc_table *t);                /* hex content hash of the source */
 SC_EXPORT const char *sc_table_source(const sc_table *t, size_t *len); /* the YAML text */
 SC_EXPORT const char *sc_table_path(const sc_table *t);
 
 SC_EXPORT size_t sc_table_state_count(const sc_table *t);
 SC_EXPORT const sc_state_info *sc_table_state(const sc_table *t, sc_id state); /* NULL if out of range */
-SC_EXPORT int sc_table_state_id(const sc_table *t, const char *name);           /* id or -ENOENT */
-SC_EXPORT sc_id sc_table_initial_state(const sc_table *t);                       /* `initial:` (default Idle) */
+SC_EXPORT int sc_table_state_id(const sc_table *t, const char *name);          /* id or -ENOENT */
+SC_EXPORT sc_id sc_table_initial_state(const sc_table *t);                     /* `initial:` (default Idle) */
 /* The `migrate:` map (docs/reload.md): which live sessions a reload moves to this table.
  * Entries in file order; `from` is a state name of the table the session runs on (it need
  * not exist in this one), `to` a non-terminal state of this table. */
@@ -283,8 +339,8 @@ SC_EXPORT const sc_transition *sc_table_transition(const sc_table *t, size_t ind
 /* O(1): the transitions for (role, state, event) in the order they are tried: the rows for
  * the exact role in file order, then the `any` rows. role is SC_ROLE_UAC or SC_ROLE_UAS.
  * Returns NULL with *n = 0 when the state does not accept the event. */
-SC_EXPORT const sc_transition *const *sc_table_lookup(const sc_table *t, sc_role role, sc_id state,
-                                                   sc_id event, size_t *n);
+SC_EXPORT const sc_transition *const *sc_table_lookup(const sc_table *t, sc_role role, sc_id state, sc_id event,
+                                                      size_t *n);
 /* The events (ids, ascending) that state accepts for role; writes at most cap, returns how many. */
 SC_EXPORT size_t sc_table_accepted_events(const sc_table *t, sc_role role, sc_id state, sc_id *out, size_t cap);
 
@@ -294,8 +350,8 @@ typedef enum sc_graph_format { SC_GRAPH_DOT, SC_GRAPH_MERMAID, SC_GRAPH_JSON } s
 
 typedef struct sc_graph_opts {
     sc_graph_format format;
-    int role;                /* SC_ROLE_UAC, SC_ROLE_UAS, or -1 for the whole table */
-    const uint32_t *path;    /* transition indices a session took, highlighted; may be NULL */
+    int role;             /* SC_ROLE_UAC, SC_ROLE_UAS, or -1 for the whole table */
+    const uint32_t *path; /* transition indices a session took, highlighted; may be NULL */
     size_t npath;
 } sc_graph_opts;
 

@@ -6,15 +6,12 @@
 const char *sc_strerror(int err)
 {
     switch (err) {
-    case 0:
-        return "success";
+    case 0: return "success";
 #define SC_ERROR_CASE(name, value, text) \
-    case name:                           \
-        return text;
+    case name: return text;
         SC_ERRORS(SC_ERROR_CASE)
 #undef SC_ERROR_CASE
-    default:
-        break;
+    default: break;
     }
     if (err < 0 && err > -4096)
         return strerror(-err);

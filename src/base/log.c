@@ -19,14 +19,10 @@ void sc_log(const sc_logger *logger, sc_log_level level, const char *module, con
 const char *sc_log_level_name(sc_log_level level)
 {
     switch (level) {
-    case SC_LOG_ERROR:
-        return "error";
-    case SC_LOG_WARN:
-        return "warn";
-    case SC_LOG_INFO:
-        return "info";
-    case SC_LOG_DEBUG:
-        return "debug";
+    case SC_LOG_ERROR: return "error";
+    case SC_LOG_WARN: return "warn";
+    case SC_LOG_INFO: return "info";
+    case SC_LOG_DEBUG: return "debug";
     }
     return "unknown";
 }

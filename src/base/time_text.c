@@ -147,9 +147,8 @@ int sc_time_parse_iso8601(const char *text, int64_t *wall_us)
     const char *t = text;
     int y = read_digits(t, 4), mo = read_digits(t + 5, 2), d = read_digits(t + 8, 2);
     int h = read_digits(t + 11, 2), mi = read_digits(t + 14, 2), s = read_digits(t + 17, 2);
-    if (t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || y < 0 ||
-        mo < 1 || mo > 12 || d < 1 || (unsigned)d > days_in_month(y, mo) || h < 0 || h > 23 ||
-        mi < 0 || mi > 59 || s < 0 || s > 60)
+    if (t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || y < 0 || mo < 1 || mo > 12 ||
+        d < 1 || (unsigned)d > days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
         return -EINVAL;
     const char *p = t + 19;
     int64_t us = read_fraction(&p);

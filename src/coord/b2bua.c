@@ -100,9 +100,10 @@ static int a_create_outgoing_leg(const sc_exec *x)
     sc_session *out = id[0] ? sc_store_get(coord->store, id) : NULL;
     if (rc || !out || sc_coord__is_terminal(out)) {
         /* Not an action failure: the caller gets a final status through PeerRejected. */
-        sc_log(coord->logger, SC_LOG_WARN, "b2bua", "call %s: outgoing leg to %s failed: %s", self,
-               leg->route_target, sc_strerror(rc));
-        sc_event ev = {.type = SC_EV_PeerRejected, .code = rc == SC_E_OVERLOAD ? 503 : 502,
+        sc_log(coord->logger, SC_LOG_WARN, "b2bua", "call %s: outgoing leg to %s failed: %s", self, leg->route_target,
+               sc_strerror(rc));
+        sc_event ev = {.type = SC_EV_PeerRejected,
+                       .code = rc == SC_E_OVERLOAD ? 503 : 502,
                        .text = "outgoing leg failed"};
         sc_engine_dispatch(coord->engine, x->session, &ev, NULL); /* queued: we are busy */
         return 0;
@@ -113,10 +114,7 @@ static int a_create_outgoing_leg(const sc_exec *x)
     return 0;
 }
 
-static int a_hangup_peer(const sc_exec *x)
-{
-    return to_peer(x->ud, x->session, SC_EV_HangupCall, 0, "peer hangup");
-}
+static int a_hangup_peer(const sc_exec *x) { return to_peer(x->ud, x->session, SC_EV_HangupCall, 0, "peer hangup"); }
 
 static int a_notify_peer(const sc_exec *x)
 {
@@ -159,10 +157,7 @@ static void on_transition(sc_coord *coord, sc_session *s, const sc_history_recor
 
 /* ---- Bridge commands -------------------------------------------------------------------------- */
 
-static int cmd_result(int rc)
-{
-    return rc == SC_ENGINE_QUEUED ? 0 : rc;
-}
+static int cmd_result(int rc) { return rc == SC_ENGINE_QUEUED ? 0 : rc; }
 
 int sc_coord_bridge(sc_coord *coord, const char *a, const char *b)
 {

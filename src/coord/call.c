@@ -10,10 +10,7 @@
 
 #define SDP_MAX SC_COORD_SDP_MAX
 
-static sc_coord_leg *leg_of(const sc_exec *x)
-{
-    return sc_coord__leg(x->session);
-}
+static sc_coord_leg *leg_of(const sc_exec *x) { return sc_coord__leg(x->session); }
 
 /* ---- Guards ---------------------------------------------------------------------------------- */
 
@@ -42,15 +39,9 @@ static bool g_auto_answer(const sc_exec *x)
     return coord->auto_answer;
 }
 
-static bool g_is_bridged(const sc_exec *x)
-{
-    return sc_session_field(x->session, SC_FIELD_PEER_ID) != NULL;
-}
+static bool g_is_bridged(const sc_exec *x) { return sc_session_field(x->session, SC_FIELD_PEER_ID) != NULL; }
 
-static bool g_code_is(const sc_exec *x)
-{
-    return x->event && x->event->code == sc_exec_param_int(x, "code", -1);
-}
+static bool g_code_is(const sc_exec *x) { return x->event && x->event->code == sc_exec_param_int(x, "code", -1); }
 
 static bool g_code_in_range(const sc_exec *x)
 {
@@ -145,8 +136,7 @@ static int a_send_response(const sc_exec *x)
     if (code < 100 || code > 699)
         return -EINVAL;
     /* A non-INVITE request in the event (BYE, INFO, OPTIONS...) is answered directly. */
-    if (ctx && ctx->stx && !ctx->answered && strcmp(ctx->method, "INVITE") != 0 &&
-        strcmp(ctx->method, "CANCEL") != 0) {
+    if (ctx && ctx->stx && !ctx->answered && strcmp(ctx->method, "INVITE") != 0 && strcmp(ctx->method, "CANCEL") != 0) {
         int rc = sc_sip_respond(coord->sip, ctx->stx, code, reason, NULL, NULL);
         if (rc == 0 && code >= 200)
             ctx->answered = true;

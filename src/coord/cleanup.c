@@ -24,19 +24,19 @@ typedef struct rqueue { /* FIFO ring: deadlines are added in increasing order */
 } rqueue;
 
 struct sc_coord_cleanup {
-    sc_engine *engine;            /* borrowed */
-    sc_store *store;              /* borrowed */
-    const sc_clock *clock;        /* borrowed */
+    sc_engine *engine;     /* borrowed */
+    sc_store *store;       /* borrowed */
+    const sc_clock *clock; /* borrowed */
     sc_coord_cleanup_config cfg;
-    int observer;                 /* engine observer handle, -1 if none */
-    rqueue q[2];                  /* retention caps: [0] terminated/cancelled/rejected, [1] failed */
-    rqueue age;                   /* every session by creation: due at created + max_age */
-    rqueue esc;                   /* expired sessions not yet ended: due after the grace */
+    int observer; /* engine observer handle, -1 if none */
+    rqueue q[2];  /* retention caps: [0] terminated/cancelled/rejected, [1] failed */
+    rqueue age;   /* every session by creation: due at created + max_age */
+    rqueue esc;   /* expired sessions not yet ended: due after the grace */
     sc_coord_cleanup_stats stats;
     /* daemon glue */
-    sc_coord *coord;                  /* NULL when used alone (tests) */
+    sc_coord *coord; /* NULL when used alone (tests) */
     uv_timer_t timer;
-    sc_obs_metric *expired_m;     /* sessioncore_sessions_expired_total{reason} */
+    sc_obs_metric *expired_m; /* sessioncore_sessions_expired_total{reason} */
 };
 
 void sc_coord__cleanup_config_default(sc_coord_cleanup_config *cfg)
@@ -301,7 +301,8 @@ static int start(sc_coord *coord, const sc_coord_config *cfg)
     cc.max_age_ms = cfg->max_session_age_ms;
     cc.retention_ms = cfg->retention_ms;
     cc.failed_retention_ms = cfg->failed_retention_ms;
-    cc.engine_retention_ms = cfg->retention_ms > cfg->failed_retention_ms ? cfg->retention_ms : cfg->failed_retention_ms;
+    cc.engine_retention_ms = cfg->retention_ms > cfg->failed_retention_ms ? cfg->retention_ms
+                                                                          : cfg->failed_retention_ms;
     sc_coord_cleanup *c = NULL;
     int rc = sc_coord__cleanup_new(&c, coord->engine, &cc);
     if (rc)
@@ -309,7 +310,8 @@ static int start(sc_coord *coord, const sc_coord_config *cfg)
     c->coord = coord;
     sc_obs_registry *reg = coord->reg;
     if (reg) {
-        sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "sessioncore_sessions_expired_total",
+        sc_obs_desc d = {.type = SC_OBS_COUNTER,
+                         .name = "sessioncore_sessions_expired_total",
                          .help = "Sessions ended by the reaper (SessionExpired through the table), by reason",
                          .labels = {"reason"}};
         if (sc_obs_register(reg, &d, &c->expired_m) != 0)

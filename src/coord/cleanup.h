@@ -32,16 +32,16 @@ typedef struct sc_coord_cleanup_config {
 void sc_coord__cleanup_config_default(sc_coord_cleanup_config *cfg);
 
 typedef struct sc_coord_cleanup_stats {
-    uint64_t sweeps;             /* calls of sc_coord__cleanup_sweep */
-    uint64_t examined;           /* queue entries looked at */
-    uint64_t expired;            /* SessionExpired dispatched for the global age */
-    uint64_t forced;             /* removed: the table did not take SessionExpired, or the
+    uint64_t sweeps;            /* calls of sc_coord__cleanup_sweep */
+    uint64_t examined;          /* queue entries looked at */
+    uint64_t expired;           /* SessionExpired dispatched for the global age */
+    uint64_t forced;            /* removed: the table did not take SessionExpired, or the
                                     session was still not ended after two of them */
-    uint64_t retention_removed;  /* removed by a configured retention cap */
-    size_t retention_pending;    /* entries waiting in the retention queues */
-    size_t age_pending;          /* entries waiting in the age and escalation queues (stale
+    uint64_t retention_removed; /* removed by a configured retention cap */
+    size_t retention_pending;   /* entries waiting in the retention queues */
+    size_t age_pending;         /* entries waiting in the age and escalation queues (stale
                                     ones are dropped once they outnumber live sessions 2:1) */
-    size_t max_examined;         /* the most one sweep examined */
+    size_t max_examined;        /* the most one sweep examined */
 } sc_coord_cleanup_stats;
 
 /* A reaper over engine (borrowed; its store and clock are used). Adds an engine observer.

@@ -77,8 +77,8 @@ static void on_prepare(uv_prepare_t *p)
 
 /* ---- The core's engine observer: bookkeeping around the features' hooks ---------------------- */
 
-#define EACH_FEATURE(f)                                                                                       \
-    for (const sc_coord_feature *const *f##_p = sc_coord__features, *f;                                     \
+#define EACH_FEATURE(f)                                                 \
+    for (const sc_coord_feature *const *f##_p = sc_coord__features, *f; \
          f##_p < sc_coord__features + SC_FEAT__COUNT && (f = *f##_p) != NULL; f##_p++)
 
 static void obs_created(void *ud, sc_session *s)
@@ -101,8 +101,8 @@ static void log_transition(sc_coord *c, sc_session *s, const sc_history_record *
         sc_log(c->logger, SC_LOG_DEBUG, "engine", "session %s: %s --%s--> %s", sc_session_id(s),
                from ? from->name : "?", ev ? ev : "?", to ? to->name : "?");
     } else {
-        sc_log(c->logger, SC_LOG_INFO, "engine", "session %s: %s in state %s: %s", sc_session_id(s),
-               ev ? ev : "?", from ? from->name : "?", sc_outcome_name(rec->outcome));
+        sc_log(c->logger, SC_LOG_INFO, "engine", "session %s: %s in state %s: %s", sc_session_id(s), ev ? ev : "?",
+               from ? from->name : "?", sc_outcome_name(rec->outcome));
     }
 }
 
@@ -251,7 +251,8 @@ static int metrics_new(sc_coord *c, const sc_coord_config *cfg)
         rc = sc_obs_std_metrics_new(c->reg, &c->std);
     if (rc)
         return rc;
-    sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "sessioncore_admission_rejected_total",
+    sc_obs_desc d = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_admission_rejected_total",
                      .help = "New sessions refused by admission control, by limit and source (sip, api)",
                      .labels = {"reason", "source"}};
     return sc_obs_register(c->reg, &d, &c->admission);
@@ -298,9 +299,13 @@ static int set_table(sc_coord *c, sc_table *table)
 
 static int open_sip(sc_coord *c, const sc_coord_config *cfg)
 {
-    sc_sip_config sipc = {.clock = c->clock, .logger = cfg->logger, .user_agent = cfg->user_agent,
-                          .t1_ms = cfg->sip_t1_ms, .on_incoming = sc_coord__on_incoming,
-                          .on_event = sc_coord__on_event, .ud = c};
+    sc_sip_config sipc = {.clock = c->clock,
+                          .logger = cfg->logger,
+                          .user_agent = cfg->user_agent,
+                          .t1_ms = cfg->sip_t1_ms,
+                          .on_incoming = sc_coord__on_incoming,
+                          .on_event = sc_coord__on_event,
+                          .ud = c};
     sipc.send_hook = send_hook;
     sipc.session_expires_s = cfg->session_expires_s; /* RFC 4028 (src/sip/session_timer.c) */
     sipc.min_se_s = cfg->min_se_s;
@@ -338,9 +343,12 @@ static int create_parts(sc_coord *c, const sc_coord_config *cfg)
         return rc;
     if ((rc = metrics_new(c, cfg)) != 0 || (rc = bind_features(c)) != 0 || (rc = set_table(c, cfg->table)) != 0)
         return rc;
-    sc_engine_observer obs = {.on_session_created = obs_created, .on_transition = obs_transition,
-                              .on_publish = obs_publish, .on_session_ended = obs_ended,
-                              .on_session_removed = obs_removed, .ud = c};
+    sc_engine_observer obs = {.on_session_created = obs_created,
+                              .on_transition = obs_transition,
+                              .on_publish = obs_publish,
+                              .on_session_ended = obs_ended,
+                              .on_session_removed = obs_removed,
+                              .ud = c};
     if ((rc = sc_engine_add_observer(c->engine, &obs)) < 0)
         return rc;
     c->observer = rc;
@@ -484,8 +492,9 @@ void sc_coord_shutdown(sc_coord *coord, void (*done)(void *ud), void *ud)
         if (rc < 0 && rc != SC_E_ACTION_FAILED) {
             s = sc_store_get(coord->store, c.ids[i]);
             if (s && !sc_coord__is_terminal(s)) {
-                sc_log(coord->logger, SC_LOG_WARN, "coord", "shutdown: session %s in %s cannot be ended (%s); removing it",
-                       c.ids[i], sc_session_state_name(s), sc_strerror(rc));
+                sc_log(coord->logger, SC_LOG_WARN, "coord",
+                       "shutdown: session %s in %s cannot be ended (%s); removing it", c.ids[i],
+                       sc_session_state_name(s), sc_strerror(rc));
                 sc_engine_remove_session(coord->engine, s, "shutdown");
             }
         }
@@ -495,4 +504,3 @@ void sc_coord_shutdown(sc_coord *coord, void (*done)(void *ud), void *ud)
 }
 
 bool sc_coord_shutting_down(const sc_coord *coord) { return coord->shutting_down; }
-

@@ -48,7 +48,7 @@ typedef struct sc_coord_action_def {
  * with the coordinator as their ud; a name bound by two features is an error at start. */
 typedef struct sc_coord_feature {
     const char *name;
-    const char *needs; /* features whose functions it calls directly ("media"), or NULL */
+    const char *needs;                  /* features whose functions it calls directly ("media"), or NULL */
     const sc_coord_guard_def *guards;   /* ends with {NULL, NULL} */
     const sc_coord_action_def *actions; /* ends with {NULL, NULL} */
     /* After the table is set and the SIP listeners exist: make the feature's state
@@ -69,14 +69,12 @@ typedef struct sc_coord_feature {
     int (*on_incoming)(sc_coord *c, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg);
     /* A SIP event of an existing call, before it is dispatched: true when consumed (ctx is
      * then the feature's). */
-    bool (*on_sip_event)(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev,
-                         sc_coord_evctx *ctx);
+    bool (*on_sip_event)(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev, sc_coord_evctx *ctx);
     /* Strict durability: hold what is sent for the rest of this loop turn. */
     void (*hold_turn)(sc_coord *c);
     /* Every outgoing SIP message before the wire: true when the feature took it (to send it
      * later with sc_sip_send_unhooked). */
-    bool (*hold_message)(sc_coord *c, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
-                         size_t len);
+    bool (*hold_message)(sc_coord *c, sc_sip_transport tp, const struct sockaddr *dst, const char *data, size_t len);
     /* The leg is freed: release the feature's part of it. */
     void (*leg_free)(sc_coord_leg *leg);
     /* Bytes the feature's part of the leg holds and sockets it keeps open. */
@@ -88,8 +86,7 @@ typedef struct sc_coord_feature {
     /* The media provider (one feature): open the leg's RTP stream unless it has one (sets
      * leg->rtp_port), and point it at what the SDP negotiated. */
     int (*media_open)(sc_coord_leg *leg);
-    void (*media_apply)(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *codec,
-                        sc_sdp_direction ours);
+    void (*media_apply)(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *codec, sc_sdp_direction ours);
 } sc_coord_feature;
 
 /* features.c: the features in sc_coord_feature_id order; each defined in its own file. */
@@ -99,38 +96,38 @@ extern const sc_coord_feature sc_coord__feature_call, sc_coord__feature_limits, 
     sc_coord__feature_cleanup, sc_coord__feature_persistence;
 
 struct sc_coord {
-    uv_loop_t *loop;             /* borrowed */
-    const sc_clock *clock;       /* borrowed */
-    const sc_logger *logger;     /* borrowed, may be NULL */
-    sc_table *table;             /* our reference */
-    sc_store *store;             /* owned */
-    sc_engine *engine;           /* owned */
-    sc_sip *sip;                 /* owned */
-    sc_obs_registry *reg;        /* metrics registry, owned; NULL with metrics_off */
-    sc_obs_std_metrics std;      /* the standard families (owned by reg; zero without it) */
-    uv_timer_t timer;            /* engine deadlines */
-    uv_prepare_t prepare;        /* re-arms timer before each poll */
-    int closing_handles;         /* handles whose close callback is pending */
+    uv_loop_t *loop;         /* borrowed */
+    const sc_clock *clock;   /* borrowed */
+    const sc_logger *logger; /* borrowed, may be NULL */
+    sc_table *table;         /* our reference */
+    sc_store *store;         /* owned */
+    sc_engine *engine;       /* owned */
+    sc_sip *sip;             /* owned */
+    sc_obs_registry *reg;    /* metrics registry, owned; NULL with metrics_off */
+    sc_obs_std_metrics std;  /* the standard families (owned by reg; zero without it) */
+    uv_timer_t timer;        /* engine deadlines */
+    uv_prepare_t prepare;    /* re-arms timer before each poll */
+    int closing_handles;     /* handles whose close callback is pending */
     bool handles_open;
     bool auto_answer;
     uint32_t ring_delay_ms;
     size_t max_sessions;
-    unsigned retry_after_s;      /* Retry-After of admission 503s */
-    sc_obs_metric *admission;    /* sessioncore_admission_rejected_total{reason,source} */
-    uint16_t port_min, port_max;             /* RTP port range */
-    char default_from[SC_SIP_URI_MAX];       /* sip:sessiond@<first listener> */
-    char local_host[64];                     /* first listener's address */
-    char media_addr[64];                     /* RTP address (bind and SDP): media_address or local_host */
-    size_t active;               /* sessions not in a terminal state */
+    unsigned retry_after_s;            /* Retry-After of admission 503s */
+    sc_obs_metric *admission;          /* sessioncore_admission_rejected_total{reason,source} */
+    uint16_t port_min, port_max;       /* RTP port range */
+    char default_from[SC_SIP_URI_MAX]; /* sip:sessiond@<first listener> */
+    char local_host[64];               /* first listener's address */
+    char media_addr[64];               /* RTP address (bind and SDP): media_address or local_host */
+    size_t active;                     /* sessions not in a terminal state */
     bool shutting_down;
     void (*shutdown_done)(void *ud);
     void *shutdown_ud;
     uint64_t next_sdp_id;
-    sc_sip_call **release_q;     /* calls of ended sessions, released before the next poll */
+    sc_sip_call **release_q; /* calls of ended sessions, released before the next poll */
     size_t nrelease, release_cap;
-    int observer;                /* the core's engine observer, or -1 */
+    int observer; /* the core's engine observer, or -1 */
     bool started[SC_FEAT__COUNT];
-    void *feat[SC_FEAT__COUNT];  /* each feature's state, owned by the feature */
+    void *feat[SC_FEAT__COUNT]; /* each feature's state, owned by the feature */
 };
 
 /* The SIP side of one session (the SC_ATTACH_SIP attachment). The core owns the call and
@@ -138,37 +135,37 @@ struct sc_coord {
  * leg_free hook). */
 struct sc_coord_leg {
     sc_coord *c;
-    sc_sip_call *call;                  /* our reference, NULL before SendInvite */
-    char id[SC_SESSION_ID_MAX + 1];     /* the session's id */
-    char *to, *from;                    /* outgoing calls: target and our URI */
-    char *invite_headers;               /* extra header lines of our INVITE (a transfer's) */
-    uint64_t sdp_id, sdp_version;       /* o= line of our SDP */
-    uint16_t rtp_port;                  /* announced RTP port (set by the media provider) */
-    char rtp_addr[64];                  /* announced RTP address */
-    sc_sdp_direction local_dir;         /* our preference: sendrecv, or sendonly on hold */
-    bool pending_offer;                 /* offer holds a remote offer awaiting our answer */
-    sc_sdp_info *offer;                 /* allocated while an offer is pending (or NULL) */
-    char *early_sdp;                    /* answer sent in a 183, repeated in the 2xx */
-    bool offer_sent_in_2xx;             /* late offer: our 2xx carried the offer */
-    bool remote_held;                   /* the peer put us on hold */
-    bool dialog_indexed;                /* the confirmed dialog id is in the store index */
-    bool media_started;                 /* media: StartMedia ran */
-    bool media_stopped;                 /* media: StopMedia ran, no stream is opened again */
-    struct sc_media_stream *stream;     /* media: the RTP stream, opened with our first SDP */
-    char *route_target;                 /* b2bua: the routed target of an incoming call */
-    struct sc_coord_xfer *xfer;         /* transfer: its state, or NULL */
+    sc_sip_call *call;              /* our reference, NULL before SendInvite */
+    char id[SC_SESSION_ID_MAX + 1]; /* the session's id */
+    char *to, *from;                /* outgoing calls: target and our URI */
+    char *invite_headers;           /* extra header lines of our INVITE (a transfer's) */
+    uint64_t sdp_id, sdp_version;   /* o= line of our SDP */
+    uint16_t rtp_port;              /* announced RTP port (set by the media provider) */
+    char rtp_addr[64];              /* announced RTP address */
+    sc_sdp_direction local_dir;     /* our preference: sendrecv, or sendonly on hold */
+    bool pending_offer;             /* offer holds a remote offer awaiting our answer */
+    sc_sdp_info *offer;             /* allocated while an offer is pending (or NULL) */
+    char *early_sdp;                /* answer sent in a 183, repeated in the 2xx */
+    bool offer_sent_in_2xx;         /* late offer: our 2xx carried the offer */
+    bool remote_held;               /* the peer put us on hold */
+    bool dialog_indexed;            /* the confirmed dialog id is in the store index */
+    bool media_started;             /* media: StartMedia ran */
+    bool media_stopped;             /* media: StopMedia ran, no stream is opened again */
+    struct sc_media_stream *stream; /* media: the RTP stream, opened with our first SDP */
+    char *route_target;             /* b2bua: the routed target of an incoming call */
+    struct sc_coord_xfer *xfer;     /* transfer: its state, or NULL */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
 struct sc_coord_evctx {
-    uint32_t magic;        /* SC_COORD_EVCTX_MAGIC */
-    char method[16];       /* request concerned */
-    int status;            /* response status, 0 for requests */
-    sc_sip_stx *stx;       /* incoming non-INVITE request to answer, or NULL */
-    bool is_request;       /* the event is an incoming request */
-    bool answered;         /* SendResponse answered stx */
-    bool has_sdp;          /* the message carried application/sdp */
-    bool sdp_ok;           /* sdp parsed */
+    uint32_t magic;  /* SC_COORD_EVCTX_MAGIC */
+    char method[16]; /* request concerned */
+    int status;      /* response status, 0 for requests */
+    sc_sip_stx *stx; /* incoming non-INVITE request to answer, or NULL */
+    bool is_request; /* the event is an incoming request */
+    bool answered;   /* SendResponse answered stx */
+    bool has_sdp;    /* the message carried application/sdp */
+    bool sdp_ok;     /* sdp parsed */
     sc_sdp_info sdp;
 };
 
@@ -179,8 +176,7 @@ int sc_coord__leg_new(sc_coord *c, sc_session *s, sc_coord_leg **out);
 /* Copy the dialog's identity onto the session record (and index its dialog id). */
 void sc_coord__sync_dialog(sc_coord_leg *leg, sc_session *s);
 /* Dispatch on s, taking ctx (may be NULL). Returns the engine result. */
-int sc_coord__dispatch(sc_coord *c, sc_session *s, sc_id type, int32_t code, const char *text,
-                       sc_coord_evctx *ctx);
+int sc_coord__dispatch(sc_coord *c, sc_session *s, sc_id type, int32_t code, const char *text, sc_coord_evctx *ctx);
 /* The same, for a command: SC_ENGINE_QUEUED counts as 0. */
 int sc_coord__command(sc_coord *c, sc_session *s, sc_id type, int32_t code, const char *text);
 sc_coord_evctx *sc_coord__evctx_new(const char *method, int status);

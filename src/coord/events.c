@@ -21,17 +21,20 @@ typedef struct retired {
 typedef struct sc_coord_events sc_coord_events;
 
 struct sc_coord_events {
-    sc_coord *coord;                 /* borrowed */
-    sc_events_bus *bus;          /* owned */
-    sc_events_sub *reaped_sub;   /* our callback on SubscriberReaped */
-    uv_timer_t timer;            /* idle reaping */
+    sc_coord *coord;           /* borrowed */
+    sc_events_bus *bus;        /* owned */
+    sc_events_sub *reaped_sub; /* our callback on SubscriberReaped */
+    uv_timer_t timer;          /* idle reaping */
     bool timer_open;
     sc_obs_counter *published[SC_EVT__COUNT];
     retired retired[RETIRED_MAX];
     size_t nretired;
 };
 
-static int ev_role(const sc_session *s) { return sc_session_role(s) == SC_ROLE_UAS ? SC_EVENT_ROLE_UAS : SC_EVENT_ROLE_UAC; }
+static int ev_role(const sc_session *s)
+{
+    return sc_session_role(s) == SC_ROLE_UAS ? SC_EVENT_ROLE_UAS : SC_EVENT_ROLE_UAC;
+}
 
 static void publish(sc_coord_events *e, sc_bus_event *ev)
 {
@@ -71,7 +74,8 @@ static void on_transition(sc_coord *c, sc_session *s, const sc_history_record *r
     sc_bus_event ev;
     if (rec->outcome != SC_OUTCOME_TAKEN) {
         init_for(&ev, SC_EVT_TransitionFailed, s);
-        sc_bus_event_strcpy(ev.u.transition_failed.kind, sizeof ev.u.transition_failed.kind, sc_outcome_name(rec->outcome));
+        sc_bus_event_strcpy(ev.u.transition_failed.kind, sizeof ev.u.transition_failed.kind,
+                            sc_outcome_name(rec->outcome));
         sc_bus_event_strcpy(ev.u.transition_failed.event, sizeof ev.u.transition_failed.event, evname);
         publish(e, &ev);
         return;
@@ -216,7 +220,10 @@ static void collect_bus(void *ud, sc_obs_registry *reg)
 
 /* ---- Public subscription API ------------------------------------------------------------------ */
 
-sc_events_bus *sc_coord_events_bus(sc_coord *coord) { return coord && coord->feat[SC_FEAT_EVENTS] ? ((sc_coord_events *)coord->feat[SC_FEAT_EVENTS])->bus : NULL; }
+sc_events_bus *sc_coord_events_bus(sc_coord *coord)
+{
+    return coord && coord->feat[SC_FEAT_EVENTS] ? ((sc_coord_events *)coord->feat[SC_FEAT_EVENTS])->bus : NULL;
+}
 
 int sc_coord_subscribe(sc_coord *coord, const sc_events_sub_cfg *cfg, const uint64_t *since, sc_events_sub **out)
 {
@@ -265,7 +272,8 @@ static int start(sc_coord *coord, const sc_coord_config *cfg)
         return -ENOMEM;
     e->coord = coord;
     coord->feat[SC_FEAT_EVENTS] = e;
-    sc_events_bus_cfg bc = {.clock = coord->clock, .ring_capacity = cfg->events_ring,
+    sc_events_bus_cfg bc = {.clock = coord->clock,
+                            .ring_capacity = cfg->events_ring,
                             .idle_limit_us = (uint64_t)cfg->events_idle_ms * 1000};
     int rc = sc_events_bus_new(&e->bus, &bc);
     if (rc)
@@ -273,7 +281,9 @@ static int start(sc_coord *coord, const sc_coord_config *cfg)
     sc_obs_std_metrics *m = (coord->reg ? &coord->std : NULL);
     for (int t = 0; m && t < SC_EVT__COUNT; t++)
         e->published[t] = sc_obs_counter_with(m->events_published, sc_bus_event_type_name((sc_bus_event_type)t));
-    sc_events_sub_cfg sc = {.name = "sessiond-metrics", .callback = on_sub_reaped, .ud = e,
+    sc_events_sub_cfg sc = {.name = "sessiond-metrics",
+                            .callback = on_sub_reaped,
+                            .ud = e,
                             .filter = {.types = SC_EVENT_BIT(SC_EVT_SubscriberReaped)}};
     if ((rc = sc_events_subscribe(e->bus, &sc, &e->reaped_sub)) != 0)
         return rc;

@@ -15,10 +15,7 @@
 
 /* ---- Event context ------------------------------------------------------------------------- */
 
-void sc_coord__evctx_free(void *p)
-{
-    free(p);
-}
+void sc_coord__evctx_free(void *p) { free(p); }
 
 sc_coord_evctx *sc_coord__evctx_new(const char *method, int status)
 {
@@ -59,10 +56,7 @@ static void leg_free(void *p)
     free(leg);
 }
 
-sc_coord_leg *sc_coord__leg(const sc_session *s)
-{
-    return s ? sc_session_get_attachment(s, SC_ATTACH_SIP) : NULL;
-}
+sc_coord_leg *sc_coord__leg(const sc_session *s) { return s ? sc_session_get_attachment(s, SC_ATTACH_SIP) : NULL; }
 
 int sc_coord__leg_new(sc_coord *c, sc_session *s, sc_coord_leg **out)
 {
@@ -131,13 +125,12 @@ static void answer_leftover(sc_coord *c, const char *id, sc_coord_evctx *ctx)
     sc_sip_respond(c->sip, ctx->stx, 500, "Not Accepted In This State", NULL, NULL);
 }
 
-int sc_coord__dispatch(sc_coord *c, sc_session *s, sc_id type, int32_t code, const char *text,
-                       sc_coord_evctx *ctx)
+int sc_coord__dispatch(sc_coord *c, sc_session *s, sc_id type, int32_t code, const char *text, sc_coord_evctx *ctx)
 {
     char id[SC_SESSION_ID_MAX + 1];
     snprintf(id, sizeof id, "%s", sc_session_id(s));
-    sc_event ev = {.type = type, .code = code, .text = text, .data = ctx,
-                   .data_free = ctx ? sc_coord__evctx_free : NULL};
+    sc_event ev = {
+        .type = type, .code = code, .text = text, .data = ctx, .data_free = ctx ? sc_coord__evctx_free : NULL};
     int rc = sc_engine_dispatch(c->engine, s, &ev, NULL);
     if (rc == SC_ENGINE_QUEUED)
         return rc; /* the engine owns ctx now */
@@ -160,10 +153,7 @@ sc_session *sc_coord__linked(sc_coord *c, const sc_session *s, sc_field f)
     return id ? sc_store_get(c->store, id) : NULL;
 }
 
-sc_session *sc_coord__peer(sc_coord *c, const sc_session *s)
-{
-    return sc_coord__linked(c, s, SC_FIELD_PEER_ID);
-}
+sc_session *sc_coord__peer(sc_coord *c, const sc_session *s) { return sc_coord__linked(c, s, SC_FIELD_PEER_ID); }
 
 bool sc_coord__is_terminal(const sc_session *s)
 {

@@ -11,12 +11,12 @@
 #define RSS_SAMPLE_US 100000 /* the memory figure is refreshed at most every 100 ms */
 
 typedef struct limits_state {
-    uint32_t max_cps;     /* 0 = no rate limit */
-    uint64_t max_memory;  /* bytes; 0 = no memory limit */
-    double tokens;        /* token bucket: up to max_cps (one second's burst) */
-    uint64_t refill_us;   /* mono time of the last refill */
-    uint64_t rss;         /* last sample */
-    uint64_t rss_at_us;   /* when it was taken (0 = never) */
+    uint32_t max_cps;    /* 0 = no rate limit */
+    uint64_t max_memory; /* bytes; 0 = no memory limit */
+    double tokens;       /* token bucket: up to max_cps (one second's burst) */
+    uint64_t refill_us;  /* mono time of the last refill */
+    uint64_t rss;        /* last sample */
+    uint64_t rss_at_us;  /* when it was taken (0 = never) */
 } limits_state;
 
 static uint64_t rss_now(sc_coord *c, limits_state *l)

@@ -19,10 +19,7 @@ sc_media *sc_coord__media_ctx(sc_coord *c)
     return m ? m->media : NULL;
 }
 
-static sc_media_stream *stream_of(const sc_coord_leg *leg)
-{
-    return leg ? (sc_media_stream *)leg->stream : NULL;
-}
+static sc_media_stream *stream_of(const sc_coord_leg *leg) { return leg ? (sc_media_stream *)leg->stream : NULL; }
 
 /* ---- Stream events --------------------------------------------------------------------------- */
 
@@ -84,8 +81,8 @@ static void media_apply(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp
     int te = info->dtmf_pt >= 96 && info->dtmf_pt <= 127 ? info->dtmf_pt : -1;
     int rc = sc_media_stream_set_remote(st, info->conn_addr, port, mc, te, sc_coord__stream_direction(ours));
     if (rc)
-        sc_log(leg->c->logger, SC_LOG_WARN, "media", "call %s: cannot send RTP to %s:%u: %s", leg->id,
-               info->conn_addr, info->port, sc_strerror(rc));
+        sc_log(leg->c->logger, SC_LOG_WARN, "media", "call %s: cannot send RTP to %s:%u: %s", leg->id, info->conn_addr,
+               info->port, sc_strerror(rc));
 }
 
 /* A session entered a terminal state: its stream closes for good. */
@@ -116,8 +113,8 @@ int sc_coord__media_take_over(sc_coord_leg *to, sc_coord_leg *from)
         rc = media_open(to);
         if (rc == 0)
             rc = sc_media_bridge(stream_of(to), partner);
-        sc_log(to->c->logger, rc ? SC_LOG_WARN : SC_LOG_INFO, "media", "call %s takes over the relay of %s: %s",
-               to->id, from->id, rc ? sc_strerror(rc) : "ok");
+        sc_log(to->c->logger, rc ? SC_LOG_WARN : SC_LOG_INFO, "media", "call %s takes over the relay of %s: %s", to->id,
+               from->id, rc ? sc_strerror(rc) : "ok");
     }
     if (from) {
         media_release(from);
@@ -141,26 +138,18 @@ static void media_inspect(sc_coord *c, const sc_session *s, json_t *out)
     sc_media_stream_stats(st, &ms);
     sc_media_stream *peer = sc_media_bridge_peer(st);
     json_object_set_new(out, "media",
-                        json_pack("{s:b,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:b,s:b,s:I}", "open", 1,
-                                  "local_port", (int)sc_media_stream_port(st),
-                                  "packets_in", (json_int_t)ms.packets_received,
-                                  "packets_out", (json_int_t)ms.packets_sent,
-                                  "bytes_in", (json_int_t)ms.bytes_received,
-                                  "bytes_out", (json_int_t)ms.bytes_sent,
-                                  "lost", (json_int_t)ms.lost,
-                                  "dtmf_in", (json_int_t)ms.dtmf_received,
-                                  "jitter_ms", ms.jitter_ms,
-                                  "moh", sc_media_moh_playing(st),
-                                  "bridged", peer != NULL,
-                                  "rtcp_in", (json_int_t)ms.rtcp_received));
+                        json_pack("{s:b,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:b,s:b,s:I}", "open", 1, "local_port",
+                                  (int)sc_media_stream_port(st), "packets_in", (json_int_t)ms.packets_received,
+                                  "packets_out", (json_int_t)ms.packets_sent, "bytes_in", (json_int_t)ms.bytes_received,
+                                  "bytes_out", (json_int_t)ms.bytes_sent, "lost", (json_int_t)ms.lost, "dtmf_in",
+                                  (json_int_t)ms.dtmf_received, "jitter_ms", ms.jitter_ms, "moh",
+                                  sc_media_moh_playing(st), "bridged", peer != NULL, "rtcp_in",
+                                  (json_int_t)ms.rtcp_received));
 }
 
 /* ---- Actions ---------------------------------------------------------------------------------- */
 
-static sc_coord_leg *leg_of(const sc_exec *x)
-{
-    return sc_coord__leg(x->session);
-}
+static sc_coord_leg *leg_of(const sc_exec *x) { return sc_coord__leg(x->session); }
 
 static int a_start_media(const sc_exec *x)
 {
@@ -184,10 +173,7 @@ static int a_stop_media(const sc_exec *x)
     return 0;
 }
 
-static int a_update_media(const sc_exec *x)
-{
-    return 0; /* the SDP exchange of the event already moved the stream */
-}
+static int a_update_media(const sc_exec *x) { return 0; /* the SDP exchange of the event already moved the stream */ }
 
 static int a_play_moh(const sc_exec *x)
 {
@@ -243,15 +229,9 @@ static int a_unbridge_media(const sc_exec *x)
 }
 
 static const sc_coord_action_def actions[] = {
-    {"StartMedia", a_start_media},
-    {"StopMedia", a_stop_media},
-    {"UpdateMedia", a_update_media},
-    {"PlayMusicOnHold", a_play_moh},
-    {"StopMusicOnHold", a_stop_moh},
-    {"SendDtmf", a_send_dtmf},
-    {"BridgeMedia", a_bridge_media},
-    {"UnbridgeMedia", a_unbridge_media},
-    {NULL, NULL},
+    {"StartMedia", a_start_media},   {"StopMedia", a_stop_media},         {"UpdateMedia", a_update_media},
+    {"PlayMusicOnHold", a_play_moh}, {"StopMusicOnHold", a_stop_moh},     {"SendDtmf", a_send_dtmf},
+    {"BridgeMedia", a_bridge_media}, {"UnbridgeMedia", a_unbridge_media}, {NULL, NULL},
 };
 
 /* ---- Start and stop --------------------------------------------------------------------------- */
@@ -262,8 +242,11 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
     if (!m)
         return -ENOMEM;
     c->feat[SC_FEAT_MEDIA] = m;
-    sc_media_config mc = {.clock = c->clock, .logger = c->logger, .bind_addr = c->media_addr,
-                          .port_min = c->port_min, .port_max = c->port_max,
+    sc_media_config mc = {.clock = c->clock,
+                          .logger = c->logger,
+                          .bind_addr = c->media_addr,
+                          .port_min = c->port_min,
+                          .port_max = c->port_max,
                           .rtp_timeout_ms = cfg->rtp_timeout_ms,
                           .cb = {.on_dtmf = on_dtmf, .on_rtp_timeout = on_rtp_timeout}};
     int rc = sc_media_new(&m->media, c->loop, &mc);

@@ -10,17 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 typedef struct sc_coord_obs {
-    sc_coord *coord;                /* borrowed (owns us) */
-    sc_obs_registry *reg;         /* the core's */
-    sc_obs_std_metrics m;         /* the core's standard families (a copy of the pointers) */
-    sc_obs_metric *version_sessions; /* sessioncore_table_version_sessions{version,hash,current} */
+    sc_coord *coord;                  /* borrowed (owns us) */
+    sc_obs_registry *reg;             /* the core's */
+    sc_obs_std_metrics m;             /* the core's standard families (a copy of the pointers) */
+    sc_obs_metric *version_sessions;  /* sessioncore_table_version_sessions{version,hash,current} */
     sc_obs_metric *versions_released; /* sessioncore_table_versions_released_total */
     sc_obs_metric *sessions_migrated; /* sessioncore_table_sessions_migrated_total */
-    sc_coord_obs_engine *eng;       /* the engine observer (metrics_engine.c), owned */
+    sc_coord_obs_engine *eng;         /* the engine observer (metrics_engine.c), owned */
 } sc_coord_obs;
-
 
 /* ---- Collectors (run at each scrape) ------------------------------------------------------- */
 
@@ -108,7 +106,8 @@ static void collect_table(void *ud, sc_obs_registry *r)
         return;
     size_t i;
     json_t *v;
-    json_array_foreach(vs, i, v) {
+    json_array_foreach(vs, i, v)
+    {
         snprintf(ver, sizeof ver, "%lld", (long long)json_integer_value(json_object_get(v, "version")));
         const char *hash = json_string_value(json_object_get(v, "hash"));
         sc_obs_gauge *g = sc_obs_gauge_with(o->version_sessions, ver, hash ? hash : "",
@@ -124,16 +123,19 @@ static void collect_table(void *ud, sc_obs_registry *r)
 static int register_extra(sc_coord_obs *o)
 {
     int rc;
-    sc_obs_desc v = {.type = SC_OBS_GAUGE, .name = "sessioncore_table_version_sessions",
+    sc_obs_desc v = {.type = SC_OBS_GAUGE,
+                     .name = "sessioncore_table_version_sessions",
                      .help = "Sessions running on each live state-table version",
                      .labels = {"version", "hash", "current"}};
     if ((rc = sc_obs_register(o->reg, &v, &o->version_sessions)) != 0)
         return rc;
-    sc_obs_desc r = {.type = SC_OBS_COUNTER, .name = "sessioncore_table_versions_released_total",
+    sc_obs_desc r = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_table_versions_released_total",
                      .help = "State-table versions freed after their last session ended"};
     if ((rc = sc_obs_register(o->reg, &r, &o->versions_released)) != 0)
         return rc;
-    sc_obs_desc m = {.type = SC_OBS_COUNTER, .name = "sessioncore_table_sessions_migrated_total",
+    sc_obs_desc m = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_table_sessions_migrated_total",
                      .help = "Live sessions moved to a new state-table version by its migrate map"};
     return sc_obs_register(o->reg, &m, &o->sessions_migrated);
 }

@@ -23,8 +23,7 @@ typedef struct sc_coord_obs_engine sc_coord_obs_engine;
  * sc_coord attaches; it works on a bare engine too (benchmarks, tests). The sessions-by-state
  * gauges are a scrape-time collector of sc_coord, not part of it. *out only on success;
  * -EINVAL, -ENOMEM, -ENOSPC (observers or collectors full). */
-int sc_coord__obs_attach_engine(sc_engine *e, sc_obs_registry *reg, const sc_clock *clock,
-                              sc_coord_obs_engine **out);
+int sc_coord__obs_attach_engine(sc_engine *e, sc_obs_registry *reg, const sc_clock *clock, sc_coord_obs_engine **out);
 /* Add what the engine counted since the last collection, remove the collector and the
  * observer and free the handle (the registry keeps the values). NULL ok. */
 void sc_coord__obs_detach_engine(sc_coord_obs_engine *h);

@@ -13,22 +13,22 @@
 #define OBS_OUTCOMES SC_ENGINE_OUTCOMES
 
 struct sc_coord_obs_engine {
-    sc_engine *engine;            /* borrowed */
-    sc_obs_registry *reg;         /* borrowed (our collector is registered there) */
-    const sc_clock *clock;        /* borrowed */
-    sc_obs_std_metrics m;         /* families, owned by the registry */
-    int observer;                 /* engine observer handle, -1 if none */
-    bool collecting;              /* collector registered */
-    sc_obs_counter **trans;       /* cache: [event id * OBS_OUTCOMES + outcome] */
-    uint64_t *seen;               /* engine counts already added: same index as trans */
-    size_t ntrans;                /* slots in trans and seen */
+    sc_engine *engine;                          /* borrowed */
+    sc_obs_registry *reg;                       /* borrowed (our collector is registered there) */
+    const sc_clock *clock;                      /* borrowed */
+    sc_obs_std_metrics m;                       /* families, owned by the registry */
+    int observer;                               /* engine observer handle, -1 if none */
+    bool collecting;                            /* collector registered */
+    sc_obs_counter **trans;                     /* cache: [event id * OBS_OUTCOMES + outcome] */
+    uint64_t *seen;                             /* engine counts already added: same index as trans */
+    size_t ntrans;                              /* slots in trans and seen */
     uint64_t seen_time[SC_ENGINE_TIME_BUCKETS]; /* engine run-time buckets already added */
-    uint64_t seen_time_us;        /* and their sum */
+    uint64_t seen_time_us;                      /* and their sum */
     uint32_t time_slot[SC_ENGINE_TIME_BUCKETS]; /* registry bucket of each engine bucket */
-    sc_obs_counter *failed[OBS_OUTCOMES]; /* transitions_failed{kind} by outcome */
-    sc_obs_counter *created[2];   /* sessions_total{role} */
-    sc_obs_histogram *duration[2], *setup[2]; /* by role */
-    sc_obs_histogram *trans_time; /* transition_duration_seconds */
+    sc_obs_counter *failed[OBS_OUTCOMES];       /* transitions_failed{kind} by outcome */
+    sc_obs_counter *created[2];                 /* sessions_total{role} */
+    sc_obs_histogram *duration[2], *setup[2];   /* by role */
+    sc_obs_histogram *trans_time;               /* transition_duration_seconds */
 };
 
 static int role_ix(const sc_session *s) { return sc_session_role(s) == SC_ROLE_UAS ? 1 : 0; }
@@ -180,7 +180,7 @@ static int std_families(sc_obs_registry *reg, sc_obs_std_metrics *m)
 {
     if (!sc_obs_registry_find(reg, "sessioncore_transitions_total"))
         return sc_obs_std_metrics_new(reg, m);
-#define SC_OBS_STD_FIND(field, type, name, ...)         \
+#define SC_OBS_STD_FIND(field, type, name, ...)        \
     if (!(m->field = sc_obs_registry_find(reg, name))) \
         return -EINVAL;
     SC_OBS_STD_METRICS(SC_OBS_STD_FIND)
@@ -222,9 +222,12 @@ int sc_coord__obs_attach_engine(sc_engine *e, sc_obs_registry *reg, const sc_clo
     if (rc == 0 && (rc = sc_obs_registry_add_collector(reg, collect, o)) == 0)
         o->collecting = true;
     if (rc == 0) {
-        sc_engine_observer ob = {.on_session_created = on_created, .on_session_ended = on_ended,
-                                 .on_publish = on_publish, .publish_only = "CallEstablished",
-                                 .on_session_removed = on_removed, .ud = o};
+        sc_engine_observer ob = {.on_session_created = on_created,
+                                 .on_session_ended = on_ended,
+                                 .on_publish = on_publish,
+                                 .publish_only = "CallEstablished",
+                                 .on_session_removed = on_removed,
+                                 .ud = o};
         rc = sc_engine_add_observer(e, &ob);
         if (rc >= 0) {
             o->observer = rc;

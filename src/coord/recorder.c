@@ -8,16 +8,16 @@
 #include <string.h>
 
 struct sc_coord_persist {
-    sc_engine *engine;        /* borrowed */
+    sc_engine *engine;         /* borrowed */
     sc_persist_writer *writer; /* borrowed */
-    char *node_id;            /* malloc'd or NULL */
-    unsigned every;           /* snapshot every this many history records */
-    int handle;               /* observer handle, -1 when detached */
-    sc_coord_persist_stats st;  /* counters */
-    sc_buf buf;              /* reused for every document (loop thread only) */
-    char **hashes;            /* table versions whose text was submitted (malloc'd each) */
+    char *node_id;             /* malloc'd or NULL */
+    unsigned every;            /* snapshot every this many history records */
+    int handle;                /* observer handle, -1 when detached */
+    sc_coord_persist_stats st; /* counters */
+    sc_buf buf;                /* reused for every document (loop thread only) */
+    char **hashes;             /* table versions whose text was submitted (malloc'd each) */
     size_t nhashes;
-    const char *last_hash;    /* one of hashes: the table of the last record */
+    const char *last_hash; /* one of hashes: the table of the last record */
 };
 
 /* The first time a session on a table version is recorded, the table's text goes to the
@@ -71,11 +71,11 @@ static void count_submit(sc_coord_persist *r, int rc, uint64_t *ok)
         r->st.errors++;
 }
 
-static int submit(sc_coord_persist *r, sc_persist_op_kind kind, const sc_session *s, uint64_t seq,
-                  int64_t wall_us)
+static int submit(sc_coord_persist *r, sc_persist_op_kind kind, const sc_session *s, uint64_t seq, int64_t wall_us)
 {
-    sc_persist_text_op op = {kind, sc_session_id(s), r->buf.p, r->buf.len, r->node_id,
-                             sc_table_hash(sc_session_table(s)), seq, wall_us};
+    sc_persist_text_op op = {kind,       sc_session_id(s), r->buf.p,
+                             r->buf.len, r->node_id,       sc_table_hash(sc_session_table(s)),
+                             seq,        wall_us};
     return sc_persist_writer_submit_text(r->writer, &op, NULL);
 }
 
@@ -141,7 +141,7 @@ static void on_removed(void *ud, sc_session *s, const char *reason)
 }
 
 int sc_coord_persist_attach(sc_engine *e, sc_persist_writer *w, const char *node_id, unsigned snapshot_every,
-                          sc_coord_persist **out)
+                            sc_coord_persist **out)
 {
     if (!e || !w || !out)
         return -EINVAL;
@@ -153,8 +153,8 @@ int sc_coord_persist_attach(sc_engine *e, sc_persist_writer *w, const char *node
     r->engine = e;
     r->writer = w;
     r->every = snapshot_every ? snapshot_every : SC_COORD_PERSIST_DEFAULT_EVERY;
-    sc_engine_observer obs = {.on_session_created = on_created, .on_transition = on_transition,
-                              .on_session_removed = on_removed, .ud = r};
+    sc_engine_observer obs = {
+        .on_session_created = on_created, .on_transition = on_transition, .on_session_removed = on_removed, .ud = r};
     r->handle = sc_engine_add_observer(e, &obs);
     if (r->handle < 0) {
         int rc = r->handle;
@@ -187,10 +187,7 @@ void sc_coord_persist_free(sc_coord_persist *r)
     free(r);
 }
 
-void sc_coord_persist_get_stats(const sc_coord_persist *r, sc_coord_persist_stats *out)
-{
-    *out = r->st;
-}
+void sc_coord_persist_get_stats(const sc_coord_persist *r, sc_coord_persist_stats *out) { *out = r->st; }
 
 /* ---- Recovery ---------------------------------------------------------------------------- */
 
@@ -208,10 +205,10 @@ typedef struct rec_table {
 
 typedef struct rec_ctx {
     sc_engine *e;
-    sc_persist *p;      /* the caller's handle (locked during the list walk) */
-    sc_persist *tp;     /* second handle for table texts, opened on first need */
+    sc_persist *p;  /* the caller's handle (locked during the list walk) */
+    sc_persist *tp; /* second handle for table texts, opened on first need */
     const char *node_id;
-    sc_table *table;    /* forced table, or NULL: each session's own version */
+    sc_table *table; /* forced table, or NULL: each session's own version */
     rec_item *items;
     size_t n, cap;
     size_t bad;
@@ -306,7 +303,7 @@ static int apply_tail(sc_engine *e, sc_persist *p, const rec_item *it)
 }
 
 int sc_coord_persist_recover(sc_engine *e, sc_persist *p, const char *node_id, sc_table *table,
-                           sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed)
+                             sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed)
 {
     if (!e || !p)
         return -EINVAL;

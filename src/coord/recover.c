@@ -110,10 +110,7 @@ static int first_hop(const sc_sip_dialog_state *d, struct sockaddr_storage *out)
     return uri_dest(d->remote_target, out);
 }
 
-static void copy(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src ? src : "");
-}
+static void copy(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
 static uint32_t field_u32(const sc_session *s, sc_field f)
 {
@@ -238,13 +235,15 @@ static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_
     if (held_state && dir == SC_SDP_RECVONLY)
         leg->remote_held = true; /* the peer put us on hold */
     restore_origin(coord, leg, s);
-    if (split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 || !sc_coord__media_ctx(coord))
+    if (split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 ||
+        !sc_coord__media_ctx(coord))
         return;
     sc_media_stream *st = NULL;
     int rc = sc_media_stream_open_port(sc_coord__media_ctx(coord), &st, port, leg);
     if (rc) {
-        sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: RTP port %u not available again (%s); a new one is used",
-               sc_session_id(s), port, sc_strerror(rc));
+        sc_log(coord->logger, SC_LOG_WARN, "persist",
+               "session %s: RTP port %u not available again (%s); a new one is used", sc_session_id(s), port,
+               sc_strerror(rc));
         if (sc_media_stream_open(sc_coord__media_ctx(coord), &st, leg) != 0)
             return;
         rep->media_moved++;
@@ -333,8 +332,7 @@ static void restart_media(sc_coord *coord, sc_session *s, sc_coord_leg *leg)
     if (!strcmp(state, "Bridged")) {
         sc_session *peer = sc_coord__peer(coord, s);
         sc_coord_leg *pl = sc_coord__leg(peer);
-        if (pl && pl->stream && sc_media_bridge_peer(leg->stream) != pl->stream &&
-            !sc_media_bridge_peer(pl->stream)) {
+        if (pl && pl->stream && sc_media_bridge_peer(leg->stream) != pl->stream && !sc_media_bridge_peer(pl->stream)) {
             int rc = sc_media_bridge(leg->stream, pl->stream);
             if (rc)
                 sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: bridge not restored: %s", sc_session_id(s),
@@ -387,8 +385,8 @@ static bool cancel_lost_invite(sc_coord *coord, sc_session *s, sc_coord_leg *leg
     }
     /* The table did not take the hangup: CANCEL anyway, and end the session as before. */
     rc = sc_sip_call_cancel(call);
-    sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s in %s: HangupCall not taken; CANCEL sent: %s", id,
-           state, rc ? sc_strerror(rc) : "ok");
+    sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s in %s: HangupCall not taken; CANCEL sent: %s", id, state,
+           rc ? sc_strerror(rc) : "ok");
     if (s)
         sc_coord__dispatch(coord, s, SC_EV_DialogError, 0, "recovery: our INVITE transaction lost", NULL);
     return true;
@@ -495,7 +493,7 @@ void sc_coord__recover_finish(sc_coord_recover_ctx *c)
             sc_log(coord->logger, SC_LOG_INFO, "persist", "session %s in %s: recovery: INVITE transaction resumed",
                    c->ids[i], sc_session_state_name(s));
         sc_coord__dispatch(coord, s, SC_EV_Recovered, 0,
-                         resumed ? "recovery: INVITE transaction resumed" : "recovered after restart", NULL);
+                           resumed ? "recovery: INVITE transaction resumed" : "recovered after restart", NULL);
         s = sc_store_get(coord->store, c->ids[i]);
         if (!s || sc_coord__is_terminal(s))
             continue;

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdio.h>
 
-
 /* Every feature's table_reloaded hook (the event bus publishes TableReloaded). */
 static void tell_features(sc_coord *c, bool ok, const char *version, const char *error)
 {
@@ -28,7 +27,7 @@ static void first_error(json_t *report, char *buf, size_t cap)
 }
 
 int sc_coord_table_reload(sc_coord *coord, const char *path, const char *name, const char *buf, size_t len,
-                        json_t **report)
+                          json_t **report)
 {
     if (!coord || (!buf && !path))
         return -EINVAL;

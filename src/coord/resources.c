@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-
 /* The SIP leg attachment: the leg, its strings and pending offer, and what each feature's
  * part of it holds (leg_usage hooks: bytes, and the sockets a media stream keeps open). */
 static size_t leg_bytes(const sc_coord_leg *leg, unsigned *sockets)
@@ -53,9 +52,8 @@ void sc_coord__resources_inspect(sc_coord *coord, const sc_session *s, json_t *o
     json_object_set_new(out, "resources",
                         json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "bytes",
                                   (json_int_t)(u.record_bytes + u.attachment_bytes), "record_bytes",
-                                  (json_int_t)u.record_bytes, "attachment_bytes",
-                                  (json_int_t)u.attachment_bytes, "history_entries",
-                                  (json_int_t)u.history_entries, "history_capacity", capacity,
+                                  (json_int_t)u.record_bytes, "attachment_bytes", (json_int_t)u.attachment_bytes,
+                                  "history_entries", (json_int_t)u.history_entries, "history_capacity", capacity,
                                   "timers", (json_int_t)u.timers, "sockets", (json_int_t)u.sockets));
 }
 

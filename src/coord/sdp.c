@@ -173,17 +173,10 @@ void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *i
     /* Our direction as seen from the remote's answer: it answers sendonly->recvonly etc. */
     sc_sdp_direction ours = leg->local_dir;
     switch (info->direction) {
-    case SC_SDP_RECVONLY:
-        ours = SC_SDP_SENDONLY;
-        break;
-    case SC_SDP_SENDONLY:
-        ours = SC_SDP_RECVONLY;
-        break;
-    case SC_SDP_INACTIVE:
-        ours = SC_SDP_INACTIVE;
-        break;
-    case SC_SDP_SENDRECV:
-        break;
+    case SC_SDP_RECVONLY: ours = SC_SDP_SENDONLY; break;
+    case SC_SDP_SENDONLY: ours = SC_SDP_RECVONLY; break;
+    case SC_SDP_INACTIVE: ours = SC_SDP_INACTIVE; break;
+    case SC_SDP_SENDRECV: break;
     }
     record(leg, s, info, ours);
 }
@@ -197,7 +190,6 @@ void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *bod
     ctx->has_sdp = true;
     ctx->sdp_ok = sc_sdp_parse(body, len, &ctx->sdp) == 0;
 }
-
 
 int sc_coord__reinvite(sc_coord_leg *leg, sc_sdp_direction dir)
 {

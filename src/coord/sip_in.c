@@ -78,8 +78,8 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
     sc_coord__parse_sdp(ctx, ctype, body, blen);
     if (ctx->has_sdp && !ctx->sdp_ok) {
         int st = sc_sdp_error_status(sc_sdp_parse(body, blen, &ctx->sdp));
-        sc_log(coord->logger, SC_LOG_INFO, "coord", "rejecting call %s: unusable SDP offer (%d)",
-               sc_sip_call_id(call), st);
+        sc_log(coord->logger, SC_LOG_INFO, "coord", "rejecting call %s: unusable SDP offer (%d)", sc_sip_call_id(call),
+               st);
         free(ctx);
         reject_incoming(call, st, st == 400 ? "Bad SDP" : "Not Acceptable Here");
         return;
@@ -124,8 +124,7 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
 /* ---- Events of existing calls -------------------------------------------------------------- */
 
 /* The features' look at a SIP event (REFER, NOTIFY): true when one consumed it. */
-static bool event_hooks(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev,
-                        sc_coord_evctx *ctx)
+static bool event_hooks(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev, sc_coord_evctx *ctx)
 {
     for (size_t i = 0; i < SC_FEAT__COUNT; i++) {
         const sc_coord_feature *f = sc_coord__features[i];
@@ -181,8 +180,7 @@ void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
         }
         sc_coord__sync_dialog(leg, s);
         break;
-    default:
-        break;
+    default: break;
     }
     sc_coord__dispatch(coord, s, (sc_id)ev->type, ev->status, ev->reason, ctx);
 }

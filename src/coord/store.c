@@ -4,7 +4,6 @@
  * sc_coord_store_open, not with the coordinator. */
 #include "coord/recover.h"
 
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,26 +34,23 @@ typedef struct held_batch {
 
 typedef struct sc_coord_store {
     sc_coord *coord;
-    sc_persist *p;            /* synchronous handle (recovery) */
-    sc_persist_writer *w;     /* the loop's writer */
-    sc_coord_persist *rec;      /* the recorder */
+    sc_persist *p;         /* synchronous handle (recovery) */
+    sc_persist_writer *w;  /* the loop's writer */
+    sc_coord_persist *rec; /* the recorder */
     sc_persist_durability durability;
     char node_id[128];
     size_t queue_cap;
-    uv_check_t check;         /* end of each loop turn: commit and release held messages */
+    uv_check_t check; /* end of each loop turn: commit and release held messages */
     bool check_open;
     held_batch *building;     /* this turn's held messages (or NULL) */
     held_batch *first, *last; /* batches waiting for their commit, in order */
     size_t waiting;           /* messages held now */
     uint64_t held_total;
-    bool sending;             /* re-sending: the hook lets messages through */
+    bool sending; /* re-sending: the hook lets messages through */
     bool overflow_logged;
 } sc_coord_store;
 
-static sc_coord_store *store_of(const sc_coord *coord)
-{
-    return sc_coord__feat(coord, SC_FEAT_PERSISTENCE);
-}
+static sc_coord_store *store_of(const sc_coord *coord) { return sc_coord__feat(coord, SC_FEAT_PERSISTENCE); }
 
 /* ---- Strict durability: held messages ------------------------------------------------------ */
 
@@ -130,8 +126,7 @@ static bool writer_idle(sc_coord_store *st)
     return h.durable_ticket >= h.submitted_ticket;
 }
 
-static bool hold_message(sc_coord *coord, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
-                         size_t len)
+static bool hold_message(sc_coord *coord, sc_sip_transport tp, const struct sockaddr *dst, const char *data, size_t len)
 {
     sc_coord_store *st = store_of(coord);
     if (!st || !st->w || st->sending || st->durability != SC_PERSIST_STRICT)
@@ -242,15 +237,11 @@ static void default_node(sc_coord *coord, char *buf, size_t cap)
     snprintf(buf, cap, "%s:%u", host, port);
 }
 
-static double mono_s(void)
-{
-    return (double)sc_clock_mono_us(sc_clock_system()) / 1e6;
-}
+static double mono_s(void) { return (double)sc_clock_mono_us(sc_clock_system()) / 1e6; }
 
 static int start_writer(sc_coord_store *st, const sc_coord_store_config *cfg, char *err, size_t errsz)
 {
-    sc_persist_writer_config wc = {.queue_cap = cfg->queue_cap, .durability = cfg->durability,
-                                   .loop = st->coord->loop};
+    sc_persist_writer_config wc = {.queue_cap = cfg->queue_cap, .durability = cfg->durability, .loop = st->coord->loop};
     int rc = sc_persist_writer_new(&st->w, st->p, &wc);
     if (rc) {
         snprintf(err, errsz, "--store: cannot start the writer: %s", sc_strerror(rc));
@@ -272,7 +263,7 @@ static int recover(sc_coord_store *st, sc_coord_recover_ctx *c, char *err, size_
 {
     size_t n = 0, failed = 0;
     int rc = sc_coord_persist_recover(st->coord->engine, st->p, st->node_id, NULL, sc_coord__recover_rebuild, c, &n,
-                                    &failed);
+                                      &failed);
     c->rep->recovered = n;
     c->rep->failed = failed;
     if (rc)
@@ -283,7 +274,7 @@ static int recover(sc_coord_store *st, sc_coord_recover_ctx *c, char *err, size_
 static void stop(sc_coord *coord);
 
 int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
-                      size_t errsz)
+                        size_t errsz)
 {
     sc_coord_store_report dummy;
     char dummy_err[8];
@@ -331,19 +322,17 @@ int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_co
         stop(coord);
         return rc;
     }
-    sc_log(coord->logger, SC_LOG_INFO, "persist",
-           "store %s (%s, durability %s, node %s): %zu session(s) recovered, %zu failed, %zu in-flight resolved, in %.3f s",
-           sc_persist_backend_name(st->p), cfg->url, sc_persist_durability_name(cfg->durability), st->node_id,
-           rep->recovered, rep->failed, rep->resolved, rep->seconds);
+    sc_log(
+        coord->logger, SC_LOG_INFO, "persist",
+        "store %s (%s, durability %s, node %s): %zu session(s) recovered, %zu failed, %zu in-flight resolved, in %.3f s",
+        sc_persist_backend_name(st->p), cfg->url, sc_persist_durability_name(cfg->durability), st->node_id,
+        rep->recovered, rep->failed, rep->resolved, rep->seconds);
     return 0;
 }
 
 /* ---- Shutdown ---------------------------------------------------------------------------------- */
 
-static void check_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
+static void check_closed(uv_handle_t *h) { free(h->data); }
 
 /* From sc_coord_free, after the sessions are removed and before the SIP agent closes: commit
  * what is queued, send what strict mode held, stop the writer, close the store. */

@@ -32,8 +32,8 @@ static sc_coord_xfer *xfer_get(sc_coord_leg *leg)
 
 /* The feature's state: the transfer options. */
 typedef struct xfer_state {
-    bool refuse_refer;    /* REFERs declined (603) */
-    uint32_t timeout_ms;  /* a transfer call unanswered by then fails */
+    bool refuse_refer;   /* REFERs declined (603) */
+    uint32_t timeout_ms; /* a transfer call unanswered by then fails */
 } xfer_state;
 
 /* ---- Guards -------------------------------------------------------------------------------- */
@@ -58,10 +58,7 @@ static bool g_is_transfer_target(const sc_exec *x)
     return sc_session_field(x->session, SC_FIELD_REFERRED_BY) != NULL;
 }
 
-static bool g_has_replaces(const sc_exec *x)
-{
-    return sc_session_field(x->session, SC_FIELD_REPLACES_ID) != NULL;
-}
+static bool g_has_replaces(const sc_exec *x) { return sc_session_field(x->session, SC_FIELD_REPLACES_ID) != NULL; }
 
 /* ---- Transferor ---------------------------------------------------------------------------- */
 
@@ -325,10 +322,10 @@ static void xfer_call_moved(sc_coord *coord, sc_session *n, sc_coord_xfer *nt, c
              rec->event == SC_EV_Dialog180Ringing ? "Ringing" : "Session Progress");
     } else if (term && !nt->answered) {
         const char *outcome = sc_session_outcome(n);
-        int code = nt->last_status >= 300 ? nt->last_status
-                   : outcome && !strcmp(outcome, "timeout") ? 408
+        int code = nt->last_status >= 300                     ? nt->last_status
+                   : outcome && !strcmp(outcome, "timeout")   ? 408
                    : outcome && !strcmp(outcome, "cancelled") ? 487
-                                                            : 503;
+                                                              : 503;
         ot->in_progress = false;
         tell(coord, o, SC_EV_TransferFailed, code, failure_reason(code));
     }
@@ -363,7 +360,8 @@ static void on_transition(sc_coord *coord, sc_session *s, const sc_history_recor
         t->refer_pending = false;
         bool was = t->in_progress;
         t->in_progress = false;
-        sc_session *n = rec->event == SC_EV_TransferFailed && was ? sc_coord__linked(coord, s, SC_FIELD_TRANSFER_ID) : NULL;
+        sc_session *n = rec->event == SC_EV_TransferFailed && was ? sc_coord__linked(coord, s, SC_FIELD_TRANSFER_ID)
+                                                                  : NULL;
         if (n) /* the transfer gave up (timeout): end its call */
             tell(coord, n, SC_EV_HangupCall, 0, "transfer failed");
     }

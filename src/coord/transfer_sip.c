@@ -199,8 +199,8 @@ static void on_notify(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const s
     snprintf(id, sizeof id, "%s", leg->id);
     const char *event = sc_coord__xfer_header(ev->msg, "event", "o");
     const char *state = sc_coord__xfer_header(ev->msg, "subscription-state", NULL);
-    bool refer = event && strncasecmp(event, "refer", 5) == 0 && (event[5] == '\0' || event[5] == ';' ||
-                                                                  event[5] == ' ');
+    bool refer = event && strncasecmp(event, "refer", 5) == 0 &&
+                 (event[5] == '\0' || event[5] == ';' || event[5] == ' ');
     int code = refer ? sc_coord__xfer_sipfrag_status(ev->body, ev->body_len) : -1;
     sc_coord__dispatch(coord, s, SC_EV_DialogNOTIFY, 0, ev->reason, ctx); /* the table answers it */
     s = sc_store_get(coord->store, id);
@@ -234,7 +234,7 @@ static void on_refer_outcome(sc_coord *coord, sc_session *s, sc_coord_leg *leg, 
 }
 
 bool sc_coord__xfer_on_event(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev,
-                           sc_coord_evctx *ctx)
+                             sc_coord_evctx *ctx)
 {
     bool incoming = ev->stx != NULL;
     if (ev->type == SC_EV_DialogREFER && incoming) {
@@ -254,8 +254,8 @@ bool sc_coord__xfer_on_event(sc_coord *coord, sc_session *s, sc_coord_leg *leg, 
     }
     if (!incoming && !strcasecmp(ev->method, "NOTIFY")) { /* answers to our NOTIFYs */
         if (ev->status >= 300 || ev->type == SC_EV_DialogTimeout)
-            sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: NOTIFY answered %d %s", leg->id,
-                   ev->status, ev->reason);
+            sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: NOTIFY answered %d %s", leg->id, ev->status,
+                   ev->reason);
         sc_coord__evctx_free(ctx);
         return true;
     }
@@ -364,13 +364,13 @@ int sc_coord__xfer_on_incoming(sc_coord *coord, sc_session *s, sc_coord_leg *leg
                sc_session_id(old), rp);
         return 0;
     }
-    const char *reason = code == 481 ? "Call/Transaction Does Not Exist"
+    const char *reason = code == 481   ? "Call/Transaction Does Not Exist"
                          : code == 603 ? "Decline"
                          : code == 486 ? "Busy Here"
                          : code == 400 ? "Bad Replaces Header"
                                        : "Server Internal Error";
-    sc_log(coord->logger, SC_LOG_INFO, "transfer", "call %s: Replaces %s matches no replaceable dialog: %d",
-           leg->id, rp, code);
+    sc_log(coord->logger, SC_LOG_INFO, "transfer", "call %s: Replaces %s matches no replaceable dialog: %d", leg->id,
+           rp, code);
     if (leg->call)
         sc_sip_call_respond(leg->call, code, reason, NULL);
     sc_engine_remove_session(coord->engine, s, "replaces");

@@ -11,17 +11,17 @@
 #define WATCH_DEFAULT_DEBOUNCE_MS 200
 
 struct sc_coord_watch {
-    uv_fs_event_t ev;             /* on the directory */
-    uv_timer_t timer;             /* debounce */
-    char *dir;                    /* directory watched (malloc'd) */
-    char *base;                   /* file name filtered on (malloc'd) */
-    unsigned debounce_ms;         /* quiet time before the callback */
-    void (*on_change)(void *ud);  /* the callback */
-    void *ud;                     /* its argument */
-    bool ev_active;               /* the fs event is started */
-    bool stopping;                /* sc_coord_watch_stop() was called */
-    int closing;                  /* handles not yet closed */
-    unsigned long fired;          /* callbacks run */
+    uv_fs_event_t ev;            /* on the directory */
+    uv_timer_t timer;            /* debounce */
+    char *dir;                   /* directory watched (malloc'd) */
+    char *base;                  /* file name filtered on (malloc'd) */
+    unsigned debounce_ms;        /* quiet time before the callback */
+    void (*on_change)(void *ud); /* the callback */
+    void *ud;                    /* its argument */
+    bool ev_active;              /* the fs event is started */
+    bool stopping;               /* sc_coord_watch_stop() was called */
+    int closing;                 /* handles not yet closed */
+    unsigned long fired;         /* callbacks run */
 };
 
 static void on_closed(uv_handle_t *h)
@@ -95,8 +95,8 @@ static int split(const char *path, char **dir, char **base)
     return 0;
 }
 
-int sc_coord_watch_start(uv_loop_t *loop, const char *path, unsigned debounce_ms, void (*on_change)(void *ud),
-                       void *ud, sc_coord_watch **out)
+int sc_coord_watch_start(uv_loop_t *loop, const char *path, unsigned debounce_ms, void (*on_change)(void *ud), void *ud,
+                         sc_coord_watch **out)
 {
     if (!loop || !path || !*path || !on_change || !out)
         return -EINVAL;

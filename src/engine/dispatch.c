@@ -23,9 +23,8 @@ int sc_engine__enqueue(sc_engine *e, sc_session *s, const sc_event *ev, bool int
 {
     if (s->qlen >= e->max_queue) {
         e->stats.queue_drops++;
-        sc_log(e->logger, SC_LOG_WARN, "engine", "session %s: queue full (%zu), event %s dropped%s",
-               s->id, e->max_queue, sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type),
-               internal ? " (internal)" : "");
+        sc_log(e->logger, SC_LOG_WARN, "engine", "session %s: queue full (%zu), event %s dropped%s", s->id,
+               e->max_queue, sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type), internal ? " (internal)" : "");
         return -EAGAIN;
     }
     size_t tlen = ev->text ? strlen(ev->text) + 1 : 0;
@@ -104,8 +103,8 @@ static bool guards_pass(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_hi
 
 /* Actions of tr in order, each timed; returns the index of the failing one or -1. *t0_io: the
  * run's start in, the end of its last action out. */
-static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec,
-                       uint64_t *t0_io, int *rc_out)
+static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec, uint64_t *t0_io,
+                       int *rc_out)
 {
     uint64_t t0 = *t0_io;
     int r = -1;
@@ -195,9 +194,8 @@ __attribute__((noinline)) static void notify_ended(sc_engine *e, sc_session *s)
  * meanwhile is skipped, one added is told from the next run), then, for a taken row that
  * publishes, the filtered ones, then on_session_ended when the run ended the session. */
 static inline __attribute__((always_inline)) void notify_transition(sc_engine *e, sc_session *s,
-                                                                     const sc_history_record *rec,
-                                                                     const sc_transition *tr, bool taken,
-                                                                     bool ended)
+                                                                    const sc_history_record *rec,
+                                                                    const sc_transition *tr, bool taken, bool ended)
 {
     s->dirty_late = 0;
     for (unsigned m = e->notify_mask; m; m &= m - 1) {
@@ -209,8 +207,7 @@ static inline __attribute__((always_inline)) void notify_transition(sc_engine *e
         if (taken && e->obs[i].on_publish && !e->obs[i].publish_only)
             for (uint16_t p = 0; p < tr->npublish; p++)
                 e->obs[i].on_publish(e->obs[i].ud, s, tr->publish[p].name,
-                                     tr->publish[p].priority < 0 ? SC_PRIO_NORMAL
-                                                                 : tr->publish[p].priority);
+                                     tr->publish[p].priority < 0 ? SC_PRIO_NORMAL : tr->publish[p].priority);
     }
     if (taken && e->filtered_mask && tr->npublish)
         check_filtered(e, s, tr);
@@ -223,8 +220,8 @@ static inline __attribute__((always_inline)) void notify_transition(sc_engine *e
 
 /* Record the run's outcome and count it (stats; metric counts: the run of event started at
  * mono, its last action ended at t_end). */
-static int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec, sc_outcome o,
-                      sc_outcome *outcome_out, sc_id event, uint64_t mono, uint64_t t_end)
+static int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec, sc_outcome o, sc_outcome *outcome_out,
+                      sc_id event, uint64_t mono, uint64_t t_end)
 {
     sc_engine__count_run(e, event, o, mono, t_end);
     rec->outcome = o;
@@ -299,9 +296,8 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
     int failed = run_actions(e, &x, tr, rec, &t_end, &rc);
     if (failed >= 0) {
         const char *aname = sc_vocab_name(e->vocab, SC_VOCAB_ACTION, tr->actions[failed].id);
-        sc_log(e->logger, SC_LOG_WARN, "engine", "session %s: action %s failed (%d) in %s on %s",
-               s->id, aname, rc, sc_session_state_name(s),
-               sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type));
+        sc_log(e->logger, SC_LOG_WARN, "engine", "session %s: action %s failed (%d) in %s on %s", s->id, aname, rc,
+               sc_session_state_name(s), sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type));
         int r = finish_run(e, s, rec, SC_OUTCOME_ACTION_FAILED, outcome_out, ev->type, mono, t_end);
         notify_transition(e, s, rec, tr, false, false);
         if (!s->removing) {

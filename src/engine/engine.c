@@ -116,20 +116,13 @@ int sc_engine_bind_action(sc_engine *e, const char *name, sc_action_fn fn, void 
     return 0;
 }
 
-bool sc_engine_guard_bound(const sc_engine *e, sc_id guard)
-{
-    return guard < e->nguards && e->guards[guard].fn;
-}
+bool sc_engine_guard_bound(const sc_engine *e, sc_id guard) { return guard < e->nguards && e->guards[guard].fn; }
 
-bool sc_engine_action_bound(const sc_engine *e, sc_id action)
-{
-    return action < e->nactions && e->actions[action].fn;
-}
+bool sc_engine_action_bound(const sc_engine *e, sc_id action) { return action < e->nactions && e->actions[action].fn; }
 
 /* Report the first use of each unbound name once. seen: one bit per id of that kind. */
-static int check_calls(const sc_engine *e, const sc_table *t, const sc_transition *tr,
-                       const sc_call *calls, size_t n, sc_vocab_kind kind, uint8_t *seen,
-                       sc_diags *diags)
+static int check_calls(const sc_engine *e, const sc_table *t, const sc_transition *tr, const sc_call *calls, size_t n,
+                       sc_vocab_kind kind, uint8_t *seen, sc_diags *diags)
 {
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
@@ -144,8 +137,7 @@ static int check_calls(const sc_engine *e, const sc_table *t, const sc_transitio
         if (diags) {
             const char *file = sc_table_path(t) ? sc_table_path(t) : sc_table_name(t);
             sc_diags_add(diags, SC_SEV_ERROR, file ? file : "<table>", tr->line, tr->column,
-                         "%s '%s' is used by the table but has no binding",
-                         kind == SC_VOCAB_GUARD ? "guard" : "action",
+                         "%s '%s' is used by the table but has no binding", kind == SC_VOCAB_GUARD ? "guard" : "action",
                          sc_vocab_name(e->vocab, kind, id));
         }
     }
@@ -198,8 +190,8 @@ static void notify_created(sc_engine *e, sc_session *s)
     s->dirty_late = 0;
 }
 
-int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role, const char *id,
-                              sc_id state, sc_session **out)
+int sc_engine_restore_session(sc_engine *e, sc_table *table, sc_role role, const char *id, sc_id state,
+                              sc_session **out)
 {
     if (!e || !out)
         return -EINVAL;

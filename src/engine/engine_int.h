@@ -43,39 +43,39 @@ enum sc_timer_kind {
 };
 
 struct sc_engine {
-    const sc_vocab *vocab;       /* borrowed */
-    sc_store *store;             /* borrowed */
-    const sc_clock *clock;       /* borrowed */
-    const sc_logger *logger;     /* borrowed, may be NULL */
-    size_t max_queue;            /* per-session queue bound */
-    uint64_t retention_ms;       /* terminal states without max_ms */
-    sc_table *table;             /* current table (reference) or NULL */
-    sc_guard_binding *guards;    /* by guard id */
-    size_t nguards;              /* entries in guards */
-    sc_action_binding *actions;  /* by action id */
-    size_t nactions;             /* entries in actions */
-    sc_session_timer **heap;     /* min-heap on (deadline, order) */
-    size_t heap_len, heap_cap;   /* used / allocated */
-    uint64_t timer_order;        /* arming counter */
+    const sc_vocab *vocab;                           /* borrowed */
+    sc_store *store;                                 /* borrowed */
+    const sc_clock *clock;                           /* borrowed */
+    const sc_logger *logger;                         /* borrowed, may be NULL */
+    size_t max_queue;                                /* per-session queue bound */
+    uint64_t retention_ms;                           /* terminal states without max_ms */
+    sc_table *table;                                 /* current table (reference) or NULL */
+    sc_guard_binding *guards;                        /* by guard id */
+    size_t nguards;                                  /* entries in guards */
+    sc_action_binding *actions;                      /* by action id */
+    size_t nactions;                                 /* entries in actions */
+    sc_session_timer **heap;                         /* min-heap on (deadline, order) */
+    size_t heap_len, heap_cap;                       /* used / allocated */
+    uint64_t timer_order;                            /* arming counter */
     sc_engine_observer obs[SC_ENGINE_MAX_OBSERVERS]; /* observers */
     bool obs_used[SC_ENGINE_MAX_OBSERVERS];          /* slot in use */
-    int nobs;                    /* highest used slot + 1 */
-    sc_engine_stats stats;       /* counters */
-    uint64_t mono_base;          /* mono time when wall_base was read */
-    int64_t wall_base;           /* wall time read at mono_base (resampled every second) */
-    bool have_base;              /* mono_base/wall_base valid */
-    struct sc_engine__versions *versions; /* live table versions (versions.c), NULL until used */
-    bool counting;               /* keep metrics (not cfg.counts_off) */
-    sc_engine_metrics metrics;   /* the counts of sc_engine_metrics_get() */
-    uint64_t *trans_counts;      /* metrics.transitions, owned */
+    int nobs;                                        /* highest used slot + 1 */
+    sc_engine_stats stats;                           /* counters */
+    uint64_t mono_base;                              /* mono time when wall_base was read */
+    int64_t wall_base;                               /* wall time read at mono_base (resampled every second) */
+    bool have_base;                                  /* mono_base/wall_base valid */
+    struct sc_engine__versions *versions;            /* live table versions (versions.c), NULL until used */
+    bool counting;                                   /* keep metrics (not cfg.counts_off) */
+    sc_engine_metrics metrics;                       /* the counts of sc_engine_metrics_get() */
+    uint64_t *trans_counts;                          /* metrics.transitions, owned */
     /* bit i: slot i has on_transition or an unfiltered on_publish (the per-run loop);
      * slot i has an on_publish with a publish_only name */
     uint8_t notify_mask, filtered_mask;
     struct sc_engine__pubcache {
-        sc_table *table;         /* reference held while cached, NULL = free slot */
-        uint8_t *rows;           /* by row index: bit = slot whose publish_only the row publishes */
+        sc_table *table; /* reference held while cached, NULL = free slot */
+        uint8_t *rows;   /* by row index: bit = slot whose publish_only the row publishes */
         size_t nrows;
-    } pubcache[4];               /* per-table answers for the filtered observers (dispatch.c) */
+    } pubcache[4]; /* per-table answers for the filtered observers (dispatch.c) */
 };
 
 /* Wall time for mono time `mono`: derived from the last wall sample, read again when that
@@ -95,8 +95,7 @@ int sc_engine__dispatch_raw(sc_engine *e, sc_session *s, const sc_event *ev);
  * derived when read (runs dispatched minus those in the other buckets). */
 void sc_engine__count_grow(sc_engine *e, sc_id event);
 void sc_engine__count_new_event(sc_engine *e, sc_id event, sc_outcome o);
-static inline void sc_engine__count_run(sc_engine *e, sc_id event, sc_outcome o, uint64_t mono,
-                                        uint64_t t_end)
+static inline void sc_engine__count_run(sc_engine *e, sc_id event, sc_outcome o, uint64_t mono, uint64_t t_end)
 {
     if (!e->counting)
         return;
@@ -118,8 +117,7 @@ uint8_t sc_engine__publish_bits(sc_engine *e, sc_table *table, const sc_transiti
 /* timers.c */
 /* Move s to `to` and arm its timers; true when that entered a terminal state from a
  * non-terminal one (the session ended). */
-bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono,
-                            int64_t now_wall);
+bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono, int64_t now_wall);
 /* Arm the timers of s's state. */
 void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now_mono);
 void sc_engine__cancel_timers(sc_engine *e, sc_session *s, bool all);

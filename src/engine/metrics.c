@@ -17,8 +17,7 @@ static void count_grow(sc_engine *e, sc_id event)
     uint64_t *t = realloc(e->trans_counts, n * SC_ENGINE_OUTCOMES * sizeof *t);
     if (!t)
         return;
-    memset(t + e->metrics.nevents * SC_ENGINE_OUTCOMES, 0,
-           (n - e->metrics.nevents) * SC_ENGINE_OUTCOMES * sizeof *t);
+    memset(t + e->metrics.nevents * SC_ENGINE_OUTCOMES, 0, (n - e->metrics.nevents) * SC_ENGINE_OUTCOMES * sizeof *t);
     e->trans_counts = t;
     e->metrics.transitions = t;
     e->metrics.nevents = n;

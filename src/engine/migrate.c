@@ -31,12 +31,13 @@ void sc_engine__migrate_check(const sc_engine *e, const sc_table *t, sc_diags *d
         const sc_state_info *si = id >= 0 ? sc_table_state(cur, (sc_id)id) : NULL;
         if (!si)
             sc_diags_add(diags, SC_SEV_WARNING, diag_file(t), m->line, m->column,
-                         "'migrate' source '%s' is not a state of the current table (version %llu)",
-                         m->from, (unsigned long long)sc_engine_current_version(e));
+                         "'migrate' source '%s' is not a state of the current table (version %llu)", m->from,
+                         (unsigned long long)sc_engine_current_version(e));
         else if (si->terminal)
             sc_diags_add(diags, SC_SEV_WARNING, diag_file(t), m->line, m->column,
                          "'migrate' source '%s' is terminal in the current table: its sessions have ended "
-                         "and do not migrate", m->from);
+                         "and do not migrate",
+                         m->from);
     }
 }
 
@@ -129,7 +130,7 @@ static int visit(sc_session *s, void *ud)
         return 0; /* ended sessions stay where they are */
     int target = sc_table_migrate_target(m->to, si->name);
     if (target < 0)
-        return 0; /* not named: stays on its version */
+        return 0;  /* not named: stays on its version */
     if (s->busy) { /* only if a reload runs from inside a dispatch */
         m->busy++;
         return 0;
@@ -160,8 +161,8 @@ size_t sc_engine__migrate(sc_engine *e, sc_table *to, json_t *report, sc_diags *
                (unsigned long long)sc_engine_table_version_of(e, to));
     if (diags && (m.busy || m.failed))
         sc_diags_add(diags, SC_SEV_WARNING, diag_file(to), 0, 0,
-                     "%zu session(s) in mapped states not migrated (%zu busy, %zu failed)", m.busy + m.failed,
-                     m.busy, m.failed);
+                     "%zu session(s) in mapped states not migrated (%zu busy, %zu failed)", m.busy + m.failed, m.busy,
+                     m.failed);
     if (report) {
         json_object_set_new(report, "migrated", json_integer((json_int_t)m.moved));
         json_object_set_new(report, "migrated_states", m.states ? m.states : json_object());

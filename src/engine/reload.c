@@ -56,8 +56,8 @@ static json_t *version_json(const sc_engine *e, const sc_table *t)
 
 static json_t *counts(json_t *section)
 {
-    return json_pack("{sIsIsI}", "added", (json_int_t)json_array_size(json_object_get(section, "added")),
-                     "removed", (json_int_t)json_array_size(json_object_get(section, "removed")), "changed",
+    return json_pack("{sIsIsI}", "added", (json_int_t)json_array_size(json_object_get(section, "added")), "removed",
+                     (json_int_t)json_array_size(json_object_get(section, "removed")), "changed",
                      (json_int_t)json_array_size(json_object_get(section, "changed")));
 }
 
@@ -86,8 +86,7 @@ static void log_refusal(const sc_engine *e, const sc_diags *d, int r)
         logged++;
     }
     if (sc_diags_errors(d) > logged)
-        sc_log(e->logger, SC_LOG_WARN, "engine", "table reload refused: %zu more errors",
-               sc_diags_errors(d) - logged);
+        sc_log(e->logger, SC_LOG_WARN, "engine", "table reload refused: %zu more errors", sc_diags_errors(d) - logged);
     if (!logged)
         sc_log(e->logger, SC_LOG_WARN, "engine", "table reload refused: %s", sc_strerror(r));
 }
@@ -159,8 +158,8 @@ static int reload(sc_engine *e, const candidate *c, sc_diags *diags, json_t **re
         if (!unchanged)
             sc_engine__migrate(e, t, o, diags);
         sc_log(e->logger, SC_LOG_INFO, "engine", "table %s: version %llu, hash %s",
-               unchanged ? "unchanged" : "reloaded",
-               (unsigned long long)sc_engine_table_version_of(e, now), sc_table_hash(now));
+               unchanged ? "unchanged" : "reloaded", (unsigned long long)sc_engine_table_version_of(e, now),
+               sc_table_hash(now));
         if (report) {
             if (o) {
                 json_object_set_new(o, "result", json_string(unchanged ? "unchanged" : "applied"));
@@ -227,8 +226,8 @@ static int validate(const sc_engine *e, const candidate *c, sc_diags *diags, jso
     return r;
 }
 
-int sc_engine_validate_buffer(const sc_engine *e, const char *name, const char *buf, size_t len,
-                              sc_diags *diags, json_t **report)
+int sc_engine_validate_buffer(const sc_engine *e, const char *name, const char *buf, size_t len, sc_diags *diags,
+                              json_t **report)
 {
     candidate c = {.name = name, .buf = buf, .len = len};
     return validate(e, &c, diags, report);

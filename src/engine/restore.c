@@ -28,8 +28,7 @@ static int restore(sc_engine *e, const json_t *snap, sc_table *table, sc_session
     const char *role_name = json_string_value(json_object_get(snap, "role"));
     const char *state_name = json_string_value(json_object_get(snap, "state"));
     sc_role role;
-    if (!table || !id || !role_name || !state_name || sc_role_parse(role_name, &role) ||
-        role == SC_ROLE_ANY)
+    if (!table || !id || !role_name || !state_name || sc_role_parse(role_name, &role) || role == SC_ROLE_ANY)
         return -EINVAL;
     int state = sc_table_state_id(table, state_name);
     if (state < 0)
@@ -66,7 +65,8 @@ int sc_engine_restore_tail(sc_engine *e, sc_session *s, const json_t *events)
         return -EINVAL;
     size_t i;
     const json_t *ev;
-    json_array_foreach(events, i, ev) {
+    json_array_foreach(events, i, ev)
+    {
         int r = sc_session_apply_event_json(s, ev);
         if (r < 0) {
             e->stats.sessions_created--;
@@ -79,8 +79,8 @@ int sc_engine_restore_tail(sc_engine *e, sc_session *s, const json_t *events)
     return 0;
 }
 
-int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events,
-                                   sc_table *table, sc_session **out)
+int sc_session_restore_replay_json(sc_engine *e, const json_t *snap, const json_t *events, sc_table *table,
+                                   sc_session **out)
 {
     if (events && !json_is_array(events))
         return -EINVAL;

@@ -69,8 +69,7 @@ int sc_engine__reserve_timers(sc_engine *e, size_t want)
 static int heap_push(sc_engine *e, sc_session_timer *t)
 {
     if (e->heap_len == e->heap_cap && sc_engine__reserve_timers(e, e->heap_len + 1) != 0) {
-        sc_log(e->logger, SC_LOG_ERROR, "engine", "session %s: no memory for a timer",
-               t->session->id);
+        sc_log(e->logger, SC_LOG_ERROR, "engine", "session %s: no memory for a timer", t->session->id);
         return -ENOMEM;
     }
     t->order = ++e->timer_order;
@@ -167,8 +166,7 @@ void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now) { arm_state
 
 bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono, int64_t now_wall)
 {
-    if (s->state_timer.heap_index != UINT32_MAX || s->limit_timer.heap_index != UINT32_MAX ||
-        s->sched)
+    if (s->state_timer.heap_index != UINT32_MAX || s->limit_timer.heap_index != UINT32_MAX || s->sched)
         sc_engine__cancel_timers(e, s, false);
     sc_id from = s->state;
     s->state = to;
@@ -177,10 +175,7 @@ bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_
     return arm_state_from(e, s, now_mono, from);
 }
 
-uint64_t sc_engine_next_deadline(const sc_engine *e)
-{
-    return e->heap_len ? e->heap[0]->deadline : UINT64_MAX;
-}
+uint64_t sc_engine_next_deadline(const sc_engine *e) { return e->heap_len ? e->heap[0]->deadline : UINT64_MAX; }
 
 size_t sc_engine_timer_count(const sc_engine *e) { return e->heap_len; }
 
@@ -209,9 +204,7 @@ static void fire(sc_engine *e, sc_session_timer *t)
         sc_engine_dispatch(e, s, &ev, NULL);
         break;
     }
-    case SC_TIMER_RETENTION:
-        sc_engine_remove_session(e, s, "retention");
-        break;
+    case SC_TIMER_RETENTION: sc_engine_remove_session(e, s, "retention"); break;
     case SC_TIMER_SCHED: {
         sc_sched *sc = (sc_sched *)((char *)t - offsetof(sc_sched, timer));
         for (sc_sched **pp = (sc_sched **)&s->sched; *pp; pp = &(*pp)->next) {
@@ -228,8 +221,7 @@ static void fire(sc_engine *e, sc_session_timer *t)
         sched_free(sc);
         break;
     }
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -247,8 +239,7 @@ size_t sc_engine_run_timers(sc_engine *e, size_t max_fire)
     return fired;
 }
 
-int sc_engine_schedule(sc_engine *e, sc_session *s, uint64_t delay_ms, const sc_event *ev,
-                       bool cancel_on_exit)
+int sc_engine_schedule(sc_engine *e, sc_session *s, uint64_t delay_ms, const sc_event *ev, bool cancel_on_exit)
 {
     if (!e || !s || !ev)
         return -EINVAL;

@@ -13,12 +13,12 @@ typedef struct sc_engine__version {
 } sc_engine__version;
 
 typedef struct sc_engine__versions {
-    sc_engine__version *v;     /* live versions, oldest first */
-    size_t n, cap;             /* used / allocated */
-    sc_table *current;         /* the current table (the engine holds its reference) */
-    uint64_t next;             /* last counter assigned */
-    uint64_t released;         /* versions released so far */
-    uint64_t reloads_ok;       /* reload counters (reload.c) */
+    sc_engine__version *v; /* live versions, oldest first */
+    size_t n, cap;         /* used / allocated */
+    sc_table *current;     /* the current table (the engine holds its reference) */
+    uint64_t next;         /* last counter assigned */
+    uint64_t released;     /* versions released so far */
+    uint64_t reloads_ok;   /* reload counters (reload.c) */
     uint64_t reloads_unchanged;
     uint64_t reloads_failed;
     uint64_t sessions_migrated; /* moved by reloads' `migrate:` maps (migrate.c) */

@@ -98,7 +98,7 @@ static void sweep(sc_events_bus *bus)
 static void deliver(sc_events_bus *bus, const sc_bus_event *ev)
 {
     uint32_t n = bus->index_len[ev->type]; /* subscribers added meanwhile wait for the next */
-    int p = ev->priority; /* set by publish: an sc_priority */
+    int p = ev->priority;                  /* set by publish: an sc_priority */
     for (uint32_t i = 0; i < n; i++) {
         sc_events_sub *s = bus->index[ev->type][i]; /* re-read: a callback may grow it */
         /* O(1) checks first; patterns and states only for the few that pass. */
@@ -251,8 +251,7 @@ int sc_events_subscribe(sc_events_bus *bus, const sc_events_sub_cfg *cfg, sc_eve
     return sub_create(bus, cfg, out);
 }
 
-int sc_events_subscribe_from(sc_events_bus *bus, const sc_events_sub_cfg *cfg, uint64_t last_seq,
-                             sc_events_sub **out)
+int sc_events_subscribe_from(sc_events_bus *bus, const sc_events_sub_cfg *cfg, uint64_t last_seq, sc_events_sub **out)
 {
     sc_events_sub *s = NULL;
     int rc = sub_create(bus, cfg, &s);

@@ -20,10 +20,7 @@ static const sc_priority type_prios[] = {
 #undef SC_EVENT_TYPE_PRIO
 };
 
-const char *sc_bus_event_type_name(sc_bus_event_type t)
-{
-    return (unsigned)t < SC_EVT__COUNT ? type_names[t] : "?";
-}
+const char *sc_bus_event_type_name(sc_bus_event_type t) { return (unsigned)t < SC_EVT__COUNT ? type_names[t] : "?"; }
 
 int sc_bus_event_type_parse(const char *name, sc_bus_event_type *out)
 {
@@ -122,8 +119,7 @@ static void payload_from_json(json_t *o, sc_bus_event *ev)
     case SC_EVT_SessionEnded:
         get_str(o, "outcome", ev->u.ended.outcome, sizeof ev->u.ended.outcome);
         ev->u.ended.sip_cause = (int)get_int(o, "sip_cause");
-        ev->u.ended.duration_us =
-            (int64_t)(json_number_value(json_object_get(o, "duration_seconds")) * 1e6 + 0.5);
+        ev->u.ended.duration_us = (int64_t)(json_number_value(json_object_get(o, "duration_seconds")) * 1e6 + 0.5);
         break;
     case SC_EVT_SessionReaped: get_str(o, "reason", ev->u.reaped.reason, sizeof ev->u.reaped.reason); break;
     case SC_EVT_TableReloaded:

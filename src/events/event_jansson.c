@@ -107,4 +107,3 @@ char *sc_events__to_json_jansson(const sc_bus_event *ev)
     json_decref(o);
     return s;
 }
-

@@ -88,8 +88,7 @@ static bool coalesce_room(sc_events_sub *s, const sc_bus_event *in)
     if (in->type == SC_EVT_StateChanged && !uncoalescable(in)) {
         for (uint32_t k = 0; k < s->count; k++) {
             const sc_bus_event *q = &at(s, k)->ev;
-            if (q->type == SC_EVT_StateChanged && !uncoalescable(q) &&
-                strcmp(q->session_id, in->session_id) == 0) {
+            if (q->type == SC_EVT_StateChanged && !uncoalescable(q) && strcmp(q->session_id, in->session_id) == 0) {
                 remove_at(s, k);
                 s->dropped[SC_EVENTS_DROP_COALESCED]++;
                 return true;

@@ -100,7 +100,7 @@ int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n)
  * harmonics, 8 ms attack, exponential decay) over sustained chord roots. ~20 s, then loops. */
 
 typedef struct note {
-    int8_t midi;   /* MIDI note number, 0 = rest */
+    int8_t midi;     /* MIDI note number, 0 = rest */
     uint8_t eighths; /* length in eighth notes */
 } note;
 

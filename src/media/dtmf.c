@@ -14,20 +14,17 @@ static int digit_code(char c)
     if (c >= '0' && c <= '9')
         return c - '0';
     switch (c) {
-    case '*':
-        return 10;
-    case '#':
-        return 11;
-    case 'A': case 'a':
-        return 12;
-    case 'B': case 'b':
-        return 13;
-    case 'C': case 'c':
-        return 14;
-    case 'D': case 'd':
-        return 15;
-    default:
-        return -1;
+    case '*': return 10;
+    case '#': return 11;
+    case 'A':
+    case 'a': return 12;
+    case 'B':
+    case 'b': return 13;
+    case 'C':
+    case 'c': return 14;
+    case 'D':
+    case 'd': return 15;
+    default: return -1;
     }
 }
 

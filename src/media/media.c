@@ -153,8 +153,7 @@ static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len)
         sc_bridge__relay(st, &h, pkt, len);
 }
 
-static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
-                    unsigned flags)
+static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr, unsigned flags)
 {
     sc_media_stream *st = h->data;
     sc_media *m = st->m;
@@ -228,8 +227,7 @@ void sc_media__audio_header(sc_media_stream *st, uint8_t *hdr, sc_media_src src)
 
 static bool remote_should_send(const sc_media_stream *st)
 {
-    return st->has_remote && st->remote_port != 0 &&
-           (st->dir == SC_MEDIA_SENDRECV || st->dir == SC_MEDIA_RECVONLY);
+    return st->has_remote && st->remote_port != 0 && (st->dir == SC_MEDIA_SENDRECV || st->dir == SC_MEDIA_RECVONLY);
 }
 
 static void schedule(sc_media_stream *st);
@@ -452,8 +450,8 @@ static void arm_timeout(sc_media_stream *st)
     st->timeout_fired = false;
 }
 
-int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t port,
-                               sc_media_codec codec, int dtmf_pt, sc_media_direction dir)
+int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t port, sc_media_codec codec, int dtmf_pt,
+                               sc_media_direction dir)
 {
     if (!st || st->closing || !addr)
         return -EINVAL;

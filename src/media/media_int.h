@@ -8,10 +8,10 @@
 
 #include "session_core/media.h"
 
-#define SC_MEDIA_MAX_PKT 1500   /* largest RTP/RTCP datagram we handle */
-#define SC_MEDIA_FRAME 160      /* samples per 20 ms packet at 8 kHz */
-#define SC_MEDIA_FRAME_US 20000 /* one packet every 20 ms */
-#define SC_MEDIA_DTMF_QUEUE 64  /* bounded digit queue per stream */
+#define SC_MEDIA_MAX_PKT 1500                   /* largest RTP/RTCP datagram we handle */
+#define SC_MEDIA_FRAME 160                      /* samples per 20 ms packet at 8 kHz */
+#define SC_MEDIA_FRAME_US 20000                 /* one packet every 20 ms */
+#define SC_MEDIA_DTMF_QUEUE 64                  /* bounded digit queue per stream */
 #define SC_MEDIA_MOH_MAX_SAMPLES (8000u * 600u) /* 10 minutes */
 
 typedef struct sc_moh_class sc_moh_class;
@@ -33,17 +33,17 @@ typedef enum sc_dtmf_phase {
 } sc_dtmf_phase;
 
 struct sc_media_stream {
-    sc_media *m;                      /* owner */
-    void *ud;                         /* user data for callbacks */
-    sc_media_stream *prev, *next;     /* in m->streams */
-    uv_udp_t rtp;                     /* RTP socket (port) */
-    uv_udp_t rtcp;                    /* RTCP socket (port + 1) */
-    uv_timer_t timer;                 /* housekeeping: RTCP reports and the RTP timeout */
-    uv_timer_t dtmf_timer;            /* 20 ms ticks while digits are sent */
-    int closes_pending;               /* close callbacks still to come */
-    bool closing;                     /* sc_media_stream_close called */
-    uint16_t port;                    /* local RTP port */
-    uint32_t pair;                    /* index of the port pair in m->pool */
+    sc_media *m;                  /* owner */
+    void *ud;                     /* user data for callbacks */
+    sc_media_stream *prev, *next; /* in m->streams */
+    uv_udp_t rtp;                 /* RTP socket (port) */
+    uv_udp_t rtcp;                /* RTCP socket (port + 1) */
+    uv_timer_t timer;             /* housekeeping: RTCP reports and the RTP timeout */
+    uv_timer_t dtmf_timer;        /* 20 ms ticks while digits are sent */
+    int closes_pending;           /* close callbacks still to come */
+    bool closing;                 /* sc_media_stream_close called */
+    uint16_t port;                /* local RTP port */
+    uint32_t pair;                /* index of the port pair in m->pool */
 
     /* remote and negotiation */
     bool has_remote;                  /* remote address set (port may be 0) */
@@ -55,99 +55,99 @@ struct sc_media_stream {
     sc_media_direction dir;           /* our direction */
 
     /* sending */
-    uint32_t ssrc;                    /* our SSRC, random */
-    uint16_t seq;                     /* next sequence number */
-    uint32_t ts_last;                 /* timestamp of the last audio (or event end) sent */
-    uint32_t ts_last_len;             /* samples that packet covered */
-    uint64_t ts_last_us;              /* when it was sent; 0: never */
-    sc_media_src src;                 /* source of the last audio packet sent */
-    uint32_t relay_ssrc;              /* incoming SSRC the relay offsets belong to */
-    uint32_t relay_ts_off;            /* out ts = in ts + off */
-    uint16_t relay_seq_off;           /* out seq = in seq + off */
-    uint32_t octets_sent_rtcp;        /* payload octets for the SR (wraps) */
-    uint32_t packets_sent_rtcp;       /* packets for the SR (wraps) */
-    bool sent_since_report;           /* SR rather than RR */
+    uint32_t ssrc;              /* our SSRC, random */
+    uint16_t seq;               /* next sequence number */
+    uint32_t ts_last;           /* timestamp of the last audio (or event end) sent */
+    uint32_t ts_last_len;       /* samples that packet covered */
+    uint64_t ts_last_us;        /* when it was sent; 0: never */
+    sc_media_src src;           /* source of the last audio packet sent */
+    uint32_t relay_ssrc;        /* incoming SSRC the relay offsets belong to */
+    uint32_t relay_ts_off;      /* out ts = in ts + off */
+    uint16_t relay_seq_off;     /* out seq = in seq + off */
+    uint32_t octets_sent_rtcp;  /* payload octets for the SR (wraps) */
+    uint32_t packets_sent_rtcp; /* packets for the SR (wraps) */
+    bool sent_since_report;     /* SR rather than RR */
 
     /* receiving (RFC 3550 A.1, A.3, A.8) */
-    bool rx_started;                  /* a packet has been received from rx_ssrc */
+    bool rx_started; /* a packet has been received from rx_ssrc */
     uint32_t rx_ssrc;
     uint16_t rx_max_seq;
     uint32_t rx_cycles;
     uint32_t rx_base_seq;
-    uint64_t rx_received;             /* since the source began */
+    uint64_t rx_received;                          /* since the source began */
     uint32_t rx_expected_prior, rx_received_prior; /* at the last report */
-    int64_t rx_transit;               /* previous relative transit time */
-    double rx_jitter;                 /* jitter, timestamp units */
-    uint32_t rx_lsr;                  /* middle 32 bits of the last SR's NTP time */
-    uint64_t rx_lsr_us;               /* when that SR arrived; 0: none */
-    uint64_t last_rx_us;              /* last valid RTP (or arming time) for the timeout */
-    bool timeout_fired;               /* on_rtp_timeout called for this silence */
-    uint64_t next_rtcp_us;            /* when the next report is due */
+    int64_t rx_transit;                            /* previous relative transit time */
+    double rx_jitter;                              /* jitter, timestamp units */
+    uint32_t rx_lsr;                               /* middle 32 bits of the last SR's NTP time */
+    uint64_t rx_lsr_us;                            /* when that SR arrived; 0: none */
+    uint64_t last_rx_us;                           /* last valid RTP (or arming time) for the timeout */
+    bool timeout_fired;                            /* on_rtp_timeout called for this silence */
+    uint64_t next_rtcp_us;                         /* when the next report is due */
 
     /* DTMF receive */
-    bool drx_active;                  /* an event is in progress */
-    bool drx_ended;                   /* the event at drx_ts was reported */
-    uint32_t drx_ts;                  /* timestamp of the current/last event */
+    bool drx_active; /* an event is in progress */
+    bool drx_ended;  /* the event at drx_ts was reported */
+    uint32_t drx_ts; /* timestamp of the current/last event */
     uint8_t drx_event;
     uint16_t drx_duration;
 
     /* DTMF send */
-    char dq[SC_MEDIA_DTMF_QUEUE];     /* queued digits */
+    char dq[SC_MEDIA_DTMF_QUEUE]; /* queued digits */
     unsigned dq_head, dq_count;
-    unsigned dtx_duration_ms;         /* per digit, of the queued digits */
+    unsigned dtx_duration_ms; /* per digit, of the queued digits */
     sc_dtmf_phase dtx_phase;
     uint8_t dtx_event;
-    uint32_t dtx_ts;                  /* event timestamp */
-    uint16_t dtx_dur;                 /* current duration, samples */
-    uint16_t dtx_target;              /* target duration, samples */
-    unsigned dtx_count;               /* end packets sent / gap ticks */
+    uint32_t dtx_ts;     /* event timestamp */
+    uint16_t dtx_dur;    /* current duration, samples */
+    uint16_t dtx_target; /* target duration, samples */
+    unsigned dtx_count;  /* end packets sent / gap ticks */
 
     /* MOH */
-    sc_moh_class *moh;                /* playing class or NULL */
+    sc_moh_class *moh;                    /* playing class or NULL */
     sc_media_stream *moh_prev, *moh_next; /* in moh->listeners */
 
     /* bridge */
-    sc_media_stream *peer;            /* bridged partner or NULL */
+    sc_media_stream *peer; /* bridged partner or NULL */
 
-    sc_media_stats stats;             /* counters reported by sc_media_stream_stats */
+    sc_media_stats stats; /* counters reported by sc_media_stream_stats */
 };
 
 struct sc_moh_class {
     sc_media *m;
-    sc_moh_class *next;               /* in m->classes */
+    sc_moh_class *next; /* in m->classes */
     char name[32];
-    int16_t *pcm;                     /* 8 kHz mono, owned */
-    size_t len;                       /* samples, >= SC_MEDIA_FRAME */
-    size_t pos;                       /* shared playout position */
-    uv_timer_t timer;                 /* 20 ms ticks while listeners exist */
+    int16_t *pcm;     /* 8 kHz mono, owned */
+    size_t len;       /* samples, >= SC_MEDIA_FRAME */
+    size_t pos;       /* shared playout position */
+    uv_timer_t timer; /* 20 ms ticks while listeners exist */
     bool running;
-    uint64_t start_us;                /* when ticking began */
-    uint64_t frames;                  /* frames played since start_us */
-    sc_media_stream *listeners;       /* head of the listener list */
+    uint64_t start_us;          /* when ticking began */
+    uint64_t frames;            /* frames played since start_us */
+    sc_media_stream *listeners; /* head of the listener list */
     size_t nlisteners;
 };
 
 struct sc_media {
-    uv_loop_t *loop;                  /* borrowed */
-    const sc_clock *clock;            /* borrowed */
-    const sc_logger *logger;          /* borrowed, may be NULL */
+    uv_loop_t *loop;         /* borrowed */
+    const sc_clock *clock;   /* borrowed */
+    const sc_logger *logger; /* borrowed, may be NULL */
     sc_media_callbacks cb;
-    struct sockaddr_storage bind;     /* bind address, port 0 */
+    struct sockaddr_storage bind; /* bind address, port 0 */
     char bind_str[64];
     char cname[128];
-    uint16_t port_min;                /* even */
-    uint32_t npairs;                  /* pairs in the range */
-    uint8_t *pair_used;               /* one flag per pair */
+    uint16_t port_min;  /* even */
+    uint32_t npairs;    /* pairs in the range */
+    uint8_t *pair_used; /* one flag per pair */
     uint32_t pairs_used;
-    uint32_t cursor;                  /* next pair to try (round robin) */
+    uint32_t cursor; /* next pair to try (round robin) */
     uint32_t rtp_timeout_ms;
     uint32_t rtcp_interval_ms;
-    uint64_t rng;                     /* xorshift64* state */
-    sc_media_stream *streams;         /* open streams */
+    uint64_t rng;             /* xorshift64* state */
+    sc_media_stream *streams; /* open streams */
     sc_moh_class *classes;
-    unsigned live;                    /* objects whose close callbacks are pending or open */
-    bool freeing;                     /* sc_media_free called */
-    char rxbuf[SC_MEDIA_MAX_PKT];     /* receive buffer shared by all sockets (one thread) */
+    unsigned live;                /* objects whose close callbacks are pending or open */
+    bool freeing;                 /* sc_media_free called */
+    char rxbuf[SC_MEDIA_MAX_PKT]; /* receive buffer shared by all sockets (one thread) */
     bool rxbuf_busy;
 };
 
@@ -171,8 +171,8 @@ typedef struct sc_rtp_hdr {
     uint16_t seq;
     uint32_t ts;
     uint32_t ssrc;
-    size_t hlen;      /* header length (with CSRCs and extension) */
-    size_t plen;      /* payload length (without padding) */
+    size_t hlen; /* header length (with CSRCs and extension) */
+    size_t plen; /* payload length (without padding) */
 } sc_rtp_hdr;
 void sc_rtp__write_header(uint8_t *p, uint8_t pt, bool marker, uint16_t seq, uint32_t ts, uint32_t ssrc);
 int sc_rtp__parse(const uint8_t *p, size_t len, sc_rtp_hdr *h); /* -EINVAL when invalid */

@@ -31,8 +31,8 @@ int sc_media_moh_class_add(sc_media *m, const char *name, const char *path)
     size_t n = 0;
     int rc = path ? sc_media_load_audio(path, &pcm, &n) : sc_media_moh_default_pcm(&pcm, &n);
     if (rc < 0) {
-        sc_log(m->logger, SC_LOG_ERROR, MOD, "MOH class %s: cannot read %s: %s", name,
-               path ? path : "(built-in)", sc_strerror(rc));
+        sc_log(m->logger, SC_LOG_ERROR, MOD, "MOH class %s: cannot read %s: %s", name, path ? path : "(built-in)",
+               sc_strerror(rc));
         return rc;
     }
     if (n < SC_MEDIA_FRAME) {

@@ -29,7 +29,7 @@ int sc_media__resample(const float *in, size_t n, unsigned in_rate, float **out,
         *out_n = n;
         return 0;
     }
-    double ratio = OUT_RATE / in_rate; /* < 1 when downsampling */
+    double ratio = OUT_RATE / in_rate;              /* < 1 when downsampling */
     double fc = CUTOFF * (ratio < 1 ? ratio : 1.0); /* cycles per input sample */
     double width = ZERO_CROSSINGS / (2.0 * fc);     /* half-width in input samples */
     size_t tab_n = (size_t)(width * TAB_RES) + 2;

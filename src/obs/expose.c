@@ -103,8 +103,8 @@ static void put_labels(sc_buf *b, const sc_obs_metric *m, const sc_obs_child *c,
     sc_buf_puts(b, "}");
 }
 
-static void put_sample(sc_buf *b, const char *name, const char *suffix, const sc_obs_metric *m,
-                       const sc_obs_child *c, const char *le, double v)
+static void put_sample(sc_buf *b, const char *name, const char *suffix, const sc_obs_metric *m, const sc_obs_child *c,
+                       const char *le, double v)
 {
     char num[64];
     sc_obs__fmt_double(num, sizeof num, v);
@@ -116,8 +116,7 @@ static void put_sample(sc_buf *b, const char *name, const char *suffix, const sc
     sc_buf_puts(b, "\n");
 }
 
-static void render_histogram(sc_buf *b, const sc_obs_metric *m, const sc_obs_child *c,
-                             sc_obs_format f)
+static void render_histogram(sc_buf *b, const sc_obs_metric *m, const sc_obs_child *c, sc_obs_format f)
 {
     const sc_obs_histogram *h = &c->u.hist;
     uint64_t cum = 0;

@@ -11,16 +11,16 @@
 #include "session_core/obs.h"
 
 typedef struct health_check {
-    char name[32];                          /* check name */
-    bool for_ready;                         /* gates readiness */
-    bool ok;                                /* current status */
-    char reason[SC_OBS_HEALTH_REASON_MAX];  /* why (or detail when ok) */
-    int64_t since_us;                       /* wall time of the last status flip */
+    char name[32];                         /* check name */
+    bool for_ready;                        /* gates readiness */
+    bool ok;                               /* current status */
+    char reason[SC_OBS_HEALTH_REASON_MAX]; /* why (or detail when ok) */
+    int64_t since_us;                      /* wall time of the last status flip */
 } health_check;
 
 struct sc_obs_health {
-    pthread_mutex_t mu;                     /* guards everything below */
-    const sc_clock *clock;                  /* borrowed */
+    pthread_mutex_t mu;    /* guards everything below */
+    const sc_clock *clock; /* borrowed */
     health_check checks[SC_OBS_HEALTH_MAX_CHECKS];
     uint32_t nchecks;
     struct {
@@ -193,9 +193,8 @@ char *sc_obs_health_json(sc_obs_health *h, sc_obs_heartbeat *hb, uint64_t max_ag
         if (c->for_ready)
             ready &= c->ok;
         json_object_set_new(checks, c->name,
-                            json_pack("{s:s,s:s,s:o,s:b}", "status", c->ok ? "ok" : "fail",
-                                      "reason", c->reason, "since", iso_time(c->since_us),
-                                      "gates_readiness", c->for_ready));
+                            json_pack("{s:s,s:s,s:o,s:b}", "status", c->ok ? "ok" : "fail", "reason", c->reason,
+                                      "since", iso_time(c->since_us), "gates_readiness", c->for_ready));
     }
     for (uint32_t i = 0; i < h->ndetails; i++)
         json_object_set_new(details, h->details[i].key, json_real(h->details[i].value));

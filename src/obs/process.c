@@ -141,12 +141,14 @@ int sc_obs_process_register(sc_obs_registry *r, const sc_clock *clock)
     pm->vsz = reg_gauge(r, "process_virtual_memory_bytes", "Virtual memory size in bytes", true);
     pm->fds = reg_gauge(r, "process_open_fds", "Number of open file descriptors", true);
     pm->max_fds = reg_gauge(r, "process_max_fds", "Maximum number of open file descriptors", true);
-    pm->start = reg_gauge(r, "process_start_time_seconds",
-                          "Start time of the process since the Unix epoch in seconds", true);
+    pm->start = reg_gauge(r, "process_start_time_seconds", "Start time of the process since the Unix epoch in seconds",
+                          true);
     pm->uptime = reg_gauge(r, "sessioncore_uptime_seconds", "Seconds since the process started", false);
     sc_obs_metric *cpu = NULL;
-    sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "process_cpu_seconds_total",
-                     .help = "Total user and system CPU time spent in seconds", .foreign = true};
+    sc_obs_desc d = {.type = SC_OBS_COUNTER,
+                     .name = "process_cpu_seconds_total",
+                     .help = "Total user and system CPU time spent in seconds",
+                     .foreign = true};
     if (sc_obs_register(r, &d, &cpu) == 0)
         pm->cpu = sc_obs_counter_with(cpu);
     if (!pm->rss || !pm->vsz || !pm->fds || !pm->max_fds || !pm->start || !pm->uptime || !pm->cpu) {
@@ -171,10 +173,7 @@ void sc_obs_loop_probe_init(sc_obs_loop_probe *p, const sc_clock *clock, sc_obs_
     p->interval_us = interval_us;
 }
 
-void sc_obs_loop_probe_arm(sc_obs_loop_probe *p)
-{
-    p->expected_us = sc_clock_mono_us(p->clock) + p->interval_us;
-}
+void sc_obs_loop_probe_arm(sc_obs_loop_probe *p) { p->expected_us = sc_clock_mono_us(p->clock) + p->interval_us; }
 
 uint64_t sc_obs_loop_probe_fire(sc_obs_loop_probe *p)
 {

@@ -9,9 +9,8 @@
 #include "obs/obs_int.h"
 
 static const double seconds_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                         0.5,   1,      2.5,   5,    10,    30,    60};
-static const double lag_buckets[] = {0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                     0.025,  0.05,   0.1,   0.25,   0.5,   1, 2};
+                                         0.5,   1,      2.5,   5,    10,    30,   60};
+static const double lag_buckets[] = {0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2};
 
 const double *sc_obs_buckets_seconds(uint32_t *n)
 {
@@ -26,10 +25,9 @@ const double *sc_obs_buckets_lag(uint32_t *n)
 }
 
 /* 2^k microseconds, k = 0..20, in seconds: the engine's run-time buckets (engine.h). */
-static const double pow2_us_buckets[] = {
-    1e-6, 2e-6, 4e-6, 8e-6, 16e-6, 32e-6, 64e-6, 128e-6, 256e-6, 512e-6, 1024e-6,
-    2048e-6, 4096e-6, 8192e-6, 16384e-6, 32768e-6, 65536e-6, 131072e-6, 262144e-6, 524288e-6,
-    1048576e-6};
+static const double pow2_us_buckets[] = {1e-6,     2e-6,     4e-6,     8e-6,      16e-6,     32e-6,     64e-6,
+                                         128e-6,   256e-6,   512e-6,   1024e-6,   2048e-6,   4096e-6,   8192e-6,
+                                         16384e-6, 32768e-6, 65536e-6, 131072e-6, 262144e-6, 524288e-6, 1048576e-6};
 
 const double *sc_obs_buckets_pow2_us(uint32_t *n)
 {
@@ -111,10 +109,9 @@ static bool valid_label_name(const char *name)
 int sc_obs_name_check(sc_obs_type type, const char *name, bool foreign)
 {
     static const char *const reserved[] = {"_total", "_count", "_sum", "_bucket", "_created", "_info"};
-    static const char *const units[] = {"_ms", "_milliseconds", "_microseconds", "_us",
-                                        "_nanoseconds", "_ns", "_kilobytes", "_megabytes",
-                                        "_gigabytes", "_kb", "_mb", "_minutes", "_hours",
-                                        "_days", "_percent"};
+    static const char *const units[] = {"_ms", "_milliseconds", "_microseconds", "_us",        "_nanoseconds",
+                                        "_ns", "_kilobytes",    "_megabytes",    "_gigabytes", "_kb",
+                                        "_mb", "_minutes",      "_hours",        "_days",      "_percent"};
     if (!name || !valid_metric_chars(name))
         return -EINVAL;
     if (!foreign && (strncmp(name, "sessioncore_", 12) != 0 || !name[12]))
@@ -140,10 +137,7 @@ int sc_obs_name_check(sc_obs_type type, const char *name, bool foreign)
 
 static sc_obs_child *child_new(sc_obs_metric *m, const char *const *values);
 
-static char *dupstr(const char *s)
-{
-    return strdup(s ? s : "");
-}
+static char *dupstr(const char *s) { return strdup(s ? s : ""); }
 
 int sc_obs_register(sc_obs_registry *r, const sc_obs_desc *d, sc_obs_metric **out)
 {
@@ -297,23 +291,23 @@ static sc_obs_child *lookup_va(sc_obs_metric *m, va_list ap)
     return child_lookup(m, values);
 }
 
-#define DEFINE_WITH(kind, ctype, TYPE, member)                                     \
-    ctype *sc_obs_##kind##_with(sc_obs_metric *m, ...)                             \
-    {                                                                              \
-        if (!m || m->type != TYPE)                                                 \
-            return NULL;                                                           \
-        va_list ap;                                                                \
-        va_start(ap, m);                                                           \
-        sc_obs_child *c = lookup_va(m, ap);                                        \
-        va_end(ap);                                                                \
-        return c ? &c->u.member : NULL;                                            \
-    }                                                                              \
-    ctype *sc_obs_##kind##_withv(sc_obs_metric *m, const char *const *values)      \
-    {                                                                              \
-        if (!m || m->type != TYPE)                                                 \
-            return NULL;                                                           \
-        sc_obs_child *c = child_lookup(m, values);                                 \
-        return c ? &c->u.member : NULL;                                            \
+#define DEFINE_WITH(kind, ctype, TYPE, member)                                \
+    ctype *sc_obs_##kind##_with(sc_obs_metric *m, ...)                        \
+    {                                                                         \
+        if (!m || m->type != TYPE)                                            \
+            return NULL;                                                      \
+        va_list ap;                                                           \
+        va_start(ap, m);                                                      \
+        sc_obs_child *c = lookup_va(m, ap);                                   \
+        va_end(ap);                                                           \
+        return c ? &c->u.member : NULL;                                       \
+    }                                                                         \
+    ctype *sc_obs_##kind##_withv(sc_obs_metric *m, const char *const *values) \
+    {                                                                         \
+        if (!m || m->type != TYPE)                                            \
+            return NULL;                                                      \
+        sc_obs_child *c = child_lookup(m, values);                            \
+        return c ? &c->u.member : NULL;                                       \
     }
 
 DEFINE_WITH(counter, sc_obs_counter, SC_OBS_COUNTER, counter)
@@ -392,19 +386,18 @@ int sc_obs_std_metrics_new(sc_obs_registry *r, sc_obs_std_metrics *m)
     sc_obs_std_metrics tmp;
     memset(&tmp, 0, sizeof tmp);
     int rc;
-#define SC_OBS_STD_REG(field, mtype, mname, mhelp, ...)                                         \
-    {                                                                                            \
-        sc_obs_desc d = {.type = mtype, .name = mname, .help = mhelp, .labels = {__VA_ARGS__}, \
-                         .max_children = 256};                                                   \
-        if (strcmp(#field, "loop_lag") == 0) {                                                   \
-            d.buckets = lag;                                                                     \
-            d.nbuckets = nlag;                                                                   \
-        } else if (strcmp(#field, "transition_duration") == 0) {                                 \
-            d.buckets = pow2;                                                                    \
-            d.nbuckets = npow2;                                                                  \
-        }                                                                                        \
-        if ((rc = sc_obs_register(r, &d, &tmp.field)) != 0)                                      \
-            return rc;                                                                           \
+#define SC_OBS_STD_REG(field, mtype, mname, mhelp, ...)                                                              \
+    {                                                                                                                \
+        sc_obs_desc d = {.type = mtype, .name = mname, .help = mhelp, .labels = {__VA_ARGS__}, .max_children = 256}; \
+        if (strcmp(#field, "loop_lag") == 0) {                                                                       \
+            d.buckets = lag;                                                                                         \
+            d.nbuckets = nlag;                                                                                       \
+        } else if (strcmp(#field, "transition_duration") == 0) {                                                     \
+            d.buckets = pow2;                                                                                        \
+            d.nbuckets = npow2;                                                                                      \
+        }                                                                                                            \
+        if ((rc = sc_obs_register(r, &d, &tmp.field)) != 0)                                                          \
+            return rc;                                                                                               \
     }
     SC_OBS_STD_METRICS(SC_OBS_STD_REG)
 #undef SC_OBS_STD_REG

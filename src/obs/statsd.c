@@ -93,8 +93,7 @@ static void add_line(sc_obs_statsd *s, const char *line, size_t n)
 }
 
 /* name.value1.value2 with anything outside [A-Za-z0-9_-] in values turned into '_'. */
-static size_t series_name(char *out, size_t cap, const sc_obs_metric *m, const sc_obs_child *c,
-                          const char *suffix)
+static size_t series_name(char *out, size_t cap, const sc_obs_metric *m, const sc_obs_child *c, const char *suffix)
 {
     int n = snprintf(out, cap, "%s%s", m->name, suffix);
     size_t len = n > 0 && (size_t)n < cap ? (size_t)n : 0;
@@ -102,8 +101,8 @@ static size_t series_name(char *out, size_t cap, const sc_obs_metric *m, const s
         out[len++] = '.';
         for (const char *p = c->values[i]; *p && len + 1 < cap; p++) {
             char ch = *p;
-            bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                      ch == '_' || ch == '-';
+            bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+                      ch == '-';
             out[len++] = ok ? ch : '_';
         }
     }
@@ -111,8 +110,8 @@ static size_t series_name(char *out, size_t cap, const sc_obs_metric *m, const s
     return len;
 }
 
-static int emit(sc_obs_statsd *s, const sc_obs_metric *m, const sc_obs_child *c, const char *suffix,
-                double v, const char *kind)
+static int emit(sc_obs_statsd *s, const sc_obs_metric *m, const sc_obs_child *c, const char *suffix, double v,
+                const char *kind)
 {
     char name[256], num[64], line[400];
     series_name(name, sizeof name, m, c, suffix);

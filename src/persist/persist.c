@@ -11,12 +11,9 @@
 const char *sc_persist_durability_name(sc_persist_durability d)
 {
     switch (d) {
-    case SC_PERSIST_STRICT:
-        return "strict";
-    case SC_PERSIST_BATCHED:
-        return "batched";
-    case SC_PERSIST_NONE:
-        return "none";
+    case SC_PERSIST_STRICT: return "strict";
+    case SC_PERSIST_BATCHED: return "batched";
+    case SC_PERSIST_NONE: return "none";
     }
     return "?";
 }
@@ -80,10 +77,8 @@ static const sc_persist__backend *pick_backend(const char *url, const char **res
         const sc_persist__backend *be;
         bool keep_prefix;
     } map[] = {
-        {"memory:", &sc_persist__memory, false},
-        {"sqlite:", &sc_persist__sqlite, false},
-        {"redis://", &sc_persist__redis, false},
-        {"postgresql://", &sc_persist__pg, true},
+        {"memory:", &sc_persist__memory, false}, {"sqlite:", &sc_persist__sqlite, false},
+        {"redis://", &sc_persist__redis, false}, {"postgresql://", &sc_persist__pg, true},
         {"postgres://", &sc_persist__pg, true},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
@@ -244,10 +239,7 @@ const char *sc_persist_last_error(const sc_persist *p) { return p ? p->err : "no
 const char *sc_persist_backend_name(const sc_persist *p) { return p->be->name; }
 const char *sc_persist_url(const sc_persist *p) { return p->url; }
 
-static char *dump(const json_t *doc)
-{
-    return json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
-}
+static char *dump(const json_t *doc) { return json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY); }
 
 /* Runs an op with the lock held and the connection up. */
 #define WITH_CONN(p, expr)                \
@@ -276,8 +268,7 @@ int sc_persist__save_text(sc_persist *p, const char *id, const char *data, const
     WITH_CONN(p, p->be->save(p, id, data, node ? node : "", hash ? hash : "", updated_us));
 }
 
-int sc_persist_save(sc_persist *p, const char *id, const json_t *snapshot, const char *node_id,
-                    const char *table_hash)
+int sc_persist_save(sc_persist *p, const char *id, const json_t *snapshot, const char *node_id, const char *table_hash)
 {
     if (!p || !id || !*id || !snapshot)
         return p ? bad_arg(p, "save needs a session id and a snapshot") : -EINVAL;
@@ -377,8 +368,7 @@ int sc_persist__append_text(sc_persist *p, const char *id, uint64_t seq, int64_t
     WITH_CONN(p, p->be->append(p, id, seq, wall_us, rec, &g));
 }
 
-static int append_locked(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec,
-                         uint64_t *gseq)
+static int append_locked(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq)
 {
     WITH_CONN(p, p->be->append(p, id, seq, wall_us, rec, gseq));
 }
@@ -424,8 +414,7 @@ int sc_persist_read_events(sc_persist *p, const char *id, uint64_t from_seq, sc_
     WITH_CONN(p, p->be->read_events(p, id, from_seq, ev_tramp, &c));
 }
 
-int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist_event_cb cb,
-                                 void *ud)
+int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist_event_cb cb, void *ud)
 {
     if (!p || !cb)
         return -EINVAL;
@@ -433,8 +422,7 @@ int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int64_t until_
     WITH_CONN(p, p->be->read_range(p, since_us, until_us, ev_tramp, &c));
 }
 
-int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limit, sc_persist_event_cb cb,
-                                 void *ud)
+int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limit, sc_persist_event_cb cb, void *ud)
 {
     if (!p || !cb)
         return -EINVAL;

@@ -26,11 +26,11 @@ typedef int (*sc_persist__raw_list_cb)(const char *id, const char *data, void *u
  * connects again. */
 typedef struct sc_persist__backend {
     const char *name;
-    int (*init)(sc_persist *p, const char *rest);    /* parse the URL, no I/O */
+    int (*init)(sc_persist *p, const char *rest);       /* parse the URL, no I/O */
     int (*init_same)(sc_persist *dst, sc_persist *src); /* optional: share src's data */
-    int (*connect)(sc_persist *p);                    /* connect, create/migrate the schema */
+    int (*connect)(sc_persist *p);                      /* connect, create/migrate the schema */
     void (*disconnect)(sc_persist *p);
-    void (*destroy)(sc_persist *p);                   /* free p->impl (after disconnect) */
+    void (*destroy)(sc_persist *p); /* free p->impl (after disconnect) */
 
     int (*begin)(sc_persist *p);
     int (*commit)(sc_persist *p);
@@ -112,6 +112,6 @@ struct sqlite3;
 int sc_persist__ckpt_new(sc_persist__ckpt **out, const char *path);
 void sc_persist__ckpt_attach(sc_persist__ckpt *c, struct sqlite3 *db);
 uint64_t sc_persist__ckpt_runs(sc_persist__ckpt *c); /* checkpoints the thread has done */
-void sc_persist__ckpt_free(sc_persist__ckpt *c);      /* stops and joins the thread */
+void sc_persist__ckpt_free(sc_persist__ckpt *c);     /* stops and joins the thread */
 
 #endif

@@ -10,14 +10,14 @@
 #define MEM_BUCKETS 4096
 
 typedef struct mem_session {
-    char *id;                 /* owned */
-    char *data;               /* owned snapshot text, NULL if not live */
+    char *id;   /* owned */
+    char *data; /* owned snapshot text, NULL if not live */
     char node[64];
     char hash[80];
     int64_t updated_us;
-    char owner[64];           /* lease holder ("" if none) */
+    char owner[64]; /* lease holder ("" if none) */
     int64_t lease_until_us;
-    size_t *ev;               /* indexes into store->events, sorted by seq */
+    size_t *ev; /* indexes into store->events, sorted by seq */
     size_t nev, cap;
     struct mem_session *next; /* bucket chain */
 } mem_session;
@@ -150,12 +150,12 @@ static int mem_nop(sc_persist *p)
 
 static void mem_rollback(sc_persist *p) { (void)p; }
 
-#define LOCKED(st, expr)                 \
-    do {                                 \
-        pthread_mutex_lock(&(st)->lock); \
-        int rc_ = (expr);                \
+#define LOCKED(st, expr)                   \
+    do {                                   \
+        pthread_mutex_lock(&(st)->lock);   \
+        int rc_ = (expr);                  \
         pthread_mutex_unlock(&(st)->lock); \
-        return rc_;                      \
+        return rc_;                        \
     } while (0)
 
 static int save_l(mem_store *st, const char *id, const char *data, const char *node, const char *hash, int64_t t)

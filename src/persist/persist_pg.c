@@ -115,7 +115,8 @@ static int migrate(sc_persist *p)
     if (rc == 0 && version < 2)
         rc = q(p, NULL, "create schema v2",
                "CREATE TABLE IF NOT EXISTS sc_tables(hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
-               "saved_us BIGINT NOT NULL)", 0, NULL);
+               "saved_us BIGINT NOT NULL)",
+               0, NULL);
     if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
         rc = pg_set_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)
@@ -183,8 +184,7 @@ static int pg_load(sc_persist *p, const char *id, char **data, sc_persist_snapsh
 {
     const char *params[] = {id};
     PGresult *res = NULL;
-    int rc = q(p, &res, "load", "SELECT data, node, table_hash, updated_us FROM sc_sessions WHERE id = $1", 1,
-               params);
+    int rc = q(p, &res, "load", "SELECT data, node, table_hash, updated_us FROM sc_sessions WHERE id = $1", 1, params);
     if (rc < 0)
         return rc;
     if (PQntuples(res) == 0) {
@@ -410,8 +410,7 @@ static int pg_save_table(sc_persist *p, const char *hash, const char *text, int6
     snprintf(t, sizeof t, "%lld", (long long)saved_us);
     const char *params[] = {hash, text, t};
     return q(p, NULL, "save table",
-             "INSERT INTO sc_tables(hash, text, saved_us) VALUES($1, $2, $3) ON CONFLICT(hash) DO NOTHING", 3,
-             params);
+             "INSERT INTO sc_tables(hash, text, saved_us) VALUES($1, $2, $3) ON CONFLICT(hash) DO NOTHING", 3, params);
 }
 
 static int pg_load_table(sc_persist *p, const char *hash, char **text)

@@ -72,25 +72,23 @@ static const char lua_read[] =
     "return out\n";
 
 /* ARGV: prefix, id, node, now_us, until_us, mode ('c' claim, 'r' renew). 1 or 0 (busy). */
-static const char lua_claim[] =
-    "local p, id, node = ARGV[1], ARGV[2], ARGV[3]\n"
-    "local k = p .. 'lease:' .. id\n"
-    "local cur = redis.call('HMGET', k, 'node', 'until')\n"
-    "if cur[1] and cur[1] ~= node then\n"
-    "  if ARGV[6] ~= 'c' or tonumber(cur[2]) > tonumber(ARGV[4]) then return 0 end\n"
-    "end\n"
-    "redis.call('HSET', k, 'node', node, 'until', ARGV[5])\n"
-    "redis.call('ZADD', p .. 'leases', ARGV[5], id)\n"
-    "return 1\n";
+static const char lua_claim[] = "local p, id, node = ARGV[1], ARGV[2], ARGV[3]\n"
+                                "local k = p .. 'lease:' .. id\n"
+                                "local cur = redis.call('HMGET', k, 'node', 'until')\n"
+                                "if cur[1] and cur[1] ~= node then\n"
+                                "  if ARGV[6] ~= 'c' or tonumber(cur[2]) > tonumber(ARGV[4]) then return 0 end\n"
+                                "end\n"
+                                "redis.call('HSET', k, 'node', node, 'until', ARGV[5])\n"
+                                "redis.call('ZADD', p .. 'leases', ARGV[5], id)\n"
+                                "return 1\n";
 
 /* ARGV: prefix, id, node. 1 if node's lease was dropped. */
-static const char lua_release[] =
-    "local p, id = ARGV[1], ARGV[2]\n"
-    "local k = p .. 'lease:' .. id\n"
-    "if redis.call('HGET', k, 'node') ~= ARGV[3] then return 0 end\n"
-    "redis.call('DEL', k)\n"
-    "redis.call('ZREM', p .. 'leases', id)\n"
-    "return 1\n";
+static const char lua_release[] = "local p, id = ARGV[1], ARGV[2]\n"
+                                  "local k = p .. 'lease:' .. id\n"
+                                  "if redis.call('HGET', k, 'node') ~= ARGV[3] then return 0 end\n"
+                                  "redis.call('DEL', k)\n"
+                                  "redis.call('ZREM', p .. 'leases', id)\n"
+                                  "return 1\n";
 
 /* ARGV: prefix, now_us. Returns id, node, until per expired lease. */
 static const char lua_expired[] =
@@ -111,9 +109,9 @@ typedef struct rd {
     int port;
     int db;
     char pass[256];
-    redisContext *c;              /* NULL while disconnected */
-    char sha[SC_NSCRIPTS][48];    /* loaded script digests */
-    size_t pending;               /* commands queued in the current MULTI */
+    redisContext *c;           /* NULL while disconnected */
+    char sha[SC_NSCRIPTS][48]; /* loaded script digests */
+    size_t pending;            /* commands queued in the current MULTI */
 } rd;
 
 static int rd_init(sc_persist *p, const char *rest)
@@ -494,8 +492,8 @@ static int read_pages(sc_persist *p, char mode, const char *a0, const char *b, s
         for (size_t i = 0; rc == 0 && i < n; i++) {
             redisReply **e = reply->element + i * 5;
             sc_persist__raw_event ev = {
-                e[0]->str, strtoull(e[1]->str, NULL, 10), strtoll(e[2]->str, NULL, 10),
-                strtoull(e[3]->str, NULL, 10), e[4]->str,
+                e[0]->str, strtoull(e[1]->str, NULL, 10), strtoll(e[2]->str, NULL, 10), strtoull(e[3]->str, NULL, 10),
+                e[4]->str,
             };
             rc = cb(&ev, ud);
             if (mode == 'g')

@@ -87,8 +87,8 @@ static const char schema_v3[] =
 #define SQ_US_PER_SEC 1000000 /* the bucket of sc_event_seconds; same division in SQL and C */
 
 typedef struct sq {
-    char *path;               /* owned */
-    sqlite3 *db;              /* NULL while disconnected */
+    char *path;                 /* owned */
+    sqlite3 *db;                /* NULL while disconnected */
     sqlite3_stmt *st[ST_COUNT]; /* prepared lazily */
     bool in_tx;                 /* between begin and commit/rollback */
     bool span_set;              /* span_* hold appends not yet in sc_event_seconds */
@@ -188,8 +188,7 @@ static void sq_disconnect(sc_persist *p)
 static int sq_connect(sc_persist *p)
 {
     sq *s = p->impl;
-    int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         int err = sc_persist__error(p, -EIO, "sqlite open %s: %s", s->path,
                                     s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -406,8 +405,10 @@ static int walk_events(sc_persist *p, sqlite3_stmt *st, sc_persist__raw_event_cb
     int rc, out = 0;
     while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         sc_persist__raw_event ev = {
-            (const char *)sqlite3_column_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-            sqlite3_column_int64(st, 2),              (uint64_t)sqlite3_column_int64(st, 3),
+            (const char *)sqlite3_column_text(st, 0),
+            (uint64_t)sqlite3_column_int64(st, 1),
+            sqlite3_column_int64(st, 2),
+            (uint64_t)sqlite3_column_int64(st, 3),
             (const char *)sqlite3_column_text(st, 4),
         };
         out = cb(&ev, ud);

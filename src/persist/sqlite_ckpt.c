@@ -10,21 +10,21 @@
 #include <string.h>
 #include <time.h>
 
-#define CKPT_POKE_FRAMES 1000   /* SQLite's own auto-checkpoint threshold (pages) */
-#define CKPT_HARD_FRAMES 65536  /* past this (256 MiB of 4 KiB pages) the WAL is reset */
-#define CKPT_BUSY_MS 5000       /* a RESTART checkpoint waits this long for the writer */
+#define CKPT_POKE_FRAMES 1000  /* SQLite's own auto-checkpoint threshold (pages) */
+#define CKPT_HARD_FRAMES 65536 /* past this (256 MiB of 4 KiB pages) the WAL is reset */
+#define CKPT_BUSY_MS 5000      /* a RESTART checkpoint waits this long for the writer */
 
 struct sc_persist__ckpt {
-    char *path;          /* owned */
-    sqlite3 *db;         /* the checkpointer's own connection, opened on first need */
-    pthread_mutex_t mu;  /* guards the fields below */
-    pthread_cond_t cv;   /* signalled on a poke or stop */
+    char *path;         /* owned */
+    sqlite3 *db;        /* the checkpointer's own connection, opened on first need */
+    pthread_mutex_t mu; /* guards the fields below */
+    pthread_cond_t cv;  /* signalled on a poke or stop */
     pthread_t thread;
-    bool started;        /* the thread runs */
-    bool failed;         /* it could not be started: checkpoint inline */
-    bool stop;           /* set by stop */
-    int frames;          /* WAL frames at the last poke; 0: nothing to do */
-    uint64_t runs;       /* checkpoints done */
+    bool started;  /* the thread runs */
+    bool failed;   /* it could not be started: checkpoint inline */
+    bool stop;     /* set by stop */
+    int frames;    /* WAL frames at the last poke; 0: nothing to do */
+    uint64_t runs; /* checkpoints done */
 };
 
 static void checkpoint(sqlite3 *db, int frames, struct sc_persist__ckpt *c)

@@ -13,20 +13,20 @@
 
 typedef struct wop {
     sc_persist_op_kind kind;
-    char *mem;      /* owned: one block holding the strings below */
+    char *mem; /* owned: one block holding the strings below */
     const char *id;
     const char *text; /* JSON text (SAVE, APPEND), "" for DELETE */
     const char *node; /* SAVE */
     const char *hash; /* SAVE */
-    uint64_t seq;   /* APPEND */
-    int64_t wall_us; /* APPEND: event time; SAVE: time of submit */
+    uint64_t seq;     /* APPEND */
+    int64_t wall_us;  /* APPEND: event time; SAVE: time of submit */
 } wop;
 
 typedef struct waiter {
-    uint64_t ticket;       /* durable once every op up to here is committed */
+    uint64_t ticket; /* durable once every op up to here is committed */
     sc_persist_done_cb cb;
     void *ud;
-    int status;            /* set when moved to the done list */
+    int status; /* set when moved to the done list */
     struct waiter *next;
 } waiter;
 
@@ -39,24 +39,24 @@ struct sc_persist_writer {
     sc_persist *conn;             /* the writer thread's handle */
     const sc_logger *logger;      /* borrowed from the store's config */
     pthread_t thread;
-    pthread_mutex_t mu;           /* guards everything below */
-    pthread_cond_t cv_work;       /* submit/stop -> writer thread */
-    pthread_cond_t cv_done;       /* writer thread -> flush_wait */
-    wop *ring;                    /* cfg.queue_cap slots */
-    size_t head, count;           /* ops queued or in flight, oldest at head */
-    uint64_t submitted;           /* last ticket handed out */
-    uint64_t durable;             /* every ticket <= this one is committed */
-    uint64_t urgent;              /* batched mode: commit up to here without waiting */
-    wlist pending;                /* commit_turn waiters, ticket order */
-    wlist done;                   /* waiters for the loop thread to call */
-    uv_async_t *async;            /* owned; freed by its close callback */
-    size_t kick_at;               /* queue depth that wakes the writer by itself */
-    bool *skip;                   /* batch_max flags: op superseded within its batch */
-    size_t *slots;                /* slots_cap: open-addressing set of ids (coalesce) */
-    size_t slots_cap;             /* power of two >= 2 * batch_max */
+    pthread_mutex_t mu;     /* guards everything below */
+    pthread_cond_t cv_work; /* submit/stop -> writer thread */
+    pthread_cond_t cv_done; /* writer thread -> flush_wait */
+    wop *ring;              /* cfg.queue_cap slots */
+    size_t head, count;     /* ops queued or in flight, oldest at head */
+    uint64_t submitted;     /* last ticket handed out */
+    uint64_t durable;       /* every ticket <= this one is committed */
+    uint64_t urgent;        /* batched mode: commit up to here without waiting */
+    wlist pending;          /* commit_turn waiters, ticket order */
+    wlist done;             /* waiters for the loop thread to call */
+    uv_async_t *async;      /* owned; freed by its close callback */
+    size_t kick_at;         /* queue depth that wakes the writer by itself */
+    bool *skip;             /* batch_max flags: op superseded within its batch */
+    size_t *slots;          /* slots_cap: open-addressing set of ids (coalesce) */
+    size_t slots_cap;       /* power of two >= 2 * batch_max */
     bool stop;
     bool thread_started;
-    sc_persist_health health;     /* connected, errors, counters (queue fields filled on read) */
+    sc_persist_health health; /* connected, errors, counters (queue fields filled on read) */
 };
 
 static void wop_free(wop *o)
@@ -112,8 +112,7 @@ static void coalesce(sc_persist_writer *w, size_t n)
         if (o->kind == SC_PERSIST_OP_APPEND || o->kind == SC_PERSIST_OP_TABLE)
             continue;
         size_t j = sc_hash_fnv1a32(o->id, strlen(o->id)) & mask;
-        while (w->slots[j] != SIZE_MAX &&
-               strcmp(w->ring[(w->head + w->slots[j]) % w->cfg.queue_cap].id, o->id))
+        while (w->slots[j] != SIZE_MAX && strcmp(w->ring[(w->head + w->slots[j]) % w->cfg.queue_cap].id, o->id))
             j = (j + 1) & mask;
         if (w->slots[j] != SIZE_MAX)
             w->skip[k] = o->kind == SC_PERSIST_OP_SAVE;
@@ -133,9 +132,7 @@ static int run_batch(sc_persist_writer *w, size_t n)
         if (w->skip[i])
             continue;
         switch (o->kind) {
-        case SC_PERSIST_OP_SAVE:
-            rc = sc_persist__save_text(c, o->id, o->text, o->node, o->hash, o->wall_us);
-            break;
+        case SC_PERSIST_OP_SAVE: rc = sc_persist__save_text(c, o->id, o->text, o->node, o->hash, o->wall_us); break;
         case SC_PERSIST_OP_APPEND:
             rc = sc_persist__append_text(c, o->id, o->seq, o->wall_us, o->text);
             rc = rc == 1 ? 0 : rc; /* already stored: a retried batch */
@@ -144,9 +141,7 @@ static int run_batch(sc_persist_writer *w, size_t n)
             rc = sc_persist__delete_raw(c, o->id);
             rc = rc == -ENOENT ? 0 : rc;
             break;
-        case SC_PERSIST_OP_TABLE:
-            rc = sc_persist__save_table_raw(c, o->id, o->text);
-            break;
+        case SC_PERSIST_OP_TABLE: rc = sc_persist__save_table_raw(c, o->id, o->text); break;
         }
     }
     if (rc == 0)
@@ -470,8 +465,7 @@ int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint
     if (!w || !op || !op->session_id || !*op->session_id || op->kind > SC_PERSIST_OP_DELETE ||
         (op->kind != SC_PERSIST_OP_DELETE && !op->doc))
         return -EINVAL;
-    sc_persist_text_op t = {op->kind, op->session_id, NULL, 0, op->node_id, op->table_hash, op->seq,
-                            op->wall_us};
+    sc_persist_text_op t = {op->kind, op->session_id, NULL, 0, op->node_id, op->table_hash, op->seq, op->wall_us};
     char *text = NULL;
     if (op->kind != SC_PERSIST_OP_DELETE && w->cfg.durability != SC_PERSIST_NONE) {
         if (!(text = json_dumps(op->doc, JSON_COMPACT | JSON_ENCODE_ANY)))
@@ -505,8 +499,8 @@ int sc_persist_writer_save(sc_persist_writer *w, const char *id, const json_t *s
     return sc_persist_writer_submit(w, &op, ticket);
 }
 
-int sc_persist_writer_append(sc_persist_writer *w, const char *id, uint64_t seq, int64_t wall_us,
-                             const json_t *record, uint64_t *ticket)
+int sc_persist_writer_append(sc_persist_writer *w, const char *id, uint64_t seq, int64_t wall_us, const json_t *record,
+                             uint64_t *ticket)
 {
     sc_persist_op op = {SC_PERSIST_OP_APPEND, id, record, NULL, NULL, seq, wall_us};
     return sc_persist_writer_submit(w, &op, ticket);

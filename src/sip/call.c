@@ -38,10 +38,7 @@ int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user)
     return 0;
 }
 
-void sip_call_ref(sc_sip_call *call)
-{
-    call->refs++;
-}
+void sip_call_ref(sc_sip_call *call) { call->refs++; }
 
 static void stop_timers(sc_sip_call *c)
 {
@@ -111,8 +108,8 @@ void sip_call_emit_ev(sc_sip_call *call, sc_sip_event *ev)
     sip_call_unref(call);
 }
 
-void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const char *method,
-                   const osip_message_t *msg, sip_tx *stx)
+void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const char *method, const osip_message_t *msg,
+                   sip_tx *stx)
 {
     sc_sip_event ev = {.type = type, .status = status, .method = method, .msg = msg, .stx = stx};
     sip_call_emit_ev(call, &ev);
@@ -307,8 +304,8 @@ static int uac_call_new(sc_sip *sip, const char *target, void *user, sc_sip_call
     return 0;
 }
 
-int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
-                       const char *sdp_offer, void *user)
+int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri, const char *sdp_offer,
+                       void *user)
 {
     return sc_sip_call_invite_ex(sip, out, from_uri, to_uri, NULL, sdp_offer, user);
 }
@@ -413,8 +410,7 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
         d->local_cseq = c->invite_cseq = st->local_cseq;
         rc = rebuilt_invite(c, via, &req);
     }
-    if (rc == 0 &&
-        (rc = sip_tx_client_resume(sip, &c->ict, req, d->transport, &d->remote_addr, c, TXP_INVITE)) != 0)
+    if (rc == 0 && (rc = sip_tx_client_resume(sip, &c->ict, req, d->transport, &d->remote_addr, c, TXP_INVITE)) != 0)
         osip_message_free(req);
     if (rc != 0) {
         c->released = true;
@@ -521,7 +517,7 @@ static void end_fork(sc_sip_call *call, const osip_message_t *resp)
 static void emit_provisional(sc_sip_call *call, const osip_message_t *resp)
 {
     int code = resp->status_code;
-    sc_builtin_event ev = code == 100 ? SC_EV_Dialog100Trying
+    sc_builtin_event ev = code == 100   ? SC_EV_Dialog100Trying
                           : code == 183 ? SC_EV_Dialog183SessionProgress
                                         : SC_EV_Dialog180Ringing;
     sip_call_emit(call, ev, code, "INVITE", resp, NULL);
@@ -636,7 +632,7 @@ static unsigned glare_delay(sc_sip_call *call)
     unsigned t1 = call->sip->t1;
     if (call->d.is_uac)
         return (t1 * 42) / 10 + (t1 * 38 / 10) * x / 1000; /* 4.2..8 T1 */
-    return (t1 * 4) * x / 1000;                             /* 0..4 T1 */
+    return (t1 * 4) * x / 1000;                            /* 0..4 T1 */
 }
 
 static void reinvite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
@@ -727,14 +723,13 @@ static int add_headers(osip_message_t *m, const char *extra)
     return 0;
 }
 
-int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra_headers,
-                        const char *content_type, const char *body)
+int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra_headers, const char *content_type,
+                        const char *body)
 {
     if (!call || !method || call->d.phase != SC_SIP_DIALOG_CONFIRMED)
         return -EINVAL;
     sc_sip_method k = sip_method_of(method);
-    if (k == SC_SIP_M_INVITE || k == SC_SIP_M_ACK || k == SC_SIP_M_BYE || k == SC_SIP_M_CANCEL ||
-        k == SC_SIP_M_OTHER)
+    if (k == SC_SIP_M_INVITE || k == SC_SIP_M_ACK || k == SC_SIP_M_BYE || k == SC_SIP_M_CANCEL || k == SC_SIP_M_OTHER)
         return -EINVAL;
     enter(call->sip);
     osip_message_t *req = NULL;
@@ -782,23 +777,18 @@ int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason
 void sip_call_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
 {
     switch (tx->purpose) {
-    case TXP_INVITE:
-        uac_invite_response(call, tx, resp);
-        break;
-    case TXP_REINVITE:
-        reinvite_response(call, tx, resp);
-        break;
+    case TXP_INVITE: uac_invite_response(call, tx, resp); break;
+    case TXP_REINVITE: reinvite_response(call, tx, resp); break;
     case TXP_REFRESH:
         sip_st_on_response(call, tx, resp); /* session_timer.c */
         break;
     case TXP_BYE:
     case TXP_REQUEST:
         if (resp->status_code >= 200)
-            sip_call_emit(call, final_event(resp->status_code == 487 ? 400 : resp->status_code),
-                          resp->status_code, tx->method, resp, NULL);
+            sip_call_emit(call, final_event(resp->status_code == 487 ? 400 : resp->status_code), resp->status_code,
+                          tx->method, resp, NULL);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -823,11 +813,8 @@ void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error)
         sip_st_on_timeout(call, tx); /* session_timer.c */
         break;
     case TXP_BYE:
-    case TXP_REQUEST:
-        sip_call_emit(call, ev, 0, tx->method, NULL, NULL);
-        break;
-    default:
-        break;
+    case TXP_REQUEST: sip_call_emit(call, ev, 0, tx->method, NULL, NULL); break;
+    default: break;
     }
 }
 
@@ -861,10 +848,7 @@ static void on_ok_end(sip_timer *t)
 
 /* ---- accessors ------------------------------------------------------------------------- */
 
-void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out)
-{
-    *out = call->d;
-}
+void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out) { *out = call->d; }
 
 const char *sc_sip_call_id(const sc_sip_call *call) { return call->d.call_id; }
 const char *sc_sip_call_local_uri(const sc_sip_call *call) { return call->d.local_uri; }

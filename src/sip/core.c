@@ -27,17 +27,14 @@ static void quiet_trace(const char *fi, int li, osip_trace_level_t level, const 
 static void parser_setup(void)
 {
     osip_trace_initialize_func(OSIP_FATAL, quiet_trace); /* library code never prints */
-    parser_init(); /* libosip2's header-name tables: process-wide, set once */
+    parser_init();                                       /* libosip2's header-name tables: process-wide, set once */
     for (int lvl = 0; lvl < END_TRACE_LEVEL; lvl++)
         osip_trace_disable_level((osip_trace_level_t)lvl);
 }
 
 /* ---- entry/exit: deferred frees -------------------------------------------------------- */
 
-void sip_enter(sc_sip *sip)
-{
-    sip->depth++;
-}
+void sip_enter(sc_sip *sip) { sip->depth++; }
 
 void sip_leave(sc_sip *sip)
 {
@@ -108,7 +105,8 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
         seed = 0;
-    seed ^= sc_clock_mono_us(sip->cfg.clock) ^ ((uint64_t)(uintptr_t)sip << 16) ^ (uint64_t)sc_clock_wall_us(sip->cfg.clock);
+    seed ^= sc_clock_mono_us(sip->cfg.clock) ^ ((uint64_t)(uintptr_t)sip << 16) ^
+            (uint64_t)sc_clock_wall_us(sip->cfg.clock);
     sip->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
     *out = sip;
     return 0;
@@ -129,15 +127,9 @@ int sc_sip_listener_addr(const sc_sip *sip, size_t idx, struct sockaddr_storage 
     return 0;
 }
 
-void sc_sip_set_accepting(sc_sip *sip, bool accepting)
-{
-    sip->accepting = accepting;
-}
+void sc_sip_set_accepting(sc_sip *sip, bool accepting) { sip->accepting = accepting; }
 
-void sc_sip_get_stats(const sc_sip *sip, sc_sip_stats *out)
-{
-    *out = sip->stats;
-}
+void sc_sip_get_stats(const sc_sip *sip, sc_sip_stats *out) { *out = sip->stats; }
 
 static void free_everything(sc_sip *sip)
 {
@@ -178,10 +170,7 @@ void sip_handle_released(sc_sip *sip)
         free_everything(sip);
 }
 
-static void uvt_closed(uv_handle_t *h)
-{
-    sip_handle_released(h->data);
-}
+static void uvt_closed(uv_handle_t *h) { sip_handle_released(h->data); }
 
 void sc_sip_close(sc_sip *sip, void (*cb)(sc_sip *sip, void *ud), void *ud)
 {
@@ -219,8 +208,8 @@ static int response_dest(const osip_message_t *req, sc_sip_transport tp, const s
 }
 
 /* A response with no transaction (the request could not get one). */
-static void stateless(sc_sip *sip, const osip_message_t *req, sc_sip_transport tp,
-                      const struct sockaddr_storage *src, int code, const char *reason, bool retry_after)
+static void stateless(sc_sip *sip, const osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
+                      int code, const char *reason, bool retry_after)
 {
     if (req->sip_method && strcmp(req->sip_method, "ACK") == 0)
         return;
@@ -248,8 +237,8 @@ static void stateless(sc_sip *sip, const osip_message_t *req, sc_sip_transport t
 
 /* Answers a request through a new server transaction (so retransmissions get the same answer).
  * Takes req. hname/hvalue: one extra header or NULL. */
-static void answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
-                   int code, const char *reason, const char *hname, const char *hvalue)
+static void answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,
+                   const char *reason, const char *hname, const char *hvalue)
 {
     sip_tx *tx = NULL;
     int rc = sip_tx_server(sip, &tx, req, tp, src, NULL, TXP_NONE);
@@ -286,8 +275,8 @@ static void answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const 
 static bool can_respond(const osip_message_t *m)
 {
     osip_via_t *via = osip_list_get(&m->vias, 0);
-    return via && via->host && m->from && m->to && m->call_id && m->call_id->number && m->cseq &&
-           m->cseq->number && m->cseq->method;
+    return via && via->host && m->from && m->to && m->call_id && m->call_id->number && m->cseq && m->cseq->number &&
+           m->cseq->method;
 }
 
 static bool numeric(const char *s, unsigned long max)
@@ -308,8 +297,8 @@ static long raw_body_len(const char *data, size_t len)
 }
 
 /* 0 if the request may go on; else it was rejected (and answered when possible). */
-static int validate_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp,
-                            const struct sockaddr_storage *src, const char *data, size_t len)
+static int validate_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src,
+                            const char *data, size_t len)
 {
     sc_sip_reject why;
     int code = 400;
@@ -492,14 +481,14 @@ static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, cons
 }
 
 /* Public so sip_incoming_invite etc. can reuse it. */
-void sip_answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
-                int code, const char *reason)
+void sip_answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,
+                const char *reason)
 {
     answer(sip, req, tp, src, code, reason, NULL, NULL);
 }
 
-void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
-                    int code, const char *reason, const char *hname, const char *hvalue)
+void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,
+                    const char *reason, const char *hname, const char *hvalue)
 {
     answer(sip, req, tp, src, code, reason, hname, hvalue);
 }
@@ -550,8 +539,7 @@ static bool raw_line(const char *data, size_t len, const char *full, const char 
     return found;
 }
 
-static void raw_400(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
-                    size_t len)
+static void raw_400(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data, size_t len)
 {
     size_t sp = 0; /* data is not NUL-terminated */
     while (sp < len && data[sp] != ' ' && data[sp] != '\r' && data[sp] != '\n')
@@ -621,8 +609,7 @@ static char *defuse_multipart(const char *data, size_t len)
     return NULL;
 }
 
-static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
-                 size_t len)
+static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data, size_t len)
 {
     if (len > sip->cfg.max_message_size) {
         sip->stats.rejected[SC_SIP_REJ_TOO_LARGE]++;

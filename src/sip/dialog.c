@@ -25,10 +25,7 @@ void sip_call_index(sc_sip_call *call)
         sip_index_add(&call->sip->call_index, &call->hnode, call->d.call_id);
 }
 
-void sip_call_unindex(sc_sip_call *call)
-{
-    sip_index_del(&call->sip->call_index, &call->hnode);
-}
+void sip_call_unindex(sc_sip_call *call) { sip_index_del(&call->sip->call_index, &call->hnode); }
 
 /* The next listed call with Call-ID cid (hash h) after node n (the chain head to start). */
 static sc_sip_call *next_with_call_id(sc_sip *sip, sip_hnode **n, const char *cid, uint64_t h)
@@ -99,7 +96,8 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
     if (uri_str(req->from->url, d->remote_uri, sizeof d->remote_uri) != 0 ||
         uri_str(req->to->url, d->local_uri, sizeof d->local_uri) != 0)
         return -EINVAL;
-    if (osip_message_get_contact(req, 0, &ct) < 0 || !ct || uri_str(ct->url, d->remote_target, sizeof d->remote_target) != 0)
+    if (osip_message_get_contact(req, 0, &ct) < 0 || !ct ||
+        uri_str(ct->url, d->remote_target, sizeof d->remote_target) != 0)
         return -ENOENT;
     d->transport = tp;
     d->remote_addr = *src;
@@ -168,7 +166,8 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
     if (!r)
         return -ENOMEM;
     char contact[128];
-    if (code > 100 && code < 300 && sip_contact(sip, tx->tp, call->d.remote_addr.ss_family, contact, sizeof contact) == 0)
+    if (code > 100 && code < 300 &&
+        sip_contact(sip, tx->tp, call->d.remote_addr.ss_family, contact, sizeof contact) == 0)
         osip_message_set_contact(r, contact);
     for (int i = 0; code > 100 && code < 300 && i < osip_list_size(&tx->req->record_routes); i++) {
         osip_record_route_t *rr = NULL;
@@ -488,7 +487,7 @@ int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dia
     memset(&c->d.remote_addr, 0, sizeof c->d.remote_addr);
     sip_call_index(c);
     rc = sip_dialog_route_set(c, req, false); /* the route set again; remote_addr: its first hop */
-    struct sockaddr_storage src; /* where responses go (RFC 3261 18.2.2) */
+    struct sockaddr_storage src;              /* where responses go (RFC 3261 18.2.2) */
     if (sip_via_dest(req, &src) != 0)
         src = c->d.remote_addr;
     if (src.ss_family == AF_UNSPEC)

@@ -18,8 +18,8 @@ typedef struct sip_index {
 } sip_index;
 
 uint64_t sip_hash(const char *key);
-int sip_index_init(sip_index *ix, size_t nb);   /* nb: a power of two */
-void sip_index_fini(sip_index *ix);             /* frees the buckets, not the nodes */
+int sip_index_init(sip_index *ix, size_t nb); /* nb: a power of two */
+void sip_index_fini(sip_index *ix);           /* frees the buckets, not the nodes */
 static inline void sip_hnode_init(sip_hnode *n) { n->prev = n->next = n; }
 static inline bool sip_hnode_linked(const sip_hnode *n) { return n->next != n; }
 /* Appends n under key (chains keep insertion order); n must not be indexed. Grows the

@@ -22,15 +22,9 @@ static const char *const reject_names[] = {
 #undef SC_SIP_REJECT_NAME
 };
 
-const char *sc_sip_method_name(sc_sip_method m)
-{
-    return (unsigned)m < SC_SIP_M__COUNT ? method_names[m] : "OTHER";
-}
+const char *sc_sip_method_name(sc_sip_method m) { return (unsigned)m < SC_SIP_M__COUNT ? method_names[m] : "OTHER"; }
 
-const char *sc_sip_reject_name(sc_sip_reject r)
-{
-    return (unsigned)r < SC_SIP_REJ__COUNT ? reject_names[r] : "?";
-}
+const char *sc_sip_reject_name(sc_sip_reject r) { return (unsigned)r < SC_SIP_REJ__COUNT ? reject_names[r] : "?"; }
 
 sc_sip_method sip_method_of(const char *m)
 {
@@ -124,15 +118,9 @@ static const char *gparam(osip_list_t *params, const char *name)
     return p->gvalue ? p->gvalue : "";
 }
 
-const char *sip_to_tag(const osip_message_t *msg)
-{
-    return msg->to ? gparam(&msg->to->gen_params, "tag") : NULL;
-}
+const char *sip_to_tag(const osip_message_t *msg) { return msg->to ? gparam(&msg->to->gen_params, "tag") : NULL; }
 
-const char *sip_from_tag(const osip_message_t *msg)
-{
-    return msg->from ? gparam(&msg->from->gen_params, "tag") : NULL;
-}
+const char *sip_from_tag(const osip_message_t *msg) { return msg->from ? gparam(&msg->from->gen_params, "tag") : NULL; }
 
 const char *sip_branch(const osip_message_t *msg)
 {
@@ -184,8 +172,7 @@ int sip_uri_dest(const char *uri, sc_sip_transport *tp, struct sockaddr_storage 
         rc = fill_addr(u->host, port, out);
         osip_uri_param_t *p = NULL;
         *tp = SC_SIP_UDP;
-        if (osip_uri_uparam_get_byname(u, "transport", &p) == 0 && p && p->gvalue &&
-            strcasecmp(p->gvalue, "tcp") == 0)
+        if (osip_uri_uparam_get_byname(u, "transport", &p) == 0 && p && p->gvalue && strcasecmp(p->gvalue, "tcp") == 0)
             *tp = SC_SIP_TCP;
     }
     osip_uri_free(u);
@@ -227,8 +214,7 @@ void sip_add_common(sc_sip *sip, osip_message_t *msg)
     osip_message_set_header(msg, "Supported", sip_st_enabled(sip) ? SIP_SUPPORTED ", timer" : SIP_SUPPORTED);
 }
 
-osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, const char *reason,
-                             const char *to_tag)
+osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, const char *reason, const char *to_tag)
 {
     osip_message_t *r = NULL;
     if (!req->from || !req->to || !req->call_id || !req->cseq || osip_message_init(&r) != 0)
@@ -280,8 +266,8 @@ static int set_via(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, int fami
     char via[256];
     const char *host = l ? l->host : (family == AF_INET6 ? "::1" : "127.0.0.1");
     bool v6 = strchr(host, ':') != NULL;
-    snprintf(via, sizeof via, "SIP/2.0/%s %s%s%s:%u;branch=%s;rport", tp == SC_SIP_TCP ? "TCP" : "UDP",
-             v6 ? "[" : "", host, v6 ? "]" : "", l ? l->port : 5060, branch);
+    snprintf(via, sizeof via, "SIP/2.0/%s %s%s%s:%u;branch=%s;rport", tp == SC_SIP_TCP ? "TCP" : "UDP", v6 ? "[" : "",
+             host, v6 ? "]" : "", l ? l->port : 5060, branch);
     return osip_message_set_via(m, via) == 0 ? 0 : -EINVAL;
 }
 
@@ -349,8 +335,7 @@ const char *sip_content_type(const osip_message_t *msg, char *buf, size_t cap)
 {
     if (!msg->content_type || !msg->content_type->type)
         return NULL;
-    snprintf(buf, cap, "%s/%s", msg->content_type->type,
-             msg->content_type->subtype ? msg->content_type->subtype : "");
+    snprintf(buf, cap, "%s/%s", msg->content_type->type, msg->content_type->subtype ? msg->content_type->subtype : "");
     return buf;
 }
 

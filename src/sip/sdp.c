@@ -14,10 +14,7 @@
 
 static const char *const dir_names[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
 
-const char *sc_sdp_direction_name(sc_sdp_direction d)
-{
-    return (unsigned)d < 4 ? dir_names[d] : "?";
-}
+const char *sc_sdp_direction_name(sc_sdp_direction d) { return (unsigned)d < 4 ? dir_names[d] : "?"; }
 
 int sc_sdp_direction_parse(const char *name, sc_sdp_direction *out)
 {
@@ -29,10 +26,7 @@ int sc_sdp_direction_parse(const char *name, sc_sdp_direction *out)
     return -EINVAL;
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src ? src : "");
-}
+static void copy_str(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
 static int static_rate(int pt, const char **name)
 {
@@ -293,8 +287,7 @@ static bool local_accepts(const sc_sdp_local *l, const sc_sdp_codec *c)
     return false;
 }
 
-int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *l, char *buf, size_t cap,
-                        sc_sdp_info *negotiated)
+int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *l, char *buf, size_t cap, sc_sdp_info *negotiated)
 {
     int family;
     if (!offer || !l || !buf || !l->addr || !usable_addr(l->addr, &family))

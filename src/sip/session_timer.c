@@ -11,14 +11,14 @@
 
 /* One call's session timer. */
 typedef struct sip_st {
-    sc_sip_call *call;     /* owner */
-    unsigned interval_s;   /* negotiated session interval; 0 = no timer */
-    bool we_refresh;       /* we are the refresher */
-    bool peer_update;      /* the peer accepts UPDATE (its Allow lists it, or it sent none) */
-    bool expired;          /* SessionExpired was reported (once) */
-    sip_tx *refresh;       /* our pending refresh, or NULL */
-    sip_timer t_refresh;   /* refresher: half the interval */
-    sip_timer t_expire;    /* interval minus min(32 s, interval / 3) */
+    sc_sip_call *call;   /* owner */
+    unsigned interval_s; /* negotiated session interval; 0 = no timer */
+    bool we_refresh;     /* we are the refresher */
+    bool peer_update;    /* the peer accepts UPDATE (its Allow lists it, or it sent none) */
+    bool expired;        /* SessionExpired was reported (once) */
+    sip_tx *refresh;     /* our pending refresh, or NULL */
+    sip_timer t_refresh; /* refresher: half the interval */
+    sip_timer t_expire;  /* interval minus min(32 s, interval / 3) */
 } sip_st;
 
 static void on_refresh(sip_timer *t);
@@ -260,8 +260,7 @@ void sip_st_uac_2xx(sc_sip_call *call, const osip_message_t *resp)
 
 /* ---- our side as UAS, and refreshes we receive ----------------------------------------- */
 
-bool sip_st_check_request(sc_sip *sip, osip_message_t *req, sc_sip_transport tp,
-                          const struct sockaddr_storage *src)
+bool sip_st_check_request(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src)
 {
     if (!sip_st_enabled(sip) || !MSG_IS_REQUEST(req))
         return false;

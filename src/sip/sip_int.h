@@ -67,111 +67,111 @@ typedef struct sip_listener {
     struct sockaddr_storage addr; /* bound address */
     char host[64];                /* for Via/Contact (contact_host or the bound IP) */
     uint16_t port;
-    char *rbuf;                   /* UDP receive buffer, max_message_size + 1 */
+    char *rbuf; /* UDP receive buffer, max_message_size + 1 */
 } sip_listener;
 
 typedef struct sip_conn {
-    sip_link link;                /* in sip->conns */
+    sip_link link; /* in sip->conns */
     sc_sip *sip;
     uv_tcp_t h;
     uv_connect_t creq;
     struct sockaddr_storage peer;
     bool connected, closing;
-    char *buf;                    /* received bytes not yet framed */
+    char *buf; /* received bytes not yet framed */
     size_t len, cap;
-    sip_link wq;                  /* writes waiting for the connection */
-    size_t queued;                /* their bytes */
+    sip_link wq;   /* writes waiting for the connection */
+    size_t queued; /* their bytes */
 } sip_conn;
 
 /* ---- transactions ---------------------------------------------------------------------- */
 typedef enum tx_kind { TX_ICT, TX_NICT, TX_IST, TX_NIST } tx_kind;
 typedef enum tx_purpose {
-    TXP_NONE = 0,  /* no TU interest (out of dialog, forking cleanup) */
-    TXP_INVITE,    /* the call's initial INVITE (client or server) */
-    TXP_REINVITE,  /* a re-INVITE */
-    TXP_BYE,       /* our BYE */
-    TXP_CANCEL,    /* our CANCEL */
-    TXP_REQUEST,   /* other in-dialog request (ours, or theirs awaiting the TU) */
-    TXP_REFRESH,   /* our RFC 4028 session refresh (session_timer.c); never reported to the TU */
+    TXP_NONE = 0, /* no TU interest (out of dialog, forking cleanup) */
+    TXP_INVITE,   /* the call's initial INVITE (client or server) */
+    TXP_REINVITE, /* a re-INVITE */
+    TXP_BYE,      /* our BYE */
+    TXP_CANCEL,   /* our CANCEL */
+    TXP_REQUEST,  /* other in-dialog request (ours, or theirs awaiting the TU) */
+    TXP_REFRESH,  /* our RFC 4028 session refresh (session_timer.c); never reported to the TU */
 } tx_purpose;
 
 typedef struct sc_sip_stx sip_tx;
 struct sc_sip_stx {
-    sip_link link;            /* in sip->txs, or sip->grave once dead */
-    sip_hnode hnode;          /* in sip->tx_index under key while live */
-    sip_link clink;           /* in call->txs while call is set */
+    sip_link link;   /* in sip->txs, or sip->grave once dead */
+    sip_hnode hnode; /* in sip->tx_index under key while live */
+    sip_link clink;  /* in call->txs while call is set */
     sc_sip *sip;
     tx_kind kind;
-    int state;                /* per-kind enum in tx.c */
-    char *key;                /* matching key (see tx.c) */
-    char method[24];          /* request method (INVITE for ACK matching) */
-    osip_message_t *req;      /* the request (sent or received), owned */
-    char *out;                /* client: serialized request; server: last response */
+    int state;           /* per-kind enum in tx.c */
+    char *key;           /* matching key (see tx.c) */
+    char method[24];     /* request method (INVITE for ACK matching) */
+    osip_message_t *req; /* the request (sent or received), owned */
+    char *out;           /* client: serialized request; server: last response */
     size_t out_len;
-    char *ack;                /* ICT: ACK for a non-2xx final response */
+    char *ack; /* ICT: ACK for a non-2xx final response */
     size_t ack_len;
-    int last_status;          /* server: status of the last response sent */
+    int last_status; /* server: status of the last response sent */
     sc_sip_transport tp;
     struct sockaddr_storage peer; /* client: destination; server: where responses go */
-    unsigned interval;        /* current retransmit interval, ms */
-    sip_timer t_retx;         /* A, E, G */
-    sip_timer t_end;          /* B, D, F, H, I, J, K, L, M */
-    sc_sip_call *call;        /* holds a reference, or NULL */
+    unsigned interval;            /* current retransmit interval, ms */
+    sip_timer t_retx;             /* A, E, G */
+    sip_timer t_end;              /* B, D, F, H, I, J, K, L, M */
+    sc_sip_call *call;            /* holds a reference, or NULL */
     tx_purpose purpose;
     bool dead;
 };
 
 /* ---- calls ----------------------------------------------------------------------------- */
 struct sc_sip_call {
-    sip_link link;             /* in sip->calls (matching) or detached after release */
-    sip_hnode hnode;           /* in sip->call_index under d.call_id while listed */
-    sip_link txs;              /* transactions holding this call (their clink) */
+    sip_link link;   /* in sip->calls (matching) or detached after release */
+    sip_hnode hnode; /* in sip->call_index under d.call_id while listed */
+    sip_link txs;    /* transactions holding this call (their clink) */
     sc_sip *sip;
-    unsigned refs;             /* application + transactions */
-    bool released;             /* the application let go: no more events */
-    bool listed;               /* in sip->calls */
-    bool counted_dialog;       /* counted in active_dialogs */
+    unsigned refs;       /* application + transactions */
+    bool released;       /* the application let go: no more events */
+    bool listed;         /* in sip->calls */
+    bool counted_dialog; /* counted in active_dialogs */
     void *user;
     sc_sip_dialog_state d;
     /* UAC */
-    sip_tx *ict;               /* our pending INVITE / re-INVITE client transaction */
-    uint32_t invite_cseq;      /* CSeq of our last INVITE */
+    sip_tx *ict;          /* our pending INVITE / re-INVITE client transaction */
+    uint32_t invite_cseq; /* CSeq of our last INVITE */
     bool got_provisional, cancel_pending, cancel_sent, got_final;
-    osip_message_t *ok;        /* first 2xx of our INVITE, awaiting sc_sip_call_ack */
-    char *ack;                 /* ACK sent for it, re-sent on 2xx retransmissions */
+    osip_message_t *ok; /* first 2xx of our INVITE, awaiting sc_sip_call_ack */
+    char *ack;          /* ACK sent for it, re-sent on 2xx retransmissions */
     size_t ack_len;
     uint32_t ack_cseq;
-    char *reinvite_sdp;        /* kept for a 491 retry */
-    sip_timer t_cancel;        /* no final response after CANCEL */
-    sip_timer t_retry;         /* 491 retry */
+    char *reinvite_sdp; /* kept for a 491 retry */
+    sip_timer t_cancel; /* no final response after CANCEL */
+    sip_timer t_retry;  /* 491 retry */
     /* UAS */
-    sip_tx *ist;               /* pending incoming INVITE / re-INVITE */
-    char *ok_out;              /* our 2xx, retransmitted until ACK */
+    sip_tx *ist;  /* pending incoming INVITE / re-INVITE */
+    char *ok_out; /* our 2xx, retransmitted until ACK */
     size_t ok_len;
     uint32_t ok_cseq;
     unsigned ok_interval;
     uint64_t ok_started;
-    sip_timer t_ok;            /* 2xx retransmission */
-    sip_timer t_ok_end;        /* ACK timeout (64*T1) */
+    sip_timer t_ok;     /* 2xx retransmission */
+    sip_timer t_ok_end; /* ACK timeout (64*T1) */
     sc_sip_transport ok_tp;
     struct sockaddr_storage ok_peer;
-    struct sip_st *st;         /* RFC 4028 session timer (session_timer.c), or NULL; owned */
+    struct sip_st *st; /* RFC 4028 session timer (session_timer.c), or NULL; owned */
 };
 
 /* ---- the agent ------------------------------------------------------------------------- */
 struct sc_sip {
     uv_loop_t *loop;
-    sc_sip_config cfg;         /* strings below are owned copies */
+    sc_sip_config cfg; /* strings below are owned copies */
     char *user_agent, *contact_host;
     unsigned t1, t2, t4;
     sip_listener *listeners[SIP_MAX_LISTENERS];
     size_t nlisteners;
-    sip_link txs, conns, grave;   /* live transactions, TCP connections, dead transactions */
-    sip_link calls;               /* calls in dialog matching */
-    sip_link detached;            /* released calls still used by a transaction */
-    sip_link dead_calls;          /* calls with no reference left, freed at sip_leave */
-    sip_index tx_index;           /* live transactions by key (tx.c) */
-    sip_index call_index;         /* listed calls by Call-ID (dialog.c) */
+    sip_link txs, conns, grave; /* live transactions, TCP connections, dead transactions */
+    sip_link calls;             /* calls in dialog matching */
+    sip_link detached;          /* released calls still used by a transaction */
+    sip_link dead_calls;        /* calls with no reference left, freed at sip_leave */
+    sip_index tx_index;         /* live transactions by key (tx.c) */
+    sip_index call_index;       /* listed calls by Call-ID (dialog.c) */
     sip_timer **heap;
     size_t nheap, capheap;
     uv_timer_t uvt;
@@ -211,8 +211,7 @@ const char *sip_header(const osip_message_t *msg, const char *name);
 int sip_uri_dest(const char *uri, sc_sip_transport *tp, struct sockaddr_storage *out);
 int sip_addr_str(const struct sockaddr_storage *ss, char *host, size_t cap, uint16_t *port);
 int sip_via_dest(const osip_message_t *req, struct sockaddr_storage *out);
-osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, const char *reason,
-                             const char *to_tag);
+osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, const char *reason, const char *to_tag);
 int sip_set_body(osip_message_t *msg, const char *content_type, const char *body);
 void sip_add_common(sc_sip *sip, osip_message_t *msg);
 int sip_contact(sc_sip *sip, sc_sip_transport tp, int family, char *out, size_t cap);
@@ -239,9 +238,9 @@ int sip_tx_server_resume(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_
 /* method NULL: the request's own (INVITE for ACK); "INVITE" finds what a CANCEL cancels */
 sip_tx *sip_tx_match_server(sc_sip *sip, const osip_message_t *req, const char *method);
 sip_tx *sip_tx_match_client(sc_sip *sip, const osip_message_t *resp);
-void sip_tx_on_request(sip_tx *tx, osip_message_t *req);     /* retransmission or ACK */
+void sip_tx_on_request(sip_tx *tx, osip_message_t *req); /* retransmission or ACK */
 void sip_tx_on_response(sip_tx *tx, osip_message_t *resp);
-int sip_tx_respond(sip_tx *tx, osip_message_t *resp);        /* takes resp */
+int sip_tx_respond(sip_tx *tx, osip_message_t *resp);              /* takes resp */
 int sip_tx_respond_code(sip_tx *tx, int code, const char *reason); /* quick answer */
 bool sip_tx_final_sent(const sip_tx *tx);
 void sip_tx_terminate(sip_tx *tx);
@@ -250,14 +249,14 @@ void sip_call_ref(sc_sip_call *call);
 void sip_call_unref(sc_sip_call *call);
 
 /* core.c: answers req (taken) through a new server transaction with no call */
-void sip_answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
-                int code, const char *reason);
+void sip_answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,
+                const char *reason);
 
 /* call.c / dialog.c: the TU side of transactions */
 void sip_call_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp);
 void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error);
-void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const char *method,
-                   const osip_message_t *msg, sip_tx *stx);
+void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const char *method, const osip_message_t *msg,
+                   sip_tx *stx);
 void sip_call_emit_ev(sc_sip_call *call, sc_sip_event *ev);
 int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg);
 int sip_dialog_route_set(sc_sip_call *call, const osip_message_t *msg, bool reverse);
@@ -267,8 +266,7 @@ void sip_call_index(sc_sip_call *call); /* (re)indexes a listed call under d.cal
 void sip_call_unindex(sc_sip_call *call);
 void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_sip_transport tp,
                         const struct sockaddr_storage *src);
-void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp,
-                         const struct sockaddr_storage *src);
+void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src);
 void sip_call_free(sc_sip_call *call);
 void sip_dialog_set_phase(sc_sip_call *call, sc_sip_dialog_phase p);
 int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out);
@@ -276,8 +274,8 @@ int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, os
 int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user);
 
 /* core.c: sip_answer with one extra header line (hname may be NULL) */
-void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
-                    int code, const char *reason, const char *hname, const char *hvalue);
+void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,
+                    const char *reason, const char *hname, const char *hvalue);
 
 /* session_timer.c: RFC 4028 session timers (active when cfg.session_expires_s > 0) */
 bool sip_st_enabled(const sc_sip *sip);
@@ -287,16 +285,15 @@ void sip_st_uac_invite(sc_sip_call *call, osip_message_t *req);
 void sip_st_uac_2xx(sc_sip_call *call, const osip_message_t *resp);
 /* An INVITE or UPDATE whose Session-Expires is below our Min-SE: answered 422 (req taken),
  * returns true; else false and nothing happens. */
-bool sip_st_check_request(sc_sip *sip, osip_message_t *req, sc_sip_transport tp,
-                          const struct sockaddr_storage *src);
+bool sip_st_check_request(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src);
 /* Our 2xx to an INVITE or re-INVITE (req): negotiates, adds the headers to resp, arms. */
 void sip_st_uas_2xx(sc_sip_call *call, const osip_message_t *req, osip_message_t *resp);
 /* An UPDATE without a body in a confirmed dialog while a session timer runs: a refresh,
  * answered here (200 with Session-Expires); returns true when it was handled. */
 bool sip_st_on_update(sc_sip_call *call, sip_tx *tx);
 void sip_st_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp); /* TXP_REFRESH */
-void sip_st_on_timeout(sc_sip_call *call, sip_tx *tx);                       /* TXP_REFRESH */
-void sip_st_stop(sc_sip_call *call); /* stops the timers (release, unref) */
-void sip_st_free(sc_sip_call *call); /* frees the state (sip_call_free) */
+void sip_st_on_timeout(sc_sip_call *call, sip_tx *tx);                        /* TXP_REFRESH */
+void sip_st_stop(sc_sip_call *call);                                          /* stops the timers (release, unref) */
+void sip_st_free(sc_sip_call *call);                                          /* frees the state (sip_call_free) */
 
 #endif

@@ -14,10 +14,7 @@ void sip_timer_init(sip_timer *t, sip_timer_cb cb)
     t->cb = cb;
 }
 
-static bool earlier(const sip_timer *a, const sip_timer *b)
-{
-    return a->due < b->due;
-}
+static bool earlier(const sip_timer *a, const sip_timer *b) { return a->due < b->due; }
 
 static void heap_swap(sc_sip *sip, size_t i, size_t j)
 {
@@ -124,7 +121,4 @@ static void uvt_fire(uv_timer_t *h)
     sip_leave(sip);
 }
 
-uint64_t sip_now(const sc_sip *sip)
-{
-    return uv_now(sip->loop);
-}
+uint64_t sip_now(const sc_sip *sip) { return uv_now(sip->loop); }

@@ -22,10 +22,7 @@ typedef struct sip_ureq {
     char data[];
 } sip_ureq;
 
-static void handle_done(sc_sip *sip)
-{
-    sip_handle_released(sip);
-}
+static void handle_done(sc_sip *sip) { sip_handle_released(sip); }
 
 /* ---- framing --------------------------------------------------------------------------- */
 
@@ -304,8 +301,7 @@ static void udp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     buf->len = l->sip->cfg.max_message_size + 1;
 }
 
-static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *src,
-                     unsigned flags)
+static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *src, unsigned flags)
 {
     sip_listener *l = h->data;
     if (nread <= 0 || !src)
@@ -348,8 +344,7 @@ static int udp_send(sc_sip *sip, const struct sockaddr_storage *dst, const char 
 
 int sip_send(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *dst, const char *data, size_t len)
 {
-    if (sip->cfg.send_hook &&
-        sip->cfg.send_hook(sip->cfg.ud, tp, (const struct sockaddr *)dst, data, len))
+    if (sip->cfg.send_hook && sip->cfg.send_hook(sip->cfg.ud, tp, (const struct sockaddr *)dst, data, len))
         return 0;
     return sc_sip_send_unhooked(sip, tp, dst, data, len);
 }

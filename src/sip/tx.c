@@ -10,20 +10,30 @@
 
 enum {
     /* INVITE client */
-    ICT_CALLING, ICT_PROCEEDING, ICT_ACCEPTED, ICT_COMPLETED,
+    ICT_CALLING,
+    ICT_PROCEEDING,
+    ICT_ACCEPTED,
+    ICT_COMPLETED,
     /* non-INVITE client */
-    NICT_TRYING, NICT_PROCEEDING, NICT_COMPLETED,
+    NICT_TRYING,
+    NICT_PROCEEDING,
+    NICT_COMPLETED,
     /* INVITE server */
-    IST_PROCEEDING, IST_ACCEPTED, IST_COMPLETED, IST_CONFIRMED,
+    IST_PROCEEDING,
+    IST_ACCEPTED,
+    IST_COMPLETED,
+    IST_CONFIRMED,
     /* non-INVITE server */
-    NIST_TRYING, NIST_PROCEEDING, NIST_COMPLETED,
+    NIST_TRYING,
+    NIST_PROCEEDING,
+    NIST_COMPLETED,
     TX_TERMINATED,
 };
 
 static const char *const state_names[] = {
-    "ICT_CALLING", "ICT_PROCEEDING", "ICT_ACCEPTED", "ICT_COMPLETED", "NICT_TRYING", "NICT_PROCEEDING",
-    "NICT_COMPLETED", "IST_PROCEEDING", "IST_ACCEPTED", "IST_COMPLETED", "IST_CONFIRMED", "NIST_TRYING",
-    "NIST_PROCEEDING", "NIST_COMPLETED", "TERMINATED",
+    "ICT_CALLING",     "ICT_PROCEEDING", "ICT_ACCEPTED",    "ICT_COMPLETED",  "NICT_TRYING",
+    "NICT_PROCEEDING", "NICT_COMPLETED", "IST_PROCEEDING",  "IST_ACCEPTED",   "IST_COMPLETED",
+    "IST_CONFIRMED",   "NIST_TRYING",    "NIST_PROCEEDING", "NIST_COMPLETED", "TERMINATED",
 };
 
 static void tx_debug(const sip_tx *tx, const char *what)
@@ -163,10 +173,7 @@ void sip_tx_terminate(sip_tx *tx)
     }
 }
 
-static void tx_send(sip_tx *tx, const char *data, size_t len)
-{
-    sip_send(tx->sip, tx->tp, &tx->peer, data, len);
-}
+static void tx_send(sip_tx *tx, const char *data, size_t len) { sip_send(tx->sip, tx->tp, &tx->peer, data, len); }
 
 static void retransmit(sip_tx *tx, const char *data, size_t len)
 {
@@ -174,10 +181,7 @@ static void retransmit(sip_tx *tx, const char *data, size_t len)
     tx_send(tx, data, len);
 }
 
-static bool over_limit(sc_sip *sip)
-{
-    return sip->stats.active_transactions >= sip->cfg.max_transactions;
-}
+static bool over_limit(sc_sip *sip) { return sip->stats.active_transactions >= sip->cfg.max_transactions; }
 
 /* A client transaction for req: started (sent, timers A/E and B/F) or, resume, rebuilt in
  * ICT_PROCEEDING (not sent, no timer). */
@@ -220,8 +224,8 @@ static int client_start(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_t
     tx_debug(tx, "start");
     if (tp == SC_SIP_UDP)
         sip_timer_start(sip, &tx->t_retx, tx->interval); /* A or E */
-    sip_timer_start(sip, &tx->t_end, 64u * sip->t1);   /* B or F */
-    sip_send(sip, tp, dst, str, len); /* a transport error ends in a timeout */
+    sip_timer_start(sip, &tx->t_end, 64u * sip->t1);     /* B or F */
+    sip_send(sip, tp, dst, str, len);                    /* a transport error ends in a timeout */
     if (out)
         *out = tx;
     return 0;
@@ -366,8 +370,7 @@ static void ict_on_response(sip_tx *tx, osip_message_t *resp)
             retransmit(tx, tx->ack, tx->ack_len);
         }
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -388,11 +391,8 @@ static void nict_on_response(sip_tx *tx, osip_message_t *resp)
         if (tx->call)
             sip_call_on_response(tx->call, tx, resp);
         break;
-    case NICT_COMPLETED:
-        sip->stats.retransmissions_absorbed++;
-        break;
-    default:
-        break;
+    case NICT_COMPLETED: sip->stats.retransmissions_absorbed++; break;
+    default: break;
     }
 }
 
@@ -431,11 +431,8 @@ static void ist_on_request(sip_tx *tx, osip_message_t *req)
             retransmit(tx, tx->out, tx->out_len);
         }
         break;
-    case IST_CONFIRMED:
-        sip->stats.retransmissions_absorbed++;
-        break;
-    default:
-        break;
+    case IST_CONFIRMED: sip->stats.retransmissions_absorbed++; break;
+    default: break;
     }
 }
 
@@ -444,16 +441,13 @@ static void nist_on_request(sip_tx *tx, osip_message_t *req)
     sc_sip *sip = tx->sip;
     (void)req;
     switch (tx->state) {
-    case NIST_TRYING:
-        sip->stats.retransmissions_absorbed++;
-        break;
+    case NIST_TRYING: sip->stats.retransmissions_absorbed++; break;
     case NIST_PROCEEDING:
     case NIST_COMPLETED:
         sip->stats.retransmissions_absorbed++;
         retransmit(tx, tx->out, tx->out_len);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -467,10 +461,7 @@ void sip_tx_on_request(sip_tx *tx, osip_message_t *req)
 
 /* ---- input: the TU's response (server transactions) ------------------------------------ */
 
-bool sip_tx_final_sent(const sip_tx *tx)
-{
-    return tx->dead || tx->last_status >= 200;
-}
+bool sip_tx_final_sent(const sip_tx *tx) { return tx->dead || tx->last_status >= 200; }
 
 int sip_tx_respond(sip_tx *tx, osip_message_t *resp)
 {
@@ -504,7 +495,7 @@ int sip_tx_respond(sip_tx *tx, osip_message_t *resp)
             tx->interval = sip->t1;
             if (tx->tp == SC_SIP_UDP)
                 sip_timer_start(sip, &tx->t_retx, tx->interval); /* G */
-            sip_timer_start(sip, &tx->t_end, 64u * sip->t1);      /* H */
+            sip_timer_start(sip, &tx->t_end, 64u * sip->t1);     /* H */
         }
     } else {
         if (code < 200) {
@@ -550,7 +541,8 @@ static void on_retx(sip_timer *t)
     case NICT_TRYING: /* E */
     case NICT_PROCEEDING:
         retransmit(tx, tx->out, tx->out_len);
-        tx->interval = tx->state == NICT_PROCEEDING ? sip->t2 : (tx->interval * 2 < sip->t2 ? tx->interval * 2 : sip->t2);
+        tx->interval = tx->state == NICT_PROCEEDING ? sip->t2
+                                                    : (tx->interval * 2 < sip->t2 ? tx->interval * 2 : sip->t2);
         sip_timer_start(sip, &tx->t_retx, tx->interval);
         break;
     case IST_COMPLETED: /* G */
@@ -558,8 +550,7 @@ static void on_retx(sip_timer *t)
         tx->interval = tx->interval * 2 < sip->t2 ? tx->interval * 2 : sip->t2;
         sip_timer_start(sip, &tx->t_retx, tx->interval);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -567,8 +558,8 @@ static void on_end(sip_timer *t)
 {
     sip_tx *tx = SIP_CONTAINER(t, sip_tx, t_end);
     switch (tx->state) {
-    case ICT_CALLING:   /* B */
-    case NICT_TRYING:   /* F */
+    case ICT_CALLING: /* B */
+    case NICT_TRYING: /* F */
     case NICT_PROCEEDING:
         tx_debug(tx, "timeout");
         if (tx->call)
@@ -579,8 +570,6 @@ static void on_end(sip_timer *t)
         tx_debug(tx, "no ACK (timer H)");
         sip_tx_terminate(tx);
         break;
-    default:            /* D, I, J, K, L, M */
-        sip_tx_terminate(tx);
-        break;
+    default: /* D, I, J, K, L, M */ sip_tx_terminate(tx); break;
     }
 }

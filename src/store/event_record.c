@@ -31,8 +31,7 @@ int sc_session_created_json(const sc_session *s, json_t **out)
     if (!o || !fields || sc_store__fields_json(s, UINT32_MAX, false, fields))
         goto fail;
     if (json_object_set_new(o, "seq", json_integer(0)) ||
-        json_object_set_new(o, "time", json_string(sc_time_format_iso(s->created_wall_us, tbuf,
-                                                                      sizeof tbuf))) ||
+        json_object_set_new(o, "time", json_string(sc_time_format_iso(s->created_wall_us, tbuf, sizeof tbuf))) ||
         add_common(s, o, "created") ||
         json_object_set_new(o, "created_us", json_integer((json_int_t)s->created_wall_us)))
         goto fail;
@@ -51,8 +50,8 @@ fail:
 int sc_session_event_json(const sc_session *s, const sc_history_record *rec, json_t **out)
 {
     json_t *o = NULL, *fields = json_object();
-    if (!fields || sc_store__fields_json(s, s->dirty_fields, true, fields) ||
-        sc_history_record_to_json(s, rec, &o) || add_common(s, o, "transition"))
+    if (!fields || sc_store__fields_json(s, s->dirty_fields, true, fields) || sc_history_record_to_json(s, rec, &o) ||
+        add_common(s, o, "transition"))
         goto fail;
     if (json_object_set_new(o, "fields", fields)) {
         json_decref(o);
@@ -81,11 +80,9 @@ static int parse_common(const sc_session *s, const json_t *rec, common_vals *c)
     if (!id || strcmp(id, s->id) || !role || strcmp(role, sc_role_name(s->role)) ||
         sc_store__state_id(s, sc_store__get_str(rec, "state_after"), &c->state) ||
         sc_store__get_i64(rec, "conditions_after", &c->conds) ||
-        sc_store__get_i64(rec, "failed_transitions", &c->failed) ||
-        sc_store__get_i64(rec, "updated_us", &c->updated) ||
+        sc_store__get_i64(rec, "failed_transitions", &c->failed) || sc_store__get_i64(rec, "updated_us", &c->updated) ||
         sc_store__get_i64(rec, "entered_us", &c->entered) ||
-        !(json_is_string(c->outcome) || json_is_null(c->outcome)) ||
-        !json_is_object(json_object_get(rec, "fields")))
+        !(json_is_string(c->outcome) || json_is_null(c->outcome)) || !json_is_object(json_object_get(rec, "fields")))
         return -EINVAL;
     return 0;
 }
@@ -95,8 +92,7 @@ int sc_session_apply_event_json(sc_session *s, const json_t *rec)
     common_vals c;
     int64_t seq, created = s->created_wall_us;
     const char *kind = sc_store__get_str(rec, "kind");
-    if (!json_is_object(rec) || !kind || sc_store__get_i64(rec, "seq", &seq) || seq < 0 ||
-        parse_common(s, rec, &c))
+    if (!json_is_object(rec) || !kind || sc_store__get_i64(rec, "seq", &seq) || seq < 0 || parse_common(s, rec, &c))
         return -EINVAL;
     bool is_created = !strcmp(kind, "created");
     if (is_created != (seq == 0) || (!is_created && strcmp(kind, "transition")))

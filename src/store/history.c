@@ -133,20 +133,18 @@ int sc_history_record_to_json(const sc_session *s, const sc_history_record *r, j
     json_object_set_new(o, "event", json_string(sc_store__vocab_name(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1)));
     json_object_set_new(o, "event_code", json_integer(r->event_code));
     json_object_set_new(o, "event_text", r->event_text[0] ? json_string(r->event_text) : json_null());
-    json_object_set_new(o, "transition",
-                        r->transition == UINT32_MAX ? json_null() : json_integer(r->transition));
+    json_object_set_new(o, "transition", r->transition == UINT32_MAX ? json_null() : json_integer(r->transition));
     for (unsigned i = 0; i < r->nguards; i++) {
         const sc_history_guard *g = &r->guards[i];
         json_array_append_new(guards, json_pack("{s:s,s:b,s:b}", "name",
-                                                sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1),
-                                                "negate", g->negate, "passed", g->passed));
+                                                sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1), "negate",
+                                                g->negate, "passed", g->passed));
     }
     for (unsigned i = 0; i < r->nactions; i++) {
         const sc_history_action *a = &r->actions[i];
         json_array_append_new(actions, json_pack("{s:s,s:i,s:I}", "name",
                                                  sc_store__vocab_name(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1),
-                                                 "result", (int)a->result, "duration_us",
-                                                 (json_int_t)a->duration_us));
+                                                 "result", (int)a->result, "duration_us", (json_int_t)a->duration_us));
     }
     json_object_set_new(o, "guards", guards);
     json_object_set_new(o, "actions", actions);
@@ -223,15 +221,13 @@ static void csv_record(sc_buf *b, const sc_session *s, const sc_history_record *
     for (unsigned i = 0; i < r->nguards; i++) {
         const sc_history_guard *g = &r->guards[i];
         sc_buf_printf(&f, "%s%s%s=%d", i ? ";" : "", g->negate ? "!" : "",
-                      sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1),
-                      g->passed ? 1 : 0);
+                      sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1), g->passed ? 1 : 0);
     }
     csv_flush(b, &f);
     sc_buf_puts(b, ",");
     for (unsigned i = 0; i < r->nactions; i++) {
         const sc_history_action *a = &r->actions[i];
-        sc_buf_printf(&f, "%s%s:%d:%u", i ? ";" : "",
-                      sc_store__vocab_name(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1),
+        sc_buf_printf(&f, "%s%s:%d:%u", i ? ";" : "", sc_store__vocab_name(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1),
                       (int)a->result, (unsigned)a->duration_us);
     }
     csv_flush(b, &f);

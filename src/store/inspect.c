@@ -52,8 +52,8 @@ sc_health sc_session_health(const sc_session *s, const sc_inspect_opts *opts, js
     bool stale = opts->stale_after_ms && idle_ms >= opts->stale_after_ms;
     if (stale) {
         verdict = SC_HEALTH_STALE;
-        snprintf(line, sizeof line, "no update for %llu ms (limit %llu ms)",
-                 (unsigned long long)idle_ms, (unsigned long long)opts->stale_after_ms);
+        snprintf(line, sizeof line, "no update for %llu ms (limit %llu ms)", (unsigned long long)idle_ms,
+                 (unsigned long long)opts->stale_after_ms);
         json_array_append_new(list, json_string(line));
     }
     if (opts->error_threshold && s->failed >= opts->error_threshold) {
@@ -64,9 +64,8 @@ sc_health sc_session_health(const sc_session *s, const sc_inspect_opts *opts, js
     }
     if (!terminal && opts->stuck_after_ms && in_state_ms >= opts->stuck_after_ms) {
         verdict = SC_HEALTH_STUCK;
-        snprintf(line, sizeof line, "in non-terminal state %s for %llu ms (limit %llu ms)",
-                 si ? si->name : "?", (unsigned long long)in_state_ms,
-                 (unsigned long long)opts->stuck_after_ms);
+        snprintf(line, sizeof line, "in non-terminal state %s for %llu ms (limit %llu ms)", si ? si->name : "?",
+                 (unsigned long long)in_state_ms, (unsigned long long)opts->stuck_after_ms);
         json_array_append_new(list, json_string(line));
     }
     if (reasons)
@@ -148,13 +147,13 @@ int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, json_t **
     r |= json_object_set_new(o, "table_hash", str_or_null(s->fields[SC_FIELD_TABLE_HASH]));
     r |= json_object_set_new(o, "fields", fields_json(s));
     r |= json_object_set_new(o, "links",
-                             json_pack("{s:o,s:o,s:o}", "peer", str_or_null(s->fields[SC_FIELD_PEER_ID]),
-                                       "transfer", str_or_null(s->fields[SC_FIELD_TRANSFER_ID]),
-                                       "replaces", str_or_null(s->fields[SC_FIELD_REPLACES_ID])));
+                             json_pack("{s:o,s:o,s:o}", "peer", str_or_null(s->fields[SC_FIELD_PEER_ID]), "transfer",
+                                       str_or_null(s->fields[SC_FIELD_TRANSFER_ID]), "replaces",
+                                       str_or_null(s->fields[SC_FIELD_REPLACES_ID])));
     r |= json_object_set_new(o, "conditions", conditions_json(s));
-    r |= json_object_set_new(
-        o, "time_in_state_ms",
-        json_integer((json_int_t)(now > s->entered_mono_us ? (now - s->entered_mono_us) / 1000 : 0)));
+    r |= json_object_set_new(o, "time_in_state_ms",
+                             json_integer(
+                                 (json_int_t)(now > s->entered_mono_us ? (now - s->entered_mono_us) / 1000 : 0)));
     r |= json_object_set_new(o, "failed_transitions", json_integer(s->failed));
     if (opts->history_last) {
         if (sc_session_history_json(s, opts->history_last, &hist) != 0)
@@ -166,12 +165,11 @@ int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, json_t **
     r |= json_object_set_new(o, "history_dropped", json_integer((json_int_t)s->dropped));
     r |= json_object_set_new(o, "possible_events", possible_events_json(s));
     sc_health h = sc_session_health(s, opts, &reasons);
-    r |= json_object_set_new(o, "health", json_pack("{s:s,s:o}", "verdict", sc_health_name(h),
-                                                    "reasons", reasons ? reasons : json_array()));
+    r |= json_object_set_new(
+        o, "health", json_pack("{s:s,s:o}", "verdict", sc_health_name(h), "reasons", reasons ? reasons : json_array()));
     r |= json_object_set_new(o, "resources",
-                             json_pack("{s:I,s:I,s:I}", "bytes", (json_int_t)sc_session_bytes(s),
-                                       "history_entries", (json_int_t)s->ring_count,
-                                       "history_capacity",
+                             json_pack("{s:I,s:I,s:I}", "bytes", (json_int_t)sc_session_bytes(s), "history_entries",
+                                       (json_int_t)s->ring_count, "history_capacity",
                                        (json_int_t)s->store->history_capacity));
     if (r) {
         json_decref(o);

@@ -12,10 +12,7 @@ static const char *const field_names[SC_FIELD__COUNT] = {
 #undef SC_FIELD_NAME
 };
 
-const char *sc_field_name(sc_field f)
-{
-    return (unsigned)f < SC_FIELD__COUNT ? field_names[f] : NULL;
-}
+const char *sc_field_name(sc_field f) { return (unsigned)f < SC_FIELD__COUNT ? field_names[f] : NULL; }
 
 int sc_field_parse(const char *name, sc_field *out)
 {
@@ -57,10 +54,7 @@ int sc_session_set_state(sc_session *s, sc_id state)
     return 0;
 }
 
-bool sc_session_condition(const sc_session *s, sc_id cond)
-{
-    return cond < 64 && (s->conditions >> cond) & 1u;
-}
+bool sc_session_condition(const sc_session *s, sc_id cond) { return cond < 64 && (s->conditions >> cond) & 1u; }
 
 int sc_session_set_condition(sc_session *s, sc_id cond, bool value)
 {
@@ -161,6 +155,5 @@ void sc_session_count_failure(sc_session *s) { s->failed++; }
 
 size_t sc_session_bytes(const sc_session *s)
 {
-    return sizeof *s + s->strings_bytes + (size_t)s->ring_cap * sizeof(sc_history_record) +
-           s->qbytes;
+    return sizeof *s + s->strings_bytes + (size_t)s->ring_cap * sizeof(sc_history_record) + s->qbytes;
 }

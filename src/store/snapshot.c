@@ -17,8 +17,7 @@ void sc_session_clear_dirty_fields(sc_session *s)
     s->dirty_late = 0;
 }
 
-void sc_session_set_times(sc_session *s, int64_t created_wall_us, int64_t updated_wall_us,
-                          int64_t entered_wall_us)
+void sc_session_set_times(sc_session *s, int64_t created_wall_us, int64_t updated_wall_us, int64_t entered_wall_us)
 {
     s->created_wall_us = created_wall_us;
     s->updated_wall_us = updated_wall_us;
@@ -64,10 +63,7 @@ int sc_store__get_i64(const json_t *o, const char *key, int64_t *out)
     return 0;
 }
 
-const char *sc_store__get_str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
+const char *sc_store__get_str(const json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
 /* A name resolved through the vocabulary, or "#<id>" as the exporter writes unknown ids. */
 static int vocab_id(const sc_session *s, sc_vocab_kind kind, const char *name, sc_id *out)
@@ -110,7 +106,8 @@ static int parse_guards(const sc_session *s, const json_t *arr, sc_history_recor
     const json_t *g;
     if (!json_is_array(arr) || json_array_size(arr) > SC_HISTORY_MAX_GUARDS)
         return -EINVAL;
-    json_array_foreach(arr, i, g) {
+    json_array_foreach(arr, i, g)
+    {
         sc_history_guard *hg = &r->guards[i];
         if (vocab_id(s, SC_VOCAB_GUARD, sc_store__get_str(g, "name"), &hg->id))
             return -EINVAL;
@@ -127,7 +124,8 @@ static int parse_actions(const sc_session *s, const json_t *arr, sc_history_reco
     const json_t *a;
     if (!json_is_array(arr) || json_array_size(arr) > SC_HISTORY_MAX_ACTIONS)
         return -EINVAL;
-    json_array_foreach(arr, i, a) {
+    json_array_foreach(arr, i, a)
+    {
         sc_history_action *ha = &r->actions[i];
         int64_t result, dur;
         if (vocab_id(s, SC_VOCAB_ACTION, sc_store__get_str(a, "name"), &ha->id) ||
@@ -145,15 +143,13 @@ int sc_history_record_from_json(const sc_session *s, const json_t *j, sc_history
     sc_history_record r;
     int64_t seq, mono, code;
     memset(&r, 0, sizeof r);
-    if (!json_is_object(j) || sc_store__get_i64(j, "seq", &seq) || seq < 1 ||
-        sc_store__get_i64(j, "mono_us", &mono) || sc_store__get_i64(j, "event_code", &code) ||
-        sc_time_parse_iso8601(sc_store__get_str(j, "time"), &r.wall_us) ||
+    if (!json_is_object(j) || sc_store__get_i64(j, "seq", &seq) || seq < 1 || sc_store__get_i64(j, "mono_us", &mono) ||
+        sc_store__get_i64(j, "event_code", &code) || sc_time_parse_iso8601(sc_store__get_str(j, "time"), &r.wall_us) ||
         sc_store__history_state_id(s, sc_store__get_str(j, "from"), &r.from) ||
         sc_store__history_state_id(s, sc_store__get_str(j, "to"), &r.to) ||
         vocab_id(s, SC_VOCAB_EVENT, sc_store__get_str(j, "event"), &r.event) ||
         outcome_parse(sc_store__get_str(j, "outcome"), &r.outcome) ||
-        parse_guards(s, json_object_get(j, "guards"), &r) ||
-        parse_actions(s, json_object_get(j, "actions"), &r))
+        parse_guards(s, json_object_get(j, "guards"), &r) || parse_actions(s, json_object_get(j, "actions"), &r))
         return -EINVAL;
     r.seq = (uint64_t)seq;
     r.mono_us = (uint64_t)mono;
@@ -189,7 +185,8 @@ int sc_store__load_fields(sc_session *s, const json_t *obj)
     const json_t *v;
     if (!json_is_object(obj))
         return -EINVAL;
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         sc_field f;
         if (sc_field_parse(key, &f) || (!json_is_string(v) && !json_is_null(v)))
             return -EINVAL;
@@ -222,19 +219,16 @@ int sc_session_snapshot_json(const sc_session *s, json_t **out)
     if (!fields || !conds || sc_store__fields_json(s, UINT32_MAX, false, fields) ||
         sc_session_history_json(s, 0, &hist))
         goto fail;
-    json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s?,s:o,s:b,s:s?,s:o,s:I,s:I,s:I,s:I,s:I,s:o}", "v", 1,
-                          "id", s->id, "role", sc_role_name(s->role), "state",
-                          sc_session_state_name(s), "table_hash", sc_table_hash(s->table),
-                          "conditions", conds, "established_fired", s->established_fired,
-                          "outcome", s->outcome, "fields", fields, "created_us",
-                          (json_int_t)s->created_wall_us, "updated_us",
-                          (json_int_t)s->updated_wall_us, "state_entered_us",
-                          (json_int_t)s->entered_wall_us, "failed_transitions",
-                          (json_int_t)s->failed, "last_seq", (json_int_t)(s->next_seq - 1),
-                          "history", hist);
+    json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s?,s:o,s:b,s:s?,s:o,s:I,s:I,s:I,s:I,s:I,s:o}", "v", 1, "id", s->id,
+                          "role", sc_role_name(s->role), "state", sc_session_state_name(s), "table_hash",
+                          sc_table_hash(s->table), "conditions", conds, "established_fired", s->established_fired,
+                          "outcome", s->outcome, "fields", fields, "created_us", (json_int_t)s->created_wall_us,
+                          "updated_us", (json_int_t)s->updated_wall_us, "state_entered_us",
+                          (json_int_t)s->entered_wall_us, "failed_transitions", (json_int_t)s->failed, "last_seq",
+                          (json_int_t)(s->next_seq - 1), "history", hist);
     if (!o)
         return -ENOMEM; /* json_pack's "o" stole the references even on failure */
-    if (s->nxstates) { /* states of earlier table versions the history names (rebase.c) */
+    if (s->nxstates) {  /* states of earlier table versions the history names (rebase.c) */
         json_t *xs = json_array();
         for (size_t i = 0; xs && i < s->nxstates; i++)
             if (json_array_append_new(xs, json_string(s->xstates[i]))) {
@@ -262,7 +256,8 @@ static int load_conditions(sc_session *s, const json_t *obj)
     uint64_t bits = 0;
     if (!json_is_object(obj))
         return -EINVAL;
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         sc_id id;
         if (!json_is_boolean(v) || vocab_id(s, SC_VOCAB_CONDITION, key, &id) || id >= 64)
             return -EINVAL;
@@ -283,7 +278,8 @@ static int load_foreign(sc_session *s, const json_t *arr)
         return 0;
     if (!json_is_array(arr))
         return -EINVAL;
-    json_array_foreach(arr, i, j) {
+    json_array_foreach(arr, i, j)
+    {
         sc_id id;
         const char *name = json_string_value(j);
         if (!name || sc_table_state_id(s->table, name) >= 0)
@@ -301,7 +297,8 @@ static int load_history(sc_session *s, const json_t *arr, uint64_t last_seq)
     const json_t *j;
     if (!json_is_array(arr))
         return -EINVAL;
-    json_array_foreach(arr, i, j) {
+    json_array_foreach(arr, i, j)
+    {
         sc_history_record r;
         int rc = sc_history_record_from_json(s, j, &r);
         if (!rc)
@@ -320,12 +317,10 @@ int sc_session_load_snapshot_json(sc_session *s, const json_t *snap)
     const json_t *outcome = json_object_get(snap, "outcome");
     if (!json_is_object(snap) || !id || strcmp(id, s->id) || s->ring_count || s->next_seq != 1 ||
         sc_store__state_id(s, sc_store__get_str(snap, "state"), &state) ||
-        sc_store__get_i64(snap, "created_us", &created) ||
-        sc_store__get_i64(snap, "updated_us", &updated) ||
+        sc_store__get_i64(snap, "created_us", &created) || sc_store__get_i64(snap, "updated_us", &updated) ||
         sc_store__get_i64(snap, "state_entered_us", &entered) ||
-        sc_store__get_i64(snap, "failed_transitions", &failed) ||
-        sc_store__get_i64(snap, "last_seq", &last_seq) || last_seq < 0 ||
-        (!json_is_string(outcome) && !json_is_null(outcome) && outcome))
+        sc_store__get_i64(snap, "failed_transitions", &failed) || sc_store__get_i64(snap, "last_seq", &last_seq) ||
+        last_seq < 0 || (!json_is_string(outcome) && !json_is_null(outcome) && outcome))
         return -EINVAL;
     int r = load_conditions(s, json_object_get(snap, "conditions"));
     if (!r)

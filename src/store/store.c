@@ -19,8 +19,7 @@ int sc_store_new(sc_store **out, const sc_store_config *cfg)
         return -ENOMEM;
     st->clock = cfg && cfg->clock ? cfg->clock : sc_clock_system();
     st->logger = cfg ? cfg->logger : NULL;
-    st->history_capacity = cfg && cfg->history_capacity ? cfg->history_capacity
-                                                        : SC_HISTORY_DEFAULT_CAPACITY;
+    st->history_capacity = cfg && cfg->history_capacity ? cfg->history_capacity : SC_HISTORY_DEFAULT_CAPACITY;
     if (st->history_capacity > HISTORY_CAPACITY_MAX)
         st->history_capacity = HISTORY_CAPACITY_MAX;
     if (getrandom(&st->id_seed, sizeof st->id_seed, GRND_NONBLOCK) != (ssize_t)sizeof st->id_seed)
@@ -258,8 +257,7 @@ sc_session *sc_store_find(const sc_store *st, sc_key_kind kind, const char *key)
     return sc_map__get(&st->index[kind], key);
 }
 
-size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id, const char *local_tag,
-                           const char *remote_tag)
+size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id, const char *local_tag, const char *remote_tag)
 {
     int n = snprintf(buf, size, "%s;%s;%s", call_id ? call_id : "", local_tag ? local_tag : "",
                      remote_tag ? remote_tag : "");

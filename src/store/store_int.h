@@ -77,27 +77,27 @@ typedef struct sc_index_entry {
 } sc_index_entry;
 
 struct sc_session {
-    char id[SC_SESSION_ID_MAX + 1]; /* the session id, also the id map's key */
-    sc_store *store;                /* owner */
-    sc_table *table;                /* reference held by the record */
-    sc_role role;                   /* uac or uas */
-    sc_id state;                    /* current state id in table */
-    bool established_fired;         /* CheckConditions raised already */
-    uint64_t conditions;            /* condition bits by vocab id */
+    char id[SC_SESSION_ID_MAX + 1];                             /* the session id, also the id map's key */
+    sc_store *store;                                            /* owner */
+    sc_table *table;                                            /* reference held by the record */
+    sc_role role;                                               /* uac or uas */
+    sc_id state;                                                /* current state id in table */
+    bool established_fired;                                     /* CheckConditions raised already */
+    uint64_t conditions;                                        /* condition bits by vocab id */
     int64_t created_wall_us, updated_wall_us, entered_wall_us;  /* wall clock */
     uint64_t created_mono_us, updated_mono_us, entered_mono_us; /* monotonic clock */
-    char *outcome;                  /* malloc'd or NULL */
-    char *fields[SC_FIELD__COUNT];  /* malloc'd strings or NULL */
-    void *attach[SC_ATTACH_COUNT];  /* attachments */
-    void (*attach_free[SC_ATTACH_COUNT])(void *); /* their free functions */
-    sc_index_entry *keys;           /* secondary keys held */
-    uint32_t failed;                /* failed transitions */
-    uint32_t dirty_fields;          /* bit per sc_field set since the last event record */
-    uint32_t dirty_late;            /* bits set while observers are being told (engine) */
-    size_t strings_bytes;           /* bytes of malloc'd strings and keys */
-    struct sc_session *prev, *next; /* creation-order list for iteration */
-    char **xstates;                 /* foreign state names (rebase.c), malloc'd each, or NULL */
-    uint16_t nxstates;              /* entries in xstates */
+    char *outcome;                                              /* malloc'd or NULL */
+    char *fields[SC_FIELD__COUNT];                              /* malloc'd strings or NULL */
+    void *attach[SC_ATTACH_COUNT];                              /* attachments */
+    void (*attach_free[SC_ATTACH_COUNT])(void *);               /* their free functions */
+    sc_index_entry *keys;                                       /* secondary keys held */
+    uint32_t failed;                                            /* failed transitions */
+    uint32_t dirty_fields;                                      /* bit per sc_field set since the last event record */
+    uint32_t dirty_late;                                        /* bits set while observers are being told (engine) */
+    size_t strings_bytes;                                       /* bytes of malloc'd strings and keys */
+    struct sc_session *prev, *next;                             /* creation-order list for iteration */
+    char **xstates;    /* foreign state names (rebase.c), malloc'd each, or NULL */
+    uint16_t nxstates; /* entries in xstates */
 
     /* history ring */
     sc_history_record *ring; /* ring_cap records, NULL until the first append */
@@ -108,27 +108,27 @@ struct sc_session {
     uint64_t dropped;        /* records that fell off or could not be stored */
 
     /* engine scheduling state (owned by src/engine) */
-    bool busy;                   /* inside a dispatch */
-    bool removing;               /* removal requested; completes when not busy */
-    uint32_t qlen;               /* queued events */
-    void *qhead, *qtail;         /* engine's queued events (FIFO) */
-    size_t qbytes;               /* bytes held by queued events */
+    bool busy;                    /* inside a dispatch */
+    bool removing;                /* removal requested; completes when not busy */
+    uint32_t qlen;                /* queued events */
+    void *qhead, *qtail;          /* engine's queued events (FIFO) */
+    size_t qbytes;                /* bytes held by queued events */
     sc_session_timer state_timer; /* the state's timer_ms timer */
     sc_session_timer limit_timer; /* max_ms: SessionExpired or retention removal */
-    void *sched;                 /* engine's scheduled events (list) */
-    uint32_t nsched;             /* how many */
+    void *sched;                  /* engine's scheduled events (list) */
+    uint32_t nsched;              /* how many */
 };
 
 struct sc_store {
-    const sc_clock *clock;   /* borrowed */
-    const sc_logger *logger; /* borrowed, may be NULL */
-    size_t history_capacity; /* per-session ring capacity */
-    sc_map by_id;            /* id -> session */
+    const sc_clock *clock;           /* borrowed */
+    const sc_logger *logger;         /* borrowed, may be NULL */
+    size_t history_capacity;         /* per-session ring capacity */
+    sc_map by_id;                    /* id -> session */
     sc_map index[SC_KEY_KIND_COUNT]; /* secondary keys -> session */
-    sc_session *head, *tail; /* creation-order list */
-    size_t count;            /* sessions */
-    uint64_t id_counter;     /* for generated ids */
-    uint64_t id_seed;        /* random per store */
+    sc_session *head, *tail;         /* creation-order list */
+    size_t count;                    /* sessions */
+    uint64_t id_counter;             /* for generated ids */
+    uint64_t id_seed;                /* random per store */
 };
 
 #endif

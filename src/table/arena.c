@@ -45,10 +45,7 @@ char *sc_table__strndup(sc_table__arena *a, const char *s, size_t n)
     return p;
 }
 
-char *sc_table__strdup(sc_table__arena *a, const char *s)
-{
-    return s ? sc_table__strndup(a, s, strlen(s)) : NULL;
-}
+char *sc_table__strdup(sc_table__arena *a, const char *s) { return s ? sc_table__strndup(a, s, strlen(s)) : NULL; }
 
 void sc_table__arena_free(sc_table__arena *a)
 {

@@ -97,9 +97,11 @@ static void check_required_events(sc_table__ctx *ctx, const sc_table *t)
             if (!nmissing)
                 continue;
             sc_table__error(ctx, t->states[s].line, t->states[s].column,
-                            "state '%s' does not handle %s for role %s (add a row, or a \"*\" row)",
-                            t->states[s].name, ev_name(t, required[k]),
-                            nmissing == 2 ? "uac and uas" : missing[0] ? "uac" : "uas");
+                            "state '%s' does not handle %s for role %s (add a row, or a \"*\" row)", t->states[s].name,
+                            ev_name(t, required[k]),
+                            nmissing == 2 ? "uac and uas"
+                            : missing[0]  ? "uac"
+                                          : "uas");
         }
     }
 }

@@ -6,10 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint8_t role_mask(sc_role r)
-{
-    return r == SC_ROLE_ANY ? 3 : (uint8_t)(1u << r);
-}
+static uint8_t role_mask(sc_role r) { return r == SC_ROLE_ANY ? 3 : (uint8_t)(1u << r); }
 
 bool sc_table__is_failure_event(sc_id e)
 {
@@ -24,10 +21,8 @@ bool sc_table__is_failure_event(sc_id e)
     case SC_EV_RtpTimeout:
     case SC_EV_ActionFailed:
     case SC_EV_TransferFailed:
-    case SC_EV_SessionExpired:
-        return true;
-    default:
-        return false;
+    case SC_EV_SessionExpired: return true;
+    default: return false;
     }
 }
 
@@ -75,10 +70,22 @@ static void fill_transition(sc_table *t, size_t row_index, sc_id from)
     size_t i = t->ntrans++;
     sc_transition *tr = &t->trans[i];
     *tr = (sc_transition){
-        .index = (uint32_t)i, .role = r->role, .from = from, .event = r->event, .to = r->to,
-        .nguards = r->nguards, .nactions = r->nactions, .nset = r->nset, .npublish = r->npublish,
-        .guards = r->guards, .actions = r->actions, .set = r->set, .publish = r->publish,
-        .line = r->line, .column = r->column, .description = r->description,
+        .index = (uint32_t)i,
+        .role = r->role,
+        .from = from,
+        .event = r->event,
+        .to = r->to,
+        .nguards = r->nguards,
+        .nactions = r->nactions,
+        .nset = r->nset,
+        .npublish = r->npublish,
+        .guards = r->guards,
+        .actions = r->actions,
+        .set = r->set,
+        .publish = r->publish,
+        .line = r->line,
+        .column = r->column,
+        .description = r->description,
     };
     tr->failure = sc_table__is_failure_event(r->event) || (r->to != SC_ID_NONE && t->state_failure[r->to]);
     t->trans_row[i] = (uint32_t)row_index;

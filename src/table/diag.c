@@ -7,7 +7,7 @@
 #include <string.h>
 
 struct sc_diags {
-    sc_diag *v;    /* malloc'd; file and message strings malloc'd each */
+    sc_diag *v; /* malloc'd; file and message strings malloc'd each */
     size_t n, cap;
     size_t errors;
 };
@@ -33,20 +33,11 @@ void sc_diags_free(sc_diags *d)
     free(d);
 }
 
-size_t sc_diags_count(const sc_diags *d)
-{
-    return d ? d->n : 0;
-}
+size_t sc_diags_count(const sc_diags *d) { return d ? d->n : 0; }
 
-size_t sc_diags_errors(const sc_diags *d)
-{
-    return d ? d->errors : 0;
-}
+size_t sc_diags_errors(const sc_diags *d) { return d ? d->errors : 0; }
 
-const sc_diag *sc_diags_get(const sc_diags *d, size_t i)
-{
-    return d && i < d->n ? &d->v[i] : NULL;
-}
+const sc_diag *sc_diags_get(const sc_diags *d, size_t i) { return d && i < d->n ? &d->v[i] : NULL; }
 
 size_t sc_diag_format(const sc_diag *diag, char *buf, size_t size)
 {
@@ -55,14 +46,13 @@ size_t sc_diag_format(const sc_diag *diag, char *buf, size_t size)
             buf[0] = '\0';
         return 0;
     }
-    int n = snprintf(buf, size, "%s:%u:%u: %s: %s", diag->file ? diag->file : "<table>", diag->line,
-                     diag->column, diag->severity == SC_SEV_ERROR ? "error" : "warning",
-                     diag->message ? diag->message : "");
+    int n = snprintf(buf, size, "%s:%u:%u: %s: %s", diag->file ? diag->file : "<table>", diag->line, diag->column,
+                     diag->severity == SC_SEV_ERROR ? "error" : "warning", diag->message ? diag->message : "");
     return n < 0 ? 0 : (size_t)n;
 }
 
-static int diags_addv(sc_diags *d, sc_severity sev, const char *file, uint32_t line, uint32_t column,
-                      const char *fmt, va_list ap)
+static int diags_addv(sc_diags *d, sc_severity sev, const char *file, uint32_t line, uint32_t column, const char *fmt,
+                      va_list ap)
 {
     if (!d)
         return -EINVAL;
@@ -91,8 +81,7 @@ static int diags_addv(sc_diags *d, sc_severity sev, const char *file, uint32_t l
     return 0;
 }
 
-int sc_diags_add(sc_diags *d, sc_severity sev, const char *file, uint32_t line, uint32_t column,
-                 const char *fmt, ...)
+int sc_diags_add(sc_diags *d, sc_severity sev, const char *file, uint32_t line, uint32_t column, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -101,8 +90,7 @@ int sc_diags_add(sc_diags *d, sc_severity sev, const char *file, uint32_t line, 
     return rc;
 }
 
-static void ctx_addv(sc_table__ctx *ctx, sc_severity sev, uint32_t line, uint32_t col, const char *fmt,
-                     va_list ap)
+static void ctx_addv(sc_table__ctx *ctx, sc_severity sev, uint32_t line, uint32_t col, const char *fmt, va_list ap)
 {
     if (sev == SC_SEV_ERROR)
         ctx->errors++;

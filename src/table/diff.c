@@ -52,14 +52,10 @@ static char *call_text(const sc_vocab *v, sc_vocab_kind kind, const sc_call *c)
     return buf;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* The calls as a JSON array of strings; sorted when `sorted` (guards: order does not matter). */
-static json_t *calls_json(const sc_vocab *v, sc_vocab_kind kind, const sc_call *calls, size_t n,
-                          bool sorted)
+static json_t *calls_json(const sc_vocab *v, sc_vocab_kind kind, const sc_call *calls, size_t n, bool sorted)
 {
     json_t *arr = json_array();
     char **txt = n ? calloc(n, sizeof *txt) : NULL;
@@ -143,8 +139,8 @@ typedef struct diff_row {
 } diff_row;
 
 typedef struct diff_side {
-    diff_row *rows;  /* by file order */
-    diff_row **byk;  /* sorted by key */
+    diff_row *rows; /* by file order */
+    diff_row **byk; /* sorted by key */
     size_t n;
 } diff_side;
 
@@ -243,8 +239,8 @@ static json_t *changes_of(json_t *a, json_t *b)
 /* A copy of a row's description without line/column (those go into old_line/new_line). */
 static json_t *key_json(json_t *js)
 {
-    return json_pack("{sOsOsOsO}", "role", json_object_get(js, "role"), "from", json_object_get(js, "from"),
-                     "event", json_object_get(js, "event"), "guards", json_object_get(js, "guards"));
+    return json_pack("{sOsOsOsO}", "role", json_object_get(js, "role"), "from", json_object_get(js, "from"), "event",
+                     json_object_get(js, "event"), "guards", json_object_get(js, "guards"));
 }
 
 static int diff_transitions(const sc_table *a, const sc_table *b, json_t *out, size_t *ndiff)
@@ -299,9 +295,9 @@ done:
 static json_t *state_json(const sc_table *t, const sc_state_info *s)
 {
     const char *tev = s->timer_ms ? sc_vocab_name(sc_table_vocab(t), SC_VOCAB_EVENT, s->timer_event) : NULL;
-    return json_pack("{sssbsIsosIsisi}", "state", s->name, "terminal", s->terminal, "timer_ms",
-                     (json_int_t)s->timer_ms, "timer_event", tev ? json_string(tev) : json_null(),
-                     "max_ms", (json_int_t)s->max_ms, "line", (int)s->line, "column", (int)s->column);
+    return json_pack("{sssbsIsosIsisi}", "state", s->name, "terminal", s->terminal, "timer_ms", (json_int_t)s->timer_ms,
+                     "timer_event", tev ? json_string(tev) : json_null(), "max_ms", (json_int_t)s->max_ms, "line",
+                     (int)s->line, "column", (int)s->column);
 }
 
 static const char *const STATE_COMPARED[] = {"terminal", "timer_ms", "timer_event", "max_ms"};
@@ -341,8 +337,8 @@ static int diff_states(const sc_table *a, const sc_table *b, json_t *out, size_t
         }
         if (ch) {
             json_array_append_new(changed, json_pack("{sssosIsI}", "state", s->name, "changes", ch, "old_line",
-                                                     json_integer_value(json_object_get(x, "line")),
-                                                     "new_line", (json_int_t)s->line));
+                                                     json_integer_value(json_object_get(x, "line")), "new_line",
+                                                     (json_int_t)s->line));
             (*ndiff)++;
         }
         json_decref(x);
@@ -463,10 +459,9 @@ json_t *sc_diags_json(const sc_diags *d, bool errors_only)
         const sc_diag *g = sc_diags_get(d, i);
         if (errors_only && g->severity != SC_SEV_ERROR)
             continue;
-        json_t *e = json_pack("{sssIsIssss}", "file", g->file ? g->file : "", "line", (json_int_t)g->line,
-                              "column", (json_int_t)g->column, "severity",
-                              g->severity == SC_SEV_ERROR ? "error" : "warning", "message",
-                              g->message ? g->message : "");
+        json_t *e = json_pack("{sssIsIssss}", "file", g->file ? g->file : "", "line", (json_int_t)g->line, "column",
+                              (json_int_t)g->column, "severity", g->severity == SC_SEV_ERROR ? "error" : "warning",
+                              "message", g->message ? g->message : "");
         if (!e || json_array_append_new(arr, e) != 0) {
             json_decref(arr);
             return NULL;

@@ -14,15 +14,12 @@
 typedef struct view {
     const sc_table *t;
     const sc_graph_opts *o;
-    bool *show;      /* per transition */
-    bool *on_path;   /* per transition */
-    bool *visited;   /* per state */
+    bool *show;    /* per transition */
+    bool *on_path; /* per transition */
+    bool *visited; /* per state */
 } view;
 
-static bool row_wild(const sc_table *t, const sc_transition *tr)
-{
-    return t->rows[t->trans_row[tr->index]].wildcard;
-}
+static bool row_wild(const sc_table *t, const sc_transition *tr) { return t->rows[t->trans_row[tr->index]].wildcard; }
 
 static int view_init(view *v, const sc_table *t, const sc_graph_opts *o)
 {
@@ -68,10 +65,10 @@ static void edge_label(const view *v, const sc_transition *tr, char *buf, size_t
 {
     const sc_vocab *voc = v->t->vocab;
     size_t used = 0;
-#define APPEND(...)                                                                       \
-    do {                                                                                  \
-        if (used < size)                                                                  \
-            used += (size_t)snprintf(buf + used, size - used, __VA_ARGS__);               \
+#define APPEND(...)                                                         \
+    do {                                                                    \
+        if (used < size)                                                    \
+            used += (size_t)snprintf(buf + used, size - used, __VA_ARGS__); \
     } while (0)
     if (v->o->role < 0 && tr->role != SC_ROLE_ANY)
         APPEND("(%s) ", sc_role_name(tr->role));
@@ -99,8 +96,8 @@ static void edge_label(const view *v, const sc_transition *tr, char *buf, size_t
     }
 #undef APPEND
     for (char *c = buf; *c; c++)
-        if (*c == '"' || *c == '\\' || *c == ':' || *c == ';' || *c == '#' || *c == '\n' || *c == '{' ||
-            *c == '}' || *c == '<' || *c == '>')
+        if (*c == '"' || *c == '\\' || *c == ':' || *c == ';' || *c == '#' || *c == '\n' || *c == '{' || *c == '}' ||
+            *c == '<' || *c == '>')
             *c = ' ';
 }
 
@@ -190,8 +187,8 @@ static void mermaid_edge(const view *v, sc_buf *b, const sc_transition *tr, bool
     const sc_table *t = v->t;
     const char *from = from_any ? "AnyState" : t->states[tr->from].name;
     const char *to = tr->to == SC_ID_NONE ? from : t->states[tr->to].name;
-    sc_buf_printf(b, "    %s --> %s : %s%s%s\n", from, to, v->on_path[tr->index] ? "▶ " : "",
-                  tr->failure ? "✖ " : "", label);
+    sc_buf_printf(b, "    %s --> %s : %s%s%s\n", from, to, v->on_path[tr->index] ? "▶ " : "", tr->failure ? "✖ " : "",
+                  label);
 }
 
 static void mermaid_class(const view *v, sc_buf *b, const char *cls, int which)
@@ -199,7 +196,7 @@ static void mermaid_class(const view *v, sc_buf *b, const char *cls, int which)
     const sc_table *t = v->t;
     bool first = true;
     for (size_t s = 0; s < t->nstates; s++) {
-        bool in = which == 0 ? t->states[s].terminal && !t->state_failure[s]
+        bool in = which == 0   ? t->states[s].terminal && !t->state_failure[s]
                   : which == 1 ? t->state_failure[s]
                                : v->visited[s];
         if (!in)
@@ -297,8 +294,8 @@ static char *export_json(const view *v)
     json_object_set_new(root, "name", t->name ? json_string(t->name) : json_null());
     json_object_set_new(root, "version", t->version ? json_string(t->version) : json_null());
     json_object_set_new(root, "hash", json_string(t->hash));
-    json_object_set_new(root, "role", v->o->role < 0 ? json_string("all")
-                                                     : json_string(sc_role_name((sc_role)v->o->role)));
+    json_object_set_new(root, "role",
+                        v->o->role < 0 ? json_string("all") : json_string(sc_role_name((sc_role)v->o->role)));
     json_object_set_new(root, "initial", json_string(t->states[t->initial].name));
     json_t *est = json_array();
     for (size_t i = 0; i < t->nestablished; i++)

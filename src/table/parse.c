@@ -15,12 +15,12 @@ typedef struct parser {
     const sc_vocab *v;
 } parser;
 
-static const char *const TOP_KEYS[] = {"version", "name", "initial", "description", "established_when",
-                                       "vocabulary", "states", "transitions", "migrate", NULL};
+static const char *const TOP_KEYS[] = {"version",    "name",   "initial",     "description", "established_when",
+                                       "vocabulary", "states", "transitions", "migrate",     NULL};
 static const char *const STATE_KEYS[] = {"description", "terminal", "failure", "timer", "max_ms", NULL};
 static const char *const TIMER_KEYS[] = {"after_ms", "event", NULL};
-static const char *const ROW_KEYS[] = {"role", "from", "event", "guards", "actions", "to",
-                                       "set", "publish", "description", NULL};
+static const char *const ROW_KEYS[] = {"role", "from", "event",   "guards",      "actions",
+                                       "to",   "set",  "publish", "description", NULL};
 static const char *const VOCAB_KEYS[] = {"events", "guards", "actions", "conditions", NULL};
 static const char *const PUBLISH_KEYS[] = {"name", "priority", NULL};
 static const char *const KIND_NAMES[] = {"event", "guard", "action", "condition"};
@@ -50,8 +50,7 @@ static bool want(parser *p, const node *n, sc_table__nkind kind, const char *wha
 {
     if (n->kind == kind)
         return true;
-    sc_table__error(p->ctx, n->line, n->column, "%s must be %s, not %s", what, kind_word(kind),
-                    kind_word(n->kind));
+    sc_table__error(p->ctx, n->line, n->column, "%s must be %s, not %s", what, kind_word(kind), kind_word(n->kind));
     return false;
 }
 
@@ -185,11 +184,11 @@ static void parse_vocabulary(parser *p, const node *voc)
                 continue;
             int rc = sc_vocab_add(p->t->own_vocab, kinds[k], name, NULL, 0);
             if (rc == -EEXIST)
-                sc_table__error(p->ctx, list->items[i]->line, list->items[i]->column,
-                                "%s '%s' is already declared", KIND_NAMES[k], name);
+                sc_table__error(p->ctx, list->items[i]->line, list->items[i]->column, "%s '%s' is already declared",
+                                KIND_NAMES[k], name);
             else if (rc == -EINVAL)
-                sc_table__error(p->ctx, list->items[i]->line, list->items[i]->column,
-                                "invalid %s name '%s'", KIND_NAMES[k], name);
+                sc_table__error(p->ctx, list->items[i]->line, list->items[i]->column, "invalid %s name '%s'",
+                                KIND_NAMES[k], name);
             else if (rc < 0)
                 p->ctx->nomem = true;
         }
@@ -309,27 +308,22 @@ static void parse_migrate(parser *p, const node *n)
                             "'migrate' target '%s' is a terminal state: sessions migrate into live states only", to);
         if (id < 0 || p->t->states[id].terminal)
             continue;
-        p->t->migrate[p->t->nmigrate++] =
-            (sc_migrate_entry){.from = pstrdup(p, from), .to = (sc_id)id, .line = k->line, .column = k->column};
+        p->t->migrate[p->t->nmigrate++] = (sc_migrate_entry){
+            .from = pstrdup(p, from), .to = (sc_id)id, .line = k->line, .column = k->column};
     }
 }
 
 /* ---- rows ------------------------------------------------------------------------------ */
 
-static bool parse_param(parser *p, const char *owner, const sc_param_spec *spec, const node *val,
-                        sc_param_value *out)
+static bool parse_param(parser *p, const char *owner, const sc_param_spec *spec, const node *val, sc_param_value *out)
 {
     out->name = spec->name;
     out->type = spec->type;
     static const char *const type_words[] = {"an int", "a string", "a bool (true or false)"};
     bool ok = false;
     switch (spec->type) {
-    case SC_PARAM_INT:
-        ok = get_int(val, &out->i);
-        break;
-    case SC_PARAM_BOOL:
-        ok = get_bool(val, &out->b);
-        break;
+    case SC_PARAM_INT: ok = get_int(val, &out->i); break;
+    case SC_PARAM_BOOL: ok = get_bool(val, &out->b); break;
     case SC_PARAM_STRING:
         ok = val->kind == SCT_SCALAR && !sc_table__is_null(val);
         if (ok)
@@ -390,8 +384,7 @@ static bool parse_call(parser *p, sc_vocab_kind kind, const node *item, sc_call 
                 for (size_t s = 0; s < nspec && used < sizeof(list); s++)
                     used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", s ? ", " : "", spec[s].name);
                 sc_table__error(p->ctx, k->line, k->column, "%s: unknown parameter '%s' (%s%s)", owner,
-                                k->kind == SCT_SCALAR ? k->str : "?", nspec ? "allowed: " : "it takes none",
-                                list);
+                                k->kind == SCT_SCALAR ? k->str : "?", nspec ? "allowed: " : "it takes none", list);
                 ok = false;
                 continue;
             }
@@ -403,8 +396,7 @@ static bool parse_call(parser *p, sc_vocab_kind kind, const node *item, sc_call 
     for (size_t j = 0; j < nspec; j++) {
         if (!spec[j].required || (params && map_get(params, spec[j].name)))
             continue;
-        sc_table__error(p->ctx, item->line, item->column, "%s: missing required parameter '%s'", owner,
-                        spec[j].name);
+        sc_table__error(p->ctx, item->line, item->column, "%s: missing required parameter '%s'", owner, spec[j].name);
         ok = false;
     }
     return ok;

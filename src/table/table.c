@@ -17,8 +17,8 @@ static void table_free(sc_table *t)
     free(t);
 }
 
-int sc_table_load_buffer(sc_table **out, const char *name, const char *buf, size_t len,
-                         const sc_vocab *vocab, sc_diags *diags)
+int sc_table_load_buffer(sc_table **out, const char *name, const char *buf, size_t len, const sc_vocab *vocab,
+                         sc_diags *diags)
 {
     if (!out || (!buf && len) || !vocab)
         return -EINVAL;
@@ -114,25 +114,13 @@ void sc_table_unref(sc_table *t)
         table_free(t);
 }
 
-const sc_vocab *sc_table_vocab(const sc_table *t)
-{
-    return t ? t->vocab : NULL;
-}
+const sc_vocab *sc_table_vocab(const sc_table *t) { return t ? t->vocab : NULL; }
 
-const char *sc_table_name(const sc_table *t)
-{
-    return t ? t->name : NULL;
-}
+const char *sc_table_name(const sc_table *t) { return t ? t->name : NULL; }
 
-const char *sc_table_version(const sc_table *t)
-{
-    return t ? t->version : NULL;
-}
+const char *sc_table_version(const sc_table *t) { return t ? t->version : NULL; }
 
-const char *sc_table_hash(const sc_table *t)
-{
-    return t ? t->hash : NULL;
-}
+const char *sc_table_hash(const sc_table *t) { return t ? t->hash : NULL; }
 
 const char *sc_table_source(const sc_table *t, size_t *len)
 {
@@ -141,15 +129,9 @@ const char *sc_table_source(const sc_table *t, size_t *len)
     return t ? t->source : NULL;
 }
 
-const char *sc_table_path(const sc_table *t)
-{
-    return t ? t->path : NULL;
-}
+const char *sc_table_path(const sc_table *t) { return t ? t->path : NULL; }
 
-size_t sc_table_state_count(const sc_table *t)
-{
-    return t ? t->nstates : 0;
-}
+size_t sc_table_state_count(const sc_table *t) { return t ? t->nstates : 0; }
 
 const sc_state_info *sc_table_state(const sc_table *t, sc_id state)
 {
@@ -166,10 +148,7 @@ int sc_table_state_id(const sc_table *t, const char *name)
     return -ENOENT;
 }
 
-sc_id sc_table_initial_state(const sc_table *t)
-{
-    return t ? t->initial : SC_ID_NONE;
-}
+sc_id sc_table_initial_state(const sc_table *t) { return t ? t->initial : SC_ID_NONE; }
 
 const sc_id *sc_table_established_conditions(const sc_table *t, size_t *n)
 {
@@ -193,18 +172,14 @@ int sc_table_migrate_target(const sc_table *t, const char *old_name)
     return -ENOENT;
 }
 
-size_t sc_table_transition_count(const sc_table *t)
-{
-    return t ? t->ntrans : 0;
-}
+size_t sc_table_transition_count(const sc_table *t) { return t ? t->ntrans : 0; }
 
 const sc_transition *sc_table_transition(const sc_table *t, size_t index)
 {
     return t && index < t->ntrans ? &t->trans[index] : NULL;
 }
 
-const sc_transition *const *sc_table_lookup(const sc_table *t, sc_role role, sc_id state, sc_id event,
-                                            size_t *n)
+const sc_transition *const *sc_table_lookup(const sc_table *t, sc_role role, sc_id state, sc_id event, size_t *n)
 {
     if ((unsigned)role >= SC_ROLE_COUNT || state >= t->nstates || event >= t->nevents) {
         *n = 0;

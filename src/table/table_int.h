@@ -15,8 +15,8 @@ typedef struct sc_table__arena {
     sc_table__chunk *head; /* newest chunk first */
 } sc_table__arena;
 
-void *sc_table__alloc(sc_table__arena *a, size_t size);             /* zeroed; NULL on ENOMEM */
-char *sc_table__strdup(sc_table__arena *a, const char *s);          /* NULL on ENOMEM */
+void *sc_table__alloc(sc_table__arena *a, size_t size);    /* zeroed; NULL on ENOMEM */
+char *sc_table__strdup(sc_table__arena *a, const char *s); /* NULL on ENOMEM */
 char *sc_table__strndup(sc_table__arena *a, const char *s, size_t n);
 void sc_table__arena_free(sc_table__arena *a);
 void sc_table__hash_hex(const char *data, size_t len, char out[17]); /* FNV-1a 64 */
@@ -38,18 +38,17 @@ struct sc_table__node {
 /* The first document of buf as a tree in arena. On a YAML error adds a diagnostic to
  * ctx and returns SC_E_PARSE; -ENOMEM. An empty document gives *out = NULL. */
 typedef struct sc_table__ctx sc_table__ctx;
-int sc_table__yaml_parse(sc_table__ctx *ctx, sc_table__arena *a, const char *buf, size_t len,
-                         sc_table__node **out);
+int sc_table__yaml_parse(sc_table__ctx *ctx, sc_table__arena *a, const char *buf, size_t len, sc_table__node **out);
 bool sc_table__is_null(const sc_table__node *n);
 
 /* ---- Load context: where diagnostics go ---------------------------------------------- */
 
 struct sc_table__ctx {
-    sc_diags *diags;   /* may be NULL */
-    const char *file;  /* name used in diagnostics */
-    size_t errors;     /* errors reported in this load */
+    sc_diags *diags;  /* may be NULL */
+    const char *file; /* name used in diagnostics */
+    size_t errors;    /* errors reported in this load */
     size_t warnings;
-    bool nomem;        /* an allocation failed */
+    bool nomem; /* an allocation failed */
 };
 
 void sc_table__error(sc_table__ctx *ctx, uint32_t line, uint32_t col, const char *fmt, ...)
@@ -66,40 +65,40 @@ bool sc_table__valid_name(const char *name);
 /* ---- Parsed rows (before expansion) ---------------------------------------------------- */
 
 typedef struct sc_table__row {
-    uint32_t line, column;  /* start of the row */
+    uint32_t line, column; /* start of the row */
     sc_role role;
-    bool wildcard;          /* from: "*" */
-    sc_id *from;            /* explicit states (wildcard: none) */
+    bool wildcard; /* from: "*" */
+    sc_id *from;   /* explicit states (wildcard: none) */
     size_t nfrom;
     sc_id event;
-    sc_id to;               /* SC_ID_NONE = stay */
+    sc_id to; /* SC_ID_NONE = stay */
     sc_call *guards;
     sc_call *actions;
     sc_cond_update *set;
     sc_publish *publish;
     uint16_t nguards, nactions, nset, npublish;
     const char *description;
-    bool dup_reported;      /* a duplicate error already names this row */
+    bool dup_reported; /* a duplicate error already names this row */
 } sc_table__row;
 
 typedef struct sc_table__slot {
-    uint32_t off;  /* into ptrs */
+    uint32_t off; /* into ptrs */
     uint32_t cnt;
 } sc_table__slot;
 
 struct sc_table {
     atomic_int refs;
     sc_table__arena arena;
-    const sc_vocab *vocab;     /* borrowed, or own_vocab */
-    sc_vocab *own_vocab;       /* owned when the table declares names */
-    char *source;              /* the YAML text, NUL-terminated */
+    const sc_vocab *vocab; /* borrowed, or own_vocab */
+    sc_vocab *own_vocab;   /* owned when the table declares names */
+    char *source;          /* the YAML text, NUL-terminated */
     size_t source_len;
     const char *path;
     char hash[17];
     const char *name, *version, *description;
 
     sc_state_info *states;
-    bool *state_failure;       /* `failure: true` (graph styling) */
+    bool *state_failure; /* `failure: true` (graph styling) */
     size_t nstates;
     sc_id initial;
     uint32_t initial_line, initial_col;
@@ -109,14 +108,14 @@ struct sc_table {
     sc_migrate_entry *migrate; /* `migrate:` entries, file order */
     size_t nmigrate;
 
-    sc_table__row *rows;       /* as written */
+    sc_table__row *rows; /* as written */
     size_t nrows;
-    sc_transition *trans;      /* expanded, file order */
-    uint32_t *trans_row;       /* row index of each transition */
+    sc_transition *trans; /* expanded, file order */
+    uint32_t *trans_row;  /* row index of each transition */
     size_t ntrans;
 
-    size_t nevents;            /* events known when compiled */
-    sc_table__slot *slots;     /* [role][state][event] */
+    size_t nevents;        /* events known when compiled */
+    sc_table__slot *slots; /* [role][state][event] */
     const sc_transition **ptrs;
 };
 
@@ -128,8 +127,7 @@ int sc_table__compile(sc_table__ctx *ctx, sc_table *t);
 void sc_table__check(sc_table__ctx *ctx, sc_table *t);
 bool sc_table__is_failure_event(sc_id event);
 
-static inline const sc_table__slot *sc_table__slot_at(const sc_table *t, int role, size_t state,
-                                                      size_t event)
+static inline const sc_table__slot *sc_table__slot_at(const sc_table *t, int role, size_t state, size_t event)
 {
     return &t->slots[((size_t)role * t->nstates + state) * t->nevents + event];
 }

@@ -18,19 +18,16 @@ typedef struct vocab_list {
 } vocab_list;
 
 struct sc_vocab {
-    sc_table__arena arena;           /* names and specs */
+    sc_table__arena arena; /* names and specs */
     vocab_list kinds[SC_VOCAB_KIND_COUNT];
 };
 
 const char *sc_role_name(sc_role role)
 {
     switch (role) {
-    case SC_ROLE_UAC:
-        return "uac";
-    case SC_ROLE_UAS:
-        return "uas";
-    case SC_ROLE_ANY:
-        return "any";
+    case SC_ROLE_UAC: return "uac";
+    case SC_ROLE_UAS: return "uas";
+    case SC_ROLE_ANY: return "any";
     }
     return "?";
 }
@@ -63,8 +60,7 @@ bool sc_table__valid_name(const char *name)
     return true;
 }
 
-static int list_push(sc_vocab *v, vocab_list *l, const char *name, const sc_param_spec *params,
-                     size_t nparams)
+static int list_push(sc_vocab *v, vocab_list *l, const char *name, const sc_param_spec *params, size_t nparams)
 {
     if (l->n >= SC_ID_NONE)
         return -ENOSPC;
@@ -139,16 +135,24 @@ int sc_vocab_new(sc_vocab **out)
     if (!v)
         return -ENOMEM;
     int rc = 0;
-#define ADD_EVENT(name) if (rc == 0) rc = add_builtin(v, SC_VOCAB_EVENT, #name, NULL);
+#define ADD_EVENT(name) \
+    if (rc == 0)        \
+        rc = add_builtin(v, SC_VOCAB_EVENT, #name, NULL);
     SC_BUILTIN_EVENTS(ADD_EVENT)
 #undef ADD_EVENT
-#define ADD_GUARD(name, spec) if (rc == 0) rc = add_builtin(v, SC_VOCAB_GUARD, #name, spec);
+#define ADD_GUARD(name, spec) \
+    if (rc == 0)              \
+        rc = add_builtin(v, SC_VOCAB_GUARD, #name, spec);
     SC_BUILTIN_GUARDS(ADD_GUARD)
 #undef ADD_GUARD
-#define ADD_ACTION(name, spec) if (rc == 0) rc = add_builtin(v, SC_VOCAB_ACTION, #name, spec);
+#define ADD_ACTION(name, spec) \
+    if (rc == 0)               \
+        rc = add_builtin(v, SC_VOCAB_ACTION, #name, spec);
     SC_BUILTIN_ACTIONS(ADD_ACTION)
 #undef ADD_ACTION
-#define ADD_COND(name) if (rc == 0) rc = add_builtin(v, SC_VOCAB_CONDITION, #name, NULL);
+#define ADD_COND(name) \
+    if (rc == 0)       \
+        rc = add_builtin(v, SC_VOCAB_CONDITION, #name, NULL);
     SC_BUILTIN_CONDITIONS(ADD_COND)
 #undef ADD_COND
     if (rc < 0) {
@@ -169,13 +173,9 @@ void sc_vocab_free(sc_vocab *v)
     free(v);
 }
 
-static bool kind_ok(int kind)
-{
-    return kind >= 0 && kind < SC_VOCAB_KIND_COUNT;
-}
+static bool kind_ok(int kind) { return kind >= 0 && kind < SC_VOCAB_KIND_COUNT; }
 
-int sc_vocab_add(sc_vocab *v, sc_vocab_kind kind, const char *name, const sc_param_spec *params,
-                 size_t nparams)
+int sc_vocab_add(sc_vocab *v, sc_vocab_kind kind, const char *name, const sc_param_spec *params, size_t nparams)
 {
     if (!v || !kind_ok((int)kind) || !sc_table__valid_name(name))
         return -EINVAL;
@@ -207,10 +207,7 @@ const char *sc_vocab_name(const sc_vocab *v, sc_vocab_kind kind, sc_id id)
     return v->kinds[kind].v[id].name;
 }
 
-size_t sc_vocab_count(const sc_vocab *v, sc_vocab_kind kind)
-{
-    return v && kind_ok((int)kind) ? v->kinds[kind].n : 0;
-}
+size_t sc_vocab_count(const sc_vocab *v, sc_vocab_kind kind) { return v && kind_ok((int)kind) ? v->kinds[kind].n : 0; }
 
 const sc_param_spec *sc_vocab_params(const sc_vocab *v, sc_vocab_kind kind, sc_id id, size_t *n)
 {

@@ -78,8 +78,7 @@ static void check_duplicate_key(tree_builder *b, sc_table__node **items, size_t 
     for (size_t i = 0; i < pairs; i++) {
         const sc_table__node *k = items[2 * i];
         if (k->kind == SCT_SCALAR && strcmp(k->str, key->str) == 0) {
-            sc_table__error(b->ctx, key->line, key->column, "duplicate key '%s' (first at line %u)",
-                            key->str, k->line);
+            sc_table__error(b->ctx, key->line, key->column, "duplicate key '%s' (first at line %u)", key->str, k->line);
             return;
         }
     }
@@ -182,8 +181,7 @@ static sc_table__node *build(tree_builder *b, yaml_event_t *ev, int depth)
     }
 }
 
-int sc_table__yaml_parse(sc_table__ctx *ctx, sc_table__arena *a, const char *buf, size_t len,
-                         sc_table__node **out)
+int sc_table__yaml_parse(sc_table__ctx *ctx, sc_table__arena *a, const char *buf, size_t len, sc_table__node **out)
 {
     tree_builder b = {.ctx = ctx, .arena = a};
     *out = NULL;

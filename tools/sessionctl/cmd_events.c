@@ -10,8 +10,9 @@
 #include "sessionctl/cmd_store.h"
 #include "sessionctl/http_client.h"
 
-#define USAGE "events [--server URL] [--token T] [--type A,B] [--session GLOB] [--role R] [--state S] " \
-              "[--priority P] [--since SEQ] [--follow]"
+#define USAGE                                                                                 \
+    "events [--server URL] [--token T] [--type A,B] [--session GLOB] [--role R] [--state S] " \
+    "[--priority P] [--since SEQ] [--follow]"
 
 typedef struct ev_reader {
     char line[16384];

@@ -76,8 +76,7 @@ static int parse_opts(int argc, char **argv, srv_opts *o, int want_pos, const ch
 }
 
 /* Run one request; prints transport errors. Returns 0 with resp filled, or 1. */
-static int call_server(const srv_opts *o, const char *method, const char *path, const char *body,
-                       sctl_http_resp *resp)
+static int call_server(const srv_opts *o, const char *method, const char *path, const char *body, sctl_http_resp *resp)
 {
     char err[256];
     if (sctl_http_request(o->server, method, path, body, o->token, o->timeout_ms, resp, err, sizeof err)) {
@@ -178,10 +177,10 @@ int sessionctl_cmd_sessions(int argc, char **argv)
         size_t i;
         json_t *s;
         printf("%-18s %-4s %-18s %-30s %-27s %s\n", "ID", "ROLE", "STATE", "REMOTE", "CREATED", "OUTCOME");
-        json_array_foreach(j, i, s) printf("%-18s %-4s %-18s %-30s %-27s %s\n", str_or(s, "id", "?"),
-                                           str_or(s, "role", "?"), str_or(s, "state", "?"),
-                                           str_or(s, "remote_uri", "-"), str_or(s, "created_at", "-"),
-                                           str_or(s, "outcome", "-"));
+        json_array_foreach(j, i, s)
+            printf("%-18s %-4s %-18s %-30s %-27s %s\n", str_or(s, "id", "?"), str_or(s, "role", "?"),
+                   str_or(s, "state", "?"), str_or(s, "remote_uri", "-"), str_or(s, "created_at", "-"),
+                   str_or(s, "outcome", "-"));
         printf("%zu session(s)\n", json_array_size(j));
     }
     json_decref(j);
@@ -202,8 +201,8 @@ int sessionctl_cmd_show(int argc, char **argv)
     int rc;
     json_t *j = parse_or_print(&o, &r, &rc);
     if (j) {
-        static const char *keys[] = {"id", "role", "state", "outcome", "call_id", "local_uri", "remote_uri",
-                                     "created_at", "updated_at"};
+        static const char *keys[] = {"id",        "role",       "state",      "outcome",   "call_id",
+                                     "local_uri", "remote_uri", "created_at", "updated_at"};
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
             printf("%-16s %s\n", keys[i], str_or(j, keys[i], "-"));
         json_t *f = json_object_get(j, "fields"), *v;
@@ -293,7 +292,10 @@ static int simple_command(int argc, char **argv, const char *cmd, const char *us
 }
 
 int sessionctl_cmd_accept(int argc, char **argv) { return simple_command(argc, argv, "accept", "accept ID"); }
-int sessionctl_cmd_reject(int argc, char **argv) { return simple_command(argc, argv, "reject", "reject ID [--code N]"); }
+int sessionctl_cmd_reject(int argc, char **argv)
+{
+    return simple_command(argc, argv, "reject", "reject ID [--code N]");
+}
 int sessionctl_cmd_hangup(int argc, char **argv) { return simple_command(argc, argv, "hangup", "hangup ID"); }
 int sessionctl_cmd_hold(int argc, char **argv) { return simple_command(argc, argv, "hold", "hold ID"); }
 int sessionctl_cmd_resume(int argc, char **argv) { return simple_command(argc, argv, "resume", "resume ID"); }

@@ -57,8 +57,7 @@ static void print_record(void *ud, sc_session *session, const sc_history_record 
         printf("[");
         for (unsigned i = 0; i < r->nguards; i++)
             printf("%s%s%s=%s", i ? "," : "", r->guards[i].negate ? "!" : "",
-                   sc_vocab_name(s->vocab, SC_VOCAB_GUARD, r->guards[i].id),
-                   r->guards[i].passed ? "pass" : "fail");
+                   sc_vocab_name(s->vocab, SC_VOCAB_GUARD, r->guards[i].id), r->guards[i].passed ? "pass" : "fail");
         printf("]");
     }
     if (r->nactions) {
@@ -199,8 +198,7 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
     sc_store *store = NULL;
     sc_engine *e = NULL;
     /* a recorded run is stamped with the real time, so that `events --since` finds it */
-    if (sc_diags_new(&diags) ||
-        sc_manual_clock_new(&clk, 0, s->store_url ? sc_clock_wall_us(sc_clock_system()) : 0))
+    if (sc_diags_new(&diags) || sc_manual_clock_new(&clk, 0, s->store_url ? sc_clock_wall_us(sc_clock_system()) : 0))
         goto out;
     int r = sc_table_load_file(&s->table, file, s->vocab, diags);
     sessionctl_print_diags(diags);
@@ -222,8 +220,7 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
     sc_session *session = NULL;
     if (sc_engine_create_session(e, role, s->session_id ? s->session_id : "simulated", &session))
         goto out;
-    printf("0 %s (%s, table %s)\n", sc_session_state_name(session), sc_role_name(role),
-           sc_table_name(s->table));
+    printf("0 %s (%s, table %s)\n", sc_session_state_name(session), sc_role_name(role), sc_table_name(s->table));
     status = 0;
     for (int i = 0; i < nevents; i++) {
         char buf[512];

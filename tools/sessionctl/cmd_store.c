@@ -21,10 +21,11 @@ static int parse_args(int argc, char **argv, bool want_id, store_args *a, const 
 {
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--store") ? &a->url
+        const char **slot = !strcmp(argv[i], "--store")   ? &a->url
                             : !strcmp(argv[i], "--since") ? &a->since
                             : !strcmp(argv[i], "--until") ? &a->until
-                            : !strcmp(argv[i], "--table") ? &a->table : NULL;
+                            : !strcmp(argv[i], "--table") ? &a->table
+                                                          : NULL;
         if (slot && i + 1 < argc)
             *slot = argv[++i];
         else if (!slot && argv[i][0] != '-' && want_id && !a->id)
@@ -106,7 +107,8 @@ int sessionctl_cmd_history_or_store(int argc, char **argv)
     if (!r) {
         size_t i;
         json_t *ev;
-        json_array_foreach(events, i, ev) {
+        json_array_foreach(events, i, ev)
+        {
             sc_persist_event pe = {.session_id = a.id, .record = ev};
             print_event(&pe, NULL);
             n++;
@@ -160,7 +162,8 @@ static void print_path(const json_t *events)
 {
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev) {
+    json_array_foreach(events, i, ev)
+    {
         json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
         if (!strcmp(jstr(ev, "kind"), "created")) {
             printf("%" JSON_INTEGER_FORMAT " %s (created, %s)\n", seq, jstr(ev, "state_after"), jstr(ev, "role"));
@@ -171,8 +174,7 @@ static void print_path(const json_t *events)
             printf("%" JSON_INTEGER_FORMAT " %s --%s--> %s\n", seq, jstr(ev, "from"), jstr(ev, "event"),
                    jstr(ev, "to"));
         else
-            printf("%" JSON_INTEGER_FORMAT " %s --%s--x (%s)\n", seq, jstr(ev, "from"), jstr(ev, "event"),
-                   outcome);
+            printf("%" JSON_INTEGER_FORMAT " %s --%s--x (%s)\n", seq, jstr(ev, "from"), jstr(ev, "event"), outcome);
     }
 }
 
@@ -218,14 +220,14 @@ static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events,
     size_t i;
     json_t *ev;
     status = 0;
-    json_array_foreach(events, i, ev) {
+    json_array_foreach(events, i, ev)
+    {
         json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
         if (snap && seq > snap_seq && status == 0 && !compare(s, snap, snap_seq, &status))
             snap = NULL; /* compared */
         int r = sc_session_apply_event_json(s, ev);
         if (r < 0) {
-            fprintf(stderr, "sessionctl: event %" JSON_INTEGER_FORMAT " does not apply: %s\n", seq,
-                    sc_strerror(r));
+            fprintf(stderr, "sessionctl: event %" JSON_INTEGER_FORMAT " does not apply: %s\n", seq, sc_strerror(r));
             status = 2;
             goto out;
         }
@@ -275,8 +277,7 @@ int sessionctl_cmd_replay(int argc, char **argv)
     }
     const char *hash = jstr(json_array_get(events, 0), "table_hash");
     if (strcmp(hash, sc_table_hash(table)))
-        fprintf(stderr, "sessionctl: note: the session ran on table %s, replaying on %s\n", hash,
-                sc_table_hash(table));
+        fprintf(stderr, "sessionctl: note: the session ran on table %s, replaying on %s\n", hash, sc_table_hash(table));
     status = rebuild(table, vocab, events, snap);
 out:
     sc_table_unref(table);

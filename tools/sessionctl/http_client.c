@@ -22,8 +22,7 @@ void sctl_http_resp_free(sctl_http_resp *resp)
 }
 
 /* "http://host:port/base" -> host, port, base (no trailing '/'). */
-static int parse_url(const char *url, char *host, size_t hostsz, char *port, size_t portsz, char *base,
-                     size_t basesz)
+static int parse_url(const char *url, char *host, size_t hostsz, char *port, size_t portsz, char *base, size_t basesz)
 {
     if (strncmp(url, "http://", 7) != 0)
         return -1;
@@ -142,8 +141,8 @@ static char *read_all(int fd, int timeout_ms, size_t *len)
     return buf;
 }
 
-int sctl_http_request(const char *url, const char *method, const char *path, const char *body,
-                      const char *token, int timeout_ms, sctl_http_resp *resp, char *err, size_t errsz)
+int sctl_http_request(const char *url, const char *method, const char *path, const char *body, const char *token,
+                      int timeout_ms, sctl_http_resp *resp, char *err, size_t errsz)
 {
     char host[256], port[16], base[256];
     memset(resp, 0, sizeof *resp);
@@ -161,8 +160,8 @@ int sctl_http_request(const char *url, const char *method, const char *path, con
     int n = asprintf(&req,
                      "%s %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: sessionctl/%s\r\nAccept: */*\r\n"
                      "Connection: close\r\n%s%s%s%s%zu\r\n\r\n%s",
-                     method, base, path, hosthdr, port, SC_VERSION,
-                     token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "",
+                     method, base, path, hosthdr, port, SC_VERSION, token ? "Authorization: Bearer " : "",
+                     token ? token : "", token ? "\r\n" : "",
                      body ? "Content-Type: application/json\r\nContent-Length: " : "Content-Length: ", blen,
                      body ? body : "");
     if (n < 0 || write_all(fd, req, (size_t)n, timeout_ms)) {
@@ -204,9 +203,11 @@ int sctl_http_stream(const char *url, const char *path, const char *extra_header
     if (fd < 0)
         return -1;
     char *req = NULL;
-    int n = asprintf(&req, "GET %s%s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: sessionctl/%s\r\nAccept: text/event-stream\r\n%s%s%s%s\r\n",
-                     base, path, host, port, SC_VERSION, token ? "Authorization: Bearer " : "",
-                     token ? token : "", token ? "\r\n" : "", extra_headers ? extra_headers : "");
+    int n = asprintf(
+        &req,
+        "GET %s%s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: sessionctl/%s\r\nAccept: text/event-stream\r\n%s%s%s%s\r\n",
+        base, path, host, port, SC_VERSION, token ? "Authorization: Bearer " : "", token ? token : "",
+        token ? "\r\n" : "", extra_headers ? extra_headers : "");
     if (n < 0 || write_all(fd, req, (size_t)n, connect_timeout_ms)) {
         snprintf(err, errsz, "cannot send the request to %s:%s", host, port);
         free(req);

@@ -6,16 +6,16 @@
 #include <stddef.h>
 
 typedef struct sctl_http_resp {
-    int status;   /* HTTP status */
-    char *body;   /* malloc'd, NUL-terminated */
+    int status; /* HTTP status */
+    char *body; /* malloc'd, NUL-terminated */
     size_t len;
 } sctl_http_resp;
 
 /* Send method url (http://host:port[/base]) + path with body (may be NULL, sent as JSON) and
  * optional bearer token. 0 and *resp filled (free with sctl_http_resp_free), or -1 with a
  * one-line reason in err. */
-int sctl_http_request(const char *url, const char *method, const char *path, const char *body,
-                      const char *token, int timeout_ms, sctl_http_resp *resp, char *err, size_t errsz);
+int sctl_http_request(const char *url, const char *method, const char *path, const char *body, const char *token,
+                      int timeout_ms, sctl_http_resp *resp, char *err, size_t errsz);
 void sctl_http_resp_free(sctl_http_resp *resp);
 
 /* Streaming GET (HTTP/1.0, so the body is raw until the server closes): on_data(ud, status,

@@ -33,8 +33,10 @@ static const subcommand COMMANDS[] = {
     {"hangup", sessionctl_cmd_hangup, "hangup ID                               end a call"},
     {"hold", sessionctl_cmd_hold, "hold ID                                 put a call on hold"},
     {"resume", sessionctl_cmd_resume, "resume ID                               resume a held call"},
-    {"transfer", sessionctl_cmd_transfer, "transfer ID [TARGET] [--attended [--consult ID]] [--cancel]  blind/attended transfer"},
-    {"events", sessionctl_cmd_events_live, "events [--type A,B] [--session GLOB] [--follow] [--since SEQ]  live events as JSON Lines (--store URL: the log)"},
+    {"transfer", sessionctl_cmd_transfer,
+     "transfer ID [TARGET] [--attended [--consult ID]] [--cancel]  blind/attended transfer"},
+    {"events", sessionctl_cmd_events_live,
+     "events [--type A,B] [--session GLOB] [--follow] [--since SEQ]  live events as JSON Lines (--store URL: the log)"},
     {"diff", sessionctl_cmd_diff, "diff OLD NEW [--json]   what a table change does (exit 1 if different)"},
 };
 

@@ -18,7 +18,7 @@
 typedef int (*sd_setter)(sd_config *c, const char *v, char *err, size_t errsz);
 
 typedef struct sd_option {
-    const char *name;  /* flag without "--", also the config key */
+    const char *name; /* flag without "--", also the config key */
     bool has_arg;
     sd_setter set;
     const char *help;
@@ -104,8 +104,7 @@ int sd_split_hostport(const char *s, char *host, size_t hostsz, uint16_t *port)
 
 bool sd_host_is_loopback(const char *host)
 {
-    return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-           strcmp(host, "localhost") == 0;
+    return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
 }
 
 static int set_sip(sd_config *c, const char *v, char *err, size_t errsz)
@@ -189,8 +188,7 @@ static int set_media_ports(sd_config *c, const char *v, char *err, size_t errsz)
         goto bad;
     memcpy(buf, v, (size_t)(dash - v));
     buf[dash - v] = '\0';
-    if (parse_u32(buf, 65535, &lo) || parse_u32(dash + 1, 65535, &hi) || lo < 1024 || hi < lo ||
-        hi - lo < 1)
+    if (parse_u32(buf, 65535, &lo) || parse_u32(dash + 1, 65535, &hi) || lo < 1024 || hi < lo || hi - lo < 1)
         goto bad;
     c->media_min = (uint16_t)lo;
     c->media_max = (uint16_t)hi;
@@ -250,7 +248,8 @@ static const sd_option options[] = {
     {"sip", true, set_sip, "udp|tcp:HOST:PORT SIP listener, repeatable (default udp:127.0.0.1:5060)"},
     {"http", true, set_http, "HOST:PORT|off HTTP API address (default 127.0.0.1:8080)"},
     {"table", true, set_table, "PATH state table (default: the built-in default table)"},
-    {"store", true, sd_set_store, "URL session store: sqlite:PATH, memory:, redis://HOST:PORT/DB, postgresql://... (default sqlite:sessiond.db)"},
+    {"store", true, sd_set_store,
+     "URL session store: sqlite:PATH, memory:, redis://HOST:PORT/DB, postgresql://... (default sqlite:sessiond.db)"},
     {"durability", true, sd_set_durability, "strict|batched|none when a change counts as stored (default strict)"},
     {"node-id", true, sd_set_node_id, "ID owner of the stored sessions (default HOSTNAME:SIP-PORT)"},
     {"snapshot-every", true, sd_set_snapshot_every, "N a session snapshot every N transitions (default 16)"},
@@ -277,13 +276,15 @@ static const sd_option options[] = {
     {"max-memory", true, sd_set_max_memory, "BYTES[K|M|G] refuse new sessions above this RSS, 0 = none"},
     {"events-idle-ms", true, sd_set_events_idle, "N reap event subscribers idle this long (default 30000)"},
     {"events-ring", true, sd_set_events_ring, "N events kept for resume (default 4096)"},
-    {"max-session-age-ms", true, sd_set_max_session_age, "N end sessions older than N ms, 0 = never (default 86400000)"},
+    {"max-session-age-ms", true, sd_set_max_session_age,
+     "N end sessions older than N ms, 0 = never (default 86400000)"},
     {"retention-ms", true, sd_set_retention, "N longest stay of an ended session, 0 = the table's (default 300000)"},
     {"failed-retention-ms", true, sd_set_failed_retention, "N the same for failed sessions (default 600000)"},
     {"session-expires", true, sd_set_session_expires, "S RFC 4028 session interval, 0 = off (default 1800)"},
     {"min-se", true, sd_set_min_se, "S smallest session interval accepted (default 90)"},
     {"accept-refer", true, sd_set_accept_refer, "yes|no accept REFER (call transfer) from peers (default yes)"},
-    {"transfer-timeout-ms", true, sd_set_transfer_timeout, "N a transfer call unanswered after N ms fails (default 60000)"},
+    {"transfer-timeout-ms", true, sd_set_transfer_timeout,
+     "N a transfer call unanswered after N ms fails (default 60000)"},
     {"config", true, NULL, "FILE YAML config file (keys = flag names)"},
     {"help", false, set_help, " this help"},
     {"version", false, set_version, " print the version"},
@@ -366,8 +367,8 @@ static int file_error(char *err, size_t errsz, const char *path, const yaml_node
     return -1;
 }
 
-static int apply_value(sd_config *c, const sd_option *o, const char *path, const yaml_node_t *v,
-                       char *err, size_t errsz)
+static int apply_value(sd_config *c, const sd_option *o, const char *path, const yaml_node_t *v, char *err,
+                       size_t errsz)
 {
     char sub[256];
     const char *val = (const char *)v->data.scalar.value;
@@ -462,8 +463,7 @@ out:
 /* ---- Flags ---------------------------------------------------------------------------------- */
 
 /* The flag at argv[*i]: its option and value (advancing *i past a separate value). */
-static int read_flag(int argc, char **argv, int *i, const sd_option **o, const char **val, char *err,
-                     size_t errsz)
+static int read_flag(int argc, char **argv, int *i, const sd_option **o, const char **val, char *err, size_t errsz)
 {
     const char *a = argv[*i];
     if (strncmp(a, "--", 2) != 0 || !a[2])

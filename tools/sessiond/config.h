@@ -14,21 +14,21 @@
 #define SD_MAX_ROUTES 64 /* = SC_COORD_MAX_ROUTES */
 
 typedef struct sd_config {
-    char *sip[SD_MAX_SIP];        /* listen specs "udp:127.0.0.1:5060" */
+    char *sip[SD_MAX_SIP]; /* listen specs "udp:127.0.0.1:5060" */
     size_t nsip;
-    char *http;                   /* "127.0.0.1:8080", or "off" */
-    char *table;                  /* path; NULL = the embedded default table */
-    char *store;                  /* "sqlite:sessiond.db" (default), "memory:", "redis://...", "postgresql://..." */
-    int durability;               /* 0 strict (default), 1 batched, 2 none (config_store.c) */
-    char *node_id;                /* --node-id; NULL = hostname:port */
-    unsigned snapshot_every;      /* --snapshot-every; 0 = 16 */
-    bool answer_auto;             /* --answer auto|manual */
+    char *http;              /* "127.0.0.1:8080", or "off" */
+    char *table;             /* path; NULL = the embedded default table */
+    char *store;             /* "sqlite:sessiond.db" (default), "memory:", "redis://...", "postgresql://..." */
+    int durability;          /* 0 strict (default), 1 batched, 2 none (config_store.c) */
+    char *node_id;           /* --node-id; NULL = hostname:port */
+    unsigned snapshot_every; /* --snapshot-every; 0 = 16 */
+    bool answer_auto;        /* --answer auto|manual */
     uint32_t ring_delay_ms;
     sc_log_level log_level;
-    bool log_json;                /* --log-format json */
+    bool log_json; /* --log-format json */
     uint16_t media_min, media_max;
-    uint32_t max_sessions;        /* 0 = unlimited */
-    char *http_token;             /* bearer token for control endpoints; NULL = none */
+    uint32_t max_sessions; /* 0 = unlimited */
+    char *http_token;      /* bearer token for control endpoints; NULL = none */
     uint32_t sip_t1_ms;
     uint32_t shutdown_timeout_ms; /* bound on the graceful shutdown */
     uint32_t http_timeout_ms;     /* how long an HTTP request waits for the loop */
@@ -40,15 +40,15 @@ typedef struct sd_config {
     size_t nmoh;
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */
     size_t nroutes;
-    bool watch;                   /* --watch: reload the table when its file changes (config_ops.c) */
-    char *statsd;                 /* --statsd HOST:PORT, NULL = off */
-    uint32_t statsd_interval_ms;  /* --statsd-interval-ms, 0 = 10000 */
-    bool metrics_off;             /* --metrics off: no registry, /metrics 404 (config_ops.c) */
-    uint32_t max_cps;             /* admission rate, 0 = unlimited */
-    uint64_t max_memory;          /* resident bytes, 0 = unlimited */
-    uint32_t events_idle_ms;      /* idle limit of event subscribers, 0 = 30000 */
-    uint32_t events_ring;         /* events kept for resume, 0 = 4096 */
-    struct sd_cleanup_opts {      /* cleanup and session timers (config_cleanup.c); *_set: given */
+    bool watch;                  /* --watch: reload the table when its file changes (config_ops.c) */
+    char *statsd;                /* --statsd HOST:PORT, NULL = off */
+    uint32_t statsd_interval_ms; /* --statsd-interval-ms, 0 = 10000 */
+    bool metrics_off;            /* --metrics off: no registry, /metrics 404 (config_ops.c) */
+    uint32_t max_cps;            /* admission rate, 0 = unlimited */
+    uint64_t max_memory;         /* resident bytes, 0 = unlimited */
+    uint32_t events_idle_ms;     /* idle limit of event subscribers, 0 = 30000 */
+    uint32_t events_ring;        /* events kept for resume, 0 = 4096 */
+    struct sd_cleanup_opts {     /* cleanup and session timers (config_cleanup.c); *_set: given */
         uint64_t max_age_ms, retention_ms, failed_retention_ms;
         uint32_t session_expires_s, min_se_s;
         bool max_age_set, retention_set, failed_retention_set, session_expires_set, min_se_set;

@@ -54,7 +54,8 @@ int sd_set_session_expires(sd_config *c, const char *v, char *err, size_t errsz)
     uint64_t n;
     unsigned lo = timer_floor();
     if (sd_config_parse_u64(v, MAX_SE, &n) || (n && n < lo))
-        return sd_config_bad(err, errsz, "session-expires", lo == 1 ? "0 or 1..86400 seconds" : "0 or 90..86400 seconds", v);
+        return sd_config_bad(err, errsz, "session-expires",
+                             lo == 1 ? "0 or 1..86400 seconds" : "0 or 90..86400 seconds", v);
     c->cleanup.session_expires_s = (uint32_t)n;
     c->cleanup.session_expires_set = true;
     return 0;

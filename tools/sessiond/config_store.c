@@ -10,11 +10,9 @@ int sd_set_store(sd_config *c, const char *v, char *err, size_t errsz)
 {
     const char *expect = "memory:, sqlite:PATH, redis://HOST:PORT[/DB] or postgresql://...";
     if (!strcmp(v, "memory") || !strcmp(v, "memory:"))
-        return sd_config_set_str(&c->store, "memory:")
-                   ? sd_config_bad(err, errsz, "store", "memory", v)
-                   : 0;
-    bool ok = (!strncmp(v, "sqlite:", 7) && v[7]) || !strncmp(v, "redis://", 8) ||
-              !strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11);
+        return sd_config_set_str(&c->store, "memory:") ? sd_config_bad(err, errsz, "store", "memory", v) : 0;
+    bool ok = (!strncmp(v, "sqlite:", 7) && v[7]) || !strncmp(v, "redis://", 8) || !strncmp(v, "postgresql://", 13) ||
+              !strncmp(v, "postgres://", 11);
     if (!ok)
         return sd_config_bad(err, errsz, "store", expect, v);
     return sd_config_set_str(&c->store, v) ? sd_config_bad(err, errsz, "store", "memory", v) : 0;
@@ -37,8 +35,7 @@ int sd_set_node_id(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (!*v || strlen(v) >= 64)
         return sd_config_bad(err, errsz, "node-id", "1 to 63 characters", v);
-    return sd_config_set_str(&c->node_id, v) ? sd_config_bad(err, errsz, "node-id", "memory", v)
-                                              : 0;
+    return sd_config_set_str(&c->node_id, v) ? sd_config_bad(err, errsz, "node-id", "memory", v) : 0;
 }
 
 int sd_set_snapshot_every(sd_config *c, const char *v, char *err, size_t errsz)

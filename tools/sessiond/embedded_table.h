@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-extern const char sd_default_table[];   /* the YAML text, NUL-terminated */
+extern const char sd_default_table[];     /* the YAML text, NUL-terminated */
 extern const size_t sd_default_table_len; /* without the NUL */
 
 #endif

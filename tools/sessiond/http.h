@@ -16,13 +16,13 @@ typedef struct sd_http sd_http;
 
 typedef struct sd_http_req {
     /* request (read-only for the handler) */
-    char method[8];         /* GET, POST, ... */
-    char *path;             /* URL path without the query */
-    char *q_format;         /* ?format= (NULL if absent) */
-    char *q_session;        /* ?session= */
-    char *q_ms;             /* ?ms= (ops test hooks) */
-    char *h_accept;         /* Accept header (GET /metrics) */
-    char *body;             /* NUL-terminated, may be empty */
+    char method[8];  /* GET, POST, ... */
+    char *path;      /* URL path without the query */
+    char *q_format;  /* ?format= (NULL if absent) */
+    char *q_session; /* ?session= */
+    char *q_ms;      /* ?ms= (ops test hooks) */
+    char *h_accept;  /* Accept header (GET /metrics) */
+    char *body;      /* NUL-terminated, may be empty */
     size_t body_len;
     /* response (the handler fills it; resp is malloc'd and taken by the server) */
     int status;
@@ -35,18 +35,17 @@ typedef void (*sd_http_handler)(void *ud, sd_http_req *req);
 /* Runs on the HTTP thread before a request is queued to the loop (ops_routes.c: /readyz,
  * /healthz, the SSE stream): returns true when it answered (*ret = the MHD result). */
 struct MHD_Connection;
-typedef bool (*sd_http_direct)(void *ud, struct MHD_Connection *c, const char *url, const char *method,
-                               int *ret);
+typedef bool (*sd_http_direct)(void *ud, struct MHD_Connection *c, const char *url, const char *method, int *ret);
 
 typedef struct sd_http_config {
     uv_loop_t *loop;
-    const char *addr;         /* "127.0.0.1:8080" or "[::1]:8080" */
-    const char *token;        /* bearer token required on POST; NULL = none */
-    uint32_t timeout_ms;      /* wait for the loop */
-    size_t queue_max;         /* pending requests; above it 503 */
+    const char *addr;    /* "127.0.0.1:8080" or "[::1]:8080" */
+    const char *token;   /* bearer token required on POST; NULL = none */
+    uint32_t timeout_ms; /* wait for the loop */
+    size_t queue_max;    /* pending requests; above it 503 */
     sd_http_handler handler;
     void *ud;
-    sd_http_direct direct;    /* may be NULL */
+    sd_http_direct direct; /* may be NULL */
     void *direct_ud;
     const sc_logger *logger;
 } sd_http_config;

@@ -28,8 +28,7 @@ static void log_text(void *ud, sc_log_level level, const char *module, const cha
 {
     char ts[40], line[1400];
     iso_now(ts, sizeof ts);
-    int n = snprintf(line, sizeof line, "%s %-5s %s: %s\n", ts, sc_log_level_name(level),
-                     module ? module : "-", msg);
+    int n = snprintf(line, sizeof line, "%s %-5s %s: %s\n", ts, sc_log_level_name(level), module ? module : "-", msg);
     if (n < 0)
         return;
     if ((size_t)n >= sizeof line) {
@@ -43,8 +42,8 @@ static void log_json(void *ud, sc_log_level level, const char *module, const cha
 {
     char ts[40];
     iso_now(ts, sizeof ts);
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "time", ts, "level", sc_log_level_name(level),
-                          "module", module ? module : "-", "msg", msg);
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "time", ts, "level", sc_log_level_name(level), "module",
+                          module ? module : "-", "msg", msg);
     char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (s) {
         size_t n = strlen(s);

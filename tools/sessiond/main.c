@@ -30,9 +30,9 @@ typedef struct sd_app {
     sc_coord *api;
     sd_http *http;
     sd_routes routes;
-    sd_ops *ops;          /* metrics, health, events, reload triggers (ops_routes.c) */
-    sd_store *store;      /* persistence health timer (store_setup.c) */
-    sd_signals *signals;  /* SIGTERM/SIGINT thread and the hard deadline (signals.c) */
+    sd_ops *ops;         /* metrics, health, events, reload triggers (ops_routes.c) */
+    sd_store *store;     /* persistence health timer (store_setup.c) */
+    sd_signals *signals; /* SIGTERM/SIGINT thread and the hard deadline (signals.c) */
     uv_timer_t heartbeat, deadline;
     bool stopping;
     int exit_code;
@@ -44,10 +44,7 @@ static void on_heartbeat(uv_timer_t *t)
     sd_http_heartbeat(app->http);
 }
 
-static void finish(sd_app *app)
-{
-    uv_stop(&app->loop);
-}
+static void finish(sd_app *app) { uv_stop(&app->loop); }
 
 static void on_drained(void *ud)
 {
@@ -94,8 +91,8 @@ static int load_table(sd_app *app)
     if (app->cfg.table)
         rc = sc_table_load_file(&app->table, app->cfg.table, app->vocab, d);
     else
-        rc = sc_table_load_buffer(&app->table, "default.yaml (built in)", sd_default_table,
-                                  sd_default_table_len, app->vocab, d);
+        rc = sc_table_load_buffer(&app->table, "default.yaml (built in)", sd_default_table, sd_default_table_len,
+                                  app->vocab, d);
     if (rc) {
         char line[512];
         bool shown = false;
@@ -151,12 +148,12 @@ static int start_api(sd_app *app)
         c.route_target[i] = app->cfg.route_target[i];
     }
     c.nroutes = app->cfg.nroutes;
-    c.max_cps = app->cfg.max_cps;             /* operations (config_ops.c) */
+    c.max_cps = app->cfg.max_cps; /* operations (config_ops.c) */
     c.max_memory = app->cfg.max_memory;
     c.events_idle_ms = app->cfg.events_idle_ms;
     c.events_ring = app->cfg.events_ring;
     c.metrics_off = app->cfg.metrics_off;
-    sd_cleanup_apply(&app->cfg, &c);          /* cleanup, session timers (config_cleanup.c) */
+    sd_cleanup_apply(&app->cfg, &c); /* cleanup, session timers (config_cleanup.c) */
     int rc = sc_coord_new(&app->api, &c);
     if (rc == SC_E_UNBOUND) {
         fprintf(stderr, "sessiond: --table: the table uses a guard or action sessiond cannot bind (see the log)\n");
@@ -167,8 +164,12 @@ static int start_api(sd_app *app)
         return 1;
     }
     const char *hooks = getenv("SESSIOND_TEST_HOOKS");
-    sd_ops_config oc = {.loop = &app->loop, .api = app->api, .logger = &app->logger,
-                        .table_path = app->cfg.table, .watch = app->cfg.watch, .statsd = app->cfg.statsd,
+    sd_ops_config oc = {.loop = &app->loop,
+                        .api = app->api,
+                        .logger = &app->logger,
+                        .table_path = app->cfg.table,
+                        .watch = app->cfg.watch,
+                        .statsd = app->cfg.statsd,
                         .statsd_interval_ms = app->cfg.statsd_interval_ms,
                         .test_hooks = hooks && !strcmp(hooks, "1")};
     if ((rc = sd_ops_start(&app->ops, &oc)) != 0) {
@@ -185,9 +186,14 @@ static int start_http(sd_app *app)
     app->routes.api = app->api;
     app->routes.logger = &app->logger;
     app->routes.ops = app->ops;
-    sd_http_config hc = {.loop = &app->loop, .addr = app->cfg.http, .token = app->cfg.http_token,
-                         .timeout_ms = app->cfg.http_timeout_ms, .queue_max = 256,
-                         .handler = sd_routes_handle, .ud = &app->routes, .logger = &app->logger};
+    sd_http_config hc = {.loop = &app->loop,
+                         .addr = app->cfg.http,
+                         .token = app->cfg.http_token,
+                         .timeout_ms = app->cfg.http_timeout_ms,
+                         .queue_max = 256,
+                         .handler = sd_routes_handle,
+                         .ud = &app->routes,
+                         .logger = &app->logger};
     hc.direct = sd_ops_direct; /* /readyz, /healthz, GET /events on the HTTP thread */
     hc.direct_ud = app->ops;
     int rc = sd_http_new(&app->http, &hc);
@@ -240,8 +246,8 @@ int main(int argc, char **argv)
     uv_timer_init(&app.loop, &app.deadline);
     app.heartbeat.data = app.deadline.data = &app;
     /* hard deadline: the graceful bound plus time for the cleanup after the loop */
-    if (sd_signals_start(&app.signals, &app.loop, app.cfg.shutdown_timeout_ms + 3000, app.cfg.log_json,
-                         on_signal, &app) != 0) {
+    if (sd_signals_start(&app.signals, &app.loop, app.cfg.shutdown_timeout_ms + 3000, app.cfg.log_json, on_signal,
+                         &app) != 0) {
         fprintf(stderr, "sessiond: cannot start the signal thread\n");
         code = 1;
         goto out_loop;

@@ -13,8 +13,8 @@
 #include "session_core/coord.h"
 #include "ops_sse.h"
 
-#define PROBE_MS 100             /* lag probe and heartbeat period */
-#define LIVE_MAX_US 2000000      /* /healthz: the loop is live if it beat within 2 s */
+#define PROBE_MS 100        /* lag probe and heartbeat period */
+#define LIVE_MAX_US 2000000 /* /healthz: the loop is live if it beat within 2 s */
 
 struct sd_ops {
     uv_loop_t *loop;
@@ -75,15 +75,9 @@ static void reload_file(sd_ops *o, const char *why)
     sc_coord_table_reload(o->api, o->table_path, NULL, NULL, 0, NULL);
 }
 
-static void on_sighup(uv_signal_t *s, int signum)
-{
-    reload_file(s->data, "SIGHUP");
-}
+static void on_sighup(uv_signal_t *s, int signum) { reload_file(s->data, "SIGHUP"); }
 
-static void on_watch(void *ud)
-{
-    reload_file(ud, "--watch: table file changed");
-}
+static void on_watch(void *ud) { reload_file(ud, "--watch: table file changed"); }
 
 static void on_statsd(uv_timer_t *t)
 {
@@ -234,8 +228,7 @@ bool sd_ops_direct(void *ud, struct MHD_Connection *c, const char *url, const ch
     }
     if (!strcmp(url, "/events")) {
         if (!get) {
-            *ret = respond_str(c, 405, strdup("{\"error\":\"use GET /events\"}\n"),
-                               SD_HTTP_CT_JSON);
+            *ret = respond_str(c, 405, strdup("{\"error\":\"use GET /events\"}\n"), SD_HTTP_CT_JSON);
             return true;
         }
         return sd_sse_start(o->sse, c, ret);
@@ -281,8 +274,7 @@ static void post_reload(sd_ops *o, sd_http_req *r)
     } else if (o->table_path) {
         rc = sc_coord_table_reload(o->api, o->table_path, NULL, NULL, 0, &report);
     } else {
-        sd_http_reply_error(r, 400,
-                            "no --table file to reload (built-in table): send the YAML as the body");
+        sd_http_reply_error(r, 400, "no --table file to reload (built-in table): send the YAML as the body");
         return;
     }
     reload_result(r, rc, report);

@@ -17,14 +17,14 @@
 typedef struct sd_ops sd_ops;
 
 typedef struct sd_ops_config {
-    uv_loop_t *loop;          /* borrowed */
-    sc_coord *api;              /* borrowed; outlives the ops until sd_ops_stop */
-    const sc_logger *logger;  /* borrowed */
-    const char *table_path;   /* the --table file (copied), NULL = built-in table */
-    bool watch;               /* reload when the table file changes */
-    const char *statsd;       /* "HOST:PORT" or NULL */
+    uv_loop_t *loop;             /* borrowed */
+    sc_coord *api;               /* borrowed; outlives the ops until sd_ops_stop */
+    const sc_logger *logger;     /* borrowed */
+    const char *table_path;      /* the --table file (copied), NULL = built-in table */
+    bool watch;                  /* reload when the table file changes */
+    const char *statsd;          /* "HOST:PORT" or NULL */
     uint32_t statsd_interval_ms; /* 0 = 10000 */
-    bool test_hooks;          /* POST /debug/... enabled */
+    bool test_hooks;             /* POST /debug/... enabled */
 } sd_ops_config;
 
 /* Start the probes, SIGHUP handler, watcher and StatsD pusher. *out only on success;

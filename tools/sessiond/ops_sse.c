@@ -31,43 +31,43 @@
 typedef struct sse_conn {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    char *buf;                 /* [off, len) waits for the client */
+    char *buf; /* [off, len) waits for the client */
     size_t len, off, cap;
-    bool closed;               /* the server ended the stream (reaped, shutdown, error) */
-    bool gone;                 /* the client went away */
-    _Atomic bool starved;      /* the loop found the buffer full: skip it until the client
+    bool closed;            /* the server ended the stream (reaped, shutdown, error) */
+    bool gone;              /* the client went away */
+    _Atomic bool starved;   /* the loop found the buffer full: skip it until the client
                                 * reads, which wakes the loop (set and cleared under mu) */
-    uv_async_t *wake;          /* the loop's (sd_sse.async); used only while !closed */
-    uint64_t last_write_ms;    /* HTTP side: last bytes handed to MHD */
-    _Atomic int refs;          /* the HTTP response and the loop each hold one */
+    uv_async_t *wake;       /* the loop's (sd_sse.async); used only while !closed */
+    uint64_t last_write_ms; /* HTTP side: last bytes handed to MHD */
+    _Atomic int refs;       /* the HTTP response and the loop each hold one */
     /* filter, parsed on the HTTP thread, used once on the loop */
     char name[SC_EVENT_ID_MAX];
     uint32_t types, roles;
     sc_priority prio;
     sc_events_overflow overflow;
-    uint32_t queue;            /* subscription queue capacity (events) */
+    uint32_t queue; /* subscription queue capacity (events) */
     char *patterns[SC_EVENTS_MAX_PATTERNS + 1];
     char *states[SC_EVENTS_MAX_STATES + 1];
     bool has_since;
     uint64_t since;
-    sc_events_sub *sub;        /* loop only */
-    struct sse_conn *next;     /* pending list, then the loop's active list */
+    sc_events_sub *sub;    /* loop only */
+    struct sse_conn *next; /* pending list, then the loop's active list */
 } sse_conn;
 
 struct sd_sse {
     uv_loop_t *loop;
     sc_coord *api;
     const sc_logger *logger;
-    pthread_mutex_t mu;        /* guards pending and stopping */
+    pthread_mutex_t mu; /* guards pending and stopping */
     sse_conn *pending;
     bool stopping;
     uv_async_t async;
-    uv_timer_t drain;          /* the safety sweep */
-    uv_prepare_t prepare;      /* drains after timers ran */
-    uv_check_t check;          /* drains after I/O callbacks ran */
-    bool draining;             /* the three above are started */
+    uv_timer_t drain;     /* the safety sweep */
+    uv_prepare_t prepare; /* drains after timers ran */
+    uv_check_t check;     /* drains after I/O callbacks ran */
+    bool draining;        /* the three above are started */
     int open_handles;
-    sse_conn *active;          /* loop only */
+    sse_conn *active; /* loop only */
 };
 
 static uint64_t now_ms(void) { return sc_clock_mono_us(sc_clock_system()) / 1000; }
@@ -263,13 +263,14 @@ static const char *parse_filter(struct MHD_Connection *mc, sse_conn *c)
     if (split_list(MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "session"), c->patterns,
                    SC_EVENTS_MAX_PATTERNS) < 0)
         return "session: at most 8 patterns";
-    if (split_list(MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "state"), c->states,
-                   SC_EVENTS_MAX_STATES) < 0)
+    if (split_list(MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "state"), c->states, SC_EVENTS_MAX_STATES) <
+        0)
         return "state: at most 8 names";
     v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "name");
     snprintf(c->name, sizeof c->name, "%s", v && *v ? v : "sse");
     for (char *p = c->name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+              *p == '_'))
             *p = '_';
     v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Last-Event-ID");
     if (!v)

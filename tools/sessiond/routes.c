@@ -21,8 +21,8 @@ static void set_text(sd_http_req *r, int status, char *text, const char *ctype)
 static void set_conflict(sd_routes *rt, sd_http_req *r, const char *id, const char *command, int rc)
 {
     json_t *ins = NULL;
-    json_t *body = json_pack("{s:s,s:s,s:s}", "error",
-                             rc == SC_E_GUARDS_FAILED ? "guards_failed" : "not_accepted", "message",
+    json_t *body = json_pack("{s:s,s:s,s:s}", "error", rc == SC_E_GUARDS_FAILED ? "guards_failed" : "not_accepted",
+                             "message",
                              rc == SC_E_GUARDS_FAILED
                                  ? "the state accepts the event but every transition's guards failed"
                                  : "the event is not accepted in the current state",
@@ -39,32 +39,20 @@ static void set_conflict(sd_routes *rt, sd_http_req *r, const char *id, const ch
 static void command_result(sd_routes *rt, sd_http_req *r, const char *id, const char *command, int rc)
 {
     switch (rc) {
-    case 0:
-        sd_http_reply_json(r, 200, json_pack("{s:s,s:s}", "id", id, "result", "ok"));
-        return;
-    case -ENOENT:
-        sd_http_reply_error(r, 404, "no such session");
-        return;
+    case 0: sd_http_reply_json(r, 200, json_pack("{s:s,s:s}", "id", id, "result", "ok")); return;
+    case -ENOENT: sd_http_reply_error(r, 404, "no such session"); return;
     case SC_E_NOT_ACCEPTED:
-    case SC_E_GUARDS_FAILED:
-        set_conflict(rt, r, id, command, rc);
-        return;
+    case SC_E_GUARDS_FAILED: set_conflict(rt, r, id, command, rc); return;
     case SC_E_ACTION_FAILED: {
         json_t *b = json_pack("{s:s,s:s,s:s}", "error", "action_failed", "message",
-                              "an action of the transition failed; the table's ActionFailed path ran",
-                              "command", command);
+                              "an action of the transition failed; the table's ActionFailed path ran", "command",
+                              command);
         sd_http_reply_json(r, 409, b);
         return;
     }
-    case SC_E_OVERLOAD:
-        sd_http_reply_error(r, 503, "overloaded or shutting down");
-        return;
-    case -EINVAL:
-        sd_http_reply_error(r, 400, "invalid argument");
-        return;
-    default:
-        sd_http_reply_error(r, 500, sc_strerror(rc));
-        return;
+    case SC_E_OVERLOAD: sd_http_reply_error(r, 503, "overloaded or shutting down"); return;
+    case -EINVAL: sd_http_reply_error(r, 400, "invalid argument"); return;
+    default: sd_http_reply_error(r, 500, sc_strerror(rc)); return;
     }
 }
 
@@ -102,7 +90,7 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
     } else {
         char id[SC_SESSION_ID_MAX + 1];
         int rc = sc_coord_make_call(rt->api, json_string_value(to),
-                                  json_is_string(from) ? json_string_value(from) : NULL, id, sizeof id);
+                                    json_is_string(from) ? json_string_value(from) : NULL, id, sizeof id);
         if (rc == 0)
             sd_http_reply_json(r, 201, json_pack("{s:s}", "id", id));
         else if (rc == -EINVAL)
@@ -183,8 +171,9 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
             return;
         }
     } else {
-        sd_http_reply_error(r, 404, "no such command (accept, reject, hangup, hold, resume, dtmf, "
-                                    "bridge, unbridge, transfer)");
+        sd_http_reply_error(r, 404,
+                            "no such command (accept, reject, hangup, hold, resume, dtmf, "
+                            "bridge, unbridge, transfer)");
         return;
     }
     command_result(rt, r, id, cmd, rc);
@@ -203,8 +192,9 @@ static void get_table(sd_routes *rt, sd_http_req *r, sc_graph_format fmt)
         return;
     }
     set_text(r, 200, out,
-             fmt == SC_GRAPH_JSON ? SD_HTTP_CT_JSON
-                                  : fmt == SC_GRAPH_DOT ? "text/vnd.graphviz" : "text/plain; charset=utf-8");
+             fmt == SC_GRAPH_JSON  ? SD_HTTP_CT_JSON
+             : fmt == SC_GRAPH_DOT ? "text/vnd.graphviz"
+                                   : "text/plain; charset=utf-8");
 }
 
 static void get_session(sd_routes *rt, sd_http_req *r, const char *id, const char *sub)

@@ -8,7 +8,7 @@
 typedef struct sd_routes {
     sc_coord *api;
     const sc_logger *logger;
-    struct sd_ops *ops;       /* operations routes (ops_routes.c), may be NULL */
+    struct sd_ops *ops; /* operations routes (ops_routes.c), may be NULL */
 } sd_routes;
 
 /* The sd_http_handler: ud is a sd_routes. */

@@ -15,16 +15,16 @@
 #include "session_core/base.h"
 
 struct sd_signals {
-    uv_async_t async;          /* wakes the loop */
+    uv_async_t async; /* wakes the loop */
     pthread_t thread;
-    uint32_t deadline_ms;      /* hard deadline after the first signal */
-    bool json;                 /* log format of the deadline line */
+    uint32_t deadline_ms; /* hard deadline after the first signal */
+    bool json;            /* log format of the deadline line */
     sd_signal_fn fn;
     void *ud;
-    _Atomic int last;          /* last signal received */
-    _Atomic int count;         /* signals received */
-    _Atomic bool stopping;     /* sd_signals_free: the thread must return */
-    int delivered;             /* loop side: signals already handed to fn */
+    _Atomic int last;      /* last signal received */
+    _Atomic int count;     /* signals received */
+    _Atomic bool stopping; /* sd_signals_free: the thread must return */
+    int delivered;         /* loop side: signals already handed to fn */
 };
 
 static void sigset_term(sigset_t *set)
@@ -95,8 +95,8 @@ static void *run(void *arg)
     _exit(1);
 }
 
-int sd_signals_start(sd_signals **out, uv_loop_t *loop, uint32_t hard_deadline_ms, bool json_log,
-                     sd_signal_fn fn, void *ud)
+int sd_signals_start(sd_signals **out, uv_loop_t *loop, uint32_t hard_deadline_ms, bool json_log, sd_signal_fn fn,
+                     void *ud)
 {
     sd_signals *s = calloc(1, sizeof *s);
     if (!s)

@@ -18,8 +18,8 @@ void sd_signals_block(void);
 /* Start the signal thread. On the first signal it wakes the loop (fn runs there) and starts a
  * hard deadline of hard_deadline_ms: if the process is still running then, it writes one log
  * line and calls _exit(1). Later signals also reach fn. 0 or a negative errno. */
-int sd_signals_start(sd_signals **out, uv_loop_t *loop, uint32_t hard_deadline_ms, bool json_log,
-                     sd_signal_fn fn, void *ud);
+int sd_signals_start(sd_signals **out, uv_loop_t *loop, uint32_t hard_deadline_ms, bool json_log, sd_signal_fn fn,
+                     void *ud);
 /* Close the loop handle (the loop must run afterwards to finish closing). NULL is fine. */
 void sd_signals_close(sd_signals *s);
 /* Stop and join the thread and free everything (after the loop closed the handle). NULL ok. */

@@ -42,21 +42,17 @@ static void update_health(sd_store *s)
         sc_obs_health_set(s->health, SC_OBS_CHECK_STORE, now == 1, reason);
 }
 
-static void on_timer(uv_timer_t *t)
-{
-    update_health(t->data);
-}
+static void on_timer(uv_timer_t *t) { update_health(t->data); }
 
-static void on_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
+static void on_closed(uv_handle_t *h) { free(h->data); }
 
 int sd_store_start(sd_store **out, uv_loop_t *loop, sc_coord *api, const sd_config *cfg, sc_obs_health *health,
                    const sc_logger *logger)
 {
-    sc_coord_store_config sc = {.url = cfg->store, .durability = (sc_persist_durability)cfg->durability,
-                              .node_id = cfg->node_id, .snapshot_every = cfg->snapshot_every};
+    sc_coord_store_config sc = {.url = cfg->store,
+                                .durability = (sc_persist_durability)cfg->durability,
+                                .node_id = cfg->node_id,
+                                .snapshot_every = cfg->snapshot_every};
     sc_coord_store_report rep;
     char err[512];
     *out = NULL;

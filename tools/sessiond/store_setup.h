@@ -15,8 +15,8 @@ typedef struct sd_store sd_store;
 /* Open cfg->store with its durability and node id, recover, start recording. health (may
  * be NULL) gets the "store" and "recovery" checks. Returns 0, or an exit code (1: the store
  * cannot be opened or recovered; the message is printed). */
-int sd_store_start(sd_store **out, uv_loop_t *loop, sc_coord *api, const sd_config *cfg,
-                   struct sc_obs_health *health, const sc_logger *logger);
+int sd_store_start(sd_store **out, uv_loop_t *loop, sc_coord *api, const sd_config *cfg, struct sc_obs_health *health,
+                   const sc_logger *logger);
 /* Stop the health timer (its memory goes with the loop's close callbacks). NULL ok. */
 void sd_store_stop(sd_store *s);
 

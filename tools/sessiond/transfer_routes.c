@@ -9,8 +9,7 @@
 
 static int run(sc_coord *api, const char *id, json_t *b, const char **err)
 {
-    json_t *jmode = json_object_get(b, "mode"), *jt = json_object_get(b, "target"),
-           *jc = json_object_get(b, "consult");
+    json_t *jmode = json_object_get(b, "mode"), *jt = json_object_get(b, "target"), *jc = json_object_get(b, "consult");
     const char *mode = jmode ? json_string_value(jmode) : "blind";
     const char *target = jt && !json_is_null(jt) ? json_string_value(jt) : NULL;
     const char *consult = jc && !json_is_null(jc) ? json_string_value(jc) : NULL;

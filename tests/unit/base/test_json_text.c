@@ -34,7 +34,7 @@ static void test_escapes(void **state)
     /* other control characters: \u00XX in upper case, as jansson writes them */
     assert_string_equal(Q("\x01\x1f\x0b"), "\"\\u0001\\u001F\\u000B\"");
     assert_string_equal(Q("a\0b"), "\"a\\u0000b\""); /* a NUL within len */
-    assert_string_equal(Q("\x7f"), "\"\x7f\"");       /* DEL is not escaped */
+    assert_string_equal(Q("\x7f"), "\"\x7f\"");      /* DEL is not escaped */
 }
 
 static void test_utf8_kept(void **state)
@@ -51,13 +51,13 @@ static void test_bad_utf8_is_replacement_char(void **state)
 {
     (void)state;
     assert_string_equal(Q("x\xff"), "\"x\\ufffd\"");
-    assert_string_equal(Q("\x80"), "\"\\ufffd\"");                         /* lone continuation */
-    assert_string_equal(Q("\xc0\xaf"), "\"\\ufffd\\ufffd\"");             /* overlong '/' */
-    assert_string_equal(Q("\xe0\x80\xaf"), "\"\\ufffd\\ufffd\\ufffd\"");   /* overlong */
-    assert_string_equal(Q("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");   /* a surrogate */
+    assert_string_equal(Q("\x80"), "\"\\ufffd\"");                                  /* lone continuation */
+    assert_string_equal(Q("\xc0\xaf"), "\"\\ufffd\\ufffd\"");                       /* overlong '/' */
+    assert_string_equal(Q("\xe0\x80\xaf"), "\"\\ufffd\\ufffd\\ufffd\"");            /* overlong */
+    assert_string_equal(Q("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");            /* a surrogate */
     assert_string_equal(Q("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* > U+10FFFF */
-    assert_string_equal(Q("ab\xe2\x82"), "\"ab\\ufffd\\ufffd\"");          /* cut short */
-    assert_string_equal(quote("\xc3\xa9", 1), "\"\\ufffd\"");              /* cut by len */
+    assert_string_equal(Q("ab\xe2\x82"), "\"ab\\ufffd\\ufffd\"");                   /* cut short */
+    assert_string_equal(quote("\xc3\xa9", 1), "\"\\ufffd\"");                       /* cut by len */
 }
 
 static void test_room(void **state)

@@ -24,7 +24,7 @@ typedef struct fx {
     sc_engine *engine;
     sc_table *table;
     sc_coord_cleanup *cleanup;
-    size_t removed;          /* on_session_removed calls */
+    size_t removed; /* on_session_removed calls */
     char last_reason[32];
 } fx;
 

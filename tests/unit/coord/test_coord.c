@@ -253,10 +253,8 @@ static void test_shutdown_ends_calls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_call_hold_resume_hangup),
-        cmocka_unit_test(test_manual_reject),
-        cmocka_unit_test(test_manual_accept_and_csv),
-        cmocka_unit_test(test_command_errors),
+        cmocka_unit_test(test_call_hold_resume_hangup), cmocka_unit_test(test_manual_reject),
+        cmocka_unit_test(test_manual_accept_and_csv),   cmocka_unit_test(test_command_errors),
         cmocka_unit_test(test_shutdown_ends_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,21 +10,19 @@
 
 #define N 7
 
-static const char *TABLE =
-    "version: 1\n"
-    "name: obs\n"
-    "initial: Idle\n"
-    "states:\n"
-    "  Idle: {}\n"
-    "  Ringing: {}\n"
-    "  Active: {}\n"
-    "  Terminated: {terminal: true}\n"
-    "  Failed: {terminal: true}\n"
-    "transitions:\n"
-    "  - {role: uas, from: Idle, event: IncomingCall, to: Ringing}\n"
-    "  - {role: any, from: Ringing, event: AcceptCall, to: Active, publish: [CallEstablished]}\n"
-    "  - {role: any, from: Active, event: HoldCall, guards: [HasSdp], to: Active}\n"
-    FX_EXITS;
+static const char *TABLE = "version: 1\n"
+                           "name: obs\n"
+                           "initial: Idle\n"
+                           "states:\n"
+                           "  Idle: {}\n"
+                           "  Ringing: {}\n"
+                           "  Active: {}\n"
+                           "  Terminated: {terminal: true}\n"
+                           "  Failed: {terminal: true}\n"
+                           "transitions:\n"
+                           "  - {role: uas, from: Idle, event: IncomingCall, to: Ringing}\n"
+                           "  - {role: any, from: Ringing, event: AcceptCall, to: Active, publish: [CallEstablished]}\n"
+                           "  - {role: any, from: Active, event: HoldCall, guards: [HasSdp], to: Active}\n" FX_EXITS;
 
 static uint64_t counter(sc_obs_metric *m, const char *a, const char *b)
 {
@@ -88,7 +86,7 @@ static void test_counts_exactly_what_was_dispatched(void **state)
     assert_int_equal(counter(m->sessions_ended, "uas", outcome ? outcome : "none"), N);
     assert_int_equal(counter(m->sessions_reaped, "retention", NULL), N);
     sc_obs_histogram *tt = sc_obs_histogram_with(m->transition_duration);
-    assert_int_equal(tt->count, 5 * N); /* one per dispatch run */
+    assert_int_equal(tt->count, 5 * N);     /* one per dispatch run */
     assert_int_equal(tt->counts[0], 5 * N); /* no time passes in an action: all <= 1 us */
     assert_true(tt->sum == 0);
     sc_obs_registry_collect(reg); /* a second scrape adds nothing */
@@ -111,8 +109,9 @@ static void test_counts_exactly_what_was_dispatched(void **state)
     sc_session *s = one_call(f);
     (void)s;
     sc_obs_registry_collect(reg);
-    assert_int_equal(sc_obs_counter_with(sc_obs_registry_find(reg, "sessioncore_transitions_total"),
-                                         "IncomingCall", "ok")->value, N + 1);
+    assert_int_equal(
+        sc_obs_counter_with(sc_obs_registry_find(reg, "sessioncore_transitions_total"), "IncomingCall", "ok")->value,
+        N + 1);
     sc_obs_registry_free(reg);
     fx_free(f);
 }

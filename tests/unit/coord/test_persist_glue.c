@@ -153,7 +153,8 @@ static void check_log(lc *l)
     assert_int_equal(sc_persist_list(l->p, SC_PERSIST_LIST_ALL, false, collect_id, all), 0);
     size_t i;
     json_t *v;
-    json_array_foreach(live, i, v) {
+    json_array_foreach(live, i, v)
+    {
         const char *id = json_string_value(v);
         sc_session *s = sc_store_get(l->store, id);
         assert_non_null(s);
@@ -162,7 +163,8 @@ static void check_log(lc *l)
         assert_int_equal(n, sc_session_history_next_seq(s)); /* seq 0 (created) .. next_seq - 1 */
         l->live++;
     }
-    json_array_foreach(all, i, v) {
+    json_array_foreach(all, i, v)
+    {
         const char *id = json_string_value(v);
         l->all++;
         if (sc_store_get(l->store, id))
@@ -246,11 +248,9 @@ static void run_backend(const char *url)
     env_init(&v2, &v);
     recov rc = {.orig = &v};
     size_t recovered = 0, failed = 0;
-    assert_int_equal(sc_coord_persist_recover(v2.engine, p, "node-b", NULL, on_recovered, &rc, &recovered,
-                                            &failed), 0);
+    assert_int_equal(sc_coord_persist_recover(v2.engine, p, "node-b", NULL, on_recovered, &rc, &recovered, &failed), 0);
     assert_int_equal(recovered, 0); /* another node's sessions */
-    assert_int_equal(sc_coord_persist_recover(v2.engine, p, "node-a", NULL, on_recovered, &rc, &recovered,
-                                            &failed), 0);
+    assert_int_equal(sc_coord_persist_recover(v2.engine, p, "node-a", NULL, on_recovered, &rc, &recovered, &failed), 0);
     assert_int_equal(failed, 0);
     assert_int_equal(recovered, sc_store_count(v.store));
     assert_int_equal(rc.seen, recovered);
@@ -280,8 +280,8 @@ static void test_media_keep_text(void **state)
     assert_int_equal(sc_coord__origin_parse(buf, &id, &ver), 0);
     assert_true(id == 1795780800u && ver == 3);
     assert_int_equal(sc_coord__origin_parse(NULL, &id, &ver), -ENOENT);
-    const char *bad[] = {"", "12", "12 ", " 12 3", "12  3", "12 3 ", "12 -3", "-1 3", "1x 3", "12 3x",
-                         "99999999999999999999 1"};
+    const char *bad[] = {
+        "", "12", "12 ", " 12 3", "12  3", "12 3 ", "12 -3", "-1 3", "1x 3", "12 3x", "99999999999999999999 1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(sc_coord__origin_parse(bad[i], &id, &ver), -EINVAL);
     assert_true(id == 1795780800u && ver == 3); /* untouched by the failures */

@@ -24,7 +24,8 @@ static void refer_to_plain(void **state)
     assert_int_equal(sc_coord__xfer_parse_refer_to("sip:carol@127.0.0.1", &uri, &rep), 0);
     assert_string_equal(uri, "sip:carol@127.0.0.1");
     free(uri);
-    assert_int_equal(sc_coord__xfer_parse_refer_to("  \"Carol\" <sip:carol@127.0.0.1;transport=tcp>;x=y", &uri, &rep), 0);
+    assert_int_equal(sc_coord__xfer_parse_refer_to("  \"Carol\" <sip:carol@127.0.0.1;transport=tcp>;x=y", &uri, &rep),
+                     0);
     assert_string_equal(uri, "sip:carol@127.0.0.1;transport=tcp");
     free(uri);
     assert_int_equal(sc_coord__xfer_parse_refer_to("<>", &uri, &rep), -EINVAL);
@@ -47,7 +48,8 @@ static void refer_to_replaces_roundtrip(void **state)
     free(uri);
     free(rep);
     /* lower-case hex, header name in another case */
-    assert_int_equal(sc_coord__xfer_parse_refer_to("<sip:c@127.0.0.1?replaces=a%40b%3bto-tag%3d1%3Bfrom-tag%3D2>", &uri, &rep), 0);
+    assert_int_equal(
+        sc_coord__xfer_parse_refer_to("<sip:c@127.0.0.1?replaces=a%40b%3bto-tag%3d1%3Bfrom-tag%3D2>", &uri, &rep), 0);
     assert_string_equal(rep, "a@b;to-tag=1;from-tag=2");
     free(uri);
     free(rep);

@@ -46,8 +46,8 @@ static int fx_action(const sc_exec *x)
 {
     fx *f = x->ud;
     size_t used = strlen(f->log);
-    snprintf(f->log + used, sizeof f->log - used, "%s@%s ",
-             sc_vocab_name(f->vocab, SC_VOCAB_ACTION, x->call->id), sc_session_state_name(x->session));
+    snprintf(f->log + used, sizeof f->log - used, "%s@%s ", sc_vocab_name(f->vocab, SC_VOCAB_ACTION, x->call->id),
+             sc_session_state_name(x->session));
     f->nactions++;
     if (f->hooks[x->call->id]) {
         int r = f->hooks[x->call->id](f, x);
@@ -80,11 +80,11 @@ static FX_UNUSED fx *fx_new_cfg(const sc_engine_config *cfg)
     size_t ng = sc_vocab_count(f->vocab, SC_VOCAB_GUARD);
     size_t na = sc_vocab_count(f->vocab, SC_VOCAB_ACTION);
     for (size_t i = 0; i < ng; i++)
-        assert_int_equal(sc_engine_bind_guard(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_GUARD, (sc_id)i),
-                                              fx_guard, f), 0);
+        assert_int_equal(
+            sc_engine_bind_guard(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_GUARD, (sc_id)i), fx_guard, f), 0);
     for (size_t i = 0; i < na; i++)
-        assert_int_equal(sc_engine_bind_action(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_ACTION, (sc_id)i),
-                                               fx_action, f), 0);
+        assert_int_equal(
+            sc_engine_bind_action(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_ACTION, (sc_id)i), fx_action, f), 0);
     return f;
 }
 
@@ -141,9 +141,9 @@ static FX_UNUSED sc_session *fx_session(fx *f, sc_role role)
 }
 
 /* Every non-terminal state must handle these three; tests append their rows after this. */
-#define FX_EXITS                                                               \
-    "  - {role: any, from: '*', event: HangupCall, to: Terminated}\n"          \
-    "  - {role: any, from: '*', event: DialogBYE, to: Terminated}\n"           \
+#define FX_EXITS                                                      \
+    "  - {role: any, from: '*', event: HangupCall, to: Terminated}\n" \
+    "  - {role: any, from: '*', event: DialogBYE, to: Terminated}\n"  \
     "  - {role: any, from: '*', event: DialogError, to: Failed}\n"
 
 #endif

@@ -20,8 +20,7 @@ static const char *TABLE =
     "  - {role: any, from: '*', event: CheckConditions, actions: [{Log: {message: established}}],\n"
     "     publish: [{name: CallEstablished, priority: critical}]}\n"
     "  - {role: any, from: Active, event: DialogReINVITE, set: {SdpNegotiated: false}}\n"
-    "  - {role: any, from: Active, event: DialogReINVITEAccepted, set: {SdpNegotiated: true}}\n"
-    FX_EXITS;
+    "  - {role: any, from: Active, event: DialogReINVITEAccepted, set: {SdpNegotiated: true}}\n" FX_EXITS;
 
 static int published;
 static void on_publish(void *ud, sc_session *s, const char *name, int prio)

@@ -23,8 +23,7 @@ static const char *TABLE =
     "     actions: [{SendResponse: {code: 200}}], to: Active}\n"
     "  - {role: any, from: Active, event: HoldCall, guards: [HasSdp, '!IsBridged'],\n"
     "     actions: [{SendReInvite: {direction: sendonly}}], to: OnHold}\n"
-    "  - {role: any, from: OnHold, event: ResumeCall, to: Active}\n"
-    FX_EXITS;
+    "  - {role: any, from: OnHold, event: ResumeCall, to: Active}\n" FX_EXITS;
 
 static void test_not_accepted_and_guards_failed_are_distinct(void **state)
 {
@@ -144,7 +143,11 @@ typedef struct seen {
     char reason[32];
 } seen;
 
-static void on_created(void *ud, sc_session *s) { (void)s; ((seen *)ud)->created++; }
+static void on_created(void *ud, sc_session *s)
+{
+    (void)s;
+    ((seen *)ud)->created++;
+}
 static void on_transition(void *ud, sc_session *s, const sc_history_record *rec, const sc_transition *t)
 {
     (void)s;
@@ -174,8 +177,11 @@ static void test_params_conditions_observers(void **state)
     fx *f = fx_new();
     fx_load(f, TABLE);
     seen w = {0};
-    sc_engine_observer obs = {.on_session_created = on_created, .on_transition = on_transition,
-                              .on_publish = on_publish, .on_session_removed = on_removed, .ud = &w};
+    sc_engine_observer obs = {.on_session_created = on_created,
+                              .on_transition = on_transition,
+                              .on_publish = on_publish,
+                              .on_session_removed = on_removed,
+                              .ud = &w};
     int h = sc_engine_add_observer(f->engine, &obs);
     assert_true(h >= 0);
     f->hooks[SC_ACTION_SendResponse] = param_hook;

@@ -4,22 +4,20 @@
  * and the first binding keeps running. */
 #include "unit/engine/fixture.h"
 
-static const char *TABLE =
-    "version: 1\n"
-    "name: failure\n"
-    "initial: Idle\n"
-    "states:\n"
-    "  Idle: {}\n"
-    "  Ringing: {}\n"
-    "  Terminated: {terminal: true}\n"
-    "  Failed: {terminal: true}\n"
-    "transitions:\n"
-    "  - {role: any, from: Idle, event: IncomingCall,\n"
-    "     actions: [StartMedia, {SendResponse: {code: 180}}], to: Ringing}\n"
-    "  - {role: any, from: Idle, event: ActionFailed,\n"
-    "     actions: [{SendResponse: {code: 500}}, {SetOutcome: {outcome: failed}}], to: Failed}\n"
-    "  - {role: any, from: Ringing, event: AcceptCall, to: Terminated}\n"
-    FX_EXITS;
+static const char *TABLE = "version: 1\n"
+                           "name: failure\n"
+                           "initial: Idle\n"
+                           "states:\n"
+                           "  Idle: {}\n"
+                           "  Ringing: {}\n"
+                           "  Terminated: {terminal: true}\n"
+                           "  Failed: {terminal: true}\n"
+                           "transitions:\n"
+                           "  - {role: any, from: Idle, event: IncomingCall,\n"
+                           "     actions: [StartMedia, {SendResponse: {code: 180}}], to: Ringing}\n"
+                           "  - {role: any, from: Idle, event: ActionFailed,\n"
+                           "     actions: [{SendResponse: {code: 500}}, {SetOutcome: {outcome: failed}}], to: Failed}\n"
+                           "  - {role: any, from: Ringing, event: AcceptCall, to: Terminated}\n" FX_EXITS;
 
 static void test_action_failure_takes_declared_path(void **state)
 {
@@ -172,14 +170,29 @@ static const char *BIND_TABLE =
     "  Failed: {terminal: true}\n"
     "transitions:\n"
     "  - {role: any, from: Idle, event: IncomingCall, guards: [HasReplaces], actions: [StartMedia],\n"
-    "     to: Ringing}\n"
-    FX_EXITS;
+    "     to: Ringing}\n" FX_EXITS;
 
 /* Which binding ran: calls[0] counts the first function, calls[1] the second. */
-static int first_action(const sc_exec *x) { ((int *)x->ud)[0]++; return 0; }
-static int second_action(const sc_exec *x) { ((int *)x->ud)[1]++; return 0; }
-static bool first_guard(const sc_exec *x) { ((int *)x->ud)[0]++; return true; }
-static bool second_guard(const sc_exec *x) { ((int *)x->ud)[1]++; return false; }
+static int first_action(const sc_exec *x)
+{
+    ((int *)x->ud)[0]++;
+    return 0;
+}
+static int second_action(const sc_exec *x)
+{
+    ((int *)x->ud)[1]++;
+    return 0;
+}
+static bool first_guard(const sc_exec *x)
+{
+    ((int *)x->ud)[0]++;
+    return true;
+}
+static bool second_guard(const sc_exec *x)
+{
+    ((int *)x->ud)[1]++;
+    return false;
+}
 
 /* Set BIND_TABLE on e and run IncomingCall on a new session: the dispatch result. */
 static int bind_table_run(fx *f, sc_engine *e, sc_session **out)

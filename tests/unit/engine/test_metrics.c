@@ -22,8 +22,7 @@ static const char *TABLE =
     "  - {role: any, from: Ringing, event: AcceptCall, actions: [{Log: {message: a}}], to: Active,\n"
     "     publish: [Answered, CallEstablished]}\n"
     "  - {role: any, from: Active, event: HoldCall, guards: [HasSdp], to: Active}\n"
-    "  - {role: any, from: Active, event: DialogReINVITEAccepted, actions: [{SendReInvite: {direction: sendonly}}]}\n"
-    FX_EXITS;
+    "  - {role: any, from: Active, event: DialogReINVITEAccepted, actions: [{SendReInvite: {direction: sendonly}}]}\n" FX_EXITS;
 
 /* The same without CallEstablished (a second table version). */
 static const char *TABLE2 =
@@ -38,8 +37,7 @@ static const char *TABLE2 =
     "  Failed: {terminal: true}\n"
     "transitions:\n"
     "  - {role: uas, from: Idle, event: IncomingCall, to: Ringing}\n"
-    "  - {role: any, from: Ringing, event: AcceptCall, to: Active, publish: [Answered]}\n"
-    FX_EXITS;
+    "  - {role: any, from: Ringing, event: AcceptCall, to: Active, publish: [Answered]}\n" FX_EXITS;
 
 /* Actions advance the manual clock by advance_us[action id] microseconds. */
 static uint64_t advance_us[128];
@@ -205,8 +203,8 @@ static void test_ended_and_publish_only(void **state)
     fx *f = fx_new();
     fx_load(f, TABLE);
     seen a = {0}, b = {0};
-    sc_engine_observer fa = {.on_session_ended = on_ended, .on_publish = on_established,
-                             .publish_only = "CallEstablished", .ud = &a};
+    sc_engine_observer fa = {
+        .on_session_ended = on_ended, .on_publish = on_established, .publish_only = "CallEstablished", .ud = &a};
     sc_engine_observer fb = {.on_publish = on_any_publish, .on_transition = on_transition, .ud = &b};
     int ha = sc_engine_add_observer(f->engine, &fa);
     int hb = sc_engine_add_observer(f->engine, &fb);

@@ -23,25 +23,24 @@
 #endif
 
 #define STATES_END "  Terminated: {terminal: true}\n  Failed: {terminal: true}\n"
-#define ROWS                                                                                             \
-    "transitions:\n"                                                                                     \
+#define ROWS                                                                                                  \
+    "transitions:\n"                                                                                          \
     "  - {role: uas, from: Idle, event: IncomingCall, actions: [{SendResponse: {code: 180}}], to: Ringing}\n" \
     "  - {role: uas, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Active}\n"
 
-static const char V1[] = "version: 1\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n  Active: {}\n" STATES_END
-    ROWS FX_EXITS;
+static const char V1[] =
+    "version: 1\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n  Active: {}\n" STATES_END ROWS FX_EXITS;
 
 /* v2: a remote BYE in Active is answered 202 (observable) and logged; Active and Ringing move */
-static const char V2_ACTIVE[] = "version: 2\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n  Active: {}\n" STATES_END
-    ROWS
-    "  - {role: any, from: Active, event: DialogBYE, actions: [{SendResponse: {code: 202}}], to: Terminated}\n"
-    FX_EXITS
+static const char V2_ACTIVE[] =
+    "version: 2\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n  Active: {}\n" STATES_END ROWS
+    "  - {role: any, from: Active, event: DialogBYE, actions: [{SendResponse: {code: 202}}], to: Terminated}\n" FX_EXITS
     "migrate:\n  Active: Active\n";
 
 /* v2 with Active renamed Talking, which has a 1 s state timer that hangs up */
-static const char V2_RENAMED[] = "version: 2\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n"
-    "  Talking: {timer: {after_ms: 1000}}\n" STATES_END
-    "transitions:\n"
+static const char V2_RENAMED[] =
+    "version: 2\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n"
+    "  Talking: {timer: {after_ms: 1000}}\n" STATES_END "transitions:\n"
     "  - {role: uas, from: Idle, event: IncomingCall, actions: [{SendResponse: {code: 180}}], to: Ringing}\n"
     "  - {role: uas, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Talking}\n"
     "  - {from: Talking, event: StateTimer, actions: [SendBye], to: Terminated}\n" FX_EXITS
@@ -260,7 +259,8 @@ static void test_renamed_state_history_and_snapshot(void **state)
     /* the snapshot restores under v2 (a "restarted" engine on the same table text) */
     json_t *snap = NULL;
     assert_int_equal(sc_session_snapshot_json(s, &snap), 0);
-    assert_string_equal(json_string_value(json_object_get(snap, "table_hash")), sc_table_hash(sc_engine_table(f->engine)));
+    assert_string_equal(json_string_value(json_object_get(snap, "table_hash")),
+                        sc_table_hash(sc_engine_table(f->engine)));
     assert_string_equal(json_string_value(json_array_get(json_object_get(snap, "foreign_states"), 0)), "Active");
     fx *g = fx_new();
     fx_load(g, V2_RENAMED);
@@ -303,7 +303,8 @@ static void test_timers_rearmed(void **state)
     fx_free(f);
 
     /* same name: the entry time is kept, the new timer counts from it */
-    static const char V2_TIMER[] = "version: 2\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n"
+    static const char V2_TIMER[] =
+        "version: 2\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n"
         "  Active: {timer: {after_ms: 1000}}\n" STATES_END ROWS
         "  - {from: Active, event: StateTimer, actions: [SendBye], to: Terminated}\n" FX_EXITS
         "migrate: {Active: Active}\n";
@@ -414,7 +415,8 @@ static void test_broken_maps_refused_and_warnings(void **state)
     assert_non_null(w);
     assert_int_equal(json_integer_value(json_object_get(w, "line")), 18);
     assert_int_equal(json_integer_value(json_object_get(w, "column")), 3);
-    assert_non_null(strstr(json_string_value(json_object_get(w, "message")), "'Talking' is not a state of the current table"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(w, "message")), "'Talking' is not a state of the current table"));
     json_decref(rep);
     rep = reload(f, "cand.yaml", text);
     assert_int_equal(json_array_size(json_object_get(rep, "warnings")), 1);
@@ -441,8 +443,9 @@ static void test_busy_session_not_migrated(void **state)
     sc_session *idle = session_in(f, "Active");
     sc_session *s = session_in(f, "Active");
     /* v1b: HoldCall in Active runs SendResponse, whose test double reloads v2 */
-    static const char V1B[] = "version: 1b\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n  Active: {}\n" STATES_END
-        ROWS "  - {from: Active, event: HoldCall, actions: [{SendResponse: {code: 200}}]}\n" FX_EXITS
+    static const char V1B[] =
+        "version: 1b\nname: calls\nstates:\n  Idle: {}\n  Ringing: {}\n  Active: {}\n" STATES_END ROWS
+        "  - {from: Active, event: HoldCall, actions: [{SendResponse: {code: 200}}]}\n" FX_EXITS
         "migrate: {Active: Active}\n";
     json_decref(reload(f, "v1b.yaml", V1B));
     sc_table *t1b = sc_engine_table(f->engine);
@@ -454,8 +457,8 @@ static void test_busy_session_not_migrated(void **state)
     json_t *rep = f->ud;
     assert_non_null(rep);
     assert_int_equal(json_integer_value(json_object_get(rep, "migrated")), 1); /* idle one only */
-    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(json_object_get(rep, "warnings"), 0),
-                                                             "message")), "1 busy"));
+    assert_non_null(strstr(
+        json_string_value(json_object_get(json_array_get(json_object_get(rep, "warnings"), 0), "message")), "1 busy"));
     json_decref(rep);
     assert_ptr_equal(sc_session_table(s), t1b);
     assert_ptr_equal(sc_session_table(idle), sc_engine_table(f->engine));

@@ -19,16 +19,13 @@ static const char *TABLE =
     "  - {role: any, from: Ringing, event: MediaReady, actions: [UpdateMedia]}\n"
     "  - {role: any, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Active}\n"
     "  - {role: any, from: Active, event: PeerHangup, actions: [SendBye], to: Terminated}\n"
-    "  - {role: any, from: Active, event: DtmfReceived, actions: [SendDtmf]}\n"
-    FX_EXITS;
+    "  - {role: any, from: Active, event: DtmfReceived, actions: [SendDtmf]}\n" FX_EXITS;
 
 static int raise_two(fx *f, const sc_exec *x)
 {
     /* both raised for the session that is running: queued, not run now */
-    assert_int_equal(sc_engine_dispatch_simple(x->engine, x->session, SC_EV_MediaReady, 0, NULL),
-                     SC_ENGINE_QUEUED);
-    assert_int_equal(sc_engine_dispatch_simple(x->engine, x->session, SC_EV_AcceptCall, 0, "go"),
-                     SC_ENGINE_QUEUED);
+    assert_int_equal(sc_engine_dispatch_simple(x->engine, x->session, SC_EV_MediaReady, 0, NULL), SC_ENGINE_QUEUED);
+    assert_int_equal(sc_engine_dispatch_simple(x->engine, x->session, SC_EV_AcceptCall, 0, "go"), SC_ENGINE_QUEUED);
     assert_true(sc_engine_session_busy(x->engine, x->session));
     assert_string_equal(sc_session_state_name(x->session), "Idle");
     (void)f;
@@ -127,16 +124,15 @@ static void test_dispatch_other_session_from_action(void **state)
 {
     (void)state;
     fx *f = fx_new();
-    fx_load(f,
-            "version: 1\nname: bridge\ninitial: Idle\nstates:\n  Idle: {}\n  Active: {}\n"
-            "  Terminated: {terminal: true}\n  Failed: {terminal: true}\n"
-            "transitions:\n"
-            "  - {role: any, from: Idle, event: IncomingCall, to: Active}\n"
-            "  - {role: any, from: Active, event: HangupCall, actions: [HangupPeer], to: Terminated}\n"
-            "  - {role: any, from: Active, event: PeerHangup, actions: [SendBye], to: Terminated}\n"
-            "  - {role: any, from: Active, event: DtmfReceived, actions: [SendDtmf]}\n"
-            "  - {role: any, from: '*', event: DialogBYE, to: Terminated}\n"
-            "  - {role: any, from: '*', event: DialogError, to: Failed}\n");
+    fx_load(f, "version: 1\nname: bridge\ninitial: Idle\nstates:\n  Idle: {}\n  Active: {}\n"
+               "  Terminated: {terminal: true}\n  Failed: {terminal: true}\n"
+               "transitions:\n"
+               "  - {role: any, from: Idle, event: IncomingCall, to: Active}\n"
+               "  - {role: any, from: Active, event: HangupCall, actions: [HangupPeer], to: Terminated}\n"
+               "  - {role: any, from: Active, event: PeerHangup, actions: [SendBye], to: Terminated}\n"
+               "  - {role: any, from: Active, event: DtmfReceived, actions: [SendDtmf]}\n"
+               "  - {role: any, from: '*', event: DialogBYE, to: Terminated}\n"
+               "  - {role: any, from: '*', event: DialogError, to: Failed}\n");
     sc_session *a = fx_session(f, SC_ROLE_UAS), *b = fx_session(f, SC_ROLE_UAC);
     sc_session_set_field(a, SC_FIELD_PEER_ID, sc_session_id(b));
     sc_session_set_field(b, SC_FIELD_PEER_ID, sc_session_id(a));
@@ -157,8 +153,7 @@ static int remove_self(fx *f, const sc_exec *x)
 {
     sc_engine_remove_session(x->engine, x->session, "action");
     sc_engine_remove_session(x->engine, x->session, "again"); /* idempotent */
-    assert_int_equal(sc_engine_dispatch_simple(x->engine, x->session, SC_EV_MediaReady, 0, NULL),
-                     SC_E_TERMINATED);
+    assert_int_equal(sc_engine_dispatch_simple(x->engine, x->session, SC_EV_MediaReady, 0, NULL), SC_E_TERMINATED);
     (void)f;
     return 0;
 }

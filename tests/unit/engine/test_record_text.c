@@ -3,7 +3,6 @@
  * random runs and with field values that need escaping. */
 #include "fixture.h"
 
-
 typedef struct cmp {
     sc_buf buf;
     size_t checked;
@@ -84,7 +83,8 @@ static void test_random_runs_match_json(void **state)
             rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
             if (k % 7 == 3)
                 sc_session_set_field(s, SC_FIELD_REMOTE_URI, k % 2 ? "sip:x@127.0.0.1" : NULL);
-            sc_engine_dispatch_simple(f->engine, s, (sc_id)(rng % nev), (int)(rng % 700), k % 3 ? "Busy \"here\"" : NULL);
+            sc_engine_dispatch_simple(f->engine, s, (sc_id)(rng % nev), (int)(rng % 700),
+                                      k % 3 ? "Busy \"here\"" : NULL);
         }
     }
     assert_true(c.checked > 500);

@@ -22,26 +22,26 @@
 #endif
 #endif
 
-#define HEAD                                                                            \
-    "version: 1\nname: calls\nstates:\n"                                                \
-    "  Idle: {}\n"                                                                      \
-    "  Ringing: {}\n"                                                                   \
+#define HEAD                             \
+    "version: 1\nname: calls\nstates:\n" \
+    "  Idle: {}\n"                       \
+    "  Ringing: {}\n"                    \
     "  Active: {}\n"
-#define V1_ROWS                                                                         \
-    "transitions:\n"                                                                    \
+#define V1_ROWS                                                                                               \
+    "transitions:\n"                                                                                          \
     "  - {role: uas, from: Idle, event: IncomingCall, actions: [{SendResponse: {code: 180}}], to: Ringing}\n" \
     "  - {role: uas, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Active}\n" FX_EXITS
 /* v2: answering goes through a new state and sends another response */
-#define V2                                                                              \
-    "version: 2\nname: calls\nstates:\n"                                                \
-    "  Idle: {}\n"                                                                      \
-    "  Ringing: {}\n"                                                                   \
-    "  Answered: {}\n"                                                                  \
-    "  Active: {}\n"                                                                    \
-    "  Terminated: {terminal: true}\n"                                                  \
-    "  Failed: {terminal: true}\n"                                                      \
-    "transitions:\n"                                                                    \
-    "  - {role: uas, from: Idle, event: IncomingCall, actions: [{SendResponse: {code: 180}}], to: Ringing}\n" \
+#define V2                                                                                                                  \
+    "version: 2\nname: calls\nstates:\n"                                                                                    \
+    "  Idle: {}\n"                                                                                                          \
+    "  Ringing: {}\n"                                                                                                       \
+    "  Answered: {}\n"                                                                                                      \
+    "  Active: {}\n"                                                                                                        \
+    "  Terminated: {terminal: true}\n"                                                                                      \
+    "  Failed: {terminal: true}\n"                                                                                          \
+    "transitions:\n"                                                                                                        \
+    "  - {role: uas, from: Idle, event: IncomingCall, actions: [{SendResponse: {code: 180}}], to: Ringing}\n"               \
     "  - {role: uas, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 183}}, StartMedia], to: Answered}\n" \
     "  - {role: uas, from: Answered, event: DialogACK, to: Active}\n" FX_EXITS
 
@@ -231,7 +231,8 @@ static void test_broken_reloads_change_nothing(void **state)
             bool found = false;
             size_t i;
             json_t *x;
-            json_array_foreach(json_object_get(rep, "errors"), i, x) {
+            json_array_foreach(json_object_get(rep, "errors"), i, x)
+            {
                 snprintf(got, sizeof got, "%lld:%lld", (long long)json_integer_value(json_object_get(x, "line")),
                          (long long)json_integer_value(json_object_get(x, "column")));
                 if (!strcmp(got, want) && !strcmp(json_string_value(json_object_get(x, "file")), path))
@@ -249,7 +250,8 @@ static void test_broken_reloads_change_nothing(void **state)
 
     /* an unbound action: valid YAML, but the engine has nothing to run */
     assert_true(sc_vocab_add(f->vocab, SC_VOCAB_ACTION, "RecordCall", NULL, 0) >= 0);
-    static const char UNBOUND[] = HEAD "  Terminated: {terminal: true}\n  Failed: {terminal: true}\n"
+    static const char UNBOUND[] = HEAD
+        "  Terminated: {terminal: true}\n  Failed: {terminal: true}\n"
         "transitions:\n"
         "  - {role: uas, from: Idle, event: IncomingCall, actions: [RecordCall], to: Ringing}\n"
         "  - {role: uas, from: Ringing, event: AcceptCall, to: Active}\n" FX_EXITS;
@@ -314,8 +316,8 @@ static void test_unchanged_and_validate(void **state)
     int r = sc_engine_validate_file(f->engine, DATA_DIR "/invalid/05-unknown-event.yaml", NULL, &rep);
     assert_int_equal(r, SC_E_INVALID_TABLE);
     assert_false(json_is_true(json_object_get(rep, "valid")));
-    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(json_object_get(rep, "errors"), 0), "message")),
-                           "DialogBye"));
+    assert_non_null(strstr(
+        json_string_value(json_object_get(json_array_get(json_object_get(rep, "errors"), 0), "message")), "DialogBye"));
     json_decref(rep);
 
     sc_engine_reload_stats st;
@@ -347,8 +349,9 @@ static void test_reload_file_and_restored_session(void **state)
     assert_int_equal(sc_engine_table_version_of(f->engine, t1), 0);
     /* recovery restores a session on v1: it comes back as a live, non-current version */
     sc_session *s = NULL;
-    assert_int_equal(sc_engine_restore_session(f->engine, t1, SC_ROLE_UAS, "restored", 
-                                               (sc_id)sc_table_state_id(t1, "Ringing"), &s), 0);
+    assert_int_equal(sc_engine_restore_session(f->engine, t1, SC_ROLE_UAS, "restored",
+                                               (sc_id)sc_table_state_id(t1, "Ringing"), &s),
+                     0);
     assert_int_equal(sc_engine_table_version_of(f->engine, t1), 3);
     json_t *list = versions(f);
     assert_int_equal(json_array_size(list), 2);
@@ -413,8 +416,7 @@ static void test_memory_comes_back(void **state)
     size_t after = mallinfo2().uordblks;
     /* valgrind replaces malloc and mallinfo2() reads 0 there: its leak check stands in */
     if (m0 != 0) {
-        print_message("v1 table: %zu bytes; freed at its last session's end: %zu bytes\n",
-                      table_bytes, before - after);
+        print_message("v1 table: %zu bytes; freed at its last session's end: %zu bytes\n", table_bytes, before - after);
         assert_true(table_bytes > 10000);
         assert_true(before - after >= table_bytes * 9 / 10);
     }

@@ -78,10 +78,7 @@ static void on_removed(void *ud, sc_session *s, const char *reason)
     assert_int_equal(sc_session_snapshot_json(s, &t->final), 0);
 }
 
-static bool rnd_guard(const sc_exec *x)
-{
-    return rnd(x->ud) % 3 != 0;
-}
+static bool rnd_guard(const sc_exec *x) { return rnd(x->ud) % 3 != 0; }
 
 /* Succeeds; sometimes changes a field (or clears one) or the outcome. */
 static int rnd_action(const sc_exec *x)
@@ -118,15 +115,15 @@ static run *run_new(size_t history_capacity)
     assert_int_equal(rc, 0);
     fx *f = r->f;
     for (size_t i = 0; i < sc_vocab_count(f->vocab, SC_VOCAB_GUARD); i++)
-        assert_int_equal(sc_engine_bind_guard(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_GUARD, (sc_id)i),
-                                              rnd_guard, r), 0);
+        assert_int_equal(
+            sc_engine_bind_guard(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_GUARD, (sc_id)i), rnd_guard, r), 0);
     for (size_t i = 0; i < sc_vocab_count(f->vocab, SC_VOCAB_ACTION); i++)
-        assert_int_equal(sc_engine_bind_action(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_ACTION, (sc_id)i),
-                                               rnd_action, r), 0);
+        assert_int_equal(
+            sc_engine_bind_action(f->engine, sc_vocab_name(f->vocab, SC_VOCAB_ACTION, (sc_id)i), rnd_action, r), 0);
     assert_int_equal(sc_engine_set_table(f->engine, t, f->diags), 0);
     f->table = t;
-    sc_engine_observer obs = {.on_session_created = on_created, .on_transition = on_transition,
-                              .on_session_removed = on_removed, .ud = r};
+    sc_engine_observer obs = {
+        .on_session_created = on_created, .on_transition = on_transition, .on_session_removed = on_removed, .ud = r};
     assert_true(sc_engine_add_observer(f->engine, &obs) >= 0);
     return r;
 }
@@ -177,8 +174,8 @@ static void side_free(side *sd)
 static json_t *replay(side *sd, const sc_table *table, const tracked *t)
 {
     sc_session *s = NULL;
-    assert_int_equal(sc_engine_restore_session(sd->engine, (sc_table *)table, t->role, t->id,
-                                               sc_table_initial_state(table), &s), 0);
+    assert_int_equal(
+        sc_engine_restore_session(sd->engine, (sc_table *)table, t->role, t->id, sc_table_initial_state(table), &s), 0);
     size_t i;
     json_t *ev;
     json_array_foreach(t->events, i, ev) assert_int_equal(sc_session_apply_event_json(s, ev), 0);
@@ -199,8 +196,7 @@ static void test_property_random_runs(void **state)
     sc_session *live[NSESSIONS];
     char live_id[NSESSIONS][SC_SESSION_ID_MAX + 1];
     for (int i = 0; i < NSESSIONS; i++) {
-        assert_int_equal(sc_engine_create_session(f->engine, i % 2 ? SC_ROLE_UAS : SC_ROLE_UAC, NULL,
-                                                  &live[i]), 0);
+        assert_int_equal(sc_engine_create_session(f->engine, i % 2 ? SC_ROLE_UAS : SC_ROLE_UAC, NULL, &live[i]), 0);
         snprintf(live_id[i], sizeof live_id[i], "%s", sc_session_id(live[i]));
     }
     size_t nev = sc_vocab_count(f->vocab, SC_VOCAB_EVENT);
@@ -208,16 +204,14 @@ static void test_property_random_runs(void **state)
         int i = (int)(rnd(r) % NSESSIONS);
         sc_session *s = sc_store_get(f->store, live_id[i]);
         if (!s) { /* removed by its retention timer */
-            assert_int_equal(sc_engine_create_session(f->engine, i % 2 ? SC_ROLE_UAS : SC_ROLE_UAC,
-                                                      NULL, &live[i]), 0);
+            assert_int_equal(sc_engine_create_session(f->engine, i % 2 ? SC_ROLE_UAS : SC_ROLE_UAC, NULL, &live[i]), 0);
             snprintf(live_id[i], sizeof live_id[i], "%s", sc_session_id(live[i]));
             continue;
         }
         const sc_state_info *si = sc_table_state(f->table, sc_session_state(s));
         if (si->terminal) { /* ended: remove it (the snapshot is kept) and start another */
             sc_engine_remove_session(f->engine, s, "test");
-            assert_int_equal(sc_engine_create_session(f->engine, i % 2 ? SC_ROLE_UAS : SC_ROLE_UAC,
-                                                      NULL, &live[i]), 0);
+            assert_int_equal(sc_engine_create_session(f->engine, i % 2 ? SC_ROLE_UAS : SC_ROLE_UAC, NULL, &live[i]), 0);
             snprintf(live_id[i], sizeof live_id[i], "%s", sc_session_id(live[i]));
             continue;
         }
@@ -226,7 +220,8 @@ static void test_property_random_runs(void **state)
         sc_id type = (n && rnd(r) % 10) ? acc[rnd(r) % n] : (sc_id)(rnd(r) % nev);
         /* the exits end most calls: make them rarer so that paths get long */
         if ((type == SC_EV_HangupCall || type == SC_EV_DialogBYE || type == SC_EV_DialogError ||
-             type == SC_EV_DialogTimeout) && rnd(r) % 8)
+             type == SC_EV_DialogTimeout) &&
+            rnd(r) % 8)
             continue;
         if (rnd(r) % 16 == 0) /* a field set outside a dispatch rides on the next record */
             sc_session_set_field(s, SC_FIELD_REMOTE_TARGET, "sip:outside@127.0.0.1");
@@ -273,8 +268,7 @@ static void test_property_random_runs(void **state)
             json_t *tail = json_array();
             for (size_t e = t->mid_events; e < json_array_size(t->events); e++)
                 json_array_append(tail, json_array_get(t->events, e));
-            assert_int_equal(sc_session_restore_replay_json(restore_side.engine, t->mid_snap, tail,
-                                                            f->table, &s), 0);
+            assert_int_equal(sc_session_restore_replay_json(restore_side.engine, t->mid_snap, tail, f->table, &s), 0);
             assert_int_equal(sc_session_snapshot_json(s, &again), 0);
             assert_json_same(t->final, again, "snapshot + tail");
             json_decref(again);
@@ -283,8 +277,8 @@ static void test_property_random_runs(void **state)
         }
     }
     /* the run covered what it claims to */
-    fprintf(stderr, "replay: %zu sessions, %zu event records, %zu past the ring, %zu with fields\n",
-            r->nt, total_events, wrapped, with_fields);
+    fprintf(stderr, "replay: %zu sessions, %zu event records, %zu past the ring, %zu with fields\n", r->nt,
+            total_events, wrapped, with_fields);
     assert_true(r->nt > NSESSIONS * 2);
     assert_true(total_events > NSTEPS / 2);
     assert_true(wrapped > 100);

@@ -18,8 +18,7 @@ static const char *TABLE =
     "  - {role: any, from: Ringing, event: StateTimer, actions: [{SendResponse: {code: 480}}], to: Failed}\n"
     "  - {role: any, from: Ringing, event: AcceptCall, to: Active}\n"
     "  - {role: any, from: Active, event: SessionExpired, actions: [SendBye], to: Terminated}\n"
-    "  - {role: any, from: Active, event: DtmfReceived}\n"
-    FX_EXITS;
+    "  - {role: any, from: Active, event: DtmfReceived}\n" FX_EXITS;
 
 #define MS 1000u
 
@@ -210,12 +209,9 @@ static void test_restore_keeps_remaining_time(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_state_timer_fires),
-        cmocka_unit_test(test_leaving_state_cancels_timer_and_expiry),
-        cmocka_unit_test(test_retention_removes_session),
-        cmocka_unit_test(test_run_timers_is_bounded_and_ordered),
-        cmocka_unit_test(test_scheduled_events),
-        cmocka_unit_test(test_restore_keeps_remaining_time),
+        cmocka_unit_test(test_state_timer_fires),         cmocka_unit_test(test_leaving_state_cancels_timer_and_expiry),
+        cmocka_unit_test(test_retention_removes_session), cmocka_unit_test(test_run_timers_is_bounded_and_ordered),
+        cmocka_unit_test(test_scheduled_events),          cmocka_unit_test(test_restore_keeps_remaining_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,7 @@ static const char *const sessions[] = {"a", "b", "c", "d"};
 /* A call-like mix: mostly StateChanged of a few sessions, some SessionEnded and low events. */
 static void random_event(sc_bus_event *ev)
 {
-    static const sc_bus_event_type types[] = {SC_EVT_StateChanged, SC_EVT_StateChanged, SC_EVT_StateChanged,
+    static const sc_bus_event_type types[] = {SC_EVT_StateChanged, SC_EVT_StateChanged,   SC_EVT_StateChanged,
                                               SC_EVT_SessionEnded, SC_EVT_SessionCreated, SC_EVT_DtmfReceived};
     sc_bus_event_init(ev, types[rnd(6)], sessions[rnd(4)], SC_EVENT_ROLE_UAS, "Active");
 }
@@ -93,7 +93,7 @@ static void check_exact(sc_events_overflow policy)
     assert_true(r.increasing);
     assert_int_equal(st.delivered, r.drained);
     assert_int_equal(r.drained + dropped_total(&st), r.offered); /* nothing lost uncounted */
-    assert_true(dropped_total(&st) > left);                       /* the queue did overflow */
+    assert_true(dropped_total(&st) > left);                      /* the queue did overflow */
     assert_int_equal(st.dropped[SC_EVENTS_DROP_PAUSED], 0);
     switch (policy) {
     case SC_EVENTS_DROP_OLDEST:

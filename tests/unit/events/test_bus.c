@@ -182,17 +182,17 @@ static void test_coalesce_keeps_latest_and_never_session_ended(void **state)
     sc_events_sub *s = NULL;
     sc_events_sub_cfg cfg = {.name = "c", .queue_capacity = 4, .overflow = SC_EVENTS_COALESCE};
     assert_int_equal(sc_events_subscribe(bus, &cfg, &s), 0);
-    pub(bus, SC_EVT_SessionEnded, "a", "Terminated");   /* 1 */
-    pub(bus, SC_EVT_StateChanged, "b", "Ringing");      /* 2 */
-    pub(bus, SC_EVT_StateChanged, "c", "Ringing");      /* 3 */
-    pub(bus, SC_EVT_SessionEnded, "d", "Terminated");   /* 4 */
-    pub(bus, SC_EVT_StateChanged, "b", "Talking");      /* 5: replaces 2 */
-    pub(bus, SC_EVT_StateChanged, "e", "Talking");      /* 6: drops 3 (oldest non-critical) */
-    pub(bus, SC_EVT_SessionEnded, "f", "Terminated");   /* 7: drops 5 */
-    pub(bus, SC_EVT_SessionEnded, "g", "Terminated");   /* 8: drops 6 */
-    pub(bus, SC_EVT_StateChanged, "h", "Talking");      /* 9: queue all critical: dropped */
-    pub(bus, SC_EVT_SessionEnded, "i", "Terminated");   /* 10: nothing to drop: closed */
-    pub(bus, SC_EVT_SessionEnded, "j", "Terminated");   /* 11: after the close: not offered */
+    pub(bus, SC_EVT_SessionEnded, "a", "Terminated"); /* 1 */
+    pub(bus, SC_EVT_StateChanged, "b", "Ringing");    /* 2 */
+    pub(bus, SC_EVT_StateChanged, "c", "Ringing");    /* 3 */
+    pub(bus, SC_EVT_SessionEnded, "d", "Terminated"); /* 4 */
+    pub(bus, SC_EVT_StateChanged, "b", "Talking");    /* 5: replaces 2 */
+    pub(bus, SC_EVT_StateChanged, "e", "Talking");    /* 6: drops 3 (oldest non-critical) */
+    pub(bus, SC_EVT_SessionEnded, "f", "Terminated"); /* 7: drops 5 */
+    pub(bus, SC_EVT_SessionEnded, "g", "Terminated"); /* 8: drops 6 */
+    pub(bus, SC_EVT_StateChanged, "h", "Talking");    /* 9: queue all critical: dropped */
+    pub(bus, SC_EVT_SessionEnded, "i", "Terminated"); /* 10: nothing to drop: closed */
+    pub(bus, SC_EVT_SessionEnded, "j", "Terminated"); /* 11: after the close: not offered */
     uint64_t want[] = {1, 4, 7, 8};
     sc_events_sub_stats st;
     sc_events_sub_stats_get(s, &st);
@@ -237,7 +237,9 @@ static void test_disconnect_publishes_subscriber_reaped(void **state)
     sc_events_bus *bus = NULL;
     assert_int_equal(sc_events_bus_new(&bus, NULL), 0);
     sc_events_sub *s = NULL, *watch = NULL;
-    sc_events_sub_cfg cfg = {.name = "fragile", .queue_capacity = 3, .overflow = SC_EVENTS_DISCONNECT,
+    sc_events_sub_cfg cfg = {.name = "fragile",
+                             .queue_capacity = 3,
+                             .overflow = SC_EVENTS_DISCONNECT,
                              .filter = {.types = SC_EVENT_BIT(SC_EVT_StateChanged)}};
     assert_int_equal(sc_events_subscribe(bus, &cfg, &s), 0);
     sc_events_sub_cfg wcfg = {.name = "watch", .filter = {.types = SC_EVENT_BIT(SC_EVT_SubscriberReaped)}};
@@ -466,7 +468,7 @@ static void test_nested_publish_keeps_order(void **state)
     cfg.ud = &b;
     cfg.filter.types = SC_EVENT_BIT(SC_EVT_StateChanged) | SC_EVENT_BIT(SC_EVT_App);
     assert_int_equal(sc_events_subscribe(bus, &cfg, &b.self), 0);
-    pub(bus, SC_EVT_App, "a", "S"); /* 1 -> each callback publishes one: 2, 3 */
+    pub(bus, SC_EVT_App, "a", "S");            /* 1 -> each callback publishes one: 2, 3 */
     pub(bus, SC_EVT_SessionCreated, "a", "S"); /* 4: b is filtered out */
     assert_int_equal(b.g.n, 3);
     for (int i = 0; i < 3; i++)

@@ -245,9 +245,16 @@ static void test_time_matches_gmtime(void **state)
     }
     ev.wall_us = last_day * 86400000000 + 86399999999; /* 9999-12-31T23:59:59.999999 */
     check_against_reference(&ev);
-    static const int64_t edges[] = {0, 1, 999999, 1000000, 951782400000000 /* 2000-02-29 */,
+    static const int64_t edges[] = {0,
+                                    1,
+                                    999999,
+                                    1000000,
+                                    951782400000000 /* 2000-02-29 */,
                                     4107542399999999 /* 2100-02-28T23:59:59.999999 */,
-                                    YEAR_10000_US - 1, YEAR_10000_US, -1, -1000000};
+                                    YEAR_10000_US - 1,
+                                    YEAR_10000_US,
+                                    -1,
+                                    -1000000};
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
         ev.wall_us = edges[i];
         check_against_reference(&ev);
@@ -264,10 +271,13 @@ static void test_time_matches_gmtime(void **state)
 static void test_durations(void **state)
 {
     (void)state;
-    static const struct { int64_t us; const char *text; } cases[] = {
-        {12500000, "12.5"}, {3000000, "3.0"}, {0, "0.0"}, {1, "0.000001"}, {100000, "0.1"},
-        {-500000, "-0.5"}, {-1, "-0.000001"}, {123456789, "123.456789"},
-        {(INT64_C(1) << 53) - 1, "9007199254.740991"},
+    static const struct {
+        int64_t us;
+        const char *text;
+    } cases[] = {
+        {12500000, "12.5"}, {3000000, "3.0"},          {0, "0.0"},
+        {1, "0.000001"},    {100000, "0.1"},           {-500000, "-0.5"},
+        {-1, "-0.000001"},  {123456789, "123.456789"}, {(INT64_C(1) << 53) - 1, "9007199254.740991"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sc_bus_event ev;
@@ -314,7 +324,7 @@ static void test_bad_utf8_becomes_replacement_char(void **state)
 {
     (void)state;
     static const char *bad[] = {
-        "x\xff", "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
+        "x\xff",      "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
         "ab\xe2\x82", /* a character cut by truncation */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -378,8 +388,8 @@ static void test_longest_event_fits(void **state)
             longest = n;
         char small[64];
         assert_int_equal(sc_bus_event_format_json(&ev, small, sizeof small), -ENOSPC);
-        assert_int_equal(sc_bus_event_format_json(&ev, buf, (size_t)n), -ENOSPC);      /* no room for NUL */
-        assert_int_equal(sc_bus_event_format_json(&ev, buf, (size_t)n + 1), n);      /* exactly enough */
+        assert_int_equal(sc_bus_event_format_json(&ev, buf, (size_t)n), -ENOSPC); /* no room for NUL */
+        assert_int_equal(sc_bus_event_format_json(&ev, buf, (size_t)n + 1), n);   /* exactly enough */
     }
     assert_true(longest > 2000); /* the escapes were exercised */
 }

@@ -51,8 +51,8 @@ static int teardown(void **state)
 }
 
 /* Phone A sends n audio packets (payload byte pattern from k) into leg A. */
-static void send_audio(fx *f, rx_sock *from, sc_media_stream *into, uint8_t pt, int n,
-                       uint16_t seq, uint32_t ts, uint32_t ssrc)
+static void send_audio(fx *f, rx_sock *from, sc_media_stream *into, uint8_t pt, int n, uint16_t seq, uint32_t ts,
+                       uint32_t ssrc)
 {
     for (int i = 0; i < n; i++) {
         uint8_t p[12 + 160];
@@ -115,7 +115,10 @@ static void test_relay_rewrites(void **state)
     /* DTMF passes through with the payload type mapped 101 -> 96 */
     uint8_t ev[16];
     mk_rtp(ev, 101, 1, 20, 900000000 + 160 * 8, 0xBBBB0002);
-    ev[12] = 3; ev[13] = 0x8A; ev[14] = 0x03; ev[15] = 0x20;
+    ev[12] = 3;
+    ev[13] = 0x8A;
+    ev[14] = 0x03;
+    ev[15] = 0x20;
     rx_send(&f->pa, sc_media_stream_port(f->a), ev, sizeof ev);
     run_for(&f->loop, 20);
     assert_int_equal(f->pb.n, 17);

@@ -96,7 +96,10 @@ static void test_rtp_parse(void **state)
     assert_int_equal(h.plen, 160);
     /* 2 CSRCs + extension of 1 word + 3 octets of padding */
     p[0] = 0x80 | 0x20 | 0x10 | 2;
-    p[20] = 0xBE; p[21] = 0xDE; p[22] = 0; p[23] = 1;
+    p[20] = 0xBE;
+    p[21] = 0xDE;
+    p[22] = 0;
+    p[23] = 1;
     p[39] = 3;
     assert_int_equal(sc_rtp__parse(p, 40, &h), 0);
     assert_int_equal(h.hlen, 12 + 8 + 8);
@@ -248,12 +251,9 @@ int main(int argc, char **argv)
         return rc ? 1 : 0;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ulaw_vectors),
-        cmocka_unit_test(test_alaw_vectors),
-        cmocka_unit_test(test_g711_error_bound),
-        cmocka_unit_test(test_rtp_parse),
-        cmocka_unit_test(test_resample_wav),
-        cmocka_unit_test(test_resample_flac),
+        cmocka_unit_test(test_ulaw_vectors),     cmocka_unit_test(test_alaw_vectors),
+        cmocka_unit_test(test_g711_error_bound), cmocka_unit_test(test_rtp_parse),
+        cmocka_unit_test(test_resample_wav),     cmocka_unit_test(test_resample_flac),
         cmocka_unit_test(test_default_tune),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,8 +103,7 @@ static void test_send(void **state)
     sc_media_stream_close(st);
 }
 
-static void send_event(fx *f, uint16_t port, uint16_t seq, uint32_t ts, int marker, uint8_t ev,
-                       bool end, uint16_t dur)
+static void send_event(fx *f, uint16_t port, uint16_t seq, uint32_t ts, int marker, uint8_t ev, bool end, uint16_t dur)
 {
     uint8_t p[16];
     mk_rtp(p, 101, marker, seq, ts, 0x11223344);
@@ -155,7 +154,10 @@ static void test_receive(void **state)
     /* an unexpected payload type is counted invalid, not reported */
     uint8_t p[16];
     mk_rtp(p, 96, 1, seq++, 30000, 0x11223344);
-    p[12] = 1; p[13] = 0x8A; p[14] = 0; p[15] = 160;
+    p[12] = 1;
+    p[13] = 0x8A;
+    p[14] = 0;
+    p[15] = 160;
     rx_send(&f->rx, port, p, sizeof p);
     run_for(&f->loop, 50);
     sc_media_stream_stats(st, &s);

@@ -31,8 +31,12 @@ static int setup(void **state)
     fx *f = calloc(1, sizeof *f);
     uv_loop_init(&f->loop);
     uint16_t base = test_port_base(100);
-    sc_media_config cfg = {.port_min = base, .port_max = (uint16_t)(base + 99), .rtp_timeout_ms = 300,
-                           .rtcp_interval_ms = 200, .cname = "test@example", .cb.on_rtp_timeout = on_timeout};
+    sc_media_config cfg = {.port_min = base,
+                           .port_max = (uint16_t)(base + 99),
+                           .rtp_timeout_ms = 300,
+                           .rtcp_interval_ms = 200,
+                           .cname = "test@example",
+                           .cb.on_rtp_timeout = on_timeout};
     assert_int_equal(sc_media_new(&f->m, &f->loop, &cfg), 0);
     assert_int_equal(rx_open(&f->loop, &f->rx), 0);
     assert_int_equal(rx_open(&f->loop, &f->rx2), 0);
@@ -108,8 +112,10 @@ static void test_rtcp(void **state)
     sc_media_stream *a, *b, *c;
     assert_int_equal(sc_media_stream_open(f->m, &a, f), 0);
     assert_int_equal(sc_media_stream_open(f->m, &b, f), 0);
-    assert_int_equal(sc_media_stream_set_remote(a, "127.0.0.1", sc_media_stream_port(b), SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV), 0);
-    assert_int_equal(sc_media_stream_set_remote(b, "127.0.0.1", sc_media_stream_port(a), SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV), 0);
+    assert_int_equal(
+        sc_media_stream_set_remote(a, "127.0.0.1", sc_media_stream_port(b), SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV), 0);
+    assert_int_equal(
+        sc_media_stream_set_remote(b, "127.0.0.1", sc_media_stream_port(a), SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV), 0);
     assert_int_equal(sc_media_moh_start(a, NULL), 0);
     assert_int_equal(sc_media_moh_start(b, NULL), 0);
     run_for(&f->loop, 1000);
@@ -129,17 +135,19 @@ static void test_rtcp(void **state)
     /* a third stream, silent, reporting to a raw socket: RR + SDES CNAME (no report block) */
     assert_int_equal(sc_media_stream_open(f->m, &c, f), 0);
     /* remote RTP port = rx2 - 1 so that RTCP (port + 1) lands on rx2 */
-    assert_int_equal(sc_media_stream_set_remote(c, "127.0.0.1", (uint16_t)(f->rx2.port - 1), SC_MEDIA_PCMU, -1, SC_MEDIA_SENDONLY), 0);
+    assert_int_equal(sc_media_stream_set_remote(c, "127.0.0.1", (uint16_t)(f->rx2.port - 1), SC_MEDIA_PCMU, -1,
+                                                SC_MEDIA_SENDONLY),
+                     0);
     run_for(&f->loop, 400);
     assert_true(f->rx2.n >= 1);
     rx_pkt *p = &f->rx2.pkts[0];
-    assert_int_equal(p->data[0], 0x80);            /* V=2, RC=0 */
-    assert_int_equal(p->data[1], 201);             /* RR */
+    assert_int_equal(p->data[0], 0x80); /* V=2, RC=0 */
+    assert_int_equal(p->data[1], 201);  /* RR */
     assert_int_equal(rd(p->data + 4), sc_media_stream_ssrc(c));
-    assert_int_equal(p->data[8], 0x81);            /* SDES, one chunk */
+    assert_int_equal(p->data[8], 0x81); /* SDES, one chunk */
     assert_int_equal(p->data[9], 202);
     assert_int_equal(rd(p->data + 12), sc_media_stream_ssrc(c));
-    assert_int_equal(p->data[16], 1);              /* CNAME */
+    assert_int_equal(p->data[16], 1); /* CNAME */
     assert_int_equal(p->data[17], strlen("test@example"));
     assert_memory_equal(p->data + 18, "test@example", strlen("test@example"));
     assert_int_equal(p->len % 4, 0);
@@ -177,7 +185,8 @@ static void test_loss_and_move(void **state)
     run_for(&f->loop, 100);
     size_t n = f->rx.n;
     assert_true(n >= 3);
-    assert_int_equal(sc_media_stream_set_remote(st, "127.0.0.1", f->rx2.port, SC_MEDIA_PCMA, 101, SC_MEDIA_SENDRECV), 0);
+    assert_int_equal(sc_media_stream_set_remote(st, "127.0.0.1", f->rx2.port, SC_MEDIA_PCMA, 101, SC_MEDIA_SENDRECV),
+                     0);
     run_for(&f->loop, 100);
     assert_true(f->rx.n <= n + 1);
     size_t k = 0;
@@ -187,7 +196,8 @@ static void test_loss_and_move(void **state)
     assert_int_equal(rtp_pt(&f->rx2.pkts[k]), 8);
     assert_true(rtp_marker(&f->rx2.pkts[k]));
     assert_int_equal(sc_media_stream_set_remote(st, "::1", 4000, SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV), -EINVAL);
-    assert_int_equal(sc_media_stream_set_remote(st, "127.0.0.1", 4000, (sc_media_codec)3, 101, SC_MEDIA_SENDRECV), -EINVAL);
+    assert_int_equal(sc_media_stream_set_remote(st, "127.0.0.1", 4000, (sc_media_codec)3, 101, SC_MEDIA_SENDRECV),
+                     -EINVAL);
     assert_int_equal(sc_media_stream_set_remote(st, "127.0.0.1", 4000, SC_MEDIA_PCMU, 13, SC_MEDIA_SENDRECV), -EINVAL);
     sc_media_stream_close(st);
 }

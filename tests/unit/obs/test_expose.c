@@ -31,8 +31,7 @@ typedef struct parsed {
 
 static bool name_char(char c, bool first)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-           (!first && c >= '0' && c <= '9');
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (!first && c >= '0' && c <= '9');
 }
 
 static int pfail(parsed *p, int line, const char *msg)
@@ -43,9 +42,18 @@ static int pfail(parsed *p, int line, const char *msg)
 
 static int parse_value(const char *s, double *v)
 {
-    if (strcmp(s, "+Inf") == 0) { *v = INFINITY; return 0; }
-    if (strcmp(s, "-Inf") == 0) { *v = -INFINITY; return 0; }
-    if (strcmp(s, "NaN") == 0) { *v = NAN; return 0; }
+    if (strcmp(s, "+Inf") == 0) {
+        *v = INFINITY;
+        return 0;
+    }
+    if (strcmp(s, "-Inf") == 0) {
+        *v = -INFINITY;
+        return 0;
+    }
+    if (strcmp(s, "NaN") == 0) {
+        *v = NAN;
+        return 0;
+    }
     char *end;
     *v = strtod(s, &end);
     return (*end || end == s || strpbrk(s, "iInN")) ? -1 : 0;
@@ -69,26 +77,45 @@ static int parse_text(const char *text, bool om, parsed *p)
     }
     for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         ln++;
-        if (eof) { free(copy); return pfail(p, ln, "text after # EOF"); }
+        if (eof) {
+            free(copy);
+            return pfail(p, ln, "text after # EOF");
+        }
         if (line[0] == '#') {
-            if (strcmp(line, "# EOF") == 0) { eof = true; continue; }
+            if (strcmp(line, "# EOF") == 0) {
+                eof = true;
+                continue;
+            }
             char kw[8], name[128];
             int off = 0;
-            if (sscanf(line, "# %7s %127s %n", kw, name, &off) < 2) { free(copy); return pfail(p, ln, "bad comment"); }
+            if (sscanf(line, "# %7s %127s %n", kw, name, &off) < 2) {
+                free(copy);
+                return pfail(p, ln, "bad comment");
+            }
             for (int i = 0; name[i]; i++)
-                if (!name_char(name[i], i == 0)) { free(copy); return pfail(p, ln, "bad family name"); }
+                if (!name_char(name[i], i == 0)) {
+                    free(copy);
+                    return pfail(p, ln, "bad family name");
+                }
             if (strcmp(kw, "TYPE") == 0) {
                 const char *t = line + off;
                 const char *ok[] = {"counter", "gauge", "histogram", "summary", "untyped", "info", "unknown"};
                 bool good = false;
                 for (int i = 0; i < 7; i++)
                     good |= strcmp(t, ok[i]) == 0;
-                if (!good || (!om && (strcmp(t, "info") == 0))) { free(copy); return pfail(p, ln, "bad type"); }
-                if (!om && strcmp(t, "counter") == 0 && strlen(name) > 6 && strcmp(name + strlen(name) - 6, "_total") != 0) {
-                    free(copy); return pfail(p, ln, "counter without _total");
+                if (!good || (!om && (strcmp(t, "info") == 0))) {
+                    free(copy);
+                    return pfail(p, ln, "bad type");
                 }
-                if (om && strcmp(t, "counter") == 0 && strlen(name) > 6 && strcmp(name + strlen(name) - 6, "_total") == 0) {
-                    free(copy); return pfail(p, ln, "OpenMetrics family named _total");
+                if (!om && strcmp(t, "counter") == 0 && strlen(name) > 6 &&
+                    strcmp(name + strlen(name) - 6, "_total") != 0) {
+                    free(copy);
+                    return pfail(p, ln, "counter without _total");
+                }
+                if (om && strcmp(t, "counter") == 0 && strlen(name) > 6 &&
+                    strcmp(name + strlen(name) - 6, "_total") == 0) {
+                    free(copy);
+                    return pfail(p, ln, "OpenMetrics family named _total");
                 }
                 snprintf(fam, sizeof fam, "%s", name);
                 snprintf(famtype, sizeof famtype, "%s", t);
@@ -96,84 +123,162 @@ static int parse_text(const char *text, bool om, parsed *p)
                 last_le = -INFINITY;
             } else if (strcmp(kw, "HELP") == 0) {
                 for (const char *q = line + off; *q; q++)
-                    if (*q == '\\' && !(q[1] == '\\' || q[1] == 'n' || (om && q[1] == '"'))) { free(copy); return pfail(p, ln, "bad escape in HELP"); }
-                    else if (*q == '\\') q++;
-            } else { free(copy); return pfail(p, ln, "unknown comment keyword"); }
+                    if (*q == '\\' && !(q[1] == '\\' || q[1] == 'n' || (om && q[1] == '"'))) {
+                        free(copy);
+                        return pfail(p, ln, "bad escape in HELP");
+                    } else if (*q == '\\')
+                        q++;
+            } else {
+                free(copy);
+                return pfail(p, ln, "unknown comment keyword");
+            }
             continue;
         }
-        if (p->n == MAXS) { free(copy); return pfail(p, ln, "too many samples"); }
+        if (p->n == MAXS) {
+            free(copy);
+            return pfail(p, ln, "too many samples");
+        }
         sample *s = &p->s[p->n];
         const char *q = line;
         int i = 0;
         while (name_char(*q, i == 0) && i < 127)
             s->name[i++] = *q++;
-        if (!i) { free(copy); return pfail(p, ln, "no metric name"); }
+        if (!i) {
+            free(copy);
+            return pfail(p, ln, "no metric name");
+        }
         size_t lo = 0;
         if (*q == '{') {
             q++;
             while (*q != '}') {
                 int j = 0;
                 char lname[64];
-                while (name_char(*q, j == 0) && *q != ':' && j < 63) lname[j++] = *q++;
+                while (name_char(*q, j == 0) && *q != ':' && j < 63)
+                    lname[j++] = *q++;
                 lname[j] = 0;
-                if (!j || *q++ != '=' || *q++ != '"') { free(copy); return pfail(p, ln, "bad label"); }
+                if (!j || *q++ != '=' || *q++ != '"') {
+                    free(copy);
+                    return pfail(p, ln, "bad label");
+                }
                 lo += (size_t)snprintf(s->labels + lo, sizeof s->labels - lo, "%s%s=\"", lo ? "," : "", lname);
                 while (*q != '"') {
-                    if (!*q) { free(copy); return pfail(p, ln, "unterminated label value"); }
+                    if (!*q) {
+                        free(copy);
+                        return pfail(p, ln, "unterminated label value");
+                    }
                     char c = *q++;
                     if (c == '\\') {
                         c = *q++;
-                        if (c == 'n') c = '\n';
-                        else if (c != '\\' && c != '"') { free(copy); return pfail(p, ln, "bad escape in label"); }
+                        if (c == 'n')
+                            c = '\n';
+                        else if (c != '\\' && c != '"') {
+                            free(copy);
+                            return pfail(p, ln, "bad escape in label");
+                        }
                     }
-                    if (lo + 2 < sizeof s->labels) s->labels[lo++] = c;
+                    if (lo + 2 < sizeof s->labels)
+                        s->labels[lo++] = c;
                 }
                 q++;
                 lo += (size_t)snprintf(s->labels + lo, sizeof s->labels - lo, "\"");
-                if (*q == ',') q++;
-                else if (*q != '}') { free(copy); return pfail(p, ln, "expected , or }"); }
+                if (*q == ',')
+                    q++;
+                else if (*q != '}') {
+                    free(copy);
+                    return pfail(p, ln, "expected , or }");
+                }
             }
             q++;
         }
-        if (*q++ != ' ') { free(copy); return pfail(p, ln, "expected one space"); }
-        if (parse_value(q, &s->value) != 0) { free(copy); return pfail(p, ln, "bad value"); }
+        if (*q++ != ' ') {
+            free(copy);
+            return pfail(p, ln, "expected one space");
+        }
+        if (parse_value(q, &s->value) != 0) {
+            free(copy);
+            return pfail(p, ln, "bad value");
+        }
         /* the sample must belong to the current family */
         size_t fl = strlen(fam);
-        if (!fl || strncmp(s->name, fam, fl) != 0) { free(copy); return pfail(p, ln, "sample outside its family"); }
+        if (!fl || strncmp(s->name, fam, fl) != 0) {
+            free(copy);
+            return pfail(p, ln, "sample outside its family");
+        }
         const char *suffix = s->name + fl;
         if (strcmp(famtype, "histogram") == 0) {
             if (strcmp(suffix, "_bucket") == 0) {
                 const char *le = strncmp(s->labels, "le=\"", 4) == 0 ? s->labels : strstr(s->labels, ",le=\"");
                 if (le && *le == ',')
                     le++;
-                if (!le) { free(copy); return pfail(p, ln, "bucket without le"); }
+                if (!le) {
+                    free(copy);
+                    return pfail(p, ln, "bucket without le");
+                }
                 double lev;
                 char lebuf[64];
                 sscanf(le + 4, "%63[^\"]", lebuf);
-                if (parse_value(lebuf, &lev) != 0) { free(copy); return pfail(p, ln, "bad le"); }
-                if (om && !strpbrk(lebuf, ".eIN")) { free(copy); return pfail(p, ln, "OpenMetrics le not a float"); }
+                if (parse_value(lebuf, &lev) != 0) {
+                    free(copy);
+                    return pfail(p, ln, "bad le");
+                }
+                if (om && !strpbrk(lebuf, ".eIN")) {
+                    free(copy);
+                    return pfail(p, ln, "OpenMetrics le not a float");
+                }
                 char other[512];
                 snprintf(other, sizeof other, "%.*s", (int)(le - s->labels), s->labels);
-                if (strcmp(other, last_bucket_labels) != 0) { last_bucket = -1; last_le = -INFINITY; snprintf(last_bucket_labels, sizeof last_bucket_labels, "%s", other); }
-                if (!(lev > last_le)) { free(copy); return pfail(p, ln, "le not ascending"); }
-                if (s->value < last_bucket) { free(copy); return pfail(p, ln, "buckets not cumulative"); }
+                if (strcmp(other, last_bucket_labels) != 0) {
+                    last_bucket = -1;
+                    last_le = -INFINITY;
+                    snprintf(last_bucket_labels, sizeof last_bucket_labels, "%s", other);
+                }
+                if (!(lev > last_le)) {
+                    free(copy);
+                    return pfail(p, ln, "le not ascending");
+                }
+                if (s->value < last_bucket) {
+                    free(copy);
+                    return pfail(p, ln, "buckets not cumulative");
+                }
                 last_le = lev;
                 last_bucket = s->value;
             } else if (strcmp(suffix, "_count") == 0) {
-                if (s->value != last_bucket || !isinf(last_le)) { free(copy); return pfail(p, ln, "_count != +Inf bucket"); }
-                last_bucket = -1; last_le = -INFINITY; last_bucket_labels[0] = 0;
-            } else if (strcmp(suffix, "_sum") != 0) { free(copy); return pfail(p, ln, "bad histogram suffix"); }
+                if (s->value != last_bucket || !isinf(last_le)) {
+                    free(copy);
+                    return pfail(p, ln, "_count != +Inf bucket");
+                }
+                last_bucket = -1;
+                last_le = -INFINITY;
+                last_bucket_labels[0] = 0;
+            } else if (strcmp(suffix, "_sum") != 0) {
+                free(copy);
+                return pfail(p, ln, "bad histogram suffix");
+            }
         } else if (strcmp(famtype, "counter") == 0) {
-            if (strcmp(suffix, om ? "_total" : "") != 0) { free(copy); return pfail(p, ln, "bad counter sample name"); }
-            if (s->value < 0) { free(copy); return pfail(p, ln, "negative counter"); }
+            if (strcmp(suffix, om ? "_total" : "") != 0) {
+                free(copy);
+                return pfail(p, ln, "bad counter sample name");
+            }
+            if (s->value < 0) {
+                free(copy);
+                return pfail(p, ln, "negative counter");
+            }
         } else if (strcmp(famtype, "info") == 0) {
-            if (strcmp(suffix, "_info") != 0 || s->value != 1) { free(copy); return pfail(p, ln, "bad info sample"); }
-        } else if (*suffix) { free(copy); return pfail(p, ln, "suffix on gauge"); }
+            if (strcmp(suffix, "_info") != 0 || s->value != 1) {
+                free(copy);
+                return pfail(p, ln, "bad info sample");
+            }
+        } else if (*suffix) {
+            free(copy);
+            return pfail(p, ln, "suffix on gauge");
+        }
         p->n++;
     }
     free(copy);
-    if (om && !eof) return pfail(p, ln, "missing # EOF");
-    if (!om && eof) return pfail(p, ln, "# EOF in Prometheus text");
+    if (om && !eof)
+        return pfail(p, ln, "missing # EOF");
+    if (!om && eof)
+        return pfail(p, ln, "# EOF in Prometheus text");
     return p->n;
 }
 
@@ -260,8 +365,8 @@ static void test_histogram_is_cumulative(void **state)
     sc_obs_registry *r = NULL;
     assert_int_equal(sc_obs_registry_new(&r), 0);
     static const double b[] = {1, 2, 5};
-    sc_obs_desc d = {.type = SC_OBS_HISTOGRAM, .name = "sessioncore_x_seconds", .help = "x",
-                     .buckets = b, .nbuckets = 3};
+    sc_obs_desc d = {
+        .type = SC_OBS_HISTOGRAM, .name = "sessioncore_x_seconds", .help = "x", .buckets = b, .nbuckets = 3};
     sc_obs_metric *m = NULL;
     assert_int_equal(sc_obs_register(r, &d, &m), 0);
     sc_obs_histogram *h = sc_obs_histogram_with(m);
@@ -273,9 +378,9 @@ static void test_histogram_is_cumulative(void **state)
     static parsed p;
     if (parse_text(text, false, &p) < 0)
         fail_msg("%s\n%s", p.err, text);
-    assert_true(get(&p, "sessioncore_x_seconds_bucket", "le=\"1\"") == 2);   /* 0.5, 1 */
-    assert_true(get(&p, "sessioncore_x_seconds_bucket", "le=\"2\"") == 4);   /* +1.5, 2 */
-    assert_true(get(&p, "sessioncore_x_seconds_bucket", "le=\"5\"") == 6);   /* +4.9, 5 */
+    assert_true(get(&p, "sessioncore_x_seconds_bucket", "le=\"1\"") == 2); /* 0.5, 1 */
+    assert_true(get(&p, "sessioncore_x_seconds_bucket", "le=\"2\"") == 4); /* +1.5, 2 */
+    assert_true(get(&p, "sessioncore_x_seconds_bucket", "le=\"5\"") == 6); /* +4.9, 5 */
     assert_true(get(&p, "sessioncore_x_seconds_bucket", "le=\"+Inf\"") == 8);
     assert_true(get(&p, "sessioncore_x_seconds_count", "") == 8);
     assert_true(fabs(get(&p, "sessioncore_x_seconds_sum", "") - 120.9) < 1e-9);
@@ -288,8 +393,8 @@ static void test_child_cap_overflows_to_other(void **state)
     (void)state;
     sc_obs_registry *r = NULL;
     assert_int_equal(sc_obs_registry_new(&r), 0);
-    sc_obs_desc d = {.type = SC_OBS_COUNTER, .name = "sessioncore_y_total", .help = "y",
-                     .labels = {"who"}, .max_children = 3};
+    sc_obs_desc d = {
+        .type = SC_OBS_COUNTER, .name = "sessioncore_y_total", .help = "y", .labels = {"who"}, .max_children = 3};
     sc_obs_metric *m = NULL;
     assert_int_equal(sc_obs_register(r, &d, &m), 0);
     sc_obs_counter *a = sc_obs_counter_with(m, "a");
@@ -338,8 +443,8 @@ static void test_name_rules(void **state)
 static void test_number_format(void **state)
 {
     (void)state;
-    const double whole[] = {0.0, -0.0, 1, -1, 9, 10, 99, 100, 123456789, -987654321,
-                            9007199254740991.0, -9007199254740991.0, 4294967296.0};
+    const double whole[] = {
+        0.0, -0.0, 1, -1, 9, 10, 99, 100, 123456789, -987654321, 9007199254740991.0, -9007199254740991.0, 4294967296.0};
     char got[64], want[64];
     for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
         sc_obs__fmt_double(got, sizeof got, whole[i]);

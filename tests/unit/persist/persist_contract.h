@@ -75,8 +75,10 @@ static const char *state_of(const json_t *j) { return json_string_value(json_obj
 static void test_bad_urls(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"bogus:x", "", "sqlite:", "redis://", "redis://h:99999/0", "redis://h:1/x",
-                                      "memory:extra", "postgresql://[bad"};
+    static const char *const bad[] = {"bogus:x",           "",
+                                      "sqlite:",           "redis://",
+                                      "redis://h:99999/0", "redis://h:1/x",
+                                      "memory:extra",      "postgresql://[bad"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sc_persist *p = NULL;
         char err[256] = "untouched";
@@ -575,8 +577,8 @@ static void test_table_texts(void **state)
     sc_persist_text_op t = {.kind = SC_PERSIST_OP_TABLE, .session_id = "h2", .text = "v2 text", .text_len = 7};
     uint64_t ticket = 0;
     assert_int_equal(sc_persist_writer_submit_text(w, &t, &ticket), 0);
-    sc_persist_text_op sv = {.kind = SC_PERSIST_OP_SAVE, .session_id = "h2", .text = "{\"a\":1}",
-                             .text_len = 7, .table_hash = "h2"};
+    sc_persist_text_op sv = {
+        .kind = SC_PERSIST_OP_SAVE, .session_id = "h2", .text = "{\"a\":1}", .text_len = 7, .table_hash = "h2"};
     assert_int_equal(sc_persist_writer_submit_text(w, &sv, &ticket), 0);
     assert_int_equal(sc_persist_writer_flush_wait(w, ticket, 10000), 0);
     sc_persist_writer_free(w);

@@ -94,18 +94,17 @@ static void test_migrates_v2_time_index(void **state)
     snprintf(url, sizeof url, "sqlite:%s", path);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    const char *v2 =
-        "CREATE TABLE sc_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-        "CREATE TABLE sc_sessions(id TEXT PRIMARY KEY, data TEXT NOT NULL, node TEXT NOT NULL, "
-        "  table_hash TEXT NOT NULL, updated_us INTEGER NOT NULL);"
-        "CREATE TABLE sc_events(gseq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, "
-        "  seq INTEGER NOT NULL, wall_us INTEGER NOT NULL, record TEXT NOT NULL, UNIQUE(session_id, seq));"
-        "CREATE INDEX sc_events_time ON sc_events(wall_us, gseq);"
-        "CREATE TABLE sc_leases(id TEXT PRIMARY KEY, node TEXT NOT NULL, until_us INTEGER NOT NULL);"
-        "CREATE TABLE sc_tables(hash TEXT PRIMARY KEY, text TEXT NOT NULL, saved_us INTEGER NOT NULL);"
-        "INSERT INTO sc_meta VALUES('schema_version', '2');"
-        "INSERT INTO sc_events(session_id, seq, wall_us, record) VALUES"
-        "  ('a', 1, 10000000, '{}'), ('a', 2, 10500000, '{}'), ('b', 1, 12000000, '{}');";
+    const char *v2 = "CREATE TABLE sc_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                     "CREATE TABLE sc_sessions(id TEXT PRIMARY KEY, data TEXT NOT NULL, node TEXT NOT NULL, "
+                     "  table_hash TEXT NOT NULL, updated_us INTEGER NOT NULL);"
+                     "CREATE TABLE sc_events(gseq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, "
+                     "  seq INTEGER NOT NULL, wall_us INTEGER NOT NULL, record TEXT NOT NULL, UNIQUE(session_id, seq));"
+                     "CREATE INDEX sc_events_time ON sc_events(wall_us, gseq);"
+                     "CREATE TABLE sc_leases(id TEXT PRIMARY KEY, node TEXT NOT NULL, until_us INTEGER NOT NULL);"
+                     "CREATE TABLE sc_tables(hash TEXT PRIMARY KEY, text TEXT NOT NULL, saved_us INTEGER NOT NULL);"
+                     "INSERT INTO sc_meta VALUES('schema_version', '2');"
+                     "INSERT INTO sc_events(session_id, seq, wall_us, record) VALUES"
+                     "  ('a', 1, 10000000, '{}'), ('a', 2, 10500000, '{}'), ('b', 1, 12000000, '{}');";
     assert_int_equal(sqlite3_exec(db, v2, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     sc_persist *p = NULL;

@@ -65,8 +65,12 @@ static inline bool ta_debug_hook(void *ud, sc_sip_transport tp, const struct soc
 static inline void ta_open(ta_side *s, uv_loop_t *loop, const char *spec1, const char *spec2, unsigned t1)
 {
     memset(s, 0, sizeof *s);
-    sc_sip_config cfg = {.t1_ms = t1, .t2_ms = t1 * 8, .t4_ms = t1 * 10, .on_event = ta_on_event,
-                         .on_incoming = ta_on_incoming, .ud = s};
+    sc_sip_config cfg = {.t1_ms = t1,
+                         .t2_ms = t1 * 8,
+                         .t4_ms = t1 * 10,
+                         .on_event = ta_on_event,
+                         .on_incoming = ta_on_incoming,
+                         .ud = s};
     if (getenv("SIPDBG")) /* print every message sent */
         cfg.send_hook = ta_debug_hook;
     assert_int_equal(sc_sip_new(&s->sip, loop, &cfg), 0);
@@ -108,9 +112,6 @@ static inline bool ta_wait_for(uv_loop_t *loop, ta_side *s, sc_builtin_event typ
     return ta_wait_from(loop, s, type, 0, ms);
 }
 
-static inline bool ta_incoming(void *arg)
-{
-    return ((ta_side *)arg)->incoming > 0;
-}
+static inline bool ta_incoming(void *arg) { return ((ta_side *)arg)->incoming > 0; }
 
 #endif

@@ -67,10 +67,7 @@ static inline bool tu_capture_hook(void *ud, sc_sip_transport tp, const struct s
     return true;
 }
 
-static inline void tu_timeout_cb(uv_timer_t *t)
-{
-    *(bool *)t->data = true;
-}
+static inline void tu_timeout_cb(uv_timer_t *t) { *(bool *)t->data = true; }
 
 /* Runs loop until *flag (if given) becomes true or ms elapse. Returns *flag (or true). */
 static inline bool tu_run(uv_loop_t *loop, const bool *flag, unsigned ms)

@@ -3,13 +3,13 @@
  * retransmissions, drops and their counters. */
 #include "sip_test_util.h"
 
-#define HDRS(method, cseq_method, extra)                                          \
-    method " sip:bob@127.0.0.1 SIP/2.0\r\n"                                       \
-    "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK" method "1;rport\r\n"        \
-    "From: <sip:alice@127.0.0.1>;tag=a1\r\n"                                      \
-    "To: <sip:bob@127.0.0.1>\r\n"                                                 \
-    "Call-ID: c1@127.0.0.1\r\n"                                                   \
-    "CSeq: 1 " cseq_method "\r\n" extra
+#define HDRS(method, cseq_method, extra)                                         \
+    method " sip:bob@127.0.0.1 SIP/2.0\r\n"                                      \
+           "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK" method "1;rport\r\n" \
+           "From: <sip:alice@127.0.0.1>;tag=a1\r\n"                              \
+           "To: <sip:bob@127.0.0.1>\r\n"                                         \
+           "Call-ID: c1@127.0.0.1\r\n"                                           \
+           "CSeq: 1 " cseq_method "\r\n" extra
 
 #define REQ(method, extra) HDRS(method, method, "Max-Forwards: 70\r\n" extra "Content-Length: 0\r\n\r\n")
 
@@ -209,8 +209,9 @@ static void test_unparsable_400_and_multipart_415(void **state)
     assert_non_null(strstr(f->out.msg[0], "To: <sip:bob@127.0.0.1>;tag="));
     /* multipart bodies are refused with 415 and never reach the MIME parser */
     const char *mp = "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n";
-    char *m = tu_fmt(HDRS("INFO", "INFO", "Max-Forwards: 70\r\nContent-Type: multipart/mixed;boundary=b\r\n"
-                                          "Content-Length: %zu\r\n\r\n%s"),
+    char *m = tu_fmt(HDRS("INFO", "INFO",
+                          "Max-Forwards: 70\r\nContent-Type: multipart/mixed;boundary=b\r\n"
+                          "Content-Length: %zu\r\n\r\n%s"),
                      strlen(mp), mp);
     feed(f, m);
     free(m);

@@ -21,13 +21,13 @@ static bool crash_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst
 
 typedef struct fixture {
     uv_loop_t loop;
-    tu_peer p;                  /* the caller */
+    tu_peer p;                   /* the caller */
     struct sockaddr_storage dst; /* the callee's listener */
-    ta_side b2;                 /* the restarted callee */
-    sc_sip_dialog_state saved;  /* the callee's persisted fields */
-    char vias[2048];            /* the INVITE's Vias, persisted */
+    ta_side b2;                  /* the restarted callee */
+    sc_sip_dialog_state saved;   /* the callee's persisted fields */
+    char vias[2048];             /* the INVITE's Vias, persisted */
     char top_via[128];
-    sc_sip_call *rc;            /* the resumed call */
+    sc_sip_call *rc; /* the resumed call */
 } fixture;
 
 static const char *g_second_via = "SIP/2.0/UDP 10.9.9.9:5070;branch=z9hG4bKupstream1;received=10.9.9.8";
@@ -123,8 +123,13 @@ static void crash_while_ringing(fixture *f)
     snprintf(f->top_via, sizeof f->top_via, "SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKcaller7", f->p.port);
     ta_side b;
     memset(&b, 0, sizeof b);
-    sc_sip_config cfg = {.t1_ms = T1, .t2_ms = T1 * 8, .t4_ms = T1 * 10, .on_event = ta_on_event,
-                         .on_incoming = ta_on_incoming, .ud = &b, .send_hook = crash_hook};
+    sc_sip_config cfg = {.t1_ms = T1,
+                         .t2_ms = T1 * 8,
+                         .t4_ms = T1 * 10,
+                         .on_event = ta_on_event,
+                         .on_incoming = ta_on_incoming,
+                         .ud = &b,
+                         .send_hook = crash_hook};
     assert_int_equal(sc_sip_new(&b.sip, &f->loop, &cfg), 0);
     assert_int_equal(sc_sip_listen(b.sip, "udp:127.0.0.1:0"), 0);
     assert_int_equal(sc_sip_listener_addr(b.sip, 0, &f->dst), 0);
@@ -276,8 +281,7 @@ static void test_resume_incoming_rejects_bad_input(void **state)
     assert_int_equal(sc_sip_call_resume_incoming(a.sip, &c, &st, "", NULL), -EINVAL);
     assert_int_equal(sc_sip_call_resume_incoming(a.sip, &c, &st, "not a via", NULL), -EINVAL);
     st.remote_cseq = 0;
-    assert_int_equal(sc_sip_call_resume_incoming(a.sip, &c, &st, "SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKx",
-                                                 NULL),
+    assert_int_equal(sc_sip_call_resume_incoming(a.sip, &c, &st, "SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKx", NULL),
                      -EINVAL);
     sc_sip_stats s;
     sc_sip_get_stats(a.sip, &s);

@@ -12,12 +12,12 @@ static const char *offer_sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN I
 
 typedef struct fixture {
     uv_loop_t loop;
-    ta_side a2, b;              /* the restarted caller, the callee */
-    tu_msgs sent;               /* what a2 sent */
-    sc_sip_dialog_state saved;  /* the caller's persisted fields */
-    char via[SC_SIP_URI_MAX];   /* the INVITE's top Via, persisted */
+    ta_side a2, b;             /* the restarted caller, the callee */
+    tu_msgs sent;              /* what a2 sent */
+    sc_sip_dialog_state saved; /* the caller's persisted fields */
+    char via[SC_SIP_URI_MAX];  /* the INVITE's top Via, persisted */
     char to[128];
-    sc_sip_call *rc;            /* the resumed call */
+    sc_sip_call *rc; /* the resumed call */
 } fixture;
 
 /* a2's send hook (the config's ud is a2's ta_side): records into the fixture, lets it through. */
@@ -56,8 +56,13 @@ static void crash_while_ringing(fixture *f)
     sc_sip_free(a.sip);
     tu_run(&f->loop, NULL, 10);
     memset(&f->a2, 0, sizeof f->a2);
-    sc_sip_config cfg = {.t1_ms = T1, .t2_ms = T1 * 8, .t4_ms = T1 * 10, .on_event = ta_on_event,
-                         .on_incoming = ta_on_incoming, .ud = &f->a2, .send_hook = record_hook};
+    sc_sip_config cfg = {.t1_ms = T1,
+                         .t2_ms = T1 * 8,
+                         .t4_ms = T1 * 10,
+                         .on_event = ta_on_event,
+                         .on_incoming = ta_on_incoming,
+                         .ud = &f->a2,
+                         .send_hook = record_hook};
     assert_int_equal(sc_sip_new(&f->a2.sip, &f->loop, &cfg), 0);
     assert_int_equal(sc_sip_listen(f->a2.sip, spec), 0);
 }
@@ -109,10 +114,7 @@ static void assert_line(const char *msg, const char *prefix, const char *value)
     assert_has(msg, line);
 }
 
-static const char *captured(fixture *f, const char *prefix)
-{
-    return tu_msgs_find(&f->sent, prefix);
-}
+static const char *captured(fixture *f, const char *prefix) { return tu_msgs_find(&f->sent, prefix); }
 
 /* The INVITE's identity in a CANCEL or ACK: Request-URI, top Via, Call-ID, From tag, CSeq 1. */
 static void assert_same_tx(fixture *f, const char *msg, const char *method)
@@ -168,9 +170,9 @@ static void test_cancel_487_acked_on_same_branch(void **state)
     sc_sip_stats sb;
     sc_sip_get_stats(f->b.sip, &sb);
     assert_true(sb.requests_in[SC_SIP_M_CANCEL] >= 1); /* a slow run retransmits it */
-    assert_true(sb.requests_in[SC_SIP_M_ACK] >= 1);           /* matched the INVITE's transaction */
+    assert_true(sb.requests_in[SC_SIP_M_ACK] >= 1);    /* matched the INVITE's transaction */
     assert_int_equal(sb.rejected[SC_SIP_REJ_STRAY_ACK], 0);
-    assert_int_equal(sb.rejected[SC_SIP_REJ_NO_DIALOG], 0);  /* the CANCEL found it too */
+    assert_int_equal(sb.rejected[SC_SIP_REJ_NO_DIALOG], 0); /* the CANCEL found it too */
     finish(f);
     free(f);
 }
@@ -246,8 +248,7 @@ static void test_resume_rejects_bad_input(void **state)
     st.local_cseq = 1;
     sc_sip_call *c = NULL;
     assert_int_equal(sc_sip_call_resume_invite(a.sip, &c, &st, "SIP/2.0/UDP 127.0.0.1:5060", NULL), -EINVAL);
-    assert_int_equal(sc_sip_call_resume_invite(a.sip, &c, &st, "SIP/2.0/UDP 127.0.0.1:5060;branch=old", NULL),
-                     -EINVAL);
+    assert_int_equal(sc_sip_call_resume_invite(a.sip, &c, &st, "SIP/2.0/UDP 127.0.0.1:5060;branch=old", NULL), -EINVAL);
     assert_int_equal(sc_sip_call_resume_invite(a.sip, &c, &st, "", NULL), -EINVAL);
     assert_int_equal(sc_sip_call_resume_invite(a.sip, &c, &st, NULL, NULL), -EINVAL);
     snprintf(st.remote_uri, sizeof st.remote_uri, "sip:bob@127.0.0.1:5999;transport=tcp");

@@ -10,16 +10,13 @@
 
 #include "session_core/sip.h"
 
-#define OFFER(dir, addr, fmts, extra)                                                   \
+#define OFFER(dir, addr, fmts, extra)                                                      \
     "v=0\r\no=alice 2890844526 2890844527 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 " addr "\r\n" \
     "t=0 0\r\nm=audio 49170 RTP/AVP " fmts "\r\n" extra "a=" dir "\r\n"
 
 static const sc_sdp_local local = {.addr = "127.0.0.1", .port = 20000, .session_id = 42, .session_version = 7};
 
-static void parse_ok(const char *sdp, sc_sdp_info *info)
-{
-    assert_int_equal(sc_sdp_parse(sdp, strlen(sdp), info), 0);
-}
+static void parse_ok(const char *sdp, sc_sdp_info *info) { assert_int_equal(sc_sdp_parse(sdp, strlen(sdp), info), 0); }
 
 static void test_parse_basic(void **state)
 {
@@ -64,7 +61,8 @@ static void test_parse_errors(void **state)
     const char *garbage = "hello world";
     assert_int_equal(sc_sdp_parse(garbage, strlen(garbage), &i), SC_E_PARSE);
     assert_int_equal(sc_sdp_error_status(SC_E_PARSE), 400);
-    const char *video = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=video 5000 RTP/AVP 31\r\n";
+    const char *video =
+        "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=video 5000 RTP/AVP 31\r\n";
     assert_int_equal(sc_sdp_parse(video, strlen(video), &i), -ENOENT);
     assert_int_equal(sc_sdp_error_status(-ENOENT), 488);
     const char *noaddr = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n";
@@ -250,16 +248,11 @@ static void test_session_level_direction_and_extra_media(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_basic),
-        cmocka_unit_test(test_parse_static_without_rtpmap_and_ipv6),
-        cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_offer),
-        cmocka_unit_test(test_offer_keeps_dtmf_pt),
-        cmocka_unit_test(test_answer_codec_order_and_dtmf),
-        cmocka_unit_test(test_answer_488_cases),
-        cmocka_unit_test(test_direction_matrix),
-        cmocka_unit_test(test_hold_resume),
-        cmocka_unit_test(test_session_level_direction_and_extra_media),
+        cmocka_unit_test(test_parse_basic),         cmocka_unit_test(test_parse_static_without_rtpmap_and_ipv6),
+        cmocka_unit_test(test_parse_errors),        cmocka_unit_test(test_offer),
+        cmocka_unit_test(test_offer_keeps_dtmf_pt), cmocka_unit_test(test_answer_codec_order_and_dtmf),
+        cmocka_unit_test(test_answer_488_cases),    cmocka_unit_test(test_direction_matrix),
+        cmocka_unit_test(test_hold_resume),         cmocka_unit_test(test_session_level_direction_and_extra_media),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

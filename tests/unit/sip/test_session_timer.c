@@ -13,8 +13,13 @@ static const char *offer_sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN I
 static void st_open(ta_side *s, uv_loop_t *loop, unsigned se_s, unsigned min_se_s)
 {
     memset(s, 0, sizeof *s);
-    sc_sip_config cfg = {.t1_ms = T1, .t2_ms = T1 * 8, .t4_ms = T1 * 10, .on_event = ta_on_event,
-                         .on_incoming = ta_on_incoming, .ud = s, .session_expires_s = se_s,
+    sc_sip_config cfg = {.t1_ms = T1,
+                         .t2_ms = T1 * 8,
+                         .t4_ms = T1 * 10,
+                         .on_event = ta_on_event,
+                         .on_incoming = ta_on_incoming,
+                         .ud = s,
+                         .session_expires_s = se_s,
                          .min_se_s = min_se_s};
     assert_int_equal(sc_sip_new(&s->sip, loop, &cfg), 0);
     assert_int_equal(sc_sip_listen(s->sip, "udp:127.0.0.1:0"), 0);
@@ -58,7 +63,7 @@ static void test_refresh_keeps_call_then_vanished_refresher(void **state)
     assert_int_equal(sc_sip_call_session_timer(b.call, &ib, &rb), 0);
     assert_int_equal(ia, 2);
     assert_int_equal(ib, 2);
-    assert_true(rb);  /* the UAC left the choice to the UAS, which accepts UPDATE: it refreshes */
+    assert_true(rb); /* the UAC left the choice to the UAS, which accepts UPDATE: it refreshes */
     assert_false(ra);
     /* 3.5 s = several intervals: b's UPDATEs keep the call up on both sides */
     tu_run(&loop, NULL, 3500);

@@ -141,11 +141,11 @@ static void test_ack_for_non_2xx(void **state)
     sc_sip_call_release(c);
 }
 
-#define INVITE_FROM_PEER(branch, port)                                                          \
+#define INVITE_FROM_PEER(branch, port)                                                                   \
     tu_fmt("INVITE sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=" branch ";rport\r\n" \
-           "Max-Forwards: 70\r\nFrom: <sip:p@127.0.0.1>;tag=pt\r\nTo: <sip:a@127.0.0.1>\r\n"       \
-           "Call-ID: srv1@127.0.0.1\r\nCSeq: 5 INVITE\r\nContact: <sip:p@127.0.0.1:%u>\r\n"        \
-           "Content-Length: 0\r\n\r\n",                                                          \
+           "Max-Forwards: 70\r\nFrom: <sip:p@127.0.0.1>;tag=pt\r\nTo: <sip:a@127.0.0.1>\r\n"             \
+           "Call-ID: srv1@127.0.0.1\r\nCSeq: 5 INVITE\r\nContact: <sip:p@127.0.0.1:%u>\r\n"              \
+           "Content-Length: 0\r\n\r\n",                                                                  \
            port, port)
 
 static void test_invite_server_retransmissions(void **state)

@@ -90,12 +90,11 @@ static void test_json_export_format(void **state)
     json_t *j = NULL;
     assert_int_equal(sc_history_record_to_json(s, r, &j), 0);
     char *txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    assert_string_equal(txt,
-        "{\"seq\":1,\"time\":\"2026-11-27T12:00:00.123456Z\",\"mono_us\":42,\"from\":\"Active\","
-        "\"event\":\"HoldCall\",\"event_code\":0,\"event_text\":null,\"transition\":5,"
-        "\"guards\":[{\"name\":\"HasSdp\",\"negate\":true,\"passed\":false}],"
-        "\"actions\":[{\"name\":\"SendReInvite\",\"result\":-5,\"duration_us\":1234}],"
-        "\"to\":\"Active\",\"outcome\":\"action_failed\"}");
+    assert_string_equal(txt, "{\"seq\":1,\"time\":\"2026-11-27T12:00:00.123456Z\",\"mono_us\":42,\"from\":\"Active\","
+                             "\"event\":\"HoldCall\",\"event_code\":0,\"event_text\":null,\"transition\":5,"
+                             "\"guards\":[{\"name\":\"HasSdp\",\"negate\":true,\"passed\":false}],"
+                             "\"actions\":[{\"name\":\"SendReInvite\",\"result\":-5,\"duration_us\":1234}],"
+                             "\"to\":\"Active\",\"outcome\":\"action_failed\"}");
     free(txt);
     json_decref(j);
     char buf[40];
@@ -136,11 +135,10 @@ static void test_csv_export_format(void **state)
     char *csv = NULL;
     size_t len = 0;
     assert_int_equal(sc_session_history_csv(s, &csv, &len), 0);
-    assert_string_equal(csv,
-        "seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,to,outcome\n"
-        "1,2026-11-27T12:00:00.000007Z,5000007,Idle,IncomingCall,180,\"say \"\"hi\"\", bob\",0,"
-        "AutoAnswer=1;!IsBridged=1,SendResponse:0:15;StartMedia:0:1000000,Ringing,taken\n"
-        "2,2026-11-27T12:00:02.000007Z,7000007,Ringing,MakeCall,0,,,,,Ringing,not_accepted\n");
+    assert_string_equal(csv, "seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,to,outcome\n"
+                             "1,2026-11-27T12:00:00.000007Z,5000007,Idle,IncomingCall,180,\"say \"\"hi\"\", bob\",0,"
+                             "AutoAnswer=1;!IsBridged=1,SendResponse:0:15;StartMedia:0:1000000,Ringing,taken\n"
+                             "2,2026-11-27T12:00:02.000007Z,7000007,Ringing,MakeCall,0,,,,,Ringing,not_accepted\n");
     assert_int_equal(len, strlen(csv));
     free(csv);
     sf_free(f);

@@ -63,8 +63,7 @@ static void test_health_verdicts(void **state)
 {
     (void)state;
     sf *f = sf_new(0);
-    sc_inspect_opts o = {.history_last = 4, .stuck_after_ms = 1000, .error_threshold = 3,
-                         .stale_after_ms = 5000};
+    sc_inspect_opts o = {.history_last = 4, .stuck_after_ms = 1000, .error_threshold = 3, .stale_after_ms = 5000};
     sc_session *s = sf_create(f, SC_ROLE_UAS, "h");
     json_t *reasons = NULL;
     assert_int_equal(sc_session_health(s, &o, &reasons), SC_HEALTH_OK);
@@ -88,8 +87,7 @@ static void test_health_verdicts(void **state)
     json_decref(reasons);
     json_t *j = NULL;
     assert_int_equal(sc_store_inspect(s, &o, &j), 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "health"), "verdict")),
-                        "error_prone");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "health"), "verdict")), "error_prone");
     assert_int_equal(json_integer_value(json_object_get(j, "failed_transitions")), 3);
     json_decref(j);
     sf_free(f);

@@ -40,9 +40,6 @@ static inline int ev(const sc_table *t, const char *name)
     return sc_vocab_lookup(sc_table_vocab(t), SC_VOCAB_EVENT, name);
 }
 
-static inline int st(const sc_table *t, const char *name)
-{
-    return sc_table_state_id(t, name);
-}
+static inline int st(const sc_table *t, const char *name) { return sc_table_state_id(t, name); }
 
 #endif

@@ -27,15 +27,9 @@ static int setup_file(void **state, const char *path)
     return 0;
 }
 
-static int setup_roles(void **state)
-{
-    return setup_file(state, DATA_DIR "/valid/roles-and-lists.yaml");
-}
+static int setup_roles(void **state) { return setup_file(state, DATA_DIR "/valid/roles-and-lists.yaml"); }
 
-static int setup_default(void **state)
-{
-    return setup_file(state, DEFAULT_TABLE);
-}
+static int setup_default(void **state) { return setup_file(state, DEFAULT_TABLE); }
 
 static int teardown(void **state)
 {
@@ -46,8 +40,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static const sc_transition *const *look(const sc_table *t, sc_role r, const char *state, const char *event,
-                                        size_t *n)
+static const sc_transition *const *look(const sc_table *t, sc_role r, const char *state, const char *event, size_t *n)
 {
     int s = st(t, state), e = ev(t, event);
     assert_true(s >= 0);
@@ -224,8 +217,8 @@ static void test_default_incoming_call(void **state)
         if (sc_table_state(t, (sc_id)s)->terminal)
             continue;
         for (int r = 0; r < SC_ROLE_COUNT; r++) {
-            sc_id evs[] = {SC_EV_HangupCall, SC_EV_DialogBYE, SC_EV_DialogError, SC_EV_SessionExpired,
-                           SC_EV_Shutdown, SC_EV_ActionFailed};
+            sc_id evs[] = {SC_EV_HangupCall,     SC_EV_DialogBYE, SC_EV_DialogError,
+                           SC_EV_SessionExpired, SC_EV_Shutdown,  SC_EV_ActionFailed};
             for (size_t k = 0; k < sizeof(evs) / sizeof(evs[0]); k++) {
                 sc_table_lookup(t, (sc_role)r, (sc_id)s, evs[k], &n);
                 if (n == 0)
@@ -248,8 +241,9 @@ static void test_large_generated_table(void **state)
     len += (size_t)snprintf(y + len, cap - len, "states:\n  Idle: {}\n");
     for (int i = 0; i < 2000; i++)
         len += (size_t)snprintf(y + len, cap - len, "  S%d: {}\n", i);
-    len += (size_t)snprintf(y + len, cap - len, "  Done: {terminal: true}\ntransitions:\n"
-                                                "  - {from: Idle, event: MakeCall, to: S0}\n");
+    len += (size_t)snprintf(y + len, cap - len,
+                            "  Done: {terminal: true}\ntransitions:\n"
+                            "  - {from: Idle, event: MakeCall, to: S0}\n");
     for (int i = 0; i < 1999; i++)
         len += (size_t)snprintf(y + len, cap - len, "  - {from: S%d, event: DialogUPDATE, to: S%d}\n", i, i + 1);
     len += (size_t)snprintf(y + len, cap - len,

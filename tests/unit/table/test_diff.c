@@ -10,19 +10,21 @@
 
 #include "table_test_util.h"
 
-#define HEAD                                                                            \
-    "version: 1\nname: t\nstates:\n"                                                    \
-    "  Idle: {}\n"                                                                      \
-    "  Ringing: {timer: {after_ms: 1000, event: StateTimer}}\n"                         \
-    "  Active: {}\n"                                                                    \
+#define HEAD                                                    \
+    "version: 1\nname: t\nstates:\n"                            \
+    "  Idle: {}\n"                                              \
+    "  Ringing: {timer: {after_ms: 1000, event: StateTimer}}\n" \
+    "  Active: {}\n"                                            \
     "  Done: {terminal: true, max_ms: 1000}\n"
-#define EXITS                                                                           \
-    "  - {from: \"*\", event: HangupCall, actions: [SendBye], to: Done}\n"              \
+#define EXITS                                                                                 \
+    "  - {from: \"*\", event: HangupCall, actions: [SendBye], to: Done}\n"                    \
     "  - {from: \"*\", event: DialogBYE, actions: [{SendResponse: {code: 200}}], to: Done}\n" \
     "  - {from: \"*\", event: DialogError, to: Done}\n"
 #define ROW_IN "  - {role: uas, from: Idle, event: IncomingCall, actions: [{SendResponse: {code: 180}}], to: Ringing}\n"
-#define ROW_ACCEPT "  - {role: uas, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Active}\n"
-#define ROW_TIMER "  - {role: uas, from: Ringing, event: StateTimer, actions: [{SendResponse: {code: 480}}], to: Done}\n"
+#define ROW_ACCEPT \
+    "  - {role: uas, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Active}\n"
+#define ROW_TIMER \
+    "  - {role: uas, from: Ringing, event: StateTimer, actions: [{SendResponse: {code: 480}}], to: Done}\n"
 
 static const char BASE[] = HEAD "transitions:\n" ROW_IN ROW_ACCEPT ROW_TIMER EXITS;
 
@@ -101,7 +103,8 @@ static void test_identical(void **state)
 static void test_comments_and_descriptions_are_not_differences(void **state)
 {
     fixture *f = *state;
-    static const char B[] = "# a comment\n" HEAD "description: reworded\ntransitions:\n" ROW_IN
+    static const char B[] =
+        "# a comment\n" HEAD "description: reworded\ntransitions:\n" ROW_IN
         "  - {role: uas, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Active,"
         " description: answer}\n" ROW_TIMER EXITS;
     json_t *d = NULL;
@@ -115,9 +118,9 @@ static void test_comments_and_descriptions_are_not_differences(void **state)
 static void test_changed_actions_and_to(void **state)
 {
     fixture *f = *state;
-    static const char B[] = HEAD "transitions:\n" ROW_IN ROW_ACCEPT
-        "  - {role: uas, from: Ringing, event: StateTimer, actions: [{SendResponse: {code: 200}}], to: Active}\n"
-        EXITS;
+    static const char B[] = HEAD
+        "transitions:\n" ROW_IN ROW_ACCEPT
+        "  - {role: uas, from: Ringing, event: StateTimer, actions: [{SendResponse: {code: 200}}], to: Active}\n" EXITS;
     json_t *d = NULL;
     assert_int_equal(diff_str(f, BASE, B, &d), 1);
     json_t *ch = section(d, "transitions", "changed");
@@ -143,10 +146,11 @@ static void test_guards_make_a_different_key(void **state)
 {
     fixture *f = *state;
     /* the unguarded AcceptCall row goes; two guarded ones come */
-    static const char B[] = HEAD "transitions:\n" ROW_IN
+    static const char B[] = HEAD
+        "transitions:\n" ROW_IN
         "  - {role: uas, from: Ringing, event: AcceptCall, guards: [AutoAnswer, HasSdp], actions: [{SendResponse: {code: 200}}], to: Active}\n"
-        "  - {role: uas, from: Ringing, event: AcceptCall, guards: [\"!AutoAnswer\"], actions: [{SendResponse: {code: 200}}], to: Active}\n"
-        ROW_TIMER EXITS;
+        "  - {role: uas, from: Ringing, event: AcceptCall, guards: [\"!AutoAnswer\"], actions: [{SendResponse: {code: 200}}], to: Active}\n" ROW_TIMER
+            EXITS;
     json_t *d = NULL;
     assert_int_equal(diff_str(f, BASE, B, &d), 3);
     json_t *added = section(d, "transitions", "added"), *removed = section(d, "transitions", "removed");
@@ -159,10 +163,11 @@ static void test_guards_make_a_different_key(void **state)
     json_decref(d);
 
     /* the same guards in another order are the same key */
-    static const char C[] = HEAD "transitions:\n" ROW_IN
+    static const char C[] = HEAD
+        "transitions:\n" ROW_IN
         "  - {role: uas, from: Ringing, event: AcceptCall, guards: [HasSdp, AutoAnswer], actions: [{SendResponse: {code: 200}}], to: Active}\n"
-        "  - {role: uas, from: Ringing, event: AcceptCall, guards: [\"!AutoAnswer\"], actions: [{SendResponse: {code: 200}}], to: Active}\n"
-        ROW_TIMER EXITS;
+        "  - {role: uas, from: Ringing, event: AcceptCall, guards: [\"!AutoAnswer\"], actions: [{SendResponse: {code: 200}}], to: Active}\n" ROW_TIMER
+            EXITS;
     assert_int_equal(diff_str(f, B, C, &d), 0);
     json_decref(d);
 }
@@ -170,13 +175,14 @@ static void test_guards_make_a_different_key(void **state)
 static void test_roles_are_part_of_the_key(void **state)
 {
     fixture *f = *state;
-    static const char B[] = HEAD "transitions:\n" ROW_IN
-        "  - {role: any, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Active}\n"
-        ROW_TIMER EXITS;
+    static const char B[] = HEAD
+        "transitions:\n" ROW_IN
+        "  - {role: any, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Active}\n" ROW_TIMER
+            EXITS;
     json_t *d = NULL;
     assert_int_equal(diff_str(f, BASE, B, &d), 2);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(section(d, "transitions", "added"), 0), "role")),
-                        "any");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(section(d, "transitions", "added"), 0), "role")), "any");
     assert_string_equal(
         json_string_value(json_object_get(json_array_get(section(d, "transitions", "removed"), 0), "role")), "uas");
     json_decref(d);
@@ -185,7 +191,8 @@ static void test_roles_are_part_of_the_key(void **state)
 static void test_set_and_publish(void **state)
 {
     fixture *f = *state;
-    static const char B[] = HEAD "transitions:\n" ROW_IN
+    static const char B[] = HEAD
+        "transitions:\n" ROW_IN
         "  - {role: uas, from: Ringing, event: AcceptCall, actions: [{SendResponse: {code: 200}}], to: Active,"
         " set: {DialogEstablished: true}, publish: [CallAnswered]}\n" ROW_TIMER EXITS;
     json_t *d = NULL;
@@ -200,15 +207,15 @@ static void test_set_and_publish(void **state)
 static void test_states(void **state)
 {
     fixture *f = *state;
-    static const char B[] = "version: 1\nname: t\nstates:\n"
-                            "  Idle: {}\n"
-                            "  Ringing: {timer: {after_ms: 5000, event: StateTimer}}\n"
-                            "  Active: {max_ms: 60000}\n"
-                            "  Done: {terminal: true, max_ms: 1000}\n"
-                            "  Rejected: {terminal: true}\n"
-                            "transitions:\n" ROW_IN ROW_ACCEPT
-                            "  - {role: uas, from: Ringing, event: StateTimer, actions: [{SendResponse: {code: 480}}], to: Rejected}\n"
-                            EXITS;
+    static const char B[] =
+        "version: 1\nname: t\nstates:\n"
+        "  Idle: {}\n"
+        "  Ringing: {timer: {after_ms: 5000, event: StateTimer}}\n"
+        "  Active: {max_ms: 60000}\n"
+        "  Done: {terminal: true, max_ms: 1000}\n"
+        "  Rejected: {terminal: true}\n"
+        "transitions:\n" ROW_IN ROW_ACCEPT
+        "  - {role: uas, from: Ringing, event: StateTimer, actions: [{SendResponse: {code: 480}}], to: Rejected}\n" EXITS;
     json_t *d = NULL;
     int r = diff_str(f, BASE, B, &d);
     assert_true(r >= 4); /* Rejected added, Ringing and Active changed, the timer row's `to` */
@@ -223,7 +230,8 @@ static void test_states(void **state)
     assert_int_equal(json_integer_value(json_object_get(tm, "old")), 1000);
     assert_int_equal(json_integer_value(json_object_get(tm, "new")), 5000);
     json_t *active = json_array_get(changed, 1);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(active, "changes"), "max_ms"), "new")),
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(json_object_get(active, "changes"), "max_ms"), "new")),
                      60000);
     assert_int_equal(json_array_size(section(d, "states", "removed")), 0);
     json_decref(d);
@@ -285,7 +293,8 @@ static void test_diags_json(void **state)
 {
     fixture *f = *state;
     sc_table *t = NULL;
-    static const char BAD[] = HEAD "transitions:\n" ROW_IN
+    static const char BAD[] = HEAD
+        "transitions:\n" ROW_IN
         "  - {role: uas, from: Ringing, event: NoSuchEvent, to: Active}\n" ROW_ACCEPT ROW_TIMER EXITS;
     assert_int_not_equal(load_str(f->v, BAD, &t, f->d), 0);
     json_t *arr = sc_diags_json(f->d, true);

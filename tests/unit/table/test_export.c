@@ -50,7 +50,7 @@ static void test_dot(void **state)
     assert_non_null(strstr(s, "\"Idle\" -> \"Initiating\" [label=\"(uac) MakeCall / SendInvite\"]"));
     assert_non_null(strstr(s, "\"*\" [label=\"any non-terminal state\""));
     assert_non_null(strstr(s, "color=\"#c62828\"")); /* failure edges */
-    assert_null(strstr(s, "penwidth=3"));           /* no path, no highlight */
+    assert_null(strstr(s, "penwidth=3"));            /* no path, no highlight */
     assert_string_equal(s + strlen(s) - 2, "}\n");
     free(s);
 }
@@ -77,7 +77,8 @@ static void test_path_highlight(void **state)
     const sc_transition *const *b = sc_table_lookup(t, SC_ROLE_UAC, (sc_id)st(t, "Initiating"), SC_EV_HangupCall, &n);
     uint32_t path[] = {a[0]->index, b[0]->index, 999999};
     char *s = export(t, SC_GRAPH_DOT, SC_ROLE_UAC, path, 3);
-    assert_non_null(strstr(s, "\"Idle\" -> \"Initiating\" [label=\"MakeCall / SendInvite\", color=\"#1f6feb\", penwidth=3"));
+    assert_non_null(
+        strstr(s, "\"Idle\" -> \"Initiating\" [label=\"MakeCall / SendInvite\", color=\"#1f6feb\", penwidth=3"));
     free(s);
     s = export(t, SC_GRAPH_MERMAID, SC_ROLE_UAC, path, 2);
     assert_non_null(strstr(s, "Idle --> Initiating : ▶ MakeCall / SendInvite"));
@@ -90,7 +91,8 @@ static void test_path_highlight(void **state)
     size_t i;
     json_t *tr;
     int on_path = 0;
-    json_array_foreach(json_object_get(root, "transitions"), i, tr) on_path += json_is_true(json_object_get(tr, "on_path"));
+    json_array_foreach(json_object_get(root, "transitions"), i, tr)
+        on_path += json_is_true(json_object_get(tr, "on_path"));
     assert_int_equal(on_path, 2);
     json_decref(root);
     free(s);

@@ -122,9 +122,10 @@ static void test_default_table_loads_without_warnings(void **state)
     assert_int_equal(len, flen);
     assert_memory_equal(src, file, len);
 
-    const char *required[] = {"Idle", "Initiating", "Ringing", "EarlyMedia", "Answering", "Active", "OnHold",
-                              "Resuming", "Bridged", "Transferring", "TransferringCall", "ConsultationCall",
-                              "Terminating", "Terminated", "Cancelled", "Failed"};
+    const char *required[] = {"Idle",        "Initiating",   "Ringing",          "EarlyMedia",
+                              "Answering",   "Active",       "OnHold",           "Resuming",
+                              "Bridged",     "Transferring", "TransferringCall", "ConsultationCall",
+                              "Terminating", "Terminated",   "Cancelled",        "Failed"};
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
         assert_true(sc_table_state_id(t, required[i]) >= 0);
     assert_int_equal(sc_table_state_id(t, "Nowhere"), -ENOENT);
@@ -173,8 +174,7 @@ static void test_file_errors(void **state)
     assert_int_equal(sc_vocab_new(&v), 0);
     assert_int_equal(sc_table_load_file(&t, DATA_DIR "/no-such-file.yaml", v, NULL), -ENOENT);
     assert_null(t);
-    assert_int_equal(sc_table_load_file(&t, DATA_DIR "/invalid/05-unknown-event.yaml", v, NULL),
-                     SC_E_INVALID_TABLE);
+    assert_int_equal(sc_table_load_file(&t, DATA_DIR "/invalid/05-unknown-event.yaml", v, NULL), SC_E_INVALID_TABLE);
     assert_null(t);
     assert_int_equal(sc_table_load_buffer(&t, "x", "", 0, v, NULL), SC_E_INVALID_TABLE);
     assert_int_equal(sc_table_load_buffer(NULL, "x", "", 0, v, NULL), -EINVAL);

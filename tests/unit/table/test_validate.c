@@ -11,10 +11,7 @@
 
 #define INVALID_DIR DATA_DIR "/invalid"
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Checks one corpus file; returns 0 when it fails exactly as announced. */
 static int check_file(const sc_vocab *v, const char *name)
