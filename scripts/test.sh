@@ -22,7 +22,22 @@ cmake --build build -j"$jobs" >/dev/null
 
 # Wire tests run real daemons and SIPp on a shared machine, so a test that fails is run once more
 # (--repeat until-pass:2): a real defect fails both times and fails the run; each retry is logged.
-ctest_all() { ctest -j"$jobs" --output-on-failure --repeat until-pass:2 "$@"; }
+# The names of the tests that passed only on their retry are listed after each run: each one is
+# a defect to find, not noise.
+ctest_all() {
+  local log rc
+  log=$(mktemp)
+  ctest -j"$jobs" --output-on-failure --repeat until-pass:2 "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  retried=$(sed -nE 's/.*Test +#[0-9]+: ([^ ]+) \.+\*\*\*.*/\1/p' "$log" | sort -u |
+    while read -r t; do if grep -qE "Test +#[0-9]+: $t \.+ +Passed" "$log"; then echo "$t"; fi; done) || true
+  if [ -n "$retried" ]; then
+    echo "passed only on retry (defects to fix):"
+    printf '  %s\n' $retried
+  fi
+  rm -f "$log"
+  return "$rc"
+}
 
 step "test suite"
 (cd build && ctest_all --timeout 300)
