@@ -134,4 +134,12 @@ SC_EXPORT int sc_cond_init_monotonic(pthread_cond_t *cv);
 /* The CLOCK_MONOTONIC time ms milliseconds from now, for pthread_cond_timedwait on such a cv. */
 SC_EXPORT void sc_cond_deadline(struct timespec *ts, uint64_t ms);
 
+/* ---- Unpredictable values (src/base/random.c): the OS CSPRNG (getrandom), buffered per
+ * thread. For everything a peer sees: tags, Call-IDs, branches, nonces, SSRCs, keys. ------- */
+
+SC_EXPORT void sc_random_bytes(void *out, size_t n);
+SC_EXPORT uint64_t sc_random_u64(void);
+/* nhex random lowercase hex digits and a NUL into out (nhex + 1 bytes). */
+SC_EXPORT void sc_random_hex(char *out, size_t nhex);
+
 #endif

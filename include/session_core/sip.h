@@ -166,7 +166,7 @@ typedef bool (*sc_sip_send_hook)(void *ud, sc_sip_transport tp, const struct soc
                                  size_t len);
 
 typedef struct sc_sip_config {
-    const sc_clock *clock;          /* NULL: system clock (seeds tag/branch randomness) */
+    const sc_clock *clock;          /* NULL: system clock */
     const sc_logger *logger;        /* NULL: silent */
     const char *user_agent;         /* User-Agent value; NULL: "session-core/<version>" */
     unsigned t1_ms, t2_ms, t4_ms;   /* RFC 3261 timers; 0: 500, 4000, 5000 */

@@ -203,7 +203,7 @@ int sip_dialog_route_set(sc_sip_call *call, const osip_message_t *msg, bool reve
 int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, osip_message_t **out)
 {
     char branch[40] = "z9hG4bK";
-    sip_rand_hex(call->sip, branch + 7, 20);
+    sc_random_hex(branch + 7, 20);
     osip_message_t *m = sip_request(call->sip, &call->d, method, cseq, branch);
     if (!m)
         return -ENOMEM;
@@ -228,7 +228,7 @@ int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose pur
 static int send_ack(sc_sip_call *call, sc_sip_dialog_state *d, uint32_t cseq, const char *sdp, bool keep)
 {
     char branch[40] = "z9hG4bK";
-    sip_rand_hex(call->sip, branch + 7, 20);
+    sc_random_hex(branch + 7, 20);
     osip_message_t *ack = sip_request(call->sip, d, "ACK", cseq, branch);
     if (!ack)
         return -ENOMEM;
@@ -327,10 +327,10 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
         return rc;
     sc_sip_dialog_state *d = &c->d;
     char rnd[24];
-    sip_rand_hex(sip, rnd, 20);
+    sc_random_hex(rnd, 20);
     snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, l->host);
     sip_call_index(c);
-    sip_rand_hex(sip, d->local_tag, 16);
+    sc_random_hex(d->local_tag, 16);
     snprintf(d->local_uri, sizeof d->local_uri, "%s", from);
     snprintf(d->remote_uri, sizeof d->remote_uri, "%s", to);
     snprintf(d->remote_target, sizeof d->remote_target, "%s", to);
@@ -627,7 +627,7 @@ static unsigned glare_delay(sc_sip_call *call)
 {
     /* RFC 3261 14.1: the Call-ID owner waits 2.1-4 s, the other 0-2 s (at T1 = 500 ms). */
     char r[8];
-    sip_rand_hex(call->sip, r, 4);
+    sc_random_hex(r, 4);
     unsigned x = (unsigned)strtoul(r, NULL, 16) % 1000; /* 0..999 */
     unsigned t1 = call->sip->t1;
     if (call->d.is_uac)
@@ -760,7 +760,7 @@ int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason
     char tag[20];
     const char *t = stx->call ? stx->call->d.local_tag : NULL;
     if (!t) {
-        sip_rand_hex(sip, tag, 16);
+        sc_random_hex(tag, 16);
         t = tag;
     }
     int rc = -ENOMEM;

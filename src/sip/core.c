@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include <osipparser2/osip_port.h>
 
@@ -102,12 +101,6 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
     sip_list_init(&sip->detached);
     sip_list_init(&sip->dead_calls);
     sip->accepting = true;
-    uint64_t seed = 0;
-    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
-        seed = 0;
-    seed ^= sc_clock_mono_us(sip->cfg.clock) ^ ((uint64_t)(uintptr_t)sip << 16) ^
-            (uint64_t)sc_clock_wall_us(sip->cfg.clock);
-    sip->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
     *out = sip;
     return 0;
 }
@@ -214,7 +207,7 @@ static void stateless(sc_sip *sip, const osip_message_t *req, sc_sip_transport t
     if (req->sip_method && strcmp(req->sip_method, "ACK") == 0)
         return;
     char tag[20];
-    sip_rand_hex(sip, tag, 16);
+    sc_random_hex(tag, 16);
     osip_message_t *r = sip_response(sip, req, code, reason, tag);
     if (!r)
         return;
@@ -250,7 +243,7 @@ static void answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const 
         return;
     }
     char tag[20];
-    sip_rand_hex(sip, tag, 16);
+    sc_random_hex(tag, 16);
     osip_message_t *r = sip_response(sip, req, code, reason, tag);
     if (!r)
         return;
@@ -560,7 +553,7 @@ static void raw_400(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_stor
         !raw_line(data, len, "CSeq", "", &cseq, &ls, false, NULL, 0))
         return;
     char tag[20];
-    sip_rand_hex(sip, tag, 16);
+    sc_random_hex(tag, 16);
     bool has_tag = memmem(to, lt, "tag=", 4) != NULL;
     char *out = NULL;
     int n = asprintf(&out,

@@ -92,7 +92,7 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
     memcpy(d->call_id, cid, strlen(cid) + 1);
     sip_call_index(c);
     memcpy(d->remote_tag, from ? from : "", strlen(from ? from : "") + 1);
-    sip_rand_hex(sip, d->local_tag, 16);
+    sc_random_hex(d->local_tag, 16);
     if (uri_str(req->from->url, d->remote_uri, sizeof d->remote_uri) != 0 ||
         uri_str(req->to->url, d->local_uri, sizeof d->local_uri) != 0)
         return -EINVAL;
@@ -260,7 +260,7 @@ int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, c
     char tag[20];
     const char *t = stx->call ? stx->call->d.local_tag : NULL;
     if (!t) {
-        sip_rand_hex(sip, tag, 16);
+        sc_random_hex(tag, 16);
         t = tag;
     }
     int rc = -ENOMEM;

@@ -1,5 +1,5 @@
 /* SIP message helpers: header access, building requests and responses with the headers every
- * message carries, addresses from URIs and Via, reason phrases, and tag/branch randomness. */
+ * message carries, addresses from URIs and Via, reason phrases. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -82,21 +82,6 @@ const char *sip_reason(int code)
     if (code < 600)
         return "Server Error";
     return "Global Failure";
-}
-
-void sip_rand_hex(sc_sip *sip, char *out, size_t nhex)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < nhex; i++) {
-        if (i % 16 == 0) { /* xorshift64* */
-            sip->rng ^= sip->rng >> 12;
-            sip->rng ^= sip->rng << 25;
-            sip->rng ^= sip->rng >> 27;
-        }
-        uint64_t v = sip->rng * 2685821657736338717ULL;
-        out[i] = hex[(v >> ((i % 16) * 4)) & 15];
-    }
-    out[nhex] = '\0';
 }
 
 int sip_msg_str(osip_message_t *msg, char **out, size_t *len)

@@ -176,7 +176,6 @@ struct sc_sip {
     size_t nheap, capheap;
     uv_timer_t uvt;
     bool uvt_init;
-    uint64_t rng;
     unsigned depth;
     bool closing, free_requested, accepting;
     unsigned open_handles;
@@ -202,7 +201,6 @@ long sip_frame(const char *buf, size_t len, size_t max);
 /* msg.c */
 sc_sip_method sip_method_of(const char *m);
 const char *sip_reason(int code);
-void sip_rand_hex(sc_sip *sip, char *out, size_t nhex);
 int sip_msg_str(osip_message_t *msg, char **out, size_t *len);
 const char *sip_to_tag(const osip_message_t *msg);
 const char *sip_from_tag(const osip_message_t *msg);

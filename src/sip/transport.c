@@ -437,7 +437,7 @@ static int bind_listener(sc_sip *sip, sip_listener *l)
             return rc;
         sip->open_handles++;
         l->h.udp.data = l;
-        rc = uv_udp_bind(&l->h.udp, a, v6only | UV_UDP_REUSEADDR);
+        rc = uv_udp_bind(&l->h.udp, a, v6only); /* exclusive: no SO_REUSEADDR, a second daemon fails */
         if (rc == 0) { /* a large receive buffer so bursts wait instead of being dropped; best effort
                         * (the kernel caps it at net.core.rmem_max) */
             int rcvbuf = SIP_UDP_RCVBUF;

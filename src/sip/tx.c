@@ -516,7 +516,7 @@ int sip_tx_respond_code(sip_tx *tx, int code, const char *reason)
         if (tx->call && tx->call->d.local_tag[0]) {
             tag = tx->call->d.local_tag;
         } else {
-            sip_rand_hex(tx->sip, tagbuf, 16);
+            sc_random_hex(tagbuf, 16);
             tag = tagbuf;
         }
     }
