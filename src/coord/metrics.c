@@ -17,6 +17,7 @@ typedef struct sc_coord_obs {
     sc_obs_metric *version_sessions;  /* sessioncore_table_version_sessions{version,hash,current} */
     sc_obs_metric *versions_released; /* sessioncore_table_versions_released_total */
     sc_obs_metric *sessions_migrated; /* sessioncore_table_sessions_migrated_total */
+    sc_obs_metric *sessions_retained; /* sessioncore_sessions_retained{state,role} */
     sc_coord_obs_engine *eng;         /* the engine observer (metrics_engine.c), owned */
 } sc_coord_obs;
 
@@ -31,7 +32,9 @@ static int count_session(sc_session *s, void *ud)
 {
     age_ctx *a = ud;
     const char *st = sc_session_state_name(s);
-    sc_obs_gauge *g = sc_obs_gauge_with(a->o->m.sessions_active, st ? st : "?", sc_role_name(sc_session_role(s)));
+    /* live sessions in sessions_active; ended ones kept for their history in sessions_retained */
+    sc_obs_metric *m = sc_coord__is_terminal(s) ? a->o->sessions_retained : a->o->m.sessions_active;
+    sc_obs_gauge *g = sc_obs_gauge_with(m, st ? st : "?", sc_role_name(sc_session_role(s)));
     if (g)
         sc_obs_gauge_inc(g);
     uint64_t in = sc_session_state_entered_mono_us(s);
@@ -46,6 +49,7 @@ static void collect_sessions(void *ud, sc_obs_registry *r)
 {
     sc_coord_obs *o = ud;
     sc_obs_gauge_reset_all(o->m.sessions_active);
+    sc_obs_gauge_reset_all(o->sessions_retained);
     sc_obs_gauge_reset_all(o->m.oldest_session_age);
     age_ctx a = {.o = o, .now = sc_clock_mono_us(o->coord->clock)};
     sc_store_foreach(o->coord->store, count_session, &a);
@@ -122,7 +126,12 @@ static void collect_table(void *ud, sc_obs_registry *r)
 
 static int register_extra(sc_coord_obs *o)
 {
-    int rc;
+    sc_obs_desc k = {.type = SC_OBS_GAUGE, .name = "sessioncore_sessions_retained",
+                     .help = "Ended sessions kept for their history until their retention ends, by state and role",
+                     .labels = {"state", "role"}};
+    int rc = sc_obs_register(o->reg, &k, &o->sessions_retained);
+    if (rc)
+        return rc;
     sc_obs_desc v = {.type = SC_OBS_GAUGE,
                      .name = "sessioncore_table_version_sessions",
                      .help = "Sessions running on each live state-table version",
