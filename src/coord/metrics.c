@@ -126,7 +126,8 @@ static void collect_table(void *ud, sc_obs_registry *r)
 
 static int register_extra(sc_coord_obs *o)
 {
-    sc_obs_desc k = {.type = SC_OBS_GAUGE, .name = "sessioncore_sessions_retained",
+    sc_obs_desc k = {.type = SC_OBS_GAUGE,
+                     .name = "sessioncore_sessions_retained",
                      .help = "Ended sessions kept for their history until their retention ends, by state and role",
                      .labels = {"state", "role"}};
     int rc = sc_obs_register(o->reg, &k, &o->sessions_retained);
