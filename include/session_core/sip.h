@@ -54,7 +54,8 @@ typedef enum sc_sip_method {
     X(CSEQ_METHOD, "CSeq method differs from the request method (400)")           \
     X(BAD_CONTENT_LENGTH, "Content-Length larger than the body (400)")            \
     X(TOO_MANY_HOPS, "Max-Forwards reached 0 (483)")                              \
-    X(METHOD_NOT_ALLOWED, "unsupported method (405)")                             \
+    X(METHOD_NOT_ALLOWED, "a standard method we do not offer (405)")              \
+    X(NOT_IMPLEMENTED, "a method we do not know (501)")                           \
     X(BAD_EXTENSION, "Require names an option we do not support (420)")           \
     X(UNSUPPORTED_MEDIA, "multipart body (415); never handed to the MIME parser") \
     X(NO_DIALOG, "request for an unknown dialog or transaction (481)")            \

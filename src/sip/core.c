@@ -399,6 +399,17 @@ static bool allowed_method(const char *m)
     return k != SC_SIP_M_OTHER;
 }
 
+/* Standard methods (RFC 3261, 3262, 3265, 3428, 3903) we know but do not offer: 405 with
+ * Allow. Any other method is unknown to us: 501 (RFC 3261 8.2.1). */
+static bool known_method(const char *m)
+{
+    static const char *const known[] = {"REGISTER", "SUBSCRIBE", "PUBLISH", "MESSAGE", "PRACK"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(m, known[i]))
+            return true;
+    return false;
+}
+
 /* ---- dispatch -------------------------------------------------------------------------- */
 
 static void on_cancel(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src)
@@ -442,8 +453,9 @@ static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, cons
         return;
     }
     if (!allowed_method(m->sip_method)) {
-        sip->stats.rejected[SC_SIP_REJ_METHOD_NOT_ALLOWED]++;
-        answer(sip, m, tp, src, 405, NULL, NULL, NULL);
+        bool known = known_method(m->sip_method);
+        sip->stats.rejected[known ? SC_SIP_REJ_METHOD_NOT_ALLOWED : SC_SIP_REJ_NOT_IMPLEMENTED]++;
+        answer(sip, m, tp, src, known ? 405 : 501, NULL, NULL, NULL);
         return;
     }
     char unsup[256];

@@ -120,7 +120,17 @@ static void test_require_unknown_420(void **state)
     assert_int_equal(stats(f).rejected[SC_SIP_REJ_BAD_EXTENSION], 1);
 }
 
-static void test_unknown_method_405(void **state)
+static void test_unknown_method_501(void **state)
+{
+    fx *f = *state;
+    feed(f, REQ("FOOBAR", ""));
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 501 Not Implemented\r\n", 29) == 0);
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_NOT_IMPLEMENTED], 1);
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_METHOD_NOT_ALLOWED], 0);
+}
+
+static void test_known_method_405(void **state)
 {
     fx *f = *state;
     feed(f, REQ("SUBSCRIBE", "Event: presence\r\n"));
@@ -321,7 +331,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_max_forwards_400, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_version_505, setup, teardown),
         cmocka_unit_test_setup_teardown(test_require_unknown_420, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_method_405, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_known_method_405, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_method_501, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_dialog_481, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cseq_mismatch_and_hops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
