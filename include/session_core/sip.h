@@ -332,7 +332,7 @@ SC_EXPORT const char *sc_sdp_direction_name(sc_sdp_direction d); /* "sendrecv", 
 SC_EXPORT int sc_sdp_direction_parse(const char *name, sc_sdp_direction *out);
 
 #define SC_SDP_MAX_CODECS 16
-#define SC_SDP_MAX_MEDIA 8
+#define SC_SDP_MAX_MEDIA 16 /* an offer with more m= lines is refused (488): each needs its answer */
 
 typedef struct sc_sdp_codec {
     int pt;        /* RTP payload type */

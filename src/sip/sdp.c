@@ -110,10 +110,12 @@ static int fill_info(sdp_message_t *sdp, sc_sdp_info *out)
     bool dir_set = false;
     parse_attrs(sdp, -1, out, &dir_set); /* session-level direction is the default */
     sc_sdp_direction session_dir = out->direction;
-    for (int m = 0; m < SC_SDP_MAX_MEDIA; m++) {
+    for (int m = 0;; m++) {
         const char *media = sdp_message_m_media_get(sdp, m);
         if (!media)
             break;
+        if (m == SC_SDP_MAX_MEDIA)
+            return -ENOTSUP; /* every m= line needs its line in the answer (RFC 3264 6): 488 */
         out->media_count++;
         copy_str(out->media_types[m], sizeof out->media_types[m], media);
         copy_str(out->media_protos[m], sizeof out->media_protos[m], sdp_message_m_proto_get(sdp, m));
@@ -160,17 +162,46 @@ static int fill_info(sdp_message_t *sdp, sc_sdp_info *out)
     return 0;
 }
 
+/* The body with every line ending (CRLF, bare LF or bare CR) made CRLF, a final CRLF, and NUL
+ * padding behind it: libosip2's sdp_message_parse reads past the end of a body whose lines end
+ * in a bare CR or LF (a heap over-read in libosip2 5.3, Debian 12's). NULL: -ENOMEM. A NUL
+ * inside the body is kept (and refused by the caller). */
+#define SDP_PAD 8
+static char *normalise_lines(const char *body, size_t len, size_t *out_len)
+{
+    char *o = malloc(2 * len + 2 + SDP_PAD);
+    if (!o)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (body[i] == '\r' || body[i] == '\n') {
+            if (body[i] == '\r' && i + 1 < len && body[i + 1] == '\n')
+                i++;
+            o[n++] = '\r';
+            o[n++] = '\n';
+        } else {
+            o[n++] = body[i];
+        }
+    }
+    if (n < 2 || o[n - 1] != '\n') {
+        o[n++] = '\r';
+        o[n++] = '\n';
+    }
+    memset(o + n, 0, SDP_PAD);
+    *out_len = n;
+    return o;
+}
+
 int sc_sdp_parse(const char *body, size_t len, sc_sdp_info *out)
 {
     if (!body || !out)
         return -EINVAL;
     memset(out, 0, sizeof *out);
-    char *copy = malloc(len + 1);
+    size_t n = 0;
+    char *copy = normalise_lines(body, len, &n);
     if (!copy)
         return -ENOMEM;
-    memcpy(copy, body, len);
-    copy[len] = '\0';
-    if (strlen(copy) != len || strncmp(copy, "v=", 2) != 0) {
+    if (strlen(copy) != n || strncmp(copy, "v=", 2) != 0) {
         free(copy);
         return SC_E_PARSE;
     }

@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -245,6 +247,59 @@ static void test_session_level_direction_and_extra_media(void **state)
     assert_int_equal(sc_sdp_direction_parse("bogus", &d), -EINVAL);
 }
 
+/* Bare LF or bare CR line ends (some phones, and an attack on libosip2's parser, which reads
+ * past such a body): parsed like CRLF, never over-read (ASan checks the run). */
+static void test_bare_line_ends(void **state)
+{
+    (void)state;
+    const char *lf =
+        "v=0\no=- 3 4 IN IP4 10.0.0.3\ns=-\nc=IN IP4 10.0.0.3\nt=0 0\nm=audio 7000 RTP/AVP 8 0\na=sendonly";
+    const char *cr =
+        "v=0\ro=- 3 4 IN IP4 10.0.0.3\rs=-\rc=IN IP4 10.0.0.3\rt=0 0\rm=audio 7000 RTP/AVP 8 0\ra=sendonly\r";
+    const char *mixed = "v=0\r\no=- 3 4 IN IP4 10.0.0.3\rs=-\nc=IN IP4 10.0.0.3\r\nt=0 0\nm=audio 7000 RTP/AVP 8 0\r";
+    const char *all[] = {lf, cr, mixed};
+    for (size_t k = 0; k < 3; k++) {
+        sc_sdp_info i;
+        /* exact length, no NUL after the body: the parser must not need one */
+        size_t n = strlen(all[k]);
+        char *exact = malloc(n);
+        assert_non_null(exact);
+        memcpy(exact, all[k], n);
+        assert_int_equal(sc_sdp_parse(exact, n, &i), 0);
+        free(exact);
+        assert_string_equal(i.conn_addr, "10.0.0.3");
+        assert_int_equal(i.port, 7000);
+        assert_int_equal(i.codec_count, 2);
+        assert_string_equal(i.codecs[0].name, "PCMA");
+        assert_int_equal(i.direction, k == 2 ? SC_SDP_SENDRECV : SC_SDP_SENDONLY);
+    }
+}
+
+/* Every m= line of an offer gets its line in the answer (RFC 3264 6), up to SC_SDP_MAX_MEDIA;
+ * more are refused (488) rather than answered short. */
+static void test_many_media_lines(void **state)
+{
+    (void)state;
+    char sdp[2048];
+    size_t n = (size_t)snprintf(sdp, sizeof sdp,
+                                "v=0\r\no=- 1 1 IN IP4 10.0.0.4\r\ns=-\r\nc=IN IP4 10.0.0.4\r\nt=0 0\r\n");
+    for (int m = 0; m < SC_SDP_MAX_MEDIA - 1; m++)
+        n += (size_t)snprintf(sdp + n, sizeof sdp - n, "m=video %d RTP/AVP 31\r\n", 6000 + 2 * m);
+    n += (size_t)snprintf(sdp + n, sizeof sdp - n, "m=audio 5000 RTP/AVP 0\r\n");
+    sc_sdp_info i;
+    assert_int_equal(sc_sdp_parse(sdp, n, &i), 0);
+    assert_int_equal(i.media_count, SC_SDP_MAX_MEDIA);
+    char buf[4096];
+    assert_true(sc_sdp_build_answer(&i, &local, buf, sizeof buf, NULL) > 0);
+    size_t lines = 0;
+    for (const char *p = buf; (p = strstr(p, "m=")) != NULL; p += 2)
+        lines++;
+    assert_int_equal(lines, SC_SDP_MAX_MEDIA);
+    n += (size_t)snprintf(sdp + n, sizeof sdp - n, "m=video 7000 RTP/AVP 31\r\n");
+    assert_int_equal(sc_sdp_parse(sdp, n, &i), -ENOTSUP);
+    assert_int_equal(sc_sdp_error_status(-ENOTSUP), 488);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_offer_keeps_dtmf_pt), cmocka_unit_test(test_answer_codec_order_and_dtmf),
         cmocka_unit_test(test_answer_488_cases),    cmocka_unit_test(test_direction_matrix),
         cmocka_unit_test(test_hold_resume),         cmocka_unit_test(test_session_level_direction_and_extra_media),
+        cmocka_unit_test(test_bare_line_ends),      cmocka_unit_test(test_many_media_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
