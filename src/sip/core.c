@@ -290,6 +290,49 @@ static long raw_body_len(const char *data, size_t len)
 }
 
 /* 0 if the request may go on; else it was rejected (and answered when possible). */
+/* RFC 4475 3.1.2.x: a request missing From, To, Call-ID or CSeq still gets a 400 when it has a
+ * Via to answer along; the response carries the headers that are there. */
+static void missing_header_400(sc_sip *sip, const osip_message_t *m, sc_sip_transport tp,
+                               const struct sockaddr_storage *src)
+{
+    osip_via_t *top = osip_list_get(&m->vias, 0);
+    if (!top || !top->host || (m->sip_method && !strcmp(m->sip_method, "ACK")))
+        return;
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    if (!f)
+        return;
+    fputs("SIP/2.0 400 Missing Required Header\r\n", f);
+    for (int i = 0; i < osip_list_size(&m->vias); i++) {
+        char *v = NULL;
+        if (osip_via_to_str(osip_list_get(&m->vias, i), &v) == 0 && v)
+            fprintf(f, "Via: %s\r\n", v);
+        osip_free(v);
+    }
+    char *h = NULL;
+    if (m->from && osip_from_to_str(m->from, &h) == 0 && h)
+        fprintf(f, "From: %s\r\n", h);
+    osip_free(h);
+    h = NULL;
+    if (m->to && osip_to_to_str(m->to, &h) == 0 && h)
+        fprintf(f, "To: %s\r\n", h);
+    osip_free(h);
+    if (m->call_id && m->call_id->number)
+        fprintf(f, "Call-ID: %s%s%s\r\n", m->call_id->number, m->call_id->host ? "@" : "",
+                m->call_id->host ? m->call_id->host : "");
+    if (m->cseq && m->cseq->number && m->cseq->method)
+        fprintf(f, "CSeq: %s %s\r\n", m->cseq->number, m->cseq->method);
+    fprintf(f, "User-Agent: %s\r\nContent-Length: 0\r\n\r\n", sip->user_agent);
+    if (fclose(f) == 0 && out) {
+        struct sockaddr_storage dst;
+        response_dest(m, tp, src, &dst);
+        sip->stats.responses_out[4]++;
+        sip_send(sip, tp, &dst, out, n);
+    }
+    free(out);
+}
+
 static int validate_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src,
                             const char *data, size_t len)
 {
@@ -302,7 +345,8 @@ static int validate_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp,
     }
     if (!can_respond(m)) {
         sip->stats.rejected[SC_SIP_REJ_MISSING_HEADER]++;
-        return -1; /* no response can be built */
+        missing_header_400(sip, m, tp, src);
+        return -1;
     }
     const char *mf = sip_header(m, "Max-Forwards");
     long body = raw_body_len(data, len);
@@ -658,12 +702,14 @@ static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage
         osip_message_free(m);
         return;
     }
+    /* received/rport first (RFC 3261 18.2.2, RFC 3581): every response, the error answers of
+     * validation too, goes where the request came from, never to an unverified sent-by. */
+    stamp_via(m, src);
     if (validate_request(sip, m, tp, src, data, len) != 0) {
         osip_message_free(m);
         return;
     }
     sip->stats.requests_in[sip_method_of(m->sip_method)]++;
-    stamp_via(m, src);
     if (multipart && strcmp(m->sip_method, "ACK") != 0 && !sip_tx_match_server(sip, m, NULL)) {
         sip->stats.rejected[SC_SIP_REJ_UNSUPPORTED_MEDIA]++;
         answer(sip, m, tp, src, 415, NULL, "Accept", "application/sdp");

@@ -20,6 +20,7 @@
 typedef struct tu_msgs {
     char *msg[TU_MAX_MSGS];
     size_t count;
+    struct sockaddr_storage last_dst; /* where the last captured message was going */
 } tu_msgs;
 
 static inline void tu_msgs_add(tu_msgs *m, const char *data, size_t len)
@@ -62,8 +63,10 @@ static inline bool tu_capture_hook(void *ud, sc_sip_transport tp, const struct s
                                    size_t len)
 {
     (void)tp;
-    (void)dst;
-    tu_msgs_add(ud, data, len);
+    tu_msgs *m = ud;
+    memset(&m->last_dst, 0, sizeof m->last_dst);
+    memcpy(&m->last_dst, dst, dst->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+    tu_msgs_add(m, data, len);
     return true;
 }
 

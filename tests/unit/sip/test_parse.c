@@ -92,6 +92,44 @@ static void test_missing_max_forwards_400(void **state)
     assert_int_equal(stats(f).rejected[SC_SIP_REJ_MISSING_HEADER], 1);
 }
 
+/* The 400 of a request that failed validation goes where it came from (127.0.0.2:5099), not to
+ * the unverified sent-by of its Via (a documentation address): no reflection. */
+static void test_error_answer_goes_to_source(void **state)
+{
+    fx *f = *state;
+    feed(f, "OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bKrefl1;rport\r\n"
+            "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: refl@x\r\n"
+            "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"); /* no Max-Forwards: 400 */
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 400 ", 12) == 0);
+    const struct sockaddr_in *d = (const struct sockaddr_in *)&f->out.last_dst;
+    assert_int_equal(d->sin_family, AF_INET);
+    assert_int_equal(d->sin_addr.s_addr, f->src.sin_addr.s_addr);
+    assert_int_equal(ntohs(d->sin_port), 5099);
+    assert_non_null(strstr(f->out.msg[0], "received=127.0.0.2"));
+}
+
+/* RFC 4475 3.1.2.x: missing Call-ID, From or To: 400 with the headers that are there. */
+static void test_missing_call_id_400(void **state)
+{
+    fx *f = *state;
+    feed(f, "OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKnocid;rport\r\nMax-Forwards: 70\r\n"
+            "From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+            "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+    assert_int_equal(f->out.count, 1);
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 400 Missing Required Header\r\n", 37) == 0);
+    assert_non_null(strstr(f->out.msg[0], "branch=z9hG4bKnocid"));
+    assert_non_null(strstr(f->out.msg[0], "CSeq: 1 OPTIONS\r\n"));
+    assert_null(strstr(f->out.msg[0], "Call-ID:"));
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_MISSING_HEADER], 1);
+    /* an ACK missing them gets nothing */
+    feed(f, "ACK sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKack\r\n"
+            "Max-Forwards: 70\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n");
+    assert_int_equal(f->out.count, 1);
+}
+
 static void test_bad_version_505(void **state)
 {
     fx *f = *state;
@@ -198,7 +236,8 @@ static void test_drops(void **state)
     big[69999] = '\0';
     feed(f, big);
     free(big);
-    assert_int_equal(f->out.count, 0);
+    assert_int_equal(f->out.count, 1); /* only the request without Call-ID is answered (400) */
+    assert_true(strncmp(f->out.msg[0], "SIP/2.0 400 Missing Required Header\r\n", 37) == 0);
     sc_sip_stats s = stats(f);
     assert_int_equal(s.rejected[SC_SIP_REJ_UNPARSABLE] + s.rejected[SC_SIP_REJ_MISSING_HEADER], 2);
     assert_int_equal(s.rejected[SC_SIP_REJ_STRAY_RESPONSE], 1);
@@ -329,6 +368,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_options_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_max_forwards_400, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_answer_goes_to_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_call_id_400, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_version_505, setup, teardown),
         cmocka_unit_test_setup_teardown(test_require_unknown_420, setup, teardown),
         cmocka_unit_test_setup_teardown(test_known_method_405, setup, teardown),
