@@ -143,6 +143,10 @@ SC_EXPORT int sc_coord_resources_total(sc_coord *coord, sc_coord_resources *out)
  * call by dispatching Shutdown (or HangupCall where Shutdown is not accepted). done(ud) is
  * called on the loop once no session is active (possibly before this returns). */
 SC_EXPORT void sc_coord_shutdown(sc_coord *coord, void (*done)(void *ud), void *ud);
+/* Drain: stop taking new calls as sc_coord_shutdown does, but let the active calls go on until
+ * they end by themselves; done(ud) is called on the loop once no session is active (possibly
+ * before this returns). sc_coord_shutdown may follow to end the calls still up. */
+SC_EXPORT void sc_coord_drain(sc_coord *coord, void (*done)(void *ud), void *ud);
 SC_EXPORT bool sc_coord_shutting_down(const sc_coord *coord);
 
 /* ---- Operations: metrics, events, table reload (obs.c, events.c, reload.c) ---- */

@@ -468,6 +468,16 @@ static int collect_active(sc_session *s, void *ud)
     return 0;
 }
 
+void sc_coord_drain(sc_coord *coord, void (*done)(void *ud), void *ud)
+{
+    coord->shutting_down = true; /* admission refuses new sessions ("shutdown") */
+    coord->shutdown_done = done;
+    coord->shutdown_ud = ud;
+    sc_sip_set_accepting(coord->sip, false); /* new INVITEs: 503 */
+    sc_log(coord->logger, SC_LOG_INFO, "coord", "draining: no new calls, %zu active call(s) go on", coord->active);
+    sc_coord__check_shutdown(coord);
+}
+
 void sc_coord_shutdown(sc_coord *coord, void (*done)(void *ud), void *ud)
 {
     coord->shutting_down = true;

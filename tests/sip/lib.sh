@@ -26,7 +26,8 @@ TEST_NAME=$(basename "$0" .sh)
 cleanup() {
     local rc=$?
     if [ -n "$SD_PID" ] && kill -0 "$SD_PID" 2>/dev/null; then
-        kill -TERM "$SD_PID" 2>/dev/null
+        # the first SIGTERM drains (calls go on), the second ends the calls still up
+        kill -TERM "$SD_PID" 2>/dev/null; sleep 0.1; kill -TERM "$SD_PID" 2>/dev/null
         for _ in $(seq 1 50); do kill -0 "$SD_PID" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$SD_PID" 2>/dev/null
     fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# SIGTERM with a call up: sessiond ends it with a BYE (SIPp receives it), then exits 0 well
-# within its shutdown bound.
+# SIGTERM with a call up and --on-sigterm hangup: sessiond ends it with a BYE (SIPp receives
+# it), then exits 0 well within its shutdown bound (the default, a drain: test_shutdown_drain).
 . "$(dirname "$0")/lib.sh"
-start_sessiond --shutdown-timeout-ms 3000
+start_sessiond --shutdown-timeout-ms 3000 --on-sigterm hangup
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/uac_wait_bye.xml" -m 1 -l 1 -timeout 20s -timeout_error \
     -trace_err -nostdin -i 127.0.0.1 -p "$SIPP_PORT" "127.0.0.1:$SIP_PORT" >"$TMP/sipp.out" 2>&1) &
 sipp_pid=$!

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Never hang: with the event loop stuck (test hook blocks it for 20 s), SIGTERM still ends
-# sessiond within the hard deadline (--shutdown-timeout-ms + 3 s), exit status 1, one log line.
+# sessiond within the hard deadline (--shutdown-timeout-ms + 3 s with --on-sigterm hangup; a
+# drain adds --drain-timeout-ms), exit status 1, one log line.
 . "$(dirname "$0")/lib.sh"
 export SESSIOND_TEST_HOOKS=1
-start_sessiond --shutdown-timeout-ms 1000
+start_sessiond --shutdown-timeout-ms 1000 --on-sigterm hangup
 ( HTTP_TIMEOUT=2 http POST "/debug/block-loop?ms=20000" ) &
 blocker=$!
 sleep 0.5

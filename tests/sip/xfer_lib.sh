@@ -29,8 +29,8 @@ start_node() {
 
 stop_nodes() {
     local n
-    for n in $NODES; do
-        kill -TERM "${NODE_PID[$n]}" 2>/dev/null
+    for n in $NODES; do # drain, then end the calls still up
+        kill -TERM "${NODE_PID[$n]}" 2>/dev/null; sleep 0.1; kill -TERM "${NODE_PID[$n]}" 2>/dev/null
     done
     for n in $NODES; do
         for _ in $(seq 1 50); do kill -0 "${NODE_PID[$n]}" 2>/dev/null || break; sleep 0.1; done

@@ -218,6 +218,22 @@ static int set_t1(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+static int set_drain_timeout(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 86400000, &c->drain_timeout_ms))
+        return fail(err, errsz, "--drain-timeout-ms: expected 0..86400000, got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_on_sigterm(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (!strcmp(v, "drain") || !strcmp(v, "hangup")) {
+        c->sigterm_hangup = !strcmp(v, "hangup");
+        return 0;
+    }
+    return fail(err, errsz, "--on-sigterm: expected drain or hangup, got '%s'%s", v, "");
+}
+
 static int set_shutdown_timeout(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (parse_u32(v, 600000, &c->shutdown_timeout_ms) || c->shutdown_timeout_ms < 100)
@@ -261,7 +277,9 @@ static const sd_option options[] = {
     {"max-sessions", true, set_max_sessions, "N session cap, 0 = none (default 0)"},
     {"http-token", true, set_http_token, "TOKEN bearer token for control endpoints"},
     {"sip-t1-ms", true, set_t1, "N SIP timer T1 (default 500)"},
-    {"shutdown-timeout-ms", true, set_shutdown_timeout, "N bound on graceful shutdown (default 5000)"},
+    {"shutdown-timeout-ms", true, set_shutdown_timeout, "N bound on ending the calls at shutdown (default 5000)"},
+    {"drain-timeout-ms", true, set_drain_timeout, "N SIGTERM: active calls go on this long (default 30000)"},
+    {"on-sigterm", true, set_on_sigterm, "drain|hangup first SIGTERM drains (default) or ends calls now"},
     {"http-timeout-ms", true, set_http_timeout, "N HTTP wait for the loop (default 5000)"},
     {"media-address", true, sd_set_media_address, "ADDR RTP address (default: the first SIP listener's)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
@@ -314,6 +332,7 @@ void sd_config_init(sd_config *c)
     c->media_max = SC_MEDIA_PORT_MAX_DEFAULT;
     c->sip_t1_ms = 500;
     c->shutdown_timeout_ms = 5000;
+    c->drain_timeout_ms = 30000;
     c->http_timeout_ms = 5000;
     c->rtp_timeout_ms = 30000;
 }

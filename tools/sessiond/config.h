@@ -31,6 +31,8 @@ typedef struct sd_config {
     char *http_token;      /* bearer token for control endpoints; NULL = none */
     uint32_t sip_t1_ms;
     uint32_t shutdown_timeout_ms; /* bound on the graceful shutdown */
+    uint32_t drain_timeout_ms;    /* SIGTERM: how long active calls may go on before they are ended */
+    bool sigterm_hangup;          /* --on-sigterm hangup: SIGTERM ends the calls at once (no drain) */
     uint32_t http_timeout_ms;     /* how long an HTTP request waits for the loop */
     bool refuse_refer;            /* --accept-refer no (config_transfer.c) */
     uint32_t transfer_timeout_ms; /* --transfer-timeout-ms; 0 = the api's default */

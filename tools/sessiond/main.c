@@ -34,7 +34,7 @@ typedef struct sd_app {
     sd_store *store;     /* persistence health timer (store_setup.c) */
     sd_signals *signals; /* SIGTERM/SIGINT thread and the hard deadline (signals.c) */
     uv_timer_t heartbeat, deadline;
-    bool stopping;
+    enum { SD_RUNNING, SD_DRAINING, SD_HANGING_UP } phase; /* what SIGTERM did so far */
     int exit_code;
 } sd_app;
 
@@ -61,20 +61,67 @@ static void on_deadline(uv_timer_t *t)
     finish(app);
 }
 
-/* On the loop, for each SIGTERM/SIGINT the signal thread took (count: how many so far). */
+#define SD_CHECK_ACCEPTING "accepting_calls"
+
+/* Not ready any more: a load balancer stops sending calls. */
+static void not_ready(sd_app *app, const char *why)
+{
+    sc_obs_health *h = sd_ops_health(app->ops);
+    if (h)
+        sc_obs_health_set(h, SD_CHECK_ACCEPTING, false, why);
+}
+
+/* End every active call through the table, within --shutdown-timeout-ms. */
+static void hang_up(sd_app *app, const char *why)
+{
+    app->phase = SD_HANGING_UP;
+    not_ready(app, "shutting down");
+    sc_log(&app->logger, SC_LOG_INFO, "sessiond", "%s: refusing new calls, ending %zu active call(s)", why,
+           sc_coord_active_count(app->api));
+    uv_timer_start(&app->deadline, on_deadline, app->cfg.shutdown_timeout_ms, 0);
+    sc_coord_shutdown(app->api, on_drained, app);
+}
+
+static void on_drain_deadline(uv_timer_t *t)
+{
+    sd_app *app = t->data;
+    hang_up(app, "drain timeout");
+}
+
+/* Refuse new calls, let the active ones go on (at most --drain-timeout-ms), exit after the last. */
+static void drain(sd_app *app, const char *sig)
+{
+    app->phase = SD_DRAINING;
+    not_ready(app, "draining");
+    sc_log(&app->logger, SC_LOG_INFO, "sessiond",
+           "%s received: draining (no new calls; %zu active call(s) go on for at most %u ms)", sig,
+           sc_coord_active_count(app->api), app->cfg.drain_timeout_ms);
+    uv_timer_start(&app->deadline, on_drain_deadline, app->cfg.drain_timeout_ms, 0);
+    sc_coord_drain(app->api, on_drained, app);
+}
+
+/* On the loop, for each SIGTERM/SIGINT the signal thread took: the first drains (or hangs up
+ * with --on-sigterm hangup), the next hangs up, the one after exits at once. */
 static void on_signal(void *ud, int signum, int count)
 {
     sd_app *app = ud;
-    if (app->stopping) {
-        sc_log(&app->logger, SC_LOG_WARN, "sessiond", "second signal: exiting now");
+    const char *sig = signum == SIGTERM ? "SIGTERM" : "SIGINT";
+    switch (app->phase) {
+    case SD_RUNNING:
+        if (app->cfg.sigterm_hangup || app->cfg.drain_timeout_ms == 0)
+            hang_up(app, sig);
+        else
+            drain(app, sig);
+        break;
+    case SD_DRAINING:
+        uv_timer_stop(&app->deadline);
+        hang_up(app, "second signal");
+        break;
+    case SD_HANGING_UP:
+        sc_log(&app->logger, SC_LOG_WARN, "sessiond", "another signal: exiting now");
         finish(app);
-        return;
+        break;
     }
-    app->stopping = true;
-    sc_log(&app->logger, SC_LOG_INFO, "sessiond", "%s received: refusing new calls, ending %zu active call(s)",
-           signum == SIGTERM ? "SIGTERM" : "SIGINT", sc_coord_active_count(app->api));
-    uv_timer_start(&app->deadline, on_deadline, app->cfg.shutdown_timeout_ms, 0);
-    sc_coord_shutdown(app->api, on_drained, app);
 }
 
 /* Load the table; on failure print the first error as file:line:col and return -1. */
@@ -176,6 +223,11 @@ static int start_api(sd_app *app)
         fprintf(stderr, "sessiond: --statsd: %s: %s\n", app->cfg.statsd ? app->cfg.statsd : "", sc_strerror(rc));
         return 2;
     }
+    /* readiness also says whether new calls are taken (false from the first SIGTERM on) */
+    sc_obs_health *h = sd_ops_health(app->ops);
+    if (h && (sc_obs_health_add_check(h, SD_CHECK_ACCEPTING, true) != 0 ||
+              sc_obs_health_set(h, SD_CHECK_ACCEPTING, true, "taking calls") != 0))
+        return 2;
     return 0;
 }
 
@@ -246,8 +298,9 @@ int main(int argc, char **argv)
     uv_timer_init(&app.loop, &app.deadline);
     app.heartbeat.data = app.deadline.data = &app;
     /* hard deadline: the graceful bound plus time for the cleanup after the loop */
-    if (sd_signals_start(&app.signals, &app.loop, app.cfg.shutdown_timeout_ms + 3000, app.cfg.log_json, on_signal,
-                         &app) != 0) {
+    uint32_t drain_ms = app.cfg.sigterm_hangup ? 0 : app.cfg.drain_timeout_ms;
+    if (sd_signals_start(&app.signals, &app.loop, drain_ms + app.cfg.shutdown_timeout_ms + 3000, app.cfg.log_json,
+                         on_signal, &app) != 0) {
         fprintf(stderr, "sessiond: cannot start the signal thread\n");
         code = 1;
         goto out_loop;
