@@ -166,6 +166,10 @@ SC_EXPORT struct sc_events_bus *sc_coord_events_bus(sc_coord *coord);
  * subscription's drop counts stay in the metrics. */
 SC_EXPORT int sc_coord_subscribe(sc_coord *coord, const struct sc_events_sub_cfg *cfg, const uint64_t *since,
                                  struct sc_events_sub **out);
+/* Resume from a point (epoch, last_seq) a consumer kept (sc_events_subscribe_resume): another
+ * run's point gets a StreamReset event, then this run's events from its first. */
+SC_EXPORT int sc_coord_subscribe_resume(sc_coord *coord, const struct sc_events_sub_cfg *cfg, uint64_t epoch,
+                                        uint64_t last_seq, struct sc_events_sub **out);
 SC_EXPORT void sc_coord_unsubscribe(sc_coord *coord, struct sc_events_sub *sub);
 /* Reload the table from path, or from buf/len when buf is non-NULL (name labels diagnostics).
  * Validated in full first; running sessions keep their version. report: the engine's reload

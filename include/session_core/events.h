@@ -34,6 +34,7 @@
     X(StoreHealthChanged, CRITICAL) \
     X(SubscriberReaped, NORMAL)     \
     X(Gap, CRITICAL)                \
+    X(StreamReset, CRITICAL)        \
     X(App, NORMAL)
 
 typedef enum sc_bus_event_type {
@@ -120,6 +121,10 @@ typedef struct sc_bus_event {
             uint64_t from_seq, to_seq;
         } gap;
         struct {
+            uint64_t epoch;                 /* the run whose events follow */
+            char reason[SC_EVENT_NAME_MAX]; /* "other_run": the resume point is not this run's */
+        } reset;                            /* StreamReset */
+        struct {
             char name[SC_EVENT_NAME_MAX];
             char detail[SC_EVENT_TEXT_MAX];
         } app;
@@ -169,6 +174,9 @@ typedef struct sc_events_bus_cfg {
     const sc_clock *clock;               /* borrowed; NULL = system clock */
     uint32_t ring_capacity;              /* recent events kept for resume (0 = 4096) */
     uint64_t start_seq;                  /* the first event published gets start_seq + 1 (continue a log) */
+    uint64_t epoch;                      /* this run's id, part of every resume point (0 = the wall
+                                            clock in microseconds at creation: unique per run and,
+                                            in practice, per node) */
     uint64_t idle_limit_us;              /* default idle limit for queue subscribers (0 = 30 s) */
     sc_events_history_fn history_reader; /* may be NULL (then old events are a Gap) */
     void *history_ud;
@@ -257,6 +265,13 @@ SC_EXPORT int sc_events_subscribe(sc_events_bus *bus, const sc_events_sub_cfg *c
  * overflow policy applies) or the callback. */
 SC_EXPORT int sc_events_subscribe_from(sc_events_bus *bus, const sc_events_sub_cfg *cfg, uint64_t last_seq,
                                        sc_events_sub **out);
+/* Resume from a point (epoch, last_seq) a consumer kept, e.g. an SSE Last-Event-ID
+ * "<epoch>-<seq>": with this bus's epoch, as sc_events_subscribe_from; with another (a restart,
+ * another node), the consumer first gets a StreamReset event (seq 0) and then this run's events
+ * from its first (ring, history, Gap), never a silent wrong resume. */
+SC_EXPORT int sc_events_subscribe_resume(sc_events_bus *bus, const sc_events_sub_cfg *cfg, uint64_t epoch,
+                                         uint64_t last_seq, sc_events_sub **out);
+SC_EXPORT uint64_t sc_events_epoch(const sc_events_bus *bus);
 /* Detach and free (NULL: no-op). Safe from inside a callback (freed after the delivery). */
 SC_EXPORT void sc_events_unsubscribe(sc_events_sub *sub);
 SC_EXPORT void sc_events_pause(sc_events_sub *sub);

@@ -235,6 +235,15 @@ int sc_coord_subscribe(sc_coord *coord, const sc_events_sub_cfg *cfg, const uint
     return sc_events_subscribe(e->bus, cfg, out);
 }
 
+int sc_coord_subscribe_resume(sc_coord *coord, const sc_events_sub_cfg *cfg, uint64_t epoch, uint64_t last_seq,
+                              sc_events_sub **out)
+{
+    sc_coord_events *e = sc_coord__feat(coord, SC_FEAT_EVENTS);
+    if (!e || !cfg || !out)
+        return -EINVAL;
+    return sc_events_subscribe_resume(e->bus, cfg, epoch, last_seq, out);
+}
+
 void sc_coord_unsubscribe(sc_coord *coord, sc_events_sub *sub)
 {
     if (!sub)

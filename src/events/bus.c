@@ -22,6 +22,7 @@ int sc_events_bus_new(sc_events_bus **out, const sc_events_bus_cfg *cfg)
         return -ENOMEM;
     }
     bus->last_seq = cfg->start_seq;
+    bus->epoch = cfg->epoch ? cfg->epoch : (uint64_t)sc_clock_wall_us(bus->clock);
     bus->idle_limit_us = cfg->idle_limit_us ? cfg->idle_limit_us : 30u * 1000000u;
     bus->history = cfg->history_reader;
     bus->history_ud = cfg->history_ud;
@@ -260,6 +261,33 @@ int sc_events_subscribe_from(sc_events_bus *bus, const sc_events_sub_cfg *cfg, u
     s->last_consumed_seq = last_seq < bus->last_seq ? last_seq : bus->last_seq;
     sc_events__enter(bus);
     sc_events__replay(bus, s, last_seq);
+    sc_events__leave(bus);
+    *out = s;
+    return 0;
+}
+
+uint64_t sc_events_epoch(const sc_events_bus *bus) { return bus ? bus->epoch : 0; }
+
+int sc_events_subscribe_resume(sc_events_bus *bus, const sc_events_sub_cfg *cfg, uint64_t epoch, uint64_t last_seq,
+                               sc_events_sub **out)
+{
+    if (epoch == bus->epoch)
+        return sc_events_subscribe_from(bus, cfg, last_seq, out);
+    sc_events_sub *s = NULL;
+    int rc = sub_create(bus, cfg, &s);
+    if (rc != 0)
+        return rc;
+    sc_events__enter(bus);
+    sc_bus_event reset;
+    sc_bus_event_init(&reset, SC_EVT_StreamReset, NULL, SC_EVENT_ROLE_NONE, NULL);
+    reset.priority = SC_PRIO_CRITICAL;
+    reset.seq = 0;
+    reset.wall_us = sc_clock_wall_us(bus->clock);
+    reset.u.reset.epoch = bus->epoch;
+    sc_bus_event_strcpy(reset.u.reset.reason, sizeof reset.u.reset.reason, "other_run");
+    if (sc_events_filter_match(&s->filter, &reset))
+        sc_events__offer(s, &reset);
+    sc_events__replay(bus, s, 0); /* this run's events from its first */
     sc_events__leave(bus);
     *out = s;
     return 0;

@@ -140,6 +140,10 @@ static void payload_from_json(json_t *o, sc_bus_event *ev)
         ev->u.gap.from_seq = (uint64_t)get_int(o, "from_seq");
         ev->u.gap.to_seq = (uint64_t)get_int(o, "to_seq");
         break;
+    case SC_EVT_StreamReset:
+        ev->u.reset.epoch = (uint64_t)get_int(o, "epoch");
+        get_str(o, "reason", ev->u.reset.reason, sizeof ev->u.reset.reason);
+        break;
     case SC_EVT_App:
         get_str(o, "name", ev->u.app.name, sizeof ev->u.app.name);
         get_str(o, "detail", ev->u.app.detail, sizeof ev->u.app.detail);

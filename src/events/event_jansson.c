@@ -76,6 +76,10 @@ static void payload_to_json(json_t *o, const sc_bus_event *ev)
         set_int(o, "from_seq", (json_int_t)ev->u.gap.from_seq);
         set_int(o, "to_seq", (json_int_t)ev->u.gap.to_seq);
         break;
+    case SC_EVT_StreamReset:
+        set_int(o, "epoch", (json_int_t)ev->u.reset.epoch);
+        set_str(o, "reason", ev->u.reset.reason);
+        break;
     case SC_EVT_App:
         set_str(o, "name", ev->u.app.name);
         set_str(o, "detail", ev->u.app.detail);

@@ -203,6 +203,9 @@ static char *put_payload(char *p, const sc_bus_event *ev)
     case SC_EVT_Gap:
         p = put_i64(LIT(p, ",\"from_seq\":"), (int64_t)ev->u.gap.from_seq);
         return put_i64(LIT(p, ",\"to_seq\":"), (int64_t)ev->u.gap.to_seq);
+    case SC_EVT_StreamReset:
+        p = put_i64(LIT(p, ",\"epoch\":"), (int64_t)ev->u.reset.epoch);
+        return STR_FIELD(p, "reason", ev->u.reset.reason);
     case SC_EVT_App: p = STR_FIELD(p, "name", ev->u.app.name); return STR_FIELD(p, "detail", ev->u.app.detail);
     default: return p;
     }

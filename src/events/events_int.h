@@ -46,6 +46,7 @@ struct sc_events_bus {
     uint32_t ring_cap;
     uint32_t ring_count;          /* events held (<= ring_cap) */
     uint64_t last_seq;            /* the newest seq assigned */
+    uint64_t epoch;               /* this run's id (resume points of other runs are reset) */
     uint64_t idle_limit_us;       /* default for subscriptions */
     sc_events_history_fn history; /* resume hook */
     void *history_ud;

@@ -70,7 +70,7 @@ def consume(label, stall, query):
             if "data" not in f:
                 continue
             ev = json.loads(f["data"])
-            assert int(f["id"]) == ev["seq"] and f["event"] == ev["type"], block
+            assert int(f["id"].split("-")[1]) == ev["seq"] and f["event"] == ev["type"], block
             r["events"].append(ev)
             if ev["type"] == "TableReloaded":
                 r["marker"] = True

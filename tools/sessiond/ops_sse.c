@@ -25,8 +25,9 @@
 #define SSE_SNDBUF 32768      /* kernel send buffer of a stream socket: bounds a slow client */
 #define SSE_QUEUE 1024        /* subscription queue (events) unless ?queue=N */
 #define SSE_QUEUE_MAX 8192    /* largest ?queue=N (about 4 MB of queued events) */
-/* One event's SSE text at most: "id: " 20 digits "\nevent: " type "\ndata: " JSON "\n\n". */
-#define SSE_EVENT_MAX (64 + SC_BUS_EVENT_JSON_MAX)
+/* One event's SSE text at most: "id: " 20 digits "-" 20 digits "\nevent: " type "\ndata: " JSON
+ * "\n\n". */
+#define SSE_EVENT_MAX (96 + SC_BUS_EVENT_JSON_MAX)
 
 typedef struct sse_conn {
     pthread_mutex_t mu;
@@ -50,6 +51,9 @@ typedef struct sse_conn {
     char *states[SC_EVENTS_MAX_STATES + 1];
     bool has_since;
     uint64_t since;
+    bool has_epoch; /* Last-Event-ID "<epoch>-<seq>": a resume point of some run */
+    uint64_t epoch;
+    uint64_t bus_epoch;    /* this run's, written in every id */
     sc_events_sub *sub;    /* loop only */
     struct sse_conn *next; /* pending list, then the loop's active list */
 } sse_conn;
@@ -275,12 +279,20 @@ static const char *parse_filter(struct MHD_Connection *mc, sse_conn *c)
     v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Last-Event-ID");
     if (!v)
         v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "since");
-    if (v) {
+    if (v) { /* "<epoch>-<seq>" (our ids), or a plain sequence number of this run */
         char *end;
         errno = 0;
         unsigned long long n = strtoull(v, &end, 10);
-        if (errno || *end || !*v || v[0] == '-')
-            return "Last-Event-ID / since: expected a sequence number";
+        if (!errno && *end == '-' && end > v && v[0] != '-') {
+            c->has_epoch = true;
+            c->epoch = n;
+            const char *q = end + 1;
+            n = strtoull(q, &end, 10);
+            if (errno || *end || !*q || q[0] == '-')
+                return "Last-Event-ID: expected <epoch>-<seq> or a sequence number";
+        } else if (errno || *end || !*v || v[0] == '-') {
+            return "Last-Event-ID / since: expected <epoch>-<seq> or a sequence number";
+        }
         c->has_since = true;
         c->since = n;
     }
@@ -366,24 +378,34 @@ static int subscribe(sd_sse *s, sse_conn *c)
         cfg.filter.patterns[i] = c->patterns[i];
     for (int i = 0; c->states[i]; i++)
         cfg.filter.states[i] = c->states[i];
+    c->bus_epoch = sc_events_epoch(sc_coord_events_bus(s->api));
+    if (c->has_epoch) /* another run's point gets a StreamReset, then this run's events */
+        return sc_coord_subscribe_resume(s->api, &cfg, c->epoch, c->since, &c->sub);
     return sc_coord_subscribe(s->api, &cfg, c->has_since ? &c->since : NULL, &c->sub);
 }
 
-/* "id: SEQ\nevent: TYPE\ndata: JSON\n\n" into p (room for SSE_EVENT_MAX bytes); its length. */
-static size_t format_event(char *p, const sc_bus_event *ev)
+static char *put_u64(char *p, uint64_t v)
 {
-    char *start = p;
     char digits[20];
     int nd = 0;
-    uint64_t seq = ev->seq;
     do {
-        digits[nd++] = (char)('0' + seq % 10);
-        seq /= 10;
-    } while (seq);
-    memcpy(p, "id: ", 4);
-    p += 4;
+        digits[nd++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
     while (nd)
         *p++ = digits[--nd];
+    return p;
+}
+
+/* "id: EPOCH-SEQ\nevent: TYPE\ndata: JSON\n\n" into p (room for SSE_EVENT_MAX bytes); its
+ * length. The epoch makes the id a resume point of this run only (sc_events_subscribe_resume). */
+static size_t format_event(char *p, uint64_t epoch, const sc_bus_event *ev)
+{
+    char *start = p;
+    memcpy(p, "id: ", 4);
+    p = put_u64(p + 4, epoch);
+    *p++ = '-';
+    p = put_u64(p, ev->seq);
     const char *type = sc_bus_event_type_name(ev->type);
     size_t tn = strlen(type);
     memcpy(p, "\nevent: ", 8);
@@ -418,7 +440,7 @@ static bool drain_one(sse_conn *c)
             over = true;
             break;
         }
-        c->len += format_event(c->buf + c->len, &ev);
+        c->len += format_event(c->buf + c->len, c->bus_epoch, &ev);
         woke = true;
     }
     if (woke || over)

@@ -406,6 +406,42 @@ static void test_resume_with_history_and_gap(void **state)
     check_resume(2, NULL, want2, 6, 3, 20);
 }
 
+/* A resume point of this run resumes; one of another run (restart, other node) gets a
+ * StreamReset first, then this run's events from its first: never a silent wrong resume. */
+static void test_resume_point_of_another_run(void **state)
+{
+    (void)state;
+    sc_events_bus_cfg bcfg = {.ring_capacity = 64, .epoch = 777};
+    sc_events_bus *bus = NULL;
+    assert_int_equal(sc_events_bus_new(&bus, &bcfg), 0);
+    assert_true(sc_events_epoch(bus) == 777);
+    for (int i = 0; i < 5; i++)
+        pub(bus, SC_EVT_App, "a", "S");
+    sc_events_sub_cfg cfg = {.name = "r"};
+    sc_events_sub *same = NULL, *other = NULL;
+    assert_int_equal(sc_events_subscribe_resume(bus, &cfg, 777, 3, &same), 0);
+    sc_bus_event ev;
+    assert_int_equal(sc_events_sub_next(same, &ev), 0);
+    assert_int_equal(ev.seq, 4); /* same run: after 3 */
+    assert_int_equal(sc_events_subscribe_resume(bus, &cfg, 555, 3, &other), 0);
+    assert_int_equal(sc_events_sub_next(other, &ev), 0);
+    assert_int_equal(ev.type, SC_EVT_StreamReset);
+    assert_true(ev.u.reset.epoch == 777);
+    assert_string_equal(ev.u.reset.reason, "other_run");
+    for (uint64_t want = 1; want <= 5; want++) { /* then this run from its first */
+        assert_int_equal(sc_events_sub_next(other, &ev), 0);
+        assert_int_equal(ev.seq, want);
+    }
+    assert_int_equal(sc_events_sub_next(other, &ev), -EAGAIN);
+    sc_events_bus *later = NULL; /* a new run (no epoch given) gets another epoch */
+    assert_int_equal(sc_events_bus_new(&later, NULL), 0);
+    assert_true(sc_events_epoch(later) != 0 && sc_events_epoch(later) != 777);
+    sc_events_bus_free(later);
+    sc_events_unsubscribe(same);
+    sc_events_unsubscribe(other);
+    sc_events_bus_free(bus);
+}
+
 static void test_memory_bounded_with_slow_subscriber(void **state)
 {
     (void)state;
@@ -524,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_idle_subscriber_is_reaped),
         cmocka_unit_test(test_resume_from_ring),
         cmocka_unit_test(test_resume_with_history_and_gap),
+        cmocka_unit_test(test_resume_point_of_another_run),
         cmocka_unit_test(test_memory_bounded_with_slow_subscriber),
         cmocka_unit_test(test_nested_publish_keeps_order),
         cmocka_unit_test(test_json_round_trip),

@@ -170,6 +170,10 @@ static void rnd_event(sc_bus_event *ev, sc_bus_event_type type)
         ev->u.gap.from_seq = rnd();
         ev->u.gap.to_seq = rnd_below(1000);
         break;
+    case SC_EVT_StreamReset:
+        ev->u.reset.epoch = rnd();
+        RND_STR(ev->u.reset.reason);
+        break;
     case SC_EVT_App:
         RND_STR(ev->u.app.name);
         RND_STR(ev->u.app.detail);
@@ -363,6 +367,8 @@ static void test_longest_event_fits(void **state)
             ev.u.ended.duration_us = INT64_MIN;
         if (t == SC_EVT_Gap)
             ev.u.gap.from_seq = ev.u.gap.to_seq = (uint64_t)INT64_MIN;
+        if (t == SC_EVT_StreamReset)
+            ev.u.reset.epoch = (uint64_t)INT64_MIN;
         if (t == SC_EVT_SubscriberReaped)
             ev.u.subscriber.dropped = (uint64_t)INT64_MIN;
         /* NUL-terminate each string field of the union where its struct says so */
