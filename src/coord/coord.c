@@ -87,8 +87,8 @@ static void obs_created(void *ud, sc_session *s)
     if (!sc_coord__is_terminal(s))
         c->active++;
     EACH_FEATURE(f)
-    if (f->on_created)
-        f->on_created(c, s);
+        if (f->on_created)
+            f->on_created(c, s);
 }
 
 static void log_transition(sc_coord *c, sc_session *s, const sc_history_record *rec)
@@ -113,8 +113,8 @@ static void obs_transition(void *ud, sc_session *s, const sc_history_record *rec
     char id[SC_SESSION_ID_MAX + 1];
     snprintf(id, sizeof id, "%s", sc_session_id(s));
     EACH_FEATURE(f)
-    if (f->on_transition)
-        f->on_transition(c, s, rec, t);
+        if (f->on_transition)
+            f->on_transition(c, s, rec, t);
     if (!sc_coord__entered_terminal(s, rec))
         return;
     if (c->active)
@@ -130,24 +130,24 @@ static void obs_publish(void *ud, sc_session *s, const char *name, int priority)
 {
     sc_coord *c = ud;
     EACH_FEATURE(f)
-    if (f->on_publish)
-        f->on_publish(c, s, name, priority);
+        if (f->on_publish)
+            f->on_publish(c, s, name, priority);
 }
 
 static void obs_ended(void *ud, sc_session *s)
 {
     sc_coord *c = ud;
     EACH_FEATURE(f)
-    if (f->on_ended)
-        f->on_ended(c, s);
+        if (f->on_ended)
+            f->on_ended(c, s);
 }
 
 static void obs_removed(void *ud, sc_session *s, const char *reason)
 {
     sc_coord *c = ud;
     EACH_FEATURE(f)
-    if (f->on_removed)
-        f->on_removed(c, s, reason);
+        if (f->on_removed)
+            f->on_removed(c, s, reason);
     if (!sc_coord__is_terminal(s) && c->active)
         c->active--;
     sc_log(c->logger, SC_LOG_DEBUG, "coord", "session %s removed (%s)", sc_session_id(s), reason ? reason : "-");
@@ -165,8 +165,8 @@ int sc_coord__admit(sc_coord *c, const char *source, const char **why)
         reason = "max_sessions";
     else {
         EACH_FEATURE(f)
-        if (f->admit && f->admit(c, &reason) != 0)
-            break;
+            if (f->admit && f->admit(c, &reason) != 0)
+                break;
     }
     if (!reason)
         return 0;
@@ -183,16 +183,16 @@ static bool send_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst,
 {
     sc_coord *c = ud;
     EACH_FEATURE(f)
-    if (f->hold_message && f->hold_message(c, tp, dst, data, len))
-        return true;
+        if (f->hold_message && f->hold_message(c, tp, dst, data, len))
+            return true;
     return false;
 }
 
 void sc_coord__hold_turn(sc_coord *c)
 {
     EACH_FEATURE(f)
-    if (f->hold_turn)
-        f->hold_turn(c);
+        if (f->hold_turn)
+            f->hold_turn(c);
 }
 
 /* ---- Lifecycle ------------------------------------------------------------------------------ */
@@ -261,8 +261,7 @@ static int metrics_new(sc_coord *c, const sc_coord_config *cfg)
 /* Every feature's guards and actions, in feature order; a name bound twice is an error. */
 static int bind_features(sc_coord *c)
 {
-    EACH_FEATURE(f)
-    {
+    EACH_FEATURE(f) {
         for (const sc_coord_guard_def *g = f->guards; g && g->name; g++) {
             int rc = sc_engine_bind_guard(c->engine, g->name, g->fn, c);
             if (rc) {
@@ -354,8 +353,7 @@ static int create_parts(sc_coord *c, const sc_coord_config *cfg)
     c->observer = rc;
     if ((rc = open_sip(c, cfg)) != 0)
         return rc;
-    EACH_FEATURE(f)
-    {
+    EACH_FEATURE(f) {
         c->started[f_p - sc_coord__features] = true;
         if (f->start && (rc = f->start(c, cfg)) != 0) {
             sc_log(c->logger, SC_LOG_ERROR, "coord", "feature %s not started: %s", f->name, sc_strerror(rc));

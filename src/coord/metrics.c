@@ -110,8 +110,7 @@ static void collect_table(void *ud, sc_obs_registry *r)
         return;
     size_t i;
     json_t *v;
-    json_array_foreach(vs, i, v)
-    {
+    json_array_foreach(vs, i, v) {
         snprintf(ver, sizeof ver, "%lld", (long long)json_integer_value(json_object_get(v, "version")));
         const char *hash = json_string_value(json_object_get(v, "hash"));
         sc_obs_gauge *g = sc_obs_gauge_with(o->version_sessions, ver, hash ? hash : "",

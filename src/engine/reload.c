@@ -108,8 +108,9 @@ static json_t *warnings_json(const sc_diags *d)
     json_t *all = sc_diags_json(d, false), *w = json_array();
     size_t i;
     json_t *x;
-    json_array_foreach(all, i, x) if (strcmp(json_string_value(json_object_get(x, "severity")), "warning") == 0)
-        json_array_append(w, x);
+    json_array_foreach(all, i, x)
+        if (strcmp(json_string_value(json_object_get(x, "severity")), "warning") == 0)
+            json_array_append(w, x);
     json_decref(all);
     return w;
 }

@@ -65,8 +65,7 @@ int sc_engine_restore_tail(sc_engine *e, sc_session *s, const json_t *events)
         return -EINVAL;
     size_t i;
     const json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         int r = sc_session_apply_event_json(s, ev);
         if (r < 0) {
             e->stats.sessions_created--;

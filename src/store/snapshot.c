@@ -106,8 +106,7 @@ static int parse_guards(const sc_session *s, const json_t *arr, sc_history_recor
     const json_t *g;
     if (!json_is_array(arr) || json_array_size(arr) > SC_HISTORY_MAX_GUARDS)
         return -EINVAL;
-    json_array_foreach(arr, i, g)
-    {
+    json_array_foreach(arr, i, g) {
         sc_history_guard *hg = &r->guards[i];
         if (vocab_id(s, SC_VOCAB_GUARD, sc_store__get_str(g, "name"), &hg->id))
             return -EINVAL;
@@ -124,8 +123,7 @@ static int parse_actions(const sc_session *s, const json_t *arr, sc_history_reco
     const json_t *a;
     if (!json_is_array(arr) || json_array_size(arr) > SC_HISTORY_MAX_ACTIONS)
         return -EINVAL;
-    json_array_foreach(arr, i, a)
-    {
+    json_array_foreach(arr, i, a) {
         sc_history_action *ha = &r->actions[i];
         int64_t result, dur;
         if (vocab_id(s, SC_VOCAB_ACTION, sc_store__get_str(a, "name"), &ha->id) ||
@@ -185,8 +183,7 @@ int sc_store__load_fields(sc_session *s, const json_t *obj)
     const json_t *v;
     if (!json_is_object(obj))
         return -EINVAL;
-    json_object_foreach((json_t *)obj, key, v)
-    {
+    json_object_foreach((json_t *)obj, key, v) {
         sc_field f;
         if (sc_field_parse(key, &f) || (!json_is_string(v) && !json_is_null(v)))
             return -EINVAL;
@@ -256,8 +253,7 @@ static int load_conditions(sc_session *s, const json_t *obj)
     uint64_t bits = 0;
     if (!json_is_object(obj))
         return -EINVAL;
-    json_object_foreach((json_t *)obj, key, v)
-    {
+    json_object_foreach((json_t *)obj, key, v) {
         sc_id id;
         if (!json_is_boolean(v) || vocab_id(s, SC_VOCAB_CONDITION, key, &id) || id >= 64)
             return -EINVAL;
@@ -278,8 +274,7 @@ static int load_foreign(sc_session *s, const json_t *arr)
         return 0;
     if (!json_is_array(arr))
         return -EINVAL;
-    json_array_foreach(arr, i, j)
-    {
+    json_array_foreach(arr, i, j) {
         sc_id id;
         const char *name = json_string_value(j);
         if (!name || sc_table_state_id(s->table, name) >= 0)
@@ -297,8 +292,7 @@ static int load_history(sc_session *s, const json_t *arr, uint64_t last_seq)
     const json_t *j;
     if (!json_is_array(arr))
         return -EINVAL;
-    json_array_foreach(arr, i, j)
-    {
+    json_array_foreach(arr, i, j) {
         sc_history_record r;
         int rc = sc_history_record_from_json(s, j, &r);
         if (!rc)

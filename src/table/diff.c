@@ -165,7 +165,8 @@ static char *row_key(json_t *js)
             json_string_value(json_object_get(js, "from")), json_string_value(json_object_get(js, "event")));
     size_t i;
     json_t *g;
-    json_array_foreach(json_object_get(js, "guards"), i, g) fprintf(f, "%s%s", i ? "," : "", json_string_value(g));
+    json_array_foreach(json_object_get(js, "guards"), i, g)
+        fprintf(f, "%s%s", i ? "," : "", json_string_value(g));
     if (fclose(f) != 0) {
         free(buf);
         return NULL;

@@ -90,8 +90,7 @@ static void print_changes(json_t *ch)
     json_t *v;
     char a[1024], b[1024];
     int n = 0;
-    json_object_foreach(ch, field, v)
-    {
+    json_object_foreach(ch, field, v) {
         printf("%s %s: %s -> %s", n++ ? ";" : "", field, val_text(json_object_get(v, "old"), a, sizeof a),
                val_text(json_object_get(v, "new"), b, sizeof b));
     }
@@ -122,8 +121,7 @@ static void print_migrate(json_t *m, const char *old_path, const char *new_path)
         return;
     }
     printf("~ migrate: on reload, live sessions in these states of %s move:", old_path);
-    json_array_foreach(n, i, e)
-    {
+    json_array_foreach(n, i, e) {
         printf("%s %s -> %s", i ? "," : "", js(e, "from"), js(e, "to"));
         if (json_is_false(json_object_get(e, "known")))
             printf(" (no such state in %s)", old_path);
@@ -146,18 +144,20 @@ static void print_text(json_t *d, const char *old_path, const char *new_path)
     json_t *st = json_object_get(d, "states"), *tr = json_object_get(d, "transitions");
     size_t i;
     json_t *e;
-    json_array_foreach(json_object_get(st, "removed"), i, e) print_state('-', e, old_path);
-    json_array_foreach(json_object_get(st, "added"), i, e) print_state('+', e, new_path);
-    json_array_foreach(json_object_get(st, "changed"), i, e)
-    {
+    json_array_foreach(json_object_get(st, "removed"), i, e)
+        print_state('-', e, old_path);
+    json_array_foreach(json_object_get(st, "added"), i, e)
+        print_state('+', e, new_path);
+    json_array_foreach(json_object_get(st, "changed"), i, e) {
         printf("~ state %s:", js(e, "state"));
         print_changes(json_object_get(e, "changes"));
         printf("  (%s:%lld)\n", new_path, (long long)json_integer_value(json_object_get(e, "new_line")));
     }
-    json_array_foreach(json_object_get(tr, "removed"), i, e) print_transition('-', e, old_path);
-    json_array_foreach(json_object_get(tr, "added"), i, e) print_transition('+', e, new_path);
-    json_array_foreach(json_object_get(tr, "changed"), i, e)
-    {
+    json_array_foreach(json_object_get(tr, "removed"), i, e)
+        print_transition('-', e, old_path);
+    json_array_foreach(json_object_get(tr, "added"), i, e)
+        print_transition('+', e, new_path);
+    json_array_foreach(json_object_get(tr, "changed"), i, e) {
         printf("~ ");
         print_key(e);
         printf(":");

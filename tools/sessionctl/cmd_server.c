@@ -98,7 +98,8 @@ static int print_error(const sctl_http_resp *r)
         fprintf(stderr, " (state %s; accepted:", st);
         json_t *a = json_object_get(j, "accepted_events"), *v;
         size_t i;
-        json_array_foreach(a, i, v) fprintf(stderr, " %s", json_string_value(v));
+        json_array_foreach(a, i, v)
+            fprintf(stderr, " %s", json_string_value(v));
         fprintf(stderr, ")");
     }
     fprintf(stderr, "\n");
@@ -142,8 +143,7 @@ static void print_history(json_t *h)
     size_t i;
     json_t *r;
     printf("%-4s %-27s %-16s %-26s %-16s %s\n", "SEQ", "TIME", "FROM", "EVENT", "TO", "OUTCOME");
-    json_array_foreach(h, i, r)
-    {
+    json_array_foreach(h, i, r) {
         char ev[64];
         json_int_t code = json_integer_value(json_object_get(r, "event_code"));
         if (code)
@@ -154,8 +154,7 @@ static void print_history(json_t *h)
                str_or(r, "time", "-"), str_or(r, "from", "?"), ev, str_or(r, "to", "?"), str_or(r, "outcome", "?"));
         json_t *acts = json_object_get(r, "actions"), *a;
         size_t k;
-        json_array_foreach(acts, k, a)
-        {
+        json_array_foreach(acts, k, a) {
             json_int_t res = json_integer_value(json_object_get(a, "result"));
             printf("%s%s%s", k ? "," : "  [", str_or(a, "name", "?"), res ? "!" : "");
         }
@@ -207,12 +206,16 @@ int sessionctl_cmd_show(int argc, char **argv)
             printf("%-16s %s\n", keys[i], str_or(j, keys[i], "-"));
         json_t *f = json_object_get(j, "fields"), *v;
         const char *k;
-        json_object_foreach(f, k, v) if (json_is_string(v)) printf("%-16s %s\n", k, json_string_value(v));
+        json_object_foreach(f, k, v)
+            if (json_is_string(v))
+                printf("%-16s %s\n", k, json_string_value(v));
         printf("%-16s", "conditions");
-        json_object_foreach(json_object_get(j, "conditions"), k, v) printf(" %s=%s", k, json_is_true(v) ? "yes" : "no");
+        json_object_foreach(json_object_get(j, "conditions"), k, v)
+            printf(" %s=%s", k, json_is_true(v) ? "yes" : "no");
         printf("\n%-16s", "possible events");
         size_t i;
-        json_array_foreach(json_object_get(j, "possible_events"), i, v) printf(" %s", json_string_value(v));
+        json_array_foreach(json_object_get(j, "possible_events"), i, v)
+            printf(" %s", json_string_value(v));
         printf("\nhistory:\n");
         print_history(json_object_get(j, "history"));
     }

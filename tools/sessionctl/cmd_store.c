@@ -107,8 +107,7 @@ int sessionctl_cmd_history_or_store(int argc, char **argv)
     if (!r) {
         size_t i;
         json_t *ev;
-        json_array_foreach(events, i, ev)
-        {
+        json_array_foreach(events, i, ev) {
             sc_persist_event pe = {.session_id = a.id, .record = ev};
             print_event(&pe, NULL);
             n++;
@@ -162,8 +161,7 @@ static void print_path(const json_t *events)
 {
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
         if (!strcmp(jstr(ev, "kind"), "created")) {
             printf("%" JSON_INTEGER_FORMAT " %s (created, %s)\n", seq, jstr(ev, "state_after"), jstr(ev, "role"));
@@ -220,8 +218,7 @@ static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events,
     size_t i;
     json_t *ev;
     status = 0;
-    json_array_foreach(events, i, ev)
-    {
+    json_array_foreach(events, i, ev) {
         json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
         if (snap && seq > snap_seq && status == 0 && !compare(s, snap, snap_seq, &status))
             snap = NULL; /* compared */

@@ -182,8 +182,10 @@ static void test_manual_reject(void **state)
     bool seen = false;
     size_t i;
     json_t *r;
-    json_array_foreach(h, i, r) if (!strcmp(json_string_value(json_object_get(r, "event")), "Dialog6xx") &&
-                                    json_integer_value(json_object_get(r, "event_code")) == 603) seen = true;
+    json_array_foreach(h, i, r)
+        if (!strcmp(json_string_value(json_object_get(r, "event")), "Dialog6xx") &&
+            json_integer_value(json_object_get(r, "event_code")) == 603)
+            seen = true;
     json_decref(h);
     assert_true(seen);
     stop(&f);

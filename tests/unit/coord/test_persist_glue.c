@@ -153,8 +153,7 @@ static void check_log(lc *l)
     assert_int_equal(sc_persist_list(l->p, SC_PERSIST_LIST_ALL, false, collect_id, all), 0);
     size_t i;
     json_t *v;
-    json_array_foreach(live, i, v)
-    {
+    json_array_foreach(live, i, v) {
         const char *id = json_string_value(v);
         sc_session *s = sc_store_get(l->store, id);
         assert_non_null(s);
@@ -163,8 +162,7 @@ static void check_log(lc *l)
         assert_int_equal(n, sc_session_history_next_seq(s)); /* seq 0 (created) .. next_seq - 1 */
         l->live++;
     }
-    json_array_foreach(all, i, v)
-    {
+    json_array_foreach(all, i, v) {
         const char *id = json_string_value(v);
         l->all++;
         if (sc_store_get(l->store, id))

@@ -77,7 +77,9 @@ static json_t *version_entry(json_t *list, uint64_t version)
 {
     size_t i;
     json_t *x;
-    json_array_foreach(list, i, x) if ((uint64_t)json_integer_value(json_object_get(x, "version")) == version) return x;
+    json_array_foreach(list, i, x)
+        if ((uint64_t)json_integer_value(json_object_get(x, "version")) == version)
+            return x;
     return NULL;
 }
 
@@ -231,8 +233,7 @@ static void test_broken_reloads_change_nothing(void **state)
             bool found = false;
             size_t i;
             json_t *x;
-            json_array_foreach(json_object_get(rep, "errors"), i, x)
-            {
+            json_array_foreach(json_object_get(rep, "errors"), i, x) {
                 snprintf(got, sizeof got, "%lld:%lld", (long long)json_integer_value(json_object_get(x, "line")),
                          (long long)json_integer_value(json_object_get(x, "column")));
                 if (!strcmp(got, want) && !strcmp(json_string_value(json_object_get(x, "file")), path))

@@ -178,7 +178,8 @@ static json_t *replay(side *sd, const sc_table *table, const tracked *t)
         sc_engine_restore_session(sd->engine, (sc_table *)table, t->role, t->id, sc_table_initial_state(table), &s), 0);
     size_t i;
     json_t *ev;
-    json_array_foreach(t->events, i, ev) assert_int_equal(sc_session_apply_event_json(s, ev), 0);
+    json_array_foreach(t->events, i, ev)
+        assert_int_equal(sc_session_apply_event_json(s, ev), 0);
     /* applying a record again changes nothing */
     if (json_array_size(t->events) > 1)
         assert_int_equal(sc_session_apply_event_json(s, json_array_get(t->events, 1)), 1);

@@ -6,7 +6,9 @@ static bool has_string(json_t *arr, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) if (strcmp(json_string_value(v), s) == 0) return true;
+    json_array_foreach(arr, i, v)
+        if (strcmp(json_string_value(v), s) == 0)
+            return true;
     return false;
 }
 

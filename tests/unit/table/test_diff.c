@@ -82,7 +82,9 @@ static bool array_has(json_t *arr, const char *s)
 {
     size_t i;
     json_t *x;
-    json_array_foreach(arr, i, x) if (json_is_string(x) && strcmp(json_string_value(x), s) == 0) return true;
+    json_array_foreach(arr, i, x)
+        if (json_is_string(x) && strcmp(json_string_value(x), s) == 0)
+            return true;
     return false;
 }
 
