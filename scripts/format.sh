@@ -34,6 +34,7 @@ trap 'rm -f "$tmp"' EXIT
 differ=()
 for f in "${files[@]}"; do
   [ -f "$f" ] || { echo "format: $f: no such file" >&2; exit 2; }
+  case "$f" in *.c | *.h) ;; *) echo "format: $f: not a C source (.c, .h)" >&2; exit 2 ;; esac
   "$cf" --style=file "$f" >"$tmp" || { echo "format: clang-format failed on $f" >&2; exit 2; }
   cmp -s "$tmp" "$f" && continue
   differ+=("$f")

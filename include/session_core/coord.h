@@ -46,6 +46,11 @@ typedef struct sc_coord_config {
                                       (NOTIFY 408) and is cancelled; 0 = 60000 */
     /* media and B2BUA (src/coord/media.c, b2bua.c) */
     const char *media_address;               /* RTP bind/announce address; NULL = the first SIP listener's */
+    const char *advertise;                   /* what Via, Contact and From carry (listeners without their own
+                                    ",advertise="); NULL: the bound address, or with a wildcard bind
+                                    the address the route to each peer goes out of */
+    const char *media_advertise;             /* the address in our SDP; NULL: the media address, or with a
+                                    wildcard one the route's source toward the peer */
     uint32_t rtp_timeout_ms;                 /* RtpTimeout after this silence; 0 = off (default 30000) */
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
     const char *moh_paths[SC_COORD_MAX_MOH]; /* "default" uses the built-in tune unless given */

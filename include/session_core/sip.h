@@ -198,8 +198,15 @@ typedef struct sc_sip_config {
  * Errors: -EINVAL, -ENOMEM. */
 SC_EXPORT int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg);
 /* Adds a listener: "udp:127.0.0.1:5060", "tcp:127.0.0.1:5060", "udp:[::1]:5060" (port 0
- * picks one). Errors: -EINVAL (bad spec), a uv error (-EADDRINUSE...). */
+ * picks one), optionally ",advertise=ADDR": what Via and Contact carry for it. The bind is
+ * exclusive (a second agent on the same address fails with -EADDRINUSE). Bound to a wildcard
+ * address with nothing advertised (here or contact_host), Via/Contact carry the address of the
+ * interface the route to each peer goes out of, never 0.0.0.0 or ::. Errors: -EINVAL (bad
+ * spec), a uv error (-EADDRINUSE...). */
 SC_EXPORT int sc_sip_listen(sc_sip *sip, const char *spec);
+/* The local address the route to peer goes out of (no packet is sent), as text into host.
+ * 0, -EINVAL, or the socket error (-ENETUNREACH). */
+SC_EXPORT int sc_sip_route_source(const struct sockaddr_storage *peer, char *host, size_t cap);
 /* Send a complete message (a request or response already built, e.g. one a send hook held
  * back) on transport tp to dst, without passing it to the send hook again. 0 or a negative
  * error (-ECANCELED once the agent is closing). */

@@ -209,26 +209,40 @@ static void on_sip_closed(sc_sip *sip, void *ud)
     c->closing_handles--;
 }
 
-/* host of the first listener, for the default From and SDP addresses */
+static bool wildcard_addr(const char *a) { return !strcmp(a, "0.0.0.0") || !strcmp(a, "::"); }
+
+/* What we bind and what we announce: From host (advertise, else the first listener's address),
+ * RTP bind address (media_address, else the listener's), the address in our SDP
+ * (media_advertise, else media_address, else advertise, else the bind address); a wildcard that
+ * is announced becomes, per call, the address the route to the peer goes out of. */
 static void local_identity(sc_coord *c, const sc_coord_config *cfg)
 {
     struct sockaddr_storage ss;
-    char host[64] = "127.0.0.1";
+    char bound[64] = "127.0.0.1";
     uint16_t port = 5060;
     if (sc_sip_listener_addr(c->sip, 0, &ss) == 0) {
         if (ss.ss_family == AF_INET6) {
             struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+            inet_ntop(AF_INET6, &a->sin6_addr, bound, sizeof bound);
             port = ntohs(a->sin6_port);
         } else {
             struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-            inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+            inet_ntop(AF_INET, &a->sin_addr, bound, sizeof bound);
             port = ntohs(a->sin_port);
         }
     }
+    const char *adv = cfg->advertise && *cfg->advertise ? cfg->advertise : NULL;
+    const char *media = cfg->media_address && *cfg->media_address ? cfg->media_address : NULL;
+    const char *host = adv ? adv : bound;
     snprintf(c->local_host, sizeof c->local_host, "%s", host);
-    snprintf(c->media_addr, sizeof c->media_addr, "%s",
-             cfg->media_address && *cfg->media_address ? cfg->media_address : host);
+    c->from_route = wildcard_addr(host);
+    snprintf(c->media_addr, sizeof c->media_addr, "%s", media ? media : bound);
+    const char *announce = cfg->media_advertise && *cfg->media_advertise ? cfg->media_advertise
+                           : media                                       ? media
+                           : adv                                         ? adv
+                                                                         : bound;
+    c->media_route = wildcard_addr(announce);
+    snprintf(c->media_announce, sizeof c->media_announce, "%s", c->media_route ? "" : announce);
     if (strchr(host, ':'))
         snprintf(c->default_from, sizeof c->default_from, "sip:sessiond@[%s]:%u", host, port);
     else
@@ -306,6 +320,7 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
                           .on_event = sc_coord__on_event,
                           .ud = c};
     sipc.send_hook = send_hook;
+    sipc.contact_host = cfg->advertise && *cfg->advertise ? cfg->advertise : NULL;
     sipc.session_expires_s = cfg->session_expires_s; /* RFC 4028 (src/sip/session_timer.c) */
     sipc.min_se_s = cfg->min_se_s;
     /* Transactions and released calls linger for Timer J/K (64*T1): at N calls per second

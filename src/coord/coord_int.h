@@ -116,8 +116,12 @@ struct sc_coord {
     sc_obs_metric *admission;          /* sessioncore_admission_rejected_total{reason,source} */
     uint16_t port_min, port_max;       /* RTP port range */
     char default_from[SC_SIP_URI_MAX]; /* sip:sessiond@<first listener> */
-    char local_host[64];               /* first listener's address */
-    char media_addr[64];               /* RTP address (bind and SDP): media_address or local_host */
+    char local_host[64];               /* advertise, else the first listener's address */
+    char media_addr[64];               /* RTP bind address: media_address, else the listener's */
+    char media_announce[64];           /* the address in our SDP (empty: by route, media_route) */
+    bool media_route;                  /* wildcard media, nothing advertised: our SDP carries the
+                                          route's source toward the peer (sdp.c) */
+    bool from_route;                   /* wildcard SIP, nothing advertised: default From by route */
     size_t active;                     /* sessions not in a terminal state */
     bool shutting_down;
     void (*shutdown_done)(void *ud);
@@ -196,6 +200,8 @@ int sc_coord__call_new(sc_coord *c, const char *to, const char *from, const char
                        sc_coord_leg **leg_out);
 /* A sip: URI whose host is an IP literal (reachable without DNS). */
 bool sc_coord__usable_uri(const char *s);
+/* The host of such a URI as an address (port 5060 unless given); -EINVAL. */
+int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out);
 
 /* ---- Core services (coord.c) --------------------------------------------------------------- */
 

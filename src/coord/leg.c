@@ -170,14 +170,13 @@ bool sc_coord__entered_terminal(const sc_session *s, const sc_history_record *re
 
 /* ---- Outgoing calls -------------------------------------------------------------------------- */
 
-bool sc_coord__usable_uri(const char *s)
+int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out)
 {
     osip_uri_t *u = NULL;
-    bool ok = false;
-    if (!s || strlen(s) > 500 || osip_uri_init(&u) != 0)
-        return false;
-    if (osip_uri_parse(u, s) == 0 && u->scheme && !strcasecmp(u->scheme, "sip") && u->host) {
-        unsigned char buf[16];
+    int rc = -EINVAL;
+    if (!uri || strlen(uri) > 500 || osip_uri_init(&u) != 0)
+        return -EINVAL;
+    if (osip_uri_parse(u, uri) == 0 && u->scheme && !strcasecmp(u->scheme, "sip") && u->host) {
         char host[64];
         snprintf(host, sizeof host, "%s", u->host);
         size_t n = strlen(host);
@@ -185,10 +184,34 @@ bool sc_coord__usable_uri(const char *s)
             host[n - 1] = '\0';
             memmove(host, host + 1, n - 1);
         }
-        ok = inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+        int port = u->port && *u->port ? atoi(u->port) : 5060;
+        memset(out, 0, sizeof *out);
+        if (uv_ip4_addr(host, port, (struct sockaddr_in *)out) == 0 ||
+            uv_ip6_addr(host, port, (struct sockaddr_in6 *)out) == 0)
+            rc = 0;
     }
     osip_uri_free(u);
-    return ok;
+    return rc;
+}
+
+bool sc_coord__usable_uri(const char *s)
+{
+    struct sockaddr_storage a;
+    return sc_coord__uri_addr(s, &a) == 0;
+}
+
+/* Our From for a call to `to` when none was given: sip:sessiond@<advertised or bound host>, or
+ * with a wildcard bind the address the route to the callee goes out of. */
+static void default_from(sc_coord *c, const char *to, char *out, size_t cap)
+{
+    struct sockaddr_storage peer;
+    char host[64];
+    if (!c->from_route || sc_coord__uri_addr(to, &peer) != 0 || sc_sip_route_source(&peer, host, sizeof host) != 0) {
+        snprintf(out, cap, "%s", c->default_from);
+        return;
+    }
+    const char *port = strrchr(c->default_from, ':'); /* "...@0.0.0.0:5060": keep the port */
+    snprintf(out, cap, strchr(host, ':') ? "sip:sessiond@[%s]%s" : "sip:sessiond@%s%s", host, port ? port : "");
 }
 
 int sc_coord__call_new(sc_coord *c, const char *to, const char *from, const char *source, sc_session **out,
@@ -206,7 +229,10 @@ int sc_coord__call_new(sc_coord *c, const char *to, const char *from, const char
         return rc;
     }
     leg->to = strdup(to);
-    leg->from = strdup(from && *from ? from : c->default_from);
+    char dflt[SC_SIP_URI_MAX];
+    if (!from || !*from)
+        default_from(c, to, dflt, sizeof dflt);
+    leg->from = strdup(from && *from ? from : dflt);
     if (!leg->to || !leg->from) {
         sc_engine_remove_session(c->engine, s, "error");
         return -ENOMEM;

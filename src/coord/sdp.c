@@ -19,7 +19,7 @@ void sc_coord__sdp_init(sc_coord_leg *leg)
     leg->sdp_id = ++c->next_sdp_id;
     leg->sdp_version = 1;
     leg->local_dir = SC_SDP_SENDRECV;
-    snprintf(leg->rtp_addr, sizeof leg->rtp_addr, "%s", c->media_addr);
+    snprintf(leg->rtp_addr, sizeof leg->rtp_addr, "%s", c->media_announce); /* empty: by route */
 }
 
 /* The media provider's hooks (the media feature). */
@@ -42,11 +42,46 @@ static void media_apply(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp
 
 /* Our side of an SDP; opens the stream on first use. An offer keeps the telephone-event
  * payload type negotiated before (the dtmf_pt field; 101 when none was). */
+/* With a wildcard media address and nothing advertised, the address our SDP carries is the one
+ * the route to the peer goes out of (never 0.0.0.0, which means hold): toward the offer's
+ * connection address, else the SIP peer, else the callee's URI. Kept for the leg's life. */
+static int announce_by_route(sc_coord_leg *leg)
+{
+    struct sockaddr_storage peer;
+    int rc = -ENOENT;
+    if (leg->offer) {
+        memset(&peer, 0, sizeof peer);
+        rc = uv_ip4_addr(leg->offer->conn_addr, 9, (struct sockaddr_in *)&peer) == 0 ||
+                     uv_ip6_addr(leg->offer->conn_addr, 9, (struct sockaddr_in6 *)&peer) == 0
+                 ? 0
+                 : -EINVAL;
+    }
+    if (rc && leg->call) {
+        sc_sip_dialog_state *d = malloc(sizeof *d);
+        if (!d)
+            return -ENOMEM;
+        sc_sip_call_dialog(leg->call, d);
+        peer = d->remote_addr;
+        rc = peer.ss_family ? 0 : -ENOENT;
+        free(d);
+    }
+    if (rc && leg->to)
+        rc = sc_coord__uri_addr(leg->to, &peer);
+    if (rc == 0)
+        rc = sc_sip_route_source(&peer, leg->rtp_addr, sizeof leg->rtp_addr);
+    return rc;
+}
+
 static int local_of(sc_coord_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
 {
     int rc = media_open(leg);
     if (rc)
         return rc;
+    if (!leg->rtp_addr[0] && (rc = announce_by_route(leg)) != 0) {
+        sc_log(leg->c->logger, SC_LOG_WARN, "media", "call %s: no address to announce in SDP: %s", leg->id,
+               sc_strerror(rc));
+        return -EADDRNOTAVAIL;
+    }
     memset(l, 0, sizeof *l);
     l->addr = leg->rtp_addr;
     l->port = leg->rtp_port;

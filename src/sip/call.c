@@ -328,7 +328,9 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
     sc_sip_dialog_state *d = &c->d;
     char rnd[24];
     sc_random_hex(rnd, 20);
-    snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, l->host);
+    char host[64];
+    sip_host_for(l, &d->remote_addr, host, sizeof host);
+    snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, host);
     sip_call_index(c);
     sc_random_hex(d->local_tag, 16);
     snprintf(d->local_uri, sizeof d->local_uri, "%s", from);

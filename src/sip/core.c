@@ -257,7 +257,7 @@ static void answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const 
     if (strcmp(req->sip_method, "OPTIONS") == 0 && code == 200) {
         osip_message_set_header(r, "Accept", "application/sdp");
         char contact[128];
-        if (sip_contact(sip, tp, src->ss_family, contact, sizeof contact) == 0)
+        if (sip_contact(sip, tp, src, contact, sizeof contact) == 0)
             osip_message_set_contact(r, contact);
     }
     sip_tx_respond(tx, r);

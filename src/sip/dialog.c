@@ -166,8 +166,7 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
     if (!r)
         return -ENOMEM;
     char contact[128];
-    if (code > 100 && code < 300 &&
-        sip_contact(sip, tx->tp, call->d.remote_addr.ss_family, contact, sizeof contact) == 0)
+    if (code > 100 && code < 300 && sip_contact(sip, tx->tp, &call->d.remote_addr, contact, sizeof contact) == 0)
         osip_message_set_contact(r, contact);
     for (int i = 0; code > 100 && code < 300 && i < osip_list_size(&tx->req->record_routes); i++) {
         osip_record_route_t *rr = NULL;

@@ -234,22 +234,28 @@ int sip_set_body(osip_message_t *msg, const char *content_type, const char *body
     return 0;
 }
 
-int sip_contact(sc_sip *sip, sc_sip_transport tp, int family, char *out, size_t cap)
+int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *peer, char *out, size_t cap)
 {
-    sip_listener *l = sip_listener_for(sip, tp, family);
+    sip_listener *l = sip_listener_for(sip, tp, peer->ss_family == AF_INET6 ? AF_INET6 : AF_INET);
     if (!l)
         return -ENOENT;
-    bool v6 = strchr(l->host, ':') != NULL;
-    int n = snprintf(out, cap, "<sip:%s%s%s:%u%s>", v6 ? "[" : "", l->host, v6 ? "]" : "", l->port,
+    char host[64];
+    sip_host_for(l, peer, host, sizeof host);
+    bool v6 = strchr(host, ':') != NULL;
+    int n = snprintf(out, cap, "<sip:%s%s%s:%u%s>", v6 ? "[" : "", host, v6 ? "]" : "", l->port,
                      tp == SC_SIP_TCP ? ";transport=tcp" : "");
     return n < 0 || (size_t)n >= cap ? -ENOSPC : 0;
 }
 
-static int set_via(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, int family, const char *branch)
+static int set_via(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *peer,
+                   const char *branch)
 {
+    int family = peer->ss_family == AF_INET6 ? AF_INET6 : AF_INET;
     sip_listener *l = sip_listener_for(sip, tp, family);
-    char via[256];
-    const char *host = l ? l->host : (family == AF_INET6 ? "::1" : "127.0.0.1");
+    char via[256], lhost[64];
+    if (l)
+        sip_host_for(l, peer, lhost, sizeof lhost);
+    const char *host = l ? lhost : (family == AF_INET6 ? "::1" : "127.0.0.1");
     bool v6 = strchr(host, ':') != NULL;
     snprintf(via, sizeof via, "SIP/2.0/%s %s%s%s:%u;branch=%s;rport", tp == SC_SIP_TCP ? "TCP" : "UDP", v6 ? "[" : "",
              host, v6 ? "]" : "", l ? l->port : 5060, branch);
@@ -264,14 +270,13 @@ osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const cha
     if (osip_message_init(&m) != 0)
         return NULL;
     char buf[SC_SIP_URI_MAX + SC_SIP_TAG_MAX + 32];
-    int family = d->remote_addr.ss_family == AF_INET6 ? AF_INET6 : AF_INET;
     bool ok = osip_uri_init(&ruri) == 0 && osip_uri_parse(ruri, d->remote_target) == 0;
     if (ok) {
         osip_message_set_uri(m, ruri);
         ruri = NULL;
         osip_message_set_method(m, osip_strdup(method));
         osip_message_set_version(m, osip_strdup("SIP/2.0"));
-        ok = set_via(sip, m, d->transport, family, branch) == 0;
+        ok = set_via(sip, m, d->transport, &d->remote_addr, branch) == 0;
     }
     if (ok) {
         snprintf(buf, sizeof buf, "<%s>;tag=%s", d->local_uri, d->local_tag);
@@ -292,7 +297,7 @@ osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const cha
         char hname[] = "Route"; /* libosip2 lower-cases the name in place: never a literal */
         ok = osip_message_set_multiple_header(m, hname, (char *)d->route_set) == 0;
     }
-    if (ok && sip_contact(sip, d->transport, family, buf, sizeof buf) == 0)
+    if (ok && sip_contact(sip, d->transport, &d->remote_addr, buf, sizeof buf) == 0)
         osip_message_set_contact(m, buf);
     if (!ok) {
         osip_uri_free(ruri);

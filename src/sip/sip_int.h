@@ -65,7 +65,9 @@ typedef struct sip_listener {
         uv_tcp_t tcp;
     } h;
     struct sockaddr_storage addr; /* bound address */
-    char host[64];                /* for Via/Contact (contact_host or the bound IP) */
+    char host[64];                /* for Via/Contact (advertised, contact_host or the bound IP) */
+    bool route_host;              /* wildcard bind, nothing advertised: the host is the address
+                                     the route to each peer goes out of (sip_host_for) */
     uint16_t port;
     char *rbuf; /* UDP receive buffer, max_message_size + 1 */
 } sip_listener;
@@ -193,6 +195,9 @@ void sip_handle_released(sc_sip *sip); /* a handle counted in open_handles finis
 /* transport.c */
 int sip_transport_listen(sc_sip *sip, const char *spec);
 int sip_send(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *dst, const char *data, size_t len);
+/* The host our Via/Contact/Call-ID carry toward peer (may be NULL): the listener's advertised or
+ * bound address, or with a wildcard bind the local address of the route to peer. */
+void sip_host_for(const sip_listener *l, const struct sockaddr_storage *peer, char *host, size_t cap);
 sip_listener *sip_listener_for(sc_sip *sip, sc_sip_transport tp, int family);
 void sip_transport_close(sc_sip *sip);
 /* Frames one message at the head of a stream buffer: >0 its length, 0 need more, <0 garbage. */
@@ -212,7 +217,7 @@ int sip_via_dest(const osip_message_t *req, struct sockaddr_storage *out);
 osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, const char *reason, const char *to_tag);
 int sip_set_body(osip_message_t *msg, const char *content_type, const char *body);
 void sip_add_common(sc_sip *sip, osip_message_t *msg);
-int sip_contact(sc_sip *sip, sc_sip_transport tp, int family, char *out, size_t cap);
+int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *peer, char *out, size_t cap);
 osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const char *method, uint32_t cseq,
                             const char *branch);
 int sip_body(const osip_message_t *msg, const char **body, size_t *len);

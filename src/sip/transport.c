@@ -1,10 +1,14 @@
 /* SIP transport on libuv: UDP and TCP listeners (IPv4 and IPv6), outgoing TCP connections
  * reused per peer, Content-Length stream framing with bounded buffers, and the send path. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "sip/sip_int.h"
 
@@ -464,15 +468,77 @@ static int bind_listener(sc_sip *sip, sip_listener *l)
     return rc;
 }
 
+static bool is_wildcard(const struct sockaddr_storage *a)
+{
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr == htonl(INADDR_ANY);
+    if (a->ss_family == AF_INET6)
+        return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)a)->sin6_addr);
+    return false;
+}
+
+int sc_sip_route_source(const struct sockaddr_storage *peer, char *host, size_t cap)
+{
+    if (!peer || (peer->ss_family != AF_INET && peer->ss_family != AF_INET6) || !host || !cap)
+        return -EINVAL;
+    int fd = socket(peer->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_storage dst = *peer, local;
+    socklen_t dlen = peer->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (((struct sockaddr_in *)&dst)->sin_port == 0)
+        ((struct sockaddr_in *)&dst)->sin_port = htons(9); /* connect needs a port; nothing is sent */
+    socklen_t llen = sizeof local;
+    int rc = 0;
+    if (connect(fd, (struct sockaddr *)&dst, dlen) != 0 || getsockname(fd, (struct sockaddr *)&local, &llen) != 0)
+        rc = -errno;
+    close(fd);
+    if (rc)
+        return rc;
+    uint16_t port;
+    return sip_addr_str(&local, host, cap, &port);
+}
+
+void sip_host_for(const sip_listener *l, const struct sockaddr_storage *peer, char *host, size_t cap)
+{
+    if (l->route_host && peer && sc_sip_route_source(peer, host, cap) == 0)
+        return;
+    snprintf(host, cap, "%s", l->host);
+}
+
+/* "udp:HOST:PORT[,advertise=ADDR]": the advertised address, if any, into adv. */
+static int split_advertise(const char *spec, char *base, size_t cap, char *adv, size_t acap)
+{
+    const char *comma = strchr(spec, ',');
+    adv[0] = '\0';
+    if (!comma) {
+        snprintf(base, cap, "%s", spec);
+        return 0;
+    }
+    if ((size_t)(comma - spec) >= cap || strncmp(comma + 1, "advertise=", 10) != 0)
+        return -EINVAL;
+    const char *a = comma + 11;
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (strlen(a) >= acap || (inet_pton(AF_INET, a, buf) != 1 && inet_pton(AF_INET6, a, buf) != 1))
+        return -EINVAL;
+    memcpy(base, spec, (size_t)(comma - spec));
+    base[comma - spec] = '\0';
+    snprintf(adv, acap, "%s", a);
+    return 0;
+}
+
 int sip_transport_listen(sc_sip *sip, const char *spec)
 {
     if (!spec || sip->nlisteners >= SIP_MAX_LISTENERS || sip->closing)
+        return -EINVAL;
+    char base[128], adv[64];
+    if (split_advertise(spec, base, sizeof base, adv, sizeof adv) != 0)
         return -EINVAL;
     sip_listener *l = calloc(1, sizeof *l);
     if (!l)
         return -ENOMEM;
     l->sip = sip;
-    int rc = parse_spec(spec, &l->tp, &l->addr);
+    int rc = parse_spec(base, &l->tp, &l->addr);
     if (rc < 0) {
         free(l);
         return rc;
@@ -490,8 +556,12 @@ int sip_transport_listen(sc_sip *sip, const char *spec)
         return rc;
     }
     sip_addr_str(&l->addr, l->host, sizeof l->host, &l->port);
-    if (sip->contact_host)
+    if (adv[0])
+        snprintf(l->host, sizeof l->host, "%s", adv);
+    else if (sip->contact_host)
         snprintf(l->host, sizeof l->host, "%s", sip->contact_host);
+    else /* never 0.0.0.0 or :: on the wire: the route's source toward each peer */
+        l->route_host = is_wildcard(&l->addr);
     sip->listeners[sip->nlisteners++] = l;
     sc_log(sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "listening on %s (port %u)", spec, l->port);
     return 0;

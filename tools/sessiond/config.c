@@ -1,6 +1,8 @@
 /* config: defaults, the YAML config file and the command-line flags of sessiond, with one
  * setter per option shared by the file and the flags, so both accept the same values. */
 #include "config.h"
+
+#include "config_addr.h"
 #include "config_media.h"
 #include "config_ops.h"
 #include "config_cleanup.h"
@@ -8,6 +10,7 @@
 #include "config_transfer.h"
 #include "session_core/media.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -109,11 +112,16 @@ bool sd_host_is_loopback(const char *host)
 
 static int set_sip(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    char host[128];
+    char host[128], hp[160];
     uint16_t port;
-    if ((strncmp(v, "udp:", 4) != 0 && strncmp(v, "tcp:", 4) != 0) ||
-        sd_split_hostport(v + 4, host, sizeof host, &port) || port == 0)
-        return fail(err, errsz, "--sip: expected udp:HOST:PORT or tcp:HOST:PORT, got '%s'%s", v, "");
+    unsigned char bin[16];
+    const char *comma = strchr(v, ','); /* udp:HOST:PORT,advertise=ADDR */
+    const char *adv = comma && !strncmp(comma, ",advertise=", 11) ? comma + 11 : NULL;
+    snprintf(hp, sizeof hp, "%.*s", comma ? (int)(comma - v) : (int)strlen(v), v);
+    if ((strncmp(hp, "udp:", 4) != 0 && strncmp(hp, "tcp:", 4) != 0) ||
+        sd_split_hostport(hp + 4, host, sizeof host, &port) || port == 0 || (comma && !adv) ||
+        (adv && inet_pton(AF_INET, adv, bin) != 1 && inet_pton(AF_INET6, adv, bin) != 1))
+        return fail(err, errsz, "--sip: expected udp:HOST:PORT or tcp:HOST:PORT[,advertise=ADDR], got '%s'%s", v, "");
     if (c->nsip == SD_MAX_SIP)
         return fail(err, errsz, "--sip: at most %s listeners%s", "8", "");
     c->sip[c->nsip] = strdup(v);
@@ -282,6 +290,8 @@ static const sd_option options[] = {
     {"on-sigterm", true, set_on_sigterm, "drain|hangup first SIGTERM drains (default) or ends calls now"},
     {"http-timeout-ms", true, set_http_timeout, "N HTTP wait for the loop (default 5000)"},
     {"media-address", true, sd_set_media_address, "ADDR RTP address (default: the first SIP listener's)"},
+    {"advertise", true, sd_set_advertise, "ADDR address in Via/Contact/From (default: bound, or route)"},
+    {"media-advertise", true, sd_set_media_advertise, "ADDR address in our SDP (default: media, or route)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
@@ -352,6 +362,7 @@ void sd_config_free(sd_config *c)
     free(c->store);
     free(c->http_token);
     sd_config_media_free(c);
+    sd_config_addr_free(c);
     sd_config_ops_free(c);
     sd_config_store_free(c);
     memset(c, 0, sizeof *c);

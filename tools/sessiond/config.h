@@ -37,6 +37,8 @@ typedef struct sd_config {
     bool refuse_refer;            /* --accept-refer no (config_transfer.c) */
     uint32_t transfer_timeout_ms; /* --transfer-timeout-ms; 0 = the api's default */
     char *media_address;          /* RTP address; NULL = the first SIP listener's (config_media.c) */
+    char *advertise;              /* Via/Contact/From address; NULL = bound or route (config_addr.c) */
+    char *media_advertise;        /* the address in our SDP; NULL = media address or route */
     uint32_t rtp_timeout_ms;      /* 0 = off */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;

@@ -184,6 +184,8 @@ static int start_api(sd_app *app)
     c.media_port_min = app->cfg.media_min;
     c.media_port_max = app->cfg.media_max;
     c.media_address = app->cfg.media_address;
+    c.advertise = app->cfg.advertise;
+    c.media_advertise = app->cfg.media_advertise;
     c.rtp_timeout_ms = app->cfg.rtp_timeout_ms;
     for (size_t i = 0; i < app->cfg.nmoh; i++) {
         c.moh_names[i] = app->cfg.moh_name[i];
