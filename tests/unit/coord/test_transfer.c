@@ -246,13 +246,89 @@ static void refer_policy(void **state)
     assert_string_equal(sc_coord__refer_verdict_name(SC_COORD_REFER_DISABLED), "disabled");
 }
 
+/* sc_coord__refer_check on a bare coordinator struct: every refusal counted, log lines at most
+ * 5 a second, the next window's first line saying how many were left out. */
+typedef struct log_capture {
+    int lines;
+    char last[512];
+} log_capture;
+
+static void capture(void *ud, sc_log_level level, const char *module, const char *msg)
+{
+    log_capture *lc = ud;
+    if (strcmp(module, "transfer") != 0)
+        return;
+    lc->lines++;
+    snprintf(lc->last, sizeof lc->last, "%s", msg);
+}
+
+static void refusals_counted_and_logged(void **state)
+{
+    sc_manual_clock *mc = NULL;
+    assert_int_equal(sc_manual_clock_new(&mc, 5000000, 0), 0);
+    log_capture lc = {0};
+    sc_logger logger = {.log = capture, .ud = &lc, .max_level = SC_LOG_DEBUG};
+    sc_obs_registry *reg = NULL;
+    assert_int_equal(sc_obs_registry_new(&reg), 0);
+    sc_obs_metric *m = NULL;
+    sc_obs_desc d = {
+        .type = SC_OBS_COUNTER, .name = "sessioncore_refer_refused_total", .help = "x", .labels = {"reason"}};
+    assert_int_equal(sc_obs_register(reg, &d, &m), 0);
+    sc_coord *c = calloc(1, sizeof *c);
+    sc_coord_xfer_state *xs = calloc(1, sizeof *xs);
+    assert_non_null(c);
+    assert_non_null(xs);
+    c->clock = sc_manual_clock_get(mc);
+    c->logger = &logger;
+    c->feat[SC_FEAT_TRANSFER] = xs;
+    xs->refused[SC_COORD_REFER_UNTRUSTED] = sc_obs_counter_with(m, "untrusted");
+    xs->refused[SC_COORD_REFER_TARGET] = sc_obs_counter_with(m, "target");
+
+    /* no stx: the source is unknown, so never trusted */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(sc_coord__refer_check(c, "s1", NULL, "sip:+19005550100@127.0.0.1:5099"),
+                         SC_COORD_REFER_UNTRUSTED);
+    assert_int_equal(sc_obs_counter_get(xs->refused[SC_COORD_REFER_UNTRUSTED]), 20);
+    assert_int_equal(lc.lines, 5);
+    assert_non_null(strstr(lc.last, "session s1: REFER from unknown source refused (untrusted)"));
+    assert_non_null(strstr(lc.last, "target sip:+19005550100@127.0.0.1:5099"));
+    assert_null(strstr(lc.last, "not logged"));
+    sc_manual_clock_advance(mc, 1000000);
+    /* a peer-written target is cut and made printable */
+    char big[400];
+    memset(big, 'a', sizeof big);
+    memcpy(big, "sip:\x1b[31m", 9);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(sc_coord__refer_check(c, "s1", NULL, big), SC_COORD_REFER_UNTRUSTED);
+    assert_int_equal(lc.lines, 6);
+    assert_non_null(strstr(lc.last, "(15 more refusals not logged)"));
+    assert_null(strchr(lc.last, 0x1b));
+    assert_true(strlen(lc.last) < 250);
+
+    /* an unknown source is never trusted, not even by 0.0.0.0/0 and ::/0 */
+    sc_coord_config cfg;
+    sc_coord_config_default(&cfg);
+    cfg.trust[0] = "0.0.0.0/0";
+    cfg.trust[1] = "::/0";
+    cfg.ntrust = 2;
+    char err[160];
+    assert_int_equal(sc_coord__refer_policy_init(&xs->policy, &cfg, err, sizeof err), 0);
+    assert_int_equal(sc_coord__refer_check(c, "s2", NULL, "sip:carol@127.0.0.1"), SC_COORD_REFER_UNTRUSTED);
+    sc_coord__refer_policy_free(&xs->policy);
+
+    free(xs);
+    free(c);
+    sc_obs_registry_free(reg);
+    sc_manual_clock_free(mc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(refer_to_plain),   cmocka_unit_test(refer_to_replaces_roundtrip),
         cmocka_unit_test(sipfrag),          cmocka_unit_test(usable_targets),
         cmocka_unit_test(trusted_networks), cmocka_unit_test(target_keys),
-        cmocka_unit_test(refer_policy),
+        cmocka_unit_test(refer_policy),     cmocka_unit_test(refusals_counted_and_logged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
