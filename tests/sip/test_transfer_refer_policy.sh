@@ -8,8 +8,9 @@
 #   B: --trust 127.0.0.1/32, a --refer-allow that does not match the target  -> target
 #   D: --trust 127.0.0.2/32 --refer-allow '*'; the REFER comes from 127.0.0.1 but its Via
 #      claims 127.0.0.2                                     -> untrusted (the source counts)
-# The accepted case (trusted source, allowed target: 202 and the transfer happens) is
-# test_transfer_sipp_transferor.sh and the other transfer tests.
+#   E: --trust ::1/128 and the target allowed; SIPp over IPv6 REFERs it to carol@C -> 202, the
+#      transfer call reaches C (the accepted case over IPv4: test_transfer_sipp_transferor.sh
+#      and the other transfer tests).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfer_lib.sh"
 start_node C
@@ -26,7 +27,7 @@ refer_refused() {
     (cd "$TMP" && timeout 60 "$SIPP" -sf "$SCEN/xfer_refer_refused.xml" -m 1 -l 1 -timeout 20s -timeout_error \
         -trace_err -error_file "$TMP/refused_$name.err" -nostdin -i 127.0.0.1 -p "$SIPP_SRC" \
         -set target "$FRAUD" -set via "$via" "127.0.0.1:${NODE_SIP[$name]}" >"$TMP/refused_$name.out" 2>&1) ||
-        fail "sipp against $name: $(grep -h -v '^$' "$TMP/refused_$name.err" 2>/dev/null | head -c 800)"
+        fail "sipp against $name: $(grep -h -v '^$' "$TMP/refused_$name.err" 2>/dev/null | tr '\n' ' ' | head -c 1500)"
 }
 
 # refused NODE REASON: the value of sessioncore_refer_refused_total{reason="REASON"} on NODE.
@@ -71,6 +72,30 @@ check_refused B target
 # ---- D: the Via claims the trusted 127.0.0.2; the datagram came from 127.0.0.1 ----
 refer_refused D 127.0.0.2
 check_refused D untrusted
+
+# ---- E: a trusted IPv6 source and an allowed target: accepted, the transfer happens ----
+if [ -f /proc/net/if_inet6 ] && grep -q '^0\{31\}1 ' /proc/net/if_inet6; then
+    p6=$(free_port)
+    start_node E --sip "udp:[::1]:$p6" --trust ::1/128 --refer-allow "carol@127.0.0.1:${NODE_SIP[C]}"
+    p=$(free_port)
+    (cd "$TMP" && timeout 60 "$SIPP" -sf "$SCEN/xfer_transferor.xml" -m 1 -l 1 -timeout 20s -timeout_error \
+        -trace_err -error_file "$TMP/v6.err" -nostdin -i ::1 -p "$p" -set target "sip:carol@127.0.0.1:${NODE_SIP[C]}" \
+        "[::1]:$p6" >"$TMP/v6.out" 2>&1) || fail "sipp over IPv6: $(grep -h -v '^$' "$TMP/v6.err" 2>/dev/null | head -c 800)"
+    e1=; e2=
+    for id in $(node_ids E); do
+        if [ -n "$(field_of E "$id" referred_by)" ]; then e2=$id; else e1=$id; fi
+    done
+    [ -n "$e1" ] && [ -n "$e2" ] || fail "E's sessions: $(node_ids E | tr '\n' ' ')"
+    wait_on E "$e1" Terminated
+    [ "$(field_of E "$e1" outcome)" = transferred ] || fail "E's old call: $HTTP_BODY"
+    wait_on E "$e2" Active
+    c1=$(wait_node_session C)
+    wait_on C "$c1" Active
+    for r in untrusted target disabled; do [ "$(refused E "$r")" = 0 ] || fail "E counted a refusal ($r)"; done
+    on E POST "/sessions/$e2/hangup"
+else
+    echo "note: no ::1, the IPv6 round is skipped"
+fi
 
 all_ended
 pass
