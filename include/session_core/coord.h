@@ -20,6 +20,8 @@ typedef struct sc_coord sc_coord;
 #define SC_COORD_MAX_LISTEN 8
 #define SC_COORD_MAX_MOH 16
 #define SC_COORD_MAX_ROUTES 64
+#define SC_COORD_MAX_TRUST 32       /* trusted networks (trust[]) */
+#define SC_COORD_MAX_REFER_ALLOW 32 /* REFER target globs (refer_allow[]) */
 
 typedef struct sc_coord_config {
     uv_loop_t *loop;                         /* borrowed; must outlive the coord */
@@ -41,9 +43,21 @@ typedef struct sc_coord_config {
     size_t history_capacity; /* per session; 0 = store default */
     const char *user_agent;  /* NULL = "session-core/<version>" */
     /* transfer (src/coord/transfer.c) */
-    bool refuse_refer;            /* REFERs are declined (603); default false: accepted */
+    bool refuse_refer;            /* hard off: every REFER is declined (603) */
     uint32_t transfer_timeout_ms; /* transferee: a transfer call unanswered by then fails
                                       (NOTIFY 408) and is cancelled; 0 = 60000 */
+    /* Who may make us place a call (src/coord/transfer_policy.c, docs/transfer.md "Who may
+     * transfer us"). A REFER starts a call only when its transport source is in trust AND its
+     * target matches a refer_allow glob or is a route's target; otherwise it gets 403 (counted
+     * in sessioncore_refer_refused_total{reason}). Empty trust or no allowed target (the
+     * default): every REFER is refused. A bad CIDR or glob makes sc_coord_new fail (-EINVAL). */
+    const char *trust[SC_COORD_MAX_TRUST]; /* sources trusted: "10.0.0.0/8", "::1/128", or one
+                                              address "127.0.0.1" (/32, /128); copied */
+    size_t ntrust;
+    const char *refer_allow[SC_COORD_MAX_REFER_ALLOW]; /* fnmatch(3) globs on the target's
+                                                          "[user@]host:port" ("*@10.0.0.5:5060",
+                                                          "alice@127.0.0.1:*"); copied */
+    size_t nrefer_allow;
     /* media and B2BUA (src/coord/media.c, b2bua.c) */
     const char *media_address;               /* RTP bind/announce address; NULL = the first SIP listener's */
     const char *advertise;                   /* what Via, Contact and From carry (listeners without their own

@@ -235,6 +235,12 @@ SC_EXPORT void sc_sip_feed(sc_sip *sip, sc_sip_transport tp, const struct sockad
 SC_EXPORT int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *content_type,
                              const char *body);
 
+/* The transport source of the incoming request stx: the address its datagram came from, or
+ * the peer of the TCP connection it arrived on; never its Via (which the sender writes). For
+ * policy decisions about the sender (sessiond's --trust). -EINVAL (NULL, or not an incoming
+ * request), -ENOENT (an INVITE rebuilt by crash recovery: the source is not known). */
+SC_EXPORT int sc_sip_stx_source(const sc_sip_stx *stx, struct sockaddr_storage *out);
+
 /* sc_sip_respond with extra header lines (e.g. "Refer-Sub: false\r\n" on a 202) or NULL;
  * non-INVITE requests only (-EINVAL otherwise, or for malformed headers). */
 SC_EXPORT int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *extra_headers,

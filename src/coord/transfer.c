@@ -30,21 +30,18 @@ static sc_coord_xfer *xfer_get(sc_coord_leg *leg)
     return leg->xfer;
 }
 
-/* The feature's state: the transfer options. */
-typedef struct xfer_state {
-    bool refuse_refer;   /* REFERs declined (603) */
-    uint32_t timeout_ms; /* a transfer call unanswered by then fails */
-} xfer_state;
-
 /* ---- Guards -------------------------------------------------------------------------------- */
 
+/* The REFER passed the policy (trusted sender, allowed target: transfer_policy.c, judged when
+ * it arrived) and no transfer runs on this call. */
 static bool g_accept_refer(const sc_exec *x)
 {
     sc_coord *coord = x->ud;
     sc_coord_leg *leg = sc_coord__leg(x->session);
     sc_coord_xfer *t = leg ? leg->xfer : NULL;
-    xfer_state *xs = sc_coord__feat(coord, SC_FEAT_TRANSFER);
-    return xs && !xs->refuse_refer && t && t->target && !t->in_progress && sc_coord__usable_uri(t->target);
+    sc_coord_xfer_state *xs = sc_coord__feat(coord, SC_FEAT_TRANSFER);
+    return xs && !xs->policy.disabled && t && t->allowed && t->target && !t->in_progress &&
+           sc_coord__usable_uri(t->target);
 }
 
 static bool g_refer_subscription(const sc_exec *x)
@@ -333,7 +330,7 @@ static void xfer_call_moved(sc_coord *coord, sc_session *n, sc_coord_xfer *nt, c
 
 static void on_transition(sc_coord *coord, sc_session *s, const sc_history_record *rec, const sc_transition *tr)
 {
-    xfer_state *xs = sc_coord__feat(coord, SC_FEAT_TRANSFER);
+    sc_coord_xfer_state *xs = sc_coord__feat(coord, SC_FEAT_TRANSFER);
     if (rec->outcome != SC_OUTCOME_TAKEN)
         return;
     sc_coord_leg *leg = sc_coord__leg(s);
@@ -441,20 +438,53 @@ int sc_coord_transfer_cancel(sc_coord *coord, const char *id)
 
 /* ---- The feature --------------------------------------------------------------------------------- */
 
+/* sessioncore_refer_refused_total{reason}, each reason's child made now (so it shows 0). */
+static int refused_metric(sc_coord *c, sc_coord_xfer_state *xs)
+{
+    if (!c->reg)
+        return 0;
+    sc_obs_metric *m = NULL;
+    sc_obs_desc d = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_refer_refused_total",
+                     .help = "REFERs refused by the transfer policy, by reason (untrusted, target, disabled)",
+                     .labels = {"reason"}};
+    int rc = sc_obs_register(c->reg, &d, &m);
+    if (rc)
+        return rc;
+    for (int v = SC_COORD_REFER_DISABLED; v < SC_COORD_REFER__COUNT; v++)
+        xs->refused[v] = sc_obs_counter_with(m, sc_coord__refer_verdict_name((sc_coord_refer_verdict)v));
+    return 0;
+}
+
 static int start(sc_coord *c, const sc_coord_config *cfg)
 {
-    xfer_state *xs = calloc(1, sizeof *xs);
+    sc_coord_xfer_state *xs = calloc(1, sizeof *xs);
     if (!xs)
         return -ENOMEM;
-    xs->refuse_refer = cfg->refuse_refer;
-    xs->timeout_ms = cfg->transfer_timeout_ms ? cfg->transfer_timeout_ms : 60000;
     c->feat[SC_FEAT_TRANSFER] = xs;
+    xs->timeout_ms = cfg->transfer_timeout_ms ? cfg->transfer_timeout_ms : 60000;
+    char err[160] = "";
+    int rc = sc_coord__refer_policy_init(&xs->policy, cfg, err, sizeof err);
+    if (rc) {
+        sc_log(c->logger, SC_LOG_ERROR, "transfer", "REFER policy: %s", err[0] ? err : sc_strerror(rc));
+        return rc;
+    }
+    if ((rc = refused_metric(c, xs)) != 0)
+        return rc;
+    sc_log(c->logger, SC_LOG_INFO, "transfer", "REFER: %s (%zu trusted networks, %zu target patterns, %zu routes)",
+           xs->policy.disabled                                              ? "off"
+           : xs->policy.ntrust && (xs->policy.nallow || xs->policy.nroutes) ? "accepted from trusted sources"
+                                                                            : "refused (no trusted source or target)",
+           xs->policy.ntrust, xs->policy.nallow, xs->policy.nroutes);
     return 0;
 }
 
 static void stop(sc_coord *c)
 {
-    free(c->feat[SC_FEAT_TRANSFER]);
+    sc_coord_xfer_state *xs = c->feat[SC_FEAT_TRANSFER];
+    if (xs)
+        sc_coord__refer_policy_free(&xs->policy);
+    free(xs);
     c->feat[SC_FEAT_TRANSFER] = NULL;
 }
 

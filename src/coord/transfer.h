@@ -17,6 +17,7 @@ typedef struct sc_coord_xfer {
     bool sub_active;     /* an implicit subscription exists and is not terminated */
     bool in_progress;    /* a transfer call runs for this session */
     uint32_t refer_cseq; /* CSeq of the REFER (Event id of later REFERs) */
+    bool allowed;        /* the policy accepted the REFER (transfer_policy.c) */
     unsigned nrefer;     /* REFERs accepted in this dialog */
     /* the transfer call (created by a REFER): reports to the session in TRANSFER_ID */
     bool is_xfer_call;
@@ -29,6 +30,86 @@ typedef struct sc_coord_xfer {
 } sc_coord_xfer;
 
 void sc_coord__xfer_free(sc_coord_xfer *x); /* NULL: nothing */
+
+/* ---- transfer_policy.c: who may make us place a call with a REFER --------------------------- */
+
+/* A network: family AF_INET or AF_INET6, the address (network byte order) and prefix length. */
+typedef struct sc_coord_net {
+    int family;
+    uint8_t addr[16];
+    unsigned bits;
+} sc_coord_net;
+
+/* "ADDR/LEN" or "ADDR" (the whole address: /32, /128), IPv4 or IPv6. -EINVAL for anything
+ * else, also when ADDR has bits set beyond LEN ("10.0.0.1/8"). */
+int sc_coord__net_parse(const char *s, sc_coord_net *out);
+/* a (AF_INET or AF_INET6; an IPv4-mapped IPv6 address counts as IPv4) is in n. */
+bool sc_coord__net_contains(const sc_coord_net *n, const struct sockaddr_storage *a);
+
+/* The key of a target URI that refer_allow globs match: "[user@]host:port" with the IP
+ * literal host in canonical text (IPv6 in brackets), the port always written (5060 when
+ * absent), no password, parameters or headers: "sip:alice@127.0.0.1;transport=tcp" ->
+ * "alice@127.0.0.1:5060". Length, or -EINVAL (not a sip: URI with an IP literal host and a
+ * port in 1..65535), -ENOSPC. */
+int sc_coord__refer_target_key(const char *uri, char *out, size_t cap);
+
+/* Why a peer is trusted. Digest authentication (--users, to come) adds a reason, not a path. */
+typedef enum sc_coord_trust {
+    SC_COORD_TRUST_NONE = 0,
+    SC_COORD_TRUST_NETWORK, /* its transport source is in a trusted network */
+    /* SC_COORD_TRUST_AUTHENTICATED: the request passed digest authentication (later) */
+} sc_coord_trust;
+
+/* The sender of a request, as the policy sees it. */
+typedef struct sc_coord_peer {
+    const struct sockaddr_storage *src; /* its transport source (never the Via); NULL: unknown */
+} sc_coord_peer;
+
+typedef enum sc_coord_refer_verdict {
+    SC_COORD_REFER_OK = 0,
+    SC_COORD_REFER_DISABLED,  /* --accept-refer no: 603 */
+    SC_COORD_REFER_UNTRUSTED, /* the sender is not trusted: 403 */
+    SC_COORD_REFER_TARGET,    /* the target is not allowed (or not usable): 403 */
+    SC_COORD_REFER__COUNT
+} sc_coord_refer_verdict;
+
+typedef struct sc_coord_refer_policy {
+    bool disabled;
+    sc_coord_net trust[SC_COORD_MAX_TRUST];
+    size_t ntrust;
+    char *allow[SC_COORD_MAX_REFER_ALLOW]; /* globs on the target key */
+    size_t nallow;
+    char *route_key[SC_COORD_MAX_ROUTES]; /* target keys of the B2BUA routes' targets */
+    size_t nroutes;
+} sc_coord_refer_policy;
+
+/* Build the policy from cfg (refuse_refer, trust, refer_allow, route_target). -EINVAL with a
+ * one-line reason in err (a bad CIDR or glob), -ENOMEM. p is usable for free either way. */
+int sc_coord__refer_policy_init(sc_coord_refer_policy *p, const sc_coord_config *cfg, char *err, size_t errsz);
+void sc_coord__refer_policy_free(sc_coord_refer_policy *p);
+sc_coord_trust sc_coord__peer_trust(const sc_coord_refer_policy *p, const sc_coord_peer *peer);
+/* Whether the target (a Refer-To URI without headers, may be NULL) may be called. */
+bool sc_coord__refer_target_allowed(const sc_coord_refer_policy *p, const char *target);
+/* The verdict on a REFER from peer to target: disabled, then the sender, then the target. */
+sc_coord_refer_verdict sc_coord__refer_judge(const sc_coord_refer_policy *p, const sc_coord_peer *peer,
+                                             const char *target);
+/* "ok", "disabled", "untrusted", "target": the metric's reason label. */
+const char *sc_coord__refer_verdict_name(sc_coord_refer_verdict v);
+
+/* The feature's state (c->feat[SC_FEAT_TRANSFER]). */
+typedef struct sc_coord_xfer_state {
+    uint32_t timeout_ms; /* a transfer call unanswered by then fails */
+    sc_coord_refer_policy policy;
+    sc_obs_counter *refused[SC_COORD_REFER__COUNT]; /* sessioncore_refer_refused_total{reason} */
+    uint64_t log_window_us;                         /* refusal log lines: start of the window, */
+    unsigned log_lines;                             /* lines logged in it, */
+    uint64_t log_suppressed;                        /* and lines left out since the last one */
+} sc_coord_xfer_state;
+
+/* An incoming REFER on session id from its server transaction stx, to target (its Refer-To
+ * URI without headers, NULL when unusable): the verdict; a refusal is counted and logged
+ * (one line, at most 5 a second: the others are counted in the next line). */
+sc_coord_refer_verdict sc_coord__refer_check(sc_coord *c, const char *id, sc_sip_stx *stx, const char *target);
 /* SIP event hook, before the event is dispatched: REFER and NOTIFY parsing, responses to our
  * REFER/NOTIFY turned into transfer events. Returns true when it consumed the event (ctx is
  * then freed or handed on), false to let the caller dispatch it as usual. */

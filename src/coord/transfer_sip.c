@@ -140,35 +140,42 @@ static sc_coord_xfer *xfer_get(sc_coord_leg *leg)
     return leg->xfer;
 }
 
-/* Keep what the REFER asks for on the leg; the table's AcceptRefer guard judges it. */
-static void read_refer(sc_coord *coord, sc_coord_leg *leg, const sc_sip_event *ev)
+/* An incoming REFER: judge it (transfer_policy.c: trusted sender, allowed target), keep what it
+ * asks for on the leg unless a transfer already runs, and dispatch DialogREFER with the status a
+ * refusal gets as its code (0 accepted, 403 policy, 603 --accept-refer no) for the table:
+ * AcceptRefer -> StartTransferCall; {CodeIs: 403} -> 403 Forbidden; else 603 Decline. */
+static void on_refer(sc_coord *coord, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev, sc_coord_evctx *ctx)
 {
-    sc_coord_xfer *x = xfer_get(leg);
-    if (!x)
-        return;
-    if (x->in_progress) /* a second REFER while one runs: AcceptRefer refuses it */
-        return;
-    free(x->refer_to);
-    free(x->referred_by);
-    free(x->target);
-    free(x->replaces);
-    x->refer_to = x->referred_by = x->target = x->replaces = NULL;
     const char *rt = sc_coord__xfer_header(ev->msg, "refer-to", "r");
-    const char *rb = sc_coord__xfer_header(ev->msg, "referred-by", "b");
-    const char *sub = sc_coord__xfer_header(ev->msg, "refer-sub", NULL);
-    osip_message_t *m = (osip_message_t *)ev->msg;
-    x->refer_cseq = m && m->cseq && m->cseq->number ? (uint32_t)strtoul(m->cseq->number, NULL, 10) : 0;
-    x->no_sub = sub && strncasecmp(sub, "false", 5) == 0;
-    if (rt) {
-        x->refer_to = strdup(rt);
-        if (sc_coord__xfer_parse_refer_to(rt, &x->target, &x->replaces) != 0)
-            x->target = x->replaces = NULL;
+    char *target = NULL, *replaces = NULL;
+    if (rt && sc_coord__xfer_parse_refer_to(rt, &target, &replaces) != 0)
+        target = replaces = NULL;
+    sc_coord_refer_verdict v = sc_coord__refer_check(coord, leg->id, ev->stx, target);
+    sc_coord_xfer *x = xfer_get(leg);
+    if (x && !x->in_progress) { /* a second REFER while one runs: AcceptRefer refuses it */
+        free(x->refer_to);
+        free(x->referred_by);
+        free(x->target);
+        free(x->replaces);
+        const char *rb = sc_coord__xfer_header(ev->msg, "referred-by", "b");
+        const char *sub = sc_coord__xfer_header(ev->msg, "refer-sub", NULL);
+        osip_message_t *m = (osip_message_t *)ev->msg;
+        x->refer_cseq = m && m->cseq && m->cseq->number ? (uint32_t)strtoul(m->cseq->number, NULL, 10) : 0;
+        x->no_sub = sub && strncasecmp(sub, "false", 5) == 0;
+        x->refer_to = rt ? strdup(rt) : NULL;
+        x->referred_by = rb ? strdup(rb) : NULL;
+        x->target = target;
+        x->replaces = replaces;
+        x->allowed = v == SC_COORD_REFER_OK;
+        target = replaces = NULL;
+        if (x->allowed)
+            sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: REFER to %s%s%s", leg->id, x->target,
+                   x->replaces ? " replacing " : "", x->replaces ? x->replaces : "");
     }
-    if (rb)
-        x->referred_by = strdup(rb);
-    sc_log(coord->logger, SC_LOG_INFO, "transfer", "session %s: REFER to %s%s%s", leg->id,
-           x->target ? x->target : "(unusable Refer-To)", x->replaces ? " replacing " : "",
-           x->replaces ? x->replaces : "");
+    free(target);
+    free(replaces);
+    int code = v == SC_COORD_REFER_OK ? 0 : v == SC_COORD_REFER_DISABLED ? 603 : 403;
+    sc_coord__dispatch(coord, s, SC_EV_DialogREFER, code, ev->reason, ctx);
 }
 
 /* ---- Transferor: NOTIFYs and the REFER's own outcome ----------------------------------- */
@@ -238,8 +245,8 @@ bool sc_coord__xfer_on_event(sc_coord *coord, sc_session *s, sc_coord_leg *leg, 
 {
     bool incoming = ev->stx != NULL;
     if (ev->type == SC_EV_DialogREFER && incoming) {
-        read_refer(coord, leg, ev);
-        return false;
+        on_refer(coord, s, leg, ev, ctx);
+        return true;
     }
     if (ev->type == SC_EV_DialogNOTIFY && incoming) {
         on_notify(coord, s, leg, ev, ctx);

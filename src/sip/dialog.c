@@ -246,6 +246,16 @@ int sc_sip_call_reject_retry(sc_sip_call *call, int code, const char *reason, un
     return rc;
 }
 
+int sc_sip_stx_source(const sc_sip_stx *stx, struct sockaddr_storage *out)
+{
+    if (!stx || !out || (stx->kind != TX_NIST && stx->kind != TX_IST))
+        return -EINVAL;
+    if (!stx->has_src)
+        return -ENOENT;
+    *out = stx->src;
+    return 0;
+}
+
 int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, const char *content_type,
                    const char *body)
 {

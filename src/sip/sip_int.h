@@ -115,6 +115,8 @@ struct sc_sip_stx {
     int last_status; /* server: status of the last response sent */
     sc_sip_transport tp;
     struct sockaddr_storage peer; /* client: destination; server: where responses go */
+    struct sockaddr_storage src;  /* server: the transport source of the request (has_src) */
+    bool has_src;                 /* false for a client, and for a server rebuilt by recovery */
     unsigned interval;            /* current retransmit interval, ms */
     sip_timer t_retx;             /* A, E, G */
     sip_timer t_end;              /* B, D, F, H, I, J, K, L, M */

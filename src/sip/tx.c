@@ -265,6 +265,8 @@ static int server_start(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_t
         return -ENOMEM;
     }
     tx->key = key;
+    tx->src = *src;
+    tx->has_src = !resume; /* a resumed one's "source" is derived from its stored Vias */
     sip_index_add(&sip->tx_index, &tx->hnode, key);
     tx->state = invite ? IST_PROCEEDING : NIST_TRYING;
     tx_debug(tx, resume ? "resumed" : "start");

@@ -6,9 +6,9 @@
 # A and C are connected and linked; at the end nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfer_lib.sh"
-start_node A
-start_node B
 start_node C
+start_node A --trust 127.0.0.1/32 --refer-allow "127.0.0.1:${NODE_SIP[C]}"
+start_node B
 read -r a1 b1 <<<"$(call_ab A B)"
 on B POST "/sessions/$b1/hold"
 [ "$HTTP_STATUS" = 200 ] || fail "hold: $HTTP_STATUS $HTTP_BODY"

@@ -5,9 +5,9 @@
 # sessions are linked; everything ends when A hangs up.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfer_lib.sh"
-start_node A
-start_node B
 start_node C
+start_node A --trust 127.0.0.1/32 --refer-allow "carol@127.0.0.1:${NODE_SIP[C]}"
+start_node B
 read -r a1 b1 <<<"$(call_ab A B)"
 on B POST "/sessions/$b1/transfer" "{\"target\":\"sip:carol@127.0.0.1:${NODE_SIP[C]}\",\"mode\":\"blind\"}"
 [ "$HTTP_STATUS" = 200 ] || fail "transfer: $HTTP_STATUS $HTTP_BODY"

@@ -4,9 +4,9 @@
 # with A (both stay connected); then the call ends normally and nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfer_lib.sh"
-start_node A
-start_node B
 start_node C --answer manual
+start_node A --trust 127.0.0.1/32 --refer-allow "carol@127.0.0.1:${NODE_SIP[C]}"
+start_node B
 read -r a1 b1 <<<"$(call_ab A B)"
 out=$("$BIN/sessionctl" --server "http://127.0.0.1:${NODE_HTTP[B]}" transfer "$b1" "sip:carol@127.0.0.1:${NODE_SIP[C]}" 2>&1) ||
     fail "sessionctl transfer: $out"

@@ -3,9 +3,9 @@
 # transfer call (CANCEL), NOTIFYs 408, B sees TransferFailed(408) and A and B stay connected.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfer_lib.sh"
-start_node A --transfer-timeout-ms 1500
-start_node B
 start_node C --answer manual
+start_node A --transfer-timeout-ms 1500 --trust 127.0.0.1/32 --refer-allow "carol@127.0.0.1:${NODE_SIP[C]}"
+start_node B
 read -r a1 b1 <<<"$(call_ab A B)"
 on B POST "/sessions/$b1/transfer" "{\"target\":\"sip:carol@127.0.0.1:${NODE_SIP[C]}\"}"
 [ "$HTTP_STATUS" = 200 ] || fail "transfer: $HTTP_STATUS $HTTP_BODY"

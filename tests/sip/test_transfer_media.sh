@@ -45,7 +45,10 @@ dtmf_reaches() {
     [ "$(media_num "$tn" "$tid" dtmf_in)" -gt 0 ] || fail "$tn:$tid counted no DTMF: $HTTP_BODY"
 }
 
-for n in A B C D; do start_node "$n" --rtp-timeout-ms 0; done
+for n in C B D; do start_node "$n" --rtp-timeout-ms 0; done
+# A, the transferee, takes REFERs from loopback to C only (blind: carol@C; attended: C's Contact)
+start_node A --rtp-timeout-ms 0 --trust 127.0.0.1/32 --refer-allow "carol@127.0.0.1:${NODE_SIP[C]}" \
+    --refer-allow "127.0.0.1:${NODE_SIP[C]}"
 
 # ---- blind: A <-> C after B's transfer ----
 read -r a1 b1 <<<"$(call_ab A B)"

@@ -5,8 +5,8 @@
 # same with Refer-Sub: false (RFC 4488): 202 with Refer-Sub: false and no NOTIFY at all.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfer_lib.sh"
-start_node A
 start_node C
+start_node A --trust 127.0.0.1/32 --refer-allow "carol@127.0.0.1:${NODE_SIP[C]}"
 sipp_transferor() { # sipp_transferor SCENARIO
     local p; p=$(free_port)
     (cd "$TMP" && timeout 60 "$SIPP" -sf "$SCEN/$1.xml" -m 1 -l 1 -timeout 20s -timeout_error -trace_err \

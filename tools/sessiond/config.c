@@ -310,7 +310,11 @@ static const sd_option options[] = {
     {"failed-retention-ms", true, sd_set_failed_retention, "N the same for failed sessions (default 600000)"},
     {"session-expires", true, sd_set_session_expires, "S RFC 4028 session interval, 0 = off (default 1800)"},
     {"min-se", true, sd_set_min_se, "S smallest session interval accepted (default 90)"},
-    {"accept-refer", true, sd_set_accept_refer, "yes|no accept REFER (call transfer) from peers (default yes)"},
+    {"accept-refer", true, sd_set_accept_refer,
+     "yes|no no: refuse every REFER (603) whatever the policy (default yes)"},
+    {"trust", true, sd_set_trust, "CIDR trusted source network (10.0.0.0/8, ::1/128), repeatable (default none)"},
+    {"refer-allow", true, sd_set_refer_allow,
+     "GLOB REFER target allowed from trusted sources, on [user@]host:port, repeatable (default none)"},
     {"transfer-timeout-ms", true, sd_set_transfer_timeout,
      "N a transfer call unanswered after N ms fails (default 60000)"},
     {"config", true, NULL, "FILE YAML config file (keys = flag names)"},
@@ -365,6 +369,7 @@ void sd_config_free(sd_config *c)
     sd_config_addr_free(c);
     sd_config_ops_free(c);
     sd_config_store_free(c);
+    sd_config_transfer_free(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -389,6 +394,12 @@ static const sd_option *find_key(const char *key)
 }
 
 /* ---- YAML config file --------------------------------------------------------------------- */
+
+/* Options whose config key may also be a list of values (each applied as one flag). */
+static bool repeatable(const sd_option *o)
+{
+    return !strcmp(o->name, "sip") || !strcmp(o->name, "trust") || !strcmp(o->name, "refer-allow");
+}
 
 static int file_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)
 {
@@ -461,11 +472,13 @@ static int apply_file(sd_config *c, const char *path, char *err, size_t errsz)
             file_error(err, errsz, path, k, msg);
             goto out;
         }
-        if (v->type == YAML_SEQUENCE_NODE && !strcmp(o->name, "sip")) {
+        if (v->type == YAML_SEQUENCE_NODE && repeatable(o)) {
             for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
                 yaml_node_t *e = yaml_document_get_node(&doc, *it);
                 if (e->type != YAML_SCALAR_NODE) {
-                    file_error(err, errsz, path, e, "sip: expected a list of udp|tcp:HOST:PORT");
+                    char msg[160];
+                    snprintf(msg, sizeof msg, "%s: expected a list of strings", key);
+                    file_error(err, errsz, path, e, msg);
                     goto out;
                 }
                 if (apply_value(c, o, path, e, err, errsz))

@@ -12,6 +12,8 @@
 #define SD_MAX_SIP 8
 #define SD_MAX_MOH 16    /* = SC_COORD_MAX_MOH */
 #define SD_MAX_ROUTES 64 /* = SC_COORD_MAX_ROUTES */
+#define SD_MAX_TRUST 32  /* = SC_COORD_MAX_TRUST */
+#define SD_MAX_ALLOW 32  /* = SC_COORD_MAX_REFER_ALLOW */
 
 typedef struct sd_config {
     char *sip[SD_MAX_SIP]; /* listen specs "udp:127.0.0.1:5060" */
@@ -36,10 +38,14 @@ typedef struct sd_config {
     uint32_t http_timeout_ms;     /* how long an HTTP request waits for the loop */
     bool refuse_refer;            /* --accept-refer no (config_transfer.c) */
     uint32_t transfer_timeout_ms; /* --transfer-timeout-ms; 0 = the api's default */
-    char *media_address;          /* RTP address; NULL = the first SIP listener's (config_media.c) */
-    char *advertise;              /* Via/Contact/From address; NULL = bound or route (config_addr.c) */
-    char *media_advertise;        /* the address in our SDP; NULL = media address or route */
-    uint32_t rtp_timeout_ms;      /* 0 = off */
+    char *trust[SD_MAX_TRUST];    /* --trust CIDR, repeatable (config_transfer.c) */
+    size_t ntrust;
+    char *refer_allow[SD_MAX_ALLOW]; /* --refer-allow GLOB, repeatable */
+    size_t nrefer_allow;
+    char *media_address;     /* RTP address; NULL = the first SIP listener's (config_media.c) */
+    char *advertise;         /* Via/Contact/From address; NULL = bound or route (config_addr.c) */
+    char *media_advertise;   /* the address in our SDP; NULL = media address or route */
+    uint32_t rtp_timeout_ms; /* 0 = off */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */

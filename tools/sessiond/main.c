@@ -179,6 +179,12 @@ static int start_api(sd_app *app)
     c.ring_delay_ms = app->cfg.ring_delay_ms;
     c.refuse_refer = app->cfg.refuse_refer;               /* transfer */
     c.transfer_timeout_ms = app->cfg.transfer_timeout_ms; /* transfer */
+    for (size_t i = 0; i < app->cfg.ntrust; i++)
+        c.trust[i] = app->cfg.trust[i];
+    c.ntrust = app->cfg.ntrust;
+    for (size_t i = 0; i < app->cfg.nrefer_allow; i++)
+        c.refer_allow[i] = app->cfg.refer_allow[i];
+    c.nrefer_allow = app->cfg.nrefer_allow;
     c.sip_t1_ms = app->cfg.sip_t1_ms;
     c.max_sessions = app->cfg.max_sessions;
     c.media_port_min = app->cfg.media_min;

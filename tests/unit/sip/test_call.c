@@ -82,6 +82,15 @@ static void full_call(bool tcp)
     assert_int_equal(sc_sip_call_bye(bc), 0);
     assert_true(ta_wait_for(&loop, &a, SC_EV_DialogBYE, 2000));
     assert_non_null(a.stx);
+    /* the BYE's transport source: B's socket (its listener on UDP), whatever its Via says */
+    struct sockaddr_storage src, bl;
+    assert_int_equal(sc_sip_stx_source(a.stx, &src), 0);
+    assert_int_equal(sc_sip_stx_source(NULL, &src), -EINVAL);
+    assert_int_equal(src.ss_family, AF_INET);
+    assert_int_equal(((struct sockaddr_in *)&src)->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+    assert_int_equal(sc_sip_listener_addr(b.sip, 0, &bl), 0);
+    if (!tcp)
+        assert_int_equal(((struct sockaddr_in *)&src)->sin_port, ((struct sockaddr_in *)&bl)->sin_port);
     assert_int_equal(sc_sip_respond(a.sip, a.stx, 200, NULL, NULL, NULL), 0);
     assert_true(ta_wait_for(&loop, &b, SC_EV_Dialog200OK, 2000));
     i = ta_find(&b, SC_EV_Dialog200OK, 0);
