@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config
   libuv1-dev libosip2-dev libyaml-dev libjansson-dev libsqlite3-dev libhiredis-dev libpq-dev
-  libmicrohttpd-dev libsndfile1-dev libcmocka-dev)
+  libmicrohttpd-dev libsndfile1-dev libcmocka-dev libssl-dev)
 test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind clang-format)
 
 want=("${build_pkgs[@]}")

@@ -156,6 +156,10 @@ typedef struct sc_coord_resources {
 } sc_coord_resources;
 SC_EXPORT int sc_coord_resources_total(sc_coord *coord, sc_coord_resources *out); /* 0, -EINVAL */
 
+/* Credentials that answer a digest challenge (401/407) to our calls' INVITEs (realm NULL: any
+ * realm; sc_sip_add_credentials). Copied, never logged. 0, -EINVAL, -ENOMEM. */
+SC_EXPORT int sc_coord_add_credentials(sc_coord *coord, const char *realm, const char *user, const char *password);
+
 /* ---- Shutdown ---------------------------------------------------------------------------- */
 
 /* Stop taking new calls (new INVITEs get 503, make_call SC_E_OVERLOAD) and end every active

@@ -204,6 +204,11 @@ SC_EXPORT int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg
  * interface the route to each peer goes out of, never 0.0.0.0 or ::. Errors: -EINVAL (bad
  * spec), a uv error (-EADDRINUSE...). */
 SC_EXPORT int sc_sip_listen(sc_sip *sip, const char *spec);
+/* Credentials for digest authentication (RFC 3261 22, RFC 7616, RFC 8760): a 401 or 407 to our
+ * INVITE is answered once with them (MD5 or SHA-256) when its realm matches (realm NULL: any
+ * realm); a second challenge that is not stale ends the call with the challenge's status.
+ * Copied; never logged. 0, -EINVAL, -ENOMEM. */
+SC_EXPORT int sc_sip_add_credentials(sc_sip *sip, const char *realm, const char *user, const char *password);
 /* The local address the route to peer goes out of (no packet is sent), as text into host.
  * 0, -EINVAL, or the socket error (-ENETUNREACH). */
 SC_EXPORT int sc_sip_route_source(const struct sockaddr_storage *peer, char *host, size_t cap);

@@ -52,3 +52,8 @@ int sc_coord_dtmf(sc_coord *c, const char *id, const char *digits)
         return -EINVAL;
     return command(c, id, SC_EV_SendDTMF, 0, digits);
 }
+
+int sc_coord_add_credentials(sc_coord *c, const char *realm, const char *user, const char *password)
+{
+    return c ? sc_sip_add_credentials(c->sip, realm, user, password) : -EINVAL;
+}

@@ -525,6 +525,68 @@ static void emit_provisional(sc_sip_call *call, const osip_message_t *resp)
     sip_call_emit(call, ev, code, "INVITE", resp, NULL);
 }
 
+/* Replace the branch of req's top Via (a new transaction). */
+static int new_branch(osip_message_t *req)
+{
+    osip_via_t *via = osip_list_get(&req->vias, 0);
+    osip_generic_param_t *b = NULL;
+    if (!via || osip_via_param_get_byname(via, "branch", &b) != 0 || !b)
+        return -EINVAL;
+    char branch[40] = "z9hG4bK";
+    sc_random_hex(branch + 7, 20);
+    osip_free(b->gvalue);
+    b->gvalue = osip_strdup(branch);
+    return b->gvalue ? 0 : -ENOMEM;
+}
+
+/* A 401/407 to our INVITE: send it again with the credentials' answer (same Call-ID and tags,
+ * CSeq + 1, a new branch: RFC 3261 22.2). Once per call, and once more when the new challenge
+ * says stale=true; then the challenge is the call's final answer. 0 when a new INVITE left. */
+static int answer_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t *resp)
+{
+    if (!tx->req || call->cancel_pending || call->cancel_sent || call->auth_tries >= 2)
+        return -EINVAL;
+    char *uri = NULL;
+    if (osip_uri_to_str(tx->req->req_uri, &uri) != 0 || !uri)
+        return -ENOMEM;
+    const char *hname = NULL;
+    char hvalue[2048];
+    bool stale = false;
+    int rc = sip_auth_answer(call->sip, resp, "INVITE", uri, &hname, hvalue, sizeof hvalue, &stale);
+    osip_free(uri);
+    if (rc != 0)
+        return rc;
+    if (call->auth_tries == 1 && !stale) {
+        sc_log(call->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "call %s: %d again after our credentials: giving up",
+               call->d.call_id, resp->status_code);
+        return -EACCES;
+    }
+    osip_message_t *req = NULL;
+    if (osip_message_clone(tx->req, &req) != 0)
+        return -ENOMEM;
+    osip_list_special_free(&req->authorizations, (void (*)(void *))osip_authorization_free);
+    osip_list_special_free(&req->proxy_authorizations, (void (*)(void *))osip_authorization_free);
+    char cseq[16];
+    snprintf(cseq, sizeof cseq, "%u", call->invite_cseq + 1);
+    osip_free(req->cseq->number);
+    req->cseq->number = osip_strdup(cseq);
+    if (new_branch(req) != 0 || osip_message_set_header(req, hname, hvalue) != 0) {
+        osip_message_free(req);
+        return -ENOMEM;
+    }
+    osip_message_force_update(req);
+    call->invite_cseq++;
+    call->d.local_cseq = call->invite_cseq;
+    call->auth_tries++;
+    call->got_provisional = false;
+    call->d.remote_tag[0] = '\0'; /* the challenge's To tag starts no dialog */
+    if (call->d.phase == SC_SIP_DIALOG_EARLY)
+        sip_dialog_set_phase(call, SC_SIP_DIALOG_NONE);
+    sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: %d: INVITE sent again with %s", call->d.call_id,
+           resp->status_code, hname);
+    return sip_call_send_request(call, req, TXP_INVITE, &call->ict);
+}
+
 static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
 {
     int code = resp->status_code;
@@ -572,7 +634,10 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
         }
         return;
     }
-    (void)tx;
+    if ((code == 401 || code == 407) && tx != call->ict)
+        return; /* a retransmitted challenge of an INVITE we already answered it for */
+    if ((code == 401 || code == 407) && !call->got_final && answer_challenge(call, tx, resp) == 0)
+        return;
     if (call->got_final)
         return;
     call->got_final = true;

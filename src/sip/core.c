@@ -145,6 +145,7 @@ static void free_everything(sc_sip *sip)
     free(sip->heap);
     free(sip->user_agent);
     free(sip->contact_host);
+    sip_auth_free(sip);
     free(sip);
 }
 

@@ -141,8 +141,9 @@ struct sc_sip_call {
     sip_tx *ict;          /* our pending INVITE / re-INVITE client transaction */
     uint32_t invite_cseq; /* CSeq of our last INVITE */
     bool got_provisional, cancel_pending, cancel_sent, got_final;
-    osip_message_t *ok; /* first 2xx of our INVITE, awaiting sc_sip_call_ack */
-    char *ack;          /* ACK sent for it, re-sent on 2xx retransmissions */
+    unsigned auth_tries; /* INVITEs sent again with credentials (auth.c) */
+    osip_message_t *ok;  /* first 2xx of our INVITE, awaiting sc_sip_call_ack */
+    char *ack;           /* ACK sent for it, re-sent on 2xx retransmissions */
     size_t ack_len;
     uint32_t ack_cseq;
     char *reinvite_sdp; /* kept for a 491 retry */
@@ -162,11 +163,26 @@ struct sc_sip_call {
     struct sip_st *st; /* RFC 4028 session timer (session_timer.c), or NULL; owned */
 };
 
+/* ---- digest authentication as a client (auth.c) ------------------------------------------- */
+void sip_auth_free(sc_sip *sip);
+/* hex of algorithm ("MD5", "SHA-256") over text; -ENOTSUP for another algorithm. */
+int sip_digest_hex(const char *algorithm, const char *text, char *out, size_t cap);
+/* The RFC 7616 response (qop "auth" or NULL for the RFC 2069 form) as hex into out. */
+int sip_digest_response(const char *algorithm, const char *user, const char *realm, const char *password,
+                        const char *method, const char *uri, const char *nonce, const char *qop, const char *nc,
+                        const char *cnonce, char *out, size_t cap);
+/* The Authorization (401) or Proxy-Authorization (407) answering resp for method and uri:
+ * *hname and hvalue; *stale when the challenge says stale=true. -ENOENT (nothing we can answer:
+ * no Digest challenge with MD5/SHA-256 for a realm we have credentials for), -ENOTSUP. */
+int sip_auth_answer(sc_sip *sip, const osip_message_t *resp, const char *method, const char *uri, const char **hname,
+                    char *hvalue, size_t cap, bool *stale);
+
 /* ---- the agent ------------------------------------------------------------------------- */
 struct sc_sip {
     uv_loop_t *loop;
     sc_sip_config cfg; /* strings below are owned copies */
     char *user_agent, *contact_host;
+    struct sip_cred *creds; /* digest credentials (auth.c) */
     unsigned t1, t2, t4;
     sip_listener *listeners[SIP_MAX_LISTENERS];
     size_t nlisteners;

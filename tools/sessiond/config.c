@@ -292,6 +292,7 @@ static const sd_option options[] = {
     {"media-address", true, sd_set_media_address, "ADDR RTP address (default: the first SIP listener's)"},
     {"advertise", true, sd_set_advertise, "ADDR address in Via/Contact/From (default: bound, or route)"},
     {"media-advertise", true, sd_set_media_advertise, "ADDR address in our SDP (default: media, or route)"},
+    {"credentials", true, sd_set_credentials, "FILE digest credentials: YAML list of {realm, user, password}"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},

@@ -45,6 +45,7 @@ typedef struct sd_config {
     char *media_address;     /* RTP address; NULL = the first SIP listener's (config_media.c) */
     char *advertise;         /* Via/Contact/From address; NULL = bound or route (config_addr.c) */
     char *media_advertise;   /* the address in our SDP; NULL = media address or route */
+    char *credentials;       /* --credentials FILE: digest credentials (credentials.c) */
     uint32_t rtp_timeout_ms; /* 0 = off */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;

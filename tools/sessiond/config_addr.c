@@ -1,5 +1,6 @@
-/* config_addr: --advertise and --media-advertise, each an IPv4 or IPv6 literal (what peers are
- * told to reach; a public address in front of a NAT, for instance). */
+/* config_addr: what sessiond tells peers: --advertise and --media-advertise, each an IPv4 or
+ * IPv6 literal (a public address in front of a NAT, for instance), and --credentials, the file
+ * of what it answers their digest challenges with. */
 #include "config_addr.h"
 
 #include <arpa/inet.h>
@@ -31,9 +32,19 @@ int sd_set_media_advertise(sd_config *c, const char *v, char *err, size_t errsz)
     return set_addr(&c->media_advertise, "--media-advertise", v, err, errsz);
 }
 
+int sd_set_credentials(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (!*v || sd_config_set_str(&c->credentials, v) != 0) {
+        snprintf(err, errsz, "--credentials: expected a file path%s", "");
+        return -1;
+    }
+    return 0;
+}
+
 void sd_config_addr_free(sd_config *c)
 {
     free(c->advertise);
     free(c->media_advertise);
-    c->advertise = c->media_advertise = NULL;
+    free(c->credentials);
+    c->advertise = c->media_advertise = c->credentials = NULL;
 }

@@ -1,5 +1,5 @@
-/* config_addr: the options that say which addresses sessiond announces to peers: --advertise
- * (Via, Contact and From) and --media-advertise (the address in our SDP). */
+/* config_addr: what sessiond tells peers: --advertise (Via, Contact and From),
+ * --media-advertise (the address in our SDP) and --credentials (digest answers). */
 #ifndef SD_CONFIG_ADDR_H
 #define SD_CONFIG_ADDR_H
 
@@ -7,6 +7,7 @@
 
 int sd_set_advertise(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_media_advertise(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_credentials(sd_config *c, const char *v, char *err, size_t errsz);
 void sd_config_addr_free(sd_config *c);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "config_cleanup.h"
+#include "credentials.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
@@ -217,6 +218,11 @@ static int start_api(sd_app *app)
     if (rc) {
         fprintf(stderr, "sessiond: cannot start SIP: %s\n", sc_strerror(rc));
         return 1;
+    }
+    char err[512];
+    if (app->cfg.credentials && sd_credentials_load(app->api, app->cfg.credentials, &app->logger, err, sizeof err)) {
+        fprintf(stderr, "sessiond: %s\n", err);
+        return 2;
     }
     const char *hooks = getenv("SESSIOND_TEST_HOOKS");
     sd_ops_config oc = {.loop = &app->loop,
