@@ -6,6 +6,7 @@
 #include "config_cleanup.h"
 #include "config_store.h"
 #include "config_transfer.h"
+#include "config_http.h"
 #include "session_core/media.h"
 
 #include <errno.h>
@@ -204,13 +205,6 @@ static int set_max_sessions(sd_config *c, const char *v, char *err, size_t errsz
     return 0;
 }
 
-static int set_http_token(sd_config *c, const char *v, char *err, size_t errsz)
-{
-    if (strlen(v) < 8 || strpbrk(v, " \t\r\n"))
-        return fail(err, errsz, "--http-token: expected at least 8 characters without spaces%s%s", "", "");
-    return sd_config_set_str(&c->http_token, v);
-}
-
 static int set_t1(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (parse_u32(v, 10000, &c->sip_t1_ms) || c->sip_t1_ms < 10)
@@ -259,7 +253,10 @@ static const sd_option options[] = {
     {"log-format", true, set_log_format, "text|json log line format (default text)"},
     {"media-ports", true, set_media_ports, "LOW-HIGH RTP port range (default 16384-32767)"},
     {"max-sessions", true, set_max_sessions, "N session cap, 0 = none (default 0)"},
-    {"http-token", true, set_http_token, "TOKEN bearer token for control endpoints"},
+    {"http-token", true, sd_set_http_token,
+     "TOKEN bearer token of every endpoint but the probes (visible in ps: prefer --http-token-file)"},
+    {"http-token-file", true, sd_set_http_token_file, "FILE the bearer token: the file's first line"},
+    {"metrics-public", false, sd_set_metrics_public, " GET /metrics without the token"},
     {"sip-t1-ms", true, set_t1, "N SIP timer T1 (default 500)"},
     {"shutdown-timeout-ms", true, set_shutdown_timeout, "N bound on graceful shutdown (default 5000)"},
     {"http-timeout-ms", true, set_http_timeout, "N HTTP wait for the loop (default 5000)"},
@@ -331,7 +328,7 @@ void sd_config_free(sd_config *c)
     free(c->http);
     free(c->table);
     free(c->store);
-    free(c->http_token);
+    sd_config_http_free(c);
     sd_config_media_free(c);
     sd_config_ops_free(c);
     sd_config_store_free(c);
@@ -517,7 +514,13 @@ int sd_config_parse(sd_config *c, int argc, char **argv, char *err, size_t errsz
         }
         if (o->set(c, val, err, errsz))
             return -1;
+        if (!strcmp(o->name, "http-token")) { /* on the command line: mask it in /proc/PID/cmdline */
+            c->http_token_src = SD_TOKEN_ARGV;
+            memset((char *)val, '*', strlen(val));
+        }
     }
+    if (sd_config_http_env(c, err, errsz)) /* SESSIOND_HTTP_TOKEN when no flag or key gave one */
+        return -1;
     if (c->nsip == 0 && set_sip(c, "udp:127.0.0.1:5060", err, errsz))
         return -1;
     if (!c->http && sd_config_set_str(&c->http, "127.0.0.1:8080"))

@@ -28,7 +28,7 @@ typedef struct sd_config {
     bool log_json; /* --log-format json */
     uint16_t media_min, media_max;
     uint32_t max_sessions; /* 0 = unlimited */
-    char *http_token;      /* bearer token for control endpoints; NULL = none */
+    char *http_token;      /* bearer token of every endpoint but the probes; NULL = none (config_http.c) */
     uint32_t sip_t1_ms;
     uint32_t shutdown_timeout_ms; /* bound on the graceful shutdown */
     uint32_t http_timeout_ms;     /* how long an HTTP request waits for the loop */
@@ -53,6 +53,10 @@ typedef struct sd_config {
         uint32_t session_expires_s, min_se_s;
         bool max_age_set, retention_set, failed_retention_set, session_expires_set, min_se_set;
     } cleanup;
+    int http_token_src;            /* SD_TOKEN_* (config_http.h): where the token came from */
+    char *http_token_file;         /* --http-token-file path, for its warning */
+    unsigned http_token_file_mode; /* that file's permission bits */
+    bool metrics_public;           /* --metrics-public: GET /metrics needs no token */
     bool help, version;
 } sd_config;
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "session_core/base.h"
@@ -32,7 +33,9 @@ typedef struct sd_item {
 
 struct sd_http {
     uv_loop_t *loop;
-    char *token;
+    char *token; /* NULL: no token, every endpoint open */
+    size_t token_len;
+    bool metrics_public;
     uint32_t timeout_ms;
     size_t queue_max;
     sd_http_handler handler;
@@ -54,6 +57,8 @@ typedef struct sd_conn {
     char *body;
     size_t len;
     bool too_big;
+    bool authorized; /* the request carries the token (or none is configured) */
+    int refuse;      /* the status it gets, decided from its headers; 0: serve it */
 } sd_conn;
 
 static uint64_t mono_ms(void) { return sc_clock_mono_us(sc_clock_system()) / 1000; }
@@ -72,7 +77,9 @@ static void item_free(sd_item *it)
     free(it);
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body, const char *ctype)
+/* The response, with one extra header when hname is not NULL. */
+static enum MHD_Result respond_hdr(struct MHD_Connection *c, int status, char *body, const char *ctype,
+                                   const char *hname, const char *hvalue)
 {
     size_t len = body ? strlen(body) : 0;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body ? body : (char *)"",
@@ -85,9 +92,16 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body,
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (status == 503) /* overload, shutdown, loop timeout: tell clients when to come back */
         MHD_add_response_header(r, "Retry-After", "5");
+    if (hname)
+        MHD_add_response_header(r, hname, hvalue);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body, const char *ctype)
+{
+    return respond_hdr(c, status, body, ctype, NULL, NULL);
 }
 
 static enum MHD_Result respond_error(struct MHD_Connection *c, int status, const char *msg)
@@ -104,12 +118,42 @@ static char *dup_arg(struct MHD_Connection *c, const char *key)
     return v ? strdup(v) : NULL;
 }
 
-static bool authorized(sd_http *h, struct MHD_Connection *c)
+/* Paths anyone may read, with a token configured or not: the probes (/healthz without its
+ * details) and, with --metrics-public, /metrics. */
+static bool public_path(const sd_http *h, const char *url)
+{
+    return !strcmp(url, "/livez") || !strcmp(url, "/readyz") || !strcmp(url, "/healthz") ||
+           (h->metrics_public && !strcmp(url, "/metrics"));
+}
+
+/* given == token, in a time that depends on the token's length only, never on where (or
+ * whether) they differ. */
+static bool token_equal(const char *given, size_t glen, const char *token, size_t tlen)
+{
+    volatile unsigned diff = glen != tlen;
+    for (size_t i = 0; i < tlen; i++)
+        diff |= (unsigned)((unsigned char)token[i] ^ (unsigned char)(i < glen ? given[i] : 0));
+    return diff == 0;
+}
+
+/* "Authorization: Bearer TOKEN" (the scheme in any case, RFC 7235) with the token; true when
+ * no token is configured. */
+static bool authorized(const sd_http *h, struct MHD_Connection *c)
 {
     if (!h->token)
         return true;
-    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    return a && !strncmp(a, "Bearer ", 7) && !strcmp(a + 7, h->token);
+    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!a)
+        return false;
+    a += strspn(a, " \t");
+    if (strncasecmp(a, "Bearer", 6) != 0 || (a[6] != ' ' && a[6] != '\t'))
+        return false;
+    a += 6;
+    a += strspn(a, " \t");
+    size_t n = strlen(a);
+    while (n && (a[n - 1] == ' ' || a[n - 1] == '\t'))
+        n--;
+    return token_equal(a, n, h->token, h->token_len);
 }
 
 typedef enum { HAND_DONE, HAND_REFUSED, HAND_ABANDONED } hand_result;
@@ -150,15 +194,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     sd_http *h = cls;
     sd_conn *cc = *con_cls;
-    if (!cc) {
+    if (!cc) { /* the headers are in: decide now, answer once the body is read (and dropped) */
         cc = calloc(1, sizeof *cc);
         if (!cc)
             return MHD_NO;
         *con_cls = cc;
+        cc->authorized = authorized(h, c);
+        if (!cc->authorized && !public_path(h, url))
+            cc->refuse = 401;
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!cc->too_big && cc->len + *upload_size <= SD_HTTP_BODY_MAX) {
+        if (cc->refuse) {
+            /* not kept: the request is refused */
+        } else if (!cc->too_big && cc->len + *upload_size <= SD_HTTP_BODY_MAX) {
             char *nb = realloc(cc->body, cc->len + *upload_size + 1);
             if (!nb) {
                 cc->too_big = true;
@@ -174,6 +223,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    if (cc->refuse == 401) {
+        sc_log(h->logger, SC_LOG_DEBUG, "http", "%s %s -> 401 (no or wrong bearer token)", method, url);
+        char *b = strdup("{\"error\":\"missing or wrong bearer token\"}\n");
+        return respond_hdr(c, 401, b, "application/json", MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                           "Bearer realm=\"sessiond\"");
+    }
     if (cc->too_big)
         return respond_error(c, 413, "request body too large (limit 65536 bytes)");
     if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD"))
@@ -188,10 +243,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             b = NULL;
         return respond(c, ok ? 200 : 503, b, "application/json");
     }
-    if (!strcmp(method, "POST") && !authorized(h, c))
-        return respond_error(c, 401, "missing or wrong bearer token");
     int dret = MHD_NO;
-    if (h->direct && h->direct(h->direct_ud, c, url, method, &dret))
+    if (h->direct && h->direct(h->direct_ud, c, url, method, cc->authorized, &dret))
         return (enum MHD_Result)dret;
 
     sd_item *it = calloc(1, sizeof *it);
@@ -316,6 +369,8 @@ static void on_async_closed(uv_handle_t *hd)
     sd_http *h = hd->data;
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
+    if (h->token)
+        memset(h->token, 0, h->token_len);
     free(h->token);
     free(h);
 }
@@ -342,6 +397,8 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
         free(h);
         return -ENOMEM;
     }
+    h->token_len = h->token ? strlen(h->token) : 0;
+    h->metrics_public = cfg->metrics_public;
     sc_cond_init_monotonic(&h->cv);
     pthread_mutex_init(&h->mu, NULL);
     atomic_store(&h->heartbeat_ms, mono_ms());

@@ -33,14 +33,17 @@ typedef struct sd_http_req {
 /* Runs on the loop thread. */
 typedef void (*sd_http_handler)(void *ud, sd_http_req *req);
 /* Runs on the HTTP thread before a request is queued to the loop (ops_routes.c: /readyz,
- * /healthz, the SSE stream): returns true when it answered (*ret = the MHD result). */
+ * /healthz, the SSE stream): returns true when it answered (*ret = the MHD result).
+ * authorized: the request carries the token, or none is configured (/healthz details). */
 struct MHD_Connection;
-typedef bool (*sd_http_direct)(void *ud, struct MHD_Connection *c, const char *url, const char *method, int *ret);
+typedef bool (*sd_http_direct)(void *ud, struct MHD_Connection *c, const char *url, const char *method, bool authorized,
+                               int *ret);
 
 typedef struct sd_http_config {
     uv_loop_t *loop;
     const char *addr;    /* "127.0.0.1:8080" or "[::1]:8080" */
-    const char *token;   /* bearer token required on POST; NULL = none */
+    const char *token;   /* bearer token required on every endpoint but the probes; NULL = none */
+    bool metrics_public; /* GET /metrics without the token too */
     uint32_t timeout_ms; /* wait for the loop */
     size_t queue_max;    /* pending requests; above it 503 */
     sd_http_handler handler;

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "config_cleanup.h"
+#include "config_http.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
@@ -189,6 +190,7 @@ static int start_http(sd_app *app)
     sd_http_config hc = {.loop = &app->loop,
                          .addr = app->cfg.http,
                          .token = app->cfg.http_token,
+                         .metrics_public = app->cfg.metrics_public,
                          .timeout_ms = app->cfg.http_timeout_ms,
                          .queue_max = 256,
                          .handler = sd_routes_handle,
@@ -230,6 +232,7 @@ int main(int argc, char **argv)
         return 0;
     }
     sd_logger_init(&app.logger, app.cfg.log_level, app.cfg.log_json);
+    sd_config_http_warn(&app.cfg, &app.logger); /* a token on the command line, a readable token file */
     signal(SIGPIPE, SIG_IGN);
     sd_signals_block(); /* before any thread exists: only the signal thread takes TERM/INT */
     int code = 0;

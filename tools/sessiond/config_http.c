@@ -1,0 +1,144 @@
+/* config_http: setters of sessiond's HTTP API options. The bearer token comes from
+ * --http-token-file FILE (its first line), the SESSIOND_HTTP_TOKEN environment variable, or
+ * --http-token / the config key http-token; no error message or log line ever shows it. */
+#include "config_http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TOKEN_FILE_MAX 4096 /* bytes read from a token file: its first line is the token */
+
+/* A usable token: 8..1024 visible ASCII characters (no spaces or control characters). */
+static bool token_ok(const char *v, size_t n)
+{
+    if (n < 8 || n > 1024)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+static int put_token(sd_config *c, const char *v, size_t n, int src)
+{
+    char *d = strndup(v, n);
+    if (!d)
+        return -1;
+    if (c->http_token) { /* wipe the old copy before freeing it */
+        memset(c->http_token, 0, strlen(c->http_token));
+        free(c->http_token);
+    }
+    c->http_token = d;
+    c->http_token_src = src;
+    return 0;
+}
+
+int sd_set_http_token(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (!token_ok(v, strlen(v))) {
+        snprintf(err, errsz, "--http-token: expected 8..1024 visible characters without spaces");
+        return -1;
+    }
+    if (put_token(c, v, strlen(v), SD_TOKEN_CONFIG)) {
+        snprintf(err, errsz, "--http-token: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int sd_set_http_token_file(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    char buf[TOKEN_FILE_MAX + 1];
+    int fd = open(v, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errsz, "--http-token-file: cannot open '%s': %s", v, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    size_t n = 0;
+    while (n < TOKEN_FILE_MAX) {
+        ssize_t r = read(fd, buf + n, TOKEN_FILE_MAX - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    size_t len = strcspn(buf, "\n"); /* the first line, without its newline (and a CR before it) */
+    if (len && buf[len - 1] == '\r')
+        len--;
+    int rc = 0;
+    if (!S_ISREG(st.st_mode) || !token_ok(buf, len)) {
+        snprintf(err, errsz,
+                 "--http-token-file: '%s': the first line must be a token of 8..1024 visible characters "
+                 "without spaces",
+                 v);
+        rc = -1;
+    } else if (put_token(c, buf, len, SD_TOKEN_FILE) || sd_config_set_str(&c->http_token_file, v)) {
+        snprintf(err, errsz, "--http-token-file: out of memory");
+        rc = -1;
+    } else {
+        c->http_token_file_mode = (unsigned)(st.st_mode & 07777);
+    }
+    memset(buf, 0, sizeof buf);
+    return rc;
+}
+
+int sd_set_metrics_public(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    c->metrics_public = true;
+    return 0;
+}
+
+int sd_config_http_env(sd_config *c, char *err, size_t errsz)
+{
+    const char *v = getenv(SD_TOKEN_ENV_NAME);
+    if (c->http_token || !v || !*v)
+        return 0;
+    if (!token_ok(v, strlen(v))) {
+        snprintf(err, errsz, "%s: expected 8..1024 visible characters without spaces", SD_TOKEN_ENV_NAME);
+        return -1;
+    }
+    if (put_token(c, v, strlen(v), SD_TOKEN_ENV)) {
+        snprintf(err, errsz, "%s: out of memory", SD_TOKEN_ENV_NAME);
+        return -1;
+    }
+    return 0;
+}
+
+void sd_config_http_warn(const sd_config *c, const sc_logger *logger)
+{
+    if (c->http_token && c->http_token_src == SD_TOKEN_ARGV)
+        sc_log(logger, SC_LOG_WARN, "http",
+               "--http-token given on the command line: other local users can read it in /proc/PID/cmdline "
+               "(and ps) until sessiond has masked it, and it stays in shell history; use --http-token-file FILE "
+               "or the %s environment variable",
+               SD_TOKEN_ENV_NAME);
+    if (c->http_token && c->http_token_src == SD_TOKEN_FILE && (c->http_token_file_mode & 077))
+        sc_log(logger, SC_LOG_WARN, "http",
+               "--http-token-file %s: group or others may read or write it (mode %04o); chmod 600 it",
+               c->http_token_file, c->http_token_file_mode);
+    if (c->http_token)
+        sc_log(logger, SC_LOG_INFO, "http", "bearer token required on every endpoint but /livez, /readyz, /healthz%s",
+               c->metrics_public ? " and /metrics (--metrics-public)" : "");
+}
+
+void sd_config_http_free(sd_config *c)
+{
+    if (c->http_token) {
+        memset(c->http_token, 0, strlen(c->http_token));
+        free(c->http_token);
+        c->http_token = NULL;
+    }
+    free(c->http_token_file);
+    c->http_token_file = NULL;
+}

@@ -1,0 +1,26 @@
+/* config_http: sessiond's HTTP API options (--http-token, --http-token-file, the
+ * SESSIOND_HTTP_TOKEN environment variable, --metrics-public): their setters, used by
+ * config.c's option table, and the warnings they leave for the log. */
+#ifndef SESSIOND_CONFIG_HTTP_H
+#define SESSIOND_CONFIG_HTTP_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+/* Where the token came from (sd_config.http_token_src). */
+enum { SD_TOKEN_NONE, SD_TOKEN_CONFIG, SD_TOKEN_ARGV, SD_TOKEN_FILE, SD_TOKEN_ENV };
+#define SD_TOKEN_ENV_NAME "SESSIOND_HTTP_TOKEN"
+
+int sd_set_http_token(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_http_token_file(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_metrics_public(sd_config *c, const char *v, char *err, size_t errsz);
+/* After the flags: the token from SESSIOND_HTTP_TOKEN when no flag or key gave one; 0, or -1
+ * and one line (never the token itself). */
+int sd_config_http_env(sd_config *c, char *err, size_t errsz);
+/* Once the logger exists: a warning for a token given on the command line, and one for a
+ * token file that group or others may read. Never logs the token. */
+void sd_config_http_warn(const sd_config *c, const sc_logger *logger);
+void sd_config_http_free(sd_config *c);
+
+#endif
