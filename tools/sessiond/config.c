@@ -257,6 +257,8 @@ static const sd_option options[] = {
      "TOKEN bearer token of every endpoint but the probes (visible in ps: prefer --http-token-file)"},
     {"http-token-file", true, sd_set_http_token_file, "FILE the bearer token: the file's first line"},
     {"metrics-public", false, sd_set_metrics_public, " GET /metrics without the token"},
+    {"http-host", true, sd_set_http_host,
+     "NAME one more Host name the API answers to (besides its address, and localhost on loopback), repeatable"},
     {"sip-t1-ms", true, set_t1, "N SIP timer T1 (default 500)"},
     {"shutdown-timeout-ms", true, set_shutdown_timeout, "N bound on graceful shutdown (default 5000)"},
     {"http-timeout-ms", true, set_http_timeout, "N HTTP wait for the loop (default 5000)"},
@@ -428,11 +430,13 @@ static int apply_file(sd_config *c, const char *path, char *err, size_t errsz)
             file_error(err, errsz, path, k, msg);
             goto out;
         }
-        if (v->type == YAML_SEQUENCE_NODE && !strcmp(o->name, "sip")) {
+        if (v->type == YAML_SEQUENCE_NODE && (!strcmp(o->name, "sip") || !strcmp(o->name, "http-host"))) {
             for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
                 yaml_node_t *e = yaml_document_get_node(&doc, *it);
                 if (e->type != YAML_SCALAR_NODE) {
-                    file_error(err, errsz, path, e, "sip: expected a list of udp|tcp:HOST:PORT");
+                    file_error(err, errsz, path, e,
+                               strcmp(o->name, "sip") ? "http-host: expected a list of names"
+                                                      : "sip: expected a list of udp|tcp:HOST:PORT");
                     goto out;
                 }
                 if (apply_value(c, o, path, e, err, errsz))

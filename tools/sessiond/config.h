@@ -12,6 +12,7 @@
 #define SD_MAX_SIP 8
 #define SD_MAX_MOH 16    /* = SC_COORD_MAX_MOH */
 #define SD_MAX_ROUTES 64 /* = SC_COORD_MAX_ROUTES */
+#define SD_MAX_HTTP_HOSTS 16
 
 typedef struct sd_config {
     char *sip[SD_MAX_SIP]; /* listen specs "udp:127.0.0.1:5060" */
@@ -53,10 +54,12 @@ typedef struct sd_config {
         uint32_t session_expires_s, min_se_s;
         bool max_age_set, retention_set, failed_retention_set, session_expires_set, min_se_set;
     } cleanup;
-    int http_token_src;            /* SD_TOKEN_* (config_http.h): where the token came from */
-    char *http_token_file;         /* --http-token-file path, for its warning */
-    unsigned http_token_file_mode; /* that file's permission bits */
-    bool metrics_public;           /* --metrics-public: GET /metrics needs no token */
+    int http_token_src;                  /* SD_TOKEN_* (config_http.h): where the token came from */
+    char *http_token_file;               /* --http-token-file path, for its warning */
+    unsigned http_token_file_mode;       /* that file's permission bits */
+    bool metrics_public;                 /* --metrics-public: GET /metrics needs no token */
+    char *http_hosts[SD_MAX_HTTP_HOSTS]; /* --http-host: more Host names the API answers to */
+    size_t nhttp_hosts;
     bool help, version;
 } sd_config;
 

@@ -99,6 +99,36 @@ int sd_set_metrics_public(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+/* A DNS name or an IP literal (IPv6 with or without brackets), without a port. */
+int sd_set_http_host(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    size_t n = strlen(v);
+    bool bracketed = n > 2 && v[0] == '[' && v[n - 1] == ']';
+    const char *name = bracketed ? v + 1 : v;
+    size_t len = bracketed ? n - 2 : n;
+    bool v6 = memchr(name, ':', len) != NULL;
+    bool ok = len > 0 && len <= 253 && name[0] != '-' && name[0] != '.';
+    for (size_t i = 0; ok && i < len; i++) {
+        char ch = name[i];
+        ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+             ch == '.' || (v6 && ch == ':');
+    }
+    if (!ok || (bracketed && !v6)) {
+        snprintf(err, errsz, "--http-host: expected a host name or IP address without a port, got '%s'", v);
+        return -1;
+    }
+    if (c->nhttp_hosts == SD_MAX_HTTP_HOSTS) {
+        snprintf(err, errsz, "--http-host: at most %d names", SD_MAX_HTTP_HOSTS);
+        return -1;
+    }
+    if (!(c->http_hosts[c->nhttp_hosts] = strndup(name, len))) {
+        snprintf(err, errsz, "--http-host: out of memory");
+        return -1;
+    }
+    c->nhttp_hosts++;
+    return 0;
+}
+
 int sd_config_http_env(sd_config *c, char *err, size_t errsz)
 {
     const char *v = getenv(SD_TOKEN_ENV_NAME);
@@ -141,4 +171,7 @@ void sd_config_http_free(sd_config *c)
     }
     free(c->http_token_file);
     c->http_token_file = NULL;
+    for (size_t i = 0; i < c->nhttp_hosts; i++)
+        free(c->http_hosts[i]);
+    c->nhttp_hosts = 0;
 }

@@ -1,5 +1,5 @@
 /* config_http: sessiond's HTTP API options (--http-token, --http-token-file, the
- * SESSIOND_HTTP_TOKEN environment variable, --metrics-public): their setters, used by
+ * SESSIOND_HTTP_TOKEN environment variable, --metrics-public, --http-host): their setters, used by
  * config.c's option table, and the warnings they leave for the log. */
 #ifndef SESSIOND_CONFIG_HTTP_H
 #define SESSIOND_CONFIG_HTTP_H
@@ -15,6 +15,7 @@ enum { SD_TOKEN_NONE, SD_TOKEN_CONFIG, SD_TOKEN_ARGV, SD_TOKEN_FILE, SD_TOKEN_EN
 int sd_set_http_token(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_http_token_file(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_metrics_public(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_http_host(sd_config *c, const char *v, char *err, size_t errsz);
 /* After the flags: the token from SESSIOND_HTTP_TOKEN when no flag or key gave one; 0, or -1
  * and one line (never the token itself). */
 int sd_config_http_env(sd_config *c, char *err, size_t errsz);

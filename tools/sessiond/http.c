@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "session_core/base.h"
 #include "config.h"
+#include "http_guard.h"
 
 #define SD_HTTP_BODY_MAX 65536
 #define SD_LIVEZ_STALE_MS 2000
@@ -33,8 +33,7 @@ typedef struct sd_item {
 
 struct sd_http {
     uv_loop_t *loop;
-    char *token; /* NULL: no token, every endpoint open */
-    size_t token_len;
+    sd_http_guard guard; /* token, Host names, Origin (http_guard.c) */
     bool metrics_public;
     uint32_t timeout_ms;
     size_t queue_max;
@@ -57,8 +56,10 @@ typedef struct sd_conn {
     char *body;
     size_t len;
     bool too_big;
-    bool authorized; /* the request carries the token (or none is configured) */
-    int refuse;      /* the status it gets, decided from its headers; 0: serve it */
+    bool authorized;        /* the token (or none configured), from a Host and Origin of ours */
+    bool needs_empty;       /* a POST without Content-Type: only an empty body is accepted */
+    int refuse;             /* the status it gets, decided from its headers; 0: serve it */
+    const char *refuse_msg; /* its error message */
 } sd_conn;
 
 static uint64_t mono_ms(void) { return sc_clock_mono_us(sc_clock_system()) / 1000; }
@@ -118,42 +119,46 @@ static char *dup_arg(struct MHD_Connection *c, const char *key)
     return v ? strdup(v) : NULL;
 }
 
-/* Paths anyone may read, with a token configured or not: the probes (/healthz without its
- * details) and, with --metrics-public, /metrics. */
-static bool public_path(const sd_http *h, const char *url)
+/* The probes: answered to anyone (/healthz without its details unless authorized). */
+static bool probe_path(const char *url)
 {
-    return !strcmp(url, "/livez") || !strcmp(url, "/readyz") || !strcmp(url, "/healthz") ||
-           (h->metrics_public && !strcmp(url, "/metrics"));
+    return !strcmp(url, "/livez") || !strcmp(url, "/readyz") || !strcmp(url, "/healthz");
 }
 
-/* given == token, in a time that depends on the token's length only, never on where (or
- * whether) they differ. */
-static bool token_equal(const char *given, size_t glen, const char *token, size_t tlen)
+static const char *header(struct MHD_Connection *c, const char *name)
 {
-    volatile unsigned diff = glen != tlen;
-    for (size_t i = 0; i < tlen; i++)
-        diff |= (unsigned)((unsigned char)token[i] ^ (unsigned char)(i < glen ? given[i] : 0));
-    return diff == 0;
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* "Authorization: Bearer TOKEN" (the scheme in any case, RFC 7235) with the token; true when
- * no token is configured. */
-static bool authorized(const sd_http *h, struct MHD_Connection *c)
+/* Decide from the headers alone whether the request may run (cc->refuse, cc->authorized). */
+static void screen(sd_http *h, struct MHD_Connection *c, const char *url, const char *method, sd_conn *cc)
 {
-    if (!h->token)
-        return true;
-    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!a)
-        return false;
-    a += strspn(a, " \t");
-    if (strncasecmp(a, "Bearer", 6) != 0 || (a[6] != ' ' && a[6] != '\t'))
-        return false;
-    a += 6;
-    a += strspn(a, " \t");
-    size_t n = strlen(a);
-    while (n && (a[n - 1] == ' ' || a[n - 1] == '\t'))
-        n--;
-    return token_equal(a, n, h->token, h->token_len);
+    const sd_http_guard *g = &h->guard;
+    bool host_ok = sd_guard_host_ok(g, header(c, MHD_HTTP_HEADER_HOST));
+    bool origin_ok = sd_guard_origin_ok(g, header(c, MHD_HTTP_HEADER_ORIGIN));
+    bool token_ok = sd_guard_token_ok(g, header(c, MHD_HTTP_HEADER_AUTHORIZATION));
+    cc->authorized = host_ok && origin_ok && token_ok;
+    if (probe_path(url))
+        return;
+    if (!host_ok) { /* DNS rebinding: a name of the attacker's that resolves to us */
+        cc->refuse = 421;
+        cc->refuse_msg = "the Host header names no address of this server (see --http-host)";
+    } else if (!origin_ok) { /* a page of another site */
+        cc->refuse = 403;
+        cc->refuse_msg = "cross-origin requests are refused";
+    } else if (!token_ok && !(h->metrics_public && !strcmp(url, "/metrics"))) {
+        cc->refuse = 401;
+        cc->refuse_msg = "missing or wrong bearer token";
+    } else if (!strcmp(method, "POST")) { /* a form or a no-cors fetch cannot send JSON */
+        bool yaml = !strcmp(url, "/table/reload") || !strcmp(url, "/table/validate");
+        int ct = sd_guard_content_type(header(c, MHD_HTTP_HEADER_CONTENT_TYPE), yaml);
+        cc->needs_empty = ct == 0;
+        if (ct < 0) {
+            cc->refuse = 415;
+            cc->refuse_msg = yaml ? "the body must be application/json or application/yaml"
+                                  : "the body must be application/json";
+        }
+    }
 }
 
 typedef enum { HAND_DONE, HAND_REFUSED, HAND_ABANDONED } hand_result;
@@ -199,9 +204,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!cc)
             return MHD_NO;
         *con_cls = cc;
-        cc->authorized = authorized(h, c);
-        if (!cc->authorized && !public_path(h, url))
-            cc->refuse = 401;
+        screen(h, c, url, method, cc);
         return MHD_YES;
     }
     if (*upload_size) {
@@ -223,11 +226,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (cc->refuse == 401) {
-        sc_log(h->logger, SC_LOG_DEBUG, "http", "%s %s -> 401 (no or wrong bearer token)", method, url);
-        char *b = strdup("{\"error\":\"missing or wrong bearer token\"}\n");
-        return respond_hdr(c, 401, b, "application/json", MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                           "Bearer realm=\"sessiond\"");
+    if (!cc->refuse && cc->needs_empty && (cc->len || cc->too_big)) {
+        cc->refuse = 415;
+        cc->refuse_msg = "a POST with a body needs Content-Type: application/json";
+    }
+    if (cc->refuse) { /* nothing of it ran */
+        sc_log(h->logger, SC_LOG_DEBUG, "http", "%s %s -> %d (%s)", method, url, cc->refuse, cc->refuse_msg);
+        char *b = NULL;
+        if (asprintf(&b, "{\"error\":\"%s\"}\n", cc->refuse_msg) < 0)
+            b = NULL;
+        if (cc->refuse == 401)
+            return respond_hdr(c, 401, b, "application/json", MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                               "Bearer realm=\"sessiond\"");
+        return respond(c, cc->refuse, b, "application/json");
     }
     if (cc->too_big)
         return respond_error(c, 413, "request body too large (limit 65536 bytes)");
@@ -369,9 +380,7 @@ static void on_async_closed(uv_handle_t *hd)
     sd_http *h = hd->data;
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
-    if (h->token)
-        memset(h->token, 0, h->token_len);
-    free(h->token);
+    sd_guard_free(&h->guard);
     free(h);
 }
 
@@ -393,11 +402,13 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
     h->direct = cfg->direct;
     h->direct_ud = cfg->direct_ud;
     h->logger = cfg->logger;
-    if (cfg->token && !(h->token = strdup(cfg->token))) {
+    char host[128];
+    uint16_t port = 0;
+    if (sd_split_hostport(cfg->addr, host, sizeof host, &port) ||
+        sd_guard_init(&h->guard, (struct sockaddr *)&ss, host, port, cfg->hosts, cfg->nhosts, cfg->token)) {
         free(h);
         return -ENOMEM;
     }
-    h->token_len = h->token ? strlen(h->token) : 0;
     h->metrics_public = cfg->metrics_public;
     sc_cond_init_monotonic(&h->cv);
     pthread_mutex_init(&h->mu, NULL);
@@ -405,7 +416,7 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
     if ((rc = uv_async_init(cfg->loop, &h->async, on_async)) != 0) {
         pthread_mutex_destroy(&h->mu);
         pthread_cond_destroy(&h->cv);
-        free(h->token);
+        sd_guard_free(&h->guard);
         free(h);
         return rc;
     }

@@ -41,9 +41,11 @@ typedef bool (*sd_http_direct)(void *ud, struct MHD_Connection *c, const char *u
 
 typedef struct sd_http_config {
     uv_loop_t *loop;
-    const char *addr;    /* "127.0.0.1:8080" or "[::1]:8080" */
-    const char *token;   /* bearer token required on every endpoint but the probes; NULL = none */
-    bool metrics_public; /* GET /metrics without the token too */
+    const char *addr;         /* "127.0.0.1:8080" or "[::1]:8080" */
+    const char *token;        /* bearer token required on every endpoint but the probes; NULL = none */
+    bool metrics_public;      /* GET /metrics without the token too */
+    const char *const *hosts; /* --http-host names the server also answers to (Host, Origin) */
+    size_t nhosts;
     uint32_t timeout_ms; /* wait for the loop */
     size_t queue_max;    /* pending requests; above it 503 */
     sd_http_handler handler;

@@ -191,6 +191,8 @@ static int start_http(sd_app *app)
                          .addr = app->cfg.http,
                          .token = app->cfg.http_token,
                          .metrics_public = app->cfg.metrics_public,
+                         .hosts = (const char *const *)app->cfg.http_hosts,
+                         .nhosts = app->cfg.nhttp_hosts,
                          .timeout_ms = app->cfg.http_timeout_ms,
                          .queue_max = 256,
                          .handler = sd_routes_handle,
