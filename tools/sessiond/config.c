@@ -10,6 +10,7 @@
 #include "session_core/media.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,11 +102,6 @@ int sd_split_hostport(const char *s, char *host, size_t hostsz, uint16_t *port)
         return -1;
     *port = (uint16_t)p;
     return 0;
-}
-
-bool sd_host_is_loopback(const char *host)
-{
-    return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
 }
 
 static int set_sip(sd_config *c, const char *v, char *err, size_t errsz)
@@ -536,10 +532,22 @@ int sd_config_parse(sd_config *c, int argc, char **argv, char *err, size_t errsz
 
 int sd_config_check(const sd_config *c, char *err, size_t errsz)
 {
-    char host[128];
+    char host[128], other[INET6_ADDRSTRLEN + 8];
     uint16_t port;
-    if (strcmp(c->http, "off") != 0 && sd_split_hostport(c->http, host, sizeof host, &port) == 0 &&
-        !sd_host_is_loopback(host) && !c->http_token)
-        return fail(err, errsz, "--http: %s is not a loopback address: --http-token is required%s", c->http, "");
+    if (strcmp(c->http, "off") != 0 && sd_split_hostport(c->http, host, sizeof host, &port) == 0) {
+        /* the addresses it resolves to, not its spelling: 127.x.example is not loopback */
+        int loopback = sd_config_http_loopback(host, err, errsz);
+        if (loopback < 0)
+            return -1;
+        snprintf(other, sizeof other, "%s", err);
+        if (!loopback && !c->http_token) {
+            snprintf(err, errsz,
+                     "--http: %s is not a loopback address (%s): --http-token is required "
+                     "(--http-token-file FILE, SESSIOND_HTTP_TOKEN or --http-token)",
+                     c->http, other);
+            return -1;
+        }
+        err[0] = '\0';
+    }
     return sd_config_ops_check(c, err, errsz);
 }

@@ -73,7 +73,6 @@ int sd_config_check(const sd_config *c, char *err, size_t errsz);
 void sd_config_usage(void);
 /* Split "udp:127.0.0.1:5060" / "127.0.0.1:8080" / "[::1]:8080": host (no brackets) and port. */
 int sd_split_hostport(const char *s, char *host, size_t hostsz, uint16_t *port);
-bool sd_host_is_loopback(const char *host);
 
 /* For the option parsers (config_*.c): "--FLAG: expected EXPECT, got 'V'" into err; returns -1. */
 int sd_config_bad(char *err, size_t errsz, const char *flag, const char *expect, const char *v);

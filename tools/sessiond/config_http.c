@@ -5,11 +5,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "http_guard.h"
 
 #define TOKEN_FILE_MAX 4096 /* bytes read from a token file: its first line is the token */
 
@@ -160,6 +163,26 @@ void sd_config_http_warn(const sd_config *c, const sc_logger *logger)
     if (c->http_token)
         sc_log(logger, SC_LOG_INFO, "http", "bearer token required on every endpoint but /livez, /readyz, /healthz%s",
                c->metrics_public ? " and /metrics (--metrics-public)" : "");
+}
+
+int sd_config_http_loopback(const char *host, char *err, size_t errsz)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    int gr = getaddrinfo(host, NULL, &hints, &res);
+    if (gr || !res) {
+        snprintf(err, errsz, "--http: cannot resolve '%s': %s", host, gr ? gai_strerror(gr) : "no address");
+        return -1;
+    }
+    int all = 1;
+    for (struct addrinfo *ai = res; ai && all; ai = ai->ai_next)
+        if (!sd_sockaddr_is_loopback(ai->ai_addr)) {
+            char num[INET6_ADDRSTRLEN] = "?";
+            getnameinfo(ai->ai_addr, ai->ai_addrlen, num, sizeof num, NULL, 0, NI_NUMERICHOST);
+            snprintf(err, errsz, "%s", num);
+            all = 0;
+        }
+    freeaddrinfo(res);
+    return all;
 }
 
 void sd_config_http_free(sd_config *c)

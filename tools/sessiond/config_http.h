@@ -22,6 +22,9 @@ int sd_config_http_env(sd_config *c, char *err, size_t errsz);
 /* Once the logger exists: a warning for a token given on the command line, and one for a
  * token file that group or others may read. Never logs the token. */
 void sd_config_http_warn(const sd_config *c, const sc_logger *logger);
+/* Whether every address host resolves to (a name or a literal) is a loopback one: 1 yes; 0 no,
+ * with the first other address (numeric) in err; -1 it does not resolve, with one line in err. */
+int sd_config_http_loopback(const char *host, char *err, size_t errsz);
 void sd_config_http_free(sd_config *c);
 
 #endif

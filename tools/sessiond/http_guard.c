@@ -2,6 +2,7 @@
  * (see http_guard.h). Pure functions over the guard's fixed lists. */
 #include "http_guard.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -35,7 +36,7 @@ bool sd_sockaddr_is_any(const struct sockaddr *sa)
 
 static int add_name(sd_http_guard *g, const char *name)
 {
-    if (g->nnames == SD_GUARD_MAX_NAMES)
+    if (g->nnames == SD_GUARD_MAX_NAMES || !*name)
         return 0;
     size_t n = strlen(name);
     if (n >= 2 && name[0] == '[' && name[n - 1] == ']') { /* [v6] -> v6 */
@@ -61,8 +62,15 @@ int sd_guard_init(sd_http_guard *g, const struct sockaddr *bound, const char *bo
     g->port = port;
     int rc = 0;
     bool any = bound && sd_sockaddr_is_any(bound);
+    char num[INET6_ADDRSTRLEN] = "";
     if (!any && bound_host)
         rc = add_name(g, bound_host);
+    if (rc == 0 && !any && bound) { /* the address itself, however --http spelled it */
+        const void *a = bound->sa_family == AF_INET ? (const void *)&((const struct sockaddr_in *)bound)->sin_addr
+                                                    : (const void *)&((const struct sockaddr_in6 *)bound)->sin6_addr;
+        if (inet_ntop(bound->sa_family, a, num, sizeof num))
+            rc = add_name(g, num);
+    }
     if (rc == 0 && bound && sd_sockaddr_is_loopback(bound))
         rc = add_name(g, "localhost");
     for (size_t i = 0; rc == 0 && i < nnames; i++)

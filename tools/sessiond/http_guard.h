@@ -23,8 +23,9 @@ typedef struct sd_http_guard {
     size_t token_len;
 } sd_http_guard;
 
-/* The names: bound_host as given in --http (a literal or a name), localhost when the bound
- * address is loopback, and the --http-host names. 0 or -ENOMEM. */
+/* The names: bound_host as given in --http (a literal or a name), the bound address in its
+ * numeric form, localhost when that address is loopback, and the --http-host names. 0 or
+ * -ENOMEM. */
 int sd_guard_init(sd_http_guard *g, const struct sockaddr *bound, const char *bound_host, uint16_t port,
                   const char *const *names, size_t nnames, const char *token);
 void sd_guard_free(sd_http_guard *g);
