@@ -8,13 +8,16 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "session_core/base.h"
 #include "config.h"
@@ -358,7 +361,7 @@ void sd_http_heartbeat(sd_http *h)
         atomic_store(&h->heartbeat_ms, mono_ms());
 }
 
-static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *sl)
+int sd_http_listen(const char *addr, bool require_loopback, int *fd_out)
 {
     char host[128], port[8];
     uint16_t p;
@@ -368,10 +371,25 @@ static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *sl)
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
     struct addrinfo *res = NULL;
     if (getaddrinfo(host, port, &hints, &res) || !res)
-        return -EINVAL;
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *sl = res->ai_addrlen;
+        return -EADDRNOTAVAIL;
+    int rc = 0, fd = -1, one = 1;
+    if (require_loopback && !sd_sockaddr_is_loopback(res->ai_addr)) /* resolved otherwise since the check */
+        rc = -EPERM;
+    else if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        rc = -errno;
+    /* SO_REUSEADDR lets a restart bind over connections in TIME_WAIT; on Linux it never lets
+     * a second socket listen on the address (SO_REUSEPORT would, and is not set). */
+    else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+             (res->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one)) ||
+             bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, SOMAXCONN))
+        rc = -errno;
     freeaddrinfo(res);
+    if (rc) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    *fd_out = fd;
     return 0;
 }
 
@@ -387,13 +405,14 @@ static void on_async_closed(uv_handle_t *hd)
 int sd_http_new(sd_http **out, const sd_http_config *cfg)
 {
     struct sockaddr_storage ss;
-    socklen_t sl;
-    int rc = resolve(cfg->addr, &ss, &sl);
-    if (rc)
+    socklen_t sl = sizeof ss;
+    int rc;
+    sd_http *h = NULL;
+    if (getsockname(cfg->listen_fd, (struct sockaddr *)&ss, &sl) != 0 || !(h = calloc(1, sizeof *h))) {
+        rc = h ? -errno : -ENOMEM;
+        close(cfg->listen_fd);
         return rc;
-    sd_http *h = calloc(1, sizeof *h);
-    if (!h)
-        return -ENOMEM;
+    }
     h->loop = cfg->loop;
     h->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
     h->queue_max = cfg->queue_max ? cfg->queue_max : 256;
@@ -407,6 +426,7 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
     if (sd_split_hostport(cfg->addr, host, sizeof host, &port) ||
         sd_guard_init(&h->guard, (struct sockaddr *)&ss, host, port, cfg->hosts, cfg->nhosts, cfg->token)) {
         free(h);
+        close(cfg->listen_fd);
         return -ENOMEM;
     }
     h->metrics_public = cfg->metrics_public;
@@ -418,6 +438,7 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
         pthread_cond_destroy(&h->cv);
         sd_guard_free(&h->guard);
         free(h);
+        close(cfg->listen_fd);
         return rc;
     }
     h->async.data = h;
@@ -425,12 +446,11 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     errno = 0;
-    h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+    h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL,
-                              MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
-    if (!h->mhd) {
-        rc = errno ? -errno : -EADDRINUSE;
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL, MHD_OPTION_END);
+    if (!h->mhd) { /* (whether libmicrohttpd closed the socket is not said: left as is) */
+        rc = errno ? -errno : -ENOMEM;
         uv_close((uv_handle_t *)&h->async, on_async_closed);
         return rc;
     }

@@ -41,7 +41,8 @@ typedef bool (*sd_http_direct)(void *ud, struct MHD_Connection *c, const char *u
 
 typedef struct sd_http_config {
     uv_loop_t *loop;
-    const char *addr;         /* "127.0.0.1:8080" or "[::1]:8080" */
+    const char *addr;         /* "127.0.0.1:8080" or "[::1]:8080", as configured (Host names) */
+    int listen_fd;            /* from sd_http_listen; the server's from sd_http_new on */
     const char *token;        /* bearer token required on every endpoint but the probes; NULL = none */
     bool metrics_public;      /* GET /metrics without the token too */
     const char *const *hosts; /* --http-host names the server also answers to (Host, Origin) */
@@ -63,7 +64,13 @@ void sd_http_reply_json(sd_http_req *req, int status, json_t *body);
 /* {"error": msg} with status. */
 void sd_http_reply_error(sd_http_req *req, int status, const char *msg);
 
-/* Start listening; *out only on success; negative errno (bind failure: -EADDRINUSE...). */
+/* Bind and listen on addr (the first address it resolves to), exclusively: a second process
+ * on the same address gets -EADDRINUSE. require_loopback (no token): -EPERM unless the address
+ * is loopback; -EADDRNOTAVAIL when addr does not resolve; else 0 and *fd. Done first thing at
+ * start, so a second sessiond fails before it touches its store or SIP. */
+int sd_http_listen(const char *addr, bool require_loopback, int *fd);
+/* Serve on cfg->listen_fd, which is the server's from this call on, failed or not; *out only
+ * on success; negative errno. */
 int sd_http_new(sd_http **out, const sd_http_config *cfg);
 /* Called from a loop timer: the liveness timestamp /livez reads. */
 void sd_http_heartbeat(sd_http *h);
