@@ -60,6 +60,10 @@ typedef struct sd_config {
     bool metrics_public;                 /* --metrics-public: GET /metrics needs no token */
     char *http_hosts[SD_MAX_HTTP_HOSTS]; /* --http-host: more Host names the API answers to */
     size_t nhttp_hosts;
+    uint32_t http_max_connections; /* --http-max-connections; 0 = 256 (http_conns.h) */
+    uint32_t http_max_per_client;  /* --http-max-per-client; 0 = 64 */
+    uint32_t http_max_streams;     /* --http-max-streams; 0 = 64 */
+    uint32_t http_read_timeout_ms; /* --http-read-timeout-ms; 0 = 10000 */
     bool help, version;
 } sd_config;
 

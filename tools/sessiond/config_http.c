@@ -132,6 +132,37 @@ int sd_set_http_host(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+static int set_u32(const char *flag, const char *v, uint64_t lo, uint64_t hi, uint32_t *out, char *err, size_t errsz)
+{
+    uint64_t n;
+    char expect[48];
+    snprintf(expect, sizeof expect, "%llu..%llu", (unsigned long long)lo, (unsigned long long)hi);
+    if (sd_config_parse_u64(v, hi, &n) || n < lo)
+        return sd_config_bad(err, errsz, flag, expect, v);
+    *out = (uint32_t)n;
+    return 0;
+}
+
+int sd_set_http_max_connections(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    return set_u32("http-max-connections", v, 1, 10000, &c->http_max_connections, err, errsz);
+}
+
+int sd_set_http_max_per_client(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    return set_u32("http-max-per-client", v, 1, 10000, &c->http_max_per_client, err, errsz);
+}
+
+int sd_set_http_max_streams(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    return set_u32("http-max-streams", v, 1, 10000, &c->http_max_streams, err, errsz);
+}
+
+int sd_set_http_read_timeout(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    return set_u32("http-read-timeout-ms", v, 100, 600000, &c->http_read_timeout_ms, err, errsz);
+}
+
 int sd_config_http_env(sd_config *c, char *err, size_t errsz)
 {
     const char *v = getenv(SD_TOKEN_ENV_NAME);

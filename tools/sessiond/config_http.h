@@ -1,5 +1,7 @@
 /* config_http: sessiond's HTTP API options (--http-token, --http-token-file, the
- * SESSIOND_HTTP_TOKEN environment variable, --metrics-public, --http-host): their setters, used by
+ * SESSIOND_HTTP_TOKEN environment variable, --metrics-public, --http-host, the connection
+ * limits --http-max-connections, --http-max-per-client, --http-max-streams and
+ * --http-read-timeout-ms): their setters, used by
  * config.c's option table, and the warnings they leave for the log. */
 #ifndef SESSIOND_CONFIG_HTTP_H
 #define SESSIOND_CONFIG_HTTP_H
@@ -16,6 +18,10 @@ int sd_set_http_token(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_http_token_file(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_metrics_public(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_http_host(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_http_max_connections(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_http_max_per_client(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_http_max_streams(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_http_read_timeout(sd_config *c, const char *v, char *err, size_t errsz);
 /* After the flags: the token from SESSIOND_HTTP_TOKEN when no flag or key gave one; 0, or -1
  * and one line (never the token itself). */
 int sd_config_http_env(sd_config *c, char *err, size_t errsz);

@@ -37,6 +37,8 @@ typedef struct sd_item {
 struct sd_http {
     uv_loop_t *loop;
     sd_http_guard guard; /* token, Host names, Origin (http_guard.c) */
+    sd_conns *conns;     /* connection limits and deadlines (http_conns.c) */
+    sd_http_limits limits;
     bool metrics_public;
     uint32_t timeout_ms;
     size_t queue_max;
@@ -207,7 +209,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!cc)
             return MHD_NO;
         *con_cls = cc;
+        const char *busy = sd_conns_request(h->conns, c, probe_path(url));
         screen(h, c, url, method, cc);
+        if (!cc->refuse && !busy && !strcmp(url, "/events") && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
+            busy = sd_conns_stream(h->conns, c); /* streams are counted apart */
+        if (!cc->refuse && busy) {               /* answered now, its body never read: a stalled body cannot hold it */
+            sc_log(h->logger, SC_LOG_DEBUG, "http", "%s %s -> 503 (%s)", method, url, busy);
+            char *b = NULL;
+            if (asprintf(&b, "{\"error\":\"%s\"}\n", busy) < 0)
+                b = NULL;
+            return respond_hdr(c, 503, b, "application/json", MHD_HTTP_HEADER_CONNECTION, "close");
+        }
         return MHD_YES;
     }
     if (*upload_size) {
@@ -229,6 +241,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    sd_conns_body_done(h->conns, c);
     if (!cc->refuse && cc->needs_empty && (cc->len || cc->too_big)) {
         cc->refuse = 415;
         cc->refuse_msg = "a POST with a body needs Content-Type: application/json";
@@ -295,6 +308,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+    sd_http *h = cls;
+    sd_conns_completed(h->conns, c); /* idle again: the next request's headers deadline */
     sd_conn *cc = *con_cls;
     if (cc) {
         free(cc->body);
@@ -398,6 +413,7 @@ static void on_async_closed(uv_handle_t *hd)
     sd_http *h = hd->data;
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
+    sd_conns_free(h->conns); /* NULL after sd_http_free; here when the server never started */
     sd_guard_free(&h->guard);
     free(h);
 }
@@ -430,12 +446,20 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
         return -ENOMEM;
     }
     h->metrics_public = cfg->metrics_public;
+    h->limits = cfg->limits;
+    if ((rc = sd_conns_new(&h->conns, &h->limits, cfg->logger)) != 0) {
+        sd_guard_free(&h->guard);
+        free(h);
+        close(cfg->listen_fd);
+        return rc;
+    }
     sc_cond_init_monotonic(&h->cv);
     pthread_mutex_init(&h->mu, NULL);
     atomic_store(&h->heartbeat_ms, mono_ms());
     if ((rc = uv_async_init(cfg->loop, &h->async, on_async)) != 0) {
         pthread_mutex_destroy(&h->mu);
         pthread_cond_destroy(&h->cv);
+        sd_conns_free(h->conns);
         sd_guard_free(&h->guard);
         free(h);
         close(cfg->listen_fd);
@@ -447,8 +471,9 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
         flags |= MHD_USE_IPv6;
     errno = 0;
     h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL, MHD_OPTION_END);
+                              MHD_OPTION_CONNECTION_LIMIT, sd_conns_hard_limit(&h->limits),
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                              MHD_OPTION_NOTIFY_CONNECTION, sd_conns_notify, h->conns, MHD_OPTION_END);
     if (!h->mhd) { /* (whether libmicrohttpd closed the socket is not said: left as is) */
         rc = errno ? -errno : -ENOMEM;
         uv_close((uv_handle_t *)&h->async, on_async_closed);
@@ -467,6 +492,8 @@ void sd_http_free(sd_http *h)
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
     MHD_stop_daemon(h->mhd); /* joins the HTTP threads: each waiter gave up on `closing` */
+    sd_conns_free(h->conns);
+    h->conns = NULL;
     pthread_mutex_lock(&h->mu);
     sd_item *it = h->head;
     h->head = h->tail = NULL;

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "session_core/base.h"
+#include "http_conns.h"
 
 typedef struct sd_http sd_http;
 
@@ -47,8 +48,9 @@ typedef struct sd_http_config {
     bool metrics_public;      /* GET /metrics without the token too */
     const char *const *hosts; /* --http-host names the server also answers to (Host, Origin) */
     size_t nhosts;
-    uint32_t timeout_ms; /* wait for the loop */
-    size_t queue_max;    /* pending requests; above it 503 */
+    sd_http_limits limits; /* connections, streams, read deadline (http_conns.h); 0 = defaults */
+    uint32_t timeout_ms;   /* wait for the loop */
+    size_t queue_max;      /* pending requests; above it 503 */
     sd_http_handler handler;
     void *ud;
     sd_http_direct direct; /* may be NULL */
