@@ -57,7 +57,7 @@ int sd_set_http_token(sd_config *c, const char *v, char *err, size_t errsz)
 int sd_set_http_token_file(sd_config *c, const char *v, char *err, size_t errsz)
 {
     char buf[TOKEN_FILE_MAX + 1];
-    int fd = open(v, O_RDONLY | O_CLOEXEC);
+    int fd = open(v, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not hang the start */
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         snprintf(err, errsz, "--http-token-file: cannot open '%s': %s", v, strerror(errno));
@@ -187,7 +187,7 @@ void sd_config_http_warn(const sd_config *c, const sc_logger *logger)
                "(and ps) until sessiond has masked it, and it stays in shell history; use --http-token-file FILE "
                "or the %s environment variable",
                SD_TOKEN_ENV_NAME);
-    if (c->http_token && c->http_token_src == SD_TOKEN_FILE && (c->http_token_file_mode & 077))
+    if (c->http_token && c->http_token_src == SD_TOKEN_FILE && (c->http_token_file_mode & 066))
         sc_log(logger, SC_LOG_WARN, "http",
                "--http-token-file %s: group or others may read or write it (mode %04o); chmod 600 it",
                c->http_token_file, c->http_token_file_mode);

@@ -213,7 +213,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         screen(h, c, url, method, cc);
         if (!cc->refuse && !busy && !strcmp(url, "/events") && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
             busy = sd_conns_stream(h->conns, c); /* streams are counted apart */
-        if (!cc->refuse && busy) {               /* answered now, its body never read: a stalled body cannot hold it */
+        if (!cc->refuse && busy) { /* answered now, its body unread: a body that never comes holds nothing */
             sc_log(h->logger, SC_LOG_DEBUG, "http", "%s %s -> 503 (%s)", method, url, busy);
             char *b = NULL;
             if (asprintf(&b, "{\"error\":\"%s\"}\n", busy) < 0)
