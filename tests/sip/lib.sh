@@ -68,16 +68,35 @@ SIP_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 SIPP_PORT=$(free_port)
 
-# http METHOD PATH [BODY]: sets HTTP_STATUS and HTTP_BODY. Pure bash (/dev/tcp).
+# http METHOD PATH [BODY]: sets HTTP_STATUS and HTTP_BODY. Pure bash (/dev/tcp). With HTTP_TOKEN
+# set, the request carries "Authorization: Bearer $HTTP_TOKEN".
 http() {
-    local method=$1 path=$2 body=${3:-} resp
+    local method=$1 path=$2 body=${3:-} resp auth=
+    [ -n "${HTTP_TOKEN:-}" ] && auth="Authorization: Bearer $HTTP_TOKEN"$'\r\n'
     HTTP_STATUS=000 HTTP_BODY=
     exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" || return 1
-    printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
-        "$method" "$path" "${#body}" "$body" >&3
+    printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+        "$method" "$path" "$auth" "${#body}" "$body" >&3
     resp=$(timeout "${HTTP_TIMEOUT:-10}" cat <&3)
     exec 3<&-
     HTTP_STATUS=$(printf '%s' "$resp" | head -n 1 | awk '{print $2}')
+    HTTP_BODY=${resp#*$'\r\n\r\n'}
+}
+
+# http_req METHOD PATH BODY [HEADER...]: a request with exactly these header lines (no Host or
+# Content-Type unless given) plus Connection: close and Content-Length; sets HTTP_STATUS,
+# HTTP_HEAD (the response's status line and headers) and HTTP_BODY.
+http_req() {
+    local method=$1 path=$2 body=$3 h hdrs= resp; shift 3
+    for h in "$@"; do hdrs+="$h"$'\r\n'; done
+    HTTP_STATUS=000 HTTP_HEAD= HTTP_BODY=
+    exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" || return 1
+    printf '%s %s HTTP/1.1\r\n%sConnection: close\r\nContent-Length: %d\r\n\r\n%s' \
+        "$method" "$path" "$hdrs" "${#body}" "$body" >&3
+    resp=$(timeout "${HTTP_TIMEOUT:-10}" cat <&3)
+    exec 3<&-
+    HTTP_STATUS=$(printf '%s' "$resp" | head -n 1 | awk '{print $2}')
+    HTTP_HEAD=${resp%%$'\r\n\r\n'*}
     HTTP_BODY=${resp#*$'\r\n\r\n'}
 }
 
@@ -95,6 +114,13 @@ start_sessiond() {
         sleep 0.05
     done
     fail "sessiond did not answer /livez"
+}
+
+# stop_sessiond: SIGTERM and wait; fails the test unless it exits 0.
+stop_sessiond() {
+    [ -n "$SD_PID" ] || return 0
+    kill -TERM "$SD_PID" 2>/dev/null; wait "$SD_PID"; local rc=$?; SD_PID=
+    [ "$rc" -eq 0 ] || fail "sessiond exited $rc after SIGTERM"
 }
 
 # run_sipp NAME [sipp args...]: run a scenario (tests/sip/NAME.xml) against sessiond; fails

@@ -42,7 +42,7 @@ def consume(label, stall, query):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect(("127.0.0.1", port))
-    s.sendall(b"GET /events?%s HTTP/1.0\r\nHost: x\r\n\r\n" % query.encode())
+    s.sendall(b"GET /events?%s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" % query.encode())
     while stall != "" and not os.path.exists(go) and time.monotonic() < deadline:
         time.sleep(0.05)  # reads nothing meanwhile
     if stall == "quit":

@@ -10,7 +10,7 @@ python3 - "$HTTP_PORT" >"$TMP/lazy.log" 2>&1 <<'PY' &
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"GET /events?name=lazy HTTP/1.1\r\nHost: x\r\n\r\n")
+s.sendall(b"GET /events?name=lazy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 time.sleep(40)  # never reads
 PY
 LAZY=$!

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sessiond's command line and config: bad flags and values exit 2 with one line naming the
 # problem; a broken table exits 2 with file:line:col; a YAML config file works and flags
-# override it; --http-token protects control endpoints.
+# override it; the http-token key protects every endpoint but the probes.
 . "$(dirname "$0")/lib.sh"
 expect_exit2() { # expected-substring args...
     local want=$1; shift
@@ -58,7 +58,9 @@ http POST /calls '{"to":"sip:x@127.0.0.1:9"}'
 out=$("$BIN/sessionctl" --server "http://127.0.0.1:$HTTP_PORT" --token secret-token-1 --json sessions) ||
     fail "sessionctl with token: $out"
 [ "$out" = "[]" ] || fail "sessions: $out"
-http GET /nope
+http GET /sessions
+[ "$HTTP_STATUS" = 401 ] || fail "GET /sessions without the token: $HTTP_STATUS"
+HTTP_TOKEN=secret-token-1 http GET /nope
 [ "$HTTP_STATUS" = 404 ] || fail "GET /nope: $HTTP_STATUS"
 kill -TERM "$SD_PID"; wait "$SD_PID"; rc=$?; SD_PID=
 [ "$rc" -eq 0 ] || fail "sessiond exit $rc after SIGTERM"

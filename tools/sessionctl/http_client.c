@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,12 +158,14 @@ int sctl_http_request(const char *url, const char *method, const char *path, con
     snprintf(hosthdr, sizeof hosthdr, strchr(host, ':') ? "[%s]" : "%s", host);
     char *req = NULL;
     size_t blen = body ? strlen(body) : 0;
+    /* every POST says application/json, with a body or not: sessiond refuses other types (415) */
+    bool json = body || !strcmp(method, "POST");
     int n = asprintf(&req,
                      "%s %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: sessionctl/%s\r\nAccept: */*\r\n"
                      "Connection: close\r\n%s%s%s%s%zu\r\n\r\n%s",
                      method, base, path, hosthdr, port, SC_VERSION, token ? "Authorization: Bearer " : "",
                      token ? token : "", token ? "\r\n" : "",
-                     body ? "Content-Type: application/json\r\nContent-Length: " : "Content-Length: ", blen,
+                     json ? "Content-Type: application/json\r\nContent-Length: " : "Content-Length: ", blen,
                      body ? body : "");
     if (n < 0 || write_all(fd, req, (size_t)n, timeout_ms)) {
         snprintf(err, errsz, "cannot send the request to %s:%s", host, port);
@@ -202,11 +205,13 @@ int sctl_http_stream(const char *url, const char *path, const char *extra_header
     int fd = connect_to(host, port, connect_timeout_ms, err, errsz);
     if (fd < 0)
         return -1;
+    char hosthdr[272]; /* an IPv6 literal in brackets, as sessiond's Host check expects */
+    snprintf(hosthdr, sizeof hosthdr, strchr(host, ':') ? "[%s]" : "%s", host);
     char *req = NULL;
     int n = asprintf(
         &req,
         "GET %s%s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: sessionctl/%s\r\nAccept: text/event-stream\r\n%s%s%s%s\r\n",
-        base, path, host, port, SC_VERSION, token ? "Authorization: Bearer " : "", token ? token : "",
+        base, path, hosthdr, port, SC_VERSION, token ? "Authorization: Bearer " : "", token ? token : "",
         token ? "\r\n" : "", extra_headers ? extra_headers : "");
     if (n < 0 || write_all(fd, req, (size_t)n, connect_timeout_ms)) {
         snprintf(err, errsz, "cannot send the request to %s:%s", host, port);

@@ -8,10 +8,12 @@
 #include "config_cleanup.h"
 #include "config_store.h"
 #include "config_transfer.h"
+#include "config_http.h"
 #include "session_core/media.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,11 +105,6 @@ int sd_split_hostport(const char *s, char *host, size_t hostsz, uint16_t *port)
         return -1;
     *port = (uint16_t)p;
     return 0;
-}
-
-bool sd_host_is_loopback(const char *host)
-{
-    return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
 }
 
 static int set_sip(sd_config *c, const char *v, char *err, size_t errsz)
@@ -212,13 +209,6 @@ static int set_max_sessions(sd_config *c, const char *v, char *err, size_t errsz
     return 0;
 }
 
-static int set_http_token(sd_config *c, const char *v, char *err, size_t errsz)
-{
-    if (strlen(v) < 8 || strpbrk(v, " \t\r\n"))
-        return fail(err, errsz, "--http-token: expected at least 8 characters without spaces%s%s", "", "");
-    return sd_config_set_str(&c->http_token, v);
-}
-
 static int set_t1(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (parse_u32(v, 10000, &c->sip_t1_ms) || c->sip_t1_ms < 10)
@@ -283,7 +273,18 @@ static const sd_option options[] = {
     {"log-format", true, set_log_format, "text|json log line format (default text)"},
     {"media-ports", true, set_media_ports, "LOW-HIGH RTP port range (default 16384-32767)"},
     {"max-sessions", true, set_max_sessions, "N session cap, 0 = none (default 0)"},
-    {"http-token", true, set_http_token, "TOKEN bearer token for control endpoints"},
+    {"http-token", true, sd_set_http_token,
+     "TOKEN bearer token of every endpoint but the probes (visible in ps: prefer --http-token-file)"},
+    {"http-token-file", true, sd_set_http_token_file, "FILE the bearer token: the file's first line"},
+    {"metrics-public", false, sd_set_metrics_public, " GET /metrics without the token"},
+    {"http-max-connections", true, sd_set_http_max_connections,
+     "N HTTP connections (streams apart) before idle ones are closed and requests get 503 (default 256)"},
+    {"http-max-per-client", true, sd_set_http_max_per_client, "N the same for one client address (default 64)"},
+    {"http-max-streams", true, sd_set_http_max_streams, "N GET /events streams at once (default 64)"},
+    {"http-read-timeout-ms", true, sd_set_http_read_timeout,
+     "N a request's headers, then its body, must arrive within N ms (default 10000)"},
+    {"http-host", true, sd_set_http_host,
+     "NAME one more Host name the API answers to (besides its address, and localhost on loopback), repeatable"},
     {"sip-t1-ms", true, set_t1, "N SIP timer T1 (default 500)"},
     {"shutdown-timeout-ms", true, set_shutdown_timeout, "N bound on ending the calls at shutdown (default 5000)"},
     {"drain-timeout-ms", true, set_drain_timeout, "N SIGTERM: active calls go on this long (default 30000)"},
@@ -365,7 +366,7 @@ void sd_config_free(sd_config *c)
     free(c->http);
     free(c->table);
     free(c->store);
-    free(c->http_token);
+    sd_config_http_free(c);
     sd_config_media_free(c);
     sd_config_addr_free(c);
     sd_config_ops_free(c);
@@ -399,7 +400,8 @@ static const sd_option *find_key(const char *key)
 /* Options whose config key may also be a list of values (each applied as one flag). */
 static bool repeatable(const sd_option *o)
 {
-    return !strcmp(o->name, "sip") || !strcmp(o->name, "trust") || !strcmp(o->name, "refer-allow");
+    return !strcmp(o->name, "sip") || !strcmp(o->name, "trust") || !strcmp(o->name, "refer-allow") ||
+           !strcmp(o->name, "http-host");
 }
 
 static int file_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)
@@ -561,7 +563,13 @@ int sd_config_parse(sd_config *c, int argc, char **argv, char *err, size_t errsz
         }
         if (o->set(c, val, err, errsz))
             return -1;
+        if (!strcmp(o->name, "http-token")) { /* on the command line: mask it in /proc/PID/cmdline */
+            c->http_token_src = SD_TOKEN_ARGV;
+            memset((char *)val, '*', strlen(val));
+        }
     }
+    if (sd_config_http_env(c, err, errsz)) /* SESSIOND_HTTP_TOKEN when no flag or key gave one */
+        return -1;
     if (c->nsip == 0 && set_sip(c, "udp:127.0.0.1:5060", err, errsz))
         return -1;
     if (!c->http && sd_config_set_str(&c->http, "127.0.0.1:8080"))
@@ -573,10 +581,22 @@ int sd_config_parse(sd_config *c, int argc, char **argv, char *err, size_t errsz
 
 int sd_config_check(const sd_config *c, char *err, size_t errsz)
 {
-    char host[128];
+    char host[128], other[INET6_ADDRSTRLEN + 8];
     uint16_t port;
-    if (strcmp(c->http, "off") != 0 && sd_split_hostport(c->http, host, sizeof host, &port) == 0 &&
-        !sd_host_is_loopback(host) && !c->http_token)
-        return fail(err, errsz, "--http: %s is not a loopback address: --http-token is required%s", c->http, "");
+    if (strcmp(c->http, "off") != 0 && sd_split_hostport(c->http, host, sizeof host, &port) == 0) {
+        /* the addresses it resolves to, not its spelling: 127.x.example is not loopback */
+        int loopback = sd_config_http_loopback(host, err, errsz);
+        if (loopback < 0)
+            return -1;
+        snprintf(other, sizeof other, "%s", err);
+        if (!loopback && !c->http_token) {
+            snprintf(err, errsz,
+                     "--http: %s is not a loopback address (%s): --http-token is required "
+                     "(--http-token-file FILE, SESSIOND_HTTP_TOKEN or --http-token)",
+                     c->http, other);
+            return -1;
+        }
+        err[0] = '\0';
+    }
     return sd_config_ops_check(c, err, errsz);
 }

@@ -14,6 +14,7 @@
 #define SD_MAX_ROUTES 64 /* = SC_COORD_MAX_ROUTES */
 #define SD_MAX_TRUST 32  /* = SC_COORD_MAX_TRUST */
 #define SD_MAX_ALLOW 32  /* = SC_COORD_MAX_REFER_ALLOW */
+#define SD_MAX_HTTP_HOSTS 16
 
 typedef struct sd_config {
     char *sip[SD_MAX_SIP]; /* listen specs "udp:127.0.0.1:5060" */
@@ -30,7 +31,7 @@ typedef struct sd_config {
     bool log_json; /* --log-format json */
     uint16_t media_min, media_max;
     uint32_t max_sessions; /* 0 = unlimited */
-    char *http_token;      /* bearer token for control endpoints; NULL = none */
+    char *http_token;      /* bearer token of every endpoint but the probes; NULL = none (config_http.c) */
     uint32_t sip_t1_ms;
     uint32_t shutdown_timeout_ms; /* bound on the graceful shutdown */
     uint32_t drain_timeout_ms;    /* SIGTERM: how long active calls may go on before they are ended */
@@ -64,6 +65,16 @@ typedef struct sd_config {
         uint32_t session_expires_s, min_se_s;
         bool max_age_set, retention_set, failed_retention_set, session_expires_set, min_se_set;
     } cleanup;
+    int http_token_src;                  /* SD_TOKEN_* (config_http.h): where the token came from */
+    char *http_token_file;               /* --http-token-file path, for its warning */
+    unsigned http_token_file_mode;       /* that file's permission bits */
+    bool metrics_public;                 /* --metrics-public: GET /metrics needs no token */
+    char *http_hosts[SD_MAX_HTTP_HOSTS]; /* --http-host: more Host names the API answers to */
+    size_t nhttp_hosts;
+    uint32_t http_max_connections; /* --http-max-connections; 0 = 256 (http_conns.h) */
+    uint32_t http_max_per_client;  /* --http-max-per-client; 0 = 64 */
+    uint32_t http_max_streams;     /* --http-max-streams; 0 = 64 */
+    uint32_t http_read_timeout_ms; /* --http-read-timeout-ms; 0 = 10000 */
     bool help, version;
 } sd_config;
 
@@ -77,7 +88,6 @@ int sd_config_check(const sd_config *c, char *err, size_t errsz);
 void sd_config_usage(void);
 /* Split "udp:127.0.0.1:5060" / "127.0.0.1:8080" / "[::1]:8080": host (no brackets) and port. */
 int sd_split_hostport(const char *s, char *host, size_t hostsz, uint16_t *port);
-bool sd_host_is_loopback(const char *host);
 
 /* For the option parsers (config_*.c): "--FLAG: expected EXPECT, got 'V'" into err; returns -1. */
 int sd_config_bad(char *err, size_t errsz, const char *flag, const char *expect, const char *v);

@@ -8,16 +8,20 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "session_core/base.h"
 #include "config.h"
+#include "http_guard.h"
 
 #define SD_HTTP_BODY_MAX 65536
 #define SD_LIVEZ_STALE_MS 2000
@@ -32,7 +36,10 @@ typedef struct sd_item {
 
 struct sd_http {
     uv_loop_t *loop;
-    char *token;
+    sd_http_guard guard; /* token, Host names, Origin (http_guard.c) */
+    sd_conns *conns;     /* connection limits and deadlines (http_conns.c) */
+    sd_http_limits limits;
+    bool metrics_public;
     uint32_t timeout_ms;
     size_t queue_max;
     sd_http_handler handler;
@@ -54,6 +61,10 @@ typedef struct sd_conn {
     char *body;
     size_t len;
     bool too_big;
+    bool authorized;        /* the token (or none configured), from a Host and Origin of ours */
+    bool needs_empty;       /* a POST without Content-Type: only an empty body is accepted */
+    int refuse;             /* the status it gets, decided from its headers; 0: serve it */
+    const char *refuse_msg; /* its error message */
 } sd_conn;
 
 static uint64_t mono_ms(void) { return sc_clock_mono_us(sc_clock_system()) / 1000; }
@@ -72,7 +83,9 @@ static void item_free(sd_item *it)
     free(it);
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body, const char *ctype)
+/* The response, with one extra header when hname is not NULL. */
+static enum MHD_Result respond_hdr(struct MHD_Connection *c, int status, char *body, const char *ctype,
+                                   const char *hname, const char *hvalue)
 {
     size_t len = body ? strlen(body) : 0;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body ? body : (char *)"",
@@ -85,9 +98,16 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body,
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (status == 503) /* overload, shutdown, loop timeout: tell clients when to come back */
         MHD_add_response_header(r, "Retry-After", "5");
+    if (hname)
+        MHD_add_response_header(r, hname, hvalue);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body, const char *ctype)
+{
+    return respond_hdr(c, status, body, ctype, NULL, NULL);
 }
 
 static enum MHD_Result respond_error(struct MHD_Connection *c, int status, const char *msg)
@@ -104,12 +124,46 @@ static char *dup_arg(struct MHD_Connection *c, const char *key)
     return v ? strdup(v) : NULL;
 }
 
-static bool authorized(sd_http *h, struct MHD_Connection *c)
+/* The probes: answered to anyone (/healthz without its details unless authorized). */
+static bool probe_path(const char *url)
 {
-    if (!h->token)
-        return true;
-    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    return a && !strncmp(a, "Bearer ", 7) && !strcmp(a + 7, h->token);
+    return !strcmp(url, "/livez") || !strcmp(url, "/readyz") || !strcmp(url, "/healthz");
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* Decide from the headers alone whether the request may run (cc->refuse, cc->authorized). */
+static void screen(sd_http *h, struct MHD_Connection *c, const char *url, const char *method, sd_conn *cc)
+{
+    const sd_http_guard *g = &h->guard;
+    bool host_ok = sd_guard_host_ok(g, header(c, MHD_HTTP_HEADER_HOST));
+    bool origin_ok = sd_guard_origin_ok(g, header(c, MHD_HTTP_HEADER_ORIGIN));
+    bool token_ok = sd_guard_token_ok(g, header(c, MHD_HTTP_HEADER_AUTHORIZATION));
+    cc->authorized = host_ok && origin_ok && token_ok;
+    if (probe_path(url))
+        return;
+    if (!host_ok) { /* DNS rebinding: a name of the attacker's that resolves to us */
+        cc->refuse = 421;
+        cc->refuse_msg = "the Host header names no address of this server (see --http-host)";
+    } else if (!origin_ok) { /* a page of another site */
+        cc->refuse = 403;
+        cc->refuse_msg = "cross-origin requests are refused";
+    } else if (!token_ok && !(h->metrics_public && !strcmp(url, "/metrics"))) {
+        cc->refuse = 401;
+        cc->refuse_msg = "missing or wrong bearer token";
+    } else if (!strcmp(method, "POST")) { /* a form or a no-cors fetch cannot send JSON */
+        bool yaml = !strcmp(url, "/table/reload") || !strcmp(url, "/table/validate");
+        int ct = sd_guard_content_type(header(c, MHD_HTTP_HEADER_CONTENT_TYPE), yaml);
+        cc->needs_empty = ct == 0;
+        if (ct < 0) {
+            cc->refuse = 415;
+            cc->refuse_msg = yaml ? "the body must be application/json or application/yaml"
+                                  : "the body must be application/json";
+        }
+    }
 }
 
 typedef enum { HAND_DONE, HAND_REFUSED, HAND_ABANDONED } hand_result;
@@ -150,15 +204,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     sd_http *h = cls;
     sd_conn *cc = *con_cls;
-    if (!cc) {
+    if (!cc) { /* the headers are in: decide now, answer once the body is read (and dropped) */
         cc = calloc(1, sizeof *cc);
         if (!cc)
             return MHD_NO;
         *con_cls = cc;
+        const char *busy = sd_conns_request(h->conns, c, probe_path(url));
+        screen(h, c, url, method, cc);
+        if (!cc->refuse && !busy && !strcmp(url, "/events") && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
+            busy = sd_conns_stream(h->conns, c); /* streams are counted apart */
+        if (!cc->refuse && busy) { /* answered now, its body unread: a body that never comes holds nothing */
+            sc_log(h->logger, SC_LOG_DEBUG, "http", "%s %s -> 503 (%s)", method, url, busy);
+            char *b = NULL;
+            if (asprintf(&b, "{\"error\":\"%s\"}\n", busy) < 0)
+                b = NULL;
+            return respond_hdr(c, 503, b, "application/json", MHD_HTTP_HEADER_CONNECTION, "close");
+        }
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!cc->too_big && cc->len + *upload_size <= SD_HTTP_BODY_MAX) {
+        if (cc->refuse) {
+            /* not kept: the request is refused */
+        } else if (!cc->too_big && cc->len + *upload_size <= SD_HTTP_BODY_MAX) {
             char *nb = realloc(cc->body, cc->len + *upload_size + 1);
             if (!nb) {
                 cc->too_big = true;
@@ -174,6 +241,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    sd_conns_body_done(h->conns, c);
+    if (!cc->refuse && cc->needs_empty && (cc->len || cc->too_big)) {
+        cc->refuse = 415;
+        cc->refuse_msg = "a POST with a body needs Content-Type: application/json";
+    }
+    if (cc->refuse) { /* nothing of it ran */
+        sc_log(h->logger, SC_LOG_DEBUG, "http", "%s %s -> %d (%s)", method, url, cc->refuse, cc->refuse_msg);
+        char *b = NULL;
+        if (asprintf(&b, "{\"error\":\"%s\"}\n", cc->refuse_msg) < 0)
+            b = NULL;
+        if (cc->refuse == 401)
+            return respond_hdr(c, 401, b, "application/json", MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                               "Bearer realm=\"sessiond\"");
+        return respond(c, cc->refuse, b, "application/json");
+    }
     if (cc->too_big)
         return respond_error(c, 413, "request body too large (limit 65536 bytes)");
     if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD"))
@@ -188,10 +270,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             b = NULL;
         return respond(c, ok ? 200 : 503, b, "application/json");
     }
-    if (!strcmp(method, "POST") && !authorized(h, c))
-        return respond_error(c, 401, "missing or wrong bearer token");
     int dret = MHD_NO;
-    if (h->direct && h->direct(h->direct_ud, c, url, method, &dret))
+    if (h->direct && h->direct(h->direct_ud, c, url, method, cc->authorized, &dret))
         return (enum MHD_Result)dret;
 
     sd_item *it = calloc(1, sizeof *it);
@@ -228,6 +308,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+    sd_http *h = cls;
+    sd_conns_completed(h->conns, c); /* idle again: the next request's headers deadline */
     sd_conn *cc = *con_cls;
     if (cc) {
         free(cc->body);
@@ -294,7 +376,7 @@ void sd_http_heartbeat(sd_http *h)
         atomic_store(&h->heartbeat_ms, mono_ms());
 }
 
-static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *sl)
+int sd_http_listen(const char *addr, bool require_loopback, int *fd_out)
 {
     char host[128], port[8];
     uint16_t p;
@@ -304,10 +386,25 @@ static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *sl)
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
     struct addrinfo *res = NULL;
     if (getaddrinfo(host, port, &hints, &res) || !res)
-        return -EINVAL;
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *sl = res->ai_addrlen;
+        return -EADDRNOTAVAIL;
+    int rc = 0, fd = -1, one = 1;
+    if (require_loopback && !sd_sockaddr_is_loopback(res->ai_addr)) /* resolved otherwise since the check */
+        rc = -EPERM;
+    else if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        rc = -errno;
+    /* SO_REUSEADDR lets a restart bind over connections in TIME_WAIT; on Linux it never lets
+     * a second socket listen on the address (SO_REUSEPORT would, and is not set). */
+    else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+             (res->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one)) ||
+             bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, SOMAXCONN))
+        rc = -errno;
     freeaddrinfo(res);
+    if (rc) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    *fd_out = fd;
     return 0;
 }
 
@@ -316,20 +413,22 @@ static void on_async_closed(uv_handle_t *hd)
     sd_http *h = hd->data;
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
-    free(h->token);
+    sd_conns_free(h->conns); /* NULL after sd_http_free; here when the server never started */
+    sd_guard_free(&h->guard);
     free(h);
 }
 
 int sd_http_new(sd_http **out, const sd_http_config *cfg)
 {
     struct sockaddr_storage ss;
-    socklen_t sl;
-    int rc = resolve(cfg->addr, &ss, &sl);
-    if (rc)
+    socklen_t sl = sizeof ss;
+    int rc;
+    sd_http *h = NULL;
+    if (getsockname(cfg->listen_fd, (struct sockaddr *)&ss, &sl) != 0 || !(h = calloc(1, sizeof *h))) {
+        rc = h ? -errno : -ENOMEM;
+        close(cfg->listen_fd);
         return rc;
-    sd_http *h = calloc(1, sizeof *h);
-    if (!h)
-        return -ENOMEM;
+    }
     h->loop = cfg->loop;
     h->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
     h->queue_max = cfg->queue_max ? cfg->queue_max : 256;
@@ -338,9 +437,21 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
     h->direct = cfg->direct;
     h->direct_ud = cfg->direct_ud;
     h->logger = cfg->logger;
-    if (cfg->token && !(h->token = strdup(cfg->token))) {
+    char host[128];
+    uint16_t port = 0;
+    if (sd_split_hostport(cfg->addr, host, sizeof host, &port) ||
+        sd_guard_init(&h->guard, (struct sockaddr *)&ss, host, port, cfg->hosts, cfg->nhosts, cfg->token)) {
         free(h);
+        close(cfg->listen_fd);
         return -ENOMEM;
+    }
+    h->metrics_public = cfg->metrics_public;
+    h->limits = cfg->limits;
+    if ((rc = sd_conns_new(&h->conns, &h->limits, cfg->logger)) != 0) {
+        sd_guard_free(&h->guard);
+        free(h);
+        close(cfg->listen_fd);
+        return rc;
     }
     sc_cond_init_monotonic(&h->cv);
     pthread_mutex_init(&h->mu, NULL);
@@ -348,8 +459,10 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
     if ((rc = uv_async_init(cfg->loop, &h->async, on_async)) != 0) {
         pthread_mutex_destroy(&h->mu);
         pthread_cond_destroy(&h->cv);
-        free(h->token);
+        sd_conns_free(h->conns);
+        sd_guard_free(&h->guard);
         free(h);
+        close(cfg->listen_fd);
         return rc;
     }
     h->async.data = h;
@@ -357,12 +470,12 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     errno = 0;
-    h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL,
-                              MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
-    if (!h->mhd) {
-        rc = errno ? -errno : -EADDRINUSE;
+    h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
+                              MHD_OPTION_CONNECTION_LIMIT, sd_conns_hard_limit(&h->limits),
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                              MHD_OPTION_NOTIFY_CONNECTION, sd_conns_notify, h->conns, MHD_OPTION_END);
+    if (!h->mhd) { /* (whether libmicrohttpd closed the socket is not said: left as is) */
+        rc = errno ? -errno : -ENOMEM;
         uv_close((uv_handle_t *)&h->async, on_async_closed);
         return rc;
     }
@@ -379,6 +492,8 @@ void sd_http_free(sd_http *h)
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
     MHD_stop_daemon(h->mhd); /* joins the HTTP threads: each waiter gave up on `closing` */
+    sd_conns_free(h->conns);
+    h->conns = NULL;
     pthread_mutex_lock(&h->mu);
     sd_item *it = h->head;
     h->head = h->tail = NULL;

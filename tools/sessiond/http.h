@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "session_core/base.h"
+#include "http_conns.h"
 
 typedef struct sd_http sd_http;
 
@@ -33,16 +34,23 @@ typedef struct sd_http_req {
 /* Runs on the loop thread. */
 typedef void (*sd_http_handler)(void *ud, sd_http_req *req);
 /* Runs on the HTTP thread before a request is queued to the loop (ops_routes.c: /readyz,
- * /healthz, the SSE stream): returns true when it answered (*ret = the MHD result). */
+ * /healthz, the SSE stream): returns true when it answered (*ret = the MHD result).
+ * authorized: the request carries the token, or none is configured (/healthz details). */
 struct MHD_Connection;
-typedef bool (*sd_http_direct)(void *ud, struct MHD_Connection *c, const char *url, const char *method, int *ret);
+typedef bool (*sd_http_direct)(void *ud, struct MHD_Connection *c, const char *url, const char *method, bool authorized,
+                               int *ret);
 
 typedef struct sd_http_config {
     uv_loop_t *loop;
-    const char *addr;    /* "127.0.0.1:8080" or "[::1]:8080" */
-    const char *token;   /* bearer token required on POST; NULL = none */
-    uint32_t timeout_ms; /* wait for the loop */
-    size_t queue_max;    /* pending requests; above it 503 */
+    const char *addr;         /* "127.0.0.1:8080" or "[::1]:8080", as configured (Host names) */
+    int listen_fd;            /* from sd_http_listen; the server's from sd_http_new on */
+    const char *token;        /* bearer token required on every endpoint but the probes; NULL = none */
+    bool metrics_public;      /* GET /metrics without the token too */
+    const char *const *hosts; /* --http-host names the server also answers to (Host, Origin) */
+    size_t nhosts;
+    sd_http_limits limits; /* connections, streams, read deadline (http_conns.h); 0 = defaults */
+    uint32_t timeout_ms;   /* wait for the loop */
+    size_t queue_max;      /* pending requests; above it 503 */
     sd_http_handler handler;
     void *ud;
     sd_http_direct direct; /* may be NULL */
@@ -58,7 +66,13 @@ void sd_http_reply_json(sd_http_req *req, int status, json_t *body);
 /* {"error": msg} with status. */
 void sd_http_reply_error(sd_http_req *req, int status, const char *msg);
 
-/* Start listening; *out only on success; negative errno (bind failure: -EADDRINUSE...). */
+/* Bind and listen on addr (the first address it resolves to), exclusively: a second process
+ * on the same address gets -EADDRINUSE. require_loopback (no token): -EPERM unless the address
+ * is loopback; -EADDRNOTAVAIL when addr does not resolve; else 0 and *fd. Done first thing at
+ * start, so a second sessiond fails before it touches its store or SIP. */
+int sd_http_listen(const char *addr, bool require_loopback, int *fd);
+/* Serve on cfg->listen_fd, which is the server's from this call on, failed or not; *out only
+ * on success; negative errno. */
 int sd_http_new(sd_http **out, const sd_http_config *cfg);
 /* Called from a loop timer: the liveness timestamp /livez reads. */
 void sd_http_heartbeat(sd_http *h);

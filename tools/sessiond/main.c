@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "config.h"
 #include "config_cleanup.h"
 #include "credentials.h"
+#include "config_http.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
@@ -30,6 +32,7 @@ typedef struct sd_app {
     sc_table *table;
     sc_coord *api;
     sd_http *http;
+    int http_fd; /* the bound HTTP socket until sd_http_new takes it; -1 none */
     sd_routes routes;
     sd_ops *ops;         /* metrics, health, events, reload triggers (ops_routes.c) */
     sd_store *store;     /* persistence health timer (store_setup.c) */
@@ -254,7 +257,15 @@ static int start_http(sd_app *app)
     app->routes.ops = app->ops;
     sd_http_config hc = {.loop = &app->loop,
                          .addr = app->cfg.http,
+                         .listen_fd = app->http_fd,
                          .token = app->cfg.http_token,
+                         .metrics_public = app->cfg.metrics_public,
+                         .hosts = (const char *const *)app->cfg.http_hosts,
+                         .nhosts = app->cfg.nhttp_hosts,
+                         .limits = {.max_connections = app->cfg.http_max_connections,
+                                    .max_per_client = app->cfg.http_max_per_client,
+                                    .max_streams = app->cfg.http_max_streams,
+                                    .read_timeout_ms = app->cfg.http_read_timeout_ms},
                          .timeout_ms = app->cfg.http_timeout_ms,
                          .queue_max = 256,
                          .handler = sd_routes_handle,
@@ -263,8 +274,9 @@ static int start_http(sd_app *app)
     hc.direct = sd_ops_direct; /* /readyz, /healthz, GET /events on the HTTP thread */
     hc.direct_ud = app->ops;
     int rc = sd_http_new(&app->http, &hc);
+    app->http_fd = -1; /* the server's now */
     if (rc) {
-        fprintf(stderr, "sessiond: --http: cannot listen on %s: %s\n", app->cfg.http, sc_strerror(rc));
+        fprintf(stderr, "sessiond: --http: cannot serve on %s: %s\n", app->cfg.http, sc_strerror(rc));
         return 1;
     }
     sc_log(&app->logger, SC_LOG_INFO, "http", "listening on http://%s", app->cfg.http);
@@ -296,6 +308,20 @@ int main(int argc, char **argv)
         return 0;
     }
     sd_logger_init(&app.logger, app.cfg.log_level, app.cfg.log_json);
+    /* The HTTP address first, exclusively: a second sessiond on it stops here, before it opens
+     * the store (and recovers its sessions) or binds SIP. */
+    app.http_fd = -1;
+    int hrc = 0;
+    if (strcmp(app.cfg.http, "off") != 0 && (hrc = sd_http_listen(app.cfg.http, !app.cfg.http_token, &app.http_fd))) {
+        fprintf(stderr, "sessiond: --http: cannot listen on %s: %s\n", app.cfg.http,
+                hrc == -EADDRINUSE      ? "address already in use (another sessiond?)"
+                : hrc == -EPERM         ? "it no longer resolves to a loopback address and no token is set"
+                : hrc == -EADDRNOTAVAIL ? "cannot resolve it or not a local address"
+                                        : strerror(-hrc));
+        sd_config_free(&app.cfg);
+        return 1;
+    }
+    sd_config_http_warn(&app.cfg, &app.logger); /* a token on the command line, a readable token file */
     signal(SIGPIPE, SIG_IGN);
     sd_signals_block(); /* before any thread exists: only the signal thread takes TERM/INT */
     int code = 0;
@@ -343,6 +369,8 @@ out_loop:
     app.signals = NULL;
     sc_log(&app.logger, SC_LOG_INFO, "sessiond", "stopped");
 out_table:
+    if (app.http_fd >= 0) /* bound, never served */
+        close(app.http_fd);
     sc_table_unref(app.table);
     sc_vocab_free(app.vocab);
     sd_config_free(&app.cfg);

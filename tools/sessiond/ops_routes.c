@@ -200,7 +200,7 @@ static int respond_str(struct MHD_Connection *c, int status, char *body, const c
     return ret;
 }
 
-bool sd_ops_direct(void *ud, struct MHD_Connection *c, const char *url, const char *method, int *ret)
+bool sd_ops_direct(void *ud, struct MHD_Connection *c, const char *url, const char *method, bool authorized, int *ret)
 {
     sd_ops *o = ud;
     bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
@@ -219,9 +219,18 @@ bool sd_ops_direct(void *ud, struct MHD_Connection *c, const char *url, const ch
     }
     if (!strcmp(url, "/healthz")) {
         char *b = sc_obs_health_json(o->health, &o->hb, LIVE_MAX_US);
-        json_t *j = b ? json_loads(b, 0, NULL) : NULL;
+        json_t *j = b ? json_loads(b, JSON_PRESERVE_ORDER, NULL) : NULL;
         const char *st = json_string_value(json_object_get(j, "status"));
         bool ok = st && !strcmp(st, "ok");
+        if (!authorized && j) { /* a token is configured and absent: the checks, not the details */
+            json_object_del(j, "details");
+            char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            free(b);
+            b = NULL;
+            if (s && asprintf(&b, "%s\n", s) < 0)
+                b = NULL;
+            free(s);
+        }
         json_decref(j);
         *ret = respond_str(c, ok ? 200 : 503, b, SD_HTTP_CT_JSON);
         return true;

@@ -36,8 +36,9 @@ void sd_ops_stop(sd_ops *ops);
 
 /* Loop thread: handles the ops paths of r and returns true, else false (not ours). */
 bool sd_ops_handle(sd_ops *ops, sd_http_req *r);
-/* HTTP thread (sd_http_direct): /readyz, /healthz, GET /events. */
-bool sd_ops_direct(void *ud, struct MHD_Connection *c, const char *url, const char *method, int *ret);
+/* HTTP thread (sd_http_direct): /readyz, /healthz (its details only when authorized), GET
+ * /events. */
+bool sd_ops_direct(void *ud, struct MHD_Connection *c, const char *url, const char *method, bool authorized, int *ret);
 
 /* The health model (checks sip_sockets, table, store, recovery, loop): the persistence
  * integration sets "store" and "recovery" (both start ok with reason "memory store"). */

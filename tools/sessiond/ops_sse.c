@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,12 +20,13 @@
 #include "session_core/base.h"
 #include "session_core/events.h"
 
-#define SSE_BUF_MAX 65536     /* bytes waiting for one client before draining pauses */
-#define SSE_HEARTBEAT_MS 5000 /* comment line when nothing else was sent */
-#define SSE_SWEEP_MS 250      /* safety sweep of every stream while streams exist */
-#define SSE_SNDBUF 32768      /* kernel send buffer of a stream socket: bounds a slow client */
-#define SSE_QUEUE 1024        /* subscription queue (events) unless ?queue=N */
-#define SSE_QUEUE_MAX 8192    /* largest ?queue=N (about 4 MB of queued events) */
+#define SSE_BUF_MAX 65536       /* bytes waiting for one client before draining pauses */
+#define SSE_HEARTBEAT_MS 5000   /* comment line when nothing else was sent */
+#define SSE_HANGUP_CHECK_MS 250 /* how often an idle stream looks whether its client hung up */
+#define SSE_SWEEP_MS 250        /* safety sweep of every stream while streams exist */
+#define SSE_SNDBUF 32768        /* kernel send buffer of a stream socket: bounds a slow client */
+#define SSE_QUEUE 1024          /* subscription queue (events) unless ?queue=N */
+#define SSE_QUEUE_MAX 8192      /* largest ?queue=N (about 4 MB of queued events) */
 /* One event's SSE text at most: "id: " 20 digits "-" 20 digits "\nevent: " type "\ndata: " JSON
  * "\n\n". */
 #define SSE_EVENT_MAX (96 + SC_BUS_EVENT_JSON_MAX)
@@ -40,6 +42,7 @@ typedef struct sse_conn {
                                 * reads, which wakes the loop (set and cleared under mu) */
     uv_async_t *wake;       /* the loop's (sd_sse.async); used only while !closed */
     uint64_t last_write_ms; /* HTTP side: last bytes handed to MHD */
+    int fd;                 /* the connection's socket (hang-up checks), or -1 */
     _Atomic int refs;       /* the HTTP response and the loop each hold one */
     /* filter, parsed on the HTTP thread, used once on the loop */
     char name[SC_EVENT_ID_MAX];
@@ -151,6 +154,13 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
             pthread_mutex_unlock(&c->mu);
             return MHD_CONTENT_READER_END_OF_STREAM;
         }
+        if (c->fd >= 0) { /* a client that hung up frees its stream now, not a heartbeat or two later */
+            struct pollfd pf = {.fd = c->fd, .events = POLLRDHUP};
+            if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+                pthread_mutex_unlock(&c->mu);
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            }
+        }
         uint64_t due = c->last_write_ms + SSE_HEARTBEAT_MS, now = now_ms();
         if (now >= due) {
             static const char hb[] = ": heartbeat\n\n";
@@ -161,7 +171,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
             return (ssize_t)n;
         }
         struct timespec until;
-        sc_cond_deadline(&until, due - now);
+        sc_cond_deadline(&until, due - now < SSE_HANGUP_CHECK_MS ? due - now : SSE_HANGUP_CHECK_MS);
         pthread_cond_timedwait(&c->cv, &c->mu, &until);
     }
 }
@@ -306,6 +316,7 @@ bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
         *ret = MHD_NO;
         return true;
     }
+    c->fd = -1;
     pthread_mutex_init(&c->mu, NULL);
     sc_cond_init_monotonic(&c->cv);
     atomic_store(&c->refs, 1);
@@ -344,6 +355,7 @@ bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
     if (ci) {
         int sz = SSE_SNDBUF;
         setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+        c->fd = ci->connect_fd; /* read only by sse_read, while the connection lives */
     }
     MHD_add_response_header(r, "Content-Type", "text/event-stream");
     MHD_add_response_header(r, "Cache-Control", "no-store");
