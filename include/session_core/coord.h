@@ -47,6 +47,7 @@ typedef struct sc_coord_config {
     /* media and B2BUA (src/coord/media.c, b2bua.c) */
     const char *media_address;               /* RTP bind/announce address; NULL = the first SIP listener's */
     uint32_t rtp_timeout_ms;                 /* RtpTimeout after this silence; 0 = off (default 30000) */
+    bool rtp_latch;                          /* symmetric RTP (NAT): sc_media_config.latch; default false */
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
     const char *moh_paths[SC_COORD_MAX_MOH]; /* "default" uses the built-in tune unless given */
     size_t nmoh;
