@@ -265,6 +265,7 @@ static const sd_option options[] = {
     {"http-timeout-ms", true, set_http_timeout, "N HTTP wait for the loop (default 5000)"},
     {"media-address", true, sd_set_media_address, "ADDR RTP address (default: the first SIP listener's)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
+    {"rtp-latch", false, sd_set_rtp_latch, " accept RTP from the first source heard, not only the SDP's (NAT)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
     {"route", true, sd_set_route, "PATTERN=TARGET B2BUA route: Request-URI user glob -> sip: URI, repeatable"},

@@ -36,6 +36,7 @@ typedef struct sd_config {
     uint32_t transfer_timeout_ms; /* --transfer-timeout-ms; 0 = the api's default */
     char *media_address;          /* RTP address; NULL = the first SIP listener's (config_media.c) */
     uint32_t rtp_timeout_ms;      /* 0 = off */
+    bool rtp_latch;               /* --rtp-latch: symmetric RTP (config_media.c) */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */

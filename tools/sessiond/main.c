@@ -138,6 +138,7 @@ static int start_api(sd_app *app)
     c.media_port_max = app->cfg.media_max;
     c.media_address = app->cfg.media_address;
     c.rtp_timeout_ms = app->cfg.rtp_timeout_ms;
+    c.rtp_latch = app->cfg.rtp_latch;
     for (size_t i = 0; i < app->cfg.nmoh; i++) {
         c.moh_names[i] = app->cfg.moh_name[i];
         c.moh_paths[i] = app->cfg.moh_path[i];
