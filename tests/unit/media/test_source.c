@@ -19,6 +19,9 @@ typedef struct fx {
     rx_sock nat, nat_c;     /* test_latch: where the remote's packets really come from */
     rx_sock pb;             /* test_bridge_not_relayed: leg B's remote */
     bool nat_open, pb_open;
+    rx_sock l6, x6; /* test_ipv6: the remote and the intruder on [::1] */
+    sc_media *m6;   /* test_ipv6: a context bound to ::1 */
+    bool l6_open, x6_open;
     char digits[32];
     int ndigits;
     int timeouts;
@@ -108,6 +111,11 @@ static int teardown(void **state)
     }
     if (f->pb_open)
         rx_close(&f->pb);
+    sc_media_free(f->m6);
+    if (f->l6_open)
+        rx_close(&f->l6);
+    if (f->x6_open)
+        rx_close(&f->x6);
     assert_int_equal(drain_loop(&f->loop), 0);
     free(f);
     return 0;
@@ -453,6 +461,64 @@ static void test_latch(void **state)
     sc_media_stream_close(st);
 }
 
+/* Bind r on [::1] at an ephemeral port (a libuv error when the host has no IPv6 loopback). */
+static int rx_open6(uv_loop_t *loop, rx_sock *r)
+{
+    memset(r, 0, sizeof *r);
+    r->pkts = calloc(RX_MAX, sizeof *r->pkts);
+    uv_udp_init(loop, &r->udp);
+    r->udp.data = r;
+    struct sockaddr_in6 sa;
+    uv_ip6_addr("::1", 0, &sa);
+    int rc = uv_udp_bind(&r->udp, (const struct sockaddr *)&sa, 0);
+    if (rc < 0)
+        return rc;
+    struct sockaddr_in6 got;
+    int len = sizeof got;
+    uv_udp_getsockname(&r->udp, (struct sockaddr *)&got, &len);
+    r->port = ntohs(got.sin6_port);
+    return uv_udp_recv_start(&r->udp, rx_alloc, rx_recv);
+}
+
+static void send6(rx_sock *from, uint16_t port, uint16_t seq)
+{
+    uint8_t p[12 + 160];
+    mk_rtp(p, 0, 0, seq, 160u * seq, 0x6666);
+    memset(p + 12, 0xFF, 160);
+    struct sockaddr_in6 sa;
+    uv_ip6_addr("::1", port, &sa);
+    uv_buf_t b = uv_buf_init((char *)p, sizeof p);
+    assert_true(uv_udp_try_send(&from->udp, &b, 1, (const struct sockaddr *)&sa) > 0);
+}
+
+/* The same checks over IPv6. */
+static void test_ipv6(void **state)
+{
+    fx *f = *state;
+    rx_sock *l6 = &f->l6, *x6 = &f->x6;
+    f->l6_open = true;
+    if (rx_open6(&f->loop, l6) < 0)
+        skip();
+    f->x6_open = true;
+    assert_int_equal(rx_open6(&f->loop, x6), 0);
+    uint16_t base = (uint16_t)(test_port_base(100) + 100); /* the other half of the grid's window */
+    sc_media_config cfg = {.bind_addr = "::1", .port_min = base, .port_max = (uint16_t)(base + 99)};
+    assert_int_equal(sc_media_new(&f->m6, &f->loop, &cfg), 0);
+    sc_media_stream *st;
+    assert_int_equal(sc_media_stream_open(f->m6, &st, f), 0);
+    assert_int_equal(sc_media_stream_set_remote(st, "::1", l6->port, SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV), 0);
+    send6(x6, sc_media_stream_port(st), 1);
+    send6(l6, sc_media_stream_port(st), 2);
+    run_for(&f->loop, 30);
+    sc_media_stats s = stats_of(st);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s.packets_received, 1);
+    char src[64], want[64];
+    assert_int_equal(sc_media_stream_source(st, src, sizeof src), 0);
+    snprintf(want, sizeof want, "[::1]:%u", l6->port);
+    assert_string_equal(src, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +528,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rtcp_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ssrc_probation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_latch, setup_latch, teardown),
+        cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
