@@ -133,11 +133,13 @@ static double pump(uv_loop_t *loop, int tx, uint16_t port, int total, const uint
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     uint8_t pkt[172];
+    static uint32_t stream_seq; /* leg A's one stream across runs: a restart at 0 is a jump (RFC 3550 A.1) */
+    uint32_t base_seq = 0, *seqp = st ? &stream_seq : &base_seq;
     uint64_t start = st ? st->stats.packets_received : *counter;
     double t0 = now_us();
     for (int sent = 0; sent < total;) {
-        for (int i = 0; i < 32 && sent < total; i++, sent++) {
-            sc_rtp__write_header(pkt, 0, false, (uint16_t)sent, 160u * (uint32_t)sent, 0x1234);
+        for (int i = 0; i < 32 && sent < total; i++, sent++, (*seqp)++) {
+            sc_rtp__write_header(pkt, 0, false, (uint16_t)*seqp, 160u * *seqp, 0x1234);
             memset(pkt + 12, sent & 0xFF, 160);
             sendto(tx, pkt, sizeof pkt, 0, (struct sockaddr *)&to, sizeof to);
         }
@@ -155,7 +157,8 @@ static void bench_relay(uv_loop_t *loop, int runs)
 {
     uint16_t sink_port;
     int sink = sink_open(&sink_port);
-    int tx = socket(AF_INET, SOCK_DGRAM, 0);
+    uint16_t tx_port; /* the sender is leg A's remote: streams accept RTP only from their remote */
+    int tx = sink_open(&tx_port);
     const int total = 20000;
     printf("\nBridge relay (%d packets of 172 octets sent into leg A in batches of 32; per packet:\n"
            "kernel send + receive + relay + send out of leg B)\n",
@@ -183,7 +186,7 @@ static void bench_relay(uv_loop_t *loop, int runs)
     sc_media_stream_open(m, &a, NULL);
     sc_media_stream_open(m, &b, NULL);
     sc_media_stream_open(m, &c, NULL);
-    sc_media_stream_set_remote(a, "127.0.0.1", sink_port, SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV);
+    sc_media_stream_set_remote(a, "127.0.0.1", tx_port, SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV);
     sc_media_stream_set_remote(b, "127.0.0.1", sink_port, SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV);
     sc_media_stream_set_remote(c, "127.0.0.1", sink_port, SC_MEDIA_PCMA, 101, SC_MEDIA_SENDRECV);
 

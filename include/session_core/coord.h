@@ -66,6 +66,7 @@ typedef struct sc_coord_config {
     const char *media_advertise;             /* the address in our SDP; NULL: the media address, or with a
                                     wildcard one the route's source toward the peer */
     uint32_t rtp_timeout_ms;                 /* RtpTimeout after this silence; 0 = off (default 30000) */
+    bool rtp_latch;                          /* symmetric RTP (NAT): sc_media_config.latch; default false */
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
     const char *moh_paths[SC_COORD_MAX_MOH]; /* "default" uses the built-in tune unless given */
     size_t nmoh;

@@ -12,6 +12,20 @@
  * set, music on hold wins and relayed packets for that stream are dropped (a held party hears
  * the music, not its partner). Nothing is sent while the direction is recvonly or inactive.
  *
+ * Sources: a stream accepts RTP only from the remote's address and port (sc_media_stream_set_remote)
+ * and RTCP only from that address and port + 1 (where we send ours); everything else, and
+ * everything before the remote is set, is dropped and counted (sc_media_stats.rejected): it
+ * refreshes no RTP timeout, is not relayed and raises no DTMF. With sc_media_config.latch
+ * (symmetric RTP, for a remote behind NAT) the first RTP packet after the remote is set, from
+ * any address, fixes the source instead, and we send to it; see sc_media_config.latch. From the
+ * accepted source, RFC 3550 A.1 applies: the first SSRC is taken at once; a different SSRC
+ * becomes the source after 2 packets in sequence with no packet of the current SSRC in
+ * between (sc_media_stats.probation counts what is dropped meanwhile), and a sequence jump of
+ * more than 3,000 is taken only when the next packet follows it.
+ *
+ * Ports, SSRCs, initial sequence numbers and timestamps are drawn from the OS CSPRNG
+ * (getrandom): a stream gets a random free pair of the range.
+ *
  * Lifetime: handles are closed with uv_close, so memory is released by close callbacks. After
  * sc_media_stream_close the stream pointer must not be used (its ports are free at once);
  * after sc_media_free run the loop (uv_run) until it has no more handles to release the rest. */
@@ -71,10 +85,19 @@ typedef struct sc_media_config {
     uint32_t rtcp_interval_ms; /* mean RTCP report interval (randomised x0.5..1.5); 0: 5000 */
     const char *cname;         /* RTCP SDES CNAME; NULL: "sessioncore@<bind_addr>" (copied) */
     sc_media_callbacks cb;     /* copied */
+    /* Symmetric RTP (latching, for remotes behind NAT); default false: only the SDP's address.
+     * When true, after sc_media_stream_set_remote the first valid RTP packet (RTP version 2, a
+     * negotiated payload type) from any address latches the stream: it then accepts RTP only
+     * from that address and port and sends there, and RTCP only from the first RTCP source with
+     * the same IP (until one arrives it sends RTCP to that IP, port + 1). A packet never moves
+     * the latch; a set_remote that keeps the address keeps it, one to 0.0.0.0 or port 0 (hold,
+     * disabled) suspends it, and one to another address learns again (a signalled move). */
+    bool latch;
 } sc_media_config;
 
 /* Create a context on loop (borrowed; must outlive the context). -EINVAL on a bad range or
- * bind address, -ENOMEM. *out is set only on success. */
+ * bind address, -ENOMEM, -EIO when the OS has no random source (getrandom, /dev/urandom).
+ * *out is set only on success. */
 SC_EXPORT int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg);
 /* Close every stream and MOH class and release the context; NULL is a no-op. The memory is
  * released by close callbacks: run the loop afterwards. */
@@ -82,8 +105,8 @@ SC_EXPORT void sc_media_free(sc_media *m);
 
 /* ---- streams ----------------------------------------------------------------------------- */
 
-/* Allocate an RTP+RTCP socket pair from the range (real binds; pairs whose ports are taken by
- * another socket are skipped). -ENOSPC when every pair of the range is used by our streams,
+/* Allocate an RTP+RTCP socket pair at random from the range (real binds; pairs whose ports
+ * are taken by another socket are skipped; every pair is tried before giving up). -ENOSPC when every pair of the range is used by our streams,
  * -EADDRINUSE when the free pairs are all taken by other sockets, -ENOMEM. The stream is
  * owned by m until sc_media_stream_close. ud is passed to the callbacks. */
 SC_EXPORT int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud);
@@ -107,6 +130,9 @@ SC_EXPORT int sc_media_stream_set_direction(sc_media_stream *st, sc_media_direct
 SC_EXPORT uint16_t sc_media_stream_port(const sc_media_stream *st); /* local RTP port */
 SC_EXPORT void *sc_media_stream_ud(const sc_media_stream *st);
 SC_EXPORT uint32_t sc_media_stream_ssrc(const sc_media_stream *st); /* our SSRC */
+/* The RTP source we accept and send to, "IP:PORT" ("[IP]:PORT" for IPv6): the remote's, or the
+ * latched one. -ENOENT (buf "") with no usable remote or while a latch is still to happen. */
+SC_EXPORT int sc_media_stream_source(const sc_media_stream *st, char *buf, size_t cap);
 
 typedef struct sc_media_stats {
     uint64_t packets_sent;     /* RTP packets sent (audio and DTMF) */
@@ -114,6 +140,10 @@ typedef struct sc_media_stats {
     uint64_t packets_received; /* valid RTP packets received */
     uint64_t bytes_received;   /* their payload octets */
     uint64_t packets_invalid;  /* dropped: bad version, length or payload type */
+    uint64_t rejected;         /* dropped: RTP or RTCP from another address than the accepted one */
+    uint64_t probation;        /* dropped: RTP of a new SSRC on probation, or an unconfirmed jump */
+    uint64_t ssrc_changes;     /* new SSRCs that passed probation and replaced the current one */
+    bool latched;              /* latch mode: the source is learnt */
     uint64_t send_errors;      /* sends that failed (socket buffer full, ...) */
     int64_t lost;              /* expected - received, RFC 3550 A.3 (may be < 0 on duplicates) */
     uint32_t jitter;           /* interarrival jitter in timestamp units (RFC 3550 A.8) */

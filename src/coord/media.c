@@ -137,14 +137,24 @@ static void media_inspect(sc_coord *c, const sc_session *s, json_t *out)
     sc_media_stats ms;
     sc_media_stream_stats(st, &ms);
     sc_media_stream *peer = sc_media_bridge_peer(st);
-    json_object_set_new(out, "media",
-                        json_pack("{s:b,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:b,s:b,s:I}", "open", 1, "local_port",
-                                  (int)sc_media_stream_port(st), "packets_in", (json_int_t)ms.packets_received,
-                                  "packets_out", (json_int_t)ms.packets_sent, "bytes_in", (json_int_t)ms.bytes_received,
-                                  "bytes_out", (json_int_t)ms.bytes_sent, "lost", (json_int_t)ms.lost, "dtmf_in",
-                                  (json_int_t)ms.dtmf_received, "jitter_ms", ms.jitter_ms, "moh",
-                                  sc_media_moh_playing(st), "bridged", peer != NULL, "rtcp_in",
-                                  (json_int_t)ms.rtcp_received));
+    json_t *o = json_pack("{s:b,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:b,s:b,s:I}", "open", 1, "local_port",
+                          (int)sc_media_stream_port(st), "packets_in", (json_int_t)ms.packets_received, "packets_out",
+                          (json_int_t)ms.packets_sent, "bytes_in", (json_int_t)ms.bytes_received, "bytes_out",
+                          (json_int_t)ms.bytes_sent, "lost", (json_int_t)ms.lost, "dtmf_in",
+                          (json_int_t)ms.dtmf_received, "jitter_ms", ms.jitter_ms, "moh", sc_media_moh_playing(st),
+                          "bridged", peer != NULL, "rtcp_in", (json_int_t)ms.rtcp_received);
+    if (!o)
+        return;
+    /* the source checks: packets dropped from other addresses, held by the SSRC probation,
+     * and the source accepted (the SDP's or the latched one; "" while a latch is pending) */
+    char source[80];
+    sc_media_stream_source(st, source, sizeof source);
+    json_object_set_new(o, "rejected", json_integer((json_int_t)ms.rejected));
+    json_object_set_new(o, "probation", json_integer((json_int_t)ms.probation));
+    json_object_set_new(o, "ssrc_changes", json_integer((json_int_t)ms.ssrc_changes));
+    json_object_set_new(o, "latched", json_boolean(ms.latched));
+    json_object_set_new(o, "source", json_string(source));
+    json_object_set_new(out, "media", o);
 }
 
 /* ---- Actions ---------------------------------------------------------------------------------- */
@@ -248,6 +258,7 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
                           .port_min = c->port_min,
                           .port_max = c->port_max,
                           .rtp_timeout_ms = cfg->rtp_timeout_ms,
+                          .latch = cfg->rtp_latch,
                           .cb = {.on_dtmf = on_dtmf, .on_rtp_timeout = on_rtp_timeout}};
     int rc = sc_media_new(&m->media, c->loop, &mc);
     if (rc) {

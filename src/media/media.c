@@ -1,27 +1,84 @@
 /* media: the media context (port pool, randomness, clock) and the life of a stream: opening
- * its RTP/RTCP sockets, the remote and direction, receiving and validating packets, the RTCP
- * report and RTP timeout timer, sending, and closing with the ports returned at once. */
+ * its RTP/RTCP sockets on a random pair of the range, the remote and direction, receiving and
+ * validating packets (only from the remote's address, or the latched one), the RTCP report and
+ * RTP timeout timer, sending, and closing with the ports returned at once. */
 #include "media/media_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #define MOD "media"
 
 uint64_t sc_media__now(const sc_media *m) { return sc_clock_mono_us(m->clock); }
 
+/* Fill buf from the OS CSPRNG: getrandom(), or /dev/urandom where the call is missing. */
+static int os_random(void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom(p + got, len - got, 0);
+        if (n > 0)
+            got += (size_t)n;
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else
+            break;
+    }
+    if (got == len)
+        return 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -EIO;
+    while (got < len) {
+        ssize_t n = read(fd, p + got, len - got);
+        if (n > 0)
+            got += (size_t)n;
+        else if (!(n < 0 && errno == EINTR))
+            break;
+    }
+    close(fd);
+    return got == len ? 0 : -EIO;
+}
+
 uint32_t sc_media__random(sc_media *m)
 {
-    /* xorshift64*: fine for SSRCs and initial sequence numbers (not for secrets) */
-    uint64_t x = m->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    m->rng = x;
-    return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32);
+    if (m->rnd_pos + 4 > sizeof m->rnd) {
+        if (os_random(m->rnd, sizeof m->rnd) < 0) {
+            /* cannot happen once sc_media_new got its first pool; never leave the draws
+             * constant: a xorshift64* stream seeded from that pool and the clock */
+            sc_log(m->logger, SC_LOG_ERROR, MOD, "getrandom and /dev/urandom failed: ports and SSRCs are predictable");
+            for (size_t i = 0; i < sizeof m->rnd; i++) {
+                uint64_t x = m->rnd_fallback ^ (uint64_t)sc_clock_mono_us(m->clock) ^ m->rnd[i];
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                m->rnd_fallback = x;
+                m->rnd[i] = (uint8_t)((x * 0x2545F4914F6CDD1DULL) >> 56);
+            }
+        }
+        m->rnd_pos = 0;
+    }
+    const uint8_t *p = m->rnd + m->rnd_pos;
+    m->rnd_pos += 4;
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+uint32_t sc_media__random_below(sc_media *m, uint32_t n)
+{
+    if (n <= 1)
+        return 0;
+    uint32_t floor = (0u - n) % n; /* 2^32 mod n: drawing below it would bias the result */
+    uint32_t x;
+    do
+        x = sc_media__random(m);
+    while (x < floor);
+    return x % n;
 }
 
 void sc_media__release(sc_media *m)
@@ -48,6 +105,50 @@ static void set_port(struct sockaddr_storage *sa, uint16_t port)
         ((struct sockaddr_in *)sa)->sin_port = htons(port);
     else
         ((struct sockaddr_in6 *)sa)->sin6_port = htons(port);
+}
+
+static uint16_t get_port(const struct sockaddr_storage *sa)
+{
+    if (sa->ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+}
+
+/* a and b have the same IP (and the same port unless ip_only). */
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b, bool ip_only)
+{
+    if (a->ss_family != b->sa_family)
+        return false;
+    if (b->sa_family == AF_INET) {
+        const struct sockaddr_in *x = (const struct sockaddr_in *)a, *y = (const struct sockaddr_in *)b;
+        return x->sin_addr.s_addr == y->sin_addr.s_addr && (ip_only || x->sin_port == y->sin_port);
+    }
+    if (b->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
+        return !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) && (ip_only || x->sin6_port == y->sin6_port);
+    }
+    return false;
+}
+
+/* 0.0.0.0 or :: (an RFC 2543 hold), or port 0 (a disabled stream): no source is valid. */
+static bool addr_is_null(const struct sockaddr_storage *sa)
+{
+    if (get_port(sa) == 0)
+        return true;
+    if (sa->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)sa)->sin_addr.s_addr == htonl(INADDR_ANY);
+    static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+    return !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &any6, sizeof any6);
+}
+
+static void addr_text(const struct sockaddr_storage *sa, char *buf, size_t cap)
+{
+    char ip[64] = "?";
+    if (sa->ss_family == AF_INET)
+        uv_ip4_name((const struct sockaddr_in *)sa, ip, sizeof ip);
+    else if (sa->ss_family == AF_INET6)
+        uv_ip6_name((const struct sockaddr_in6 *)sa, ip, sizeof ip);
+    snprintf(buf, cap, sa->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, get_port(sa));
 }
 
 int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg)
@@ -89,10 +190,16 @@ int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg)
     }
     m->rtp_timeout_ms = cfg->rtp_timeout_ms;
     m->rtcp_interval_ms = cfg->rtcp_interval_ms ? cfg->rtcp_interval_ms : 5000;
-    if (getrandom(&m->rng, sizeof m->rng, 0) != (ssize_t)sizeof m->rng)
-        m->rng = (uint64_t)sc_clock_wall_us(m->clock) ^ (uint64_t)(uintptr_t)m;
-    if (m->rng == 0)
-        m->rng = 0x9E3779B97F4A7C15ULL;
+    m->latch = cfg->latch;
+    /* ports, SSRCs, sequence numbers and timestamps come from the OS CSPRNG: refuse to run
+     * without one rather than hand out guessable ports */
+    if (os_random(m->rnd, sizeof m->rnd) < 0 || os_random(&m->rnd_fallback, sizeof m->rnd_fallback) < 0) {
+        sc_log(m->logger, SC_LOG_ERROR, MOD, "no OS random source (getrandom, /dev/urandom)");
+        free(m->pair_used);
+        free(m);
+        return -EIO;
+    }
+    m->rnd_pos = 0;
     m->live = 1; /* the context itself */
     *out = m;
     return 0;
@@ -130,11 +237,57 @@ static bool valid_pt(const sc_media_stream *st, uint8_t pt)
     return pt == SC_MEDIA_PCMU || pt == SC_MEDIA_PCMA;
 }
 
-static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len)
+/* The remote is set to a usable address: packets can be accepted at all. */
+static bool remote_open(const sc_media_stream *st)
 {
+    return st->has_remote && st->remote_port != 0 && !addr_is_null(&st->remote);
+}
+
+/* With m->latch, before the RTP source is learnt: any source may become it. */
+static bool learning(const sc_media_stream *st) { return st->m->latch && !st->latched && remote_open(st); }
+
+/* Latch the RTP source: from now on we accept only it and send to it (RTCP: its IP, port + 1,
+ * until an RTCP packet from that IP latches the RTCP source). Once per remote address. */
+static void latch(sc_media_stream *st, const struct sockaddr *from)
+{
+    struct sockaddr_storage src = {0};
+    memcpy(&src, from, from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+    st->latched = true;
+    st->latched_c = false;
+    st->latch_sdp = st->remote;
+    st->latch_rtp = src;
+    st->latch_rtcp = src;
+    set_port(&st->latch_rtcp, (uint16_t)(get_port(&src) + 1));
+    if (!same_addr(&st->rtp_peer, from, false))
+        st->src = SC_SRC_NONE; /* a new destination: new talkspurt */
+    st->rtp_peer = st->latch_rtp;
+    st->rtcp_peer = st->latch_rtcp;
+    char sdp[80], got[80];
+    addr_text(&st->remote, sdp, sizeof sdp);
+    addr_text(&src, got, sizeof got);
+    sc_log(st->m->logger, SC_LOG_INFO, MOD, "port %u: RTP latched to %s (SDP: %s)", st->port, got, sdp);
+}
+
+static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len, const struct sockaddr *from)
+{
+    bool known = remote_open(st) && same_addr(&st->rtp_peer, from, false);
+    bool learn = learning(st);
+    if (!known && !learn) {
+        st->stats.rejected++;
+        return;
+    }
     sc_rtp_hdr h;
     if (sc_rtp__parse(pkt, len, &h) < 0 || !valid_pt(st, h.pt)) {
-        st->stats.packets_invalid++;
+        if (known)
+            st->stats.packets_invalid++;
+        else
+            st->stats.rejected++; /* not from the SDP's address, and not RTP we could latch to */
+        return;
+    }
+    if (learn)
+        latch(st, from);
+    if (!sc_rtp__rx_update(st, &h)) {
+        st->stats.probation++;
         return;
     }
     st->stats.packets_received++;
@@ -143,7 +296,6 @@ static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len)
     st->stats.have_ssrc = true;
     st->last_rx_us = sc_media__now(st->m);
     st->timeout_fired = false;
-    sc_rtp__rx_update(st, &h);
     if (st->dtmf_pt >= 0 && h.pt == st->dtmf_pt) {
         sc_dtmf__receive(st, &h, pkt + h.hlen);
         if (st->closing)
@@ -151,6 +303,34 @@ static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len)
     }
     if (st->peer)
         sc_bridge__relay(st, &h, pkt, len);
+}
+
+static void on_rtcp(sc_media_stream *st, const uint8_t *pkt, size_t len, const struct sockaddr *from)
+{
+    bool known = remote_open(st) && same_addr(&st->rtcp_peer, from, false);
+    /* latched RTP: the first RTCP from the same IP (any port: a NAT maps it apart) latches */
+    bool learn = !known && remote_open(st) && st->m->latch && st->latched && !st->latched_c &&
+                 same_addr(&st->rtp_peer, from, true);
+    if (!known && !learn) {
+        st->stats.rejected++;
+        return;
+    }
+    if (sc_rtcp__parse(st, pkt, len) < 0) {
+        if (known)
+            st->stats.packets_invalid++;
+        else
+            st->stats.rejected++;
+        return;
+    }
+    if (learn) {
+        memset(&st->latch_rtcp, 0, sizeof st->latch_rtcp);
+        memcpy(&st->latch_rtcp, from,
+               from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+        st->rtcp_peer = st->latch_rtcp;
+    }
+    if (st->latched)
+        st->latched_c = true; /* from the RTP source's port + 1, or learnt now: fixed for good */
+    st->stats.rtcp_received++;
 }
 
 static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr, unsigned flags)
@@ -164,13 +344,10 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
             st->stats.packets_invalid++;
         return;
     }
-    if (h == &st->rtp) {
-        on_rtp(st, (uint8_t *)buf->base, (size_t)nread);
-    } else if (sc_rtcp__parse(st, (const uint8_t *)buf->base, (size_t)nread) == 0) {
-        st->stats.rtcp_received++;
-    } else {
-        st->stats.packets_invalid++;
-    }
+    if (h == &st->rtp)
+        on_rtp(st, (uint8_t *)buf->base, (size_t)nread, addr);
+    else
+        on_rtcp(st, (const uint8_t *)buf->base, (size_t)nread, addr);
 }
 
 /* ---- sending -------------------------------------------------------------------------------- */
@@ -184,7 +361,7 @@ bool sc_media__can_send(const sc_media_stream *st)
 void sc_media__send_rtp(sc_media_stream *st, const uint8_t *pkt, size_t len, size_t payload)
 {
     uv_buf_t b = uv_buf_init((char *)pkt, (unsigned)len);
-    int rc = uv_udp_try_send(&st->rtp, &b, 1, (const struct sockaddr *)&st->remote);
+    int rc = uv_udp_try_send(&st->rtp, &b, 1, (const struct sockaddr *)&st->rtp_peer);
     if (rc < 0) {
         st->stats.send_errors++;
         return;
@@ -239,7 +416,7 @@ static void send_rtcp(sc_media_stream *st)
     if (!n)
         return;
     uv_buf_t b = uv_buf_init((char *)buf, (unsigned)n);
-    if (uv_udp_try_send(&st->rtcp, &b, 1, (const struct sockaddr *)&st->remote_c) >= 0)
+    if (uv_udp_try_send(&st->rtcp, &b, 1, (const struct sockaddr *)&st->rtcp_peer) >= 0)
         st->stats.rtcp_sent++;
     else
         st->stats.send_errors++;
@@ -385,16 +562,33 @@ static int open_pair(sc_media *m, uint32_t pair, void *ud, sc_media_stream **out
     return 0;
 }
 
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+    while (b) {
+        uint32_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* A random pair of the range: a walk from a random pair with a random step coprime to the
+ * number of pairs visits every pair once, so the first pick is uniform and a free pair is
+ * found however full the range is; pairs our streams hold cost no bind. */
 int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud)
 {
     if (!m || !out || m->freeing)
         return -EINVAL;
     if (m->pairs_used >= m->npairs)
         return -ENOSPC;
+    uint32_t pair = sc_media__random_below(m, m->npairs), step = 1;
+    if (m->npairs > 2) {
+        do
+            step = 1 + sc_media__random_below(m, m->npairs - 1);
+        while (gcd(step, m->npairs) != 1);
+    }
     int last = -EADDRINUSE;
-    for (uint32_t tries = 0; tries < m->npairs; tries++) {
-        uint32_t pair = m->cursor;
-        m->cursor = (m->cursor + 1) % m->npairs;
+    for (uint32_t tries = 0; tries < m->npairs; tries++, pair = (uint32_t)(((uint64_t)pair + step) % m->npairs)) {
         if (m->pair_used[pair])
             continue;
         int rc = open_pair(m, pair, ud, out);
@@ -477,6 +671,22 @@ int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t p
     st->codec = codec;
     st->dtmf_pt = dtmf_pt;
     st->dir = dir;
+    if (st->m->latch && st->latched && !memcmp(&sa, &st->latch_sdp, sizeof sa)) {
+        /* the SDP the latch was learnt under (a re-INVITE that keeps the address): keep it */
+        st->rtp_peer = st->latch_rtp;
+        st->rtcp_peer = st->latch_rtcp;
+    } else {
+        st->rtp_peer = sa;
+        st->rtcp_peer = sc;
+        /* a hold to 0.0.0.0 keeps the latch for the resume; a real move learns again */
+        if (!addr_is_null(&sa))
+            st->latched = st->latched_c = false;
+    }
+    if (moved) {
+        /* another remote: its first SSRC is taken at once, not put on probation */
+        st->rx_started = false;
+        st->prb_count = 0;
+    }
     if (!st->has_remote)
         st->next_rtcp_us = sc_media__now(st->m) + rtcp_interval_us(st->m);
     st->has_remote = true;
@@ -507,4 +717,17 @@ void sc_media_stream_stats(const sc_media_stream *st, sc_media_stats *out)
     if (!st || !out)
         return;
     *out = st->stats;
+    out->latched = st->latched;
+}
+
+int sc_media_stream_source(const sc_media_stream *st, char *buf, size_t cap)
+{
+    if (!st || !buf || cap == 0)
+        return -EINVAL;
+    if (st->closing || !remote_open(st) || (st->m->latch && !st->latched)) {
+        buf[0] = '\0';
+        return -ENOENT;
+    }
+    addr_text(&st->rtp_peer, buf, cap);
+    return 0;
 }

@@ -13,6 +13,13 @@
 #define SC_MEDIA_FRAME_US 20000                 /* one packet every 20 ms */
 #define SC_MEDIA_DTMF_QUEUE 64                  /* bounded digit queue per stream */
 #define SC_MEDIA_MOH_MAX_SAMPLES (8000u * 600u) /* 10 minutes */
+#define SC_MEDIA_RND_POOL 256                   /* bytes of getrandom() output kept for draws */
+/* RFC 3550 A.1: packets in sequence before a new SSRC is valid (MIN_SEQUENTIAL), the largest
+ * forward jump taken as loss (MAX_DROPOUT) and the largest backward step taken as reordering
+ * (MAX_MISORDER); anything between is a jump that a second packet in sequence must confirm. */
+#define SC_MEDIA_MIN_SEQUENTIAL 2
+#define SC_MEDIA_MAX_DROPOUT 3000
+#define SC_MEDIA_MAX_MISORDER 100
 
 typedef struct sc_moh_class sc_moh_class;
 
@@ -47,12 +54,21 @@ struct sc_media_stream {
 
     /* remote and negotiation */
     bool has_remote;                  /* remote address set (port may be 0) */
-    struct sockaddr_storage remote;   /* RTP destination */
-    struct sockaddr_storage remote_c; /* RTCP destination (port + 1) */
+    struct sockaddr_storage remote;   /* RTP address of the remote SDP */
+    struct sockaddr_storage remote_c; /* its RTCP address (port + 1) */
     uint16_t remote_port;             /* 0: disabled */
-    int codec;                        /* payload type of our codec, -1 until set */
-    int dtmf_pt;                      /* telephone-event pt, -1 for none */
-    sc_media_direction dir;           /* our direction */
+
+    /* the one source we accept and the destination we send to: the SDP's addresses, or with
+     * m->latch the first source heard (RTCP: the first RTCP from the latched IP) */
+    struct sockaddr_storage rtp_peer;              /* RTP: accepted source and destination */
+    struct sockaddr_storage rtcp_peer;             /* RTCP: accepted source and destination */
+    bool latched;                                  /* m->latch: the RTP source is learnt (latch_* are valid) */
+    bool latched_c;                                /* m->latch: the RTCP source is learnt too */
+    struct sockaddr_storage latch_sdp;             /* the SDP RTP address in effect when the latch happened */
+    struct sockaddr_storage latch_rtp, latch_rtcp; /* the learnt addresses */
+    int codec;                                     /* payload type of our codec, -1 until set */
+    int dtmf_pt;                                   /* telephone-event pt, -1 for none */
+    sc_media_direction dir;                        /* our direction */
 
     /* sending */
     uint32_t ssrc;              /* our SSRC, random */
@@ -72,6 +88,10 @@ struct sc_media_stream {
     bool rx_started; /* a packet has been received from rx_ssrc */
     uint32_t rx_ssrc;
     uint16_t rx_max_seq;
+    uint32_t rx_bad_seq; /* after a big jump: the sequence that confirms it; > 0xFFFF: none */
+    uint32_t prb_ssrc;   /* a new SSRC on probation (RFC 3550 A.1) */
+    uint16_t prb_seq;    /* its last sequence number */
+    unsigned prb_count;  /* its packets in sequence so far; 0: no probation */
     uint32_t rx_cycles;
     uint32_t rx_base_seq;
     uint64_t rx_received;                          /* since the source began */
@@ -139,11 +159,13 @@ struct sc_media {
     uint32_t npairs;    /* pairs in the range */
     uint8_t *pair_used; /* one flag per pair */
     uint32_t pairs_used;
-    uint32_t cursor; /* next pair to try (round robin) */
     uint32_t rtp_timeout_ms;
     uint32_t rtcp_interval_ms;
-    uint64_t rng;             /* xorshift64* state */
-    sc_media_stream *streams; /* open streams */
+    bool latch;                     /* symmetric RTP: learn the source from the first packet */
+    uint8_t rnd[SC_MEDIA_RND_POOL]; /* getrandom() output not used yet */
+    size_t rnd_pos;                 /* bytes of rnd already used */
+    uint64_t rnd_fallback;          /* only if getrandom and /dev/urandom both fail */
+    sc_media_stream *streams;       /* open streams */
     sc_moh_class *classes;
     unsigned live;                /* objects whose close callbacks are pending or open */
     bool freeing;                 /* sc_media_free called */
@@ -152,7 +174,8 @@ struct sc_media {
 };
 
 /* media.c */
-uint32_t sc_media__random(sc_media *m);
+uint32_t sc_media__random(sc_media *m);                   /* 32 bits from the OS CSPRNG (getrandom) */
+uint32_t sc_media__random_below(sc_media *m, uint32_t n); /* uniform in [0, n), n >= 1 */
 uint64_t sc_media__now(const sc_media *m);
 void sc_media__release(sc_media *m); /* one live object gone; frees m when freeing and none */
 bool sc_media__can_send(const sc_media_stream *st);
@@ -176,7 +199,10 @@ typedef struct sc_rtp_hdr {
 } sc_rtp_hdr;
 void sc_rtp__write_header(uint8_t *p, uint8_t pt, bool marker, uint16_t seq, uint32_t ts, uint32_t ssrc);
 int sc_rtp__parse(const uint8_t *p, size_t len, sc_rtp_hdr *h); /* -EINVAL when invalid */
-void sc_rtp__rx_update(sc_media_stream *st, const sc_rtp_hdr *h);
+/* Receiver statistics and the RFC 3550 A.1 source checks for a packet from the accepted
+ * address: false when the packet must be dropped (a new SSRC on probation, or a sequence jump
+ * not confirmed yet); true when it counts (and the statistics were updated). */
+bool sc_rtp__rx_update(sc_media_stream *st, const sc_rtp_hdr *h);
 size_t sc_rtcp__build(sc_media_stream *st, uint8_t *buf, size_t cap);
 int sc_rtcp__parse(sc_media_stream *st, const uint8_t *p, size_t len);
 void sc_rtcp__ntp(const sc_media *m, uint32_t *sec, uint32_t *frac);

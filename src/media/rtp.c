@@ -79,31 +79,75 @@ static void rx_reset(sc_media_stream *st, const sc_rtp_hdr *h)
     st->rx_ssrc = h->ssrc;
     st->rx_base_seq = h->seq;
     st->rx_max_seq = h->seq;
+    st->rx_bad_seq = 0x10001; /* none */
     st->rx_cycles = 0;
     st->rx_received = 0;
     st->rx_expected_prior = 0;
     st->rx_received_prior = 0;
     st->rx_transit = INT64_MIN;
     st->rx_jitter = 0;
+    st->prb_count = 0;
 }
 
 static uint32_t rx_ext_max(const sc_media_stream *st) { return st->rx_cycles + st->rx_max_seq; }
 
-void sc_rtp__rx_update(sc_media_stream *st, const sc_rtp_hdr *h)
+/* A packet whose SSRC is not the current one (RFC 3550 A.1, 8.2): the source is validated only
+ * after SC_MEDIA_MIN_SEQUENTIAL packets in sequence; a packet of the current source in between
+ * starts the probation over (the current source is alive, the newcomer does not replace it).
+ * True when the new source takes over with this packet. */
+static bool probation(sc_media_stream *st, const sc_rtp_hdr *h)
 {
-    if (!st->rx_started || h->ssrc != st->rx_ssrc)
-        rx_reset(st, h);
+    if (st->prb_count && h->ssrc == st->prb_ssrc && h->seq == (uint16_t)(st->prb_seq + 1)) {
+        st->prb_count++;
+    } else {
+        st->prb_ssrc = h->ssrc;
+        st->prb_count = 1;
+    }
+    st->prb_seq = h->seq;
+    if (st->prb_count < SC_MEDIA_MIN_SEQUENTIAL)
+        return false;
+    rx_reset(st, h);
+    st->stats.ssrc_changes++;
+    return true;
+}
+
+/* The sequence number of a packet of the current source (RFC 3550 A.1 update_seq): false for
+ * a jump that the next packet has not confirmed yet. */
+static bool update_seq(sc_media_stream *st, const sc_rtp_hdr *h)
+{
     uint16_t udelta = (uint16_t)(h->seq - st->rx_max_seq);
-    if (udelta != 0 && udelta < 3000) { /* in order, maybe with a gap */
+    if (udelta < SC_MEDIA_MAX_DROPOUT) { /* in order, maybe with a gap */
         if (h->seq < st->rx_max_seq)
             st->rx_cycles += 65536;
         st->rx_max_seq = h->seq;
-    } else if (udelta != 0 && udelta <= 65536 - 100) {
-        /* a big jump: the sender restarted its sequence; resynchronise */
+    } else if (udelta <= 65536 - SC_MEDIA_MAX_MISORDER) {
+        /* a big jump: the sender restarted its sequence, or the packet is stray. Only a second
+         * packet in sequence with it resynchronises. */
+        if (h->seq != st->rx_bad_seq) {
+            st->rx_bad_seq = (uint16_t)(h->seq + 1);
+            return false;
+        }
         st->rx_base_seq = h->seq - (uint32_t)st->rx_received;
         st->rx_max_seq = h->seq;
         st->rx_cycles = 0;
+        st->rx_bad_seq = 0x10001;
     } /* else duplicate or reordered: no change to max */
+    return true;
+}
+
+bool sc_rtp__rx_update(sc_media_stream *st, const sc_rtp_hdr *h)
+{
+    if (!st->rx_started) {
+        /* the first SSRC from the accepted address: the address check is its validation */
+        rx_reset(st, h);
+    } else if (h->ssrc != st->rx_ssrc) {
+        if (!probation(st, h))
+            return false;
+    } else {
+        st->prb_count = 0;
+        if (!update_seq(st, h))
+            return false;
+    }
     st->rx_received++;
 
     /* jitter: arrival in timestamp units (8 kHz) */
@@ -121,6 +165,7 @@ void sc_rtp__rx_update(sc_media_stream *st, const sc_rtp_hdr *h)
     st->stats.lost = expected - (int64_t)st->rx_received;
     st->stats.jitter = (uint32_t)st->rx_jitter;
     st->stats.jitter_ms = st->rx_jitter / 8.0;
+    return true;
 }
 
 void sc_rtcp__ntp(const sc_media *m, uint32_t *sec, uint32_t *frac)

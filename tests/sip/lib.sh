@@ -50,7 +50,9 @@ trap 'exit 1' INT TERM
 fail() { echo "FAIL: $TEST_NAME: $*"; exit 1; }
 pass() { echo "PASS: $TEST_NAME"; exit 0; }
 
-# A port that no socket of this machine uses (TCP or UDP, v4 or v6).
+# A port that no socket of this machine uses (TCP or UDP, v4 or v6). Picked outside sessiond's
+# default RTP range (16384-32767), whose pairs streams take at random: a port chosen here and
+# bound later (a probe's) must not be taken by a stream meanwhile.
 port_in_use() {
     local hex; hex=$(printf ':%04X ' "$1")
     cat /proc/net/udp /proc/net/tcp /proc/net/udp6 /proc/net/tcp6 2>/dev/null | grep -q "$hex"
@@ -58,7 +60,7 @@ port_in_use() {
 free_port() {
     local p
     for _ in $(seq 1 200); do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+        p=$(( 32768 + (RANDOM * 32768 + RANDOM) % 27000 ))
         port_in_use "$p" || port_in_use $((p + 1)) || { echo "$p"; return 0; }
     done
     return 1

@@ -295,6 +295,7 @@ static const sd_option options[] = {
     {"media-advertise", true, sd_set_media_advertise, "ADDR address in our SDP (default: media, or route)"},
     {"credentials", true, sd_set_credentials, "FILE digest credentials: YAML list of {realm, user, password}"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
+    {"rtp-latch", false, sd_set_rtp_latch, " accept RTP from the first source heard, not only the SDP's (NAT)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
     {"route", true, sd_set_route, "PATTERN=TARGET B2BUA route: Request-URI user glob -> sip: URI, repeatable"},

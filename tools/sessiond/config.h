@@ -48,6 +48,7 @@ typedef struct sd_config {
     char *media_advertise;   /* the address in our SDP; NULL = media address or route */
     char *credentials;       /* --credentials FILE: digest credentials (credentials.c) */
     uint32_t rtp_timeout_ms; /* 0 = off */
+    bool rtp_latch;          /* --rtp-latch: symmetric RTP (config_media.c) */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */

@@ -38,6 +38,12 @@ int sd_set_rtp_timeout(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+int sd_set_rtp_latch(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    c->rtp_latch = true;
+    return 0;
+}
+
 static int put_moh(sd_config *c, const char *name, size_t nlen, const char *file, char *err, size_t errsz)
 {
     if (nlen == 0 || nlen > 31 || !*file)

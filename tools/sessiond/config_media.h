@@ -1,5 +1,5 @@
-/* config_media: sessiond's media and B2BUA options (--media-address, --rtp-timeout-ms, --moh,
- * --moh-class, --route) and their config-file forms (moh_classes: map, routes: list). */
+/* config_media: sessiond's media and B2BUA options (--media-address, --rtp-timeout-ms,
+ * --rtp-latch, --moh, --moh-class, --route) and their config-file forms (moh_classes: map, routes: list). */
 #ifndef SESSIOND_CONFIG_MEDIA_H
 #define SESSIOND_CONFIG_MEDIA_H
 
@@ -9,6 +9,7 @@
 
 int sd_set_media_address(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_rtp_timeout(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_rtp_latch(sd_config *c, const char *v, char *err, size_t errsz); /* no value */
 int sd_set_moh(sd_config *c, const char *v, char *err, size_t errsz);       /* FILE: class default */
 int sd_set_moh_class(sd_config *c, const char *v, char *err, size_t errsz); /* NAME=FILE */
 int sd_set_route(sd_config *c, const char *v, char *err, size_t errsz);     /* PATTERN=TARGET */

@@ -197,6 +197,7 @@ static int start_api(sd_app *app)
     c.advertise = app->cfg.advertise;
     c.media_advertise = app->cfg.media_advertise;
     c.rtp_timeout_ms = app->cfg.rtp_timeout_ms;
+    c.rtp_latch = app->cfg.rtp_latch;
     for (size_t i = 0; i < app->cfg.nmoh; i++) {
         c.moh_names[i] = app->cfg.moh_name[i];
         c.moh_paths[i] = app->cfg.moh_path[i];

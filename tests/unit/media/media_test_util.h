@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "session_core/media.h"
@@ -146,13 +148,37 @@ static inline int count_fds(void)
     return n;
 }
 
-/* A port range unlikely to collide between concurrently running test programs: derived from
- * the pid (each test program picks its own window of `width` ports in 22000..31999, below the
- * kernel's ephemeral range 32768..60999 so that other programs' sockets do not land in it). */
+/* Can a UDP socket bind 127.0.0.1:port right now? */
+static inline int udp_port_free(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in sa;
+    uv_ip4_addr("127.0.0.1", port, &sa);
+    int ok = bind(fd, (const struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+/* A port range unlikely to collide between concurrently running test programs. Streams take
+ * random pairs of their range, so two programs whose windows overlap would meet: windows sit
+ * on one grid of 200 ports in 22000..31999 (below the kernel's ephemeral range 32768..60999
+ * so that other programs' sockets do not land in it), the first tried derived from the pid,
+ * and a window with a port already bound (another program's) is passed over. */
 static inline uint16_t test_port_base(unsigned width)
 {
-    unsigned slots = 10000 / width;
-    return (uint16_t)(22000 + ((unsigned)getpid() % slots) * width);
+    const unsigned grid = 200, slots = 10000 / grid;
+    unsigned first = (unsigned)getpid() % slots;
+    for (unsigned k = 0; k < slots; k++) {
+        unsigned base = 22000 + ((first + k) % slots) * grid;
+        int free_all = 1;
+        for (unsigned p = base; p < base + width && p < base + grid && free_all; p++)
+            free_all = udp_port_free((uint16_t)p);
+        if (free_all)
+            return (uint16_t)base;
+    }
+    return (uint16_t)(22000 + first * grid);
 }
 
 #endif

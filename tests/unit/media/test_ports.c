@@ -1,6 +1,7 @@
-/* Tests for stream port allocation: even RTP ports with RTCP = RTP + 1 from the range, ports
- * held by other sockets skipped, exhaustion errors, and 10,000 open/close cycles on a range
- * of 100 ports that leave no file descriptor or port behind. */
+/* Tests for stream port allocation: even RTP ports with RTCP = RTP + 1 from the range, picked
+ * at random (not in sequence), ports held by other sockets skipped, the last free pair of a
+ * full range found, exhaustion errors, and 10,000 open/close cycles on a range of 100 ports
+ * that leave no file descriptor or port behind. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -104,6 +105,71 @@ static void test_pairs_and_exhaustion(void **state)
     assert_int_equal(drain_loop(&loop), 0);
 }
 
+/* 20 opens on a range of 100 pairs: distinct even ports of the range, not handed out in
+ * sequence (a sequential allocator gives base, base + 2, ...; random picks almost never put
+ * two in a row), and distinct SSRCs. */
+static void test_random_ports(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    uint16_t base = test_port_base(200);
+    sc_media *m = new_media(&loop, base, (uint16_t)(base + 199));
+    sc_media_stream *st[20];
+    uint16_t port[20];
+    int in_sequence = 0;
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(sc_media_stream_open(m, &st[i], NULL), 0);
+        port[i] = sc_media_stream_port(st[i]);
+        assert_int_equal(port[i] % 2, 0);
+        assert_true(port[i] >= base && port[i] <= base + 198);
+        for (int k = 0; k < i; k++) {
+            assert_int_not_equal(port[k], port[i]);
+            assert_int_not_equal(sc_media_stream_ssrc(st[k]), sc_media_stream_ssrc(st[i]));
+        }
+        if (i && port[i] == port[i - 1] + 2)
+            in_sequence++;
+    }
+    /* expected about 0.2 of 19 for random picks; 19 for a sequential allocator */
+    assert_true(in_sequence <= 5);
+    for (int i = 0; i < 20; i++)
+        sc_media_stream_close(st[i]);
+    sc_media_free(m);
+    assert_int_equal(drain_loop(&loop), 0);
+}
+
+/* A nearly full range: the one free pair left is found, whichever it is. */
+static void test_last_free_pair(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    uint16_t base = test_port_base(200);
+    sc_media *m = new_media(&loop, base, (uint16_t)(base + 199)); /* 100 pairs */
+    sc_media_stream *st[100];
+    int n = 0, rc = 0;
+    while (n < 100 && (rc = sc_media_stream_open(m, &st[n], NULL)) == 0)
+        n++;
+    /* every pair, but for one another program may have bound meanwhile */
+    sc_media_stream *extra;
+    if (n < 100)
+        assert_int_equal(rc, -EADDRINUSE);
+    else
+        assert_int_equal(sc_media_stream_open(m, &extra, NULL), -ENOSPC);
+    assert_true(n >= 98);
+    for (int round = 0; round < 20; round++) {
+        int i = (round * 37) % n;
+        uint16_t p = sc_media_stream_port(st[i]);
+        sc_media_stream_close(st[i]);
+        assert_int_equal(sc_media_stream_open(m, &st[i], NULL), 0);
+        assert_int_equal(sc_media_stream_port(st[i]), p);
+    }
+    for (int i = 0; i < n; i++)
+        sc_media_stream_close(st[i]);
+    sc_media_free(m);
+    assert_int_equal(drain_loop(&loop), 0);
+}
+
 static void test_ten_thousand_cycles(void **state)
 {
     (void)state;
@@ -138,8 +204,8 @@ static void test_ten_thousand_cycles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_config),
-        cmocka_unit_test(test_pairs_and_exhaustion),
+        cmocka_unit_test(test_bad_config),          cmocka_unit_test(test_pairs_and_exhaustion),
+        cmocka_unit_test(test_random_ports),        cmocka_unit_test(test_last_free_pair),
         cmocka_unit_test(test_ten_thousand_cycles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
