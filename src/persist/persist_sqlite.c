@@ -3,10 +3,12 @@
 #include "persist/persist_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     ST_SAVE,
@@ -185,9 +187,22 @@ static void sq_disconnect(sc_persist *p)
     s->db = NULL;
 }
 
+/* A database file we create is private (0600): sessions hold Call-IDs, URIs and DTMF digits.
+ * SQLite gives its -wal and -shm files the database file's permissions. An existing file keeps
+ * its mode (the operator's choice). */
+static void create_private(const char *path)
+{
+    if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5))
+        return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+}
+
 static int sq_connect(sc_persist *p)
 {
     sq *s = p->impl;
+    create_private(s->path);
     int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         int err = sc_persist__error(p, -EIO, "sqlite open %s: %s", s->path,

@@ -539,42 +539,59 @@ static int new_branch(osip_message_t *req)
     return b->gvalue ? 0 : -ENOMEM;
 }
 
-/* A 401/407 to our INVITE: send it again with the credentials' answer (same Call-ID and tags,
- * CSeq + 1, a new branch: RFC 3261 22.2). Once per call, and once more when the new challenge
- * says stale=true; then the challenge is the call's final answer. 0 when a new INVITE left. */
-static int answer_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t *resp)
+/* A copy of tx's request answering resp's challenge: the credentials' Authorization or
+ * Proxy-Authorization (an earlier one removed), CSeq cseq, a new branch (RFC 3261 22.2). *stale
+ * as the challenge says. -ENOENT when nothing can be answered (no credentials for its realm). */
+static int challenged_copy(sc_sip_call *call, const sip_tx *tx, const osip_message_t *resp, uint32_t cseq,
+                           osip_message_t **out, bool *stale)
 {
-    if (!tx->req || call->cancel_pending || call->cancel_sent || call->auth_tries >= 2)
-        return -EINVAL;
     char *uri = NULL;
-    if (osip_uri_to_str(tx->req->req_uri, &uri) != 0 || !uri)
-        return -ENOMEM;
+    if (!tx->req || !tx->req->sip_method || osip_uri_to_str(tx->req->req_uri, &uri) != 0 || !uri)
+        return -EINVAL;
     const char *hname = NULL;
     char hvalue[2048];
-    bool stale = false;
-    int rc = sip_auth_answer(call->sip, resp, "INVITE", uri, &hname, hvalue, sizeof hvalue, &stale);
+    int rc = sip_auth_answer(call->sip, resp, tx->req->sip_method, uri, &hname, hvalue, sizeof hvalue, stale);
     osip_free(uri);
     if (rc != 0)
         return rc;
-    if (call->auth_tries == 1 && !stale) {
-        sc_log(call->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "call %s: %d again after our credentials: giving up",
-               call->d.call_id, resp->status_code);
-        return -EACCES;
-    }
     osip_message_t *req = NULL;
     if (osip_message_clone(tx->req, &req) != 0)
         return -ENOMEM;
     osip_list_special_free(&req->authorizations, (void (*)(void *))osip_authorization_free);
     osip_list_special_free(&req->proxy_authorizations, (void (*)(void *))osip_authorization_free);
-    char cseq[16];
-    snprintf(cseq, sizeof cseq, "%u", call->invite_cseq + 1);
+    char num[16];
+    snprintf(num, sizeof num, "%u", cseq);
     osip_free(req->cseq->number);
-    req->cseq->number = osip_strdup(cseq);
+    req->cseq->number = osip_strdup(num);
     if (new_branch(req) != 0 || osip_message_set_header(req, hname, hvalue) != 0) {
         osip_message_free(req);
         return -ENOMEM;
     }
     osip_message_force_update(req);
+    sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: %d: %s sent again with %s", call->d.call_id,
+           resp->status_code, tx->req->sip_method, hname);
+    *out = req;
+    return 0;
+}
+
+/* A 401/407 to our INVITE: send it again with the credentials' answer (same Call-ID and tags,
+ * CSeq + 1). Once per call, and once more when the new challenge says stale=true; then the
+ * challenge is the call's final answer. 0 when a new INVITE left. */
+static int answer_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t *resp)
+{
+    if (call->cancel_pending || call->cancel_sent || call->auth_tries >= 2)
+        return -EINVAL;
+    osip_message_t *req = NULL;
+    bool stale = false;
+    int rc = challenged_copy(call, tx, resp, call->invite_cseq + 1, &req, &stale);
+    if (rc != 0)
+        return rc;
+    if (call->auth_tries == 1 && !stale) {
+        sc_log(call->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "call %s: %d again after our credentials: giving up",
+               call->d.call_id, resp->status_code);
+        osip_message_free(req);
+        return -EACCES;
+    }
     call->invite_cseq++;
     call->d.local_cseq = call->invite_cseq;
     call->auth_tries++;
@@ -582,9 +599,26 @@ static int answer_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t 
     call->d.remote_tag[0] = '\0'; /* the challenge's To tag starts no dialog */
     if (call->d.phase == SC_SIP_DIALOG_EARLY)
         sip_dialog_set_phase(call, SC_SIP_DIALOG_NONE);
-    sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: %d: INVITE sent again with %s", call->d.call_id,
-           resp->status_code, hname);
     return sip_call_send_request(call, req, TXP_INVITE, &call->ict);
+}
+
+/* A 401/407 to a request in the dialog (BYE, REFER, NOTIFY, INFO...): sent again once with the
+ * credentials (again on stale=true), CSeq the dialog's next. 0 when it left. */
+static int answer_request_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t *resp)
+{
+    bool answered = tx->req && (osip_list_size(&tx->req->authorizations) > 0 ||
+                                osip_list_size(&tx->req->proxy_authorizations) > 0);
+    osip_message_t *req = NULL;
+    bool stale = false;
+    int rc = challenged_copy(call, tx, resp, call->d.local_cseq + 1, &req, &stale);
+    if (rc == 0 && answered && !stale) {
+        osip_message_free(req);
+        return -EACCES;
+    }
+    if (rc != 0)
+        return rc;
+    call->d.local_cseq++;
+    return sip_call_send_request(call, req, tx->purpose, NULL);
 }
 
 static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
@@ -851,6 +885,8 @@ void sip_call_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
         break;
     case TXP_BYE:
     case TXP_REQUEST:
+        if ((resp->status_code == 401 || resp->status_code == 407) && answer_request_challenge(call, tx, resp) == 0)
+            break;
         if (resp->status_code >= 200)
             sip_call_emit(call, final_event(resp->status_code == 487 ? 400 : resp->status_code), resp->status_code,
                           tx->method, resp, NULL);
