@@ -38,6 +38,9 @@ typedef struct sc_coord_config {
                                       T1 500 on UDP); 0 = 65536; above it 503 */
     unsigned sip_max_calls;                  /* SIP call objects alive (released ones linger as long as their
                                  transactions); 0 = 32768, or derived from max_sessions */
+    unsigned sip_tcp_max;                    /* SIP TCP connections at once; 0 = 1024 (sc_sip_config) */
+    unsigned sip_tcp_per_peer;               /* incoming SIP TCP connections from one IP; 0 = 32 */
+    unsigned sip_tcp_idle_ms;                /* a quiet SIP TCP connection is closed after; 0 = 300000 */
     uint16_t media_port_min;                 /* RTP port range announced in SDP (0 = 20000..20999) */
     uint16_t media_port_max;
     size_t history_capacity; /* per session; 0 = store default */

@@ -89,6 +89,8 @@ typedef struct sc_sip_stats {
     uint64_t retransmissions_absorbed;      /* duplicates received and absorbed */
     uint64_t rejected[SC_SIP_REJ__COUNT];   /* incoming messages rejected, by reason */
     uint64_t send_errors;                   /* sends that failed at the transport */
+    uint64_t tcp_refused;                   /* TCP connections closed at accept: over a limit */
+    uint64_t tcp_idle_closed;               /* TCP connections closed after tcp_idle_ms quiet */
     uint32_t active_transactions;           /* live transactions */
     uint32_t active_dialogs;                /* calls whose dialog is early or confirmed */
     uint32_t active_calls;                  /* call objects alive (not yet freed) */
@@ -175,6 +177,10 @@ typedef struct sc_sip_config {
     unsigned max_transactions;      /* 0: 8192; beyond: 503 with Retry-After */
     unsigned max_calls;             /* 0: 4096; beyond: 503 with Retry-After */
     unsigned retry_after_s;         /* Retry-After of those 503s; 0: 5 */
+    unsigned max_tcp_connections;   /* TCP connections at once, both ways; 0: 1024; beyond: refused */
+    unsigned max_tcp_per_peer;      /* incoming TCP connections from one IP; 0: 32; beyond: refused */
+    unsigned tcp_idle_ms;           /* a TCP connection quiet this long (nothing read or written,
+                                       nothing queued) is closed; 0: 300000 (5 min) */
     const char *contact_host;       /* host for Via/Contact; NULL: the listener's address */
     sc_sip_incoming_cb on_incoming; /* NULL: incoming INVITEs get 480 */
     sc_sip_event_cb on_event;       /* call events */

@@ -327,6 +327,9 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
      * about 32*N of each are alive, so the agent's small defaults would cap the call rate. */
     sipc.max_transactions = cfg->sip_max_transactions ? cfg->sip_max_transactions : 65536;
     sipc.max_calls = cfg->sip_max_calls ? cfg->sip_max_calls : 32768;
+    sipc.max_tcp_connections = cfg->sip_tcp_max;
+    sipc.max_tcp_per_peer = cfg->sip_tcp_per_peer;
+    sipc.tcp_idle_ms = cfg->sip_tcp_idle_ms;
     int rc = sc_sip_new(&c->sip, c->loop, &sipc);
     if (rc)
         return rc;

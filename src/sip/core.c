@@ -101,6 +101,7 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
     sip_list_init(&sip->detached);
     sip_list_init(&sip->dead_calls);
     sip->accepting = true;
+    sip_transport_init(sip);
     *out = sip;
     return 0;
 }

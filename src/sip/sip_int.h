@@ -81,8 +81,9 @@ typedef struct sip_conn {
     bool connected, closing;
     char *buf; /* received bytes not yet framed */
     size_t len, cap;
-    sip_link wq;   /* writes waiting for the connection */
-    size_t queued; /* their bytes */
+    sip_link wq;          /* writes waiting for the connection */
+    size_t queued;        /* their bytes */
+    uint64_t last_active; /* loop time (ms) of the last read or write */
 } sip_conn;
 
 /* ---- transactions ---------------------------------------------------------------------- */
@@ -187,6 +188,8 @@ struct sc_sip {
     sip_listener *listeners[SIP_MAX_LISTENERS];
     size_t nlisteners;
     sip_link txs, conns, grave; /* live transactions, TCP connections, dead transactions */
+    unsigned nconns;            /* in conns */
+    sip_timer t_tcp_idle;       /* sweeps quiet TCP connections (transport.c) */
     sip_link calls;             /* calls in dialog matching */
     sip_link detached;          /* released calls still used by a transaction */
     sip_link dead_calls;        /* calls with no reference left, freed at sip_leave */
@@ -211,6 +214,7 @@ uint64_t sip_now(const sc_sip *sip);
 void sip_handle_released(sc_sip *sip); /* a handle counted in open_handles finished closing */
 
 /* transport.c */
+void sip_transport_init(sc_sip *sip); /* from sc_sip_new */
 int sip_transport_listen(sc_sip *sip, const char *spec);
 int sip_send(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *dst, const char *data, size_t len);
 /* The host our Via/Contact/Call-ID carry toward peer (may be NULL): the listener's advertised or

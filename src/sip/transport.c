@@ -117,9 +117,32 @@ static void conn_close(sip_conn *c)
     if (c->closing)
         return;
     c->closing = true;
+    c->sip->nconns--;
     sip_list_del(&c->link);
     uv_close((uv_handle_t *)&c->h, conn_closed);
 }
+
+static unsigned tcp_idle_ms(const sc_sip *sip) { return sip->cfg.tcp_idle_ms ? sip->cfg.tcp_idle_ms : 300000; }
+
+/* Close the connections quiet for tcp_idle_ms (nothing read, written or queued); runs while
+ * any connection exists, every quarter of the idle time (at least 1 s apart). */
+static void on_tcp_idle(sip_timer *t)
+{
+    sc_sip *sip = SIP_CONTAINER(t, sc_sip, t_tcp_idle);
+    uint64_t now = sip_now(sip), idle = tcp_idle_ms(sip);
+    for (sip_link *l = sip->conns.next, *n; l != &sip->conns; l = n) {
+        n = l->next;
+        sip_conn *c = SIP_CONTAINER(l, sip_conn, link);
+        if (now - c->last_active >= idle && sip_list_empty(&c->wq)) {
+            sip->stats.tcp_idle_closed++;
+            conn_close(c);
+        }
+    }
+    if (sip->nconns && !sip->closing)
+        sip_timer_start(sip, &sip->t_tcp_idle, idle / 4 > 1000 ? idle / 4 : 1000);
+}
+
+void sip_transport_init(sc_sip *sip) { sip_timer_init(&sip->t_tcp_idle, on_tcp_idle); }
 
 static sip_conn *conn_new(sc_sip *sip)
 {
@@ -134,8 +157,14 @@ static sip_conn *conn_new(sc_sip *sip)
         return NULL;
     }
     c->h.data = c;
+    c->last_active = sip_now(sip);
     sip->open_handles++;
+    sip->nconns++;
     sip_list_add(&sip->conns, &c->link);
+    if (!sip_timer_armed(&sip->t_tcp_idle)) {
+        uint64_t idle = tcp_idle_ms(sip);
+        sip_timer_start(sip, &sip->t_tcp_idle, idle / 4 > 1000 ? idle / 4 : 1000);
+    }
     return c;
 }
 
@@ -165,6 +194,7 @@ static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     c->len += (size_t)nread;
+    c->last_active = sip_now(sip);
     sip_enter(sip);
     while (!c->closing && c->len > 0) {
         size_t skip = 0;
@@ -204,6 +234,7 @@ static void conn_written(uv_write_t *req, int status)
 static int conn_write(sip_conn *c, sip_wreq *w)
 {
     uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
+    c->last_active = sip_now(c->sip);
     int rc = uv_write(&w->req, (uv_stream_t *)&c->h, &b, 1, conn_written);
     if (rc < 0)
         free(w);
@@ -275,6 +306,32 @@ static int tcp_send(sc_sip *sip, const struct sockaddr_storage *dst, const char 
     return 0;
 }
 
+/* Incoming connections from the IP of peer (any port). */
+static unsigned conns_from(sc_sip *sip, const struct sockaddr_storage *peer)
+{
+    unsigned n = 0;
+    for (sip_link *l = sip->conns.next; l != &sip->conns; l = l->next) {
+        const sip_conn *c = SIP_CONTAINER(l, sip_conn, link);
+        if (c->peer.ss_family != peer->ss_family)
+            continue;
+        if (peer->ss_family == AF_INET
+                ? ((const struct sockaddr_in *)&c->peer)->sin_addr.s_addr ==
+                      ((const struct sockaddr_in *)peer)->sin_addr.s_addr
+                : !memcmp(&((const struct sockaddr_in6 *)&c->peer)->sin6_addr,
+                          &((const struct sockaddr_in6 *)peer)->sin6_addr, sizeof(struct in6_addr)))
+            n++;
+    }
+    return n;
+}
+
+/* Over the total or the per-peer limit: the new connection is refused (closed at once). */
+static bool over_limit(sc_sip *sip, const sip_conn *c)
+{
+    unsigned max = sip->cfg.max_tcp_connections ? sip->cfg.max_tcp_connections : 1024;
+    unsigned per_peer = sip->cfg.max_tcp_per_peer ? sip->cfg.max_tcp_per_peer : 32;
+    return sip->nconns > max || conns_from(sip, &c->peer) > per_peer;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     sip_listener *l = server->data;
@@ -287,6 +344,16 @@ static void on_connection(uv_stream_t *server, int status)
     int len = sizeof c->peer;
     if (uv_accept(server, (uv_stream_t *)&c->h) != 0 ||
         uv_tcp_getpeername(&c->h, (struct sockaddr *)&c->peer, &len) != 0) {
+        conn_close(c);
+        return;
+    }
+    if (over_limit(sip, c)) {
+        sip->stats.tcp_refused++;
+        char host[64];
+        uint16_t port;
+        if (sip->stats.tcp_refused % 100 == 1 && sip_addr_str(&c->peer, host, sizeof host, &port) == 0)
+            sc_log(sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "TCP connection from %s:%u refused: limit (%llu so far)",
+                   host, port, (unsigned long long)sip->stats.tcp_refused);
         conn_close(c);
         return;
     }
@@ -574,4 +641,5 @@ void sip_transport_close(sc_sip *sip)
     sip->nlisteners = 0;
     while (!sip_list_empty(&sip->conns))
         conn_close(SIP_CONTAINER(sip->conns.next, sip_conn, link));
+    sip->t_tcp_idle.idx = SIZE_MAX; /* sc_sip_close emptied the timer heap already */
 }

@@ -209,6 +209,27 @@ static int set_max_sessions(sd_config *c, const char *v, char *err, size_t errsz
     return 0;
 }
 
+static int set_tcp_max(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 1000000, &c->sip_tcp_max) || c->sip_tcp_max == 0)
+        return fail(err, errsz, "--sip-tcp-max: expected 1..1000000, got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_tcp_per_peer(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 1000000, &c->sip_tcp_per_peer) || c->sip_tcp_per_peer == 0)
+        return fail(err, errsz, "--sip-tcp-per-peer: expected 1..1000000, got '%s'%s", v, "");
+    return 0;
+}
+
+static int set_tcp_idle(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 86400000, &c->sip_tcp_idle_ms) || c->sip_tcp_idle_ms < 100)
+        return fail(err, errsz, "--sip-tcp-idle-ms: expected 100..86400000, got '%s'%s", v, "");
+    return 0;
+}
+
 static int set_t1(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (parse_u32(v, 10000, &c->sip_t1_ms) || c->sip_t1_ms < 10)
@@ -286,6 +307,9 @@ static const sd_option options[] = {
     {"http-host", true, sd_set_http_host,
      "NAME one more Host name the API answers to (besides its address, and localhost on loopback), repeatable"},
     {"sip-t1-ms", true, set_t1, "N SIP timer T1 (default 500)"},
+    {"sip-tcp-max", true, set_tcp_max, "N SIP TCP connections at once (default 1024)"},
+    {"sip-tcp-per-peer", true, set_tcp_per_peer, "N incoming SIP TCP connections from one IP (default 32)"},
+    {"sip-tcp-idle-ms", true, set_tcp_idle, "N a quiet SIP TCP connection is closed after (default 300000)"},
     {"shutdown-timeout-ms", true, set_shutdown_timeout, "N bound on ending the calls at shutdown (default 5000)"},
     {"drain-timeout-ms", true, set_drain_timeout, "N SIGTERM: active calls go on this long (default 30000)"},
     {"on-sigterm", true, set_on_sigterm, "drain|hangup first SIGTERM drains (default) or ends calls now"},

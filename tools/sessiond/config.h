@@ -33,7 +33,8 @@ typedef struct sd_config {
     uint32_t max_sessions; /* 0 = unlimited */
     char *http_token;      /* bearer token of every endpoint but the probes; NULL = none (config_http.c) */
     uint32_t sip_t1_ms;
-    uint32_t shutdown_timeout_ms; /* bound on the graceful shutdown */
+    uint32_t sip_tcp_max, sip_tcp_per_peer, sip_tcp_idle_ms; /* 0: the agent\'s defaults */
+    uint32_t shutdown_timeout_ms;                            /* bound on the graceful shutdown */
     uint32_t drain_timeout_ms;    /* SIGTERM: how long active calls may go on before they are ended */
     bool sigterm_hangup;          /* --on-sigterm hangup: SIGTERM ends the calls at once (no drain) */
     uint32_t http_timeout_ms;     /* how long an HTTP request waits for the loop */

@@ -190,6 +190,9 @@ static int start_api(sd_app *app)
         c.refer_allow[i] = app->cfg.refer_allow[i];
     c.nrefer_allow = app->cfg.nrefer_allow;
     c.sip_t1_ms = app->cfg.sip_t1_ms;
+    c.sip_tcp_max = app->cfg.sip_tcp_max;
+    c.sip_tcp_per_peer = app->cfg.sip_tcp_per_peer;
+    c.sip_tcp_idle_ms = app->cfg.sip_tcp_idle_ms;
     c.max_sessions = app->cfg.max_sessions;
     c.media_port_min = app->cfg.media_min;
     c.media_port_max = app->cfg.media_max;
