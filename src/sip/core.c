@@ -208,8 +208,13 @@ static void stateless(sc_sip *sip, const osip_message_t *req, sc_sip_transport t
 {
     if (req->sip_method && strcmp(req->sip_method, "ACK") == 0)
         return;
-    char tag[20];
-    sc_random_hex(tag, 16);
+    /* the To tag from the request's Call-ID and branch: a retransmission gets the same answer
+     * without any state (RFC 3261 16.11) */
+    char tag[20], key[512];
+    const char *branch = sip_branch(req);
+    snprintf(key, sizeof key, "%s|%s", req->call_id && req->call_id->number ? req->call_id->number : "",
+             branch ? branch : "");
+    snprintf(tag, sizeof tag, "%016llx", (unsigned long long)sc_hash_fnv1a64(key, strlen(key)));
     osip_message_t *r = sip_response(sip, req, code, reason, tag);
     if (!r)
         return;
@@ -458,12 +463,21 @@ static bool known_method(const char *m)
 
 /* ---- dispatch -------------------------------------------------------------------------- */
 
+/* 481 for a request of no dialog or transaction we know, answered statelessly: a flood of such
+ * requests (junk BYEs, CANCELs) leaves no transaction behind for 32 s, and a retransmission gets
+ * the same answer (stateless picks the To tag from the request). Takes m. */
+static void no_dialog(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src)
+{
+    sip->stats.rejected[SC_SIP_REJ_NO_DIALOG]++;
+    stateless(sip, m, tp, src, 481, NULL, false);
+    osip_message_free(m);
+}
+
 static void on_cancel(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src)
 {
     sip_tx *inv = sip_tx_match_server(sip, m, "INVITE");
     if (!inv || inv->kind != TX_IST) {
-        sip->stats.rejected[SC_SIP_REJ_NO_DIALOG]++;
-        answer(sip, m, tp, src, 481, NULL, NULL, NULL);
+        no_dialog(sip, m, tp, src);
         return;
     }
     bool pending = !sip_tx_final_sent(inv);
@@ -513,22 +527,18 @@ static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, cons
     if (sip_st_check_request(sip, m, tp, src)) /* RFC 4028: 422 (session_timer.c) */
         return;
     if (sip_to_tag(m)) {
-        if (call) {
+        if (call)
             sip_dialog_request(sip, call, m, tp, src);
-        } else {
-            sip->stats.rejected[SC_SIP_REJ_NO_DIALOG]++;
-            answer(sip, m, tp, src, 481, NULL, NULL, NULL);
-        }
+        else
+            no_dialog(sip, m, tp, src);
         return;
     }
-    if (strcmp(m->sip_method, "INVITE") == 0) {
+    if (strcmp(m->sip_method, "INVITE") == 0)
         sip_incoming_invite(sip, m, tp, src);
-    } else if (strcmp(m->sip_method, "OPTIONS") == 0) {
+    else if (strcmp(m->sip_method, "OPTIONS") == 0)
         answer(sip, m, tp, src, 200, NULL, NULL, NULL);
-    } else {
-        sip->stats.rejected[SC_SIP_REJ_NO_DIALOG]++;
-        answer(sip, m, tp, src, 481, NULL, NULL, NULL);
-    }
+    else
+        no_dialog(sip, m, tp, src);
 }
 
 /* Public so sip_incoming_invite etc. can reuse it. */

@@ -217,6 +217,31 @@ static void test_cseq_mismatch_and_hops(void **state)
     assert_int_equal(s.rejected[SC_SIP_REJ_BAD_CONTENT_LENGTH], 1);
 }
 
+/* A flood of BYEs and CANCELs for dialogs and transactions we do not have: each gets 481 with
+ * no transaction left behind (stateless), and a retransmission the very same answer. */
+static void test_481_flood_is_stateless(void **state)
+{
+    fx *f = *state;
+    for (int i = 0; i < 200; i++) {
+        char *bye = tu_fmt("BYE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKf%d\r\n"
+                           "Max-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=a%d\r\nTo: <sip:b@127.0.0.1>;tag=b%d\r\n"
+                           "Call-ID: flood%d\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+                           i, i, i, i);
+        feed(f, bye);
+        if (i == 0)
+            feed(f, bye); /* a retransmission */
+        free(bye);
+    }
+    feed(f, "CANCEL sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKnoinv\r\n"
+            "Max-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=a\r\nTo: <sip:b@127.0.0.1>\r\n"
+            "Call-ID: noinv\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n");
+    assert_int_equal(tu_msgs_count(&f->out, "SIP/2.0 481 "), 202);
+    assert_string_equal(f->out.msg[0], f->out.msg[1]); /* the retransmission's answer is the same */
+    sc_sip_stats st = stats(f);
+    assert_int_equal(st.active_transactions, 0);
+    assert_int_equal(st.rejected[SC_SIP_REJ_NO_DIALOG], 202);
+}
+
 static void test_drops(void **state)
 {
     fx *f = *state;
@@ -370,6 +395,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_max_forwards_400, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_answer_goes_to_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_call_id_400, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_481_flood_is_stateless, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_version_505, setup, teardown),
         cmocka_unit_test_setup_teardown(test_require_unknown_420, setup, teardown),
         cmocka_unit_test_setup_teardown(test_known_method_405, setup, teardown),
