@@ -110,6 +110,11 @@ start_sessiond() {
     "$BIN/sessiond" --sip "udp:127.0.0.1:$SIP_PORT" --http "127.0.0.1:$HTTP_PORT" --sip-t1-ms 100 \
         --log-level debug "$@" >"$TMP/sessiond.out" 2>"$SD_LOG" &
     SD_PID=$!
+    wait_sessiond
+}
+
+# wait_sessiond: the sessiond started in the background (SD_PID) answers /livez, or the test fails.
+wait_sessiond() {
     for _ in $(seq 1 100); do
         kill -0 "$SD_PID" 2>/dev/null || fail "sessiond exited at start: $(tail -n 3 "$SD_LOG")"
         if http GET /livez 2>/dev/null && [ "$HTTP_STATUS" = 200 ]; then return 0; fi

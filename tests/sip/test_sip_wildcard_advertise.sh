@@ -15,12 +15,7 @@ start_wild() { # like start_sessiond, with the first SIP listener on 0.0.0.0
     "$BIN/sessiond" --sip "udp:0.0.0.0:$SIP_PORT" --http "127.0.0.1:$HTTP_PORT" --sip-t1-ms 100 --store memory: \
         --answer auto --log-level debug "$@" >"$TMP/sessiond.out" 2>"$SD_LOG" &
     SD_PID=$!
-    for _ in $(seq 1 100); do
-        kill -0 "$SD_PID" 2>/dev/null || fail "sessiond exited at start: $(tail -n 3 "$SD_LOG")"
-        if http GET /livez 2>/dev/null && [ "$HTTP_STATUS" = 200 ]; then return 0; fi
-        sleep 0.05
-    done
-    fail "sessiond did not answer /livez"
+    wait_sessiond
 }
 stop_sd() { kill -TERM "$SD_PID"; sleep 0.1; kill -TERM "$SD_PID" 2>/dev/null; wait "$SD_PID"; SD_PID=; }
 # what sessiond sent SIPp (the 200 to the INVITE, then the rest), from SIPp's message trace
@@ -66,11 +61,7 @@ rm -f "$TMP"/*_messages.log
 "$BIN/sessiond" --sip "udp:0.0.0.0:$SIP_PORT,advertise=127.0.0.2" --http "127.0.0.1:$HTTP_PORT" --store memory: \
     --answer auto >"$TMP/sessiond.out" 2>"$SD_LOG" &
 SD_PID=$!
-for _ in $(seq 1 100); do
-    kill -0 "$SD_PID" 2>/dev/null || fail "sessiond exited at start: $(tail -n 3 "$SD_LOG")"
-    http GET /livez 2>/dev/null && [ "$HTTP_STATUS" = 200 ] && break
-    sleep 0.05
-done
+wait_sessiond
 run_sipp uac_bye -trace_msg
 sent_to_sipp | grep -q 'Contact: <sip:127.0.0.2:' || fail "listener advertise not used"
 # a bad advertise is refused at start with one line
