@@ -5,6 +5,7 @@
 # that is not one of the server's names (its address with or without the port, localhost on
 # loopback, --http-host names) gets 421 (DNS rebinding); no CORS header is ever sent. Requests
 # without Origin (curl, sessionctl) keep working, and the probes answer any Host.
+. "$(dirname "$0")/netns.sh" # hostile input: only loopback in reach
 . "$(dirname "$0")/lib.sh"
 start_sessiond --answer manual --store memory: --shutdown-timeout-ms 500
 dead=$(free_port)

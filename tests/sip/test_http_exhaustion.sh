@@ -5,6 +5,7 @@
 # each have a deadline (--http-read-timeout-ms: slow clients are cut off); event streams have
 # their own limit (--http-max-streams); requests past the limits while the others are busy get
 # 503 at once, the probes never.
+. "$(dirname "$0")/netns.sh" # hostile input: only loopback in reach
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 

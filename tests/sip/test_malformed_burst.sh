@@ -2,6 +2,7 @@
 # A burst of malformed input (raw garbage, binary, truncated and oversized datagrams, then
 # requests with a bad version or bad headers that get 505/400), followed by a valid call that
 # still works: sessiond stays alive and creates no session for the garbage.
+. "$(dirname "$0")/netns.sh" # hostile input: only loopback in reach
 . "$(dirname "$0")/lib.sh"
 start_sessiond
 send_udp() { printf "$1" > "/dev/udp/127.0.0.1/$SIP_PORT"; }

@@ -4,6 +4,7 @@
 # digit to our RTP port while the callee's probe does too. Inspection counts the intruder's
 # packets as rejected and only the callee's as received; only the callee's digits become
 # DtmfReceived. Then the intruder alone keeps sending: the call still ends on the RTP timeout.
+. "$(dirname "$0")/netns.sh" # hostile input: only loopback in reach
 . "$(dirname "$0")/lib.sh"
 [ -x "$PROBE" ] || { echo "SKIP: rtp_probe not built"; exit 77; }
 PA=$(free_port)

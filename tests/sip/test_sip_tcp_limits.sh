@@ -2,6 +2,7 @@
 # SIP over TCP has limits: past --sip-tcp-per-peer connections from one IP a new one is closed
 # at once (and logged), and a connection quiet for --sip-tcp-idle-ms is closed, so idle
 # connections cannot use up sessiond's file descriptors; TCP still serves requests afterwards.
+. "$(dirname "$0")/netns.sh" # hostile input: only loopback in reach
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 start_sessiond --store memory: --sip "tcp:127.0.0.1:$SIP_PORT" --sip-tcp-per-peer 4 --sip-tcp-idle-ms 600

@@ -4,12 +4,7 @@
 # out of (here 127.0.0.1). With --advertise / --media-advertise (and ",advertise=" on a
 # listener) it announces those instead, and in-dialog requests reach it there. Runs in a network
 # namespace of its own (only loopback, plus 127.0.0.2), so a wildcard bind faces nothing else.
-if [ -z "${SC_IN_NETNS:-}" ]; then
-    command -v unshare >/dev/null && command -v ip >/dev/null || { echo "SKIP: unshare or ip missing"; exit 77; }
-    unshare -n true 2>/dev/null || { echo "SKIP: cannot create a network namespace"; exit 77; }
-    exec unshare -n env SC_IN_NETNS=1 bash -c 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && exec bash "$0" "$@"' \
-        "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 . "$(dirname "$0")/lib.sh"
 start_wild() { # like start_sessiond, with the first SIP listener on 0.0.0.0
     "$BIN/sessiond" --sip "udp:0.0.0.0:$SIP_PORT" --http "127.0.0.1:$HTTP_PORT" --sip-t1-ms 100 --store memory: \

@@ -11,6 +11,7 @@
 #   E: --trust ::1/128 and the target allowed; SIPp over IPv6 REFERs it to carol@C -> 202, the
 #      transfer call reaches C (the accepted case over IPv4: test_transfer_sipp_transferor.sh
 #      and the other transfer tests).
+. "$(dirname "$0")/netns.sh" # hostile input: only loopback in reach
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfer_lib.sh"
 start_node C
