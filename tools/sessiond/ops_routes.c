@@ -41,33 +41,39 @@ sc_obs_health *sd_ops_health(sd_ops *ops) { return ops ? ops->health : NULL; }
 
 /* ---- Loop side --------------------------------------------------------------------------- */
 
+/* The details of /healthz (sessions, resources, loop lag, memory, fds): at start, then once a
+ * second from the probe timer. */
+static void refresh_details(sd_ops *o)
+{
+    sc_obs_health_set_detail(o->health, "sessions", (double)sc_coord_session_count(o->api));
+    sc_obs_health_set_detail(o->health, "sessions_active", (double)sc_coord_active_count(o->api));
+    sc_coord_resources res;
+    if (sc_coord_resources_total(o->api, &res) == 0) {
+        sc_obs_health_set_detail(o->health, "session_bytes", (double)res.bytes);
+        sc_obs_health_set_detail(o->health, "history_entries", (double)res.history_entries);
+        sc_obs_health_set_detail(o->health, "timers", (double)res.timers);
+        sc_obs_health_set_detail(o->health, "rtp_sockets", (double)res.rtp_sockets);
+    }
+    sc_obs_health_set_detail(o->health, "loop_lag_seconds", (double)o->probe.last_lag_us / 1e6);
+    sc_obs_health_set_detail(o->health, "loop_lag_max_seconds", (double)o->probe.max_lag_us / 1e6);
+    sc_obs_process_stats ps;
+    if (sc_obs_process_sample(&ps) == 0) {
+        sc_obs_health_set_detail(o->health, "resident_memory_bytes", (double)ps.resident_bytes);
+        sc_obs_health_set_detail(o->health, "open_fds", (double)ps.open_fds);
+    }
+    /* bytes in use in the main heap arena: the loop thread's (sessions, SIP, store records);
+     * other threads' arenas and allocator caching are left out, so a churn can compare it */
+    struct mallinfo2 mi = mallinfo2();
+    sc_obs_health_set_detail(o->health, "heap_in_use_bytes", (double)(mi.uordblks + mi.hblkhd));
+}
+
 static void on_probe(uv_timer_t *t)
 {
     sd_ops *o = t->data;
     sc_obs_loop_probe_fire(&o->probe);
     sc_obs_heartbeat_beat(&o->hb);
-    if (++o->ticks % 10 == 0) { /* details once a second */
-        sc_obs_health_set_detail(o->health, "sessions", (double)sc_coord_session_count(o->api));
-        sc_obs_health_set_detail(o->health, "sessions_active", (double)sc_coord_active_count(o->api));
-        sc_coord_resources res;
-        if (sc_coord_resources_total(o->api, &res) == 0) {
-            sc_obs_health_set_detail(o->health, "session_bytes", (double)res.bytes);
-            sc_obs_health_set_detail(o->health, "history_entries", (double)res.history_entries);
-            sc_obs_health_set_detail(o->health, "timers", (double)res.timers);
-            sc_obs_health_set_detail(o->health, "rtp_sockets", (double)res.rtp_sockets);
-        }
-        sc_obs_health_set_detail(o->health, "loop_lag_seconds", (double)o->probe.last_lag_us / 1e6);
-        sc_obs_health_set_detail(o->health, "loop_lag_max_seconds", (double)o->probe.max_lag_us / 1e6);
-        sc_obs_process_stats ps;
-        if (sc_obs_process_sample(&ps) == 0) {
-            sc_obs_health_set_detail(o->health, "resident_memory_bytes", (double)ps.resident_bytes);
-            sc_obs_health_set_detail(o->health, "open_fds", (double)ps.open_fds);
-        }
-        /* bytes in use in the main heap arena: the loop thread's (sessions, SIP, store records);
-         * other threads' arenas and allocator caching are left out, so a churn can compare it */
-        struct mallinfo2 mi = mallinfo2();
-        sc_obs_health_set_detail(o->health, "heap_in_use_bytes", (double)(mi.uordblks + mi.hblkhd));
-    }
+    if (++o->ticks % 10 == 0)
+        refresh_details(o);
 }
 
 static void reload_file(sd_ops *o, const char *why)
@@ -140,6 +146,7 @@ int sd_ops_start(sd_ops **out, const sd_ops_config *cfg)
     o->open_handles = 2;
     sc_obs_loop_probe_arm(&o->probe);
     uv_timer_start(&o->probe_timer, on_probe, PROBE_MS, PROBE_MS);
+    refresh_details(o); /* /healthz has its details from the first request on */
     uv_signal_start(&o->sighup, on_sighup, SIGHUP);
     if (o->statsd) {
         uv_timer_init(o->loop, &o->statsd_timer);
