@@ -276,6 +276,23 @@ SC_EXPORT int sc_sip_call_ack(sc_sip_call *call, const char *sdp);
  * transfer) or NULL. -EINVAL also for malformed headers. */
 SC_EXPORT int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                                     const char *extra_headers, const char *sdp_offer, void *user);
+/* How an INVITE goes out, beyond its From, To and body. Everything is borrowed for the call. */
+typedef struct sc_sip_invite_opts {
+    const char *extra_headers;  /* "Name: value\r\n..." lines, or NULL */
+    const char *sdp_offer;      /* or NULL (late offer) */
+    const char *proxy;          /* outbound proxy URI: a pre-loaded Route header (RFC 3261 8.1.2)
+                                  and the first hop; NULL: none */
+    const char *auth_user;      /* credentials for this call's challenges (a trunk's), used instead */
+    const char *auth_password;  /* of the agent's (sc_sip_add_credentials); NULL: the agent's */
+    const char *const *targets; /* parallel fork: the Request-URIs of the branches (a registered
+                                   user's contacts), To stays to_uri; the first 2xx wins and the
+                                   other branches are CANCELled. ntargets 0: to_uri only */
+    size_t ntargets;
+} sc_sip_invite_opts;
+/* sc_sip_call_invite_ex with options (opts NULL: none). Errors as sc_sip_call_invite_ex;
+ * -ENOTSUP for what this build cannot do yet. */
+SC_EXPORT int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+                                      const sc_sip_invite_opts *opts, void *user);
 /* Cancels our pending INVITE: now if a provisional came, else when the first one arrives.
  * The 487 then reports Dialog487RequestTerminated. -EINVAL if there is nothing to cancel. */
 SC_EXPORT int sc_sip_call_cancel(sc_sip_call *call);

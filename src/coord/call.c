@@ -71,9 +71,13 @@ static int a_send_invite(const sc_exec *x)
     if (n < 0)
         return n;
     sc_sip_call *call = NULL;
+    sc_sip_invite_opts opts = {.extra_headers = leg->invite_headers, .sdp_offer = sdp};
+    int rc = sc_coord__dial(coord, leg, &opts);
+    if (rc)
+        return rc;
     /* Strict durability: the INVITE leaves only once the record with its Via is committed. */
     sc_coord__hold_turn(coord);
-    int rc = sc_sip_call_invite_ex(coord->sip, &call, leg->from, leg->to, leg->invite_headers, sdp, leg);
+    rc = sc_sip_call_invite_opts(coord->sip, &call, leg->from, leg->to, &opts, leg);
     if (rc)
         return rc;
     leg->call = call;

@@ -178,6 +178,16 @@ int sc_coord__admit(sc_coord *c, const char *source, const char **why)
     return SC_E_OVERLOAD;
 }
 
+int sc_coord__dial(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts)
+{
+    EACH_FEATURE(f) {
+        int rc = f->dial ? f->dial(c, leg, opts) : 0;
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* The SIP agent's send hook: a feature may hold a message back (strict durability). */
 static bool send_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data, size_t len)
 {

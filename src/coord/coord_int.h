@@ -70,6 +70,10 @@ typedef struct sc_coord_feature {
     /* A SIP event of an existing call, before it is dispatched: true when consumed (ctx is
      * then the feature's). */
     bool (*on_sip_event)(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc_sip_event *ev, sc_coord_evctx *ctx);
+    /* An outgoing INVITE is about to leave for leg->to: fill opts for the destination the
+     * feature owns (a trunk's proxy and credentials, a registered user's contacts). Called in
+     * feature order, each seeing what earlier ones set; 0 to go on, negative fails the call. */
+    int (*dial)(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts);
     /* Strict durability: hold what is sent for the rest of this loop turn. */
     void (*hold_turn)(sc_coord *c);
     /* Every outgoing SIP message before the wire: true when the feature took it (to send it
@@ -209,6 +213,8 @@ int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out);
  * hook; a refusal is counted in sessioncore_admission_rejected_total{reason, source}.
  * 0, or SC_E_OVERLOAD with *why (may be NULL) set to a static reason. */
 int sc_coord__admit(sc_coord *c, const char *source, const char **why);
+/* How leg's INVITE goes out: opts filled by the features' dial hooks. 0 or their error. */
+int sc_coord__dial(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts);
 /* Strict durability: hold what is sent for the rest of this loop turn (hold_turn hooks). */
 void sc_coord__hold_turn(sc_coord *c);
 void sc_coord__check_shutdown(sc_coord *c);

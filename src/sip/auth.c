@@ -14,16 +14,9 @@
 
 #include "sip/sip_int.h"
 
-struct sip_cred {
-    struct sip_cred *next;
-    char *realm; /* NULL: any realm */
-    char *user;
-    char *password;
-};
-
-int sc_sip_add_credentials(sc_sip *sip, const char *realm, const char *user, const char *password)
+int sip_cred_add(struct sip_cred **list, const char *realm, const char *user, const char *password)
 {
-    if (!sip || !user || !*user || !password)
+    if (!user || !*user || !password)
         return -EINVAL;
     struct sip_cred *c = calloc(1, sizeof *c);
     if (!c)
@@ -32,20 +25,18 @@ int sc_sip_add_credentials(sc_sip *sip, const char *realm, const char *user, con
     c->user = strdup(user);
     c->password = strdup(password);
     if ((realm && *realm && !c->realm) || !c->user || !c->password) {
-        free(c->realm);
-        free(c->user);
-        free(c->password);
-        free(c);
+        c->next = NULL;
+        sip_cred_free(c);
         return -ENOMEM;
     }
-    c->next = sip->creds;
-    sip->creds = c;
+    c->next = *list;
+    *list = c;
     return 0;
 }
 
-void sip_auth_free(sc_sip *sip)
+void sip_cred_free(struct sip_cred *list)
 {
-    for (struct sip_cred *c = sip->creds, *n; c; c = n) {
+    for (struct sip_cred *c = list, *n; c; c = n) {
         n = c->next;
         free(c->realm);
         free(c->user);
@@ -54,6 +45,16 @@ void sip_auth_free(sc_sip *sip)
         free(c->password);
         free(c);
     }
+}
+
+int sc_sip_add_credentials(sc_sip *sip, const char *realm, const char *user, const char *password)
+{
+    return sip ? sip_cred_add(&sip->creds, realm, user, password) : -EINVAL;
+}
+
+void sip_auth_free(sc_sip *sip)
+{
+    sip_cred_free(sip->creds);
     sip->creds = NULL;
 }
 
@@ -68,10 +69,10 @@ static void unquote(const char *v, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)n, v ? v : "");
 }
 
-static const struct sip_cred *find_cred(const sc_sip *sip, const char *realm)
+static const struct sip_cred *find_cred(const struct sip_cred *list, const char *realm)
 {
     const struct sip_cred *any = NULL;
-    for (const struct sip_cred *c = sip->creds; c; c = c->next) {
+    for (const struct sip_cred *c = list; c; c = c->next) {
         if (c->realm && !strcmp(c->realm, realm))
             return c;
         if (!c->realm && !any)
@@ -120,7 +121,7 @@ int sip_digest_response(const char *algorithm, const char *user, const char *rea
 
 /* The challenge we can answer among resp's WWW-/Proxy-Authenticate headers: Digest, an
  * algorithm we have (SHA-256 preferred over MD5, RFC 8760), credentials for its realm. */
-static osip_www_authenticate_t *pick_challenge(const sc_sip *sip, const osip_message_t *resp, bool proxy,
+static osip_www_authenticate_t *pick_challenge(const struct sip_cred *list, const osip_message_t *resp, bool proxy,
                                                const struct sip_cred **cred)
 {
     const osip_list_t *l = proxy ? &resp->proxy_authenticates : &resp->www_authenticates;
@@ -132,22 +133,22 @@ static osip_www_authenticate_t *pick_challenge(const sc_sip *sip, const osip_mes
             continue;
         unquote(w->algorithm ? w->algorithm : "MD5", alg, sizeof alg);
         unquote(w->realm, realm, sizeof realm);
-        if ((strcasecmp(alg, "MD5") && strcasecmp(alg, "SHA-256")) || !find_cred(sip, realm))
+        if ((strcasecmp(alg, "MD5") && strcasecmp(alg, "SHA-256")) || !find_cred(list, realm))
             continue;
         if (!best || !strcasecmp(alg, "SHA-256")) {
             best = w;
-            *cred = find_cred(sip, realm);
+            *cred = find_cred(list, realm);
         }
     }
     return best;
 }
 
-int sip_auth_answer(sc_sip *sip, const osip_message_t *resp, const char *method, const char *uri, const char **hname,
-                    char *hvalue, size_t cap, bool *stale)
+int sip_auth_answer(const struct sip_cred *creds, const osip_message_t *resp, const char *method, const char *uri,
+                    const char **hname, char *hvalue, size_t cap, bool *stale)
 {
     bool proxy = resp->status_code == 407;
     const struct sip_cred *cred = NULL;
-    osip_www_authenticate_t *w = pick_challenge(sip, resp, proxy, &cred);
+    osip_www_authenticate_t *w = pick_challenge(creds, resp, proxy, &cred);
     if (!w)
         return -ENOENT;
     char realm[256], nonce[512], opaque[512], alg[32], qops[128], stale_v[16];

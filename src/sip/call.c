@@ -68,6 +68,7 @@ void sip_call_free(sc_sip_call *c)
     osip_free(c->ack);
     free(c->ok_out);
     free(c->reinvite_sdp);
+    sip_cred_free(c->cred);
     sip_st_free(c);
     free(c);
 }
@@ -313,8 +314,21 @@ int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, con
 int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                           const char *extra_headers, const char *sdp_offer, void *user)
 {
-    if (!sip || !out || !from_uri || !to_uri || sip->closing)
+    sc_sip_invite_opts o = {.extra_headers = extra_headers, .sdp_offer = sdp_offer};
+    return sc_sip_call_invite_opts(sip, out, from_uri, to_uri, &o, user);
+}
+
+int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+                            const sc_sip_invite_opts *opts, void *user)
+{
+    static const sc_sip_invite_opts none;
+    if (!opts)
+        opts = &none;
+    if (!sip || !out || !from_uri || !to_uri || sip->closing || (opts->auth_user && !opts->auth_password))
         return -EINVAL;
+    if (opts->proxy || opts->ntargets)
+        return -ENOTSUP; /* outbound proxy and forking: not yet */
+    const char *extra_headers = opts->extra_headers, *sdp_offer = opts->sdp_offer;
     char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX];
     strip_brackets(to, sizeof to, to_uri);
     strip_brackets(from, sizeof from, from_uri);
@@ -326,6 +340,11 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
     if (rc != 0)
         return rc;
     sc_sip_dialog_state *d = &c->d;
+    if (opts->auth_user && (rc = sip_cred_add(&c->cred, NULL, opts->auth_user, opts->auth_password)) != 0) {
+        c->released = true;
+        sip_call_unref(c);
+        return leave(sip, rc);
+    }
     char rnd[24];
     sc_random_hex(rnd, 20);
     char host[64];
@@ -550,7 +569,8 @@ static int challenged_copy(sc_sip_call *call, const sip_tx *tx, const osip_messa
         return -EINVAL;
     const char *hname = NULL;
     char hvalue[2048];
-    int rc = sip_auth_answer(call->sip, resp, tx->req->sip_method, uri, &hname, hvalue, sizeof hvalue, stale);
+    int rc = sip_auth_answer(call->cred ? call->cred : call->sip->creds, resp, tx->req->sip_method, uri, &hname, hvalue,
+                             sizeof hvalue, stale);
     osip_free(uri);
     if (rc != 0)
         return rc;

@@ -142,9 +142,10 @@ struct sc_sip_call {
     sip_tx *ict;          /* our pending INVITE / re-INVITE client transaction */
     uint32_t invite_cseq; /* CSeq of our last INVITE */
     bool got_provisional, cancel_pending, cancel_sent, got_final;
-    unsigned auth_tries; /* INVITEs sent again with credentials (auth.c) */
-    osip_message_t *ok;  /* first 2xx of our INVITE, awaiting sc_sip_call_ack */
-    char *ack;           /* ACK sent for it, re-sent on 2xx retransmissions */
+    unsigned auth_tries;   /* INVITEs sent again with credentials (auth.c) */
+    struct sip_cred *cred; /* this call's own credentials (sc_sip_invite_opts), owned; NULL: the agent's */
+    osip_message_t *ok;    /* first 2xx of our INVITE, awaiting sc_sip_call_ack */
+    char *ack;             /* ACK sent for it, re-sent on 2xx retransmissions */
     size_t ack_len;
     uint32_t ack_cseq;
     char *reinvite_sdp; /* kept for a 491 retry */
@@ -165,6 +166,15 @@ struct sc_sip_call {
 };
 
 /* ---- digest authentication as a client (auth.c) ------------------------------------------- */
+/* A list of credentials: the agent's (sc_sip_add_credentials) or one call's (a trunk's). */
+struct sip_cred {
+    struct sip_cred *next;
+    char *realm; /* NULL: any realm */
+    char *user;
+    char *password;
+};
+int sip_cred_add(struct sip_cred **list, const char *realm, const char *user, const char *password);
+void sip_cred_free(struct sip_cred *list); /* the whole list; NULL: nothing */
 void sip_auth_free(sc_sip *sip);
 /* hex of algorithm ("MD5", "SHA-256") over text; -ENOTSUP for another algorithm. */
 int sip_digest_hex(const char *algorithm, const char *text, char *out, size_t cap);
@@ -175,8 +185,8 @@ int sip_digest_response(const char *algorithm, const char *user, const char *rea
 /* The Authorization (401) or Proxy-Authorization (407) answering resp for method and uri:
  * *hname and hvalue; *stale when the challenge says stale=true. -ENOENT (nothing we can answer:
  * no Digest challenge with MD5/SHA-256 for a realm we have credentials for), -ENOTSUP. */
-int sip_auth_answer(sc_sip *sip, const osip_message_t *resp, const char *method, const char *uri, const char **hname,
-                    char *hvalue, size_t cap, bool *stale);
+int sip_auth_answer(const struct sip_cred *creds, const osip_message_t *resp, const char *method, const char *uri,
+                    const char **hname, char *hvalue, size_t cap, bool *stale);
 
 /* ---- the agent ------------------------------------------------------------------------- */
 struct sc_sip {

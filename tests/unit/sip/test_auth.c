@@ -61,7 +61,7 @@ static void test_answer_407(void **state)
     const char *hname = NULL;
     char hv[1024];
     bool stale = true;
-    assert_int_equal(sip_auth_answer(sip, r, "INVITE", "sip:bob@127.0.0.1", &hname, hv, sizeof hv, &stale), 0);
+    assert_int_equal(sip_auth_answer(sip->creds, r, "INVITE", "sip:bob@127.0.0.1", &hname, hv, sizeof hv, &stale), 0);
     assert_string_equal(hname, "Proxy-Authorization");
     assert_false(stale);
     assert_non_null(strstr(hv, "algorithm=SHA-256")); /* RFC 8760: the stronger one */
@@ -73,11 +73,12 @@ static void test_answer_407(void **state)
     /* a realm we have no credentials for, and Basic: nothing to answer */
     r = challenge("Proxy-Authenticate: Digest realm=\"other\", nonce=\"n\"\r\n"
                   "Proxy-Authenticate: Basic realm=\"carrier.test\"\r\n");
-    assert_int_equal(sip_auth_answer(sip, r, "INVITE", "sip:bob@127.0.0.1", &hname, hv, sizeof hv, &stale), -ENOENT);
+    assert_int_equal(sip_auth_answer(sip->creds, r, "INVITE", "sip:bob@127.0.0.1", &hname, hv, sizeof hv, &stale),
+                     -ENOENT);
     osip_message_free(r);
     /* stale=true is reported; the MD5 default when no algorithm is named */
     r = challenge("Proxy-Authenticate: Digest realm=\"carrier.test\", nonce=\"n2\", stale=true\r\n");
-    assert_int_equal(sip_auth_answer(sip, r, "INVITE", "sip:bob@127.0.0.1", &hname, hv, sizeof hv, &stale), 0);
+    assert_int_equal(sip_auth_answer(sip->creds, r, "INVITE", "sip:bob@127.0.0.1", &hname, hv, sizeof hv, &stale), 0);
     assert_true(stale);
     assert_non_null(strstr(hv, "algorithm=MD5"));
     assert_null(strstr(hv, "qop="));
