@@ -70,18 +70,34 @@ static sc_table__node *new_node(tree_builder *b, sc_table__nkind kind, const yam
 
 static sc_table__node *build(tree_builder *b, yaml_event_t *ev, int depth);
 
-static void check_duplicate_key(tree_builder *b, sc_table__node **items, size_t pairs)
+/* Reports every key of a mapping that an earlier key repeats, in document order: one pass with
+ * an open-addressing set of the keys seen (linear, where comparing each key with all earlier
+ * ones was quadratic on a large table). */
+static void check_duplicate_keys(tree_builder *b, sc_table__node **items, size_t pairs)
 {
-    sc_table__node *key = items[2 * pairs];
-    if (key->kind != SCT_SCALAR)
+    size_t cap = 16;
+    while (cap < 2 * pairs)
+        cap *= 2;
+    const sc_table__node **seen = calloc(cap, sizeof *seen);
+    if (!seen) {
+        b->failed = true;
+        b->err = -ENOMEM;
         return;
-    for (size_t i = 0; i < pairs; i++) {
-        const sc_table__node *k = items[2 * i];
-        if (k->kind == SCT_SCALAR && strcmp(k->str, key->str) == 0) {
-            sc_table__error(b->ctx, key->line, key->column, "duplicate key '%s' (first at line %u)", key->str, k->line);
-            return;
-        }
     }
+    for (size_t i = 0; i < pairs; i++) {
+        const sc_table__node *key = items[2 * i];
+        if (key->kind != SCT_SCALAR)
+            continue;
+        size_t slot = sc_hash_fnv1a32(key->str, strlen(key->str)) & (cap - 1);
+        while (seen[slot] && strcmp(seen[slot]->str, key->str) != 0)
+            slot = (slot + 1) & (cap - 1);
+        if (seen[slot])
+            sc_table__error(b->ctx, key->line, key->column, "duplicate key '%s' (first at line %u)", key->str,
+                            seen[slot]->line);
+        else
+            seen[slot] = key;
+    }
+    free(seen);
 }
 
 /* Reads children until the matching end event into n->items. */
@@ -117,9 +133,9 @@ static void build_children(tree_builder *b, sc_table__node *n, yaml_event_type_t
             tmp = nt;
         }
         tmp[count++] = child;
-        if (n->kind == SCT_MAP && count % 2 == 1)
-            check_duplicate_key(b, tmp, count / 2);
     }
+    if (!b->failed && n->kind == SCT_MAP)
+        check_duplicate_keys(b, tmp, count / 2);
     if (!b->failed) {
         n->items = sc_table__alloc(b->arena, (count ? count : 1) * sizeof(*tmp));
         if (!n->items) {

@@ -292,6 +292,30 @@ static void test_yaml_level_refusals(void **state)
     sc_vocab_free(v);
 }
 
+/* Duplicate mapping keys are refused where they repeat, naming the first; in a mapping of
+ * thousands of keys (one pass over a set of the keys, not each against all earlier ones). */
+static void test_duplicate_keys_are_refused(void **state)
+{
+    (void)state;
+    sc_vocab *v = NULL;
+    assert_int_equal(sc_vocab_new(&v), 0);
+    sc_buf b = {0};
+    sc_buf_puts(&b, "states:\n  Idle: {}\ntransitions: []\nmeta:\n");
+    for (int i = 0; i < 20000; i++)
+        sc_buf_printf(&b, "  k%d: 1\n", i);
+    sc_buf_puts(&b, "  k7: 2\n  k19999: 3\n"); /* lines 20005 and 20006 */
+    sc_diags *d = NULL;
+    sc_table *t = NULL;
+    assert_int_equal(sc_diags_new(&d), 0);
+    assert_int_equal(load_str(v, b.p, &t, d), SC_E_INVALID_TABLE);
+    assert_true(diags_have(d, "duplicate key 'k7' (first at line 12)"));
+    assert_true(diags_have(d, "duplicate key 'k19999' (first at line 20004)"));
+    assert_int_equal(sc_diags_get(d, 0)->line, 20005);
+    sc_diags_free(d);
+    sc_buf_free(&b);
+    sc_vocab_free(v);
+}
+
 static void test_deep_nesting_is_refused(void **state)
 {
     (void)state;
@@ -345,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_table_vocabulary_extends_a_copy),
         cmocka_unit_test(test_app_names_registered_from_c),
         cmocka_unit_test(test_yaml_level_refusals),
+        cmocka_unit_test(test_duplicate_keys_are_refused),
         cmocka_unit_test(test_deep_nesting_is_refused),
         cmocka_unit_test(test_terminal_exit_is_only_a_warning),
     };
