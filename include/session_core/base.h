@@ -70,7 +70,14 @@ typedef struct sc_logger {
     void (*log)(void *ud, sc_log_level level, const char *module, const char *msg);
     void *ud;
     sc_log_level max_level; /* lines above this level are not even formatted */
+    bool unlimited;         /* true: no rate limit on warnings and errors (tests, tools) */
 } sc_logger;
+
+/* Warnings and errors are rate-limited per call site: at most SC_LOG_RATE_BURST lines of one
+ * format string per SC_LOG_RATE_WINDOW_MS; the next line let through says how many were left
+ * out (" (N more like this left out)"). Info and debug lines are not limited. */
+#define SC_LOG_RATE_BURST 20
+#define SC_LOG_RATE_WINDOW_MS 10000
 
 /* Format and send a line to logger (NULL logger: nothing happens). */
 SC_EXPORT void sc_log(const sc_logger *logger, sc_log_level level, const char *module, const char *fmt, ...)
