@@ -84,6 +84,12 @@ SC_EXPORT void sc_log(const sc_logger *logger, sc_log_level level, const char *m
     __attribute__((format(printf, 4, 5)));
 SC_EXPORT const char *sc_log_level_name(sc_log_level level);
 
+/* Secrets in URLs (src/base/url.c): the password of "scheme://user:PASSWORD@host/..." or of a
+ * "?password=PASSWORD" keyword. span: its offset and length in url (false: none). redact: url
+ * with it replaced by "***", into out (truncated to cap). */
+SC_EXPORT bool sc_url_password_span(const char *url, size_t *off, size_t *len);
+SC_EXPORT void sc_url_redact(const char *url, char *out, size_t cap);
+
 /* Hashing: FNV-1a over len bytes. Table hashes (stored with each table version, shown by
  * /table) are sc_hash_fnv1a64 of the table's text, so these values never change. */
 SC_EXPORT uint32_t sc_hash_fnv1a32(const void *data, size_t len);

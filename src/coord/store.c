@@ -304,7 +304,9 @@ int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_co
     char perr[256] = "";
     int rc = sc_persist_open(&st->p, cfg->url, &pc, perr, sizeof perr);
     if (rc) {
-        snprintf(err, errsz, "--store: %s: %s", cfg->url, perr[0] ? perr : sc_strerror(rc));
+        char shown[512];
+        sc_url_redact(cfg->url, shown, sizeof shown); /* never the password */
+        snprintf(err, errsz, "--store: %s: %s", shown, perr[0] ? perr : sc_strerror(rc));
         free(st);
         return rc;
     }
@@ -322,11 +324,13 @@ int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_co
         stop(coord);
         return rc;
     }
+    char shown[512];
+    sc_url_redact(cfg->url, shown, sizeof shown);
     sc_log(
         coord->logger, SC_LOG_INFO, "persist",
         "store %s (%s, durability %s, node %s): %zu session(s) recovered, %zu failed, %zu in-flight resolved, in %.3f s",
-        sc_persist_backend_name(st->p), cfg->url, sc_persist_durability_name(cfg->durability), st->node_id,
-        rep->recovered, rep->failed, rep->resolved, rep->seconds);
+        sc_persist_backend_name(st->p), shown, sc_persist_durability_name(cfg->durability), st->node_id, rep->recovered,
+        rep->failed, rep->resolved, rep->seconds);
     return 0;
 }
 

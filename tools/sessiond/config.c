@@ -285,6 +285,7 @@ static const sd_option options[] = {
     {"table", true, set_table, "PATH state table (default: the built-in default table)"},
     {"store", true, sd_set_store,
      "URL session store: sqlite:PATH, memory:, redis://HOST:PORT/DB, postgresql://... (default sqlite:sessiond.db)"},
+    {"store-file", true, sd_set_store_file, "FILE the store URL: the file's first line (keeps a password off argv)"},
     {"durability", true, sd_set_durability, "strict|batched|none when a change counts as stored (default strict)"},
     {"node-id", true, sd_set_node_id, "ID owner of the stored sessions (default HOSTNAME:SIP-PORT)"},
     {"snapshot-every", true, sd_set_snapshot_every, "N a session snapshot every N transitions (default 16)"},
@@ -592,8 +593,12 @@ int sd_config_parse(sd_config *c, int argc, char **argv, char *err, size_t errsz
             c->http_token_src = SD_TOKEN_ARGV;
             memset((char *)val, '*', strlen(val));
         }
+        if (!strcmp(o->name, "store")) /* its password, if any: masked the same way */
+            sd_config_store_mask_argv(c, (char *)val);
     }
     if (sd_config_http_env(c, err, errsz)) /* SESSIOND_HTTP_TOKEN when no flag or key gave one */
+        return -1;
+    if (sd_config_store_env(c, err, errsz)) /* SESSIOND_STORE likewise */
         return -1;
     if (c->nsip == 0 && set_sip(c, "udp:127.0.0.1:5060", err, errsz))
         return -1;

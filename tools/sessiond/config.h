@@ -67,6 +67,9 @@ typedef struct sd_config {
         uint32_t session_expires_s, min_se_s;
         bool max_age_set, retention_set, failed_retention_set, session_expires_set, min_se_set;
     } cleanup;
+    int store_src;                       /* SD_STORE_* (config_store.h): where the store URL came from */
+    char *store_file;                    /* --store-file path, for its warning */
+    unsigned store_file_mode;            /* that file's permission bits */
     int http_token_src;                  /* SD_TOKEN_* (config_http.h): where the token came from */
     char *http_token_file;               /* --http-token-file path, for its warning */
     unsigned http_token_file_mode;       /* that file's permission bits */

@@ -13,6 +13,7 @@
 #include "config_cleanup.h"
 #include "credentials.h"
 #include "config_http.h"
+#include "config_store.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
@@ -326,6 +327,7 @@ int main(int argc, char **argv)
         return 1;
     }
     sd_config_http_warn(&app.cfg, &app.logger); /* a token on the command line, a readable token file */
+    sd_config_store_warn(&app.cfg, &app.logger);
     signal(SIGPIPE, SIG_IGN);
     sd_signals_block(); /* before any thread exists: only the signal thread takes TERM/INT */
     int code = 0;
@@ -350,8 +352,10 @@ int main(int argc, char **argv)
         goto out_loop;
     }
     uv_timer_start(&app.heartbeat, on_heartbeat, 0, HEARTBEAT_MS);
+    char store_shown[512];
+    sc_url_redact(app.cfg.store, store_shown, sizeof store_shown); /* never its password */
     sc_log(&app.logger, SC_LOG_INFO, "sessiond", "sessiond %s ready (answer %s, store %s)", SC_VERSION,
-           app.cfg.answer_auto ? "auto" : "manual", app.cfg.store);
+           app.cfg.answer_auto ? "auto" : "manual", store_shown);
     uv_run(&app.loop, UV_RUN_DEFAULT);
     sd_signals_close(app.signals);
     uv_close((uv_handle_t *)&app.heartbeat, NULL);
