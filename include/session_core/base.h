@@ -110,9 +110,22 @@ SC_EXPORT size_t sc_time_format_iso8601(char *buf, size_t cap, int64_t wall_us, 
  * any other text or an impossible date (2026-02-30) or time (*wall_us untouched). */
 SC_EXPORT int sc_time_parse_iso8601(const char *text, int64_t *wall_us);
 
+/* Bytes as text, losslessly (src/base/json_text.c): SIP gives bytes (a Call-ID, a tag, a
+ * display name) that need not be UTF-8, while JSON, the API and the stores hold text. Each byte
+ * that is not part of valid UTF-8 (RFC 3629), and each byte of a code point U+F780..U+F7FF in
+ * the input, becomes the private-use code point U+F700 + byte (3 bytes of UTF-8); everything
+ * else stays as it is, so valid text is unchanged. sc_text_unescape maps back exactly.
+ * escape: writes a NUL-terminated text and returns its length; 0 (nothing written) when
+ * cap < SC_TEXT_ESCAPED_MAX(len). unescape: out needs len + 1 bytes (0 otherwise). is_plain:
+ * escaping would change nothing. */
+#define SC_TEXT_ESCAPED_MAX(len) (3 * (size_t)(len) + 1)
+SC_EXPORT size_t sc_text_escape(char *out, size_t cap, const char *s, size_t len);
+SC_EXPORT size_t sc_text_unescape(char *out, size_t cap, const char *s, size_t len);
+SC_EXPORT bool sc_text_is_plain(const char *s, size_t len);
+
 /* JSON strings (RFC 8259), escaped as jansson escapes them: '"', '\\', \b \f \n \r \t by
  * name, other control characters as \u00XX (upper-case hex), DEL and valid UTF-8 as they
- * are, and each byte that is not part of valid UTF-8 (RFC 3629) as \ufffd. Writes the len
+ * are, and bytes that are not text as sc_text_escape maps them (lossless). Writes the len
  * bytes at s (a NUL among them is escaped too) as a quoted literal, no NUL after it, and
  * returns its length; 0 when cap < SC_JSON_QUOTED_MAX(len) (nothing written). */
 #define SC_JSON_QUOTED_MAX(len) (6 * (size_t)(len) + 2)

@@ -152,7 +152,7 @@ SC_EXPORT char *sc_bus_event_to_json(const sc_bus_event *ev);
 #define SC_BUS_EVENT_JSON_MAX 4096
 /* The same document written into buf (cap bytes, NUL-terminated) without allocating: returns
  * its length without the NUL, or -ENOSPC when it does not fit (never when cap >=
- * SC_BUS_EVENT_JSON_MAX). Bytes that are not valid UTF-8 are written as U+FFFD. */
+ * SC_BUS_EVENT_JSON_MAX). Bytes that are not valid UTF-8 are written as sc_text_escape maps them. */
 SC_EXPORT int sc_bus_event_format_json(const sc_bus_event *ev, char *buf, size_t cap);
 SC_EXPORT int sc_bus_event_from_json(const char *json, sc_bus_event *out);
 

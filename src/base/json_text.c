@@ -1,4 +1,7 @@
-/* json_text: bytes as a JSON string literal (RFC 8259), escaped the way jansson escapes. */
+/* json_text: bytes as a JSON string literal (RFC 8259), escaped the way jansson escapes, and
+ * the lossless mapping of any bytes to valid UTF-8 text and back (bytes that are not UTF-8 as
+ * private-use code points U+F780..U+F7FF), so that a Call-ID or tag with such bytes goes
+ * through JSON, the stores and recovery unchanged. */
 #include "session_core/base.h"
 
 #include <string.h>
@@ -48,6 +51,82 @@ static size_t utf8_len(const unsigned char *s, const unsigned char *end)
     return n;
 }
 
+/* The sequence at u that stands as is in text: a valid UTF-8 sequence whose code point is not
+ * one of ours (U+F780..U+F7FF); its length, or 0 when its bytes must be mapped one by one. */
+static size_t text_len(const unsigned char *u, const unsigned char *end)
+{
+    size_t n = utf8_len(u, end);
+    if (n == 3 && u[0] == 0xEF && (u[1] == 0x9E || u[1] == 0x9F))
+        return 0;
+    return n;
+}
+
+/* Byte b (0x80..0xFF) as the UTF-8 of U+F700 + b. */
+static char *put_byte_cp(char *p, unsigned b)
+{
+    unsigned cp = 0xF700u + b;
+    *p++ = (char)(0xE0 | (cp >> 12));
+    *p++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+    *p++ = (char)(0x80 | (cp & 0x3F));
+    return p;
+}
+
+size_t sc_text_escape(char *out, size_t cap, const char *s, size_t len)
+{
+    if (len > (SIZE_MAX - 1) / 3 || cap < SC_TEXT_ESCAPED_MAX(len))
+        return 0;
+    const unsigned char *u = (const unsigned char *)s, *end = u + len;
+    char *p = out;
+    while (u < end) {
+        if (*u < 0x80) {
+            *p++ = (char)*u++;
+            continue;
+        }
+        size_t n = text_len(u, end);
+        if (n) {
+            memcpy(p, u, n);
+            p += n;
+            u += n;
+            continue;
+        }
+        size_t k = utf8_len(u, end); /* one of our code points in the input: each of its bytes */
+        for (size_t i = 0; i < (k ? k : 1); i++)
+            p = put_byte_cp(p, *u++);
+    }
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
+bool sc_text_is_plain(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s, *end = u + len;
+    while (u < end) {
+        size_t n = *u < 0x80 ? 1 : text_len(u, end);
+        if (!n)
+            return false;
+        u += n;
+    }
+    return true;
+}
+
+size_t sc_text_unescape(char *out, size_t cap, const char *s, size_t len)
+{
+    if (cap < len + 1)
+        return 0;
+    const unsigned char *u = (const unsigned char *)s, *end = u + len;
+    char *p = out;
+    while (u < end) {
+        if (end - u >= 3 && u[0] == 0xEF && (u[1] == 0x9E || u[1] == 0x9F) && (u[2] & 0xC0) == 0x80) {
+            *p++ = (char)(((u[1] & 0x3F) << 6 | (u[2] & 0x3F)) - 0x700);
+            u += 3;
+        } else {
+            *p++ = (char)*u++;
+        }
+    }
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
 /* The escape of an ASCII byte that cannot stand as is ('"', '\\', a control character). */
 static char *put_escape(char *p, unsigned c)
 {
@@ -93,14 +172,15 @@ size_t sc_json_quote(char *out, size_t cap, const char *s, size_t len)
             p = put_escape(p, c);
             u++;
         } else {
-            size_t n = utf8_len(u, end);
+            size_t n = text_len(u, end);
             if (n) {
                 memcpy(p, u, n);
                 p += n;
                 u += n;
-            } else {
-                p = LIT(p, "\\ufffd");
-                u++;
+            } else { /* not UTF-8, or one of our code points: byte by byte (sc_text_escape) */
+                size_t k = utf8_len(u, end);
+                for (size_t i = 0; i < (k ? k : 1); i++)
+                    p = put_byte_cp(p, *u++);
             }
         }
     }

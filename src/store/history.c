@@ -1,5 +1,6 @@
 /* history: the bounded per-session ring of transition records (grown lazily 8 -> capacity),
  * and its export as JSON and CSV with ISO-8601 UTC timestamps. */
+#include "store/snapshot_int.h"
 #include "store/store_int.h"
 
 #include "session_core/base.h"
@@ -132,7 +133,7 @@ int sc_history_record_to_json(const sc_session *s, const sc_history_record *r, j
     json_object_set_new(o, "from", json_string(sc_store__state_name(s, r->from, n1, sizeof n1)));
     json_object_set_new(o, "event", json_string(sc_store__vocab_name(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1)));
     json_object_set_new(o, "event_code", json_integer(r->event_code));
-    json_object_set_new(o, "event_text", r->event_text[0] ? json_string(r->event_text) : json_null());
+    json_object_set_new(o, "event_text", r->event_text[0] ? sc_store__json_text(r->event_text) : json_null());
     json_object_set_new(o, "transition", r->transition == UINT32_MAX ? json_null() : json_integer(r->transition));
     for (unsigned i = 0; i < r->nguards; i++) {
         const sc_history_guard *g = &r->guards[i];

@@ -1,5 +1,6 @@
 /* inspect: a session as JSON for the HTTP API: the summary record, the full inspection with
  * conditions, possible events, history and resources, and the health verdict. */
+#include "store/snapshot_int.h"
 #include "store/store_int.h"
 
 #include <errno.h>
@@ -25,7 +26,7 @@ void sc_inspect_opts_default(sc_inspect_opts *opts)
     opts->stale_after_ms = 3600000;
 }
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+static json_t *str_or_null(const char *s) { return sc_store__json_text(s); }
 
 static json_t *time_json(int64_t wall_us)
 {
@@ -101,7 +102,7 @@ static json_t *fields_json(const sc_session *s)
     json_t *o = json_object();
     for (int f = 0; o && f < SC_FIELD__COUNT; f++)
         if (s->fields[f])
-            json_object_set_new(o, sc_field_name((sc_field)f), json_string(s->fields[f]));
+            json_object_set_new(o, sc_field_name((sc_field)f), sc_store__json_text(s->fields[f]));
     return o;
 }
 

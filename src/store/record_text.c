@@ -22,8 +22,8 @@ static void put_i64(sc_buf *b, int64_t v)
     sc_buf_put(b, q, (size_t)(e - q));
 }
 
-/* A JSON string (sc_json_quote: escaped as jansson does, each byte that is not UTF-8 as
- * U+FFFD, which jansson would refuse on both ends). */
+/* A JSON string (sc_json_quote: escaped as jansson does, bytes that are not UTF-8 as
+ * sc_text_escape maps them, losslessly; jansson would refuse them on both ends). */
 static void put_str(sc_buf *b, const char *str)
 {
     size_t len = strlen(str);

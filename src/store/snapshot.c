@@ -163,6 +163,34 @@ int sc_history_record_from_json(const sc_session *s, const json_t *j, sc_history
 
 /* ---- Snapshot --------------------------------------------------------------------------- */
 
+json_t *sc_store__json_text(const char *s)
+{
+    if (!s)
+        return json_null();
+    size_t len = strlen(s);
+    if (sc_text_is_plain(s, len))
+        return json_string(s);
+    char *t = malloc(SC_TEXT_ESCAPED_MAX(len));
+    json_t *j = t && sc_text_escape(t, SC_TEXT_ESCAPED_MAX(len), s, len) ? json_string(t) : NULL;
+    free(t);
+    return j;
+}
+
+/* A field's bytes from its JSON text (sc_store__json_text's inverse) into s. */
+static int set_field_text(sc_session *s, sc_field f, const char *text)
+{
+    if (!text || (!strstr(text, "\xef\x9e") && !strstr(text, "\xef\x9f")))
+        return sc_session_set_field(s, f, text);
+    size_t len = strlen(text);
+    char *b = malloc(len + 1);
+    if (!b)
+        return -ENOMEM;
+    sc_text_unescape(b, len + 1, text, len);
+    int r = sc_session_set_field(s, f, b);
+    free(b);
+    return r;
+}
+
 int sc_store__fields_json(const sc_session *s, uint32_t mask, bool nulls, json_t *obj)
 {
     for (int f = 0; f < SC_FIELD__COUNT; f++) {
@@ -170,8 +198,7 @@ int sc_store__fields_json(const sc_session *s, uint32_t mask, bool nulls, json_t
             continue;
         if (!s->fields[f] && !nulls)
             continue;
-        if (json_object_set_new(obj, sc_field_name((sc_field)f),
-                                s->fields[f] ? json_string(s->fields[f]) : json_null()))
+        if (json_object_set_new(obj, sc_field_name((sc_field)f), sc_store__json_text(s->fields[f])))
             return -ENOMEM;
     }
     return 0;
@@ -189,7 +216,7 @@ int sc_store__load_fields(sc_session *s, const json_t *obj)
             return -EINVAL;
         if (f == SC_FIELD_TABLE_HASH)
             continue; /* always the hash of the table the session runs on */
-        int r = sc_session_set_field(s, f, json_string_value(v));
+        int r = set_field_text(s, f, json_string_value(v));
         if (r)
             return r;
     }

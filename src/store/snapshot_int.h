@@ -8,6 +8,8 @@
 int sc_store__get_i64(const json_t *o, const char *key, int64_t *out);
 /* String member key of o (borrowed), or NULL. */
 const char *sc_store__get_str(const json_t *o, const char *key);
+/* A JSON string of bytes from SIP (a field), as lossless text (sc_text_escape); NULL: null. */
+json_t *sc_store__json_text(const char *s);
 /* State id of name in s's table: 0 or -EINVAL. */
 int sc_store__state_id(const sc_session *s, const char *name, sc_id *out);
 /* Add the fields of mask to obj as name -> value (unset: null when nulls, else skipped). */

@@ -40,8 +40,11 @@ static void log_text(void *ud, sc_log_level level, const char *module, const cha
 
 static void log_json(void *ud, sc_log_level level, const char *module, const char *msg)
 {
-    char ts[40];
+    char ts[40], text[SC_TEXT_ESCAPED_MAX(1024)];
     iso_now(ts, sizeof ts);
+    size_t len = strlen(msg); /* bytes from SIP (a Call-ID) need not be UTF-8: as lossless text */
+    if (len < 1024 && !sc_text_is_plain(msg, len) && sc_text_escape(text, sizeof text, msg, len))
+        msg = text;
     json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "time", ts, "level", sc_log_level_name(level), "module",
                           module ? module : "-", "msg", msg);
     char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

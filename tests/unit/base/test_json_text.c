@@ -1,5 +1,5 @@
 /* Tests for base JSON strings: each escape (control characters, quote, backslash), UTF-8 as is,
- * bytes that are not UTF-8 as U+FFFD, the room it needs, and the 8-byte fast path against a
+ * bytes that are not UTF-8 as U+F700 + byte (lossless, with the round trip back), the room it needs, and the 8-byte fast path against a
  * byte-by-byte reference at every offset. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,17 +47,48 @@ static void test_utf8_kept(void **state)
     assert_string_equal(quote(s, strlen(s)), want);
 }
 
-static void test_bad_utf8_is_replacement_char(void **state)
+/* Bytes that are not UTF-8 become U+F700 + byte (EF 9E/9F xx): lossless, and valid text. */
+static void test_bad_utf8_is_kept_losslessly(void **state)
 {
     (void)state;
-    assert_string_equal(Q("x\xff"), "\"x\\ufffd\"");
-    assert_string_equal(Q("\x80"), "\"\\ufffd\"");                                  /* lone continuation */
-    assert_string_equal(Q("\xc0\xaf"), "\"\\ufffd\\ufffd\"");                       /* overlong '/' */
-    assert_string_equal(Q("\xe0\x80\xaf"), "\"\\ufffd\\ufffd\\ufffd\"");            /* overlong */
-    assert_string_equal(Q("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");            /* a surrogate */
-    assert_string_equal(Q("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* > U+10FFFF */
-    assert_string_equal(Q("ab\xe2\x82"), "\"ab\\ufffd\\ufffd\"");                   /* cut short */
-    assert_string_equal(quote("\xc3\xa9", 1), "\"\\ufffd\"");                       /* cut by len */
+    assert_string_equal(Q("x\xff"), "\"x\xef\x9f\xbf\"");
+    assert_string_equal(Q("\x80"), "\"\xef\x9e\x80\"");                                 /* lone continuation */
+    assert_string_equal(Q("\xc0\xaf"), "\"\xef\x9f\x80\xef\x9e\xaf\"");                 /* overlong '/' */
+    assert_string_equal(Q("\xed\xa0\x80"), "\"\xef\x9f\xad\xef\x9e\xa0\xef\x9e\x80\""); /* a surrogate */
+    assert_string_equal(Q("ab\xe2\x82"), "\"ab\xef\x9f\xa2\xef\x9e\x82\"");             /* cut short */
+    assert_string_equal(quote("\xc3\xa9", 1), "\"\xef\x9f\x83\"");                      /* cut by len */
+    /* U+F7FF itself in the input: each of its bytes, so that the mapping stays one-to-one */
+    assert_string_equal(Q("\xef\x9f\xbf"), "\"\xef\x9f\xaf\xef\x9e\x9f\xef\x9e\xbf\"");
+}
+
+/* escape then unescape gives the bytes back, for random bytes and for every byte value. */
+static void test_text_round_trip(void **state)
+{
+    (void)state;
+    char in[512], text[SC_TEXT_ESCAPED_MAX(512)], back[513];
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (int round = 0; round < 2000; round++) {
+        size_t len = (size_t)(round % 64) + 1;
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* mostly ASCII and UTF-8 lead/continuation bytes, some of our own code points */
+            in[i] = (char)(round % 3 == 0 ? (x & 0xFF) : (x & 1) ? 0xEF : (0x80 | (x >> 8 & 0x3F)));
+        }
+        size_t n = sc_text_escape(text, sizeof text, in, len);
+        assert_true(n > 0);
+        size_t m = sc_text_unescape(back, sizeof back, text, n);
+        assert_int_equal(m, len);
+        assert_memory_equal(back, in, len);
+    }
+    for (int b = 1; b < 256; b++) {
+        char one = (char)b;
+        size_t n = sc_text_escape(text, sizeof text, &one, 1);
+        assert_int_equal(sc_text_unescape(back, sizeof back, text, n), 1);
+        assert_int_equal((unsigned char)back[0], b);
+    }
+    assert_true(sc_text_is_plain("caf\xc3\xa9", 5));
+    assert_false(sc_text_is_plain("x\xff", 2));
+    assert_int_equal(sc_text_escape(text, 3, "ab", 2), 0); /* needs 3 * len + 1 */
 }
 
 static void test_room(void **state)
@@ -116,7 +147,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_utf8_kept),
-        cmocka_unit_test(test_bad_utf8_is_replacement_char),
+        cmocka_unit_test(test_bad_utf8_is_kept_losslessly),
+        cmocka_unit_test(test_text_round_trip),
         cmocka_unit_test(test_room),
         cmocka_unit_test(test_fast_path_every_offset),
     };
