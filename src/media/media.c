@@ -344,10 +344,15 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
             st->stats.packets_invalid++;
         return;
     }
-    if (h == &st->rtp)
-        on_rtp(st, (uint8_t *)buf->base, (size_t)nread, addr);
+    sc_media__receive(st, h != &st->rtp, (uint8_t *)buf->base, (size_t)nread, addr);
+}
+
+void sc_media__receive(sc_media_stream *st, bool rtcp, uint8_t *pkt, size_t len, const struct sockaddr *from)
+{
+    if (rtcp)
+        on_rtcp(st, pkt, len, from);
     else
-        on_rtcp(st, (const uint8_t *)buf->base, (size_t)nread, addr);
+        on_rtp(st, pkt, len, from);
 }
 
 /* ---- sending -------------------------------------------------------------------------------- */

@@ -181,6 +181,9 @@ void sc_media__release(sc_media *m); /* one live object gone; frees m when freei
 bool sc_media__can_send(const sc_media_stream *st);
 /* Send a ready RTP packet (header written by the caller) to the remote; counts stats. */
 void sc_media__send_rtp(sc_media_stream *st, const uint8_t *pkt, size_t len, size_t payload);
+/* One datagram received on the stream's RTP (rtcp false) or RTCP socket from from: the socket
+ * callback's work, and the entry of the fuzz target fuzz/fuzz_rtp.c. */
+void sc_media__receive(sc_media_stream *st, bool rtcp, uint8_t *pkt, size_t len, const struct sockaddr *from);
 /* Write the RTP header of the next audio packet from source src (new talkspurt on a change),
  * advancing seq and ts. */
 void sc_media__audio_header(sc_media_stream *st, uint8_t *hdr, sc_media_src src);
