@@ -155,6 +155,7 @@ int sc_persist__kvmap_get(sc_persist__kvmap *m, const char *ns, const char *key,
 
 int sc_persist__kvmap_del(sc_persist__kvmap *m, const char *ns, const char *key, int64_t now_us)
 {
+    purge(m, ns, now_us);
     kv_entry *e = find(m, ns, key, now_us);
     if (!e)
         return -ENOENT;

@@ -58,8 +58,8 @@ typedef struct sc_persist__backend {
     /* Key-value entries; persist.c has checked the arguments, and put's expires_us is 0 or
      * after now_us (persist.c turns a past one into kv_del). An entry with
      * 0 < expires_us <= now_us is gone: get and del treat it as absent (-ENOENT; del returns
-     * 0 inside a batch if it cannot tell) and may remove it; put and list first remove the
-     * namespace's expired entries. list walks in bytewise key order. */
+     * 0 inside a batch if it cannot tell); get removes it; put, del and list first remove
+     * all of the namespace's expired entries. list walks in bytewise key order. */
     int (*kv_put)(sc_persist *p, const char *ns, const char *key, const char *text, size_t len, int64_t expires_us,
                   int64_t now_us);
     int (*kv_get)(sc_persist *p, const char *ns, const char *key, int64_t now_us, char **text);
