@@ -604,16 +604,16 @@ static void test_writer_text_ops_coalesce(void **state)
     json_decref(empty);
     const char *a = "{\"n\":1}", *b = "{\"n\":2}";
     sc_persist_text_op ops[] = {
-        {SC_PERSIST_OP_SAVE, "gone", a, 7, "n1", "h", 0, 0},
-        {SC_PERSIST_OP_SAVE, "kept", a, 7, "n1", "h", 0, 0},
-        {SC_PERSIST_OP_APPEND, "kept", a, 7, NULL, NULL, 1, 10},
-        {SC_PERSIST_OP_DELETE, "gone", NULL, 0, NULL, NULL, 0, 0},
-        {SC_PERSIST_OP_SAVE, "kept", b, 7, "n1", "h", 0, 0},
+        {SC_PERSIST_OP_SAVE, "gone", a, 7, "n1", "h", 0, 0, NULL, 0},
+        {SC_PERSIST_OP_SAVE, "kept", a, 7, "n1", "h", 0, 0, NULL, 0},
+        {SC_PERSIST_OP_APPEND, "kept", a, 7, NULL, NULL, 1, 10, NULL, 0},
+        {SC_PERSIST_OP_DELETE, "gone", NULL, 0, NULL, NULL, 0, 0, NULL, 0},
+        {SC_PERSIST_OP_SAVE, "kept", b, 7, "n1", "h", 0, 0, NULL, 0},
     };
     uint64_t ticket = 0;
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         assert_int_equal(sc_persist_writer_submit_text(w, &ops[i], &ticket), 0);
-    sc_persist_text_op bad = {SC_PERSIST_OP_APPEND, "kept", "", 0, NULL, NULL, 2, 10};
+    sc_persist_text_op bad = {SC_PERSIST_OP_APPEND, "kept", "", 0, NULL, NULL, 2, 10, NULL, 0};
     assert_int_equal(sc_persist_writer_submit_text(w, &bad, NULL), -EINVAL);
     assert_int_equal(sc_persist_writer_flush_wait(w, ticket, 10000), 0);
     sc_persist_writer_free(w);
@@ -710,6 +710,8 @@ static void test_writer_reconnects_when_backend_returns(void **state)
 
 #define CONTRACT_CASE(f) cmocka_unit_test_setup_teardown(f, contract_setup, contract_teardown)
 
+#include "unit/persist/kv_contract.h"
+
 /* Runs every case against cfg->url; returns the number of failures. */
 static int contract_run(const char *group, const contract_cfg *cfg)
 {
@@ -736,6 +738,7 @@ static int contract_run(const char *group, const contract_cfg *cfg)
         CONTRACT_CASE(test_writer_rejects_bad_ops),
         CONTRACT_CASE(test_table_texts),
         CONTRACT_CASE(test_writer_text_ops_coalesce),
+        KV_CONTRACT_CASES,
         cmocka_unit_test(test_writer_backend_down),
         CONTRACT_CASE(test_writer_reconnects_when_backend_returns),
     };
