@@ -128,6 +128,7 @@ struct sc_coord {
     bool from_route;                   /* wildcard SIP, nothing advertised: default From by route */
     size_t active;                     /* sessions not in a terminal state */
     bool shutting_down;
+    bool reload_from_body; /* the reload being reported came as a body (POST /table/reload), not a file */
     void (*shutdown_done)(void *ud);
     void *shutdown_ud;
     uint64_t next_sdp_id;

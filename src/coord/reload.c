@@ -35,6 +35,7 @@ int sc_coord_table_reload(sc_coord *coord, const char *path, const char *name, c
     int rc = buf ? sc_engine_reload_buffer(coord->engine, name ? name : "reload", buf, len, NULL, &rep)
                  : sc_engine_reload_file(coord->engine, path, NULL, &rep);
     char ver[48], err[160];
+    coord->reload_from_body = buf != NULL;
     if (rc == 0) {
         snprintf(ver, sizeof ver, "v%llu", (unsigned long long)sc_engine_current_version(coord->engine));
         const char *res = json_string_value(json_object_get(rep, "result"));

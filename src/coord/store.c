@@ -46,7 +46,8 @@ typedef struct sc_coord_store {
     held_batch *first, *last; /* batches waiting for their commit, in order */
     size_t waiting;           /* messages held now */
     uint64_t held_total;
-    bool sending; /* re-sending: the hook lets messages through */
+    bool sending;   /* re-sending: the hook lets messages through */
+    bool restoring; /* restore_table is making the stored table current */
     bool overflow_logged;
 } sc_coord_store;
 
@@ -273,6 +274,79 @@ static int recover(sc_coord_store *st, sc_coord_recover_ctx *c, char *err, size_
 
 static void stop(sc_coord *coord);
 
+/* ---- The table applied by POST /table/reload with a body: kept in the store, current again
+ * after a restart (unless the configured table changed meanwhile: then that one wins) ---------- */
+
+#define TABLE_KV_NS "coord"
+#define TABLE_KV_KEY "table.current" /* {"hash": the body's table, "base": the table started with} */
+
+static void table_reloaded(sc_coord *c, bool ok, const char *version, const char *error)
+{
+    (void)version;
+    (void)error;
+    sc_coord_store *st = store_of(c);
+    const sc_table *t = sc_engine_table(c->engine);
+    if (!ok || !st || !st->w || st->restoring || !t)
+        return;
+    sc_persist_text_op op = {.kind = SC_PERSIST_OP_KV_DELETE, .session_id = TABLE_KV_KEY, .kv_ns = TABLE_KV_NS};
+    if (c->reload_from_body) { /* a file reload needs nothing: the file is the truth at restart */
+        size_t len = 0;
+        const char *text = sc_table_source(t, &len);
+        sc_persist_text_op save = {
+            .kind = SC_PERSIST_OP_TABLE, .session_id = sc_table_hash(t), .text = text, .text_len = len};
+        char doc[256];
+        int n = snprintf(doc, sizeof doc, "{\"hash\":\"%s\",\"base\":\"%s\"}", sc_table_hash(t),
+                         sc_table_hash(c->table));
+        if (!text || !len || sc_persist_writer_submit_text(st->w, &save, NULL) != 0) {
+            sc_log(c->logger, SC_LOG_WARN, "persist",
+                   "the reloaded table could not be stored: a restart will not use it");
+            return;
+        }
+        op = (sc_persist_text_op){.kind = SC_PERSIST_OP_KV_PUT,
+                                  .session_id = TABLE_KV_KEY,
+                                  .kv_ns = TABLE_KV_NS,
+                                  .text = doc,
+                                  .text_len = (size_t)n};
+    }
+    if (sc_persist_writer_submit_text(st->w, &op, NULL) != 0)
+        sc_log(c->logger, SC_LOG_WARN, "persist", "the reloaded table's record could not be stored");
+}
+
+/* At start, after recovery: the table a POST /table/reload body made current before the
+ * restart, when the table configured now is still the one that body replaced. */
+static void restore_table(sc_coord_store *st)
+{
+    sc_coord *c = st->coord;
+    char *doc = NULL, *text = NULL;
+    if (sc_persist_kv_get(st->p, TABLE_KV_NS, TABLE_KV_KEY, &doc) != 0)
+        return;
+    json_t *j = json_loads(doc, 0, NULL);
+    const char *hash = json_string_value(json_object_get(j, "hash"));
+    const char *base = json_string_value(json_object_get(j, "base"));
+    const char *now = sc_table_hash(c->table);
+    if (!hash || !base) {
+        sc_log(c->logger, SC_LOG_WARN, "persist", "stored table record unreadable: ignored");
+    } else if (strcmp(base, now) != 0) {
+        sc_log(c->logger, SC_LOG_INFO, "persist",
+               "the table applied by POST /table/reload (%s) is not restored: the configured table changed since",
+               hash);
+    } else if (strcmp(hash, now) != 0 && sc_persist_load_table(st->p, hash, &text) == 0) {
+        st->restoring = true;
+        int rc = sc_coord_table_reload(c, NULL, "POST /table/reload (restored from the store)", text, strlen(text),
+                                       NULL);
+        st->restoring = false;
+        sc_log(c->logger, rc ? SC_LOG_WARN : SC_LOG_INFO, "persist",
+               "the table applied by POST /table/reload before the restart (%s): %s", hash,
+               rc ? "refused now, the configured table stays" : "current again");
+    } else if (strcmp(hash, now) != 0) {
+        sc_log(c->logger, SC_LOG_WARN, "persist",
+               "the table applied by POST /table/reload (%s) is missing from the store", hash);
+    }
+    json_decref(j);
+    free(text);
+    free(doc);
+}
+
 int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_coord_store_report *rep, char *err,
                         size_t errsz)
 {
@@ -324,6 +398,7 @@ int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_co
         stop(coord);
         return rc;
     }
+    restore_table(st);
     char shown[512];
     sc_url_redact(cfg->url, shown, sizeof shown);
     sc_log(
@@ -389,4 +464,5 @@ const sc_coord_feature sc_coord__feature_persistence = {
     .admit = admit,
     .hold_turn = hold_turn,
     .hold_message = hold_message,
+    .table_reloaded = table_reloaded,
 };
