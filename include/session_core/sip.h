@@ -46,26 +46,27 @@ typedef enum sc_sip_method {
 } sc_sip_method;
 
 /* Why an incoming message was rejected or dropped (each counted in sc_sip_stats.rejected). */
-#define SC_SIP_REJECTS(X)                                                         \
-    X(TOO_LARGE, "message larger than max_message_size")                          \
-    X(UNPARSABLE, "the parser refused the message")                               \
-    X(MISSING_HEADER, "a mandatory header is missing or malformed (400)")         \
-    X(BAD_VERSION, "SIP version is not SIP/2.0 (505)")                            \
-    X(CSEQ_METHOD, "CSeq method differs from the request method (400)")           \
-    X(BAD_CONTENT_LENGTH, "Content-Length larger than the body (400)")            \
-    X(TOO_MANY_HOPS, "Max-Forwards reached 0 (483)")                              \
-    X(METHOD_NOT_ALLOWED, "a standard method we do not offer (405)")              \
-    X(NOT_IMPLEMENTED, "a method we do not know (501)")                           \
-    X(BAD_EXTENSION, "Require names an option we do not support (420)")           \
-    X(UNSUPPORTED_MEDIA, "multipart body (415); never handed to the MIME parser") \
-    X(NO_DIALOG, "request for an unknown dialog or transaction (481)")            \
-    X(CSEQ_ORDER, "in-dialog CSeq lower than the last one (500)")                 \
-    X(GLARE, "re-INVITE while one of ours is pending (491)")                      \
-    X(PENDING, "INVITE while another is pending in the dialog (500)")             \
-    X(LOOP, "merged request (482)")                                               \
-    X(OVERLOAD, "transaction, call or shutdown limit (503)")                      \
-    X(STRAY_RESPONSE, "response matching no client transaction")                  \
-    X(STRAY_ACK, "ACK matching no transaction or dialog")                         \
+#define SC_SIP_REJECTS(X)                                                            \
+    X(TOO_LARGE, "message larger than max_message_size")                             \
+    X(UNPARSABLE, "the parser refused the message")                                  \
+    X(MISSING_HEADER, "a mandatory header is missing or malformed (400)")            \
+    X(BAD_VERSION, "SIP version is not SIP/2.0 (505)")                               \
+    X(CSEQ_METHOD, "CSeq method differs from the request method (400)")              \
+    X(BAD_CONTENT_LENGTH, "Content-Length larger than the body (400)")               \
+    X(TOO_MANY_HOPS, "Max-Forwards reached 0 (483)")                                 \
+    X(METHOD_NOT_ALLOWED, "a standard method we do not offer (405)")                 \
+    X(NOT_IMPLEMENTED, "a method we do not know (501)")                              \
+    X(BAD_EXTENSION, "Require names an option we do not support (420)")              \
+    X(BAD_URI_SCHEME, "Request-URI of a scheme other than sip/sips (416)")           \
+    X(UNSUPPORTED_MEDIA, "a body we cannot read (415), an Accept without SDP (406)") \
+    X(NO_DIALOG, "request for an unknown dialog or transaction (481)")               \
+    X(CSEQ_ORDER, "in-dialog CSeq lower than the last one (500)")                    \
+    X(GLARE, "re-INVITE while one of ours is pending (491)")                         \
+    X(PENDING, "INVITE while another is pending in the dialog (500)")                \
+    X(LOOP, "merged request (482)")                                                  \
+    X(OVERLOAD, "transaction, call or shutdown limit (503)")                         \
+    X(STRAY_RESPONSE, "response matching no client transaction")                     \
+    X(STRAY_ACK, "ACK matching no transaction or dialog")                            \
     X(STREAM_GARBAGE, "TCP stream not framed by Content-Length; connection dropped")
 
 typedef enum sc_sip_reject {

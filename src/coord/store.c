@@ -289,12 +289,12 @@ static void table_reloaded(sc_coord *c, bool ok, const char *version, const char
     if (!ok || !st || !st->w || st->restoring || !t)
         return;
     sc_persist_text_op op = {.kind = SC_PERSIST_OP_KV_DELETE, .session_id = TABLE_KV_KEY, .kv_ns = TABLE_KV_NS};
+    char doc[256];             /* outlives the block: op points into it until submitted */
     if (c->reload_from_body) { /* a file reload needs nothing: the file is the truth at restart */
         size_t len = 0;
         const char *text = sc_table_source(t, &len);
         sc_persist_text_op save = {
             .kind = SC_PERSIST_OP_TABLE, .session_id = sc_table_hash(t), .text = text, .text_len = len};
-        char doc[256];
         int n = snprintf(doc, sizeof doc, "{\"hash\":\"%s\",\"base\":\"%s\"}", sc_table_hash(t),
                          sc_table_hash(c->table));
         if (!text || !len || sc_persist_writer_submit_text(st->w, &save, NULL) != 0) {

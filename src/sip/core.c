@@ -1,5 +1,6 @@
 /* The SIP agent: creation and teardown, the receive path (parse, validate, Via received/rport,
  * match to a transaction or dialog) and the answers given without the TU (OPTIONS, 4xx/5xx). */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -296,6 +297,21 @@ static long raw_body_len(const char *data, size_t len)
     return -1;
 }
 
+/* The Request-URI text at uri (up to n bytes) does not start with a scheme other than sip or
+ * sips ("scheme:", RFC 3986: a letter, then letters, digits, '+', '-', '.'); garbage that is
+ * no URI at all ("<sip:...>", " sip:...") counts as ok here: it gets the 400. */
+static bool sip_uri_scheme_ok(const char *uri, size_t n)
+{
+    size_t i = 0;
+    if (n == 0 || !isalpha((unsigned char)uri[0]))
+        return true;
+    while (i < n && (isalnum((unsigned char)uri[i]) || uri[i] == '+' || uri[i] == '-' || uri[i] == '.'))
+        i++;
+    if (i == n || uri[i] != ':')
+        return true;
+    return (i == 3 && strncasecmp(uri, "sip", 3) == 0) || (i == 4 && strncasecmp(uri, "sips", 4) == 0);
+}
+
 /* 0 if the request may go on; else it was rejected (and answered when possible). */
 /* RFC 4475 3.1.2.x: a request missing From, To, Call-ID or CSeq still gets a 400 when it has a
  * Via to answer along; the response carries the headers that are there. */
@@ -366,15 +382,17 @@ static int validate_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp,
     } else if (strcmp(m->cseq->method, m->sip_method) != 0) {
         why = SC_SIP_REJ_CSEQ_METHOD;
         reason = "CSeq Method Mismatch";
-    } else if (!mf || !numeric(mf, 255)) {
+    } else if (mf && !numeric(mf, 255)) { /* absent: an RFC 2543 client (RFC 4475 3.4.1), taken as 70 */
         why = SC_SIP_REJ_MISSING_HEADER;
-        reason = "Missing or Bad Max-Forwards";
+        reason = "Bad Max-Forwards";
     } else if (m->content_length && m->content_length->value &&
                (!numeric(m->content_length->value, 0x7fffffffUL) || body < 0 ||
                 strtol(m->content_length->value, NULL, 10) > body)) {
         why = SC_SIP_REJ_BAD_CONTENT_LENGTH;
         reason = "Bad Content-Length";
-    } else if (atoi(mf) == 0 && strcmp(m->sip_method, "ACK") != 0) {
+    } else if (mf && atoi(mf) == 0 && strcmp(m->sip_method, "INVITE") == 0) {
+        /* an endpoint answers other requests as if it were positive (RFC 4475 3.3.11); an
+         * INVITE may be bridged onward by a B2BUA route, so it stops here (loops) */
         why = SC_SIP_REJ_TOO_MANY_HOPS;
         code = 483;
     } else {
@@ -489,6 +507,34 @@ static void on_cancel(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const
     }
 }
 
+/* An INVITE we cannot answer with SDP: a body of another type (415 with Accept, RFC 4475
+ * 3.3.6), or an Accept that allows no SDP (406, 3.3.15). true when it was answered. */
+static bool invite_body_refused(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src)
+{
+    const char *body = NULL;
+    size_t blen = 0;
+    char ctype[64];
+    if (sip_body(m, &body, &blen) == 0 && blen > 0 &&
+        strcasecmp(sip_content_type(m, ctype, sizeof ctype) ?: "", "application/sdp") != 0) {
+        sip->stats.rejected[SC_SIP_REJ_UNSUPPORTED_MEDIA]++;
+        answer(sip, m, tp, src, 415, NULL, "Accept", "application/sdp");
+        return true;
+    }
+    if (osip_list_size(&m->accepts) == 0)
+        return false;
+    for (int i = 0; i < osip_list_size(&m->accepts); i++) {
+        const osip_accept_t *a = osip_list_get(&m->accepts, i);
+        const char *t = a && a->type ? a->type : "", *st = a && a->subtype ? a->subtype : "";
+        if ((!strcmp(t, "*") || !strcasecmp(t, "application")) && (!strcmp(st, "*") || !strcasecmp(st, "sdp")))
+            return false;
+        if (!*t) /* an empty Accept header: taken as no preference */
+            return false;
+    }
+    sip->stats.rejected[SC_SIP_REJ_UNSUPPORTED_MEDIA]++;
+    answer(sip, m, tp, src, 406, NULL, "Accept", "application/sdp");
+    return true;
+}
+
 static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src)
 {
     bool ack = strcmp(m->sip_method, "ACK") == 0;
@@ -518,6 +564,13 @@ static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, cons
         answer(sip, m, tp, src, known ? 405 : 501, NULL, NULL, NULL);
         return;
     }
+    if (!m->req_uri->scheme || (strcasecmp(m->req_uri->scheme, "sip") && strcasecmp(m->req_uri->scheme, "sips"))) {
+        sip->stats.rejected[SC_SIP_REJ_BAD_URI_SCHEME]++;
+        answer(sip, m, tp, src, 416, NULL, NULL, NULL);
+        return;
+    }
+    if (strcmp(m->sip_method, "INVITE") == 0 && invite_body_refused(sip, m, tp, src))
+        return;
     char unsup[256];
     if (unsupported_options(sip, m, unsup, sizeof unsup)) {
         sip->stats.rejected[SC_SIP_REJ_BAD_EXTENSION]++;
@@ -623,11 +676,14 @@ static void raw_400(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_stor
     char tag[20];
     sc_random_hex(tag, 16);
     bool has_tag = memmem(to, lt, "tag=", 4) != NULL;
+    const char *status = sip_uri_scheme_ok(data + sp + 1, (size_t)(eol - data) - sp - 1)
+                             ? "400 Bad Request"
+                             : "416 Unsupported URI Scheme"; /* RFC 4475 3.3.3: an atypical scheme */
     char *out = NULL;
     int n = asprintf(&out,
-                     "SIP/2.0 400 Bad Request\r\n%sFrom: %.*s\r\nTo: %.*s%s%s\r\nCall-ID: %.*s\r\n"
+                     "SIP/2.0 %s\r\n%sFrom: %.*s\r\nTo: %.*s%s%s\r\nCall-ID: %.*s\r\n"
                      "CSeq: %.*s\r\nUser-Agent: %s\r\nContent-Length: 0\r\n\r\n",
-                     vias, (int)lf, from, (int)lt, to, has_tag ? "" : ";tag=", has_tag ? "" : tag, (int)lc, cid,
+                     status, vias, (int)lf, from, (int)lt, to, has_tag ? "" : ";tag=", has_tag ? "" : tag, (int)lc, cid,
                      (int)ls, cseq, sip->user_agent);
     if (n < 0)
         return;
@@ -670,6 +726,28 @@ static char *defuse_multipart(const char *data, size_t len)
     return NULL;
 }
 
+/* A copy of a message whose header section holds NUL bytes (legal inside a quoted-pair, RFC
+ * 4475 3.1.1.2) with each one a space, so the parser can read it; NULL when a NUL is in the
+ * body (not SDP: refused) or memory is short. */
+static char *unnul_headers(const char *data, size_t len)
+{
+    const char *end = memmem(data, len, "\r\n\r\n", 4);
+    size_t head = end ? (size_t)(end - data) : len;
+    if (memchr(data + head, '\0', len - head))
+        return NULL;
+    char *copy = malloc(len);
+    if (!copy)
+        return NULL;
+    memcpy(copy, data, len);
+    for (size_t i = 0; i < head; i++)
+        if (copy[i] == '\0')
+            copy[i] = ' ';
+    return copy;
+}
+
+static void parse_and_dispatch(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
+                               size_t len);
+
 static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data, size_t len)
 {
     if (len > sip->cfg.max_message_size) {
@@ -684,9 +762,22 @@ static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage
     data += skip;
     len -= skip;
     if (memchr(data, '\0', len) != NULL) { /* the parser works on C strings */
-        sip->stats.rejected[SC_SIP_REJ_UNPARSABLE]++;
+        char *copy = unnul_headers(data, len);
+        if (!copy) {
+            sip->stats.rejected[SC_SIP_REJ_UNPARSABLE]++;
+            return;
+        }
+        parse_and_dispatch(sip, tp, src, copy, len);
+        free(copy);
         return;
     }
+    parse_and_dispatch(sip, tp, src, data, len);
+}
+
+/* One whole message without NUL bytes: parsed, validated and handed on. */
+static void parse_and_dispatch(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
+                               size_t len)
+{
     osip_message_t *m = NULL;
     if (osip_message_init(&m) != 0)
         return;
@@ -722,7 +813,8 @@ static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage
         return;
     }
     sip->stats.requests_in[sip_method_of(m->sip_method)]++;
-    if (multipart && strcmp(m->sip_method, "ACK") != 0 && !sip_tx_match_server(sip, m, NULL)) {
+    if (multipart && strcmp(m->sip_method, "ACK") != 0 && allowed_method(m->sip_method) &&
+        !sip_tx_match_server(sip, m, NULL)) {
         sip->stats.rejected[SC_SIP_REJ_UNSUPPORTED_MEDIA]++;
         answer(sip, m, tp, src, 415, NULL, "Accept", "application/sdp");
         return;

@@ -93,12 +93,16 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
     sip_call_index(c);
     memcpy(d->remote_tag, from ? from : "", strlen(from ? from : "") + 1);
     sc_random_hex(d->local_tag, 16);
-    if (uri_str(req->from->url, d->remote_uri, sizeof d->remote_uri) != 0 ||
-        uri_str(req->to->url, d->local_uri, sizeof d->local_uri) != 0)
-        return -EINVAL;
-    if (osip_message_get_contact(req, 0, &ct) < 0 || !ct ||
-        uri_str(ct->url, d->remote_target, sizeof d->remote_target) != 0)
+    int rc = uri_str(req->from->url, d->remote_uri, sizeof d->remote_uri);
+    if (rc == 0)
+        rc = uri_str(req->to->url, d->local_uri, sizeof d->local_uri);
+    if (rc != 0)
+        return rc;
+    if (osip_message_get_contact(req, 0, &ct) < 0 || !ct || !ct->url)
         return -ENOENT;
+    rc = uri_str(ct->url, d->remote_target, sizeof d->remote_target);
+    if (rc != 0)
+        return rc;
     d->transport = tp;
     d->remote_addr = *src;
     sip_listener *l = sip_listener_for(sip, tp, src->ss_family);
@@ -107,10 +111,18 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
     d->remote_cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
     d->local_cseq = 1;
     d->is_uac = false;
-    int rc = sip_dialog_route_set(c, req, false); /* also sets remote_addr to the first hop */
+    rc = sip_dialog_route_set(c, req, false); /* also sets remote_addr to the first hop */
     if (rc == 0 && tp == SC_SIP_TCP && !d->route_set[0])
         d->remote_addr = *src; /* reuse the caller's connection */
     return rc;
+}
+
+/* The reason phrase of a 400 for a dialog that could not be filled in. A dialog's identifiers
+ * live in bounded fields (SC_SIP_TAG_MAX, SC_SIP_URI_MAX, ...) so that a call's memory is
+ * bounded: longer values are refused whole, never truncated. */
+static const char *fill_refusal(int rc)
+{
+    return rc == -ENOENT ? "Missing Contact" : rc == -ENAMETOOLONG ? "Value Too Long" : "Bad Header";
 }
 
 void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src)
@@ -135,7 +147,7 @@ void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, 
         c->released = true;
         sip_call_unref(c);
         sip->stats.rejected[SC_SIP_REJ_MISSING_HEADER]++;
-        sip_answer(sip, req, tp, src, 400, rc == -ENOENT ? "Missing Contact" : "Bad Header");
+        sip_answer(sip, req, tp, src, 400, fill_refusal(rc));
         return;
     }
     sip_tx *tx = NULL;
