@@ -5,11 +5,20 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 int sc_coord_make_call(sc_coord *c, const char *to, const char *from, char *id, size_t idsize)
 {
-    if (!c || !sc_coord__usable_uri(to) || (from && !sc_coord__usable_uri(from)) || !id ||
-        idsize < SC_SESSION_ID_MAX + 1)
+    return sc_coord_make_call_opts(c, to, from, NULL, id, idsize);
+}
+
+int sc_coord_make_call_opts(sc_coord *c, const char *to, const char *from, const sc_coord_call_opts *opts, char *id,
+                            size_t idsize)
+{
+    const char *proxy = opts && opts->proxy ? opts->proxy : sc_coord__default_proxy(c);
+    bool to_ok = proxy ? to && strncasecmp(to, "sip:", 4) == 0 : sc_coord__usable_uri(to); /* the proxy routes */
+    if (!c || !to_ok || (from && !sc_coord__usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1 ||
+        (proxy && strncasecmp(proxy + (proxy[0] == '<'), "sip:", 4) != 0))
         return -EINVAL;
     id[0] = '\0';
     sc_session *s = NULL;
@@ -17,6 +26,10 @@ int sc_coord_make_call(sc_coord *c, const char *to, const char *from, char *id, 
     int rc = sc_coord__call_new(c, to, from, "api", &s, &leg);
     if (rc)
         return rc;
+    if (proxy && !(leg->proxy = strdup(proxy))) {
+        sc_engine_remove_session(c->engine, s, "error");
+        return -ENOMEM;
+    }
     snprintf(id, idsize, "%s", sc_session_id(s));
     return sc_coord__command(c, s, SC_EV_MakeCall, 0, to);
 }
