@@ -122,10 +122,14 @@ SC_EXPORT void sc_coord_free(sc_coord *coord);
 SC_EXPORT int sc_coord_make_call(sc_coord *coord, const char *to, const char *from, char *id, size_t idsize);
 /* How one call we place goes out, beyond to and from (borrowed for the call; NULL: defaults). */
 typedef struct sc_coord_call_opts {
-    const char *proxy; /* outbound proxy URI for this call; NULL: the configured outbound_proxy */
+    const char *proxy;          /* outbound proxy URI for this call; NULL: the configured outbound_proxy */
+    const char *const *targets; /* parallel fork: Request-URIs rung at once (To stays to); the first
+                                   2xx wins, the others are CANCELled; ntargets 0: to only */
+    size_t ntargets;            /* at most SC_COORD_MAX_TARGETS */
 } sc_coord_call_opts;
-/* sc_coord_make_call with options (opts may be NULL). -EINVAL also for a proxy that is not a
- * sip: URI. */
+#define SC_COORD_MAX_TARGETS 16
+/* sc_coord_make_call with options (opts may be NULL). -EINVAL also for a proxy or a target
+ * that is not a sip: URI, or too many targets. */
 SC_EXPORT int sc_coord_make_call_opts(sc_coord *coord, const char *to, const char *from, const sc_coord_call_opts *opts,
                                       char *id, size_t idsize);
 SC_EXPORT int sc_coord_accept(sc_coord *coord, const char *id);

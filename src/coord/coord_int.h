@@ -163,7 +163,9 @@ struct sc_coord_leg {
     char *route_target;             /* b2bua: the routed target of an incoming call */
     char *route_proxy;              /* b2bua: that route's outbound proxy, or NULL */
     char *proxy;                    /* our INVITE's outbound proxy (per call or default), or NULL */
-    struct sc_coord_xfer *xfer;     /* transfer: its state, or NULL */
+    char **targets;                 /* our INVITE's fork targets (sc_coord_call_opts), or NULL */
+    size_t ntargets;
+    struct sc_coord_xfer *xfer; /* transfer: its state, or NULL */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
