@@ -80,6 +80,8 @@ typedef struct sc_coord_config {
      * pre-loaded Route (RFC 3261 8.1.2; ";lr" added when missing); copied */
     const char *outbound_proxy;                   /* default for every call we place; NULL: none */
     const char *route_proxy[SC_COORD_MAX_ROUTES]; /* per route; NULL: outbound_proxy */
+    /* DNS servers for RFC 3263 (sc_sip_config.dns_servers): "IP[:PORT],..."; NULL: resolv.conf */
+    const char *dns_servers;
     /* operations (src/coord/metrics.c, events.c, limits.c) */
     uint32_t max_cps;        /* new sessions admitted per second (token bucket); 0 = no limit */
     uint64_t max_memory;     /* resident bytes above which new sessions are refused; 0 = none */
@@ -138,8 +140,8 @@ SC_EXPORT int sc_coord_hangup(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_hold(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_resume(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_dtmf(sc_coord *coord, const char *id, const char *digits);
-/* Transfer (src/coord/transfer.c). Blind: REFER the peer to target (a sip: URI with an IP
- * host; -EINVAL otherwise); BlindTransfer. Attended: with consult_id (an answered call of
+/* Transfer (src/coord/transfer.c). Blind: REFER the peer to target (a sip: URI with a host:
+ * an IP literal or a name; -EINVAL otherwise); BlindTransfer. Attended: with consult_id (an answered call of
  * ours, -EINVAL otherwise) REFER with Replaces naming it (CompleteAttendedTransfer); with only
  * target, hold this call and call target for a consultation (StartAttendedTransfer); with
  * neither, complete with the consultation started before. Cancel: end the consultation and

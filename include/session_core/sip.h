@@ -196,6 +196,9 @@ typedef struct sc_sip_config {
      * the call reports SC_EV_SessionExpired (the TU sends BYE). */
     unsigned session_expires_s; /* our preferred interval (seconds), 0 = session timers off */
     unsigned min_se_s;          /* our Min-SE; 0: 90 (RFC 4028 minimum; below is for tests) */
+    /* RFC 3263 server location (src/sip/resolve.c, c-ares): the DNS servers asked, "IP[:PORT],..."
+     * ("127.0.0.1:5353,[::1]"); NULL: those of /etc/resolv.conf. A bad list: sc_sip_new -EINVAL. */
+    const char *dns_servers;
 } sc_sip_config;
 
 /* ---- The user agent -------------------------------------------------------------------- */
@@ -264,9 +267,15 @@ SC_EXPORT int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const ch
  * (INVITE 480, others 481), and the memory goes when its last transaction ends (or at
  * sc_sip_free). Releasing does not send BYE or CANCEL: do that first. */
 
-/* Sends an INVITE from from_uri to to_uri (a sip: URI with an IP literal host; ";transport=tcp"
- * selects TCP) with an optional SDP offer. Errors: -EINVAL (bad URI), SC_E_OVERLOAD (limits),
- * -ENOMEM, a transport error. */
+/* Sends an INVITE from from_uri to to_uri (a sip: URI; ";transport=tcp" selects TCP) with an
+ * optional SDP offer. Its first hop is located by RFC 3263 (src/sip/resolve.c, c-ares on the
+ * loop): an IP literal, or a name cached from an earlier lookup, sends the INVITE at once;
+ * otherwise the call is returned at once and the INVITE leaves when the DNS has answered
+ * (NAPTR -> SRV by priority and weight -> A/AAAA; an explicit port: A/AAAA only; ";transport=":
+ * that SRV service only). A 503 or no answer (Timer B) sends it to the next target with a new
+ * transaction (RFC 3263 4.3); a name that resolves to nothing we can use ends the call with
+ * DialogError and the reason ("DNS: pbx.example.test: no such name"). Errors: -EINVAL (bad URI),
+ * -ENOTCONN (no listener), SC_E_OVERLOAD (limits), -ENOMEM, a transport error. */
 SC_EXPORT int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                                  const char *sdp_offer, void *user);
 /* Sends the ACK for the 2xx reported by Dialog200OK (sdp: an answer for a late offer, or NULL).
@@ -276,6 +285,10 @@ SC_EXPORT int sc_sip_call_ack(sc_sip_call *call, const char *sdp);
  * transfer) or NULL. -EINVAL also for malformed headers. */
 SC_EXPORT int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                                     const char *extra_headers, const char *sdp_offer, void *user);
+/* Our initial INVITE is about to leave with this top Via (to persist for
+ * sc_sip_call_resume_invite): at once for an IP literal or a cached name, when the DNS answered
+ * otherwise, and again for each RFC 3263 failover to the next target. */
+typedef void (*sc_sip_invite_sent_cb)(sc_sip_call *call, const char *via, void *user);
 /* How an INVITE goes out, beyond its From, To and body. Everything is borrowed for the call. */
 typedef struct sc_sip_invite_opts {
     const char *extra_headers;  /* "Name: value\r\n..." lines, or NULL */
@@ -288,6 +301,7 @@ typedef struct sc_sip_invite_opts {
                                    user's contacts), To stays to_uri; the first 2xx wins and the
                                    other branches are CANCELled. ntargets 0: to_uri only */
     size_t ntargets;
+    sc_sip_invite_sent_cb on_sent; /* NULL: none (not called for a forked INVITE) */
 } sc_sip_invite_opts;
 /* sc_sip_call_invite_ex with options (opts NULL: none). Errors as sc_sip_call_invite_ex.
  * proxy: the INVITE (and its CANCEL, the ACK of a non-2xx) goes to the proxy's address with

@@ -2,6 +2,7 @@
  * call (INVITE, responses with their SDP, ACK, BYE, CANCEL, re-INVITE, OPTIONS), auto answer,
  * the event's SDP and code, conditions, outcome and log lines. */
 #include "coord/coord_int.h"
+#include "coord/recover.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -60,6 +61,22 @@ static bool g_condition_is(const sc_exec *x)
 
 /* ---- SIP actions ----------------------------------------------------------------------------- */
 
+/* Our INVITE leaves with this Via: now, once its callee's name is resolved, or again after a
+ * failover to the next target (RFC 3263). Recovery CANCELs with it (recover.c); with strict
+ * durability the INVITE waits for the record. Later than the action that made the call, the
+ * session gets a snapshot of its own. */
+static void invite_sent(sc_sip_call *call, const char *via, void *user)
+{
+    sc_coord_leg *leg = user;
+    sc_session *s = leg ? sc_store_get(leg->c->store, leg->id) : NULL;
+    if (!s)
+        return;
+    sc_coord__hold_turn(leg->c);
+    sc_session_set_field(s, SC_FIELD_INVITE_VIA, via);
+    if (leg->call) /* not inside a_send_invite */
+        sc_coord__store_snapshot(leg->c, s);
+}
+
 static int a_send_invite(const sc_exec *x)
 {
     sc_coord *coord = x->ud;
@@ -71,7 +88,7 @@ static int a_send_invite(const sc_exec *x)
     if (n < 0)
         return n;
     sc_sip_call *call = NULL;
-    sc_sip_invite_opts opts = {.extra_headers = leg->invite_headers, .sdp_offer = sdp};
+    sc_sip_invite_opts opts = {.extra_headers = leg->invite_headers, .sdp_offer = sdp, .on_sent = invite_sent};
     int rc = sc_coord__dial(coord, leg, &opts);
     if (rc)
         return rc;
@@ -87,10 +104,7 @@ static int a_send_invite(const sc_exec *x)
     if (rc)
         return rc;
     leg->call = call;
-    sc_coord__sync_dialog(leg, x->session);
-    char via[SC_SIP_URI_MAX];
-    if (sc_sip_call_invite_via(call, via, sizeof via) == 0) /* recovery CANCELs with it (recover.c) */
-        sc_session_set_field(x->session, SC_FIELD_INVITE_VIA, via);
+    sc_coord__sync_dialog(leg, x->session); /* the Via is recorded by invite_sent */
     sc_log(coord->logger, SC_LOG_INFO, "coord", "call %s created (uac) to %s, call-id %s", leg->id, leg->to,
            sc_sip_call_id(call));
     return 0;

@@ -37,10 +37,8 @@ int sc_coord_make_call_opts(sc_coord *c, const char *to, const char *from, const
         if (!sip_uri(opts->targets[i]))
             return -EINVAL;
     const char *proxy = opts && opts->proxy ? opts->proxy : sc_coord__default_proxy(c);
-    bool routed = proxy || (opts && opts->ntargets); /* the proxy or the targets route, not to */
-    bool to_ok = routed ? sip_uri(to) : sc_coord__usable_uri(to);
-    if (!c || !to_ok || (from && !sc_coord__usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1 ||
-        (proxy && !sip_uri(proxy)))
+    if (!c || !sc_coord__usable_uri(to) || (from && !sc_coord__usable_uri(from)) || !id ||
+        idsize < SC_SESSION_ID_MAX + 1 || (proxy && !sip_uri(proxy)))
         return -EINVAL;
     id[0] = '\0';
     sc_session *s = NULL;

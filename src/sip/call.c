@@ -46,7 +46,11 @@ static void stop_timers(sc_sip_call *c)
     sip_timer_stop(c->sip, &c->t_retry);
     sip_timer_stop(c->sip, &c->t_ok);
     sip_timer_stop(c->sip, &c->t_ok_end);
-    sip_st_stop(c); /* session timer (session_timer.c) */
+    sip_st_stop(c);  /* session timer (session_timer.c) */
+    sip_uac_stop(c); /* a lookup for our INVITE (uac.c) */
+    sip_resolve_cancel(c->target_lookup);
+    c->target_lookup = NULL;
+    sip_fork_stop(c);
 }
 
 void sip_call_unref(sc_sip_call *call)
@@ -71,6 +75,7 @@ void sip_call_free(sc_sip_call *c)
     sip_cred_free(c->cred);
     sip_st_free(c);
     sip_fork_free(c);
+    sip_uac_free(c);
     free(c);
 }
 
@@ -144,6 +149,28 @@ static int copy_field(char *dst, size_t cap, const char *src)
     return 0;
 }
 
+/* The first target of res for the dialog's transport (else the first one) as its first hop. */
+static void use_target(sc_sip_call *call, const sip_resolved *res)
+{
+    for (size_t i = 0; i < res->n; i++)
+        if (res->t[i].tp == call->d.transport || i + 1 == res->n) {
+            call->d.remote_addr = res->t[i].addr;
+            return;
+        }
+}
+
+static void on_target_resolved(void *ud, const sip_resolved *res)
+{
+    sc_sip_call *call = ud;
+    call->target_lookup = NULL;
+    use_target(call, res);
+    if (!res->n)
+        sc_log(call->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE,
+               "call %s: %s; in-dialog requests keep going to the "
+               "previous address",
+               call->d.call_id, res->why);
+}
+
 static int first_hop(sc_sip_call *call)
 {
     sc_sip_transport tp;
@@ -159,10 +186,20 @@ static int first_hop(sc_sip_call *call)
             target = first;
         }
     }
-    if (sip_uri_dest(target, &tp, &ss) != 0)
-        return -EINVAL;
-    call->d.remote_addr = ss;
-    return 0;
+    if (sip_uri_dest(target, &tp, &ss) == 0) {
+        call->d.remote_addr = ss;
+        return 0;
+    }
+    /* A host name (RFC 3263): from the cache at once, else requests keep going to the last
+     * address until the DNS answers. A throw-away call (end_fork: no reference) waits for nothing. */
+    sip_resolve_cancel(call->target_lookup);
+    call->target_lookup = NULL;
+    sip_resolved res;
+    int rc = sip_resolve_uri(call->sip, target, &res, on_target_resolved, call,
+                             call->refs ? &call->target_lookup : NULL);
+    if (rc == 1)
+        use_target(call, &res);
+    return rc < 0 ? -EINVAL : 0;
 }
 
 int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg)
@@ -344,6 +381,41 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
     return sc_sip_call_invite_opts(sip, out, from_uri, to_uri, &o, user);
 }
 
+/* A new outgoing call (not yet sent): our tags and Call-ID, From, To, CSeq 1. sip is entered. */
+static int uac_call_blank(sc_sip *sip, const char *from, const char *to, const char *hop, void *user, sc_sip_call **out)
+{
+    if (!sip->nlisteners)
+        return -ENOTCONN;
+    if (sip->stats.active_calls >= sip->cfg.max_calls)
+        return SC_E_OVERLOAD;
+    enter(sip);
+    sc_sip_call *c;
+    int rc = sip_call_new(sip, &c, user);
+    if (rc != 0)
+        return leave(sip, rc);
+    sc_sip_dialog_state *d = &c->d;
+    d->is_uac = true;
+    sc_sip_transport tp = SC_SIP_UDP;
+    struct sockaddr_storage peer;
+    bool literal = sip_uri_dest(hop, &tp, &peer) == 0; /* the Call-ID's host: toward it if known */
+    sip_listener *l = sip_listener_for(sip, tp, literal ? peer.ss_family : AF_INET);
+    if (!l)
+        l = sip->listeners[0];
+    char rnd[24], host[64];
+    sc_random_hex(rnd, 20);
+    sip_host_for(l, literal ? &peer : NULL, host, sizeof host);
+    snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, host);
+    sip_call_index(c);
+    sc_random_hex(d->local_tag, 16);
+    snprintf(d->local_uri, sizeof d->local_uri, "%s", from);
+    snprintf(d->remote_uri, sizeof d->remote_uri, "%s", to);
+    snprintf(d->remote_target, sizeof d->remote_target, "%s", to);
+    d->local_cseq = 1;
+    c->invite_cseq = 1;
+    *out = c;
+    return 0;
+}
+
 int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                             const sc_sip_invite_opts *opts, void *user)
 {
@@ -354,7 +426,6 @@ int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri
         return -EINVAL;
     if (opts->ntargets && !opts->targets)
         return -EINVAL;
-    const char *extra_headers = opts->extra_headers, *sdp_offer = opts->sdp_offer;
     char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX], proxy[SC_SIP_URI_MAX], route[SC_SIP_URI_MAX + 2];
     sip_uri_text(to, sizeof to, to_uri);
     sip_uri_text(from, sizeof from, from_uri);
@@ -362,44 +433,21 @@ int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri
         return -EINVAL;
     if (opts->proxy && sip_proxy_route(opts->proxy, proxy, sizeof proxy, route, sizeof route) != 0)
         return -EINVAL;
-    sc_sip_call *c;
-    const sip_listener *l;
     char first[SC_SIP_URI_MAX];
     sip_uri_text(first, sizeof first, opts->ntargets && opts->targets[0] ? opts->targets[0] : to);
-    int rc = uac_call_new(sip, opts->proxy ? proxy : first, user, &c, &l);
+    sc_sip_call *c;
+    int rc = uac_call_blank(sip, from, to, opts->proxy ? proxy : first, user, &c);
     if (rc != 0)
         return rc;
-    sc_sip_dialog_state *d = &c->d;
-    if (opts->proxy) /* RFC 3261 8.1.2: a pre-loaded Route; the first hop is the proxy */
-        snprintf(d->route_set, sizeof d->route_set, "%s", route);
-    if (opts->auth_user && (rc = sip_cred_add(&c->cred, NULL, opts->auth_user, opts->auth_password)) != 0) {
-        c->released = true;
-        sip_call_unref(c);
-        return leave(sip, rc);
-    }
-    char rnd[24];
-    sc_random_hex(rnd, 20);
-    char host[64];
-    sip_host_for(l, &d->remote_addr, host, sizeof host);
-    snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, host);
-    sip_call_index(c);
-    sc_random_hex(d->local_tag, 16);
-    snprintf(d->local_uri, sizeof d->local_uri, "%s", from);
-    snprintf(d->remote_uri, sizeof d->remote_uri, "%s", to);
-    snprintf(d->remote_target, sizeof d->remote_target, "%s", to);
-    d->local_cseq = 1;
-    c->invite_cseq = 1;
-    osip_message_t *req = NULL;
-    if (opts->ntargets)
-        rc = sip_fork_start(c, opts->targets, opts->ntargets, opts->proxy != NULL, extra_headers, sdp_offer);
-    else
-        rc = sip_build_in_dialog(c, "INVITE", 1, &req);
-    if (req && ((rc = sip_add_headers(req, extra_headers)) != 0 || (rc = sip_set_body(req, NULL, sdp_offer)) != 0))
-        osip_message_free(req);
-    else if (req)
-        sip_st_uac_invite(c, req); /* RFC 4028 (session_timer.c) */
-    if (rc == 0 && req)
-        rc = sip_call_send_request(c, req, TXP_INVITE, &c->ict);
+    if (opts->auth_user)
+        rc = sip_cred_add(&c->cred, NULL, opts->auth_user, opts->auth_password);
+    if (rc == 0)
+        rc = sip_uac_new(c, to, opts->proxy ? route : NULL, opts->extra_headers, opts->sdp_offer,
+                         opts->ntargets ? NULL : opts->on_sent);
+    if (rc == 0 && opts->ntargets) /* RFC 3261 8.1.2: through the proxy when there is one */
+        rc = sip_fork_start(c, opts->targets, opts->ntargets, opts->proxy ? proxy : NULL);
+    else if (rc == 0)
+        rc = sip_uac_start(c, opts->proxy ? proxy : to);
     if (rc != 0) {
         c->released = true;
         sip_call_unref(c);
@@ -535,6 +583,8 @@ int sc_sip_call_cancel(sc_sip_call *call)
         enter(call->sip);
         return leave(call->sip, sip_fork_cancel(call));
     }
+    if (call && call->d.is_uac && !call->ict && sip_uac_cancel_unsent(call))
+        return 0; /* still locating the callee: nothing left, 487 reported */
     if (!call || !call->d.is_uac || call->got_final || !call->ict || call->ict->purpose != TXP_INVITE)
         return -EINVAL;
     if (call->cancel_sent || call->cancel_pending)
@@ -696,7 +746,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
     if (code < 200) {
         if (call->fork) /* a CANCEL may go on its branch */
             sip_fork_provisional(call, tx);
-        if (call->got_final)
+        if (call->got_final || (!call->fork && tx != call->ict))
             return;
         call->got_provisional = true;
         if (totag && *totag && call->d.phase == SC_SIP_DIALOG_NONE &&
@@ -749,8 +799,10 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
         }
         return;
     }
-    if ((code == 401 || code == 407) && tx != call->ict)
-        return; /* a retransmitted challenge of an INVITE we already answered it for */
+    if (tx != call->ict)
+        return; /* an INVITE we sent again (challenge, failover): its final answer is history */
+    if (code == 503 && sip_uac_failover(call, tx, code))
+        return; /* RFC 3263 4.3: the next target */
     if ((code == 401 || code == 407) && !call->got_final && answer_challenge(call, tx, resp) == 0)
         return;
     if (call->got_final)
@@ -994,6 +1046,8 @@ void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error)
             sip_fork_report(call);
             return;
         }
+        if (tx != call->ict || sip_uac_failover(call, tx, 0))
+            return; /* an INVITE sent again, or RFC 3263 4.3: the next target */
         call->got_final = true;
         call->ict = NULL;
         sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);

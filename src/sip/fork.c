@@ -8,14 +8,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sip/sip_int.h"
 
 typedef struct sip_fork_branch {
-    sip_tx *ict;      /* its INVITE client transaction while it lives (NULL once ended) */
+    sc_sip_call *call;
+    sip_tx *ict; /* its INVITE client transaction while it lives (NULL once ended) */
+    sip_hop hop; /* where it goes: the target, or the proxy (RFC 3263, uac.c) */
+    char ruri[SC_SIP_URI_MAX];
     bool provisional; /* a 1xx came: a CANCEL may go */
     bool cancel_sent;
-    bool done; /* a final response, a timeout or a transport error */
+    bool done; /* a final response, a timeout, a transport or DNS error */
 } sip_fork_branch;
 
 struct sip_fork {
@@ -23,9 +27,13 @@ struct sip_fork {
     bool won;             /* a 2xx came: the call's dialog is that branch's */
     int best_status;      /* the best final status so far (0: none) */
     osip_message_t *best; /* its response, or NULL for a timeout or transport error */
-    bool best_error;      /* the best is a transport error */
+    bool best_error;      /* the best is a transport or DNS error */
+    char why[256];        /* a DNS failure's reason */
+    sip_timer t_check;    /* a branch failed outside a response: report if it was the last */
     sip_fork_branch b[];  /* n of them */
 };
+
+static void branch_failed(sc_sip_call *call, sip_fork_branch *b, int status, const osip_message_t *resp, bool error);
 
 static sip_fork_branch *branch_of(sc_sip_call *call, const sip_tx *tx)
 {
@@ -35,39 +43,77 @@ static sip_fork_branch *branch_of(sc_sip_call *call, const sip_tx *tx)
     return NULL;
 }
 
-/* One branch's INVITE to target (Request-URI) through (tp, dst): the call's dialog fields with
- * the target as remote target, a new Via branch. */
-static int start_branch(sc_sip_call *call, sip_fork_branch *b, const char *target, sc_sip_transport tp,
-                        const struct sockaddr_storage *dst, const char *extra, const char *sdp)
+/* b's INVITE to its next target: the call's dialog fields as the branch needs them for the
+ * build (uac.c), then as they were. */
+static int send_branch(sc_sip_call *call, sip_fork_branch *b)
 {
-    sc_sip_dialog_state *d = &call->d;
-    char saved[SC_SIP_URI_MAX];
-    memcpy(saved, d->remote_target, sizeof saved);
-    struct sockaddr_storage saved_addr = d->remote_addr;
-    sc_sip_transport saved_tp = d->transport;
-    snprintf(d->remote_target, sizeof d->remote_target, "%s", target);
-    d->remote_addr = *dst;
-    d->transport = tp;
-    osip_message_t *req = NULL;
-    int rc = sip_build_in_dialog(call, "INVITE", call->invite_cseq, &req);
-    memcpy(d->remote_target, saved, sizeof saved);
-    d->remote_addr = saved_addr;
-    d->transport = saved_tp;
-    if (rc == 0 && ((rc = sip_add_headers(req, extra)) != 0 || (rc = sip_set_body(req, NULL, sdp)) != 0)) {
-        osip_message_free(req);
-        return rc;
-    }
-    if (rc != 0)
-        return rc;
-    sip_st_uac_invite(call, req); /* RFC 4028 (session_timer.c) */
-    rc = sip_tx_client(call->sip, &b->ict, req, tp, dst, call, TXP_INVITE);
-    if (rc != 0)
-        osip_message_free(req);
+    sc_sip_dialog_state *d = &call->d, *saved = malloc(sizeof *saved);
+    if (!saved)
+        return -ENOMEM;
+    *saved = *d;
+    int rc = sip_uac_send(call, &b->hop, b->ruri, false, &b->ict);
+    *d = *saved;
+    free(saved);
     return rc;
 }
 
-int sip_fork_start(sc_sip_call *call, const char *const *targets, size_t n, bool proxied, const char *extra,
-                   const char *sdp)
+static bool all_done(const struct sip_fork *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (!f->b[i].done)
+            return false;
+    return true;
+}
+
+static void end_if_all_failed(sc_sip_call *call)
+{
+    struct sip_fork *f = call->fork;
+    if (call->got_final || f->won || !all_done(f))
+        return;
+    call->got_final = true;
+    sip_timer_stop(call->sip, &call->t_cancel);
+    sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+    sip_fork_report(call);
+}
+
+static void on_check(sip_timer *t)
+{
+    struct sip_fork *f = SIP_CONTAINER(t, struct sip_fork, t_check);
+    if (f->n)
+        end_if_all_failed(f->b[0].call);
+}
+
+/* A branch that could not be sent (DNS, no listener): failed, reported from the timer. */
+static void unsent(sip_fork_branch *b, int rc)
+{
+    struct sip_fork *f = b->call->fork;
+    const char *why = b->hop.res.n == 0 && b->hop.res.why[0] ? b->hop.res.why : sc_strerror(rc);
+    sc_log(b->call->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "call %s: fork branch to %s not sent: %s",
+           b->call->d.call_id, b->ruri, why);
+    if (!f->why[0])
+        snprintf(f->why, sizeof f->why, "%s", why);
+    branch_failed(b->call, b, 503, NULL, true);
+    sip_timer_start(b->call->sip, &f->t_check, 0);
+}
+
+static void on_branch_resolved(void *ud, const sip_resolved *res)
+{
+    sip_fork_branch *b = ud;
+    sc_sip_call *call = b->call;
+    sip_enter(call->sip);
+    b->hop.pending = NULL;
+    b->hop.res = *res;
+    b->hop.next = 0;
+    int rc = 0;
+    if (call->got_final || call->fork->won || call->cancel_pending)
+        branch_failed(call, b, 487, NULL, false); /* nothing to send any more */
+    else if ((rc = send_branch(call, b)) != 0)
+        unsent(b, rc);
+    sip_timer_start(call->sip, &call->fork->t_check, 0);
+    sip_leave(call->sip);
+}
+
+int sip_fork_start(sc_sip_call *call, const char *const *targets, size_t n, const char *proxy)
 {
     if (!n)
         return -EINVAL;
@@ -75,32 +121,38 @@ int sip_fork_start(sc_sip_call *call, const char *const *targets, size_t n, bool
     if (!f)
         return -ENOMEM;
     f->n = n;
+    sip_timer_init(&f->t_check, on_check);
     call->fork = f;
-    int started = 0, rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        char uri[SC_SIP_URI_MAX];
-        sip_uri_text(uri, sizeof uri, targets[i]);
-        sc_sip_transport tp = call->d.transport;
-        struct sockaddr_storage dst = call->d.remote_addr; /* through the proxy: its address */
-        if (!proxied && sip_uri_dest(uri, &tp, &dst) != 0)
-            rc = -EINVAL;
-        else
-            rc = start_branch(call, &f->b[i], uri, tp, &dst, extra, sdp);
-        if (rc != 0) {
-            f->b[i].done = true;
-            sc_log(call->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "call %s: fork branch to %s not started: %s",
-                   call->d.call_id, uri, sc_strerror(rc));
-        } else {
-            started++;
-        }
+    for (size_t i = 0; i < n; i++) { /* every target first: a bad one refuses the call */
+        f->b[i].call = call;
+        sip_uri_text(f->b[i].ruri, sizeof f->b[i].ruri, targets[i]);
+        if (strncasecmp(f->b[i].ruri, "sip:", 4) != 0)
+            return -EINVAL;
     }
-    return started ? 0 : rc;
+    for (size_t i = 0; i < n; i++) {
+        sip_fork_branch *b = &f->b[i];
+        int rc = sip_hop_start(call->sip, &b->hop, proxy ? proxy : b->ruri, on_branch_resolved, b);
+        if (rc < 0)
+            return rc;
+        if (rc == 1 && (rc = send_branch(call, b)) != 0)
+            unsent(b, rc);
+    }
+    return 0;
+}
+
+void sip_fork_stop(sc_sip_call *call)
+{
+    for (size_t i = 0; call->fork && i < call->fork->n; i++)
+        sip_hop_cancel(&call->fork->b[i].hop);
+    if (call->fork)
+        sip_timer_stop(call->sip, &call->fork->t_check);
 }
 
 void sip_fork_free(sc_sip_call *call)
 {
     if (!call->fork)
         return;
+    sip_fork_stop(call);
     if (call->fork->best)
         osip_message_free(call->fork->best);
     free(call->fork);
@@ -161,8 +213,15 @@ void sip_fork_won(sc_sip_call *call, const sip_tx *tx)
 int sip_fork_cancel(sc_sip_call *call)
 {
     call->cancel_pending = true; /* branches without a provisional: at their first one */
-    for (size_t i = 0; i < call->fork->n; i++)
-        cancel_branch(call, &call->fork->b[i]);
+    for (size_t i = 0; i < call->fork->n; i++) {
+        sip_fork_branch *b = &call->fork->b[i];
+        if (b->hop.pending) { /* still locating its target: nothing to send any more */
+            sip_hop_cancel(&b->hop);
+            branch_failed(call, b, 487, NULL, false);
+            sip_timer_start(call->sip, &call->fork->t_check, 0);
+        }
+        cancel_branch(call, b);
+    }
     return 0;
 }
 
@@ -185,12 +244,11 @@ static int rank(int status, bool real)
     return r * 2 + (real ? 0 : 1);
 }
 
-bool sip_fork_failed(sc_sip_call *call, const sip_tx *tx, int status, const osip_message_t *resp, bool error)
+static void branch_failed(sc_sip_call *call, sip_fork_branch *b, int status, const osip_message_t *resp, bool error)
 {
     struct sip_fork *f = call->fork;
-    sip_fork_branch *b = branch_of(call, tx);
-    if (!b || b->done)
-        return false;
+    if (b->done)
+        return;
     b->done = true;
     if (!f->best_status || rank(status, resp != NULL) < rank(f->best_status, f->best != NULL)) {
         if (f->best)
@@ -201,10 +259,23 @@ bool sip_fork_failed(sc_sip_call *call, const sip_tx *tx, int status, const osip
         f->best_status = status;
         f->best_error = error;
     }
-    for (size_t i = 0; i < f->n; i++)
-        if (!f->b[i].done)
-            return false;
-    return !f->won;
+}
+
+bool sip_fork_failed(sc_sip_call *call, const sip_tx *tx, int status, const osip_message_t *resp, bool error)
+{
+    struct sip_fork *f = call->fork;
+    sip_fork_branch *b = branch_of(call, tx);
+    if (!b || b->done)
+        return false;
+    /* RFC 3263 4.3: a 503 or no answer: the branch's next target, if it has one */
+    if ((status == 503 || !resp) && !f->won && !call->cancel_pending && b->hop.next < b->hop.res.n &&
+        send_branch(call, b) == 0) {
+        sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: fork branch to %s: next target",
+               call->d.call_id, b->ruri);
+        return false;
+    }
+    branch_failed(call, b, status, resp, error);
+    return all_done(f) && !f->won;
 }
 
 void sip_fork_report(sc_sip_call *call)
@@ -212,8 +283,14 @@ void sip_fork_report(sc_sip_call *call)
     struct sip_fork *f = call->fork;
     sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: every fork branch failed, best %d",
            call->d.call_id, f->best_status);
-    if (f->best)
+    if (f->best) {
         sip_call_emit(call, sip_final_event(f->best_status), f->best_status, "INVITE", f->best, NULL);
-    else
-        sip_call_emit(call, f->best_error ? SC_EV_DialogError : SC_EV_DialogTimeout, 0, "INVITE", NULL, NULL);
+    } else if (f->best_status == 487) { /* cancelled before a branch answered */
+        sip_call_emit(call, SC_EV_Dialog487RequestTerminated, 487, "INVITE", NULL, NULL);
+    } else {
+        sc_sip_event ev = {.type = f->best_error ? SC_EV_DialogError : SC_EV_DialogTimeout,
+                           .method = "INVITE",
+                           .reason = f->best_error && f->why[0] ? f->why : NULL};
+        sip_call_emit_ev(call, &ev);
+    }
 }

@@ -319,6 +319,7 @@ static const sd_option options[] = {
     {"media-advertise", true, sd_set_media_advertise, "ADDR address in our SDP (default: media, or route)"},
     {"credentials", true, sd_set_credentials, "FILE digest credentials: YAML list of {realm, user, password}"},
     {"outbound-proxy", true, sd_set_outbound_proxy, "URI send our INVITEs through this proxy (pre-loaded Route)"},
+    {"dns-server", true, sd_set_dns_server, "IP[:PORT] DNS server for SIP names, repeatable (default: resolv.conf)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
     {"rtp-latch", false, sd_set_rtp_latch, " accept RTP from the first source heard, not only the SDP's (NAT)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},

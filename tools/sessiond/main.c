@@ -213,6 +213,7 @@ static int start_api(sd_app *app)
     }
     c.nroutes = app->cfg.nroutes;
     c.outbound_proxy = app->cfg.outbound_proxy;
+    c.dns_servers = app->cfg.dns_servers;
     c.max_cps = app->cfg.max_cps; /* operations (config_ops.c) */
     c.max_memory = app->cfg.max_memory;
     c.events_idle_ms = app->cfg.events_idle_ms;

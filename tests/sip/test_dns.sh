@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# RFC 3263 server location against a real DNS server: dnsmasq, started here on 127.0.0.1 and a
+# free port (--dns-server points sessiond at it). A call to sip:bob@pbx.example.test follows
+# NAPTR -> SRV -> A to the SIPp callee on the SRV's port; with two SRV targets the first (lower
+# priority number) answers 503 and the second gets the call on a new transaction (RFC 3263
+# 4.3); an explicit port skips NAPTR/SRV (A only); a name that does not exist ends the call with
+# DialogError and "DNS: nosuch.example.test: no such name" in its history and inspection.
+. "$(dirname "$0")/lib.sh"
+DNSMASQ=${DNSMASQ:-/usr/sbin/dnsmasq}
+[ -x "$DNSMASQ" ] || { echo "SKIP: dnsmasq not installed (dnsmasq-base)"; exit 77; }
+DNS_PORT=$(free_port); P1=$(free_port); P2=$(free_port)
+DNS_PID=
+trap 'rc=$?; [ -n "$DNS_PID" ] && kill "$DNS_PID" 2>/dev/null && wait "$DNS_PID" 2>/dev/null; (exit $rc); cleanup' EXIT
+(cd "$TMP" && exec "$DNSMASQ" --no-resolv --no-hosts --no-daemon --conf-file=/dev/null --port "$DNS_PORT" \
+    --listen-address 127.0.0.1 --bind-interfaces --local=/example.test/ --local-ttl=60 --log-facility="$TMP/dnsmasq.log" \
+    --naptr-record=pbx.example.test,10,50,s,SIP+D2U,,_sip._udp.pbx.example.test \
+    --srv-host=_sip._udp.pbx.example.test,uas1.example.test,"$P1",10,10 \
+    --srv-host=_sip._udp.fo.example.test,a.example.test,"$P1",10,10 \
+    --srv-host=_sip._udp.fo.example.test,b.example.test,"$P2",20,10 \
+    --host-record=uas1.example.test,127.0.0.1 --host-record=a.example.test,127.0.0.1 \
+    --host-record=b.example.test,127.0.0.1 >"$TMP/dnsmasq.out" 2>&1) &
+DNS_PID=$!
+for _ in $(seq 1 100); do port_in_use "$DNS_PORT" && break; sleep 0.05; done
+port_in_use "$DNS_PORT" || fail "dnsmasq did not start: $(cat "$TMP/dnsmasq.out")"
+uas() { # uas PORT SCENARIO: a SIPp UAS in the background; its pid in UAS_PID
+    local port=$1 name=$2; shift 2
+    (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/$name.xml" -m 1 -l 1 -timeout 30s -timeout_error \
+        -trace_err -error_file "$TMP/$name.$port.err" -nostdin -i 127.0.0.1 -p "$port" "$@" \
+        >"$TMP/$name.$port.out" 2>&1) &
+    UAS_PID=$!
+    for _ in $(seq 1 100); do port_in_use "$port" && return 0; sleep 0.05; done
+    fail "sipp UAS did not bind $port"
+}
+uas_wait() { wait "$1" || fail "SIPp $2 failed: $(tail -n 5 "$TMP/$2.out")"; }
+call() { # call URI: POST /calls; the id in $id
+    http POST /calls "{\"to\":\"$1\"}"
+    id=$(json_str id)
+    [ "$HTTP_STATUS" = 201 ] && [ -n "$id" ] || fail "POST /calls to $1: $HTTP_STATUS $HTTP_BODY"
+}
+start_sessiond --store memory: --rtp-timeout-ms 0 --dns-server "127.0.0.1:$DNS_PORT"
+# NAPTR -> SRV -> A: the callee on the SRV's port
+uas "$P1" uas_answer; u1=$UAS_PID
+call sip:bob@pbx.example.test
+wait_state "$id" Active
+http POST "/sessions/$id/hangup"
+uas_wait "$u1" "uas_answer.$P1"
+wait_state "$id" Terminated
+grep -q "locating sip:bob@pbx.example.test" "$SD_LOG" || fail "the call did not wait for DNS"
+# two SRV targets: the first answers 503, the second gets the call
+uas "$P1" uas_503; u1=$UAS_PID
+uas "$P2" uas_answer; u2=$UAS_PID
+call sip:bob@fo.example.test
+wait_state "$id" Active
+uas_wait "$u1" "uas_503.$P1"
+grep -q "Service Unavailable from 127.0.0.1:$P1: INVITE sent to the next target" "$SD_LOG" ||
+    fail "no failover line in the log"
+http POST "/sessions/$id/hangup"
+uas_wait "$u2" "uas_answer.$P2"
+wait_state "$id" Terminated
+# an explicit port: A/AAAA only (the SRV records of uas1 do not exist)
+uas "$P2" uas_answer; u2=$UAS_PID
+call "sip:bob@uas1.example.test:$P2"
+wait_state "$id" Active
+http POST "/sessions/$id/hangup"
+uas_wait "$u2" "uas_answer.$P2"
+# NXDOMAIN: a clear failure in the history and the inspection
+call sip:bob@nosuch.example.test
+for _ in $(seq 1 100); do
+    http GET "/sessions/$id"
+    case "$(json_str state)" in Idle | Initiating) sleep 0.05 ;; *) break ;; esac
+done
+expect_history "$id" MakeCall DialogError
+printf '%s' "$HTTP_BODY" | grep -q "DNS: nosuch.example.test: no such name" ||
+    fail "no DNS reason in the history: $HTTP_BODY"
+http GET "/sessions/$id"
+printf '%s' "$HTTP_BODY" | grep -q "DNS: nosuch.example.test: no such name" ||
+    fail "no DNS reason in the inspection: $HTTP_BODY"
+stop_sessiond
+# a bad --dns-server: exit 2 with one line
+timeout 5 "$BIN/sessiond" --store memory: --sip "udp:127.0.0.1:$(free_port)" --http "127.0.0.1:$(free_port)" \
+    --dns-server "dns.example.test" >"$TMP/bad.out" 2>&1
+[ $? = 2 ] && grep -q -- "--dns-server: expected IP\[:PORT\]" "$TMP/bad.out" || fail "bad --dns-server: $(cat "$TMP/bad.out")"
+pass
