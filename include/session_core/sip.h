@@ -342,14 +342,16 @@ SC_EXPORT int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t 
 /* Crash recovery of our unanswered initial INVITE (RFC 3261 9.1): a new call (one reference
  * for the application) whose INVITE client transaction is rebuilt in the Proceeding state from
  * persisted data: st->call_id, local_tag, local_uri, remote_uri (the Request-URI and To of an
- * INVITE from sc_sip_call_invite; also gives transport and destination), local_cseq (the
- * INVITE's CSeq) and via (from sc_sip_call_invite_via). Nothing is sent: call
+ * INVITE from sc_sip_call_invite; also gives transport and destination unless remote_addr is
+ * set), local_cseq (the INVITE's CSeq) and via (from sc_sip_call_invite_via or the on_sent
+ * callback). When st->remote_addr has a family it is where the INVITE went (located by DNS, or a
+ * proxy), with st->transport, and st->route_set its Route headers (a proxy's, "" for none). Nothing is sent: call
  * sc_sip_call_cancel, which sends the CANCEL at once (same branch and CSeq number). The rebuilt
  * transaction then takes what comes back: a 487 (or another final non-2xx) is ACKed with the
  * same branch and reported as for any INVITE (Dialog487RequestTerminated...); a 2xx that
  * crossed the CANCEL is Dialog200OK (ACK it, then BYE); no final answer 64*T1 after the
  * CANCEL: DialogTimeout. Errors: -EINVAL (missing fields, a Via without a z9hG4bK branch, a
- * URI without an IP literal host), -ENOTCONN (no listener for its transport and family),
+ * URI without an IP literal host and no remote_addr), -ENOTCONN (no listener for its transport and family),
  * SC_E_OVERLOAD, -ENOMEM. */
 SC_EXPORT int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, const char *via,
                                         void *user);

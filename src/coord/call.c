@@ -4,6 +4,7 @@
 #include "coord/coord_int.h"
 #include "coord/recover.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,30 @@ static bool g_condition_is(const sc_exec *x)
 
 /* ---- SIP actions ----------------------------------------------------------------------------- */
 
+/* Where the INVITE goes, for a CANCEL after a crash (recover.c): "udp:IP:PORT", or
+ * "tcp:[IPv6]:PORT", then " " and its Route headers when it has some (a proxy's). */
+static void record_dest(sc_session *s, sc_sip_call *call)
+{
+    sc_sip_dialog_state *d = malloc(sizeof *d);
+    char *buf = malloc(SC_SIP_ROUTESET_MAX + 96);
+    char host[64] = "";
+    if (d && buf) {
+        sc_sip_call_dialog(call, d);
+        bool v6 = d->remote_addr.ss_family == AF_INET6;
+        unsigned port = v6 ? ntohs(((struct sockaddr_in6 *)&d->remote_addr)->sin6_port)
+                           : ntohs(((struct sockaddr_in *)&d->remote_addr)->sin_port);
+        if (v6)
+            uv_ip6_name((struct sockaddr_in6 *)&d->remote_addr, host, sizeof host);
+        else
+            uv_ip4_name((struct sockaddr_in *)&d->remote_addr, host, sizeof host);
+        snprintf(buf, SC_SIP_ROUTESET_MAX + 96, "%s:%s%s%s:%u%s%s", d->transport == SC_SIP_TCP ? "tcp" : "udp",
+                 v6 ? "[" : "", host, v6 ? "]" : "", port, d->route_set[0] ? " " : "", d->route_set);
+        sc_session_set_field(s, SC_FIELD_INVITE_DEST, buf);
+    }
+    free(d);
+    free(buf);
+}
+
 /* Our INVITE leaves with this Via: now, once its callee's name is resolved, or again after a
  * failover to the next target (RFC 3263). Recovery CANCELs with it (recover.c); with strict
  * durability the INVITE waits for the record. Later than the action that made the call, the
@@ -73,6 +98,7 @@ static void invite_sent(sc_sip_call *call, const char *via, void *user)
         return;
     sc_coord__hold_turn(leg->c);
     sc_session_set_field(s, SC_FIELD_INVITE_VIA, via);
+    record_dest(s, call);
     if (leg->call) /* not inside a_send_invite */
         sc_coord__store_snapshot(leg->c, s);
 }

@@ -343,12 +343,10 @@ int sip_proxy_route(const char *proxy, char *uri, size_t ucap, char *route, size
 /* A new outgoing call towards target (a sip: URI): transport, destination and our listener
  * chosen, not yet indexed. On success sip is entered (the caller ends with leave()); on
  * failure nothing is left behind and the error is returned. */
-static int uac_call_new(sc_sip *sip, const char *target, void *user, sc_sip_call **out, const sip_listener **lout)
+static int uac_call_at(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *to, void *user,
+                       sc_sip_call **out, const sip_listener **lout)
 {
-    sc_sip_transport tp;
-    struct sockaddr_storage dst;
-    if (sip_uri_dest(target, &tp, &dst) != 0)
-        return -EINVAL;
+    struct sockaddr_storage dst = *to;
     sip_listener *l = sip_listener_for(sip, tp, dst.ss_family);
     if (!l)
         return -ENOTCONN;
@@ -366,6 +364,15 @@ static int uac_call_new(sc_sip *sip, const char *target, void *user, sc_sip_call
     *out = c;
     *lout = l;
     return 0;
+}
+
+static int uac_call_new(sc_sip *sip, const char *target, void *user, sc_sip_call **out, const sip_listener **lout)
+{
+    sc_sip_transport tp;
+    struct sockaddr_storage dst;
+    if (sip_uri_dest(target, &tp, &dst) != 0)
+        return -EINVAL;
+    return uac_call_at(sip, tp, &dst, user, out, lout);
 }
 
 int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri, const char *sdp_offer,
@@ -498,10 +505,13 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
         return -EINVAL;
     sc_sip_call *c;
     const sip_listener *l;
-    int rc = uac_call_new(sip, st->remote_uri, user, &c, &l);
+    int rc = st->remote_addr.ss_family ? uac_call_at(sip, st->transport, &st->remote_addr, user, &c, &l)
+                                       : uac_call_new(sip, st->remote_uri, user, &c, &l);
     if (rc != 0)
         return rc;
     sc_sip_dialog_state *d = &c->d;
+    if (st->remote_addr.ss_family) /* the INVITE's Route headers (a proxy's) */
+        memcpy(d->route_set, st->route_set, sizeof d->route_set);
     if (copy_field(d->call_id, sizeof d->call_id, st->call_id) ||
         copy_field(d->local_tag, sizeof d->local_tag, st->local_tag) ||
         copy_field(d->local_uri, sizeof d->local_uri, st->local_uri) ||

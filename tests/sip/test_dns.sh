@@ -6,22 +6,14 @@
 # 4.3); an explicit port skips NAPTR/SRV (A only); a name that does not exist ends the call with
 # DialogError and "DNS: nosuch.example.test: no such name" in its history and inspection.
 . "$(dirname "$0")/lib.sh"
-DNSMASQ=${DNSMASQ:-/usr/sbin/dnsmasq}
-[ -x "$DNSMASQ" ] || { echo "SKIP: dnsmasq not installed (dnsmasq-base)"; exit 77; }
-DNS_PORT=$(free_port); P1=$(free_port); P2=$(free_port)
-DNS_PID=
-trap 'rc=$?; [ -n "$DNS_PID" ] && kill "$DNS_PID" 2>/dev/null && wait "$DNS_PID" 2>/dev/null; (exit $rc); cleanup' EXIT
-(cd "$TMP" && exec "$DNSMASQ" --no-resolv --no-hosts --no-daemon --conf-file=/dev/null --port "$DNS_PORT" \
-    --listen-address 127.0.0.1 --bind-interfaces --local=/example.test/ --local-ttl=60 --log-facility="$TMP/dnsmasq.log" \
-    --naptr-record=pbx.example.test,10,50,s,SIP+D2U,,_sip._udp.pbx.example.test \
+. "$(dirname "$0")/dns_lib.sh"
+P1=$(free_port); P2=$(free_port)
+dns_start --naptr-record=pbx.example.test,10,50,s,SIP+D2U,,_sip._udp.pbx.example.test \
     --srv-host=_sip._udp.pbx.example.test,uas1.example.test,"$P1",10,10 \
     --srv-host=_sip._udp.fo.example.test,a.example.test,"$P1",10,10 \
     --srv-host=_sip._udp.fo.example.test,b.example.test,"$P2",20,10 \
     --host-record=uas1.example.test,127.0.0.1 --host-record=a.example.test,127.0.0.1 \
-    --host-record=b.example.test,127.0.0.1 >"$TMP/dnsmasq.out" 2>&1) &
-DNS_PID=$!
-for _ in $(seq 1 100); do port_in_use "$DNS_PORT" && break; sleep 0.05; done
-port_in_use "$DNS_PORT" || fail "dnsmasq did not start: $(cat "$TMP/dnsmasq.out")"
+    --host-record=b.example.test,127.0.0.1
 uas() { # uas PORT SCENARIO: a SIPp UAS in the background; its pid in UAS_PID
     local port=$1 name=$2; shift 2
     (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/$name.xml" -m 1 -l 1 -timeout 30s -timeout_error \
