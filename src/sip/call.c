@@ -811,7 +811,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
     }
     if (tx != call->ict)
         return; /* an INVITE we sent again (challenge, failover): its final answer is history */
-    if (code == 503 && sip_uac_failover(call, tx, code))
+    if (code == 503 && sip_uac_failover(call, tx, "503 Service Unavailable"))
         return; /* RFC 3263 4.3: the next target */
     if ((code == 401 || code == 407) && !call->got_final && answer_challenge(call, tx, resp) == 0)
         return;
@@ -1056,7 +1056,7 @@ void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error)
             sip_fork_report(call);
             return;
         }
-        if (tx != call->ict || sip_uac_failover(call, tx, 0))
+        if (tx != call->ict || sip_uac_failover(call, tx, transport_error ? "transport error" : "no answer"))
             return; /* an INVITE sent again, or RFC 3263 4.3: the next target */
         call->got_final = true;
         call->ict = NULL;

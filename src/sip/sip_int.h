@@ -317,6 +317,9 @@ int sip_tx_respond(sip_tx *tx, osip_message_t *resp);              /* takes resp
 int sip_tx_respond_code(sip_tx *tx, int code, const char *reason); /* quick answer */
 bool sip_tx_final_sent(const sip_tx *tx);
 void sip_tx_terminate(sip_tx *tx);
+/* A connection to peer failed (TCP refused, unreachable): client transactions waiting for their
+ * first answer from it end with a transport error (their TU tries the next target). */
+void sip_tx_transport_error(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *peer);
 void sip_tx_free(sip_tx *tx);
 void sip_call_ref(sc_sip_call *call);
 void sip_call_unref(sc_sip_call *call);
@@ -361,8 +364,9 @@ int sip_uac_start(sc_sip_call *c, const char *hop_uri);
 /* Builds the INVITE to ruri and sends it to hop's next target we have a listener for (the
  * call's dialog fields set for it; notify: the on_sent callback). -ENOENT: no target left. */
 int sip_uac_send(sc_sip_call *c, sip_hop *hop, const char *ruri, bool notify, sip_tx **out);
-/* A 503 or a timeout (status 0) on the call's INVITE tx: sent to the next target (true). */
-bool sip_uac_failover(sc_sip_call *c, const sip_tx *tx, int status);
+/* A 503, no answer or a transport error (why) on the call's INVITE tx: sent to the next target
+ * (true). */
+bool sip_uac_failover(sc_sip_call *c, const sip_tx *tx, const char *why);
 bool sip_uac_cancel_unsent(sc_sip_call *c); /* CANCEL before it left: 487 reported (true) */
 const char *sip_uac_ruri(const sc_sip_call *c);
 void sip_uac_stop(sc_sip_call *c); /* lookups and timers stop (unref) */

@@ -205,7 +205,7 @@ int sip_uac_start(sc_sip_call *c, const char *hop_uri)
     return rc == -ENOENT ? -ENOTCONN : rc; /* nothing we can send it on */
 }
 
-bool sip_uac_failover(sc_sip_call *c, const sip_tx *tx, int status)
+bool sip_uac_failover(sc_sip_call *c, const sip_tx *tx, const char *why)
 {
     struct sip_uac *u = c->uac;
     if (!u || c->fork || tx != c->ict || c->got_final || c->cancel_pending || c->cancel_sent ||
@@ -221,7 +221,7 @@ bool sip_uac_failover(sc_sip_call *c, const sip_tx *tx, int status)
     if (send_next(c, false) != 0)
         return false;
     sc_log(c->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: %s from %s:%u: INVITE sent to the next target",
-           c->d.call_id, status ? sip_reason(status) : "no answer", host, port);
+           c->d.call_id, why, host, port);
     return true;
 }
 

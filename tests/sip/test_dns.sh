@@ -3,17 +3,22 @@
 # free port (--dns-server points sessiond at it). A call to sip:bob@pbx.example.test follows
 # NAPTR -> SRV -> A to the SIPp callee on the SRV's port; with two SRV targets the first (lower
 # priority number) answers 503 and the second gets the call on a new transaction (RFC 3263
-# 4.3); an explicit port skips NAPTR/SRV (A only); a name that does not exist ends the call with
-# DialogError and "DNS: nosuch.example.test: no such name" in its history and inspection.
+# 4.3); a NAPTR for SIP+D2T takes TCP, and a refused connection to the first target sends the
+# INVITE to the second at once; an explicit port skips NAPTR/SRV (A only); a name that does not
+# exist ends the call with DialogError and "DNS: nosuch.example.test: no such name" in its
+# history and inspection.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_lib.sh"
-P1=$(free_port); P2=$(free_port)
+P1=$(free_port); P2=$(free_port); P3=$(free_port); P4=$(free_port); TCP_PORT=$(free_port)
 dns_start --naptr-record=pbx.example.test,10,50,s,SIP+D2U,,_sip._udp.pbx.example.test \
     --srv-host=_sip._udp.pbx.example.test,uas1.example.test,"$P1",10,10 \
     --srv-host=_sip._udp.fo.example.test,a.example.test,"$P1",10,10 \
     --srv-host=_sip._udp.fo.example.test,b.example.test,"$P2",20,10 \
     --host-record=uas1.example.test,127.0.0.1 --host-record=a.example.test,127.0.0.1 \
-    --host-record=b.example.test,127.0.0.1
+    --host-record=b.example.test,127.0.0.1 \
+    --naptr-record=tcp.example.test,10,50,s,SIP+D2T,,_sip._tcp.tcp.example.test \
+    --srv-host=_sip._tcp.tcp.example.test,a.example.test,"$P3",10,10 \
+    --srv-host=_sip._tcp.tcp.example.test,b.example.test,"$P4",20,10
 uas() { # uas PORT SCENARIO: a SIPp UAS in the background; its pid in UAS_PID
     local port=$1 name=$2; shift 2
     (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/$name.xml" -m 1 -l 1 -timeout 30s -timeout_error \
@@ -29,7 +34,7 @@ call() { # call URI: POST /calls; the id in $id
     id=$(json_str id)
     [ "$HTTP_STATUS" = 201 ] && [ -n "$id" ] || fail "POST /calls to $1: $HTTP_STATUS $HTTP_BODY"
 }
-start_sessiond --store memory: --rtp-timeout-ms 0 --dns-server "127.0.0.1:$DNS_PORT"
+start_sessiond --store memory: --rtp-timeout-ms 0 --dns-server "127.0.0.1:$DNS_PORT" --sip "tcp:127.0.0.1:$TCP_PORT"
 # NAPTR -> SRV -> A: the callee on the SRV's port
 uas "$P1" uas_answer; u1=$UAS_PID
 call sip:bob@pbx.example.test
@@ -44,11 +49,22 @@ uas "$P2" uas_answer; u2=$UAS_PID
 call sip:bob@fo.example.test
 wait_state "$id" Active
 uas_wait "$u1" "uas_503.$P1"
-grep -q "Service Unavailable from 127.0.0.1:$P1: INVITE sent to the next target" "$SD_LOG" ||
+grep -q "503 Service Unavailable from 127.0.0.1:$P1: INVITE sent to the next target" "$SD_LOG" ||
     fail "no failover line in the log"
 http POST "/sessions/$id/hangup"
 uas_wait "$u2" "uas_answer.$P2"
 wait_state "$id" Terminated
+# NAPTR SIP+D2T: TCP; the first SRV target's port is closed (connection refused), the second
+# gets the call at once (no Timer B wait)
+uas "$P4" uas_answer -t t1; u4=$UAS_PID
+call sip:bob@tcp.example.test
+wait_state "$id" Active 3
+grep -q "transport error from 127.0.0.1:$P3: INVITE sent to the next target" "$SD_LOG" ||
+    fail "no failover after the refused connection"
+http GET "/sessions/$id"
+printf '%s' "$HTTP_BODY" | grep -q '"transport":"tcp"' || fail "transport is not tcp: $HTTP_BODY"
+http POST "/sessions/$id/hangup"
+uas_wait "$u4" "uas_answer.$P4"
 # an explicit port: A/AAAA only (the SRV records of uas1 do not exist)
 uas "$P2" uas_answer; u2=$UAS_PID
 call "sip:bob@uas1.example.test:$P2"
