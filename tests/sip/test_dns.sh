@@ -3,13 +3,13 @@
 # free port (--dns-server points sessiond at it). A call to sip:bob@pbx.example.test follows
 # NAPTR -> SRV -> A to the SIPp callee on the SRV's port; with two SRV targets the first (lower
 # priority number) answers 503 and the second gets the call on a new transaction (RFC 3263
-# 4.3); a NAPTR for SIP+D2T takes TCP, and a refused connection to the first target sends the
+# 4.3), also for a fork branch; a NAPTR for SIP+D2T takes TCP, and a refused connection to the first target sends the
 # INVITE to the second at once; an explicit port skips NAPTR/SRV (A only); a name that does not
 # exist ends the call with DialogError and "DNS: nosuch.example.test: no such name" in its
-# history and inspection.
+# history and inspection; a call hung up before its name is resolved ends Cancelled, unsent.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_lib.sh"
-P1=$(free_port); P2=$(free_port); P3=$(free_port); P4=$(free_port); TCP_PORT=$(free_port)
+P1=$(free_port); P2=$(free_port); P3=$(free_port); P4=$(free_port); TCP_PORT=$(free_port); DEAD=$(free_port)
 dns_start --naptr-record=pbx.example.test,10,50,s,SIP+D2U,,_sip._udp.pbx.example.test \
     --srv-host=_sip._udp.pbx.example.test,uas1.example.test,"$P1",10,10 \
     --srv-host=_sip._udp.fo.example.test,a.example.test,"$P1",10,10 \
@@ -18,7 +18,8 @@ dns_start --naptr-record=pbx.example.test,10,50,s,SIP+D2U,,_sip._udp.pbx.example
     --host-record=b.example.test,127.0.0.1 \
     --naptr-record=tcp.example.test,10,50,s,SIP+D2T,,_sip._tcp.tcp.example.test \
     --srv-host=_sip._tcp.tcp.example.test,a.example.test,"$P3",10,10 \
-    --srv-host=_sip._tcp.tcp.example.test,b.example.test,"$P4",20,10
+    --srv-host=_sip._tcp.tcp.example.test,b.example.test,"$P4",20,10 \
+    --server="/slow.example.test/127.0.0.1#$DEAD"
 uas() { # uas PORT SCENARIO: a SIPp UAS in the background; its pid in UAS_PID
     local port=$1 name=$2; shift 2
     (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/$name.xml" -m 1 -l 1 -timeout 30s -timeout_error \
@@ -54,6 +55,17 @@ grep -q "503 Service Unavailable from 127.0.0.1:$P1: INVITE sent to the next tar
 http POST "/sessions/$id/hangup"
 uas_wait "$u2" "uas_answer.$P2"
 wait_state "$id" Terminated
+# a fork branch whose target is a name: located, and its 503 sends it to the next SRV target
+uas "$P1" uas_503; u1=$UAS_PID
+uas "$P2" uas_answer; u2=$UAS_PID
+http POST /calls '{"to":"sip:bob@example.test","targets":["sip:bob@fo.example.test"]}'
+id=$(json_str id)
+[ "$HTTP_STATUS" = 201 ] && [ -n "$id" ] || fail "POST /calls with a named target: $HTTP_STATUS $HTTP_BODY"
+wait_state "$id" Active
+uas_wait "$u1" "uas_503.$P1"
+grep -q "fork branch to sip:bob@fo.example.test: next target" "$SD_LOG" || fail "no failover on the fork branch"
+http POST "/sessions/$id/hangup"
+uas_wait "$u2" "uas_answer.$P2"
 # NAPTR SIP+D2T: TCP; the first SRV target's port is closed (connection refused), the second
 # gets the call at once (no Timer B wait)
 uas "$P4" uas_answer -t t1; u4=$UAS_PID
@@ -83,6 +95,15 @@ printf '%s' "$HTTP_BODY" | grep -q "DNS: nosuch.example.test: no such name" ||
 http GET "/sessions/$id"
 printf '%s' "$HTTP_BODY" | grep -q "DNS: nosuch.example.test: no such name" ||
     fail "no DNS reason in the inspection: $HTTP_BODY"
+# hung up while its name is still being looked up (slow.example.test is forwarded to a server
+# that never answers): nothing was sent, the call ends Cancelled with a 487 of its own
+call sip:bob@slow.example.test
+sleep 0.3
+http GET "/sessions/$id"
+[ "$(json_str state)" = Initiating ] || fail "not waiting for the DNS: $HTTP_BODY"
+http POST "/sessions/$id/hangup"
+wait_state "$id" Cancelled
+expect_history "$id" MakeCall HangupCall Dialog487RequestTerminated
 stop_sessiond
 # a bad --dns-server: exit 2 with one line
 timeout 5 "$BIN/sessiond" --store memory: --sip "udp:127.0.0.1:$(free_port)" --http "127.0.0.1:$(free_port)" \
