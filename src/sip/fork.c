@@ -105,7 +105,7 @@ static void on_branch_resolved(void *ud, const sip_resolved *res)
     b->hop.res = *res;
     b->hop.next = 0;
     int rc = 0;
-    if (call->got_final || call->fork->won || call->cancel_pending)
+    if (call->got_final || call->fork->won || call->cancel_pending || call->released)
         branch_failed(call, b, 487, NULL, false); /* nothing to send any more */
     else if ((rc = send_branch(call, b)) != 0)
         unsent(b, rc);
@@ -152,7 +152,8 @@ void sip_fork_free(sc_sip_call *call)
 {
     if (!call->fork)
         return;
-    sip_fork_stop(call);
+    for (size_t i = 0; i < call->fork->n; i++) /* no timer is touched: the agent may be gone */
+        sip_hop_cancel(&call->fork->b[i].hop);
     if (call->fork->best)
         osip_message_free(call->fork->best);
     free(call->fork);

@@ -409,9 +409,11 @@ static void got(sip_resolve *r, int type, size_t slot, const char *name, int sta
         advance(r);
 }
 
+/* A cancelled request goes once no query of it is left; while the resolver closes, its holders
+ * may still cancel it, so it stays until sip_resolve_free. */
 static void maybe_free(sip_resolve *r)
 {
-    if (r->cancelled && r->pending == 0) {
+    if (r->cancelled && r->pending == 0 && !r->dns->closing) {
         sip_list_del(&r->link);
         free(r);
     }
@@ -709,7 +711,7 @@ int sip_resolve_uri(sc_sip *sip, const char *uri, sip_resolved *now, sip_resolve
 
 void sip_resolve_cancel(sip_resolve *r)
 {
-    if (!r || r->cancelled)
+    if (!r || r->cancelled) /* cancelled twice: by its holder after the resolver closed */
         return;
     r->cancelled = true;
     maybe_free(r);

@@ -73,7 +73,7 @@ void sip_uac_free(sc_sip_call *c)
     struct sip_uac *u = c->uac;
     if (!u)
         return;
-    sip_uac_stop(c);
+    sip_hop_cancel(&u->hop); /* no timer is touched here: the agent may be gone (free_everything) */
     free(u->ruri);
     free(u->proxy_route);
     free(u->extra);

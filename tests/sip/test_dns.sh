@@ -104,7 +104,11 @@ http GET "/sessions/$id"
 http POST "/sessions/$id/hangup"
 wait_state "$id" Cancelled
 expect_history "$id" MakeCall HangupCall Dialog487RequestTerminated
-stop_sessiond
+# stopped with a lookup in flight: a clean exit
+call sip:bob@slow.example.test
+kill -TERM "$SD_PID"; sleep 0.2; kill -TERM "$SD_PID" 2>/dev/null
+wait "$SD_PID"; rc=$?; SD_PID=
+[ "$rc" = 0 ] || fail "sessiond exited $rc when stopped with a DNS lookup in flight"
 # a bad --dns-server: exit 2 with one line
 timeout 5 "$BIN/sessiond" --store memory: --sip "udp:127.0.0.1:$(free_port)" --http "127.0.0.1:$(free_port)" \
     --dns-server "dns.example.test" >"$TMP/bad.out" 2>&1
