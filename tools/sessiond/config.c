@@ -429,7 +429,7 @@ static const sd_option *find_key(const char *key)
 static bool repeatable(const sd_option *o)
 {
     return !strcmp(o->name, "sip") || !strcmp(o->name, "trust") || !strcmp(o->name, "refer-allow") ||
-           !strcmp(o->name, "http-host");
+           !strcmp(o->name, "http-host") || !strcmp(o->name, "dns-server");
 }
 
 static int file_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)
