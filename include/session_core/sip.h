@@ -337,7 +337,8 @@ SC_EXPORT int sc_sip_call_request(sc_sip_call *call, const char *method, const c
 SC_EXPORT int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, void *user);
 /* The top Via of our initial INVITE while it awaits its final response ("SIP/2.0/UDP
  * 10.0.0.1:5060;branch=z9hG4bK...;rport"), copied into buf: persist it to CANCEL the INVITE
- * after a crash (sc_sip_call_resume_invite). -ENOENT (no pending initial INVITE), -ENOSPC. */
+ * after a crash (sc_sip_call_resume_invite). -ENOENT (no pending initial INVITE: also while it
+ * waits for the DNS, or forked; sc_sip_invite_opts.on_sent reports it when it leaves), -ENOSPC. */
 SC_EXPORT int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t cap);
 /* Crash recovery of our unanswered initial INVITE (RFC 3261 9.1): a new call (one reference
  * for the application) whose INVITE client transaction is rebuilt in the Proceeding state from
