@@ -162,6 +162,7 @@ static void use_target(sc_sip_call *call, const sip_resolved *res)
 static void on_target_resolved(void *ud, const sip_resolved *res)
 {
     sc_sip_call *call = ud;
+    sip_enter(call->sip);
     call->target_lookup = NULL;
     use_target(call, res);
     if (!res->n)
@@ -169,6 +170,11 @@ static void on_target_resolved(void *ud, const sip_resolved *res)
                "call %s: %s; in-dialog requests keep going to the "
                "previous address",
                call->d.call_id, res->why);
+    if (call->ok_waits_target && call->ok) { /* the 2xx held back: its ACK can go now */
+        call->ok_waits_target = false;
+        sip_call_emit(call, SC_EV_Dialog200OK, call->ok->status_code, "INVITE", call->ok, NULL);
+    }
+    sip_leave(call->sip);
 }
 
 static int first_hop(sc_sip_call *call)
@@ -787,8 +793,11 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
                 osip_message_free(call->ok);
             call->ok = NULL;
             osip_message_clone(resp, &call->ok);
-            sip_st_uac_2xx(call, resp); /* RFC 4028 (session_timer.c) */
-            sip_call_emit(call, SC_EV_Dialog200OK, code, "INVITE", resp, NULL);
+            sip_st_uac_2xx(call, resp);          /* RFC 4028 (session_timer.c) */
+            if (call->target_lookup && call->ok) /* a Contact known by name: reported once located */
+                call->ok_waits_target = true;
+            else
+                sip_call_emit(call, SC_EV_Dialog200OK, code, "INVITE", resp, NULL);
         } else if (strcmp(totag ? totag : "", call->d.remote_tag) == 0) {
             call->sip->stats.retransmissions_absorbed++;
             if (call->ack && call->ack_cseq == call->invite_cseq) {

@@ -166,6 +166,7 @@ struct sc_sip_call {
     struct sip_fork *fork;             /* our INVITE forked to several targets (fork.c), or NULL; owned */
     struct sip_uac *uac;               /* our initial INVITE's contents and first hop (uac.c), or NULL; owned */
     struct sip_resolve *target_lookup; /* a host name in the route set or remote target, or NULL */
+    bool ok_waits_target;              /* the 2xx (ok) is reported once target_lookup answered */
 };
 
 /* ---- digest authentication as a client (auth.c) ------------------------------------------- */

@@ -4,7 +4,8 @@
 # NAPTR -> SRV -> A to the SIPp callee on the SRV's port; with two SRV targets the first (lower
 # priority number) answers 503 and the second gets the call on a new transaction (RFC 3263
 # 4.3), also for a fork branch; a NAPTR for SIP+D2T takes TCP, and a refused connection to the first target sends the
-# INVITE to the second at once; an explicit port skips NAPTR/SRV (A only); a name that does not
+# INVITE to the second at once; an explicit port skips NAPTR/SRV (A only); a Contact named by a
+# host name gets the ACK and the BYE once located; a name that does not
 # exist ends the call with DialogError and "DNS: nosuch.example.test: no such name" in its
 # history and inspection; a call hung up before its name is resolved ends Cancelled, unsent.
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +20,7 @@ dns_start --naptr-record=pbx.example.test,10,50,s,SIP+D2U,,_sip._udp.pbx.example
     --naptr-record=tcp.example.test,10,50,s,SIP+D2T,,_sip._tcp.tcp.example.test \
     --srv-host=_sip._tcp.tcp.example.test,a.example.test,"$P3",10,10 \
     --srv-host=_sip._tcp.tcp.example.test,b.example.test,"$P4",20,10 \
-    --server="/slow.example.test/127.0.0.1#$DEAD"
+    --server="/slow.example.test/127.0.0.1#$DEAD" --host-record=dlg.example.test,127.0.0.1
 uas() { # uas PORT SCENARIO: a SIPp UAS in the background; its pid in UAS_PID
     local port=$1 name=$2; shift 2
     (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/$name.xml" -m 1 -l 1 -timeout 30s -timeout_error \
@@ -83,6 +84,15 @@ call "sip:bob@uas1.example.test:$P2"
 wait_state "$id" Active
 http POST "/sessions/$id/hangup"
 uas_wait "$u2" "uas_answer.$P2"
+# a Contact known by name: ACK and BYE go where the name and its port lead (the other SIPp)
+uas "$P1" uas_contact_name -set peer "$P2"; u1=$UAS_PID
+uas "$P2" uas_ack_bye; u2=$UAS_PID
+call "sip:bob@127.0.0.1:$P1"
+wait_state "$id" Active
+http POST "/sessions/$id/hangup"
+uas_wait "$u2" "uas_ack_bye.$P2"
+uas_wait "$u1" "uas_contact_name.$P1"
+wait_state "$id" Terminated
 # NXDOMAIN: a clear failure in the history and the inspection
 call sip:bob@nosuch.example.test
 for _ in $(seq 1 100); do
