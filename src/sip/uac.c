@@ -107,6 +107,7 @@ int sip_uac_send(sc_sip_call *c, sip_hop *hop, const char *ruri, bool notify, si
         d->local_addr = l->addr;
         snprintf(d->remote_target, sizeof d->remote_target, "%s", ruri);
         snprintf(d->route_set, sizeof d->route_set, "%s", u->proxy_route ? u->proxy_route : "");
+        d->remote_tag[0] = '\0'; /* an initial INVITE: no To tag, whatever early dialog exists */
         osip_message_t *req = NULL;
         int rc = sip_build_in_dialog(c, "INVITE", c->invite_cseq, &req);
         if (rc == 0 && ((rc = sip_add_headers(req, u->extra)) != 0 || (rc = sip_set_body(req, NULL, u->sdp)) != 0))
