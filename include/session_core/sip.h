@@ -197,6 +197,9 @@ typedef struct sc_sip_config {
      * the call reports SC_EV_SessionExpired (the TU sends BYE). */
     unsigned session_expires_s; /* our preferred interval (seconds), 0 = session timers off */
     unsigned min_se_s;          /* our Min-SE; 0: 90 (RFC 4028 minimum; below is for tests) */
+    /* RFC 3263 server location (src/sip/resolve.c, c-ares): the DNS servers asked, "IP[:PORT],..."
+     * ("127.0.0.1:5353,[::1]"); NULL: those of /etc/resolv.conf. A bad list: sc_sip_new -EINVAL. */
+    const char *dns_servers;
 } sc_sip_config;
 
 /* ---- The user agent -------------------------------------------------------------------- */
@@ -265,9 +268,15 @@ SC_EXPORT int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const ch
  * (INVITE 480, others 481), and the memory goes when its last transaction ends (or at
  * sc_sip_free). Releasing does not send BYE or CANCEL: do that first. */
 
-/* Sends an INVITE from from_uri to to_uri (a sip: URI with an IP literal host; ";transport=tcp"
- * selects TCP) with an optional SDP offer. Errors: -EINVAL (bad URI), SC_E_OVERLOAD (limits),
- * -ENOMEM, a transport error. */
+/* Sends an INVITE from from_uri to to_uri (a sip: URI; ";transport=tcp" selects TCP) with an
+ * optional SDP offer. Its first hop is located by RFC 3263 (src/sip/resolve.c, c-ares on the
+ * loop): an IP literal, or a name cached from an earlier lookup, sends the INVITE at once;
+ * otherwise the call is returned at once and the INVITE leaves when the DNS has answered
+ * (NAPTR -> SRV by priority and weight -> A/AAAA; an explicit port: A/AAAA only; ";transport=":
+ * that SRV service only). A 503 or no answer (Timer B) sends it to the next target with a new
+ * transaction (RFC 3263 4.3); a name that resolves to nothing we can use ends the call with
+ * DialogError and the reason ("DNS: pbx.example.test: no such name"). Errors: -EINVAL (bad URI),
+ * -ENOTCONN (no listener), SC_E_OVERLOAD (limits), -ENOMEM, a transport error. */
 SC_EXPORT int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                                  const char *sdp_offer, void *user);
 /* Sends the ACK for the 2xx reported by Dialog200OK (sdp: an answer for a late offer, or NULL).
@@ -277,6 +286,10 @@ SC_EXPORT int sc_sip_call_ack(sc_sip_call *call, const char *sdp);
  * transfer) or NULL. -EINVAL also for malformed headers. */
 SC_EXPORT int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                                     const char *extra_headers, const char *sdp_offer, void *user);
+/* Our initial INVITE is about to leave with this top Via (to persist for
+ * sc_sip_call_resume_invite): at once for an IP literal or a cached name, when the DNS answered
+ * otherwise, and again for each RFC 3263 failover to the next target. */
+typedef void (*sc_sip_invite_sent_cb)(sc_sip_call *call, const char *via, void *user);
 /* How an INVITE goes out, beyond its From, To and body. Everything is borrowed for the call. */
 typedef struct sc_sip_invite_opts {
     const char *extra_headers;  /* "Name: value\r\n..." lines, or NULL */
@@ -289,9 +302,19 @@ typedef struct sc_sip_invite_opts {
                                    user's contacts), To stays to_uri; the first 2xx wins and the
                                    other branches are CANCELled. ntargets 0: to_uri only */
     size_t ntargets;
+    sc_sip_invite_sent_cb on_sent; /* NULL: none (not called for a forked INVITE) */
 } sc_sip_invite_opts;
-/* sc_sip_call_invite_ex with options (opts NULL: none). Errors as sc_sip_call_invite_ex;
- * -ENOTSUP for what this build cannot do yet. */
+/* sc_sip_call_invite_ex with options (opts NULL: none). Errors as sc_sip_call_invite_ex.
+ * proxy: the INVITE (and its CANCEL, the ACK of a non-2xx) goes to the proxy's address with
+ * "Route: <proxy;lr>" (";lr" added when missing: loose routing only, RFC 2543 strict routers are
+ * not supported); to_uri stays the Request-URI; the dialog's route set then comes from the
+ * answer's Record-Route. targets (fork.c): one INVITE client transaction per target, same
+ * Call-ID, From tag and CSeq, a new branch each; provisionals are reported (the first with a
+ * tag is the early dialog); the first 2xx is the call's dialog and the other branches get
+ * CANCEL (a later 2xx is ACKed and hung up); when every branch failed the call reports the best
+ * final response (RFC 3261 16.7: a 6xx, else the lowest class) or DialogTimeout/DialogError;
+ * sc_sip_call_cancel cancels every branch. A forked call has no sc_sip_call_invite_via (crash
+ * recovery cannot CANCEL it) and its branches do not answer digest challenges. */
 SC_EXPORT int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                                       const sc_sip_invite_opts *opts, void *user);
 /* Cancels our pending INVITE: now if a provisional came, else when the first one arrives.
@@ -315,19 +338,22 @@ SC_EXPORT int sc_sip_call_request(sc_sip_call *call, const char *method, const c
 SC_EXPORT int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, void *user);
 /* The top Via of our initial INVITE while it awaits its final response ("SIP/2.0/UDP
  * 10.0.0.1:5060;branch=z9hG4bK...;rport"), copied into buf: persist it to CANCEL the INVITE
- * after a crash (sc_sip_call_resume_invite). -ENOENT (no pending initial INVITE), -ENOSPC. */
+ * after a crash (sc_sip_call_resume_invite). -ENOENT (no pending initial INVITE: also while it
+ * waits for the DNS, or forked; sc_sip_invite_opts.on_sent reports it when it leaves), -ENOSPC. */
 SC_EXPORT int sc_sip_call_invite_via(const sc_sip_call *call, char *buf, size_t cap);
 /* Crash recovery of our unanswered initial INVITE (RFC 3261 9.1): a new call (one reference
  * for the application) whose INVITE client transaction is rebuilt in the Proceeding state from
  * persisted data: st->call_id, local_tag, local_uri, remote_uri (the Request-URI and To of an
- * INVITE from sc_sip_call_invite; also gives transport and destination), local_cseq (the
- * INVITE's CSeq) and via (from sc_sip_call_invite_via). Nothing is sent: call
+ * INVITE from sc_sip_call_invite; also gives transport and destination unless remote_addr is
+ * set), local_cseq (the INVITE's CSeq) and via (from sc_sip_call_invite_via or the on_sent
+ * callback). When st->remote_addr has a family it is where the INVITE went (located by DNS, or a
+ * proxy), with st->transport, and st->route_set its Route headers (a proxy's, "" for none). Nothing is sent: call
  * sc_sip_call_cancel, which sends the CANCEL at once (same branch and CSeq number). The rebuilt
  * transaction then takes what comes back: a 487 (or another final non-2xx) is ACKed with the
  * same branch and reported as for any INVITE (Dialog487RequestTerminated...); a 2xx that
  * crossed the CANCEL is Dialog200OK (ACK it, then BYE); no final answer 64*T1 after the
  * CANCEL: DialogTimeout. Errors: -EINVAL (missing fields, a Via without a z9hG4bK branch, a
- * URI without an IP literal host), -ENOTCONN (no listener for its transport and family),
+ * URI without an IP literal host and no remote_addr), -ENOTCONN (no listener for its transport and family),
  * SC_E_OVERLOAD, -ENOMEM. */
 SC_EXPORT int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_state *st, const char *via,
                                         void *user);

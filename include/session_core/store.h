@@ -108,7 +108,8 @@ SC_EXPORT size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id
     X(DTMF_PT, dtmf_pt)           /* negotiated telephone-event pt, or none */              \
     X(INVITE_VIA, invite_via)     /* top Via of our initial INVITE (CANCEL on recovery) */  \
     X(INVITE_VIAS, invite_vias)   /* all Vias of an incoming INVITE (answer on recovery) */ \
-    X(INVITE_OFFER, invite_offer) /* that INVITE's SDP offer (answered on recovery) */
+    X(INVITE_OFFER, invite_offer) /* that INVITE's SDP offer (answered on recovery) */      \
+    X(INVITE_DEST, invite_dest)   /* where our INVITE went: "udp:IP:PORT[ <route>]" */
 
 typedef enum sc_field {
 #define SC_FIELD_ENUM(name, json) SC_FIELD_##name,

@@ -2,7 +2,9 @@
  * call (INVITE, responses with their SDP, ACK, BYE, CANCEL, re-INVITE, OPTIONS), auto answer,
  * the event's SDP and code, conditions, outcome and log lines. */
 #include "coord/coord_int.h"
+#include "coord/recover.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,47 @@ static bool g_condition_is(const sc_exec *x)
 
 /* ---- SIP actions ----------------------------------------------------------------------------- */
 
+/* Where the INVITE goes, for a CANCEL after a crash (recover.c): "udp:IP:PORT", or
+ * "tcp:[IPv6]:PORT", then " " and its Route headers when it has some (a proxy's). */
+static void record_dest(sc_session *s, sc_sip_call *call)
+{
+    sc_sip_dialog_state *d = malloc(sizeof *d);
+    char *buf = malloc(SC_SIP_ROUTESET_MAX + 96);
+    char host[64] = "";
+    if (d && buf) {
+        sc_sip_call_dialog(call, d);
+        bool v6 = d->remote_addr.ss_family == AF_INET6;
+        unsigned port = v6 ? ntohs(((struct sockaddr_in6 *)&d->remote_addr)->sin6_port)
+                           : ntohs(((struct sockaddr_in *)&d->remote_addr)->sin_port);
+        if (v6)
+            uv_ip6_name((struct sockaddr_in6 *)&d->remote_addr, host, sizeof host);
+        else
+            uv_ip4_name((struct sockaddr_in *)&d->remote_addr, host, sizeof host);
+        snprintf(buf, SC_SIP_ROUTESET_MAX + 96, "%s:%s%s%s:%u%s%s", d->transport == SC_SIP_TCP ? "tcp" : "udp",
+                 v6 ? "[" : "", host, v6 ? "]" : "", port, d->route_set[0] ? " " : "", d->route_set);
+        sc_session_set_field(s, SC_FIELD_INVITE_DEST, buf);
+    }
+    free(d);
+    free(buf);
+}
+
+/* Our INVITE leaves with this Via: now, once its callee's name is resolved, or again after a
+ * failover to the next target (RFC 3263). Recovery CANCELs with it (recover.c); with strict
+ * durability the INVITE waits for the record. Later than the action that made the call, the
+ * session gets a snapshot of its own. */
+static void invite_sent(sc_sip_call *call, const char *via, void *user)
+{
+    sc_coord_leg *leg = user;
+    sc_session *s = leg ? sc_store_get(leg->c->store, leg->id) : NULL;
+    if (!s)
+        return;
+    sc_coord__hold_turn(leg->c);
+    sc_session_set_field(s, SC_FIELD_INVITE_VIA, via);
+    record_dest(s, call);
+    if (leg->call) /* not inside a_send_invite */
+        sc_coord__store_snapshot(leg->c, s);
+}
+
 static int a_send_invite(const sc_exec *x)
 {
     sc_coord *coord = x->ud;
@@ -71,20 +114,23 @@ static int a_send_invite(const sc_exec *x)
     if (n < 0)
         return n;
     sc_sip_call *call = NULL;
-    sc_sip_invite_opts opts = {.extra_headers = leg->invite_headers, .sdp_offer = sdp};
+    sc_sip_invite_opts opts = {.extra_headers = leg->invite_headers, .sdp_offer = sdp, .on_sent = invite_sent};
     int rc = sc_coord__dial(coord, leg, &opts);
     if (rc)
         return rc;
+    if (!opts.proxy) /* a feature's (a trunk's) proxy first, else the call's or the default */
+        opts.proxy = leg->proxy ? leg->proxy : sc_coord__default_proxy(coord);
+    if (!opts.ntargets && leg->ntargets) { /* the call's own fork targets (POST /calls) */
+        opts.targets = (const char *const *)leg->targets;
+        opts.ntargets = leg->ntargets;
+    }
     /* Strict durability: the INVITE leaves only once the record with its Via is committed. */
     sc_coord__hold_turn(coord);
     rc = sc_sip_call_invite_opts(coord->sip, &call, leg->from, leg->to, &opts, leg);
     if (rc)
         return rc;
     leg->call = call;
-    sc_coord__sync_dialog(leg, x->session);
-    char via[SC_SIP_URI_MAX];
-    if (sc_sip_call_invite_via(call, via, sizeof via) == 0) /* recovery CANCELs with it (recover.c) */
-        sc_session_set_field(x->session, SC_FIELD_INVITE_VIA, via);
+    sc_coord__sync_dialog(leg, x->session); /* the Via is recorded by invite_sent */
     sc_log(coord->logger, SC_LOG_INFO, "coord", "call %s created (uac) to %s, call-id %s", leg->id, leg->to,
            sc_sip_call_id(call));
     return 0;

@@ -333,6 +333,7 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
     sipc.contact_host = cfg->advertise && *cfg->advertise ? cfg->advertise : NULL;
     sipc.session_expires_s = cfg->session_expires_s; /* RFC 4028 (src/sip/session_timer.c) */
     sipc.min_se_s = cfg->min_se_s;
+    sipc.dns_servers = cfg->dns_servers; /* RFC 3263 lookups (src/sip/resolve.c) */
     /* Transactions and released calls linger for Timer J/K (64*T1): at N calls per second
      * about 32*N of each are alive, so the agent's small defaults would cap the call rate. */
     sipc.max_transactions = cfg->sip_max_transactions ? cfg->sip_max_transactions : 65536;

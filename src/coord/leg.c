@@ -51,6 +51,10 @@ static void leg_free(void *p)
     free(leg->to);
     free(leg->from);
     free(leg->invite_headers);
+    free(leg->proxy);
+    for (size_t i = 0; i < leg->ntargets; i++)
+        free(leg->targets[i]);
+    free(leg->targets);
     free(leg->early_sdp);
     free(leg->offer);
     free(leg);
@@ -196,8 +200,18 @@ int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out)
 
 bool sc_coord__usable_uri(const char *s)
 {
-    struct sockaddr_storage a;
-    return sc_coord__uri_addr(s, &a) == 0;
+    osip_uri_t *u = NULL;
+    if (!s || strlen(s) >= SC_SIP_URI_MAX || osip_uri_init(&u) != 0)
+        return false;
+    const char *t = s + (s[0] == '<');
+    char buf[SC_SIP_URI_MAX];
+    snprintf(buf, sizeof buf, "%s", t);
+    char *gt = strchr(buf, '>');
+    if (gt)
+        *gt = '\0';
+    bool ok = osip_uri_parse(u, buf) == 0 && u->scheme && strcasecmp(u->scheme, "sip") == 0 && u->host && *u->host;
+    osip_uri_free(u);
+    return ok;
 }
 
 /* Our From for a call to `to` when none was given: sip:sessiond@<advertised or bound host>, or

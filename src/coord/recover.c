@@ -341,6 +341,40 @@ static void restart_media(sc_coord *coord, sc_session *s, sc_coord_leg *leg)
     }
 }
 
+/* Where our INVITE went (invite_dest, call.c: "udp:IP:PORT[ <route>, ...]") into d: its address
+ * and transport, and its Route headers. Nothing when absent (an older record: the remote URI
+ * says) or unreadable. */
+static void invite_dest(const char *v, sc_sip_dialog_state *d)
+{
+    if (!v || (strncmp(v, "udp:", 4) && strncmp(v, "tcp:", 4)))
+        return;
+    char host[64];
+    const char *h = v + 4, *colon;
+    if (*h == '[') {
+        const char *rb = strchr(h, ']');
+        if (!rb || rb[1] != ':' || (size_t)(rb - h - 1) >= sizeof host)
+            return;
+        snprintf(host, sizeof host, "%.*s", (int)(rb - h - 1), h + 1);
+        colon = rb + 1;
+    } else {
+        colon = strchr(h, ':');
+        if (!colon || (size_t)(colon - h) >= sizeof host)
+            return;
+        snprintf(host, sizeof host, "%.*s", (int)(colon - h), h);
+    }
+    int port = atoi(colon + 1);
+    struct sockaddr_storage a;
+    memset(&a, 0, sizeof a);
+    if (port <= 0 || port > 65535 ||
+        (uv_ip4_addr(host, port, (struct sockaddr_in *)&a) != 0 &&
+         uv_ip6_addr(host, port, (struct sockaddr_in6 *)&a) != 0))
+        return;
+    d->remote_addr = a;
+    d->transport = v[0] == 't' ? SC_SIP_TCP : SC_SIP_UDP;
+    const char *sp = strchr(colon, ' ');
+    snprintf(d->route_set, sizeof d->route_set, "%s", sp ? sp + 1 : "");
+}
+
 /* Our initial INVITE was unanswered at the crash (uac, no dialog yet) and its top Via was
  * recorded when it was sent (invite_via): its transaction is rebuilt in the SIP layer and
  * CANCELled (RFC 3261 9.1), through the table's hangup of an unanswered call (HangupCall:
@@ -359,6 +393,7 @@ static bool cancel_lost_invite(sc_coord *coord, sc_session *s, sc_coord_leg *leg
     sc_sip_dialog_state *d = dialog_of(s);
     if (!d)
         return false;
+    invite_dest(sc_session_field(s, SC_FIELD_INVITE_DEST), d);
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
     sc_sip_call *call = NULL;
     int rc = sc_sip_call_resume_invite(coord->sip, &call, d, via, leg);

@@ -6,6 +6,7 @@
 #include "coord/transfer.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -106,6 +107,17 @@ static long uri_port(const char *p)
     return v >= 1 && v <= 65535 ? v : -1;
 }
 
+/* A DNS host name (letters, digits, '-', '.'), lower-cased into out. */
+static bool host_name(const char *h, char *out, size_t cap)
+{
+    size_t n = strlen(h);
+    if (!n || n >= cap || strspn(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") != n)
+        return false;
+    for (size_t i = 0; i <= n; i++)
+        out[i] = (char)tolower((unsigned char)h[i]);
+    return true;
+}
+
 int sc_coord__refer_target_key(const char *uri, char *out, size_t cap)
 {
     osip_uri_t *u = NULL;
@@ -124,7 +136,8 @@ int sc_coord__refer_target_key(const char *uri, char *out, size_t cap)
         long port = uri_port(u->port);
         bool v4 = inet_pton(AF_INET, host, bin) == 1;
         bool v6 = !v4 && inet_pton(AF_INET6, host, bin) == 1;
-        if (port > 0 && (v4 || v6) && inet_ntop(v4 ? AF_INET : AF_INET6, bin, text, sizeof text)) {
+        bool name = !v4 && !v6 && host_name(host, text, sizeof text); /* located by RFC 3263 */
+        if (port > 0 && (name || ((v4 || v6) && inet_ntop(v4 ? AF_INET : AF_INET6, bin, text, sizeof text)))) {
             const char *user = u->username && *u->username ? u->username : NULL;
             int w = snprintf(out, cap, "%s%s%s%s%s:%ld", user ? user : "", user ? "@" : "", v6 ? "[" : "", text,
                              v6 ? "]" : "", port);

@@ -46,7 +46,11 @@ static void stop_timers(sc_sip_call *c)
     sip_timer_stop(c->sip, &c->t_retry);
     sip_timer_stop(c->sip, &c->t_ok);
     sip_timer_stop(c->sip, &c->t_ok_end);
-    sip_st_stop(c); /* session timer (session_timer.c) */
+    sip_st_stop(c);  /* session timer (session_timer.c) */
+    sip_uac_stop(c); /* a lookup for our INVITE (uac.c) */
+    sip_resolve_cancel(c->target_lookup);
+    c->target_lookup = NULL;
+    sip_fork_stop(c);
 }
 
 void sip_call_unref(sc_sip_call *call)
@@ -70,6 +74,8 @@ void sip_call_free(sc_sip_call *c)
     free(c->reinvite_sdp);
     sip_cred_free(c->cred);
     sip_st_free(c);
+    sip_fork_free(c);
+    sip_uac_free(c);
     free(c);
 }
 
@@ -116,7 +122,7 @@ void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const c
     sip_call_emit_ev(call, &ev);
 }
 
-static sc_builtin_event final_event(int code)
+sc_builtin_event sip_final_event(int code)
 {
     if (code == 487)
         return SC_EV_Dialog487RequestTerminated;
@@ -143,6 +149,34 @@ static int copy_field(char *dst, size_t cap, const char *src)
     return 0;
 }
 
+/* The first target of res for the dialog's transport (else the first one) as its first hop. */
+static void use_target(sc_sip_call *call, const sip_resolved *res)
+{
+    for (size_t i = 0; i < res->n; i++)
+        if (res->t[i].tp == call->d.transport || i + 1 == res->n) {
+            call->d.remote_addr = res->t[i].addr;
+            return;
+        }
+}
+
+static void on_target_resolved(void *ud, const sip_resolved *res)
+{
+    sc_sip_call *call = ud;
+    sip_enter(call->sip);
+    call->target_lookup = NULL;
+    use_target(call, res);
+    if (!res->n)
+        sc_log(call->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE,
+               "call %s: %s; in-dialog requests keep going to the "
+               "previous address",
+               call->d.call_id, res->why);
+    if (call->ok_waits_target && call->ok) { /* the 2xx held back: its ACK can go now */
+        call->ok_waits_target = false;
+        sip_call_emit(call, SC_EV_Dialog200OK, call->ok->status_code, "INVITE", call->ok, NULL);
+    }
+    sip_leave(call->sip);
+}
+
 static int first_hop(sc_sip_call *call)
 {
     sc_sip_transport tp;
@@ -158,10 +192,20 @@ static int first_hop(sc_sip_call *call)
             target = first;
         }
     }
-    if (sip_uri_dest(target, &tp, &ss) != 0)
-        return -EINVAL;
-    call->d.remote_addr = ss;
-    return 0;
+    if (sip_uri_dest(target, &tp, &ss) == 0) {
+        call->d.remote_addr = ss;
+        return 0;
+    }
+    /* A host name (RFC 3263): from the cache at once, else requests keep going to the last
+     * address until the DNS answers. A throw-away call (end_fork: no reference) waits for nothing. */
+    sip_resolve_cancel(call->target_lookup);
+    call->target_lookup = NULL;
+    sip_resolved res;
+    int rc = sip_resolve_uri(call->sip, target, &res, on_target_resolved, call,
+                             call->refs ? &call->target_lookup : NULL);
+    if (rc == 1)
+        use_target(call, &res);
+    return rc < 0 ? -EINVAL : 0;
 }
 
 int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg)
@@ -263,7 +307,7 @@ static int leave(sc_sip *sip, int rc)
 
 /* ---- outgoing INVITE ------------------------------------------------------------------- */
 
-static void strip_brackets(char *dst, size_t cap, const char *uri)
+void sip_uri_text(char *dst, size_t cap, const char *uri)
 {
     while (*uri == ' ')
         uri++;
@@ -275,17 +319,40 @@ static void strip_brackets(char *dst, size_t cap, const char *uri)
         snprintf(dst, cap, "%s", uri);
 }
 
-static int add_headers(osip_message_t *m, const char *extra);
+/* An outbound proxy URI (brackets allowed) as the URI to send to (uri) and the Route value
+ * naming it (route, "<sip:proxy;lr>"). ";lr" is added when missing: we always loose-route
+ * (RFC 3261 16.12; strict routing, RFC 2543, is not supported). -EINVAL, -ENOSPC. */
+int sip_proxy_route(const char *proxy, char *uri, size_t ucap, char *route, size_t rcap)
+{
+    char buf[SC_SIP_URI_MAX];
+    sip_uri_text(buf, sizeof buf, proxy);
+    osip_uri_t *u = NULL;
+    if (osip_uri_init(&u) != 0)
+        return -ENOMEM;
+    int rc = -EINVAL;
+    char *s = NULL;
+    if (osip_uri_parse(u, buf) == 0 && u->scheme && strcasecmp(u->scheme, "sip") == 0 && u->host && *u->host) {
+        osip_uri_param_t *lr = NULL;
+        if (osip_uri_uparam_get_byname(u, "lr", &lr) != 0 || !lr)
+            osip_uri_uparam_add(u, osip_strdup("lr"), NULL);
+        rc = osip_uri_to_str(u, &s) == 0 && s ? 0 : -ENOMEM;
+    }
+    if (rc == 0) {
+        int n = snprintf(uri, ucap, "%s", s), m = snprintf(route, rcap, "<%s>", s);
+        rc = n < 0 || (size_t)n >= ucap || m < 0 || (size_t)m >= rcap ? -ENOSPC : 0;
+    }
+    osip_free(s);
+    osip_uri_free(u);
+    return rc;
+}
 
 /* A new outgoing call towards target (a sip: URI): transport, destination and our listener
  * chosen, not yet indexed. On success sip is entered (the caller ends with leave()); on
  * failure nothing is left behind and the error is returned. */
-static int uac_call_new(sc_sip *sip, const char *target, void *user, sc_sip_call **out, const sip_listener **lout)
+static int uac_call_at(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *to, void *user,
+                       sc_sip_call **out, const sip_listener **lout)
 {
-    sc_sip_transport tp;
-    struct sockaddr_storage dst;
-    if (sip_uri_dest(target, &tp, &dst) != 0)
-        return -EINVAL;
+    struct sockaddr_storage dst = *to;
     sip_listener *l = sip_listener_for(sip, tp, dst.ss_family);
     if (!l)
         return -ENOTCONN;
@@ -305,6 +372,15 @@ static int uac_call_new(sc_sip *sip, const char *target, void *user, sc_sip_call
     return 0;
 }
 
+static int uac_call_new(sc_sip *sip, const char *target, void *user, sc_sip_call **out, const sip_listener **lout)
+{
+    sc_sip_transport tp;
+    struct sockaddr_storage dst;
+    if (sip_uri_dest(target, &tp, &dst) != 0)
+        return -EINVAL;
+    return uac_call_at(sip, tp, &dst, user, out, lout);
+}
+
 int sc_sip_call_invite(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri, const char *sdp_offer,
                        void *user)
 {
@@ -318,37 +394,29 @@ int sc_sip_call_invite_ex(sc_sip *sip, sc_sip_call **out, const char *from_uri, 
     return sc_sip_call_invite_opts(sip, out, from_uri, to_uri, &o, user);
 }
 
-int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
-                            const sc_sip_invite_opts *opts, void *user)
+/* A new outgoing call (not yet sent): our tags and Call-ID, From, To, CSeq 1. sip is entered. */
+static int uac_call_blank(sc_sip *sip, const char *from, const char *to, const char *hop, void *user, sc_sip_call **out)
 {
-    static const sc_sip_invite_opts none;
-    if (!opts)
-        opts = &none;
-    if (!sip || !out || !from_uri || !to_uri || sip->closing || (opts->auth_user && !opts->auth_password))
-        return -EINVAL;
-    if (opts->proxy || opts->ntargets)
-        return -ENOTSUP; /* outbound proxy and forking: not yet */
-    const char *extra_headers = opts->extra_headers, *sdp_offer = opts->sdp_offer;
-    char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX];
-    strip_brackets(to, sizeof to, to_uri);
-    strip_brackets(from, sizeof from, from_uri);
-    if (strlen(to) >= SC_SIP_URI_MAX - 1 || strlen(from) >= SC_SIP_URI_MAX - 1)
-        return -EINVAL;
+    if (!sip->nlisteners)
+        return -ENOTCONN;
+    if (sip->stats.active_calls >= sip->cfg.max_calls)
+        return SC_E_OVERLOAD;
+    enter(sip);
     sc_sip_call *c;
-    const sip_listener *l;
-    int rc = uac_call_new(sip, to, user, &c, &l);
+    int rc = sip_call_new(sip, &c, user);
     if (rc != 0)
-        return rc;
-    sc_sip_dialog_state *d = &c->d;
-    if (opts->auth_user && (rc = sip_cred_add(&c->cred, NULL, opts->auth_user, opts->auth_password)) != 0) {
-        c->released = true;
-        sip_call_unref(c);
         return leave(sip, rc);
-    }
-    char rnd[24];
+    sc_sip_dialog_state *d = &c->d;
+    d->is_uac = true;
+    sc_sip_transport tp = SC_SIP_UDP;
+    struct sockaddr_storage peer;
+    bool literal = sip_uri_dest(hop, &tp, &peer) == 0; /* the Call-ID's host: toward it if known */
+    sip_listener *l = sip_listener_for(sip, tp, literal ? peer.ss_family : AF_INET);
+    if (!l)
+        l = sip->listeners[0];
+    char rnd[24], host[64];
     sc_random_hex(rnd, 20);
-    char host[64];
-    sip_host_for(l, &d->remote_addr, host, sizeof host);
+    sip_host_for(l, literal ? &peer : NULL, host, sizeof host);
     snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, host);
     sip_call_index(c);
     sc_random_hex(d->local_tag, 16);
@@ -357,14 +425,42 @@ int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri
     snprintf(d->remote_target, sizeof d->remote_target, "%s", to);
     d->local_cseq = 1;
     c->invite_cseq = 1;
-    osip_message_t *req = NULL;
-    rc = sip_build_in_dialog(c, "INVITE", 1, &req);
-    if (rc == 0 && ((rc = add_headers(req, extra_headers)) != 0 || (rc = sip_set_body(req, NULL, sdp_offer)) != 0))
-        osip_message_free(req);
-    else if (rc == 0)
-        sip_st_uac_invite(c, req); /* RFC 4028 (session_timer.c) */
+    *out = c;
+    return 0;
+}
+
+int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
+                            const sc_sip_invite_opts *opts, void *user)
+{
+    static const sc_sip_invite_opts none;
+    if (!opts)
+        opts = &none;
+    if (!sip || !out || !from_uri || !to_uri || sip->closing || (opts->auth_user && !opts->auth_password))
+        return -EINVAL;
+    if (opts->ntargets && !opts->targets)
+        return -EINVAL;
+    char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX], proxy[SC_SIP_URI_MAX], route[SC_SIP_URI_MAX + 2];
+    sip_uri_text(to, sizeof to, to_uri);
+    sip_uri_text(from, sizeof from, from_uri);
+    if (strlen(to) >= SC_SIP_URI_MAX - 1 || strlen(from) >= SC_SIP_URI_MAX - 1)
+        return -EINVAL;
+    if (opts->proxy && sip_proxy_route(opts->proxy, proxy, sizeof proxy, route, sizeof route) != 0)
+        return -EINVAL;
+    char first[SC_SIP_URI_MAX];
+    sip_uri_text(first, sizeof first, opts->ntargets && opts->targets[0] ? opts->targets[0] : to);
+    sc_sip_call *c;
+    int rc = uac_call_blank(sip, from, to, opts->proxy ? proxy : first, user, &c);
+    if (rc != 0)
+        return rc;
+    if (opts->auth_user)
+        rc = sip_cred_add(&c->cred, NULL, opts->auth_user, opts->auth_password);
     if (rc == 0)
-        rc = sip_call_send_request(c, req, TXP_INVITE, &c->ict);
+        rc = sip_uac_new(c, to, opts->proxy ? route : NULL, opts->extra_headers, opts->sdp_offer,
+                         opts->ntargets ? NULL : opts->on_sent);
+    if (rc == 0 && opts->ntargets) /* RFC 3261 8.1.2: through the proxy when there is one */
+        rc = sip_fork_start(c, opts->targets, opts->ntargets, opts->proxy ? proxy : NULL);
+    else if (rc == 0)
+        rc = sip_uac_start(c, opts->proxy ? proxy : to);
     if (rc != 0) {
         c->released = true;
         sip_call_unref(c);
@@ -415,10 +511,13 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
         return -EINVAL;
     sc_sip_call *c;
     const sip_listener *l;
-    int rc = uac_call_new(sip, st->remote_uri, user, &c, &l);
+    int rc = st->remote_addr.ss_family ? uac_call_at(sip, st->transport, &st->remote_addr, user, &c, &l)
+                                       : uac_call_new(sip, st->remote_uri, user, &c, &l);
     if (rc != 0)
         return rc;
     sc_sip_dialog_state *d = &c->d;
+    if (st->remote_addr.ss_family) /* the INVITE's Route headers (a proxy's) */
+        memcpy(d->route_set, st->route_set, sizeof d->route_set);
     if (copy_field(d->call_id, sizeof d->call_id, st->call_id) ||
         copy_field(d->local_tag, sizeof d->local_tag, st->local_tag) ||
         copy_field(d->local_uri, sizeof d->local_uri, st->local_uri) ||
@@ -445,9 +544,8 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
     return leave(sip, 0);
 }
 
-static int send_cancel(sc_sip_call *call)
+int sip_send_cancel_tx(sc_sip_call *call, sip_tx *ict)
 {
-    sip_tx *ict = call->ict;
     const osip_message_t *inv = ict->req;
     osip_message_t *m = NULL;
     osip_uri_t *uri = NULL;
@@ -480,10 +578,16 @@ static int send_cancel(sc_sip_call *call)
     osip_message_set_header(m, "Max-Forwards", "70");
     sip_add_common(call->sip, m);
     int rc = sip_tx_client(call->sip, NULL, m, ict->tp, &ict->peer, call, TXP_CANCEL);
-    if (rc != 0) {
+    if (rc != 0)
         osip_message_free(m);
+    return rc;
+}
+
+static int send_cancel(sc_sip_call *call)
+{
+    int rc = sip_send_cancel_tx(call, call->ict);
+    if (rc != 0)
         return rc;
-    }
     call->cancel_sent = true;
     sip_timer_start(call->sip, &call->t_cancel, 64u * call->sip->t1);
     return 0;
@@ -491,6 +595,12 @@ static int send_cancel(sc_sip_call *call)
 
 int sc_sip_call_cancel(sc_sip_call *call)
 {
+    if (call && call->fork && call->d.is_uac && !call->got_final) { /* every branch */
+        enter(call->sip);
+        return leave(call->sip, sip_fork_cancel(call));
+    }
+    if (call && call->d.is_uac && !call->ict && sip_uac_cancel_unsent(call))
+        return 0; /* still locating the callee: nothing left, 487 reported */
     if (!call || !call->d.is_uac || call->got_final || !call->ict || call->ict->purpose != TXP_INVITE)
         return -EINVAL;
     if (call->cancel_sent || call->cancel_pending)
@@ -619,7 +729,11 @@ static int answer_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t 
     call->d.remote_tag[0] = '\0'; /* the challenge's To tag starts no dialog */
     if (call->d.phase == SC_SIP_DIALOG_EARLY)
         sip_dialog_set_phase(call, SC_SIP_DIALOG_NONE);
-    return sip_call_send_request(call, req, TXP_INVITE, &call->ict);
+    /* The same first hop as the challenged INVITE (its Route, a proxy's, is in the copy). */
+    rc = sip_tx_client(call->sip, &call->ict, req, tx->tp, &tx->peer, call, TXP_INVITE);
+    if (rc != 0)
+        osip_message_free(req);
+    return rc;
 }
 
 /* A 401/407 to a request in the dialog (BYE, REFER, NOTIFY, INFO...): sent again once with the
@@ -646,7 +760,9 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
     int code = resp->status_code;
     const char *totag = sip_to_tag(resp);
     if (code < 200) {
-        if (call->got_final)
+        if (call->fork) /* a CANCEL may go on its branch */
+            sip_fork_provisional(call, tx);
+        if (call->got_final || (!call->fork && tx != call->ict))
             return;
         call->got_provisional = true;
         if (totag && *totag && call->d.phase == SC_SIP_DIALOG_NONE &&
@@ -655,7 +771,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             sip_dialog_route_set(call, resp, true);
             sip_dialog_set_phase(call, SC_SIP_DIALOG_EARLY);
         }
-        if (call->cancel_pending && !call->cancel_sent) {
+        if (call->cancel_pending && !call->cancel_sent && !call->fork) {
             call->cancel_pending = false;
             send_cancel(call);
         }
@@ -664,6 +780,8 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
     }
     if (code < 300) {
         if (!call->got_final) {
+            if (call->fork)
+                sip_fork_won(call, tx);
             call->got_final = true;
             call->ict = NULL;
             sip_timer_stop(call->sip, &call->t_cancel);
@@ -675,8 +793,11 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
                 osip_message_free(call->ok);
             call->ok = NULL;
             osip_message_clone(resp, &call->ok);
-            sip_st_uac_2xx(call, resp); /* RFC 4028 (session_timer.c) */
-            sip_call_emit(call, SC_EV_Dialog200OK, code, "INVITE", resp, NULL);
+            sip_st_uac_2xx(call, resp);          /* RFC 4028 (session_timer.c) */
+            if (call->target_lookup && call->ok) /* a Contact known by name: reported once located */
+                call->ok_waits_target = true;
+            else
+                sip_call_emit(call, SC_EV_Dialog200OK, code, "INVITE", resp, NULL);
         } else if (strcmp(totag ? totag : "", call->d.remote_tag) == 0) {
             call->sip->stats.retransmissions_absorbed++;
             if (call->ack && call->ack_cseq == call->invite_cseq) {
@@ -688,8 +809,19 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
         }
         return;
     }
-    if ((code == 401 || code == 407) && tx != call->ict)
-        return; /* a retransmitted challenge of an INVITE we already answered it for */
+    if (call->fork) { /* one branch failed (challenges are not answered on forks) */
+        if (!call->got_final && sip_fork_failed(call, tx, code, resp, false)) {
+            call->got_final = true;
+            sip_timer_stop(call->sip, &call->t_cancel);
+            sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+            sip_fork_report(call);
+        }
+        return;
+    }
+    if (tx != call->ict)
+        return; /* an INVITE we sent again (challenge, failover): its final answer is history */
+    if (code == 503 && sip_uac_failover(call, tx, "503 Service Unavailable"))
+        return; /* RFC 3263 4.3: the next target */
     if ((code == 401 || code == 407) && !call->got_final && answer_challenge(call, tx, resp) == 0)
         return;
     if (call->got_final)
@@ -698,7 +830,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
     call->ict = NULL;
     sip_timer_stop(call->sip, &call->t_cancel);
     sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
-    sip_call_emit(call, final_event(code), code, "INVITE", resp, NULL);
+    sip_call_emit(call, sip_final_event(code), code, "INVITE", resp, NULL);
 }
 
 static void on_cancel_timeout(sip_timer *t)
@@ -709,6 +841,8 @@ static void on_cancel_timeout(sip_timer *t)
     call->got_final = true;
     if (call->ict)
         sip_tx_terminate(call->ict);
+    if (call->fork)
+        sip_fork_terminate(call);
     sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
     sip_call_emit(call, SC_EV_DialogTimeout, 0, "INVITE", NULL, NULL);
 }
@@ -815,7 +949,7 @@ int sc_sip_call_bye(sc_sip_call *call)
     return leave(call->sip, rc);
 }
 
-static int add_headers(osip_message_t *m, const char *extra)
+int sip_add_headers(osip_message_t *m, const char *extra)
 {
     while (extra && *extra) {
         const char *eol = strstr(extra, "\r\n");
@@ -856,7 +990,7 @@ int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra
     osip_message_t *req = NULL;
     int rc = sip_build_in_dialog(call, method, call->d.local_cseq + 1, &req);
     if (rc == 0) {
-        rc = add_headers(req, extra_headers);
+        rc = sip_add_headers(req, extra_headers);
         if (rc == 0)
             rc = sip_set_body(req, content_type, body);
         if (rc != 0)
@@ -886,7 +1020,7 @@ int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason
     }
     int rc = -ENOMEM;
     osip_message_t *r = sip_response(sip, stx->req, code, reason, t);
-    if (r && (rc = add_headers(r, extra_headers)) == 0 && (rc = sip_set_body(r, content_type, body)) == 0)
+    if (r && (rc = sip_add_headers(r, extra_headers)) == 0 && (rc = sip_set_body(r, content_type, body)) == 0)
         return leave(sip, sip_tx_respond(stx, r));
     if (r)
         osip_message_free(r);
@@ -908,7 +1042,7 @@ void sip_call_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
         if ((resp->status_code == 401 || resp->status_code == 407) && answer_request_challenge(call, tx, resp) == 0)
             break;
         if (resp->status_code >= 200)
-            sip_call_emit(call, final_event(resp->status_code == 487 ? 400 : resp->status_code), resp->status_code,
+            sip_call_emit(call, sip_final_event(resp->status_code == 487 ? 400 : resp->status_code), resp->status_code,
                           tx->method, resp, NULL);
         break;
     default: break;
@@ -922,6 +1056,17 @@ void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error)
     case TXP_INVITE:
         if (call->got_final)
             return;
+        if (call->fork) {
+            if (!sip_fork_failed(call, tx, transport_error ? 503 : 408, NULL, transport_error))
+                return;
+            call->got_final = true;
+            sip_timer_stop(call->sip, &call->t_cancel);
+            sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+            sip_fork_report(call);
+            return;
+        }
+        if (tx != call->ict || sip_uac_failover(call, tx, transport_error ? "transport error" : "no answer"))
+            return; /* an INVITE sent again, or RFC 3263 4.3: the next target */
         call->got_final = true;
         call->ict = NULL;
         sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);

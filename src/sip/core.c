@@ -11,6 +11,7 @@
 
 #include <osipparser2/osip_port.h>
 
+#include "sip/dns.h"
 #include "sip/sip_int.h"
 
 static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
@@ -80,15 +81,24 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
         sip->cfg.retry_after_s = 5;
     sip->user_agent = strdup(sip->cfg.user_agent ? sip->cfg.user_agent : "session-core/" SC_VERSION);
     sip->contact_host = sip->cfg.contact_host ? strdup(sip->cfg.contact_host) : NULL;
+    if (sip->cfg.dns_servers && !sip_dns_servers_valid(sip->cfg.dns_servers)) {
+        free(sip->user_agent);
+        free(sip->contact_host);
+        free(sip);
+        return -EINVAL;
+    }
+    sip->dns_servers = sip->cfg.dns_servers ? strdup(sip->cfg.dns_servers) : NULL;
+    sip->cfg.dns_servers = sip->dns_servers;
     sip->cfg.user_agent = sip->user_agent;
     sip->cfg.contact_host = sip->contact_host;
     if (!sip->user_agent || (sip->cfg.contact_host && !sip->contact_host) ||
-        sip_index_init(&sip->tx_index, 1024) != 0 || sip_index_init(&sip->call_index, 1024) != 0 ||
-        uv_timer_init(loop, &sip->uvt) != 0) {
+        (sip->cfg.dns_servers && !sip->dns_servers) || sip_index_init(&sip->tx_index, 1024) != 0 ||
+        sip_index_init(&sip->call_index, 1024) != 0 || uv_timer_init(loop, &sip->uvt) != 0) {
         sip_index_fini(&sip->tx_index);
         sip_index_fini(&sip->call_index);
         free(sip->user_agent);
         free(sip->contact_host);
+        free(sip->dns_servers);
         free(sip);
         return -ENOMEM;
     }
@@ -147,6 +157,8 @@ static void free_everything(sc_sip *sip)
     free(sip->heap);
     free(sip->user_agent);
     free(sip->contact_host);
+    sip_resolve_free(sip);
+    free(sip->dns_servers);
     sip_auth_free(sip);
     free(sip);
 }
@@ -179,6 +191,7 @@ void sc_sip_close(sc_sip *sip, void (*cb)(sc_sip *sip, void *ud), void *ud)
     sip->uvt_init = false;
     uv_close((uv_handle_t *)&sip->uvt, uvt_closed);
     sip_transport_close(sip);
+    sip_resolve_close(sip);
 }
 
 void sc_sip_free(sc_sip *sip)

@@ -162,7 +162,11 @@ struct sc_sip_call {
     sip_timer t_ok_end; /* ACK timeout (64*T1) */
     sc_sip_transport ok_tp;
     struct sockaddr_storage ok_peer;
-    struct sip_st *st; /* RFC 4028 session timer (session_timer.c), or NULL; owned */
+    struct sip_st *st;                 /* RFC 4028 session timer (session_timer.c), or NULL; owned */
+    struct sip_fork *fork;             /* our INVITE forked to several targets (fork.c), or NULL; owned */
+    struct sip_uac *uac;               /* our initial INVITE's contents and first hop (uac.c), or NULL; owned */
+    struct sip_resolve *target_lookup; /* a host name in the route set or remote target, or NULL */
+    bool ok_waits_target;              /* the 2xx (ok) is reported once target_lookup answered */
 };
 
 /* ---- digest authentication as a client (auth.c) ------------------------------------------- */
@@ -188,12 +192,47 @@ int sip_digest_response(const char *algorithm, const char *user, const char *rea
 int sip_auth_answer(const struct sip_cred *creds, const osip_message_t *resp, const char *method, const char *uri,
                     const char **hname, char *hvalue, size_t cap, bool *stale);
 
+/* ---- server location (resolve.c with c-ares; its pure parts in dns.c) ---------------------- */
+#define SIP_MAX_TARGETS 16
+typedef struct sip_target {
+    sc_sip_transport tp;
+    struct sockaddr_storage addr; /* with the port */
+} sip_target;
+typedef struct sip_resolved {
+    sip_target t[SIP_MAX_TARGETS]; /* in the order to try them (RFC 3263 4.3) */
+    size_t n;
+    char why[256]; /* n 0: what failed ("DNS: pbx.example.test: no such name") */
+} sip_resolved;
+typedef struct sip_resolve sip_resolve;
+typedef void (*sip_resolve_cb)(void *ud, const sip_resolved *res);
+/* Where requests to uri go: 1 when known at once (an IP literal, everything cached, or a failure
+ * to start: *now filled, n 0 with why), 0 when cb(ud) gets it later (*out cancels it; out NULL:
+ * nobody waits, the answers in flight still fill the cache), or
+ * -EINVAL (not a sip: URI with a host and a transport we speak), -ENOMEM. */
+int sip_resolve_uri(sc_sip *sip, const char *uri, sip_resolved *now, sip_resolve_cb cb, void *ud, sip_resolve **out);
+void sip_resolve_cancel(sip_resolve *r); /* cb is not called; NULL: nothing */
+void sip_resolve_close(sc_sip *sip);     /* sc_sip_close: every lookup cancelled, handles closed */
+void sip_resolve_free(sc_sip *sip);      /* the last of it, once the handles are closed */
+
+/* A first hop being located and tried (uac.c): the targets, the next one to try. */
+typedef struct sip_hop {
+    sip_resolved res;
+    size_t next;
+    sip_resolve *pending; /* the lookup in flight, or NULL */
+    char uri[SC_SIP_URI_MAX];
+} sip_hop;
+/* Starts locating uri (sip_resolve_uri): 1 known now (h->res), 0 cb later, <0 bad URI. */
+int sip_hop_start(sc_sip *sip, sip_hop *h, const char *uri, sip_resolve_cb cb, void *ud);
+void sip_hop_cancel(sip_hop *h);
+
 /* ---- the agent ------------------------------------------------------------------------- */
 struct sc_sip {
     uv_loop_t *loop;
     sc_sip_config cfg; /* strings below are owned copies */
     char *user_agent, *contact_host;
     struct sip_cred *creds; /* digest credentials (auth.c) */
+    char *dns_servers;      /* cfg.dns_servers copied, or NULL: resolv.conf */
+    struct sip_dns *dns;    /* the resolver (resolve.c), made at the first name looked up */
     unsigned t1, t2, t4;
     sip_listener *listeners[SIP_MAX_LISTENERS];
     size_t nlisteners;
@@ -279,6 +318,9 @@ int sip_tx_respond(sip_tx *tx, osip_message_t *resp);              /* takes resp
 int sip_tx_respond_code(sip_tx *tx, int code, const char *reason); /* quick answer */
 bool sip_tx_final_sent(const sip_tx *tx);
 void sip_tx_terminate(sip_tx *tx);
+/* A connection to peer failed (TCP refused, unreachable): client transactions waiting for their
+ * first answer from it end with a transport error (their TU tries the next target). */
+void sip_tx_transport_error(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *peer);
 void sip_tx_free(sip_tx *tx);
 void sip_call_ref(sc_sip_call *call);
 void sip_call_unref(sc_sip_call *call);
@@ -307,6 +349,45 @@ void sip_dialog_set_phase(sc_sip_call *call, sc_sip_dialog_phase p);
 int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out);
 int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, osip_message_t **out);
 int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user);
+/* An outbound proxy URI as the URI to send to and its Route value "<sip:...;lr>" (call.c). */
+int sip_proxy_route(const char *proxy, char *uri, size_t ucap, char *route, size_t rcap);
+/* call.c helpers shared with fork.c */
+void sip_uri_text(char *dst, size_t cap, const char *uri); /* a URI without <> */
+int sip_add_headers(osip_message_t *m, const char *extra); /* "Name: value\r\n..." lines */
+int sip_send_cancel_tx(sc_sip_call *call, sip_tx *ict);    /* a CANCEL for ict's INVITE */
+sc_builtin_event sip_final_event(int code);                /* Dialog200OK..Dialog6xx */
+
+/* uac.c: our initial INVITE's way out (RFC 3263 location, failover, DNS failures) */
+int sip_uac_new(sc_sip_call *c, const char *ruri, const char *proxy_route, const char *extra, const char *sdp,
+                sc_sip_invite_sent_cb on_sent);
+/* Locates hop_uri and sends the INVITE now or once known. -EINVAL (bad URI), -ENOTCONN, a send error. */
+int sip_uac_start(sc_sip_call *c, const char *hop_uri);
+/* Builds the INVITE to ruri and sends it to hop's next target we have a listener for (the
+ * call's dialog fields set for it; notify: the on_sent callback). -ENOENT: no target left. */
+int sip_uac_send(sc_sip_call *c, sip_hop *hop, const char *ruri, bool notify, sip_tx **out);
+/* A 503, no answer or a transport error (why) on the call's INVITE tx: sent to the next target
+ * (true). */
+bool sip_uac_failover(sc_sip_call *c, const sip_tx *tx, const char *why);
+bool sip_uac_cancel_unsent(sc_sip_call *c); /* CANCEL before it left: 487 reported (true) */
+const char *sip_uac_ruri(const sc_sip_call *c);
+void sip_uac_stop(sc_sip_call *c); /* lookups and timers stop (unref) */
+void sip_uac_free(sc_sip_call *c);
+
+/* fork.c: our initial INVITE forked to several Request-URIs (sc_sip_invite_opts.targets) */
+/* One INVITE per target (through proxy when not NULL), each sent once its first hop is located
+ * (uac.c's contents). -EINVAL (a target is not a sip: URI). */
+int sip_fork_start(sc_sip_call *call, const char *const *targets, size_t n, const char *proxy);
+void sip_fork_stop(sc_sip_call *call); /* lookups and timers stop (unref) */
+void sip_fork_free(sc_sip_call *call);
+void sip_fork_tx_gone(sc_sip_call *call, const sip_tx *tx);     /* tx ended (tx.c) */
+void sip_fork_provisional(sc_sip_call *call, const sip_tx *tx); /* a 1xx on tx's branch */
+void sip_fork_won(sc_sip_call *call, const sip_tx *tx);         /* a first 2xx: CANCEL the others */
+int sip_fork_cancel(sc_sip_call *call);                         /* sc_sip_call_cancel */
+void sip_fork_terminate(sc_sip_call *call);                     /* every branch's transaction ends */
+/* tx's branch failed (status; resp NULL for a timeout or, error, a transport error): true when
+ * every branch has failed and none answered (then report with sip_fork_report). */
+bool sip_fork_failed(sc_sip_call *call, const sip_tx *tx, int status, const osip_message_t *resp, bool error);
+void sip_fork_report(sc_sip_call *call); /* the best final response of the branches */
 
 /* core.c: sip_answer with one extra header line (hname may be NULL) */
 void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,

@@ -246,8 +246,13 @@ static void conn_connected(uv_connect_t *req, int status)
     sip_conn *c = req->data;
     if (status < 0) {
         if (!c->closing) {
-            c->sip->stats.send_errors++;
+            sc_sip *sip = c->sip;
+            struct sockaddr_storage peer = c->peer;
+            sip->stats.send_errors++;
             conn_close(c);
+            sip_enter(sip);
+            sip_tx_transport_error(sip, SC_SIP_TCP, &peer); /* RFC 3263 4.3: the next target */
+            sip_leave(sip);
         }
         return;
     }

@@ -25,8 +25,8 @@ printf '%s' "$HTTP_BODY" | grep -q '"refer_to":"sip:carol@127.0.0.1:5999"' || fa
 # bad requests
 http POST "/sessions/$id/transfer" '{"mode":"sideways","target":"sip:x@127.0.0.1:5"}'
 [ "$HTTP_STATUS" = 400 ] || fail "bad mode: expected 400, got $HTTP_STATUS"
-http POST "/sessions/$id/transfer" '{"target":"sip:carol@example.com"}'
-[ "$HTTP_STATUS" = 400 ] || fail "non-IP target: expected 400, got $HTTP_STATUS"
+http POST "/sessions/$id/transfer" '{"target":"sip:"}'
+[ "$HTTP_STATUS" = 400 ] || fail "target without a host: expected 400, got $HTTP_STATUS"
 http POST "/sessions/nosuch/transfer" '{"target":"sip:carol@127.0.0.1:5999"}'
 [ "$HTTP_STATUS" = 404 ] || fail "unknown session: expected 404, got $HTTP_STATUS"
 http POST "/sessions/$id/transfer" '{"target":"sip:carol@127.0.0.1:5999"}'

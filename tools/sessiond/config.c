@@ -319,11 +319,14 @@ static const sd_option options[] = {
     {"advertise", true, sd_set_advertise, "ADDR address in Via/Contact/From (default: bound, or route)"},
     {"media-advertise", true, sd_set_media_advertise, "ADDR address in our SDP (default: media, or route)"},
     {"credentials", true, sd_set_credentials, "FILE digest credentials: YAML list of {realm, user, password}"},
+    {"outbound-proxy", true, sd_set_outbound_proxy, "URI send our INVITEs through this proxy (pre-loaded Route)"},
+    {"dns-server", true, sd_set_dns_server, "IP[:PORT] DNS server for SIP names, repeatable (default: resolv.conf)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
     {"rtp-latch", false, sd_set_rtp_latch, " accept RTP from the first source heard, not only the SDP's (NAT)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
-    {"route", true, sd_set_route, "PATTERN=TARGET B2BUA route: Request-URI user glob -> sip: URI, repeatable"},
+    {"route", true, sd_set_route,
+     "PATTERN=TARGET[,proxy=URI] B2BUA route: Request-URI user glob -> sip: URI (through a proxy), repeatable"},
     {"watch", false, sd_set_watch, " reload the table when its file changes"},
     {"statsd", true, sd_set_statsd, "HOST:PORT push metrics to StatsD every 10 s"},
     {"statsd-interval-ms", true, sd_set_statsd_interval, "N StatsD push period (default 10000)"},
@@ -427,7 +430,7 @@ static const sd_option *find_key(const char *key)
 static bool repeatable(const sd_option *o)
 {
     return !strcmp(o->name, "sip") || !strcmp(o->name, "trust") || !strcmp(o->name, "refer-allow") ||
-           !strcmp(o->name, "http-host");
+           !strcmp(o->name, "http-host") || !strcmp(o->name, "dns-server");
 }
 
 static int file_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)

@@ -78,7 +78,9 @@ static void usable_targets(void **state)
     assert_true(sc_coord__usable_uri("sip:carol@127.0.0.1:5070"));
     assert_true(sc_coord__usable_uri("sip:carol@[::1]:5070"));
     assert_true(sc_coord__usable_uri("sip:127.0.0.1"));
-    assert_false(sc_coord__usable_uri("sip:carol@example.com"));
+    assert_true(sc_coord__usable_uri("sip:carol@example.com")); /* located by RFC 3263 */
+    assert_true(sc_coord__usable_uri("<sip:carol@pbx.example.com;transport=tcp>"));
+    assert_false(sc_coord__usable_uri("sip:"));
     assert_false(sc_coord__usable_uri("tel:+123"));
     assert_false(sc_coord__usable_uri("sips:carol@127.0.0.1"));
     assert_false(sc_coord__usable_uri(""));
@@ -168,7 +170,9 @@ static void target_keys(void **state)
     assert_string_equal(k, "127.0.0.1:5070");
     assert_true(sc_coord__refer_target_key("sip:bob@[0:0::0001]:5070", k, sizeof k) > 0);
     assert_string_equal(k, "bob@[::1]:5070");
-    assert_int_equal(sc_coord__refer_target_key("sip:bob@example.com", k, sizeof k), -EINVAL);
+    assert_true(sc_coord__refer_target_key("sip:Bob@PBX.Example.com;transport=tcp", k, sizeof k) > 0);
+    assert_string_equal(k, "Bob@pbx.example.com:5060"); /* a host name: lower case */
+    assert_int_equal(sc_coord__refer_target_key("sip:bob@exa_mple.com", k, sizeof k), -EINVAL);
     assert_int_equal(sc_coord__refer_target_key("sips:bob@127.0.0.1", k, sizeof k), -EINVAL);
     assert_int_equal(sc_coord__refer_target_key("tel:+19005550100", k, sizeof k), -EINVAL);
     assert_int_equal(sc_coord__refer_target_key("sip:bob@127.0.0.1:0", k, sizeof k), -EINVAL);
@@ -204,10 +208,10 @@ static void refer_policy(void **state)
     cfg.route_match[0] = "100";
     cfg.route_target[0] = "sip:ivr@127.0.0.1:5080;transport=tcp";
     cfg.route_match[1] = "200";
-    cfg.route_target[1] = "sip:pbx@pbx.example.com"; /* no IP literal: never a REFER target */
+    cfg.route_target[1] = "sip:pbx@pbx.example.com"; /* a host name: a REFER target too */
     cfg.nroutes = 2;
     assert_int_equal(sc_coord__refer_policy_init(&p, &cfg, err, sizeof err), 0);
-    assert_int_equal(p.nroutes, 1);
+    assert_int_equal(p.nroutes, 2);
     assert_int_equal(sc_coord__peer_trust(&p, &trusted), SC_COORD_TRUST_NETWORK);
     assert_int_equal(sc_coord__peer_trust(&p, &trusted6), SC_COORD_TRUST_NETWORK);
     assert_int_equal(sc_coord__peer_trust(&p, &stranger), SC_COORD_TRUST_NONE);
