@@ -21,6 +21,35 @@ int sc_coord_make_call(sc_coord *c, const char *to, const char *from, char *id, 
     return sc_coord__command(c, s, SC_EV_MakeCall, 0, to);
 }
 
+/* A call through a trunk: the trunks feature's dial hook completes To and From and adds the
+ * trunk's proxy and credentials (trunks.c); an unknown trunk fails here. */
+int sc_coord_make_call_opts(sc_coord *c, const sc_coord_call_opts *o, char *id, size_t idsize)
+{
+    if (!o || !o->trunk)
+        return o ? sc_coord_make_call(c, o->to, o->from, id, idsize) : -EINVAL;
+    if (!c || !o->to || !*o->to || strlen(o->to) >= SC_SIP_URI_MAX - 64 || strpbrk(o->to, " \t\r\n<>\"") ||
+        (o->from && !sc_coord__usable_uri(o->from)) || !id || idsize < SC_SESSION_ID_MAX + 1)
+        return -EINVAL;
+    json_t *t = NULL;
+    if (sc_coord_trunk(c, o->trunk, &t) != 0)
+        return -ENOENT;
+    json_decref(t);
+    id[0] = '\0';
+    sc_session *s = NULL;
+    sc_coord_leg *leg = NULL;
+    int rc = sc_coord__call_new(c, o->to, o->from, "api", &s, &leg);
+    if (rc)
+        return rc;
+    leg->trunk = strdup(o->trunk);
+    leg->trunk_from = !o->from;
+    if (!leg->trunk) {
+        sc_engine_remove_session(c->engine, s, "error");
+        return -ENOMEM;
+    }
+    snprintf(id, idsize, "%s", sc_session_id(s));
+    return sc_coord__command(c, s, SC_EV_MakeCall, 0, o->to);
+}
+
 static int command(sc_coord *c, const char *id, sc_id ev, int32_t code, const char *text)
 {
     if (!c || !id)

@@ -88,8 +88,8 @@ int sd_set_moh_class(sd_config *c, const char *v, char *err, size_t errsz)
 
 static int put_route(sd_config *c, const char *match, size_t mlen, const char *target, char *err, size_t errsz)
 {
-    if (mlen == 0 || strncmp(target, "sip:", 4) != 0)
-        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET, got '%s'", match);
+    if (mlen == 0 || (strncmp(target, "sip:", 4) != 0 && (strncmp(target, "trunk:", 6) != 0 || !target[6])))
+        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET or PATTERN=trunk:NAME, got '%s'", match);
     if (c->nroutes == SD_MAX_ROUTES)
         return fail(err, errsz, "--route: at most 64 routes (at '%s')", match);
     char *m = strndup(match, mlen), *t = strdup(target);
