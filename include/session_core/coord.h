@@ -76,6 +76,10 @@ typedef struct sc_coord_config {
     const char *route_match[SC_COORD_MAX_ROUTES];  /* B2BUA routes: Request-URI user or glob */
     const char *route_target[SC_COORD_MAX_ROUTES]; /* -> SIP URI of the outgoing leg (copied) */
     size_t nroutes;
+    /* outbound proxy (src/coord/b2bua.c): a sip: URI our INVITEs are sent through with a
+     * pre-loaded Route (RFC 3261 8.1.2; ";lr" added when missing); copied */
+    const char *outbound_proxy;                   /* default for every call we place; NULL: none */
+    const char *route_proxy[SC_COORD_MAX_ROUTES]; /* per route; NULL: outbound_proxy */
     /* operations (src/coord/metrics.c, events.c, limits.c) */
     uint32_t max_cps;        /* new sessions admitted per second (token bucket); 0 = no limit */
     uint64_t max_memory;     /* resident bytes above which new sessions are refused; 0 = none */
@@ -119,6 +123,17 @@ SC_EXPORT void sc_coord_free(sc_coord *coord);
  * to is a SIP URI; from may be NULL (sip:sessiond@<first listener>). id receives the new
  * session's id (at least SC_SESSION_ID_MAX + 1 bytes). */
 SC_EXPORT int sc_coord_make_call(sc_coord *coord, const char *to, const char *from, char *id, size_t idsize);
+/* How one call we place goes out, beyond to and from (borrowed for the call; NULL: defaults). */
+typedef struct sc_coord_call_opts {
+    const char *proxy; /* outbound proxy URI for this call; NULL: the configured outbound_proxy */
+    const char *trunk; /* a trunk to send it through (src/coord/trunks.c: its proxy, credentials,
+                          domain; to may then be "sip:user" or "user"; without from the trunk's
+                          AOR); -ENOENT: no such trunk. NULL: none */
+} sc_coord_call_opts;
+/* sc_coord_make_call with options (opts may be NULL). -EINVAL also for a proxy that is not a
+ * sip: URI. */
+SC_EXPORT int sc_coord_make_call_opts(sc_coord *coord, const char *to, const char *from, const sc_coord_call_opts *opts,
+                                      char *id, size_t idsize);
 SC_EXPORT int sc_coord_accept(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_reject(sc_coord *coord, const char *id, int code); /* code 0 = 486 */
 SC_EXPORT int sc_coord_hangup(sc_coord *coord, const char *id);
@@ -195,15 +210,6 @@ SC_EXPORT int sc_coord_trunk(sc_coord *coord, const char *name, json_t **out);
  * refreshes); done(ud) runs on the loop once every answer is in (or at once when there is
  * nothing to wait for). Bound the wait yourself: a registrar that does not answer takes 64*T1. */
 SC_EXPORT void sc_coord_trunks_unregister(sc_coord *coord, void (*done)(void *ud), void *ud);
-
-/* An outgoing call with options: to and from as sc_coord_make_call; trunk (may be NULL) names a
- * trunk to send it through: to may then be "sip:user@host" with any host, or "sip:user" / "user",
- * which get the trunk's domain; without from the trunk's AOR is the From. -ENOENT: no such
- * trunk; otherwise as sc_coord_make_call. */
-typedef struct sc_coord_call_opts {
-    const char *to, *from, *trunk;
-} sc_coord_call_opts;
-SC_EXPORT int sc_coord_make_call_opts(sc_coord *coord, const sc_coord_call_opts *opts, char *id, size_t idsize);
 
 /* ---- Shutdown ---------------------------------------------------------------------------- */
 

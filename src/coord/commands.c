@@ -5,30 +5,20 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 int sc_coord_make_call(sc_coord *c, const char *to, const char *from, char *id, size_t idsize)
 {
-    if (!c || !sc_coord__usable_uri(to) || (from && !sc_coord__usable_uri(from)) || !id ||
-        idsize < SC_SESSION_ID_MAX + 1)
-        return -EINVAL;
-    id[0] = '\0';
-    sc_session *s = NULL;
-    sc_coord_leg *leg = NULL;
-    int rc = sc_coord__call_new(c, to, from, "api", &s, &leg);
-    if (rc)
-        return rc;
-    snprintf(id, idsize, "%s", sc_session_id(s));
-    return sc_coord__command(c, s, SC_EV_MakeCall, 0, to);
+    return sc_coord_make_call_opts(c, to, from, NULL, id, idsize);
 }
 
 /* A call through a trunk: the trunks feature's dial hook completes To and From and adds the
  * trunk's proxy and credentials (trunks.c); an unknown trunk fails here. */
-int sc_coord_make_call_opts(sc_coord *c, const sc_coord_call_opts *o, char *id, size_t idsize)
+static int call_via_trunk(sc_coord *c, const char *to, const char *from, const sc_coord_call_opts *o, char *id,
+                          size_t idsize)
 {
-    if (!o || !o->trunk)
-        return o ? sc_coord_make_call(c, o->to, o->from, id, idsize) : -EINVAL;
-    if (!c || !o->to || !*o->to || strlen(o->to) >= SC_SIP_URI_MAX - 64 || strpbrk(o->to, " \t\r\n<>\"") ||
-        (o->from && !sc_coord__usable_uri(o->from)) || !id || idsize < SC_SESSION_ID_MAX + 1)
+    if (!c || !to || !*to || strlen(to) >= SC_SIP_URI_MAX - 64 || strpbrk(to, " \t\r\n<>\"") ||
+        (from && !sc_coord__usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1)
         return -EINVAL;
     json_t *t = NULL;
     if (sc_coord_trunk(c, o->trunk, &t) != 0)
@@ -37,17 +27,41 @@ int sc_coord_make_call_opts(sc_coord *c, const sc_coord_call_opts *o, char *id, 
     id[0] = '\0';
     sc_session *s = NULL;
     sc_coord_leg *leg = NULL;
-    int rc = sc_coord__call_new(c, o->to, o->from, "api", &s, &leg);
+    int rc = sc_coord__call_new(c, to, from, "api", &s, &leg);
     if (rc)
         return rc;
     leg->trunk = strdup(o->trunk);
-    leg->trunk_from = !o->from;
+    leg->trunk_from = !from;
     if (!leg->trunk) {
         sc_engine_remove_session(c->engine, s, "error");
         return -ENOMEM;
     }
     snprintf(id, idsize, "%s", sc_session_id(s));
-    return sc_coord__command(c, s, SC_EV_MakeCall, 0, o->to);
+    return sc_coord__command(c, s, SC_EV_MakeCall, 0, to);
+}
+
+int sc_coord_make_call_opts(sc_coord *c, const char *to, const char *from, const sc_coord_call_opts *opts, char *id,
+                            size_t idsize)
+{
+    if (opts && opts->trunk)
+        return call_via_trunk(c, to, from, opts, id, idsize);
+    const char *proxy = opts && opts->proxy ? opts->proxy : sc_coord__default_proxy(c);
+    bool to_ok = proxy ? to && strncasecmp(to, "sip:", 4) == 0 : sc_coord__usable_uri(to); /* the proxy routes */
+    if (!c || !to_ok || (from && !sc_coord__usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1 ||
+        (proxy && strncasecmp(proxy + (proxy[0] == '<'), "sip:", 4) != 0))
+        return -EINVAL;
+    id[0] = '\0';
+    sc_session *s = NULL;
+    sc_coord_leg *leg = NULL;
+    int rc = sc_coord__call_new(c, to, from, "api", &s, &leg);
+    if (rc)
+        return rc;
+    if (proxy && !(leg->proxy = strdup(proxy))) {
+        sc_engine_remove_session(c->engine, s, "error");
+        return -ENOMEM;
+    }
+    snprintf(id, idsize, "%s", sc_session_id(s));
+    return sc_coord__command(c, s, SC_EV_MakeCall, 0, to);
 }
 
 static int command(sc_coord *c, const char *id, sc_id ev, int32_t code, const char *text)

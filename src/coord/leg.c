@@ -51,6 +51,7 @@ static void leg_free(void *p)
     free(leg->to);
     free(leg->from);
     free(leg->invite_headers);
+    free(leg->proxy);
     free(leg->early_sdp);
     free(leg->offer);
     free(leg);

@@ -277,6 +277,33 @@ static void strip_brackets(char *dst, size_t cap, const char *uri)
 
 static int add_headers(osip_message_t *m, const char *extra);
 
+/* An outbound proxy URI (brackets allowed) as the URI to send to (uri) and the Route value
+ * naming it (route, "<sip:proxy;lr>"). ";lr" is added when missing: we always loose-route
+ * (RFC 3261 16.12; strict routing, RFC 2543, is not supported). -EINVAL, -ENOSPC. */
+int sip_proxy_route(const char *proxy, char *uri, size_t ucap, char *route, size_t rcap)
+{
+    char buf[SC_SIP_URI_MAX];
+    strip_brackets(buf, sizeof buf, proxy);
+    osip_uri_t *u = NULL;
+    if (osip_uri_init(&u) != 0)
+        return -ENOMEM;
+    int rc = -EINVAL;
+    char *s = NULL;
+    if (osip_uri_parse(u, buf) == 0 && u->scheme && strcasecmp(u->scheme, "sip") == 0 && u->host && *u->host) {
+        osip_uri_param_t *lr = NULL;
+        if (osip_uri_uparam_get_byname(u, "lr", &lr) != 0 || !lr)
+            osip_uri_uparam_add(u, osip_strdup("lr"), NULL);
+        rc = osip_uri_to_str(u, &s) == 0 && s ? 0 : -ENOMEM;
+    }
+    if (rc == 0) {
+        int n = snprintf(uri, ucap, "%s", s), m = snprintf(route, rcap, "<%s>", s);
+        rc = n < 0 || (size_t)n >= ucap || m < 0 || (size_t)m >= rcap ? -ENOSPC : 0;
+    }
+    osip_free(s);
+    osip_uri_free(u);
+    return rc;
+}
+
 /* A new outgoing call towards target (a sip: URI): transport, destination and our listener
  * chosen, not yet indexed. On success sip is entered (the caller ends with leave()); on
  * failure nothing is left behind and the error is returned. */
@@ -326,20 +353,24 @@ int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri
         opts = &none;
     if (!sip || !out || !from_uri || !to_uri || sip->closing || (opts->auth_user && !opts->auth_password))
         return -EINVAL;
-    if (opts->proxy || opts->ntargets)
-        return -ENOTSUP; /* outbound proxy and forking: not yet */
+    if (opts->ntargets)
+        return -ENOTSUP; /* forking: not yet */
     const char *extra_headers = opts->extra_headers, *sdp_offer = opts->sdp_offer;
-    char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX];
+    char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX], proxy[SC_SIP_URI_MAX], route[SC_SIP_URI_MAX + 2];
     strip_brackets(to, sizeof to, to_uri);
     strip_brackets(from, sizeof from, from_uri);
     if (strlen(to) >= SC_SIP_URI_MAX - 1 || strlen(from) >= SC_SIP_URI_MAX - 1)
         return -EINVAL;
+    if (opts->proxy && sip_proxy_route(opts->proxy, proxy, sizeof proxy, route, sizeof route) != 0)
+        return -EINVAL;
     sc_sip_call *c;
     const sip_listener *l;
-    int rc = uac_call_new(sip, to, user, &c, &l);
+    int rc = uac_call_new(sip, opts->proxy ? proxy : to, user, &c, &l);
     if (rc != 0)
         return rc;
     sc_sip_dialog_state *d = &c->d;
+    if (opts->proxy) /* RFC 3261 8.1.2: a pre-loaded Route; the first hop is the proxy */
+        snprintf(d->route_set, sizeof d->route_set, "%s", route);
     if (opts->auth_user && (rc = sip_cred_add(&c->cred, NULL, opts->auth_user, opts->auth_password)) != 0) {
         c->released = true;
         sip_call_unref(c);
@@ -619,7 +650,11 @@ static int answer_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t 
     call->d.remote_tag[0] = '\0'; /* the challenge's To tag starts no dialog */
     if (call->d.phase == SC_SIP_DIALOG_EARLY)
         sip_dialog_set_phase(call, SC_SIP_DIALOG_NONE);
-    return sip_call_send_request(call, req, TXP_INVITE, &call->ict);
+    /* The same first hop as the challenged INVITE (its Route, a proxy's, is in the copy). */
+    rc = sip_tx_client(call->sip, &call->ict, req, tx->tp, &tx->peer, call, TXP_INVITE);
+    if (rc != 0)
+        osip_message_free(req);
+    return rc;
 }
 
 /* A 401/407 to a request in the dialog (BYE, REFER, NOTIFY, INFO...): sent again once with the

@@ -311,6 +311,8 @@ void sip_dialog_set_phase(sc_sip_call *call, sc_sip_dialog_phase p);
 int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out);
 int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, osip_message_t **out);
 int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user);
+/* An outbound proxy URI as the URI to send to and its Route value "<sip:...;lr>" (call.c). */
+int sip_proxy_route(const char *proxy, char *uri, size_t ucap, char *route, size_t rcap);
 
 /* core.c: sip_answer with one extra header line (hname may be NULL) */
 void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,

@@ -88,16 +88,21 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
         json_decref(b);
         return;
     }
-    json_t *to = json_object_get(b, "to"), *from = json_object_get(b, "from");
+    json_t *to = json_object_get(b, "to"), *from = json_object_get(b, "from"), *proxy = json_object_get(b, "proxy");
     if (!json_is_string(to) || strncmp(json_string_value(to), "sip:", 4) != 0) {
         sd_http_reply_error(r, 400, "\"to\" must be a SIP URI string (sip:user@host:port)");
     } else if (from && !json_is_null(from) &&
                (!json_is_string(from) || strncmp(json_string_value(from), "sip:", 4) != 0)) {
         sd_http_reply_error(r, 400, "\"from\" must be a SIP URI string when given");
+    } else if (proxy && !json_is_null(proxy) &&
+               (!json_is_string(proxy) ||
+                strncmp(json_string_value(proxy) + (json_string_value(proxy)[0] == '<'), "sip:", 4) != 0)) {
+        sd_http_reply_error(r, 400, "\"proxy\" must be a SIP URI string when given (sip:host:port)");
     } else {
         char id[SC_SESSION_ID_MAX + 1];
-        int rc = sc_coord_make_call(rt->api, json_string_value(to),
-                                    json_is_string(from) ? json_string_value(from) : NULL, id, sizeof id);
+        sc_coord_call_opts o = {.proxy = json_is_string(proxy) ? json_string_value(proxy) : NULL};
+        int rc = sc_coord_make_call_opts(rt->api, json_string_value(to),
+                                         json_is_string(from) ? json_string_value(from) : NULL, &o, id, sizeof id);
         if (rc == 0)
             sd_http_reply_json(r, 201, json_pack("{s:s}", "id", id));
         else if (rc == -EINVAL)

@@ -43,10 +43,9 @@ void sd_trunk_post_call(sc_coord *api, sd_http_req *r, json_t *b)
         return;
     }
     char id[SC_SESSION_ID_MAX + 1] = "";
-    sc_coord_call_opts o = {.to = json_string_value(to),
-                            .from = json_is_string(from) ? json_string_value(from) : NULL,
-                            .trunk = json_string_value(trunk)};
-    int rc = sc_coord_make_call_opts(api, &o, id, sizeof id);
+    sc_coord_call_opts o = {.trunk = json_string_value(trunk)};
+    int rc = sc_coord_make_call_opts(api, json_string_value(to), json_is_string(from) ? json_string_value(from) : NULL,
+                                     &o, id, sizeof id);
     if (rc == 0)
         sd_http_reply_json(r, 201, json_pack("{s:s,s:s}", "id", id, "trunk", o.trunk));
     else if (rc == -ENOENT)
