@@ -46,8 +46,12 @@ for _ in $(seq 1 30); do
     sleep 0.1
 done
 printf '%s' "$HTTP_BODY" | grep -q '"trunk:carrier"' || fail "/healthz has no trunk check: $HTTP_BODY"
-http GET /readyz
-[ "$HTTP_STATUS" = 200 ] || fail "/readyz: $HTTP_STATUS"
+for _ in $(seq 1 50); do
+    http GET /readyz
+    [ "$HTTP_STATUS" = 200 ] && break
+    sleep 0.1
+done
+[ "$HTTP_STATUS" = 200 ] || fail "/readyz: $HTTP_STATUS $HTTP_BODY"
 stop_sessiond
 wait_sipp
 grep -q "registration sip:alice@127.0.0.1: registered for 2 s" "$SD_LOG" || fail "no 2 s registration in the log"
