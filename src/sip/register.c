@@ -125,10 +125,11 @@ static unsigned granted_expiry(const sc_sip_reg *r, const osip_message_t *resp)
     char host[64];
     uint16_t port = 0;
     sip_addr_str(&r->d.local_addr, host, sizeof host, &port);
-    for (int i = 0; i < osip_list_size(&resp->contacts); i++) {
+    for (int i = 0; i < osip_list_size(&resp->contacts); i++) { /* ours: our user and port */
         osip_contact_t *c = osip_list_get(&resp->contacts, i);
         osip_generic_param_t *p = NULL;
-        if (!c || !c->url || !c->url->username || strcmp(c->url->username, r->contact_user) != 0)
+        if (!c || !c->url || !c->url->username || strcmp(c->url->username, r->contact_user) != 0 ||
+            (unsigned)(c->url->port ? atoi(c->url->port) : 5060) != port)
             continue;
         if (osip_contact_param_get_byname(c, "expires", &p) == 0 && p && p->gvalue)
             return (unsigned)strtoul(p->gvalue, NULL, 10);
