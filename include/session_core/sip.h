@@ -402,7 +402,7 @@ typedef struct sc_sip_reg_config {
     unsigned expires_s;        /* expiry asked for; 0: 3600 */
     unsigned retry_min_ms;     /* first retry after a failure; 0: 30000; then doubling */
     unsigned retry_max_ms;     /* up to this; 0: 600000 */
-    sc_sip_reg_cb on_change;   /* after each final outcome (and each state change); may be NULL */
+    sc_sip_reg_cb on_change;   /* after each final outcome (registered, failed, unregistered); may be NULL */
     void *ud;
 } sc_sip_reg_config;
 
