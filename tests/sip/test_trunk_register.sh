@@ -42,10 +42,10 @@ printf '%s\n' "$out" | grep -q "^carrier  *registered  *200 " || fail "sessionct
     fail "registered outcomes: $(metric 'sessioncore_trunk_register_total{trunk="carrier",outcome="registered"}')"
 for _ in $(seq 1 30); do
     http GET /healthz
-    printf '%s' "$HTTP_BODY" | grep -q '"trunk:carrier"' && break
+    printf '%s' "$HTTP_BODY" | grep -q '"trunks":{"status":"ok","reason":"1/1 registered"' && break
     sleep 0.1
 done
-printf '%s' "$HTTP_BODY" | grep -q '"trunk:carrier"' || fail "/healthz has no trunk check: $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q '"trunks":{"status":"ok","reason":"1/1 registered"' || fail "/healthz trunks check: $HTTP_BODY"
 for _ in $(seq 1 50); do
     http GET /readyz
     [ "$HTTP_STATUS" = 200 ] && break

@@ -38,6 +38,13 @@ for _ in $(seq 1 50); do # the store's check turns ok within a second of the sta
     sleep 0.1
 done
 [ "$HTTP_STATUS" = 200 ] || fail "/readyz: $HTTP_STATUS $HTTP_BODY (a trunk must not gate readiness)"
+for _ in $(seq 1 30); do # refreshed once a second
+    http GET /healthz
+    printf '%s' "$HTTP_BODY" | grep -q '"trunks":{"status":"fail' && break
+    sleep 0.1
+done
+printf '%s' "$HTTP_BODY" | grep -q '"trunks":{"status":"fail[^}]*carrier: failed (auth_failed 401)' ||
+    fail "/healthz trunks check: $HTTP_BODY"
 out=$("$BIN/sessionctl" --server "http://127.0.0.1:$HTTP_PORT" trunks carrier 2>&1) || fail "sessionctl trunks: $out"
 printf '%s\n' "$out" | grep -q "^carrier  *failed  *401 " || fail "sessionctl trunks carrier: $out"
 grep -q "its password is written in the config file" "$SD_LOG" || fail "no warning about password:"

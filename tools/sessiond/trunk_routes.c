@@ -65,21 +65,29 @@ void sd_trunk_health(sc_coord *api, sc_obs_health *h)
     json_t *a = NULL;
     if (!h || sc_coord_trunks(api, &a) != 0)
         return;
-    size_t i, registered = 0;
+    size_t i, registering = 0, registered = 0, n = 0;
+    char reason[256] = "";
     json_t *t;
     json_array_foreach(a, i, t) {
-        const char *state = json_string_value(json_object_get(t, "state"));
-        bool up = state && !strcmp(state, "registered");
-        registered += up;
         if (!json_is_true(json_object_get(t, "register")))
             continue;
-        char check[64], reason[160];
-        snprintf(check, sizeof check, "trunk:%s", json_string_value(json_object_get(t, "name")));
-        json_int_t st = json_integer_value(json_object_get(t, "last_status"));
-        snprintf(reason, sizeof reason, "%s (last %s %" JSON_INTEGER_FORMAT ")", state ? state : "?",
-                 json_string_value(json_object_get(t, "last_outcome")), st);
-        sc_obs_health_add_check(h, check, false); /* -EEXIST after the first time */
-        sc_obs_health_set(h, check, up, reason);
+        registering++;
+        const char *state = json_string_value(json_object_get(t, "state"));
+        if (state && !strcmp(state, "registered")) {
+            registered++;
+            continue;
+        }
+        int w = snprintf(reason + n, sizeof reason - n, "%s%s: %s (%s %" JSON_INTEGER_FORMAT ")", n ? "; " : "",
+                         json_string_value(json_object_get(t, "name")), state ? state : "?",
+                         json_string_value(json_object_get(t, "last_outcome")),
+                         json_integer_value(json_object_get(t, "last_status")));
+        n = w > 0 && (size_t)w < sizeof reason - n ? n + (size_t)w : sizeof reason - 1;
+    }
+    if (registering) { /* one check for them all: never gates readiness */
+        if (registered == registering)
+            snprintf(reason, sizeof reason, "%zu/%zu registered", registered, registering);
+        sc_obs_health_add_check(h, "trunks", false); /* -EEXIST after the first time */
+        sc_obs_health_set(h, "trunks", registered == registering, reason);
     }
     sc_obs_health_set_detail(h, "trunks", (double)json_array_size(a));
     sc_obs_health_set_detail(h, "trunks_registered", (double)registered);
