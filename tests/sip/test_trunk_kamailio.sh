@@ -22,7 +22,7 @@ stop_kamailio() {
     [ -s "$TMP/kam/kamailio.pid" ] && kill -KILL "$(cat "$TMP/kam/kamailio.pid")" 2>/dev/null
     KAM_PID=
 }
-trap 'stop_kamailio; cleanup' EXIT
+trap 'kam_rc=$?; stop_kamailio; (exit $kam_rc); cleanup' EXIT # cleanup takes the test's status from $?
 
 mkdir -p "$TMP/kam/db" "$TMP/kam/run"
 printf 'table_name(str) table_version(int)\nsubscriber:7\nlocation:9\n' >"$TMP/kam/db/version"
