@@ -4,7 +4,8 @@
 # subscriber table), sessiond answers and GET /trunks shows it registered (Kamailio's usrloc
 # has the binding); POST /calls with "trunk" sends the INVITE to Kamailio (the trunk's uri as
 # outbound proxy), its 407 is answered, Kamailio relays it (record-routed) to a SIPp callee
-# that answers; the call is Active and hangs up cleanly through the proxy. A B2BUA route
+# that answers; the call is Active and hangs up cleanly through the proxy; a bare user ("to":
+# "carol") is completed with the trunk's domain. A B2BUA route
 # (--route 'bo*=trunk:kam') sends a SIPp caller's call to bob through the trunk the same way
 # (To completed with the trunk's domain, From the trunk's AOR). Then a wrong
 # password: the trunk shows failed (401) with its backoff. Loopback only.
@@ -72,6 +73,18 @@ wait_state "$id" Active
 grep -q "407: INVITE sent again with Proxy-Authorization" "$SD_LOG" || fail "the 407 was not answered"
 http GET "/sessions/$id"
 printf '%s' "$HTTP_BODY" | grep -q '"trunk":"kam"' || fail "the session does not name its trunk: $HTTP_BODY"
+http POST "/sessions/$id/hangup"
+wait_state "$id" Terminated
+wait_sipp
+# a bare user: the trunk's domain completes it (sip:carol@127.0.0.1:KAM_PORT, which Kamailio
+# sends to the callee)
+start_sipp_uas trunk_uas
+http POST /calls '{"to":"carol","trunk":"kam"}'
+[ "$HTTP_STATUS" = 201 ] || fail "POST /calls to a bare user: $HTTP_STATUS $HTTP_BODY"
+id=$(json_str id)
+wait_state "$id" Active
+http GET "/sessions/$id"
+printf '%s' "$HTTP_BODY" | grep -q "\"remote_uri\":\"sip:carol@127.0.0.1:$KAM_PORT\"" || fail "To not completed: $HTTP_BODY"
 http POST "/sessions/$id/hangup"
 wait_state "$id" Terminated
 wait_sipp
