@@ -2,7 +2,7 @@
 # sessiond as a trunk of a real registrar and proxy: Kamailio (trunk_kamailio.cfg.in, run in
 # this test's temporary directory) challenges the REGISTER with 401 (digest against a db_text
 # subscriber table), sessiond answers and GET /trunks shows it registered (Kamailio's usrloc
-# has the binding); POST /calls with "trunk" sends the INVITE to Kamailio (the trunk's uri as
+# has the binding: a call to alice through it reaches sessiond); POST /calls with "trunk" sends the INVITE to Kamailio (the trunk's uri as
 # outbound proxy), its 407 is answered, Kamailio relays it (record-routed) to a SIPp callee
 # that answers; the call is Active and hangs up cleanly through the proxy; a bare user ("to":
 # "carol") is completed with the trunk's domain. A B2BUA route
@@ -63,6 +63,14 @@ printf '%s' "$HTTP_BODY" | grep -q '"last_status":200' || fail "last status: $HT
 printf '%s' "$HTTP_BODY" | grep -q '"expires":120' || fail "granted expiry: $HTTP_BODY"
 printf '%s' "$HTTP_BODY" | grep -q '"attempts":2' || fail "401 then 200 expected: $HTTP_BODY"
 [ "$(metric 'sessioncore_trunk_registered{trunk="kam"}')" = 1 ] || fail "gauge not 1"
+# Kamailio really has the binding: a call to alice through it reaches sessiond (answered)
+UAC_PORT=$(free_port)
+(cd "$TMP" && timeout 60 "$SIPP" -sf "$SCEN/trunk_uac_alice.xml" -m 1 -l 1 -timeout 20s -timeout_error -trace_err \
+    -error_file "$TMP/uac_alice.err" -nostdin -i 127.0.0.1 -p "$UAC_PORT" "127.0.0.1:$KAM_PORT" >"$TMP/uac_alice.out" 2>&1) ||
+    fail "a call to the registered alice failed: $(tail -n 5 "$TMP/uac_alice.out")"
+wait_any_session
+http GET /sessions
+printf '%s' "$HTTP_BODY" | grep -q '"role":"uas"' || fail "no incoming session from Kamailio: $HTTP_BODY"
 
 # a call through the trunk: 407 from Kamailio answered, relayed to the SIPp callee
 start_sipp_uas trunk_uas
