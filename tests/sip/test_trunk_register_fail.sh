@@ -38,9 +38,9 @@ for _ in $(seq 1 50); do # the store's check turns ok within a second of the sta
     sleep 0.1
 done
 [ "$HTTP_STATUS" = 200 ] || fail "/readyz: $HTTP_STATUS $HTTP_BODY (a trunk must not gate readiness)"
-for _ in $(seq 1 30); do # refreshed once a second
+for _ in $(seq 1 50); do # refreshed once a second
     http GET /healthz
-    printf '%s' "$HTTP_BODY" | grep -q '"trunks":{"status":"fail' && break
+    printf '%s' "$HTTP_BODY" | grep -q '"trunks":{"status":"fail[^}]*carrier: failed (auth_failed 401)' && break
     sleep 0.1
 done
 printf '%s' "$HTTP_BODY" | grep -q '"trunks":{"status":"fail[^}]*carrier: failed (auth_failed 401)' ||

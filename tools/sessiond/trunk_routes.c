@@ -77,10 +77,13 @@ void sd_trunk_health(sc_coord *api, sc_obs_health *h)
             registered++;
             continue;
         }
-        int w = snprintf(reason + n, sizeof reason - n, "%s%s: %s (%s %" JSON_INTEGER_FORMAT ")", n ? "; " : "",
-                         json_string_value(json_object_get(t, "name")), state ? state : "?",
-                         json_string_value(json_object_get(t, "last_outcome")),
-                         json_integer_value(json_object_get(t, "last_status")));
+        const char *outcome = json_string_value(json_object_get(t, "last_outcome"));
+        char last[64] = ""; /* "(auth_failed 401)", or nothing before the first outcome */
+        if (outcome && *outcome)
+            snprintf(last, sizeof last, " (%s %" JSON_INTEGER_FORMAT ")", outcome,
+                     json_integer_value(json_object_get(t, "last_status")));
+        int w = snprintf(reason + n, sizeof reason - n, "%s%s: %s%s", n ? "; " : "",
+                         json_string_value(json_object_get(t, "name")), state ? state : "?", last);
         n = w > 0 && (size_t)w < sizeof reason - n ? n + (size_t)w : sizeof reason - 1;
     }
     if (registering) { /* one check for them all: never gates readiness */
