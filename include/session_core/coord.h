@@ -100,6 +100,9 @@ typedef struct sc_coord_config {
     uint64_t failed_retention_ms; /* the same for failed states; default 600000 */
     uint32_t session_expires_s;   /* RFC 4028 interval we ask for; 0 = off; default 1800 */
     uint32_t min_se_s;            /* our Min-SE (422 below it); 0 = 90; default 90 */
+    /* trunks (src/coord/trunks.c): borrowed during sc_coord_new (copied) */
+    const struct sc_coord_trunk_config *trunks;
+    size_t ntrunks;
 } sc_coord_config;
 
 /* Fill cfg with defaults (everything zero/NULL but the documented defaults). */
@@ -128,6 +131,9 @@ typedef struct sc_coord_call_opts {
     const char *const *targets; /* parallel fork: Request-URIs rung at once (To stays to); the first
                                    2xx wins, the others are CANCELled; ntargets 0: to only */
     size_t ntargets;            /* at most SC_COORD_MAX_TARGETS */
+    const char *trunk;          /* a trunk to send it through (src/coord/trunks.c: its proxy, credentials,
+                                   domain; to may then be "sip:user" or "user"; without from the trunk's
+                                   AOR); -ENOENT: no such trunk; not with targets. NULL: none */
 } sc_coord_call_opts;
 #define SC_COORD_MAX_TARGETS 16
 /* sc_coord_make_call with options (opts may be NULL). -EINVAL also for a proxy or a target
@@ -181,6 +187,35 @@ SC_EXPORT int sc_coord_resources_total(sc_coord *coord, sc_coord_resources *out)
 /* Credentials that answer a digest challenge (401/407) to our calls' INVITEs (realm NULL: any
  * realm; sc_sip_add_credentials). Copied, never logged. 0, -EINVAL, -ENOMEM. */
 SC_EXPORT int sc_coord_add_credentials(sc_coord *coord, const char *realm, const char *user, const char *password);
+
+/* ---- Trunks (src/coord/trunks.c) ------------------------------------------------------------
+ * A trunk is a SIP account at a carrier or PBX: calls sent through it go to its proxy (or its
+ * uri) with its credentials; with do_register its binding is kept up by REGISTER from start to
+ * stop (an un-REGISTER at stop). A B2BUA route target "trunk:NAME" sends the routed call
+ * through it (the Request-URI user at the trunk's domain). */
+typedef struct sc_coord_trunk_config {
+    const char *name;                    /* [A-Za-z0-9_.-]{1,63}, unique */
+    const char *uri;                     /* the registrar / domain: "sip:carrier.example.test[:port]" */
+    const char *proxy;                   /* outbound proxy URI, or NULL (calls then go to uri) */
+    const char *username;                /* account: the AOR is sip:username@<uri's host> */
+    const char *password;                /* for 401/407 (NULL: none); copied, never logged */
+    bool do_register;                    /* keep a registration */
+    unsigned expires_s;                  /* expiry asked for; 0 = 3600 */
+    unsigned retry_min_ms, retry_max_ms; /* backoff after a failed REGISTER; 0 = 30000, 600000 */
+} sc_coord_trunk_config;
+#define SC_COORD_MAX_TRUNKS 64
+
+/* The trunks and their registration: a new JSON array of {name, uri, proxy, username,
+ * register, state ("unregistered" without register), last_status, last_reason, last_outcome,
+ * expires, expires_left, failures, next_attempt_ms, attempts}. */
+SC_EXPORT int sc_coord_trunks(sc_coord *coord, json_t **out);
+/* One trunk as in sc_coord_trunks; -ENOENT. */
+SC_EXPORT int sc_coord_trunk(sc_coord *coord, const char *name, json_t **out);
+
+/* Shutdown: un-REGISTER every registering trunk now (Expires 0, challenges answered, no more
+ * refreshes); done(ud) runs on the loop once every answer is in (or at once when there is
+ * nothing to wait for). Bound the wait yourself: a registrar that does not answer takes 64*T1. */
+SC_EXPORT void sc_coord_trunks_unregister(sc_coord *coord, void (*done)(void *ud), void *ud);
 
 /* ---- Shutdown ---------------------------------------------------------------------------- */
 

@@ -387,6 +387,64 @@ SC_EXPORT void *sc_sip_call_user(const sc_sip_call *call);
 SC_EXPORT void sc_sip_call_set_user(sc_sip_call *call, void *user);
 SC_EXPORT sc_sip *sc_sip_call_agent(const sc_sip_call *call);
 
+/* ---- Registration as a client (RFC 3261 section 10, src/sip/register.c) ----------------- */
+/* One binding of ours at a registrar (a trunk's): REGISTER on start, refreshed before the
+ * granted expiry, challenges answered, failures retried with a doubling backoff; Call-ID
+ * constant and CSeq increasing across refreshes (RFC 3261 10.2.4). Loop thread only; free every
+ * registration before sc_sip_close/sc_sip_free. */
+typedef struct sc_sip_reg sc_sip_reg;
+
+typedef enum sc_sip_reg_state {
+    SC_SIP_REG_REGISTERING = 0,   /* a REGISTER is in flight (first one, or after a failure) */
+    SC_SIP_REG_REGISTERED = 1,    /* bound; refreshes keep it so (a refresh in flight too) */
+    SC_SIP_REG_FAILED = 2,        /* the last attempt failed; the next one is scheduled */
+    SC_SIP_REG_UNREGISTERING = 3, /* sc_sip_reg_unregister: Expires 0 in flight */
+    SC_SIP_REG_UNREGISTERED = 4,  /* the binding is removed (or the un-REGISTER failed); idle */
+} sc_sip_reg_state;
+
+typedef struct sc_sip_reg_info {
+    sc_sip_reg_state state;
+    int last_status;          /* status of the last final response, 0: none (timeout) */
+    char last_reason[64];     /* its reason phrase, or "timeout", "transport error"... */
+    const char *last_outcome; /* "registered", "rejected", "auth_failed", "timeout",
+                                     "error", "unregistered"; "" before the first */
+    unsigned expires_s;       /* expiry granted by the last 2xx (0: not registered) */
+    unsigned expires_left_s;  /* seconds until that binding expires (0: not registered) */
+    unsigned failures;        /* consecutive failed attempts (0 once registered) */
+    uint64_t next_attempt_ms; /* ms until the next REGISTER (refresh or retry), 0: none */
+    uint64_t attempts;        /* REGISTER transactions started, challenged ones included */
+    uint32_t cseq;            /* CSeq of the last REGISTER */
+    char call_id[SC_SIP_CALLID_MAX];
+} sc_sip_reg_info;
+
+typedef void (*sc_sip_reg_cb)(sc_sip_reg *reg, const sc_sip_reg_info *info, void *ud);
+
+typedef struct sc_sip_reg_config {
+    const char *registrar;     /* Request-URI: "sip:host[:port][;transport=tcp]" */
+    const char *aor;           /* address of record (To and From): "sip:user@domain" */
+    const char *contact_user;  /* user part of our Contact; NULL: the AOR's user */
+    const char *proxy;         /* outbound proxy (a pre-loaded Route, the first hop), or NULL */
+    const char *auth_user;     /* credentials for 401/407 (NULL: none, a challenge fails) */
+    const char *auth_password; /* never logged */
+    unsigned expires_s;        /* expiry asked for; 0: 3600 */
+    unsigned retry_min_ms;     /* first retry after a failure; 0: 30000; then doubling */
+    unsigned retry_max_ms;     /* up to this; 0: 600000 */
+    sc_sip_reg_cb on_change;   /* after each final outcome (registered, failed, unregistered); may be NULL */
+    void *ud;
+} sc_sip_reg_config;
+
+/* Creates the registration (strings copied) and sends the first REGISTER now. The first hop is
+ * the proxy when given, else the registrar (an IP literal host for now). Errors: -EINVAL (bad
+ * or missing URI), -ENOTCONN (no listener for its transport and family), -ENOMEM. */
+SC_EXPORT int sc_sip_reg_new(sc_sip *sip, sc_sip_reg **out, const sc_sip_reg_config *cfg);
+SC_EXPORT int sc_sip_reg_get_info(const sc_sip_reg *reg, sc_sip_reg_info *out); /* -EINVAL */
+/* Removes the binding: REGISTER with Expires 0 (challenges answered); no refresh or retry after
+ * it. -EALREADY when already unregistering or unregistered. */
+SC_EXPORT int sc_sip_reg_unregister(sc_sip_reg *reg);
+/* Stops everything (a REGISTER in flight finishes unseen) and frees. NULL: nothing. */
+SC_EXPORT void sc_sip_reg_free(sc_sip_reg *reg);
+SC_EXPORT const char *sc_sip_reg_state_name(sc_sip_reg_state st); /* "registering"... */
+
 /* ---- SDP (RFC 4566 / RFC 3264), pure functions ----------------------------------------- */
 
 typedef enum sc_sdp_direction {

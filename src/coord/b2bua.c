@@ -40,7 +40,14 @@ static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const s
         if (fnmatch(b->route_match[i], user, 0) != 0)
             continue;
         free(leg->route_target);
-        leg->route_target = strdup(b->route_target[i]);
+        if (!strncmp(b->route_target[i], "trunk:", 6)) { /* "trunk:NAME sip:USER": the trunk completes it */
+            size_t n = strlen(b->route_target[i]) + strlen(user) + 6;
+            leg->route_target = malloc(n);
+            if (leg->route_target)
+                snprintf(leg->route_target, n, "%s sip:%s", b->route_target[i], user);
+        } else {
+            leg->route_target = strdup(b->route_target[i]);
+        }
         free(leg->route_proxy);
         leg->route_proxy = b->route_proxy[i] ? strdup(b->route_proxy[i]) : NULL;
         sc_log(c->logger, SC_LOG_INFO, "b2bua", "call %s to '%s' matches route %s -> %s", leg->id, user,
@@ -107,10 +114,20 @@ static int a_create_outgoing_leg(const sc_exec *x)
     char self[SC_SESSION_ID_MAX + 1], id[SC_SESSION_ID_MAX + 1];
     snprintf(self, sizeof self, "%s", sc_session_id(x->session));
     const char *from = leg->call ? sc_sip_call_remote_uri(leg->call) : NULL;
-    sc_coord_call_opts o = {.proxy = leg->route_proxy};
-    int rc = sc_coord_make_call_opts(coord, leg->route_target, from, &o, id, sizeof id);
-    if (rc == -EINVAL && from)
-        rc = sc_coord_make_call_opts(coord, leg->route_target, NULL, &o, id, sizeof id);
+    int rc;
+    const char *sp = strchr(leg->route_target, ' ');
+    if (!strncmp(leg->route_target, "trunk:", 6) && sp) { /* through a trunk (trunks.c), From its AOR */
+        char name[SC_SIP_URI_MAX];
+        snprintf(name, sizeof name, "%.*s", (int)(sp - leg->route_target - 6), leg->route_target + 6);
+        sc_coord_call_opts t = {.trunk = name};
+        id[0] = '\0';
+        rc = sc_coord_make_call_opts(coord, sp + 1, NULL, &t, id, sizeof id);
+    } else {
+        sc_coord_call_opts o = {.proxy = leg->route_proxy};
+        rc = sc_coord_make_call_opts(coord, leg->route_target, from, &o, id, sizeof id);
+        if (rc == -EINVAL && from)
+            rc = sc_coord_make_call_opts(coord, leg->route_target, NULL, &o, id, sizeof id);
+    }
     sc_session *out = id[0] ? sc_store_get(coord->store, id) : NULL;
     if (rc || !out || sc_coord__is_terminal(out)) {
         /* Not an action failure: the caller gets a final status through PeerRejected. */

@@ -28,6 +28,34 @@ static int set_targets(sc_coord_leg *leg, const sc_coord_call_opts *o)
     return 0;
 }
 
+/* A call through a trunk: the trunks feature's dial hook completes To and From and adds the
+ * trunk's proxy and credentials (trunks.c); an unknown trunk fails here. */
+static int call_via_trunk(sc_coord *c, const char *to, const char *from, const sc_coord_call_opts *o, char *id,
+                          size_t idsize)
+{
+    if (!c || !to || !*to || strlen(to) >= SC_SIP_URI_MAX - 64 || strpbrk(to, " \t\r\n<>\"") ||
+        (from && !sc_coord__usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1)
+        return -EINVAL;
+    json_t *t = NULL;
+    if (sc_coord_trunk(c, o->trunk, &t) != 0)
+        return -ENOENT;
+    json_decref(t);
+    id[0] = '\0';
+    sc_session *s = NULL;
+    sc_coord_leg *leg = NULL;
+    int rc = sc_coord__call_new(c, to, from, "api", &s, &leg);
+    if (rc)
+        return rc;
+    leg->trunk = strdup(o->trunk);
+    leg->trunk_from = !from;
+    if (!leg->trunk) {
+        sc_engine_remove_session(c->engine, s, "error");
+        return -ENOMEM;
+    }
+    snprintf(id, idsize, "%s", sc_session_id(s));
+    return sc_coord__command(c, s, SC_EV_MakeCall, 0, to);
+}
+
 int sc_coord_make_call_opts(sc_coord *c, const char *to, const char *from, const sc_coord_call_opts *opts, char *id,
                             size_t idsize)
 {
@@ -36,6 +64,8 @@ int sc_coord_make_call_opts(sc_coord *c, const char *to, const char *from, const
     for (size_t i = 0; opts && i < opts->ntargets; i++)
         if (!sip_uri(opts->targets[i]))
             return -EINVAL;
+    if (opts && opts->trunk)
+        return opts->ntargets ? -EINVAL : call_via_trunk(c, to, from, opts, id, idsize);
     const char *proxy = opts && opts->proxy ? opts->proxy : sc_coord__default_proxy(c);
     if (!c || !sc_coord__usable_uri(to) || (from && !sc_coord__usable_uri(from)) || !id ||
         idsize < SC_SESSION_ID_MAX + 1 || (proxy && !sip_uri(proxy)))

@@ -31,6 +31,7 @@ typedef enum sc_coord_feature_id {
     SC_FEAT_B2BUA,       /* b2bua.c: routes, outgoing legs, peers, bridge commands */
     SC_FEAT_CLEANUP,     /* cleanup.c: the age and retention reaper's timer */
     SC_FEAT_PERSISTENCE, /* store.c, recorder.c, recover.c: store, durability, recovery */
+    SC_FEAT_TRUNKS,      /* trunks.c: accounts at carriers: registration, calls through them */
     SC_FEAT__COUNT
 } sc_coord_feature_id;
 
@@ -98,6 +99,7 @@ extern const sc_coord_feature *const sc_coord__features[SC_FEAT__COUNT];
 extern const sc_coord_feature sc_coord__feature_call, sc_coord__feature_limits, sc_coord__feature_metrics,
     sc_coord__feature_events, sc_coord__feature_media, sc_coord__feature_b2bua, sc_coord__feature_transfer,
     sc_coord__feature_cleanup, sc_coord__feature_persistence;
+extern const sc_coord_feature sc_coord__feature_trunks;
 
 struct sc_coord {
     uv_loop_t *loop;         /* borrowed */
@@ -167,6 +169,8 @@ struct sc_coord_leg {
     char **targets;                 /* our INVITE's fork targets (sc_coord_call_opts), or NULL */
     size_t ntargets;
     struct sc_coord_xfer *xfer; /* transfer: its state, or NULL */
+    char *trunk;                    /* trunks: the trunk this call goes through, or NULL */
+    bool trunk_from;                /* trunks: no From was given: the trunk's AOR is the From */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */

@@ -124,6 +124,10 @@ struct sc_sip_stx {
     sc_sip_call *call;            /* holds a reference, or NULL */
     tx_purpose purpose;
     bool dead;
+    /* A client transaction outside any call (register.c): its final response (or NULL on a
+     * timeout or transport error) goes to on_final, once. */
+    void (*on_final)(sip_tx *tx, osip_message_t *resp, void *owner);
+    void *owner;
 };
 
 /* ---- calls ----------------------------------------------------------------------------- */

@@ -421,6 +421,14 @@ static void ict_on_response(sip_tx *tx, osip_message_t *resp)
     }
 }
 
+/* The final outcome of a client transaction outside any call, reported once. */
+static void tx_final(sip_tx *tx, osip_message_t *resp)
+{
+    void (*cb)(sip_tx *, osip_message_t *, void *) = tx->on_final;
+    tx->on_final = NULL;
+    cb(tx, resp, tx->owner);
+}
+
 static void nict_on_response(sip_tx *tx, osip_message_t *resp)
 {
     sc_sip *sip = tx->sip;
@@ -437,6 +445,8 @@ static void nict_on_response(sip_tx *tx, osip_message_t *resp)
         sip_timer_start(sip, &tx->t_end, tx->tp == SC_SIP_UDP ? sip->t4 : 0); /* K */
         if (tx->call)
             sip_call_on_response(tx->call, tx, resp);
+        if (tx->on_final) /* a REGISTER of register.c */
+            tx_final(tx, resp);
         break;
     case NICT_COMPLETED: sip->stats.retransmissions_absorbed++; break;
     default: break;
@@ -611,6 +621,8 @@ static void on_end(sip_timer *t)
         tx_debug(tx, "timeout");
         if (tx->call)
             sip_call_on_timeout(tx->call, tx, false);
+        if (tx->on_final) /* a REGISTER of register.c */
+            tx_final(tx, NULL);
         sip_tx_terminate(tx);
         break;
     case IST_COMPLETED: /* H: the ACK never came */

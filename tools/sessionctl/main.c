@@ -10,6 +10,7 @@
 #include "sessionctl/cmd_store.h"
 #include "sessionctl/cmd_table.h"
 #include "sessionctl/cmd_transfer.h"
+#include "sessionctl/cmd_trunks.h"
 
 typedef struct subcommand {
     const char *name;
@@ -35,6 +36,7 @@ static const subcommand COMMANDS[] = {
     {"resume", sessionctl_cmd_resume, "resume ID                               resume a held call"},
     {"transfer", sessionctl_cmd_transfer,
      "transfer ID [TARGET] [--attended [--consult ID]] [--cancel]  blind/attended transfer"},
+    {"trunks", sessionctl_cmd_trunks, "trunks [NAME]                           trunks and their registration"},
     {"events", sessionctl_cmd_events_live,
      "events [--type A,B] [--session GLOB] [--follow] [--since SEQ]  live events as JSON Lines (--store URL: the log)"},
     {"diff", sessionctl_cmd_diff, "diff OLD NEW [--json]   what a table change does (exit 1 if different)"},

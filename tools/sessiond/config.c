@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "config_addr.h"
+#include "config_trunks.h"
 #include "config_media.h"
 #include "config_ops.h"
 #include "config_cleanup.h"
@@ -401,6 +402,7 @@ void sd_config_free(sd_config *c)
     sd_config_ops_free(c);
     sd_config_store_free(c);
     sd_config_transfer_free(c);
+    sd_config_trunks_free(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -492,6 +494,8 @@ static int apply_file(sd_config *c, const char *path, char *err, size_t errsz)
         }
         const char *key = (const char *)k->data.scalar.value;
         int media = sd_config_media_node(c, key, &doc, v, path, err, errsz); /* maps and lists */
+        if (media > 0)
+            media = sd_config_trunks_node(c, key, &doc, v, path, err, errsz); /* trunks: (config_trunks.c) */
         if (media <= 0) {
             if (media < 0)
                 goto out;
@@ -631,5 +635,7 @@ int sd_config_check(const sd_config *c, char *err, size_t errsz)
         }
         err[0] = '\0';
     }
+    if (sd_config_trunks_check(c, err, errsz)) /* routes to trunk:NAME (config_trunks.c) */
+        return -1;
     return sd_config_ops_check(c, err, errsz);
 }

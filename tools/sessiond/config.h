@@ -83,6 +83,8 @@ typedef struct sd_config {
     uint32_t http_max_per_client;  /* --http-max-per-client; 0 = 64 */
     uint32_t http_max_streams;     /* --http-max-streams; 0 = 64 */
     uint32_t http_read_timeout_ms; /* --http-read-timeout-ms; 0 = 10000 */
+    struct sd_trunk *trunks;       /* the config file's trunks: (config_trunks.c) */
+    size_t ntrunks;
     bool help, version;
 } sd_config;
 

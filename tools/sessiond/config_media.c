@@ -90,8 +90,9 @@ int sd_set_moh_class(sd_config *c, const char *v, char *err, size_t errsz)
 static int put_route(sd_config *c, const char *match, size_t mlen, const char *target, size_t tlen, const char *proxy,
                      char *err, size_t errsz)
 {
-    if (mlen == 0 || strncmp(target, "sip:", 4) != 0)
-        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET[,proxy=sip:PROXY], got '%s'", match);
+    if (mlen == 0 || (strncmp(target, "sip:", 4) != 0 && (strncmp(target, "trunk:", 6) != 0 || tlen < 7)))
+        return fail(err, errsz,
+                    "--route: expected PATTERN=sip:TARGET[,proxy=sip:PROXY] or PATTERN=trunk:NAME, got '%s'", match);
     if (proxy && (strncmp(proxy, "sip:", 4) != 0 || !proxy[4]))
         return fail(err, errsz, "--route: the proxy must be a sip: URI, got '%s'", proxy);
     if (c->nroutes == SD_MAX_ROUTES)

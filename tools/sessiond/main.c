@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "config_cleanup.h"
+#include "config_trunks.h"
 #include "credentials.h"
 #include "config_http.h"
 #include "config_store.h"
@@ -51,11 +52,16 @@ static void on_heartbeat(uv_timer_t *t)
 
 static void finish(sd_app *app) { uv_stop(&app->loop); }
 
+static void on_unregistered(void *ud) { finish(ud); }
+static void on_unregister_deadline(uv_timer_t *t) { finish(t->data); }
+
 static void on_drained(void *ud)
 {
     sd_app *app = ud;
     sc_log(&app->logger, SC_LOG_INFO, "sessiond", "all calls ended; exiting");
-    finish(app);
+    /* trunks: un-REGISTER (challenges answered) for at most 2 s more (src/coord/trunks.c) */
+    uv_timer_start(&app->deadline, on_unregister_deadline, 2000, 0);
+    sc_coord_trunks_unregister(app->api, on_unregistered, app);
 }
 
 static void on_deadline(uv_timer_t *t)
@@ -221,6 +227,8 @@ static int start_api(sd_app *app)
     c.events_ring = app->cfg.events_ring;
     c.metrics_off = app->cfg.metrics_off;
     sd_cleanup_apply(&app->cfg, &c); /* cleanup, session timers (config_cleanup.c) */
+    sc_coord_trunk_config trunks[SC_COORD_MAX_TRUNKS];
+    sd_config_trunks_apply(&app->cfg, &c, trunks, &app->logger); /* trunks: (config_trunks.c) */
     int rc = sc_coord_new(&app->api, &c);
     if (rc == SC_E_UNBOUND) {
         fprintf(stderr, "sessiond: --table: the table uses a guard or action sessiond cannot bind (see the log)\n");

@@ -1,6 +1,7 @@
 /* ops_routes: metrics, health, table reload and test-hook endpoints of sessiond, and the loop
  * side of operations: the lag probe and heartbeat timer, SIGHUP, --watch and StatsD. */
 #include "ops_routes.h"
+#include "trunk_routes.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -65,6 +66,7 @@ static void refresh_details(sd_ops *o)
      * other threads' arenas and allocator caching are left out, so a churn can compare it */
     struct mallinfo2 mi = mallinfo2();
     sc_obs_health_set_detail(o->health, "heap_in_use_bytes", (double)(mi.uordblks + mi.hblkhd));
+    sd_trunk_health(o->api, o->health); /* trunks: checks that do not gate readiness (trunk_routes.c) */
 }
 
 static void on_probe(uv_timer_t *t)

@@ -4,6 +4,7 @@
 #include "routes.h"
 #include "ops_routes.h"
 #include "transfer_routes.h"
+#include "trunk_routes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -97,6 +98,12 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
     json_t *b = body_object(r);
     if (!b)
         return;
+    json_t *trunk = json_object_get(b, "trunk");
+    if (trunk && !json_is_null(trunk)) { /* through a trunk (trunk_routes.c) */
+        sd_trunk_post_call(rt->api, r, b);
+        json_decref(b);
+        return;
+    }
     json_t *to = json_object_get(b, "to"), *from = json_object_get(b, "from"), *proxy = json_object_get(b, "proxy");
     json_t *targets = json_object_get(b, "targets");
     const char *tv[SC_COORD_MAX_TARGETS];
@@ -283,6 +290,8 @@ void sd_routes_handle(void *ud, sd_http_req *r)
     char xid[SC_SESSION_ID_MAX + 1]; /* POST /sessions/{id}/transfer/cancel */
     if (sd_ops_handle(rt->ops, r)) {
         /* /metrics, /table/reload, /table/validate, GET /table + versions, /debug (ops_routes.c) */
+    } else if (sd_trunk_routes_handle(rt->api, r)) {
+        /* GET /trunks, /trunks/{name} (trunk_routes.c) */
     } else if (!strcmp(p, "/calls")) {
         if (post)
             post_calls(rt, r);
