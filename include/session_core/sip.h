@@ -167,6 +167,14 @@ typedef void (*sc_sip_event_cb)(sc_sip_call *call, const sc_sip_event *ev, void 
 /* Sees every outgoing message before the wire; return true to swallow it (tests, fuzzing). */
 typedef bool (*sc_sip_send_hook)(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
                                  size_t len);
+/* A new out-of-dialog request from src (its transport source), before the agent acts on it:
+ * 0 to go on, or a final status (400..699) to answer it with, after writing the header lines
+ * to add ("Name: value\r\n...", e.g. a digest challenge) into hdrs (cap bytes, starts empty). */
+typedef int (*sc_sip_screen_cb)(sc_sip *sip, const struct osip_message *msg, const struct sockaddr_storage *src,
+                                char *hdrs, size_t cap, void *ud);
+/* An out-of-dialog request the agent hands to the application (REGISTER): answer stx with
+ * sc_sip_respond_ex, now or later, always. */
+typedef void (*sc_sip_request_cb)(sc_sip *sip, sc_sip_stx *stx, const struct osip_message *msg, void *ud);
 
 typedef struct sc_sip_config {
     const sc_clock *clock;          /* NULL: system clock */
@@ -185,7 +193,7 @@ typedef struct sc_sip_config {
     sc_sip_incoming_cb on_incoming; /* NULL: incoming INVITEs get 480 */
     sc_sip_event_cb on_event;       /* call events */
     sc_sip_send_hook send_hook;     /* NULL: none */
-    void *ud;                       /* passed to the three callbacks */
+    void *ud;                       /* passed to the callbacks */
     /* RFC 4028 session timers (src/sip/session_timer.c). 0: off (Require: timer gets 420).
      * On: "Supported: timer" on every message; our INVITEs carry Session-Expires and Min-SE;
      * our 2xx carry Session-Expires (and Require: timer when the peer supports it); requests
@@ -196,6 +204,11 @@ typedef struct sc_sip_config {
      * the call reports SC_EV_SessionExpired (the TU sends BYE). */
     unsigned session_expires_s; /* our preferred interval (seconds), 0 = session timers off */
     unsigned min_se_s;          /* our Min-SE; 0: 90 (RFC 4028 minimum; below is for tests) */
+    /* Out-of-dialog requests (src/sip/ood.c): on_screen judges every one but ACK, CANCEL,
+     * OPTIONS and REGISTER (a registrar: digest challenges, 403); on_request takes REGISTER
+     * (NULL: 405 as for any method we do not offer). */
+    sc_sip_screen_cb on_screen;   /* NULL: nothing screened */
+    sc_sip_request_cb on_request; /* NULL: REGISTER gets 405 */
 } sc_sip_config;
 
 /* ---- The user agent -------------------------------------------------------------------- */
