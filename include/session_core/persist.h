@@ -43,7 +43,9 @@ typedef struct sc_persist_config {
 typedef struct sc_persist sc_persist;
 
 /* The schema version this build writes. A store with a higher version is refused. */
-#define SC_PERSIST_SCHEMA_VERSION 3 /* 2: table texts (sc_persist_save_table); 3: sqlite time index by second */
+#define SC_PERSIST_SCHEMA_VERSION \
+    4 /* 2: table texts (sc_persist_save_table); 3: sqlite time index by second;
+                                      4: key-value entries (sc_persist_kv_put) */
 
 /* Opens the store named by url: "memory:", "sqlite:PATH", "redis://[:PASS@]HOST[:PORT][/DB]",
  * "postgresql://..." or "postgres://..." (any libpq URI). Creates or migrates the schema.
@@ -153,10 +155,42 @@ SC_EXPORT int sc_persist_list_expired(sc_persist *p, sc_persist_lease_cb cb, voi
 SC_EXPORT int sc_persist_save_table(sc_persist *p, const char *hash, const char *text);
 SC_EXPORT int sc_persist_load_table(sc_persist *p, const char *hash, char **text);
 
+/* Key-value entries: small texts that other modules keep in the store (e.g. the
+ * registrar's bindings, so they survive a restart and are shared by the nodes on one store),
+ * grouped in namespaces. ns and key are NUL-terminated, non-empty, at most
+ * SC_PERSIST_KV_NS_MAX / SC_PERSIST_KV_KEY_MAX bytes, and may hold any other byte (UTF-8 is
+ * not required; they are compared and ordered bytewise). text is len bytes, at most
+ * SC_PERSIST_KV_TEXT_MAX, with no NUL byte (text may be NULL when len is 0); it is stored
+ * byte for byte. expires_us is the absolute wall-clock time (cfg.clock, microseconds) from
+ * which the entry is gone, 0 = never; the nodes' clocks must agree. Expired entries are
+ * never returned; they are removed when read, by put and by list of their namespace.
+ * Each call returns -EINVAL for an argument out of these bounds. */
+#define SC_PERSIST_KV_NS_MAX 64
+#define SC_PERSIST_KV_KEY_MAX 512
+#define SC_PERSIST_KV_TEXT_MAX 65536
+
+/* Stores (inserts or replaces) the entry ns/key. An expires_us in the past (but not 0)
+ * removes the entry instead. */
+SC_EXPORT int sc_persist_kv_put(sc_persist *p, const char *ns, const char *key, const char *text, size_t len,
+                                int64_t expires_us);
+/* *text receives a malloc'd NUL-terminated copy the caller frees. -ENOENT if there is no
+ * such entry or it has expired (then *text is untouched). */
+SC_EXPORT int sc_persist_kv_get(sc_persist *p, const char *ns, const char *key, char **text);
+/* Removes the entry; -ENOENT if there was none (or it had expired). */
+SC_EXPORT int sc_persist_kv_delete(sc_persist *p, const char *ns, const char *key);
+/* Called once per unexpired entry of a namespace, in bytewise key order; every pointer is
+ * borrowed for the call, text is NUL-terminated (len bytes before the NUL). Return 0 to go
+ * on, anything else to stop. */
+typedef int (*sc_persist_kv_cb)(const char *key, const char *text, size_t len, int64_t expires_us, void *ud);
+/* Walks namespace ns (removing its expired entries first). Return convention as
+ * sc_persist_list. */
+SC_EXPORT int sc_persist_kv_list(sc_persist *p, const char *ns, sc_persist_kv_cb cb, void *ud);
+
 /* The schema version stored (SC_PERSIST_SCHEMA_VERSION after a successful open). */
 SC_EXPORT int sc_persist_schema_version(sc_persist *p, int *version);
 /* Administrative and test helpers: overwrite the stored schema version (to test refusal of
- * a newer one), and erase everything this library stored (then the schema is current). */
+ * a newer one), and erase everything this library stored, key-value entries included (then
+ * the schema is current). */
 SC_EXPORT int sc_persist_set_schema_version(sc_persist *p, int version);
 SC_EXPORT int sc_persist_wipe(sc_persist *p);
 
@@ -183,7 +217,11 @@ typedef enum sc_persist_op_kind {
     SC_PERSIST_OP_SAVE = 0,
     SC_PERSIST_OP_APPEND = 1,
     SC_PERSIST_OP_DELETE = 2,
-    SC_PERSIST_OP_TABLE = 3, /* submit_text only: session_id = the table hash, text = its YAML */
+    SC_PERSIST_OP_TABLE = 3,     /* submit_text only: session_id = the table hash, text = its YAML */
+    SC_PERSIST_OP_KV_PUT = 4,    /* submit_text only: sc_persist_kv_put(kv_ns, session_id = the key,
+                                    text, text_len, expires_us) */
+    SC_PERSIST_OP_KV_DELETE = 5, /* submit_text only: sc_persist_kv_delete(kv_ns, session_id = the
+                                    key); deleting a missing entry is no error */
 } sc_persist_op_kind;
 
 /* One write. Everything is borrowed: submit serialises doc and copies the strings. */
@@ -232,10 +270,20 @@ typedef struct sc_persist_text_op {
     const char *table_hash; /* SAVE, may be NULL */
     uint64_t seq;           /* APPEND */
     int64_t wall_us;        /* APPEND */
+    const char *kv_ns;      /* KV_PUT, KV_DELETE: the namespace */
+    int64_t expires_us;     /* KV_PUT: as sc_persist_kv_put */
 } sc_persist_text_op;
 /* As sc_persist_writer_submit, with the document as text (not checked: it must be one JSON
- * value). -EINVAL also for an empty text on SAVE or APPEND. */
+ * value; KV_PUT's text is any text, empty allowed). -EINVAL also for an empty text on SAVE or
+ * APPEND, and for KV ops out of sc_persist_kv_put's bounds (checked here, on submit). */
 SC_EXPORT int sc_persist_writer_submit_text(sc_persist_writer *w, const sc_persist_text_op *op, uint64_t *ticket);
+
+/* Shorthands for submit_text with SC_PERSIST_OP_KV_PUT / SC_PERSIST_OP_KV_DELETE: the loop
+ * thread's sc_persist_kv_put and sc_persist_kv_delete, committed in ticket order with every
+ * other op. */
+SC_EXPORT int sc_persist_writer_kv_put(sc_persist_writer *w, const char *ns, const char *key, const char *text,
+                                       size_t len, int64_t expires_us, uint64_t *ticket);
+SC_EXPORT int sc_persist_writer_kv_delete(sc_persist_writer *w, const char *ns, const char *key, uint64_t *ticket);
 
 /* Strict mode: commit what was submitted so far as soon as possible, with no callback (the
  * end of a loop turn that holds no message). Submits alone wake the writer only once a

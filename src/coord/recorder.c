@@ -44,7 +44,7 @@ static void ensure_table(sc_coord_persist *r, const sc_session *s)
         return;
     }
     r->hashes = nh;
-    sc_persist_text_op op = {SC_PERSIST_OP_TABLE, hash, text, len, NULL, NULL, 0, 0};
+    sc_persist_text_op op = {SC_PERSIST_OP_TABLE, hash, text, len, NULL, NULL, 0, 0, NULL, 0};
     int rc = sc_persist_writer_submit_text(r->writer, &op, NULL);
     if (rc) { /* try again with the next record */
         if (rc == -EAGAIN)
@@ -75,7 +75,8 @@ static int submit(sc_coord_persist *r, sc_persist_op_kind kind, const sc_session
 {
     sc_persist_text_op op = {kind,       sc_session_id(s), r->buf.p,
                              r->buf.len, r->node_id,       sc_table_hash(sc_session_table(s)),
-                             seq,        wall_us};
+                             seq,        wall_us,          NULL,
+                             0};
     return sc_persist_writer_submit_text(r->writer, &op, NULL);
 }
 

@@ -241,8 +241,9 @@ const char *sc_persist_url(const sc_persist *p) { return p->url; }
 
 static char *dump(const json_t *doc) { return json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY); }
 
-/* Runs an op with the lock held and the connection up. */
-#define WITH_CONN(p, expr)                \
+/* Runs an op with the lock held and the connection up; WITH_CONN_RC stores the result
+ * in out instead of returning it. */
+#define WITH_CONN_RC(p, out, expr)        \
     do {                                  \
         pthread_mutex_lock(&(p)->lock);   \
         (p)->err[0] = '\0';               \
@@ -251,7 +252,13 @@ static char *dump(const json_t *doc) { return json_dumps(doc, JSON_COMPACT | JSO
             rc_ = (expr);                 \
         rc_ = after((p), rc_);            \
         pthread_mutex_unlock(&(p)->lock); \
-        return rc_;                       \
+        (out) = rc_;                      \
+    } while (0)
+#define WITH_CONN(p, expr)           \
+    do {                             \
+        int r_;                      \
+        WITH_CONN_RC((p), r_, expr); \
+        return r_;                   \
     } while (0)
 
 static int bad_arg(sc_persist *p, const char *what)
@@ -526,4 +533,86 @@ int sc_persist_list_expired(sc_persist *p, sc_persist_lease_cb cb, void *ud)
         return -EINVAL;
     int64_t now = sc_persist__now_us(p);
     WITH_CONN(p, p->be->expired(p, now, cb, ud));
+}
+
+/* ---- key-value entries ---- */
+
+static bool name_ok(const char *s, size_t max) { return s && *s && strnlen(s, max + 1) <= max; }
+
+bool sc_persist__kv_args_ok(const char *ns, const char *key)
+{
+    return name_ok(ns, SC_PERSIST_KV_NS_MAX) && name_ok(key, SC_PERSIST_KV_KEY_MAX);
+}
+
+bool sc_persist__kv_text_ok(const char *text, size_t len)
+{
+    return len <= SC_PERSIST_KV_TEXT_MAX && (len == 0 || (text && !memchr(text, '\0', len)));
+}
+
+static int kv_bad(sc_persist *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int rc = sc_persist__error(p, -EINVAL,
+                               "key-value entry out of bounds: namespace 1..%d bytes, key 1..%d bytes, "
+                               "text at most %d bytes without NUL, expiry >= 0",
+                               SC_PERSIST_KV_NS_MAX, SC_PERSIST_KV_KEY_MAX, SC_PERSIST_KV_TEXT_MAX);
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+static int kv_put_locked(sc_persist *p, const char *ns, const char *key, const char *text, size_t len,
+                         int64_t expires_us)
+{
+    int64_t now = sc_persist__now_us(p);
+    if (expires_us != 0 && expires_us <= now) {
+        int rc;
+        WITH_CONN_RC(p, rc, p->be->kv_del(p, ns, key, now));
+        return rc == -ENOENT ? 0 : rc;
+    }
+    WITH_CONN(p, p->be->kv_put(p, ns, key, text ? text : "", len, expires_us, now));
+}
+
+int sc_persist_kv_put(sc_persist *p, const char *ns, const char *key, const char *text, size_t len, int64_t expires_us)
+{
+    if (!p)
+        return -EINVAL;
+    if (!sc_persist__kv_args_ok(ns, key) || !sc_persist__kv_text_ok(text, len) || expires_us < 0)
+        return kv_bad(p);
+    return kv_put_locked(p, ns, key, text, len, expires_us);
+}
+
+static int kv_get_locked(sc_persist *p, const char *ns, const char *key, char **text)
+{
+    WITH_CONN(p, p->be->kv_get(p, ns, key, sc_persist__now_us(p), text));
+}
+
+int sc_persist_kv_get(sc_persist *p, const char *ns, const char *key, char **text)
+{
+    if (!p || !text)
+        return -EINVAL;
+    if (!sc_persist__kv_args_ok(ns, key))
+        return kv_bad(p);
+    char *out = NULL;
+    int rc = kv_get_locked(p, ns, key, &out);
+    if (rc == 0)
+        *text = out;
+    return rc;
+}
+
+int sc_persist_kv_delete(sc_persist *p, const char *ns, const char *key)
+{
+    if (!p)
+        return -EINVAL;
+    if (!sc_persist__kv_args_ok(ns, key))
+        return kv_bad(p);
+    WITH_CONN(p, p->be->kv_del(p, ns, key, sc_persist__now_us(p)));
+}
+
+int sc_persist_kv_list(sc_persist *p, const char *ns, sc_persist_kv_cb cb, void *ud)
+{
+    if (!p || !cb)
+        return -EINVAL;
+    if (!name_ok(ns, SC_PERSIST_KV_NS_MAX))
+        return kv_bad(p);
+    WITH_CONN(p, p->be->kv_list(p, ns, sc_persist__now_us(p), cb, ud));
 }

@@ -55,6 +55,16 @@ typedef struct sc_persist__backend {
     /* Table texts by hash: insert unless present; load gives a malloc'd copy or -ENOENT. */
     int (*save_table)(sc_persist *p, const char *hash, const char *text, int64_t saved_us);
     int (*load_table)(sc_persist *p, const char *hash, char **text);
+    /* Key-value entries; persist.c has checked the arguments, and put's expires_us is 0 or
+     * after now_us (persist.c turns a past one into kv_del). An entry with
+     * 0 < expires_us <= now_us is gone: get and del treat it as absent (-ENOENT; del returns
+     * 0 inside a batch if it cannot tell) and may remove it; put and list first remove the
+     * namespace's expired entries. list walks in bytewise key order. */
+    int (*kv_put)(sc_persist *p, const char *ns, const char *key, const char *text, size_t len, int64_t expires_us,
+                  int64_t now_us);
+    int (*kv_get)(sc_persist *p, const char *ns, const char *key, int64_t now_us, char **text);
+    int (*kv_del)(sc_persist *p, const char *ns, const char *key, int64_t now_us);
+    int (*kv_list)(sc_persist *p, const char *ns, int64_t now_us, sc_persist_kv_cb cb, void *ud);
     int (*get_version)(sc_persist *p, int *version);
     int (*set_version)(sc_persist *p, int version);
     int (*wipe)(sc_persist *p);
@@ -102,6 +112,10 @@ int sc_persist__save_text(sc_persist *p, const char *id, const char *data, const
 int sc_persist__append_text(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec);
 int sc_persist__delete_raw(sc_persist *p, const char *id);
 int sc_persist__save_table_raw(sc_persist *p, const char *hash, const char *text);
+
+/* The bounds of sc_persist_kv_put (shared with the writer's submit checks). */
+bool sc_persist__kv_args_ok(const char *ns, const char *key);
+bool sc_persist__kv_text_ok(const char *text, size_t len);
 
 /* SQLite's WAL checkpoints on a thread of their own (sqlite_ckpt.c), so that the writer's
  * commits never wait for the database file's copy and fsync. One per sqlite handle; attach

@@ -15,11 +15,12 @@ typedef struct wop {
     sc_persist_op_kind kind;
     char *mem; /* owned: one block holding the strings below */
     const char *id;
-    const char *text; /* JSON text (SAVE, APPEND), "" for DELETE */
-    const char *node; /* SAVE */
+    const char *text; /* JSON text (SAVE, APPEND), the value (KV_PUT), "" for DELETE */
+    const char *node; /* SAVE; KV_PUT and KV_DELETE: the namespace */
     const char *hash; /* SAVE */
     uint64_t seq;     /* APPEND */
-    int64_t wall_us;  /* APPEND: event time; SAVE: time of submit */
+    int64_t wall_us;  /* APPEND: event time; SAVE: time of submit; KV_PUT: expires_us */
+    size_t text_len;  /* KV_PUT */
 } wop;
 
 typedef struct waiter {
@@ -109,7 +110,7 @@ static void coalesce(sc_persist_writer *w, size_t n)
     for (size_t k = n; k-- > 0;) {
         const wop *o = &w->ring[(w->head + k) % w->cfg.queue_cap];
         w->skip[k] = false;
-        if (o->kind == SC_PERSIST_OP_APPEND || o->kind == SC_PERSIST_OP_TABLE)
+        if (o->kind != SC_PERSIST_OP_SAVE && o->kind != SC_PERSIST_OP_DELETE)
             continue;
         size_t j = sc_hash_fnv1a32(o->id, strlen(o->id)) & mask;
         while (w->slots[j] != SIZE_MAX && strcmp(w->ring[(w->head + w->slots[j]) % w->cfg.queue_cap].id, o->id))
@@ -142,6 +143,11 @@ static int run_batch(sc_persist_writer *w, size_t n)
             rc = rc == -ENOENT ? 0 : rc;
             break;
         case SC_PERSIST_OP_TABLE: rc = sc_persist__save_table_raw(c, o->id, o->text); break;
+        case SC_PERSIST_OP_KV_PUT: rc = sc_persist_kv_put(c, o->node, o->id, o->text, o->text_len, o->wall_us); break;
+        case SC_PERSIST_OP_KV_DELETE:
+            rc = sc_persist_kv_delete(c, o->node, o->id);
+            rc = rc == -ENOENT ? 0 : rc;
+            break;
         }
     }
     if (rc == 0)
@@ -391,10 +397,12 @@ void sc_persist_writer_free(sc_persist_writer *w)
 /* Copies the op's strings into one block; no lock needed. */
 static int wop_fill(wop *o, const sc_persist_text_op *op, const sc_persist *conn)
 {
-    const char *node = op->kind == SC_PERSIST_OP_SAVE && op->node_id ? op->node_id : "";
+    bool kv = op->kind == SC_PERSIST_OP_KV_PUT || op->kind == SC_PERSIST_OP_KV_DELETE;
+    bool has_text = op->kind != SC_PERSIST_OP_DELETE && op->kind != SC_PERSIST_OP_KV_DELETE;
+    const char *node = kv ? op->kv_ns : op->kind == SC_PERSIST_OP_SAVE && op->node_id ? op->node_id : "";
     const char *hash = op->kind == SC_PERSIST_OP_SAVE && op->table_hash ? op->table_hash : "";
-    const char *text = op->kind != SC_PERSIST_OP_DELETE && op->text ? op->text : "";
-    size_t tlen = op->kind != SC_PERSIST_OP_DELETE && op->text ? op->text_len : 0;
+    const char *text = has_text && op->text ? op->text : "";
+    size_t tlen = has_text && op->text ? op->text_len : 0;
     size_t li = strlen(op->session_id) + 1, ln = strlen(node) + 1, lh = strlen(hash) + 1;
     char *m = malloc(li + tlen + 1 + ln + lh);
     if (!m)
@@ -410,8 +418,11 @@ static int wop_fill(wop *o, const sc_persist_text_op *op, const sc_persist *conn
     o->text = m + li;
     o->node = m + li + tlen + 1;
     o->hash = m + li + tlen + 1 + ln;
+    o->text_len = tlen;
     if (op->kind == SC_PERSIST_OP_SAVE) {
         o->wall_us = sc_persist__now_us(conn);
+    } else if (kv) {
+        o->wall_us = op->kind == SC_PERSIST_OP_KV_PUT ? op->expires_us : 0;
     } else {
         o->seq = op->seq;
         o->wall_us = op->wall_us;
@@ -445,10 +456,26 @@ static int enqueue(sc_persist_writer *w, wop *o, uint64_t *ticket)
     return 0;
 }
 
+/* Checks a text op's arguments (the KV ops against sc_persist_kv_put's bounds). */
+static bool text_op_valid(const sc_persist_text_op *op)
+{
+    if (!op || !op->session_id || !*op->session_id)
+        return false;
+    switch (op->kind) {
+    case SC_PERSIST_OP_SAVE:
+    case SC_PERSIST_OP_APPEND:
+    case SC_PERSIST_OP_TABLE: return op->text && op->text_len;
+    case SC_PERSIST_OP_DELETE: return true;
+    case SC_PERSIST_OP_KV_PUT:
+        return sc_persist__kv_args_ok(op->kv_ns, op->session_id) && sc_persist__kv_text_ok(op->text, op->text_len);
+    case SC_PERSIST_OP_KV_DELETE: return sc_persist__kv_args_ok(op->kv_ns, op->session_id);
+    }
+    return false;
+}
+
 int sc_persist_writer_submit_text(sc_persist_writer *w, const sc_persist_text_op *op, uint64_t *ticket)
 {
-    if (!w || !op || !op->session_id || !*op->session_id || op->kind > SC_PERSIST_OP_TABLE ||
-        (op->kind != SC_PERSIST_OP_DELETE && (!op->text || !op->text_len)))
+    if (!w || !text_op_valid(op))
         return -EINVAL;
     wop o;
     memset(&o, 0, sizeof o);
@@ -465,7 +492,12 @@ int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint
     if (!w || !op || !op->session_id || !*op->session_id || op->kind > SC_PERSIST_OP_DELETE ||
         (op->kind != SC_PERSIST_OP_DELETE && !op->doc))
         return -EINVAL;
-    sc_persist_text_op t = {op->kind, op->session_id, NULL, 0, op->node_id, op->table_hash, op->seq, op->wall_us};
+    sc_persist_text_op t = {.kind = op->kind,
+                            .session_id = op->session_id,
+                            .node_id = op->node_id,
+                            .table_hash = op->table_hash,
+                            .seq = op->seq,
+                            .wall_us = op->wall_us};
     char *text = NULL;
     if (op->kind != SC_PERSIST_OP_DELETE && w->cfg.durability != SC_PERSIST_NONE) {
         if (!(text = json_dumps(op->doc, JSON_COMPACT | JSON_ENCODE_ANY)))
@@ -510,6 +542,24 @@ int sc_persist_writer_delete(sc_persist_writer *w, const char *id, uint64_t *tic
 {
     sc_persist_op op = {SC_PERSIST_OP_DELETE, id, NULL, NULL, NULL, 0, 0};
     return sc_persist_writer_submit(w, &op, ticket);
+}
+
+int sc_persist_writer_kv_put(sc_persist_writer *w, const char *ns, const char *key, const char *text, size_t len,
+                             int64_t expires_us, uint64_t *ticket)
+{
+    sc_persist_text_op op = {.kind = SC_PERSIST_OP_KV_PUT,
+                             .session_id = key,
+                             .text = text,
+                             .text_len = len,
+                             .kv_ns = ns,
+                             .expires_us = expires_us};
+    return sc_persist_writer_submit_text(w, &op, ticket);
+}
+
+int sc_persist_writer_kv_delete(sc_persist_writer *w, const char *ns, const char *key, uint64_t *ticket)
+{
+    sc_persist_text_op op = {.kind = SC_PERSIST_OP_KV_DELETE, .session_id = key, .kv_ns = ns};
+    return sc_persist_writer_submit_text(w, &op, ticket);
 }
 
 int sc_persist_writer_flush_wait(sc_persist_writer *w, uint64_t ticket, int timeout_ms)

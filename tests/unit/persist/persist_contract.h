@@ -604,16 +604,16 @@ static void test_writer_text_ops_coalesce(void **state)
     json_decref(empty);
     const char *a = "{\"n\":1}", *b = "{\"n\":2}";
     sc_persist_text_op ops[] = {
-        {SC_PERSIST_OP_SAVE, "gone", a, 7, "n1", "h", 0, 0},
-        {SC_PERSIST_OP_SAVE, "kept", a, 7, "n1", "h", 0, 0},
-        {SC_PERSIST_OP_APPEND, "kept", a, 7, NULL, NULL, 1, 10},
-        {SC_PERSIST_OP_DELETE, "gone", NULL, 0, NULL, NULL, 0, 0},
-        {SC_PERSIST_OP_SAVE, "kept", b, 7, "n1", "h", 0, 0},
+        {SC_PERSIST_OP_SAVE, "gone", a, 7, "n1", "h", 0, 0, NULL, 0},
+        {SC_PERSIST_OP_SAVE, "kept", a, 7, "n1", "h", 0, 0, NULL, 0},
+        {SC_PERSIST_OP_APPEND, "kept", a, 7, NULL, NULL, 1, 10, NULL, 0},
+        {SC_PERSIST_OP_DELETE, "gone", NULL, 0, NULL, NULL, 0, 0, NULL, 0},
+        {SC_PERSIST_OP_SAVE, "kept", b, 7, "n1", "h", 0, 0, NULL, 0},
     };
     uint64_t ticket = 0;
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         assert_int_equal(sc_persist_writer_submit_text(w, &ops[i], &ticket), 0);
-    sc_persist_text_op bad = {SC_PERSIST_OP_APPEND, "kept", "", 0, NULL, NULL, 2, 10};
+    sc_persist_text_op bad = {SC_PERSIST_OP_APPEND, "kept", "", 0, NULL, NULL, 2, 10, NULL, 0};
     assert_int_equal(sc_persist_writer_submit_text(w, &bad, NULL), -EINVAL);
     assert_int_equal(sc_persist_writer_flush_wait(w, ticket, 10000), 0);
     sc_persist_writer_free(w);
