@@ -328,6 +328,8 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
                           .t1_ms = cfg->sip_t1_ms,
                           .on_incoming = sc_coord__on_incoming,
                           .on_event = sc_coord__on_event,
+                          .on_screen = sc_coord__on_screen,   /* sip_ood.c: the registrar's challenges */
+                          .on_request = sc_coord__on_request, /* sip_ood.c: REGISTER */
                           .ud = c};
     sipc.send_hook = send_hook;
     sipc.contact_host = cfg->advertise && *cfg->advertise ? cfg->advertise : NULL;

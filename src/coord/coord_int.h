@@ -31,6 +31,7 @@ typedef enum sc_coord_feature_id {
     SC_FEAT_B2BUA,       /* b2bua.c: routes, outgoing legs, peers, bridge commands */
     SC_FEAT_CLEANUP,     /* cleanup.c: the age and retention reaper's timer */
     SC_FEAT_PERSISTENCE, /* store.c, recorder.c, recover.c: store, durability, recovery */
+    SC_FEAT_REGISTRAR,   /* registrar.c, registrar_bind.c: digest auth as a server, REGISTER, calls to users */
     SC_FEAT__COUNT
 } sc_coord_feature_id;
 
@@ -91,6 +92,17 @@ typedef struct sc_coord_feature {
      * leg->rtp_port), and point it at what the SDP negotiated. */
     int (*media_open)(sc_coord_leg *leg);
     void (*media_apply)(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *codec, sc_sdp_direction ours);
+    /* A new out-of-dialog request but ACK, CANCEL, OPTIONS and REGISTER, from its transport
+     * source (sc_sip_config.on_screen): 0 to go on, or the status to answer it with (header
+     * lines written into hdrs). The first feature that answers decides. */
+    int (*screen)(sc_coord *c, const struct osip_message *msg, const struct sockaddr_storage *src, char *hdrs,
+                  size_t cap);
+    /* An out-of-dialog REGISTER (sc_sip_config.on_request): true when the feature took stx
+     * (it answers it); nobody: 405. */
+    bool (*on_request)(sc_coord *c, sc_sip_stx *stx, const struct osip_message *msg);
+    /* The store is open (sc_coord_store_open): p the loop's synchronous handle, w the writer;
+     * both live until the persistence feature stops (after the features after it). */
+    void (*store_opened)(sc_coord *c, sc_persist *p, sc_persist_writer *w);
 } sc_coord_feature;
 
 /* features.c: the features in sc_coord_feature_id order; each defined in its own file. */
@@ -98,6 +110,7 @@ extern const sc_coord_feature *const sc_coord__features[SC_FEAT__COUNT];
 extern const sc_coord_feature sc_coord__feature_call, sc_coord__feature_limits, sc_coord__feature_metrics,
     sc_coord__feature_events, sc_coord__feature_media, sc_coord__feature_b2bua, sc_coord__feature_transfer,
     sc_coord__feature_cleanup, sc_coord__feature_persistence;
+extern const sc_coord_feature sc_coord__feature_registrar;
 
 struct sc_coord {
     uv_loop_t *loop;         /* borrowed */
@@ -162,6 +175,7 @@ struct sc_coord_leg {
     struct sc_media_stream *stream; /* media: the RTP stream, opened with our first SDP */
     char *route_target;             /* b2bua: the routed target of an incoming call */
     struct sc_coord_xfer *xfer;     /* transfer: its state, or NULL */
+    char *auth_user;                /* registrar: the user the INVITE authenticated as, or NULL */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
@@ -253,5 +267,9 @@ void sc_coord__resources_inspect(sc_coord *c, const sc_session *s, json_t *out);
 
 void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud);
 void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud);
+/* sip_ood.c: new out-of-dialog requests offered to the features' screen and on_request hooks */
+int sc_coord__on_screen(sc_sip *sip, const struct osip_message *msg, const struct sockaddr_storage *src, char *hdrs,
+                        size_t cap, void *ud);
+void sc_coord__on_request(sc_sip *sip, sc_sip_stx *stx, const struct osip_message *msg, void *ud);
 
 #endif

@@ -10,6 +10,7 @@
 #include "sessionctl/cmd_store.h"
 #include "sessionctl/cmd_table.h"
 #include "sessionctl/cmd_transfer.h"
+#include "sessionctl/cmd_registrations.h"
 
 typedef struct subcommand {
     const char *name;
@@ -37,6 +38,7 @@ static const subcommand COMMANDS[] = {
      "transfer ID [TARGET] [--attended [--consult ID]] [--cancel]  blind/attended transfer"},
     {"events", sessionctl_cmd_events_live,
      "events [--type A,B] [--session GLOB] [--follow] [--since SEQ]  live events as JSON Lines (--store URL: the log)"},
+    {"registrations", sessionctl_cmd_registrations, "registrations                           the registrar's bindings"},
     {"diff", sessionctl_cmd_diff, "diff OLD NEW [--json]   what a table change does (exit 1 if different)"},
 };
 

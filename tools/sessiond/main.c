@@ -12,6 +12,8 @@
 #include "config.h"
 #include "config_cleanup.h"
 #include "credentials.h"
+#include "config_registrar.h"
+#include "users.h"
 #include "config_http.h"
 #include "http.h"
 #include "log.h"
@@ -216,8 +218,18 @@ static int start_api(sd_app *app)
     c.events_idle_ms = app->cfg.events_idle_ms;
     c.events_ring = app->cfg.events_ring;
     c.metrics_off = app->cfg.metrics_off;
-    sd_cleanup_apply(&app->cfg, &c); /* cleanup, session timers (config_cleanup.c) */
+    sd_cleanup_apply(&app->cfg, &c);   /* cleanup, session timers (config_cleanup.c) */
+    sd_registrar_apply(&app->cfg, &c); /* registrar (config_registrar.c, users.c) */
+    sd_users users = {0};
+    char uerr[512];
+    if (app->cfg.users && sd_users_load(&users, app->cfg.users, &app->logger, uerr, sizeof uerr) != 0) {
+        fprintf(stderr, "sessiond: %s\n", uerr);
+        return 2;
+    }
+    c.users = users.list;
+    c.nusers = users.n;
     int rc = sc_coord_new(&app->api, &c);
+    sd_users_free(&users); /* the coordinator keeps its own copy */
     if (rc == SC_E_UNBOUND) {
         fprintf(stderr, "sessiond: --table: the table uses a guard or action sessiond cannot bind (see the log)\n");
         return 2;

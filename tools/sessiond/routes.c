@@ -4,6 +4,7 @@
 #include "routes.h"
 #include "ops_routes.h"
 #include "transfer_routes.h"
+#include "registrar_routes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -282,6 +283,8 @@ void sd_routes_handle(void *ud, sd_http_req *r)
         } else {
             sd_http_reply_error(r, 405, "method not allowed here");
         }
+    } else if (!strcmp(p, "/registrations")) { /* registrar_routes.c */
+        sd_registrar_route(rt->api, r);
     } else if (!strcmp(p, "/table") || !strcmp(p, "/table.json")) {
         get ? get_table(rt, r, SC_GRAPH_JSON) : sd_http_reply_error(r, 405, "use GET");
     } else if (!strcmp(p, "/table.dot")) {
