@@ -163,7 +163,8 @@ SC_EXPORT int sc_persist_load_table(sc_persist *p, const char *hash, char **text
  * SC_PERSIST_KV_TEXT_MAX, with no NUL byte (text may be NULL when len is 0); it is stored
  * byte for byte. expires_us is the absolute wall-clock time (cfg.clock, microseconds) from
  * which the entry is gone, 0 = never; the nodes' clocks must agree. Expired entries are
- * never returned; they are removed when read, by put and by list of their namespace.
+ * never returned; they are removed when read, and by put, delete and list of their
+ * namespace (all of its expired entries); sc_persist_wipe removes every entry.
  * Each call returns -EINVAL for an argument out of these bounds. */
 #define SC_PERSIST_KV_NS_MAX 64
 #define SC_PERSIST_KV_KEY_MAX 512
@@ -183,7 +184,7 @@ SC_EXPORT int sc_persist_kv_delete(sc_persist *p, const char *ns, const char *ke
  * on, anything else to stop. */
 typedef int (*sc_persist_kv_cb)(const char *key, const char *text, size_t len, int64_t expires_us, void *ud);
 /* Walks namespace ns (removing its expired entries first). Return convention as
- * sc_persist_list. */
+ * sc_persist_list. The callback must not call p (its lock is held): use another handle. */
 SC_EXPORT int sc_persist_kv_list(sc_persist *p, const char *ns, sc_persist_kv_cb cb, void *ud);
 
 /* The schema version stored (SC_PERSIST_SCHEMA_VERSION after a successful open). */

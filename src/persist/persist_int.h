@@ -58,8 +58,8 @@ typedef struct sc_persist__backend {
     /* Key-value entries; persist.c has checked the arguments, and put's expires_us is 0 or
      * after now_us (persist.c turns a past one into kv_del). An entry with
      * 0 < expires_us <= now_us is gone: get and del treat it as absent (-ENOENT; del returns
-     * 0 inside a batch if it cannot tell) and may remove it; put and list first remove the
-     * namespace's expired entries. list walks in bytewise key order. */
+     * 0 inside a batch if it cannot tell); get removes it; put, del and list first remove
+     * all of the namespace's expired entries. list walks in bytewise key order. */
     int (*kv_put)(sc_persist *p, const char *ns, const char *key, const char *text, size_t len, int64_t expires_us,
                   int64_t now_us);
     int (*kv_get)(sc_persist *p, const char *ns, const char *key, int64_t now_us, char **text);
@@ -116,6 +116,21 @@ int sc_persist__save_table_raw(sc_persist *p, const char *hash, const char *text
 /* The bounds of sc_persist_kv_put (shared with the writer's submit checks). */
 bool sc_persist__kv_args_ok(const char *ns, const char *key);
 bool sc_persist__kv_text_ok(const char *text, size_t len);
+
+/* The memory backend's key-value entries (kv_memory.c); the caller serialises the calls.
+ * put/get/del as the backend's kv_put/kv_get/kv_del; copy makes a new map of namespace ns's
+ * live entries (after removing its expired ones) that walk then hands to a callback in key
+ * order, so the callback runs without the store's lock. */
+typedef struct sc_persist__kvmap sc_persist__kvmap;
+int sc_persist__kvmap_new(sc_persist__kvmap **out);
+void sc_persist__kvmap_free(sc_persist__kvmap *m);
+void sc_persist__kvmap_clear(sc_persist__kvmap *m);
+int sc_persist__kvmap_put(sc_persist__kvmap *m, const char *ns, const char *key, const char *text, size_t len,
+                          int64_t expires_us, int64_t now_us);
+int sc_persist__kvmap_get(sc_persist__kvmap *m, const char *ns, const char *key, int64_t now_us, char **text);
+int sc_persist__kvmap_del(sc_persist__kvmap *m, const char *ns, const char *key, int64_t now_us);
+int sc_persist__kvmap_copy(sc_persist__kvmap *m, const char *ns, int64_t now_us, sc_persist__kvmap **out);
+int sc_persist__kvmap_walk(const sc_persist__kvmap *m, sc_persist_kv_cb cb, void *ud);
 
 /* SQLite's WAL checkpoints on a thread of their own (sqlite_ckpt.c), so that the writer's
  * commits never wait for the database file's copy and fsync. One per sqlite handle; attach

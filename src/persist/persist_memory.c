@@ -35,7 +35,8 @@ typedef struct mem_table {
 } mem_table;
 
 typedef struct mem_store {
-    mem_table *tables; /* table texts by hash (few: a list) */
+    mem_table *tables;     /* table texts by hash (few: a list) */
+    sc_persist__kvmap *kv; /* key-value entries */
     pthread_mutex_t lock;
     int refs;
     int version;
@@ -90,6 +91,7 @@ static void clear_store(mem_store *st)
         free(t->text);
         free(t);
     }
+    sc_persist__kvmap_clear(st->kv);
     st->version = SC_PERSIST_SCHEMA_VERSION;
 }
 
@@ -98,8 +100,10 @@ static int mem_init(sc_persist *p, const char *rest)
     if (*rest)
         return sc_persist__error(p, -EINVAL, "memory: takes no path (got '%s')", rest);
     mem_store *st = calloc(1, sizeof *st);
-    if (!st)
+    if (!st || sc_persist__kvmap_new(&st->kv) < 0) {
+        free(st);
         return -ENOMEM;
+    }
     pthread_mutex_init(&st->lock, NULL);
     st->refs = 1;
     st->version = SC_PERSIST_SCHEMA_VERSION;
@@ -136,6 +140,7 @@ static void mem_destroy(sc_persist *p)
     pthread_mutex_unlock(&st->lock);
     if (left == 0) {
         clear_store(st);
+        sc_persist__kvmap_free(st->kv);
         pthread_mutex_destroy(&st->lock);
         free(st);
     }
@@ -552,6 +557,39 @@ static int mem_wipe(sc_persist *p)
     LOCKED(st, wipe_l(st));
 }
 
+static int mem_kv_put(sc_persist *p, const char *ns, const char *key, const char *text, size_t len, int64_t expires_us,
+                      int64_t now_us)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, sc_persist__kvmap_put(st->kv, ns, key, text, len, expires_us, now_us));
+}
+
+static int mem_kv_get(sc_persist *p, const char *ns, const char *key, int64_t now_us, char **text)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, sc_persist__kvmap_get(st->kv, ns, key, now_us, text));
+}
+
+static int mem_kv_del(sc_persist *p, const char *ns, const char *key, int64_t now_us)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, sc_persist__kvmap_del(st->kv, ns, key, now_us));
+}
+
+/* Copies the namespace under the lock and walks the copy unlocked (as mem_list). */
+static int mem_kv_list(sc_persist *p, const char *ns, int64_t now_us, sc_persist_kv_cb cb, void *ud)
+{
+    mem_store *st = p->impl;
+    sc_persist__kvmap *copy = NULL;
+    pthread_mutex_lock(&st->lock);
+    int rc = sc_persist__kvmap_copy(st->kv, ns, now_us, &copy);
+    pthread_mutex_unlock(&st->lock);
+    if (rc == 0)
+        rc = sc_persist__kvmap_walk(copy, cb, ud);
+    sc_persist__kvmap_free(copy);
+    return rc;
+}
+
 const sc_persist__backend sc_persist__memory = {
     .name = "memory",
     .init = mem_init,
@@ -579,4 +617,8 @@ const sc_persist__backend sc_persist__memory = {
     .wipe = mem_wipe,
     .save_table = mem_save_table,
     .load_table = mem_load_table,
+    .kv_put = mem_kv_put,
+    .kv_get = mem_kv_get,
+    .kv_del = mem_kv_del,
+    .kv_list = mem_kv_list,
 };

@@ -1,6 +1,7 @@
 /* persist_pg: the "postgresql://..." backend (libpq): a snapshots table and an append-only
  * events table whose global sequence is assigned under a transaction-scoped advisory lock,
- * so that gseq order is commit order and readers that resume by gseq never skip an event. */
+ * so that gseq order is commit order and readers that resume by gseq never skip an event;
+ * key-value entries in a bytea table. */
 #include "persist/persist_int.h"
 
 #include <errno.h>
@@ -22,6 +23,13 @@ static const char schema_v1[] =
     "CREATE INDEX IF NOT EXISTS sc_events_time ON sc_events(wall_us, gseq);"
     "CREATE TABLE IF NOT EXISTS sc_leases(id TEXT PRIMARY KEY, node TEXT NOT NULL, until_us BIGINT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS sc_leases_until ON sc_leases(until_us);";
+
+/* v4: key-value entries. bytea names and texts: any bytes, ordered bytewise; the partial
+ * index finds a namespace's entries that can expire. */
+static const char schema_v4[] =
+    "CREATE TABLE IF NOT EXISTS sc_kv(ns BYTEA NOT NULL, key BYTEA NOT NULL, text BYTEA NOT NULL, "
+    "  expires_us BIGINT NOT NULL, PRIMARY KEY(ns, key));"
+    "CREATE INDEX IF NOT EXISTS sc_kv_expiry ON sc_kv(ns, expires_us) WHERE expires_us > 0;";
 
 typedef struct pg {
     PGconn *c; /* NULL while disconnected */
@@ -117,6 +125,8 @@ static int migrate(sc_persist *p)
                "CREATE TABLE IF NOT EXISTS sc_tables(hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
                "saved_us BIGINT NOT NULL)",
                0, NULL);
+    if (rc == 0 && version < 4) /* 3 changed only SQLite */
+        rc = q(p, NULL, "create schema v4", schema_v4, 0, NULL);
     if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
         rc = pg_set_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)
@@ -429,11 +439,116 @@ static int pg_load_table(sc_persist *p, const char *hash, char **text)
     return *text ? 0 : -ENOMEM;
 }
 
+/* ---- key-value entries ---- */
+
+/* Every kv statement gets the same typed parameters, used or not: $1 = ns, $2 = key, $4 =
+ * text (bytea, sent binary), $3 = now_us, $5 = expires_us (int8, sent as text). Results
+ * come back binary: bytea columns are the raw bytes; expires_us is selected as text.
+ * libpq ends every value with a NUL. */
+#define KV_PURGE(key_cond) "DELETE FROM sc_kv WHERE ns = $1 AND expires_us > 0 AND expires_us <= $3" key_cond
+#define KV_LIVE "(expires_us = 0 OR expires_us > $3)"
+#define PG_OID_BYTEA 17
+#define PG_OID_INT8 20
+
+static int kv_q(sc_persist *p, PGresult **out, const char *what, const char *sql, const char *ns, const char *key,
+                int64_t now_us, const char *text, size_t len, int64_t expires_us)
+{
+    pg *g = p->impl;
+    char now[32], exp[32];
+    snprintf(now, sizeof now, "%lld", (long long)now_us);
+    snprintf(exp, sizeof exp, "%lld", (long long)expires_us);
+    static const Oid types[] = {PG_OID_BYTEA, PG_OID_BYTEA, PG_OID_INT8, PG_OID_BYTEA, PG_OID_INT8};
+    static const int fmts[] = {1, 1, 0, 1, 0};
+    const char *vals[] = {ns, key, now, text, exp};
+    int lens[] = {(int)strlen(ns), (int)strlen(key), 0, (int)len, 0};
+    PGresult *res = PQexecParams(g->c, sql, 5, types, vals, lens, fmts, 1);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        return pg_fail(p, res, what);
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return 0;
+}
+
+static int pg_kv_put(sc_persist *p, const char *ns, const char *key, const char *text, size_t len, int64_t expires_us,
+                     int64_t now_us)
+{
+    /* the purge leaves key alone: the upsert below replaces it either way */
+    return kv_q(
+        p, NULL, "kv put",
+        "WITH gone AS (" KV_PURGE(
+            " AND key <> $2") ") "
+                              "INSERT INTO sc_kv(ns, key, text, expires_us) VALUES($1, $2, $4, $5) "
+                              "ON CONFLICT(ns, key) DO UPDATE SET text = excluded.text, expires_us = excluded.expires_us",
+        ns, key, now_us, text, len, expires_us);
+}
+
+/* One statement: the entry if live; if it has expired it is removed. */
+static int pg_kv_get(sc_persist *p, const char *ns, const char *key, int64_t now_us, char **text)
+{
+    PGresult *res = NULL;
+    int rc = kv_q(p, &res, "kv get",
+                  "WITH gone AS (" KV_PURGE(
+                      " AND key = $2") ") "
+                                       "SELECT text FROM sc_kv WHERE ns = $1 AND key = $2 AND " KV_LIVE,
+                  ns, key, now_us, "", 0, 0);
+    if (rc < 0)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return -ENOENT;
+    }
+    size_t len = (size_t)PQgetlength(res, 0, 0);
+    char *copy = malloc(len + 1);
+    if (copy) {
+        memcpy(copy, PQgetvalue(res, 0, 0), len);
+        copy[len] = '\0';
+    }
+    PQclear(res);
+    *text = copy;
+    return copy ? 0 : -ENOMEM;
+}
+
+static int pg_kv_del(sc_persist *p, const char *ns, const char *key, int64_t now_us)
+{
+    PGresult *res = NULL;
+    int rc = kv_q(p, &res, "kv delete",
+                  "WITH gone AS (" KV_PURGE(
+                      " AND key <> $2") ") "
+                                        "DELETE FROM sc_kv WHERE ns = $1 AND key = $2 RETURNING " KV_LIVE "::int::text",
+                  ns, key, now_us, "", 0, 0);
+    if (rc < 0)
+        return rc;
+    bool live = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+    PQclear(res);
+    return live ? 0 : -ENOENT;
+}
+
+static int pg_kv_list(sc_persist *p, const char *ns, int64_t now_us, sc_persist_kv_cb cb, void *ud)
+{
+    PGresult *res = NULL;
+    int rc = kv_q(p, &res, "kv list",
+                  "WITH gone AS (" KV_PURGE(
+                      "") ") "
+                          "SELECT key, text, expires_us::text FROM sc_kv WHERE ns = $1 AND " KV_LIVE " ORDER BY key",
+                  ns, "", now_us, "", 0, 0);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; rc == 0 && i < PQntuples(res); i++)
+        rc = cb(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), (size_t)PQgetlength(res, i, 1),
+                strtoll(PQgetvalue(res, i, 2), NULL, 10), ud);
+    PQclear(res);
+    return rc;
+}
+
 static int pg_ping(sc_persist *p) { return q(p, NULL, "ping", "SELECT 1", 0, NULL); }
 
 static int pg_wipe(sc_persist *p)
 {
-    int rc = q(p, NULL, "wipe", "TRUNCATE sc_sessions, sc_events, sc_leases, sc_tables RESTART IDENTITY", 0, NULL);
+    int rc = q(p, NULL, "wipe", "TRUNCATE sc_sessions, sc_events, sc_leases, sc_tables, sc_kv RESTART IDENTITY", 0,
+               NULL);
     return rc == 0 ? pg_set_version(p, SC_PERSIST_SCHEMA_VERSION) : rc;
 }
 
@@ -463,4 +578,8 @@ const sc_persist__backend sc_persist__pg = {
     .wipe = pg_wipe,
     .save_table = pg_save_table,
     .load_table = pg_load_table,
+    .kv_put = pg_kv_put,
+    .kv_get = pg_kv_get,
+    .kv_del = pg_kv_del,
+    .kv_list = pg_kv_list,
 };

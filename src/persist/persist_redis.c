@@ -1,6 +1,7 @@
 /* persist_redis: the "redis://HOST:PORT/DB" backend (hiredis): snapshots as hashes, the
- * event log as one Redis Stream with per-session and by-time sorted-set indexes, every
- * write an atomic Lua script, a batch one MULTI/EXEC pipeline. */
+ * event log as one Redis Stream with per-session and by-time sorted-set indexes, key-value
+ * entries as one hash per namespace with a sorted set of expiry times, every write an atomic
+ * Lua script, a batch one MULTI/EXEC pipeline. */
 #include "persist/persist_int.h"
 
 #include <errno.h>
@@ -100,9 +101,68 @@ static const char lua_expired[] =
     "end\n"
     "return out\n";
 
-enum { SC_APPEND, SC_SAVE, SC_DELETE, SC_READ, SC_CLAIM, SC_RELEASE, SC_EXPIRED, SC_NSCRIPTS };
-static const char *const scripts[SC_NSCRIPTS] = {lua_append, lua_save,    lua_delete, lua_read,
-                                                 lua_claim,  lua_release, lua_expired};
+/* Key-value entries of namespace NS: hash sc:kv:NS, field = key, value = "EXPIRES_US TEXT";
+ * sorted set sc:kvx:NS holds the keys that expire, scored by expiry. Expiry is judged by the
+ * caller's clock (ARGV now), as everywhere else in persist, not by Redis's own: so a hash
+ * plus an index rather than PEXPIREAT, and the scripts remove what has expired.
+ * The purge shared by the scripts: removes every entry with 0 < expiry <= now. */
+#define LUA_KV_HEAD                                                                \
+    "local p, ns, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"                     \
+    "local h, z = p .. 'kv:' .. ns, p .. 'kvx:' .. ns\n"                           \
+    "local function purge()\n"                                                     \
+    "  local gone = redis.call('ZRANGEBYSCORE', z, '-inf', ARGV[3])\n"             \
+    "  for _, k in ipairs(gone) do redis.call('HDEL', h, k) end\n"                 \
+    "  if #gone > 0 then redis.call('ZREMRANGEBYSCORE', z, '-inf', ARGV[3]) end\n" \
+    "end\n"                                                                        \
+    "local function exp_of(v) return tonumber(string.match(v, '^(%d+) ')) end\n"
+
+/* ARGV: prefix, ns, now_us, key, expires_us, text. */
+static const char lua_kv_put[] = LUA_KV_HEAD "purge()\n"
+                                             "local k, e = ARGV[4], tonumber(ARGV[5])\n"
+                                             "redis.call('HSET', h, k, ARGV[5] .. ' ' .. ARGV[6])\n"
+                                             "if e ~= 0 then redis.call('ZADD', z, ARGV[5], k)\n"
+                                             "else redis.call('ZREM', z, k) end\n"
+                                             "return 1\n";
+
+/* ARGV: prefix, ns, now_us, key. The value ("EXPIRES TEXT"), or nil (absent or expired: then
+ * removed). */
+static const char lua_kv_get[] = LUA_KV_HEAD "local k = ARGV[4]\n"
+                                             "local v = redis.call('HGET', h, k)\n"
+                                             "if not v then return false end\n"
+                                             "local e = exp_of(v)\n"
+                                             "if e ~= 0 and e <= now then\n"
+                                             "  redis.call('HDEL', h, k); redis.call('ZREM', z, k)\n"
+                                             "  return false\n"
+                                             "end\n"
+                                             "return v\n";
+
+/* ARGV: prefix, ns, now_us, key. 1 if an unexpired entry was removed. */
+static const char lua_kv_del[] = LUA_KV_HEAD "purge()\n"
+                                             "local k = ARGV[4]\n"
+                                             "redis.call('ZREM', z, k)\n"
+                                             "return redis.call('HDEL', h, k)\n";
+
+/* ARGV: prefix, ns, now_us. The namespace's entries after the purge: key, value pairs. */
+static const char lua_kv_list[] = LUA_KV_HEAD "purge()\n"
+                                              "return redis.call('HGETALL', h)\n";
+
+enum {
+    SC_APPEND,
+    SC_SAVE,
+    SC_DELETE,
+    SC_READ,
+    SC_CLAIM,
+    SC_RELEASE,
+    SC_EXPIRED,
+    SC_KV_PUT,
+    SC_KV_GET,
+    SC_KV_DEL,
+    SC_KV_LIST,
+    SC_NSCRIPTS
+};
+static const char *const scripts[SC_NSCRIPTS] = {lua_append, lua_save,    lua_delete,  lua_read,
+                                                 lua_claim,  lua_release, lua_expired, lua_kv_put,
+                                                 lua_kv_get, lua_kv_del,  lua_kv_list};
 
 typedef struct rd {
     char host[256];
@@ -206,7 +266,8 @@ static int check_version(sc_persist *p)
         rc = p->be->get_version(p, &v);
     if (rc == 0 && v > SC_PERSIST_SCHEMA_VERSION)
         rc = sc_persist__schema_too_new(p, v);
-    /* 1 -> 2 only adds the sc:tables hash, created on first use: just record the version. */
+    /* 1 -> 2 only adds the sc:tables hash, 3 -> 4 the sc:kv: hashes, all created on first use:
+     * just record the version. */
     if (rc == 0 && v < SC_PERSIST_SCHEMA_VERSION)
         rc = p->be->set_version(p, SC_PERSIST_SCHEMA_VERSION);
     return rc;
@@ -588,6 +649,133 @@ static int rd_expired(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, voi
     return rc;
 }
 
+/* ---- key-value entries ---- */
+
+/* Runs kv script i: argv = prefix, ns, now, then extra (up to 3). Names and the text go with
+ * their lengths (binary-safe); in a batch the script is only queued. reply may be NULL. */
+static int kv_eval(sc_persist *p, int i, const char *ns, int64_t now_us, int n, const char **extra,
+                   const size_t *extra_len, redisReply **reply)
+{
+    rd *r = p->impl;
+    char now[32];
+    snprintf(now, sizeof now, "%lld", (long long)now_us);
+    const char *argv[10] = {"EVALSHA", r->sha[i], "0", RD_PREFIX, ns, now};
+    size_t lens[10] = {7, strlen(r->sha[i]), 1, strlen(RD_PREFIX), strlen(ns), strlen(now)};
+    for (int k = 0; k < n; k++) {
+        argv[6 + k] = extra[k];
+        lens[6 + k] = extra_len[k];
+    }
+    if (p->in_batch) {
+        if (redisAppendCommandArgv(r->c, 6 + n, argv, lens) != REDIS_OK)
+            return sc_persist__error(p, -ENOMEM, "redis: cannot queue a command");
+        r->pending++;
+        return 0;
+    }
+    redisReply *rep = redisCommandArgv(r->c, 6 + n, argv, lens);
+    if (!rep || rep->type == REDIS_REPLY_ERROR)
+        return rd_fail(p, rep, "kv");
+    if (reply)
+        *reply = rep;
+    else
+        freeReplyObject(rep);
+    return 0;
+}
+
+static int rd_kv_put(sc_persist *p, const char *ns, const char *key, const char *text, size_t len, int64_t expires_us,
+                     int64_t now_us)
+{
+    char exp[32];
+    snprintf(exp, sizeof exp, "%lld", (long long)expires_us);
+    const char *extra[] = {key, exp, text};
+    size_t lens[] = {strlen(key), strlen(exp), len};
+    return kv_eval(p, SC_KV_PUT, ns, now_us, 3, extra, lens, NULL);
+}
+
+/* The text of a stored value "EXPIRES TEXT" (as written by lua_kv_put). */
+static const char *value_text(const redisReply *v, size_t *len)
+{
+    const char *sp = memchr(v->str, ' ', v->len);
+    size_t off = sp ? (size_t)(sp - v->str) + 1 : v->len;
+    *len = v->len - off;
+    return v->str + off;
+}
+
+static int rd_kv_get(sc_persist *p, const char *ns, const char *key, int64_t now_us, char **text)
+{
+    const char *extra[] = {key};
+    size_t lens[] = {strlen(key)};
+    redisReply *reply = NULL;
+    int rc = kv_eval(p, SC_KV_GET, ns, now_us, 1, extra, lens, &reply);
+    if (rc < 0)
+        return rc;
+    if (reply->type != REDIS_REPLY_STRING) {
+        freeReplyObject(reply);
+        return -ENOENT;
+    }
+    size_t len = 0;
+    const char *t = value_text(reply, &len);
+    char *copy = malloc(len + 1);
+    if (copy) {
+        memcpy(copy, t, len);
+        copy[len] = '\0';
+    }
+    freeReplyObject(reply);
+    *text = copy;
+    return copy ? 0 : -ENOMEM;
+}
+
+static int rd_kv_del(sc_persist *p, const char *ns, const char *key, int64_t now_us)
+{
+    const char *extra[] = {key};
+    size_t lens[] = {strlen(key)};
+    redisReply *reply = NULL;
+    int rc = kv_eval(p, SC_KV_DEL, ns, now_us, 1, extra, lens, p->in_batch ? NULL : &reply);
+    if (rc < 0 || p->in_batch)
+        return rc;
+    rc = reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 ? -ENOENT : 0;
+    freeReplyObject(reply);
+    return rc;
+}
+
+typedef struct kv_pair {
+    const redisReply *key, *value;
+} kv_pair;
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const redisReply *x = ((const kv_pair *)a)->key, *y = ((const kv_pair *)b)->key;
+    int c = memcmp(x->str, y->str, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* HGETALL gives fields in no order: the keys are sorted here, bytewise. hiredis ends every
+ * string with a NUL, so a value's text (its tail) is NUL-terminated as it is. */
+static int rd_kv_list(sc_persist *p, const char *ns, int64_t now_us, sc_persist_kv_cb cb, void *ud)
+{
+    redisReply *reply = NULL;
+    int rc = kv_eval(p, SC_KV_LIST, ns, now_us, 0, NULL, NULL, &reply);
+    if (rc < 0)
+        return rc;
+    size_t n = reply->type == REDIS_REPLY_ARRAY ? reply->elements / 2 : 0;
+    kv_pair *v = malloc((n + 1) * sizeof *v);
+    if (!v) {
+        freeReplyObject(reply);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = (kv_pair){reply->element[2 * i], reply->element[2 * i + 1]};
+    if (n)
+        qsort(v, n, sizeof *v, cmp_pair);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        size_t len = 0;
+        const char *t = value_text(v[i].value, &len);
+        rc = cb(v[i].key->str, t, len, strtoll(v[i].value->str, NULL, 10), ud);
+    }
+    free(v);
+    freeReplyObject(reply);
+    return rc;
+}
+
 static int rd_ping(sc_persist *p)
 {
     const char *argv[] = {"PING"};
@@ -666,4 +854,8 @@ const sc_persist__backend sc_persist__redis = {
     .wipe = rd_wipe,
     .save_table = rd_save_table,
     .load_table = rd_load_table,
+    .kv_put = rd_kv_put,
+    .kv_get = rd_kv_get,
+    .kv_del = rd_kv_del,
+    .kv_list = rd_kv_list,
 };

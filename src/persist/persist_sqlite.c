@@ -28,6 +28,12 @@ enum {
     ST_SAVE_TABLE,
     ST_LOAD_TABLE,
     ST_SECOND,
+    ST_KV_PURGE,
+    ST_KV_PUT,
+    ST_KV_GET,
+    ST_KV_DEL,
+    ST_KV_DEL_EXPIRED,
+    ST_KV_LIST,
     ST_COUNT
 };
 
@@ -63,6 +69,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_LOAD_TABLE] = "SELECT text FROM sc_tables WHERE hash = ?1",
     [ST_SECOND] = "INSERT INTO sc_event_seconds(sec, lo, hi) VALUES(?1, ?2, ?3) ON CONFLICT(sec) DO UPDATE SET "
                   "lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)",
+    [ST_KV_PURGE] = "DELETE FROM sc_kv WHERE ns = ?1 AND expires_us > 0 AND expires_us <= ?2",
+    [ST_KV_PUT] = "INSERT INTO sc_kv(ns, key, text, expires_us) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(ns, key) "
+                  "DO UPDATE SET text = excluded.text, expires_us = excluded.expires_us",
+    [ST_KV_GET] = "SELECT text, expires_us FROM sc_kv WHERE ns = ?1 AND key = ?2",
+    [ST_KV_DEL] = "DELETE FROM sc_kv WHERE ns = ?1 AND key = ?2",
+    [ST_KV_DEL_EXPIRED] = "DELETE FROM sc_kv WHERE ns = ?1 AND key = ?2 AND expires_us > 0 AND expires_us <= ?3",
+    [ST_KV_LIST] = "SELECT key, text, expires_us FROM sc_kv WHERE ns = ?1 ORDER BY key",
 };
 
 static const char schema_v1[] =
@@ -85,6 +98,13 @@ static const char schema_v3[] =
     "CREATE TABLE IF NOT EXISTS sc_event_seconds(sec INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL);"
     "INSERT OR REPLACE INTO sc_event_seconds(sec, lo, hi) "
     "  SELECT wall_us / 1000000, min(gseq), max(gseq) FROM sc_events GROUP BY wall_us / 1000000;";
+
+/* v4: key-value entries. Names and texts are BLOBs: stored byte for byte, ordered bytewise;
+ * the partial index finds a namespace's entries that can expire. */
+static const char schema_v4[] =
+    "CREATE TABLE IF NOT EXISTS sc_kv(ns BLOB NOT NULL, key BLOB NOT NULL, text BLOB NOT NULL, "
+    "  expires_us INTEGER NOT NULL, PRIMARY KEY(ns, key)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS sc_kv_expiry ON sc_kv(ns, expires_us) WHERE expires_us > 0;";
 
 #define SQ_US_PER_SEC 1000000 /* the bucket of sc_event_seconds; same division in SQL and C */
 
@@ -168,6 +188,8 @@ static int migrate(sc_persist *p)
         rc = exec(p, schema_v2);
     if (rc == 0 && version < 3)
         rc = exec(p, schema_v3);
+    if (rc == 0 && version < 4)
+        rc = exec(p, schema_v4);
     if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)
@@ -549,6 +571,124 @@ static int sq_load_table(sc_persist *p, const char *hash, char **text)
     return rc == SQLITE_DONE ? -ENOENT : sq_fail(p, rc, "load table");
 }
 
+/* ---- key-value entries ---- */
+
+static void bind_name(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_blob(st, i, s, (int)strlen(s), SQLITE_STATIC);
+}
+
+/* A BLOB column as NUL-terminated bytes (sqlite3_column_text adds the NUL, no conversion). */
+static const char *col_bytes(sqlite3_stmt *st, int i, size_t *len)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    *len = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    return t ? t : "";
+}
+
+static int kv_purge(sc_persist *p, const char *ns, int64_t now_us)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_KV_PURGE, &err);
+    if (!st)
+        return err;
+    bind_name(st, 1, ns);
+    sqlite3_bind_int64(st, 2, now_us);
+    return step_done(p, st, "kv purge");
+}
+
+static int sq_kv_put(sc_persist *p, const char *ns, const char *key, const char *text, size_t len, int64_t expires_us,
+                     int64_t now_us)
+{
+    int err = kv_purge(p, ns, now_us);
+    sqlite3_stmt *st = err ? NULL : stmt(p, ST_KV_PUT, &err);
+    if (!st)
+        return err;
+    bind_name(st, 1, ns);
+    bind_name(st, 2, key);
+    sqlite3_bind_blob(st, 3, text, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, expires_us);
+    return step_done(p, st, "kv put");
+}
+
+/* Removes ns/key if it has expired by now_us (another node may have renewed it since). */
+static int kv_drop_expired(sc_persist *p, const char *ns, const char *key, int64_t now_us)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_KV_DEL_EXPIRED, &err);
+    if (!st)
+        return err;
+    bind_name(st, 1, ns);
+    bind_name(st, 2, key);
+    sqlite3_bind_int64(st, 3, now_us);
+    return step_done(p, st, "kv expire");
+}
+
+static int sq_kv_get(sc_persist *p, const char *ns, const char *key, int64_t now_us, char **text)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_KV_GET, &err);
+    if (!st)
+        return err;
+    bind_name(st, 1, ns);
+    bind_name(st, 2, key);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? -ENOENT : sq_fail(p, rc, "kv get");
+    }
+    int64_t exp = sqlite3_column_int64(st, 1);
+    if (exp && exp <= now_us) {
+        sqlite3_reset(st);
+        rc = kv_drop_expired(p, ns, key, now_us);
+        return rc < 0 ? rc : -ENOENT;
+    }
+    size_t len = 0;
+    const char *t = col_bytes(st, 0, &len);
+    char *copy = malloc(len + 1);
+    if (copy) {
+        memcpy(copy, t, len);
+        copy[len] = '\0';
+    }
+    sqlite3_reset(st);
+    *text = copy;
+    return copy ? 0 : -ENOMEM;
+}
+
+static int sq_kv_del(sc_persist *p, const char *ns, const char *key, int64_t now_us)
+{
+    int err = kv_purge(p, ns, now_us); /* an expired entry counts as absent */
+    sqlite3_stmt *st = err ? NULL : stmt(p, ST_KV_DEL, &err);
+    if (!st)
+        return err;
+    bind_name(st, 1, ns);
+    bind_name(st, 2, key);
+    int rc = step_done(p, st, "kv delete");
+    if (rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0)
+        return -ENOENT;
+    return rc;
+}
+
+static int sq_kv_list(sc_persist *p, const char *ns, int64_t now_us, sc_persist_kv_cb cb, void *ud)
+{
+    int err = kv_purge(p, ns, now_us);
+    sqlite3_stmt *st = err ? NULL : stmt(p, ST_KV_LIST, &err);
+    if (!st)
+        return err;
+    bind_name(st, 1, ns);
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t klen = 0, tlen = 0;
+        const char *k = col_bytes(st, 0, &klen);
+        const char *t = col_bytes(st, 1, &tlen);
+        out = cb(k, t, tlen, sqlite3_column_int64(st, 2), ud);
+    }
+    sqlite3_reset(st);
+    if (out)
+        return out;
+    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "kv list");
+}
+
 static int sq_ping(sc_persist *p) { return exec(p, "SELECT 1"); }
 static int sq_get_version(sc_persist *p, int *version) { return read_version(p, version); }
 static int sq_set_version(sc_persist *p, int version) { return write_version(p, version); }
@@ -559,7 +699,7 @@ static int sq_wipe(sc_persist *p)
     if (rc < 0)
         return rc;
     rc = exec(p, "DELETE FROM sc_sessions; DELETE FROM sc_events; DELETE FROM sc_event_seconds; DELETE FROM sc_leases; "
-                 "DELETE FROM sc_tables; "
+                 "DELETE FROM sc_tables; DELETE FROM sc_kv; "
                  "DELETE FROM sqlite_sequence WHERE name = 'sc_events'");
     if (rc == 0)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
@@ -595,4 +735,8 @@ const sc_persist__backend sc_persist__sqlite = {
     .wipe = sq_wipe,
     .save_table = sq_save_table,
     .load_table = sq_load_table,
+    .kv_put = sq_kv_put,
+    .kv_get = sq_kv_get,
+    .kv_del = sq_kv_del,
+    .kv_list = sq_kv_list,
 };

@@ -135,6 +135,41 @@ static void test_migrates_v2_time_index(void **state)
     sc_persist_close(p);
 }
 
+/* A schema-3 file (before key-value entries) is upgraded on open: sc_kv appears, its data
+ * stays, and key-value entries work. */
+static void test_migrates_v3_adds_kv(void **state)
+{
+    (void)state;
+    char path[400], url[420];
+    snprintf(path, sizeof path, "%s/v3.db", tmpdir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    sc_persist *p = NULL;
+    assert_int_equal(sc_persist_open(&p, url, NULL, NULL, 0), 0);
+    json_t *snap = json_pack("{s:s}", "state", "up");
+    assert_int_equal(sc_persist_save(p, "old-call", snap, "n1", "t"), 0);
+    json_decref(snap);
+    sc_persist_close(p);
+    sqlite3 *db = NULL; /* make it a version-3 file: no sc_kv */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE sc_kv; UPDATE sc_meta SET value = '3' WHERE key = 'schema_version';",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(sc_persist_open(&p, url, NULL, NULL, 0), 0);
+    int v = 0;
+    assert_int_equal(sc_persist_schema_version(p, &v), 0);
+    assert_int_equal(v, SC_PERSIST_SCHEMA_VERSION);
+    assert_int_equal(sc_persist_kv_put(p, "reg", "k", "v", 1, 0), 0);
+    char *text = NULL;
+    assert_int_equal(sc_persist_kv_get(p, "reg", "k", &text), 0);
+    assert_string_equal(text, "v");
+    free(text);
+    json_t *got = NULL;
+    assert_int_equal(sc_persist_load(p, "old-call", &got, NULL), 0);
+    json_decref(got);
+    sc_persist_close(p);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s/sc-persist-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -152,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_strict_commit_visible_to_new_connection),
         cmocka_unit_test(test_open_reports_unwritable_path),
         cmocka_unit_test(test_migrates_v2_time_index),
+        cmocka_unit_test(test_migrates_v3_adds_kv),
     };
     failed += cmocka_run_group_tests_name("persist sqlite", tests, NULL, NULL);
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
