@@ -117,7 +117,9 @@ typedef struct sc_coord_config {
     uint32_t auth_max_failures;     /* failures from one source within auth_window_s before it gets
                                          403 for auth_block_s; 0 = 10, 60, 300 */
     uint32_t auth_window_s, auth_block_s;
-    uint32_t auth_nonce_ttl_s; /* 0 = 300 */
+    uint32_t auth_nonce_ttl_s;   /* 0 = 300 */
+    const char *auth_algorithms; /* challenges offered, in order: "SHA-256,MD5" (NULL), "MD5,SHA-256",
+                                    "SHA-256", "MD5" (sc_sip_auth_config.algorithms) */
 } sc_coord_config;
 
 /* Fill cfg with defaults (everything zero/NULL but the documented defaults). */

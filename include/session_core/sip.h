@@ -396,6 +396,9 @@ typedef struct sc_sip_auth_config {
     unsigned block_s;             /* how long a blocked source gets 403; 0: 300 */
     sc_sip_auth_lookup_fn lookup; /* required */
     void *ud;
+    const char *algorithms; /* offered and accepted, in order of preference: "SHA-256,MD5" (NULL),
+                               "MD5,SHA-256" (clients that read only the first challenge),
+                               "SHA-256" or "MD5"; anything else: -EINVAL */
 } sc_sip_auth_config;
 
 typedef enum sc_sip_auth_result {
@@ -423,7 +426,7 @@ typedef struct sc_sip_auth_stats {
     uint32_t blocked_sources;                                              /* sources blocked now */
 } sc_sip_auth_stats;
 
-/* 0, -EINVAL (no realm or lookup), -ENOMEM. */
+/* 0, -EINVAL (no realm or lookup, bad algorithms), -ENOMEM. */
 SC_EXPORT int sc_sip_auth_new(sc_sip_auth **out, const sc_sip_auth_config *cfg);
 SC_EXPORT void sc_sip_auth_free(sc_sip_auth *a); /* NULL: nothing */
 SC_EXPORT const char *sc_sip_auth_realm(const sc_sip_auth *a);

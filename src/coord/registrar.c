@@ -271,10 +271,23 @@ static const char *header(const osip_message_t *m, const char *name)
     return osip_message_header_get_byname(m, name, 0, &h) >= 0 && h ? h->hvalue : NULL;
 }
 
+static const char *reason_of(int code)
+{
+    switch (code) {
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 423: return "Interval Too Brief";
+    default: return NULL;
+    }
+}
+
 static void respond(sc_coord_registrar *r, sc_sip_stx *stx, int code, const char *reason, const char *hdrs,
                     const char *outcome)
 {
     count(r->m_register, outcome);
+    if (!reason)
+        reason = reason_of(code);
     sc_sip_respond_ex(r->coord->sip, stx, code, reason, hdrs, NULL, NULL);
 }
 
@@ -710,7 +723,8 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
                              .window_s = cfg->auth_window_s,
                              .block_s = cfg->auth_block_s,
                              .lookup = lookup,
-                             .ud = r};
+                             .ud = r,
+                             .algorithms = cfg->auth_algorithms};
     if (rc == 0)
         rc = sc_sip_auth_new(&r->auth, &ac);
     if (rc) {

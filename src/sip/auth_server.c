@@ -35,10 +35,38 @@ struct sc_sip_auth {
     unsigned ttl, max_failures, window, block;
     sc_sip_auth_lookup_fn lookup;
     void *ud;
+    const char *algs[2]; /* offered, in order */
+    size_t nalgs;
     unsigned char key[32];
     sc_sip_auth_stats stats;
     auth_source *sources; /* AUTH_SLOTS, by hash of the address */
 };
+
+/* "SHA-256,MD5" and the like into a->algs; false for anything else. */
+static bool parse_algorithms(sc_sip_auth *a, const char *list)
+{
+    char buf[64];
+    if (!list)
+        list = "SHA-256,MD5";
+    if (strlen(list) >= sizeof buf)
+        return false;
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        const char *alg = !strcasecmp(t, "SHA-256") ? "SHA-256" : !strcasecmp(t, "MD5") ? "MD5" : NULL;
+        if (!alg || a->nalgs == 2 || (a->nalgs == 1 && a->algs[0] == alg))
+            return false;
+        a->algs[a->nalgs++] = alg;
+    }
+    return a->nalgs > 0;
+}
+
+static bool offered(const sc_sip_auth *a, const char *alg)
+{
+    for (size_t i = 0; i < a->nalgs; i++)
+        if (!strcmp(a->algs[i], alg))
+            return true;
+    return false;
+}
 
 int sc_sip_auth_new(sc_sip_auth **out, const sc_sip_auth_config *cfg)
 {
@@ -47,6 +75,10 @@ int sc_sip_auth_new(sc_sip_auth **out, const sc_sip_auth_config *cfg)
     sc_sip_auth *a = calloc(1, sizeof *a);
     if (!a)
         return -ENOMEM;
+    if (!parse_algorithms(a, cfg->algorithms)) {
+        free(a);
+        return -EINVAL;
+    }
     a->realm = strdup(cfg->realm);
     a->sources = calloc(AUTH_SLOTS, sizeof *a->sources);
     if (!a->realm || !a->sources) {
@@ -124,9 +156,9 @@ int sc_sip_auth_challenge(sc_sip_auth *a, bool proxy, bool stale, char *out, siz
     if (!a || !out)
         return -EINVAL;
     const char *h = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
-    static const char *const algs[] = {"SHA-256", "MD5"};
+    const char *const *algs = a->algs;
     size_t used = 0;
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < a->nalgs; i++) {
         char nonce[AUTH_NONCE_MAX];
         nonce_make(a, nonce);
         int n = snprintf(out + used, cap - used,
@@ -343,6 +375,10 @@ static sc_sip_auth_result judge(sc_sip_auth *a, const osip_message_t *req, const
         return SC_SIP_AUTH_FAILED; /* a challenge again: it offers what we have */
     }
     snprintf(alg, sizeof alg, "%s", strcasecmp(alg, "MD5") ? "SHA-256" : "MD5");
+    if (!offered(a, alg)) {
+        *reason = "algorithm";
+        return SC_SIP_AUTH_FAILED;
+    }
     if (qop[0] && (strcasecmp(qop, "auth") || !hex_lower(nc, 8) || !cnonce[0]))
         return SC_SIP_AUTH_BAD_REQUEST;
     if (!same_uri(req, uri)) {

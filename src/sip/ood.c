@@ -33,6 +33,18 @@ static int add_lines(osip_message_t *m, const char *lines)
     return 0;
 }
 
+/* Reason phrases of the screen's usual answers (sip_reason knows the common ones only). */
+static const char *screen_reason(int code)
+{
+    switch (code) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 407: return "Proxy Authentication Required";
+    default: return NULL;
+    }
+}
+
 /* Answers req (taken) with code and the header lines, through a server transaction. */
 static void answer_lines(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
                          int code, const char *lines)
@@ -45,12 +57,12 @@ static void answer_lines(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, 
     }
     char tag[20];
     sc_random_hex(tag, 16);
-    osip_message_t *r = sip_response(sip, req, code, NULL, tag);
+    osip_message_t *r = sip_response(sip, req, code, screen_reason(code), tag);
     if (!r)
         return;
     if (add_lines(r, lines) != 0) { /* the screen's own lines are bad: answer without them */
         osip_message_free(r);
-        r = sip_response(sip, req, code, NULL, tag);
+        r = sip_response(sip, req, code, screen_reason(code), tag);
         if (!r)
             return;
     }

@@ -352,6 +352,8 @@ static const sd_option options[] = {
      "N failed authentications from one source within --auth-window before 403s (default 10)"},
     {"auth-window", true, sd_set_auth_window, "S window of --auth-max-failures (default 60)"},
     {"auth-block", true, sd_set_auth_block, "S how long a source past the limit gets 403 (default 300)"},
+    {"auth-algorithms", true, sd_set_auth_algorithms,
+     "LIST digest challenges offered, in order: SHA-256,MD5 (default) | MD5,SHA-256 | SHA-256 | MD5"},
     {"auth-nonce-ttl", true, sd_set_auth_nonce_ttl, "S digest nonce lifetime, stale=true after (default 300)"},
     {"transfer-timeout-ms", true, sd_set_transfer_timeout,
      "N a transfer call unanswered after N ms fails (default 60000)"},

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int sd_set_realm(sd_config *c, const char *v, char *err, size_t errsz)
 {
@@ -69,6 +70,17 @@ int sd_set_auth_nonce_ttl(sd_config *c, const char *v, char *err, size_t errsz)
     return set_u32(&c->reg.nonce_ttl_s, "auth-nonce-ttl", 1, 86400, v, err, errsz);
 }
 
+int sd_set_auth_algorithms(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    static const char *const ok[] = {"SHA-256,MD5", "MD5,SHA-256", "SHA-256", "MD5"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!strcasecmp(v, ok[i]))
+            return sd_config_set_str(&c->auth_algorithms, ok[i]) == 0
+                       ? 0
+                       : sd_config_bad(err, errsz, "auth-algorithms", "memory", v);
+    return sd_config_bad(err, errsz, "auth-algorithms", "SHA-256,MD5 | MD5,SHA-256 | SHA-256 | MD5", v);
+}
+
 int sd_config_registrar_check(const sd_config *c, char *err, size_t errsz)
 {
     if (c->users && !c->realm) {
@@ -93,11 +105,13 @@ void sd_registrar_apply(const sd_config *c, sc_coord_config *cc)
     cc->auth_window_s = c->reg.auth_window_s;
     cc->auth_block_s = c->reg.auth_block_s;
     cc->auth_nonce_ttl_s = c->reg.nonce_ttl_s;
+    cc->auth_algorithms = c->auth_algorithms;
 }
 
 void sd_config_registrar_free(sd_config *c)
 {
     free(c->realm);
     free(c->users);
-    c->realm = c->users = NULL;
+    free(c->auth_algorithms);
+    c->realm = c->users = c->auth_algorithms = NULL;
 }

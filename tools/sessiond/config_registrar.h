@@ -15,6 +15,7 @@ int sd_set_reg_default_expires(sd_config *c, const char *v, char *err, size_t er
 int sd_set_auth_max_failures(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_auth_window(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_auth_block(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_auth_algorithms(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_auth_nonce_ttl(sd_config *c, const char *v, char *err, size_t errsz);
 /* --users needs --realm: 0, or -1 with a line in err. */
 int sd_config_registrar_check(const sd_config *c, char *err, size_t errsz);

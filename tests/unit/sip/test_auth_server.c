@@ -341,6 +341,36 @@ static void test_bad_input(void **state)
     assert_int_equal(check(f, "REGISTER", h, false, &v), SC_SIP_AUTH_BAD_REQUEST);
     assert_string_equal(v.reason, "uri");
     free(h);
+    /* the algorithms offered and accepted, in order */
+    sc_sip_auth *only = NULL;
+    sc_sip_auth_config oc = {.realm = REALM, .lookup = lookup, .algorithms = "MD5"};
+    assert_int_equal(sc_sip_auth_new(&only, &oc), 0);
+    char ch[1024];
+    assert_true(sc_sip_auth_challenge(only, false, false, ch, sizeof ch) > 0);
+    assert_null(strstr(ch, "SHA-256"));
+    osip_message_t *req = request("REGISTER", NULL);
+    sc_sip_auth_verdict ov;
+    assert_int_equal(sc_sip_auth_check(only, req, &f->src, false, &ov), 0);
+    osip_message_free(req);
+    nonce_of(ov.headers, "MD5", nonce, sizeof nonce);
+    h = answer("Authorization", "REGISTER", "bob", "s3cret", "SHA-256", nonce, true);
+    req = request("REGISTER", h);
+    assert_int_equal(sc_sip_auth_check(only, req, &f->src, false, &ov), 0);
+    assert_int_equal(ov.result, SC_SIP_AUTH_FAILED);
+    assert_string_equal(ov.reason, "algorithm");
+    osip_message_free(req);
+    free(h);
+    sc_sip_auth_free(only);
+    oc.algorithms = "md5, SHA-256";
+    assert_int_equal(sc_sip_auth_new(&only, &oc), 0);
+    assert_true(sc_sip_auth_challenge(only, true, false, ch, sizeof ch) > 0);
+    assert_true(strstr(ch, "algorithm=MD5") < strstr(ch, "algorithm=SHA-256"));
+    sc_sip_auth_free(only);
+    const char *badlists[] = {"SHA-512", "MD5,MD5", "", "MD5,SHA-256,MD5"};
+    for (size_t i = 0; i < 4; i++) {
+        oc.algorithms = badlists[i];
+        assert_int_equal(sc_sip_auth_new(&only, &oc), -EINVAL);
+    }
     /* creation errors */
     sc_sip_auth *a = NULL;
     sc_sip_auth_config cfg = {.realm = REALM};
