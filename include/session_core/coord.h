@@ -85,6 +85,10 @@ typedef struct sc_coord_config {
     const char *route_match[SC_COORD_MAX_ROUTES];  /* B2BUA routes: Request-URI user or glob */
     const char *route_target[SC_COORD_MAX_ROUTES]; /* -> SIP URI of the outgoing leg (copied) */
     size_t nroutes;
+    /* outbound proxy (src/coord/b2bua.c): a sip: URI our INVITEs are sent through with a
+     * pre-loaded Route (RFC 3261 8.1.2; ";lr" added when missing); copied */
+    const char *outbound_proxy;                   /* default for every call we place; NULL: none */
+    const char *route_proxy[SC_COORD_MAX_ROUTES]; /* per route; NULL: outbound_proxy */
     /* operations (src/coord/metrics.c, events.c, limits.c) */
     uint32_t max_cps;        /* new sessions admitted per second (token bucket); 0 = no limit */
     uint64_t max_memory;     /* resident bytes above which new sessions are refused; 0 = none */
@@ -142,6 +146,18 @@ SC_EXPORT void sc_coord_free(sc_coord *coord);
  * to is a SIP URI; from may be NULL (sip:sessiond@<first listener>). id receives the new
  * session's id (at least SC_SESSION_ID_MAX + 1 bytes). */
 SC_EXPORT int sc_coord_make_call(sc_coord *coord, const char *to, const char *from, char *id, size_t idsize);
+/* How one call we place goes out, beyond to and from (borrowed for the call; NULL: defaults). */
+typedef struct sc_coord_call_opts {
+    const char *proxy;          /* outbound proxy URI for this call; NULL: the configured outbound_proxy */
+    const char *const *targets; /* parallel fork: Request-URIs rung at once (To stays to); the first
+                                   2xx wins, the others are CANCELled; ntargets 0: to only */
+    size_t ntargets;            /* at most SC_COORD_MAX_TARGETS */
+} sc_coord_call_opts;
+#define SC_COORD_MAX_TARGETS 16
+/* sc_coord_make_call with options (opts may be NULL). -EINVAL also for a proxy or a target
+ * that is not a sip: URI, or too many targets. */
+SC_EXPORT int sc_coord_make_call_opts(sc_coord *coord, const char *to, const char *from, const sc_coord_call_opts *opts,
+                                      char *id, size_t idsize);
 SC_EXPORT int sc_coord_accept(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_reject(sc_coord *coord, const char *id, int code); /* code 0 = 486 */
 SC_EXPORT int sc_coord_hangup(sc_coord *coord, const char *id);

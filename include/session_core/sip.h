@@ -302,8 +302,17 @@ typedef struct sc_sip_invite_opts {
                                    other branches are CANCELled. ntargets 0: to_uri only */
     size_t ntargets;
 } sc_sip_invite_opts;
-/* sc_sip_call_invite_ex with options (opts NULL: none). Errors as sc_sip_call_invite_ex;
- * -ENOTSUP for what this build cannot do yet. */
+/* sc_sip_call_invite_ex with options (opts NULL: none). Errors as sc_sip_call_invite_ex.
+ * proxy: the INVITE (and its CANCEL, the ACK of a non-2xx) goes to the proxy's address with
+ * "Route: <proxy;lr>" (";lr" added when missing: loose routing only, RFC 2543 strict routers are
+ * not supported); to_uri stays the Request-URI; the dialog's route set then comes from the
+ * answer's Record-Route. targets (fork.c): one INVITE client transaction per target, same
+ * Call-ID, From tag and CSeq, a new branch each; provisionals are reported (the first with a
+ * tag is the early dialog); the first 2xx is the call's dialog and the other branches get
+ * CANCEL (a later 2xx is ACKed and hung up); when every branch failed the call reports the best
+ * final response (RFC 3261 16.7: a 6xx, else the lowest class) or DialogTimeout/DialogError;
+ * sc_sip_call_cancel cancels every branch. A forked call has no sc_sip_call_invite_via (crash
+ * recovery cannot CANCEL it) and its branches do not answer digest challenges. */
 SC_EXPORT int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri, const char *to_uri,
                                       const sc_sip_invite_opts *opts, void *user);
 /* Cancels our pending INVITE: now if a provisional came, else when the first one arrives.

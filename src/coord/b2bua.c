@@ -15,8 +15,16 @@
 typedef struct b2bua_state {
     char *route_match[SC_COORD_MAX_ROUTES]; /* in config order */
     char *route_target[SC_COORD_MAX_ROUTES];
+    char *route_proxy[SC_COORD_MAX_ROUTES]; /* NULL: the default */
     size_t nroutes;
+    char *default_proxy; /* outbound_proxy, or NULL */
 } b2bua_state;
+
+const char *sc_coord__default_proxy(const sc_coord *c)
+{
+    const b2bua_state *b = sc_coord__feat(c, SC_FEAT_B2BUA);
+    return b ? b->default_proxy : NULL;
+}
 
 /* ---- Routes ------------------------------------------------------------------------------------ */
 
@@ -33,6 +41,8 @@ static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const s
             continue;
         free(leg->route_target);
         leg->route_target = strdup(b->route_target[i]);
+        free(leg->route_proxy);
+        leg->route_proxy = b->route_proxy[i] ? strdup(b->route_proxy[i]) : NULL;
         sc_log(c->logger, SC_LOG_INFO, "b2bua", "call %s to '%s' matches route %s -> %s", leg->id, user,
                b->route_match[i], b->route_target[i]);
         return 0;
@@ -43,13 +53,16 @@ static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const s
 static void leg_free(sc_coord_leg *leg)
 {
     free(leg->route_target);
-    leg->route_target = NULL;
+    free(leg->route_proxy);
+    leg->route_target = leg->route_proxy = NULL;
 }
 
 static void leg_usage(const sc_coord_leg *leg, size_t *bytes, unsigned *sockets)
 {
     if (leg->route_target)
         *bytes += strlen(leg->route_target) + 1;
+    if (leg->route_proxy)
+        *bytes += strlen(leg->route_proxy) + 1;
 }
 
 /* ---- Peers ------------------------------------------------------------------------------------- */
@@ -94,9 +107,10 @@ static int a_create_outgoing_leg(const sc_exec *x)
     char self[SC_SESSION_ID_MAX + 1], id[SC_SESSION_ID_MAX + 1];
     snprintf(self, sizeof self, "%s", sc_session_id(x->session));
     const char *from = leg->call ? sc_sip_call_remote_uri(leg->call) : NULL;
-    int rc = sc_coord_make_call(coord, leg->route_target, from, id, sizeof id);
+    sc_coord_call_opts o = {.proxy = leg->route_proxy};
+    int rc = sc_coord_make_call_opts(coord, leg->route_target, from, &o, id, sizeof id);
     if (rc == -EINVAL && from)
-        rc = sc_coord_make_call(coord, leg->route_target, NULL, id, sizeof id);
+        rc = sc_coord_make_call_opts(coord, leg->route_target, NULL, &o, id, sizeof id);
     sc_session *out = id[0] ? sc_store_get(coord->store, id) : NULL;
     if (rc || !out || sc_coord__is_terminal(out)) {
         /* Not an action failure: the caller gets a final status through PeerRejected. */
@@ -231,11 +245,17 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
             return -EINVAL;
         b->route_match[i] = strdup(cfg->route_match[i]);
         b->route_target[i] = strdup(cfg->route_target[i]);
+        b->route_proxy[i] = cfg->route_proxy[i] ? strdup(cfg->route_proxy[i]) : NULL;
         b->nroutes = i + 1;
-        if (!b->route_match[i] || !b->route_target[i])
+        if (!b->route_match[i] || !b->route_target[i] || (cfg->route_proxy[i] && !b->route_proxy[i]))
             return -ENOMEM;
-        sc_log(c->logger, SC_LOG_INFO, "b2bua", "route %s -> %s", cfg->route_match[i], cfg->route_target[i]);
+        sc_log(c->logger, SC_LOG_INFO, "b2bua", "route %s -> %s%s%s", cfg->route_match[i], cfg->route_target[i],
+               b->route_proxy[i] ? " via " : "", b->route_proxy[i] ? b->route_proxy[i] : "");
     }
+    if (cfg->outbound_proxy && !(b->default_proxy = strdup(cfg->outbound_proxy)))
+        return -ENOMEM;
+    if (b->default_proxy)
+        sc_log(c->logger, SC_LOG_INFO, "b2bua", "outbound proxy %s", b->default_proxy);
     return 0;
 }
 
@@ -247,7 +267,9 @@ static void stop(sc_coord *c)
     for (size_t i = 0; i < b->nroutes; i++) {
         free(b->route_match[i]);
         free(b->route_target[i]);
+        free(b->route_proxy[i]);
     }
+    free(b->default_proxy);
     free(b);
     c->feat[SC_FEAT_B2BUA] = NULL;
 }

@@ -75,6 +75,12 @@ static int a_send_invite(const sc_exec *x)
     int rc = sc_coord__dial(coord, leg, &opts);
     if (rc)
         return rc;
+    if (!opts.proxy) /* a feature's (a trunk's) proxy first, else the call's or the default */
+        opts.proxy = leg->proxy ? leg->proxy : sc_coord__default_proxy(coord);
+    if (!opts.ntargets && leg->ntargets) { /* the call's own fork targets (POST /calls) */
+        opts.targets = (const char *const *)leg->targets;
+        opts.ntargets = leg->ntargets;
+    }
     /* Strict durability: the INVITE leaves only once the record with its Via is committed. */
     sc_coord__hold_turn(coord);
     rc = sc_sip_call_invite_opts(coord->sip, &call, leg->from, leg->to, &opts, leg);

@@ -4,12 +4,43 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int sc_coord_make_call(sc_coord *c, const char *to, const char *from, char *id, size_t idsize)
 {
-    if (!c || !sc_coord__usable_uri(to) || (from && !sc_coord__usable_uri(from)) || !id ||
-        idsize < SC_SESSION_ID_MAX + 1)
+    return sc_coord_make_call_opts(c, to, from, NULL, id, idsize);
+}
+
+static bool sip_uri(const char *s) { return s && strncasecmp(s + (s[0] == '<'), "sip:", 4) == 0; }
+
+/* The call's own fork targets (copied onto the leg). */
+static int set_targets(sc_coord_leg *leg, const sc_coord_call_opts *o)
+{
+    if (!o || !o->ntargets)
+        return 0;
+    if (!(leg->targets = calloc(o->ntargets, sizeof *leg->targets)))
+        return -ENOMEM;
+    for (; leg->ntargets < o->ntargets; leg->ntargets++)
+        if (!(leg->targets[leg->ntargets] = strdup(o->targets[leg->ntargets])))
+            return -ENOMEM;
+    return 0;
+}
+
+int sc_coord_make_call_opts(sc_coord *c, const char *to, const char *from, const sc_coord_call_opts *opts, char *id,
+                            size_t idsize)
+{
+    if (opts && (opts->ntargets > SC_COORD_MAX_TARGETS || (opts->ntargets && !opts->targets)))
+        return -EINVAL;
+    for (size_t i = 0; opts && i < opts->ntargets; i++)
+        if (!sip_uri(opts->targets[i]))
+            return -EINVAL;
+    const char *proxy = opts && opts->proxy ? opts->proxy : sc_coord__default_proxy(c);
+    bool routed = proxy || (opts && opts->ntargets); /* the proxy or the targets route, not to */
+    bool to_ok = routed ? sip_uri(to) : sc_coord__usable_uri(to);
+    if (!c || !to_ok || (from && !sc_coord__usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1 ||
+        (proxy && !sip_uri(proxy)))
         return -EINVAL;
     id[0] = '\0';
     sc_session *s = NULL;
@@ -17,6 +48,10 @@ int sc_coord_make_call(sc_coord *c, const char *to, const char *from, char *id, 
     int rc = sc_coord__call_new(c, to, from, "api", &s, &leg);
     if (rc)
         return rc;
+    if ((proxy && !(leg->proxy = strdup(proxy))) || set_targets(leg, opts) != 0) {
+        sc_engine_remove_session(c->engine, s, "error");
+        return -ENOMEM;
+    }
     snprintf(id, idsize, "%s", sc_session_id(s));
     return sc_coord__command(c, s, SC_EV_MakeCall, 0, to);
 }

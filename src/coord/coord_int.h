@@ -174,6 +174,10 @@ struct sc_coord_leg {
     bool media_stopped;             /* media: StopMedia ran, no stream is opened again */
     struct sc_media_stream *stream; /* media: the RTP stream, opened with our first SDP */
     char *route_target;             /* b2bua: the routed target of an incoming call */
+    char *route_proxy;              /* b2bua: that route's outbound proxy, or NULL */
+    char *proxy;                    /* our INVITE's outbound proxy (per call or default), or NULL */
+    char **targets;                 /* our INVITE's fork targets (sc_coord_call_opts), or NULL */
+    size_t ntargets;
     struct sc_coord_xfer *xfer;     /* transfer: its state, or NULL */
     char *auth_user;                /* registrar: the user the INVITE authenticated as, or NULL */
 };
@@ -216,6 +220,8 @@ bool sc_coord__entered_terminal(const sc_session *s, const sc_history_record *re
  * admission (source: "api" or "sip"). SC_E_OVERLOAD, -ENOMEM, an engine error. */
 int sc_coord__call_new(sc_coord *c, const char *to, const char *from, const char *source, sc_session **out,
                        sc_coord_leg **leg_out);
+/* The configured default outbound proxy (b2bua.c), or NULL. */
+const char *sc_coord__default_proxy(const sc_coord *c);
 /* A sip: URI whose host is an IP literal (reachable without DNS). */
 bool sc_coord__usable_uri(const char *s);
 /* The host of such a URI as an address (port 5060 unless given); -EINVAL. */

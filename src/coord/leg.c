@@ -51,6 +51,10 @@ static void leg_free(void *p)
     free(leg->to);
     free(leg->from);
     free(leg->invite_headers);
+    free(leg->proxy);
+    for (size_t i = 0; i < leg->ntargets; i++)
+        free(leg->targets[i]);
+    free(leg->targets);
     free(leg->early_sdp);
     free(leg->offer);
     free(leg);

@@ -70,6 +70,7 @@ void sip_call_free(sc_sip_call *c)
     free(c->reinvite_sdp);
     sip_cred_free(c->cred);
     sip_st_free(c);
+    sip_fork_free(c);
     free(c);
 }
 
@@ -116,7 +117,7 @@ void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const c
     sip_call_emit_ev(call, &ev);
 }
 
-static sc_builtin_event final_event(int code)
+sc_builtin_event sip_final_event(int code)
 {
     if (code == 487)
         return SC_EV_Dialog487RequestTerminated;
@@ -263,7 +264,7 @@ static int leave(sc_sip *sip, int rc)
 
 /* ---- outgoing INVITE ------------------------------------------------------------------- */
 
-static void strip_brackets(char *dst, size_t cap, const char *uri)
+void sip_uri_text(char *dst, size_t cap, const char *uri)
 {
     while (*uri == ' ')
         uri++;
@@ -275,7 +276,32 @@ static void strip_brackets(char *dst, size_t cap, const char *uri)
         snprintf(dst, cap, "%s", uri);
 }
 
-static int add_headers(osip_message_t *m, const char *extra);
+/* An outbound proxy URI (brackets allowed) as the URI to send to (uri) and the Route value
+ * naming it (route, "<sip:proxy;lr>"). ";lr" is added when missing: we always loose-route
+ * (RFC 3261 16.12; strict routing, RFC 2543, is not supported). -EINVAL, -ENOSPC. */
+int sip_proxy_route(const char *proxy, char *uri, size_t ucap, char *route, size_t rcap)
+{
+    char buf[SC_SIP_URI_MAX];
+    sip_uri_text(buf, sizeof buf, proxy);
+    osip_uri_t *u = NULL;
+    if (osip_uri_init(&u) != 0)
+        return -ENOMEM;
+    int rc = -EINVAL;
+    char *s = NULL;
+    if (osip_uri_parse(u, buf) == 0 && u->scheme && strcasecmp(u->scheme, "sip") == 0 && u->host && *u->host) {
+        osip_uri_param_t *lr = NULL;
+        if (osip_uri_uparam_get_byname(u, "lr", &lr) != 0 || !lr)
+            osip_uri_uparam_add(u, osip_strdup("lr"), NULL);
+        rc = osip_uri_to_str(u, &s) == 0 && s ? 0 : -ENOMEM;
+    }
+    if (rc == 0) {
+        int n = snprintf(uri, ucap, "%s", s), m = snprintf(route, rcap, "<%s>", s);
+        rc = n < 0 || (size_t)n >= ucap || m < 0 || (size_t)m >= rcap ? -ENOSPC : 0;
+    }
+    osip_free(s);
+    osip_uri_free(u);
+    return rc;
+}
 
 /* A new outgoing call towards target (a sip: URI): transport, destination and our listener
  * chosen, not yet indexed. On success sip is entered (the caller ends with leave()); on
@@ -326,20 +352,26 @@ int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri
         opts = &none;
     if (!sip || !out || !from_uri || !to_uri || sip->closing || (opts->auth_user && !opts->auth_password))
         return -EINVAL;
-    if (opts->proxy || opts->ntargets)
-        return -ENOTSUP; /* outbound proxy and forking: not yet */
+    if (opts->ntargets && !opts->targets)
+        return -EINVAL;
     const char *extra_headers = opts->extra_headers, *sdp_offer = opts->sdp_offer;
-    char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX];
-    strip_brackets(to, sizeof to, to_uri);
-    strip_brackets(from, sizeof from, from_uri);
+    char to[SC_SIP_URI_MAX], from[SC_SIP_URI_MAX], proxy[SC_SIP_URI_MAX], route[SC_SIP_URI_MAX + 2];
+    sip_uri_text(to, sizeof to, to_uri);
+    sip_uri_text(from, sizeof from, from_uri);
     if (strlen(to) >= SC_SIP_URI_MAX - 1 || strlen(from) >= SC_SIP_URI_MAX - 1)
+        return -EINVAL;
+    if (opts->proxy && sip_proxy_route(opts->proxy, proxy, sizeof proxy, route, sizeof route) != 0)
         return -EINVAL;
     sc_sip_call *c;
     const sip_listener *l;
-    int rc = uac_call_new(sip, to, user, &c, &l);
+    char first[SC_SIP_URI_MAX];
+    sip_uri_text(first, sizeof first, opts->ntargets && opts->targets[0] ? opts->targets[0] : to);
+    int rc = uac_call_new(sip, opts->proxy ? proxy : first, user, &c, &l);
     if (rc != 0)
         return rc;
     sc_sip_dialog_state *d = &c->d;
+    if (opts->proxy) /* RFC 3261 8.1.2: a pre-loaded Route; the first hop is the proxy */
+        snprintf(d->route_set, sizeof d->route_set, "%s", route);
     if (opts->auth_user && (rc = sip_cred_add(&c->cred, NULL, opts->auth_user, opts->auth_password)) != 0) {
         c->released = true;
         sip_call_unref(c);
@@ -358,12 +390,15 @@ int sc_sip_call_invite_opts(sc_sip *sip, sc_sip_call **out, const char *from_uri
     d->local_cseq = 1;
     c->invite_cseq = 1;
     osip_message_t *req = NULL;
-    rc = sip_build_in_dialog(c, "INVITE", 1, &req);
-    if (rc == 0 && ((rc = add_headers(req, extra_headers)) != 0 || (rc = sip_set_body(req, NULL, sdp_offer)) != 0))
+    if (opts->ntargets)
+        rc = sip_fork_start(c, opts->targets, opts->ntargets, opts->proxy != NULL, extra_headers, sdp_offer);
+    else
+        rc = sip_build_in_dialog(c, "INVITE", 1, &req);
+    if (req && ((rc = sip_add_headers(req, extra_headers)) != 0 || (rc = sip_set_body(req, NULL, sdp_offer)) != 0))
         osip_message_free(req);
-    else if (rc == 0)
+    else if (req)
         sip_st_uac_invite(c, req); /* RFC 4028 (session_timer.c) */
-    if (rc == 0)
+    if (rc == 0 && req)
         rc = sip_call_send_request(c, req, TXP_INVITE, &c->ict);
     if (rc != 0) {
         c->released = true;
@@ -445,9 +480,8 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
     return leave(sip, 0);
 }
 
-static int send_cancel(sc_sip_call *call)
+int sip_send_cancel_tx(sc_sip_call *call, sip_tx *ict)
 {
-    sip_tx *ict = call->ict;
     const osip_message_t *inv = ict->req;
     osip_message_t *m = NULL;
     osip_uri_t *uri = NULL;
@@ -480,10 +514,16 @@ static int send_cancel(sc_sip_call *call)
     osip_message_set_header(m, "Max-Forwards", "70");
     sip_add_common(call->sip, m);
     int rc = sip_tx_client(call->sip, NULL, m, ict->tp, &ict->peer, call, TXP_CANCEL);
-    if (rc != 0) {
+    if (rc != 0)
         osip_message_free(m);
+    return rc;
+}
+
+static int send_cancel(sc_sip_call *call)
+{
+    int rc = sip_send_cancel_tx(call, call->ict);
+    if (rc != 0)
         return rc;
-    }
     call->cancel_sent = true;
     sip_timer_start(call->sip, &call->t_cancel, 64u * call->sip->t1);
     return 0;
@@ -491,6 +531,10 @@ static int send_cancel(sc_sip_call *call)
 
 int sc_sip_call_cancel(sc_sip_call *call)
 {
+    if (call && call->fork && call->d.is_uac && !call->got_final) { /* every branch */
+        enter(call->sip);
+        return leave(call->sip, sip_fork_cancel(call));
+    }
     if (!call || !call->d.is_uac || call->got_final || !call->ict || call->ict->purpose != TXP_INVITE)
         return -EINVAL;
     if (call->cancel_sent || call->cancel_pending)
@@ -619,7 +663,11 @@ static int answer_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t 
     call->d.remote_tag[0] = '\0'; /* the challenge's To tag starts no dialog */
     if (call->d.phase == SC_SIP_DIALOG_EARLY)
         sip_dialog_set_phase(call, SC_SIP_DIALOG_NONE);
-    return sip_call_send_request(call, req, TXP_INVITE, &call->ict);
+    /* The same first hop as the challenged INVITE (its Route, a proxy's, is in the copy). */
+    rc = sip_tx_client(call->sip, &call->ict, req, tx->tp, &tx->peer, call, TXP_INVITE);
+    if (rc != 0)
+        osip_message_free(req);
+    return rc;
 }
 
 /* A 401/407 to a request in the dialog (BYE, REFER, NOTIFY, INFO...): sent again once with the
@@ -646,6 +694,8 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
     int code = resp->status_code;
     const char *totag = sip_to_tag(resp);
     if (code < 200) {
+        if (call->fork) /* a CANCEL may go on its branch */
+            sip_fork_provisional(call, tx);
         if (call->got_final)
             return;
         call->got_provisional = true;
@@ -655,7 +705,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             sip_dialog_route_set(call, resp, true);
             sip_dialog_set_phase(call, SC_SIP_DIALOG_EARLY);
         }
-        if (call->cancel_pending && !call->cancel_sent) {
+        if (call->cancel_pending && !call->cancel_sent && !call->fork) {
             call->cancel_pending = false;
             send_cancel(call);
         }
@@ -664,6 +714,8 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
     }
     if (code < 300) {
         if (!call->got_final) {
+            if (call->fork)
+                sip_fork_won(call, tx);
             call->got_final = true;
             call->ict = NULL;
             sip_timer_stop(call->sip, &call->t_cancel);
@@ -688,6 +740,15 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
         }
         return;
     }
+    if (call->fork) { /* one branch failed (challenges are not answered on forks) */
+        if (!call->got_final && sip_fork_failed(call, tx, code, resp, false)) {
+            call->got_final = true;
+            sip_timer_stop(call->sip, &call->t_cancel);
+            sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+            sip_fork_report(call);
+        }
+        return;
+    }
     if ((code == 401 || code == 407) && tx != call->ict)
         return; /* a retransmitted challenge of an INVITE we already answered it for */
     if ((code == 401 || code == 407) && !call->got_final && answer_challenge(call, tx, resp) == 0)
@@ -698,7 +759,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
     call->ict = NULL;
     sip_timer_stop(call->sip, &call->t_cancel);
     sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
-    sip_call_emit(call, final_event(code), code, "INVITE", resp, NULL);
+    sip_call_emit(call, sip_final_event(code), code, "INVITE", resp, NULL);
 }
 
 static void on_cancel_timeout(sip_timer *t)
@@ -709,6 +770,8 @@ static void on_cancel_timeout(sip_timer *t)
     call->got_final = true;
     if (call->ict)
         sip_tx_terminate(call->ict);
+    if (call->fork)
+        sip_fork_terminate(call);
     sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
     sip_call_emit(call, SC_EV_DialogTimeout, 0, "INVITE", NULL, NULL);
 }
@@ -815,7 +878,7 @@ int sc_sip_call_bye(sc_sip_call *call)
     return leave(call->sip, rc);
 }
 
-static int add_headers(osip_message_t *m, const char *extra)
+int sip_add_headers(osip_message_t *m, const char *extra)
 {
     while (extra && *extra) {
         const char *eol = strstr(extra, "\r\n");
@@ -856,7 +919,7 @@ int sc_sip_call_request(sc_sip_call *call, const char *method, const char *extra
     osip_message_t *req = NULL;
     int rc = sip_build_in_dialog(call, method, call->d.local_cseq + 1, &req);
     if (rc == 0) {
-        rc = add_headers(req, extra_headers);
+        rc = sip_add_headers(req, extra_headers);
         if (rc == 0)
             rc = sip_set_body(req, content_type, body);
         if (rc != 0)
@@ -886,7 +949,7 @@ int sc_sip_respond_ex(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason
     }
     int rc = -ENOMEM;
     osip_message_t *r = sip_response(sip, stx->req, code, reason, t);
-    if (r && (rc = add_headers(r, extra_headers)) == 0 && (rc = sip_set_body(r, content_type, body)) == 0)
+    if (r && (rc = sip_add_headers(r, extra_headers)) == 0 && (rc = sip_set_body(r, content_type, body)) == 0)
         return leave(sip, sip_tx_respond(stx, r));
     if (r)
         osip_message_free(r);
@@ -908,7 +971,7 @@ void sip_call_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp)
         if ((resp->status_code == 401 || resp->status_code == 407) && answer_request_challenge(call, tx, resp) == 0)
             break;
         if (resp->status_code >= 200)
-            sip_call_emit(call, final_event(resp->status_code == 487 ? 400 : resp->status_code), resp->status_code,
+            sip_call_emit(call, sip_final_event(resp->status_code == 487 ? 400 : resp->status_code), resp->status_code,
                           tx->method, resp, NULL);
         break;
     default: break;
@@ -922,6 +985,15 @@ void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error)
     case TXP_INVITE:
         if (call->got_final)
             return;
+        if (call->fork) {
+            if (!sip_fork_failed(call, tx, transport_error ? 503 : 408, NULL, transport_error))
+                return;
+            call->got_final = true;
+            sip_timer_stop(call->sip, &call->t_cancel);
+            sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);
+            sip_fork_report(call);
+            return;
+        }
         call->got_final = true;
         call->ict = NULL;
         sip_dialog_set_phase(call, SC_SIP_DIALOG_TERMINATED);

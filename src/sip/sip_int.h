@@ -162,7 +162,8 @@ struct sc_sip_call {
     sip_timer t_ok_end; /* ACK timeout (64*T1) */
     sc_sip_transport ok_tp;
     struct sockaddr_storage ok_peer;
-    struct sip_st *st; /* RFC 4028 session timer (session_timer.c), or NULL; owned */
+    struct sip_st *st;     /* RFC 4028 session timer (session_timer.c), or NULL; owned */
+    struct sip_fork *fork; /* our INVITE forked to several targets (fork.c), or NULL; owned */
 };
 
 /* ---- digest authentication as a client (auth.c) ------------------------------------------- */
@@ -307,6 +308,28 @@ void sip_dialog_set_phase(sc_sip_call *call, sc_sip_dialog_phase p);
 int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out);
 int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, osip_message_t **out);
 int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user);
+/* An outbound proxy URI as the URI to send to and its Route value "<sip:...;lr>" (call.c). */
+int sip_proxy_route(const char *proxy, char *uri, size_t ucap, char *route, size_t rcap);
+/* call.c helpers shared with fork.c */
+void sip_uri_text(char *dst, size_t cap, const char *uri); /* a URI without <> */
+int sip_add_headers(osip_message_t *m, const char *extra); /* "Name: value\r\n..." lines */
+int sip_send_cancel_tx(sc_sip_call *call, sip_tx *ict);    /* a CANCEL for ict's INVITE */
+sc_builtin_event sip_final_event(int code);                /* Dialog200OK..Dialog6xx */
+
+/* fork.c: our initial INVITE forked to several Request-URIs (sc_sip_invite_opts.targets) */
+/* Sends one INVITE per target (proxied: all to the call's first hop); 0 when one left. */
+int sip_fork_start(sc_sip_call *call, const char *const *targets, size_t n, bool proxied, const char *extra,
+                   const char *sdp);
+void sip_fork_free(sc_sip_call *call);
+void sip_fork_tx_gone(sc_sip_call *call, const sip_tx *tx);     /* tx ended (tx.c) */
+void sip_fork_provisional(sc_sip_call *call, const sip_tx *tx); /* a 1xx on tx's branch */
+void sip_fork_won(sc_sip_call *call, const sip_tx *tx);         /* a first 2xx: CANCEL the others */
+int sip_fork_cancel(sc_sip_call *call);                         /* sc_sip_call_cancel */
+void sip_fork_terminate(sc_sip_call *call);                     /* every branch's transaction ends */
+/* tx's branch failed (status; resp NULL for a timeout or, error, a transport error): true when
+ * every branch has failed and none answered (then report with sip_fork_report). */
+bool sip_fork_failed(sc_sip_call *call, const sip_tx *tx, int status, const osip_message_t *resp, bool error);
+void sip_fork_report(sc_sip_call *call); /* the best final response of the branches */
 
 /* core.c: sip_answer with one extra header line (hname may be NULL) */
 void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,

@@ -169,6 +169,8 @@ void sip_tx_terminate(sip_tx *tx)
             call->ict = NULL;
         if (call->ist == tx)
             call->ist = NULL;
+        if (call->fork)
+            sip_fork_tx_gone(call, tx);
         sip_call_unref(call);
     }
 }

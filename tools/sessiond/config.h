@@ -48,11 +48,13 @@ typedef struct sd_config {
     char *advertise;         /* Via/Contact/From address; NULL = bound or route (config_addr.c) */
     char *media_advertise;   /* the address in our SDP; NULL = media address or route */
     char *credentials;       /* --credentials FILE: digest credentials (credentials.c) */
+    char *outbound_proxy;    /* --outbound-proxy URI: default proxy of our INVITEs (config_addr.c) */
     uint32_t rtp_timeout_ms; /* 0 = off */
     bool rtp_latch;          /* --rtp-latch: symmetric RTP (config_media.c) */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */
+    char *route_proxy[SD_MAX_ROUTES];                               /* ",proxy=URI" / proxy:, or NULL */
     size_t nroutes;
     bool watch;                  /* --watch: reload the table when its file changes (config_ops.c) */
     char *statsd;                /* --statsd HOST:PORT, NULL = off */

@@ -8,6 +8,7 @@
 int sd_set_advertise(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_media_advertise(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_credentials(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_outbound_proxy(sd_config *c, const char *v, char *err, size_t errsz);
 void sd_config_addr_free(sd_config *c);
 
 #endif

@@ -86,29 +86,41 @@ int sd_set_moh_class(sd_config *c, const char *v, char *err, size_t errsz)
     return put_moh(c, v, (size_t)(eq - v), eq + 1, err, errsz);
 }
 
-static int put_route(sd_config *c, const char *match, size_t mlen, const char *target, char *err, size_t errsz)
+/* A route: match (mlen bytes) -> target (tlen bytes), through proxy (NULL: the default). */
+static int put_route(sd_config *c, const char *match, size_t mlen, const char *target, size_t tlen, const char *proxy,
+                     char *err, size_t errsz)
 {
     if (mlen == 0 || strncmp(target, "sip:", 4) != 0)
-        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET, got '%s'", match);
+        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET[,proxy=sip:PROXY], got '%s'", match);
+    if (proxy && (strncmp(proxy, "sip:", 4) != 0 || !proxy[4]))
+        return fail(err, errsz, "--route: the proxy must be a sip: URI, got '%s'", proxy);
     if (c->nroutes == SD_MAX_ROUTES)
         return fail(err, errsz, "--route: at most 64 routes (at '%s')", match);
-    char *m = strndup(match, mlen), *t = strdup(target);
-    if (!m || !t) {
+    char *m = strndup(match, mlen), *t = strndup(target, tlen), *p = proxy ? strdup(proxy) : NULL;
+    if (!m || !t || (proxy && !p)) {
         free(m);
         free(t);
+        free(p);
         return fail(err, errsz, "--route: %s", "out of memory");
     }
     c->route_match[c->nroutes] = m;
+    c->route_proxy[c->nroutes] = p;
     c->route_target[c->nroutes++] = t;
     return 0;
 }
 
+/* PATTERN=sip:TARGET[,proxy=sip:PROXY] (the last ",proxy=" splits: a target's user part may
+ * hold commas). */
 int sd_set_route(sd_config *c, const char *v, char *err, size_t errsz)
 {
     const char *eq = strchr(v, '=');
     if (!eq)
-        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET, got '%s'", v);
-    return put_route(c, v, (size_t)(eq - v), eq + 1, err, errsz);
+        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET[,proxy=sip:PROXY], got '%s'", v);
+    const char *target = eq + 1, *px = NULL;
+    for (const char *p = strstr(target, ",proxy="); p; p = strstr(p + 1, ",proxy="))
+        px = p;
+    size_t tlen = px ? (size_t)(px - target) : strlen(target);
+    return put_route(c, v, (size_t)(eq - v), target, tlen, px ? px + 7 : NULL, err, errsz);
 }
 
 static int node_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)
@@ -151,7 +163,7 @@ static int route_list(sd_config *c, yaml_document_t *doc, yaml_node_t *v, const 
         return node_error(err, errsz, path, v, "routes: expected a list of {match, target}");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
         yaml_node_t *e = yaml_document_get_node(doc, *it);
-        const char *match = NULL, *target = NULL;
+        const char *match = NULL, *target = NULL, *proxy = NULL;
         if (e->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
                 const char *k = scalar(yaml_document_get_node(doc, p->key));
@@ -160,13 +172,16 @@ static int route_list(sd_config *c, yaml_document_t *doc, yaml_node_t *v, const 
                     match = val;
                 else if (k && !strcmp(k, "target"))
                     target = val;
+                else if (k && !strcmp(k, "proxy"))
+                    proxy = val;
                 else
-                    return node_error(err, errsz, path, e, "routes: each entry has only match and target");
+                    return node_error(err, errsz, path, e, "routes: each entry has only match, target and proxy");
             }
         }
         if (!match || !target)
             return node_error(err, errsz, path, e, "routes: each entry needs match and target strings");
-        if (apply_sub(c, put_route(c, match, strlen(match), target, sub, sizeof sub), path, e, sub, err, errsz))
+        if (apply_sub(c, put_route(c, match, strlen(match), target, strlen(target), proxy, sub, sizeof sub), path, e,
+                      sub, err, errsz))
             return -1;
     }
     return 0;
@@ -215,6 +230,8 @@ void sd_config_media_free(sd_config *c)
     for (size_t i = 0; i < c->nroutes; i++) {
         free(c->route_match[i]);
         free(c->route_target[i]);
+        free(c->route_proxy[i]);
+        c->route_proxy[i] = NULL;
     }
     c->nmoh = c->nroutes = 0;
 }

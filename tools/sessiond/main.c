@@ -211,8 +211,10 @@ static int start_api(sd_app *app)
     for (size_t i = 0; i < app->cfg.nroutes; i++) {
         c.route_match[i] = app->cfg.route_match[i];
         c.route_target[i] = app->cfg.route_target[i];
+        c.route_proxy[i] = app->cfg.route_proxy[i];
     }
     c.nroutes = app->cfg.nroutes;
+    c.outbound_proxy = app->cfg.outbound_proxy;
     c.max_cps = app->cfg.max_cps; /* operations (config_ops.c) */
     c.max_memory = app->cfg.max_memory;
     c.events_idle_ms = app->cfg.events_idle_ms;

@@ -77,21 +77,49 @@ static json_t *body_object(sd_http_req *r)
     return j;
 }
 
+/* "targets": a list of 1..SC_COORD_MAX_TARGETS sip: URI strings (borrowed into tv). */
+static int call_targets(json_t *list, const char **tv, size_t *n)
+{
+    size_t i;
+    json_t *v;
+    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > SC_COORD_MAX_TARGETS)
+        return -1;
+    json_array_foreach(list, i, v) {
+        if (!json_is_string(v) || strncmp(json_string_value(v), "sip:", 4) != 0)
+            return -1;
+        tv[i] = json_string_value(v);
+    }
+    *n = json_array_size(list);
+    return 0;
+}
+
 static void post_calls(sd_routes *rt, sd_http_req *r)
 {
     json_t *b = body_object(r);
     if (!b)
         return;
-    json_t *to = json_object_get(b, "to"), *from = json_object_get(b, "from");
+    json_t *to = json_object_get(b, "to"), *from = json_object_get(b, "from"), *proxy = json_object_get(b, "proxy");
+    json_t *targets = json_object_get(b, "targets");
+    const char *tv[SC_COORD_MAX_TARGETS];
+    size_t nt = 0;
     if (!json_is_string(to) || strncmp(json_string_value(to), "sip:", 4) != 0) {
         sd_http_reply_error(r, 400, "\"to\" must be a SIP URI string (sip:user@host:port)");
     } else if (from && !json_is_null(from) &&
                (!json_is_string(from) || strncmp(json_string_value(from), "sip:", 4) != 0)) {
         sd_http_reply_error(r, 400, "\"from\" must be a SIP URI string when given");
+    } else if (proxy && !json_is_null(proxy) &&
+               (!json_is_string(proxy) ||
+                strncmp(json_string_value(proxy) + (json_string_value(proxy)[0] == '<'), "sip:", 4) != 0)) {
+        sd_http_reply_error(r, 400, "\"proxy\" must be a SIP URI string when given (sip:host:port)");
+    } else if (targets && !json_is_null(targets) && call_targets(targets, tv, &nt) != 0) {
+        sd_http_reply_error(r, 400, "\"targets\" must be a list of 1 to 16 SIP URI strings when given");
     } else {
         char id[SC_SESSION_ID_MAX + 1];
-        int rc = sc_coord_make_call(rt->api, json_string_value(to),
-                                    json_is_string(from) ? json_string_value(from) : NULL, id, sizeof id);
+        sc_coord_call_opts o = {.proxy = json_is_string(proxy) ? json_string_value(proxy) : NULL,
+                                .targets = tv,
+                                .ntargets = nt};
+        int rc = sc_coord_make_call_opts(rt->api, json_string_value(to),
+                                         json_is_string(from) ? json_string_value(from) : NULL, &o, id, sizeof id);
         if (rc == 0)
             sd_http_reply_json(r, 201, json_pack("{s:s}", "id", id));
         else if (rc == -EINVAL)
