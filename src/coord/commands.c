@@ -37,7 +37,7 @@ int sc_coord_make_call_opts(sc_coord *c, const char *to, const char *from, const
         if (!sip_uri(opts->targets[i]))
             return -EINVAL;
     const char *proxy = opts && opts->proxy ? opts->proxy : sc_coord__default_proxy(c);
-    bool routed = proxy || (opts && opts->ntargets); /* the proxy or the targets route, not to */
+    bool routed = proxy || (opts && opts->ntargets) || sc_coord__routed(c, to); /* not to itself (registrar) */
     bool to_ok = routed ? sip_uri(to) : sc_coord__usable_uri(to);
     if (!c || !to_ok || (from && !sc_coord__usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1 ||
         (proxy && !sip_uri(proxy)))

@@ -188,6 +188,16 @@ int sc_coord__dial(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts)
     return 0;
 }
 
+bool sc_coord__routed(sc_coord *c, const char *uri)
+{
+    if (!c)
+        return false;
+    EACH_FEATURE(f)
+        if (c->started[f_p - sc_coord__features] && f->routes && f->routes(c, uri))
+            return true;
+    return false;
+}
+
 /* The SIP agent's send hook: a feature may hold a message back (strict durability). */
 static bool send_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data, size_t len)
 {

@@ -103,6 +103,9 @@ typedef struct sc_coord_feature {
     /* The store is open (sc_coord_store_open): p the loop's synchronous handle, w the writer;
      * both live until the persistence feature stops (after the features after it). */
     void (*store_opened)(sc_coord *c, sc_persist *p, sc_persist_writer *w);
+    /* The feature's dial hook gives calls to uri their destination (the registrar: sip:USER@
+     * our realm), so uri needs no IP literal host. */
+    bool (*routes)(sc_coord *c, const char *uri);
 } sc_coord_feature;
 
 /* features.c: the features in sc_coord_feature_id order; each defined in its own file. */
@@ -178,8 +181,8 @@ struct sc_coord_leg {
     char *proxy;                    /* our INVITE's outbound proxy (per call or default), or NULL */
     char **targets;                 /* our INVITE's fork targets (sc_coord_call_opts), or NULL */
     size_t ntargets;
-    struct sc_coord_xfer *xfer;     /* transfer: its state, or NULL */
-    char *auth_user;                /* registrar: the user the INVITE authenticated as, or NULL */
+    struct sc_coord_xfer *xfer; /* transfer: its state, or NULL */
+    char *auth_user;            /* registrar: the user the INVITE authenticated as, or NULL */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
@@ -235,6 +238,8 @@ int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out);
 int sc_coord__admit(sc_coord *c, const char *source, const char **why);
 /* How leg's INVITE goes out: opts filled by the features' dial hooks. 0 or their error. */
 int sc_coord__dial(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts);
+/* A feature routes calls to uri (its routes hook): make_call takes it without an IP host. */
+bool sc_coord__routed(sc_coord *c, const char *uri);
 /* Strict durability: hold what is sent for the rest of this loop turn (hold_turn hooks). */
 void sc_coord__hold_turn(sc_coord *c);
 void sc_coord__check_shutdown(sc_coord *c);

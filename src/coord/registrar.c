@@ -638,6 +638,16 @@ static int dial(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts)
     return 0;
 }
 
+static bool routes(sc_coord *c, const char *uri)
+{
+    sc_coord_registrar *r = reg_of(c);
+    osip_uri_t *u = NULL;
+    char user[128];
+    bool ours = r && uri && osip_uri_init(&u) == 0 && osip_uri_parse(u, uri) == 0 && our_user(r, u, user, sizeof user);
+    osip_uri_free(u);
+    return ours;
+}
+
 /* ---- the API ------------------------------------------------------------------------------------- */
 
 int sc_coord_registrations(sc_coord *coord, json_t **out)
@@ -792,4 +802,5 @@ const sc_coord_feature sc_coord__feature_registrar = {
     .screen = screen,
     .on_request = on_request,
     .store_opened = store_opened,
+    .routes = routes,
 };
