@@ -256,19 +256,24 @@ static bool field(const char *v, char *out, size_t cap)
     return true;
 }
 
-/* The credentials among req's (Proxy-)Authorization headers for our realm, or NULL. */
-static osip_authorization_t *our_credentials(const sc_sip_auth *a, const osip_message_t *req, bool proxy, bool *other)
+/* The credentials among req's (Proxy-)Authorization headers for our realm, or NULL;
+ * *malformed when a header has no usable realm at all. */
+static osip_authorization_t *our_credentials(const sc_sip_auth *a, const osip_message_t *req, bool proxy,
+                                             bool *malformed)
 {
     const osip_list_t *l = proxy ? &req->proxy_authorizations : &req->authorizations;
-    *other = false;
+    *malformed = false;
     for (int i = 0; i < osip_list_size(l); i++) {
         osip_authorization_t *h = osip_list_get(l, i);
         char realm[AUTH_FIELD_MAX];
         if (!h)
             continue;
-        if (h->realm && field(h->realm, realm, sizeof realm) && !strcmp(realm, a->realm))
+        if (!h->realm || !field(h->realm, realm, sizeof realm) || !realm[0]) {
+            *malformed = true;
+            continue;
+        }
+        if (!strcmp(realm, a->realm))
             return h;
-        *other = true;
     }
     return NULL;
 }
@@ -429,8 +434,13 @@ int sc_sip_auth_check(sc_sip_auth *a, const struct osip_message *req, const stru
         verdict(a, out, SC_SIP_AUTH_BLOCKED, proxy, "blocked");
         return 0;
     }
-    bool other = false;
-    const osip_authorization_t *h = our_credentials(a, req, proxy, &other);
+    bool malformed = false;
+    const osip_authorization_t *h = our_credentials(a, req, proxy, &malformed);
+    if (!h && malformed) {
+        note_failure(a, src);
+        verdict(a, out, SC_SIP_AUTH_BAD_REQUEST, proxy, "malformed");
+        return 0;
+    }
     if (!h) {
         verdict(a, out, SC_SIP_AUTH_CHALLENGE, proxy, "no_credentials");
         return 0;

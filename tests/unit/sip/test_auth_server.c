@@ -324,6 +324,8 @@ static void test_bad_input(void **state)
         assert_int_equal(check(f, "REGISTER", bad[i], false, &v), SC_SIP_AUTH_BAD_REQUEST);
         assert_string_equal(v.reason, "malformed");
     }
+    /* no realm at all: malformed */
+    assert_int_equal(check(f, "REGISTER", "Authorization: Digest ,,,=\"\r\n", false, &v), SC_SIP_AUTH_BAD_REQUEST);
     /* credentials for another realm only: a challenge for ours */
     assert_int_equal(check(f, "REGISTER",
                            "Authorization: Digest username=\"bob\", realm=\"other\", nonce=\"n\", "
