@@ -107,8 +107,28 @@ elif case == "invite":  # ARGS: ALG: INVITE challenged 407, ACK, then with Proxy
     sock.sendto(ack.encode(), ("127.0.0.1", dst_port))
     if first.startswith("SIP/2.0 407"):
         nonce = challenge(first, alg)
-        show(request([authorization(alg, nonce, method="INVITE", uri="sip:echo@pbx.test",
+        ok = request([authorization(alg, nonce, method="INVITE", uri="sip:echo@pbx.test",
                                     hname="Proxy-Authorization")],
-                     method="INVITE", ruri="sip:echo@pbx.test", expires=None))
+                     method="INVITE", ruri="sip:echo@pbx.test", expires=None)
+        show(ok)
+        if ok.startswith("SIP/2.0 200") and len(args) > 1:  # ARGS: ALG REFER_TARGET: ACK, then REFER
+            tag = re.search(r"^To:.*tag=([^;\r\n]+)", ok, re.M).group(1)
+            target = re.search(r"^Contact:\s*<([^>]+)>", ok, re.M).group(1)
+            dialog = ("From: <sip:bob@pbx.test>;tag=f%d\r\nTo: <sip:bob@pbx.test>;tag=%s\r\nCall-ID: %s\r\n"
+                      % (src_port, tag, call_id))
+            sock.sendto(("ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bKack2;rport\r\n%s"
+                         "CSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+                         % (target, src_ip, src_port, dialog, cseq[0])).encode(), ("127.0.0.1", dst_port))
+            sock.sendto(("REFER %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bKrefer1;rport\r\n%s"
+                         "CSeq: %d REFER\r\nMax-Forwards: 70\r\nContact: <sip:bob@%s:%d>\r\n"
+                         "Refer-To: <%s>\r\nContent-Length: 0\r\n\r\n"
+                         % (target, src_ip, src_port, dialog, cseq[0] + 1, src_ip, src_port, args[1])).encode(),
+                        ("127.0.0.1", dst_port))
+            while True:
+                data, _ = sock.recvfrom(65535)
+                text = data.decode(errors="replace")
+                if text.startswith("SIP/2.0") and "REFER" in text.split("\r\n\r\n")[0]:
+                    show(text)
+                    break
 else:
     raise SystemExit("unknown case " + case)
