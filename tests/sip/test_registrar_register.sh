@@ -47,7 +47,9 @@ grep -q "sip:bob@pbx.test -> 1 contact(s), first sip:bob@127.0.0.1:$PHONE" "$SD_
 # a user without a binding: the call fails with a clear reason
 http POST /calls '{"to":"sip:carol@pbx.test"}'
 cid=$(json_str id)
-[ -n "$cid" ] || fail "POST /calls to carol: $HTTP_STATUS $HTTP_BODY"
+[ -n "$cid" ] && [ "$HTTP_STATUS" = 409 ] || fail "POST /calls to carol: $HTTP_STATUS $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q '"reason":"SendInvite: the called user has no registered contact (480)"' ||
+    fail "no reason in the answer: $HTTP_BODY"
 wait_state "$cid" Failed
 grep -q "sip:carol@pbx.test has no registered contact (480)" "$SD_LOG" || fail "no reason for carol's failed call"
 # a domain that is not ours is not the registrar's: 400 as before

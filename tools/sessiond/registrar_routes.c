@@ -5,6 +5,24 @@
 #include <errno.h>
 #include <string.h>
 
+json_t *sd_call_failure_reason(sc_coord *api, const char *id)
+{
+    json_t *h = NULL, *reason = NULL;
+    if (sc_coord_history(api, id, &h) != 0)
+        return NULL;
+    size_t i, j;
+    json_t *rec, *act;
+    json_array_foreach(h, i, rec) {
+        json_array_foreach(json_object_get(rec, "actions"), j, act) {
+            json_int_t rc = json_integer_value(json_object_get(act, "result"));
+            if (rc < 0 && !reason)
+                reason = json_sprintf("%s: %s", json_string_value(json_object_get(act, "name")), sc_strerror((int)rc));
+        }
+    }
+    json_decref(h);
+    return reason;
+}
+
 void sd_registrar_route(sc_coord *api, sd_http_req *r)
 {
     if (strcmp(r->method, "GET") != 0) {

@@ -127,7 +127,9 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
         else if (rc == SC_E_OVERLOAD)
             sd_http_reply_error(r, 503, "overloaded or shutting down");
         else if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED || rc == SC_E_ACTION_FAILED)
-            sd_http_reply_json(r, 409, json_pack("{s:s,s:s}", "error", sc_strerror(rc), "id", id));
+            sd_http_reply_json(r, 409,
+                               json_pack("{s:s,s:s,s:o*}", "error", sc_strerror(rc), "id", id, "reason",
+                                         sd_call_failure_reason(rt->api, id))); /* registrar_routes.c */
         else
             sd_http_reply_error(r, 500, sc_strerror(rc));
     }
