@@ -217,7 +217,8 @@ typedef struct reg_in {
     char *uri; /* osip_malloc'd */
     long expires;
     int q;
-    const char *instance;
+    const char *instance; /* the +sip.instance value without its quotes, in inst, or NULL */
+    char inst[260];
     unsigned reg_id;
     long idx; /* its binding now, -1: new */
 } reg_in;
@@ -303,7 +304,7 @@ static void ok_headers(const sc_coord_registrar *r, const reg_aor *a, char *out,
         if (w > 0 && (size_t)w < cap - n && c->q != 1000)
             w += snprintf(out + n + w, cap - n - (size_t)w, ";q=%d.%03d", c->q / 1000, c->q % 1000);
         if (w > 0 && (size_t)w < cap - n && c->instance)
-            w += snprintf(out + n + w, cap - n - (size_t)w, ";+sip.instance=%s", c->instance);
+            w += snprintf(out + n + w, cap - n - (size_t)w, ";+sip.instance=\"%s\"", c->instance);
         if (w > 0 && (size_t)w < cap - n && c->reg_id)
             w += snprintf(out + n + w, cap - n - (size_t)w, ";reg-id=%u", c->reg_id);
         if (w > 0 && (size_t)w < cap - n)
@@ -453,9 +454,18 @@ static void bindings(sc_coord_registrar *r, reg_req *q)
             x->expires = q->hdr_expires >= 0 ? q->hdr_expires : (long)r->default_expires;
         if (x->expires > (long)r->max_expires)
             x->expires = (long)r->max_expires;
-        x->instance = param(ct, "+sip.instance");
-        if (x->instance && (!*x->instance || strlen(x->instance) > 256))
-            x->instance = NULL;
+        const char *iv = param(ct, "+sip.instance");
+        size_t il = iv ? strlen(iv) : 0;
+        if (il >= 2 && iv[0] == '"' && iv[il - 1] == '"') {
+            iv++;
+            il -= 2;
+        }
+        x->instance = NULL;
+        if (iv && il > 0 && il < sizeof x->inst && !memchr(iv, '"', il)) {
+            memcpy(x->inst, iv, il);
+            x->inst[il] = '\0';
+            x->instance = x->inst;
+        }
         x->reg_id = x->instance ? (unsigned)reg_id : 0;
         if (x->expires > 0 && x->expires < (long)r->min_expires) {
             fail = "Interval Too Brief", code = 423, outcome = "interval_too_brief";

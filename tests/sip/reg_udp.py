@@ -19,15 +19,17 @@ sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sock.bind((src_ip, src_port))
 sock.settimeout(3)
 cseq = [0]
+sent = [0]  # requests sent: each gets its own Via branch
 call_id = "reg-%d-%s@%s" % (src_port, case, src_ip)
 
 
 def request(extra, method="REGISTER", ruri="sip:pbx.test", user="bob", contact=None, expires="300"):
     cseq[0] += 1
+    sent[0] += 1
     contact = contact if contact is not None else "<sip:%s@%s:%d>" % (user, src_ip, src_port)
     lines = [
         "%s %s SIP/2.0" % (method, ruri),
-        "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s%d;rport" % (src_ip, src_port, case, cseq[0]),
+        "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s%d;rport" % (src_ip, src_port, case, sent[0]),
         "From: <sip:%s@pbx.test>;tag=f%d" % (user, src_port),
         "To: <sip:%s@pbx.test>" % user,
         "Call-ID: " + call_id,
@@ -130,5 +132,17 @@ elif case == "invite":  # ARGS: ALG: INVITE challenged 407, ACK, then with Proxy
                 if text.startswith("SIP/2.0") and "REFER" in text.split("\r\n\r\n")[0]:
                     show(text)
                     break
+elif case == "seq":  # ARGS: one JSON list of requests from a trusted source, each
+    # {"user", "contacts": [...] or null, "expires" (header, or null), "cseq", "call_id"}
+    import json
+    for r in json.loads(args[0]):
+        if "call_id" in r:
+            call_id = r["call_id"]
+        if "cseq" in r:
+            cseq[0] = r["cseq"] - 1
+        contacts = r.get("contacts") or []
+        extra = ["Contact: " + c for c in contacts[1:]]
+        show(request(extra, user=r.get("user", "bob"), contact=contacts[0] if contacts else "",
+                     expires=r.get("expires")))
 else:
     raise SystemExit("unknown case " + case)
