@@ -388,6 +388,8 @@ static void apply(sc_coord_registrar *r, reg_req *q, reg_in *in, size_t nin)
         if (idx >= 0) {
             c = &a->c[idx];
             reg_contact_clear(c);
+        } else if (a->n >= REG_MAX_CONTACTS) {
+            continue; /* checked before (403); kept as a bound */
         } else {
             c = &a->c[a->n++];
             r->table.contacts++;
@@ -620,7 +622,7 @@ static void clear_targets(sc_coord_registrar *r)
 static int dial(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts)
 {
     sc_coord_registrar *r = reg_of(c);
-    if (!r || !leg->to || opts->ntargets)
+    if (!r || !leg->to || opts->ntargets || leg->ntargets) /* targets given (a feature's, the call's) win */
         return 0;
     osip_uri_t *u = NULL;
     char user[128];
