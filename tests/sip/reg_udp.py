@@ -98,7 +98,7 @@ elif case == "register":  # ARGS: ALG [PASSWORD] [EXPIRES] [WAIT_S]: challenge, 
     show(request([authorization(alg, nonce, password)], expires=expires))
 elif case == "plain":  # ARGS: CONTACT EXPIRES: no credentials (a trusted source)
     show(request([], contact=args[0], expires=args[1] if args[1] != "-" else None))
-elif case == "invite":  # ARGS: ALG: INVITE challenged 407, ACK, then with Proxy-Authorization
+elif case == "invite":  # ARGS: ALG|none: INVITE (challenged 407: ACK, then with Proxy-Authorization)
     alg = args[0]
     first = request([], method="INVITE", ruri="sip:echo@pbx.test", user="bob", expires=None)
     show(first)
@@ -107,7 +107,7 @@ elif case == "invite":  # ARGS: ALG: INVITE challenged 407, ACK, then with Proxy
            "From: <sip:bob@pbx.test>;tag=f%d\r\nTo: <sip:bob@pbx.test>;tag=%s\r\nCall-ID: %s\r\n"
            "CSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n" % (src_ip, src_port, src_port, to_tag, call_id))
     sock.sendto(ack.encode(), ("127.0.0.1", dst_port))
-    if first.startswith("SIP/2.0 407"):
+    if first.startswith("SIP/2.0 407") and alg != "none":
         nonce = challenge(first, alg)
         ok = request([authorization(alg, nonce, method="INVITE", uri="sip:echo@pbx.test",
                                     hname="Proxy-Authorization")],
