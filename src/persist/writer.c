@@ -467,7 +467,8 @@ static bool text_op_valid(const sc_persist_text_op *op)
     case SC_PERSIST_OP_TABLE: return op->text && op->text_len;
     case SC_PERSIST_OP_DELETE: return true;
     case SC_PERSIST_OP_KV_PUT:
-        return sc_persist__kv_args_ok(op->kv_ns, op->session_id) && sc_persist__kv_text_ok(op->text, op->text_len);
+        return sc_persist__kv_args_ok(op->kv_ns, op->session_id) && sc_persist__kv_text_ok(op->text, op->text_len) &&
+               op->expires_us >= 0;
     case SC_PERSIST_OP_KV_DELETE: return sc_persist__kv_args_ok(op->kv_ns, op->session_id);
     }
     return false;

@@ -302,6 +302,11 @@ static void test_kv_writer_ops(void **state)
     assert_int_equal(sc_persist_writer_kv_put(w, "reg", "k", "a\0b", 3, 0, NULL), -EINVAL);
     assert_int_equal(sc_persist_writer_kv_put(w, "reg", "k", "t", SC_PERSIST_KV_TEXT_MAX + 1, 0, NULL), -EINVAL);
     assert_int_equal(sc_persist_writer_kv_delete(w, NULL, "k", NULL), -EINVAL);
+    assert_int_equal(sc_persist_writer_kv_put(w, "reg", "k", "t", 1, -1, NULL), -EINVAL);
+    char long_key[SC_PERSIST_KV_KEY_MAX + 2];
+    memset(long_key, 'k', sizeof long_key - 1);
+    long_key[sizeof long_key - 1] = '\0';
+    assert_int_equal(sc_persist_writer_kv_delete(w, "reg", long_key, NULL), -EINVAL);
     op.kv_ns = NULL;
     assert_int_equal(sc_persist_writer_submit_text(w, &op, NULL), -EINVAL);
     op.kind = (sc_persist_op_kind)99;
