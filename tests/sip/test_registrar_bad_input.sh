@@ -5,7 +5,8 @@
 # (--auth-nonce-ttl 1) -> 401 stale=true, on a fresh one -> 200 (SHA-256 and MD5); from a
 # trusted source (--trust): Expires below --reg-min-expires -> 423 with Min-Expires, Contact: *
 # without Expires: 0 -> 400, Contact: * with Expires: 0 -> 200 and every binding gone.
-# sessiond stays up throughout and counts the failures.
+# sessiond stays up throughout and counts the failures. Bad users files and flags refuse to
+# start (exit 2) with one line naming file:line:col, never a password.
 . "$(dirname "$0")/netns.sh" # hostile input: only loopback in reach
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
@@ -53,4 +54,24 @@ http GET /registrations
 [ "$(metric sessioncore_registrations)" = 0 ] || fail "sessioncore_registrations != 0"
 http GET /livez
 [ "$HTTP_STATUS" = 200 ] || fail "sessiond not live"
+
+# bad users files and flags refuse to start with one line (file:line:col), no secret in it
+bad_start() { # bad_start EXPECTED-TEXT FLAGS...: exit 2 and the line
+    local want=$1; shift
+    timeout 5 "$BIN/sessiond" --store memory: --sip "udp:127.0.0.1:$(free_port)" --http "127.0.0.1:$(free_port)" \
+        "$@" >"$TMP/bad.out" 2>&1
+    local rc=$?
+    [ $rc = 2 ] && grep -q -- "$want" "$TMP/bad.out" || fail "bad start ($*): rc $rc $(cat "$TMP/bad.out")"
+}
+printf -- '- {user: bob}\n' >"$TMP/u1.yaml"
+bad_start "u1.yaml:1:3: an entry needs password or ha1" --realm pbx.test --users "$TMP/u1.yaml"
+printf -- '- {user: bob, password: hunter2, ha1: 00}\n' >"$TMP/u2.yaml"
+bad_start "u2.yaml:1:3: give password or ha1, not both" --realm pbx.test --users "$TMP/u2.yaml"
+grep -q hunter2 "$TMP/bad.out" && fail "a password in the error"
+printf -- '- {user: bob, ha1: xyz}\n' >"$TMP/u3.yaml"
+bad_start "ha1 must be 32 hex digits" --realm pbx.test --users "$TMP/u3.yaml"
+printf -- '- {user: bob, password: a}\n- {user: bob, password: b}\n' >"$TMP/u4.yaml"
+bad_start "u4.yaml:2:3: this user is listed twice" --realm pbx.test --users "$TMP/u4.yaml"
+bad_start "--users needs --realm" --users "$TMP/users.yaml"
+bad_start "--auth-algorithms: expected" --auth-algorithms SHA-512
 pass
