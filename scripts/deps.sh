@@ -6,7 +6,8 @@ set -euo pipefail
 build_pkgs=(gcc make cmake pkg-config
   libuv1-dev libosip2-dev libyaml-dev libjansson-dev libsqlite3-dev libhiredis-dev libpq-dev
   libmicrohttpd-dev libsndfile1-dev libcmocka-dev libssl-dev libc-ares-dev)
-test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind clang-format iproute2 dnsmasq-base kamailio)
+test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind clang-format iproute2 dnsmasq-base kamailio
+  baresip-core python3)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then

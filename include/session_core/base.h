@@ -26,7 +26,8 @@
     X(SC_E_UNBOUND, -1006, "the table uses a declared guard or action with no binding") \
     X(SC_E_OVERLOAD, -1007, "limit reached, try again later")                           \
     X(SC_E_TERMINATED, -1008, "the session has ended")                                  \
-    X(SC_E_SIP, -1009, "SIP protocol error")
+    X(SC_E_SIP, -1009, "SIP protocol error")                                            \
+    X(SC_E_NOT_REGISTERED, -1020, "the called user has no registered contact (480)")
 
 enum sc_error {
 #define SC_ERROR_ENUM(name, value, text) name = value,

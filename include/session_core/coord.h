@@ -23,6 +23,15 @@ typedef struct sc_coord sc_coord;
 #define SC_COORD_MAX_TRUST 32       /* trusted networks (trust[]) */
 #define SC_COORD_MAX_REFER_ALLOW 32 /* REFER target globs (refer_allow[]) */
 
+/* A user of the registrar (sc_coord_config.users): a password, or the HA1 (hex of
+ * MD5(user:realm:password)) and/or the SHA-256 one. */
+typedef struct sc_coord_user {
+    const char *user;
+    const char *password;   /* or NULL */
+    const char *ha1;        /* MD5 HA1, or NULL */
+    const char *ha1_sha256; /* SHA-256 HA1, or NULL */
+} sc_coord_user;
+
 typedef struct sc_coord_config {
     uv_loop_t *loop;                         /* borrowed; must outlive the coord */
     const sc_clock *clock;                   /* borrowed; NULL = sc_clock_system() */
@@ -103,6 +112,23 @@ typedef struct sc_coord_config {
     /* trunks (src/coord/trunks.c): borrowed during sc_coord_new (copied) */
     const struct sc_coord_trunk_config *trunks;
     size_t ntrunks;
+    /* Registrar and digest authentication as a server (src/coord/registrar.c). With users:
+     * REGISTER for sip:USER@realm is served (RFC 3261 10.3, digest auth), new out-of-dialog
+     * requests from sources not in trust are challenged (INVITE 407, others 401), calls to
+     * sip:USER@realm go to USER's registered contacts. Without users: none of it (REGISTER
+     * gets 405). A realm with a '"' or users without a realm: -EINVAL. */
+    const char *realm;          /* our SIP domain and digest realm (copied) */
+    const sc_coord_user *users; /* copied (secrets too; never logged) */
+    size_t nusers;
+    uint32_t reg_min_expires_s;     /* shorter registrations get 423; 0 = 60 */
+    uint32_t reg_max_expires_s;     /* longer ones are cut to it; 0 = 3600 */
+    uint32_t reg_default_expires_s; /* when the REGISTER names none; 0 = 3600 */
+    uint32_t auth_max_failures;     /* failures from one source within auth_window_s before it gets
+                                         403 for auth_block_s; 0 = 10, 60, 300 */
+    uint32_t auth_window_s, auth_block_s;
+    uint32_t auth_nonce_ttl_s;   /* 0 = 300 */
+    const char *auth_algorithms; /* challenges offered, in order: "SHA-256,MD5" (NULL), "MD5,SHA-256",
+                                    "SHA-256", "MD5" (sc_sip_auth_config.algorithms) */
 } sc_coord_config;
 
 /* Fill cfg with defaults (everything zero/NULL but the documented defaults). */
@@ -216,6 +242,10 @@ SC_EXPORT int sc_coord_trunk(sc_coord *coord, const char *name, json_t **out);
  * refreshes); done(ud) runs on the loop once every answer is in (or at once when there is
  * nothing to wait for). Bound the wait yourself: a registrar that does not answer takes 64*T1. */
 SC_EXPORT void sc_coord_trunks_unregister(sc_coord *coord, void (*done)(void *ud), void *ud);
+/* Registrar (src/coord/registrar.c): the bindings now, a new JSON array of
+ * {"aor", "contacts": [{"uri", "expires" (seconds left), "q", "instance", "reg_id", "source",
+ * "user_agent", "call_id", "cseq"}]}. -ENOENT when the registrar is off (no users). */
+SC_EXPORT int sc_coord_registrations(sc_coord *coord, json_t **out);
 
 /* ---- Shutdown ---------------------------------------------------------------------------- */
 

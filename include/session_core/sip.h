@@ -168,6 +168,14 @@ typedef void (*sc_sip_event_cb)(sc_sip_call *call, const sc_sip_event *ev, void 
 /* Sees every outgoing message before the wire; return true to swallow it (tests, fuzzing). */
 typedef bool (*sc_sip_send_hook)(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data,
                                  size_t len);
+/* A new out-of-dialog request from src (its transport source), before the agent acts on it:
+ * 0 to go on, or a final status (400..699) to answer it with, after writing the header lines
+ * to add ("Name: value\r\n...", e.g. a digest challenge) into hdrs (cap bytes, starts empty). */
+typedef int (*sc_sip_screen_cb)(sc_sip *sip, const struct osip_message *msg, const struct sockaddr_storage *src,
+                                char *hdrs, size_t cap, void *ud);
+/* An out-of-dialog request the agent hands to the application (REGISTER): answer stx with
+ * sc_sip_respond_ex, now or later, always. */
+typedef void (*sc_sip_request_cb)(sc_sip *sip, sc_sip_stx *stx, const struct osip_message *msg, void *ud);
 
 typedef struct sc_sip_config {
     const sc_clock *clock;          /* NULL: system clock */
@@ -186,7 +194,7 @@ typedef struct sc_sip_config {
     sc_sip_incoming_cb on_incoming; /* NULL: incoming INVITEs get 480 */
     sc_sip_event_cb on_event;       /* call events */
     sc_sip_send_hook send_hook;     /* NULL: none */
-    void *ud;                       /* passed to the three callbacks */
+    void *ud;                       /* passed to the callbacks */
     /* RFC 4028 session timers (src/sip/session_timer.c). 0: off (Require: timer gets 420).
      * On: "Supported: timer" on every message; our INVITEs carry Session-Expires and Min-SE;
      * our 2xx carry Session-Expires (and Require: timer when the peer supports it); requests
@@ -200,6 +208,11 @@ typedef struct sc_sip_config {
     /* RFC 3263 server location (src/sip/resolve.c, c-ares): the DNS servers asked, "IP[:PORT],..."
      * ("127.0.0.1:5353,[::1]"); NULL: those of /etc/resolv.conf. A bad list: sc_sip_new -EINVAL. */
     const char *dns_servers;
+    /* Out-of-dialog requests (src/sip/ood.c): on_screen judges every one but ACK, CANCEL,
+     * OPTIONS and REGISTER (a registrar: digest challenges, 403); on_request takes REGISTER
+     * (NULL: 405 as for any method we do not offer). */
+    sc_sip_screen_cb on_screen;   /* NULL: nothing screened */
+    sc_sip_request_cb on_request; /* NULL: REGISTER gets 405 */
 } sc_sip_config;
 
 /* ---- The user agent -------------------------------------------------------------------- */
@@ -444,6 +457,73 @@ SC_EXPORT int sc_sip_reg_unregister(sc_sip_reg *reg);
 /* Stops everything (a REGISTER in flight finishes unseen) and frees. NULL: nothing. */
 SC_EXPORT void sc_sip_reg_free(sc_sip_reg *reg);
 SC_EXPORT const char *sc_sip_reg_state_name(sc_sip_reg_state st); /* "registering"... */
+/* ---- Digest authentication as a server (src/sip/auth_server.c) ------------------------- */
+/* A verifier for one realm (RFC 3261 22, RFC 7616, RFC 8760): challenges offering SHA-256 and
+ * MD5 with qop=auth; nonces verifiable without state (issue time + HMAC-SHA256 under a key
+ * drawn from the CSPRNG per verifier), expired after nonce_ttl_s (stale=true); brute-force
+ * protection: failures per source IP within window_s, past max_failures the source gets 403
+ * for block_s. Loop thread only (no locks). Passwords and HA1s are never logged. */
+typedef struct sc_sip_auth sc_sip_auth;
+
+/* The secret of user for algorithm ("MD5" or "SHA-256"): a password, or the HA1 (hex of
+ * H(user:realm:password)) with *is_ha1 true. 0, -ENOENT (no such user), -ENOTSUP (no secret
+ * usable with this algorithm: an HA1 of another one). */
+typedef int (*sc_sip_auth_lookup_fn)(void *ud, const char *user, const char *algorithm, char *secret, size_t cap,
+                                     bool *is_ha1);
+
+typedef struct sc_sip_auth_config {
+    const char *realm;            /* required; copied */
+    const sc_clock *clock;        /* NULL: the system clock (wall time stamps the nonces) */
+    unsigned nonce_ttl_s;         /* a nonce older than this is stale; 0: 300 */
+    unsigned max_failures;        /* failures from one source within window_s before the block; 0: 10 */
+    unsigned window_s;            /* 0: 60 */
+    unsigned block_s;             /* how long a blocked source gets 403; 0: 300 */
+    sc_sip_auth_lookup_fn lookup; /* required */
+    void *ud;
+    const char *algorithms; /* offered and accepted, in order of preference: "SHA-256,MD5" (NULL),
+                               "MD5,SHA-256" (clients that read only the first challenge),
+                               "SHA-256" or "MD5"; anything else: -EINVAL */
+} sc_sip_auth_config;
+
+typedef enum sc_sip_auth_result {
+    SC_SIP_AUTH_OK = 0,      /* credentials verified: user is set */
+    SC_SIP_AUTH_CHALLENGE,   /* no credentials for our realm: answer status with headers */
+    SC_SIP_AUTH_STALE,       /* right credentials on an expired nonce: challenge, stale=true */
+    SC_SIP_AUTH_FAILED,      /* wrong credentials (counted against the source): challenge again */
+    SC_SIP_AUTH_BAD_REQUEST, /* malformed credentials: 400 (counted against the source) */
+    SC_SIP_AUTH_BLOCKED,     /* the source is blocked: 403 */
+} sc_sip_auth_result;
+
+typedef struct sc_sip_auth_verdict {
+    sc_sip_auth_result result;
+    int status;         /* the answer: 0 (OK), 401/407 (challenge), 400, 403 */
+    const char *reason; /* why it is not OK, a metric label: "no_credentials", "stale",
+                            "unknown_user", "wrong_password", "malformed", "algorithm", "uri",
+                            "blocked"; "" when OK */
+    char user[128];     /* the authenticated user (OK) */
+    char headers[1024]; /* for 401/407: the WWW-/Proxy-Authenticate lines ("...\r\n") */
+} sc_sip_auth_verdict;
+
+typedef struct sc_sip_auth_stats {
+    uint64_t ok, challenged, stale, failed, bad_request, blocked_requests; /* verdicts by result */
+    uint64_t blocks;                                                       /* sources that were blocked (each time) */
+    uint32_t blocked_sources;                                              /* sources blocked now */
+} sc_sip_auth_stats;
+
+/* 0, -EINVAL (no realm or lookup, bad algorithms), -ENOMEM. */
+SC_EXPORT int sc_sip_auth_new(sc_sip_auth **out, const sc_sip_auth_config *cfg);
+SC_EXPORT void sc_sip_auth_free(sc_sip_auth *a); /* NULL: nothing */
+SC_EXPORT const char *sc_sip_auth_realm(const sc_sip_auth *a);
+/* Judges req (a parsed request) from src: its Authorization (proxy false: 401 and
+ * WWW-Authenticate) or Proxy-Authorization (proxy true: 407) header for our realm. Fills out;
+ * 0, or -EINVAL for NULL arguments. */
+SC_EXPORT int sc_sip_auth_check(sc_sip_auth *a, const struct osip_message *req, const struct sockaddr_storage *src,
+                                bool proxy, sc_sip_auth_verdict *out);
+/* The challenge header lines (SHA-256 then MD5, fresh nonces) into out. Length, or -ENOSPC. */
+SC_EXPORT int sc_sip_auth_challenge(sc_sip_auth *a, bool proxy, bool stale, char *out, size_t cap);
+/* Is src blocked now? */
+SC_EXPORT bool sc_sip_auth_blocked(sc_sip_auth *a, const struct sockaddr_storage *src);
+SC_EXPORT void sc_sip_auth_get_stats(sc_sip_auth *a, sc_sip_auth_stats *out);
 
 /* ---- SDP (RFC 4566 / RFC 3264), pure functions ----------------------------------------- */
 

@@ -67,8 +67,10 @@ int sc_coord_make_call_opts(sc_coord *c, const char *to, const char *from, const
     if (opts && opts->trunk)
         return opts->ntargets ? -EINVAL : call_via_trunk(c, to, from, opts, id, idsize);
     const char *proxy = opts && opts->proxy ? opts->proxy : sc_coord__default_proxy(c);
-    if (!c || !sc_coord__usable_uri(to) || (from && !sc_coord__usable_uri(from)) || !id ||
-        idsize < SC_SESSION_ID_MAX + 1 || (proxy && !sip_uri(proxy)))
+    bool routed = proxy || (opts && opts->ntargets) || sc_coord__routed(c, to); /* not to itself (registrar) */
+    bool to_ok = routed ? sip_uri(to) : sc_coord__usable_uri(to);
+    if (!c || !to_ok || (from && !sc_coord__usable_uri(from)) || !id || idsize < SC_SESSION_ID_MAX + 1 ||
+        (proxy && !sip_uri(proxy)))
         return -EINVAL;
     id[0] = '\0';
     sc_session *s = NULL;

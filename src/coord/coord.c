@@ -188,6 +188,16 @@ int sc_coord__dial(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts)
     return 0;
 }
 
+bool sc_coord__routed(sc_coord *c, const char *uri)
+{
+    if (!c)
+        return false;
+    EACH_FEATURE(f)
+        if (c->started[f_p - sc_coord__features] && f->routes && f->routes(c, uri))
+            return true;
+    return false;
+}
+
 /* The SIP agent's send hook: a feature may hold a message back (strict durability). */
 static bool send_hook(void *ud, sc_sip_transport tp, const struct sockaddr *dst, const char *data, size_t len)
 {
@@ -328,6 +338,8 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
                           .t1_ms = cfg->sip_t1_ms,
                           .on_incoming = sc_coord__on_incoming,
                           .on_event = sc_coord__on_event,
+                          .on_screen = sc_coord__on_screen,   /* sip_ood.c: the registrar's challenges */
+                          .on_request = sc_coord__on_request, /* sip_ood.c: REGISTER */
                           .ud = c};
     sipc.send_hook = send_hook;
     sipc.contact_host = cfg->advertise && *cfg->advertise ? cfg->advertise : NULL;

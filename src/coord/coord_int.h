@@ -32,6 +32,7 @@ typedef enum sc_coord_feature_id {
     SC_FEAT_CLEANUP,     /* cleanup.c: the age and retention reaper's timer */
     SC_FEAT_PERSISTENCE, /* store.c, recorder.c, recover.c: store, durability, recovery */
     SC_FEAT_TRUNKS,      /* trunks.c: accounts at carriers: registration, calls through them */
+    SC_FEAT_REGISTRAR,   /* registrar.c, registrar_bind.c: digest auth as a server, REGISTER, calls to users */
     SC_FEAT__COUNT
 } sc_coord_feature_id;
 
@@ -92,6 +93,20 @@ typedef struct sc_coord_feature {
      * leg->rtp_port), and point it at what the SDP negotiated. */
     int (*media_open)(sc_coord_leg *leg);
     void (*media_apply)(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp_codec *codec, sc_sdp_direction ours);
+    /* A new out-of-dialog request but ACK, CANCEL, OPTIONS and REGISTER, from its transport
+     * source (sc_sip_config.on_screen): 0 to go on, or the status to answer it with (header
+     * lines written into hdrs). The first feature that answers decides. */
+    int (*screen)(sc_coord *c, const struct osip_message *msg, const struct sockaddr_storage *src, char *hdrs,
+                  size_t cap);
+    /* An out-of-dialog REGISTER (sc_sip_config.on_request): true when the feature took stx
+     * (it answers it); nobody: 405. */
+    bool (*on_request)(sc_coord *c, sc_sip_stx *stx, const struct osip_message *msg);
+    /* The store is open (sc_coord_store_open): p the loop's synchronous handle, w the writer;
+     * both live until the persistence feature stops (after the features after it). */
+    void (*store_opened)(sc_coord *c, sc_persist *p, sc_persist_writer *w);
+    /* The feature's dial hook gives calls to uri their destination (the registrar: sip:USER@
+     * our realm), so uri needs no IP literal host. */
+    bool (*routes)(sc_coord *c, const char *uri);
 } sc_coord_feature;
 
 /* features.c: the features in sc_coord_feature_id order; each defined in its own file. */
@@ -100,6 +115,7 @@ extern const sc_coord_feature sc_coord__feature_call, sc_coord__feature_limits, 
     sc_coord__feature_events, sc_coord__feature_media, sc_coord__feature_b2bua, sc_coord__feature_transfer,
     sc_coord__feature_cleanup, sc_coord__feature_persistence;
 extern const sc_coord_feature sc_coord__feature_trunks;
+extern const sc_coord_feature sc_coord__feature_registrar;
 
 struct sc_coord {
     uv_loop_t *loop;         /* borrowed */
@@ -169,8 +185,9 @@ struct sc_coord_leg {
     char **targets;                 /* our INVITE's fork targets (sc_coord_call_opts), or NULL */
     size_t ntargets;
     struct sc_coord_xfer *xfer; /* transfer: its state, or NULL */
-    char *trunk;                    /* trunks: the trunk this call goes through, or NULL */
-    bool trunk_from;                /* trunks: no From was given: the trunk's AOR is the From */
+    char *trunk;                /* trunks: the trunk this call goes through, or NULL */
+    bool trunk_from;            /* trunks: no From was given: the trunk's AOR is the From */
+    char *auth_user;            /* registrar: the user the INVITE authenticated as, or NULL */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
@@ -226,6 +243,8 @@ int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out);
 int sc_coord__admit(sc_coord *c, const char *source, const char **why);
 /* How leg's INVITE goes out: opts filled by the features' dial hooks. 0 or their error. */
 int sc_coord__dial(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts);
+/* A feature routes calls to uri (its routes hook): make_call takes it without an IP host. */
+bool sc_coord__routed(sc_coord *c, const char *uri);
 /* Strict durability: hold what is sent for the rest of this loop turn (hold_turn hooks). */
 void sc_coord__hold_turn(sc_coord *c);
 void sc_coord__check_shutdown(sc_coord *c);
@@ -264,5 +283,9 @@ void sc_coord__resources_inspect(sc_coord *c, const sc_session *s, json_t *out);
 
 void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud);
 void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud);
+/* sip_ood.c: new out-of-dialog requests offered to the features' screen and on_request hooks */
+int sc_coord__on_screen(sc_sip *sip, const struct osip_message *msg, const struct sockaddr_storage *src, char *hdrs,
+                        size_t cap, void *ud);
+void sc_coord__on_request(sc_sip *sip, sc_sip_stx *stx, const struct osip_message *msg, void *ud);
 
 #endif

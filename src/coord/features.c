@@ -17,4 +17,5 @@ const sc_coord_feature *const sc_coord__features[SC_FEAT__COUNT] = {
     [SC_FEAT_CLEANUP] = &sc_coord__feature_cleanup,
     [SC_FEAT_PERSISTENCE] = &sc_coord__feature_persistence,
     [SC_FEAT_TRUNKS] = &sc_coord__feature_trunks,
+    [SC_FEAT_REGISTRAR] = &sc_coord__feature_registrar,
 };

@@ -391,7 +391,10 @@ int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_co
     if (rc == 0)
         rc = start_writer(st, cfg, err, errsz);
     if (rc == 0)
-        sc_coord__recover_finish(&c); /* recorded: Recovered and the resolutions */
+        sc_coord__recover_finish(&c);                      /* recorded: Recovered and the resolutions */
+    for (size_t i = 0; rc == 0 && i < SC_FEAT__COUNT; i++) /* the registrar loads its bindings */
+        if (coord->started[i] && sc_coord__features[i]->store_opened)
+            sc_coord__features[i]->store_opened(coord, st->p, st->w);
     free(c.ids);
     rep->seconds = mono_s() - t0;
     if (rc) {

@@ -56,13 +56,14 @@ int sc_coord__refer_target_key(const char *uri, char *out, size_t cap);
 /* Why a peer is trusted. Digest authentication (--users, to come) adds a reason, not a path. */
 typedef enum sc_coord_trust {
     SC_COORD_TRUST_NONE = 0,
-    SC_COORD_TRUST_NETWORK, /* its transport source is in a trusted network */
-    /* SC_COORD_TRUST_AUTHENTICATED: the request passed digest authentication (later) */
+    SC_COORD_TRUST_NETWORK,       /* its transport source is in a trusted network */
+    SC_COORD_TRUST_AUTHENTICATED, /* the dialog's INVITE passed digest authentication (registrar.c) */
 } sc_coord_trust;
 
 /* The sender of a request, as the policy sees it. */
 typedef struct sc_coord_peer {
     const struct sockaddr_storage *src; /* its transport source (never the Via); NULL: unknown */
+    bool authenticated;                 /* the dialog was authenticated (leg->auth_user) */
 } sc_coord_peer;
 
 typedef enum sc_coord_refer_verdict {

@@ -1,6 +1,6 @@
 /* transfer_policy: who may make us place a call with a REFER (the transferee's side). A REFER
- * starts a call only when its sender is trusted (its transport source is in a --trust network;
- * digest authentication will be a second reason) and its target is allowed (a --refer-allow
+ * starts a call only when its sender is trusted (its transport source is in a --trust network,
+ * or the dialog's INVITE passed digest authentication: registrar.c) and its target is allowed (a --refer-allow
  * glob on "[user@]host:port", or a B2BUA route's target). Refusals are counted in
  * sessioncore_refer_refused_total{reason} and logged, at most a few lines a second. */
 #include "coord/transfer.h"
@@ -206,8 +206,7 @@ sc_coord_trust sc_coord__peer_trust(const sc_coord_refer_policy *p, const sc_coo
     for (size_t i = 0; peer->src && i < p->ntrust; i++)
         if (sc_coord__net_contains(&p->trust[i], peer->src))
             return SC_COORD_TRUST_NETWORK;
-    /* digest authentication (--users) will return SC_COORD_TRUST_AUTHENTICATED here */
-    return SC_COORD_TRUST_NONE;
+    return peer->authenticated ? SC_COORD_TRUST_AUTHENTICATED : SC_COORD_TRUST_NONE;
 }
 
 bool sc_coord__refer_target_allowed(const sc_coord_refer_policy *p, const char *target)
@@ -311,7 +310,9 @@ sc_coord_refer_verdict sc_coord__refer_check(sc_coord *c, const char *id, sc_sip
         return SC_COORD_REFER_DISABLED;
     struct sockaddr_storage src;
     bool known = stx && sc_sip_stx_source(stx, &src) == 0;
-    sc_coord_peer peer = {.src = known ? &src : NULL};
+    sc_session *s = id ? sc_store_get(c->store, id) : NULL;
+    sc_coord_leg *leg = s ? sc_coord__leg(s) : NULL;
+    sc_coord_peer peer = {.src = known ? &src : NULL, .authenticated = leg && leg->auth_user};
     sc_coord_refer_verdict v = sc_coord__refer_judge(&xs->policy, &peer, target);
     if (v == SC_COORD_REFER_OK)
         return v;

@@ -571,7 +571,7 @@ static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, cons
         on_cancel(sip, m, tp, src);
         return;
     }
-    if (!allowed_method(m->sip_method)) {
+    if (!allowed_method(m->sip_method) && !sip_ood_wanted(sip, m)) {
         bool known = known_method(m->sip_method);
         sip->stats.rejected[known ? SC_SIP_REJ_METHOD_NOT_ALLOWED : SC_SIP_REJ_NOT_IMPLEMENTED]++;
         answer(sip, m, tp, src, known ? 405 : 501, NULL, NULL, NULL);
@@ -599,6 +599,8 @@ static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, cons
             no_dialog(sip, m, tp, src);
         return;
     }
+    if (sip_ood_request(sip, m, tp, src)) /* ood.c: screened, or a REGISTER for the TU */
+        return;
     if (strcmp(m->sip_method, "INVITE") == 0)
         sip_incoming_invite(sip, m, tp, src);
     else if (strcmp(m->sip_method, "OPTIONS") == 0)

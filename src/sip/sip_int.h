@@ -397,6 +397,11 @@ void sip_fork_report(sc_sip_call *call); /* the best final response of the branc
 void sip_answer_hdr(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,
                     const char *reason, const char *hname, const char *hvalue);
 
+/* ood.c: out-of-dialog requests offered to the application (cfg.on_screen, cfg.on_request) */
+bool sip_ood_wanted(const sc_sip *sip, const osip_message_t *m); /* a REGISTER the TU takes */
+/* Screens req or hands it to the TU: true when it was taken (answered or handed over). */
+bool sip_ood_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src);
+
 /* session_timer.c: RFC 4028 session timers (active when cfg.session_expires_s > 0) */
 bool sip_st_enabled(const sc_sip *sip);
 /* Our initial INVITE: Session-Expires and Min-SE. */

@@ -11,6 +11,7 @@
 #include "sessionctl/cmd_table.h"
 #include "sessionctl/cmd_transfer.h"
 #include "sessionctl/cmd_trunks.h"
+#include "sessionctl/cmd_registrations.h"
 
 typedef struct subcommand {
     const char *name;
@@ -39,6 +40,7 @@ static const subcommand COMMANDS[] = {
     {"trunks", sessionctl_cmd_trunks, "trunks [NAME]                           trunks and their registration"},
     {"events", sessionctl_cmd_events_live,
      "events [--type A,B] [--session GLOB] [--follow] [--since SEQ]  live events as JSON Lines (--store URL: the log)"},
+    {"registrations", sessionctl_cmd_registrations, "registrations                           the registrar's bindings"},
     {"diff", sessionctl_cmd_diff, "diff OLD NEW [--json]   what a table change does (exit 1 if different)"},
 };
 

@@ -9,6 +9,7 @@
 #include "config_cleanup.h"
 #include "config_store.h"
 #include "config_transfer.h"
+#include "config_registrar.h"
 #include "config_http.h"
 #include "session_core/media.h"
 
@@ -347,6 +348,18 @@ static const sd_option options[] = {
     {"trust", true, sd_set_trust, "CIDR trusted source network (10.0.0.0/8, ::1/128), repeatable (default none)"},
     {"refer-allow", true, sd_set_refer_allow,
      "GLOB REFER target allowed from trusted sources, on [user@]host:port, repeatable (default none)"},
+    {"realm", true, sd_set_realm, "DOMAIN our SIP domain and digest realm (registrar; calls to sip:USER@DOMAIN)"},
+    {"users", true, sd_set_users, "FILE registrar users: YAML list of {user, password} or {user, ha1}"},
+    {"reg-min-expires", true, sd_set_reg_min_expires, "S shortest registration, 423 below (default 60)"},
+    {"reg-max-expires", true, sd_set_reg_max_expires, "S longest registration granted (default 3600)"},
+    {"reg-default-expires", true, sd_set_reg_default_expires, "S registration when none is asked (default 3600)"},
+    {"auth-max-failures", true, sd_set_auth_max_failures,
+     "N failed authentications from one source within --auth-window before 403s (default 10)"},
+    {"auth-window", true, sd_set_auth_window, "S window of --auth-max-failures (default 60)"},
+    {"auth-block", true, sd_set_auth_block, "S how long a source past the limit gets 403 (default 300)"},
+    {"auth-algorithms", true, sd_set_auth_algorithms,
+     "LIST digest challenges offered, in order: SHA-256,MD5 (default) | MD5,SHA-256 | SHA-256 | MD5"},
+    {"auth-nonce-ttl", true, sd_set_auth_nonce_ttl, "S digest nonce lifetime, stale=true after (default 300)"},
     {"transfer-timeout-ms", true, sd_set_transfer_timeout,
      "N a transfer call unanswered after N ms fails (default 60000)"},
     {"config", true, NULL, "FILE YAML config file (keys = flag names)"},
@@ -403,6 +416,7 @@ void sd_config_free(sd_config *c)
     sd_config_store_free(c);
     sd_config_transfer_free(c);
     sd_config_trunks_free(c);
+    sd_config_registrar_free(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -622,6 +636,7 @@ int sd_config_check(const sd_config *c, char *err, size_t errsz)
     uint16_t port;
     if (strcmp(c->http, "off") != 0 && sd_split_hostport(c->http, host, sizeof host, &port) == 0) {
         /* the addresses it resolves to, not its spelling: 127.x.example is not loopback */
+        err[0] = '\0';
         int loopback = sd_config_http_loopback(host, err, errsz);
         if (loopback < 0)
             return -1;
@@ -635,7 +650,8 @@ int sd_config_check(const sd_config *c, char *err, size_t errsz)
         }
         err[0] = '\0';
     }
-    if (sd_config_trunks_check(c, err, errsz)) /* routes to trunk:NAME (config_trunks.c) */
+    if (sd_config_trunks_check(c, err, errsz) != 0 || /* routes to trunk:NAME (config_trunks.c) */
+        sd_config_registrar_check(c, err, errsz) != 0)
         return -1;
     return sd_config_ops_check(c, err, errsz);
 }

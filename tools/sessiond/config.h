@@ -85,6 +85,13 @@ typedef struct sd_config {
     uint32_t http_read_timeout_ms; /* --http-read-timeout-ms; 0 = 10000 */
     struct sd_trunk *trunks;       /* the config file's trunks: (config_trunks.c) */
     size_t ntrunks;
+    char *realm;           /* --realm: our SIP domain and digest realm (config_registrar.c) */
+    char *users;           /* --users FILE: the registrar's users (users.c) */
+    char *auth_algorithms; /* --auth-algorithms: offered challenges in order */
+    struct sd_reg_opts {   /* registrar intervals and brute-force limits; 0: the coordinator's */
+        uint32_t min_expires, max_expires, default_expires;
+        uint32_t auth_max_failures, auth_window_s, auth_block_s, nonce_ttl_s;
+    } reg;
     bool help, version;
 } sd_config;
 

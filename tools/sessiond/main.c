@@ -13,6 +13,8 @@
 #include "config_cleanup.h"
 #include "config_trunks.h"
 #include "credentials.h"
+#include "config_registrar.h"
+#include "users.h"
 #include "config_http.h"
 #include "config_store.h"
 #include "http.h"
@@ -229,7 +231,17 @@ static int start_api(sd_app *app)
     sd_cleanup_apply(&app->cfg, &c); /* cleanup, session timers (config_cleanup.c) */
     sc_coord_trunk_config trunks[SC_COORD_MAX_TRUNKS];
     sd_config_trunks_apply(&app->cfg, &c, trunks, &app->logger); /* trunks: (config_trunks.c) */
+    sd_registrar_apply(&app->cfg, &c);                           /* registrar (config_registrar.c, users.c) */
+    sd_users users = {0};
+    char uerr[512];
+    if (app->cfg.users && sd_users_load(&users, app->cfg.users, &app->logger, uerr, sizeof uerr) != 0) {
+        fprintf(stderr, "sessiond: %s\n", uerr);
+        return 2;
+    }
+    c.users = users.list;
+    c.nusers = users.n;
     int rc = sc_coord_new(&app->api, &c);
+    sd_users_free(&users); /* the coordinator keeps its own copy */
     if (rc == SC_E_UNBOUND) {
         fprintf(stderr, "sessiond: --table: the table uses a guard or action sessiond cannot bind (see the log)\n");
         return 2;

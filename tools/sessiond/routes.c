@@ -5,6 +5,7 @@
 #include "ops_routes.h"
 #include "transfer_routes.h"
 #include "trunk_routes.h"
+#include "registrar_routes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -133,7 +134,9 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
         else if (rc == SC_E_OVERLOAD)
             sd_http_reply_error(r, 503, "overloaded or shutting down");
         else if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED || rc == SC_E_ACTION_FAILED)
-            sd_http_reply_json(r, 409, json_pack("{s:s,s:s}", "error", sc_strerror(rc), "id", id));
+            sd_http_reply_json(r, 409,
+                               json_pack("{s:s,s:s,s:o*}", "error", sc_strerror(rc), "id", id, "reason",
+                                         sd_call_failure_reason(rt->api, id))); /* registrar_routes.c */
         else
             sd_http_reply_error(r, 500, sc_strerror(rc));
     }
@@ -319,6 +322,8 @@ void sd_routes_handle(void *ud, sd_http_req *r)
         } else {
             sd_http_reply_error(r, 405, "method not allowed here");
         }
+    } else if (!strcmp(p, "/registrations")) { /* registrar_routes.c */
+        sd_registrar_route(rt->api, r);
     } else if (!strcmp(p, "/table") || !strcmp(p, "/table.json")) {
         get ? get_table(rt, r, SC_GRAPH_JSON) : sd_http_reply_error(r, 405, "use GET");
     } else if (!strcmp(p, "/table.dot")) {
