@@ -129,8 +129,8 @@ SC_EXPORT int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, s
 
 /* Removes at most max events (0 = 1000) with wall_us < before_us of sessions that have no
  * snapshot (ended and deleted: sc_persist_delete); events of live sessions and newer ones
- * stay. Oldest first ((wall_us, gseq) order, passing over the kept ones), so one call holds
- * the store briefly; a session left with no event and no snapshot is forgotten (not listed
+ * stay. Oldest first (in (wall_us, gseq) order; SQLite: gseq order), passing over the kept
+ * ones, so one call holds the store briefly; a session left with no event and no snapshot is forgotten (not listed
  * any more). *removed (may be NULL) receives the count. Returns 0 when nothing more is due,
  * 1 when the limit was reached (call again: more may be due), or a negative error. Readers
  * of old events (sc_persist_read_events_range/_after) no longer see the removed ones. */
