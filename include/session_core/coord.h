@@ -300,6 +300,12 @@ typedef struct sc_coord_store_config {
     const char *node_id;              /* owner of the snapshots; NULL: "<hostname>:<first SIP port>" */
     unsigned snapshot_every;          /* a snapshot every N event records; 0 = 16 */
     size_t queue_cap;                 /* writer queue; 0 = 65536; full: new calls get 503 */
+    /* Event log retention: every prune_interval_ms (0 = 60000) the events older than this of
+     * sessions no longer in the store (ended and reaped) are removed through the writer, in
+     * rounds of at most 250; counted in sessioncore_store_events_pruned_total. 0 = keep
+     * them forever. */
+    uint64_t event_log_retention_ms;
+    unsigned prune_interval_ms;
 } sc_coord_store_config;
 
 typedef struct sc_coord_store_report {

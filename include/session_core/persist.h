@@ -84,8 +84,8 @@ SC_EXPORT int sc_persist_save(sc_persist *p, const char *id, const json_t *snaps
 /* Loads the snapshot of id into *out (a new reference the caller drops with json_decref);
  * info may be NULL. -ENOENT if there is none. */
 SC_EXPORT int sc_persist_load(sc_persist *p, const char *id, json_t **out, sc_persist_snapshot_info *info);
-/* Removes the snapshot of id (the session is no longer live); its events stay in the log.
- * -ENOENT if there was none. */
+/* Removes the snapshot of id (the session is no longer live); its events stay in the log
+ * until sc_persist_prune_events removes them. -ENOENT if there was none. */
 SC_EXPORT int sc_persist_delete(sc_persist *p, const char *id);
 
 typedef enum sc_persist_list_mode {
@@ -126,6 +126,15 @@ SC_EXPORT int sc_persist_read_events_range(sc_persist *p, int64_t since_us, int6
 /* At most limit events with gseq > after_gseq, in gseq order (limit 0 = no limit). */
 SC_EXPORT int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limit, sc_persist_event_cb cb,
                                            void *ud);
+
+/* Removes at most max events (0 = 1000) with wall_us < before_us of sessions that have no
+ * snapshot (ended and deleted: sc_persist_delete); events of live sessions and newer ones
+ * stay. Oldest first (in (wall_us, gseq) order; SQLite: gseq order), passing over the kept
+ * ones, so one call holds the store briefly; a session left with no event and no snapshot is forgotten (not listed
+ * any more). *removed (may be NULL) receives the count. Returns 0 when nothing more is due,
+ * 1 when the limit was reached (call again: more may be due), or a negative error. Readers
+ * of old events (sc_persist_read_events_range/_after) no longer see the removed ones. */
+SC_EXPORT int sc_persist_prune_events(sc_persist *p, int64_t before_us, size_t max, size_t *removed);
 
 /* Round trip to the store; *latency_us (may be NULL) receives its duration. Reconnects a
  * network handle that lost its connection. */
@@ -223,6 +232,11 @@ typedef enum sc_persist_op_kind {
                                     text, text_len, expires_us) */
     SC_PERSIST_OP_KV_DELETE = 5, /* submit_text only: sc_persist_kv_delete(kv_ns, session_id = the
                                     key); deleting a missing entry is no error */
+    SC_PERSIST_OP_PRUNE = 6,     /* submit_text only: sc_persist_prune_events(wall_us = before_us,
+                                    seq = max); session_id unused (may be NULL). Runs as a
+                                    transaction of its own; its result goes to the health
+                                    (pruned_events, prune_more, prune_failed); a failure is
+                                    not retried (the next prune tries again) */
 } sc_persist_op_kind;
 
 /* One write. Everything is borrowed: submit serialises doc and copies the strings. */
@@ -285,6 +299,9 @@ SC_EXPORT int sc_persist_writer_submit_text(sc_persist_writer *w, const sc_persi
 SC_EXPORT int sc_persist_writer_kv_put(sc_persist_writer *w, const char *ns, const char *key, const char *text,
                                        size_t len, int64_t expires_us, uint64_t *ticket);
 SC_EXPORT int sc_persist_writer_kv_delete(sc_persist_writer *w, const char *ns, const char *key, uint64_t *ticket);
+/* Shorthand for submit_text with SC_PERSIST_OP_PRUNE: the loop thread's
+ * sc_persist_prune_events, never blocking it. */
+SC_EXPORT int sc_persist_writer_prune(sc_persist_writer *w, int64_t before_us, size_t max, uint64_t *ticket);
 
 /* Strict mode: commit what was submitted so far as soon as possible, with no callback (the
  * end of a loop turn that holds no message). Submits alone wake the writer only once a
@@ -317,6 +334,10 @@ typedef struct sc_persist_health {
     uint64_t failed_batches;    /* commits that failed (and were retried) */
     uint64_t submitted_ticket;  /* last ticket handed out */
     uint64_t durable_ticket;    /* every ticket up to this one is committed */
+    uint64_t pruned_events;     /* events removed by SC_PERSIST_OP_PRUNE since start */
+    uint64_t prune_runs;        /* prune ops done (failed ones included) */
+    uint64_t prune_failed;      /* prune ops that failed (not retried) */
+    bool prune_more;            /* the last prune op reached its limit: more may be due */
 } sc_persist_health;
 
 /* Fills *out; thread-safe. */

@@ -3,6 +3,7 @@
  * refuses new sessions while the writer's queue is full, reports health. It starts with
  * sc_coord_store_open, not with the coordinator. */
 #include "coord/recover.h"
+#include "coord/store_prune.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ typedef struct sc_coord_store {
     sc_persist *p;         /* synchronous handle (recovery) */
     sc_persist_writer *w;  /* the loop's writer */
     sc_coord_persist *rec; /* the recorder */
+    sc_coord_prune *prune; /* the event log's retention job (NULL: keep forever) */
     sc_persist_durability durability;
     char node_id[128];
     size_t queue_cap;
@@ -257,7 +259,10 @@ static int start_writer(sc_coord_store *st, const sc_coord_store_config *cfg, ch
     st->check.data = st;
     st->check_open = true;
     uv_check_start(&st->check, on_check);
-    return 0;
+    rc = sc_coord__prune_start(&st->prune, st->coord, st->w, cfg->event_log_retention_ms, cfg->prune_interval_ms);
+    if (rc)
+        snprintf(err, errsz, "--store: cannot start pruning the event log: %s", sc_strerror(rc));
+    return rc;
 }
 
 static int recover(sc_coord_store *st, sc_coord_recover_ctx *c, char *err, size_t errsz)
@@ -425,6 +430,8 @@ static void stop(sc_coord *coord)
         return;
     sc_coord_persist_free(st->rec); /* the sessions' removals are recorded by now */
     st->rec = NULL;
+    sc_coord__prune_stop(st->prune); /* before the writer: its turn callback is cancelled */
+    st->prune = NULL;
     if (st->w) {
         sc_persist_health h;
         sc_persist_writer_health(st->w, &h);

@@ -437,6 +437,22 @@ int sc_persist_read_events_after(sc_persist *p, uint64_t after_gseq, size_t limi
     WITH_CONN(p, p->be->read_after(p, after_gseq, limit, ev_tramp, &c));
 }
 
+#define PRUNE_DEFAULT_MAX 1000
+
+int sc_persist_prune_events(sc_persist *p, int64_t before_us, size_t max, size_t *removed)
+{
+    size_t n = 0;
+    if (removed)
+        *removed = 0;
+    if (!p)
+        return -EINVAL;
+    int rc;
+    WITH_CONN_RC(p, rc, p->be->prune(p, before_us, max ? max : PRUNE_DEFAULT_MAX, &n));
+    if (removed && rc >= 0)
+        *removed = n;
+    return rc;
+}
+
 static int ping_locked(sc_persist *p) { WITH_CONN(p, p->be->ping(p)); }
 
 int sc_persist_ping(sc_persist *p, uint64_t *latency_us)

@@ -46,6 +46,10 @@ typedef struct sc_persist__backend {
     int (*read_events)(sc_persist *p, const char *id, uint64_t from_seq, sc_persist__raw_event_cb cb, void *ud);
     int (*read_range)(sc_persist *p, int64_t since_us, int64_t until_us, sc_persist__raw_event_cb cb, void *ud);
     int (*read_after)(sc_persist *p, uint64_t after, size_t limit, sc_persist__raw_event_cb cb, void *ud);
+    /* Removes at most max (>= 1) events with wall_us < before_us of sessions without a
+     * snapshot, oldest first, and forgets sessions left with nothing; *removed = the count.
+     * Returns 0 (nothing more due) or 1 (limit reached). Never called inside a batch. */
+    int (*prune)(sc_persist *p, int64_t before_us, size_t max, size_t *removed);
     /* Leases: mode 'c' claim (takeover of an expired lease allowed), 'r' renew (only the
      * holder, or nobody). Returns 0 or -EBUSY. */
     int (*claim)(sc_persist *p, const char *id, const char *node, int64_t now_us, int64_t until_us, char mode);

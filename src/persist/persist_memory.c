@@ -23,10 +23,11 @@ typedef struct mem_session {
 } mem_session;
 
 typedef struct mem_event {
-    mem_session *s; /* owning session (never freed before the store) */
+    mem_session *s; /* owning session (freed only once it has no event left) */
     uint64_t seq;
     int64_t wall_us;
     char *rec; /* owned */
+    uint64_t gseq;
 } mem_event;
 
 typedef struct mem_table {
@@ -42,8 +43,9 @@ typedef struct mem_store {
     int version;
     mem_session *buckets[MEM_BUCKETS];
     size_t nsessions;
-    mem_event *events; /* gseq = index + 1 */
+    mem_event *events; /* in gseq order (gaps where events were pruned) */
     size_t nevents, cap;
+    uint64_t last_gseq; /* the last gseq handed out */
 } mem_store;
 
 static mem_session *find(mem_store *st, const char *id, bool create)
@@ -84,6 +86,7 @@ static void clear_store(mem_store *st)
     free(st->events);
     st->events = NULL;
     st->nevents = st->cap = st->nsessions = 0;
+    st->last_gseq = 0;
     while (st->tables) {
         mem_table *t = st->tables;
         st->tables = t->next;
@@ -305,12 +308,12 @@ static int append_l(mem_store *st, const char *id, uint64_t seq, int64_t wall_us
     char *copy = strdup(rec);
     if (!copy)
         return -ENOMEM;
-    st->events[st->nevents] = (mem_event){s, seq, wall_us, copy};
+    st->events[st->nevents] = (mem_event){s, seq, wall_us, copy, ++st->last_gseq};
     memmove(s->ev + pos + 1, s->ev + pos, (s->nev - pos) * sizeof *s->ev);
     s->ev[pos] = st->nevents;
     s->nev++;
     st->nevents++;
-    *gseq = st->nevents;
+    *gseq = st->last_gseq;
     return 0;
 }
 
@@ -336,7 +339,7 @@ static int copy_event(mem_store *st, size_t idx, ev_copy *out)
     out->rec = strdup(e->rec);
     out->seq = e->seq;
     out->wall_us = e->wall_us;
-    out->gseq = idx + 1;
+    out->gseq = e->gseq;
     return out->id && out->rec ? 0 : -ENOMEM;
 }
 
@@ -398,15 +401,112 @@ static int mem_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persis
 {
     mem_store *st = p->impl;
     pthread_mutex_lock(&st->lock);
-    size_t n = after < st->nevents ? st->nevents - (size_t)after : 0, got = 0;
+    size_t lo = 0, hi = st->nevents; /* the first event with gseq > after */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (st->events[mid].gseq <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = st->nevents - lo, got = 0;
     if (limit && n > limit)
         n = limit;
     ev_copy *v = calloc(n + 1, sizeof *v);
     int rc = v ? 0 : -ENOMEM;
     for (; rc == 0 && got < n; got++)
-        rc = copy_event(st, (size_t)after + got, &v[got]);
+        rc = copy_event(st, lo + got, &v[got]);
     pthread_mutex_unlock(&st->lock);
     return v ? deliver(v, got, rc, cb, ud) : rc;
+}
+
+/* ---- pruning ---- */
+
+static int cmp_idx_time(const void *a, const void *b, void *ud)
+{
+    const mem_event *ev = ud, *x = &ev[*(const size_t *)a], *y = &ev[*(const size_t *)b];
+    if (x->wall_us != y->wall_us)
+        return x->wall_us < y->wall_us ? -1 : 1;
+    return x->gseq < y->gseq ? -1 : x->gseq > y->gseq;
+}
+
+/* Frees the sessions left with no snapshot, no event and no lease. */
+static void forget_empty(mem_store *st)
+{
+    for (size_t b = 0; b < MEM_BUCKETS; b++)
+        for (mem_session **pp = &st->buckets[b]; *pp;) {
+            mem_session *s = *pp;
+            if (s->data || s->nev || s->owner[0]) {
+                pp = &s->next;
+                continue;
+            }
+            *pp = s->next;
+            free(s->id);
+            free(s->ev);
+            free(s);
+            st->nsessions--;
+        }
+}
+
+/* Removes the events flagged in gone: compacts the array and renumbers the sessions'
+ * indexes (their order by seq stays). */
+static int compact(mem_store *st, const bool *gone)
+{
+    size_t *to = malloc((st->nevents + 1) * sizeof *to), k = 0;
+    if (!to)
+        return -ENOMEM;
+    for (size_t i = 0; i < st->nevents; i++) {
+        if (gone[i]) {
+            free(st->events[i].rec);
+            to[i] = SIZE_MAX;
+            continue;
+        }
+        st->events[k] = st->events[i];
+        to[i] = k++;
+    }
+    st->nevents = k;
+    for (size_t b = 0; b < MEM_BUCKETS; b++)
+        for (mem_session *s = st->buckets[b]; s; s = s->next) {
+            size_t kept = 0;
+            for (size_t j = 0; j < s->nev; j++)
+                if (to[s->ev[j]] != SIZE_MAX)
+                    s->ev[kept++] = to[s->ev[j]];
+            s->nev = kept;
+        }
+    free(to);
+    return 0;
+}
+
+static int prune_l(mem_store *st, int64_t before_us, size_t max, size_t *removed)
+{
+    size_t n = 0;
+    size_t *due = malloc((st->nevents + 1) * sizeof *due);
+    bool *gone = calloc(st->nevents + 1, sizeof *gone);
+    int rc = due && gone ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < st->nevents; i++)
+        if (st->events[i].wall_us < before_us && !st->events[i].s->data)
+            due[n++] = i;
+    bool more = n > max;
+    if (rc == 0 && more) /* the oldest max of them */
+        qsort_r(due, n, sizeof *due, cmp_idx_time, st->events);
+    if (more)
+        n = max;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        gone[due[i]] = true;
+    if (rc == 0 && n)
+        rc = compact(st, gone);
+    if (rc == 0 && n)
+        forget_empty(st);
+    free(due);
+    free(gone);
+    *removed = rc == 0 ? n : 0;
+    return rc < 0 ? rc : more;
+}
+
+static int mem_prune(sc_persist *p, int64_t before_us, size_t max, size_t *removed)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, prune_l(st, before_us, max, removed));
 }
 
 static int claim_l(mem_store *st, const char *id, const char *node, int64_t now, int64_t until, char mode)
@@ -608,6 +708,7 @@ const sc_persist__backend sc_persist__memory = {
     .read_events = mem_read_events,
     .read_range = mem_read_range,
     .read_after = mem_read_after,
+    .prune = mem_prune,
     .claim = mem_claim,
     .release = mem_release,
     .expired = mem_expired,

@@ -367,6 +367,26 @@ static int pg_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persist
     }
 }
 
+/* The oldest due events of sessions without a snapshot, found by the (wall_us, gseq) index. */
+static int pg_prune(sc_persist *p, int64_t before_us, size_t max, size_t *removed)
+{
+    char before[32], lim[32];
+    snprintf(before, sizeof before, "%lld", (long long)before_us);
+    snprintf(lim, sizeof lim, "%zu", max);
+    const char *params[] = {before, lim};
+    PGresult *res = NULL;
+    int rc = q(p, &res, "prune",
+               "DELETE FROM sc_events WHERE gseq IN (SELECT e.gseq FROM sc_events e WHERE e.wall_us < $1 "
+               "AND NOT EXISTS (SELECT 1 FROM sc_sessions s WHERE s.id = e.session_id) "
+               "ORDER BY e.wall_us, e.gseq LIMIT $2)",
+               2, params);
+    if (rc < 0)
+        return rc;
+    *removed = (size_t)strtoull(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return *removed >= max ? 1 : 0;
+}
+
 static int pg_claim(sc_persist *p, const char *id, const char *node, int64_t now_us, int64_t until_us, char mode)
 {
     char until[32], now[32], m[2] = {mode, 0};
@@ -569,6 +589,7 @@ const sc_persist__backend sc_persist__pg = {
     .read_events = pg_read_events,
     .read_range = pg_read_range,
     .read_after = pg_read_after,
+    .prune = pg_prune,
     .claim = pg_claim,
     .release = pg_release,
     .expired = pg_expired,

@@ -72,6 +72,45 @@ static const char lua_read[] =
     "end\n"
     "return out\n";
 
+/* ARGV: prefix, before_us, max. Removes the oldest events (by time) with wall < before_us of
+ * sessions not in the live set, at most max of them, from the stream, the session's set and
+ * the time index, passing over the live sessions' ones; a session left with no event (and no
+ * snapshot) leaves the sessions set. Returns {removed, more (0/1)}. */
+static const char lua_prune[] =
+    "local p, max = ARGV[1], tonumber(ARGV[3])\n"
+    "local bt, log, live = p .. 'bytime', p .. 'log', p .. 'live'\n"
+    "local removed, kept, more = 0, 0, 1\n"
+    "local alive, touched = {}, {}\n"
+    "while removed < max do\n"
+    "  local want = max - removed\n"
+    "  local ms = redis.call('ZRANGEBYSCORE', bt, '-inf', '(' .. ARGV[2], 'LIMIT', kept, want)\n"
+    "  for _, m in ipairs(ms) do\n"
+    "    local g = string.format('%d-0', tonumber(m))\n"
+    "    local e = redis.call('XRANGE', log, g, g)\n"
+    "    local id = nil\n"
+    "    if #e > 0 then id = e[1][2][2] end\n"
+    "    if id and alive[id] == nil then alive[id] = redis.call('SISMEMBER', live, id) == 1 end\n"
+    "    if id and alive[id] then\n"
+    "      kept = kept + 1\n"
+    "    else\n"
+    "      if id then\n"
+    "        redis.call('XDEL', log, g)\n"
+    "        redis.call('ZREM', p .. 'ev:' .. id, m)\n"
+    "        touched[id] = true\n"
+    "      end\n"
+    "      redis.call('ZREM', bt, m)\n"
+    "      removed = removed + 1\n"
+    "    end\n"
+    "  end\n"
+    "  if #ms < want then more = 0; break end\n"
+    "end\n"
+    "for id in pairs(touched) do\n"
+    "  if redis.call('ZCARD', p .. 'ev:' .. id) == 0 and redis.call('EXISTS', p .. 'snap:' .. id) == 0 then\n"
+    "    redis.call('SREM', p .. 'sessions', id)\n"
+    "  end\n"
+    "end\n"
+    "return {removed, more}\n";
+
 /* ARGV: prefix, id, node, now_us, until_us, mode ('c' claim, 'r' renew). 1 or 0 (busy). */
 static const char lua_claim[] = "local p, id, node = ARGV[1], ARGV[2], ARGV[3]\n"
                                 "local k = p .. 'lease:' .. id\n"
@@ -158,11 +197,12 @@ enum {
     SC_KV_GET,
     SC_KV_DEL,
     SC_KV_LIST,
+    SC_PRUNE,
     SC_NSCRIPTS
 };
 static const char *const scripts[SC_NSCRIPTS] = {lua_append, lua_save,    lua_delete,  lua_read,
                                                  lua_claim,  lua_release, lua_expired, lua_kv_put,
-                                                 lua_kv_get, lua_kv_del,  lua_kv_list};
+                                                 lua_kv_get, lua_kv_del,  lua_kv_list, lua_prune};
 
 typedef struct rd {
     char host[256];
@@ -590,6 +630,28 @@ static int rd_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persist
     return read_pages(p, 'g', a, "0", limit, cb, ud);
 }
 
+static int rd_prune(sc_persist *p, int64_t before_us, size_t max, size_t *removed)
+{
+    rd *r = p->impl;
+    char before[32], lim[32];
+    snprintf(before, sizeof before, "%lld", (long long)before_us);
+    snprintf(lim, sizeof lim, "%zu", max);
+    const char *argv[] = {"EVALSHA", r->sha[SC_PRUNE], "0", RD_PREFIX, before, lim};
+    redisReply *reply = NULL;
+    int rc = cmd(p, &reply, "prune", 6, argv);
+    if (rc < 0)
+        return rc;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_INTEGER ||
+        reply->element[1]->type != REDIS_REPLY_INTEGER) {
+        freeReplyObject(reply);
+        return sc_persist__error(p, -EREMOTEIO, "redis prune: unexpected reply");
+    }
+    *removed = (size_t)reply->element[0]->integer;
+    rc = reply->element[1]->integer ? 1 : 0;
+    freeReplyObject(reply);
+    return rc;
+}
+
 static int rd_claim(sc_persist *p, const char *id, const char *node, int64_t now_us, int64_t until_us, char mode)
 {
     char now[32], until[32], m[2] = {mode, 0};
@@ -845,6 +907,7 @@ const sc_persist__backend sc_persist__redis = {
     .read_events = rd_read_events,
     .read_range = rd_read_range,
     .read_after = rd_read_after,
+    .prune = rd_prune,
     .claim = rd_claim,
     .release = rd_release,
     .expired = rd_expired,

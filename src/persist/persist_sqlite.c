@@ -34,6 +34,8 @@ enum {
     ST_KV_DEL,
     ST_KV_DEL_EXPIRED,
     ST_KV_LIST,
+    ST_PRUNE,
+    ST_PRUNE_SECONDS,
     ST_COUNT
 };
 
@@ -76,6 +78,18 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_KV_DEL] = "DELETE FROM sc_kv WHERE ns = ?1 AND key = ?2",
     [ST_KV_DEL_EXPIRED] = "DELETE FROM sc_kv WHERE ns = ?1 AND key = ?2 AND expires_us > 0 AND expires_us <= ?3",
     [ST_KV_LIST] = "SELECT key, text, expires_us FROM sc_kv WHERE ns = ?1 ORDER BY key",
+    /* ?1 = before_us, ?2 = its second (the last one that can hold a due event), ?3 = max: the
+     * oldest due events of sessions without a snapshot, scanned by gseq within the span of the
+     * seconds that can hold them */
+    [ST_PRUNE] = "DELETE FROM sc_events WHERE gseq IN (SELECT e.gseq FROM sc_events e WHERE e.gseq BETWEEN "
+                 "(SELECT min(lo) FROM sc_event_seconds WHERE sec <= ?2) AND "
+                 "(SELECT max(hi) FROM sc_event_seconds WHERE sec <= ?2) "
+                 "AND e.wall_us < ?1 AND NOT EXISTS (SELECT 1 FROM sc_sessions s WHERE s.id = e.session_id) "
+                 "ORDER BY e.gseq LIMIT ?3)",
+    /* the seconds up to ?1 whose gseq span holds no event any more (at most ?2 of them) */
+    [ST_PRUNE_SECONDS] = "DELETE FROM sc_event_seconds WHERE sec IN (SELECT t.sec FROM sc_event_seconds t "
+                         "WHERE t.sec <= ?1 AND NOT EXISTS (SELECT 1 FROM sc_events e WHERE e.gseq BETWEEN t.lo "
+                         "AND t.hi) ORDER BY t.sec LIMIT ?2)",
 };
 
 static const char schema_v1[] =
@@ -493,6 +507,48 @@ static int sq_read_after(sc_persist *p, uint64_t after, size_t limit, sc_persist
     return walk_events(p, st, cb, ud);
 }
 
+/* The second of wall_us (floor division, as the SQL's for non-negative times). */
+static int64_t second_of(int64_t wall_us)
+{
+    return wall_us >= 0 ? wall_us / SQ_US_PER_SEC : -((-wall_us + SQ_US_PER_SEC - 1) / SQ_US_PER_SEC);
+}
+
+static int prune_step(sc_persist *p, int which, int64_t a, int64_t b, int64_t c, int n, int *changes)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, which, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    if (n > 2)
+        sqlite3_bind_int64(st, 3, c);
+    int rc = step_done(p, st, "prune");
+    *changes = sqlite3_changes(((sq *)p->impl)->db);
+    return rc;
+}
+
+/* One transaction: the events, then the index rows of the seconds they emptied. */
+static int sq_prune(sc_persist *p, int64_t before_us, size_t max, size_t *removed)
+{
+    int64_t sec = second_of(before_us - 1), lim = max > INT32_MAX ? INT32_MAX : (int64_t)max;
+    int gone = 0, secs = 0;
+    int rc = exec(p, "BEGIN IMMEDIATE");
+    if (rc < 0)
+        return rc;
+    rc = prune_step(p, ST_PRUNE, before_us, sec, lim, 3, &gone);
+    if (rc == 0)
+        rc = prune_step(p, ST_PRUNE_SECONDS, sec, lim, 0, 2, &secs);
+    if (rc == 0)
+        rc = exec(p, "COMMIT");
+    if (rc < 0) {
+        sqlite3_exec(((sq *)p->impl)->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    *removed = (size_t)gone;
+    return (int64_t)gone >= lim || secs >= lim ? 1 : 0;
+}
+
 static int sq_claim(sc_persist *p, const char *id, const char *node, int64_t now_us, int64_t until_us, char mode)
 {
     int err = 0;
@@ -726,6 +782,7 @@ const sc_persist__backend sc_persist__sqlite = {
     .read_events = sq_read_events,
     .read_range = sq_read_range,
     .read_after = sq_read_after,
+    .prune = sq_prune,
     .claim = sq_claim,
     .release = sq_release,
     .expired = sq_expired,

@@ -18,8 +18,8 @@ typedef struct wop {
     const char *text; /* JSON text (SAVE, APPEND), the value (KV_PUT), "" for DELETE */
     const char *node; /* SAVE; KV_PUT and KV_DELETE: the namespace */
     const char *hash; /* SAVE */
-    uint64_t seq;     /* APPEND */
-    int64_t wall_us;  /* APPEND: event time; SAVE: time of submit; KV_PUT: expires_us */
+    uint64_t seq;     /* APPEND; PRUNE: max */
+    int64_t wall_us;  /* APPEND: event time; SAVE: time of submit; KV_PUT: expires_us; PRUNE: before_us */
     size_t text_len;  /* KV_PUT */
 } wop;
 
@@ -122,10 +122,42 @@ static void coalesce(sc_persist_writer *w, size_t n)
     }
 }
 
+/* A batch ends before a PRUNE, and a PRUNE at the head is a batch of its own (it is its own
+ * transaction and reports a result); lock held. */
+static size_t batch_len(const sc_persist_writer *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (w->ring[(w->head + i) % w->cfg.queue_cap].kind == SC_PERSIST_OP_PRUNE)
+            return i ? i : 1;
+    return n;
+}
+
+/* A PRUNE op; the result goes to the health. A failure is logged, never retried: the loop
+ * submits the next prune in its own time. */
+static void run_prune(sc_persist_writer *w, const wop *o)
+{
+    size_t removed = 0;
+    int rc = sc_persist_prune_events(w->conn, o->wall_us, (size_t)o->seq, &removed);
+    if (rc < 0)
+        sc_log(w->logger, SC_LOG_WARN, "persist", "pruning the event log failed: %s",
+               sc_persist_last_error(w->conn)[0] ? sc_persist_last_error(w->conn) : sc_strerror(rc));
+    pthread_mutex_lock(&w->mu);
+    w->health.prune_runs++;
+    w->health.pruned_events += removed;
+    w->health.prune_more = rc == 1;
+    if (rc < 0)
+        w->health.prune_failed++;
+    pthread_mutex_unlock(&w->mu);
+}
+
 /* Runs ops [head, head + n) in one transaction on the writer's connection; no lock held. */
 static int run_batch(sc_persist_writer *w, size_t n)
 {
     sc_persist *c = w->conn;
+    if (n == 1 && w->ring[w->head].kind == SC_PERSIST_OP_PRUNE) {
+        run_prune(w, &w->ring[w->head]);
+        return 0;
+    }
     coalesce(w, n);
     int rc = sc_persist__begin(c);
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -148,6 +180,7 @@ static int run_batch(sc_persist_writer *w, size_t n)
             rc = sc_persist_kv_delete(c, o->node, o->id);
             rc = rc == -ENOENT ? 0 : rc;
             break;
+        case SC_PERSIST_OP_PRUNE: break; /* never in a batch (batch_len) */
         }
     }
     if (rc == 0)
@@ -248,7 +281,7 @@ static void *writer_main(void *arg)
             continue;
         }
         gather_wait(w);
-        size_t n = w->count < w->cfg.batch_max ? w->count : w->cfg.batch_max;
+        size_t n = batch_len(w, w->count < w->cfg.batch_max ? w->count : w->cfg.batch_max);
         pthread_mutex_unlock(&w->mu);
         uint64_t t0 = sc_persist__mono_us(w->conn);
         int rc = run_batch(w, n);
@@ -398,16 +431,18 @@ void sc_persist_writer_free(sc_persist_writer *w)
 static int wop_fill(wop *o, const sc_persist_text_op *op, const sc_persist *conn)
 {
     bool kv = op->kind == SC_PERSIST_OP_KV_PUT || op->kind == SC_PERSIST_OP_KV_DELETE;
-    bool has_text = op->kind != SC_PERSIST_OP_DELETE && op->kind != SC_PERSIST_OP_KV_DELETE;
+    bool has_text = op->kind != SC_PERSIST_OP_DELETE && op->kind != SC_PERSIST_OP_KV_DELETE &&
+                    op->kind != SC_PERSIST_OP_PRUNE;
+    const char *id = op->session_id ? op->session_id : "";
     const char *node = kv ? op->kv_ns : op->kind == SC_PERSIST_OP_SAVE && op->node_id ? op->node_id : "";
     const char *hash = op->kind == SC_PERSIST_OP_SAVE && op->table_hash ? op->table_hash : "";
     const char *text = has_text && op->text ? op->text : "";
     size_t tlen = has_text && op->text ? op->text_len : 0;
-    size_t li = strlen(op->session_id) + 1, ln = strlen(node) + 1, lh = strlen(hash) + 1;
+    size_t li = strlen(id) + 1, ln = strlen(node) + 1, lh = strlen(hash) + 1;
     char *m = malloc(li + tlen + 1 + ln + lh);
     if (!m)
         return -ENOMEM;
-    memcpy(m, op->session_id, li);
+    memcpy(m, id, li);
     memcpy(m + li, text, tlen);
     m[li + tlen] = '\0';
     memcpy(m + li + tlen + 1, node, ln);
@@ -459,6 +494,8 @@ static int enqueue(sc_persist_writer *w, wop *o, uint64_t *ticket)
 /* Checks a text op's arguments (the KV ops against sc_persist_kv_put's bounds). */
 static bool text_op_valid(const sc_persist_text_op *op)
 {
+    if (op && op->kind == SC_PERSIST_OP_PRUNE)
+        return op->seq > 0;
     if (!op || !op->session_id || !*op->session_id)
         return false;
     switch (op->kind) {
@@ -470,6 +507,7 @@ static bool text_op_valid(const sc_persist_text_op *op)
         return sc_persist__kv_args_ok(op->kv_ns, op->session_id) && sc_persist__kv_text_ok(op->text, op->text_len) &&
                op->expires_us >= 0;
     case SC_PERSIST_OP_KV_DELETE: return sc_persist__kv_args_ok(op->kv_ns, op->session_id);
+    case SC_PERSIST_OP_PRUNE: break;
     }
     return false;
 }
@@ -560,6 +598,12 @@ int sc_persist_writer_kv_put(sc_persist_writer *w, const char *ns, const char *k
 int sc_persist_writer_kv_delete(sc_persist_writer *w, const char *ns, const char *key, uint64_t *ticket)
 {
     sc_persist_text_op op = {.kind = SC_PERSIST_OP_KV_DELETE, .session_id = key, .kv_ns = ns};
+    return sc_persist_writer_submit_text(w, &op, ticket);
+}
+
+int sc_persist_writer_prune(sc_persist_writer *w, int64_t before_us, size_t max, uint64_t *ticket)
+{
+    sc_persist_text_op op = {.kind = SC_PERSIST_OP_PRUNE, .seq = max ? max : 1000, .wall_us = before_us};
     return sc_persist_writer_submit_text(w, &op, ticket);
 }
 

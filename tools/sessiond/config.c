@@ -341,6 +341,8 @@ static const sd_option options[] = {
      "N end sessions older than N ms, 0 = never (default 86400000)"},
     {"retention-ms", true, sd_set_retention, "N longest stay of an ended session, 0 = the table's (default 300000)"},
     {"failed-retention-ms", true, sd_set_failed_retention, "N the same for failed sessions (default 600000)"},
+    {"event-log-retention-ms", true, sd_set_event_log_retention,
+     "N prune stored events of ended sessions older than N ms, 0 = keep (default 604800000)"},
     {"session-expires", true, sd_set_session_expires, "S RFC 4028 session interval, 0 = off (default 1800)"},
     {"min-se", true, sd_set_min_se, "S smallest session interval accepted (default 90)"},
     {"accept-refer", true, sd_set_accept_refer,

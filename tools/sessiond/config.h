@@ -69,6 +69,8 @@ typedef struct sd_config {
         uint64_t max_age_ms, retention_ms, failed_retention_ms;
         uint32_t session_expires_s, min_se_s;
         bool max_age_set, retention_set, failed_retention_set, session_expires_set, min_se_set;
+        uint64_t event_log_retention_ms; /* --event-log-retention-ms */
+        bool event_log_retention_set;
     } cleanup;
     int store_src;                       /* SD_STORE_* (config_store.h): where the store URL came from */
     char *store_file;                    /* --store-file path, for its warning */

@@ -1,6 +1,7 @@
 /* config_cleanup: parsing of sessiond's cleanup and session-timer options. Intervals below
  * RFC 4028's 90 s minimum are refused unless SESSIOND_TEST_SHORT_TIMERS=1 is set in the
- * environment (a test-only switch, so wire tests run in seconds). */
+ * environment (a test-only switch, so wire tests run in seconds; it also makes the event log
+ * pruned every second instead of every minute). */
 #include "config_cleanup.h"
 
 #include <errno.h>
@@ -70,6 +71,26 @@ int sd_set_min_se(sd_config *c, const char *v, char *err, size_t errsz)
     c->cleanup.min_se_s = (uint32_t)n;
     c->cleanup.min_se_set = true;
     return 0;
+}
+
+#define EVENT_LOG_RETENTION_DEFAULT (7ull * 86400000ull)
+
+int sd_set_event_log_retention(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    uint64_t n;
+    if (sd_config_parse_u64(v, MS_MAX, &n))
+        return sd_config_bad(err, errsz, "event-log-retention-ms", "0..31622400000 (0 = keep the event log forever)",
+                             v);
+    c->cleanup.event_log_retention_ms = n;
+    c->cleanup.event_log_retention_set = true;
+    return 0;
+}
+
+void sd_event_log_retention(const sd_config *c, uint64_t *retention_ms, unsigned *interval_ms)
+{
+    const struct sd_cleanup_opts *o = &c->cleanup;
+    *retention_ms = o->event_log_retention_set ? o->event_log_retention_ms : EVENT_LOG_RETENTION_DEFAULT;
+    *interval_ms = timer_floor() == 1 ? 1000u : 0u; /* 0: the library's 60 s */
 }
 
 void sd_cleanup_apply(const sd_config *c, sc_coord_config *api)

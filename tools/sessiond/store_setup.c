@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_cleanup.h"
 #include "session_core/coord.h"
 
 #define HEALTH_MS 1000
@@ -53,6 +54,7 @@ int sd_store_start(sd_store **out, uv_loop_t *loop, sc_coord *api, const sd_conf
                                 .durability = (sc_persist_durability)cfg->durability,
                                 .node_id = cfg->node_id,
                                 .snapshot_every = cfg->snapshot_every};
+    sd_event_log_retention(cfg, &sc.event_log_retention_ms, &sc.prune_interval_ms); /* config_cleanup.c */
     sc_coord_store_report rep;
     char err[512];
     *out = NULL;

@@ -711,6 +711,7 @@ static void test_writer_reconnects_when_backend_returns(void **state)
 #define CONTRACT_CASE(f) cmocka_unit_test_setup_teardown(f, contract_setup, contract_teardown)
 
 #include "unit/persist/kv_contract.h"
+#include "unit/persist/prune_contract.h"
 
 /* Runs every case against cfg->url; returns the number of failures. */
 static int contract_run(const char *group, const contract_cfg *cfg)
@@ -739,6 +740,7 @@ static int contract_run(const char *group, const contract_cfg *cfg)
         CONTRACT_CASE(test_table_texts),
         CONTRACT_CASE(test_writer_text_ops_coalesce),
         KV_CONTRACT_CASES,
+        PRUNE_CONTRACT_CASES,
         cmocka_unit_test(test_writer_backend_down),
         CONTRACT_CASE(test_writer_reconnects_when_backend_returns),
     };

@@ -1,9 +1,11 @@
 /* Tests for persist: the storage contract against any store, named by argv[1] or by
  * SC_PERSIST_URL (memory: if neither); SC_PERSIST_DOWN_URL and SC_PERSIST_REVIVE_CMD enable
  * the backend-down and reconnect cases (the scripts in tests/backends set all three). On
- * PostgreSQL, also a real schema-3 database upgraded to key-value entries. */
+ * PostgreSQL, also a real schema-3 database upgraded to key-value entries; on Redis, every
+ * structure that pruning the event log cleans. */
 #include "unit/persist/persist_contract.h"
 
+#include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 
 static void pg_exec(const char *url, const char *sql)
@@ -43,6 +45,50 @@ static void test_pg_v3_upgraded(void **state)
     sc_persist_close(q);
 }
 
+static long long rd_int(redisContext *c, const char *cmd, const char *key, const char *arg)
+{
+    redisReply *r = arg ? redisCommand(c, "%s %s %s", cmd, key, arg) : redisCommand(c, "%s %s", cmd, key);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    long long v = r->integer;
+    freeReplyObject(r);
+    return v;
+}
+
+/* On Redis, pruning cleans every structure: the stream, the per-session sets (gone when
+ * empty), the time index and the sessions set. */
+static void test_redis_structures_pruned(void **state)
+{
+    sc_persist *p = *state;
+    int port = 0, db = 0;
+    if (sscanf(contract.url, "redis://127.0.0.1:%d/%d", &port, &db) != 2)
+        skip();
+    prune_fixture(p);
+    redisContext *c = redisConnect("127.0.0.1", port);
+    assert_true(c && !c->err);
+    char sel[16];
+    snprintf(sel, sizeof sel, "%d", db);
+    freeReplyObject(redisCommand(c, "SELECT %s", sel));
+    assert_int_equal(rd_int(c, "XLEN", "sc:log", NULL), 6 + PRUNE_DUE);
+    assert_int_equal(rd_int(c, "EXISTS", "sc:ev:dead", NULL), 1);
+    size_t removed = 0;
+    assert_int_equal(sc_persist_prune_events(p, PRUNE_CUTOFF, 100, &removed), 0);
+    assert_int_equal(removed, PRUNE_DUE);
+    assert_int_equal(rd_int(c, "XLEN", "sc:log", NULL), 6);
+    assert_int_equal(rd_int(c, "ZCARD", "sc:bytime", NULL), 6);
+    assert_int_equal(rd_int(c, "EXISTS", "sc:ev:dead", NULL), 0);
+    assert_int_equal(rd_int(c, "EXISTS", "sc:ev:never", NULL), 0);
+    assert_int_equal(rd_int(c, "ZCARD", "sc:ev:mixed", NULL), 1);
+    assert_int_equal(rd_int(c, "ZCARD", "sc:ev:live", NULL), 3);
+    assert_int_equal(rd_int(c, "SISMEMBER", "sc:sessions", "dead"), 0);
+    assert_int_equal(rd_int(c, "SISMEMBER", "sc:sessions", "never"), 0);
+    assert_int_equal(rd_int(c, "SISMEMBER", "sc:sessions", "mixed"), 1);
+    assert_int_equal(rd_int(c, "SISMEMBER", "sc:sessions", "live"), 1);
+    assert_int_equal(rd_int(c, "SCARD", "sc:sessions", NULL), 3);
+    redisFree(c);
+    assert_pruned_state(p);
+}
+
 int main(int argc, char **argv)
 {
     contract_cfg cfg = {0};
@@ -54,7 +100,7 @@ int main(int argc, char **argv)
     char group[300];
     snprintf(group, sizeof group, "persist contract: %.200s", cfg.url);
     int failed = contract_run(group, &cfg);
-    const struct CMUnitTest tests[] = {CONTRACT_CASE(test_pg_v3_upgraded)};
-    failed += cmocka_run_group_tests_name("persist contract: schema upgrade", tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {CONTRACT_CASE(test_pg_v3_upgraded), CONTRACT_CASE(test_redis_structures_pruned)};
+    failed += cmocka_run_group_tests_name("persist contract: schema upgrade, redis structures", tests, NULL, NULL);
     return failed;
 }

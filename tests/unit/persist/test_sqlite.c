@@ -170,6 +170,56 @@ static void test_migrates_v3_adds_kv(void **state)
     sc_persist_close(p);
 }
 
+static int count_rows(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Pruning also drops the rows of the seconds index whose events are all gone (and only
+ * those): the file stops growing once the log is pruned; time queries stay exact. */
+static void test_prune_drops_empty_seconds(void **state)
+{
+    (void)state;
+    char path[400], url[420];
+    snprintf(path, sizeof path, "%s/prune.db", tmpdir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    sc_persist *p = NULL;
+    assert_int_equal(sc_persist_open(&p, url, NULL, NULL, 0), 0);
+    json_t *rec = json_object();
+    for (int sec = 1; sec <= 4; sec++) {
+        char id[16];
+        snprintf(id, sizeof id, "s%d", sec);
+        assert_int_equal(sc_persist_append_event(p, id, 1, sec * 1000000LL, rec, NULL), 0);
+        assert_int_equal(sc_persist_append_event(p, id, 2, sec * 1000000LL + 600000, rec, NULL), 0);
+    }
+    assert_int_equal(sc_persist_save(p, "s1", rec, "n", "t"), 0); /* s1 is live: second 1 stays */
+    json_decref(rec);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_event_seconds"), 4);
+    size_t removed = 0;
+    /* due: s2's two, s3's first (3.0 s); s3's second (3.6 s) and s4 are not */
+    assert_int_equal(sc_persist_prune_events(p, 3500000, 100, &removed), 0);
+    assert_int_equal(removed, 3);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_event_seconds"), 3); /* 1, 3, 4 */
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_event_seconds WHERE sec = 2"), 0);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_events"), 5);
+    json_t *got = range(p, 0, 10000000);
+    assert_int_equal(json_array_size(got), 5);
+    json_decref(got);
+    assert_int_equal(sc_persist_prune_events(p, 10000000, 100, &removed), 0);
+    assert_int_equal(removed, 3);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_event_seconds"), 1);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_events"), 2);
+    sc_persist_close(p);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s/sc-persist-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -188,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_open_reports_unwritable_path),
         cmocka_unit_test(test_migrates_v2_time_index),
         cmocka_unit_test(test_migrates_v3_adds_kv),
+        cmocka_unit_test(test_prune_drops_empty_seconds),
     };
     failed += cmocka_run_group_tests_name("persist sqlite", tests, NULL, NULL);
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
