@@ -418,7 +418,7 @@ typedef enum sc_sip_reg_state {
 typedef struct sc_sip_reg_info {
     sc_sip_reg_state state;
     int last_status;          /* status of the last final response, 0: none (timeout) */
-    char last_reason[64];     /* its reason phrase, or "timeout", "transport error"... */
+    char last_reason[128];    /* its reason phrase, or "timeout", "transport error"... */
     const char *last_outcome; /* "registered", "rejected", "auth_failed", "timeout",
                                      "error", "unregistered"; "" before the first */
     unsigned expires_s;       /* expiry granted by the last 2xx (0: not registered) */
@@ -447,8 +447,9 @@ typedef struct sc_sip_reg_config {
 } sc_sip_reg_config;
 
 /* Creates the registration (strings copied) and sends the first REGISTER now. The first hop is
- * the proxy when given, else the registrar (an IP literal host for now). Errors: -EINVAL (bad
- * or missing URI), -ENOTCONN (no listener for its transport and family), -ENOMEM. */
+ * the proxy when given, else the registrar, located by RFC 3263 at each attempt (a timeout, 503 or
+ * transport error: the next target). Errors: -EINVAL (bad or missing URI), -ENOTCONN (an IP
+ * address with no listener for its transport and family), -ENOMEM. */
 SC_EXPORT int sc_sip_reg_new(sc_sip *sip, sc_sip_reg **out, const sc_sip_reg_config *cfg);
 SC_EXPORT int sc_sip_reg_get_info(const sc_sip_reg *reg, sc_sip_reg_info *out); /* -EINVAL */
 /* Removes the binding: REGISTER with Expires 0 (challenges answered); no refresh or retry after

@@ -161,9 +161,8 @@ static int start_registration(sc_coord *c, trunk *t)
                             .ud = t};
     int r = sc_sip_reg_new(c->sip, &t->reg, &rc);
     if (r != 0)
-        sc_log(c->logger, SC_LOG_ERROR, "trunks", "trunk %s: cannot register at %s%s%s: %s", t->name,
-               t->proxy ? t->proxy : t->uri, t->proxy ? " (proxy)" : "",
-               r == -EINVAL ? " (not an IP address: host names need DNS)" : "", sc_strerror(r));
+        sc_log(c->logger, SC_LOG_ERROR, "trunks", "trunk %s: cannot register at %s%s: %s", t->name,
+               t->proxy ? t->proxy : t->uri, t->proxy ? " (proxy)" : "", sc_strerror(r));
     return r;
 }
 

@@ -3,7 +3,9 @@
  * 401/407, 423 Min-Expires, a doubling backoff after failures and an un-REGISTER (Expires 0).
  * Call-ID and From tag stay the same for the registration's life and the CSeq grows
  * (10.2.4). Each REGISTER is a non-INVITE client transaction outside any call whose final
- * response comes back through the transaction's on_final callback (tx.c). */
+ * response comes back through the transaction's on_final callback (tx.c). The first hop (the
+ * proxy, else the registrar) is located by RFC 3263 at each attempt (resolve.c, cached by TTL),
+ * and a timeout, a 503 or a transport error moves the attempt to the next target. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@ struct sc_sip_reg {
     sc_sip_reg_cb cb;
     void *ud;
     sc_sip_dialog_state d; /* Call-ID, From tag, URIs, route set, first hop, CSeq */
+    sip_hop hop;           /* the first hop's targets, the next to try (and a lookup in flight) */
     sip_tx *tx;            /* the REGISTER in flight, or NULL */
     sip_timer t_next;      /* the next refresh or retry */
     sc_sip_reg_state state;
@@ -34,7 +37,7 @@ struct sc_sip_reg {
     unsigned auth_answered; /* challenges answered in this attempt */
     bool answered_nonstale; /* one of them was not stale: a new non-stale one fails */
     int last_status;
-    char last_reason[64];
+    char last_reason[128];
     const char *last_outcome;
     unsigned granted;     /* expiry of the binding, s */
     uint64_t bound_until; /* loop time (ms) it lapses at */
@@ -52,15 +55,11 @@ const char *sc_sip_reg_state_name(sc_sip_reg_state st)
 static void on_next(sip_timer *t);
 static void on_final(sip_tx *tx, osip_message_t *resp, void *owner);
 static int send_register(sc_sip_reg *r, const char *hname, const char *hvalue);
-
-/* ---- where a REGISTER goes ----------------------------------------------------------------- */
+static bool try_next_target(sc_sip_reg *r, const char *why);
 
 /* The first hop of our REGISTERs: the outbound proxy when there is one, else the registrar
- * (RFC 3261 8.1.2). The one place that decides it (a resolver plugs in here). */
-static int first_hop(const sc_sip_reg *r, sc_sip_transport *tp, struct sockaddr_storage *dst)
-{
-    return sip_uri_dest(r->proxy ? r->proxy : r->registrar, tp, dst);
-}
+ * (RFC 3261 8.1.2). */
+static const char *hop_uri(const sc_sip_reg *r) { return r->proxy ? r->proxy : r->registrar; }
 
 /* ---- reporting ------------------------------------------------------------------------------ */
 
@@ -206,6 +205,8 @@ static void on_final(sip_tx *tx, osip_message_t *resp, void *owner)
     sc_sip_reg *r = owner;
     if (r->tx != tx)
         return;
+    if ((!resp || resp->status_code == 503) && try_next_target(r, resp ? "503" : "no answer"))
+        return;
     if (!resp) {
         failed(r, 0, "timeout", "timeout");
         return;
@@ -234,18 +235,12 @@ static int contact_of(sc_sip_reg *r, char *out, size_t cap)
     return n < 0 || (size_t)n >= cap ? -ENOSPC : 0;
 }
 
+/* The REGISTER (with a challenge's answer when hname is set) to the target chosen for this
+ * attempt (r->d: transport, remote and local address). */
 static int send_register(sc_sip_reg *r, const char *hname, const char *hvalue)
 {
-    sc_sip_transport tp;
-    struct sockaddr_storage dst;
-    if (first_hop(r, &tp, &dst) != 0)
-        return -EINVAL;
-    sip_listener *l = sip_listener_for(r->sip, tp, dst.ss_family);
-    if (!l)
-        return -ENOTCONN;
-    r->d.transport = tp;
-    r->d.remote_addr = dst;
-    r->d.local_addr = l->addr;
+    sc_sip_transport tp = r->d.transport;
+    struct sockaddr_storage dst = r->d.remote_addr;
     r->d.local_cseq++;
     char branch[40] = "z9hG4bK", contact[SC_SIP_URI_MAX + 80], expires[16];
     sc_random_hex(branch + 7, 20);
@@ -276,16 +271,78 @@ static int send_register(sc_sip_reg *r, const char *hname, const char *hvalue)
     return 0;
 }
 
-/* A new attempt (first, refresh or retry): the challenge count starts again. */
+/* The REGISTER to the hop's next target we have a listener for; false when none is left. */
+static bool send_to_next(sc_sip_reg *r)
+{
+    sip_hop *h = &r->hop;
+    while (h->next < h->res.n) {
+        const sip_target *t = &h->res.t[h->next++];
+        sip_listener *l = sip_listener_for(r->sip, t->tp, t->addr.ss_family);
+        if (!l || l->addr.ss_family != t->addr.ss_family)
+            continue;
+        r->d.transport = t->tp;
+        r->d.remote_addr = t->addr;
+        r->d.local_addr = l->addr;
+        if (send_register(r, NULL, NULL) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The attempt's first target, once located: a DNS failure or no usable target fails it. */
+static void send_located(sc_sip_reg *r)
+{
+    if (send_to_next(r))
+        return;
+    const char *why = r->hop.res.n        ? "no listener for its transport or address family"
+                      : r->hop.res.why[0] ? r->hop.res.why
+                                          : "DNS: no target";
+    failed(r, 0, why, "error");
+}
+
+/* RFC 3263 4.3: a timeout, a 503 or a transport error: the same REGISTER to the next target. */
+static bool try_next_target(sc_sip_reg *r, const char *why)
+{
+    if (r->hop.next >= r->hop.res.n)
+        return false;
+    r->tx = NULL;
+    r->auth_answered = 0;
+    r->answered_nonstale = false;
+    if (!send_to_next(r))
+        return false;
+    sc_log(r->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "registration %s: %s: REGISTER sent to the next target", r->aor,
+           why);
+    return true;
+}
+
+static void on_located(void *ud, const sip_resolved *res)
+{
+    sc_sip_reg *r = ud;
+    sip_enter(r->sip);
+    r->hop.pending = NULL;
+    r->hop.res = *res;
+    r->hop.next = 0;
+    send_located(r);
+    sip_leave(r->sip);
+}
+
+/* A new attempt (first, refresh or retry), the challenge count starting again. A refresh or
+ * un-REGISTER goes to the registrar that holds our binding; otherwise the first hop is located
+ * again (the cache answers while the records live). */
 static void attempt(sc_sip_reg *r)
 {
     r->auth_answered = 0;
     r->answered_nonstale = false;
     if (r->state != SC_SIP_REG_REGISTERED)
         r->state = r->removing ? SC_SIP_REG_UNREGISTERING : SC_SIP_REG_REGISTERING;
-    int rc = send_register(r, NULL, NULL);
-    if (rc != 0)
-        failed(r, 0, rc == -ENOTCONN ? "no listener" : "cannot send", "error");
+    if (r->granted && r->hop.res.n && send_register(r, NULL, NULL) == 0)
+        return;
+    sip_hop_cancel(&r->hop);
+    int rc = sip_hop_start(r->sip, &r->hop, hop_uri(r), on_located, r);
+    if (rc < 0)
+        failed(r, 0, "not a usable SIP URI", "error");
+    else if (rc == 1)
+        send_located(r);
 }
 
 static void on_next(sip_timer *t)
@@ -357,16 +414,11 @@ int sc_sip_reg_new(sc_sip *sip, sc_sip_reg **out, const sc_sip_reg_config *cfg)
     sc_sip_dialog_state *d = &r->d;
     sc_sip_transport tp;
     struct sockaddr_storage dst;
-    int rc = first_hop(r, &tp, &dst);
-    sip_listener *l = rc == 0 ? sip_listener_for(sip, tp, dst.ss_family) : NULL;
-    if (!l) {
-        reg_release(r);
-        return rc ? -EINVAL : -ENOTCONN;
+    if (sip_uri_dest(hop_uri(r), &tp, &dst) == 0 && !sip_listener_for(sip, tp, dst.ss_family)) {
+        reg_release(r); /* an address we could never send to; a name is located at each attempt */
+        return -ENOTCONN;
     }
-    char rnd[24], host[64];
-    sc_random_hex(rnd, 20);
-    sip_host_for(l, &dst, host, sizeof host);
-    snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, host);
+    sc_random_hex(d->call_id, 32); /* unique without a host part (RFC 3261 8.1.1.4) */
     sc_random_hex(d->local_tag, 16);
     snprintf(d->local_uri, sizeof d->local_uri, "%s", r->aor);
     snprintf(d->remote_uri, sizeof d->remote_uri, "%s", r->aor);
@@ -427,6 +479,7 @@ void sc_sip_reg_free(sc_sip_reg *r)
     if (!r)
         return;
     sip_timer_stop(r->sip, &r->t_next);
+    sip_hop_cancel(&r->hop);
     if (r->tx)
         r->tx->on_final = NULL;
     reg_release(r);

@@ -250,9 +250,14 @@ static void test_bad_config(void **state)
     cfg.aor = "sip:a@example.test";
     cfg.registrar = "http://x";
     assert_int_equal(sc_sip_reg_new(f->a.sip, &r, &cfg), -EINVAL);
-    cfg.registrar = "sip:registrar.example.test"; /* a name: not before the resolver */
-    assert_int_equal(sc_sip_reg_new(f->a.sip, &r, &cfg), -EINVAL);
     assert_null(r);
+    cfg.registrar = "sip:registrar.example.test"; /* a name: located at each attempt */
+    assert_int_equal(sc_sip_reg_new(f->a.sip, &r, &cfg), 0);
+    sc_sip_reg_info info;
+    assert_int_equal(sc_sip_reg_get_info(r, &info), 0);
+    assert_int_equal(info.state, SC_SIP_REG_REGISTERING);
+    assert_int_equal(info.attempts, 0); /* nothing sent while the lookup is in flight */
+    sc_sip_reg_free(r);                 /* cancels it */
 }
 
 int main(void)
