@@ -85,6 +85,9 @@ typedef struct sc_coord_config {
     const char *route_match[SC_COORD_MAX_ROUTES];  /* B2BUA routes: Request-URI user or glob */
     const char *route_target[SC_COORD_MAX_ROUTES]; /* -> SIP URI of the outgoing leg (copied) */
     size_t nroutes;
+    /* Who may reach a route: false (the default) only callers from a trust network or, with
+     * users, authenticated ones (others get 403 before any call exists); true: any caller. */
+    bool route_open[SC_COORD_MAX_ROUTES];
     /* outbound proxy (src/coord/b2bua.c): a sip: URI our INVITEs are sent through with a
      * pre-loaded Route (RFC 3261 8.1.2; ";lr" added when missing); copied */
     const char *outbound_proxy;                   /* default for every call we place; NULL: none */

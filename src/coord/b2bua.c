@@ -16,8 +16,12 @@ typedef struct b2bua_state {
     char *route_match[SC_COORD_MAX_ROUTES]; /* in config order */
     char *route_target[SC_COORD_MAX_ROUTES];
     char *route_proxy[SC_COORD_MAX_ROUTES]; /* NULL: the default */
+    bool route_open[SC_COORD_MAX_ROUTES];   /* any caller may reach it (else: trusted only) */
     size_t nroutes;
-    char *default_proxy; /* outbound_proxy, or NULL */
+    char *default_proxy;                    /* outbound_proxy, or NULL */
+    sc_coord_net trust[SC_COORD_MAX_TRUST]; /* who may reach a route that is not open */
+    size_t ntrust;
+    sc_obs_counter *refused; /* sessioncore_route_refused_total */
 } b2bua_state;
 
 const char *sc_coord__default_proxy(const sc_coord *c)
@@ -28,6 +32,41 @@ const char *sc_coord__default_proxy(const sc_coord *c)
 
 /* ---- Routes ------------------------------------------------------------------------------------ */
 
+/* The route a Request-URI user matches (the first, in config order), or -1. */
+static int route_of(const b2bua_state *b, const char *user)
+{
+    for (size_t i = 0; i < b->nroutes; i++)
+        if (fnmatch(b->route_match[i], user, 0) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The screen of a new INVITE: a route that is not open is reached only from a trusted source
+ * or, when the registrar authenticates callers (its screen runs after this one and challenges
+ * every untrusted INVITE), by an authenticated one. Anyone else gets 403 before a call exists,
+ * so no caller can make us call a route's (possibly paid) destination. */
+static int route_screen(sc_coord *c, const struct osip_message *msg, const struct sockaddr_storage *src, char *hdrs,
+                        size_t cap)
+{
+    (void)hdrs;
+    (void)cap;
+    b2bua_state *b = sc_coord__feat(c, SC_FEAT_B2BUA);
+    const osip_message_t *m = (const osip_message_t *)msg;
+    if (!b || !b->nroutes || !m || !m->req_uri || strcmp(m->sip_method, "INVITE") != 0)
+        return 0;
+    int i = route_of(b, m->req_uri->username ? m->req_uri->username : "");
+    if (i < 0 || b->route_open[i] || sc_coord__feat(c, SC_FEAT_REGISTRAR)) /* it challenges them */
+        return 0;
+    for (size_t k = 0; src && k < b->ntrust; k++)
+        if (sc_coord__net_contains(&b->trust[k], src))
+            return 0;
+    if (b->refused)
+        sc_obs_counter_inc(b->refused);
+    sc_log(c->logger, SC_LOG_WARN, "b2bua", "INVITE for route %s refused (403): its source is not trusted",
+           b->route_match[i]);
+    return 403;
+}
+
 /* Record the route of an incoming call (Request-URI user against the routes) on its leg. */
 static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg)
 {
@@ -36,9 +75,9 @@ static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const s
     if (!b || !b->nroutes || !m || !m->req_uri)
         return 0;
     const char *user = m->req_uri->username ? m->req_uri->username : "";
-    for (size_t i = 0; i < b->nroutes; i++) {
-        if (fnmatch(b->route_match[i], user, 0) != 0)
-            continue;
+    int r = route_of(b, user);
+    if (r >= 0) {
+        size_t i = (size_t)r;
         free(leg->route_target);
         if (!strncmp(b->route_target[i], "trunk:", 6)) { /* "trunk:NAME sip:USER": the trunk completes it */
             size_t n = strlen(b->route_target[i]) + strlen(user) + 6;
@@ -52,7 +91,6 @@ static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const s
         leg->route_proxy = b->route_proxy[i] ? strdup(b->route_proxy[i]) : NULL;
         sc_log(c->logger, SC_LOG_INFO, "b2bua", "call %s to '%s' matches route %s -> %s", leg->id, user,
                b->route_match[i], b->route_target[i]);
-        return 0;
     }
     return 0;
 }
@@ -249,25 +287,44 @@ int sc_coord_unbridge(sc_coord *coord, const char *id)
 
 /* ---- Start and stop --------------------------------------------------------------------------- */
 
+/* sessioncore_route_refused_total: INVITEs for a trusted-only route from untrusted sources. */
+static void refused_metric(sc_coord *c, b2bua_state *b)
+{
+    sc_obs_metric *m = NULL;
+    sc_obs_desc d = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_route_refused_total",
+                     .help = "INVITEs for a B2BUA route that only trusted or authenticated callers may reach, "
+                             "refused with 403"};
+    if (c->reg && sc_obs_register(c->reg, &d, &m) == 0)
+        b->refused = sc_obs_counter_with(m, NULL);
+}
+
 static int start(sc_coord *c, const sc_coord_config *cfg)
 {
-    if (cfg->nroutes > SC_COORD_MAX_ROUTES)
+    if (cfg->nroutes > SC_COORD_MAX_ROUTES || cfg->ntrust > SC_COORD_MAX_TRUST)
         return -EINVAL;
     b2bua_state *b = calloc(1, sizeof *b);
     if (!b)
         return -ENOMEM;
     c->feat[SC_FEAT_B2BUA] = b;
+    for (size_t i = 0; i < cfg->ntrust; i++)
+        if (sc_coord__net_parse(cfg->trust[i], &b->trust[b->ntrust++]) != 0)
+            return -EINVAL;
+    if (cfg->nroutes)
+        refused_metric(c, b);
     for (size_t i = 0; i < cfg->nroutes; i++) {
         if (!cfg->route_match[i] || !cfg->route_target[i])
             return -EINVAL;
         b->route_match[i] = strdup(cfg->route_match[i]);
         b->route_target[i] = strdup(cfg->route_target[i]);
         b->route_proxy[i] = cfg->route_proxy[i] ? strdup(cfg->route_proxy[i]) : NULL;
+        b->route_open[i] = cfg->route_open[i];
         b->nroutes = i + 1;
         if (!b->route_match[i] || !b->route_target[i] || (cfg->route_proxy[i] && !b->route_proxy[i]))
             return -ENOMEM;
-        sc_log(c->logger, SC_LOG_INFO, "b2bua", "route %s -> %s%s%s", cfg->route_match[i], cfg->route_target[i],
-               b->route_proxy[i] ? " via " : "", b->route_proxy[i] ? b->route_proxy[i] : "");
+        sc_log(c->logger, SC_LOG_INFO, "b2bua", "route %s -> %s%s%s, for %s", cfg->route_match[i], cfg->route_target[i],
+               b->route_proxy[i] ? " via " : "", b->route_proxy[i] ? b->route_proxy[i] : "",
+               b->route_open[i] ? "any caller (from=any)" : "trusted or authenticated callers");
     }
     if (cfg->outbound_proxy && !(b->default_proxy = strdup(cfg->outbound_proxy)))
         return -ENOMEM;
@@ -311,6 +368,7 @@ const sc_coord_feature sc_coord__feature_b2bua = {
     .stop = stop,
     .on_transition = on_transition,
     .on_incoming = route_incoming,
+    .screen = route_screen,
     .leg_free = leg_free,
     .leg_usage = leg_usage,
 };

@@ -283,6 +283,20 @@ void sc_coord__resources_inspect(sc_coord *c, const sc_session *s, json_t *out);
 
 void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud);
 void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud);
+/* net.c: trusted networks (--trust), shared by the features that judge a request's source */
+/* A network: family AF_INET or AF_INET6, the address (network byte order) and prefix length. */
+typedef struct sc_coord_net {
+    int family;
+    uint8_t addr[16];
+    unsigned bits;
+} sc_coord_net;
+
+/* "ADDR/LEN" or "ADDR" (the whole address: /32, /128), IPv4 or IPv6. -EINVAL for anything
+ * else, also when ADDR has bits set beyond LEN ("10.0.0.1/8"). */
+int sc_coord__net_parse(const char *s, sc_coord_net *out);
+/* a (AF_INET or AF_INET6; an IPv4-mapped IPv6 address counts as IPv4) is in n. */
+bool sc_coord__net_contains(const sc_coord_net *n, const struct sockaddr_storage *a);
+
 /* sip_ood.c: new out-of-dialog requests offered to the features' screen and on_request hooks */
 int sc_coord__on_screen(sc_sip *sip, const struct osip_message *msg, const struct sockaddr_storage *src, char *hdrs,
                         size_t cap, void *ud);

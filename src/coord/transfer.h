@@ -33,19 +33,6 @@ void sc_coord__xfer_free(sc_coord_xfer *x); /* NULL: nothing */
 
 /* ---- transfer_policy.c: who may make us place a call with a REFER --------------------------- */
 
-/* A network: family AF_INET or AF_INET6, the address (network byte order) and prefix length. */
-typedef struct sc_coord_net {
-    int family;
-    uint8_t addr[16];
-    unsigned bits;
-} sc_coord_net;
-
-/* "ADDR/LEN" or "ADDR" (the whole address: /32, /128), IPv4 or IPv6. -EINVAL for anything
- * else, also when ADDR has bits set beyond LEN ("10.0.0.1/8"). */
-int sc_coord__net_parse(const char *s, sc_coord_net *out);
-/* a (AF_INET or AF_INET6; an IPv4-mapped IPv6 address counts as IPv4) is in n. */
-bool sc_coord__net_contains(const sc_coord_net *n, const struct sockaddr_storage *a);
-
 /* The key of a target URI that refer_allow globs match: "[user@]host:port" with the IP
  * literal host in canonical text (IPv6 in brackets), the port always written (5060 when
  * absent), no password, parameters or headers: "sip:alice@127.0.0.1;transport=tcp" ->

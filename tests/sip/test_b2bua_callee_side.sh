@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 [ -x "$PROBE" ] || { echo "SKIP: rtp_probe not built"; exit 77; }
 UAS_PORT=$(free_port); PA=$(free_port); PB=$(free_port)
-start_sessiond --rtp-timeout-ms 0 --route "bo*=sip:carol@127.0.0.1:$UAS_PORT"
+start_sessiond --rtp-timeout-ms 0 --route "bo*=sip:carol@127.0.0.1:$UAS_PORT,from=any"
 SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
 start_sipp_uas b2bua_uas_hold_bye -set probe "$PB"
 SIPP_PORT=$SIPP_PORT_SAVE

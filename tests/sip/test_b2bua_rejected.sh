@@ -3,7 +3,7 @@
 # then gets the same 486 (PeerRejected with the target's status); both legs end, linked.
 . "$(dirname "$0")/lib.sh"
 UAS_PORT=$(free_port)
-start_sessiond --route "bob=sip:carol@127.0.0.1:$UAS_PORT"
+start_sessiond --route "bob=sip:carol@127.0.0.1:$UAS_PORT,from=any"
 SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
 start_sipp_uas b2bua_uas_busy
 SIPP_PORT=$SIPP_PORT_SAVE

@@ -44,7 +44,7 @@ wait_state "$id" Terminated
 stop_sessiond
 # a B2BUA route through a proxy (--route PATTERN=TARGET,proxy=URI): the outgoing leg goes to it
 UAS_PORT=$(free_port)
-start_sessiond --store memory: --rtp-timeout-ms 0 --route "bo*=sip:bob@far.example.test,proxy=sip:127.0.0.1:$UAS_PORT"
+start_sessiond --store memory: --rtp-timeout-ms 0 --route "bo*=sip:bob@far.example.test,proxy=sip:127.0.0.1:$UAS_PORT,from=any"
 SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
 start_sipp_uas proxy_uas_rr
 uas=$SIPP_BG; SIPP_PORT=$SIPP_PORT_SAVE

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/recovery_lib.sh"
 [ -x "$PROBE" ] || { echo "SKIP: rtp_probe not built"; exit 77; }
 UAS_PORT=$(free_port); PA=$(free_port); PB=$(free_port)
-rec_start --rtp-timeout-ms 0 --route "bo*=sip:carol@127.0.0.1:$UAS_PORT"
+rec_start --rtp-timeout-ms 0 --route "bo*=sip:carol@127.0.0.1:$UAS_PORT,from=any"
 SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
 start_sipp_uas rec_b2bua_uas -set probe "$PB"
 SIPP_PORT=$SIPP_PORT_SAVE

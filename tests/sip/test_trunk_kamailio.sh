@@ -6,7 +6,7 @@
 # outbound proxy), its 407 is answered, Kamailio relays it (record-routed) to a SIPp callee
 # that answers; the call is Active and hangs up cleanly through the proxy; a bare user ("to":
 # "carol") is completed with the trunk's domain. A B2BUA route
-# (--route 'bo*=trunk:kam') sends a SIPp caller's call to bob through the trunk the same way
+# (--route 'bo*=trunk:kam,from=any') sends a SIPp caller's call to bob through the trunk the same way
 # (To completed with the trunk's domain, From the trunk's AOR). Then a wrong
 # password: the trunk shows failed (401) with its backoff. Loopback only.
 . "$(dirname "$0")/lib.sh"
@@ -101,7 +101,7 @@ http POST /calls '{"to":"sip:carol@127.0.0.1:5","trunk":"nope"}'
 stop_sessiond
 
 # a B2BUA route through the trunk: a SIPp caller dials bob@sessiond
-start_sessiond --store memory: --config "$TMP/sessiond.yaml" --rtp-timeout-ms 0 --route 'bo*=trunk:kam'
+start_sessiond --store memory: --config "$TMP/sessiond.yaml" --rtp-timeout-ms 0 --route 'bo*=trunk:kam,from=any'
 for _ in $(seq 1 100); do
     http GET /trunks/kam
     [ "$(json_str state)" = registered ] && break

@@ -56,6 +56,7 @@ typedef struct sd_config {
     size_t nmoh;
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */
     char *route_proxy[SD_MAX_ROUTES];                               /* ",proxy=URI" / proxy:, or NULL */
+    bool route_open[SD_MAX_ROUTES];                                 /* ",from=any" / from: any */
     size_t nroutes;
     bool watch;                  /* --watch: reload the table when its file changes (config_ops.c) */
     char *statsd;                /* --statsd HOST:PORT, NULL = off */

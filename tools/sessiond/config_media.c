@@ -86,10 +86,21 @@ int sd_set_moh_class(sd_config *c, const char *v, char *err, size_t errsz)
     return put_moh(c, v, (size_t)(eq - v), eq + 1, err, errsz);
 }
 
-/* A route: match (mlen bytes) -> target (tlen bytes), through proxy (NULL: the default). */
-static int put_route(sd_config *c, const char *match, size_t mlen, const char *target, size_t tlen, const char *proxy,
-                     char *err, size_t errsz)
+/* Who may use a route: "trusted" (the default: --trust sources and authenticated callers) or
+ * "any"; NULL is the default. 1 for any, 0 for trusted, -1 for anything else. */
+static int route_from(const char *from)
 {
+    return !from || !strcmp(from, "trusted") ? 0 : !strcmp(from, "any") ? 1 : -1;
+}
+
+/* A route: match (mlen bytes) -> target (tlen bytes), through proxy (NULL: the default), for
+ * callers from (route_from). */
+static int put_route(sd_config *c, const char *match, size_t mlen, const char *target, size_t tlen, const char *proxy,
+                     const char *from, char *err, size_t errsz)
+{
+    int open = route_from(from);
+    if (open < 0)
+        return fail(err, errsz, "--route: from= is 'trusted' (the default) or 'any', got '%s'", from);
     if (mlen == 0 || (strncmp(target, "sip:", 4) != 0 && (strncmp(target, "trunk:", 6) != 0 || tlen < 7)))
         return fail(err, errsz,
                     "--route: expected PATTERN=sip:TARGET[,proxy=sip:PROXY] or PATTERN=trunk:NAME, got '%s'", match);
@@ -106,22 +117,41 @@ static int put_route(sd_config *c, const char *match, size_t mlen, const char *t
     }
     c->route_match[c->nroutes] = m;
     c->route_proxy[c->nroutes] = p;
+    c->route_open[c->nroutes] = open == 1;
     c->route_target[c->nroutes++] = t;
     return 0;
 }
 
-/* PATTERN=sip:TARGET[,proxy=sip:PROXY] (the last ",proxy=" splits: a target's user part may
- * hold commas). */
+/* The last occurrence of key (",proxy=") in s, or NULL: a target's user part may hold commas. */
+static const char *last_of(const char *s, const char *key)
+{
+    const char *last = NULL;
+    for (const char *p = strstr(s, key); p; p = strstr(p + 1, key))
+        last = p;
+    return last;
+}
+
+/* PATTERN=sip:TARGET[,proxy=sip:PROXY][,from=trusted|any] */
 int sd_set_route(sd_config *c, const char *v, char *err, size_t errsz)
 {
     const char *eq = strchr(v, '=');
     if (!eq)
-        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET[,proxy=sip:PROXY], got '%s'", v);
-    const char *target = eq + 1, *px = NULL;
-    for (const char *p = strstr(target, ",proxy="); p; p = strstr(p + 1, ",proxy="))
-        px = p;
-    size_t tlen = px ? (size_t)(px - target) : strlen(target);
-    return put_route(c, v, (size_t)(eq - v), target, tlen, px ? px + 7 : NULL, err, errsz);
+        return fail(err, errsz, "--route: expected PATTERN=sip:TARGET[,proxy=sip:PROXY][,from=any], got '%s'", v);
+    const char *target = eq + 1, *px = last_of(target, ",proxy="), *fr = last_of(target, ",from=");
+    char from[16] = "", proxy[512] = "";
+    if (fr && (px ? fr > px : true)) { /* ",from=" comes last */
+        snprintf(from, sizeof from, "%s", fr + 6);
+    } else {
+        fr = NULL;
+    }
+    size_t plen = px ? (fr ? (size_t)(fr - px - 7) : strlen(px + 7)) : 0;
+    if (plen >= sizeof proxy)
+        return fail(err, errsz, "--route: the proxy URI is too long (at '%.64s')", v);
+    if (px)
+        snprintf(proxy, sizeof proxy, "%.*s", (int)plen, px + 7);
+    const char *end = px ? px : fr ? fr : target + strlen(target);
+    return put_route(c, v, (size_t)(eq - v), target, (size_t)(end - target), px ? proxy : NULL, fr ? from : NULL, err,
+                     errsz);
 }
 
 static int node_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)
@@ -164,7 +194,7 @@ static int route_list(sd_config *c, yaml_document_t *doc, yaml_node_t *v, const 
         return node_error(err, errsz, path, v, "routes: expected a list of {match, target}");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
         yaml_node_t *e = yaml_document_get_node(doc, *it);
-        const char *match = NULL, *target = NULL, *proxy = NULL;
+        const char *match = NULL, *target = NULL, *proxy = NULL, *from = NULL;
         if (e->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
                 const char *k = scalar(yaml_document_get_node(doc, p->key));
@@ -175,14 +205,16 @@ static int route_list(sd_config *c, yaml_document_t *doc, yaml_node_t *v, const 
                     target = val;
                 else if (k && !strcmp(k, "proxy"))
                     proxy = val;
+                else if (k && !strcmp(k, "from"))
+                    from = val;
                 else
-                    return node_error(err, errsz, path, e, "routes: each entry has only match, target and proxy");
+                    return node_error(err, errsz, path, e, "routes: each entry has only match, target, proxy and from");
             }
         }
         if (!match || !target)
             return node_error(err, errsz, path, e, "routes: each entry needs match and target strings");
-        if (apply_sub(c, put_route(c, match, strlen(match), target, strlen(target), proxy, sub, sizeof sub), path, e,
-                      sub, err, errsz))
+        if (apply_sub(c, put_route(c, match, strlen(match), target, strlen(target), proxy, from, sub, sizeof sub), path,
+                      e, sub, err, errsz))
             return -1;
     }
     return 0;
