@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,11 +123,48 @@ static void on_check(uv_check_t *h)
     }
 }
 
-static bool writer_idle(sc_coord_store *st)
+/* The value of the header named name (or its compact form) in a message's header block,
+ * trimmed, into out; false when absent or too long. */
+static bool header_value(const char *data, size_t len, const char *name, const char *compact, char *out, size_t cap)
 {
-    sc_persist_health h;
-    sc_persist_writer_health(st->w, &h);
-    return h.durable_ticket >= h.submitted_ticket;
+    const char *p = memchr(data, '\n', len), *end = data + len;
+    while (p && ++p < end && *p != '\r' && *p != '\n') {
+        const char *eol = memchr(p, '\n', (size_t)(end - p)), *colon = memchr(p, ':', (size_t)((eol ? eol : end) - p));
+        if (colon) {
+            size_t n = (size_t)(colon - p);
+            while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+                n--;
+            if ((n == strlen(name) && !strncasecmp(p, name, n)) ||
+                (n == strlen(compact) && !strncasecmp(p, compact, n))) {
+                const char *v = colon + 1, *ve = eol ? eol : end;
+                while (v < ve && (*v == ' ' || *v == '\t'))
+                    v++;
+                while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+                    ve--;
+                if ((size_t)(ve - v) >= cap)
+                    return false;
+                memcpy(out, v, (size_t)(ve - v));
+                out[ve - v] = '\0';
+                return true;
+            }
+        }
+        p = eol;
+    }
+    return false;
+}
+
+/* Whether a message may reveal a change that is not durable yet: anything of a session (its
+ * Call-ID is a session's: the change that made an action send it may be recorded later in the
+ * same turn), and a 2xx to REGISTER (the registrar's bindings). The rest (answers to OPTIONS,
+ * stateless answers, a 503 before any session exists, our REGISTERs as a client) reveals
+ * nothing stored, and leaves at once even while the store is down. */
+static bool may_reveal(const sc_coord *coord, const char *data, size_t len)
+{
+    char v[SC_SIP_CALLID_MAX];
+    if (header_value(data, len, "Call-ID", "i", v, sizeof v) && sc_store_find(coord->store, SC_KEY_CALL_ID, v))
+        return true;
+    return len > 12 && !strncmp(data, "SIP/2.0 2", 9) && header_value(data, len, "CSeq", "CSeq", v, sizeof v) &&
+           strstr(v, "REGISTER") != NULL;
 }
 
 static bool hold_message(sc_coord *coord, sc_sip_transport tp, const struct sockaddr *dst, const char *data, size_t len)
@@ -134,8 +172,9 @@ static bool hold_message(sc_coord *coord, sc_sip_transport tp, const struct sock
     sc_coord_store *st = store_of(coord);
     if (!st || !st->w || st->sending || st->durability != SC_PERSIST_STRICT)
         return false;
-    /* Nothing is waiting for a commit: nothing this message could reveal is unstored. */
-    if (!st->building && !st->first && writer_idle(st))
+    /* Held until the end of this turn's commit, unless nothing in it can reveal a change and no
+     * feature asked to hold this turn (hold_turn). */
+    if (!st->building && !may_reveal(coord, data, len))
         return false;
     if (st->waiting >= HELD_MAX) {
         if (!st->overflow_logged)
@@ -193,7 +232,8 @@ void sc_coord_store_held(const sc_coord *coord, size_t *waiting, uint64_t *total
 
 /* ---- Admission, health, snapshots ------------------------------------------------------------ */
 
-/* New sessions are refused while the writer's queue is (nearly) full. */
+/* New sessions are refused while the writer's queue is (nearly) full, and in strict mode
+ * while the store is unreachable: a new call would only wait for a commit that cannot come. */
 static int admit(sc_coord *coord, const char **why)
 {
     sc_coord_store *st = store_of(coord);
@@ -201,6 +241,10 @@ static int admit(sc_coord *coord, const char **why)
         return 0;
     sc_persist_health h;
     sc_persist_writer_health(st->w, &h);
+    if (!h.connected && st->durability == SC_PERSIST_STRICT) {
+        *why = "store_unavailable";
+        return SC_E_OVERLOAD;
+    }
     if (!h.queue_cap || h.queue_depth < h.queue_cap - h.queue_cap / 10)
         return 0;
     *why = "store_queue_full";
