@@ -12,6 +12,7 @@
 
 #include "session_core/sip.h"
 #include "sip/index.h"
+#include "sip/stream.h"
 
 #define SIP_MODULE "sip"
 #define SIP_MAX_LISTENERS 8
@@ -79,8 +80,7 @@ typedef struct sip_conn {
     uv_connect_t creq;
     struct sockaddr_storage peer;
     bool connected, closing;
-    char *buf; /* received bytes not yet framed */
-    size_t len, cap;
+    sip_stream in;        /* received bytes not yet framed (stream.c) */
     sip_link wq;          /* writes waiting for the connection */
     size_t queued;        /* their bytes */
     uint64_t last_active; /* loop time (ms) of the last read or write */
