@@ -92,6 +92,11 @@ typedef struct sc_sip_stats {
     uint64_t send_errors;                   /* sends that failed at the transport */
     uint64_t tcp_refused;                   /* TCP connections closed at accept: over a limit */
     uint64_t tcp_idle_closed;               /* TCP connections closed after tcp_idle_ms quiet */
+    uint64_t tcp_bytes_in;                  /* bytes read from SIP TCP connections */
+    uint64_t tcp_bytes_examined;            /* of them, bytes looked at by the stream framer: at most
+                                             * about twice tcp_bytes_in however the bytes are cut */
+    uint64_t unconfirmed_sends;             /* requests sent once, unretransmitted, to a UAS dialog's
+                                             * unconfirmed remote target (no ACK came from it) */
     uint32_t active_transactions;           /* live transactions */
     uint32_t active_dialogs;                /* calls whose dialog is early or confirmed */
     uint32_t active_calls;                  /* call objects alive (not yet freed) */

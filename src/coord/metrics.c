@@ -18,6 +18,7 @@ typedef struct sc_coord_obs {
     sc_obs_metric *versions_released; /* sessioncore_table_versions_released_total */
     sc_obs_metric *sessions_migrated; /* sessioncore_table_sessions_migrated_total */
     sc_obs_metric *sessions_retained; /* sessioncore_sessions_retained{state,role} */
+    sc_obs_metric *unconfirmed_sends; /* sessioncore_sip_unconfirmed_sends_total */
     sc_coord_obs_engine *eng;         /* the engine observer (metrics_engine.c), owned */
 } sc_coord_obs;
 
@@ -88,6 +89,7 @@ static void collect_sip(void *ud, sc_obs_registry *r)
     for (int j = 0; j < SC_SIP_REJ__COUNT; j++)
         if (st.rejected[j])
             set_counter(sc_obs_counter_with(o->m.sip_malformed, sc_sip_reject_name((sc_sip_reject)j)), st.rejected[j]);
+    set_counter(sc_obs_counter_with(o->unconfirmed_sends), st.unconfirmed_sends);
 }
 
 static void collect_table(void *ud, sc_obs_registry *r)
@@ -131,6 +133,12 @@ static int register_extra(sc_coord_obs *o)
                      .labels = {"state", "role"}};
     int rc = sc_obs_register(o->reg, &k, &o->sessions_retained);
     if (rc)
+        return rc;
+    sc_obs_desc u = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_sip_unconfirmed_sends_total",
+                     .help = "Requests sent once, without retransmissions, to a remote target no request of "
+                             "the dialog came from (the BYE after an unACKed 2xx)"};
+    if ((rc = sc_obs_register(o->reg, &u, &o->unconfirmed_sends)) != 0)
         return rc;
     sc_obs_desc v = {.type = SC_OBS_GAUGE,
                      .name = "sessioncore_table_version_sessions",

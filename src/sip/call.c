@@ -256,6 +256,10 @@ int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, os
     return 0;
 }
 
+/* A request in the dialog; toward an unconfirmed target (dialog.c) over UDP without
+ * retransmissions: timer E (or A) is stopped, timer F (or B) still ends the transaction. The
+ * BYE that follows a 2xx never ACKed (RFC 3261 13.3.1.4) is the usual case: one datagram to
+ * the Contact the INVITE named instead of eleven, and no amplification. */
 int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out)
 {
     sip_tx *tx = NULL;
@@ -263,6 +267,13 @@ int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose pur
     if (rc != 0) {
         osip_message_free(req);
         return rc;
+    }
+    if (tx->tp == SC_SIP_UDP && sip_call_target_unconfirmed(call)) {
+        sip_timer_stop(call->sip, &tx->t_retx);
+        call->sip->stats.unconfirmed_sends++;
+        sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE,
+               "call %s: %s to a remote target no request of the dialog came from: sent once, not retransmitted",
+               call->d.call_id, tx->method);
     }
     if (out)
         *out = tx;

@@ -296,6 +296,27 @@ int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, c
 
 /* ---- requests inside a dialog ---------------------------------------------------------- */
 
+static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    return a->ss_family == AF_INET6 && !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                                               &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+/* A UAS learns its remote target from the Contact of the INVITE, which anyone can write: as
+ * long as no request of the dialog (the ACK for our 2xx first of all, which carries our To
+ * tag) has come from that target's IP, sessiond must not become a reflector toward it, so
+ * its requests there go once, without retransmissions (sip_call_send_request). Only the IP is
+ * compared: many UAs send from another port than the one they listen on. A UAC's target is
+ * whoever it called. */
+bool sip_call_target_unconfirmed(const sc_sip_call *call)
+{
+    return !call->d.is_uac && !same_ip(&call->heard_from, &call->d.remote_addr);
+}
+
 static void on_ack(sc_sip_call *call, osip_message_t *req)
 {
     uint32_t cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
@@ -348,6 +369,7 @@ void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_
                         const struct sockaddr_storage *src)
 {
     sc_sip_method m = sip_method_of(req->sip_method);
+    call->heard_from = *src;
     if (m == SC_SIP_M_ACK) {
         on_ack(call, req);
         return;
@@ -410,6 +432,7 @@ int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_stat
     sip_call_index(c);
     c->d.phase = SC_SIP_DIALOG_NONE;
     c->got_final = c->got_provisional = true;
+    c->heard_from = c->d.remote_addr; /* confirmed before the restart, as far as we know */
     sip_dialog_set_phase(c, SC_SIP_DIALOG_CONFIRMED);
     *out = c;
     return 0;

@@ -12,6 +12,7 @@
 
 #include "session_core/sip.h"
 #include "sip/index.h"
+#include "sip/stream.h"
 
 #define SIP_MODULE "sip"
 #define SIP_MAX_LISTENERS 8
@@ -79,8 +80,7 @@ typedef struct sip_conn {
     uv_connect_t creq;
     struct sockaddr_storage peer;
     bool connected, closing;
-    char *buf; /* received bytes not yet framed */
-    size_t len, cap;
+    sip_stream in;        /* received bytes not yet framed (stream.c) */
     sip_link wq;          /* writes waiting for the connection */
     size_t queued;        /* their bytes */
     uint64_t last_active; /* loop time (ms) of the last read or write */
@@ -171,6 +171,9 @@ struct sc_sip_call {
     struct sip_uac *uac;               /* our initial INVITE's contents and first hop (uac.c), or NULL; owned */
     struct sip_resolve *target_lookup; /* a host name in the route set or remote target, or NULL */
     bool ok_waits_target;              /* the 2xx (ok) is reported once target_lookup answered */
+    /* UAS: the source of the last request of the dialog (its ACK first); the remote target is
+     * unconfirmed until one comes from its IP, and requests to it go once (dialog.c) */
+    struct sockaddr_storage heard_from;
 };
 
 /* ---- digest authentication as a client (auth.c) ------------------------------------------- */
@@ -351,6 +354,8 @@ void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, 
 void sip_call_free(sc_sip_call *call);
 void sip_dialog_set_phase(sc_sip_call *call, sc_sip_dialog_phase p);
 int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out);
+/* True for a UAS dialog whose remote target (first hop) no request of the dialog came from. */
+bool sip_call_target_unconfirmed(const sc_sip_call *call);
 int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, osip_message_t **out);
 int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user);
 /* An outbound proxy URI as the URI to send to and its Route value "<sip:...;lr>" (call.c). */

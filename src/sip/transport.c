@@ -28,62 +28,6 @@ typedef struct sip_ureq {
 
 static void handle_done(sc_sip *sip) { sip_handle_released(sip); }
 
-/* ---- framing --------------------------------------------------------------------------- */
-
-static long content_length_of(const char *hdr, size_t hlen)
-{
-    long cl = -1;
-    const char *p = hdr, *end = hdr + hlen;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        const char *colon = memchr(p, ':', (size_t)(eol - p));
-        if (colon && p[0] != ' ' && p[0] != '\t') {
-            const char *ne = colon;
-            while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
-                ne--;
-            size_t n = (size_t)(ne - p);
-            if ((n == 14 && strncasecmp(p, "Content-Length", 14) == 0) || (n == 1 && (*p == 'l' || *p == 'L'))) {
-                const char *v = colon + 1;
-                while (v < eol && (*v == ' ' || *v == '\t'))
-                    v++;
-                long val = 0;
-                bool digits = false;
-                while (v < eol && *v >= '0' && *v <= '9' && val < 100000000) {
-                    val = val * 10 + (*v++ - '0');
-                    digits = true;
-                }
-                if (!digits)
-                    return -2;
-                cl = val;
-            }
-        }
-        p = eol + 1;
-    }
-    return cl;
-}
-
-long sip_frame(const char *buf, size_t len, size_t max)
-{
-    size_t scan = len < max ? len : max;
-    const char *hend = NULL;
-    for (size_t i = 0; i + 3 < scan; i++)
-        if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
-            hend = buf + i + 4;
-            break;
-        }
-    if (!hend)
-        return len >= max ? -1 : 0;
-    size_t hlen = (size_t)(hend - buf);
-    long cl = content_length_of(buf, hlen);
-    if (cl < 0 || hlen + (size_t)cl > max)
-        return -1;
-    if (len < hlen + (size_t)cl)
-        return 0;
-    return (long)(hlen + (size_t)cl);
-}
-
 /* ---- TCP connections ------------------------------------------------------------------- */
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -107,7 +51,7 @@ static void conn_closed(uv_handle_t *h)
         sip_list_del(&w->link);
         free(w);
     }
-    free(c->buf);
+    sip_stream_free(&c->in);
     free(c);
     handle_done(sip);
 }
@@ -157,6 +101,7 @@ static sip_conn *conn_new(sc_sip *sip)
         return NULL;
     }
     c->h.data = c;
+    c->in.max = sip->cfg.max_message_size;
     c->last_active = sip_now(sip);
     sip->open_handles++;
     sip->nconns++;
@@ -171,19 +116,20 @@ static sip_conn *conn_new(sc_sip *sip)
 static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     sip_conn *c = h->data;
-    size_t limit = c->sip->cfg.max_message_size * 2;
+    size_t avail;
     (void)hint;
-    if (c->cap < limit) {
-        char *nb = realloc(c->buf, limit);
-        if (nb) {
-            c->buf = nb;
-            c->cap = limit;
-        }
-    }
-    buf->base = c->buf ? c->buf + c->len : NULL;
-    buf->len = c->buf && c->cap > c->len ? c->cap - c->len : 0;
+    sip_stream_space(&c->in, &buf->base, &avail);
+    buf->len = avail;
 }
 
+static void stream_garbage(sip_conn *c)
+{
+    c->sip->stats.rejected[SC_SIP_REJ_STREAM_GARBAGE]++;
+    sc_log(c->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "dropping TCP connection: unframed stream");
+    conn_close(c);
+}
+
+/* Frames and hands on every complete message of the bytes read; the rest waits for more. */
 static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     sip_conn *c = s->data;
@@ -193,31 +139,27 @@ static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         conn_close(c);
         return;
     }
-    c->len += (size_t)nread;
+    if (nread == 0)
+        return;
+    sip_stream_added(&c->in, (size_t)nread);
     c->last_active = sip_now(sip);
+    sip->stats.tcp_bytes_in += (uint64_t)nread;
+    uint64_t examined = c->in.examined;
     sip_enter(sip);
-    while (!c->closing && c->len > 0) {
-        size_t skip = 0;
-        while (skip < c->len && (c->buf[skip] == '\r' || c->buf[skip] == '\n'))
-            skip++; /* keep-alive CRLFs */
-        if (skip) {
-            memmove(c->buf, c->buf + skip, c->len - skip);
-            c->len -= skip;
-            continue;
-        }
-        long n = sip_frame(c->buf, c->len, sip->cfg.max_message_size);
-        if (n < 0 || (n == 0 && c->len >= c->cap)) {
-            sip->stats.rejected[SC_SIP_REJ_STREAM_GARBAGE]++;
-            sc_log(sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "dropping TCP connection: unframed stream");
-            conn_close(c);
+    while (!c->closing) {
+        const char *msg = NULL;
+        long n = sip_stream_next(&c->in, &msg);
+        if (n < 0 || (n == 0 && c->in.len >= c->in.cap)) {
+            stream_garbage(c);
             break;
         }
         if (n == 0)
             break;
-        sc_sip_feed(sip, SC_SIP_TCP, (const struct sockaddr *)&c->peer, c->buf, (size_t)n);
-        memmove(c->buf, c->buf + n, c->len - (size_t)n);
-        c->len -= (size_t)n;
+        sc_sip_feed(sip, SC_SIP_TCP, (const struct sockaddr *)&c->peer, msg, (size_t)n);
     }
+    sip->stats.tcp_bytes_examined += c->in.examined - examined;
+    if (!c->closing)
+        sip_stream_compact(&c->in);
     sip_leave(sip);
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A caller that never sends ACK: sessiond retransmits its 200 (T1 50 ms), gives up after 64*T1
-# (DialogTimeout), sends BYE, the session ends (outcome timeout) and a short --retention-ms
+# (DialogTimeout), sends BYE (once, unretransmitted: no request of the dialog came from the
+# Contact; see test_cleanup_no_ack_contact.sh), the session ends (outcome timeout) and a short --retention-ms
 # reaps it: GET /sessions no longer lists it and sessioncore_sessions_reaped_total moves.
 . "$(dirname "$0")/lib.sh"
 start_sessiond --answer auto --sip-t1-ms 50 --retention-ms 1500
