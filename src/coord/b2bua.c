@@ -28,17 +28,34 @@ const char *sc_coord__default_proxy(const sc_coord *c)
 
 /* ---- Routes ------------------------------------------------------------------------------------ */
 
+/* The first route matching msg's Request-URI user (*user set), or -1. */
+static int match_route(const b2bua_state *b, const struct osip_message *msg, const char **user)
+{
+    const osip_message_t *m = (const osip_message_t *)msg;
+    if (!b || !b->nroutes || !m || !m->req_uri)
+        return -1;
+    *user = m->req_uri->username ? m->req_uri->username : "";
+    for (size_t i = 0; i < b->nroutes; i++)
+        if (fnmatch(b->route_match[i], *user, 0) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Admission of a new INVITE: a routed one brings its outgoing leg too. */
+static unsigned extra_legs(sc_coord *c, const struct osip_message *msg)
+{
+    const char *user = NULL;
+    return match_route(sc_coord__feat(c, SC_FEAT_B2BUA), msg, &user) >= 0 ? 1u : 0u;
+}
+
 /* Record the route of an incoming call (Request-URI user against the routes) on its leg. */
 static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg)
 {
     b2bua_state *b = sc_coord__feat(c, SC_FEAT_B2BUA);
-    const osip_message_t *m = (const osip_message_t *)msg;
-    if (!b || !b->nroutes || !m || !m->req_uri)
-        return 0;
-    const char *user = m->req_uri->username ? m->req_uri->username : "";
-    for (size_t i = 0; i < b->nroutes; i++) {
-        if (fnmatch(b->route_match[i], user, 0) != 0)
-            continue;
+    const char *user = NULL;
+    int r = match_route(b, msg, &user);
+    if (r >= 0) {
+        size_t i = (size_t)r;
         free(leg->route_target);
         if (!strncmp(b->route_target[i], "trunk:", 6)) { /* "trunk:NAME sip:USER": the trunk completes it */
             size_t n = strlen(b->route_target[i]) + strlen(user) + 6;
@@ -52,7 +69,6 @@ static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const s
         leg->route_proxy = b->route_proxy[i] ? strdup(b->route_proxy[i]) : NULL;
         sc_log(c->logger, SC_LOG_INFO, "b2bua", "call %s to '%s' matches route %s -> %s", leg->id, user,
                b->route_match[i], b->route_target[i]);
-        return 0;
     }
     return 0;
 }
@@ -311,6 +327,7 @@ const sc_coord_feature sc_coord__feature_b2bua = {
     .stop = stop,
     .on_transition = on_transition,
     .on_incoming = route_incoming,
+    .extra_legs = extra_legs,
     .leg_free = leg_free,
     .leg_usage = leg_usage,
 };
