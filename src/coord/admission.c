@@ -107,7 +107,7 @@ uint64_t sc_coord__memory_basis(const char *root, uint64_t physical)
         char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2 || c2[1] != '/')
             continue;
-        *c2 = '\0';
+        *c1 = *c2 = '\0'; /* line: the hierarchy id */
         const char *ctrl = c1 + 1, *cgpath = c2 + 1;
         char dir[512];
         uint64_t v = 0;
