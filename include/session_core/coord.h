@@ -42,7 +42,8 @@ typedef struct sc_coord_config {
     bool auto_answer;                        /* the AutoAnswer guard's answer */
     uint32_t ring_delay_ms;                  /* ScheduleAutoAnswer's delay when the table gives none */
     uint32_t sip_t1_ms;                      /* RFC 3261 T1; 0 = 500 */
-    size_t max_sessions;                     /* 0 = unlimited; above it new INVITEs get 503 */
+    size_t max_sessions;                     /* 0 = unlimited; above it new INVITEs get 503;
+                                    SC_COORD_AUTO_SESSIONS (the default): derived from memory */
     unsigned sip_max_transactions;           /* SIP transactions alive (incl. lingering ones, ~32 s with
                                       T1 500 on UDP); 0 = 65536; above it 503 */
     unsigned sip_max_calls;                  /* SIP call objects alive (released ones linger as long as their
@@ -96,7 +97,8 @@ typedef struct sc_coord_config {
     const char *dns_servers;
     /* operations (src/coord/metrics.c, events.c, limits.c) */
     uint32_t max_cps;        /* new sessions admitted per second (token bucket); 0 = no limit */
-    uint64_t max_memory;     /* resident bytes above which new sessions are refused; 0 = none */
+    uint64_t max_memory;     /* resident bytes above which new sessions are refused; 0 = none;
+                                SC_COORD_AUTO_MEMORY (the default): 3/4 of the memory limit */
     uint32_t retry_after_s;  /* Retry-After of admission 503s; 0 = 5 */
     uint32_t events_ring;    /* events kept in memory for resume; 0 = 4096 */
     uint32_t events_idle_ms; /* queue subscribers idle this long are reaped; 0 = 30000 */
@@ -133,6 +135,11 @@ typedef struct sc_coord_config {
     const char *auth_algorithms; /* challenges offered, in order: "SHA-256,MD5" (NULL), "MD5,SHA-256",
                                     "SHA-256", "MD5" (sc_sip_auth_config.algorithms) */
 } sc_coord_config;
+
+/* max_sessions and max_memory "derive it" (sc_coord_config_default sets them): see
+ * sc_coord_limits. 0 stays "no limit". */
+#define SC_COORD_AUTO_SESSIONS SIZE_MAX
+#define SC_COORD_AUTO_MEMORY UINT64_MAX
 
 /* Fill cfg with defaults (everything zero/NULL but the documented defaults). */
 SC_EXPORT void sc_coord_config_default(sc_coord_config *cfg);
@@ -212,6 +219,33 @@ typedef struct sc_coord_resources {
     uint64_t sessions, bytes, history_entries, timers, rtp_sockets;
 } sc_coord_resources;
 SC_EXPORT int sc_coord_resources_total(sc_coord *coord, sc_coord_resources *out); /* 0, -EINVAL */
+
+/* ---- Admission limits (src/coord/admission.c) -----------------------------------------------
+ * The caps in force, as given or derived at sc_coord_new (docs/operations.md, "Admission
+ * limits"). memory_basis is the memory the automatic values come from: the cgroup's limit
+ * (v2 memory.max, v1 memory.limit_in_bytes) when below the physical memory, else the physical
+ * memory. Automatic max_sessions: half of it at SC_COORD_SESSION_BUDGET bytes a session;
+ * automatic max_memory: 3/4 of it. media_pairs: the RTP/RTCP pairs admission hands out, the
+ * range's, fewer when RLIMIT_NOFILE cannot hold two sockets per pair besides a reserve of a
+ * quarter of the descriptors (at least 64); a new session needs one pair for each leg it
+ * brings (2 for an INVITE a B2BUA route forwards), counting every active session as holding
+ * one: without room it is refused ("media_ports") before any provisional response. */
+#define SC_COORD_SESSION_BUDGET (64u * 1024u) /* bytes a session may cost (measured: ~23 kB) */
+typedef struct sc_coord_limits {
+    size_t max_sessions;        /* 0 = none */
+    uint64_t max_memory;        /* resident bytes; 0 = none */
+    uint32_t max_cps;           /* 0 = none */
+    uint32_t media_pairs;       /* pairs admission hands out (0: no media) */
+    uint32_t media_pairs_range; /* pairs in the RTP port range */
+    uint32_t media_pairs_used;  /* pairs open streams hold now */
+    bool sessions_auto, memory_auto;
+    uint64_t memory_basis; /* bytes (0: unknown) */
+    uint64_t fd_limit;     /* RLIMIT_NOFILE soft limit (0: unknown or unlimited) */
+} sc_coord_limits;
+SC_EXPORT int sc_coord_admission_limits(const sc_coord *coord, sc_coord_limits *out); /* 0, -EINVAL */
+/* The reason of the latest admission refusal ("max_sessions", "media_ports", ...; static), or
+ * NULL when nothing was refused yet: what a SC_E_OVERLOAD from a command was about. */
+SC_EXPORT const char *sc_coord_admission_refusal(const sc_coord *coord);
 
 /* Credentials that answer a digest challenge (401/407) to our calls' INVITEs (realm NULL: any
  * realm; sc_sip_add_credentials). Copied, never logged. 0, -EINVAL, -ENOMEM. */

@@ -117,6 +117,9 @@ SC_EXPORT int sc_media_stream_open_port(sc_media *m, sc_media_stream **out, uint
 /* Stop everything on the stream (MOH, bridge, DTMF), close its sockets and return its ports
  * to the pool at once. NULL is a no-op. st must not be used afterwards. */
 SC_EXPORT void sc_media_stream_close(sc_media_stream *st);
+/* The range's RTP/RTCP pairs (*total) and those our open streams hold (*used); either may be
+ * NULL. Pairs bound by other sockets are not known until a bind fails: they count as free. */
+SC_EXPORT void sc_media_pairs(const sc_media *m, uint32_t *total, uint32_t *used);
 
 /* Set (or move) the remote: addr (numeric IPv4/IPv6 of the same family as the bind address),
  * RTP port (RTCP goes to port+1; port 0 means the stream is disabled: nothing is sent),

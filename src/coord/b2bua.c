@@ -32,11 +32,15 @@ const char *sc_coord__default_proxy(const sc_coord *c)
 
 /* ---- Routes ------------------------------------------------------------------------------------ */
 
-/* The route a Request-URI user matches (the first, in config order), or -1. */
-static int route_of(const b2bua_state *b, const char *user)
+/* The first route matching msg's Request-URI user (*user set), or -1. */
+static int match_route(const b2bua_state *b, const struct osip_message *msg, const char **user)
 {
+    const osip_message_t *m = (const osip_message_t *)msg;
+    if (!b || !b->nroutes || !m || !m->req_uri)
+        return -1;
+    *user = m->req_uri->username ? m->req_uri->username : "";
     for (size_t i = 0; i < b->nroutes; i++)
-        if (fnmatch(b->route_match[i], user, 0) == 0)
+        if (fnmatch(b->route_match[i], *user, 0) == 0)
             return (int)i;
     return -1;
 }
@@ -52,9 +56,10 @@ static int route_screen(sc_coord *c, const struct osip_message *msg, const struc
     (void)cap;
     b2bua_state *b = sc_coord__feat(c, SC_FEAT_B2BUA);
     const osip_message_t *m = (const osip_message_t *)msg;
-    if (!b || !b->nroutes || !m || !m->req_uri || strcmp(m->sip_method, "INVITE") != 0)
+    const char *user = NULL;
+    if (!m || !m->sip_method || strcmp(m->sip_method, "INVITE") != 0)
         return 0;
-    int i = route_of(b, m->req_uri->username ? m->req_uri->username : "");
+    int i = match_route(b, msg, &user);
     if (i < 0 || b->route_open[i] || sc_coord__feat(c, SC_FEAT_REGISTRAR)) /* it challenges them */
         return 0;
     for (size_t k = 0; src && k < b->ntrust; k++)
@@ -67,15 +72,19 @@ static int route_screen(sc_coord *c, const struct osip_message *msg, const struc
     return 403;
 }
 
+/* Admission of a new INVITE: a routed one brings its outgoing leg too. */
+static unsigned extra_legs(sc_coord *c, const struct osip_message *msg)
+{
+    const char *user = NULL;
+    return match_route(sc_coord__feat(c, SC_FEAT_B2BUA), msg, &user) >= 0 ? 1u : 0u;
+}
+
 /* Record the route of an incoming call (Request-URI user against the routes) on its leg. */
 static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg)
 {
     b2bua_state *b = sc_coord__feat(c, SC_FEAT_B2BUA);
-    const osip_message_t *m = (const osip_message_t *)msg;
-    if (!b || !b->nroutes || !m || !m->req_uri)
-        return 0;
-    const char *user = m->req_uri->username ? m->req_uri->username : "";
-    int r = route_of(b, user);
+    const char *user = NULL;
+    int r = match_route(b, msg, &user);
     if (r >= 0) {
         size_t i = (size_t)r;
         free(leg->route_target);
@@ -369,6 +378,7 @@ const sc_coord_feature sc_coord__feature_b2bua = {
     .on_transition = on_transition,
     .on_incoming = route_incoming,
     .screen = route_screen,
+    .extra_legs = extra_legs,
     .leg_free = leg_free,
     .leg_usage = leg_usage,
 };

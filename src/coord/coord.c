@@ -2,6 +2,7 @@
  * the loop handles that drive the engine's timers), the features' registration in the order
  * of features.c (bindings, one engine observer that forwards to them, start and stop),
  * admission, and graceful shutdown. It calls features only through their struct. */
+#include "coord/admission.h"
 #include "coord/coord_int.h"
 
 #include <arpa/inet.h>
@@ -23,6 +24,8 @@ void sc_coord_config_default(sc_coord_config *cfg)
     cfg->failed_retention_ms = 600000u;
     cfg->session_expires_s = 1800u;
     cfg->min_se_s = 90u;
+    cfg->max_sessions = SC_COORD_AUTO_SESSIONS; /* admission.c derives them */
+    cfg->max_memory = SC_COORD_AUTO_MEMORY;
 }
 
 /* ---- Engine timers on the loop ------------------------------------------------------------- */
@@ -156,20 +159,25 @@ static void obs_removed(void *ud, sc_session *s, const char *reason)
 
 /* ---- Services to the features ------------------------------------------------------------------- */
 
-int sc_coord__admit(sc_coord *c, const char *source, const char **why)
+int sc_coord__admit(sc_coord *c, const char *source, const char **why) { return sc_coord__admit_n(c, source, 1, why); }
+
+int sc_coord__admit_n(sc_coord *c, const char *source, unsigned need, const char **why)
 {
     const char *reason = NULL;
+    c->admit_need = need ? need : 1;
     if (c->shutting_down)
         reason = "shutdown";
-    else if (c->max_sessions && c->active >= c->max_sessions)
+    else if (c->max_sessions && c->active + c->admit_need > c->max_sessions)
         reason = "max_sessions";
     else {
         EACH_FEATURE(f)
             if (f->admit && f->admit(c, &reason) != 0)
                 break;
     }
+    c->admit_need = 1;
     if (!reason)
         return 0;
+    c->refusal = reason;
     if (why)
         *why = reason;
     sc_obs_counter *n = c->admission ? sc_obs_counter_with(c->admission, reason, source) : NULL;
@@ -289,7 +297,8 @@ static int metrics_new(sc_coord *c, const sc_coord_config *cfg)
                      .name = "sessioncore_admission_rejected_total",
                      .help = "New sessions refused by admission control, by limit and source (sip, api)",
                      .labels = {"reason", "source"}};
-    return sc_obs_register(c->reg, &d, &c->admission);
+    rc = sc_obs_register(c->reg, &d, &c->admission);
+    return rc ? rc : sc_coord__admission_metrics(c); /* admission.c: sessioncore_admission_limit */
 }
 
 /* Every feature's guards and actions, in feature order; a name bound twice is an error. */
@@ -417,12 +426,12 @@ int sc_coord_new(sc_coord **out, const sc_coord_config *cfg)
     c->table = sc_table_ref(cfg->table);
     c->auto_answer = cfg->auto_answer;
     c->ring_delay_ms = cfg->ring_delay_ms;
-    c->max_sessions = cfg->max_sessions;
     c->retry_after_s = cfg->retry_after_s ? cfg->retry_after_s : 5;
     c->observer = -1;
     c->port_min = cfg->media_port_min ? cfg->media_port_min : 20000;
     c->port_max = cfg->media_port_max > c->port_min ? cfg->media_port_max : (uint16_t)(c->port_min + 999);
     c->port_min = (uint16_t)((c->port_min + 1) & ~1u);
+    sc_coord__limits_init(c, cfg); /* admission.c: the caps, given or derived (c->max_sessions) */
     c->next_sdp_id = (uint64_t)sc_clock_wall_us(c->clock) / 1000000u;
     uv_timer_init(c->loop, &c->timer);
     uv_prepare_init(c->loop, &c->prepare);

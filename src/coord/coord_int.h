@@ -64,8 +64,12 @@ typedef struct sc_coord_feature {
     void (*on_publish)(sc_coord *c, sc_session *s, const char *name, int priority);
     void (*on_ended)(sc_coord *c, sc_session *s);
     void (*on_removed)(sc_coord *c, sc_session *s, const char *reason);
-    /* May a new session start? 0, or SC_E_OVERLOAD with *why (a static reason). */
+    /* May a new session start? 0, or SC_E_OVERLOAD with *why (a static reason). It asks room
+     * for c->admit_need sessions (2: an INVITE a B2BUA route forwards). */
     int (*admit)(sc_coord *c, const char **why);
+    /* A new INVITE, before admission: the sessions it will bring besides its own (a B2BUA
+     * route's outgoing leg: 1). */
+    unsigned (*extra_legs)(sc_coord *c, const struct osip_message *msg);
     /* A new INVITE's session and leg exist, before IncomingCall: 0 to go on, negative when the
      * feature answered the INVITE and removed the session. */
     int (*on_incoming)(sc_coord *c, sc_session *s, sc_coord_leg *leg, const struct osip_message *msg);
@@ -136,6 +140,11 @@ struct sc_coord {
     size_t max_sessions;
     unsigned retry_after_s;            /* Retry-After of admission 503s */
     sc_obs_metric *admission;          /* sessioncore_admission_rejected_total{reason,source} */
+    sc_coord_limits limits;            /* admission.c: the caps in force (given or derived) */
+    unsigned admit_need;               /* admission.c: sessions the admission being decided brings */
+    const char *refusal;               /* admission.c: the latest refusal's reason, or NULL */
+    const void *admitted_invite;       /* admission.c: the INVITE admitted at its screen, */
+    char admitted_call_id[128];        /* and its Call-ID (on_incoming then skips admission) */
     uint16_t port_min, port_max;       /* RTP port range */
     char default_from[SC_SIP_URI_MAX]; /* sip:sessiond@<first listener> */
     char local_host[64];               /* advertise, else the first listener's address */
@@ -241,6 +250,8 @@ int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out);
  * hook; a refusal is counted in sessioncore_admission_rejected_total{reason, source}.
  * 0, or SC_E_OVERLOAD with *why (may be NULL) set to a static reason. */
 int sc_coord__admit(sc_coord *c, const char *source, const char **why);
+/* The same for a new session that brings need sessions in all (c->admit_need meanwhile). */
+int sc_coord__admit_n(sc_coord *c, const char *source, unsigned need, const char **why);
 /* How leg's INVITE goes out: opts filled by the features' dial hooks. 0 or their error. */
 int sc_coord__dial(sc_coord *c, sc_coord_leg *leg, sc_sip_invite_opts *opts);
 /* A feature routes calls to uri (its routes hook): make_call takes it without an IP host. */

@@ -69,7 +69,7 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
     if (!l)
         return -ENOMEM;
     l->max_cps = cfg->max_cps;
-    l->max_memory = cfg->max_memory;
+    l->max_memory = c->limits.max_memory; /* as given, or derived (admission.c) */
     l->tokens = cfg->max_cps;
     l->refill_us = sc_clock_mono_us(c->clock);
     c->feat[SC_FEAT_LIMITS] = l;

@@ -85,6 +85,25 @@ static void media_apply(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp
                info->port, sc_strerror(rc));
 }
 
+/* Admission: room in the port range for every session the new one brings (c->admit_need),
+ * each active session counting as holding a pair (one not answered yet opens it later; a
+ * session's stream closes when it ends). Pairs other sockets hold are not seen. */
+static int admit(sc_coord *c, const char **why)
+{
+    media_state *m = sc_coord__feat(c, SC_FEAT_MEDIA);
+    if (!m || !m->media)
+        return 0;
+    uint32_t total = 0, used = 0;
+    sc_media_pairs(m->media, &total, &used);
+    if (c->limits.media_pairs < total) /* the descriptor limit's share (admission.c) */
+        total = c->limits.media_pairs;
+    size_t held = c->active > used ? c->active : used;
+    if (held + c->admit_need <= total)
+        return 0;
+    *why = "media_ports";
+    return SC_E_OVERLOAD;
+}
+
 /* A session entered a terminal state: its stream closes for good. */
 static void on_transition(sc_coord *c, sc_session *s, const sc_history_record *rec, const sc_transition *t)
 {
@@ -295,6 +314,7 @@ const sc_coord_feature sc_coord__feature_media = {
     .start = start,
     .stop = stop,
     .on_transition = on_transition,
+    .admit = admit,
     .leg_free = media_release,
     .leg_usage = leg_usage,
     .inspect = media_inspect,

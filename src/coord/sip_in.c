@@ -1,6 +1,7 @@
 /* sip_in: the bridge from the SIP agent to the engine: a new INVITE creates a uas session and
  * dispatches IncomingCall; every later event of a call becomes the matching Dialog* table
  * event on its session, carrying an event context (method, status, SDP, request to answer). */
+#include "coord/admission.h"
 #include "coord/coord_int.h"
 
 #include <errno.h>
@@ -50,7 +51,8 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
 {
     sc_coord *coord = ud;
     const char *why = NULL;
-    if (sc_coord__admit(coord, "sip", &why) != 0) {
+    /* admitted at its screen (admission.c) before any provisional; else (not screened) here */
+    if (!sc_coord__invite_admitted(coord, msg) && sc_coord__admit(coord, "sip", &why) != 0) {
         sc_log(coord->logger, SC_LOG_INFO, "coord", "rejecting call %s: %s", sc_sip_call_id(call), why);
         sc_sip_call_reject_retry(call, 503, "Service Unavailable", coord->retry_after_s);
         sc_sip_call_release(call);

@@ -1,7 +1,12 @@
 /* sip_ood: the SIP agent's out-of-dialog hooks offered to the features: the screen of new
- * requests (the registrar's digest challenges and 403s) and REGISTER (the registrar; 405 when
- * no feature takes it). */
+ * requests (the registrar's digest challenges and 403s; then a new INVITE's admission) and
+ * REGISTER (the registrar; 405 when no feature takes it). */
+#include "coord/admission.h"
 #include "coord/coord_int.h"
+
+#include <string.h>
+
+#include <osipparser2/osip_parser.h>
 
 #define OOD_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE\r\n"
 
@@ -16,6 +21,9 @@ int sc_coord__on_screen(sc_sip *sip, const struct osip_message *msg, const struc
         if (code)
             return code;
     }
+    const osip_message_t *m = (const osip_message_t *)msg;
+    if (m && m->sip_method && !strcmp(m->sip_method, "INVITE")) /* a new call: admission (admission.c) */
+        return sc_coord__admit_invite(c, msg, hdrs, cap);
     return 0;
 }
 

@@ -620,6 +620,14 @@ int sc_media_stream_open_port(sc_media *m, sc_media_stream **out, uint16_t port,
     return open_pair(m, pair, ud, out);
 }
 
+void sc_media_pairs(const sc_media *m, uint32_t *total, uint32_t *used)
+{
+    if (total)
+        *total = m ? m->npairs : 0;
+    if (used)
+        *used = m ? m->pairs_used : 0;
+}
+
 void sc_media_stream_close(sc_media_stream *st)
 {
     if (!st || st->closing)

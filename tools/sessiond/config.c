@@ -296,7 +296,7 @@ static const sd_option options[] = {
     {"log-level", true, set_log_level, "error|warn|info|debug log level (default info)"},
     {"log-format", true, set_log_format, "text|json log line format (default text)"},
     {"media-ports", true, set_media_ports, "LOW-HIGH RTP port range (default 16384-32767)"},
-    {"max-sessions", true, set_max_sessions, "N session cap, 0 = none (default 0)"},
+    {"max-sessions", true, set_max_sessions, "N session cap, 0 = none (default: from memory)"},
     {"http-token", true, sd_set_http_token,
      "TOKEN bearer token of every endpoint but the probes (visible in ps: prefer --http-token-file)"},
     {"http-token-file", true, sd_set_http_token_file, "FILE the bearer token: the file's first line"},
@@ -335,7 +335,8 @@ static const sd_option options[] = {
     {"statsd-interval-ms", true, sd_set_statsd_interval, "N StatsD push period (default 10000)"},
     {"metrics", true, sd_set_metrics, "on|off collect metrics; off: no /metrics, no --statsd (default on)"},
     {"max-cps", true, sd_set_max_cps, "N new sessions per second, 0 = none (default 0)"},
-    {"max-memory", true, sd_set_max_memory, "BYTES[K|M|G] refuse new sessions above this RSS, 0 = none"},
+    {"max-memory", true, sd_set_max_memory,
+     "BYTES[K|M|G] refuse new sessions above this RSS, 0 = none (default: 3/4 of the memory limit)"},
     {"events-idle-ms", true, sd_set_events_idle, "N reap event subscribers idle this long (default 30000)"},
     {"events-ring", true, sd_set_events_ring, "N events kept for resume (default 4096)"},
     {"max-session-age-ms", true, sd_set_max_session_age,
@@ -397,6 +398,8 @@ void sd_config_init(sd_config *c)
     c->drain_timeout_ms = 30000;
     c->http_timeout_ms = 5000;
     c->rtp_timeout_ms = 30000;
+    c->max_sessions = UINT32_MAX; /* not given: derived (src/coord/admission.c) */
+    c->max_memory = UINT64_MAX;
 }
 
 static void clear_sip(sd_config *c)

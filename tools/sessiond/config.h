@@ -30,7 +30,7 @@ typedef struct sd_config {
     sc_log_level log_level;
     bool log_json; /* --log-format json */
     uint16_t media_min, media_max;
-    uint32_t max_sessions; /* 0 = unlimited */
+    uint32_t max_sessions; /* 0 = unlimited, UINT32_MAX (default) = derived (admission.c) */
     char *http_token;      /* bearer token of every endpoint but the probes; NULL = none (config_http.c) */
     uint32_t sip_t1_ms;
     uint32_t sip_tcp_max, sip_tcp_per_peer, sip_tcp_idle_ms; /* 0: the agent\'s defaults */
@@ -63,7 +63,7 @@ typedef struct sd_config {
     uint32_t statsd_interval_ms; /* --statsd-interval-ms, 0 = 10000 */
     bool metrics_off;            /* --metrics off: no registry, /metrics 404 (config_ops.c) */
     uint32_t max_cps;            /* admission rate, 0 = unlimited */
-    uint64_t max_memory;         /* resident bytes, 0 = unlimited */
+    uint64_t max_memory;         /* resident bytes, 0 = unlimited, UINT64_MAX (default) = derived */
     uint32_t events_idle_ms;     /* idle limit of event subscribers, 0 = 30000 */
     uint32_t events_ring;        /* events kept for resume, 0 = 4096 */
     struct sd_cleanup_opts {     /* cleanup and session timers (config_cleanup.c); *_set: given */

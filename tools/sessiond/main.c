@@ -202,7 +202,7 @@ static int start_api(sd_app *app)
     c.sip_tcp_max = app->cfg.sip_tcp_max;
     c.sip_tcp_per_peer = app->cfg.sip_tcp_per_peer;
     c.sip_tcp_idle_ms = app->cfg.sip_tcp_idle_ms;
-    c.max_sessions = app->cfg.max_sessions;
+    c.max_sessions = app->cfg.max_sessions == UINT32_MAX ? SC_COORD_AUTO_SESSIONS : app->cfg.max_sessions;
     c.media_port_min = app->cfg.media_min;
     c.media_port_max = app->cfg.media_max;
     c.media_address = app->cfg.media_address;
@@ -224,8 +224,8 @@ static int start_api(sd_app *app)
     c.nroutes = app->cfg.nroutes;
     c.outbound_proxy = app->cfg.outbound_proxy;
     c.dns_servers = app->cfg.dns_servers;
-    c.max_cps = app->cfg.max_cps; /* operations (config_ops.c) */
-    c.max_memory = app->cfg.max_memory;
+    c.max_cps = app->cfg.max_cps;       /* operations (config_ops.c) */
+    c.max_memory = app->cfg.max_memory; /* UINT64_MAX = SC_COORD_AUTO_MEMORY */
     c.events_idle_ms = app->cfg.events_idle_ms;
     c.events_ring = app->cfg.events_ring;
     c.metrics_off = app->cfg.metrics_off;

@@ -66,6 +66,14 @@ static void refresh_details(sd_ops *o)
      * other threads' arenas and allocator caching are left out, so a churn can compare it */
     struct mallinfo2 mi = mallinfo2();
     sc_obs_health_set_detail(o->health, "heap_in_use_bytes", (double)(mi.uordblks + mi.hblkhd));
+    sc_coord_limits lim; /* admission caps in force (src/coord/admission.c); 0 = none */
+    if (sc_coord_admission_limits(o->api, &lim) == 0) {
+        sc_obs_health_set_detail(o->health, "admission_max_sessions", (double)lim.max_sessions);
+        sc_obs_health_set_detail(o->health, "admission_max_memory_bytes", (double)lim.max_memory);
+        sc_obs_health_set_detail(o->health, "admission_max_cps", (double)lim.max_cps);
+        sc_obs_health_set_detail(o->health, "admission_media_pairs", (double)lim.media_pairs);
+        sc_obs_health_set_detail(o->health, "media_pairs_used", (double)lim.media_pairs_used);
+    }
     sd_trunk_health(o->api, o->health); /* trunks: checks that do not gate readiness (trunk_routes.c) */
 }
 

@@ -131,8 +131,10 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
             sd_http_reply_json(r, 201, json_pack("{s:s}", "id", id));
         else if (rc == -EINVAL)
             sd_http_reply_error(r, 400, "\"to\" is not a usable SIP URI");
-        else if (rc == SC_E_OVERLOAD)
-            sd_http_reply_error(r, 503, "overloaded or shutting down");
+        else if (rc == SC_E_OVERLOAD) /* admission: the limit that refused it ("media_ports", ...) */
+            sd_http_reply_json(r, 503,
+                               json_pack("{s:s,s:s?}", "error", "overloaded or shutting down", "reason",
+                                         sc_coord_admission_refusal(rt->api)));
         else if (rc == SC_E_NOT_ACCEPTED || rc == SC_E_GUARDS_FAILED || rc == SC_E_ACTION_FAILED)
             sd_http_reply_json(r, 409,
                                json_pack("{s:s,s:s,s:o*}", "error", sc_strerror(rc), "id", id, "reason",
