@@ -14,7 +14,7 @@ for _ in $(seq 1 100); do
     RTP=$(( (40000 + RANDOM % 20000) & ~1 )); range_free "$RTP" && break
 done
 start_sessiond --answer auto --ring-delay-ms 0 --media-ports "$RTP-$((RTP + 5))" \
-    --route "carol=sip:carol@127.0.0.1:$(free_port)"
+    --route "carol=sip:carol@127.0.0.1:$(free_port),from=any"
 refused() { metric "sessioncore_admission_rejected_total{reason=\"media_ports\",source=\"$1\"}"; }
 normal() { metric 'sessioncore_sessions_ended_total{role="uas",outcome="normal"}'; }
 wait_active() { # N: N incoming calls Active
