@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Metrics and probes: a SIPp run of N calls moves the counters exactly as the calls did
-# (N uas sessions ended normal, the duration histogram counts N, N INVITEs and BYEs in), the
+# (N uas sessions ended normal, the duration histogram counts N, N INVITEs and BYEs in, more
+# only by the retransmissions absorbed), the
 # exposition passes `promtool check metrics` in both formats while scraped during the run;
 # /livez goes 503 while the loop is blocked (test hook) and back to 200; /readyz is 503 with
 # the reason while a readiness check fails and 200 after.
@@ -17,8 +18,13 @@ wait_metric 'sessioncore_sessions_ended_total{role="uas",outcome="normal"}' "$N"
 [ "$(metric 'sessioncore_sessions_total{role="uas"}')" = "$N" ] || fail "sessions_total uas != $N"
 [ "$(metric 'sessioncore_session_duration_seconds_count{role="uas"}')" = "$N" ] || fail "duration histogram count != $N"
 [ "$(metric 'sessioncore_session_duration_seconds_bucket{role="uas",le="+Inf"}')" = "$N" ] || fail "+Inf bucket != $N"
-[ "$(metric 'sessioncore_sip_messages_total{direction="in",method="INVITE",class="request"}')" = "$N" ] || fail "INVITEs in != $N"
-[ "$(metric 'sessioncore_sip_messages_total{direction="in",method="BYE",class="request"}')" = "$N" ] || fail "BYEs in != $N"
+# every INVITE and BYE counted; beyond N only SIPp's retransmissions (a loaded machine is slow to
+# answer), which the retransmission counter absorbed
+inv=$(metric 'sessioncore_sip_messages_total{direction="in",method="INVITE",class="request"}')
+bye=$(metric 'sessioncore_sip_messages_total{direction="in",method="BYE",class="request"}')
+rin=$(metric 'sessioncore_sip_retransmissions_total{direction="in",method="any"}')
+[ "$inv" -ge "$N" ] && [ "$bye" -ge "$N" ] && [ $((inv + bye)) -le $((2 * N + rin)) ] ||
+    fail "INVITEs in $inv, BYEs in $bye, retransmissions absorbed $rin (N = $N)"
 ok_out=$(metric 'sessioncore_sip_messages_total{direction="out",method="any",class="2xx"}')
 [ "$ok_out" -ge $((2 * N)) ] || fail "2xx out = $ok_out, expected >= $((2 * N))"
 [ "$(metric 'sessioncore_transitions_total{event="IncomingCall",outcome="ok"}')" = "$N" ] || fail "IncomingCall transitions != $N"
