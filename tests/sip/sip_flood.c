@@ -81,18 +81,30 @@ static void on_answer(flood *f, char *buf)
     }
 }
 
-static void drain(flood *f, int wait_ms)
+/* Reads answers until wait_ms pass quietly or the clock reaches deadline (ms, 0: none). */
+static void drain_until(flood *f, int wait_ms, long deadline)
 {
     static char buf[65536];
     struct pollfd p = {.fd = f->fd, .events = POLLIN};
-    while (poll(&p, 1, wait_ms) > 0) { /* until wait_ms pass quietly */
+    for (;;) {
+        int t = wait_ms;
+        if (deadline) {
+            long left = deadline - now_ms();
+            if (left <= 0)
+                return;
+            t = left < t ? (int)left : t;
+        }
+        if (poll(&p, 1, t) <= 0)
+            return;
         ssize_t r = recv(f->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
         if (r <= 0)
-            break;
+            return;
         buf[r] = '\0';
         on_answer(f, buf);
     }
 }
+
+static void drain(flood *f, int wait_ms) { drain_until(f, wait_ms, now_ms() + 50); }
 
 static int send_one(flood *f, const struct sockaddr_in *dst, const char *dhost, const char *method, unsigned long i)
 {
@@ -178,8 +190,7 @@ int main(int argc, char **argv)
             drain(&f, 1);
     }
     long t1 = now_ms();
-    for (long left = wait_ms; left > 0; left = t1 + wait_ms - now_ms())
-        drain(&f, (int)left); /* a retransmitted 2xx keeps it busy: bounded by the clock */
+    drain_until(&f, wait_ms, t1 + wait_ms); /* a retransmitted 2xx keeps coming: bounded */
     printf("sent %lu\nsend_ms %ld\nreceived %lu\n", sent, t1 - t0, f.received);
     for (int c = 200; c < MAX_CODE; c++)
         if (f.first[c])
