@@ -154,6 +154,46 @@ static void test_stateless_answers_keep_nothing(void **state)
     assert_int_equal(stats(f).tx_sources, 0);
 }
 
+static sc_sip_call *held;
+
+static void keep_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_message *msg, void *ud)
+{
+    (void)sip;
+    (void)msg;
+    (void)ud;
+    held = call;
+}
+
+/* An INVITE refused a transaction is answered 503 (it used to get nothing: the caller's
+ * INVITE then timed out instead of trying elsewhere), and its call is gone. */
+static void test_refused_invite_answered(void **state)
+{
+    fx *f = *state;
+    f->cfg.on_incoming = keep_incoming;
+    held = NULL;
+    start(f, 1);
+    struct sockaddr_in src;
+    uv_ip4_addr("127.0.0.2", 5099, &src);
+    for (unsigned i = 0; i < 2; i++) {
+        char *m = tu_fmt("INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+                         "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKi%u\r\nMax-Forwards: 70\r\n"
+                         "From: <sip:a@127.0.0.1>;tag=t%u\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: i%u\r\n"
+                         "CSeq: 1 INVITE\r\nContact: <sip:a@127.0.0.1:5062>\r\nContent-Length: 0\r\n\r\n",
+                         i, i, i);
+        sc_sip_feed(f->sip, SC_SIP_UDP, (const struct sockaddr *)&src, m, strlen(m));
+        free(m);
+    }
+    assert_non_null(held);
+    assert_int_equal(tu_msgs_count(&f->out, "SIP/2.0 100"), 1);
+    const char *r = tu_msgs_find(&f->out, "SIP/2.0 503");
+    assert_non_null(r);
+    assert_non_null(strstr(r, "Call-ID: i1\r\n"));
+    assert_non_null(strstr(r, "Retry-After: 9\r\n"));
+    assert_int_equal(stats(f).rejected[SC_SIP_REJ_SOURCE_LIMIT], 1);
+    assert_int_equal(stats(f).active_calls, 1);
+    sc_sip_call_release(held); /* answers 480 */
+}
+
 static bool reclaimed(void *arg) { return stats(arg).reclaims > 0; }
 
 /* A burst of 3000 transactions grows the index; when they are gone the reclaim timer shrinks it
@@ -183,6 +223,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_per_source_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_prefix_is_one_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stateless_answers_keep_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_invite_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_after_burst, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
