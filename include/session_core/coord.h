@@ -51,6 +51,7 @@ typedef struct sc_coord_config {
     unsigned sip_tcp_max;                    /* SIP TCP connections at once; 0 = 1024 (sc_sip_config) */
     unsigned sip_tcp_per_peer;               /* incoming SIP TCP connections from one IP; 0 = 32 */
     unsigned sip_tcp_idle_ms;                /* a quiet SIP TCP connection is closed after; 0 = 300000 */
+    unsigned sip_tx_per_source;              /* live SIP server transactions from one source IP; 0 = 8192 */
     uint16_t media_port_min;                 /* RTP port range announced in SDP (0 = 20000..20999) */
     uint16_t media_port_max;
     size_t history_capacity; /* per session; 0 = store default */

@@ -67,7 +67,8 @@ typedef enum sc_sip_method {
     X(OVERLOAD, "transaction, call or shutdown limit (503)")                         \
     X(STRAY_RESPONSE, "response matching no client transaction")                     \
     X(STRAY_ACK, "ACK matching no transaction or dialog")                            \
-    X(STREAM_GARBAGE, "TCP stream not framed by Content-Length; connection dropped")
+    X(STREAM_GARBAGE, "TCP stream not framed by Content-Length; connection dropped") \
+    X(SOURCE_LIMIT, "one source IP at max_tx_per_source server transactions (503)")
 
 typedef enum sc_sip_reject {
 #define SC_SIP_REJECT_ENUM(name, text) SC_SIP_REJ_##name,
@@ -100,6 +101,9 @@ typedef struct sc_sip_stats {
     uint32_t active_transactions;           /* live transactions */
     uint32_t active_dialogs;                /* calls whose dialog is early or confirmed */
     uint32_t active_calls;                  /* call objects alive (not yet freed) */
+    /* Flood hardening (src/sip/source_limit.c, src/sip/reclaim.c) */
+    uint32_t tx_sources; /* source IPs with live server transactions */
+    uint64_t reclaims;   /* times the agent shrank its tables and gave freed heap back (a burst ended) */
 } sc_sip_stats;
 
 /* ---- Dialog state: plain data, so it can be persisted and restored --------------------- */
@@ -191,6 +195,8 @@ typedef struct sc_sip_config {
     unsigned max_transactions;      /* 0: 8192; beyond: 503 with Retry-After */
     unsigned max_calls;             /* 0: 4096; beyond: 503 with Retry-After */
     unsigned retry_after_s;         /* Retry-After of those 503s; 0: 5 */
+    unsigned max_tx_per_source;     /* live server transactions from one source IP; 0: 8192; beyond:
+                                       503 with Retry-After, sent statelessly (SOURCE_LIMIT) */
     unsigned max_tcp_connections;   /* TCP connections at once, both ways; 0: 1024; beyond: refused */
     unsigned max_tcp_per_peer;      /* incoming TCP connections from one IP; 0: 32; beyond: refused */
     unsigned tcp_idle_ms;           /* a TCP connection quiet this long (nothing read or written,

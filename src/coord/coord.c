@@ -362,6 +362,7 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
     sipc.max_tcp_connections = cfg->sip_tcp_max;
     sipc.max_tcp_per_peer = cfg->sip_tcp_per_peer;
     sipc.tcp_idle_ms = cfg->sip_tcp_idle_ms;
+    sipc.max_tx_per_source = cfg->sip_tx_per_source; /* one source's flood meets its own limit */
     int rc = sc_sip_new(&c->sip, c->loop, &sipc);
     if (rc)
         return rc;

@@ -19,6 +19,9 @@ typedef struct sc_coord_obs {
     sc_obs_metric *sessions_migrated; /* sessioncore_table_sessions_migrated_total */
     sc_obs_metric *sessions_retained; /* sessioncore_sessions_retained{state,role} */
     sc_obs_metric *unconfirmed_sends; /* sessioncore_sip_unconfirmed_sends_total */
+    sc_obs_metric *sip_tx_active;     /* sessioncore_sip_transactions_active */
+    sc_obs_metric *sip_tx_sources;    /* sessioncore_sip_transaction_sources */
+    sc_obs_metric *sip_reclaims;      /* sessioncore_sip_memory_reclaims_total */
     sc_coord_obs_engine *eng;         /* the engine observer (metrics_engine.c), owned */
 } sc_coord_obs;
 
@@ -62,6 +65,17 @@ static void set_counter(sc_obs_counter *c, uint64_t v)
         c->value = v;
 }
 
+/* The transaction table and what a flood left of it (src/sip/source_limit.c, reclaim.c). */
+static void collect_sip_flood(sc_coord_obs *o, const sc_sip_stats *st)
+{
+    sc_obs_gauge *g = sc_obs_gauge_with(o->sip_tx_active);
+    if (g)
+        sc_obs_gauge_set(g, st->active_transactions);
+    if ((g = sc_obs_gauge_with(o->sip_tx_sources)) != NULL)
+        sc_obs_gauge_set(g, st->tx_sources);
+    set_counter(sc_obs_counter_with(o->sip_reclaims), st->reclaims);
+}
+
 static void collect_sip(void *ud, sc_obs_registry *r)
 {
     sc_coord_obs *o = ud;
@@ -90,6 +104,7 @@ static void collect_sip(void *ud, sc_obs_registry *r)
         if (st.rejected[j])
             set_counter(sc_obs_counter_with(o->m.sip_malformed, sc_sip_reject_name((sc_sip_reject)j)), st.rejected[j]);
     set_counter(sc_obs_counter_with(o->unconfirmed_sends), st.unconfirmed_sends);
+    collect_sip_flood(o, &st);
 }
 
 static void collect_table(void *ud, sc_obs_registry *r)
@@ -124,6 +139,25 @@ static void collect_table(void *ud, sc_obs_registry *r)
 }
 
 /* ---- Lifecycle ------------------------------------------------------------------------------ */
+
+static int register_sip_flood(sc_coord_obs *o)
+{
+    sc_obs_desc a = {.type = SC_OBS_GAUGE,
+                     .name = "sessioncore_sip_transactions_active",
+                     .help = "SIP transactions alive (client and server, lingering ones included)"};
+    int rc = sc_obs_register(o->reg, &a, &o->sip_tx_active);
+    if (rc)
+        return rc;
+    sc_obs_desc s = {.type = SC_OBS_GAUGE,
+                     .name = "sessioncore_sip_transaction_sources",
+                     .help = "Source IPs holding live SIP server transactions (each limited by --sip-tx-per-source)"};
+    if ((rc = sc_obs_register(o->reg, &s, &o->sip_tx_sources)) != 0)
+        return rc;
+    sc_obs_desc r = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_sip_memory_reclaims_total",
+                     .help = "Times the SIP agent shrank its tables and gave freed heap back after a burst"};
+    return sc_obs_register(o->reg, &r, &o->sip_reclaims);
+}
 
 static int register_extra(sc_coord_obs *o)
 {
@@ -169,6 +203,8 @@ static int obs_new(sc_coord *coord, sc_coord_obs **out)
     int rc = sc_obs_process_register(o->reg, coord->clock);
     if (rc == 0)
         rc = register_extra(o);
+    if (rc == 0)
+        rc = register_sip_flood(o);
     if (rc)
         return rc;
     if ((rc = sc_obs_registry_add_collector(o->reg, collect_sessions, o)) != 0 ||

@@ -79,6 +79,8 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
         sip->cfg.max_calls = 4096;
     if (!sip->cfg.retry_after_s)
         sip->cfg.retry_after_s = 5;
+    if (!sip->cfg.max_tx_per_source)
+        sip->cfg.max_tx_per_source = 8192;
     sip->user_agent = strdup(sip->cfg.user_agent ? sip->cfg.user_agent : "session-core/" SC_VERSION);
     sip->contact_host = sip->cfg.contact_host ? strdup(sip->cfg.contact_host) : NULL;
     if (sip->cfg.dns_servers && !sip_dns_servers_valid(sip->cfg.dns_servers)) {
@@ -93,9 +95,11 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
     sip->cfg.contact_host = sip->contact_host;
     if (!sip->user_agent || (sip->cfg.contact_host && !sip->contact_host) ||
         (sip->cfg.dns_servers && !sip->dns_servers) || sip_index_init(&sip->tx_index, 1024) != 0 ||
-        sip_index_init(&sip->call_index, 1024) != 0 || uv_timer_init(loop, &sip->uvt) != 0) {
+        sip_index_init(&sip->call_index, 1024) != 0 || sip_index_init(&sip->source_index, 64) != 0 ||
+        uv_timer_init(loop, &sip->uvt) != 0) {
         sip_index_fini(&sip->tx_index);
         sip_index_fini(&sip->call_index);
+        sip_index_fini(&sip->source_index);
         free(sip->user_agent);
         free(sip->contact_host);
         free(sip->dns_servers);
@@ -113,6 +117,7 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
     sip_list_init(&sip->dead_calls);
     sip->accepting = true;
     sip_transport_init(sip);
+    sip_reclaim_init(sip); /* without it memory is just not given back early */
     *out = sip;
     return 0;
 }
@@ -154,6 +159,7 @@ static void free_everything(sc_sip *sip)
         }
     sip_index_fini(&sip->tx_index);
     sip_index_fini(&sip->call_index);
+    sip_source_fini(sip);
     free(sip->heap);
     free(sip->user_agent);
     free(sip->contact_host);
@@ -190,6 +196,7 @@ void sc_sip_close(sc_sip *sip, void (*cb)(sc_sip *sip, void *ud), void *ud)
     sip->nheap = 0; /* timers are dead: nothing fires any more */
     sip->uvt_init = false;
     uv_close((uv_handle_t *)&sip->uvt, uvt_closed);
+    sip_reclaim_close(sip);
     sip_transport_close(sip);
     sip_resolve_close(sip);
 }
@@ -216,9 +223,12 @@ static int response_dest(const osip_message_t *req, sc_sip_transport tp, const s
     return 0;
 }
 
-/* A response with no transaction (the request could not get one). */
+/* A response with no transaction: an answer that needs no state (the agent's own answers to
+ * requests the TU never sees: OPTIONS, 4xx/5xx) or a request that could not get a transaction.
+ * A 503 carries Retry-After; a 200 to OPTIONS Accept and Contact. hname/hvalue: one extra
+ * header or NULL. */
 static void stateless(sc_sip *sip, const osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src,
-                      int code, const char *reason, bool retry_after)
+                      int code, const char *reason, const char *hname, const char *hvalue)
 {
     if (req->sip_method && strcmp(req->sip_method, "ACK") == 0)
         return;
@@ -232,10 +242,18 @@ static void stateless(sc_sip *sip, const osip_message_t *req, sc_sip_transport t
     osip_message_t *r = sip_response(sip, req, code, reason, tag);
     if (!r)
         return;
-    if (retry_after) {
+    if (hname)
+        osip_message_set_header(r, hname, hvalue);
+    if (code == 503) {
         char ra[16];
         snprintf(ra, sizeof ra, "%u", sip->cfg.retry_after_s);
         osip_message_set_header(r, "Retry-After", ra);
+    }
+    if (code == 200 && req->sip_method && strcmp(req->sip_method, "OPTIONS") == 0) {
+        osip_message_set_header(r, "Accept", "application/sdp");
+        char contact[128];
+        if (sip_contact(sip, tp, src, contact, sizeof contact) == 0)
+            osip_message_set_contact(r, contact);
     }
     char *s = NULL;
     size_t n = 0;
@@ -249,39 +267,25 @@ static void stateless(sc_sip *sip, const osip_message_t *req, sc_sip_transport t
     osip_message_free(r);
 }
 
-/* Answers a request through a new server transaction (so retransmissions get the same answer).
- * Takes req. hname/hvalue: one extra header or NULL. */
+/* Answers a request the TU never sees (OPTIONS, the agent's 4xx/5xx) statelessly: nothing is
+ * kept, so a flood of them leaves nothing behind for 64*T1; a retransmission is answered again,
+ * the same (stateless derives the To tag from the request; RFC 3261 8.2.7). An INVITE's client
+ * retransmits until it hears a final answer (timer A), and its ACK for ours is absorbed as a
+ * stray ACK. Takes req. hname/hvalue: one extra header or NULL. */
 static void answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,
                    const char *reason, const char *hname, const char *hvalue)
 {
-    sip_tx *tx = NULL;
-    int rc = sip_tx_server(sip, &tx, req, tp, src, NULL, TXP_NONE);
-    if (rc != 0) {
-        stateless(sip, req, tp, src, rc == SC_E_OVERLOAD ? 503 : 500, NULL, rc == SC_E_OVERLOAD);
-        if (rc == SC_E_OVERLOAD)
-            sip->stats.rejected[SC_SIP_REJ_OVERLOAD]++;
-        osip_message_free(req);
-        return;
-    }
-    char tag[20];
-    sc_random_hex(tag, 16);
-    osip_message_t *r = sip_response(sip, req, code, reason, tag);
-    if (!r)
-        return;
-    if (hname)
-        osip_message_set_header(r, hname, hvalue);
-    if (code == 503) {
-        char ra[16];
-        snprintf(ra, sizeof ra, "%u", sip->cfg.retry_after_s);
-        osip_message_set_header(r, "Retry-After", ra);
-    }
-    if (strcmp(req->sip_method, "OPTIONS") == 0 && code == 200) {
-        osip_message_set_header(r, "Accept", "application/sdp");
-        char contact[128];
-        if (sip_contact(sip, tp, src, contact, sizeof contact) == 0)
-            osip_message_set_contact(r, contact);
-    }
-    sip_tx_respond(tx, r);
+    stateless(sip, req, tp, src, code, reason, hname, hvalue);
+    osip_message_free(req);
+}
+
+void sip_tx_refused(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int rc)
+{
+    bool limit = rc == SC_E_OVERLOAD || rc == SIP_E_SOURCE_LIMIT;
+    if (limit)
+        sip->stats.rejected[rc == SIP_E_SOURCE_LIMIT ? SC_SIP_REJ_SOURCE_LIMIT : SC_SIP_REJ_OVERLOAD]++;
+    stateless(sip, req, tp, src, limit ? 503 : 500, NULL, NULL, NULL);
+    osip_message_free(req);
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -412,7 +416,7 @@ static int validate_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp,
         return 0;
     }
     sip->stats.rejected[why]++;
-    stateless(sip, m, tp, src, code, reason, false);
+    stateless(sip, m, tp, src, code, reason, NULL, NULL);
     return -1;
 }
 
@@ -500,7 +504,7 @@ static bool known_method(const char *m)
 static void no_dialog(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *src)
 {
     sip->stats.rejected[SC_SIP_REJ_NO_DIALOG]++;
-    stateless(sip, m, tp, src, 481, NULL, false);
+    stateless(sip, m, tp, src, 481, NULL, NULL, NULL);
     osip_message_free(m);
 }
 

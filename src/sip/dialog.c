@@ -155,8 +155,7 @@ void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, 
     if (rc != 0) {
         c->released = true;
         sip_call_unref(c);
-        sip->stats.rejected[SC_SIP_REJ_OVERLOAD]++;
-        osip_message_free(req);
+        sip_tx_refused(sip, req, tp, src, rc); /* 503: an unanswered INVITE would be retried */
         return;
     }
     c->ist = tx;
@@ -355,9 +354,9 @@ static void on_reinvite(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_
         return;
     }
     sip_tx *tx = NULL;
-    if (sip_tx_server(sip, &tx, req, tp, src, call, TXP_REINVITE) != 0) {
-        sip->stats.rejected[SC_SIP_REJ_OVERLOAD]++;
-        osip_message_free(req);
+    int rc = sip_tx_server(sip, &tx, req, tp, src, call, TXP_REINVITE);
+    if (rc != 0) {
+        sip_tx_refused(sip, req, tp, src, rc);
         return;
     }
     sip_dialog_update_target(call, req);
@@ -390,9 +389,9 @@ void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_
         return;
     }
     sip_tx *tx = NULL;
-    if (sip_tx_server(sip, &tx, req, tp, src, call, TXP_REQUEST) != 0) {
-        sip->stats.rejected[SC_SIP_REJ_OVERLOAD]++;
-        osip_message_free(req);
+    int rc = sip_tx_server(sip, &tx, req, tp, src, call, TXP_REQUEST);
+    if (rc != 0) {
+        sip_tx_refused(sip, req, tp, src, rc);
         return;
     }
     if (m == SC_SIP_M_UPDATE && sip_st_on_update(call, tx)) /* a session refresh (session_timer.c) */

@@ -48,9 +48,9 @@ static void chain_append(sip_hnode *head, sip_hnode *n)
     head->prev = n;
 }
 
-static void grow(sip_index *ix)
+/* Moves every node into a new array of nb buckets (the chains keep their order). */
+static void rehash(sip_index *ix, size_t nb)
 {
-    size_t nb = ix->nb * 2;
     sip_hnode *b = heads_new(nb);
     if (!b)
         return;
@@ -64,6 +64,17 @@ static void grow(sip_index *ix)
     free(ix->buckets);
     ix->buckets = b;
     ix->nb = nb;
+}
+
+static void grow(sip_index *ix) { rehash(ix, ix->nb * 2); }
+
+void sip_index_shrink(sip_index *ix, size_t min_nb)
+{
+    size_t nb = ix->nb;
+    while (nb / 2 >= min_nb && ix->n < nb / 4) /* after halving: load under 1/2 */
+        nb /= 2;
+    if (nb != ix->nb && ix->buckets)
+        rehash(ix, nb);
 }
 
 void sip_index_add(sip_index *ix, sip_hnode *n, const char *key)

@@ -26,6 +26,9 @@ static inline bool sip_hnode_linked(const sip_hnode *n) { return n->next != n; }
  * bucket array when the load passes 2 (on allocation failure the chains just get longer). */
 void sip_index_add(sip_index *ix, sip_hnode *n, const char *key);
 void sip_index_del(sip_index *ix, sip_hnode *n); /* no-op when n is not indexed */
+/* Halves the bucket array while the load stays under 1/2 and it is above min_nb buckets (a
+ * power of two), after a burst (reclaim.c); on allocation failure it stays as it is. */
+void sip_index_shrink(sip_index *ix, size_t min_nb);
 /* The chain head for a hash: iterate from head->next until head; compare node->hash first. */
 static inline sip_hnode *sip_index_chain(const sip_index *ix, uint64_t hash)
 {

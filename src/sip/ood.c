@@ -52,7 +52,7 @@ static void answer_lines(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, 
     sip_tx *tx = NULL;
     int rc = sip_tx_server(sip, &tx, req, tp, src, NULL, TXP_NONE);
     if (rc != 0) {
-        sip_answer(sip, req, tp, src, rc == SC_E_OVERLOAD ? 503 : 500, NULL); /* the usual overload path */
+        sip_tx_refused(sip, req, tp, src, rc); /* the usual overload path */
         return;
     }
     char tag[20];
@@ -81,7 +81,7 @@ bool sip_ood_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const 
         sip_tx *tx = NULL;
         int rc = sip_tx_server(sip, &tx, m, tp, src, NULL, TXP_NONE);
         if (rc != 0) {
-            sip_answer(sip, m, tp, src, rc == SC_E_OVERLOAD ? 503 : 500, NULL);
+            sip_tx_refused(sip, m, tp, src, rc);
             return true;
         }
         sip->cfg.on_request(sip, tx, tx->req, sip->cfg.ud);

@@ -3,6 +3,7 @@
 #ifndef SC_SIP_INT_H
 #define SC_SIP_INT_H
 
+#include <errno.h>
 #include <osipparser2/osip_message.h>
 #include <osipparser2/osip_parser.h>
 #include <stdbool.h>
@@ -54,6 +55,7 @@ struct sip_timer {
 void sip_timer_init(sip_timer *t, sip_timer_cb cb);
 int sip_timer_start(sc_sip *sip, sip_timer *t, uint64_t ms);
 void sip_timer_stop(sc_sip *sip, sip_timer *t);
+void sip_timer_shrink(sc_sip *sip); /* the heap's array down to what its timers need (reclaim.c) */
 static inline bool sip_timer_armed(const sip_timer *t) { return t->idx != SIZE_MAX; }
 
 /* ---- transport ------------------------------------------------------------------------- */
@@ -118,6 +120,7 @@ struct sc_sip_stx {
     struct sockaddr_storage peer; /* client: destination; server: where responses go */
     struct sockaddr_storage src;  /* server: the transport source of the request (has_src) */
     bool has_src;                 /* false for a client, and for a server rebuilt by recovery */
+    struct sip_source *source;    /* server: the count of its source (source_limit.c), or NULL */
     unsigned interval;            /* current retransmit interval, ms */
     sip_timer t_retx;             /* A, E, G */
     sip_timer t_end;              /* B, D, F, H, I, J, K, L, M */
@@ -251,6 +254,10 @@ struct sc_sip {
     sip_link dead_calls;        /* calls with no reference left, freed at sip_leave */
     sip_index tx_index;         /* live transactions by key (tx.c) */
     sip_index call_index;       /* listed calls by Call-ID (dialog.c) */
+    sip_index source_index;     /* source IPs with live server transactions (source_limit.c) */
+    uv_timer_t reclaim_timer;   /* gives memory back after a burst (reclaim.c) */
+    bool reclaim_on;            /* reclaim_timer initialised */
+    uint32_t reclaim_high;      /* most transactions + calls alive since the last reclaim */
     sip_timer **heap;
     size_t nheap, capheap;
     uv_timer_t uvt;
@@ -268,6 +275,25 @@ void sip_enter(sc_sip *sip);
 void sip_leave(sc_sip *sip);
 uint64_t sip_now(const sc_sip *sip);
 void sip_handle_released(sc_sip *sip); /* a handle counted in open_handles finished closing */
+
+/* source_limit.c: live server transactions per source IP (max_tx_per_source) */
+#define SIP_E_SOURCE_LIMIT (-EDQUOT) /* sip_tx_server: the source is at its limit */
+typedef struct sip_source sip_source;
+/* Counts one more server transaction from src (*out: the count, for the release);
+ * SIP_E_SOURCE_LIMIT when the source is at max_tx_per_source, -ENOMEM. */
+int sip_source_acquire(sc_sip *sip, const struct sockaddr_storage *src, sip_source **out);
+void sip_source_release(sc_sip *sip, sip_source *s); /* one less; NULL: nothing */
+void sip_source_fini(sc_sip *sip);                   /* frees every count (teardown) */
+/* core.c: a request that could not get a server transaction (rc from sip_tx_server) gets a
+ * stateless 503 with Retry-After (limits) or 500, counted; takes req. */
+void sip_tx_refused(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int rc);
+
+/* reclaim.c: after a burst (transactions + calls fell by SIP_RECLAIM_DROP since their peak),
+ * a low-frequency timer shrinks the indexes and the timer heap and gives freed heap back to
+ * the system (malloc_trim on glibc). */
+int sip_reclaim_init(sc_sip *sip);   /* from sc_sip_new; the timer is unreferenced */
+void sip_reclaim_close(sc_sip *sip); /* from sc_sip_close (counted in open_handles) */
+void sip_reclaim_now(sc_sip *sip);   /* the shrink and trim, at once */
 
 /* transport.c */
 void sip_transport_init(sc_sip *sip); /* from sc_sip_new */
@@ -332,7 +358,7 @@ void sip_tx_free(sip_tx *tx);
 void sip_call_ref(sc_sip_call *call);
 void sip_call_unref(sc_sip_call *call);
 
-/* core.c: answers req (taken) through a new server transaction with no call */
+/* core.c: answers req (taken) statelessly: no transaction, a retransmission is answered the same */
 void sip_answer(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int code,
                 const char *reason);
 

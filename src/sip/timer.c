@@ -97,6 +97,20 @@ int sip_timer_start(sc_sip *sip, sip_timer *t, uint64_t ms)
     return 0;
 }
 
+void sip_timer_shrink(sc_sip *sip)
+{
+    size_t cap = sip->capheap;
+    while (cap > 64 && sip->nheap < cap / 4)
+        cap /= 2;
+    if (cap == sip->capheap)
+        return;
+    sip_timer **h = realloc(sip->heap, cap * sizeof *h);
+    if (h) {
+        sip->heap = h;
+        sip->capheap = cap;
+    }
+}
+
 void sip_timer_stop(sc_sip *sip, sip_timer *t)
 {
     if (!sip_timer_armed(t))

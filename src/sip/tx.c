@@ -131,6 +131,8 @@ static sip_tx *tx_alloc(sc_sip *sip, tx_kind kind, osip_message_t *req, sc_sip_t
     sip_hnode_init(&tx->hnode); /* indexed once the caller sets the key */
     sip_list_init(&tx->clink);
     sip->stats.active_transactions++;
+    if (sip->stats.active_transactions + sip->stats.active_calls > sip->reclaim_high)
+        sip->reclaim_high = sip->stats.active_transactions + sip->stats.active_calls; /* reclaim.c */
     if (call) {
         tx->call = call;
         sip_list_add(&call->txs, &tx->clink);
@@ -162,6 +164,8 @@ void sip_tx_terminate(sip_tx *tx)
     sip_index_del(&sip->tx_index, &tx->hnode);
     sip_list_del(&tx->clink);
     sip->stats.active_transactions--;
+    sip_source_release(sip, tx->source);
+    tx->source = NULL;
     sc_sip_call *call = tx->call;
     tx->call = NULL;
     if (call) {
@@ -291,25 +295,34 @@ int sip_tx_client_resume(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_
 }
 
 /* A server transaction for req (received from src): in IST_PROCEEDING/NIST_TRYING; a new
- * INVITE for the TU gets 100 Trying at once, a resumed one (crash recovery) nothing. */
+ * INVITE for the TU gets 100 Trying at once, a resumed one (crash recovery) nothing. A new
+ * one counts against its source's limit (source_limit.c), a resumed one does not. */
 static int server_start(sc_sip *sip, sip_tx **out, osip_message_t *req, sc_sip_transport tp,
                         const struct sockaddr_storage *src, sc_sip_call *call, tx_purpose purpose, bool resume)
 {
     if (over_limit(sip))
         return SC_E_OVERLOAD;
+    sip_source *source = NULL;
+    int rc = resume ? 0 : sip_source_acquire(sip, src, &source);
+    if (rc != 0)
+        return rc;
     char *key = server_key(req, key_method(req));
-    if (!key)
+    if (!key) {
+        sip_source_release(sip, source);
         return -EINVAL;
+    }
     struct sockaddr_storage peer = *src;
     if (tp == SC_SIP_UDP && sip_via_dest(req, &peer) != 0)
         peer = *src;
     bool invite = strcmp(req->sip_method, "INVITE") == 0;
     sip_tx *tx = tx_alloc(sip, invite ? TX_IST : TX_NIST, req, tp, &peer, call, purpose);
     if (!tx) {
+        sip_source_release(sip, source);
         free(key);
         return -ENOMEM;
     }
     tx->key = key;
+    tx->source = source;
     tx->src = *src;
     tx->has_src = !resume; /* a resumed one's "source" is derived from its stored Vias */
     sip_index_add(&sip->tx_index, &tx->hnode, key);

@@ -225,6 +225,13 @@ static int set_tcp_per_peer(sd_config *c, const char *v, char *err, size_t errsz
     return 0;
 }
 
+static int set_tx_per_source(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 10000000, &c->sip_tx_per_source) || c->sip_tx_per_source == 0)
+        return fail(err, errsz, "--sip-tx-per-source: expected 1..10000000, got '%s'%s", v, "");
+    return 0;
+}
+
 static int set_tcp_idle(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (parse_u32(v, 86400000, &c->sip_tcp_idle_ms) || c->sip_tcp_idle_ms < 100)
@@ -313,6 +320,8 @@ static const sd_option options[] = {
     {"sip-tcp-max", true, set_tcp_max, "N SIP TCP connections at once (default 1024)"},
     {"sip-tcp-per-peer", true, set_tcp_per_peer, "N incoming SIP TCP connections from one IP (default 32)"},
     {"sip-tcp-idle-ms", true, set_tcp_idle, "N a quiet SIP TCP connection is closed after (default 300000)"},
+    {"sip-tx-per-source", true, set_tx_per_source,
+     "N live SIP server transactions from one source IP; past it 503 (default 8192)"},
     {"shutdown-timeout-ms", true, set_shutdown_timeout, "N bound on ending the calls at shutdown (default 5000)"},
     {"drain-timeout-ms", true, set_drain_timeout, "N SIGTERM: active calls go on this long (default 30000)"},
     {"on-sigterm", true, set_on_sigterm, "drain|hangup first SIGTERM drains (default) or ends calls now"},

@@ -34,6 +34,7 @@ typedef struct sd_config {
     char *http_token;      /* bearer token of every endpoint but the probes; NULL = none (config_http.c) */
     uint32_t sip_t1_ms;
     uint32_t sip_tcp_max, sip_tcp_per_peer, sip_tcp_idle_ms; /* 0: the agent\'s defaults */
+    uint32_t sip_tx_per_source;                              /* 0: the agent's default (8192) */
     uint32_t shutdown_timeout_ms;                            /* bound on the graceful shutdown */
     uint32_t drain_timeout_ms;    /* SIGTERM: how long active calls may go on before they are ended */
     bool sigterm_hangup;          /* --on-sigterm hangup: SIGTERM ends the calls at once (no drain) */

@@ -201,6 +201,7 @@ static int start_api(sd_app *app)
     c.sip_t1_ms = app->cfg.sip_t1_ms;
     c.sip_tcp_max = app->cfg.sip_tcp_max;
     c.sip_tcp_per_peer = app->cfg.sip_tcp_per_peer;
+    c.sip_tx_per_source = app->cfg.sip_tx_per_source;
     c.sip_tcp_idle_ms = app->cfg.sip_tcp_idle_ms;
     c.max_sessions = app->cfg.max_sessions == UINT32_MAX ? SC_COORD_AUTO_SESSIONS : app->cfg.max_sessions;
     c.media_port_min = app->cfg.media_min;
