@@ -126,6 +126,8 @@ typedef struct sc_coord_config {
     const char *realm;          /* our SIP domain and digest realm (copied) */
     const sc_coord_user *users; /* copied (secrets too; never logged) */
     size_t nusers;
+    bool users_in_store;            /* users also kept in the store (sc_coord_user_put): the registrar runs
+                            with a realm even without configured users */
     uint32_t reg_min_expires_s;     /* shorter registrations get 423; 0 = 60 */
     uint32_t reg_max_expires_s;     /* longer ones are cut to it; 0 = 3600 */
     uint32_t reg_default_expires_s; /* when the REGISTER names none; 0 = 3600 */
@@ -284,6 +286,19 @@ SC_EXPORT void sc_coord_trunks_unregister(sc_coord *coord, void (*done)(void *ud
  * {"aor", "contacts": [{"uri", "expires" (seconds left), "q", "instance", "reg_id", "source",
  * "user_agent", "call_id", "cseq"}]}. -ENOENT when the registrar is off (no users). */
 SC_EXPORT int sc_coord_registrations(sc_coord *coord, json_t **out);
+/* Registrar users kept in the store (users_in_store; src/coord/registrar_users.c): adds or
+ * replaces user ([A-Za-z0-9._+-]{1,64}) with a password (its MD5 and SHA-256 HA1s for the realm
+ * are stored, never the password) or with both HA1s (hex). Loaded back at start; another node
+ * on the store sees it at its next start. 0 added, 1 replaced, -EINVAL (bad name or secret),
+ * -EEXIST (a configured user of that name), -ENOENT (no registrar), -ENOTSUP (no store). */
+SC_EXPORT int sc_coord_user_put(sc_coord *coord, const char *user, const char *password, const char *ha1,
+                                const char *ha1_sha256);
+/* Removes a stored user: 0, -ENOENT (no such user, or no registrar), -EPERM (a configured
+ * user), -ENOTSUP (no store). */
+SC_EXPORT int sc_coord_user_delete(sc_coord *coord, const char *user);
+/* The users, a new JSON array of {"user", "source": "file" | "store"} (no secrets); -ENOENT
+ * when the registrar is off. */
+SC_EXPORT int sc_coord_users(sc_coord *coord, json_t **out);
 
 /* ---- Shutdown ---------------------------------------------------------------------------- */
 

@@ -23,66 +23,6 @@ static sc_coord_registrar *reg_of(const sc_coord *c) { return sc_coord__feat(c, 
 
 static int64_t now_s(const sc_coord_registrar *r) { return sc_clock_wall_us(r->coord->clock) / 1000000; }
 
-/* ---- users ---------------------------------------------------------------------------------- */
-
-static int user_cmp(const void *a, const void *b)
-{
-    return strcmp(((const reg_user *)a)->user, ((const reg_user *)b)->user);
-}
-
-static const reg_user *user_find(const sc_coord_registrar *r, const char *user)
-{
-    reg_user key = {.user = (char *)user};
-    return r->nusers ? bsearch(&key, r->users, r->nusers, sizeof *r->users, user_cmp) : NULL;
-}
-
-static void clear_secret(char *s)
-{
-    if (s) {
-        volatile char *p = s;
-        while (*p)
-            *p++ = 0;
-    }
-    free(s);
-}
-
-static int lookup(void *ud, const char *user, const char *algorithm, char *secret, size_t cap, bool *is_ha1)
-{
-    const reg_user *u = user_find(ud, user);
-    if (!u)
-        return -ENOENT;
-    const char *ha1 = !strcmp(algorithm, "MD5") ? u->ha1 : u->ha1_sha256;
-    const char *s = u->password ? u->password : ha1;
-    if (!s)
-        return -ENOTSUP;
-    *is_ha1 = !u->password;
-    return snprintf(secret, cap, "%s", s) < (int)cap ? 0 : -ENOSPC;
-}
-
-static int copy_users(sc_coord_registrar *r, const sc_coord_config *cfg)
-{
-    r->users = calloc(cfg->nusers, sizeof *r->users);
-    if (!r->users)
-        return -ENOMEM;
-    for (size_t i = 0; i < cfg->nusers; i++) {
-        const sc_coord_user *in = &cfg->users[i];
-        if (!in->user || !*in->user || (!in->password && !in->ha1 && !in->ha1_sha256))
-            return -EINVAL;
-        if (user_find(r, in->user))
-            continue;
-        reg_user *u = &r->users[r->nusers];
-        u->user = strdup(in->user);
-        u->password = in->password ? strdup(in->password) : NULL;
-        u->ha1 = in->ha1 ? strdup(in->ha1) : NULL;
-        u->ha1_sha256 = in->ha1_sha256 ? strdup(in->ha1_sha256) : NULL;
-        if (!u->user || (in->password && !u->password) || (in->ha1 && !u->ha1) || (in->ha1_sha256 && !u->ha1_sha256))
-            return -ENOMEM;
-        r->nusers++;
-        qsort(r->users, r->nusers, sizeof *r->users, user_cmp);
-    }
-    return 0;
-}
-
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
 static bool trusted(const sc_coord_registrar *r, const struct sockaddr_storage *src)
@@ -176,6 +116,7 @@ static void store_opened(sc_coord *c, sc_persist *p, sc_persist_writer *w)
         return;
     r->p = p;
     r->w = w;
+    reg_users_load_store(r);
     int rc = sc_persist_kv_list(p, REG_KV_NS, load_one, r);
     if (rc < 0) {
         sc_log(c->logger, SC_LOG_WARN, "registrar", "bindings not loaded from the store: %s", sc_strerror(rc));
@@ -532,7 +473,7 @@ static bool on_request(sc_coord *c, sc_sip_stx *stx, const struct osip_message *
             return true;
         }
     }
-    if (!user_find(r, q.user)) {
+    if (!reg_user_find(r, q.user)) {
         respond(r, stx, 404, "Not Found", NULL, "not_found");
         return true;
     }
@@ -709,13 +650,7 @@ static sc_obs_metric *metric(sc_obs_registry *reg, sc_obs_type type, const char 
 
 static void free_state(sc_coord_registrar *r)
 {
-    for (size_t i = 0; i < r->nusers; i++) {
-        free(r->users[i].user);
-        clear_secret(r->users[i].password);
-        clear_secret(r->users[i].ha1);
-        clear_secret(r->users[i].ha1_sha256);
-    }
-    free(r->users);
+    reg_users_free(r);
     clear_targets(r);
     reg_table_free(&r->table);
     sc_sip_auth_free(r->auth);
@@ -725,9 +660,9 @@ static void free_state(sc_coord_registrar *r)
 
 static int start(sc_coord *c, const sc_coord_config *cfg)
 {
-    if (!cfg->nusers)
+    if (!cfg->nusers && !cfg->users_in_store)
         return 0;
-    if (!cfg->users || !cfg->realm || !*cfg->realm || strpbrk(cfg->realm, "\" \t\r\n") ||
+    if ((cfg->nusers && !cfg->users) || !cfg->realm || !*cfg->realm || strpbrk(cfg->realm, "\" \t\r\n") ||
         cfg->ntrust > SC_COORD_MAX_TRUST)
         return -EINVAL;
     sc_coord_registrar *r = calloc(1, sizeof *r);
@@ -735,7 +670,7 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
         return -ENOMEM;
     r->coord = c;
     r->realm = strdup(cfg->realm);
-    int rc = r->realm ? copy_users(r, cfg) : -ENOMEM;
+    int rc = r->realm ? reg_users_copy(r, cfg) : -ENOMEM;
     for (size_t i = 0; rc == 0 && i < cfg->ntrust; i++)
         rc = sc_coord__net_parse(cfg->trust[i], &r->trust[r->ntrust++]);
     sc_sip_auth_config ac = {.realm = cfg->realm,
@@ -744,7 +679,7 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
                              .max_failures = cfg->auth_max_failures,
                              .window_s = cfg->auth_window_s,
                              .block_s = cfg->auth_block_s,
-                             .lookup = lookup,
+                             .lookup = reg_users_lookup,
                              .ud = r,
                              .algorithms = cfg->auth_algorithms};
     if (rc == 0)

@@ -54,17 +54,19 @@ json_t *reg_aor_view(const reg_aor *a, const char *realm, int64_t now);
 /* Latest expiry among a's bindings (wall seconds), 0 when none. */
 int64_t reg_aor_latest(const reg_aor *a);
 
-/* One registrar user (copied from the config). */
+/* One registrar user: from the config (copied), or kept in the store (HA1s only). */
 typedef struct reg_user {
     char *user, *password, *ha1, *ha1_sha256;
+    bool stored; /* from the store: sc_coord_user_put/delete may change it */
 } reg_user;
 
 /* The feature's state (c->feat[SC_FEAT_REGISTRAR]). */
 typedef struct sc_coord_registrar {
     sc_coord *coord;
     char *realm;
-    reg_user *users; /* sorted by user */
-    size_t nusers;
+    reg_user *users; /* sorted by user (registrar_users.c) */
+    size_t nusers, cap;
+    size_t stored_users; /* of them, from the store */
     sc_sip_auth *auth;
     sc_coord_net trust[SC_COORD_MAX_TRUST];
     size_t ntrust;
@@ -85,5 +87,13 @@ typedef struct sc_coord_registrar {
     sc_obs_metric *m_blocked;  /* sessioncore_auth_blocked_sources */
     uint64_t store_errors;     /* binding writes the writer refused */
 } sc_coord_registrar;
+
+/* registrar_users.c: the users (configured and stored) */
+reg_user *reg_user_find(const sc_coord_registrar *r, const char *user);
+int reg_users_copy(sc_coord_registrar *r, const sc_coord_config *cfg); /* the configured ones */
+void reg_users_load_store(sc_coord_registrar *r);                      /* namespace "users" */
+void reg_users_free(sc_coord_registrar *r);
+/* The digest verifier's lookup (sc_sip_auth_lookup_fn, ud the registrar). */
+int reg_users_lookup(void *ud, const char *user, const char *algorithm, char *secret, size_t cap, bool *is_ha1);
 
 #endif

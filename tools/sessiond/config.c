@@ -363,6 +363,8 @@ static const sd_option options[] = {
      "GLOB REFER target allowed from trusted sources, on [user@]host:port, repeatable (default none)"},
     {"realm", true, sd_set_realm, "DOMAIN our SIP domain and digest realm (registrar; calls to sip:USER@DOMAIN)"},
     {"users", true, sd_set_users, "FILE registrar users: YAML list of {user, password} or {user, ha1}"},
+    {"users-store", true, sd_set_users_store,
+     "yes|no registrar users also kept in the store, managed by POST /users (default no)"},
     {"reg-min-expires", true, sd_set_reg_min_expires, "S shortest registration, 423 below (default 60)"},
     {"reg-max-expires", true, sd_set_reg_max_expires, "S longest registration granted (default 3600)"},
     {"reg-default-expires", true, sd_set_reg_default_expires, "S registration when none is asked (default 3600)"},

@@ -91,6 +91,7 @@ typedef struct sd_config {
     size_t ntrunks;
     char *realm;           /* --realm: our SIP domain and digest realm (config_registrar.c) */
     char *users;           /* --users FILE: the registrar's users (users.c) */
+    bool users_store;      /* --users-store yes: users also kept in the store (POST /users) */
     char *auth_algorithms; /* --auth-algorithms: offered challenges in order */
     struct sd_reg_opts {   /* registrar intervals and brute-force limits; 0: the coordinator's */
         uint32_t min_expires, max_expires, default_expires;

@@ -23,6 +23,14 @@ int sd_set_users(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+int sd_set_users_store(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+        return sd_config_bad(err, errsz, "users-store", "yes or no", v);
+    c->users_store = !strcmp(v, "yes");
+    return 0;
+}
+
 static int set_u32(uint32_t *slot, const char *flag, uint64_t min, uint64_t max, const char *v, char *err, size_t errsz)
 {
     uint64_t n = 0;
@@ -83,8 +91,8 @@ int sd_set_auth_algorithms(sd_config *c, const char *v, char *err, size_t errsz)
 
 int sd_config_registrar_check(const sd_config *c, char *err, size_t errsz)
 {
-    if (c->users && !c->realm) {
-        snprintf(err, errsz, "--users needs --realm (our SIP domain and digest realm)");
+    if ((c->users || c->users_store) && !c->realm) {
+        snprintf(err, errsz, "--users%s needs --realm (our SIP domain and digest realm)", c->users ? "" : "-store");
         return -1;
     }
     if (c->reg.min_expires && c->reg.max_expires && c->reg.max_expires < c->reg.min_expires) {
@@ -98,6 +106,7 @@ int sd_config_registrar_check(const sd_config *c, char *err, size_t errsz)
 void sd_registrar_apply(const sd_config *c, sc_coord_config *cc)
 {
     cc->realm = c->realm;
+    cc->users_in_store = c->users_store;
     cc->reg_min_expires_s = c->reg.min_expires;
     cc->reg_max_expires_s = c->reg.max_expires;
     cc->reg_default_expires_s = c->reg.default_expires;

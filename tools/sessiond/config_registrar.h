@@ -9,6 +9,7 @@
 
 int sd_set_realm(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_users(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_users_store(sd_config *c, const char *v, char *err, size_t errsz); /* --users-store yes|no */
 int sd_set_reg_min_expires(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_reg_max_expires(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_reg_default_expires(sd_config *c, const char *v, char *err, size_t errsz);

@@ -326,6 +326,7 @@ void sd_routes_handle(void *ud, sd_http_req *r)
         }
     } else if (!strcmp(p, "/registrations")) { /* registrar_routes.c */
         sd_registrar_route(rt->api, r);
+    } else if (sd_users_route(rt->api, r)) { /* /users: registrar_routes.c */
     } else if (!strcmp(p, "/table") || !strcmp(p, "/table.json")) {
         get ? get_table(rt, r, SC_GRAPH_JSON) : sd_http_reply_error(r, 405, "use GET");
     } else if (!strcmp(p, "/table.dot")) {
