@@ -144,7 +144,9 @@ typedef struct sc_persist__ckpt sc_persist__ckpt;
 struct sqlite3;
 int sc_persist__ckpt_new(sc_persist__ckpt **out, const char *path);
 void sc_persist__ckpt_attach(sc_persist__ckpt *c, struct sqlite3 *db);
-uint64_t sc_persist__ckpt_runs(sc_persist__ckpt *c); /* checkpoints the thread has done */
-void sc_persist__ckpt_free(sc_persist__ckpt *c);     /* stops and joins the thread */
+uint64_t sc_persist__ckpt_runs(sc_persist__ckpt *c);             /* checkpoints the thread has done */
+uint64_t sc_persist__ckpt_resets(sc_persist__ckpt *c);           /* WAL resets past the hard bound */
+void sc_persist__ckpt_set_hard(sc_persist__ckpt *c, int frames); /* tests: the bound (0: 64 Ki) */
+void sc_persist__ckpt_free(sc_persist__ckpt *c);                 /* stops and joins the thread */
 
 #endif

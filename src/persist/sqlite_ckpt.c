@@ -1,7 +1,10 @@
 /* sqlite_ckpt: moves SQLite's WAL checkpoints off the committing thread. A connection's WAL
  * hook pokes a checkpointer thread with its own connection, which copies the WAL back into
- * the database (PASSIVE: never blocks the writer) while the writer goes on committing; only a
- * WAL past a hard bound is reset with a RESTART checkpoint, which waits for the writer. */
+ * the database (PASSIVE: never blocks the writer) while the writer goes on committing. A WAL
+ * only starts over when a checkpoint has caught up between two transactions, which a writer
+ * committing back to back rarely allows, and a RESTART checkpoint from the other thread starves
+ * on its lock: so past a hard bound the committing connection itself resets the WAL (TRUNCATE),
+ * between its transactions, where nobody competes for the write lock. */
 #include "persist/persist_int.h"
 
 #include <errno.h>
@@ -12,7 +15,8 @@
 
 #define CKPT_POKE_FRAMES 1000  /* SQLite's own auto-checkpoint threshold (pages) */
 #define CKPT_HARD_FRAMES 65536 /* past this (256 MiB of 4 KiB pages) the WAL is reset */
-#define CKPT_BUSY_MS 5000      /* a RESTART checkpoint waits this long for the writer */
+#define CKPT_BUSY_MS 5000      /* the checkpointer's busy timeout */
+#define CKPT_RETRY_FRAMES 4096 /* a reset that failed (a long reader) is tried again this much later */
 
 struct sc_persist__ckpt {
     char *path;         /* owned */
@@ -20,18 +24,21 @@ struct sc_persist__ckpt {
     pthread_mutex_t mu; /* guards the fields below */
     pthread_cond_t cv;  /* signalled on a poke or stop */
     pthread_t thread;
-    bool started;  /* the thread runs */
-    bool failed;   /* it could not be started: checkpoint inline */
-    bool stop;     /* set by stop */
-    int frames;    /* WAL frames at the last poke; 0: nothing to do */
-    uint64_t runs; /* checkpoints done */
+    bool started;    /* the thread runs */
+    bool failed;     /* it could not be started: checkpoint inline */
+    bool stop;       /* set by stop */
+    int frames;      /* WAL frames at the last poke; 0: nothing to do */
+    uint64_t runs;   /* checkpoints done */
+    int hard;        /* frames past which the committing connection resets the WAL */
+    int next_reset;  /* frames at which the next reset is tried */
+    uint64_t resets; /* WAL resets done */
 };
 
 static void checkpoint(sqlite3 *db, int frames, struct sc_persist__ckpt *c)
 {
-    int mode = frames >= CKPT_HARD_FRAMES ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
+    (void)frames;
     int log = 0, done = 0;
-    sqlite3_wal_checkpoint_v2(db, NULL, mode, &log, &done); /* a busy WAL is retried next poke */
+    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done); /* busy: next poke */
     pthread_mutex_lock(&c->mu);
     c->runs++;
     pthread_mutex_unlock(&c->mu);
@@ -65,6 +72,8 @@ int sc_persist__ckpt_new(sc_persist__ckpt **out, const char *path)
     }
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
+    c->hard = CKPT_HARD_FRAMES;
+    c->next_reset = c->hard;
     *out = c;
     return 0;
 }
@@ -106,9 +115,33 @@ static bool poke(struct sc_persist__ckpt *c, int frames)
 
 /* The thread starts at the connection's first commit (so a process's resources settle when
  * it starts writing, not at some later commit) and runs a checkpoint past the threshold. */
+/* Past the hard bound, the committing connection resets the WAL itself (its write lock is
+ * free between its transactions; the checkpointer has copied most frames already). True when
+ * it was its turn to try. */
+static bool reset_if_due(struct sc_persist__ckpt *c, sqlite3 *db, const char *name, int frames)
+{
+    pthread_mutex_lock(&c->mu);
+    bool due = frames >= c->hard && frames >= c->next_reset;
+    if (due)
+        c->next_reset = frames + CKPT_RETRY_FRAMES; /* another connection waits its turn */
+    pthread_mutex_unlock(&c->mu);
+    if (!due)
+        return false;
+    int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    pthread_mutex_lock(&c->mu);
+    if (rc == SQLITE_OK) {
+        c->resets++;
+        c->next_reset = c->hard;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return true;
+}
+
 static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
     struct sc_persist__ckpt *c = ud;
+    if (reset_if_due(c, db, name, frames))
+        return SQLITE_OK;
     if (!poke(c, frames >= CKPT_POKE_FRAMES ? frames : 0) && frames >= CKPT_POKE_FRAMES)
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL); /* as SQLite would */
     return SQLITE_OK;
@@ -117,6 +150,21 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 void sc_persist__ckpt_attach(sc_persist__ckpt *c, sqlite3 *db)
 {
     sqlite3_wal_hook(db, wal_hook, c); /* replaces SQLite's auto-checkpoint hook */
+}
+
+uint64_t sc_persist__ckpt_resets(sc_persist__ckpt *c)
+{
+    pthread_mutex_lock(&c->mu);
+    uint64_t n = c->resets;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+void sc_persist__ckpt_set_hard(sc_persist__ckpt *c, int frames)
+{
+    pthread_mutex_lock(&c->mu);
+    c->hard = c->next_reset = frames > 0 ? frames : CKPT_HARD_FRAMES;
+    pthread_mutex_unlock(&c->mu);
 }
 
 uint64_t sc_persist__ckpt_runs(sc_persist__ckpt *c)
