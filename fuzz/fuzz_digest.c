@@ -112,10 +112,11 @@ static void fill_response(osip_authorization_t *h, const char *method)
 static osip_message_t *base_message(const char *first_line, const char *method)
 {
     char text[512];
-    snprintf(text, sizeof text,
-             "%s\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKfz\r\nFrom: <sip:alice@example.com>;tag=1\r\n"
-             "To: <sip:alice@example.com>\r\nCall-ID: fz1\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-             first_line, method);
+    snprintf(
+        text, sizeof text,
+        "%s\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKfz\r\nFrom: <sip:alice@example.com>;tag=1\r\n"
+        "To: <sip:alice@example.com>\r\nCall-ID: fz1\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+        first_line, method);
     osip_message_t *m = NULL;
     if (osip_message_init(&m) != 0)
         return NULL;
@@ -151,8 +152,8 @@ static void server_check(sc_sip_auth *a, const struct sockaddr_storage *src, con
 static void client_answer(sc_sip_auth *a, const struct sip_cred *creds, const char *nonce, bool proxy,
                           char lines[][LINE_MAX_LEN], size_t n)
 {
-    osip_message_t *resp = base_message(proxy ? "SIP/2.0 407 Proxy Authentication Required" : "SIP/2.0 401 Unauthorized",
-                                        "REGISTER");
+    osip_message_t *resp = base_message(
+        proxy ? "SIP/2.0 407 Proxy Authentication Required" : "SIP/2.0 401 Unauthorized", "REGISTER");
     if (!resp)
         return;
     for (size_t i = 0; i < n; i++)
@@ -218,7 +219,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = i - start;
         if (len > 0) {
             char raw[LINE_MAX_LEN];
-            snprintf(raw, sizeof raw, "%.*s", (int)(len < sizeof raw ? len : sizeof raw - 1), (const char *)data + start);
+            snprintf(raw, sizeof raw, "%.*s", (int)(len < sizeof raw ? len : sizeof raw - 1),
+                     (const char *)data + start);
             substitute(raw, nonce, lines[n++], LINE_MAX_LEN);
         }
         start = i + 1;
