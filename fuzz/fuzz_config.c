@@ -2,7 +2,9 @@
  * temporary file (mode 600) and read as the config file (--config FILE: every option key, the
  * maps and lists of config_media.c, the trunks: section of config_trunks.c), then checked across
  * options and handed to the coordinator's trunk config as at start; and read as the
- * registrar's users file (--users FILE, users.c). A refusal must come with its one-line error;
+ * registrar's users file (--users FILE, users.c) and as the digest credentials file
+ * (--credentials FILE, credentials.c; each entry kept in a SIP credential list as the
+ * coordinator would). A refusal must come with its one-line error;
  * the rest (no crash, no leak) is the sanitizers'. The HTTP address is set to off before the
  * check, which would otherwise resolve a host name. */
 #include <stdint.h>
@@ -13,7 +15,9 @@
 
 #include "sessiond/config.h"
 #include "sessiond/config_trunks.h"
+#include "sessiond/credentials.h"
 #include "sessiond/users.h"
+#include "sip/sip_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,6 +62,22 @@ static void users_file(const char *path)
     sd_users_free(&u);
 }
 
+static int keep_credentials(void *ud, const char *realm, const char *user, const char *password)
+{
+    if (!user || !*user || !password)
+        abort(); /* the reader lets an entry through without user and password */
+    return sip_cred_add(ud, realm, user, password);
+}
+
+static void credentials_file(const char *path)
+{
+    char err[512] = "";
+    struct sip_cred *list = NULL;
+    if (sd_credentials_read(path, keep_credentials, &list, NULL, err, sizeof err) != 0 && !err[0])
+        abort();
+    sip_cred_free(list);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *dir = getenv("TMPDIR");
@@ -77,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (off == size) {
         config_file(path);
         users_file(path);
+        credentials_file(path);
     }
     unlink(path);
     return 0;
