@@ -6,14 +6,19 @@
  *   R<binding text>   a registrar address of record as kept in the key-value store
  * The S and E lines go into a "memory:" store and through sc_coord_persist_recover on an
  * engine running tables/default.yaml (snapshot restore, table lookup by hash, replay of the
- * tail of events); every recovered session must snapshot the same way twice (JSON and the
- * recorder's text form), and restore again from its own snapshot to the same snapshot. The R
+ * tail of events); the text fields of every recovered session are parsed as the coordinator
+ * parses them to rebuild its dialog and media (recover_fields.c: RTP addresses, first hop,
+ * where the INVITE went, codec); and every recovered session must snapshot the same way twice
+ * (JSON and the recorder's text form), and restore again from its own snapshot to the same
+ * snapshot. The R
  * lines go through reg_aor_load, whose result must store and load back the same. */
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "coord/recover.h"
 #include "coord/registrar.h"
 #include "persist/persist_int.h"
 #include "session_core/coord.h"
@@ -80,6 +85,31 @@ static void on_recovered(sc_session *s, void *ud)
     recovered *r = ud;
     if (r->n < MAX_RECOVERED)
         r->s[r->n++] = s;
+}
+
+/* s's stored text fields as recovery reads them (recover_fields.c): what parses is usable. */
+static void recover_fields(const sc_session *s)
+{
+    char host[64];
+    uint16_t port = 0;
+    const sc_field addrs[] = {SC_FIELD_LOCAL_RTP, SC_FIELD_REMOTE_RTP};
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
+        if (sc_coord__recover_split_addr(sc_session_field(s, addrs[i]), host, sizeof host, &port) == 0 &&
+            (!host[0] || !port))
+            abort();
+    sc_media_codec codec;
+    if (sc_coord__recover_codec(s, &codec) && codec != SC_MEDIA_PCMU && codec != SC_MEDIA_PCMA)
+        abort();
+    sc_sip_dialog_state *d = sc_coord__recover_dialog_of(s);
+    if (!d)
+        return;
+    struct sockaddr_storage a;
+    if (sc_coord__recover_first_hop(d, &a) == 0 && a.ss_family != AF_INET && a.ss_family != AF_INET6)
+        abort();
+    sc_coord__recover_invite_dest(sc_session_field(s, SC_FIELD_INVITE_DEST), d);
+    if (!memchr(d->route_set, '\0', sizeof d->route_set))
+        abort();
+    free(d);
 }
 
 /* s's snapshot (JSON) equals its text form, and restoring it gives the same snapshot again.
@@ -195,8 +225,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     recovered r = {.n = 0};
     sc_coord_persist_recover(w->engine, p, NULL, NULL, on_recovered, &r, NULL, NULL);
-    for (size_t i = 0; i < r.n; i++)
+    for (size_t i = 0; i < r.n; i++) {
+        recover_fields(r.s[i]);
         check_session(w, r.s[i]);
+    }
     sc_store_foreach(w->store, drop, w->engine); /* past MAX_RECOVERED */
     sc_persist_close(p);
     return 0;
