@@ -403,6 +403,23 @@ static void test_old_table_memory(void **state)
     old_table_recovers("memory:");
 }
 
+static void test_old_table_sqlite(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sc_glue_old_XXXXXX", url[64], aux[80];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    old_table_recovers(url);
+    unlink(path);
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    unlink(aux);
+}
+
 static void test_memory(void **state)
 {
     (void)state;
@@ -432,8 +449,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_media_keep_text),  cmocka_unit_test(test_old_record_recovers),
-        cmocka_unit_test(test_old_table_memory), cmocka_unit_test(test_memory),
-        cmocka_unit_test(test_sqlite),
+        cmocka_unit_test(test_old_table_memory), cmocka_unit_test(test_old_table_sqlite),
+        cmocka_unit_test(test_memory),           cmocka_unit_test(test_sqlite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
