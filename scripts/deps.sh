@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deps: installs the Debian packages session-core needs that are missing (idempotent, quiet when
-# nothing is missing). Usage: scripts/deps.sh build|test
+# nothing is missing). Usage: scripts/deps.sh build|test|fuzz
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config
@@ -8,12 +8,17 @@ build_pkgs=(gcc make cmake pkg-config
   libmicrohttpd-dev libsndfile1-dev libcmocka-dev libssl-dev libc-ares-dev)
 test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind clang-format iproute2 dnsmasq-base kamailio
   baresip-core python3)
+# scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (only recommended by clang)
+fuzz_pkgs=(clang libclang-rt-dev)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then
   want+=("${test_pkgs[@]}")
   # The JSON Schema check runs ajv on Node.js; take Debian's only when no node is installed.
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
+fi
+if [ "${1:-build}" = fuzz ]; then
+  want+=("${fuzz_pkgs[@]}")
 fi
 
 missing=()

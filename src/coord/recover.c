@@ -15,108 +15,9 @@
 
 #define SDP_MAX SC_COORD_SDP_MAX
 
-/* ---- Parsing the persisted text fields ------------------------------------------------------- */
-
-/* "1.2.3.4:5" or "[::1]:5" -> host, port. */
-static int split_addr(const char *v, char *host, size_t cap, uint16_t *port)
-{
-    const char *colon;
-    size_t n;
-    if (!v)
-        return -EINVAL;
-    if (v[0] == '[') {
-        const char *rb = strchr(v, ']');
-        if (!rb || rb[1] != ':')
-            return -EINVAL;
-        n = (size_t)(rb - v - 1);
-        v++;
-        colon = rb + 1;
-    } else {
-        colon = strrchr(v, ':');
-        if (!colon)
-            return -EINVAL;
-        n = (size_t)(colon - v);
-    }
-    if (n == 0 || n >= cap)
-        return -EINVAL;
-    memcpy(host, v, n);
-    host[n] = '\0';
-    long p = strtol(colon + 1, NULL, 10);
-    if (p <= 0 || p > 65535)
-        return -EINVAL;
-    *port = (uint16_t)p;
-    return 0;
-}
-
-/* The host and port of a SIP URI with an IP literal host ("sip:u@[::1]:5070;transport=tcp"). */
-static int uri_dest(const char *uri, struct sockaddr_storage *out)
-{
-    if (!uri)
-        return -EINVAL;
-    const char *p = uri;
-    if (!strncasecmp(p, "sips:", 5))
-        p += 5;
-    else if (!strncasecmp(p, "sip:", 4))
-        p += 4;
-    else
-        return -EINVAL;
-    const char *at = strchr(p, '@');
-    const char *end = p + strcspn(p, ";>?");
-    if (at && at < end)
-        p = at + 1;
-    char host[64];
-    uint16_t port = 5060;
-    size_t n;
-    if (*p == '[') {
-        const char *rb = strchr(p, ']');
-        if (!rb || rb > end)
-            return -EINVAL;
-        n = (size_t)(rb - p - 1);
-        if (n >= sizeof host)
-            return -EINVAL;
-        memcpy(host, p + 1, n);
-        host[n] = '\0';
-        if (rb[1] == ':')
-            port = (uint16_t)strtol(rb + 2, NULL, 10);
-    } else {
-        n = strcspn(p, ":;>?");
-        if (n == 0 || n >= sizeof host)
-            return -EINVAL;
-        memcpy(host, p, n);
-        host[n] = '\0';
-        if (p[n] == ':')
-            port = (uint16_t)strtol(p + n + 1, NULL, 10);
-    }
-    memset(out, 0, sizeof *out);
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)out) == 0 ||
-        uv_ip6_addr(host, port, (struct sockaddr_in6 *)out) == 0)
-        return 0;
-    return -EINVAL;
-}
-
-/* Where in-dialog requests go: the first Route ("<sip:proxy;lr>, ...") or the remote target. */
-static int first_hop(const sc_sip_dialog_state *d, struct sockaddr_storage *out)
-{
-    if (d->route_set[0]) {
-        const char *lt = strchr(d->route_set, '<');
-        const char *gt = lt ? strchr(lt, '>') : NULL;
-        char first[SC_SIP_URI_MAX];
-        if (lt && gt && (size_t)(gt - lt - 1) < sizeof first) {
-            memcpy(first, lt + 1, (size_t)(gt - lt - 1));
-            first[gt - lt - 1] = '\0';
-            return uri_dest(first, out);
-        }
-    }
-    return uri_dest(d->remote_target, out);
-}
+/* The persisted text fields are parsed in recover_fields.c. */
 
 static void copy(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
-
-static uint32_t field_u32(const sc_session *s, sc_field f)
-{
-    const char *v = sc_session_field(s, f);
-    return v ? (uint32_t)strtoul(v, NULL, 10) : 0;
-}
 
 /* ---- Dialog ----------------------------------------------------------------------------------- */
 
@@ -132,28 +33,6 @@ static void local_addr(sc_coord *coord, int family, struct sockaddr_storage *out
     }
 }
 
-/* A new dialog state (caller frees) from s's recorded fields: Call-ID, tags, URIs, remote
- * target, route set, CSeqs and transport; NULL on ENOMEM. Fields not recorded stay empty. */
-static sc_sip_dialog_state *dialog_of(const sc_session *s)
-{
-    sc_sip_dialog_state *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
-    copy(d->call_id, sizeof d->call_id, sc_session_field(s, SC_FIELD_CALL_ID));
-    copy(d->local_tag, sizeof d->local_tag, sc_session_field(s, SC_FIELD_LOCAL_TAG));
-    copy(d->remote_tag, sizeof d->remote_tag, sc_session_field(s, SC_FIELD_REMOTE_TAG));
-    copy(d->local_uri, sizeof d->local_uri, sc_session_field(s, SC_FIELD_LOCAL_URI));
-    copy(d->remote_uri, sizeof d->remote_uri, sc_session_field(s, SC_FIELD_REMOTE_URI));
-    copy(d->remote_target, sizeof d->remote_target, sc_session_field(s, SC_FIELD_REMOTE_TARGET));
-    copy(d->route_set, sizeof d->route_set, sc_session_field(s, SC_FIELD_ROUTE_SET));
-    d->local_cseq = field_u32(s, SC_FIELD_LOCAL_CSEQ);
-    d->remote_cseq = field_u32(s, SC_FIELD_REMOTE_CSEQ);
-    const char *tp = sc_session_field(s, SC_FIELD_TRANSPORT);
-    d->transport = tp && !strcasecmp(tp, "tcp") ? SC_SIP_TCP : SC_SIP_UDP;
-    d->is_uac = sc_session_role(s) == SC_ROLE_UAC;
-    return d;
-}
-
 static int rebuild_dialog(sc_coord *coord, sc_coord_leg *leg, sc_session *s)
 {
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
@@ -162,11 +41,11 @@ static int rebuild_dialog(sc_coord *coord, sc_coord_leg *leg, sc_session *s)
     const char *target = sc_session_field(s, SC_FIELD_REMOTE_TARGET);
     if (!cid || !ltag || !rtag || !target)
         return -ENOENT;
-    sc_sip_dialog_state *d = dialog_of(s);
+    sc_sip_dialog_state *d = sc_coord__recover_dialog_of(s);
     if (!d)
         return -ENOMEM;
     d->phase = SC_SIP_DIALOG_CONFIRMED;
-    int rc = first_hop(d, &d->remote_addr);
+    int rc = sc_coord__recover_first_hop(d, &d->remote_addr);
     if (rc == 0) {
         local_addr(coord, d->remote_addr.ss_family, &d->local_addr);
         sc_sip_call *call = NULL;
@@ -203,21 +82,6 @@ static void restore_origin(sc_coord *coord, sc_coord_leg *leg, const sc_session 
     leg->sdp_version = (uint64_t)(sc_clock_wall_us(coord->clock) / 1000000);
 }
 
-/* The recorded codec: PCMU or PCMA; false for another one (nothing is sent then, as when it
- * was negotiated). A record without the field: PCMU. */
-static bool recorded_codec(const sc_session *s, sc_media_codec *c)
-{
-    const char *codec = sc_session_field(s, SC_FIELD_CODEC);
-    *c = SC_MEDIA_PCMU;
-    if (!codec || !strncasecmp(codec, "PCMU/", 5) || !strcasecmp(codec, "PCMU"))
-        return true;
-    if (!strncasecmp(codec, "PCMA/", 5) || !strcasecmp(codec, "PCMA")) {
-        *c = SC_MEDIA_PCMA;
-        return true;
-    }
-    return false;
-}
-
 static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_coord_store_report *rep)
 {
     char host[64];
@@ -235,7 +99,7 @@ static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_
     if (held_state && dir == SC_SDP_RECVONLY)
         leg->remote_held = true; /* the peer put us on hold */
     restore_origin(coord, leg, s);
-    if (split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 ||
+    if (sc_coord__recover_split_addr(sc_session_field(s, SC_FIELD_LOCAL_RTP), host, sizeof host, &port) != 0 ||
         !sc_coord__media_ctx(coord))
         return;
     sc_media_stream *st = NULL;
@@ -253,9 +117,9 @@ static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_
     copy(leg->rtp_addr, sizeof leg->rtp_addr, host);
     leg->media_started = true;
     uint16_t rport = 0;
-    if (split_addr(sc_session_field(s, SC_FIELD_REMOTE_RTP), host, sizeof host, &rport) == 0) {
+    if (sc_coord__recover_split_addr(sc_session_field(s, SC_FIELD_REMOTE_RTP), host, sizeof host, &rport) == 0) {
         sc_media_codec c;
-        if (!recorded_codec(s, &c))
+        if (!sc_coord__recover_codec(s, &c))
             rport = 0;
         /* The negotiated telephone-event payload type; a record without it: 101, the value
          * our offers use and most peers answer with. */
@@ -341,40 +205,6 @@ static void restart_media(sc_coord *coord, sc_session *s, sc_coord_leg *leg)
     }
 }
 
-/* Where our INVITE went (invite_dest, call.c: "udp:IP:PORT[ <route>, ...]") into d: its address
- * and transport, and its Route headers. Nothing when absent (an older record: the remote URI
- * says) or unreadable. */
-static void invite_dest(const char *v, sc_sip_dialog_state *d)
-{
-    if (!v || (strncmp(v, "udp:", 4) && strncmp(v, "tcp:", 4)))
-        return;
-    char host[64];
-    const char *h = v + 4, *colon;
-    if (*h == '[') {
-        const char *rb = strchr(h, ']');
-        if (!rb || rb[1] != ':' || (size_t)(rb - h - 1) >= sizeof host)
-            return;
-        snprintf(host, sizeof host, "%.*s", (int)(rb - h - 1), h + 1);
-        colon = rb + 1;
-    } else {
-        colon = strchr(h, ':');
-        if (!colon || (size_t)(colon - h) >= sizeof host)
-            return;
-        snprintf(host, sizeof host, "%.*s", (int)(colon - h), h);
-    }
-    int port = atoi(colon + 1);
-    struct sockaddr_storage a;
-    memset(&a, 0, sizeof a);
-    if (port <= 0 || port > 65535 ||
-        (uv_ip4_addr(host, port, (struct sockaddr_in *)&a) != 0 &&
-         uv_ip6_addr(host, port, (struct sockaddr_in6 *)&a) != 0))
-        return;
-    d->remote_addr = a;
-    d->transport = v[0] == 't' ? SC_SIP_TCP : SC_SIP_UDP;
-    const char *sp = strchr(colon, ' ');
-    snprintf(d->route_set, sizeof d->route_set, "%s", sp ? sp + 1 : "");
-}
-
 /* Our initial INVITE was unanswered at the crash (uac, no dialog yet) and its top Via was
  * recorded when it was sent (invite_via): its transaction is rebuilt in the SIP layer and
  * CANCELled (RFC 3261 9.1), through the table's hangup of an unanswered call (HangupCall:
@@ -390,10 +220,10 @@ static bool cancel_lost_invite(sc_coord *coord, sc_session *s, sc_coord_leg *leg
     if (!leg || leg->call || sc_session_role(s) != SC_ROLE_UAC || !via ||
         (!cancelling && strcmp(state, "Initiating") && strcmp(state, "Ringing") && strcmp(state, "EarlyMedia")))
         return false;
-    sc_sip_dialog_state *d = dialog_of(s);
+    sc_sip_dialog_state *d = sc_coord__recover_dialog_of(s);
     if (!d)
         return false;
-    invite_dest(sc_session_field(s, SC_FIELD_INVITE_DEST), d);
+    sc_coord__recover_invite_dest(sc_session_field(s, SC_FIELD_INVITE_DEST), d);
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);
     sc_sip_call *call = NULL;
     int rc = sc_sip_call_resume_invite(coord->sip, &call, d, via, leg);
@@ -437,7 +267,7 @@ static bool resume_incoming(sc_coord *coord, sc_session *s, sc_coord_leg *leg)
     const char *id = sc_session_id(s);
     if (!leg || leg->call || !ringing_uas(s))
         return false;
-    sc_sip_dialog_state *d = dialog_of(s);
+    sc_sip_dialog_state *d = sc_coord__recover_dialog_of(s);
     if (!d)
         return false;
     const char *cid = sc_session_field(s, SC_FIELD_CALL_ID);

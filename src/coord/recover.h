@@ -25,4 +25,21 @@ void sc_coord__recover_rebuild(sc_session *s, void *ud);
  * dispatch Recovered, resolve in-flight transactions, snapshot. */
 void sc_coord__recover_finish(sc_coord_recover_ctx *c);
 
+/* ---- recover_fields.c: the stored text fields, parsed ----------------------------------- */
+
+/* "1.2.3.4:5" or "[::1]:5" (local_rtp, remote_rtp) -> host, port: 0 or -EINVAL. */
+int sc_coord__recover_split_addr(const char *v, char *host, size_t cap, uint16_t *port);
+/* The address of a SIP URI with an IP literal host ("sip:u@[::1]:5070;transport=tcp"): 0 or
+ * -EINVAL. */
+int sc_coord__recover_uri_dest(const char *uri, struct sockaddr_storage *out);
+/* Where in-dialog requests go: the first Route of d's route set, else its remote target. */
+int sc_coord__recover_first_hop(const sc_sip_dialog_state *d, struct sockaddr_storage *out);
+/* A new dialog state (caller frees) from s's recorded fields; NULL on ENOMEM. */
+sc_sip_dialog_state *sc_coord__recover_dialog_of(const sc_session *s);
+/* The recorded codec: PCMU (also when absent) or PCMA; false for another one. */
+bool sc_coord__recover_codec(const sc_session *s, sc_media_codec *c);
+/* invite_dest ("udp:IP:PORT[ <route>, ...]") into d's address, transport and route set;
+ * nothing when absent or unreadable. */
+void sc_coord__recover_invite_dest(const char *v, sc_sip_dialog_state *d);
+
 #endif

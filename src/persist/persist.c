@@ -202,9 +202,10 @@ int sc_persist__open_same(sc_persist **out, sc_persist *src, bool lazy, char *er
     if (rc < 0)
         return rc;
     if (src->be->init_same) {
-        pthread_mutex_lock(&src->lock);
+        /* not under src->lock: a second handle may be opened while src is in use by this
+         * thread (recovery opens one for table texts inside sc_persist_list's walk); the
+         * backend guards what it shares itself */
         rc = src->be->init_same(p, src);
-        pthread_mutex_unlock(&src->lock);
     } else {
         const char *rest = NULL;
         pick_backend(src->url, &rest);

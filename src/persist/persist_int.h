@@ -27,7 +27,8 @@ typedef int (*sc_persist__raw_list_cb)(const char *id, const char *data, void *u
 typedef struct sc_persist__backend {
     const char *name;
     int (*init)(sc_persist *p, const char *rest);       /* parse the URL, no I/O */
-    int (*init_same)(sc_persist *dst, sc_persist *src); /* optional: share src's data */
+    int (*init_same)(sc_persist *dst, sc_persist *src); /* optional: share src's data (src's handle lock is
+                                                           not held: src may be in a list walk) */
     int (*connect)(sc_persist *p);                      /* connect, create/migrate the schema */
     void (*disconnect)(sc_persist *p);
     void (*destroy)(sc_persist *p); /* free p->impl (after disconnect) */

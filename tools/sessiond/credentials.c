@@ -28,7 +28,8 @@ static const char *get(yaml_document_t *doc, yaml_node_t *m, const char *key)
     return NULL;
 }
 
-static int load_entries(sc_coord *coord, yaml_document_t *doc, const char *path, char *err, size_t errsz)
+static int load_entries(sd_credentials_add_fn add, void *ud, yaml_document_t *doc, const char *path, char *err,
+                        size_t errsz)
 {
     yaml_node_t *root = yaml_document_get_root_node(doc);
     if (!root || root->type != YAML_SEQUENCE_NODE)
@@ -40,13 +41,24 @@ static int load_entries(sc_coord *coord, yaml_document_t *doc, const char *path,
         const char *user = get(doc, e, "user"), *password = get(doc, e, "password");
         if (!user || !*user || !password)
             return node_error(err, errsz, path, e, "an entry needs user and password");
-        if (sc_coord_add_credentials(coord, get(doc, e, "realm"), user, password) != 0)
+        if (add(ud, get(doc, e, "realm"), user, password) != 0)
             return node_error(err, errsz, path, e, "cannot keep these credentials");
     }
     return 0;
 }
 
+static int coord_add(void *ud, const char *realm, const char *user, const char *password)
+{
+    return sc_coord_add_credentials(ud, realm, user, password);
+}
+
 int sd_credentials_load(sc_coord *coord, const char *path, const sc_logger *logger, char *err, size_t errsz)
+{
+    return sd_credentials_read(path, coord_add, coord, logger, err, errsz);
+}
+
+int sd_credentials_read(const char *path, sd_credentials_add_fn add, void *ud, const sc_logger *logger, char *err,
+                        size_t errsz)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -65,7 +77,7 @@ int sd_credentials_load(sc_coord *coord, const char *path, const sc_logger *logg
         snprintf(err, errsz, "%s:%lu:%lu: %s", path, (unsigned long)p.problem_mark.line + 1,
                  (unsigned long)p.problem_mark.column + 1, p.problem ? p.problem : "YAML error");
     } else {
-        rc = load_entries(coord, &doc, path, err, errsz);
+        rc = load_entries(add, ud, &doc, path, err, errsz);
         yaml_document_delete(&doc);
     }
     yaml_parser_delete(&p);

@@ -14,6 +14,7 @@
 
 #include "session_core/coord.h"
 #include "ops_sse.h"
+#include "bodies.h"
 
 #define PROBE_MS 100        /* lag probe and heartbeat period */
 #define LIVE_MAX_US 2000000 /* /healthz: the loop is live if it beat within 2 s */
@@ -359,9 +360,10 @@ static void debug_route(sd_ops *o, sd_http_req *r)
         sd_http_reply_json(r, 200, json_pack("{s:i}", "blocked_ms", (int)ms));
     } else if (!strcmp(r->path, "/debug/health")) {
         json_t *b = json_loadb(r->body, r->body_len, 0, NULL);
-        const char *check = json_string_value(json_object_get(b, "check"));
-        const char *reason = json_string_value(json_object_get(b, "reason"));
-        int rc = check ? sc_obs_health_set(o->health, check, json_is_true(json_object_get(b, "ok")), reason) : -EINVAL;
+        sd_health_body hb;
+        const char *err = NULL;
+        int rc = sd_health_body_parse(b, &hb, &err) == 0 ? sc_obs_health_set(o->health, hb.check, hb.ok, hb.reason)
+                                                         : -EINVAL; /* bodies.c */
         json_decref(b);
         if (rc)
             sd_http_reply_error(r, 400, "body: {\"check\": NAME, \"ok\": bool, \"reason\": TEXT}");

@@ -6,6 +6,7 @@
 #include "transfer_routes.h"
 #include "trunk_routes.h"
 #include "registrar_routes.h"
+#include "bodies.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -58,40 +59,17 @@ static void command_result(sd_routes *rt, sd_http_req *r, const char *id, const 
     }
 }
 
-/* Parse the body as a JSON object (an empty body is {}); NULL and a 400 on error. */
+/* Parse the body as a JSON object (an empty body is {}); NULL and a 400 on error (bodies.c). */
 static json_t *body_object(sd_http_req *r)
 {
-    if (r->body_len == 0)
-        return json_object();
-    json_error_t e;
-    json_t *j = json_loadb(r->body, r->body_len, 0, &e);
-    if (!j || !json_is_object(j)) {
-        char msg[256];
-        if (j)
-            snprintf(msg, sizeof msg, "body must be a JSON object");
-        else
-            snprintf(msg, sizeof msg, "body is not JSON: %s (line %d column %d)", e.text, e.line, e.column);
-        json_decref(j);
+    json_t *j = NULL;
+    char msg[256];
+    int rc = sd_body_object(r->body, r->body_len, &j, msg, sizeof msg);
+    if (rc == -EINVAL)
         sd_http_reply_error(r, 400, msg);
-        return NULL;
-    }
+    else if (rc)
+        sd_http_reply_error(r, 500, sc_strerror(rc));
     return j;
-}
-
-/* "targets": a list of 1..SC_COORD_MAX_TARGETS sip: URI strings (borrowed into tv). */
-static int call_targets(json_t *list, const char **tv, size_t *n)
-{
-    size_t i;
-    json_t *v;
-    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > SC_COORD_MAX_TARGETS)
-        return -1;
-    json_array_foreach(list, i, v) {
-        if (!json_is_string(v) || strncmp(json_string_value(v), "sip:", 4) != 0)
-            return -1;
-        tv[i] = json_string_value(v);
-    }
-    *n = json_array_size(list);
-    return 0;
 }
 
 static void post_calls(sd_routes *rt, sd_http_req *r)
@@ -99,34 +77,16 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
     json_t *b = body_object(r);
     if (!b)
         return;
-    json_t *trunk = json_object_get(b, "trunk");
-    if (trunk && !json_is_null(trunk)) { /* through a trunk (trunk_routes.c) */
-        sd_trunk_post_call(rt->api, r, b);
-        json_decref(b);
-        return;
-    }
-    json_t *to = json_object_get(b, "to"), *from = json_object_get(b, "from"), *proxy = json_object_get(b, "proxy");
-    json_t *targets = json_object_get(b, "targets");
-    const char *tv[SC_COORD_MAX_TARGETS];
-    size_t nt = 0;
-    if (!json_is_string(to) || strncmp(json_string_value(to), "sip:", 4) != 0) {
-        sd_http_reply_error(r, 400, "\"to\" must be a SIP URI string (sip:user@host:port)");
-    } else if (from && !json_is_null(from) &&
-               (!json_is_string(from) || strncmp(json_string_value(from), "sip:", 4) != 0)) {
-        sd_http_reply_error(r, 400, "\"from\" must be a SIP URI string when given");
-    } else if (proxy && !json_is_null(proxy) &&
-               (!json_is_string(proxy) ||
-                strncmp(json_string_value(proxy) + (json_string_value(proxy)[0] == '<'), "sip:", 4) != 0)) {
-        sd_http_reply_error(r, 400, "\"proxy\" must be a SIP URI string when given (sip:host:port)");
-    } else if (targets && !json_is_null(targets) && call_targets(targets, tv, &nt) != 0) {
-        sd_http_reply_error(r, 400, "\"targets\" must be a list of 1 to 16 SIP URI strings when given");
+    sd_call_body c;
+    const char *err = NULL;
+    if (sd_call_body_parse(b, &c, &err) != 0) { /* bodies.c */
+        sd_http_reply_error(r, 400, err);
+    } else if (c.trunk) { /* through a trunk (trunk_routes.c) */
+        sd_trunk_post_call(rt->api, r, &c);
     } else {
         char id[SC_SESSION_ID_MAX + 1];
-        sc_coord_call_opts o = {.proxy = json_is_string(proxy) ? json_string_value(proxy) : NULL,
-                                .targets = tv,
-                                .ntargets = nt};
-        int rc = sc_coord_make_call_opts(rt->api, json_string_value(to),
-                                         json_is_string(from) ? json_string_value(from) : NULL, &o, id, sizeof id);
+        sc_coord_call_opts o = {.proxy = c.proxy, .targets = c.targets, .ntargets = c.ntargets};
+        int rc = sc_coord_make_call_opts(rt->api, c.to, c.from, &o, id, sizeof id);
         if (rc == 0)
             sd_http_reply_json(r, 201, json_pack("{s:s}", "id", id));
         else if (rc == -EINVAL)
@@ -145,6 +105,24 @@ static void post_calls(sd_routes *rt, sd_http_req *r)
     json_decref(b);
 }
 
+/* reject, dtmf and bridge: the body parsed (bodies.c), then the command; *err set for a 400
+ * (or a 409 when rc is -EBUSY). */
+static int body_command(sd_routes *rt, const char *id, const char *cmd, json_t *b, const char **err)
+{
+    const char *arg = NULL;
+    int code = 0, rc;
+    if (!strcmp(cmd, "reject"))
+        return sd_reject_body_parse(b, &code, err) ? -EINVAL : sc_coord_reject(rt->api, id, code);
+    if (!strcmp(cmd, "dtmf"))
+        return sd_dtmf_body_parse(b, &arg, err) ? -EINVAL : sc_coord_dtmf(rt->api, id, arg);
+    rc = sd_bridge_body_parse(b, &arg, err) ? -EINVAL : sc_coord_bridge(rt->api, id, arg);
+    if (rc == -EINVAL)
+        *err = "\"with\" must be another session's id";
+    else if (rc == -EBUSY)
+        *err = "a session is bridged with another one";
+    return rc;
+}
+
 static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const char *cmd)
 {
     int rc;
@@ -156,49 +134,15 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
         rc = sc_coord_hold(rt->api, id);
     } else if (!strcmp(cmd, "resume")) {
         rc = sc_coord_resume(rt->api, id);
-    } else if (!strcmp(cmd, "reject")) {
+    } else if (!strcmp(cmd, "reject") || !strcmp(cmd, "dtmf") || !strcmp(cmd, "bridge")) {
         json_t *b = body_object(r);
         if (!b)
             return;
-        json_t *code = json_object_get(b, "code");
-        json_int_t c = 486;
-        if (code && !json_is_integer(code)) {
-            json_decref(b);
-            sd_http_reply_error(r, 400, "\"code\" must be an integer 400..699");
-            return;
-        }
-        if (code)
-            c = json_integer_value(code);
+        const char *err = NULL;
+        rc = body_command(rt, id, cmd, b, &err);
         json_decref(b);
-        if (c < 400 || c > 699) {
-            sd_http_reply_error(r, 400, "\"code\" must be an integer 400..699");
-            return;
-        }
-        rc = sc_coord_reject(rt->api, id, (int)c);
-    } else if (!strcmp(cmd, "dtmf")) {
-        json_t *b = body_object(r);
-        if (!b)
-            return;
-        json_t *d = json_object_get(b, "digits");
-        const char *digits = json_string_value(d);
-        if (!digits || !*digits || strspn(digits, "0123456789*#ABCDabcd") != strlen(digits)) {
-            json_decref(b);
-            sd_http_reply_error(r, 400, "\"digits\" must be a non-empty string of 0-9 * # A-D");
-            return;
-        }
-        rc = sc_coord_dtmf(rt->api, id, digits);
-        json_decref(b);
-    } else if (!strcmp(cmd, "bridge")) {
-        json_t *b = body_object(r);
-        if (!b)
-            return;
-        const char *with = json_string_value(json_object_get(b, "with"));
-        rc = with && *with ? sc_coord_bridge(rt->api, id, with) : -EINVAL;
-        json_decref(b);
-        if (rc == -EINVAL || rc == -EBUSY) {
-            sd_http_reply_error(r, rc == -EBUSY ? 409 : 400,
-                                rc == -EBUSY ? "a session is bridged with another one"
-                                             : "\"with\" must be another session's id");
+        if (err) {
+            sd_http_reply_error(r, rc == -EBUSY ? 409 : 400, err);
             return;
         }
     } else if (!strcmp(cmd, "unbridge")) {

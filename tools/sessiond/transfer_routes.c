@@ -7,42 +7,23 @@
 
 #include <jansson.h>
 
+#include "bodies.h"
+
 static int run(sc_coord *api, const char *id, json_t *b, const char **err)
 {
-    json_t *jmode = json_object_get(b, "mode"), *jt = json_object_get(b, "target"), *jc = json_object_get(b, "consult");
-    const char *mode = jmode ? json_string_value(jmode) : "blind";
-    const char *target = jt && !json_is_null(jt) ? json_string_value(jt) : NULL;
-    const char *consult = jc && !json_is_null(jc) ? json_string_value(jc) : NULL;
-    if (!mode || (strcmp(mode, "blind") != 0 && strcmp(mode, "attended") != 0)) {
-        *err = "\"mode\" must be \"blind\" or \"attended\"";
+    sd_transfer_body t;
+    if (sd_transfer_body_parse(b, &t, err) != 0) /* bodies.c */
         return -EINVAL;
-    }
-    if ((jt && !json_is_null(jt) && !target) || (jc && !json_is_null(jc) && !consult)) {
-        *err = "\"target\" and \"consult\" must be strings";
-        return -EINVAL;
-    }
-    if (target && strncmp(target, "sip:", 4) != 0) {
-        *err = "\"target\" must be a SIP URI (sip:user@host:port)";
-        return -EINVAL;
-    }
-    if (!strcmp(mode, "blind")) {
-        if (!target) {
-            *err = "a blind transfer needs \"target\"";
-            return -EINVAL;
-        }
-        int rc = sc_coord_transfer(api, id, target);
+    if (!t.attended) {
+        int rc = sc_coord_transfer(api, id, t.target);
         if (rc == -EINVAL)
             *err = "\"target\" is not a usable SIP URI";
         return rc;
     }
-    if (consult && target) {
-        *err = "give either \"consult\" (complete) or \"target\" (start a consultation), not both";
-        return -EINVAL;
-    }
-    int rc = sc_coord_transfer_attended(api, id, consult, target);
+    int rc = sc_coord_transfer_attended(api, id, t.consult, t.target);
     if (rc == -EINVAL)
-        *err = target ? "\"target\" is not a usable SIP URI"
-                      : "\"consult\" must name another answered call (or start one with \"target\")";
+        *err = t.target ? "\"target\" is not a usable SIP URI"
+                        : "\"consult\" must name another answered call (or start one with \"target\")";
     return rc;
 }
 

@@ -27,25 +27,11 @@ bool sd_trunk_routes_handle(sc_coord *api, sd_http_req *r)
     return true;
 }
 
-void sd_trunk_post_call(sc_coord *api, sd_http_req *r, json_t *b)
+void sd_trunk_post_call(sc_coord *api, sd_http_req *r, const sd_call_body *c)
 {
-    json_t *to = json_object_get(b, "to"), *from = json_object_get(b, "from"), *trunk = json_object_get(b, "trunk");
-    if (!json_is_string(trunk) || !json_string_length(trunk)) {
-        sd_http_reply_error(r, 400, "\"trunk\" must be the name of a trunk");
-        return;
-    }
-    if (!json_is_string(to) || !json_string_length(to)) {
-        sd_http_reply_error(r, 400, "\"to\" must be a SIP URI (sip:user@host) or a user at the trunk (sip:user, user)");
-        return;
-    }
-    if (from && !json_is_null(from) && (!json_is_string(from) || strncmp(json_string_value(from), "sip:", 4) != 0)) {
-        sd_http_reply_error(r, 400, "\"from\" must be a SIP URI string when given");
-        return;
-    }
     char id[SC_SESSION_ID_MAX + 1] = "";
-    sc_coord_call_opts o = {.trunk = json_string_value(trunk)};
-    int rc = sc_coord_make_call_opts(api, json_string_value(to), json_is_string(from) ? json_string_value(from) : NULL,
-                                     &o, id, sizeof id);
+    sc_coord_call_opts o = {.trunk = c->trunk};
+    int rc = sc_coord_make_call_opts(api, c->to, c->from, &o, id, sizeof id);
     if (rc == 0)
         sd_http_reply_json(r, 201, json_pack("{s:s,s:s}", "id", id, "trunk", o.trunk));
     else if (rc == -ENOENT)
