@@ -317,6 +317,7 @@ const char *sip_branch(const osip_message_t *msg);
 const char *sip_header(const osip_message_t *msg, const char *name);
 int sip_uri_dest(const char *uri, sc_sip_transport *tp, struct sockaddr_storage *out);
 int sip_addr_str(const struct sockaddr_storage *ss, char *host, size_t cap, uint16_t *port);
+bool sip_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b); /* family, address, port */
 int sip_via_dest(const osip_message_t *req, struct sockaddr_storage *out);
 osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, const char *reason, const char *to_tag);
 int sip_set_body(osip_message_t *msg, const char *content_type, const char *body);

@@ -30,7 +30,7 @@ static void handle_done(sc_sip *sip) { sip_handle_released(sip); }
 
 /* ---- TCP connections ------------------------------------------------------------------- */
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+bool sip_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
     if (a->ss_family != b->ss_family)
         return false;
@@ -218,7 +218,7 @@ static int tcp_send(sc_sip *sip, const struct sockaddr_storage *dst, const char 
     sip_conn *c = NULL;
     for (sip_link *l = sip->conns.next; l != &sip->conns; l = l->next) {
         sip_conn *x = SIP_CONTAINER(l, sip_conn, link);
-        if (!x->closing && same_addr(&x->peer, dst)) {
+        if (!x->closing && sip_addr_equal(&x->peer, dst)) {
             c = x;
             break;
         }

@@ -181,18 +181,6 @@ void sip_tx_terminate(sip_tx *tx)
 
 static void tx_send(sip_tx *tx, const char *data, size_t len) { sip_send(tx->sip, tx->tp, &tx->peer, data, len); }
 
-static bool same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-    if (a->ss_family != b->ss_family)
-        return false;
-    if (a->ss_family == AF_INET) {
-        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-    }
-    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
-}
-
 void sip_tx_transport_error(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *peer)
 {
     size_t n = 0, cap = 0;
@@ -201,7 +189,7 @@ void sip_tx_transport_error(sc_sip *sip, sc_sip_transport tp, const struct socka
         sip_tx *tx = SIP_CONTAINER(l, sip_tx, link);
         bool waiting = (tx->kind == TX_ICT && tx->state == ICT_CALLING) ||
                        (tx->kind == TX_NICT && tx->state == NICT_TRYING);
-        if (!waiting || tx->tp != tp || !same_peer(&tx->peer, peer))
+        if (!waiting || tx->tp != tp || !sip_addr_equal(&tx->peer, peer))
             continue;
         if (n == cap) {
             sip_tx **m = realloc(hit, (cap ? cap * 2 : 8) * sizeof *hit);

@@ -2,6 +2,7 @@
  * {user, ha1} (and/or ha1_sha256), checked entry by entry with file:line:column errors.
  * Secrets stay out of logs and error messages and are wiped when freed. */
 #include "users.h"
+#include "secret_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,13 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <yaml.h>
-
-static int node_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)
-{
-    snprintf(err, errsz, "%s:%lu:%lu: %s", path, n ? (unsigned long)n->start_mark.line + 1 : 1UL,
-             n ? (unsigned long)n->start_mark.column + 1 : 1UL, msg);
-    return -1;
-}
 
 static bool is_hex(const char *s, size_t n)
 {
@@ -44,7 +38,7 @@ static int entry(yaml_document_t *doc, yaml_node_t *e, const char *path, sc_coor
     for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(doc, p->key), *v = yaml_document_get_node(doc, p->value);
         if (!k || !v || k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE)
-            return node_error(err, errsz, path, k ? k : e, "expected scalar keys and values");
+            return sd_secret_node_error(err, errsz, path, k ? k : e, "expected scalar keys and values");
         const char *key = (const char *)k->data.scalar.value, *val = (const char *)v->data.scalar.value;
         const char **slot = !strcmp(key, "user")         ? &user
                             : !strcmp(key, "password")   ? &password
@@ -52,29 +46,29 @@ static int entry(yaml_document_t *doc, yaml_node_t *e, const char *path, sc_coor
                             : !strcmp(key, "ha1_sha256") ? &ha1s
                                                          : NULL;
         if (!slot)
-            return node_error(err, errsz, path, k, "unknown key (user, password, ha1, ha1_sha256)");
+            return sd_secret_node_error(err, errsz, path, k, "unknown key (user, password, ha1, ha1_sha256)");
         if (*slot)
-            return node_error(err, errsz, path, k, "duplicate key");
+            return sd_secret_node_error(err, errsz, path, k, "duplicate key");
         *slot = val;
     }
     if (!user || !*user || strlen(user) > 127 || strpbrk(user, "\" \t\r\n:@<>;"))
-        return node_error(err, errsz, path, e, "an entry needs a user (no spaces, quotes, ':', '@', ';')");
+        return sd_secret_node_error(err, errsz, path, e, "an entry needs a user (no spaces, quotes, ':', '@', ';')");
     if (!password && !ha1 && !ha1s)
-        return node_error(err, errsz, path, e, "an entry needs password or ha1");
+        return sd_secret_node_error(err, errsz, path, e, "an entry needs password or ha1");
     if (password && (ha1 || ha1s))
-        return node_error(err, errsz, path, e, "give password or ha1, not both");
+        return sd_secret_node_error(err, errsz, path, e, "give password or ha1, not both");
     if (password && (!*password || strlen(password) > 200))
-        return node_error(err, errsz, path, e, "password must be 1..200 characters");
+        return sd_secret_node_error(err, errsz, path, e, "password must be 1..200 characters");
     if (ha1 && !is_hex(ha1, 32))
-        return node_error(err, errsz, path, e, "ha1 must be 32 hex digits (MD5 of user:realm:password)");
+        return sd_secret_node_error(err, errsz, path, e, "ha1 must be 32 hex digits (MD5 of user:realm:password)");
     if (ha1s && !is_hex(ha1s, 64))
-        return node_error(err, errsz, path, e, "ha1_sha256 must be 64 hex digits");
+        return sd_secret_node_error(err, errsz, path, e, "ha1_sha256 must be 64 hex digits");
     out->user = strdup(user);
     out->password = password ? strdup(password) : NULL;
     out->ha1 = ha1 ? strdup(ha1) : NULL;
     out->ha1_sha256 = ha1s ? strdup(ha1s) : NULL;
     if (!out->user || (password && !out->password) || (ha1 && !out->ha1) || (ha1s && !out->ha1_sha256))
-        return node_error(err, errsz, path, e, "out of memory");
+        return sd_secret_node_error(err, errsz, path, e, "out of memory");
     return 0;
 }
 
@@ -82,15 +76,15 @@ static int load_entries(sd_users *u, yaml_document_t *doc, const char *path, cha
 {
     yaml_node_t *root = yaml_document_get_root_node(doc);
     if (!root || root->type != YAML_SEQUENCE_NODE)
-        return node_error(err, errsz, path, root, "expected a list of {user, password} or {user, ha1}");
+        return sd_secret_node_error(err, errsz, path, root, "expected a list of {user, password} or {user, ha1}");
     size_t n = (size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
     u->list = calloc(n ? n : 1, sizeof *u->list);
     if (!u->list)
-        return node_error(err, errsz, path, root, "out of memory");
+        return sd_secret_node_error(err, errsz, path, root, "out of memory");
     for (yaml_node_item_t *it = root->data.sequence.items.start; it < root->data.sequence.items.top; it++) {
         yaml_node_t *e = yaml_document_get_node(doc, *it);
         if (!e || e->type != YAML_MAPPING_NODE)
-            return node_error(err, errsz, path, e, "expected {user, password} or {user, ha1}");
+            return sd_secret_node_error(err, errsz, path, e, "expected {user, password} or {user, ha1}");
         if (entry(doc, e, path, &u->list[u->n], err, errsz) != 0) {
             sc_coord_user *x = &u->list[u->n];
             free((char *)x->user);
@@ -103,38 +97,22 @@ static int load_entries(sd_users *u, yaml_document_t *doc, const char *path, cha
         u->n++;
         for (size_t i = 0; i + 1 < u->n; i++)
             if (!strcmp(u->list[i].user, u->list[u->n - 1].user))
-                return node_error(err, errsz, path, e, "this user is listed twice");
+                return sd_secret_node_error(err, errsz, path, e, "this user is listed twice");
     }
     if (!u->n)
-        return node_error(err, errsz, path, root, "no users");
+        return sd_secret_node_error(err, errsz, path, root, "no users");
     return 0;
+}
+
+static int read_doc(void *ud, yaml_document_t *doc, const char *path, char *err, size_t errsz)
+{
+    return load_entries(ud, doc, path, err, errsz);
 }
 
 int sd_users_load(sd_users *u, const char *path, const sc_logger *logger, char *err, size_t errsz)
 {
     memset(u, 0, sizeof *u);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errsz, "--users: cannot open '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
-        sc_log(logger, SC_LOG_WARN, "sessiond", "--users %s is readable by others: chmod 600 it", path);
-    yaml_parser_t p;
-    yaml_document_t doc;
-    int rc = -1;
-    yaml_parser_initialize(&p);
-    yaml_parser_set_input_file(&p, f);
-    if (!yaml_parser_load(&p, &doc)) {
-        snprintf(err, errsz, "%s:%lu:%lu: %s", path, (unsigned long)p.problem_mark.line + 1,
-                 (unsigned long)p.problem_mark.column + 1, p.problem ? p.problem : "YAML error");
-    } else {
-        rc = load_entries(u, &doc, path, err, errsz);
-        yaml_document_delete(&doc);
-    }
-    yaml_parser_delete(&p);
-    fclose(f);
+    int rc = sd_secret_file_load("--users", path, logger, read_doc, u, err, errsz);
     if (rc)
         sd_users_free(u);
     return rc;
