@@ -243,6 +243,9 @@ SC_EXPORT int sc_sip_listen(sc_sip *sip, const char *spec);
  * realm); a second challenge that is not stale ends the call with the challenge's status.
  * Copied; never logged. 0, -EINVAL, -ENOMEM. */
 SC_EXPORT int sc_sip_add_credentials(sc_sip *sip, const char *realm, const char *user, const char *password);
+/* The application serves REGISTER (a registrar behind on_request): the Allow header of our
+ * messages lists it from now on. */
+SC_EXPORT void sc_sip_allow_register(sc_sip *sip);
 /* The local address the route to peer goes out of (no packet is sent), as text into host.
  * 0, -EINVAL, or the socket error (-ENETUNREACH). */
 SC_EXPORT int sc_sip_route_source(const struct sockaddr_storage *peer, char *host, size_t cap);

@@ -713,6 +713,7 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
     r->timer.data = r;
     uv_timer_start(&r->timer, on_sweep, 1000, 1000);
     c->feat[SC_FEAT_REGISTRAR] = r;
+    sc_sip_allow_register(c->sip); /* Allow: ..., REGISTER */
     sc_log(c->logger, SC_LOG_INFO, "registrar", "registrar for %s: %zu user(s), %zu trusted network(s)", r->realm,
            r->nusers, r->ntrust);
     return 0;

@@ -195,7 +195,7 @@ int sip_via_dest(const osip_message_t *req, struct sockaddr_storage *out)
 void sip_add_common(sc_sip *sip, osip_message_t *msg)
 {
     osip_message_set_header(msg, "User-Agent", sip->user_agent);
-    osip_message_set_header(msg, "Allow", SIP_ALLOW);
+    osip_message_set_header(msg, "Allow", sip->allow_register ? SIP_ALLOW ", REGISTER" : SIP_ALLOW);
     osip_message_set_header(msg, "Supported", sip_st_enabled(sip) ? SIP_SUPPORTED ", timer" : SIP_SUPPORTED);
 }
 

@@ -98,3 +98,9 @@ bool sip_ood_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const 
     answer_lines(sip, m, tp, src, code, hdrs);
     return true;
 }
+
+void sc_sip_allow_register(sc_sip *sip)
+{
+    if (sip)
+        sip->allow_register = true;
+}

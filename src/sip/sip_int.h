@@ -240,6 +240,7 @@ struct sc_sip {
     uv_loop_t *loop;
     sc_sip_config cfg; /* strings below are owned copies */
     char *user_agent, *contact_host;
+    bool allow_register;    /* REGISTER is served (sc_sip_allow_register): listed in Allow */
     struct sip_cred *creds; /* digest credentials (auth.c) */
     char *dns_servers;      /* cfg.dns_servers copied, or NULL: resolv.conf */
     struct sip_dns *dns;    /* the resolver (resolve.c), made at the first name looked up */

@@ -3,7 +3,8 @@
 # (only her MD5 and SHA-256 HA1s are stored, never the password), SIPp registers as carol and
 # answers the digest challenge; after a restart on the same SQLite store she is loaded back and
 # registers again; a user of the users file cannot be replaced through the API (409); bad
-# names get 400; POST /users/carol/delete removes her and her REGISTER is then refused.
+# names get 400; POST /users/carol/delete removes her and her REGISTER is then refused. Allow
+# lists REGISTER while the registrar runs.
 . "$(dirname "$0")/lib.sh"
 REGP=$(free_port)
 printf -- '- {user: bob, password: s3cret}\n' >"$TMP/users.yaml"
@@ -13,6 +14,12 @@ SD=(--store "sqlite:$TMP/reg.db" --realm pbx.test --users "$TMP/users.yaml" --us
 start_sessiond "${SD[@]}"
 http GET /users
 [ "$HTTP_BODY" = '[{"user":"bob","source":"file"}]' ] || fail "GET /users before: $HTTP_STATUS $HTTP_BODY"
+# a registrar lists REGISTER among the methods it allows (an OPTIONS answer's Allow)
+LP=$(free_port)
+printf 'OPTIONS sip:pbx.test@127.0.0.1:%s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%s;branch=z9hG4bK-opt-%s;rport\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=o%s\r\nTo: <sip:pbx.test@127.0.0.1>\r\nCall-ID: opt-%s@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' \
+    "$SIP_PORT" "$LP" "$LP" "$LP" "$LP" >"$TMP/options.msg"
+"${SC_BINARY_DIR:-$BIN/..}/tests/sip_raw" "$LP" "$SIP_PORT" "$TMP/options.msg" 300 >"$TMP/options.out"
+grep -a -q '^Allow: .*REGISTER' "$TMP/options.out" || fail "REGISTER not in Allow: $(grep -a '^Allow' "$TMP/options.out")"
 http POST /users '{"user":"carol","password":"c4rol-pw"}'
 [ "$HTTP_STATUS" = 201 ] || fail "POST /users carol: $HTTP_STATUS $HTTP_BODY"
 http POST /users '{"user":"bob","password":"other"}'
