@@ -57,10 +57,16 @@ port_in_use() {
     local hex; hex=$(printf ':%04X ' "$1")
     cat /proc/net/udp /proc/net/tcp /proc/net/udp6 /proc/net/tcp6 2>/dev/null | grep -q "$hex"
 }
+# A port nothing listens on, outside the kernel's ephemeral range (32768-60999 by default: a port
+# picked there could be handed to a client socket, every curl or store connection, between this
+# check and the bind, and the test would fail with "address already in use") and outside
+# sessiond's default RTP range (16384-32767, where parallel tests' calls bind): 10000-16383 or
+# 61000-65534.
 free_port() {
-    local p
+    local p r
     for _ in $(seq 1 200); do
-        p=$(( 32768 + (RANDOM * 32768 + RANDOM) % 27000 ))
+        r=$(( (RANDOM * 32768 + RANDOM) % 10919 ))
+        p=$(( r < 6384 ? 10000 + r : 61000 + r - 6384 ))
         port_in_use "$p" || port_in_use $((p + 1)) || { echo "$p"; return 0; }
     done
     return 1
