@@ -41,6 +41,7 @@ cleanup() {
         echo "---- sessiond log ($SD_LOG) ----"; tail -n 80 "$SD_LOG" 2>/dev/null
         for f in "$TMP"/*errors.log "$TMP"/*.err; do [ -s "$f" ] && { echo "---- $f ----"; tail -n 40 "$f"; }; done
     fi
+    release_ports
     [ -z "${KEEP_TMP:-}" ] && rm -rf "$TMP"
     exit "$rc"
 }
@@ -62,14 +63,28 @@ port_in_use() {
 # check and the bind, and the test would fail with "address already in use") and outside
 # sessiond's default RTP range (16384-32767, where parallel tests' calls bind): 10000-16383 or
 # 61000-65534.
+PORT_CLAIMS=$TMP_BASE/.ports
 free_port() {
     local p r
+    mkdir -p "$PORT_CLAIMS" 2>/dev/null
+    find "$PORT_CLAIMS" -mindepth 1 -maxdepth 1 -mmin +60 -exec rmdir {} + 2>/dev/null # killed tests'
     for _ in $(seq 1 200); do
         r=$(( (RANDOM * 32768 + RANDOM) % 10919 ))
         p=$(( r < 6384 ? 10000 + r : 61000 + r - 6384 ))
-        port_in_use "$p" || port_in_use $((p + 1)) || { echo "$p"; return 0; }
+        port_in_use "$p" || port_in_use $((p + 1)) && continue
+        # nothing listens yet on a port handed out a moment ago (here, or to a test running
+        # beside this one): a claim keeps it from being handed out twice
+        mkdir "$PORT_CLAIMS/$p" 2>/dev/null || continue
+        echo "$p" >>"$TMP/.ports"
+        echo "$p"
+        return 0
     done
     return 1
+}
+# The claims of this test's ports, given up when it ends (cleanup).
+release_ports() {
+    [ -f "$TMP/.ports" ] || return 0
+    while read -r p; do rmdir "$PORT_CLAIMS/$p" 2>/dev/null; done <"$TMP/.ports"
 }
 
 SIP_PORT=$(free_port)
