@@ -65,12 +65,9 @@ static int pg_fail(sc_persist *p, PGresult *res, const char *what)
     return rc;
 }
 
-/* Runs sql with text params; *out receives the result (caller clears) if wanted. */
-static int q(sc_persist *p, PGresult **out, const char *what, const char *sql, int n, const char *const *params)
+/* A statement's result: an error (pg_fail), or kept in *out (NULL: cleared). */
+static int pg_result(sc_persist *p, PGresult *res, const char *what, PGresult **out)
 {
-    pg *g = p->impl;
-    /* no parameters: the simple protocol, which also takes several statements */
-    PGresult *res = n ? PQexecParams(g->c, sql, n, NULL, params, NULL, NULL, 0) : PQexec(g->c, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         return pg_fail(p, res, what);
@@ -79,6 +76,15 @@ static int q(sc_persist *p, PGresult **out, const char *what, const char *sql, i
     else
         PQclear(res);
     return 0;
+}
+
+/* Runs sql with text params; *out receives the result (caller clears) if wanted. */
+static int q(sc_persist *p, PGresult **out, const char *what, const char *sql, int n, const char *const *params)
+{
+    pg *g = p->impl;
+    /* no parameters: the simple protocol, which also takes several statements */
+    PGresult *res = n ? PQexecParams(g->c, sql, n, NULL, params, NULL, NULL, 0) : PQexec(g->c, sql);
+    return pg_result(p, res, what, out);
 }
 
 static int pg_get_version(sc_persist *p, int *version)
@@ -482,14 +488,7 @@ static int kv_q(sc_persist *p, PGresult **out, const char *what, const char *sql
     const char *vals[] = {ns, key, now, text, exp};
     int lens[] = {(int)strlen(ns), (int)strlen(key), 0, (int)len, 0};
     PGresult *res = PQexecParams(g->c, sql, 5, types, vals, lens, fmts, 1);
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        return pg_fail(p, res, what);
-    if (out)
-        *out = res;
-    else
-        PQclear(res);
-    return 0;
+    return pg_result(p, res, what, out);
 }
 
 static int pg_kv_put(sc_persist *p, const char *ns, const char *key, const char *text, size_t len, int64_t expires_us,
