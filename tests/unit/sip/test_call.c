@@ -101,7 +101,9 @@ static void full_call(bool tcp)
     assert_int_equal(sa.active_dialogs, 0);
     assert_int_equal(sb.active_dialogs, 0);
     assert_int_equal(sa.requests_out[SC_SIP_M_INVITE], 2);
-    assert_int_equal(sb.requests_in[SC_SIP_M_ACK], 2);
+    /* two ACKs, and one more for each 2xx B sent again before the ACK reached it (T1 is 10 ms:
+     * a slow run, valgrind's, retransmits) */
+    assert_in_range(sb.requests_in[SC_SIP_M_ACK], 2, 2 + sb.retransmissions_sent);
     assert_int_equal(sb.requests_out[SC_SIP_M_BYE], 1);
     sc_sip_call_release(ac);
     sc_sip_call_release(bc);
@@ -147,10 +149,12 @@ static void cancel_flow(bool before_provisional)
     assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog487RequestTerminated, 2000));
     assert_int_equal(sc_sip_call_cancel(ac), -EINVAL);
     tu_run(&loop, NULL, 50); /* the ACK for the 487 reaches B's transaction */
-    sc_sip_stats sb;
+    sc_sip_stats sa, sb;
+    sc_sip_get_stats(a.sip, &sa);
     sc_sip_get_stats(b.sip, &sb);
-    assert_int_equal(sb.requests_in[SC_SIP_M_CANCEL], 1);
-    assert_int_equal(sb.requests_in[SC_SIP_M_ACK], 1);
+    /* one CANCEL and one ACK, each heard again as often as a slow run retransmitted it */
+    assert_in_range(sb.requests_in[SC_SIP_M_CANCEL], 1, 1 + sa.retransmissions_sent);
+    assert_in_range(sb.requests_in[SC_SIP_M_ACK], 1, 1 + sa.retransmissions_sent);
     assert_int_equal(sb.rejected[SC_SIP_REJ_STRAY_ACK], 0);
     assert_int_equal(sb.responses_out[4], 1);
     sc_sip_call_release(ac);
