@@ -321,6 +321,9 @@ SC_EXPORT int sc_persist_writer_flush_wait(sc_persist_writer *w, uint64_t ticket
 typedef void (*sc_persist_done_cb)(int status, void *ud);
 SC_EXPORT int sc_persist_writer_commit_turn(sc_persist_writer *w, sc_persist_done_cb done, void *ud);
 
+#define SC_PERSIST_OP_KINDS 7       /* SC_PERSIST_OP_SAVE .. SC_PERSIST_OP_PRUNE */
+#define SC_PERSIST_LATENCY_BOUNDS 15 /* finite bounds of sc_persist_latency_bounds_us() */
+
 typedef struct sc_persist_health {
     bool connected;           /* the writer's connection is up */
     int last_error;           /* last error code (0 if none since the last success) */
@@ -338,7 +341,22 @@ typedef struct sc_persist_health {
     uint64_t prune_runs;        /* prune ops done (failed ones included) */
     uint64_t prune_failed;      /* prune ops that failed (not retried) */
     bool prune_more;            /* the last prune op reached its limit: more may be due */
+    /* Per op kind (sc_persist_op_kind): ops committed, and ops of batches that failed (each
+     * try counts; a failed batch is retried). PRUNE counts runs. */
+    uint64_t ops_ok[SC_PERSIST_OP_KINDS];
+    uint64_t ops_failed[SC_PERSIST_OP_KINDS];
+    /* Transaction times of committed batches and prune runs: per bucket of
+     * sc_persist_latency_bounds_us() (non-cumulative; the last slot is above the highest
+     * bound), and their sum. */
+    uint64_t commit_latency_counts[SC_PERSIST_LATENCY_BOUNDS + 1];
+    double commit_latency_sum_s;
+    uint64_t prune_latency_counts[SC_PERSIST_LATENCY_BOUNDS + 1];
+    double prune_latency_sum_s;
 } sc_persist_health;
+
+/* The latency buckets' upper bounds in microseconds (1 ms .. 60 s: the same as the metrics'
+ * default seconds buckets); *n is set to SC_PERSIST_LATENCY_BOUNDS. */
+SC_EXPORT const uint64_t *sc_persist_latency_bounds_us(uint32_t *n);
 
 /* Fills *out; thread-safe. */
 SC_EXPORT void sc_persist_writer_health(sc_persist_writer *w, sc_persist_health *out);

@@ -1,7 +1,8 @@
 /* metrics: the metrics feature: fills the core's registry (the standard set) from the
  * engine's counts and observer (metrics_engine.c) and, at each scrape, from the SIP agent's
  * counters, the store (sessions by state, oldest age) and the engine's table versions; adds
- * the process metrics and the table-version families. Nothing without a registry
+ * the process metrics and the table-version families; with a store, its writer's queue, ops
+ * and transaction times. Nothing without a registry
  * (metrics_off). */
 #include "coord/metrics.h"
 
@@ -74,6 +75,48 @@ static void collect_sip_flood(sc_coord_obs *o, const sc_sip_stats *st)
     if ((g = sc_obs_gauge_with(o->sip_tx_sources)) != NULL)
         sc_obs_gauge_set(g, st->tx_sources);
     set_counter(sc_obs_counter_with(o->sip_reclaims), st->reclaims);
+}
+
+/* A store latency histogram from the writer's bucket counts (the same bounds: persist.h). */
+static void set_store_histogram(sc_obs_histogram *h, const uint64_t *counts, double sum_s)
+{
+    uint32_t n = 0;
+    const uint64_t *bounds_us = sc_persist_latency_bounds_us(&n);
+    if (!h || h->nbounds != n)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        if ((uint64_t)(h->bounds[i] * 1e6 + 0.5) != bounds_us[i])
+            return;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i <= n; i++) {
+        h->counts[i] = counts[i];
+        total += counts[i];
+    }
+    h->count = total;
+    h->sum = sum_s;
+}
+
+/* The persistent store's writer (only with --store): queue depth, ops per kind and result,
+ * transaction times of its batches (op "commit") and event-log prunes (op "prune"). */
+static void collect_store(void *ud, sc_obs_registry *r)
+{
+    (void)r;
+    sc_coord_obs *o = ud;
+    sc_persist_health h;
+    if (sc_coord_store_health(o->coord, &h, NULL) != 0)
+        return;
+    static const char *kinds[SC_PERSIST_OP_KINDS] = {"save", "append", "delete", "table", "kv_put", "kv_delete", "prune"};
+    sc_obs_gauge *g = sc_obs_gauge_with(o->m.store_queue_depth);
+    if (g)
+        sc_obs_gauge_set(g, (double)h.queue_depth);
+    for (int k = 0; k < SC_PERSIST_OP_KINDS; k++) {
+        set_counter(sc_obs_counter_with(o->m.store_operations, kinds[k], "ok"), h.ops_ok[k]);
+        set_counter(sc_obs_counter_with(o->m.store_operations, kinds[k], "error"), h.ops_failed[k]);
+    }
+    set_store_histogram(sc_obs_histogram_with(o->m.store_duration, "commit"), h.commit_latency_counts,
+                        h.commit_latency_sum_s);
+    set_store_histogram(sc_obs_histogram_with(o->m.store_duration, "prune"), h.prune_latency_counts,
+                        h.prune_latency_sum_s);
 }
 
 static void collect_sip(void *ud, sc_obs_registry *r)
@@ -209,7 +252,8 @@ static int obs_new(sc_coord *coord, sc_coord_obs **out)
         return rc;
     if ((rc = sc_obs_registry_add_collector(o->reg, collect_sessions, o)) != 0 ||
         (rc = sc_obs_registry_add_collector(o->reg, collect_sip, o)) != 0 ||
-        (rc = sc_obs_registry_add_collector(o->reg, collect_table, o)) != 0)
+        (rc = sc_obs_registry_add_collector(o->reg, collect_table, o)) != 0 ||
+        (rc = sc_obs_registry_add_collector(o->reg, collect_store, o)) != 0)
         return rc;
     return sc_coord__obs_attach_engine(coord->engine, o->reg, coord->clock, &o->eng);
 }

@@ -132,12 +132,44 @@ static size_t batch_len(const sc_persist_writer *w, size_t n)
     return n;
 }
 
+static const uint64_t latency_bounds_us[SC_PERSIST_LATENCY_BOUNDS] = {
+    1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 30000000, 60000000};
+
+const uint64_t *sc_persist_latency_bounds_us(uint32_t *n)
+{
+    *n = SC_PERSIST_LATENCY_BOUNDS;
+    return latency_bounds_us;
+}
+
+/* Counts one transaction's time into its bucket; lock held. */
+static void note_latency(uint64_t *counts, double *sum_s, uint64_t us)
+{
+    uint32_t i = 0;
+    while (i < SC_PERSIST_LATENCY_BOUNDS && us > latency_bounds_us[i])
+        i++;
+    counts[i]++;
+    *sum_s += (double)us / 1e6;
+}
+
+/* Counts the ops [head, head + n) per kind as committed or failed; lock held. */
+static void count_ops(sc_persist_writer *w, size_t n, bool ok)
+{
+    uint64_t *by_kind = ok ? w->health.ops_ok : w->health.ops_failed;
+    for (size_t i = 0; i < n; i++) {
+        unsigned k = (unsigned)w->ring[(w->head + i) % w->cfg.queue_cap].kind;
+        if (k < SC_PERSIST_OP_KINDS)
+            by_kind[k]++;
+    }
+}
+
 /* A PRUNE op; the result goes to the health. A failure is logged, never retried: the loop
  * submits the next prune in its own time. */
 static void run_prune(sc_persist_writer *w, const wop *o)
 {
     size_t removed = 0;
+    uint64_t t0 = sc_persist__mono_us(w->conn);
     int rc = sc_persist_prune_events(w->conn, o->wall_us, (size_t)o->seq, &removed);
+    uint64_t lat = sc_persist__mono_us(w->conn) - t0;
     if (rc < 0)
         sc_log(w->logger, SC_LOG_WARN, "persist", "pruning the event log failed: %s",
                sc_persist_last_error(w->conn)[0] ? sc_persist_last_error(w->conn) : sc_strerror(rc));
@@ -145,8 +177,13 @@ static void run_prune(sc_persist_writer *w, const wop *o)
     w->health.prune_runs++;
     w->health.pruned_events += removed;
     w->health.prune_more = rc == 1;
-    if (rc < 0)
+    if (rc < 0) {
         w->health.prune_failed++;
+        w->health.ops_failed[SC_PERSIST_OP_PRUNE]++;
+    } else {
+        w->health.ops_ok[SC_PERSIST_OP_PRUNE]++;
+        note_latency(w->health.prune_latency_counts, &w->health.prune_latency_sum_s, lat);
+    }
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -240,6 +277,11 @@ static void gather_wait(sc_persist_writer *w)
 /* Commits batch results; lock held. */
 static void complete(sc_persist_writer *w, size_t n, uint64_t latency_us)
 {
+    bool prune = n == 1 && w->ring[w->head].kind == SC_PERSIST_OP_PRUNE; /* counted by run_prune */
+    if (!prune) {
+        count_ops(w, n, true);
+        note_latency(w->health.commit_latency_counts, &w->health.commit_latency_sum_s, latency_us);
+    }
     for (size_t i = 0; i < n; i++)
         wop_free(&w->ring[(w->head + i) % w->cfg.queue_cap]);
     w->head = (w->head + n) % w->cfg.queue_cap;
@@ -292,6 +334,7 @@ static void *writer_main(void *arg)
             continue;
         }
         w->health.failed_batches++;
+        count_ops(w, n, false);
         note_error(w, rc);
         if (w->stop)
             break;

@@ -233,6 +233,20 @@ static void run_backend(const char *url)
     assert_int_equal(st.deletes, removed);
     assert_true(st.events > NSTEPS / 2);
     assert_true(st.snapshots > NSESS);
+    /* the writer's per-kind counts and transaction times (the store metrics' source) */
+    sc_persist_writer_health(w, &h);
+    uint64_t by_kind = 0;
+    for (int k = 0; k < SC_PERSIST_OP_KINDS; k++)
+        by_kind += h.ops_ok[k] + h.ops_failed[k];
+    assert_int_equal(by_kind, h.committed_ops);
+    assert_int_equal(h.ops_ok[SC_PERSIST_OP_TABLE], 1);
+    assert_int_equal(h.ops_ok[SC_PERSIST_OP_DELETE], removed);
+    assert_true(h.ops_ok[SC_PERSIST_OP_APPEND] > NSTEPS / 2);
+    uint64_t timed = 0;
+    for (int i = 0; i <= SC_PERSIST_LATENCY_BOUNDS; i++)
+        timed += h.commit_latency_counts[i];
+    assert_int_equal(timed, h.committed_batches);
+    assert_true(h.commit_latency_sum_s > 0);
 
     /* the log holds every record of every live session: seq 0 .. last; removed sessions
      * keep their events but have no snapshot */
