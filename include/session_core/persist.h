@@ -321,7 +321,7 @@ SC_EXPORT int sc_persist_writer_flush_wait(sc_persist_writer *w, uint64_t ticket
 typedef void (*sc_persist_done_cb)(int status, void *ud);
 SC_EXPORT int sc_persist_writer_commit_turn(sc_persist_writer *w, sc_persist_done_cb done, void *ud);
 
-#define SC_PERSIST_OP_KINDS 7       /* SC_PERSIST_OP_SAVE .. SC_PERSIST_OP_PRUNE */
+#define SC_PERSIST_OP_KINDS 7        /* SC_PERSIST_OP_SAVE .. SC_PERSIST_OP_PRUNE */
 #define SC_PERSIST_LATENCY_BOUNDS 15 /* finite bounds of sc_persist_latency_bounds_us() */
 
 typedef struct sc_persist_health {

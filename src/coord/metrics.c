@@ -105,7 +105,8 @@ static void collect_store(void *ud, sc_obs_registry *r)
     sc_persist_health h;
     if (sc_coord_store_health(o->coord, &h, NULL) != 0)
         return;
-    static const char *kinds[SC_PERSIST_OP_KINDS] = {"save", "append", "delete", "table", "kv_put", "kv_delete", "prune"};
+    static const char *kinds[SC_PERSIST_OP_KINDS] = {"save",   "append",    "delete", "table",
+                                                     "kv_put", "kv_delete", "prune"};
     sc_obs_gauge *g = sc_obs_gauge_with(o->m.store_queue_depth);
     if (g)
         sc_obs_gauge_set(g, (double)h.queue_depth);

@@ -132,8 +132,9 @@ static size_t batch_len(const sc_persist_writer *w, size_t n)
     return n;
 }
 
-static const uint64_t latency_bounds_us[SC_PERSIST_LATENCY_BOUNDS] = {
-    1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 30000000, 60000000};
+static const uint64_t latency_bounds_us[SC_PERSIST_LATENCY_BOUNDS] = {1000,    2500,    5000,     10000,    25000,
+                                                                      50000,   100000,  250000,   500000,   1000000,
+                                                                      2500000, 5000000, 10000000, 30000000, 60000000};
 
 const uint64_t *sc_persist_latency_bounds_us(uint32_t *n)
 {
