@@ -38,10 +38,13 @@ static int count_session(sc_session *s, void *ud)
     age_ctx *a = ud;
     const char *st = sc_session_state_name(s);
     /* live sessions in sessions_active; ended ones kept for their history in sessions_retained */
-    sc_obs_metric *m = sc_coord__is_terminal(s) ? a->o->sessions_retained : a->o->m.sessions_active;
+    bool ended = sc_coord__is_terminal(s);
+    sc_obs_metric *m = ended ? a->o->sessions_retained : a->o->m.sessions_active;
     sc_obs_gauge *g = sc_obs_gauge_with(m, st ? st : "?", sc_role_name(sc_session_role(s)));
     if (g)
         sc_obs_gauge_inc(g);
+    if (ended) /* the time in state of live sessions only: retention ends the others */
+        return 0;
     uint64_t in = sc_session_state_entered_mono_us(s);
     double age = a->now > in ? (double)(a->now - in) / 1e6 : 0;
     sc_obs_gauge *og = sc_obs_gauge_with(a->o->m.oldest_session_age, st ? st : "?");

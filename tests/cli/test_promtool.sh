@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validates the metrics exposition (both formats) with `promtool check metrics` and the example
-# alert rules with `promtool check rules`. Installs Debian's prometheus package if promtool is
+# alert rules with `promtool check rules` and their unit tests (`promtool test rules`); the states
+# the rules name must be the default table's. Installs Debian's prometheus package if promtool is
 # missing and apt is usable; skips (77) otherwise.
 set -u
 BIN_DIR="${1:-${SC_BINARY_DIR:-build}/bin}"
@@ -45,4 +46,14 @@ tail -n1 "$tmp/om.txt" | grep -qx '# EOF' || { echo "FAIL: OpenMetrics text does
 if ! promtool check rules "$SRC_DIR/docs/monitoring/alerts.yml"; then
     echo "FAIL: alert rules rejected"; fail=1
 fi
+# the rules' own unit tests (which alerts fire on which series, and which must not)
+if ! (cd "$SRC_DIR/docs/monitoring" && promtool test rules alerts_test.yml); then
+    echo "FAIL: alert rule tests"; fail=1
+fi
+# every state an alert names is a state of the default table (an alert written against a state
+# the table does not have silently fires, or never does)
+states=$(sed -n '/^states:/,/^[a-z]/p' "$SRC_DIR/tables/default.yaml" | sed -n 's/^  \([A-Za-z][A-Za-z0-9_]*\):.*/\1/p')
+for s in $(grep -o 'state[!=]~*"[^"]*"' "$SRC_DIR/docs/monitoring/alerts.yml" | sed 's/^[^"]*"//; s/"$//' | tr '|' ' '); do
+    printf '%s\n' "$states" | grep -qx "$s" || { echo "FAIL: alerts.yml names state $s, not in tables/default.yaml"; fail=1; }
+done
 exit $fail

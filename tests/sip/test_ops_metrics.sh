@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Metrics and probes: a SIPp run of N calls moves the counters exactly as the calls did
 # (N uas sessions ended normal, the duration histogram counts N, N INVITEs and BYEs in, more
-# only by the retransmissions absorbed), the store's writer reports its ops and commit times, the
+# only by the retransmissions absorbed), the store's writer reports its ops and commit times, every metric of the shipped dashboard and
+# alert rules is in the scrape, the
 # exposition passes `promtool check metrics` in both formats while scraped during the run;
 # /livez goes 503 while the loop is blocked (test hook) and back to 200; /readyz is 503 with
 # the reason while a readiness check fails and 200 after.
@@ -31,6 +32,10 @@ ok_out=$(metric 'sessioncore_sip_messages_total{direction="out",method="any",cla
 tc=$(metric 'sessioncore_transition_duration_seconds_count')
 [ "$tc" -ge $((4 * N)) ] || fail "transition histogram count $tc"
 [ "$(metric 'sessioncore_admission_rejected_total{reason="max_sessions",source="sip"}')" = 0 ] || fail "rejections without limits"
+# the ended calls are retained, not live: no time in state for them (no stuck-session alert)
+[ "$(metric 'sessioncore_sessions_retained{state="Terminated",role="uas"}')" = "$N" ] || fail "retained != $N"
+age=$(metric 'sessioncore_oldest_session_age_seconds{state="Terminated"}')
+[ "$age" = 0 ] || fail "ended sessions counted in oldest_session_age: $age"
 # the store's writer (the default store, SQLite): ops by kind and their transaction times
 ap=$(metric 'sessioncore_store_operations_total{op="append",result="ok"}'); ap=${ap%.*}
 [ "${ap:-0}" -ge "$N" ] || fail "store appends ok: '$ap' for $N calls"
@@ -40,6 +45,17 @@ cc=$(metric 'sessioncore_store_operation_duration_seconds_count{op="commit"}'); 
 [ "$(metric 'sessioncore_store_operation_duration_seconds_bucket{op="commit",le="+Inf"}')" = "$cc" ] ||
     fail "commit histogram +Inf bucket != its count"
 http GET /metrics; printf '%s\n' "$HTTP_BODY" | grep -q '^sessioncore_store_queue_depth ' || fail "no store queue depth"
+# every metric the shipped dashboard and alert rules use is in a live scrape (a family renamed
+# or never registered would leave an empty panel or an alert that cannot fire)
+http GET /metrics; printf '%s\n' "$HTTP_BODY" >"$TMP/live.txt"
+for name in $(grep -oh '\b\(sessioncore\|process\)_[a-z0-9_]*' "$SRC/docs/monitoring/grafana-dashboard.json" \
+    "$SRC/docs/monitoring/alerts.yml" | sort -u); do
+    base=$name
+    grep -q "^# TYPE $base " "$TMP/live.txt" || base=${name%_bucket}
+    grep -q "^# TYPE $base " "$TMP/live.txt" || base=${name%_count}
+    grep -q "^# TYPE $base " "$TMP/live.txt" || base=${name%_sum}
+    grep -q "^# TYPE $base " "$TMP/live.txt" || fail "dashboard/alerts use $name: not in /metrics"
+done
 # promtool on both formats
 if command -v promtool >/dev/null 2>&1; then
     curl -s "http://127.0.0.1:$HTTP_PORT/metrics" >"$TMP/prom.txt" || fail "scrape failed"
