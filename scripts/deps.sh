@@ -8,6 +8,9 @@ build_pkgs=(gcc make cmake pkg-config
   libmicrohttpd-dev libsndfile1-dev libcmocka-dev libssl-dev libc-ares-dev)
 test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind clang-format iproute2 dnsmasq-base kamailio
   baresip-core python3)
+# sessiond's systemd integration (sd_notify, the journal); systemd-analyze checks the unit
+build_pkgs+=(libsystemd-dev)
+test_pkgs+=(systemd)
 # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (only recommended by clang)
 fuzz_pkgs=(clang libclang-rt-dev)
 

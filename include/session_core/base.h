@@ -85,6 +85,33 @@ SC_EXPORT void sc_log(const sc_logger *logger, sc_log_level level, const char *m
     __attribute__((format(printf, 4, 5)));
 SC_EXPORT const char *sc_log_level_name(sc_log_level level);
 
+/* What a line is about, for loggers that keep fields (JSON lines, the journal): the session,
+ * its SIP Call-ID, its state and the event being run. Each NULL when unknown. */
+typedef struct sc_log_fields {
+    const char *session_id;
+    const char *call_id;
+    const char *state;
+    const char *event;
+} sc_log_fields;
+
+/* A thread's log context: who is working on what. The engine pushes one while it runs a
+ * session's events, the SIP agent one while it handles a message; they nest (a SIP message
+ * that makes the engine run an event), and fill is called only when a line is logged, so a
+ * push costs two stores. fill sets the fields it knows and leaves the others alone. */
+typedef struct sc_log_context {
+    void (*fill)(const void *obj, sc_log_fields *out);
+    const void *obj;
+    const struct sc_log_context *outer; /* set by push */
+} sc_log_context;
+
+/* Makes c the thread's innermost context (c must stay valid until the matching pop). */
+SC_EXPORT void sc_log_context_push(sc_log_context *c);
+/* Back to the context that was innermost before c's push. */
+SC_EXPORT void sc_log_context_pop(const sc_log_context *c);
+/* The fields of the thread's contexts, innermost first: a field an inner context knows wins.
+ * For loggers: call it from the logger's callback (the same thread as sc_log). */
+SC_EXPORT void sc_log_fields_get(sc_log_fields *out);
+
 /* Secrets in URLs (src/base/url.c): the password of "scheme://user:PASSWORD@host/..." or of a
  * "?password=PASSWORD" keyword. span: its offset and length in url (false: none). redact: url
  * with it replaced by "***", into out (truncated to cap). */

@@ -1,6 +1,7 @@
 /* log: formats a line and hands it to the application's logger; never prints itself. Warnings
  * and errors are rate-limited per call site (its format string): a flood of one kind of bad
- * input cannot flood the log; what was left out is counted on the site's next line. */
+ * input cannot flood the log; what was left out is counted on the site's next line. Keeps each
+ * thread's log context (the session and call a line is about) for loggers with fields. */
 #include "session_core/base.h"
 
 #include <pthread.h>
@@ -79,4 +80,32 @@ const char *sc_log_level_name(sc_log_level level)
     case SC_LOG_DEBUG: return "debug";
     }
     return "unknown";
+}
+
+static _Thread_local const sc_log_context *log_ctx; /* the innermost context of this thread */
+
+void sc_log_context_push(sc_log_context *c)
+{
+    c->outer = log_ctx;
+    log_ctx = c;
+}
+
+void sc_log_context_pop(const sc_log_context *c) { log_ctx = c->outer; }
+
+void sc_log_fields_get(sc_log_fields *out)
+{
+    *out = (sc_log_fields){0};
+    sc_log_fields f;
+    for (const sc_log_context *c = log_ctx; c; c = c->outer) {
+        f = (sc_log_fields){0};
+        c->fill(c->obj, &f);
+        if (!out->session_id)
+            out->session_id = f.session_id;
+        if (!out->call_id)
+            out->call_id = f.call_id;
+        if (!out->state)
+            out->state = f.state;
+        if (!out->event)
+            out->event = f.event;
+    }
 }

@@ -321,6 +321,23 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
     return r;
 }
 
+/* What the lines logged while a session's events run are about (sc_log_fields): resolved
+ * only when a line is logged. */
+typedef struct log_subject {
+    const sc_engine *e;
+    const sc_session *s;
+    const sc_event *ev; /* the event being run */
+} log_subject;
+
+static void log_subject_fields(const void *obj, sc_log_fields *out)
+{
+    const log_subject *l = obj;
+    out->session_id = l->s->id;
+    out->call_id = sc_session_field(l->s, SC_FIELD_CALL_ID);
+    out->state = sc_session_state_name(l->s);
+    out->event = sc_vocab_name(l->e->vocab, SC_VOCAB_EVENT, l->ev->type);
+}
+
 int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome)
 {
     if (!e || !s || !ev)
@@ -330,12 +347,17 @@ int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outco
     if (s->busy)
         return sc_engine__enqueue(e, s, ev, false);
     s->busy = true;
+    log_subject subject = {.e = e, .s = s, .ev = ev};
+    sc_log_context lc = {.fill = log_subject_fields, .obj = &subject};
+    sc_log_context_push(&lc);
     int r = run_one(e, s, ev, outcome);
     sc_qevent *q;
     while (!s->removing && (q = dequeue(s)) != NULL) {
+        subject.ev = &q->ev;
         run_one(e, s, &q->ev, NULL);
         qevent_free(q);
     }
+    sc_log_context_pop(&lc);
     s->busy = false;
     if (s->removing)
         sc_engine__finish_remove(e, s);

@@ -794,6 +794,23 @@ static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage
 }
 
 /* One whole message without NUL bytes: parsed, validated and handed on. */
+typedef struct msg_subject {
+    const osip_message_t *m;
+    char call_id[256]; /* made at the first line logged */
+} msg_subject;
+
+static void msg_subject_fields(const void *obj, sc_log_fields *out)
+{
+    msg_subject *ms = (msg_subject *)obj; /* ours: the buffer is filled once */
+    const osip_call_id_t *c = ms->m->call_id;
+    if (!ms->call_id[0] && c && c->number)
+        snprintf(ms->call_id, sizeof ms->call_id, "%s%s%s", c->number, c->host ? "@" : "", c->host ? c->host : "");
+    out->call_id = ms->call_id[0] ? ms->call_id : NULL;
+}
+
+static void dispatch_parsed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
+                            size_t len, osip_message_t *m, bool multipart);
+
 static void parse_and_dispatch(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
                                size_t len)
 {
@@ -810,6 +827,19 @@ static void parse_and_dispatch(sc_sip *sip, sc_sip_transport tp, const struct so
         raw_400(sip, tp, src, data, len);
         return;
     }
+    /* lines logged while this message is handled name its Call-ID (sc_log_fields) */
+    msg_subject subject = {.m = m};
+    sc_log_context lc = {.fill = msg_subject_fields, .obj = &subject};
+    sc_log_context_push(&lc);
+    dispatch_parsed(sip, tp, src, data, len, m, multipart);
+    sc_log_context_pop(&lc);
+}
+
+/* A parsed message: a response to its client transaction, a request validated and handed on.
+ * Frees m. */
+static void dispatch_parsed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *src, const char *data,
+                            size_t len, osip_message_t *m, bool multipart)
+{
     if (MSG_IS_RESPONSE(m)) {
         if (validate_response(sip, m) != 0) {
             osip_message_free(m);

@@ -186,6 +186,17 @@ static int set_log_format(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+static int set_log_target(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    static const char *names[] = {"stderr", "journald", "syslog"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(v, names[i])) {
+            c->log_target = (sd_log_target)i;
+            return 0;
+        }
+    return fail(err, errsz, "--log-target: expected stderr, journald or syslog, got '%s'%s", v, "");
+}
+
 static int set_media_ports(sd_config *c, const char *v, char *err, size_t errsz)
 {
     char buf[32];
@@ -302,6 +313,9 @@ static const sd_option options[] = {
     {"ring-delay-ms", true, set_ring_delay, "N ring before auto answer (default 0)"},
     {"log-level", true, set_log_level, "error|warn|info|debug log level (default info)"},
     {"log-format", true, set_log_format, "text|json log line format (default text)"},
+    {"log-target", true, set_log_target,
+     "stderr|journald|syslog where log lines go (default stderr); journald keeps SESSION_ID, CALL_ID, STATE, EVENT "
+     "fields"},
     {"media-ports", true, set_media_ports, "LOW-HIGH RTP port range (default 16384-32767)"},
     {"max-sessions", true, set_max_sessions, "N session cap, 0 = none (default: from memory)"},
     {"http-token", true, sd_set_http_token,

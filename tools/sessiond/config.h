@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "session_core/base.h"
 
 #define SD_MAX_SIP 8
@@ -28,7 +29,8 @@ typedef struct sd_config {
     bool answer_auto;        /* --answer auto|manual */
     uint32_t ring_delay_ms;
     sc_log_level log_level;
-    bool log_json; /* --log-format json */
+    bool log_json;            /* --log-format json */
+    sd_log_target log_target; /* --log-target */
     uint16_t media_min, media_max;
     uint32_t max_sessions; /* 0 = unlimited, UINT32_MAX (default) = derived (admission.c) */
     char *http_token;      /* bearer token of every endpoint but the probes; NULL = none (config_http.c) */

@@ -23,6 +23,7 @@
 #include "signals.h"
 #include "ops_routes.h"
 #include "store_setup.h"
+#include "systemd.h"
 #include "session_core/coord.h"
 #include "sessiond/embedded_table.h"
 
@@ -41,6 +42,7 @@ typedef struct sd_app {
     sd_ops *ops;         /* metrics, health, events, reload triggers (ops_routes.c) */
     sd_store *store;     /* persistence health timer (store_setup.c) */
     sd_signals *signals; /* SIGTERM/SIGINT thread and the hard deadline (signals.c) */
+    sd_systemd *systemd; /* READY/STATUS/WATCHDOG/STOPPING under systemd (systemd.c), or NULL */
     uv_timer_t heartbeat, deadline;
     enum { SD_RUNNING, SD_DRAINING, SD_HANGING_UP } phase; /* what SIGTERM did so far */
     int exit_code;
@@ -89,6 +91,7 @@ static void hang_up(sd_app *app, const char *why)
 {
     app->phase = SD_HANGING_UP;
     not_ready(app, "shutting down");
+    sd_systemd_stopping(app->systemd, "shutting down");
     sc_log(&app->logger, SC_LOG_INFO, "sessiond", "%s: refusing new calls, ending %zu active call(s)", why,
            sc_coord_active_count(app->api));
     uv_timer_start(&app->deadline, on_deadline, app->cfg.shutdown_timeout_ms, 0);
@@ -106,6 +109,7 @@ static void drain(sd_app *app, const char *sig)
 {
     app->phase = SD_DRAINING;
     not_ready(app, "draining");
+    sd_systemd_stopping(app->systemd, "draining");
     sc_log(&app->logger, SC_LOG_INFO, "sessiond",
            "%s received: draining (no new calls; %zu active call(s) go on for at most %u ms)", sig,
            sc_coord_active_count(app->api), app->cfg.drain_timeout_ms);
@@ -337,7 +341,7 @@ int main(int argc, char **argv)
         sd_config_free(&app.cfg);
         return 0;
     }
-    sd_logger_init(&app.logger, app.cfg.log_level, app.cfg.log_json);
+    sd_logger_init(&app.logger, app.cfg.log_level, app.cfg.log_json, app.cfg.log_target);
     /* The HTTP address first, exclusively: a second sessiond on it stops here, before it opens
      * the store (and recovers its sessions) or binds SIP. */
     app.http_fd = -1;
@@ -381,7 +385,11 @@ int main(int argc, char **argv)
     sc_url_redact(app.cfg.store, store_shown, sizeof store_shown); /* never its password */
     sc_log(&app.logger, SC_LOG_INFO, "sessiond", "sessiond %s ready (answer %s, store %s)", SC_VERSION,
            app.cfg.answer_auto ? "auto" : "manual", store_shown);
+    if (sd_systemd_ready(&app.systemd, &app.loop, app.api) != 0)
+        sc_log(&app.logger, SC_LOG_WARN, "sessiond", "cannot notify systemd: out of memory");
     uv_run(&app.loop, UV_RUN_DEFAULT);
+    sd_systemd_close(app.systemd);
+    app.systemd = NULL;
     sd_signals_close(app.signals);
     uv_close((uv_handle_t *)&app.heartbeat, NULL);
     uv_close((uv_handle_t *)&app.deadline, NULL);
