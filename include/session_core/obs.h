@@ -262,7 +262,8 @@ SC_EXPORT int sc_obs_statsd_flush(sc_obs_statsd *s);
 
 /* ---- The standard session-core metric set ---------------------------------------------- */
 
-/* X(field, type, name, help, label names...) — the one list of session-core's own metrics. */
+/* X(field, type, name, help, label names... or NULL) — the one list of session-core's own
+ * metrics (a family without labels says NULL: strict ISO C wants an argument for the "..."). */
 #define SC_OBS_STD_METRICS(X)                                                                                          \
     X(sessions_active, SC_OBS_GAUGE, "sessioncore_sessions_active", "Sessions currently live, by state and role",      \
       "state", "role")                                                                                                 \
@@ -279,7 +280,7 @@ SC_EXPORT int sc_obs_statsd_flush(sc_obs_statsd *s);
     X(call_setup, SC_OBS_HISTOGRAM, "sessioncore_call_setup_seconds",                                                  \
       "Time from session creation to call established", "role")                                                        \
     X(transition_duration, SC_OBS_HISTOGRAM, "sessioncore_transition_duration_seconds",                                \
-      "Time to process one event (guards, actions, history)")                                                          \
+      "Time to process one event (guards, actions, history)", NULL)                                                    \
     X(sip_messages, SC_OBS_COUNTER, "sessioncore_sip_messages_total",                                                  \
       "SIP messages by direction (in, out), method and status class (request, 1xx..6xx)", "direction", "method",       \
       "class")                                                                                                         \
@@ -291,12 +292,13 @@ SC_EXPORT int sc_obs_statsd_flush(sc_obs_statsd *s);
       "Persistent store operations, by operation and result", "op", "result")                                          \
     X(store_duration, SC_OBS_HISTOGRAM, "sessioncore_store_operation_duration_seconds",                                \
       "Persistent store operation latency, by operation", "op")                                                        \
-    X(store_queue_depth, SC_OBS_GAUGE, "sessioncore_store_queue_depth", "Writes waiting for the persistent store")     \
+    X(store_queue_depth, SC_OBS_GAUGE, "sessioncore_store_queue_depth", "Writes waiting for the persistent store",     \
+      NULL)                                                                                                            \
     X(events_published, SC_OBS_COUNTER, "sessioncore_events_published_total", "Events published on the bus, by type",  \
       "type")                                                                                                          \
     X(event_drops, SC_OBS_COUNTER, "sessioncore_event_queue_drops_total",                                              \
       "Events dropped from subscriber queues, by subscriber and reason", "subscriber", "reason")                       \
-    X(event_subscribers, SC_OBS_GAUGE, "sessioncore_event_subscribers", "Event subscriptions currently open")          \
+    X(event_subscribers, SC_OBS_GAUGE, "sessioncore_event_subscribers", "Event subscriptions currently open", NULL)    \
     X(subscribers_reaped, SC_OBS_COUNTER, "sessioncore_event_subscribers_reaped_total",                                \
       "Event subscriptions closed by the bus, by reason (idle, overflow)", "reason")                                   \
     X(table_reloads, SC_OBS_COUNTER, "sessioncore_table_reloads_total", "State table reloads, by result (ok, failed)", \
@@ -306,9 +308,9 @@ SC_EXPORT int sc_obs_statsd_flush(sc_obs_statsd *s);
     X(sessions_reaped, SC_OBS_COUNTER, "sessioncore_sessions_reaped_total",                                            \
       "Sessions ended or removed by cleanup, by reason", "reason")                                                     \
     X(oldest_session_age, SC_OBS_GAUGE, "sessioncore_oldest_session_age_seconds",                                      \
-      "Age of the oldest session in each state", "state")                                                              \
+      "Longest time a live session has been in its state, by state", "state")                                          \
     X(loop_lag, SC_OBS_HISTOGRAM, "sessioncore_event_loop_lag_seconds",                                                \
-      "Delay of the event loop's probe timer beyond its due time")
+      "Delay of the event loop's probe timer beyond its due time", NULL)
 
 typedef struct sc_obs_std_metrics {
 #define SC_OBS_STD_FIELD(field, type, name, help, ...) sc_obs_metric *field;

@@ -117,4 +117,39 @@ cout=$(run coord_app); rc=$?
 LD_LIBRARY_PATH="$(dirname "$so")" ldd "$TMP/coord_app" >"$TMP/ldd.log" 2>&1
 grep -q "=> $(dirname "$so")/libsessioncore.so" "$TMP/ldd.log" ||
   { echo "FAIL: coord_app is not linked against the installed libsessioncore.so"; cat "$TMP/ldd.log"; exit 1; }
-echo "install: ok (engine: $out; coordinator: $cout)"
+
+# every installed header compiles alone in strict ISO C (POSIX asked for: <uv.h> needs it)
+for h in "$P"/include/session_core/*.h; do
+  # shellcheck disable=SC2046
+  printf '#include <session_core/%s>\nint main(void) { return 0; }\n' "$(basename "$h")" |
+    cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -Werror -fsyntax-only -x c - \
+      $(pkg-config --cflags sessioncore) 2>"$TMP/hdr.log" ||
+    { echo "FAIL: $(basename "$h") does not compile alone with -std=c11 -pedantic"; cat "$TMP/hdr.log"; exit 1; }
+done
+# version.h: the project's version
+ver=$(printf '#include <session_core/version.h>\nSC_VERSION_STRING SC_VERSION_MAJOR SC_VERSION_MINOR SC_VERSION_PATCH\n' |
+  cc -E -P -x c - $(pkg-config --cflags sessioncore) | tail -n 1)
+pcver=$(pkg-config --modversion sessioncore)
+[ "$ver" = "\"$pcver\" $(echo "$pcver" | tr . ' ')" ] ||
+  { echo "FAIL: version.h says $ver, sessioncore.pc $pcver"; exit 1; }
+
+# find_package(sessioncore): a CMake project builds the coordinator program against the
+# installed shared library's imported target
+mkdir -p "$TMP/cmk"
+cp "$TMP/coord_app.c" "$TMP/cmk/"
+cat >"$TMP/cmk/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.18)
+project(consumer C)
+find_package(sessioncore 0.1 REQUIRED)
+add_executable(coord_app coord_app.c)
+target_compile_definitions(coord_app PRIVATE _POSIX_C_SOURCE=200809L)
+target_link_libraries(coord_app PRIVATE sessioncore::sessioncore)
+CM
+if [ -z "$extra" ]; then
+  cmake -S "$TMP/cmk" -B "$TMP/cmk/build" -DCMAKE_PREFIX_PATH="$P" >"$TMP/cmk.log" 2>&1 &&
+    cmake --build "$TMP/cmk/build" >>"$TMP/cmk.log" 2>&1 ||
+    { echo "FAIL: find_package(sessioncore) project does not build"; tail -n 30 "$TMP/cmk.log"; exit 1; }
+  kout=$(LD_LIBRARY_PATH="$(dirname "$so")" "$TMP/cmk/build/coord_app" "$table") ||
+    { echo "FAIL: the find_package build of coord_app: $kout"; exit 1; }
+fi
+echo "install: ok (engine: $out; coordinator: $cout; headers alone; version $ver; find_package)"
