@@ -182,6 +182,12 @@ SC_EXPORT int sc_coord_make_call_opts(sc_coord *coord, const char *to, const cha
 SC_EXPORT int sc_coord_accept(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_reject(sc_coord *coord, const char *id, int code); /* code 0 = 486 */
 SC_EXPORT int sc_coord_hangup(sc_coord *coord, const char *id);
+/* The operator's way out of a session the table will not end: ends its SIP side at once (BYE
+ * when confirmed, CANCEL for our unanswered INVITE, 480 for an unanswered incoming one),
+ * records a Killed entry in its history (persisted and published like a transition), logs a
+ * warning and removes the session (reason "killed"). state (may be NULL) gets the state it
+ * was in. 0, -EINVAL, -ENOENT, -EBUSY (inside its own dispatch). */
+SC_EXPORT int sc_coord_kill(sc_coord *coord, const char *id, char *state, size_t state_cap);
 SC_EXPORT int sc_coord_hold(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_resume(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_dtmf(sc_coord *coord, const char *id, const char *digits);

@@ -132,6 +132,12 @@ SC_EXPORT int sc_engine_dispatch_simple(sc_engine *e, sc_session *s, sc_id type,
 /* True while s is inside a dispatch. */
 SC_EXPORT bool sc_engine_session_busy(const sc_engine *e, const sc_session *s);
 
+/* Add a history record no table row made (e.g. SC_EV_Killed before an operator's removal):
+ * from and to the session's state, outcome taken, event code and text (truncated to the
+ * record's text); observers see it as a run (the recorder persists it, the bus publishes it).
+ * 0, -EINVAL, -EBUSY (s is inside a dispatch), SC_E_TERMINATED (s is being removed). */
+SC_EXPORT int sc_engine_note(sc_engine *e, sc_session *s, sc_id event, int32_t code, const char *text);
+
 /* Remove s: cancel its timers, drop its queued events, tell observers (on_session_removed
  * with reason, e.g. "retention", "hangup", "shutdown"), then sc_store_remove(). If s is busy
  * (called from inside its own dispatch), removal completes when that dispatch unwinds and

@@ -1,5 +1,6 @@
 /* commands: the application's commands (make_call, accept, reject, hangup, hold, resume,
- * dtmf): each dispatches the matching table event and returns the engine's distinct result. */
+ * dtmf): each dispatches the matching table event and returns the engine's distinct result;
+ * and kill, the operator's way out of a session the table will not end. */
 #include "coord/coord_int.h"
 
 #include <errno.h>
@@ -121,4 +122,43 @@ int sc_coord_dtmf(sc_coord *c, const char *id, const char *digits)
 int sc_coord_add_credentials(sc_coord *c, const char *realm, const char *user, const char *password)
 {
     return c ? sc_sip_add_credentials(c->sip, realm, user, password) : -EINVAL;
+}
+
+/* Ends the leg's SIP side without the table: BYE for a confirmed dialog, CANCEL for our
+ * INVITE not yet answered, 480 for an incoming one not yet answered (each when it applies;
+ * an ended dialog needs nothing). Which one went is returned for the log ("" for none). */
+static const char *end_sip(sc_coord_leg *leg)
+{
+    if (!leg || !leg->call)
+        return "";
+    sc_sip_dialog_state d;
+    sc_sip_call_dialog(leg->call, &d);
+    if (d.phase == SC_SIP_DIALOG_CONFIRMED)
+        return sc_sip_call_bye(leg->call) == 0 ? "BYE" : "";
+    if (d.phase == SC_SIP_DIALOG_TERMINATED)
+        return "";
+    if (d.is_uac)
+        return sc_sip_call_cancel(leg->call) == 0 ? "CANCEL" : "";
+    return sc_sip_call_respond(leg->call, 480, NULL, NULL) == 0 ? "480" : "";
+}
+
+int sc_coord_kill(sc_coord *c, const char *id, char *state, size_t state_cap)
+{
+    if (!c || !id)
+        return -EINVAL;
+    sc_session *s = sc_store_get(c->store, id);
+    if (!s)
+        return -ENOENT;
+    if (sc_engine_session_busy(c->engine, s))
+        return -EBUSY;
+    if (state && state_cap)
+        snprintf(state, state_cap, "%s", sc_session_state_name(s) ? sc_session_state_name(s) : "");
+    const char *sent = sc_coord__is_terminal(s) ? "" : end_sip(sc_coord__leg(s));
+    char text[64];
+    snprintf(text, sizeof text, "api%s%s", *sent ? ": " : "", sent);
+    sc_engine_note(c->engine, s, SC_EV_Killed, 0, text); /* in the history, the log, the bus */
+    sc_log(c->logger, SC_LOG_WARN, "api", "session %s killed by the operator in %s%s%s", id,
+           sc_session_state_name(s) ? sc_session_state_name(s) : "?", *sent ? ", sent " : "", sent);
+    sc_engine_remove_session(c->engine, s, "killed");
+    return 0;
 }

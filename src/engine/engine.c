@@ -234,6 +234,48 @@ void sc_engine_remove_session(sc_engine *e, sc_session *s, const char *reason)
         sc_engine__finish_remove(e, s);
 }
 
+void sc_engine__note(sc_engine *e, sc_session *s, sc_id from, sc_id event, int32_t code, const char *text,
+                     uint64_t mono, int64_t wall)
+{
+    sc_history_record spare;
+    sc_history_record *rec = sc_session_history_append(s);
+    if (!rec) {
+        memset(&spare, 0, offsetof(sc_history_record, guards));
+        spare.transition = UINT32_MAX;
+        rec = &spare;
+    }
+    rec->wall_us = wall;
+    rec->mono_us = mono;
+    rec->from = from;
+    rec->to = s->state;
+    rec->event = event;
+    rec->event_code = code;
+    snprintf(rec->event_text, sizeof rec->event_text, "%s", text ? text : "");
+    rec->outcome = SC_OUTCOME_TAKEN;
+    s->updated_mono_us = mono;
+    s->updated_wall_us = wall;
+    /* the observers see it as they see a run (the recorder, the event bus) */
+    s->dirty_late = 0;
+    for (int i = 0; i < e->nobs; i++)
+        if (e->obs_used[i] && e->obs[i].on_transition)
+            e->obs[i].on_transition(e->obs[i].ud, s, rec, NULL);
+    s->dirty_fields = s->dirty_late;
+    s->dirty_late = 0;
+}
+
+int sc_engine_note(sc_engine *e, sc_session *s, sc_id event, int32_t code, const char *text)
+{
+    if (!e || !s)
+        return -EINVAL;
+    if (s->removing)
+        return SC_E_TERMINATED;
+    if (s->busy)
+        return -EBUSY;
+    uint64_t mono = sc_clock_mono_us(e->clock);
+    sc_engine__note(e, s, s->state, event, code, text, mono, sc_engine__wall_at(e, mono));
+    return 0;
+}
+
 int sc_engine_remove_session_id(sc_engine *e, const char *id, const char *reason)
 {
     sc_session *s = e ? sc_store_get(e->store, id) : NULL;

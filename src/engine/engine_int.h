@@ -135,6 +135,10 @@ void sc_engine__migrate_check(const sc_engine *e, const sc_table *t, sc_diags *d
 
 /* engine.c */
 void sc_engine__finish_remove(sc_engine *e, sc_session *s);
+/* A history record that no table row made (Migrated, Killed): from -> the session's state,
+ * outcome taken, shown to the observers like a run. */
+void sc_engine__note(sc_engine *e, sc_session *s, sc_id from, sc_id event, int32_t code, const char *text,
+                     uint64_t mono, int64_t wall);
 
 /* versions.c: bookkeeping of live table versions, called by engine.c.
  * Before table becomes current: register it (next counter) unless it is current already;

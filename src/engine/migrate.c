@@ -41,40 +41,12 @@ void sc_engine__migrate_check(const sc_engine *e, const sc_table *t, sc_diags *d
     }
 }
 
-/* Tell the observers of the Migrated record, as dispatch does for a run. */
-static void notify(sc_engine *e, sc_session *s, const sc_history_record *rec)
-{
-    s->dirty_late = 0;
-    for (int i = 0; i < e->nobs; i++)
-        if (e->obs_used[i] && e->obs[i].on_transition)
-            e->obs[i].on_transition(e->obs[i].ud, s, rec, NULL);
-    s->dirty_fields = s->dirty_late;
-    s->dirty_late = 0;
-}
-
 /* The Migrated record: from the old state (named in the new naming) to the new one; the
  * event code is the new version's counter, the text "v<old> <hash> -> v<new> <hash>". */
 static void record(sc_engine *e, sc_session *s, sc_id from, const char *text, uint64_t mono, int64_t wall,
                    uint64_t new_version)
 {
-    sc_history_record spare;
-    sc_history_record *rec = sc_session_history_append(s);
-    if (!rec) {
-        memset(&spare, 0, offsetof(sc_history_record, guards));
-        spare.transition = UINT32_MAX;
-        rec = &spare;
-    }
-    rec->wall_us = wall;
-    rec->mono_us = mono;
-    rec->from = from;
-    rec->to = s->state;
-    rec->event = SC_EV_Migrated;
-    rec->event_code = (int32_t)new_version;
-    snprintf(rec->event_text, sizeof rec->event_text, "%s", text);
-    rec->outcome = SC_OUTCOME_TAKEN;
-    s->updated_mono_us = mono;
-    s->updated_wall_us = wall;
-    notify(e, s, rec);
+    sc_engine__note(e, s, from, SC_EV_Migrated, (int32_t)new_version, text, mono, wall);
 }
 
 /* Timers for the new state: the same state name keeps its entry time (deadlines count from

@@ -164,6 +164,13 @@ static int set_ring_delay(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+static int set_history_size(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (parse_u32(v, 65536, &c->history_size) || c->history_size == 0)
+        return fail(err, errsz, "--history-size: expected 1..65536 records a session, got '%s'%s", v, "");
+    return 0;
+}
+
 static int set_log_level(sd_config *c, const char *v, char *err, size_t errsz)
 {
     static const char *names[] = {"error", "warn", "info", "debug"};
@@ -311,6 +318,8 @@ static const sd_option options[] = {
     {"snapshot-every", true, sd_set_snapshot_every, "N a session snapshot every N transitions (default 16)"},
     {"answer", true, set_answer, "auto|manual answer incoming calls automatically (default auto)"},
     {"ring-delay-ms", true, set_ring_delay, "N ring before auto answer (default 0)"},
+    {"history-size", true, set_history_size,
+     "N history records kept per session, the oldest dropped first (default 64; 1..65536)"},
     {"log-level", true, set_log_level, "error|warn|info|debug log level (default info)"},
     {"log-format", true, set_log_format, "text|json log line format (default text)"},
     {"log-target", true, set_log_target,

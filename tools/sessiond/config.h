@@ -28,6 +28,7 @@ typedef struct sd_config {
     unsigned snapshot_every; /* --snapshot-every; 0 = 16 */
     bool answer_auto;        /* --answer auto|manual */
     uint32_t ring_delay_ms;
+    uint32_t history_size; /* --history-size; 0 = the store's default */
     sc_log_level log_level;
     bool log_json;            /* --log-format json */
     sd_log_target log_target; /* --log-target */

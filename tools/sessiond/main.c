@@ -194,6 +194,7 @@ static int start_api(sd_app *app)
     c.nlisten = app->cfg.nsip;
     c.auto_answer = app->cfg.answer_auto;
     c.ring_delay_ms = app->cfg.ring_delay_ms;
+    c.history_capacity = app->cfg.history_size;
     c.refuse_refer = app->cfg.refuse_refer;               /* transfer */
     c.transfer_timeout_ms = app->cfg.transfer_timeout_ms; /* transfer */
     for (size_t i = 0; i < app->cfg.ntrust; i++)

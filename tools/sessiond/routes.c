@@ -213,6 +213,22 @@ static void get_session(sd_routes *rt, sd_http_req *r, const char *id, const cha
         sd_http_reply_json(r, 200, j);
 }
 
+/* DELETE /sessions/{id}: the session is ended on the wire and removed, whatever the table
+ * says (sc_coord_kill). 200 {"id","state","killed":true}. */
+static void kill_session(sd_routes *rt, sd_http_req *r, const char *id)
+{
+    char state[64] = "";
+    int rc = sc_coord_kill(rt->api, id, state, sizeof state);
+    if (rc == -ENOENT)
+        sd_http_reply_error(r, 404, "no such session");
+    else if (rc == -EBUSY)
+        sd_http_reply_error(r, 409, "the session is running an event; try again");
+    else if (rc)
+        sd_http_reply_error(r, 500, sc_strerror(rc));
+    else
+        sd_http_reply_json(r, 200, json_pack("{s:s,s:s,s:b}", "id", id, "state", state, "killed", 1));
+}
+
 /* Split "/sessions/ID[/SUB]" into id and sub (sub NULL when absent); 0 or -1. */
 static int split_session_path(char *path, char **id, char **sub)
 {
@@ -265,6 +281,8 @@ void sd_routes_handle(void *ud, sd_http_req *r)
             get_session(rt, r, id, sub);
         } else if (post && sub) {
             post_command(rt, r, id, sub);
+        } else if (!strcmp(r->method, "DELETE") && !sub) {
+            kill_session(rt, r, id);
         } else {
             sd_http_reply_error(r, 405, "method not allowed here");
         }
