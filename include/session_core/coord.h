@@ -190,6 +190,10 @@ SC_EXPORT int sc_coord_hangup(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_kill(sc_coord *coord, const char *id, char *state, size_t state_cap);
 SC_EXPORT int sc_coord_hold(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_resume(sc_coord *coord, const char *id);
+/* Hold with the music on hold class moh (NULL: the table's choice): the class is used by the
+ * table's PlayMusicOnHold for this hold. -ENODATA when no class has that name, -EINVAL, and
+ * the results of sc_coord_hold. */
+SC_EXPORT int sc_coord_hold_moh(sc_coord *coord, const char *id, const char *moh);
 SC_EXPORT int sc_coord_dtmf(sc_coord *coord, const char *id, const char *digits);
 /* Transfer (src/coord/transfer.c). Blind: REFER the peer to target (a sip: URI with a host:
  * an IP literal or a name; -EINVAL otherwise); BlindTransfer. Attended: with consult_id (an answered call of

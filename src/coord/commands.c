@@ -109,7 +109,7 @@ int sc_coord_reject(sc_coord *c, const char *id, int code)
 }
 
 int sc_coord_hangup(sc_coord *c, const char *id) { return command(c, id, SC_EV_HangupCall, 0, "api"); }
-int sc_coord_hold(sc_coord *c, const char *id) { return command(c, id, SC_EV_HoldCall, 0, "api"); }
+int sc_coord_hold(sc_coord *c, const char *id) { return sc_coord_hold_moh(c, id, NULL); }
 int sc_coord_resume(sc_coord *c, const char *id) { return command(c, id, SC_EV_ResumeCall, 0, "api"); }
 
 int sc_coord_dtmf(sc_coord *c, const char *id, const char *digits)

@@ -197,6 +197,7 @@ struct sc_coord_leg {
     char *trunk;                /* trunks: the trunk this call goes through, or NULL */
     bool trunk_from;            /* trunks: no From was given: the trunk's AOR is the From */
     char *auth_user;            /* registrar: the user the INVITE authenticated as, or NULL */
+    char moh_class[64];         /* media: the class the last hold command chose ("": the table's) */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */

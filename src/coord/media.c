@@ -210,7 +210,9 @@ static int a_play_moh(const sc_exec *x)
     sc_media_stream *st = stream_of(leg_of(x));
     if (!st)
         return -ENOTCONN;
-    const char *cls = sc_exec_param_str(x, "class", NULL);
+    const sc_coord_leg *leg = leg_of(x);
+    /* the class the hold command chose wins over the table's */
+    const char *cls = leg && leg->moh_class[0] ? leg->moh_class : sc_exec_param_str(x, "class", NULL);
     int rc = sc_media_moh_start(st, cls);
     if (rc == -ENOENT && cls) {
         sc_log(coord->logger, SC_LOG_WARN, "media", "session %s: no music on hold class '%s', playing default",
@@ -218,6 +220,23 @@ static int a_play_moh(const sc_exec *x)
         rc = sc_media_moh_start(st, NULL);
     }
     return rc;
+}
+
+int sc_coord_hold_moh(sc_coord *c, const char *id, const char *moh)
+{
+    if (!c || !id || (moh && (!*moh || strlen(moh) >= sizeof((sc_coord_leg *)0)->moh_class)))
+        return -EINVAL;
+    sc_session *s = sc_store_get(c->store, id);
+    sc_coord_leg *leg = s ? sc_coord__leg(s) : NULL;
+    if (!s)
+        return -ENOENT;
+    sc_media *m = sc_coord__media_ctx(c);
+    size_t pos, len;
+    if (moh && (!m || sc_media_moh_class_position(m, moh, &pos, &len) == -ENOENT))
+        return -ENODATA;
+    if (leg)
+        snprintf(leg->moh_class, sizeof leg->moh_class, "%s", moh ? moh : "");
+    return sc_coord__command(c, s, SC_EV_HoldCall, 0, "api");
 }
 
 static int a_stop_moh(const sc_exec *x)

@@ -130,8 +130,22 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
         rc = sc_coord_accept(rt->api, id);
     } else if (!strcmp(cmd, "hangup")) {
         rc = sc_coord_hangup(rt->api, id);
-    } else if (!strcmp(cmd, "hold")) {
-        rc = sc_coord_hold(rt->api, id);
+    } else if (!strcmp(cmd, "hold")) { /* {"moh": CLASS} optional */
+        json_t *b = body_object(r);
+        if (!b)
+            return;
+        json_t *moh = json_object_get(b, "moh");
+        if (moh && !json_is_string(moh)) {
+            json_decref(b);
+            sd_http_reply_error(r, 400, "\"moh\" must be the name of a music on hold class");
+            return;
+        }
+        rc = sc_coord_hold_moh(rt->api, id, moh ? json_string_value(moh) : NULL);
+        json_decref(b);
+        if (rc == -ENODATA || rc == -EINVAL) {
+            sd_http_reply_error(r, 400, "no music on hold class of that name (see --moh-class)");
+            return;
+        }
     } else if (!strcmp(cmd, "resume")) {
         rc = sc_coord_resume(rt->api, id);
     } else if (!strcmp(cmd, "reject") || !strcmp(cmd, "dtmf") || !strcmp(cmd, "bridge")) {
