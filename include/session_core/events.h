@@ -200,6 +200,7 @@ SC_EXPORT uint64_t sc_events_oldest_in_ring(const sc_events_bus *bus); /* 0 if r
 
 #define SC_EVENTS_MAX_PATTERNS 8
 #define SC_EVENTS_MAX_STATES 8
+#define SC_EVENTS_MAX_NAMES 8
 #define SC_EVENTS_PATTERN_MAX 128
 
 typedef struct sc_events_filter {
@@ -209,6 +210,9 @@ typedef struct sc_events_filter {
     const char *patterns[SC_EVENTS_MAX_PATTERNS]; /* globs (* ? [..]) on session id or URI;
                                                    * NULL-terminated; none = any */
     const char *states[SC_EVENTS_MAX_STATES];     /* state names; NULL-terminated; none = any */
+    const char *names[SC_EVENTS_MAX_NAMES];       /* App events: their names (globs); NULL-
+                                                   * terminated; none = any. Other types are
+                                                   * not filtered by name */
 } sc_events_filter;
 
 typedef enum sc_events_overflow {

@@ -29,6 +29,8 @@ struct sc_coord_events {
     sc_obs_counter *published[SC_EVT__COUNT];
     retired retired[RETIRED_MAX];
     size_t nretired;
+    sc_obs_metric *lag_events;  /* sessioncore_event_subscriber_lag_events{subscriber} */
+    sc_obs_metric *lag_seconds; /* sessioncore_event_subscriber_lag_seconds{subscriber} */
 };
 
 static int ev_role(const sc_session *s)
@@ -184,8 +186,16 @@ static void add_live(void *ud, sc_events_sub *sub)
     sc_events_sub_stats_get(sub, &st);
     if (sub == d->e->reaped_sub)
         return;
-    if (!st.closed)
+    if (!st.closed) {
         d->nsubs++;
+        /* the worst subscription of each name: how far behind the bus it is */
+        sc_obs_gauge *g = d->e->lag_events ? sc_obs_gauge_with(d->e->lag_events, sc_events_sub_name(sub)) : NULL;
+        if (g && (double)st.lag_events > g->value)
+            sc_obs_gauge_set(g, (double)st.lag_events);
+        g = d->e->lag_seconds ? sc_obs_gauge_with(d->e->lag_seconds, sc_events_sub_name(sub)) : NULL;
+        if (g && st.lag_seconds > g->value)
+            sc_obs_gauge_set(g, st.lag_seconds);
+    }
     retired *r = retired_for(d->e, sc_events_sub_name(sub));
     if (!r)
         return;
@@ -203,6 +213,10 @@ static void collect_bus(void *ud, sc_obs_registry *reg)
     if (!d)
         return;
     d->e = e;
+    if (e->lag_events)
+        sc_obs_gauge_reset_all(e->lag_events);
+    if (e->lag_seconds)
+        sc_obs_gauge_reset_all(e->lag_seconds);
     sc_events_foreach_sub(e->bus, add_live, d);
     sc_obs_gauge_set(sc_obs_gauge_with(m->event_subscribers), d->nsubs);
     for (size_t i = 0; i < e->nretired; i++)
@@ -216,6 +230,22 @@ static void collect_bus(void *ud, sc_obs_registry *reg)
                 c->value = v;
         }
     free(d);
+}
+
+/* The per-subscriber lag gauges (filled by collect_bus at each scrape). */
+static int register_lag(sc_coord_events *e, sc_obs_registry *reg)
+{
+    sc_obs_desc d = {.type = SC_OBS_GAUGE,
+                     .name = "sessioncore_event_subscriber_lag_events",
+                     .help = "Events published that a subscriber has not consumed yet (its worst "
+                             "subscription of that name)",
+                     .labels = {"subscriber"}};
+    int rc = sc_obs_register(reg, &d, &e->lag_events);
+    if (rc)
+        return rc;
+    d.name = "sessioncore_event_subscriber_lag_seconds";
+    d.help = "Age of the oldest event waiting in a subscriber's queue (its worst subscription of that name)";
+    return sc_obs_register(reg, &d, &e->lag_seconds);
 }
 
 /* ---- Public subscription API ------------------------------------------------------------------ */
@@ -295,6 +325,8 @@ static int start(sc_coord *coord, const sc_coord_config *cfg)
                             .ud = e,
                             .filter = {.types = SC_EVENT_BIT(SC_EVT_SubscriberReaped)}};
     if ((rc = sc_events_subscribe(e->bus, &sc, &e->reaped_sub)) != 0)
+        return rc;
+    if (coord->reg && (rc = register_lag(e, coord->reg)) != 0)
         return rc;
     if (coord->reg && (rc = sc_obs_registry_add_collector(coord->reg, collect_bus, e)) != 0)
         return rc;

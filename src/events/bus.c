@@ -179,6 +179,12 @@ static int copy_filter(sc_events_sub *s, const sc_events_filter *f)
         sc_bus_event_strcpy(s->states[i], SC_EVENT_NAME_MAX, f->states[i]);
         s->filter.states[i] = s->states[i];
     }
+    for (int i = 0; i < SC_EVENTS_MAX_NAMES && f->names[i]; i++) {
+        if (strlen(f->names[i]) >= SC_EVENT_NAME_MAX)
+            return -EINVAL;
+        sc_bus_event_strcpy(s->names[i], SC_EVENT_NAME_MAX, f->names[i]);
+        s->filter.names[i] = s->names[i];
+    }
     s->types = f->types ? f->types & SC_EVENT_ALL : SC_EVENT_ALL;
     return 0;
 }

@@ -18,6 +18,7 @@ struct sc_events_sub {
     sc_events_filter filter;    /* points into the storage below */
     char patterns[SC_EVENTS_MAX_PATTERNS][SC_EVENTS_PATTERN_MAX];
     char states[SC_EVENTS_MAX_STATES][SC_EVENT_NAME_MAX];
+    char names[SC_EVENTS_MAX_NAMES][SC_EVENT_NAME_MAX];
     uint32_t types;        /* effective type mask (0 in the filter = all) */
     sc_events_cb callback; /* NULL = queue mode */
     void *ud;

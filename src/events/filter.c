@@ -27,6 +27,17 @@ static bool state_match(const sc_events_filter *f, const sc_bus_event *ev)
     return false;
 }
 
+/* App events by name (globs); every other type passes. */
+static bool name_match(const sc_events_filter *f, const sc_bus_event *ev)
+{
+    if (!f->names[0] || ev->type != SC_EVT_App)
+        return true;
+    for (int i = 0; i < SC_EVENTS_MAX_NAMES && f->names[i]; i++)
+        if (fnmatch(f->names[i], ev->u.app.name, 0) == 0)
+            return true;
+    return false;
+}
+
 bool sc_events_filter_match(const sc_events_filter *f, const sc_bus_event *ev)
 {
     if ((unsigned)ev->type >= SC_EVT__COUNT)
@@ -42,5 +53,5 @@ bool sc_events_filter_match(const sc_events_filter *f, const sc_bus_event *ev)
         if (ev->role < 0 || ev->role > 30 || !(f->roles & (UINT32_C(1) << ev->role)))
             return false;
     }
-    return state_match(f, ev) && pattern_match(f, ev);
+    return state_match(f, ev) && name_match(f, ev) && pattern_match(f, ev);
 }

@@ -14,7 +14,8 @@
 #     reaped{reason="overflow"}, and the reference sees its SubscriberReaped (dropped 1);
 #   a fourth staller (drop-oldest, queue=48) hangs up without reading: the 48 events left in
 #     its queue are counted as drops{reason="closed"}.
-# The reference also matches sessioncore_events_published_total type by type. Idle reaping is
+# The reference also matches sessioncore_events_published_total type by type; the stallers'
+# sessioncore_event_subscriber_lag_* are above 0 while they stall, and 0 once gone. Idle reaping is
 # test_events_idle_gap.sh's job (the idle limit here is longer than the test).
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
@@ -126,6 +127,12 @@ def check(cond, msg):
         print("FAIL:", msg)
         sys.exit(1)
 
+# per-subscriber lag: the stalled ones are behind while they stall, no one once they are gone
+lag = lambda m, sub, u: m.get('sessioncore_event_subscriber_lag_%s{subscriber="%s"}' % (u, sub), 0)
+for sub in ("bp_coalesce", "bp_oldest"):
+    check(lag(marker, sub, "events") > 0 and lag(marker, sub, "seconds") > 0,
+          "%s stalled but its lag is %s events, %s s" % (sub, lag(marker, sub, "events"), lag(marker, sub, "seconds")))
+check(all(lag(after, s, "events") == 0 for s in ("bp_ref", "bp_coalesce", "bp_oldest")), "lag left after the consumers")
 st.pop("quitter")
 for label, r in st.items():
     check(r["status"] == 200, "%s: HTTP %s" % (label, r["status"]))

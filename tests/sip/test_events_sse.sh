@@ -3,8 +3,8 @@
 # sees exactly that session's state changes, in the order of its history, with increasing
 # ids; an unfiltered consumer that "reconnects" with Last-Event-ID K receives exactly the
 # events after K, none twice (ids are "<epoch>-<seq>"); after a restart, the old Last-Event-ID
-# gets a StreamReset first, then the new run's events from its first; sessionctl events
-# prints the same as JSON Lines.
+# gets a StreamReset first, then the new run's events from its first; ?app= keeps only the App
+# events of those names; sessionctl events prints the same as JSON Lines.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 start_sessiond --answer auto
@@ -40,6 +40,17 @@ print("ok", len(evs), "events")
 PY
 # resume: everything, then from K (the middle) by Last-Event-ID and by sessionctl --since
 timeout 10 curl -sN "$URL/events?since=0" >"$TMP/all.sse" & A=$!; sleep 1.5; kill $A 2>/dev/null; wait $A 2>/dev/null
+# App events by name (?app= globs): only those named Call*, and other types not at all with type=App
+timeout 10 curl -sN "$URL/events?since=0&type=App&app=Call*" >"$TMP/app.sse" & P=$!; sleep 1.5; kill $P 2>/dev/null; wait $P 2>/dev/null
+python3 - "$TMP/all.sse" "$TMP/app.sse" <<'PY' || fail "the app= filter"
+import json, sys
+def evs(f): return [json.loads(l[6:]) for l in open(f).read().splitlines() if l.startswith("data: ")]
+every = [e.get("name") for e in evs(sys.argv[1]) if e["type"] == "App"]
+got = evs(sys.argv[2])
+assert any(not n.startswith("Call") for n in every), "no App event outside Call*: %s" % set(every)
+assert got and all(e["type"] == "App" and e["name"].startswith("Call") for e in got), [e.get("name") for e in got]
+assert len(got) == sum(1 for n in every if n.startswith("Call")), "%d of %d" % (len(got), len(every))
+PY
 epoch=$(grep '^id: ' "$TMP/all.sse" | tail -n 1 | cut -c5- | cut -d- -f1)
 last=$(grep '^id: ' "$TMP/all.sse" | tail -n 1 | cut -d- -f2)
 K=$((last / 2))

@@ -52,6 +52,7 @@ typedef struct sse_conn {
     uint32_t queue; /* subscription queue capacity (events) */
     char *patterns[SC_EVENTS_MAX_PATTERNS + 1];
     char *states[SC_EVENTS_MAX_STATES + 1];
+    char *apps[SC_EVENTS_MAX_NAMES + 1]; /* ?app=: App events by name */
     bool has_since;
     uint64_t since;
     bool has_epoch; /* Last-Event-ID "<epoch>-<seq>": a resume point of some run */
@@ -87,6 +88,8 @@ static void conn_unref(sse_conn *c)
         free(c->patterns[i]);
     for (int i = 0; c->states[i]; i++)
         free(c->states[i]);
+    for (int i = 0; c->apps[i]; i++)
+        free(c->apps[i]);
     free(c->buf);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
@@ -280,6 +283,8 @@ static const char *parse_filter(struct MHD_Connection *mc, sse_conn *c)
     if (split_list(MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "state"), c->states, SC_EVENTS_MAX_STATES) <
         0)
         return "state: at most 8 names";
+    if (split_list(MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "app"), c->apps, SC_EVENTS_MAX_NAMES) < 0)
+        return "app: at most 8 names";
     v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "name");
     snprintf(c->name, sizeof c->name, "%s", v && *v ? v : "sse");
     for (char *p = c->name; *p; p++)
@@ -390,6 +395,8 @@ static int subscribe(sd_sse *s, sse_conn *c)
         cfg.filter.patterns[i] = c->patterns[i];
     for (int i = 0; c->states[i]; i++)
         cfg.filter.states[i] = c->states[i];
+    for (int i = 0; c->apps[i]; i++)
+        cfg.filter.names[i] = c->apps[i];
     c->bus_epoch = sc_events_epoch(sc_coord_events_bus(s->api));
     if (c->has_epoch) /* another run's point gets a StreamReset, then this run's events */
         return sc_coord_subscribe_resume(s->api, &cfg, c->epoch, c->since, &c->sub);

@@ -1,4 +1,4 @@
-/* Tests for the event bus: filter property test against a brute-force matcher, overflow
+/* Tests for the event bus: filter property test against a brute-force matcher (App names too), overflow
  * policies, pause, idle reaping, resume (ring, history hook, gap), bounded memory, JSON. */
 #include <errno.h>
 #include <fnmatch.h>
@@ -25,19 +25,23 @@ static const char *const sessions[] = {"s-1", "s-2", "s-10", "call-7", "x"};
 static const char *const uris[] = {"sip:bob@example.com", "sip:alice@10.0.0.1", ""};
 static const char *const states[] = {"Idle", "Ringing", "Talking", "OnHold", "Terminated"};
 static const char *const pats[] = {"s-*", "s-?", "*bob*", "call-[0-9]", "nomatch", "sip:alice@*"};
+static const char *const apps[] = {"NotifyCRM", "QueueJoined", "QueueLeft", "Billing"};
+static const char *const app_pats[] = {"NotifyCRM", "Queue*", "B?lling", "nomatch"};
 
 static void random_event(sc_bus_event *ev)
 {
     sc_bus_event_init(ev, (sc_bus_event_type)rnd(SC_EVT__COUNT), sessions[rnd(5)], (int)rnd(3) - 1, states[rnd(5)]);
     sc_bus_event_strcpy(ev->uri, sizeof ev->uri, uris[rnd(3)]);
+    if (ev->type == SC_EVT_App)
+        sc_bus_event_strcpy(ev->u.app.name, sizeof ev->u.app.name, apps[rnd(4)]);
     ev->priority = (int)rnd(4) - 1; /* SC_BUS_PRIO_DEFAULT or an sc_priority */
 }
 
 typedef struct rfilter {
     uint32_t types, roles;
     sc_priority minp;
-    int npat, nst;
-    const char *pat[3], *st[3];
+    int npat, nst, napp;
+    const char *pat[3], *st[3], *app[3];
 } rfilter;
 
 static void random_filter(rfilter *rf, sc_events_filter *f)
@@ -53,6 +57,9 @@ static void random_filter(rfilter *rf, sc_events_filter *f)
         f->patterns[i] = rf->pat[i] = pats[rnd(6)];
     for (int i = 0; i < rf->nst; i++)
         f->states[i] = rf->st[i] = states[rnd(5)];
+    rf->napp = (int)rnd(3);
+    for (int i = 0; i < rf->napp; i++)
+        f->names[i] = rf->app[i] = app_pats[rnd(4)];
     f->types = rf->types;
     f->roles = rf->roles;
     f->min_priority = rf->minp;
@@ -71,6 +78,11 @@ static bool brute_match(const rfilter *rf, const sc_bus_event *ev)
     bool ok = rf->nst == 0;
     for (int i = 0; i < rf->nst; i++)
         ok |= strcmp(rf->st[i], ev->state) == 0;
+    if (!ok)
+        return false;
+    ok = rf->napp == 0 || ev->type != SC_EVT_App; /* names filter App events only */
+    for (int i = 0; !ok && i < rf->napp; i++)
+        ok = fnmatch(rf->app[i], ev->u.app.name, 0) == 0;
     if (!ok)
         return false;
     ok = rf->npat == 0;
