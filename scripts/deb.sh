@@ -30,7 +30,10 @@ fi
 grep "^W: " "$WORK/lintian.log" || true
 echo "deb: lintian: no error"
 # contents: what each package must hold
-want() { dpkg-deb -c "$OUT/$1"_*.deb | grep -q "$2" || { echo "deb: $1 lacks $2"; exit 1; }; }
+want() {
+  dpkg-deb -c "$OUT/$1"_*.deb >"$WORK/contents.txt"
+  grep -q -- "$2" "$WORK/contents.txt" || { echo "deb: $1 lacks $2"; exit 1; }
+}
 want sessiond ./usr/bin/sessiond
 want sessiond ./usr/bin/sessionctl
 want sessiond ./lib/systemd/system/sessiond.service
