@@ -33,27 +33,41 @@ trunks:
     password: carrier-pw
     register: false
 YAML
-UAC_BG=
+# SIPp parties beside the one of lib.sh (uas_hold on SIPP_PORT): SCENARIO PORT [TARGET]
+BG_PIDS=()
+BG_NAMES=()
+start_sipp_bg() {
+  (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/$1.xml" -m 1 -l 1 -timeout 30s -timeout_error \
+    -trace_err -error_file "$TMP/$1.err" -nostdin -i 127.0.0.1 -p "$2" ${3:-} >"$TMP/$1.out" 2>&1) &
+  BG_PIDS+=($!)
+  BG_NAMES+=("$1")
+}
 stop_sipps() {
   local rc=$?
-  for p in $SIPP_BG $UAC_BG; do kill "$p" 2>/dev/null; done
+  for p in $SIPP_BG "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   (exit "$rc"); cleanup
 }
 trap stop_sipps EXIT
 
-start_sipp_uas uas_hold
+XFER_PORT=$(free_port)
+REJ_PORT=$(free_port)
+start_sipp_uas uas_hold      # our call A: answered, held, resumed, hung up
+start_sipp_bg xfer_transferee "$XFER_PORT"  # our call D: answered, transferred (REFER)
 export SESSIOND_TEST_HOOKS=1
 start_sessiond --answer manual --http-token-file "$TMP/token" --config "$TMP/sessiond.yaml" \
-  --realm pbx.test --users "$TMP/users.yaml" --users-store yes --trust 127.0.0.0/8 --rtp-timeout-ms 0
-(cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/uac_wait_bye.xml" -m 1 -l 1 -timeout 30s -timeout_error \
-  -trace_err -error_file "$TMP/uac_wait_bye.err" -nostdin -i 127.0.0.1 -p "$UAC_PORT" \
-  "127.0.0.1:$SIP_PORT" >"$TMP/uac_wait_bye.out" 2>&1) &
-UAC_BG=$!
+  --realm pbx.test --users "$TMP/users.yaml" --users-store yes --trust 127.0.0.0/8 --rtp-timeout-ms 0 \
+  --http-timeout-ms 1500
+start_sipp_bg uac_wait_bye "$UAC_PORT" "127.0.0.1:$SIP_PORT"  # call B: accepted, bridged, hung up
+start_sipp_bg uac_rejected "$REJ_PORT" "127.0.0.1:$SIP_PORT"  # call E: rejected (486)
+for _ in $(seq 1 100); do port_in_use "$XFER_PORT" && break; sleep 0.05; done
 
-SD_URL="http://127.0.0.1:$HTTP_PORT" SD_TOKEN=$TOKEN UAS_URI="sip:alice@127.0.0.1:$SIPP_PORT" SRC=$SRC \
+SD_URL="http://127.0.0.1:$HTTP_PORT" SD_TOKEN=$TOKEN SRC=$SRC UAS_URI="sip:alice@127.0.0.1:$SIPP_PORT" \
+  XFER_URI="sip:alice@127.0.0.1:$XFER_PORT" UAC_PORT=$UAC_PORT REJ_PORT=$REJ_PORT \
   node "$DIR/check.js" "$SPEC" || fail "the live answers do not match $SPEC"
-# both calls were real: the SIPp scenarios ran to their end (hold, resume, BYE)
+# the calls were real: every SIPp scenario ran to its end
 wait_sipp
-wait "$UAC_BG" || fail "sipp uac_wait_bye failed: $(grep -h -i -m 3 -E 'error|unexpected|aborted' "$TMP"/uac_wait_bye.out 2>/dev/null)"
-UAC_BG=
+for i in "${!BG_PIDS[@]}"; do
+  wait "${BG_PIDS[$i]}" || fail "sipp ${BG_NAMES[$i]} failed: $(grep -h -i -m 3 -E 'error|unexpected|aborted' "$TMP/${BG_NAMES[$i]}.out" 2>/dev/null)"
+done
+BG_PIDS=()
 pass

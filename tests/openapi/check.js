@@ -175,6 +175,7 @@ async function op(method, template, vals, opts = {}, expect) {
     fail(`${what}: status not declared (declared: ${Object.keys(o.responses).join(' ')}): ${res.body.slice(0, 200)}`);
     return res;
   }
+  if (resp === spec.components.responses.Unavailable && !res.headers['retry-after']) fail(`${what}: no Retry-After`);
   checkBody(what, resp, res);
   return res;
 }
@@ -260,11 +261,16 @@ async function main() {
   // (ringing: --answer manual); C, an outgoing call through the trunk to a dead port.
   let r = await op('POST', '/calls', {}, {body: {to: uas, from: 'sip:openapi@127.0.0.1'}}, 201);
   const A = JSON.parse(r.body).id;
-  const B = await waitFor('the incoming call', async () => {
-    const s = JSON.parse((await request('GET', '/sessions')).body);
-    const b = s.find((x) => x.role === 'uas');
-    return b && b.state === 'Ringing' ? b.id : null;
-  });
+  const incoming = (port) =>
+    waitFor(`the incoming call from port ${port}`, async () => {
+      const s = JSON.parse((await request('GET', '/sessions')).body);
+      const b = s.find((x) => x.role === 'uas' && (x.remote_uri || '').includes(`:${port}`));
+      return b && b.state === 'Ringing' ? b.id : null;
+    });
+  const B = await incoming(process.env.UAC_PORT);
+  const E = await incoming(process.env.REJ_PORT);
+  r = await op('POST', '/calls', {}, {body: {to: process.env.XFER_URI}}, 201);
+  const D = JSON.parse(r.body).id;
   r = await op('POST', '/calls', {}, {body: {trunk: 'carrier', to: 'sip:bob'}}, 201);
   const C = JSON.parse(r.body).id;
   await waitState(A, 'Active');
@@ -284,8 +290,8 @@ async function main() {
   await op('GET', '/trunks/{name}', {name: 'nope'}, {}, 404);
   // sessions
   r = await op('GET', '/sessions', {}, {}, 200);
-  if (JSON.parse(r.body).length < 3) fail(`GET /sessions: expected 3 sessions: ${r.body}`);
-  for (const id of [A, B, C]) await op('GET', '/sessions/{id}', {id}, {}, 200);
+  if (JSON.parse(r.body).length !== 5) fail(`GET /sessions: expected 5 sessions: ${r.body}`);
+  for (const id of [A, B, C, D, E]) await op('GET', '/sessions/{id}', {id}, {}, 200);
   await op('GET', '/sessions/{id}', {id: N}, {}, 404);
   await op('GET', '/sessions/{id}/history', {id: A}, {}, 200);
   await op('GET', '/sessions/{id}/history', {id: A}, {query: '?format=json'}, 200);
@@ -317,6 +323,9 @@ async function main() {
   await op('POST', '/sessions/{id}/transfer', {id: A}, {body: {}, label: 'blind without target'}, 400);
   await op('POST', '/sessions/{id}/transfer', {id: C}, {body: {target: 'sip:carol@127.0.0.1:5999'}, label: 'not answered'}, 409);
   await op('POST', '/sessions/{id}/transfer/cancel', {id: A}, {}, 409);
+  await op('POST', '/sessions/{id}/reject', {id: E}, {body: {code: 486}}, 200);
+  await waitState(D, 'Active');
+  await op('POST', '/sessions/{id}/transfer', {id: D}, {body: {target: 'sip:carol@127.0.0.1:5999'}}, 200);
   await op('POST', '/sessions/{id}/hold', {id: C}, {}, 409);
   await op('POST', '/sessions/{id}/unbridge', {id: A}, {}, 409);
   // the call flows: B answered; A held, resumed, DTMF, bridged with B and split again
@@ -397,13 +406,31 @@ async function main() {
   await op('POST', '/sessions/{id}/hangup', {id: B}, {}, 200);
   await op('POST', '/sessions/{id}/hangup', {id: A}, {}, 200);
   await op('POST', '/sessions/{id}/hangup', {id: C}, {}, [200, 409]); // 409 once its INVITE timed out
-  await waitState(A, 'Terminated');
-  await waitState(B, 'Terminated');
+  for (const id of [A, B, D, E])
+    await waitFor(`session ${id} ended`, async () => JSON.parse((await request('GET', `/sessions/${id}`)).body).outcome);
+  await op('GET', '/sessions/{id}/history', {id: D}, {}, 200);
   await op('POST', '/sessions/{id}/hangup', {id: A}, {label: 'ended'}, 409);
   await op('GET', '/sessions/{id}', {id: A}, {}, 200);
 
-  // coverage: every operation of the spec was called, every path of the spec and no other
-  for (const {path: t, method} of ops) if (!called.has(`${method} ${t}`)) fail(`${method} ${t} of the spec was never called`);
+  // a stalled loop (sessiond runs with --http-timeout-ms 1500): the request that blocks it and
+  // one queued behind it get 503 (Unavailable, with Retry-After), /livez 503 once the loop's
+  // heartbeat is over 2 s old
+  const blocked = op('POST', '/debug/block-loop', {}, {query: '?ms=3000', label: 'longer than the HTTP timeout'}, 503);
+  await sleep(200);
+  const queued = op('GET', '/sessions', {}, {label: 'loop blocked'}, 503);
+  await sleep(2100);
+  await op('GET', '/livez', {}, {label: 'loop blocked'}, 503);
+  await Promise.all([blocked, queued]);
+  await waitFor('/livez 200 again', async () => (await request('GET', '/livez')).status === 200);
+
+  // coverage: every operation of the spec was called and answered 2xx (but the one whose
+  // success needs an attended transfer in progress), every path of the spec and no other
+  for (const {path: t, method} of ops) {
+    const k = `${method} ${t}`;
+    if (!called.has(k)) fail(`${k} of the spec was never called`);
+    else if (![...seen.get(k)].some((s) => s >= 200 && s < 300) && k !== 'POST /sessions/{id}/transfer/cancel')
+      fail(`${k} never answered 2xx: ${[...seen.get(k)].join(' ')}`);
+  }
   const specPaths = Object.keys(spec.paths).sort().join(' ');
   const testPaths = [...calledPaths].sort().join(' ');
   if (specPaths !== testPaths) fail(`paths called != spec paths:\n  called ${testPaths}\n  spec   ${specPaths}`);
