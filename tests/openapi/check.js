@@ -406,7 +406,8 @@ async function main() {
   await op('POST', '/sessions/{id}/hangup', {id: B}, {}, 200);
   await op('POST', '/sessions/{id}/hangup', {id: A}, {}, 200);
   await op('POST', '/sessions/{id}/hangup', {id: C}, {}, [200, 409]); // 409 once its INVITE timed out
-  for (const id of [A, B, D, E])
+  await waitState(A, 'Terminated');
+  for (const id of [B, D, E])
     await waitFor(`session ${id} ended`, async () => JSON.parse((await request('GET', `/sessions/${id}`)).body).outcome);
   await op('GET', '/sessions/{id}/history', {id: D}, {}, 200);
   await op('POST', '/sessions/{id}/hangup', {id: A}, {label: 'ended'}, 409);
