@@ -259,6 +259,7 @@ async function main() {
   // Sessions: A, an outgoing call the SIPp UAS answers (uas_hold); B and E, incoming calls of
   // SIPp UACs (ringing: --answer manual; uac_wait_bye, uac_rejected); C, an outgoing call
   // through the trunk to a port nobody answers; D, an outgoing call to the SIPp transferee.
+  await waitFor('/readyz 200 (the store connected)', async () => (await request('GET', '/readyz')).status === 200);
   let r = await op('POST', '/calls', {}, {body: {to: uas, from: 'sip:openapi@127.0.0.1'}}, 201);
   const A = JSON.parse(r.body).id;
   const incoming = (port) =>
