@@ -201,11 +201,21 @@ async function waitFor(what, fn, ms = 10000) {
     await sleep(50);
   }
 }
-async function stateOf(id) {
-  const r = await request('GET', `/sessions/${encodeURIComponent(id)}`);
-  return r.status === 200 ? JSON.parse(r.body).state : null;
+// Poll until the session is in state st (20 s at most; the error names the state it is in).
+async function waitState(id, st) {
+  let last = null;
+  await waitFor(
+    `session ${id} in ${st}`,
+    async () => {
+      const r = await request('GET', `/sessions/${encodeURIComponent(id)}`);
+      last = r.status === 200 ? JSON.parse(r.body).state : r.status;
+      return last === st;
+    },
+    20000
+  ).catch((e) => {
+    throw new Error(`${e.message} (it is in ${last})`);
+  });
 }
-const waitState = (id, st) => waitFor(`session ${id} in ${st}`, async () => (await stateOf(id)) === st);
 
 const PROBES = new Set(['/livez', '/readyz', '/healthz']);
 const BIG = 'x'.repeat(70000);
@@ -408,8 +418,19 @@ async function main() {
   await op('POST', '/sessions/{id}/hangup', {id: A}, {}, 200);
   await op('POST', '/sessions/{id}/hangup', {id: C}, {}, [200, 409]); // 409 once its INVITE timed out
   await waitState(A, 'Terminated');
-  for (const id of [B, D, E])
-    await waitFor(`session ${id} ended`, async () => JSON.parse((await request('GET', `/sessions/${id}`)).body).outcome);
+  for (const [name, id] of [['B', B], ['D', D], ['E', E]]) {
+    let last = '';
+    await waitFor(
+      `session ${name} (${id}) to end`,
+      async () => {
+        last = (await request('GET', `/sessions/${id}`)).body;
+        return JSON.parse(last).outcome;
+      },
+      20000
+    ).catch((e) => {
+      throw new Error(`${e.message}: ${last.slice(0, 400)}`);
+    });
+  }
   await op('GET', '/sessions/{id}/history', {id: D}, {}, 200);
   await op('POST', '/sessions/{id}/hangup', {id: A}, {label: 'ended'}, 409);
   await op('GET', '/sessions/{id}', {id: A}, {}, 200);
