@@ -3,8 +3,9 @@
 # tools/sessiond, and describes a live sessiond: tests/openapi/check.js calls every path and
 # method of it, with valid input and invalid (unknown ids, bad JSON, bad bodies, no or a wrong
 # token, a foreign Host or Origin, a body over 64 KiB, a form body, methods the path does not
-# list), on real calls (a SIPp UAS that answers our call, a SIPp UAC whose call we answer), and
-# checks each status is declared for the operation and each body matches the spec's schema.
+# list), on real calls (SIPp parties that answer our calls, one that takes a transfer, two that
+# call us: one answered, one rejected), and checks each status is declared for the operation
+# and each body matches the spec's schema. OA_SPEC=FILE checks another spec file instead.
 set -u
 SRC=${SC_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 DIR="$SRC/tests/openapi"
