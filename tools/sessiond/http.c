@@ -260,7 +260,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return respond_error(c, 413, "request body too large (limit 65536 bytes)");
     /* DELETE: only DELETE /sessions/{id}; a page of another site cannot send it without a
      * CORS preflight, which we never grant */
-    if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD") && strcmp(method, "DELETE"))
+    bool del = !strcmp(method, "DELETE") && !strncmp(url, "/sessions/", 10);
+    if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD") && !del)
         return respond_error(c, 405, "method not allowed");
     if (!strcmp(url, "/livez")) {
         uint64_t last = atomic_load(&h->heartbeat_ms);

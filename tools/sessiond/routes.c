@@ -289,7 +289,9 @@ void sd_routes_handle(void *ud, sd_http_req *r)
         command_result(rt, r, xid, "transfer/cancel", sc_coord_transfer_cancel(rt->api, xid));
     } else if (!strncmp(p, "/sessions/", 10)) {
         char *id, *sub;
-        if (split_session_path(r->path, &id, &sub)) {
+        if (!strcmp(r->method, "DELETE") && (split_session_path(r->path, &id, &sub) || sub)) {
+            sd_http_reply_error(r, 405, "use DELETE /sessions/{id}");
+        } else if (split_session_path(r->path, &id, &sub)) {
             sd_http_reply_error(r, 404, "no such resource");
         } else if (get) {
             get_session(rt, r, id, sub);
