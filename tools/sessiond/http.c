@@ -110,12 +110,22 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body,
     return respond_hdr(c, status, body, ctype, NULL, NULL);
 }
 
+/* {"error": msg} with msg escaped as a JSON string (any message stays valid JSON). */
+static char *error_body(const char *msg)
+{
+    size_t n = strlen(msg), cap = SC_JSON_QUOTED_MAX(n) + 16;
+    char *b = malloc(cap);
+    if (!b)
+        return NULL;
+    size_t k = (size_t)snprintf(b, cap, "{\"error\":");
+    size_t q = sc_json_quote(b + k, cap - k, msg, n);
+    snprintf(b + k + q, cap - k - q, "}\n");
+    return b;
+}
+
 static enum MHD_Result respond_error(struct MHD_Connection *c, int status, const char *msg)
 {
-    char *b = NULL;
-    if (asprintf(&b, "{\"error\":\"%s\"}", msg) < 0)
-        b = NULL;
-    return respond(c, status, b, "application/json");
+    return respond(c, status, error_body(msg), "application/json");
 }
 
 static char *dup_arg(struct MHD_Connection *c, const char *key)
@@ -248,9 +258,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (cc->refuse) { /* nothing of it ran */
         sc_log(h->logger, SC_LOG_DEBUG, "http", "%s %s -> %d (%s)", method, url, cc->refuse, cc->refuse_msg);
-        char *b = NULL;
-        if (asprintf(&b, "{\"error\":\"%s\"}\n", cc->refuse_msg) < 0)
-            b = NULL;
+        char *b = error_body(cc->refuse_msg);
         if (cc->refuse == 401)
             return respond_hdr(c, 401, b, "application/json", MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                "Bearer realm=\"sessiond\"");
@@ -301,9 +309,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         item_free(it);
         return respond_error(c, 503, "overloaded or shutting down");
     }
+    if (!it->req.status) { /* a handler that answered nothing: a JSON 500, never an empty body */
+        item_free(it);
+        return respond_error(c, 500, "the request was not answered");
+    }
     char *resp = it->req.resp;
     it->req.resp = NULL;
-    int status = it->req.status ? it->req.status : 500;
+    int status = it->req.status;
     const char *ctype = it->req.content_type;
     item_free(it);
     return respond(c, status, resp, ctype);
