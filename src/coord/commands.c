@@ -1,6 +1,7 @@
 /* commands: the application's commands (make_call, accept, reject, hangup, hold, resume,
  * dtmf): each dispatches the matching table event and returns the engine's distinct result. */
 #include "coord/coord_int.h"
+#include "coord/dtmf_info.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -115,6 +116,9 @@ int sc_coord_dtmf(sc_coord *c, const char *id, const char *digits)
 {
     if (!digits || !*digits || strspn(digits, "0123456789*#ABCDabcd") != strlen(digits))
         return -EINVAL;
+    sc_session *s = c && id ? sc_store_get(c->store, id) : NULL;
+    if (s && sc_coord__dtmf_possible(c, s) != 0) /* neither RFC 4733 nor INFO: 409, the call goes on */
+        return -ENOTSUP;
     return command(c, id, SC_EV_SendDTMF, 0, digits);
 }
 
