@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Early media through the B2BUA (RFC 3960): the routed callee answers 183 with SDP and plays
+# RTP (SIPp's g711a pcap) for 2.5 s before its 200. The caller gets a 183 with our SDP at once
+# (PeerEarlyMedia -> BridgeEarlyMedia) and the callee's RTP while its leg is still Ringing:
+# sessiond's relayed packets on the caller's leg rise before the answer and the caller's
+# rtp_probe receives them; then the 200 is relayed and the call ends normally.
+. "$(dirname "$0")/lib.sh"
+[ -x "$PROBE" ] || { echo "SKIP: rtp_probe not built"; exit 77; }
+[ -r /usr/share/sip-tester/g711a.pcap ] || { echo "SKIP: SIPp's g711a.pcap missing"; exit 77; }
+UAS_PORT=$(free_port); PA=$(free_port)
+start_sessiond --rtp-timeout-ms 0 --route "bo*=sip:carol@127.0.0.1:$UAS_PORT" --trust 127.0.0.1
+SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
+start_sipp_uas early_media_uas -mp "$(free_port)"
+SIPP_PORT=$SIPP_PORT_SAVE
+"$PROBE" --port "$PA" --seconds 2 >"$TMP/early.json" &
+rx=$!
+(cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/early_media_uac.xml" -m 1 -l 1 -timeout 30s -timeout_error \
+    -trace_err -error_file "$TMP/early_media_uac.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_port)" \
+    -set probe "$PA" "127.0.0.1:$SIP_PORT" >"$TMP/early_media_uac.out" 2>&1) &
+uac=$!
+b2bua_legs
+# The caller's leg relays the callee's RTP while it has not been answered yet.
+early=0
+for _ in $(seq 1 100); do
+    http GET "/sessions/$a"
+    st=$(json_str state)
+    out=$(printf '%s' "$HTTP_BODY" | grep -o '"packets_out":[0-9]*' | head -n 1 | sed 's/.*://')
+    [ "$st" = Ringing ] || fail "caller leg left Ringing ($st) before relaying 25 early packets: $HTTP_BODY"
+    [ "${out:-0}" -ge 25 ] && { early=$out; break; }
+    sleep 0.05
+done
+[ "$early" -ge 25 ] || fail "no early media relayed to the caller: $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q '"bridged":true' || fail "caller leg not bridged early: $HTTP_BODY"
+echo "early packets relayed to the caller before the answer: $early"
+wait "$rx"
+echo "caller probe: $(cat "$TMP/early.json")"
+[ "$(probe_json packets "$TMP/early.json")" -ge 25 ] || fail "the caller received no early RTP: $(cat "$TMP/early.json")"
+wait "$uac" || fail "sipp caller failed: $(tail -n 5 "$TMP/early_media_uac.out")"
+wait_sipp
+wait_state "$a" Terminated
+wait_state "$b" Terminated
+expect_history "$a" IncomingCall PeerEarlyMedia PeerAnswered DialogACK DialogBYE
+expect_history "$b" MakeCall Dialog183SessionProgress Dialog200OK BridgeSessions HangupCall
+pass

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# 100rel (RFC 3262) both ways and DTMF by SIP INFO. A SIPp caller requiring 100rel gets a
+# reliable 180, PRACKs it (200), is answered once the PRACK came, sends a digit by INFO
+# (dtmf-relay: DtmfReceived in the history) and receives POST /dtmf's digit as INFO (it
+# offered no telephone-event). Then sessiond calls a SIPp callee that answers 183 reliably:
+# sessiond PRACKs it before the 200; that callee has neither telephone-event nor INFO in its
+# Allow: POST /dtmf answers 409 and the call stays up.
+. "$(dirname "$0")/lib.sh"
+start_sessiond --answer manual --rtp-timeout-ms 0
+(cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/prack_uac_info.xml" -m 1 -l 1 -timeout 30s -timeout_error \
+    -trace_err -error_file "$TMP/prack_uac_info.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_port)" \
+    "127.0.0.1:$SIP_PORT" >"$TMP/prack_uac_info.out" 2>&1) &
+uac=$!
+id=$(wait_any_session)
+wait_state "$id" Ringing
+wait_metric 'sessioncore_sip_messages_total{direction="in",method="PRACK",class="request"}' 1 10
+http POST "/sessions/$id/accept"
+[ "$HTTP_STATUS" = 200 ] || fail "accept: $HTTP_STATUS $HTTP_BODY"
+wait_state "$id" Active
+for _ in $(seq 1 100); do
+    http GET "/sessions/$id/history"; printf '%s' "$HTTP_BODY" | grep -q '"event":"DtmfReceived"' && break; sleep 0.05
+done
+expect_history "$id" IncomingCall AcceptCall DialogACK DtmfReceived
+printf '%s' "$HTTP_BODY" | grep -q '"event":"DtmfReceived","event_code":160,"event_text":"5"' ||
+    fail "INFO digit not in the history as DtmfReceived 5 (160 ms): $HTTP_BODY"
+http POST "/sessions/$id/dtmf" '{"digits":"7"}'
+[ "$HTTP_STATUS" = 200 ] || fail "POST /dtmf (INFO fallback): $HTTP_STATUS $HTTP_BODY"
+wait "$uac" || fail "sipp caller failed: $(tail -n 5 "$TMP/prack_uac_info.out")"
+wait_state "$id" Terminated
+grep -q 'by SIP INFO' "$SD_LOG" || fail "no INFO fallback logged"
+
+# sessiond as the caller of a callee answering 183 reliably, without any DTMF method
+UAS_PORT=$(free_port)
+SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
+start_sipp_uas prack_uas_noinfo -mp "$(free_port)"
+SIPP_PORT=$SIPP_PORT_SAVE
+http POST /calls "{\"to\":\"sip:carol@127.0.0.1:$UAS_PORT\"}"
+[ "$HTTP_STATUS" = 201 ] || fail "POST /calls: $HTTP_STATUS $HTTP_BODY"
+out=$(json_str id)
+wait_state "$out" Active
+wait_metric 'sessioncore_sip_messages_total{direction="out",method="PRACK",class="request"}' 1 5
+http POST "/sessions/$out/dtmf" '{"digits":"1"}'
+[ "$HTTP_STATUS" = 409 ] || fail "POST /dtmf without a method: $HTTP_STATUS $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q no_dtmf_method || fail "409 body: $HTTP_BODY"
+http GET "/sessions/$out"; [ "$(json_str state)" = Active ] || fail "call not up after the 409: $HTTP_BODY"
+expect_history "$out" MakeCall Dialog183SessionProgress Dialog200OK
+http POST "/sessions/$out/hangup"
+[ "$HTTP_STATUS" = 200 ] || fail "hangup: $HTTP_STATUS $HTTP_BODY"
+wait_sipp
+wait_state "$out" Terminated
+pass
