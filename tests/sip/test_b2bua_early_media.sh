@@ -3,12 +3,19 @@
 # RTP (SIPp's g711a pcap) for 2.5 s before its 200. The caller gets a 183 with our SDP at once
 # (PeerEarlyMedia -> BridgeEarlyMedia) and the callee's RTP while its leg is still Ringing:
 # sessiond's relayed packets on the caller's leg rise before the answer and the caller's
-# rtp_probe receives them; then the 200 is relayed and the call ends normally.
+# rtp_probe receives them; then the 200 is relayed and the call ends normally. Then the table
+# answers early itself (a copy of the default table whose IncomingCall sends 183 and plays
+# music on hold as the announcement): a direct caller hears it before it is accepted.
 . "$(dirname "$0")/lib.sh"
 [ -x "$PROBE" ] || { echo "SKIP: rtp_probe not built"; exit 77; }
 [ -r /usr/share/sip-tester/g711a.pcap ] || { echo "SKIP: SIPp's g711a.pcap missing"; exit 77; }
 UAS_PORT=$(free_port); PA=$(free_port)
-start_sessiond --rtp-timeout-ms 0 --route "bo*=sip:carol@127.0.0.1:$UAS_PORT" --trust 127.0.0.1
+sed -e 's/actions: \[{SendResponse: {code: 180}}\]$/actions: [{SendResponse: {code: 183}}, PlayMusicOnHold]/' \
+    -e 's/actions: \[{SendResponse: {code: 200}}, StartMedia\]$/actions: [StopMusicOnHold, {SendResponse: {code: 200}}, StartMedia]/' \
+    "$SRC/tables/default.yaml" >"$TMP/early.yaml"
+grep -q 'code: 183}}, PlayMusicOnHold' "$TMP/early.yaml" || fail "table copy not changed"
+start_sessiond --answer manual --table "$TMP/early.yaml" --rtp-timeout-ms 0 \
+    --route "bo*=sip:carol@127.0.0.1:$UAS_PORT" --trust 127.0.0.1
 SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
 start_sipp_uas early_media_uas -mp "$(free_port)"
 SIPP_PORT=$SIPP_PORT_SAVE
@@ -16,7 +23,7 @@ SIPP_PORT=$SIPP_PORT_SAVE
 rx=$!
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/early_media_uac.xml" -m 1 -l 1 -timeout 30s -timeout_error \
     -trace_err -error_file "$TMP/early_media_uac.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_port)" \
-    -set probe "$PA" "127.0.0.1:$SIP_PORT" >"$TMP/early_media_uac.out" 2>&1) &
+    -s bob -set probe "$PA" "127.0.0.1:$SIP_PORT" >"$TMP/early_media_uac.out" 2>&1) &
 uac=$!
 b2bua_legs
 # The caller's leg relays the callee's RTP while it has not been answered yet.
@@ -41,4 +48,26 @@ wait_state "$a" Terminated
 wait_state "$b" Terminated
 expect_history "$a" IncomingCall PeerEarlyMedia PeerAnswered DialogACK DialogBYE
 expect_history "$b" MakeCall Dialog183SessionProgress Dialog200OK BridgeSessions HangupCall
+
+# The table's own early answer: 183 with our SDP and music on hold before AcceptCall.
+PC=$(free_port)
+"$PROBE" --port "$PC" --seconds 2 >"$TMP/announce.json" &
+rx=$!
+(cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/early_media_uac.xml" -m 1 -l 1 -timeout 30s -timeout_error \
+    -trace_err -error_file "$TMP/early_media_uac2.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_port)" \
+    -s alice -set probe "$PC" "127.0.0.1:$SIP_PORT" >"$TMP/early_media_uac2.out" 2>&1) &
+uac=$!
+for _ in $(seq 1 100); do
+    c=$(session_ids | grep -v -e "$a" -e "$b" | head -n 1); [ -n "$c" ] && break; sleep 0.05
+done
+[ -n "$c" ] || fail "no session for the direct call"
+wait "$rx"
+echo "announcement probe: $(cat "$TMP/announce.json")"
+http GET "/sessions/$c"; [ "$(json_str state)" = Ringing ] || fail "direct call not Ringing: $HTTP_BODY"
+[ "$(probe_json packets "$TMP/announce.json")" -ge 25 ] || fail "no early announcement: $(cat "$TMP/announce.json")"
+http POST "/sessions/$c/accept"
+[ "$HTTP_STATUS" = 200 ] || fail "accept: $HTTP_STATUS $HTTP_BODY"
+wait "$uac" || fail "sipp direct caller failed: $(tail -n 5 "$TMP/early_media_uac2.out")"
+wait_state "$c" Terminated
+expect_history "$c" IncomingCall AcceptCall DialogACK DialogBYE
 pass
