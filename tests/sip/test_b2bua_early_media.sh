@@ -5,7 +5,9 @@
 # sessiond's relayed packets on the caller's leg rise before the answer and the caller's
 # rtp_probe receives them; then the 200 is relayed and the call ends normally. Then the table
 # answers early itself (a copy of the default table whose IncomingCall sends 183 and plays
-# music on hold as the announcement): a direct caller hears it before it is accepted.
+# music on hold as the announcement): a direct caller that supports 100rel gets that 183
+# reliably (PRACK), hears it before it is accepted, and its UPDATE with a new offer in the
+# early dialog (RFC 3311) is answered with our SDP and moves the media.
 . "$(dirname "$0")/lib.sh"
 [ -x "$PROBE" ] || { echo "SKIP: rtp_probe not built"; exit 77; }
 [ -r /usr/share/sip-tester/g711a.pcap ] || { echo "SKIP: SIPp's g711a.pcap missing"; exit 77; }
@@ -49,25 +51,33 @@ wait_state "$b" Terminated
 expect_history "$a" IncomingCall PeerEarlyMedia PeerAnswered DialogACK DialogBYE
 expect_history "$b" MakeCall Dialog183SessionProgress Dialog200OK BridgeSessions HangupCall
 
-# The table's own early answer: 183 with our SDP and music on hold before AcceptCall.
-PC=$(free_port)
-"$PROBE" --port "$PC" --seconds 2 >"$TMP/announce.json" &
+# The table's own early answer: 183 with our SDP (reliable: the caller supports 100rel, and
+# PRACKs it) and music on hold before AcceptCall; the caller's UPDATE with a new offer in the
+# early dialog is answered with our SDP and moves the announcement to its new port.
+PC=$(free_port); PU=$(free_port)
+"$PROBE" --port "$PC" --seconds 1 >"$TMP/announce.json" &
 rx=$!
-(cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/early_media_uac.xml" -m 1 -l 1 -timeout 30s -timeout_error \
-    -trace_err -error_file "$TMP/early_media_uac2.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_port)" \
-    -s alice -set probe "$PC" "127.0.0.1:$SIP_PORT" >"$TMP/early_media_uac2.out" 2>&1) &
+(cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/early_update_uac.xml" -m 1 -l 1 -timeout 30s -timeout_error \
+    -trace_err -error_file "$TMP/early_update_uac.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_port)" \
+    -s alice -set probe "$PC" -set up "$PU" "127.0.0.1:$SIP_PORT" >"$TMP/early_update_uac.out" 2>&1) &
 uac=$!
 for _ in $(seq 1 100); do
     c=$(session_ids | grep -v -e "$a" -e "$b" | head -n 1); [ -n "$c" ] && break; sleep 0.05
 done
 [ -n "$c" ] || fail "no session for the direct call"
 wait "$rx"
+"$PROBE" --port "$PU" --seconds 1.5 >"$TMP/moved.json" &
+rx=$!
 echo "announcement probe: $(cat "$TMP/announce.json")"
+[ "$(probe_json packets "$TMP/announce.json")" -ge 15 ] || fail "no early announcement: $(cat "$TMP/announce.json")"
+wait "$rx"
+echo "after the UPDATE: $(cat "$TMP/moved.json")"
 http GET "/sessions/$c"; [ "$(json_str state)" = Ringing ] || fail "direct call not Ringing: $HTTP_BODY"
-[ "$(probe_json packets "$TMP/announce.json")" -ge 25 ] || fail "no early announcement: $(cat "$TMP/announce.json")"
+[ "$(json_str remote_rtp)" = "127.0.0.1:$PU" ] || fail "the UPDATE did not move the media: $HTTP_BODY"
+[ "$(probe_json packets "$TMP/moved.json")" -ge 20 ] || fail "no announcement at the UPDATE's port: $(cat "$TMP/moved.json")"
 http POST "/sessions/$c/accept"
 [ "$HTTP_STATUS" = 200 ] || fail "accept: $HTTP_STATUS $HTTP_BODY"
-wait "$uac" || fail "sipp direct caller failed: $(tail -n 5 "$TMP/early_media_uac2.out")"
+wait "$uac" || fail "sipp direct caller failed: $(tail -n 5 "$TMP/early_update_uac.out")"
 wait_state "$c" Terminated
-expect_history "$c" IncomingCall AcceptCall DialogACK DialogBYE
+expect_history "$c" IncomingCall DialogUPDATE AcceptCall DialogACK DialogBYE
 pass
