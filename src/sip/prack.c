@@ -2,7 +2,7 @@
  * provisional answers to an INVITE that requires 100rel (all of them) or supports it (those
  * with SDP) carry RSeq and Require: 100rel and are retransmitted (T1, doubling) until the PRACK
  * that names them in its RAck; after 64*T1 without it the INVITE gets 500 and the TU
- * DialogTimeout. While one waits for its PRACK, the next reliable provisional (and a 2xx, when
+ * DialogError (method PRACK). While one waits for its PRACK, the next reliable provisional (and a 2xx, when
  * the waiting one carried SDP) is queued and sent once the PRACK came. As UAC, a reliable
  * provisional gets our PRACK; its retransmissions (the same RSeq) are absorbed, not reported.
  * Also the peer's Allow list (sc_sip_call_peer_allows). */
@@ -207,7 +207,9 @@ static void on_rel_end(sip_timer *t)
     if (!initial_pending(c))
         return;
     sip_dialog_respond(c, 500, "Reliable Provisional Response Not Acknowledged", NULL);
-    sip_call_emit(c, SC_EV_DialogTimeout, 0, "PRACK", NULL, NULL);
+    /* the INVITE is answered: nothing more can be sent in this dialog */
+    sc_sip_event ev = {.type = SC_EV_DialogError, .method = "PRACK", .reason = "no PRACK"};
+    sip_call_emit_ev(c, &ev);
 }
 
 /* Flush what waited behind the acknowledged provisional, until one waits again. */

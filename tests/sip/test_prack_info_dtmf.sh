@@ -4,14 +4,23 @@
 # (dtmf-relay: DtmfReceived in the history) and receives POST /dtmf's digit as INFO (it
 # offered no telephone-event). Then sessiond calls a SIPp callee that answers 183 reliably:
 # sessiond PRACKs it before the 200; that callee has neither telephone-event nor INFO in its
-# Allow: POST /dtmf answers 409 and the call stays up.
+# Allow: POST /dtmf answers 409 and the call stays up. Meanwhile a caller requiring 100rel that
+# never PRACKs gets 500 after 64*T1 and its session fails.
 . "$(dirname "$0")/lib.sh"
 start_sessiond --answer manual --rtp-timeout-ms 0
+# Meanwhile a caller that requires 100rel never PRACKs: 500 after 64*T1 (6.4 s at T1 100 ms).
+(cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/prack_uac_noprack.xml" -m 1 -l 1 -timeout 30s -timeout_error \
+    -trace_err -error_file "$TMP/prack_uac_noprack.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_port)" \
+    "127.0.0.1:$SIP_PORT" >"$TMP/prack_uac_noprack.out" 2>&1) &
+noprack=$!
+for _ in $(seq 1 100); do np=$(session_ids | head -n 1); [ -n "$np" ] && break; sleep 0.05; done
+[ -n "$np" ] || fail "no session for the caller that never PRACKs"
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/prack_uac_info.xml" -m 1 -l 1 -timeout 30s -timeout_error \
     -trace_err -error_file "$TMP/prack_uac_info.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_port)" \
     "127.0.0.1:$SIP_PORT" >"$TMP/prack_uac_info.out" 2>&1) &
 uac=$!
-id=$(wait_any_session)
+for _ in $(seq 1 100); do id=$(session_ids | grep -v "$np" | head -n 1); [ -n "$id" ] && break; sleep 0.05; done
+[ -n "$id" ] || fail "no session for the 100rel caller"
 wait_state "$id" Ringing
 wait_metric 'sessioncore_sip_messages_total{direction="in",method="PRACK",class="request"}' 1 10
 http POST "/sessions/$id/accept"
@@ -48,4 +57,8 @@ http POST "/sessions/$out/hangup"
 [ "$HTTP_STATUS" = 200 ] || fail "hangup: $HTTP_STATUS $HTTP_BODY"
 wait_sipp
 wait_state "$out" Terminated
+wait "$noprack" || fail "sipp caller without PRACK failed: $(tail -n 5 "$TMP/prack_uac_noprack.out")"
+wait_state "$np" Failed
+expect_history "$np" IncomingCall DialogError
+expect_outcome "$np" failed
 pass

@@ -191,8 +191,8 @@ static void test_no_prack_500(void **state)
     drop_pracks = -1;
     call_setup(&f, NULL);
     assert_int_equal(sc_sip_call_respond(f.b.call, 183, NULL, answer_sdp), 0);
-    assert_true(ta_wait_for(&f.loop, &f.b, SC_EV_DialogTimeout, 64 * T1 + 2000));
-    assert_string_equal(f.b.ev[ta_find(&f.b, SC_EV_DialogTimeout, 0)].method, "PRACK");
+    assert_true(ta_wait_for(&f.loop, &f.b, SC_EV_DialogError, 64 * T1 + 2000));
+    assert_string_equal(f.b.ev[ta_find(&f.b, SC_EV_DialogError, 0)].method, "PRACK");
     assert_true(ta_wait_for(&f.loop, &f.a, SC_EV_Dialog5xx, 2000));
     assert_non_null(tu_msgs_find(&sent_b, "SIP/2.0 500"));
     drop_pracks = 0;
