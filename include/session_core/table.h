@@ -27,72 +27,72 @@ SC_EXPORT int sc_role_parse(const char *name, sc_role *out); /* 0 or -EINVAL */
  * declared but unbound guard or action is refused by the engine, naming it.
  * Parameter specs: "name:type" separated by commas, type int|string|bool, "!" = required. */
 
-#define SC_BUILTIN_EVENTS(X)                                               \
-    /* application commands (API, HTTP, sessionctl) */                     \
-    X(MakeCall)                                                            \
-    X(IncomingCall)                                                        \
-    X(AcceptCall)                                                          \
-    X(RejectCall)                                                          \
-    X(HangupCall)                                                          \
-    X(HoldCall)                                                            \
-    X(ResumeCall)                                                          \
-    X(SendDTMF)                                                            \
-    X(BridgeSessions)                                                      \
-    X(UnbridgeSessions)                                                    \
-    X(BlindTransfer)                                                       \
-    X(StartAttendedTransfer)                                               \
-    X(CompleteAttendedTransfer)                                            \
-    X(CancelAttendedTransfer)                                              \
-    /* SIP dialog events */                                                \
-    X(Dialog100Trying)                                                     \
-    X(Dialog180Ringing)                                                    \
-    X(Dialog183SessionProgress)                                            \
-    X(Dialog200OK)                                                         \
-    X(DialogACK)                                                           \
-    X(DialogBYE)                                                           \
-    X(DialogCANCEL)                                                        \
-    X(DialogReINVITE)                                                      \
-    X(DialogReINVITEAccepted)                                              \
-    X(DialogReINVITERejected)                                              \
-    X(DialogREFER)                                                         \
-    X(DialogNOTIFY)                                                        \
-    X(DialogINFO)                                                          \
-    X(DialogUPDATE)                                                        \
-    X(Dialog3xx)                                                           \
-    X(Dialog4xx)                                                           \
-    X(Dialog5xx)                                                           \
-    X(Dialog6xx)                                                           \
-    X(Dialog487RequestTerminated)                                          \
-    X(DialogTimeout)                                                       \
-    X(DialogError)                                                         \
-    /* media */                                                            \
-    X(MediaReady)                                                          \
-    X(MediaError)                                                          \
-    X(DtmfReceived)                                                        \
-    X(RtpTimeout)                                                          \
-    /* transfer */                                                         \
-    X(TransferRequested)                                                   \
-    X(TransferAccepted)                                                    \
-    X(TransferProgress)                                                    \
-    X(TransferSucceeded)                                                   \
-    X(TransferFailed)                                                      \
-    X(ReplacesReceived)                                                    \
-    /* bridge partner (B2BUA) */                                           \
-    X(PeerAnswered)                                                        \
-    X(PeerRejected)                                                        \
-    X(PeerHangup)                                                          \
-    X(PeerHold)                                                            \
-    X(PeerResume)                                                          \
-    /* internal */                                                         \
-    X(StateTimer)                                                          \
-    X(SessionExpired)                                                      \
-    X(ActionFailed)                                                        \
-    X(CheckConditions)                                                     \
-    X(Recovered)                                                           \
-    X(Shutdown)                                                            \
-    /* history only: a reload moved the session to a new table version */  \
-    X(Migrated)                                                            \
-    /* bridge partner (B2BUA): the peer leg got early media (183 + SDP) */ \
+#define SC_BUILTIN_EVENTS(X)                                              \
+    /* application commands (API, HTTP, sessionctl) */                    \
+    X(MakeCall)                                                           \
+    X(IncomingCall)                                                       \
+    X(AcceptCall)                                                         \
+    X(RejectCall)                                                         \
+    X(HangupCall)                                                         \
+    X(HoldCall)                                                           \
+    X(ResumeCall)                                                         \
+    X(SendDTMF)                                                           \
+    X(BridgeSessions)                                                     \
+    X(UnbridgeSessions)                                                   \
+    X(BlindTransfer)                                                      \
+    X(StartAttendedTransfer)                                              \
+    X(CompleteAttendedTransfer)                                           \
+    X(CancelAttendedTransfer)                                             \
+    /* SIP dialog events */                                               \
+    X(Dialog100Trying)                                                    \
+    X(Dialog180Ringing)                                                   \
+    X(Dialog183SessionProgress)                                           \
+    X(Dialog200OK)                                                        \
+    X(DialogACK)                                                          \
+    X(DialogBYE)                                                          \
+    X(DialogCANCEL)                                                       \
+    X(DialogReINVITE)                                                     \
+    X(DialogReINVITEAccepted)                                             \
+    X(DialogReINVITERejected)                                             \
+    X(DialogREFER)                                                        \
+    X(DialogNOTIFY)                                                       \
+    X(DialogINFO)                                                         \
+    X(DialogUPDATE)                                                       \
+    X(Dialog3xx)                                                          \
+    X(Dialog4xx)                                                          \
+    X(Dialog5xx)                                                          \
+    X(Dialog6xx)                                                          \
+    X(Dialog487RequestTerminated)                                         \
+    X(DialogTimeout)                                                      \
+    X(DialogError)                                                        \
+    /* media */                                                           \
+    X(MediaReady)                                                         \
+    X(MediaError)                                                         \
+    X(DtmfReceived)                                                       \
+    X(RtpTimeout)                                                         \
+    /* transfer */                                                        \
+    X(TransferRequested)                                                  \
+    X(TransferAccepted)                                                   \
+    X(TransferProgress)                                                   \
+    X(TransferSucceeded)                                                  \
+    X(TransferFailed)                                                     \
+    X(ReplacesReceived)                                                   \
+    /* bridge partner (B2BUA) */                                          \
+    X(PeerAnswered)                                                       \
+    X(PeerRejected)                                                       \
+    X(PeerHangup)                                                         \
+    X(PeerHold)                                                           \
+    X(PeerResume)                                                         \
+    /* internal */                                                        \
+    X(StateTimer)                                                         \
+    X(SessionExpired)                                                     \
+    X(ActionFailed)                                                       \
+    X(CheckConditions)                                                    \
+    X(Recovered)                                                          \
+    X(Shutdown)                                                           \
+    /* history only: a reload moved the session to a new table version */ \
+    X(Migrated)                                                           \
+    /* B2BUA: the peer leg got early media (183 with SDP) */              \
     X(PeerEarlyMedia)
 
 typedef enum sc_builtin_event {
@@ -159,8 +159,8 @@ typedef enum sc_builtin_guard {
     /* bookkeeping */                                                                                \
     X(SetOutcome, "outcome:string!") /* normal|rejected|cancelled|failed|timeout|transferred */      \
     X(Log, "message:string!")                                                                        \
-    /* early media (coord/early_media.c) */                                                          \
-    X(BridgeEarlyMedia, "") /* 183 with our SDP answer; the media bridged with the peer's */
+    /* early media (coord/early_media.c): 183 with our answer, relay with the peer */                \
+    X(BridgeEarlyMedia, "")
 
 typedef enum sc_builtin_action {
 #define SC_ACTION_ENUM(name, params) SC_ACTION_##name,

@@ -15,7 +15,7 @@
 #define DTMF_INFO_QUEUE 64
 #define DTMF_INFO_MS 160 /* Duration of the digits we send */
 
-struct sc_coord_dtmf_tx {
+struct sc_coord_dq {
     char q[DTMF_INFO_QUEUE + 1]; /* digits not yet sent */
     size_t n;
     bool in_flight; /* an INFO of ours awaits its final answer */
@@ -39,7 +39,7 @@ static bool info_possible(sc_coord_leg *leg)
 /* The next digit as INFO; false when none left or it could not leave. */
 static bool send_next(sc_coord_leg *leg)
 {
-    struct sc_coord_dtmf_tx *t = leg->dtmf_tx;
+    struct sc_coord_dq *t = leg->dtmf_q;
     while (t->n) {
         char body[64];
         char d = t->q[0];
@@ -63,9 +63,9 @@ int sc_coord__dtmf_info_send(sc_coord_leg *leg, const char *digits)
 {
     if (!info_possible(leg))
         return -ENOTSUP;
-    if (!leg->dtmf_tx && !(leg->dtmf_tx = calloc(1, sizeof *leg->dtmf_tx)))
+    if (!leg->dtmf_q && !(leg->dtmf_q = calloc(1, sizeof *leg->dtmf_q)))
         return -ENOMEM;
-    struct sc_coord_dtmf_tx *t = leg->dtmf_tx;
+    struct sc_coord_dq *t = leg->dtmf_q;
     size_t n = strlen(digits);
     if (t->n + n > DTMF_INFO_QUEUE)
         return -EAGAIN;
@@ -111,7 +111,7 @@ static bool on_sip_event(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc
 {
     if (ev->type == SC_EV_DialogINFO && ctx->stx)
         return incoming_info(c, s, leg, ev, ctx);
-    struct sc_coord_dtmf_tx *t = leg->dtmf_tx;
+    struct sc_coord_dq *t = leg->dtmf_q;
     if (!t || !t->in_flight || ev->stx || strcmp(ev->method, "INFO") != 0)
         return false;
     if (ev->status >= 300 || ev->type == SC_EV_DialogTimeout || ev->type == SC_EV_DialogError)
@@ -123,8 +123,8 @@ static bool on_sip_event(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc
 
 static void leg_free(sc_coord_leg *leg)
 {
-    free(leg->dtmf_tx);
-    leg->dtmf_tx = NULL;
+    free(leg->dtmf_q);
+    leg->dtmf_q = NULL;
 }
 
 const sc_coord_feature sc_coord__feature_dtmf_info = {

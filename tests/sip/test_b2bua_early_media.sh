@@ -21,13 +21,13 @@ start_sessiond --answer manual --table "$TMP/early.yaml" --rtp-timeout-ms 0 \
 SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
 start_sipp_uas early_media_uas -mp "$(free_port)"
 SIPP_PORT=$SIPP_PORT_SAVE
-"$PROBE" --port "$PA" --seconds 2 >"$TMP/early.json" &
-rx=$!
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/early_media_uac.xml" -m 1 -l 1 -timeout 30s -timeout_error \
     -trace_err -error_file "$TMP/early_media_uac.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_port)" \
     -s bob -set probe "$PA" "127.0.0.1:$SIP_PORT" >"$TMP/early_media_uac.out" 2>&1) &
 uac=$!
 b2bua_legs
+"$PROBE" --port "$PA" --seconds 1.2 >"$TMP/early.json" & # the callee answers 183 at once
+rx=$!
 # The caller's leg relays the callee's RTP while it has not been answered yet.
 early=0
 for _ in $(seq 1 100); do
@@ -43,7 +43,7 @@ printf '%s' "$HTTP_BODY" | grep -q '"bridged":true' || fail "caller leg not brid
 echo "early packets relayed to the caller before the answer: $early"
 wait "$rx"
 echo "caller probe: $(cat "$TMP/early.json")"
-[ "$(probe_json packets "$TMP/early.json")" -ge 25 ] || fail "the caller received no early RTP: $(cat "$TMP/early.json")"
+[ "$(probe_json packets "$TMP/early.json")" -ge 15 ] || fail "the caller received no early RTP: $(cat "$TMP/early.json")"
 wait "$uac" || fail "sipp caller failed: $(tail -n 5 "$TMP/early_media_uac.out")"
 wait_sipp
 wait_state "$a" Terminated
@@ -55,8 +55,6 @@ expect_history "$b" MakeCall Dialog183SessionProgress Dialog200OK BridgeSessions
 # PRACKs it) and music on hold before AcceptCall; the caller's UPDATE with a new offer in the
 # early dialog is answered with our SDP and moves the announcement to its new port.
 PC=$(free_port); PU=$(free_port)
-"$PROBE" --port "$PC" --seconds 1 >"$TMP/announce.json" &
-rx=$!
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/early_update_uac.xml" -m 1 -l 1 -timeout 30s -timeout_error \
     -trace_err -error_file "$TMP/early_update_uac.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_port)" \
     -s alice -set probe "$PC" -set up "$PU" "127.0.0.1:$SIP_PORT" >"$TMP/early_update_uac.out" 2>&1) &
@@ -65,11 +63,11 @@ for _ in $(seq 1 100); do
     c=$(session_ids | grep -v -e "$a" -e "$b" | head -n 1); [ -n "$c" ] && break; sleep 0.05
 done
 [ -n "$c" ] || fail "no session for the direct call"
-wait "$rx"
-"$PROBE" --port "$PU" --seconds 1.5 >"$TMP/moved.json" &
+"$PROBE" --port "$PC" --seconds 0.6 >"$TMP/announce.json" # the 183 and the music go out at once
+"$PROBE" --port "$PU" --seconds 1.6 >"$TMP/moved.json" & # the UPDATE comes 1.5 s after the PRACK
 rx=$!
 echo "announcement probe: $(cat "$TMP/announce.json")"
-[ "$(probe_json packets "$TMP/announce.json")" -ge 15 ] || fail "no early announcement: $(cat "$TMP/announce.json")"
+[ "$(probe_json packets "$TMP/announce.json")" -ge 10 ] || fail "no early announcement: $(cat "$TMP/announce.json")"
 wait "$rx"
 echo "after the UPDATE: $(cat "$TMP/moved.json")"
 http GET "/sessions/$c"; [ "$(json_str state)" = Ringing ] || fail "direct call not Ringing: $HTTP_BODY"
