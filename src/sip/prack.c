@@ -30,7 +30,9 @@ struct sip_rel {
     uint32_t pending_rseq; /* the one awaiting its PRACK, 0: none */
     uint32_t pending_cseq; /* CSeq of the INVITE it answers */
     bool pending_sdp;      /* it carried SDP: a 2xx waits for its PRACK too */
-    char *out;             /* it, serialized, for retransmission */
+    uint32_t done_rseq;    /* the one a final answer overtook (its late PRACK still gets 200) */
+    uint32_t done_cseq;
+    char *out; /* it, serialized, for retransmission */
     size_t out_len;
     sc_sip_transport tp;
     struct sockaddr_storage peer;
@@ -182,7 +184,17 @@ void sip_rel_sent(sc_sip_call *c, const sip_tx *tx, bool sdp)
     sip_timer_start(c->sip, &r->t_end, 64u * c->sip->t1);
 }
 
-void sip_rel_final(sc_sip_call *c) { sip_rel_stop(c); }
+void sip_rel_final(sc_sip_call *c)
+{
+    sip_rel *r = c->rel;
+    if (!r)
+        return;
+    if (r->pending_rseq) { /* the final answer went first (RFC 3262 3 allows it): a PRACK may follow */
+        r->done_rseq = r->pending_rseq;
+        r->done_cseq = r->pending_cseq;
+    }
+    sip_rel_stop(c);
+}
 
 static void on_rel_retx(sip_timer *t)
 {
@@ -242,6 +254,10 @@ void sip_rel_on_prack(sc_sip *sip, sc_sip_call *c, osip_message_t *req, sc_sip_t
     char method[16] = "";
     bool parsed = rack && sscanf(rack, "%lu %lu %15s", &rseq, &cseq, method) == 3;
     sip_rel *r = c->rel;
+    if (parsed && r && r->done_rseq && rseq == r->done_rseq && cseq == r->done_cseq && !strcasecmp(method, "INVITE")) {
+        sip_tx_respond_code(tx, 200, NULL); /* late: the provisional's answer already went */
+        return;
+    }
     if (!parsed || !r || !r->pending_rseq || rseq != r->pending_rseq || cseq != r->pending_cseq ||
         strcasecmp(method, "INVITE") != 0) {
         sip->stats.rejected[SC_SIP_REJ_NO_DIALOG]++;

@@ -1,7 +1,8 @@
 /* Reliable provisional responses (RFC 3262) between two agents on loopback: a 183 with SDP
  * retransmitted until its PRACK and the PRACK answered 200; the caller's Require: 100rel met
- * (a 180 without SDP goes reliably too, the 183 after it waits for the 180's PRACK); no PRACK
- * at all: the INVITE gets 500 after 64*T1; a PRACK naming no provisional gets 481. */
+ * (a 180 without SDP goes reliably too, the 183 after it waits for the 180's PRACK); a PRACK
+ * that comes after the 2xx overtook its provisional still gets 200; no PRACK at all: the
+ * INVITE gets 500 after 64*T1; a PRACK naming no provisional gets 481. */
 #include "sip_test_agents.h"
 
 #define T1 10
@@ -132,7 +133,7 @@ static void test_reliable_183_until_prack(void **state)
     }
     const char *ok = tu_msgs_find(&sent_b, "SIP/2.0 200 OK");
     assert_non_null(ok);
-    assert_non_null(strstr(ok, " PRACK\r\n")); /* CSeq: 2 PRACK */
+    assert_non_null(strstr(ok, "CSeq: 2 PRACK\r\n"));
     sc_sip_get_stats(f.b.sip, &sb);
     assert_true(sb.requests_in[SC_SIP_M_PRACK] >= 1);
     size_t n183 = tu_msgs_count(&sent_b, "SIP/2.0 183");
@@ -179,6 +180,35 @@ static void test_required_by_caller(void **state)
     unsigned long s1 = strtoul(strstr(tu_msgs_find(&sent_b, "SIP/2.0 180"), "RSeq: ") + 6, NULL, 10);
     unsigned long s2 = strtoul(strstr(tu_msgs_find(&sent_b, "SIP/2.0 183"), "RSeq: ") + 6, NULL, 10);
     assert_int_equal(s2, s1 + 1);
+    assert_int_equal(sc_sip_call_ack(f.ac, NULL), 0);
+    assert_true(ta_wait_for(&f.loop, &f.b, SC_EV_DialogACK, 2000));
+    call_teardown(&f);
+}
+
+static bool prack_answered(void *arg)
+{
+    (void)arg;
+    for (size_t i = 0; i < sent_b.count; i++)
+        if (!strncmp(sent_b.msg[i], "SIP/2.0 ", 8) && strstr(sent_b.msg[i], "CSeq: 2 PRACK\r\n"))
+            return true;
+    return false;
+}
+
+static void test_late_prack_after_2xx(void **state)
+{
+    (void)state;
+    fx f;
+    drop_pracks = 1; /* the PRACK of the 180 is late: its first send is lost */
+    call_setup(&f, "Require: 100rel\r\n");
+    assert_int_equal(sc_sip_call_respond(f.b.call, 180, NULL, NULL), 0);
+    /* no SDP in the 180: the 2xx need not wait for its PRACK (RFC 3262 3) */
+    assert_int_equal(sc_sip_call_respond(f.b.call, 200, NULL, answer_sdp), 0);
+    assert_non_null(tu_msgs_find(&sent_b, "SIP/2.0 200 OK"));
+    assert_true(tu_run_until(&f.loop, prack_answered, NULL, 2000)); /* A's retransmitted PRACK */
+    for (size_t i = 0; i < sent_b.count; i++)
+        if (strstr(sent_b.msg[i], "CSeq: 2 PRACK\r\n") && strncmp(sent_b.msg[i], "SIP/2.0 200", 11) != 0)
+            fail_msg("not 200: %.300s", sent_b.msg[i]); /* never 481 */
+    assert_true(ta_wait_for(&f.loop, &f.a, SC_EV_Dialog200OK, 2000));
     assert_int_equal(sc_sip_call_ack(f.ac, NULL), 0);
     assert_true(ta_wait_for(&f.loop, &f.b, SC_EV_DialogACK, 2000));
     call_teardown(&f);
@@ -233,9 +263,8 @@ static void test_unknown_rack_481(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reliable_183_until_prack),
-        cmocka_unit_test(test_required_by_caller),
-        cmocka_unit_test(test_no_prack_500),
+        cmocka_unit_test(test_reliable_183_until_prack), cmocka_unit_test(test_required_by_caller),
+        cmocka_unit_test(test_late_prack_after_2xx),     cmocka_unit_test(test_no_prack_500),
         cmocka_unit_test(test_unknown_rack_481),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
