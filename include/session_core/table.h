@@ -117,7 +117,8 @@ typedef enum sc_builtin_event {
     X(ReferSubscription, "")                  /* REFER wants NOTIFYs (no Refer-Sub: false) */ \
     X(IsTransferTarget, "")                   /* session was created by a REFER */            \
     X(HasReplaces, "")                        /* INVITE carries a Replaces header */          \
-    X(AcceptRefer, "")                        /* policy allows REFER from this peer */
+    X(AcceptRefer, "")                        /* policy allows REFER from this peer */        \
+    X(FailedActionIs, "name:string!")         /* ActionFailed: that action failed */
 
 typedef enum sc_builtin_guard {
 #define SC_GUARD_ENUM(name, params) SC_GUARD_##name,

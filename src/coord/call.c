@@ -51,6 +51,13 @@ static bool g_code_in_range(const sc_exec *x)
     return c >= sc_exec_param_int(x, "min", 1) && c <= sc_exec_param_int(x, "max", 0);
 }
 
+/* On the ActionFailed path: the action named failed (the event's text). */
+static bool g_failed_action_is(const sc_exec *x)
+{
+    const char *name = sc_exec_param_str(x, "name", NULL);
+    return x->event && x->event->type == SC_EV_ActionFailed && x->event->text && name && !strcmp(x->event->text, name);
+}
+
 static bool g_condition_is(const sc_exec *x)
 {
     const char *name = sc_exec_param_str(x, "name", NULL);
@@ -320,6 +327,7 @@ static const sc_coord_guard_def guards[] = {
     {"CodeIs", g_code_is},
     {"CodeInRange", g_code_in_range},
     {"ConditionIs", g_condition_is},
+    {"FailedActionIs", g_failed_action_is},
     {NULL, NULL},
 };
 

@@ -2,7 +2,8 @@
 # 100rel (RFC 3262) both ways and DTMF by SIP INFO. A SIPp caller requiring 100rel gets a
 # reliable 180, PRACKs it (200), is answered once the PRACK came, sends a digit by INFO
 # (dtmf-relay: DtmfReceived in the history) and receives POST /dtmf's digit as INFO (it
-# offered no telephone-event). Then sessiond calls a SIPp callee that answers 183 reliably:
+# offered no telephone-event; 70 digits at once overflow the queue: 409, the call goes on).
+# Then sessiond calls a SIPp callee that answers 183 reliably:
 # sessiond PRACKs it before the 200; that callee has neither telephone-event nor INFO in its
 # Allow: POST /dtmf answers 409 and the call stays up. Meanwhile a caller requiring 100rel that
 # never PRACKs gets 500 after 64*T1 and its session fails.
@@ -32,6 +33,12 @@ done
 expect_history "$id" IncomingCall AcceptCall DialogACK DtmfReceived
 printf '%s' "$HTTP_BODY" | grep -q '"event":"DtmfReceived","event_code":160,"event_text":"5"' ||
     fail "INFO digit not in the history as DtmfReceived 5 (160 ms): $HTTP_BODY"
+# more digits than the INFO queue holds (64): 409 action_failed, nothing sent, the call goes on
+many=$(printf '1%.0s' $(seq 1 70))
+http POST "/sessions/$id/dtmf" "{\"digits\":\"$many\"}"
+[ "$HTTP_STATUS" = 409 ] || fail "POST /dtmf of 70 digits: $HTTP_STATUS $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q action_failed || fail "409 body: $HTTP_BODY"
+http GET "/sessions/$id"; [ "$(json_str state)" = Active ] || fail "call not up after a failed SendDtmf: $HTTP_BODY"
 http POST "/sessions/$id/dtmf" '{"digits":"7"}'
 [ "$HTTP_STATUS" = 200 ] || fail "POST /dtmf (INFO fallback): $HTTP_STATUS $HTTP_BODY"
 wait "$uac" || fail "sipp caller failed: $(tail -n 5 "$TMP/prack_uac_info.out")"
