@@ -34,6 +34,7 @@ typedef enum sc_sip_transport {
     X(NOTIFY)             \
     X(INFO)               \
     X(UPDATE)             \
+    X(PRACK)              \
     X(OTHER)
 
 typedef enum sc_sip_method {
@@ -413,6 +414,9 @@ SC_EXPORT const char *sc_sip_call_remote_uri(const sc_sip_call *call);
 SC_EXPORT void *sc_sip_call_user(const sc_sip_call *call);
 SC_EXPORT void sc_sip_call_set_user(sc_sip_call *call, void *user);
 SC_EXPORT sc_sip *sc_sip_call_agent(const sc_sip_call *call);
+/* The peer may take method in this dialog: its INVITE (callee side) or its provisional and 2xx
+ * answers (caller side) listed it in Allow, or it sent no Allow at all (src/sip/prack.c). */
+SC_EXPORT bool sc_sip_call_peer_allows(const sc_sip_call *call, const char *method);
 
 /* ---- Registration as a client (RFC 3261 section 10, src/sip/register.c) ----------------- */
 /* One binding of ours at a registrar (a trunk's): REGISTER on start, refreshed before the
@@ -539,6 +543,16 @@ SC_EXPORT int sc_sip_auth_challenge(sc_sip_auth *a, bool proxy, bool stale, char
 /* Is src blocked now? */
 SC_EXPORT bool sc_sip_auth_blocked(sc_sip_auth *a, const struct sockaddr_storage *src);
 SC_EXPORT void sc_sip_auth_get_stats(sc_sip_auth *a, sc_sip_auth_stats *out);
+
+/* ---- DTMF in SIP INFO (src/sip/dtmf_info.c), pure functions ---------------------------- */
+/* The digit of an INFO body: content_type "application/dtmf-relay" (lines "Signal=5",
+ * "Duration=160"; Signal 0-9 * # A-D or 10-15; Duration in ms, 250 when absent, kept within
+ * 40..8000) or "application/dtmf" (the digit alone). 0, -ENOTSUP (another content type: not
+ * DTMF), -EINVAL (a DTMF type with no valid digit, a bad Duration). */
+SC_EXPORT int sc_sip_dtmf_info_parse(const char *content_type, const char *body, size_t len, char *digit,
+                                     unsigned *duration_ms);
+/* An application/dtmf-relay body for digit into buf. Its length, -EINVAL, -ENOSPC. */
+SC_EXPORT int sc_sip_dtmf_info_body(char digit, unsigned duration_ms, char *buf, size_t cap);
 
 /* ---- SDP (RFC 4566 / RFC 3264), pure functions ----------------------------------------- */
 

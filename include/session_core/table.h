@@ -92,6 +92,8 @@ SC_EXPORT int sc_role_parse(const char *name, sc_role *out); /* 0 or -EINVAL */
     X(Shutdown)                                                             \
     /* history only: a reload moved the session to a new table version */   \
     X(Migrated)                                                             \
+    /* B2BUA: the peer leg got early media (183 with SDP) */                \
+    X(PeerEarlyMedia)                                                       \
     /* history only: the operator removed the session (DELETE /sessions) */ \
     X(Killed)
 
@@ -117,7 +119,8 @@ typedef enum sc_builtin_event {
     X(ReferSubscription, "")                  /* REFER wants NOTIFYs (no Refer-Sub: false) */ \
     X(IsTransferTarget, "")                   /* session was created by a REFER */            \
     X(HasReplaces, "")                        /* INVITE carries a Replaces header */          \
-    X(AcceptRefer, "")                        /* policy allows REFER from this peer */
+    X(AcceptRefer, "")                        /* policy allows REFER from this peer */        \
+    X(FailedActionIs, "name:string!")         /* ActionFailed: that action failed */
 
 typedef enum sc_builtin_guard {
 #define SC_GUARD_ENUM(name, params) SC_GUARD_##name,
@@ -158,7 +161,9 @@ typedef enum sc_builtin_guard {
     X(ReplaceDialog, "")           /* target: take over the replaced dialog */                       \
     /* bookkeeping */                                                                                \
     X(SetOutcome, "outcome:string!") /* normal|rejected|cancelled|failed|timeout|transferred */      \
-    X(Log, "message:string!")
+    X(Log, "message:string!")                                                                        \
+    /* early media (coord/early_media.c): 183 with our answer, relay with the peer */                \
+    X(BridgeEarlyMedia, "")
 
 typedef enum sc_builtin_action {
 #define SC_ACTION_ENUM(name, params) SC_ACTION_##name,

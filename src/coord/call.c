@@ -51,6 +51,13 @@ static bool g_code_in_range(const sc_exec *x)
     return c >= sc_exec_param_int(x, "min", 1) && c <= sc_exec_param_int(x, "max", 0);
 }
 
+/* On the ActionFailed path: the action named failed (the event's text). */
+static bool g_failed_action_is(const sc_exec *x)
+{
+    const char *name = sc_exec_param_str(x, "name", NULL);
+    return x->event && x->event->type == SC_EV_ActionFailed && x->event->text && name && !strcmp(x->event->text, name);
+}
+
 static bool g_condition_is(const sc_exec *x)
 {
     const char *name = sc_exec_param_str(x, "name", NULL);
@@ -171,6 +178,26 @@ static int response_sdp(sc_coord_leg *leg, sc_session *s, int code, char *buf, s
     return 0;
 }
 
+/* A 2xx to an UPDATE or PRACK whose offer the leg took (early_media.c): our answer, which
+ * also becomes what the INVITE's 2xx repeats when an early answer went before. */
+static int update_answer(sc_coord_leg *leg, sc_session *s, const sc_coord_evctx *ctx, int code, char *buf, size_t cap,
+                         const char **body)
+{
+    *body = NULL;
+    if (!leg || code < 200 || code >= 300 || !ctx->sdp_ok || !leg->pending_offer ||
+        (strcmp(ctx->method, "UPDATE") != 0 && strcmp(ctx->method, "PRACK") != 0))
+        return 0;
+    int n = sc_coord__sdp_answer(leg, s, buf, cap);
+    if (n < 0)
+        return n;
+    if (leg->early_sdp) {
+        free(leg->early_sdp);
+        leg->early_sdp = strdup(buf);
+    }
+    *body = buf;
+    return 0;
+}
+
 static int a_send_response(const sc_exec *x)
 {
     sc_coord *coord = x->ud;
@@ -187,7 +214,12 @@ static int a_send_response(const sc_exec *x)
         return -EINVAL;
     /* A non-INVITE request in the event (BYE, INFO, OPTIONS...) is answered directly. */
     if (ctx && ctx->stx && !ctx->answered && strcmp(ctx->method, "INVITE") != 0 && strcmp(ctx->method, "CANCEL") != 0) {
-        int rc = sc_sip_respond(coord->sip, ctx->stx, code, reason, NULL, NULL);
+        char sdp[SDP_MAX];
+        const char *body = NULL;
+        int rc = update_answer(leg, x->session, ctx, code, sdp, sizeof sdp, &body);
+        if (rc < 0)
+            code = sc_sdp_error_status(rc);
+        rc = sc_sip_respond(coord->sip, ctx->stx, code, reason, body ? "application/sdp" : NULL, body);
         if (rc == 0 && code >= 200)
             ctx->answered = true;
         return rc;
@@ -295,6 +327,7 @@ static const sc_coord_guard_def guards[] = {
     {"CodeIs", g_code_is},
     {"CodeInRange", g_code_in_range},
     {"ConditionIs", g_condition_is},
+    {"FailedActionIs", g_failed_action_is},
     {NULL, NULL},
 };
 

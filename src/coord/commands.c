@@ -2,6 +2,7 @@
  * dtmf): each dispatches the matching table event and returns the engine's distinct result;
  * and kill, the operator's way out of a session the table will not end. */
 #include "coord/coord_int.h"
+#include "coord/dtmf_info.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -116,6 +117,12 @@ int sc_coord_dtmf(sc_coord *c, const char *id, const char *digits)
 {
     if (!digits || !*digits || strspn(digits, "0123456789*#ABCDabcd") != strlen(digits))
         return -EINVAL;
+    sc_session *s = c && id ? sc_store_get(c->store, id) : NULL;
+    size_t rows = 0;
+    if (s)
+        sc_table_lookup(sc_session_table(s), sc_session_role(s), sc_session_state(s), SC_EV_SendDTMF, &rows);
+    if (rows && sc_coord__dtmf_possible(c, s) != 0) /* neither RFC 4733 nor INFO: 409, the call goes on */
+        return -ENOTSUP;
     return command(c, id, SC_EV_SendDTMF, 0, digits);
 }
 

@@ -33,6 +33,8 @@ typedef enum sc_coord_feature_id {
     SC_FEAT_PERSISTENCE, /* store.c, recorder.c, recover.c: store, durability, recovery */
     SC_FEAT_TRUNKS,      /* trunks.c: accounts at carriers: registration, calls through them */
     SC_FEAT_REGISTRAR,   /* registrar.c, registrar_bind.c: digest auth as a server, REGISTER, calls to users */
+    SC_FEAT_EARLY_MEDIA, /* early_media.c: BridgeEarlyMedia, offers in UPDATE and PRACK */
+    SC_FEAT_DTMF_INFO,   /* dtmf_info.c: DTMF by SIP INFO, both ways */
     SC_FEAT__COUNT
 } sc_coord_feature_id;
 
@@ -120,6 +122,7 @@ extern const sc_coord_feature sc_coord__feature_call, sc_coord__feature_limits, 
     sc_coord__feature_cleanup, sc_coord__feature_persistence;
 extern const sc_coord_feature sc_coord__feature_trunks;
 extern const sc_coord_feature sc_coord__feature_registrar;
+extern const sc_coord_feature sc_coord__feature_early_media, sc_coord__feature_dtmf_info;
 
 struct sc_coord {
     uv_loop_t *loop;         /* borrowed */
@@ -198,6 +201,7 @@ struct sc_coord_leg {
     bool trunk_from;            /* trunks: no From was given: the trunk's AOR is the From */
     char *auth_user;            /* registrar: the user the INVITE authenticated as, or NULL */
     char moh_class[64];         /* media: the class the last hold command chose ("": the table's) */
+    struct sc_coord_dq *dtmf_q; /* dtmf_info: digits going out as SIP INFO, or NULL */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */

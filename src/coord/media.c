@@ -3,6 +3,7 @@
  * ends; the table's media actions (music on hold, DTMF, bridge) and the stream's events
  * (DtmfReceived, RtpTimeout) dispatched on the session; the stream in inspections. */
 #include "coord/media.h"
+#include "coord/dtmf_info.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -249,11 +250,12 @@ static int a_send_dtmf(const sc_exec *x)
 {
     sc_media_stream *st = stream_of(leg_of(x));
     const char *digits = x->event ? x->event->text : NULL;
-    if (!st)
-        return -ENOTCONN;
     if (!digits || !*digits)
         return -EINVAL;
-    return sc_media_stream_send_dtmf(st, digits, 100);
+    int rc = st ? sc_media_stream_send_dtmf(st, digits, 100) : -ENOTCONN;
+    if (rc == -ENOTSUP || !st) /* no telephone-event negotiated: SIP INFO (dtmf_info.c) */
+        rc = sc_coord__dtmf_info_send(leg_of(x), digits);
+    return rc;
 }
 
 static int a_bridge_media(const sc_exec *x)
@@ -329,6 +331,7 @@ static void stop(sc_coord *c)
 
 const sc_coord_feature sc_coord__feature_media = {
     .name = "media",
+    .needs = "dtmf_info", /* SendDtmf falls back to SIP INFO */
     .actions = actions,
     .start = start,
     .stop = stop,

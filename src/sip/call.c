@@ -47,6 +47,7 @@ static void stop_timers(sc_sip_call *c)
     sip_timer_stop(c->sip, &c->t_ok);
     sip_timer_stop(c->sip, &c->t_ok_end);
     sip_st_stop(c);  /* session timer (session_timer.c) */
+    sip_rel_stop(c); /* reliable provisionals (prack.c) */
     sip_uac_stop(c); /* a lookup for our INVITE (uac.c) */
     sip_resolve_cancel(c->target_lookup);
     c->target_lookup = NULL;
@@ -74,6 +75,7 @@ void sip_call_free(sc_sip_call *c)
     free(c->reinvite_sdp);
     sip_cred_free(c->cred);
     sip_st_free(c);
+    sip_rel_free(c);
     sip_fork_free(c);
     sip_uac_free(c);
     free(c);
@@ -782,6 +784,9 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             sip_dialog_route_set(call, resp, true);
             sip_dialog_set_phase(call, SC_SIP_DIALOG_EARLY);
         }
+        sip_allow_note(call, resp);
+        if (!sip_rel_provisional(call, resp)) /* RFC 3262: PRACKed; a retransmission absorbed */
+            return;
         if (call->cancel_pending && !call->cancel_sent && !call->fork) {
             call->cancel_pending = false;
             send_cancel(call);
@@ -800,6 +805,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             sip_dialog_update_target(call, resp);
             sip_dialog_route_set(call, resp, true);
             sip_dialog_set_phase(call, SC_SIP_DIALOG_CONFIRMED);
+            sip_allow_note(call, resp);
             if (call->ok)
                 osip_message_free(call->ok);
             call->ok = NULL;

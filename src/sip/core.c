@@ -469,7 +469,8 @@ static bool unsupported_options(const sc_sip *sip, const osip_message_t *m, char
         snprintf(buf, sizeof buf, "%s", h->hvalue ? h->hvalue : "");
         char *save = NULL;
         for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-            if (strcasecmp(tok, "replaces") == 0 || (strcasecmp(tok, "timer") == 0 && sip_st_enabled(sip)))
+            if (strcasecmp(tok, "replaces") == 0 || strcasecmp(tok, "100rel") == 0 ||
+                (strcasecmp(tok, "timer") == 0 && sip_st_enabled(sip)))
                 continue;
             size_t n = strlen(out);
             snprintf(out + n, cap - n, "%s%s", n ? ", " : "", tok);
@@ -489,7 +490,7 @@ static bool allowed_method(const char *m)
  * Allow. Any other method is unknown to us: 501 (RFC 3261 8.2.1). */
 static bool known_method(const char *m)
 {
-    static const char *const known[] = {"REGISTER", "SUBSCRIBE", "PUBLISH", "MESSAGE", "PRACK"};
+    static const char *const known[] = {"REGISTER", "SUBSCRIBE", "PUBLISH", "MESSAGE"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(m, known[i]))
             return true;

@@ -159,6 +159,7 @@ void sip_incoming_invite(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, 
         return;
     }
     c->ist = tx;
+    sip_allow_note(c, tx->req);
     if (!sip->cfg.on_incoming) {
         sc_sip_call_respond(c, 480, NULL, NULL);
         sc_sip_call_release(c);
@@ -173,9 +174,17 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
 {
     sc_sip *sip = call->sip;
     sip_tx *tx = call->ist;
+    int held = sip_rel_hold(call, code, reason, sdp); /* behind a reliable 1xx awaiting PRACK */
+    if (held != 0)
+        return held < 0 ? held : 0;
+    bool reliable = sip_rel_wanted(call, code, sdp);
     osip_message_t *r = sip_response(sip, tx->req, code, reason, call->d.local_tag);
     if (!r)
         return -ENOMEM;
+    if (reliable && sip_rel_mark(call, r) != 0) {
+        osip_message_free(r);
+        return -ENOMEM;
+    }
     char contact[128];
     if (code > 100 && code < 300 && sip_contact(sip, tx->tp, &call->d.remote_addr, contact, sizeof contact) == 0)
         osip_message_set_contact(r, contact);
@@ -197,8 +206,12 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
     if (code < 200) {
         if (code > 100 && initial && call->d.phase == SC_SIP_DIALOG_NONE)
             sip_dialog_set_phase(call, SC_SIP_DIALOG_EARLY);
+        if (reliable)
+            sip_rel_sent(call, tx, sdp != NULL);
         return 0;
     }
+    if (initial)
+        sip_rel_final(call);
     call->ist = NULL;
     if (code >= 300) {
         if (initial)
@@ -220,6 +233,11 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
         sip_timer_start(sip, &call->t_ok, call->ok_interval);
     sip_timer_start(sip, &call->t_ok_end, 64u * sip->t1);
     return 0;
+}
+
+int sip_dialog_respond(sc_sip_call *c, int code, const char *reason, const char *sdp)
+{
+    return respond_ist(c, code, reason, sdp);
 }
 
 int sc_sip_call_respond(sc_sip_call *call, int code, const char *reason, const char *sdp)
@@ -380,6 +398,10 @@ void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_
         return;
     }
     call->d.remote_cseq = cseq;
+    if (m == SC_SIP_M_PRACK) { /* RFC 3262 (prack.c) */
+        sip_rel_on_prack(sip, call, req, tp, src);
+        return;
+    }
     if (m == SC_SIP_M_INVITE) {
         on_reinvite(sip, call, req, tp, src);
         return;

@@ -97,7 +97,7 @@ static unsigned parse_min_se(const osip_message_t *m)
 }
 
 /* Does a Supported or Require header (all instances) name option? */
-static bool has_option(const osip_message_t *m, const char *name, const char *compact, const char *option)
+bool sip_has_option(const osip_message_t *m, const char *name, const char *compact, const char *option)
 {
     const char *names[2] = {name, compact};
     for (int k = 0; k < 2; k++) {
@@ -122,7 +122,7 @@ static bool has_option(const osip_message_t *m, const char *name, const char *co
 
 static bool peer_timer(const osip_message_t *m)
 {
-    return has_option(m, "supported", "k", "timer") || has_option(m, "require", NULL, "timer");
+    return sip_has_option(m, "supported", "k", "timer") || sip_has_option(m, "require", NULL, "timer");
 }
 
 /* The peer accepts UPDATE: its Allow lists it, or it sent no Allow at all. */

@@ -19,8 +19,8 @@
 #define SIP_MAX_LISTENERS 8
 #define SIP_TCP_QUEUE_MAX (256u * 1024u) /* bytes queued on a connecting TCP connection */
 #define SIP_UDP_RCVBUF (4 * 1024 * 1024) /* SO_RCVBUF asked for on UDP listeners */
-#define SIP_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE"
-#define SIP_SUPPORTED "replaces"
+#define SIP_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE, PRACK"
+#define SIP_SUPPORTED "replaces, 100rel"
 
 /* ---- intrusive lists ------------------------------------------------------------------- */
 typedef struct sip_link {
@@ -177,6 +177,9 @@ struct sc_sip_call {
     /* UAS: the source of the last request of the dialog (its ACK first); the remote target is
      * unconfirmed until one comes from its IP, and requests to it go once (dialog.c) */
     struct sockaddr_storage heard_from;
+    struct sip_rel *rel;   /* RFC 3262 reliable provisionals both ways (prack.c), or NULL; owned */
+    uint32_t peer_allow;   /* methods the peer's Allow listed (bit per sc_sip_method, prack.c) */
+    bool peer_allow_known; /* it sent an Allow */
 };
 
 /* ---- digest authentication as a client (auth.c) ------------------------------------------- */
@@ -453,5 +456,27 @@ void sip_st_on_response(sc_sip_call *call, sip_tx *tx, osip_message_t *resp); /*
 void sip_st_on_timeout(sc_sip_call *call, sip_tx *tx);                        /* TXP_REFRESH */
 void sip_st_stop(sc_sip_call *call);                                          /* stops the timers (release, unref) */
 void sip_st_free(sc_sip_call *call);                                          /* frees the state (sip_call_free) */
+bool sip_has_option(const osip_message_t *m, const char *name, const char *compact, const char *option);
+
+/* prack.c: RFC 3262 reliable provisional responses (100rel), and the peer's Allow */
+typedef struct sip_rel sip_rel;
+/* Our answer code (sdp or NULL) to the pending initial INVITE goes reliably. */
+bool sip_rel_wanted(const sc_sip_call *c, int code, const char *sdp);
+/* Before an answer to the pending INVITE: 1 when it was queued behind a reliable provisional
+ * awaiting its PRACK (sent when it comes), 0 to send it now, -EBUSY/-ENOMEM. */
+int sip_rel_hold(sc_sip_call *c, int code, const char *reason, const char *sdp);
+int sip_rel_mark(sc_sip_call *c, osip_message_t *resp);        /* Require: 100rel and the next RSeq */
+void sip_rel_sent(sc_sip_call *c, const sip_tx *tx, bool sdp); /* the marked 1xx left on tx */
+void sip_rel_final(sc_sip_call *c);                            /* a final answer left */
+/* An incoming PRACK in the call's dialog (req taken): matched by RAck, 200 or 481. */
+void sip_rel_on_prack(sc_sip *sip, sc_sip_call *c, osip_message_t *req, sc_sip_transport tp,
+                      const struct sockaddr_storage *src);
+/* A provisional to our INVITE: PRACKed when reliable; false for a retransmission (absorbed). */
+bool sip_rel_provisional(sc_sip_call *c, const osip_message_t *resp);
+void sip_rel_stop(sc_sip_call *c); /* timers stop (unref, release) */
+void sip_rel_free(sc_sip_call *c);
+void sip_allow_note(sc_sip_call *c, const osip_message_t *m); /* the peer's Allow, if it sent one */
+/* dialog.c: answers the pending INVITE (sc_sip_call_respond without the checks) */
+int sip_dialog_respond(sc_sip_call *c, int code, const char *reason, const char *sdp);
 
 #endif

@@ -55,6 +55,11 @@ static void command_result(sd_routes *rt, sd_http_req *r, const char *id, const 
     }
     case SC_E_OVERLOAD: sd_http_reply_error(r, 503, "overloaded or shutting down"); return;
     case -EINVAL: sd_http_reply_error(r, 400, "invalid argument"); return;
+    case -ENOTSUP: /* POST /dtmf: neither telephone-event nor INFO toward this peer; the call goes on */
+        sd_http_reply_json(r, 409,
+                           json_pack("{s:s,s:s,s:s}", "error", "no_dtmf_method", "message",
+                                     "the peer negotiated no telephone-event and takes no INFO", "command", command));
+        return;
     default: sd_http_reply_error(r, 500, sc_strerror(rc)); return;
     }
 }

@@ -64,9 +64,9 @@ static void test_options_answered(void **state)
     assert_int_equal(f->out.count, 1);
     const char *r = f->out.msg[0];
     assert_true(strncmp(r, "SIP/2.0 200 OK\r\n", 16) == 0);
-    assert_non_null(strstr(r, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE\r\n"));
+    assert_non_null(strstr(r, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO, UPDATE, PRACK\r\n"));
     assert_non_null(strstr(r, "Accept: application/sdp\r\n"));
-    assert_non_null(strstr(r, "Supported: replaces\r\n"));
+    assert_non_null(strstr(r, "Supported: replaces, 100rel\r\n"));
     assert_non_null(strstr(r, "User-Agent: test-ua\r\n"));
     assert_non_null(strstr(r, "received=127.0.0.2"));
     assert_non_null(strstr(r, "rport=5099"));
@@ -158,10 +158,10 @@ static void test_bad_version_505(void **state)
 static void test_require_unknown_420(void **state)
 {
     fx *f = *state;
-    feed(f, REQ("OPTIONS", "Require: replaces, foo\r\nRequire: 100rel\r\n"));
+    feed(f, REQ("OPTIONS", "Require: replaces, foo\r\nRequire: 100rel, bar\r\n"));
     assert_int_equal(f->out.count, 1);
     assert_true(strncmp(f->out.msg[0], "SIP/2.0 420 Bad Extension\r\n", 27) == 0);
-    assert_non_null(strstr(f->out.msg[0], "Unsupported: foo, 100rel\r\n"));
+    assert_non_null(strstr(f->out.msg[0], "Unsupported: foo, bar\r\n"));
     assert_int_equal(stats(f).rejected[SC_SIP_REJ_BAD_EXTENSION], 1);
 }
 
