@@ -112,7 +112,7 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
     d->local_cseq = 1;
     d->is_uac = false;
     rc = sip_dialog_route_set(c, req, false); /* also sets remote_addr to the first hop */
-    if (rc == 0 && tp == SC_SIP_TCP && !d->route_set[0])
+    if (rc == 0 && tp != SC_SIP_UDP && !d->route_set[0])
         d->remote_addr = *src; /* reuse the caller's connection */
     return rc;
 }

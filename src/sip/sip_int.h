@@ -75,9 +75,17 @@ typedef struct sip_listener {
     char *rbuf; /* UDP receive buffer, max_message_size + 1 */
 } sip_listener;
 
+typedef struct sip_tls sip_tls;         /* one connection's TLS state (tls.c) */
+typedef struct sip_tls_ctx sip_tls_ctx; /* the agent's TLS context (tls.c) */
+
 typedef struct sip_conn {
     sip_link link; /* in sip->conns */
     sc_sip *sip;
+    sc_sip_transport tp; /* SC_SIP_TCP or SC_SIP_TLS */
+    sip_tls *tls;        /* TLS: the SSL state (tls.c); connected once its handshake is done */
+    bool outbound;       /* we made it (a failure before it carried anything tells the transactions) */
+    bool tls_failed;     /* a TLS failure was counted for it */
+    sip_timer t_hs;      /* TLS: the handshake deadline */
     uv_tcp_t h;
     uv_connect_t creq;
     struct sockaddr_storage peer;
@@ -247,6 +255,7 @@ struct sc_sip {
     unsigned t1, t2, t4;
     sip_listener *listeners[SIP_MAX_LISTENERS];
     size_t nlisteners;
+    sip_tls_ctx *tls;           /* TLS context (tls.c), or NULL until needed */
     sip_link txs, conns, grave; /* live transactions, TCP connections, dead transactions */
     unsigned nconns;            /* in conns */
     sip_timer t_tcp_idle;       /* sweeps quiet TCP connections (transport.c) */
