@@ -108,7 +108,10 @@ void sc_coord__sync_dialog(sc_coord_leg *leg, sc_session *s)
     sc_session_set_field(s, SC_FIELD_LOCAL_CSEQ, num);
     snprintf(num, sizeof num, "%u", d->remote_cseq);
     sc_session_set_field(s, SC_FIELD_REMOTE_CSEQ, num);
-    sc_session_set_field(s, SC_FIELD_TRANSPORT, d->transport == SC_SIP_TCP ? "tcp" : "udp");
+    sc_session_set_field(s, SC_FIELD_TRANSPORT,
+                         d->transport == SC_SIP_TCP   ? "tcp"
+                         : d->transport == SC_SIP_TLS ? "tls"
+                                                      : "udp");
     free(d);
 }
 

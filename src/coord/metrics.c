@@ -22,6 +22,8 @@ typedef struct sc_coord_obs {
     sc_obs_metric *sip_tx_active;     /* sessioncore_sip_transactions_active */
     sc_obs_metric *sip_tx_sources;    /* sessioncore_sip_transaction_sources */
     sc_obs_metric *sip_reclaims;      /* sessioncore_sip_memory_reclaims_total */
+    sc_obs_metric *tls_handshakes;    /* sessioncore_sip_tls_handshakes_total */
+    sc_obs_metric *tls_failures;      /* sessioncore_sip_tls_failures_total{reason} */
     sc_coord_obs_engine *eng;         /* the engine observer (metrics_engine.c), owned */
 } sc_coord_obs;
 
@@ -76,6 +78,15 @@ static void collect_sip_flood(sc_coord_obs *o, const sc_sip_stats *st)
     set_counter(sc_obs_counter_with(o->sip_reclaims), st->reclaims);
 }
 
+/* SIP over TLS (src/sip/tls.c): handshakes done, connections closed on an error by reason. */
+static void collect_sip_tls(sc_coord_obs *o, const sc_sip_stats *st)
+{
+    set_counter(sc_obs_counter_with(o->tls_handshakes), st->tls_handshakes);
+    for (int f = 0; f < SC_SIP_TLS_FAIL__COUNT; f++)
+        set_counter(sc_obs_counter_with(o->tls_failures, sc_sip_tls_failure_name((sc_sip_tls_failure)f)),
+                    st->tls_failures[f]);
+}
+
 static void collect_sip(void *ud, sc_obs_registry *r)
 {
     sc_coord_obs *o = ud;
@@ -105,6 +116,7 @@ static void collect_sip(void *ud, sc_obs_registry *r)
             set_counter(sc_obs_counter_with(o->m.sip_malformed, sc_sip_reject_name((sc_sip_reject)j)), st.rejected[j]);
     set_counter(sc_obs_counter_with(o->unconfirmed_sends), st.unconfirmed_sends);
     collect_sip_flood(o, &st);
+    collect_sip_tls(o, &st);
 }
 
 static void collect_table(void *ud, sc_obs_registry *r)
@@ -159,6 +171,22 @@ static int register_sip_flood(sc_coord_obs *o)
     return sc_obs_register(o->reg, &r, &o->sip_reclaims);
 }
 
+static int register_sip_tls(sc_coord_obs *o)
+{
+    sc_obs_desc h = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_sip_tls_handshakes_total",
+                     .help = "SIP over TLS handshakes completed, both ways"};
+    int rc = sc_obs_register(o->reg, &h, &o->tls_handshakes);
+    if (rc)
+        return rc;
+    sc_obs_desc f = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_sip_tls_failures_total",
+                     .help = "SIP over TLS connections closed on an error, by reason (handshake, certificate, "
+                             "plaintext, truncated, timeout, protocol)",
+                     .labels = {"reason"}};
+    return sc_obs_register(o->reg, &f, &o->tls_failures);
+}
+
 static int register_extra(sc_coord_obs *o)
 {
     sc_obs_desc k = {.type = SC_OBS_GAUGE,
@@ -205,6 +233,8 @@ static int obs_new(sc_coord *coord, sc_coord_obs **out)
         rc = register_extra(o);
     if (rc == 0)
         rc = register_sip_flood(o);
+    if (rc == 0)
+        rc = register_sip_tls(o);
     if (rc)
         return rc;
     if ((rc = sc_obs_registry_add_collector(o->reg, collect_sessions, o)) != 0 ||

@@ -32,6 +32,9 @@ struct sip_tls {
     SSL *ssl;
     BIO *rbio, *wbio; /* network side: ciphertext in, ciphertext out (owned by ssl) */
     bool server, done, seen_first;
+    unsigned char hdr[5]; /* the record header being read (hdr_have bytes of it) */
+    size_t hdr_have;
+    size_t rec_left; /* bytes of the current record's body still to come */
     char rbuf[TLS_RBUF];
 };
 
@@ -365,6 +368,27 @@ void sip_tls_conn_free(sip_conn *c)
     c->tls = NULL;
 }
 
+/* Follows the record boundaries of the bytes received (RFC 8446 5.1: a 5-byte header with the
+ * body's length), so an end of stream inside a record can be told from one between records. */
+static void track_records(sip_tls *s, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        if (s->rec_left > 0) {
+            size_t k = n < s->rec_left ? n : s->rec_left;
+            s->rec_left -= k;
+            p += k;
+            n -= k;
+            continue;
+        }
+        s->hdr[s->hdr_have++] = *p++;
+        n--;
+        if (s->hdr_have == sizeof s->hdr) {
+            s->rec_left = ((size_t)s->hdr[3] << 8) | s->hdr[4];
+            s->hdr_have = 0;
+        }
+    }
+}
+
 void sip_tls_rbuf(sip_conn *c, char **base, size_t *len)
 {
     *base = c->tls->rbuf;
@@ -423,6 +447,7 @@ int sip_tls_input(sip_conn *c, const char *data, size_t n)
         if (s->server && ((data[0] >= 'A' && data[0] <= 'Z') || (data[0] >= 'a' && data[0] <= 'z')))
             return sip_tls_fail(c, SC_SIP_TLS_FAIL_PLAINTEXT, "a TLS client hello was expected");
     }
+    track_records(s, (const unsigned char *)data, n);
     if (BIO_write(s->rbio, data, (int)n) != (int)n)
         return -ENOMEM;
     return s->done ? 1 : sip_tls_handshake(c);
@@ -458,7 +483,7 @@ void sip_tls_eof(sip_conn *c)
     sip_tls *s = c->tls;
     if (c->tls_failed)
         return;
-    if (BIO_ctrl_pending(s->rbio) > 0)
+    if (s->hdr_have > 0 || s->rec_left > 0)
         sip_tls_fail(c, SC_SIP_TLS_FAIL_TRUNCATED, "connection closed with a partial TLS record");
     else if (!s->done && s->seen_first)
         sip_tls_fail(c, SC_SIP_TLS_FAIL_HANDSHAKE, "connection closed during the handshake");
