@@ -157,7 +157,7 @@ typedef struct sc_sip_dialog_state {
     sc_sip_transport transport;          /* transport of the dialog */
     struct sockaddr_storage local_addr;  /* our listener address */
     struct sockaddr_storage remote_addr; /* where in-dialog requests go (first hop) */
-    bool secure;                         /* sips (not tracked: always false) */
+    bool secure;                         /* a sips: dialog (RFC 5630): our Contact is sips: */
     bool is_uac;                         /* we sent the initial INVITE */
     sc_sip_dialog_phase phase;           /* early/confirmed/terminated */
 } sc_sip_dialog_state;

@@ -251,6 +251,21 @@ int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage 
     return n < 0 || (size_t)n >= cap ? -ENOSPC : 0;
 }
 
+int sip_contact_for(sc_sip *sip, const sc_sip_dialog_state *d, sc_sip_transport tp, char *out, size_t cap)
+{
+    int rc = sip_contact(sip, tp, &d->remote_addr, out, cap);
+    char *t = strstr(out, ";transport=tls>");
+    if (rc != 0 || !d->secure || tp != SC_SIP_TLS || !t || strncmp(out, "<sip:", 5) != 0)
+        return rc;
+    size_t n = strlen(out);
+    if (n + 2 > cap)
+        return -ENOSPC;
+    memmove(t, t + 14, strlen(t + 14) + 1);         /* ";transport=tls" goes: sips is TLS */
+    memmove(out + 5, out + 4, strlen(out + 4) + 1); /* "<sip:" -> "<sips:" */
+    out[4] = 's';
+    return 0;
+}
+
 static int set_via(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *peer,
                    const char *branch)
 {
@@ -305,7 +320,7 @@ osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const cha
         char hname[] = "Route"; /* libosip2 lower-cases the name in place: never a literal */
         ok = osip_message_set_multiple_header(m, hname, (char *)d->route_set) == 0;
     }
-    if (ok && sip_contact(sip, d->transport, &d->remote_addr, buf, sizeof buf) == 0)
+    if (ok && sip_contact_for(sip, d, d->transport, buf, sizeof buf) == 0)
         osip_message_set_contact(m, buf);
     if (!ok) {
         osip_uri_free(ruri);

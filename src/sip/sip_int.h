@@ -333,6 +333,8 @@ osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, c
 int sip_set_body(osip_message_t *msg, const char *content_type, const char *body);
 void sip_add_common(sc_sip *sip, osip_message_t *msg);
 int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *peer, char *out, size_t cap);
+/* sip_contact for a dialog: a sips: one (RFC 5630 3.1.3) when d->secure on TLS. */
+int sip_contact_for(sc_sip *sip, const sc_sip_dialog_state *d, sc_sip_transport tp, char *out, size_t cap);
 osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const char *method, uint32_t cseq,
                             const char *branch);
 int sip_body(const osip_message_t *msg, const char **body, size_t *len);

@@ -6,7 +6,7 @@
 
 #include "sip_test_agents.h"
 
-#define T1 10
+#define T1 100 /* Timer B (64*T1) covers the handshake, slow under valgrind */
 
 static char dir[256];
 
@@ -113,6 +113,38 @@ static void test_full_call_over_tls(void **state)
     assert_true(sb.tcp_bytes_in > 0);
     sc_sip_call_release(ac);
     sc_sip_call_release(bc);
+    finish(&loop, &a, &b);
+}
+
+/* A sips: URI selects TLS (port 5061 unless given) and makes the dialog's Contacts sips:
+ * both ways (RFC 5630); the peer's certificate is checked against the IP literal. */
+static void test_sips_dialog(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    ta_side a, b;
+    open_tls(&a, &loop, "server.pem", "server.key", "ca.pem");
+    open_tls(&b, &loop, "server.pem", "server.key", "ca.pem");
+    char to[128];
+    snprintf(to, sizeof to, "sips:bob@127.0.0.1:%u", tu_port(b.sip, 0));
+    sc_sip_call *ac;
+    assert_int_equal(sc_sip_call_invite(a.sip, &ac, "sips:alice@127.0.0.1", to, offer, &a), 0);
+    assert_true(tu_run_until(&loop, ta_incoming, &b, 3000));
+    assert_int_equal(sc_sip_call_respond(b.call, 200, NULL, "v=0\r\nanswer\r\n"), 0);
+    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog200OK, 2000));
+    assert_int_equal(sc_sip_call_ack(ac, NULL), 0);
+    assert_true(ta_wait_for(&loop, &b, SC_EV_DialogACK, 2000));
+    sc_sip_dialog_state da, db;
+    sc_sip_call_dialog(ac, &da);
+    sc_sip_call_dialog(b.call, &db);
+    assert_int_equal(da.transport, SC_SIP_TLS);
+    assert_true(da.secure && db.secure);
+    assert_int_equal(strncmp(da.remote_target, "sips:", 5), 0); /* B's Contact */
+    assert_int_equal(strncmp(db.remote_target, "sips:", 5), 0); /* A's Contact */
+    assert_null(strstr(db.remote_target, "transport="));
+    sc_sip_call_release(ac);
+    sc_sip_call_release(b.call);
     finish(&loop, &a, &b);
 }
 
@@ -223,9 +255,8 @@ static void test_settings_checked(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_call_over_tls),
-        cmocka_unit_test(test_wrong_ca_refused),
-        cmocka_unit_test(test_no_verify_accepts),
+        cmocka_unit_test(test_full_call_over_tls), cmocka_unit_test(test_sips_dialog),
+        cmocka_unit_test(test_wrong_ca_refused),   cmocka_unit_test(test_no_verify_accepts),
         cmocka_unit_test(test_settings_checked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
