@@ -143,6 +143,8 @@ typedef struct sc_coord_config {
     const char *tls_cert, *tls_key, *tls_ca;
     bool tls_no_verify;
     uint32_t tls_handshake_ms; /* an unfinished TLS handshake is dropped after; 0 = 10000 */
+    uint32_t sip_keepalive_ms; /* RFC 5626 CRLF pings on our TCP/TLS connections carrying a dialog
+                                  (sc_sip_config.keepalive_ms); 0 = none */
 } sc_coord_config;
 
 /* max_sessions and max_memory "derive it" (sc_coord_config_default sets them): see

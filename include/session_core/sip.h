@@ -128,6 +128,8 @@ typedef struct sc_sip_stats {
     /* TLS (src/sip/tls.c) */
     uint64_t tls_handshakes;                       /* TLS handshakes completed, both ways */
     uint64_t tls_failures[SC_SIP_TLS_FAIL__COUNT]; /* TLS connections closed on an error, by reason */
+    uint64_t keepalive_pings;                      /* RFC 5626 CRLFCRLF pings we sent (keepalive_ms) */
+    uint64_t keepalive_pongs;                      /* CRLF pongs we sent answering a peer's pings */
 } sc_sip_stats;
 
 /* ---- Dialog state: plain data, so it can be persisted and restored --------------------- */
@@ -258,6 +260,10 @@ typedef struct sc_sip_config {
     const char *tls_cert, *tls_key, *tls_ca;
     bool tls_insecure_no_verify; /* outgoing TLS accepts any certificate (labs only) */
     unsigned tls_handshake_ms;   /* a handshake not finished by then closes the connection; 0: 10000 */
+    /* RFC 5626 4.4.1 keep-alive on TCP and TLS: a connection we opened that carries an early or
+     * confirmed dialog and was quiet keepalive_ms gets a CRLFCRLF ping (so it stays open through
+     * NATs and tcp_idle_ms); a peer's ping is always answered with CRLF. 0: no pings. */
+    unsigned keepalive_ms;
 } sc_sip_config;
 
 /* ---- The user agent -------------------------------------------------------------------- */

@@ -368,6 +368,7 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
     sipc.tls_ca = cfg->tls_ca;
     sipc.tls_insecure_no_verify = cfg->tls_no_verify;
     sipc.tls_handshake_ms = cfg->tls_handshake_ms;
+    sipc.keepalive_ms = cfg->sip_keepalive_ms;
     int rc = sc_sip_new(&c->sip, c->loop, &sipc);
     if (rc)
         return rc;

@@ -259,6 +259,7 @@ struct sc_sip {
     sip_link txs, conns, grave; /* live transactions, TCP connections, dead transactions */
     unsigned nconns;            /* in conns */
     sip_timer t_tcp_idle;       /* sweeps quiet TCP connections (transport.c) */
+    sip_timer t_keepalive;      /* RFC 5626 pings on quiet connections that carry a dialog */
     sip_link calls;             /* calls in dialog matching */
     sip_link detached;          /* released calls still used by a transaction */
     sip_link dead_calls;        /* calls with no reference left, freed at sip_leave */

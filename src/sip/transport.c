@@ -111,7 +111,45 @@ static void on_tcp_idle(sip_timer *t)
         sip_timer_start(sip, &sip->t_tcp_idle, idle / 4 > 1000 ? idle / 4 : 1000);
 }
 
-void sip_transport_init(sc_sip *sip) { sip_timer_init(&sip->t_tcp_idle, on_tcp_idle); }
+static int conn_send_bytes(sip_conn *c, const char *data, size_t len);
+
+/* Does a live call's dialog go over c (its transport and first hop)? */
+static bool conn_carries_dialog(sc_sip *sip, const sip_conn *c)
+{
+    for (sip_link *l = sip->calls.next; l != &sip->calls; l = l->next) {
+        const sc_sip_call *call = SIP_CONTAINER(l, sc_sip_call, link);
+        const sc_sip_dialog_state *d = &call->d;
+        if (d->transport == c->tp && (d->phase == SC_SIP_DIALOG_EARLY || d->phase == SC_SIP_DIALOG_CONFIRMED) &&
+            sip_addr_equal(&d->remote_addr, &c->peer))
+            return true;
+    }
+    return false;
+}
+
+/* RFC 5626 4.4.1: a CRLFCRLF ping on each connection we opened that carries a dialog and was
+ * quiet keepalive_ms; every keepalive_ms while any connection exists. */
+static void on_keepalive(sip_timer *t)
+{
+    sc_sip *sip = SIP_CONTAINER(t, sc_sip, t_keepalive);
+    uint64_t now = sip_now(sip), every = sip->cfg.keepalive_ms;
+    for (sip_link *l = sip->conns.next, *n; l != &sip->conns; l = n) {
+        n = l->next;
+        sip_conn *c = SIP_CONTAINER(l, sip_conn, link);
+        if (!c->outbound || !c->connected || c->closing || now - c->last_active < every || !sip_list_empty(&c->wq) ||
+            !conn_carries_dialog(sip, c))
+            continue;
+        if (conn_send_bytes(c, "\r\n\r\n", 4) == 0)
+            sip->stats.keepalive_pings++;
+    }
+    if (sip->nconns && !sip->closing)
+        sip_timer_start(sip, &sip->t_keepalive, every);
+}
+
+void sip_transport_init(sc_sip *sip)
+{
+    sip_timer_init(&sip->t_tcp_idle, on_tcp_idle);
+    sip_timer_init(&sip->t_keepalive, on_keepalive);
+}
 
 /* A TLS handshake still not done at its deadline. */
 static void on_handshake_deadline(sip_timer *t)
@@ -145,6 +183,8 @@ static sip_conn *conn_new(sc_sip *sip, sc_sip_transport tp)
         uint64_t idle = tcp_idle_ms(sip);
         sip_timer_start(sip, &sip->t_tcp_idle, idle / 4 > 1000 ? idle / 4 : 1000);
     }
+    if (sip->cfg.keepalive_ms && !sip_timer_armed(&sip->t_keepalive))
+        sip_timer_start(sip, &sip->t_keepalive, sip->cfg.keepalive_ms);
     return c;
 }
 
@@ -181,6 +221,17 @@ static void stream_garbage(sip_conn *c)
     conn_close(c);
 }
 
+/* RFC 5626 4.4.1: a ping (CRLFCRLF between messages) gets a CRLF at once, on a connection the
+ * peer opened (on ours, CRLFs are the pongs to our pings). */
+static void answer_pings(sip_conn *c)
+{
+    if (!c->in.pings || c->closing)
+        return;
+    c->in.pings = 0;
+    if (!c->outbound && conn_send_bytes(c, "\r\n", 2) == 0)
+        c->sip->stats.keepalive_pongs++;
+}
+
 /* Frames and hands on every complete message of c->in; the rest waits for more. sip entered. */
 static void conn_frame(sip_conn *c)
 {
@@ -189,6 +240,7 @@ static void conn_frame(sip_conn *c)
     while (!c->closing) {
         const char *msg = NULL;
         long n = sip_stream_next(&c->in, &msg);
+        answer_pings(c);
         if (n < 0 || (n == 0 && c->in.len >= c->in.cap)) {
             stream_garbage(c);
             break;
@@ -198,6 +250,7 @@ static void conn_frame(sip_conn *c)
         sc_sip_feed(sip, c->tp, (const struct sockaddr *)&c->peer, msg, (size_t)n);
     }
     sip->stats.tcp_bytes_examined += c->in.examined - examined;
+    answer_pings(c);
     if (!c->closing)
         sip_stream_compact(&c->in);
 }
@@ -333,6 +386,15 @@ static int conn_send(sip_conn *c, sip_wreq *w)
     int rc = sip_tls_write(c, w->data, w->len);
     free(w);
     return rc;
+}
+
+/* A few bytes of our own (keep-alive) on a ready connection. */
+static int conn_send_bytes(sip_conn *c, const char *data, size_t len)
+{
+    if (!c->connected || c->closing)
+        return -ENOTCONN;
+    sip_wreq *w = wreq_new(c, data, len);
+    return w ? conn_send(c, w) : -ENOMEM;
 }
 
 static void conn_connected(uv_connect_t *req, int status)
@@ -739,4 +801,5 @@ void sip_transport_close(sc_sip *sip)
     while (!sip_list_empty(&sip->conns))
         conn_close(SIP_CONTAINER(sip->conns.next, sip_conn, link));
     sip->t_tcp_idle.idx = SIZE_MAX; /* sc_sip_close emptied the timer heap already */
+    sip->t_keepalive.idx = SIZE_MAX;
 }

@@ -385,6 +385,8 @@ static const sd_option options[] = {
      "yes|no no: outgoing TLS accepts any server certificate, for labs only (default yes)"},
     {"tls-handshake-ms", true, sd_set_tls_handshake_ms,
      "N a TLS connection whose handshake is not done after N ms is closed (default 10000)"},
+    {"sip-keepalive-ms", true, sd_set_sip_keepalive_ms,
+     "N CRLF ping on our quiet SIP TCP/TLS connections that carry a call, 0 = off (default 90000)"},
     {"config", true, NULL, "FILE YAML config file (keys = flag names)"},
     {"help", false, set_help, " this help"},
     {"version", false, set_version, " print the version"},
@@ -419,6 +421,7 @@ void sd_config_init(sd_config *c)
     c->rtp_timeout_ms = 30000;
     c->max_sessions = UINT32_MAX; /* not given: derived (src/coord/admission.c) */
     c->max_memory = UINT64_MAX;
+    c->sip_keepalive_ms = 90000; /* RFC 5626 pings (config_tls.c) */
 }
 
 static void clear_sip(sd_config *c)

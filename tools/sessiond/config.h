@@ -103,6 +103,7 @@ typedef struct sd_config {
     char *tls_cert, *tls_key, *tls_ca;
     bool tls_no_verify;
     uint32_t tls_handshake_ms; /* --tls-handshake-ms; 0: the agent's default (10000) */
+    uint32_t sip_keepalive_ms; /* --sip-keepalive-ms: RFC 5626 pings; 0 = off (default 90000) */
 } sd_config;
 
 void sd_config_init(sd_config *c);

@@ -61,6 +61,17 @@ int sd_set_tls_handshake_ms(sd_config *c, const char *v, char *err, size_t errsz
     return 0;
 }
 
+int sd_set_sip_keepalive_ms(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || errno || v[0] == '-' || (n != 0 && n < 1000) || n > 3600000)
+        return sd_config_bad(err, errsz, "sip-keepalive-ms", "0 (off) or 1000..3600000", v);
+    c->sip_keepalive_ms = (uint32_t)n;
+    return 0;
+}
+
 static bool has_tls_listener(const sd_config *c)
 {
     for (size_t i = 0; i < c->nsip; i++)
@@ -103,6 +114,7 @@ void sd_config_tls_apply(const sd_config *c, sc_coord_config *out)
     out->tls_ca = c->tls_ca;
     out->tls_no_verify = c->tls_no_verify;
     out->tls_handshake_ms = c->tls_handshake_ms;
+    out->sip_keepalive_ms = c->sip_keepalive_ms;
 }
 
 void sd_config_tls_free(sd_config *c)

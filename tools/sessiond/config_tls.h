@@ -15,6 +15,7 @@ int sd_set_tls_key(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_tls_ca(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_tls_verify(sd_config *c, const char *v, char *err, size_t errsz); /* yes|no */
 int sd_set_tls_handshake_ms(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_sip_keepalive_ms(sd_config *c, const char *v, char *err, size_t errsz); /* 0 or 1000.. */
 /* 0, or -1 with one line in err: a file that cannot be read or loaded, a key that does not
  * match its certificate, a tls: listener without --tls-cert and --tls-key. */
 int sd_config_tls_check(const sd_config *c, char *err, size_t errsz);

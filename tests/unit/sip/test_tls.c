@@ -9,6 +9,7 @@
 #define T1 100 /* Timer B (64*T1) covers the handshake, slow under valgrind */
 
 static char dir[256];
+static unsigned keepalive_ms; /* open_tls: sc_sip_config.keepalive_ms */
 
 static void path(char *out, size_t cap, const char *name) { snprintf(out, cap, "%s/%s", dir, name); }
 
@@ -48,7 +49,8 @@ static void open_tls(ta_side *s, uv_loop_t *loop, const char *cert, const char *
                          .ud = s,
                          .tls_cert = c,
                          .tls_key = k,
-                         .tls_ca = a};
+                         .tls_ca = a,
+                         .keepalive_ms = keepalive_ms};
     if (getenv("SIPDBG"))
         cfg.send_hook = ta_debug_hook;
     assert_int_equal(sc_sip_new(&s->sip, loop, &cfg), 0);
@@ -143,6 +145,62 @@ static void test_sips_dialog(void **state)
     assert_int_equal(strncmp(da.remote_target, "sips:", 5), 0); /* B's Contact */
     assert_int_equal(strncmp(db.remote_target, "sips:", 5), 0); /* A's Contact */
     assert_null(strstr(db.remote_target, "transport="));
+    sc_sip_call_release(ac);
+    sc_sip_call_release(b.call);
+    finish(&loop, &a, &b);
+}
+
+typedef struct ka_wait {
+    sc_sip *a, *b;
+    uint64_t pings;
+} ka_wait;
+
+/* A sent at least w->pings pings and B answered each. */
+static bool pinged(void *arg)
+{
+    ka_wait *w = arg;
+    sc_sip_stats sa, sb;
+    sc_sip_get_stats(w->a, &sa);
+    sc_sip_get_stats(w->b, &sb);
+    return sa.keepalive_pings >= w->pings && sb.keepalive_pongs == sa.keepalive_pings;
+}
+
+/* RFC 5626 keep-alive: the connection A opened carries the call, so while it is quiet A pings
+ * it every keepalive_ms and B answers each ping; once the call is over the pings stop. */
+static void test_keepalive_while_dialog(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    ta_side a, b;
+    keepalive_ms = 40;
+    open_tls(&a, &loop, "server.pem", "server.key", "ca.pem");
+    open_tls(&b, &loop, "server.pem", "server.key", "ca.pem");
+    keepalive_ms = 0;
+    char to[128];
+    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u;transport=tls", tu_port(b.sip, 0));
+    sc_sip_call *ac;
+    assert_int_equal(sc_sip_call_invite(a.sip, &ac, "sip:alice@127.0.0.1", to, offer, &a), 0);
+    assert_true(tu_run_until(&loop, ta_incoming, &b, 3000));
+    assert_int_equal(sc_sip_call_respond(b.call, 200, NULL, "v=0\r\nanswer\r\n"), 0);
+    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog200OK, 2000));
+    assert_int_equal(sc_sip_call_ack(ac, NULL), 0);
+    assert_true(ta_wait_for(&loop, &b, SC_EV_DialogACK, 2000));
+    ka_wait w = {a.sip, b.sip, 3};
+    assert_true(tu_run_until(&loop, pinged, &w, 3000));
+    /* the call ends: no more pings */
+    a.auto_bye_ok = true;
+    assert_int_equal(sc_sip_call_bye(b.call), 0);
+    assert_true(ta_wait_for(&loop, &b, SC_EV_Dialog200OK, 2000));
+    tu_run(&loop, NULL, 100);
+    sc_sip_stats sa, sb;
+    sc_sip_get_stats(a.sip, &sa);
+    tu_run(&loop, NULL, 200);
+    sc_sip_get_stats(a.sip, &sb);
+    assert_int_equal(sb.keepalive_pings, sa.keepalive_pings);
+    sc_sip_get_stats(b.sip, &sb);
+    assert_int_equal(sb.keepalive_pings, 0); /* B did not open the connection */
+    assert_int_equal(sb.tls_handshakes, 1);
     sc_sip_call_release(ac);
     sc_sip_call_release(b.call);
     finish(&loop, &a, &b);
@@ -255,9 +313,9 @@ static void test_settings_checked(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_call_over_tls), cmocka_unit_test(test_sips_dialog),
-        cmocka_unit_test(test_wrong_ca_refused),   cmocka_unit_test(test_no_verify_accepts),
-        cmocka_unit_test(test_settings_checked),
+        cmocka_unit_test(test_full_call_over_tls),     cmocka_unit_test(test_sips_dialog),
+        cmocka_unit_test(test_keepalive_while_dialog), cmocka_unit_test(test_wrong_ca_refused),
+        cmocka_unit_test(test_no_verify_accepts),      cmocka_unit_test(test_settings_checked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
