@@ -4,6 +4,7 @@
  * another CA, the settings checked (key mismatch, a listener without a certificate). */
 #include <unistd.h>
 
+#include "sip/tls.h" /* sip_tls_note_name: the name a located address is checked against */
 #include "sip_test_agents.h"
 
 #define T1 100 /* Timer B (64*T1) covers the handshake, slow under valgrind */
@@ -206,6 +207,45 @@ static void test_keepalive_while_dialog(void **state)
     finish(&loop, &a, &b);
 }
 
+/* The certificate checked against a host name (the URI's, as resolve.c notes it for each address
+ * it finds): "localhost" is in B's certificate, "pbx.example.test" is not. */
+static void name_checked(const char *name, bool ok)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    ta_side a, b;
+    open_tls(&a, &loop, "server.pem", "server.key", "ca.pem");
+    open_tls(&b, &loop, "server.pem", "server.key", "ca.pem");
+    struct sockaddr_storage bl;
+    assert_int_equal(sc_sip_listener_addr(b.sip, 0, &bl), 0);
+    sip_tls_note_name(a.sip, &bl, name);
+    char to[128];
+    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u;transport=tls", tu_port(b.sip, 0));
+    sc_sip_call *ac;
+    assert_int_equal(sc_sip_call_invite(a.sip, &ac, "sip:alice@127.0.0.1", to, offer, &a), 0);
+    sc_sip_stats sa;
+    if (ok) {
+        assert_true(tu_run_until(&loop, ta_incoming, &b, 3000));
+        assert_int_equal(sc_sip_call_respond(b.call, 486, NULL, NULL), 0);
+        assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog4xx, 2000));
+        sc_sip_call_release(b.call);
+    } else {
+        assert_true(ta_wait_for(&loop, &a, SC_EV_DialogError, 3000));
+        assert_int_equal(b.incoming, 0);
+    }
+    sc_sip_get_stats(a.sip, &sa);
+    assert_int_equal(sa.tls_failures[SC_SIP_TLS_FAIL_CERTIFICATE], ok ? 0 : 1);
+    sc_sip_call_release(ac);
+    finish(&loop, &a, &b);
+}
+
+static void test_host_name_checked(void **state)
+{
+    (void)state;
+    name_checked("localhost", true);
+    name_checked("pbx.example.test", false);
+}
+
 /* A trusts only ca2: B's certificate (from ca) is refused, the INVITE fails at once with a
  * transport error, B never sees it. */
 static void test_wrong_ca_refused(void **state)
@@ -314,8 +354,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_call_over_tls),     cmocka_unit_test(test_sips_dialog),
-        cmocka_unit_test(test_keepalive_while_dialog), cmocka_unit_test(test_wrong_ca_refused),
-        cmocka_unit_test(test_no_verify_accepts),      cmocka_unit_test(test_settings_checked),
+        cmocka_unit_test(test_keepalive_while_dialog), cmocka_unit_test(test_host_name_checked),
+        cmocka_unit_test(test_wrong_ca_refused),       cmocka_unit_test(test_no_verify_accepts),
+        cmocka_unit_test(test_settings_checked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
