@@ -212,7 +212,8 @@ bool sc_coord__usable_uri(const char *s)
     char *gt = strchr(buf, '>');
     if (gt)
         *gt = '\0';
-    bool ok = osip_uri_parse(u, buf) == 0 && u->scheme && strcasecmp(u->scheme, "sip") == 0 && u->host && *u->host;
+    bool ok = osip_uri_parse(u, buf) == 0 && u->scheme &&
+              (strcasecmp(u->scheme, "sip") == 0 || strcasecmp(u->scheme, "sips") == 0) && u->host && *u->host;
     osip_uri_free(u);
     return ok;
 }

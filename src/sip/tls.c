@@ -32,6 +32,7 @@ struct sip_tls {
     SSL *ssl;
     BIO *rbio, *wbio; /* network side: ciphertext in, ciphertext out (owned by ssl) */
     bool server, done, seen_first;
+    char name[256];       /* outgoing: the host name checked ("" : the peer's IP) */
     unsigned char hdr[5]; /* the record header being read (hdr_have bytes of it) */
     size_t hdr_have;
     size_t rec_left; /* bytes of the current record's body still to come */
@@ -304,9 +305,10 @@ static int flush(sip_conn *c)
 }
 
 /* Peer verification for an outgoing connection: the chain, and the name (SNI) or IP. */
-static int set_peer_checks(sc_sip *sip, SSL *ssl, const sip_conn *c)
+static int set_peer_checks(sc_sip *sip, SSL *ssl, sip_conn *c)
 {
     const char *name = name_for(sip->tls, &c->peer);
+    snprintf(c->tls->name, sizeof c->tls->name, "%s", name ? name : "");
     if (name && SSL_set_tlsext_host_name(ssl, name) != 1)
         return -ENOMEM;
     if (sip->cfg.tls_insecure_no_verify) {
@@ -393,6 +395,26 @@ void sip_tls_rbuf(sip_conn *c, char **base, size_t *len)
 {
     *base = c->tls->rbuf;
     *len = sizeof c->tls->rbuf;
+}
+
+bool sip_tls_may_reuse(const sip_conn *c)
+{
+    const sip_tls *s = c->tls;
+    if (!s || !c->outbound || c->sip->cfg.tls_insecure_no_verify)
+        return true;
+    const char *name = name_for(c->sip->tls, &c->peer);
+    if (!s->done) /* not verified yet: only for the name it will be verified against */
+        return strcmp(name ? name : "", s->name) == 0;
+    X509 *cert = SSL_get_peer_certificate(s->ssl);
+    bool ok = false;
+    char host[64];
+    uint16_t port;
+    if (cert && name)
+        ok = X509_check_host(cert, name, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+    else if (cert && sip_addr_str(&c->peer, host, sizeof host, &port) == 0)
+        ok = X509_check_ip_asc(cert, host, 0) == 1;
+    X509_free(cert);
+    return ok;
 }
 
 /* Why the handshake failed, for the log and the count. */
@@ -498,9 +520,8 @@ int sip_tls_write(sip_conn *c, const char *data, size_t len)
         int r = SSL_write(s->ssl, data + off, (int)(len - off > 16384 ? 16384 : len - off));
         if (r <= 0) {
             char detail[256];
-            snprintf(detail, sizeof detail, "write: %s",
-                     ERR_reason_error_string(ERR_peek_last_error()) ? ERR_reason_error_string(ERR_peek_last_error())
-                                                                    : "error");
+            const char *why = ERR_reason_error_string(ERR_peek_last_error());
+            snprintf(detail, sizeof detail, "write: %s", why ? why : "error");
             ERR_clear_error();
             return sip_tls_fail(c, SC_SIP_TLS_FAIL_PROTOCOL, detail);
         }

@@ -21,6 +21,10 @@ bool sip_tls_can_serve(sc_sip *sip); /* a certificate and key are loaded */
 void sip_tls_note_name(sc_sip *sip, const struct sockaddr_storage *addr, const char *name);
 
 /* Per connection (c->tls). start: 0, -ENOMEM, -EINVAL (no context). */
+/* May a request to c's peer, now located under the name noted for it (or its IP), go over c?
+ * For a TLS connection we opened: only if its verified certificate also names that (RFC 5922;
+ * otherwise a new connection is made and verified). Other connections: true. */
+bool sip_tls_may_reuse(const sip_conn *c);
 int sip_tls_conn_start(sip_conn *c, bool server);
 void sip_tls_conn_free(sip_conn *c);
 void sip_tls_rbuf(sip_conn *c, char **base, size_t *len); /* where the socket's bytes are read into */

@@ -377,7 +377,8 @@ int sip_conn_write_raw(sip_conn *c, const char *data, size_t len)
     return w ? conn_write_raw(c, w) : -ENOMEM;
 }
 
-/* A message on a ready connection: as it is, or through TLS. Takes w. */
+/* A message on a ready connection: as it is, or through TLS (a TLS connection that cannot take
+ * it is closed: its SSL state is of no more use). Takes w. */
 static int conn_send(sip_conn *c, sip_wreq *w)
 {
     if (!c->tls)
@@ -385,6 +386,8 @@ static int conn_send(sip_conn *c, sip_wreq *w)
     c->last_active = sip_now(c->sip);
     int rc = sip_tls_write(c, w->data, w->len);
     free(w);
+    if (rc < 0)
+        conn_close(c);
     return rc;
 }
 
@@ -423,7 +426,7 @@ static int stream_send(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_s
     sip_conn *c = NULL;
     for (sip_link *l = sip->conns.next; l != &sip->conns; l = l->next) {
         sip_conn *x = SIP_CONTAINER(l, sip_conn, link);
-        if (!x->closing && x->tp == tp && sip_addr_equal(&x->peer, dst)) {
+        if (!x->closing && x->tp == tp && sip_addr_equal(&x->peer, dst) && sip_tls_may_reuse(x)) {
             c = x;
             break;
         }

@@ -208,7 +208,7 @@ static void test_keepalive_while_dialog(void **state)
 }
 
 /* The certificate checked against a host name (the URI's, as resolve.c notes it for each address
- * it finds): "localhost" is in B's certificate, "pbx.example.test" is not. */
+ * it finds): "localhost" is in B's certificate, "wrong.example.test" is not. */
 static void name_checked(const char *name, bool ok)
 {
     uv_loop_t loop;
@@ -243,7 +243,7 @@ static void test_host_name_checked(void **state)
 {
     (void)state;
     name_checked("localhost", true);
-    name_checked("pbx.example.test", false);
+    name_checked("wrong.example.test", false);
 }
 
 /* A trusts only ca2: B's certificate (from ca) is refused, the INVITE fails at once with a
