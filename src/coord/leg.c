@@ -183,7 +183,9 @@ int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out)
     int rc = -EINVAL;
     if (!uri || strlen(uri) > 500 || osip_uri_init(&u) != 0)
         return -EINVAL;
-    if (osip_uri_parse(u, uri) == 0 && u->scheme && !strcasecmp(u->scheme, "sip") && u->host) {
+    bool sips = false;
+    if (osip_uri_parse(u, uri) == 0 && u->scheme &&
+        (!strcasecmp(u->scheme, "sip") || (sips = !strcasecmp(u->scheme, "sips"))) && u->host) {
         char host[64];
         snprintf(host, sizeof host, "%s", u->host);
         size_t n = strlen(host);
@@ -191,7 +193,7 @@ int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out)
             host[n - 1] = '\0';
             memmove(host, host + 1, n - 1);
         }
-        int port = u->port && *u->port ? atoi(u->port) : 5060;
+        int port = u->port && *u->port ? atoi(u->port) : sips ? 5061 : 5060;
         memset(out, 0, sizeof *out);
         if (uv_ip4_addr(host, port, (struct sockaddr_in *)out) == 0 ||
             uv_ip6_addr(host, port, (struct sockaddr_in6 *)out) == 0)
