@@ -7,7 +7,7 @@
 #include "sip/tls.h" /* sip_tls_note_name: the name a located address is checked against */
 #include "sip_test_agents.h"
 
-#define T1 100 /* Timer B (64*T1) covers the handshake, slow under valgrind */
+#define T1 500 /* Timer B (64*T1) covers the handshake, slow under valgrind */
 
 static char dir[256];
 static unsigned keepalive_ms; /* open_tls: sc_sip_config.keepalive_ms */
@@ -81,14 +81,14 @@ static void test_full_call_over_tls(void **state)
     snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u;transport=tls", tu_port(b.sip, 0));
     sc_sip_call *ac;
     assert_int_equal(sc_sip_call_invite(a.sip, &ac, "sip:alice@127.0.0.1", to, offer, &a), 0);
-    assert_true(tu_run_until(&loop, ta_incoming, &b, 3000));
+    assert_true(tu_run_until(&loop, ta_incoming, &b, 10000));
     sc_sip_call *bc = b.call;
     assert_int_equal(sc_sip_call_respond(bc, 180, NULL, NULL), 0);
-    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog180Ringing, 2000));
+    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog180Ringing, 10000));
     assert_int_equal(sc_sip_call_respond(bc, 200, NULL, "v=0\r\nanswer\r\n"), 0);
-    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog200OK, 2000));
+    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog200OK, 10000));
     assert_int_equal(sc_sip_call_ack(ac, NULL), 0);
-    assert_true(ta_wait_for(&loop, &b, SC_EV_DialogACK, 2000));
+    assert_true(ta_wait_for(&loop, &b, SC_EV_DialogACK, 10000));
     sc_sip_dialog_state da, db;
     sc_sip_call_dialog(ac, &da);
     sc_sip_call_dialog(bc, &db);
@@ -99,9 +99,9 @@ static void test_full_call_over_tls(void **state)
     /* B hangs up: over A's connection (B has no other way in without a second handshake) */
     a.n = b.n = 0;
     assert_int_equal(sc_sip_call_bye(bc), 0);
-    assert_true(ta_wait_for(&loop, &a, SC_EV_DialogBYE, 2000));
+    assert_true(ta_wait_for(&loop, &a, SC_EV_DialogBYE, 10000));
     assert_int_equal(sc_sip_respond(a.sip, a.stx, 200, NULL, NULL, NULL), 0);
-    assert_true(ta_wait_for(&loop, &b, SC_EV_Dialog200OK, 2000));
+    assert_true(ta_wait_for(&loop, &b, SC_EV_Dialog200OK, 10000));
     sc_sip_stats sa, sb;
     sc_sip_get_stats(a.sip, &sa);
     sc_sip_get_stats(b.sip, &sb);
@@ -133,11 +133,11 @@ static void test_sips_dialog(void **state)
     snprintf(to, sizeof to, "sips:bob@127.0.0.1:%u", tu_port(b.sip, 0));
     sc_sip_call *ac;
     assert_int_equal(sc_sip_call_invite(a.sip, &ac, "sips:alice@127.0.0.1", to, offer, &a), 0);
-    assert_true(tu_run_until(&loop, ta_incoming, &b, 3000));
+    assert_true(tu_run_until(&loop, ta_incoming, &b, 10000));
     assert_int_equal(sc_sip_call_respond(b.call, 200, NULL, "v=0\r\nanswer\r\n"), 0);
-    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog200OK, 2000));
+    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog200OK, 10000));
     assert_int_equal(sc_sip_call_ack(ac, NULL), 0);
-    assert_true(ta_wait_for(&loop, &b, SC_EV_DialogACK, 2000));
+    assert_true(ta_wait_for(&loop, &b, SC_EV_DialogACK, 10000));
     sc_sip_dialog_state da, db;
     sc_sip_call_dialog(ac, &da);
     sc_sip_call_dialog(b.call, &db);
@@ -182,17 +182,17 @@ static void test_keepalive_while_dialog(void **state)
     snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u;transport=tls", tu_port(b.sip, 0));
     sc_sip_call *ac;
     assert_int_equal(sc_sip_call_invite(a.sip, &ac, "sip:alice@127.0.0.1", to, offer, &a), 0);
-    assert_true(tu_run_until(&loop, ta_incoming, &b, 3000));
+    assert_true(tu_run_until(&loop, ta_incoming, &b, 10000));
     assert_int_equal(sc_sip_call_respond(b.call, 200, NULL, "v=0\r\nanswer\r\n"), 0);
-    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog200OK, 2000));
+    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog200OK, 10000));
     assert_int_equal(sc_sip_call_ack(ac, NULL), 0);
-    assert_true(ta_wait_for(&loop, &b, SC_EV_DialogACK, 2000));
+    assert_true(ta_wait_for(&loop, &b, SC_EV_DialogACK, 10000));
     ka_wait w = {a.sip, b.sip, 3};
-    assert_true(tu_run_until(&loop, pinged, &w, 3000));
+    assert_true(tu_run_until(&loop, pinged, &w, 10000));
     /* the call ends: no more pings */
     a.auto_bye_ok = true;
     assert_int_equal(sc_sip_call_bye(b.call), 0);
-    assert_true(ta_wait_for(&loop, &b, SC_EV_Dialog200OK, 2000));
+    assert_true(ta_wait_for(&loop, &b, SC_EV_Dialog200OK, 10000));
     tu_run(&loop, NULL, 100);
     sc_sip_stats sa, sb;
     sc_sip_get_stats(a.sip, &sa);
@@ -225,12 +225,12 @@ static void name_checked(const char *name, bool ok)
     assert_int_equal(sc_sip_call_invite(a.sip, &ac, "sip:alice@127.0.0.1", to, offer, &a), 0);
     sc_sip_stats sa;
     if (ok) {
-        assert_true(tu_run_until(&loop, ta_incoming, &b, 3000));
+        assert_true(tu_run_until(&loop, ta_incoming, &b, 10000));
         assert_int_equal(sc_sip_call_respond(b.call, 486, NULL, NULL), 0);
-        assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog4xx, 2000));
+        assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog4xx, 10000));
         sc_sip_call_release(b.call);
     } else {
-        assert_true(ta_wait_for(&loop, &a, SC_EV_DialogError, 3000));
+        assert_true(ta_wait_for(&loop, &a, SC_EV_DialogError, 10000));
         assert_int_equal(b.incoming, 0);
     }
     sc_sip_get_stats(a.sip, &sa);
@@ -260,7 +260,7 @@ static void test_wrong_ca_refused(void **state)
     snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u;transport=tls", tu_port(b.sip, 0));
     sc_sip_call *ac;
     assert_int_equal(sc_sip_call_invite(a.sip, &ac, "sip:alice@127.0.0.1", to, offer, &a), 0);
-    assert_true(ta_wait_for(&loop, &a, SC_EV_DialogError, 3000));
+    assert_true(ta_wait_for(&loop, &a, SC_EV_DialogError, 10000));
     tu_run(&loop, NULL, 50); /* B reads the alert */
     sc_sip_stats sa, sb;
     sc_sip_get_stats(a.sip, &sa);
@@ -302,9 +302,9 @@ static void test_no_verify_accepts(void **state)
     snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u;transport=tls", tu_port(b.sip, 0));
     sc_sip_call *ac;
     assert_int_equal(sc_sip_call_invite(a.sip, &ac, "sip:alice@127.0.0.1", to, offer, &a), 0);
-    assert_true(tu_run_until(&loop, ta_incoming, &b, 3000));
+    assert_true(tu_run_until(&loop, ta_incoming, &b, 10000));
     assert_int_equal(sc_sip_call_respond(b.call, 486, NULL, NULL), 0);
-    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog4xx, 2000));
+    assert_true(ta_wait_for(&loop, &a, SC_EV_Dialog4xx, 10000));
     sc_sip_call_release(ac);
     sc_sip_call_release(b.call);
     finish(&loop, &a, &b);
