@@ -1,4 +1,4 @@
-/* sip: a self-contained SIP user agent on libuv (UDP and TCP transport, RFC 3261 transactions,
+/* sip: a self-contained SIP user agent on libuv (UDP, TCP and TLS transport, RFC 3261 transactions,
  * dialogs, INVITE sessions) and SDP offer/answer helpers; it reports typed events upward and
  * knows nothing of the state table or the session store. */
 #ifndef SESSION_CORE_SIP_H
