@@ -24,6 +24,7 @@ typedef struct sc_coord_obs {
     sc_obs_metric *sip_reclaims;      /* sessioncore_sip_memory_reclaims_total */
     sc_obs_metric *tls_handshakes;    /* sessioncore_sip_tls_handshakes_total */
     sc_obs_metric *tls_failures;      /* sessioncore_sip_tls_failures_total{reason} */
+    sc_obs_metric *keepalives;        /* sessioncore_sip_keepalives_total{kind} */
     sc_coord_obs_engine *eng;         /* the engine observer (metrics_engine.c), owned */
 } sc_coord_obs;
 
@@ -85,6 +86,8 @@ static void collect_sip_tls(sc_coord_obs *o, const sc_sip_stats *st)
     for (int f = 0; f < SC_SIP_TLS_FAIL__COUNT; f++)
         set_counter(sc_obs_counter_with(o->tls_failures, sc_sip_tls_failure_name((sc_sip_tls_failure)f)),
                     st->tls_failures[f]);
+    set_counter(sc_obs_counter_with(o->keepalives, "ping"), st->keepalive_pings);
+    set_counter(sc_obs_counter_with(o->keepalives, "pong"), st->keepalive_pongs);
 }
 
 static void collect_sip(void *ud, sc_obs_registry *r)
@@ -184,7 +187,14 @@ static int register_sip_tls(sc_coord_obs *o)
                      .help = "SIP over TLS connections closed on an error, by reason (handshake, certificate, "
                              "plaintext, truncated, timeout, protocol)",
                      .labels = {"reason"}};
-    return sc_obs_register(o->reg, &f, &o->tls_failures);
+    if ((rc = sc_obs_register(o->reg, &f, &o->tls_failures)) != 0)
+        return rc;
+    sc_obs_desc k = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_sip_keepalives_total",
+                     .help = "RFC 5626 keep-alives sent on SIP TCP/TLS connections: ping (ours, on a quiet connection "
+                             "carrying a call), pong (our answer to a peer's ping)",
+                     .labels = {"kind"}};
+    return sc_obs_register(o->reg, &k, &o->keepalives);
 }
 
 static int register_extra(sc_coord_obs *o)

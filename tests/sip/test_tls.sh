@@ -93,6 +93,7 @@ grep -q "TLS connection from 127.0.0.1:[0-9]* closed: plaintext" "$SD_LOG" || fa
 options 3 "$C/ca.pem" ping
 grep -q '^SIP/2.0 200 OK' "$TMP/options.3.out" || fail "no 200 after the bad peers: $(cat "$TMP/options.3.out" "$TMP/options.3.err")"
 [ "$(head -c 2 "$TMP/options.3.out" | od -An -c | tr -d ' ')" = '\r\n' ] || fail "ping not answered with CRLF: $(head -c 20 "$TMP/options.3.out" | od -c)"
+[ "$(metric 'sessioncore_sip_keepalives_total{kind="pong"}')" = 1 ] || fail "pong not counted"
 [ "$(fails handshake)" -eq 0 ] || fail "unexpected handshake failures: $(fails handshake)"
 stop_sessiond
 pass
