@@ -395,7 +395,11 @@ bool sip_tls_may_reuse(const sip_conn *c)
     const char *name = name_for(c->sip->tls, &c->peer);
     if (!s->done) /* not verified yet: only for the name it will be verified against */
         return strcmp(name ? name : "", s->name) == 0;
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    X509 *cert = SSL_get1_peer_certificate(s->ssl);
+#else
     X509 *cert = SSL_get_peer_certificate(s->ssl);
+#endif
     bool ok = false;
     char host[64];
     uint16_t port;
