@@ -16,7 +16,6 @@ command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 MODS=/usr/lib/baresip/modules
 [ -f "$MODS/aufile.so" ] && [ -f "$MODS/g711.so" ] || { echo "SKIP: baresip modules missing"; exit 77; }
 BS_PID=
-trap 'rc=$?; [ -n "$BS_PID" ] && kill "$BS_PID" 2>/dev/null && wait "$BS_PID" 2>/dev/null; (exit $rc); cleanup' EXIT
 C=$TMP/certs
 "$SCEN/tls_certs.sh" "$C" || fail "cannot make the test certificates"
 TLS_PORT=$(free_port)
@@ -28,6 +27,8 @@ dns_start --naptr-record=pbx.example.test,10,50,s,SIPS+D2T,,_sips._tcp.pbx.examp
     --srv-host=_sips._tcp.pbx.example.test,bs.example.test,$((BS_PORT + 1)),10,10 \
     --srv-host=_sips._tcp.wrong.example.test,bs.example.test,$((BS_PORT + 1)),10,10 \
     --host-record=bs.example.test,127.0.0.1
+# after dns_start, whose trap this one replaces: baresip, dnsmasq, then lib.sh's cleanup
+trap 'rc=$?; [ -n "$BS_PID" ] && kill "$BS_PID" 2>/dev/null && wait "$BS_PID" 2>/dev/null; dns_stop; (exit $rc); cleanup' EXIT
 start_sessiond --store memory: --rtp-timeout-ms 0 --sip "tls:127.0.0.1:$TLS_PORT" --tls-cert "$C/server.pem" \
     --tls-key "$C/server.key" --tls-ca "$C/ca.pem" --dns-server "127.0.0.1:$DNS_PORT"
 
