@@ -137,6 +137,14 @@ typedef struct sc_coord_config {
     uint32_t auth_nonce_ttl_s;   /* 0 = 300 */
     const char *auth_algorithms; /* challenges offered, in order: "SHA-256,MD5" (NULL), "MD5,SHA-256",
                                     "SHA-256", "MD5" (sc_sip_auth_config.algorithms) */
+    /* SIP over TLS (sc_sip_config.tls_*; src/sip/tls.c): certificate, key and CA set (paths or
+     * PEM text), borrowed during sc_coord_new; tls_no_verify: outgoing TLS accepts any
+     * certificate (labs only). A "tls:" listener needs tls_cert and tls_key. */
+    const char *tls_cert, *tls_key, *tls_ca;
+    bool tls_no_verify;
+    uint32_t tls_handshake_ms; /* an unfinished TLS handshake is dropped after; 0 = 10000 */
+    uint32_t sip_keepalive_ms; /* RFC 5626 CRLF pings on our TCP/TLS connections carrying a dialog
+                                  (sc_sip_config.keepalive_ms); 0 = none */
 } sc_coord_config;
 
 /* max_sessions and max_memory "derive it" (sc_coord_config_default sets them): see

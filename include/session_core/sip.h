@@ -1,4 +1,4 @@
-/* sip: a self-contained SIP user agent on libuv (UDP and TCP transport, RFC 3261 transactions,
+/* sip: a self-contained SIP user agent on libuv (UDP, TCP and TLS transport, RFC 3261 transactions,
  * dialogs, INVITE sessions) and SDP offer/answer helpers; it reports typed events upward and
  * knows nothing of the state table or the session store. */
 #ifndef SESSION_CORE_SIP_H
@@ -20,6 +20,7 @@ typedef struct sc_sip_stx sc_sip_stx;   /* a server transaction awaiting the TU'
 typedef enum sc_sip_transport {
     SC_SIP_UDP = 0,
     SC_SIP_TCP = 1,
+    SC_SIP_TLS = 2, /* TLS over TCP (RFC 3261 26, src/sip/tls.c) */
 } sc_sip_transport;
 
 /* ---- Statistics ------------------------------------------------------------------------- */
@@ -83,6 +84,26 @@ typedef enum sc_sip_reject {
 SC_EXPORT const char *sc_sip_method_name(sc_sip_method m); /* "INVITE", ..., "OTHER" */
 SC_EXPORT const char *sc_sip_reject_name(sc_sip_reject r); /* "TOO_LARGE", ... */
 
+/* Why a TLS connection was closed before or while carrying SIP (sc_sip_stats.tls_failures). */
+#define SC_SIP_TLS_FAILURES(X)                                                        \
+    X(HANDSHAKE, "handshake failed (protocol error, no common cipher or version)")    \
+    X(CERTIFICATE, "the peer's certificate did not verify (CA set, host name or IP)") \
+    X(PLAINTEXT, "plaintext (not a TLS record) on a TLS connection")                  \
+    X(TRUNCATED, "the peer closed the connection in the middle of a TLS record")      \
+    X(TIMEOUT, "the handshake did not finish within tls_handshake_ms")                \
+    X(PROTOCOL, "a TLS error after the handshake (bad record, alert from the peer)")
+
+typedef enum sc_sip_tls_failure {
+#define SC_SIP_TLS_FAIL_ENUM(name, text) SC_SIP_TLS_FAIL_##name,
+    /* clang-format off */
+    SC_SIP_TLS_FAILURES(SC_SIP_TLS_FAIL_ENUM)
+#undef SC_SIP_TLS_FAIL_ENUM
+    SC_SIP_TLS_FAIL__COUNT
+    /* clang-format on */
+} sc_sip_tls_failure;
+
+SC_EXPORT const char *sc_sip_tls_failure_name(sc_sip_tls_failure f); /* "handshake", ... */
+
 typedef struct sc_sip_stats {
     uint64_t requests_in[SC_SIP_M__COUNT];  /* requests received, by method */
     uint64_t requests_out[SC_SIP_M__COUNT]; /* requests sent (first sends, not retransmissions) */
@@ -105,6 +126,11 @@ typedef struct sc_sip_stats {
     /* Flood hardening (src/sip/source_limit.c, src/sip/reclaim.c) */
     uint32_t tx_sources; /* source IPs with live server transactions */
     uint64_t reclaims;   /* times the agent shrank its tables and gave freed heap back (a burst ended) */
+    /* TLS (src/sip/tls.c) */
+    uint64_t tls_handshakes;                       /* TLS handshakes completed, both ways */
+    uint64_t tls_failures[SC_SIP_TLS_FAIL__COUNT]; /* TLS connections closed on an error, by reason */
+    uint64_t keepalive_pings;                      /* RFC 5626 CRLFCRLF pings we sent (keepalive_ms) */
+    uint64_t keepalive_pongs;                      /* CRLF pongs we sent answering a peer's pings */
 } sc_sip_stats;
 
 /* ---- Dialog state: plain data, so it can be persisted and restored --------------------- */
@@ -134,7 +160,7 @@ typedef struct sc_sip_dialog_state {
     sc_sip_transport transport;          /* transport of the dialog */
     struct sockaddr_storage local_addr;  /* our listener address */
     struct sockaddr_storage remote_addr; /* where in-dialog requests go (first hop) */
-    bool secure;                         /* sips (always false: TLS not supported) */
+    bool secure;                         /* a sips: dialog (RFC 5630): our Contact is sips: */
     bool is_uac;                         /* we sent the initial INVITE */
     sc_sip_dialog_phase phase;           /* early/confirmed/terminated */
 } sc_sip_dialog_state;
@@ -225,6 +251,20 @@ typedef struct sc_sip_config {
      * (NULL: 405 as for any method we do not offer). */
     sc_sip_screen_cb on_screen;   /* NULL: nothing screened */
     sc_sip_request_cb on_request; /* NULL: REGISTER gets 405 */
+    /* TLS (RFC 3261 26; src/sip/tls.c). Each of cert, key and ca is a file path or the PEM text
+     * itself (starting with "-----BEGIN"). cert and key: what we present (a "tls:" listener needs
+     * them; outgoing connections present them too when set). ca: the CA set peer certificates
+     * are verified against (NULL: the system's default set). Outgoing TLS verifies the server's
+     * certificate chain and its name (the URI's host name, sent as SNI, or for an IP literal an
+     * IP SAN) unless tls_insecure_no_verify; incoming connections do not ask for a client
+     * certificate. */
+    const char *tls_cert, *tls_key, *tls_ca;
+    bool tls_insecure_no_verify; /* outgoing TLS accepts any certificate (labs only) */
+    unsigned tls_handshake_ms;   /* a handshake not finished by then closes the connection; 0: 10000 */
+    /* RFC 5626 4.4.1 keep-alive on TCP and TLS: a connection we opened that carries an early or
+     * confirmed dialog and was quiet keepalive_ms gets a CRLFCRLF ping (so it stays open through
+     * NATs and tcp_idle_ms); a peer's ping is always answered with CRLF. 0: no pings. */
+    unsigned keepalive_ms;
 } sc_sip_config;
 
 /* ---- The user agent -------------------------------------------------------------------- */
@@ -232,12 +272,16 @@ typedef struct sc_sip_config {
 /* Creates a user agent on loop (borrowed, must outlive it). cfg is copied (strings too).
  * Errors: -EINVAL, -ENOMEM. */
 SC_EXPORT int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg);
+/* Checks cfg's TLS settings by loading them (cert, key, their match, ca): 0, or a negative error
+ * with one line saying what is wrong in err. Nothing set: 0. */
+SC_EXPORT int sc_sip_tls_check(const sc_sip_config *cfg, char *err, size_t cap);
 /* Adds a listener: "udp:127.0.0.1:5060", "tcp:127.0.0.1:5060", "udp:[::1]:5060" (port 0
  * picks one), optionally ",advertise=ADDR": what Via and Contact carry for it. The bind is
  * exclusive (a second agent on the same address fails with -EADDRINUSE). Bound to a wildcard
  * address with nothing advertised (here or contact_host), Via/Contact carry the address of the
  * interface the route to each peer goes out of, never 0.0.0.0 or ::. Errors: -EINVAL (bad
- * spec), a uv error (-EADDRINUSE...). */
+ * spec), a uv error (-EADDRINUSE...). "tls:HOST:PORT" listens for SIP over TLS; it needs
+ * cfg.tls_cert and tls_key (-ENOKEY without them). */
 SC_EXPORT int sc_sip_listen(sc_sip *sip, const char *spec);
 /* Credentials for digest authentication (RFC 3261 22, RFC 7616, RFC 8760): a 401 or 407 to our
  * INVITE is answered once with them (MD5 or SHA-256) when its realm matches (realm NULL: any

@@ -85,7 +85,10 @@ static void record_dest(sc_session *s, sc_sip_call *call)
             uv_ip6_name((struct sockaddr_in6 *)&d->remote_addr, host, sizeof host);
         else
             uv_ip4_name((struct sockaddr_in *)&d->remote_addr, host, sizeof host);
-        snprintf(buf, SC_SIP_ROUTESET_MAX + 96, "%s:%s%s%s:%u%s%s", d->transport == SC_SIP_TCP ? "tcp" : "udp",
+        snprintf(buf, SC_SIP_ROUTESET_MAX + 96, "%s:%s%s%s:%u%s%s",
+                 d->transport == SC_SIP_TCP   ? "tcp"
+                 : d->transport == SC_SIP_TLS ? "tls"
+                                              : "udp",
                  v6 ? "[" : "", host, v6 ? "]" : "", port, d->route_set[0] ? " " : "", d->route_set);
         sc_session_set_field(s, SC_FIELD_INVITE_DEST, buf);
     }

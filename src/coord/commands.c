@@ -15,7 +15,10 @@ int sc_coord_make_call(sc_coord *c, const char *to, const char *from, char *id, 
     return sc_coord_make_call_opts(c, to, from, NULL, id, idsize);
 }
 
-static bool sip_uri(const char *s) { return s && strncasecmp(s + (s[0] == '<'), "sip:", 4) == 0; }
+static bool sip_uri(const char *s) /* sip: or sips: (TLS) */
+{
+    return s && (strncasecmp(s + (s[0] == '<'), "sip:", 4) == 0 || strncasecmp(s + (s[0] == '<'), "sips:", 5) == 0);
+}
 
 /* The call's own fork targets (copied onto the leg). */
 static int set_targets(sc_coord_leg *leg, const sc_coord_call_opts *o)

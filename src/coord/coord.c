@@ -363,6 +363,12 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
     sipc.max_tcp_per_peer = cfg->sip_tcp_per_peer;
     sipc.tcp_idle_ms = cfg->sip_tcp_idle_ms;
     sipc.max_tx_per_source = cfg->sip_tx_per_source; /* one source's flood meets its own limit */
+    sipc.tls_cert = cfg->tls_cert;                   /* SIP over TLS (src/sip/tls.c) */
+    sipc.tls_key = cfg->tls_key;
+    sipc.tls_ca = cfg->tls_ca;
+    sipc.tls_insecure_no_verify = cfg->tls_no_verify;
+    sipc.tls_handshake_ms = cfg->tls_handshake_ms;
+    sipc.keepalive_ms = cfg->sip_keepalive_ms;
     int rc = sc_sip_new(&c->sip, c->loop, &sipc);
     if (rc)
         return rc;

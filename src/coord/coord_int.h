@@ -244,9 +244,9 @@ int sc_coord__call_new(sc_coord *c, const char *to, const char *from, const char
                        sc_coord_leg **leg_out);
 /* The configured default outbound proxy (b2bua.c), or NULL. */
 const char *sc_coord__default_proxy(const sc_coord *c);
-/* A sip: URI with a host: an IP literal, or a name the SIP layer locates (RFC 3263). */
+/* A sip: or sips: (TLS) URI with a host: an IP literal, or a name the SIP layer locates (RFC 3263). */
 bool sc_coord__usable_uri(const char *s);
-/* The host of such a URI as an address (port 5060 unless given); -EINVAL. */
+/* The host of such a URI as an address (port 5060, sips: 5061, unless given); -EINVAL. */
 int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out);
 
 /* ---- Core services (coord.c) --------------------------------------------------------------- */

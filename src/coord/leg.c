@@ -108,7 +108,10 @@ void sc_coord__sync_dialog(sc_coord_leg *leg, sc_session *s)
     sc_session_set_field(s, SC_FIELD_LOCAL_CSEQ, num);
     snprintf(num, sizeof num, "%u", d->remote_cseq);
     sc_session_set_field(s, SC_FIELD_REMOTE_CSEQ, num);
-    sc_session_set_field(s, SC_FIELD_TRANSPORT, d->transport == SC_SIP_TCP ? "tcp" : "udp");
+    sc_session_set_field(s, SC_FIELD_TRANSPORT,
+                         d->transport == SC_SIP_TCP   ? "tcp"
+                         : d->transport == SC_SIP_TLS ? "tls"
+                                                      : "udp");
     free(d);
 }
 
@@ -180,7 +183,9 @@ int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out)
     int rc = -EINVAL;
     if (!uri || strlen(uri) > 500 || osip_uri_init(&u) != 0)
         return -EINVAL;
-    if (osip_uri_parse(u, uri) == 0 && u->scheme && !strcasecmp(u->scheme, "sip") && u->host) {
+    bool sips = false;
+    if (osip_uri_parse(u, uri) == 0 && u->scheme &&
+        (!strcasecmp(u->scheme, "sip") || (sips = !strcasecmp(u->scheme, "sips"))) && u->host) {
         char host[64];
         snprintf(host, sizeof host, "%s", u->host);
         size_t n = strlen(host);
@@ -188,7 +193,7 @@ int sc_coord__uri_addr(const char *uri, struct sockaddr_storage *out)
             host[n - 1] = '\0';
             memmove(host, host + 1, n - 1);
         }
-        int port = u->port && *u->port ? atoi(u->port) : 5060;
+        int port = u->port && *u->port ? atoi(u->port) : sips ? 5061 : 5060;
         memset(out, 0, sizeof *out);
         if (uv_ip4_addr(host, port, (struct sockaddr_in *)out) == 0 ||
             uv_ip6_addr(host, port, (struct sockaddr_in6 *)out) == 0)
@@ -209,7 +214,8 @@ bool sc_coord__usable_uri(const char *s)
     char *gt = strchr(buf, '>');
     if (gt)
         *gt = '\0';
-    bool ok = osip_uri_parse(u, buf) == 0 && u->scheme && strcasecmp(u->scheme, "sip") == 0 && u->host && *u->host;
+    bool ok = osip_uri_parse(u, buf) == 0 && u->scheme &&
+              (strcasecmp(u->scheme, "sip") == 0 || strcasecmp(u->scheme, "sips") == 0) && u->host && *u->host;
     osip_uri_free(u);
     return ok;
 }

@@ -23,6 +23,9 @@ typedef struct sc_coord_obs {
     sc_obs_metric *sip_tx_active;     /* sessioncore_sip_transactions_active */
     sc_obs_metric *sip_tx_sources;    /* sessioncore_sip_transaction_sources */
     sc_obs_metric *sip_reclaims;      /* sessioncore_sip_memory_reclaims_total */
+    sc_obs_metric *tls_handshakes;    /* sessioncore_sip_tls_handshakes_total */
+    sc_obs_metric *tls_failures;      /* sessioncore_sip_tls_failures_total{reason} */
+    sc_obs_metric *keepalives;        /* sessioncore_sip_keepalives_total{kind} */
     sc_coord_obs_engine *eng;         /* the engine observer (metrics_engine.c), owned */
 } sc_coord_obs;
 
@@ -123,6 +126,17 @@ static void collect_store(void *ud, sc_obs_registry *r)
                         h.prune_latency_sum_s);
 }
 
+/* SIP over TLS (src/sip/tls.c): handshakes done, connections closed on an error by reason. */
+static void collect_sip_tls(sc_coord_obs *o, const sc_sip_stats *st)
+{
+    set_counter(sc_obs_counter_with(o->tls_handshakes), st->tls_handshakes);
+    for (int f = 0; f < SC_SIP_TLS_FAIL__COUNT; f++)
+        set_counter(sc_obs_counter_with(o->tls_failures, sc_sip_tls_failure_name((sc_sip_tls_failure)f)),
+                    st->tls_failures[f]);
+    set_counter(sc_obs_counter_with(o->keepalives, "ping"), st->keepalive_pings);
+    set_counter(sc_obs_counter_with(o->keepalives, "pong"), st->keepalive_pongs);
+}
+
 static void collect_sip(void *ud, sc_obs_registry *r)
 {
     sc_coord_obs *o = ud;
@@ -152,6 +166,7 @@ static void collect_sip(void *ud, sc_obs_registry *r)
             set_counter(sc_obs_counter_with(o->m.sip_malformed, sc_sip_reject_name((sc_sip_reject)j)), st.rejected[j]);
     set_counter(sc_obs_counter_with(o->unconfirmed_sends), st.unconfirmed_sends);
     collect_sip_flood(o, &st);
+    collect_sip_tls(o, &st);
 }
 
 static void collect_table(void *ud, sc_obs_registry *r)
@@ -206,6 +221,29 @@ static int register_sip_flood(sc_coord_obs *o)
     return sc_obs_register(o->reg, &r, &o->sip_reclaims);
 }
 
+static int register_sip_tls(sc_coord_obs *o)
+{
+    sc_obs_desc h = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_sip_tls_handshakes_total",
+                     .help = "SIP over TLS handshakes completed, both ways"};
+    int rc = sc_obs_register(o->reg, &h, &o->tls_handshakes);
+    if (rc)
+        return rc;
+    sc_obs_desc f = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_sip_tls_failures_total",
+                     .help = "SIP over TLS connections closed on an error, by reason (handshake, certificate, "
+                             "plaintext, truncated, timeout, protocol)",
+                     .labels = {"reason"}};
+    if ((rc = sc_obs_register(o->reg, &f, &o->tls_failures)) != 0)
+        return rc;
+    sc_obs_desc k = {.type = SC_OBS_COUNTER,
+                     .name = "sessioncore_sip_keepalives_total",
+                     .help = "RFC 5626 keep-alives sent on SIP TCP/TLS connections: ping (ours, on a quiet connection "
+                             "carrying a call), pong (our answer to a peer's ping)",
+                     .labels = {"kind"}};
+    return sc_obs_register(o->reg, &k, &o->keepalives);
+}
+
 static int register_extra(sc_coord_obs *o)
 {
     sc_obs_desc k = {.type = SC_OBS_GAUGE,
@@ -252,6 +290,8 @@ static int obs_new(sc_coord *coord, sc_coord_obs **out)
         rc = register_extra(o);
     if (rc == 0)
         rc = register_sip_flood(o);
+    if (rc == 0)
+        rc = register_sip_tls(o);
     if (rc)
         return rc;
     if ((rc = sc_obs_registry_add_collector(o->reg, collect_sessions, o)) != 0 ||

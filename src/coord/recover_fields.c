@@ -127,7 +127,7 @@ sc_sip_dialog_state *sc_coord__recover_dialog_of(const sc_session *s)
     d->local_cseq = field_u32(s, SC_FIELD_LOCAL_CSEQ);
     d->remote_cseq = field_u32(s, SC_FIELD_REMOTE_CSEQ);
     const char *tp = sc_session_field(s, SC_FIELD_TRANSPORT);
-    d->transport = tp && !strcasecmp(tp, "tcp") ? SC_SIP_TCP : SC_SIP_UDP;
+    d->transport = tp && !strcasecmp(tp, "tcp") ? SC_SIP_TCP : tp && !strcasecmp(tp, "tls") ? SC_SIP_TLS : SC_SIP_UDP;
     d->is_uac = sc_session_role(s) == SC_ROLE_UAC;
     return d;
 }
@@ -152,7 +152,7 @@ bool sc_coord__recover_codec(const sc_session *s, sc_media_codec *c)
  * says) or unreadable. */
 void sc_coord__recover_invite_dest(const char *v, sc_sip_dialog_state *d)
 {
-    if (!v || (strncmp(v, "udp:", 4) && strncmp(v, "tcp:", 4)))
+    if (!v || (strncmp(v, "udp:", 4) && strncmp(v, "tcp:", 4) && strncmp(v, "tls:", 4)))
         return;
     char host[64];
     const char *h = v + 4, *colon;
@@ -176,7 +176,7 @@ void sc_coord__recover_invite_dest(const char *v, sc_sip_dialog_state *d)
          uv_ip6_addr(host, port, (struct sockaddr_in6 *)&a) != 0))
         return;
     d->remote_addr = a;
-    d->transport = v[0] == 't' ? SC_SIP_TCP : SC_SIP_UDP;
+    d->transport = v[1] == 'c' ? SC_SIP_TCP : v[1] == 'l' ? SC_SIP_TLS : SC_SIP_UDP;
     const char *sp = strchr(colon, ' ');
     snprintf(d->route_set, sizeof d->route_set, "%s", sp ? sp + 1 : "");
 }

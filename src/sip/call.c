@@ -436,6 +436,7 @@ static int uac_call_blank(sc_sip *sip, const char *from, const char *to, const c
     snprintf(d->local_uri, sizeof d->local_uri, "%s", from);
     snprintf(d->remote_uri, sizeof d->remote_uri, "%s", to);
     snprintf(d->remote_target, sizeof d->remote_target, "%s", to);
+    d->secure = strncasecmp(to, "sips:", 5) == 0; /* our Contact is sips too (RFC 5630) */
     d->local_cseq = 1;
     c->invite_cseq = 1;
     *out = c;

@@ -13,6 +13,7 @@
 
 #include "sip/dns.h"
 #include "sip/sip_int.h"
+#include "sip/tls.h"
 
 static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
 
@@ -81,11 +82,17 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
         sip->cfg.retry_after_s = 5;
     if (!sip->cfg.max_tx_per_source)
         sip->cfg.max_tx_per_source = 8192;
+    int trc = sip_tls_init(sip); /* cfg's certificate, key and CA set (tls.c), not kept */
+    if (trc != 0) {
+        free(sip);
+        return trc;
+    }
     sip->user_agent = strdup(sip->cfg.user_agent ? sip->cfg.user_agent : "session-core/" SC_VERSION);
     sip->contact_host = sip->cfg.contact_host ? strdup(sip->cfg.contact_host) : NULL;
     if (sip->cfg.dns_servers && !sip_dns_servers_valid(sip->cfg.dns_servers)) {
         free(sip->user_agent);
         free(sip->contact_host);
+        sip_tls_free(sip);
         free(sip);
         return -EINVAL;
     }
@@ -103,6 +110,7 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
         free(sip->user_agent);
         free(sip->contact_host);
         free(sip->dns_servers);
+        sip_tls_free(sip);
         free(sip);
         return -ENOMEM;
     }
@@ -117,6 +125,7 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
     sip_list_init(&sip->dead_calls);
     sip->accepting = true;
     sip_transport_init(sip);
+
     sip_reclaim_init(sip); /* without it memory is just not given back early */
     *out = sip;
     return 0;
@@ -166,6 +175,7 @@ static void free_everything(sc_sip *sip)
     sip_resolve_free(sip);
     free(sip->dns_servers);
     sip_auth_free(sip);
+    sip_tls_free(sip);
     free(sip);
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sip/sip_int.h"
 
@@ -105,6 +106,7 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
         return rc;
     d->transport = tp;
     d->remote_addr = *src;
+    d->secure = tp == SC_SIP_TLS && req->req_uri && req->req_uri->scheme && !strcasecmp(req->req_uri->scheme, "sips");
     sip_listener *l = sip_listener_for(sip, tp, src->ss_family);
     if (l)
         d->local_addr = l->addr;
@@ -112,7 +114,7 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
     d->local_cseq = 1;
     d->is_uac = false;
     rc = sip_dialog_route_set(c, req, false); /* also sets remote_addr to the first hop */
-    if (rc == 0 && tp == SC_SIP_TCP && !d->route_set[0])
+    if (rc == 0 && tp != SC_SIP_UDP && !d->route_set[0])
         d->remote_addr = *src; /* reuse the caller's connection */
     return rc;
 }
@@ -186,7 +188,7 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
         return -ENOMEM;
     }
     char contact[128];
-    if (code > 100 && code < 300 && sip_contact(sip, tx->tp, &call->d.remote_addr, contact, sizeof contact) == 0)
+    if (code > 100 && code < 300 && sip_contact_for(sip, &call->d, tx->tp, contact, sizeof contact) == 0)
         osip_message_set_contact(r, contact);
     for (int i = 0; code > 100 && code < 300 && i < osip_list_size(&tx->req->record_routes); i++) {
         osip_record_route_t *rr = NULL;

@@ -152,13 +152,15 @@ int sip_uri_dest(const char *uri, sc_sip_transport *tp, struct sockaddr_storage 
     if (!uri || osip_uri_init(&u) != 0)
         return -ENOMEM;
     int rc = -EINVAL;
-    if (osip_uri_parse(u, uri) == 0 && u->scheme && strcasecmp(u->scheme, "sip") == 0 && u->host) {
-        int port = u->port && *u->port ? atoi(u->port) : 5060;
-        rc = fill_addr(u->host, port, out);
+    bool parsed = osip_uri_parse(u, uri) == 0;
+    bool sips = parsed && u->scheme && strcasecmp(u->scheme, "sips") == 0;
+    if (parsed && u->scheme && (sips || strcasecmp(u->scheme, "sip") == 0) && u->host) {
         osip_uri_param_t *p = NULL;
-        *tp = SC_SIP_UDP;
-        if (osip_uri_uparam_get_byname(u, "transport", &p) == 0 && p && p->gvalue && strcasecmp(p->gvalue, "tcp") == 0)
-            *tp = SC_SIP_TCP;
+        *tp = sips ? SC_SIP_TLS : SC_SIP_UDP; /* sips: TLS whatever ;transport says (RFC 5630) */
+        if (!sips && osip_uri_uparam_get_byname(u, "transport", &p) == 0 && p && p->gvalue)
+            *tp = !strcasecmp(p->gvalue, "tcp") ? SC_SIP_TCP : !strcasecmp(p->gvalue, "tls") ? SC_SIP_TLS : SC_SIP_UDP;
+        int port = u->port && *u->port ? atoi(u->port) : *tp == SC_SIP_TLS ? 5061 : 5060;
+        rc = fill_addr(u->host, port, out);
     }
     osip_uri_free(u);
     return rc;
@@ -243,8 +245,25 @@ int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage 
     sip_host_for(l, peer, host, sizeof host);
     bool v6 = strchr(host, ':') != NULL;
     int n = snprintf(out, cap, "<sip:%s%s%s:%u%s>", v6 ? "[" : "", host, v6 ? "]" : "", l->port,
-                     tp == SC_SIP_TCP ? ";transport=tcp" : "");
+                     tp == SC_SIP_TCP   ? ";transport=tcp"
+                     : tp == SC_SIP_TLS ? ";transport=tls"
+                                        : "");
     return n < 0 || (size_t)n >= cap ? -ENOSPC : 0;
+}
+
+int sip_contact_for(sc_sip *sip, const sc_sip_dialog_state *d, sc_sip_transport tp, char *out, size_t cap)
+{
+    int rc = sip_contact(sip, tp, &d->remote_addr, out, cap);
+    char *t = strstr(out, ";transport=tls>");
+    if (rc != 0 || !d->secure || tp != SC_SIP_TLS || !t || strncmp(out, "<sip:", 5) != 0)
+        return rc;
+    size_t n = strlen(out);
+    if (n + 2 > cap)
+        return -ENOSPC;
+    memmove(t, t + 14, strlen(t + 14) + 1);         /* ";transport=tls" goes: sips is TLS */
+    memmove(out + 5, out + 4, strlen(out + 4) + 1); /* "<sip:" -> "<sips:" */
+    out[4] = 's';
+    return 0;
 }
 
 static int set_via(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const struct sockaddr_storage *peer,
@@ -256,9 +275,13 @@ static int set_via(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const st
     if (l)
         sip_host_for(l, peer, lhost, sizeof lhost);
     const char *host = l ? lhost : (family == AF_INET6 ? "::1" : "127.0.0.1");
+    unsigned port = l ? l->port : tp == SC_SIP_TLS ? 5061 : 5060;
     bool v6 = strchr(host, ':') != NULL;
-    snprintf(via, sizeof via, "SIP/2.0/%s %s%s%s:%u;branch=%s;rport", tp == SC_SIP_TCP ? "TCP" : "UDP", v6 ? "[" : "",
-             host, v6 ? "]" : "", l ? l->port : 5060, branch);
+    snprintf(via, sizeof via, "SIP/2.0/%s %s%s%s:%u;branch=%s;rport",
+             tp == SC_SIP_TCP   ? "TCP"
+             : tp == SC_SIP_TLS ? "TLS"
+                                : "UDP",
+             v6 ? "[" : "", host, v6 ? "]" : "", port, branch);
     return osip_message_set_via(m, via) == 0 ? 0 : -EINVAL;
 }
 
@@ -297,7 +320,7 @@ osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const cha
         char hname[] = "Route"; /* libosip2 lower-cases the name in place: never a literal */
         ok = osip_message_set_multiple_header(m, hname, (char *)d->route_set) == 0;
     }
-    if (ok && sip_contact(sip, d->transport, &d->remote_addr, buf, sizeof buf) == 0)
+    if (ok && sip_contact_for(sip, d, d->transport, buf, sizeof buf) == 0)
         osip_message_set_contact(m, buf);
     if (!ok) {
         osip_uri_free(ruri);

@@ -2,8 +2,9 @@
  * c-ares, driven by the agent's libuv loop (a uv_poll for each socket c-ares opens, one
  * uv_timer for its timeouts), behind a bounded cache that honours the answers' TTLs (dns.c).
  * An IP literal needs no lookup; an explicit port skips NAPTR and SRV (A/AAAA only); a
- * ";transport=" skips NAPTR and picks the SRV service (_sip._udp or _sip._tcp). Only sip: over
- * UDP and TCP (NAPTR services SIP+D2U and SIP+D2T; no sips or TLS). Nothing here blocks. */
+ * ";transport=" skips NAPTR and picks the SRV service (_sip._udp or _sip._tcp). sip: and sips: over
+ * UDP, TCP and TLS (NAPTR services SIP+D2U, SIP+D2T and SIPS+D2T; sips: URIs TLS only, their SRV
+ * _sips._tcp). Nothing here blocks. */
 #include <ares.h>
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "sip/dns.h"
 #include "sip/sip_int.h"
+#include "sip/tls.h"
 
 #define T_A_ 1
 #define T_AAAA_ 28
@@ -285,8 +287,10 @@ static bool usable_naptr(const struct ares_naptr_reply *n, dns_naptr *out)
         out->tp = SC_SIP_UDP;
     else if (strcasecmp((const char *)n->service, "SIP+D2T") == 0)
         out->tp = SC_SIP_TCP;
+    else if (strcasecmp((const char *)n->service, "SIPS+D2T") == 0)
+        out->tp = SC_SIP_TLS;
     else
-        return false; /* SIPS+D2T, SIP+D2S...: not ours */
+        return false; /* SIP+D2S, SIPS+D2S...: not ours */
     out->order = n->order;
     out->pref = n->preference;
     strcpy(out->repl, n->replacement);
@@ -487,6 +491,8 @@ static void finish(sip_resolve *r)
                 ((struct sockaddr_in *)&t->addr)->sin_port = htons(r->hosts[h].port);
             else
                 ((struct sockaddr_in6 *)&t->addr)->sin6_port = htons(r->hosts[h].port);
+            if (t->tp == SC_SIP_TLS) /* RFC 5922 4.1: the certificate names the URI's domain */
+                sip_tls_note_name(r->dns->sip, &t->addr, r->host);
         }
     if (!res->n) {
         bool srv = false;
@@ -549,8 +555,8 @@ static void address_stage(sip_resolve *r)
         any_srv = any_srv || r->sets[s].n > 0;
     if (!r->nhosts && !any_srv) { /* no SRV: the host itself (RFC 3263 4.2) */
         snprintf(r->hosts[0].name, sizeof r->hosts[0].name, "%s", r->host);
-        r->hosts[0].port = r->port ? r->port : 5060;
         r->hosts[0].tp = r->tp >= 0 ? (sc_sip_transport)r->tp : SC_SIP_UDP;
+        r->hosts[0].port = r->port ? r->port : r->hosts[0].tp == SC_SIP_TLS ? 5061 : 5060;
         r->hosts[0].na = 0;
         r->nhosts = 1;
     }
@@ -581,7 +587,11 @@ static void add_set(sip_resolve *r, sc_sip_transport tp, const char *name)
 static void add_default_set(sip_resolve *r, sc_sip_transport tp)
 {
     char name[SIP_DNS_NAME_MAX + 16];
-    snprintf(name, sizeof name, "_sip._%s.%s", tp == SC_SIP_TCP ? "tcp" : "udp", r->host);
+    snprintf(name, sizeof name, "%s.%s",
+             tp == SC_SIP_TLS   ? "_sips._tcp"
+             : tp == SC_SIP_TCP ? "_sip._tcp"
+                                : "_sip._udp",
+             r->host);
     if (strlen(name) < SIP_DNS_NAME_MAX)
         add_set(r, tp, name);
 }
@@ -618,15 +628,16 @@ static void advance(sip_resolve *r)
 
 /* ---- entry points ---------------------------------------------------------------------------- */
 
-/* The host, explicit port and ;transport of a sip: URI. -EINVAL (not sip:, no host, a transport
- * we do not speak). */
+/* The host, explicit port and ;transport of a sip: or sips: URI (sips: TLS, RFC 5630). -EINVAL
+ * (another scheme, no host, a transport we do not speak). */
 static int parse_uri(const char *uri, char *host, size_t cap, uint16_t *port, int *tp)
 {
     osip_uri_t *u = NULL;
     if (!uri || osip_uri_init(&u) != 0)
         return -ENOMEM;
     int rc = -EINVAL;
-    if (osip_uri_parse(u, uri) == 0 && u->scheme && strcasecmp(u->scheme, "sip") == 0 && u->host && *u->host &&
+    if (osip_uri_parse(u, uri) == 0 && u->scheme &&
+        (strcasecmp(u->scheme, "sip") == 0 || strcasecmp(u->scheme, "sips") == 0) && u->host && *u->host &&
         strlen(u->host) < cap) {
         rc = 0;
         snprintf(host, cap, "%s", u->host);
@@ -641,9 +652,13 @@ static int parse_uri(const char *uri, char *host, size_t cap, uint16_t *port, in
                 *tp = SC_SIP_UDP;
             else if (strcasecmp(t->gvalue, "tcp") == 0)
                 *tp = SC_SIP_TCP;
+            else if (strcasecmp(t->gvalue, "tls") == 0)
+                *tp = SC_SIP_TLS;
             else
                 rc = -EINVAL;
         }
+        if (strcasecmp(u->scheme, "sips") == 0)
+            *tp = SC_SIP_TLS; /* whatever ;transport says */
     }
     osip_uri_free(u);
     return rc;
@@ -659,7 +674,7 @@ int sip_resolve_uri(sc_sip *sip, const char *uri, sip_resolved *now, sip_resolve
         return rc;
     memset(now, 0, sizeof *now);
     struct sockaddr_storage a;
-    if (literal_addr(host, port ? port : 5060, &a)) { /* RFC 3263 4.2: no lookup at all */
+    if (literal_addr(host, port ? port : tp == SC_SIP_TLS ? 5061 : 5060, &a)) { /* RFC 3263 4.2: no lookup */
         now->t[0].tp = tp >= 0 ? (sc_sip_transport)tp : SC_SIP_UDP;
         now->t[0].addr = a;
         now->n = 1;

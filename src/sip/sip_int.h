@@ -75,9 +75,17 @@ typedef struct sip_listener {
     char *rbuf; /* UDP receive buffer, max_message_size + 1 */
 } sip_listener;
 
+typedef struct sip_tls sip_tls;         /* one connection's TLS state (tls.c) */
+typedef struct sip_tls_ctx sip_tls_ctx; /* the agent's TLS context (tls.c) */
+
 typedef struct sip_conn {
     sip_link link; /* in sip->conns */
     sc_sip *sip;
+    sc_sip_transport tp; /* SC_SIP_TCP or SC_SIP_TLS */
+    sip_tls *tls;        /* TLS: the SSL state (tls.c); connected once its handshake is done */
+    bool outbound;       /* we made it (a failure before it carried anything tells the transactions) */
+    bool tls_failed;     /* a TLS failure was counted for it */
+    sip_timer t_hs;      /* TLS: the handshake deadline */
     uv_tcp_t h;
     uv_connect_t creq;
     struct sockaddr_storage peer;
@@ -250,9 +258,11 @@ struct sc_sip {
     unsigned t1, t2, t4;
     sip_listener *listeners[SIP_MAX_LISTENERS];
     size_t nlisteners;
+    sip_tls_ctx *tls;           /* TLS context (tls.c), or NULL until needed */
     sip_link txs, conns, grave; /* live transactions, TCP connections, dead transactions */
     unsigned nconns;            /* in conns */
     sip_timer t_tcp_idle;       /* sweeps quiet TCP connections (transport.c) */
+    sip_timer t_keepalive;      /* RFC 5626 pings on quiet connections that carry a dialog */
     sip_link calls;             /* calls in dialog matching */
     sip_link detached;          /* released calls still used by a transaction */
     sip_link dead_calls;        /* calls with no reference left, freed at sip_leave */
@@ -327,6 +337,8 @@ osip_message_t *sip_response(sc_sip *sip, const osip_message_t *req, int code, c
 int sip_set_body(osip_message_t *msg, const char *content_type, const char *body);
 void sip_add_common(sc_sip *sip, osip_message_t *msg);
 int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *peer, char *out, size_t cap);
+/* sip_contact for a dialog: a sips: one (RFC 5630 3.1.3) when d->secure on TLS. */
+int sip_contact_for(sc_sip *sip, const sc_sip_dialog_state *d, sc_sip_transport tp, char *out, size_t cap);
 osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const char *method, uint32_t cseq,
                             const char *branch);
 int sip_body(const osip_message_t *msg, const char **body, size_t *len);

@@ -107,12 +107,21 @@ int sip_stream_push(sip_stream *s, const char *data, size_t n)
     return 0;
 }
 
-/* Skips the CR and LF bytes before a message (keep-alives, RFC 5626 4.4.1). */
+/* Skips the CR and LF bytes before a message (keep-alives, RFC 5626 4.4.1), counting each
+ * double CRLF (a ping to answer) in s->pings. */
 static void skip_keepalives(sip_stream *s)
 {
     size_t i = s->start;
-    while (i < s->len && (s->buf[i] == '\r' || s->buf[i] == '\n'))
+    while (i < s->len && (s->buf[i] == '\r' || s->buf[i] == '\n')) {
+        s->crlf = s->buf[i] == "\r\n\r\n"[s->crlf] ? s->crlf + 1 : s->buf[i] == '\r';
+        if (s->crlf == 4) {
+            s->pings++;
+            s->crlf = 0;
+        }
         i++;
+    }
+    if (i < s->len)
+        s->crlf = 0; /* a message starts */
     s->examined += i - s->start;
     s->start = s->scan = i;
 }
@@ -162,5 +171,5 @@ void sip_stream_free(sip_stream *s)
     free(s->buf);
     s->buf = NULL;
     s->start = s->len = s->cap = s->scan = s->msg_len = 0;
-    s->match = 0;
+    s->match = s->crlf = s->pings = 0;
 }

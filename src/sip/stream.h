@@ -17,6 +17,8 @@ typedef struct sip_stream {
     unsigned match;         /* bytes of CRLFCRLF matched just before scan (0..3) */
     size_t msg_len;         /* the message at start once its headers are parsed; 0: unknown */
     uint64_t examined;      /* bytes looked at by the framer (CRLF skipping, header scan, parse) */
+    unsigned crlf;          /* bytes of a CRLFCRLF keep-alive ping seen between messages (0..3) */
+    unsigned pings;         /* pings seen (RFC 5626 4.4.1); the reader answers and zeroes it */
 } sip_stream;
 
 #define SIP_STREAM_GARBAGE (-1) /* no CRLFCRLF within max, no or bad Content-Length, too large */

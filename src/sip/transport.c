@@ -1,5 +1,6 @@
-/* SIP transport on libuv: UDP and TCP listeners (IPv4 and IPv6), outgoing TCP connections
- * reused per peer, Content-Length stream framing with bounded buffers, and the send path. */
+/* SIP transport on libuv: UDP, TCP and TLS listeners (IPv4 and IPv6), outgoing TCP and TLS
+ * connections reused per peer, Content-Length stream framing with bounded buffers, and the
+ * send path. The TLS records themselves are tls.c's. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "sip/sip_int.h"
+#include "sip/tls.h"
 
 typedef struct sip_wreq {
     uv_write_t req;
@@ -51,6 +53,7 @@ static void conn_closed(uv_handle_t *h)
         sip_list_del(&w->link);
         free(w);
     }
+    sip_tls_conn_free(c);
     sip_stream_free(&c->in);
     free(c);
     handle_done(sip);
@@ -62,8 +65,30 @@ static void conn_close(sip_conn *c)
         return;
     c->closing = true;
     c->sip->nconns--;
+    if (c->sip->closing)
+        c->t_hs.idx = SIZE_MAX; /* sc_sip_close emptied the timer heap already */
+    else
+        sip_timer_stop(c->sip, &c->t_hs);
     sip_list_del(&c->link);
     uv_close((uv_handle_t *)&c->h, conn_closed);
+}
+
+/* Closes c after a failure; one we made that never carried a message tells the transactions
+ * waiting on it (RFC 3263 4.3: they try the next target). */
+static void conn_fail(sip_conn *c)
+{
+    if (c->closing)
+        return;
+    sc_sip *sip = c->sip;
+    struct sockaddr_storage peer = c->peer;
+    sc_sip_transport tp = c->tp;
+    bool tell = c->outbound && !c->connected;
+    conn_close(c);
+    if (tell) {
+        sip_enter(sip);
+        sip_tx_transport_error(sip, tp, &peer);
+        sip_leave(sip);
+    }
 }
 
 static unsigned tcp_idle_ms(const sc_sip *sip) { return sip->cfg.tcp_idle_ms ? sip->cfg.tcp_idle_ms : 300000; }
@@ -86,16 +111,64 @@ static void on_tcp_idle(sip_timer *t)
         sip_timer_start(sip, &sip->t_tcp_idle, idle / 4 > 1000 ? idle / 4 : 1000);
 }
 
-void sip_transport_init(sc_sip *sip) { sip_timer_init(&sip->t_tcp_idle, on_tcp_idle); }
+static int conn_send_bytes(sip_conn *c, const char *data, size_t len);
 
-static sip_conn *conn_new(sc_sip *sip)
+/* Does a live call's dialog go over c (its transport and first hop)? */
+static bool conn_carries_dialog(sc_sip *sip, const sip_conn *c)
+{
+    for (sip_link *l = sip->calls.next; l != &sip->calls; l = l->next) {
+        const sc_sip_call *call = SIP_CONTAINER(l, sc_sip_call, link);
+        const sc_sip_dialog_state *d = &call->d;
+        if (d->transport == c->tp && (d->phase == SC_SIP_DIALOG_EARLY || d->phase == SC_SIP_DIALOG_CONFIRMED) &&
+            sip_addr_equal(&d->remote_addr, &c->peer))
+            return true;
+    }
+    return false;
+}
+
+/* RFC 5626 4.4.1: a CRLFCRLF ping on each connection we opened that carries a dialog and was
+ * quiet keepalive_ms; every keepalive_ms while any connection exists. */
+static void on_keepalive(sip_timer *t)
+{
+    sc_sip *sip = SIP_CONTAINER(t, sc_sip, t_keepalive);
+    uint64_t now = sip_now(sip), every = sip->cfg.keepalive_ms;
+    for (sip_link *l = sip->conns.next, *n; l != &sip->conns; l = n) {
+        n = l->next;
+        sip_conn *c = SIP_CONTAINER(l, sip_conn, link);
+        if (!c->outbound || !c->connected || c->closing || now - c->last_active < every || !sip_list_empty(&c->wq) ||
+            !conn_carries_dialog(sip, c))
+            continue;
+        if (conn_send_bytes(c, "\r\n\r\n", 4) == 0)
+            sip->stats.keepalive_pings++;
+    }
+    if (sip->nconns && !sip->closing)
+        sip_timer_start(sip, &sip->t_keepalive, every);
+}
+
+void sip_transport_init(sc_sip *sip)
+{
+    sip_timer_init(&sip->t_tcp_idle, on_tcp_idle);
+    sip_timer_init(&sip->t_keepalive, on_keepalive);
+}
+
+/* A TLS handshake still not done at its deadline. */
+static void on_handshake_deadline(sip_timer *t)
+{
+    sip_conn *c = SIP_CONTAINER(t, sip_conn, t_hs);
+    sip_tls_fail(c, SC_SIP_TLS_FAIL_TIMEOUT, "no finished handshake");
+    conn_fail(c);
+}
+
+static sip_conn *conn_new(sc_sip *sip, sc_sip_transport tp)
 {
     sip_conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->sip = sip;
+    c->tp = tp;
     sip_list_init(&c->wq);
     sip_list_init(&c->link);
+    sip_timer_init(&c->t_hs, on_handshake_deadline);
     if (uv_tcp_init(sip->loop, &c->h) != 0) {
         free(c);
         return NULL;
@@ -110,7 +183,20 @@ static sip_conn *conn_new(sc_sip *sip)
         uint64_t idle = tcp_idle_ms(sip);
         sip_timer_start(sip, &sip->t_tcp_idle, idle / 4 > 1000 ? idle / 4 : 1000);
     }
+    if (sip->cfg.keepalive_ms && !sip_timer_armed(&sip->t_keepalive))
+        sip_timer_start(sip, &sip->t_keepalive, sip->cfg.keepalive_ms);
     return c;
+}
+
+/* TLS: the SSL state, the handshake deadline. 0 or <0 (close c). */
+static int conn_tls_start(sip_conn *c, bool server)
+{
+    if (c->tp != SC_SIP_TLS)
+        return 0;
+    int rc = sip_tls_conn_start(c, server);
+    if (rc == 0)
+        rc = sip_timer_start(c->sip, &c->t_hs, c->sip->cfg.tls_handshake_ms ? c->sip->cfg.tls_handshake_ms : 10000);
+    return rc;
 }
 
 static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
@@ -118,6 +204,11 @@ static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     sip_conn *c = h->data;
     size_t avail;
     (void)hint;
+    if (c->tls) {
+        sip_tls_rbuf(c, &buf->base, &avail);
+        buf->len = avail;
+        return;
+    }
     sip_stream_space(&c->in, &buf->base, &avail);
     buf->len = avail;
 }
@@ -125,41 +216,126 @@ static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void stream_garbage(sip_conn *c)
 {
     c->sip->stats.rejected[SC_SIP_REJ_STREAM_GARBAGE]++;
-    sc_log(c->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "dropping TCP connection: unframed stream");
+    sc_log(c->sip->cfg.logger, SC_LOG_WARN, SIP_MODULE, "dropping %s connection: unframed stream",
+           c->tp == SC_SIP_TLS ? "TLS" : "TCP");
     conn_close(c);
 }
 
-/* Frames and hands on every complete message of the bytes read; the rest waits for more. */
-static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+/* RFC 5626 4.4.1: a ping (CRLFCRLF between messages) gets a CRLF at once, on a connection the
+ * peer opened (on ours, CRLFs are the pongs to our pings). */
+static void answer_pings(sip_conn *c)
 {
-    sip_conn *c = s->data;
+    if (!c->in.pings || c->closing)
+        return;
+    c->in.pings = 0;
+    if (!c->outbound && conn_send_bytes(c, "\r\n", 2) == 0)
+        c->sip->stats.keepalive_pongs++;
+}
+
+/* Frames and hands on every complete message of c->in; the rest waits for more. sip entered. */
+static void conn_frame(sip_conn *c)
+{
     sc_sip *sip = c->sip;
-    (void)buf;
-    if (nread < 0) {
-        conn_close(c);
-        return;
-    }
-    if (nread == 0)
-        return;
-    sip_stream_added(&c->in, (size_t)nread);
-    c->last_active = sip_now(sip);
-    sip->stats.tcp_bytes_in += (uint64_t)nread;
     uint64_t examined = c->in.examined;
-    sip_enter(sip);
     while (!c->closing) {
         const char *msg = NULL;
         long n = sip_stream_next(&c->in, &msg);
+        answer_pings(c);
         if (n < 0 || (n == 0 && c->in.len >= c->in.cap)) {
             stream_garbage(c);
             break;
         }
         if (n == 0)
             break;
-        sc_sip_feed(sip, SC_SIP_TCP, (const struct sockaddr *)&c->peer, msg, (size_t)n);
+        sc_sip_feed(sip, c->tp, (const struct sockaddr *)&c->peer, msg, (size_t)n);
     }
     sip->stats.tcp_bytes_examined += c->in.examined - examined;
+    answer_pings(c);
     if (!c->closing)
         sip_stream_compact(&c->in);
+}
+
+static int conn_write_raw(sip_conn *c, sip_wreq *w);
+static int conn_send(sip_conn *c, sip_wreq *w);
+
+/* The connection can carry messages (TCP connected, TLS handshake done): the queued ones go. */
+static void conn_ready(sip_conn *c)
+{
+    c->connected = true;
+    sip_timer_stop(c->sip, &c->t_hs);
+    while (!sip_list_empty(&c->wq)) {
+        sip_wreq *w = SIP_CONTAINER(c->wq.next, sip_wreq, link);
+        sip_list_del(&w->link);
+        c->queued -= w->len;
+        if (conn_send(c, w) < 0) {
+            c->sip->stats.send_errors++;
+            conn_close(c);
+            return;
+        }
+    }
+}
+
+/* TLS: ciphertext in, the handshake advanced, the plaintext framed. */
+static void conn_read_tls(sip_conn *c, const char *data, size_t n)
+{
+    sc_sip *sip = c->sip;
+    bool was_ready = c->connected;
+    int rc = sip_tls_input(c, data, n);
+    if (rc < 0) {
+        conn_fail(c);
+        return;
+    }
+    if (rc == 1 && !was_ready) {
+        conn_ready(c);
+        if (c->closing)
+            return;
+    }
+    sip_enter(sip);
+    while (!c->closing) {
+        char *base;
+        size_t avail;
+        sip_stream_space(&c->in, &base, &avail);
+        long got = base ? sip_tls_read_plain(c, base, avail) : 0;
+        if (got < 0) {
+            conn_close(c);
+            break;
+        }
+        if (got == 0 && avail == 0) {
+            stream_garbage(c);
+            break;
+        }
+        if (got == 0)
+            break;
+        sip_stream_added(&c->in, (size_t)got);
+        conn_frame(c);
+    }
+    sip_leave(sip);
+}
+
+static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    sip_conn *c = s->data;
+    sc_sip *sip = c->sip;
+    if (nread < 0) {
+        if (c->tls)
+            sip_tls_eof(c);
+        if (c->tls_failed)
+            conn_fail(c);
+        else
+            conn_close(c);
+        return;
+    }
+    if (nread == 0)
+        return;
+    c->last_active = sip_now(sip);
+    sip->stats.tcp_bytes_in += (uint64_t)nread;
+    if (c->tls) {
+        conn_read_tls(c, buf->base, (size_t)nread);
+        return;
+    }
+    sip_stream_added(&c->in, (size_t)nread);
+    sip_enter(sip);
+    conn_frame(c);
     sip_leave(sip);
 }
 
@@ -173,7 +349,7 @@ static void conn_written(uv_write_t *req, int status)
     free(w);
 }
 
-static int conn_write(sip_conn *c, sip_wreq *w)
+static int conn_write_raw(sip_conn *c, sip_wreq *w)
 {
     uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
     c->last_active = sip_now(c->sip);
@@ -183,67 +359,98 @@ static int conn_write(sip_conn *c, sip_wreq *w)
     return rc;
 }
 
+static sip_wreq *wreq_new(sip_conn *c, const char *data, size_t len)
+{
+    sip_wreq *w = malloc(sizeof *w + len);
+    if (!w)
+        return NULL;
+    memcpy(w->data, data, len);
+    w->len = len;
+    w->conn = c;
+    sip_list_init(&w->link);
+    return w;
+}
+
+int sip_conn_write_raw(sip_conn *c, const char *data, size_t len)
+{
+    sip_wreq *w = wreq_new(c, data, len);
+    return w ? conn_write_raw(c, w) : -ENOMEM;
+}
+
+/* A message on a ready connection: as it is, or through TLS (a TLS connection that cannot take
+ * it is closed: its SSL state is of no more use). Takes w. */
+static int conn_send(sip_conn *c, sip_wreq *w)
+{
+    if (!c->tls)
+        return conn_write_raw(c, w);
+    c->last_active = sip_now(c->sip);
+    int rc = sip_tls_write(c, w->data, w->len);
+    free(w);
+    if (rc < 0)
+        conn_close(c);
+    return rc;
+}
+
+/* A few bytes of our own (keep-alive) on a ready connection. */
+static int conn_send_bytes(sip_conn *c, const char *data, size_t len)
+{
+    if (!c->connected || c->closing)
+        return -ENOTCONN;
+    sip_wreq *w = wreq_new(c, data, len);
+    return w ? conn_send(c, w) : -ENOMEM;
+}
+
 static void conn_connected(uv_connect_t *req, int status)
 {
     sip_conn *c = req->data;
     if (status < 0) {
         if (!c->closing) {
-            sc_sip *sip = c->sip;
-            struct sockaddr_storage peer = c->peer;
-            sip->stats.send_errors++;
-            conn_close(c);
-            sip_enter(sip);
-            sip_tx_transport_error(sip, SC_SIP_TCP, &peer); /* RFC 3263 4.3: the next target */
-            sip_leave(sip);
+            c->sip->stats.send_errors++;
+            conn_fail(c);
         }
         return;
     }
-    c->connected = true;
     uv_tcp_nodelay(&c->h, 1);
-    while (!sip_list_empty(&c->wq)) {
-        sip_wreq *w = SIP_CONTAINER(c->wq.next, sip_wreq, link);
-        sip_list_del(&w->link);
-        c->queued -= w->len;
-        if (conn_write(c, w) < 0) {
-            c->sip->stats.send_errors++;
-            conn_close(c);
-            return;
-        }
-    }
     uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
+    if (!c->tls) {
+        conn_ready(c);
+        return;
+    }
+    if (sip_tls_handshake(c) < 0) /* the client hello */
+        conn_fail(c);
 }
 
-static int tcp_send(sc_sip *sip, const struct sockaddr_storage *dst, const char *data, size_t len)
+static int stream_send(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *dst, const char *data,
+                       size_t len)
 {
     sip_conn *c = NULL;
     for (sip_link *l = sip->conns.next; l != &sip->conns; l = l->next) {
         sip_conn *x = SIP_CONTAINER(l, sip_conn, link);
-        if (!x->closing && sip_addr_equal(&x->peer, dst)) {
+        if (!x->closing && x->tp == tp && sip_addr_equal(&x->peer, dst) && sip_tls_may_reuse(x)) {
             c = x;
             break;
         }
     }
     if (!c) {
-        c = conn_new(sip);
+        c = conn_new(sip, tp);
         if (!c)
             return -ENOMEM;
         c->peer = *dst;
+        c->outbound = true;
         c->creq.data = c;
-        int rc = uv_tcp_connect(&c->creq, &c->h, (const struct sockaddr *)dst, conn_connected);
+        int rc = conn_tls_start(c, false);
+        if (rc == 0)
+            rc = uv_tcp_connect(&c->creq, &c->h, (const struct sockaddr *)dst, conn_connected);
         if (rc < 0) {
             conn_close(c);
             return rc;
         }
     }
-    sip_wreq *w = malloc(sizeof *w + len);
+    sip_wreq *w = wreq_new(c, data, len);
     if (!w)
         return -ENOMEM;
-    memcpy(w->data, data, len);
-    w->len = len;
-    w->conn = c;
-    sip_list_init(&w->link);
     if (c->connected)
-        return conn_write(c, w);
+        return conn_send(c, w);
     if (c->queued + len > SIP_TCP_QUEUE_MAX) {
         free(w);
         return -EAGAIN;
@@ -285,7 +492,7 @@ static void on_connection(uv_stream_t *server, int status)
     sc_sip *sip = l->sip;
     if (status < 0 || sip->closing)
         return;
-    sip_conn *c = conn_new(sip);
+    sip_conn *c = conn_new(sip, l->tp);
     if (!c)
         return;
     int len = sizeof c->peer;
@@ -304,7 +511,11 @@ static void on_connection(uv_stream_t *server, int status)
         conn_close(c);
         return;
     }
-    c->connected = true;
+    if (conn_tls_start(c, true) != 0) {
+        conn_close(c);
+        return;
+    }
+    c->connected = !c->tls; /* TLS: once the handshake is done */
     uv_tcp_nodelay(&c->h, 1);
     uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
 }
@@ -374,7 +585,7 @@ int sc_sip_send_unhooked(sc_sip *sip, sc_sip_transport tp, const struct sockaddr
         return -EINVAL;
     if (sip->closing)
         return -ECANCELED;
-    int rc = tp == SC_SIP_TCP ? tcp_send(sip, dst, data, len) : udp_send(sip, dst, data, len);
+    int rc = tp == SC_SIP_UDP ? udp_send(sip, dst, data, len) : stream_send(sip, tp, dst, data, len);
     if (rc < 0) {
         sip->stats.send_errors++;
         sc_log(sip->cfg.logger, SC_LOG_DEBUG, SIP_MODULE, "send failed: %s", uv_strerror(rc));
@@ -405,6 +616,8 @@ static int parse_spec(const char *spec, sc_sip_transport *tp, struct sockaddr_st
         *tp = SC_SIP_UDP;
     else if (strncasecmp(spec, "tcp:", 4) == 0)
         *tp = SC_SIP_TCP;
+    else if (strncasecmp(spec, "tls:", 4) == 0)
+        *tp = SC_SIP_TLS;
     else
         return -EINVAL;
     const char *hp = spec + 4;
@@ -553,6 +766,8 @@ int sip_transport_listen(sc_sip *sip, const char *spec)
         return -ENOMEM;
     l->sip = sip;
     int rc = parse_spec(base, &l->tp, &l->addr);
+    if (rc == 0 && l->tp == SC_SIP_TLS && !sip_tls_can_serve(sip))
+        rc = -ENOKEY; /* a TLS listener presents a certificate */
     if (rc < 0) {
         free(l);
         return rc;
@@ -589,4 +804,5 @@ void sip_transport_close(sc_sip *sip)
     while (!sip_list_empty(&sip->conns))
         conn_close(SIP_CONTAINER(sip->conns.next, sip_conn, link));
     sip->t_tcp_idle.idx = SIZE_MAX; /* sc_sip_close emptied the timer heap already */
+    sip->t_keepalive.idx = SIZE_MAX;
 }

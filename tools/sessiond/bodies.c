@@ -27,7 +27,11 @@ int sd_body_object(const char *body, size_t len, json_t **out, char *err, size_t
     return 0;
 }
 
-static bool sip_uri_string(const json_t *v) { return json_is_string(v) && !strncmp(json_string_value(v), "sip:", 4); }
+static bool sip_uri_string(const json_t *v) /* sip: or sips: (TLS) */
+{
+    return json_is_string(v) &&
+           (!strncmp(json_string_value(v), "sip:", 4) || !strncmp(json_string_value(v), "sips:", 5));
+}
 
 /* Given and not null. */
 static bool given(const json_t *v) { return v && !json_is_null(v); }
@@ -81,7 +85,8 @@ int sd_call_body_parse(json_t *b, sd_call_body *out, const char **err)
         *err = "\"from\" must be a SIP URI string when given";
     } else if (given(proxy) &&
                (!json_is_string(proxy) ||
-                strncmp(json_string_value(proxy) + (json_string_value(proxy)[0] == '<'), "sip:", 4) != 0)) {
+                (strncmp(json_string_value(proxy) + (json_string_value(proxy)[0] == '<'), "sip:", 4) != 0 &&
+                 strncmp(json_string_value(proxy) + (json_string_value(proxy)[0] == '<'), "sips:", 5) != 0))) {
         *err = "\"proxy\" must be a SIP URI string when given (sip:host:port)";
     } else if (given(targets) && call_targets(targets, out) != 0) {
         *err = "\"targets\" must be a list of 1 to 16 SIP URI strings when given";

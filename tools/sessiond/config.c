@@ -11,6 +11,7 @@
 #include "config_transfer.h"
 #include "config_registrar.h"
 #include "config_http.h"
+#include "config_tls.h"
 #include "session_core/media.h"
 
 #include <arpa/inet.h>
@@ -117,10 +118,10 @@ static int set_sip(sd_config *c, const char *v, char *err, size_t errsz)
     const char *comma = strchr(v, ','); /* udp:HOST:PORT,advertise=ADDR */
     const char *adv = comma && !strncmp(comma, ",advertise=", 11) ? comma + 11 : NULL;
     snprintf(hp, sizeof hp, "%.*s", comma ? (int)(comma - v) : (int)strlen(v), v);
-    if ((strncmp(hp, "udp:", 4) != 0 && strncmp(hp, "tcp:", 4) != 0) ||
+    if ((strncmp(hp, "udp:", 4) != 0 && strncmp(hp, "tcp:", 4) != 0 && strncmp(hp, "tls:", 4) != 0) ||
         sd_split_hostport(hp + 4, host, sizeof host, &port) || port == 0 || (comma && !adv) ||
         (adv && inet_pton(AF_INET, adv, bin) != 1 && inet_pton(AF_INET6, adv, bin) != 1))
-        return fail(err, errsz, "--sip: expected udp:HOST:PORT or tcp:HOST:PORT[,advertise=ADDR], got '%s'%s", v, "");
+        return fail(err, errsz, "--sip: expected udp|tcp|tls:HOST:PORT[,advertise=ADDR], got '%s'%s", v, "");
     if (c->nsip == SD_MAX_SIP)
         return fail(err, errsz, "--sip: at most %s listeners%s", "8", "");
     c->sip[c->nsip] = strdup(v);
@@ -307,7 +308,7 @@ static int set_version(sd_config *c, const char *v, char *err, size_t errsz)
 }
 
 static const sd_option options[] = {
-    {"sip", true, set_sip, "udp|tcp:HOST:PORT SIP listener, repeatable (default udp:127.0.0.1:5060)"},
+    {"sip", true, set_sip, "udp|tcp|tls:HOST:PORT SIP listener, repeatable (default udp:127.0.0.1:5060)"},
     {"http", true, set_http, "HOST:PORT|off HTTP API address (default 127.0.0.1:8080)"},
     {"table", true, set_table, "PATH state table (default: the built-in default table)"},
     {"store", true, sd_set_store,
@@ -400,6 +401,15 @@ static const sd_option options[] = {
     {"auth-nonce-ttl", true, sd_set_auth_nonce_ttl, "S digest nonce lifetime, stale=true after (default 300)"},
     {"transfer-timeout-ms", true, sd_set_transfer_timeout,
      "N a transfer call unanswered after N ms fails (default 60000)"},
+    {"tls-cert", true, sd_set_tls_cert, "FILE SIP TLS certificate (PEM, chain after it) for tls: listeners"},
+    {"tls-key", true, sd_set_tls_key, "FILE SIP TLS private key (PEM) of --tls-cert"},
+    {"tls-ca", true, sd_set_tls_ca, "FILE CA certificates peers are verified against (default: the system's)"},
+    {"tls-verify", true, sd_set_tls_verify,
+     "yes|no no: outgoing TLS accepts any server certificate, for labs only (default yes)"},
+    {"tls-handshake-ms", true, sd_set_tls_handshake_ms,
+     "N a TLS connection whose handshake is not done after N ms is closed (default 10000)"},
+    {"sip-keepalive-ms", true, sd_set_sip_keepalive_ms,
+     "N CRLF ping on our quiet SIP TCP/TLS connections that carry a call, 0 = off (default 90000)"},
     {"config", true, NULL, "FILE YAML config file (keys = flag names)"},
     {"help", false, set_help, " this help"},
     {"version", false, set_version, " print the version"},
@@ -434,6 +444,7 @@ void sd_config_init(sd_config *c)
     c->rtp_timeout_ms = 30000;
     c->max_sessions = UINT32_MAX; /* not given: derived (src/coord/admission.c) */
     c->max_memory = UINT64_MAX;
+    c->sip_keepalive_ms = 90000; /* RFC 5626 pings (config_tls.c) */
 }
 
 static void clear_sip(sd_config *c)
@@ -457,6 +468,7 @@ void sd_config_free(sd_config *c)
     sd_config_transfer_free(c);
     sd_config_trunks_free(c);
     sd_config_registrar_free(c);
+    sd_config_tls_free(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -692,6 +704,8 @@ int sd_config_check(const sd_config *c, char *err, size_t errsz)
     }
     if (sd_config_trunks_check(c, err, errsz) != 0 || /* routes to trunk:NAME (config_trunks.c) */
         sd_config_registrar_check(c, err, errsz) != 0)
+        return -1;
+    if (sd_config_tls_check(c, err, errsz) != 0) /* files, key match, tls: listeners (config_tls.c) */
         return -1;
     return sd_config_ops_check(c, err, errsz);
 }

@@ -101,6 +101,12 @@ typedef struct sd_config {
         uint32_t auth_max_failures, auth_window_s, auth_block_s, nonce_ttl_s;
     } reg;
     bool help, version;
+    /* SIP over TLS (config_tls.c): paths of the certificate, key and CA set; tls_no_verify:
+     * --tls-verify no (outgoing TLS accepts any certificate) */
+    char *tls_cert, *tls_key, *tls_ca;
+    bool tls_no_verify;
+    uint32_t tls_handshake_ms; /* --tls-handshake-ms; 0: the agent's default (10000) */
+    uint32_t sip_keepalive_ms; /* --sip-keepalive-ms: RFC 5626 pings; 0 = off (default 90000) */
 } sd_config;
 
 void sd_config_init(sd_config *c);

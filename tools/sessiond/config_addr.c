@@ -46,7 +46,8 @@ int sd_set_credentials(sd_config *c, const char *v, char *err, size_t errsz)
 
 int sd_set_outbound_proxy(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    if (strncasecmp(v, "sip:", 4) != 0 || !v[4] || sd_config_set_str(&c->outbound_proxy, v) != 0) {
+    if ((strncasecmp(v, "sip:", 4) != 0 && strncasecmp(v, "sips:", 5) != 0) || !v[4] ||
+        sd_config_set_str(&c->outbound_proxy, v) != 0) {
         snprintf(err, errsz, "--outbound-proxy: expected a sip: URI (sip:HOST[:PORT][;transport=tcp]), got '%s'", v);
         return -1;
     }

@@ -101,10 +101,11 @@ static int put_route(sd_config *c, const char *match, size_t mlen, const char *t
     int open = route_from(from);
     if (open < 0)
         return fail(err, errsz, "--route: from= is 'trusted' (the default) or 'any', got '%s'", from);
-    if (mlen == 0 || (strncmp(target, "sip:", 4) != 0 && (strncmp(target, "trunk:", 6) != 0 || tlen < 7)))
+    if (mlen == 0 || (strncmp(target, "sip:", 4) != 0 && strncmp(target, "sips:", 5) != 0 &&
+                      (strncmp(target, "trunk:", 6) != 0 || tlen < 7)))
         return fail(err, errsz,
                     "--route: expected PATTERN=sip:TARGET[,proxy=sip:PROXY] or PATTERN=trunk:NAME, got '%s'", match);
-    if (proxy && (strncmp(proxy, "sip:", 4) != 0 || !proxy[4]))
+    if (proxy && ((strncmp(proxy, "sip:", 4) != 0 && strncmp(proxy, "sips:", 5) != 0) || !proxy[4]))
         return fail(err, errsz, "--route: the proxy must be a sip: URI, got '%s'", proxy);
     if (c->nroutes == SD_MAX_ROUTES)
         return fail(err, errsz, "--route: at most 64 routes (at '%s')", match);

@@ -17,6 +17,7 @@
 #include "users.h"
 #include "config_http.h"
 #include "config_store.h"
+#include "config_tls.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
@@ -239,6 +240,7 @@ static int start_api(sd_app *app)
     sc_coord_trunk_config trunks[SC_COORD_MAX_TRUNKS];
     sd_config_trunks_apply(&app->cfg, &c, trunks, &app->logger); /* trunks: (config_trunks.c) */
     sd_registrar_apply(&app->cfg, &c);                           /* registrar (config_registrar.c, users.c) */
+    sd_config_tls_apply(&app->cfg, &c);                          /* SIP over TLS (config_tls.c) */
     sd_users users = {0};
     char uerr[512];
     if (app->cfg.users && sd_users_load(&users, app->cfg.users, &app->logger, uerr, sizeof uerr) != 0) {

@@ -223,7 +223,8 @@ static void test_command_errors(void **state)
     assert_int_equal(sc_coord_hangup(f.a, "nope"), -ENOENT);
     assert_int_equal(sc_coord_inspect(f.a, "nope", &j), -ENOENT);
     assert_int_equal(sc_coord_make_call(f.a, "sip:", NULL, id, sizeof id), -EINVAL);
-    assert_int_equal(sc_coord_make_call(f.a, "sips:bob@127.0.0.1", NULL, id, sizeof id), -EINVAL);
+    assert_int_equal(sc_coord_make_call(f.a, "sips:", NULL, id, sizeof id),
+                     -EINVAL); /* sips: is TLS; a host it needs */
     assert_int_equal(sc_coord_make_call(f.a, "not a uri", NULL, id, sizeof id), -EINVAL);
     assert_int_equal(sc_coord_make_call(f.a, f.b_uri, "mailto:x", id, sizeof id), -EINVAL);
     assert_int_equal(sc_coord_session_count(f.a), 0);

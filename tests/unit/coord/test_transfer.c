@@ -82,7 +82,8 @@ static void usable_targets(void **state)
     assert_true(sc_coord__usable_uri("<sip:carol@pbx.example.com;transport=tcp>"));
     assert_false(sc_coord__usable_uri("sip:"));
     assert_false(sc_coord__usable_uri("tel:+123"));
-    assert_false(sc_coord__usable_uri("sips:carol@127.0.0.1"));
+    assert_true(sc_coord__usable_uri("sips:carol@127.0.0.1")); /* over TLS */
+    assert_false(sc_coord__usable_uri("sips:"));
     assert_false(sc_coord__usable_uri(""));
     assert_false(sc_coord__usable_uri(NULL));
 }
