@@ -32,6 +32,14 @@ typedef struct sc_coord_user {
     const char *ha1_sha256; /* SHA-256 HA1, or NULL */
 } sc_coord_user;
 
+/* SRTP policy (src/coord/srtp.c, docs/operations.md "SRTP"). */
+typedef enum sc_coord_srtp {
+    SC_COORD_SRTP_OFF = 0,       /* plain RTP only: an RTP/SAVP offer gets 488 before any provisional */
+    SC_COORD_SRTP_OPTIONAL = 1,  /* either: a=crypto answered when offered; our offers carry a=crypto */
+    SC_COORD_SRTP_MANDATORY = 2, /* SRTP only: an offer without a usable a=crypto gets 488 before any
+                                    provisional; our offers are RTP/SAVP */
+} sc_coord_srtp;
+
 typedef struct sc_coord_config {
     uv_loop_t *loop;                         /* borrowed; must outlive the coord */
     const sc_clock *clock;                   /* borrowed; NULL = sc_clock_system() */
@@ -81,6 +89,8 @@ typedef struct sc_coord_config {
                                     wildcard one the route's source toward the peer */
     uint32_t rtp_timeout_ms;                 /* RtpTimeout after this silence; 0 = off (default 30000) */
     bool rtp_latch;                          /* symmetric RTP (NAT): sc_media_config.latch; default false */
+    sc_coord_srtp srtp;                      /* SRTP policy (SDES, RFC 4568); default off */
+    bool srtp_offer_savp;                    /* optional: our offers are RTP/SAVP (else RTP/AVP + a=crypto) */
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
     const char *moh_paths[SC_COORD_MAX_MOH]; /* "default" uses the built-in tune unless given */
     size_t nmoh;
