@@ -299,11 +299,13 @@ static void inspect(sc_coord *c, const sc_session *s, json_t *out)
     if (!json_is_object(media) || !leg)
         return;
     const struct sc_coord_srtp_leg *k = leg->srtp;
+    if (!k)
+        return; /* SRTP never offered nor answered on this leg */
     json_t *o = json_object();
     if (!o)
         return;
-    json_object_set_new(o, "active", json_boolean(k && k->active));
-    if (k && k->active)
+    json_object_set_new(o, "active", json_boolean(k->active));
+    if (k->active)
         json_object_set_new(o, "suite", json_string(k->tx.suite)); /* never the keys */
     if (leg->stream) {
         sc_media_stats ms;
