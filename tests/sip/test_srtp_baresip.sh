@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SRTP with a real phone: baresip (srtp and g711 modules, an account with mediaenc=srtp-mand,
-# no audio device: aufile source and player) and sessiond --srtp mandatory. sessiond calls
+# no audio device; tests/sip/srtp_baresip_lib.sh) and sessiond --srtp mandatory. sessiond calls
 # baresip, then baresip calls sessiond; each call is established with SRTP, put on hold by
 # sessiond so that music on hold goes to baresip, and hung up. Checked: sessiond protects and
 # unprotects packets with no authentication failure; baresip reports SRTP on, takes the music
@@ -8,49 +8,11 @@
 # decryption failure.
 . "$(dirname "$0")/netns.sh" # a third-party daemon: only loopback in reach
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || { echo "SKIP: baresip not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
-MODS=/usr/lib/baresip/modules
-for m in aufile g711 srtp; do [ -f "$MODS/$m.so" ] || { echo "SKIP: baresip module $m missing"; exit 77; }; done
-BS_PID=
-trap 'rc=$?; [ -n "$BS_PID" ] && kill "$BS_PID" 2>/dev/null && wait "$BS_PID" 2>/dev/null; (exit $rc); cleanup' EXIT
+. "$(dirname "$0")/srtp_baresip_lib.sh"
 # --rtp-latch: baresip announces 127.0.0.2 but sends from 127.0.0.1 (an SRTP packet must
 # authenticate before it can latch)
 start_sessiond --store memory: --srtp mandatory --answer auto --rtp-timeout-ms 0 --rtp-latch
-
-BS=$TMP/baresip
-BS_PORT=$(free_port)
-mkdir -p "$BS"
-python3 -c "
-import wave, sys
-w = wave.open(sys.argv[1], 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
-w.writeframes(b'\0\0' * 8000 * 30); w.close()" "$BS/silence.wav"
-cat >"$BS/config" <<CFG
-poll_method		epoll
-sip_listen		127.0.0.1:$BS_PORT
-dns_server		127.0.0.1:53
-audio_source		aufile,$BS/silence.wav
-audio_player		alsa,null
-audio_alert		aufile,$BS/alert.wav
-module_path		$MODS
-module			g711.so
-module			alsa.so
-module			aufile.so
-module			srtp.so
-module_app		account.so
-module_app		menu.so
-CFG
-printf '<sip:bob@127.0.0.1:%s>;regint=0;answermode=auto;mediaenc=srtp-mand;audio_codecs=PCMU\n' "$BS_PORT" >"$BS/accounts"
-(cd "$BS" && exec timeout 60 baresip -f "$BS" -e "/dial sip:alice@127.0.0.1:$SIP_PORT" >"$TMP/baresip.out" 2>&1 </dev/null) &
-BS_PID=$!
-
-# estab: the calls in which baresip's audio stream took RTP from us: it says so at the first
-# packet its srtp module decrypted (what does not decrypt is dropped and reported before); we
-# send nothing on the leg until the music starts
-estab() { grep -a -c "incoming rtp for 'audio' established" "$TMP/baresip.out"; }
-m_protect() { metric 'sessioncore_srtp_packets_total{op="protect"}'; }
-m_unprotect() { metric 'sessioncore_srtp_packets_total{op="unprotect"}'; }
-m_authfail() { metric 'sessioncore_srtp_dropped_total{reason="auth_failure"}'; }
+bs_start -e "/dial sip:alice@127.0.0.1:$SIP_PORT"
 
 # one call (session $1): SRTP in force, hold, the music reaches baresip decrypted, hangup
 check_call() {
@@ -69,7 +31,7 @@ check_call() {
     http POST "/sessions/$id/hangup"
     wait_state "$id" Terminated
     [ "$(estab)" -ge "$n" ] || fail "$what: baresip took no RTP from us: $(grep -a -i srtp "$TMP/baresip.out" | tail -n 3)"
-    grep -aq "failed to decrypt" "$TMP/baresip.out" && fail "$what: baresip could not decrypt: $(grep -a -m 3 decrypt "$TMP/baresip.out")"
+    bs_decrypt_ok || fail "$what: baresip could not decrypt: $(grep -a -m 3 decrypt "$TMP/baresip.out")"
     [ "$(m_authfail)" -eq 0 ] || fail "$what: SRTP authentication failures: $(m_authfail)"
 }
 
