@@ -100,6 +100,8 @@ typedef struct sc_coord_config {
     /* Who may reach a route: false (the default) only callers from a trust network or, with
      * users, authenticated ones (others get 403 before any call exists); true: any caller. */
     bool route_open[SC_COORD_MAX_ROUTES];
+    /* Per route, the SRTP policy of its outgoing leg: 0 the global srtp; else 1 + sc_coord_srtp. */
+    int route_srtp[SC_COORD_MAX_ROUTES];
     /* outbound proxy (src/coord/b2bua.c): a sip: URI our INVITEs are sent through with a
      * pre-loaded Route (RFC 3261 8.1.2; ";lr" added when missing); copied */
     const char *outbound_proxy;                   /* default for every call we place; NULL: none */
@@ -183,6 +185,7 @@ typedef struct sc_coord_call_opts {
     const char *trunk;          /* a trunk to send it through (src/coord/trunks.c: its proxy, credentials,
                                    domain; to may then be "sip:user" or "user"; without from the trunk's
                                    AOR); -ENOENT: no such trunk; not with targets. NULL: none */
+    int srtp;                   /* the call's SRTP policy: 0 the global one; else 1 + sc_coord_srtp */
 } sc_coord_call_opts;
 #define SC_COORD_MAX_TARGETS 16
 /* sc_coord_make_call with options (opts may be NULL). -EINVAL also for a proxy or a target

@@ -191,6 +191,8 @@ struct sc_coord_leg {
     bool media_stopped;             /* media: StopMedia ran, no stream is opened again */
     struct sc_media_stream *stream; /* media: the RTP stream, opened with our first SDP */
     struct sc_coord_srtp_leg *srtp; /* srtp: the leg's SDES keys, or NULL */
+    int srtp_policy;                /* srtp: this leg's policy: 0 the global one; else 1 + sc_coord_srtp */
+    int route_srtp;                 /* b2bua: the route's srtp_policy for its outgoing leg */
     char *route_target;             /* b2bua: the routed target of an incoming call */
     char *route_proxy;              /* b2bua: that route's outbound proxy, or NULL */
     char *proxy;                    /* our INVITE's outbound proxy (per call or default), or NULL */

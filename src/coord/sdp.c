@@ -184,7 +184,7 @@ int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap
     sc_sdp_info neg;
     if (!leg->offer)
         return -EINVAL;
-    if (sc_coord__srtp_refusal(leg->c, leg->offer))
+    if (sc_coord__srtp_refusal(leg->c, leg, leg->offer))
         return -ENOTSUP; /* SRTP policy (a re-INVITE's offer; a new INVITE's was screened) */
     int rc = local_of(leg, leg->local_dir, &l);
     if (rc == 0)
@@ -258,7 +258,7 @@ int sc_coord__sdp_acceptable(sc_coord *c, const struct osip_message *msg)
         free(offer);
         return 0;
     }
-    const char *why = sc_coord__srtp_refusal(c, offer); /* SRTP policy (srtp.c) */
+    const char *why = sc_coord__srtp_refusal(c, NULL, offer); /* SRTP policy (srtp.c) */
     free(offer);
     if (why) {
         sc_log(c->logger, SC_LOG_INFO, "coord", "refusing INVITE %s (488): %s",

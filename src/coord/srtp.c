@@ -34,10 +34,15 @@ struct sc_coord_srtp_leg {
 static const sc_media_srtp_suite our_suites[] = {SC_MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
                                                  SC_MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32, SC_MEDIA_SRTP_AEAD_AES_128_GCM};
 
-static sc_coord_srtp policy_of(const sc_coord *c)
+/* The policy of leg (its route's, else the global one); leg NULL: the global one. */
+static sc_coord_srtp policy_of(const sc_coord *c, const sc_coord_leg *leg)
 {
     const srtp_state *st = sc_coord__feat(c, SC_FEAT_SRTP);
-    return st ? st->policy : SC_COORD_SRTP_OFF;
+    if (!st)
+        return SC_COORD_SRTP_OFF;
+    if (leg && leg->srtp_policy >= 1 && leg->srtp_policy <= 3)
+        return (sc_coord_srtp)(leg->srtp_policy - 1);
+    return st->policy;
 }
 
 const char *sc_coord__srtp_policy_name(sc_coord_srtp p)
@@ -66,9 +71,9 @@ static const sc_sdp_crypto *first_runnable(const sc_sdp_info *offer)
     return NULL;
 }
 
-const char *sc_coord__srtp_refusal(const sc_coord *c, const sc_sdp_info *offer)
+const char *sc_coord__srtp_refusal(const sc_coord *c, const sc_coord_leg *leg, const sc_sdp_info *offer)
 {
-    sc_coord_srtp p = policy_of(c);
+    sc_coord_srtp p = policy_of(c, leg);
     bool usable = first_runnable(offer) != NULL;
     if (p == SC_COORD_SRTP_OFF)
         return offer->savp ? "RTP/SAVP offered and SRTP is off" : NULL;
@@ -117,10 +122,11 @@ static int make_key(struct sc_coord_srtp_leg *k, sc_media_srtp_suite suite, unsi
 int sc_coord__srtp_local(sc_coord_leg *leg, const sc_sdp_info *offer, sc_sdp_local *l)
 {
     const srtp_state *st = sc_coord__feat(leg->c, SC_FEAT_SRTP);
+    sc_coord_srtp policy = policy_of(leg->c, leg);
     l->crypto = NULL;
     l->crypto_count = 0;
     l->savp = false;
-    if (!st || st->policy == SC_COORD_SRTP_OFF)
+    if (!st || policy == SC_COORD_SRTP_OFF)
         return 0;
     struct sc_coord_srtp_leg *k = leg_state(leg);
     if (!k)
@@ -139,7 +145,7 @@ int sc_coord__srtp_local(sc_coord_leg *leg, const sc_sdp_info *offer, sc_sdp_loc
         }
         k->nlocal = n;
         k->offered = true;
-        l->savp = st->policy == SC_COORD_SRTP_MANDATORY || st->offer_savp;
+        l->savp = policy == SC_COORD_SRTP_MANDATORY || st->offer_savp;
         k->offered_savp = l->savp;
     } else { /* our answer: one line, to the offer's first we can run */
         const sc_sdp_crypto *theirs = first_runnable(offer);
@@ -208,7 +214,7 @@ static bool to_stream(sc_coord_leg *leg, struct sc_coord_srtp_leg *k)
 
 bool sc_coord__srtp_apply(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info, bool answered)
 {
-    sc_coord_srtp p = policy_of(leg->c);
+    sc_coord_srtp p = policy_of(leg->c, leg);
     struct sc_coord_srtp_leg *k = leg->srtp;
     const sc_sdp_crypto *mine = NULL, *theirs = NULL;
     if (k && info->crypto_count) {

@@ -8,8 +8,9 @@
 
 struct sc_coord_srtp_leg;
 
-/* Why the policy refuses offer (a static text; the offer gets 488), or NULL when we can answer. */
-const char *sc_coord__srtp_refusal(const sc_coord *c, const sc_sdp_info *offer);
+/* Why the policy (leg's: its route's or the global one; leg NULL: the global one) refuses offer
+ * (a static text; the offer gets 488), or NULL when we can answer it. */
+const char *sc_coord__srtp_refusal(const sc_coord *c, const sc_coord_leg *leg, const sc_sdp_info *offer);
 /* Fill l's SRTP members: for our offer (offer NULL) a fresh key per suite we run (a re-offer keeps
  * them), for our answer one key for the offer's first line we run; nothing with SRTP off or
  * nothing to answer. 0, -ENOMEM, -EIO. */

@@ -342,8 +342,8 @@ static const sd_option options[] = {
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
     {"route", true, sd_set_route,
-     "PATTERN=TARGET[,proxy=URI][,from=any] B2BUA route: Request-URI user glob -> sip: URI (through a proxy) for "
-     "trusted/authenticated callers (any: everyone), repeatable"},
+     "PATTERN=TARGET[,proxy=URI][,from=any][,srtp=POLICY] B2BUA route: Request-URI user glob -> sip: URI (through a "
+     "proxy) for trusted/authenticated callers (any: everyone), its outgoing leg's SRTP policy, repeatable"},
     {"watch", false, sd_set_watch, " reload the table when its file changes"},
     {"statsd", true, sd_set_statsd, "HOST:PORT push metrics to StatsD every 10 s"},
     {"statsd-interval-ms", true, sd_set_statsd_interval, "N StatsD push period (default 10000)"},

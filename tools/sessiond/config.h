@@ -60,6 +60,7 @@ typedef struct sd_config {
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */
     char *route_proxy[SD_MAX_ROUTES];                               /* ",proxy=URI" / proxy:, or NULL */
     bool route_open[SD_MAX_ROUTES];                                 /* ",from=any" / from: any */
+    int route_srtp[SD_MAX_ROUTES]; /* ",srtp=POLICY" / srtp: (config_srtp.c): 0 the global; else 1 + sc_coord_srtp */
     size_t nroutes;
     bool watch;                  /* --watch: reload the table when its file changes (config_ops.c) */
     char *statsd;                /* --statsd HOST:PORT, NULL = off */

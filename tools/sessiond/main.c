@@ -223,6 +223,7 @@ static int start_api(sd_app *app)
         c.route_target[i] = app->cfg.route_target[i];
         c.route_proxy[i] = app->cfg.route_proxy[i];
         c.route_open[i] = app->cfg.route_open[i];
+        c.route_srtp[i] = app->cfg.route_srtp[i];
     }
     c.nroutes = app->cfg.nroutes;
     c.outbound_proxy = app->cfg.outbound_proxy;
