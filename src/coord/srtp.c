@@ -74,10 +74,9 @@ static const sc_sdp_crypto *first_runnable(const sc_sdp_info *offer)
 const char *sc_coord__srtp_refusal(const sc_coord *c, const sc_coord_leg *leg, const sc_sdp_info *offer)
 {
     sc_coord_srtp p = policy_of(c, leg);
-    bool usable = first_runnable(offer) != NULL;
     if (p == SC_COORD_SRTP_OFF)
         return offer->savp ? "RTP/SAVP offered and SRTP is off" : NULL;
-    if (usable)
+    if (first_runnable(offer))
         return NULL;
     if (offer->savp)
         return offer->crypto_count + offer->crypto_unusable ? "no a=crypto line we can use"
@@ -356,9 +355,10 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
                sc_coord__srtp_policy_name(st->policy));
         return -ENOTSUP;
     }
-    sc_log(c->logger, SC_LOG_INFO, MOD, "SRTP %s (suites: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32%s)",
-           sc_coord__srtp_policy_name(st->policy),
-           sc_media_srtp_supported(SC_MEDIA_SRTP_AEAD_AES_128_GCM) ? ", AEAD_AES_128_GCM" : "");
+    if (st->policy != SC_COORD_SRTP_OFF) /* off: libsrtp2 (and its crypto library) is not even started */
+        sc_log(c->logger, SC_LOG_INFO, MOD, "SRTP %s (suites: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32%s)",
+               sc_coord__srtp_policy_name(st->policy),
+               sc_media_srtp_supported(SC_MEDIA_SRTP_AEAD_AES_128_GCM) ? ", AEAD_AES_128_GCM" : "");
     if (!c->reg)
         return 0;
     sc_obs_desc p = {.type = SC_OBS_COUNTER,
