@@ -212,8 +212,8 @@ SC_EXPORT bool sc_media_srtp_supported(sc_media_srtp_suite s);
 /* A fresh master key and salt for suite from the OS CSPRNG. -ENOTSUP for a suite not supported. */
 SC_EXPORT int sc_media_srtp_keygen(sc_media_srtp *k, sc_media_srtp_suite suite);
 /* Protect what st sends with tx and accept only what authenticates with rx (both copied), or go
- * back to plain RTP with both NULL. The same keys again keep the contexts (rollover counter and
- * replay window); new ones start new contexts. -EINVAL (one NULL, a bad suite or key length),
+ * back to plain RTP with both NULL. A direction whose key is the same as before keeps its
+ * context (rollover counter, replay window); a new key starts a new one. -EINVAL (one NULL, a bad suite or key length),
  * -ENOTSUP (suite not supported), -ENOMEM; the stream is unchanged on failure. */
 SC_EXPORT int sc_media_stream_set_srtp(sc_media_stream *st, const sc_media_srtp *tx, const sc_media_srtp *rx);
 SC_EXPORT bool sc_media_stream_srtp(const sc_media_stream *st); /* keys are set */

@@ -182,20 +182,31 @@ int sc_media_stream_set_srtp(sc_media_stream *st, const sc_media_srtp *tx, const
         return -EINVAL;
     if (!sc_media_srtp_supported(tx->suite) || !sc_media_srtp_supported(rx->suite))
         return -ENOTSUP;
+    /* a direction whose key is unchanged keeps its context (rollover counter, replay window):
+     * a re-INVITE that re-keys one side must not restart the other's packet index */
     struct sc_media_srtp_ctx *old = st->srtp;
-    if (old && same_key(&old->tx_key, tx) && same_key(&old->rx_key, rx))
-        return 0; /* unchanged (a re-INVITE that keeps the keys): rollover and replay state kept */
+    bool keep_tx = old && same_key(&old->tx_key, tx), keep_rx = old && same_key(&old->rx_key, rx);
+    if (keep_tx && keep_rx)
+        return 0;
     struct sc_media_srtp_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return -ENOMEM;
-    int rc = session_new(&c->tx, tx, false);
-    if (rc == 0)
+    int rc = keep_tx ? 0 : session_new(&c->tx, tx, false);
+    if (rc == 0 && !keep_rx)
         rc = session_new(&c->rx, rx, true);
     if (rc) {
         if (c->tx)
             srtp_dealloc(c->tx);
         free(c);
         return rc;
+    }
+    if (keep_tx) { /* moved over from the old contexts */
+        c->tx = old->tx;
+        old->tx = NULL;
+    }
+    if (keep_rx) {
+        c->rx = old->rx;
+        old->rx = NULL;
     }
     c->tx_key = *tx;
     c->rx_key = *rx;

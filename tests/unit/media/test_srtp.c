@@ -254,6 +254,34 @@ static void test_bridge_srtp_to_plain(void **state)
     rx_close(plain); /* the loop closes it in teardown */
 }
 
+/* y re-keys its sending side only (a re-INVITE): x learns the new key, the other direction's
+ * contexts go on, nothing fails either way. */
+static void test_rekey_one_side(void **state)
+{
+    fx *f = *state;
+    sc_media_srtp k1 = key_of(SC_MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80),
+                  k2 = key_of(SC_MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80),
+                  k3 = key_of(SC_MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80);
+    pair_up(f);
+    assert_int_equal(sc_media_stream_set_srtp(f->x, &k1, &k2), 0);
+    assert_int_equal(sc_media_stream_set_srtp(f->y, &k2, &k1), 0);
+    assert_int_equal(sc_media_moh_start(f->x, NULL), 0);
+    assert_int_equal(sc_media_moh_start(f->y, NULL), 0);
+    run_for(&f->loop, 150);
+    assert_int_equal(sc_media_stream_set_srtp(f->y, &k3, &k1), 0);
+    assert_int_equal(sc_media_stream_set_srtp(f->x, &k1, &k3), 0);
+    sc_media_stats sx0, sy0, sx, sy;
+    sc_media_stream_stats(f->x, &sx0);
+    sc_media_stream_stats(f->y, &sy0);
+    run_for(&f->loop, 150);
+    sc_media_stream_stats(f->x, &sx);
+    sc_media_stream_stats(f->y, &sy);
+    assert_true(sx.packets_received >= sx0.packets_received + 3);
+    assert_true(sy.packets_received >= sy0.packets_received + 3); /* y receives on, under the same key */
+    assert_int_equal(sx.srtp_auth_failures + sy.srtp_auth_failures, 0);
+    assert_int_equal(sx.srtp_replays + sy.srtp_replays, 0);
+}
+
 static void test_bad_keys(void **state)
 {
     fx *f = *state;
@@ -288,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plain_and_replay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bridge_srtp_to_plain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rekey_one_side, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_keys, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
