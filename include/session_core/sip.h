@@ -567,7 +567,7 @@ typedef struct sc_sdp_codec {
 
 /* One a=crypto line: "TAG SUITE inline:base64(KEY||SALT)[|LIFETIME]". */
 typedef struct sc_sdp_crypto {
-    unsigned tag;                       /* 1..999999999 */
+    unsigned tag;                       /* 0..999999999 (1*9DIGIT) */
     char suite[32];                     /* "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM" */
     uint8_t key[SC_SDP_CRYPTO_KEY_MAX]; /* master key || master salt */
     size_t key_len;                     /* 30 (AES_CM), 28 (GCM) */

@@ -193,8 +193,7 @@ int sc_sdp_crypto_parse(const char *value, sc_sdp_crypto *out)
 
 int sc_sdp_crypto_format(const sc_sdp_crypto *c, char *buf, size_t cap)
 {
-    if (!c || !buf || c->key_len == 0 || c->key_len > SC_SDP_CRYPTO_KEY_MAX || !c->suite[0] || c->tag == 0 ||
-        c->tag > 999999999u)
+    if (!c || !buf || c->key_len == 0 || c->key_len > SC_SDP_CRYPTO_KEY_MAX || !c->suite[0] || c->tag > 999999999u)
         return -EINVAL;
     char key[4 * ((SC_SDP_CRYPTO_KEY_MAX + 2) / 3) + 1];
     b64_encode(c->key, c->key_len, key);
