@@ -117,6 +117,10 @@ SC_EXPORT void sc_log_fields_get(sc_log_fields *out);
  * with it replaced by "***", into out (truncated to cap). */
 SC_EXPORT bool sc_url_password_span(const char *url, size_t *off, size_t *len);
 SC_EXPORT void sc_url_redact(const char *url, char *out, size_t cap);
+/* SRTP keys in a text (src/base/redact_keys.c): *out is a malloc'd copy of text with every
+ * RFC 4568 "inline:KEY" key replaced by "***" (free() it), or NULL when text holds no key (show
+ * text as it is). -ENOMEM: show nothing. */
+SC_EXPORT int sc_redact_keys(const char *text, char **out);
 
 /* Hashing: FNV-1a over len bytes. Table hashes (stored with each table version, shown by
  * /table) are sc_hash_fnv1a64 of the table's text, so these values never change. */

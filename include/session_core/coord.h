@@ -32,6 +32,14 @@ typedef struct sc_coord_user {
     const char *ha1_sha256; /* SHA-256 HA1, or NULL */
 } sc_coord_user;
 
+/* SRTP policy (src/coord/srtp.c, docs/operations.md "SRTP"). */
+typedef enum sc_coord_srtp {
+    SC_COORD_SRTP_OFF = 0,       /* plain RTP only: an RTP/SAVP offer gets 488 before any provisional */
+    SC_COORD_SRTP_OPTIONAL = 1,  /* either: a=crypto answered when offered; our offers carry a=crypto */
+    SC_COORD_SRTP_MANDATORY = 2, /* SRTP only: an offer without a usable a=crypto gets 488 before any
+                                    provisional; our offers are RTP/SAVP */
+} sc_coord_srtp;
+
 typedef struct sc_coord_config {
     uv_loop_t *loop;                         /* borrowed; must outlive the coord */
     const sc_clock *clock;                   /* borrowed; NULL = sc_clock_system() */
@@ -81,6 +89,8 @@ typedef struct sc_coord_config {
                                     wildcard one the route's source toward the peer */
     uint32_t rtp_timeout_ms;                 /* RtpTimeout after this silence; 0 = off (default 30000) */
     bool rtp_latch;                          /* symmetric RTP (NAT): sc_media_config.latch; default false */
+    sc_coord_srtp srtp;                      /* SRTP policy (SDES, RFC 4568); default off */
+    bool srtp_offer_savp;                    /* optional: our offers are RTP/SAVP (else RTP/AVP + a=crypto) */
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
     const char *moh_paths[SC_COORD_MAX_MOH]; /* "default" uses the built-in tune unless given */
     size_t nmoh;
@@ -90,6 +100,8 @@ typedef struct sc_coord_config {
     /* Who may reach a route: false (the default) only callers from a trust network or, with
      * users, authenticated ones (others get 403 before any call exists); true: any caller. */
     bool route_open[SC_COORD_MAX_ROUTES];
+    /* Per route, the SRTP policy of its outgoing leg: 0 the global srtp; else 1 + sc_coord_srtp. */
+    int route_srtp[SC_COORD_MAX_ROUTES];
     /* outbound proxy (src/coord/b2bua.c): a sip: URI our INVITEs are sent through with a
      * pre-loaded Route (RFC 3261 8.1.2; ";lr" added when missing); copied */
     const char *outbound_proxy;                   /* default for every call we place; NULL: none */
@@ -181,6 +193,7 @@ typedef struct sc_coord_call_opts {
     const char *trunk;          /* a trunk to send it through (src/coord/trunks.c: its proxy, credentials,
                                    domain; to may then be "sip:user" or "user"; without from the trunk's
                                    AOR); -ENOENT: no such trunk; not with targets. NULL: none */
+    int srtp;                   /* the call's SRTP policy: 0 the global one; else 1 + sc_coord_srtp */
 } sc_coord_call_opts;
 #define SC_COORD_MAX_TARGETS 16
 /* sc_coord_make_call with options (opts may be NULL). -EINVAL also for a proxy or a target

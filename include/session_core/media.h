@@ -161,9 +161,64 @@ typedef struct sc_media_stats {
     uint32_t remote_jitter; /* jitter seen by the remote, timestamp units */
     double rtt_ms;          /* round trip from LSR/DLSR; < 0 when unknown */
     uint64_t dtmf_received; /* events reported through on_dtmf */
+    /* SRTP (sc_media_stream_set_srtp): */
+    uint64_t srtp_protected;     /* RTP and RTCP packets protected before sending */
+    uint64_t srtp_unprotected;   /* SRTP and SRTCP packets authenticated and decrypted */
+    uint64_t srtp_auth_failures; /* dropped: failed authentication (or not SRTP at all) */
+    uint64_t srtp_replays;       /* dropped: replayed, or older than the replay window */
 } sc_media_stats;
 
 SC_EXPORT void sc_media_stream_stats(const sc_media_stream *st, sc_media_stats *out);
+
+/* ---- SRTP (RFC 3711) ---------------------------------------------------------------------- */
+
+/* SRTP works at the socket boundary: a stream with keys protects every RTP and RTCP packet it
+ * sends and accepts only packets that authenticate (after the source check). A packet that
+ * fails is dropped and counted (srtp_auth_failures, srtp_replays): it refreshes no RTP timeout,
+ * is not relayed and raises no DTMF. MOH, DTMF and the bridge see plain RTP, so a bridge
+ * between an SRTP leg and a plain one (or two legs with their own keys) re-encrypts per leg. */
+typedef enum sc_media_srtp_suite {
+    SC_MEDIA_SRTP_NONE = 0,
+    SC_MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80 = 1, /* RFC 4568 */
+    SC_MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32 = 2, /* RFC 4568 (SRTCP keeps the 80-bit tag) */
+    SC_MEDIA_SRTP_AEAD_AES_128_GCM = 3,        /* RFC 7714, where libsrtp2 has it */
+} sc_media_srtp_suite;
+
+#define SC_MEDIA_SRTP_KEY_MAX 30 /* master key + master salt, octets */
+
+/* One direction's master key: suite, then key || salt (key_len = sc_media_srtp_key_len). */
+typedef struct sc_media_srtp {
+    sc_media_srtp_suite suite;
+    uint8_t key[SC_MEDIA_SRTP_KEY_MAX];
+    size_t key_len;
+} sc_media_srtp;
+
+/* Counters of a context, summed over every stream it ever had. */
+typedef struct sc_media_srtp_counts {
+    uint64_t protected_pkts;   /* RTP + RTCP packets protected */
+    uint64_t unprotected_pkts; /* SRTP + SRTCP packets accepted */
+    uint64_t auth_failures;    /* dropped: authentication failed */
+    uint64_t replays;          /* dropped: replay */
+} sc_media_srtp_counts;
+
+/* "AES_CM_128_HMAC_SHA1_80", ... (the RFC 4568 / RFC 7714 names); NULL for an unknown suite. */
+SC_EXPORT const char *sc_media_srtp_suite_name(sc_media_srtp_suite s);
+/* The suite of an RFC 4568 name: 0, or -ENOENT. */
+SC_EXPORT int sc_media_srtp_suite_parse(const char *name, sc_media_srtp_suite *out);
+/* Octets of master key + salt for the suite (30, or 28 for GCM); 0 for an unknown one. */
+SC_EXPORT size_t sc_media_srtp_key_len(sc_media_srtp_suite s);
+/* This libsrtp2 can run the suite (AEAD_AES_128_GCM needs one built with a crypto library). */
+SC_EXPORT bool sc_media_srtp_supported(sc_media_srtp_suite s);
+/* A fresh master key and salt for suite from the OS CSPRNG. -ENOTSUP for a suite not supported. */
+SC_EXPORT int sc_media_srtp_keygen(sc_media_srtp *k, sc_media_srtp_suite suite);
+/* Protect what st sends with tx and accept only what authenticates with rx (both copied), or go
+ * back to plain RTP with both NULL. A direction whose key is the same as before keeps its
+ * context (rollover counter, replay window); a new key starts a new one. -EINVAL (one NULL, a bad suite or key length),
+ * -ENOTSUP (suite not supported), -ENOMEM; the stream is unchanged on failure. */
+SC_EXPORT int sc_media_stream_set_srtp(sc_media_stream *st, const sc_media_srtp *tx, const sc_media_srtp *rx);
+SC_EXPORT bool sc_media_stream_srtp(const sc_media_stream *st); /* keys are set */
+/* The context's SRTP counters (closed streams included); zeros for NULL. */
+SC_EXPORT void sc_media_srtp_totals(const sc_media *m, sc_media_srtp_counts *out);
 
 /* ---- DTMF (RFC 4733) --------------------------------------------------------------------- */
 

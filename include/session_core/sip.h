@@ -619,6 +619,25 @@ typedef struct sc_sdp_codec {
     int rate;      /* clock rate, 0 if unknown */
 } sc_sdp_codec;
 
+/* ---- SDES (RFC 4568): a=crypto (src/sip/sdp_crypto.c) ---- */
+#define SC_SDP_MAX_CRYPTO 8      /* usable a=crypto lines kept of an m= line */
+#define SC_SDP_CRYPTO_KEY_MAX 30 /* master key + salt octets of the suites we run */
+
+/* One a=crypto line: "TAG SUITE inline:base64(KEY||SALT)[|LIFETIME]". */
+typedef struct sc_sdp_crypto {
+    unsigned tag;                       /* 0..999999999 (1*9DIGIT) */
+    char suite[32];                     /* "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM" */
+    uint8_t key[SC_SDP_CRYPTO_KEY_MAX]; /* master key || master salt */
+    size_t key_len;                     /* 30 (AES_CM), 28 (GCM) */
+} sc_sdp_crypto;
+
+/* Parse an a=crypto value (after "a=crypto:"). 0; -ENOTSUP for a line we cannot run (a suite
+ * other than the three above, an MKI, several keys, a session parameter other than WSH=);
+ * -EINVAL when malformed (tag, base64, key length for the suite, lifetime). */
+SC_EXPORT int sc_sdp_crypto_parse(const char *value, sc_sdp_crypto *out);
+/* Write c as an a=crypto value ("TAG SUITE inline:KEY"): length, -ENOSPC or -EINVAL. */
+SC_EXPORT int sc_sdp_crypto_format(const sc_sdp_crypto *c, char *buf, size_t cap);
+
 typedef struct sc_sdp_info {
     char conn_addr[64];                     /* connection address of the audio stream */
     int family;                             /* AF_INET or AF_INET6 */
@@ -634,6 +653,11 @@ typedef struct sc_sdp_info {
     char media_types[SC_SDP_MAX_MEDIA][16];  /* each m= line's media ("audio", "video") */
     char media_protos[SC_SDP_MAX_MEDIA][24]; /* and transport ("RTP/AVP") */
     char media_fmt[SC_SDP_MAX_MEDIA][16];    /* and first format */
+    /* SRTP of the audio stream (RFC 4568): */
+    bool savp;                               /* its profile is RTP/SAVP (else RTP/AVP) */
+    sc_sdp_crypto crypto[SC_SDP_MAX_CRYPTO]; /* its usable a=crypto lines, in order */
+    size_t crypto_count;
+    size_t crypto_unusable; /* a=crypto lines skipped: unknown suite, MKI, malformed, ... */
 } sc_sdp_info;
 
 /* Our side of the media. */
@@ -646,6 +670,12 @@ typedef struct sc_sdp_local {
     bool no_pcmu, no_pcma, no_dtmf; /* leave a codec out */
     int dtmf_pt;                    /* telephone-event payload type of an offer: 96..127 keeps one
                                     already negotiated (RFC 3264 8.3.2); anything else: 101 */
+    /* SRTP (RFC 4568): an offer writes these a=crypto lines; an answer writes them (the one
+     * line chosen from the offer, with the offer's tag and our key) and keeps the offer's
+     * profile. An RTP/SAVP offer cannot be answered without one (-ENOTSUP). */
+    const sc_sdp_crypto *crypto;
+    size_t crypto_count;
+    bool savp; /* an offer's profile: RTP/SAVP, else RTP/AVP (with crypto: best-effort SRTP) */
 } sc_sdp_local;
 
 /* Parses an SDP body. Errors: SC_E_PARSE (unparsable; answer 400), -ENOENT (no audio stream),

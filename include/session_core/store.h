@@ -109,7 +109,8 @@ SC_EXPORT size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id
     X(INVITE_VIA, invite_via)     /* top Via of our initial INVITE (CANCEL on recovery) */  \
     X(INVITE_VIAS, invite_vias)   /* all Vias of an incoming INVITE (answer on recovery) */ \
     X(INVITE_OFFER, invite_offer) /* that INVITE's SDP offer (answered on recovery) */      \
-    X(INVITE_DEST, invite_dest)   /* where our INVITE went: "udp:IP:PORT[ <route>]" */
+    X(INVITE_DEST, invite_dest)   /* where our INVITE went: "udp:IP:PORT[ <route>]" */      \
+    X(SRTP, srtp)                 /* SRTP in force: "TAG SUITE tx=inline:KEY rx=inline:KEY" (keys masked when shown) */
 
 typedef enum sc_field {
 #define SC_FIELD_ENUM(name, json) SC_FIELD_##name,

@@ -17,6 +17,7 @@ typedef struct b2bua_state {
     char *route_target[SC_COORD_MAX_ROUTES];
     char *route_proxy[SC_COORD_MAX_ROUTES]; /* NULL: the default */
     bool route_open[SC_COORD_MAX_ROUTES];   /* any caller may reach it (else: trusted only) */
+    int route_srtp[SC_COORD_MAX_ROUTES];    /* its outgoing leg's SRTP policy (0: the global one) */
     size_t nroutes;
     char *default_proxy;                    /* outbound_proxy, or NULL */
     sc_coord_net trust[SC_COORD_MAX_TRUST]; /* who may reach a route that is not open */
@@ -98,6 +99,7 @@ static int route_incoming(sc_coord *c, sc_session *s, sc_coord_leg *leg, const s
         }
         free(leg->route_proxy);
         leg->route_proxy = b->route_proxy[i] ? strdup(b->route_proxy[i]) : NULL;
+        leg->route_srtp = b->route_srtp[i];
         sc_log(c->logger, SC_LOG_INFO, "b2bua", "call %s to '%s' matches route %s -> %s", leg->id, user,
                b->route_match[i], b->route_target[i]);
     }
@@ -166,11 +168,11 @@ static int a_create_outgoing_leg(const sc_exec *x)
     if (!strncmp(leg->route_target, "trunk:", 6) && sp) { /* through a trunk (trunks.c), From its AOR */
         char name[SC_SIP_URI_MAX];
         snprintf(name, sizeof name, "%.*s", (int)(sp - leg->route_target - 6), leg->route_target + 6);
-        sc_coord_call_opts t = {.trunk = name};
+        sc_coord_call_opts t = {.trunk = name, .srtp = leg->route_srtp};
         id[0] = '\0';
         rc = sc_coord_make_call_opts(coord, sp + 1, NULL, &t, id, sizeof id);
     } else {
-        sc_coord_call_opts o = {.proxy = leg->route_proxy};
+        sc_coord_call_opts o = {.proxy = leg->route_proxy, .srtp = leg->route_srtp};
         rc = sc_coord_make_call_opts(coord, leg->route_target, from, &o, id, sizeof id);
         if (rc == -EINVAL && from)
             rc = sc_coord_make_call_opts(coord, leg->route_target, NULL, &o, id, sizeof id);
@@ -328,6 +330,7 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
         b->route_target[i] = strdup(cfg->route_target[i]);
         b->route_proxy[i] = cfg->route_proxy[i] ? strdup(cfg->route_proxy[i]) : NULL;
         b->route_open[i] = cfg->route_open[i];
+        b->route_srtp[i] = cfg->route_srtp[i] >= 1 && cfg->route_srtp[i] <= 3 ? cfg->route_srtp[i] : 0;
         b->nroutes = i + 1;
         if (!b->route_match[i] || !b->route_target[i] || (cfg->route_proxy[i] && !b->route_proxy[i]))
             return -ENOMEM;

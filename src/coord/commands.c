@@ -53,6 +53,7 @@ static int call_via_trunk(sc_coord *c, const char *to, const char *from, const s
         return rc;
     leg->trunk = strdup(o->trunk);
     leg->trunk_from = !from;
+    leg->srtp_policy = o->srtp;
     if (!leg->trunk) {
         sc_engine_remove_session(c->engine, s, "error");
         return -ENOMEM;
@@ -83,6 +84,7 @@ int sc_coord_make_call_opts(sc_coord *c, const char *to, const char *from, const
     int rc = sc_coord__call_new(c, to, from, "api", &s, &leg);
     if (rc)
         return rc;
+    leg->srtp_policy = opts ? opts->srtp : 0;
     if ((proxy && !(leg->proxy = strdup(proxy))) || set_targets(leg, opts) != 0) {
         sc_engine_remove_session(c->engine, s, "error");
         return -ENOMEM;

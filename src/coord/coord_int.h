@@ -28,6 +28,7 @@ typedef enum sc_coord_feature_id {
     SC_FEAT_EVENTS,      /* events.c: engine observations -> the event bus */
     SC_FEAT_TRANSFER,    /* transfer.c, transfer_sip.c: REFER, NOTIFY, Replaces */
     SC_FEAT_MEDIA,       /* media.c: RTP streams, music on hold, DTMF, bridge */
+    SC_FEAT_SRTP,        /* srtp.c: SRTP policy, SDES keys of each leg, SRTP metrics */
     SC_FEAT_B2BUA,       /* b2bua.c: routes, outgoing legs, peers, bridge commands */
     SC_FEAT_CLEANUP,     /* cleanup.c: the age and retention reaper's timer */
     SC_FEAT_PERSISTENCE, /* store.c, recorder.c, recover.c: store, durability, recovery */
@@ -123,6 +124,7 @@ extern const sc_coord_feature sc_coord__feature_call, sc_coord__feature_limits, 
 extern const sc_coord_feature sc_coord__feature_trunks;
 extern const sc_coord_feature sc_coord__feature_registrar;
 extern const sc_coord_feature sc_coord__feature_early_media, sc_coord__feature_dtmf_info;
+extern const sc_coord_feature sc_coord__feature_srtp;
 
 struct sc_coord {
     uv_loop_t *loop;         /* borrowed */
@@ -191,6 +193,9 @@ struct sc_coord_leg {
     bool media_started;             /* media: StartMedia ran */
     bool media_stopped;             /* media: StopMedia ran, no stream is opened again */
     struct sc_media_stream *stream; /* media: the RTP stream, opened with our first SDP */
+    struct sc_coord_srtp_leg *srtp; /* srtp: the leg's SDES keys, or NULL */
+    int srtp_policy;                /* srtp: this leg's policy: 0 the global one; else 1 + sc_coord_srtp */
+    int route_srtp;                 /* b2bua: the route's srtp_policy for its outgoing leg */
     char *route_target;             /* b2bua: the routed target of an incoming call */
     char *route_proxy;              /* b2bua: that route's outbound proxy, or NULL */
     char *proxy;                    /* our INVITE's outbound proxy (per call or default), or NULL */
@@ -281,6 +286,9 @@ int sc_coord__set_offer(sc_coord_leg *leg, const sc_sdp_info *info);
 void sc_coord__clear_offer(sc_coord_leg *leg);
 /* Record a remote answer to our offer on s. */
 void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info);
+/* A new INVITE at its screen: 0 when its SDP offer (if any) can be answered, else the status to
+ * refuse it with before any provisional (488: the SRTP policy). */
+int sc_coord__sdp_acceptable(sc_coord *c, const struct osip_message *msg);
 /* Parse body when it is SDP: fills ctx->has_sdp, ctx->sdp_ok, ctx->sdp. */
 void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *body, size_t len);
 /* The stream's direction for our negotiated SDP direction: recvonly (the peer holds us) is

@@ -13,6 +13,7 @@ const sc_coord_feature *const sc_coord__features[SC_FEAT__COUNT] = {
     [SC_FEAT_EVENTS] = &sc_coord__feature_events,
     [SC_FEAT_TRANSFER] = &sc_coord__feature_transfer,
     [SC_FEAT_MEDIA] = &sc_coord__feature_media,
+    [SC_FEAT_SRTP] = &sc_coord__feature_srtp,
     [SC_FEAT_B2BUA] = &sc_coord__feature_b2bua,
     [SC_FEAT_CLEANUP] = &sc_coord__feature_cleanup,
     [SC_FEAT_PERSISTENCE] = &sc_coord__feature_persistence,

@@ -5,6 +5,7 @@
 #include "coord/recover.h"
 #include "coord/media.h"
 #include "coord/media_keep.h"
+#include "coord/srtp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -128,6 +129,12 @@ static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_
         if (rc)
             sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: cannot send RTP to %s:%u: %s", sc_session_id(s),
                    host, rport, sc_strerror(rc));
+    }
+    /* the SRTP keys in force (srtp.c); a record whose keys cannot be used: the stream stays off */
+    if ((rc = sc_coord__srtp_recover(leg, s)) != 0) {
+        sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: SRTP keys not restored (%s): media off",
+               sc_session_id(s), sc_strerror(rc));
+        sc_media_stream_set_remote(st, "0.0.0.0", 0, SC_MEDIA_PCMU, -1, SC_MEDIA_INACTIVE);
     }
 }
 

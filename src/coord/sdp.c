@@ -4,12 +4,15 @@
  * media provider to point its stream at. */
 #include "coord/coord_int.h"
 #include "coord/media_keep.h"
+#include "coord/srtp.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <osipparser2/osip_parser.h>
 
 /* ---- SDP -------------------------------------------------------------------------------------- */
 
@@ -112,6 +115,8 @@ int sc_coord__sdp_offer(sc_coord_leg *leg, sc_sdp_direction dir, char *buf, size
 {
     sc_sdp_local l;
     int rc = local_of(leg, dir, &l);
+    if (rc == 0)
+        rc = sc_coord__srtp_local(leg, NULL, &l); /* our a=crypto lines */
     if (rc)
         return rc;
     int n = sc_sdp_build_offer(&l, buf, cap);
@@ -144,9 +149,15 @@ sc_media_direction sc_coord__stream_direction(sc_sdp_direction ours)
 
 /* Record the media as negotiated with info (the remote view, codecs already intersected) and
  * apply it to the stream. */
-static void record(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info, sc_sdp_direction ours)
+static void record(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info, sc_sdp_direction ours, bool answered)
 {
     const sc_sdp_codec *codec = NULL;
+    sc_sdp_info *off = NULL;
+    if (!sc_coord__srtp_apply(leg, s, info, answered) && (off = malloc(sizeof *off)) != NULL) {
+        *off = *info; /* SRTP required and not agreed: the stream sends nothing */
+        off->port = 0;
+        info = off;
+    }
     set_addr_field(s, SC_FIELD_LOCAL_RTP, leg->rtp_addr, leg->rtp_port);
     set_addr_field(s, SC_FIELD_REMOTE_RTP, info->conn_addr, info->port);
     for (size_t i = 0; i < info->codec_count; i++) {
@@ -164,6 +175,7 @@ static void record(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info, sc
     sc_coord__dtmf_pt_format(pt, sizeof pt, dtmf_pt_of(info));
     sc_session_set_field(s, SC_FIELD_DTMF_PT, pt);
     media_apply(leg, info, codec, ours);
+    free(off);
 }
 
 int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap)
@@ -172,7 +184,11 @@ int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap
     sc_sdp_info neg;
     if (!leg->offer)
         return -EINVAL;
+    if (sc_coord__srtp_refusal(leg->c, leg, leg->offer))
+        return -ENOTSUP; /* SRTP policy (a re-INVITE's offer; a new INVITE's was screened) */
     int rc = local_of(leg, leg->local_dir, &l);
+    if (rc == 0)
+        rc = sc_coord__srtp_local(leg, leg->offer, &l); /* our a=crypto line */
     if (rc)
         return rc;
     int n = sc_sdp_build_answer(leg->offer, &l, buf, cap, &neg);
@@ -180,7 +196,7 @@ int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap
         return n;
     sdp_built(leg, s);
     leg->remote_held = sc_sdp_is_hold(leg->offer);
-    record(leg, s, &neg, sc_sdp_answer_direction(leg->offer->direction, leg->local_dir));
+    record(leg, s, &neg, sc_sdp_answer_direction(leg->offer->direction, leg->local_dir), true);
     sc_coord__clear_offer(leg);
     return n;
 }
@@ -213,7 +229,7 @@ void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *i
     case SC_SDP_INACTIVE: ours = SC_SDP_INACTIVE; break;
     case SC_SDP_SENDRECV: break;
     }
-    record(leg, s, info, ours);
+    record(leg, s, info, ours, false);
 }
 
 void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *body, size_t len)
@@ -224,6 +240,32 @@ void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *bod
         return;
     ctx->has_sdp = true;
     ctx->sdp_ok = sc_sdp_parse(body, len, &ctx->sdp) == 0;
+}
+
+/* A new INVITE's offer at its screen, before any provisional: 0 when we can answer it, else the
+ * status to refuse it with. A body that is not SDP or does not parse is left to sip_in.c (400/488
+ * with its reason). */
+int sc_coord__sdp_acceptable(sc_coord *c, const struct osip_message *msg)
+{
+    osip_message_t *m = (osip_message_t *)msg;
+    osip_body_t *b = NULL;
+    if (!m || !m->content_type || !m->content_type->type || !m->content_type->subtype ||
+        strcasecmp(m->content_type->type, "application") || strcasecmp(m->content_type->subtype, "sdp") ||
+        osip_message_get_body(m, 0, &b) < 0 || !b || !b->body)
+        return 0;
+    sc_sdp_info *offer = malloc(sizeof *offer);
+    if (!offer || sc_sdp_parse(b->body, b->length, offer) != 0) {
+        free(offer);
+        return 0;
+    }
+    const char *why = sc_coord__srtp_refusal(c, NULL, offer); /* SRTP policy (srtp.c) */
+    free(offer);
+    if (why) {
+        sc_log(c->logger, SC_LOG_INFO, "coord", "refusing INVITE %s (488): %s",
+               m->call_id && m->call_id->number ? m->call_id->number : "", why);
+        return 488;
+    }
+    return 0;
 }
 
 int sc_coord__reinvite(sc_coord_leg *leg, sc_sdp_direction dir)

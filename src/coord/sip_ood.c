@@ -22,8 +22,12 @@ int sc_coord__on_screen(sc_sip *sip, const struct osip_message *msg, const struc
             return code;
     }
     const osip_message_t *m = (const osip_message_t *)msg;
-    if (m && m->sip_method && !strcmp(m->sip_method, "INVITE")) /* a new call: admission (admission.c) */
-        return sc_coord__admit_invite(c, msg, hdrs, cap);
+    if (m && m->sip_method && !strcmp(m->sip_method, "INVITE")) { /* a new call */
+        int code = sc_coord__sdp_acceptable(c, msg);              /* an offer we cannot answer: 488 */
+        if (code)
+            return code;
+        return sc_coord__admit_invite(c, msg, hdrs, cap); /* admission (admission.c) */
+    }
     return 0;
 }
 

@@ -276,6 +276,8 @@ static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len, const struct s
         st->stats.rejected++;
         return;
     }
+    if (st->srtp && sc_srtp__unprotect(st, false, pkt, &len) < 0)
+        return; /* counted: not authentic, or a replay (before it could latch or count) */
     sc_rtp_hdr h;
     if (sc_rtp__parse(pkt, len, &h) < 0 || !valid_pt(st, h.pt)) {
         if (known)
@@ -305,7 +307,7 @@ static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len, const struct s
         sc_bridge__relay(st, &h, pkt, len);
 }
 
-static void on_rtcp(sc_media_stream *st, const uint8_t *pkt, size_t len, const struct sockaddr *from)
+static void on_rtcp(sc_media_stream *st, uint8_t *pkt, size_t len, const struct sockaddr *from)
 {
     bool known = remote_open(st) && same_addr(&st->rtcp_peer, from, false);
     /* latched RTP: the first RTCP from the same IP (any port: a NAT maps it apart) latches */
@@ -315,6 +317,8 @@ static void on_rtcp(sc_media_stream *st, const uint8_t *pkt, size_t len, const s
         st->stats.rejected++;
         return;
     }
+    if (st->srtp && sc_srtp__unprotect(st, true, pkt, &len) < 0)
+        return; /* counted */
     if (sc_rtcp__parse(st, pkt, len) < 0) {
         if (known)
             st->stats.packets_invalid++;
@@ -365,6 +369,19 @@ bool sc_media__can_send(const sc_media_stream *st)
 
 void sc_media__send_rtp(sc_media_stream *st, const uint8_t *pkt, size_t len, size_t payload)
 {
+    uint8_t sealed[SC_MEDIA_MAX_PKT + SC_MEDIA_SRTP_TRAILER];
+    if (st->srtp) { /* SRTP: the packet leaves protected, the caller's copy stays plain */
+        if (len > SC_MEDIA_MAX_PKT) {
+            st->stats.send_errors++;
+            return;
+        }
+        memcpy(sealed, pkt, len);
+        if (sc_srtp__protect(st, false, sealed, &len, sizeof sealed) < 0) {
+            st->stats.send_errors++;
+            return;
+        }
+        pkt = sealed;
+    }
     uv_buf_t b = uv_buf_init((char *)pkt, (unsigned)len);
     int rc = uv_udp_try_send(&st->rtp, &b, 1, (const struct sockaddr *)&st->rtp_peer);
     if (rc < 0) {
@@ -416,10 +433,14 @@ static void schedule(sc_media_stream *st);
 
 static void send_rtcp(sc_media_stream *st)
 {
-    uint8_t buf[512];
-    size_t n = sc_rtcp__build(st, buf, sizeof buf);
+    uint8_t buf[512 + SC_MEDIA_SRTP_TRAILER];
+    size_t n = sc_rtcp__build(st, buf, 512);
     if (!n)
         return;
+    if (st->srtp && sc_srtp__protect(st, true, buf, &n, sizeof buf) < 0) {
+        st->stats.send_errors++;
+        return;
+    }
     uv_buf_t b = uv_buf_init((char *)buf, (unsigned)n);
     if (uv_udp_try_send(&st->rtcp, &b, 1, (const struct sockaddr *)&st->rtcp_peer) >= 0)
         st->stats.rtcp_sent++;
@@ -636,6 +657,7 @@ void sc_media_stream_close(sc_media_stream *st)
     sc_media_unbridge(st);
     sc_moh__detach(st);
     sc_dtmf__stop(st);
+    sc_srtp__free(st);
     st->closing = true;
     if (st->prev)
         st->prev->next = st->next;

@@ -130,6 +130,8 @@ struct sc_media_stream {
     sc_media_stream *peer; /* bridged partner or NULL */
 
     sc_media_stats stats; /* counters reported by sc_media_stream_stats */
+
+    struct sc_media_srtp_ctx *srtp; /* srtp.c: SRTP contexts, NULL for plain RTP */
 };
 
 struct sc_moh_class {
@@ -171,6 +173,7 @@ struct sc_media {
     bool freeing;                 /* sc_media_free called */
     char rxbuf[SC_MEDIA_MAX_PKT]; /* receive buffer shared by all sockets (one thread) */
     bool rxbuf_busy;
+    sc_media_srtp_counts srtp_totals; /* srtp.c: every stream's SRTP counters summed */
 };
 
 /* media.c */
@@ -228,6 +231,14 @@ sc_moh_class *sc_moh__find(sc_media *m, const char *name);
 /* resample.c */
 /* Resample in (n samples at in_rate) to 8 kHz; *out malloc'd. */
 int sc_media__resample(const float *in, size_t n, unsigned in_rate, float **out, size_t *out_n);
+
+/* srtp.c: the stream's SRTP contexts (st->srtp must be set) */
+#define SC_MEDIA_SRTP_TRAILER 160 /* room to leave behind a packet for its SRTP(C) trailer */
+/* Protect pkt (len octets, cap the buffer) in place: 0, -ENOSPC, -EIO. */
+int sc_srtp__protect(sc_media_stream *st, bool rtcp, uint8_t *pkt, size_t *len, size_t cap);
+/* Authenticate and decrypt in place: 0, -EBADMSG (counted as an auth failure), -EALREADY (replay). */
+int sc_srtp__unprotect(sc_media_stream *st, bool rtcp, uint8_t *pkt, size_t *len);
+void sc_srtp__free(sc_media_stream *st); /* drop the contexts, wiping the keys */
 
 /* bridge.c */
 void sc_bridge__relay(sc_media_stream *from, const sc_rtp_hdr *h, uint8_t *pkt, size_t len);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "session_core/sip.h"
+#include "sip/sdp_crypto.h"
 
 static const char *const dir_names[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
 
@@ -94,6 +95,8 @@ static int parse_attrs(sdp_message_t *sdp, int m, sc_sdp_info *out, bool *dir_se
             apply_rtpmap(out, v);
         } else if (m >= 0 && strcmp(f, "ptime") == 0 && v) {
             out->ptime = atoi(v);
+        } else if (m >= 0 && strcmp(f, "crypto") == 0 && v) {
+            sc_sdp__crypto_attr(out, v); /* SRTP keys (sdp_crypto.c) */
         }
     }
     return 0;
@@ -123,9 +126,10 @@ static int fill_info(sdp_message_t *sdp, sc_sdp_info *out)
         if (out->audio_index >= 0 || strcmp(media, "audio") != 0)
             continue;
         const char *proto = sdp_message_m_proto_get(sdp, m);
-        if (!proto || strncmp(proto, "RTP/AVP", 7) != 0)
+        if (!proto || (strncmp(proto, "RTP/AVP", 7) != 0 && strcmp(proto, "RTP/SAVP") != 0))
             continue;
         out->audio_index = m;
+        out->savp = !strcmp(proto, "RTP/SAVP");
         const char *port = sdp_message_m_port_get(sdp, m);
         long p = port ? strtol(port, NULL, 10) : -1;
         if (p < 0 || p > 65535)
@@ -278,6 +282,17 @@ static void write_session(sdp_buf *b, const sc_sdp_local *l, int family)
             l->session_id, l->session_version, ip, l->addr, ip, l->addr);
 }
 
+/* Our a=crypto lines (sdp_crypto.c). */
+static int crypto_lines(sdp_buf *b, const sc_sdp_local *l)
+{
+    char lines[SC_SDP_MAX_CRYPTO * 96];
+    int n = l->crypto_count ? sc_sdp__crypto_lines(l->crypto, l->crypto_count, lines, sizeof lines) : 0;
+    if (n > 0)
+        bprintf(b, "%s", lines);
+    memset(lines, 0, sizeof lines);
+    return n;
+}
+
 static int finish(sdp_buf *b)
 {
     if (b->overflow)
@@ -293,7 +308,8 @@ int sc_sdp_build_offer(const sc_sdp_local *l, char *buf, size_t cap)
     int te = l->dtmf_pt >= 96 && l->dtmf_pt <= 127 ? l->dtmf_pt : 101;
     sdp_buf b = {buf, cap, 0, false};
     write_session(&b, l, family);
-    bprintf(&b, "m=audio %u RTP/AVP%s%s", l->port, l->no_pcmu ? "" : " 0", l->no_pcma ? "" : " 8");
+    bprintf(&b, "m=audio %u %s%s%s", l->port, l->savp ? "RTP/SAVP" : "RTP/AVP", l->no_pcmu ? "" : " 0",
+            l->no_pcma ? "" : " 8");
     if (!l->no_dtmf)
         bprintf(&b, " %d", te);
     bprintf(&b, "\r\n");
@@ -304,6 +320,8 @@ int sc_sdp_build_offer(const sc_sdp_local *l, char *buf, size_t cap)
     if (!l->no_dtmf)
         bprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", te, te);
     bprintf(&b, "a=ptime:20\r\na=%s\r\n", sc_sdp_direction_name(l->direction));
+    if (crypto_lines(&b, l) < 0)
+        return -EINVAL;
     return finish(&b);
 }
 
@@ -347,6 +365,13 @@ int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *l, char *b
     }
     if (!audio)
         return -ENOTSUP;
+    /* SRTP: the offer's line that our one answers (same tag); an RTP/SAVP offer needs one */
+    neg.crypto_count = 0;
+    for (size_t i = 0; l->crypto_count && i < offer->crypto_count && !neg.crypto_count; i++)
+        if (offer->crypto[i].tag == l->crypto[0].tag && !strcmp(offer->crypto[i].suite, l->crypto[0].suite))
+            neg.crypto[neg.crypto_count++] = offer->crypto[i];
+    if ((offer->savp || l->crypto_count) && !neg.crypto_count)
+        return -ENOTSUP;
     neg.direction = sc_sdp_answer_direction(offer->direction, l->direction);
     sdp_buf b = {buf, cap, 0, false};
     write_session(&b, l, family);
@@ -355,7 +380,7 @@ int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *l, char *b
             bprintf(&b, "m=%s 0 %s %s\r\n", offer->media_types[m], offer->media_protos[m], offer->media_fmt[m]);
             continue;
         }
-        bprintf(&b, "m=audio %u RTP/AVP", l->port);
+        bprintf(&b, "m=audio %u %s", l->port, offer->savp ? "RTP/SAVP" : "RTP/AVP");
         for (size_t i = 0; i < neg.codec_count; i++)
             bprintf(&b, " %d", neg.codecs[i].pt);
         bprintf(&b, "\r\n");
@@ -366,6 +391,8 @@ int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *l, char *b
                 bprintf(&b, "a=fmtp:%d 0-16\r\n", c->pt);
         }
         bprintf(&b, "a=ptime:20\r\na=%s\r\n", sc_sdp_direction_name(neg.direction));
+        if (crypto_lines(&b, l) < 0)
+            return -EINVAL;
     }
     int rc = finish(&b);
     if (rc >= 0 && negotiated)

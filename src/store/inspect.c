@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *sc_health_name(sc_health h)
@@ -97,12 +98,19 @@ int sc_session_to_json(const sc_session *s, json_t **out)
     return 0;
 }
 
+/* Fields as shown: SRTP keys (an SDP offer's a=crypto, the srtp field) are masked. */
 static json_t *fields_json(const sc_session *s)
 {
     json_t *o = json_object();
-    for (int f = 0; o && f < SC_FIELD__COUNT; f++)
-        if (s->fields[f])
-            json_object_set_new(o, sc_field_name((sc_field)f), sc_store__json_text(s->fields[f]));
+    for (int f = 0; o && f < SC_FIELD__COUNT; f++) {
+        if (!s->fields[f])
+            continue;
+        char *masked = NULL;
+        if (sc_redact_keys(s->fields[f], &masked) < 0)
+            continue;
+        json_object_set_new(o, sc_field_name((sc_field)f), sc_store__json_text(masked ? masked : s->fields[f]));
+        free(masked);
+    }
     return o;
 }
 

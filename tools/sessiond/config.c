@@ -5,6 +5,7 @@
 #include "config_addr.h"
 #include "config_trunks.h"
 #include "config_media.h"
+#include "config_srtp.h"
 #include "config_ops.h"
 #include "config_cleanup.h"
 #include "config_store.h"
@@ -358,11 +359,15 @@ static const sd_option options[] = {
     {"dns-server", true, sd_set_dns_server, "IP[:PORT] DNS server for SIP names, repeatable (default: resolv.conf)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
     {"rtp-latch", false, sd_set_rtp_latch, " accept RTP from the first source heard, not only the SDP's (NAT)"},
+    {"srtp", true, sd_set_srtp,
+     "off|optional|mandatory SRTP with SDES keys: off refuses RTP/SAVP offers, mandatory plain ones (488 before "
+     "any provisional); optional takes either (default off)"},
+    {"srtp-offer", true, sd_set_srtp_offer, "avp|savp profile of our offers under --srtp optional (default avp)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
     {"route", true, sd_set_route,
-     "PATTERN=TARGET[,proxy=URI][,from=any] B2BUA route: Request-URI user glob -> sip: URI (through a proxy) for "
-     "trusted/authenticated callers (any: everyone), repeatable"},
+     "PATTERN=TARGET[,proxy=URI][,from=any][,srtp=POLICY] B2BUA route: Request-URI user glob -> sip: URI (through a "
+     "proxy) for trusted/authenticated callers (any: everyone), its outgoing leg's SRTP policy, repeatable"},
     {"watch", false, sd_set_watch, " reload the table when its file changes"},
     {"statsd", true, sd_set_statsd, "HOST:PORT push metrics to StatsD every 10 s"},
     {"statsd-interval-ms", true, sd_set_statsd_interval, "N StatsD push period (default 10000)"},

@@ -56,11 +56,14 @@ typedef struct sd_config {
     char *dns_servers;       /* --dns-server IP[:PORT], repeatable: joined "a,b"; NULL: resolv.conf */
     uint32_t rtp_timeout_ms; /* 0 = off */
     bool rtp_latch;          /* --rtp-latch: symmetric RTP (config_media.c) */
+    int srtp;                /* --srtp: sc_coord_srtp (config_srtp.c); 0 = off */
+    bool srtp_offer_savp;    /* --srtp-offer savp: our offers RTP/SAVP under optional */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */
     char *route_proxy[SD_MAX_ROUTES];                               /* ",proxy=URI" / proxy:, or NULL */
     bool route_open[SD_MAX_ROUTES];                                 /* ",from=any" / from: any */
+    int route_srtp[SD_MAX_ROUTES]; /* ",srtp=POLICY" / srtp: (config_srtp.c): 0 the global; else 1 + sc_coord_srtp */
     size_t nroutes;
     bool watch;                  /* --watch: reload the table when its file changes (config_ops.c) */
     char *statsd;                /* --statsd HOST:PORT, NULL = off */

@@ -1,6 +1,7 @@
 /* config_media: the setters of sessiond's media and B2BUA options and the config file's
  * structured forms of them (a map of music-on-hold classes, a list of routes). */
 #include "config_media.h"
+#include "config_srtp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -135,6 +136,11 @@ static const char *last_of(const char *s, const char *key)
 /* PATTERN=sip:TARGET[,proxy=sip:PROXY][,from=trusted|any] */
 int sd_set_route(sd_config *c, const char *v, char *err, size_t errsz)
 {
+    char head[2048];
+    int srtp = 0;
+    if (sd_route_srtp_split(v, head, sizeof head, &srtp, err, errsz) < 0) /* a last ",srtp=" (config_srtp.c) */
+        return -1;
+    v = head;
     const char *eq = strchr(v, '=');
     if (!eq)
         return fail(err, errsz, "--route: expected PATTERN=sip:TARGET[,proxy=sip:PROXY][,from=any], got '%s'", v);
@@ -151,8 +157,11 @@ int sd_set_route(sd_config *c, const char *v, char *err, size_t errsz)
     if (px)
         snprintf(proxy, sizeof proxy, "%.*s", (int)plen, px + 7);
     const char *end = px ? px : fr ? fr : target + strlen(target);
-    return put_route(c, v, (size_t)(eq - v), target, (size_t)(end - target), px ? proxy : NULL, fr ? from : NULL, err,
-                     errsz);
+    int rc = put_route(c, v, (size_t)(eq - v), target, (size_t)(end - target), px ? proxy : NULL, fr ? from : NULL, err,
+                       errsz);
+    if (rc == 0)
+        c->route_srtp[c->nroutes - 1] = srtp;
+    return rc;
 }
 
 static int node_error(char *err, size_t errsz, const char *path, const yaml_node_t *n, const char *msg)
@@ -195,7 +204,7 @@ static int route_list(sd_config *c, yaml_document_t *doc, yaml_node_t *v, const 
         return node_error(err, errsz, path, v, "routes: expected a list of {match, target}");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
         yaml_node_t *e = yaml_document_get_node(doc, *it);
-        const char *match = NULL, *target = NULL, *proxy = NULL, *from = NULL;
+        const char *match = NULL, *target = NULL, *proxy = NULL, *from = NULL, *srtp = NULL;
         if (e->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
                 const char *k = scalar(yaml_document_get_node(doc, p->key));
@@ -208,15 +217,22 @@ static int route_list(sd_config *c, yaml_document_t *doc, yaml_node_t *v, const 
                     proxy = val;
                 else if (k && !strcmp(k, "from"))
                     from = val;
+                else if (k && !strcmp(k, "srtp"))
+                    srtp = val;
                 else
-                    return node_error(err, errsz, path, e, "routes: each entry has only match, target, proxy and from");
+                    return node_error(err, errsz, path, e,
+                                      "routes: each entry has only match, target, proxy, from and srtp");
             }
         }
         if (!match || !target)
             return node_error(err, errsz, path, e, "routes: each entry needs match and target strings");
+        int policy = 0;
+        if (srtp && sd_route_srtp_parse(srtp, &policy) < 0)
+            return node_error(err, errsz, path, e, "routes: srtp is off, optional or mandatory");
         if (apply_sub(c, put_route(c, match, strlen(match), target, strlen(target), proxy, from, sub, sizeof sub), path,
                       e, sub, err, errsz))
             return -1;
+        c->route_srtp[c->nroutes - 1] = policy;
     }
     return 0;
 }

@@ -217,6 +217,8 @@ static int start_api(sd_app *app)
     c.media_advertise = app->cfg.media_advertise;
     c.rtp_timeout_ms = app->cfg.rtp_timeout_ms;
     c.rtp_latch = app->cfg.rtp_latch;
+    c.srtp = (sc_coord_srtp)app->cfg.srtp;
+    c.srtp_offer_savp = app->cfg.srtp_offer_savp;
     for (size_t i = 0; i < app->cfg.nmoh; i++) {
         c.moh_names[i] = app->cfg.moh_name[i];
         c.moh_paths[i] = app->cfg.moh_path[i];
@@ -227,6 +229,7 @@ static int start_api(sd_app *app)
         c.route_target[i] = app->cfg.route_target[i];
         c.route_proxy[i] = app->cfg.route_proxy[i];
         c.route_open[i] = app->cfg.route_open[i];
+        c.route_srtp[i] = app->cfg.route_srtp[i];
     }
     c.nroutes = app->cfg.nroutes;
     c.outbound_proxy = app->cfg.outbound_proxy;
