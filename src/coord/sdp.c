@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <osipparser2/osip_parser.h>
+
 /* ---- SDP -------------------------------------------------------------------------------------- */
 
 void sc_coord__sdp_init(sc_coord_leg *leg)
@@ -91,6 +93,7 @@ static int local_of(sc_coord_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
     sc_session *s = sc_store_get(leg->c->store, leg->id);
     int te = s ? sc_coord__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), -1) : -1;
     l->dtmf_pt = te >= 0 ? te : 0;
+    l->codecs = sc_coord__codec_pref(leg);
     return 0;
 }
 
@@ -214,6 +217,55 @@ void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *i
     case SC_SDP_SENDRECV: break;
     }
     record(leg, s, info, ours);
+}
+
+/* ---- Codecs ----------------------------------------------------------------------------------- */
+
+/* The codec the B2BUA partner of leg uses or will use: the one it negotiated (its codec field,
+ * "opus/48000"), else the one our answer to its pending offer would pick; NULL without one. */
+static const char *peer_codec(sc_coord_leg *leg, char *buf, size_t cap)
+{
+    sc_session *s = sc_store_get(leg->c->store, leg->id);
+    sc_session *ps = s ? sc_coord__peer(leg->c, s) : NULL;
+    sc_coord_leg *pl = ps ? sc_coord__leg(ps) : NULL;
+    if (!pl)
+        return NULL;
+    const char *f = sc_session_field(ps, SC_FIELD_CODEC);
+    if (f && *f) {
+        snprintf(buf, cap, "%s", f);
+        return buf;
+    }
+    return pl->offer ? sc_sdp_codecs_pick(pl->offer, leg->c->codecs) : NULL;
+}
+
+const char *sc_coord__codec_pref(sc_coord_leg *leg)
+{
+    if (!leg->c->codecs[0])
+        return NULL; /* no media feature: PCMU and PCMA */
+    char peer[48];
+    const char *first = peer_codec(leg, peer, sizeof peer);
+    sc_sdp_codecs_prefer(leg->c->codecs, first, leg->codec_pref, sizeof leg->codec_pref);
+    return leg->codec_pref[0] ? leg->codec_pref : leg->c->codecs;
+}
+
+int sc_coord__sdp_screen(sc_coord *c, const struct osip_message *msg)
+{
+    osip_message_t *m = (osip_message_t *)msg;
+    osip_body_t *b = NULL;
+    if (!c->codecs[0] || !m || !m->content_type || !m->content_type->type || !m->content_type->subtype ||
+        strcasecmp(m->content_type->type, "application") || strcasecmp(m->content_type->subtype, "sdp") ||
+        osip_message_get_body(m, 0, &b) < 0 || !b || !b->body)
+        return 0;
+    sc_sdp_info *info = malloc(sizeof *info);
+    if (!info)
+        return 0; /* the INVITE's own path answers */
+    int code = 0;
+    if (sc_sdp_parse(b->body, b->length, info) == 0 && !sc_sdp_offer_acceptable(info, c->codecs)) {
+        sc_log(c->logger, SC_LOG_INFO, "coord", "refusing INVITE: no codec of %s in the offer", c->codecs);
+        code = 488;
+    }
+    free(info);
+    return code;
 }
 
 void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *body, size_t len)

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "session_core/sip.h"
+#include "sip/sdp_codecs.h"
 
 static const char *const dir_names[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
 
@@ -28,19 +29,7 @@ int sc_sdp_direction_parse(const char *name, sc_sdp_direction *out)
 
 static void copy_str(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
-static int static_rate(int pt, const char **name)
-{
-    if (pt == 0) {
-        *name = "PCMU";
-        return 8000;
-    }
-    if (pt == 8) {
-        *name = "PCMA";
-        return 8000;
-    }
-    *name = "";
-    return 0;
-}
+static int static_rate(int pt, const char **name) { return sc_sdp__static_rate(pt, name); }
 
 /* Reads "pt name/rate" of an rtpmap value into the codec of the same pt. */
 static void apply_rtpmap(sc_sdp_info *out, const char *value)
@@ -92,6 +81,8 @@ static int parse_attrs(sdp_message_t *sdp, int m, sc_sdp_info *out, bool *dir_se
             *dir_set = true;
         } else if (m >= 0 && strcmp(f, "rtpmap") == 0 && v) {
             apply_rtpmap(out, v);
+        } else if (m >= 0 && strcmp(f, "fmtp") == 0 && v) {
+            sc_sdp__apply_fmtp(out, v); /* codecs.c: Opus parameters */
         } else if (m >= 0 && strcmp(f, "ptime") == 0 && v) {
             out->ptime = atoi(v);
         }
@@ -293,6 +284,14 @@ int sc_sdp_build_offer(const sc_sdp_local *l, char *buf, size_t cap)
     int te = l->dtmf_pt >= 96 && l->dtmf_pt <= 127 ? l->dtmf_pt : 101;
     sdp_buf b = {buf, cap, 0, false};
     write_session(&b, l, family);
+    if (l->codecs) { /* a preference list: sdp_codecs.c */
+        char fmts[128], attrs[768];
+        if (sc_sdp__offer_codecs(l, fmts, sizeof fmts, attrs, sizeof attrs) < 0)
+            return -EINVAL;
+        bprintf(&b, "m=audio %u RTP/AVP%s\r\n%sa=ptime:20\r\na=%s\r\n", l->port, fmts, attrs,
+                sc_sdp_direction_name(l->direction));
+        return finish(&b);
+    }
     bprintf(&b, "m=audio %u RTP/AVP%s%s", l->port, l->no_pcmu ? "" : " 0", l->no_pcma ? "" : " 8");
     if (!l->no_dtmf)
         bprintf(&b, " %d", te);
@@ -332,7 +331,13 @@ int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *l, char *b
     neg.codec_count = 0;
     neg.dtmf_pt = -1;
     bool audio = false;
-    for (size_t i = 0; i < offer->codec_count; i++) {
+    if (l->codecs) { /* the first codec of our list that the offer has: sdp_codecs.c */
+        int prc = sc_sdp__answer_pick(offer, l->codecs, l->no_dtmf, &neg);
+        if (prc < 0)
+            return prc;
+        audio = true;
+    }
+    for (size_t i = 0; i < offer->codec_count && !l->codecs; i++) {
         const sc_sdp_codec *c = &offer->codecs[i];
         if (!local_accepts(l, c))
             continue;
@@ -360,10 +365,9 @@ int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *l, char *b
             bprintf(&b, " %d", neg.codecs[i].pt);
         bprintf(&b, "\r\n");
         for (size_t i = 0; i < neg.codec_count; i++) {
-            const sc_sdp_codec *c = &neg.codecs[i];
-            bprintf(&b, "a=rtpmap:%d %s/%d\r\n", c->pt, c->name, c->rate ? c->rate : 8000);
-            if (c->pt == neg.dtmf_pt)
-                bprintf(&b, "a=fmtp:%d 0-16\r\n", c->pt);
+            char lines[256];
+            sc_sdp__codec_lines(&neg.codecs[i], neg.dtmf_pt, lines, sizeof lines);
+            bprintf(&b, "%s", lines);
         }
         bprintf(&b, "a=ptime:20\r\na=%s\r\n", sc_sdp_direction_name(neg.direction));
     }

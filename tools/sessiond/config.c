@@ -4,6 +4,7 @@
 
 #include "config_addr.h"
 #include "config_trunks.h"
+#include "config_codecs.h"
 #include "config_media.h"
 #include "config_ops.h"
 #include "config_cleanup.h"
@@ -334,6 +335,8 @@ static const sd_option options[] = {
     {"dns-server", true, sd_set_dns_server, "IP[:PORT] DNS server for SIP names, repeatable (default: resolv.conf)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
     {"rtp-latch", false, sd_set_rtp_latch, " accept RTP from the first source heard, not only the SDP's (NAT)"},
+    {"codecs", true, sd_set_codecs,
+     "LIST audio codecs by preference: opus,g722,pcmu,pcma (default pcmu,pcma,opus,g722)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
     {"route", true, sd_set_route,
@@ -428,6 +431,7 @@ void sd_config_free(sd_config *c)
     free(c->store);
     sd_config_http_free(c);
     sd_config_media_free(c);
+    free(c->codecs);
     sd_config_addr_free(c);
     sd_config_ops_free(c);
     sd_config_store_free(c);

@@ -53,6 +53,7 @@ typedef struct sd_config {
     char *dns_servers;       /* --dns-server IP[:PORT], repeatable: joined "a,b"; NULL: resolv.conf */
     uint32_t rtp_timeout_ms; /* 0 = off */
     bool rtp_latch;          /* --rtp-latch: symmetric RTP (config_media.c) */
+    char *codecs;            /* --codecs LIST: codec preference (config_codecs.c); NULL: the default */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */

@@ -211,6 +211,7 @@ static int start_api(sd_app *app)
     c.media_advertise = app->cfg.media_advertise;
     c.rtp_timeout_ms = app->cfg.rtp_timeout_ms;
     c.rtp_latch = app->cfg.rtp_latch;
+    c.codecs = app->cfg.codecs;
     for (size_t i = 0; i < app->cfg.nmoh; i++) {
         c.moh_names[i] = app->cfg.moh_name[i];
         c.moh_paths[i] = app->cfg.moh_path[i];
