@@ -5,6 +5,7 @@
 #include "media/media_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <spandsp.h>
 
 #define G722_BITRATE 64000
@@ -23,14 +24,26 @@ static int g722_enc_new(void **state, unsigned pcm_rate, const sc_media_format *
     return 0;
 }
 
+/* the decoder and the samples it gives per octet (2 at 16 kHz, 1 in the 8 kHz mode) */
+typedef struct g722_dec_state {
+    g722_decode_state_t *s;
+    size_t per_octet;
+} g722_dec_state;
+
 static int g722_dec_new(void **state, unsigned pcm_rate)
 {
     if (pcm_rate != 8000 && pcm_rate != 16000)
         return -EINVAL;
-    g722_decode_state_t *s = g722_decode_init(NULL, G722_BITRATE, options_of(pcm_rate));
-    if (!s)
+    g722_dec_state *d = calloc(1, sizeof *d);
+    if (!d)
         return -ENOMEM;
-    *state = s;
+    d->s = g722_decode_init(NULL, G722_BITRATE, options_of(pcm_rate));
+    if (!d->s) {
+        free(d);
+        return -ENOMEM;
+    }
+    d->per_octet = pcm_rate == 8000 ? 1 : 2;
+    *state = d;
     return 0;
 }
 
@@ -44,18 +57,21 @@ static int g722_enc(void *state, const int16_t *pcm, size_t n, uint8_t *out, siz
 
 static int g722_dec(void *state, const uint8_t *in, size_t len, int16_t *pcm, size_t cap)
 {
-    /* at most two samples an octet */
-    if (len * 2 > cap)
+    g722_dec_state *d = state;
+    if (len * d->per_octet > cap)
         return -ENOSPC;
-    return g722_decode(state, pcm, in, (int)len);
+    return g722_decode(d->s, pcm, in, (int)len);
 }
 
 static void g722_free(void *state, bool encoder)
 {
-    if (encoder)
+    if (encoder) {
         g722_encode_free(state);
-    else
-        g722_decode_free(state);
+        return;
+    }
+    g722_dec_state *d = state;
+    g722_decode_free(d->s);
+    free(d);
 }
 
 const sc_codec_ops sc_codec__g722_ops = {g722_enc_new, g722_enc, g722_dec_new, g722_dec, g722_free};
