@@ -221,11 +221,17 @@ void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *i
 
 /* ---- Codecs ----------------------------------------------------------------------------------- */
 
-/* The codec the B2BUA partner of leg uses or will use: the one it negotiated (its codec field,
- * "opus/48000"), else the one our answer to its pending offer would pick; NULL without one. */
+/* The codec to put first in leg's SDP: the one it negotiated already (its codec field,
+ * "opus/48000": a re-INVITE keeps it), else the one its B2BUA partner negotiated, else the one
+ * our answer to the partner's pending offer would pick; NULL without one. */
 static const char *peer_codec(sc_coord_leg *leg, char *buf, size_t cap)
 {
     sc_session *s = sc_store_get(leg->c->store, leg->id);
+    const char *own = s ? sc_session_field(s, SC_FIELD_CODEC) : NULL;
+    if (own && *own && !leg->media_stopped) {
+        snprintf(buf, cap, "%s", own);
+        return buf;
+    }
     sc_session *ps = s ? sc_coord__peer(leg->c, s) : NULL;
     sc_coord_leg *pl = ps ? sc_coord__leg(ps) : NULL;
     if (!pl)
