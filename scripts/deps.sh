@@ -5,7 +5,8 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config
   libuv1-dev libosip2-dev libyaml-dev libjansson-dev libsqlite3-dev libhiredis-dev libpq-dev
-  libmicrohttpd-dev libsndfile1-dev libcmocka-dev libssl-dev libc-ares-dev)
+  libmicrohttpd-dev libsndfile1-dev libcmocka-dev libssl-dev libc-ares-dev
+  libopus-dev libspandsp-dev)
 test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind clang-format iproute2 dnsmasq-base kamailio
   baresip-core python3)
 # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (only recommended by clang)
