@@ -231,7 +231,8 @@ static void bench_relay(uv_loop_t *loop, int runs)
     sc_media_stream_set_remote_format(ao, "127.0.0.1", tx_port, &opus, SC_MEDIA_SENDRECV);
     uint8_t frame[SC_CODEC_MAX_PAYLOAD];
     static uint32_t ao_seq;
-    pump_pkt opp = {.pt = 111, .payload = frame, .plen = opus_frame(frame, sizeof frame), .ts_step = 960, .seq = &ao_seq};
+    pump_pkt opp = {
+        .pt = 111, .payload = frame, .plen = opus_frame(frame, sizeof frame), .ts_step = 960, .seq = &ao_seq};
     sc_media_stream_set_remote(a, "127.0.0.1", tx_port, SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV);
     sc_media_stream_set_remote(b, "127.0.0.1", sink_port, SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV);
     sc_media_stream_set_remote(c, "127.0.0.1", sink_port, SC_MEDIA_PCMA, 101, SC_MEDIA_SENDRECV);

@@ -1,5 +1,6 @@
-/* media: RTP/RTCP streams on libuv (G.711 PCMU/PCMA, RFC 4733 DTMF), music on hold shared
- * by class, and an RTP relay that bridges two streams.
+/* media: RTP/RTCP streams on libuv (G.711 PCMU/PCMA, G.722, Opus; RFC 4733 DTMF), music on
+ * hold shared by class, and an RTP relay that bridges two streams (relaying a shared codec
+ * unchanged, transcoding otherwise).
  *
  * The API speaks in plain addresses, payload types and directions, not in SDP structures: the
  * caller (the api glue) negotiates SDP with the sip module and hands the outcome here.

@@ -151,6 +151,7 @@ struct sc_coord {
     char media_addr[64];               /* RTP bind address: media_address, else the listener's */
     char media_announce[64];           /* the address in our SDP (empty: by route, media_route) */
     char codecs[64];                   /* codec preference of our SDP (sc_sdp_local.codecs) */
+    char codec_hint[16];               /* while a B2BUA dials: the caller's codec, first in the offer */
     bool media_route;                  /* wildcard media, nothing advertised: our SDP carries the
                                           route's source toward the peer (sdp.c) */
     bool from_route;                   /* wildcard SIP, nothing advertised: default From by route */
@@ -278,6 +279,9 @@ int sc_coord__set_offer(sc_coord_leg *leg, const sc_sdp_info *info);
 /* Codecs (sdp.c): our codec list for leg's SDP (the B2BUA partner's codec first), and the
  * check of a new INVITE's offer at its screen: 488 when it has no codec of ours, else 0. */
 const char *sc_coord__codec_pref(sc_coord_leg *leg);
+/* While a B2BUA dials for from (NULL: after), the offer puts from's codec first: the one our
+ * answer to its pending offer will carry. */
+void sc_coord__codec_hint(sc_coord *c, const sc_coord_leg *from);
 int sc_coord__sdp_screen(sc_coord *c, const struct osip_message *msg);
 /* codecs.c: the preference list of the configuration into c->codecs (-EINVAL when bad), and
  * the stream format of a negotiated codec (-ENOTSUP for one the media module lacks). */

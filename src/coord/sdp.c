@@ -241,7 +241,15 @@ static const char *peer_codec(sc_coord_leg *leg, char *buf, size_t cap)
         snprintf(buf, cap, "%s", f);
         return buf;
     }
-    return pl->offer ? sc_sdp_codecs_pick(pl->offer, leg->c->codecs) : NULL;
+    if (pl->offer)
+        return sc_sdp_codecs_pick(pl->offer, leg->c->codecs);
+    return NULL;
+}
+
+void sc_coord__codec_hint(sc_coord *c, const sc_coord_leg *from)
+{
+    const char *pick = from && from->offer ? sc_sdp_codecs_pick(from->offer, c->codecs) : NULL;
+    snprintf(c->codec_hint, sizeof c->codec_hint, "%s", pick ? pick : "");
 }
 
 const char *sc_coord__codec_pref(sc_coord_leg *leg)
@@ -250,6 +258,8 @@ const char *sc_coord__codec_pref(sc_coord_leg *leg)
         return NULL; /* no media feature: PCMU and PCMA */
     char peer[48];
     const char *first = peer_codec(leg, peer, sizeof peer);
+    if (!first && leg->c->codec_hint[0])
+        first = leg->c->codec_hint; /* a B2BUA's new outgoing leg, before the legs are linked */
     sc_sdp_codecs_prefer(leg->c->codecs, first, leg->codec_pref, sizeof leg->codec_pref);
     return leg->codec_pref[0] ? leg->codec_pref : leg->c->codecs;
 }

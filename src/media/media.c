@@ -703,7 +703,8 @@ int sc_media_stream_set_remote_format(sc_media_stream *st, const char *addr, uin
     unsigned dtmf_clock = fmt->dtmf_clock ? fmt->dtmf_clock : clock;
     if (st->dtmf_pt != dtmf_pt || st->dtmf_clock != dtmf_clock)
         sc_dtmf__stop(st);
-    if (recoded || memcmp(fmt, &st->fmt, sizeof *fmt) != 0) {
+    bool params = fmt->opus_fec != st->fmt.opus_fec || fmt->opus_maxrate != st->fmt.opus_maxrate;
+    if (recoded || params) {
         /* another codec or its parameters: transcoding state is made again when needed */
         sc_bridge__reset_codecs(st);
         if (st->peer)
