@@ -312,6 +312,7 @@ static void test_moh_per_codec(void **state)
     }
     sc_media_stream_close(c);
     rx_close(&pc);
+    uv_run(&f->loop, UV_RUN_NOWAIT); /* pc's close callback, before pc goes out of scope */
 }
 
 /* RFC 4733 on an Opus stream: the event's duration counts at 48 kHz; at 8 kHz when the peer
