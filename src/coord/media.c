@@ -173,6 +173,9 @@ static void media_inspect(sc_coord *c, const sc_session *s, json_t *out)
     json_object_set_new(o, "ssrc_changes", json_integer((json_int_t)ms.ssrc_changes));
     json_object_set_new(o, "latched", json_boolean(ms.latched));
     json_object_set_new(o, "source", json_string(source));
+    /* codecs: packets the bridge sent re-encoded (0 when it relays), payloads it could not decode */
+    json_object_set_new(o, "transcoded", json_integer((json_int_t)ms.transcoded));
+    json_object_set_new(o, "decode_errors", json_integer((json_int_t)ms.decode_errors));
     json_object_set_new(out, "media", o);
 }
 
