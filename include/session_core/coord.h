@@ -77,19 +77,20 @@ typedef struct sc_coord_config {
                                                           "alice@127.0.0.1:*"); copied */
     size_t nrefer_allow;
     /* media and B2BUA (src/coord/media.c, b2bua.c) */
-    const char *media_address;   /* RTP bind/announce address; NULL = the first SIP listener's */
-    const char *advertise;       /* what Via, Contact and From carry (listeners without their own
+    const char *media_address;               /* RTP bind/announce address; NULL = the first SIP listener's */
+    const char *advertise;                   /* what Via, Contact and From carry (listeners without their own
                                     ",advertise="); NULL: the bound address, or with a wildcard bind
                                     the address the route to each peer goes out of */
-    const char *media_advertise; /* the address in our SDP; NULL: the media address, or with a
+    const char *media_advertise;             /* the address in our SDP; NULL: the media address, or with a
                                     wildcard one the route's source toward the peer */
-    uint32_t rtp_timeout_ms;     /* RtpTimeout after this silence; 0 = off (default 30000) */
-    bool rtp_latch;              /* symmetric RTP (NAT): sc_media_config.latch; default false */
-    const char *codecs;          /* audio codecs in order of preference (sc_sdp_local.codecs, e.g. "opus,g722,pcmu");
-                           NULL or "": SC_COORD_CODECS_DEFAULT */
+    uint32_t rtp_timeout_ms;                 /* RtpTimeout after this silence; 0 = off (default 30000) */
+    bool rtp_latch;                          /* symmetric RTP (NAT): sc_media_config.latch; default false */
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
     const char *moh_paths[SC_COORD_MAX_MOH]; /* "default" uses the built-in tune unless given */
     size_t nmoh;
+    /* audio codecs in order of preference (sc_sdp_local.codecs, e.g. "opus,g722,pcmu,pcma");
+     * NULL or "": SC_COORD_CODECS_DEFAULT */
+    const char *codecs;
     const char *route_match[SC_COORD_MAX_ROUTES];  /* B2BUA routes: Request-URI user or glob */
     const char *route_target[SC_COORD_MAX_ROUTES]; /* -> SIP URI of the outgoing leg (copied) */
     size_t nroutes;

@@ -82,7 +82,7 @@ static int parse_attrs(sdp_message_t *sdp, int m, sc_sdp_info *out, bool *dir_se
         } else if (m >= 0 && strcmp(f, "rtpmap") == 0 && v) {
             apply_rtpmap(out, v);
         } else if (m >= 0 && strcmp(f, "fmtp") == 0 && v) {
-            sc_sdp__apply_fmtp(out, v); /* codecs.c: Opus parameters */
+            sc_sdp__apply_fmtp(out, v); /* sdp_codecs.c: Opus parameters */
         } else if (m >= 0 && strcmp(f, "ptime") == 0 && v) {
             out->ptime = atoi(v);
         }
@@ -288,20 +288,19 @@ int sc_sdp_build_offer(const sc_sdp_local *l, char *buf, size_t cap)
         char fmts[128], attrs[768];
         if (sc_sdp__offer_codecs(l, fmts, sizeof fmts, attrs, sizeof attrs) < 0)
             return -EINVAL;
-        bprintf(&b, "m=audio %u RTP/AVP%s\r\n%sa=ptime:20\r\na=%s\r\n", l->port, fmts, attrs,
-                sc_sdp_direction_name(l->direction));
-        return finish(&b);
+        bprintf(&b, "m=audio %u RTP/AVP%s\r\n%s", l->port, fmts, attrs);
+    } else {
+        bprintf(&b, "m=audio %u RTP/AVP%s%s", l->port, l->no_pcmu ? "" : " 0", l->no_pcma ? "" : " 8");
+        if (!l->no_dtmf)
+            bprintf(&b, " %d", te);
+        bprintf(&b, "\r\n");
+        if (!l->no_pcmu)
+            bprintf(&b, "a=rtpmap:0 PCMU/8000\r\n");
+        if (!l->no_pcma)
+            bprintf(&b, "a=rtpmap:8 PCMA/8000\r\n");
+        if (!l->no_dtmf)
+            bprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", te, te);
     }
-    bprintf(&b, "m=audio %u RTP/AVP%s%s", l->port, l->no_pcmu ? "" : " 0", l->no_pcma ? "" : " 8");
-    if (!l->no_dtmf)
-        bprintf(&b, " %d", te);
-    bprintf(&b, "\r\n");
-    if (!l->no_pcmu)
-        bprintf(&b, "a=rtpmap:0 PCMU/8000\r\n");
-    if (!l->no_pcma)
-        bprintf(&b, "a=rtpmap:8 PCMA/8000\r\n");
-    if (!l->no_dtmf)
-        bprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", te, te);
     bprintf(&b, "a=ptime:20\r\na=%s\r\n", sc_sdp_direction_name(l->direction));
     return finish(&b);
 }
