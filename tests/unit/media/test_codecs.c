@@ -4,7 +4,7 @@
  * each side at its frequency, with that side's payload type and timestamp step); two Opus legs
  * relay the payload bytes unchanged; G.722 <-> PCMA transcodes; music on hold is encoded once
  * per codec (two Opus listeners get the same bytes) with each codec's timestamp step; and
- * RFC 4733 events on an Opus stream count in 48 kHz units. */
+ * RFC 4733 events on an Opus stream count in 48 kHz units, sent and received. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -338,6 +338,48 @@ static void test_dtmf_opus_clock(void **state)
     }
 }
 
+static unsigned got_ms;
+static char got_digit;
+static void on_dtmf(sc_media_stream *st, char digit, unsigned ms, void *ud)
+{
+    (void)st;
+    (void)ud;
+    got_digit = digit;
+    got_ms = ms;
+}
+
+/* Events received on an Opus stream: their duration read at 48 kHz (4,800 units: 100 ms). */
+static void test_dtmf_receive_opus(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    uint16_t base = test_port_base(20);
+    sc_media_config cfg = {.port_min = base, .port_max = (uint16_t)(base + 19), .cb = {.on_dtmf = on_dtmf}};
+    sc_media *m;
+    sc_media_stream *st;
+    rx_sock phone;
+    assert_int_equal(sc_media_new(&m, &loop, &cfg), 0);
+    assert_int_equal(rx_open(&loop, &phone), 0);
+    assert_int_equal(sc_media_stream_open(m, &st, NULL), 0);
+    set_remote(st, &phone, SC_MEDIA_OPUS, OPUS_PT, 101);
+    for (int i = 0; i < 3; i++) { /* three end packets, as RFC 4733 sends them */
+        uint8_t pkt[16];
+        mk_rtp(pkt, 101, i == 0, (uint16_t)(10 + i), 48000, 0xD7D7D7D7);
+        pkt[12] = 7;    /* digit 7 */
+        pkt[13] = 0x8A; /* end, volume 10 */
+        pkt[14] = 4800 >> 8;
+        pkt[15] = 4800 & 0xFF;
+        assert_true(rx_send(&phone, sc_media_stream_port(st), pkt, sizeof pkt) > 0);
+    }
+    run_for(&loop, 30);
+    assert_int_equal(got_digit, '7');
+    assert_int_equal(got_ms, 100);
+    sc_media_free(m);
+    rx_close(&phone);
+    assert_int_equal(drain_loop(&loop), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relay_opus_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_moh_per_codec, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dtmf_opus_clock, setup, teardown),
+        cmocka_unit_test(test_dtmf_receive_opus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
