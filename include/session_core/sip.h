@@ -596,6 +596,8 @@ typedef struct sc_sdp_local {
      * the first codec of this list that the offer has (+ the telephone-event of its clock,
      * else the 8000 one), nothing else. */
     const char *codecs;
+    int opus_pt; /* Opus's payload type in an offer: 96..127 keeps the one negotiated before
+                    (RFC 3264 8.3.2); anything else: 111 (or the next free one) */
 } sc_sdp_local;
 
 /* The codec names sc_sdp_local.codecs may list. */

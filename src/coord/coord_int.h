@@ -181,6 +181,7 @@ struct sc_coord_leg {
     uint16_t rtp_port;              /* announced RTP port (set by the media provider) */
     char rtp_addr[64];              /* announced RTP address */
     char codec_pref[64];            /* our codec list for this leg's SDP (sdp.c: the peer's codec first) */
+    int opus_pt;                    /* Opus's negotiated payload type (kept in our re-offers), 0: none */
     sc_sdp_direction local_dir;     /* our preference: sendrecv, or sendonly on hold */
     bool pending_offer;             /* offer holds a remote offer awaiting our answer */
     sc_sdp_info *offer;             /* allocated while an offer is pending (or NULL) */

@@ -94,6 +94,7 @@ static int local_of(sc_coord_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
     int te = s ? sc_coord__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), -1) : -1;
     l->dtmf_pt = te >= 0 ? te : 0;
     l->codecs = sc_coord__codec_pref(leg);
+    l->opus_pt = leg->opus_pt;
     return 0;
 }
 
@@ -160,6 +161,8 @@ static void record(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info, sc
         snprintf(v, sizeof v, "%s/%d", c->name[0] ? c->name : "?", c->rate ? c->rate : 8000);
         sc_session_set_field(s, SC_FIELD_CODEC, v);
         codec = c;
+        if (!strcasecmp(c->name, "opus"))
+            leg->opus_pt = c->pt; /* our re-offers keep it */
         break;
     }
     sc_session_set_field(s, SC_FIELD_MEDIA_DIRECTION, sc_sdp_direction_name(ours));

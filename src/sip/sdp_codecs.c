@@ -187,8 +187,14 @@ int sc_sdp__offer_codecs(const sc_sdp_local *l, char *fmts, size_t fcap, char *a
     size_t n, fl = 0, al = 0;
     if (parse_list(l->codecs, k, &n, NULL) < 0)
         return -EINVAL;
+    /* dynamic payload types: the ones negotiated before, else ours; never the same twice */
     int te8 = l->dtmf_pt >= 96 && l->dtmf_pt <= 127 ? l->dtmf_pt : 101;
-    int te48 = te8 == TE48_PT ? TE48_PT + 1 : TE48_PT;
+    int opus = l->opus_pt >= 96 && l->opus_pt <= 127 && l->opus_pt != te8 ? l->opus_pt : OPUS_PT;
+    while (opus == te8)
+        opus = opus == 127 ? 96 : opus + 1;
+    int te48 = TE48_PT;
+    while (te48 == te8 || te48 == opus)
+        te48 = te48 == 96 ? 127 : te48 - 1;
     bool rate8 = false, rate48 = false;
     int w;
 #define PUT(buf, len, cap, ...)                          \
@@ -200,7 +206,7 @@ int sc_sdp__offer_codecs(const sc_sdp_local *l, char *fmts, size_t fcap, char *a
     } while (0)
     fmts[0] = attrs[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        int pt = k[i]->static_pt >= 0 ? k[i]->static_pt : OPUS_PT;
+        int pt = k[i]->static_pt >= 0 ? k[i]->static_pt : opus;
         PUT(fmts, fl, fcap, " %d", pt);
         PUT(attrs, al, acap, "a=rtpmap:%d %s/%d%s\r\n", pt, k[i]->name, k[i]->rate, k[i]->channels);
         if (k[i]->static_pt < 0)

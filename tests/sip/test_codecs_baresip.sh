@@ -99,6 +99,8 @@ rcvd = re.search(r'IP=127\.0\.0\.1:%s\s+psent=\d+ rcvd=(\d+)' % lport, text)
 print('baresip: decoder %s, received %s RTP packets from us' % (dec and dec.group(1), rcvd and rcvd.group(1)))
 sys.exit(0 if dec and dec.group(1).lower() == name.lower() and rcvd and int(rcvd.group(1)) >= 50 else 1)
 PY
+    # our hold re-INVITE kept the payload type baresip's offer gave the codec (RFC 3264 8.3.2)
+    tr '\r' '\n' <"$bs/out" | grep -q 'decoder changed payload' && fail "$mod: the re-INVITE moved the payload type"
     http POST "/sessions/$id/hangup"
     wait_state "$id" Terminated
     expect_outcome "$id" normal

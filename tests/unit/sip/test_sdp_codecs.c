@@ -41,6 +41,19 @@ static void test_offer_order(void **state)
     assert_string_equal(i.codecs[0].name, "opus");
     assert_int_equal(i.codecs[0].rate, 48000);
     assert_string_equal(i.codecs[0].fmtp, "maxplaybackrate=48000;stereo=0;sprop-stereo=0;useinbandfec=1");
+    /* a re-offer keeps Opus's payload type negotiated before; no two formats share one */
+    l.opus_pt = 96;
+    assert_true(sc_sdp_build_offer(&l, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "m=audio 20000 RTP/AVP 96 9 0 8 110 101\r\n"));
+    assert_non_null(strstr(buf, "a=rtpmap:96 opus/48000/2\r\n"));
+    l.opus_pt = 0;
+    l.dtmf_pt = 111; /* telephone-event negotiated on 111 */
+    assert_true(sc_sdp_build_offer(&l, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "m=audio 20000 RTP/AVP 112 9 0 8 110 111\r\n"));
+    l.dtmf_pt = 110;
+    assert_true(sc_sdp_build_offer(&l, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "m=audio 20000 RTP/AVP 111 9 0 8 109 110\r\n"));
+    l.dtmf_pt = 0;
     /* G.711 only: one telephone-event, at 8000; the old layout */
     l.codecs = "pcma,pcmu";
     assert_true(sc_sdp_build_offer(&l, buf, sizeof buf) > 0);
