@@ -38,13 +38,21 @@ int sc_coord__media_format(const sc_sdp_info *info, const sc_sdp_codec *codec, s
     fmt->pt = codec->pt;
     if (fmt->codec == SC_MEDIA_OPUS)
         sc_sdp_opus_params(codec->fmtp, &fmt->opus_fec, &fmt->opus_stereo, &fmt->opus_maxrate);
-    if (info->dtmf_pt >= 96 && info->dtmf_pt <= 127 && info->dtmf_pt != codec->pt) {
-        fmt->dtmf_pt = info->dtmf_pt;
-        for (size_t i = 0; i < info->codec_count; i++)
-            if (info->codecs[i].pt == info->dtmf_pt) {
-                int r = info->codecs[i].rate;
-                fmt->dtmf_clock = r == 16000 || r == 48000 ? (unsigned)r : 8000;
-            }
+    /* the telephone-event at the codec's clock when the SDP has several (RFC 4733 2.1), else
+     * the one the SDP parse kept */
+    unsigned clock = sc_media_codec_clock(fmt->codec);
+    int best = -1; /* rank of the one taken: 2 at the codec's clock, 1 the parse's, 0 another */
+    for (size_t i = 0; i < info->codec_count; i++) {
+        const sc_sdp_codec *t = &info->codecs[i];
+        if (strcasecmp(t->name, "telephone-event") || t->pt < 96 || t->pt > 127 || t->pt == codec->pt)
+            continue;
+        unsigned rate = t->rate == 16000 || t->rate == 48000 ? (unsigned)t->rate : 8000;
+        int rank = rate == clock ? 2 : t->pt == info->dtmf_pt ? 1 : 0;
+        if (rank > best) {
+            best = rank;
+            fmt->dtmf_pt = t->pt;
+            fmt->dtmf_clock = rate;
+        }
     }
     return 0;
 }
