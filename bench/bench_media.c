@@ -1,10 +1,11 @@
 /* bench_media: CPU cost of music-on-hold fan-out to N streams (encode + RTP header + send per
  * 20 ms tick) against raw sendto() of the same packets, and of relaying RTP through a bridge
- * (receive, rewrite, optionally transcode, send) against a plain receive-and-forward socket on
+ * (receive, rewrite, optionally transcode: PCMU <-> PCMA, PCMU <-> Opus, send) against a plain receive-and-forward socket on
  * the same loop. All traffic is on 127.0.0.1; see docs/benchmarks.md ("Media").
  * Usage: bench_media [runs]   (median of runs, default 5) */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,22 +127,34 @@ static void fwd_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct soc
     uv_udp_try_send(&f->udp, &o, 1, (const struct sockaddr *)&f->to);
 }
 
+/* What pump sends: a payload type, a payload and the timestamp step of a packet. */
+typedef struct pump_pkt {
+    uint8_t pt;
+    const uint8_t *payload; /* NULL: 160 octets of G.711 filled per packet */
+    size_t plen;
+    uint32_t ts_step;
+    uint32_t *seq; /* the receiving stream's sequence across runs: a restart at 0 is a jump (RFC 3550 A.1) */
+} pump_pkt;
+
 /* Send total packets into port in batches, running the loop until *counter has them all. */
-static double pump(uv_loop_t *loop, int tx, uint16_t port, int total, const uint64_t *counter,
-                   const sc_media_stream *st)
+static double pump_with(uv_loop_t *loop, int tx, uint16_t port, int total, const uint64_t *counter,
+                        const sc_media_stream *st, const pump_pkt *pp)
 {
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    uint8_t pkt[172];
-    static uint32_t stream_seq; /* leg A's one stream across runs: a restart at 0 is a jump (RFC 3550 A.1) */
-    uint32_t base_seq = 0, *seqp = st ? &stream_seq : &base_seq;
+    uint8_t pkt[12 + SC_CODEC_MAX_PAYLOAD];
+    uint32_t base_seq = 0, *seqp = st ? pp->seq : &base_seq;
+    size_t plen = pp->payload ? pp->plen : 160;
+    if (pp->payload)
+        memcpy(pkt + 12, pp->payload, plen);
     uint64_t start = st ? st->stats.packets_received : *counter;
     double t0 = now_us();
     for (int sent = 0; sent < total;) {
         for (int i = 0; i < 32 && sent < total; i++, sent++, (*seqp)++) {
-            sc_rtp__write_header(pkt, 0, false, (uint16_t)*seqp, 160u * *seqp, 0x1234);
-            memset(pkt + 12, sent & 0xFF, 160);
-            sendto(tx, pkt, sizeof pkt, 0, (struct sockaddr *)&to, sizeof to);
+            sc_rtp__write_header(pkt, pp->pt, false, (uint16_t)*seqp, pp->ts_step * *seqp, 0x1234);
+            if (!pp->payload)
+                memset(pkt + 12, sent & 0xFF, 160);
+            sendto(tx, pkt, 12 + plen, 0, (struct sockaddr *)&to, sizeof to);
         }
         for (int spins = 0; spins < 100000; spins++) {
             uint64_t have = (st ? st->stats.packets_received : *counter) - start;
@@ -151,6 +164,31 @@ static double pump(uv_loop_t *loop, int tx, uint16_t port, int total, const uint
         }
     }
     return (now_us() - t0) / total;
+}
+
+static double pump(uv_loop_t *loop, int tx, uint16_t port, int total, const uint64_t *counter,
+                   const sc_media_stream *st)
+{
+    static uint32_t stream_seq; /* leg A's */
+    pump_pkt pp = {.pt = 0, .ts_step = 160, .seq = &stream_seq};
+    return pump_with(loop, tx, port, total, counter, st, &pp);
+}
+
+/* One 20 ms Opus frame of a 440 Hz tone, as a phone would send it (48 kHz, 32 kbit/s). */
+static size_t opus_frame(uint8_t *out, size_t cap)
+{
+    sc_codec *enc;
+    int16_t pcm[960];
+    int n = 0;
+    if (sc_codec__new(&enc, SC_MEDIA_OPUS, true, 48000, NULL) < 0)
+        exit(1);
+    for (int f = 0; f < 5; f++) { /* past the encoder's start-up */
+        for (int i = 0; i < 960; i++)
+            pcm[i] = (int16_t)(8000 * sin(2 * 3.14159265 * 440 * (f * 960 + i) / 48000.0));
+        n = sc_codec__encode(enc, pcm, 960, out, cap);
+    }
+    sc_codec__free(enc);
+    return n > 0 ? (size_t)n : 0;
 }
 
 static void bench_relay(uv_loop_t *loop, int runs)
@@ -182,15 +220,24 @@ static void bench_relay(uv_loop_t *loop, int runs)
     sc_media_config cfg = {.port_min = PORT_MIN, .port_max = PORT_MAX};
     if (sc_media_new(&m, loop, &cfg) < 0)
         exit(1);
-    sc_media_stream *a, *b, *c;
+    sc_media_stream *a, *b, *c, *o, *ao;
     sc_media_stream_open(m, &a, NULL);
     sc_media_stream_open(m, &b, NULL);
     sc_media_stream_open(m, &c, NULL);
+    sc_media_stream_open(m, &o, NULL);  /* an Opus leg toward the sink */
+    sc_media_stream_open(m, &ao, NULL); /* an Opus leg the sender sends into */
+    sc_media_format opus = {.codec = SC_MEDIA_OPUS, .pt = 111, .dtmf_pt = 101};
+    sc_media_stream_set_remote_format(o, "127.0.0.1", sink_port, &opus, SC_MEDIA_SENDRECV);
+    sc_media_stream_set_remote_format(ao, "127.0.0.1", tx_port, &opus, SC_MEDIA_SENDRECV);
+    uint8_t frame[SC_CODEC_MAX_PAYLOAD];
+    static uint32_t ao_seq;
+    pump_pkt opp = {
+        .pt = 111, .payload = frame, .plen = opus_frame(frame, sizeof frame), .ts_step = 960, .seq = &ao_seq};
     sc_media_stream_set_remote(a, "127.0.0.1", tx_port, SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV);
     sc_media_stream_set_remote(b, "127.0.0.1", sink_port, SC_MEDIA_PCMU, 101, SC_MEDIA_SENDRECV);
     sc_media_stream_set_remote(c, "127.0.0.1", sink_port, SC_MEDIA_PCMA, 101, SC_MEDIA_SENDRECV);
 
-    double base[15], same[15], trans[15];
+    double base[15], same[15], trans[15], to_opus[15], from_opus[15];
     for (int r = 0; r < runs; r++) {
         base[r] = pump(loop, tx, ntohs(sa.sin_port), total, &f.got, NULL);
         sc_media_bridge(a, b);
@@ -199,12 +246,21 @@ static void bench_relay(uv_loop_t *loop, int runs)
         sc_media_bridge(a, c);
         trans[r] = pump(loop, tx, sc_media_stream_port(a), total, NULL, a);
         sc_media_unbridge(a);
+        sc_media_bridge(a, o);
+        to_opus[r] = pump(loop, tx, sc_media_stream_port(a), total / 4, NULL, a);
+        sc_media_unbridge(a);
+        sc_media_bridge(ao, b);
+        from_opus[r] = pump_with(loop, tx, sc_media_stream_port(ao), total / 4, NULL, ao, &opp);
+        sc_media_unbridge(ao);
     }
     double bb = bench_median(base, (size_t)runs), ss = bench_median(same, (size_t)runs);
     double tt = bench_median(trans, (size_t)runs);
     printf("%-28s %12.2f %8.2f\n", "forward (baseline)", bb, 1.0);
     printf("%-28s %12.2f %8.2f\n", "bridge PCMU -> PCMU", ss, ss / bb);
     printf("%-28s %12.2f %8.2f\n", "bridge PCMU -> PCMA", tt, tt / bb);
+    double po = bench_median(to_opus, (size_t)runs), op = bench_median(from_opus, (size_t)runs);
+    printf("%-28s %12.2f %8.2f\n", "bridge PCMU -> Opus", po, po / bb);
+    printf("%-28s %12.2f %8.2f\n", "bridge Opus -> PCMU", op, op / bb);
     sc_media_stats s;
     sc_media_stream_stats(b, &s);
     printf("(leg B sent %llu packets, %llu send errors)\n", (unsigned long long)s.packets_sent,

@@ -98,7 +98,8 @@ static void recover_fields(const sc_session *s)
             (!host[0] || !port))
             abort();
     sc_media_codec codec;
-    if (sc_coord__recover_codec(s, &codec) && codec != SC_MEDIA_PCMU && codec != SC_MEDIA_PCMA)
+    if (sc_coord__recover_codec(s, &codec) && codec != SC_MEDIA_PCMU && codec != SC_MEDIA_PCMA &&
+        codec != SC_MEDIA_G722)
         abort();
     sc_sip_dialog_state *d = sc_coord__recover_dialog_of(s);
     if (!d)

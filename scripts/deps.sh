@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(gcc make cmake pkg-config
   libuv1-dev libosip2-dev libyaml-dev libjansson-dev libsqlite3-dev libhiredis-dev libpq-dev
   libmicrohttpd-dev libsndfile1-dev libcmocka-dev libssl-dev libc-ares-dev
-  libsrtp2-dev)
+  libsrtp2-dev libopus-dev libspandsp-dev)
 test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind clang-format iproute2 dnsmasq-base kamailio
   baresip-core python3)
 # sessiond's systemd integration (sd_notify, the journal); systemd-analyze checks the unit

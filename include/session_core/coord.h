@@ -39,6 +39,9 @@ typedef enum sc_coord_srtp {
     SC_COORD_SRTP_MANDATORY = 2, /* SRTP only: an offer without a usable a=crypto gets 488 before any
                                     provisional; our offers are RTP/SAVP */
 } sc_coord_srtp;
+/* The default codec preference: G.711 first (every SIP device has it; a B2BUA between two
+ * phones then relays without transcoding), then the wideband codecs for offers without G.711. */
+#define SC_COORD_CODECS_DEFAULT "pcmu,pcma,opus,g722"
 
 typedef struct sc_coord_config {
     uv_loop_t *loop;                         /* borrowed; must outlive the coord */
@@ -94,6 +97,9 @@ typedef struct sc_coord_config {
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */
     const char *moh_paths[SC_COORD_MAX_MOH]; /* "default" uses the built-in tune unless given */
     size_t nmoh;
+    /* audio codecs in order of preference (sc_sdp_local.codecs, e.g. "opus,g722,pcmu,pcma");
+     * NULL or "": SC_COORD_CODECS_DEFAULT */
+    const char *codecs;
     const char *route_match[SC_COORD_MAX_ROUTES];  /* B2BUA routes: Request-URI user or glob */
     const char *route_target[SC_COORD_MAX_ROUTES]; /* -> SIP URI of the outgoing leg (copied) */
     size_t nroutes;

@@ -1,5 +1,6 @@
-/* media: RTP/RTCP streams on libuv (G.711 PCMU/PCMA, RFC 4733 DTMF), music on hold shared
- * by class, and an RTP relay that bridges two streams.
+/* media: RTP/RTCP streams on libuv (G.711 PCMU/PCMA, G.722, Opus; RFC 4733 DTMF), music on
+ * hold shared by class, and an RTP relay that bridges two streams (relaying a shared codec
+ * unchanged, transcoding otherwise).
  *
  * The API speaks in plain addresses, payload types and directions, not in SDP structures: the
  * caller (the api glue) negotiates SDP with the sip module and hands the outcome here.
@@ -43,11 +44,34 @@
 typedef struct sc_media sc_media;               /* the media context: port pool, MOH classes */
 typedef struct sc_media_stream sc_media_stream; /* one RTP+RTCP socket pair */
 
-/* Payload types of the codecs (RFC 3551 static payload types). */
+/* The codecs. PCMU, PCMA and G722 are their RFC 3551 static payload types; Opus has none (its
+ * payload type is dynamic: sc_media_format.pt), so its value is an identifier only. */
 typedef enum sc_media_codec {
-    SC_MEDIA_PCMU = 0, /* G.711 mu-law */
-    SC_MEDIA_PCMA = 8, /* G.711 A-law */
+    SC_MEDIA_PCMU = 0,   /* G.711 mu-law, 8 kHz */
+    SC_MEDIA_PCMA = 8,   /* G.711 A-law, 8 kHz */
+    SC_MEDIA_G722 = 9,   /* G.722 64 kbit/s, 16 kHz audio, RTP clock 8000 (RFC 3551 4.5.2) */
+    SC_MEDIA_OPUS = 200, /* Opus (RFC 7587), RTP clock 48000, dynamic payload type */
 } sc_media_codec;
+
+/* What an SDP negotiated for a stream: the codec and its payload type, the telephone-event
+ * payload type and clock, and the Opus parameters the remote's fmtp asked of what we send. */
+typedef struct sc_media_format {
+    sc_media_codec codec;
+    int pt;                /* the codec's payload type (0..127); -1: its static one */
+    int dtmf_pt;           /* telephone-event payload type (96..127), -1 for none */
+    unsigned dtmf_clock;   /* telephone-event clock rate; 0: the codec's RTP clock */
+    bool opus_fec;         /* Opus: the remote asked for in-band FEC (useinbandfec=1) */
+    bool opus_stereo;      /* Opus: the remote prefers stereo (stereo=1); we still send mono */
+    unsigned opus_maxrate; /* Opus: maxplaybackrate of the remote (Hz); 0: 48000 */
+} sc_media_format;
+
+/* The codec's name in SDP ("PCMU", "PCMA", "G722", "opus"), NULL for an unknown one. */
+SC_EXPORT const char *sc_media_codec_name(sc_media_codec c);
+/* Its RTP clock rate (8000, or 48000 for Opus; G.722's is 8000 though its audio is 16 kHz);
+ * 0 for an unknown codec. */
+SC_EXPORT unsigned sc_media_codec_clock(sc_media_codec c);
+/* The codec named name ("PCMU", "pcma", "G722", "opus"; case-insensitive): 0 or -EINVAL. */
+SC_EXPORT int sc_media_codec_parse(const char *name, sc_media_codec *out);
 
 /* Our direction, as in our SDP (same values as sc_sdp_direction in sip.h, so a cast works).
  * The remote sends to us when ours is SENDRECV or RECVONLY; we send when ours is SENDRECV or
@@ -128,6 +152,13 @@ SC_EXPORT void sc_media_pairs(const sc_media *m, uint32_t *total, uint32_t *used
  * -EINVAL on a bad address, codec or payload type; the stream is unchanged then. */
 SC_EXPORT int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t port, sc_media_codec codec,
                                          int dtmf_pt, sc_media_direction dir);
+/* The same with the negotiated format (any codec, its payload type, telephone-event's clock,
+ * the Opus parameters): the one for Opus and G.722. -EINVAL on a bad format as above (a pt
+ * outside 0..127, a dtmf_pt equal to pt); -ENOMEM when a codec's state cannot be made. */
+SC_EXPORT int sc_media_stream_set_remote_format(sc_media_stream *st, const char *addr, uint16_t port,
+                                                const sc_media_format *fmt, sc_media_direction dir);
+/* The stream's codec (SC_MEDIA_PCMU until a remote is set). */
+SC_EXPORT sc_media_codec sc_media_stream_codec(const sc_media_stream *st);
 SC_EXPORT int sc_media_stream_set_direction(sc_media_stream *st, sc_media_direction dir);
 
 SC_EXPORT uint16_t sc_media_stream_port(const sc_media_stream *st); /* local RTP port */
@@ -166,6 +197,8 @@ typedef struct sc_media_stats {
     uint64_t srtp_unprotected;   /* SRTP and SRTCP packets authenticated and decrypted */
     uint64_t srtp_auth_failures; /* dropped: failed authentication (or not SRTP at all) */
     uint64_t srtp_replays;       /* dropped: replayed, or older than the replay window */
+    uint64_t transcoded;         /* packets the bridge sent after decoding and re-encoding (codecs differ) */
+    uint64_t decode_errors;      /* received packets the bridge could not decode (dropped) */
 } sc_media_stats;
 
 SC_EXPORT void sc_media_stream_stats(const sc_media_stream *st, sc_media_stats *out);

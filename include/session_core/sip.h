@@ -617,6 +617,7 @@ typedef struct sc_sdp_codec {
     int pt;        /* RTP payload type */
     char name[32]; /* encoding name ("PCMU", "telephone-event"), "" if unknown */
     int rate;      /* clock rate, 0 if unknown */
+    char fmtp[96]; /* its a=fmtp parameters ("useinbandfec=1;stereo=1"), "" if none */
 } sc_sdp_codec;
 
 /* ---- SDES (RFC 4568): a=crypto (src/sip/sdp_crypto.c) ---- */
@@ -676,7 +677,34 @@ typedef struct sc_sdp_local {
     const sc_sdp_crypto *crypto;
     size_t crypto_count;
     bool savp; /* an offer's profile: RTP/SAVP, else RTP/AVP (with crypto: best-effort SRTP) */
+    /* Our audio codecs in order of preference, comma-separated ("opus,g722,pcmu,pcma"; names of
+     * SC_SDP_CODEC_NAMES, case-insensitive). NULL: PCMU and PCMA as before (no_pcmu/no_pcma
+     * apply), and an answer lists every common codec in the offerer's order. Set: offers list
+     * them in this order (+ telephone-event for each clock rate used), and an answer carries
+     * the first codec of this list that the offer has (+ the telephone-event of its clock,
+     * else the 8000 one), nothing else. */
+    const char *codecs;
+    int opus_pt; /* Opus's payload type in an offer: 96..127 keeps the one negotiated before
+                    (RFC 3264 8.3.2); anything else: 111 (or the next free one) */
 } sc_sdp_local;
+
+/* The codec names sc_sdp_local.codecs may list. */
+#define SC_SDP_CODEC_NAMES "pcmu, pcma, g722, opus"
+/* Checks a codec preference list: 0, or -EINVAL naming nothing or an unknown codec (*bad, if
+ * not NULL, points at it), or listing one twice. */
+SC_EXPORT int sc_sdp_codecs_check(const char *list, const char **bad);
+/* Writes into out (cap bytes) the list with codec moved to the front, if the list has it (a
+ * B2BUA offers the callee the caller's codec first, so that the legs can relay unchanged). */
+SC_EXPORT void sc_sdp_codecs_prefer(const char *list, const char *codec, char *out, size_t cap);
+/* The codec of list (its name in the list, "opus") that an answer to offer would carry: the
+ * first of list the offer has; NULL when none. */
+SC_EXPORT const char *sc_sdp_codecs_pick(const sc_sdp_info *offer, const char *list);
+/* Whether the offer has an audio codec of the list (NULL: PCMU or PCMA): the check an INVITE's
+ * offer passes before any provisional answer, or gets 488. */
+SC_EXPORT bool sc_sdp_offer_acceptable(const sc_sdp_info *offer, const char *list);
+/* The Opus parameters of an fmtp (RFC 7587 6.1): useinbandfec, stereo, maxplaybackrate (0 when
+ * absent). */
+SC_EXPORT void sc_sdp_opus_params(const char *fmtp, bool *fec, bool *stereo, unsigned *maxrate);
 
 /* Parses an SDP body. Errors: SC_E_PARSE (unparsable; answer 400), -ENOENT (no audio stream),
  * -EADDRNOTAVAIL (no usable connection address). */

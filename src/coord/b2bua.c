@@ -165,6 +165,7 @@ static int a_create_outgoing_leg(const sc_exec *x)
     const char *from = leg->call ? sc_sip_call_remote_uri(leg->call) : NULL;
     int rc;
     const char *sp = strchr(leg->route_target, ' ');
+    sc_coord__codec_hint(coord, leg);                     /* the callee is offered the caller's codec first (sdp.c) */
     if (!strncmp(leg->route_target, "trunk:", 6) && sp) { /* through a trunk (trunks.c), From its AOR */
         char name[SC_SIP_URI_MAX];
         snprintf(name, sizeof name, "%.*s", (int)(sp - leg->route_target - 6), leg->route_target + 6);
@@ -177,6 +178,7 @@ static int a_create_outgoing_leg(const sc_exec *x)
         if (rc == -EINVAL && from)
             rc = sc_coord_make_call_opts(coord, leg->route_target, NULL, &o, id, sizeof id);
     }
+    sc_coord__codec_hint(coord, NULL);
     sc_session *out = id[0] ? sc_store_get(coord->store, id) : NULL;
     if (rc || !out || sc_coord__is_terminal(out)) {
         /* Not an action failure: the caller gets a final status through PeerRejected. */

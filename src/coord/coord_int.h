@@ -155,6 +155,8 @@ struct sc_coord {
     char local_host[64];               /* advertise, else the first listener's address */
     char media_addr[64];               /* RTP bind address: media_address, else the listener's */
     char media_announce[64];           /* the address in our SDP (empty: by route, media_route) */
+    char codecs[64];                   /* codec preference of our SDP (sc_sdp_local.codecs) */
+    char codec_hint[16];               /* while a B2BUA dials: the caller's codec, first in the offer */
     bool media_route;                  /* wildcard media, nothing advertised: our SDP carries the
                                           route's source toward the peer (sdp.c) */
     bool from_route;                   /* wildcard SIP, nothing advertised: default From by route */
@@ -183,6 +185,8 @@ struct sc_coord_leg {
     uint64_t sdp_id, sdp_version;   /* o= line of our SDP */
     uint16_t rtp_port;              /* announced RTP port (set by the media provider) */
     char rtp_addr[64];              /* announced RTP address */
+    char codec_pref[64];            /* our codec list for this leg's SDP (sdp.c: the peer's codec first) */
+    int opus_pt;                    /* Opus's negotiated payload type (kept in our re-offers), 0: none */
     sc_sdp_direction local_dir;     /* our preference: sendrecv, or sendonly on hold */
     bool pending_offer;             /* offer holds a remote offer awaiting our answer */
     sc_sdp_info *offer;             /* allocated while an offer is pending (or NULL) */
@@ -283,6 +287,17 @@ int sc_coord__reinvite(sc_coord_leg *leg, sc_sdp_direction dir);
 int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap);
 /* Keep a copy of a remote offer until we answer it (pending_offer); -ENOMEM. */
 int sc_coord__set_offer(sc_coord_leg *leg, const sc_sdp_info *info);
+/* Codecs (sdp.c): our codec list for leg's SDP (the B2BUA partner's codec first), and the
+ * check of a new INVITE's offer at its screen: 488 when it has no codec of ours, else 0. */
+const char *sc_coord__codec_pref(sc_coord_leg *leg);
+/* While a B2BUA dials for from (NULL: after), the offer puts from's codec first: the one our
+ * answer to its pending offer will carry. */
+void sc_coord__codec_hint(sc_coord *c, const sc_coord_leg *from);
+int sc_coord__sdp_screen(sc_coord *c, const struct osip_message *msg);
+/* codecs.c: the preference list of the configuration into c->codecs (-EINVAL when bad), and
+ * the stream format of a negotiated codec (-ENOTSUP for one the media module lacks). */
+int sc_coord__codecs_config(sc_coord *c, const sc_coord_config *cfg);
+int sc_coord__media_format(const sc_sdp_info *info, const sc_sdp_codec *codec, sc_media_format *fmt);
 void sc_coord__clear_offer(sc_coord_leg *leg);
 /* Record a remote answer to our offer on s. */
 void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info);

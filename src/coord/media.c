@@ -77,10 +77,10 @@ static void media_apply(sc_coord_leg *leg, const sc_sdp_info *info, const sc_sdp
     sc_media_stream *st = stream_of(leg);
     if (!st)
         return;
-    sc_media_codec mc = codec && codec->pt == 8 ? SC_MEDIA_PCMA : SC_MEDIA_PCMU;
-    uint16_t port = codec && (codec->pt == 0 || codec->pt == 8) ? info->port : 0; /* no G.711: off */
-    int te = info->dtmf_pt >= 96 && info->dtmf_pt <= 127 ? info->dtmf_pt : -1;
-    int rc = sc_media_stream_set_remote(st, info->conn_addr, port, mc, te, sc_coord__stream_direction(ours));
+    sc_media_format fmt;
+    bool known = sc_coord__media_format(info, codec, &fmt) == 0;
+    uint16_t port = known ? info->port : 0; /* a codec we do not have: off */
+    int rc = sc_media_stream_set_remote_format(st, info->conn_addr, port, &fmt, sc_coord__stream_direction(ours));
     if (rc)
         sc_log(leg->c->logger, SC_LOG_WARN, "media", "call %s: cannot send RTP to %s:%u: %s", leg->id, info->conn_addr,
                info->port, sc_strerror(rc));
@@ -174,6 +174,9 @@ static void media_inspect(sc_coord *c, const sc_session *s, json_t *out)
     json_object_set_new(o, "ssrc_changes", json_integer((json_int_t)ms.ssrc_changes));
     json_object_set_new(o, "latched", json_boolean(ms.latched));
     json_object_set_new(o, "source", json_string(source));
+    /* codecs: packets the bridge sent re-encoded (0 when it relays), payloads it could not decode */
+    json_object_set_new(o, "transcoded", json_integer((json_int_t)ms.transcoded));
+    json_object_set_new(o, "decode_errors", json_integer((json_int_t)ms.decode_errors));
     json_object_set_new(out, "media", o);
 }
 
@@ -288,6 +291,9 @@ static const sc_coord_action_def actions[] = {
 
 static int start(sc_coord *c, const sc_coord_config *cfg)
 {
+    int crc = sc_coord__codecs_config(c, cfg); /* codecs.c */
+    if (crc)
+        return crc;
     media_state *m = calloc(1, sizeof *m);
     if (!m)
         return -ENOMEM;

@@ -125,7 +125,8 @@ static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_
         /* The negotiated telephone-event payload type; a record without it: 101, the value
          * our offers use and most peers answer with. */
         int te = sc_coord__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), 101);
-        rc = sc_media_stream_set_remote(st, host, rport, c, te, sc_coord__stream_direction(dir));
+        sc_media_format fmt = {.codec = c, .pt = -1, .dtmf_pt = te};
+        rc = sc_media_stream_set_remote_format(st, host, rport, &fmt, sc_coord__stream_direction(dir));
         if (rc)
             sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: cannot send RTP to %s:%u: %s", sc_session_id(s),
                    host, rport, sc_strerror(rc));

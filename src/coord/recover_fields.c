@@ -132,8 +132,9 @@ sc_sip_dialog_state *sc_coord__recover_dialog_of(const sc_session *s)
     return d;
 }
 
-/* The recorded codec: PCMU or PCMA; false for another one (nothing is sent then, as when it
- * was negotiated). A record without the field: PCMU. */
+/* The recorded codec: PCMU, PCMA or G722 (static payload types); false for another one
+ * (Opus's payload type is not recorded: nothing is sent then). A record without the field:
+ * PCMU. */
 bool sc_coord__recover_codec(const sc_session *s, sc_media_codec *c)
 {
     const char *codec = sc_session_field(s, SC_FIELD_CODEC);
@@ -142,6 +143,10 @@ bool sc_coord__recover_codec(const sc_session *s, sc_media_codec *c)
         return true;
     if (!strncasecmp(codec, "PCMA/", 5) || !strcasecmp(codec, "PCMA")) {
         *c = SC_MEDIA_PCMA;
+        return true;
+    }
+    if (!strncasecmp(codec, "G722/", 5) || !strcasecmp(codec, "G722")) {
+        *c = SC_MEDIA_G722;
         return true;
     }
     return false;

@@ -94,6 +94,8 @@ static int local_of(sc_coord_leg *leg, sc_sdp_direction dir, sc_sdp_local *l)
     sc_session *s = sc_store_get(leg->c->store, leg->id);
     int te = s ? sc_coord__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), -1) : -1;
     l->dtmf_pt = te >= 0 ? te : 0;
+    l->codecs = sc_coord__codec_pref(leg);
+    l->opus_pt = leg->opus_pt;
     return 0;
 }
 
@@ -168,6 +170,8 @@ static void record(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info, sc
         snprintf(v, sizeof v, "%s/%d", c->name[0] ? c->name : "?", c->rate ? c->rate : 8000);
         sc_session_set_field(s, SC_FIELD_CODEC, v);
         codec = c;
+        if (!strcasecmp(c->name, "opus"))
+            leg->opus_pt = c->pt; /* our re-offers keep it */
         break;
     }
     sc_session_set_field(s, SC_FIELD_MEDIA_DIRECTION, sc_sdp_direction_name(ours));
@@ -230,6 +234,71 @@ void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *i
     case SC_SDP_SENDRECV: break;
     }
     record(leg, s, info, ours, false);
+}
+
+/* ---- Codecs ----------------------------------------------------------------------------------- */
+
+/* The codec to put first in leg's SDP: the one it negotiated already (its codec field,
+ * "opus/48000": a re-INVITE keeps it), else the one its B2BUA partner negotiated, else the one
+ * our answer to the partner's pending offer would pick; NULL without one. */
+static const char *peer_codec(sc_coord_leg *leg, char *buf, size_t cap)
+{
+    sc_session *s = sc_store_get(leg->c->store, leg->id);
+    const char *own = s ? sc_session_field(s, SC_FIELD_CODEC) : NULL;
+    if (own && *own && !leg->media_stopped) {
+        snprintf(buf, cap, "%s", own);
+        return buf;
+    }
+    sc_session *ps = s ? sc_coord__peer(leg->c, s) : NULL;
+    sc_coord_leg *pl = ps ? sc_coord__leg(ps) : NULL;
+    if (!pl)
+        return NULL;
+    const char *f = sc_session_field(ps, SC_FIELD_CODEC);
+    if (f && *f) {
+        snprintf(buf, cap, "%s", f);
+        return buf;
+    }
+    if (pl->offer)
+        return sc_sdp_codecs_pick(pl->offer, leg->c->codecs);
+    return NULL;
+}
+
+void sc_coord__codec_hint(sc_coord *c, const sc_coord_leg *from)
+{
+    const char *pick = from && from->offer ? sc_sdp_codecs_pick(from->offer, c->codecs) : NULL;
+    snprintf(c->codec_hint, sizeof c->codec_hint, "%s", pick ? pick : "");
+}
+
+const char *sc_coord__codec_pref(sc_coord_leg *leg)
+{
+    if (!leg->c->codecs[0])
+        return NULL; /* no media feature: PCMU and PCMA */
+    char peer[48];
+    const char *first = peer_codec(leg, peer, sizeof peer);
+    if (!first && leg->c->codec_hint[0])
+        first = leg->c->codec_hint; /* a B2BUA's new outgoing leg, before the legs are linked */
+    sc_sdp_codecs_prefer(leg->c->codecs, first, leg->codec_pref, sizeof leg->codec_pref);
+    return leg->codec_pref[0] ? leg->codec_pref : leg->c->codecs;
+}
+
+int sc_coord__sdp_screen(sc_coord *c, const struct osip_message *msg)
+{
+    osip_message_t *m = (osip_message_t *)msg;
+    osip_body_t *b = NULL;
+    if (!c->codecs[0] || !m || !m->content_type || !m->content_type->type || !m->content_type->subtype ||
+        strcasecmp(m->content_type->type, "application") || strcasecmp(m->content_type->subtype, "sdp") ||
+        osip_message_get_body(m, 0, &b) < 0 || !b || !b->body)
+        return 0;
+    sc_sdp_info *info = malloc(sizeof *info);
+    if (!info)
+        return 0; /* the INVITE's own path answers */
+    int code = 0;
+    if (sc_sdp_parse(b->body, b->length, info) == 0 && !sc_sdp_offer_acceptable(info, c->codecs)) {
+        sc_log(c->logger, SC_LOG_INFO, "coord", "refusing INVITE: no codec of %s in the offer", c->codecs);
+        code = 488;
+    }
+    free(info);
+    return code;
 }
 
 void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *body, size_t len)

@@ -66,8 +66,10 @@ static bool start_digit(sc_media_stream *st)
     st->dq_count--;
     st->dtx_event = (uint8_t)digit_code(c);
     st->dtx_ts = sc_media__next_ts(st);
-    st->dtx_dur = SC_MEDIA_FRAME;
-    st->dtx_target = (uint16_t)(st->dtx_duration_ms * 8);
+    st->dtx_dur = (uint16_t)(st->dtmf_clock / 50);
+    /* the duration field has 16 bits: at 48 kHz an event lasts at most 1.36 s */
+    uint32_t target = st->dtx_duration_ms * (st->dtmf_clock / 1000);
+    st->dtx_target = (uint16_t)(target > 0xFFFF ? 0xFFFF : target);
     st->src = SC_SRC_DTMF; /* audio after the event starts a new talkspurt */
     st->dtx_phase = SC_DTMF_EVENT;
     send_event(st, true, false);
@@ -83,13 +85,13 @@ static void dtmf_tick(uv_timer_t *t)
     }
     switch (st->dtx_phase) {
     case SC_DTMF_EVENT:
-        if ((uint32_t)st->dtx_dur + SC_MEDIA_FRAME >= st->dtx_target) {
+        if ((uint32_t)st->dtx_dur + st->dtmf_clock / 50 >= st->dtx_target) {
             st->dtx_dur = st->dtx_target;
             st->dtx_phase = SC_DTMF_END;
             st->dtx_count = 1;
             send_event(st, false, true);
         } else {
-            st->dtx_dur = (uint16_t)(st->dtx_dur + SC_MEDIA_FRAME);
+            st->dtx_dur = (uint16_t)(st->dtx_dur + st->dtmf_clock / 50);
             send_event(st, false, false);
         }
         break;
@@ -97,7 +99,7 @@ static void dtmf_tick(uv_timer_t *t)
         send_event(st, false, true);
         if (++st->dtx_count >= 3) {
             st->ts_last = st->dtx_ts;
-            st->ts_last_len = st->dtx_dur;
+            st->ts_last_len = (uint32_t)((uint64_t)st->dtx_dur * st->clock / st->dtmf_clock); /* audio clock */
             st->ts_last_us = sc_media__now(st->m);
             st->dtx_phase = SC_DTMF_GAP;
             st->dtx_count = 0;
@@ -153,7 +155,8 @@ static void report(sc_media_stream *st)
     st->drx_ended = true;
     st->stats.dtmf_received++;
     if (st->m->cb.on_dtmf)
-        st->m->cb.on_dtmf(st, code_digit(st->drx_event), st->drx_duration / 8u, st->ud);
+        st->m->cb.on_dtmf(st, code_digit(st->drx_event), (unsigned)((uint64_t)st->drx_duration * 1000 / st->dtmf_clock),
+                          st->ud);
 }
 
 void sc_dtmf__receive(sc_media_stream *st, const sc_rtp_hdr *h, const uint8_t *p)

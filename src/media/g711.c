@@ -2,6 +2,8 @@
  * and whole-buffer helpers to encode PCM and to transcode between the two laws. */
 #include "media/media_int.h"
 
+#include <errno.h>
+
 #define ULAW_BIAS 0x84
 #define ULAW_CLIP 32635
 
@@ -91,3 +93,51 @@ void sc_g711__transcode(int from_pt, int to_pt, uint8_t *buf, size_t n)
             buf[i] = sc_media_ulaw_encode(sc_media_alaw_decode(buf[i]));
     }
 }
+
+/* ---- the codec interface (codec.c): stateless, 8 kHz PCM, one octet a sample --------------- */
+
+static int g711_new(void **state, unsigned pcm_rate, const sc_media_format *fmt)
+{
+    (void)fmt;
+    *state = NULL;
+    return pcm_rate == 8000 ? 0 : -EINVAL;
+}
+
+static int g711_dec_new(void **state, unsigned pcm_rate) { return g711_new(state, pcm_rate, NULL); }
+
+static int ulaw_enc(void *state, const int16_t *pcm, size_t n, uint8_t *out, size_t cap)
+{
+    if (n > cap)
+        return -ENOSPC;
+    sc_g711__encode(SC_MEDIA_PCMU, pcm, out, n);
+    return (int)n;
+}
+
+static int alaw_enc(void *state, const int16_t *pcm, size_t n, uint8_t *out, size_t cap)
+{
+    if (n > cap)
+        return -ENOSPC;
+    sc_g711__encode(SC_MEDIA_PCMA, pcm, out, n);
+    return (int)n;
+}
+
+static int ulaw_dec(void *state, const uint8_t *in, size_t len, int16_t *pcm, size_t cap)
+{
+    if (len > cap)
+        return -ENOSPC;
+    for (size_t i = 0; i < len; i++)
+        pcm[i] = sc_media_ulaw_decode(in[i]);
+    return (int)len;
+}
+
+static int alaw_dec(void *state, const uint8_t *in, size_t len, int16_t *pcm, size_t cap)
+{
+    if (len > cap)
+        return -ENOSPC;
+    for (size_t i = 0; i < len; i++)
+        pcm[i] = sc_media_alaw_decode(in[i]);
+    return (int)len;
+}
+
+const sc_codec_ops sc_codec__pcmu_ops = {g711_new, ulaw_enc, g711_dec_new, ulaw_dec, NULL};
+const sc_codec_ops sc_codec__pcma_ops = {g711_new, alaw_enc, g711_dec_new, alaw_dec, NULL};

@@ -399,7 +399,7 @@ uint32_t sc_media__next_ts(sc_media_stream *st)
 {
     if (!st->ts_last_us)
         return sc_media__random(st->m);
-    uint64_t elapsed = (sc_media__now(st->m) - st->ts_last_us) * 8 / 1000;
+    uint64_t elapsed = (sc_media__now(st->m) - st->ts_last_us) * st->clock / 1000000;
     if (elapsed < st->ts_last_len)
         elapsed = st->ts_last_len;
     return st->ts_last + (uint32_t)elapsed;
@@ -418,7 +418,7 @@ void sc_media__audio_header(sc_media_stream *st, uint8_t *hdr, sc_media_src src)
     }
     sc_rtp__write_header(hdr, (uint8_t)st->codec, marker, st->seq++, ts, st->ssrc);
     st->ts_last = ts;
-    st->ts_last_len = SC_MEDIA_FRAME;
+    st->ts_last_len = st->frame_ts;
     st->ts_last_us = sc_media__now(st->m);
 }
 
@@ -573,6 +573,9 @@ static int open_pair(sc_media *m, uint32_t pair, void *ud, sc_media_stream **out
     st->dtmf_timer.data = st;
     st->ud = ud;
     st->codec = -1;
+    st->fmt.codec = SC_MEDIA_PCMU;
+    st->clock = st->dtmf_clock = 8000;
+    st->frame_ts = SC_MEDIA_FRAME;
     st->dtmf_pt = -1;
     st->dir = SC_MEDIA_SENDRECV;
     st->ssrc = sc_media__random(m);
@@ -658,6 +661,7 @@ void sc_media_stream_close(sc_media_stream *st)
     sc_moh__detach(st);
     sc_dtmf__stop(st);
     sc_srtp__free(st);
+    sc_bridge__reset_codecs(st);
     st->closing = true;
     if (st->prev)
         st->prev->next = st->next;
@@ -682,12 +686,30 @@ static void arm_timeout(sc_media_stream *st)
 int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t port, sc_media_codec codec, int dtmf_pt,
                                sc_media_direction dir)
 {
-    if (!st || st->closing || !addr)
-        return -EINVAL;
     if (codec != SC_MEDIA_PCMU && codec != SC_MEDIA_PCMA)
         return -EINVAL;
-    if (dtmf_pt != -1 && (dtmf_pt < 96 || dtmf_pt > 127))
+    sc_media_format fmt = {.codec = codec, .pt = (int)codec, .dtmf_pt = dtmf_pt};
+    return sc_media_stream_set_remote_format(st, addr, port, &fmt, dir);
+}
+
+/* The format is usable: a known codec, payload types in range and distinct. */
+static bool format_ok(const sc_media_format *f)
+{
+    int pt = f->pt < 0 ? sc_codec__static_pt(f->codec) : f->pt;
+    if (sc_codec__slot(f->codec) < 0 || pt < 0 || pt > 127)
+        return false;
+    if (f->dtmf_pt != -1 && (f->dtmf_pt < 96 || f->dtmf_pt > 127 || f->dtmf_pt == pt))
+        return false;
+    return f->dtmf_clock == 0 || f->dtmf_clock == 8000 || f->dtmf_clock == 16000 || f->dtmf_clock == 48000;
+}
+
+int sc_media_stream_set_remote_format(sc_media_stream *st, const char *addr, uint16_t port, const sc_media_format *fmt,
+                                      sc_media_direction dir)
+{
+    if (!st || st->closing || !addr || !fmt || !format_ok(fmt))
         return -EINVAL;
+    int codec = fmt->pt < 0 ? sc_codec__static_pt(fmt->codec) : fmt->pt;
+    int dtmf_pt = fmt->dtmf_pt;
     if (dir < SC_MEDIA_SENDRECV || dir > SC_MEDIA_INACTIVE)
         return -EINVAL;
     struct sockaddr_storage sa, sc;
@@ -696,10 +718,25 @@ int sc_media_stream_set_remote(sc_media_stream *st, const char *addr, uint16_t p
     sc = sa;
     set_port(&sc, (uint16_t)(port + 1));
     bool moved = !st->has_remote || memcmp(&sa, &st->remote, sizeof sa) != 0;
-    if (moved || (int)codec != st->codec)
+    bool recoded = codec != st->codec || fmt->codec != st->fmt.codec;
+    if (moved || recoded)
         st->src = SC_SRC_NONE; /* new talkspurt: marker on the next packet */
-    if (st->dtmf_pt != dtmf_pt)
+    unsigned clock = sc_media_codec_clock(fmt->codec);
+    unsigned dtmf_clock = fmt->dtmf_clock ? fmt->dtmf_clock : clock;
+    if (st->dtmf_pt != dtmf_pt || st->dtmf_clock != dtmf_clock)
         sc_dtmf__stop(st);
+    bool params = fmt->opus_fec != st->fmt.opus_fec || fmt->opus_maxrate != st->fmt.opus_maxrate;
+    if (recoded || params) {
+        /* another codec or its parameters: transcoding state is made again when needed */
+        sc_bridge__reset_codecs(st);
+        if (st->peer)
+            sc_bridge__reset_codecs(st->peer);
+    }
+    st->fmt = *fmt;
+    st->fmt.pt = codec;
+    st->clock = clock;
+    st->frame_ts = clock / 50;
+    st->dtmf_clock = dtmf_clock;
     st->remote = sa;
     st->remote_c = sc;
     st->remote_port = port;
@@ -746,6 +783,7 @@ int sc_media_stream_set_direction(sc_media_stream *st, sc_media_direction dir)
 uint16_t sc_media_stream_port(const sc_media_stream *st) { return st ? st->port : 0; }
 void *sc_media_stream_ud(const sc_media_stream *st) { return st ? st->ud : NULL; }
 uint32_t sc_media_stream_ssrc(const sc_media_stream *st) { return st ? st->ssrc : 0; }
+sc_media_codec sc_media_stream_codec(const sc_media_stream *st) { return st ? st->fmt.codec : SC_MEDIA_PCMU; }
 
 void sc_media_stream_stats(const sc_media_stream *st, sc_media_stats *out)
 {

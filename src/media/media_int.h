@@ -23,6 +23,54 @@
 
 typedef struct sc_moh_class sc_moh_class;
 
+/* ---- codecs (codec.c; one file a codec: g711.c, g722.c, opus.c) ---------------------------- */
+
+#define SC_CODEC_SLOTS 4          /* PCMU, PCMA, G722, OPUS: index of per-codec caches */
+#define SC_CODEC_MAX_PCM 5760     /* samples of the longest decoded packet: 120 ms at 48 kHz */
+#define SC_CODEC_MAX_PAYLOAD 1400 /* octets of an encoded 20 ms frame, at most */
+
+/* One codec's encoder or decoder; pcm_rate is the rate of the PCM it takes or gives (G.711:
+ * 8000; G.722: 8000 or 16000; Opus: 8000, 16000 or 48000), always mono. */
+typedef struct sc_codec_ops {
+    int (*enc_new)(void **state, unsigned pcm_rate, const sc_media_format *fmt);
+    /* n samples (20 ms) in, octets out (or a negative error) */
+    int (*encode)(void *state, const int16_t *pcm, size_t n, uint8_t *out, size_t cap);
+    int (*dec_new)(void **state, unsigned pcm_rate);
+    /* a payload in, samples out (or a negative error: the payload is not valid) */
+    int (*decode)(void *state, const uint8_t *in, size_t len, int16_t *pcm, size_t cap);
+    void (*free)(void *state, bool encoder);
+} sc_codec_ops;
+
+typedef struct sc_codec {
+    const sc_codec_ops *ops;
+    sc_media_codec id;
+    unsigned pcm_rate;
+    bool encoder;
+    void *state;
+} sc_codec;
+
+/* A stream's transcoding state (bridge.c). */
+typedef struct sc_transcode {
+    sc_codec *dec;                       /* decodes what the remote sends to this stream */
+    sc_codec *enc;                       /* encodes what this stream sends */
+    int16_t pcm[SC_CODEC_MAX_PCM + 960]; /* decoded audio waiting for a whole 20 ms frame */
+    size_t n;
+    bool ts_set;            /* in_ts/out_ts are valid */
+    uint32_t in_ts, out_ts; /* the last input timestamp and the output one it gave */
+} sc_transcode;
+
+extern const sc_codec_ops sc_codec__pcmu_ops, sc_codec__pcma_ops, sc_codec__g722_ops, sc_codec__opus_ops;
+
+int sc_codec__slot(sc_media_codec c);            /* 0..SC_CODEC_SLOTS-1, -1 for an unknown codec */
+unsigned sc_codec__audio_rate(sc_media_codec c); /* the codec's own audio rate: 8000, 16000, 48000 */
+int sc_codec__static_pt(sc_media_codec c);       /* its static payload type, -1 for Opus */
+/* The PCM rate a transcoding between a and b goes through: the lower of their audio rates. */
+unsigned sc_codec__common_rate(sc_media_codec a, sc_media_codec b);
+int sc_codec__new(sc_codec **out, sc_media_codec id, bool encoder, unsigned pcm_rate, const sc_media_format *fmt);
+int sc_codec__encode(sc_codec *c, const int16_t *pcm, size_t n, uint8_t *out, size_t cap);
+int sc_codec__decode(sc_codec *c, const uint8_t *in, size_t len, int16_t *pcm, size_t cap);
+void sc_codec__free(sc_codec *c); /* NULL: no-op */
+
 /* Where the audio we send comes from; a change starts a new talkspurt (marker bit). */
 typedef enum sc_media_src {
     SC_SRC_NONE = 0,
@@ -67,6 +115,10 @@ struct sc_media_stream {
     struct sockaddr_storage latch_sdp;             /* the SDP RTP address in effect when the latch happened */
     struct sockaddr_storage latch_rtp, latch_rtcp; /* the learnt addresses */
     int codec;                                     /* payload type of our codec, -1 until set */
+    sc_media_format fmt;                           /* the negotiated format (codec, pt, Opus fmtp) */
+    unsigned clock;                                /* RTP clock of the codec (8000 until set) */
+    unsigned frame_ts;                             /* timestamp units of 20 ms (clock / 50) */
+    unsigned dtmf_clock;                           /* telephone-event clock */
     int dtmf_pt;                                   /* telephone-event pt, -1 for none */
     sc_media_direction dir;                        /* our direction */
 
@@ -128,6 +180,10 @@ struct sc_media_stream {
 
     /* bridge */
     sc_media_stream *peer; /* bridged partner or NULL */
+    /* transcoding (bridge.c): the decoder of what the remote sends us, the encoder of what we
+     * send, 20 ms frames gathered from the partner's decoded audio, timestamps mapped between
+     * the two clocks (last input and output timestamps) */
+    struct sc_transcode *tc; /* allocated when first needed */
 
     sc_media_stats stats; /* counters reported by sc_media_stream_stats */
 
@@ -147,6 +203,7 @@ struct sc_moh_class {
     uint64_t frames;            /* frames played since start_us */
     sc_media_stream *listeners; /* head of the listener list */
     size_t nlisteners;
+    sc_codec *enc[SC_CODEC_SLOTS]; /* one encoder a codec in use (8 kHz PCM in), made on first use */
 };
 
 struct sc_media {
@@ -242,5 +299,6 @@ void sc_srtp__free(sc_media_stream *st); /* drop the contexts, wiping the keys *
 
 /* bridge.c */
 void sc_bridge__relay(sc_media_stream *from, const sc_rtp_hdr *h, uint8_t *pkt, size_t len);
+void sc_bridge__reset_codecs(sc_media_stream *st); /* frees the stream's transcoding state */
 
 #endif

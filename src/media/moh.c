@@ -1,6 +1,7 @@
 /* moh: music-on-hold classes: PCM decoded once per class, one shared playout clock per class
  * (a 20 ms timer that runs only while the class has listeners), and the fan-out of each frame
- * to every listening stream, encoded once per codec. */
+ * to every listening stream, encoded once per codec in use (one encoder a class and codec:
+ * G.711, G.722 from 8 kHz, Opus from 8 kHz). */
 #include "media/media_int.h"
 
 #include <errno.h>
@@ -66,18 +67,27 @@ void sc_media__moh_tick(sc_moh_class *c)
         memcpy(frame + first, c->pcm, (SC_MEDIA_FRAME - first) * sizeof *frame);
     c->pos = (c->pos + SC_MEDIA_FRAME) % c->len;
 
-    uint8_t pkt[2][12 + SC_MEDIA_FRAME]; /* [0] PCMU, [1] PCMA; encoded when first needed */
-    bool done[2] = {false, false};
+    /* one encoding a codec in use, made when a listener first needs it (encoders keep their
+     * state across frames: one per class and codec, shared by its listeners) */
+    uint8_t pkt[SC_CODEC_SLOTS][12 + SC_CODEC_MAX_PAYLOAD];
+    int plen[SC_CODEC_SLOTS] = {0};
     for (sc_media_stream *st = c->listeners; st; st = st->moh_next) {
         if (!sc_media__can_send(st) || sc_dtmf__sending(st))
             continue;
-        int k = st->codec == SC_MEDIA_PCMA;
-        if (!done[k]) {
-            sc_g711__encode(st->codec, frame, pkt[k] + 12, SC_MEDIA_FRAME);
-            done[k] = true;
+        int k = sc_codec__slot(st->fmt.codec);
+        if (k < 0)
+            continue;
+        if (!plen[k]) {
+            if (!c->enc[k] && sc_codec__new(&c->enc[k], st->fmt.codec, true, 8000, &st->fmt) < 0)
+                continue;
+            int n = sc_codec__encode(c->enc[k], frame, SC_MEDIA_FRAME, pkt[k] + 12, SC_CODEC_MAX_PAYLOAD);
+            if (n <= 0)
+                continue;
+            plen[k] = n;
         }
+        /* the payload type of this listener's negotiation (Opus's is dynamic) */
         sc_media__audio_header(st, pkt[k], SC_SRC_MOH);
-        sc_media__send_rtp(st, pkt[k], sizeof pkt[k], SC_MEDIA_FRAME);
+        sc_media__send_rtp(st, pkt[k], 12 + (size_t)plen[k], (size_t)plen[k]);
     }
 }
 
@@ -176,6 +186,8 @@ static void class_close_cb(uv_handle_t *h)
 {
     sc_moh_class *c = h->data;
     sc_media *m = c->m;
+    for (int k = 0; k < SC_CODEC_SLOTS; k++)
+        sc_codec__free(c->enc[k]);
     free(c->pcm);
     free(c);
     sc_media__release(m);

@@ -150,8 +150,8 @@ bool sc_rtp__rx_update(sc_media_stream *st, const sc_rtp_hdr *h)
     }
     st->rx_received++;
 
-    /* jitter: arrival in timestamp units (8 kHz) */
-    int64_t arrival = (int64_t)(sc_media__now(st->m) * 8 / 1000);
+    /* jitter: arrival in timestamp units (the codec's RTP clock) */
+    int64_t arrival = (int64_t)(sc_media__now(st->m) * st->clock / 1000000);
     int64_t transit = arrival - (int64_t)h->ts;
     if (st->rx_transit != INT64_MIN) {
         int64_t d = transit - st->rx_transit;
@@ -164,7 +164,7 @@ bool sc_rtp__rx_update(sc_media_stream *st, const sc_rtp_hdr *h)
     int64_t expected = (int64_t)rx_ext_max(st) - st->rx_base_seq + 1;
     st->stats.lost = expected - (int64_t)st->rx_received;
     st->stats.jitter = (uint32_t)st->rx_jitter;
-    st->stats.jitter_ms = st->rx_jitter / 8.0;
+    st->stats.jitter_ms = st->rx_jitter * 1000.0 / st->clock;
     return true;
 }
 
@@ -217,7 +217,7 @@ size_t sc_rtcp__build(sc_media_stream *st, uint8_t *buf, size_t cap)
         sc_rtcp__ntp(st->m, &sec, &frac);
         uint32_t rtp_ts = st->ts_last;
         if (st->ts_last_us)
-            rtp_ts += (uint32_t)((sc_media__now(st->m) - st->ts_last_us) * 8 / 1000);
+            rtp_ts += (uint32_t)((sc_media__now(st->m) - st->ts_last_us) * st->clock / 1000000);
         buf[0] = (uint8_t)(0x80 | rc);
         buf[1] = RTCP_SR;
         put16(buf + 2, (uint16_t)(6 + 6 * rc));

@@ -12,6 +12,7 @@
 
 #include "session_core/sip.h"
 #include "sip/sdp_crypto.h"
+#include "sip/sdp_codecs.h"
 
 static const char *const dir_names[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
 
@@ -29,19 +30,7 @@ int sc_sdp_direction_parse(const char *name, sc_sdp_direction *out)
 
 static void copy_str(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
-static int static_rate(int pt, const char **name)
-{
-    if (pt == 0) {
-        *name = "PCMU";
-        return 8000;
-    }
-    if (pt == 8) {
-        *name = "PCMA";
-        return 8000;
-    }
-    *name = "";
-    return 0;
-}
+static int static_rate(int pt, const char **name) { return sc_sdp__static_rate(pt, name); }
 
 /* Reads "pt name/rate" of an rtpmap value into the codec of the same pt. */
 static void apply_rtpmap(sc_sdp_info *out, const char *value)
@@ -93,6 +82,8 @@ static int parse_attrs(sdp_message_t *sdp, int m, sc_sdp_info *out, bool *dir_se
             *dir_set = true;
         } else if (m >= 0 && strcmp(f, "rtpmap") == 0 && v) {
             apply_rtpmap(out, v);
+        } else if (m >= 0 && strcmp(f, "fmtp") == 0 && v) {
+            sc_sdp__apply_fmtp(out, v); /* sdp_codecs.c: Opus parameters */
         } else if (m >= 0 && strcmp(f, "ptime") == 0 && v) {
             out->ptime = atoi(v);
         } else if (m >= 0 && strcmp(f, "crypto") == 0 && v) {
@@ -308,17 +299,24 @@ int sc_sdp_build_offer(const sc_sdp_local *l, char *buf, size_t cap)
     int te = l->dtmf_pt >= 96 && l->dtmf_pt <= 127 ? l->dtmf_pt : 101;
     sdp_buf b = {buf, cap, 0, false};
     write_session(&b, l, family);
-    bprintf(&b, "m=audio %u %s%s%s", l->port, l->savp ? "RTP/SAVP" : "RTP/AVP", l->no_pcmu ? "" : " 0",
-            l->no_pcma ? "" : " 8");
-    if (!l->no_dtmf)
-        bprintf(&b, " %d", te);
-    bprintf(&b, "\r\n");
-    if (!l->no_pcmu)
-        bprintf(&b, "a=rtpmap:0 PCMU/8000\r\n");
-    if (!l->no_pcma)
-        bprintf(&b, "a=rtpmap:8 PCMA/8000\r\n");
-    if (!l->no_dtmf)
-        bprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", te, te);
+    if (l->codecs) { /* a preference list: sdp_codecs.c */
+        char fmts[128], attrs[768];
+        if (sc_sdp__offer_codecs(l, fmts, sizeof fmts, attrs, sizeof attrs) < 0)
+            return -EINVAL;
+        bprintf(&b, "m=audio %u %s%s\r\n%s", l->port, l->savp ? "RTP/SAVP" : "RTP/AVP", fmts, attrs);
+    } else {
+        bprintf(&b, "m=audio %u %s%s%s", l->port, l->savp ? "RTP/SAVP" : "RTP/AVP", l->no_pcmu ? "" : " 0",
+                l->no_pcma ? "" : " 8");
+        if (!l->no_dtmf)
+            bprintf(&b, " %d", te);
+        bprintf(&b, "\r\n");
+        if (!l->no_pcmu)
+            bprintf(&b, "a=rtpmap:0 PCMU/8000\r\n");
+        if (!l->no_pcma)
+            bprintf(&b, "a=rtpmap:8 PCMA/8000\r\n");
+        if (!l->no_dtmf)
+            bprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", te, te);
+    }
     bprintf(&b, "a=ptime:20\r\na=%s\r\n", sc_sdp_direction_name(l->direction));
     if (crypto_lines(&b, l) < 0)
         return -EINVAL;
@@ -350,7 +348,13 @@ int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *l, char *b
     neg.codec_count = 0;
     neg.dtmf_pt = -1;
     bool audio = false;
-    for (size_t i = 0; i < offer->codec_count; i++) {
+    if (l->codecs) { /* the first codec of our list that the offer has: sdp_codecs.c */
+        int prc = sc_sdp__answer_pick(offer, l->codecs, l->no_dtmf, &neg);
+        if (prc < 0)
+            return prc;
+        audio = true;
+    }
+    for (size_t i = 0; i < offer->codec_count && !l->codecs; i++) {
         const sc_sdp_codec *c = &offer->codecs[i];
         if (!local_accepts(l, c))
             continue;
@@ -385,10 +389,9 @@ int sc_sdp_build_answer(const sc_sdp_info *offer, const sc_sdp_local *l, char *b
             bprintf(&b, " %d", neg.codecs[i].pt);
         bprintf(&b, "\r\n");
         for (size_t i = 0; i < neg.codec_count; i++) {
-            const sc_sdp_codec *c = &neg.codecs[i];
-            bprintf(&b, "a=rtpmap:%d %s/%d\r\n", c->pt, c->name, c->rate ? c->rate : 8000);
-            if (c->pt == neg.dtmf_pt)
-                bprintf(&b, "a=fmtp:%d 0-16\r\n", c->pt);
+            char lines[256];
+            sc_sdp__codec_lines(&neg.codecs[i], neg.dtmf_pt, lines, sizeof lines);
+            bprintf(&b, "%s", lines);
         }
         bprintf(&b, "a=ptime:20\r\na=%s\r\n", sc_sdp_direction_name(neg.direction));
         if (crypto_lines(&b, l) < 0)

@@ -4,7 +4,8 @@
  * at 50 packets/s to a peer, with RFC 4733 digits in between.
  *
  * usage: rtp_probe --port P [--bind ADDR] [--seconds S] [--wav FILE] [--to HOST:PORT]
- *                  [--dtmf DIGITS] [--dtmf-pt PT] [--dtmf-at-ms MS] [--stop-after-idle-ms MS] */
+ *                  [--dtmf DIGITS] [--dtmf-pt PT] [--dtmf-at-ms MS] [--stop-after-idle-ms MS]
+ *                  [--pt PT]   (the tone's packets labelled PT, payload still PCMU: for relay tests) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -42,6 +43,7 @@ typedef struct probe {
     uint32_t ts, ssrc;
     const char *dtmf;
     int dtmf_pt;
+    int tone_pt; /* payload type of the tone's packets (0) */
 } probe;
 
 static uint64_t now_us(void)
@@ -131,7 +133,7 @@ static void send_tick(probe *p, long tick)
         b[15] = (uint8_t)dur;
         n = 16;
     } else {
-        put_header(b, 0, p->seq == 0, p->seq, p->ts, p->ssrc);
+        put_header(b, p->tone_pt, p->seq == 0, p->seq, p->ts, p->ssrc);
         p->seq++;
         for (int i = 0; i < 160; i++) {
             double s = 8000.0 * sin(2 * M_PI * 400.0 * (double)(p->ts + (uint32_t)i) / 8000.0);
@@ -224,6 +226,8 @@ int main(int argc, char **argv)
             p.dtmf = argv[i + 1];
         else if (!strcmp(argv[i], "--dtmf-pt"))
             p.dtmf_pt = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--pt"))
+            p.tone_pt = atoi(argv[i + 1]) & 0x7f;
         else if (!strcmp(argv[i], "--dtmf-at-ms"))
             dtmf_at_ms = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--stop-after-idle-ms"))

@@ -4,6 +4,7 @@
 
 #include "config_addr.h"
 #include "config_trunks.h"
+#include "config_codecs.h"
 #include "config_media.h"
 #include "config_srtp.h"
 #include "config_ops.h"
@@ -363,6 +364,8 @@ static const sd_option options[] = {
      "off|optional|mandatory SRTP with SDES keys: off refuses RTP/SAVP offers, mandatory plain ones (488 before "
      "any provisional); optional takes either (default off)"},
     {"srtp-offer", true, sd_set_srtp_offer, "avp|savp profile of our offers under --srtp optional (default avp)"},
+    {"codecs", true, sd_set_codecs,
+     "LIST audio codecs by preference: opus,g722,pcmu,pcma (default pcmu,pcma,opus,g722)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
     {"route", true, sd_set_route,
@@ -467,6 +470,7 @@ void sd_config_free(sd_config *c)
     free(c->store);
     sd_config_http_free(c);
     sd_config_media_free(c);
+    free(c->codecs);
     sd_config_addr_free(c);
     sd_config_ops_free(c);
     sd_config_store_free(c);

@@ -58,6 +58,7 @@ typedef struct sd_config {
     bool rtp_latch;          /* --rtp-latch: symmetric RTP (config_media.c) */
     int srtp;                /* --srtp: sc_coord_srtp (config_srtp.c); 0 = off */
     bool srtp_offer_savp;    /* --srtp-offer savp: our offers RTP/SAVP under optional */
+    char *codecs;            /* --codecs LIST: codec preference (config_codecs.c); NULL: the default */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */

@@ -219,6 +219,7 @@ static int start_api(sd_app *app)
     c.rtp_latch = app->cfg.rtp_latch;
     c.srtp = (sc_coord_srtp)app->cfg.srtp;
     c.srtp_offer_savp = app->cfg.srtp_offer_savp;
+    c.codecs = app->cfg.codecs;
     for (size_t i = 0; i < app->cfg.nmoh; i++) {
         c.moh_names[i] = app->cfg.moh_name[i];
         c.moh_paths[i] = app->cfg.moh_path[i];
