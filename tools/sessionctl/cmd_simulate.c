@@ -79,14 +79,7 @@ static void on_publish(void *ud, sc_session *session, const char *name, int prio
     printf("  publish %s (%s)\n", name, prio >= 0 && prio <= 2 ? prios[prio] : "?");
 }
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: sessionctl simulate FILE --role uac|uas [--guard Name=true|false]... "
-                    "[--store URL [--id ID]] EVENT[:code[:text]]...\n");
-    return 2;
-}
-
-/* "Name=true" / "Name=false" / "Name" (= true). */
+/* "Name=yes" / "Name=no" / "Name" (= yes); true/false, on/off, 1/0 with a warning. */
 static int set_guard(sim *s, const char *arg)
 {
     char name[128];
@@ -98,11 +91,7 @@ static int set_guard(sim *s, const char *arg)
     name[n] = '\0';
     bool v = true;
     if (eq) {
-        if (!strcmp(eq + 1, "true") || !strcmp(eq + 1, "1"))
-            v = true;
-        else if (!strcmp(eq + 1, "false") || !strcmp(eq + 1, "0"))
-            v = false;
-        else
+        if (sctl_parse_bool("--guard", eq + 1, &v))
             return -EINVAL;
     }
     int id = sc_vocab_lookup(s->vocab, SC_VOCAB_GUARD, name);
@@ -246,52 +235,36 @@ out:
     return status;
 }
 
-int sessionctl_cmd_simulate(int argc, char **argv)
+int sessionctl_cmd_simulate(const sctl_args *a)
 {
-    const char *file = NULL, *role_name = NULL;
-    char **events = calloc((size_t)argc + 1, sizeof *events);
+    const char *file = a->pos[0], *role_name = sctl_opt_value(a, "role");
     sim *s = calloc(1, sizeof *s);
-    int nevents = 0, status = 2;
-    if (!events || !s || sc_vocab_new(&s->vocab)) {
+    int status = 2;
+    if (!s || sc_vocab_new(&s->vocab)) {
         fprintf(stderr, "sessionctl: out of memory\n");
         goto out;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--role") && i + 1 < argc) {
-            role_name = argv[++i];
-        } else if (!strcmp(argv[i], "--guard") && i + 1 < argc) {
-            if (set_guard(s, argv[++i])) {
-                fprintf(stderr, "sessionctl: bad --guard '%s' (want a guard name, =true or =false)\n", argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
-            s->store_url = argv[++i];
-        } else if (!strcmp(argv[i], "--id") && i + 1 < argc) {
-            s->session_id = argv[++i];
-        } else if (!strncmp(argv[i], "--", 2)) {
-            fprintf(stderr, "sessionctl: unknown option '%s'\n", argv[i]);
-            status = usage();
+    const char *g;
+    for (int k = 0; (g = sctl_opt_nth(a, "guard", k)) != NULL; k++)
+        if (set_guard(s, g)) {
+            fprintf(stderr, "sessionctl simulate: bad --guard '%s' (want a guard name, =yes or =no)\n", g);
             goto out;
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            events[nevents++] = argv[i];
         }
-    }
+    s->store_url = sctl_opt_value(a, "store");
+    s->session_id = sctl_opt_value(a, "id");
     sc_role role;
-    if (!file || !role_name) {
-        status = usage();
+    if (!role_name) {
+        fprintf(stderr, "sessionctl simulate: --role uac|uas is required (see sessionctl simulate --help)\n");
         goto out;
     }
     if (sc_role_parse(role_name, &role) || role == SC_ROLE_ANY) {
         fprintf(stderr, "sessionctl: bad --role '%s' (uac or uas)\n", role_name);
         goto out;
     }
-    status = run(s, file, role, events, nevents);
+    status = run(s, file, role, (char **)(a->pos + 1), a->npos - 1);
 out:
     if (s)
         sc_vocab_free(s->vocab);
     free(s);
-    free(events);
     return status;
 }

@@ -16,27 +16,18 @@ typedef struct store_args {
     const char *id, *url, *since, *until, *table;
 } store_args;
 
-/* --store, --since, --until, --table and one positional ID (when want_id). 0 or 2. */
-static int parse_args(int argc, char **argv, bool want_id, store_args *a, const char *usage)
+/* --store (required), --since, --until, --table and the positional ID (when the command has one). */
+static int parse_args(const sctl_args *sa, store_args *a)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--store")   ? &a->url
-                            : !strcmp(argv[i], "--since") ? &a->since
-                            : !strcmp(argv[i], "--until") ? &a->until
-                            : !strcmp(argv[i], "--table") ? &a->table
-                                                          : NULL;
-        if (slot && i + 1 < argc)
-            *slot = argv[++i];
-        else if (!slot && argv[i][0] != '-' && want_id && !a->id)
-            a->id = argv[i];
-        else {
-            fprintf(stderr, "sessionctl: unexpected argument '%s'\nusage: %s\n", argv[i], usage);
-            return 2;
-        }
-    }
-    if (!a->url || (want_id && !a->id)) {
-        fprintf(stderr, "usage: %s\n", usage);
+    a->url = sctl_opt_value(sa, "store");
+    a->since = sctl_opt_value(sa, "since");
+    a->until = sctl_opt_value(sa, "until");
+    a->table = sctl_opt_value(sa, "table");
+    a->id = sa->npos ? sa->pos[0] : NULL;
+    if (!a->url) {
+        fprintf(stderr, "sessionctl %s: --store URL is required (see sessionctl %s --help)\n", sa->cmd->name,
+                sa->cmd->name);
         return 2;
     }
     return 0;
@@ -82,20 +73,12 @@ static int collect_event(const sc_persist_event *ev, void *ud)
     return json_array_append((json_t *)ud, (json_t *)ev->record) ? -ENOMEM : 0;
 }
 
-static bool has_store(int argc, char **argv)
+int sessionctl_cmd_history_or_store(const sctl_args *sa)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--store"))
-            return true;
-    return false;
-}
-
-int sessionctl_cmd_history_or_store(int argc, char **argv)
-{
-    if (!has_store(argc, argv))
-        return sessionctl_cmd_history(argc, argv);
+    if (!sctl_opt_value(sa, "store"))
+        return sessionctl_cmd_history(sa);
     store_args a;
-    int r = parse_args(argc, argv, true, &a, "sessionctl history ID --store URL");
+    int r = parse_args(sa, &a);
     if (r)
         return r;
     sc_persist *p = open_store(a.url);
@@ -126,10 +109,10 @@ int sessionctl_cmd_history_or_store(int argc, char **argv)
     return 0;
 }
 
-int sessionctl_cmd_events(int argc, char **argv)
+int sessionctl_cmd_events(const sctl_args *sa)
 {
     store_args a;
-    int r = parse_args(argc, argv, false, &a, "sessionctl events --store URL [--since T] [--until T]");
+    int r = parse_args(sa, &a);
     if (r)
         return r;
     int64_t since = INT64_MIN, until = INT64_MAX;
@@ -240,10 +223,10 @@ out:
     return status;
 }
 
-int sessionctl_cmd_replay(int argc, char **argv)
+int sessionctl_cmd_replay(const sctl_args *sa)
 {
     store_args a;
-    int r = parse_args(argc, argv, true, &a, "sessionctl replay ID --store URL [--table FILE]");
+    int r = parse_args(sa, &a);
     if (r)
         return r;
     sc_persist *p = open_store(a.url);
