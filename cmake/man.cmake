@@ -10,13 +10,13 @@ set(SC_MAN_SRC ${CMAKE_SOURCE_DIR}/docs/man)
 if(SC_HELP2MAN AND SC_SCDOC)
   add_custom_command(OUTPUT ${SC_MAN_OUT}/sessiond.8
     COMMAND ${CMAKE_COMMAND} -E make_directory ${SC_MAN_OUT}
-    COMMAND ${SC_HELP2MAN} --no-info --section=8 --include=${SC_MAN_SRC}/sessiond.h2m
+    COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0 ${SC_HELP2MAN} --no-info --section=8 --include=${SC_MAN_SRC}/sessiond.h2m
       --output=${SC_MAN_OUT}/sessiond.8 $<TARGET_FILE:sessiond>
     DEPENDS sessiond ${SC_MAN_SRC}/sessiond.h2m
     COMMENT "help2man: sessiond(8)")
   add_custom_command(OUTPUT ${SC_MAN_OUT}/sessionctl.1
     COMMAND ${CMAKE_COMMAND} -E make_directory ${SC_MAN_OUT}
-    COMMAND ${SC_HELP2MAN} --no-info --section=1 --help-option=--help-all --include=${SC_MAN_SRC}/sessionctl.h2m
+    COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0 ${SC_HELP2MAN} --no-info --section=1 --help-option=--help-all --include=${SC_MAN_SRC}/sessionctl.h2m
       --output=${SC_MAN_OUT}/sessionctl.1 $<TARGET_FILE:sessionctl>
     DEPENDS sessionctl ${SC_MAN_SRC}/sessionctl.h2m
     COMMENT "help2man: sessionctl(1)")

@@ -38,6 +38,9 @@ done
 "$CTL" transitions "$T" --role=uac --state Active --json |
     python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["transitions"], d' || fail "transitions --json"
 "$CTL" graph "$T" --json | python3 -c 'import json,sys; json.load(sys.stdin)' || fail "graph --json"
+"$CTL" simulate "$T" --role uas IncomingCall AcceptCall --json | python3 -c '
+import json,sys; l=[json.loads(x) for x in sys.stdin]; assert l[0]["type"]=="start" and l[-1]=={"type":"final","state":"Answering"}, l' ||
+    fail "simulate --json"
 
 # booleans: yes|no; the old spellings work with a warning
 "$CTL" simulate "$T" --role uas --guard AutoAnswer=no IncomingCall >/dev/null 2>"$TMP/err"
@@ -112,10 +115,9 @@ printf 'states: [\n' >"$TMP/bad.yaml"
 [ "$rc" -le 1 ] || fail "registrations: exit $rc"
 "$CTL" sessions "${S[@]}" | grep -q "^2 session(s)" || fail "sessions"
 
-# events: under traffic (a call every 50 ms to a closed port: created, failed) the backlog ends and
-# the command exits; --follow stays.
-DEAD=$(free_port)
-( for _ in $(seq 1 100); do "$CTL" call "sip:nobody@127.0.0.1:$DEAD" "${S[@]}" >/dev/null 2>&1; sleep 0.05; done ) &
+# events: under traffic (every 20 ms an `accept` the outgoing call refuses: a TransitionFailed
+# event) the backlog ends and the command exits; --follow stays.
+( for _ in $(seq 1 250); do "$CTL" accept "$a" "${S[@]}" >/dev/null 2>&1; sleep 0.02; done ) &
 traffic=$!
 sleep 0.3
 t0=$(date +%s%N)

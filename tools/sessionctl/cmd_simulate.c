@@ -5,6 +5,7 @@
 #include "sessionctl/cmd_table.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ typedef struct sim {
     bool guard_value[MAX_GUARDS]; /* by guard id */
     const char *store_url;        /* --store: record the run there (or NULL) */
     const char *session_id;       /* --id (default "simulated") */
+    bool json;                    /* --json: one JSON object a line */
 } sim;
 
 static bool sim_guard(const sc_exec *x)
@@ -40,11 +42,44 @@ static const char *state_name(const sc_table *t, sc_id id)
     return si ? si->name : "?";
 }
 
+static void print_json_line(json_t *o)
+{
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (line)
+        printf("%s\n", line);
+    free(line);
+    json_decref(o);
+}
+
+/* --json: {"type":"transition","seq","from","event","code","text","guards":[{name,negate,passed}],
+ * "actions":[{name,result}],"to","outcome"}. */
+static void print_record_json(const sim *s, const sc_table *tab, const sc_history_record *r)
+{
+    json_t *guards = json_array(), *actions = json_array();
+    for (unsigned i = 0; i < r->nguards; i++)
+        json_array_append_new(guards, json_pack("{s:s, s:b, s:b}", "name",
+                                                sc_vocab_name(s->vocab, SC_VOCAB_GUARD, r->guards[i].id), "negate",
+                                                r->guards[i].negate, "passed", r->guards[i].passed));
+    for (unsigned i = 0; i < r->nactions; i++)
+        json_array_append_new(actions, json_pack("{s:s, s:i}", "name",
+                                                 sc_vocab_name(s->vocab, SC_VOCAB_ACTION, r->actions[i].id), "result",
+                                                 (int)r->actions[i].result));
+    print_json_line(json_pack("{s:s, s:I, s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:s}", "type", "transition", "seq",
+                              (json_int_t)r->seq, "from", state_name(tab, r->from), "event",
+                              sc_vocab_name(s->vocab, SC_VOCAB_EVENT, r->event), "code", (int)r->event_code, "text",
+                              r->event_text, "guards", guards, "actions", actions, "to", state_name(tab, r->to),
+                              "outcome", sc_outcome_name(r->outcome)));
+}
+
 static void print_record(void *ud, sc_session *session, const sc_history_record *r, const sc_transition *t)
 {
     (void)t;
     const sim *s = ud;
     const sc_table *tab = sc_session_table(session);
+    if (s->json) {
+        print_record_json(s, tab, r);
+        return;
+    }
     printf("%llu %s --%s", (unsigned long long)r->seq, state_name(tab, r->from),
            sc_vocab_name(s->vocab, SC_VOCAB_EVENT, r->event));
     if (r->event_code || r->event_text[0]) {
@@ -73,9 +108,14 @@ static void print_record(void *ud, sc_session *session, const sc_history_record 
 
 static void on_publish(void *ud, sc_session *session, const char *name, int prio)
 {
-    (void)ud;
+    const sim *s = ud;
     (void)session;
     static const char *const prios[] = {"low", "normal", "critical"};
+    if (s->json) {
+        print_json_line(json_pack("{s:s, s:s, s:s}", "type", "publish", "name", name, "priority",
+                                  prio >= 0 && prio <= 2 ? prios[prio] : "?"));
+        return;
+    }
     printf("  publish %s (%s)\n", name, prio >= 0 && prio <= 2 ? prios[prio] : "?");
 }
 
@@ -209,7 +249,11 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
     sc_session *session = NULL;
     if (sc_engine_create_session(e, role, s->session_id ? s->session_id : "simulated", &session))
         goto out;
-    printf("0 %s (%s, table %s)\n", sc_session_state_name(session), sc_role_name(role), sc_table_name(s->table));
+    if (s->json)
+        print_json_line(json_pack("{s:s, s:s, s:s, s:s}", "type", "start", "state", sc_session_state_name(session),
+                                  "role", sc_role_name(role), "table", sc_table_name(s->table)));
+    else
+        printf("0 %s (%s, table %s)\n", sc_session_state_name(session), sc_role_name(role), sc_table_name(s->table));
     status = 0;
     for (int i = 0; i < nevents; i++) {
         char buf[512];
@@ -223,7 +267,10 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
         if (r != 0)
             status = 1;
     }
-    printf("final %s\n", sc_session_state_name(session));
+    if (s->json)
+        print_json_line(json_pack("{s:s, s:s}", "type", "final", "state", sc_session_state_name(session)));
+    else
+        printf("final %s\n", sc_session_state_name(session));
 out:
     if (recording_stop(&rc))
         status = 1;
@@ -252,6 +299,7 @@ int sessionctl_cmd_simulate(const sctl_args *a)
         }
     s->store_url = sctl_opt_value(a, "store");
     s->session_id = sctl_opt_value(a, "id");
+    s->json = a->json;
     sc_role role;
     if (!role_name) {
         fprintf(stderr, "sessionctl simulate: --role uac|uas is required (see sessionctl simulate --help)\n");

@@ -159,12 +159,22 @@ static void print_path(const json_t *events)
     }
 }
 
-/* Compare s with the stored snapshot (its "node" key aside); prints the verdict. Returns 0. */
-static int compare(const sc_session *s, const json_t *snap, json_int_t snap_seq, int *status)
+/* Compare s with the stored snapshot (its "node" key aside); prints the verdict, or sets it in
+ * report (--json). Returns 0. */
+static int compare(const sc_session *s, const json_t *snap, json_int_t snap_seq, int *status, json_t *report)
 {
     json_t *mine = NULL, *theirs = json_deep_copy(snap);
     json_object_del(theirs, "node");
-    if (sc_session_snapshot_json(s, &mine) == 0 && json_equal(mine, theirs)) {
+    bool same = sc_session_snapshot_json(s, &mine) == 0 && json_equal(mine, theirs);
+    if (report) {
+        json_object_set_new(report, "snapshot", json_string(same ? "matches" : "differs"));
+        json_object_set_new(report, "snapshot_seq", json_integer(snap_seq));
+        if (!same) {
+            json_object_set(report, "stored", theirs);
+            json_object_set(report, "rebuilt", mine ? mine : json_null());
+            *status = 1;
+        }
+    } else if (same) {
         printf("snapshot: matches at seq %" JSON_INTEGER_FORMAT " (state %s)\n", snap_seq, jstr(snap, "state"));
     } else {
         char *a = json_dumps(theirs, JSON_SORT_KEYS | JSON_COMPACT);
@@ -182,7 +192,7 @@ static int compare(const sc_session *s, const json_t *snap, json_int_t snap_seq,
 
 /* Rebuild the session from events on table; compare with snap (when not NULL) once the
  * events up to its last_seq are applied. Returns 0 match / no snapshot, 1 differs, 2 error. */
-static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events, const json_t *snap)
+static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events, const json_t *snap, json_t *report)
 {
     int status = 2;
     sc_store *store = NULL;
@@ -203,7 +213,7 @@ static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events,
     status = 0;
     json_array_foreach(events, i, ev) {
         json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
-        if (snap && seq > snap_seq && status == 0 && !compare(s, snap, snap_seq, &status))
+        if (snap && seq > snap_seq && status == 0 && !compare(s, snap, snap_seq, &status, report))
             snap = NULL; /* compared */
         int r = sc_session_apply_event_json(s, ev);
         if (r < 0) {
@@ -213,10 +223,15 @@ static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events,
         }
     }
     if (snap)
-        compare(s, snap, snap_seq, &status);
+        compare(s, snap, snap_seq, &status, report);
+    else if (snap_seq == INT64_MAX && report)
+        json_object_set_new(report, "snapshot", json_string("none"));
     else if (snap_seq == INT64_MAX)
         printf("snapshot: none (the session has ended)\n");
-    printf("final state: %s\n", sc_session_state_name(s));
+    if (report)
+        json_object_set_new(report, "final_state", json_string(sc_session_state_name(s)));
+    else
+        printf("final state: %s\n", sc_session_state_name(s));
 out:
     sc_engine_free(e);
     sc_store_free(store);
@@ -232,7 +247,7 @@ int sessionctl_cmd_replay(const sctl_args *sa)
     sc_persist *p = open_store(a.url);
     if (!p)
         return 2;
-    json_t *events = json_array(), *snap = NULL;
+    json_t *events = json_array(), *snap = NULL, *report = NULL;
     r = sc_persist_read_events(p, a.id, 0, collect_event, events);
     int lr = r ? 0 : sc_persist_load(p, a.id, &snap, NULL);
     sc_persist_close(p);
@@ -248,18 +263,29 @@ int sessionctl_cmd_replay(const sctl_args *sa)
         status = 1;
         goto out;
     }
-    print_path(events);
+    report = sa->json ? json_pack("{s:s, s:O}", "id", a.id, "events", events) : NULL;
+    if (!report)
+        print_path(events);
     const char *file = a.table ? a.table : "tables/default.yaml";
     if (sc_vocab_new(&vocab) || sc_table_load_file(&table, file, vocab, NULL)) {
         fprintf(stderr, "sessionctl: cannot load table %s (give --table FILE): snapshot not checked\n", file);
         status = a.table ? 2 : 0;
+        if (report)
+            json_object_set_new(report, "snapshot", json_string("unchecked"));
         goto out;
     }
     const char *hash = jstr(json_array_get(events, 0), "table_hash");
     if (strcmp(hash, sc_table_hash(table)))
         fprintf(stderr, "sessionctl: note: the session ran on table %s, replaying on %s\n", hash, sc_table_hash(table));
-    status = rebuild(table, vocab, events, snap);
+    status = rebuild(table, vocab, events, snap, report);
 out:
+    if (report && status != 2) {
+        char *out = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (out)
+            printf("%s\n", out);
+        free(out);
+    }
+    json_decref(report);
     sc_table_unref(table);
     sc_vocab_free(vocab);
     json_decref(events);
