@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* "--" before a flag's name, nothing before a config key path ("trunks: register"). */
+static const char *dashes(const char *flag) { return strchr(flag, ' ') ? "" : "--"; }
+
 int sd_config_bool(const char *flag, const char *v, bool *out, char *err, size_t errsz)
 {
     static const struct {
@@ -17,11 +20,11 @@ int sd_config_bool(const char *flag, const char *v, bool *out, char *err, size_t
     for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
         if (!strcmp(v, other[i].s)) {
             *out = other[i].v;
-            fprintf(stderr, "sessiond: warning: --%s: '%s' is spelled %s (accepted)\n", flag, v,
+            fprintf(stderr, "sessiond: warning: %s%s: '%s' is spelled %s (accepted)\n", dashes(flag), flag, v,
                     other[i].v ? "yes" : "no");
             return 0;
         }
-    snprintf(err, errsz, "--%s: expected yes or no, got '%s'", flag, v);
+    snprintf(err, errsz, "%s%s: expected yes or no, got '%s'", dashes(flag), flag, v);
     return -1;
 }
 

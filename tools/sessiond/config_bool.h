@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The value v of option flag (without "--"): yes|no; true/false, on/off and 1/0 are accepted
+/* The value v of option flag (without "--"; or a config key path like "trunks: register"): yes|no; true/false, on/off and 1/0 are accepted
  * with a warning on stderr; v NULL (a switch given alone) is yes. 0 and *out, or -1 with err. */
 int sd_config_bool(const char *flag, const char *v, bool *out, char *err, size_t errsz);
 
