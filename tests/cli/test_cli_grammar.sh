@@ -4,7 +4,7 @@
 # yes|no booleans with warnings for the old spellings (sessionctl and sessiond), `sessiond -h`;
 # the man pages and docs/operations.md name every flag of `sessiond --help` and every command;
 # the bash completion completes commands and options; and against a real sessiond with two
-# SIPp callees: call, dtmf, bridge, unbridge, reload, trunks, registrations, hangup, and
+# SIPp callees: call, dtmf, bridge, unbridge, reload, trunks, registrations, hangup, kill, and
 # `events` stopping at the end of the backlog under traffic (with --follow it goes on).
 . "$(dirname "$0")/../sip/lib.sh"
 CTL=$BIN/sessionctl
@@ -133,7 +133,15 @@ timeout 1 "$CTL" events --follow "${S[@]}" >/dev/null; rc=$?
 kill "$traffic" 2>/dev/null; wait "$traffic" 2>/dev/null
 
 "$CTL" hangup "$a" "${S[@]}" >/dev/null || fail "hangup a"
-"$CTL" "${S[@]}" hangup "$b" >/dev/null || fail "hangup b"
+# kill: DELETE /sessions/{id} (a server without that route answers 405)
+"$CTL" kill "$b" "${S[@]}" >"$TMP/kill.out" 2>"$TMP/err"; rc=$?
+if grep -q "answered 405" "$TMP/err"; then
+    echo "kill: this sessiond has no DELETE /sessions/{id}"
+    "$CTL" "${S[@]}" hangup "$b" >/dev/null || fail "hangup b"
+else
+    [ "$rc" -eq 0 ] && grep -q "^$b killed (was in Active)" "$TMP/kill.out" || fail "kill: exit $rc $(cat "$TMP/kill.out" "$TMP/err")"
+    "$CTL" show "$b" "${S[@]}" >/dev/null 2>&1; [ $? -eq 1 ] || fail "killed session still there"
+fi
 wait "$first" || fail "first sipp uas failed"
 wait_sipp
 pass

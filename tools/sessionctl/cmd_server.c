@@ -282,6 +282,23 @@ int sessionctl_cmd_dtmf(const sctl_args *a)
     return rc;
 }
 
+int sessionctl_cmd_kill(const sctl_args *a)
+{
+    srv_opts o = opts_of(a);
+    char path[256];
+    snprintf(path, sizeof path, "/sessions/%s", a->pos[0]);
+    sctl_http_resp r;
+    if (call_server(&o, "DELETE", path, NULL, &r))
+        return 1;
+    int rc;
+    json_t *j = parse_or_print(&o, &r, &rc);
+    if (j)
+        printf("%s killed (was in %s)\n", a->pos[0], str_or(j, "state", "?"));
+    json_decref(j);
+    sctl_http_resp_free(&r);
+    return rc;
+}
+
 int sessionctl_cmd_bridge(const sctl_args *a)
 {
     json_t *b = json_pack("{s:s}", "with", a->pos[1]);

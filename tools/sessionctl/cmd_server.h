@@ -1,5 +1,5 @@
 /* cmd_server: sessionctl's commands against a running sessiond over its HTTP API (sessions,
- * show, history, call, accept, reject, hangup, hold, resume, dtmf, bridge, unbridge, reload).
+ * show, history, call, accept, reject, hangup, hold, resume, dtmf, bridge, unbridge, reload, kill).
  * Each takes its parsed arguments (args.h) and returns the exit status: 0 success, 1 the server refused or could not be reached, 2 a usage error. */
 #ifndef SESSIONCTL_CMD_SERVER_H
 #define SESSIONCTL_CMD_SERVER_H
@@ -19,5 +19,6 @@ int sessionctl_cmd_dtmf(const sctl_args *a);
 int sessionctl_cmd_bridge(const sctl_args *a);
 int sessionctl_cmd_unbridge(const sctl_args *a);
 int sessionctl_cmd_reload(const sctl_args *a);
+int sessionctl_cmd_kill(const sctl_args *a);
 
 #endif

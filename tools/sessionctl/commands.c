@@ -85,6 +85,8 @@ const sctl_cmd SCTL_COMMANDS[] = {
     {"hangup", "ID", "end a call", NONE, 1, 1, true, sessionctl_cmd_hangup},
     {"hold", "ID", "put a call on hold", NONE, 1, 1, true, sessionctl_cmd_hold},
     {"resume", "ID", "resume a held call", NONE, 1, 1, true, sessionctl_cmd_resume},
+    {"kill", "ID", "force-remove a session the table will not end (DELETE /sessions/ID: BYE or CANCEL, then removal)",
+     NONE, 1, 1, true, sessionctl_cmd_kill},
     {"dtmf", "ID DIGITS", "send DTMF digits (0-9 * # A-D) as RFC 4733 events", NONE, 2, 2, true, sessionctl_cmd_dtmf},
     {"bridge", "ID1 ID2", "bridge two active calls (RTP relayed between them)", NONE, 2, 2, true,
      sessionctl_cmd_bridge},
