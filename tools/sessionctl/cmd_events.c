@@ -110,7 +110,7 @@ int sessionctl_cmd_events_live(const sctl_args *a)
     const char *server = a->server, *token = a->token, *since = sctl_opt_value(a, "since");
     bool follow = sctl_opt_flag(a, "follow");
     char query[2048] = "";
-    static const char *filters[] = {"type", "session", "role", "state", "priority", "name"};
+    static const char *filters[] = {"type", "session", "role", "state", "priority", "name", "app"};
     for (size_t f = 0; f < sizeof filters / sizeof filters[0]; f++) {
         const char *v = sctl_opt_value(a, filters[f]);
         if (v)

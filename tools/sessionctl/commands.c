@@ -56,6 +56,7 @@ static const sctl_opt EVENTS[] = {
     {"state", 0, SCTL_VALUE, "S,T", "only these states"},
     {"priority", 0, SCTL_VALUE, "low|normal|critical", "only this priority and above"},
     {"name", 0, SCTL_VALUE, "NAME", "subscriber name in the server's metrics"},
+    {"app", 0, SCTL_VALUE, "GLOB,GLOB", "App events only with these publish names (?app=; other types unfiltered)"},
     {"since", 0, SCTL_VALUE, "SEQ|TIME", "from this sequence number (--store: this time)"},
     {"follow", 'f', SCTL_FLAG, NULL, "keep streaming (default: stop at the end of the backlog)"},
     {"store", 0, SCTL_VALUE, "URL", "read the persistent log of this store instead of the server"},
