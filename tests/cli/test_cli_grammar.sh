@@ -111,7 +111,7 @@ printf 'states: [\n' >"$TMP/bad.yaml"
 "$CTL" reload --file "$TMP/bad.yaml" "${S[@]}" >/dev/null 2>"$TMP/err"; rc=$?
 [ "$rc" -eq 1 ] && grep -q "refused" "$TMP/err" || fail "reload of a bad table: exit $rc $(cat "$TMP/err")"
 "$CTL" trunks --json "${S[@]}" | python3 -c 'import json,sys; json.load(sys.stdin)' || fail "trunks --json"
-"$CTL" registrations "${S[@]}" --json >"$TMP/reg.json"; rc=$?
+"$CTL" registrations "${S[@]}" --json >"$TMP/reg.json" 2>/dev/null; rc=$?
 [ "$rc" -le 1 ] || fail "registrations: exit $rc"
 "$CTL" sessions "${S[@]}" | grep -q "^2 session(s)" || fail "sessions"
 
