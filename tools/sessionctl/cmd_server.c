@@ -247,7 +247,18 @@ static int session_command(const sctl_args *a, const char *cmd, const char *body
 
 int sessionctl_cmd_accept(const sctl_args *a) { return session_command(a, "accept", NULL); }
 int sessionctl_cmd_hangup(const sctl_args *a) { return session_command(a, "hangup", NULL); }
-int sessionctl_cmd_hold(const sctl_args *a) { return session_command(a, "hold", NULL); }
+int sessionctl_cmd_hold(const sctl_args *a)
+{
+    const char *moh = sctl_opt_value(a, "moh");
+    if (!moh)
+        return session_command(a, "hold", NULL);
+    json_t *b = json_pack("{s:s}", "moh", moh);
+    char *body = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    int rc = session_command(a, "hold", body);
+    free(body);
+    return rc;
+}
 int sessionctl_cmd_resume(const sctl_args *a) { return session_command(a, "resume", NULL); }
 int sessionctl_cmd_unbridge(const sctl_args *a) { return session_command(a, "unbridge", NULL); }
 

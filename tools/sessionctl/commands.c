@@ -43,6 +43,7 @@ static const sctl_opt REPLAY[] = {
 };
 static const sctl_opt CALL[] = {{"from", 0, SCTL_VALUE, "URI", "the From URI"}, {0}};
 static const sctl_opt REJECT[] = {{"code", 0, SCTL_VALUE, "N", "final response 400..699 (default 486)"}, {0}};
+static const sctl_opt HOLD[] = {{"moh", 0, SCTL_VALUE, "CLASS", "play this music on hold class (--moh-class)"}, {0}};
 static const sctl_opt TRANSFER[] = {
     {"attended", 0, SCTL_FLAG, NULL, "attended transfer (to the consultation call)"},
     {"consult", 0, SCTL_VALUE, "ID", "the consultation call of an attended transfer"},
@@ -84,7 +85,7 @@ const sctl_cmd SCTL_COMMANDS[] = {
     {"accept", "ID", "answer an incoming call", NONE, 1, 1, true, sessionctl_cmd_accept},
     {"reject", "ID", "reject an incoming call", REJECT, 1, 1, true, sessionctl_cmd_reject},
     {"hangup", "ID", "end a call", NONE, 1, 1, true, sessionctl_cmd_hangup},
-    {"hold", "ID", "put a call on hold", NONE, 1, 1, true, sessionctl_cmd_hold},
+    {"hold", "ID", "put a call on hold", HOLD, 1, 1, true, sessionctl_cmd_hold},
     {"resume", "ID", "resume a held call", NONE, 1, 1, true, sessionctl_cmd_resume},
     {"kill", "ID", "force-remove a session the table will not end (DELETE /sessions/ID: BYE or CANCEL, then removal)",
      NONE, 1, 1, true, sessionctl_cmd_kill},
