@@ -11,6 +11,8 @@ test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind clan
   baresip-core python3)
 # sessiond's systemd integration (sd_notify, the journal); systemd-analyze checks the unit
 build_pkgs+=(libsystemd-dev)
+# man pages: help2man (sessiond(8), sessionctl(1) from --help), scdoc (the section 5 pages)
+build_pkgs+=(help2man scdoc)
 test_pkgs+=(systemd)
 # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (only recommended by clang)
 fuzz_pkgs=(clang libclang-rt-dev)

@@ -14,6 +14,11 @@ P="$TMP/prefix"
 for f in bin/sessiond bin/sessionctl include/session_core/engine.h share/session-core/tables/default.yaml; do
   [ -e "$P/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
+# man pages (cmake/man.cmake) and the bash completion of sessionctl
+for f in share/man/man8/sessiond.8 share/man/man1/sessionctl.1 share/man/man5/sessiond.conf.5 \
+  share/man/man5/sessioncore-table.5 share/bash-completion/completions/sessionctl; do
+  [ -s "$P/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
+done
 pc=$(find "$P" -name sessioncore.pc | head -1)
 [ -n "$pc" ] || { echo "FAIL: sessioncore.pc not installed"; exit 1; }
 so=$(find "$P" -name 'libsessioncore.so*' | head -1)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sessiond --metrics on|off: a bad value, and --statsd with metrics off (flag or config file),
+# sessiond --metrics yes|no (on|off accepted with a warning): a bad value, and --statsd with metrics off (flag or config file),
 # exit 2 with one line; with --metrics off (flag or config key) calls still work while GET
 # /metrics answers 404 with a JSON error and the event stream still counts; --metrics on (the
 # default) serves the transition counters the calls moved.
@@ -13,12 +13,12 @@ expect_exit2() { # expected-substring args...
     [ "$(printf '%s\n' "$out" | grep -c .)" -eq 1 ] || fail "sessiond $*: expected one line, got: $out"
     case "$out" in *"$want"*) ;; *) fail "sessiond $*: '$out' does not mention '$want'" ;; esac
 }
-expect_exit2 "--metrics: expected on or off, got 'maybe'" --metrics maybe
-expect_exit2 "--statsd: needs metrics, but --metrics is off" --metrics off --statsd 127.0.0.1:8125
-printf 'metrics: off\nstatsd: 127.0.0.1:8125\n' >"$TMP/statsd.yaml"
+expect_exit2 "--metrics: expected yes or no, got 'maybe'" --metrics maybe
+expect_exit2 "--statsd: needs metrics, but --metrics is off" --metrics no --statsd 127.0.0.1:8125
+printf 'metrics: no\nstatsd: 127.0.0.1:8125\n' >"$TMP/statsd.yaml"
 expect_exit2 "--statsd: needs metrics, but --metrics is off" --config "$TMP/statsd.yaml"
 printf 'metrics: sometimes\n' >"$TMP/bad.yaml"
-expect_exit2 "bad.yaml:1:10: metrics: expected on or off" --config "$TMP/bad.yaml"
+expect_exit2 "bad.yaml:1:10: metrics: expected yes or no" --config "$TMP/bad.yaml"
 
 # stop_sd: SIGTERM and a clean exit.
 stop_sd() {

@@ -169,25 +169,10 @@ static void print_text(json_t *d, const char *old_path, const char *new_path)
     printf("%lld difference%s\n", nd, nd == 1 ? "" : "s");
 }
 
-int sessionctl_cmd_diff(int argc, char **argv)
+int sessionctl_cmd_diff(const sctl_args *sa)
 {
-    const char *files[2] = {NULL, NULL};
-    int nfiles = 0;
-    bool as_json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            as_json = true;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            nfiles = 3;
-        else if (nfiles < 2 && (argv[i][0] != '-' || !strcmp(argv[i], "-")))
-            files[nfiles++] = argv[i];
-        else
-            nfiles = 3;
-    }
-    if (nfiles != 2) {
-        fprintf(stderr, "usage: sessionctl diff OLD.yaml NEW.yaml [--json]\n");
-        return 2;
-    }
+    const char *files[2] = {sa->pos[0], sa->pos[1]};
+    bool as_json = sa->json;
     sc_vocab *vocab = NULL;
     if (sc_vocab_new(&vocab) < 0) {
         fprintf(stderr, "sessionctl: out of memory\n");

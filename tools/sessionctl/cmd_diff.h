@@ -4,6 +4,8 @@
 #ifndef SESSIONCTL_CMD_DIFF_H
 #define SESSIONCTL_CMD_DIFF_H
 
-int sessionctl_cmd_diff(int argc, char **argv);
+#include "sessionctl/args.h"
+
+int sessionctl_cmd_diff(const sctl_args *a);
 
 #endif

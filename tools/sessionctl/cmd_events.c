@@ -1,18 +1,20 @@
-/* cmd_events: `sessionctl events --server`: reads the server-sent event stream of GET /events and prints each event's JSON
- * on its own line; without --follow it stops once the stream has been quiet for a second. */
+/* cmd_events: `sessionctl events`: reads the server-sent event stream of GET /events and prints
+ * each event's JSON on its own line. Without --follow it prints the backlog (the events the
+ * server holds from --since on) and stops at its end: at the first event published after the
+ * command started (its time_us; the server's clock, so the same host or synchronised clocks), or
+ * after a second without events. */
 #include "sessionctl/cmd_events.h"
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "sessionctl/cmd_store.h"
 #include "sessionctl/http_client.h"
-
-#define USAGE                                                                                 \
-    "events [--server URL] [--token T] [--type A,B] [--session GLOB] [--role R] [--state S] " \
-    "[--priority P] [--since SEQ] [--follow]"
 
 typedef struct ev_reader {
     char line[16384];
@@ -22,15 +24,33 @@ typedef struct ev_reader {
     char errbody[512];
     size_t errn;
     unsigned long printed;
+    int64_t backlog_end_us; /* 0 with --follow: print everything */
+    bool done;
 } ev_reader;
+
+/* Whether the event's JSON was published after the backlog's end. */
+static bool past_backlog(const ev_reader *r, const char *d)
+{
+    if (!r->backlog_end_us)
+        return false;
+    json_t *j = json_loads(d, 0, NULL);
+    json_int_t t = json_integer_value(json_object_get(j, "time_us"));
+    json_decref(j);
+    return t > r->backlog_end_us;
+}
 
 static void on_line(ev_reader *r)
 {
     r->line[r->n] = '\0';
-    if (!r->overlong && !strncmp(r->line, "data:", 5)) {
+    if (!r->overlong && !r->done && !strncmp(r->line, "data:", 5)) {
         const char *d = r->line + 5;
         if (*d == ' ')
             d++;
+        if (past_backlog(r, d)) {
+            r->done = true;
+            r->n = 0;
+            return;
+        }
         printf("%s\n", d);
         fflush(stdout);
         r->printed++;
@@ -50,7 +70,7 @@ static int on_data(void *ud, int status, const char *data, size_t n)
         r->errbody[r->errn] = '\0';
         return 0;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !r->done; i++) {
         char ch = data[i];
         if (ch == '\n') {
             on_line(r);
@@ -61,7 +81,7 @@ static int on_data(void *ud, int status, const char *data, size_t n)
                 r->overlong = true;
         }
     }
-    return 0;
+    return r->done ? 1 : 0;
 }
 
 /* Append "&key=value" (value percent-encoded where needed). */
@@ -79,46 +99,28 @@ static void add_param(char *q, size_t cap, const char *key, const char *v)
     q[n < cap ? n : cap - 1] = '\0';
 }
 
-int sessionctl_cmd_events_live(int argc, char **argv)
+int sessionctl_cmd_events_live(const sctl_args *a)
 {
-    for (int i = 1; i < argc; i++) /* `events --store URL`: the persistent log (cmd_store.c) */
-        if (!strcmp(argv[i], "--store"))
-            return sessionctl_cmd_events(argc, argv);
-    const char *server = getenv("SESSIONCTL_SERVER") ? getenv("SESSIONCTL_SERVER") : "http://127.0.0.1:8080";
-    const char *token = getenv("SESSIOND_TOKEN"), *since = NULL;
-    bool follow = false;
-    char query[2048] = "";
-    static const char *filters[] = {"--type", "--session", "--role", "--state", "--priority", "--name"};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_next = i + 1 < argc;
-        bool matched = false;
-        for (size_t f = 0; f < sizeof filters / sizeof filters[0]; f++)
-            if (!strcmp(a, filters[f]) && has_next) {
-                add_param(query, sizeof query, filters[f] + 2, argv[++i]);
-                matched = true;
-            }
-        if (matched)
-            continue;
-        if (!strcmp(a, "--server") && has_next) {
-            server = argv[++i];
-        } else if (!strcmp(a, "--token") && has_next) {
-            token = argv[++i];
-        } else if (!strcmp(a, "--since") && has_next) {
-            since = argv[++i];
-            if (!*since || strspn(since, "0123456789") != strlen(since)) {
-                fprintf(stderr, "sessionctl events: --since: expected a sequence number, got '%s'\n", since);
-                return 2;
-            }
-        } else if (!strcmp(a, "--follow") || !strcmp(a, "-f")) {
-            follow = true;
-        } else if (!strcmp(a, "--json")) {
-            /* the output is JSON Lines anyway */
-        } else {
-            fprintf(stderr, "usage: sessionctl %s\n", USAGE);
-            return 2;
-        }
+    if (sctl_opt_value(a, "store")) /* `events --store URL`: the persistent log (cmd_store.c) */
+        return sessionctl_cmd_events(a);
+    if (sctl_opt_value(a, "until")) {
+        fprintf(stderr, "sessionctl events: --until goes with --store\n");
+        return 2;
     }
+    const char *server = a->server, *token = a->token, *since = sctl_opt_value(a, "since");
+    bool follow = sctl_opt_flag(a, "follow");
+    char query[2048] = "";
+    static const char *filters[] = {"type", "session", "role", "state", "priority", "name", "app"};
+    for (size_t f = 0; f < sizeof filters / sizeof filters[0]; f++) {
+        const char *v = sctl_opt_value(a, filters[f]);
+        if (v)
+            add_param(query, sizeof query, filters[f], v);
+    }
+    if (since && (!*since || strspn(since, "0123456789") != strlen(since))) {
+        fprintf(stderr, "sessionctl events: --since: expected a sequence number, got '%s'\n", since);
+        return 2;
+    }
+    /* the output is JSON Lines with or without --json */
     /* Without --follow: what the server still holds (from --since, default the start). */
     if (since || !follow)
         add_param(query, sizeof query, "since", since ? since : "0");
@@ -127,6 +129,11 @@ int sessionctl_cmd_events_live(int argc, char **argv)
     ev_reader *r = calloc(1, sizeof *r);
     if (!r)
         return 1;
+    if (!follow) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        r->backlog_end_us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+    }
     char err[256];
     int rc = sctl_http_stream(server, path, NULL, token, 5000, follow ? 0 : 1000, on_data, r, err, sizeof err);
     int code = 0;

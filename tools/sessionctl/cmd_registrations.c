@@ -33,26 +33,13 @@ static void print_table(const json_t *arr)
     }
 }
 
-int sessionctl_cmd_registrations(int argc, char **argv)
+int sessionctl_cmd_registrations(const sctl_args *a)
 {
-    const char *server = getenv("SESSIONCTL_SERVER") ? getenv("SESSIONCTL_SERVER") : "http://127.0.0.1:8080";
-    const char *token = getenv("SESSIOND_TOKEN");
-    bool as_json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            as_json = true;
-        else if (!strcmp(argv[i], "--server") && i + 1 < argc)
-            server = argv[++i];
-        else if (!strcmp(argv[i], "--token") && i + 1 < argc)
-            token = argv[++i];
-        else {
-            fprintf(stderr, "usage: sessionctl [--server URL] [--json] registrations\n");
-            return 2;
-        }
-    }
+    const char *server = a->server, *token = a->token;
+    bool as_json = a->json;
     sctl_http_resp r;
     char err[256];
-    if (sctl_http_request(server, "GET", "/registrations", NULL, token, 10000, &r, err, sizeof err)) {
+    if (sctl_http_request(server, "GET", "/registrations", NULL, token, a->timeout_ms, &r, err, sizeof err)) {
         fprintf(stderr, "sessionctl: %s\n", err);
         return 1;
     }

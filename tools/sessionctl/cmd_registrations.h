@@ -4,6 +4,8 @@
 #ifndef SESSIONCTL_CMD_REGISTRATIONS_H
 #define SESSIONCTL_CMD_REGISTRATIONS_H
 
-int sessionctl_cmd_registrations(int argc, char **argv);
+#include "sessionctl/args.h"
+
+int sessionctl_cmd_registrations(const sctl_args *a);
 
 #endif

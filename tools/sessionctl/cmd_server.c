@@ -10,69 +10,16 @@
 
 #include "sessionctl/http_client.h"
 
-#define DEFAULT_SERVER "http://127.0.0.1:8080"
-
 typedef struct srv_opts {
     const char *server;
     const char *token;
-    const char *from;
-    const char *format;
-    int code;
     bool json;
     int timeout_ms;
-    const char *pos[4]; /* positional arguments after the command name */
-    int npos;
 } srv_opts;
 
-/* Parse options anywhere in argv[1..]; -1 after printing a usage error. */
-static int parse_opts(int argc, char **argv, srv_opts *o, int want_pos, const char *usage)
+static srv_opts opts_of(const sctl_args *a)
 {
-    memset(o, 0, sizeof *o);
-    o->server = getenv("SESSIONCTL_SERVER") ? getenv("SESSIONCTL_SERVER") : DEFAULT_SERVER;
-    o->token = getenv("SESSIOND_TOKEN");
-    o->timeout_ms = 10000;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_next = i + 1 < argc;
-        if (!strcmp(a, "--json")) {
-            o->json = true;
-        } else if (!strcmp(a, "--server") && has_next) {
-            o->server = argv[++i];
-        } else if (!strcmp(a, "--token") && has_next) {
-            o->token = argv[++i];
-        } else if (!strcmp(a, "--from") && has_next) {
-            o->from = argv[++i];
-        } else if (!strcmp(a, "--format") && has_next) {
-            o->format = argv[++i];
-            if (strcmp(o->format, "csv") && strcmp(o->format, "json")) {
-                fprintf(stderr, "sessionctl: --format: expected csv or json, got '%s'\n", o->format);
-                return -1;
-            }
-        } else if (!strcmp(a, "--code") && has_next) {
-            char *end;
-            long c = strtol(argv[++i], &end, 10);
-            if (*end || c < 400 || c > 699) {
-                fprintf(stderr, "sessionctl: --code: expected 400..699, got '%s'\n", argv[i]);
-                return -1;
-            }
-            o->code = (int)c;
-        } else if (!strcmp(a, "--timeout-ms") && has_next) {
-            o->timeout_ms = atoi(argv[++i]);
-            if (o->timeout_ms <= 0)
-                o->timeout_ms = 10000;
-        } else if (a[0] == '-' && a[1] == '-') {
-            fprintf(stderr, "sessionctl %s: unknown or incomplete option '%s'\nusage: sessionctl %s\n", argv[0], a,
-                    usage);
-            return -1;
-        } else if (o->npos < 4) {
-            o->pos[o->npos++] = a;
-        }
-    }
-    if (o->npos != want_pos) {
-        fprintf(stderr, "usage: sessionctl [--server URL] [--json] %s\n", usage);
-        return -1;
-    }
-    return 0;
+    return (srv_opts){.server = a->server, .token = a->token, .json = a->json, .timeout_ms = a->timeout_ms};
 }
 
 /* Run one request; prints transport errors. Returns 0 with resp filled, or 1. */
@@ -162,11 +109,9 @@ static void print_history(json_t *h)
     }
 }
 
-int sessionctl_cmd_sessions(int argc, char **argv)
+int sessionctl_cmd_sessions(const sctl_args *a)
 {
-    srv_opts o;
-    if (parse_opts(argc, argv, &o, 0, "sessions"))
-        return 2;
+    srv_opts o = opts_of(a);
     sctl_http_resp r;
     if (call_server(&o, "GET", "/sessions", NULL, &r))
         return 1;
@@ -187,13 +132,11 @@ int sessionctl_cmd_sessions(int argc, char **argv)
     return rc;
 }
 
-int sessionctl_cmd_show(int argc, char **argv)
+int sessionctl_cmd_show(const sctl_args *a)
 {
-    srv_opts o;
-    if (parse_opts(argc, argv, &o, 1, "show ID"))
-        return 2;
+    srv_opts o = opts_of(a);
     char path[256];
-    snprintf(path, sizeof path, "/sessions/%s", o.pos[0]);
+    snprintf(path, sizeof path, "/sessions/%s", a->pos[0]);
     sctl_http_resp r;
     if (call_server(&o, "GET", path, NULL, &r))
         return 1;
@@ -224,14 +167,17 @@ int sessionctl_cmd_show(int argc, char **argv)
     return rc;
 }
 
-int sessionctl_cmd_history(int argc, char **argv)
+int sessionctl_cmd_history(const sctl_args *a)
 {
-    srv_opts o;
-    if (parse_opts(argc, argv, &o, 1, "history ID [--format csv|json]"))
+    srv_opts o = opts_of(a);
+    const char *format = sctl_opt_value(a, "format");
+    if (format && strcmp(format, "csv") && strcmp(format, "json")) {
+        fprintf(stderr, "sessionctl history: --format: expected csv or json, got '%s'\n", format);
         return 2;
-    bool csv = o.format && !strcmp(o.format, "csv");
+    }
+    bool csv = format && !strcmp(format, "csv");
     char path[256];
-    snprintf(path, sizeof path, "/sessions/%s/history%s", o.pos[0], csv ? "?format=csv" : "");
+    snprintf(path, sizeof path, "/sessions/%s/history%s", a->pos[0], csv ? "?format=csv" : "");
     sctl_http_resp r;
     if (call_server(&o, "GET", path, NULL, &r))
         return 1;
@@ -239,7 +185,7 @@ int sessionctl_cmd_history(int argc, char **argv)
     if (csv && r.status < 400) {
         fputs(r.body, stdout);
     } else {
-        if (o.format && !strcmp(o.format, "json"))
+        if (format && !strcmp(format, "json"))
             o.json = true;
         json_t *j = parse_or_print(&o, &r, &rc);
         if (j)
@@ -250,14 +196,31 @@ int sessionctl_cmd_history(int argc, char **argv)
     return rc;
 }
 
-int sessionctl_cmd_call(int argc, char **argv)
+/* POST path with body (JSON or NULL); prints the answer raw (--json), ok_line on success, or the
+ * server's error. Returns the exit status. */
+static int post_and_report(const sctl_args *a, const char *path, const char *body, const char *ok_fmt,
+                           const char *ok_arg)
 {
-    srv_opts o;
-    if (parse_opts(argc, argv, &o, 1, "call TO [--from URI]"))
-        return 2;
-    json_t *b = json_pack("{s:s}", "to", o.pos[0]);
-    if (o.from)
-        json_object_set_new(b, "from", json_string(o.from));
+    srv_opts o = opts_of(a);
+    sctl_http_resp r;
+    if (call_server(&o, "POST", path, body ? body : "{}", &r))
+        return 1;
+    int rc;
+    json_t *j = parse_or_print(&o, &r, &rc);
+    if (j)
+        printf(ok_fmt, ok_arg);
+    json_decref(j);
+    sctl_http_resp_free(&r);
+    return rc;
+}
+
+int sessionctl_cmd_call(const sctl_args *a)
+{
+    srv_opts o = opts_of(a);
+    json_t *b = json_pack("{s:s}", "to", a->pos[0]);
+    const char *from = sctl_opt_value(a, "from");
+    if (from)
+        json_object_set_new(b, "from", json_string(from));
     char *body = json_dumps(b, JSON_COMPACT);
     json_decref(b);
     sctl_http_resp r;
@@ -273,32 +236,159 @@ int sessionctl_cmd_call(int argc, char **argv)
     return rc;
 }
 
-static int simple_command(int argc, char **argv, const char *cmd, const char *usage)
+/* POST /sessions/ID/cmd with body; "ID cmd: ok". */
+static int session_command(const sctl_args *a, const char *cmd, const char *body)
 {
-    srv_opts o;
-    if (parse_opts(argc, argv, &o, 1, usage))
+    char path[256], ok[320];
+    snprintf(path, sizeof path, "/sessions/%s/%s", a->pos[0], cmd);
+    snprintf(ok, sizeof ok, "%%s %s: ok\n", cmd);
+    return post_and_report(a, path, body, ok, a->pos[0]);
+}
+
+int sessionctl_cmd_accept(const sctl_args *a) { return session_command(a, "accept", NULL); }
+int sessionctl_cmd_hangup(const sctl_args *a) { return session_command(a, "hangup", NULL); }
+int sessionctl_cmd_hold(const sctl_args *a)
+{
+    const char *moh = sctl_opt_value(a, "moh");
+    if (!moh)
+        return session_command(a, "hold", NULL);
+    json_t *b = json_pack("{s:s}", "moh", moh);
+    char *body = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    int rc = session_command(a, "hold", body);
+    free(body);
+    return rc;
+}
+int sessionctl_cmd_resume(const sctl_args *a) { return session_command(a, "resume", NULL); }
+int sessionctl_cmd_unbridge(const sctl_args *a) { return session_command(a, "unbridge", NULL); }
+
+int sessionctl_cmd_reject(const sctl_args *a)
+{
+    const char *code = sctl_opt_value(a, "code");
+    char body[64] = "{}";
+    if (code) {
+        char *end;
+        long c = strtol(code, &end, 10);
+        if (!*code || *end || c < 400 || c > 699) {
+            fprintf(stderr, "sessionctl reject: --code: expected 400..699, got '%s'\n", code);
+            return 2;
+        }
+        snprintf(body, sizeof body, "{\"code\":%ld}", c);
+    }
+    return session_command(a, "reject", body);
+}
+
+int sessionctl_cmd_dtmf(const sctl_args *a)
+{
+    const char *d = a->pos[1];
+    if (!*d || strspn(d, "0123456789*#ABCDabcd") != strlen(d)) {
+        fprintf(stderr, "sessionctl dtmf: DIGITS: expected 0-9 * # A-D, got '%s'\n", d);
         return 2;
-    char path[256], body[64] = "{}";
-    snprintf(path, sizeof path, "/sessions/%s/%s", o.pos[0], cmd);
-    if (!strcmp(cmd, "reject") && o.code)
-        snprintf(body, sizeof body, "{\"code\":%d}", o.code);
+    }
+    json_t *b = json_pack("{s:s}", "digits", d);
+    char *body = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    int rc = session_command(a, "dtmf", body);
+    free(body);
+    return rc;
+}
+
+int sessionctl_cmd_kill(const sctl_args *a)
+{
+    srv_opts o = opts_of(a);
+    char path[256];
+    snprintf(path, sizeof path, "/sessions/%s", a->pos[0]);
     sctl_http_resp r;
-    if (call_server(&o, "POST", path, body, &r))
+    if (call_server(&o, "DELETE", path, NULL, &r))
         return 1;
     int rc;
     json_t *j = parse_or_print(&o, &r, &rc);
     if (j)
-        printf("%s %s: ok\n", o.pos[0], cmd);
+        printf("%s killed (was in %s)\n", a->pos[0], str_or(j, "state", "?"));
     json_decref(j);
     sctl_http_resp_free(&r);
     return rc;
 }
 
-int sessionctl_cmd_accept(int argc, char **argv) { return simple_command(argc, argv, "accept", "accept ID"); }
-int sessionctl_cmd_reject(int argc, char **argv)
+int sessionctl_cmd_bridge(const sctl_args *a)
 {
-    return simple_command(argc, argv, "reject", "reject ID [--code N]");
+    json_t *b = json_pack("{s:s}", "with", a->pos[1]);
+    char *body = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    int rc = session_command(a, "bridge", body);
+    free(body);
+    return rc;
 }
-int sessionctl_cmd_hangup(int argc, char **argv) { return simple_command(argc, argv, "hangup", "hangup ID"); }
-int sessionctl_cmd_hold(int argc, char **argv) { return simple_command(argc, argv, "hold", "hold ID"); }
-int sessionctl_cmd_resume(int argc, char **argv) { return simple_command(argc, argv, "resume", "resume ID"); }
+
+static char *read_file(const char *path, char *err, size_t errsz)
+{
+    FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errsz, "%s: cannot open", path);
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t k;
+    while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += k;
+        if (n == cap) {
+            char *nb = cap < (64u << 20) ? realloc(buf, 2 * cap + 1) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                snprintf(err, errsz, "%s: too large", path);
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+int sessionctl_cmd_reload(const sctl_args *a)
+{
+    const char *file = sctl_opt_value(a, "file");
+    char err[256] = "out of memory";
+    char *yaml = file ? read_file(file, err, sizeof err) : NULL;
+    if (file && !yaml) {
+        fprintf(stderr, "sessionctl reload: %s\n", err);
+        return 1;
+    }
+    sctl_http_resp r;
+    int rc = sctl_http_request_typed(a->server, "POST", "/table/reload", yaml ? yaml : "",
+                                     yaml ? "application/yaml" : "application/json", a->token, a->timeout_ms, &r, err,
+                                     sizeof err);
+    free(yaml);
+    if (rc) {
+        fprintf(stderr, "sessionctl: %s\n", err);
+        return 1;
+    }
+    json_t *j = json_loads(r.body ? r.body : "", 0, NULL);
+    if (a->json) {
+        fputs(r.body ? r.body : "", stdout);
+        if (r.len && r.body[r.len - 1] != '\n')
+            fputc('\n', stdout);
+    } else if (r.status == 200) {
+        printf("reload: %s\n", str_or(j, "result", "ok"));
+    } else if (r.status == 422) {
+        size_t i;
+        json_t *e;
+        fprintf(stderr, "sessionctl reload: refused, nothing changed:\n");
+        json_array_foreach(json_object_get(j, "errors"), i, e)
+            fprintf(stderr, "  %s:%lld:%lld: %s\n", str_or(e, "file", "?"),
+                    (long long)json_integer_value(json_object_get(e, "line")),
+                    (long long)json_integer_value(json_object_get(e, "column")), str_or(e, "message", "?"));
+    }
+    if (r.status >= 400 && r.status != 422 && !a->json)
+        print_error(&r);
+    rc = r.status >= 400 ? 1 : 0;
+    json_decref(j);
+    sctl_http_resp_free(&r);
+    return rc;
+}

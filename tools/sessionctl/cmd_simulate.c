@@ -5,6 +5,7 @@
 #include "sessionctl/cmd_table.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ typedef struct sim {
     bool guard_value[MAX_GUARDS]; /* by guard id */
     const char *store_url;        /* --store: record the run there (or NULL) */
     const char *session_id;       /* --id (default "simulated") */
+    bool json;                    /* --json: one JSON object a line */
 } sim;
 
 static bool sim_guard(const sc_exec *x)
@@ -40,11 +42,44 @@ static const char *state_name(const sc_table *t, sc_id id)
     return si ? si->name : "?";
 }
 
+static void print_json_line(json_t *o)
+{
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (line)
+        printf("%s\n", line);
+    free(line);
+    json_decref(o);
+}
+
+/* --json: {"type":"transition","seq","from","event","code","text","guards":[{name,negate,passed}],
+ * "actions":[{name,result}],"to","outcome"}. */
+static void print_record_json(const sim *s, const sc_table *tab, const sc_history_record *r)
+{
+    json_t *guards = json_array(), *actions = json_array();
+    for (unsigned i = 0; i < r->nguards; i++)
+        json_array_append_new(guards, json_pack("{s:s, s:b, s:b}", "name",
+                                                sc_vocab_name(s->vocab, SC_VOCAB_GUARD, r->guards[i].id), "negate",
+                                                r->guards[i].negate, "passed", r->guards[i].passed));
+    for (unsigned i = 0; i < r->nactions; i++)
+        json_array_append_new(actions, json_pack("{s:s, s:i}", "name",
+                                                 sc_vocab_name(s->vocab, SC_VOCAB_ACTION, r->actions[i].id), "result",
+                                                 (int)r->actions[i].result));
+    print_json_line(json_pack("{s:s, s:I, s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:s}", "type", "transition", "seq",
+                              (json_int_t)r->seq, "from", state_name(tab, r->from), "event",
+                              sc_vocab_name(s->vocab, SC_VOCAB_EVENT, r->event), "code", (int)r->event_code, "text",
+                              r->event_text, "guards", guards, "actions", actions, "to", state_name(tab, r->to),
+                              "outcome", sc_outcome_name(r->outcome)));
+}
+
 static void print_record(void *ud, sc_session *session, const sc_history_record *r, const sc_transition *t)
 {
     (void)t;
     const sim *s = ud;
     const sc_table *tab = sc_session_table(session);
+    if (s->json) {
+        print_record_json(s, tab, r);
+        return;
+    }
     printf("%llu %s --%s", (unsigned long long)r->seq, state_name(tab, r->from),
            sc_vocab_name(s->vocab, SC_VOCAB_EVENT, r->event));
     if (r->event_code || r->event_text[0]) {
@@ -73,20 +108,18 @@ static void print_record(void *ud, sc_session *session, const sc_history_record 
 
 static void on_publish(void *ud, sc_session *session, const char *name, int prio)
 {
-    (void)ud;
+    const sim *s = ud;
     (void)session;
     static const char *const prios[] = {"low", "normal", "critical"};
+    if (s->json) {
+        print_json_line(json_pack("{s:s, s:s, s:s}", "type", "publish", "name", name, "priority",
+                                  prio >= 0 && prio <= 2 ? prios[prio] : "?"));
+        return;
+    }
     printf("  publish %s (%s)\n", name, prio >= 0 && prio <= 2 ? prios[prio] : "?");
 }
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: sessionctl simulate FILE --role uac|uas [--guard Name=true|false]... "
-                    "[--store URL [--id ID]] EVENT[:code[:text]]...\n");
-    return 2;
-}
-
-/* "Name=true" / "Name=false" / "Name" (= true). */
+/* "Name=yes" / "Name=no" / "Name" (= yes); true/false, on/off, 1/0 with a warning. */
 static int set_guard(sim *s, const char *arg)
 {
     char name[128];
@@ -98,11 +131,7 @@ static int set_guard(sim *s, const char *arg)
     name[n] = '\0';
     bool v = true;
     if (eq) {
-        if (!strcmp(eq + 1, "true") || !strcmp(eq + 1, "1"))
-            v = true;
-        else if (!strcmp(eq + 1, "false") || !strcmp(eq + 1, "0"))
-            v = false;
-        else
+        if (sctl_parse_bool("--guard", eq + 1, &v))
             return -EINVAL;
     }
     int id = sc_vocab_lookup(s->vocab, SC_VOCAB_GUARD, name);
@@ -220,7 +249,11 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
     sc_session *session = NULL;
     if (sc_engine_create_session(e, role, s->session_id ? s->session_id : "simulated", &session))
         goto out;
-    printf("0 %s (%s, table %s)\n", sc_session_state_name(session), sc_role_name(role), sc_table_name(s->table));
+    if (s->json)
+        print_json_line(json_pack("{s:s, s:s, s:s, s:s}", "type", "start", "state", sc_session_state_name(session),
+                                  "role", sc_role_name(role), "table", sc_table_name(s->table)));
+    else
+        printf("0 %s (%s, table %s)\n", sc_session_state_name(session), sc_role_name(role), sc_table_name(s->table));
     status = 0;
     for (int i = 0; i < nevents; i++) {
         char buf[512];
@@ -234,7 +267,10 @@ static int run(sim *s, const char *file, sc_role role, char **events, int nevent
         if (r != 0)
             status = 1;
     }
-    printf("final %s\n", sc_session_state_name(session));
+    if (s->json)
+        print_json_line(json_pack("{s:s, s:s}", "type", "final", "state", sc_session_state_name(session)));
+    else
+        printf("final %s\n", sc_session_state_name(session));
 out:
     if (recording_stop(&rc))
         status = 1;
@@ -246,52 +282,37 @@ out:
     return status;
 }
 
-int sessionctl_cmd_simulate(int argc, char **argv)
+int sessionctl_cmd_simulate(const sctl_args *a)
 {
-    const char *file = NULL, *role_name = NULL;
-    char **events = calloc((size_t)argc + 1, sizeof *events);
+    const char *file = a->pos[0], *role_name = sctl_opt_value(a, "role");
     sim *s = calloc(1, sizeof *s);
-    int nevents = 0, status = 2;
-    if (!events || !s || sc_vocab_new(&s->vocab)) {
+    int status = 2;
+    if (!s || sc_vocab_new(&s->vocab)) {
         fprintf(stderr, "sessionctl: out of memory\n");
         goto out;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--role") && i + 1 < argc) {
-            role_name = argv[++i];
-        } else if (!strcmp(argv[i], "--guard") && i + 1 < argc) {
-            if (set_guard(s, argv[++i])) {
-                fprintf(stderr, "sessionctl: bad --guard '%s' (want a guard name, =true or =false)\n", argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
-            s->store_url = argv[++i];
-        } else if (!strcmp(argv[i], "--id") && i + 1 < argc) {
-            s->session_id = argv[++i];
-        } else if (!strncmp(argv[i], "--", 2)) {
-            fprintf(stderr, "sessionctl: unknown option '%s'\n", argv[i]);
-            status = usage();
+    const char *g;
+    for (int k = 0; (g = sctl_opt_nth(a, "guard", k)) != NULL; k++)
+        if (set_guard(s, g)) {
+            fprintf(stderr, "sessionctl simulate: bad --guard '%s' (want a guard name, =yes or =no)\n", g);
             goto out;
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            events[nevents++] = argv[i];
         }
-    }
+    s->store_url = sctl_opt_value(a, "store");
+    s->session_id = sctl_opt_value(a, "id");
+    s->json = a->json;
     sc_role role;
-    if (!file || !role_name) {
-        status = usage();
+    if (!role_name) {
+        fprintf(stderr, "sessionctl simulate: --role uac|uas is required (see sessionctl simulate --help)\n");
         goto out;
     }
     if (sc_role_parse(role_name, &role) || role == SC_ROLE_ANY) {
         fprintf(stderr, "sessionctl: bad --role '%s' (uac or uas)\n", role_name);
         goto out;
     }
-    status = run(s, file, role, events, nevents);
+    status = run(s, file, role, (char **)(a->pos + 1), a->npos - 1);
 out:
     if (s)
         sc_vocab_free(s->vocab);
     free(s);
-    free(events);
     return status;
 }

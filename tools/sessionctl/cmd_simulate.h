@@ -6,6 +6,8 @@
 #ifndef SESSIONCTL_CMD_SIMULATE_H
 #define SESSIONCTL_CMD_SIMULATE_H
 
-int sessionctl_cmd_simulate(int argc, char **argv);
+#include "sessionctl/args.h"
+
+int sessionctl_cmd_simulate(const sctl_args *a);
 
 #endif

@@ -16,27 +16,18 @@ typedef struct store_args {
     const char *id, *url, *since, *until, *table;
 } store_args;
 
-/* --store, --since, --until, --table and one positional ID (when want_id). 0 or 2. */
-static int parse_args(int argc, char **argv, bool want_id, store_args *a, const char *usage)
+/* --store (required), --since, --until, --table and the positional ID (when the command has one). */
+static int parse_args(const sctl_args *sa, store_args *a)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--store")   ? &a->url
-                            : !strcmp(argv[i], "--since") ? &a->since
-                            : !strcmp(argv[i], "--until") ? &a->until
-                            : !strcmp(argv[i], "--table") ? &a->table
-                                                          : NULL;
-        if (slot && i + 1 < argc)
-            *slot = argv[++i];
-        else if (!slot && argv[i][0] != '-' && want_id && !a->id)
-            a->id = argv[i];
-        else {
-            fprintf(stderr, "sessionctl: unexpected argument '%s'\nusage: %s\n", argv[i], usage);
-            return 2;
-        }
-    }
-    if (!a->url || (want_id && !a->id)) {
-        fprintf(stderr, "usage: %s\n", usage);
+    a->url = sctl_opt_value(sa, "store");
+    a->since = sctl_opt_value(sa, "since");
+    a->until = sctl_opt_value(sa, "until");
+    a->table = sctl_opt_value(sa, "table");
+    a->id = sa->npos ? sa->pos[0] : NULL;
+    if (!a->url) {
+        fprintf(stderr, "sessionctl %s: --store URL is required (see sessionctl %s --help)\n", sa->cmd->name,
+                sa->cmd->name);
         return 2;
     }
     return 0;
@@ -82,20 +73,12 @@ static int collect_event(const sc_persist_event *ev, void *ud)
     return json_array_append((json_t *)ud, (json_t *)ev->record) ? -ENOMEM : 0;
 }
 
-static bool has_store(int argc, char **argv)
+int sessionctl_cmd_history_or_store(const sctl_args *sa)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--store"))
-            return true;
-    return false;
-}
-
-int sessionctl_cmd_history_or_store(int argc, char **argv)
-{
-    if (!has_store(argc, argv))
-        return sessionctl_cmd_history(argc, argv);
+    if (!sctl_opt_value(sa, "store"))
+        return sessionctl_cmd_history(sa);
     store_args a;
-    int r = parse_args(argc, argv, true, &a, "sessionctl history ID --store URL");
+    int r = parse_args(sa, &a);
     if (r)
         return r;
     sc_persist *p = open_store(a.url);
@@ -126,10 +109,10 @@ int sessionctl_cmd_history_or_store(int argc, char **argv)
     return 0;
 }
 
-int sessionctl_cmd_events(int argc, char **argv)
+int sessionctl_cmd_events(const sctl_args *sa)
 {
     store_args a;
-    int r = parse_args(argc, argv, false, &a, "sessionctl events --store URL [--since T] [--until T]");
+    int r = parse_args(sa, &a);
     if (r)
         return r;
     int64_t since = INT64_MIN, until = INT64_MAX;
@@ -176,12 +159,22 @@ static void print_path(const json_t *events)
     }
 }
 
-/* Compare s with the stored snapshot (its "node" key aside); prints the verdict. Returns 0. */
-static int compare(const sc_session *s, const json_t *snap, json_int_t snap_seq, int *status)
+/* Compare s with the stored snapshot (its "node" key aside); prints the verdict, or sets it in
+ * report (--json). Returns 0. */
+static int compare(const sc_session *s, const json_t *snap, json_int_t snap_seq, int *status, json_t *report)
 {
     json_t *mine = NULL, *theirs = json_deep_copy(snap);
     json_object_del(theirs, "node");
-    if (sc_session_snapshot_json(s, &mine) == 0 && json_equal(mine, theirs)) {
+    bool same = sc_session_snapshot_json(s, &mine) == 0 && json_equal(mine, theirs);
+    if (report) {
+        json_object_set_new(report, "snapshot", json_string(same ? "matches" : "differs"));
+        json_object_set_new(report, "snapshot_seq", json_integer(snap_seq));
+        if (!same) {
+            json_object_set(report, "stored", theirs);
+            json_object_set(report, "rebuilt", mine ? mine : json_null());
+            *status = 1;
+        }
+    } else if (same) {
         printf("snapshot: matches at seq %" JSON_INTEGER_FORMAT " (state %s)\n", snap_seq, jstr(snap, "state"));
     } else {
         char *a = json_dumps(theirs, JSON_SORT_KEYS | JSON_COMPACT);
@@ -199,7 +192,7 @@ static int compare(const sc_session *s, const json_t *snap, json_int_t snap_seq,
 
 /* Rebuild the session from events on table; compare with snap (when not NULL) once the
  * events up to its last_seq are applied. Returns 0 match / no snapshot, 1 differs, 2 error. */
-static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events, const json_t *snap)
+static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events, const json_t *snap, json_t *report)
 {
     int status = 2;
     sc_store *store = NULL;
@@ -220,7 +213,7 @@ static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events,
     status = 0;
     json_array_foreach(events, i, ev) {
         json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
-        if (snap && seq > snap_seq && status == 0 && !compare(s, snap, snap_seq, &status))
+        if (snap && seq > snap_seq && status == 0 && !compare(s, snap, snap_seq, &status, report))
             snap = NULL; /* compared */
         int r = sc_session_apply_event_json(s, ev);
         if (r < 0) {
@@ -230,26 +223,31 @@ static int rebuild(sc_table *table, const sc_vocab *vocab, const json_t *events,
         }
     }
     if (snap)
-        compare(s, snap, snap_seq, &status);
+        compare(s, snap, snap_seq, &status, report);
+    else if (snap_seq == INT64_MAX && report)
+        json_object_set_new(report, "snapshot", json_string("none"));
     else if (snap_seq == INT64_MAX)
         printf("snapshot: none (the session has ended)\n");
-    printf("final state: %s\n", sc_session_state_name(s));
+    if (report)
+        json_object_set_new(report, "final_state", json_string(sc_session_state_name(s)));
+    else
+        printf("final state: %s\n", sc_session_state_name(s));
 out:
     sc_engine_free(e);
     sc_store_free(store);
     return status;
 }
 
-int sessionctl_cmd_replay(int argc, char **argv)
+int sessionctl_cmd_replay(const sctl_args *sa)
 {
     store_args a;
-    int r = parse_args(argc, argv, true, &a, "sessionctl replay ID --store URL [--table FILE]");
+    int r = parse_args(sa, &a);
     if (r)
         return r;
     sc_persist *p = open_store(a.url);
     if (!p)
         return 2;
-    json_t *events = json_array(), *snap = NULL;
+    json_t *events = json_array(), *snap = NULL, *report = NULL;
     r = sc_persist_read_events(p, a.id, 0, collect_event, events);
     int lr = r ? 0 : sc_persist_load(p, a.id, &snap, NULL);
     sc_persist_close(p);
@@ -265,18 +263,29 @@ int sessionctl_cmd_replay(int argc, char **argv)
         status = 1;
         goto out;
     }
-    print_path(events);
+    report = sa->json ? json_pack("{s:s, s:O}", "id", a.id, "events", events) : NULL;
+    if (!report)
+        print_path(events);
     const char *file = a.table ? a.table : "tables/default.yaml";
     if (sc_vocab_new(&vocab) || sc_table_load_file(&table, file, vocab, NULL)) {
         fprintf(stderr, "sessionctl: cannot load table %s (give --table FILE): snapshot not checked\n", file);
         status = a.table ? 2 : 0;
+        if (report)
+            json_object_set_new(report, "snapshot", json_string("unchecked"));
         goto out;
     }
     const char *hash = jstr(json_array_get(events, 0), "table_hash");
     if (strcmp(hash, sc_table_hash(table)))
         fprintf(stderr, "sessionctl: note: the session ran on table %s, replaying on %s\n", hash, sc_table_hash(table));
-    status = rebuild(table, vocab, events, snap);
+    status = rebuild(table, vocab, events, snap, report);
 out:
+    if (report && status != 2) {
+        char *out = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (out)
+            printf("%s\n", out);
+        free(out);
+    }
+    json_decref(report);
     sc_table_unref(table);
     sc_vocab_free(vocab);
     json_decref(events);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "session_core/table.h"
 
 void sessionctl_print_diags(const sc_diags *d)
@@ -37,69 +39,95 @@ static sc_table *load(const char *path, const sc_vocab *vocab, size_t *warnings)
     return rc == 0 ? t : NULL;
 }
 
-int sessionctl_cmd_validate(int argc, char **argv)
+/* --json: one object per file: {"file", "ok", "warnings", "diagnostics": [text...]}. */
+static json_t *validate_json(const char *path, const sc_vocab *vocab)
 {
-    if (argc < 2 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
-        fprintf(stderr, "usage: sessionctl validate FILE...\n");
-        return 2;
+    sc_diags *d = NULL;
+    if (sc_diags_new(&d) < 0)
+        return NULL;
+    sc_table *t = NULL;
+    int rc = sc_table_load_file(&t, path, vocab, d);
+    json_t *diags = json_array();
+    char line[1024];
+    for (size_t i = 0; i < sc_diags_count(d); i++) {
+        sc_diag_format(sc_diags_get(d, i), line, sizeof(line));
+        json_array_append_new(diags, json_string(line));
     }
+    if (rc < 0 && rc != SC_E_INVALID_TABLE) {
+        snprintf(line, sizeof line, "%s: error: %s", path, sc_strerror(rc));
+        json_array_append_new(diags, json_string(line));
+    }
+    json_t *o = json_pack("{s:s, s:b, s:I, s:I, s:o}", "file", path, "ok", rc == 0, "errors",
+                          (json_int_t)sc_diags_errors(d), "warnings",
+                          (json_int_t)(sc_diags_count(d) - sc_diags_errors(d)), "diagnostics", diags);
+    sc_diags_free(d);
+    sc_table_unref(t);
+    return o;
+}
+
+int sessionctl_cmd_validate(const sctl_args *a)
+{
     sc_vocab *vocab = NULL;
     if (sc_vocab_new(&vocab) < 0) {
         fprintf(stderr, "sessionctl: out of memory\n");
         return 1;
     }
     int status = 0;
-    for (int i = 1; i < argc; i++) {
+    json_t *all = a->json ? json_array() : NULL;
+    for (int i = 0; i < a->npos; i++) {
+        if (all) {
+            json_t *o = validate_json(a->pos[i], vocab);
+            if (!o || !json_is_true(json_object_get(o, "ok")))
+                status = 1;
+            json_array_append_new(all, o ? o : json_null());
+            continue;
+        }
         size_t warnings = 0;
-        sc_table *t = load(argv[i], vocab, &warnings);
+        sc_table *t = load(a->pos[i], vocab, &warnings);
         if (!t) {
             status = 1;
             continue;
         }
         if (warnings)
-            printf("%s: ok (%zu warning%s)\n", argv[i], warnings, warnings == 1 ? "" : "s");
+            printf("%s: ok (%zu warning%s)\n", a->pos[i], warnings, warnings == 1 ? "" : "s");
         else
-            printf("%s: ok\n", argv[i]);
+            printf("%s: ok\n", a->pos[i]);
         sc_table_unref(t);
+    }
+    if (all) {
+        char *out = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (out)
+            printf("%s\n", out);
+        free(out);
+        json_decref(all);
     }
     sc_vocab_free(vocab);
     return status;
 }
 
-int sessionctl_cmd_graph(int argc, char **argv)
+int sessionctl_cmd_graph(const sctl_args *a)
 {
-    const char *file = NULL;
-    sc_graph_opts opts = {.format = SC_GRAPH_DOT, .role = -1};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--role") && i + 1 < argc) {
-            sc_role r;
-            if (sc_role_parse(argv[++i], &r) < 0 || r == SC_ROLE_ANY) {
-                fprintf(stderr, "sessionctl graph: --role must be uac or uas\n");
-                return 2;
-            }
-            opts.role = (int)r;
-        } else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            const char *f = argv[++i];
-            if (!strcmp(f, "dot"))
-                opts.format = SC_GRAPH_DOT;
-            else if (!strcmp(f, "mermaid"))
-                opts.format = SC_GRAPH_MERMAID;
-            else if (!strcmp(f, "json"))
-                opts.format = SC_GRAPH_JSON;
-            else {
-                fprintf(stderr, "sessionctl graph: --format must be dot, mermaid or json\n");
-                return 2;
-            }
-        } else if (argv[i][0] != '-' && !file) {
-            file = argv[i];
-        } else {
-            file = NULL;
-            break;
+    const char *file = a->pos[0], *role = sctl_opt_value(a, "role"), *f = sctl_opt_value(a, "format");
+    sc_graph_opts opts = {.format = a->json ? SC_GRAPH_JSON : SC_GRAPH_DOT, .role = -1};
+    if (role) {
+        sc_role r;
+        if (sc_role_parse(role, &r) < 0 || r == SC_ROLE_ANY) {
+            fprintf(stderr, "sessionctl graph: --role must be uac or uas\n");
+            return 2;
         }
+        opts.role = (int)r;
     }
-    if (!file) {
-        fprintf(stderr, "usage: sessionctl graph FILE [--role uac|uas] [--format dot|mermaid|json]\n");
-        return 2;
+    if (f) {
+        if (!strcmp(f, "dot"))
+            opts.format = SC_GRAPH_DOT;
+        else if (!strcmp(f, "mermaid"))
+            opts.format = SC_GRAPH_MERMAID;
+        else if (!strcmp(f, "json"))
+            opts.format = SC_GRAPH_JSON;
+        else {
+            fprintf(stderr, "sessionctl graph: --format must be dot, mermaid or json\n");
+            return 2;
+        }
     }
     sc_vocab *vocab = NULL;
     if (sc_vocab_new(&vocab) < 0)
@@ -160,23 +188,33 @@ static void print_transition(const sc_table *t, const sc_transition *tr)
     printf("  [%s, line %u]\n", sc_role_name(tr->role), tr->line);
 }
 
-int sessionctl_cmd_transitions(int argc, char **argv)
+/* A list of guard or action names ("!" before a negated guard). */
+static json_t *calls_json(const sc_vocab *v, sc_vocab_kind kind, const sc_call *calls, size_t n)
 {
-    const char *file = NULL, *role_name = NULL, *state_name = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--role") && i + 1 < argc)
-            role_name = argv[++i];
-        else if (!strcmp(argv[i], "--state") && i + 1 < argc)
-            state_name = argv[++i];
-        else if (argv[i][0] != '-' && !file)
-            file = argv[i];
-        else {
-            file = NULL;
-            break;
-        }
+    json_t *arr = json_array();
+    char name[256];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%s%s", calls[i].negate ? "!" : "", sc_vocab_name(v, kind, calls[i].id));
+        json_array_append_new(arr, json_string(name));
     }
+    return arr;
+}
+
+static json_t *transition_json(const sc_table *t, const sc_transition *tr)
+{
+    const sc_vocab *v = sc_table_vocab(t);
+    return json_pack("{s:s, s:o, s:o, s:s?, s:s, s:I}", "event", sc_vocab_name(v, SC_VOCAB_EVENT, tr->event), "guards",
+                     calls_json(v, SC_VOCAB_GUARD, tr->guards, tr->nguards), "actions",
+                     calls_json(v, SC_VOCAB_ACTION, tr->actions, tr->nactions), "to",
+                     tr->to == SC_ID_NONE ? NULL : sc_table_state(t, tr->to)->name, "role", sc_role_name(tr->role),
+                     "line", (json_int_t)tr->line);
+}
+
+int sessionctl_cmd_transitions(const sctl_args *a)
+{
+    const char *file = a->pos[0], *role_name = sctl_opt_value(a, "role"), *state_name = sctl_opt_value(a, "state");
     sc_role role;
-    if (!file || !role_name || !state_name || sc_role_parse(role_name, &role) < 0 || role == SC_ROLE_ANY) {
+    if (!role_name || !state_name || sc_role_parse(role_name, &role) < 0 || role == SC_ROLE_ANY) {
         fprintf(stderr, "usage: sessionctl transitions FILE --role uac|uas --state STATE\n");
         return 2;
     }
@@ -199,12 +237,26 @@ int sessionctl_cmd_transitions(int argc, char **argv)
     if (!events)
         goto out;
     size_t n = sc_table_accepted_events(t, role, (sc_id)state, events, nev);
-    printf("%s (%s) accepts %zu event%s:\n", state_name, role_name, n, n == 1 ? "" : "s");
+    json_t *list = a->json ? json_array() : NULL;
+    if (!list)
+        printf("%s (%s) accepts %zu event%s:\n", state_name, role_name, n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++) {
         size_t cnt = 0;
         const sc_transition *const *trs = sc_table_lookup(t, role, (sc_id)state, events[i], &cnt);
-        for (size_t k = 0; k < cnt; k++)
-            print_transition(t, trs[k]);
+        for (size_t k = 0; k < cnt; k++) {
+            if (list)
+                json_array_append_new(list, transition_json(t, trs[k]));
+            else
+                print_transition(t, trs[k]);
+        }
+    }
+    if (list) {
+        json_t *o = json_pack("{s:s, s:s, s:o}", "state", state_name, "role", role_name, "transitions", list);
+        char *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (out)
+            printf("%s\n", out);
+        free(out);
+        json_decref(o);
     }
     free(events);
     status = 0;

@@ -4,11 +4,13 @@
 #ifndef SESSIONCTL_CMD_TABLE_H
 #define SESSIONCTL_CMD_TABLE_H
 
+#include "sessionctl/args.h"
+
 #include "session_core/table.h"
 
-int sessionctl_cmd_validate(int argc, char **argv);
-int sessionctl_cmd_graph(int argc, char **argv);
-int sessionctl_cmd_transitions(int argc, char **argv);
+int sessionctl_cmd_validate(const sctl_args *a);
+int sessionctl_cmd_graph(const sctl_args *a);
+int sessionctl_cmd_transitions(const sctl_args *a);
 
 /* Every diagnostic in d, one a line on stderr ("file:line:col: severity: message"), as
  * validate prints them; for the other commands that load tables. */

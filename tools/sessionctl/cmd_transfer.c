@@ -19,44 +19,29 @@ typedef struct xfer_opts {
     bool json, attended, cancel;
 } xfer_opts;
 
-static int parse(int argc, char **argv, xfer_opts *o)
+static int parse(const sctl_args *a, xfer_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->server = getenv("SESSIONCTL_SERVER") ? getenv("SESSIONCTL_SERVER") : "http://127.0.0.1:8080";
-    o->token = getenv("SESSIOND_TOKEN");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool next = i + 1 < argc;
-        if (!strcmp(a, "--json"))
-            o->json = true;
-        else if (!strcmp(a, "--attended"))
-            o->attended = true;
-        else if (!strcmp(a, "--cancel"))
-            o->cancel = true;
-        else if (!strcmp(a, "--server") && next)
-            o->server = argv[++i];
-        else if (!strcmp(a, "--token") && next)
-            o->token = argv[++i];
-        else if (!strcmp(a, "--consult") && next)
-            o->consult = argv[++i];
-        else if ((a[0] == '-' && a[1] == '-') || o->npos == 2)
-            goto usage;
-        else
-            o->pos[o->npos++] = a;
-    }
+    o->server = a->server;
+    o->token = a->token;
+    o->json = a->json;
+    o->attended = sctl_opt_flag(a, "attended");
+    o->cancel = sctl_opt_flag(a, "cancel");
+    o->consult = sctl_opt_value(a, "consult");
+    for (int i = 0; i < a->npos && i < 2; i++)
+        o->pos[o->npos++] = a->pos[i];
     if (o->npos < 1 || (o->consult && !o->attended) || (o->cancel && (o->npos > 1 || o->attended)) ||
-        (!o->cancel && !o->attended && o->npos != 2) || (o->consult && o->npos > 1))
-        goto usage;
+        (!o->cancel && !o->attended && o->npos != 2) || (o->consult && o->npos > 1)) {
+        fprintf(stderr, "usage: sessionctl %s (see sessionctl transfer --help)\n", USAGE);
+        return -1;
+    }
     return 0;
-usage:
-    fprintf(stderr, "usage: sessionctl [--server URL] [--json] %s\n", USAGE);
-    return -1;
 }
 
-int sessionctl_cmd_transfer(int argc, char **argv)
+int sessionctl_cmd_transfer(const sctl_args *a)
 {
     xfer_opts o;
-    if (parse(argc, argv, &o))
+    if (parse(a, &o))
         return 2;
     char path[512];
     snprintf(path, sizeof path, "/sessions/%s/transfer%s", o.pos[0], o.cancel ? "/cancel" : "");
@@ -69,7 +54,7 @@ int sessionctl_cmd_transfer(int argc, char **argv)
     json_decref(b);
     sctl_http_resp r;
     char err[256];
-    int rc = sctl_http_request(o.server, "POST", path, body, o.token, 10000, &r, err, sizeof err);
+    int rc = sctl_http_request(o.server, "POST", path, body, o.token, a->timeout_ms, &r, err, sizeof err);
     free(body);
     if (rc) {
         fprintf(stderr, "sessionctl: %s\n", err);

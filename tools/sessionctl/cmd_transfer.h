@@ -4,6 +4,8 @@
 #ifndef SESSIONCTL_CMD_TRANSFER_H
 #define SESSIONCTL_CMD_TRANSFER_H
 
-int sessionctl_cmd_transfer(int argc, char **argv);
+#include "sessionctl/args.h"
+
+int sessionctl_cmd_transfer(const sctl_args *a);
 
 #endif

@@ -10,8 +10,6 @@
 
 #include "sessionctl/http_client.h"
 
-#define USAGE "trunks [NAME] [--json]"
-
 static const char *str_or(json_t *o, const char *k, const char *dflt)
 {
     const char *s = json_string_value(json_object_get(o, k));
@@ -32,29 +30,14 @@ static void print_row(json_t *t)
            next, (long long)json_integer_value(json_object_get(t, "failures")), str_or(t, "uri", "-"));
 }
 
-int sessionctl_cmd_trunks(int argc, char **argv)
+int sessionctl_cmd_trunks(const sctl_args *a)
 {
-    const char *server = getenv("SESSIONCTL_SERVER") ? getenv("SESSIONCTL_SERVER") : "http://127.0.0.1:8080";
-    const char *token = getenv("SESSIOND_TOKEN"), *name = NULL;
-    bool as_json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            as_json = true;
-        else if (!strcmp(argv[i], "--server") && i + 1 < argc)
-            server = argv[++i];
-        else if (!strcmp(argv[i], "--token") && i + 1 < argc)
-            token = argv[++i];
-        else if (argv[i][0] != '-' && !name)
-            name = argv[i];
-        else {
-            fprintf(stderr, "usage: sessionctl [--server URL] [--json] %s\n", USAGE);
-            return 2;
-        }
-    }
+    const char *server = a->server, *token = a->token, *name = a->npos ? a->pos[0] : NULL;
+    bool as_json = a->json;
     char path[256], err[256];
     snprintf(path, sizeof path, name ? "/trunks/%s" : "/trunks", name);
     sctl_http_resp r;
-    if (sctl_http_request(server, "GET", path, NULL, token, 10000, &r, err, sizeof err)) {
+    if (sctl_http_request(server, "GET", path, NULL, token, a->timeout_ms, &r, err, sizeof err)) {
         fprintf(stderr, "sessionctl: %s\n", err);
         return 1;
     }

@@ -142,8 +142,9 @@ static char *read_all(int fd, int timeout_ms, size_t *len)
     return buf;
 }
 
-int sctl_http_request(const char *url, const char *method, const char *path, const char *body, const char *token,
-                      int timeout_ms, sctl_http_resp *resp, char *err, size_t errsz)
+int sctl_http_request_typed(const char *url, const char *method, const char *path, const char *body,
+                            const char *content_type, const char *token, int timeout_ms, sctl_http_resp *resp,
+                            char *err, size_t errsz)
 {
     char host[256], port[16], base[256];
     memset(resp, 0, sizeof *resp);
@@ -158,15 +159,17 @@ int sctl_http_request(const char *url, const char *method, const char *path, con
     snprintf(hosthdr, sizeof hosthdr, strchr(host, ':') ? "[%s]" : "%s", host);
     char *req = NULL;
     size_t blen = body ? strlen(body) : 0;
-    /* every POST says application/json, with a body or not: sessiond refuses other types (415) */
+    /* every POST says its type (default application/json), with a body or not: sessiond
+     * refuses other types (415) */
     bool json = body || !strcmp(method, "POST");
+    if (!content_type)
+        content_type = "application/json";
     int n = asprintf(&req,
                      "%s %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: sessionctl/%s\r\nAccept: */*\r\n"
-                     "Connection: close\r\n%s%s%s%s%zu\r\n\r\n%s",
+                     "Connection: close\r\n%s%s%s%s%s%s%s%zu\r\n\r\n%s",
                      method, base, path, hosthdr, port, SC_VERSION, token ? "Authorization: Bearer " : "",
-                     token ? token : "", token ? "\r\n" : "",
-                     json ? "Content-Type: application/json\r\nContent-Length: " : "Content-Length: ", blen,
-                     body ? body : "");
+                     token ? token : "", token ? "\r\n" : "", json ? "Content-Type: " : "", json ? content_type : "",
+                     json ? "\r\n" : "", "Content-Length: ", blen, body ? body : "");
     if (n < 0 || write_all(fd, req, (size_t)n, timeout_ms)) {
         snprintf(err, errsz, "cannot send the request to %s:%s", host, port);
         free(req);
@@ -266,4 +269,10 @@ int sctl_http_stream(const char *url, const char *path, const char *extra_header
     }
     close(fd);
     return rc;
+}
+
+int sctl_http_request(const char *url, const char *method, const char *path, const char *body, const char *token,
+                      int timeout_ms, sctl_http_resp *resp, char *err, size_t errsz)
+{
+    return sctl_http_request_typed(url, method, path, body, NULL, token, timeout_ms, resp, err, errsz);
 }

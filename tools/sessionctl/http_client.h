@@ -16,6 +16,10 @@ typedef struct sctl_http_resp {
  * one-line reason in err. */
 int sctl_http_request(const char *url, const char *method, const char *path, const char *body, const char *token,
                       int timeout_ms, sctl_http_resp *resp, char *err, size_t errsz);
+/* The same with the body's Content-Type (NULL: application/json). */
+int sctl_http_request_typed(const char *url, const char *method, const char *path, const char *body,
+                            const char *content_type, const char *token, int timeout_ms, sctl_http_resp *resp,
+                            char *err, size_t errsz);
 void sctl_http_resp_free(sctl_http_resp *resp);
 
 /* Streaming GET (HTTP/1.0, so the body is raw until the server closes): on_data(ud, status,

@@ -1,99 +1,120 @@
-/* main: sessionctl's entry point: dispatches argv[1] to a subcommand from one table. */
+/* main: sessionctl's entry point: the global options, then argv's command run through the
+ * one grammar of args.c against its entry in commands.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sessionctl/cmd_diff.h"
-#include "sessionctl/cmd_events.h"
-#include "sessionctl/cmd_server.h"
-#include "sessionctl/cmd_simulate.h"
-#include "sessionctl/cmd_store.h"
-#include "sessionctl/cmd_table.h"
-#include "sessionctl/cmd_transfer.h"
-#include "sessionctl/cmd_trunks.h"
-#include "sessionctl/cmd_registrations.h"
-
-typedef struct subcommand {
-    const char *name;
-    int (*fn)(int argc, char **argv); /* argv[0] is the subcommand's name */
-    const char *usage;
-} subcommand;
-
-static const subcommand COMMANDS[] = {
-    {"validate", sessionctl_cmd_validate, "validate FILE...                        check state tables"},
-    {"graph", sessionctl_cmd_graph, "graph FILE [--role R] [--format F]      draw a table (dot|mermaid|json)"},
-    {"transitions", sessionctl_cmd_transitions, "transitions FILE --role R --state S     what a state accepts"},
-    {"simulate", sessionctl_cmd_simulate, "simulate FILE --role R EVENT...         run events through a table offline"},
-    /* against a running sessiond: [--server URL] [--json] [--token T] before or after */
-    {"sessions", sessionctl_cmd_sessions, "sessions                                live sessions of the server"},
-    {"show", sessionctl_cmd_show, "show ID                                 a session: record, conditions, history"},
-    {"history", sessionctl_cmd_history_or_store, "history ID [--format csv|json] | history ID --store URL"},
-    {"replay", sessionctl_cmd_replay, "replay ID --store URL [--table FILE]   state path rebuilt from the log"},
-    {"call", sessionctl_cmd_call, "call TO [--from URI]                    make an outgoing call"},
-    {"accept", sessionctl_cmd_accept, "accept ID                               answer an incoming call"},
-    {"reject", sessionctl_cmd_reject, "reject ID [--code N]                    reject an incoming call (486)"},
-    {"hangup", sessionctl_cmd_hangup, "hangup ID                               end a call"},
-    {"hold", sessionctl_cmd_hold, "hold ID                                 put a call on hold"},
-    {"resume", sessionctl_cmd_resume, "resume ID                               resume a held call"},
-    {"transfer", sessionctl_cmd_transfer,
-     "transfer ID [TARGET] [--attended [--consult ID]] [--cancel]  blind/attended transfer"},
-    {"trunks", sessionctl_cmd_trunks, "trunks [NAME]                           trunks and their registration"},
-    {"events", sessionctl_cmd_events_live,
-     "events [--type A,B] [--session GLOB] [--follow] [--since SEQ]  live events as JSON Lines (--store URL: the log)"},
-    {"registrations", sessionctl_cmd_registrations, "registrations                           the registrar's bindings"},
-    {"diff", sessionctl_cmd_diff, "diff OLD NEW [--json]   what a table change does (exit 1 if different)"},
-};
+#include "sessionctl/args.h"
+#include "sessionctl/commands.h"
 
 static int usage(FILE *f)
 {
-    fprintf(f, "usage: sessionctl [--server URL] [--json] [--token T] COMMAND [ARGS]\ncommands:\n");
-    for (size_t i = 0; i < sizeof(COMMANDS) / sizeof(COMMANDS[0]); i++)
-        fprintf(f, "  %s\n", COMMANDS[i].usage);
+    fprintf(f, "usage: sessionctl [GLOBAL OPTIONS] COMMAND [ARGS] [OPTIONS]\n\n"
+               "Checks state tables offline and drives a running sessiond over its HTTP API.\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < SCTL_NCOMMANDS; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s %s", SCTL_COMMANDS[i].name, SCTL_COMMANDS[i].synopsis);
+        fprintf(f, "  %-26s  %s\n", left, SCTL_COMMANDS[i].summary);
+    }
+    fprintf(f, "\nGlobal options (before or after the command):\n"
+               "  --server URL               sessiond's API (default $SESSIONCTL_SERVER or http://127.0.0.1:8080)\n"
+               "  --token T                  bearer token (default $SESSIOND_TOKEN)\n"
+               "  --json                     print the data as JSON\n"
+               "  --timeout-ms N             HTTP request timeout (default 10000)\n"
+               "  -h, --help                 print the usage (of a command: sessionctl COMMAND --help)\n"
+               "  --help-all                 print the usage and every command's options\n"
+               "  --version                  print the version\n\n"
+               "Booleans are spelled yes|no (true/false, on/off and 1/0 are accepted with a warning).\n"
+               "Exit status: 0 success, 1 the server refused or a check failed, 2 a usage error.\n");
     return f == stdout ? 0 : 2;
 }
 
-/* Server options written before the command (--server URL, --json, --token T) are moved
- * after its name, where the server commands read them. */
-static char **hoist_globals(int *argc, char **argv)
+/* `sessionctl --help-all`: the usage, then every command's options (help2man's source of
+ * sessionctl(1)). */
+static int usage_all(void)
 {
-    int n = 1;
-    while (n < *argc && (!strcmp(argv[n], "--json") ||
-                         ((!strcmp(argv[n], "--server") || !strcmp(argv[n], "--token")) && n + 1 < *argc)))
-        n += strcmp(argv[n], "--json") ? 2 : 1;
-    if (n == 1 || n >= *argc)
-        return NULL;
-    char **nv = calloc((size_t)*argc + 1, sizeof *nv);
-    if (!nv)
-        return NULL;
-    int k = 0;
-    nv[k++] = argv[0];
-    nv[k++] = argv[n]; /* the command */
-    for (int i = 1; i < n; i++)
-        nv[k++] = argv[i];
-    for (int i = n + 1; i < *argc; i++)
-        nv[k++] = argv[i];
-    return nv;
+    usage(stdout);
+    for (size_t i = 0; i < SCTL_NCOMMANDS; i++) {
+        const sctl_cmd *c = &SCTL_COMMANDS[i];
+        if (!c->opts || !c->opts->name)
+            continue;
+        printf("\nOptions of %s:\n", c->name);
+        for (const sctl_opt *o = c->opts; o->name; o++) {
+            char left[64], shrt[8] = "";
+            if (o->short_name)
+                snprintf(shrt, sizeof shrt, "-%c, ", o->short_name);
+            snprintf(left, sizeof left, "%s--%s%s%s", shrt, o->name, o->metavar ? " " : "",
+                     o->metavar ? o->metavar : "");
+            printf("  %-26s  %s\n", left, o->help);
+        }
+    }
+    return 0;
+}
+
+/* `sessionctl __complete [COMMAND]`: the command names, or a command's options, one a line
+ * (the bash completion's source; not in the usage). */
+static int complete(int argc, char **argv)
+{
+    static const char *globals[] = {"--server", "--token", "--json", "--timeout-ms", "--help"};
+    const sctl_cmd *c = argc > 2 ? sctl_command_find(argv[2]) : NULL;
+    if (!c) {
+        for (size_t i = 0; i < SCTL_NCOMMANDS; i++)
+            printf("%s\n", SCTL_COMMANDS[i].name);
+        printf("help\n");
+    } else {
+        for (const sctl_opt *o = c->opts; o && o->name; o++)
+            printf("--%s%s\n", o->name, o->kind == SCTL_VALUE ? "=" : "");
+    }
+    for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++)
+        printf("%s%s\n", globals[i],
+               !strcmp(globals[i], "--server") || !strcmp(globals[i], "--token") || !strcmp(globals[i], "--timeout-ms")
+                   ? "="
+                   : "");
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    char **hoisted = hoist_globals(&argc, argv);
-    if (hoisted) {
-        int rc = main(argc, hoisted);
-        free(hoisted);
-        return rc;
-    }
-    if (argc < 2)
-        return usage(stderr);
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
-        return usage(stdout);
-    if (!strcmp(argv[1], "--version")) {
+    sctl_globals g;
+    int i = sctl_globals_parse(argc, argv, &g);
+    if (i < 0)
+        return 2;
+    if (i >= argc)
+        return g.help ? usage(stdout) : usage(stderr);
+    const char *name = argv[i];
+    if (!strcmp(name, "--version")) {
         printf("sessionctl %s\n", SC_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof(COMMANDS) / sizeof(COMMANDS[0]); i++)
-        if (!strcmp(argv[1], COMMANDS[i].name))
-            return COMMANDS[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "sessionctl: unknown command '%s'\n", argv[1]);
-    return usage(stderr);
+    if (!strcmp(name, "--help-all"))
+        return usage_all();
+    if (!strcmp(name, "__complete"))
+        return complete(argc - i + 1, argv + i - 1);
+    if (!strcmp(name, "help")) {
+        const sctl_cmd *c = i + 1 < argc ? sctl_command_find(argv[i + 1]) : NULL;
+        if (i + 1 < argc && !c) {
+            fprintf(stderr, "sessionctl: unknown command '%s' (see sessionctl --help)\n", argv[i + 1]);
+            return 2;
+        }
+        if (c)
+            sctl_cmd_usage(c, stdout);
+        return c ? 0 : usage(stdout);
+    }
+    if (name[0] == '-') {
+        fprintf(stderr, "sessionctl: unknown option '%s' (see sessionctl --help)\n", name);
+        return 2;
+    }
+    const sctl_cmd *c = sctl_command_find(name);
+    if (!c) {
+        fprintf(stderr, "sessionctl: unknown command '%s' (see sessionctl --help)\n", name);
+        return 2;
+    }
+    sctl_args a;
+    int rc = sctl_args_parse(c, &g, argc - i, argv + i, &a);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    rc = c->run(&a);
+    sctl_args_free(&a);
+    return rc;
 }

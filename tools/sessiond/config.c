@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "config_addr.h"
+#include "config_bool.h"
 #include "config_trunks.h"
 #include "config_codecs.h"
 #include "config_media.h"
@@ -333,7 +334,7 @@ static const sd_option options[] = {
     {"http-token", true, sd_set_http_token,
      "TOKEN bearer token of every endpoint but the probes (visible in ps: prefer --http-token-file)"},
     {"http-token-file", true, sd_set_http_token_file, "FILE the bearer token: the file's first line"},
-    {"metrics-public", false, sd_set_metrics_public, " GET /metrics without the token"},
+    {"metrics-public", false, sd_set_metrics_public, "[=yes|no] GET /metrics without the token"},
     {"http-max-connections", true, sd_set_http_max_connections,
      "N HTTP connections (streams apart) before idle ones are closed and requests get 503 (default 256)"},
     {"http-max-per-client", true, sd_set_http_max_per_client, "N the same for one client address (default 64)"},
@@ -359,7 +360,8 @@ static const sd_option options[] = {
     {"outbound-proxy", true, sd_set_outbound_proxy, "URI send our INVITEs through this proxy (pre-loaded Route)"},
     {"dns-server", true, sd_set_dns_server, "IP[:PORT] DNS server for SIP names, repeatable (default: resolv.conf)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
-    {"rtp-latch", false, sd_set_rtp_latch, " accept RTP from the first source heard, not only the SDP's (NAT)"},
+    {"rtp-latch", false, sd_set_rtp_latch,
+     "[=yes|no] accept RTP from the first source heard, not only the SDP's (NAT)"},
     {"srtp", true, sd_set_srtp,
      "off|optional|mandatory SRTP with SDES keys: off refuses RTP/SAVP offers, mandatory plain ones (488 before "
      "any provisional); optional takes either (default off)"},
@@ -371,10 +373,10 @@ static const sd_option options[] = {
     {"route", true, sd_set_route,
      "PATTERN=TARGET[,proxy=URI][,from=any][,srtp=POLICY] B2BUA route: Request-URI user glob -> sip: URI (through a "
      "proxy) for trusted/authenticated callers (any: everyone), its outgoing leg's SRTP policy, repeatable"},
-    {"watch", false, sd_set_watch, " reload the table when its file changes"},
+    {"watch", false, sd_set_watch, "[=yes|no] reload the table when its file changes"},
     {"statsd", true, sd_set_statsd, "HOST:PORT push metrics to StatsD every 10 s"},
     {"statsd-interval-ms", true, sd_set_statsd_interval, "N StatsD push period (default 10000)"},
-    {"metrics", true, sd_set_metrics, "on|off collect metrics; off: no /metrics, no --statsd (default on)"},
+    {"metrics", true, sd_set_metrics, "yes|no collect metrics; no: no /metrics, no --statsd (default yes)"},
     {"max-cps", true, sd_set_max_cps, "N new sessions per second, 0 = none (default 0)"},
     {"max-memory", true, sd_set_max_memory,
      "BYTES[K|M|G] refuse new sessions above this RSS, 0 = none (default: 3/4 of the memory limit)"},
@@ -419,7 +421,7 @@ static const sd_option options[] = {
     {"sip-keepalive-ms", true, sd_set_sip_keepalive_ms,
      "N CRLF ping on our quiet SIP TCP/TLS connections that carry a call, 0 = off (default 90000)"},
     {"config", true, NULL, "FILE YAML config file (keys = flag names)"},
-    {"help", false, set_help, " this help"},
+    {"help", false, set_help, " print this help and exit"},
     {"version", false, set_version, " print the version"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -431,10 +433,11 @@ void sd_config_usage(void)
         const char *h = options[i].help;
         size_t arglen = strcspn(h, " ");
         char flag[64];
-        snprintf(flag, sizeof flag, "--%s %.*s", options[i].name, (int)arglen, h);
+        snprintf(flag, sizeof flag, "%s--%s %.*s", !strcmp(options[i].name, "help") ? "-h, " : "", options[i].name,
+                 (int)arglen, h);
         h += arglen;
         h += strspn(h, " ");
-        printf("  %-40s %s\n", flag, h);
+        printf("  %-40s  %s\n", flag, h); /* two spaces at least: help2man reads the columns */
     }
 }
 
@@ -522,10 +525,11 @@ static int apply_value(sd_config *c, const sd_option *o, const char *path, const
 {
     char sub[256];
     const char *val = (const char *)v->data.scalar.value;
-    if (!o->has_arg) {
-        if (strcmp(val, "true") && strcmp(val, "false"))
-            return file_error(err, errsz, path, v, "expected true or false");
-        return strcmp(val, "true") ? 0 : o->set(c, val, err, errsz);
+    if (!o->has_arg) { /* a switch: yes|no, the older spellings with a warning (config_bool.c) */
+        bool on;
+        if (sd_config_bool(o->name, val, &on, sub, sizeof sub))
+            return file_error(err, errsz, path, v, sub + 2);
+        return o->set(c, on ? "yes" : "no", err, errsz);
     }
     if (o->set(c, val, sub, sizeof sub) == 0)
         return 0;
@@ -620,6 +624,8 @@ out:
 static int read_flag(int argc, char **argv, int *i, const sd_option **o, const char **val, char *err, size_t errsz)
 {
     const char *a = argv[*i];
+    if (!strcmp(a, "-h"))
+        a = "--help";
     if (strncmp(a, "--", 2) != 0 || !a[2])
         return fail(err, errsz, "unexpected argument '%s' (see --help)%s", a, "");
     const char *eq = strchr(a + 2, '=');
@@ -630,9 +636,9 @@ static int read_flag(int argc, char **argv, int *i, const sd_option **o, const c
         return -1;
     }
     if (!(*o)->has_arg) {
-        if (eq)
+        if (eq && !sd_config_is_switch((*o)->name)) /* --rtp-latch=no (config_bool.c) */
             return fail(err, errsz, "--%s: takes no value%s", (*o)->name, "");
-        *val = NULL;
+        *val = eq ? eq + 1 : NULL;
         return 0;
     }
     if (eq) {

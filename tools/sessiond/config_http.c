@@ -2,6 +2,7 @@
  * --http-token-file FILE (its first line), the SESSIOND_HTTP_TOKEN environment variable, or
  * --http-token / the config key http-token; no error message or log line ever shows it. */
 #include "config_http.h"
+#include "config_bool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -98,8 +99,7 @@ int sd_set_http_token_file(sd_config *c, const char *v, char *err, size_t errsz)
 
 int sd_set_metrics_public(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    c->metrics_public = true;
-    return 0;
+    return sd_config_bool("metrics-public", v, &c->metrics_public, err, errsz); /* config_bool.c */
 }
 
 /* A DNS name or an IP literal (IPv6 with or without brackets), without a port. */

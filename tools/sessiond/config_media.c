@@ -2,6 +2,7 @@
  * structured forms of them (a map of music-on-hold classes, a list of routes). */
 #include "config_media.h"
 #include "config_srtp.h"
+#include "config_bool.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,8 +42,7 @@ int sd_set_rtp_timeout(sd_config *c, const char *v, char *err, size_t errsz)
 
 int sd_set_rtp_latch(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    c->rtp_latch = true;
-    return 0;
+    return sd_config_bool("rtp-latch", v, &c->rtp_latch, err, errsz); /* config_bool.c */
 }
 
 static int put_moh(sd_config *c, const char *name, size_t nlen, const char *file, char *err, size_t errsz)

@@ -1,5 +1,6 @@
 /* config_ops: parsing and checking of the operations options of sessiond. */
 #include "config_ops.h"
+#include "config_bool.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +9,7 @@
 
 int sd_set_watch(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    c->watch = true;
-    return 0;
+    return sd_config_bool("watch", v, &c->watch, err, errsz); /* config_bool.c */
 }
 
 int sd_set_statsd(sd_config *c, const char *v, char *err, size_t errsz)
@@ -37,12 +37,10 @@ int sd_set_statsd_interval(sd_config *c, const char *v, char *err, size_t errsz)
 
 int sd_set_metrics(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    if (v && !strcmp(v, "on"))
-        c->metrics_off = false;
-    else if (v && !strcmp(v, "off"))
-        c->metrics_off = true;
-    else
-        return sd_config_bad(err, errsz, "metrics", "on or off", v);
+    bool on;
+    if (!v || sd_config_bool("metrics", v, &on, err, errsz)) /* yes|no (on/off: a warning) */
+        return v ? -1 : sd_config_bad(err, errsz, "metrics", "yes or no", v);
+    c->metrics_off = !on;
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* config_registrar: setters of sessiond's registrar options (--realm, --users, registration
  * intervals, brute-force limits), each checked with a one-line error naming the flag. */
 #include "config_registrar.h"
+#include "config_bool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +26,9 @@ int sd_set_users(sd_config *c, const char *v, char *err, size_t errsz)
 
 int sd_set_users_store(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+    if (!v)
         return sd_config_bad(err, errsz, "users-store", "yes or no", v);
-    c->users_store = !strcmp(v, "yes");
-    return 0;
+    return sd_config_bool("users-store", v, &c->users_store, err, errsz); /* config_bool.c */
 }
 
 static int set_u32(uint32_t *slot, const char *flag, uint64_t min, uint64_t max, const char *v, char *err, size_t errsz)

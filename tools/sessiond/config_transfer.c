@@ -1,6 +1,7 @@
 /* config_transfer: setters of sessiond's call transfer options, each checked with a
  * one-line error naming the flag. */
 #include "config_transfer.h"
+#include "config_bool.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,16 +11,11 @@
 
 int sd_set_accept_refer(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    if (!strcmp(v, "yes") || !strcmp(v, "true")) {
-        c->refuse_refer = false;
-        return 0;
-    }
-    if (!strcmp(v, "no") || !strcmp(v, "false")) {
-        c->refuse_refer = true;
-        return 0;
-    }
-    snprintf(err, errsz, "--accept-refer: expected yes or no, got '%s'", v);
-    return -1;
+    bool accept;
+    if (!v || sd_config_bool("accept-refer", v, &accept, err, errsz)) /* config_bool.c */
+        return v ? -1 : sd_config_bad(err, errsz, "accept-refer", "yes or no", v);
+    c->refuse_refer = !accept;
+    return 0;
 }
 
 int sd_set_transfer_timeout(sd_config *c, const char *v, char *err, size_t errsz)

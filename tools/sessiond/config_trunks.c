@@ -2,6 +2,7 @@
  * keys checked, the password read from password_file, errors as path:line:col) and gives it to
  * the coordinator's config. Passwords never appear in an error message or a log line. */
 #include "config_trunks.h"
+#include "config_bool.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -123,10 +124,10 @@ static int trunk_key(sd_trunk *t, const char *k, const yaml_node_t *vn, const ch
         t->password_inline = false;
         return 0;
     }
-    if (!strcmp(k, "register")) {
-        if (strcmp(v, "true") && strcmp(v, "false"))
-            return node_error(err, errsz, path, vn, "trunks: register: expected true or false");
-        t->do_register = !strcmp(v, "true");
+    if (!strcmp(k, "register")) { /* yes|no, true/false with a warning (config_bool.c) */
+        char berr[160];
+        if (sd_config_bool("trunks: register", v, &t->do_register, berr, sizeof berr))
+            return node_error(err, errsz, path, vn, "trunks: register: expected yes or no");
         return 0;
     }
     unsigned *num = !strcmp(k, "expires")        ? &t->expires_s
