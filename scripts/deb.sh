@@ -38,6 +38,8 @@ want sessiond ./usr/bin/sessiond
 want sessiond ./usr/bin/sessionctl
 want sessiond ./lib/systemd/system/sessiond.service
 want sessiond ./etc/sessiond/sessiond.yaml
+want sessiond ./usr/share/man/man8/sessiond.8
+want sessiond ./usr/share/bash-completion/completions/sessionctl
 want libsessioncore0 'libsessioncore.so.0'
 want libsessioncore-dev ./usr/include/session_core/coord.h
 want libsessioncore-dev 'sessioncore.pc'
