@@ -305,6 +305,7 @@ typedef struct sc_coord_trunk_config {
     bool do_register;                    /* keep a registration */
     unsigned expires_s;                  /* expiry asked for; 0 = 3600 */
     unsigned retry_min_ms, retry_max_ms; /* backoff after a failed REGISTER; 0 = 30000, 600000 */
+    int srtp;                            /* calls through it: 0 the global SRTP policy; else 1 + sc_coord_srtp */
 } sc_coord_trunk_config;
 #define SC_COORD_MAX_TRUNKS 64
 

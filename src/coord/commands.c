@@ -44,6 +44,9 @@ static int call_via_trunk(sc_coord *c, const char *to, const char *from, const s
     json_t *t = NULL;
     if (sc_coord_trunk(c, o->trunk, &t) != 0)
         return -ENOENT;
+    /* the call's own SRTP policy, else the trunk's (its "srtp": off|optional|mandatory|null) */
+    const char *ts = json_string_value(json_object_get(t, "srtp"));
+    int trunk_srtp = !ts ? 0 : !strcmp(ts, "off") ? 1 : !strcmp(ts, "optional") ? 2 : 3;
     json_decref(t);
     id[0] = '\0';
     sc_session *s = NULL;
@@ -53,7 +56,7 @@ static int call_via_trunk(sc_coord *c, const char *to, const char *from, const s
         return rc;
     leg->trunk = strdup(o->trunk);
     leg->trunk_from = !from;
-    leg->srtp_policy = o->srtp;
+    leg->srtp_policy = o->srtp ? o->srtp : trunk_srtp;
     if (!leg->trunk) {
         sc_engine_remove_session(c->engine, s, "error");
         return -ENOMEM;

@@ -21,6 +21,7 @@ typedef struct trunk {
     char *hostport; /* the uri's host[:port]: completes a To without a host */
     bool do_register;
     unsigned expires_s, retry_min_ms, retry_max_ms;
+    int srtp; /* calls through it: 0 the global SRTP policy; else 1 + sc_coord_srtp */
     sc_sip_reg *reg;
     bool unregistering; /* counted in ts->unregistering */
     sc_obs_gauge *registered;
@@ -99,6 +100,7 @@ static int copy_trunk(sc_coord *c, trunk *t, const sc_coord_trunk_config *in)
     t->expires_s = in->expires_s;
     t->retry_min_ms = in->retry_min_ms;
     t->retry_max_ms = in->retry_max_ms;
+    t->srtp = in->srtp >= 1 && in->srtp <= 3 ? in->srtp : 0;
     if (oom)
         return -ENOMEM;
     int rc = parse_uri(t);
@@ -337,6 +339,8 @@ static json_t *trunk_json(const trunk *t)
                           t->do_register, "state", t->reg ? sc_sip_reg_state_name(info.state) : "unregistered");
     if (!j)
         return NULL;
+    static const char *const srtp[] = {NULL, "off", "optional", "mandatory"};
+    json_object_set_new(j, "srtp", t->srtp ? json_string(srtp[t->srtp]) : json_null());
     json_object_set_new(j, "last_status", info.last_status ? json_integer(info.last_status) : json_null());
     json_object_set_new(j, "last_reason", json_string(info.last_reason));
     json_object_set_new(j, "last_outcome", json_string(info.last_outcome ? info.last_outcome : ""));

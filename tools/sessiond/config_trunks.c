@@ -3,6 +3,7 @@
  * the coordinator's config. Passwords never appear in an error message or a log line. */
 #include "config_trunks.h"
 #include "config_bool.h"
+#include "config_srtp.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -130,6 +131,11 @@ static int trunk_key(sd_trunk *t, const char *k, const yaml_node_t *vn, const ch
             return node_error(err, errsz, path, vn, "trunks: register: expected yes or no");
         return 0;
     }
+    if (!strcmp(k, "srtp")) { /* the SRTP policy of calls through it (config_srtp.c) */
+        if (sd_route_srtp_parse(v, &t->srtp))
+            return node_error(err, errsz, path, vn, "trunks: srtp: expected off, optional or mandatory");
+        return 0;
+    }
     unsigned *num = !strcmp(k, "expires")        ? &t->expires_s
                     : !strcmp(k, "retry_min_ms") ? &t->retry_min_ms
                     : !strcmp(k, "retry_max_ms") ? &t->retry_max_ms
@@ -145,7 +151,7 @@ static int trunk_key(sd_trunk *t, const char *k, const yaml_node_t *vn, const ch
     }
     snprintf(msg, sizeof msg,
              "trunks: unknown key '%s' (name, uri, proxy, username, password_file, password, register, expires, "
-             "retry_min_ms, retry_max_ms)",
+             "retry_min_ms, retry_max_ms, srtp)",
              k);
     return node_error(err, errsz, path, vn, msg);
 }
@@ -238,7 +244,8 @@ void sd_config_trunks_apply(const sd_config *c, sc_coord_config *cc, sc_coord_tr
                                          .do_register = t->do_register,
                                          .expires_s = t->expires_s,
                                          .retry_min_ms = t->retry_min_ms,
-                                         .retry_max_ms = t->retry_max_ms};
+                                         .retry_max_ms = t->retry_max_ms,
+                                         .srtp = t->srtp};
         if (t->password_inline)
             sc_log(logger, SC_LOG_WARN, "sessiond",
                    "trunk %s: its password is written in the config file: use password_file (mode 600)", t->name);

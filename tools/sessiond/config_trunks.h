@@ -14,6 +14,7 @@ typedef struct sd_trunk {
     bool do_register;
     bool password_inline; /* `password:` in the config file: warned about at start */
     unsigned expires_s, retry_min_ms, retry_max_ms;
+    int srtp; /* srtp: off|optional|mandatory as 1 + sc_coord_srtp; 0 = the global --srtp */
 } sd_trunk;
 
 /* The config-file key `trunks` (a list of maps). 1: not ours, 0: applied, -1: error (err set as
