@@ -35,12 +35,10 @@ static int static_rate(int pt, const char **name) { return sc_sdp__static_rate(p
 /* Reads "pt name/rate" of an rtpmap value into the codec of the same pt. */
 static void apply_rtpmap(sc_sdp_info *out, const char *value)
 {
-    char *end;
-    long pt = strtol(value, &end, 10);
-    if (end == value || pt < 0 || pt > 127)
+    int pt;
+    const char *end = sc_sdp__attr_pt(value, &pt);
+    if (!end)
         return;
-    while (*end == ' ')
-        end++;
     char name[32] = "";
     size_t n = strcspn(end, "/ ");
     if (n >= sizeof name)
@@ -49,7 +47,7 @@ static void apply_rtpmap(sc_sdp_info *out, const char *value)
     name[n] = '\0';
     int rate = end[n] == '/' ? atoi(end + n + 1) : 0;
     for (size_t i = 0; i < out->codec_count; i++)
-        if (out->codecs[i].pt == (int)pt) {
+        if (out->codecs[i].pt == pt) {
             copy_str(out->codecs[i].name, sizeof out->codecs[i].name, name);
             out->codecs[i].rate = rate;
         }

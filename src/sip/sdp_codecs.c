@@ -144,17 +144,25 @@ bool sc_sdp_offer_acceptable(const sc_sdp_info *offer, const char *list)
     return sc_sdp_codecs_pick(offer, list) != NULL;
 }
 
-void sc_sdp__apply_fmtp(sc_sdp_info *out, const char *value)
+const char *sc_sdp__attr_pt(const char *value, int *pt)
 {
     char *end;
-    long pt = strtol(value, &end, 10);
-    if (end == value || pt < 0 || pt > 127)
-        return;
+    long n = strtol(value, &end, 10);
+    if (end == value || n < 0 || n > 127)
+        return NULL;
     while (*end == ' ')
         end++;
-    for (size_t i = 0; i < out->codec_count; i++)
-        if (out->codecs[i].pt == (int)pt)
-            snprintf(out->codecs[i].fmtp, sizeof out->codecs[i].fmtp, "%s", end);
+    *pt = (int)n;
+    return end;
+}
+
+void sc_sdp__apply_fmtp(sc_sdp_info *out, const char *value)
+{
+    int pt;
+    const char *rest = sc_sdp__attr_pt(value, &pt);
+    for (size_t i = 0; rest && i < out->codec_count; i++)
+        if (out->codecs[i].pt == pt)
+            snprintf(out->codecs[i].fmtp, sizeof out->codecs[i].fmtp, "%s", rest);
 }
 
 /* The value of param in an fmtp ("a=1;b=2" or "a=1; b=2"); -1 when absent. */

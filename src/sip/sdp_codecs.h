@@ -8,6 +8,9 @@
 int sc_sdp__static_rate(int pt, const char **name);
 /* Reads "pt params" of an a=fmtp value into the codec of the same pt. */
 void sc_sdp__apply_fmtp(sc_sdp_info *out, const char *value);
+/* The payload type that starts an rtpmap or fmtp value ("111 opus/48000/2"): the rest after it
+ * (spaces skipped), or NULL when it is not 0..127. */
+const char *sc_sdp__attr_pt(const char *value, int *pt);
 /* Our offer's codecs from l->codecs: the m= line's formats (" 111 9 0 101 110") into fmts and
  * their rtpmap/fmtp lines into attrs. -ENOSPC when a buffer is too small. */
 int sc_sdp__offer_codecs(const sc_sdp_local *l, char *fmts, size_t fcap, char *attrs, size_t acap);
