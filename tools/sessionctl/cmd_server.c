@@ -247,17 +247,23 @@ static int session_command(const sctl_args *a, const char *cmd, const char *body
 
 int sessionctl_cmd_accept(const sctl_args *a) { return session_command(a, "accept", NULL); }
 int sessionctl_cmd_hangup(const sctl_args *a) { return session_command(a, "hangup", NULL); }
+/* A command whose body is {"key": "value"} (the value JSON-escaped). */
+static int session_command_str(const sctl_args *a, const char *cmd, const char *key, const char *value)
+{
+    json_t *b = json_pack("{s:s}", key, value);
+    char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+    json_decref(b);
+    if (!body)
+        return 1;
+    int rc = session_command(a, cmd, body);
+    free(body);
+    return rc;
+}
+
 int sessionctl_cmd_hold(const sctl_args *a)
 {
     const char *moh = sctl_opt_value(a, "moh");
-    if (!moh)
-        return session_command(a, "hold", NULL);
-    json_t *b = json_pack("{s:s}", "moh", moh);
-    char *body = json_dumps(b, JSON_COMPACT);
-    json_decref(b);
-    int rc = session_command(a, "hold", body);
-    free(body);
-    return rc;
+    return moh ? session_command_str(a, "hold", "moh", moh) : session_command(a, "hold", NULL);
 }
 int sessionctl_cmd_resume(const sctl_args *a) { return session_command(a, "resume", NULL); }
 int sessionctl_cmd_unbridge(const sctl_args *a) { return session_command(a, "unbridge", NULL); }
@@ -285,12 +291,7 @@ int sessionctl_cmd_dtmf(const sctl_args *a)
         fprintf(stderr, "sessionctl dtmf: DIGITS: expected 0-9 * # A-D, got '%s'\n", d);
         return 2;
     }
-    json_t *b = json_pack("{s:s}", "digits", d);
-    char *body = json_dumps(b, JSON_COMPACT);
-    json_decref(b);
-    int rc = session_command(a, "dtmf", body);
-    free(body);
-    return rc;
+    return session_command_str(a, "dtmf", "digits", d);
 }
 
 int sessionctl_cmd_kill(const sctl_args *a)
