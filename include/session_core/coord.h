@@ -209,6 +209,12 @@ SC_EXPORT int sc_coord_make_call_opts(sc_coord *coord, const char *to, const cha
 SC_EXPORT int sc_coord_accept(sc_coord *coord, const char *id);
 SC_EXPORT int sc_coord_reject(sc_coord *coord, const char *id, int code); /* code 0 = 486 */
 SC_EXPORT int sc_coord_hangup(sc_coord *coord, const char *id);
+/* Dispatch one of the table's own events (declared in its vocabulary: `vocabulary: {events:
+ * [...]}`) to the session, with code and text (NULL: "api"), and return the engine's result
+ * (0, SC_E_NOT_ACCEPTED, SC_E_GUARDS_FAILED, SC_E_ACTION_FAILED). -ENOENT no session,
+ * -ENODATA no event of that name in the session's table, -EPERM a built-in event (SIP,
+ * media, timers and commands come from their own paths), -EINVAL. */
+SC_EXPORT int sc_coord_send_event(sc_coord *coord, const char *id, const char *event, int32_t code, const char *text);
 /* The operator's way out of a session the table will not end: ends its SIP side at once (BYE
  * when confirmed, CANCEL for our unanswered INVITE, 480 for an unanswered incoming one),
  * records a Killed entry in its history (persisted and published like a transition), logs a

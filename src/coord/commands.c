@@ -1,6 +1,7 @@
 /* commands: the application's commands (make_call, accept, reject, hangup, hold, resume,
  * dtmf): each dispatches the matching table event and returns the engine's distinct result;
- * and kill, the operator's way out of a session the table will not end. */
+ * the table's own events sent by name; and kill, the operator's way out of a session the table
+ * will not end. */
 #include "coord/coord_int.h"
 #include "coord/dtmf_info.h"
 
@@ -176,4 +177,19 @@ int sc_coord_kill(sc_coord *c, const char *id, char *state, size_t state_cap)
            sc_session_state_name(s) ? sc_session_state_name(s) : "?", *sent ? ", sent " : "", sent);
     sc_engine_remove_session(c->engine, s, "killed");
     return 0;
+}
+
+int sc_coord_send_event(sc_coord *c, const char *id, const char *event, int32_t code, const char *text)
+{
+    if (!c || !id || !event || !*event)
+        return -EINVAL;
+    sc_session *s = sc_store_get(c->store, id);
+    if (!s)
+        return -ENOENT;
+    int ev = sc_vocab_lookup(sc_table_vocab(sc_session_table(s)), SC_VOCAB_EVENT, event);
+    if (ev < 0)
+        return -ENODATA;
+    if (ev < SC_EV__BUILTIN_COUNT) /* SIP, media and commands have their own paths */
+        return -EPERM;
+    return sc_coord__command(c, s, (sc_id)ev, code, text && *text ? text : "api");
 }

@@ -393,3 +393,40 @@ int sessionctl_cmd_reload(const sctl_args *a)
     sctl_http_resp_free(&r);
     return rc;
 }
+
+int sessionctl_cmd_send(const sctl_args *a)
+{
+    const char *code = sctl_opt_value(a, "code"), *text = sctl_opt_value(a, "text");
+    char *end = NULL;
+    long c = code ? strtol(code, &end, 10) : 0;
+    if (code && (!*code || *end || c < -2147483647L || c > 2147483647L)) {
+        fprintf(stderr, "sessionctl send: --code: expected an integer, got '%s'\n", code);
+        return 2;
+    }
+    json_t *b = json_pack("{s:s,s:I}", "event", a->pos[1], "code", (json_int_t)c);
+    if (b && text)
+        json_object_set_new(b, "text", json_string(text));
+    char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+    json_decref(b);
+    if (!body)
+        return 1;
+    int rc = session_command(a, "send", body);
+    free(body);
+    return rc;
+}
+
+int sessionctl_cmd_drain(const sctl_args *a)
+{
+    srv_opts o = opts_of(a);
+    sctl_http_resp r;
+    if (call_server(&o, "POST", "/drain", "", &r))
+        return 1;
+    int rc;
+    json_t *j = parse_or_print(&o, &r, &rc);
+    if (j)
+        printf("%s (%lld active call(s))\n", str_or(j, "phase", "?"),
+               (long long)json_integer_value(json_object_get(j, "active_calls")));
+    json_decref(j);
+    sctl_http_resp_free(&r);
+    return rc;
+}

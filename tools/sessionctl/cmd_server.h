@@ -20,5 +20,7 @@ int sessionctl_cmd_bridge(const sctl_args *a);
 int sessionctl_cmd_unbridge(const sctl_args *a);
 int sessionctl_cmd_reload(const sctl_args *a);
 int sessionctl_cmd_kill(const sctl_args *a);
+int sessionctl_cmd_send(const sctl_args *a);  /* POST /sessions/ID/send {"event","code","text"} */
+int sessionctl_cmd_drain(const sctl_args *a); /* POST /drain */
 
 #endif

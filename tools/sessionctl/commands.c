@@ -43,6 +43,11 @@ static const sctl_opt REPLAY[] = {
 };
 static const sctl_opt CALL[] = {{"from", 0, SCTL_VALUE, "URI", "the From URI"}, {0}};
 static const sctl_opt REJECT[] = {{"code", 0, SCTL_VALUE, "N", "final response 400..699 (default 486)"}, {0}};
+static const sctl_opt SEND[] = {
+    {"code", 0, SCTL_VALUE, "N", "the event's code (default 0)"},
+    {"text", 0, SCTL_VALUE, "TEXT", "the event's text (default \"api\")"},
+    {0},
+};
 static const sctl_opt HOLD[] = {{"moh", 0, SCTL_VALUE, "CLASS", "play this music on hold class (--moh-class)"}, {0}};
 static const sctl_opt TRANSFER[] = {
     {"attended", 0, SCTL_FLAG, NULL, "attended transfer (to the consultation call)"},
@@ -101,6 +106,10 @@ const sctl_cmd SCTL_COMMANDS[] = {
      true, sessionctl_cmd_events_live},
     {"reload", "", "reload the server's state table (validated first; docs/reload.md)", RELOAD, 0, 0, true,
      sessionctl_cmd_reload},
+    {"send", "ID EVENT", "send one of the table's own events (its vocabulary) to a session", SEND, 2, 2, true,
+     sessionctl_cmd_send},
+    {"drain", "", "drain the server: no new calls, the calls up go on, then it exits (as SIGTERM)", NONE, 0, 0, true,
+     sessionctl_cmd_drain},
 };
 const size_t SCTL_NCOMMANDS = sizeof SCTL_COMMANDS / sizeof SCTL_COMMANDS[0];
 

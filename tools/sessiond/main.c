@@ -142,6 +142,20 @@ static void on_signal(void *ud, int signum, int count)
     }
 }
 
+/* POST /drain (ops_routes.c): the first SIGTERM's work, asked over the API; a later call
+ * changes nothing. */
+static const char *api_drain(void *ud)
+{
+    sd_app *app = ud;
+    if (app->phase == SD_RUNNING) {
+        if (app->cfg.sigterm_hangup || app->cfg.drain_timeout_ms == 0)
+            hang_up(app, "POST /drain");
+        else
+            drain(app, "POST /drain");
+    }
+    return app->phase == SD_DRAINING ? "draining" : "shutting down";
+}
+
 /* Load the table; on failure print the first error as file:line:col and return -1. */
 static int load_table(sd_app *app)
 {
@@ -276,7 +290,9 @@ static int start_api(sd_app *app)
                         .watch = app->cfg.watch,
                         .statsd = app->cfg.statsd,
                         .statsd_interval_ms = app->cfg.statsd_interval_ms,
-                        .test_hooks = hooks && !strcmp(hooks, "1")};
+                        .test_hooks = hooks && !strcmp(hooks, "1"),
+                        .drain = api_drain,
+                        .drain_ud = app};
     if ((rc = sd_ops_start(&app->ops, &oc)) != 0) {
         fprintf(stderr, "sessiond: --statsd: %s: %s\n", app->cfg.statsd ? app->cfg.statsd : "", sc_strerror(rc));
         return 2;

@@ -25,6 +25,8 @@ struct sd_ops {
     const sc_logger *logger;
     char *table_path;
     bool test_hooks;
+    const char *(*drain)(void *ud); /* POST /drain (main.c) */
+    void *drain_ud;
     sc_obs_health *health;
     sc_obs_heartbeat hb;
     sc_obs_loop_probe probe;
@@ -131,6 +133,8 @@ int sd_ops_start(sd_ops **out, const sd_ops_config *cfg)
     o->api = cfg->api;
     o->logger = cfg->logger;
     o->test_hooks = cfg->test_hooks;
+    o->drain = cfg->drain;
+    o->drain_ud = cfg->drain_ud;
     if (cfg->table_path && !(o->table_path = realpath(cfg->table_path, NULL)))
         o->table_path = strdup(cfg->table_path);
     const sc_clock *clock = sc_clock_system();
@@ -397,6 +401,15 @@ bool sd_ops_handle(sd_ops *o, sd_http_req *r)
             sd_http_reply_json(r, 200, json_pack("{s:o}", "versions", v));
     } else if ((!strcmp(p, "/table") || !strcmp(p, "/table.json")) && get && !r->q_session) {
         get_table(o, r);
+    } else if (!strcmp(p, "/drain") && o->drain) {
+        if (!post) {
+            sd_http_reply_error(r, 405, "use POST /drain");
+        } else {
+            const char *phase = o->drain(o->drain_ud);
+            sd_http_reply_json(r, 202,
+                               json_pack("{s:s,s:I}", "phase", phase, "active_calls",
+                                         (json_int_t)sc_coord_active_count(o->api)));
+        }
     } else if (!strncmp(p, "/debug/", 7)) {
         post ? debug_route(o, r) : sd_http_reply_error(r, 405, "use POST");
     } else {

@@ -1,7 +1,7 @@
 /* ops_routes: sessiond's operations endpoints and triggers: GET /metrics (Prometheus or
  * OpenMetrics by Accept), /readyz and /healthz (answered on the HTTP thread from the health
  * model), GET /events (server-sent events, ops_sse.c), POST /table/reload, POST
- * /table/validate, GET /table with its live versions, SIGHUP and --watch reloads, the StatsD
+ * /table/validate, GET /table with its live versions, POST /drain, SIGHUP and --watch reloads, the StatsD
  * push, the loop-lag probe and heartbeat, and the test hooks (SESSIOND_TEST_HOOKS=1). */
 #ifndef SESSIOND_OPS_ROUTES_H
 #define SESSIOND_OPS_ROUTES_H
@@ -25,6 +25,10 @@ typedef struct sd_ops_config {
     const char *statsd;          /* "HOST:PORT" or NULL */
     uint32_t statsd_interval_ms; /* 0 = 10000 */
     bool test_hooks;             /* POST /debug/... enabled */
+    /* POST /drain: what the first SIGTERM does (drain, or hang up with --on-sigterm hangup);
+     * returns the phase it leaves sessiond in ("draining", "shutting down"). */
+    const char *(*drain)(void *ud);
+    void *drain_ud;
 } sd_ops_config;
 
 /* Start the probes, SIGHUP handler, watcher and StatsD pusher. *out only on success;

@@ -164,6 +164,26 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
             sd_http_reply_error(r, rc == -EBUSY ? 409 : 400, err);
             return;
         }
+    } else if (!strcmp(cmd, "send")) { /* {"event": NAME, "code": N, "text": "..."} */
+        json_t *b = body_object(r);
+        if (!b)
+            return;
+        json_t *ev = json_object_get(b, "event"), *code = json_object_get(b, "code"),
+               *text = json_object_get(b, "text");
+        if (!json_is_string(ev) || (code && !json_is_integer(code)) || (text && !json_is_string(text))) {
+            json_decref(b);
+            sd_http_reply_error(r, 400, "\"event\" must be an event name; \"code\" an integer, \"text\" a string");
+            return;
+        }
+        rc = sc_coord_send_event(rt->api, id, json_string_value(ev), code ? (int32_t)json_integer_value(code) : 0,
+                                 text ? json_string_value(text) : NULL);
+        json_decref(b);
+        if (rc == -ENODATA || rc == -EPERM || rc == -EINVAL) {
+            sd_http_reply_error(r, 400,
+                                rc == -EPERM ? "a built-in event: SIP, media and commands have their own paths"
+                                             : "the session's table declares no event of that name");
+            return;
+        }
     } else if (!strcmp(cmd, "unbridge")) {
         rc = sc_coord_unbridge(rt->api, id);
     } else if (!strcmp(cmd, "transfer")) { /* transfer_routes.c */
@@ -176,7 +196,7 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
     } else {
         sd_http_reply_error(r, 404,
                             "no such command (accept, reject, hangup, hold, resume, dtmf, "
-                            "bridge, unbridge, transfer)");
+                            "bridge, unbridge, transfer, send)");
         return;
     }
     command_result(rt, r, id, cmd, rc);
