@@ -805,17 +805,15 @@ static void feed(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage
 }
 
 /* One whole message without NUL bytes: parsed, validated and handed on. */
+/* The Call-ID of the message being handled, copied when the handling starts: the message may
+ * be freed (or handed to a transaction) before the last line about it is logged. */
 typedef struct msg_subject {
-    const osip_message_t *m;
-    char call_id[256]; /* made at the first line logged */
+    char call_id[256];
 } msg_subject;
 
 static void msg_subject_fields(const void *obj, sc_log_fields *out)
 {
-    msg_subject *ms = (msg_subject *)obj; /* ours: the buffer is filled once */
-    const osip_call_id_t *c = ms->m->call_id;
-    if (!ms->call_id[0] && c && c->number)
-        snprintf(ms->call_id, sizeof ms->call_id, "%s%s%s", c->number, c->host ? "@" : "", c->host ? c->host : "");
+    const msg_subject *ms = obj;
     out->call_id = ms->call_id[0] ? ms->call_id : NULL;
 }
 
@@ -839,7 +837,12 @@ static void parse_and_dispatch(sc_sip *sip, sc_sip_transport tp, const struct so
         return;
     }
     /* lines logged while this message is handled name its Call-ID (sc_log_fields) */
-    msg_subject subject = {.m = m};
+    msg_subject subject;
+    const osip_call_id_t *cid = m->call_id;
+    subject.call_id[0] = '\0';
+    if (cid && cid->number)
+        snprintf(subject.call_id, sizeof subject.call_id, "%s%s%s", cid->number, cid->host ? "@" : "",
+                 cid->host ? cid->host : "");
     sc_log_context lc = {.fill = msg_subject_fields, .obj = &subject};
     sc_log_context_push(&lc);
     dispatch_parsed(sip, tp, src, data, len, m, multipart);
