@@ -98,8 +98,11 @@ static void recover_fields(const sc_session *s)
             (!host[0] || !port))
             abort();
     sc_media_codec codec;
-    if (sc_coord__recover_codec(s, &codec) && codec != SC_MEDIA_PCMU && codec != SC_MEDIA_PCMA &&
-        codec != SC_MEDIA_G722)
+    int pt;
+    if (sc_coord__recover_codec(s, &codec, &pt) &&
+        (codec == SC_MEDIA_OPUS
+             ? pt < 96 || pt > 127
+             : (codec != SC_MEDIA_PCMU && codec != SC_MEDIA_PCMA && codec != SC_MEDIA_G722) || pt != -1))
         abort();
     sc_sip_dialog_state *d = sc_coord__recover_dialog_of(s);
     if (!d)

@@ -82,35 +82,36 @@ SC_EXPORT size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id
 /* ---- The session record ----------------------------------------------------------------- */
 
 /* String fields, persisted and shown by inspection under these names. */
-#define SC_SESSION_FIELDS(X)                                                                \
-    X(CALL_ID, call_id) /* SIP Call-ID */                                                   \
-    X(LOCAL_TAG, local_tag)                                                                 \
-    X(REMOTE_TAG, remote_tag)                                                               \
-    X(LOCAL_URI, local_uri) /* our From (uac) / To (uas) URI */                             \
-    X(REMOTE_URI, remote_uri)                                                               \
-    X(REMOTE_TARGET, remote_target) /* the peer's Contact */                                \
-    X(ROUTE_SET, route_set)         /* comma-separated Record-Route set */                  \
-    X(LOCAL_CSEQ, local_cseq)       /* decimal */                                           \
-    X(REMOTE_CSEQ, remote_cseq)     /* decimal */                                           \
-    X(TRANSPORT, transport)         /* udp|tcp */                                           \
-    X(LOCAL_RTP, local_rtp)         /* "addr:port" */                                       \
-    X(REMOTE_RTP, remote_rtp)                                                               \
-    X(CODEC, codec)                     /* e.g. PCMU/8000 */                                \
-    X(MEDIA_DIRECTION, media_direction) /* sendrecv|sendonly|recvonly|inactive */           \
-    X(PEER_ID, peer_id)                 /* bridge / B2BUA partner session id */             \
-    X(TRANSFER_ID, transfer_id)         /* linked transfer session id */                    \
-    X(REPLACES_ID, replaces_id)         /* session this one replaces */                     \
-    X(REFER_TO, refer_to)                                                                   \
-    X(REFERRED_BY, referred_by)                                                             \
-    X(TABLE_HASH, table_hash)     /* set at creation from the table */                      \
-    X(OWNER_NODE, owner_node)     /* persistence: node holding the lease */                 \
-    X(SDP_ORIGIN, sdp_origin)     /* our last SDP's o= "sess-id version" */                 \
-    X(DTMF_PT, dtmf_pt)           /* negotiated telephone-event pt, or none */              \
-    X(INVITE_VIA, invite_via)     /* top Via of our initial INVITE (CANCEL on recovery) */  \
-    X(INVITE_VIAS, invite_vias)   /* all Vias of an incoming INVITE (answer on recovery) */ \
-    X(INVITE_OFFER, invite_offer) /* that INVITE's SDP offer (answered on recovery) */      \
-    X(INVITE_DEST, invite_dest)   /* where our INVITE went: "udp:IP:PORT[ <route>]" */      \
-    X(SRTP, srtp)                 /* SRTP in force: "TAG SUITE tx=inline:KEY rx=inline:KEY" (keys masked when shown) */
+#define SC_SESSION_FIELDS(X)                                                                                    \
+    X(CALL_ID, call_id) /* SIP Call-ID */                                                                       \
+    X(LOCAL_TAG, local_tag)                                                                                     \
+    X(REMOTE_TAG, remote_tag)                                                                                   \
+    X(LOCAL_URI, local_uri) /* our From (uac) / To (uas) URI */                                                 \
+    X(REMOTE_URI, remote_uri)                                                                                   \
+    X(REMOTE_TARGET, remote_target) /* the peer's Contact */                                                    \
+    X(ROUTE_SET, route_set)         /* comma-separated Record-Route set */                                      \
+    X(LOCAL_CSEQ, local_cseq)       /* decimal */                                                               \
+    X(REMOTE_CSEQ, remote_cseq)     /* decimal */                                                               \
+    X(TRANSPORT, transport)         /* udp|tcp */                                                               \
+    X(LOCAL_RTP, local_rtp)         /* "addr:port" */                                                           \
+    X(REMOTE_RTP, remote_rtp)                                                                                   \
+    X(CODEC, codec)                     /* e.g. PCMU/8000 */                                                    \
+    X(MEDIA_DIRECTION, media_direction) /* sendrecv|sendonly|recvonly|inactive */                               \
+    X(PEER_ID, peer_id)                 /* bridge / B2BUA partner session id */                                 \
+    X(TRANSFER_ID, transfer_id)         /* linked transfer session id */                                        \
+    X(REPLACES_ID, replaces_id)         /* session this one replaces */                                         \
+    X(REFER_TO, refer_to)                                                                                       \
+    X(REFERRED_BY, referred_by)                                                                                 \
+    X(TABLE_HASH, table_hash)     /* set at creation from the table */                                          \
+    X(OWNER_NODE, owner_node)     /* persistence: node holding the lease */                                     \
+    X(SDP_ORIGIN, sdp_origin)     /* our last SDP's o= "sess-id version" */                                     \
+    X(DTMF_PT, dtmf_pt)           /* negotiated telephone-event pt, or none */                                  \
+    X(INVITE_VIA, invite_via)     /* top Via of our initial INVITE (CANCEL on recovery) */                      \
+    X(INVITE_VIAS, invite_vias)   /* all Vias of an incoming INVITE (answer on recovery) */                     \
+    X(INVITE_OFFER, invite_offer) /* that INVITE's SDP offer (answered on recovery) */                          \
+    X(INVITE_DEST, invite_dest)   /* where our INVITE went: "udp:IP:PORT[ <route>]" */                          \
+    X(SRTP, srtp)         /* SRTP in force: "TAG SUITE tx=inline:KEY rx=inline:KEY" (keys masked when shown) */ \
+    X(CODEC_PT, codec_pt) /* the codec's RTP payload type (recovery needs Opus's dynamic one) */
 
 typedef enum sc_field {
 #define SC_FIELD_ENUM(name, json) SC_FIELD_##name,

@@ -120,12 +120,15 @@ static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_
     uint16_t rport = 0;
     if (sc_coord__recover_split_addr(sc_session_field(s, SC_FIELD_REMOTE_RTP), host, sizeof host, &rport) == 0) {
         sc_media_codec c;
-        if (!sc_coord__recover_codec(s, &c))
+        int pt = -1;
+        if (!sc_coord__recover_codec(s, &c, &pt))
             rport = 0;
+        else if (c == SC_MEDIA_OPUS)
+            leg->opus_pt = pt; /* our re-offers keep it */
         /* The negotiated telephone-event payload type; a record without it: 101, the value
          * our offers use and most peers answer with. */
         int te = sc_coord__dtmf_pt_parse(sc_session_field(s, SC_FIELD_DTMF_PT), 101);
-        sc_media_format fmt = {.codec = c, .pt = -1, .dtmf_pt = te};
+        sc_media_format fmt = {.codec = c, .pt = pt, .dtmf_pt = te};
         rc = sc_media_stream_set_remote_format(st, host, rport, &fmt, sc_coord__stream_direction(dir));
         if (rc)
             sc_log(coord->logger, SC_LOG_WARN, "persist", "session %s: cannot send RTP to %s:%u: %s", sc_session_id(s),

@@ -36,8 +36,9 @@ int sc_coord__recover_uri_dest(const char *uri, struct sockaddr_storage *out);
 int sc_coord__recover_first_hop(const sc_sip_dialog_state *d, struct sockaddr_storage *out);
 /* A new dialog state (caller frees) from s's recorded fields; NULL on ENOMEM. */
 sc_sip_dialog_state *sc_coord__recover_dialog_of(const sc_session *s);
-/* The recorded codec: PCMU (also when absent) or PCMA; false for another one. */
-bool sc_coord__recover_codec(const sc_session *s, sc_media_codec *c);
+/* The recorded codec: PCMU (also when absent), PCMA, G722 (*pt -1), or Opus with its
+ * recorded dynamic payload type (*pt 96..127); false for another one. */
+bool sc_coord__recover_codec(const sc_session *s, sc_media_codec *c, int *pt);
 /* invite_dest ("udp:IP:PORT[ <route>, ...]") into d's address, transport and route set;
  * nothing when absent or unreadable. */
 void sc_coord__recover_invite_dest(const char *v, sc_sip_dialog_state *d);

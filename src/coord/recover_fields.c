@@ -132,13 +132,25 @@ sc_sip_dialog_state *sc_coord__recover_dialog_of(const sc_session *s)
     return d;
 }
 
-/* The recorded codec: PCMU, PCMA or G722 (static payload types); false for another one
- * (Opus's payload type is not recorded: nothing is sent then). A record without the field:
- * PCMU. */
-bool sc_coord__recover_codec(const sc_session *s, sc_media_codec *c)
+/* The recorded codec: PCMU, PCMA or G722 (static payload types), or Opus with the dynamic
+ * payload type recorded beside it (codec_pt, 96..127: *pt); false for another one, or an Opus
+ * record without a usable codec_pt (nothing is sent then). A record without the field: PCMU.
+ * *pt is -1 for the static ones. */
+bool sc_coord__recover_codec(const sc_session *s, sc_media_codec *c, int *pt)
 {
     const char *codec = sc_session_field(s, SC_FIELD_CODEC);
     *c = SC_MEDIA_PCMU;
+    *pt = -1;
+    if (codec && (!strncasecmp(codec, "opus/", 5) || !strcasecmp(codec, "opus"))) {
+        const char *v = sc_session_field(s, SC_FIELD_CODEC_PT);
+        char *end = NULL;
+        long n = v ? strtol(v, &end, 10) : -1;
+        if (!v || *end || n < 96 || n > 127)
+            return false;
+        *c = SC_MEDIA_OPUS;
+        *pt = (int)n;
+        return true;
+    }
     if (!codec || !strncasecmp(codec, "PCMU/", 5) || !strcasecmp(codec, "PCMU"))
         return true;
     if (!strncasecmp(codec, "PCMA/", 5) || !strcasecmp(codec, "PCMA")) {

@@ -169,6 +169,8 @@ static void record(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info, sc
         char v[48];
         snprintf(v, sizeof v, "%s/%d", c->name[0] ? c->name : "?", c->rate ? c->rate : 8000);
         sc_session_set_field(s, SC_FIELD_CODEC, v);
+        snprintf(v, sizeof v, "%d", c->pt);
+        sc_session_set_field(s, SC_FIELD_CODEC_PT, v);
         codec = c;
         if (!strcasecmp(c->name, "opus"))
             leg->opus_pt = c->pt; /* our re-offers keep it */
