@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -235,7 +236,7 @@ static void create_private(const char *path)
         close(fd);
 }
 
-static int sq_connect(sc_persist *p)
+static int sq_connect_once(sc_persist *p)
 {
     sq *s = p->impl;
     create_private(s->path);
@@ -259,12 +260,24 @@ static int sq_connect(sc_persist *p)
         sc_persist__ckpt_attach(s->ckpt, s->db);
     if (r == 0)
         r = migrate(p);
-    if (r < 0) {
-        if (r == -EBUSY) /* treat a locked store as unreachable, so the caller retries */
-            r = -EIO;
+    if (r < 0)
         sq_disconnect(p);
-    }
     return r;
+}
+
+/* Two nodes opening one new store at once: switching it to WAL takes an exclusive lock that
+ * SQLite does not wait for (SQLITE_BUSY at once, whatever the busy timeout), so the loser
+ * tries again, for up to 5 s. A store still locked then is unreachable (-EIO): the caller
+ * retries later. */
+static int sq_connect(sc_persist *p)
+{
+    int r = sq_connect_once(p);
+    for (int tries = 0; r == -EBUSY && tries < 100; tries++) {
+        struct timespec pause = {0, (20 + (tries % 5) * 10) * 1000000L};
+        nanosleep(&pause, NULL);
+        r = sq_connect_once(p);
+    }
+    return r == -EBUSY ? -EIO : r;
 }
 
 static void sq_destroy(sc_persist *p)

@@ -1,9 +1,10 @@
 /* Tests for persist: the storage contract against "sqlite:" in a temporary directory,
- * including a store that cannot be opened until its directory appears, and strict
- * durability seen from an independent connection. */
+ * including a store that cannot be opened until its directory appears, strict durability
+ * seen from an independent connection, and two nodes opening one new store at once. */
 #include "unit/persist/persist_contract.h"
 
 #include <ftw.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 static char tmpdir[256];
@@ -67,6 +68,45 @@ static void test_open_reports_unwritable_path(void **state)
     assert_int_equal(sc_persist_open(&p, url, NULL, err, sizeof err), -EIO);
     assert_null(p);
     assert_non_null(strstr(err, "no/such/dir"));
+}
+
+/* Two nodes starting at once on one new store (a shared file): both opens succeed, however
+ * their journal-mode switch and schema creation interleave. */
+typedef struct opener {
+    char url[400];
+    int rc;
+    pthread_barrier_t *go;
+} opener;
+
+static void *open_one(void *arg)
+{
+    opener *o = arg;
+    sc_persist *p = NULL;
+    pthread_barrier_wait(o->go);
+    o->rc = sc_persist_open(&p, o->url, NULL, NULL, 0);
+    sc_persist_close(p);
+    return NULL;
+}
+
+static void test_two_nodes_open_a_new_store_at_once(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 40; round++) {
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, 2);
+        opener o[2];
+        pthread_t th[2];
+        for (int i = 0; i < 2; i++) {
+            snprintf(o[i].url, sizeof o[i].url, "sqlite:%s/shared%d.db", tmpdir, round);
+            o[i].go = &go;
+            assert_int_equal(pthread_create(&th[i], NULL, open_one, &o[i]), 0);
+        }
+        for (int i = 0; i < 2; i++) {
+            pthread_join(th[i], NULL);
+            assert_int_equal(o[i].rc, 0);
+        }
+        pthread_barrier_destroy(&go);
+    }
 }
 
 static int collect_gseq(const sc_persist_event *ev, void *ud)
@@ -236,6 +276,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strict_commit_visible_to_new_connection),
         cmocka_unit_test(test_open_reports_unwritable_path),
+        cmocka_unit_test(test_two_nodes_open_a_new_store_at_once),
         cmocka_unit_test(test_migrates_v2_time_index),
         cmocka_unit_test(test_migrates_v3_adds_kv),
         cmocka_unit_test(test_prune_drops_empty_seconds),
