@@ -5,6 +5,7 @@
 # in the middle of a record and one that never starts its handshake are each closed and counted
 # in sessioncore_sip_tls_failures_total{reason}; sessiond still answers over TLS afterwards.
 # Bad TLS settings refuse to start with one line.
+. "$(dirname "$0")/netns.sh" # hostile input (plaintext, cut records, silent peers): loopback only
 . "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
 C=$TMP/certs

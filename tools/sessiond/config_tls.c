@@ -14,12 +14,7 @@ static int set_path(char **slot, const char *flag, const char *v, char *err, siz
 {
     if (!*v)
         return sd_config_bad(err, errsz, flag, "a file path (PEM)", v);
-    char *copy = strdup(v);
-    if (!copy)
-        return sd_config_bad(err, errsz, flag, "memory", v);
-    free(*slot);
-    *slot = copy;
-    return 0;
+    return sd_config_set_str(slot, v) ? sd_config_bad(err, errsz, flag, "memory", v) : 0;
 }
 
 int sd_set_tls_cert(sd_config *c, const char *v, char *err, size_t errsz)
