@@ -228,9 +228,6 @@ int sc_coord__admit_invite(sc_coord *c, const struct osip_message *msg, char *hd
         snprintf(hdrs, cap, "Retry-After: %u\r\n", c->retry_after_s);
         return 503;
     }
-    int sdp = sc_coord__sdp_screen(c, msg); /* no codec of ours: 488 before any provisional */
-    if (sdp)
-        return sdp;
     c->admitted_invite = msg;
     snprintf(c->admitted_call_id, sizeof c->admitted_call_id, "%s", call_id_of(m));
     return 0;

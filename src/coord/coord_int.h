@@ -287,13 +287,12 @@ int sc_coord__reinvite(sc_coord_leg *leg, sc_sdp_direction dir);
 int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap);
 /* Keep a copy of a remote offer until we answer it (pending_offer); -ENOMEM. */
 int sc_coord__set_offer(sc_coord_leg *leg, const sc_sdp_info *info);
-/* Codecs (sdp.c): our codec list for leg's SDP (the B2BUA partner's codec first), and the
- * check of a new INVITE's offer at its screen: 488 when it has no codec of ours, else 0. */
+/* Codecs (sdp.c): our codec list for leg's SDP (the B2BUA partner's codec first). A new
+ * INVITE's offer without a codec of ours is refused by sc_coord__sdp_acceptable. */
 const char *sc_coord__codec_pref(sc_coord_leg *leg);
 /* While a B2BUA dials for from (NULL: after), the offer puts from's codec first: the one our
  * answer to its pending offer will carry. */
 void sc_coord__codec_hint(sc_coord *c, const sc_coord_leg *from);
-int sc_coord__sdp_screen(sc_coord *c, const struct osip_message *msg);
 /* codecs.c: the preference list of the configuration into c->codecs (-EINVAL when bad), and
  * the stream format of a negotiated codec (-ENOTSUP for one the media module lacks). */
 int sc_coord__codecs_config(sc_coord *c, const sc_coord_config *cfg);
@@ -302,7 +301,7 @@ void sc_coord__clear_offer(sc_coord_leg *leg);
 /* Record a remote answer to our offer on s. */
 void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *info);
 /* A new INVITE at its screen: 0 when its SDP offer (if any) can be answered, else the status to
- * refuse it with before any provisional (488: the SRTP policy). */
+ * refuse it with before any provisional (488: the SRTP policy, or no codec of ours). */
 int sc_coord__sdp_acceptable(sc_coord *c, const struct osip_message *msg);
 /* Parse body when it is SDP: fills ctx->has_sdp, ctx->sdp_ok, ctx->sdp. */
 void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *body, size_t len);

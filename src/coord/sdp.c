@@ -283,26 +283,6 @@ const char *sc_coord__codec_pref(sc_coord_leg *leg)
     return leg->codec_pref[0] ? leg->codec_pref : leg->c->codecs;
 }
 
-int sc_coord__sdp_screen(sc_coord *c, const struct osip_message *msg)
-{
-    osip_message_t *m = (osip_message_t *)msg;
-    osip_body_t *b = NULL;
-    if (!c->codecs[0] || !m || !m->content_type || !m->content_type->type || !m->content_type->subtype ||
-        strcasecmp(m->content_type->type, "application") || strcasecmp(m->content_type->subtype, "sdp") ||
-        osip_message_get_body(m, 0, &b) < 0 || !b || !b->body)
-        return 0;
-    sc_sdp_info *info = malloc(sizeof *info);
-    if (!info)
-        return 0; /* the INVITE's own path answers */
-    int code = 0;
-    if (sc_sdp_parse(b->body, b->length, info) == 0 && !sc_sdp_offer_acceptable(info, c->codecs)) {
-        sc_log(c->logger, SC_LOG_INFO, "coord", "refusing INVITE: no codec of %s in the offer", c->codecs);
-        code = 488;
-    }
-    free(info);
-    return code;
-}
-
 void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *body, size_t len)
 {
     ctx->has_sdp = false;
@@ -313,9 +293,10 @@ void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *bod
     ctx->sdp_ok = sc_sdp_parse(body, len, &ctx->sdp) == 0;
 }
 
-/* A new INVITE's offer at its screen, before any provisional: 0 when we can answer it, else the
- * status to refuse it with. A body that is not SDP or does not parse is left to sip_in.c (400/488
- * with its reason). */
+/* A new INVITE's offer at its screen, before any provisional, parsed once: 0 when we can
+ * answer it, else the status to refuse it with (488: the SRTP policy refuses it, or it has no
+ * codec of ours). A body that is not SDP or does not parse is left to sip_in.c (400/488 with
+ * its reason). */
 int sc_coord__sdp_acceptable(sc_coord *c, const struct osip_message *msg)
 {
     osip_message_t *m = (osip_message_t *)msg;
@@ -330,6 +311,8 @@ int sc_coord__sdp_acceptable(sc_coord *c, const struct osip_message *msg)
         return 0;
     }
     const char *why = sc_coord__srtp_refusal(c, NULL, offer); /* SRTP policy (srtp.c) */
+    if (!why && c->codecs[0] && !sc_sdp_offer_acceptable(offer, c->codecs))
+        why = "no codec of --codecs in the offer";
     free(offer);
     if (why) {
         sc_log(c->logger, SC_LOG_INFO, "coord", "refusing INVITE %s (488): %s",
