@@ -163,6 +163,9 @@ typedef struct sc_coord_config {
     uint32_t tls_handshake_ms; /* an unfinished TLS handshake is dropped after; 0 = 10000 */
     uint32_t sip_keepalive_ms; /* RFC 5626 CRLF pings on our TCP/TLS connections carrying a dialog
                                   (sc_sip_config.keepalive_ms); 0 = none */
+    /* voice apps (src/coord/voice.c): PlayFile's relative paths are taken under this directory
+     * (copied); NULL: the process's working directory */
+    const char *sounds_dir;
 } sc_coord_config;
 
 /* max_sessions and max_memory "derive it" (sc_coord_config_default sets them): see

@@ -286,6 +286,62 @@ SC_EXPORT int sc_media_moh_write_default(const char *path);
 /* Decode any libsndfile file to 8 kHz mono 16-bit (what a class holds). *pcm malloc'd. */
 SC_EXPORT int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n);
 
+/* ---- announcements and recording (player.c, record.c) -------------------------------------- */
+
+/* Announcements. A sound file (any format libsndfile reads) is decoded once to 8 kHz mono
+ * (sc_media_load_audio) and encoded once per codec the first time a stream of that codec
+ * plays it; both are kept in the context's cache (up to SC_MEDIA_PROMPT_CACHE files, the least
+ * recently used unplayed one evicted first; a file whose size or modification time changed is
+ * read again). The first play of a file decodes it on the calling thread (a prompt of a few
+ * seconds: a few ms). A playback is the stream's audio source: it wins over music on hold and
+ * the bridge partner (both resume when it ends); our own DTMF interrupts it. Paced by one 20 ms
+ * timer of the context (catching up at most 5 frames after a stall). */
+#define SC_MEDIA_PROMPT_CACHE 32
+
+/* Called once when a playback started by sc_media_play_file ends by itself (the file played to its end);
+ * never for a stop the caller asked for or the stream's close. May close the stream. */
+typedef void (*sc_media_play_done_fn)(sc_media_stream *st, void *ud);
+
+/* Play path to st from its start (loop: again and again until stopped), replacing the stream's
+ * playback if any. class_name instead of path (path NULL): the music-on-hold class's audio,
+ * from its start (not the class's shared position). 0; -EINVAL; -ENOENT (no such file or
+ * class), -EIO (unreadable, not a sound file or empty), -ENOMEM. The stream need not send yet:
+ * the playback runs in real time and frames are sent only while the stream can send. */
+SC_EXPORT int sc_media_play_file(sc_media_stream *st, const char *path, const char *class_name, bool loop,
+                                 sc_media_play_done_fn done, void *ud);
+SC_EXPORT void sc_media_play_stop(sc_media_stream *st); /* no-op when nothing plays; no callback */
+SC_EXPORT bool sc_media_playing(const sc_media_stream *st);
+/* Files in the cache and their bytes (decoded and encoded audio); either may be NULL. */
+SC_EXPORT void sc_media_prompt_cache(const sc_media *m, size_t *files, size_t *bytes);
+
+/* Recording. What the stream receives and what it sends (audio only: telephone-events are not
+ * recorded) is decoded to 8 kHz and written as 16-bit mono WAV: one file with both mixed
+ * (mixed_path), or one file a direction (in_path: what we receive; out_path: what we send; either
+ * may be NULL). A 20 ms timer of the recording takes one frame of each direction (silence where
+ * nothing arrived; at most 200 ms kept waiting), so the files keep real time and per-direction
+ * files stay aligned. The files are written with libuv's asynchronous file operations (the
+ * thread pool), in chunks of one second: the loop never waits on the disk. The WAV header is
+ * completed when the recording stops (sc_media_record_stop, or the stream's close). */
+typedef struct sc_media_record_opts {
+    const char *mixed_path; /* one file, both directions mixed; or NULL and: */
+    const char *in_path;    /* what we receive, or NULL */
+    const char *out_path;   /* what we send, or NULL */
+    /* A file could not be created or written (err: negative errno, -ENOSPC for a full disk;
+     * path: the file). Called at most once a recording, on the loop, while the recording is
+     * still the stream's; the recording stops then (what was written is closed properly). */
+    void (*on_error)(sc_media_stream *st, int err, const char *path, void *ud);
+    void *ud;
+} sc_media_record_opts;
+
+/* Start recording st. 0 (the files are created asynchronously: a failure comes through
+ * on_error), -EINVAL (no path), -EBUSY (st records already), -ENOMEM. */
+SC_EXPORT int sc_media_record_start(sc_media_stream *st, const sc_media_record_opts *opts);
+/* Stop recording st (files completed and closed in the background); no-op when not recording. */
+SC_EXPORT void sc_media_record_stop(sc_media_stream *st);
+SC_EXPORT bool sc_media_recording(const sc_media_stream *st);
+/* Bytes of audio written (or queued to be) by st's recording so far; 0 when not recording. */
+SC_EXPORT uint64_t sc_media_record_bytes(const sc_media_stream *st);
+
 /* ---- bridge -------------------------------------------------------------------------------- */
 
 /* Relay RTP both ways between a and b: audio received on one is sent on the other with the

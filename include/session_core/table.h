@@ -95,7 +95,12 @@ SC_EXPORT int sc_role_parse(const char *name, sc_role *out); /* 0 or -EINVAL */
     /* B2BUA: the peer leg got early media (183 with SDP) */                \
     X(PeerEarlyMedia)                                                       \
     /* history only: the operator removed the session (DELETE /sessions) */ \
-    X(Killed)
+    X(Killed)                                                               \
+    /* voice apps (coord/voice.c): announcements, digits, recording */      \
+    X(PlaybackDone)                                                         \
+    X(DigitsCollected)                                                      \
+    X(DigitsTimeout)                                                        \
+    X(RecordingFailed)
 
 typedef enum sc_builtin_event {
 #define SC_EVENT_ENUM(name) SC_EV_##name,
@@ -163,7 +168,13 @@ typedef enum sc_builtin_guard {
     X(SetOutcome, "outcome:string!") /* normal|rejected|cancelled|failed|timeout|transferred */      \
     X(Log, "message:string!")                                                                        \
     /* early media (coord/early_media.c): 183 with our answer, relay with the peer */                \
-    X(BridgeEarlyMedia, "")
+    X(BridgeEarlyMedia, "")                                                                          \
+    /* voice apps (coord/voice.c): announcements, recording, digit collection */                     \
+    X(PlayFile, "file:string,class:string,loop:bool,barge_in:bool")                                  \
+    X(StopPlayback, "")                                                                              \
+    X(RecordCall, "path:string!,mode:string,format:string")                                          \
+    X(StopRecording, "")                                                                             \
+    X(CollectDigits, "max:int,terminator:string,first_digit_timeout_ms:int,inter_digit_timeout_ms:int,var:string")
 
 typedef enum sc_builtin_action {
 #define SC_ACTION_ENUM(name, params) SC_ACTION_##name,

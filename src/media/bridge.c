@@ -152,8 +152,8 @@ void sc_bridge__relay(sc_media_stream *from, const sc_rtp_hdr *h, uint8_t *pkt, 
 {
     sc_media_stream *to = from->peer;
     (void)len;
-    /* MOH and our own DTMF take precedence over the relay; and the leg must be sending */
-    if (to->moh || sc_dtmf__sending(to) || !sc_media__can_send(to))
+    /* MOH, an announcement and our own DTMF take precedence over the relay; and the leg must be sending */
+    if (to->moh || to->player || sc_dtmf__sending(to) || !sc_media__can_send(to))
         return;
     bool audio = h->pt == from->codec;
     uint8_t out_pt;

@@ -213,6 +213,8 @@ void sc_media_free(sc_media *m)
         sc_media_stream_close(m->streams);
     m->freeing = true;
     sc_moh__free_classes(m);
+    sc_player__free_ctx(m);
+    sc_record__free_all(m);
     sc_media__release(m);
 }
 
@@ -303,6 +305,8 @@ static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len, const struct s
         if (st->closing)
             return;
     }
+    if (st->rec && h.pt == st->codec)
+        sc_record__rx(st, pkt + h.hlen, h.plen);
     if (st->peer)
         sc_bridge__relay(st, &h, pkt, len);
 }
@@ -370,6 +374,8 @@ bool sc_media__can_send(const sc_media_stream *st)
 void sc_media__send_rtp(sc_media_stream *st, const uint8_t *pkt, size_t len, size_t payload)
 {
     uint8_t sealed[SC_MEDIA_MAX_PKT + SC_MEDIA_SRTP_TRAILER];
+    if (st->rec)
+        sc_record__tx(st, pkt, len);
     if (st->srtp) { /* SRTP: the packet leaves protected, the caller's copy stays plain */
         if (len > SC_MEDIA_MAX_PKT) {
             st->stats.send_errors++;
@@ -659,6 +665,8 @@ void sc_media_stream_close(sc_media_stream *st)
     sc_media *m = st->m;
     sc_media_unbridge(st);
     sc_moh__detach(st);
+    sc_player__detach(st);
+    sc_record__detach(st);
     sc_dtmf__stop(st);
     sc_srtp__free(st);
     sc_bridge__reset_codecs(st);

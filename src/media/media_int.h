@@ -77,6 +77,7 @@ typedef enum sc_media_src {
     SC_SRC_MOH = 1,
     SC_SRC_RELAY = 2,
     SC_SRC_DTMF = 3,
+    SC_SRC_PLAY = 4, /* player.c: an announcement */
 } sc_media_src;
 
 /* State of the digit being sent (RFC 4733). */
@@ -188,6 +189,9 @@ struct sc_media_stream {
     sc_media_stats stats; /* counters reported by sc_media_stream_stats */
 
     struct sc_media_srtp_ctx *srtp; /* srtp.c: SRTP contexts, NULL for plain RTP */
+
+    struct sc_player *player; /* player.c: the announcement playing, or NULL */
+    struct sc_recorder *rec;  /* record.c: the recording, or NULL */
 };
 
 struct sc_moh_class {
@@ -231,6 +235,8 @@ struct sc_media {
     char rxbuf[SC_MEDIA_MAX_PKT]; /* receive buffer shared by all sockets (one thread) */
     bool rxbuf_busy;
     sc_media_srtp_counts srtp_totals; /* srtp.c: every stream's SRTP counters summed */
+    struct sc_player_ctx *players;    /* player.c: the prompt cache and the playout timer, or NULL */
+    struct sc_recorder *recorders;    /* record.c: recordings running or finishing their files */
 };
 
 /* media.c */
@@ -296,6 +302,15 @@ int sc_srtp__protect(sc_media_stream *st, bool rtcp, uint8_t *pkt, size_t *len, 
 /* Authenticate and decrypt in place: 0, -EBADMSG (counted as an auth failure), -EALREADY (replay). */
 int sc_srtp__unprotect(sc_media_stream *st, bool rtcp, uint8_t *pkt, size_t *len);
 void sc_srtp__free(sc_media_stream *st); /* drop the contexts, wiping the keys */
+
+/* player.c, record.c (announcements and recording) */
+void sc_player__detach(sc_media_stream *st); /* stop st's playback, no callback */
+void sc_player__free_ctx(sc_media *m);       /* at sc_media_free: the cache and the timer */
+/* record.c: st received an audio payload; st sends the RTP packet pkt (recorded if audio) */
+void sc_record__rx(sc_media_stream *st, const uint8_t *payload, size_t len);
+void sc_record__tx(sc_media_stream *st, const uint8_t *pkt, size_t len);
+void sc_record__detach(sc_media_stream *st); /* st closes: its recording stops */
+void sc_record__free_all(sc_media *m);       /* at sc_media_free: every recording stops */
 
 /* bridge.c */
 void sc_bridge__relay(sc_media_stream *from, const sc_rtp_hdr *h, uint8_t *pkt, size_t len);

@@ -72,7 +72,7 @@ void sc_media__moh_tick(sc_moh_class *c)
     uint8_t pkt[SC_CODEC_SLOTS][12 + SC_CODEC_MAX_PAYLOAD];
     int plen[SC_CODEC_SLOTS] = {0};
     for (sc_media_stream *st = c->listeners; st; st = st->moh_next) {
-        if (!sc_media__can_send(st) || sc_dtmf__sending(st))
+        if (!sc_media__can_send(st) || sc_dtmf__sending(st) || st->player) /* an announcement wins */
             continue;
         int k = sc_codec__slot(st->fmt.codec);
         if (k < 0)

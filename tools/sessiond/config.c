@@ -370,6 +370,8 @@ static const sd_option options[] = {
      "LIST audio codecs by preference: opus,g722,pcmu,pcma (default pcmu,pcma,opus,g722)"},
     {"moh", true, sd_set_moh, "FILE music on hold of class default (default: built-in tune)"},
     {"moh-class", true, sd_set_moh_class, "NAME=FILE music on hold class, repeatable (config: moh_classes map)"},
+    {"sounds-dir", true, sd_set_sounds_dir,
+     "DIR PlayFile's relative file paths are under DIR (default: the working dir)"},
     {"route", true, sd_set_route,
      "PATTERN=TARGET[,proxy=URI][,from=any][,srtp=POLICY] B2BUA route: Request-URI user glob -> sip: URI (through a "
      "proxy) for trusted/authenticated callers (any: everyone), its outgoing leg's SRTP policy, repeatable"},

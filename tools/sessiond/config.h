@@ -61,6 +61,7 @@ typedef struct sd_config {
     char *codecs;            /* --codecs LIST: codec preference (config_codecs.c); NULL: the default */
     char *moh_name[SD_MAX_MOH], *moh_path[SD_MAX_MOH]; /* --moh, --moh-class, moh_classes: */
     size_t nmoh;
+    char *sounds_dir; /* --sounds-dir DIR: PlayFile's relative paths (config_media.c); NULL: cwd */
     char *route_match[SD_MAX_ROUTES], *route_target[SD_MAX_ROUTES]; /* --route, routes: */
     char *route_proxy[SD_MAX_ROUTES];                               /* ",proxy=URI" / proxy:, or NULL */
     bool route_open[SD_MAX_ROUTES];                                 /* ",from=any" / from: any */

@@ -269,10 +269,21 @@ int sd_config_media_node(sd_config *c, const char *key, yaml_document_t *doc, ya
     return 1;
 }
 
+int sd_set_sounds_dir(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (!*v || strlen(v) > 3000)
+        return fail(err, errsz, "--sounds-dir: expected a directory, got '%s'", v);
+    if (sd_config_set_str(&c->sounds_dir, v) != 0)
+        return fail(err, errsz, "--sounds-dir: %s", "out of memory");
+    return 0;
+}
+
 void sd_config_media_free(sd_config *c)
 {
     free(c->media_address);
     c->media_address = NULL;
+    free(c->sounds_dir);
+    c->sounds_dir = NULL;
     for (size_t i = 0; i < c->nmoh; i++) {
         free(c->moh_name[i]);
         free(c->moh_path[i]);

@@ -239,6 +239,7 @@ static int start_api(sd_app *app)
         c.moh_paths[i] = app->cfg.moh_path[i];
     }
     c.nmoh = app->cfg.nmoh;
+    c.sounds_dir = app->cfg.sounds_dir;
     for (size_t i = 0; i < app->cfg.nroutes; i++) {
         c.route_match[i] = app->cfg.route_match[i];
         c.route_target[i] = app->cfg.route_target[i];

@@ -1,0 +1,427 @@
+/* player: announcements. A prompt (a sound file, or a music-on-hold class's audio) is decoded
+ * once to 8 kHz (audio.c) and encoded once per codec, on first use, into a cache of the
+ * context; a stream's player sends its frames from one 20 ms timer of the context that runs
+ * while anything plays, and tells its owner when the file has played to its end. */
+#include "media/media_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MOD "media"
+#define MAX_CATCHUP 5 /* frames sent in one tick when the timer ran late; beyond it we skip */
+
+/* One decoded prompt and its encodings. */
+typedef struct sc_prompt {
+    struct sc_prompt *next;
+    char *key; /* the path, or "class:NAME" */
+    dev_t dev; /* file identity when read (0 for a class) */
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    int16_t *pcm; /* 8 kHz mono, padded with silence to whole frames */
+    size_t nframes;
+    /* per codec slot: the frames' payloads back to back, and where each begins (nframes + 1) */
+    uint8_t *enc[SC_CODEC_SLOTS];
+    uint32_t *off[SC_CODEC_SLOTS];
+    unsigned refs;      /* players using it */
+    uint64_t last_used; /* a counter, for the eviction */
+    size_t bytes;
+} sc_prompt;
+
+typedef struct sc_player {
+    struct sc_player *prev, *next; /* in the context's players */
+    sc_media_stream *st;
+    sc_prompt *p;
+    size_t frame; /* next frame */
+    bool loop;
+    uint64_t start_us, frames; /* pacing: frames due since start_us */
+    sc_media_play_done_fn done;
+    void *ud;
+    uint64_t tick; /* the tick that served it last */
+} sc_player;
+
+typedef struct sc_player_ctx {
+    sc_media *m;
+    uv_timer_t timer;
+    bool running;
+    sc_prompt *cache;
+    size_t nprompts, bytes;
+    uint64_t uses;
+    sc_player *players;
+    uint64_t tick;
+} sc_player_ctx;
+
+/* ---- The cache ------------------------------------------------------------------------------ */
+
+static void prompt_free(sc_prompt *p)
+{
+    for (int k = 0; k < SC_CODEC_SLOTS; k++) {
+        free(p->enc[k]);
+        free(p->off[k]);
+    }
+    free(p->pcm);
+    free(p->key);
+    free(p);
+}
+
+static void cache_unlink(sc_player_ctx *pc, sc_prompt *p)
+{
+    for (sc_prompt **pp = &pc->cache; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            pc->nprompts--;
+            pc->bytes -= p->bytes;
+            return;
+        }
+}
+
+/* Room for one more prompt: drop the least recently used ones nobody plays. */
+static void cache_trim(sc_player_ctx *pc)
+{
+    while (pc->nprompts >= SC_MEDIA_PROMPT_CACHE) {
+        sc_prompt *victim = NULL;
+        for (sc_prompt *p = pc->cache; p; p = p->next)
+            if (!p->refs && (!victim || p->last_used < victim->last_used))
+                victim = p;
+        if (!victim)
+            return; /* all playing: the cache grows past its bound for a while */
+        cache_unlink(pc, victim);
+        prompt_free(victim);
+    }
+}
+
+static bool same_file(const sc_prompt *p, const struct stat *sb)
+{
+    return p->dev == sb->st_dev && p->ino == sb->st_ino && p->size == sb->st_size &&
+           p->mtime.tv_sec == sb->st_mtim.tv_sec && p->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+static int prompt_new(const char *key, int16_t *pcm, size_t n, sc_prompt **out)
+{
+    sc_prompt *p = calloc(1, sizeof *p);
+    size_t nframes = (n + SC_MEDIA_FRAME - 1) / SC_MEDIA_FRAME;
+    int16_t *padded = p ? realloc(pcm, nframes * SC_MEDIA_FRAME * sizeof *pcm) : NULL;
+    if (!p || !padded || !(p->key = strdup(key))) {
+        free(padded ? padded : pcm);
+        free(p);
+        return -ENOMEM;
+    }
+    memset(padded + n, 0, (nframes * SC_MEDIA_FRAME - n) * sizeof *padded);
+    p->pcm = padded;
+    p->nframes = nframes;
+    p->bytes = nframes * SC_MEDIA_FRAME * sizeof *padded;
+    *out = p;
+    return 0;
+}
+
+/* The prompt of path (or of a MOH class), from the cache or read now. */
+static int prompt_get(sc_media *m, sc_player_ctx *pc, const char *path, const char *cls, sc_prompt **out)
+{
+    char key[4096];
+    struct stat sb;
+    memset(&sb, 0, sizeof sb);
+    if (path) {
+        if (snprintf(key, sizeof key, "%s", path) >= (int)sizeof key)
+            return -EINVAL;
+        if (stat(path, &sb) != 0)
+            return errno == ENOENT || errno == ENOTDIR ? -ENOENT : -EIO;
+        if (!S_ISREG(sb.st_mode))
+            return -EIO;
+    } else if (snprintf(key, sizeof key, "class:%s", cls) >= (int)sizeof key) {
+        return -EINVAL;
+    }
+    for (sc_prompt *p = pc->cache; p; p = p->next) {
+        if (strcmp(p->key, key))
+            continue;
+        if (!path || same_file(p, &sb)) {
+            p->last_used = ++pc->uses;
+            *out = p;
+            return 0;
+        }
+        if (!p->refs) { /* the file changed: read it again */
+            cache_unlink(pc, p);
+            prompt_free(p);
+        } else {
+            p->key[0] = '\0'; /* stays for its players, never found again */
+        }
+        break;
+    }
+    int16_t *pcm = NULL;
+    size_t n = 0;
+    int rc;
+    if (path) {
+        rc = sc_media_load_audio(path, &pcm, &n);
+    } else {
+        sc_moh_class *c = sc_moh__find(m, cls);
+        if (!c && !strcmp(cls, "default"))
+            rc = sc_media_moh_default_pcm(&pcm, &n);
+        else if (!c)
+            rc = -ENOENT;
+        else if (!(pcm = malloc(c->len * sizeof *pcm)))
+            rc = -ENOMEM;
+        else {
+            memcpy(pcm, c->pcm, c->len * sizeof *pcm);
+            n = c->len;
+            rc = 0;
+        }
+    }
+    if (rc == 0 && n == 0)
+        rc = -EIO;
+    if (rc < 0) {
+        free(pcm);
+        return rc;
+    }
+    sc_prompt *p;
+    if ((rc = prompt_new(key, pcm, n, &p)) < 0)
+        return rc;
+    if (path) {
+        p->dev = sb.st_dev;
+        p->ino = sb.st_ino;
+        p->size = sb.st_size;
+        p->mtime = sb.st_mtim;
+    }
+    cache_trim(pc);
+    p->next = pc->cache;
+    pc->cache = p;
+    pc->nprompts++;
+    pc->bytes += p->bytes;
+    p->last_used = ++pc->uses;
+    sc_log(m->logger, SC_LOG_INFO, MOD, "prompt %s: %zu samples (%.1f s) decoded", key, n, n / 8000.0);
+    *out = p;
+    return 0;
+}
+
+/* Encode every frame of p for the codec of fmt, once (the encoder keeps its state across the
+ * frames, as for a live stream). */
+static int prompt_encode(sc_player_ctx *pc, sc_prompt *p, int k, const sc_media_format *fmt)
+{
+    if (p->enc[k])
+        return 0;
+    sc_codec *enc = NULL;
+    int rc = sc_codec__new(&enc, fmt->codec, true, 8000, fmt);
+    if (rc < 0)
+        return rc;
+    uint32_t *off = malloc((p->nframes + 1) * sizeof *off);
+    size_t cap = p->nframes * SC_MEDIA_FRAME, len = 0;
+    uint8_t *buf = malloc(cap ? cap : 1);
+    rc = off && buf ? 0 : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < p->nframes; i++) {
+        uint8_t frame[SC_CODEC_MAX_PAYLOAD];
+        int n = sc_codec__encode(enc, p->pcm + i * SC_MEDIA_FRAME, SC_MEDIA_FRAME, frame, sizeof frame);
+        if (n < 0) {
+            rc = n;
+            break;
+        }
+        if (len + (size_t)n > cap) {
+            size_t ncap = cap * 2 + (size_t)n;
+            uint8_t *nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = -ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        off[i] = (uint32_t)len;
+        memcpy(buf + len, frame, (size_t)n);
+        len += (size_t)n;
+    }
+    sc_codec__free(enc);
+    if (rc < 0) {
+        free(off);
+        free(buf);
+        return rc;
+    }
+    off[p->nframes] = (uint32_t)len;
+    p->enc[k] = buf;
+    p->off[k] = off;
+    p->bytes += len + (p->nframes + 1) * sizeof *off;
+    pc->bytes += len + (p->nframes + 1) * sizeof *off;
+    return 0;
+}
+
+/* ---- Playing -------------------------------------------------------------------------------- */
+
+static sc_player_ctx *ctx_get(sc_media *m)
+{
+    if (m->players)
+        return m->players;
+    sc_player_ctx *pc = calloc(1, sizeof *pc);
+    if (!pc)
+        return NULL;
+    pc->m = m;
+    uv_timer_init(m->loop, &pc->timer);
+    pc->timer.data = pc;
+    m->live++;
+    m->players = pc;
+    return pc;
+}
+
+static void unlink_player(sc_player_ctx *pc, sc_player *pl)
+{
+    if (pl->prev)
+        pl->prev->next = pl->next;
+    else
+        pc->players = pl->next;
+    if (pl->next)
+        pl->next->prev = pl->prev;
+    pl->st->player = NULL;
+    if (pl->st->src == SC_SRC_PLAY)
+        pl->st->src = SC_SRC_NONE; /* the talkspurt ended: the next audio has the marker */
+    pl->p->refs--;
+    if (!pl->p->key[0] && !pl->p->refs) { /* a stale version of a changed file */
+        cache_unlink(pc, pl->p);
+        prompt_free(pl->p);
+    }
+    free(pl);
+    if (!pc->players && pc->running) {
+        pc->running = false;
+        uv_timer_stop(&pc->timer);
+    }
+}
+
+/* Send pl's next frame; true when the file has ended (not looping). */
+static bool play_frame(sc_player_ctx *pc, sc_player *pl)
+{
+    sc_media_stream *st = pl->st;
+    sc_prompt *p = pl->p;
+    if (sc_media__can_send(st) && !sc_dtmf__sending(st)) {
+        int k = sc_codec__slot(st->fmt.codec);
+        if (k >= 0 && prompt_encode(pc, p, k, &st->fmt) == 0) {
+            uint8_t pkt[12 + SC_CODEC_MAX_PAYLOAD];
+            size_t n = p->off[k][pl->frame + 1] - p->off[k][pl->frame];
+            if (n > 0 && n <= SC_CODEC_MAX_PAYLOAD) {
+                memcpy(pkt + 12, p->enc[k] + p->off[k][pl->frame], n);
+                sc_media__audio_header(st, pkt, SC_SRC_PLAY);
+                sc_media__send_rtp(st, pkt, 12 + n, n);
+            }
+        }
+    }
+    if (++pl->frame < p->nframes)
+        return false;
+    pl->frame = 0;
+    return !pl->loop;
+}
+
+static void timer_cb(uv_timer_t *t)
+{
+    sc_player_ctx *pc = t->data;
+    uint64_t now = sc_media__now(pc->m);
+    uint64_t tick = ++pc->tick;
+    /* a player that ends calls its owner, who may close streams (and so other players):
+     * after each such call the walk starts again, skipping the players served this tick */
+    sc_player *pl = pc->players;
+    while (pl) {
+        if (pl->tick == tick) {
+            pl = pl->next;
+            continue;
+        }
+        pl->tick = tick;
+        uint64_t due = (now - pl->start_us) / SC_MEDIA_FRAME_US;
+        if (due > pl->frames + MAX_CATCHUP) { /* far behind (loop stalled): skip, keep real time */
+            uint64_t skip = due - pl->frames - 1;
+            pl->frame = pl->loop ? (size_t)((pl->frame + skip) % pl->p->nframes)
+                                 : (size_t)(pl->frame + skip < pl->p->nframes ? pl->frame + skip : pl->p->nframes - 1);
+            pl->frames += skip;
+        }
+        bool ended = false;
+        while (pl->frames < due && !ended) {
+            pl->frames++;
+            ended = play_frame(pc, pl);
+        }
+        if (!ended) {
+            pl = pl->next;
+            continue;
+        }
+        sc_media_stream *st = pl->st;
+        sc_media_play_done_fn done = pl->done;
+        void *ud = pl->ud;
+        unlink_player(pc, pl);
+        if (done)
+            done(st, ud);
+        pl = pc->players;
+    }
+}
+
+int sc_media_play_file(sc_media_stream *st, const char *path, const char *class_name, bool loop,
+                       sc_media_play_done_fn done, void *ud)
+{
+    if (!st || st->closing || (!path == !class_name) || (path && !*path) || (class_name && !*class_name))
+        return -EINVAL;
+    sc_media *m = st->m;
+    sc_player_ctx *pc = ctx_get(m);
+    if (!pc)
+        return -ENOMEM;
+    sc_prompt *p = NULL;
+    int rc = prompt_get(m, pc, path, class_name, &p);
+    if (rc < 0)
+        return rc;
+    sc_player *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return -ENOMEM;
+    sc_player__detach(st);
+    p->refs++;
+    pl->st = st;
+    pl->p = p;
+    pl->loop = loop;
+    pl->done = done;
+    pl->ud = ud;
+    pl->start_us = sc_media__now(m);
+    pl->tick = pc->tick;
+    pl->next = pc->players;
+    if (pc->players)
+        pc->players->prev = pl;
+    pc->players = pl;
+    st->player = pl;
+    if (!pc->running) {
+        pc->running = true;
+        uv_timer_start(&pc->timer, timer_cb, SC_MEDIA_FRAME_US / 1000, SC_MEDIA_FRAME_US / 1000);
+    }
+    return 0;
+}
+
+void sc_player__detach(sc_media_stream *st)
+{
+    if (st && st->player)
+        unlink_player(st->m->players, st->player);
+}
+
+void sc_media_play_stop(sc_media_stream *st) { sc_player__detach(st); }
+
+bool sc_media_playing(const sc_media_stream *st) { return st && st->player; }
+
+void sc_media_prompt_cache(const sc_media *m, size_t *files, size_t *bytes)
+{
+    const sc_player_ctx *pc = m ? m->players : NULL;
+    if (files)
+        *files = pc ? pc->nprompts : 0;
+    if (bytes)
+        *bytes = pc ? pc->bytes : 0;
+}
+
+static void ctx_close_cb(uv_handle_t *h)
+{
+    sc_player_ctx *pc = h->data;
+    sc_media *m = pc->m;
+    while (pc->cache) {
+        sc_prompt *p = pc->cache;
+        pc->cache = p->next;
+        prompt_free(p);
+    }
+    free(pc);
+    sc_media__release(m);
+}
+
+void sc_player__free_ctx(sc_media *m)
+{
+    sc_player_ctx *pc = m->players;
+    if (!pc)
+        return;
+    while (pc->players)
+        sc_player__detach(pc->players->st);
+    m->players = NULL;
+    uv_close((uv_handle_t *)&pc->timer, ctx_close_cb);
+}
