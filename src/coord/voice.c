@@ -306,8 +306,10 @@ static void rec_error(sc_media_stream *st, int err, const char *path, void *ud)
         count(vs->recs[REC_FAILED]);
     sc_log(v->c->logger, SC_LOG_ERROR, MOD, "session %s: recording failed: %s: %s (the call goes on)", v->id, path,
            sc_strerror(err));
+    /* the history keeps a short text: the reason first, then the file's name */
+    const char *base = strrchr(path, '/');
     char text[SC_HISTORY_TEXT_MAX];
-    snprintf(text, sizeof text, "%s: %s", path, sc_strerror(err));
+    snprintf(text, sizeof text, "%s: %s", sc_strerror(err), base ? base + 1 : path);
     if (s)
         sc_coord__dispatch(v->c, s, SC_EV_RecordingFailed, err, text, NULL);
 }
