@@ -250,11 +250,11 @@ static void test_broken_reloads_change_nothing(void **state)
     assert_true(n >= 20);
 
     /* an unbound action: valid YAML, but the engine has nothing to run */
-    assert_true(sc_vocab_add(f->vocab, SC_VOCAB_ACTION, "RecordCall", NULL, 0) >= 0);
+    assert_true(sc_vocab_add(f->vocab, SC_VOCAB_ACTION, "ArchiveCall", NULL, 0) >= 0);
     static const char UNBOUND[] = HEAD
         "  Terminated: {terminal: true}\n  Failed: {terminal: true}\n"
         "transitions:\n"
-        "  - {role: uas, from: Idle, event: IncomingCall, actions: [RecordCall], to: Ringing}\n"
+        "  - {role: uas, from: Idle, event: IncomingCall, actions: [ArchiveCall], to: Ringing}\n"
         "  - {role: uas, from: Ringing, event: AcceptCall, to: Active}\n" FX_EXITS;
     json_t *rep = NULL;
     int r = sc_engine_reload_buffer(f->engine, "unbound.yaml", UNBOUND, strlen(UNBOUND), f->diags, &rep);
@@ -263,7 +263,7 @@ static void test_broken_reloads_change_nothing(void **state)
     json_t *e = json_array_get(json_object_get(rep, "errors"), 0);
     assert_string_equal(json_string_value(json_object_get(e, "file")), "unbound.yaml");
     assert_int_equal(json_integer_value(json_object_get(e, "line")), 10);
-    assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "RecordCall"));
+    assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "ArchiveCall"));
     json_decref(rep);
 
     /* a missing file */
