@@ -16,7 +16,6 @@
 #define MOD "voice"
 #define DIGITS_MAX 64         /* CollectDigits' max, at most */
 #define TYPEAHEAD_MAX 16      /* barged-in digits kept for the next CollectDigits */
-#define VAR_MAX 64            /* a variable's name */
 #define TIMEOUT_MAX_MS 600000 /* CollectDigits' timeouts, at most */
 
 enum { PLAY_DONE, PLAY_BARGE_IN, PLAY_STOPPED, PLAY_FAILED, PLAY__N };
@@ -46,7 +45,7 @@ typedef struct sc_coord_voice {
     size_t n, max;
     char terminator; /* '\0': none */
     uint32_t first_ms, inter_ms;
-    char var[VAR_MAX + 1];
+    char var[SC_VAR_NAME_MAX + 1];
     /* recording */
     bool recording;
     char *rec_files[2];
@@ -142,13 +141,6 @@ static void collect_digit(sc_coord_voice *v, sc_session *s, char d)
 
 static bool dtmf_char(char d) { return d && strchr("0123456789*#ABCD", d) != NULL; }
 
-static bool var_name_ok(const char *n)
-{
-    size_t len = strlen(n);
-    return len >= 1 && len <= VAR_MAX &&
-           strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == len;
-}
-
 static int a_collect_digits(const sc_exec *x)
 {
     sc_coord *c = x->ud;
@@ -159,11 +151,11 @@ static int a_collect_digits(const sc_exec *x)
     int64_t inter = sc_exec_param_int(x, "inter_digit_timeout_ms", 3000);
     const char *var = sc_exec_param_str(x, "var", "digits");
     if (max < 1 || max > DIGITS_MAX || strlen(term) > 1 || (*term && !dtmf_char(*term)) || first < 0 ||
-        first > TIMEOUT_MAX_MS || inter < 0 || inter > TIMEOUT_MAX_MS || !var_name_ok(var)) {
+        first > TIMEOUT_MAX_MS || inter < 0 || inter > TIMEOUT_MAX_MS || !sc_var_name_valid(var)) {
         sc_log(c->logger, SC_LOG_WARN, MOD,
                "session %s: CollectDigits: bad parameters (max 1..%d, terminator one of 0-9*#A-D, timeouts 0..%d ms, "
                "var [A-Za-z0-9_.-]{1,%d})",
-               sc_session_id(x->session), DIGITS_MAX, TIMEOUT_MAX_MS, VAR_MAX);
+               sc_session_id(x->session), DIGITS_MAX, TIMEOUT_MAX_MS, SC_VAR_NAME_MAX);
         return -EINVAL;
     }
     sc_coord_voice *v = voice_of(leg);

@@ -34,14 +34,14 @@ history_of() { http GET "/sessions/$1/history"; printf '%s' "$HTTP_BODY"; }
 
 # ---- 1: the code 1234, its first digit over the welcome prompt --------------------------------
 P1=$(free_port)
-"$PROBE" --port "$P1" --seconds 1.0 --wav "$SOUNDS/welcome.flac" >"$TMP/welcome.json" &
-probe_pid=$!
 call c1 "$P1"
-wait "$probe_pid" || fail "probe failed"
 id=$(wait_any_session)
+wait_state "$id" Welcome
+# the welcome lasts 2.3 s: listen to 0.8 s of it, then type the code over the rest
+"$PROBE" --port "$P1" --seconds 0.8 --wav "$SOUNDS/welcome.flac" >"$TMP/welcome.json" || fail "probe failed"
 echo "welcome: $(cut -c1-200 "$TMP/welcome.json")"
 pk=$(probe_json packets "$TMP/welcome.json"); corr=$(probe_json correlation "$TMP/welcome.json")
-[ "$pk" -ge 25 ] || fail "too few prompt packets: $(cat "$TMP/welcome.json")"
+[ "$pk" -ge 30 ] || fail "too few prompt packets: $(cat "$TMP/welcome.json")"
 grep -q '"payload_types":{"0":' "$TMP/welcome.json" || fail "prompt not PCMU: $(cat "$TMP/welcome.json")"
 awk -v c="$corr" 'BEGIN { exit !(c >= 0.8) }' || fail "the audio is not welcome.flac (correlation $corr)"
 http GET "/sessions/$id"
