@@ -199,7 +199,7 @@ static void on_digit(sc_coord *c, sc_session *s, sc_coord_leg *leg, char d)
     sc_coord_voice *v = leg->voice;
     if (!v || !dtmf_char(d))
         return;
-    if (v->playing && v->barge_in) {
+    if (v->playing && v->barge_in && sc_media_playing(stream_of(leg))) {
         sc_media_play_stop(stream_of(leg));
         v->playing = false;
         voice_state *vs = state_of(c);
@@ -432,16 +432,19 @@ static void inspect(sc_coord *c, const sc_session *s, json_t *out)
     json_t *o = json_object();
     if (!o)
         return;
-    json_object_set_new(o, "playing", v->playing ? json_string(v->file) : json_null());
-    json_object_set_new(o, "barge_in", json_boolean(v->playing && v->barge_in));
+    /* StopMedia closes the stream: what it played and recorded ends with it */
+    sc_media_stream *st = stream_of(leg);
+    bool playing = v->playing && sc_media_playing(st), recording = v->recording && sc_media_recording(st);
+    json_object_set_new(o, "playing", playing ? json_string(v->file) : json_null());
+    json_object_set_new(o, "barge_in", json_boolean(playing && v->barge_in));
     json_object_set_new(o, "collecting",
                         v->collecting ? json_pack("{s:s,s:i}", "digits", v->digits, "max", (int)v->max) : json_null());
     json_t *files = json_array();
     for (int i = 0; i < 2 && files; i++)
-        if (v->recording && v->rec_files[i])
+        if (recording && v->rec_files[i])
             json_array_append_new(files, json_string(v->rec_files[i]));
     json_object_set_new(o, "recording", files ? files : json_null());
-    json_object_set_new(o, "recorded_bytes", json_integer((json_int_t)sc_media_record_bytes(stream_of(leg))));
+    json_object_set_new(o, "recorded_bytes", json_integer((json_int_t)sc_media_record_bytes(st)));
     json_object_set_new(out, "voice", o);
 }
 

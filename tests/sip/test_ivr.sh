@@ -7,14 +7,15 @@
 #    with the variable digits=1234 routes to Accepted (VarEquals), whose prompt plays before the
 #    IVR hangs up; the mixed recording <id>.wav exists, lasts the call and holds the caller's
 #    tone (Goertzel at 400 Hz) besides our prompts.
-# 2. a caller that types nothing: the welcome plays to its end (PlaybackDone code 0), the
-#    collection times out (DigitsTimeout) and the goodbye prompt plays; its recording directory
-#    is a file, so RecordingFailed is raised and the call goes on all the same.
+# 2. a caller that types nothing: the welcome plays to its end (PlaybackDone code 0) and the
+#    collection times out (DigitsTimeout); its recording directory is a file, so RecordingFailed
+#    is raised and the call goes on all the same; the goodbye prompt has been removed, so its
+#    PlayFile fails: ActionFailed (with an error line naming the file) ends the call with a BYE.
 # Metrics: playbacks, recordings and digit collections by result; inspection's "voice".
 . "$(dirname "$0")/lib.sh"
 [ -x "$PROBE" ] || { echo "SKIP: rtp_probe not built"; exit 77; }
-SOUNDS=$SRC/tables/examples/sounds
-mkdir -p "$TMP/rec"
+SOUNDS=$TMP/sounds
+mkdir -p "$TMP/rec" && cp -r "$SRC/tables/examples/sounds" "$SOUNDS"
 # the example with its recordings in the test's directory and a 1 s first-digit timeout
 sed -e "s#path: /tmp#path: $TMP/rec#" -e 's/first_digit_timeout_ms: 5000/first_digit_timeout_ms: 1000/' \
     "$SRC/tables/examples/ivr.yaml" >"$TMP/ivr.yaml"
@@ -89,6 +90,7 @@ EOF
 
 # ---- 2: no digits; the recording cannot be written ---------------------------------------------
 rm -rf "$TMP/rec" && : >"$TMP/rec" # a file where the directory should be: ENOTDIR
+rm "$SOUNDS/goodbye.flac"
 P2=$(free_port)
 call c2 "$P2"
 id2=$(for _ in $(seq 1 100); do
@@ -97,20 +99,24 @@ done)
 [ -n "$id2" ] || fail "no second session"
 wait_sipp
 wait_state "$id2" Terminated
-expect_history "$id2" IncomingCall DialogACK RecordingFailed PlaybackDone DigitsTimeout PlaybackDone Dialog200OK
+expect_history "$id2" IncomingCall DialogACK RecordingFailed PlaybackDone DigitsTimeout ActionFailed Dialog200OK
 h=$(history_of "$id2")
 printf '%s' "$h" | grep -o '"event":"RecordingFailed"[^}]*' | grep -q 'Not a directory' ||
     fail "RecordingFailed does not say why: $h"
 printf '%s' "$h" | grep -o '"event":"PlaybackDone"[^}]*' | head -n 1 | grep -q '"event_code":0' ||
     fail "the welcome did not play to its end: $h"
-printf '%s' "$h" | grep -q '"to":"Goodbye"' || fail "the timeout did not route to Goodbye: $h"
+printf '%s' "$h" | grep -o '"event":"DigitsTimeout"[^}]*' | grep -q '"name":"PlayFile","result":-2' ||
+    fail "DigitsTimeout's PlayFile did not fail with -ENOENT: $h"
+printf '%s' "$h" | grep -o '"event":"ActionFailed"[^}]*' | grep -q '"event_text":"PlayFile"' || fail "ActionFailed: $h"
 http GET "/sessions/$id2"
-printf '%s' "$HTTP_BODY" | grep -q '"outcome":"timeout"' || fail "outcome: $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q '"outcome":"failed"' || fail "outcome: $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q '"variables":{[^}]*"digits":""' || fail "variable digits (none typed): $HTTP_BODY"
+grep -q "PlayFile: cannot play $SOUNDS/goodbye.flac: No such file or directory" "$SD_LOG" || fail "no log line for the missing prompt"
 grep -q "recording failed: $TMP/rec/$id2.wav" "$SD_LOG" || fail "no log line for the failed recording"
 
 # ---- metrics -----------------------------------------------------------------------------------
-for m in 'sessioncore_playbacks_total{result="barge_in"} 1' 'sessioncore_playbacks_total{result="done"} 3' \
-    'sessioncore_playbacks_total{result="failed"} 0' 'sessioncore_recordings_total{result="started"} 2' \
+for m in 'sessioncore_playbacks_total{result="barge_in"} 1' 'sessioncore_playbacks_total{result="done"} 2' \
+    'sessioncore_playbacks_total{result="failed"} 1' 'sessioncore_recordings_total{result="started"} 2' \
     'sessioncore_recordings_total{result="completed"} 1' 'sessioncore_recordings_total{result="failed"} 1' \
     'sessioncore_digit_collections_total{result="collected"} 1' \
     'sessioncore_digit_collections_total{result="timeout"} 1'; do
