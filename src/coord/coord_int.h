@@ -211,6 +211,7 @@ struct sc_coord_leg {
     char *auth_user;            /* registrar: the user the INVITE authenticated as, or NULL */
     char moh_class[64];         /* media: the class the last hold command chose ("": the table's) */
     struct sc_coord_dq *dtmf_q; /* dtmf_info: digits going out as SIP INFO, or NULL */
+    uint8_t bus_told;           /* events: what the bus was told (media started, bridged) */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
@@ -275,6 +276,10 @@ void sc_coord__hold_turn(sc_coord *c);
 void sc_coord__check_shutdown(sc_coord *c);
 /* A feature's state (NULL before its start). */
 static inline void *sc_coord__feat(const sc_coord *c, sc_coord_feature_id id) { return c ? c->feat[id] : NULL; }
+
+/* embed.c: bind the host program's guards and actions (sc_coord_config.bindings) after the
+ * features' and before the table is set. 0 or the first binding's error (logged). */
+int sc_coord__bind_host(sc_coord *c, const sc_coord_config *cfg);
 
 /* ---- SDP negotiation of a leg (sdp.c) ------------------------------------------------------ */
 
