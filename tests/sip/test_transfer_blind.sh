@@ -23,6 +23,13 @@ case "$h" in
     *"BlindTransfer("*"TransferAccepted(202"*"TransferProgress(100 Trying)"*"TransferProgress(180 Ringing)"*"TransferSucceeded(200 Success)"*) ;;
     *) fail "B's history lacks the progress: $h" ;;
 esac
+# ... and published it as typed TransferProgress events (status, sipfrag code, percentage)
+curl -sN --max-time 1 "http://127.0.0.1:${NODE_HTTP[B]}/events?since=0&session=$b1&type=TransferProgress" \
+    >"$TMP/xfer.sse" 2>/dev/null
+prog=$(grep -o '"status":"[a-z]*","sip_code":[0-9]*,"percent":[0-9]*' "$TMP/xfer.sse" | tr -d '"' | tr '\n' ' ')
+[ "$prog" = "status:accepted,sip_code:202,percent:10 status:trying,sip_code:100,percent:25 \
+status:ringing,sip_code:180,percent:50 status:succeeded,sip_code:200,percent:100 " ] ||
+    fail "B's TransferProgress events: '$prog': $(cat "$TMP/xfer.sse")"
 on B GET "/sessions/$b1"; [ "$(json_str outcome)" = transferred ] || fail "B outcome: $HTTP_BODY"
 # A: the old call was transferred and linked to the new one
 h=$(history_line A "$a1")
