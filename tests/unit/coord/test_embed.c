@@ -115,6 +115,66 @@ static void test_bindings(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* The host declares its names in its vocabulary (an action with a typed parameter) and the table
+ * uses them without a `vocabulary:` section: the coordinator takes it with the bindings, the
+ * action reads its parameter, and a reload of a changed table on the same names is applied. */
+static const char HOST_TABLE[] =
+    "name: host\n"
+    "states: {Idle: {}, Active: {}, Done: {terminal: true}}\n"
+    "transitions:\n"
+    "  - {from: Idle, event: IncomingCall, actions: [{NotifyCrm: {weight: 3}}], to: Active}\n"
+    "  - {from: Active, event: CrmDone, to: Done}\n"
+    "  - {from: [Idle, Active], event: HangupCall, to: Done}\n"
+    "  - {from: [Idle, Active], event: DialogBYE, to: Done}\n"
+    "  - {from: Active, event: DialogError, to: Done}\n";
+
+static int weighted_action(const sc_exec *x)
+{
+    notified += (int)sc_exec_param_int(x, "weight", 0) * *(int *)x->ud;
+    return 0;
+}
+
+static void test_host_vocabulary_reload(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    sc_vocab *v = NULL;
+    sc_table *t = NULL;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(sc_vocab_new(&v), 0);
+    static const sc_param_spec weight = {.name = "weight", .type = SC_PARAM_INT, .required = true};
+    assert_true(sc_vocab_add(v, SC_VOCAB_ACTION, "NotifyCrm", &weight, 1) >= 0);
+    assert_true(sc_vocab_add(v, SC_VOCAB_EVENT, "CrmDone", NULL, 0) >= 0);
+    assert_int_equal(sc_table_load_buffer(&t, "host", HOST_TABLE, sizeof HOST_TABLE - 1, v, NULL), 0);
+    int rc, ten = 10;
+    sc_coord_binding b = {.kind = SC_VOCAB_ACTION, .name = "NotifyCrm", .action = weighted_action, .ud = &ten};
+    sc_coord *c = make_coord(&loop, t, &b, 1, &rc);
+    assert_int_equal(rc, 0);
+    sc_engine *e = sc_coord_engine(c);
+    sc_session *s = NULL;
+    assert_int_equal(sc_engine_create_session(e, SC_ROLE_UAS, "h-1", &s), 0);
+    notified = 0;
+    assert_int_equal(sc_engine_dispatch_simple(e, s, SC_EV_IncomingCall, 0, NULL), 0);
+    assert_int_equal(notified, 30);
+    /* the same names, another weight: the reload is applied and new sessions use it */
+    char buf[sizeof HOST_TABLE];
+    snprintf(buf, sizeof buf, "%s", HOST_TABLE);
+    memcpy(strstr(buf, "weight: 3"), "weight: 5", 9);
+    json_t *report = NULL;
+    assert_int_equal(sc_coord_table_reload(c, NULL, "host2", buf, strlen(buf), &report), 0);
+    assert_string_equal(json_string_value(json_object_get(report, "result")), "applied");
+    json_decref(report);
+    assert_int_equal(sc_engine_create_session(e, SC_ROLE_UAS, "h-2", &s), 0);
+    notified = 0;
+    assert_int_equal(sc_engine_dispatch_simple(e, s, SC_EV_IncomingCall, 0, NULL), 0);
+    assert_int_equal(notified, 50);
+    sc_coord_free(c);
+    sc_table_unref(t);
+    sc_vocab_free(v);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 /* ---- Typed events of two coordinators calling each other ---------------------------------------- */
 
 #define MAX_SEEN 128
@@ -311,6 +371,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bindings),
+        cmocka_unit_test(test_host_vocabulary_reload),
         cmocka_unit_test(test_typed_events),
         cmocka_unit_test(test_media_timeout),
     };
