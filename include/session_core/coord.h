@@ -221,6 +221,13 @@ SC_EXPORT int sc_coord_hangup(sc_coord *coord, const char *id);
  * -ENODATA no event of that name in the session's table, -EPERM a built-in event (SIP,
  * media, timers and commands come from their own paths), -EINVAL. */
 SC_EXPORT int sc_coord_send_event(sc_coord *coord, const char *id, const char *event, int32_t code, const char *text);
+/* sc_coord_send_event() that first sets nvars session variables (vars: name, value, name,
+ * value...). The event is refused (SC_E_NOT_ACCEPTED) before any variable changes when the
+ * session's state has no row for it; -EINVAL (a bad name or value) and -E2BIG (too many) are
+ * checked before too. While the session waits on a webhook the variables are set at once and
+ * the event queues behind the pending run (0). */
+SC_EXPORT int sc_coord_send_event_vars(sc_coord *coord, const char *id, const char *event, int32_t code,
+                                       const char *text, const char *const *vars, size_t nvars);
 /* The operator's way out of a session the table will not end: ends its SIP side at once (BYE
  * when confirmed, CANCEL for our unanswered INVITE, 480 for an unanswered incoming one),
  * records a Killed entry in its history (persisted and published like a transition), logs a

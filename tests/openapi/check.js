@@ -142,7 +142,7 @@ function request(method, p, opts = {}) {
 }
 
 // operations that this run cannot make succeed (other tests do)
-const NO_2XX = new Set(['POST /sessions/{id}/transfer/cancel', 'POST /sessions/{id}/send']);
+const NO_2XX = new Set(['POST /sessions/{id}/transfer/cancel', 'POST /sessions/{id}/send', 'POST /sessions/{id}/events/{name}']);
 
 // ---- Checks ----------------------------------------------------------------------------------
 
@@ -460,6 +460,10 @@ async function main() {
   await op('POST', '/sessions/{id}/send', {id: A}, {body: {event: 'DialogBYE'}, label: 'built-in'}, 400);
   await op('POST', '/sessions/{id}/send', {id: A}, {body: {event: 'Nope'}, label: 'undeclared'}, 400);
   await op('POST', '/sessions/{id}/send', {id: A}, {body: {code: 1}, label: 'no event'}, 400);
+  await op('POST', '/sessions/{id}/events/{name}', {id: A, name: 'DialogBYE'}, {body: {}, label: 'built-in'}, 422);
+  await op('POST', '/sessions/{id}/events/{name}', {id: A, name: 'Nope'}, {body: {variables: {a: 'b'}}, label: 'undeclared'}, 422);
+  await op('POST', '/sessions/{id}/events/{name}', {id: N, name: 'Nope'}, {body: {}, label: 'no session'}, 404);
+  await op('POST', '/sessions/{id}/events/{name}', {id: A, name: 'Nope'}, {body: {variables: {a: 1}}, label: 'bad variables'}, 400);
   // the very last: the drain (no call is up: sessiond exits)
   await op('POST', '/drain', {}, {body: {}}, 202);
 

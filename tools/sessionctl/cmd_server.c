@@ -403,14 +403,34 @@ int sessionctl_cmd_send(const sctl_args *a)
         fprintf(stderr, "sessionctl send: --code: expected an integer, got '%s'\n", code);
         return 2;
     }
-    json_t *b = json_pack("{s:s,s:I}", "event", a->pos[1], "code", (json_int_t)c);
+    json_t *vars = json_object();
+    for (int i = 2; vars && i < a->npos; i++) { /* NAME=VALUE */
+        const char *eq = strchr(a->pos[i], '=');
+        if (!eq || eq == a->pos[i]) {
+            fprintf(stderr, "sessionctl send: expected NAME=VALUE, got '%s'\n", a->pos[i]);
+            json_decref(vars);
+            return 2;
+        }
+        char name[80]; /* longer names are refused by the server */
+        snprintf(name, sizeof name, "%.*s", (int)(eq - a->pos[i]), a->pos[i]);
+        json_object_set_new(vars, name, json_string(eq + 1));
+    }
+    json_t *b = json_pack("{s:I,s:o}", "code", (json_int_t)c, "variables", vars);
     if (b && text)
         json_object_set_new(b, "text", json_string(text));
     char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
     json_decref(b);
     if (!body)
         return 1;
-    int rc = session_command(a, "send", body);
+    int rc = 2;
+    if (strpbrk(a->pos[0], "/?#%") || strpbrk(a->pos[1], "/?#%")) {
+        fprintf(stderr, "sessionctl send: an ID or EVENT cannot contain / ? # or %%\n");
+    } else {
+        char path[512], ok[320];
+        snprintf(path, sizeof path, "/sessions/%s/events/%s", a->pos[0], a->pos[1]);
+        snprintf(ok, sizeof ok, "%%s %s: ok\n", a->pos[1]);
+        rc = post_and_report(a, path, body, ok, a->pos[0]);
+    }
     free(body);
     return rc;
 }

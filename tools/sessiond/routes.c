@@ -202,6 +202,53 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
     command_result(rt, r, id, cmd, rc);
 }
 
+/* "/sessions/ID/events/NAME" split in place into id and name; false for any other path. */
+static bool events_path(char *path, char **id, char **name)
+{
+    if (strncmp(path, "/sessions/", 10))
+        return false;
+    char *p = path + 10, *mark = strstr(p, "/events/");
+    if (!mark || mark == p)
+        return false;
+    char *n = mark + strlen("/events/");
+    if (!*n || strchr(n, '/') || memchr(p, '/', (size_t)(mark - p)))
+        return false;
+    *mark = '\0';
+    *id = p;
+    *name = n;
+    return true;
+}
+
+/* POST /sessions/{id}/events/{name}: the table's own event, after the body's variables. */
+static void post_app_event(sd_routes *rt, sd_http_req *r, const char *id, const char *name)
+{
+    json_t *b = body_object(r);
+    if (!b)
+        return;
+    sd_event_body eb;
+    const char *err = NULL;
+    if (sd_event_body_parse(b, &eb, &err)) {
+        json_decref(b);
+        sd_http_reply_error(r, 400, err);
+        return;
+    }
+    int rc = sc_coord_send_event_vars(rt->api, id, name, eb.code, eb.text, eb.vars, eb.nvars);
+    json_decref(b);
+    if (rc == -ENODATA || rc == -EPERM) {
+        sd_http_reply_json(r, 422,
+                           json_pack("{s:s,s:s,s:s}", "error", "undeclared_event", "message",
+                                     rc == -EPERM ? "a built-in event: SIP, media and commands have their own paths"
+                                                  : "the session's table declares no event of that name",
+                                     "event", name));
+        return;
+    }
+    if (rc == -E2BIG || rc == -EINVAL) {
+        sd_http_reply_error(r, 400, "bad variables (a name of [A-Za-z0-9_.-], at most 32 per session)");
+        return;
+    }
+    command_result(rt, r, id, name, rc);
+}
+
 static void get_table(sd_routes *rt, sd_http_req *r, sc_graph_format fmt)
 {
     char *out = NULL;
@@ -292,6 +339,7 @@ void sd_routes_handle(void *ud, sd_http_req *r)
     bool get = !strcmp(r->method, "GET"), post = !strcmp(r->method, "POST");
     const char *p = r->path;
     char xid[SC_SESSION_ID_MAX + 1]; /* POST /sessions/{id}/transfer/cancel */
+    char *ev_id, *ev_name;           /* POST /sessions/{id}/events/{name} */
     if (sd_ops_handle(rt->ops, r)) {
         /* /metrics, /table/reload, /table/validate, GET /table + versions, /debug (ops_routes.c) */
     } else if (sd_trunk_routes_handle(rt->api, r)) {
@@ -310,6 +358,8 @@ void sd_routes_handle(void *ud, sd_http_req *r)
             sd_http_reply_error(r, 500, sc_strerror(rc));
         else
             sd_http_reply_json(r, 200, j);
+    } else if (post && events_path(r->path, &ev_id, &ev_name)) {
+        post_app_event(rt, r, ev_id, ev_name);
     } else if (post && sd_transfer_cancel_path(p, xid, sizeof xid)) { /* transfer_routes.c */
         command_result(rt, r, xid, "transfer/cancel", sc_coord_transfer_cancel(rt->api, xid));
     } else if (!strncmp(p, "/sessions/", 10)) {
