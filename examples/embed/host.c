@@ -3,8 +3,9 @@
  * its own action (NotifyCrm), guard (IsVip) and event (CrmDone), binds the action and the
  * guard with user data, watches every run through an engine observer and the typed events
  * through the event bus, then calls itself on loopback: our outgoing call (uac) reaches our
- * own listener (uas), IsVip answers it, NotifyCrm runs when it is answered, a DTMF digit goes
- * over RTP from one leg to the other, and the host's CrmDone event hangs up. It prints what
+ * own listener (uas), IsVip answers it, NotifyCrm runs when it is answered (asynchronously: it
+ * suspends the run until the host's "CRM" answers and sets a session variable), a DTMF digit
+ * goes over RTP from one leg to the other, and the host's CrmDone event hangs up. It prints what
  * happened and exits 0 when everything did.
  *
  * Build against the installed library:
@@ -14,17 +15,22 @@
 #include <session_core/events.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct host host;
 
-/* The host's own state that the action gets as its user data. */
+/* The host's own state that the action gets as its user data: a CRM that answers
+ * asynchronously (a timer stands for its network round trip). */
 typedef struct crm {
     host *h;
-    const char *name;  /* which CRM this is */
-    unsigned notified; /* NotifyCrm runs */
+    const char *name;                    /* which CRM this is */
+    unsigned notified;                   /* NotifyCrm runs */
+    uint64_t token;                      /* the suspended run waiting for the CRM's answer, or 0 */
+    char session[SC_SESSION_ID_MAX + 1]; /* its session */
+    uv_timer_t answer;                   /* the CRM's answer comes in on the loop */
 } crm;
 
 struct host {
@@ -58,16 +64,45 @@ static bool is_vip(const sc_exec *x)
 static void later(host *h, void (*fn)(host *h), uint64_t ms);
 static void send_digit(host *h);
 
-/* NotifyCrm: tell the CRM (ud) that our call was answered. Actions run inside the engine's
- * dispatch: commands to the coordinator wait for the next loop turn (later()). */
+/* The CRM answered: the session's run goes on from NotifyCrm (0: the action succeeded; a
+ * negative error would take the table's ActionFailed path). Outside any dispatch. */
+static void on_crm_answer(uv_timer_t *t)
+{
+    crm *c = t->data;
+    sc_session *s = sc_coord_session(c->h->coord, c->session);
+    if (s) /* the CRM's ticket, kept with the session (inspection shows it as "variables") */
+        sc_session_var_set(s, "crm_ticket", "T-1001");
+    uint64_t token = c->token;
+    c->token = 0;
+    int rc = sc_engine_resume(sc_coord_engine(c->h->coord), token, 0);
+    printf("crm %s answered for %s: resume %s, state now %s\n", c->name, c->session, rc ? sc_strerror(rc) : "ok",
+           s ? sc_session_state_name(s) : "?");
+    later(c->h, send_digit, 0);
+}
+
+/* The session went away while the CRM was asked (kill, shutdown): forget the answer. */
+static void on_crm_cancel(void *ud)
+{
+    crm *c = ud;
+    c->token = 0;
+    uv_timer_stop(&c->answer);
+}
+
+/* NotifyCrm: tell the CRM (ud) that our call was answered. It runs inside the engine's
+ * dispatch and must not block: it suspends the run (the session's later events wait in order,
+ * other sessions go on) and returns; the answer resumes it (on_crm_answer). */
 static int notify_crm(const sc_exec *x)
 {
     crm *c = x->ud;
     c->notified++;
     printf("action NotifyCrm: crm=%s session=%s role=%s state=%s (run %u)\n", c->name, sc_session_id(x->session),
            sc_role_name(sc_session_role(x->session)), sc_session_state_name(x->session), c->notified);
-    later(c->h, send_digit, 50);
-    return 0;
+    c->token = sc_exec_suspend(x, on_crm_cancel, c);
+    if (!c->token)
+        return -EINVAL;
+    snprintf(c->session, sizeof c->session, "%s", sc_session_id(x->session));
+    uv_timer_start(&c->answer, on_crm_answer, 20, 0);
+    return 0; /* ignored: the answer decides */
 }
 
 /* ---- Steps, each in its own loop turn ----------------------------------------------------------- */
@@ -104,6 +139,11 @@ static void send_digit(host *h)
 
 static void crm_done(host *h)
 {
+    char ticket[32] = "";
+    sc_session *s = sc_coord_session(h->coord, h->uac_id);
+    if (!s || sc_session_var_get(s, "crm_ticket", ticket, sizeof ticket) < 0)
+        fail(h, "no crm_ticket variable");
+    printf("variable crm_ticket of %s: %s\n", h->uac_id, ticket);
     int rc = sc_coord_send_event(h->coord, h->uac_id, "CrmDone", 0, "crm");
     printf("event CrmDone to %s: %s\n", h->uac_id, rc ? sc_strerror(rc) : "taken");
     if (rc)
@@ -254,7 +294,9 @@ int main(int argc, char **argv)
     }
     uv_timer_init(&h.loop, &h.step);
     uv_timer_init(&h.loop, &h.deadline);
+    uv_timer_init(&h.loop, &h.crm.answer);
     h.step.data = h.deadline.data = &h;
+    h.crm.answer.data = &h.crm;
     uv_timer_start(&h.deadline, on_deadline, 10000, 0);
     if (start(&h, table) != 0 || call_ourselves(&h) != 0)
         h.status = 1;
@@ -267,6 +309,7 @@ int main(int argc, char **argv)
     sc_coord_free(h.coord);
     uv_close((uv_handle_t *)&h.step, NULL);
     uv_close((uv_handle_t *)&h.deadline, NULL);
+    uv_close((uv_handle_t *)&h.crm.answer, NULL);
     uv_run(&h.loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&h.loop) != 0) {
         printf("FAILED: handles left open on the loop\n");

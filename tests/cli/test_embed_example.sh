@@ -2,7 +2,8 @@
 # examples/embed (docs/embedding.md) built as a user would: `cmake --install` into a temporary
 # prefix, the example compiled with `pkg-config --cflags --libs sessioncore` only (no path into
 # the source tree), then run. It must exit 0 and show that the table's own names worked: the
-# IsVip guard and the NotifyCrm action ran with the user data the host bound, the engine
+# IsVip guard and the NotifyCrm action ran with the user data the host bound (the action
+# suspended its run and the host's timer resumed it, setting a session variable), the engine
 # observer and the bus subscription saw the call both ways (MediaStarted, the typed
 # DtmfReceived with its digit, SessionEnded), and the host's CrmDone event ended the call.
 set -u
@@ -32,6 +33,8 @@ expect() { grep -Eq "$1" "$TMP/out" || fail "no line matching: $1"; }
 expect '^guard IsVip: caller sip:vip@127\.0\.0\.1, vip user .vip. -> true$'
 expect '^action NotifyCrm: crm=demo-crm session=[0-9a-f]+ role=uac state=Calling \(run 1\)$'
 [ "$(grep -c '^action NotifyCrm' "$TMP/out")" = 1 ] || fail "NotifyCrm did not run exactly once"
+expect '^crm demo-crm answered for [0-9a-f]+: resume ok, state now Active$'
+expect '^variable crm_ticket of [0-9a-f]+: T-1001$'
 expect '^bus: MediaStarted uac codec=PCMU/8000 remote=127\.0\.0\.1:[0-9]+$'
 expect '^bus: MediaStarted uas codec=PCMU/8000 remote=127\.0\.0\.1:[0-9]+$'
 expect '^bus: DtmfReceived uas digit=7 duration_ms=[0-9]+$'
