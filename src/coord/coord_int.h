@@ -196,6 +196,7 @@ struct sc_coord_leg {
     bool dialog_indexed;            /* the confirmed dialog id is in the store index */
     bool media_started;             /* media: StartMedia ran */
     bool media_stopped;             /* media: StopMedia ran, no stream is opened again */
+    uint8_t bus_told;               /* events: what the bus was told (media started, bridged) */
     struct sc_media_stream *stream; /* media: the RTP stream, opened with our first SDP */
     struct sc_coord_srtp_leg *srtp; /* srtp: the leg's SDES keys, or NULL */
     int srtp_policy;                /* srtp: this leg's policy: 0 the global one; else 1 + sc_coord_srtp */
@@ -211,7 +212,6 @@ struct sc_coord_leg {
     char *auth_user;            /* registrar: the user the INVITE authenticated as, or NULL */
     char moh_class[64];         /* media: the class the last hold command chose ("": the table's) */
     struct sc_coord_dq *dtmf_q; /* dtmf_info: digits going out as SIP INFO, or NULL */
-    uint8_t bus_told;           /* events: what the bus was told (media started, bridged) */
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
