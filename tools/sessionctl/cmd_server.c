@@ -109,26 +109,49 @@ static void print_history(json_t *h)
     }
 }
 
+/* GET /sessions with the command's filters, every page (following the Link headers). */
 int sessionctl_cmd_sessions(const sctl_args *a)
 {
     srv_opts o = opts_of(a);
-    sctl_http_resp r;
-    if (call_server(&o, "GET", "/sessions", NULL, &r))
-        return 1;
-    int rc;
-    json_t *j = parse_or_print(&o, &r, &rc);
-    if (j) {
-        size_t i;
-        json_t *s;
-        printf("%-18s %-4s %-18s %-30s %-27s %s\n", "ID", "ROLE", "STATE", "REMOTE", "CREATED", "OUTCOME");
-        json_array_foreach(j, i, s)
-            printf("%-18s %-4s %-18s %-30s %-27s %s\n", str_or(s, "id", "?"), str_or(s, "role", "?"),
-                   str_or(s, "state", "?"), str_or(s, "remote_uri", "-"), str_or(s, "created_at", "-"),
-                   str_or(s, "outcome", "-"));
-        printf("%zu session(s)\n", json_array_size(j));
+    const char *state = sctl_opt_value(a, "state"), *role = sctl_opt_value(a, "role");
+    char path[512];
+    snprintf(path, sizeof path, "/sessions?limit=%s%s%s%s%s%s",
+             sctl_opt_value(a, "page") ? sctl_opt_value(a, "page") : "1000", state ? "&state=" : "", state ? state : "",
+             role ? "&role=" : "", role ? role : "", sctl_opt_flag(a, "live") ? "&live=true" : "");
+    if (strpbrk(path + 10, " #")) {
+        fprintf(stderr, "sessionctl sessions: a filter cannot contain spaces or #\n");
+        return 2;
     }
-    json_decref(j);
-    sctl_http_resp_free(&r);
+    size_t total = 0;
+    int rc = 0;
+    bool header = true;
+    while (!rc) {
+        sctl_http_resp r;
+        if (call_server(&o, "GET", path, NULL, &r))
+            return 1;
+        json_t *j = parse_or_print(&o, &r, &rc);
+        if (j) {
+            size_t i;
+            json_t *s;
+            if (header && !o.json)
+                printf("%-18s %-4s %-18s %-30s %-27s %s\n", "ID", "ROLE", "STATE", "REMOTE", "CREATED", "OUTCOME");
+            header = false;
+            json_array_foreach(j, i, s)
+                printf("%-18s %-4s %-18s %-30s %-27s %s\n", str_or(s, "id", "?"), str_or(s, "role", "?"),
+                       str_or(s, "state", "?"), str_or(s, "remote_uri", "-"), str_or(s, "created_at", "-"),
+                       str_or(s, "outcome", "-"));
+            total += json_array_size(j);
+        }
+        json_decref(j);
+        bool more = !rc && r.next && strlen(r.next) < sizeof path; /* --json: one array a page */
+        if (more)
+            snprintf(path, sizeof path, "%s", r.next);
+        sctl_http_resp_free(&r);
+        if (!more)
+            break;
+    }
+    if (!rc && !o.json)
+        printf("%zu session(s)\n", total);
     return rc;
 }
 
