@@ -208,13 +208,14 @@ struct sc_coord_leg {
     char *proxy;                    /* our INVITE's outbound proxy (per call or default), or NULL */
     char **targets;                 /* our INVITE's fork targets (sc_coord_call_opts), or NULL */
     size_t ntargets;
-    struct sc_coord_xfer *xfer;   /* transfer: its state, or NULL */
-    char *trunk;                  /* trunks: the trunk this call goes through, or NULL */
-    bool trunk_from;              /* trunks: no From was given: the trunk's AOR is the From */
-    char *auth_user;              /* registrar: the user the INVITE authenticated as, or NULL */
-    char moh_class[64];           /* media: the class the last hold command chose ("": the table's) */
-    struct sc_coord_dq *dtmf_q;   /* dtmf_info: digits going out as SIP INFO, or NULL */
-    struct sc_coord_voice *voice; /* voice: playback, recording and digit collection, or NULL */
+    struct sc_coord_xfer *xfer; /* transfer: its state, or NULL */
+    char *trunk;                /* trunks: the trunk this call goes through, or NULL */
+    bool trunk_from;            /* trunks: no From was given: the trunk's AOR is the From */
+    char *auth_user;            /* registrar: the user the INVITE authenticated as, or NULL */
+    char moh_class[64];         /* media: the class the last hold command chose ("": the table's) */
+    struct sc_coord_dq *dtmf_q; /* dtmf_info: digits going out as SIP INFO, or NULL */
+    /* voice: playback, recording and digit collection (voice.c), or NULL */
+    struct sc_coord_voice *voice;
 };
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
