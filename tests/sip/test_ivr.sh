@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The IVR of tables/examples/ivr.yaml with its prompts (tables/examples/sounds), two SIPp callers
+# The IVR of tables/examples/ivr.yaml with its prompts (tables/examples/sounds), three SIPp callers
 # whose media is an rtp_probe:
 # 1. the welcome prompt arrives as PCMU at ~50 packets/s and is the prompt's audio (correlation
 #    with welcome.flac); the probe then sends a 400 Hz tone and the RFC 4733 digits 1234: the
@@ -7,7 +7,9 @@
 #    with the variable digits=1234 routes to Accepted (VarEquals), whose prompt plays before the
 #    IVR hangs up; the mixed recording <id>.wav exists, lasts the call and holds the caller's
 #    tone (Goertzel at 400 Hz) besides our prompts.
-# 2. a caller that types nothing: the welcome plays to its end (PlaybackDone code 0) and the
+# 2. a caller typing 9 then # (the terminator, not stored) over the welcome: digits=9 routes to
+#    Invalid.
+# 3. a caller that types nothing: the welcome plays to its end (PlaybackDone code 0) and the
 #    collection times out (DigitsTimeout); its recording directory is a file, so RecordingFailed
 #    is raised and the call goes on all the same; the goodbye prompt has been removed, so its
 #    PlayFile fails: ActionFailed (with an error line naming the file) ends the call with a BYE.
@@ -88,13 +90,35 @@ assert rms > 300, rms
 assert tone >= 3, tone
 EOF
 
-# ---- 2: no digits; the recording cannot be written ---------------------------------------------
+# ---- 2: 9#, the terminator ends the code ---------------------------------------------------------
+P3=$(free_port)
+call c3 "$P3"
+id3=$(for _ in $(seq 1 100); do
+    n=$(session_ids | grep -v -x "$id" | head -n 1); [ -n "$n" ] && { echo "$n"; break; }; sleep 0.05
+done)
+[ -n "$id3" ] || fail "no session for the second caller"
+wait_state "$id3" Welcome
+lport=$(rtp_port "$id3")
+"$PROBE" --port "$P3" --seconds 2 --to "127.0.0.1:$lport" --dtmf '9#' --dtmf-at-ms 50 >"$TMP/digits3.json" ||
+    fail "probe failed"
+wait_sipp
+wait_state "$id3" Terminated
+expect_history "$id3" DialogACK DtmfReceived PlaybackDone DtmfReceived DigitsCollected PlaybackDone Dialog200OK
+h=$(history_of "$id3")
+printf '%s' "$h" | grep -q '"to":"Invalid"' || fail "9# did not route to Invalid: $h"
+printf '%s' "$h" | grep -o '"event":"DigitsCollected"[^}]*' | grep -q '"event_code":1,"event_text":"9"' ||
+    fail "DigitsCollected is not the one digit 9: $h"
+http GET "/sessions/$id3"
+printf '%s' "$HTTP_BODY" | grep -q '"variables":{[^}]*"digits":"9"' || fail "variable digits: $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q '"outcome":"rejected"' || fail "outcome: $HTTP_BODY"
+
+# ---- 3: no digits; the recording cannot be written ---------------------------------------------
 rm -rf "$TMP/rec" && : >"$TMP/rec" # a file where the directory should be: ENOTDIR
 rm "$SOUNDS/goodbye.flac"
 P2=$(free_port)
 call c2 "$P2"
 id2=$(for _ in $(seq 1 100); do
-    n=$(session_ids | grep -v -x "$id" | head -n 1); [ -n "$n" ] && { echo "$n"; break; }; sleep 0.05
+    n=$(session_ids | grep -v -x -e "$id" -e "$id3" | head -n 1); [ -n "$n" ] && { echo "$n"; break; }; sleep 0.05
 done)
 [ -n "$id2" ] || fail "no second session"
 wait_sipp
@@ -115,10 +139,10 @@ grep -q "PlayFile: cannot play $SOUNDS/goodbye.flac: No such file or directory" 
 grep -q "recording failed: $TMP/rec/$id2.wav" "$SD_LOG" || fail "no log line for the failed recording"
 
 # ---- metrics -----------------------------------------------------------------------------------
-for m in 'sessioncore_playbacks_total{result="barge_in"} 1' 'sessioncore_playbacks_total{result="done"} 2' \
-    'sessioncore_playbacks_total{result="failed"} 1' 'sessioncore_recordings_total{result="started"} 2' \
-    'sessioncore_recordings_total{result="completed"} 1' 'sessioncore_recordings_total{result="failed"} 1' \
-    'sessioncore_digit_collections_total{result="collected"} 1' \
+for m in 'sessioncore_playbacks_total{result="barge_in"} 2' 'sessioncore_playbacks_total{result="done"} 3' \
+    'sessioncore_playbacks_total{result="failed"} 1' 'sessioncore_recordings_total{result="started"} 3' \
+    'sessioncore_recordings_total{result="completed"} 2' 'sessioncore_recordings_total{result="failed"} 1' \
+    'sessioncore_digit_collections_total{result="collected"} 2' \
     'sessioncore_digit_collections_total{result="timeout"} 1'; do
     got=$(metric "${m% *}")
     [ "$got" = "${m##* }" ] || fail "${m% *} = $got, expected ${m##* }"
