@@ -292,8 +292,8 @@ SC_EXPORT int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n);
  * (sc_media_load_audio) and encoded once per codec the first time a stream of that codec
  * plays it; both are kept in the context's cache (up to SC_MEDIA_PROMPT_CACHE files, the least
  * recently used unplayed one evicted first; a file whose size or modification time changed is
- * read again). The first play of a file decodes it on the calling thread (a prompt of a few
- * seconds: a few ms). A playback is the stream's audio source: it wins over music on hold and
+ * read again). A play of a file not cached decodes it on the calling thread: see
+ * sc_media_prompt_load to decode it in the thread pool first. A playback is the stream's audio source: it wins over music on hold and
  * the bridge partner (both resume when it ends); our own DTMF interrupts it. Paced by one 20 ms
  * timer of the context (catching up at most 5 frames after a stall). */
 #define SC_MEDIA_PROMPT_CACHE 32
@@ -311,6 +311,19 @@ SC_EXPORT int sc_media_play_file(sc_media_stream *st, const char *path, const ch
                                  sc_media_play_done_fn done, void *ud);
 SC_EXPORT void sc_media_play_stop(sc_media_stream *st); /* no-op when nothing plays; no callback */
 SC_EXPORT bool sc_media_playing(const sc_media_stream *st);
+/* Decoding a long file takes time (a minute of 44.1 kHz stereo: ~0.2 s): to keep the calling
+ * loop free, ask whether it is cached and, if not, have it decoded in libuv's thread pool
+ * first; sc_media_play_file then finds it. */
+typedef struct sc_media_prompt_job sc_media_prompt_job;
+/* path is cached and unchanged on disk: 1; 0: not (yet); -ENOENT, -EIO (not a regular file), -EINVAL. */
+SC_EXPORT int sc_media_prompt_cached(sc_media *m, const char *path);
+/* Decode path into the cache in the thread pool; done(rc, ud) is called on the loop when it is
+ * there (rc 0) or could not be read (-ENOENT, -EIO, -ENOMEM). 0 (*job, if job is not NULL, is
+ * valid until done is called), or an error at once (-ENOENT: no such file; done is not called). */
+SC_EXPORT int sc_media_prompt_load(sc_media *m, const char *path, void (*done)(int rc, void *ud), void *ud,
+                                   sc_media_prompt_job **job);
+/* done will not be called (the owner of ud is gone); the decoding still fills the cache. */
+SC_EXPORT void sc_media_prompt_cancel(sc_media_prompt_job *job);
 /* Files in the cache and their bytes (decoded and encoded audio); either may be NULL. */
 SC_EXPORT void sc_media_prompt_cache(const sc_media *m, size_t *files, size_t *bytes);
 

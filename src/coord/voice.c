@@ -3,9 +3,10 @@
  * StopRecording; RecordingFailed when a file cannot be written) and digit collection
  * (CollectDigits -> DigitsCollected or DigitsTimeout, the digits in a session variable). Digits
  * are read from the session's DtmfReceived runs (RFC 4733 and SIP INFO alike); the media parts
- * are src/media/player.c and record.c. Counted in sessioncore_playbacks_total,
+ * are src/media/player.c and record.c; a file not cached yet is decoded in the thread pool while
+ * PlayFile waits (the session's run suspended, sc_exec_suspend). Counted in sessioncore_playbacks_total,
  * sessioncore_recordings_total and sessioncore_digit_collections_total; shown in inspections. */
-#include "coord/coord_int.h"
+#include "coord/media.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -227,6 +228,104 @@ static int resolve(const voice_state *vs, const char *file, char *out, size_t ca
     return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
+static void cannot_play(sc_coord *c, const char *sid, const char *path, const char *cls, int rc)
+{
+    sc_log(c->logger, SC_LOG_ERROR, MOD, "session %s: PlayFile: cannot play %s%s: %s", sid, path ? path : "class ",
+           path ? "" : cls, sc_strerror(rc));
+}
+
+/* Start the playback of path (or of class cls) on leg's stream; named is the file as the table
+ * wrote it. 0 or the error (logged and counted). */
+static int play_start(sc_coord *c, sc_coord_leg *leg, const char *sid, const char *path, const char *cls,
+                      const char *named, bool loop, bool barge_in)
+{
+    voice_state *vs = state_of(c);
+    sc_coord_voice *v = voice_of(leg);
+    sc_media_stream *st = stream_of(leg);
+    int rc;
+    if (!v) {
+        rc = leg ? -ENOMEM : -ENOTCONN;
+    } else if (!st) {
+        sc_log(c->logger, SC_LOG_WARN, MOD, "session %s: PlayFile %s: no media stream", sid, named);
+        rc = -ENOTCONN;
+    } else {
+        bool was = v->playing && sc_media_playing(st);
+        rc = sc_media_play_file(st, path, cls, loop, play_done, v);
+        if (rc < 0) {
+            cannot_play(c, sid, path, cls, rc);
+        } else {
+            if (was && vs)
+                count(vs->plays[PLAY_STOPPED]); /* the one it replaces */
+            v->playing = true;
+            v->barge_in = barge_in;
+            snprintf(v->file, sizeof v->file, "%s", named);
+        }
+    }
+    if (rc < 0 && vs)
+        count(vs->plays[PLAY_FAILED]);
+    return rc;
+}
+
+/* A PlayFile waiting for its file to be decoded in the thread pool (the session's run is
+ * suspended meanwhile, its later events queued). */
+typedef struct play_wait {
+    sc_coord *c;
+    char id[SC_SESSION_ID_MAX + 1];
+    char path[PATH_MAX];
+    char named[256];
+    bool loop, barge_in;
+    uint64_t token;
+    sc_media_prompt_job *job;
+} play_wait;
+
+static void play_loaded(int rc, void *ud)
+{
+    play_wait *w = ud;
+    sc_coord *c = w->c;
+    sc_session *s = sc_store_get(c->store, w->id);
+    voice_state *vs = state_of(c);
+    if (rc < 0) {
+        cannot_play(c, w->id, w->path, NULL, rc);
+        if (vs)
+            count(vs->plays[PLAY_FAILED]);
+    } else if (s) {
+        rc = play_start(c, sc_coord__leg(s), w->id, w->path, NULL, w->named, w->loop, w->barge_in);
+    }
+    uint64_t token = w->token;
+    free(w);
+    sc_engine_resume(c->engine, token, rc); /* the row goes on (or takes ActionFailed) */
+}
+
+/* The session was removed while its file was being decoded. */
+static void play_cancel(void *ud)
+{
+    play_wait *w = ud;
+    sc_media_prompt_cancel(w->job);
+    free(w);
+}
+
+/* A file not cached yet is decoded in the thread pool while the action waits (sc_exec_suspend):
+ * 1 when it waits, 0 when it could not (the caller decodes it at once). */
+static int play_later(const sc_exec *x, sc_coord *c, const char *path, const char *named)
+{
+    play_wait *w = calloc(1, sizeof *w);
+    if (!w)
+        return 0;
+    w->c = c;
+    snprintf(w->id, sizeof w->id, "%s", sc_session_id(x->session));
+    snprintf(w->path, sizeof w->path, "%s", path);
+    snprintf(w->named, sizeof w->named, "%s", named);
+    w->loop = sc_exec_param_bool(x, "loop", false);
+    w->barge_in = sc_exec_param_bool(x, "barge_in", false);
+    if (sc_media_prompt_load(sc_coord__media_ctx(c), path, play_loaded, w, &w->job) == 0) {
+        if ((w->token = sc_exec_suspend(x, play_cancel, w)) != 0)
+            return 1;
+        sc_media_prompt_cancel(w->job);
+    }
+    free(w);
+    return 0;
+}
+
 static int a_play_file(const sc_exec *x)
 {
     sc_coord *c = x->ud;
@@ -235,40 +334,26 @@ static int a_play_file(const sc_exec *x)
     const char *file = sc_exec_param_str(x, "file", NULL);
     const char *cls = sc_exec_param_str(x, "class", NULL);
     const char *sid = sc_session_id(x->session);
+    char path[PATH_MAX], named[256];
     int rc = 0;
-    char path[PATH_MAX];
     if ((!file || !*file) == (!cls || !*cls)) {
         sc_log(c->logger, SC_LOG_WARN, MOD, "session %s: PlayFile needs one of file and class", sid);
         rc = -EINVAL;
     } else if (file && (rc = resolve(vs, file, path, sizeof path)) < 0) {
         sc_log(c->logger, SC_LOG_WARN, MOD, "session %s: PlayFile %s: path too long", sid, file);
+    } else if (file && stream_of(leg) && (rc = sc_media_prompt_cached(sc_coord__media_ctx(c), path)) < 0) {
+        cannot_play(c, sid, path, NULL, rc); /* no such file: fail now */
     }
-    sc_coord_voice *v = rc ? NULL : voice_of(leg);
-    sc_media_stream *st = stream_of(leg);
-    if (!rc && !v)
-        rc = leg ? -ENOMEM : -ENOTCONN;
-    if (!rc && !st) {
-        sc_log(c->logger, SC_LOG_WARN, MOD, "session %s: PlayFile %s: no media stream", sid, file ? file : cls);
-        rc = -ENOTCONN;
+    if (rc < 0) {
+        if (vs)
+            count(vs->plays[PLAY_FAILED]);
+        return rc;
     }
-    if (!rc) {
-        bool was = v->playing;
-        rc = sc_media_play_file(st, file ? path : NULL, file ? NULL : cls, sc_exec_param_bool(x, "loop", false),
-                                play_done, v);
-        if (rc < 0)
-            sc_log(c->logger, SC_LOG_ERROR, MOD, "session %s: PlayFile: cannot play %s%s: %s", sid,
-                   file ? path : "class ", file ? "" : cls, sc_strerror(rc));
-        else {
-            if (was && vs)
-                count(vs->plays[PLAY_STOPPED]); /* the one it replaces */
-            v->playing = true;
-            v->barge_in = sc_exec_param_bool(x, "barge_in", false);
-            snprintf(v->file, sizeof v->file, "%s%s", file ? "" : "class:", file ? file : cls);
-        }
-    }
-    if (rc < 0 && vs)
-        count(vs->plays[PLAY_FAILED]);
-    return rc;
+    snprintf(named, sizeof named, "%s%s", file ? "" : "class:", file ? file : cls);
+    if (file && rc == 0 && stream_of(leg) && play_later(x, c, path, named))
+        return 0; /* answered by play_loaded */
+    return play_start(c, leg, sid, file ? path : NULL, file ? NULL : cls, named, sc_exec_param_bool(x, "loop", false),
+                      sc_exec_param_bool(x, "barge_in", false));
 }
 
 static int a_stop_playback(const sc_exec *x)

@@ -47,6 +47,8 @@ typedef struct sc_player_ctx {
     sc_media *m;
     uv_timer_t timer;
     bool running;
+    bool closing, timer_closed; /* sc_media_free: freed once the timer closed and no job runs */
+    unsigned jobs;              /* prompt loads in the thread pool */
     sc_prompt *cache;
     size_t nprompts, bytes;
     uint64_t uses;
@@ -117,29 +119,24 @@ static int prompt_new(const char *key, int16_t *pcm, size_t n, sc_prompt **out)
     return 0;
 }
 
-/* The prompt of path (or of a MOH class), from the cache or read now. */
-static int prompt_get(sc_media *m, sc_player_ctx *pc, const char *path, const char *cls, sc_prompt **out)
+/* The file path as it is on disk now: 0, -ENOENT, -EIO (not a regular file). */
+static int file_stat(const char *path, struct stat *sb)
 {
-    char key[4096];
-    struct stat sb;
-    memset(&sb, 0, sizeof sb);
-    if (path) {
-        if (snprintf(key, sizeof key, "%s", path) >= (int)sizeof key)
-            return -EINVAL;
-        if (stat(path, &sb) != 0)
-            return errno == ENOENT || errno == ENOTDIR ? -ENOENT : -EIO;
-        if (!S_ISREG(sb.st_mode))
-            return -EIO;
-    } else if (snprintf(key, sizeof key, "class:%s", cls) >= (int)sizeof key) {
-        return -EINVAL;
-    }
+    if (stat(path, sb) != 0)
+        return errno == ENOENT || errno == ENOTDIR ? -ENOENT : -EIO;
+    return S_ISREG(sb->st_mode) ? 0 : -EIO;
+}
+
+/* The cached prompt of key, if it is still what is on disk (sb; NULL for a class). A changed
+ * file's entry is dropped (or, while it plays, hidden until its players end). */
+static sc_prompt *cache_find(sc_player_ctx *pc, const char *key, const struct stat *sb)
+{
     for (sc_prompt *p = pc->cache; p; p = p->next) {
         if (strcmp(p->key, key))
             continue;
-        if (!path || same_file(p, &sb)) {
+        if (!sb || same_file(p, sb)) {
             p->last_used = ++pc->uses;
-            *out = p;
-            return 0;
+            return p;
         }
         if (!p->refs) { /* the file changed: read it again */
             cache_unlink(pc, p);
@@ -147,41 +144,24 @@ static int prompt_get(sc_media *m, sc_player_ctx *pc, const char *path, const ch
         } else {
             p->key[0] = '\0'; /* stays for its players, never found again */
         }
-        break;
+        return NULL;
     }
-    int16_t *pcm = NULL;
-    size_t n = 0;
-    int rc;
-    if (path) {
-        rc = sc_media_load_audio(path, &pcm, &n);
-    } else {
-        sc_moh_class *c = sc_moh__find(m, cls);
-        if (!c && !strcmp(cls, "default"))
-            rc = sc_media_moh_default_pcm(&pcm, &n);
-        else if (!c)
-            rc = -ENOENT;
-        else if (!(pcm = malloc(c->len * sizeof *pcm)))
-            rc = -ENOMEM;
-        else {
-            memcpy(pcm, c->pcm, c->len * sizeof *pcm);
-            n = c->len;
-            rc = 0;
-        }
-    }
-    if (rc == 0 && n == 0)
-        rc = -EIO;
-    if (rc < 0) {
-        free(pcm);
-        return rc;
-    }
+    return NULL;
+}
+
+/* Put decoded audio (pcm taken) in the cache as key. */
+static int cache_insert(sc_media *m, sc_player_ctx *pc, const char *key, const struct stat *sb, int16_t *pcm, size_t n,
+                        sc_prompt **out)
+{
     sc_prompt *p;
-    if ((rc = prompt_new(key, pcm, n, &p)) < 0)
+    int rc = prompt_new(key, pcm, n, &p);
+    if (rc < 0)
         return rc;
-    if (path) {
-        p->dev = sb.st_dev;
-        p->ino = sb.st_ino;
-        p->size = sb.st_size;
-        p->mtime = sb.st_mtim;
+    if (sb) {
+        p->dev = sb->st_dev;
+        p->ino = sb->st_ino;
+        p->size = sb->st_size;
+        p->mtime = sb->st_mtim;
     }
     cache_trim(pc);
     p->next = pc->cache;
@@ -192,6 +172,50 @@ static int prompt_get(sc_media *m, sc_player_ctx *pc, const char *path, const ch
     sc_log(m->logger, SC_LOG_INFO, MOD, "prompt %s: %zu samples (%.1f s) decoded", key, n, n / 8000.0);
     *out = p;
     return 0;
+}
+
+/* A music-on-hold class's audio, copied. */
+static int class_pcm(sc_media *m, const char *cls, int16_t **pcm, size_t *n)
+{
+    sc_moh_class *c = sc_moh__find(m, cls);
+    if (!c && !strcmp(cls, "default"))
+        return sc_media_moh_default_pcm(pcm, n);
+    if (!c)
+        return -ENOENT;
+    if (!(*pcm = malloc(c->len * sizeof **pcm)))
+        return -ENOMEM;
+    memcpy(*pcm, c->pcm, c->len * sizeof **pcm);
+    *n = c->len;
+    return 0;
+}
+
+/* The prompt of path (or of a MOH class), from the cache or read now. */
+static int prompt_get(sc_media *m, sc_player_ctx *pc, const char *path, const char *cls, sc_prompt **out)
+{
+    char key[4096];
+    struct stat sb;
+    memset(&sb, 0, sizeof sb);
+    int rc = 0;
+    if (path) {
+        if (snprintf(key, sizeof key, "%s", path) >= (int)sizeof key)
+            return -EINVAL;
+        if ((rc = file_stat(path, &sb)) < 0)
+            return rc;
+    } else if (snprintf(key, sizeof key, "class:%s", cls) >= (int)sizeof key) {
+        return -EINVAL;
+    }
+    if ((*out = cache_find(pc, key, path ? &sb : NULL)) != NULL)
+        return 0;
+    int16_t *pcm = NULL;
+    size_t n = 0;
+    rc = path ? sc_media_load_audio(path, &pcm, &n) : class_pcm(m, cls, &pcm, &n);
+    if (rc == 0 && n == 0)
+        rc = -EIO;
+    if (rc < 0) {
+        free(pcm);
+        return rc;
+    }
+    return cache_insert(m, pc, key, path ? &sb : NULL, pcm, n, out);
 }
 
 /* Encode every frame of p for the codec of fmt, once (the encoder keeps its state across the
@@ -241,6 +265,105 @@ static int prompt_encode(sc_player_ctx *pc, sc_prompt *p, int k, const sc_media_
     p->bytes += len + (p->nframes + 1) * sizeof *off;
     pc->bytes += len + (p->nframes + 1) * sizeof *off;
     return 0;
+}
+
+/* ---- Loading in the thread pool ----------------------------------------------------------- */
+
+struct sc_media_prompt_job {
+    uv_work_t work;
+    sc_player_ctx *pc;
+    char *path;
+    struct stat sb; /* the file when the load was asked */
+    int16_t *pcm;   /* decoded in the worker */
+    size_t n;
+    int rc;
+    void (*done)(int rc, void *ud);
+    void *ud;
+    bool cancelled;
+};
+
+static sc_player_ctx *ctx_get(sc_media *m);
+static void ctx_maybe_free(sc_player_ctx *pc);
+
+/* In a worker thread: libsndfile and the resampler touch nothing shared. */
+static void load_work(uv_work_t *w)
+{
+    sc_media_prompt_job *j = w->data;
+    j->rc = sc_media_load_audio(j->path, &j->pcm, &j->n);
+    if (j->rc == 0 && j->n == 0)
+        j->rc = -EIO;
+}
+
+static void load_after(uv_work_t *w, int status)
+{
+    sc_media_prompt_job *j = w->data;
+    sc_player_ctx *pc = j->pc;
+    int rc = status < 0 ? -ECANCELED : j->rc;
+    pc->jobs--;
+    if (rc == 0 && !pc->closing) {
+        sc_prompt *p = cache_find(pc, j->path, &j->sb); /* a load of the same file may have won */
+        if (p)
+            free(j->pcm);
+        else
+            rc = cache_insert(pc->m, pc, j->path, &j->sb, j->pcm, j->n, &p);
+        j->pcm = NULL;
+    }
+    free(j->pcm);
+    if (!j->cancelled && !pc->closing && j->done)
+        j->done(rc, j->ud);
+    free(j->path);
+    free(j);
+    ctx_maybe_free(pc);
+}
+
+int sc_media_prompt_cached(sc_media *m, const char *path)
+{
+    struct stat sb;
+    if (!m || m->freeing || !path || !*path)
+        return -EINVAL;
+    int rc = file_stat(path, &sb);
+    if (rc < 0)
+        return rc;
+    sc_player_ctx *pc = ctx_get(m);
+    if (!pc)
+        return -ENOMEM;
+    return cache_find(pc, path, &sb) ? 1 : 0;
+}
+
+int sc_media_prompt_load(sc_media *m, const char *path, void (*done)(int rc, void *ud), void *ud,
+                         sc_media_prompt_job **out)
+{
+    if (!m || m->freeing || !path || !*path || strlen(path) >= 4096 || !done)
+        return -EINVAL;
+    sc_player_ctx *pc = ctx_get(m);
+    sc_media_prompt_job *j = pc ? calloc(1, sizeof *j) : NULL;
+    if (!j || !(j->path = strdup(path))) {
+        free(j);
+        return -ENOMEM;
+    }
+    int rc = file_stat(path, &j->sb);
+    if (rc == 0) {
+        j->pc = pc;
+        j->done = done;
+        j->ud = ud;
+        j->work.data = j;
+        rc = uv_queue_work(m->loop, &j->work, load_work, load_after);
+    }
+    if (rc < 0) {
+        free(j->path);
+        free(j);
+        return rc;
+    }
+    pc->jobs++;
+    if (out)
+        *out = j;
+    return 0;
+}
+
+void sc_media_prompt_cancel(sc_media_prompt_job *job)
+{
+    if (job)
+        job->cancelled = true; /* the decoding finishes (into the cache); done is not called */
 }
 
 /* ---- Playing -------------------------------------------------------------------------------- */
@@ -402,9 +525,10 @@ void sc_media_prompt_cache(const sc_media *m, size_t *files, size_t *bytes)
         *bytes = pc ? pc->bytes : 0;
 }
 
-static void ctx_close_cb(uv_handle_t *h)
+static void ctx_maybe_free(sc_player_ctx *pc)
 {
-    sc_player_ctx *pc = h->data;
+    if (!pc->closing || !pc->timer_closed || pc->jobs)
+        return;
     sc_media *m = pc->m;
     while (pc->cache) {
         sc_prompt *p = pc->cache;
@@ -415,6 +539,13 @@ static void ctx_close_cb(uv_handle_t *h)
     sc_media__release(m);
 }
 
+static void ctx_close_cb(uv_handle_t *h)
+{
+    sc_player_ctx *pc = h->data;
+    pc->timer_closed = true;
+    ctx_maybe_free(pc);
+}
+
 void sc_player__free_ctx(sc_media *m)
 {
     sc_player_ctx *pc = m->players;
@@ -423,5 +554,6 @@ void sc_player__free_ctx(sc_media *m)
     while (pc->players)
         sc_player__detach(pc->players->st);
     m->players = NULL;
+    pc->closing = true; /* loads still running finish, then it is freed */
     uv_close((uv_handle_t *)&pc->timer, ctx_close_cb);
 }

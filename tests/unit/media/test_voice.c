@@ -2,6 +2,7 @@
  * and in order (G.711 of its samples), with one done callback; a missing or unreadable file is
  * refused; a playback wins over music on hold, which resumes after it; a loop plays until
  * stopped; the prompt cache decodes a file once for two codecs and reads a changed file again;
+ * a file decoded in the thread pool lands in the cache (errors and cancels reported right);
  * a recording writes a valid WAV of both directions (per direction: each file holds its side),
  * and a full disk or a missing directory ends it with one error callback. */
 #include <errno.h>
@@ -212,6 +213,56 @@ static void test_cache(void **state)
     sc_media_stream_close(a);
 }
 
+static void on_loaded(int rc, void *ud)
+{
+    fx *f = ud;
+    f->done++;
+    f->last_err = rc;
+}
+
+static void test_load_in_thread_pool(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(sc_media_prompt_cached(f->m, WAV_A), 0);
+    assert_int_equal(sc_media_prompt_cached(f->m, SC_BINARY_DIR "/tests/no_such_prompt.wav"), -ENOENT);
+    assert_int_equal(sc_media_prompt_load(f->m, SC_BINARY_DIR "/tests/no_such_prompt.wav", on_loaded, f, NULL),
+                     -ENOENT);
+    sc_media_prompt_job *job = NULL;
+    assert_int_equal(sc_media_prompt_load(f->m, WAV_A, on_loaded, f, &job), 0);
+    assert_non_null(job);
+    assert_int_equal(f->done, 0); /* never from inside the call */
+    for (int i = 0; i < 100 && !f->done; i++)
+        run_for(&f->loop, 10);
+    assert_int_equal(f->done, 1);
+    assert_int_equal(f->last_err, 0);
+    assert_int_equal(sc_media_prompt_cached(f->m, WAV_A), 1);
+    size_t files;
+    sc_media_prompt_cache(f->m, &files, NULL);
+    assert_int_equal(files, 1);
+    /* not a sound file: the error comes through done */
+    FILE *t = fopen(SC_BINARY_DIR "/tests/media_voice_text2.wav", "w");
+    assert_non_null(t);
+    fputs("not a sound file either\n", t);
+    fclose(t);
+    assert_int_equal(sc_media_prompt_load(f->m, SC_BINARY_DIR "/tests/media_voice_text2.wav", on_loaded, f, NULL), 0);
+    for (int i = 0; i < 100 && f->done < 2; i++)
+        run_for(&f->loop, 10);
+    assert_int_equal(f->done, 2);
+    assert_int_equal(f->last_err, -EIO);
+    /* cancelled: done is not called, the file is cached all the same */
+    write_wav(WAV_B, f->pcm, FILE_LEN / 2);
+    assert_int_equal(sc_media_prompt_load(f->m, WAV_B, on_loaded, f, &job), 0);
+    sc_media_prompt_cancel(job);
+    run_for(&f->loop, 300);
+    assert_int_equal(f->done, 2);
+    assert_int_equal(sc_media_prompt_cached(f->m, WAV_B), 1);
+    /* a load still running when the context is freed (teardown) is waited for */
+    assert_int_equal(sc_media_prompt_load(f->m, WAV_A "x", on_loaded, f, NULL), -ENOENT);
+    write_wav(WAV_A, f->pcm, FILE_LEN - 160); /* changed: not cached any more */
+    assert_int_equal(sc_media_prompt_cached(f->m, WAV_A), 0);
+    assert_int_equal(sc_media_prompt_load(f->m, WAV_A, on_loaded, f, NULL), 0);
+}
+
 /* ---- recording -------------------------------------------------------------------------------- */
 
 static void on_rec_error(sc_media_stream *st, int err, const char *path, void *ud)
@@ -324,6 +375,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wins_over_moh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loop_until_stopped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_in_thread_pool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_per_direction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_failures, setup, teardown),
     };
