@@ -1,6 +1,6 @@
 /* player: announcements. A prompt (a sound file, or a music-on-hold class's audio) is decoded
- * once to 8 kHz (audio.c) and encoded once per codec, on first use, into a cache of the
- * context; a stream's player sends its frames from one 20 ms timer of the context that runs
+ * once to 8 kHz (audio.c; in libuv's thread pool when asked first) and encoded once per codec,
+ * frame by frame as players first need them, into a cache of the context; a stream's player sends its frames from one 20 ms timer of the context that runs
  * while anything plays, and tells its owner when the file has played to its end. */
 #include "media/media_int.h"
 
@@ -23,9 +23,13 @@ typedef struct sc_prompt {
     struct timespec mtime;
     int16_t *pcm; /* 8 kHz mono, padded with silence to whole frames */
     size_t nframes;
-    /* per codec slot: the frames' payloads back to back, and where each begins (nframes + 1) */
+    /* per codec slot: the frames' payloads back to back (cap octets), where each begins
+     * (nframes + 1), how many are encoded so far, and the encoder until all are */
     uint8_t *enc[SC_CODEC_SLOTS];
+    size_t cap[SC_CODEC_SLOTS];
     uint32_t *off[SC_CODEC_SLOTS];
+    size_t encoded[SC_CODEC_SLOTS];
+    sc_codec *encoder[SC_CODEC_SLOTS];
     unsigned refs;      /* players using it */
     uint64_t last_used; /* a counter, for the eviction */
     size_t bytes;
@@ -63,6 +67,7 @@ static void prompt_free(sc_prompt *p)
     for (int k = 0; k < SC_CODEC_SLOTS; k++) {
         free(p->enc[k]);
         free(p->off[k]);
+        sc_codec__free(p->encoder[k]);
     }
     free(p->pcm);
     free(p->key);
@@ -218,52 +223,50 @@ static int prompt_get(sc_media *m, sc_player_ctx *pc, const char *path, const ch
     return cache_insert(m, pc, key, path ? &sb : NULL, pcm, n, out);
 }
 
-/* Encode every frame of p for the codec of fmt, once (the encoder keeps its state across the
- * frames, as for a live stream). */
-static int prompt_encode(sc_player_ctx *pc, sc_prompt *p, int k, const sc_media_format *fmt)
+/* Frames 0..frame of p encoded for the codec of fmt (slot k): each frame is encoded once, in
+ * order, by one encoder a prompt and codec (its state carried across the frames, as for a live
+ * stream), when a player first needs it: a long file costs the loop one frame at a time, not
+ * all at once. The encoder is freed when the last frame is done. */
+static int prompt_encode(sc_player_ctx *pc, sc_prompt *p, int k, const sc_media_format *fmt, size_t frame)
 {
-    if (p->enc[k])
+    if (frame < p->encoded[k])
         return 0;
-    sc_codec *enc = NULL;
-    int rc = sc_codec__new(&enc, fmt->codec, true, 8000, fmt);
-    if (rc < 0)
-        return rc;
-    uint32_t *off = malloc((p->nframes + 1) * sizeof *off);
-    size_t cap = p->nframes * SC_MEDIA_FRAME, len = 0;
-    uint8_t *buf = malloc(cap ? cap : 1);
-    rc = off && buf ? 0 : -ENOMEM;
-    for (size_t i = 0; rc == 0 && i < p->nframes; i++) {
-        uint8_t frame[SC_CODEC_MAX_PAYLOAD];
-        int n = sc_codec__encode(enc, p->pcm + i * SC_MEDIA_FRAME, SC_MEDIA_FRAME, frame, sizeof frame);
-        if (n < 0) {
-            rc = n;
-            break;
-        }
-        if (len + (size_t)n > cap) {
-            size_t ncap = cap * 2 + (size_t)n;
-            uint8_t *nb = realloc(buf, ncap);
-            if (!nb) {
-                rc = -ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        off[i] = (uint32_t)len;
-        memcpy(buf + len, frame, (size_t)n);
-        len += (size_t)n;
+    if (!p->off[k]) {
+        int rc = sc_codec__new(&p->encoder[k], fmt->codec, true, 8000, fmt);
+        if (rc < 0)
+            return rc;
+        if (!(p->off[k] = malloc((p->nframes + 1) * sizeof *p->off[k])))
+            return -ENOMEM;
+        p->off[k][0] = 0;
+        p->bytes += (p->nframes + 1) * sizeof *p->off[k];
+        pc->bytes += (p->nframes + 1) * sizeof *p->off[k];
     }
-    sc_codec__free(enc);
-    if (rc < 0) {
-        free(off);
-        free(buf);
-        return rc;
+    while (p->encoded[k] <= frame) {
+        size_t i = p->encoded[k], len = p->off[k][i];
+        uint8_t out[SC_CODEC_MAX_PAYLOAD];
+        int n = sc_codec__encode(p->encoder[k], p->pcm + i * SC_MEDIA_FRAME, SC_MEDIA_FRAME, out, sizeof out);
+        if (n < 0)
+            return n;
+        if (len + (size_t)n > p->cap[k]) {
+            size_t ncap = p->cap[k] ? p->cap[k] * 2 : (size_t)SC_MEDIA_FRAME * 50; /* one second of G.711 */
+            while (ncap < len + (size_t)n)
+                ncap *= 2;
+            uint8_t *nb = realloc(p->enc[k], ncap);
+            if (!nb)
+                return -ENOMEM;
+            p->bytes += ncap - p->cap[k];
+            pc->bytes += ncap - p->cap[k];
+            p->enc[k] = nb;
+            p->cap[k] = ncap;
+        }
+        memcpy(p->enc[k] + len, out, (size_t)n);
+        p->off[k][i + 1] = (uint32_t)(len + (size_t)n);
+        p->encoded[k]++;
     }
-    off[p->nframes] = (uint32_t)len;
-    p->enc[k] = buf;
-    p->off[k] = off;
-    p->bytes += len + (p->nframes + 1) * sizeof *off;
-    pc->bytes += len + (p->nframes + 1) * sizeof *off;
+    if (p->encoded[k] == p->nframes) {
+        sc_codec__free(p->encoder[k]);
+        p->encoder[k] = NULL;
+    }
     return 0;
 }
 
@@ -413,7 +416,7 @@ static bool play_frame(sc_player_ctx *pc, sc_player *pl)
     sc_prompt *p = pl->p;
     if (sc_media__can_send(st) && !sc_dtmf__sending(st)) {
         int k = sc_codec__slot(st->fmt.codec);
-        if (k >= 0 && prompt_encode(pc, p, k, &st->fmt) == 0) {
+        if (k >= 0 && prompt_encode(pc, p, k, &st->fmt, pl->frame) == 0) {
             uint8_t pkt[12 + SC_CODEC_MAX_PAYLOAD];
             size_t n = p->off[k][pl->frame + 1] - p->off[k][pl->frame];
             if (n > 0 && n <= SC_CODEC_MAX_PAYLOAD) {

@@ -190,12 +190,16 @@ static void test_cache(void **state)
     size_t files, bytes1, bytes2;
     sc_media_prompt_cache(f->m, &files, &bytes1);
     assert_int_equal(files, 1);
-    run_for(&f->loop, 100); /* both codecs encoded now */
+    run_for(&f->loop, 700); /* both played: every frame encoded for both codecs */
     sc_media_prompt_cache(f->m, &files, &bytes2);
     assert_int_equal(files, 1);
     assert_true(bytes2 >= bytes1 + 2 * FILE_LEN); /* a G.711 copy per codec */
+    assert_int_equal(f->rx.n, FILE_LEN / 160);
+    assert_int_equal(f->rx2.n, FILE_LEN / 160);
+    for (size_t k = 0; k < f->rx2.n; k++) /* PCMA: the A-law of the same samples */
+        for (size_t i = 0; i < 160; i++)
+            assert_int_equal(f->rx2.pkts[k].data[12 + i], sc_media_alaw_encode(f->pcm[k * 160 + i]));
     sc_media_stream_close(b);
-    run_for(&f->loop, 600);
     /* the file changes (another length): the next play reads it again */
     write_wav(WAV_A, f->pcm, FILE_LEN / 2);
     f->rx.n = 0;
