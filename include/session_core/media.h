@@ -289,13 +289,14 @@ SC_EXPORT int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n);
 /* ---- announcements and recording (player.c, record.c) -------------------------------------- */
 
 /* Announcements. A sound file (any format libsndfile reads) is decoded once to 8 kHz mono
- * (sc_media_load_audio) and encoded once per codec, frame by frame as the first stream of
- * that codec plays it; both are kept in the context's cache (up to SC_MEDIA_PROMPT_CACHE files, the least
- * recently used unplayed one evicted first; a file whose size or modification time changed is
- * read again). A play of a file not cached decodes it on the calling thread: see
- * sc_media_prompt_load to decode it in the thread pool first. A playback is the stream's audio source: it wins over music on hold and
- * the bridge partner (both resume when it ends); our own DTMF interrupts it. Paced by one 20 ms
- * timer of the context (catching up at most 5 frames after a stall). */
+ * (sc_media_load_audio) and encoded once per codec, frame by frame as the first stream of that
+ * codec plays it; both are kept in the context's cache (up to SC_MEDIA_PROMPT_CACHE files, the
+ * least recently used unplayed one evicted first; a file whose size or modification time
+ * changed is read again). A play of a file not cached decodes it on the calling thread: see
+ * sc_media_prompt_load to decode it in the thread pool first. A playback is the stream's audio
+ * source: it wins over music on hold and the bridge partner (both resume when it ends); our own
+ * DTMF interrupts it. Paced by one 20 ms timer of the context (catching up at most 5 frames
+ * after a stall). */
 #define SC_MEDIA_PROMPT_CACHE 32
 
 /* Called once when a playback started by sc_media_play_file ends by itself (the file played to its end);
