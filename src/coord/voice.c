@@ -3,9 +3,10 @@
  * StopRecording; RecordingFailed when a file cannot be written) and digit collection
  * (CollectDigits -> DigitsCollected or DigitsTimeout, the digits in a session variable). Digits
  * are read from the session's DtmfReceived runs (RFC 4733 and SIP INFO alike); the media parts
- * are src/media/player.c and record.c; a file not cached yet is decoded in the thread pool while
- * PlayFile waits (the session's run suspended, sc_exec_suspend). Counted in sessioncore_playbacks_total,
- * sessioncore_recordings_total and sessioncore_digit_collections_total; shown in inspections. */
+ * are src/media/player.c and record.c; a file not cached yet is decoded in the thread pool
+ * while PlayFile waits (the session's run suspended, sc_exec_suspend). Counted in
+ * sessioncore_playbacks_total, sessioncore_recordings_total and
+ * sessioncore_digit_collections_total; shown in inspections. */
 #include "coord/media.h"
 
 #include <errno.h>

@@ -1,7 +1,8 @@
 /* player: announcements. A prompt (a sound file, or a music-on-hold class's audio) is decoded
  * once to 8 kHz (audio.c; in libuv's thread pool when asked first) and encoded once per codec,
- * frame by frame as players first need them, into a cache of the context; a stream's player sends its frames from one 20 ms timer of the context that runs
- * while anything plays, and tells its owner when the file has played to its end. */
+ * frame by frame as players first need them, into a cache of the context; a stream's player
+ * sends its frames from one 20 ms timer of the context that runs while anything plays, and
+ * tells its owner when the file has played to its end. */
 #include "media/media_int.h"
 
 #include <errno.h>
