@@ -30,7 +30,6 @@ export function drawGraph(container, table, opts = {}) {
   g.setGraph({rankdir: 'TB', nodesep: 22, ranksep: 34, edgesep: 6, marginx: 10, marginy: 10});
   g.setDefaultEdgeLabel(() => ({}));
   const stateOf = new Map(table.states.map((s) => [s.name, s]));
-  for (const s of table.states) g.setNode(s.name, {width: Math.max(MIN_W, s.name.length * 7.4 + 34), height: 30});
   const edges = new Map();
   for (const t of rows) {
     if (!t.to || t.to === t.from || !stateOf.has(t.to)) continue;
@@ -38,12 +37,23 @@ export function drawGraph(container, table, opts = {}) {
     if (!edges.has(k)) edges.set(k, {key: k, from: t.from, to: t.to, rows: []});
     edges.get(k).rows.push(t);
   }
+  // one role's view leaves out the states none of its rows touch (both roles: every state)
+  const used = new Set([table.initial]);
+  for (const e of edges.values()) used.add(e.from).add(e.to);
+  const states = role === 'all' ? table.states : table.states.filter((s) => used.has(s.name));
+  for (const s of states) g.setNode(s.name, {width: Math.max(MIN_W, s.name.length * 7.4 + 34), height: 30});
   for (const e of edges.values()) g.setEdge(e.from, e.to);
   layout(g);
-  const {width, height} = g.graph();
+  // the drawing's box: nodes and every edge point (dagre's may route an edge outside its own)
+  let width = g.graph().width, height = g.graph().height;
+  for (const e of edges.values())
+    for (const p of g.edge(e.from, e.to).points) {
+      width = Math.max(width, p.x + 10);
+      height = Math.max(height, p.y + 10);
+    }
   // fit: scaled down to the container (the session's small graph), else drawn at its size
   const svg = el('svg:svg', {width: opts.fit ? '100%' : Math.ceil(width), height: opts.fit ? '100%' : Math.ceil(height), viewBox: `0 0 ${Math.ceil(width)} ${Math.ceil(height)}`,
-    role: 'group', 'aria-label': `State graph of table ${table.name}, role ${role}: ${table.states.length} states, ${edges.size} transitions`});
+    role: 'group', 'aria-label': `State graph of table ${table.name}, role ${role}: ${states.length} states, ${edges.size} transitions`});
   const marker = el('svg:marker', {id: 'arrow-' + (opts.id || 'g'), viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 8, markerHeight: 8, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse'},
     el('svg:path', {d: 'M0,0 L10,5 L0,10 z', fill: '#57606a'}));
   svg.append(el('svg:defs', {}, marker));
@@ -72,7 +82,7 @@ export function drawGraph(container, table, opts = {}) {
     edgeEls.set(e.key, ge);
     svg.append(ge);
   }
-  for (const s of table.states) {
+  for (const s of states) {
     const n = g.node(s.name);
     const cls = 'node c0' + (s.terminal ? ' terminal' : '') + (s.failure ? ' failure' : '');
     const text = el('svg:text', {x: n.x, y: n.y + 4, 'text-anchor': 'middle', text: s.name});

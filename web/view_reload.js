@@ -52,6 +52,7 @@ export function reloadView(store) {
     const r = await api('POST', '/table/validate', body, 'application/yaml');
     const j = r.json || {};
     errors.replaceChildren(...issues(j.errors, 'bad'), ...issues(j.warnings, null));
+    if (!errors.childElementCount) errors.replaceChildren(el('li', {text: 'None.'}));
     if (r.status === 200 && j.valid) {
       validated = body;
       applyBtn.disabled = false;

@@ -197,8 +197,10 @@ export function sessionsView(store) {
     const prev = detail.querySelector('#cmd-status');
     if (prev) { status.textContent = prev.textContent; status.className = prev.className; }
     const mini = el('div.mini', {id: 's-graph'});
-    detail.replaceChildren(el('h3', {text: `Session ${sess.id}`}), facts(sess), el('h3', {text: 'Commands'}), commands(sess, status), status,
-      el('h3', {text: 'Path'}), mini, el('h3', {text: `History (${(h.json || []).length} records${sess.history_dropped ? `, ${sess.history_dropped} older dropped` : ''})`}),
+    detail.replaceChildren(el('h3', {text: `Session ${sess.id}`}),
+      el('div.sgrid', {}, el('div', {}, facts(sess), el('h3', {text: 'Commands'}), commands(sess, status), status),
+        el('div', {}, el('h3', {text: 'Path'}), mini)),
+      el('h3', {text: `History (${(h.json || []).length} records${sess.history_dropped ? `, ${sess.history_dropped} older dropped` : ''})`}),
       timeline(h.ok ? h.json : []));
     if (t.ok) {
       const g = drawGraph(mini, t.json, {role: sess.role, id: 'session', fit: true});

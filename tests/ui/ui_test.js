@@ -175,12 +175,12 @@ function noGaps(rows, from) {
   await page.click('#nav-reload');
   await page.fill('#r-text', broken.join('\n'));
   await page.click('#r-validate');
-  await page.waitForSelector('#r-errors li');
-  const err = await page.$eval('#r-errors li', (li) => [Number(li.dataset.line), Number(li.dataset.column), li.textContent]);
+  await page.waitForSelector('#r-errors li[data-line]');
+  const err = await page.$eval('#r-errors li[data-line]', (li) => [Number(li.dataset.line), Number(li.dataset.column), li.textContent]);
   check(err[0] === at + 1 && err[1] === col && /line \d+, column \d+/.test(err[2]) && /NoSuchState/.test(err[2]),
     `error shown ${JSON.stringify(err)}, want line ${at + 1} column ${col}`);
   check(await page.isDisabled('#r-apply'), 'Apply enabled for an invalid table');
-  await page.click('#r-errors li button');
+  await page.click('#r-errors li[data-line] button');
   const sel = await page.$eval('#r-text', (t) => t.value.slice(t.selectionStart, t.selectionEnd));
   check(sel.includes('NoSuchState'), `the error's link selects "${sel}"`);
   await shot('ui-reload-error');
