@@ -67,7 +67,11 @@ let framed = false;
 let buffered = null; // events that arrive before GET /sessions answered
 function apply(ev) {
   if (ev.type === 'TableReloaded') { store.reloadTable(); return; }
-  if (ev.type === 'StreamReset' || ev.type === 'Gap') { resync(); return; }
+  if (ev.type === 'StreamReset' || ev.type === 'Gap') { // a restart (maybe with another table), or events lost
+    if (ev.type === 'StreamReset') store.reloadTable();
+    resync();
+    return;
+  }
   if (!ev.session) return;
   let s = store.sessions.get(ev.session);
   if (ev.type === 'SessionReaped') {

@@ -22,6 +22,7 @@ export function eventsView() {
     const q = new URLSearchParams();
     for (const [k, id] of [['type', 'e-type'], ['session', 'e-session'], ['role', 'e-role'], ['state', 'e-state'], ['app', 'e-app'], ['priority', 'e-prio']])
       if (f(id)) q.set(k, f(id));
+    if (f('e-from') === 'start') q.set('since', '0'); // (a resume's Last-Event-ID comes first)
     q.set('name', 'ui');
     return '?' + q.toString();
   }
@@ -59,6 +60,12 @@ export function eventsView() {
     if (!paused) stream.start();
   }
   form.addEventListener('submit', (e) => { e.preventDefault(); restart(); });
+  // from the run's first event: a new stream, not a resume
+  document.getElementById('e-from').addEventListener('change', () => {
+    if (stream) stream.lastId = null;
+    rowsEl.replaceChildren();
+    restart();
+  });
   pauseBtn.addEventListener('click', () => {
     paused = !paused;
     pauseBtn.setAttribute('aria-pressed', String(paused));
