@@ -50,6 +50,7 @@ export async function api(method, path, body, ctype) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const STALL_MS = 15000; // three of the server's 5 s heartbeats missed
 
 // GET /events?query as a stream of parsed events. Reconnects by itself (1 s, then up to 4 s
 // apart) with Last-Event-ID = the last id seen, so nothing is missed or repeated within a run;
@@ -98,15 +99,23 @@ export class EventStream {
         delay = 1000;
         const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
         let buf = '';
-        for (;;) {
-          const {value, done} = await reader.read();
-          if (done) break;
-          buf += value.replace(/\r\n?/g, '\n');
-          let i;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            this.block(buf.slice(0, i));
-            buf = buf.slice(i + 2);
+        // the server writes at least a comment every 5 s: a silent connection is a dead one
+        let heard = Date.now();
+        const watchdog = setInterval(() => { if (Date.now() - heard > STALL_MS) ctrl.abort(); }, 1000);
+        try {
+          for (;;) {
+            const {value, done} = await reader.read();
+            if (done) break;
+            heard = Date.now();
+            buf += value.replace(/\r\n?/g, '\n');
+            let i;
+            while ((i = buf.indexOf('\n\n')) >= 0) {
+              this.block(buf.slice(0, i));
+              buf = buf.slice(i + 2);
+            }
           }
+        } finally {
+          clearInterval(watchdog);
         }
       } catch (e) {
         if (!this.running) return;

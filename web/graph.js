@@ -17,8 +17,10 @@ export function viewRows(table, role, wild) {
   );
 }
 
+// A state's rows in the order the engine tries them: its own rows, then the `*` ones.
 export function rowsFrom(table, role, state) {
-  return table.transitions.filter((t) => t.from === state && (role === 'all' || t.role === role || t.role === 'any'));
+  const rows = table.transitions.filter((t) => t.from === state && (role === 'all' || t.role === role || t.role === 'any'));
+  return rows.filter((t) => !t.wildcard).concat(rows.filter((t) => t.wildcard));
 }
 
 const MIN_W = 70;

@@ -4,6 +4,13 @@ import {el} from './api.js';
 import {drawGraph} from './graph.js';
 import {rowItem} from './rows.js';
 
+// 14400000 -> "14400000 ms (4 h)"
+function ms(v) {
+  const units = [[3600000, 'h'], [60000, 'min'], [1000, 's']];
+  for (const [n, u] of units) if (v >= n && v % n === 0) return `${v} ms (${v / n} ${u})`;
+  return `${v} ms`;
+}
+
 export function tableView(store) {
   const roleSel = document.getElementById('table-role');
   const wild = document.getElementById('table-wild');
@@ -16,8 +23,8 @@ export function tableView(store) {
   function showState(name, rows) {
     const s = store.table.states.find((x) => x.name === name);
     const facts = [['live sessions', store.counts.get(name) || 0], ['terminal', s.terminal ? 'yes' : 'no']];
-    if (s.timer_ms) facts.push(['timer', `${s.timer_ms} ms → ${s.timer_event}`]);
-    if (s.max_ms) facts.push(['max time', `${s.max_ms} ms`]);
+    if (s.timer_ms) facts.push(['timer', `${ms(s.timer_ms)} → ${s.timer_event}`]);
+    if (s.max_ms) facts.push(['max time', ms(s.max_ms)]);
     detail.replaceChildren(el('h3', {text: `State ${name}`}), s.description ? el('p', {text: s.description}) : '',
       el('dl.facts', {}, facts.map(([k, v]) => [el('dt', {text: k}), el('dd', {text: String(v)})])),
       el('h3', {text: `${rows.length} row${rows.length === 1 ? '' : 's'} from ${name}`}), el('ul.rows', {}, rows.map(rowItem)));
