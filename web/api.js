@@ -44,7 +44,7 @@ export async function api(method, path, body, ctype) {
     const text = await r.text();
     let json = null;
     try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
-    return {status: r.status, ok: r.ok, json, text};
+    return {status: r.status, ok: r.ok, json, text, link: r.headers.get('Link')};
   }
   return {status: 401, ok: false, json: {error: 'missing or wrong bearer token'}, text: ''};
 }

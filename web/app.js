@@ -103,9 +103,18 @@ function onEvent(ev) {
 }
 async function resync() {
   buffered = [];
-  const r = await api('GET', '/sessions');
-  if (r.ok) {
-    store.sessions = new Map(r.json.map((s) => [s.id, s]));
+  // every page, following the Link headers (rel="next")
+  const all = new Map();
+  let path = '/sessions?limit=1000', ok = true;
+  while (path) {
+    const r = await api('GET', path);
+    if (!r.ok || !Array.isArray(r.json)) { ok = false; break; }
+    for (const s of r.json) all.set(s.id, s);
+    const m = /<([^>]*)>\s*;\s*rel="next"/.exec(r.link || '');
+    path = m && m[1].startsWith('/sessions?') ? m[1] : null;
+  }
+  if (ok) {
+    store.sessions = all;
     recount();
   }
   const evs = buffered;

@@ -203,7 +203,15 @@ function noGaps(rows, from) {
   const fake = Array.from({length: 10000}, (_, i) => ({id: 'f' + String(i).padStart(15, '0'), role: i % 2 ? 'uac' : 'uas',
     state: i % 3 ? 'Active' : 'Ringing', call_id: `c${i}@test`, remote_uri: `sip:u${i}@127.0.0.1`,
     created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, i)).toISOString(), outcome: null}));
-  await big.route(/\/sessions$/, (route) => route.fulfill({status: 200, contentType: 'application/json', body: JSON.stringify(fake)}));
+  // served as sessiond serves them: pages of at most 1000 with a Link header to the next
+  let fakePages = 0;
+  await big.route(/\/sessions(\?.*)?$/, (route) => {
+    const q = new URL(route.request().url()).searchParams;
+    const after = Number(q.get('after') || 0), limit = Math.min(Number(q.get('limit') || 100), 1000);
+    const next = after + limit < fake.length ? {Link: `</sessions?limit=${limit}&after=${after + limit}>; rel="next"`} : {};
+    fakePages++;
+    route.fulfill({status: 200, contentType: 'application/json', headers: next, body: JSON.stringify(fake.slice(after, after + limit))});
+  });
   const t0 = Date.now();
   await big.goto(URL0 + '/ui/#sessions');
   await big.waitForSelector('body[data-ready="1"]');
@@ -211,6 +219,7 @@ function noGaps(rows, from) {
   const ms = Date.now() - t0;
   const inDom = await big.$$eval('#s-list .vrow', (l) => l.length);
   check(inDom < 80, `${inDom} rows in the page for 10,000 sessions: not virtualised`);
+  check(fakePages >= 10, `the list read ${fakePages} page(s) of GET /sessions, not all ten`);
   await big.$eval('#s-list', (l) => { l.scrollTop = l.scrollHeight; });
   await waitFor('the oldest at the bottom', async () => (await big.$$eval('#s-list .vrow:not([hidden])', (l) => l.map((r) => r.dataset.id))).includes(fake[0].id));
   await big.fill('#f-text', 'c9999@');
