@@ -180,6 +180,8 @@ int sc_media_conf_mute(sc_media_stream *st, bool mute)
     return 0;
 }
 
+sc_conf_room *sc_conf__room_of(const sc_media_stream *st) { return st && st->conf ? st->conf->room : NULL; }
+
 const char *sc_media_conf_room(const sc_media_stream *st) { return st && st->conf ? st->conf->room->name : NULL; }
 
 bool sc_media_conf_muted(const sc_media_stream *st) { return st && st->conf && st->conf->muted; }

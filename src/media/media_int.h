@@ -310,6 +310,7 @@ void sc_bridge__reset_codecs(sc_media_stream *st); /* frees the stream's transco
 typedef struct sc_conf_room sc_conf_room;
 /* An audio packet received on a stream in a room: decoded into its backlog. */
 void sc_conf__receive(sc_media_stream *st, const sc_rtp_hdr *h, const uint8_t *payload);
-void sc_conf__tick(sc_conf_room *r); /* one 20 ms mix for every participant (tests use it) */
+void sc_conf__tick(sc_conf_room *r);                       /* one 20 ms mix for every participant (tests use it) */
+sc_conf_room *sc_conf__room_of(const sc_media_stream *st); /* NULL when in no room */
 
 #endif
