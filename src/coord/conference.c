@@ -211,7 +211,8 @@ int sc_coord_conferences(sc_coord *c, const char *room, json_t **out)
     }
     for (size_t i = 0; i < n; i++)
         v[i] = json_array_get(l.rooms, i);
-    qsort(v, n, sizeof *v, by_room);
+    if (n > 1)
+        qsort(v, n, sizeof *v, by_room);
     for (size_t i = 0; i < n; i++)
         json_array_append(sorted, v[i]);
     free(v);

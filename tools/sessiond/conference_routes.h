@@ -12,7 +12,8 @@
 /* True when the request was one of ours (the reply is set): GET /conferences 200 [rooms];
  * GET /conferences/{room} 200 or 404; POST /sessions/{id}/conference/mute {"mute": bool}
  * (no body or no "mute": true) 200 {"id","room","muted"}, 400 (bad body), 404 (no such
- * session), 409 (the session is in no room). */
+ * session), 409 (the session is in no room). Another method on the mute path is not ours:
+ * routes.c answers it as it answers its own session paths. */
 bool sd_conference_routes_handle(sc_coord *api, sd_http_req *r);
 /* The mute body: {"mute": true|false}, "mute" optional (true). 0, or -EINVAL with *err set. */
 int sd_conference_mute_body_parse(const json_t *body, bool *mute, const char **err);
