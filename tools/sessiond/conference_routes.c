@@ -1,38 +1,12 @@
 /* conference_routes: GET /conferences and /conferences/{room} (rooms and their participants,
- * from sc_coord_conferences) and POST /sessions/{id}/conference/mute (sc_coord_conference_mute). */
+ * from sc_coord_conferences) and POST /sessions/{id}/conference/mute (sc_coord_conference_mute;
+ * its path and body are parsed in bodies.c, where fuzz_http_body reaches them). */
 #include "conference_routes.h"
 #include "bodies.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#define MUTE_SUFFIX "/conference/mute"
-
-int sd_conference_mute_body_parse(const json_t *body, bool *mute, const char **err)
-{
-    json_t *v = json_object_get(body, "mute");
-    if (!json_is_object(body) || (v && !json_is_boolean(v))) {
-        *err = "\"mute\" must be true or false";
-        return -EINVAL;
-    }
-    *mute = v ? json_is_true(v) : true;
-    return 0;
-}
-
-/* "/sessions/ID/conference/mute": ID into id; false for any other path. */
-static bool mute_path(const char *p, char *id, size_t cap)
-{
-    size_t n = strlen(p), sl = strlen(MUTE_SUFFIX);
-    if (strncmp(p, "/sessions/", 10) != 0 || n <= 10 + sl || strcmp(p + n - sl, MUTE_SUFFIX) != 0)
-        return false;
-    size_t idlen = n - 10 - sl;
-    if (idlen >= cap || memchr(p + 10, '/', idlen))
-        return false;
-    memcpy(id, p + 10, idlen);
-    id[idlen] = '\0';
-    return true;
-}
 
 static void post_mute(sc_coord *api, sd_http_req *r, const char *id)
 {
@@ -74,7 +48,8 @@ bool sd_conference_routes_handle(sc_coord *api, sd_http_req *r)
 {
     const char *p = r->path;
     char id[SC_SESSION_ID_MAX + 1];
-    if (!strcmp(r->method, "POST") && mute_path(p, id, sizeof id)) { /* other methods: routes.c's answers */
+    if (!strcmp(r->method, "POST") &&
+        sd_conference_mute_path(p, id, sizeof id)) { /* other methods: routes.c's answers */
         post_mute(api, r, id);
         return true;
     }

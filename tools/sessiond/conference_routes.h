@@ -15,7 +15,5 @@
  * session), 409 (the session is in no room). Another method on the mute path is not ours:
  * routes.c answers it as it answers its own session paths. */
 bool sd_conference_routes_handle(sc_coord *api, sd_http_req *r);
-/* The mute body: {"mute": true|false}, "mute" optional (true). 0, or -EINVAL with *err set. */
-int sd_conference_mute_body_parse(const json_t *body, bool *mute, const char **err);
 
 #endif
