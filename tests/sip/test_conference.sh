@@ -123,5 +123,6 @@ http GET /conferences/room1
 [ "$(metric sessioncore_conference_joins_total)" = 3 ] || fail "joins metric: $(metric sessioncore_conference_joins_total)"
 ticks=$(metric sessioncore_conference_mix_ticks_total)
 [ "$ticks" -ge 200 ] || fail "mix ticks: $ticks"
+echo "mixing: $ticks ticks in $(metric sessioncore_conference_mix_seconds_total) s, the longest $(metric sessioncore_conference_mix_max_seconds) s"
 expect_history "$a" IncomingCall DialogACK HangupCall
 pass
