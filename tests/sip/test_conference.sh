@@ -4,9 +4,10 @@
 # tone (A 400 Hz and C 1100 Hz in PCMU, B 700 Hz in PCMA) and the RTP each receives is decoded and
 # measured (tests/sip/conf_rtp.py, Goertzel): alone, A hears silence; together, each hears the
 # other two and not itself; muted (the table's MuteConference), B is no longer heard by A and C
-# but still hears them; unmuted over HTTP, B is heard again. A bridge of two participants is
-# refused (409). C leaves with its own BYE, A and B by our hangup; GET /conferences, the session
-# inspection and the metrics follow the room until it is freed.
+# but still hears them; unmuted over HTTP, B is heard again; parked outside the room (the table's
+# Leave, guarded by InConference), B hears nothing and is not heard, and Join brings it back. A
+# bridge of two participants is refused (409). C leaves with its own BYE, A and B by our hangup;
+# GET /conferences, the session inspection and the metrics follow the room until it is freed.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 RTP=$SCEN/conf_rtp.py
@@ -99,6 +100,20 @@ python3 "$RTP" 1.2 "${parties[@]}" >"$TMP/unmuted.json" || fail "conf_rtp failed
 echo "unmuted: $(cat "$TMP/unmuted.json")"
 hears "$TMP/unmuted.json" A B; hears "$TMP/unmuted.json" C B
 
+# ---- B parked outside the room (Leave), then back (Join): the InConference guard ---------------------
+http POST "/sessions/$b/send" '{"event":"Leave"}'
+[ "$HTTP_STATUS" = 200 ] || fail "Leave: $HTTP_STATUS $HTTP_BODY"
+[ "$(room_size)" = 2 ] || fail "room1 should have 2 participants with B parked: $HTTP_BODY"
+python3 "$RTP" 1.2 "${parties[@]}" >"$TMP/parked.json" || fail "conf_rtp failed"
+echo "parked: $(cat "$TMP/parked.json")"
+silent "$TMP/parked.json" A B; hears "$TMP/parked.json" A C
+[ "$(field "$TMP/parked.json" B packets)" -le 2 ] || fail "B hears the room while parked: $(cat "$TMP/parked.json")"
+http POST "/sessions/$b/send" '{"event":"Leave"}'
+[ "$HTTP_STATUS" = 409 ] && printf '%s' "$HTTP_BODY" | grep -q guards_failed || fail "Leave out of the room: $HTTP_STATUS $HTTP_BODY"
+http POST "/sessions/$b/send" '{"event":"Join"}'
+[ "$HTTP_STATUS" = 200 ] || fail "Join: $HTTP_STATUS $HTTP_BODY"
+[ "$(room_size)" = 3 ] || fail "room1 should have 3 participants with B back: $HTTP_BODY"
+
 # ---- C leaves with its own BYE (a SIP INFO from POST /dtmf tells SIPp to) ---------------------------
 http POST "/sessions/$c/dtmf" '{"digits":"1"}'
 [ "$HTTP_STATUS" = 200 ] || fail "dtmf to C: $HTTP_STATUS $HTTP_BODY"
@@ -120,7 +135,7 @@ http GET /conferences/room1
 [ "$HTTP_STATUS" = 404 ] || fail "room1 still exists: $HTTP_STATUS $HTTP_BODY"
 [ "$(metric sessioncore_conference_rooms)" = 0 ] || fail "rooms metric after the last leave"
 [ "$(metric sessioncore_conference_participants)" = 0 ] || fail "participants metric after the last leave"
-[ "$(metric sessioncore_conference_joins_total)" = 3 ] || fail "joins metric: $(metric sessioncore_conference_joins_total)"
+[ "$(metric sessioncore_conference_joins_total)" = 4 ] || fail "joins metric: $(metric sessioncore_conference_joins_total)"
 ticks=$(metric sessioncore_conference_mix_ticks_total)
 [ "$ticks" -ge 200 ] || fail "mix ticks: $ticks"
 echo "mixing: $ticks ticks in $(metric sessioncore_conference_mix_seconds_total) s, the longest $(metric sessioncore_conference_mix_max_seconds) s"
