@@ -12,12 +12,11 @@
 #include <string.h>
 
 #define MOD "media"
-#define CONF_RATE 8000                 /* the rooms' mixing rate */
-#define CONF_FRAME SC_MEDIA_FRAME      /* samples a tick: 20 ms at 8 kHz */
-#define CONF_KEEP (4 * CONF_FRAME)     /* backlog kept per participant; older samples dropped */
-#define CONF_PRIME (2 * CONF_FRAME)    /* backlog to gather before taking frames (after an underrun) */
-#define CONF_BACKLOG (CONF_KEEP + 960) /* room for CONF_KEEP and one 120 ms packet at 8 kHz */
-#define MAX_CATCHUP 5                  /* ticks run at once when the timer was late; beyond it we skip */
+#define CONF_RATE 8000              /* the rooms' mixing rate */
+#define CONF_FRAME SC_MEDIA_FRAME   /* samples a tick: 20 ms at 8 kHz */
+#define CONF_KEEP (4 * CONF_FRAME)  /* backlog kept per participant; older samples dropped */
+#define CONF_PRIME (2 * CONF_FRAME) /* backlog to gather before taking frames (after an underrun) */
+#define MAX_CATCHUP 5               /* ticks run at once when the timer was late; beyond it we skip */
 
 typedef struct sc_conf_member sc_conf_member;
 
@@ -26,9 +25,9 @@ struct sc_conf_member {
     sc_media_stream *st;
     sc_conf_member *next; /* in room->members, join order */
     bool muted;
-    sc_codec *dec, *enc;      /* made when first needed, again after the stream's format changed */
-    sc_media_format fmt;      /* the format they were made for */
-    int16_t in[CONF_BACKLOG]; /* decoded audio not mixed yet, oldest first */
+    sc_codec *dec, *enc;   /* made when first needed, again after the stream's format changed */
+    sc_media_format fmt;   /* the format they were made for */
+    int16_t in[CONF_KEEP]; /* decoded audio not mixed yet, oldest first */
     size_t nin;
     bool primed;               /* enough backlog gathered: frames are taken */
     int16_t frame[CONF_FRAME]; /* this tick's frame */
@@ -48,7 +47,7 @@ struct sc_conf_room {
 
 /* ---- names, rooms ------------------------------------------------------------------------- */
 
-/* Printable ASCII but space, quotes and backslash: safe in logs, JSON and URLs' paths. */
+/* Printable ASCII but space, quotes, backslash and slash: safe in logs, JSON and URL paths. */
 static bool name_ok(const char *name)
 {
     size_t n = name ? strlen(name) : 0;
