@@ -299,10 +299,12 @@ SC_EXPORT sc_media_stream *sc_media_bridge_peer(const sc_media_stream *st);
 
 /* ---- conference (src/media/conference.c) ------------------------------------------------- */
 
-/* An N-party audio mixer. A room mixes at 8 kHz, 16-bit linear: every 20 ms (one timer a
- * room) each participant is sent the sum of the other participants' latest audio, saturated,
- * never its own; each participant's RTP is decoded from its codec and the mix encoded to it
- * (PCMU, PCMA, G.722, Opus), through the stream's own sender (sequence, timestamps, SRTP). A
+/* An N-party audio mixer. A room mixes at 16 kHz (wideband between G.722 and Opus
+ * participants; G.711 ones are interpolated from and low-passed down to 8 kHz): every 20 ms
+ * (one timer a room) each participant is sent the sum of the other participants' latest
+ * audio, saturated to 16 bits, never its own; each participant's RTP is decoded from its codec
+ * and the mix encoded to it (PCMU, PCMA, G.722, Opus), through the stream's own sender
+ * (sequence, timestamps, SRTP). A
  * muted participant is not heard by the others and still hears the room. A room exists while
  * it has participants: its first join creates it, its last leave (or its last stream's close)
  * frees it. A stream is in one room at a time and never in a room and bridged at once; music

@@ -1,7 +1,8 @@
 /* Tests for the conference mixer over real UDP on 127.0.0.1, with the room's ticks run by hand
  * (a manual clock keeps its timer from mixing by itself): three phones in PCMU, G.722 and
  * Opus each send a tone of their own and each hears the other two and not itself, in its own
- * codec and timestamp step; a muted phone is not heard and still hears; the sum saturates
+ * codec and timestamp step; a muted phone is not heard and still hears; the room is wideband
+ * (16 kHz between G.722 and Opus, nothing aliased into PCMU); the sum saturates
  * instead of wrapping; rooms are made by the first join and freed by the last leave (or close);
  * names are checked; a stream in a room is not bridged, nor joins while bridged; moving to
  * another room; the listing and the statistics. */
@@ -111,13 +112,13 @@ static void run_ticks(fx *f, int n, const double *amp)
     run_for(&f->loop, 5);
 }
 
-/* Decode what phone p received from packet `from` on (8 kHz audio for the measure), checking
- * the payload type and the codec's timestamp step; *n samples. */
-static int16_t *heard(phone *p, size_t from, size_t *n)
+/* Decode what phone p received from packet `from` on at rate, checking the payload type and
+ * the codec's timestamp step; *n samples. */
+static int16_t *heard_at(phone *p, size_t from, unsigned rate, size_t *n)
 {
     unsigned clock = sc_media_codec_clock(p->codec);
     sc_codec *dec;
-    assert_int_equal(sc_codec__new(&dec, p->codec, false, 8000, NULL), 0);
+    assert_int_equal(sc_codec__new(&dec, p->codec, false, rate, NULL), 0);
     int16_t *pcm = calloc(p->rx.n * SC_CODEC_MAX_PCM + 1, sizeof *pcm);
     size_t total = 0;
     for (size_t i = 0; i < p->rx.n; i++) {
@@ -127,7 +128,7 @@ static int16_t *heard(phone *p, size_t from, size_t *n)
         if (i > 0)
             assert_int_equal(rtp_ts(k) - rtp_ts(&p->rx.pkts[i - 1]), clock / 50);
         int got = sc_codec__decode(dec, k->data + 12, k->len - 12, pcm + total, SC_CODEC_MAX_PCM);
-        assert_int_equal(got, 160);
+        assert_int_equal(got, (int)rate / 50);
         if (i >= from) /* earlier packets are decoded (the decoder's state) but not kept */
             total += (size_t)got;
     }
@@ -136,10 +137,12 @@ static int16_t *heard(phone *p, size_t from, size_t *n)
     return pcm;
 }
 
-/* The amplitude of the tone at hz in pcm (Goertzel). */
-static double amplitude(const int16_t *pcm, size_t n, double hz)
+static int16_t *heard(phone *p, size_t from, size_t *n) { return heard_at(p, from, 8000, n); }
+
+/* The amplitude of the tone at hz in pcm at rate (Goertzel). */
+static double amplitude_at(const int16_t *pcm, size_t n, unsigned rate, double hz)
 {
-    double w = 2 * M_PI * hz / 8000, c = 2 * cos(w), s1 = 0, s2 = 0;
+    double w = 2 * M_PI * hz / rate, c = 2 * cos(w), s1 = 0, s2 = 0;
     for (size_t i = 0; i < n; i++) {
         double s = pcm[i] + c * s1 - s2;
         s2 = s1;
@@ -147,6 +150,8 @@ static double amplitude(const int16_t *pcm, size_t n, double hz)
     }
     return n ? 2 * sqrt(fmax(s1 * s1 + s2 * s2 - c * s1 * s2, 0)) / (double)n : 0;
 }
+
+static double amplitude(const int16_t *pcm, size_t n, double hz) { return amplitude_at(pcm, n, 8000, hz); }
 
 /* Phone i heard phone j's tone (hear) or not, over its packets from `from` on. */
 static void check_hears(fx *f, int i, size_t from, const bool hear[NPH])
@@ -252,6 +257,29 @@ static void test_saturation(void **state)
     free(pcm);
 }
 
+static void test_wideband(void **state)
+{
+    fx *f = *state;
+    /* the room mixes at 16 kHz: a 6 kHz tone from the G.722 phone reaches the Opus phone, and
+     * the PCMU phone (8 kHz) gets neither it nor its alias at 2 kHz */
+    f->ph[1].hz = 6000;
+    join_all(f, "hd");
+    const double amp[NPH] = {0, 6000, 0};
+    run_ticks(f, TICKS, amp);
+    size_t n;
+    int16_t *pcm = heard_at(&f->ph[2], 10, 16000, &n);
+    double a = amplitude_at(pcm, n, 16000, 6000);
+    if (a < 2500)
+        fail_msg("the Opus phone does not hear the G.722 phone's 6 kHz (amplitude %.0f)", a);
+    free(pcm);
+    pcm = heard(&f->ph[0], 10, &n);
+    assert_true(n >= 160 * 10);
+    a = amplitude(pcm, n, 2000);
+    if (a > 300)
+        fail_msg("the PCMU phone hears the 6 kHz tone aliased to 2 kHz (amplitude %.0f)", a);
+    free(pcm);
+}
+
 static void test_rooms_lifetime(void **state)
 {
     fx *f = *state;
@@ -342,6 +370,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mute, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alone_hears_silence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_saturation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wideband, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rooms_lifetime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listing, setup, teardown),
     };
