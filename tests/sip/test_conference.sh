@@ -7,7 +7,8 @@
 # but still hears them; unmuted over HTTP, B is heard again; parked outside the room (the table's
 # Leave, guarded by InConference), B hears nothing and is not heard, and Join brings it back. A
 # bridge of two participants is refused (409). C leaves with its own BYE, A and B by our hangup;
-# GET /conferences, the session inspection and the metrics follow the room until it is freed.
+# GET /conferences, sessionctl conferences/mute/unmute, the session inspection and the metrics
+# follow the room until it is freed.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 RTP=$SCEN/conf_rtp.py
@@ -99,6 +100,16 @@ http POST "/sessions/$b/conference/mute" '{"mute":false}'
 python3 "$RTP" 1.2 "${parties[@]}" >"$TMP/unmuted.json" || fail "conf_rtp failed"
 echo "unmuted: $(cat "$TMP/unmuted.json")"
 hears "$TMP/unmuted.json" A B; hears "$TMP/unmuted.json" C B
+
+# ---- sessionctl: the rooms, mute and unmute --------------------------------------------------------
+CTL=("$BIN/sessionctl" --server "http://127.0.0.1:$HTTP_PORT")
+out=$("${CTL[@]}" conferences) || fail "sessionctl conferences: $out"
+printf '%s\n' "$out" | grep -q "^room1 *$b *no" && printf '%s\n' "$out" | grep -q "1 room(s), 3 participant(s)" ||
+    fail "sessionctl conferences: $out"
+"${CTL[@]}" mute "$b" | grep -q "muted in room room1" || fail "sessionctl mute"
+"${CTL[@]}" conferences room1 | grep -q "^room1 *$b *yes" || fail "sessionctl conferences room1 after mute"
+"${CTL[@]}" unmute "$b" >/dev/null || fail "sessionctl unmute"
+"${CTL[@]}" conferences nope >/dev/null 2>&1 && fail "sessionctl conferences of an unknown room succeeded"
 
 # ---- B parked outside the room (Leave), then back (Join): the InConference guard ---------------------
 http POST "/sessions/$b/send" '{"event":"Leave"}'
