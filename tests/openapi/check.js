@@ -143,6 +143,9 @@ function request(method, p, opts = {}) {
 
 // operations that this run cannot make succeed (other tests do)
 const NO_2XX = new Set(['POST /sessions/{id}/transfer/cancel', 'POST /sessions/{id}/send', 'POST /sessions/{id}/events/{name}']);
+// conference rooms need a table with JoinConference (sip.conference covers their 2xx)
+NO_2XX.add('GET /conferences/{room}');
+NO_2XX.add('POST /sessions/{id}/conference/mute');
 
 // ---- Checks ----------------------------------------------------------------------------------
 
@@ -385,6 +388,13 @@ async function main() {
   await op('POST', '/sessions/{id}/bridge', {id: A}, {body: {with: B}}, 200);
   await op('POST', '/sessions/{id}/bridge', {id: A}, {body: {with: C}, label: 'already bridged'}, 409);
   await op('POST', '/sessions/{id}/unbridge', {id: A}, {}, 200);
+  // conference rooms: none with the default table
+  r = await op('GET', '/conferences', {}, {}, 200);
+  if (r.body.trim() !== '[]') fail(`GET /conferences: expected no room: ${r.body}`);
+  await op('GET', '/conferences/{room}', {room: 'room1'}, {}, 404);
+  await op('POST', '/sessions/{id}/conference/mute', {id: A}, {body: {mute: true}, label: 'in no room'}, 409);
+  await op('POST', '/sessions/{id}/conference/mute', {id: A}, {body: {mute: 'yes'}, label: 'not a boolean'}, 400);
+  await op('POST', '/sessions/{id}/conference/mute', {id: N}, {body: {mute: false}}, 404);
 
   // the table
   for (const t of ['/table', '/table.json', '/table.dot', '/table.mmd']) {
