@@ -14,6 +14,8 @@ build_pkgs+=(libsystemd-dev)
 # man pages: help2man (sessiond(8), sessionctl(1) from --help), scdoc (the section 5 pages)
 build_pkgs+=(help2man scdoc)
 test_pkgs+=(systemd)
+# the web inspector's test (tests/sip/test_ui.sh): headless Chromium, driven by playwright-core from npm
+test_pkgs+=(chromium)
 # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (only recommended by clang)
 fuzz_pkgs=(clang libclang-rt-dev)
 

@@ -309,6 +309,8 @@ static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len, const struct s
         sc_record__rx(st, pkt + h.hlen, h.plen);
     if (st->peer)
         sc_bridge__relay(st, &h, pkt, len);
+    if (st->conf) /* conference.c: into the room's mix */
+        sc_conf__receive(st, &h, pkt + h.hlen);
 }
 
 static void on_rtcp(sc_media_stream *st, uint8_t *pkt, size_t len, const struct sockaddr *from)
@@ -664,6 +666,7 @@ void sc_media_stream_close(sc_media_stream *st)
         return;
     sc_media *m = st->m;
     sc_media_unbridge(st);
+    sc_media_conf_leave(st);
     sc_moh__detach(st);
     sc_player__detach(st);
     sc_record__detach(st);
