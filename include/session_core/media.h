@@ -295,8 +295,8 @@ SC_EXPORT int sc_media_load_audio(const char *path, int16_t **pcm, size_t *n);
  * changed is read again). A play of a file not cached decodes it on the calling thread: see
  * sc_media_prompt_load to decode it in the thread pool first. A playback is the stream's audio
  * source: it wins over music on hold, the bridge partner and a conference's mix (they resume
- * when it ends); our own DTMF interrupts it. Paced by one 20 ms timer of the context (catching up at most 5 frames
- * after a stall). */
+ * when it ends); our own DTMF interrupts it. Paced by one 20 ms timer of the context (catching
+ * up at most 5 frames after a stall). */
 #define SC_MEDIA_PROMPT_CACHE 32
 
 /* Called once when a playback started by sc_media_play_file ends by itself (the file played to its end);
