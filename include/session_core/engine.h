@@ -49,6 +49,21 @@ typedef bool (*sc_guard_fn)(const sc_exec *x);
  * run immediately unless that session is busy too (then they are queued there). */
 typedef int (*sc_action_fn)(const sc_exec *x);
 
+/* ---- Guards and actions that wait (webhooks) ---------------------------------------------- */
+
+typedef void (*sc_engine_cancel_fn)(void *ud);
+/* A guard or action that cannot answer now calls this and returns at once (its return value
+ * is then ignored). The engine keeps the run where it stopped (the event copied: its data
+ * kept when it has a data_free, else dropped); the session stays busy, so its later events
+ * (timers, SIP, commands) queue behind it in order, while other sessions go on. The dispatch
+ * that suspended returns SC_ENGINE_QUEUED. Returns a token (> 0) for sc_engine_resume(), 0 if
+ * the call already suspended. If the session is removed first (kill, shutdown),
+ * cancel(ud) is called instead of any resume, the run's record ends as action_failed
+ * (-ECANCELED) and the token is dead. */
+SC_EXPORT uint64_t sc_exec_suspend(const sc_exec *x, sc_engine_cancel_fn cancel, void *ud);
+/* A guard answered from its cache says so: its history entry is marked cached. */
+SC_EXPORT void sc_exec_mark_cached(const sc_exec *x);
+
 /* Parameters of the current use (x->call), by name; dflt when absent or of another type. */
 SC_EXPORT int64_t sc_exec_param_int(const sc_exec *x, const char *name, int64_t dflt);
 SC_EXPORT const char *sc_exec_param_str(const sc_exec *x, const char *name, const char *dflt);
@@ -138,6 +153,15 @@ SC_EXPORT bool sc_engine_session_busy(const sc_engine *e, const sc_session *s);
  * 0, -EINVAL, -EBUSY (s is inside a dispatch), SC_E_TERMINATED (s is being removed). */
 SC_EXPORT int sc_engine_note(sc_engine *e, sc_session *s, sc_id event, int32_t code, const char *text);
 
+/* The answer to a suspended guard or action, on the loop thread, never from inside the call
+ * that suspended (-EBUSY). For an action: 0 or a negative error, as if it had returned it then
+ * (a failure takes the table's ActionFailed path); for a guard: > 0 passed, else failed. The
+ * row goes on from there (it may suspend again at a later guard or action), then the
+ * session's queued events run. To raise an event from the answer, dispatch it to the session
+ * before resuming: it queues and runs after the row. 0, -ENOENT (no such token: answered
+ * already, or the session was removed), -EINVAL. */
+SC_EXPORT int sc_engine_resume(sc_engine *e, uint64_t token, int result);
+
 /* Remove s: cancel its timers, drop its queued events, tell observers (on_session_removed
  * with reason, e.g. "retention", "hangup", "shutdown"), then sc_store_remove(). If s is busy
  * (called from inside its own dispatch), removal completes when that dispatch unwinds and
@@ -209,6 +233,8 @@ typedef struct sc_engine_stats {
     uint64_t sessions_created;
     uint64_t sessions_removed;
     uint64_t conditions_fired; /* CheckConditions raised */
+    uint64_t suspended;        /* runs suspended by a guard or action (sc_exec_suspend) */
+    uint64_t resumed;          /* of those, answered (sc_engine_resume) */
 } sc_engine_stats;
 
 SC_EXPORT void sc_engine_get_stats(const sc_engine *e, sc_engine_stats *out);

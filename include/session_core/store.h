@@ -111,7 +111,8 @@ SC_EXPORT size_t sc_store_dialog_key(char *buf, size_t size, const char *call_id
     X(INVITE_OFFER, invite_offer) /* that INVITE's SDP offer (answered on recovery) */                          \
     X(INVITE_DEST, invite_dest)   /* where our INVITE went: "udp:IP:PORT[ <route>]" */                          \
     X(SRTP, srtp)         /* SRTP in force: "TAG SUITE tx=inline:KEY rx=inline:KEY" (keys masked when shown) */ \
-    X(CODEC_PT, codec_pt) /* the codec's RTP payload type (recovery needs Opus's dynamic one) */
+    X(CODEC_PT, codec_pt) /* the codec's RTP payload type (recovery needs Opus's dynamic one) */                \
+    X(VARS, vars)         /* the session variables: a JSON object of strings (sc_session_var_*) */
 
 typedef enum sc_field {
 #define SC_FIELD_ENUM(name, json) SC_FIELD_##name,
@@ -170,6 +171,22 @@ SC_EXPORT int sc_session_set_outcome(sc_session *s, const char *outcome); /* cop
 SC_EXPORT const char *sc_session_field(const sc_session *s, sc_field f);
 SC_EXPORT int sc_session_set_field(sc_session *s, sc_field f, const char *value);
 
+/* Session variables: application data by name (1..64 bytes of [A-Za-z0-9_.-]), string values of
+ * up to 1024 bytes, up to 32 per session. They live in the field SC_FIELD_VARS (a JSON object of
+ * strings, its text NULL when there is none), so they are persisted and recovered like any
+ * field; inspection shows them as "variables". */
+#define SC_VAR_NAME_MAX 64
+#define SC_VAR_VALUE_MAX 1024
+#define SC_VARS_MAX 32
+/* Set (copied) or, with value NULL, remove one. 0, -EINVAL (bad name, value too long),
+ * -E2BIG (a 33rd variable), -ENOMEM. */
+SC_EXPORT int sc_session_var_set(sc_session *s, const char *name, const char *value);
+/* Copy one into buf (NUL-terminated): its length, -ENOENT (unset), -ENOSPC (buf too small),
+ * -EINVAL. */
+SC_EXPORT int sc_session_var_get(const sc_session *s, const char *name, char *buf, size_t cap);
+/* Whether name is a valid variable name. */
+SC_EXPORT bool sc_var_name_valid(const char *name);
+
 /* Attachments: one opaque pointer per owner module. The store calls free_fn(ptr) when the
  * session is removed or when the slot is replaced by another set (free_fn may be NULL). */
 typedef enum sc_attach_slot { SC_ATTACH_SIP = 0, SC_ATTACH_MEDIA = 1, SC_ATTACH_APP = 2 } sc_attach_slot;
@@ -203,6 +220,7 @@ typedef struct sc_history_guard {
     sc_id id;    /* guard vocabulary id */
     bool negate; /* written "!Name" */
     bool passed; /* result after negation */
+    bool cached; /* the guard answered from its cache (sc_exec_mark_cached) */
 } sc_history_guard;
 
 typedef struct sc_history_action {

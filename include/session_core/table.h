@@ -120,7 +120,8 @@ typedef enum sc_builtin_event {
     X(IsTransferTarget, "")                   /* session was created by a REFER */            \
     X(HasReplaces, "")                        /* INVITE carries a Replaces header */          \
     X(AcceptRefer, "")                        /* policy allows REFER from this peer */        \
-    X(FailedActionIs, "name:string!")         /* ActionFailed: that action failed */
+    X(FailedActionIs, "name:string!")         /* ActionFailed: that action failed */          \
+    X(VarEquals, "name:string!,value:string") /* session variable == value (unset: "") */
 
 typedef enum sc_builtin_guard {
 #define SC_GUARD_ENUM(name, params) SC_GUARD_##name,
@@ -162,6 +163,7 @@ typedef enum sc_builtin_guard {
     /* bookkeeping */                                                                                \
     X(SetOutcome, "outcome:string!") /* normal|rejected|cancelled|failed|timeout|transferred */      \
     X(Log, "message:string!")                                                                        \
+    X(SetVar, "name:string!,value:string") /* session variable (no value: removed) */                \
     /* early media (coord/early_media.c): 183 with our answer, relay with the peer */                \
     X(BridgeEarlyMedia, "")
 

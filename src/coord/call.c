@@ -67,6 +67,14 @@ static bool g_condition_is(const sc_exec *x)
     return sc_session_condition(x->session, (sc_id)id) == sc_exec_param_bool(x, "value", true);
 }
 
+/* VarEquals {name, value}: the session variable equals value (an unset one equals ""). */
+static bool g_var_equals(const sc_exec *x)
+{
+    char buf[SC_VAR_VALUE_MAX + 1];
+    int n = sc_session_var_get(x->session, sc_exec_param_str(x, "name", ""), buf, sizeof buf);
+    return !strcmp(n >= 0 ? buf : "", sc_exec_param_str(x, "value", ""));
+}
+
 /* ---- SIP actions ----------------------------------------------------------------------------- */
 
 /* Where the INVITE goes, for a CANCEL after a crash (recover.c): "udp:IP:PORT", or
@@ -319,6 +327,12 @@ static int a_log(const sc_exec *x)
     return 0;
 }
 
+/* SetVar {name, value}: sets (or without value removes) a session variable. */
+static int a_set_var(const sc_exec *x)
+{
+    return sc_session_var_set(x->session, sc_exec_param_str(x, "name", ""), sc_exec_param_str(x, "value", NULL));
+}
+
 /* ---- The feature ---------------------------------------------------------------------------- */
 
 static const sc_coord_guard_def guards[] = {
@@ -331,21 +345,17 @@ static const sc_coord_guard_def guards[] = {
     {"CodeInRange", g_code_in_range},
     {"ConditionIs", g_condition_is},
     {"FailedActionIs", g_failed_action_is},
+    {"VarEquals", g_var_equals},
     {NULL, NULL},
 };
 
 static const sc_coord_action_def actions[] = {
-    {"SendInvite", a_send_invite},
-    {"SendResponse", a_send_response},
-    {"SendAck", a_send_ack},
-    {"SendBye", a_send_bye},
-    {"SendCancel", a_send_cancel},
-    {"SendReInvite", a_send_reinvite},
-    {"SendOptions", a_send_options},
-    {"ScheduleAutoAnswer", a_schedule_auto_answer},
-    {"SetOutcome", a_set_outcome},
-    {"Log", a_log},
-    {NULL, NULL},
+    {"SendInvite", a_send_invite},   {"SendResponse", a_send_response},
+    {"SendAck", a_send_ack},         {"SendBye", a_send_bye},
+    {"SendCancel", a_send_cancel},   {"SendReInvite", a_send_reinvite},
+    {"SendOptions", a_send_options}, {"ScheduleAutoAnswer", a_schedule_auto_answer},
+    {"SetOutcome", a_set_outcome},   {"Log", a_log},
+    {"SetVar", a_set_var},           {NULL, NULL},
 };
 
 const sc_coord_feature sc_coord__feature_call = {

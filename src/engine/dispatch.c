@@ -77,38 +77,66 @@ void sc_engine__drop_queue(sc_session *s)
         qevent_free(q);
 }
 
-/* Guards of tr, in order, until one fails; each evaluation goes to rec (up to its bound). */
-static bool guards_pass(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec)
+/* Guards of tr from *step on, in order, until one fails; each evaluation goes to rec (up to its
+ * bound). 1 all passed, 0 one failed, SC_ENGINE__SUSPENDED a guard suspended (*step: it). */
+static int guards_pass(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec, uint16_t *step)
 {
-    for (uint16_t g = 0; g < tr->nguards; g++) {
+    for (uint16_t g = *step; g < tr->nguards; g++) {
         const sc_call *call = &tr->guards[g];
         bool v = false;
+        e->exec_cached = false;
         if (call->id < e->nguards && e->guards[call->id].fn) {
             x->call = call;
             x->ud = e->guards[call->id].ud;
             v = e->guards[call->id].fn(x);
         }
-        bool passed = v != call->negate;
-        if (rec->nguards < SC_HISTORY_MAX_GUARDS) {
-            sc_history_guard *hg = &rec->guards[rec->nguards++];
-            hg->id = call->id;
-            hg->negate = call->negate;
-            hg->passed = passed;
+        if (__builtin_expect(e->suspending != NULL, 0)) {
+            *step = g;
+            return SC_ENGINE__SUSPENDED;
         }
-        if (!passed)
-            return false;
+        if (!sc_engine__guard_done(rec, call, v, e->exec_cached))
+            return 0;
     }
-    return true;
+    return 1;
 }
 
-/* Actions of tr in order, each timed; returns the index of the failing one or -1. *t0_io: the
- * run's start in, the end of its last action out. */
+bool sc_engine__guard_done(sc_history_record *rec, const sc_call *call, bool v, bool cached)
+{
+    bool passed = v != call->negate;
+    if (rec->nguards < SC_HISTORY_MAX_GUARDS) {
+        sc_history_guard *hg = &rec->guards[rec->nguards++];
+        hg->id = call->id;
+        hg->negate = call->negate;
+        hg->passed = passed;
+        hg->cached = cached;
+    }
+    return passed;
+}
+
+void sc_engine__action_done(sc_history_record *rec, const sc_call *call, int rc, uint64_t t0, uint64_t t1)
+{
+    if (rec->nactions < SC_HISTORY_MAX_ACTIONS) {
+        sc_history_action *ha = &rec->actions[rec->nactions++];
+        ha->id = call->id;
+        ha->result = rc;
+        ha->duration_us = (uint32_t)(t1 > t0 ? t1 - t0 : 0);
+    }
+}
+
+/* Whether a failing action stops the row: not on the failure path itself (an ActionFailed
+ * row), where it is recorded only, so the declared failure state is always reached and a
+ * failure path that fails again can never loop. */
+static inline bool action_stops(const sc_exec *x, int rc) { return rc != 0 && x->event->type != SC_EV_ActionFailed; }
+
+/* Actions of tr from *step on, in order, each timed; returns the index of the failing one, -1,
+ * or SC_ENGINE__SUSPENDED (*step: the action that suspended). *t0_io: the start of the first
+ * in, the end of the last out. */
 static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec, uint64_t *t0_io,
-                       int *rc_out)
+                       int *rc_out, uint16_t *step)
 {
     uint64_t t0 = *t0_io;
     int r = -1;
-    for (uint16_t a = 0; a < tr->nactions; a++) {
+    for (uint16_t a = *step; a < tr->nactions; a++) {
         const sc_call *call = &tr->actions[a];
         int rc = -ENOSYS;
         if (call->id < e->nactions && e->actions[call->id].fn) {
@@ -116,18 +144,15 @@ static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_his
             x->ud = e->actions[call->id].ud;
             rc = e->actions[call->id].fn(x);
         }
-        uint64_t t1 = sc_clock_mono_us(e->clock);
-        if (rec->nactions < SC_HISTORY_MAX_ACTIONS) {
-            sc_history_action *ha = &rec->actions[rec->nactions++];
-            ha->id = call->id;
-            ha->result = rc;
-            ha->duration_us = (uint32_t)(t1 > t0 ? t1 - t0 : 0);
+        if (__builtin_expect(e->suspending != NULL, 0)) {
+            *step = a;
+            *t0_io = t0;
+            return SC_ENGINE__SUSPENDED;
         }
+        uint64_t t1 = sc_clock_mono_us(e->clock);
+        sc_engine__action_done(rec, call, rc, t0, t1);
         t0 = t1;
-        /* On the failure path itself (an ActionFailed row) a failing action is recorded but
-         * does not stop the row: the declared failure state is always reached, so a failure
-         * path that fails again can never loop. */
-        if (rc != 0 && x->event->type != SC_EV_ActionFailed) {
+        if (action_stops(x, rc)) {
             *rc_out = rc;
             r = a;
             break;
@@ -239,7 +264,7 @@ static int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec, sc_ou
     return -EINVAL;
 }
 
-/* One event, the session already marked busy. */
+/* One event, the session already marked busy: its record, the lookup, then the rows. */
 static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome_out)
 {
     sc_history_record spare; /* used only when the ring could not be allocated */
@@ -265,9 +290,9 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
     s->updated_wall_us = wall;
     e->stats.dispatched++;
 
-    size_t n;
-    const sc_transition *const *rows = sc_table_lookup(s->table, s->role, s->state, ev->type, &n);
-    if (!n) {
+    sc_engine__run run = {.mono = mono, .wall = wall, .t_end = mono, .failed_at = -1};
+    run.rows = sc_table_lookup(s->table, s->role, s->state, ev->type, &run.nrows);
+    if (!run.nrows) {
         if (e->logger && e->logger->max_level >= SC_LOG_DEBUG)
             sc_log(e->logger, SC_LOG_DEBUG, "engine", "session %s: %s not accepted in %s", s->id,
                    sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type), sc_session_state_name(s));
@@ -275,30 +300,46 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
         notify_transition(e, s, rec, NULL, false, false);
         return r;
     }
+    return sc_engine__run_rows(e, s, ev, rec, &run, outcome_out);
+}
+
+int sc_engine__run_rows(sc_engine *e, sc_session *s, const sc_event *ev, sc_history_record *rec, sc_engine__run *run,
+                        sc_outcome *outcome_out)
+{
     sc_exec x = {.engine = e, .session = s, .event = ev};
     const sc_transition *tr = NULL;
-    for (size_t i = 0; i < n; i++) {
-        x.transition = rows[i];
-        if (guards_pass(e, &x, rows[i], rec)) {
-            tr = rows[i];
-            break;
+    if (!run->in_actions) {
+        for (; run->row < run->nrows; run->row++, run->step = 0) {
+            x.transition = run->rows[run->row];
+            int g = guards_pass(e, &x, run->rows[run->row], rec, &run->step);
+            if (__builtin_expect(g == SC_ENGINE__SUSPENDED, 0))
+                return sc_engine__suspend_run(e, s, ev, rec, run);
+            if (g) {
+                tr = run->rows[run->row];
+                break;
+            }
         }
+        if (!tr) {
+            int r = finish_run(e, s, rec, SC_OUTCOME_GUARDS_FAILED, outcome_out, ev->type, run->mono, run->mono);
+            notify_transition(e, s, rec, NULL, false, false);
+            return r;
+        }
+        rec->transition = tr->index;
+        run->in_actions = true;
+        run->step = 0;
+    } else {
+        tr = run->rows[run->row];
     }
-    if (!tr) {
-        int r = finish_run(e, s, rec, SC_OUTCOME_GUARDS_FAILED, outcome_out, ev->type, mono, mono);
-        notify_transition(e, s, rec, NULL, false, false);
-        return r;
-    }
-    rec->transition = tr->index;
     x.transition = tr;
-    int rc = 0;
-    uint64_t t_end = mono;
-    int failed = run_actions(e, &x, tr, rec, &t_end, &rc);
+    int rc = run->rc;
+    int failed = run->failed_at >= 0 ? run->failed_at : run_actions(e, &x, tr, rec, &run->t_end, &rc, &run->step);
+    if (__builtin_expect(failed == SC_ENGINE__SUSPENDED, 0))
+        return sc_engine__suspend_run(e, s, ev, rec, run);
     if (failed >= 0) {
         const char *aname = sc_vocab_name(e->vocab, SC_VOCAB_ACTION, tr->actions[failed].id);
         sc_log(e->logger, SC_LOG_WARN, "engine", "session %s: action %s failed (%d) in %s on %s", s->id, aname, rc,
                sc_session_state_name(s), sc_vocab_name(e->vocab, SC_VOCAB_EVENT, ev->type));
-        int r = finish_run(e, s, rec, SC_OUTCOME_ACTION_FAILED, outcome_out, ev->type, mono, t_end);
+        int r = finish_run(e, s, rec, SC_OUTCOME_ACTION_FAILED, outcome_out, ev->type, run->mono, run->t_end);
         notify_transition(e, s, rec, tr, false, false);
         if (!s->removing) {
             sc_event fail = {.type = SC_EV_ActionFailed, .code = rc, .text = aname};
@@ -309,16 +350,45 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
     for (uint16_t i = 0; i < tr->nset; i++)
         sc_session_set_condition(s, tr->set[i].cond, tr->set[i].value);
     bool ended = false;
-    if (tr->to != SC_ID_NONE && !s->removing && sc_engine__enter_state(e, s, tr->to, mono, wall)) {
+    if (tr->to != SC_ID_NONE && !s->removing && sc_engine__enter_state(e, s, tr->to, run->mono, run->wall)) {
         ended = true;
         if (e->counting)
             e->metrics.sessions_ended[s->role == SC_ROLE_UAS]++;
     }
-    int r = finish_run(e, s, rec, SC_OUTCOME_TAKEN, outcome_out, ev->type, mono, t_end);
+    int r = finish_run(e, s, rec, SC_OUTCOME_TAKEN, outcome_out, ev->type, run->mono, run->t_end);
     if (!s->removing)
         check_conditions(e, s);
     notify_transition(e, s, rec, tr, true, ended);
     return r;
+}
+
+static int sc_engine__resume_rows(sc_engine *e, sc_session *s, const sc_event *ev, sc_history_record *rec,
+                                  sc_engine__run *run, int result, uint64_t started)
+{
+    uint64_t now = sc_clock_mono_us(e->clock);
+    if (!run->in_actions) {
+        const sc_transition *tr = run->rows[run->row];
+        const sc_call *call = &tr->guards[run->step];
+        if (sc_engine__guard_done(rec, call, result > 0, false)) {
+            run->step++;
+        } else {
+            run->row++;
+            run->step = 0;
+        }
+    } else {
+        const sc_transition *tr = run->rows[run->row];
+        const sc_call *call = &tr->actions[run->step];
+        sc_engine__action_done(rec, call, result, started, now);
+        run->t_end = now;
+        sc_exec x = {.engine = e, .session = s, .event = ev};
+        if (action_stops(&x, result)) {
+            run->failed_at = run->step;
+            run->rc = result;
+        } else {
+            run->step++;
+        }
+    }
+    return sc_engine__run_rows(e, s, ev, rec, run, NULL);
 }
 
 /* What the lines logged while a session's events run are about (sc_log_fields): resolved
@@ -335,7 +405,7 @@ static void log_subject_fields(const void *obj, sc_log_fields *out)
     out->session_id = l->s->id;
     out->call_id = sc_session_field(l->s, SC_FIELD_CALL_ID);
     out->state = sc_session_state_name(l->s);
-    out->event = sc_vocab_name(l->e->vocab, SC_VOCAB_EVENT, l->ev->type);
+    out->event = l->ev ? sc_vocab_name(l->e->vocab, SC_VOCAB_EVENT, l->ev->type) : NULL;
 }
 
 int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome)
@@ -351,17 +421,46 @@ int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outco
     sc_log_context lc = {.fill = log_subject_fields, .obj = &subject};
     sc_log_context_push(&lc);
     int r = run_one(e, s, ev, outcome);
+    sc_engine__drain(e, s, &subject.ev);
+    sc_log_context_pop(&lc);
+    return r;
+}
+
+void sc_engine__drain(sc_engine *e, sc_session *s, const sc_event **subject_ev)
+{
     sc_qevent *q;
-    while (!s->removing && (q = dequeue(s)) != NULL) {
-        subject.ev = &q->ev;
+    while (!s->removing && !s->pending && (q = dequeue(s)) != NULL) {
+        *subject_ev = &q->ev;
         run_one(e, s, &q->ev, NULL);
+        if (s->pending) /* the suspended run took the event's data */
+            q->ev.data = NULL;
         qevent_free(q);
     }
-    sc_log_context_pop(&lc);
+    if (s->pending)
+        return; /* stays busy: its later events wait in the queue */
     s->busy = false;
     if (s->removing)
         sc_engine__finish_remove(e, s);
+}
+
+int sc_engine__continue(sc_engine *e, sc_session *s, const sc_event *ev, sc_history_record *rec, sc_engine__run *run,
+                        int result, uint64_t started)
+{
+    log_subject subject = {.e = e, .s = s, .ev = ev};
+    sc_log_context lc = {.fill = log_subject_fields, .obj = &subject};
+    sc_log_context_push(&lc);
+    int r = sc_engine__resume_rows(e, s, ev, rec, run, result, started);
+    sc_log_context_pop(&lc);
     return r;
+}
+
+void sc_engine__drain_logged(sc_engine *e, sc_session *s)
+{
+    log_subject subject = {.e = e, .s = s, .ev = NULL};
+    sc_log_context lc = {.fill = log_subject_fields, .obj = &subject};
+    sc_log_context_push(&lc);
+    sc_engine__drain(e, s, &subject.ev);
+    sc_log_context_pop(&lc);
 }
 
 int sc_engine_dispatch_simple(sc_engine *e, sc_session *s, sc_id type, int32_t code, const char *text)

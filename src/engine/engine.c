@@ -52,6 +52,7 @@ void sc_engine_free(sc_engine *e)
 {
     if (!e)
         return;
+    sc_engine__pending_free(e);
     sc_store_foreach(e->store, release_session_sched, e);
     free(e->heap);
     free(e->guards);
@@ -230,6 +231,8 @@ void sc_engine_remove_session(sc_engine *e, sc_session *s, const char *reason)
         if (e->obs_used[i] && e->obs[i].on_session_removed)
             e->obs[i].on_session_removed(e->obs[i].ud, s, reason ? reason : "removed");
     e->stats.sessions_removed++;
+    if (s->pending)
+        sc_engine__cancel_pending(e, s);
     if (!s->busy)
         sc_engine__finish_remove(e, s);
 }

@@ -42,6 +42,31 @@ enum sc_timer_kind {
     SC_TIMER_SCHED = 4,     /* sc_engine_schedule() */
 };
 
+/* A run of rows that can stop at a guard or action that suspended (sc_exec_suspend) and go on
+ * from there when it is answered (suspend.c). */
+typedef struct sc_engine__run {
+    const sc_transition *const *rows; /* the candidate rows of (role, state, event) */
+    size_t nrows;
+    size_t row;      /* the row being tried (its guards) or taken (its actions) */
+    uint16_t step;   /* the guard or action index within it */
+    bool in_actions; /* guards passed: running the row's actions */
+    int failed_at;   /* the failed action's index once known, else -1 */
+    int rc;          /* its error */
+    uint64_t mono;   /* the run's start */
+    int64_t wall;
+    uint64_t t_end; /* the end of the last action */
+} sc_engine__run;
+
+#define SC_ENGINE__SUSPENDED (-1000000) /* internal: a guard or action suspended the run */
+
+/* What sc_exec_suspend() noted for the engine to pick up when the call returns. */
+typedef struct sc_engine__suspending {
+    uint64_t token;
+    sc_engine_cancel_fn cancel;
+    void *ud;
+    uint64_t started; /* mono µs of the call */
+} sc_engine__suspending;
+
 struct sc_engine {
     const sc_vocab *vocab;                           /* borrowed */
     sc_store *store;                                 /* borrowed */
@@ -75,12 +100,46 @@ struct sc_engine {
         sc_table *table; /* reference held while cached, NULL = free slot */
         uint8_t *rows;   /* by row index: bit = slot whose publish_only the row publishes */
         size_t nrows;
-    } pubcache[4]; /* per-table answers for the filtered observers (dispatch.c) */
+    } pubcache[4];                     /* per-table answers for the filtered observers (dispatch.c) */
+    sc_engine__suspending *suspending; /* set by sc_exec_suspend() during a guard or action */
+    sc_engine__suspending susp_slot;   /* what it points to */
+    bool exec_cached;                  /* sc_exec_mark_cached() during a guard */
+    uint64_t next_token;               /* suspension tokens */
+    sc_map pending;                    /* token text -> sc_engine__pending */
 };
 
 /* Wall time for mono time `mono`: derived from the last wall sample, read again when that
  * sample is over a second old or the clock went backwards. Saves a clock read per dispatch. */
 int64_t sc_engine__wall_at(sc_engine *e, uint64_t mono);
+
+/* dispatch.c */
+/* The rows of run from where it stands (guards, then actions, conditions, the next state, the
+ * record's outcome and the observers). SC_ENGINE_QUEUED when it suspended again. */
+int sc_engine__run_rows(sc_engine *e, sc_session *s, const sc_event *ev, sc_history_record *rec, sc_engine__run *run,
+                        sc_outcome *outcome_out);
+/* A suspended run answered: the guard's or action's result recorded, then the rest (the log
+ * context names the session and event). */
+int sc_engine__continue(sc_engine *e, sc_session *s, const sc_event *ev, sc_history_record *rec, sc_engine__run *run,
+                        int result, uint64_t started);
+/* Run s's queued events until none is left or one suspends; then s is no longer busy (and its
+ * removal completes) unless one suspended. */
+void sc_engine__drain(sc_engine *e, sc_session *s, const sc_event **subject_ev);
+void sc_engine__drain_logged(sc_engine *e, sc_session *s);
+/* The history entries of one guard evaluation or action run. */
+bool sc_engine__guard_done(sc_history_record *rec, const sc_call *call, bool v, bool cached);
+void sc_engine__action_done(sc_history_record *rec, const sc_call *call, int rc, uint64_t t0, uint64_t t1);
+
+/* suspend.c */
+/* The run of ev stopped at a guard or action that called sc_exec_suspend(): keep it (the event
+ * copied; its data taken when it has a data_free, else dropped) and leave s busy. Returns
+ * SC_ENGINE_QUEUED (the caller no longer owns the event's data). */
+int sc_engine__suspend_run(sc_engine *e, sc_session *s, const sc_event *ev, sc_history_record *rec,
+                           const sc_engine__run *run);
+/* s is being removed while suspended: the pending call is cancelled (its cancel callback),
+ * the run ends there, s is no longer busy. */
+void sc_engine__cancel_pending(sc_engine *e, sc_session *s);
+/* Engine teardown: every pending call cancelled and freed. */
+void sc_engine__pending_free(sc_engine *e);
 
 /* dispatch.c */
 int sc_engine__enqueue(sc_engine *e, sc_session *s, const sc_event *ev, bool internal);

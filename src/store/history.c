@@ -137,9 +137,11 @@ int sc_history_record_to_json(const sc_session *s, const sc_history_record *r, j
     json_object_set_new(o, "transition", r->transition == UINT32_MAX ? json_null() : json_integer(r->transition));
     for (unsigned i = 0; i < r->nguards; i++) {
         const sc_history_guard *g = &r->guards[i];
-        json_array_append_new(guards, json_pack("{s:s,s:b,s:b}", "name",
-                                                sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1), "negate",
-                                                g->negate, "passed", g->passed));
+        json_t *gj = json_pack("{s:s,s:b,s:b}", "name", sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1),
+                               "negate", g->negate, "passed", g->passed);
+        if (gj && g->cached)
+            json_object_set_new(gj, "cached", json_true());
+        json_array_append_new(guards, gj);
     }
     for (unsigned i = 0; i < r->nactions; i++) {
         const sc_history_action *a = &r->actions[i];

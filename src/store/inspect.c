@@ -103,7 +103,7 @@ static json_t *fields_json(const sc_session *s)
 {
     json_t *o = json_object();
     for (int f = 0; o && f < SC_FIELD__COUNT; f++) {
-        if (!s->fields[f])
+        if (!s->fields[f] || f == SC_FIELD_VARS)
             continue;
         char *masked = NULL;
         if (sc_redact_keys(s->fields[f], &masked) < 0)
@@ -112,6 +112,17 @@ static json_t *fields_json(const sc_session *s)
         free(masked);
     }
     return o;
+}
+
+/* The session variables as an object of strings ({} when none). */
+static json_t *variables_json(const sc_session *s)
+{
+    const char *text = s->fields[SC_FIELD_VARS];
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    if (o && json_is_object(o))
+        return o;
+    json_decref(o);
+    return json_object();
 }
 
 static json_t *conditions_json(const sc_session *s)
@@ -155,6 +166,7 @@ int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, json_t **
     uint64_t now = sc_clock_mono_us(s->store->clock);
     r |= json_object_set_new(o, "table_hash", str_or_null(s->fields[SC_FIELD_TABLE_HASH]));
     r |= json_object_set_new(o, "fields", fields_json(s));
+    r |= json_object_set_new(o, "variables", variables_json(s));
     r |= json_object_set_new(o, "links",
                              json_pack("{s:o,s:o,s:o}", "peer", str_or_null(s->fields[SC_FIELD_PEER_ID]), "transfer",
                                        str_or_null(s->fields[SC_FIELD_TRANSFER_ID]), "replaces",

@@ -110,6 +110,7 @@ struct sc_session {
     /* engine scheduling state (owned by src/engine) */
     bool busy;                    /* inside a dispatch */
     bool removing;                /* removal requested; completes when not busy */
+    void *pending;                /* a suspended run (engine's sc_engine__pending), or NULL */
     uint32_t qlen;                /* queued events */
     void *qhead, *qtail;          /* engine's queued events (FIFO) */
     size_t qbytes;                /* bytes held by queued events */

@@ -83,7 +83,7 @@ static void test_json_export_format(void **state)
     r->event_code = 0;
     r->transition = 5;
     r->nguards = 1;
-    r->guards[0] = (sc_history_guard){SC_GUARD_HasSdp, true, false};
+    r->guards[0] = (sc_history_guard){SC_GUARD_HasSdp, true, false, false};
     r->nactions = 1;
     r->actions[0] = (sc_history_action){SC_ACTION_SendReInvite, -5, 1234};
     r->outcome = SC_OUTCOME_ACTION_FAILED;
@@ -119,8 +119,8 @@ static void test_csv_export_format(void **state)
     snprintf(r->event_text, sizeof r->event_text, "say \"hi\", bob");
     r->transition = 0;
     r->nguards = 2;
-    r->guards[0] = (sc_history_guard){SC_GUARD_AutoAnswer, false, true};
-    r->guards[1] = (sc_history_guard){SC_GUARD_IsBridged, true, true};
+    r->guards[0] = (sc_history_guard){SC_GUARD_AutoAnswer, false, true, false};
+    r->guards[1] = (sc_history_guard){SC_GUARD_IsBridged, true, true, false};
     r->nactions = 2;
     r->actions[0] = (sc_history_action){SC_ACTION_SendResponse, 0, 15};
     r->actions[1] = (sc_history_action){SC_ACTION_StartMedia, 0, 1000000};
