@@ -321,6 +321,11 @@ static int bind_features(sc_coord *c)
             }
         }
     }
+    EACH_FEATURE(f) { /* names the table itself binds (webhooks) */
+        int rc = f->bind_table ? f->bind_table(c, c->table) : 0;
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
