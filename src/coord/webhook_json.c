@@ -105,9 +105,10 @@ int sc_coord__hook_answer_parse(const char *body, size_t len, bool guard, sc_coo
 {
     if (why && cap)
         why[0] = '\0';
+    if (out)
+        memset(out, 0, sizeof *out);
     if (!out || (!body && len))
         return refuse(why, cap, "no answer");
-    memset(out, 0, sizeof *out);
     size_t i = 0;
     while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
         i++;
