@@ -1,7 +1,7 @@
 /* fuzz_http_body: the HTTP API's request bodies as sessiond parses them (tools/sessiond/bodies.c):
  * the input is loaded as a JSON object the way every POST route loads its body, then given to
  * the parser of each endpoint: POST /calls (direct and through a trunk), /sessions/{id}/reject,
- * /dtmf, /bridge, /transfer, and /debug/health; what a parser accepts is checked against what
+ * /dtmf, /bridge, /transfer, /events/{name}, and /debug/health; what a parser accepts is checked against what
  * the route relies on (abort otherwise). The same bytes then go through the request's other
  * outside text: the /sessions/{id}/transfer/cancel path and the Host, Origin, Authorization and
  * Content-Type checks of http_guard.c. The table bodies of /table/reload and /table/validate
@@ -53,6 +53,16 @@ static void commands(json_t *b)
         abort();
     if (sd_bridge_body_parse(b, &s, &err) == 0 && !*s)
         abort();
+    sd_event_body e;
+    if (sd_event_body_parse(b, &e, &err) == 0) {
+        if (e.nvars > SD_EVENT_VARS_MAX)
+            abort();
+        for (size_t i = 0; i < e.nvars; i++)
+            if (!sc_var_name_valid(e.vars[2 * i]) || !e.vars[2 * i + 1] || strlen(e.vars[2 * i + 1]) > SC_VAR_VALUE_MAX)
+                abort();
+    } else if (!err) {
+        abort();
+    }
     sd_transfer_body t;
     if (sd_transfer_body_parse(b, &t, &err) == 0) {
         if ((!t.attended && !t.target) || (t.attended && t.target && t.consult) || (t.target && !sip(t.target)))

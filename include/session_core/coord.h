@@ -215,6 +215,13 @@ SC_EXPORT int sc_coord_hangup(sc_coord *coord, const char *id);
  * -ENODATA no event of that name in the session's table, -EPERM a built-in event (SIP,
  * media, timers and commands come from their own paths), -EINVAL. */
 SC_EXPORT int sc_coord_send_event(sc_coord *coord, const char *id, const char *event, int32_t code, const char *text);
+/* sc_coord_send_event() that first sets nvars session variables (vars: name, value, name,
+ * value...). The event is refused (SC_E_NOT_ACCEPTED) before any variable changes when the
+ * session's state has no row for it; -EINVAL (a bad name or value) and -E2BIG (too many) are
+ * checked before too. While the session waits on a webhook the variables are set at once and
+ * the event queues behind the pending run (0). */
+SC_EXPORT int sc_coord_send_event_vars(sc_coord *coord, const char *id, const char *event, int32_t code,
+                                       const char *text, const char *const *vars, size_t nvars);
 /* The operator's way out of a session the table will not end: ends its SIP side at once (BYE
  * when confirmed, CANCEL for our unanswered INVITE, 480 for an unanswered incoming one),
  * records a Killed entry in its history (persisted and published like a transition), logs a
@@ -245,7 +252,23 @@ SC_EXPORT int sc_coord_unbridge(sc_coord *coord, const char *id);
 
 /* ---- Inspection (new references / malloc'd strings the caller releases) ---------------- */
 
-SC_EXPORT int sc_coord_sessions(sc_coord *coord, json_t **out);                  /* array of summaries */
+SC_EXPORT int sc_coord_sessions(sc_coord *coord, json_t **out); /* array of summaries */
+/* One page of the sessions (summaries, creation order), filtered: state (a state name, NULL:
+ * any), role (SC_ROLE_UAC/UAS, or -1: any), live (true: only sessions not in a terminal state);
+ * after: the cursor of the previous page (0: the first); limit: at most that many (0: 100,
+ * capped at 1000). At most 16 * limit sessions are looked at, so a page's cost follows the
+ * page; a filtered page may hold fewer than limit. *next: the next page's cursor, 0 when none
+ * follows. */
+#define SC_COORD_PAGE_DEFAULT 100
+#define SC_COORD_PAGE_MAX 1000
+typedef struct sc_coord_list {
+    const char *state;
+    int role;
+    bool live;
+    uint64_t after;
+    size_t limit;
+} sc_coord_list;
+SC_EXPORT int sc_coord_sessions_page(sc_coord *coord, const sc_coord_list *q, json_t **out, uint64_t *next);
 SC_EXPORT int sc_coord_inspect(sc_coord *coord, const char *id, json_t **out);   /* -ENOENT */
 SC_EXPORT int sc_coord_history(sc_coord *coord, const char *id, json_t **out);   /* -ENOENT */
 SC_EXPORT int sc_coord_history_csv(sc_coord *coord, const char *id, char **out); /* -ENOENT */

@@ -58,6 +58,18 @@ SC_EXPORT size_t sc_store_count_in_state(const sc_store *st, const char *state_n
 typedef int (*sc_store_iter_fn)(sc_session *s, void *ud);
 SC_EXPORT int sc_store_foreach(sc_store *st, sc_store_iter_fn fn, void *ud);
 
+/* A page of sessions in creation order (the order of sc_store_foreach), for listing by cursor:
+ * those created after the session whose sc_session_order() is `after` (0: from the first),
+ * that match (NULL: all), at most limit of them into out. At most scan_max sessions are looked
+ * at (0: no bound), so a page's cost follows the page even when few match; it may then hold
+ * fewer than limit. *next: the cursor for the next page (the last session looked at), 0 when
+ * nothing follows. A cursor stays valid when its session is removed. Returns how many. */
+typedef bool (*sc_store_match_fn)(const sc_session *s, void *ud);
+SC_EXPORT size_t sc_store_page(const sc_store *st, uint64_t after, sc_store_match_fn match, void *ud, size_t limit,
+                               size_t scan_max, sc_session **out, uint64_t *next);
+/* The session's place in the creation order (> 0; 0 for NULL). */
+SC_EXPORT uint64_t sc_session_order(const sc_session *s);
+
 /* ---- Secondary indexes ------------------------------------------------------------------ */
 
 typedef enum sc_key_kind {

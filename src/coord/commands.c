@@ -181,8 +181,28 @@ int sc_coord_kill(sc_coord *c, const char *id, char *state, size_t state_cap)
 
 int sc_coord_send_event(sc_coord *c, const char *id, const char *event, int32_t code, const char *text)
 {
-    if (!c || !id || !event || !*event)
+    return sc_coord_send_event_vars(c, id, event, code, text, NULL, 0);
+}
+
+/* The variables of an application event, checked all before any is set. */
+static int vars_check(const char *const *vars, size_t nvars)
+{
+    if (nvars > SC_VARS_MAX)
+        return -E2BIG;
+    for (size_t i = 0; i < nvars; i++)
+        if (!sc_var_name_valid(vars[2 * i]) || !vars[2 * i + 1] || strlen(vars[2 * i + 1]) > SC_VAR_VALUE_MAX)
+            return -EINVAL;
+    return 0;
+}
+
+int sc_coord_send_event_vars(sc_coord *c, const char *id, const char *event, int32_t code, const char *text,
+                             const char *const *vars, size_t nvars)
+{
+    if (!c || !id || !event || !*event || (nvars && !vars))
         return -EINVAL;
+    int r = vars_check(vars, nvars);
+    if (r)
+        return r;
     sc_session *s = sc_store_get(c->store, id);
     if (!s)
         return -ENOENT;
@@ -191,5 +211,13 @@ int sc_coord_send_event(sc_coord *c, const char *id, const char *event, int32_t 
         return -ENODATA;
     if (ev < SC_EV__BUILTIN_COUNT) /* SIP, media and commands have their own paths */
         return -EPERM;
+    /* no row for it in this state: refused before any variable changes */
+    size_t rows = 0;
+    sc_table_lookup(sc_session_table(s), sc_session_role(s), sc_session_state(s), (sc_id)ev, &rows);
+    if (!rows && !sc_engine_session_busy(c->engine, s))
+        return SC_E_NOT_ACCEPTED;
+    for (size_t i = 0; i < nvars; i++)
+        if ((r = sc_session_var_set(s, vars[2 * i], vars[2 * i + 1])) < 0)
+            return r;
     return sc_coord__command(c, s, (sc_id)ev, code, text && *text ? text : "api");
 }

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* ---- Inspection ------------------------------------------------------------------------------ */
 
@@ -30,6 +32,50 @@ int sc_coord_sessions(sc_coord *coord, json_t **out)
     if (!a)
         return -ENOMEM;
     int rc = sc_store_foreach(coord->store, add_summary, a);
+    if (rc) {
+        json_decref(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+static bool list_match(const sc_session *s, void *ud)
+{
+    const sc_coord_list *q = ud;
+    if (q->role >= 0 && (int)sc_session_role(s) != q->role)
+        return false;
+    if (q->live && sc_coord__is_terminal(s))
+        return false;
+    if (q->state) {
+        const char *name = sc_session_state_name(s);
+        if (!name || strcmp(name, q->state))
+            return false;
+    }
+    return true;
+}
+
+int sc_coord_sessions_page(sc_coord *coord, const sc_coord_list *q, json_t **out, uint64_t *next)
+{
+    if (!coord || !q || !out || !next)
+        return -EINVAL;
+    size_t limit = q->limit ? q->limit : SC_COORD_PAGE_DEFAULT;
+    if (limit > SC_COORD_PAGE_MAX)
+        limit = SC_COORD_PAGE_MAX;
+    sc_session **page = malloc(limit * sizeof *page);
+    json_t *a = json_array();
+    if (!page || !a) {
+        free(page);
+        json_decref(a);
+        return -ENOMEM;
+    }
+    bool filtered = q->state || q->role >= 0 || q->live;
+    size_t n = sc_store_page(coord->store, q->after, filtered ? list_match : NULL, (void *)q, limit, 16 * limit, page,
+                             next);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = add_summary(page[i], a);
+    free(page);
     if (rc) {
         json_decref(a);
         return rc;

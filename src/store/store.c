@@ -37,6 +37,7 @@ void sc_store_free(sc_store *st)
     sc_map__free(&st->by_id);
     for (int k = 0; k < SC_KEY_KIND_COUNT; k++)
         sc_map__free(&st->index[k]);
+    sc_store__order_free(st);
     free(st);
 }
 
@@ -114,13 +115,6 @@ int sc_store_create(sc_store *st, sc_table *table, sc_role role, const char *id,
     int64_t wall = sc_clock_wall_us(st->clock);
     s->created_mono_us = s->updated_mono_us = s->entered_mono_us = mono;
     s->created_wall_us = s->updated_wall_us = s->entered_wall_us = wall;
-    const char *hash = sc_table_hash(table);
-    if (hash && sc_session_set_field(s, SC_FIELD_TABLE_HASH, hash) != 0) {
-        sc_store_remove(st, s);
-        return -ENOMEM;
-    }
-    s->updated_mono_us = mono;
-    s->updated_wall_us = wall;
     s->prev = st->tail;
     if (st->tail)
         st->tail->next = s;
@@ -128,6 +122,14 @@ int sc_store_create(sc_store *st, sc_table *table, sc_role role, const char *id,
         st->head = s;
     st->tail = s;
     st->count++;
+    /* linked first, so that a failure below can remove it the ordinary way */
+    const char *hash = sc_table_hash(table);
+    if ((hash && sc_session_set_field(s, SC_FIELD_TABLE_HASH, hash) != 0) || sc_store__order_add(st, s)) {
+        sc_store_remove(st, s);
+        return -ENOMEM;
+    }
+    s->updated_mono_us = mono;
+    s->updated_wall_us = wall;
     *out = s;
     return 0;
 }
@@ -151,6 +153,7 @@ void sc_store_remove(sc_store *st, sc_session *s)
     }
     if (sc_map__get(&st->by_id, s->id) == s) {
         sc_map__del(&st->by_id, s->id);
+        sc_store__order_del(st, s);
         if (s->prev)
             s->prev->next = s->next;
         else

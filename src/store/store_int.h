@@ -96,6 +96,7 @@ struct sc_session {
     uint32_t dirty_late;                                        /* bits set while observers are being told (engine) */
     size_t strings_bytes;                                       /* bytes of malloc'd strings and keys */
     struct sc_session *prev, *next;                             /* creation-order list for iteration */
+    uint64_t order_seq;                                         /* creation sequence (order.c), 0 once removed */
     char **xstates;    /* foreign state names (rebase.c), malloc'd each, or NULL */
     uint16_t nxstates; /* entries in xstates */
 
@@ -120,6 +121,16 @@ struct sc_session {
     uint32_t nsched;              /* how many */
 };
 
+/* One entry of the creation order (order.c): session NULL once removed. */
+typedef struct sc_order_entry {
+    uint64_t seq;
+    sc_session *s;
+} sc_order_entry;
+
+int sc_store__order_add(sc_store *st, sc_session *s); /* sets s->order_seq; -ENOMEM */
+void sc_store__order_del(sc_store *st, sc_session *s);
+void sc_store__order_free(sc_store *st);
+
 struct sc_store {
     const sc_clock *clock;           /* borrowed */
     const sc_logger *logger;         /* borrowed, may be NULL */
@@ -130,6 +141,10 @@ struct sc_store {
     size_t count;                    /* sessions */
     uint64_t id_counter;             /* for generated ids */
     uint64_t id_seed;                /* random per store */
+    sc_order_entry *order;           /* creation order, sorted by seq, with holes (order.c) */
+    size_t order_len, order_cap;     /* entries used / allocated */
+    size_t order_dead;               /* holes among them */
+    uint64_t order_next;             /* the last sequence given */
 };
 
 #endif

@@ -65,7 +65,7 @@ start_sipp_bg uac_rejected "$REJ_PORT" "127.0.0.1:$SIP_PORT"  # call E: rejected
 for _ in $(seq 1 100); do port_in_use "$XFER_PORT" && break; sleep 0.05; done
 
 SD_URL="http://127.0.0.1:$HTTP_PORT" SD_TOKEN=$TOKEN SRC=$SRC UAS_URI="sip:alice@127.0.0.1:$SIPP_PORT" \
-  XFER_URI="sip:alice@127.0.0.1:$XFER_PORT" UAC_PORT=$UAC_PORT REJ_PORT=$REJ_PORT \
+  XFER_URI="sip:alice@127.0.0.1:$XFER_PORT" UAC_PORT=$UAC_PORT REJ_PORT=$REJ_PORT SCTL="$BIN/sessionctl" \
   node "$DIR/check.js" "$SPEC" || fail "the live answers do not match $SPEC"
 # The SIPp parties end with their calls (check.js saw each call reach its states). Their own
 # verdicts are not this test's: a SIPp scenario fails on a retransmission it did not expect.

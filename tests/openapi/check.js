@@ -142,7 +142,7 @@ function request(method, p, opts = {}) {
 }
 
 // operations that this run cannot make succeed (other tests do)
-const NO_2XX = new Set(['POST /sessions/{id}/transfer/cancel', 'POST /sessions/{id}/send']);
+const NO_2XX = new Set(['POST /sessions/{id}/transfer/cancel', 'POST /sessions/{id}/send', 'POST /sessions/{id}/events/{name}']);
 
 // ---- Checks ----------------------------------------------------------------------------------
 
@@ -306,6 +306,32 @@ async function main() {
   // sessions
   r = await op('GET', '/sessions', {}, {}, 200);
   if (JSON.parse(r.body).length !== 5) fail(`GET /sessions: expected 5 sessions: ${r.body}`);
+  if (r.headers.link) fail(`GET /sessions: a next page after the only one: ${r.headers.link}`);
+  // pages: two at a time, following the Link header, see the same five in the same order
+  const all = JSON.parse(r.body).map((x) => x.id);
+  let pageIds = [], q = '?limit=2', pages = 0;
+  while (q) {
+    const pr = await op('GET', '/sessions', {}, {query: q, label: `page ${++pages}`}, 200);
+    pageIds = pageIds.concat(JSON.parse(pr.body).map((x) => x.id));
+    const m = /^<\/sessions(\?[^>]*)>; rel="next"$/.exec(pr.headers.link || '');
+    if (pr.headers.link && !m) fail(`GET /sessions: bad Link header: ${pr.headers.link}`);
+    q = m ? m[1] : null;
+    if (pages > 5) fail('GET /sessions: the pages do not end');
+  }
+  if (pageIds.join() !== all.join()) fail(`GET /sessions pages ${pageIds} != ${all}`);
+  if (process.env.SCTL) { // sessionctl sessions follows the pages too
+    const out = require('child_process').execFileSync(process.env.SCTL,
+      ['--server', base.origin, '--token', token, 'sessions', '--page', '2'], {encoding: 'utf8'});
+    const listed = out.split('\n').slice(1, -2).map((l) => l.split(/\s+/)[0]);
+    if (listed.join() !== all.join() || !/\n5 session\(s\)\n$/.test(out)) fail(`sessionctl sessions --page 2:\n${out}`);
+  }
+  r = await op('GET', '/sessions', {}, {query: '?live=true&role=uas', label: 'filtered'}, 200);
+  for (const x of JSON.parse(r.body)) if (x.role !== 'uas') fail(`GET /sessions?role=uas gave ${x.role}`);
+  r = await op('GET', '/sessions', {}, {query: '?state=NoSuchState', label: 'no match'}, 200);
+  if (JSON.parse(r.body).length !== 0) fail(`GET /sessions?state=NoSuchState: ${r.body}`);
+  await op('GET', '/sessions', {}, {query: '?limit=0', label: 'bad limit'}, 400);
+  await op('GET', '/sessions', {}, {query: '?role=x', label: 'bad role'}, 400);
+  await op('GET', '/sessions', {}, {query: '?after=-1', label: 'bad cursor'}, 400);
   for (const id of [A, B, C, D, E]) await op('GET', '/sessions/{id}', {id}, {}, 200);
   await op('GET', '/sessions/{id}', {id: N}, {}, 404);
   await op('GET', '/sessions/{id}/history', {id: A}, {}, 200);
@@ -460,6 +486,10 @@ async function main() {
   await op('POST', '/sessions/{id}/send', {id: A}, {body: {event: 'DialogBYE'}, label: 'built-in'}, 400);
   await op('POST', '/sessions/{id}/send', {id: A}, {body: {event: 'Nope'}, label: 'undeclared'}, 400);
   await op('POST', '/sessions/{id}/send', {id: A}, {body: {code: 1}, label: 'no event'}, 400);
+  await op('POST', '/sessions/{id}/events/{name}', {id: A, name: 'DialogBYE'}, {body: {}, label: 'built-in'}, 422);
+  await op('POST', '/sessions/{id}/events/{name}', {id: A, name: 'Nope'}, {body: {variables: {a: 'b'}}, label: 'undeclared'}, 422);
+  await op('POST', '/sessions/{id}/events/{name}', {id: N, name: 'Nope'}, {body: {}, label: 'no session'}, 404);
+  await op('POST', '/sessions/{id}/events/{name}', {id: A, name: 'Nope'}, {body: {variables: {a: 1}}, label: 'bad variables'}, 400);
   // the very last: the drain (no call is up: sessiond exits)
   await op('POST', '/drain', {}, {body: {}}, 202);
 

@@ -109,26 +109,49 @@ static void print_history(json_t *h)
     }
 }
 
+/* GET /sessions with the command's filters, every page (following the Link headers). */
 int sessionctl_cmd_sessions(const sctl_args *a)
 {
     srv_opts o = opts_of(a);
-    sctl_http_resp r;
-    if (call_server(&o, "GET", "/sessions", NULL, &r))
-        return 1;
-    int rc;
-    json_t *j = parse_or_print(&o, &r, &rc);
-    if (j) {
-        size_t i;
-        json_t *s;
-        printf("%-18s %-4s %-18s %-30s %-27s %s\n", "ID", "ROLE", "STATE", "REMOTE", "CREATED", "OUTCOME");
-        json_array_foreach(j, i, s)
-            printf("%-18s %-4s %-18s %-30s %-27s %s\n", str_or(s, "id", "?"), str_or(s, "role", "?"),
-                   str_or(s, "state", "?"), str_or(s, "remote_uri", "-"), str_or(s, "created_at", "-"),
-                   str_or(s, "outcome", "-"));
-        printf("%zu session(s)\n", json_array_size(j));
+    const char *state = sctl_opt_value(a, "state"), *role = sctl_opt_value(a, "role");
+    char path[512];
+    snprintf(path, sizeof path, "/sessions?limit=%s%s%s%s%s%s",
+             sctl_opt_value(a, "page") ? sctl_opt_value(a, "page") : "1000", state ? "&state=" : "", state ? state : "",
+             role ? "&role=" : "", role ? role : "", sctl_opt_flag(a, "live") ? "&live=true" : "");
+    if (strpbrk(path + 10, " #")) {
+        fprintf(stderr, "sessionctl sessions: a filter cannot contain spaces or #\n");
+        return 2;
     }
-    json_decref(j);
-    sctl_http_resp_free(&r);
+    size_t total = 0;
+    int rc = 0;
+    bool header = true;
+    while (!rc) {
+        sctl_http_resp r;
+        if (call_server(&o, "GET", path, NULL, &r))
+            return 1;
+        json_t *j = parse_or_print(&o, &r, &rc);
+        if (j) {
+            size_t i;
+            json_t *s;
+            if (header && !o.json)
+                printf("%-18s %-4s %-18s %-30s %-27s %s\n", "ID", "ROLE", "STATE", "REMOTE", "CREATED", "OUTCOME");
+            header = false;
+            json_array_foreach(j, i, s)
+                printf("%-18s %-4s %-18s %-30s %-27s %s\n", str_or(s, "id", "?"), str_or(s, "role", "?"),
+                       str_or(s, "state", "?"), str_or(s, "remote_uri", "-"), str_or(s, "created_at", "-"),
+                       str_or(s, "outcome", "-"));
+            total += json_array_size(j);
+        }
+        json_decref(j);
+        bool more = !rc && r.next && strlen(r.next) < sizeof path; /* --json: one array a page */
+        if (more)
+            snprintf(path, sizeof path, "%s", r.next);
+        sctl_http_resp_free(&r);
+        if (!more)
+            break;
+    }
+    if (!rc && !o.json)
+        printf("%zu session(s)\n", total);
     return rc;
 }
 
@@ -403,14 +426,34 @@ int sessionctl_cmd_send(const sctl_args *a)
         fprintf(stderr, "sessionctl send: --code: expected an integer, got '%s'\n", code);
         return 2;
     }
-    json_t *b = json_pack("{s:s,s:I}", "event", a->pos[1], "code", (json_int_t)c);
+    json_t *vars = json_object();
+    for (int i = 2; vars && i < a->npos; i++) { /* NAME=VALUE */
+        const char *eq = strchr(a->pos[i], '=');
+        if (!eq || eq == a->pos[i]) {
+            fprintf(stderr, "sessionctl send: expected NAME=VALUE, got '%s'\n", a->pos[i]);
+            json_decref(vars);
+            return 2;
+        }
+        char name[80]; /* longer names are refused by the server */
+        snprintf(name, sizeof name, "%.*s", (int)(eq - a->pos[i]), a->pos[i]);
+        json_object_set_new(vars, name, json_string(eq + 1));
+    }
+    json_t *b = json_pack("{s:I,s:o}", "code", (json_int_t)c, "variables", vars);
     if (b && text)
         json_object_set_new(b, "text", json_string(text));
     char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
     json_decref(b);
     if (!body)
         return 1;
-    int rc = session_command(a, "send", body);
+    int rc = 2;
+    if (strpbrk(a->pos[0], "/?#%") || strpbrk(a->pos[1], "/?#%")) {
+        fprintf(stderr, "sessionctl send: an ID or EVENT cannot contain / ? # or %%\n");
+    } else {
+        char path[512], ok[320];
+        snprintf(path, sizeof path, "/sessions/%s/events/%s", a->pos[0], a->pos[1]);
+        snprintf(ok, sizeof ok, "%%s %s: ok\n", a->pos[1]);
+        rc = post_and_report(a, path, body, ok, a->pos[0]);
+    }
     free(body);
     return rc;
 }

@@ -43,6 +43,13 @@ static const sctl_opt REPLAY[] = {
 };
 static const sctl_opt CALL[] = {{"from", 0, SCTL_VALUE, "URI", "the From URI"}, {0}};
 static const sctl_opt REJECT[] = {{"code", 0, SCTL_VALUE, "N", "final response 400..699 (default 486)"}, {0}};
+static const sctl_opt SESSIONS[] = {
+    {"state", 0, SCTL_VALUE, "STATE", "only sessions in this state"},
+    {"role", 0, SCTL_VALUE, "uac|uas", "only sessions of this role"},
+    {"live", 0, SCTL_FLAG, NULL, "only sessions not in a terminal state"},
+    {"page", 0, SCTL_VALUE, "N", "sessions asked for per request (1..1000, default 1000); every page is read"},
+    {0},
+};
 static const sctl_opt SEND[] = {
     {"code", 0, SCTL_VALUE, "N", "the event's code (default 0)"},
     {"text", 0, SCTL_VALUE, "TEXT", "the event's text (default \"api\")"},
@@ -81,7 +88,8 @@ const sctl_cmd SCTL_COMMANDS[] = {
     {"simulate", "FILE [EVENT...]", "run events through a table offline", SIMULATE, 1, -1, false,
      sessionctl_cmd_simulate},
     {"diff", "OLD NEW", "what a table change does (exit 1 if different)", NONE, 2, 2, false, sessionctl_cmd_diff},
-    {"sessions", "", "live sessions of the server", NONE, 0, 0, true, sessionctl_cmd_sessions},
+    {"sessions", "", "the server's sessions (every page), optionally filtered", SESSIONS, 0, 0, true,
+     sessionctl_cmd_sessions},
     {"show", "ID", "a session: record, conditions, history", NONE, 1, 1, true, sessionctl_cmd_show},
     {"history", "ID", "a session's transitions (--store: its persistent log)", HISTORY, 1, 1, true,
      sessionctl_cmd_history_or_store},
@@ -106,7 +114,8 @@ const sctl_cmd SCTL_COMMANDS[] = {
      true, sessionctl_cmd_events_live},
     {"reload", "", "reload the server's state table (validated first; docs/reload.md)", RELOAD, 0, 0, true,
      sessionctl_cmd_reload},
-    {"send", "ID EVENT", "send one of the table's own events (its vocabulary) to a session", SEND, 2, 2, true,
+    {"send", "ID EVENT [NAME=VALUE...]",
+     "send one of the table's own events (its vocabulary) to a session, after setting its variables", SEND, 2, 34, true,
      sessionctl_cmd_send},
     {"drain", "", "drain the server: no new calls, the calls up go on, then it exits (as SIGTERM)", NONE, 0, 0, true,
      sessionctl_cmd_drain},

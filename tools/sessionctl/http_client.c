@@ -18,8 +18,27 @@
 void sctl_http_resp_free(sctl_http_resp *resp)
 {
     free(resp->body);
+    free(resp->next);
     resp->body = NULL;
+    resp->next = NULL;
     resp->len = 0;
+}
+
+/* The target of `Link: <TARGET>; rel="next"` among the headers (head .. hend), or NULL. */
+static char *link_next(const char *head, const char *hend)
+{
+    for (const char *p = head; p && p < hend; p = strstr(p + 1, "\r\n")) {
+        if (strncasecmp(p, "\r\nLink:", 7))
+            continue;
+        const char *lt = memchr(p + 7, '<', (size_t)(hend - p - 7)), *eol = strstr(p + 2, "\r\n");
+        const char *gt = lt ? memchr(lt, '>', (size_t)(hend - lt)) : NULL;
+        if (!lt || !gt || !eol || gt > eol)
+            continue;
+        const char *rel = strstr(gt, "rel=\"next\"");
+        if (rel && rel < eol)
+            return strndup(lt + 1, (size_t)(gt - lt - 1));
+    }
+    return NULL;
 }
 
 /* "http://host:port/base" -> host, port, base (no trailing '/'). */
@@ -187,6 +206,7 @@ int sctl_http_request_typed(const char *url, const char *method, const char *pat
         free(raw);
         return -1;
     }
+    resp->next = link_next(raw, hend);
     size_t off = (size_t)(hend + 4 - raw);
     memmove(raw, raw + off, len - off + 1);
     resp->status = status;

@@ -9,6 +9,7 @@ typedef struct sctl_http_resp {
     int status; /* HTTP status */
     char *body; /* malloc'd, NUL-terminated */
     size_t len;
+    char *next; /* the target of a Link header's rel="next" (a path), malloc'd, or NULL */
 } sctl_http_resp;
 
 /* Send method url (http://host:port[/base]) + path with body (may be NULL, sent as JSON) and

@@ -178,3 +178,38 @@ int sd_health_body_parse(json_t *b, sd_health_body *out, const char **err)
     }
     return 0;
 }
+
+int sd_event_body_parse(json_t *b, sd_event_body *out, const char **err)
+{
+    memset(out, 0, sizeof *out);
+    json_t *vars = json_object_get(b, "variables"), *code = json_object_get(b, "code"),
+           *text = json_object_get(b, "text");
+    if ((given(code) &&
+         (!json_is_integer(code) || json_integer_value(code) < INT32_MIN || json_integer_value(code) > INT32_MAX)) ||
+        (given(text) && !json_is_string(text))) {
+        *err = "\"code\" must be a 32-bit integer and \"text\" a string";
+        return -EINVAL;
+    }
+    if (given(vars) && !json_is_object(vars)) {
+        *err = "\"variables\" must be an object of strings";
+        return -EINVAL;
+    }
+    if (given(vars) && json_object_size(vars) > SD_EVENT_VARS_MAX) {
+        *err = "at most 32 variables";
+        return -EINVAL;
+    }
+    const char *name;
+    json_t *v;
+    json_object_foreach(given(vars) ? vars : NULL, name, v) {
+        if (!json_is_string(v) || json_string_length(v) > SC_VAR_VALUE_MAX || !sc_var_name_valid(name)) {
+            *err = "each variable: a name of 1..64 characters [A-Za-z0-9_.-] and a string of at most 1024 bytes";
+            return -EINVAL;
+        }
+        out->vars[2 * out->nvars] = name;
+        out->vars[2 * out->nvars + 1] = json_string_value(v);
+        out->nvars++;
+    }
+    out->code = given(code) ? (int32_t)json_integer_value(code) : 0;
+    out->text = given(text) ? json_string_value(text) : NULL;
+    return 0;
+}

@@ -43,6 +43,17 @@ typedef struct sd_transfer_body {
 } sd_transfer_body;
 int sd_transfer_body_parse(json_t *b, sd_transfer_body *out, const char **err);
 
+/* POST /sessions/{id}/events/{name}: {"variables"?: {NAME: STRING...}, "code"?: int, "text"?:
+ * STRING}. vars gets name, value pairs (borrowed from b) for sc_coord_send_event_vars(). */
+#define SD_EVENT_VARS_MAX 32
+typedef struct sd_event_body {
+    const char *vars[2 * SD_EVENT_VARS_MAX];
+    size_t nvars;
+    int32_t code;
+    const char *text; /* NULL when absent */
+} sd_event_body;
+int sd_event_body_parse(json_t *b, sd_event_body *out, const char **err);
+
 /* POST /debug/health (test hooks): {"check": NAME, "ok": bool, "reason"?: TEXT}; b may be
  * anything (NULL, not an object: no check). */
 typedef struct sd_health_body {

@@ -76,6 +76,12 @@ static void item_free(sd_item *it)
     free(it->req.path);
     free(it->req.q_format);
     free(it->req.q_session);
+    free(it->req.q_state);
+    free(it->req.q_role);
+    free(it->req.q_live);
+    free(it->req.q_limit);
+    free(it->req.q_after);
+    free(it->req.resp_link);
     free(it->req.q_ms);
     free(it->req.h_accept);
     free(it->req.body);
@@ -293,6 +299,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     it->req.q_format = dup_arg(c, "format");
     it->req.q_session = dup_arg(c, "session");
     it->req.q_ms = dup_arg(c, "ms");
+    it->req.q_state = dup_arg(c, "state");
+    it->req.q_role = dup_arg(c, "role");
+    it->req.q_live = dup_arg(c, "live");
+    it->req.q_limit = dup_arg(c, "limit");
+    it->req.q_after = dup_arg(c, "after");
     const char *acc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
     it->req.h_accept = acc ? strdup(acc) : NULL;
     it->req.body = cc->body ? cc->body : strdup("");
@@ -317,8 +328,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     it->req.resp = NULL;
     int status = it->req.status;
     const char *ctype = it->req.content_type;
+    char *link = it->req.resp_link;
+    it->req.resp_link = NULL;
     item_free(it);
-    return respond(c, status, resp, ctype);
+    enum MHD_Result ret = respond_hdr(c, status, resp, ctype, link ? "Link" : NULL, link);
+    free(link);
+    return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)

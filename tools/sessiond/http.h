@@ -17,18 +17,20 @@ typedef struct sd_http sd_http;
 
 typedef struct sd_http_req {
     /* request (read-only for the handler) */
-    char method[8];  /* GET, POST, ... */
-    char *path;      /* URL path without the query */
-    char *q_format;  /* ?format= (NULL if absent) */
-    char *q_session; /* ?session= */
-    char *q_ms;      /* ?ms= (ops test hooks) */
-    char *h_accept;  /* Accept header (GET /metrics) */
-    char *body;      /* NUL-terminated, may be empty */
+    char method[8];                                      /* GET, POST, ... */
+    char *path;                                          /* URL path without the query */
+    char *q_format;                                      /* ?format= (NULL if absent) */
+    char *q_session;                                     /* ?session= */
+    char *q_ms;                                          /* ?ms= (ops test hooks) */
+    char *q_state, *q_role, *q_live, *q_limit, *q_after; /* GET /sessions filters and cursor */
+    char *h_accept;                                      /* Accept header (GET /metrics) */
+    char *body;                                          /* NUL-terminated, may be empty */
     size_t body_len;
     /* response (the handler fills it; resp is malloc'd and taken by the server) */
     int status;
     char *resp;
     const char *content_type; /* static string */
+    char *resp_link;          /* a Link header (RFC 8288: the next page), malloc'd, or NULL */
 } sd_http_req;
 
 /* Runs on the loop thread. */

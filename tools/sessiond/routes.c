@@ -8,6 +8,7 @@
 #include "registrar_routes.h"
 #include "bodies.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,120 @@ static void post_command(sd_routes *rt, sd_http_req *r, const char *id, const ch
     command_result(rt, r, id, cmd, rc);
 }
 
+/* A decimal query value in [min, max]; false when absent or bad. */
+static bool query_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (!v || !*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 19)
+        return false;
+    unsigned long long n = strtoull(v, NULL, 10);
+    if (n < min || n > max)
+        return false;
+    *out = n;
+    return true;
+}
+
+/* GET /sessions[?state=&role=&live=&limit=&after=]: one page of summaries, creation order;
+ * a Link header (rel="next") names the next page while one follows. */
+static void get_sessions(sd_routes *rt, sd_http_req *r)
+{
+    sc_coord_list q = {.state = r->q_state, .role = -1};
+    uint64_t limit = SC_COORD_PAGE_DEFAULT;
+    if ((r->q_limit && !query_u64(r->q_limit, 1, SC_COORD_PAGE_MAX, &limit)) ||
+        (r->q_after && !query_u64(r->q_after, 0, UINT64_MAX / 2, &q.after))) {
+        sd_http_reply_error(r, 400, "limit must be 1..1000 and after a cursor from a Link header");
+        return;
+    }
+    q.limit = (size_t)limit;
+    if (r->q_role) {
+        if (strcmp(r->q_role, "uac") && strcmp(r->q_role, "uas")) {
+            sd_http_reply_error(r, 400, "role must be uac or uas");
+            return;
+        }
+        q.role = strcmp(r->q_role, "uac") ? SC_ROLE_UAS : SC_ROLE_UAC;
+    }
+    if (r->q_live) {
+        bool yes = !strcmp(r->q_live, "true"), no = !strcmp(r->q_live, "false");
+        if (!yes && !no) {
+            sd_http_reply_error(r, 400, "live must be true or false");
+            return;
+        }
+        q.live = yes;
+    }
+    json_t *j = NULL;
+    uint64_t next = 0;
+    int rc = sc_coord_sessions_page(rt->api, &q, &j, &next);
+    if (rc) {
+        sd_http_reply_error(r, 500, sc_strerror(rc));
+        return;
+    }
+    if (next) {
+        /* the same filters, the next cursor; the state name percent-encoded */
+        char state[3 * 64 + 1] = "", link[512];
+        for (size_t i = 0, o = 0; q.state && q.state[i] && o + 4 < sizeof state; i++) {
+            unsigned char ch = (unsigned char)q.state[i];
+            if (isalnum(ch) || strchr("-._~", ch))
+                state[o++] = (char)ch;
+            else
+                o += (size_t)snprintf(state + o, sizeof state - o, "%%%02X", ch);
+        }
+        snprintf(link, sizeof link, "</sessions?limit=%zu&after=%llu%s%s%s%s>; rel=\"next\"", q.limit,
+                 (unsigned long long)next, q.state ? "&state=" : "", state,
+                 q.role < 0              ? ""
+                 : q.role == SC_ROLE_UAC ? "&role=uac"
+                                         : "&role=uas",
+                 q.live ? "&live=true" : "");
+        r->resp_link = strdup(link);
+    }
+    sd_http_reply_json(r, 200, j);
+}
+
+/* "/sessions/ID/events/NAME" split in place into id and name; false for any other path. */
+static bool events_path(char *path, char **id, char **name)
+{
+    if (strncmp(path, "/sessions/", 10))
+        return false;
+    char *p = path + 10, *mark = strstr(p, "/events/");
+    if (!mark || mark == p)
+        return false;
+    char *n = mark + strlen("/events/");
+    if (!*n || strchr(n, '/') || memchr(p, '/', (size_t)(mark - p)))
+        return false;
+    *mark = '\0';
+    *id = p;
+    *name = n;
+    return true;
+}
+
+/* POST /sessions/{id}/events/{name}: the table's own event, after the body's variables. */
+static void post_app_event(sd_routes *rt, sd_http_req *r, const char *id, const char *name)
+{
+    json_t *b = body_object(r);
+    if (!b)
+        return;
+    sd_event_body eb;
+    const char *err = NULL;
+    if (sd_event_body_parse(b, &eb, &err)) {
+        json_decref(b);
+        sd_http_reply_error(r, 400, err);
+        return;
+    }
+    int rc = sc_coord_send_event_vars(rt->api, id, name, eb.code, eb.text, eb.vars, eb.nvars);
+    json_decref(b);
+    if (rc == -ENODATA || rc == -EPERM) {
+        sd_http_reply_json(r, 422,
+                           json_pack("{s:s,s:s,s:s}", "error", "undeclared_event", "message",
+                                     rc == -EPERM ? "a built-in event: SIP, media and commands have their own paths"
+                                                  : "the session's table declares no event of that name",
+                                     "event", name));
+        return;
+    }
+    if (rc == -E2BIG || rc == -EINVAL) {
+        sd_http_reply_error(r, 400, "bad variables (a name of [A-Za-z0-9_.-], at most 32 per session)");
+        return;
+    }
+    command_result(rt, r, id, name, rc);
+}
+
 static void get_table(sd_routes *rt, sd_http_req *r, sc_graph_format fmt)
 {
     char *out = NULL;
@@ -292,6 +407,7 @@ void sd_routes_handle(void *ud, sd_http_req *r)
     bool get = !strcmp(r->method, "GET"), post = !strcmp(r->method, "POST");
     const char *p = r->path;
     char xid[SC_SESSION_ID_MAX + 1]; /* POST /sessions/{id}/transfer/cancel */
+    char *ev_id, *ev_name;           /* POST /sessions/{id}/events/{name} */
     if (sd_ops_handle(rt->ops, r)) {
         /* /metrics, /table/reload, /table/validate, GET /table + versions, /debug (ops_routes.c) */
     } else if (sd_trunk_routes_handle(rt->api, r)) {
@@ -302,14 +418,12 @@ void sd_routes_handle(void *ud, sd_http_req *r)
         else
             sd_http_reply_error(r, 405, "use POST /calls");
     } else if (!strcmp(p, "/sessions") || !strcmp(p, "/sessions/")) {
-        json_t *j = NULL;
-        int rc = get ? sc_coord_sessions(rt->api, &j) : -EPERM;
-        if (!get)
-            sd_http_reply_error(r, 405, "use GET /sessions");
-        else if (rc)
-            sd_http_reply_error(r, 500, sc_strerror(rc));
+        if (get)
+            get_sessions(rt, r);
         else
-            sd_http_reply_json(r, 200, j);
+            sd_http_reply_error(r, 405, "use GET /sessions");
+    } else if (post && events_path(r->path, &ev_id, &ev_name)) {
+        post_app_event(rt, r, ev_id, ev_name);
     } else if (post && sd_transfer_cancel_path(p, xid, sizeof xid)) { /* transfer_routes.c */
         command_result(rt, r, xid, "transfer/cancel", sc_coord_transfer_cancel(rt->api, xid));
     } else if (!strncmp(p, "/sessions/", 10)) {
