@@ -83,7 +83,13 @@ wait_vip() { wait "$VIP_SIPP" || fail "sipp $1 failed: $(tail -n 5 "$TMP/$1.out"
 app_requests() { grep -c "\"path\": \"$1\"" "$APP_LOG"; }
 # record EVENT: the first history record of that event in HTTP_BODY (GET .../history).
 record() { printf '%s' "$HTTP_BODY" | grep -o "\"event\":\"$1\"[^}]*" | head -n 1; }
-send() { http POST "/sessions/$1/send" "{\"event\":\"$2\"}"; [ "$HTTP_STATUS" = 200 ] || fail "send $2: $HTTP_STATUS $HTTP_BODY"; }
+# send ID EVENT [BODY]: the table's own event through POST /sessions/{id}/events/{name}.
+send() {
+    local body='{}'
+    [ $# -ge 3 ] && body=$3
+    http POST "/sessions/$1/events/$2" "$body"
+    [ "$HTTP_STATUS" = 200 ] || fail "events/$2: $HTTP_STATUS $HTTP_BODY"
+}
 
 # 1. The VIP caller: IsVip true; NotifyCRM got the session and its variables, signed.
 vip_call vip
@@ -109,9 +115,16 @@ printf '%s' "$HTTP_BODY" | grep -q '"cached":true' || fail "no cached guard in t
 [ "$(app_requests /vip)" = 2 ] || fail "the guard was asked $(app_requests /vip) times, expected 2"
 [ "$(metric 'sessioncore_guard_cache_hits_total{name="IsVip"}')" = 1 ] || fail "no cache hit counted"
 
-# 3. An event from the API: the app answers AskAgent with AgentReady, which ends the call.
-send "$id1" Escalate
+# 3. An event from the API (with a variable): the app answers AskAgent with AgentReady, which
+#    ends the call.
+send "$id1" Escalate '{"variables":{"reason":"vip-escalation"}}'
 wait_vip vip
+python3 - "$APP_LOG" "$id1" <<'EOF' || fail "the app's /agent request: $(grep agent "$APP_LOG")"
+import json, sys
+b = [json.loads(l) for l in open(sys.argv[1]) if '"/agent"' in l][0]["body"]
+assert b["session"] == sys.argv[2] and b["event"] == "Escalate", b
+assert b["variables"]["reason"] == "vip-escalation" and b["variables"]["crm_ticket"].startswith("T-"), b
+EOF
 wait_state "$id1" Terminated
 expect_history "$id1" Escalate AgentReady
 http GET "/sessions/$id1"
@@ -132,9 +145,14 @@ wait_vip viptimeout
 expect_history "$id4" Hang ActionFailed
 record ActionFailed | grep -q '"event_code":-110' || fail "timeout: ActionFailed $(record ActionFailed)"
 
-# 5. While one call waits on the app's 2 s answer, another call is taken and completes.
+# 5. A reload moves NotifyCRM to another URL: the next call uses it. While that call waits on
+#    the app's 2 s answer, another call is taken and completes.
+sed -i "s|$APP/crm\"|$APP/crm2\"|" "$TMP/hooks.yaml"
+http POST /table/reload
+[ "$HTTP_STATUS" = 200 ] && printf '%s' "$HTTP_BODY" | grep -q '"result":"applied"' || fail "reload: $HTTP_STATUS $HTTP_BODY"
 vip_call vipslow
 id5=$VIP_ID
+grep '"/crm2"' "$APP_LOG" | grep -q "\"session\": \"$id5\"" || fail "the reloaded URL was not called"
 send "$id5" Work
 for _ in $(seq 1 40); do [ "$(app_requests /slow)" = 1 ] && break; sleep 0.05; done
 t0=$(date +%s%N)
@@ -147,6 +165,13 @@ http GET "/sessions/$id5"; [ "$(json_str state)" = Active ] || fail "the waiting
 wait_vip vipslow
 wait_state "$id5" Terminated
 expect_history "$id5" Work
+
+# A declared action that neither a webhook nor anything else binds still stops sessiond at start.
+sed 's|Stall: {webhook: "[^"]*", timeout_ms: 400}|Stall:|' "$TMP/hooks.yaml" >"$TMP/unbound.yaml"
+"$BIN/sessiond" --table "$TMP/unbound.yaml" --sip "udp:127.0.0.1:$(free_port)" --http off >"$TMP/unbound.out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "action 'Stall' is used by the table but has no binding" "$TMP/unbound.out" ||
+    fail "an unbound declared action: exit $rc, $(tail -n 3 "$TMP/unbound.out")"
 
 [ "$(metric 'sessioncore_webhook_requests_total{name="IsVip",result="ok"}')" = 6 ] ||
     fail "IsVip ok: $(metric 'sessioncore_webhook_requests_total{name="IsVip",result="ok"}')"

@@ -6,7 +6,7 @@ Binds 127.0.0.1 on a free port (written to PORT_FILE once listening) and appends
 per request to LOG_FILE: {"path", "body" (the parsed JSON), "auth_ok", "sig_ok", "at" (time)}.
 Routes (POST):
   /vip    guard: {"result": true} when the caller's URI names port VIP_PORT, else false
-  /crm    action: {"set": {"crm_ticket": "T-<n>"}}
+  /crm    action: {"set": {"crm_ticket": "T-<n>"}} (/crm2: "V2-<n>")
   /agent  action: {"set": {"agent": "alice"}, "event": "AgentReady"}
   /fail   500
   /stall  answers after 3 s (longer than the table's timeout)
@@ -67,6 +67,8 @@ class App(BaseHTTPRequestHandler):
             self.answer(200, {"result": (":%s" % VIP_PORT) in caller})
         elif self.path == "/crm":
             self.answer(200, {"set": {"crm_ticket": "T-%d" % n}})
+        elif self.path == "/crm2":  # the same action after a reload moved it
+            self.answer(200, {"set": {"crm_ticket": "V2-%d" % n}})
         elif self.path == "/agent":
             self.answer(200, {"set": {"agent": "alice"}, "event": "AgentReady"})
         elif self.path == "/fail":
