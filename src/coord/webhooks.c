@@ -46,6 +46,7 @@ struct hook_call {
     sc_id id;                 /* the guard's id */
     uint64_t token;
     unsigned attempt; /* 1 for the first */
+    uint64_t started; /* mono us of the first attempt */
     sc_http_req *req;
     char *body;
     size_t len;
@@ -261,6 +262,7 @@ static int call_start(hooks *h, const sc_exec *x, const sc_webhook_spec *w, bool
     k->id = x->call->id;
     k->row = guard ? cache_row(x, w) : NO_ROW;
     k->attempt = 1;
+    k->started = sc_clock_mono_us(h->c->clock);
     snprintf(k->sid, sizeof k->sid, "%s", sc_session_id(x->session));
     snprintf(k->name, sizeof k->name, "%s", w->name);
     k->next = h->calls;
@@ -514,6 +516,23 @@ static void stop(sc_coord *c)
     c->feat[SC_FEAT_WEBHOOKS] = NULL;
 }
 
+/* GET /sessions/{id}: the webhook the session waits on, if any. */
+static void inspect(sc_coord *c, const sc_session *s, json_t *out)
+{
+    hooks *h = c->feat[SC_FEAT_WEBHOOKS];
+    const char *id = sc_session_id(s);
+    for (hook_call *k = h ? h->calls : NULL; k; k = k->next) {
+        if (strcmp(k->sid, id) != 0 || !k->token)
+            continue;
+        uint64_t now = sc_clock_mono_us(c->clock);
+        json_object_set_new(out, "webhook",
+                            json_pack("{sssssssisI}", "name", k->name, "kind", k->guard ? "guard" : "action", "url",
+                                      k->w->url, "attempt", (int)k->attempt, "waiting_ms",
+                                      (json_int_t)((now > k->started ? now - k->started : 0) / 1000)));
+        return;
+    }
+}
+
 /* A new table version: token and key files are read again when next used. */
 static void table_reloaded(sc_coord *c, bool ok, const char *version, const char *error)
 {
@@ -529,5 +548,6 @@ const sc_coord_feature sc_coord__feature_webhooks = {
     .bind_table = bind_table,
     .leg_free = leg_free,
     .leg_usage = leg_usage,
+    .inspect = inspect,
     .table_reloaded = table_reloaded,
 };

@@ -162,6 +162,7 @@ wait_state "$id6" Rejected
 t1=$(date +%s%N)
 [ $(( (t1 - t0) / 1000000 )) -lt 1500 ] || fail "the second call took $(( (t1 - t0) / 1000000 )) ms"
 http GET "/sessions/$id5"; [ "$(json_str state)" = Active ] || fail "the waiting call moved on early: $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q '"webhook":{[^}]*"name":"Slow"' || fail "the wait is not in the inspection: $HTTP_BODY"
 wait_vip vipslow
 wait_state "$id5" Terminated
 expect_history "$id5" Work
