@@ -18,6 +18,7 @@
 #define SECRET_MAX 4096 /* bytes of a token or key file's first line */
 #define CACHE_MAX 16    /* cached guard answers per session */
 #define NO_ROW UINT32_MAX
+#define RETRY_STEP_MS 100 /* an action's retry n waits n times this (at most 1 s) */
 
 typedef struct secret { /* a token or key file's first line, read once per table version */
     struct secret *next;
@@ -48,6 +49,7 @@ struct hook_call {
     unsigned attempt; /* 1 for the first */
     uint64_t started; /* mono us of the first attempt */
     sc_http_req *req;
+    uv_timer_t *retry; /* the wait before a retry (its own memory: it closes after the call goes) */
     char *body;
     size_t len;
     char *hdr[6]; /* header lines, NULL-terminated */
@@ -185,6 +187,8 @@ static void leg_usage(const sc_coord_leg *leg, size_t *bytes, unsigned *sockets)
 
 /* ---- Calls -------------------------------------------------------------------------------- */
 
+static void timer_closed(uv_handle_t *t) { free(t); }
+
 static void call_free(hook_call *k)
 {
     if (!k)
@@ -198,6 +202,11 @@ static void call_free(hook_call *k)
         k->next->prev = k->prev;
     if (k->req)
         sc_http_cancel(k->req);
+    if (k->retry) {
+        uv_timer_stop(k->retry);
+        k->retry->data = NULL;
+        uv_close((uv_handle_t *)k->retry, timer_closed);
+    }
     free(k->body);
     for (size_t i = 0; k->hdr[i]; i++)
         free(k->hdr[i]);
@@ -387,42 +396,84 @@ static int failed(hooks *h, hook_call *k, int status, int err, const char *why, 
     return status ? -EPROTO : err;
 }
 
+/* The call's end: resume the run with result (the call is gone first). */
+static void finish(hook_call *k, int result)
+{
+    hooks *h = k->h;
+    uint64_t token = k->token;
+    call_free(k);
+    int rc = sc_engine_resume(h->c->engine, token, result);
+    if (rc)
+        sc_log(h->c->logger, SC_LOG_DEBUG, MOD, "resume %llu: %s", (unsigned long long)token, sc_strerror(rc));
+}
+
+static void on_retry(uv_timer_t *t)
+{
+    hook_call *k = t->data;
+    if (!k)
+        return;
+    int rc = call_send(k);
+    if (rc) {
+        count(k->h, k->name, "error", 0);
+        finish(k, rc);
+    }
+}
+
+/* An action's next attempt after RETRY_STEP_MS times the attempts so far; false if none. */
+static bool retry_later(hook_call *k)
+{
+    if (k->guard || k->attempt > k->w->retries)
+        return false;
+    if (!k->retry) {
+        if (!(k->retry = malloc(sizeof *k->retry)))
+            return false;
+        uv_timer_init(k->h->c->loop, k->retry);
+    }
+    k->retry->data = k;
+    uint64_t ms = (uint64_t)RETRY_STEP_MS * k->attempt;
+    k->attempt++;
+    uv_timer_start(k->retry, on_retry, ms < 1000 ? ms : 1000, 0);
+    return true;
+}
+
+/* The result of a 2xx answer (the session's variables and event applied, a guard's cache). */
+static int answered(hooks *h, hook_call *k, sc_session *s, const char *body, size_t len, uint64_t us)
+{
+    sc_coord_hook_answer a;
+    char reason[SC_HOOK_WHY_MAX];
+    int result = sc_coord__hook_answer_parse(body, len, k->guard, &a, reason, sizeof reason);
+    if (result == 0 && k->guard) {
+        result = a.result;
+        if (k->w->cache != SC_WEBHOOK_CACHE_NONE)
+            cache_put(s, k->id, k->row, a.result);
+    } else if (result == 0) {
+        result = apply(h, s, k, &a, reason, sizeof reason);
+    }
+    sc_coord__hook_answer_free(&a);
+    count(h, k->name, result < 0 ? "bad_answer" : "ok", us);
+    if (result < 0)
+        sc_log(h->c->logger, SC_LOG_WARN, MOD, "session %s: %s %s: the answer is refused: %s", k->sid,
+               k->guard ? "guard" : "action", k->name, reason);
+    return result;
+}
+
 static void on_done(void *ud, int status, int err, const char *why, const char *body, size_t len, uint64_t us)
 {
     hook_call *k = ud;
     hooks *h = k->h;
     k->req = NULL;
     sc_session *s = sc_store_get(h->c->store, k->sid);
-    int result;
-    if (err || status < 200 || status > 299) {
-        result = failed(h, k, status, err, why, us);
-        if (!k->guard && k->attempt <= k->w->retries && s) {
-            k->attempt++;
-            if (call_send(k) == 0)
-                return;
-        }
-    } else {
-        sc_coord_hook_answer a;
-        char reason[SC_HOOK_WHY_MAX];
-        result = sc_coord__hook_answer_parse(body, len, k->guard, &a, reason, sizeof reason);
-        if (result == 0 && s && k->guard) {
-            result = a.result;
-            if (k->w->cache != SC_WEBHOOK_CACHE_NONE)
-                cache_put(s, k->id, k->row, a.result);
-        } else if (result == 0 && s) {
-            result = apply(h, s, k, &a, reason, sizeof reason);
-        }
-        sc_coord__hook_answer_free(&a);
-        count(h, k->name, result < 0 ? "bad_answer" : "ok", us);
-        if (result < 0)
-            sc_log(h->c->logger, SC_LOG_WARN, MOD, "session %s: %s %s: the answer is refused: %s", k->sid,
-                   k->guard ? "guard" : "action", k->name, reason);
+    if (!s) { /* cannot be: its removal cancels the call */
+        finish(k, -ENOENT);
+        return;
     }
-    uint64_t token = k->token;
-    call_free(k);
-    int rc = sc_engine_resume(h->c->engine, token, result);
-    if (rc)
-        sc_log(h->c->logger, SC_LOG_DEBUG, MOD, "resume %llu: %s", (unsigned long long)token, sc_strerror(rc));
+    if (err || status < 200 || status > 299) {
+        int result = failed(h, k, status, err, why, us);
+        if (!retry_later(k))
+            finish(k, result);
+        return;
+    }
+    finish(k, answered(h, k, s, body, len, us));
 }
 
 /* ---- Binding, start, stop ----------------------------------------------------------------- */

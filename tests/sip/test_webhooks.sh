@@ -138,6 +138,11 @@ wait_vip vip500
 expect_history "$id3" Fail ActionFailed
 record ActionFailed | grep -q '"event_code":-71' || fail "500: ActionFailed $(record ActionFailed)"
 [ "$(app_requests /fail)" = 2 ] || fail "/fail asked $(app_requests /fail) times, expected 2"
+python3 - "$APP_LOG" <<'EOF' || fail "the retry did not wait 100 ms"
+import json, sys
+at = [json.loads(l)["at"] for l in open(sys.argv[1]) if '"/fail"' in l]
+assert at[1] - at[0] >= 0.09, at
+EOF
 vip_call viptimeout
 id4=$VIP_ID
 send "$id4" Hang
