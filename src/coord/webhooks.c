@@ -510,8 +510,10 @@ static int bind_table(sc_coord *c, const sc_table *t)
                        : sc_engine_bind_action(c->engine, w->name, hook_action, c);
         if (rc)
             return rc;
-        sc_log(c->logger, SC_LOG_INFO, MOD, "%s %s -> %s (timeout %u ms%s%s)", guard ? "guard" : "action", w->name,
-               w->url, w->timeout_ms, guard ? ", cache " : "", guard ? sc_webhook_cache_name(w->cache) : "");
+        char url[SC_WEBHOOK_URL_MAX + 8];
+        sc_url_redact(w->url, url, sizeof url);
+        sc_log(c->logger, SC_LOG_INFO, MOD, "%s %s -> %s (timeout %u ms%s%s)", guard ? "guard" : "action", w->name, url,
+               w->timeout_ms, guard ? ", cache " : "", guard ? sc_webhook_cache_name(w->cache) : "");
     }
     return 0;
 }
@@ -576,9 +578,11 @@ static void inspect(sc_coord *c, const sc_session *s, json_t *out)
         if (strcmp(k->sid, id) != 0 || !k->token)
             continue;
         uint64_t now = sc_clock_mono_us(c->clock);
+        char url[SC_WEBHOOK_URL_MAX + 8];
+        sc_url_redact(k->w->url, url, sizeof url);
         json_object_set_new(out, "webhook",
                             json_pack("{sssssssisI}", "name", k->name, "kind", k->guard ? "guard" : "action", "url",
-                                      k->w->url, "attempt", (int)k->attempt, "waiting_ms",
+                                      url, "attempt", (int)k->attempt, "waiting_ms",
                                       (json_int_t)((now > k->started ? now - k->started : 0) / 1000)));
         return;
     }
