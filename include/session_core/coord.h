@@ -163,6 +163,12 @@ typedef struct sc_coord_config {
     uint32_t tls_handshake_ms; /* an unfinished TLS handshake is dropped after; 0 = 10000 */
     uint32_t sip_keepalive_ms; /* RFC 5626 CRLF pings on our TCP/TLS connections carrying a dialog
                                   (sc_sip_config.keepalive_ms); 0 = none */
+    /* Embedding (src/coord/embed.c, docs/embedding.md): the host program's own guards and
+     * actions, bound after the built-in ones and before the table is checked, so a table that
+     * declares and uses its own names (`vocabulary: {actions: [NotifyCRM]}`) loads. Borrowed
+     * during sc_coord_new (the ud pointers are kept). */
+    const struct sc_coord_binding *bindings;
+    size_t nbindings;
 } sc_coord_config;
 
 /* max_sessions and max_memory "derive it" (sc_coord_config_default sets them): see
@@ -501,6 +507,36 @@ typedef void (*sc_coord_recovered_fn)(sc_session *s, void *ud);
  * how many were restored. Returns 0 or the store's error (sessions restored before it stay). */
 SC_EXPORT int sc_coord_persist_recover(sc_engine *e, sc_persist *p, const char *node_id, sc_table *table,
                                        sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed);
+
+/* ---- Embedding: a host program drives the coordinator (src/coord/embed.c) ----------------
+ * docs/embedding.md. Everything runs on the thread of the loop given in sc_coord_config.loop:
+ * the host calls these functions and the commands above there, and its guards, actions,
+ * engine observers and bus callbacks are called there. */
+
+/* One host guard or action (sc_coord_config.bindings): name is a guard or action of the
+ * table's vocabulary (its `vocabulary:` section, or one the host added with sc_vocab_add
+ * before loading the table); fn receives ud as x->ud. A guard returns its verdict; an action
+ * 0 or a negative error (the table's ActionFailed path). */
+typedef struct sc_coord_binding {
+    sc_vocab_kind kind;  /* SC_VOCAB_GUARD or SC_VOCAB_ACTION */
+    const char *name;    /* borrowed during sc_coord_new */
+    sc_guard_fn guard;   /* kind SC_VOCAB_GUARD */
+    sc_action_fn action; /* kind SC_VOCAB_ACTION */
+    void *ud;
+} sc_coord_binding;
+
+/* The coordinator's engine (borrowed, lives as long as the coord): for sc_engine_add_observer
+ * (the coord uses up to 4 of its SC_ENGINE_MAX_OBSERVERS slots), sc_engine_store to read a
+ * session's fields and history, and binding names after sc_coord_new (for a later reload).
+ * Do not remove its sessions or set its table directly: use sc_coord_kill and
+ * sc_coord_table_reload. NULL when coord is NULL. */
+SC_EXPORT sc_engine *sc_coord_engine(sc_coord *coord);
+/* The session of that id (borrowed: valid on the loop thread until the next dispatch or loop
+ * turn may remove it), or NULL. */
+SC_EXPORT sc_session *sc_coord_session(sc_coord *coord, const char *id);
+/* Bind one more host guard or action after sc_coord_new (as sc_engine_bind_guard/_action: a
+ * name is bound once). 0, -EEXIST, -ENOENT (not in the vocabulary), -EINVAL. */
+SC_EXPORT int sc_coord_bind(sc_coord *coord, const sc_coord_binding *b);
 
 /* ---- Watching a file (src/coord/watch.c): behind `sessiond --watch` ---------------------- */
 

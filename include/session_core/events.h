@@ -83,7 +83,9 @@ typedef struct sc_bus_event {
         struct {
             char codec[16];
             char remote[64];
-        } media; /* MediaStarted/Stopped */
+            char reason[SC_EVENT_NAME_MAX]; /* Started: the engine event that started it;
+                                               Stopped: "stopped", "timeout" or "ended" */
+        } media;                            /* MediaStarted/Stopped */
         struct {
             char digit;
             int duration_ms;

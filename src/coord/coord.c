@@ -402,7 +402,8 @@ static int create_parts(sc_coord *c, const sc_coord_config *cfg)
     ec.terminal_retention_ms = engine_retention(cfg);
     if ((rc = sc_engine_new(&c->engine, sc_table_vocab(cfg->table), c->store, &ec)) != 0)
         return rc;
-    if ((rc = metrics_new(c, cfg)) != 0 || (rc = bind_features(c)) != 0 || (rc = set_table(c, cfg->table)) != 0)
+    if ((rc = metrics_new(c, cfg)) != 0 || (rc = bind_features(c)) != 0 || (rc = sc_coord__bind_host(c, cfg)) != 0 ||
+        (rc = set_table(c, cfg->table)) != 0)
         return rc;
     sc_engine_observer obs = {.on_session_created = obs_created,
                               .on_transition = obs_transition,

@@ -202,6 +202,7 @@ struct sc_coord_leg {
     bool dialog_indexed;            /* the confirmed dialog id is in the store index */
     bool media_started;             /* media: StartMedia ran */
     bool media_stopped;             /* media: StopMedia ran, no stream is opened again */
+    uint8_t bus_told;               /* events: what the bus was told (media started, bridged) */
     struct sc_media_stream *stream; /* media: the RTP stream, opened with our first SDP */
     struct sc_coord_srtp_leg *srtp; /* srtp: the leg's SDES keys, or NULL */
     int srtp_policy;                /* srtp: this leg's policy: 0 the global one; else 1 + sc_coord_srtp */
@@ -282,6 +283,10 @@ void sc_coord__hold_turn(sc_coord *c);
 void sc_coord__check_shutdown(sc_coord *c);
 /* A feature's state (NULL before its start). */
 static inline void *sc_coord__feat(const sc_coord *c, sc_coord_feature_id id) { return c ? c->feat[id] : NULL; }
+
+/* embed.c: bind the host program's guards and actions (sc_coord_config.bindings) after the
+ * features' and before the table is set. 0 or the first binding's error (logged). */
+int sc_coord__bind_host(sc_coord *c, const sc_coord_config *cfg);
 
 /* ---- SDP negotiation of a leg (sdp.c) ------------------------------------------------------ */
 

@@ -31,6 +31,7 @@ struct sc_coord_events {
     size_t nretired;
     sc_obs_metric *lag_events;  /* sessioncore_event_subscriber_lag_events{subscriber} */
     sc_obs_metric *lag_seconds; /* sessioncore_event_subscriber_lag_seconds{subscriber} */
+    int store_ok;               /* the store's health last seen: 1 up, 0 down, -1 no store yet */
 };
 
 static int ev_role(const sc_session *s)
@@ -67,6 +68,112 @@ static void on_created(sc_coord *c, sc_session *s)
     publish(e, &ev);
 }
 
+/* ---- Typed events from what a run did: DTMF, transfer progress, media, bridges ------------------ */
+
+#define TOLD_MEDIA 0x1u  /* MediaStarted published, no MediaStopped yet */
+#define TOLD_BRIDGE 0x2u /* BridgeCreated published, no BridgeEnded yet */
+
+/* A transfer's state as the bus shows it: status and percentage from the engine event and its
+ * SIP code (the sipfrag status of a NOTIFY, or the transfer call's response). */
+static void transfer_status(sc_id event, int code, const char **status, int *percent)
+{
+    if (event == SC_EV_TransferAccepted) {
+        *status = "accepted", *percent = 10;
+    } else if (event == SC_EV_TransferSucceeded) {
+        *status = "succeeded", *percent = 100;
+    } else if (event == SC_EV_TransferFailed) {
+        *status = "failed", *percent = 100;
+    } else if (code < 180) {
+        *status = "trying", *percent = 25;
+    } else if (code == 180 || code == 183) {
+        *status = "ringing", *percent = 50;
+    } else {
+        *status = code < 200 ? "progress" : code < 300 ? "succeeded" : "failed";
+        *percent = code < 200 ? 50 : 100;
+    }
+}
+
+static void publish_media(sc_coord_events *e, sc_session *s, sc_bus_event_type type, const char *reason)
+{
+    sc_bus_event ev;
+    init_for(&ev, type, s);
+    sc_bus_event_strcpy(ev.u.media.codec, sizeof ev.u.media.codec, sc_session_field(s, SC_FIELD_CODEC));
+    sc_bus_event_strcpy(ev.u.media.remote, sizeof ev.u.media.remote, sc_session_field(s, SC_FIELD_REMOTE_RTP));
+    sc_bus_event_strcpy(ev.u.media.reason, sizeof ev.u.media.reason, reason);
+    publish(e, &ev);
+}
+
+static void publish_bridge(sc_coord_events *e, sc_session *s, sc_bus_event_type type)
+{
+    sc_bus_event ev;
+    init_for(&ev, type, s);
+    sc_bus_event_strcpy(ev.u.bridge.peer_id, sizeof ev.u.bridge.peer_id, sc_session_field(s, SC_FIELD_PEER_ID));
+    publish(e, &ev);
+}
+
+/* The media and bridge actions of a run that succeeded, in order; each change told once. */
+static void publish_actions(sc_coord_events *e, sc_session *s, sc_coord_leg *leg, const sc_history_record *rec,
+                            const char *evname)
+{
+    for (unsigned i = 0; i < rec->nactions && i < SC_HISTORY_MAX_ACTIONS; i++) {
+        if (rec->actions[i].result != 0)
+            continue;
+        sc_id a = rec->actions[i].id;
+        if (a == SC_ACTION_StartMedia && !(leg->bus_told & TOLD_MEDIA)) {
+            leg->bus_told |= TOLD_MEDIA;
+            publish_media(e, s, SC_EVT_MediaStarted, evname);
+        } else if (a == SC_ACTION_StopMedia && (leg->bus_told & TOLD_MEDIA)) {
+            leg->bus_told &= (uint8_t)~TOLD_MEDIA;
+            publish_media(e, s, SC_EVT_MediaStopped, "stopped");
+        } else if ((a == SC_ACTION_BridgeMedia || a == SC_ACTION_BridgeEarlyMedia) && !(leg->bus_told & TOLD_BRIDGE)) {
+            leg->bus_told |= TOLD_BRIDGE;
+            publish_bridge(e, s, SC_EVT_BridgeCreated);
+        } else if (a == SC_ACTION_UnbridgeMedia && (leg->bus_told & TOLD_BRIDGE)) {
+            leg->bus_told &= (uint8_t)~TOLD_BRIDGE;
+            publish_bridge(e, s, SC_EVT_BridgeEnded);
+        }
+    }
+}
+
+/* What the run says beyond its transition: a digit, a transfer's progress (whatever the table
+ * does with them), media and bridges started and ended (by the actions that do it, an RTP
+ * timeout, or the end of the session). */
+static void publish_typed(sc_coord_events *e, sc_session *s, const sc_history_record *rec, const char *evname)
+{
+    sc_bus_event ev;
+    if (rec->event == SC_EV_DtmfReceived && rec->event_text[0]) {
+        init_for(&ev, SC_EVT_DtmfReceived, s);
+        ev.u.dtmf.digit = rec->event_text[0];
+        ev.u.dtmf.duration_ms = rec->event_code;
+        publish(e, &ev);
+    } else if (rec->event == SC_EV_TransferAccepted || rec->event == SC_EV_TransferProgress ||
+               rec->event == SC_EV_TransferSucceeded || rec->event == SC_EV_TransferFailed) {
+        const char *status;
+        int percent;
+        transfer_status(rec->event, rec->event_code, &status, &percent);
+        init_for(&ev, SC_EVT_TransferProgress, s);
+        sc_bus_event_strcpy(ev.u.transfer.status, sizeof ev.u.transfer.status, status);
+        ev.u.transfer.sip_code = rec->event_code;
+        ev.u.transfer.percent = percent;
+        publish(e, &ev);
+    }
+    sc_coord_leg *leg = sc_coord__leg(s);
+    if (!leg)
+        return;
+    if (rec->event == SC_EV_RtpTimeout && (leg->bus_told & TOLD_MEDIA)) {
+        leg->bus_told &= (uint8_t)~TOLD_MEDIA;
+        publish_media(e, s, SC_EVT_MediaStopped, "timeout");
+    }
+    publish_actions(e, s, leg, rec, evname);
+    if (rec->outcome == SC_OUTCOME_TAKEN && sc_coord__entered_terminal(s, rec)) {
+        if (leg->bus_told & TOLD_BRIDGE)
+            publish_bridge(e, s, SC_EVT_BridgeEnded);
+        if (leg->bus_told & TOLD_MEDIA)
+            publish_media(e, s, SC_EVT_MediaStopped, "ended");
+        leg->bus_told = 0;
+    }
+}
+
 static void on_transition(sc_coord *c, sc_session *s, const sc_history_record *rec, const sc_transition *t)
 {
     sc_coord_events *e = sc_coord__feat(c, SC_FEAT_EVENTS);
@@ -80,16 +187,18 @@ static void on_transition(sc_coord *c, sc_session *s, const sc_history_record *r
                             sc_outcome_name(rec->outcome));
         sc_bus_event_strcpy(ev.u.transition_failed.event, sizeof ev.u.transition_failed.event, evname);
         publish(e, &ev);
+        publish_typed(e, s, rec, evname);
         return;
     }
-    if (rec->from == rec->to)
-        return;
-    init_for(&ev, SC_EVT_StateChanged, s);
-    sc_bus_event_strcpy(ev.u.state_changed.from, sizeof ev.u.state_changed.from, state_name(s, rec->from));
-    sc_bus_event_strcpy(ev.u.state_changed.event, sizeof ev.u.state_changed.event, evname);
-    sc_bus_event_strcpy(ev.u.state_changed.to, sizeof ev.u.state_changed.to, state_name(s, rec->to));
-    publish(e, &ev);
-    if (sc_coord__entered_terminal(s, rec)) {
+    if (rec->from != rec->to) {
+        init_for(&ev, SC_EVT_StateChanged, s);
+        sc_bus_event_strcpy(ev.u.state_changed.from, sizeof ev.u.state_changed.from, state_name(s, rec->from));
+        sc_bus_event_strcpy(ev.u.state_changed.event, sizeof ev.u.state_changed.event, evname);
+        sc_bus_event_strcpy(ev.u.state_changed.to, sizeof ev.u.state_changed.to, state_name(s, rec->to));
+        publish(e, &ev);
+    }
+    publish_typed(e, s, rec, evname); /* after the state it brought, before the session's end */
+    if (rec->from != rec->to && sc_coord__entered_terminal(s, rec)) {
         init_for(&ev, SC_EVT_SessionEnded, s);
         const char *oc = sc_session_outcome(s);
         sc_bus_event_strcpy(ev.u.ended.outcome, sizeof ev.u.ended.outcome, oc ? oc : "none");
@@ -106,7 +215,9 @@ static void on_publish(sc_coord *c, sc_session *s, const char *name, int priorit
     if (!e)
         return;
     sc_bus_event ev;
-    if (!strcmp(name, "CallEstablished")) {
+    if (!strcmp(name, "DtmfReceived")) {
+        return; /* the typed DtmfReceived, with its digit, is published for every digit */
+    } else if (!strcmp(name, "CallEstablished")) {
         init_for(&ev, SC_EVT_CallEstablished, s);
     } else if (!strcmp(name, "CallHeld")) {
         init_for(&ev, SC_EVT_HoldStarted, s);
@@ -129,6 +240,13 @@ static void on_removed(sc_coord *c, sc_session *s, const char *reason)
         return;
     if (reason && !strcmp(reason, "shutdown"))
         return;
+    sc_coord_leg *leg = sc_coord__leg(s);
+    if (leg && (leg->bus_told & TOLD_BRIDGE)) /* removed before its end (killed) */
+        publish_bridge(e, s, SC_EVT_BridgeEnded);
+    if (leg && (leg->bus_told & TOLD_MEDIA))
+        publish_media(e, s, SC_EVT_MediaStopped, "ended");
+    if (leg)
+        leg->bus_told = 0;
     sc_bus_event ev;
     init_for(&ev, SC_EVT_SessionReaped, s);
     sc_bus_event_strcpy(ev.u.reaped.reason, sizeof ev.u.reaped.reason, reason ? reason : "unknown");
@@ -291,10 +409,39 @@ void sc_coord_unsubscribe(sc_coord *coord, sc_events_sub *sub)
 
 /* ---- Lifecycle ------------------------------------------------------------------------------- */
 
+/* StoreHealthChanged: the writer's connection went down or came back (seen at each tick). */
+static void check_store(sc_coord_events *e)
+{
+    sc_persist_health h;
+    const char *backend = NULL;
+    if (sc_coord_store_health(e->coord, &h, &backend) != 0) {
+        e->store_ok = -1;
+        return;
+    }
+    int ok = h.connected ? 1 : 0;
+    if (e->store_ok == ok || (e->store_ok < 0 && ok)) { /* an open store starts up: nothing to say */
+        e->store_ok = ok;
+        return;
+    }
+    e->store_ok = ok;
+    sc_bus_event ev;
+    sc_bus_event_init(&ev, SC_EVT_StoreHealthChanged, NULL, SC_EVENT_ROLE_NONE, NULL);
+    ev.u.store.ok = ok;
+    char reason[SC_EVENT_TEXT_MAX];
+    if (ok)
+        snprintf(reason, sizeof reason, "%.16s: connected", backend ? backend : "store");
+    else
+        snprintf(reason, sizeof reason, "%.16s: %.120s", backend ? backend : "store",
+                 h.last_error_msg[0] ? h.last_error_msg : sc_strerror(h.last_error));
+    sc_bus_event_strcpy(ev.u.store.reason, sizeof ev.u.store.reason, reason);
+    publish(e, &ev);
+}
+
 static void on_reap_timer(uv_timer_t *t)
 {
     sc_coord_events *e = t->data;
     sc_events_reap_idle(e->bus);
+    check_store(e);
 }
 
 static void on_timer_closed(uv_handle_t *h)
@@ -310,6 +457,7 @@ static int start(sc_coord *coord, const sc_coord_config *cfg)
     if (!e)
         return -ENOMEM;
     e->coord = coord;
+    e->store_ok = -1;
     coord->feat[SC_FEAT_EVENTS] = e;
     sc_events_bus_cfg bc = {.clock = coord->clock,
                             .ring_capacity = cfg->events_ring,

@@ -102,6 +102,7 @@ static void payload_from_json(json_t *o, sc_bus_event *ev)
     case SC_EVT_MediaStopped:
         get_str(o, "codec", ev->u.media.codec, sizeof ev->u.media.codec);
         get_str(o, "remote", ev->u.media.remote, sizeof ev->u.media.remote);
+        get_str(o, "reason", ev->u.media.reason, sizeof ev->u.media.reason);
         break;
     case SC_EVT_DtmfReceived: {
         const char *d = json_string_value(json_object_get(o, "digit"));

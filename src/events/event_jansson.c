@@ -38,6 +38,7 @@ static void payload_to_json(json_t *o, const sc_bus_event *ev)
     case SC_EVT_MediaStopped:
         set_str(o, "codec", ev->u.media.codec);
         set_str(o, "remote", ev->u.media.remote);
+        set_str(o, "reason", ev->u.media.reason);
         break;
     case SC_EVT_DtmfReceived: {
         char d[2] = {ev->u.dtmf.digit, '\0'};

@@ -172,7 +172,8 @@ static char *put_payload(char *p, const sc_bus_event *ev)
     case SC_EVT_MediaStarted:
     case SC_EVT_MediaStopped:
         p = STR_FIELD(p, "codec", ev->u.media.codec);
-        return STR_FIELD(p, "remote", ev->u.media.remote);
+        p = STR_FIELD(p, "remote", ev->u.media.remote);
+        return STR_FIELD(p, "reason", ev->u.media.reason);
     case SC_EVT_DtmfReceived: {
         char d[2] = {ev->u.dtmf.digit, '\0'};
         p = STR_FIELD(p, "digit", d);

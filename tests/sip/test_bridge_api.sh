@@ -44,4 +44,9 @@ wait "$first" || fail "first sipp uas failed"
 wait_sipp
 wait_state "$a" Terminated; wait_state "$b" Terminated
 expect_history "$a" BridgeSessions UnbridgeSessions HangupCall
+# the bus told each side of the bridge once, naming its peer (BridgeCreated/BridgeEnded)
+curl -sN --max-time 1 "http://127.0.0.1:$HTTP_PORT/events?since=0&type=BridgeCreated,BridgeEnded" >"$TMP/br.sse" 2>/dev/null
+got=$(grep -o '"type":"Bridge[A-Za-z]*","[^}]*' "$TMP/br.sse" | sed 's/.*"type":"\([A-Za-z]*\)".*"session":"\([^"]*\)".*"peer":"\([^"]*\)".*/\1 \2 \3/' | sort | tr '\n' ' ')
+want=$(printf '%s\n' "BridgeCreated $a $b" "BridgeCreated $b $a" "BridgeEnded $a $b" "BridgeEnded $b $a" | sort | tr '\n' ' ')
+[ "$got" = "$want" ] || fail "bridge events: '$got', expected '$want': $(cat "$TMP/br.sse")"
 pass

@@ -60,4 +60,17 @@ wait_sipp
 wait_state "$id" Terminated
 http GET "/sessions/$id"
 printf '%s' "$HTTP_BODY" | grep -q '"media":{"open":false}' || fail "stream not closed at the end: $HTTP_BODY"
+
+# The typed bus events of the call, replayed from the ring over SSE with a type filter: each
+# received digit with its duration, the media's start (codec, the probe as remote) and stop.
+curl -sN --max-time 1 "http://127.0.0.1:$HTTP_PORT/events?since=0&session=$id&type=DtmfReceived,MediaStarted,MediaStopped" \
+    >"$TMP/typed.sse" 2>/dev/null
+digits=$(grep -o '"type":"DtmfReceived"[^}]*' "$TMP/typed.sse" | grep -o '"digit":"[^"]*"' | cut -d'"' -f4 | tr -d '\n')
+[ "$digits" = 47 ] || fail "bus DtmfReceived digits '$digits', expected 47: $(cat "$TMP/typed.sse")"
+grep -q '"type":"DtmfReceived".*"duration_ms":[1-9]' "$TMP/typed.sse" || fail "DtmfReceived without a duration"
+grep -q "\"type\":\"MediaStarted\".*\"codec\":\"PCMU/8000\",\"remote\":\"127.0.0.1:$PROBE_PORT\",\"reason\":\"Dialog200OK\"" \
+    "$TMP/typed.sse" || fail "no MediaStarted toward the probe: $(cat "$TMP/typed.sse")"
+[ "$(grep -c '"type":"MediaStopped".*"reason":"stopped"' "$TMP/typed.sse")" = 1 ] ||
+    fail "not one MediaStopped (stopped): $(cat "$TMP/typed.sse")"
+grep -q '"type":"\(StateChanged\|App\)"' "$TMP/typed.sse" && fail "the type filter let other events through"
 pass

@@ -51,4 +51,12 @@ sc_redis_start "$port" || fail "redis did not start again"
 wait "$caller" || fail "the caller did not get its 200 after the store came back: $(tail -n 5 "$TMP/caller.out")"
 http GET /sessions
 printf '%s' "$HTTP_BODY" | grep -q '"state":"Terminated"' || fail "the call did not end: $HTTP_BODY"
+# the outage and the recovery were published: StoreHealthChanged down (with the reason), then up
+curl -sN --max-time 1 "http://127.0.0.1:$HTTP_PORT/events?since=0&type=StoreHealthChanged" >"$TMP/health.sse" 2>/dev/null
+got=$(grep -o '"ok":[a-z]*,"reason":"[^"]*"' "$TMP/health.sse" | tr '\n' ' ')
+echo "store health events: $got"
+case "$got" in
+    '"ok":false,"reason":"redis: '?*'" "ok":true,"reason":"redis: connected" ') ;;
+    *) fail "StoreHealthChanged events: '$got': $(cat "$TMP/health.sse")" ;;
+esac
 pass

@@ -23,6 +23,13 @@ case "$h" in
     *"BlindTransfer("*"TransferAccepted(202"*"TransferProgress(100 Trying)"*"TransferProgress(180 Ringing)"*"TransferSucceeded(200 Success)"*) ;;
     *) fail "B's history lacks the progress: $h" ;;
 esac
+# ... and published it as typed TransferProgress events (status, sipfrag code, percentage)
+curl -sN --max-time 1 "http://127.0.0.1:${NODE_HTTP[B]}/events?since=0&session=$b1&type=TransferProgress" \
+    >"$TMP/xfer.sse" 2>/dev/null
+prog=$(grep -o '"status":"[a-z]*","sip_code":[0-9]*,"percent":[0-9]*' "$TMP/xfer.sse" | tr -d '"' | tr '\n' ' ')
+[ "$prog" = "status:accepted,sip_code:202,percent:10 status:trying,sip_code:100,percent:25 \
+status:ringing,sip_code:180,percent:50 status:succeeded,sip_code:200,percent:100 " ] ||
+    fail "B's TransferProgress events: '$prog': $(cat "$TMP/xfer.sse")"
 on B GET "/sessions/$b1"; [ "$(json_str outcome)" = transferred ] || fail "B outcome: $HTTP_BODY"
 # A: the old call was transferred and linked to the new one
 h=$(history_line A "$a1")
@@ -30,6 +37,11 @@ case "$h" in
     *"DialogREFER("*"TransferProgress(100 Trying)"*"TransferProgress(180 Ringing)"*"TransferSucceeded(200 OK)"*"DialogBYE("*) ;;
     *) fail "A's old call history: $h" ;;
 esac
+curl -sN --max-time 1 "http://127.0.0.1:${NODE_HTTP[A]}/events?since=0&session=$a1&type=TransferProgress" \
+    >"$TMP/xfer_a.sse" 2>/dev/null
+prog=$(grep -o '"status":"[a-z]*","sip_code":[0-9]*,"percent":[0-9]*' "$TMP/xfer_a.sse" | tr -d '"' | tr '\n' ' ')
+[ "$prog" = "status:trying,sip_code:100,percent:25 status:ringing,sip_code:180,percent:50 \
+status:succeeded,sip_code:200,percent:100 " ] || fail "A's TransferProgress events: '$prog'"
 [ "$(field_of A "$a1" transfer_id)" = "$a2" ] || fail "A's old call not linked to the new one: $HTTP_BODY"
 [ "$(field_of A "$a1" outcome)" = transferred ] || fail "A's old call outcome: $HTTP_BODY"
 [ "$(field_of A "$a2" transfer_id)" = "$a1" ] || fail "A's new call not linked back: $HTTP_BODY"

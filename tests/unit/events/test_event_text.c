@@ -136,6 +136,7 @@ static void rnd_event(sc_bus_event *ev, sc_bus_event_type type)
     case SC_EVT_MediaStopped:
         RND_STR(ev->u.media.codec);
         RND_STR(ev->u.media.remote);
+        RND_STR(ev->u.media.reason);
         break;
     case SC_EVT_DtmfReceived:
         ev->u.dtmf.digit = rnd_below(8) ? "0123456789*#ABCD"[rnd_below(16)] : (char)rnd_below(0x80);
