@@ -116,8 +116,8 @@ typedef struct sc_coord_feature {
      * our realm), so uri needs no IP literal host. */
     bool (*routes)(sc_coord *c, const char *uri);
     /* Bind the guards and actions table t ties to the feature itself (webhooks): at start
-     * after every feature's lists and before t is set (an error stops sc_coord_new), and for a
-     * reload's or validation's candidate before it is checked. */
+     * after every feature's lists and the host's bindings, before t is set (an error stops
+     * sc_coord_new), and for a reload's or validation's candidate before it is checked. */
     int (*bind_table)(sc_coord *c, const sc_table *t);
 } sc_coord_feature;
 
