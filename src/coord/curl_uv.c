@@ -227,6 +227,8 @@ int sc_http_new(sc_http **out, uv_loop_t *loop)
     curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
     curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+    /* bounded: past this many connections to one host, requests wait for one (their timeout runs) */
+    curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)SC_HTTP_HOST_CONNECTIONS);
     uv_timer_init(loop, &h->timer);
     h->timer.data = h;
     h->handles = 1;

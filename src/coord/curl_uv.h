@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #define SC_HTTP_BODY_MAX (64u * 1024u) /* bytes of an answer kept; a longer one fails */
+#define SC_HTTP_HOST_CONNECTIONS 128   /* connections to one host at once (kept alive between calls) */
 
 typedef struct sc_http sc_http;
 typedef struct sc_http_req sc_http_req;
