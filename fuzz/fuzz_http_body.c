@@ -1,11 +1,12 @@
 /* fuzz_http_body: the HTTP API's request bodies as sessiond parses them (tools/sessiond/bodies.c):
  * the input is loaded as a JSON object the way every POST route loads its body, then given to
  * the parser of each endpoint: POST /calls (direct and through a trunk), /sessions/{id}/reject,
- * /dtmf, /bridge, /transfer, /events/{name}, and /debug/health; what a parser accepts is checked against what
- * the route relies on (abort otherwise). The same bytes then go through the request's other
- * outside text: the /sessions/{id}/transfer/cancel path and the Host, Origin, Authorization and
- * Content-Type checks of http_guard.c. The table bodies of /table/reload and /table/validate
- * are the state-table loader's input: fuzz_table. */
+ * /dtmf, /bridge, /transfer, /conference/mute, /events/{name}, and /debug/health; what a parser accepts is
+ * checked against what the route relies on (abort otherwise). The same bytes then go through
+ * the request's other outside text: the /sessions/{id}/transfer/cancel and
+ * /sessions/{id}/conference/mute paths and the Host, Origin, Authorization and Content-Type
+ * checks of http_guard.c. The table bodies of /table/reload and /table/validate are the
+ * state-table loader's input: fuzz_table. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -97,6 +98,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (sd_body_object((const char *)data, size, &b, err, sizeof err) == 0) {
         calls(b);
         commands(b);
+        bool mute;
+        const char *merr = NULL;
+        if (sd_conference_mute_body_parse(b, &mute, &merr) != 0 && !merr)
+            abort();
         json_decref(b);
     }
     json_t *any = json_loadb((const char *)data, size, 0, NULL); /* /debug/health takes anything */
@@ -113,6 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     char id[64];
     if (sd_transfer_cancel_path(text, id, sizeof id) && (strchr(id, '/') || !*id))
+        abort();
+    if (sd_conference_mute_path(text, id, sizeof id) && (strchr(id, '/') || !*id))
         abort();
     headers(text);
     free(text);

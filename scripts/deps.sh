@@ -16,6 +16,8 @@ build_pkgs+=(help2man scdoc)
 # webhooks (src/coord/curl_uv.c): libcurl's multi interface on the libuv loop
 build_pkgs+=(libcurl4-openssl-dev)
 test_pkgs+=(systemd)
+# the web inspector's test (tests/sip/test_ui.sh): headless Chromium, driven by playwright-core from npm
+test_pkgs+=(chromium)
 # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (only recommended by clang)
 fuzz_pkgs=(clang libclang-rt-dev)
 

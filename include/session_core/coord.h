@@ -256,6 +256,15 @@ SC_EXPORT int sc_coord_bridge(sc_coord *coord, const char *a, const char *b);
 /* Split a bridge (UnbridgeSessions on the session and its peer; the link is removed). */
 SC_EXPORT int sc_coord_unbridge(sc_coord *coord, const char *id);
 
+/* ---- Conference rooms (src/coord/conference.c; the table's JoinConference) -------------- */
+
+/* Mute (the room stops hearing it) or unmute session id in its conference room: 0, -ENOENT
+ * (no such session), -ENOTCONN (the session is in no room). */
+SC_EXPORT int sc_coord_conference_mute(sc_coord *coord, const char *id, bool mute);
+/* The rooms, by name: [{"room": NAME, "participants": [{"id": ID, "muted": BOOL}, ...]}, ...]
+ * (participants in join order); with room non-NULL that one room's object, or -ENOENT. */
+SC_EXPORT int sc_coord_conferences(sc_coord *coord, const char *room, json_t **out);
+
 /* ---- Inspection (new references / malloc'd strings the caller releases) ---------------- */
 
 SC_EXPORT int sc_coord_sessions(sc_coord *coord, json_t **out); /* array of summaries */

@@ -297,6 +297,47 @@ SC_EXPORT int sc_media_bridge(sc_media_stream *a, sc_media_stream *b);
 SC_EXPORT void sc_media_unbridge(sc_media_stream *st); /* splits st and its partner; no-op if none */
 SC_EXPORT sc_media_stream *sc_media_bridge_peer(const sc_media_stream *st);
 
+/* ---- conference (src/media/conference.c) ------------------------------------------------- */
+
+/* An N-party audio mixer. A room mixes at 16 kHz (wideband between G.722 and Opus
+ * participants; G.711 ones are interpolated from and low-passed down to 8 kHz): every 20 ms
+ * (one timer a room) each participant is sent the sum of the other participants' latest
+ * audio, saturated to 16 bits, never its own; each participant's RTP is decoded from its codec
+ * and the mix encoded to it (PCMU, PCMA, G.722, Opus), through the stream's own sender
+ * (sequence, timestamps, SRTP). A
+ * muted participant is not heard by the others and still hears the room. A room exists while
+ * it has participants: its first join creates it, its last leave (or its last stream's close)
+ * frees it. A stream is in one room at a time and never in a room and bridged at once; music
+ * on hold and our own DTMF take precedence over the mix (the held party hears the music).
+ * Telephone-events are not mixed (the stream still reports them through on_dtmf). */
+#define SC_MEDIA_CONF_NAME_MAX 63 /* longest room name */
+
+/* Put st in room (copied; 1..SC_MEDIA_CONF_NAME_MAX printable ASCII characters, no space or
+ * quote), leaving the room it was in; the same room again is a no-op. -EINVAL (bad name, NULL,
+ * a closing stream), -EBUSY (st is bridged), -ENOMEM. */
+SC_EXPORT int sc_media_conf_join(sc_media_stream *st, const char *room);
+/* Take st out of its room (the room is freed when st was its last participant); no-op when in none. */
+SC_EXPORT void sc_media_conf_leave(sc_media_stream *st);
+/* Mute (the others stop hearing st) or unmute it: 0, or -ENOENT when st is in no room. */
+SC_EXPORT int sc_media_conf_mute(sc_media_stream *st, bool mute);
+SC_EXPORT const char *sc_media_conf_room(const sc_media_stream *st); /* NULL when in no room */
+SC_EXPORT bool sc_media_conf_muted(const sc_media_stream *st);
+
+typedef struct sc_media_conf_stats {
+    size_t rooms;          /* rooms now */
+    size_t participants;   /* streams in them */
+    uint64_t ticks;        /* 20 ms mixes run, every room */
+    uint64_t mix_ns;       /* time spent in them (decoded input gathered, mixed, encoded, sent) */
+    uint64_t mix_ns_max;   /* the longest one */
+    uint64_t frames_out;   /* mixed frames sent to participants */
+    uint64_t dropped_late; /* decoded samples dropped because a participant's backlog was full */
+} sc_media_conf_stats;
+SC_EXPORT void sc_media_conf_stats_get(const sc_media *m, sc_media_conf_stats *out); /* zeros for NULL */
+/* Call fn once per participant, room by room (a room's participants in join order). fn must
+ * not join, leave or close streams. */
+typedef void (*sc_media_conf_visit_fn)(const char *room, sc_media_stream *st, bool muted, void *ud);
+SC_EXPORT void sc_media_conf_each(sc_media *m, sc_media_conf_visit_fn fn, void *ud);
+
 /* ---- G.711 (exposed for tests and tools) ------------------------------------------------- */
 
 SC_EXPORT uint8_t sc_media_ulaw_encode(int16_t pcm);

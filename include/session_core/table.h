@@ -121,7 +121,9 @@ typedef enum sc_builtin_event {
     X(HasReplaces, "")                        /* INVITE carries a Replaces header */          \
     X(AcceptRefer, "")                        /* policy allows REFER from this peer */        \
     X(FailedActionIs, "name:string!")         /* ActionFailed: that action failed */          \
-    X(VarEquals, "name:string!,value:string") /* session variable == value (unset: "") */
+    X(VarEquals, "name:string!,value:string") /* session variable == value (unset: "") */     \
+    /* conference (coord/conference.c) */                                                     \
+    X(InConference, "") /* the session's stream is in a conference room */
 
 typedef enum sc_builtin_guard {
 #define SC_GUARD_ENUM(name, params) SC_GUARD_##name,
@@ -165,7 +167,11 @@ typedef enum sc_builtin_guard {
     X(Log, "message:string!")                                                                        \
     X(SetVar, "name:string!,value:string") /* session variable (no value: removed) */                \
     /* early media (coord/early_media.c): 183 with our answer, relay with the peer */                \
-    X(BridgeEarlyMedia, "")
+    X(BridgeEarlyMedia, "")                                                                          \
+    /* conference (coord/conference.c): an N-party mixer room; no room: the Request-URI's user */    \
+    X(JoinConference, "room:string")                                                                 \
+    X(LeaveConference, "")                                                                           \
+    X(MuteConference, "mute:bool") /* mute: true (default) or false */
 
 typedef enum sc_builtin_action {
 #define SC_ACTION_ENUM(name, params) SC_ACTION_##name,

@@ -253,6 +253,9 @@ int sc_coord_bridge(sc_coord *coord, const char *a, const char *b)
     const char *pa = sc_session_field(sa, SC_FIELD_PEER_ID), *pb = sc_session_field(sb, SC_FIELD_PEER_ID);
     if ((pa && strcmp(pa, b)) || (pb && strcmp(pb, a)))
         return -EBUSY;
+    const sc_coord_leg *la = sc_coord__leg(sa), *lb = sc_coord__leg(sb);
+    if ((la && sc_media_conf_room(la->stream)) || (lb && sc_media_conf_room(lb->stream)))
+        return -EBUSY; /* a session in a conference room is not bridged (conference.c) */
     sc_session_set_field(sa, SC_FIELD_PEER_ID, b);
     sc_session_set_field(sb, SC_FIELD_PEER_ID, a);
     int rc = cmd_result(sc_coord__dispatch(coord, sa, SC_EV_BridgeSessions, 0, b, NULL));

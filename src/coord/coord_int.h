@@ -36,6 +36,7 @@ typedef enum sc_coord_feature_id {
     SC_FEAT_REGISTRAR,   /* registrar.c, registrar_bind.c: digest auth as a server, REGISTER, calls to users */
     SC_FEAT_EARLY_MEDIA, /* early_media.c: BridgeEarlyMedia, offers in UPDATE and PRACK */
     SC_FEAT_DTMF_INFO,   /* dtmf_info.c: DTMF by SIP INFO, both ways */
+    SC_FEAT_CONFERENCE,  /* conference.c: JoinConference, LeaveConference, MuteConference */
     SC_FEAT_WEBHOOKS,    /* webhooks.c, curl_uv.c: guards and actions the table binds to a URL */
     SC_FEAT__COUNT
 } sc_coord_feature_id;
@@ -130,6 +131,7 @@ extern const sc_coord_feature sc_coord__feature_trunks;
 extern const sc_coord_feature sc_coord__feature_registrar;
 extern const sc_coord_feature sc_coord__feature_early_media, sc_coord__feature_dtmf_info;
 extern const sc_coord_feature sc_coord__feature_srtp;
+extern const sc_coord_feature sc_coord__feature_conference;
 extern const sc_coord_feature sc_coord__feature_webhooks;
 
 struct sc_coord {
@@ -218,6 +220,7 @@ struct sc_coord_leg {
     char *auth_user;                 /* registrar: the user the INVITE authenticated as, or NULL */
     char moh_class[64];              /* media: the class the last hold command chose ("": the table's) */
     struct sc_coord_dq *dtmf_q;      /* dtmf_info: digits going out as SIP INFO, or NULL */
+    char *conf_user;                 /* conference: the INVITE's Request-URI user (the default room), or NULL */
     struct sc_coord_whc *hook_cache; /* webhooks: cached guard answers, or NULL */
 };
 

@@ -272,6 +272,12 @@ static int a_bridge_media(const sc_exec *x)
         return -ENOTCONN;
     if (sc_media_bridge_peer(a) == b)
         return 0; /* the peer's BridgeMedia ran first */
+    /* a leg in a conference room (conference.c) is not bridged too */
+    if (sc_media_conf_room(a) || sc_media_conf_room(b)) {
+        sc_log(coord->logger, SC_LOG_WARN, "media", "session %s: BridgeMedia refused: a leg is in a conference room",
+               sc_session_id(x->session));
+        return -EBUSY;
+    }
     return sc_media_bridge(a, b);
 }
 

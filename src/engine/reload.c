@@ -231,6 +231,9 @@ static int validate(const sc_engine *e, const candidate *c, sc_diags *diags, jso
                 json_object_set_new(o, "hash", json_string(sc_table_hash(t)));
                 json_object_set_new(o, "name", name ? json_string(name) : json_null());
                 json_object_set_new(o, "changes", changes_json(e->table, t));
+                json_t *d = NULL; /* the full diff (sc_table_diff): the inspector's Reload view */
+                if (e->table && sc_table_diff(e->table, t, &d) >= 0)
+                    json_object_set_new(o, "diff", d);
             }
             json_object_set_new(o, "errors", sc_diags_json(diags, true));
             json_object_set_new(o, "warnings", warnings_json(diags));

@@ -18,6 +18,8 @@ int sc_media_bridge(sc_media_stream *a, sc_media_stream *b)
         return -EINVAL;
     if (a->peer || b->peer)
         return (a->peer == b) ? 0 : -EBUSY;
+    if (a->conf || b->conf) /* conference.c: a stream in a room is not bridged */
+        return -EBUSY;
     a->peer = b;
     b->peer = a;
     return 0;

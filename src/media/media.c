@@ -305,6 +305,8 @@ static void on_rtp(sc_media_stream *st, uint8_t *pkt, size_t len, const struct s
     }
     if (st->peer)
         sc_bridge__relay(st, &h, pkt, len);
+    if (st->conf) /* conference.c: into the room's mix */
+        sc_conf__receive(st, &h, pkt + h.hlen);
 }
 
 static void on_rtcp(sc_media_stream *st, uint8_t *pkt, size_t len, const struct sockaddr *from)
@@ -658,6 +660,7 @@ void sc_media_stream_close(sc_media_stream *st)
         return;
     sc_media *m = st->m;
     sc_media_unbridge(st);
+    sc_media_conf_leave(st);
     sc_moh__detach(st);
     sc_dtmf__stop(st);
     sc_srtp__free(st);

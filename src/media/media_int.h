@@ -77,6 +77,7 @@ typedef enum sc_media_src {
     SC_SRC_MOH = 1,
     SC_SRC_RELAY = 2,
     SC_SRC_DTMF = 3,
+    SC_SRC_CONF = 4, /* conference.c: the room's mix */
 } sc_media_src;
 
 /* State of the digit being sent (RFC 4733). */
@@ -188,6 +189,8 @@ struct sc_media_stream {
     sc_media_stats stats; /* counters reported by sc_media_stream_stats */
 
     struct sc_media_srtp_ctx *srtp; /* srtp.c: SRTP contexts, NULL for plain RTP */
+
+    struct sc_conf_member *conf; /* conference.c: the stream's place in a room, or NULL */
 };
 
 struct sc_moh_class {
@@ -231,6 +234,8 @@ struct sc_media {
     char rxbuf[SC_MEDIA_MAX_PKT]; /* receive buffer shared by all sockets (one thread) */
     bool rxbuf_busy;
     sc_media_srtp_counts srtp_totals; /* srtp.c: every stream's SRTP counters summed */
+    struct sc_conf_room *rooms;       /* conference.c: the rooms with participants */
+    sc_media_conf_stats conf_stats;   /* conference.c: ticks, mixing time (rooms, participants live) */
 };
 
 /* media.c */
@@ -300,5 +305,12 @@ void sc_srtp__free(sc_media_stream *st); /* drop the contexts, wiping the keys *
 /* bridge.c */
 void sc_bridge__relay(sc_media_stream *from, const sc_rtp_hdr *h, uint8_t *pkt, size_t len);
 void sc_bridge__reset_codecs(sc_media_stream *st); /* frees the stream's transcoding state */
+
+/* conference.c */
+typedef struct sc_conf_room sc_conf_room;
+/* An audio packet received on a stream in a room: decoded into its backlog. */
+void sc_conf__receive(sc_media_stream *st, const sc_rtp_hdr *h, const uint8_t *payload);
+void sc_conf__tick(sc_conf_room *r);                       /* one 20 ms mix for every participant (tests use it) */
+sc_conf_room *sc_conf__room_of(const sc_media_stream *st); /* NULL when in no room */
 
 #endif

@@ -19,7 +19,7 @@ SEMANTIC="05-unknown-event 06-unknown-from-state 07-unknown-to-state 08-unknown-
   22-timer-unknown-event 29-unknown-initial 34-guard-param-missing 35-duplicate-wildcard-row
   37-migrate-unknown-target 39-migrate-terminal-target 42-migrate-terminal-source"
 
-valid=("$SRC"/tables/*.yaml "$SRC"/tests/data/tables/valid/*.yaml)
+valid=("$SRC"/tables/*.yaml "$SRC"/tables/examples/*.yaml "$SRC"/tests/data/tables/valid/*.yaml)
 invalid=()
 for f in "$SRC"/tests/data/tables/invalid/*.yaml; do
   base=$(basename "$f" .yaml)

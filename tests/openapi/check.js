@@ -143,6 +143,9 @@ function request(method, p, opts = {}) {
 
 // operations that this run cannot make succeed (other tests do)
 const NO_2XX = new Set(['POST /sessions/{id}/transfer/cancel', 'POST /sessions/{id}/send', 'POST /sessions/{id}/events/{name}']);
+// conference rooms need a table with JoinConference (sip.conference covers their 2xx)
+NO_2XX.add('GET /conferences/{room}');
+NO_2XX.add('POST /sessions/{id}/conference/mute');
 
 // ---- Checks ----------------------------------------------------------------------------------
 
@@ -221,6 +224,7 @@ async function waitState(id, st) {
 }
 
 const PROBES = new Set(['/livez', '/readyz', '/healthz']);
+const PUBLIC = new Set(['/ui', '/ui/{asset}']); // the inspector's files: no token, Host and Origin checked
 const BIG = 'x'.repeat(70000);
 
 // What every operation answers to requests that are refused before they run: no or a wrong
@@ -234,8 +238,9 @@ async function guardChecks(vals) {
     const body = post ? '{}' : undefined;
     const q = t === '/debug/block-loop' ? '?ms=0' : '';
     const stream = t === '/events';
-    await op(method, t, vals, {token: false, body, query: q, stream, label: 'no token'}, probe ? ok : 401);
-    await op(method, t, vals, {token: 'wrong-token-123', body, query: q, stream, label: 'wrong token'}, probe ? ok : 401);
+    const open = probe || PUBLIC.has(t);
+    await op(method, t, vals, {token: false, body, query: q, stream, label: 'no token'}, open ? ok : 401);
+    await op(method, t, vals, {token: 'wrong-token-123', body, query: q, stream, label: 'wrong token'}, open ? ok : 401);
     await op(method, t, vals, {headers: {Host: 'evil.example:80'}, body, query: q, stream, label: 'foreign Host'}, probe ? ok : 421);
     await op(method, t, vals, {headers: {Origin: 'http://evil.example'}, body, query: q, stream, label: 'foreign Origin'}, probe ? ok : 403);
     await op(method, t, vals, {body: BIG, ctype: 'application/json', query: q, label: 'body over 64 KiB'}, 413);
@@ -290,7 +295,7 @@ async function main() {
   const C = JSON.parse(r.body).id;
   await waitState(A, 'Active');
 
-  await guardChecks({id: A, name: 'carrier', user: 'bob'});
+  await guardChecks({id: A, name: 'carrier', user: 'bob', asset: 'app.js'});
 
   // POST /calls
   await op('POST', '/calls', {}, {body: '{"to": ', label: 'bad JSON'}, 400);
@@ -383,6 +388,13 @@ async function main() {
   await op('POST', '/sessions/{id}/bridge', {id: A}, {body: {with: B}}, 200);
   await op('POST', '/sessions/{id}/bridge', {id: A}, {body: {with: C}, label: 'already bridged'}, 409);
   await op('POST', '/sessions/{id}/unbridge', {id: A}, {}, 200);
+  // conference rooms: none with the default table
+  r = await op('GET', '/conferences', {}, {}, 200);
+  if (r.body.trim() !== '[]') fail(`GET /conferences: expected no room: ${r.body}`);
+  await op('GET', '/conferences/{room}', {room: 'room1'}, {}, 404);
+  await op('POST', '/sessions/{id}/conference/mute', {id: A}, {body: {mute: true}, label: 'in no room'}, 409);
+  await op('POST', '/sessions/{id}/conference/mute', {id: A}, {body: {mute: 'yes'}, label: 'not a boolean'}, 400);
+  await op('POST', '/sessions/{id}/conference/mute', {id: N}, {body: {mute: false}}, 404);
 
   // the table
   for (const t of ['/table', '/table.json', '/table.dot', '/table.mmd']) {
@@ -438,6 +450,13 @@ async function main() {
   await op('POST', '/users/{user}/delete', {user: 'carol'}, {}, 200);
   await op('POST', '/users/{user}/delete', {user: 'carol'}, {label: 'again'}, 404);
   await op('POST', '/users/{user}/delete', {user: 'bob'}, {label: 'a user of the file'}, 409);
+
+  // the inspector's files: their types, revalidation, an unknown one
+  r = await op('GET', '/ui', {}, {}, 200);
+  if (!/^default-src 'none'/.test(r.headers['content-security-policy'] || '')) fail(`GET /ui: CSP ${r.headers['content-security-policy']}`);
+  await op('GET', '/ui', {}, {headers: {'If-None-Match': r.headers.etag}, label: 'revalidation'}, 304);
+  for (const a of ['app.js', 'app.css', 'index.html']) await op('GET', '/ui/{asset}', {asset: a}, {}, 200);
+  await op('GET', '/ui/{asset}', {asset: 'no-such-file.js'}, {}, 404);
 
   // unknown paths
   for (const p of ['/nope', '/sessions/x/y/z', '/table.png', '/calls/x', `/sessions/${A}/bogus`])

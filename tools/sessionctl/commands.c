@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "sessionctl/cmd_conference.h"
 #include "sessionctl/cmd_diff.h"
 #include "sessionctl/cmd_events.h"
 #include "sessionctl/cmd_registrations.h"
@@ -119,6 +120,9 @@ const sctl_cmd SCTL_COMMANDS[] = {
      sessionctl_cmd_send},
     {"drain", "", "drain the server: no new calls, the calls up go on, then it exits (as SIGTERM)", NONE, 0, 0, true,
      sessionctl_cmd_drain},
+    {"conferences", "[ROOM]", "conference rooms and their participants", NONE, 0, 1, true, sessionctl_cmd_conferences},
+    {"mute", "ID", "mute a session in its conference room", NONE, 1, 1, true, sessionctl_cmd_mute},
+    {"unmute", "ID", "unmute a session in its conference room", NONE, 1, 1, true, sessionctl_cmd_unmute},
 };
 const size_t SCTL_NCOMMANDS = sizeof SCTL_COMMANDS / sizeof SCTL_COMMANDS[0];
 

@@ -213,3 +213,28 @@ int sd_event_body_parse(json_t *b, sd_event_body *out, const char **err)
     out->text = given(text) ? json_string_value(text) : NULL;
     return 0;
 }
+
+int sd_conference_mute_body_parse(const json_t *b, bool *mute, const char **err)
+{
+    json_t *v = json_object_get(b, "mute");
+    if (!json_is_object(b) || (v && !json_is_boolean(v))) {
+        *err = "\"mute\" must be true or false";
+        return -EINVAL;
+    }
+    *mute = v ? json_is_true(v) : true;
+    return 0;
+}
+
+bool sd_conference_mute_path(const char *path, char *id, size_t cap)
+{
+    static const char prefix[] = "/sessions/", suffix[] = "/conference/mute";
+    size_t n = strlen(path), pl = sizeof prefix - 1, sl = sizeof suffix - 1;
+    if (n <= pl + sl || strncmp(path, prefix, pl) != 0 || strcmp(path + n - sl, suffix) != 0)
+        return false;
+    size_t idlen = n - pl - sl;
+    if (idlen >= cap || memchr(path + pl, '/', idlen))
+        return false;
+    memcpy(id, path + pl, idlen);
+    id[idlen] = '\0';
+    return true;
+}

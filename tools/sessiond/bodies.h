@@ -63,4 +63,10 @@ typedef struct sd_health_body {
 } sd_health_body;
 int sd_health_body_parse(json_t *b, sd_health_body *out, const char **err);
 
+/* POST /sessions/{id}/conference/mute (conference_routes.c): {"mute"?: bool} (true when
+ * absent). 0, or -EINVAL with *err set. */
+int sd_conference_mute_body_parse(const json_t *b, bool *mute, const char **err);
+/* "/sessions/ID/conference/mute": true with ID (no slash, shorter than cap) copied into id. */
+bool sd_conference_mute_path(const char *path, char *id, size_t cap);
+
 #endif

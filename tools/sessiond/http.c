@@ -22,6 +22,7 @@
 #include "session_core/base.h"
 #include "config.h"
 #include "http_guard.h"
+#include "ui_routes.h"
 
 #define SD_HTTP_BODY_MAX 65536
 #define SD_LIVEZ_STALE_MS 2000
@@ -167,7 +168,8 @@ static void screen(sd_http *h, struct MHD_Connection *c, const char *url, const 
     } else if (!origin_ok) { /* a page of another site */
         cc->refuse = 403;
         cc->refuse_msg = "cross-origin requests are refused";
-    } else if (!token_ok && !(h->metrics_public && !strcmp(url, "/metrics"))) {
+    } else if (!token_ok && !(h->metrics_public && !strcmp(url, "/metrics")) &&
+               !sd_ui_public(url, method)) { /* the inspector's files: ui_routes.h */
         cc->refuse = 401;
         cc->refuse_msg = "missing or wrong bearer token";
     } else if (!strcmp(method, "POST")) { /* a form or a no-cors fetch cannot send JSON */
@@ -277,6 +279,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     bool del = !strcmp(method, "DELETE") && !strncmp(url, "/sessions/", 10);
     if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD") && !del)
         return respond_error(c, 405, "method not allowed");
+    int uret = MHD_NO;
+    if (sd_ui_handle(c, url, method, &uret)) /* GET /ui, /ui/...: ui_routes.c */
+        return (enum MHD_Result)uret;
     if (!strcmp(url, "/livez")) {
         uint64_t last = atomic_load(&h->heartbeat_ms);
         uint64_t now = mono_ms();

@@ -6,6 +6,7 @@
 #include "transfer_routes.h"
 #include "trunk_routes.h"
 #include "registrar_routes.h"
+#include "conference_routes.h"
 #include "bodies.h"
 
 #include <ctype.h>
@@ -125,7 +126,7 @@ static int body_command(sd_routes *rt, const char *id, const char *cmd, json_t *
     if (rc == -EINVAL)
         *err = "\"with\" must be another session's id";
     else if (rc == -EBUSY)
-        *err = "a session is bridged with another one";
+        *err = "a session is bridged with another one, or in a conference room";
     return rc;
 }
 
@@ -412,6 +413,8 @@ void sd_routes_handle(void *ud, sd_http_req *r)
         /* /metrics, /table/reload, /table/validate, GET /table + versions, /debug (ops_routes.c) */
     } else if (sd_trunk_routes_handle(rt->api, r)) {
         /* GET /trunks, /trunks/{name} (trunk_routes.c) */
+    } else if (sd_conference_routes_handle(rt->api, r)) {
+        /* GET /conferences[/{room}], POST /sessions/{id}/conference/mute (conference_routes.c) */
     } else if (!strcmp(p, "/calls")) {
         if (post)
             post_calls(rt, r);

@@ -310,6 +310,10 @@ static void test_unchanged_and_validate(void **state)
     assert_int_equal(json_array_size(json_object_get(rep, "errors")), 0);
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(json_object_get(rep, "changes"), "states"), "added")), 1);
+    /* the full diff too (the inspector's Reload view): the added state by name */
+    json_t *added = json_object_get(json_object_get(json_object_get(rep, "diff"), "states"), "added");
+    assert_int_equal(json_array_size(added), 1);
+    assert_non_null(json_string_value(json_object_get(json_array_get(added, 0), "state")));
     json_decref(rep);
     assert_ptr_equal(sc_engine_table(f->engine), t1); /* not applied */
 
