@@ -426,10 +426,12 @@ SC_EXPORT int sc_table_export(const sc_table *t, const sc_graph_opts *opts, char
  *               old_line, new_line}]},
  *    "transitions": {"added": [T], "removed": [T], "changed": [{role, from, event, guards,
  *                    changes: {field: {old, new}}, old_line, new_line}]},
- *    "migrate": {"old": [M], "new": [M + known]} (only if the maps differ, one difference)}
+ *    "migrate": {"old": [M], "new": [M + known]} (only if the maps differ, one difference),
+ *    "webhooks": {"old": [W], "new": [W]} (only if the vocabularies' webhooks differ, one difference)}
  * with S = {state, terminal, timer_ms, timer_event, max_ms, line, column} and
  * T = {role, from, event, guards: ["!Name(p=v)"], to (null = stay), actions: ["Name(p=v)"],
  *      set: ["Cond=true"], publish: ["Name[:priority]"], line, column},
+ * W = {kind, name, url, timeout_ms, line, retries (actions) or cache (guards), token_file, hmac_key_file},
  * M = {from, to, line, column} and known = whether a has the state `from` (a reload from a to
  * b moves the live sessions in the states of "new" that are known).
  * Removed entries come in a's file order, added and changed ones in b's. Returns the number

@@ -67,6 +67,10 @@ bool sc_table__valid_name(const char *name);
 void sc_table__webhook_parse(sc_table__ctx *ctx, sc_table *t, sc_vocab_kind kind, sc_id id, const char *name,
                              const sc_table__node *key, const sc_table__node *spec);
 
+/* webhook.c: "webhooks": {"old": [W], "new": [W]} into a diff when a's and b's differ (one
+ * difference), W = {kind, name, url, timeout_ms, line, retries|cache, token_file, hmac_key_file}. */
+void sc_table__webhooks_diff(const sc_table *a, const sc_table *b, json_t *out, size_t *ndiff);
+
 /* ---- Parsed rows (before expansion) ---------------------------------------------------- */
 
 typedef struct sc_table__row {

@@ -4,6 +4,7 @@
 #include "table/table_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -185,4 +186,55 @@ const char *sc_webhook_cache_name(sc_webhook_cache c)
     case SC_WEBHOOK_CACHE_SESSION: return "session";
     }
     return "?";
+}
+
+/* ---- Diff ------------------------------------------------------------------------------- */
+
+static json_t *spec_json(const sc_webhook_spec *w)
+{
+    json_t *o = json_pack("{sssssssisi}", "kind", kind_word(w->kind), "name", w->name, "url", w->url, "timeout_ms",
+                          (int)w->timeout_ms, "line", (int)w->line);
+    if (!o)
+        return NULL;
+    if (w->kind == SC_VOCAB_ACTION)
+        json_object_set_new(o, "retries", json_integer(w->retries));
+    else
+        json_object_set_new(o, "cache", json_string(sc_webhook_cache_name(w->cache)));
+    json_object_set_new(o, "token_file", w->token_file ? json_string(w->token_file) : json_null());
+    json_object_set_new(o, "hmac_key_file", w->hmac_key_file ? json_string(w->hmac_key_file) : json_null());
+    return o;
+}
+
+/* The webhooks as a JSON object keyed "guard Name" / "action Name" (line left out). */
+static json_t *specs_by_name(const sc_table *t)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < t->nwebhooks; i++) {
+        json_t *w = spec_json(&t->webhooks[i]);
+        char key[80];
+        snprintf(key, sizeof key, "%s %s", kind_word(t->webhooks[i].kind), t->webhooks[i].name);
+        json_object_del(w, "line");
+        json_object_set_new(o, key, w);
+    }
+    return o;
+}
+
+static json_t *specs_json(const sc_table *t)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < t->nwebhooks; i++)
+        json_array_append_new(a, spec_json(&t->webhooks[i]));
+    return a;
+}
+
+void sc_table__webhooks_diff(const sc_table *a, const sc_table *b, json_t *out, size_t *ndiff)
+{
+    json_t *x = specs_by_name(a), *y = specs_by_name(b);
+    bool same = x && y && json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    if (same)
+        return;
+    (*ndiff)++;
+    json_object_set_new(out, "webhooks", json_pack("{soso}", "old", specs_json(a), "new", specs_json(b)));
 }

@@ -178,13 +178,38 @@ static void test_declared_again(void **state)
     sc_table_unref(t1);
 }
 
+/* A webhook's URL or options changing is a difference of the tables. */
+static void test_diff(void **state)
+{
+    (void)state;
+    const char *a = TABLE("vocabulary:\n  actions: {N: {webhook: \"http://h/1\"}}\n", "[]", "[N]");
+    const char *b = TABLE("vocabulary:\n  actions: {N: {webhook: \"http://h/1\", retries: 2}}\n", "[]", "[N]");
+    sc_table *ta = NULL, *tb = NULL, *tc = NULL;
+    assert_int_equal(load_str(vocab, a, &ta, NULL), 0);
+    assert_int_equal(load_str(vocab, b, &tb, NULL), 0);
+    assert_int_equal(load_str(vocab, a, &tc, NULL), 0);
+    json_t *d = NULL;
+    assert_int_equal(sc_table_diff(ta, tc, &d), 0);
+    assert_null(json_object_get(d, "webhooks"));
+    json_decref(d);
+    assert_int_equal(sc_table_diff(ta, tb, &d), 1);
+    json_t *w = json_object_get(d, "webhooks");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(w, "old"), 0), "retries")), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(w, "new"), 0), "retries")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(w, "new"), 0), "url")),
+                        "http://h/1");
+    json_decref(d);
+    sc_table_unref(ta);
+    sc_table_unref(tb);
+    sc_table_unref(tc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_map_form),
-        cmocka_unit_test(test_list_items_with_specs),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_declared_again),
+        cmocka_unit_test(test_map_form), cmocka_unit_test(test_list_items_with_specs),
+        cmocka_unit_test(test_errors),   cmocka_unit_test(test_declared_again),
+        cmocka_unit_test(test_diff),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
