@@ -27,11 +27,14 @@ static int new_names(const sc_engine *e, const sc_table *t, sc_diags *d)
         return 0;
     static const char *const words[] = {"event", "guard", "action", "condition"};
     const char *file = sc_table_path(t) ? sc_table_path(t) : "<table>";
+    size_t before = sc_diags_count(d);
     for (int k = 0; k < SC_VOCAB_KIND_COUNT; k++)
         for (size_t id = sc_vocab_count(e->vocab, (sc_vocab_kind)k); id < sc_vocab_count(tv, (sc_vocab_kind)k); id++)
             sc_diags_add(d, SC_SEV_ERROR, file, 0, 0,
                          "%s '%s' is new: a reload cannot add names to the vocabulary (restart to add it)", words[k],
                          sc_vocab_name(tv, (sc_vocab_kind)k, (sc_id)id));
+    if (sc_diags_count(d) == before)
+        sc_diags_add(d, SC_SEV_ERROR, file, 0, 0, "the table was not loaded with the running vocabulary");
     return SC_E_UNBOUND;
 }
 

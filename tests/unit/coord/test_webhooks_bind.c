@@ -69,6 +69,17 @@ static int start(const char *yaml, bool host, bool reload)
                                            (sc_id)sc_vocab_lookup(sc_engine_vocab(sc_coord_engine(coord)),
                                                                   SC_VOCAB_ACTION, "M")));
         json_decref(rep);
+        /* a reload cannot add a name: refused, naming it */
+        const char *grown = "name: t\n"
+                            "vocabulary: {actions: {N: {webhook: \"http://127.0.0.1:9/n\"}, Z: {webhook: "
+                            "\"http://127.0.0.1:9/z\"}}}\n" ROWS;
+        rep = NULL;
+        assert_int_equal(sc_coord_table_reload(coord, NULL, "grown", grown, strlen(grown), &rep), SC_E_UNBOUND);
+        const char *msg = json_string_value(
+            json_object_get(json_array_get(json_object_get(rep, "errors"), 0), "message"));
+        assert_non_null(msg);
+        assert_non_null(strstr(msg, "action 'Z' is new"));
+        json_decref(rep);
     }
     sc_coord_free(coord);
     sc_table_unref(t);
