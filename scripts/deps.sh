@@ -13,6 +13,8 @@ test_pkgs=(sip-tester redis-server postgresql graphviz curl procps valgrind clan
 build_pkgs+=(libsystemd-dev)
 # man pages: help2man (sessiond(8), sessionctl(1) from --help), scdoc (the section 5 pages)
 build_pkgs+=(help2man scdoc)
+# webhooks (src/coord/curl_uv.c): libcurl's multi interface on the libuv loop
+build_pkgs+=(libcurl4-openssl-dev)
 test_pkgs+=(systemd)
 # the web inspector's test (tests/sip/test_ui.sh): headless Chromium, driven by playwright-core from npm
 test_pkgs+=(chromium)

@@ -370,6 +370,42 @@ SC_EXPORT const sc_transition *const *sc_table_lookup(const sc_table *t, sc_role
 /* The events (ids, ascending) that state accepts for role; writes at most cap, returns how many. */
 SC_EXPORT size_t sc_table_accepted_events(const sc_table *t, sc_role role, sc_id state, sc_id *out, size_t cap);
 
+/* ---- Webhooks: guards and actions the table binds to a URL (src/table/webhook.c) ---------
+ * In `vocabulary:`, `actions:` and `guards:` take, besides a list of names, a mapping
+ * `Name: {webhook: URL, timeout_ms, retries (actions), cache (guards), token_file,
+ * hmac_key_file}` (a null value declares the name alone). The table only checks and keeps
+ * the spec; the coordinator's webhooks feature binds the names and calls the URLs. */
+typedef enum sc_webhook_cache {
+    SC_WEBHOOK_CACHE_NONE = 0,       /* every evaluation asks */
+    SC_WEBHOOK_CACHE_TRANSITION = 1, /* one answer per session and table row */
+    SC_WEBHOOK_CACHE_SESSION = 2,    /* one answer per session */
+} sc_webhook_cache;
+
+#define SC_WEBHOOK_URL_MAX 2048
+#define SC_WEBHOOK_TIMEOUT_DEFAULT_MS 2000
+#define SC_WEBHOOK_TIMEOUT_MAX_MS 600000
+#define SC_WEBHOOK_RETRIES_MAX 10
+
+typedef struct sc_webhook_spec {
+    const char *name;          /* the guard's or action's name */
+    sc_vocab_kind kind;        /* SC_VOCAB_GUARD or SC_VOCAB_ACTION */
+    sc_id id;                  /* its id in the table's vocabulary */
+    const char *url;           /* http:// or https://, with a host */
+    uint32_t timeout_ms;       /* per attempt, 1..SC_WEBHOOK_TIMEOUT_MAX_MS (default 2000) */
+    uint32_t retries;          /* actions: further attempts after a failure (0..10); guards: 0 */
+    sc_webhook_cache cache;    /* guards: how long an answer holds; actions: NONE */
+    const char *token_file;    /* file whose first line is the bearer token, or NULL */
+    const char *hmac_key_file; /* file whose first line is the HMAC-SHA256 key, or NULL */
+    uint32_t line, column;     /* where the name is written */
+} sc_webhook_spec;
+
+/* The table's webhooks, in file order (guards' then actions' as written). */
+SC_EXPORT size_t sc_table_webhook_count(const sc_table *t);
+SC_EXPORT const sc_webhook_spec *sc_table_webhook_at(const sc_table *t, size_t i); /* NULL if out of range */
+/* The webhook of guard or action id in t, or NULL when t binds it to none. */
+SC_EXPORT const sc_webhook_spec *sc_table_webhook(const sc_table *t, sc_vocab_kind kind, sc_id id);
+SC_EXPORT const char *sc_webhook_cache_name(sc_webhook_cache c); /* "none", "transition", "session" */
+
 /* ---- Export -------------------------------------------------------------------------- */
 
 typedef enum sc_graph_format { SC_GRAPH_DOT, SC_GRAPH_MERMAID, SC_GRAPH_JSON } sc_graph_format;
@@ -401,10 +437,12 @@ SC_EXPORT int sc_table_export(const sc_table *t, const sc_graph_opts *opts, char
  *               old_line, new_line}]},
  *    "transitions": {"added": [T], "removed": [T], "changed": [{role, from, event, guards,
  *                    changes: {field: {old, new}}, old_line, new_line}]},
- *    "migrate": {"old": [M], "new": [M + known]} (only if the maps differ, one difference)}
+ *    "migrate": {"old": [M], "new": [M + known]} (only if the maps differ, one difference),
+ *    "webhooks": {"old": [W], "new": [W]} (only if the vocabularies' webhooks differ, one difference)}
  * with S = {state, terminal, timer_ms, timer_event, max_ms, line, column} and
  * T = {role, from, event, guards: ["!Name(p=v)"], to (null = stay), actions: ["Name(p=v)"],
  *      set: ["Cond=true"], publish: ["Name[:priority]"], line, column},
+ * W = {kind, name, url, timeout_ms, line, retries (actions) or cache (guards), token_file, hmac_key_file},
  * M = {from, to, line, column} and known = whether a has the state `from` (a reload from a to
  * b moves the live sessions in the states of "new" that are known).
  * Removed entries come in a's file order, added and changed ones in b's. Returns the number

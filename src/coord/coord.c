@@ -324,6 +324,18 @@ static int bind_features(sc_coord *c)
     return 0;
 }
 
+/* The names the table itself binds (webhooks), after the features' lists and the host's
+ * bindings: a name bound twice is refused by the feature that comes last, naming it. */
+static int bind_table(sc_coord *c)
+{
+    EACH_FEATURE(f) {
+        int rc = f->bind_table ? f->bind_table(c, c->table) : 0;
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int set_table(sc_coord *c, sc_table *table)
 {
     sc_diags *d = NULL;
@@ -398,7 +410,7 @@ static int create_parts(sc_coord *c, const sc_coord_config *cfg)
     if ((rc = sc_engine_new(&c->engine, sc_table_vocab(cfg->table), c->store, &ec)) != 0)
         return rc;
     if ((rc = metrics_new(c, cfg)) != 0 || (rc = bind_features(c)) != 0 || (rc = sc_coord__bind_host(c, cfg)) != 0 ||
-        (rc = set_table(c, cfg->table)) != 0)
+        (rc = bind_table(c)) != 0 || (rc = set_table(c, cfg->table)) != 0)
         return rc;
     sc_engine_observer obs = {.on_session_created = obs_created,
                               .on_transition = obs_transition,

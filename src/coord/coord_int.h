@@ -37,6 +37,7 @@ typedef enum sc_coord_feature_id {
     SC_FEAT_EARLY_MEDIA, /* early_media.c: BridgeEarlyMedia, offers in UPDATE and PRACK */
     SC_FEAT_DTMF_INFO,   /* dtmf_info.c: DTMF by SIP INFO, both ways */
     SC_FEAT_CONFERENCE,  /* conference.c: JoinConference, LeaveConference, MuteConference */
+    SC_FEAT_WEBHOOKS,    /* webhooks.c, curl_uv.c: guards and actions the table binds to a URL */
     SC_FEAT_VOICE,       /* voice.c: announcements, recording, digit collection */
     SC_FEAT__COUNT
 } sc_coord_feature_id;
@@ -116,6 +117,10 @@ typedef struct sc_coord_feature {
     /* The feature's dial hook gives calls to uri their destination (the registrar: sip:USER@
      * our realm), so uri needs no IP literal host. */
     bool (*routes)(sc_coord *c, const char *uri);
+    /* Bind the guards and actions table t ties to the feature itself (webhooks): at start
+     * after every feature's lists and the host's bindings, before t is set (an error stops
+     * sc_coord_new), and for a reload's or validation's candidate before it is checked. */
+    int (*bind_table)(sc_coord *c, const sc_table *t);
 } sc_coord_feature;
 
 /* features.c: the features in sc_coord_feature_id order; each defined in its own file. */
@@ -128,6 +133,7 @@ extern const sc_coord_feature sc_coord__feature_registrar;
 extern const sc_coord_feature sc_coord__feature_early_media, sc_coord__feature_dtmf_info;
 extern const sc_coord_feature sc_coord__feature_srtp;
 extern const sc_coord_feature sc_coord__feature_conference;
+extern const sc_coord_feature sc_coord__feature_webhooks;
 extern const sc_coord_feature sc_coord__feature_voice;
 
 struct sc_coord {
@@ -210,13 +216,14 @@ struct sc_coord_leg {
     char *proxy;                    /* our INVITE's outbound proxy (per call or default), or NULL */
     char **targets;                 /* our INVITE's fork targets (sc_coord_call_opts), or NULL */
     size_t ntargets;
-    struct sc_coord_xfer *xfer; /* transfer: its state, or NULL */
-    char *trunk;                /* trunks: the trunk this call goes through, or NULL */
-    bool trunk_from;            /* trunks: no From was given: the trunk's AOR is the From */
-    char *auth_user;            /* registrar: the user the INVITE authenticated as, or NULL */
-    char moh_class[64];         /* media: the class the last hold command chose ("": the table's) */
-    struct sc_coord_dq *dtmf_q; /* dtmf_info: digits going out as SIP INFO, or NULL */
-    char *conf_user;            /* conference: the INVITE's Request-URI user (the default room), or NULL */
+    struct sc_coord_xfer *xfer;      /* transfer: its state, or NULL */
+    char *trunk;                     /* trunks: the trunk this call goes through, or NULL */
+    bool trunk_from;                 /* trunks: no From was given: the trunk's AOR is the From */
+    char *auth_user;                 /* registrar: the user the INVITE authenticated as, or NULL */
+    char moh_class[64];              /* media: the class the last hold command chose ("": the table's) */
+    struct sc_coord_dq *dtmf_q;      /* dtmf_info: digits going out as SIP INFO, or NULL */
+    char *conf_user;                 /* conference: the INVITE's Request-URI user (the default room), or NULL */
+    struct sc_coord_whc *hook_cache; /* webhooks: cached guard answers, or NULL */
     /* voice: playback, recording and digit collection (voice.c), or NULL */
     struct sc_coord_voice *voice;
 };

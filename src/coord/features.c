@@ -22,5 +22,6 @@ const sc_coord_feature *const sc_coord__features[SC_FEAT__COUNT] = {
     [SC_FEAT_EARLY_MEDIA] = &sc_coord__feature_early_media,
     [SC_FEAT_DTMF_INFO] = &sc_coord__feature_dtmf_info,
     [SC_FEAT_CONFERENCE] = &sc_coord__feature_conference,
+    [SC_FEAT_WEBHOOKS] = &sc_coord__feature_webhooks,
     [SC_FEAT_VOICE] = &sc_coord__feature_voice,
 };

@@ -26,11 +26,26 @@ static void first_error(json_t *report, char *buf, size_t cap)
              json_string_value(json_object_get(e, "message")) ?: "?");
 }
 
+/* The features' bind_table hooks for a candidate (webhooks it names), before the engine
+ * checks it; a candidate that does not load is left to the engine to report. */
+static void bind_candidate(sc_coord *c, const char *path, const char *name, const char *buf, size_t len)
+{
+    sc_table *t = NULL;
+    const sc_vocab *v = sc_engine_vocab(c->engine);
+    if ((path ? sc_table_load_file(&t, path, v, NULL) : sc_table_load_buffer(&t, name, buf, len, v, NULL)) != 0)
+        return;
+    for (size_t i = 0; i < SC_FEAT__COUNT; i++)
+        if (sc_coord__features[i]->bind_table && c->started[i])
+            sc_coord__features[i]->bind_table(c, t);
+    sc_table_unref(t);
+}
+
 int sc_coord_table_reload(sc_coord *coord, const char *path, const char *name, const char *buf, size_t len,
                           json_t **report)
 {
     if (!coord || (!buf && !path))
         return -EINVAL;
+    bind_candidate(coord, buf ? NULL : path, name ? name : "reload", buf, len);
     json_t *rep = NULL;
     int rc = buf ? sc_engine_reload_buffer(coord->engine, name ? name : "reload", buf, len, NULL, &rep)
                  : sc_engine_reload_file(coord->engine, path, NULL, &rep);
@@ -59,6 +74,7 @@ int sc_coord_table_validate(sc_coord *coord, const char *name, const char *buf, 
 {
     if (!coord || !buf)
         return -EINVAL;
+    bind_candidate(coord, NULL, name ? name : "validate", buf, len);
     return sc_engine_validate_buffer(coord->engine, name ? name : "validate", buf, len, NULL, report);
 }
 

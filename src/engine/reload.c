@@ -18,6 +18,26 @@ typedef struct candidate {
     size_t len;
 } candidate;
 
+/* A candidate that declares names the engine's vocabulary lacks cannot be bound by a reload:
+ * each such name is an error (0, or SC_E_UNBOUND). */
+static int new_names(const sc_engine *e, const sc_table *t, sc_diags *d)
+{
+    const sc_vocab *tv = sc_table_vocab(t);
+    if (tv == e->vocab)
+        return 0;
+    static const char *const words[] = {"event", "guard", "action", "condition"};
+    const char *file = sc_table_path(t) ? sc_table_path(t) : "<table>";
+    size_t before = sc_diags_count(d);
+    for (int k = 0; k < SC_VOCAB_KIND_COUNT; k++)
+        for (size_t id = sc_vocab_count(e->vocab, (sc_vocab_kind)k); id < sc_vocab_count(tv, (sc_vocab_kind)k); id++)
+            sc_diags_add(d, SC_SEV_ERROR, file, 0, 0,
+                         "%s '%s' is new: a reload cannot add names to the vocabulary (restart to add it)", words[k],
+                         sc_vocab_name(tv, (sc_vocab_kind)k, (sc_id)id));
+    if (sc_diags_count(d) == before)
+        sc_diags_add(d, SC_SEV_ERROR, file, 0, 0, "the table was not loaded with the running vocabulary");
+    return SC_E_UNBOUND;
+}
+
 /* Load + validate + compile + bound check. *out set only on success. */
 static int prepare(const sc_engine *e, const candidate *c, sc_diags *d, sc_table **out)
 {
@@ -30,8 +50,7 @@ static int prepare(const sc_engine *e, const candidate *c, sc_diags *d, sc_table
                          "cannot load the table: %s", sc_strerror(r));
         return r;
     }
-    r = sc_engine_check_table(e, t, d);
-    if (r) {
+    if ((r = new_names(e, t, d)) != 0 || (r = sc_engine_check_table(e, t, d)) != 0) {
         sc_table_unref(t);
         return r;
     }

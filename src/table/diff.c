@@ -440,6 +440,8 @@ int sc_table_diff(const sc_table *a, const sc_table *b, json_t **out)
         r = diff_transitions(a, b, o, &ndiff);
     if (!r)
         diff_migrate(a, b, o, &ndiff);
+    if (!r)
+        sc_table__webhooks_diff(a, b, o, &ndiff); /* webhook.c */
     bool nomem = !ha || !hb;
     json_decref(ha);
     json_decref(hb);

@@ -161,12 +161,80 @@ static int resolve_state(parser *p, const node *n)
 
 /* ---- header ------------------------------------------------------------------------------ */
 
+/* The built-in names of kind (ids below this count): a table cannot declare them again. */
+static size_t builtin_count(sc_vocab_kind kind)
+{
+    static const size_t counts[] = {SC_EV__BUILTIN_COUNT, SC_GUARD__BUILTIN_COUNT, SC_ACTION__BUILTIN_COUNT,
+                                    SC_COND__BUILTIN_COUNT};
+    return counts[kind];
+}
+
+/* The entries of one vocabulary list: its items (a list of names, or of one-pair mappings
+ * `Name: spec`) or, for guards and actions, a mapping `Name: spec-or-null`. For each, key is
+ * the name's node and spec the value (NULL in a plain list). Returns how many, or 0 when the
+ * list has the wrong shape (reported). */
+static size_t vocab_entries(parser *p, sc_vocab_kind kind, const node *list, const node **keys, const node **specs,
+                            size_t cap)
+{
+    bool mappable = kind == SC_VOCAB_GUARD || kind == SC_VOCAB_ACTION;
+    size_t n = 0;
+    if (list->kind == SCT_MAP && mappable) {
+        for (size_t i = 0; i < list->n && n < cap; i++, n++) {
+            keys[n] = list->items[2 * i];
+            specs[n] = sc_table__is_null(list->items[2 * i + 1]) ? NULL : list->items[2 * i + 1];
+        }
+        return n;
+    }
+    if (!want(p, list, SCT_SEQ,
+              mappable ? "a vocabulary list (or a mapping of names to webhooks)" : "a vocabulary list"))
+        return 0;
+    for (size_t i = 0; i < list->n && n < cap; i++, n++) {
+        const node *it = list->items[i];
+        bool pair = mappable && it->kind == SCT_MAP && it->n == 1;
+        keys[n] = pair ? it->items[0] : it;
+        specs[n] = pair && !sc_table__is_null(it->items[1]) ? it->items[1] : NULL;
+    }
+    return n;
+}
+
+/* Declare one name of kind. A name the base vocabulary already holds and that is not built
+ * in (declared by the table a reload replaces, or by the host program) is the same name
+ * again, not an error; a name written twice in this table is. Returns its id or -1. */
+static int declare(parser *p, sc_vocab_kind kind, const node *key, size_t base_count)
+{
+    const char *name = want_str(p, key, "a vocabulary name");
+    if (!name)
+        return -1;
+    int id = sc_vocab_lookup(p->t->own_vocab, kind, name);
+    if (id >= 0 && (size_t)id >= builtin_count(kind) && (size_t)id < base_count)
+        return id;
+    int rc = id >= 0 ? -EEXIST : sc_vocab_add(p->t->own_vocab, kind, name, NULL, 0);
+    if (rc == -EEXIST)
+        sc_table__error(p->ctx, key->line, key->column, "%s '%s' is already declared", KIND_NAMES[kind], name);
+    else if (rc == -EINVAL)
+        sc_table__error(p->ctx, key->line, key->column, "invalid %s name '%s'", KIND_NAMES[kind], name);
+    else if (rc < 0)
+        p->ctx->nomem = true;
+    return rc;
+}
+
+/* No name was new: the table uses the base vocabulary itself (a reload of a table with the
+ * same vocabulary binds against the engine's). */
+static bool vocab_grew(const sc_vocab *base, const sc_vocab *own)
+{
+    for (int k = 0; k < SC_VOCAB_KIND_COUNT; k++)
+        if (sc_vocab_count(own, (sc_vocab_kind)k) != sc_vocab_count(base, (sc_vocab_kind)k))
+            return true;
+    return false;
+}
+
 static void parse_vocabulary(parser *p, const node *voc)
 {
     static const sc_vocab_kind kinds[] = {SC_VOCAB_EVENT, SC_VOCAB_GUARD, SC_VOCAB_ACTION, SC_VOCAB_CONDITION};
     if (!want(p, voc, SCT_MAP, "'vocabulary'") || !check_keys(p, voc, VOCAB_KEYS, "vocabulary"))
         return;
-    if (sc_table__vocab_clone(p->v, &p->t->own_vocab) < 0) {
+    const sc_vocab *base = p->v;
+    if (sc_table__vocab_clone(base, &p->t->own_vocab) < 0) {
         p->ctx->nomem = true;
         return;
     }
@@ -176,22 +244,22 @@ static void parse_vocabulary(parser *p, const node *voc)
         const node *list = map_get(voc, VOCAB_KEYS[k]);
         if (!list || sc_table__is_null(list))
             continue;
-        if (!want(p, list, SCT_SEQ, "a vocabulary list"))
-            continue;
-        for (size_t i = 0; i < list->n; i++) {
-            const char *name = want_str(p, list->items[i], "a vocabulary name");
-            if (!name)
-                continue;
-            int rc = sc_vocab_add(p->t->own_vocab, kinds[k], name, NULL, 0);
-            if (rc == -EEXIST)
-                sc_table__error(p->ctx, list->items[i]->line, list->items[i]->column, "%s '%s' is already declared",
-                                KIND_NAMES[k], name);
-            else if (rc == -EINVAL)
-                sc_table__error(p->ctx, list->items[i]->line, list->items[i]->column, "invalid %s name '%s'",
-                                KIND_NAMES[k], name);
-            else if (rc < 0)
-                p->ctx->nomem = true;
+        size_t cap = list->n ? list->n : 1;
+        const node **keys = palloc(p, cap * sizeof *keys), **specs = palloc(p, cap * sizeof *specs);
+        if (!keys || !specs)
+            return;
+        size_t n = vocab_entries(p, kinds[k], list, keys, specs, cap);
+        size_t base_count = sc_vocab_count(base, kinds[k]);
+        for (size_t i = 0; i < n; i++) {
+            int id = declare(p, kinds[k], keys[i], base_count);
+            if (id >= 0 && specs[i])
+                sc_table__webhook_parse(p->ctx, p->t, kinds[k], (sc_id)id, keys[i]->str, keys[i], specs[i]);
         }
+    }
+    if (!p->ctx->errors && !p->ctx->nomem && !vocab_grew(base, p->t->own_vocab)) {
+        sc_vocab_free(p->t->own_vocab);
+        p->t->own_vocab = NULL;
+        p->t->vocab = p->v = base;
     }
 }
 

@@ -62,6 +62,15 @@ void sc_table__warn(sc_table__ctx *ctx, uint32_t line, uint32_t col, const char 
 int sc_table__vocab_clone(const sc_vocab *v, sc_vocab **out);
 bool sc_table__valid_name(const char *name);
 
+/* webhook.c: the spec of a webhook-bound guard or action (value of `Name:` in the mapping
+ * form of the vocabulary) added to t; errors go to ctx. */
+void sc_table__webhook_parse(sc_table__ctx *ctx, sc_table *t, sc_vocab_kind kind, sc_id id, const char *name,
+                             const sc_table__node *key, const sc_table__node *spec);
+
+/* webhook.c: "webhooks": {"old": [W], "new": [W]} into a diff when a's and b's differ (one
+ * difference), W = {kind, name, url, timeout_ms, line, retries|cache, token_file, hmac_key_file}. */
+void sc_table__webhooks_diff(const sc_table *a, const sc_table *b, json_t *out, size_t *ndiff);
+
 /* ---- Parsed rows (before expansion) ---------------------------------------------------- */
 
 typedef struct sc_table__row {
@@ -104,6 +113,9 @@ struct sc_table {
     uint32_t initial_line, initial_col;
     sc_id *established;
     size_t nestablished;
+
+    sc_webhook_spec *webhooks; /* webhook.c: webhooks of the vocabulary, file order */
+    size_t nwebhooks, webhooks_cap;
 
     sc_migrate_entry *migrate; /* `migrate:` entries, file order */
     size_t nmigrate;

@@ -129,6 +129,46 @@ static void print_migrate(json_t *m, const char *old_path, const char *new_path)
     printf("  (%s:%lld)\n", new_path, (long long)json_integer_value(json_object_get(json_array_get(n, 0), "line")));
 }
 
+/* "~ webhook action NotifyCRM: http://a -> http://b (new.yaml:7)", "+ webhook ...", "- webhook ..." */
+static void print_webhooks(json_t *w, const char *old_path, const char *new_path)
+{
+    json_t *o = json_object_get(w, "old"), *n = json_object_get(w, "new"), *x, *y;
+    size_t i, j;
+    json_array_foreach(o, i, x) {
+        bool kept = false;
+        json_array_foreach(n, j, y)
+            kept = kept || (!strcmp(js(x, "name"), js(y, "name")) && !strcmp(js(x, "kind"), js(y, "kind")));
+        if (!kept)
+            printf("- webhook %s %s: %s  (%s:%lld)\n", js(x, "kind"), js(x, "name"), js(x, "url"), old_path,
+                   (long long)json_integer_value(json_object_get(x, "line")));
+    }
+    json_array_foreach(n, j, y) {
+        json_t *was = NULL;
+        json_array_foreach(o, i, x)
+            if (!strcmp(js(x, "name"), js(y, "name")) && !strcmp(js(x, "kind"), js(y, "kind")))
+                was = x;
+        json_t *a = was ? json_deep_copy(was) : NULL, *b = json_deep_copy(y);
+        json_object_del(a, "line");
+        json_object_del(b, "line");
+        if (!was)
+            printf("+ webhook %s %s: %s", js(y, "kind"), js(y, "name"), js(y, "url"));
+        else if (!json_equal(a, b)) {
+            json_t *ch = json_object(), *v;
+            const char *k;
+            json_object_foreach(b, k, v)
+                if (!json_equal(v, json_object_get(a, k)))
+                    json_object_set_new(ch, k, json_pack("{sOsO}", "old", json_object_get(a, k), "new", v));
+            printf("~ webhook %s %s:", js(y, "kind"), js(y, "name"));
+            print_changes(ch);
+            json_decref(ch);
+        }
+        if (!was || !json_equal(a, b))
+            printf("  (%s:%lld)\n", new_path, (long long)json_integer_value(json_object_get(y, "line")));
+        json_decref(a);
+        json_decref(b);
+    }
+}
+
 static void print_text(json_t *d, const char *old_path, const char *new_path)
 {
     json_t *o = json_object_get(d, "old"), *n = json_object_get(d, "new");
@@ -165,6 +205,7 @@ static void print_text(json_t *d, const char *old_path, const char *new_path)
         printf("  (%s:%lld)\n", new_path, (long long)json_integer_value(json_object_get(e, "new_line")));
     }
     print_migrate(json_object_get(d, "migrate"), old_path, new_path);
+    print_webhooks(json_object_get(d, "webhooks"), old_path, new_path);
     long long nd = (long long)json_integer_value(json_object_get(d, "differences"));
     printf("%lld difference%s\n", nd, nd == 1 ? "" : "s");
 }
