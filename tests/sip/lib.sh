@@ -103,7 +103,23 @@ http() {
     resp=$(timeout "${HTTP_TIMEOUT:-10}" cat <&3)
     exec 3<&-
     HTTP_STATUS=$(printf '%s' "$resp" | head -n 1 | awk '{print $2}')
+    HTTP_HEAD=${resp%%$'\r\n\r\n'*}
     HTTP_BODY=${resp#*$'\r\n\r\n'}
+}
+
+# sessions_all [QUERY]: every page of GET /sessions?QUERY, following the Link headers
+# (rel="next"); SESSIONS_BODY gets the pages' arrays one a line, SESSIONS_PAGES their count.
+sessions_all() {
+    local path="/sessions?limit=1000${1:+&$1}" next
+    SESSIONS_BODY= SESSIONS_PAGES=0
+    while [ -n "$path" ]; do
+        http GET "$path"
+        [ "$HTTP_STATUS" = 200 ] || fail "GET $path: $HTTP_STATUS $HTTP_BODY"
+        SESSIONS_BODY+="$HTTP_BODY"$'\n'
+        SESSIONS_PAGES=$((SESSIONS_PAGES + 1))
+        next=$(printf '%s' "$HTTP_HEAD" | tr -d '\r' | sed -n 's/^[Ll]ink: *<\([^>]*\)>; *rel="next".*/\1/p')
+        path=$next
+    done
 }
 
 # http_req METHOD PATH BODY [HEADER...]: a request with exactly these header lines (no Host or
@@ -179,7 +195,7 @@ wait_sipp() {
 }
 
 # The only session's id (fails unless exactly n sessions exist).
-session_ids() { http GET /sessions; printf '%s' "$HTTP_BODY" | grep -o '"id":"[^"]*"' | sed 's/"id":"\(.*\)"/\1/'; }
+session_ids() { sessions_all; HTTP_BODY=$SESSIONS_BODY; printf '%s' "$HTTP_BODY" | grep -o '"id":"[^"]*"' | sed 's/"id":"\(.*\)"/\1/'; }
 only_session() {
     local ids; ids=$(session_ids)
     [ "$(printf '%s\n' "$ids" | grep -c .)" -eq 1 ] || fail "expected exactly one session, got: $ids"

@@ -17,9 +17,10 @@ done
 now=$(fd_count "$SD_PID")
 echo "fds: baseline $base, after 1000 calls $now"
 [ "$now" -le "$base" ] || fail "fd leak: $base before, $now after 1000 calls"
-http GET /sessions
-total=$(printf '%s' "$HTTP_BODY" | grep -o '"state":"[A-Za-z]*"' | wc -l)
-ended=$(printf '%s' "$HTTP_BODY" | grep -o '"state":"Terminated"' | wc -l)
-echo "sessions: $total, terminated: $ended"
+sessions_all # 1001 sessions: two pages of GET /sessions
+total=$(printf '%s' "$SESSIONS_BODY" | grep -o '"state":"[A-Za-z]*"' | wc -l)
+ended=$(printf '%s' "$SESSIONS_BODY" | grep -o '"state":"Terminated"' | wc -l)
+echo "sessions: $total, terminated: $ended, in $SESSIONS_PAGES pages"
+[ "$SESSIONS_PAGES" -eq 2 ] || fail "1001 sessions in $SESSIONS_PAGES pages of at most 1000"
 [ "$total" -eq 1001 ] && [ "$ended" -eq 1001 ] || fail "expected 1001 terminated sessions, got $ended of $total"
 pass
