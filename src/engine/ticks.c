@@ -58,8 +58,14 @@ uint64_t sc_engine__ticks_sample(sc_engine *e, uint64_t tick, uint64_t *tick_out
     } else if (mono - t->m0 >= CAL_FIRST_US) {
         /* µs per tick (32.32 fixed point) over the span since the last sample, unless the
          * engine was idle for long (the ratio is kept then; the shift would overflow) */
-        if (mono - t->m0 < (1ull << 30) && tick > t->t0)
-            t->mult = ((mono - t->m0) << 32) / (tick - t->t0);
+        if (mono - t->m0 < (1ull << 30) && tick > t->t0) {
+            uint64_t m = ((mono - t->m0) << 32) / (tick - t->t0);
+            /* a ratio far from the last one spans something else (a suspend, a migration):
+             * keep the last one and only take the new sample as the base */
+            uint64_t dev = m > t->mult ? m - t->mult : t->mult - m;
+            if (!t->mult || dev <= t->mult / 64)
+                t->mult = m;
+        }
         /* the first ratio (over 10 ms) serves 100 ms, later ones a second */
         uint64_t period = t->ncal++ ? CAL_PERIOD_US : CAL_PERIOD_US / 10;
         t->span = t->mult ? (period << 32) / t->mult : 0;
