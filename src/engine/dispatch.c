@@ -7,15 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int64_t sc_engine__wall_at(sc_engine *e, uint64_t mono)
+/* The slow path of sc_engine__wall_at (engine_int.h): a new wall sample. */
+int64_t sc_engine__wall_sample(sc_engine *e, uint64_t mono)
 {
-    if (!e->have_base || mono < e->mono_base || mono - e->mono_base > 1000000u) {
-        e->wall_base = sc_clock_wall_us(e->clock);
-        e->mono_base = sc_clock_mono_us(e->clock);
-        e->have_base = true;
-        if (mono < e->mono_base)
-            return e->wall_base - (int64_t)(e->mono_base - mono);
-    }
+    e->wall_base = sc_clock_wall_us(e->clock);
+    e->mono_base = sc_clock_mono_us(e->clock);
+    e->have_base = true;
+    if (mono < e->mono_base)
+        return e->wall_base - (int64_t)(e->mono_base - mono);
     return e->wall_base + (int64_t)(mono - e->mono_base);
 }
 
@@ -128,15 +127,29 @@ void sc_engine__action_done(sc_history_record *rec, const sc_call *call, int rc,
  * failure path that fails again can never loop. */
 static inline bool action_stops(const sc_exec *x, int rc) { return rc != 0 && x->event->type != SC_EV_ActionFailed; }
 
-/* Actions of tr from *step on, in order, each timed; returns the index of the failing one, -1,
- * or SC_ENGINE__SUSPENDED (*step: the action that suspended). *t0_io: the start of the first
- * in, the end of the last out. */
-static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec, uint64_t *t0_io,
-                       int *rc_out, uint16_t *step)
+/* The end of the action that just returned in run: from the cycle counter when the run has
+ * one (ticks.c: the run's start plus the ticks since, converted), else, or after a very long
+ * action, from the clock (then the rest of the run reads the clock too). */
+static inline uint64_t action_end(sc_engine *e, sc_engine__run *run)
 {
-    uint64_t t0 = *t0_io;
+    if (run->tick) {
+        uint64_t d = sc_engine__rdtick() - run->tick;
+        if (__builtin_expect(d < e->tk.span, 1))
+            return run->mono + ((d * e->tk.mult) >> 32);
+        run->tick = 0;
+    }
+    return sc_clock_mono_us(e->clock);
+}
+
+/* Actions of tr from run->step on, in order, each timed; returns the index of the failing
+ * one, -1, or SC_ENGINE__SUSPENDED (run->step: the action that suspended). run->t_end: the
+ * start of the first in, the end of the last out. */
+static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec, sc_engine__run *run,
+                       int *rc_out)
+{
+    uint64_t t0 = run->t_end;
     int r = -1;
-    for (uint16_t a = *step; a < tr->nactions; a++) {
+    for (uint16_t a = run->step; a < tr->nactions; a++) {
         const sc_call *call = &tr->actions[a];
         int rc = -ENOSYS;
         if (call->id < e->nactions && e->actions[call->id].fn) {
@@ -145,11 +158,14 @@ static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_his
             rc = e->actions[call->id].fn(x);
         }
         if (__builtin_expect(e->suspending != NULL, 0)) {
-            *step = a;
-            *t0_io = t0;
+            run->step = a;
+            run->t_end = t0;
+            run->tick = 0; /* the answer's time comes from the clock */
             return SC_ENGINE__SUSPENDED;
         }
-        uint64_t t1 = sc_clock_mono_us(e->clock);
+        uint64_t t1 = action_end(e, run);
+        if (t1 < t0)
+            t1 = t0;
         sc_engine__action_done(rec, call, rc, t0, t1);
         t0 = t1;
         if (action_stops(x, rc)) {
@@ -158,7 +174,7 @@ static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_his
             break;
         }
     }
-    *t0_io = t0;
+    run->t_end = t0;
     return r;
 }
 
@@ -274,7 +290,8 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
         spare.transition = UINT32_MAX;
         rec = &spare;
     }
-    uint64_t mono = sc_clock_mono_us(e->clock);
+    uint64_t tick;
+    uint64_t mono = sc_engine__now(e, &tick);
     int64_t wall = sc_engine__wall_at(e, mono);
     rec->wall_us = wall;
     rec->mono_us = mono;
@@ -290,7 +307,7 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
     s->updated_wall_us = wall;
     e->stats.dispatched++;
 
-    sc_engine__run run = {.mono = mono, .wall = wall, .t_end = mono, .failed_at = -1};
+    sc_engine__run run = {.mono = mono, .wall = wall, .t_end = mono, .tick = tick, .failed_at = -1};
     run.rows = sc_table_lookup(s->table, s->role, s->state, ev->type, &run.nrows);
     if (!run.nrows) {
         if (e->logger && e->logger->max_level >= SC_LOG_DEBUG)
@@ -332,7 +349,7 @@ int sc_engine__run_rows(sc_engine *e, sc_session *s, const sc_event *ev, sc_hist
     }
     x.transition = tr;
     int rc = run->rc;
-    int failed = run->failed_at >= 0 ? run->failed_at : run_actions(e, &x, tr, rec, &run->t_end, &rc, &run->step);
+    int failed = run->failed_at >= 0 ? run->failed_at : run_actions(e, &x, tr, rec, run, &rc);
     if (__builtin_expect(failed == SC_ENGINE__SUSPENDED, 0))
         return sc_engine__suspend_run(e, s, ev, rec, run);
     if (failed >= 0) {
@@ -366,6 +383,7 @@ static int sc_engine__resume_rows(sc_engine *e, sc_session *s, const sc_event *e
                                   sc_engine__run *run, int result, uint64_t started)
 {
     uint64_t now = sc_clock_mono_us(e->clock);
+    run->tick = 0; /* the rest of a resumed run is timed with the clock */
     if (!run->in_actions) {
         const sc_transition *tr = run->rows[run->row];
         const sc_call *call = &tr->guards[run->step];
@@ -421,7 +439,10 @@ int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outco
     sc_log_context lc = {.fill = log_subject_fields, .obj = &subject};
     sc_log_context_push(&lc);
     int r = run_one(e, s, ev, outcome);
-    sc_engine__drain(e, s, &subject.ev);
+    if (__builtin_expect(s->qhead || s->pending || s->removing, 0))
+        sc_engine__drain(e, s, &subject.ev);
+    else
+        s->busy = false; /* what sc_engine__drain ends with when there is nothing to run */
     sc_log_context_pop(&lc);
     return r;
 }

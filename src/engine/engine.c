@@ -34,6 +34,7 @@ int sc_engine_new(sc_engine **out, const sc_vocab *vocab, sc_store *store, const
     e->max_queue = cfg->max_queue_per_session ? cfg->max_queue_per_session : SC_ENGINE_DEFAULT_QUEUE;
     e->retention_ms = cfg->terminal_retention_ms;
     e->counting = !cfg->counts_off;
+    sc_engine__ticks_init(e);
     if (e->counting)
         sc_engine__count_grow(e, 0);
     *out = e;

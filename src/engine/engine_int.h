@@ -55,6 +55,7 @@ typedef struct sc_engine__run {
     uint64_t mono;   /* the run's start */
     int64_t wall;
     uint64_t t_end; /* the end of the last action */
+    uint64_t tick;  /* cycle counter at t_end (ticks.c), 0: time actions with the clock */
 } sc_engine__run;
 
 #define SC_ENGINE__SUSPENDED (-1000000) /* internal: a guard or action suspended the run */
@@ -106,11 +107,70 @@ struct sc_engine {
     bool exec_cached;                  /* sc_exec_mark_cached() during a guard */
     uint64_t next_token;               /* suspension tokens */
     sc_map pending;                    /* token text -> sc_engine__pending */
+    struct sc_engine__ticks {          /* the cycle counter as a clock (ticks.c) */
+        bool on;                       /* system clock and a TSC the kernel keeps time with */
+        bool base_set;                 /* t0/m0 hold a sample */
+        uint64_t t0, m0;               /* ticks and clock µs at the last clock sample */
+        uint64_t mult;                 /* µs per tick, 32.32 fixed point; 0: not calibrated yet */
+        uint64_t span;                 /* ticks in a sample period (a second) */
+        uint64_t last;                 /* the last time handed out (never goes back) */
+        unsigned ncal;                 /* ratios computed so far */
+    } tk;
 };
+
+/* ---- ticks.c: monotonic µs from the cycle counter (see there) ---- */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <x86intrin.h>
+#define SC_ENGINE__HAVE_TICKS 1
+static inline uint64_t sc_engine__rdtick(void) { return __rdtsc(); }
+#else
+#define SC_ENGINE__HAVE_TICKS 0
+static inline uint64_t sc_engine__rdtick(void) { return 0; }
+#endif
+/* Decide at creation whether e times with ticks (its clock is the system clock, the kernel's
+ * clocksource is the TSC); _set turns them off (false) or back on, for the benchmark. */
+void sc_engine__ticks_init(sc_engine *e);
+void sc_engine__ticks_set(sc_engine *e, bool on);
+/* The slow path of sc_engine__now: read the clock, calibrate; *tick_out as there. */
+uint64_t sc_engine__ticks_sample(sc_engine *e, uint64_t tick, uint64_t *tick_out);
+
+/* Monotonic µs now, for the start of a run; *tick_out: the cycle counter it corresponds to,
+ * or 0 when actions are to be timed with the clock (ticks off or not calibrated yet). */
+static inline uint64_t sc_engine__now(sc_engine *e, uint64_t *tick_out)
+{
+    struct sc_engine__ticks *t = &e->tk;
+    if (!t->on) {
+        *tick_out = 0;
+        return sc_clock_mono_us(e->clock);
+    }
+    uint64_t tick = sc_engine__rdtick();
+    uint64_t d = tick - t->t0;
+    if (__builtin_expect(!t->mult || tick < t->t0 || d >= t->span, 0))
+        return sc_engine__ticks_sample(e, tick, tick_out);
+    uint64_t mono = t->m0 + ((d * t->mult) >> 32);
+    if (mono < t->last)
+        mono = t->last;
+    t->last = mono;
+    *tick_out = tick;
+    return mono;
+}
+
+/* The time of cycle counter `tick`, later than `from_tick` which was `from_us`: from_us plus
+ * the ticks between, converted (tick was read after from_tick, within the sample period). */
+static inline uint64_t sc_engine__tick_us(const sc_engine *e, uint64_t from_us, uint64_t from_tick, uint64_t tick)
+{
+    return tick > from_tick ? from_us + (((tick - from_tick) * e->tk.mult) >> 32) : from_us;
+}
 
 /* Wall time for mono time `mono`: derived from the last wall sample, read again when that
  * sample is over a second old or the clock went backwards. Saves a clock read per dispatch. */
-int64_t sc_engine__wall_at(sc_engine *e, uint64_t mono);
+int64_t sc_engine__wall_sample(sc_engine *e, uint64_t mono);
+static inline int64_t sc_engine__wall_at(sc_engine *e, uint64_t mono)
+{
+    if (__builtin_expect(!e->have_base || mono < e->mono_base || mono - e->mono_base > 1000000u, 0))
+        return sc_engine__wall_sample(e, mono);
+    return e->wall_base + (int64_t)(mono - e->mono_base);
+}
 
 /* dispatch.c */
 /* The rows of run from where it stands (guards, then actions, conditions, the next state, the
@@ -180,6 +240,8 @@ bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_
 /* Arm the timers of s's state. */
 void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now_mono);
 void sc_engine__cancel_timers(sc_engine *e, sc_session *s, bool all);
+/* Only the scheduled events (all, or those cancelled on exit). */
+void sc_engine__cancel_sched(sc_engine *e, sc_session *s, bool all);
 int sc_engine__reserve_timers(sc_engine *e, size_t extra);
 /* The state timer and the limit/retention timer only (scheduled events stay). */
 void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s);

@@ -96,13 +96,29 @@ static void heap_remove(sc_engine *e, sc_session_timer *t)
         sift_down(e, i);
 }
 
+static bool armed(const sc_engine *e, const sc_session_timer *t)
+{
+    return t->heap_index < e->heap_len && e->heap[t->heap_index] == t;
+}
+
+/* (Re)arm t: one already in the heap moves to its new place (as if removed and pushed again:
+ * it gets a new arming order), without a removal and a push. */
 static void arm(sc_engine *e, sc_session_timer *t, uint8_t kind, sc_id event, uint64_t deadline)
 {
-    heap_remove(e, t);
     t->kind = kind;
     t->event = event;
+    if (!armed(e, t)) {
+        t->deadline = deadline;
+        heap_push(e, t);
+        return;
+    }
+    bool later = deadline >= t->deadline; /* on a tie the new order is later too */
     t->deadline = deadline;
-    heap_push(e, t);
+    t->order = ++e->timer_order;
+    if (later)
+        sift_down(e, t->heap_index);
+    else
+        sift_up(e, t->heap_index);
 }
 
 static void sched_free(sc_sched *sc)
@@ -116,6 +132,11 @@ void sc_engine__cancel_timers(sc_engine *e, sc_session *s, bool all)
 {
     heap_remove(e, &s->state_timer);
     heap_remove(e, &s->limit_timer);
+    sc_engine__cancel_sched(e, s, all);
+}
+
+void sc_engine__cancel_sched(sc_engine *e, sc_session *s, bool all)
+{
     sc_sched **pp = (sc_sched **)&s->sched;
     while (*pp) {
         sc_sched *sc = *pp;
@@ -137,21 +158,29 @@ void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s)
     heap_remove(e, &s->limit_timer);
 }
 
-/* Arm the timers of s's state, which it entered from state `from`; true when that state is
- * terminal and `from` is another, non-terminal one (the session ended). */
-static bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from)
+/* Arm the timers of s's state, which it entered from state `from`; with `replace`, its state
+ * and limit timers of the state left are re-armed in place or removed. True when that state
+ * is terminal and `from` is another, non-terminal one (the session ended). */
+static bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from, bool replace)
 {
     const sc_state_info *si = sc_table_state(s->table, s->state);
-    if (!si)
+    if (!si) {
+        if (replace)
+            sc_engine__cancel_state_timers(e, s);
         return false;
+    }
     if (si->timer_ms)
         arm(e, &s->state_timer, SC_TIMER_STATE,
             si->timer_event != SC_ID_NONE ? si->timer_event : (sc_id)SC_EV_StateTimer,
             now + (uint64_t)si->timer_ms * 1000u);
+    else if (replace)
+        heap_remove(e, &s->state_timer);
     if (si->terminal) {
         uint64_t keep = si->max_ms ? si->max_ms : e->retention_ms;
         if (keep)
             arm(e, &s->limit_timer, SC_TIMER_RETENTION, SC_ID_NONE, now + keep * 1000u);
+        else if (replace)
+            heap_remove(e, &s->limit_timer);
         if (from == s->state)
             return false;
         const sc_state_info *fi = sc_table_state(s->table, from);
@@ -159,30 +188,27 @@ static bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from
     }
     if (si->max_ms)
         arm(e, &s->limit_timer, SC_TIMER_EXPIRE, SC_EV_SessionExpired, now + si->max_ms * 1000u);
+    else if (replace)
+        heap_remove(e, &s->limit_timer);
     return false;
 }
 
-void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now) { arm_state_from(e, s, now, s->state); }
+void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now) { arm_state_from(e, s, now, s->state, false); }
 
 bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono, int64_t now_wall)
 {
-    if (s->state_timer.heap_index != UINT32_MAX || s->limit_timer.heap_index != UINT32_MAX || s->sched)
-        sc_engine__cancel_timers(e, s, false);
+    if (s->sched)
+        sc_engine__cancel_sched(e, s, false);
     sc_id from = s->state;
     s->state = to;
     s->entered_mono_us = now_mono;
     s->entered_wall_us = now_wall;
-    return arm_state_from(e, s, now_mono, from);
+    return arm_state_from(e, s, now_mono, from, true);
 }
 
 uint64_t sc_engine_next_deadline(const sc_engine *e) { return e->heap_len ? e->heap[0]->deadline : UINT64_MAX; }
 
 size_t sc_engine_timer_count(const sc_engine *e) { return e->heap_len; }
-
-static bool armed(const sc_engine *e, const sc_session_timer *t)
-{
-    return t->heap_index < e->heap_len && e->heap[t->heap_index] == t;
-}
 
 size_t sc_engine_session_timer_count(const sc_engine *e, const sc_session *s)
 {

@@ -303,8 +303,7 @@ int sc_persist_load(sc_persist *p, const char *id, json_t **out, sc_persist_snap
     int rc = load_locked(p, id, &text, &tmp);
     if (rc < 0)
         return rc;
-    json_error_t jerr;
-    json_t *doc = json_loads(text, JSON_DECODE_ANY, &jerr);
+    json_t *doc = sc_persist__json_loads(text);
     free(text);
     if (!doc)
         return bad_arg(p, "stored snapshot is not valid JSON");
@@ -356,7 +355,7 @@ struct list_ctx {
 static int list_tramp(const char *id, const char *data, void *ud)
 {
     struct list_ctx *c = ud;
-    json_t *doc = data ? json_loads(data, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *doc = data ? sc_persist__json_loads(data) : NULL;
     int rc = c->cb(id, doc, c->ud);
     json_decref(doc);
     return rc;
@@ -405,7 +404,7 @@ struct ev_ctx {
 static int ev_tramp(const sc_persist__raw_event *raw, void *ud)
 {
     struct ev_ctx *c = ud;
-    json_t *rec = json_loads(raw->record, JSON_DECODE_ANY, NULL);
+    json_t *rec = sc_persist__json_loads(raw->record);
     if (!rec)
         rec = json_string(raw->record); /* never hide a record: hand it up as text */
     sc_persist_event ev = {raw->session_id, raw->seq, raw->wall_us, raw->gseq, rec};

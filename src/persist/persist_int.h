@@ -20,6 +20,14 @@ typedef int (*sc_persist__raw_event_cb)(const sc_persist__raw_event *ev, void *u
 /* data is the snapshot's JSON text or NULL. */
 typedef int (*sc_persist__raw_list_cb)(const char *id, const char *data, void *ud);
 
+/* json_fast.c: the recorder's JSON text parsed without jansson's lexer when it can be (the
+ * plain subset it writes), else NULL; _loads falls back to json_loads(text, JSON_DECODE_ANY),
+ * so its result is always json_loads's. */
+json_t *sc_persist__json_parse(const char *text);
+json_t *sc_persist__json_loads(const char *text);
+/* true: _loads always uses json_loads (bench_persist's baseline, set before any store is used). */
+extern bool sc_persist__json_fast_off;
+
 /* Every function gets the handle with its mutex held. Errors: negative errno; a message
  * goes to sc_persist__error(). A backend returns one of SC_PERSIST__CONN_ERROR()'s codes
  * when the connection is unusable; persist.c then calls disconnect and the next call

@@ -105,8 +105,13 @@ static bool release_waiters(sc_persist_writer *w)
  * (a call that starts and ends within one batch writes no snapshot at all). */
 static void coalesce(sc_persist_writer *w, size_t n)
 {
-    size_t mask = w->slots_cap - 1;
-    memset(w->slots, 0xff, w->slots_cap * sizeof *w->slots);
+    /* a set sized for this batch (at least twice its ops), not for the largest one: a batch
+     * of a few ops clears a few slots, not all of slots_cap */
+    size_t cap = 16;
+    while (cap < 2 * n && cap < w->slots_cap)
+        cap *= 2;
+    size_t mask = cap - 1;
+    memset(w->slots, 0xff, cap * sizeof *w->slots);
     for (size_t k = n; k-- > 0;) {
         const wop *o = &w->ring[(w->head + k) % w->cfg.queue_cap];
         w->skip[k] = false;

@@ -522,12 +522,25 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ---- UDP ------------------------------------------------------------------------------- */
 
+/* UDP listeners read with recvmmsg(2) (libuv's UV_UDP_RECVMMSG): one system call takes up to
+ * UDP_MMSG datagrams that queued while the loop was busy, each into its own 64 KiB slice of
+ * the listener's buffer (libuv's chunk size), handed to udp_recv one by one. The buffer is
+ * touched only as far as datagrams fill it. */
+#define UDP_CHUNK (64 * 1024)
+#define UDP_MMSG 16
+
+static size_t udp_rbuf_len(const sc_sip *sip)
+{
+    size_t one = sip->cfg.max_message_size + 1;
+    return one > (size_t)UDP_CHUNK * UDP_MMSG ? one : (size_t)UDP_CHUNK * UDP_MMSG;
+}
+
 static void udp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     sip_listener *l = h->data;
     (void)hint;
     buf->base = l->rbuf;
-    buf->len = l->sip->cfg.max_message_size + 1;
+    buf->len = udp_rbuf_len(l->sip);
 }
 
 static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *src, unsigned flags)
@@ -663,7 +676,7 @@ static int bind_listener(sc_sip *sip, sip_listener *l)
     const struct sockaddr *a = (const struct sockaddr *)&l->addr;
     unsigned v6only = l->addr.ss_family == AF_INET6 ? UV_UDP_IPV6ONLY : 0;
     if (l->tp == SC_SIP_UDP) {
-        rc = uv_udp_init(sip->loop, &l->h.udp);
+        rc = uv_udp_init_ex(sip->loop, &l->h.udp, AF_UNSPEC | UV_UDP_RECVMMSG);
         if (rc < 0)
             return rc;
         sip->open_handles++;
@@ -772,7 +785,7 @@ int sip_transport_listen(sc_sip *sip, const char *spec)
         free(l);
         return rc;
     }
-    if (l->tp == SC_SIP_UDP && !(l->rbuf = malloc(sip->cfg.max_message_size + 1))) {
+    if (l->tp == SC_SIP_UDP && !(l->rbuf = malloc(udp_rbuf_len(sip)))) {
         free(l);
         return -ENOMEM;
     }

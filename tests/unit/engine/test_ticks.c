@@ -1,0 +1,148 @@
+/* Timing on the system clock: with the CPU's cycle counter (src/engine/ticks.c, when the
+ * kernel keeps time with the TSC) or with the clock, a run's time stays within the clock
+ * readings around the dispatch, records never go back in time, a slow action's duration is
+ * its real one and a fast one's is small, across the counter's calibrations. */
+#include "unit/engine/fixture.h"
+
+#include <time.h>
+
+#include "engine/engine_int.h"
+
+static const char *TABLE =
+    "version: 1\n"
+    "name: ticks\n"
+    "initial: Idle\n"
+    "states:\n"
+    "  Idle: {}\n"
+    "  Ringing: {}\n"
+    "  Terminated: {terminal: true}\n"
+    "  Failed: {terminal: true}\n"
+    "transitions:\n"
+    "  - {role: any, from: Idle, event: IncomingCall, actions: [StartMedia, {Log: {message: hi}}], to: Ringing}\n"
+    "  - {role: any, from: Ringing, event: AcceptCall, actions: [UpdateMedia], to: Idle}\n" FX_EXITS;
+
+#define SLOW_US 3000u /* StartMedia busy-waits this long */
+#define SLACK_US 500u /* what the counter's conversion may be off from the clock */
+
+static uint64_t now_us(void) { return sc_clock_mono_us(sc_clock_system()); }
+
+static int slow_hook(fx *f, const sc_exec *x)
+{
+    (void)f;
+    (void)x;
+    uint64_t until = now_us() + SLOW_US;
+    while (now_us() < until)
+        ;
+    return 0;
+}
+
+static void check_last(const sc_session *s, uint64_t before, uint64_t after, uint64_t *prev_mono)
+{
+    const sc_history_record *r = sc_session_history_get(s, sc_session_history_count(s) - 1);
+    assert_non_null(r);
+    assert_int_equal(r->outcome, SC_OUTCOME_TAKEN);
+    assert_true(r->mono_us + SLACK_US >= before);
+    assert_true(r->mono_us <= after + SLACK_US);
+    assert_true(r->mono_us >= *prev_mono); /* never back */
+    *prev_mono = r->mono_us;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t wall = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    assert_true(r->wall_us <= wall + (int64_t)SLACK_US);
+    assert_true(r->wall_us + 1000000 > wall);
+    for (unsigned i = 0; i < r->nactions; i++) {
+        uint32_t d = r->actions[i].duration_us;
+        assert_true(d <= after - before + SLACK_US);
+        if (r->actions[i].id == SC_ACTION_StartMedia)
+            assert_true(d + SLACK_US >= SLOW_US); /* the real duration, not a sample's */
+        else
+            assert_true(d < SLOW_US / 2);
+    }
+}
+
+static void test_system_clock_runs(void **state)
+{
+    (void)state;
+    sc_engine_config cfg;
+    sc_engine_config_default(&cfg);
+    cfg.clock = sc_clock_system();
+    fx *f = fx_new_cfg(&cfg);
+    fx_load(f, TABLE);
+    f->hooks[SC_ACTION_StartMedia] = slow_hook;
+    sc_session *s = fx_session(f, SC_ROLE_UAS);
+    uint64_t prev = 0;
+    /* 50 slow runs: ~150 ms, past the first calibration (10 ms) and the second (100 ms later) */
+    for (int i = 0; i < 50; i++) {
+        uint64_t before = now_us();
+        assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
+        uint64_t after = now_us();
+        check_last(s, before, after, &prev);
+        before = now_us();
+        assert_int_equal(fx_ev(f, s, SC_EV_AcceptCall), 0);
+        after = now_us();
+        check_last(s, before, after, &prev);
+    }
+    if (f->engine->tk.on) /* the counter was calibrated and used */
+        assert_true(f->engine->tk.mult > 0 && f->engine->tk.ncal >= 2);
+    fx_free(f);
+}
+
+/* With the counter off (as on a machine without a usable TSC) the same holds. */
+static void test_clock_only(void **state)
+{
+    (void)state;
+    sc_engine_config cfg;
+    sc_engine_config_default(&cfg);
+    cfg.clock = sc_clock_system();
+    fx *f = fx_new_cfg(&cfg);
+    sc_engine__ticks_set(f->engine, false);
+    fx_load(f, TABLE);
+    f->hooks[SC_ACTION_StartMedia] = slow_hook;
+    sc_session *s = fx_session(f, SC_ROLE_UAS);
+    uint64_t prev = 0;
+    for (int i = 0; i < 5; i++) {
+        uint64_t before = now_us();
+        assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
+        check_last(s, before, now_us(), &prev);
+        before = now_us();
+        assert_int_equal(fx_ev(f, s, SC_EV_AcceptCall), 0);
+        check_last(s, before, now_us(), &prev);
+    }
+    assert_false(f->engine->tk.on);
+    fx_free(f);
+}
+
+/* An injected clock is read as before: durations come from it alone. */
+static int advance_hook(fx *f, const sc_exec *x)
+{
+    (void)x;
+    sc_manual_clock_advance(f->clk, 1234);
+    return 0;
+}
+
+static void test_manual_clock_untouched(void **state)
+{
+    (void)state;
+    fx *f = fx_new();
+    fx_load(f, TABLE);
+    assert_false(f->engine->tk.on);
+    f->hooks[SC_ACTION_StartMedia] = advance_hook;
+    sc_session *s = fx_session(f, SC_ROLE_UAS);
+    assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
+    const sc_history_record *r = sc_session_history_get(s, sc_session_history_count(s) - 1);
+    assert_int_equal(r->nactions, 2);
+    assert_int_equal(r->actions[0].duration_us, 1234);
+    assert_int_equal(r->actions[1].duration_us, 0);
+    assert_int_equal(r->mono_us, 1000000);
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_system_clock_runs),
+        cmocka_unit_test(test_clock_only),
+        cmocka_unit_test(test_manual_clock_untouched),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
