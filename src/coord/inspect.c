@@ -98,21 +98,7 @@ int sc_coord_inspect(sc_coord *coord, const char *id, json_t **out)
     return rc;
 }
 
-int sc_coord_history(sc_coord *coord, const char *id, json_t **out)
-{
-    sc_session *s = id ? sc_store_get(coord->store, id) : NULL;
-    if (!s)
-        return -ENOENT;
-    return sc_session_history_json(s, 0, out);
-}
-
-int sc_coord_history_csv(sc_coord *coord, const char *id, char **out)
-{
-    sc_session *s = id ? sc_store_get(coord->store, id) : NULL;
-    if (!s)
-        return -ENOENT;
-    return sc_session_history_csv(s, out, NULL);
-}
+/* sc_coord_history and sc_coord_history_csv: compact.c (the ring, or the store once released). */
 
 int sc_coord_table_export(sc_coord *coord, sc_graph_format fmt, const char *session_id, char **out)
 {
