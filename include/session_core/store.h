@@ -264,7 +264,7 @@ SC_EXPORT const sc_history_record *sc_session_history_get(const sc_session *s, s
 /* Records that fell off the ring (or could not be stored for lack of memory). */
 SC_EXPORT uint64_t sc_session_history_dropped(const sc_session *s);
 SC_EXPORT uint64_t sc_session_history_next_seq(const sc_session *s);
-/* A zeroed slot for a new record with seq assigned (the ring grows 8 -> capacity, then the
+/* A zeroed slot for a new record with seq assigned (the ring grows 4 -> capacity, then the
  * oldest record is overwritten and counted as dropped). NULL only if the first allocation
  * fails (counted as dropped). The engine fills it; other callers rarely need this. */
 SC_EXPORT sc_history_record *sc_session_history_append(sc_session *s);

@@ -1,4 +1,4 @@
-/* history: the bounded per-session ring of transition records (grown lazily 8 -> capacity),
+/* history: the bounded per-session ring of transition records (grown lazily 4 -> capacity),
  * and its export as JSON and CSV with ISO-8601 UTC timestamps. */
 #include "store/snapshot_int.h"
 #include "store/store_int.h"
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RING_FIRST 8
+#define RING_FIRST 4 /* an answered call holds 4 records (IncomingCall, AcceptCall, DialogACK, CheckConditions) */
 
 const char *sc_outcome_name(sc_outcome o)
 {
