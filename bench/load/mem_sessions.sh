@@ -10,7 +10,9 @@
 #   bench/load/mem_sessions.sh BIN_DIR live N [sessiond args...]
 #       N calls held up (-d 3600000) at once, the same figures per live session. SIPp's UAC
 #       offers SDP, so each call has an RTP stream (2 sockets): N is bounded by the RTP port
-#       range (--media-ports) and the descriptor limit.
+#       range (--media-ports) and the descriptor limit; pass --media off for signalling-only
+#       sessions (no socket: 100,000 and more), and --rtp-timeout-ms 0 with media (SIPp's UAC
+#       sends no RTP: the calls would end after 30 s).
 #
 # Environment: RATE (calls/s, default 500), SIP_PORT (15977), HTTP_PORT (18977),
 # SIPP_PORT (15978), T1 (--sip-t1-ms, default 500), SETTLE (seconds after the load, default
@@ -27,7 +29,10 @@ SIPP_PORT=${SIPP_PORT:-15978}
 T1=${T1:-500}
 SETTLE=${SETTLE:-$((64 * T1 / 1000 + 3))}
 D=$(mktemp -d)
-trap 'kill $P 2>/dev/null; kill $SP 2>/dev/null; wait 2>/dev/null; rm -rf "$D"' EXIT
+# SIGKILL: a benchmark's sessiond need not drain its calls (its store is thrown away)
+cleanup() { [ -n "$SP" ] && kill "$SP" 2>/dev/null; [ -n "$P" ] && kill -9 "$P" 2>/dev/null; wait 2>/dev/null; rm -rf "$D"; }
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 P=
 SP=
 
@@ -44,6 +49,7 @@ ulimit -n 65536 2>/dev/null || true
     --log-level warn --retention-ms 600000 --sip-t1-ms "$T1" --store "sqlite:$D/s.db" "$@" >/dev/null 2>"$D/log") &
 P=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$HTTP_PORT/livez" >/dev/null && break; sleep 0.1; done
+kill -0 "$P" 2>/dev/null || { echo "sessiond did not start: $(tail -3 "$D/log")" >&2; exit 1; }
 sleep 1.5 # /healthz details are refreshed once a second
 read -r h0 _ b0 < <(details)
 r0=$(rss_kb)

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +365,8 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
      * about 32*N of each are alive, so the agent's small defaults would cap the call rate. */
     sipc.max_transactions = cfg->sip_max_transactions ? cfg->sip_max_transactions : 65536;
     sipc.max_calls = cfg->sip_max_calls ? cfg->sip_max_calls : 32768;
+    if (!cfg->sip_max_calls && c->max_sessions > 32768) /* room for every admitted session's call */
+        sipc.max_calls = c->max_sessions < UINT_MAX / 2 ? (unsigned)c->max_sessions + 32768 : UINT_MAX / 2;
     sipc.max_tcp_connections = cfg->sip_tcp_max;
     sipc.max_tcp_per_peer = cfg->sip_tcp_per_peer;
     sipc.tcp_idle_ms = cfg->sip_tcp_idle_ms;
