@@ -279,9 +279,11 @@ SC_EXPORT bool sc_session_history_released(const sc_session *s);
 SC_EXPORT int sc_history_json_to_csv(const json_t *records, char **out, size_t *len);
 /* Moves the strings of an ended session (fields, outcome, index keys) into one block kept
  * apart from the malloc heap, so that the record pins no page of the heap where its call's
- * short-lived parts were (docs/architecture.md, "Ended sessions"). Strings set later are
- * allocated as before. 0, -EINVAL, -ENOMEM (nothing changed). */
-SC_EXPORT int sc_session_pack(sc_session *s);
+ * short-lived parts were (docs/architecture.md, "Ended sessions"). The fields whose bit
+ * (1 << sc_field) is in drop are cleared instead (what only a live call needs, e.g. the
+ * INVITE kept for recovery), without marking them dirty or touching the session. Strings set
+ * later are allocated as before. 0, -EINVAL, -ENOMEM (nothing changed). */
+SC_EXPORT int sc_session_pack(sc_session *s, uint32_t drop);
 /* Transition indices of TAKEN records, oldest first (for graph highlighting). Writes at most
  * cap, returns how many were written. */
 SC_EXPORT size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap);

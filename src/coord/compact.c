@@ -58,7 +58,11 @@ static void compact(sc_coord *c, sc_session *s, bool release_history)
     sc_session_set_attachment(s, SC_ATTACH_SIP, NULL, NULL); /* the leg: every feature's leg_free */
     if (release_history)
         sc_session_history_release(s);
-    sc_session_pack(s); /* -ENOMEM: the strings stay in the heap */
+    /* what only a live call needs: the INVITE kept to answer it after a crash, the o= line of
+     * our next SDP offer (RFC 3264 8), the CSeqs of the next requests, the SRTP keys */
+    uint32_t drop = 1u << SC_FIELD_INVITE_VIAS | 1u << SC_FIELD_INVITE_OFFER | 1u << SC_FIELD_SDP_ORIGIN |
+                    1u << SC_FIELD_LOCAL_CSEQ | 1u << SC_FIELD_REMOTE_CSEQ | 1u << SC_FIELD_SRTP;
+    sc_session_pack(s, drop); /* -ENOMEM: the strings stay in the heap */
 }
 
 bool sc_coord__compact_run(sc_coord *c)

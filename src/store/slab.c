@@ -172,15 +172,21 @@ void sc_store__free_string(const sc_session *s, void *p)
 
 static size_t key_size(const sc_index_entry *k) { return (sizeof *k + strlen(k->key) + 1 + 7) & ~(size_t)7; }
 
-int sc_session_pack(sc_session *s)
+int sc_session_pack(sc_session *s, uint32_t drop)
 {
     if (!s || s->packed)
         return s ? 0 : -EINVAL;
     size_t n = s->outcome ? strlen(s->outcome) + 1 : 0;
     for (int f = 0; f < SC_FIELD__COUNT; f++)
-        n += s->fields[f] ? strlen(s->fields[f]) + 1 : 0;
+        n += s->fields[f] && !(drop & (1u << f)) ? strlen(s->fields[f]) + 1 : 0;
     for (const sc_index_entry *k = s->keys; k; k = k->next)
         n += key_size(k);
+    for (int f = 0; f < SC_FIELD__COUNT; f++)
+        if (s->fields[f] && (drop & (1u << f))) {
+            s->strings_bytes -= strlen(s->fields[f]) + 1;
+            free(s->fields[f]);
+            s->fields[f] = NULL;
+        }
     if (!n)
         return 0;
     char *block = sc_store__pack_alloc(s->store, n + 8);
@@ -216,6 +222,6 @@ int sc_session_pack(sc_session *s)
         at += len;
     }
     s->packed = block;
-    s->packed_len = n + 8;
+    s->packed_len = (uint32_t)(n + 8);
     return 0;
 }

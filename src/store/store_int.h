@@ -97,19 +97,19 @@ struct sc_session {
     size_t strings_bytes;                                       /* bytes of malloc'd strings and keys */
     struct sc_session *prev, *next;                             /* creation-order list for iteration */
     uint64_t order_seq;                                         /* creation sequence (order.c), 0 once removed */
-    char **xstates;    /* foreign state names (rebase.c), malloc'd each, or NULL */
-    uint16_t nxstates; /* entries in xstates */
+    char **xstates;        /* foreign state names (rebase.c), malloc'd each, or NULL */
+    uint16_t nxstates;     /* entries in xstates */
+    bool history_released; /* the ring was freed (sc_session_history_release): the store has it */
 
     /* history ring */
     sc_history_record *ring; /* ring_cap records, NULL until the first append */
     uint32_t ring_cap;       /* allocated records */
     uint32_t ring_head;      /* index of the oldest record */
     uint32_t ring_count;     /* records held */
+    uint32_t packed_len;     /* the size of packed */
     uint64_t next_seq;       /* seq of the next record, from 1 */
     uint64_t dropped;        /* records that fell off or could not be stored */
-    bool history_released;   /* the ring was freed (sc_session_history_release): the store has it */
-    char *packed;            /* sc_session_pack: one block (slab.c) holding the strings below, or NULL */
-    size_t packed_len;       /* its size */
+    char *packed;            /* sc_session_pack: one block (slab.c) holding the strings, or NULL */
 
     /* engine scheduling state (owned by src/engine) */
     bool busy;                    /* inside a dispatch */

@@ -177,10 +177,15 @@ static void test_release_and_pack(void **state)
     assert_int_equal(sc_session_set_outcome(s, "completed"), 0);
     assert_int_equal(sc_store_index_add(f->store, SC_KEY_CALL_ID, "abc@host", s), 0);
     assert_int_equal(sc_store_index_add(f->store, SC_KEY_DIALOG, "abc@host;a;b", s), 0);
+    assert_int_equal(sc_session_set_field(s, SC_FIELD_INVITE_OFFER, "v=0 offer"), 0);
     size_t before = sc_session_bytes(s);
-    assert_int_equal(sc_session_pack(s), 0);
-    assert_int_equal(sc_session_pack(s), 0); /* once */
-    assert_int_equal(sc_session_bytes(s), before);
+    int64_t updated = sc_session_updated_wall_us(s);
+    sc_manual_clock_advance(f->clk, 1000);
+    assert_int_equal(sc_session_pack(s, 1u << SC_FIELD_INVITE_OFFER), 0);
+    assert_int_equal(sc_session_pack(s, 0), 0); /* once */
+    assert_int_equal(sc_session_bytes(s), before - strlen("v=0 offer") - 1);
+    assert_null(sc_session_field(s, SC_FIELD_INVITE_OFFER));
+    assert_int_equal(sc_session_updated_wall_us(s), updated); /* not touched */
     assert_string_equal(sc_session_field(s, SC_FIELD_CALL_ID), "abc@host");
     assert_string_equal(sc_session_field(s, SC_FIELD_REMOTE_URI), "sip:bob@example.test");
     assert_string_equal(sc_session_outcome(s), "completed");
@@ -206,7 +211,7 @@ static void test_release_and_pack(void **state)
             assert_int_equal(sc_store_index_add(f->store, SC_KEY_CALL_ID, key, v[i]), 0);
             assert_int_equal(sc_session_set_field(v[i], SC_FIELD_CALL_ID, key), 0);
             if (i % 2)
-                assert_int_equal(sc_session_pack(v[i]), 0);
+                assert_int_equal(sc_session_pack(v[i], 0), 0);
         }
         assert_int_equal(sc_store_count(f->store), N);
         for (int i = 0; i < N; i++) {
