@@ -70,7 +70,7 @@ bool sc_coord__compact_run(sc_coord *c)
     struct sc_coord_compact *k = c->compact;
     if (!k || k->head == k->len)
         return false;
-    sc_persist_health h;
+    sc_persist_health h = {0};
     const char *backend = NULL;
     bool have_writer = sc_coord_store_health(c, &h, &backend) == 0;
     bool durable_store = have_writer && backend && strcmp(backend, "memory") != 0;

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Ended sessions cost almost nothing (docs/architecture.md, "Ended sessions"): 2,000 short
-# calls (SIPp's built-in UAC, 800/s) end and stay retained; once compacted, each costs at most 2 KiB
-# of record (/healthz session_bytes, the compact record is ~1.2 KiB) and, outside ASan, the
-# resident memory grows by at most 12 KiB per ended session (measured ~6 KiB, the fixed growth
-# of the store's caches included; ~17 KiB before the compaction; SIP transactions are over
-# after 64*T1 = 1.3 s). The history of a
-# compacted session is read back from the store (JSON and CSV), also once it is removed;
-# with "memory:" the ring stays in the record.
+# Ended sessions cost almost nothing (docs/architecture.md, "Ended sessions cost almost
+# nothing"): 2,000 short calls (SIPp's built-in UAC, 800/s) end and stay retained; once
+# compacted, each costs at most 2 KiB of record (/healthz session_bytes; the compact record is
+# ~1 KiB) and, outside ASan, the resident memory grows by at most 12 KiB per ended session
+# (measured ~6 KiB, the fixed growth of the store's caches included; ~17 KiB before the
+# compaction; SIP transactions are over after 64*T1 = 1.3 s). The history of a compacted
+# session is read back from the store (JSON and CSV), also once it is removed; with "memory:"
+# the ring stays in the record.
 . "$(dirname "$0")/lib.sh"
 
 N=2000
