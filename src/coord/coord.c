@@ -97,6 +97,8 @@ static void obs_created(void *ud, sc_session *s)
     EACH_FEATURE(f)
         if (f->on_created)
             f->on_created(c, s);
+    if (sc_coord__is_terminal(s))
+        sc_coord__compact_note(c, s); /* recovered after its end: compact.c */
 }
 
 static void log_transition(sc_coord *c, sc_session *s, const sc_history_record *rec)
