@@ -199,3 +199,23 @@ int sc_coord_history_csv(sc_coord *coord, const char *id, char **out)
     json_decref(a);
     return rc;
 }
+
+size_t sc_coord__history_path(sc_coord *c, const sc_session *s, uint32_t *out, size_t cap)
+{
+    json_t *a = NULL;
+    size_t n = 0, i;
+    const json_t *r;
+    if (history_of(c, sc_session_id(s), &a))
+        return 0;
+    json_array_foreach(a, i, r) {
+        const json_t *t = json_object_get(r, "transition");
+        const char *outcome = json_string_value(json_object_get(r, "outcome"));
+        const char *ev = json_string_value(json_object_get(r, "event"));
+        if (ev && !strcmp(ev, "Migrated"))
+            n = 0; /* the records before index an earlier table version (rebase.c) */
+        else if (n < cap && json_is_integer(t) && outcome && !strcmp(outcome, "taken"))
+            out[n++] = (uint32_t)json_integer_value(t);
+    }
+    json_decref(a);
+    return n;
+}

@@ -10,6 +10,9 @@ void sc_coord__compact_note(sc_coord *c, const sc_session *s);
 /* Before each poll: compact the noted sessions whose records are durable. Returns true when
  * some wait still (the caller wakes the loop again soon). */
 bool sc_coord__compact_run(sc_coord *c);
+/* The transitions a compacted session took (its released history read back), oldest first,
+ * at most cap; how many were written. */
+size_t sc_coord__history_path(sc_coord *c, const sc_session *s, uint32_t *out, size_t cap);
 /* Frees the queue (sc_coord_free). */
 void sc_coord__compact_free(sc_coord *c);
 

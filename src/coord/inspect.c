@@ -1,5 +1,6 @@
 /* inspect: the coordinator's inspection: the sessions, one session with every feature's view
  * of it (inspect hooks) and its resources, its history, the table and its versions. */
+#include "coord/compact.h"
 #include "coord/coord_int.h"
 
 #include <errno.h>
@@ -110,7 +111,8 @@ int sc_coord_table_export(sc_coord *coord, sc_graph_format fmt, const char *sess
         if (!s)
             return -ENOENT;
         t = sc_session_table(s);
-        o.npath = sc_session_history_path(s, path, 256);
+        o.npath = sc_session_history_released(s) ? sc_coord__history_path(coord, s, path, 256)
+                                                 : sc_session_history_path(s, path, 256);
         o.path = path;
         o.role = (int)sc_session_role(s);
     }
