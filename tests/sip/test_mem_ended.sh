@@ -5,8 +5,8 @@
 # ~1 KiB) and, outside ASan, the resident memory grows by at most 12 KiB per ended session
 # (measured ~6 KiB, the fixed growth of the store's caches included; ~17 KiB before the
 # compaction; SIP transactions are over after 64*T1 = 1.3 s). The history of a compacted
-# session is read back from the store (JSON and CSV), also once it is removed; with "memory:"
-# the ring stays in the record.
+# session is read back from the store (JSON and CSV, its path in the graph), also once it is
+# removed; with "memory:" the ring stays in the record.
 . "$(dirname "$0")/lib.sh"
 
 N=2000
@@ -69,6 +69,11 @@ http GET "/sessions/$id/history?format=csv"
 [ "$HTTP_STATUS" = 200 ] || fail "csv history of $id: $HTTP_STATUS"
 [ "$(printf '%s\n' "$HTTP_BODY" | grep -c .)" -eq $((nrec + 1)) ] || fail "csv history of $id: $HTTP_BODY"
 printf '%s' "$HTTP_BODY" | head -1 | grep -q '^seq,time,mono_us,from,event' || fail "csv header: $HTTP_BODY"
+
+# the graph highlights its path, read back too
+http GET "/table?session=$id&format=json"
+[ "$HTTP_STATUS" = 200 ] || fail "table of $id: $HTTP_STATUS"
+[ "$(printf '%s' "$HTTP_BODY" | grep -o '"on_path": *true' | wc -l)" -ge 3 ] || fail "no path of $id in the graph"
 
 # removed (DELETE): the session is gone, its history is still read from the store
 http DELETE "/sessions/$id"
