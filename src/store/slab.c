@@ -142,8 +142,12 @@ void sc_store__pack_free(sc_store *st, void *p)
     if (!p)
         return;
     pack_chunk *c = chunk_of(p);
-    if (--c->live == 0 && c != st->pack_cur)
+    if (--c->live > 0)
+        return;
+    if (c != st->pack_cur)
         munmap(c, CHUNK);
+    else
+        c->used = (uint32_t)PACK_FIRST; /* empty: bump from the start again */
 }
 
 void sc_store__slab_free_all(sc_store *st)
