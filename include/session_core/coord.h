@@ -92,6 +92,7 @@ typedef struct sc_coord_config {
                                     wildcard one the route's source toward the peer */
     uint32_t rtp_timeout_ms;                 /* RtpTimeout after this silence; 0 = off (default 30000) */
     bool rtp_latch;                          /* symmetric RTP (NAT): sc_media_config.latch; default false */
+    bool media_off;                          /* no RTP at all: our SDP declines media (port 0); signalling only */
     sc_coord_srtp srtp;                      /* SRTP policy (SDES, RFC 4568); default off */
     bool srtp_offer_savp;                    /* optional: our offers are RTP/SAVP (else RTP/AVP + a=crypto) */
     const char *moh_names[SC_COORD_MAX_MOH]; /* music-on-hold classes: name and file (copied); */

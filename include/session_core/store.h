@@ -264,10 +264,26 @@ SC_EXPORT const sc_history_record *sc_session_history_get(const sc_session *s, s
 /* Records that fell off the ring (or could not be stored for lack of memory). */
 SC_EXPORT uint64_t sc_session_history_dropped(const sc_session *s);
 SC_EXPORT uint64_t sc_session_history_next_seq(const sc_session *s);
-/* A zeroed slot for a new record with seq assigned (the ring grows 8 -> capacity, then the
+/* A zeroed slot for a new record with seq assigned (the ring grows 4 -> capacity, then the
  * oldest record is overwritten and counted as dropped). NULL only if the first allocation
  * fails (counted as dropped). The engine fills it; other callers rarely need this. */
 SC_EXPORT sc_history_record *sc_session_history_append(sc_session *s);
+/* Frees the history ring of an ended session whose records a durable store holds (memory:
+ * the compact record of docs/architecture.md, "Ended sessions"). The sequence numbers go on;
+ * a later record starts a new ring. sc_session_history_released says it happened, so readers
+ * take the released records from the store. */
+SC_EXPORT void sc_session_history_release(sc_session *s);
+SC_EXPORT bool sc_session_history_released(const sc_session *s);
+/* A history as sc_session_history_json gives it (an array of record objects) as the CSV of
+ * sc_session_history_csv. malloc'd text in *out; -EINVAL (not an array), -ENOMEM. */
+SC_EXPORT int sc_history_json_to_csv(const json_t *records, char **out, size_t *len);
+/* Moves the strings of an ended session (fields, outcome, index keys) into one block kept
+ * apart from the malloc heap, so that the record pins no page of the heap where its call's
+ * short-lived parts were (docs/architecture.md, "Ended sessions"). The fields whose bit
+ * (1 << sc_field) is in drop are cleared instead (what only a live call needs, e.g. the
+ * INVITE kept for recovery), without marking them dirty or touching the session. Strings set
+ * later are allocated as before. 0, -EINVAL, -ENOMEM (nothing changed). */
+SC_EXPORT int sc_session_pack(sc_session *s, uint32_t drop);
 /* Transition indices of TAKEN records, oldest first (for graph highlighting). Writes at most
  * cap, returns how many were written. */
 SC_EXPORT size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap);

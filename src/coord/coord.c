@@ -3,10 +3,12 @@
  * of features.c (bindings, one engine observer that forwards to them, start and stop),
  * admission, and graceful shutdown. It calls features only through their struct. */
 #include "coord/admission.h"
+#include "coord/compact.h"
 #include "coord/coord_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,13 +70,16 @@ static void on_prepare(uv_prepare_t *p)
 {
     sc_coord *coord = p->data;
     release_calls(coord);
+    bool compacting = sc_coord__compact_run(coord); /* compact.c: ended sessions shrink */
     uint64_t dl = sc_engine_next_deadline(coord->engine);
-    if (dl == UINT64_MAX) {
+    if (dl == UINT64_MAX && !compacting) {
         uv_timer_stop(&coord->timer);
         return;
     }
     uint64_t now = sc_clock_mono_us(coord->clock);
     uint64_t ms = dl > now ? (dl - now + 999) / 1000 : 0;
+    if (compacting && ms > 20)
+        ms = 20; /* come back for the sessions whose records the store has not committed yet */
     uv_timer_start(&coord->timer, on_timer, ms, 0);
 }
 
@@ -92,6 +97,8 @@ static void obs_created(void *ud, sc_session *s)
     EACH_FEATURE(f)
         if (f->on_created)
             f->on_created(c, s);
+    if (sc_coord__is_terminal(s))
+        sc_coord__compact_note(c, s); /* recovered after its end: compact.c */
 }
 
 static void log_transition(sc_coord *c, sc_session *s, const sc_history_record *rec)
@@ -126,6 +133,7 @@ static void obs_transition(void *ud, sc_session *s, const sc_history_record *rec
     sc_log(c->logger, SC_LOG_INFO, "coord", "call %s ended (%s): state %s, outcome %s", id,
            sc_role_name(sc_session_role(s)), sc_session_state_name(s), outcome ? outcome : "none");
     queue_release(c, s);
+    sc_coord__compact_note(c, s);
     sc_coord__check_shutdown(c);
 }
 
@@ -371,6 +379,8 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
      * about 32*N of each are alive, so the agent's small defaults would cap the call rate. */
     sipc.max_transactions = cfg->sip_max_transactions ? cfg->sip_max_transactions : 65536;
     sipc.max_calls = cfg->sip_max_calls ? cfg->sip_max_calls : 32768;
+    if (!cfg->sip_max_calls && c->max_sessions > 32768) /* room for every admitted session's call */
+        sipc.max_calls = c->max_sessions < UINT_MAX / 2 ? (unsigned)c->max_sessions + 32768 : UINT_MAX / 2;
     sipc.max_tcp_connections = cfg->sip_tcp_max;
     sipc.max_tcp_per_peer = cfg->sip_tcp_per_peer;
     sipc.tcp_idle_ms = cfg->sip_tcp_idle_ms;
@@ -485,6 +495,7 @@ void sc_coord_free(sc_coord *c)
         sc_store_foreach(c->store, remove_one, c);
     release_calls(c);
     free(c->release_q);
+    sc_coord__compact_free(c);
     for (size_t i = SC_FEAT__COUNT; i-- > 0;)
         if (c->started[i] && sc_coord__features[i]->stop)
             sc_coord__features[i]->stop(c); /* their handles close in the loop runs below */

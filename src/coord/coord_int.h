@@ -178,7 +178,8 @@ struct sc_coord {
     uint64_t next_sdp_id;
     sc_sip_call **release_q; /* calls of ended sessions, released before the next poll */
     size_t nrelease, release_cap;
-    int observer; /* the core's engine observer, or -1 */
+    struct sc_coord_compact *compact; /* compact.c: ended sessions waiting to shrink */
+    int observer;                     /* the core's engine observer, or -1 */
     bool started[SC_FEAT__COUNT];
     void *feat[SC_FEAT__COUNT]; /* each feature's state, owned by the feature */
 };

@@ -1,5 +1,6 @@
 /* inspect: the coordinator's inspection: the sessions, one session with every feature's view
  * of it (inspect hooks) and its resources, its history, the table and its versions. */
+#include "coord/compact.h"
 #include "coord/coord_int.h"
 
 #include <errno.h>
@@ -98,21 +99,7 @@ int sc_coord_inspect(sc_coord *coord, const char *id, json_t **out)
     return rc;
 }
 
-int sc_coord_history(sc_coord *coord, const char *id, json_t **out)
-{
-    sc_session *s = id ? sc_store_get(coord->store, id) : NULL;
-    if (!s)
-        return -ENOENT;
-    return sc_session_history_json(s, 0, out);
-}
-
-int sc_coord_history_csv(sc_coord *coord, const char *id, char **out)
-{
-    sc_session *s = id ? sc_store_get(coord->store, id) : NULL;
-    if (!s)
-        return -ENOENT;
-    return sc_session_history_csv(s, out, NULL);
-}
+/* sc_coord_history and sc_coord_history_csv: compact.c (the ring, or the store once released). */
 
 int sc_coord_table_export(sc_coord *coord, sc_graph_format fmt, const char *session_id, char **out)
 {
@@ -124,7 +111,8 @@ int sc_coord_table_export(sc_coord *coord, sc_graph_format fmt, const char *sess
         if (!s)
             return -ENOENT;
         t = sc_session_table(s);
-        o.npath = sc_session_history_path(s, path, 256);
+        o.npath = sc_session_history_released(s) ? sc_coord__history_path(coord, s, path, 256)
+                                                 : sc_session_history_path(s, path, 256);
         o.path = path;
         o.role = (int)sc_session_role(s);
     }

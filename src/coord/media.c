@@ -304,6 +304,8 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
     if (!m)
         return -ENOMEM;
     c->feat[SC_FEAT_MEDIA] = m;
+    if (cfg->media_off)
+        return 0; /* signalling only: no stream is opened, our SDP's port is 0 (RFC 3264 6) */
     sc_media_config mc = {.clock = c->clock,
                           .logger = c->logger,
                           .bind_addr = c->media_addr,

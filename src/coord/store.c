@@ -2,6 +2,7 @@
  * recorder, holds SIP messages in strict mode until the loop turn's changes are durable,
  * refuses new sessions while the writer's queue is full, reports health. It starts with
  * sc_coord_store_open, not with the coordinator. */
+#include "coord/compact.h"
 #include "coord/recover.h"
 #include "coord/store_prune.h"
 
@@ -260,6 +261,16 @@ int sc_coord_store_health(sc_coord *coord, sc_persist_health *out, const char **
     if (backend)
         *backend = sc_persist_backend_name(st->p);
     return 0;
+}
+
+/* compact.h: the handle released histories are read back with (SQLite: an indexed read of one
+ * session's rows, well under a millisecond; Redis and PostgreSQL: one round trip). */
+sc_persist *sc_coord__store_reader(sc_coord *c)
+{
+    sc_coord_store *st = store_of(c);
+    if (!st || !st->p || !strcmp(sc_persist_backend_name(st->p), "memory"))
+        return NULL;
+    return st->p;
 }
 
 void sc_coord__store_snapshot(sc_coord *coord, sc_session *s)

@@ -1,4 +1,4 @@
-/* history: the bounded per-session ring of transition records (grown lazily 8 -> capacity),
+/* history: the bounded per-session ring of transition records (grown lazily 4 -> capacity),
  * and its export as JSON and CSV with ISO-8601 UTC timestamps. */
 #include "store/snapshot_int.h"
 #include "store/store_int.h"
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RING_FIRST 8
+#define RING_FIRST 4 /* an answered call holds 4 records (IncomingCall, AcceptCall, DialogACK, CheckConditions) */
 
 const char *sc_outcome_name(sc_outcome o)
 {
@@ -249,6 +249,83 @@ int sc_session_history_csv(const sc_session *s, char **out, size_t *len)
                     "to,outcome\n");
     for (size_t i = 0; i < s->ring_count; i++)
         csv_record(&b, s, sc_session_history_get(s, i));
+    if (b.err) {
+        sc_buf_free(&b);
+        return -ENOMEM;
+    }
+    *out = b.p;
+    if (len)
+        *len = b.len;
+    return 0;
+}
+
+/* ---- Released rings (ended sessions whose history the store holds) ------------------------- */
+
+void sc_session_history_release(sc_session *s)
+{
+    free(s->ring);
+    s->ring = NULL;
+    s->ring_cap = 0;
+    s->ring_head = 0;
+    s->ring_count = 0;
+    s->history_released = true;
+}
+
+bool sc_session_history_released(const sc_session *s) { return s->history_released; }
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+static void csv_json_record(sc_buf *b, const json_t *r)
+{
+    sc_buf_printf(b, "%" JSON_INTEGER_FORMAT ",%s,%" JSON_INTEGER_FORMAT ",",
+                  json_integer_value(json_object_get(r, "seq")), jstr(r, "time"),
+                  json_integer_value(json_object_get(r, "mono_us")));
+    csv_field(b, jstr(r, "from"));
+    sc_buf_puts(b, ",");
+    csv_field(b, jstr(r, "event"));
+    sc_buf_printf(b, ",%d,", (int)json_integer_value(json_object_get(r, "event_code")));
+    csv_field(b, jstr(r, "event_text"));
+    const json_t *t = json_object_get(r, "transition");
+    if (json_is_integer(t))
+        sc_buf_printf(b, ",%u,", (unsigned)json_integer_value(t));
+    else
+        sc_buf_puts(b, ",,");
+    sc_buf f = {0};
+    size_t i;
+    const json_t *g, *a;
+    json_array_foreach(json_object_get(r, "guards"), i, g)
+        sc_buf_printf(&f, "%s%s%s=%d", i ? ";" : "", json_is_true(json_object_get(g, "negate")) ? "!" : "",
+                      jstr(g, "name"), json_is_true(json_object_get(g, "passed")) ? 1 : 0);
+    csv_flush(b, &f);
+    sc_buf_puts(b, ",");
+    json_array_foreach(json_object_get(r, "actions"), i, a)
+        sc_buf_printf(&f, "%s%s:%d:%u", i ? ";" : "", jstr(a, "name"),
+                      (int)json_integer_value(json_object_get(a, "result")),
+                      (unsigned)json_integer_value(json_object_get(a, "duration_us")));
+    csv_flush(b, &f);
+    sc_buf_free(&f);
+    sc_buf_puts(b, ",");
+    csv_field(b, jstr(r, "to"));
+    sc_buf_puts(b, ",");
+    sc_buf_puts(b, jstr(r, "outcome"));
+    sc_buf_puts(b, "\n");
+}
+
+int sc_history_json_to_csv(const json_t *records, char **out, size_t *len)
+{
+    if (!json_is_array(records) || !out)
+        return -EINVAL;
+    sc_buf b = {0};
+    sc_buf_puts(&b, "seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,"
+                    "to,outcome\n");
+    size_t i;
+    const json_t *r;
+    json_array_foreach(records, i, r)
+        csv_json_record(&b, r);
     if (b.err) {
         sc_buf_free(&b);
         return -ENOMEM;

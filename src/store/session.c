@@ -91,7 +91,7 @@ static int replace_string(sc_session *s, char **slot, const char *value)
     }
     if (*slot)
         s->strings_bytes -= strlen(*slot) + 1;
-    free(*slot);
+    sc_store__free_string(s, *slot);
     *slot = copy;
     return 0;
 }

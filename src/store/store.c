@@ -38,6 +38,7 @@ void sc_store_free(sc_store *st)
     for (int k = 0; k < SC_KEY_KIND_COUNT; k++)
         sc_map__free(&st->index[k]);
     sc_store__order_free(st);
+    sc_store__slab_free_all(st);
     free(st);
 }
 
@@ -87,7 +88,7 @@ int sc_store_create(sc_store *st, sc_table *table, sc_role role, const char *id,
         return -EINVAL;
     if (id && sc_map__get(&st->by_id, id))
         return -EEXIST;
-    sc_session *s = calloc(1, sizeof *s);
+    sc_session *s = sc_store__session_alloc(st);
     if (!s)
         return -ENOMEM;
     if (id) {
@@ -99,7 +100,7 @@ int sc_store_create(sc_store *st, sc_table *table, sc_role role, const char *id,
     }
     int r = sc_map__put(&st->by_id, s->id, s);
     if (r) {
-        free(s);
+        sc_store__session_free(st, s);
         return r;
     }
     s->store = st;
@@ -149,7 +150,7 @@ void sc_store_remove(sc_store *st, sc_session *s)
         sc_index_entry *k = s->keys;
         s->keys = k->next;
         sc_map__del(&st->index[k->kind], k->key);
-        free(k);
+        sc_store__free_string(s, k);
     }
     if (sc_map__get(&st->by_id, s->id) == s) {
         sc_map__del(&st->by_id, s->id);
@@ -168,14 +169,15 @@ void sc_store_remove(sc_store *st, sc_session *s)
         if (s->attach[i] && s->attach_free[i])
             s->attach_free[i](s->attach[i]);
     for (int f = 0; f < SC_FIELD__COUNT; f++)
-        free(s->fields[f]);
-    free(s->outcome);
+        sc_store__free_string(s, s->fields[f]);
+    sc_store__free_string(s, s->outcome);
+    sc_store__pack_free(st, s->packed);
     for (size_t i = 0; i < s->nxstates; i++)
         free(s->xstates[i]);
     free(s->xstates);
     free(s->ring);
     sc_table_unref(s->table);
-    free(s);
+    sc_store__session_free(st, s);
 }
 
 size_t sc_store_count(const sc_store *st) { return st ? st->count : 0; }
@@ -245,7 +247,7 @@ int sc_store_index_remove(sc_store *st, sc_key_kind kind, const char *key)
             sc_map__del(&st->index[kind], key);
             *pp = k->next;
             s->strings_bytes -= sizeof *k + strlen(k->key) + 1;
-            free(k);
+            sc_store__free_string(s, k);
             return 0;
         }
     }

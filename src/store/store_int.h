@@ -97,16 +97,19 @@ struct sc_session {
     size_t strings_bytes;                                       /* bytes of malloc'd strings and keys */
     struct sc_session *prev, *next;                             /* creation-order list for iteration */
     uint64_t order_seq;                                         /* creation sequence (order.c), 0 once removed */
-    char **xstates;    /* foreign state names (rebase.c), malloc'd each, or NULL */
-    uint16_t nxstates; /* entries in xstates */
+    char **xstates;        /* foreign state names (rebase.c), malloc'd each, or NULL */
+    uint16_t nxstates;     /* entries in xstates */
+    bool history_released; /* the ring was freed (sc_session_history_release): the store has it */
 
     /* history ring */
     sc_history_record *ring; /* ring_cap records, NULL until the first append */
     uint32_t ring_cap;       /* allocated records */
     uint32_t ring_head;      /* index of the oldest record */
     uint32_t ring_count;     /* records held */
+    uint32_t packed_len;     /* the size of packed */
     uint64_t next_seq;       /* seq of the next record, from 1 */
     uint64_t dropped;        /* records that fell off or could not be stored */
+    char *packed;            /* sc_session_pack: one block (slab.c) holding the strings, or NULL */
 
     /* engine scheduling state (owned by src/engine) */
     bool busy;                    /* inside a dispatch */
@@ -145,6 +148,20 @@ struct sc_store {
     size_t order_len, order_cap;     /* entries used / allocated */
     size_t order_dead;               /* holes among them */
     uint64_t order_next;             /* the last sequence given */
+    void *slab_avail;                /* slab.c: record chunks with a free slot */
+    size_t slab_chunks;              /* slab.c: record chunks mapped */
+    void *pack_cur;                  /* slab.c: the packing arena's current chunk */
 };
+
+/* ---- Memory apart from the heap (slab.c) --------------------------------------------------
+ * Session records in slots of their own chunks; the strings of ended sessions packed into one
+ * block of a bump arena. */
+sc_session *sc_store__session_alloc(sc_store *st); /* zeroed, or NULL */
+void sc_store__session_free(sc_store *st, sc_session *s);
+void *sc_store__pack_alloc(sc_store *st, size_t n); /* NULL when too big or no memory */
+void sc_store__pack_free(sc_store *st, void *p);
+void sc_store__slab_free_all(sc_store *st); /* sc_store_free, after the last session */
+/* Frees a string of s unless it lives in s's packed block. */
+void sc_store__free_string(const sc_session *s, void *p);
 
 #endif

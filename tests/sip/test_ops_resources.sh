@@ -54,7 +54,7 @@ for id in $a $b; do
     [ "$(res "$id" bytes)" -gt "$(res "$id" record_bytes)" ] || fail "$id: bytes lack the SIP leg attachment"
 done
 
-# History grows with DTMF events, and the bytes with it (the ring doubles from 8 entries).
+# History grows with DTMF events, and the bytes with it (the ring doubles from 4 entries).
 bytes0=$(res "$a" bytes); hist0=$(res "$a" history_entries)
 for _ in 1 2 3 4 5 6 7 8; do
     http POST "/sessions/$a/dtmf" '{"digits":"5"}'

@@ -360,6 +360,8 @@ static const sd_option options[] = {
     {"outbound-proxy", true, sd_set_outbound_proxy, "URI send our INVITEs through this proxy (pre-loaded Route)"},
     {"dns-server", true, sd_set_dns_server, "IP[:PORT] DNS server for SIP names, repeatable (default: resolv.conf)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
+    {"media", true, sd_set_media,
+     "on|off RTP media (default on); off: signalling only, no RTP socket, our SDP declines media"},
     {"rtp-latch", false, sd_set_rtp_latch,
      "[=yes|no] accept RTP from the first source heard, not only the SDP's (NAT)"},
     {"srtp", true, sd_set_srtp,

@@ -56,6 +56,7 @@ typedef struct sd_config {
     char *dns_servers;       /* --dns-server IP[:PORT], repeatable: joined "a,b"; NULL: resolv.conf */
     uint32_t rtp_timeout_ms; /* 0 = off */
     bool rtp_latch;          /* --rtp-latch: symmetric RTP (config_media.c) */
+    bool media_off;          /* --media off: signalling only (config_media.c) */
     int srtp;                /* --srtp: sc_coord_srtp (config_srtp.c); 0 = off */
     bool srtp_offer_savp;    /* --srtp-offer savp: our offers RTP/SAVP under optional */
     char *codecs;            /* --codecs LIST: codec preference (config_codecs.c); NULL: the default */

@@ -40,6 +40,14 @@ int sd_set_rtp_timeout(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+int sd_set_media(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    if (strcmp(v, "on") && strcmp(v, "off"))
+        return fail(err, errsz, "--media: expected on or off, got '%s'", v);
+    c->media_off = !strcmp(v, "off");
+    return 0;
+}
+
 int sd_set_rtp_latch(sd_config *c, const char *v, char *err, size_t errsz)
 {
     return sd_config_bool("rtp-latch", v, &c->rtp_latch, err, errsz); /* config_bool.c */

@@ -231,6 +231,7 @@ static int start_api(sd_app *app)
     c.media_advertise = app->cfg.media_advertise;
     c.rtp_timeout_ms = app->cfg.rtp_timeout_ms;
     c.rtp_latch = app->cfg.rtp_latch;
+    c.media_off = app->cfg.media_off;
     c.srtp = (sc_coord_srtp)app->cfg.srtp;
     c.srtp_offer_savp = app->cfg.srtp_offer_savp;
     c.codecs = app->cfg.codecs;

@@ -25,7 +25,7 @@ static void test_ring_grows_wraps_and_counts_drops(void **state)
     assert_int_equal(sc_session_history_count(s), 0);
     fill(f, s, SC_EV_IncomingCall, NULL);
     /* lazily allocated, small first */
-    assert_int_equal(sc_session_bytes(s) - empty, 8 * sizeof(sc_history_record));
+    assert_int_equal(sc_session_bytes(s) - empty, 4 * sizeof(sc_history_record));
     for (int i = 1; i < 20; i++)
         fill(f, s, SC_EV_DtmfReceived, NULL);
     assert_int_equal(sc_session_bytes(s) - empty, 20 * sizeof(sc_history_record));
@@ -140,7 +140,90 @@ static void test_csv_export_format(void **state)
                              "AutoAnswer=1;!IsBridged=1,SendResponse:0:15;StartMedia:0:1000000,Ringing,taken\n"
                              "2,2026-11-27T12:00:02.000007Z,7000007,Ringing,MakeCall,0,,,,,Ringing,not_accepted\n");
     assert_int_equal(len, strlen(csv));
+    /* the same CSV from the JSON records (how a released history read from the store is given) */
+    json_t *j = NULL;
+    char *csv2 = NULL;
+    assert_int_equal(sc_session_history_json(s, 0, &j), 0);
+    assert_int_equal(sc_history_json_to_csv(j, &csv2, NULL), 0);
+    assert_string_equal(csv2, csv);
+    assert_int_equal(sc_history_json_to_csv(json_object_get(j, "nope"), &csv2, NULL), -EINVAL);
+    json_decref(j);
+    free(csv2);
     free(csv);
+    sf_free(f);
+}
+
+/* An ended session's compaction: the ring released (seq goes on, a later record starts a new
+ * ring), the strings packed into one block (fields and index keys still found, replaced and
+ * removed as before), records in slab slots reused after removal. */
+static void test_release_and_pack(void **state)
+{
+    (void)state;
+    sf *f = sf_new(64);
+    sc_session *s = sf_create(f, SC_ROLE_UAS, "p");
+    for (int i = 0; i < 6; i++)
+        fill(f, s, SC_EV_DtmfReceived, "x");
+    size_t full = sc_session_bytes(s);
+    sc_session_history_release(s);
+    assert_true(sc_session_history_released(s));
+    assert_int_equal(sc_session_history_count(s), 0);
+    assert_int_equal(full - sc_session_bytes(s), 8 * sizeof(sc_history_record));
+    assert_int_equal(sc_session_history_next_seq(s), 7);
+    fill(f, s, SC_EV_HangupCall, NULL);
+    assert_int_equal(sc_session_history_get(s, 0)->seq, 7);
+
+    assert_int_equal(sc_session_set_field(s, SC_FIELD_CALL_ID, "abc@host"), 0);
+    assert_int_equal(sc_session_set_field(s, SC_FIELD_REMOTE_URI, "sip:bob@example.test"), 0);
+    assert_int_equal(sc_session_set_outcome(s, "completed"), 0);
+    assert_int_equal(sc_store_index_add(f->store, SC_KEY_CALL_ID, "abc@host", s), 0);
+    assert_int_equal(sc_store_index_add(f->store, SC_KEY_DIALOG, "abc@host;a;b", s), 0);
+    assert_int_equal(sc_session_set_field(s, SC_FIELD_INVITE_OFFER, "v=0 offer"), 0);
+    size_t before = sc_session_bytes(s);
+    int64_t updated = sc_session_updated_wall_us(s);
+    sc_manual_clock_advance(f->clk, 1000);
+    assert_int_equal(sc_session_pack(s, 1u << SC_FIELD_INVITE_OFFER), 0);
+    assert_int_equal(sc_session_pack(s, 0), 0); /* once */
+    assert_int_equal(sc_session_bytes(s), before - strlen("v=0 offer") - 1);
+    assert_null(sc_session_field(s, SC_FIELD_INVITE_OFFER));
+    assert_int_equal(sc_session_updated_wall_us(s), updated); /* not touched */
+    assert_string_equal(sc_session_field(s, SC_FIELD_CALL_ID), "abc@host");
+    assert_string_equal(sc_session_field(s, SC_FIELD_REMOTE_URI), "sip:bob@example.test");
+    assert_string_equal(sc_session_outcome(s), "completed");
+    assert_ptr_equal(sc_store_find(f->store, SC_KEY_CALL_ID, "abc@host"), s);
+    assert_ptr_equal(sc_store_find(f->store, SC_KEY_DIALOG, "abc@host;a;b"), s);
+    assert_int_equal(sc_session_set_field(s, SC_FIELD_REMOTE_URI, "sip:carol@example.test"), 0);
+    assert_string_equal(sc_session_field(s, SC_FIELD_REMOTE_URI), "sip:carol@example.test");
+    assert_int_equal(sc_store_index_remove(f->store, SC_KEY_DIALOG, "abc@host;a;b"), 0);
+    assert_null(sc_store_find(f->store, SC_KEY_DIALOG, "abc@host;a;b"));
+    sc_store_remove(f->store, s);
+    assert_null(sc_store_find(f->store, SC_KEY_CALL_ID, "abc@host"));
+
+    /* many records: slots come and go, every one usable */
+    enum { N = 2000 };
+    sc_session **v = calloc(N, sizeof *v);
+    assert_non_null(v);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            char id[16], key[32];
+            snprintf(id, sizeof id, "s%d", i);
+            v[i] = sf_create(f, SC_ROLE_UAC, id);
+            snprintf(key, sizeof key, "call-%d", i);
+            assert_int_equal(sc_store_index_add(f->store, SC_KEY_CALL_ID, key, v[i]), 0);
+            assert_int_equal(sc_session_set_field(v[i], SC_FIELD_CALL_ID, key), 0);
+            if (i % 2)
+                assert_int_equal(sc_session_pack(v[i], 0), 0);
+        }
+        assert_int_equal(sc_store_count(f->store), N);
+        for (int i = 0; i < N; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "call-%d", i);
+            assert_ptr_equal(sc_store_find(f->store, SC_KEY_CALL_ID, key), v[i]);
+            assert_string_equal(sc_session_field(v[i], SC_FIELD_CALL_ID), key);
+            sc_store_remove(f->store, v[i]);
+        }
+        assert_int_equal(sc_store_count(f->store), 0);
+    }
+    free(v);
     sf_free(f);
 }
 
@@ -151,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_path_lists_taken_transitions),
         cmocka_unit_test(test_json_export_format),
         cmocka_unit_test(test_csv_export_format),
+        cmocka_unit_test(test_release_and_pack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
