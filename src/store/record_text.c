@@ -118,6 +118,10 @@ static void put_history_members(sc_buf *b, const sc_session *s, const sc_history
         put_bool(b, g->negate);
         key(b, "passed");
         put_bool(b, g->passed);
+        if (g->cached) { /* only when set, as the history's JSON shows it */
+            key(b, "cached");
+            put_bool(b, true);
+        }
         PUTS(b, "}");
     }
     PUTS(b, "]");

@@ -112,6 +112,7 @@ static int parse_guards(const sc_session *s, const json_t *arr, sc_history_recor
             return -EINVAL;
         hg->negate = json_is_true(json_object_get(g, "negate"));
         hg->passed = json_is_true(json_object_get(g, "passed"));
+        hg->cached = json_is_true(json_object_get(g, "cached"));
     }
     r->nguards = (uint8_t)json_array_size(arr);
     return 0;
