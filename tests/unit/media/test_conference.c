@@ -97,19 +97,50 @@ static void send_frame(phone *p, double amp)
 }
 
 /* n ticks: every phone (whose amp is not 0) sends a frame, the loop takes them in, the room mixes. */
+/* Valid RTP packets the phone's stream (ours, in the room) has received. */
+static uint64_t received(phone *p)
+{
+    sc_media_stats st;
+    sc_media_stream_stats(p->st, &st);
+    return st.packets_received;
+}
+
 static void run_ticks(fx *f, int n, const double *amp)
 {
     sc_conf_room *r = sc_conf__room_of(f->ph[0].st);
     assert_non_null(r);
     for (int t = 0; t < n; t++) {
-        for (int i = 0; i < NPH; i++)
+        uint64_t before[NPH];
+        for (int i = 0; i < NPH; i++) {
+            before[i] = received(&f->ph[i]);
             if (amp[i] > 0)
                 send_frame(&f->ph[i], amp[i]);
-        run_for(&f->loop, 3);
+        }
+        /* every frame of this tick is in the room before it mixes (however slow the machine:
+         * valgrind), so the frames that were sent together are mixed together */
+        for (int k = 0; k < 2000; k++) {
+            bool all = true;
+            for (int i = 0; i < NPH; i++)
+                if (amp[i] > 0 && received(&f->ph[i]) <= before[i])
+                    all = false;
+            if (all)
+                break;
+            run_for(&f->loop, 1);
+        }
         sc_conf__tick(r);
         sc_manual_clock_advance(f->clk, 20000);
     }
-    run_for(&f->loop, 5);
+    /* what the room sent has arrived: the phones' counts stay still for 20 ms */
+    size_t last = SIZE_MAX;
+    for (int k = 0; k < 400; k++) {
+        size_t got = 0;
+        for (int i = 0; i < NPH; i++)
+            got += f->ph[i].rx.n;
+        if (got == last)
+            break;
+        last = got;
+        run_for(&f->loop, 20);
+    }
 }
 
 /* Decode what phone p received from packet `from` on at rate, checking the payload type and
