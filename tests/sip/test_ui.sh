@@ -9,20 +9,24 @@
 # error at its line and column, a changed one's diff, applied). The static files' headers (CSP,
 # ETag, 304, no token needed for them, Host still checked) are checked with curl. Screenshots
 # go to $SC_BINARY_DIR/Testing/ui-shots (docs/ui.md shows them).
-. "$(dirname "$0")/lib.sh"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 command -v node >/dev/null && command -v npm >/dev/null || { echo "SKIP: node/npm not installed"; exit 77; }
 [ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM missing (apt-get install chromium)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 
 # playwright-core (no browser download: it drives the system's chromium) in a cache directory of
-# the build, installed from tests/ui/package-lock.json once, again when the lock changes
-UI_NODE=${SC_UI_NODE_DIR:-${SC_BINARY_DIR:-$TMP_BASE}/ui-node}
-if ! cmp -s "$SRC/tests/ui/package-lock.json" "$UI_NODE/package-lock.json" || [ ! -d "$UI_NODE/node_modules/playwright-core" ]; then
-  mkdir -p "$UI_NODE" && cp "$SRC/tests/ui/package.json" "$SRC/tests/ui/package-lock.json" "$UI_NODE/" &&
+# the build, installed from tests/ui/package-lock.json once, again when the lock changes. This
+# runs before the test enters its network namespace (npm needs the registry); inside, the
+# installed copy is found and nothing is fetched.
+UI_SRC=${SC_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+UI_NODE=${SC_UI_NODE_DIR:-${SC_BINARY_DIR:-${TMPDIR:-/tmp}}/ui-node}
+if ! cmp -s "$UI_SRC/tests/ui/package-lock.json" "$UI_NODE/package-lock.json" || [ ! -d "$UI_NODE/node_modules/playwright-core" ]; then
+  [ -z "${SC_IN_NETNS:-}" ] && mkdir -p "$UI_NODE" && cp "$UI_SRC/tests/ui/package.json" "$UI_SRC/tests/ui/package-lock.json" "$UI_NODE/" &&
     (cd "$UI_NODE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund --prefer-offline >/dev/null 2>&1) ||
-    { rm -f "$UI_NODE/package-lock.json"; fail "npm ci of playwright-core in $UI_NODE failed"; }
+    { rm -f "$UI_NODE/package-lock.json"; echo "FAIL: npm ci of playwright-core in $UI_NODE failed"; exit 1; }
 fi
+. "$(dirname "$0")/netns.sh" # hostile input (a foreign Host, a token-less API call): only loopback in reach
+. "$(dirname "$0")/lib.sh"
 SHOTS=${UI_SHOTS:-${SC_BINARY_DIR:-$TMP}/Testing/ui-shots}
 mkdir -p "$SHOTS" "$TMP/ui"
 
