@@ -225,10 +225,10 @@ int sd_conference_mute_body_parse(const json_t *b, bool *mute, const char **err)
     return 0;
 }
 
-bool sd_conference_mute_path(const char *path, char *id, size_t cap)
+bool sd_session_subpath(const char *path, const char *suffix, char *id, size_t cap)
 {
-    static const char prefix[] = "/sessions/", suffix[] = "/conference/mute";
-    size_t n = strlen(path), pl = sizeof prefix - 1, sl = sizeof suffix - 1;
+    static const char prefix[] = "/sessions/";
+    size_t n = strlen(path), pl = sizeof prefix - 1, sl = strlen(suffix);
     if (n <= pl + sl || strncmp(path, prefix, pl) != 0 || strcmp(path + n - sl, suffix) != 0)
         return false;
     size_t idlen = n - pl - sl;
@@ -237,4 +237,9 @@ bool sd_conference_mute_path(const char *path, char *id, size_t cap)
     memcpy(id, path + pl, idlen);
     id[idlen] = '\0';
     return true;
+}
+
+bool sd_conference_mute_path(const char *path, char *id, size_t cap)
+{
+    return sd_session_subpath(path, "/conference/mute", id, cap);
 }

@@ -68,5 +68,8 @@ int sd_health_body_parse(json_t *b, sd_health_body *out, const char **err);
 int sd_conference_mute_body_parse(const json_t *b, bool *mute, const char **err);
 /* "/sessions/ID/conference/mute": true with ID (no slash, shorter than cap) copied into id. */
 bool sd_conference_mute_path(const char *path, char *id, size_t cap);
+/* "/sessions/ID" + suffix (e.g. "/transfer/cancel"): ID copied into id (cap bytes, no '/');
+ * false for any other path or an ID that does not fit. */
+bool sd_session_subpath(const char *path, const char *suffix, char *id, size_t cap);
 
 #endif

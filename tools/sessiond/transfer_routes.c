@@ -43,14 +43,5 @@ int sd_transfer_command(sc_coord *api, const char *id, const char *body, size_t 
 
 bool sd_transfer_cancel_path(const char *path, char *id, size_t idsz)
 {
-    static const char pre[] = "/sessions/", suf[] = "/transfer/cancel";
-    size_t n = strlen(path), lp = sizeof pre - 1, ls = sizeof suf - 1;
-    if (n <= lp + ls || strncmp(path, pre, lp) != 0 || strcmp(path + n - ls, suf) != 0)
-        return false;
-    size_t idlen = n - lp - ls;
-    if (idlen >= idsz || memchr(path + lp, '/', idlen))
-        return false;
-    memcpy(id, path + lp, idlen);
-    id[idlen] = '\0';
-    return true;
+    return sd_session_subpath(path, "/transfer/cancel", id, idsz);
 }
