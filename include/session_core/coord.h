@@ -445,6 +445,10 @@ typedef struct sc_coord_store_config {
      * them forever. */
     uint64_t event_log_retention_ms;
     unsigned prune_interval_ms;
+    /* A node of a cluster (sc_coord_cluster_start follows): the store's node id is this run's
+     * incarnation, "<node_id>/<start time in µs>", and nothing is recovered here: the sessions
+     * of earlier incarnations are taken over once their node lease expires. */
+    bool cluster;
 } sc_coord_store_config;
 
 typedef struct sc_coord_store_report {
@@ -470,6 +474,46 @@ SC_EXPORT int sc_coord_store_health(sc_coord *coord, sc_persist_health *out, con
 
 /* Messages held by strict durability: now waiting, and in total since start. */
 SC_EXPORT void sc_coord_store_held(const sc_coord *coord, size_t *waiting, uint64_t *total);
+
+/* ---- A cluster of nodes on one shared store (src/coord/cluster.c, docs/scale-out.md) -------
+ * After sc_coord_store_open with .cluster set, on a shared store (Redis or PostgreSQL; SQLite
+ * for nodes on one machine). The nodes' wall clocks must agree to well within lease_ms / 4. */
+
+typedef struct sc_coord_cluster_config {
+    unsigned lease_ms;    /* the node lease; 0 = 2000; renewed every lease_ms / 4 */
+    const char *http_url; /* this node's HTTP API ("http://127.0.0.2:8080"): where the others send
+                             a client asking for one of our sessions; may be NULL */
+    const char *sip_uri;  /* this node's SIP address, shown to the others; may be NULL */
+    /* The node lost its lease (the store did not confirm it within lease_ms * 3/4, or another
+     * node took it): it has stopped acting on its sessions (let go without a word on the wire,
+     * recording stopped, new calls refused) and is no longer part of the cluster; the host
+     * should exit so that it comes back as a new incarnation. Called once, on the loop. */
+    void (*on_fenced)(void *ud, const char *why);
+    void *ud;
+} sc_coord_cluster_config;
+
+/* Join the cluster: take this incarnation's node lease (synchronously: a node that cannot
+ * does not start) and start the thread that renews it and takes over the sessions of
+ * incarnations whose lease expired. 0, -EINVAL (no shared store, bad lease; err says which),
+ * -EALREADY, a store error. */
+SC_EXPORT int sc_coord_cluster_start(sc_coord *coord, const sc_coord_cluster_config *cfg, char *err, size_t errsz);
+/* Hand every session to the other nodes (a drain's end): recording stops, what was queued is
+ * committed (at most flush_ms), the sessions go from here without a word on the wire, and the
+ * node lease ends now, so the other nodes take them at their next scan (lease_ms / 4).
+ * 0, -ENOENT (not in a cluster), -ESTALE (fenced already), -ETIMEDOUT (not all committed),
+ * a store error (the lease could not be ended: the sessions are taken when it expires). */
+SC_EXPORT int sc_coord_cluster_handover(sc_coord *coord, unsigned flush_ms);
+/* Where a session lives, from any thread with its own handle p on the shared store: the
+ * owning incarnation (node, may be NULL) and its HTTP API's URL (url). 0; -ENOENT: no live
+ * session of that id in the store, or its owner is not alive (being taken over); -ENODATA:
+ * the owner gave no URL. */
+SC_EXPORT int sc_coord_cluster_locate(sc_persist *p, const char *session_id, char *node, size_t node_cap, char *url,
+                                      size_t url_cap);
+/* This node's incarnation (borrowed; "" when not in a cluster). */
+SC_EXPORT const char *sc_coord_cluster_incarnation(const sc_coord *coord);
+/* The live incarnations, a new JSON array of {"incarnation", "http", "sip", "self"}, from the
+ * store (p: the caller's own handle; self_inc may be NULL). */
+SC_EXPORT int sc_coord_cluster_nodes(sc_persist *p, const char *self_inc, json_t **out);
 
 /* ---- The recorder and recovery on a bare engine (src/coord/recorder.c) -------------------
  * What sc_coord_store_open uses; also usable without a coordinator (sessionctl simulate). */

@@ -39,6 +39,7 @@ typedef enum sc_coord_feature_id {
     SC_FEAT_CONFERENCE,  /* conference.c: JoinConference, LeaveConference, MuteConference */
     SC_FEAT_WEBHOOKS,    /* webhooks.c, curl_uv.c: guards and actions the table binds to a URL */
     SC_FEAT_VOICE,       /* voice.c: announcements, recording, digit collection */
+    SC_FEAT_CLUSTER,     /* cluster.c: node lease, takeover of dead nodes' sessions, fencing, handover */
     SC_FEAT__COUNT
 } sc_coord_feature_id;
 
@@ -135,6 +136,7 @@ extern const sc_coord_feature sc_coord__feature_srtp;
 extern const sc_coord_feature sc_coord__feature_conference;
 extern const sc_coord_feature sc_coord__feature_webhooks;
 extern const sc_coord_feature sc_coord__feature_voice;
+extern const sc_coord_feature sc_coord__feature_cluster;
 
 struct sc_coord {
     uv_loop_t *loop;         /* borrowed */

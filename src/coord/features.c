@@ -24,4 +24,5 @@ const sc_coord_feature *const sc_coord__features[SC_FEAT__COUNT] = {
     [SC_FEAT_CONFERENCE] = &sc_coord__feature_conference,
     [SC_FEAT_WEBHOOKS] = &sc_coord__feature_webhooks,
     [SC_FEAT_VOICE] = &sc_coord__feature_voice,
+    [SC_FEAT_CLUSTER] = &sc_coord__feature_cluster,
 };

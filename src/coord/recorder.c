@@ -1,6 +1,7 @@
 /* persist: the recorder (engine observer -> event records and snapshots through the
  * asynchronous persist writer) and recovery of live sessions from a store at start. */
 
+#include "coord/recover.h"
 #include "session_core/coord.h"
 
 #include <errno.h>
@@ -18,7 +19,14 @@ struct sc_coord_persist {
     char **hashes;             /* table versions whose text was submitted (malloc'd each) */
     size_t nhashes;
     const char *last_hash; /* one of hashes: the table of the last record */
+    bool muted;            /* sc_coord__persist_mute: sessions restored by a takeover */
 };
+
+void sc_coord__persist_mute(sc_coord_persist *r, bool muted)
+{
+    if (r)
+        r->muted = muted;
+}
 
 /* The first time a session on a table version is recorded, the table's text goes to the
  * store (sc_persist_save_table through the writer), so that recovery can rebuild the
@@ -96,6 +104,8 @@ int sc_coord_persist_snapshot(sc_coord_persist *r, sc_session *s)
 static void on_created(void *ud, sc_session *s)
 {
     sc_coord_persist *r = ud;
+    if (r->muted) /* restored while the recorder runs: its records are in the store already */
+        return;
     ensure_table(r, s);
     if (sc_session_created_text(s, &r->buf)) {
         r->st.errors++;
@@ -253,6 +263,8 @@ static sc_table *table_for(rec_ctx *c, const char *hash)
     return t->table;
 }
 
+static int restore_one(rec_ctx *c, const char *id, const json_t *snap);
+
 /* Phase 1, once per live snapshot (p is locked): restore it right away, so that only one
  * parsed document is alive at a time. */
 static int restore_snapshot(const char *id, const json_t *snap, void *ud)
@@ -261,7 +273,15 @@ static int restore_snapshot(const char *id, const json_t *snap, void *ud)
     if (!snap)
         return 0;
     const char *node = json_string_value(json_object_get(snap, "node"));
-    if ((c->node_id && node && strcmp(node, c->node_id)) || sc_store_get(sc_engine_store(c->e), id))
+    if (c->node_id && node && strcmp(node, c->node_id))
+        return 0;
+    return restore_one(c, id, snap);
+}
+
+/* One snapshot restored (phase 1), unless its session is here already. */
+static int restore_one(rec_ctx *c, const char *id, const json_t *snap)
+{
+    if (sc_store_get(sc_engine_store(c->e), id))
         return 0;
     json_int_t last = json_integer_value(json_object_get(snap, "last_seq"));
     if (c->n == c->cap) {
@@ -303,6 +323,50 @@ static int apply_tail(sc_engine *e, sc_persist *p, const rec_item *it)
     return rc;
 }
 
+/* Phase 2 for every session phase 1 restored, then the context's memory freed. */
+static void finish_all(rec_ctx *c, sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed)
+{
+    size_t ok = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (apply_tail(c->e, c->p, &c->items[i]) < 0) {
+            c->bad++;
+            continue;
+        }
+        ok++;
+        if (on_recovered)
+            on_recovered(c->items[i].s, ud);
+    }
+    free(c->items);
+    for (size_t i = 0; i < c->ntables; i++)
+        sc_table_unref(c->tables[i].table); /* the sessions and the engine's versions hold theirs */
+    free(c->tables);
+    sc_persist_close(c->tp);
+    if (recovered)
+        *recovered = ok;
+    if (failed)
+        *failed = c->bad;
+}
+
+int sc_coord__persist_recover_ids(sc_engine *e, sc_persist *p, const char *const *ids, size_t n,
+                                  sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed)
+{
+    if (!e || !p || (n && !ids))
+        return -EINVAL;
+    rec_ctx c = {.e = e, .p = p};
+    int rc = 0;
+    for (size_t i = 0; i < n && rc != -ENOMEM; i++) {
+        json_t *snap = NULL;
+        int lrc = sc_persist_load(p, ids[i], &snap, NULL);
+        if (lrc == 0)
+            rc = restore_one(&c, ids[i], snap);
+        else if (lrc != -ENOENT)
+            c.bad++, rc = lrc;
+        json_decref(snap);
+    }
+    finish_all(&c, on_recovered, ud, recovered, failed);
+    return rc == -ENOMEM ? rc : 0;
+}
+
 int sc_coord_persist_recover(sc_engine *e, sc_persist *p, const char *node_id, sc_table *table,
                              sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed)
 {
@@ -310,24 +374,6 @@ int sc_coord_persist_recover(sc_engine *e, sc_persist *p, const char *node_id, s
         return -EINVAL;
     rec_ctx c = {.e = e, .p = p, .node_id = node_id, .table = table};
     int rc = sc_persist_list(p, SC_PERSIST_LIST_LIVE, true, restore_snapshot, &c);
-    size_t ok = 0;
-    for (size_t i = 0; i < c.n; i++) {
-        if (apply_tail(e, p, &c.items[i]) < 0) {
-            c.bad++;
-            continue;
-        }
-        ok++;
-        if (on_recovered)
-            on_recovered(c.items[i].s, ud);
-    }
-    free(c.items);
-    for (size_t i = 0; i < c.ntables; i++)
-        sc_table_unref(c.tables[i].table); /* the sessions and the engine's versions hold theirs */
-    free(c.tables);
-    sc_persist_close(c.tp);
-    if (recovered)
-        *recovered = ok;
-    if (failed)
-        *failed = c.bad;
+    finish_all(&c, on_recovered, ud, recovered, failed);
     return rc;
 }

@@ -83,7 +83,8 @@ static void restore_origin(sc_coord *coord, sc_coord_leg *leg, const sc_session 
     leg->sdp_version = (uint64_t)(sc_clock_wall_us(coord->clock) / 1000000);
 }
 
-static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_coord_store_report *rep)
+static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_coord_store_report *rep,
+                          bool taken_over)
 {
     char host[64];
     uint16_t port = 0;
@@ -116,6 +117,8 @@ static void rebuild_media(sc_coord *coord, sc_coord_leg *leg, sc_session *s, sc_
     leg->stream = st;
     leg->rtp_port = sc_media_stream_port(st);
     copy(leg->rtp_addr, sizeof leg->rtp_addr, host);
+    if (taken_over) /* another node's address: ours, as for a new leg (empty: by route) */
+        copy(leg->rtp_addr, sizeof leg->rtp_addr, coord->media_announce);
     leg->media_started = true;
     uint16_t rport = 0;
     if (sc_coord__recover_split_addr(sc_session_field(s, SC_FIELD_REMOTE_RTP), host, sizeof host, &rport) == 0) {
@@ -179,7 +182,7 @@ void sc_coord__recover_rebuild(sc_session *s, void *ud)
     /* A dialog exists after a 2xx; a uas in Answering has sent its 2xx (the BYE needs it). */
     if (!established(s) && strcmp(sc_session_state_name(s), "Answering") != 0) {
         if (ringing_uas(s)) /* its INVITE is answered after all (resume_incoming): same origin, port */
-            rebuild_media(coord, leg, s, c->rep);
+            rebuild_media(coord, leg, s, c->rep, c->taken_from != NULL);
         return;
     }
     int rc = rebuild_dialog(coord, leg, s);
@@ -188,7 +191,7 @@ void sc_coord__recover_rebuild(sc_session *s, void *ud)
                sc_strerror(rc));
         return;
     }
-    rebuild_media(coord, leg, s, c->rep);
+    rebuild_media(coord, leg, s, c->rep, c->taken_from != NULL);
 }
 
 /* ---- Phase two: Recovered, bridges, music on hold, in-flight transactions ------------------- */
@@ -368,8 +371,14 @@ void sc_coord__recover_finish(sc_coord_recover_ctx *c)
         if (resumed)
             sc_log(coord->logger, SC_LOG_INFO, "persist", "session %s in %s: recovery: INVITE transaction resumed",
                    c->ids[i], sc_session_state_name(s));
-        sc_coord__dispatch(coord, s, SC_EV_Recovered, 0,
-                           resumed ? "recovery: INVITE transaction resumed" : "recovered after restart", NULL);
+        char why[160];
+        if (c->taken_from)
+            snprintf(why, sizeof why, "taken over from %s", c->taken_from);
+        else
+            snprintf(why, sizeof why, "%s",
+                     resumed ? "recovery: INVITE transaction resumed" : "recovered after restart");
+        /* code 1: taken over, our media moved here (the table re-INVITEs); 0: a restart */
+        sc_coord__dispatch(coord, s, SC_EV_Recovered, c->taken_from ? 1 : 0, why, NULL);
         s = sc_store_get(coord->store, c->ids[i]);
         if (!s || sc_coord__is_terminal(s))
             continue;

@@ -8,6 +8,22 @@
 
 /* store.c: snapshot s now (fields changed outside a dispatch). No-op without a store. */
 void sc_coord__store_snapshot(sc_coord *coord, sc_session *s);
+/* store.c, for the cluster feature: the loop's synchronous handle and the store's node id (in
+ * a cluster, this incarnation), or NULL without a store. */
+sc_persist *sc_coord__store_handle(sc_coord *coord);
+const char *sc_coord__store_node(sc_coord *coord);
+/* store.c: stop recording (a node that lets its sessions go: what is stored stays as it is
+ * for the node that takes them), then wait at most flush_ms for what was queued to commit.
+ * 0, or -ETIMEDOUT when the writer did not get there in time. */
+int sc_coord__store_let_go(sc_coord *coord, unsigned flush_ms);
+/* store.c: the recorder skips the creation of sessions restored while it runs. */
+void sc_coord__store_mute(sc_coord *coord, bool muted);
+
+/* recorder.c: as sc_coord_persist_recover, for the sessions named (loaded one by one, whoever
+ * saved them); skipped: those already here, those with no live snapshot. */
+int sc_coord__persist_recover_ids(sc_engine *e, sc_persist *p, const char *const *ids, size_t n,
+                                  sc_coord_recovered_fn on_recovered, void *ud, size_t *recovered, size_t *failed);
+void sc_coord__persist_mute(sc_coord_persist *r, bool muted);
 
 /* ---- recover.c: rebuilding one recovered session ------------------------------------- */
 
@@ -16,6 +32,7 @@ typedef struct sc_coord_recover_ctx {
     char (*ids)[SC_SESSION_ID_MAX + 1]; /* recovered sessions, for the second phase */
     size_t n, cap;
     sc_coord_store_report *rep;
+    const char *taken_from; /* a takeover (cluster.c): the incarnation they come from; NULL: a restart */
 } sc_coord_recover_ctx;
 
 /* First phase (the sc_coord_persist_recover callback, ud = sc_coord_recover_ctx): the leg, the

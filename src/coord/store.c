@@ -7,6 +7,7 @@
 #include "coord/store_prune.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,36 @@ void sc_coord__store_snapshot(sc_coord *coord, sc_session *s)
         sc_coord_persist_snapshot(st->rec, s);
 }
 
+sc_persist *sc_coord__store_handle(sc_coord *coord)
+{
+    sc_coord_store *st = store_of(coord);
+    return st ? st->p : NULL;
+}
+
+const char *sc_coord__store_node(sc_coord *coord)
+{
+    sc_coord_store *st = store_of(coord);
+    return st ? st->node_id : NULL;
+}
+
+void sc_coord__store_mute(sc_coord *coord, bool muted)
+{
+    sc_coord_store *st = store_of(coord);
+    if (st)
+        sc_coord__persist_mute(st->rec, muted);
+}
+
+int sc_coord__store_let_go(sc_coord *coord, unsigned flush_ms)
+{
+    sc_coord_store *st = store_of(coord);
+    if (!st || !st->w)
+        return 0;
+    sc_coord_persist_detach(st->rec);
+    sc_persist_health h;
+    sc_persist_writer_health(st->w, &h);
+    return sc_persist_writer_flush_wait(st->w, h.submitted_ticket, flush_ms) == 0 ? 0 : -ETIMEDOUT;
+}
+
 /* ---- Open, recover, attach -------------------------------------------------------------------- */
 
 static void default_node(sc_coord *coord, char *buf, size_t cap)
@@ -426,6 +457,10 @@ int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_co
         snprintf(rep->node_id, sizeof rep->node_id, "%s", cfg->node_id);
     else
         default_node(coord, rep->node_id, sizeof rep->node_id);
+    if (cfg->cluster) { /* this run is a new incarnation: the last one's sessions are taken over */
+        size_t n = strlen(rep->node_id);
+        snprintf(rep->node_id + n, sizeof rep->node_id - n, "/%" PRId64, sc_clock_wall_us(coord->clock));
+    }
     if (cfg->durability == SC_PERSIST_NONE)
         return 0;
     sc_coord_store *st = calloc(1, sizeof *st);
@@ -447,7 +482,7 @@ int sc_coord_store_open(sc_coord *coord, const sc_coord_store_config *cfg, sc_co
     coord->feat[SC_FEAT_PERSISTENCE] = st;
     double t0 = mono_s();
     sc_coord_recover_ctx c = {.coord = coord, .rep = rep};
-    rc = recover(st, &c, err, errsz);
+    rc = cfg->cluster ? 0 : recover(st, &c, err, errsz); /* a cluster: taken over (cluster.c) */
     if (rc == 0)
         rc = start_writer(st, cfg, err, errsz);
     if (rc == 0)

@@ -618,8 +618,8 @@ static void on_request(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, cons
         return;
     if (strcmp(m->sip_method, "INVITE") == 0)
         sip_incoming_invite(sip, m, tp, src);
-    else if (strcmp(m->sip_method, "OPTIONS") == 0)
-        answer(sip, m, tp, src, 200, NULL, NULL, NULL);
+    else if (strcmp(m->sip_method, "OPTIONS") == 0) /* 503 while draining: a front's probe stops sending */
+        answer(sip, m, tp, src, sip->accepting ? 200 : 503, NULL, NULL, NULL);
     else
         no_dialog(sip, m, tp, src);
 }

@@ -5,6 +5,7 @@
 #include "config_addr.h"
 #include "config_bool.h"
 #include "config_trunks.h"
+#include "config_cluster.h"
 #include "config_codecs.h"
 #include "config_media.h"
 #include "config_srtp.h"
@@ -319,6 +320,13 @@ static const sd_option options[] = {
     {"store-file", true, sd_set_store_file, "FILE the store URL: the file's first line (keeps a password off argv)"},
     {"durability", true, sd_set_durability, "strict|batched|none when a change counts as stored (default strict)"},
     {"node-id", true, sd_set_node_id, "ID owner of the stored sessions (default HOSTNAME:SIP-PORT)"},
+    {"cluster", false, sd_set_cluster,
+     "[=yes|no] take part in a cluster on the shared --store: node lease, takeover of dead nodes' calls"},
+    {"lease-ms", true, sd_set_lease_ms, "N the node lease with --cluster (default 2000); takeover after it expires"},
+    {"drain-handover", false, sd_set_drain_handover,
+     "[=yes|no] with --cluster a drain hands its calls to the other nodes (default yes)"},
+    {"cluster-url", true, sd_set_cluster_url,
+     "URL this node's HTTP API as the other nodes redirect to it (default http://<--http>)"},
     {"snapshot-every", true, sd_set_snapshot_every, "N a session snapshot every N transitions (default 16)"},
     {"answer", true, set_answer, "auto|manual answer incoming calls automatically (default auto)"},
     {"ring-delay-ms", true, set_ring_delay, "N ring before auto answer (default 0)"},
@@ -455,6 +463,7 @@ void sd_config_init(sd_config *c)
     c->sip_t1_ms = 500;
     c->shutdown_timeout_ms = 5000;
     c->drain_timeout_ms = 30000;
+    c->drain_handover = true;
     c->http_timeout_ms = 5000;
     c->rtp_timeout_ms = 30000;
     c->max_sessions = UINT32_MAX; /* not given: derived (src/coord/admission.c) */
@@ -481,6 +490,7 @@ void sd_config_free(sd_config *c)
     sd_config_addr_free(c);
     sd_config_ops_free(c);
     sd_config_store_free(c);
+    sd_config_cluster_free(c);
     sd_config_transfer_free(c);
     sd_config_trunks_free(c);
     sd_config_registrar_free(c);
@@ -725,6 +735,8 @@ int sd_config_check(const sd_config *c, char *err, size_t errsz)
         sd_config_registrar_check(c, err, errsz) != 0)
         return -1;
     if (sd_config_tls_check(c, err, errsz) != 0) /* files, key match, tls: listeners (config_tls.c) */
+        return -1;
+    if (sd_config_cluster_check(c, err, errsz) != 0) /* a shared store (config_cluster.c) */
         return -1;
     return sd_config_ops_check(c, err, errsz);
 }

@@ -26,6 +26,10 @@ typedef struct sd_config {
     int durability;          /* 0 strict (default), 1 batched, 2 none (config_store.c) */
     char *node_id;           /* --node-id; NULL = hostname:port */
     unsigned snapshot_every; /* --snapshot-every; 0 = 16 */
+    bool cluster;            /* --cluster: ownership, takeover, fencing on a shared store (config_cluster.c) */
+    unsigned lease_ms;       /* --lease-ms; 0 = 2000 */
+    bool drain_handover;     /* --drain-handover (default yes): a drain hands the calls to other nodes */
+    char *cluster_url;       /* --cluster-url: this node's API as the other nodes redirect to it */
     bool answer_auto;        /* --answer auto|manual */
     uint32_t ring_delay_ms;
     uint32_t history_size; /* --history-size; 0 = the store's default */

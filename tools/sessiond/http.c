@@ -47,6 +47,9 @@ struct sd_http {
     void *ud;
     sd_http_direct direct;
     void *direct_ud;
+    bool (*redirect)(void *ud, const char *path, const char *query, char *location, size_t cap);
+    json_t *(*nodes)(void *ud);
+    void *cluster_ud;
     const sc_logger *logger;
     struct MHD_Daemon *mhd;
     uv_async_t async;
@@ -142,6 +145,71 @@ static char *dup_arg(struct MHD_Connection *c, const char *key)
 }
 
 /* The probes: answered to anyone (/healthz without its details unless authorized). */
+/* The request's query string again (percent-encoded), for a redirect. */
+typedef struct query_buf {
+    char *p;
+    size_t len, cap;
+    bool overflow;
+} query_buf;
+
+static void query_put(query_buf *q, const char *s, bool value)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                     strchr("-._~", ch) || (!value && ch == ':');
+        int n = plain ? snprintf(q->p + q->len, q->cap - q->len, "%c", ch)
+                      : snprintf(q->p + q->len, q->cap - q->len, "%%%02X", ch);
+        if (n < 0 || (size_t)n >= q->cap - q->len) {
+            q->overflow = true;
+            return;
+        }
+        q->len += (size_t)n;
+    }
+}
+
+static void query_sep(query_buf *q, char sep)
+{
+    if (!sep)
+        return;
+    if (q->len + 1 >= q->cap) {
+        q->overflow = true;
+        return;
+    }
+    q->p[q->len++] = sep;
+    q->p[q->len] = '\0';
+}
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    query_buf *q = cls;
+    query_sep(q, q->len ? '&' : 0);
+    query_put(q, key, false);
+    if (value) {
+        query_sep(q, '=');
+        query_put(q, value, true);
+    }
+    return MHD_YES;
+}
+
+/* A 404 under /sessions/ in a cluster: 307 to the node that owns the session, if one does. */
+static bool cluster_redirect(sd_http *h, struct MHD_Connection *c, const char *url, enum MHD_Result *ret)
+{
+    char query[1024] = "", loc[1536];
+    query_buf q = {.p = query, .cap = sizeof query};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+    if (q.overflow || !h->redirect(h->cluster_ud, url, query, loc, sizeof loc))
+        return false;
+    sc_log(h->logger, SC_LOG_DEBUG, "http", "%s -> 307 %s (the session's owner)", url, loc);
+    char *b = NULL;
+    json_t *j = json_pack("{s:s, s:s}", "error", "this session is on another node", "location", loc);
+    b = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    *ret = respond_hdr(c, 307, b, "application/json", MHD_HTTP_HEADER_LOCATION, loc);
+    return true;
+}
+
 static bool probe_path(const char *url)
 {
     return !strcmp(url, "/livez") || !strcmp(url, "/readyz") || !strcmp(url, "/healthz");
@@ -295,6 +363,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     int dret = MHD_NO;
     if (h->direct && h->direct(h->direct_ud, c, url, method, cc->authorized, &dret))
         return (enum MHD_Result)dret;
+    if (h->nodes && !strcmp(url, "/cluster")) {
+        if (strcmp(method, "GET"))
+            return respond_error(c, 405, "use GET /cluster");
+        json_t *j = h->nodes(h->cluster_ud);
+        char *b = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+        if (!b)
+            return respond_error(c, 503, "the store did not answer");
+        return respond(c, 200, b, "application/json");
+    }
 
     sd_item *it = calloc(1, sizeof *it);
     if (!it)
@@ -328,6 +406,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!it->req.status) { /* a handler that answered nothing: a JSON 500, never an empty body */
         item_free(it);
         return respond_error(c, 500, "the request was not answered");
+    }
+    enum MHD_Result rret;
+    if (it->req.status == 404 && h->redirect && cluster_redirect(h, c, url, &rret)) {
+        item_free(it);
+        return rret;
     }
     char *resp = it->req.resp;
     it->req.resp = NULL;
@@ -471,6 +554,9 @@ int sd_http_new(sd_http **out, const sd_http_config *cfg)
     h->ud = cfg->ud;
     h->direct = cfg->direct;
     h->direct_ud = cfg->direct_ud;
+    h->redirect = cfg->redirect;
+    h->nodes = cfg->nodes;
+    h->cluster_ud = cfg->cluster_ud;
     h->logger = cfg->logger;
     char host[128];
     uint16_t port = 0;

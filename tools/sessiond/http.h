@@ -57,6 +57,13 @@ typedef struct sd_http_config {
     void *ud;
     sd_http_direct direct; /* may be NULL */
     void *direct_ud;
+    /* A cluster (cluster_setup.c), on the HTTP thread; may be NULL. redirect: after the loop
+     * answered 404 for a path under /sessions/, true with the Location of the node that owns
+     * the session (answered 307: the client repeats the same method and body there).
+     * nodes: GET /cluster's body (a new reference, NULL: 503). */
+    bool (*redirect)(void *ud, const char *path, const char *query, char *location, size_t cap);
+    struct json_t *(*nodes)(void *ud);
+    void *cluster_ud;
     const sc_logger *logger;
 } sd_http_config;
 

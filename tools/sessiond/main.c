@@ -23,6 +23,7 @@
 #include "routes.h"
 #include "signals.h"
 #include "ops_routes.h"
+#include "cluster_setup.h"
 #include "store_setup.h"
 #include "systemd.h"
 #include "session_core/coord.h"
@@ -42,6 +43,8 @@ typedef struct sd_app {
     sd_routes routes;
     sd_ops *ops;         /* metrics, health, events, reload triggers (ops_routes.c) */
     sd_store *store;     /* persistence health timer (store_setup.c) */
+    sd_cluster *cluster; /* --cluster: the node's part of a cluster (cluster_setup.c), or NULL */
+    uv_timer_t handover; /* a drain in a cluster: when the calls go to the other nodes */
     sd_signals *signals; /* SIGTERM/SIGINT thread and the hard deadline (signals.c) */
     sd_systemd *systemd; /* READY/STATUS/WATCHDOG/STOPPING under systemd (systemd.c), or NULL */
     uv_timer_t heartbeat, deadline;
@@ -105,6 +108,18 @@ static void on_drain_deadline(uv_timer_t *t)
     hang_up(app, "drain timeout");
 }
 
+/* A drain in a cluster: the calls still up go to the other nodes (they take them over as from a
+ * node that died, at once), then the node exits as after the last call. */
+static void on_handover(uv_timer_t *t)
+{
+    sd_app *app = t->data;
+    if (app->phase != SD_DRAINING)
+        return;
+    sc_log(&app->logger, SC_LOG_INFO, "sessiond", "drain: handing %zu active call(s) to the other nodes",
+           sc_coord_active_count(app->api));
+    sc_coord_cluster_handover(app->api, 3000); /* the last call "ends" here: on_drained follows */
+}
+
 /* Refuse new calls, let the active ones go on (at most --drain-timeout-ms), exit after the last. */
 static void drain(sd_app *app, const char *sig)
 {
@@ -115,6 +130,8 @@ static void drain(sd_app *app, const char *sig)
            "%s received: draining (no new calls; %zu active call(s) go on for at most %u ms)", sig,
            sc_coord_active_count(app->api), app->cfg.drain_timeout_ms);
     uv_timer_start(&app->deadline, on_drain_deadline, app->cfg.drain_timeout_ms, 0);
+    if (app->cluster && app->cfg.drain_handover) /* after the front saw us not ready (OPTIONS 503) */
+        uv_timer_start(&app->handover, on_handover, app->cfg.lease_ms ? app->cfg.lease_ms : 2000, 0);
     sc_coord_drain(app->api, on_drained, app);
 }
 
@@ -332,6 +349,11 @@ static int start_http(sd_app *app)
                          .logger = &app->logger};
     hc.direct = sd_ops_direct; /* /readyz, /healthz, GET /events on the HTTP thread */
     hc.direct_ud = app->ops;
+    if (app->cluster) { /* a session of another node: 307 there; GET /cluster */
+        hc.redirect = sd_cluster_redirect;
+        hc.nodes = sd_cluster_nodes;
+        hc.cluster_ud = app->cluster;
+    }
     int rc = sd_http_new(&app->http, &hc);
     app->http_fd = -1; /* the server's now */
     if (rc) {
@@ -392,11 +414,12 @@ int main(int argc, char **argv)
     uv_loop_init(&app.loop);
     if ((code = start_api(&app)) != 0 ||
         (code = sd_store_start(&app.store, &app.loop, app.api, &app.cfg, sd_ops_health(app.ops), &app.logger)) != 0 ||
-        (code = start_http(&app)) != 0)
+        (code = sd_cluster_start(&app.cluster, app.api, &app.cfg, &app.logger)) != 0 || (code = start_http(&app)) != 0)
         goto out_loop;
     uv_timer_init(&app.loop, &app.heartbeat);
     uv_timer_init(&app.loop, &app.deadline);
-    app.heartbeat.data = app.deadline.data = &app;
+    uv_timer_init(&app.loop, &app.handover);
+    app.heartbeat.data = app.deadline.data = app.handover.data = &app;
     /* hard deadline: the graceful bound plus time for the cleanup after the loop */
     uint32_t drain_ms = app.cfg.sigterm_hangup ? 0 : app.cfg.drain_timeout_ms;
     if (sd_signals_start(&app.signals, &app.loop, drain_ms + app.cfg.shutdown_timeout_ms + 3000, app.cfg.log_json,
@@ -418,6 +441,7 @@ int main(int argc, char **argv)
     sd_signals_close(app.signals);
     uv_close((uv_handle_t *)&app.heartbeat, NULL);
     uv_close((uv_handle_t *)&app.deadline, NULL);
+    uv_close((uv_handle_t *)&app.handover, NULL);
 out_loop:
     sd_store_stop(app.store); /* persistence health timer (store_setup.c) */
     app.store = NULL;
@@ -425,6 +449,8 @@ out_loop:
     app.ops = NULL;
     sd_http_free(app.http);
     app.http = NULL;
+    sd_cluster_free(app.cluster); /* the HTTP threads' store handle (after they are joined) */
+    app.cluster = NULL;
     sc_coord_free(app.api);
     app.api = NULL;
     uv_walk(&app.loop, close_walk, NULL);

@@ -53,7 +53,8 @@ int sd_store_start(sd_store **out, uv_loop_t *loop, sc_coord *api, const sd_conf
     sc_coord_store_config sc = {.url = cfg->store,
                                 .durability = (sc_persist_durability)cfg->durability,
                                 .node_id = cfg->node_id,
-                                .snapshot_every = cfg->snapshot_every};
+                                .snapshot_every = cfg->snapshot_every,
+                                .cluster = cfg->cluster};
     sd_event_log_retention(cfg, &sc.event_log_retention_ms, &sc.prune_interval_ms); /* config_cleanup.c */
     sc_coord_store_report rep;
     char err[512];
