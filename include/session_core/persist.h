@@ -44,8 +44,8 @@ typedef struct sc_persist sc_persist;
 
 /* The schema version this build writes. A store with a higher version is refused; an older
  * one is upgraded on open. 2: table texts (sc_persist_save_table); 3: sqlite time index by
- * second; 4: key-value entries (sc_persist_kv_put). */
-#define SC_PERSIST_SCHEMA_VERSION 4
+ * second; 4: key-value entries (sc_persist_kv_put); 5: the owner index (sc_persist_list_owned). */
+#define SC_PERSIST_SCHEMA_VERSION 5
 
 /* Opens the store named by url: "memory:", "sqlite:PATH", "redis://[:PASS@]HOST[:PORT][/DB]",
  * "postgresql://..." or "postgres://..." (any libpq URI). Creates or migrates the schema.
@@ -78,14 +78,17 @@ typedef struct sc_persist_snapshot_info {
 } sc_persist_snapshot_info;
 
 /* Stores (insert or replace) the snapshot of session id. snapshot is borrowed. node_id and
- * table_hash may be NULL. */
+ * table_hash may be NULL. node_id is the snapshot's owner; a save by node N of a snapshot
+ * that another non-empty node M owns is fenced: ignored (M's snapshot stays), counted
+ * (sc_persist_fenced_writes) and 0 is returned. A save with node_id NULL or "" is never
+ * fenced and replaces the snapshot (its owner becomes ""). */
 SC_EXPORT int sc_persist_save(sc_persist *p, const char *id, const json_t *snapshot, const char *node_id,
                               const char *table_hash);
 /* Loads the snapshot of id into *out (a new reference the caller drops with json_decref);
  * info may be NULL. -ENOENT if there is none. */
 SC_EXPORT int sc_persist_load(sc_persist *p, const char *id, json_t **out, sc_persist_snapshot_info *info);
-/* Removes the snapshot of id (the session is no longer live); its events stay in the log
- * until sc_persist_prune_events removes them. -ENOENT if there was none. */
+/* Removes the snapshot of id (the session is no longer live) whoever owns it; its events
+ * stay in the log until sc_persist_prune_events removes them. -ENOENT if there was none. */
 SC_EXPORT int sc_persist_delete(sc_persist *p, const char *id);
 
 typedef enum sc_persist_list_mode {
@@ -155,6 +158,43 @@ SC_EXPORT int sc_persist_release(sc_persist *p, const char *id, const char *node
  * take over. Return convention as sc_persist_list. */
 typedef int (*sc_persist_lease_cb)(const char *id, const char *node, int64_t until_us, void *ud);
 SC_EXPORT int sc_persist_list_expired(sc_persist *p, sc_persist_lease_cb cb, void *ud);
+
+/* Ownership in a cluster. Several nodes share one store; each live snapshot has one owner,
+ * the node_id of its save (an incarnation name such as "n1/1733571000123456"; "" = none).
+ * Saves and deletes are fenced (sc_persist_save, sc_persist_delete_owned): a node cut off
+ * from the store whose queued writes arrive after another node took its sessions over
+ * cannot take them back. */
+
+/* Removes the snapshot of id if node owns it or nobody does (node NULL or "": whoever owns
+ * it, as sc_persist_delete). 0, -ENOENT if there is no snapshot, -EBUSY (fenced: counted in
+ * sc_persist_fenced_writes, the snapshot stays) if another node owns it. */
+SC_EXPORT int sc_persist_delete_owned(sc_persist *p, const char *id, const char *node);
+
+/* Atomically (compare-and-set) changes the owner of id's live snapshot from from_node to
+ * to_node (non-empty; from_node may be "": adopt an unowned snapshot). The snapshot's text is
+ * not rewritten. 0 on success; -EBUSY if the stored owner is not from_node (another node
+ * moved it first, or it was saved by another node); -ENOENT if id has no live snapshot;
+ * -EINVAL for a NULL or empty argument. Of several nodes racing to move one session from
+ * the same from_node, exactly one gets 0. */
+SC_EXPORT int sc_persist_owner_move(sc_persist *p, const char *id, const char *from_node, const char *to_node);
+
+/* Called once per live snapshot owned by a node, in id order; snapshot as for
+ * sc_persist_list_cb (NULL unless with_data). Return 0 to go on, anything else to stop. */
+typedef int (*sc_persist_owned_cb)(const char *id, const json_t *snapshot, void *ud);
+/* The live snapshots whose owner is node ("" = the unowned ones). Served by an index (SQL)
+ * or a set per owner (Redis), never a scan of every snapshot. Return convention as
+ * sc_persist_list. */
+SC_EXPORT int sc_persist_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist_owned_cb cb, void *ud);
+
+/* Called once per owner (never ""): the number of live snapshots it owns (>= 1). */
+typedef int (*sc_persist_owner_cb)(const char *node, size_t sessions, void *ud);
+/* Each distinct non-empty owner of live snapshots, in bytewise node order (to find the
+ * incarnations that died with sessions). Return convention as sc_persist_list. */
+SC_EXPORT int sc_persist_owners(sc_persist *p, sc_persist_owner_cb cb, void *ud);
+
+/* Saves and deletes that this handle's calls (and, for a writer's handle, its ops) had
+ * fenced since it was opened. Thread-safe. */
+SC_EXPORT uint64_t sc_persist_fenced_writes(const sc_persist *p);
 
 /* Table versions: the text (YAML) of a compiled table, keyed by its content hash
  * (sc_table_hash), so that a session recorded under an old version can be restored under it
@@ -244,7 +284,8 @@ typedef struct sc_persist_op {
     sc_persist_op_kind kind;
     const char *session_id;
     const json_t *doc;      /* SAVE: the snapshot; APPEND: the event record; DELETE: unused */
-    const char *node_id;    /* SAVE, may be NULL */
+    const char *node_id;    /* SAVE; DELETE: only node_id's or an unowned snapshot goes
+                               (sc_persist_delete_owned); may be NULL (not fenced) */
     const char *table_hash; /* SAVE, may be NULL */
     uint64_t seq;           /* APPEND */
     int64_t wall_us;        /* APPEND */
@@ -271,6 +312,9 @@ SC_EXPORT int sc_persist_writer_save(sc_persist_writer *w, const char *id, const
 SC_EXPORT int sc_persist_writer_append(sc_persist_writer *w, const char *id, uint64_t seq, int64_t wall_us,
                                        const json_t *record, uint64_t *ticket);
 SC_EXPORT int sc_persist_writer_delete(sc_persist_writer *w, const char *id, uint64_t *ticket);
+/* A DELETE fenced by node (sc_persist_delete_owned; NULL or "": as sc_persist_writer_delete).
+ * A fenced delete is no error for the writer: it is counted (health.fenced_writes). */
+SC_EXPORT int sc_persist_writer_delete_owned(sc_persist_writer *w, const char *id, const char *node, uint64_t *ticket);
 
 /* One write whose document is JSON text already (what the recorder builds with a reusable
  * buffer, so the loop thread never builds or dumps json_t). Everything is borrowed: the
@@ -281,7 +325,7 @@ typedef struct sc_persist_text_op {
     const char *session_id;
     const char *text;
     size_t text_len;
-    const char *node_id;    /* SAVE, may be NULL */
+    const char *node_id;    /* SAVE, DELETE (as in sc_persist_op), may be NULL */
     const char *table_hash; /* SAVE, may be NULL */
     uint64_t seq;           /* APPEND */
     int64_t wall_us;        /* APPEND */
@@ -341,6 +385,7 @@ typedef struct sc_persist_health {
     uint64_t prune_runs;        /* prune ops done (failed ones included) */
     uint64_t prune_failed;      /* prune ops that failed (not retried) */
     bool prune_more;            /* the last prune op reached its limit: more may be due */
+    uint64_t fenced_writes;     /* SAVE and DELETE ops fenced (another node owns the snapshot) */
     /* Per op kind (sc_persist_op_kind): ops committed, and ops of batches that failed (each
      * try counts; a failed batch is retried). PRUNE counts runs. */
     uint64_t ops_ok[SC_PERSIST_OP_KINDS];

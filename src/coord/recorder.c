@@ -148,7 +148,8 @@ static void on_removed(void *ud, sc_session *s, const char *reason)
 {
     (void)reason;
     sc_coord_persist *r = ud;
-    count_submit(r, sc_persist_writer_delete(r->writer, sc_session_id(s), NULL), &r->st.deletes);
+    /* fenced by this node: a session another node has taken over keeps its snapshot */
+    count_submit(r, sc_persist_writer_delete_owned(r->writer, sc_session_id(s), r->node_id, NULL), &r->st.deletes);
 }
 
 int sc_coord_persist_attach(sc_engine *e, sc_persist_writer *w, const char *node_id, unsigned snapshot_every,

@@ -270,10 +270,22 @@ static int bad_arg(sc_persist *p, const char *what)
     return rc;
 }
 
+void sc_persist__note_fenced(sc_persist *p, uint64_t n)
+{
+    if (n)
+        __atomic_fetch_add(&p->fenced, n, __ATOMIC_RELAXED);
+}
+
+uint64_t sc_persist_fenced_writes(const sc_persist *p) { return p ? __atomic_load_n(&p->fenced, __ATOMIC_RELAXED) : 0; }
+
 int sc_persist__save_text(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
                           int64_t updated_us)
 {
-    WITH_CONN(p, p->be->save(p, id, data, node ? node : "", hash ? hash : "", updated_us));
+    int rc;
+    WITH_CONN_RC(p, rc, p->be->save(p, id, data, node ? node : "", hash ? hash : "", updated_us));
+    if (rc == 1) /* fenced: another node owns the snapshot; not an error */
+        sc_persist__note_fenced(p, 1);
+    return rc == 1 ? 0 : rc;
 }
 
 int sc_persist_save(sc_persist *p, const char *id, const json_t *snapshot, const char *node_id, const char *table_hash)
@@ -338,15 +350,6 @@ int sc_persist_load_table(sc_persist *p, const char *hash, char **text)
     return load_table_locked(p, hash, text);
 }
 
-int sc_persist__delete_raw(sc_persist *p, const char *id) { WITH_CONN(p, p->be->del(p, id)); }
-
-int sc_persist_delete(sc_persist *p, const char *id)
-{
-    if (!p || !id)
-        return -EINVAL;
-    return sc_persist__delete_raw(p, id);
-}
-
 struct list_ctx {
     sc_persist_list_cb cb;
     void *ud;
@@ -359,6 +362,54 @@ static int list_tramp(const char *id, const char *data, void *ud)
     int rc = c->cb(id, doc, c->ud);
     json_decref(doc);
     return rc;
+}
+
+int sc_persist__delete_raw(sc_persist *p, const char *id, const char *node)
+{
+    int rc;
+    WITH_CONN_RC(p, rc, p->be->del(p, id, node ? node : ""));
+    if (rc == 1)
+        sc_persist__note_fenced(p, 1);
+    return rc;
+}
+
+int sc_persist_delete(sc_persist *p, const char *id)
+{
+    if (!p || !id)
+        return -EINVAL;
+    return sc_persist__delete_raw(p, id, "");
+}
+
+int sc_persist_delete_owned(sc_persist *p, const char *id, const char *node)
+{
+    if (!p || !id)
+        return -EINVAL;
+    int rc = sc_persist__delete_raw(p, id, node);
+    return rc == 1 ? -EBUSY : rc;
+}
+
+/* ---- ownership ---- */
+
+int sc_persist_owner_move(sc_persist *p, const char *id, const char *from_node, const char *to_node)
+{
+    if (!p || !id || !*id || !from_node || !to_node || !*to_node)
+        return p ? bad_arg(p, "owner move needs a session id, the current owner and a new one") : -EINVAL;
+    WITH_CONN(p, p->be->owner_move(p, id, from_node, to_node));
+}
+
+int sc_persist_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist_owned_cb cb, void *ud)
+{
+    if (!p || !node || !cb)
+        return -EINVAL;
+    struct list_ctx c = {cb, ud};
+    WITH_CONN(p, p->be->list_owned(p, node, with_data, list_tramp, &c));
+}
+
+int sc_persist_owners(sc_persist *p, sc_persist_owner_cb cb, void *ud)
+{
+    if (!p || !cb)
+        return -EINVAL;
+    WITH_CONN(p, p->be->owners(p, cb, ud));
 }
 
 int sc_persist_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist_list_cb cb, void *ud)

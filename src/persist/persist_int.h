@@ -45,10 +45,20 @@ typedef struct sc_persist__backend {
     int (*commit)(sc_persist *p);
     void (*rollback)(sc_persist *p);
 
+    /* Fencing: save and del by node N leave alone a snapshot that another non-empty node
+     * owns (node "" is never fenced). save returns 0, or 1 when fenced; del returns 0, 1 when
+     * fenced, or -ENOENT. Inside a batch a backend that cannot tell returns 0 (and counts
+     * the fenced ones itself at commit: sc_persist__note_fenced). */
     int (*save)(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
                 int64_t updated_us);
     int (*load)(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info);
-    int (*del)(sc_persist *p, const char *id);
+    int (*del)(sc_persist *p, const char *id, const char *node);
+    /* Ownership: move is a compare-and-set of the owner (0, -EBUSY, -ENOENT); list_owned
+     * walks node's live snapshots in id order (data NULL unless with_data); owners walks
+     * the non-empty owners with their counts in bytewise order. */
+    int (*owner_move)(sc_persist *p, const char *id, const char *from, const char *to);
+    int (*list_owned)(sc_persist *p, const char *node, bool with_data, sc_persist__raw_list_cb cb, void *ud);
+    int (*owners)(sc_persist *p, sc_persist_owner_cb cb, void *ud);
     int (*list)(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud);
     /* Returns 0 (new, *gseq set unless in a batch where it is unknown: 0) or 1 (duplicate). */
     int (*append)(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq);
@@ -92,6 +102,7 @@ struct sc_persist {
     bool in_batch;                 /* between begin and commit/rollback */
     pthread_mutex_t lock;          /* serialises calls on this handle */
     char err[512];                 /* last error message */
+    uint64_t fenced;               /* fenced saves and deletes (atomic: read by any thread) */
 };
 
 extern const sc_persist__backend sc_persist__memory;
@@ -123,7 +134,10 @@ void sc_persist__rollback(sc_persist *p);
 int sc_persist__save_text(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
                           int64_t updated_us);
 int sc_persist__append_text(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec);
-int sc_persist__delete_raw(sc_persist *p, const char *id);
+/* 0, 1 (fenced: counted), or -ENOENT; node "" is never fenced. */
+int sc_persist__delete_raw(sc_persist *p, const char *id, const char *node);
+/* Adds n to the handle's count of fenced writes. */
+void sc_persist__note_fenced(sc_persist *p, uint64_t n);
 int sc_persist__save_table_raw(sc_persist *p, const char *hash, const char *text);
 
 /* The bounds of sc_persist_kv_put (shared with the writer's submit checks). */

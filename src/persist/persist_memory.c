@@ -166,8 +166,16 @@ static void mem_rollback(sc_persist *p) { (void)p; }
         return rc_;                        \
     } while (0)
 
+/* True if a write by node must leave s's snapshot alone: another non-empty node owns it. */
+static bool fenced(const mem_session *s, const char *node)
+{
+    return s && s->data && node[0] && s->node[0] && strcmp(s->node, node) != 0;
+}
+
 static int save_l(mem_store *st, const char *id, const char *data, const char *node, const char *hash, int64_t t)
 {
+    if (fenced(find(st, id, false), node))
+        return 1;
     mem_session *s = find(st, id, true);
     char *copy = strdup(data);
     if (!s || !copy) {
@@ -208,20 +216,39 @@ static int mem_load(sc_persist *p, const char *id, char **data, sc_persist_snaps
     LOCKED(st, load_l(st, id, data, info));
 }
 
-static int del_l(mem_store *st, const char *id)
+static int del_l(mem_store *st, const char *id, const char *node)
 {
     mem_session *s = find(st, id, false);
     if (!s || !s->data)
         return -ENOENT;
+    if (fenced(s, node))
+        return 1;
     free(s->data);
     s->data = NULL;
     return 0;
 }
 
-static int mem_del(sc_persist *p, const char *id)
+static int mem_del(sc_persist *p, const char *id, const char *node)
 {
     mem_store *st = p->impl;
-    LOCKED(st, del_l(st, id));
+    LOCKED(st, del_l(st, id, node));
+}
+
+static int move_l(mem_store *st, const char *id, const char *from, const char *to)
+{
+    mem_session *s = find(st, id, false);
+    if (!s || !s->data)
+        return -ENOENT;
+    if (strcmp(s->node, from) != 0)
+        return -EBUSY;
+    snprintf(s->node, sizeof s->node, "%s", to);
+    return 0;
+}
+
+static int mem_owner_move(sc_persist *p, const char *id, const char *from, const char *to)
+{
+    mem_store *st = p->impl;
+    LOCKED(st, move_l(st, id, from, to));
 }
 
 static int cmp_session(const void *a, const void *b)
@@ -229,9 +256,18 @@ static int cmp_session(const void *a, const void *b)
     return strcmp((*(mem_session *const *)a)->id, (*(mem_session *const *)b)->id);
 }
 
+/* Which sessions a walk lists: mode's, or (owner not NULL) the live ones owner owns. */
+static bool listed(const mem_session *s, sc_persist_list_mode mode, const char *owner)
+{
+    if (owner)
+        return s->data && strcmp(s->node, owner) == 0;
+    return s->data || (mode == SC_PERSIST_LIST_ALL && s->nev);
+}
+
 /* Copies what the callback needs under the lock, then calls it unlocked (so a callback may
- * use the store). */
-static int mem_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+ * use the store). The memory store has no owner index: list_owned scans (tests only). */
+static int list_l(sc_persist *p, sc_persist_list_mode mode, const char *owner, bool with_data,
+                  sc_persist__raw_list_cb cb, void *ud)
 {
     mem_store *st = p->impl;
     pthread_mutex_lock(&st->lock);
@@ -241,7 +277,7 @@ static int mem_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc
     if (v) {
         for (size_t b = 0; b < MEM_BUCKETS; b++)
             for (mem_session *s = st->buckets[b]; s; s = s->next)
-                if (s->data || (mode == SC_PERSIST_LIST_ALL && s->nev))
+                if (listed(s, mode, owner))
                     v[n++] = s;
         qsort(v, n, sizeof *v, cmp_session);
         ids = calloc(n + 1, sizeof *ids);
@@ -263,6 +299,55 @@ static int mem_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc
     }
     free(ids);
     free(datas);
+    free(v);
+    return rc;
+}
+
+static int mem_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    return list_l(p, mode, NULL, with_data, cb, ud);
+}
+
+static int mem_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    return list_l(p, SC_PERSIST_LIST_LIVE, node, with_data, cb, ud);
+}
+
+typedef struct owner_count {
+    char node[64];
+    size_t n;
+} owner_count;
+
+static int cmp_owner(const void *a, const void *b)
+{
+    return strcmp(((const owner_count *)a)->node, ((const owner_count *)b)->node);
+}
+
+/* Counts the live snapshots per non-empty owner under the lock; calls back unlocked. */
+static int mem_owners(sc_persist *p, sc_persist_owner_cb cb, void *ud)
+{
+    mem_store *st = p->impl;
+    pthread_mutex_lock(&st->lock);
+    owner_count *v = calloc(st->nsessions + 1, sizeof *v);
+    size_t n = 0;
+    for (size_t b = 0; v && b < MEM_BUCKETS; b++)
+        for (mem_session *s = st->buckets[b]; s; s = s->next) {
+            if (!s->data || !s->node[0])
+                continue;
+            size_t i = 0;
+            while (i < n && strcmp(v[i].node, s->node) != 0)
+                i++;
+            if (i == n)
+                memcpy(v[n++].node, s->node, sizeof v[0].node);
+            v[i].n++;
+        }
+    pthread_mutex_unlock(&st->lock);
+    if (!v)
+        return -ENOMEM;
+    qsort(v, n, sizeof *v, cmp_owner);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = cb(v[i].node, v[i].n, ud);
     free(v);
     return rc;
 }
@@ -704,6 +789,9 @@ const sc_persist__backend sc_persist__memory = {
     .load = mem_load,
     .del = mem_del,
     .list = mem_list,
+    .owner_move = mem_owner_move,
+    .list_owned = mem_list_owned,
+    .owners = mem_owners,
     .append = mem_append,
     .read_events = mem_read_events,
     .read_range = mem_read_range,

@@ -31,6 +31,10 @@ static const char schema_v4[] =
     "  expires_us BIGINT NOT NULL, PRIMARY KEY(ns, key));"
     "CREATE INDEX IF NOT EXISTS sc_kv_expiry ON sc_kv(ns, expires_us) WHERE expires_us > 0;";
 
+/* v5: the owner index (list_owned, owners). */
+static const char schema_v5[] =
+    "CREATE INDEX IF NOT EXISTS sc_sessions_node ON sc_sessions(node COLLATE \"C\", id COLLATE \"C\");";
+
 typedef struct pg {
     PGconn *c; /* NULL while disconnected */
 } pg;
@@ -133,6 +137,8 @@ static int migrate(sc_persist *p)
                0, NULL);
     if (rc == 0 && version < 4) /* 3 changed only SQLite */
         rc = q(p, NULL, "create schema v4", schema_v4, 0, NULL);
+    if (rc == 0 && version < 5)
+        rc = q(p, NULL, "create schema v5", schema_v5, 0, NULL);
     if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
         rc = pg_set_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)
@@ -189,11 +195,19 @@ static int pg_save(sc_persist *p, const char *id, const char *data, const char *
     char t[32];
     snprintf(t, sizeof t, "%lld", (long long)updated_us);
     const char *params[] = {id, data, node, hash, t};
-    return q(p, NULL, "save",
-             "INSERT INTO sc_sessions(id, data, node, table_hash, updated_us) VALUES($1, $2, $3, $4, $5) "
-             "ON CONFLICT(id) DO UPDATE SET data = excluded.data, node = excluded.node, "
-             "table_hash = excluded.table_hash, updated_us = excluded.updated_us",
-             5, params);
+    PGresult *res = NULL;
+    /* fenced: a snapshot another non-empty node owns stays (no row: 0 tuples) */
+    int rc = q(p, &res, "save",
+               "INSERT INTO sc_sessions(id, data, node, table_hash, updated_us) VALUES($1, $2, $3, $4, $5) "
+               "ON CONFLICT(id) DO UPDATE SET data = excluded.data, node = excluded.node, "
+               "table_hash = excluded.table_hash, updated_us = excluded.updated_us "
+               "WHERE excluded.node = '' OR sc_sessions.node = '' OR sc_sessions.node = excluded.node",
+               5, params);
+    if (rc < 0)
+        return rc;
+    bool none = strcmp(PQcmdTuples(res), "0") == 0;
+    PQclear(res);
+    return none ? 1 : 0;
 }
 
 static int pg_load(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info)
@@ -215,16 +229,69 @@ static int pg_load(sc_persist *p, const char *id, char **data, sc_persist_snapsh
     return *data ? 0 : -ENOMEM;
 }
 
-static int pg_del(sc_persist *p, const char *id)
+/* One statement: the delete (fenced unless node is "") and, from the same snapshot of the
+ * table, whether id had a snapshot at all. Returns 0, 1 (fenced) or -ENOENT. */
+static int pg_del(sc_persist *p, const char *id, const char *node)
 {
-    const char *params[] = {id};
+    const char *params[] = {id, node};
     PGresult *res = NULL;
-    int rc = q(p, &res, "delete", "DELETE FROM sc_sessions WHERE id = $1", 1, params);
+    int rc = q(p, &res, "delete",
+               "WITH d AS (DELETE FROM sc_sessions WHERE id = $1 AND ($2 = '' OR node = $2 OR node = '') "
+               "RETURNING 1) SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM sc_sessions WHERE id = $1)",
+               2, params);
     if (rc < 0)
         return rc;
-    bool none = strcmp(PQcmdTuples(res), "0") == 0;
+    bool gone = strcmp(PQgetvalue(res, 0, 0), "0") != 0, had = strcmp(PQgetvalue(res, 0, 1), "0") != 0;
     PQclear(res);
-    return none ? -ENOENT : 0;
+    return gone ? 0 : had ? 1 : -ENOENT;
+}
+
+/* UPDATE ... WHERE node = from: of two racing moves the second waits for the first's row
+ * lock and then sees the new owner (no row). */
+static int pg_owner_move(sc_persist *p, const char *id, const char *from, const char *to)
+{
+    const char *params[] = {id, from, to};
+    PGresult *res = NULL;
+    int rc = q(p, &res, "owner move",
+               "WITH m AS (UPDATE sc_sessions SET node = $3 WHERE id = $1 AND node = $2 RETURNING 1) "
+               "SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM sc_sessions WHERE id = $1)",
+               3, params);
+    if (rc < 0)
+        return rc;
+    bool moved = strcmp(PQgetvalue(res, 0, 0), "0") != 0, had = strcmp(PQgetvalue(res, 0, 1), "0") != 0;
+    PQclear(res);
+    return moved ? 0 : had ? -EBUSY : -ENOENT;
+}
+
+static int pg_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    const char *params[] = {node};
+    PGresult *res = NULL;
+    int rc = q(p, &res, "list owned",
+               with_data ? "SELECT id, data FROM sc_sessions WHERE node COLLATE \"C\" = $1 ORDER BY id COLLATE \"C\""
+                         : "SELECT id, NULL FROM sc_sessions WHERE node COLLATE \"C\" = $1 ORDER BY id COLLATE \"C\"",
+               1, params);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; rc == 0 && i < PQntuples(res); i++)
+        rc = cb(PQgetvalue(res, i, 0), PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1), ud);
+    PQclear(res);
+    return rc;
+}
+
+static int pg_owners(sc_persist *p, sc_persist_owner_cb cb, void *ud)
+{
+    PGresult *res = NULL;
+    int rc = q(p, &res, "owners",
+               "SELECT node COLLATE \"C\" AS n, count(*) FROM sc_sessions WHERE node <> '' "
+               "GROUP BY n ORDER BY n",
+               0, NULL);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; rc == 0 && i < PQntuples(res); i++)
+        rc = cb(PQgetvalue(res, i, 0), (size_t)strtoull(PQgetvalue(res, i, 1), NULL, 10), ud);
+    PQclear(res);
+    return rc;
 }
 
 static int pg_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud)
@@ -584,6 +651,9 @@ const sc_persist__backend sc_persist__pg = {
     .load = pg_load,
     .del = pg_del,
     .list = pg_list,
+    .owner_move = pg_owner_move,
+    .list_owned = pg_list_owned,
+    .owners = pg_owners,
     .append = pg_append,
     .read_events = pg_read_events,
     .read_range = pg_read_range,

@@ -27,22 +27,78 @@ static const char lua_append[] =
     "redis.call('SADD', p .. 'sessions', id)\n"
     "return g\n";
 
-/* ARGV: prefix, id, data, node, hash, updated_us. */
-static const char lua_save[] =
-    "local p, id = ARGV[1], ARGV[2]\n"
-    "redis.call('HSET', p .. 'snap:' .. id, 'data', ARGV[3], 'node', ARGV[4], 'hash', ARGV[5], 'updated', "
-    "ARGV[6])\n"
+/* Owners: sc:owned:NODE is the set of the live snapshots NODE owns ("" included: the
+ * unowned ones), sc:owners the set of the non-empty NODEs whose owned set is not empty; the
+ * save, delete and move scripts keep both. */
+#define LUA_OWN_HEAD                                                                                    \
+    "local p, id = ARGV[1], ARGV[2]\n"                                                                  \
+    "local k = p .. 'snap:' .. id\n"                                                                    \
+    "local function own(n)\n"                                                                           \
+    "  redis.call('SADD', p .. 'owned:' .. n, id)\n"                                                    \
+    "  if n ~= '' then redis.call('SADD', p .. 'owners', n) end\n"                                      \
+    "end\n"                                                                                             \
+    "local function unown(n)\n"                                                                         \
+    "  redis.call('SREM', p .. 'owned:' .. n, id)\n"                                                    \
+    "  if redis.call('SCARD', p .. 'owned:' .. n) == 0 then redis.call('SREM', p .. 'owners', n) end\n" \
+    "end\n"                                                                                             \
+    "local function fenced(cur, n) return cur ~= '' and n ~= '' and cur ~= n end\n"
+
+/* ARGV: prefix, id, data, node, hash, updated_us. 1, or -1 when fenced (another non-empty
+ * node owns the snapshot: it stays). */
+static const char lua_save[] = LUA_OWN_HEAD
+    "local node = ARGV[4]\n"
+    "local cur = redis.call('HGET', k, 'node')\n"
+    "if cur and fenced(cur, node) then return -1 end\n"
+    "redis.call('HSET', k, 'data', ARGV[3], 'node', node, 'hash', ARGV[5], 'updated', ARGV[6])\n"
     "redis.call('SADD', p .. 'live', id)\n"
     "redis.call('SADD', p .. 'sessions', id)\n"
+    "if cur ~= node then\n"
+    "  if cur then unown(cur) end\n"
+    "  own(node)\n"
+    "end\n"
     "return 1\n";
 
-/* ARGV: prefix, id. Returns 1 if a snapshot was removed. */
-static const char lua_delete[] =
-    "local p, id = ARGV[1], ARGV[2]\n"
-    "local n = redis.call('DEL', p .. 'snap:' .. id)\n"
+/* ARGV: prefix, id, node ("": whoever owns it). 1 if a snapshot was removed, 0 if there was
+ * none, -1 when fenced (another non-empty node owns it: it stays). */
+static const char lua_delete[] = LUA_OWN_HEAD
+    "local cur = redis.call('HGET', k, 'node')\n"
+    "if cur and fenced(cur, ARGV[3]) then return -1 end\n"
+    "local n = redis.call('DEL', k)\n"
     "redis.call('SREM', p .. 'live', id)\n"
+    "if cur then unown(cur) end\n"
     "if redis.call('ZCARD', p .. 'ev:' .. id) == 0 then redis.call('SREM', p .. 'sessions', id) end\n"
     "return n\n";
+
+/* ARGV: prefix, id, from, to. 1 moved, 0 no snapshot, -1 the owner is not from. */
+static const char lua_move[] = LUA_OWN_HEAD "local cur = redis.call('HGET', k, 'node')\n"
+                                            "if not cur then return 0 end\n"
+                                            "if cur ~= ARGV[3] then return -1 end\n"
+                                            "if ARGV[3] ~= ARGV[4] then\n"
+                                            "  redis.call('HSET', k, 'node', ARGV[4])\n"
+                                            "  unown(ARGV[3])\n"
+                                            "  own(ARGV[4])\n"
+                                            "end\n"
+                                            "return 1\n";
+
+/* ARGV: prefix. Every owner with the size of its owned set: node, count pairs. */
+static const char lua_owners[] = "local p = ARGV[1]\n"
+                                 "local out = {}\n"
+                                 "for _, n in ipairs(redis.call('SMEMBERS', p .. 'owners')) do\n"
+                                 "  out[#out + 1] = n; out[#out + 1] = redis.call('SCARD', p .. 'owned:' .. n)\n"
+                                 "end\n"
+                                 "return out\n";
+
+/* ARGV: prefix. Schema 5: builds the owned and owners sets from the live snapshots of an
+ * older store (once, in the version step). Returns the count of snapshots indexed. */
+static const char lua_own_rebuild[] = "local p = ARGV[1]\n"
+                                      "local c = 0\n"
+                                      "for _, id in ipairs(redis.call('SMEMBERS', p .. 'live')) do\n"
+                                      "  local n = redis.call('HGET', p .. 'snap:' .. id, 'node') or ''\n"
+                                      "  redis.call('SADD', p .. 'owned:' .. n, id)\n"
+                                      "  if n ~= '' then redis.call('SADD', p .. 'owners', n) end\n"
+                                      "  c = c + 1\n"
+                                      "end\n"
+                                      "return c\n";
 
 /* ARGV: prefix, mode, a, b, offset, count. Mode 's': session a from seq b; 't': time range
  * [a, b); 'g': gseq > a (b, offset unused). Returns id, seq, wall, gseq, rec per event. */
@@ -198,11 +254,14 @@ enum {
     SC_KV_DEL,
     SC_KV_LIST,
     SC_PRUNE,
+    SC_MOVE,
+    SC_OWNERS,
+    SC_OWN_REBUILD,
     SC_NSCRIPTS
 };
-static const char *const scripts[SC_NSCRIPTS] = {lua_append, lua_save,    lua_delete,  lua_read,
-                                                 lua_claim,  lua_release, lua_expired, lua_kv_put,
-                                                 lua_kv_get, lua_kv_del,  lua_kv_list, lua_prune};
+static const char *const scripts[SC_NSCRIPTS] = {lua_append,  lua_save,    lua_delete, lua_read,   lua_claim,
+                                                 lua_release, lua_expired, lua_kv_put, lua_kv_get, lua_kv_del,
+                                                 lua_kv_list, lua_prune,   lua_move,   lua_owners, lua_own_rebuild};
 
 typedef struct rd {
     char host[256];
@@ -306,8 +365,13 @@ static int check_version(sc_persist *p)
         rc = p->be->get_version(p, &v);
     if (rc == 0 && v > SC_PERSIST_SCHEMA_VERSION)
         rc = sc_persist__schema_too_new(p, v);
-    /* 1 -> 2 only adds the sc:tables hash, 3 -> 4 the sc:kv: hashes, all created on first use:
-     * just record the version. */
+    /* 1 -> 2 only adds the sc:tables hash, 3 -> 4 the sc:kv: hashes, all created on first use;
+     * 4 -> 5 builds the owner sets of the snapshots stored so far. */
+    if (rc == 0 && v < 5) {
+        rd *r = p->impl;
+        const char *argv[] = {"EVALSHA", r->sha[SC_OWN_REBUILD], "0", RD_PREFIX};
+        rc = cmd_simple(p, "schema 5 (owner sets)", 4, argv);
+    }
     if (rc == 0 && v < SC_PERSIST_SCHEMA_VERSION)
         rc = p->be->set_version(p, SC_PERSIST_SCHEMA_VERSION);
     return rc;
@@ -399,9 +463,15 @@ static int rd_commit(sc_persist *p)
     r->pending = 0;
     if (rc == 0 && (!exec || exec->type != REDIS_REPLY_ARRAY))
         rc = sc_persist__error(p, -EIO, "redis: transaction aborted");
-    for (size_t i = 0; rc == 0 && i < exec->elements; i++)
+    uint64_t fenced = 0; /* only the save and delete scripts answer -1 */
+    for (size_t i = 0; rc == 0 && i < exec->elements; i++) {
         if (exec->element[i]->type == REDIS_REPLY_ERROR)
             rc = sc_persist__error(p, -EREMOTEIO, "redis batch: %s", exec->element[i]->str);
+        else if (exec->element[i]->type == REDIS_REPLY_INTEGER && exec->element[i]->integer == -1)
+            fenced++;
+    }
+    if (rc == 0)
+        sc_persist__note_fenced(p, fenced);
     freeReplyObject(exec);
     return rc;
 }
@@ -448,7 +518,8 @@ static int rd_save(sc_persist *p, const char *id, const char *data, const char *
     snprintf(t, sizeof t, "%lld", (long long)updated_us);
     const char *args[] = {id, data, node, hash, t};
     long long res = 0;
-    return eval(p, SC_SAVE, 5, args, &res);
+    int rc = eval(p, SC_SAVE, 5, args, &res);
+    return rc == 0 && res == -1 ? 1 : rc;
 }
 
 static int rd_load(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info)
@@ -504,12 +575,24 @@ static int rd_load_table(sc_persist *p, const char *hash, char **text)
     return *text ? 0 : -ENOMEM;
 }
 
-static int rd_del(sc_persist *p, const char *id)
+static int rd_del(sc_persist *p, const char *id, const char *node)
 {
-    const char *args[] = {id};
+    const char *args[] = {id, node};
     long long res = 0;
-    int rc = eval(p, SC_DELETE, 1, args, &res);
-    return rc == 0 && !p->in_batch && res == 0 ? -ENOENT : rc;
+    int rc = eval(p, SC_DELETE, 2, args, &res);
+    if (rc < 0 || p->in_batch)
+        return rc;
+    return res == -1 ? 1 : res == 0 ? -ENOENT : 0;
+}
+
+static int rd_owner_move(sc_persist *p, const char *id, const char *from, const char *to)
+{
+    const char *args[] = {id, from, to};
+    long long res = 0;
+    int rc = eval(p, SC_MOVE, 3, args, &res);
+    if (rc < 0)
+        return rc;
+    return res == 1 ? 0 : res == -1 ? -EBUSY : -ENOENT;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -545,6 +628,87 @@ static int rd_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_
         free(data);
     }
     freeReplyObject(set);
+    return rc;
+}
+
+/* The members of node's owned set in id order; with data, each snapshot is loaded (one
+ * gone or moved since is passed over). */
+static int rd_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    char key[600];
+    snprintf(key, sizeof key, RD_PREFIX "owned:%s", node);
+    const char *argv[] = {"SMEMBERS", key};
+    redisReply *set = NULL;
+    int rc = cmd(p, &set, "list owned", 2, argv);
+    if (rc < 0)
+        return rc;
+    if (set->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(set);
+        return sc_persist__error(p, -EREMOTEIO, "redis list owned: unexpected reply");
+    }
+    if (set->elements)
+        qsort(set->element, set->elements, sizeof *set->element, cmp_str);
+    for (size_t i = 0; rc == 0 && i < set->elements; i++) {
+        const char *id = set->element[i]->str;
+        char *data = NULL;
+        if (with_data) {
+            sc_persist_snapshot_info info;
+            memset(&info, 0, sizeof info);
+            int lrc = rd_load(p, id, &data, &info);
+            if (lrc == -ENOENT || (lrc == 0 && strcmp(info.node_id, node) != 0)) {
+                free(data);
+                continue;
+            }
+            if (lrc < 0) {
+                rc = lrc;
+                break;
+            }
+        }
+        rc = cb(id, data, ud);
+        free(data);
+    }
+    freeReplyObject(set);
+    return rc;
+}
+
+typedef struct owner_row {
+    const redisReply *node;
+    long long n;
+} owner_row;
+
+static int cmp_owner(const void *a, const void *b)
+{
+    const redisReply *x = ((const owner_row *)a)->node, *y = ((const owner_row *)b)->node;
+    int c = memcmp(x->str, y->str, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static int rd_owners(sc_persist *p, sc_persist_owner_cb cb, void *ud)
+{
+    rd *r = p->impl;
+    const char *argv[] = {"EVALSHA", r->sha[SC_OWNERS], "0", RD_PREFIX};
+    redisReply *reply = NULL;
+    int rc = cmd(p, &reply, "owners", 4, argv);
+    if (rc < 0)
+        return rc;
+    size_t n = reply->type == REDIS_REPLY_ARRAY ? reply->elements / 2 : 0;
+    owner_row *v = malloc((n + 1) * sizeof *v);
+    if (!v) {
+        freeReplyObject(reply);
+        return -ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const redisReply *c = reply->element[2 * i + 1];
+        if (c->type == REDIS_REPLY_INTEGER && c->integer > 0)
+            v[k++] = (owner_row){reply->element[2 * i], c->integer};
+    }
+    if (k)
+        qsort(v, k, sizeof *v, cmp_owner);
+    for (size_t i = 0; rc == 0 && i < k; i++)
+        rc = cb(v[i].node->str, (size_t)v[i].n, ud);
+    free(v);
+    freeReplyObject(reply);
     return rc;
 }
 
@@ -903,6 +1067,9 @@ const sc_persist__backend sc_persist__redis = {
     .load = rd_load,
     .del = rd_del,
     .list = rd_list,
+    .owner_move = rd_owner_move,
+    .list_owned = rd_list_owned,
+    .owners = rd_owners,
     .append = rd_append,
     .read_events = rd_read_events,
     .read_range = rd_read_range,

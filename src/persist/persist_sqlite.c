@@ -37,15 +37,29 @@ enum {
     ST_KV_LIST,
     ST_PRUNE,
     ST_PRUNE_SECONDS,
+    ST_DEL_OWNED,
+    ST_EXISTS,
+    ST_MOVE,
+    ST_LIST_OWNED,
+    ST_LIST_OWNED_DATA,
+    ST_OWNERS,
     ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
+    /* fenced: a snapshot another non-empty node owns stays (no change: sqlite3_changes 0) */
     [ST_SAVE] = "INSERT INTO sc_sessions(id, data, node, table_hash, updated_us) VALUES(?1, ?2, ?3, ?4, ?5) "
                 "ON CONFLICT(id) DO UPDATE SET data = excluded.data, node = excluded.node, "
-                "table_hash = excluded.table_hash, updated_us = excluded.updated_us",
+                "table_hash = excluded.table_hash, updated_us = excluded.updated_us "
+                "WHERE excluded.node = '' OR sc_sessions.node = '' OR sc_sessions.node = excluded.node",
     [ST_LOAD] = "SELECT data, node, table_hash, updated_us FROM sc_sessions WHERE id = ?1",
     [ST_DEL] = "DELETE FROM sc_sessions WHERE id = ?1",
+    [ST_DEL_OWNED] = "DELETE FROM sc_sessions WHERE id = ?1 AND (node = ?2 OR node = '')",
+    [ST_EXISTS] = "SELECT 1 FROM sc_sessions WHERE id = ?1",
+    [ST_MOVE] = "UPDATE sc_sessions SET node = ?3 WHERE id = ?1 AND node = ?2",
+    [ST_LIST_OWNED] = "SELECT id, NULL FROM sc_sessions WHERE node = ?1 ORDER BY id",
+    [ST_LIST_OWNED_DATA] = "SELECT id, data FROM sc_sessions WHERE node = ?1 ORDER BY id",
+    [ST_OWNERS] = "SELECT node, count(*) FROM sc_sessions WHERE node <> '' GROUP BY node ORDER BY node",
     [ST_APPEND] = "INSERT OR IGNORE INTO sc_events(session_id, seq, wall_us, record) VALUES(?1, ?2, ?3, ?4)",
     [ST_EVENTS] = "SELECT session_id, seq, wall_us, gseq, record FROM sc_events "
                   "WHERE session_id = ?1 AND seq >= ?2 ORDER BY seq",
@@ -120,6 +134,9 @@ static const char schema_v4[] =
     "CREATE TABLE IF NOT EXISTS sc_kv(ns BLOB NOT NULL, key BLOB NOT NULL, text BLOB NOT NULL, "
     "  expires_us INTEGER NOT NULL, PRIMARY KEY(ns, key)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS sc_kv_expiry ON sc_kv(ns, expires_us) WHERE expires_us > 0;";
+
+/* v5: the owner index (list_owned, owners: one index range, never a scan of every row). */
+static const char schema_v5[] = "CREATE INDEX IF NOT EXISTS sc_sessions_node ON sc_sessions(node, id);";
 
 #define SQ_US_PER_SEC 1000000 /* the bucket of sc_event_seconds; same division in SQL and C */
 
@@ -205,6 +222,8 @@ static int migrate(sc_persist *p)
         rc = exec(p, schema_v3);
     if (rc == 0 && version < 4)
         rc = exec(p, schema_v4);
+    if (rc == 0 && version < 5)
+        rc = exec(p, schema_v5);
     if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)
@@ -354,7 +373,8 @@ static int sq_save(sc_persist *p, const char *id, const char *data, const char *
     sqlite3_bind_text(st, 3, node, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, updated_us);
-    return step_done(p, st, "save");
+    int rc = step_done(p, st, "save");
+    return rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0 ? 1 : rc;
 }
 
 static int sq_load(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info)
@@ -377,17 +397,81 @@ static int sq_load(sc_persist *p, const char *id, char **data, sc_persist_snapsh
     return rc == SQLITE_DONE ? -ENOENT : sq_fail(p, rc, "load");
 }
 
-static int sq_del(sc_persist *p, const char *id)
+/* After a write that changed nothing: -ENOENT if id has no snapshot, else busy (it is
+ * another node's). */
+static int absent_or(sc_persist *p, const char *id, int busy)
 {
     int err = 0;
-    sqlite3_stmt *st = stmt(p, ST_DEL, &err);
+    sqlite3_stmt *st = stmt(p, ST_EXISTS, &err);
     if (!st)
         return err;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return busy;
+    return rc == SQLITE_DONE ? -ENOENT : sq_fail(p, rc, "exists");
+}
+
+static int sq_del(sc_persist *p, const char *id, const char *node)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, node[0] ? ST_DEL_OWNED : ST_DEL, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (node[0])
+        sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
     int rc = step_done(p, st, "delete");
     if (rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0)
-        return -ENOENT;
+        return node[0] ? absent_or(p, id, 1) : -ENOENT;
     return rc;
+}
+
+static int sq_owner_move(sc_persist *p, const char *id, const char *from, const char *to)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_MOVE, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+    int rc = step_done(p, st, "owner move");
+    if (rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0)
+        return absent_or(p, id, -EBUSY);
+    return rc;
+}
+
+static int sq_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, with_data ? ST_LIST_OWNED_DATA : ST_LIST_OWNED, &err);
+    if (!st)
+        return err;
+    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        out = cb((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1), ud);
+    sqlite3_reset(st);
+    if (out)
+        return out;
+    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "list owned");
+}
+
+static int sq_owners(sc_persist *p, sc_persist_owner_cb cb, void *ud)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_OWNERS, &err);
+    if (!st)
+        return err;
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        out = cb((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_int64(st, 1), ud);
+    sqlite3_reset(st);
+    if (out)
+        return out;
+    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "owners");
 }
 
 static int sq_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud)
@@ -791,6 +875,9 @@ const sc_persist__backend sc_persist__sqlite = {
     .load = sq_load,
     .del = sq_del,
     .list = sq_list,
+    .owner_move = sq_owner_move,
+    .list_owned = sq_list_owned,
+    .owners = sq_owners,
     .append = sq_append,
     .read_events = sq_read_events,
     .read_range = sq_read_range,

@@ -16,7 +16,7 @@ typedef struct wop {
     char *mem; /* owned: one block holding the strings below */
     const char *id;
     const char *text; /* JSON text (SAVE, APPEND), the value (KV_PUT), "" for DELETE */
-    const char *node; /* SAVE; KV_PUT and KV_DELETE: the namespace */
+    const char *node; /* SAVE, DELETE ("": not fenced); KV_PUT and KV_DELETE: the namespace */
     const char *hash; /* SAVE */
     uint64_t seq;     /* APPEND; PRUNE: max */
     int64_t wall_us;  /* APPEND: event time; SAVE: time of submit; KV_PUT: expires_us; PRUNE: before_us */
@@ -202,6 +202,7 @@ static int run_batch(sc_persist_writer *w, size_t n)
         return 0;
     }
     coalesce(w, n);
+    uint64_t fenced0 = sc_persist_fenced_writes(c); /* a batch that fails counts none */
     int rc = sc_persist__begin(c);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const wop *o = &w->ring[(w->head + i) % w->cfg.queue_cap];
@@ -214,8 +215,8 @@ static int run_batch(sc_persist_writer *w, size_t n)
             rc = rc == 1 ? 0 : rc; /* already stored: a retried batch */
             break;
         case SC_PERSIST_OP_DELETE:
-            rc = sc_persist__delete_raw(c, o->id);
-            rc = rc == -ENOENT ? 0 : rc;
+            rc = sc_persist__delete_raw(c, o->id, o->node);
+            rc = rc == -ENOENT || rc == 1 ? 0 : rc; /* 1: fenced (counted) */
             break;
         case SC_PERSIST_OP_TABLE: rc = sc_persist__save_table_raw(c, o->id, o->text); break;
         case SC_PERSIST_OP_KV_PUT: rc = sc_persist_kv_put(c, o->node, o->id, o->text, o->text_len, o->wall_us); break;
@@ -227,8 +228,11 @@ static int run_batch(sc_persist_writer *w, size_t n)
         }
     }
     if (rc == 0)
-        return sc_persist__commit(c);
+        rc = sc_persist__commit(c);
+    if (rc == 0)
+        return 0;
     sc_persist__rollback(c);
+    __atomic_store_n(&c->fenced, fenced0, __ATOMIC_RELAXED);
     return rc;
 }
 
@@ -483,7 +487,8 @@ static int wop_fill(wop *o, const sc_persist_text_op *op, const sc_persist *conn
     bool has_text = op->kind != SC_PERSIST_OP_DELETE && op->kind != SC_PERSIST_OP_KV_DELETE &&
                     op->kind != SC_PERSIST_OP_PRUNE;
     const char *id = op->session_id ? op->session_id : "";
-    const char *node = kv ? op->kv_ns : op->kind == SC_PERSIST_OP_SAVE && op->node_id ? op->node_id : "";
+    bool owned = op->kind == SC_PERSIST_OP_SAVE || op->kind == SC_PERSIST_OP_DELETE;
+    const char *node = kv ? op->kv_ns : owned && op->node_id ? op->node_id : "";
     const char *hash = op->kind == SC_PERSIST_OP_SAVE && op->table_hash ? op->table_hash : "";
     const char *text = has_text && op->text ? op->text : "";
     size_t tlen = has_text && op->text ? op->text_len : 0;
@@ -632,6 +637,12 @@ int sc_persist_writer_delete(sc_persist_writer *w, const char *id, uint64_t *tic
     return sc_persist_writer_submit(w, &op, ticket);
 }
 
+int sc_persist_writer_delete_owned(sc_persist_writer *w, const char *id, const char *node, uint64_t *ticket)
+{
+    sc_persist_op op = {SC_PERSIST_OP_DELETE, id, NULL, node, NULL, 0, 0};
+    return sc_persist_writer_submit(w, &op, ticket);
+}
+
 int sc_persist_writer_kv_put(sc_persist_writer *w, const char *ns, const char *key, const char *text, size_t len,
                              int64_t expires_us, uint64_t *ticket)
 {
@@ -712,6 +723,7 @@ void sc_persist_writer_health(sc_persist_writer *w, sc_persist_health *out)
     out->queue_cap = w->cfg.queue_cap;
     out->submitted_ticket = w->submitted;
     out->durable_ticket = w->durable;
+    out->fenced_writes = sc_persist_fenced_writes(w->conn);
     if (w->cfg.durability == SC_PERSIST_NONE)
         out->connected = true;
     pthread_mutex_unlock(&w->mu);

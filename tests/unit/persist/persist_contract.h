@@ -104,10 +104,15 @@ static void test_save_load_overwrite_delete(void **state)
     assert_string_equal(info.table_hash, "tbl-1");
     assert_true(info.updated_us > 0);
     json_decref(got);
-    save_doc(p, "a", "established", "node-2");
+    save_doc(p, "a", "established", "node-1");
     assert_int_equal(sc_persist_load(p, "a", &got, &info), 0);
     assert_string_equal(state_of(got), "established");
-    assert_string_equal(info.node_id, "node-2");
+    assert_string_equal(info.node_id, "node-1");
+    json_decref(got);
+    save_doc(p, "a", "bare", NULL); /* a save without a node replaces (owner_contract.h: fencing) */
+    assert_int_equal(sc_persist_load(p, "a", &got, &info), 0);
+    assert_string_equal(state_of(got), "bare");
+    assert_string_equal(info.node_id, "");
     json_decref(got);
     assert_int_equal(sc_persist_delete(p, "a"), 0);
     assert_int_equal(sc_persist_load(p, "a", &got, NULL), -ENOENT);
@@ -712,6 +717,7 @@ static void test_writer_reconnects_when_backend_returns(void **state)
 
 #include "unit/persist/kv_contract.h"
 #include "unit/persist/prune_contract.h"
+#include "unit/persist/owner_contract.h"
 
 /* Runs every case against cfg->url; returns the number of failures. */
 static int contract_run(const char *group, const contract_cfg *cfg)
@@ -741,6 +747,7 @@ static int contract_run(const char *group, const contract_cfg *cfg)
         CONTRACT_CASE(test_writer_text_ops_coalesce),
         KV_CONTRACT_CASES,
         PRUNE_CONTRACT_CASES,
+        OWNER_CONTRACT_CASES,
         cmocka_unit_test(test_writer_backend_down),
         CONTRACT_CASE(test_writer_reconnects_when_backend_returns),
     };

@@ -177,6 +177,28 @@ static void test_migrates_v2_time_index(void **state)
 
 /* A schema-3 file (before key-value entries) is upgraded on open: sc_kv appears, its data
  * stays, and key-value entries work. */
+/* True if SQLite's plan for sql reads the index named index (the owner queries of
+ * persist_sqlite.c: an index range, not a scan of every snapshot). */
+static bool plan_uses(const char *path, const char *sql, const char *index)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char q[512];
+    snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+    bool found = false, scan = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 3);
+        found = found || (d && strstr(d, index));
+        scan = scan || (d && strstr(d, "SCAN") && !strstr(d, "INDEX"));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return found && !scan;
+}
+
+/* A version-3 file gains the key-value table and (5) the owner index. */
 static void test_migrates_v3_adds_kv(void **state)
 {
     (void)state;
@@ -191,7 +213,9 @@ static void test_migrates_v3_adds_kv(void **state)
     sc_persist_close(p);
     sqlite3 *db = NULL; /* make it a version-3 file: no sc_kv */
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "DROP TABLE sc_kv; UPDATE sc_meta SET value = '3' WHERE key = 'schema_version';",
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE sc_kv; DROP INDEX sc_sessions_node; "
+                                  "UPDATE sc_meta SET value = '3' WHERE key = 'schema_version';",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -208,6 +232,9 @@ static void test_migrates_v3_adds_kv(void **state)
     assert_int_equal(sc_persist_load(p, "old-call", &got, NULL), 0);
     json_decref(got);
     sc_persist_close(p);
+    assert_true(plan_uses(path, "SELECT id, data FROM sc_sessions WHERE node = 'n1' ORDER BY id", "sc_sessions_node"));
+    assert_true(plan_uses(path, "SELECT node, count(*) FROM sc_sessions WHERE node <> '' GROUP BY node ORDER BY node",
+                          "sc_sessions_node"));
 }
 
 static int count_rows(const char *path, const char *sql)
