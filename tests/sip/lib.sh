@@ -92,14 +92,15 @@ HTTP_PORT=$(free_port)
 SIPP_PORT=$(free_port)
 
 # http METHOD PATH [BODY]: sets HTTP_STATUS and HTTP_BODY. Pure bash (/dev/tcp). With HTTP_TOKEN
-# set, the request carries "Authorization: Bearer $HTTP_TOKEN".
+# set, the request carries "Authorization: Bearer $HTTP_TOKEN"; HTTP_HOST: another address than
+# 127.0.0.1 (a cluster's nodes).
 http() {
     local method=$1 path=$2 body=${3:-} resp auth=
     [ -n "${HTTP_TOKEN:-}" ] && auth="Authorization: Bearer $HTTP_TOKEN"$'\r\n'
     HTTP_STATUS=000 HTTP_BODY=
-    exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" || return 1
-    printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
-        "$method" "$path" "$auth" "${#body}" "$body" >&3
+    exec 3<>"/dev/tcp/${HTTP_HOST:-127.0.0.1}/$HTTP_PORT" || return 1
+    printf '%s %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+        "$method" "$path" "${HTTP_HOST:-127.0.0.1}" "$auth" "${#body}" "$body" >&3
     resp=$(timeout "${HTTP_TIMEOUT:-10}" cat <&3)
     exec 3<&-
     HTTP_STATUS=$(printf '%s' "$resp" | head -n 1 | awk '{print $2}')
