@@ -16,7 +16,8 @@
 # - B restarted is marked up again and gets calls;
 # - B drains (SIGTERM) with a call up: new calls all go to A (B's 503 to INVITE fails them over,
 #   or B is down once it answers OPTIONS 503), B's call ends through the front and B exits;
-# - Kamailio's runtime directory is gone after it exits. Loopback only.
+# - after a SIGKILL of Kamailio's main process its workers are gone (the port is free) and so is
+#   its runtime directory. Loopback only.
 . "$(dirname "$0")/lib.sh"
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
 KAMCMD=${KAMCMD:-/usr/sbin/kamcmd}
@@ -200,10 +201,13 @@ wait "$B_PID" || fail "node B exited $? after its drain"
 B_PID=
 grep -a -q "node sip:$B answered 503" "$KAM_LOG" && echo "INVITEs to the draining node got 503 and failed over"
 
-# Kamailio's runtime directory goes with it
-kill -TERM "$KAM_PID"
-wait "$KAM_PID"
+# Kamailio's runtime directory goes with it, and its workers too when its main process is
+# killed with SIGKILL (start.sh's watcher ends them)
+kill -KILL "$KAM_PID"
+wait "$KAM_PID" 2>/dev/null
 KAM_PID=
-for _ in $(seq 1 40); do [ -d "$RUN_DIR" ] || break; sleep 0.1; done
+for _ in $(seq 1 40); do [ -d "$RUN_DIR" ] || port_in_use "$KAM_PORT" || break; sleep 0.1; done
+port_in_use "$KAM_PORT" && fail "Kamailio's workers still hold the port after a SIGKILL of its main process"
+for _ in $(seq 1 20); do [ -d "$RUN_DIR" ] || break; sleep 0.1; done
 [ -d "$RUN_DIR" ] && fail "start.sh's runtime directory $RUN_DIR is still there"
 pass
