@@ -439,8 +439,9 @@ async function main() {
   await op('GET', '/events', {}, {headers: {'Last-Event-ID': 'garbage'}, label: 'bad Last-Event-ID'}, 400);
   r = await op('GET', '/events/cluster', {}, {stream: true}, 200); // the store's log (sqlite here)
   if (!/^text\/event-stream/.test(r.headers['content-type'] || '')) fail(`GET /events/cluster: ${r.headers['content-type']}`);
-  await op('GET', '/events/cluster', {}, {query: '?after=0&state=Active&session=*', stream: true}, 200);
+  await op('GET', '/events/cluster', {}, {query: '?after=0&state=Active&session=*&buffer=64', stream: true}, 200);
   await op('GET', '/events/cluster', {}, {query: '?after=x', label: 'bad after'}, 400);
+  await op('GET', '/events/cluster', {}, {query: '?buffer=8', label: 'bad buffer'}, 400);
   await op('GET', '/events/cluster', {}, {headers: {'Last-Event-ID': '1-2'}, label: 'bad Last-Event-ID'}, 400);
 
   // registrar

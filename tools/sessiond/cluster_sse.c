@@ -23,14 +23,15 @@
 #include "session_core/persist.h"
 
 #define CS_PATH "/events/cluster"
-#define CS_BUF_MAX (1024 * 1024) /* bytes waiting for one client: past it a live client is ended */
-#define CS_PAGE 256              /* records per read */
-#define CS_POLL_MS 150           /* reader period while clients are connected */
-#define CS_GAP_GRACE_MS 1000     /* a hole at the head is waited for this long, then passed */
-#define CS_HEARTBEAT_MS 5000     /* comment line when nothing else was sent */
-#define CS_HANGUP_CHECK_MS 250   /* how often an idle stream looks whether its client hung up */
-#define CS_SNDBUF 32768          /* kernel send buffer of a stream socket */
-#define CS_MAX_FILTER 8          /* names or patterns per filter */
+#define CS_BUF_KIB 1024 /* KiB waiting for one client (?buffer=): past it a live client is ended */
+#define CS_BUF_KIB_MIN 16
+#define CS_PAGE 256            /* records per read */
+#define CS_POLL_MS 150         /* reader period while clients are connected */
+#define CS_GAP_GRACE_MS 1000   /* a hole at the head is waited for this long, then passed */
+#define CS_HEARTBEAT_MS 5000   /* comment line when nothing else was sent */
+#define CS_HANGUP_CHECK_MS 250 /* how often an idle stream looks whether its client hung up */
+#define CS_SNDBUF 32768        /* kernel send buffer of a stream socket */
+#define CS_MAX_FILTER 8        /* names or patterns per filter */
 
 static const char overflow_line[] = ": overflow: this client fell behind; resume with Last-Event-ID\n\n";
 static const char closing_line[] = ": closing: the server is shutting down; resume with Last-Event-ID\n\n";
@@ -48,6 +49,7 @@ typedef struct cs_client {
     /* the request, parsed on the HTTP thread */
     bool has_after;
     uint64_t after;
+    size_t buf_max;                    /* bytes unsent at most (?buffer=KiB) */
     char *sessions[CS_MAX_FILTER + 1]; /* globs on the session id */
     char *states[CS_MAX_FILTER + 1];   /* state names after the record */
     /* reader thread only */
@@ -248,7 +250,12 @@ static const char *parse_request(struct MHD_Connection *mc, cs_client *c)
         return "session: at most 8 patterns";
     if (!split_list(MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "state"), c->states))
         return "state: at most 8 names";
-    const char *v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Last-Event-ID");
+    uint64_t kib = CS_BUF_KIB;
+    const char *v = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "buffer");
+    if (v && (!parse_gseq(v, &kib) || kib < CS_BUF_KIB_MIN || kib > CS_BUF_KIB))
+        return "buffer: 16..1024 (KiB)";
+    c->buf_max = (size_t)kib * 1024;
+    v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Last-Event-ID");
     if (v && *v) {
         if (!parse_gseq(v, &c->after))
             return "Last-Event-ID: expected a gseq (a number) of this stream";
@@ -469,12 +476,19 @@ static int find_end(sd_csse *s, uint64_t lo, uint64_t *end)
     }
 }
 
+/* Under c->mu: r fits in c's buffer (an empty buffer takes any record). */
+static bool fits(const cs_client *c, const cs_rec *r)
+{
+    size_t unsent = c->len - c->off;
+    return unsent == 0 || unsent + r->len <= c->buf_max;
+}
+
 /* Offer record r to c (under c->mu); a live client without room is ended. */
 static void offer(sd_csse *s, cs_client *c, const cs_rec *r)
 {
     if (!matches(c, r))
         return;
-    if (c->len - c->off + r->len > CS_BUF_MAX || !append(c, r->text, r->len)) {
+    if (!fits(c, r) || !append(c, r->text, r->len)) {
         end_stream(c, overflow_line, sizeof overflow_line - 1);
         atomic_fetch_add(&s->n_overflows, 1);
         return;
@@ -487,7 +501,7 @@ static void offer(sd_csse *s, cs_client *c, const cs_rec *r)
 static bool catch_up(sd_csse *s, cs_client *c)
 {
     pthread_mutex_lock(&c->mu);
-    bool room = !c->closed && !c->gone && c->len - c->off < CS_BUF_MAX / 2;
+    bool room = !c->closed && !c->gone && c->len - c->off < c->buf_max / 2;
     pthread_mutex_unlock(&c->mu);
     if (!room || read_page(s, c->pos, s->head) < 0)
         return false;
@@ -496,7 +510,7 @@ static bool catch_up(sd_csse *s, cs_client *c)
     for (size_t i = 0; i < s->nrecs && !stopped; i++) {
         const cs_rec *r = &s->recs[i];
         if (matches(c, r)) {
-            if (c->len - c->off + r->len > CS_BUF_MAX || !append(c, r->text, r->len)) {
+            if (!fits(c, r) || !append(c, r->text, r->len)) {
                 stopped = true; /* no room: the rest is read again later */
                 break;
             }
