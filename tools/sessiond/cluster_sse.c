@@ -383,12 +383,13 @@ static int collect(const sc_persist_event *ev, void *ud)
     return 0;
 }
 
-/* A page of records with after < gseq <= limit into s->recs; 0 or a store error. */
-static int read_page(sd_csse *s, uint64_t after, uint64_t limit)
+/* At most n (<= CS_PAGE) records with after < gseq <= limit into s->recs; 0 or a store
+ * error. */
+static int read_page(sd_csse *s, uint64_t after, uint64_t limit, size_t n)
 {
     recs_clear(s);
     s->page_limit = limit;
-    int rc = sc_persist_read_events_after(s->p, after, CS_PAGE, collect, s);
+    int rc = sc_persist_read_events_after(s->p, after, n, collect, s);
     if (rc < 0) {
         recs_clear(s);
         atomic_fetch_add(&s->n_errors, 1);
@@ -426,7 +427,7 @@ static bool matches(const cs_client *c, const cs_rec *r)
 /* The first gseq after x (0: none), or a store error. */
 static int64_t first_after(sd_csse *s, uint64_t x)
 {
-    int rc = read_page(s, x, UINT64_MAX);
+    int rc = read_page(s, x, UINT64_MAX, 1);
     int64_t g = rc < 0 ? rc : s->nrecs ? (int64_t)s->recs[0].gseq : 0;
     recs_clear(s);
     return g;
@@ -503,7 +504,7 @@ static bool catch_up(sd_csse *s, cs_client *c)
     pthread_mutex_lock(&c->mu);
     bool room = !c->closed && !c->gone && c->len - c->off < c->buf_max / 2;
     pthread_mutex_unlock(&c->mu);
-    if (!room || read_page(s, c->pos, s->head) < 0)
+    if (!room || read_page(s, c->pos, s->head, CS_PAGE) < 0)
         return false;
     bool full = s->nrecs == CS_PAGE, stopped = false, woke = false;
     pthread_mutex_lock(&c->mu);
@@ -533,7 +534,7 @@ static bool catch_up(sd_csse *s, cs_client *c)
  * head holds the rest back until it fills or CS_GAP_GRACE_MS passed. True on a full page. */
 static bool read_head(sd_csse *s)
 {
-    if (read_page(s, s->head, UINT64_MAX) < 0)
+    if (read_page(s, s->head, UINT64_MAX, CS_PAGE) < 0)
         return false;
     bool full = s->nrecs == CS_PAGE;
     uint64_t now = now_ms();
@@ -791,8 +792,10 @@ void sd_csse_stop(sd_csse *s)
         pthread_join(s->thread, NULL);
         s->thread_on = false;
     }
+    pthread_mutex_lock(&s->mu);
     cs_client *lists[2] = {s->pending, s->clients};
     s->pending = s->clients = NULL;
+    pthread_mutex_unlock(&s->mu);
     for (int i = 0; i < 2; i++)
         while (lists[i]) {
             cs_client *c = lists[i];
