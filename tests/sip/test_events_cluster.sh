@@ -8,7 +8,8 @@
 # is killed (-9) and started again, its recovery's records and its new calls reach the first
 # client with ids still increasing and none twice; a client that stops reading is ended with
 # an overflow line after a gap-free prefix and resumes exactly; the metrics count the
-# clients, records and overflows; a node with a memory store answers 404. CL_BACKEND=postgres
+# clients, records and overflows; a node with a memory store answers 404; a stream open when
+# its node stops ends with a closing line. CL_BACKEND=postgres
 # runs it on PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
@@ -214,4 +215,12 @@ case "$body" in
     *) fail "memory store: $body" ;;
 esac
 http GET "/events/cluster?after=x"; [ "$HTTP_STATUS" = 400 ] || fail "bad after: $HTTP_STATUS"
+
+# 5. A stops (SIGTERM) with a client connected: its stream ends with the closing line
+timeout 10 curl -sN "$A/events/cluster" >"$TMP/closing.sse" &
+CLIENT=$!
+wait_line "$TMP/closing.sse" '^: after '
+stop_sessiond
+wait "$CLIENT"; CLIENT=
+tail -n 2 "$TMP/closing.sse" | grep -q '^: closing: the server is shutting down' || fail "no closing line: $(tail -c 200 "$TMP/closing.sse")"
 pass

@@ -19,11 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "session_core/persist.h"
 
 #define CS_PATH "/events/cluster"
-#define CS_BUF_KIB 1024 /* KiB waiting for one client (?buffer=): past it a live client is ended */
+#define CS_BUF_KIB 1024 /* KiB that may wait for one client (?buffer=), then a live one is ended */
 #define CS_BUF_KIB_MIN 16
 #define CS_PAGE 256            /* records per read */
 #define CS_POLL_MS 150         /* reader period while clients are connected */
@@ -32,6 +33,7 @@
 #define CS_HANGUP_CHECK_MS 250 /* how often an idle stream looks whether its client hung up */
 #define CS_SNDBUF 32768        /* kernel send buffer of a stream socket */
 #define CS_MAX_FILTER 8        /* names or patterns per filter */
+#define CS_CLOSE_WAIT_MS 250   /* at shutdown, for the closing lines to go out */
 
 static const char overflow_line[] = ": overflow: this client fell behind; resume with Last-Event-ID\n\n";
 static const char closing_line[] = ": closing: the server is shutting down; resume with Last-Event-ID\n\n";
@@ -777,7 +779,26 @@ static void close_client(cs_client *c)
     c->closed = true;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
-    client_unref(c);
+}
+
+/* Wait (CS_CLOSE_WAIT_MS at most in all) for the ended streams to reach their clients before
+ * the HTTP server stops (it drops what a connection has not sent), then drop them. */
+static void release_clients(cs_client *list)
+{
+    uint64_t until = now_ms() + CS_CLOSE_WAIT_MS;
+    while (list) {
+        cs_client *c = list;
+        pthread_mutex_lock(&c->mu);
+        bool gone = c->gone;
+        pthread_mutex_unlock(&c->mu);
+        if (!gone && now_ms() < until) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        list = c->next;
+        client_unref(c);
+    }
 }
 
 void sd_csse_stop(sd_csse *s)
@@ -797,11 +818,10 @@ void sd_csse_stop(sd_csse *s)
     s->pending = s->clients = NULL;
     pthread_mutex_unlock(&s->mu);
     for (int i = 0; i < 2; i++)
-        while (lists[i]) {
-            cs_client *c = lists[i];
-            lists[i] = c->next;
+        for (cs_client *c = lists[i]; c; c = c->next)
             close_client(c);
-        }
+    for (int i = 0; i < 2; i++)
+        release_clients(lists[i]);
     atomic_store(&s->n_clients, 0);
     recs_clear(s);
     if (s->reg) {
