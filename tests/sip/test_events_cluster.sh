@@ -220,6 +220,8 @@ http GET "/events/cluster?after=x"; [ "$HTTP_STATUS" = 400 ] || fail "bad after:
 timeout 10 curl -sN "$A/events/cluster" >"$TMP/closing.sse" &
 CLIENT=$!
 wait_line "$TMP/closing.sse" '^: after '
+end=$(grep '^id: ' "$TMP/live.sse" | tail -n 1 | cut -c5-) # no record since: it starts at the log's end
+grep -qx ": after $end" "$TMP/closing.sse" || fail "a new client starts at $(grep '^: after' "$TMP/closing.sse"), not $end"
 stop_sessiond
 wait "$CLIENT"; CLIENT=
 tail -n 2 "$TMP/closing.sse" | grep -q '^: closing: the server is shutting down' || fail "no closing line: $(tail -c 200 "$TMP/closing.sse")"
