@@ -753,6 +753,7 @@ int sd_csse_new(sd_csse **out, const sd_config *cfg, sc_obs_registry *reg, const
     if (rc == 0 && (rc = -pthread_create(&s->thread, NULL, reader_main, s)) == 0)
         s->thread_on = true;
     if (rc) {
+        sc_log(logger, SC_LOG_ERROR, "http", "GET " CS_PATH ": cannot start its reader: %s", sc_strerror(rc));
         sd_csse_stop(s);
         sd_csse_free(s);
         return rc;
