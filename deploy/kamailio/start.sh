@@ -3,7 +3,8 @@
 # kamailio.cfg beside this script, listening on LISTEN (UDP) and dispatching to the nodes given.
 # Its runtime files (dispatcher list, pid file, control socket) live in a temporary directory
 # that is removed when Kamailio exits. The script execs Kamailio: its pid is Kamailio's main
-# process (stop it with SIGTERM or Ctrl-C; its worker processes leave with it).
+# process (stop it with SIGTERM or Ctrl-C; its worker processes leave with it; after a SIGKILL
+# of the main process, the watcher that removes the directory ends the workers within a second).
 #
 #   deploy/kamailio/start.sh LISTEN_IP:PORT NODE_IP:PORT...
 #   deploy/kamailio/start.sh 127.0.0.1:5060 127.0.0.2:5060 127.0.0.3:5060 127.0.0.4:5060
@@ -52,10 +53,25 @@ fi
 [ -n "$KAM" ] && [ -x "$KAM" ] || { echo "error: kamailio not found (Debian: apt-get install kamailio)" >&2; exit 1; }
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/kamailio-front-XXXXXX")
-# Removed when Kamailio (this pid, after exec) is gone: a watcher outside Kamailio's process tree
-# (Kamailio's main process treats any child that exits as a dead worker and shuts down).
-( setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; rm -rf "$2"' _ "$$" "$RUN" \
-    </dev/null >/dev/null 2>&1 & )
+# A watcher outside Kamailio's process tree (Kamailio's main process treats any child that exits
+# as a dead worker and shuts down) waits for Kamailio's main process (this pid, after the exec)
+# to be gone, then removes the directory. It also notes the main process's children (the
+# workers): if the main process was killed with SIGKILL, they are left running on the port,
+# and the watcher ends them, by pid, if their command line still names this directory.
+# shellcheck disable=SC2016 # the watcher's script is expanded by its own shell
+( setsid bash -c '
+    main=$1 run=$2 kids="" now="" st=""
+    while kill -0 "$main" 2>/dev/null; do
+        read -r _ _ st _ </proc/"$main"/stat 2>/dev/null
+        [ "$st" = Z ] && break # killed, not reaped yet: its workers went to init already
+        now=$(cat /proc/"$main"/task/*/children 2>/dev/null)
+        [ -n "$now" ] && kids=$now
+        sleep 0.5
+    done
+    for k in $kids; do
+        grep -q -a -F -- "$run" /proc/"$k"/cmdline 2>/dev/null && kill -KILL "$k" 2>/dev/null
+    done
+    rm -rf "$run"' _ "$$" "$RUN" </dev/null >/dev/null 2>&1 & )
 trap 'rm -rf "$RUN"' EXIT # until the exec, on errors
 
 {

@@ -237,7 +237,7 @@ async function guardChecks(vals) {
     const post = method === 'POST';
     const body = post ? '{}' : undefined;
     const q = t === '/debug/block-loop' ? '?ms=0' : '';
-    const stream = t === '/events';
+    const stream = t === '/events' || t === '/events/cluster';
     const open = probe || PUBLIC.has(t);
     await op(method, t, vals, {token: false, body, query: q, stream, label: 'no token'}, open ? ok : 401);
     await op(method, t, vals, {token: 'wrong-token-123', body, query: q, stream, label: 'wrong token'}, open ? ok : 401);
@@ -437,6 +437,12 @@ async function main() {
   await op('GET', '/events', {}, {query: '?since=0&type=StateChanged&role=uac', stream: true}, 200);
   for (const q of ['?queue=0', '?role=boss', '?priority=urgent', '?overflow=explode', '?type=Nope', '?since=x']) await op('GET', '/events', {}, {query: q, label: 'bad filter'}, 400);
   await op('GET', '/events', {}, {headers: {'Last-Event-ID': 'garbage'}, label: 'bad Last-Event-ID'}, 400);
+  r = await op('GET', '/events/cluster', {}, {stream: true}, 200); // the store's log (sqlite here)
+  if (!/^text\/event-stream/.test(r.headers['content-type'] || '')) fail(`GET /events/cluster: ${r.headers['content-type']}`);
+  await op('GET', '/events/cluster', {}, {query: '?after=0&state=Active&session=*&buffer=64', stream: true}, 200);
+  await op('GET', '/events/cluster', {}, {query: '?after=x', label: 'bad after'}, 400);
+  await op('GET', '/events/cluster', {}, {query: '?buffer=8', label: 'bad buffer'}, 400);
+  await op('GET', '/events/cluster', {}, {headers: {'Last-Event-ID': '1-2'}, label: 'bad Last-Event-ID'}, 400);
 
   // registrar
   await op('GET', '/registrations', {}, {}, 200);

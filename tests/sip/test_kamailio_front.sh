@@ -11,10 +11,12 @@
 #   keep coming: the dispatcher marks B down within the probing time, INVITEs sent to B in the
 #   meantime fail over to A (Kamailio's 1 s timer), and no call fails; the callers' BYEs of B's
 #   dialogs, sent through the front, reach A, which answers 481 (plain nodes cannot take a
-#   dialog over): one sent before B is known down (after its 1.5 s timeout at B), one after
-#   (at once);
-# - B restarted is marked up again and gets calls; Kamailio's runtime directory is gone after
-#   it exits. Loopback only.
+#   dialog over) after their 1.5 s timeout at B, one sent before B is marked down, one after;
+# - B restarted is marked up again and gets calls;
+# - B drains (SIGTERM) with a call up: new calls all go to A (B's 503 to INVITE fails them over,
+#   or B is down once it answers OPTIONS 503), B's call ends through the front and B exits;
+# - after a SIGKILL of Kamailio's main process its workers are gone (the port is free) and so is
+#   its runtime directory. Loopback only.
 . "$(dirname "$0")/lib.sh"
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
 KAMCMD=${KAMCMD:-/usr/sbin/kamcmd}
@@ -55,11 +57,11 @@ for args in "" "127.0.0.1:5060" "127.0.0.1 127.0.0.2:5060" "127.0.0.1:70000 127.
         fail "start.sh $args: exit $rc, $(cat "$TMP/usage.out")"
 done
 
-# node_start NAME SIP_ADDR HTTP_PORT: a plain sessiond; prints its pid
+# node_start NAME SIP_ADDR HTTP_PORT: a plain sessiond, a child of this shell; NODE_PID is its pid
 node_start() {
     "$BIN/sessiond" --sip "udp:$2" --http "127.0.0.1:$3" --store memory: --node-id "$1" --sip-t1-ms 100 \
         --rtp-timeout-ms 0 --log-level debug >"$TMP/$1.out" 2>>"$TMP/$1.log" &
-    echo $!
+    NODE_PID=$!
 }
 # node_wait PID HTTP_PORT: the node answers /livez
 node_wait() {
@@ -77,8 +79,10 @@ ENDED='sessioncore_sessions_retained{state="Terminated",role="uas"}'
 ACTIVE='sessioncore_sessions_active{state="Active",role="uas"}'
 
 SD_LOG=$TMP/nA.log
-SD_PID=$(node_start nA "$A" "$A_HTTP")
-B_PID=$(node_start nB "$B" "$B_HTTP")
+node_start nA "$A" "$A_HTTP"
+SD_PID=$NODE_PID
+node_start nB "$B" "$B_HTTP"
+B_PID=$NODE_PID
 node_wait "$SD_PID" "$A_HTTP"
 node_wait "$B_PID" "$B_HTTP"
 (cd "$TMP" && exec "$SIPP" -sf "$SCEN/kam_options_503.xml" -nostdin -trace_msg -message_file "$TMP/drain.msg" \
@@ -126,8 +130,8 @@ grep -q '^OPTIONS' "$TMP/drain.msg" || fail "the draining node was not probed"
 
 # 2. two calls owned by B (A disabled while they are placed), then B dies under load. The first
 # call's BYE comes before B can be marked down (< 1 s after the kill: a probe or an INVITE needs
-# 1 s to time out): it times out at B, then is walked to A. The second's comes after B is known
-# down: it goes to A at once.
+# 1 s to time out), the second's after: both go to B first (a node marked down may be draining,
+# and still own its calls), time out there and are walked to A.
 "$KAMCMD" -s "$CTL" dispatcher.set_state d 1 "sip:$A" >/dev/null || fail "kamcmd set_state"
 long_call() { # PORT HOLD_MS: a call whose BYE must get 481, in the background; its Call-ID is 1-PID@127.0.0.1
     (cd "$TMP" && exec "$SIPP" -sf "$SCEN/kam_front_uac_481.xml" -m 1 -l 1 -d "$2" -timeout 30s -timeout_error \
@@ -157,15 +161,16 @@ a2=$(node_metric "$A_HTTP" "$ENDED")
 for p in "$LONG_PID:$UAC2_PORT" "$LONG2_PID:$UAC3_PORT"; do
     wait "${p%%:*}" || fail "the BYE of a dialog of B did not get 481 through the front: $(grep -h -m 5 -iE 'error|unexpected|timeout' "$TMP/long_${p#*:}.out" "$TMP/long_${p#*:}.err")"
 done
-grep -a -q "in-dialog BYE 1-$LONG_PID@127.0.0.1: no answer from the previous node, trying node sip:$A" "$KAM_LOG" ||
-    fail "the BYE sent before B was known down was not walked to A after its timeout"
-grep -a -q "in-dialog BYE 1-$LONG2_PID@127.0.0.1: node 127.0.0.3:$B_SIP is down, trying node sip:$A" "$KAM_LOG" ||
-    fail "the BYE sent after B was known down did not go to A at once"
+for p in $LONG_PID $LONG2_PID; do
+    grep -a -q "in-dialog BYE 1-$p@127.0.0.1: no answer from the previous node, trying node sip:$A" "$KAM_LOG" ||
+        fail "the BYE of call 1-$p was not walked to A after its timeout at B"
+done
 LONG_PID= LONG2_PID=
 echo "node B marked down $detect_ms ms after kill -9"
 
 # 3. B back: marked up at its first answered probe, and it gets calls again
-B_PID=$(node_start nB "$B" "$B_HTTP")
+node_start nB "$B" "$B_HTTP"
+B_PID=$NODE_PID
 node_wait "$B_PID" "$B_HTTP"
 wait_log "dispatcher: node sip:$B up" 4 || fail "the restarted node was not marked up"
 front_calls 20 40 "$SIPP_PORT" || fail "calls after B came back failed"
@@ -173,10 +178,35 @@ b3=$(node_metric "$B_HTTP" "$ENDED")
 [ "$b3" -ge 1 ] || fail "node B back up got no call"
 grep -q '^INVITE' "$TMP/drain.msg" && fail "a call reached the draining node"
 
-# Kamailio's runtime directory goes with it
-kill -TERM "$KAM_PID"
-wait "$KAM_PID"
+# 4. B drains (SIGTERM) with a call up: its new INVITEs get 503 and the front sends them to A
+# (or, once B answers the probes 503, B is down and gets none); B's call ends through the front
+"$KAMCMD" -s "$CTL" dispatcher.set_state d 1 "sip:$A" >/dev/null || fail "kamcmd set_state"
+(cd "$TMP" && exec "$SIPP" -sf "$SCEN/kam_front_uac.xml" -m 1 -l 1 -d 1500 -timeout 30s -timeout_error \
+    -trace_err -error_file "$TMP/drain_call.err" -nostdin -i 127.0.0.1 -p "$UAC2_PORT" "127.0.0.1:$KAM_PORT" >"$TMP/drain_call.out" 2>&1) &
+LONG_PID=$!
+HTTP_PORT=$B_HTTP wait_metric "$ACTIVE" 1 10
+"$KAMCMD" -s "$CTL" dispatcher.set_state ap 1 "sip:$A" >/dev/null || fail "kamcmd set_state"
+a4=$(node_metric "$A_HTTP" "$ENDED")
+b4=$(node_metric "$B_HTTP" "$ENDED")
+kill -TERM "$B_PID"
+for _ in $(seq 1 100); do grep -q "draining: no new calls" "$TMP/nB.log" && break; sleep 0.05; done
+grep -q "draining: no new calls" "$TMP/nB.log" || fail "node B did not start draining"
+front_calls 20 40 "$SIPP_PORT" || fail "calls while B drains failed: $(grep -h -m 5 -iE 'error|failed|unexpected' "$TMP/uac_$SIPP_PORT.out" "$TMP/uac_$SIPP_PORT.err")"
+[ "$(node_metric "$A_HTTP" "$ENDED")" = $((a4 + 20)) ] || fail "node A did not take the 20 calls placed while B drains"
+[ "$(node_metric "$B_HTTP" "$ENDED")" = "$b4" ] || fail "a call reached node B while it drains"
+wait "$LONG_PID" || fail "the call on the draining node did not end cleanly: $(grep -h -m 5 -iE 'error|unexpected|timeout' "$TMP/drain_call.out" "$TMP/drain_call.err")"
+LONG_PID=
+wait "$B_PID" || fail "node B exited $? after its drain"
+B_PID=
+grep -a -q "node sip:$B answered 503" "$KAM_LOG" && echo "INVITEs to the draining node got 503 and failed over"
+
+# Kamailio's runtime directory goes with it, and its workers too when its main process is
+# killed with SIGKILL (start.sh's watcher ends them)
+kill -KILL "$KAM_PID"
+wait "$KAM_PID" 2>/dev/null
 KAM_PID=
-for _ in $(seq 1 40); do [ -d "$RUN_DIR" ] || break; sleep 0.1; done
+for _ in $(seq 1 40); do [ -d "$RUN_DIR" ] || port_in_use "$KAM_PORT" || break; sleep 0.1; done
+port_in_use "$KAM_PORT" && fail "Kamailio's workers still hold the port after a SIGKILL of its main process"
+for _ in $(seq 1 20); do [ -d "$RUN_DIR" ] || break; sleep 0.1; done
 [ -d "$RUN_DIR" ] && fail "start.sh's runtime directory $RUN_DIR is still there"
 pass

@@ -2,7 +2,8 @@
  * each event's JSON on its own line. Without --follow it prints the backlog (the events the
  * server holds from --since on) and stops at its end: at the first event published after the
  * command started (its time_us; the server's clock, so the same host or synchronised clocks), or
- * after a second without events. */
+ * after a second without events. With --cluster it reads GET /events/cluster (the store's
+ * event log of every node) the same way. */
 #include "sessionctl/cmd_events.h"
 
 #include <jansson.h>
@@ -99,9 +100,37 @@ static void add_param(char *q, size_t cap, const char *key, const char *v)
     q[n < cap ? n : cap - 1] = '\0';
 }
 
+/* `events --cluster`: GET /events/cluster, the store's event log (every node's records) from
+ * --since GSEQ (default: the start of the log; with --follow and no --since: new records). */
+static int cluster_query(const sctl_args *a, char *query, size_t cap)
+{
+    static const char *others[] = {"type", "role", "priority", "name", "app", "store", "until"};
+    for (size_t f = 0; f < sizeof others / sizeof others[0]; f++)
+        if (sctl_opt_value(a, others[f])) {
+            fprintf(stderr, "sessionctl events: --%s does not go with --cluster (filters: --session, --state)\n",
+                    others[f]);
+            return 2;
+        }
+    const char *since = sctl_opt_value(a, "since");
+    if (since && (!*since || strspn(since, "0123456789") != strlen(since))) {
+        fprintf(stderr, "sessionctl events: --since: expected a gseq (a number), got '%s'\n", since);
+        return 2;
+    }
+    static const char *filters[] = {"session", "state"};
+    for (size_t f = 0; f < 2; f++) {
+        const char *v = sctl_opt_value(a, filters[f]);
+        if (v)
+            add_param(query, cap, filters[f], v);
+    }
+    if (since || !sctl_opt_flag(a, "follow"))
+        add_param(query, cap, "after", since ? since : "0");
+    return 0;
+}
+
 int sessionctl_cmd_events_live(const sctl_args *a)
 {
-    if (sctl_opt_value(a, "store")) /* `events --store URL`: the persistent log (cmd_store.c) */
+    bool cluster = sctl_opt_flag(a, "cluster");
+    if (sctl_opt_value(a, "store") && !cluster) /* `events --store URL`: the persistent log (cmd_store.c) */
         return sessionctl_cmd_events(a);
     if (sctl_opt_value(a, "until")) {
         fprintf(stderr, "sessionctl events: --until goes with --store\n");
@@ -110,22 +139,25 @@ int sessionctl_cmd_events_live(const sctl_args *a)
     const char *server = a->server, *token = a->token, *since = sctl_opt_value(a, "since");
     bool follow = sctl_opt_flag(a, "follow");
     char query[2048] = "";
+    int qrc = cluster ? cluster_query(a, query, sizeof query) : 0;
+    if (qrc)
+        return qrc;
     static const char *filters[] = {"type", "session", "role", "state", "priority", "name", "app"};
-    for (size_t f = 0; f < sizeof filters / sizeof filters[0]; f++) {
+    for (size_t f = 0; f < sizeof filters / sizeof filters[0] && !cluster; f++) {
         const char *v = sctl_opt_value(a, filters[f]);
         if (v)
             add_param(query, sizeof query, filters[f], v);
     }
-    if (since && (!*since || strspn(since, "0123456789") != strlen(since))) {
+    if (!cluster && since && (!*since || strspn(since, "0123456789") != strlen(since))) {
         fprintf(stderr, "sessionctl events: --since: expected a sequence number, got '%s'\n", since);
         return 2;
     }
     /* the output is JSON Lines with or without --json */
     /* Without --follow: what the server still holds (from --since, default the start). */
-    if (since || !follow)
+    if (!cluster && (since || !follow))
         add_param(query, sizeof query, "since", since ? since : "0");
     char path[2100];
-    snprintf(path, sizeof path, "/events%s", query);
+    snprintf(path, sizeof path, "%s%s", cluster ? "/events/cluster" : "/events", query);
     ev_reader *r = calloc(1, sizeof *r);
     if (!r)
         return 1;

@@ -75,6 +75,7 @@ static const sctl_opt EVENTS[] = {
     {"follow", 'f', SCTL_FLAG, NULL, "keep streaming (default: stop at the end of the backlog)"},
     {"store", 0, SCTL_VALUE, "URL", "read the persistent log of this store instead of the server"},
     {"until", 0, SCTL_VALUE, "TIME", "--store: up to this time"},
+    {"cluster", 0, SCTL_FLAG, NULL, "the store's event log of every node (GET /events/cluster; --since GSEQ)"},
     {0},
 };
 static const sctl_opt RELOAD[] = {

@@ -297,7 +297,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = cc;
         const char *busy = sd_conns_request(h->conns, c, probe_path(url));
         screen(h, c, url, method, cc);
-        if (!cc->refuse && !busy && !strcmp(url, "/events") && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
+        if (!cc->refuse && !busy && (!strcmp(url, "/events") || !strcmp(url, "/events/cluster")) &&
+            (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
             busy = sd_conns_stream(h->conns, c); /* streams are counted apart */
         if (!cc->refuse && busy) { /* answered now, its body unread: a body that never comes holds nothing */
             sc_log(h->logger, SC_LOG_DEBUG, "http", "%s %s -> 503 (%s)", method, url, busy);

@@ -25,6 +25,7 @@
 #include "ops_routes.h"
 #include "cluster_setup.h"
 #include "store_setup.h"
+#include "cluster_sse.h"
 #include "systemd.h"
 #include "session_core/coord.h"
 #include "sessiond/embedded_table.h"
@@ -45,6 +46,7 @@ typedef struct sd_app {
     sd_store *store;     /* persistence health timer (store_setup.c) */
     sd_cluster *cluster; /* --cluster: the node's part of a cluster (cluster_setup.c), or NULL */
     uv_timer_t handover; /* a drain in a cluster: when the calls go to the other nodes */
+    sd_csse *csse;       /* GET /events/cluster: the store's event log (cluster_sse.c) */
     sd_signals *signals; /* SIGTERM/SIGINT thread and the hard deadline (signals.c) */
     sd_systemd *systemd; /* READY/STATUS/WATCHDOG/STOPPING under systemd (systemd.c), or NULL */
     uv_timer_t heartbeat, deadline;
@@ -354,6 +356,7 @@ static int start_http(sd_app *app)
         hc.nodes = sd_cluster_nodes;
         hc.cluster_ud = app->cluster;
     }
+    sd_csse_chain(app->csse, &hc.direct, &hc.direct_ud); /* GET /events/cluster first */
     int rc = sd_http_new(&app->http, &hc);
     app->http_fd = -1; /* the server's now */
     if (rc) {
@@ -414,7 +417,9 @@ int main(int argc, char **argv)
     uv_loop_init(&app.loop);
     if ((code = start_api(&app)) != 0 ||
         (code = sd_store_start(&app.store, &app.loop, app.api, &app.cfg, sd_ops_health(app.ops), &app.logger)) != 0 ||
-        (code = sd_cluster_start(&app.cluster, app.api, &app.cfg, &app.logger)) != 0 || (code = start_http(&app)) != 0)
+        (code = sd_cluster_start(&app.cluster, app.api, &app.cfg, &app.logger)) != 0 ||
+        (code = sd_csse_new(&app.csse, &app.cfg, sc_coord_metrics(app.api), &app.logger) ? 1 : 0) != 0 ||
+        (code = start_http(&app)) != 0)
         goto out_loop;
     uv_timer_init(&app.loop, &app.heartbeat);
     uv_timer_init(&app.loop, &app.deadline);
@@ -447,10 +452,13 @@ out_loop:
     app.store = NULL;
     sd_ops_stop(app.ops); /* ends the SSE streams before the HTTP threads are joined */
     app.ops = NULL;
+    sd_csse_stop(app.csse); /* the cluster stream's too (cluster_sse.c) */
     sd_http_free(app.http);
     app.http = NULL;
     sd_cluster_free(app.cluster); /* the HTTP threads' store handle (after they are joined) */
     app.cluster = NULL;
+    sd_csse_free(app.csse);
+    app.csse = NULL;
     sc_coord_free(app.api);
     app.api = NULL;
     uv_walk(&app.loop, close_walk, NULL);

@@ -33,6 +33,27 @@ static int pg_count(const char *url, const char *sql)
     return n;
 }
 
+/* True if PostgreSQL can answer sql from index (sequential scans off: the plan it would
+ * pick on a large table, where a scan of every snapshot costs more). */
+static bool pg_plan_uses(const char *url, const char *sql, const char *index)
+{
+    PGconn *c = PQconnectdb(url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQclear(PQexec(c, "SET enable_seqscan = off"));
+    char q[512];
+    snprintf(q, sizeof q, "EXPLAIN %s", sql);
+    PGresult *r = PQexec(c, q);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    bool found = false, scan = false;
+    for (int i = 0; i < PQntuples(r); i++) {
+        found = found || strstr(PQgetvalue(r, i, 0), index);
+        scan = scan || strstr(PQgetvalue(r, i, 0), "Seq Scan");
+    }
+    PQclear(r);
+    PQfinish(c);
+    return found && !scan;
+}
+
 /* A schema-3 PostgreSQL database (no sc_kv) is upgraded on open; its sessions stay. */
 static void test_pg_v3_upgraded(void **state)
 {
@@ -58,6 +79,13 @@ static void test_pg_v3_upgraded(void **state)
     json_decref(got);
     sc_persist_close(q);
     assert_int_equal(pg_count(contract.url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'sc_sessions_node'"), 1);
+    assert_true(pg_plan_uses(
+        contract.url, "SELECT id, data FROM sc_sessions WHERE node COLLATE \"C\" = 'n1' ORDER BY id COLLATE \"C\"",
+        "sc_sessions_node"));
+    assert_true(pg_plan_uses(contract.url,
+                             "SELECT node COLLATE \"C\" AS n, count(*) FROM sc_sessions WHERE node <> '' "
+                             "GROUP BY n ORDER BY n",
+                             "sc_sessions_node"));
 }
 
 static long long rd_int(redisContext *c, const char *cmd, const char *key, const char *arg)
