@@ -59,7 +59,7 @@ export SESSIOND_TEST_HOOKS=1
 # a loaded machine would otherwise see)
 start_sessiond --answer manual --http-token-file "$TMP/token" --config "$TMP/sessiond.yaml" \
   --realm pbx.test --users "$TMP/users.yaml" --users-store yes --trust 127.0.0.0/8 --rtp-timeout-ms 0 \
-  --http-timeout-ms 1500 --sip-t1-ms 500
+  --http-timeout-ms 1500 --sip-t1-ms 500 --cluster
 start_sipp_bg uac_wait_bye "$UAC_PORT" "127.0.0.1:$SIP_PORT"  # call B: accepted, bridged, hung up
 start_sipp_bg uac_rejected "$REJ_PORT" "127.0.0.1:$SIP_PORT"  # call E: rejected (486)
 for _ in $(seq 1 100); do port_in_use "$XFER_PORT" && break; sleep 0.05; done

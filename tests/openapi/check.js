@@ -437,6 +437,9 @@ async function main() {
   await op('GET', '/events', {}, {query: '?since=0&type=StateChanged&role=uac', stream: true}, 200);
   for (const q of ['?queue=0', '?role=boss', '?priority=urgent', '?overflow=explode', '?type=Nope', '?since=x']) await op('GET', '/events', {}, {query: q, label: 'bad filter'}, 400);
   await op('GET', '/events', {}, {headers: {'Last-Event-ID': 'garbage'}, label: 'bad Last-Event-ID'}, 400);
+  r = await op('GET', '/cluster', {}, {}, 200); // --cluster on the sqlite store: this node alone
+  const cl = JSON.parse(r.body);
+  if (!cl.nodes || cl.nodes.length !== 1 || !cl.nodes[0].self) fail(`GET /cluster: ${r.body}`);
   r = await op('GET', '/events/cluster', {}, {stream: true}, 200); // the store's log (sqlite here)
   if (!/^text\/event-stream/.test(r.headers['content-type'] || '')) fail(`GET /events/cluster: ${r.headers['content-type']}`);
   await op('GET', '/events/cluster', {}, {query: '?after=0&state=Active&session=*&buffer=64', stream: true}, 200);

@@ -86,8 +86,8 @@ bool sd_cluster_redirect(void *ud, const char *path, const char *query, char *lo
     memcpy(id, s, n);
     id[n] = '\0';
     char node[160], url[300];
-    if (sc_coord_cluster_locate(c->p, id, node, sizeof node, url, sizeof url) != 0)
-        return false;
+    if (sc_coord_cluster_locate(c->p, id, node, sizeof node, url, sizeof url) != 0 || !strcmp(node, c->inc))
+        return false; /* unknown, owner dead, or ours (the 404 was about the route, not the session) */
     size_t ul = strlen(url);
     while (ul && url[ul - 1] == '/')
         url[--ul] = '\0';
