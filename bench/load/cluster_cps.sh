@@ -47,7 +47,8 @@ sleep 1
 
 cpu() { curl -s "http://127.0.0.1:${HTTP[$1]}/metrics" | awk '/^process_cpu_seconds_total/ {print $2}'; }
 
-# step NAME RATE: STEP_S seconds of load; prints "FAILED CPU_US_PER_CALL".
+# step NAME RATE: STEP_S seconds of load; prints "SUCCEEDED/FAILED CPU_US_PER_CALL" (SIPp's
+# cumulative counts from its last statistics line, written when it ends).
 step() {
     local name=$1 rate=$2 calls=$(( $2 * STEP_S )) before after failed
     before=$(cpu "$name")
@@ -56,15 +57,15 @@ step() {
         -trace_stat -stf "$TMP/$name-$rate.csv" "127.0.0.1:${SIP[$name]}" >/dev/null 2>&1)
     sleep 1
     after=$(cpu "$name")
-    failed=$(tail -n 1 "$TMP/$name-$rate.csv" | awk -F';' '{print $16}')
+    failed=$(tail -n 1 "$TMP/$name-$rate.csv" | awk -F';' '{print $16 "/" $18}')
     echo "${failed:-?} $(awk -v a="$before" -v b="$after" -v n="$calls" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')"
 }
 
-printf '%-6s %-30s %-30s %s\n' CPS "plain: failed, CPU us/call" "cluster: failed, CPU us/call" "ratio"
+printf '%-6s %-34s %-34s %s\n' CPS "plain: ok/failed, CPU us/call" "cluster: ok/failed, CPU us/call" "CPU ratio"
 for r in $RATES; do
     read -r fp up <<<"$(step plain "$r")"
     read -r fc uc <<<"$(step cluster "$r")"
-    printf '%-6s %-30s %-30s %s\n' "$r" "$fp, $up" "$fc, $uc" \
+    printf '%-6s %-34s %-34s %s\n' "$r" "$fp, $up" "$fc, $uc" \
         "$(awk -v a="$uc" -v b="$up" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 done
-for name in plain cluster; do kill -0 "${PIDS[@]:1:2}" 2>/dev/null || echo "WARNING: a sessiond died: $(tail -n 3 "$TMP/$name.log")"; done
+for p in "${PIDS[@]:1:2}"; do kill -0 "$p" 2>/dev/null || echo "WARNING: a sessiond died during the run"; done
