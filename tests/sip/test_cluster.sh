@@ -165,6 +165,13 @@ for id in $victim_ids; do
     printf '%s' "$HTTP_BODY" | grep -q "\"taken over from n$V/" || fail "$id: no takeover in its history: $HTTP_BODY"
     printf '%s' "$HTTP_BODY" | grep -q 'DtmfReceived' || fail "$id: the caller's RTP after the re-INVITE was not heard: $HTTP_BODY"
 done
+# sessionctl follows the redirect: ask the node that does not own the first moved call
+id=$(printf '%s\n' $victim_ids | head -n 1)
+on "$A" GET "/sessions/$id"
+other=$A; [ "$HTTP_STATUS" = 200 ] && other=$B
+"$BIN/sessionctl" --server "http://127.0.0.$other:$NHTTP" show "$id" >"$TMP/show.out" 2>&1 ||
+    fail "sessionctl show $id on node $other: $(head -n 3 "$TMP/show.out")"
+grep -q "$id" "$TMP/show.out" || fail "sessionctl show $id: $(head -n 3 "$TMP/show.out")"
 on "$A" GET /sessions/no-such-session
 [ "$HTTP_STATUS" = 404 ] || fail "an unknown session: $HTTP_STATUS"
 

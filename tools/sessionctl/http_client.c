@@ -41,6 +41,20 @@ static char *link_next(const char *head, const char *hend)
     return NULL;
 }
 
+/* The value of the Location header among the headers (head .. hend), or NULL. */
+static char *location(const char *head, const char *hend)
+{
+    for (const char *p = head; p && p < hend; p = strstr(p + 1, "\r\n")) {
+        if (strncasecmp(p, "\r\nLocation:", 11))
+            continue;
+        const char *v = p + 11, *eol = strstr(p + 2, "\r\n");
+        while (v < hend && *v == ' ')
+            v++;
+        return eol && eol > v ? strndup(v, (size_t)(eol - v)) : NULL;
+    }
+    return NULL;
+}
+
 /* "http://host:port/base" -> host, port, base (no trailing '/'). */
 static int parse_url(const char *url, char *host, size_t hostsz, char *port, size_t portsz, char *base, size_t basesz)
 {
@@ -161,9 +175,9 @@ static char *read_all(int fd, int timeout_ms, size_t *len)
     return buf;
 }
 
-int sctl_http_request_typed(const char *url, const char *method, const char *path, const char *body,
-                            const char *content_type, const char *token, int timeout_ms, sctl_http_resp *resp,
-                            char *err, size_t errsz)
+static int request_once(const char *url, const char *method, const char *path, const char *body,
+                        const char *content_type, const char *token, int timeout_ms, sctl_http_resp *resp, char **loc,
+                        char *err, size_t errsz)
 {
     char host[256], port[16], base[256];
     memset(resp, 0, sizeof *resp);
@@ -207,12 +221,39 @@ int sctl_http_request_typed(const char *url, const char *method, const char *pat
         return -1;
     }
     resp->next = link_next(raw, hend);
+    *loc = status == 307 || status == 308 ? location(raw, hend) : NULL;
     size_t off = (size_t)(hend + 4 - raw);
     memmove(raw, raw + off, len - off + 1);
     resp->status = status;
     resp->body = raw;
     resp->len = len - off;
     return 0;
+}
+
+/* A 307 or 308 (a cluster node sends a client to the node that owns a session) is followed
+ * once, to an http:// Location, with the same method, body and token: the nodes of one cluster
+ * share their token. */
+int sctl_http_request_typed(const char *url, const char *method, const char *path, const char *body,
+                            const char *content_type, const char *token, int timeout_ms, sctl_http_resp *resp,
+                            char *err, size_t errsz)
+{
+    char *loc = NULL;
+    int rc = request_once(url, method, path, body, content_type, token, timeout_ms, resp, &loc, err, errsz);
+    const char *slash = loc && !strncmp(loc, "http://", 7) ? strchr(loc + 7, '/') : NULL;
+    if (rc == 0 && slash) {
+        char *origin = strndup(loc, (size_t)(slash - loc));
+        char *again = NULL;
+        sctl_http_resp r2;
+        if (origin &&
+            request_once(origin, method, slash, body, content_type, token, timeout_ms, &r2, &again, err, errsz) == 0) {
+            sctl_http_resp_free(resp);
+            *resp = r2;
+        }
+        free(again);
+        free(origin);
+    }
+    free(loc);
+    return rc;
 }
 
 int sctl_http_stream(const char *url, const char *path, const char *extra_headers, const char *token,
