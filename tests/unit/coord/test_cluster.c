@@ -1,0 +1,204 @@
+/* test_cluster: two coordinators in one cluster on one SQLite store, on one loop (src/coord/
+ * cluster.c). A calls B (default table, auto answer); A hands over: its session leaves A without
+ * a word on the wire and B, the only other node, takes it over (moved by compare-and-set,
+ * restored with its dialog, Recovered code 1 "taken over from a/...", the table's re-INVITE from
+ * B to the peer, here B itself); the store's owner is B's incarnation; the call then ends by an
+ * API hangup on B. Also: --cluster needs a shared store (memory refused), GET /cluster's list. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "session_core/coord.h"
+
+static sc_coord *make_coord(uv_loop_t *loop, sc_table *t)
+{
+    sc_coord_config c;
+    sc_coord_config_default(&c);
+    c.loop = loop;
+    c.table = t;
+    c.listen[0] = "udp:127.0.0.1:0";
+    c.nlisten = 1;
+    c.sip_t1_ms = 50;
+    sc_coord *coord = NULL;
+    assert_int_equal(sc_coord_new(&coord, &c), 0);
+    return coord;
+}
+
+static void join(sc_coord *c, const char *url, const char *node)
+{
+    sc_coord_store_config sc = {.url = url, .node_id = node, .cluster = true};
+    char err[256];
+    assert_int_equal(sc_coord_store_open(c, &sc, NULL, err, sizeof err), 0);
+    sc_coord_cluster_config cc = {.lease_ms = 2000, .http_url = "http://127.0.0.1:1"};
+    int rc = sc_coord_cluster_start(c, &cc, err, sizeof err);
+    if (rc)
+        fail_msg("cluster start: %s", err);
+}
+
+static void on_tick(uv_timer_t *t) { (void)t; }
+
+/* Run the loop until pred(ud) (or 20 s pass: valgrind). */
+static bool run_until(uv_loop_t *loop, bool (*pred)(void *ud), void *ud)
+{
+    uv_timer_t tick;
+    uv_timer_init(loop, &tick);
+    uv_timer_start(&tick, on_tick, 5, 5);
+    uint64_t end = uv_now(loop) + 20000;
+    bool ok = false;
+    while (!(ok = pred(ud)) && uv_now(loop) < end)
+        uv_run(loop, UV_RUN_ONCE);
+    uv_close((uv_handle_t *)&tick, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return ok;
+}
+
+typedef struct probe {
+    sc_coord *c;
+    const char *id; /* a session of c, or NULL: any */
+    const char *state;
+} probe;
+
+static int in_state(sc_session *s, void *ud)
+{
+    probe *p = ud;
+    return (!p->id || !strcmp(sc_session_id(s), p->id)) && !strcmp(sc_session_state_name(s), p->state);
+}
+
+static bool has_state(void *ud)
+{
+    probe *p = ud;
+    return sc_store_foreach(sc_engine_store(sc_coord_engine(p->c)), in_state, p) != 0;
+}
+
+static bool has_no_sessions(void *ud) { return sc_store_count(sc_engine_store(sc_coord_engine(ud))) == 0; }
+
+static bool history_has(sc_coord *c, const char *id, const char *text)
+{
+    json_t *h = NULL;
+    if (sc_coord_history(c, id, &h) != 0)
+        return false;
+    char *dump = json_dumps(h, 0);
+    bool found = dump && strstr(dump, text);
+    free(dump);
+    json_decref(h);
+    return found;
+}
+
+static void test_memory_store_refused(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    sc_vocab *v = NULL;
+    sc_table *t = NULL;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(sc_vocab_new(&v), 0);
+    assert_int_equal(sc_table_load_file(&t, SC_SOURCE_DIR "/tables/default.yaml", v, NULL), 0);
+    sc_coord *c = make_coord(&loop, t);
+    sc_coord_store_config sc = {.url = "memory:", .cluster = true};
+    assert_int_equal(sc_coord_store_open(c, &sc, NULL, NULL, 0), 0);
+    sc_coord_cluster_config cc = {0};
+    char err[256];
+    assert_int_equal(sc_coord_cluster_start(c, &cc, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "shared store"));
+    assert_int_equal(sc_coord_cluster_handover(c, 0), -ENOENT);
+    assert_string_equal(sc_coord_cluster_incarnation(c), "");
+    sc_coord_free(c);
+    sc_table_unref(t);
+    sc_vocab_free(v);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_handover_takeover(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sc-cluster-XXXXXX", url[300], path[280];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    uv_loop_t loop;
+    sc_vocab *v = NULL;
+    sc_table *t = NULL;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(sc_vocab_new(&v), 0);
+    assert_int_equal(sc_table_load_file(&t, SC_SOURCE_DIR "/tables/default.yaml", v, NULL), 0);
+    sc_coord *a = make_coord(&loop, t), *b = make_coord(&loop, t);
+    join(a, url, "a");
+    join(b, url, "b");
+    assert_non_null(strstr(sc_coord_cluster_incarnation(a), "a/"));
+    assert_non_null(strstr(sc_coord_cluster_incarnation(b), "b/"));
+
+    /* both nodes are listed, each with its URL */
+    sc_persist *p = NULL;
+    sc_persist_config pc = {0};
+    assert_int_equal(sc_persist_open(&p, url, &pc, NULL, 0), 0);
+    json_t *nodes = NULL;
+    assert_int_equal(sc_coord_cluster_nodes(p, sc_coord_cluster_incarnation(a), &nodes), 0);
+    assert_int_equal(json_array_size(nodes), 2);
+    json_decref(nodes);
+
+    /* A calls B; both answered */
+    struct sockaddr_storage ss;
+    assert_int_equal(sc_coord_listener_addr(b, 0, &ss), 0);
+    char to[64], id[SC_SESSION_ID_MAX + 1];
+    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    assert_int_equal(sc_coord_make_call(a, to, NULL, id, sizeof id), 0);
+    probe pa = {a, id, "Active"}, pb = {b, NULL, "Active"};
+    assert_true(run_until(&loop, has_state, &pa));
+    assert_true(run_until(&loop, has_state, &pb));
+
+    /* the owner's URL for the session, read the way the HTTP threads do */
+    char node[160], where[300];
+    assert_int_equal(sc_coord_cluster_locate(p, id, node, sizeof node, where, sizeof where), 0);
+    assert_string_equal(node, sc_coord_cluster_incarnation(a));
+    assert_string_equal(where, "http://127.0.0.1:1");
+    assert_int_equal(sc_coord_cluster_locate(p, "no-such-session", node, sizeof node, where, sizeof where), -ENOENT);
+
+    /* A hands over: the session leaves A and B takes it */
+    assert_int_equal(sc_coord_cluster_handover(a, 2000), 0);
+    assert_int_equal(sc_store_count(sc_engine_store(sc_coord_engine(a))), 0);
+    assert_int_equal(sc_coord_cluster_handover(a, 0), -ESTALE);
+    probe moved = {b, id, "Active"};
+    assert_true(run_until(&loop, has_state, &moved));
+    assert_true(history_has(b, id, "taken over from a/"));
+    sc_persist_snapshot_info info;
+    json_t *snap = NULL;
+    assert_true(run_until(&loop, has_no_sessions, a));
+    assert_int_equal(sc_persist_load(p, id, &snap, &info), 0);
+    json_decref(snap);
+    assert_string_equal(info.node_id, sc_coord_cluster_incarnation(b));
+
+    /* the moved call still works: hung up on B, both legs end there */
+    assert_int_equal(sc_coord_hangup(b, id), 0);
+    probe ended = {b, id, "Terminated"};
+    assert_true(run_until(&loop, has_state, &ended));
+
+    sc_persist_close(p);
+    sc_coord_free(a);
+    sc_coord_free(b);
+    sc_table_unref(t);
+    sc_vocab_free(v);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memory_store_refused),
+        cmocka_unit_test(test_handover_takeover),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
