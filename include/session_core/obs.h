@@ -294,6 +294,8 @@ SC_EXPORT int sc_obs_statsd_flush(sc_obs_statsd *s);
       "Persistent store operation latency, by operation", "op")                                                        \
     X(store_queue_depth, SC_OBS_GAUGE, "sessioncore_store_queue_depth", "Writes waiting for the persistent store",     \
       NULL)                                                                                                            \
+    X(store_fenced_writes, SC_OBS_COUNTER, "sessioncore_store_fenced_writes_total",                                    \
+      "Snapshot saves and deletes the store ignored: the session is another node's now", NULL)                         \
     X(events_published, SC_OBS_COUNTER, "sessioncore_events_published_total", "Events published on the bus, by type",  \
       "type")                                                                                                          \
     X(event_drops, SC_OBS_COUNTER, "sessioncore_event_queue_drops_total",                                              \

@@ -80,6 +80,13 @@ static uint64_t mono_us(void) { return sc_clock_mono_us(sc_clock_system()); }
 
 /* ---- The thread: renewal, dead incarnations, moves ------------------------------------------ */
 
+/* Our entry in NODES_NS (addresses for GET /cluster and redirects), expiring with the lease. */
+static void publish_info(cluster *cl)
+{
+    int64_t until = sc_clock_wall_us(sc_clock_system()) + (int64_t)cl->lease_ms * 1000;
+    sc_persist_kv_put(cl->p, NODES_NS, cl->inc, cl->info, strlen(cl->info), until);
+}
+
 /* Renews our lease; false when it is gone (we stop for good) or the store failed. A renewal is
  * only tried while the last one is young enough that the lease cannot have expired: after a
  * stall (a stopped process, a slow store) the node fences itself instead of coming back. */
@@ -104,8 +111,7 @@ static bool renew(cluster *cl)
         return false;
     }
     atomic_store(&cl->last_ok_us, t0);
-    int64_t until = sc_clock_wall_us(sc_clock_system()) + (int64_t)cl->lease_ms * 1000;
-    sc_persist_kv_put(cl->p, NODES_NS, cl->inc, cl->info, strlen(cl->info), until);
+    publish_info(cl);
     return true;
 }
 
@@ -529,6 +535,8 @@ int sc_coord_cluster_start(sc_coord *c, const sc_coord_cluster_config *cfg, char
     if (rc == 0) { /* the first lease, taken here: a node that cannot join does not start */
         atomic_store(&cl->last_ok_us, mono_us());
         rc = sc_persist_claim(cl->p, cl->lease_id, cl->inc, cl->lease_ms);
+        if (rc == 0)
+            publish_info(cl); /* listed from the start */
         if (rc)
             snprintf(err, errsz, "--cluster: cannot take the node lease: %s (%s)", sc_strerror(rc),
                      sc_persist_last_error(cl->p));

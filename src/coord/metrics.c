@@ -116,6 +116,7 @@ static void collect_store(void *ud, sc_obs_registry *r)
     sc_obs_gauge *g = sc_obs_gauge_with(o->m.store_queue_depth);
     if (g)
         sc_obs_gauge_set(g, (double)h.queue_depth);
+    set_counter(sc_obs_counter_with(o->m.store_fenced_writes), h.fenced_writes);
     for (int k = 0; k < SC_PERSIST_OP_KINDS; k++) {
         set_counter(sc_obs_counter_with(o->m.store_operations, kinds[k], "ok"), h.ops_ok[k]);
         set_counter(sc_obs_counter_with(o->m.store_operations, kinds[k], "error"), h.ops_failed[k]);

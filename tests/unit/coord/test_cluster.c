@@ -19,8 +19,14 @@
 
 #include "session_core/coord.h"
 
+static void log_line(void *ud, sc_log_level level, const char *module, const char *msg)
+{
+    fprintf(stderr, "%s %d %s: %s\n", (const char *)ud, (int)level, module, msg);
+}
+
 static sc_coord *make_coord(uv_loop_t *loop, sc_table *t)
 {
+    static sc_logger lg = {.log = log_line, .ud = "", .max_level = SC_LOG_INFO, .unlimited = true};
     sc_coord_config c;
     sc_coord_config_default(&c);
     c.loop = loop;
@@ -28,6 +34,7 @@ static sc_coord *make_coord(uv_loop_t *loop, sc_table *t)
     c.listen[0] = "udp:127.0.0.1:0";
     c.nlisten = 1;
     c.sip_t1_ms = 50;
+    c.logger = getenv("SC_TEST_LOG") ? &lg : NULL;
     sc_coord *coord = NULL;
     assert_int_equal(sc_coord_new(&coord, &c), 0);
     return coord;
@@ -77,6 +84,12 @@ static bool has_state(void *ud)
 {
     probe *p = ud;
     return sc_store_foreach(sc_engine_store(sc_coord_engine(p->c)), in_state, p) != 0;
+}
+
+static bool store_connected(void *ud)
+{
+    sc_persist_health h;
+    return sc_coord_store_health(ud, &h, NULL) == 0 && h.connected;
 }
 
 static bool has_no_sessions(void *ud) { return sc_store_count(sc_engine_store(sc_coord_engine(ud))) == 0; }
@@ -146,7 +159,10 @@ static void test_handover_takeover(void **state)
     assert_int_equal(json_array_size(nodes), 2);
     json_decref(nodes);
 
-    /* A calls B; both answered */
+    /* A calls B (once both writers are connected: strict durability refuses calls before); both
+     * answered */
+    assert_true(run_until(&loop, store_connected, a));
+    assert_true(run_until(&loop, store_connected, b));
     struct sockaddr_storage ss;
     assert_int_equal(sc_coord_listener_addr(b, 0, &ss), 0);
     char to[64], id[SC_SESSION_ID_MAX + 1];
