@@ -189,25 +189,32 @@ static int pg_begin(sc_persist *p) { return q(p, NULL, "begin", "BEGIN", 0, NULL
 static int pg_commit(sc_persist *p) { return q(p, NULL, "commit", "COMMIT", 0, NULL); }
 static void pg_rollback(sc_persist *p) { PQclear(PQexec(((pg *)p->impl)->c, "ROLLBACK")); }
 
+/* Runs the write sql: 1 if it changed no row (a WHERE that held nothing back: fenced, busy,
+ * absent), 0 if it changed some, or the error. */
+static int write_none(sc_persist *p, const char *what, const char *sql, int n, const char *const *params)
+{
+    PGresult *res = NULL;
+    int rc = q(p, &res, what, sql, n, params);
+    if (rc < 0)
+        return rc;
+    bool none = strcmp(PQcmdTuples(res), "0") == 0;
+    PQclear(res);
+    return none ? 1 : 0;
+}
+
 static int pg_save(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
                    int64_t updated_us)
 {
     char t[32];
     snprintf(t, sizeof t, "%lld", (long long)updated_us);
     const char *params[] = {id, data, node, hash, t};
-    PGresult *res = NULL;
     /* fenced: a snapshot another non-empty node owns stays (no row: 0 tuples) */
-    int rc = q(p, &res, "save",
-               "INSERT INTO sc_sessions(id, data, node, table_hash, updated_us) VALUES($1, $2, $3, $4, $5) "
-               "ON CONFLICT(id) DO UPDATE SET data = excluded.data, node = excluded.node, "
-               "table_hash = excluded.table_hash, updated_us = excluded.updated_us "
-               "WHERE excluded.node = '' OR sc_sessions.node = '' OR sc_sessions.node = excluded.node",
-               5, params);
-    if (rc < 0)
-        return rc;
-    bool none = strcmp(PQcmdTuples(res), "0") == 0;
-    PQclear(res);
-    return none ? 1 : 0;
+    return write_none(p, "save",
+                      "INSERT INTO sc_sessions(id, data, node, table_hash, updated_us) VALUES($1, $2, $3, $4, $5) "
+                      "ON CONFLICT(id) DO UPDATE SET data = excluded.data, node = excluded.node, "
+                      "table_hash = excluded.table_hash, updated_us = excluded.updated_us "
+                      "WHERE excluded.node = '' OR sc_sessions.node = '' OR sc_sessions.node = excluded.node",
+                      5, params);
 }
 
 static int pg_load(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info)
@@ -229,20 +236,34 @@ static int pg_load(sc_persist *p, const char *id, char **data, sc_persist_snapsh
     return *data ? 0 : -ENOMEM;
 }
 
-/* One statement: the delete (fenced unless node is "") and, from the same snapshot of the
- * table, whether id had a snapshot at all. Returns 0, 1 (fenced) or -ENOENT. */
+/* Runs sql, a "WITH w AS (<write> RETURNING 1) SELECT (SELECT count(*) FROM w), (SELECT
+ * count(*) FROM sc_sessions WHERE id = $1)": one statement, so both counts come from the same
+ * snapshot of the table. Sets *wrote and *had (id has a snapshot). */
+static int write_and_exists(sc_persist *p, const char *what, const char *sql, int n, const char *const *params,
+                            bool *wrote, bool *had)
+{
+    PGresult *res = NULL;
+    int rc = q(p, &res, what, sql, n, params);
+    if (rc < 0)
+        return rc;
+    *wrote = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+    *had = strcmp(PQgetvalue(res, 0, 1), "0") != 0;
+    PQclear(res);
+    return 0;
+}
+
+/* The delete (fenced unless node is ""). Returns 0, 1 (fenced) or -ENOENT. */
 static int pg_del(sc_persist *p, const char *id, const char *node)
 {
     const char *params[] = {id, node};
-    PGresult *res = NULL;
-    int rc = q(p, &res, "delete",
-               "WITH d AS (DELETE FROM sc_sessions WHERE id = $1 AND ($2 = '' OR node = $2 OR node = '') "
-               "RETURNING 1) SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM sc_sessions WHERE id = $1)",
-               2, params);
+    bool gone = false, had = false;
+    int rc = write_and_exists(
+        p, "delete",
+        "WITH d AS (DELETE FROM sc_sessions WHERE id = $1 AND ($2 = '' OR node = $2 OR node = '') "
+        "RETURNING 1) SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM sc_sessions WHERE id = $1)",
+        2, params, &gone, &had);
     if (rc < 0)
         return rc;
-    bool gone = strcmp(PQgetvalue(res, 0, 0), "0") != 0, had = strcmp(PQgetvalue(res, 0, 1), "0") != 0;
-    PQclear(res);
     return gone ? 0 : had ? 1 : -ENOENT;
 }
 
@@ -251,32 +272,38 @@ static int pg_del(sc_persist *p, const char *id, const char *node)
 static int pg_owner_move(sc_persist *p, const char *id, const char *from, const char *to)
 {
     const char *params[] = {id, from, to};
-    PGresult *res = NULL;
-    int rc = q(p, &res, "owner move",
-               "WITH m AS (UPDATE sc_sessions SET node = $3 WHERE id = $1 AND node = $2 RETURNING 1) "
-               "SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM sc_sessions WHERE id = $1)",
-               3, params);
+    bool moved = false, had = false;
+    int rc = write_and_exists(p, "owner move",
+                              "WITH m AS (UPDATE sc_sessions SET node = $3 WHERE id = $1 AND node = $2 RETURNING 1) "
+                              "SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM sc_sessions WHERE id = $1)",
+                              3, params, &moved, &had);
     if (rc < 0)
         return rc;
-    bool moved = strcmp(PQgetvalue(res, 0, 0), "0") != 0, had = strcmp(PQgetvalue(res, 0, 1), "0") != 0;
-    PQclear(res);
     return moved ? 0 : had ? -EBUSY : -ENOENT;
 }
 
-static int pg_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+/* Runs sql, whose rows are (id, data or NULL), and calls cb for each row in order. */
+static int walk_id_rows(sc_persist *p, const char *what, const char *sql, int n, const char *const *params,
+                        sc_persist__raw_list_cb cb, void *ud)
 {
-    const char *params[] = {node};
     PGresult *res = NULL;
-    int rc = q(p, &res, "list owned",
-               with_data ? "SELECT id, data FROM sc_sessions WHERE node COLLATE \"C\" = $1 ORDER BY id COLLATE \"C\""
-                         : "SELECT id, NULL FROM sc_sessions WHERE node COLLATE \"C\" = $1 ORDER BY id COLLATE \"C\"",
-               1, params);
+    int rc = q(p, &res, what, sql, n, params);
     if (rc < 0)
         return rc;
     for (int i = 0; rc == 0 && i < PQntuples(res); i++)
         rc = cb(PQgetvalue(res, i, 0), PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1), ud);
     PQclear(res);
     return rc;
+}
+
+static int pg_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    const char *params[] = {node};
+    return walk_id_rows(
+        p, "list owned",
+        with_data ? "SELECT id, data FROM sc_sessions WHERE node COLLATE \"C\" = $1 ORDER BY id COLLATE \"C\""
+                  : "SELECT id, NULL FROM sc_sessions WHERE node COLLATE \"C\" = $1 ORDER BY id COLLATE \"C\"",
+        1, params, cb, ud);
 }
 
 static int pg_owners(sc_persist *p, sc_persist_owner_cb cb, void *ud)
@@ -305,14 +332,7 @@ static int pg_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_
                            "SELECT DISTINCT session_id FROM sc_events) u ORDER BY id COLLATE \"C\"")
             : (with_data ? "SELECT id, data FROM sc_sessions ORDER BY id COLLATE \"C\""
                          : "SELECT id, NULL FROM sc_sessions ORDER BY id COLLATE \"C\"");
-    PGresult *res = NULL;
-    int rc = q(p, &res, "list", sql, 0, NULL);
-    if (rc < 0)
-        return rc;
-    for (int i = 0; rc == 0 && i < PQntuples(res); i++)
-        rc = cb(PQgetvalue(res, i, 0), PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1), ud);
-    PQclear(res);
-    return rc;
+    return walk_id_rows(p, "list", sql, 0, NULL, cb, ud);
 }
 
 static int pg_append(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq)
@@ -466,29 +486,19 @@ static int pg_claim(sc_persist *p, const char *id, const char *node, int64_t now
     snprintf(until, sizeof until, "%lld", (long long)until_us);
     snprintf(now, sizeof now, "%lld", (long long)now_us);
     const char *params[] = {id, node, until, m, now};
-    PGresult *res = NULL;
-    int rc = q(p, &res, "claim",
-               "INSERT INTO sc_leases(id, node, until_us) VALUES($1, $2, $3) ON CONFLICT(id) DO UPDATE SET "
-               "node = excluded.node, until_us = excluded.until_us "
-               "WHERE sc_leases.node = excluded.node OR ($4 = 'c' AND sc_leases.until_us <= $5::bigint)",
-               5, params);
-    if (rc < 0)
-        return rc;
-    bool none = strcmp(PQcmdTuples(res), "0") == 0;
-    PQclear(res);
-    return none ? -EBUSY : 0;
+    int rc = write_none(p, "claim",
+                        "INSERT INTO sc_leases(id, node, until_us) VALUES($1, $2, $3) ON CONFLICT(id) DO UPDATE SET "
+                        "node = excluded.node, until_us = excluded.until_us "
+                        "WHERE sc_leases.node = excluded.node OR ($4 = 'c' AND sc_leases.until_us <= $5::bigint)",
+                        5, params);
+    return rc == 1 ? -EBUSY : rc;
 }
 
 static int pg_release(sc_persist *p, const char *id, const char *node)
 {
     const char *params[] = {id, node};
-    PGresult *res = NULL;
-    int rc = q(p, &res, "release", "DELETE FROM sc_leases WHERE id = $1 AND node = $2", 2, params);
-    if (rc < 0)
-        return rc;
-    bool none = strcmp(PQcmdTuples(res), "0") == 0;
-    PQclear(res);
-    return none ? -ENOENT : 0;
+    int rc = write_none(p, "release", "DELETE FROM sc_leases WHERE id = $1 AND node = $2", 2, params);
+    return rc == 1 ? -ENOENT : rc;
 }
 
 static int pg_expired(sc_persist *p, int64_t now_us, sc_persist_lease_cb cb, void *ud)

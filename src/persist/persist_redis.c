@@ -600,16 +600,20 @@ static int cmp_str(const void *a, const void *b)
     return strcmp((*(redisReply *const *)a)->str, (*(redisReply *const *)b)->str);
 }
 
-static int rd_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+/* Walks the Redis set key in id order, calling cb for each member. With data each snapshot is
+ * loaded: with owner NULL, a member without one is passed with NULL data; with an owner, a
+ * member whose snapshot is gone or owned by another node since is passed over. */
+static int walk_id_set(sc_persist *p, const char *key, const char *what, const char *owner, bool with_data,
+                       sc_persist__raw_list_cb cb, void *ud)
 {
-    const char *argv[] = {"SMEMBERS", mode == SC_PERSIST_LIST_ALL ? RD_PREFIX "sessions" : RD_PREFIX "live"};
+    const char *argv[] = {"SMEMBERS", key};
     redisReply *set = NULL;
-    int rc = cmd(p, &set, "list", 2, argv);
+    int rc = cmd(p, &set, what, 2, argv);
     if (rc < 0)
         return rc;
     if (set->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(set);
-        return sc_persist__error(p, -EREMOTEIO, "redis list: unexpected reply");
+        return sc_persist__error(p, -EREMOTEIO, "redis %s: unexpected reply", what);
     }
     if (set->elements)
         qsort(set->element, set->elements, sizeof *set->element, cmp_str);
@@ -618,7 +622,12 @@ static int rd_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_
         char *data = NULL;
         if (with_data) {
             sc_persist_snapshot_info info;
+            memset(&info, 0, sizeof info);
             int lrc = rd_load(p, id, &data, &info);
+            if (owner && (lrc == -ENOENT || (lrc == 0 && strcmp(info.node_id, owner) != 0))) {
+                free(data);
+                continue;
+            }
             if (lrc < 0 && lrc != -ENOENT) {
                 rc = lrc;
                 break;
@@ -631,44 +640,19 @@ static int rd_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_
     return rc;
 }
 
+static int rd_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_persist__raw_list_cb cb, void *ud)
+{
+    const char *key = mode == SC_PERSIST_LIST_ALL ? RD_PREFIX "sessions" : RD_PREFIX "live";
+    return walk_id_set(p, key, "list", NULL, with_data, cb, ud);
+}
+
 /* The members of node's owned set in id order; with data, each snapshot is loaded (one
  * gone or moved since is passed over). */
 static int rd_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist__raw_list_cb cb, void *ud)
 {
     char key[600];
     snprintf(key, sizeof key, RD_PREFIX "owned:%s", node);
-    const char *argv[] = {"SMEMBERS", key};
-    redisReply *set = NULL;
-    int rc = cmd(p, &set, "list owned", 2, argv);
-    if (rc < 0)
-        return rc;
-    if (set->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject(set);
-        return sc_persist__error(p, -EREMOTEIO, "redis list owned: unexpected reply");
-    }
-    if (set->elements)
-        qsort(set->element, set->elements, sizeof *set->element, cmp_str);
-    for (size_t i = 0; rc == 0 && i < set->elements; i++) {
-        const char *id = set->element[i]->str;
-        char *data = NULL;
-        if (with_data) {
-            sc_persist_snapshot_info info;
-            memset(&info, 0, sizeof info);
-            int lrc = rd_load(p, id, &data, &info);
-            if (lrc == -ENOENT || (lrc == 0 && strcmp(info.node_id, node) != 0)) {
-                free(data);
-                continue;
-            }
-            if (lrc < 0) {
-                rc = lrc;
-                break;
-            }
-        }
-        rc = cb(id, data, ud);
-        free(data);
-    }
-    freeReplyObject(set);
-    return rc;
+    return walk_id_set(p, key, "list owned", node, with_data, cb, ud);
 }
 
 typedef struct owner_row {

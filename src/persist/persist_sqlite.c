@@ -361,6 +361,28 @@ static int step_done(sc_persist *p, sqlite3_stmt *st, const char *what)
     return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, what);
 }
 
+/* The prepared statement i (as stmt) with ?1 bound to the text a1. */
+static sqlite3_stmt *stmt_bind1(sc_persist *p, int i, const char *a1, int *err)
+{
+    sqlite3_stmt *st = stmt(p, i, err);
+    if (st)
+        sqlite3_bind_text(st, 1, a1, -1, SQLITE_STATIC);
+    return st;
+}
+
+/* Steps st, whose rows are (id, data or NULL), calling cb for each row until it returns
+ * non-zero (its value is returned). */
+static int walk_id_rows(sc_persist *p, sqlite3_stmt *st, const char *what, sc_persist__raw_list_cb cb, void *ud)
+{
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        out = cb((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1), ud);
+    sqlite3_reset(st);
+    if (out)
+        return out;
+    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, what);
+}
+
 static int sq_save(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
                    int64_t updated_us)
 {
@@ -402,10 +424,9 @@ static int sq_load(sc_persist *p, const char *id, char **data, sc_persist_snapsh
 static int absent_or(sc_persist *p, const char *id, int busy)
 {
     int err = 0;
-    sqlite3_stmt *st = stmt(p, ST_EXISTS, &err);
+    sqlite3_stmt *st = stmt_bind1(p, ST_EXISTS, id, &err);
     if (!st)
         return err;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_ROW)
@@ -413,50 +434,50 @@ static int absent_or(sc_persist *p, const char *id, int busy)
     return rc == SQLITE_DONE ? -ENOENT : sq_fail(p, rc, "exists");
 }
 
+/* Steps the fenced write st on id: 0 if it changed a row, else what absent_or says (busy
+ * when another node owns id). */
+static int step_fenced(sc_persist *p, sqlite3_stmt *st, const char *what, const char *id, int busy)
+{
+    int rc = step_done(p, st, what);
+    if (rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0)
+        return absent_or(p, id, busy);
+    return rc;
+}
+
 static int sq_del(sc_persist *p, const char *id, const char *node)
 {
     int err = 0;
-    sqlite3_stmt *st = stmt(p, node[0] ? ST_DEL_OWNED : ST_DEL, &err);
+    sqlite3_stmt *st = stmt_bind1(p, node[0] ? ST_DEL_OWNED : ST_DEL, id, &err);
     if (!st)
         return err;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (node[0])
+    if (node[0]) {
         sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
+        return step_fenced(p, st, "delete", id, 1);
+    }
     int rc = step_done(p, st, "delete");
     if (rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0)
-        return node[0] ? absent_or(p, id, 1) : -ENOENT;
+        return -ENOENT;
     return rc;
 }
 
 static int sq_owner_move(sc_persist *p, const char *id, const char *from, const char *to)
 {
     int err = 0;
-    sqlite3_stmt *st = stmt(p, ST_MOVE, &err);
+    sqlite3_stmt *st = stmt_bind1(p, ST_MOVE, id, &err);
     if (!st)
         return err;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-    int rc = step_done(p, st, "owner move");
-    if (rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0)
-        return absent_or(p, id, -EBUSY);
-    return rc;
+    return step_fenced(p, st, "owner move", id, -EBUSY);
 }
 
 static int sq_list_owned(sc_persist *p, const char *node, bool with_data, sc_persist__raw_list_cb cb, void *ud)
 {
     int err = 0;
-    sqlite3_stmt *st = stmt(p, with_data ? ST_LIST_OWNED_DATA : ST_LIST_OWNED, &err);
+    sqlite3_stmt *st = stmt_bind1(p, with_data ? ST_LIST_OWNED_DATA : ST_LIST_OWNED, node, &err);
     if (!st)
         return err;
-    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
-    int rc, out = 0;
-    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        out = cb((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1), ud);
-    sqlite3_reset(st);
-    if (out)
-        return out;
-    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "list owned");
+    return walk_id_rows(p, st, "list owned", cb, ud);
 }
 
 static int sq_owners(sc_persist *p, sc_persist_owner_cb cb, void *ud)
@@ -482,13 +503,7 @@ static int sq_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_
     sqlite3_stmt *st = stmt(p, which, &err);
     if (!st)
         return err;
-    int rc, out = 0;
-    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        out = cb((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1), ud);
-    sqlite3_reset(st);
-    if (out)
-        return out;
-    return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, "list");
+    return walk_id_rows(p, st, "list", cb, ud);
 }
 
 static int sq_append(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq)
