@@ -13,7 +13,6 @@
 #include <fnmatch.h>
 #include <microhttpd.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +38,9 @@ static const char overflow_line[] = ": overflow: this client fell behind; resume
 static const char closing_line[] = ": closing: the server is shutting down; resume with Last-Event-ID\n\n";
 
 typedef struct cs_client {
-    sd_sse_stream st; /* closed: the server ended the stream (overflow, shutdown) */
-    _Atomic int refs; /* the HTTP response and the reader each hold one */
+    /* the HTTP response and the reader each hold a reference; closed: the server ended the
+     * stream (overflow, shutdown) */
+    sd_sse_stream st;
     /* the request, parsed on the HTTP thread */
     bool has_after;
     uint64_t after;
@@ -91,19 +91,17 @@ struct sd_csse {
     uint64_t c_sent, c_overflows, c_errors; /* copied so far */
 };
 
-#define CLIENT(stp) ((cs_client *)((char *)(stp)-offsetof(cs_client, st)))
-
-static void client_unref(cs_client *c)
+static void client_free(sd_sse_stream *st)
 {
-    if (atomic_fetch_sub(&c->refs, 1) != 1)
-        return;
+    cs_client *c = SD_SSE_OWNER(st, cs_client);
     for (int i = 0; c->sessions[i]; i++)
         free(c->sessions[i]);
     for (int i = 0; c->states[i]; i++)
         free(c->states[i]);
-    sd_sse_stream_destroy(&c->st);
     free(c);
 }
+
+static void client_unref(cs_client *c) { sd_sse_stream_unref(&c->st); }
 
 /* Append under c->st.mu; false on ENOMEM. The caller checks the bound. */
 static bool append(cs_client *c, const char *s, size_t n) { return sd_sse_stream_append(&c->st, s, n); }
@@ -118,16 +116,13 @@ static void end_stream(cs_client *c, const char *line, size_t n)
 
 /* ---- HTTP thread ------------------------------------------------------------------------------ */
 
-/* The response is over: the reader lets the client go at its next round. */
-static void release(sd_sse_stream *st) { client_unref(CLIENT(st)); }
-
 static const sd_sse_stream_cfg stream_cfg = {
     .heartbeat_ms = CS_HEARTBEAT_MS,
     .hangup_check_ms = CS_HANGUP_CHECK_MS,
     .first_cap = 8192,
     .max_unsent = SIZE_MAX, /* buf_max is checked by the reader (fits) */
     .sndbuf = CS_SNDBUF,
-    .release = release,
+    .free_owner = client_free,
 };
 
 static int reply(struct MHD_Connection *mc, int status, const char *msg)
@@ -189,6 +184,23 @@ static const char *parse_request(struct MHD_Connection *mc, cs_client *c)
     return NULL;
 }
 
+/* The new client to the reader's pending list (wakes it); false when stopping. */
+static bool hand_over(sd_sse_stream *st, void *ud)
+{
+    sd_csse *s = ud;
+    cs_client *c = SD_SSE_OWNER(st, cs_client);
+    pthread_mutex_lock(&s->mu);
+    bool stopping = s->stopping;
+    if (!stopping) {
+        sd_sse_stream_ref(st); /* the reader's */
+        c->next = s->pending;
+        s->pending = c;
+        pthread_cond_signal(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return !stopping;
+}
+
 static int start_stream(sd_csse *s, struct MHD_Connection *mc)
 {
     if (!s->enabled)
@@ -197,31 +209,7 @@ static int start_stream(sd_csse *s, struct MHD_Connection *mc)
     if (!c)
         return MHD_NO;
     sd_sse_stream_init(&c->st, &stream_cfg);
-    atomic_store(&c->refs, 1);
-    const char *bad = parse_request(mc, c);
-    if (bad) {
-        client_unref(c);
-        return reply(mc, 400, bad);
-    }
-    struct MHD_Response *r = sd_sse_stream_response(&c->st);
-    if (!r) {
-        client_unref(c);
-        return MHD_NO;
-    }
-    pthread_mutex_lock(&s->mu);
-    bool stopping = s->stopping;
-    if (!stopping) {
-        atomic_fetch_add(&c->refs, 1); /* the reader's */
-        c->next = s->pending;
-        s->pending = c;
-        pthread_cond_signal(&s->cv);
-    }
-    pthread_mutex_unlock(&s->mu);
-    if (stopping) {
-        MHD_destroy_response(r); /* runs the done callback: drops our reference */
-        return reply(mc, 503, "shutting down");
-    }
-    return sd_sse_stream_queue(&c->st, mc, r);
+    return sd_sse_stream_start(&c->st, mc, parse_request(mc, c), hand_over, s, true);
 }
 
 static bool cs_direct(void *ud, struct MHD_Connection *mc, const char *url, const char *method, bool authorized,

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +30,12 @@
 #define SSE_EVENT_MAX (96 + SC_BUS_EVENT_JSON_MAX)
 
 typedef struct sse_conn {
-    sd_sse_stream st;     /* closed: the server ended the stream (reaped, shutdown, error) */
+    /* the HTTP response and the loop each hold a reference; closed: the server ended the
+     * stream (reaped, shutdown, error) */
+    sd_sse_stream st;
     _Atomic bool starved; /* the loop found the buffer full: skip it until the client
                            * reads, which wakes the loop (set and cleared under st.mu) */
     uv_async_t *wake;     /* the loop's (sd_sse.async); used only while !st.closed */
-    _Atomic int refs;     /* the HTTP response and the loop each hold one */
     /* filter, parsed on the HTTP thread, used once on the loop */
     char name[SC_EVENT_ID_MAX];
     uint32_t types, roles;
@@ -70,28 +70,26 @@ struct sd_sse {
     sse_conn *active; /* loop only */
 };
 
-#define CONN(stp) ((sse_conn *)((char *)(stp)-offsetof(sse_conn, st)))
-
-static void conn_unref(sse_conn *c)
+static void conn_free(sd_sse_stream *st)
 {
-    if (atomic_fetch_sub(&c->refs, 1) != 1)
-        return;
+    sse_conn *c = SD_SSE_OWNER(st, sse_conn);
     for (int i = 0; c->patterns[i]; i++)
         free(c->patterns[i]);
     for (int i = 0; c->states[i]; i++)
         free(c->states[i]);
     for (int i = 0; c->apps[i]; i++)
         free(c->apps[i]);
-    sd_sse_stream_destroy(&c->st);
     free(c);
 }
+
+static void conn_unref(sse_conn *c) { sd_sse_stream_unref(&c->st); }
 
 /* ---- HTTP thread --------------------------------------------------------------------------- */
 
 /* The client read: if the loop found its buffer full, there is room again: the loop refills now. */
 static void on_sent(sd_sse_stream *st)
 {
-    sse_conn *c = CONN(st);
+    sse_conn *c = SD_SSE_OWNER(st, sse_conn);
     if (atomic_load(&c->starved) && !st->closed) {
         atomic_store(&c->starved, false);
         uv_async_send(c->wake);
@@ -101,10 +99,8 @@ static void on_sent(sd_sse_stream *st)
 static void on_gone(sd_sse_stream *st)
 {
     if (!st->closed) /* the loop unsubscribes now, not at its next sweep */
-        uv_async_send(CONN(st)->wake);
+        uv_async_send(SD_SSE_OWNER(st, sse_conn)->wake);
 }
-
-static void release(sd_sse_stream *st) { conn_unref(CONN(st)); }
 
 static const sd_sse_stream_cfg stream_cfg = {
     .heartbeat_ms = SSE_HEARTBEAT_MS,
@@ -114,13 +110,8 @@ static const sd_sse_stream_cfg stream_cfg = {
     .sndbuf = SSE_SNDBUF,
     .on_sent = on_sent,
     .on_gone = on_gone,
-    .release = release,
+    .free_owner = conn_free,
 };
-
-static int reply(struct MHD_Connection *mc, int status, const char *msg)
-{
-    return sd_sse_reply_error(mc, status, msg, false);
-}
 
 /* Split a comma list into up to max strdup'd items (NULL-terminated); -1 on too many. */
 static int split_list(const char *v, char **items, int max)
@@ -230,6 +221,27 @@ static const char *parse_filter(struct MHD_Connection *mc, sse_conn *c)
     return NULL;
 }
 
+/* The new stream to the loop's pending list (it subscribes there); false when stopping. */
+static bool hand_over(sd_sse_stream *st, void *ud)
+{
+    sd_sse *s = ud;
+    sse_conn *c = SD_SSE_OWNER(st, sse_conn);
+    pthread_mutex_lock(&s->mu);
+    bool stopping = s->stopping;
+    if (!stopping) {
+        sd_sse_stream_ref(st); /* the loop's */
+        c->next = s->pending;
+        s->pending = c;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (stopping) {
+        st->closed = true; /* never the loop's: on_gone must not wake it */
+        return false;
+    }
+    uv_async_send(&s->async);
+    return true;
+}
+
 bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
 {
     sse_conn *c = calloc(1, sizeof *c);
@@ -238,36 +250,8 @@ bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
         return true;
     }
     sd_sse_stream_init(&c->st, &stream_cfg);
-    atomic_store(&c->refs, 1);
     c->wake = &s->async;
-    const char *bad = parse_filter(mc, c);
-    if (bad) {
-        conn_unref(c);
-        *ret = reply(mc, 400, bad);
-        return true;
-    }
-    struct MHD_Response *r = sd_sse_stream_response(&c->st);
-    if (!r) {
-        conn_unref(c);
-        *ret = MHD_NO;
-        return true;
-    }
-    pthread_mutex_lock(&s->mu);
-    bool stopping = s->stopping;
-    if (!stopping) {
-        atomic_fetch_add(&c->refs, 1); /* the loop's */
-        c->next = s->pending;
-        s->pending = c;
-    }
-    pthread_mutex_unlock(&s->mu);
-    if (stopping) {
-        c->st.closed = true;     /* never the loop's: on_gone must not wake it */
-        MHD_destroy_response(r); /* runs the done callback: drops our reference */
-        *ret = reply(mc, 503, "shutting down");
-        return true;
-    }
-    uv_async_send(&s->async);
-    *ret = sd_sse_stream_queue(&c->st, mc, r);
+    *ret = sd_sse_stream_start(&c->st, mc, parse_filter(mc, c), hand_over, s, false);
     return true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <microhttpd.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +20,22 @@ void sd_sse_stream_init(sd_sse_stream *st, const sd_sse_stream_cfg *cfg)
     memset(st, 0, sizeof *st);
     st->fd = -1;
     st->cfg = cfg;
+    atomic_store(&st->refs, 1);
     pthread_mutex_init(&st->mu, NULL);
     sc_cond_init_monotonic(&st->cv);
 }
 
-void sd_sse_stream_destroy(sd_sse_stream *st)
+void sd_sse_stream_ref(sd_sse_stream *st) { atomic_fetch_add(&st->refs, 1); }
+
+void sd_sse_stream_unref(sd_sse_stream *st)
 {
+    if (atomic_fetch_sub(&st->refs, 1) != 1)
+        return;
     free(st->buf);
     st->buf = NULL;
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
+    st->cfg->free_owner(st);
 }
 
 bool sd_sse_stream_reserve(sd_sse_stream *st, size_t n)
@@ -126,7 +133,7 @@ static void stream_done(void *cls)
     if (st->cfg->on_gone)
         st->cfg->on_gone(st);
     pthread_mutex_unlock(&st->mu);
-    st->cfg->release(st);
+    sd_sse_stream_unref(st);
 }
 
 struct MHD_Response *sd_sse_stream_response(sd_sse_stream *st)
@@ -151,6 +158,25 @@ int sd_sse_stream_queue(sd_sse_stream *st, struct MHD_Connection *mc, struct MHD
     int ret = MHD_queue_response(mc, 200, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+int sd_sse_stream_start(sd_sse_stream *st, struct MHD_Connection *mc, const char *bad,
+                        bool (*hand_over)(sd_sse_stream *st, void *ud), void *ud, bool no_store)
+{
+    if (bad) {
+        sd_sse_stream_unref(st);
+        return sd_sse_reply_error(mc, 400, bad, no_store);
+    }
+    struct MHD_Response *r = sd_sse_stream_response(st);
+    if (!r) {
+        sd_sse_stream_unref(st);
+        return MHD_NO;
+    }
+    if (!hand_over(st, ud)) {
+        MHD_destroy_response(r); /* runs stream_done: drops the reference */
+        return sd_sse_reply_error(mc, 503, "shutting down", no_store);
+    }
+    return sd_sse_stream_queue(st, mc, r);
 }
 
 int sd_sse_reply_error(struct MHD_Connection *mc, int status, const char *msg, bool no_store)

@@ -26,8 +26,8 @@ typedef struct sd_sse_stream_cfg {
     void (*on_sent)(sd_sse_stream *st);
     /* HTTP thread, under mu, after the response ended and gone was set (NULL: nothing) */
     void (*on_gone)(sd_sse_stream *st);
-    /* HTTP thread, mu released: drop the response's reference to the owner */
-    void (*release)(sd_sse_stream *st);
+    /* the last reference is gone and st destroyed: free the owner's own fields and memory */
+    void (*free_owner)(sd_sse_stream *st);
 } sd_sse_stream_cfg;
 
 struct sd_sse_stream {
@@ -39,27 +39,42 @@ struct sd_sse_stream {
     bool gone;              /* the client went away (the response is over) */
     uint64_t last_write_ms; /* last bytes handed to MHD */
     int fd;                 /* the connection's socket (hang-up checks), or -1 */
+    _Atomic int refs;       /* the HTTP response and the producer each hold one */
     const sd_sse_stream_cfg *cfg;
 };
 
+/* The owner struct (type) whose member named st is the stream stp. */
+#define SD_SSE_OWNER(stp, type) ((type *)((char *)(stp)-offsetof(type, st)))
+
 /* Monotonic milliseconds, the clock of last_write_ms. */
 uint64_t sd_sse_now_ms(void);
-/* Set st up empty (no allocation); cfg must outlive st. */
+/* Set st up empty (no allocation) with one reference (the caller's, then the response's);
+ * cfg must outlive st. */
 void sd_sse_stream_init(sd_sse_stream *st, const sd_sse_stream_cfg *cfg);
-/* Free the buffer and the lock of a stream no thread uses any more. */
-void sd_sse_stream_destroy(sd_sse_stream *st);
+/* One more reference (the producer's), from any thread. */
+void sd_sse_stream_ref(sd_sse_stream *st);
+/* Drop a reference, from any thread; the last one frees the buffer and the lock, then calls
+ * cfg->free_owner. */
+void sd_sse_stream_unref(sd_sse_stream *st);
 /* Under mu: room for n more bytes at buf + len (the unsent bytes moved to the front first);
  * false when that would hold more than cfg->max_unsent unsent bytes, or on ENOMEM. */
 bool sd_sse_stream_reserve(sd_sse_stream *st, size_t n);
 /* Under mu: append n bytes; false as sd_sse_stream_reserve. */
 bool sd_sse_stream_append(sd_sse_stream *st, const char *s, size_t n);
 /* HTTP thread, before any other thread sees st: buffer the "retry:" line and make the
- * streaming response (its reader and done callbacks take st; done calls cfg->release). NULL on
- * ENOMEM (the caller still holds its reference). */
+ * streaming response (its reader and done callbacks take st; done drops the reference the caller
+ * held, which the response now owns). NULL on ENOMEM (the caller still holds its reference). */
 struct MHD_Response *sd_sse_stream_response(sd_sse_stream *st);
 /* HTTP thread: note the connection's socket (send buffer cfg->sndbuf), add the event-stream
  * headers and queue r as a 200 on mc; destroys r; the MHD result. */
 int sd_sse_stream_queue(sd_sse_stream *st, struct MHD_Connection *mc, struct MHD_Response *r);
+/* HTTP thread: answer a request whose per-client struct holds st (set up, one reference):
+ * with a 400 {"error": bad} when bad is not NULL; else make the response, hand st to the
+ * producer (hand_over(st, ud): true when it took a reference and will feed st, false when it is
+ * stopping) and queue the stream, or answer 503 "shutting down". st's reference is the
+ * response's, or dropped. Error answers as sd_sse_reply_error (no_store). The MHD result. */
+int sd_sse_stream_start(sd_sse_stream *st, struct MHD_Connection *mc, const char *bad,
+                        bool (*hand_over)(sd_sse_stream *st, void *ud), void *ud, bool no_store);
 /* HTTP thread: answer mc with status and {"error": msg} (msg holds no quote or backslash),
  * with Cache-Control: no-store if no_store; the MHD result. For a request that gets no stream. */
 int sd_sse_reply_error(struct MHD_Connection *mc, int status, const char *msg, bool no_store);
