@@ -136,7 +136,8 @@ static void stream_done(void *cls)
     sd_sse_stream_unref(st);
 }
 
-struct MHD_Response *sd_sse_stream_response(sd_sse_stream *st)
+/* Buffer the "retry:" line and make the streaming response; NULL on ENOMEM. */
+static struct MHD_Response *stream_response(sd_sse_stream *st)
 {
     static const char hello[] = "retry: 1000\n\n";
     sd_sse_stream_append(st, hello, sizeof hello - 1);
@@ -144,7 +145,8 @@ struct MHD_Response *sd_sse_stream_response(sd_sse_stream *st)
     return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8192, stream_read, st, stream_done);
 }
 
-int sd_sse_stream_queue(sd_sse_stream *st, struct MHD_Connection *mc, struct MHD_Response *r)
+/* Note the connection's socket, add the event-stream headers, queue r as a 200; destroys r. */
+static int stream_queue(sd_sse_stream *st, struct MHD_Connection *mc, struct MHD_Response *r)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (ci) {
@@ -167,7 +169,7 @@ int sd_sse_stream_start(sd_sse_stream *st, struct MHD_Connection *mc, const char
         sd_sse_stream_unref(st);
         return sd_sse_reply_error(mc, 400, bad, no_store);
     }
-    struct MHD_Response *r = sd_sse_stream_response(st);
+    struct MHD_Response *r = stream_response(st);
     if (!r) {
         sd_sse_stream_unref(st);
         return MHD_NO;
@@ -176,7 +178,7 @@ int sd_sse_stream_start(sd_sse_stream *st, struct MHD_Connection *mc, const char
         MHD_destroy_response(r); /* runs stream_done: drops the reference */
         return sd_sse_reply_error(mc, 503, "shutting down", no_store);
     }
-    return sd_sse_stream_queue(st, mc, r);
+    return stream_queue(st, mc, r);
 }
 
 int sd_sse_reply_error(struct MHD_Connection *mc, int status, const char *msg, bool no_store)

@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 struct MHD_Connection;
-struct MHD_Response;
 typedef struct sd_sse_stream sd_sse_stream;
 
 /* What differs between the owners of streams; static for the streams' lifetime. */
@@ -61,17 +60,11 @@ void sd_sse_stream_unref(sd_sse_stream *st);
 bool sd_sse_stream_reserve(sd_sse_stream *st, size_t n);
 /* Under mu: append n bytes; false as sd_sse_stream_reserve. */
 bool sd_sse_stream_append(sd_sse_stream *st, const char *s, size_t n);
-/* HTTP thread, before any other thread sees st: buffer the "retry:" line and make the
- * streaming response (its reader and done callbacks take st; done drops the reference the caller
- * held, which the response now owns). NULL on ENOMEM (the caller still holds its reference). */
-struct MHD_Response *sd_sse_stream_response(sd_sse_stream *st);
-/* HTTP thread: note the connection's socket (send buffer cfg->sndbuf), add the event-stream
- * headers and queue r as a 200 on mc; destroys r; the MHD result. */
-int sd_sse_stream_queue(sd_sse_stream *st, struct MHD_Connection *mc, struct MHD_Response *r);
 /* HTTP thread: answer a request whose per-client struct holds st (set up, one reference):
  * with a 400 {"error": bad} when bad is not NULL; else make the response, hand st to the
  * producer (hand_over(st, ud): true when it took a reference and will feed st, false when it is
- * stopping) and queue the stream, or answer 503 "shutting down". st's reference is the
+ * stopping) and queue the stream (Content-Type: text/event-stream, the socket's send buffer
+ * cfg->sndbuf, a "retry:" line first), or answer 503 "shutting down". st's reference is the
  * response's, or dropped. Error answers as sd_sse_reply_error (no_store). The MHD result. */
 int sd_sse_stream_start(sd_sse_stream *st, struct MHD_Connection *mc, const char *bad,
                         bool (*hand_over)(sd_sse_stream *st, void *ud), void *ud, bool no_store);
