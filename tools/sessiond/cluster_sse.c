@@ -12,16 +12,15 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <microhttpd.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "session_core/persist.h"
+#include "sse_stream.h"
 
 #define CS_PATH "/events/cluster"
 #define CS_BUF_KIB 1024 /* KiB that may wait for one client (?buffer=), then a live one is ended */
@@ -39,15 +38,9 @@ static const char overflow_line[] = ": overflow: this client fell behind; resume
 static const char closing_line[] = ": closing: the server is shutting down; resume with Last-Event-ID\n\n";
 
 typedef struct cs_client {
-    pthread_mutex_t mu; /* guards the buffer, closed and gone */
-    pthread_cond_t cv;
-    char *buf; /* [off, len) waits for the client */
-    size_t off, len, cap;
-    bool closed; /* the server ended the stream (overflow, shutdown) */
-    bool gone;   /* the client went away */
-    uint64_t last_write_ms;
-    int fd;
-    _Atomic int refs; /* the HTTP response and the reader each hold one */
+    /* the HTTP response and the reader each hold a reference; closed: the server ended the
+     * stream (overflow, shutdown) */
+    sd_sse_stream st;
     /* the request, parsed on the HTTP thread */
     bool has_after;
     uint64_t after;
@@ -98,122 +91,43 @@ struct sd_csse {
     uint64_t c_sent, c_overflows, c_errors; /* copied so far */
 };
 
-static uint64_t now_ms(void) { return sc_clock_mono_us(sc_clock_system()) / 1000; }
-
-static void client_unref(cs_client *c)
+static void client_free(sd_sse_stream *st)
 {
-    if (atomic_fetch_sub(&c->refs, 1) != 1)
-        return;
+    cs_client *c = SD_SSE_OWNER(st, cs_client);
     for (int i = 0; c->sessions[i]; i++)
         free(c->sessions[i]);
     for (int i = 0; c->states[i]; i++)
         free(c->states[i]);
-    free(c->buf);
-    pthread_mutex_destroy(&c->mu);
-    pthread_cond_destroy(&c->cv);
     free(c);
 }
 
-/* Append under c->mu, moving the unsent bytes to the front first; false on ENOMEM. The
- * caller checks the bound. */
-static bool append(cs_client *c, const char *s, size_t n)
-{
-    if (c->off && c->off == c->len)
-        c->off = c->len = 0;
-    if (c->len + n > c->cap && c->off) {
-        memmove(c->buf, c->buf + c->off, c->len - c->off);
-        c->len -= c->off;
-        c->off = 0;
-    }
-    if (c->len + n > c->cap) {
-        size_t cap = c->cap ? c->cap : 8192;
-        while (cap < c->len + n)
-            cap *= 2;
-        char *b = realloc(c->buf, cap);
-        if (!b)
-            return false;
-        c->buf = b;
-        c->cap = cap;
-    }
-    memcpy(c->buf + c->len, s, n);
-    c->len += n;
-    return true;
-}
+static void client_unref(cs_client *c) { sd_sse_stream_unref(&c->st); }
 
-/* Under c->mu: the stream ends after what is buffered and this last line. */
+/* Append under c->st.mu; false on ENOMEM. The caller checks the bound. */
+static bool append(cs_client *c, const char *s, size_t n) { return sd_sse_stream_append(&c->st, s, n); }
+
+/* Under c->st.mu: the stream ends after what is buffered and this last line. */
 static void end_stream(cs_client *c, const char *line, size_t n)
 {
     append(c, line, n);
-    c->closed = true;
-    pthread_cond_broadcast(&c->cv);
+    c->st.closed = true;
+    pthread_cond_broadcast(&c->st.cv);
 }
 
 /* ---- HTTP thread ------------------------------------------------------------------------------ */
 
-static ssize_t cs_read(void *cls, uint64_t pos, char *out, size_t max)
-{
-    (void)pos;
-    cs_client *c = cls;
-    pthread_mutex_lock(&c->mu);
-    for (;;) {
-        if (c->len > c->off) {
-            size_t n = c->len - c->off < max ? c->len - c->off : max;
-            memcpy(out, c->buf + c->off, n);
-            c->off += n;
-            c->last_write_ms = now_ms();
-            pthread_mutex_unlock(&c->mu);
-            return (ssize_t)n;
-        }
-        if (c->closed) {
-            pthread_mutex_unlock(&c->mu);
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        }
-        if (c->fd >= 0) { /* a client that hung up frees its stream now */
-            struct pollfd pf = {.fd = c->fd, .events = POLLRDHUP};
-            if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
-                pthread_mutex_unlock(&c->mu);
-                return MHD_CONTENT_READER_END_WITH_ERROR;
-            }
-        }
-        uint64_t due = c->last_write_ms + CS_HEARTBEAT_MS, now = now_ms();
-        if (now >= due) {
-            static const char hb[] = ": heartbeat\n\n";
-            size_t n = sizeof hb - 1 < max ? sizeof hb - 1 : max;
-            memcpy(out, hb, n);
-            c->last_write_ms = now;
-            pthread_mutex_unlock(&c->mu);
-            return (ssize_t)n;
-        }
-        struct timespec until;
-        sc_cond_deadline(&until, due - now < CS_HANGUP_CHECK_MS ? due - now : CS_HANGUP_CHECK_MS);
-        pthread_cond_timedwait(&c->cv, &c->mu, &until);
-    }
-}
-
-static void cs_done(void *cls)
-{
-    cs_client *c = cls;
-    pthread_mutex_lock(&c->mu);
-    c->gone = true; /* the reader lets it go at its next round */
-    pthread_mutex_unlock(&c->mu);
-    client_unref(c);
-}
+static const sd_sse_stream_cfg stream_cfg = {
+    .heartbeat_ms = CS_HEARTBEAT_MS,
+    .hangup_check_ms = CS_HANGUP_CHECK_MS,
+    .first_cap = 8192,
+    .max_unsent = SIZE_MAX, /* buf_max is checked by the reader (fits) */
+    .sndbuf = CS_SNDBUF,
+    .free_owner = client_free,
+};
 
 static int reply(struct MHD_Connection *mc, int status, const char *msg)
 {
-    char *b = NULL;
-    if (asprintf(&b, "{\"error\":\"%s\"}\n", msg) < 0)
-        return MHD_NO;
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(b), b, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(b);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    int ret = MHD_queue_response(mc, (unsigned)status, r);
-    MHD_destroy_response(r);
-    return ret;
+    return sd_sse_reply_error(mc, status, msg, true);
 }
 
 /* Split a comma list into up to CS_MAX_FILTER strdup'd items (NULL-terminated); false on too
@@ -270,6 +184,23 @@ static const char *parse_request(struct MHD_Connection *mc, cs_client *c)
     return NULL;
 }
 
+/* The new client to the reader's pending list (wakes it); false when stopping. */
+static bool hand_over(sd_sse_stream *st, void *ud)
+{
+    sd_csse *s = ud;
+    cs_client *c = SD_SSE_OWNER(st, cs_client);
+    pthread_mutex_lock(&s->mu);
+    bool stopping = s->stopping;
+    if (!stopping) {
+        sd_sse_stream_ref(st); /* the reader's */
+        c->next = s->pending;
+        s->pending = c;
+        pthread_cond_signal(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return !stopping;
+}
+
 static int start_stream(sd_csse *s, struct MHD_Connection *mc)
 {
     if (!s->enabled)
@@ -277,48 +208,8 @@ static int start_stream(sd_csse *s, struct MHD_Connection *mc)
     cs_client *c = calloc(1, sizeof *c);
     if (!c)
         return MHD_NO;
-    c->fd = -1;
-    pthread_mutex_init(&c->mu, NULL);
-    sc_cond_init_monotonic(&c->cv);
-    atomic_store(&c->refs, 1);
-    const char *bad = parse_request(mc, c);
-    if (bad) {
-        client_unref(c);
-        return reply(mc, 400, bad);
-    }
-    static const char hello[] = "retry: 1000\n\n";
-    append(c, hello, sizeof hello - 1);
-    c->last_write_ms = now_ms();
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8192, cs_read, c, cs_done);
-    if (!r) {
-        client_unref(c);
-        return MHD_NO;
-    }
-    pthread_mutex_lock(&s->mu);
-    bool stopping = s->stopping;
-    if (!stopping) {
-        atomic_fetch_add(&c->refs, 1); /* the reader's */
-        c->next = s->pending;
-        s->pending = c;
-        pthread_cond_signal(&s->cv);
-    }
-    pthread_mutex_unlock(&s->mu);
-    if (stopping) {
-        MHD_destroy_response(r); /* runs cs_done: drops our reference */
-        return reply(mc, 503, "shutting down");
-    }
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (ci) {
-        int sz = CS_SNDBUF;
-        setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
-        c->fd = ci->connect_fd; /* read only by cs_read, while the connection lives */
-    }
-    MHD_add_response_header(r, "Content-Type", "text/event-stream");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Accel-Buffering", "no");
-    int ret = MHD_queue_response(mc, 200, r);
-    MHD_destroy_response(r);
-    return ret;
+    sd_sse_stream_init(&c->st, &stream_cfg);
+    return sd_sse_stream_start(&c->st, mc, parse_request(mc, c), hand_over, s, true);
 }
 
 static bool cs_direct(void *ud, struct MHD_Connection *mc, const char *url, const char *method, bool authorized,
@@ -479,14 +370,14 @@ static int find_end(sd_csse *s, uint64_t lo, uint64_t *end)
     }
 }
 
-/* Under c->mu: r fits in c's buffer (an empty buffer takes any record). */
+/* Under c->st.mu: r fits in c's buffer (an empty buffer takes any record). */
 static bool fits(const cs_client *c, const cs_rec *r)
 {
-    size_t unsent = c->len - c->off;
+    size_t unsent = c->st.len - c->st.off;
     return unsent == 0 || unsent + r->len <= c->buf_max;
 }
 
-/* Offer record r to c (under c->mu); a live client without room is ended. */
+/* Offer record r to c (under c->st.mu); a live client without room is ended. */
 static void offer(sd_csse *s, cs_client *c, const cs_rec *r)
 {
     if (!matches(c, r))
@@ -503,13 +394,13 @@ static void offer(sd_csse *s, cs_client *c, const cs_rec *r)
  * page (more may follow at once). */
 static bool catch_up(sd_csse *s, cs_client *c)
 {
-    pthread_mutex_lock(&c->mu);
-    bool room = !c->closed && !c->gone && c->len - c->off < c->buf_max / 2;
-    pthread_mutex_unlock(&c->mu);
+    pthread_mutex_lock(&c->st.mu);
+    bool room = !c->st.closed && !c->st.gone && c->st.len - c->st.off < c->buf_max / 2;
+    pthread_mutex_unlock(&c->st.mu);
     if (!room || read_page(s, c->pos, s->head, CS_PAGE) < 0)
         return false;
     bool full = s->nrecs == CS_PAGE, stopped = false, woke = false;
-    pthread_mutex_lock(&c->mu);
+    pthread_mutex_lock(&c->st.mu);
     for (size_t i = 0; i < s->nrecs && !stopped; i++) {
         const cs_rec *r = &s->recs[i];
         if (matches(c, r)) {
@@ -525,8 +416,8 @@ static bool catch_up(sd_csse *s, cs_client *c)
     if (!full && !stopped)
         c->pos = s->head; /* nothing more up to the head (the rest pruned or filtered out) */
     if (woke)
-        pthread_cond_broadcast(&c->cv);
-    pthread_mutex_unlock(&c->mu);
+        pthread_cond_broadcast(&c->st.cv);
+    pthread_mutex_unlock(&c->st.mu);
     c->live = c->pos >= s->head;
     recs_clear(s);
     return full && !stopped;
@@ -539,7 +430,7 @@ static bool read_head(sd_csse *s)
     if (read_page(s, s->head, UINT64_MAX, CS_PAGE) < 0)
         return false;
     bool full = s->nrecs == CS_PAGE;
-    uint64_t now = now_ms();
+    uint64_t now = sd_sse_now_ms();
     size_t i = 0;
     for (; i < s->nrecs; i++) {
         const cs_rec *r = &s->recs[i];
@@ -554,12 +445,12 @@ static bool read_head(sd_csse *s)
         for (cs_client *c = s->clients; c; c = c->next) {
             if (!c->live || r->gseq <= c->pos)
                 continue;
-            pthread_mutex_lock(&c->mu);
-            if (!c->closed && !c->gone) {
+            pthread_mutex_lock(&c->st.mu);
+            if (!c->st.closed && !c->st.gone) {
                 offer(s, c, r);
-                pthread_cond_broadcast(&c->cv);
+                pthread_cond_broadcast(&c->st.cv);
             }
-            pthread_mutex_unlock(&c->mu);
+            pthread_mutex_unlock(&c->st.mu);
             c->pos = r->gseq;
         }
         s->head = r->gseq;
@@ -583,10 +474,10 @@ static void attach(sd_csse *s, cs_client *list)
         c->live = c->pos >= s->head;
         char line[64];
         int n = snprintf(line, sizeof line, ": after %llu\n\n", (unsigned long long)c->pos);
-        pthread_mutex_lock(&c->mu);
+        pthread_mutex_lock(&c->st.mu);
         append(c, line, (size_t)n);
-        pthread_cond_broadcast(&c->cv);
-        pthread_mutex_unlock(&c->mu);
+        pthread_cond_broadcast(&c->st.cv);
+        pthread_mutex_unlock(&c->st.mu);
         c->next = s->clients;
         s->clients = c;
         atomic_fetch_add(&s->n_clients, 1);
@@ -599,9 +490,9 @@ static void reap(sd_csse *s)
     cs_client **pp = &s->clients;
     while (*pp) {
         cs_client *c = *pp;
-        pthread_mutex_lock(&c->mu);
-        bool over = c->gone || c->closed;
-        pthread_mutex_unlock(&c->mu);
+        pthread_mutex_lock(&c->st.mu);
+        bool over = c->st.gone || c->st.closed;
+        pthread_mutex_unlock(&c->st.mu);
         if (!over) {
             pp = &c->next;
             continue;
@@ -774,25 +665,25 @@ void sd_csse_chain(sd_csse *s, sd_http_direct *direct, void **ud)
 
 static void close_client(cs_client *c)
 {
-    pthread_mutex_lock(&c->mu);
-    if (!c->closed && !c->gone)
+    pthread_mutex_lock(&c->st.mu);
+    if (!c->st.closed && !c->st.gone)
         end_stream(c, closing_line, sizeof closing_line - 1);
-    c->closed = true;
-    pthread_cond_broadcast(&c->cv);
-    pthread_mutex_unlock(&c->mu);
+    c->st.closed = true;
+    pthread_cond_broadcast(&c->st.cv);
+    pthread_mutex_unlock(&c->st.mu);
 }
 
 /* Wait (CS_CLOSE_WAIT_MS at most in all) for the ended streams to reach their clients before
  * the HTTP server stops (it drops what a connection has not sent), then drop them. */
 static void release_clients(cs_client *list)
 {
-    uint64_t until = now_ms() + CS_CLOSE_WAIT_MS;
+    uint64_t until = sd_sse_now_ms() + CS_CLOSE_WAIT_MS;
     while (list) {
         cs_client *c = list;
-        pthread_mutex_lock(&c->mu);
-        bool gone = c->gone;
-        pthread_mutex_unlock(&c->mu);
-        if (!gone && now_ms() < until) {
+        pthread_mutex_lock(&c->st.mu);
+        bool gone = c->st.gone;
+        pthread_mutex_unlock(&c->st.mu);
+        if (!gone && sd_sse_now_ms() < until) {
             struct timespec ts = {0, 5 * 1000 * 1000};
             nanosleep(&ts, NULL);
             continue;

@@ -8,17 +8,15 @@
 
 #include <errno.h>
 #include <microhttpd.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 
 #include "session_core/base.h"
 #include "session_core/events.h"
+#include "sse_stream.h"
 
 #define SSE_BUF_MAX 65536       /* bytes waiting for one client before draining pauses */
 #define SSE_HEARTBEAT_MS 5000   /* comment line when nothing else was sent */
@@ -32,18 +30,12 @@
 #define SSE_EVENT_MAX (96 + SC_BUS_EVENT_JSON_MAX)
 
 typedef struct sse_conn {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    char *buf; /* [off, len) waits for the client */
-    size_t len, off, cap;
-    bool closed;            /* the server ended the stream (reaped, shutdown, error) */
-    bool gone;              /* the client went away */
-    _Atomic bool starved;   /* the loop found the buffer full: skip it until the client
-                                * reads, which wakes the loop (set and cleared under mu) */
-    uv_async_t *wake;       /* the loop's (sd_sse.async); used only while !closed */
-    uint64_t last_write_ms; /* HTTP side: last bytes handed to MHD */
-    int fd;                 /* the connection's socket (hang-up checks), or -1 */
-    _Atomic int refs;       /* the HTTP response and the loop each hold one */
+    /* the HTTP response and the loop each hold a reference; closed: the server ended the
+     * stream (reaped, shutdown, error) */
+    sd_sse_stream st;
+    _Atomic bool starved; /* the loop found the buffer full: skip it until the client
+                           * reads, which wakes the loop (set and cleared under st.mu) */
+    uv_async_t *wake;     /* the loop's (sd_sse.async); used only while !st.closed */
     /* filter, parsed on the HTTP thread, used once on the loop */
     char name[SC_EVENT_ID_MAX];
     uint32_t types, roles;
@@ -78,133 +70,48 @@ struct sd_sse {
     sse_conn *active; /* loop only */
 };
 
-static uint64_t now_ms(void) { return sc_clock_mono_us(sc_clock_system()) / 1000; }
-
-static void conn_unref(sse_conn *c)
+static void conn_free(sd_sse_stream *st)
 {
-    if (atomic_fetch_sub(&c->refs, 1) != 1)
-        return;
+    sse_conn *c = SD_SSE_OWNER(st, sse_conn);
     for (int i = 0; c->patterns[i]; i++)
         free(c->patterns[i]);
     for (int i = 0; c->states[i]; i++)
         free(c->states[i]);
     for (int i = 0; c->apps[i]; i++)
         free(c->apps[i]);
-    free(c->buf);
-    pthread_mutex_destroy(&c->mu);
-    pthread_cond_destroy(&c->cv);
     free(c);
 }
 
-/* Make room under c->mu for n more bytes at c->buf + c->len (moving the unsent bytes to the
- * front first); false when that would hold more than SSE_BUF_MAX bytes unsent, or on ENOMEM. */
-static bool reserve(sse_conn *c, size_t n)
-{
-    if (c->off && c->off == c->len)
-        c->off = c->len = 0;
-    if (c->len + n <= c->cap)
-        return true;
-    if (c->len - c->off + n > SSE_BUF_MAX)
-        return false;
-    if (c->off) {
-        memmove(c->buf, c->buf + c->off, c->len - c->off);
-        c->len -= c->off;
-        c->off = 0;
-    }
-    if (c->len + n > c->cap) {
-        size_t cap = c->cap ? c->cap : 4096;
-        while (cap < c->len + n)
-            cap *= 2;
-        char *b = realloc(c->buf, cap);
-        if (!b)
-            return false;
-        c->buf = b;
-        c->cap = cap;
-    }
-    return true;
-}
-
-/* Append under c->mu; false when the buffer is full. */
-static bool append(sse_conn *c, const char *s, size_t n)
-{
-    if (!reserve(c, n))
-        return false;
-    memcpy(c->buf + c->len, s, n);
-    c->len += n;
-    return true;
-}
+static void conn_unref(sse_conn *c) { sd_sse_stream_unref(&c->st); }
 
 /* ---- HTTP thread --------------------------------------------------------------------------- */
 
-static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
+/* The client read: if the loop found its buffer full, there is room again: the loop refills now. */
+static void on_sent(sd_sse_stream *st)
 {
-    sse_conn *c = cls;
-    pthread_mutex_lock(&c->mu);
-    for (;;) {
-        if (c->len > c->off) {
-            size_t n = c->len - c->off < max ? c->len - c->off : max;
-            memcpy(out, c->buf + c->off, n);
-            c->off += n;
-            c->last_write_ms = now_ms();
-            if (atomic_load(&c->starved) && !c->closed) { /* room again: the loop refills now */
-                atomic_store(&c->starved, false);
-                uv_async_send(c->wake);
-            }
-            pthread_mutex_unlock(&c->mu);
-            return (ssize_t)n;
-        }
-        if (c->closed) {
-            pthread_mutex_unlock(&c->mu);
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        }
-        if (c->fd >= 0) { /* a client that hung up frees its stream now, not a heartbeat or two later */
-            struct pollfd pf = {.fd = c->fd, .events = POLLRDHUP};
-            if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
-                pthread_mutex_unlock(&c->mu);
-                return MHD_CONTENT_READER_END_WITH_ERROR;
-            }
-        }
-        uint64_t due = c->last_write_ms + SSE_HEARTBEAT_MS, now = now_ms();
-        if (now >= due) {
-            static const char hb[] = ": heartbeat\n\n";
-            size_t n = sizeof hb - 1 < max ? sizeof hb - 1 : max;
-            memcpy(out, hb, n);
-            c->last_write_ms = now;
-            pthread_mutex_unlock(&c->mu);
-            return (ssize_t)n;
-        }
-        struct timespec until;
-        sc_cond_deadline(&until, due - now < SSE_HANGUP_CHECK_MS ? due - now : SSE_HANGUP_CHECK_MS);
-        pthread_cond_timedwait(&c->cv, &c->mu, &until);
-    }
-}
-
-static void sse_done(void *cls)
-{
-    sse_conn *c = cls;
-    pthread_mutex_lock(&c->mu);
-    c->gone = true;
-    if (!c->closed) /* the loop unsubscribes now, not at its next sweep */
+    sse_conn *c = SD_SSE_OWNER(st, sse_conn);
+    if (atomic_load(&c->starved) && !st->closed) {
+        atomic_store(&c->starved, false);
         uv_async_send(c->wake);
-    pthread_mutex_unlock(&c->mu);
-    conn_unref(c);
+    }
 }
 
-static int reply(struct MHD_Connection *mc, int status, const char *msg)
+static void on_gone(sd_sse_stream *st)
 {
-    char *b = NULL;
-    if (asprintf(&b, "{\"error\":\"%s\"}\n", msg) < 0)
-        return MHD_NO;
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(b), b, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(b);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    int ret = MHD_queue_response(mc, (unsigned)status, r);
-    MHD_destroy_response(r);
-    return ret;
+    if (!st->closed) /* the loop unsubscribes now, not at its next sweep */
+        uv_async_send(SD_SSE_OWNER(st, sse_conn)->wake);
 }
+
+static const sd_sse_stream_cfg stream_cfg = {
+    .heartbeat_ms = SSE_HEARTBEAT_MS,
+    .hangup_check_ms = SSE_HANGUP_CHECK_MS,
+    .first_cap = 4096,
+    .max_unsent = SSE_BUF_MAX,
+    .sndbuf = SSE_SNDBUF,
+    .on_sent = on_sent,
+    .on_gone = on_gone,
+    .free_owner = conn_free,
+};
 
 /* Split a comma list into up to max strdup'd items (NULL-terminated); -1 on too many. */
 static int split_list(const char *v, char **items, int max)
@@ -314,6 +221,27 @@ static const char *parse_filter(struct MHD_Connection *mc, sse_conn *c)
     return NULL;
 }
 
+/* The new stream to the loop's pending list (it subscribes there); false when stopping. */
+static bool hand_over(sd_sse_stream *st, void *ud)
+{
+    sd_sse *s = ud;
+    sse_conn *c = SD_SSE_OWNER(st, sse_conn);
+    pthread_mutex_lock(&s->mu);
+    bool stopping = s->stopping;
+    if (!stopping) {
+        sd_sse_stream_ref(st); /* the loop's */
+        c->next = s->pending;
+        s->pending = c;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (stopping) {
+        st->closed = true; /* never the loop's: on_gone must not wake it */
+        return false;
+    }
+    uv_async_send(&s->async);
+    return true;
+}
+
 bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
 {
     sse_conn *c = calloc(1, sizeof *c);
@@ -321,52 +249,9 @@ bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
         *ret = MHD_NO;
         return true;
     }
-    c->fd = -1;
-    pthread_mutex_init(&c->mu, NULL);
-    sc_cond_init_monotonic(&c->cv);
-    atomic_store(&c->refs, 1);
+    sd_sse_stream_init(&c->st, &stream_cfg);
     c->wake = &s->async;
-    const char *bad = parse_filter(mc, c);
-    if (bad) {
-        conn_unref(c);
-        *ret = reply(mc, 400, bad);
-        return true;
-    }
-    static const char hello[] = "retry: 1000\n\n";
-    append(c, hello, sizeof hello - 1);
-    c->last_write_ms = now_ms();
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8192, sse_read, c, sse_done);
-    if (!r) {
-        conn_unref(c);
-        *ret = MHD_NO;
-        return true;
-    }
-    pthread_mutex_lock(&s->mu);
-    bool stopping = s->stopping;
-    if (!stopping) {
-        atomic_fetch_add(&c->refs, 1); /* the loop's */
-        c->next = s->pending;
-        s->pending = c;
-    }
-    pthread_mutex_unlock(&s->mu);
-    if (stopping) {
-        c->closed = true;        /* never the loop's: sse_done must not wake it */
-        MHD_destroy_response(r); /* runs sse_done: drops our reference */
-        *ret = reply(mc, 503, "shutting down");
-        return true;
-    }
-    uv_async_send(&s->async);
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (ci) {
-        int sz = SSE_SNDBUF;
-        setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
-        c->fd = ci->connect_fd; /* read only by sse_read, while the connection lives */
-    }
-    MHD_add_response_header(r, "Content-Type", "text/event-stream");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Accel-Buffering", "no");
-    *ret = MHD_queue_response(mc, 200, r);
-    MHD_destroy_response(r);
+    *ret = sd_sse_stream_start(&c->st, mc, parse_filter(mc, c), hand_over, s, false);
     return true;
 }
 
@@ -374,10 +259,10 @@ bool sd_sse_start(sd_sse *s, struct MHD_Connection *mc, int *ret)
 
 static void close_conn(sd_sse *s, sse_conn *c)
 {
-    pthread_mutex_lock(&c->mu);
-    c->closed = true;
-    pthread_cond_broadcast(&c->cv);
-    pthread_mutex_unlock(&c->mu);
+    pthread_mutex_lock(&c->st.mu);
+    c->st.closed = true;
+    pthread_cond_broadcast(&c->st.cv);
+    pthread_mutex_unlock(&c->st.mu);
     if (c->sub) /* events the client will never get: counted as drops{reason="closed"} */
         sc_events_sub_discard(c->sub);
     sc_coord_unsubscribe(s->api, c->sub);
@@ -441,13 +326,13 @@ static size_t format_event(char *p, uint64_t epoch, const sc_bus_event *ev)
 static bool drain_one(sse_conn *c)
 {
     bool over = false, woke = false;
-    pthread_mutex_lock(&c->mu);
-    if (c->gone) {
-        pthread_mutex_unlock(&c->mu);
+    pthread_mutex_lock(&c->st.mu);
+    if (c->st.gone) {
+        pthread_mutex_unlock(&c->st.mu);
         return false;
     }
     for (;;) {
-        if (!reserve(c, SSE_EVENT_MAX)) {
+        if (!sd_sse_stream_reserve(&c->st, SSE_EVENT_MAX)) {
             atomic_store(&c->starved, true);
             break;
         }
@@ -459,12 +344,12 @@ static bool drain_one(sse_conn *c)
             over = true;
             break;
         }
-        c->len += format_event(c->buf + c->len, c->bus_epoch, &ev);
+        c->st.len += format_event(c->st.buf + c->st.len, c->bus_epoch, &ev);
         woke = true;
     }
     if (woke || over)
-        pthread_cond_broadcast(&c->cv);
-    pthread_mutex_unlock(&c->mu);
+        pthread_cond_broadcast(&c->st.cv);
+    pthread_mutex_unlock(&c->st.mu);
     return !over;
 }
 
