@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "session_core/coord.h"
+#include "unit/coord/run_until.h"
 
 static void log_line(void *ud, sc_log_level level, const char *module, const char *msg)
 {
@@ -51,22 +52,8 @@ static void join(sc_coord *c, const char *url, const char *node)
         fail_msg("cluster start: %s", err);
 }
 
-static void on_tick(uv_timer_t *t) { (void)t; }
-
 /* Run the loop until pred(ud) (or 20 s pass: valgrind). */
-static bool run_until(uv_loop_t *loop, bool (*pred)(void *ud), void *ud)
-{
-    uv_timer_t tick;
-    uv_timer_init(loop, &tick);
-    uv_timer_start(&tick, on_tick, 5, 5);
-    uint64_t end = uv_now(loop) + 20000;
-    bool ok = false;
-    while (!(ok = pred(ud)) && uv_now(loop) < end)
-        uv_run(loop, UV_RUN_ONCE);
-    uv_close((uv_handle_t *)&tick, NULL);
-    uv_run(loop, UV_RUN_NOWAIT);
-    return ok;
-}
+static bool run_until(uv_loop_t *loop, bool (*pred)(void *ud), void *ud) { return run_until_ms(loop, pred, ud, 20000); }
 
 typedef struct probe {
     sc_coord *c;
@@ -106,16 +93,35 @@ static bool history_has(sc_coord *c, const char *id, const char *text)
     return found;
 }
 
+/* A loop and the default table. */
+typedef struct fixture {
+    uv_loop_t loop;
+    sc_vocab *v;
+    sc_table *t;
+} fixture;
+
+static void fixture_init(fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    assert_int_equal(uv_loop_init(&f->loop), 0);
+    assert_int_equal(sc_vocab_new(&f->v), 0);
+    assert_int_equal(sc_table_load_file(&f->t, SC_SOURCE_DIR "/tables/default.yaml", f->v, NULL), 0);
+}
+
+static void fixture_done(fixture *f)
+{
+    sc_table_unref(f->t);
+    sc_vocab_free(f->v);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&f->loop), 0);
+}
+
 static void test_memory_store_refused(void **state)
 {
     (void)state;
-    uv_loop_t loop;
-    sc_vocab *v = NULL;
-    sc_table *t = NULL;
-    assert_int_equal(uv_loop_init(&loop), 0);
-    assert_int_equal(sc_vocab_new(&v), 0);
-    assert_int_equal(sc_table_load_file(&t, SC_SOURCE_DIR "/tables/default.yaml", v, NULL), 0);
-    sc_coord *c = make_coord(&loop, t);
+    fixture f;
+    fixture_init(&f);
+    sc_coord *c = make_coord(&f.loop, f.t);
     sc_coord_store_config sc = {.url = "memory:", .cluster = true};
     assert_int_equal(sc_coord_store_open(c, &sc, NULL, NULL, 0), 0);
     sc_coord_cluster_config cc = {0};
@@ -125,10 +131,7 @@ static void test_memory_store_refused(void **state)
     assert_int_equal(sc_coord_cluster_handover(c, 0), -ENOENT);
     assert_string_equal(sc_coord_cluster_incarnation(c), "");
     sc_coord_free(c);
-    sc_table_unref(t);
-    sc_vocab_free(v);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    fixture_done(&f);
 }
 
 static void test_handover_takeover(void **state)
@@ -138,13 +141,10 @@ static void test_handover_takeover(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/store.db", dir);
     snprintf(url, sizeof url, "sqlite:%s", path);
-    uv_loop_t loop;
-    sc_vocab *v = NULL;
-    sc_table *t = NULL;
-    assert_int_equal(uv_loop_init(&loop), 0);
-    assert_int_equal(sc_vocab_new(&v), 0);
-    assert_int_equal(sc_table_load_file(&t, SC_SOURCE_DIR "/tables/default.yaml", v, NULL), 0);
-    sc_coord *a = make_coord(&loop, t), *b = make_coord(&loop, t);
+    fixture f;
+    fixture_init(&f);
+    uv_loop_t *loop = &f.loop;
+    sc_coord *a = make_coord(loop, f.t), *b = make_coord(loop, f.t);
     join(a, url, "a");
     join(b, url, "b");
     assert_non_null(strstr(sc_coord_cluster_incarnation(a), "a/"));
@@ -161,16 +161,16 @@ static void test_handover_takeover(void **state)
 
     /* A calls B (once both writers are connected: strict durability refuses calls before); both
      * answered */
-    assert_true(run_until(&loop, store_connected, a));
-    assert_true(run_until(&loop, store_connected, b));
+    assert_true(run_until(loop, store_connected, a));
+    assert_true(run_until(loop, store_connected, b));
     struct sockaddr_storage ss;
     assert_int_equal(sc_coord_listener_addr(b, 0, &ss), 0);
     char to[64], id[SC_SESSION_ID_MAX + 1];
     snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
     assert_int_equal(sc_coord_make_call(a, to, NULL, id, sizeof id), 0);
     probe pa = {a, id, "Active"}, pb = {b, NULL, "Active"};
-    assert_true(run_until(&loop, has_state, &pa));
-    assert_true(run_until(&loop, has_state, &pb));
+    assert_true(run_until(loop, has_state, &pa));
+    assert_true(run_until(loop, has_state, &pb));
 
     /* the owner's URL for the session, read the way the HTTP threads do */
     char node[160], where[300];
@@ -184,11 +184,11 @@ static void test_handover_takeover(void **state)
     assert_int_equal(sc_store_count(sc_engine_store(sc_coord_engine(a))), 0);
     assert_int_equal(sc_coord_cluster_handover(a, 0), -ESTALE);
     probe moved = {b, id, "Active"};
-    assert_true(run_until(&loop, has_state, &moved));
+    assert_true(run_until(loop, has_state, &moved));
     assert_true(history_has(b, id, "taken over from a/"));
     sc_persist_snapshot_info info;
     json_t *snap = NULL;
-    assert_true(run_until(&loop, has_no_sessions, a));
+    assert_true(run_until(loop, has_no_sessions, a));
     assert_int_equal(sc_persist_load(p, id, &snap, &info), 0);
     json_decref(snap);
     assert_string_equal(info.node_id, sc_coord_cluster_incarnation(b));
@@ -196,15 +196,12 @@ static void test_handover_takeover(void **state)
     /* the moved call still works: hung up on B, both legs end there */
     assert_int_equal(sc_coord_hangup(b, id), 0);
     probe ended = {b, id, "Terminated"};
-    assert_true(run_until(&loop, has_state, &ended));
+    assert_true(run_until(loop, has_state, &ended));
 
     sc_persist_close(p);
     sc_coord_free(a);
     sc_coord_free(b);
-    sc_table_unref(t);
-    sc_vocab_free(v);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    fixture_done(&f);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);

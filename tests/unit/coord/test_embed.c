@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "session_core/coord.h"
+#include "unit/coord/run_until.h"
 #include "session_core/events.h"
 
 static const char OWN_TABLE[] =
@@ -207,22 +208,8 @@ static const sc_bus_event *find(const seen *s, sc_bus_event_type type, const cha
     return NULL;
 }
 
-static void on_tick(uv_timer_t *t) { (void)t; }
-
 /* Run the loop until pred(ud) (or 5 s pass). */
-static bool run_until(uv_loop_t *loop, bool (*pred)(void *ud), void *ud)
-{
-    uv_timer_t tick;
-    uv_timer_init(loop, &tick);
-    uv_timer_start(&tick, on_tick, 5, 5);
-    uint64_t end = uv_now(loop) + 5000;
-    bool ok = false;
-    while (!(ok = pred(ud)) && uv_now(loop) < end)
-        uv_run(loop, UV_RUN_ONCE);
-    uv_close((uv_handle_t *)&tick, NULL);
-    uv_run(loop, UV_RUN_NOWAIT);
-    return ok;
-}
+static bool run_until(uv_loop_t *loop, bool (*pred)(void *ud), void *ud) { return run_until_ms(loop, pred, ud, 5000); }
 
 typedef struct want {
     seen *s;
