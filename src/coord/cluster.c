@@ -179,9 +179,12 @@ static void dead_forget(cluster *cl, const char *inc)
         }
 }
 
-/* One session of a dead incarnation, with the key of its group (a B2BUA pair: the smaller id). */
+/* One session of a dead incarnation and its B2BUA peer: the pair is one group, keyed by the
+ * smaller id, so that one node takes both. */
 typedef struct owned_item {
     sid_t id;
+    sid_t peer; /* "" when none is known */
+    uint64_t last_seq;
     uint32_t group;
 } owned_item;
 
@@ -202,11 +205,50 @@ static int collect_owned(const char *id, const json_t *snap, void *ud)
         o->cap = cap;
     }
     const char *peer = json_string_value(json_object_get(json_object_get(snap, "fields"), "peer_id"));
-    const char *key = peer && *peer && strcmp(peer, id) < 0 ? peer : id;
+    json_int_t last = json_integer_value(json_object_get(snap, "last_seq"));
     owned_item *it = &o->v[o->n++];
     snprintf(it->id, sizeof it->id, "%s", id);
-    it->group = sc_hash_fnv1a32(key, strlen(key));
+    snprintf(it->peer, sizeof it->peer, "%s", peer ? peer : "");
+    it->last_seq = last > 0 ? (uint64_t)last : 0;
     return 0;
+}
+
+/* The peer as the records logged after the snapshot leave it (a B2BUA links its legs in the
+ * middle of a call: the snapshot may not know yet). */
+static int tail_peer(const sc_persist_event *ev, void *ud)
+{
+    owned_item *it = ud;
+    json_t *f = json_object_get(json_object_get(ev->record, "fields"), "peer_id");
+    if (f)
+        snprintf(it->peer, sizeof it->peer, "%s", json_is_string(f) ? json_string_value(f) : "");
+    return 0;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+    return strcmp(((const owned_item *)a)->id, ((const owned_item *)b)->id);
+}
+
+/* Peers from the log, each link known from either side, then each item's group. */
+static void group_items(cluster *cl, owned_ctx *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        sc_persist_read_events(cl->p, o->v[i].id, o->v[i].last_seq + 1, tail_peer, &o->v[i]);
+    qsort(o->v, o->n, sizeof *o->v, cmp_item);
+    for (size_t i = 0; i < o->n; i++) {
+        owned_item key, *peer;
+        if (!o->v[i].peer[0])
+            continue;
+        snprintf(key.id, sizeof key.id, "%s", o->v[i].peer);
+        peer = bsearch(&key, o->v, o->n, sizeof *o->v, cmp_item);
+        if (peer && !peer->peer[0])
+            snprintf(peer->peer, sizeof peer->peer, "%s", o->v[i].id);
+    }
+    for (size_t i = 0; i < o->n; i++) {
+        const owned_item *it = &o->v[i];
+        const char *k = it->peer[0] && strcmp(it->peer, it->id) < 0 ? it->peer : it->id;
+        o->v[i].group = sc_hash_fnv1a32(k, strlen(k));
+    }
 }
 
 static int handoff_add(handoff *h, const char *id)
@@ -254,6 +296,7 @@ static void take_share(cluster *cl, dead_inc *d, const live_ctx *live, uint64_t 
         free(o.v);
         return;
     }
+    group_items(cl, &o);
     handoff *h = calloc(1, sizeof *h);
     if (!h) {
         free(o.v);

@@ -25,7 +25,8 @@ static void log_line(void *ud, sc_log_level level, const char *module, const cha
     fprintf(stderr, "%s %d %s: %s\n", (const char *)ud, (int)level, module, msg);
 }
 
-static sc_coord *make_coord(uv_loop_t *loop, sc_table *t)
+/* route_to: a B2BUA route sending every incoming call there (open to any caller), or NULL. */
+static sc_coord *make_coord_route(uv_loop_t *loop, sc_table *t, const char *route_to)
 {
     static sc_logger lg = {.log = log_line, .ud = "", .max_level = SC_LOG_INFO, .unlimited = true};
     sc_coord_config c;
@@ -36,9 +37,24 @@ static sc_coord *make_coord(uv_loop_t *loop, sc_table *t)
     c.nlisten = 1;
     c.sip_t1_ms = 50;
     c.logger = getenv("SC_TEST_LOG") ? &lg : NULL;
+    if (route_to) {
+        c.route_match[0] = "*";
+        c.route_target[0] = route_to;
+        c.route_open[0] = true;
+        c.nroutes = 1;
+    }
     sc_coord *coord = NULL;
     assert_int_equal(sc_coord_new(&coord, &c), 0);
     return coord;
+}
+
+static sc_coord *make_coord(uv_loop_t *loop, sc_table *t) { return make_coord_route(loop, t, NULL); }
+
+static unsigned port_of(sc_coord *c)
+{
+    struct sockaddr_storage ss;
+    assert_int_equal(sc_coord_listener_addr(c, 0, &ss), 0);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
 static void join(sc_coord *c, const char *url, const char *node)
@@ -163,10 +179,8 @@ static void test_handover_takeover(void **state)
      * answered */
     assert_true(run_until(loop, store_connected, a));
     assert_true(run_until(loop, store_connected, b));
-    struct sockaddr_storage ss;
-    assert_int_equal(sc_coord_listener_addr(b, 0, &ss), 0);
     char to[64], id[SC_SESSION_ID_MAX + 1];
-    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u", port_of(b));
     assert_int_equal(sc_coord_make_call(a, to, NULL, id, sizeof id), 0);
     probe pa = {a, id, "Active"}, pb = {b, NULL, "Active"};
     assert_true(run_until(loop, has_state, &pa));
@@ -207,11 +221,80 @@ static void test_handover_takeover(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+typedef struct count_probe {
+    sc_coord *c[2];
+    const char *state;
+    size_t want;
+} count_probe;
+
+static int count_state(sc_session *s, void *ud)
+{
+    size_t *n = ud;
+    if (!strcmp(sc_session_state_name(s), "Bridged"))
+        (*n)++;
+    return 0;
+}
+
+static size_t bridged(sc_coord *c)
+{
+    size_t n = 0;
+    sc_store_foreach(sc_engine_store(sc_coord_engine(c)), count_state, &n);
+    return n;
+}
+
+static bool bridged_total(void *ud)
+{
+    count_probe *p = ud;
+    return bridged(p->c[0]) + (p->c[1] ? bridged(p->c[1]) : 0) == p->want;
+}
+
+/* A B2BUA pair (two linked sessions) on A; A hands over to B and C, which split its sessions by
+ * a hash: the pair must stay together on one of them (keyed by the smaller id), bridged again. */
+static void test_pair_stays_together(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sc-cluster-XXXXXX", url[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(url, sizeof url, "sqlite:%s/store.db", dir);
+    fixture f;
+    fixture_init(&f);
+    uv_loop_t *loop = &f.loop;
+    sc_coord *x = make_coord(loop, f.t), *y = make_coord(loop, f.t); /* caller and callee, no store */
+    char target[64];
+    snprintf(target, sizeof target, "sip:carol@127.0.0.1:%u", port_of(y));
+    sc_coord *a = make_coord_route(loop, f.t, target), *b = make_coord(loop, f.t), *c = make_coord(loop, f.t);
+    join(a, url, "a");
+    join(b, url, "b");
+    join(c, url, "c");
+    assert_true(run_until(loop, store_connected, a));
+    assert_true(run_until(loop, store_connected, b));
+    assert_true(run_until(loop, store_connected, c));
+    char to[64], id[SC_SESSION_ID_MAX + 1];
+    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u", port_of(a));
+    assert_int_equal(sc_coord_make_call(x, to, NULL, id, sizeof id), 0);
+    count_probe on_a = {{a, NULL}, "Bridged", 2};
+    assert_true(run_until(loop, bridged_total, &on_a));
+
+    assert_int_equal(sc_coord_cluster_handover(a, 2000), 0);
+    count_probe moved = {{b, c}, "Bridged", 2};
+    assert_true(run_until(loop, bridged_total, &moved));
+    assert_true((bridged(b) == 2 && bridged(c) == 0) || (bridged(b) == 0 && bridged(c) == 2));
+
+    sc_coord *all[] = {x, y, a, b, c};
+    for (size_t i = 0; i < 5; i++)
+        sc_coord_free(all[i]);
+    fixture_done(&f);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memory_store_refused),
         cmocka_unit_test(test_handover_takeover),
+        cmocka_unit_test(test_pair_stays_together),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
