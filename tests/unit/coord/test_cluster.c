@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "session_core/coord.h"
-#include "unit/coord/run_until.h"
+#include "unit/coord/coord_fixture.h"
 
 static void log_line(void *ud, sc_log_level level, const char *module, const char *msg)
 {
@@ -49,13 +49,6 @@ static sc_coord *make_coord_route(uv_loop_t *loop, sc_table *t, const char *rout
 }
 
 static sc_coord *make_coord(uv_loop_t *loop, sc_table *t) { return make_coord_route(loop, t, NULL); }
-
-static unsigned port_of(sc_coord *c)
-{
-    struct sockaddr_storage ss;
-    assert_int_equal(sc_coord_listener_addr(c, 0, &ss), 0);
-    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
 
 static void join(sc_coord *c, const char *url, const char *node)
 {
@@ -109,34 +102,11 @@ static bool history_has(sc_coord *c, const char *id, const char *text)
     return found;
 }
 
-/* A loop and the default table. */
-typedef struct fixture {
-    uv_loop_t loop;
-    sc_vocab *v;
-    sc_table *t;
-} fixture;
-
-static void fixture_init(fixture *f)
-{
-    memset(f, 0, sizeof *f);
-    assert_int_equal(uv_loop_init(&f->loop), 0);
-    assert_int_equal(sc_vocab_new(&f->v), 0);
-    assert_int_equal(sc_table_load_file(&f->t, SC_SOURCE_DIR "/tables/default.yaml", f->v, NULL), 0);
-}
-
-static void fixture_done(fixture *f)
-{
-    sc_table_unref(f->t);
-    sc_vocab_free(f->v);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&f->loop), 0);
-}
-
 static void test_memory_store_refused(void **state)
 {
     (void)state;
-    fixture f;
-    fixture_init(&f);
+    coord_fixture f;
+    coord_fixture_init(&f);
     sc_coord *c = make_coord(&f.loop, f.t);
     sc_coord_store_config sc = {.url = "memory:", .cluster = true};
     assert_int_equal(sc_coord_store_open(c, &sc, NULL, NULL, 0), 0);
@@ -147,7 +117,7 @@ static void test_memory_store_refused(void **state)
     assert_int_equal(sc_coord_cluster_handover(c, 0), -ENOENT);
     assert_string_equal(sc_coord_cluster_incarnation(c), "");
     sc_coord_free(c);
-    fixture_done(&f);
+    coord_fixture_done(&f);
 }
 
 static void test_handover_takeover(void **state)
@@ -157,8 +127,8 @@ static void test_handover_takeover(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/store.db", dir);
     snprintf(url, sizeof url, "sqlite:%s", path);
-    fixture f;
-    fixture_init(&f);
+    coord_fixture f;
+    coord_fixture_init(&f);
     uv_loop_t *loop = &f.loop;
     sc_coord *a = make_coord(loop, f.t), *b = make_coord(loop, f.t);
     join(a, url, "a");
@@ -180,7 +150,7 @@ static void test_handover_takeover(void **state)
     assert_true(run_until(loop, store_connected, a));
     assert_true(run_until(loop, store_connected, b));
     char to[64], id[SC_SESSION_ID_MAX + 1];
-    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u", port_of(b));
+    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u", coord_port(b));
     assert_int_equal(sc_coord_make_call(a, to, NULL, id, sizeof id), 0);
     probe pa = {a, id, "Active"}, pb = {b, NULL, "Active"};
     assert_true(run_until(loop, has_state, &pa));
@@ -215,7 +185,7 @@ static void test_handover_takeover(void **state)
     sc_persist_close(p);
     sc_coord_free(a);
     sc_coord_free(b);
-    fixture_done(&f);
+    coord_fixture_done(&f);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
@@ -256,12 +226,12 @@ static void test_pair_stays_together(void **state)
     char dir[] = "/tmp/sc-cluster-XXXXXX", url[300];
     assert_non_null(mkdtemp(dir));
     snprintf(url, sizeof url, "sqlite:%s/store.db", dir);
-    fixture f;
-    fixture_init(&f);
+    coord_fixture f;
+    coord_fixture_init(&f);
     uv_loop_t *loop = &f.loop;
     sc_coord *x = make_coord(loop, f.t), *y = make_coord(loop, f.t); /* caller and callee, no store */
     char target[64];
-    snprintf(target, sizeof target, "sip:carol@127.0.0.1:%u", port_of(y));
+    snprintf(target, sizeof target, "sip:carol@127.0.0.1:%u", coord_port(y));
     sc_coord *a = make_coord_route(loop, f.t, target), *b = make_coord(loop, f.t), *c = make_coord(loop, f.t);
     join(a, url, "a");
     join(b, url, "b");
@@ -270,7 +240,7 @@ static void test_pair_stays_together(void **state)
     assert_true(run_until(loop, store_connected, b));
     assert_true(run_until(loop, store_connected, c));
     char to[64], id[SC_SESSION_ID_MAX + 1];
-    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u", port_of(a));
+    snprintf(to, sizeof to, "sip:bob@127.0.0.1:%u", coord_port(a));
     assert_int_equal(sc_coord_make_call(x, to, NULL, id, sizeof id), 0);
     count_probe on_a = {{a, NULL}, "Bridged", 2};
     assert_true(run_until(loop, bridged_total, &on_a));
@@ -283,7 +253,7 @@ static void test_pair_stays_together(void **state)
     sc_coord *all[] = {x, y, a, b, c};
     for (size_t i = 0; i < 5; i++)
         sc_coord_free(all[i]);
-    fixture_done(&f);
+    coord_fixture_done(&f);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "session_core/coord.h"
-#include "unit/coord/run_until.h"
+#include "unit/coord/coord_fixture.h"
 #include "session_core/events.h"
 
 static const char OWN_TABLE[] =
@@ -226,14 +226,12 @@ static bool have(void *ud)
 static void test_typed_events(void **state)
 {
     (void)state;
-    uv_loop_t loop;
-    sc_vocab *v = NULL;
-    sc_table *t = NULL;
-    assert_int_equal(uv_loop_init(&loop), 0);
-    assert_int_equal(sc_vocab_new(&v), 0);
-    assert_int_equal(sc_table_load_file(&t, SC_SOURCE_DIR "/tables/default.yaml", v, NULL), 0);
+    coord_fixture f;
+    coord_fixture_init(&f);
+    uv_loop_t *loop = &f.loop;
+    sc_table *t = f.t;
     int rc;
-    sc_coord *a = make_coord(&loop, t, NULL, 0, &rc), *b = make_coord(&loop, t, NULL, 0, &rc);
+    sc_coord *a = make_coord(loop, t, NULL, 0, &rc), *b = make_coord(loop, t, NULL, 0, &rc);
     assert_non_null(a);
     assert_non_null(b);
     static seen sa, sb;
@@ -247,16 +245,14 @@ static void test_typed_events(void **state)
     sc_events_sub *suba = NULL, *subb = NULL;
     assert_int_equal(sc_coord_subscribe(a, &ca, NULL, &suba), 0);
     assert_int_equal(sc_coord_subscribe(b, &cb, NULL, &subb), 0);
-    struct sockaddr_storage ss;
-    assert_int_equal(sc_coord_listener_addr(b, 0, &ss), 0);
     char to[64], id1[SC_SESSION_ID_MAX + 1], id2[SC_SESSION_ID_MAX + 1];
-    snprintf(to, sizeof to, "sip:b@127.0.0.1:%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    snprintf(to, sizeof to, "sip:b@127.0.0.1:%u", coord_port(b));
     assert_int_equal(sc_coord_make_call(a, to, NULL, id1, sizeof id1), 0);
     assert_int_equal(sc_coord_make_call(a, to, NULL, id2, sizeof id2), 0);
     want w = {&sa, SC_EVT_MediaStarted, 2};
-    assert_true(run_until(&loop, have, &w)); /* both of a's calls answered (b auto-answers) */
+    assert_true(run_until(loop, have, &w)); /* both of a's calls answered (b auto-answers) */
     w = (want){&sb, SC_EVT_MediaStarted, 2};
-    assert_true(run_until(&loop, have, &w));
+    assert_true(run_until(loop, have, &w));
     const sc_bus_event *ms = find(&sa, SC_EVT_MediaStarted, id1);
     assert_non_null(ms);
     assert_string_equal(ms->u.media.codec, "PCMU/8000");
@@ -266,7 +262,7 @@ static void test_typed_events(void **state)
     /* a digit over RTP from a's first call: b's session sees it as a typed event */
     assert_int_equal(sc_coord_dtmf(a, id1, "5"), 0);
     w = (want){&sb, SC_EVT_DtmfReceived, 1};
-    assert_true(run_until(&loop, have, &w));
+    assert_true(run_until(loop, have, &w));
     const sc_bus_event *d = find(&sb, SC_EVT_DtmfReceived, NULL);
     assert_int_equal(d->u.dtmf.digit, '5');
     assert_true(d->u.dtmf.duration_ms > 0);
@@ -289,9 +285,9 @@ static void test_typed_events(void **state)
     assert_int_equal(sc_coord_hangup(a, id1), 0);
     assert_int_equal(sc_coord_hangup(a, id2), 0);
     w = (want){&sa, SC_EVT_MediaStopped, 2};
-    assert_true(run_until(&loop, have, &w));
+    assert_true(run_until(loop, have, &w));
     w = (want){&sb, SC_EVT_MediaStopped, 2};
-    assert_true(run_until(&loop, have, &w));
+    assert_true(run_until(loop, have, &w));
     assert_int_equal(count(&sa, SC_EVT_MediaStopped, id1), 1);
     assert_string_equal(find(&sa, SC_EVT_MediaStopped, id1)->u.media.reason, "stopped");
     assert_int_equal(count(&sa, SC_EVT_BridgeCreated, NULL), 2); /* nothing more about bridges */
@@ -301,10 +297,7 @@ static void test_typed_events(void **state)
     sc_coord_unsubscribe(b, subb);
     sc_coord_free(a);
     sc_coord_free(b);
-    sc_table_unref(t);
-    sc_vocab_free(v);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    coord_fixture_done(&f);
 }
 
 /* Silence on an answered call (neither side sends RTP): the callee's RTP timeout is told as
@@ -312,17 +305,15 @@ static void test_typed_events(void **state)
 static void test_media_timeout(void **state)
 {
     (void)state;
-    uv_loop_t loop;
-    sc_vocab *v = NULL;
-    sc_table *t = NULL;
-    assert_int_equal(uv_loop_init(&loop), 0);
-    assert_int_equal(sc_vocab_new(&v), 0);
-    assert_int_equal(sc_table_load_file(&t, SC_SOURCE_DIR "/tables/default.yaml", v, NULL), 0);
+    coord_fixture f;
+    coord_fixture_init(&f);
+    uv_loop_t *loop = &f.loop;
+    sc_table *t = f.t;
     int rc;
     rtp_timeout_ms = 0;
-    sc_coord *a = make_coord(&loop, t, NULL, 0, &rc);
+    sc_coord *a = make_coord(loop, t, NULL, 0, &rc);
     rtp_timeout_ms = 300;
-    sc_coord *b = make_coord(&loop, t, NULL, 0, &rc);
+    sc_coord *b = make_coord(loop, t, NULL, 0, &rc);
     rtp_timeout_ms = 0;
     assert_non_null(a);
     assert_non_null(b);
@@ -335,23 +326,18 @@ static void test_media_timeout(void **state)
                                                 SC_EVENT_BIT(SC_EVT_SessionEnded)}};
     sc_events_sub *subb = NULL;
     assert_int_equal(sc_coord_subscribe(b, &cb, NULL, &subb), 0);
-    struct sockaddr_storage ss;
-    assert_int_equal(sc_coord_listener_addr(b, 0, &ss), 0);
     char to[64], id[SC_SESSION_ID_MAX + 1];
-    snprintf(to, sizeof to, "sip:b@127.0.0.1:%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    snprintf(to, sizeof to, "sip:b@127.0.0.1:%u", coord_port(b));
     assert_int_equal(sc_coord_make_call(a, to, NULL, id, sizeof id), 0);
     want w = {&sb, SC_EVT_SessionEnded, 1};
-    assert_true(run_until(&loop, have, &w));
+    assert_true(run_until(loop, have, &w));
     assert_int_equal(count(&sb, SC_EVT_MediaStarted, NULL), 1);
     assert_int_equal(count(&sb, SC_EVT_MediaStopped, NULL), 1);
     assert_string_equal(find(&sb, SC_EVT_MediaStopped, NULL)->u.media.reason, "timeout");
     sc_coord_unsubscribe(b, subb);
     sc_coord_free(a);
     sc_coord_free(b);
-    sc_table_unref(t);
-    sc_vocab_free(v);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    coord_fixture_done(&f);
 }
 
 int main(void)

@@ -107,6 +107,30 @@ static inline int drain_loop(uv_loop_t *loop)
     return uv_loop_close(loop);
 }
 
+/* A stream of m sending codec (telephone-event 101, sendrecv) to 127.0.0.1:port; NULL on failure. */
+static inline sc_media_stream *open_stream_to(sc_media *m, uint16_t port, sc_media_codec codec)
+{
+    sc_media_stream *st = NULL;
+    if (sc_media_stream_open(m, &st, NULL) != 0)
+        return NULL;
+    if (sc_media_stream_set_remote(st, "127.0.0.1", port, codec, 101, SC_MEDIA_SENDRECV) != 0) {
+        sc_media_stream_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* The end of a fixture with one media context and two receivers (b may be NULL): everything
+ * freed and closed, then the loop drained (drain_loop's result). */
+static inline int media_fixture_end(sc_media *m, uv_loop_t *loop, rx_sock *a, rx_sock *b)
+{
+    sc_media_free(m);
+    rx_close(a);
+    if (b)
+        rx_close(b);
+    return drain_loop(loop);
+}
+
 static inline uint8_t rtp_pt(const rx_pkt *p) { return p->data[1] & 0x7F; }
 static inline int rtp_marker(const rx_pkt *p) { return (p->data[1] & 0x80) != 0; }
 static inline uint16_t rtp_seq(const rx_pkt *p) { return (uint16_t)((p->data[2] << 8) | p->data[3]); }

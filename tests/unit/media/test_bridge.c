@@ -42,10 +42,7 @@ static int setup_mixed(void **state) { return setup_codecs(state, SC_MEDIA_PCMU,
 static int teardown(void **state)
 {
     fx *f = *state;
-    sc_media_free(f->m);
-    rx_close(&f->pa);
-    rx_close(&f->pb);
-    assert_int_equal(drain_loop(&f->loop), 0);
+    assert_int_equal(media_fixture_end(f->m, &f->loop, &f->pa, &f->pb), 0);
     free(f);
     return 0;
 }

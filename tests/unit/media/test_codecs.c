@@ -148,10 +148,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    sc_media_free(f->m);
-    rx_close(&f->pa);
-    rx_close(&f->pb);
-    assert_int_equal(drain_loop(&f->loop), 0);
+    assert_int_equal(media_fixture_end(f->m, &f->loop, &f->pa, &f->pb), 0);
     free(f);
     return 0;
 }

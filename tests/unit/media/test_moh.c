@@ -55,19 +55,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    sc_media_free(f->m);
-    rx_close(&f->rx);
-    rx_close(&f->rx2);
-    assert_int_equal(drain_loop(&f->loop), 0);
+    assert_int_equal(media_fixture_end(f->m, &f->loop, &f->rx, &f->rx2), 0);
     free(f);
     return 0;
 }
 
 static sc_media_stream *open_to(fx *f, rx_sock *r, sc_media_codec codec)
 {
-    sc_media_stream *st;
-    assert_int_equal(sc_media_stream_open(f->m, &st, NULL), 0);
-    assert_int_equal(sc_media_stream_set_remote(st, "127.0.0.1", r->port, codec, 101, SC_MEDIA_SENDRECV), 0);
+    sc_media_stream *st = open_stream_to(f->m, r->port, codec);
+    assert_non_null(st);
     return st;
 }
 

@@ -47,10 +47,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    sc_media_free(f->m);
-    rx_close(&f->rx);
-    rx_close(&f->rx2);
-    assert_int_equal(drain_loop(&f->loop), 0);
+    assert_int_equal(media_fixture_end(f->m, &f->loop, &f->rx, &f->rx2), 0);
     free(f);
     return 0;
 }
