@@ -36,6 +36,18 @@ static inline void coord_fixture_done(coord_fixture *f)
     assert_int_equal(uv_loop_close(&f->loop), 0);
 }
 
+/* A coordinator config for the tests: the loop, table t, one UDP listener on a free loopback
+ * port, SIP timer T1 50 ms. */
+static inline void coord_fixture_config(sc_coord_config *c, uv_loop_t *loop, sc_table *t)
+{
+    sc_coord_config_default(c);
+    c->loop = loop;
+    c->table = t;
+    c->listen[0] = "udp:127.0.0.1:0";
+    c->nlisten = 1;
+    c->sip_t1_ms = 50;
+}
+
 /* The port of c's first SIP listener. */
 static inline unsigned coord_port(sc_coord *c)
 {

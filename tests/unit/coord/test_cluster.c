@@ -30,12 +30,7 @@ static sc_coord *make_coord_route(uv_loop_t *loop, sc_table *t, const char *rout
 {
     static sc_logger lg = {.log = log_line, .ud = "", .max_level = SC_LOG_INFO, .unlimited = true};
     sc_coord_config c;
-    sc_coord_config_default(&c);
-    c.loop = loop;
-    c.table = t;
-    c.listen[0] = "udp:127.0.0.1:0";
-    c.nlisten = 1;
-    c.sip_t1_ms = 50;
+    coord_fixture_config(&c, loop, t);
     c.logger = getenv("SC_TEST_LOG") ? &lg : NULL;
     if (route_to) {
         c.route_match[0] = "*";

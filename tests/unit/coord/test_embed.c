@@ -47,12 +47,7 @@ static uint32_t rtp_timeout_ms; /* of the coordinators made next */
 static sc_coord *make_coord(uv_loop_t *loop, sc_table *t, const sc_coord_binding *b, size_t nb, int *rc)
 {
     sc_coord_config c;
-    sc_coord_config_default(&c);
-    c.loop = loop;
-    c.table = t;
-    c.listen[0] = "udp:127.0.0.1:0";
-    c.nlisten = 1;
-    c.sip_t1_ms = 50;
+    coord_fixture_config(&c, loop, t);
     c.rtp_timeout_ms = rtp_timeout_ms;
     c.bindings = b;
     c.nbindings = nb;

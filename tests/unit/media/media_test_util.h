@@ -205,4 +205,23 @@ static inline uint16_t test_port_base(unsigned width)
     return (uint16_t)(22000 + first * grid);
 }
 
+/* The start of a fixture with one media context and two receivers: the loop, m on a port range
+ * of 100 of its own (cfg: more settings, may be NULL; its port range is set here), a and b open.
+ * 0, or the first error. */
+static inline int media_fixture_begin(uv_loop_t *loop, sc_media **m, sc_media_config *cfg, rx_sock *a, rx_sock *b)
+{
+    sc_media_config plain = {0};
+    if (!cfg)
+        cfg = &plain;
+    uv_loop_init(loop);
+    cfg->port_min = test_port_base(100);
+    cfg->port_max = (uint16_t)(cfg->port_min + 99);
+    int rc = sc_media_new(m, loop, cfg);
+    if (rc == 0)
+        rc = rx_open(loop, a);
+    if (rc == 0)
+        rc = rx_open(loop, b);
+    return rc;
+}
+
 #endif

@@ -21,12 +21,7 @@ typedef struct fx {
 static int setup_codecs(void **state, sc_media_codec ca, sc_media_codec cb)
 {
     fx *f = calloc(1, sizeof *f);
-    uv_loop_init(&f->loop);
-    uint16_t base = test_port_base(100);
-    sc_media_config cfg = {.port_min = base, .port_max = (uint16_t)(base + 99)};
-    assert_int_equal(sc_media_new(&f->m, &f->loop, &cfg), 0);
-    assert_int_equal(rx_open(&f->loop, &f->pa), 0);
-    assert_int_equal(rx_open(&f->loop, &f->pb), 0);
+    assert_int_equal(media_fixture_begin(&f->loop, &f->m, NULL, &f->pa, &f->pb), 0);
     assert_int_equal(sc_media_stream_open(f->m, &f->a, NULL), 0);
     assert_int_equal(sc_media_stream_open(f->m, &f->b, NULL), 0);
     assert_int_equal(sc_media_stream_set_remote(f->a, "127.0.0.1", f->pa.port, ca, 101, SC_MEDIA_SENDRECV), 0);

@@ -133,12 +133,7 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    uv_loop_init(&f->loop);
-    uint16_t base = test_port_base(100);
-    sc_media_config cfg = {.port_min = base, .port_max = (uint16_t)(base + 99)};
-    assert_int_equal(sc_media_new(&f->m, &f->loop, &cfg), 0);
-    assert_int_equal(rx_open(&f->loop, &f->pa), 0);
-    assert_int_equal(rx_open(&f->loop, &f->pb), 0);
+    assert_int_equal(media_fixture_begin(&f->loop, &f->m, NULL, &f->pa, &f->pb), 0);
     assert_int_equal(sc_media_stream_open(f->m, &f->a, NULL), 0);
     assert_int_equal(sc_media_stream_open(f->m, &f->b, NULL), 0);
     *state = f;

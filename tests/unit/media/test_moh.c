@@ -40,12 +40,7 @@ static void write_noise(fx *f, const char *path)
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    uv_loop_init(&f->loop);
-    uint16_t base = test_port_base(100);
-    sc_media_config cfg = {.port_min = base, .port_max = (uint16_t)(base + 99)};
-    assert_int_equal(sc_media_new(&f->m, &f->loop, &cfg), 0);
-    assert_int_equal(rx_open(&f->loop, &f->rx), 0);
-    assert_int_equal(rx_open(&f->loop, &f->rx2), 0);
+    assert_int_equal(media_fixture_begin(&f->loop, &f->m, NULL, &f->rx, &f->rx2), 0);
     write_noise(f, SC_BINARY_DIR "/tests/media_moh_noise.wav");
     assert_int_equal(sc_media_moh_class_add(f->m, "noise", SC_BINARY_DIR "/tests/media_moh_noise.wav"), 0);
     *state = f;

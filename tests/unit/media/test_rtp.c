@@ -29,17 +29,9 @@ static void on_timeout(sc_media_stream *st, void *ud)
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    uv_loop_init(&f->loop);
-    uint16_t base = test_port_base(100);
-    sc_media_config cfg = {.port_min = base,
-                           .port_max = (uint16_t)(base + 99),
-                           .rtp_timeout_ms = 300,
-                           .rtcp_interval_ms = 200,
-                           .cname = "test@example",
-                           .cb.on_rtp_timeout = on_timeout};
-    assert_int_equal(sc_media_new(&f->m, &f->loop, &cfg), 0);
-    assert_int_equal(rx_open(&f->loop, &f->rx), 0);
-    assert_int_equal(rx_open(&f->loop, &f->rx2), 0);
+    sc_media_config cfg = {
+        .rtp_timeout_ms = 300, .rtcp_interval_ms = 200, .cname = "test@example", .cb.on_rtp_timeout = on_timeout};
+    assert_int_equal(media_fixture_begin(&f->loop, &f->m, &cfg, &f->rx, &f->rx2), 0);
     *state = f;
     return 0;
 }

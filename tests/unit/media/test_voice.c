@@ -42,12 +42,7 @@ static void write_wav(const char *path, const int16_t *pcm, size_t n)
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    uv_loop_init(&f->loop);
-    uint16_t base = test_port_base(100);
-    sc_media_config cfg = {.port_min = base, .port_max = (uint16_t)(base + 99)};
-    assert_int_equal(sc_media_new(&f->m, &f->loop, &cfg), 0);
-    assert_int_equal(rx_open(&f->loop, &f->rx), 0);
-    assert_int_equal(rx_open(&f->loop, &f->rx2), 0);
+    assert_int_equal(media_fixture_begin(&f->loop, &f->m, NULL, &f->rx, &f->rx2), 0);
     uint32_t x = 777;
     for (int i = 0; i < FILE_LEN; i++) {
         x = x * 1103515245u + 12345u;
