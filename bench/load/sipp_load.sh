@@ -6,7 +6,8 @@
 # it created has ended (SIPp's built-in UAC does not check the CSeq of the BYE's 200, so a
 # late retransmitted INVITE 200 can make it count a call whose ACK and BYE were lost as a
 # success; sessiond's own view catches that). Prints the highest passing rate of each target
-# and their ratio.
+# and their ratio, and for each step the call-setup latency (INVITE sent to 200 received, as
+# SIPp's UAC measures it: whole milliseconds) at the 50th and 99th percentiles.
 #
 # usage: bench/load/sipp_load.sh [BIN_DIR]     (default: build/bin)
 # env:   RATES="50 100 200 ..." STEP_S=10 CALL_MS=2000 SIPP=sipp
@@ -14,6 +15,10 @@
 #        the store lives in the run's temporary directory)
 #        MEDIA_PORTS=50000-59999 (sessiond's --media-ports: every call holds an RTP/RTCP pair, so
 #        the default range of 500 pairs would cap 2 s calls near 250 CPS and measure ports, not SIP)
+#        SD_ARGS="..." (more sessiond options)
+# sessiond runs with --sip-tx-per-source 10000000: all the load comes from one source (SIPp),
+# whose finished transactions each stay 64*T1 (32 s); the default per-source limit (8,192)
+# would answer 503 past ~128 CPS and measure the flood guard, not the SIP path.
 set -u
 BIN=${1:-build/bin}
 BIN=$(cd "$BIN" && pwd)
@@ -39,7 +44,8 @@ free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$
 
 SD_SIP=$(free_port); SD_HTTP=$(free_port); UAS_SIP=$(free_port)
 (cd "$TMP" && exec "$BIN/sessiond" --sip "udp:127.0.0.1:$SD_SIP" --http "127.0.0.1:$SD_HTTP" --answer auto \
-    --log-level warn --max-sessions 0 --store "$STORE" --media-ports "$MEDIA_PORTS" 2>"$TMP/sessiond.log") &
+    --log-level warn --max-sessions 0 --store "$STORE" --media-ports "$MEDIA_PORTS" \
+    --sip-tx-per-source 10000000 ${SD_ARGS:-} 2>"$TMP/sessiond.log") &
 SD_PID=$!
 (cd "$TMP" && exec "$SIPP" -sn uas -i 127.0.0.1 -p "$UAS_SIP" -nostdin >/dev/null 2>&1) &
 UAS_PID=$!
@@ -50,30 +56,44 @@ kill -0 "$SD_PID" || { echo "sessiond did not start: $(cat "$TMP/sessiond.log")"
 step() {
     local port=$1 rate=$2 calls=$(( $2 * STEP_S ))
     local limit=$(( rate * (CALL_MS / 1000 + 3) + 50 ))
-    (cd "$TMP" && timeout $((STEP_S + 60)) "$SIPP" -sn uac -i 127.0.0.1 -p "$(free_port)" -r "$rate" \
+    local dir="$TMP/step-$port-$rate"
+    mkdir -p "$dir"
+    (cd "$dir" && timeout $((STEP_S + 60)) "$SIPP" -sn uac -i 127.0.0.1 -p "$(free_port)" -r "$rate" \
         -m "$calls" -l "$limit" -d "$CALL_MS" -timeout $((STEP_S + 40))s -timeout_error -nostdin \
+        -trace_rtt -rtt_freq 1 \
         "127.0.0.1:$port" >"$TMP/uac-$port-$rate.out" 2>&1)
     local rc=$?
-    if [ "$rc" -ne 0 ]; then echo "fail (sipp exit $rc)"; return; fi
+    local lat
+    lat=$(latency "$dir"/uac_*_rtt.csv)
+    if [ "$rc" -ne 0 ]; then echo "fail (sipp exit $rc) $lat"; return; fi
     if [ "$port" = "$SD_SIP" ]; then
         sleep 2
         local open
-        open=$(curl -s "http://127.0.0.1:$SD_HTTP/sessions" | grep -o '"state":"[^"]*"' |
+        open=$(curl -s "http://127.0.0.1:$SD_HTTP/sessions?live=true&limit=1000" | grep -o '"state":"[^"]*"' |
             grep -v -c -E '"(Terminated|Cancelled|Rejected|Failed)"')
-        if [ "${open:-0}" -ne 0 ]; then echo "fail ($open sessions not ended)"; return; fi
+        if [ "${open:-0}" -ne 0 ]; then echo "fail ($open sessions not ended) $lat"; return; fi
     fi
-    echo ok
+    echo "ok $lat"
+}
+
+# latency FILE: "p50/p99 ms" of SIPp's response times (INVITE to 200) in an -trace_rtt file.
+latency() {
+    [ -s "$1" ] || { echo "-"; return; }
+    awk -F';' 'NR > 1 && $3 == 1 { print $2 }' "$1" | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+              i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
+              printf "p50/p99 %d/%d ms", v[i50], v[i99] }'
 }
 
 best_sd=0 best_uas=0
-printf '%-8s %-28s %-28s\n' "CPS" "sessiond" "sipp -sn uas (baseline)"
+printf '%-8s %-40s %-40s\n' "CPS" "sessiond" "sipp -sn uas (baseline)"
 for r in $RATES; do
     s_sd=skip; s_uas=skip
     if [ "$best_sd" -ge 0 ]; then s_sd=$(step "$SD_SIP" "$r"); fi
     if [ "$best_uas" -ge 0 ]; then s_uas=$(step "$UAS_SIP" "$r"); fi
-    printf '%-8s %-28s %-28s\n' "$r" "$s_sd" "$s_uas"
-    [ "$s_sd" = ok ] && best_sd=$r
-    [ "$s_uas" = ok ] && best_uas=$r
+    printf '%-8s %-40s %-40s\n' "$r" "$s_sd" "$s_uas"
+    case "$s_sd" in ok*) best_sd=$r ;; esac
+    case "$s_uas" in ok*) best_uas=$r ;; esac
     case "$s_sd" in fail*) best_sd=$(( -best_sd - 1 )) ;; esac   # stop stepping this target
     case "$s_uas" in fail*) best_uas=$(( -best_uas - 1 )) ;; esac
     [ "$best_sd" -lt 0 ] && [ "$best_uas" -lt 0 ] && break
