@@ -38,6 +38,19 @@ static void parser_setup(void)
 
 void sip_enter(sc_sip *sip) { sip->depth++; }
 
+/* A server transaction whose final answer is sent lingers 64*T1 only to absorb and answer
+ * retransmissions (its key and last response do that): the parsed request, several KiB of
+ * osip's structures, is freed once the code that answered has returned. */
+static void drop_spent_requests(sc_sip *sip)
+{
+    while (!sip_list_empty(&sip->spent)) {
+        sip_tx *tx = SIP_CONTAINER(sip->spent.next, sip_tx, slink);
+        sip_list_del(&tx->slink);
+        osip_message_free(tx->req);
+        tx->req = NULL;
+    }
+}
+
 void sip_leave(sc_sip *sip)
 {
     if (--sip->depth > 0)
@@ -52,6 +65,7 @@ void sip_leave(sc_sip *sip)
         sip_list_del(&c->link);
         sip_call_free(c);
     }
+    drop_spent_requests(sip);
 }
 
 /* ---- creation and teardown ------------------------------------------------------------- */
@@ -123,6 +137,7 @@ int sc_sip_new(sc_sip **out, uv_loop_t *loop, const sc_sip_config *cfg)
     sip_list_init(&sip->calls);
     sip_list_init(&sip->detached);
     sip_list_init(&sip->dead_calls);
+    sip_list_init(&sip->spent);
     sip->accepting = true;
     sip_transport_init(sip);
 

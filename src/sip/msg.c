@@ -90,6 +90,12 @@ int sip_msg_str(osip_message_t *msg, char **out, size_t *len)
     size_t n = 0;
     if (osip_message_to_str(msg, &s, &n) != 0 || !s)
         return -ENOMEM;
+    /* osip writes into a buffer of several KiB whatever the message's length, and a
+     * transaction keeps its last message for 64*T1 to retransmit it: keep only what is used
+     * (osip's allocator is the C library's: no allocator is set) */
+    char *exact = realloc(s, n + 1);
+    if (exact)
+        s = exact;
     *out = s;
     *len = n;
     return 0;

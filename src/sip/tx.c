@@ -130,6 +130,7 @@ static sip_tx *tx_alloc(sc_sip *sip, tx_kind kind, osip_message_t *req, sc_sip_t
     sip_list_add(&sip->txs, &tx->link);
     sip_hnode_init(&tx->hnode); /* indexed once the caller sets the key */
     sip_list_init(&tx->clink);
+    sip_list_init(&tx->slink);
     sip->stats.active_transactions++;
     if (sip->stats.active_transactions + sip->stats.active_calls > sip->reclaim_high)
         sip->reclaim_high = sip->stats.active_transactions + sip->stats.active_calls; /* reclaim.c */
@@ -163,6 +164,7 @@ void sip_tx_terminate(sip_tx *tx)
     sip_list_add(&sip->grave, &tx->link);
     sip_index_del(&sip->tx_index, &tx->hnode);
     sip_list_del(&tx->clink);
+    sip_list_del(&tx->slink);
     sip->stats.active_transactions--;
     sip_source_release(sip, tx->source);
     tx->source = NULL;
@@ -542,6 +544,8 @@ int sip_tx_respond(sip_tx *tx, osip_message_t *resp)
     tx->out_len = len;
     tx->last_status = code;
     tx_send(tx, str, len);
+    if (code >= 200) /* only retransmissions are left: its request goes at sip_leave */
+        sip_list_add(&sip->spent, &tx->slink);
     if (tx->kind == TX_IST) {
         if (code < 200)
             return 0;
@@ -570,6 +574,8 @@ int sip_tx_respond_code(sip_tx *tx, int code, const char *reason)
 {
     const char *tag = NULL;
     char tagbuf[20];
+    if (!tx->req || sip_tx_final_sent(tx))
+        return -EINVAL;
     if (code > 100 && !sip_to_tag(tx->req)) {
         if (tx->call && tx->call->d.local_tag[0]) {
             tag = tx->call->d.local_tag;
