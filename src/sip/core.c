@@ -38,8 +38,9 @@ static void parser_setup(void)
 
 void sip_enter(sc_sip *sip) { sip->depth++; }
 
-/* A server transaction whose final answer is sent lingers 64*T1 only to absorb and answer
- * retransmissions (its key and last response do that): the parsed request, several KiB of
+/* A transaction with its final answer (a server's sent; a client's 2xx to an INVITE, or any
+ * final answer to another request, received and handled) lingers only to absorb and answer
+ * retransmissions, which its key, last message and ACK do: the parsed request, several KiB of
  * osip's structures, is freed once the code that answered has returned. */
 static void drop_spent_requests(sc_sip *sip)
 {

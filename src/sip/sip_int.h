@@ -113,7 +113,8 @@ struct sc_sip_stx {
     sip_link link;   /* in sip->txs, or sip->grave once dead */
     sip_hnode hnode; /* in sip->tx_index under key while live */
     sip_link clink;  /* in call->txs while call is set */
-    sip_link slink;  /* in sip->spent from its final answer until req is freed (server) */
+    sip_link slink;  /* in sip->spent from its final answer (sent or, 2xx to an INVITE or
+                      * any to another request, received) until req is freed */
     sc_sip *sip;
     tx_kind kind;
     int state;           /* per-kind enum in tx.c */
@@ -267,7 +268,7 @@ struct sc_sip {
     sip_link calls;             /* calls in dialog matching */
     sip_link detached;          /* released calls still used by a transaction */
     sip_link dead_calls;        /* calls with no reference left, freed at sip_leave */
-    sip_link spent;             /* server transactions answered: their requests freed at sip_leave */
+    sip_link spent;             /* transactions answered: their requests freed at sip_leave */
     sip_index tx_index;         /* live transactions by key (tx.c) */
     sip_index call_index;       /* listed calls by Call-ID (dialog.c) */
     sip_index source_index;     /* source IPs with live server transactions (source_limit.c) */

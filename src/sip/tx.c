@@ -395,6 +395,7 @@ static void ict_on_response(sip_tx *tx, osip_message_t *resp)
             tx->state = ICT_ACCEPTED;
             sip_timer_stop(sip, &tx->t_retx);
             sip_timer_start(sip, &tx->t_end, 64u * sip->t1); /* M */
+            sip_list_add(&sip->spent, &tx->slink);           /* later 2xx go to the call, not the request */
         } else {
             tx->state = ICT_COMPLETED;
             sip_timer_stop(sip, &tx->t_retx);
@@ -445,6 +446,7 @@ static void nict_on_response(sip_tx *tx, osip_message_t *resp)
         }
         tx->state = NICT_COMPLETED;
         sip_timer_stop(sip, &tx->t_retx);
+        sip_list_add(&sip->spent, &tx->slink);                                /* its final answer is handled below */
         sip_timer_start(sip, &tx->t_end, tx->tp == SC_SIP_UDP ? sip->t4 : 0); /* K */
         if (tx->call)
             sip_call_on_response(tx->call, tx, resp);
