@@ -8,6 +8,10 @@
 # what is measured, so noise passes and a regression that doubles the cost fails:
 #   signalling only (--media off), 2 x 1,000 calls: heap <= 8 KiB, RSS <= 16 KiB per session;
 #   with media (an RTP stream of 2 sockets each), 2 x 300 calls: heap <= 24 KiB, RSS <= 48 KiB.
+# And a call that just ended: its INVITE and BYE transactions linger 64*T1 to absorb
+# retransmissions, holding only their key and last message (not the parsed request, not
+# osip's whole output buffer): 2,000 short calls, measured while their transactions are
+# alive: heap <= RECENT_MAX per call.
 . "$(dirname "$0")/lib.sh"
 
 # detail KEY: an integer detail of /healthz (refreshed once a second by the loop).
@@ -63,6 +67,29 @@ held() {
     kill -9 "$SD_PID"; wait "$SD_PID" 2>/dev/null; SD_PID=
 }
 
+# recent N: N short calls at 1,000/s (T1 100 ms: transactions linger 6.4 s), the heap per call
+# while their transactions are alive
+recent() {
+    local n=$1 h0 h1 tx
+    start_sessiond --answer auto --log-level warn --store "sqlite:$TMP/recent.db" --sip-tx-per-source 100000 \
+        --retention-ms 600000
+    sleep 1.1
+    h0=$(detail heap_in_use_bytes)
+    (cd "$TMP" && timeout 60 "$SIPP" -sn uac -m "$n" -r 1000 -l "$n" -d 0 -timeout 30s -nostdin -i 127.0.0.1 \
+        -p "$SIPP_PORT" "127.0.0.1:$SIP_PORT" >"$TMP/uac-recent.out" 2>&1)
+    sleep 1.1
+    h1=$(detail heap_in_use_bytes); tx=$(metric sessioncore_sip_transactions_active)
+    [ "${tx%.*}" -ge "$n" ] || fail "recent: only $tx transactions alive after $n calls: measured too late"
+    local heap=$(((h1 - h0) / n))
+    echo "recent: $n ended calls, $tx transactions alive: heap $((h0 / 1024)) -> $((h1 / 1024)) KiB ($heap B each)"
+    if ! grep -q asan "/proc/$SD_PID/maps" 2>/dev/null; then
+        [ "$heap" -le "$RECENT_MAX" ] || fail "recent: heap grew $heap B per call (ceiling $RECENT_MAX)"
+    fi
+    kill -9 "$SD_PID"; wait "$SD_PID" 2>/dev/null; SD_PID=
+}
+
+RECENT_MAX=20480
+recent 2000
 held 1000 1000 81920 163840 signalling --media off
 held 300 500 245760 491520 media --rtp-timeout-ms 0
 pass
