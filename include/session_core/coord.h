@@ -307,6 +307,12 @@ typedef struct sc_coord_resources {
     uint64_t sessions, bytes, history_entries, timers, rtp_sockets;
 } sc_coord_resources;
 SC_EXPORT int sc_coord_resources_total(sc_coord *coord, sc_coord_resources *out); /* 0, -EINVAL */
+/* The same total a part at a time, so that a loop holding a million sessions is not stopped
+ * for the whole walk: adds at most max sessions (creation order, from those after *cursor, 0
+ * = the first) to *acc and moves *cursor on. Returns 1 when the walk is complete (*cursor is
+ * then 0 and *acc the total), 0 when more follow, -EINVAL. Sessions created or removed while
+ * a walk goes on are counted or not as the cursor finds them. */
+SC_EXPORT int sc_coord_resources_walk(sc_coord *coord, uint64_t *cursor, size_t max, sc_coord_resources *acc);
 
 /* ---- Admission limits (src/coord/admission.c) -----------------------------------------------
  * The caps in force, as given or derived at sc_coord_new (docs/operations.md, "Admission

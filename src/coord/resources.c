@@ -72,6 +72,26 @@ static int add_session(sc_session *s, void *ud)
     return 0;
 }
 
+int sc_coord_resources_walk(sc_coord *coord, uint64_t *cursor, size_t max, sc_coord_resources *acc)
+{
+    if (!coord || !cursor || !acc || !max)
+        return -EINVAL;
+    sc_session *page[256];
+    void *a[2] = {coord, acc};
+    while (max > 0) {
+        size_t want = max < 256 ? max : 256;
+        uint64_t next = 0;
+        size_t n = sc_store_page(coord->store, *cursor, NULL, NULL, want, want, page, &next);
+        for (size_t i = 0; i < n; i++)
+            add_session(page[i], a);
+        max -= want;
+        *cursor = next;
+        if (!next)
+            return 1;
+    }
+    return 0;
+}
+
 int sc_coord_resources_total(sc_coord *coord, sc_coord_resources *out)
 {
     if (!coord || !out)

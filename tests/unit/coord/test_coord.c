@@ -233,6 +233,33 @@ static void test_command_errors(void **state)
 
 static void on_done(void *ud) { *(int *)ud += 1; }
 
+/* The resources' total walked a part at a time adds up to the whole walk's. */
+static void test_resources_walk(void **state)
+{
+    (void)state;
+    fixture f;
+    start(&f, true);
+    char id[5][80];
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(sc_coord_make_call(f.a, f.b_uri, NULL, id[i], sizeof id[i]), 0);
+    for (int i = 0; i < 5; i++)
+        assert_true(run_until_state(&f, f.a, id[i], "Active"));
+    sc_coord_resources whole, part = {0};
+    assert_int_equal(sc_coord_resources_total(f.a, &whole), 0);
+    assert_int_equal(whole.sessions, 5);
+    assert_true(whole.bytes > 0 && whole.rtp_sockets > 0);
+    uint64_t cursor = 0;
+    assert_int_equal(sc_coord_resources_walk(f.a, &cursor, 2, &part), 0);
+    assert_int_equal(part.sessions, 2);
+    assert_true(cursor != 0);
+    assert_int_equal(sc_coord_resources_walk(f.a, &cursor, 2, &part), 0);
+    assert_int_equal(sc_coord_resources_walk(f.a, &cursor, 2, &part), 1);
+    assert_int_equal(cursor, 0);
+    assert_memory_equal(&part, &whole, sizeof whole);
+    assert_int_equal(sc_coord_resources_walk(f.a, &cursor, 0, &part), -EINVAL);
+    stop(&f);
+}
+
 static void test_shutdown_ends_calls(void **state)
 {
     fixture f = {0};
@@ -259,7 +286,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_call_hold_resume_hangup), cmocka_unit_test(test_manual_reject),
         cmocka_unit_test(test_manual_accept_and_csv),   cmocka_unit_test(test_command_errors),
-        cmocka_unit_test(test_shutdown_ends_calls),
+        cmocka_unit_test(test_shutdown_ends_calls),     cmocka_unit_test(test_resources_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
