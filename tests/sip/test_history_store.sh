@@ -5,8 +5,9 @@
 #     once the relay passes traffic again the history arrives, whole;
 #  b. PostgreSQL: the same calls give the same records (times aside), as JSON and as CSV, and
 #     the graph highlights the path read back;
-#  c. a store that does not answer: 503 once --http-timeout-ms is up, with the reason; a store
-#     that is gone (the relay stopped): 503 at once, with the reason.
+#  c. a store that does not answer: 503 once --http-timeout-ms is up, with the reason, and past
+#     the reader's queue (16) 503 at once; a store that is gone (the relay stopped): 503 at once,
+#     with the reason.
 . "$(dirname "$0")/lib.sh"
 . "$SRC/scripts/backends.sh"
 sc_have_redis || { echo "SKIP: redis-server not installed"; exit 77; }
@@ -33,7 +34,7 @@ start_relay() {
 }
 start_relay
 
-TIMEOUT_MS=2500
+TIMEOUT_MS=2000
 # calls N: N short calls (SIPp's built-in UAC, answered at once); ids (newest last) in IDS once
 # every one ended and was compacted (its ring released: the history is the store's)
 calls() {
@@ -51,33 +52,48 @@ calls() {
     done
     fail "$n of $1 sessions compacted: $IDS"
 }
-# records FILE: the records of a history (JSON), without what differs from run to run
-records() {
-    python3 -c 'import json,sys
-for r in json.load(open(sys.argv[1])):
-    print(r["seq"], r["from"], r["event"], r["event_code"], r["event_text"], r["transition"], r["to"], r["outcome"],
-          [(g["name"], g["negate"], g["passed"]) for g in r["guards"]], [(a["name"], a["result"]) for a in r["actions"]])' "$1"
-}
-# csv_records FILE: seq, from, event and to of each CSV row (the header dropped)
-csv_records() { python3 -c 'import csv,sys
-rows = list(csv.reader(open(sys.argv[1])))
-assert rows[0][:5] == ["seq", "time", "mono_us", "from", "event"], rows[0]
-for r in rows[1:]: print(r[0], r[3], r[4], r[10])' "$1"; }
-json_as_csv_records() { python3 -c 'import json,sys
-for r in json.load(open(sys.argv[1])): print(r["seq"], r["from"], r["event"], r["to"])' "$1"; }
+# hist.py: the checks on histories, in one python run each (its start is the slow part)
+cat >"$TMP/hist.py" <<'PY'
+import csv, json, sys
+def records(path):  # a history's records, without what differs from run to run
+    return [(r["seq"], r["from"], r["event"], r["event_code"], r["event_text"], r["transition"], r["to"],
+             r["outcome"], [(g["name"], g["negate"], g["passed"]) for g in r["guards"]],
+             [(a["name"], a["result"]) for a in r["actions"]]) for r in json.load(open(path))]
+def same(a, b):
+    ra, rb = records(a), records(b)
+    if ra != rb:
+        sys.exit("%s and %s differ:\n%s\n%s" % (a, b, "\n".join(map(str, ra)), "\n".join(map(str, rb))))
+    return ra
+mode, args = sys.argv[1], sys.argv[2:]
+if mode == "count":  # count FILE
+    print(len(records(args[0])))
+elif mode == "same":  # same A B: the same records; their count
+    print(len(same(args[0], args[1])))
+elif mode == "csv":  # csv REF JSON CSV: JSON has REF's records, CSV the same rows as JSON
+    recs = same(args[0], args[1])
+    rows = list(csv.reader(open(args[2])))
+    if rows[0][:5] != ["seq", "time", "mono_us", "from", "event"]:
+        sys.exit("CSV header: %s" % rows[0])
+    want = [[str(r["seq"]), r["time"], str(r["mono_us"]), r["from"], r["event"]] for r in json.load(open(args[1]))]
+    if [r[:5] for r in rows[1:]] != want:
+        sys.exit("CSV rows differ from the JSON records:\n%s\n%s" % (rows[1:], want))
+    print(len(recs))
+PY
+hist() { python3 "$TMP/hist.py" "$@"; }
 get() { # get PATH FILE: the body of a 200 into FILE
     curl -s -o "$2" -w '%{http_code}' --max-time 10 "http://127.0.0.1:$HTTP_PORT$1" >"$2.code"
     [ "$(cat "$2.code")" = 200 ] || fail "GET $1: $(cat "$2.code") $(cat "$2")"
 }
 
 # ---- a. Redis, paused under a read -------------------------------------------------------------
+SD_LOG=$TMP/sessiond-redis.log
 start_sessiond --store "redis://127.0.0.1:$relay_port/0" --answer auto --retention-ms 600000 --sip-t1-ms 20 \
     --rtp-timeout-ms 0 --http-timeout-ms "$TIMEOUT_MS"
 calls 3
 set -- $IDS
 id1=$1 id2=$2 id3=$3
 get "/sessions/$id1/history" "$TMP/redis1.json"
-[ "$(records "$TMP/redis1.json" | grep -c .)" -ge 3 ] || fail "history of $id1: $(cat "$TMP/redis1.json")"
+[ "$(hist count "$TMP/redis1.json")" -ge 3 ] || fail "history of $id1: $(cat "$TMP/redis1.json")"
 kill -USR1 "$RELAY_PID"
 t0=$(date +%s%N)
 curl -s -o "$TMP/paused.json" -w '%{http_code}' --max-time 15 "http://127.0.0.1:$HTTP_PORT/sessions/$id2/history" \
@@ -100,20 +116,41 @@ wait "$reader"
 [ "$(cat "$TMP/paused.code")" = 200 ] || fail "history after the pause: $(cat "$TMP/paused.code") $(cat "$TMP/paused.json")"
 get "/sessions/$id2/history" "$TMP/redis2.json"
 cmp -s "$TMP/paused.json" "$TMP/redis2.json" || fail "the history read under the pause differs: $(cat "$TMP/paused.json")"
-[ "$(records "$TMP/redis2.json")" = "$(records "$TMP/redis1.json")" ] ||
-    fail "the history read under the pause is not whole: $(diff <(records "$TMP/redis1.json") <(records "$TMP/redis2.json"))"
-echo "a. loop served within ${served_ms} ms while the history read waited; $(records "$TMP/redis2.json" | grep -c .) records after the pause"
+n=$(hist same "$TMP/redis1.json" "$TMP/redis2.json") || fail "the history read under the pause is not whole"
+echo "a. loop served within ${served_ms} ms while the history read waited; $n records after the pause"
 
 # ---- c. a store that does not answer, then one that is gone ------------------------------------
+# one read waits for the paused store; 20 more: 16 queue behind it, the other 4 get 503 at once
 kill -USR1 "$RELAY_PID"
-t0=$(date +%s%N)
-HTTP_TIMEOUT=10 http GET "/sessions/$id3/history"
-ms=$((($(date +%s%N) - t0) / 1000000))
+hget() { curl -s -o "$TMP/$1.body" -w '%{http_code} %{time_total}' --max-time 15 \
+    "http://127.0.0.1:$HTTP_PORT/sessions/$id3/history" >"$TMP/$1.code"; }
+hget stuck &
+stuck=$!
+sleep 0.2
+flood=()
+for i in $(seq 1 20); do hget "flood$i" & flood+=($!); done
+wait "$stuck" "${flood[@]}"
 kill -USR2 "$RELAY_PID"
-[ "$HTTP_STATUS" = 503 ] || fail "history from a paused store: $HTTP_STATUS $HTTP_BODY (expected 503)"
-printf '%s' "$HTTP_BODY" | grep -q "did not answer within $TIMEOUT_MS ms" || fail "503 without its reason: $HTTP_BODY"
+read -r code secs <"$TMP/stuck.code"
+ms=$(awk -v s="$secs" 'BEGIN {printf "%d", s * 1000}')
+[ "$code" = 503 ] || fail "history from a paused store: $code $(cat "$TMP/stuck.body") (expected 503)"
+grep -q "did not answer within $TIMEOUT_MS ms" "$TMP/stuck.body" || fail "503 without its reason: $(cat "$TMP/stuck.body")"
 [ "$ms" -ge $((TIMEOUT_MS - 100)) ] && [ "$ms" -le $((TIMEOUT_MS + 2500)) ] || fail "503 after $ms ms (timeout $TIMEOUT_MS)"
-echo "c. paused store: 503 after $ms ms: $HTTP_BODY"
+echo "c. paused store: 503 after $ms ms: $(cat "$TMP/stuck.body")"
+queued=0 refused=0
+for i in $(seq 1 20); do
+    read -r code secs <"$TMP/flood$i.code"
+    if grep -q "too many history reads" "$TMP/flood$i.body"; then
+        [ "$code" = 503 ] && awk -v s="$secs" 'BEGIN {exit !(s < 1.5)}' || fail "refused read: $code after $secs s"
+        refused=$((refused + 1))
+    elif [ "$code" = 503 ] && grep -q "did not answer" "$TMP/flood$i.body"; then
+        queued=$((queued + 1))
+    else
+        fail "read $i of the flood: $code $(cat "$TMP/flood$i.body")"
+    fi
+done
+[ "$queued" = 16 ] && [ "$refused" = 4 ] || fail "flood of 20 reads: $queued queued, $refused refused (expected 16 and 4)"
+echo "c. a flood of 20 reads behind a stuck one: $queued queued (503 at the timeout), $refused refused at once"
 kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=
 t0=$(date +%s%N)
 HTTP_TIMEOUT=10 http GET "/sessions/$id3/history"
@@ -131,20 +168,18 @@ stop_sessiond
 
 # ---- b. PostgreSQL: the same records, as JSON and CSV ------------------------------------------
 wait "$pg_boot" || fail "postgres did not start: $(cat "$TMP/pg.out")"
+SD_LOG=$TMP/sessiond-pg.log
 start_sessiond --store "postgresql://sc@127.0.0.1:$pgport/postgres" --answer auto --retention-ms 600000 \
     --sip-t1-ms 20 --rtp-timeout-ms 0 --http-timeout-ms "$TIMEOUT_MS"
 calls 1
 id=$IDS
 get "/sessions/$id/history" "$TMP/pg.json"
 get "/sessions/$id/history?format=csv" "$TMP/pg.csv"
-[ "$(records "$TMP/pg.json")" = "$(records "$TMP/redis1.json")" ] ||
-    fail "PostgreSQL and Redis histories differ: $(diff <(records "$TMP/redis1.json") <(records "$TMP/pg.json"))"
-[ "$(csv_records "$TMP/pg.csv")" = "$(json_as_csv_records "$TMP/pg.json")" ] ||
-    fail "CSV and JSON histories differ: $(diff <(json_as_csv_records "$TMP/pg.json") <(csv_records "$TMP/pg.csv"))"
+n=$(hist csv "$TMP/redis1.json" "$TMP/pg.json" "$TMP/pg.csv") || fail "PostgreSQL's history (JSON, CSV) is not Redis's"
 get "/table?session=$id&format=json" "$TMP/pg-graph.json"
 [ "$(grep -o '"on_path": *true' "$TMP/pg-graph.json" | wc -l)" -ge 3 ] || fail "no path of $id in the graph"
 http GET "/sessions/no-such-session/history"
 [ "$HTTP_STATUS" = 404 ] || fail "history of an unknown session: $HTTP_STATUS $HTTP_BODY"
-echo "b. PostgreSQL: $(records "$TMP/pg.json" | grep -c .) records, as in Redis; CSV the same"
+echo "b. PostgreSQL: $n records, as in Redis; CSV the same"
 stop_sessiond
 pass
