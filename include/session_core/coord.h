@@ -322,8 +322,9 @@ SC_EXPORT int sc_coord_history_read_start(sc_coord *coord, const char *id, sc_co
  * the answer and frees r, whatever the result: 0 and *text (malloc'd, the caller frees);
  * -ENOENT (neither memory nor the store knows the session), -ETIMEDOUT (the store did not
  * answer in time: the read goes on and its answer is dropped), -ECANCELED (the coordinator
- * is closing), the store's error (-ECONNREFUSED, -EIO, ...) or -ENOMEM. msg (may be NULL)
- * receives a readable reason with an error ("" on success). */
+ * closed before the read was made), the store's error (-ECONNREFUSED, -EIO, ...) or -ENOMEM.
+ * msg (may be NULL) receives a readable reason with an error ("" on success). A read may be
+ * waited for or freed after sc_coord_free. */
 SC_EXPORT int sc_coord_history_read_wait(sc_coord_history_read *r, unsigned timeout_ms, char **text, char *msg,
                                          size_t msgsz);
 /* Frees r without waiting (a read under way ends and is dropped). NULL is fine; any thread. */

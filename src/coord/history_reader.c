@@ -49,7 +49,7 @@ struct sc_coord_hreader {
     size_t queued;
     sc_coord_history_read *back; /* graphs read, for the loop to draw */
     bool stop, exited, async_open;
-    int refs; /* the thread's and the async handle's: the last one frees */
+    int refs; /* the thread's, the async handle's and each queued read's: the last one frees */
     pthread_t thread;
     uv_async_t async;
     char *url;     /* the store's URL, copied on the loop */
@@ -86,12 +86,20 @@ static void hr_destroy(hreader *hr)
     free(hr);
 }
 
-/* hr->mu held. The read is answered: its waiter wakes, or it is freed if none waits. */
+/* hr->mu held. Frees r and drops its reference on hr; true when it was the last. */
+static bool drop_read_locked(hreader *hr, sc_coord_history_read *r)
+{
+    read_free(r);
+    return unref_locked(hr);
+}
+
+/* hr->mu held, by the thread or the loop (whose references keep hr). The read is answered:
+ * its waiter wakes, or it is freed if none waits. */
 static void finish_locked(hreader *hr, sc_coord_history_read *r)
 {
     r->state = RS_DONE;
     if (r->abandoned)
-        read_free(r);
+        drop_read_locked(hr, r);
     else
         pthread_cond_broadcast(&hr->done);
 }
@@ -155,7 +163,7 @@ static void *thread_main(void *arg)
         hr->queued--;
         r->next = NULL;
         if (r->abandoned) { /* its waiter gave up while it was queued: not read */
-            read_free(r);
+            drop_read_locked(hr, r);
             continue;
         }
         if (hr->stop) {
@@ -348,6 +356,7 @@ int sc_coord_history_read_start(sc_coord *coord, const char *id, sc_coord_histor
         return SC_E_OVERLOAD;
     }
     r->hr = hr;
+    hr->refs++;
     r->state = RS_QUEUED;
     if (hr->tail)
         hr->tail->next = r;
@@ -384,7 +393,6 @@ int sc_coord_history_read_wait(sc_coord_history_read *r, unsigned timeout_ms, ch
                 snprintf(msg, msgsz, "the store did not answer within %u ms", timeout_ms);
             return -ETIMEDOUT;
         }
-        pthread_mutex_unlock(&hr->mu);
     }
     int rc = r->rc;
     if (rc == 0) {
@@ -393,7 +401,14 @@ int sc_coord_history_read_wait(sc_coord_history_read *r, unsigned timeout_ms, ch
     } else if (msg && msgsz) {
         snprintf(msg, msgsz, "%s", r->msg[0] ? r->msg : sc_strerror(rc));
     }
-    read_free(r);
+    if (!hr) {
+        read_free(r);
+        return rc;
+    }
+    bool last = drop_read_locked(hr, r); /* the last after the coordinator closed */
+    pthread_mutex_unlock(&hr->mu);
+    if (last)
+        hr_destroy(hr);
     return rc;
 }
 
@@ -407,12 +422,14 @@ void sc_coord_history_read_free(sc_coord_history_read *r)
         return;
     }
     pthread_mutex_lock(&hr->mu);
-    bool done = r->state == RS_DONE;
-    if (!done)
+    bool last = false;
+    if (r->state == RS_DONE)
+        last = drop_read_locked(hr, r);
+    else
         r->abandoned = true;
     pthread_mutex_unlock(&hr->mu);
-    if (done)
-        read_free(r);
+    if (last)
+        hr_destroy(hr);
 }
 
 /* ---- Close ----------------------------------------------------------------------------------- */
