@@ -71,9 +71,6 @@ int sc_coord__history_merge_ring(json_t *arr, const json_t *ring, uint64_t last_
     return 0;
 }
 
-/* The ring's records of s (a released ring: those recorded since). *out a new array. */
-static int ring_json(const sc_session *s, json_t **out) { return sc_session_history_json(s, 0, out); }
-
 /* The history of id: the store's records (the ring was released, or the session is gone),
  * then the ring's records it does not have yet. -ENOENT when neither knows the session. */
 static int history_of(sc_coord *c, const char *id, json_t **out)
@@ -91,7 +88,7 @@ static int history_of(sc_coord *c, const char *id, json_t **out)
     int rc = sc_coord__history_read_store(p, id, arr, &last_seq);
     if (rc == 0 && !s && json_array_size(arr) == 0)
         rc = -ENOENT;
-    if (rc == 0 && s && (rc = ring_json(s, &ring)) == 0)
+    if (rc == 0 && s && (rc = sc_session_history_json(s, 0, &ring)) == 0) /* recorded since the release */
         rc = sc_coord__history_merge_ring(arr, ring, last_seq);
     json_decref(ring);
     if (rc) {
