@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HR_JOIN_WAIT_MS 1000 /* at close, how long an idle or quick thread is waited for */
+#define HR_JOIN_WAIT_MS 250 /* at close, how long an idle or quick thread is waited for */
 
 typedef enum read_state { RS_QUEUED, RS_READING, RS_TO_LOOP, RS_DONE } read_state;
 
