@@ -294,6 +294,41 @@ SC_EXPORT int sc_coord_history_csv(sc_coord *coord, const char *id, char **out);
 /* The table as JSON, DOT or Mermaid; session_id (may be NULL) highlights that session's path
  * (-ENOENT if it does not exist). */
 SC_EXPORT int sc_coord_table_export(sc_coord *coord, sc_graph_format fmt, const char *session_id, char **out);
+
+/* ---- History read off the loop (src/coord/history_reader.c) ---------------------------------
+ * sc_coord_history, sc_coord_history_csv and sc_coord_table_export read the history of a
+ * compacted or removed session from the store on the calling thread: with Redis or
+ * PostgreSQL a round trip that would stall the loop. A server reads it in two halves instead:
+ * on the loop, sc_coord_history_read_start takes what is in memory (whether the session
+ * exists, the ring's records the store may not have yet, the table and role for a graph); the
+ * coordinator's history reader, a thread with a store connection of its own, reads the store
+ * (one read at a time, at most SC_COORD_HISTORY_QUEUE waiting), merges as sc_coord_history
+ * does and makes the answer (a graph is drawn back on the loop); another thread waits for it
+ * with sc_coord_history_read_wait. The answers are those of the synchronous calls. */
+#define SC_COORD_HISTORY_QUEUE 16
+typedef struct sc_coord_history_read sc_coord_history_read;
+typedef enum sc_coord_history_as {
+    SC_HISTORY_AS_JSON,  /* sc_coord_history's array as compact JSON (keys in order, no newline) */
+    SC_HISTORY_AS_CSV,   /* sc_coord_history_csv's text */
+    SC_HISTORY_AS_GRAPH, /* sc_coord_table_export(graph_fmt) of the session's table and path */
+} sc_coord_history_as;
+/* Loop thread. Starts the read of id's history; *out is a read to wait for or free (ready at
+ * once when memory had the answer). -ENOENT: no such session in memory and no durable store
+ * to ask (a graph: no such session), SC_E_OVERLOAD: SC_COORD_HISTORY_QUEUE reads wait already,
+ * -EINVAL, -ENOMEM, -EAGAIN (the reader thread could not start). */
+SC_EXPORT int sc_coord_history_read_start(sc_coord *coord, const char *id, sc_coord_history_as as,
+                                          sc_graph_format graph_fmt, sc_coord_history_read **out);
+/* Any thread but the loop's (a graph is finished on the loop). Waits at most timeout_ms for
+ * the answer and frees r, whatever the result: 0 and *text (malloc'd, the caller frees);
+ * -ENOENT (neither memory nor the store knows the session), -ETIMEDOUT (the store did not
+ * answer in time: the read goes on and its answer is dropped), -ECANCELED (the coordinator
+ * closed before the read was made), the store's error (-ECONNREFUSED, -EIO, ...) or -ENOMEM.
+ * msg (may be NULL) receives a readable reason with an error ("" on success). A read may be
+ * waited for or freed after sc_coord_free. */
+SC_EXPORT int sc_coord_history_read_wait(sc_coord_history_read *r, unsigned timeout_ms, char **text, char *msg,
+                                         size_t msgsz);
+/* Frees r without waiting (a read under way ends and is dropped). NULL is fine; any thread. */
+SC_EXPORT void sc_coord_history_read_free(sc_coord_history_read *r);
 SC_EXPORT const sc_table *sc_coord_table(const sc_coord *coord);
 /* The bound address of SIP listener idx (in config order); -ENOENT if none. */
 SC_EXPORT int sc_coord_listener_addr(const sc_coord *coord, size_t idx, struct sockaddr_storage *out);

@@ -181,6 +181,7 @@ struct sc_coord {
     sc_sip_call **release_q; /* calls of ended sessions, released before the next poll */
     size_t nrelease, release_cap;
     struct sc_coord_compact *compact; /* compact.c: ended sessions waiting to shrink */
+    struct sc_coord_hreader *hreader; /* history_reader.c: released histories read off the loop */
     int observer;                     /* the core's engine observer, or -1 */
     bool started[SC_FEAT__COUNT];
     void *feat[SC_FEAT__COUNT]; /* each feature's state, owned by the feature */

@@ -90,6 +90,8 @@ static void item_free(sd_item *it)
     free(it->req.h_accept);
     free(it->req.body);
     free(it->req.resp);
+    if (it->req.finish_ud && it->req.finish_drop)
+        it->req.finish_drop(it->req.finish_ud);
     free(it);
 }
 
@@ -403,6 +405,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (hr == HAND_REFUSED) {
         item_free(it);
         return respond_error(c, 503, "overloaded or shutting down");
+    }
+    if (it->req.finish) { /* the part that runs off the loop (a store read): on this thread */
+        void *fud = it->req.finish_ud;
+        it->req.finish_ud = NULL;
+        it->req.finish(&it->req, fud, h->timeout_ms);
     }
     if (!it->req.status) { /* a handler that answered nothing: a JSON 500, never an empty body */
         item_free(it);

@@ -31,6 +31,13 @@ typedef struct sd_http_req {
     char *resp;
     const char *content_type; /* static string */
     char *resp_link;          /* a Link header (RFC 8288: the next page), malloc'd, or NULL */
+    /* An answer finished off the loop (history_routes.c: a history the store holds): the
+     * handler sets finish and finish_ud instead of a response; the HTTP thread then calls
+     * finish (it takes finish_ud and fills the response; timeout_ms: --http-timeout-ms).
+     * finish_drop frees finish_ud when finish never runs (the request was abandoned). */
+    void (*finish)(struct sd_http_req *req, void *ud, uint32_t timeout_ms);
+    void *finish_ud;
+    void (*finish_drop)(void *ud);
 } sd_http_req;
 
 /* Runs on the loop thread. */

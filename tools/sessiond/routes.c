@@ -7,6 +7,7 @@
 #include "trunk_routes.h"
 #include "registrar_routes.h"
 #include "conference_routes.h"
+#include "history_routes.h"
 #include "bodies.h"
 
 #include <ctype.h>
@@ -320,8 +321,12 @@ static void post_app_event(sd_routes *rt, sd_http_req *r, const char *id, const 
 
 static void get_table(sd_routes *rt, sd_http_req *r, sc_graph_format fmt)
 {
+    if (r->q_session) { /* its path highlighted: history_routes.c */
+        sd_history_graph(rt->api, r, fmt);
+        return;
+    }
     char *out = NULL;
-    int rc = sc_coord_table_export(rt->api, fmt, r->q_session, &out);
+    int rc = sc_coord_table_export(rt->api, fmt, NULL, &out);
     if (rc == -ENOENT) {
         sd_http_reply_error(r, 404, "no such session");
         return;
@@ -343,19 +348,8 @@ static void get_session(sd_routes *rt, sd_http_req *r, const char *id, const cha
     if (!sub) {
         rc = sc_coord_inspect(rt->api, id, &j);
     } else if (!strcmp(sub, "history")) {
-        if (r->q_format && !strcmp(r->q_format, "csv")) {
-            char *csv = NULL;
-            rc = sc_coord_history_csv(rt->api, id, &csv);
-            if (rc == 0) {
-                set_text(r, 200, csv, "text/csv; charset=utf-8");
-                return;
-            }
-        } else if (r->q_format && strcmp(r->q_format, "json") != 0) {
-            sd_http_reply_error(r, 400, "format must be json or csv");
-            return;
-        } else {
-            rc = sc_coord_history(rt->api, id, &j);
-        }
+        sd_history_get(rt->api, r, id); /* history_routes.c: the store's part off the loop */
+        return;
     } else {
         sd_http_reply_error(r, 404, "no such resource");
         return;
