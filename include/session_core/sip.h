@@ -299,6 +299,18 @@ SC_EXPORT int sc_sip_route_source(const struct sockaddr_storage *peer, char *hos
  * error (-ECANCELED once the agent is closing). */
 SC_EXPORT int sc_sip_send_unhooked(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *dst,
                                    const char *data, size_t len);
+/* One message of sc_sip_send_many_unhooked. */
+typedef struct sc_sip_outmsg {
+    sc_sip_transport tp;
+    const struct sockaddr_storage *dst;
+    const char *data;
+    size_t len;
+} sc_sip_outmsg;
+/* Sends n messages in order as sc_sip_send_unhooked does each, the UDP ones that follow each
+ * other on one listener in one sendmmsg system call (up to 64), e.g. the answers a commit
+ * releases together. A message that fails is counted and skipped as alone. Returns how many
+ * could not be sent (0 when all left). */
+SC_EXPORT size_t sc_sip_send_many_unhooked(sc_sip *sip, const sc_sip_outmsg *m, size_t n);
 /* The bound address of listener idx (in order of sc_sip_listen). -ENOENT if none. */
 SC_EXPORT int sc_sip_listener_addr(const sc_sip *sip, size_t idx, struct sockaddr_storage *out);
 /* Stops everything: closes sockets and timers; cb (may be NULL) runs once all uv handles are

@@ -60,14 +60,23 @@ static sc_coord_store *store_of(const sc_coord *coord) { return sc_coord__feat(c
 
 /* ---- Strict durability: held messages ------------------------------------------------------ */
 
+/* A batch's messages go out in order, 64 at a time: the UDP ones in one sendmmsg each. */
 static void send_batch(sc_coord_store *st, held_batch *b)
 {
+    enum { CHUNK = 64 };
+    sc_sip_outmsg out[CHUNK];
+    held_msg *chunk[CHUNK];
     st->sending = true;
-    for (held_msg *m = b->head, *n; m; m = n) {
-        n = m->next;
+    for (held_msg *m = b->head; m;) {
+        size_t k = 0;
+        for (; m && k < CHUNK; m = m->next, k++) {
+            chunk[k] = m;
+            out[k] = (sc_sip_outmsg){m->tp, &m->dst, m->data, m->len};
+        }
         if (st->coord->sip)
-            sc_sip_send_unhooked(st->coord->sip, m->tp, &m->dst, m->data, m->len);
-        free(m);
+            sc_sip_send_many_unhooked(st->coord->sip, out, k);
+        for (size_t i = 0; i < k; i++)
+            free(chunk[i]);
     }
     st->sending = false;
     st->waiting -= b->count;

@@ -606,6 +606,68 @@ int sc_sip_send_unhooked(sc_sip *sip, sc_sip_transport tp, const struct sockaddr
     return rc;
 }
 
+/* How many of m[0..n) (UDP, at most UDP_BATCH) go out on listener l in one sendmmsg: 0 when
+ * the first cannot (not UDP, no listener, libuv's queue not empty: order first), then it is
+ * sent alone. */
+#define UDP_BATCH 64
+static size_t udp_run(sc_sip *sip, const sc_sip_outmsg *m, size_t n, sip_listener **l)
+{
+    if (m[0].tp != SC_SIP_UDP || !m[0].dst || !m[0].data)
+        return 0;
+    int family = m[0].dst->ss_family;
+    *l = sip_listener_for(sip, SC_SIP_UDP, family);
+    if (!*l || (*l)->addr.ss_family != family || uv_udp_get_send_queue_count(&(*l)->h.udp) != 0)
+        return 0;
+    size_t k = 1;
+    while (k < n && k < UDP_BATCH && m[k].tp == SC_SIP_UDP && m[k].dst && m[k].data && m[k].dst->ss_family == family)
+        k++;
+    return k;
+}
+
+/* m[0..k) on l's socket; how many the kernel took (0 when the first failed). */
+static size_t udp_sendmmsg(sip_listener *l, const sc_sip_outmsg *m, size_t k)
+{
+    struct mmsghdr mm[UDP_BATCH];
+    struct iovec iov[UDP_BATCH];
+    uv_os_fd_t fd;
+    if (uv_fileno((const uv_handle_t *)&l->h.udp, &fd) != 0)
+        return 0;
+    memset(mm, 0, k * sizeof *mm);
+    for (size_t i = 0; i < k; i++) {
+        iov[i].iov_base = (void *)m[i].data;
+        iov[i].iov_len = m[i].len;
+        mm[i].msg_hdr.msg_name = (void *)m[i].dst;
+        mm[i].msg_hdr.msg_namelen = m[i].dst->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                    : sizeof(struct sockaddr_in);
+        mm[i].msg_hdr.msg_iov = &iov[i];
+        mm[i].msg_hdr.msg_iovlen = 1;
+    }
+    int r;
+    do
+        r = sendmmsg(fd, mm, (unsigned)k, 0);
+    while (r < 0 && errno == EINTR);
+    return r > 0 ? (size_t)r : 0;
+}
+
+size_t sc_sip_send_many_unhooked(sc_sip *sip, const sc_sip_outmsg *m, size_t n)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < n;) {
+        sip_listener *l = NULL;
+        size_t k = sip && !sip->closing ? udp_run(sip, m + i, n - i, &l) : 0;
+        size_t sent = k ? udp_sendmmsg(l, m + i, k) : 0;
+        if (sent) {
+            i += sent;
+            continue;
+        }
+        /* alone: libuv's path (its queue on EAGAIN) and the error count */
+        if (sc_sip_send_unhooked(sip, m[i].tp, m[i].dst, m[i].data, m[i].len) < 0)
+            failed++;
+        i++;
+    }
+    return failed;
+}
+
 /* ---- listeners ------------------------------------------------------------------------- */
 
 sip_listener *sip_listener_for(sc_sip *sip, sc_sip_transport tp, int family)
