@@ -67,12 +67,12 @@ held() {
     kill -9 "$SD_PID"; wait "$SD_PID" 2>/dev/null; SD_PID=
 }
 
-# recent N: N short calls at 1,000/s (T1 100 ms: transactions linger 6.4 s), the heap per call
+# recent N: N short calls at 1,000/s (T1 500 ms: transactions linger 32 s), the heap per call
 # while their transactions are alive
 recent() {
     local n=$1 h0 h1 tx
     start_sessiond --answer auto --log-level warn --store "sqlite:$TMP/recent.db" --sip-tx-per-source 100000 \
-        --retention-ms 600000
+        --retention-ms 600000 --sip-t1-ms 500
     sleep 1.1
     h0=$(detail heap_in_use_bytes)
     (cd "$TMP" && timeout 60 "$SIPP" -sn uac -m "$n" -r 1000 -l "$n" -d 0 -timeout 30s -nostdin -i 127.0.0.1 \
