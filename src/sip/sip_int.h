@@ -305,12 +305,15 @@ void sip_source_fini(sc_sip *sip);                   /* frees every count (teard
  * stateless 503 with Retry-After (limits) or 500, counted; takes req. */
 void sip_tx_refused(sc_sip *sip, osip_message_t *req, sc_sip_transport tp, const struct sockaddr_storage *src, int rc);
 
-/* reclaim.c: after a burst (transactions + calls fell by SIP_RECLAIM_DROP since their peak),
+/* reclaim.c: after a burst (transactions + calls fell from their peak: sip_reclaim_due),
  * a low-frequency timer shrinks the indexes and the timer heap and gives freed heap back to
  * the system (malloc_trim on glibc). */
 int sip_reclaim_init(sc_sip *sip);   /* from sc_sip_new; the timer is unreferenced */
 void sip_reclaim_close(sc_sip *sip); /* from sc_sip_close (counted in open_handles) */
 void sip_reclaim_now(sc_sip *sip);   /* the shrink and trim, at once */
+/* Whether alive transactions + calls `now` are far enough below their peak `high` for a
+ * reclaim: by SIP_RECLAIM_DROP and by a quarter of the peak (not a busy node's swings). */
+bool sip_reclaim_due(uint32_t high, uint32_t now);
 
 /* transport.c */
 void sip_transport_init(sc_sip *sip); /* from sc_sip_new */

@@ -217,9 +217,23 @@ static void test_reclaim_after_burst(void **state)
     assert_int_equal(stats(f).active_transactions, 1);
 }
 
+/* A reclaim is due after a real drop, not a busy node's swing: 2,048 and a quarter of the
+ * peak. */
+static void test_reclaim_due(void **state)
+{
+    (void)state;
+    assert_true(sip_reclaim_due(3000, 0));
+    assert_true(sip_reclaim_due(3000, 952));       /* 2,048 fallen, more than a quarter */
+    assert_false(sip_reclaim_due(3000, 953));      /* 2,047 */
+    assert_false(sip_reclaim_due(190000, 187000)); /* 3,000 of 190,000: a swing */
+    assert_true(sip_reclaim_due(190000, 142500));  /* a quarter */
+    assert_false(sip_reclaim_due(100, 200));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reclaim_due),
         cmocka_unit_test_setup_teardown(test_per_source_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_prefix_is_one_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stateless_answers_keep_nothing, setup, teardown),
