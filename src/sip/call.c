@@ -26,6 +26,7 @@ int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user)
     c->refs = 1;
     c->user = user;
     c->listed = true;
+    sip_dlg_init(&c->d);
     sip_timer_init(&c->t_cancel, on_cancel_timeout);
     sip_timer_init(&c->t_retry, on_retry);
     sip_timer_init(&c->t_ok, on_ok_retx);
@@ -78,6 +79,7 @@ void sip_call_free(sc_sip_call *c)
     sip_rel_free(c);
     sip_fork_free(c);
     sip_uac_free(c);
+    sip_dlg_free(&c->d);
     free(c);
 }
 
@@ -216,7 +218,7 @@ int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg)
     char *s = NULL;
     if (osip_message_get_contact(msg, 0, &c) < 0 || !c || !c->url || osip_uri_to_str(c->url, &s) != 0)
         return -ENOENT;
-    int rc = copy_field(call->d.remote_target, sizeof call->d.remote_target, s);
+    int rc = sip_dlg_set(&call->d, SIP_DF_REMOTE_TARGET, s);
     osip_free(s);
     if (rc == 0)
         first_hop(call);
@@ -240,7 +242,9 @@ int sip_dialog_route_set(sc_sip_call *call, const osip_message_t *msg, bool reve
             return -ENAMETOOLONG;
         len += (size_t)w;
     }
-    memcpy(call->d.route_set, buf, len + 1);
+    int rc = sip_dlg_set(&call->d, SIP_DF_ROUTE_SET, buf);
+    if (rc != 0)
+        return rc;
     first_hop(call);
     return 0;
 }
@@ -283,7 +287,7 @@ int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose pur
 }
 
 /* Sends an ACK (not a transaction) and keeps it for 2xx retransmissions. */
-static int send_ack(sc_sip_call *call, sc_sip_dialog_state *d, uint32_t cseq, const char *sdp, bool keep)
+static int send_ack(sc_sip_call *call, const sip_dialog *d, uint32_t cseq, const char *sdp, bool keep)
 {
     char branch[40] = "z9hG4bK";
     sc_random_hex(branch + 7, 20);
@@ -419,7 +423,7 @@ static int uac_call_blank(sc_sip *sip, const char *from, const char *to, const c
     int rc = sip_call_new(sip, &c, user);
     if (rc != 0)
         return leave(sip, rc);
-    sc_sip_dialog_state *d = &c->d;
+    sip_dialog *d = &c->d;
     d->is_uac = true;
     sc_sip_transport tp = SC_SIP_UDP;
     struct sockaddr_storage peer;
@@ -427,15 +431,23 @@ static int uac_call_blank(sc_sip *sip, const char *from, const char *to, const c
     sip_listener *l = sip_listener_for(sip, tp, literal ? peer.ss_family : AF_INET);
     if (!l)
         l = sip->listeners[0];
-    char rnd[24], host[64];
+    char rnd[24], host[64], cid[24 + 1 + 64], tag[17];
     sc_random_hex(rnd, 20);
     sip_host_for(l, literal ? &peer : NULL, host, sizeof host);
-    snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, host);
+    snprintf(cid, sizeof cid, "%s@%s", rnd, host);
+    sc_random_hex(tag, 16);
+    const char *v[SIP_DF__COUNT] = {[SIP_DF_CALL_ID] = cid,
+                                    [SIP_DF_LOCAL_TAG] = tag,
+                                    [SIP_DF_LOCAL_URI] = from,
+                                    [SIP_DF_REMOTE_URI] = to,
+                                    [SIP_DF_REMOTE_TARGET] = to};
+    rc = sip_dlg_setv(d, v); /* from and to: checked shorter than SC_SIP_URI_MAX */
+    if (rc != 0) {
+        c->released = true;
+        sip_call_unref(c);
+        return leave(sip, rc);
+    }
     sip_call_index(c);
-    sc_random_hex(d->local_tag, 16);
-    snprintf(d->local_uri, sizeof d->local_uri, "%s", from);
-    snprintf(d->remote_uri, sizeof d->remote_uri, "%s", to);
-    snprintf(d->remote_target, sizeof d->remote_target, "%s", to);
     d->secure = strncasecmp(to, "sips:", 5) == 0; /* our Contact is sips too (RFC 5630) */
     d->local_cseq = 1;
     c->invite_cseq = 1;
@@ -529,15 +541,17 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
                                        : uac_call_new(sip, st->remote_uri, user, &c, &l);
     if (rc != 0)
         return rc;
-    sc_sip_dialog_state *d = &c->d;
+    sip_dialog *d = &c->d;
+    const char *v[SIP_DF__COUNT] = {[SIP_DF_CALL_ID] = st->call_id,
+                                    [SIP_DF_LOCAL_TAG] = st->local_tag,
+                                    [SIP_DF_LOCAL_URI] = st->local_uri,
+                                    [SIP_DF_REMOTE_URI] = st->remote_uri,
+                                    [SIP_DF_REMOTE_TARGET] = st->remote_uri};
     if (st->remote_addr.ss_family) /* the INVITE's Route headers (a proxy's) */
-        memcpy(d->route_set, st->route_set, sizeof d->route_set);
-    if (copy_field(d->call_id, sizeof d->call_id, st->call_id) ||
-        copy_field(d->local_tag, sizeof d->local_tag, st->local_tag) ||
-        copy_field(d->local_uri, sizeof d->local_uri, st->local_uri) ||
-        copy_field(d->remote_uri, sizeof d->remote_uri, st->remote_uri) ||
-        copy_field(d->remote_target, sizeof d->remote_target, st->remote_uri))
-        rc = -EINVAL;
+        v[SIP_DF_ROUTE_SET] = st->route_set;
+    rc = sip_dlg_setv(d, v);
+    if (rc != 0)
+        rc = rc == -ENOMEM ? rc : -EINVAL;
     osip_message_t *req = NULL;
     if (rc == 0) {
         sip_call_index(c);
@@ -645,8 +659,8 @@ static void end_fork(sc_sip_call *call, const osip_message_t *resp)
     if (!tmp)
         return;
     tmp->sip = call->sip;
-    tmp->d = call->d;
-    if (copy_field(tmp->d.remote_tag, sizeof tmp->d.remote_tag, sip_to_tag(resp)) == 0 &&
+    sip_dlg_init(&tmp->d);
+    if (sip_dlg_copy(&tmp->d, &call->d) == 0 && sip_dlg_set(&tmp->d, SIP_DF_REMOTE_TAG, sip_to_tag(resp)) == 0 &&
         sip_dialog_update_target(tmp, resp) == 0 && sip_dialog_route_set(tmp, resp, true) == 0) {
         sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: 2xx from another fork (tag %s): ACK+BYE",
                call->d.call_id, tmp->d.remote_tag);
@@ -656,6 +670,7 @@ static void end_fork(sc_sip_call *call, const osip_message_t *resp)
             sip_tx_client(call->sip, NULL, bye, tmp->d.transport, &tmp->d.remote_addr, NULL, TXP_NONE) != 0)
             osip_message_free(bye);
     }
+    sip_dlg_free(&tmp->d);
     free(tmp);
 }
 
@@ -740,7 +755,7 @@ static int answer_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t 
     call->d.local_cseq = call->invite_cseq;
     call->auth_tries++;
     call->got_provisional = false;
-    call->d.remote_tag[0] = '\0'; /* the challenge's To tag starts no dialog */
+    sip_dlg_set(&call->d, SIP_DF_REMOTE_TAG, ""); /* the challenge's To tag starts no dialog */
     if (call->d.phase == SC_SIP_DIALOG_EARLY)
         sip_dialog_set_phase(call, SC_SIP_DIALOG_NONE);
     /* The same first hop as the challenged INVITE (its Route, a proxy's, is in the copy). */
@@ -780,7 +795,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             return;
         call->got_provisional = true;
         if (totag && *totag && call->d.phase == SC_SIP_DIALOG_NONE &&
-            copy_field(call->d.remote_tag, sizeof call->d.remote_tag, totag) == 0) {
+            sip_dlg_set(&call->d, SIP_DF_REMOTE_TAG, totag) == 0) {
             sip_dialog_update_target(call, resp);
             sip_dialog_route_set(call, resp, true);
             sip_dialog_set_phase(call, SC_SIP_DIALOG_EARLY);
@@ -802,7 +817,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             call->got_final = true;
             call->ict = NULL;
             sip_timer_stop(call->sip, &call->t_cancel);
-            copy_field(call->d.remote_tag, sizeof call->d.remote_tag, totag ? totag : "");
+            sip_dlg_set(&call->d, SIP_DF_REMOTE_TAG, totag);
             sip_dialog_update_target(call, resp);
             sip_dialog_route_set(call, resp, true);
             sip_dialog_set_phase(call, SC_SIP_DIALOG_CONFIRMED);
@@ -1134,7 +1149,7 @@ static void on_ok_end(sip_timer *t)
 
 /* ---- accessors ------------------------------------------------------------------------- */
 
-void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out) { *out = call->d; }
+void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out) { sip_dlg_to_state(&call->d, out); }
 
 const char *sc_sip_call_id(const sc_sip_call *call) { return call->d.call_id; }
 const char *sc_sip_call_local_uri(const sc_sip_call *call) { return call->d.local_uri; }

@@ -53,17 +53,18 @@ sc_sip_call *sip_call_match(sc_sip *sip, const osip_message_t *req)
     return NULL;
 }
 
-static int uri_str(const osip_uri_t *u, char *out, size_t cap)
+/* u as text (*out, osip_free it) when shorter than cap: -EINVAL, -ENAMETOOLONG. */
+static int uri_str(const osip_uri_t *u, char **out, size_t cap)
 {
     char *s = NULL;
     if (!u || osip_uri_to_str(u, &s) != 0)
         return -EINVAL;
-    size_t n = strlen(s);
-    int rc = n < cap ? 0 : -ENAMETOOLONG;
-    if (rc == 0)
-        memcpy(out, s, n + 1);
-    osip_free(s);
-    return rc;
+    if (strlen(s) >= cap) {
+        osip_free(s);
+        return -ENAMETOOLONG;
+    }
+    *out = s;
+    return 0;
 }
 
 static bool merged_request(sc_sip *sip, const osip_message_t *req)
@@ -83,27 +84,35 @@ static bool merged_request(sc_sip *sip, const osip_message_t *req)
 static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *req, sc_sip_transport tp,
                            const struct sockaddr_storage *src)
 {
-    sc_sip_dialog_state *d = &c->d;
-    char cid[SC_SIP_CALLID_MAX + 2];
+    sip_dialog *d = &c->d;
+    char cid[SC_SIP_CALLID_MAX + 2], tag[17];
     call_id_str(req, cid, sizeof cid);
     const char *from = sip_from_tag(req);
     osip_contact_t *ct = NULL;
-    if (strlen(cid) >= sizeof d->call_id || strlen(from ? from : "") >= sizeof d->remote_tag)
-        return -ENAMETOOLONG;
-    memcpy(d->call_id, cid, strlen(cid) + 1);
-    sip_call_index(c);
-    memcpy(d->remote_tag, from ? from : "", strlen(from ? from : "") + 1);
-    sc_random_hex(d->local_tag, 16);
-    int rc = uri_str(req->from->url, d->remote_uri, sizeof d->remote_uri);
+    char *ruri = NULL, *luri = NULL, *target = NULL;
+    /* the checks in the order they always were: the first failure gives the 400's reason */
+    int rc = strlen(cid) >= SC_SIP_CALLID_MAX || strlen(from ? from : "") >= SC_SIP_TAG_MAX ? -ENAMETOOLONG : 0;
     if (rc == 0)
-        rc = uri_str(req->to->url, d->local_uri, sizeof d->local_uri);
+        rc = uri_str(req->from->url, &ruri, SC_SIP_URI_MAX);
+    if (rc == 0)
+        rc = uri_str(req->to->url, &luri, SC_SIP_URI_MAX);
+    if (rc == 0 && (osip_message_get_contact(req, 0, &ct) < 0 || !ct || !ct->url))
+        rc = -ENOENT;
+    if (rc == 0)
+        rc = uri_str(ct->url, &target, SC_SIP_URI_MAX);
+    if (rc == 0) {
+        sc_random_hex(tag, 16);
+        const char *v[SIP_DF__COUNT] = {
+            [SIP_DF_CALL_ID] = cid,    [SIP_DF_LOCAL_TAG] = tag,   [SIP_DF_REMOTE_TAG] = from,
+            [SIP_DF_LOCAL_URI] = luri, [SIP_DF_REMOTE_URI] = ruri, [SIP_DF_REMOTE_TARGET] = target};
+        rc = sip_dlg_setv(d, v);
+    }
+    osip_free(ruri);
+    osip_free(luri);
+    osip_free(target);
     if (rc != 0)
         return rc;
-    if (osip_message_get_contact(req, 0, &ct) < 0 || !ct || !ct->url)
-        return -ENOENT;
-    rc = uri_str(ct->url, d->remote_target, sizeof d->remote_target);
-    if (rc != 0)
-        return rc;
+    sip_call_index(c);
     d->transport = tp;
     d->remote_addr = *src;
     d->secure = tp == SC_SIP_TLS && req->req_uri && req->req_uri->scheme && !strcasecmp(req->req_uri->scheme, "sips");
@@ -444,14 +453,14 @@ int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_stat
     int rc = sip_call_new(sip, &c, user);
     if (rc != 0)
         return rc;
-    c->d = *st;
-    c->d.call_id[sizeof c->d.call_id - 1] = '\0';
-    c->d.local_tag[sizeof c->d.local_tag - 1] = '\0';
-    c->d.remote_tag[sizeof c->d.remote_tag - 1] = '\0';
-    c->d.local_uri[sizeof c->d.local_uri - 1] = '\0';
-    c->d.remote_uri[sizeof c->d.remote_uri - 1] = '\0';
-    c->d.remote_target[sizeof c->d.remote_target - 1] = '\0';
-    c->d.route_set[sizeof c->d.route_set - 1] = '\0';
+    rc = sip_dlg_from_state(&c->d, st); /* each string cut at its buffer's size - 1 */
+    if (rc != 0) {
+        sip_enter(sip);
+        c->released = true;
+        sip_call_unref(c);
+        sip_leave(sip);
+        return rc;
+    }
     sip_call_index(c);
     c->d.phase = SC_SIP_DIALOG_NONE;
     c->got_final = c->got_provisional = true;
@@ -548,7 +557,14 @@ int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dia
         sip_leave(sip);
         return rc;
     }
-    c->d = *st;
+    rc = sip_dlg_from_state(&c->d, st);
+    if (rc != 0) {
+        osip_message_free(req);
+        c->released = true;
+        sip_call_unref(c);
+        sip_leave(sip);
+        return rc;
+    }
     c->d.is_uac = false;
     c->d.phase = SC_SIP_DIALOG_NONE;
     memset(&c->d.remote_addr, 0, sizeof c->d.remote_addr);

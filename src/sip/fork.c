@@ -47,13 +47,13 @@ static sip_fork_branch *branch_of(sc_sip_call *call, const sip_tx *tx)
  * build (uac.c), then as they were. */
 static int send_branch(sc_sip_call *call, sip_fork_branch *b)
 {
-    sc_sip_dialog_state *d = &call->d, *saved = malloc(sizeof *saved);
-    if (!saved)
+    sip_dialog saved;
+    sip_dlg_init(&saved);
+    if (sip_dlg_copy(&saved, &call->d) != 0)
         return -ENOMEM;
-    *saved = *d;
     int rc = sip_uac_send(call, &b->hop, b->ruri, false, &b->ict);
-    *d = *saved;
-    free(saved);
+    sip_dlg_free(&call->d);
+    call->d = saved; /* its strings move back with it */
     return rc;
 }
 

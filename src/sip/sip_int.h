@@ -141,6 +141,56 @@ struct sc_sip_stx {
     void *owner;
 };
 
+/* ---- a call's dialog state (dlg.c) ----------------------------------------------------- */
+/* sc_sip_dialog_state as a call keeps it: the strings at their exact size, all in one block
+ * (str) that is repacked when one changes, so that a live call costs what its values need
+ * rather than the limits. The string fields are never NULL ("" until set) and are read
+ * directly; they are changed only through sip_dlg_set/sip_dlg_setv. The limits of the public
+ * struct (SC_SIP_CALLID_MAX, ...) stay as validation limits: a longer value is refused. */
+typedef enum sip_dlg_field {
+    SIP_DF_CALL_ID,
+    SIP_DF_LOCAL_TAG,
+    SIP_DF_REMOTE_TAG,
+    SIP_DF_LOCAL_URI,
+    SIP_DF_REMOTE_URI,
+    SIP_DF_REMOTE_TARGET,
+    SIP_DF_ROUTE_SET,
+    SIP_DF__COUNT
+} sip_dlg_field;
+
+typedef struct sip_dialog {
+    const char *call_id;       /* Call-ID */
+    const char *local_tag;     /* our tag (From tag as UAC, To tag as UAS) */
+    const char *remote_tag;    /* the peer's tag ("" until known) */
+    const char *local_uri;     /* our address-of-record URI */
+    const char *remote_uri;    /* the peer's address-of-record URI */
+    const char *remote_target; /* the peer's Contact URI (request target) */
+    const char *route_set;     /* Route values in sending order, ", "-joined */
+    char *str;                 /* the block the fields point into, owned; NULL while all are "" */
+    uint32_t local_cseq;
+    uint32_t remote_cseq;
+    sc_sip_transport transport;
+    struct sockaddr_storage local_addr;
+    struct sockaddr_storage remote_addr;
+    bool secure;
+    bool is_uac;
+    sc_sip_dialog_phase phase;
+} sip_dialog;
+
+void sip_dlg_init(sip_dialog *d); /* every string "", nothing else touched */
+void sip_dlg_free(sip_dialog *d); /* the strings; d is empty ("") after */
+/* One field set to v (NULL: ""): -ENAMETOOLONG when v is at or past the field's limit
+ * (SC_SIP_CALLID_MAX...: the same limits as sc_sip_dialog_state), -ENOMEM; d unchanged then.
+ * A value no longer than the current one (a tag cleared...) never fails. */
+int sip_dlg_set(sip_dialog *d, sip_dlg_field f, const char *v);
+/* Several fields at once (v[f] NULL: kept), one repack; errors as sip_dlg_set, none changed. */
+int sip_dlg_setv(sip_dialog *d, const char *const v[SIP_DF__COUNT]);
+int sip_dlg_copy(sip_dialog *dst, const sip_dialog *src); /* dst (initialised) a deep copy; -ENOMEM */
+/* From the public plain-data form (persisted state): the strings taken up to their buffer's
+ * size - 1 as sc_sip_call_restore always did; -ENOMEM. */
+int sip_dlg_from_state(sip_dialog *d, const sc_sip_dialog_state *st);
+void sip_dlg_to_state(const sip_dialog *d, sc_sip_dialog_state *out); /* the public form, whole */
+
 /* ---- calls ----------------------------------------------------------------------------- */
 struct sc_sip_call {
     sip_link link;   /* in sip->calls (matching) or detached after release */
@@ -152,7 +202,7 @@ struct sc_sip_call {
     bool listed;         /* in sip->calls */
     bool counted_dialog; /* counted in active_dialogs */
     void *user;
-    sc_sip_dialog_state d;
+    sip_dialog d; /* the dialog state (dlg.c) */
     /* UAC */
     sip_tx *ict;          /* our pending INVITE / re-INVITE client transaction */
     uint32_t invite_cseq; /* CSeq of our last INVITE */
@@ -338,9 +388,8 @@ int sip_set_body(osip_message_t *msg, const char *content_type, const char *body
 void sip_add_common(sc_sip *sip, osip_message_t *msg);
 int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *peer, char *out, size_t cap);
 /* sip_contact for a dialog: a sips: one (RFC 5630 3.1.3) when d->secure on TLS. */
-int sip_contact_for(sc_sip *sip, const sc_sip_dialog_state *d, sc_sip_transport tp, char *out, size_t cap);
-osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const char *method, uint32_t cseq,
-                            const char *branch);
+int sip_contact_for(sc_sip *sip, const sip_dialog *d, sc_sip_transport tp, char *out, size_t cap);
+osip_message_t *sip_request(sc_sip *sip, const sip_dialog *d, const char *method, uint32_t cseq, const char *branch);
 int sip_body(const osip_message_t *msg, const char **body, size_t *len);
 const char *sip_content_type(const osip_message_t *msg, char *buf, size_t cap);
 void sip_count_out(sc_sip *sip, const osip_message_t *msg);

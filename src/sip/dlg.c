@@ -1,0 +1,174 @@
+/* dlg: a call's dialog state kept compact (sip_dialog): its seven strings at their exact size
+ * in one block, repacked when one changes, and the conversions to and from the public
+ * plain-data form (sc_sip_dialog_state) that is persisted and restored. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/sip_int.h"
+
+static const char empty[] = "";
+
+static const size_t field_off[SIP_DF__COUNT] = {
+    offsetof(sip_dialog, call_id),   offsetof(sip_dialog, local_tag),  offsetof(sip_dialog, remote_tag),
+    offsetof(sip_dialog, local_uri), offsetof(sip_dialog, remote_uri), offsetof(sip_dialog, remote_target),
+    offsetof(sip_dialog, route_set),
+};
+
+/* The limits of sc_sip_dialog_state's buffers: a value must be shorter. */
+static const size_t field_max[SIP_DF__COUNT] = {
+    SC_SIP_CALLID_MAX, SC_SIP_TAG_MAX, SC_SIP_TAG_MAX,      SC_SIP_URI_MAX,
+    SC_SIP_URI_MAX,    SC_SIP_URI_MAX, SC_SIP_ROUTESET_MAX,
+};
+
+static const char **slot(sip_dialog *d, sip_dlg_field f) { return (const char **)(void *)((char *)d + field_off[f]); }
+static const char *get(const sip_dialog *d, sip_dlg_field f)
+{
+    return *(const char *const *)(const void *)((const char *)d + field_off[f]);
+}
+
+void sip_dlg_init(sip_dialog *d)
+{
+    for (int f = 0; f < SIP_DF__COUNT; f++)
+        *slot(d, (sip_dlg_field)f) = empty;
+    d->str = NULL;
+}
+
+void sip_dlg_free(sip_dialog *d)
+{
+    free(d->str);
+    sip_dlg_init(d);
+}
+
+/* The block rebuilt from v[f] (len[f] bytes each, no NUL needed); the old one freed after the
+ * copy, so v may point into it. Empty strings take no room (they point at a static ""). */
+static int repack(sip_dialog *d, const char *const v[SIP_DF__COUNT], const size_t len[SIP_DF__COUNT])
+{
+    size_t total = 0;
+    for (int f = 0; f < SIP_DF__COUNT; f++) {
+        if (len[f] >= field_max[f])
+            return -ENAMETOOLONG;
+        total += len[f] ? len[f] + 1 : 0;
+    }
+    char *blk = total ? malloc(total) : NULL;
+    if (total && !blk)
+        return -ENOMEM;
+    const char *at[SIP_DF__COUNT];
+    size_t pos = 0;
+    for (int f = 0; f < SIP_DF__COUNT; f++) {
+        if (!len[f]) {
+            at[f] = empty;
+            continue;
+        }
+        memcpy(blk + pos, v[f], len[f]);
+        blk[pos + len[f]] = '\0';
+        at[f] = blk + pos;
+        pos += len[f] + 1;
+    }
+    free(d->str);
+    d->str = blk;
+    for (int f = 0; f < SIP_DF__COUNT; f++)
+        *slot(d, (sip_dlg_field)f) = at[f];
+    return 0;
+}
+
+int sip_dlg_setv(sip_dialog *d, const char *const v[SIP_DF__COUNT])
+{
+    const char *src[SIP_DF__COUNT];
+    size_t len[SIP_DF__COUNT];
+    for (int f = 0; f < SIP_DF__COUNT; f++) {
+        src[f] = v[f] ? v[f] : get(d, (sip_dlg_field)f);
+        len[f] = strlen(src[f]);
+    }
+    return repack(d, src, len);
+}
+
+/* A value no longer than the one it replaces is written over it in the block (never fails: a
+ * tag cleared or a shorter target costs no allocation); a longer one repacks. */
+int sip_dlg_set(sip_dialog *d, sip_dlg_field f, const char *v)
+{
+    const char *old = get(d, f);
+    size_t n = v ? strlen(v) : 0, had = strlen(old);
+    if (n == 0) {
+        *slot(d, f) = empty;
+        return 0;
+    }
+    if (n <= had && old != empty) {
+        char *at = d->str + (old - d->str); /* our own block: writable */
+        memmove(at, v, n + 1);
+        return 0;
+    }
+    const char *all[SIP_DF__COUNT] = {NULL};
+    all[f] = v;
+    return sip_dlg_setv(d, all);
+}
+
+int sip_dlg_copy(sip_dialog *dst, const sip_dialog *src)
+{
+    sip_dialog tmp = *src;
+    sip_dlg_init(&tmp);
+    const char *v[SIP_DF__COUNT];
+    for (int f = 0; f < SIP_DF__COUNT; f++)
+        v[f] = get(src, (sip_dlg_field)f);
+    int rc = sip_dlg_setv(&tmp, v);
+    if (rc != 0)
+        return rc;
+    sip_dlg_free(dst);
+    *dst = tmp;
+    return 0;
+}
+
+/* A public buffer's string: at most cap - 1 bytes, NUL or not. */
+static size_t bounded(const char *s, size_t cap) { return strnlen(s, cap - 1); }
+
+int sip_dlg_from_state(sip_dialog *d, const sc_sip_dialog_state *st)
+{
+    const char *v[SIP_DF__COUNT] = {st->call_id,    st->local_tag,     st->remote_tag, st->local_uri,
+                                    st->remote_uri, st->remote_target, st->route_set};
+    const size_t len[SIP_DF__COUNT] = {
+        bounded(st->call_id, sizeof st->call_id),       bounded(st->local_tag, sizeof st->local_tag),
+        bounded(st->remote_tag, sizeof st->remote_tag), bounded(st->local_uri, sizeof st->local_uri),
+        bounded(st->remote_uri, sizeof st->remote_uri), bounded(st->remote_target, sizeof st->remote_target),
+        bounded(st->route_set, sizeof st->route_set),
+    };
+    int rc = repack(d, v, len);
+    if (rc != 0)
+        return rc;
+    d->local_cseq = st->local_cseq;
+    d->remote_cseq = st->remote_cseq;
+    d->transport = st->transport;
+    d->local_addr = st->local_addr;
+    d->remote_addr = st->remote_addr;
+    d->secure = st->secure;
+    d->is_uac = st->is_uac;
+    d->phase = st->phase;
+    return 0;
+}
+
+/* s (shorter than its limit, which is cap) into a public buffer. */
+static void put(char *dst, size_t cap, const char *s)
+{
+    size_t n = strnlen(s, cap - 1);
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+void sip_dlg_to_state(const sip_dialog *d, sc_sip_dialog_state *out)
+{
+    memset(out, 0, sizeof *out);
+    put(out->call_id, sizeof out->call_id, d->call_id);
+    put(out->local_tag, sizeof out->local_tag, d->local_tag);
+    put(out->remote_tag, sizeof out->remote_tag, d->remote_tag);
+    put(out->local_uri, sizeof out->local_uri, d->local_uri);
+    put(out->remote_uri, sizeof out->remote_uri, d->remote_uri);
+    put(out->remote_target, sizeof out->remote_target, d->remote_target);
+    put(out->route_set, sizeof out->route_set, d->route_set);
+    out->local_cseq = d->local_cseq;
+    out->remote_cseq = d->remote_cseq;
+    out->transport = d->transport;
+    out->local_addr = d->local_addr;
+    out->remote_addr = d->remote_addr;
+    out->secure = d->secure;
+    out->is_uac = d->is_uac;
+    out->phase = d->phase;
+}
