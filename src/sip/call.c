@@ -158,7 +158,7 @@ static void use_target(sc_sip_call *call, const sip_resolved *res)
 {
     for (size_t i = 0; i < res->n; i++)
         if (res->t[i].tp == call->d.transport || i + 1 == res->n) {
-            call->d.remote_addr = res->t[i].addr;
+            sip_addr_set(&call->d.remote_addr, &res->t[i].addr);
             return;
         }
 }
@@ -197,7 +197,7 @@ static int first_hop(sc_sip_call *call)
         }
     }
     if (sip_uri_dest(target, &tp, &ss) == 0) {
-        call->d.remote_addr = ss;
+        sip_addr_set(&call->d.remote_addr, &ss);
         return 0;
     }
     /* A host name (RFC 3263): from the cache at once, else requests keep going to the last
@@ -269,7 +269,7 @@ int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, os
 int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out)
 {
     sip_tx *tx = NULL;
-    int rc = sip_tx_client(call->sip, &tx, req, call->d.transport, &call->d.remote_addr, call, purpose);
+    int rc = sip_tx_client(call->sip, &tx, req, call->d.transport, SIP_SS(&call->d.remote_addr), call, purpose);
     if (rc != 0) {
         osip_message_free(req);
         return rc;
@@ -301,7 +301,7 @@ static int send_ack(sc_sip_call *call, const sip_dialog *d, uint32_t cseq, const
         rc = sip_msg_str(ack, &s, &n);
     if (rc == 0) {
         sip_count_out(call->sip, ack);
-        sip_send(call->sip, d->transport, &d->remote_addr, s, n);
+        sip_send(call->sip, d->transport, SIP_SS(&d->remote_addr), s, n);
         if (keep) {
             osip_free(call->ack);
             call->ack = s;
@@ -381,8 +381,8 @@ static int uac_call_at(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_s
     if (rc != 0)
         return leave(sip, rc);
     c->d.transport = tp;
-    c->d.remote_addr = dst;
-    c->d.local_addr = l->addr;
+    sip_addr_set(&c->d.remote_addr, &dst);
+    sip_addr_set(&c->d.local_addr, &l->addr);
     c->d.is_uac = true;
     *out = c;
     *lout = l;
@@ -558,7 +558,8 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
         d->local_cseq = c->invite_cseq = st->local_cseq;
         rc = rebuilt_invite(c, via, &req);
     }
-    if (rc == 0 && (rc = sip_tx_client_resume(sip, &c->ict, req, d->transport, &d->remote_addr, c, TXP_INVITE)) != 0)
+    if (rc == 0 &&
+        (rc = sip_tx_client_resume(sip, &c->ict, req, d->transport, SIP_SS(&d->remote_addr), c, TXP_INVITE)) != 0)
         osip_message_free(req);
     if (rc != 0) {
         c->released = true;
@@ -667,7 +668,7 @@ static void end_fork(sc_sip_call *call, const osip_message_t *resp)
         send_ack(tmp, &tmp->d, call->invite_cseq, NULL, false);
         osip_message_t *bye = NULL;
         if (sip_build_in_dialog(tmp, "BYE", call->invite_cseq + 1, &bye) == 0 &&
-            sip_tx_client(call->sip, NULL, bye, tmp->d.transport, &tmp->d.remote_addr, NULL, TXP_NONE) != 0)
+            sip_tx_client(call->sip, NULL, bye, tmp->d.transport, SIP_SS(&tmp->d.remote_addr), NULL, TXP_NONE) != 0)
             osip_message_free(bye);
     }
     sip_dlg_free(&tmp->d);
@@ -835,7 +836,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             call->sip->stats.retransmissions_absorbed++;
             if (call->ack && call->ack_cseq == call->invite_cseq) {
                 call->sip->stats.retransmissions_sent++;
-                sip_send(call->sip, call->d.transport, &call->d.remote_addr, call->ack, call->ack_len);
+                sip_send(call->sip, call->d.transport, SIP_SS(&call->d.remote_addr), call->ack, call->ack_len);
             }
         } else {
             end_fork(call, resp);
@@ -933,7 +934,7 @@ static void reinvite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *res
         if (call->ack && call->ack_cseq == cseq) { /* retransmitted 2xx */
             call->sip->stats.retransmissions_absorbed++;
             call->sip->stats.retransmissions_sent++;
-            sip_send(call->sip, call->d.transport, &call->d.remote_addr, call->ack, call->ack_len);
+            sip_send(call->sip, call->d.transport, SIP_SS(&call->d.remote_addr), call->ack, call->ack_len);
             return;
         }
         if (call->ict == tx)
@@ -1135,7 +1136,7 @@ static void on_ok_retx(sip_timer *t)
     if (!call->ok_out)
         return;
     call->sip->stats.retransmissions_sent++;
-    sip_send(call->sip, call->ok_tp, &call->ok_peer, call->ok_out, call->ok_len);
+    sip_send(call->sip, call->ok_tp, SIP_SS(&call->ok_peer), call->ok_out, call->ok_len);
     call->ok_interval = call->ok_interval * 2 < call->sip->t2 ? call->ok_interval * 2 : call->sip->t2;
     sip_timer_start(call->sip, &call->t_ok, call->ok_interval);
 }

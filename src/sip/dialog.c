@@ -114,17 +114,17 @@ static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *re
         return rc;
     sip_call_index(c);
     d->transport = tp;
-    d->remote_addr = *src;
+    sip_addr_set(&d->remote_addr, src);
     d->secure = tp == SC_SIP_TLS && req->req_uri && req->req_uri->scheme && !strcasecmp(req->req_uri->scheme, "sips");
     sip_listener *l = sip_listener_for(sip, tp, src->ss_family);
     if (l)
-        d->local_addr = l->addr;
+        sip_addr_set(&d->local_addr, &l->addr);
     d->remote_cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
     d->local_cseq = 1;
     d->is_uac = false;
     rc = sip_dialog_route_set(c, req, false); /* also sets remote_addr to the first hop */
     if (rc == 0 && tp != SC_SIP_UDP && !d->route_set[0])
-        d->remote_addr = *src; /* reuse the caller's connection */
+        sip_addr_set(&d->remote_addr, src); /* reuse the caller's connection */
     return rc;
 }
 
@@ -238,7 +238,7 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
     call->ok_len = tx->out_len;
     call->ok_cseq = (uint32_t)strtoul(tx->req->cseq->number, NULL, 10);
     call->ok_tp = tx->tp;
-    call->ok_peer = tx->peer;
+    sip_addr_set(&call->ok_peer, &tx->peer);
     call->ok_interval = sip->t1;
     if (tx->tp == SC_SIP_UDP)
         sip_timer_start(sip, &call->t_ok, call->ok_interval);
@@ -324,14 +324,13 @@ int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, c
 
 /* ---- requests inside a dialog ---------------------------------------------------------- */
 
-static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+static bool same_ip(const sip_addr *a, const sip_addr *b)
 {
-    if (a->ss_family != b->ss_family)
+    if (a->sa.sa_family != b->sa.sa_family)
         return false;
-    if (a->ss_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    return a->ss_family == AF_INET6 && !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                                               &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+    if (a->sa.sa_family == AF_INET)
+        return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+    return a->sa.sa_family == AF_INET6 && !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(struct in6_addr));
 }
 
 /* A UAS learns its remote target from the Contact of the INVITE, which anyone can write: as
@@ -397,7 +396,7 @@ void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_
                         const struct sockaddr_storage *src)
 {
     sc_sip_method m = sip_method_of(req->sip_method);
-    call->heard_from = *src;
+    sip_addr_set(&call->heard_from, src);
     if (m == SC_SIP_M_ACK) {
         on_ack(call, req);
         return;
@@ -572,16 +571,16 @@ int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dia
     rc = sip_dialog_route_set(c, req, false); /* the route set again; remote_addr: its first hop */
     struct sockaddr_storage src;              /* where responses go (RFC 3261 18.2.2) */
     if (sip_via_dest(req, &src) != 0)
-        src = c->d.remote_addr;
+        sip_addr_ss(&c->d.remote_addr, &src);
     if (src.ss_family == AF_UNSPEC)
         rc = -EINVAL;
-    if (rc == 0 && c->d.remote_addr.ss_family == AF_UNSPEC)
-        c->d.remote_addr = src;
+    if (rc == 0 && c->d.remote_addr.sa.sa_family == AF_UNSPEC)
+        sip_addr_set(&c->d.remote_addr, &src);
     sip_listener *l = rc == 0 ? sip_listener_for(sip, st->transport, src.ss_family) : NULL;
     if (rc == 0 && !l)
         rc = -ENOTCONN;
     if (rc == 0) {
-        c->d.local_addr = l->addr;
+        sip_addr_set(&c->d.local_addr, &l->addr);
         rc = sip_tx_server_resume(sip, &c->ist, req, st->transport, &src, c, TXP_INVITE);
     }
     if (rc != 0) {

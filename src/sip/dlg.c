@@ -1,6 +1,7 @@
 /* dlg: a call's dialog state kept compact (sip_dialog): its seven strings at their exact size
- * in one block, repacked when one changes, and the conversions to and from the public
- * plain-data form (sc_sip_dialog_state) that is persisted and restored. */
+ * in one block, repacked when one changes, its addresses in 28 bytes (sip_addr), and the
+ * conversions to and from the public plain-data form (sc_sip_dialog_state) that is persisted
+ * and restored. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +138,8 @@ int sip_dlg_from_state(sip_dialog *d, const sc_sip_dialog_state *st)
     d->local_cseq = st->local_cseq;
     d->remote_cseq = st->remote_cseq;
     d->transport = st->transport;
-    d->local_addr = st->local_addr;
-    d->remote_addr = st->remote_addr;
+    sip_addr_set(&d->local_addr, &st->local_addr);
+    sip_addr_set(&d->remote_addr, &st->remote_addr);
     d->secure = st->secure;
     d->is_uac = st->is_uac;
     d->phase = st->phase;
@@ -166,9 +167,28 @@ void sip_dlg_to_state(const sip_dialog *d, sc_sip_dialog_state *out)
     out->local_cseq = d->local_cseq;
     out->remote_cseq = d->remote_cseq;
     out->transport = d->transport;
-    out->local_addr = d->local_addr;
-    out->remote_addr = d->remote_addr;
+    sip_addr_ss(&d->local_addr, &out->local_addr);
+    sip_addr_ss(&d->remote_addr, &out->remote_addr);
     out->secure = d->secure;
     out->is_uac = d->is_uac;
     out->phase = d->phase;
+}
+
+void sip_addr_set(sip_addr *a, const struct sockaddr_storage *ss)
+{
+    memset(a, 0, sizeof *a);
+    if (ss->ss_family == AF_INET)
+        memcpy(&a->in, ss, sizeof a->in);
+    else if (ss->ss_family == AF_INET6)
+        memcpy(&a->in6, ss, sizeof a->in6);
+}
+
+struct sockaddr_storage *sip_addr_ss(const sip_addr *a, struct sockaddr_storage *buf)
+{
+    memset(buf, 0, sizeof *buf);
+    if (a->sa.sa_family == AF_INET)
+        memcpy(buf, &a->in, sizeof a->in);
+    else if (a->sa.sa_family == AF_INET6)
+        memcpy(buf, &a->in6, sizeof a->in6);
+    return buf;
 }

@@ -253,7 +253,7 @@ int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage 
 
 int sip_contact_for(sc_sip *sip, const sip_dialog *d, sc_sip_transport tp, char *out, size_t cap)
 {
-    int rc = sip_contact(sip, tp, &d->remote_addr, out, cap);
+    int rc = sip_contact(sip, tp, SIP_SS(&d->remote_addr), out, cap);
     char *t = strstr(out, ";transport=tls>");
     if (rc != 0 || !d->secure || tp != SC_SIP_TLS || !t || strncmp(out, "<sip:", 5) != 0)
         return rc;
@@ -298,7 +298,7 @@ osip_message_t *sip_request(sc_sip *sip, const sip_dialog *d, const char *method
         ruri = NULL;
         osip_message_set_method(m, osip_strdup(method));
         osip_message_set_version(m, osip_strdup("SIP/2.0"));
-        ok = set_via(sip, m, d->transport, &d->remote_addr, branch) == 0;
+        ok = set_via(sip, m, d->transport, SIP_SS(&d->remote_addr), branch) == 0;
     }
     if (ok) {
         snprintf(buf, sizeof buf, "<%s>;tag=%s", d->local_uri, d->local_tag);

@@ -123,7 +123,7 @@ static unsigned granted_expiry(const sc_sip_reg *r, const osip_message_t *resp)
 {
     char host[64];
     uint16_t port = 0;
-    sip_addr_str(&r->d.local_addr, host, sizeof host, &port);
+    sip_addr_str(SIP_SS(&r->d.local_addr), host, sizeof host, &port);
     for (int i = 0; i < osip_list_size(&resp->contacts); i++) { /* ours: our user and port */
         osip_contact_t *c = osip_list_get(&resp->contacts, i);
         osip_generic_param_t *p = NULL;
@@ -228,7 +228,7 @@ static void on_final(sip_tx *tx, osip_message_t *resp, void *owner)
 static int contact_of(sc_sip_reg *r, char *out, size_t cap)
 {
     char base[SC_SIP_URI_MAX];
-    int rc = sip_contact(r->sip, r->d.transport, &r->d.remote_addr, base, sizeof base);
+    int rc = sip_contact(r->sip, r->d.transport, SIP_SS(&r->d.remote_addr), base, sizeof base);
     if (rc != 0)
         return rc;
     int n = snprintf(out, cap, "<sip:%s@%s", r->contact_user, base + 5); /* after "<sip:" */
@@ -240,7 +240,8 @@ static int contact_of(sc_sip_reg *r, char *out, size_t cap)
 static int send_register(sc_sip_reg *r, const char *hname, const char *hvalue)
 {
     sc_sip_transport tp = r->d.transport;
-    struct sockaddr_storage dst = r->d.remote_addr;
+    struct sockaddr_storage dst;
+    sip_addr_ss(&r->d.remote_addr, &dst);
     r->d.local_cseq++;
     char branch[40] = "z9hG4bK", contact[SC_SIP_URI_MAX + 80], expires[16];
     sc_random_hex(branch + 7, 20);
@@ -281,8 +282,8 @@ static bool send_to_next(sc_sip_reg *r)
         if (!l || l->addr.ss_family != t->addr.ss_family)
             continue;
         r->d.transport = t->tp;
-        r->d.remote_addr = t->addr;
-        r->d.local_addr = l->addr;
+        sip_addr_set(&r->d.remote_addr, &t->addr);
+        sip_addr_set(&r->d.local_addr, &l->addr);
         if (send_register(r, NULL, NULL) == 0)
             return true;
     }

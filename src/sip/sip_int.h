@@ -158,6 +158,18 @@ typedef enum sip_dlg_field {
     SIP_DF__COUNT
 } sip_dlg_field;
 
+/* An IPv4 or IPv6 socket address in 28 bytes, where a call keeps one for its whole life (a
+ * sockaddr_storage is 128). The functions that take a sockaddr_storage get a copy: SIP_SS. */
+typedef union sip_addr {
+    struct sockaddr sa; /* sa_family: AF_UNSPEC (none), AF_INET or AF_INET6 */
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+} sip_addr;
+void sip_addr_set(sip_addr *a, const struct sockaddr_storage *ss);                     /* another family: AF_UNSPEC */
+struct sockaddr_storage *sip_addr_ss(const sip_addr *a, struct sockaddr_storage *buf); /* buf, filled */
+/* a's copy as a sockaddr_storage living until the end of the enclosing block */
+#define SIP_SS(a) sip_addr_ss((a), &(struct sockaddr_storage){0})
+
 typedef struct sip_dialog {
     const char *call_id;       /* Call-ID */
     const char *local_tag;     /* our tag (From tag as UAC, To tag as UAS) */
@@ -170,8 +182,8 @@ typedef struct sip_dialog {
     uint32_t local_cseq;
     uint32_t remote_cseq;
     sc_sip_transport transport;
-    struct sockaddr_storage local_addr;
-    struct sockaddr_storage remote_addr;
+    sip_addr local_addr;  /* our listener address */
+    sip_addr remote_addr; /* where in-dialog requests go (first hop) */
     bool secure;
     bool is_uac;
     sc_sip_dialog_phase phase;
@@ -226,7 +238,7 @@ struct sc_sip_call {
     sip_timer t_ok;     /* 2xx retransmission */
     sip_timer t_ok_end; /* ACK timeout (64*T1) */
     sc_sip_transport ok_tp;
-    struct sockaddr_storage ok_peer;
+    sip_addr ok_peer;
     struct sip_st *st;                 /* RFC 4028 session timer (session_timer.c), or NULL; owned */
     struct sip_fork *fork;             /* our INVITE forked to several targets (fork.c), or NULL; owned */
     struct sip_uac *uac;               /* our initial INVITE's contents and first hop (uac.c), or NULL; owned */
@@ -234,7 +246,7 @@ struct sc_sip_call {
     bool ok_waits_target;              /* the 2xx (ok) is reported once target_lookup answered */
     /* UAS: the source of the last request of the dialog (its ACK first); the remote target is
      * unconfirmed until one comes from its IP, and requests to it go once (dialog.c) */
-    struct sockaddr_storage heard_from;
+    sip_addr heard_from;
     struct sip_rel *rel;   /* RFC 3262 reliable provisionals both ways (prack.c), or NULL; owned */
     uint32_t peer_allow;   /* methods the peer's Allow listed (bit per sc_sip_method, prack.c) */
     bool peer_allow_known; /* it sent an Allow */

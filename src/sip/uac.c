@@ -104,8 +104,8 @@ int sip_uac_send(sc_sip_call *c, sip_hop *hop, const char *ruri, bool notify, si
             continue;
         hop->next++;
         d->transport = t->tp;
-        d->remote_addr = t->addr;
-        d->local_addr = l->addr;
+        sip_addr_set(&d->remote_addr, &t->addr);
+        sip_addr_set(&d->local_addr, &l->addr);
         /* an initial INVITE: no To tag, whatever early dialog exists */
         const char *v[SIP_DF__COUNT] = {[SIP_DF_REMOTE_TAG] = "",
                                         [SIP_DF_REMOTE_TARGET] = ruri,
