@@ -14,6 +14,7 @@ static void on_cancel_timeout(sip_timer *t);
 static void on_retry(sip_timer *t);
 static void on_ok_retx(sip_timer *t);
 static void on_ok_end(sip_timer *t);
+static void on_ack_end(sip_timer *t);
 
 /* ---- objects and references ------------------------------------------------------------ */
 
@@ -29,6 +30,7 @@ int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user)
     sip_dlg_init(&c->d);
     sip_timer_init(&c->t_cancel, on_cancel_timeout);
     sip_timer_init(&c->t_retry, on_retry);
+    sip_timer_init(&c->t_ack_end, on_ack_end);
     sip_timer_init(&c->t_ok, on_ok_retx);
     sip_timer_init(&c->t_ok_end, on_ok_end);
     sip_list_add(&sip->calls, &c->link);
@@ -45,6 +47,7 @@ static void stop_timers(sc_sip_call *c)
 {
     sip_timer_stop(c->sip, &c->t_cancel);
     sip_timer_stop(c->sip, &c->t_retry);
+    sip_timer_stop(c->sip, &c->t_ack_end);
     sip_timer_stop(c->sip, &c->t_ok);
     sip_timer_stop(c->sip, &c->t_ok_end);
     sip_st_stop(c);  /* session timer (session_timer.c) */
@@ -307,6 +310,7 @@ static int send_ack(sc_sip_call *call, const sip_dialog *d, uint32_t cseq, const
             call->ack = s;
             call->ack_len = n;
             call->ack_cseq = cseq;
+            sip_timer_start(call->sip, &call->t_ack_end, 64u * call->sip->t1);
         } else {
             osip_free(s);
         }
@@ -818,6 +822,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             call->got_final = true;
             call->ict = NULL;
             sip_timer_stop(call->sip, &call->t_cancel);
+            sip_uac_done(call); /* the INVITE's contents and targets are not needed any more */
             sip_dlg_set(&call->d, SIP_DF_REMOTE_TAG, totag);
             sip_dialog_update_target(call, resp);
             sip_dialog_route_set(call, resp, true);
@@ -931,16 +936,20 @@ static void reinvite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *res
     if (code < 200)
         return;
     if (code < 300) {
-        if (call->ack && call->ack_cseq == cseq) { /* retransmitted 2xx */
+        if (call->ack_cseq == cseq) { /* retransmitted 2xx: ACKed again while the ACK is kept */
             call->sip->stats.retransmissions_absorbed++;
-            call->sip->stats.retransmissions_sent++;
-            sip_send(call->sip, call->d.transport, SIP_SS(&call->d.remote_addr), call->ack, call->ack_len);
+            if (call->ack) {
+                call->sip->stats.retransmissions_sent++;
+                sip_send(call->sip, call->d.transport, SIP_SS(&call->d.remote_addr), call->ack, call->ack_len);
+            }
             return;
         }
         if (call->ict == tx)
             call->ict = NULL;
         sip_dialog_update_target(call, resp);
         send_ack(call, &call->d, cseq, NULL, true);
+        free(call->reinvite_sdp); /* kept for a 491 retry only */
+        call->reinvite_sdp = NULL;
         sip_call_emit(call, SC_EV_DialogReINVITEAccepted, code, "INVITE", resp, NULL);
         return;
     }
@@ -950,6 +959,9 @@ static void reinvite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *res
     if (code == 491 && call->d.phase == SC_SIP_DIALOG_CONFIRMED) {
         ev.retry_ms = glare_delay(call);
         sip_timer_start(call->sip, &call->t_retry, ev.retry_ms);
+    } else {
+        free(call->reinvite_sdp); /* no retry */
+        call->reinvite_sdp = NULL;
     }
     sip_call_emit_ev(call, &ev);
 }
@@ -1128,6 +1140,14 @@ void sip_call_stop_ok(sc_sip_call *call)
     sip_timer_stop(call->sip, &call->t_ok_end);
     free(call->ok_out);
     call->ok_out = NULL;
+}
+
+static void on_ack_end(sip_timer *t)
+{
+    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_ack_end);
+    osip_free(call->ack); /* ack_cseq stays: a late 2xx is still known as a retransmission */
+    call->ack = NULL;
+    call->ack_len = 0;
 }
 
 static void on_ok_retx(sip_timer *t)

@@ -222,12 +222,13 @@ struct sc_sip_call {
     unsigned auth_tries;   /* INVITEs sent again with credentials (auth.c) */
     struct sip_cred *cred; /* this call's own credentials (sc_sip_invite_opts), owned; NULL: the agent's */
     osip_message_t *ok;    /* first 2xx of our INVITE, awaiting sc_sip_call_ack */
-    char *ack;             /* ACK sent for it, re-sent on 2xx retransmissions */
+    char *ack;             /* ACK sent for it, re-sent on 2xx retransmissions (64*T1, t_ack_end) */
     size_t ack_len;
     uint32_t ack_cseq;
-    char *reinvite_sdp; /* kept for a 491 retry */
-    sip_timer t_cancel; /* no final response after CANCEL */
-    sip_timer t_retry;  /* 491 retry */
+    char *reinvite_sdp;  /* kept for a 491 retry */
+    sip_timer t_cancel;  /* no final response after CANCEL */
+    sip_timer t_retry;   /* 491 retry */
+    sip_timer t_ack_end; /* the kept ACK dropped: no 2xx retransmission comes after 64*T1 */
     /* UAS */
     sip_tx *ist;  /* pending incoming INVITE / re-INVITE */
     char *ok_out; /* our 2xx, retransmitted until ACK */
@@ -485,6 +486,9 @@ bool sip_uac_cancel_unsent(sc_sip_call *c); /* CANCEL before it left: 487 report
 const char *sip_uac_ruri(const sc_sip_call *c);
 void sip_uac_stop(sc_sip_call *c); /* lookups and timers stop (unref) */
 void sip_uac_free(sc_sip_call *c);
+/* The initial INVITE's 2xx came (no failover, no CANCEL any more): its contents and first hop
+ * (~3 KB) are dropped for the rest of the call. A forked INVITE keeps them (its branches). */
+void sip_uac_done(sc_sip_call *c);
 
 /* fork.c: our initial INVITE forked to several Request-URIs (sc_sip_invite_opts.targets) */
 /* One INVITE per target (through proxy when not NULL), each sent once its first hop is located

@@ -83,6 +83,14 @@ void sip_uac_free(sc_sip_call *c)
     c->uac = NULL;
 }
 
+void sip_uac_done(sc_sip_call *c)
+{
+    if (c->fork)
+        return;
+    sip_uac_stop(c);
+    sip_uac_free(c);
+}
+
 const char *sip_uac_ruri(const sc_sip_call *c) { return c->uac ? c->uac->ruri : NULL; }
 
 /* Our listener for a target: its transport and family; a single target may use another family
