@@ -31,8 +31,6 @@ int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user)
     sip_timer_init(&c->t_cancel, on_cancel_timeout);
     sip_timer_init(&c->t_retry, on_retry);
     sip_timer_init(&c->t_ack_end, on_ack_end);
-    sip_timer_init(&c->t_ok, on_ok_retx);
-    sip_timer_init(&c->t_ok_end, on_ok_end);
     sip_list_add(&sip->calls, &c->link);
     sip_hnode_init(&c->hnode); /* indexed once its Call-ID is set (sip_call_index) */
     sip_list_init(&c->txs);
@@ -48,8 +46,7 @@ static void stop_timers(sc_sip_call *c)
     sip_timer_stop(c->sip, &c->t_cancel);
     sip_timer_stop(c->sip, &c->t_retry);
     sip_timer_stop(c->sip, &c->t_ack_end);
-    sip_timer_stop(c->sip, &c->t_ok);
-    sip_timer_stop(c->sip, &c->t_ok_end);
+    sip_call_stop_ok(c);
     sip_st_stop(c);  /* session timer (session_timer.c) */
     sip_rel_stop(c); /* reliable provisionals (prack.c) */
     sip_uac_stop(c); /* a lookup for our INVITE (uac.c) */
@@ -75,7 +72,7 @@ void sip_call_free(sc_sip_call *c)
     if (c->ok)
         osip_message_free(c->ok);
     osip_free(c->ack);
-    free(c->ok_out);
+    free(c->ok_wait); /* its timers are stopped (unref), or the agent is being freed whole */
     free(c->reinvite_sdp);
     sip_cred_free(c->cred);
     sip_st_free(c);
@@ -1136,10 +1133,35 @@ void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error)
 
 void sip_call_stop_ok(sc_sip_call *call)
 {
-    sip_timer_stop(call->sip, &call->t_ok);
-    sip_timer_stop(call->sip, &call->t_ok_end);
-    free(call->ok_out);
-    call->ok_out = NULL;
+    struct sip_ok *ok = call->ok_wait;
+    if (!ok)
+        return;
+    sip_timer_stop(call->sip, &ok->t_retx);
+    sip_timer_stop(call->sip, &ok->t_end);
+    free(ok);
+    call->ok_wait = NULL;
+}
+
+int sip_call_start_ok(sc_sip_call *call, const sip_tx *tx)
+{
+    sip_call_stop_ok(call);
+    struct sip_ok *ok = malloc(sizeof *ok + tx->out_len);
+    if (!ok)
+        return -ENOMEM;
+    ok->call = call;
+    memcpy(ok->out, tx->out, tx->out_len);
+    ok->len = tx->out_len;
+    ok->cseq = (uint32_t)strtoul(tx->req->cseq->number, NULL, 10);
+    ok->tp = tx->tp;
+    sip_addr_set(&ok->peer, &tx->peer);
+    ok->interval = call->sip->t1;
+    sip_timer_init(&ok->t_retx, on_ok_retx);
+    sip_timer_init(&ok->t_end, on_ok_end);
+    call->ok_wait = ok;
+    if (tx->tp == SC_SIP_UDP)
+        sip_timer_start(call->sip, &ok->t_retx, ok->interval);
+    sip_timer_start(call->sip, &ok->t_end, 64u * call->sip->t1);
+    return 0;
 }
 
 static void on_ack_end(sip_timer *t)
@@ -1152,18 +1174,17 @@ static void on_ack_end(sip_timer *t)
 
 static void on_ok_retx(sip_timer *t)
 {
-    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_ok);
-    if (!call->ok_out)
-        return;
-    call->sip->stats.retransmissions_sent++;
-    sip_send(call->sip, call->ok_tp, SIP_SS(&call->ok_peer), call->ok_out, call->ok_len);
-    call->ok_interval = call->ok_interval * 2 < call->sip->t2 ? call->ok_interval * 2 : call->sip->t2;
-    sip_timer_start(call->sip, &call->t_ok, call->ok_interval);
+    struct sip_ok *ok = SIP_CONTAINER(t, struct sip_ok, t_retx);
+    sc_sip *sip = ok->call->sip;
+    sip->stats.retransmissions_sent++;
+    sip_send(sip, ok->tp, SIP_SS(&ok->peer), ok->out, ok->len);
+    ok->interval = ok->interval * 2 < sip->t2 ? ok->interval * 2 : sip->t2;
+    sip_timer_start(sip, &ok->t_retx, ok->interval);
 }
 
 static void on_ok_end(sip_timer *t)
 {
-    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_ok_end);
+    sc_sip_call *call = SIP_CONTAINER(t, struct sip_ok, t_end)->call;
     sip_call_stop_ok(call);
     sip_call_emit(call, SC_EV_DialogTimeout, 0, "ACK", NULL, NULL);
 }

@@ -230,19 +230,7 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
         return 0;
     }
     sip_dialog_set_phase(call, SC_SIP_DIALOG_CONFIRMED);
-    sip_call_stop_ok(call);
-    call->ok_out = malloc(tx->out_len);
-    if (!call->ok_out)
-        return 0;
-    memcpy(call->ok_out, tx->out, tx->out_len);
-    call->ok_len = tx->out_len;
-    call->ok_cseq = (uint32_t)strtoul(tx->req->cseq->number, NULL, 10);
-    call->ok_tp = tx->tp;
-    sip_addr_set(&call->ok_peer, &tx->peer);
-    call->ok_interval = sip->t1;
-    if (tx->tp == SC_SIP_UDP)
-        sip_timer_start(sip, &call->t_ok, call->ok_interval);
-    sip_timer_start(sip, &call->t_ok_end, 64u * sip->t1);
+    sip_call_start_ok(call, tx); /* -ENOMEM: sent once, as before */
     return 0;
 }
 
@@ -347,7 +335,7 @@ bool sip_call_target_unconfirmed(const sc_sip_call *call)
 static void on_ack(sc_sip_call *call, osip_message_t *req)
 {
     uint32_t cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
-    if (call->ok_out && cseq == call->ok_cseq) {
+    if (call->ok_wait && cseq == call->ok_wait->cseq) {
         sip_call_stop_ok(call);
         sip_call_emit(call, SC_EV_DialogACK, 0, "ACK", req, NULL);
     } else {
@@ -376,7 +364,7 @@ static void on_reinvite(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_
         sip_answer(sip, req, tp, src, 491, NULL);
         return;
     }
-    if (call->ist || call->ok_out || call->d.phase != SC_SIP_DIALOG_CONFIRMED) {
+    if (call->ist || call->ok_wait || call->d.phase != SC_SIP_DIALOG_CONFIRMED) {
         sip->stats.rejected[SC_SIP_REJ_PENDING]++;
         sip_answer(sip, req, tp, src, 500, "Previous INVITE Pending");
         return;

@@ -204,6 +204,20 @@ int sip_dlg_from_state(sip_dialog *d, const sc_sip_dialog_state *st);
 void sip_dlg_to_state(const sip_dialog *d, sc_sip_dialog_state *out); /* the public form, whole */
 
 /* ---- calls ----------------------------------------------------------------------------- */
+/* Our 2xx to an INVITE or re-INVITE while it waits for its ACK (RFC 3261 13.3.1.4): allocated
+ * with it, freed at the ACK or 64*T1 (sip_call_start_ok, sip_call_stop_ok). */
+struct sip_ok {
+    sc_sip_call *call;
+    uint32_t cseq;     /* of the INVITE it answers */
+    unsigned interval; /* current retransmission interval, ms */
+    sip_timer t_retx;  /* retransmission (UDP) */
+    sip_timer t_end;   /* ACK timeout (64*T1) */
+    sc_sip_transport tp;
+    sip_addr peer;
+    size_t len;
+    char out[]; /* the 2xx as sent */
+};
+
 struct sc_sip_call {
     sip_link link;   /* in sip->calls (matching) or detached after release */
     sip_hnode hnode; /* in sip->call_index under d.call_id while listed */
@@ -230,16 +244,8 @@ struct sc_sip_call {
     sip_timer t_retry;   /* 491 retry */
     sip_timer t_ack_end; /* the kept ACK dropped: no 2xx retransmission comes after 64*T1 */
     /* UAS */
-    sip_tx *ist;  /* pending incoming INVITE / re-INVITE */
-    char *ok_out; /* our 2xx, retransmitted until ACK */
-    size_t ok_len;
-    uint32_t ok_cseq;
-    unsigned ok_interval;
-    uint64_t ok_started;
-    sip_timer t_ok;     /* 2xx retransmission */
-    sip_timer t_ok_end; /* ACK timeout (64*T1) */
-    sc_sip_transport ok_tp;
-    sip_addr ok_peer;
+    sip_tx *ist;                       /* pending incoming INVITE / re-INVITE */
+    struct sip_ok *ok_wait;            /* our 2xx retransmitted until its ACK (call.c), or NULL */
     struct sip_st *st;                 /* RFC 4028 session timer (session_timer.c), or NULL; owned */
     struct sip_fork *fork;             /* our INVITE forked to several targets (fork.c), or NULL; owned */
     struct sip_uac *uac;               /* our initial INVITE's contents and first hop (uac.c), or NULL; owned */
@@ -449,7 +455,9 @@ void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const c
 void sip_call_emit_ev(sc_sip_call *call, sc_sip_event *ev);
 int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg);
 int sip_dialog_route_set(sc_sip_call *call, const osip_message_t *msg, bool reverse);
-void sip_call_stop_ok(sc_sip_call *call);
+void sip_call_stop_ok(sc_sip_call *call); /* the 2xx waiting for its ACK forgotten */
+/* tx's 2xx (just sent) kept and retransmitted until its ACK; -ENOMEM. */
+int sip_call_start_ok(sc_sip_call *call, const sip_tx *tx);
 sc_sip_call *sip_call_match(sc_sip *sip, const osip_message_t *req);
 void sip_call_index(sc_sip_call *call); /* (re)indexes a listed call under d.call_id; after setting it */
 void sip_call_unindex(sc_sip_call *call);
