@@ -1,5 +1,6 @@
 /* dlg: a call's dialog state kept compact (sip_dialog): its seven strings at their exact size
- * in one block, repacked when one changes, its addresses in 28 bytes (sip_addr), and the
+ * in two blocks (the identity, set once, and what the dialog changes), repacked when one of
+ * theirs changes, its addresses in 28 bytes (sip_addr), and the
  * conversions to and from the public plain-data form (sc_sip_dialog_state) that is persisted
  * and restored. */
 #include <errno.h>
@@ -22,6 +23,10 @@ static const size_t field_max[SIP_DF__COUNT] = {
     SC_SIP_URI_MAX,    SC_SIP_URI_MAX, SC_SIP_ROUTESET_MAX,
 };
 
+/* The block of each field: 0 the identity (never changes once the call is made: its pointers
+ * stay valid), 1 the peer's tag, target and route set. */
+static const int field_block[SIP_DF__COUNT] = {0, 0, 1, 0, 0, 1, 1};
+
 static const char **slot(sip_dialog *d, sip_dlg_field f) { return (const char **)(void *)((char *)d + field_off[f]); }
 static const char *get(const sip_dialog *d, sip_dlg_field f)
 {
@@ -32,42 +37,53 @@ void sip_dlg_init(sip_dialog *d)
 {
     for (int f = 0; f < SIP_DF__COUNT; f++)
         *slot(d, (sip_dlg_field)f) = empty;
-    d->str = NULL;
+    d->str[0] = d->str[1] = NULL;
 }
 
 void sip_dlg_free(sip_dialog *d)
 {
-    free(d->str);
+    free(d->str[0]);
+    free(d->str[1]);
     sip_dlg_init(d);
 }
 
-/* The block rebuilt from v[f] (len[f] bytes each, no NUL needed); the old one freed after the
- * copy, so v may point into it. Empty strings take no room (they point at a static ""). */
+/* The blocks rebuilt from v[f] (len[f] bytes each, no NUL needed), each only when one of its
+ * fields is not its current value (the same pointer); the old ones freed after the copy, so v
+ * may point into them. Empty strings take no room (they point at a static ""). */
 static int repack(sip_dialog *d, const char *const v[SIP_DF__COUNT], const size_t len[SIP_DF__COUNT])
 {
-    size_t total = 0;
+    size_t total[2] = {0, 0};
+    bool redo[2] = {false, false};
     for (int f = 0; f < SIP_DF__COUNT; f++) {
         if (len[f] >= field_max[f])
             return -ENAMETOOLONG;
-        total += len[f] ? len[f] + 1 : 0;
+        total[field_block[f]] += len[f] ? len[f] + 1 : 0;
+        redo[field_block[f]] |= v[f] != get(d, (sip_dlg_field)f);
     }
-    char *blk = total ? malloc(total) : NULL;
-    if (total && !blk)
-        return -ENOMEM;
+    char *blk[2] = {NULL, NULL};
+    for (int b = 0; b < 2; b++)
+        if (redo[b] && total[b] && !(blk[b] = malloc(total[b]))) {
+            free(blk[0]);
+            return -ENOMEM;
+        }
     const char *at[SIP_DF__COUNT];
-    size_t pos = 0;
+    size_t pos[2] = {0, 0};
     for (int f = 0; f < SIP_DF__COUNT; f++) {
-        if (!len[f]) {
-            at[f] = empty;
+        int b = field_block[f];
+        if (!redo[b] || !len[f]) {
+            at[f] = redo[b] ? empty : get(d, (sip_dlg_field)f);
             continue;
         }
-        memcpy(blk + pos, v[f], len[f]);
-        blk[pos + len[f]] = '\0';
-        at[f] = blk + pos;
-        pos += len[f] + 1;
+        memcpy(blk[b] + pos[b], v[f], len[f]);
+        blk[b][pos[b] + len[f]] = '\0';
+        at[f] = blk[b] + pos[b];
+        pos[b] += len[f] + 1;
     }
-    free(d->str);
-    d->str = blk;
+    for (int b = 0; b < 2; b++)
+        if (redo[b]) {
+            free(d->str[b]);
+            d->str[b] = blk[b];
+        }
     for (int f = 0; f < SIP_DF__COUNT; f++)
         *slot(d, (sip_dlg_field)f) = at[f];
     return 0;
@@ -95,8 +111,7 @@ int sip_dlg_set(sip_dialog *d, sip_dlg_field f, const char *v)
         return 0;
     }
     if (n <= had && old != empty) {
-        char *at = d->str + (old - d->str); /* our own block: writable */
-        memmove(at, v, n + 1);
+        memmove((char *)old, v, n + 1); /* our own block: writable */
         return 0;
     }
     const char *all[SIP_DF__COUNT] = {NULL};

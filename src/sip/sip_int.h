@@ -142,9 +142,12 @@ struct sc_sip_stx {
 };
 
 /* ---- a call's dialog state (dlg.c) ----------------------------------------------------- */
-/* sc_sip_dialog_state as a call keeps it: the strings at their exact size, all in one block
- * (str) that is repacked when one changes, so that a live call costs what its values need
- * rather than the limits. The string fields are never NULL ("" until set) and are read
+/* sc_sip_dialog_state as a call keeps it: the strings at their exact size, in two blocks
+ * (str) repacked when one of theirs changes, so that a live call costs what its values need
+ * rather than the limits. The identity (Call-ID, our tag, both URIs) is set once when the call
+ * is made and its block never moves after: pointers to it (sc_sip_call_id...) stay valid for
+ * the call's life; the peer's tag, the remote target and the route set, which the dialog
+ * changes, are in the other. The string fields are never NULL ("" until set) and are read
  * directly; they are changed only through sip_dlg_set/sip_dlg_setv. The limits of the public
  * struct (SC_SIP_CALLID_MAX, ...) stay as validation limits: a longer value is refused. */
 typedef enum sip_dlg_field {
@@ -178,7 +181,8 @@ typedef struct sip_dialog {
     const char *remote_uri;    /* the peer's address-of-record URI */
     const char *remote_target; /* the peer's Contact URI (request target) */
     const char *route_set;     /* Route values in sending order, ", "-joined */
-    char *str;                 /* the block the fields point into, owned; NULL while all are "" */
+    char *str[2];              /* the blocks the fields point into (identity, the rest), owned;
+                                * NULL while all of theirs are "" */
     uint32_t local_cseq;
     uint32_t remote_cseq;
     sc_sip_transport transport;

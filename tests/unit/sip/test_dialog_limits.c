@@ -1,7 +1,8 @@
 /* A call keeps its dialog's strings at their exact size (src/sip/dlg.c), bounded by the limits
  * of sc_sip_dialog_state: long values up to the limits work end to end (a 250-byte Call-ID, a
  * ~500-byte Contact, a ~2,000-byte route set, both as the callee and as the caller), survive
- * target refreshes (shorter, then longer) and a save and restore; values at the limits are
+ * target refreshes (shorter, then longer: the Call-ID and URIs stay where they were) and a
+ * save and restore; a 2xx retransmitted is ACKed again, then absorbed; values at the limits are
  * refused with a 400 "Value Too Long", as they always were. Messages go in through
  * sc_sip_feed and out through the send hook: no sockets. */
 #include <arpa/inet.h>
@@ -261,6 +262,9 @@ static void long_values_uas(void **state)
     assert_string_equal(d.local_uri, "sip:bob@127.0.0.1");
     assert_int_equal(d.phase, SC_SIP_DIALOG_CONFIRMED);
     assert_string_equal(sc_sip_call_id(f->call), f->callid);
+    /* the identity does not move when the dialog changes: callers may hold these pointers */
+    const char *idp = sc_sip_call_id(f->call), *lup = sc_sip_call_local_uri(f->call);
+    const char *rup = sc_sip_call_remote_uri(f->call);
 
     /* target refresh: shorter, then longer than the first Contact */
     const char *shorter = "sip:s@127.0.0.9:5071";
@@ -280,6 +284,10 @@ static void long_values_uas(void **state)
         assert_string_equal(d.call_id, f->callid);
         assert_string_equal(d.remote_tag, f->from_tag);
     }
+    assert_ptr_equal(sc_sip_call_id(f->call), idp);
+    assert_ptr_equal(sc_sip_call_local_uri(f->call), lup);
+    assert_ptr_equal(sc_sip_call_remote_uri(f->call), rup);
+    assert_string_equal(idp, f->callid);
     check_bye(f, f->call, longer, tag);
 
     /* saved and restored (persistence): the restored call builds the same request */
