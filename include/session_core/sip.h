@@ -142,6 +142,10 @@ typedef enum sc_sip_dialog_phase {
     SC_SIP_DIALOG_TERMINATED = 3, /* BYE, final non-2xx, or timeout */
 } sc_sip_dialog_phase;
 
+/* The limits of a dialog's values (each shorter than its limit: a longer one from the network
+ * is refused with a 400 "Value Too Long", never truncated). A call keeps its values at their
+ * exact size; this struct, with buffers at the limits, is the plain-data form for copies
+ * (sc_sip_call_dialog), persistence and restore. */
 #define SC_SIP_CALLID_MAX 256
 #define SC_SIP_TAG_MAX 128
 #define SC_SIP_URI_MAX 512

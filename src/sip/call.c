@@ -14,6 +14,7 @@ static void on_cancel_timeout(sip_timer *t);
 static void on_retry(sip_timer *t);
 static void on_ok_retx(sip_timer *t);
 static void on_ok_end(sip_timer *t);
+static void on_ack_end(sip_timer *t);
 
 /* ---- objects and references ------------------------------------------------------------ */
 
@@ -26,10 +27,10 @@ int sip_call_new(sc_sip *sip, sc_sip_call **out, void *user)
     c->refs = 1;
     c->user = user;
     c->listed = true;
+    sip_dlg_init(&c->d);
     sip_timer_init(&c->t_cancel, on_cancel_timeout);
     sip_timer_init(&c->t_retry, on_retry);
-    sip_timer_init(&c->t_ok, on_ok_retx);
-    sip_timer_init(&c->t_ok_end, on_ok_end);
+    sip_timer_init(&c->t_ack_end, on_ack_end);
     sip_list_add(&sip->calls, &c->link);
     sip_hnode_init(&c->hnode); /* indexed once its Call-ID is set (sip_call_index) */
     sip_list_init(&c->txs);
@@ -44,8 +45,8 @@ static void stop_timers(sc_sip_call *c)
 {
     sip_timer_stop(c->sip, &c->t_cancel);
     sip_timer_stop(c->sip, &c->t_retry);
-    sip_timer_stop(c->sip, &c->t_ok);
-    sip_timer_stop(c->sip, &c->t_ok_end);
+    sip_timer_stop(c->sip, &c->t_ack_end);
+    sip_call_stop_ok(c);
     sip_st_stop(c);  /* session timer (session_timer.c) */
     sip_rel_stop(c); /* reliable provisionals (prack.c) */
     sip_uac_stop(c); /* a lookup for our INVITE (uac.c) */
@@ -71,13 +72,14 @@ void sip_call_free(sc_sip_call *c)
     if (c->ok)
         osip_message_free(c->ok);
     osip_free(c->ack);
-    free(c->ok_out);
+    free(c->ok_wait); /* its timers are stopped (unref), or the agent is being freed whole */
     free(c->reinvite_sdp);
     sip_cred_free(c->cred);
     sip_st_free(c);
     sip_rel_free(c);
     sip_fork_free(c);
     sip_uac_free(c);
+    sip_dlg_free(&c->d);
     free(c);
 }
 
@@ -156,7 +158,7 @@ static void use_target(sc_sip_call *call, const sip_resolved *res)
 {
     for (size_t i = 0; i < res->n; i++)
         if (res->t[i].tp == call->d.transport || i + 1 == res->n) {
-            call->d.remote_addr = res->t[i].addr;
+            sip_addr_set(&call->d.remote_addr, &res->t[i].addr);
             return;
         }
 }
@@ -195,7 +197,7 @@ static int first_hop(sc_sip_call *call)
         }
     }
     if (sip_uri_dest(target, &tp, &ss) == 0) {
-        call->d.remote_addr = ss;
+        sip_addr_set(&call->d.remote_addr, &ss);
         return 0;
     }
     /* A host name (RFC 3263): from the cache at once, else requests keep going to the last
@@ -216,7 +218,7 @@ int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg)
     char *s = NULL;
     if (osip_message_get_contact(msg, 0, &c) < 0 || !c || !c->url || osip_uri_to_str(c->url, &s) != 0)
         return -ENOENT;
-    int rc = copy_field(call->d.remote_target, sizeof call->d.remote_target, s);
+    int rc = sip_dlg_set(&call->d, SIP_DF_REMOTE_TARGET, s);
     osip_free(s);
     if (rc == 0)
         first_hop(call);
@@ -240,7 +242,9 @@ int sip_dialog_route_set(sc_sip_call *call, const osip_message_t *msg, bool reve
             return -ENAMETOOLONG;
         len += (size_t)w;
     }
-    memcpy(call->d.route_set, buf, len + 1);
+    int rc = sip_dlg_set(&call->d, SIP_DF_ROUTE_SET, buf);
+    if (rc != 0)
+        return rc;
     first_hop(call);
     return 0;
 }
@@ -265,7 +269,7 @@ int sip_build_in_dialog(sc_sip_call *call, const char *method, uint32_t cseq, os
 int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose purpose, sip_tx **out)
 {
     sip_tx *tx = NULL;
-    int rc = sip_tx_client(call->sip, &tx, req, call->d.transport, &call->d.remote_addr, call, purpose);
+    int rc = sip_tx_client(call->sip, &tx, req, call->d.transport, SIP_SS(&call->d.remote_addr), call, purpose);
     if (rc != 0) {
         osip_message_free(req);
         return rc;
@@ -283,7 +287,7 @@ int sip_call_send_request(sc_sip_call *call, osip_message_t *req, tx_purpose pur
 }
 
 /* Sends an ACK (not a transaction) and keeps it for 2xx retransmissions. */
-static int send_ack(sc_sip_call *call, sc_sip_dialog_state *d, uint32_t cseq, const char *sdp, bool keep)
+static int send_ack(sc_sip_call *call, const sip_dialog *d, uint32_t cseq, const char *sdp, bool keep)
 {
     char branch[40] = "z9hG4bK";
     sc_random_hex(branch + 7, 20);
@@ -297,12 +301,13 @@ static int send_ack(sc_sip_call *call, sc_sip_dialog_state *d, uint32_t cseq, co
         rc = sip_msg_str(ack, &s, &n);
     if (rc == 0) {
         sip_count_out(call->sip, ack);
-        sip_send(call->sip, d->transport, &d->remote_addr, s, n);
+        sip_send(call->sip, d->transport, SIP_SS(&d->remote_addr), s, n);
         if (keep) {
             osip_free(call->ack);
             call->ack = s;
             call->ack_len = n;
             call->ack_cseq = cseq;
+            sip_timer_start(call->sip, &call->t_ack_end, 64u * call->sip->t1);
         } else {
             osip_free(s);
         }
@@ -377,8 +382,8 @@ static int uac_call_at(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_s
     if (rc != 0)
         return leave(sip, rc);
     c->d.transport = tp;
-    c->d.remote_addr = dst;
-    c->d.local_addr = l->addr;
+    sip_addr_set(&c->d.remote_addr, &dst);
+    sip_addr_set(&c->d.local_addr, &l->addr);
     c->d.is_uac = true;
     *out = c;
     *lout = l;
@@ -419,7 +424,7 @@ static int uac_call_blank(sc_sip *sip, const char *from, const char *to, const c
     int rc = sip_call_new(sip, &c, user);
     if (rc != 0)
         return leave(sip, rc);
-    sc_sip_dialog_state *d = &c->d;
+    sip_dialog *d = &c->d;
     d->is_uac = true;
     sc_sip_transport tp = SC_SIP_UDP;
     struct sockaddr_storage peer;
@@ -427,15 +432,23 @@ static int uac_call_blank(sc_sip *sip, const char *from, const char *to, const c
     sip_listener *l = sip_listener_for(sip, tp, literal ? peer.ss_family : AF_INET);
     if (!l)
         l = sip->listeners[0];
-    char rnd[24], host[64];
+    char rnd[24], host[64], cid[24 + 1 + 64], tag[17];
     sc_random_hex(rnd, 20);
     sip_host_for(l, literal ? &peer : NULL, host, sizeof host);
-    snprintf(d->call_id, sizeof d->call_id, "%s@%s", rnd, host);
+    snprintf(cid, sizeof cid, "%s@%s", rnd, host);
+    sc_random_hex(tag, 16);
+    const char *v[SIP_DF__COUNT] = {[SIP_DF_CALL_ID] = cid,
+                                    [SIP_DF_LOCAL_TAG] = tag,
+                                    [SIP_DF_LOCAL_URI] = from,
+                                    [SIP_DF_REMOTE_URI] = to,
+                                    [SIP_DF_REMOTE_TARGET] = to};
+    rc = sip_dlg_setv(d, v); /* from and to: checked shorter than SC_SIP_URI_MAX */
+    if (rc != 0) {
+        c->released = true;
+        sip_call_unref(c);
+        return leave(sip, rc);
+    }
     sip_call_index(c);
-    sc_random_hex(d->local_tag, 16);
-    snprintf(d->local_uri, sizeof d->local_uri, "%s", from);
-    snprintf(d->remote_uri, sizeof d->remote_uri, "%s", to);
-    snprintf(d->remote_target, sizeof d->remote_target, "%s", to);
     d->secure = strncasecmp(to, "sips:", 5) == 0; /* our Contact is sips too (RFC 5630) */
     d->local_cseq = 1;
     c->invite_cseq = 1;
@@ -529,22 +542,25 @@ int sc_sip_call_resume_invite(sc_sip *sip, sc_sip_call **out, const sc_sip_dialo
                                        : uac_call_new(sip, st->remote_uri, user, &c, &l);
     if (rc != 0)
         return rc;
-    sc_sip_dialog_state *d = &c->d;
+    sip_dialog *d = &c->d;
+    const char *v[SIP_DF__COUNT] = {[SIP_DF_CALL_ID] = st->call_id,
+                                    [SIP_DF_LOCAL_TAG] = st->local_tag,
+                                    [SIP_DF_LOCAL_URI] = st->local_uri,
+                                    [SIP_DF_REMOTE_URI] = st->remote_uri,
+                                    [SIP_DF_REMOTE_TARGET] = st->remote_uri};
     if (st->remote_addr.ss_family) /* the INVITE's Route headers (a proxy's) */
-        memcpy(d->route_set, st->route_set, sizeof d->route_set);
-    if (copy_field(d->call_id, sizeof d->call_id, st->call_id) ||
-        copy_field(d->local_tag, sizeof d->local_tag, st->local_tag) ||
-        copy_field(d->local_uri, sizeof d->local_uri, st->local_uri) ||
-        copy_field(d->remote_uri, sizeof d->remote_uri, st->remote_uri) ||
-        copy_field(d->remote_target, sizeof d->remote_target, st->remote_uri))
-        rc = -EINVAL;
+        v[SIP_DF_ROUTE_SET] = st->route_set;
+    rc = sip_dlg_setv(d, v);
+    if (rc != 0)
+        rc = rc == -ENOMEM ? rc : -EINVAL;
     osip_message_t *req = NULL;
     if (rc == 0) {
         sip_call_index(c);
         d->local_cseq = c->invite_cseq = st->local_cseq;
         rc = rebuilt_invite(c, via, &req);
     }
-    if (rc == 0 && (rc = sip_tx_client_resume(sip, &c->ict, req, d->transport, &d->remote_addr, c, TXP_INVITE)) != 0)
+    if (rc == 0 &&
+        (rc = sip_tx_client_resume(sip, &c->ict, req, d->transport, SIP_SS(&d->remote_addr), c, TXP_INVITE)) != 0)
         osip_message_free(req);
     if (rc != 0) {
         c->released = true;
@@ -645,17 +661,18 @@ static void end_fork(sc_sip_call *call, const osip_message_t *resp)
     if (!tmp)
         return;
     tmp->sip = call->sip;
-    tmp->d = call->d;
-    if (copy_field(tmp->d.remote_tag, sizeof tmp->d.remote_tag, sip_to_tag(resp)) == 0 &&
+    sip_dlg_init(&tmp->d);
+    if (sip_dlg_copy(&tmp->d, &call->d) == 0 && sip_dlg_set(&tmp->d, SIP_DF_REMOTE_TAG, sip_to_tag(resp)) == 0 &&
         sip_dialog_update_target(tmp, resp) == 0 && sip_dialog_route_set(tmp, resp, true) == 0) {
         sc_log(call->sip->cfg.logger, SC_LOG_INFO, SIP_MODULE, "call %s: 2xx from another fork (tag %s): ACK+BYE",
                call->d.call_id, tmp->d.remote_tag);
         send_ack(tmp, &tmp->d, call->invite_cseq, NULL, false);
         osip_message_t *bye = NULL;
         if (sip_build_in_dialog(tmp, "BYE", call->invite_cseq + 1, &bye) == 0 &&
-            sip_tx_client(call->sip, NULL, bye, tmp->d.transport, &tmp->d.remote_addr, NULL, TXP_NONE) != 0)
+            sip_tx_client(call->sip, NULL, bye, tmp->d.transport, SIP_SS(&tmp->d.remote_addr), NULL, TXP_NONE) != 0)
             osip_message_free(bye);
     }
+    sip_dlg_free(&tmp->d);
     free(tmp);
 }
 
@@ -740,7 +757,7 @@ static int answer_challenge(sc_sip_call *call, sip_tx *tx, const osip_message_t 
     call->d.local_cseq = call->invite_cseq;
     call->auth_tries++;
     call->got_provisional = false;
-    call->d.remote_tag[0] = '\0'; /* the challenge's To tag starts no dialog */
+    sip_dlg_set(&call->d, SIP_DF_REMOTE_TAG, ""); /* the challenge's To tag starts no dialog */
     if (call->d.phase == SC_SIP_DIALOG_EARLY)
         sip_dialog_set_phase(call, SC_SIP_DIALOG_NONE);
     /* The same first hop as the challenged INVITE (its Route, a proxy's, is in the copy). */
@@ -780,7 +797,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             return;
         call->got_provisional = true;
         if (totag && *totag && call->d.phase == SC_SIP_DIALOG_NONE &&
-            copy_field(call->d.remote_tag, sizeof call->d.remote_tag, totag) == 0) {
+            sip_dlg_set(&call->d, SIP_DF_REMOTE_TAG, totag) == 0) {
             sip_dialog_update_target(call, resp);
             sip_dialog_route_set(call, resp, true);
             sip_dialog_set_phase(call, SC_SIP_DIALOG_EARLY);
@@ -802,7 +819,8 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             call->got_final = true;
             call->ict = NULL;
             sip_timer_stop(call->sip, &call->t_cancel);
-            copy_field(call->d.remote_tag, sizeof call->d.remote_tag, totag ? totag : "");
+            sip_uac_done(call); /* the INVITE's contents and targets are not needed any more */
+            sip_dlg_set(&call->d, SIP_DF_REMOTE_TAG, totag);
             sip_dialog_update_target(call, resp);
             sip_dialog_route_set(call, resp, true);
             sip_dialog_set_phase(call, SC_SIP_DIALOG_CONFIRMED);
@@ -820,7 +838,7 @@ static void uac_invite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *r
             call->sip->stats.retransmissions_absorbed++;
             if (call->ack && call->ack_cseq == call->invite_cseq) {
                 call->sip->stats.retransmissions_sent++;
-                sip_send(call->sip, call->d.transport, &call->d.remote_addr, call->ack, call->ack_len);
+                sip_send(call->sip, call->d.transport, SIP_SS(&call->d.remote_addr), call->ack, call->ack_len);
             }
         } else {
             end_fork(call, resp);
@@ -915,16 +933,20 @@ static void reinvite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *res
     if (code < 200)
         return;
     if (code < 300) {
-        if (call->ack && call->ack_cseq == cseq) { /* retransmitted 2xx */
+        if (call->ack_cseq == cseq) { /* retransmitted 2xx: ACKed again while the ACK is kept */
             call->sip->stats.retransmissions_absorbed++;
-            call->sip->stats.retransmissions_sent++;
-            sip_send(call->sip, call->d.transport, &call->d.remote_addr, call->ack, call->ack_len);
+            if (call->ack) {
+                call->sip->stats.retransmissions_sent++;
+                sip_send(call->sip, call->d.transport, SIP_SS(&call->d.remote_addr), call->ack, call->ack_len);
+            }
             return;
         }
         if (call->ict == tx)
             call->ict = NULL;
         sip_dialog_update_target(call, resp);
         send_ack(call, &call->d, cseq, NULL, true);
+        free(call->reinvite_sdp); /* kept for a 491 retry only */
+        call->reinvite_sdp = NULL;
         sip_call_emit(call, SC_EV_DialogReINVITEAccepted, code, "INVITE", resp, NULL);
         return;
     }
@@ -934,6 +956,9 @@ static void reinvite_response(sc_sip_call *call, sip_tx *tx, osip_message_t *res
     if (code == 491 && call->d.phase == SC_SIP_DIALOG_CONFIRMED) {
         ev.retry_ms = glare_delay(call);
         sip_timer_start(call->sip, &call->t_retry, ev.retry_ms);
+    } else {
+        free(call->reinvite_sdp); /* no retry */
+        call->reinvite_sdp = NULL;
     }
     sip_call_emit_ev(call, &ev);
 }
@@ -1108,33 +1133,65 @@ void sip_call_on_timeout(sc_sip_call *call, sip_tx *tx, bool transport_error)
 
 void sip_call_stop_ok(sc_sip_call *call)
 {
-    sip_timer_stop(call->sip, &call->t_ok);
-    sip_timer_stop(call->sip, &call->t_ok_end);
-    free(call->ok_out);
-    call->ok_out = NULL;
+    struct sip_ok *ok = call->ok_wait;
+    if (!ok)
+        return;
+    sip_timer_stop(call->sip, &ok->t_retx);
+    sip_timer_stop(call->sip, &ok->t_end);
+    free(ok);
+    call->ok_wait = NULL;
+}
+
+int sip_call_start_ok(sc_sip_call *call, const sip_tx *tx)
+{
+    sip_call_stop_ok(call);
+    struct sip_ok *ok = malloc(sizeof *ok + tx->out_len);
+    if (!ok)
+        return -ENOMEM;
+    ok->call = call;
+    memcpy(ok->out, tx->out, tx->out_len);
+    ok->len = tx->out_len;
+    ok->cseq = (uint32_t)strtoul(tx->req->cseq->number, NULL, 10);
+    ok->tp = tx->tp;
+    sip_addr_set(&ok->peer, &tx->peer);
+    ok->interval = call->sip->t1;
+    sip_timer_init(&ok->t_retx, on_ok_retx);
+    sip_timer_init(&ok->t_end, on_ok_end);
+    call->ok_wait = ok;
+    if (tx->tp == SC_SIP_UDP)
+        sip_timer_start(call->sip, &ok->t_retx, ok->interval);
+    sip_timer_start(call->sip, &ok->t_end, 64u * call->sip->t1);
+    return 0;
+}
+
+static void on_ack_end(sip_timer *t)
+{
+    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_ack_end);
+    osip_free(call->ack); /* ack_cseq stays: a late 2xx is still known as a retransmission */
+    call->ack = NULL;
+    call->ack_len = 0;
 }
 
 static void on_ok_retx(sip_timer *t)
 {
-    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_ok);
-    if (!call->ok_out)
-        return;
-    call->sip->stats.retransmissions_sent++;
-    sip_send(call->sip, call->ok_tp, &call->ok_peer, call->ok_out, call->ok_len);
-    call->ok_interval = call->ok_interval * 2 < call->sip->t2 ? call->ok_interval * 2 : call->sip->t2;
-    sip_timer_start(call->sip, &call->t_ok, call->ok_interval);
+    struct sip_ok *ok = SIP_CONTAINER(t, struct sip_ok, t_retx);
+    sc_sip *sip = ok->call->sip;
+    sip->stats.retransmissions_sent++;
+    sip_send(sip, ok->tp, SIP_SS(&ok->peer), ok->out, ok->len);
+    ok->interval = ok->interval * 2 < sip->t2 ? ok->interval * 2 : sip->t2;
+    sip_timer_start(sip, &ok->t_retx, ok->interval);
 }
 
 static void on_ok_end(sip_timer *t)
 {
-    sc_sip_call *call = SIP_CONTAINER(t, sc_sip_call, t_ok_end);
+    sc_sip_call *call = SIP_CONTAINER(t, struct sip_ok, t_end)->call;
     sip_call_stop_ok(call);
     sip_call_emit(call, SC_EV_DialogTimeout, 0, "ACK", NULL, NULL);
 }
 
 /* ---- accessors ------------------------------------------------------------------------- */
 
-void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out) { *out = call->d; }
+void sc_sip_call_dialog(const sc_sip_call *call, sc_sip_dialog_state *out) { sip_dlg_to_state(&call->d, out); }
 
 const char *sc_sip_call_id(const sc_sip_call *call) { return call->d.call_id; }
 const char *sc_sip_call_local_uri(const sc_sip_call *call) { return call->d.local_uri; }

@@ -53,17 +53,18 @@ sc_sip_call *sip_call_match(sc_sip *sip, const osip_message_t *req)
     return NULL;
 }
 
-static int uri_str(const osip_uri_t *u, char *out, size_t cap)
+/* u as text (*out, osip_free it) when shorter than cap: -EINVAL, -ENAMETOOLONG. */
+static int uri_str(const osip_uri_t *u, char **out, size_t cap)
 {
     char *s = NULL;
     if (!u || osip_uri_to_str(u, &s) != 0)
         return -EINVAL;
-    size_t n = strlen(s);
-    int rc = n < cap ? 0 : -ENAMETOOLONG;
-    if (rc == 0)
-        memcpy(out, s, n + 1);
-    osip_free(s);
-    return rc;
+    if (strlen(s) >= cap) {
+        osip_free(s);
+        return -ENAMETOOLONG;
+    }
+    *out = s;
+    return 0;
 }
 
 static bool merged_request(sc_sip *sip, const osip_message_t *req)
@@ -83,39 +84,47 @@ static bool merged_request(sc_sip *sip, const osip_message_t *req)
 static int fill_uas_dialog(sc_sip *sip, sc_sip_call *c, const osip_message_t *req, sc_sip_transport tp,
                            const struct sockaddr_storage *src)
 {
-    sc_sip_dialog_state *d = &c->d;
-    char cid[SC_SIP_CALLID_MAX + 2];
+    sip_dialog *d = &c->d;
+    char cid[SC_SIP_CALLID_MAX + 2], tag[17];
     call_id_str(req, cid, sizeof cid);
     const char *from = sip_from_tag(req);
     osip_contact_t *ct = NULL;
-    if (strlen(cid) >= sizeof d->call_id || strlen(from ? from : "") >= sizeof d->remote_tag)
-        return -ENAMETOOLONG;
-    memcpy(d->call_id, cid, strlen(cid) + 1);
-    sip_call_index(c);
-    memcpy(d->remote_tag, from ? from : "", strlen(from ? from : "") + 1);
-    sc_random_hex(d->local_tag, 16);
-    int rc = uri_str(req->from->url, d->remote_uri, sizeof d->remote_uri);
+    char *ruri = NULL, *luri = NULL, *target = NULL;
+    /* the checks in the order they always were: the first failure gives the 400's reason */
+    int rc = strlen(cid) >= SC_SIP_CALLID_MAX || strlen(from ? from : "") >= SC_SIP_TAG_MAX ? -ENAMETOOLONG : 0;
     if (rc == 0)
-        rc = uri_str(req->to->url, d->local_uri, sizeof d->local_uri);
+        rc = uri_str(req->from->url, &ruri, SC_SIP_URI_MAX);
+    if (rc == 0)
+        rc = uri_str(req->to->url, &luri, SC_SIP_URI_MAX);
+    if (rc == 0 && (osip_message_get_contact(req, 0, &ct) < 0 || !ct || !ct->url))
+        rc = -ENOENT;
+    if (rc == 0)
+        rc = uri_str(ct->url, &target, SC_SIP_URI_MAX);
+    if (rc == 0) {
+        sc_random_hex(tag, 16);
+        const char *v[SIP_DF__COUNT] = {
+            [SIP_DF_CALL_ID] = cid,    [SIP_DF_LOCAL_TAG] = tag,   [SIP_DF_REMOTE_TAG] = from,
+            [SIP_DF_LOCAL_URI] = luri, [SIP_DF_REMOTE_URI] = ruri, [SIP_DF_REMOTE_TARGET] = target};
+        rc = sip_dlg_setv(d, v);
+    }
+    osip_free(ruri);
+    osip_free(luri);
+    osip_free(target);
     if (rc != 0)
         return rc;
-    if (osip_message_get_contact(req, 0, &ct) < 0 || !ct || !ct->url)
-        return -ENOENT;
-    rc = uri_str(ct->url, d->remote_target, sizeof d->remote_target);
-    if (rc != 0)
-        return rc;
+    sip_call_index(c);
     d->transport = tp;
-    d->remote_addr = *src;
+    sip_addr_set(&d->remote_addr, src);
     d->secure = tp == SC_SIP_TLS && req->req_uri && req->req_uri->scheme && !strcasecmp(req->req_uri->scheme, "sips");
     sip_listener *l = sip_listener_for(sip, tp, src->ss_family);
     if (l)
-        d->local_addr = l->addr;
+        sip_addr_set(&d->local_addr, &l->addr);
     d->remote_cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
     d->local_cseq = 1;
     d->is_uac = false;
     rc = sip_dialog_route_set(c, req, false); /* also sets remote_addr to the first hop */
     if (rc == 0 && tp != SC_SIP_UDP && !d->route_set[0])
-        d->remote_addr = *src; /* reuse the caller's connection */
+        sip_addr_set(&d->remote_addr, src); /* reuse the caller's connection */
     return rc;
 }
 
@@ -221,19 +230,7 @@ static int respond_ist(sc_sip_call *call, int code, const char *reason, const ch
         return 0;
     }
     sip_dialog_set_phase(call, SC_SIP_DIALOG_CONFIRMED);
-    sip_call_stop_ok(call);
-    call->ok_out = malloc(tx->out_len);
-    if (!call->ok_out)
-        return 0;
-    memcpy(call->ok_out, tx->out, tx->out_len);
-    call->ok_len = tx->out_len;
-    call->ok_cseq = (uint32_t)strtoul(tx->req->cseq->number, NULL, 10);
-    call->ok_tp = tx->tp;
-    call->ok_peer = tx->peer;
-    call->ok_interval = sip->t1;
-    if (tx->tp == SC_SIP_UDP)
-        sip_timer_start(sip, &call->t_ok, call->ok_interval);
-    sip_timer_start(sip, &call->t_ok_end, 64u * sip->t1);
+    sip_call_start_ok(call, tx); /* -ENOMEM: sent once, as before */
     return 0;
 }
 
@@ -315,14 +312,13 @@ int sc_sip_respond(sc_sip *sip, sc_sip_stx *stx, int code, const char *reason, c
 
 /* ---- requests inside a dialog ---------------------------------------------------------- */
 
-static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+static bool same_ip(const sip_addr *a, const sip_addr *b)
 {
-    if (a->ss_family != b->ss_family)
+    if (a->sa.sa_family != b->sa.sa_family)
         return false;
-    if (a->ss_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    return a->ss_family == AF_INET6 && !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                                               &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+    if (a->sa.sa_family == AF_INET)
+        return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+    return a->sa.sa_family == AF_INET6 && !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(struct in6_addr));
 }
 
 /* A UAS learns its remote target from the Contact of the INVITE, which anyone can write: as
@@ -339,7 +335,7 @@ bool sip_call_target_unconfirmed(const sc_sip_call *call)
 static void on_ack(sc_sip_call *call, osip_message_t *req)
 {
     uint32_t cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
-    if (call->ok_out && cseq == call->ok_cseq) {
+    if (call->ok_wait && cseq == call->ok_wait->cseq) {
         sip_call_stop_ok(call);
         sip_call_emit(call, SC_EV_DialogACK, 0, "ACK", req, NULL);
     } else {
@@ -368,7 +364,7 @@ static void on_reinvite(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_
         sip_answer(sip, req, tp, src, 491, NULL);
         return;
     }
-    if (call->ist || call->ok_out || call->d.phase != SC_SIP_DIALOG_CONFIRMED) {
+    if (call->ist || call->ok_wait || call->d.phase != SC_SIP_DIALOG_CONFIRMED) {
         sip->stats.rejected[SC_SIP_REJ_PENDING]++;
         sip_answer(sip, req, tp, src, 500, "Previous INVITE Pending");
         return;
@@ -388,7 +384,7 @@ void sip_dialog_request(sc_sip *sip, sc_sip_call *call, osip_message_t *req, sc_
                         const struct sockaddr_storage *src)
 {
     sc_sip_method m = sip_method_of(req->sip_method);
-    call->heard_from = *src;
+    sip_addr_set(&call->heard_from, src);
     if (m == SC_SIP_M_ACK) {
         on_ack(call, req);
         return;
@@ -444,14 +440,14 @@ int sc_sip_call_restore(sc_sip *sip, sc_sip_call **out, const sc_sip_dialog_stat
     int rc = sip_call_new(sip, &c, user);
     if (rc != 0)
         return rc;
-    c->d = *st;
-    c->d.call_id[sizeof c->d.call_id - 1] = '\0';
-    c->d.local_tag[sizeof c->d.local_tag - 1] = '\0';
-    c->d.remote_tag[sizeof c->d.remote_tag - 1] = '\0';
-    c->d.local_uri[sizeof c->d.local_uri - 1] = '\0';
-    c->d.remote_uri[sizeof c->d.remote_uri - 1] = '\0';
-    c->d.remote_target[sizeof c->d.remote_target - 1] = '\0';
-    c->d.route_set[sizeof c->d.route_set - 1] = '\0';
+    rc = sip_dlg_from_state(&c->d, st); /* each string cut at its buffer's size - 1 */
+    if (rc != 0) {
+        sip_enter(sip);
+        c->released = true;
+        sip_call_unref(c);
+        sip_leave(sip);
+        return rc;
+    }
     sip_call_index(c);
     c->d.phase = SC_SIP_DIALOG_NONE;
     c->got_final = c->got_provisional = true;
@@ -548,7 +544,14 @@ int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dia
         sip_leave(sip);
         return rc;
     }
-    c->d = *st;
+    rc = sip_dlg_from_state(&c->d, st);
+    if (rc != 0) {
+        osip_message_free(req);
+        c->released = true;
+        sip_call_unref(c);
+        sip_leave(sip);
+        return rc;
+    }
     c->d.is_uac = false;
     c->d.phase = SC_SIP_DIALOG_NONE;
     memset(&c->d.remote_addr, 0, sizeof c->d.remote_addr);
@@ -556,16 +559,16 @@ int sc_sip_call_resume_incoming(sc_sip *sip, sc_sip_call **out, const sc_sip_dia
     rc = sip_dialog_route_set(c, req, false); /* the route set again; remote_addr: its first hop */
     struct sockaddr_storage src;              /* where responses go (RFC 3261 18.2.2) */
     if (sip_via_dest(req, &src) != 0)
-        src = c->d.remote_addr;
+        sip_addr_ss(&c->d.remote_addr, &src);
     if (src.ss_family == AF_UNSPEC)
         rc = -EINVAL;
-    if (rc == 0 && c->d.remote_addr.ss_family == AF_UNSPEC)
-        c->d.remote_addr = src;
+    if (rc == 0 && c->d.remote_addr.sa.sa_family == AF_UNSPEC)
+        sip_addr_set(&c->d.remote_addr, &src);
     sip_listener *l = rc == 0 ? sip_listener_for(sip, st->transport, src.ss_family) : NULL;
     if (rc == 0 && !l)
         rc = -ENOTCONN;
     if (rc == 0) {
-        c->d.local_addr = l->addr;
+        sip_addr_set(&c->d.local_addr, &l->addr);
         rc = sip_tx_server_resume(sip, &c->ist, req, st->transport, &src, c, TXP_INVITE);
     }
     if (rc != 0) {

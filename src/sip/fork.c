@@ -47,13 +47,24 @@ static sip_fork_branch *branch_of(sc_sip_call *call, const sip_tx *tx)
  * build (uac.c), then as they were. */
 static int send_branch(sc_sip_call *call, sip_fork_branch *b)
 {
-    sc_sip_dialog_state *d = &call->d, *saved = malloc(sizeof *saved);
-    if (!saved)
+    sip_dialog saved;
+    sip_dlg_init(&saved);
+    if (sip_dlg_copy(&saved, &call->d) != 0)
         return -ENOMEM;
-    *saved = *d;
     int rc = sip_uac_send(call, &b->hop, b->ruri, false, &b->ict);
-    *d = *saved;
-    free(saved);
+    /* what the build changed put back; the identity block stays where it is (sip_dialog) */
+    const char *v[SIP_DF__COUNT] = {[SIP_DF_REMOTE_TAG] = saved.remote_tag,
+                                    [SIP_DF_REMOTE_TARGET] = saved.remote_target,
+                                    [SIP_DF_ROUTE_SET] = saved.route_set};
+    if (sip_dlg_setv(&call->d, v) == 0) {
+        call->d.transport = saved.transport;
+        call->d.remote_addr = saved.remote_addr;
+        call->d.local_addr = saved.local_addr;
+        sip_dlg_free(&saved);
+    } else { /* out of memory: the saved state whole */
+        sip_dlg_free(&call->d);
+        call->d = saved;
+    }
     return rc;
 }
 

@@ -257,9 +257,9 @@ int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage 
     return n < 0 || (size_t)n >= cap ? -ENOSPC : 0;
 }
 
-int sip_contact_for(sc_sip *sip, const sc_sip_dialog_state *d, sc_sip_transport tp, char *out, size_t cap)
+int sip_contact_for(sc_sip *sip, const sip_dialog *d, sc_sip_transport tp, char *out, size_t cap)
 {
-    int rc = sip_contact(sip, tp, &d->remote_addr, out, cap);
+    int rc = sip_contact(sip, tp, SIP_SS(&d->remote_addr), out, cap);
     char *t = strstr(out, ";transport=tls>");
     if (rc != 0 || !d->secure || tp != SC_SIP_TLS || !t || strncmp(out, "<sip:", 5) != 0)
         return rc;
@@ -291,8 +291,7 @@ static int set_via(sc_sip *sip, osip_message_t *m, sc_sip_transport tp, const st
     return osip_message_set_via(m, via) == 0 ? 0 : -EINVAL;
 }
 
-osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const char *method, uint32_t cseq,
-                            const char *branch)
+osip_message_t *sip_request(sc_sip *sip, const sip_dialog *d, const char *method, uint32_t cseq, const char *branch)
 {
     osip_message_t *m = NULL;
     osip_uri_t *ruri = NULL;
@@ -305,7 +304,7 @@ osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const cha
         ruri = NULL;
         osip_message_set_method(m, osip_strdup(method));
         osip_message_set_version(m, osip_strdup("SIP/2.0"));
-        ok = set_via(sip, m, d->transport, &d->remote_addr, branch) == 0;
+        ok = set_via(sip, m, d->transport, SIP_SS(&d->remote_addr), branch) == 0;
     }
     if (ok) {
         snprintf(buf, sizeof buf, "<%s>;tag=%s", d->local_uri, d->local_tag);
@@ -323,8 +322,10 @@ osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const cha
         ok = osip_message_set_cseq(m, buf) == 0;
     }
     if (ok && d->route_set[0]) {
-        char hname[] = "Route"; /* libosip2 lower-cases the name in place: never a literal */
-        ok = osip_message_set_multiple_header(m, hname, (char *)d->route_set) == 0;
+        char hname[] = "Route";              /* libosip2 lower-cases the name in place: never a literal */
+        char *v = osip_strdup(d->route_set); /* and takes a writable value: never the dialog's */
+        ok = v && osip_message_set_multiple_header(m, hname, v) == 0;
+        osip_free(v);
     }
     if (ok && sip_contact_for(sip, d, d->transport, buf, sizeof buf) == 0)
         osip_message_set_contact(m, buf);

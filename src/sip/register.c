@@ -28,10 +28,10 @@ struct sc_sip_reg {
     unsigned retry_min, retry_max;
     sc_sip_reg_cb cb;
     void *ud;
-    sc_sip_dialog_state d; /* Call-ID, From tag, URIs, route set, first hop, CSeq */
-    sip_hop hop;           /* the first hop's targets, the next to try (and a lookup in flight) */
-    sip_tx *tx;            /* the REGISTER in flight, or NULL */
-    sip_timer t_next;      /* the next refresh or retry */
+    sip_dialog d;     /* Call-ID, From tag, URIs, route set, first hop, CSeq (dlg.c) */
+    sip_hop hop;      /* the first hop's targets, the next to try (and a lookup in flight) */
+    sip_tx *tx;       /* the REGISTER in flight, or NULL */
+    sip_timer t_next; /* the next refresh or retry */
     sc_sip_reg_state state;
     bool removing;          /* the transaction in flight is an un-REGISTER */
     unsigned auth_answered; /* challenges answered in this attempt */
@@ -123,7 +123,7 @@ static unsigned granted_expiry(const sc_sip_reg *r, const osip_message_t *resp)
 {
     char host[64];
     uint16_t port = 0;
-    sip_addr_str(&r->d.local_addr, host, sizeof host, &port);
+    sip_addr_str(SIP_SS(&r->d.local_addr), host, sizeof host, &port);
     for (int i = 0; i < osip_list_size(&resp->contacts); i++) { /* ours: our user and port */
         osip_contact_t *c = osip_list_get(&resp->contacts, i);
         osip_generic_param_t *p = NULL;
@@ -228,7 +228,7 @@ static void on_final(sip_tx *tx, osip_message_t *resp, void *owner)
 static int contact_of(sc_sip_reg *r, char *out, size_t cap)
 {
     char base[SC_SIP_URI_MAX];
-    int rc = sip_contact(r->sip, r->d.transport, &r->d.remote_addr, base, sizeof base);
+    int rc = sip_contact(r->sip, r->d.transport, SIP_SS(&r->d.remote_addr), base, sizeof base);
     if (rc != 0)
         return rc;
     int n = snprintf(out, cap, "<sip:%s@%s", r->contact_user, base + 5); /* after "<sip:" */
@@ -240,7 +240,8 @@ static int contact_of(sc_sip_reg *r, char *out, size_t cap)
 static int send_register(sc_sip_reg *r, const char *hname, const char *hvalue)
 {
     sc_sip_transport tp = r->d.transport;
-    struct sockaddr_storage dst = r->d.remote_addr;
+    struct sockaddr_storage dst;
+    sip_addr_ss(&r->d.remote_addr, &dst);
     r->d.local_cseq++;
     char branch[40] = "z9hG4bK", contact[SC_SIP_URI_MAX + 80], expires[16];
     sc_random_hex(branch + 7, 20);
@@ -281,8 +282,8 @@ static bool send_to_next(sc_sip_reg *r)
         if (!l || l->addr.ss_family != t->addr.ss_family)
             continue;
         r->d.transport = t->tp;
-        r->d.remote_addr = t->addr;
-        r->d.local_addr = l->addr;
+        sip_addr_set(&r->d.remote_addr, &t->addr);
+        sip_addr_set(&r->d.local_addr, &l->addr);
         if (send_register(r, NULL, NULL) == 0)
             return true;
     }
@@ -380,6 +381,7 @@ static void reg_release(sc_sip_reg *r)
     free(r->contact_user);
     free(r->proxy);
     sip_cred_free(r->cred);
+    sip_dlg_free(&r->d);
     free(r);
 }
 
@@ -392,6 +394,7 @@ int sc_sip_reg_new(sc_sip *sip, sc_sip_reg **out, const sc_sip_reg_config *cfg)
     if (!r)
         return -ENOMEM;
     r->sip = sip;
+    sip_dlg_init(&r->d);
     r->registrar = strdup(cfg->registrar);
     r->aor = strdup(cfg->aor);
     r->contact_user = cfg->contact_user && *cfg->contact_user ? strdup(cfg->contact_user) : user_of(cfg->aor);
@@ -411,20 +414,29 @@ int sc_sip_reg_new(sc_sip *sip, sc_sip_reg **out, const sc_sip_reg_config *cfg)
     r->ud = cfg->ud;
     r->last_outcome = "";
     sip_timer_init(&r->t_next, on_next);
-    sc_sip_dialog_state *d = &r->d;
+    sip_dialog *d = &r->d;
     sc_sip_transport tp;
     struct sockaddr_storage dst;
     if (sip_uri_dest(hop_uri(r), &tp, &dst) == 0 && !sip_listener_for(sip, tp, dst.ss_family)) {
         reg_release(r); /* an address we could never send to; a name is located at each attempt */
         return -ENOTCONN;
     }
-    sc_random_hex(d->call_id, 32); /* unique without a host part (RFC 3261 8.1.1.4) */
-    sc_random_hex(d->local_tag, 16);
-    snprintf(d->local_uri, sizeof d->local_uri, "%s", r->aor);
-    snprintf(d->remote_uri, sizeof d->remote_uri, "%s", r->aor);
-    snprintf(d->remote_target, sizeof d->remote_target, "%s", r->registrar);
-    if (r->proxy)
-        snprintf(d->route_set, sizeof d->route_set, strstr(r->proxy, ";lr") ? "<%s>" : "<%s;lr>", r->proxy);
+    char cid[33], tag[17], route[SC_SIP_URI_MAX + 8] = "";
+    sc_random_hex(cid, 32); /* unique without a host part (RFC 3261 8.1.1.4) */
+    sc_random_hex(tag, 16);
+    if (r->proxy) /* sip_uri_ok: shorter than SC_SIP_URI_MAX - 8 */
+        snprintf(route, sizeof route, strstr(r->proxy, ";lr") ? "<%s>" : "<%s;lr>", r->proxy);
+    const char *v[SIP_DF__COUNT] = {[SIP_DF_CALL_ID] = cid,
+                                    [SIP_DF_LOCAL_TAG] = tag,
+                                    [SIP_DF_LOCAL_URI] = r->aor,
+                                    [SIP_DF_REMOTE_URI] = r->aor,
+                                    [SIP_DF_REMOTE_TARGET] = r->registrar,
+                                    [SIP_DF_ROUTE_SET] = route};
+    int vrc = sip_dlg_setv(d, v);
+    if (vrc != 0) {
+        reg_release(r);
+        return vrc;
+    }
     d->is_uac = true;
     d->local_cseq = 0;
     sip_enter(sip);

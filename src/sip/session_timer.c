@@ -331,7 +331,7 @@ bool sip_st_on_update(sc_sip_call *call, sip_tx *tx)
     if (!r)
         return false;
     char contact[128];
-    if (sip_contact(sip, tx->tp, &call->d.remote_addr, contact, sizeof contact) == 0)
+    if (sip_contact(sip, tx->tp, SIP_SS(&call->d.remote_addr), contact, sizeof contact) == 0)
         osip_message_set_contact(r, contact);
     uas_negotiate(call, tx->req, r);
     sip_dialog_update_target(call, tx->req);

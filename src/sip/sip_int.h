@@ -143,7 +143,87 @@ struct sc_sip_stx {
     void *owner;
 };
 
+/* ---- a call's dialog state (dlg.c) ----------------------------------------------------- */
+/* sc_sip_dialog_state as a call keeps it: the strings at their exact size, in two blocks
+ * (str) repacked when one of theirs changes, so that a live call costs what its values need
+ * rather than the limits. The identity (Call-ID, our tag, both URIs) is set once when the call
+ * is made and its block never moves after: pointers to it (sc_sip_call_id...) stay valid for
+ * the call's life; the peer's tag, the remote target and the route set, which the dialog
+ * changes, are in the other. The string fields are never NULL ("" until set) and are read
+ * directly; they are changed only through sip_dlg_set/sip_dlg_setv. The limits of the public
+ * struct (SC_SIP_CALLID_MAX, ...) stay as validation limits: a longer value is refused. */
+typedef enum sip_dlg_field {
+    SIP_DF_CALL_ID,
+    SIP_DF_LOCAL_TAG,
+    SIP_DF_REMOTE_TAG,
+    SIP_DF_LOCAL_URI,
+    SIP_DF_REMOTE_URI,
+    SIP_DF_REMOTE_TARGET,
+    SIP_DF_ROUTE_SET,
+    SIP_DF__COUNT
+} sip_dlg_field;
+
+/* An IPv4 or IPv6 socket address in 28 bytes, where a call keeps one for its whole life (a
+ * sockaddr_storage is 128). The functions that take a sockaddr_storage get a copy: SIP_SS. */
+typedef union sip_addr {
+    struct sockaddr sa; /* sa_family: AF_UNSPEC (none), AF_INET or AF_INET6 */
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+} sip_addr;
+void sip_addr_set(sip_addr *a, const struct sockaddr_storage *ss);                     /* another family: AF_UNSPEC */
+struct sockaddr_storage *sip_addr_ss(const sip_addr *a, struct sockaddr_storage *buf); /* buf, filled */
+/* a's copy as a sockaddr_storage living until the end of the enclosing block */
+#define SIP_SS(a) sip_addr_ss((a), &(struct sockaddr_storage){0})
+
+typedef struct sip_dialog {
+    const char *call_id;       /* Call-ID */
+    const char *local_tag;     /* our tag (From tag as UAC, To tag as UAS) */
+    const char *remote_tag;    /* the peer's tag ("" until known) */
+    const char *local_uri;     /* our address-of-record URI */
+    const char *remote_uri;    /* the peer's address-of-record URI */
+    const char *remote_target; /* the peer's Contact URI (request target) */
+    const char *route_set;     /* Route values in sending order, ", "-joined */
+    char *str[2];              /* the blocks the fields point into (identity, the rest), owned;
+                                * NULL while all of theirs are "" */
+    uint32_t local_cseq;
+    uint32_t remote_cseq;
+    sc_sip_transport transport;
+    sip_addr local_addr;  /* our listener address */
+    sip_addr remote_addr; /* where in-dialog requests go (first hop) */
+    bool secure;
+    bool is_uac;
+    sc_sip_dialog_phase phase;
+} sip_dialog;
+
+void sip_dlg_init(sip_dialog *d); /* every string "", nothing else touched */
+void sip_dlg_free(sip_dialog *d); /* the strings; d is empty ("") after */
+/* One field set to v (NULL: ""): -ENAMETOOLONG when v is at or past the field's limit
+ * (SC_SIP_CALLID_MAX...: the same limits as sc_sip_dialog_state), -ENOMEM; d unchanged then.
+ * A value no longer than the current one (a tag cleared...) never fails. */
+int sip_dlg_set(sip_dialog *d, sip_dlg_field f, const char *v);
+/* Several fields at once (v[f] NULL: kept), one repack; errors as sip_dlg_set, none changed. */
+int sip_dlg_setv(sip_dialog *d, const char *const v[SIP_DF__COUNT]);
+int sip_dlg_copy(sip_dialog *dst, const sip_dialog *src); /* dst (initialised) a deep copy; -ENOMEM */
+/* From the public plain-data form (persisted state): the strings taken up to their buffer's
+ * size - 1 as sc_sip_call_restore always did; -ENOMEM. */
+int sip_dlg_from_state(sip_dialog *d, const sc_sip_dialog_state *st);
+void sip_dlg_to_state(const sip_dialog *d, sc_sip_dialog_state *out); /* the public form, whole */
+
 /* ---- calls ----------------------------------------------------------------------------- */
+/* Our 2xx to an INVITE or re-INVITE while it waits for its ACK (RFC 3261 13.3.1.4): allocated
+ * with it, freed at the ACK or 64*T1 (sip_call_start_ok, sip_call_stop_ok). */
+struct sip_ok {
+    sc_sip_call *call;
+    uint32_t cseq;     /* of the INVITE it answers */
+    unsigned interval; /* current retransmission interval, ms */
+    sip_timer t_retx;  /* retransmission (UDP) */
+    sip_timer t_end;   /* ACK timeout (64*T1) */
+    sc_sip_transport tp;
+    sip_addr peer;
+    size_t len;
+    char out[]; /* the 2xx as sent */
+};
+
 struct sc_sip_call {
     sip_link link;   /* in sip->calls (matching) or detached after release */
     sip_hnode hnode; /* in sip->call_index under d.call_id while listed */
@@ -154,7 +234,7 @@ struct sc_sip_call {
     bool listed;         /* in sip->calls */
     bool counted_dialog; /* counted in active_dialogs */
     void *user;
-    sc_sip_dialog_state d;
+    sip_dialog d; /* the dialog state (dlg.c) */
     /* UAC */
     sip_tx *ict;          /* our pending INVITE / re-INVITE client transaction */
     uint32_t invite_cseq; /* CSeq of our last INVITE */
@@ -162,23 +242,16 @@ struct sc_sip_call {
     unsigned auth_tries;   /* INVITEs sent again with credentials (auth.c) */
     struct sip_cred *cred; /* this call's own credentials (sc_sip_invite_opts), owned; NULL: the agent's */
     osip_message_t *ok;    /* first 2xx of our INVITE, awaiting sc_sip_call_ack */
-    char *ack;             /* ACK sent for it, re-sent on 2xx retransmissions */
+    char *ack;             /* ACK sent for it, re-sent on 2xx retransmissions (64*T1, t_ack_end) */
     size_t ack_len;
     uint32_t ack_cseq;
-    char *reinvite_sdp; /* kept for a 491 retry */
-    sip_timer t_cancel; /* no final response after CANCEL */
-    sip_timer t_retry;  /* 491 retry */
+    char *reinvite_sdp;  /* kept for a 491 retry */
+    sip_timer t_cancel;  /* no final response after CANCEL */
+    sip_timer t_retry;   /* 491 retry */
+    sip_timer t_ack_end; /* the kept ACK dropped: no 2xx retransmission comes after 64*T1 */
     /* UAS */
-    sip_tx *ist;  /* pending incoming INVITE / re-INVITE */
-    char *ok_out; /* our 2xx, retransmitted until ACK */
-    size_t ok_len;
-    uint32_t ok_cseq;
-    unsigned ok_interval;
-    uint64_t ok_started;
-    sip_timer t_ok;     /* 2xx retransmission */
-    sip_timer t_ok_end; /* ACK timeout (64*T1) */
-    sc_sip_transport ok_tp;
-    struct sockaddr_storage ok_peer;
+    sip_tx *ist;                       /* pending incoming INVITE / re-INVITE */
+    struct sip_ok *ok_wait;            /* our 2xx retransmitted until its ACK (call.c), or NULL */
     struct sip_st *st;                 /* RFC 4028 session timer (session_timer.c), or NULL; owned */
     struct sip_fork *fork;             /* our INVITE forked to several targets (fork.c), or NULL; owned */
     struct sip_uac *uac;               /* our initial INVITE's contents and first hop (uac.c), or NULL; owned */
@@ -186,7 +259,7 @@ struct sc_sip_call {
     bool ok_waits_target;              /* the 2xx (ok) is reported once target_lookup answered */
     /* UAS: the source of the last request of the dialog (its ACK first); the remote target is
      * unconfirmed until one comes from its IP, and requests to it go once (dialog.c) */
-    struct sockaddr_storage heard_from;
+    sip_addr heard_from;
     struct sip_rel *rel;   /* RFC 3262 reliable provisionals both ways (prack.c), or NULL; owned */
     uint32_t peer_allow;   /* methods the peer's Allow listed (bit per sc_sip_method, prack.c) */
     bool peer_allow_known; /* it sent an Allow */
@@ -344,9 +417,8 @@ int sip_set_body(osip_message_t *msg, const char *content_type, const char *body
 void sip_add_common(sc_sip *sip, osip_message_t *msg);
 int sip_contact(sc_sip *sip, sc_sip_transport tp, const struct sockaddr_storage *peer, char *out, size_t cap);
 /* sip_contact for a dialog: a sips: one (RFC 5630 3.1.3) when d->secure on TLS. */
-int sip_contact_for(sc_sip *sip, const sc_sip_dialog_state *d, sc_sip_transport tp, char *out, size_t cap);
-osip_message_t *sip_request(sc_sip *sip, const sc_sip_dialog_state *d, const char *method, uint32_t cseq,
-                            const char *branch);
+int sip_contact_for(sc_sip *sip, const sip_dialog *d, sc_sip_transport tp, char *out, size_t cap);
+osip_message_t *sip_request(sc_sip *sip, const sip_dialog *d, const char *method, uint32_t cseq, const char *branch);
 int sip_body(const osip_message_t *msg, const char **body, size_t *len);
 const char *sip_content_type(const osip_message_t *msg, char *buf, size_t cap);
 void sip_count_out(sc_sip *sip, const osip_message_t *msg);
@@ -393,7 +465,9 @@ void sip_call_emit(sc_sip_call *call, sc_builtin_event type, int status, const c
 void sip_call_emit_ev(sc_sip_call *call, sc_sip_event *ev);
 int sip_dialog_update_target(sc_sip_call *call, const osip_message_t *msg);
 int sip_dialog_route_set(sc_sip_call *call, const osip_message_t *msg, bool reverse);
-void sip_call_stop_ok(sc_sip_call *call);
+void sip_call_stop_ok(sc_sip_call *call); /* the 2xx waiting for its ACK forgotten */
+/* tx's 2xx (just sent) kept and retransmitted until its ACK; -ENOMEM. */
+int sip_call_start_ok(sc_sip_call *call, const sip_tx *tx);
 sc_sip_call *sip_call_match(sc_sip *sip, const osip_message_t *req);
 void sip_call_index(sc_sip_call *call); /* (re)indexes a listed call under d.call_id; after setting it */
 void sip_call_unindex(sc_sip_call *call);
@@ -430,6 +504,9 @@ bool sip_uac_cancel_unsent(sc_sip_call *c); /* CANCEL before it left: 487 report
 const char *sip_uac_ruri(const sc_sip_call *c);
 void sip_uac_stop(sc_sip_call *c); /* lookups and timers stop (unref) */
 void sip_uac_free(sc_sip_call *c);
+/* The initial INVITE's 2xx came (no failover, no CANCEL any more): its contents and first hop
+ * (~3 KB) are dropped for the rest of the call. A forked INVITE keeps them (its branches). */
+void sip_uac_done(sc_sip_call *c);
 
 /* fork.c: our initial INVITE forked to several Request-URIs (sc_sip_invite_opts.targets) */
 /* One INVITE per target (through proxy when not NULL), each sent once its first hop is located

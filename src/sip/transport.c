@@ -118,9 +118,9 @@ static bool conn_carries_dialog(sc_sip *sip, const sip_conn *c)
 {
     for (sip_link *l = sip->calls.next; l != &sip->calls; l = l->next) {
         const sc_sip_call *call = SIP_CONTAINER(l, sc_sip_call, link);
-        const sc_sip_dialog_state *d = &call->d;
+        const sip_dialog *d = &call->d;
         if (d->transport == c->tp && (d->phase == SC_SIP_DIALOG_EARLY || d->phase == SC_SIP_DIALOG_CONFIRMED) &&
-            sip_addr_equal(&d->remote_addr, &c->peer))
+            sip_addr_equal(SIP_SS(&d->remote_addr), &c->peer))
             return true;
     }
     return false;

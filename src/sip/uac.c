@@ -49,9 +49,10 @@ int sip_uac_new(sc_sip_call *c, const char *ruri, const char *proxy_route, const
     u->on_sent = on_sent;
     sip_timer_init(&u->t_report, on_report);
     c->uac = u;
-    if (proxy_route) /* the dialog's route set until an answer brings its Record-Route */
-        snprintf(c->d.route_set, sizeof c->d.route_set, "%s", proxy_route);
-    return fail ? -ENOMEM : 0;
+    if (fail)
+        return -ENOMEM;
+    /* the dialog's route set until an answer brings its Record-Route */
+    return proxy_route ? sip_dlg_set(&c->d, SIP_DF_ROUTE_SET, proxy_route) : 0;
 }
 
 void sip_hop_cancel(sip_hop *h)
@@ -82,6 +83,14 @@ void sip_uac_free(sc_sip_call *c)
     c->uac = NULL;
 }
 
+void sip_uac_done(sc_sip_call *c)
+{
+    if (c->fork)
+        return;
+    sip_uac_stop(c);
+    sip_uac_free(c);
+}
+
 const char *sip_uac_ruri(const sc_sip_call *c) { return c->uac ? c->uac->ruri : NULL; }
 
 /* Our listener for a target: its transport and family; a single target may use another family
@@ -95,7 +104,7 @@ static sip_listener *listener_of(sc_sip *sip, const sip_target *t, bool only)
 int sip_uac_send(sc_sip_call *c, sip_hop *hop, const char *ruri, bool notify, sip_tx **out)
 {
     struct sip_uac *u = c->uac;
-    sc_sip_dialog_state *d = &c->d;
+    sip_dialog *d = &c->d;
     for (; hop->next < hop->res.n; hop->next++) {
         const sip_target *t = &hop->res.t[hop->next];
         sip_listener *l = listener_of(c->sip, t, hop->res.n == 1);
@@ -103,13 +112,16 @@ int sip_uac_send(sc_sip_call *c, sip_hop *hop, const char *ruri, bool notify, si
             continue;
         hop->next++;
         d->transport = t->tp;
-        d->remote_addr = t->addr;
-        d->local_addr = l->addr;
-        snprintf(d->remote_target, sizeof d->remote_target, "%s", ruri);
-        snprintf(d->route_set, sizeof d->route_set, "%s", u->proxy_route ? u->proxy_route : "");
-        d->remote_tag[0] = '\0'; /* an initial INVITE: no To tag, whatever early dialog exists */
+        sip_addr_set(&d->remote_addr, &t->addr);
+        sip_addr_set(&d->local_addr, &l->addr);
+        /* an initial INVITE: no To tag, whatever early dialog exists */
+        const char *v[SIP_DF__COUNT] = {[SIP_DF_REMOTE_TAG] = "",
+                                        [SIP_DF_REMOTE_TARGET] = ruri,
+                                        [SIP_DF_ROUTE_SET] = u->proxy_route ? u->proxy_route : ""};
         osip_message_t *req = NULL;
-        int rc = sip_build_in_dialog(c, "INVITE", c->invite_cseq, &req);
+        int rc = sip_dlg_setv(d, v);
+        if (rc == 0)
+            rc = sip_build_in_dialog(c, "INVITE", c->invite_cseq, &req);
         if (rc == 0 && ((rc = sip_add_headers(req, u->extra)) != 0 || (rc = sip_set_body(req, NULL, u->sdp)) != 0))
             osip_message_free(req);
         if (rc != 0)
@@ -212,7 +224,7 @@ bool sip_uac_failover(sc_sip_call *c, const sip_tx *tx, const char *why)
     if (!u || c->fork || tx != c->ict || c->got_final || c->cancel_pending || c->cancel_sent ||
         u->hop.next >= u->hop.res.n)
         return false;
-    c->d.remote_tag[0] = '\0';
+    sip_dlg_set(&c->d, SIP_DF_REMOTE_TAG, ""); /* never fails */
     c->got_provisional = false;
     if (c->d.phase == SC_SIP_DIALOG_EARLY)
         sip_dialog_set_phase(c, SC_SIP_DIALOG_NONE);
