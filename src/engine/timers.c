@@ -163,7 +163,7 @@ void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s)
  * is terminal and `from` is another, non-terminal one (the session ended). */
 static bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from, bool replace)
 {
-    const sc_state_info *si = sc_table_state(s->table, s->state);
+    const sc_state_info *si = sc_engine__state_info(s->table, s->state);
     if (!si) {
         if (replace)
             sc_engine__cancel_state_timers(e, s);
@@ -183,7 +183,7 @@ static bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from
             heap_remove(e, &s->limit_timer);
         if (from == s->state)
             return false;
-        const sc_state_info *fi = sc_table_state(s->table, from);
+        const sc_state_info *fi = sc_engine__state_info(s->table, from);
         return !fi || !fi->terminal;
     }
     if (si->max_ms)
