@@ -161,7 +161,8 @@ void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s)
 /* Arm the timers of s's state, which it entered from state `from`; with `replace`, its state
  * and limit timers of the state left are re-armed in place or removed. True when that state
  * is terminal and `from` is another, non-terminal one (the session ended). */
-static bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from, bool replace)
+static inline __attribute__((always_inline)) bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from,
+                                                                 bool replace)
 {
     const sc_state_info *si = sc_engine__state_info(s->table, s->state);
     if (!si) {
