@@ -220,6 +220,38 @@ static int build_cells(sc_table__ctx *ctx, sc_table *t, const uint32_t *start, c
     return 0;
 }
 
+/* base and bytes from the cells: the states whose keys fit a byte each (see struct sc_table). */
+static int build_bytes(sc_table *t)
+{
+    size_t nrs = SC_ROLE_COUNT * t->nstates;
+    t->base = sc_table__alloc(&t->arena, (nrs ? nrs : 1) * sizeof(*t->base));
+    size_t nbytes = nrs * t->ncols;
+    t->bytes = sc_table__alloc(&t->arena, nbytes ? nbytes : 1);
+    if (!t->base || !t->bytes)
+        return -ENOMEM;
+    for (size_t rs = 0; rs < nrs; rs++) {
+        const uint32_t *c = &t->cells[rs * t->ncols];
+        uint32_t first = SC_TABLE__WIDE;
+        bool fits = true;
+        for (size_t k = 0; k < t->ncols && fits; k++) {
+            if (!c[k])
+                continue;
+            uint32_t off = c[k] >> 8;
+            if (first == SC_TABLE__WIDE)
+                first = off;
+            fits = (c[k] & 0xffu) == 1 && off - first < 0xffu;
+        }
+        if (!fits) {
+            t->base[rs] = SC_TABLE__WIDE;
+            continue;
+        }
+        t->base[rs] = first == SC_TABLE__WIDE ? 0 : first; /* no rows: base 0, every byte 0 */
+        for (size_t k = 0; k < t->ncols; k++)
+            t->bytes[rs * t->ncols + k] = c[k] ? (uint8_t)((c[k] >> 8) - first + 1) : 0;
+    }
+    return 0;
+}
+
 int sc_table__compile(sc_table__ctx *ctx, sc_table *t)
 {
     t->nevents = sc_vocab_count(t->vocab, SC_VOCAB_EVENT);
@@ -259,7 +291,7 @@ int sc_table__compile(sc_table__ctx *ctx, sc_table *t)
     }
     free(fill);
     report_duplicates(ctx, t, start, order);
-    if ((rc = build_cells(ctx, t, start, order)) < 0)
+    if ((rc = build_cells(ctx, t, start, order)) < 0 || (rc = build_bytes(t)) < 0)
         goto out;
     rc = ctx->errors ? SC_E_INVALID_TABLE : 0;
 out:

@@ -131,10 +131,17 @@ struct sc_table {
     size_t ncols;     /* events used by at least one row, plus the empty column */
     uint32_t *cells;  /* [role][state][column]: 0 = no rows, else off << 8 | min(cnt, 255) */
     uint32_t *bigcnt; /* by off: the count of a key with 255 rows or more (NULL when none) */
+    /* The same for most states in a quarter of the bytes: a state whose keys have one row
+     * each, within 255 rows of its first, has base[role][state] = that first row's offset and
+     * its keys in bytes[role][state][column] (0: none, else 1 + offset - base); the others
+     * have base SC_TABLE__WIDE and are read from cells. */
+    uint32_t *base;
+    uint8_t *bytes;
     const sc_transition **ptrs;
 };
 
 #define SC_TABLE__MAX_PTRS (1u << 24) /* the offsets a cell holds */
+#define SC_TABLE__WIDE UINT32_MAX     /* base of a state read from cells */
 
 /* parse.c: tree -> header fields, states and rows (structure + names). */
 int sc_table__parse(sc_table__ctx *ctx, sc_table *t, const sc_table__node *root, const sc_vocab *vocab);
@@ -150,7 +157,14 @@ bool sc_table__is_failure_event(sc_id event);
 static inline const sc_transition *const *sc_table__rows_at(const sc_table *t, int role, size_t state, size_t event,
                                                             size_t *n)
 {
-    uint32_t cell = t->cells[((size_t)role * t->nstates + state) * t->ncols + t->col[event]];
+    size_t rs = (size_t)role * t->nstates + state, k = rs * t->ncols + t->col[event];
+    uint32_t base = t->base[rs];
+    if (__builtin_expect(base != SC_TABLE__WIDE, 1)) {
+        unsigned b = t->bytes[k];
+        *n = b != 0;
+        return b ? &t->ptrs[base + b - 1] : NULL;
+    }
+    uint32_t cell = t->cells[k];
     size_t cnt = cell & 0xffu, off = cell >> 8;
     if (__builtin_expect(cnt == 0xffu, 0))
         cnt = t->bigcnt[off];

@@ -375,6 +375,63 @@ static void test_key_with_many_rows(void **state)
     free(y);
 }
 
+/* A state with more single-row keys than a byte spans (300 events of its own) and a state
+ * with a few: every key found, with its own row. */
+static void test_state_with_many_events(void **state)
+{
+    (void)state;
+    enum { NE = 300 };
+    size_t cap = 64000, len = 0;
+    char *y = malloc(cap);
+    len += (size_t)snprintf(y + len, cap - len, "vocabulary:\n  events: [");
+    for (int i = 0; i < NE; i++)
+        len += (size_t)snprintf(y + len, cap - len, "%sE%d", i ? ", " : "", i);
+    len += (size_t)snprintf(y + len, cap - len,
+                            "]\nstates:\n  Idle: {}\n  Wide: {}\n  Done: {terminal: true}\ntransitions:\n"
+                            "  - {from: Idle, event: E7, to: Wide}\n  - {from: Idle, event: E299, to: Done}\n");
+    for (int i = 0; i < NE; i++)
+        len += (size_t)snprintf(y + len, cap - len, "  - {from: Wide, event: E%d, to: %s}\n", i,
+                                i % 2 ? "Idle" : "Wide");
+    len += (size_t)snprintf(y + len, cap - len,
+                            "  - {from: '*', event: HangupCall, to: Done}\n"
+                            "  - {from: '*', event: DialogBYE, to: Done}\n"
+                            "  - {from: '*', event: DialogError, to: Done}\n");
+    assert_true(len < cap);
+    sc_vocab *v = NULL;
+    sc_table *t = NULL;
+    sc_diags *d = NULL;
+    assert_int_equal(sc_vocab_new(&v), 0);
+    assert_int_equal(sc_diags_new(&d), 0);
+    int rc = sc_table_load_buffer(&t, "wide", y, len, v, d);
+    dump_diags(d);
+    assert_int_equal(rc, 0);
+    int idle = st(t, "Idle"), wide = st(t, "Wide");
+    for (int r = 0; r < SC_ROLE_COUNT; r++) {
+        for (int i = 0; i < NE; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "E%d", i);
+            int e = ev(t, name);
+            assert_true(e >= 0);
+            size_t n = 0;
+            const sc_transition *const *tr = sc_table_lookup(t, (sc_role)r, (sc_id)wide, (sc_id)e, &n);
+            assert_int_equal(n, 1);
+            assert_int_equal(tr[0]->from, wide);
+            assert_int_equal(tr[0]->event, e);
+            assert_int_equal(tr[0]->to, i % 2 ? idle : wide);
+            tr = sc_table_lookup(t, (sc_role)r, (sc_id)idle, (sc_id)e, &n);
+            assert_int_equal(n, i == 7 || i == NE - 1);
+            if (n)
+                assert_int_equal(tr[0]->event, e);
+            else
+                assert_null(tr);
+        }
+    }
+    sc_table_unref(t);
+    sc_diags_free(d);
+    sc_vocab_free(v);
+    free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_large_generated_table),
         cmocka_unit_test_setup_teardown(test_lookup_matches_transitions, setup_default, teardown),
         cmocka_unit_test(test_key_with_many_rows),
+        cmocka_unit_test(test_state_with_many_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
