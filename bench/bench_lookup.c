@@ -1,6 +1,7 @@
 /* bench_lookup: cost of sc_table_lookup() against table size. Generates tables of 10 to
  * 100,000 rows in memory (many states x many events), loads them, and times lookups of random
- * (state, event) keys; a flat curve is the proof of O(1). Prints the ratio largest/smallest.
+ * (state, event) keys, rounds interleaved over the sizes; a flat curve is the proof of O(1).
+ * Prints the ratio largest/smallest and max/min over all sizes.
  * Usage: bench_lookup [LOOKUPS_PER_RUN] [RUNS]  (default 4000000 7) */
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,70 +110,99 @@ static char *generate(const sc_vocab *v, size_t rows, size_t *nstates_out, size_
 }
 
 #define NKEYS 65536
+#define NSIZES 5
+
+/* One generated table and its keys. */
+typedef struct sized {
+    sc_table *t;
+    size_t nstates;
+    double load_ms;
+    sc_id kstate[NKEYS], kevent[NKEYS];
+} sized;
+
+/* Load the table of about `rows` rows and draw its keys; 0 or 1 (reported). */
+static int prepare(sc_vocab *v, size_t rows, sized *z)
+{
+    size_t per;
+    char *yaml = generate(v, rows, &z->nstates, &per);
+    sc_diags *d;
+    sc_diags_new(&d);
+    double l0 = bench_now_ns();
+    int r = sc_table_load_buffer(&z->t, "generated", yaml, strlen(yaml), v, d);
+    z->load_ms = (bench_now_ns() - l0) / 1e6;
+    free(yaml);
+    if (r) {
+        char line[512];
+        sc_diag_format(sc_diags_get(d, 0), line, sizeof line);
+        fprintf(stderr, "bench_lookup: generated table of %zu rows: %s: %s\n", rows, sc_strerror(r), line);
+        sc_diags_free(d);
+        return 1;
+    }
+    sc_diags_free(d);
+    unsigned seed = 12345;
+    /* the last state has only the rows left over: its first `last` events */
+    size_t last = rows - (z->nstates - 1) * per;
+    for (size_t k = 0; k < NKEYS; k++) { /* random accepted keys, spread over the table */
+        seed = seed * 1103515245u + 12345u;
+        z->kstate[k] = (sc_id)((seed >> 8) % z->nstates);
+        seed = seed * 1103515245u + 12345u;
+        z->kevent[k] = EVENTS[(seed >> 8) % (z->kstate[k] == z->nstates - 1 ? last : per)];
+    }
+    return 0;
+}
+
+/* ns per lookup over `lookups` lookups of z's keys; *found counts what they returned. */
+static double time_lookups(const sized *z, long lookups, size_t *found)
+{
+    double t0 = bench_now_ns();
+    for (long i = 0; i < lookups; i++) {
+        size_t n;
+        size_t k = (size_t)i & (NKEYS - 1);
+        const sc_transition *const *rows = sc_table_lookup(z->t, SC_ROLE_UAS, z->kstate[k], z->kevent[k], &n);
+        *found += n + (rows != NULL);
+    }
+    return (bench_now_ns() - t0) / (double)lookups;
+}
 
 int main(int argc, char **argv)
 {
     long lookups = argc > 1 ? atol(argv[1]) : 4000000;
     int runs = argc > 2 ? atoi(argv[2]) : 7;
-    static const size_t sizes[] = {10, 100, 1000, 10000, 100000};
-    double results[5];
+    static const size_t sizes[NSIZES] = {10, 100, 1000, 10000, 100000};
+    double results[NSIZES];
     sc_vocab *v;
     if (sc_vocab_new(&v))
         return 1;
-    static sc_id kstate[NKEYS], kevent[NKEYS];
-    printf("%10s %8s %12s %14s\n", "rows", "states", "load ms", "ns/lookup");
-    for (size_t si = 0; si < 5; si++) {
-        size_t nstates, per;
-        char *yaml = generate(v, sizes[si], &nstates, &per);
-        sc_table *t;
-        sc_diags *d;
-        sc_diags_new(&d);
-        double l0 = bench_now_ns();
-        int r = sc_table_load_buffer(&t, "generated", yaml, strlen(yaml), v, d);
-        double load_ms = (bench_now_ns() - l0) / 1e6;
-        if (r) {
-            char line[512];
-            sc_diag_format(sc_diags_get(d, 0), line, sizeof line);
-            fprintf(stderr, "bench_lookup: generated table of %zu rows: %s: %s\n", sizes[si], sc_strerror(r), line);
+    sized *z = calloc(NSIZES, sizeof *z);
+    double *v_ns = calloc((size_t)runs * NSIZES, sizeof *v_ns);
+    size_t found[NSIZES] = {0};
+    if (!z || !v_ns)
+        return 1;
+    for (size_t si = 0; si < NSIZES; si++)
+        if (prepare(v, sizes[si], &z[si]))
             return 1;
-        }
-        unsigned seed = 12345;
-        /* the last state has only the rows left over: its first `last` events */
-        size_t last = sizes[si] - (nstates - 1) * per;
-        for (size_t k = 0; k < NKEYS; k++) { /* random accepted keys, spread over the table */
-            seed = seed * 1103515245u + 12345u;
-            kstate[k] = (sc_id)((seed >> 8) % nstates);
-            seed = seed * 1103515245u + 12345u;
-            kevent[k] = EVENTS[(seed >> 8) % (kstate[k] == nstates - 1 ? last : per)];
-        }
-        double *v_ns = calloc((size_t)runs, sizeof *v_ns);
-        size_t found = 0;
-        for (int rr = 0; rr < runs; rr++) {
-            double t0 = bench_now_ns();
-            for (long i = 0; i < lookups; i++) {
-                size_t n;
-                size_t k = (size_t)i & (NKEYS - 1);
-                const sc_transition *const *rows = sc_table_lookup(t, SC_ROLE_UAS, kstate[k], kevent[k], &n);
-                found += n + (rows != NULL);
-            }
-            v_ns[rr] = (bench_now_ns() - t0) / (double)lookups;
-        }
-        qsort(v_ns, (size_t)runs, sizeof *v_ns, bench_cmp_double);
-        results[si] = v_ns[runs / 2];
-        printf("%10zu %8zu %12.1f %14.2f%s\n", sc_table_transition_count(t), nstates, load_ms, results[si],
-               found ? "" : " (nothing found!)");
-        free(v_ns);
-        sc_table_unref(t);
-        sc_diags_free(d);
-        free(yaml);
+    /* rounds interleaved over the sizes, so that a change of load on a shared machine hits
+     * them alike and the ratio compares sizes under the same conditions */
+    for (int rr = 0; rr < runs; rr++)
+        for (size_t si = 0; si < NSIZES; si++)
+            v_ns[si * (size_t)runs + (size_t)rr] = time_lookups(&z[si], lookups, &found[si]);
+    printf("%10s %8s %12s %14s\n", "rows", "states", "load ms", "ns/lookup");
+    for (size_t si = 0; si < NSIZES; si++) {
+        results[si] = bench_median(v_ns + si * (size_t)runs, (size_t)runs);
+        printf("%10zu %8zu %12.1f %14.2f%s\n", sc_table_transition_count(z[si].t), z[si].nstates, z[si].load_ms,
+               results[si], found[si] ? "" : " (nothing found!)");
+        sc_table_unref(z[si].t);
     }
     double lo = results[0], hi = results[0];
-    for (size_t si = 1; si < 5; si++) {
+    for (size_t si = 1; si < NSIZES; si++) {
         lo = results[si] < lo ? results[si] : lo;
         hi = results[si] > hi ? results[si] : hi;
     }
-    printf("ratio largest/smallest  %.2f\n", results[4] / results[0]);
+    printf("rounds           %d x %ld lookups per size, interleaved over the sizes, median reported\n", runs, lookups);
+    printf("ratio largest/smallest  %.2f\n", results[NSIZES - 1] / results[0]);
     printf("ratio max/min (all sizes) %.2f\n", hi / lo);
+    free(v_ns);
+    free(z);
     sc_vocab_free(v);
     return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "session_core/engine.h"
 #include "store/store_int.h"
+#include "table/table_int.h"
 
 #define SC_ENGINE_DEFAULT_QUEUE 16
 #define SC_ENGINE_MAX_SCHED 8
@@ -170,6 +171,23 @@ static inline int64_t sc_engine__wall_at(sc_engine *e, uint64_t mono)
     if (__builtin_expect(!e->have_base || mono < e->mono_base || mono - e->mono_base > 1000000u, 0))
         return sc_engine__wall_sample(e, mono);
     return e->wall_base + (int64_t)(mono - e->mono_base);
+}
+
+/* sc_table_lookup() for s and event, inlined for the dispatch's hot path (same answer). */
+static inline const sc_transition *const *sc_engine__lookup(const sc_session *s, sc_id event, size_t *n)
+{
+    const sc_table *t = s->table;
+    if ((unsigned)s->role >= SC_ROLE_COUNT || s->state >= t->nstates || event >= t->nevents) {
+        *n = 0;
+        return NULL;
+    }
+    return sc_table__rows_at(t, (int)s->role, s->state, event, n);
+}
+
+/* sc_table_state() inlined (timers.c). */
+static inline const sc_state_info *sc_engine__state_info(const sc_table *t, sc_id state)
+{
+    return t && state < t->nstates ? &t->states[state] : NULL;
 }
 
 /* dispatch.c */

@@ -161,9 +161,10 @@ void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s)
 /* Arm the timers of s's state, which it entered from state `from`; with `replace`, its state
  * and limit timers of the state left are re-armed in place or removed. True when that state
  * is terminal and `from` is another, non-terminal one (the session ended). */
-static bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from, bool replace)
+static inline __attribute__((always_inline)) bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from,
+                                                                 bool replace)
 {
-    const sc_state_info *si = sc_table_state(s->table, s->state);
+    const sc_state_info *si = sc_engine__state_info(s->table, s->state);
     if (!si) {
         if (replace)
             sc_engine__cancel_state_timers(e, s);
@@ -183,7 +184,7 @@ static bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from
             heap_remove(e, &s->limit_timer);
         if (from == s->state)
             return false;
-        const sc_state_info *fi = sc_table_state(s->table, from);
+        const sc_state_info *fi = sc_engine__state_info(s->table, from);
         return !fi || !fi->terminal;
     }
     if (si->max_ms)

@@ -91,7 +91,9 @@ static void check_required_events(sc_table__ctx *ctx, const sc_table *t)
             bool missing[SC_ROLE_COUNT];
             int nmissing = 0;
             for (int r = 0; r < SC_ROLE_COUNT; r++) {
-                missing[r] = sc_table__slot_at(t, r, s, required[k])->cnt == 0;
+                size_t n;
+                sc_table__rows_at(t, r, s, required[k], &n);
+                missing[r] = n == 0;
                 nmissing += missing[r];
             }
             if (!nmissing)
@@ -121,9 +123,10 @@ static void check_action_failed_loops(sc_table__ctx *ctx, const sc_table *t, boo
         memset(color, 0, S);
         for (size_t s = 0; s < S; s++) {
             next[s] = NULL;
-            const sc_table__slot *slot = sc_table__slot_at(t, r, s, SC_EV_ActionFailed);
-            for (uint32_t i = 0; i < slot->cnt; i++) {
-                const sc_transition *tr = t->ptrs[slot->off + i];
+            size_t n;
+            const sc_transition *const *rows = sc_table__rows_at(t, r, s, SC_EV_ActionFailed, &n);
+            for (size_t i = 0; i < n; i++) {
+                const sc_transition *tr = rows[i];
                 if (tr->nguards)
                     continue;
                 if (tr->nactions)
@@ -199,8 +202,11 @@ static void check_timers(sc_table__ctx *ctx, const sc_table *t)
         if (!st->timer_ms)
             continue;
         bool handled = false;
-        for (int r = 0; r < SC_ROLE_COUNT; r++)
-            handled = handled || sc_table__slot_at(t, r, s, st->timer_event)->cnt > 0;
+        for (int r = 0; r < SC_ROLE_COUNT && st->timer_event < t->nevents; r++) {
+            size_t n;
+            sc_table__rows_at(t, r, s, st->timer_event, &n);
+            handled = handled || n > 0;
+        }
         if (!handled)
             sc_table__warn(ctx, st->line, st->column, "state '%s' has a timer raising %s but does not handle it",
                            st->name, ev_name(t, st->timer_event));

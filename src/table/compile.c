@@ -1,5 +1,6 @@
 /* compile: expands rows into transitions (lists of states, "*"), reports duplicate rows, and
- * builds the dense [role][state][event] -> (offset, count) lookup over a flat pointer array. */
+ * builds the lookup index: [role][state][used event] -> one 4-byte cell (offset, count) into a
+ * flat pointer array (see struct sc_table). */
 #include "table/table_int.h"
 
 #include <errno.h>
@@ -144,31 +145,111 @@ static void report_duplicates(sc_table__ctx *ctx, sc_table *t, const uint32_t *s
     }
 }
 
-static void build_slots(sc_table *t, const uint32_t *start, const uint32_t *order)
+/* The columns of the index: the events some transition uses, in id order, then one empty
+ * column shared by every other event. */
+static int build_columns(sc_table *t)
+{
+    t->col = sc_table__alloc(&t->arena, (t->nevents ? t->nevents : 1) * sizeof(*t->col));
+    bool *used = calloc(t->nevents ? t->nevents : 1, sizeof(*used));
+    if (!t->col || !used) {
+        free(used);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < t->ntrans; i++)
+        used[t->trans[i].event] = true;
+    t->ncols = 0;
+    for (size_t e = 0; e < t->nevents; e++)
+        if (used[e])
+            t->col[e] = (uint16_t)t->ncols++;
+    for (size_t e = 0; e < t->nevents; e++)
+        if (!used[e])
+            t->col[e] = (uint16_t)t->ncols;
+    t->ncols++;
+    free(used);
+    return 0;
+}
+
+/* Append the rows of (role, state s, event e) to ptrs, in the order they are tried: explicit
+ * exact role, explicit any, then (if none) "*" exact, "*" any. Returns how many. */
+static size_t append_rows(sc_table *t, int role, size_t k, const uint32_t *start, const uint32_t *order, size_t nptr)
+{
+    size_t off = nptr;
+    for (int pass = 0; pass < 4; pass++) {
+        if (pass == 2 && nptr > off)
+            break;
+        bool want_wild = pass >= 2;
+        sc_role want_role = (pass % 2 == 0) ? (sc_role)role : SC_ROLE_ANY;
+        for (uint32_t i = start[k]; i < start[k + 1]; i++) {
+            const sc_transition *tr = &t->trans[order[i]];
+            if (tr->role == want_role && t->rows[t->trans_row[tr->index]].wildcard == want_wild)
+                t->ptrs[nptr++] = tr;
+        }
+    }
+    return nptr - off;
+}
+
+/* The cells of every (role, state, used event) over ptrs; the rows of one (role, state) are
+ * contiguous in ptrs, in event order. SC_E_INVALID_TABLE when ptrs outgrows a cell's offset. */
+static int build_cells(sc_table__ctx *ctx, sc_table *t, const uint32_t *start, const uint32_t *order)
 {
     size_t nptr = 0;
     for (int role = 0; role < SC_ROLE_COUNT; role++) {
         for (size_t s = 0; s < t->nstates; s++) {
             for (size_t e = 0; e < t->nevents; e++) {
-                size_t k = s * t->nevents + e, off = nptr;
-                /* passes: explicit exact role, explicit any, then (if none) "*" exact, "*" any */
-                for (int pass = 0; pass < 4; pass++) {
-                    if (pass == 2 && nptr > off)
-                        break;
-                    bool want_wild = pass >= 2;
-                    sc_role want_role = (pass % 2 == 0) ? (sc_role)role : SC_ROLE_ANY;
-                    for (uint32_t i = start[k]; i < start[k + 1]; i++) {
-                        const sc_transition *tr = &t->trans[order[i]];
-                        if (tr->role == want_role && t->rows[t->trans_row[tr->index]].wildcard == want_wild)
-                            t->ptrs[nptr++] = tr;
-                    }
+                size_t off = nptr, cnt = append_rows(t, role, s * t->nevents + e, start, order, nptr);
+                nptr += cnt;
+                if (!cnt)
+                    continue;
+                if (off >= SC_TABLE__MAX_PTRS) {
+                    sc_table__error(ctx, 1, 1, "table too large: more than %u rows to look up", SC_TABLE__MAX_PTRS);
+                    return SC_E_INVALID_TABLE;
                 }
-                sc_table__slot *slot = &t->slots[((size_t)role * t->nstates + s) * t->nevents + e];
-                slot->off = (uint32_t)off;
-                slot->cnt = (uint32_t)(nptr - off);
+                if (cnt >= 0xffu) { /* rare: the count goes to bigcnt, by offset */
+                    if (!t->bigcnt)
+                        t->bigcnt = sc_table__alloc(&t->arena, t->ntrans * SC_ROLE_COUNT * sizeof(*t->bigcnt));
+                    if (!t->bigcnt)
+                        return -ENOMEM;
+                    t->bigcnt[off] = (uint32_t)cnt;
+                }
+                t->cells[((size_t)role * t->nstates + s) * t->ncols + t->col[e]] = (uint32_t)off << 8 |
+                                                                                   (uint32_t)(cnt < 0xffu ? cnt
+                                                                                                          : 0xffu);
             }
         }
     }
+    return 0;
+}
+
+/* base and bytes from the cells: the states whose keys fit a byte each (see struct sc_table). */
+static int build_bytes(sc_table *t)
+{
+    size_t nrs = SC_ROLE_COUNT * t->nstates;
+    t->base = sc_table__alloc(&t->arena, (nrs ? nrs : 1) * sizeof(*t->base));
+    size_t nbytes = nrs * t->ncols;
+    t->bytes = sc_table__alloc(&t->arena, nbytes ? nbytes : 1);
+    if (!t->base || !t->bytes)
+        return -ENOMEM;
+    for (size_t rs = 0; rs < nrs; rs++) {
+        const uint32_t *c = &t->cells[rs * t->ncols];
+        uint32_t first = SC_TABLE__WIDE;
+        bool fits = true;
+        for (size_t k = 0; k < t->ncols && fits; k++) {
+            if (!c[k])
+                continue;
+            uint32_t off = c[k] >> 8;
+            if (first == SC_TABLE__WIDE)
+                first = off;
+            fits = (c[k] & 0xffu) == 1 && off - first < 0xffu;
+        }
+        if (!fits) {
+            t->base[rs] = SC_TABLE__WIDE;
+            continue;
+        }
+        t->base[rs] = first == SC_TABLE__WIDE ? 0 : first; /* no rows: base 0, every byte 0 */
+        for (size_t k = 0; k < t->ncols; k++)
+            t->bytes[rs * t->ncols + k] = c[k] ? (uint8_t)((c[k] >> 8) - first + 1) : 0;
+    }
+    return 0;
 }
 
 int sc_table__compile(sc_table__ctx *ctx, sc_table *t)
@@ -189,10 +270,13 @@ int sc_table__compile(sc_table__ctx *ctx, sc_table *t)
         goto out;
     /* bucket the transitions by (state, event), keeping file order inside a bucket */
     uint32_t *order = sc_table__alloc(&t->arena, (t->ntrans ? t->ntrans : 1) * sizeof(*order));
-    t->slots = sc_table__alloc(&t->arena, (keys ? keys : 1) * SC_ROLE_COUNT * sizeof(*t->slots));
     t->ptrs = sc_table__alloc(&t->arena, (t->ntrans ? t->ntrans : 1) * SC_ROLE_COUNT * sizeof(*t->ptrs));
     rc = -ENOMEM;
-    if (!order || !t->slots || !t->ptrs)
+    if (!order || !t->ptrs || build_columns(t) < 0)
+        goto out;
+    size_t ncells = t->nstates * t->ncols * SC_ROLE_COUNT;
+    t->cells = sc_table__alloc(&t->arena, (ncells ? ncells : 1) * sizeof(*t->cells));
+    if (!t->cells)
         goto out;
     for (size_t i = 0; i < t->ntrans; i++)
         start[t->trans[i].from * t->nevents + t->trans[i].event + 1]++;
@@ -207,7 +291,8 @@ int sc_table__compile(sc_table__ctx *ctx, sc_table *t)
     }
     free(fill);
     report_duplicates(ctx, t, start, order);
-    build_slots(t, start, order);
+    if ((rc = build_cells(ctx, t, start, order)) < 0 || (rc = build_bytes(t)) < 0)
+        goto out;
     rc = ctx->errors ? SC_E_INVALID_TABLE : 0;
 out:
     free(covered);

@@ -33,10 +33,13 @@ static int view_init(view *v, const sc_table *t, const sc_graph_opts *o)
     for (int r = 0; r < SC_ROLE_COUNT; r++) {
         if (o->role >= 0 && o->role != r)
             continue;
-        for (size_t k = 0; k < t->nstates * t->nevents; k++) {
-            const sc_table__slot *sl = &t->slots[(size_t)r * t->nstates * t->nevents + k];
-            for (uint32_t i = 0; i < sl->cnt; i++)
-                v->show[t->ptrs[sl->off + i]->index] = true;
+        for (size_t s = 0; s < t->nstates; s++) {
+            for (size_t e = 0; e < t->nevents; e++) {
+                size_t cnt;
+                const sc_transition *const *rows = sc_table__rows_at(t, r, s, e, &cnt);
+                for (size_t i = 0; i < cnt; i++)
+                    v->show[rows[i]->index] = true;
+            }
         }
     }
     for (size_t i = 0; o->path && i < o->npath; i++) {

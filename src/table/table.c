@@ -185,9 +185,7 @@ const sc_transition *const *sc_table_lookup(const sc_table *t, sc_role role, sc_
         *n = 0;
         return NULL;
     }
-    const sc_table__slot *slot = sc_table__slot_at(t, (int)role, state, event);
-    *n = slot->cnt;
-    return slot->cnt ? &t->ptrs[slot->off] : NULL;
+    return sc_table__rows_at(t, (int)role, state, event, n);
 }
 
 size_t sc_table_accepted_events(const sc_table *t, sc_role role, sc_id state, sc_id *out, size_t cap)
@@ -196,7 +194,7 @@ size_t sc_table_accepted_events(const sc_table *t, sc_role role, sc_id state, sc
         return 0;
     size_t n = 0;
     for (size_t e = 0; e < t->nevents && n < cap; e++)
-        if (sc_table__slot_at(t, (int)role, state, e)->cnt)
+        if (t->cells[((size_t)role * t->nstates + state) * t->ncols + t->col[e]])
             out[n++] = (sc_id)e;
     return n;
 }

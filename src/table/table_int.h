@@ -90,11 +90,6 @@ typedef struct sc_table__row {
     bool dup_reported; /* a duplicate error already names this row */
 } sc_table__row;
 
-typedef struct sc_table__slot {
-    uint32_t off; /* into ptrs */
-    uint32_t cnt;
-} sc_table__slot;
-
 struct sc_table {
     atomic_int refs;
     sc_table__arena arena;
@@ -126,10 +121,27 @@ struct sc_table {
     uint32_t *trans_row;  /* row index of each transition */
     size_t ntrans;
 
-    size_t nevents;        /* events known when compiled */
-    sc_table__slot *slots; /* [role][state][event] */
+    /* The lookup index (compile.c): the rows of (role, state, event) are ptrs[off, off + cnt),
+     * found through one 4-byte cell of a dense [role][state][column] array whose columns are
+     * only the events some row uses, plus one column that is always empty for all the others
+     * (col[event]): a table of 100,000 rows is a few hundred KB of cells, and a lookup reads
+     * one of them (and col, which stays in cache). */
+    size_t nevents;   /* events known when compiled (entries in col) */
+    uint16_t *col;    /* by event id: its column; ncols - 1 (empty) for events no row uses */
+    size_t ncols;     /* events used by at least one row, plus the empty column */
+    uint32_t *cells;  /* [role][state][column]: 0 = no rows, else off << 8 | min(cnt, 255) */
+    uint32_t *bigcnt; /* by off: the count of a key with 255 rows or more (NULL when none) */
+    /* The same for most states in a quarter of the bytes: a state whose keys have one row
+     * each, within 255 rows of its first, has base[role][state] = that first row's offset and
+     * its keys in bytes[role][state][column] (0: none, else 1 + offset - base); the others
+     * have base SC_TABLE__WIDE and are read from cells. */
+    uint32_t *base;
+    uint8_t *bytes;
     const sc_transition **ptrs;
 };
+
+#define SC_TABLE__MAX_PTRS (1u << 24) /* the offsets a cell holds */
+#define SC_TABLE__WIDE UINT32_MAX     /* base of a state read from cells */
 
 /* parse.c: tree -> header fields, states and rows (structure + names). */
 int sc_table__parse(sc_table__ctx *ctx, sc_table *t, const sc_table__node *root, const sc_vocab *vocab);
@@ -139,9 +151,25 @@ int sc_table__compile(sc_table__ctx *ctx, sc_table *t);
 void sc_table__check(sc_table__ctx *ctx, sc_table *t);
 bool sc_table__is_failure_event(sc_id event);
 
-static inline const sc_table__slot *sc_table__slot_at(const sc_table *t, int role, size_t state, size_t event)
+/* The rows of (role, state, event), in the order they are tried; *n = 0 (and NULL) when there
+ * are none. role < SC_ROLE_COUNT, state < t->nstates and event < t->nevents: checked by the
+ * caller. */
+static inline const sc_transition *const *sc_table__rows_at(const sc_table *t, int role, size_t state, size_t event,
+                                                            size_t *n)
 {
-    return &t->slots[((size_t)role * t->nstates + state) * t->nevents + event];
+    size_t rs = (size_t)role * t->nstates + state, k = rs * t->ncols + t->col[event];
+    uint32_t base = t->base[rs];
+    if (__builtin_expect(base != SC_TABLE__WIDE, 1)) {
+        unsigned b = t->bytes[k];
+        *n = b != 0;
+        return b ? &t->ptrs[base + b - 1] : NULL;
+    }
+    uint32_t cell = t->cells[k];
+    size_t cnt = cell & 0xffu, off = cell >> 8;
+    if (__builtin_expect(cnt == 0xffu, 0))
+        cnt = t->bigcnt[off];
+    *n = cnt;
+    return cnt ? &t->ptrs[off] : NULL;
 }
 
 #endif

@@ -48,6 +48,14 @@ static const sc_transition *const *look(const sc_table *t, sc_role r, const char
     return sc_table_lookup(t, r, (sc_id)s, (sc_id)e, n);
 }
 
+/* The id of guard G<i> in t's vocabulary. */
+static int ev_guard(const sc_table *t, size_t i)
+{
+    char name[32];
+    snprintf(name, sizeof name, "G%zu", i);
+    return sc_vocab_lookup(sc_table_vocab(t), SC_VOCAB_GUARD, name);
+}
+
 static void test_exact_role_before_any(void **state)
 {
     const sc_table *t = ((fixture *)*state)->t;
@@ -268,6 +276,162 @@ static void test_large_generated_table(void **state)
     free(y);
 }
 
+/* The lookup index against the transitions: every row a lookup returns is one of that key
+ * (from, event, a matching role), each at most once; every transition is returned by the
+ * lookup of its key for its role(s), except "*" rows where an explicit row of that role
+ * shadows them; events no row uses and ids past the vocabulary give nothing. */
+static void test_lookup_matches_transitions(void **state)
+{
+    const sc_table *t = ((fixture *)*state)->t;
+    size_t ntrans = sc_table_transition_count(t), nstates = sc_table_state_count(t);
+    size_t nevents = sc_vocab_count(sc_table_vocab(t), SC_VOCAB_EVENT);
+    unsigned char *seen = calloc(ntrans, 1);
+    size_t empty = 0;
+    for (int r = 0; r < SC_ROLE_COUNT; r++) {
+        for (size_t s = 0; s < nstates; s++) {
+            for (size_t e = 0; e < nevents; e++) {
+                size_t n = 99;
+                const sc_transition *const *rows = sc_table_lookup(t, (sc_role)r, (sc_id)s, (sc_id)e, &n);
+                if (!n) {
+                    assert_null(rows);
+                    empty++;
+                    continue;
+                }
+                for (size_t i = 0; i < n; i++) {
+                    assert_int_equal(rows[i]->from, s);
+                    assert_int_equal(rows[i]->event, e);
+                    assert_true(rows[i]->role == (sc_role)r || rows[i]->role == SC_ROLE_ANY);
+                    for (size_t j = 0; j < i; j++)
+                        assert_ptr_not_equal(rows[i], rows[j]);
+                    seen[rows[i]->index] |= (unsigned char)(1u << r);
+                }
+            }
+            size_t n = 99;
+            assert_null(sc_table_lookup(t, (sc_role)r, (sc_id)s, (sc_id)nevents, &n));
+            assert_int_equal(n, 0);
+        }
+    }
+    assert_true(empty > 0);
+    size_t unseen = 0;
+    for (size_t i = 0; i < ntrans; i++)
+        unseen += !seen[i];
+    assert_int_equal(unseen, 0); /* the default table has no fully shadowed "*" row */
+    free(seen);
+}
+
+/* A key with more rows than a lookup cell counts (255 and more: the count is kept aside) keeps
+ * all of them, in file order; the keys around it are unaffected. */
+static void test_key_with_many_rows(void **state)
+{
+    (void)state;
+    enum { NG = 300 };
+    size_t cap = 64000, len = 0;
+    char *y = malloc(cap);
+    len += (size_t)snprintf(y + len, cap - len, "vocabulary:\n  guards: [");
+    for (int i = 0; i < NG; i++)
+        len += (size_t)snprintf(y + len, cap - len, "%sG%d", i ? ", " : "", i);
+    len += (size_t)snprintf(y + len, cap - len,
+                            "]\nstates:\n  Idle: {}\n  Busy: {}\n  Done: {terminal: true}\ntransitions:\n"
+                            "  - {from: Idle, event: DialogUPDATE, to: Busy}\n");
+    for (int i = 0; i < NG; i++)
+        len += (size_t)snprintf(y + len, cap - len, "  - {from: Idle, event: MakeCall, guards: [G%d], to: Busy}\n", i);
+    len += (size_t)snprintf(y + len, cap - len,
+                            "  - {from: Busy, event: MakeCall, to: Idle}\n"
+                            "  - {from: '*', event: HangupCall, to: Done}\n"
+                            "  - {from: '*', event: DialogBYE, to: Done}\n"
+                            "  - {from: '*', event: DialogError, to: Done}\n");
+    assert_true(len < cap);
+    sc_vocab *v = NULL;
+    sc_table *t = NULL;
+    sc_diags *d = NULL;
+    assert_int_equal(sc_vocab_new(&v), 0);
+    assert_int_equal(sc_diags_new(&d), 0);
+    int rc = sc_table_load_buffer(&t, "many", y, len, v, d);
+    dump_diags(d);
+    assert_int_equal(rc, 0);
+    for (int r = 0; r < SC_ROLE_COUNT; r++) {
+        size_t n = 0;
+        const sc_transition *const *tr = sc_table_lookup(t, (sc_role)r, (sc_id)st(t, "Idle"), SC_EV_MakeCall, &n);
+        assert_int_equal(n, NG);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(tr[i]->nguards, 1);
+            assert_int_equal(tr[i]->guards[0].id, ev_guard(t, i));
+            assert_true(i == 0 || tr[i]->line > tr[i - 1]->line);
+        }
+        tr = sc_table_lookup(t, (sc_role)r, (sc_id)st(t, "Idle"), SC_EV_DialogUPDATE, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(tr[0]->to, st(t, "Busy"));
+        tr = sc_table_lookup(t, (sc_role)r, (sc_id)st(t, "Busy"), SC_EV_MakeCall, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(tr[0]->to, st(t, "Idle"));
+        assert_null(sc_table_lookup(t, (sc_role)r, (sc_id)st(t, "Busy"), SC_EV_DialogUPDATE, &n));
+        assert_int_equal(n, 0);
+    }
+    sc_id acc[8];
+    assert_int_equal(sc_table_accepted_events(t, SC_ROLE_UAS, (sc_id)st(t, "Idle"), acc, 8), 5);
+    sc_table_unref(t);
+    sc_diags_free(d);
+    sc_vocab_free(v);
+    free(y);
+}
+
+/* A state with more single-row keys than a byte spans (300 events of its own) and a state
+ * with a few: every key found, with its own row. */
+static void test_state_with_many_events(void **state)
+{
+    (void)state;
+    enum { NE = 300 };
+    size_t cap = 64000, len = 0;
+    char *y = malloc(cap);
+    len += (size_t)snprintf(y + len, cap - len, "vocabulary:\n  events: [");
+    for (int i = 0; i < NE; i++)
+        len += (size_t)snprintf(y + len, cap - len, "%sE%d", i ? ", " : "", i);
+    len += (size_t)snprintf(y + len, cap - len,
+                            "]\nstates:\n  Idle: {}\n  Wide: {}\n  Done: {terminal: true}\ntransitions:\n"
+                            "  - {from: Idle, event: E7, to: Wide}\n  - {from: Idle, event: E299, to: Done}\n");
+    for (int i = 0; i < NE; i++)
+        len += (size_t)snprintf(y + len, cap - len, "  - {from: Wide, event: E%d, to: %s}\n", i,
+                                i % 2 ? "Idle" : "Wide");
+    len += (size_t)snprintf(y + len, cap - len,
+                            "  - {from: '*', event: HangupCall, to: Done}\n"
+                            "  - {from: '*', event: DialogBYE, to: Done}\n"
+                            "  - {from: '*', event: DialogError, to: Done}\n");
+    assert_true(len < cap);
+    sc_vocab *v = NULL;
+    sc_table *t = NULL;
+    sc_diags *d = NULL;
+    assert_int_equal(sc_vocab_new(&v), 0);
+    assert_int_equal(sc_diags_new(&d), 0);
+    int rc = sc_table_load_buffer(&t, "wide", y, len, v, d);
+    dump_diags(d);
+    assert_int_equal(rc, 0);
+    int idle = st(t, "Idle"), wide = st(t, "Wide");
+    for (int r = 0; r < SC_ROLE_COUNT; r++) {
+        for (int i = 0; i < NE; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "E%d", i);
+            int e = ev(t, name);
+            assert_true(e >= 0);
+            size_t n = 0;
+            const sc_transition *const *tr = sc_table_lookup(t, (sc_role)r, (sc_id)wide, (sc_id)e, &n);
+            assert_int_equal(n, 1);
+            assert_int_equal(tr[0]->from, wide);
+            assert_int_equal(tr[0]->event, e);
+            assert_int_equal(tr[0]->to, i % 2 ? idle : wide);
+            tr = sc_table_lookup(t, (sc_role)r, (sc_id)idle, (sc_id)e, &n);
+            assert_int_equal(n, i == 7 || i == NE - 1);
+            if (n)
+                assert_int_equal(tr[0]->event, e);
+            else
+                assert_null(tr);
+        }
+    }
+    sc_table_unref(t);
+    sc_diags_free(d);
+    sc_vocab_free(v);
+    free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +444,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_default_outgoing_call, setup_default, teardown),
         cmocka_unit_test_setup_teardown(test_default_incoming_call, setup_default, teardown),
         cmocka_unit_test(test_large_generated_table),
+        cmocka_unit_test_setup_teardown(test_lookup_matches_transitions, setup_default, teardown),
+        cmocka_unit_test(test_key_with_many_rows),
+        cmocka_unit_test(test_state_with_many_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
