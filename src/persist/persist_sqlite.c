@@ -301,7 +301,10 @@ static int sq_connect_once(sc_persist *p)
 {
     sq *s = p->impl;
     create_private(s->path);
-    int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    /* strict: synchronous=FULL below, which the WAL-gathering VFS needs (a sync per commit) */
+    bool strict = p->cfg.durability == SC_PERSIST_STRICT;
+    const char *vfs = strict ? sc_persist__walbuf_vfs() : NULL;
+    int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
     if (rc != SQLITE_OK) {
         int err = sc_persist__error(p, -EIO, "sqlite open %s: %s", s->path,
                                     s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -309,7 +312,7 @@ static int sq_connect_once(sc_persist *p)
         return err;
     }
     sqlite3_busy_timeout(s->db, 5000);
-    const char *sync = p->cfg.durability == SC_PERSIST_STRICT ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+    const char *sync = strict ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
     int r = exec(p, "PRAGMA journal_mode=WAL");
     if (r == 0)
         r = exec(p, sync);
