@@ -45,6 +45,9 @@ enum {
     ST_LIST_OWNED_DATA,
     ST_OWNERS,
     ST_FLOOR,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_APPEND_NEXT,
     ST_COUNT
 };
 
@@ -71,6 +74,13 @@ static const char *const stmt_sql[ST_COUNT] = {
                   "max(coalesce((SELECT max(gseq) FROM sc_events), 0), "
                   "coalesce((SELECT CAST(value AS INTEGER) FROM sc_meta WHERE key = 'gseq_floor'), 0)) + 1, "
                   "?1, ?2, ?3, ?4)",
+    /* the writer's transactions, prepared once (sqlite3_exec parses its text at every call) */
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    /* in a transaction after its first append: the number is known (the write lock is held);
+     * a clash on it would be an error, never an event dropped */
+    [ST_APPEND_NEXT] = "INSERT INTO sc_events(gseq, session_id, seq, wall_us, record) VALUES(?5, ?1, ?2, ?3, ?4) "
+                       "ON CONFLICT(session_id, seq) DO NOTHING",
     /* before a prune: the largest gseq so far, which no new event may reuse */
     [ST_FLOOR] = "INSERT INTO sc_meta(key, value) SELECT 'gseq_floor', m FROM (SELECT max(gseq) AS m FROM sc_events) "
                  "WHERE m IS NOT NULL ON CONFLICT(key) DO UPDATE SET value = excluded.value "
@@ -187,6 +197,7 @@ typedef struct sq {
     int64_t kept_sec;           /* its second */
     int64_t kept_lo, kept_hi;   /* a gseq span it covers */
     unsigned data_version;      /* SQLITE_FCNTL_DATA_VERSION after this connection's commit */
+    int64_t next_gseq;          /* in a transaction: the next event's gseq (0: not known yet) */
     sc_persist__ckpt *ckpt;     /* WAL checkpoints off this thread */
 } sq;
 
@@ -364,11 +375,23 @@ static unsigned data_version(sq *s)
     return v;
 }
 
+static sqlite3_stmt *stmt(sc_persist *p, int i, int *err);
+static int step_done(sc_persist *p, sqlite3_stmt *st, const char *what);
+
+/* Runs the prepared statement i, which takes no parameter. */
+static int run_stmt(sc_persist *p, int i, const char *what)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, i, &err);
+    return st ? step_done(p, st, what) : err;
+}
+
 static int sq_begin(sc_persist *p)
 {
     sq *s = p->impl;
     s->span_set = false;
-    int rc = exec(p, "BEGIN IMMEDIATE");
+    s->next_gseq = 0;
+    int rc = run_stmt(p, ST_BEGIN, "begin");
     s->in_tx = rc == 0;
     /* another connection committed since ours (a prune may have removed the kept row) */
     if (rc == 0 && s->kept_set && data_version(s) != s->data_version)
@@ -381,7 +404,7 @@ static int sq_commit(sc_persist *p)
     sq *s = p->impl;
     int rc = flush_span(p);
     if (rc == 0)
-        rc = exec(p, "COMMIT");
+        rc = run_stmt(p, ST_COMMIT, "commit");
     s->in_tx = false;
     if (rc == 0)
         s->data_version = data_version(s);
@@ -395,6 +418,7 @@ static void sq_rollback(sc_persist *p)
     sq *s = p->impl;
     s->span_set = false;
     s->kept_set = false; /* its row may have been written in this transaction */
+    s->next_gseq = 0;
     s->in_tx = false;
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -581,21 +605,26 @@ static int sq_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_
 
 static int sq_append(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq)
 {
+    sq *s = p->impl;
+    bool next = s->in_tx && s->next_gseq > 0;
     int err = 0;
-    sqlite3_stmt *st = stmt(p, ST_APPEND, &err);
+    sqlite3_stmt *st = stmt(p, next ? ST_APPEND_NEXT : ST_APPEND, &err);
     if (!st)
         return err;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
     sqlite3_bind_int64(st, 3, wall_us);
     sqlite3_bind_text(st, 4, rec, -1, SQLITE_STATIC);
+    if (next)
+        sqlite3_bind_int64(st, 5, s->next_gseq);
     int rc = step_done(p, st, "append");
     if (rc < 0)
         return rc;
-    sqlite3 *db = ((sq *)p->impl)->db;
-    if (sqlite3_changes(db) == 0)
+    if (sqlite3_changes(s->db) == 0)
         return 1;
-    *gseq = (uint64_t)sqlite3_last_insert_rowid(db);
+    *gseq = (uint64_t)sqlite3_last_insert_rowid(s->db);
+    if (s->in_tx)
+        s->next_gseq = (int64_t)*gseq + 1;
     return note_second(p, wall_us / SQ_US_PER_SEC, (int64_t)*gseq);
 }
 
