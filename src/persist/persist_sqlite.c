@@ -57,9 +57,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                 "ON CONFLICT(id) DO UPDATE SET data = excluded.data, node = excluded.node, "
                 "table_hash = excluded.table_hash, updated_us = excluded.updated_us "
                 "WHERE excluded.node = '' OR sc_sessions.node = '' OR sc_sessions.node = excluded.node",
-    /* the common case, a session saved again by its owner: node is not in the SET list, so
-     * the owner index (sc_sessions_node) is not rewritten */
-    [ST_SAVE_SAME] = "UPDATE sc_sessions SET data = ?2, table_hash = ?4, updated_us = ?5 WHERE id = ?1 AND node = ?3",
+    /* the common cases, a new snapshot or one saved again by its owner: node is not in the
+     * SET list, so an update does not rewrite the owner index (sc_sessions_node) */
+    [ST_SAVE_SAME] = "INSERT INTO sc_sessions(id, data, node, table_hash, updated_us) VALUES(?1, ?2, ?3, ?4, ?5) "
+                     "ON CONFLICT(id) DO UPDATE SET data = excluded.data, table_hash = excluded.table_hash, "
+                     "updated_us = excluded.updated_us WHERE sc_sessions.node = excluded.node",
     [ST_LOAD] = "SELECT data, node, table_hash, updated_us FROM sc_sessions WHERE id = ?1",
     [ST_DEL] = "DELETE FROM sc_sessions WHERE id = ?1",
     [ST_DEL_OWNED] = "DELETE FROM sc_sessions WHERE id = ?1 AND (node = ?2 OR node = '')",
@@ -485,8 +487,8 @@ static int save_step(sc_persist *p, int which, const char *id, const char *data,
     return rc < 0 ? rc : sqlite3_changes(((sq *)p->impl)->db);
 }
 
-/* The owner's update first (no index write); a new snapshot, a change of owner or a fenced
- * one then goes through the upsert, which changes nothing when fenced (1). */
+/* A new snapshot or the owner's update first (no owner index write); a change of owner or a
+ * fenced one then goes through the full upsert, which changes nothing when fenced (1). */
 static int sq_save(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
                    int64_t updated_us)
 {
