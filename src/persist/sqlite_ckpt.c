@@ -87,6 +87,9 @@ static bool start(struct sc_persist__ckpt *c)
         return false;
     }
     sqlite3_busy_timeout(c->db, CKPT_BUSY_MS);
+    /* a connection learns that the database is in WAL mode (and opens the WAL) at its first
+     * read; until then a checkpoint on it does nothing (SQLite reports -1 frames) */
+    sqlite3_exec(c->db, "SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL, NULL);
     if (pthread_create(&c->thread, NULL, run, c) != 0) {
         sqlite3_close(c->db);
         c->db = NULL;
