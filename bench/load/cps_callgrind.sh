@@ -4,7 +4,8 @@
 # profile"). sessiond runs under valgrind's callgrind with --answer auto and the given store;
 # SIPp's built-in UAC places CALLS short calls at a low rate (callgrind slows sessiond ~50x);
 # the same is done with no call (start-up and shutdown only) and the difference divided by
-# CALLS is the cost of one call. Prints the figure and the top functions (inclusive of
+# CALLS is the cost of one call. Prints the figure, the store's transactions per call (the
+# writer's commits: their count moves the figure) and the top functions (inclusive of
 # nothing: self cost) of the run with calls.
 # Usage: bench/load/cps_callgrind.sh [BIN_DIR] [CALLS]
 #   env: STORE (default sqlite:<tmp>/sd.db: sessiond's default, strict durability),
@@ -65,6 +66,11 @@ with=$(run calls "$CALLS")
 echo "instructions, start-up and shutdown only: $base"
 echo "instructions with $CALLS calls:             $with"
 awk -v a="$base" -v b="$with" -v n="$CALLS" 'BEGIN { printf "instructions per call: %.0f\n", (b - a) / n }'
+# the writer's transactions per call: the per-call figure depends on how many calls share one
+# (a store commit has a fixed cost), so compare runs with similar counts
+commits=$(callgrind_annotate --tree=calling --inclusive=yes "$OUT/callgrind.calls" 2>/dev/null |
+    awk '/> .*:sc_persist__commit \(/ { if (match($0, /\(([0-9,]+)x\)/)) { c = substr($0, RSTART + 1, RLENGTH - 3); gsub(",", "", c); print c; exit } }')
+[ -n "$commits" ] && awk -v c="$commits" -v n="$CALLS" 'BEGIN { printf "store transactions per call: %.2f\n", c / n }'
 echo "top functions (self) of the run with calls:"
 callgrind_annotate --threshold=99 "$OUT/callgrind.calls" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n "3,$((TOP + 2))p"
 echo "profiles: $OUT/callgrind.idle $OUT/callgrind.calls"

@@ -44,8 +44,9 @@ typedef struct sc_persist sc_persist;
 
 /* The schema version this build writes. A store with a higher version is refused; an older
  * one is upgraded on open. 2: table texts (sc_persist_save_table); 3: sqlite time index by
- * second; 4: key-value entries (sc_persist_kv_put); 5: the owner index (sc_persist_list_owned). */
-#define SC_PERSIST_SCHEMA_VERSION 5
+ * second; 4: key-value entries (sc_persist_kv_put); 5: the owner index (sc_persist_list_owned);
+ * 6: sqlite event numbers without AUTOINCREMENT. */
+#define SC_PERSIST_SCHEMA_VERSION 6
 
 /* Opens the store named by url: "memory:", "sqlite:PATH", "redis://[:PASS@]HOST[:PORT][/DB]",
  * "postgresql://..." or "postgres://..." (any libpq URI). Creates or migrates the schema.

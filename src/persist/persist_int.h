@@ -172,4 +172,11 @@ uint64_t sc_persist__ckpt_resets(sc_persist__ckpt *c);           /* WAL resets p
 void sc_persist__ckpt_set_hard(sc_persist__ckpt *c, int frames); /* tests: the bound (0: 64 Ki) */
 void sc_persist__ckpt_free(sc_persist__ckpt *c);                 /* stops and joins the thread */
 
+/* sqlite_walbuf.c: the name of a VFS (registered once, not the default) that writes a WAL's
+ * frames of a commit with one call at the commit's sync; NULL if it could not be registered.
+ * Only for connections with synchronous=FULL (see the file's comment). The counts: WAL writes
+ * SQLite asked for, and writes made (tests). */
+const char *sc_persist__walbuf_vfs(void);
+void sc_persist__walbuf_counts(uint64_t *writes, uint64_t *flushes);
+
 #endif

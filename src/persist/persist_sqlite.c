@@ -13,6 +13,7 @@
 
 enum {
     ST_SAVE,
+    ST_SAVE_SAME,
     ST_LOAD,
     ST_DEL,
     ST_APPEND,
@@ -43,6 +44,10 @@ enum {
     ST_LIST_OWNED,
     ST_LIST_OWNED_DATA,
     ST_OWNERS,
+    ST_FLOOR,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_APPEND_NEXT,
     ST_COUNT
 };
 
@@ -52,6 +57,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                 "ON CONFLICT(id) DO UPDATE SET data = excluded.data, node = excluded.node, "
                 "table_hash = excluded.table_hash, updated_us = excluded.updated_us "
                 "WHERE excluded.node = '' OR sc_sessions.node = '' OR sc_sessions.node = excluded.node",
+    /* the common cases, a new snapshot or one saved again by its owner: node is not in the
+     * SET list, so an update does not rewrite the owner index (sc_sessions_node) */
+    [ST_SAVE_SAME] = "INSERT INTO sc_sessions(id, data, node, table_hash, updated_us) VALUES(?1, ?2, ?3, ?4, ?5) "
+                     "ON CONFLICT(id) DO UPDATE SET data = excluded.data, table_hash = excluded.table_hash, "
+                     "updated_us = excluded.updated_us WHERE sc_sessions.node = excluded.node",
     [ST_LOAD] = "SELECT data, node, table_hash, updated_us FROM sc_sessions WHERE id = ?1",
     [ST_DEL] = "DELETE FROM sc_sessions WHERE id = ?1",
     [ST_DEL_OWNED] = "DELETE FROM sc_sessions WHERE id = ?1 AND (node = ?2 OR node = '')",
@@ -60,7 +70,23 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_LIST_OWNED] = "SELECT id, NULL FROM sc_sessions WHERE node = ?1 ORDER BY id",
     [ST_LIST_OWNED_DATA] = "SELECT id, data FROM sc_sessions WHERE node = ?1 ORDER BY id",
     [ST_OWNERS] = "SELECT node, count(*) FROM sc_sessions WHERE node <> '' GROUP BY node ORDER BY node",
-    [ST_APPEND] = "INSERT OR IGNORE INTO sc_events(session_id, seq, wall_us, record) VALUES(?1, ?2, ?3, ?4)",
+    /* gseq: above the largest in the table and above every pruned one (gseq_floor, written by
+     * prune): what AUTOINCREMENT gave, without its sqlite_sequence write per insert */
+    [ST_APPEND] = "INSERT OR IGNORE INTO sc_events(gseq, session_id, seq, wall_us, record) VALUES("
+                  "max(coalesce((SELECT max(gseq) FROM sc_events), 0), "
+                  "coalesce((SELECT CAST(value AS INTEGER) FROM sc_meta WHERE key = 'gseq_floor'), 0)) + 1, "
+                  "?1, ?2, ?3, ?4)",
+    /* the writer's transactions, prepared once (sqlite3_exec parses its text at every call) */
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    /* in a transaction after its first append: the number is known (the write lock is held);
+     * a clash on it would be an error, never an event dropped */
+    [ST_APPEND_NEXT] = "INSERT INTO sc_events(gseq, session_id, seq, wall_us, record) VALUES(?5, ?1, ?2, ?3, ?4) "
+                       "ON CONFLICT(session_id, seq) DO NOTHING",
+    /* before a prune: the largest gseq so far, which no new event may reuse */
+    [ST_FLOOR] = "INSERT INTO sc_meta(key, value) SELECT 'gseq_floor', m FROM (SELECT max(gseq) AS m FROM sc_events) "
+                 "WHERE m IS NOT NULL ON CONFLICT(key) DO UPDATE SET value = excluded.value "
+                 "WHERE CAST(excluded.value AS INTEGER) > CAST(sc_meta.value AS INTEGER)",
     [ST_EVENTS] = "SELECT session_id, seq, wall_us, gseq, record FROM sc_events "
                   "WHERE session_id = ?1 AND seq >= ?2 ORDER BY seq",
     /* the seconds ?3..?4 give the gseq span to scan; the wall_us test keeps exactly the range */
@@ -101,10 +127,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                  "(SELECT max(hi) FROM sc_event_seconds WHERE sec <= ?2) "
                  "AND e.wall_us < ?1 AND NOT EXISTS (SELECT 1 FROM sc_sessions s WHERE s.id = e.session_id) "
                  "ORDER BY e.gseq LIMIT ?3)",
-    /* the seconds up to ?1 whose gseq span holds no event any more (at most ?2 of them) */
+    /* the seconds up to ?1 whose gseq span holds no event of that second any more (at most ?2
+     * of them; a span may reach past its second's events: SQ_SPAN_SLACK) */
     [ST_PRUNE_SECONDS] = "DELETE FROM sc_event_seconds WHERE sec IN (SELECT t.sec FROM sc_event_seconds t "
                          "WHERE t.sec <= ?1 AND NOT EXISTS (SELECT 1 FROM sc_events e WHERE e.gseq BETWEEN t.lo "
-                         "AND t.hi) ORDER BY t.sec LIMIT ?2)",
+                         "AND t.hi AND e.wall_us >= t.sec * 1000000 AND e.wall_us < (t.sec + 1) * 1000000) "
+                         "ORDER BY t.sec LIMIT ?2)",
 };
 
 static const char schema_v1[] =
@@ -138,7 +166,26 @@ static const char schema_v4[] =
 /* v5: the owner index (list_owned, owners: one index range, never a scan of every row). */
 static const char schema_v5[] = "CREATE INDEX IF NOT EXISTS sc_sessions_node ON sc_sessions(node, id);";
 
+/* v6: gseq without AUTOINCREMENT (its sqlite_sequence row was one more page written by every
+ * commit that logs an event): the append takes max(gseq) + 1, never below gseq_floor in
+ * sc_meta, which a prune sets to the largest gseq before it deletes, so a pruned number is
+ * never given again. The table is rebuilt with its rows and the old sequence as the floor. */
+static const char schema_v6[] =
+    "CREATE TABLE sc_events_v6(gseq INTEGER PRIMARY KEY, session_id TEXT NOT NULL, "
+    "  seq INTEGER NOT NULL, wall_us INTEGER NOT NULL, record TEXT NOT NULL, UNIQUE(session_id, seq));"
+    "INSERT INTO sc_events_v6(gseq, session_id, seq, wall_us, record) "
+    "  SELECT gseq, session_id, seq, wall_us, record FROM sc_events ORDER BY gseq;"
+    "INSERT OR REPLACE INTO sc_meta(key, value) SELECT 'gseq_floor', seq FROM sqlite_sequence "
+    "  WHERE name = 'sc_events' AND seq > 0;"
+    "DROP TABLE sc_events;"
+    "ALTER TABLE sc_events_v6 RENAME TO sc_events;";
+
 #define SQ_US_PER_SEC 1000000 /* the bucket of sc_event_seconds; same division in SQL and C */
+/* A transaction's sc_event_seconds row gets a span this many gseqs past its last event, so
+ * that the following transactions' events of the same second are covered already and need no
+ * write of that row (one page less per commit); reads filter by wall_us, so a wider span only
+ * costs the scan of a few more rows. */
+#define SQ_SPAN_SLACK 256
 
 typedef struct sq {
     char *path;                 /* owned */
@@ -148,6 +195,11 @@ typedef struct sq {
     bool span_set;              /* span_* hold appends not yet in sc_event_seconds */
     int64_t span_sec;           /* their second */
     int64_t span_lo, span_hi;   /* their gseq span */
+    bool kept_set;              /* kept_*: a row this connection wrote, known to be there */
+    int64_t kept_sec;           /* its second */
+    int64_t kept_lo, kept_hi;   /* a gseq span it covers */
+    unsigned data_version;      /* SQLITE_FCNTL_DATA_VERSION after this connection's commit */
+    int64_t next_gseq;          /* in a transaction: the next event's gseq (0: not known yet) */
     sc_persist__ckpt *ckpt;     /* WAL checkpoints off this thread */
 } sq;
 
@@ -224,6 +276,8 @@ static int migrate(sc_persist *p)
         rc = exec(p, schema_v4);
     if (rc == 0 && version < 5)
         rc = exec(p, schema_v5);
+    if (rc == 0 && version < 6)
+        rc = exec(p, schema_v6);
     if (rc == 0 && version != SC_PERSIST_SCHEMA_VERSION)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)
@@ -241,6 +295,7 @@ static void sq_disconnect(sc_persist *p)
     }
     sqlite3_close(s->db);
     s->db = NULL;
+    s->kept_set = false;
 }
 
 /* A database file we create is private (0600): sessions hold Call-IDs, URIs and DTMF digits.
@@ -259,7 +314,10 @@ static int sq_connect_once(sc_persist *p)
 {
     sq *s = p->impl;
     create_private(s->path);
-    int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    /* strict: synchronous=FULL below, which the WAL-gathering VFS needs (a sync per commit) */
+    bool strict = p->cfg.durability == SC_PERSIST_STRICT;
+    const char *vfs = strict ? sc_persist__walbuf_vfs() : NULL;
+    int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
     if (rc != SQLITE_OK) {
         int err = sc_persist__error(p, -EIO, "sqlite open %s: %s", s->path,
                                     s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -267,7 +325,7 @@ static int sq_connect_once(sc_persist *p)
         return err;
     }
     sqlite3_busy_timeout(s->db, 5000);
-    const char *sync = p->cfg.durability == SC_PERSIST_STRICT ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+    const char *sync = strict ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
     int r = exec(p, "PRAGMA journal_mode=WAL");
     if (r == 0)
         r = exec(p, sync);
@@ -311,12 +369,35 @@ static void sq_destroy(sc_persist *p)
 static int flush_span(sc_persist *p);
 static int note_second(sc_persist *p, int64_t sec, int64_t gseq);
 
+static unsigned data_version(sq *s)
+{
+    unsigned v = 0;
+    if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK)
+        v = 0;
+    return v;
+}
+
+static sqlite3_stmt *stmt(sc_persist *p, int i, int *err);
+static int step_done(sc_persist *p, sqlite3_stmt *st, const char *what);
+
+/* Runs the prepared statement i, which takes no parameter. */
+static int run_stmt(sc_persist *p, int i, const char *what)
+{
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, i, &err);
+    return st ? step_done(p, st, what) : err;
+}
+
 static int sq_begin(sc_persist *p)
 {
     sq *s = p->impl;
     s->span_set = false;
-    int rc = exec(p, "BEGIN IMMEDIATE");
+    s->next_gseq = 0;
+    int rc = run_stmt(p, ST_BEGIN, "begin");
     s->in_tx = rc == 0;
+    /* another connection committed since ours (a prune may have removed the kept row) */
+    if (rc == 0 && s->kept_set && data_version(s) != s->data_version)
+        s->kept_set = false;
     return rc;
 }
 
@@ -325,8 +406,12 @@ static int sq_commit(sc_persist *p)
     sq *s = p->impl;
     int rc = flush_span(p);
     if (rc == 0)
-        rc = exec(p, "COMMIT");
+        rc = run_stmt(p, ST_COMMIT, "commit");
     s->in_tx = false;
+    if (rc == 0)
+        s->data_version = data_version(s);
+    else
+        s->kept_set = false;
     return rc;
 }
 
@@ -334,6 +419,8 @@ static void sq_rollback(sc_persist *p)
 {
     sq *s = p->impl;
     s->span_set = false;
+    s->kept_set = false; /* its row may have been written in this transaction */
+    s->next_gseq = 0;
     s->in_tx = false;
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -383,11 +470,12 @@ static int walk_id_rows(sc_persist *p, sqlite3_stmt *st, const char *what, sc_pe
     return rc == SQLITE_DONE ? 0 : sq_fail(p, rc, what);
 }
 
-static int sq_save(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
-                   int64_t updated_us)
+/* Runs save statement which (ST_SAVE_SAME or ST_SAVE); the rows it changed, or < 0. */
+static int save_step(sc_persist *p, int which, const char *id, const char *data, const char *node, const char *hash,
+                     int64_t updated_us)
 {
     int err = 0;
-    sqlite3_stmt *st = stmt(p, ST_SAVE, &err);
+    sqlite3_stmt *st = stmt(p, which, &err);
     if (!st)
         return err;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -396,7 +484,18 @@ static int sq_save(sc_persist *p, const char *id, const char *data, const char *
     sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, updated_us);
     int rc = step_done(p, st, "save");
-    return rc == 0 && sqlite3_changes(((sq *)p->impl)->db) == 0 ? 1 : rc;
+    return rc < 0 ? rc : sqlite3_changes(((sq *)p->impl)->db);
+}
+
+/* A new snapshot or the owner's update first (no owner index write); a change of owner or a
+ * fenced one then goes through the full upsert, which changes nothing when fenced (1). */
+static int sq_save(sc_persist *p, const char *id, const char *data, const char *node, const char *hash,
+                   int64_t updated_us)
+{
+    int n = save_step(p, ST_SAVE_SAME, id, data, node, hash, updated_us);
+    if (n == 0)
+        n = save_step(p, ST_SAVE, id, data, node, hash, updated_us);
+    return n < 0 ? n : n == 0 ? 1 : 0;
 }
 
 static int sq_load(sc_persist *p, const char *id, char **data, sc_persist_snapshot_info *info)
@@ -508,21 +607,26 @@ static int sq_list(sc_persist *p, sc_persist_list_mode mode, bool with_data, sc_
 
 static int sq_append(sc_persist *p, const char *id, uint64_t seq, int64_t wall_us, const char *rec, uint64_t *gseq)
 {
+    sq *s = p->impl;
+    bool next = s->in_tx && s->next_gseq > 0;
     int err = 0;
-    sqlite3_stmt *st = stmt(p, ST_APPEND, &err);
+    sqlite3_stmt *st = stmt(p, next ? ST_APPEND_NEXT : ST_APPEND, &err);
     if (!st)
         return err;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
     sqlite3_bind_int64(st, 3, wall_us);
     sqlite3_bind_text(st, 4, rec, -1, SQLITE_STATIC);
+    if (next)
+        sqlite3_bind_int64(st, 5, s->next_gseq);
     int rc = step_done(p, st, "append");
     if (rc < 0)
         return rc;
-    sqlite3 *db = ((sq *)p->impl)->db;
-    if (sqlite3_changes(db) == 0)
+    if (sqlite3_changes(s->db) == 0)
         return 1;
-    *gseq = (uint64_t)sqlite3_last_insert_rowid(db);
+    *gseq = (uint64_t)sqlite3_last_insert_rowid(s->db);
+    if (s->in_tx)
+        s->next_gseq = (int64_t)*gseq + 1;
     return note_second(p, wall_us / SQ_US_PER_SEC, (int64_t)*gseq);
 }
 
@@ -532,19 +636,34 @@ static int flush_span(sc_persist *p)
     sq *s = p->impl;
     if (!s->span_set)
         return 0;
+    s->span_set = false;
+    /* in a transaction: skip the write when the row this connection wrote covers the span
+     * already, else widen it by the slack for the transactions to come */
+    bool tx = s->in_tx;
+    if (tx && s->kept_set && s->kept_sec == s->span_sec && s->span_lo >= s->kept_lo && s->span_hi <= s->kept_hi)
+        return 0;
+    int64_t hi = s->span_hi + (tx ? SQ_SPAN_SLACK : 0);
     int err = 0;
     sqlite3_stmt *st = stmt(p, ST_SECOND, &err);
     if (!st)
         return err;
     sqlite3_bind_int64(st, 1, s->span_sec);
     sqlite3_bind_int64(st, 2, s->span_lo);
-    sqlite3_bind_int64(st, 3, s->span_hi);
-    s->span_set = false;
-    return step_done(p, st, "index second");
+    sqlite3_bind_int64(st, 3, hi);
+    int rc = step_done(p, st, "index second");
+    if (tx && rc == 0) {
+        bool same = s->kept_set && s->kept_sec == s->span_sec;
+        s->kept_lo = same && s->kept_lo < s->span_lo ? s->kept_lo : s->span_lo;
+        s->kept_hi = hi;
+        s->kept_sec = s->span_sec;
+        s->kept_set = true;
+    }
+    return rc;
 }
 
-/* Adds event gseq of second sec to the pending span: one sc_event_seconds write per second
- * per transaction, not one per event. Outside a transaction it is written at once. */
+/* Adds event gseq of second sec to the pending span: at most one sc_event_seconds write per
+ * second per transaction, not one per event, and none while the row written by an earlier
+ * transaction covers it (flush_span). Outside a transaction it is written at once. */
 static int note_second(sc_persist *p, int64_t sec, int64_t gseq)
 {
     sq *s = p->impl;
@@ -645,10 +764,15 @@ static int sq_prune(sc_persist *p, int64_t before_us, size_t max, size_t *remove
 {
     int64_t sec = second_of(before_us - 1), lim = max > INT32_MAX ? INT32_MAX : (int64_t)max;
     int gone = 0, secs = 0;
+    ((sq *)p->impl)->kept_set = false; /* its row may go */
     int rc = exec(p, "BEGIN IMMEDIATE");
     if (rc < 0)
         return rc;
-    rc = prune_step(p, ST_PRUNE, before_us, sec, lim, 3, &gone);
+    int err = 0;
+    sqlite3_stmt *st = stmt(p, ST_FLOOR, &err);
+    rc = st ? step_done(p, st, "gseq floor") : err;
+    if (rc == 0)
+        rc = prune_step(p, ST_PRUNE, before_us, sec, lim, 3, &gone);
     if (rc == 0)
         rc = prune_step(p, ST_PRUNE_SECONDS, sec, lim, 0, 2, &secs);
     if (rc == 0)
@@ -863,12 +987,12 @@ static int sq_set_version(sc_persist *p, int version) { return write_version(p, 
 
 static int sq_wipe(sc_persist *p)
 {
+    ((sq *)p->impl)->kept_set = false;
     int rc = exec(p, "BEGIN IMMEDIATE");
     if (rc < 0)
         return rc;
     rc = exec(p, "DELETE FROM sc_sessions; DELETE FROM sc_events; DELETE FROM sc_event_seconds; DELETE FROM sc_leases; "
-                 "DELETE FROM sc_tables; DELETE FROM sc_kv; "
-                 "DELETE FROM sqlite_sequence WHERE name = 'sc_events'");
+                 "DELETE FROM sc_tables; DELETE FROM sc_kv; DELETE FROM sc_meta WHERE key = 'gseq_floor'");
     if (rc == 0)
         rc = write_version(p, SC_PERSIST_SCHEMA_VERSION);
     if (rc == 0)

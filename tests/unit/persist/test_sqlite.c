@@ -6,6 +6,10 @@
 #include <ftw.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "persist/persist_int.h"
 
 static char tmpdir[256];
 
@@ -287,6 +291,168 @@ static void test_prune_drops_empty_seconds(void **state)
     sc_persist_close(p);
 }
 
+/* Event numbers never go back without AUTOINCREMENT (schema 6): a prune that removes the
+ * newest events leaves a floor, and a schema-5 file keeps its old sequence as the floor (its
+ * last events deleted before the upgrade). */
+static void test_gseq_never_reused(void **state)
+{
+    (void)state;
+    char path[400], url[420];
+    snprintf(path, sizeof path, "%s/gseq.db", tmpdir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    sc_persist *p = NULL;
+    assert_int_equal(sc_persist_open(&p, url, NULL, NULL, 0), 0);
+    json_t *rec = json_object();
+    uint64_t g1 = 0, g2 = 0, g3 = 0;
+    assert_int_equal(sc_persist_append_event(p, "a", 1, 1000000, rec, &g1), 0);
+    assert_int_equal(sc_persist_append_event(p, "a", 2, 1000001, rec, &g2), 0);
+    assert_true(g2 > g1);
+    size_t removed = 0;
+    assert_int_equal(sc_persist_prune_events(p, 5000000, 100, &removed), 0);
+    assert_int_equal(removed, 2);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_events"), 0);
+    assert_int_equal(sc_persist_append_event(p, "b", 1, 6000000, rec, &g3), 0);
+    assert_true(g3 > g2);
+    sc_persist_close(p);
+
+    /* a schema-5 file whose newest event was deleted: sqlite_sequence says 3, max(gseq) 2 */
+    snprintf(path, sizeof path, "%s/v5.db", tmpdir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    assert_int_equal(sc_persist_open(&p, url, NULL, NULL, 0), 0);
+    sc_persist_close(p);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE sc_events; DELETE FROM sc_meta WHERE key = 'gseq_floor';"
+                                  "CREATE TABLE sc_events(gseq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT "
+                                  "NOT NULL, seq INTEGER NOT NULL, wall_us INTEGER NOT NULL, record TEXT NOT NULL, "
+                                  "UNIQUE(session_id, seq));"
+                                  "INSERT INTO sc_events(session_id, seq, wall_us, record) VALUES"
+                                  "  ('a', 1, 1000000, '{}'), ('a', 2, 1000001, '{}'), ('a', 3, 1000002, '{}');"
+                                  "DELETE FROM sc_events WHERE gseq = 3;"
+                                  "UPDATE sc_meta SET value = '5' WHERE key = 'schema_version';",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(sc_persist_open(&p, url, NULL, NULL, 0), 0);
+    int v = 0;
+    assert_int_equal(sc_persist_schema_version(p, &v), 0);
+    assert_int_equal(v, SC_PERSIST_SCHEMA_VERSION);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_events"), 2);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%AUTOINCREMENT%'"), 0);
+    assert_int_equal(sc_persist_append_event(p, "b", 1, 2000000, rec, &g3), 0);
+    assert_int_equal(g3, 4);
+    json_decref(rec);
+    sc_persist_close(p);
+}
+
+static void flag_done(int status, void *ud) { *(int *)ud = status == 0 ? 1 : -1; }
+
+/* Events logged by the writer over many transactions (the seconds' rows written with a
+ * slack, most transactions writing none): time queries stay exact, and pruning still drops
+ * exactly the seconds whose events are gone. */
+static void test_writer_seconds_exact(void **state)
+{
+    (void)state;
+    char path[400], url[420];
+    snprintf(path, sizeof path, "%s/wsec.db", tmpdir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    sc_persist *p = NULL;
+    sc_persist_config pc = {.durability = SC_PERSIST_STRICT};
+    assert_int_equal(sc_persist_open(&p, url, &pc, NULL, 0), 0);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sc_persist_writer *w = NULL;
+    sc_persist_writer_config cfg = {.durability = SC_PERSIST_STRICT, .loop = &loop};
+    assert_int_equal(sc_persist_writer_new(&w, p, &cfg), 0);
+    json_t *rec = json_object();
+    /* seconds 1..3, 10 events each, one transaction per event */
+    for (int i = 0; i < 30; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "s%d", i);
+        assert_int_equal(sc_persist_writer_append(w, id, 1, (1 + i / 10) * 1000000LL + i, rec, NULL), 0);
+        int flag = 0;
+        assert_int_equal(sc_persist_writer_commit_turn(w, flag_done, &flag), 0);
+        while (!flag)
+            uv_run(&loop, UV_RUN_ONCE);
+        assert_int_equal(flag, 1);
+    }
+    json_decref(rec);
+    sc_persist_writer_free(w);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    assert_true(count_rows(path, "SELECT count(*) FROM sc_event_seconds") == 3);
+    for (int sec = 1; sec <= 3; sec++) {
+        json_t *got = range(p, sec * 1000000LL, (sec + 1) * 1000000LL);
+        assert_int_equal(json_array_size(got), 10);
+        json_decref(got);
+    }
+    json_t *got = range(p, 2000005, 3000005); /* s15..s19 of second 2, s20..s24 of second 3 */
+    assert_int_equal(json_array_size(got), 10);
+    json_decref(got);
+    size_t removed = 0;
+    assert_int_equal(sc_persist_prune_events(p, 3000000, 100, &removed), 0); /* seconds 1 and 2 */
+    assert_int_equal(removed, 20);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_event_seconds"), 1);
+    got = range(p, 0, 10000000);
+    assert_int_equal(json_array_size(got), 10);
+    json_decref(got);
+    sc_persist_close(p);
+}
+
+/* Strict mode gathers a commit's WAL writes (two per frame) into one write at the commit's
+ * sync: far fewer writes than SQLite asks for, and what a commit reported durable is in the
+ * file when the process dies right after (a child killed without closing its store). */
+static void test_strict_wal_writes_gathered(void **state)
+{
+    (void)state;
+    char path[400], url[420];
+    snprintf(path, sizeof path, "%s/gather.db", tmpdir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    uint64_t w0 = 0, f0 = 0, w1 = 0, f1 = 0;
+    sc_persist__walbuf_counts(&w0, &f0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sc_persist *p = NULL;
+        sc_persist_config pc = {.durability = SC_PERSIST_STRICT};
+        if (sc_persist_open(&p, url, &pc, NULL, 0))
+            _exit(2);
+        uv_loop_t loop;
+        uv_loop_init(&loop);
+        sc_persist_writer *w = NULL;
+        sc_persist_writer_config cfg = {.durability = SC_PERSIST_STRICT, .loop = &loop};
+        if (sc_persist_writer_new(&w, p, &cfg))
+            _exit(3);
+        json_t *rec = json_pack("{s:s}", "pad", "a record of a few dozen bytes, like a small event");
+        for (int i = 0; i < 50; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "c%d", i);
+            if (sc_persist_writer_save(w, id, rec, "n", "t", NULL) ||
+                sc_persist_writer_append(w, id, 1, 1000000, rec, NULL))
+                _exit(4);
+            int flag = 0;
+            if (sc_persist_writer_commit_turn(w, flag_done, &flag))
+                _exit(5);
+            while (!flag)
+                uv_run(&loop, UV_RUN_ONCE);
+            if (flag != 1)
+                _exit(6);
+        }
+        uint64_t wr = 0, fl = 0;
+        sc_persist__walbuf_counts(&wr, &fl);
+        _exit(wr >= 100 && fl * 2 <= wr ? 0 : 7); /* no close, no checkpoint: the WAL as it is */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    sc_persist__walbuf_counts(&w1, &f1);
+    assert_true(w1 == w0 && f1 == f0); /* the counts were the child's */
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_sessions"), 50);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM sc_events"), 50);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "%s/sc-persist-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -307,6 +473,9 @@ int main(void)
         cmocka_unit_test(test_migrates_v2_time_index),
         cmocka_unit_test(test_migrates_v3_adds_kv),
         cmocka_unit_test(test_prune_drops_empty_seconds),
+        cmocka_unit_test(test_gseq_never_reused),
+        cmocka_unit_test(test_writer_seconds_exact),
+        cmocka_unit_test(test_strict_wal_writes_gathered),
     };
     failed += cmocka_run_group_tests_name("persist sqlite", tests, NULL, NULL);
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -62,10 +62,50 @@ static void test_wal_bounded_under_back_to_back_commits(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The checkpointer thread copies the WAL back into the database file by itself (PASSIVE,
+ * below the hard bound): its own connection must know the database is in WAL mode (a fresh
+ * connection's checkpoint did nothing, and the WAL grew to the hard bound, 256 MiB, which the
+ * committing connection then copied in one go). */
+static void test_checkpointer_copies_frames(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sc-wal-XXXXXX", db_path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(db_path, sizeof db_path, "%s/c.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE t(v BLOB)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sc_persist__ckpt *c = NULL;
+    assert_int_equal(sc_persist__ckpt_new(&c, db_path), 0);
+    sc_persist__ckpt_attach(c, db);
+    sqlite3_stmt *ins = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t(v) VALUES (zeroblob(8000))", -1, &ins, NULL), SQLITE_OK);
+    for (int i = 0; i < 4000; i++) { /* ~12,000 frames: past the 8,192 that wake the thread */
+        assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+        sqlite3_reset(ins);
+    }
+    long db_size = 0;
+    for (int i = 0; i < 500 && db_size < 2L * 1024 * 1024; i++) { /* up to 5 s */
+        usleep(10000);
+        db_size = file_size(db_path);
+    }
+    assert_true(db_size >= 2L * 1024 * 1024); /* the thread copied frames (of ~32 MB of rows) */
+    assert_int_equal(sc_persist__ckpt_resets(c), 0);
+    sqlite3_finalize(ins);
+    sc_persist__ckpt_free(c);
+    sqlite3_close(db);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wal_bounded_under_back_to_back_commits),
+        cmocka_unit_test(test_checkpointer_copies_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
