@@ -163,12 +163,12 @@ static int history_of(sc_coord *c, const char *id, json_t **out)
         json_decref(r.arr);
         return -ENOENT;
     }
-    for (size_t i = 0; s && i < sc_session_history_count(s); i++) {
-        const sc_history_record *h = sc_session_history_get(s, i);
+    sc_history_record h;
+    for (size_t i = 0; s && sc_session_history_get(s, i, &h) == 0; i++) {
         json_t *o = NULL;
-        if (h->seq <= r.last_seq)
+        if (h.seq <= r.last_seq)
             continue;
-        if (sc_history_record_to_json(s, h, &o) || json_array_append_new(r.arr, o)) {
+        if (sc_history_record_to_json(s, &h, &o) || json_array_append_new(r.arr, o)) {
             json_decref(r.arr);
             return -ENOMEM;
         }

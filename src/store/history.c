@@ -24,67 +24,287 @@ const char *sc_outcome_name(sc_outcome o)
     return "unknown";
 }
 
-size_t sc_session_history_count(const sc_session *s) { return s->ring_count; }
+/* ---- Packed records ----------------------------------------------------------------------
+ * A record in the ring: its header, nguards guard entries, nactions action entries, textlen
+ * bytes of text (no NUL), unaligned (read and written through packed structs). */
+typedef struct __attribute__((packed)) hist_hdr {
+    uint64_t seq;
+    int64_t wall_us;
+    uint64_t mono_us;
+    int32_t event_code;
+    uint32_t transition;
+    sc_id from, to, event;
+    uint8_t outcome, nguards, nactions, textlen;
+} hist_hdr;
+
+typedef struct __attribute__((packed)) hist_guard {
+    sc_id id;
+    uint8_t flags; /* GUARD_* */
+} hist_guard;
+enum { GUARD_NEGATE = 1, GUARD_PASSED = 2, GUARD_CACHED = 4 };
+
+typedef struct __attribute__((packed)) hist_action {
+    sc_id id;
+    int32_t result;
+    uint32_t duration_us;
+} hist_action;
+
+#define NO_ROOM UINT32_MAX
+
+static inline uint32_t packed_size(unsigned ng, unsigned na, unsigned tl)
+{
+    return (uint32_t)(sizeof(hist_hdr) + ng * sizeof(hist_guard) + na * sizeof(hist_action) + tl);
+}
+
+static inline uint8_t *hist_data(const sc_hist *h) { return (uint8_t *)(h->off + h->nslots); }
+static inline uint32_t hist_slot(const sc_hist *h, size_t i)
+{
+    size_t k = h->first + i;
+    return (uint32_t)(k >= h->nslots ? k - h->nslots : k);
+}
+static inline const uint8_t *hist_rec(const sc_hist *h, size_t i) { return hist_data(h) + h->off[hist_slot(h, i)]; }
+
+static uint32_t rec_size(const uint8_t *p)
+{
+    const hist_hdr *hd = (const hist_hdr *)p;
+    return packed_size(hd->nguards, hd->nactions, hd->textlen);
+}
+
+static void pack(uint8_t *p, const sc_history_record *r, unsigned ng, unsigned na, unsigned tl)
+{
+    hist_hdr *hd = (hist_hdr *)p;
+    hd->seq = r->seq;
+    hd->wall_us = r->wall_us;
+    hd->mono_us = r->mono_us;
+    hd->event_code = r->event_code;
+    hd->transition = r->transition;
+    hd->from = r->from;
+    hd->to = r->to;
+    hd->event = r->event;
+    hd->outcome = (uint8_t)r->outcome;
+    hd->nguards = (uint8_t)ng;
+    hd->nactions = (uint8_t)na;
+    hd->textlen = (uint8_t)tl;
+    hist_guard *g = (hist_guard *)(hd + 1);
+    for (unsigned i = 0; i < ng; i++) {
+        const sc_history_guard *s = &r->guards[i];
+        g[i].id = s->id;
+        g[i].flags = (uint8_t)((s->negate ? GUARD_NEGATE : 0) | (s->passed ? GUARD_PASSED : 0) |
+                               (s->cached ? GUARD_CACHED : 0));
+    }
+    hist_action *a = (hist_action *)(g + ng);
+    for (unsigned i = 0; i < na; i++) {
+        a[i].id = r->actions[i].id;
+        a[i].result = r->actions[i].result;
+        a[i].duration_us = r->actions[i].duration_us;
+    }
+    memcpy(a + na, r->event_text, tl);
+}
+
+static void unpack(const uint8_t *p, sc_history_record *r)
+{
+    const hist_hdr *hd = (const hist_hdr *)p;
+    memset(r, 0, sizeof *r);
+    r->seq = hd->seq;
+    r->wall_us = hd->wall_us;
+    r->mono_us = hd->mono_us;
+    r->event_code = hd->event_code;
+    r->transition = hd->transition;
+    r->from = hd->from;
+    r->to = hd->to;
+    r->event = hd->event;
+    r->outcome = (sc_outcome)hd->outcome;
+    r->nguards = hd->nguards;
+    r->nactions = hd->nactions;
+    const hist_guard *g = (const hist_guard *)(hd + 1);
+    for (unsigned i = 0; i < hd->nguards; i++) {
+        r->guards[i].id = g[i].id;
+        r->guards[i].negate = g[i].flags & GUARD_NEGATE;
+        r->guards[i].passed = g[i].flags & GUARD_PASSED;
+        r->guards[i].cached = g[i].flags & GUARD_CACHED;
+    }
+    const hist_action *a = (const hist_action *)(g + hd->nguards);
+    for (unsigned i = 0; i < hd->nactions; i++) {
+        r->actions[i].id = a[i].id;
+        r->actions[i].result = a[i].result;
+        r->actions[i].duration_us = a[i].duration_us;
+    }
+    memcpy(r->event_text, a + hd->nactions, hd->textlen);
+}
+
+/* ---- The ring ----------------------------------------------------------------------------- */
+
+#define FIRST_SLOTS 4   /* an answered call holds 4 records (IncomingCall, AcceptCall, DialogACK, CheckConditions) */
+#define FIRST_BYTES 320 /* ... of ~50-80 bytes each */
+
+size_t sc_session_history_count(const sc_session *s) { return s->hist ? s->hist->count : 0; }
 uint64_t sc_session_history_dropped(const sc_session *s) { return s->dropped; }
 uint64_t sc_session_history_next_seq(const sc_session *s) { return s->next_seq; }
 
-const sc_history_record *sc_session_history_get(const sc_session *s, size_t i)
+size_t sc_store__history_bytes(const sc_session *s)
 {
-    if (i >= s->ring_count)
-        return NULL;
-    return &s->ring[(s->ring_head + i) % s->ring_cap];
+    const sc_hist *h = s->hist;
+    return h ? sizeof *h + (size_t)h->nslots * sizeof h->off[0] + h->size : 0;
 }
 
-/* Grow the ring to ncap records, oldest first at index 0. */
-static int ring_grow(sc_session *s, uint32_t ncap)
+int sc_session_history_get(const sc_session *s, size_t i, sc_history_record *out)
 {
-    sc_history_record *n = malloc((size_t)ncap * sizeof *n);
-    if (!n)
-        return -ENOMEM;
-    for (uint32_t i = 0; i < s->ring_count; i++)
-        n[i] = s->ring[(s->ring_head + i) % s->ring_cap];
-    free(s->ring);
-    s->ring = n;
-    s->ring_cap = ncap;
-    s->ring_head = 0;
+    if (!s || !out)
+        return -EINVAL;
+    if (i >= sc_session_history_count(s))
+        return -ENOENT;
+    unpack(hist_rec(s->hist, i), out);
     return 0;
 }
 
-sc_history_record *sc_session_history_append(sc_session *s)
+void sc_store__history_set_states(sc_session *s, size_t i, sc_id from, sc_id to, uint32_t transition)
 {
+    hist_hdr *hd = (hist_hdr *)hist_rec(s->hist, i);
+    hd->from = from;
+    hd->to = to;
+    hd->transition = transition;
+}
+
+/* Where n bytes go in h's buffer, or NO_ROOM. */
+static inline uint32_t hist_room(const sc_hist *h, uint32_t n)
+{
+    if (!h->count)
+        return n <= h->size ? 0 : NO_ROOM;
+    if (h->hi > h->lo) { /* not wrapped: free at the end, then before the oldest */
+        if (h->hi + n <= h->size)
+            return h->hi;
+        return n <= h->lo ? 0 : NO_ROOM;
+    }
+    return h->hi + n <= h->lo ? h->hi : NO_ROOM; /* wrapped: free between newest and oldest */
+}
+
+/* Forget the oldest record. */
+static inline void hist_drop(sc_hist *h)
+{
+    h->first = h->first + 1 == h->nslots ? 0 : h->first + 1;
+    if (--h->count)
+        h->lo = h->off[h->first];
+    else
+        h->lo = h->hi = 0;
+}
+
+/* A new block of nslots slots and size bytes holding the records of s's ring but the skip
+ * oldest, packed from offset 0 (none yet: an empty one). -ENOMEM: nothing changed. */
+static int hist_rebuild(sc_session *s, uint32_t nslots, uint32_t size, uint32_t skip)
+{
+    sc_hist *n = malloc(sizeof *n + (size_t)nslots * sizeof n->off[0] + size);
+    if (!n)
+        return -ENOMEM;
+    n->nslots = nslots;
+    n->size = size;
+    n->first = n->lo = n->hi = n->count = 0;
+    const sc_hist *h = s->hist;
+    for (uint32_t i = skip; h && i < h->count; i++) {
+        const uint8_t *p = hist_rec(h, i);
+        uint32_t len = rec_size(p);
+        memcpy(hist_data(n) + n->hi, p, len);
+        n->off[n->count++] = n->hi;
+        n->hi += len;
+    }
+    free(s->hist);
+    s->hist = n;
+    return 0;
+}
+
+/* The bytes held by the records of h but the skip oldest. */
+static uint32_t hist_live(const sc_hist *h, uint32_t skip)
+{
+    uint32_t sum = 0;
+    for (uint32_t i = skip; i < h->count; i++)
+        sum += rec_size(hist_rec(h, i));
+    return sum;
+}
+
+/* Grow (or first make) s's ring so that a record of n bytes fits: more slots while it holds
+ * fewer than the capacity, more bytes when they are short; a full ring leaves its oldest
+ * record out (the caller counts it). 0 or -ENOMEM (nothing changed). */
+static int hist_grow(sc_session *s, uint32_t n, bool full)
+{
+    const sc_hist *h = s->hist;
     uint32_t cap = (uint32_t)s->store->history_capacity;
-    if (s->ring_count == s->ring_cap && s->ring_cap < cap) {
-        uint32_t ncap = s->ring_cap ? s->ring_cap * 2 : RING_FIRST;
-        if (ncap > cap)
-            ncap = cap;
-        if (ring_grow(s, ncap) != 0 && !s->ring_cap) {
-            s->dropped++;
-            s->next_seq++;
-            return NULL;
+    if (!h)
+        return hist_rebuild(s, cap < FIRST_SLOTS ? cap : FIRST_SLOTS, n > FIRST_BYTES ? n : FIRST_BYTES, 0);
+    uint32_t nslots = h->nslots;
+    if (!full && h->count == nslots)
+        nslots = nslots * 2 < cap ? nslots * 2 : cap;
+    uint32_t need = hist_live(h, full) + n;
+    uint32_t size = h->size;
+    if (need > size || nslots == h->nslots) { /* bytes short (or too scattered to take n) */
+        size += size / 2;
+        if (size < need + need / 4)
+            size = need + need / 4;
+    }
+    return hist_rebuild(s, nslots, (size + 7) & ~7u, full);
+}
+
+/* Pack r (its seq set) as the newest record. 0 or -ENOMEM (nothing changed). */
+static int hist_put(sc_session *s, const sc_history_record *r)
+{
+    unsigned ng = r->nguards < SC_HISTORY_MAX_GUARDS ? r->nguards : SC_HISTORY_MAX_GUARDS;
+    unsigned na = r->nactions < SC_HISTORY_MAX_ACTIONS ? r->nactions : SC_HISTORY_MAX_ACTIONS;
+    unsigned tl = (unsigned)strnlen(r->event_text, SC_HISTORY_TEXT_MAX - 1);
+    uint32_t n = packed_size(ng, na, tl);
+    sc_hist *h = s->hist;
+    bool full = false;
+    uint32_t at = NO_ROOM;
+    if (__builtin_expect(h != NULL, 1)) {
+        if (h->count < h->nslots) {
+            at = hist_room(h, n);
+        } else if (h->nslots >= s->store->history_capacity) { /* full: the oldest makes room */
+            full = true;
+            sc_hist keep = *h;
+            hist_drop(h);
+            at = hist_room(h, n);
+            if (at == NO_ROOM) { /* undone: the rebuild leaves it out (and may fail) */
+                h->first = keep.first;
+                h->count = keep.count;
+                h->lo = keep.lo;
+                h->hi = keep.hi;
+            }
         }
     }
-    sc_history_record *r;
-    if (s->ring_count < s->ring_cap) {
-        r = &s->ring[(s->ring_head + s->ring_count) % s->ring_cap];
-        s->ring_count++;
-    } else { /* full: overwrite the oldest */
-        r = &s->ring[s->ring_head];
-        s->ring_head = (s->ring_head + 1) % s->ring_cap;
-        s->dropped++;
+    if (__builtin_expect(at == NO_ROOM, 0)) {
+        if (hist_grow(s, n, full))
+            return -ENOMEM;
+        h = s->hist;
+        at = h->hi;
     }
-    memset(r, 0, offsetof(sc_history_record, guards));
-    r->seq = s->next_seq++;
-    r->transition = UINT32_MAX;
-    return r;
+    pack(hist_data(h) + at, r, ng, na, tl);
+    uint32_t slot = hist_slot(h, h->count);
+    h->off[slot] = at;
+    if (!h->count)
+        h->lo = at;
+    h->count++;
+    h->hi = at + n;
+    if (full)
+        s->dropped++;
+    return 0;
 }
+
+int sc_session_history_commit(sc_session *s, sc_history_record *r)
+{
+    r->seq = s->next_seq++;
+    if (__builtin_expect(hist_put(s, r) != 0, 0)) {
+        s->dropped++;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int sc_store__history_put_raw(sc_session *s, const sc_history_record *r) { return hist_put(s, r); }
 
 size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; i < s->ring_count && n < cap; i++) {
-        const sc_history_record *r = sc_session_history_get(s, i);
-        if (r->outcome == SC_OUTCOME_TAKEN && r->transition != UINT32_MAX)
-            out[n++] = r->transition;
+    for (size_t i = 0; i < sc_session_history_count(s) && n < cap; i++) {
+        const hist_hdr *hd = (const hist_hdr *)hist_rec(s->hist, i);
+        if (hd->outcome == SC_OUTCOME_TAKEN && hd->transition != UINT32_MAX)
+            out[n++] = hd->transition;
     }
     return n;
 }
@@ -167,11 +387,12 @@ int sc_session_history_json(const sc_session *s, size_t last, json_t **out)
     json_t *arr = json_array();
     if (!arr)
         return -ENOMEM;
-    size_t n = s->ring_count;
+    size_t n = sc_session_history_count(s);
     size_t start = (last && last < n) ? n - last : 0;
     for (size_t i = start; i < n; i++) {
         json_t *rec;
-        if (sc_history_record_to_json(s, sc_session_history_get(s, i), &rec) != 0 ||
+        sc_history_record r;
+        if (sc_session_history_get(s, i, &r) != 0 || sc_history_record_to_json(s, &r, &rec) != 0 ||
             json_array_append_new(arr, rec) != 0) {
             json_decref(arr);
             return -ENOMEM;
@@ -247,8 +468,9 @@ int sc_session_history_csv(const sc_session *s, char **out, size_t *len)
     sc_buf b = {0};
     sc_buf_puts(&b, "seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,"
                     "to,outcome\n");
-    for (size_t i = 0; i < s->ring_count; i++)
-        csv_record(&b, s, sc_session_history_get(s, i));
+    sc_history_record r;
+    for (size_t i = 0; sc_session_history_get(s, i, &r) == 0; i++)
+        csv_record(&b, s, &r);
     if (b.err) {
         sc_buf_free(&b);
         return -ENOMEM;
@@ -263,11 +485,8 @@ int sc_session_history_csv(const sc_session *s, char **out, size_t *len)
 
 void sc_session_history_release(sc_session *s)
 {
-    free(s->ring);
-    s->ring = NULL;
-    s->ring_cap = 0;
-    s->ring_head = 0;
-    s->ring_count = 0;
+    free(s->hist);
+    s->hist = NULL;
     s->history_released = true;
 }
 

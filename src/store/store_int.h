@@ -68,6 +68,28 @@ int sc_store__xstate_add(sc_session *s, const char *name, sc_id *out);
  * nothing changed). */
 int sc_store__rebase(sc_session *s, sc_table *table, sc_id state, sc_id *from_out);
 
+/* ---- The history ring (history.c) -------------------------------------------------------
+ * One malloc'd block per session: the ring's header, then nslots record offsets (a ring of
+ * their own, from first), then size bytes of records packed at their used size (a header,
+ * nguards guard and nactions action entries, the text's bytes) in a circular byte buffer:
+ * records never straddle its end; [lo, hi) is the bytes held, wrapped when hi <= lo. */
+typedef struct sc_hist {
+    uint32_t count;  /* records held */
+    uint32_t first;  /* the oldest's slot in off[] */
+    uint32_t nslots; /* slots in off[]: the ring's capacity in records (grows 4 -> capacity) */
+    uint32_t size;   /* bytes for records after off[] */
+    uint32_t lo, hi; /* the oldest record's offset; the end of the newest */
+    uint32_t off[];  /* each record's offset, then the records */
+} sc_hist;
+
+/* The bytes of s's ring (0 when it has none). */
+size_t sc_store__history_bytes(const sc_session *s);
+/* Pack r as the newest record, keeping its seq (sc_session_history_append_raw). 0 or -ENOMEM
+ * (nothing changed). */
+int sc_store__history_put_raw(sc_session *s, const sc_history_record *r);
+/* Rewrite record i's states and transition index (rebase.c); i < the count. */
+void sc_store__history_set_states(sc_session *s, size_t i, sc_id from, sc_id to, uint32_t transition);
+
 /* ---- The session record ---------------------------------------------------------------- */
 
 typedef struct sc_index_entry {
@@ -102,14 +124,11 @@ struct sc_session {
     bool history_released; /* the ring was freed (sc_session_history_release): the store has it */
 
     /* history ring */
-    sc_history_record *ring; /* ring_cap records, NULL until the first append */
-    uint32_t ring_cap;       /* allocated records */
-    uint32_t ring_head;      /* index of the oldest record */
-    uint32_t ring_count;     /* records held */
-    uint32_t packed_len;     /* the size of packed */
-    uint64_t next_seq;       /* seq of the next record, from 1 */
-    uint64_t dropped;        /* records that fell off or could not be stored */
-    char *packed;            /* sc_session_pack: one block (slab.c) holding the strings, or NULL */
+    sc_hist *hist;       /* the packed records (history.c), NULL until the first record */
+    uint32_t packed_len; /* the size of packed */
+    uint64_t next_seq;   /* seq of the next record, from 1 */
+    uint64_t dropped;    /* records that fell off or could not be stored */
+    char *packed;        /* sc_session_pack: one block (slab.c) holding the strings, or NULL */
 
     /* engine scheduling state (owned by src/engine) */
     bool busy;                    /* inside a dispatch */

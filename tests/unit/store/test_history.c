@@ -2,10 +2,19 @@
  * JSON and CSV exports have exact ISO-8601 UTC timestamps, µs durations and CSV quoting. */
 #include "unit/store/store_fixture.h"
 
+/* Record i of s's history (a copy), failing the test when there is none. */
+static sc_history_record rec_at(const sc_session *s, size_t i)
+{
+    sc_history_record r;
+    assert_int_equal(sc_session_history_get(s, i, &r), 0);
+    return r;
+}
+
 static void fill(sf *f, sc_session *s, sc_id ev, const char *text)
 {
-    sc_history_record *r = sc_session_history_append(s);
-    assert_non_null(r);
+    sc_history_record rec;
+    sc_history_record *r = &rec;
+    sc_history_record_init(r);
     r->wall_us = sc_clock_wall_us(sc_manual_clock_get(f->clk));
     r->mono_us = sc_clock_mono_us(sc_manual_clock_get(f->clk));
     r->from = 0;
@@ -14,6 +23,7 @@ static void fill(sf *f, sc_session *s, sc_id ev, const char *text)
     if (text)
         snprintf(r->event_text, sizeof r->event_text, "%s", text);
     r->outcome = SC_OUTCOME_TAKEN;
+    assert_int_equal(sc_session_history_commit(s, r), 0);
 }
 
 static void test_ring_grows_wraps_and_counts_drops(void **state)
@@ -24,21 +34,24 @@ static void test_ring_grows_wraps_and_counts_drops(void **state)
     size_t empty = sc_session_bytes(s);
     assert_int_equal(sc_session_history_count(s), 0);
     fill(f, s, SC_EV_IncomingCall, NULL);
-    /* lazily allocated, small first */
-    assert_int_equal(sc_session_bytes(s) - empty, 4 * sizeof(sc_history_record));
+    /* lazily allocated, small first: far less than 4 unpacked records */
+    assert_true(sc_session_bytes(s) - empty > 0);
+    assert_true(sc_session_bytes(s) - empty <= 4 * sizeof(sc_history_record) / 2);
     for (int i = 1; i < 20; i++)
         fill(f, s, SC_EV_DtmfReceived, NULL);
-    assert_int_equal(sc_session_bytes(s) - empty, 20 * sizeof(sc_history_record));
+    size_t grown = sc_session_bytes(s) - empty;
+    assert_true(grown < 20 * sizeof(sc_history_record) / 2);
     assert_int_equal(sc_session_history_dropped(s), 0);
     for (int i = 0; i < 15; i++)
         fill(f, s, SC_EV_HangupCall, NULL);
     assert_int_equal(sc_session_history_count(s), 20);
     assert_int_equal(sc_session_history_dropped(s), 15);
-    assert_int_equal(sc_session_history_get(s, 0)->seq, 16);
-    assert_int_equal(sc_session_history_get(s, 19)->seq, 35);
-    assert_null(sc_session_history_get(s, 20));
+    assert_int_equal(rec_at(s, 0).seq, 16);
+    assert_int_equal(rec_at(s, 19).seq, 35);
+    sc_history_record r;
+    assert_int_equal(sc_session_history_get(s, 20, &r), -ENOENT);
     assert_int_equal(sc_session_history_next_seq(s), 36);
-    assert_int_equal(sc_session_bytes(s) - empty, 20 * sizeof(sc_history_record)); /* bounded */
+    assert_int_equal(sc_session_bytes(s) - empty, grown); /* bounded: records of one size wrap in place */
     json_t *j = NULL;
     assert_int_equal(sc_session_history_json(s, 5, &j), 0);
     assert_int_equal(json_array_size(j), 5);
@@ -55,9 +68,11 @@ static void test_path_lists_taken_transitions(void **state)
     uint32_t idx[] = {0, UINT32_MAX, 2, 6};
     sc_outcome oc[] = {SC_OUTCOME_TAKEN, SC_OUTCOME_NOT_ACCEPTED, SC_OUTCOME_TAKEN, SC_OUTCOME_TAKEN};
     for (int i = 0; i < 4; i++) {
-        sc_history_record *r = sc_session_history_append(s);
-        r->transition = idx[i];
-        r->outcome = oc[i];
+        sc_history_record r;
+        sc_history_record_init(&r);
+        r.transition = idx[i];
+        r.outcome = oc[i];
+        assert_int_equal(sc_session_history_commit(s, &r), 0);
     }
     uint32_t out[8];
     assert_int_equal(sc_session_history_path(s, out, 8), 3);
@@ -74,7 +89,9 @@ static void test_json_export_format(void **state)
     sf *f = sf_new(0);
     sc_session *s = sf_create(f, SC_ROLE_UAS, "j");
     sc_manual_clock_advance(f->clk, 123456);
-    sc_history_record *r = sc_session_history_append(s);
+    sc_history_record rec;
+    sc_history_record *r = &rec;
+    sc_history_record_init(r);
     r->wall_us = sc_clock_wall_us(sc_manual_clock_get(f->clk));
     r->mono_us = 42;
     r->from = (sc_id)sc_table_state_id(f->table, "Active");
@@ -87,6 +104,9 @@ static void test_json_export_format(void **state)
     r->nactions = 1;
     r->actions[0] = (sc_history_action){SC_ACTION_SendReInvite, -5, 1234};
     r->outcome = SC_OUTCOME_ACTION_FAILED;
+    assert_int_equal(sc_session_history_commit(s, r), 0);
+    assert_int_equal(r->seq, 1);
+    rec = rec_at(s, 0); /* the ring's copy */
     json_t *j = NULL;
     assert_int_equal(sc_history_record_to_json(s, r, &j), 0);
     char *txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -109,7 +129,9 @@ static void test_csv_export_format(void **state)
     sf *f = sf_new(0);
     sc_session *s = sf_create(f, SC_ROLE_UAS, "c");
     sc_manual_clock_advance(f->clk, 7); /* 7 µs: zero-padded, not "0.7" */
-    sc_history_record *r = sc_session_history_append(s);
+    sc_history_record rec;
+    sc_history_record *r = &rec;
+    sc_history_record_init(r);
     r->wall_us = sc_clock_wall_us(sc_manual_clock_get(f->clk));
     r->mono_us = 5000007;
     r->from = 0;
@@ -125,13 +147,15 @@ static void test_csv_export_format(void **state)
     r->actions[0] = (sc_history_action){SC_ACTION_SendResponse, 0, 15};
     r->actions[1] = (sc_history_action){SC_ACTION_StartMedia, 0, 1000000};
     r->outcome = SC_OUTCOME_TAKEN;
+    assert_int_equal(sc_session_history_commit(s, r), 0);
     sc_manual_clock_advance(f->clk, 2000000);
-    r = sc_session_history_append(s);
+    sc_history_record_init(r);
     r->wall_us = sc_clock_wall_us(sc_manual_clock_get(f->clk));
     r->mono_us = 7000007;
     r->from = r->to = (sc_id)sc_table_state_id(f->table, "Ringing");
     r->event = SC_EV_MakeCall;
     r->outcome = SC_OUTCOME_NOT_ACCEPTED;
+    assert_int_equal(sc_session_history_commit(s, r), 0);
     char *csv = NULL;
     size_t len = 0;
     assert_int_equal(sc_session_history_csv(s, &csv, &len), 0);
@@ -167,10 +191,11 @@ static void test_release_and_pack(void **state)
     sc_session_history_release(s);
     assert_true(sc_session_history_released(s));
     assert_int_equal(sc_session_history_count(s), 0);
-    assert_int_equal(full - sc_session_bytes(s), 8 * sizeof(sc_history_record));
+    assert_true(full - sc_session_bytes(s) > 0);
+    assert_true(full - sc_session_bytes(s) < 8 * sizeof(sc_history_record) / 2);
     assert_int_equal(sc_session_history_next_seq(s), 7);
     fill(f, s, SC_EV_HangupCall, NULL);
-    assert_int_equal(sc_session_history_get(s, 0)->seq, 7);
+    assert_int_equal(rec_at(s, 0).seq, 7);
 
     assert_int_equal(sc_session_set_field(s, SC_FIELD_CALL_ID, "abc@host"), 0);
     assert_int_equal(sc_session_set_field(s, SC_FIELD_REMOTE_URI, "sip:bob@example.test"), 0);
