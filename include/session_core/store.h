@@ -241,19 +241,20 @@ typedef struct sc_history_action {
     uint32_t duration_us; /* measured on the monotonic clock */
 } sc_history_action;
 
+/* (The members up to outcome are stored in the ring as they are: keep them first.) */
 typedef struct sc_history_record {
     uint64_t seq;    /* per session, from 1 */
     int64_t wall_us; /* when the event was dispatched */
     uint64_t mono_us;
+    int32_t event_code;                   /* e.g. SIP status; 0 if none */
+    uint32_t transition;                  /* index of the transition taken/failed, UINT32_MAX if none */
     sc_id from;                           /* state before */
     sc_id to;                             /* state after (== from unless taken with a `to`) */
     sc_id event;                          /* event id */
-    int32_t event_code;                   /* e.g. SIP status; 0 if none */
-    char event_text[SC_HISTORY_TEXT_MAX]; /* copied, truncated */
-    uint32_t transition;                  /* index of the transition taken/failed, UINT32_MAX if none */
     uint8_t nguards;                      /* entries used in guards[] */
     uint8_t nactions;                     /* entries used in actions[] */
-    sc_outcome outcome;
+    sc_outcome outcome;                   /* (stored as one byte) */
+    char event_text[SC_HISTORY_TEXT_MAX]; /* copied, truncated */
     sc_history_guard guards[SC_HISTORY_MAX_GUARDS];
     sc_history_action actions[SC_HISTORY_MAX_ACTIONS];
 } sc_history_record;

@@ -6,6 +6,7 @@
 #include "session_core/base.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +26,12 @@ const char *sc_outcome_name(sc_outcome o)
 }
 
 /* ---- Packed records ----------------------------------------------------------------------
- * A record in the ring: its header, nguards guard entries, nactions action entries, textlen
- * bytes of text (no NUL), unaligned (read and written through packed structs). */
-typedef struct __attribute__((packed)) hist_hdr {
-    uint64_t seq;
-    int64_t wall_us;
-    uint64_t mono_us;
-    int32_t event_code;
-    uint32_t transition;
-    sc_id from, to, event;
-    uint8_t outcome, nguards, nactions, textlen;
-} hist_hdr;
+ * A record in the ring, unaligned: the record's members up to its outcome as they are
+ * (HDR_COPY bytes), its outcome and text length (a byte each), nguards guard entries, nactions
+ * action entries, then the text's bytes (no NUL). */
+#define HDR_COPY offsetof(sc_history_record, outcome)
+#define HDR_SIZE (HDR_COPY + 2)
+_Static_assert(HDR_COPY == 40, "sc_history_record's leading members are no longer packed as they are");
 
 typedef struct __attribute__((packed)) hist_guard {
     sc_id id;
@@ -53,7 +49,7 @@ typedef struct __attribute__((packed)) hist_action {
 
 static inline uint32_t packed_size(unsigned ng, unsigned na, unsigned tl)
 {
-    return (uint32_t)(sizeof(hist_hdr) + ng * sizeof(hist_guard) + na * sizeof(hist_action) + tl);
+    return (uint32_t)(HDR_SIZE + ng * sizeof(hist_guard) + na * sizeof(hist_action) + tl);
 }
 
 static inline uint8_t *hist_data(const sc_hist *h) { return (uint8_t *)(h->off + h->nslots); }
@@ -64,28 +60,23 @@ static inline uint32_t hist_slot(const sc_hist *h, size_t i)
 }
 static inline const uint8_t *hist_rec(const sc_hist *h, size_t i) { return hist_data(h) + h->off[hist_slot(h, i)]; }
 
+/* A packed record's members, read from its bytes. */
+#define REC_U8(p, member) ((p)[offsetof(sc_history_record, member)])
+static inline unsigned rec_textlen(const uint8_t *p) { return p[HDR_COPY + 1]; }
+
 static uint32_t rec_size(const uint8_t *p)
 {
-    const hist_hdr *hd = (const hist_hdr *)p;
-    return packed_size(hd->nguards, hd->nactions, hd->textlen);
+    return packed_size(REC_U8(p, nguards), REC_U8(p, nactions), rec_textlen(p));
 }
 
-static void pack(uint8_t *p, const sc_history_record *r, unsigned ng, unsigned na, unsigned tl)
+static inline void pack(uint8_t *p, const sc_history_record *r, unsigned ng, unsigned na, unsigned tl)
 {
-    hist_hdr *hd = (hist_hdr *)p;
-    hd->seq = r->seq;
-    hd->wall_us = r->wall_us;
-    hd->mono_us = r->mono_us;
-    hd->event_code = r->event_code;
-    hd->transition = r->transition;
-    hd->from = r->from;
-    hd->to = r->to;
-    hd->event = r->event;
-    hd->outcome = (uint8_t)r->outcome;
-    hd->nguards = (uint8_t)ng;
-    hd->nactions = (uint8_t)na;
-    hd->textlen = (uint8_t)tl;
-    hist_guard *g = (hist_guard *)(hd + 1);
+    memcpy(p, r, HDR_COPY);
+    p[offsetof(sc_history_record, nguards)] = (uint8_t)ng;
+    p[offsetof(sc_history_record, nactions)] = (uint8_t)na;
+    p[HDR_COPY] = (uint8_t)r->outcome;
+    p[HDR_COPY + 1] = (uint8_t)tl;
+    hist_guard *g = (hist_guard *)(p + HDR_SIZE);
     for (unsigned i = 0; i < ng; i++) {
         const sc_history_guard *s = &r->guards[i];
         g[i].id = s->id;
@@ -98,38 +89,30 @@ static void pack(uint8_t *p, const sc_history_record *r, unsigned ng, unsigned n
         a[i].result = r->actions[i].result;
         a[i].duration_us = r->actions[i].duration_us;
     }
-    memcpy(a + na, r->event_text, tl);
+    if (tl)
+        memcpy(a + na, r->event_text, tl);
 }
 
 static void unpack(const uint8_t *p, sc_history_record *r)
 {
-    const hist_hdr *hd = (const hist_hdr *)p;
     memset(r, 0, sizeof *r);
-    r->seq = hd->seq;
-    r->wall_us = hd->wall_us;
-    r->mono_us = hd->mono_us;
-    r->event_code = hd->event_code;
-    r->transition = hd->transition;
-    r->from = hd->from;
-    r->to = hd->to;
-    r->event = hd->event;
-    r->outcome = (sc_outcome)hd->outcome;
-    r->nguards = hd->nguards;
-    r->nactions = hd->nactions;
-    const hist_guard *g = (const hist_guard *)(hd + 1);
-    for (unsigned i = 0; i < hd->nguards; i++) {
+    memcpy(r, p, HDR_COPY);
+    r->outcome = (sc_outcome)p[HDR_COPY];
+    unsigned ng = r->nguards, na = r->nactions;
+    const hist_guard *g = (const hist_guard *)(p + HDR_SIZE);
+    for (unsigned i = 0; i < ng; i++) {
         r->guards[i].id = g[i].id;
         r->guards[i].negate = g[i].flags & GUARD_NEGATE;
         r->guards[i].passed = g[i].flags & GUARD_PASSED;
         r->guards[i].cached = g[i].flags & GUARD_CACHED;
     }
-    const hist_action *a = (const hist_action *)(g + hd->nguards);
-    for (unsigned i = 0; i < hd->nactions; i++) {
+    const hist_action *a = (const hist_action *)(g + ng);
+    for (unsigned i = 0; i < na; i++) {
         r->actions[i].id = a[i].id;
         r->actions[i].result = a[i].result;
         r->actions[i].duration_us = a[i].duration_us;
     }
-    memcpy(r->event_text, a + hd->nactions, hd->textlen);
+    memcpy(r->event_text, a + na, rec_textlen(p));
 }
 
 /* ---- The ring ----------------------------------------------------------------------------- */
@@ -159,33 +142,21 @@ int sc_session_history_get(const sc_session *s, size_t i, sc_history_record *out
 
 void sc_store__history_set_states(sc_session *s, size_t i, sc_id from, sc_id to, uint32_t transition)
 {
-    hist_hdr *hd = (hist_hdr *)hist_rec(s->hist, i);
-    hd->from = from;
-    hd->to = to;
-    hd->transition = transition;
+    uint8_t *p = (uint8_t *)hist_rec(s->hist, i);
+    memcpy(p + offsetof(sc_history_record, from), &from, sizeof from);
+    memcpy(p + offsetof(sc_history_record, to), &to, sizeof to);
+    memcpy(p + offsetof(sc_history_record, transition), &transition, sizeof transition);
 }
 
-/* Where n bytes go in h's buffer, or NO_ROOM. */
-static inline uint32_t hist_room(const sc_hist *h, uint32_t n)
+/* Where n bytes go in a buffer of size bytes holding count records in [lo, hi) (wrapped when
+ * hi <= lo), or NO_ROOM. */
+static inline uint32_t room(uint32_t size, uint32_t count, uint32_t lo, uint32_t hi, uint32_t n)
 {
-    if (!h->count)
-        return n <= h->size ? 0 : NO_ROOM;
-    if (h->hi > h->lo) { /* not wrapped: free at the end, then before the oldest */
-        if (h->hi + n <= h->size)
-            return h->hi;
-        return n <= h->lo ? 0 : NO_ROOM;
-    }
-    return h->hi + n <= h->lo ? h->hi : NO_ROOM; /* wrapped: free between newest and oldest */
-}
-
-/* Forget the oldest record. */
-static inline void hist_drop(sc_hist *h)
-{
-    h->first = h->first + 1 == h->nslots ? 0 : h->first + 1;
-    if (--h->count)
-        h->lo = h->off[h->first];
-    else
-        h->lo = h->hi = 0;
+    if (!count)
+        return n <= size ? 0 : NO_ROOM;
+    if (hi > lo) /* not wrapped: free at the end, then before the oldest */
+        return hi + n <= size ? hi : n <= lo ? 0 : NO_ROOM;
+    return hi + n <= lo ? hi : NO_ROOM; /* wrapped: free between newest and oldest */
 }
 
 /* A new block of nslots slots and size bytes holding the records of s's ring but the skip
@@ -243,28 +214,32 @@ static int hist_grow(sc_session *s, uint32_t n, bool full)
 }
 
 /* Pack r (its seq set) as the newest record. 0 or -ENOMEM (nothing changed). */
-static int hist_put(sc_session *s, const sc_history_record *r)
+static inline __attribute__((always_inline)) int hist_put(sc_session *s, const sc_history_record *r)
 {
-    unsigned ng = r->nguards < SC_HISTORY_MAX_GUARDS ? r->nguards : SC_HISTORY_MAX_GUARDS;
-    unsigned na = r->nactions < SC_HISTORY_MAX_ACTIONS ? r->nactions : SC_HISTORY_MAX_ACTIONS;
-    unsigned tl = (unsigned)strnlen(r->event_text, SC_HISTORY_TEXT_MAX - 1);
+    unsigned ng = r->nguards, na = r->nactions;
+    if (__builtin_expect(ng > SC_HISTORY_MAX_GUARDS, 0))
+        ng = SC_HISTORY_MAX_GUARDS;
+    if (__builtin_expect(na > SC_HISTORY_MAX_ACTIONS, 0))
+        na = SC_HISTORY_MAX_ACTIONS;
+    unsigned tl = r->event_text[0] ? (unsigned)strnlen(r->event_text, SC_HISTORY_TEXT_MAX - 1) : 0;
     uint32_t n = packed_size(ng, na, tl);
     sc_hist *h = s->hist;
     bool full = false;
     uint32_t at = NO_ROOM;
     if (__builtin_expect(h != NULL, 1)) {
         if (h->count < h->nslots) {
-            at = hist_room(h, n);
+            at = room(h->size, h->count, h->lo, h->hi, n);
         } else if (h->nslots >= s->store->history_capacity) { /* full: the oldest makes room */
             full = true;
-            sc_hist keep = *h;
-            hist_drop(h);
-            at = hist_room(h, n);
-            if (at == NO_ROOM) { /* undone: the rebuild leaves it out (and may fail) */
-                h->first = keep.first;
-                h->count = keep.count;
-                h->lo = keep.lo;
-                h->hi = keep.hi;
+            uint32_t first = h->first + 1 == h->nslots ? 0 : h->first + 1;
+            uint32_t count = h->count - 1;
+            uint32_t lo = count ? h->off[first] : 0, hi = count ? h->hi : 0;
+            at = room(h->size, count, lo, hi, n);
+            if (at != NO_ROOM) { /* else the rebuild leaves it out */
+                h->first = first;
+                h->count = count;
+                h->lo = lo;
+                h->hi = hi;
             }
         }
     }
@@ -275,14 +250,12 @@ static int hist_put(sc_session *s, const sc_history_record *r)
         at = h->hi;
     }
     pack(hist_data(h) + at, r, ng, na, tl);
-    uint32_t slot = hist_slot(h, h->count);
-    h->off[slot] = at;
+    h->off[hist_slot(h, h->count)] = at;
     if (!h->count)
         h->lo = at;
     h->count++;
     h->hi = at + n;
-    if (full)
-        s->dropped++;
+    s->dropped += full;
     return 0;
 }
 
@@ -296,15 +269,20 @@ int sc_session_history_commit(sc_session *s, sc_history_record *r)
     return 0;
 }
 
-int sc_store__history_put_raw(sc_session *s, const sc_history_record *r) { return hist_put(s, r); }
+__attribute__((noinline)) int sc_store__history_put_raw(sc_session *s, const sc_history_record *r)
+{
+    return hist_put(s, r);
+}
 
 size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap)
 {
     size_t n = 0;
     for (size_t i = 0; i < sc_session_history_count(s) && n < cap; i++) {
-        const hist_hdr *hd = (const hist_hdr *)hist_rec(s->hist, i);
-        if (hd->outcome == SC_OUTCOME_TAKEN && hd->transition != UINT32_MAX)
-            out[n++] = hd->transition;
+        const uint8_t *p = hist_rec(s->hist, i);
+        uint32_t transition;
+        memcpy(&transition, p + offsetof(sc_history_record, transition), sizeof transition);
+        if (p[HDR_COPY] == SC_OUTCOME_TAKEN && transition != UINT32_MAX)
+            out[n++] = transition;
     }
     return n;
 }

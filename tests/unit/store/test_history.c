@@ -252,6 +252,221 @@ static void test_release_and_pack(void **state)
     sf_free(f);
 }
 
+/* ---- The packed ring: records of very different sizes ------------------------------------ */
+
+static uint32_t lcg(uint32_t *x)
+{
+    *x = *x * 1103515245u + 12345u;
+    return *x >> 8;
+}
+
+/* A record of ng guards, na actions and tl bytes of text, the rest from x. */
+static void shaped(sf *f, sc_history_record *r, unsigned ng, unsigned na, unsigned tl, uint32_t *x)
+{
+    size_t nguard = sc_vocab_count(f->vocab, SC_VOCAB_GUARD), naction = sc_vocab_count(f->vocab, SC_VOCAB_ACTION);
+    sc_history_record_init(r);
+    r->wall_us = SF_T0_WALL + (int64_t)lcg(x);
+    r->mono_us = lcg(x);
+    r->from = (sc_id)(lcg(x) % 5);
+    r->to = (sc_id)(lcg(x) % 5);
+    r->event = (sc_id)(lcg(x) % 20);
+    r->event_code = (int32_t)lcg(x) - (1 << 23);
+    r->transition = lcg(x) % 3 ? lcg(x) % 9 : UINT32_MAX;
+    r->outcome = (sc_outcome)(lcg(x) % 4);
+    r->nguards = (uint8_t)ng;
+    for (unsigned i = 0; i < ng; i++)
+        r->guards[i] = (sc_history_guard){(sc_id)(lcg(x) % nguard), lcg(x) & 1, lcg(x) & 1, lcg(x) & 1};
+    r->nactions = (uint8_t)na;
+    for (unsigned i = 0; i < na; i++)
+        r->actions[i] = (sc_history_action){(sc_id)(lcg(x) % naction), -(int32_t)(lcg(x) % 200), lcg(x)};
+    for (unsigned i = 0; i < tl; i++)
+        r->event_text[i] = (char)('a' + lcg(x) % 26);
+    r->event_text[tl] = '\0';
+}
+
+/* The record's JSON text (sc_history_record_to_json), malloc'd. */
+static char *rec_json(const sc_session *s, const sc_history_record *r)
+{
+    json_t *j = NULL;
+    assert_int_equal(sc_history_record_to_json(s, r, &j), 0);
+    char *txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    assert_non_null(txt);
+    return txt;
+}
+
+/* Every record held equals the model (the last `held` committed, oldest first), member by
+ * member and as JSON. */
+static void check_ring(const sc_session *s, const sc_history_record *model, size_t held)
+{
+    assert_int_equal(sc_session_history_count(s), held);
+    for (size_t i = 0; i < held; i++) {
+        sc_history_record got = rec_at(s, i);
+        const sc_history_record *want = &model[i];
+        assert_int_equal(got.seq, want->seq);
+        assert_int_equal(got.wall_us, want->wall_us);
+        assert_int_equal(got.mono_us, want->mono_us);
+        assert_int_equal(got.from, want->from);
+        assert_int_equal(got.to, want->to);
+        assert_int_equal(got.event, want->event);
+        assert_int_equal(got.event_code, want->event_code);
+        assert_int_equal(got.transition, want->transition);
+        assert_int_equal(got.outcome, want->outcome);
+        assert_string_equal(got.event_text, want->event_text);
+        assert_int_equal(got.nguards, want->nguards);
+        assert_int_equal(got.nactions, want->nactions);
+        for (unsigned g = 0; g < want->nguards; g++) {
+            assert_int_equal(got.guards[g].id, want->guards[g].id);
+            assert_int_equal(got.guards[g].negate, want->guards[g].negate);
+            assert_int_equal(got.guards[g].passed, want->guards[g].passed);
+            assert_int_equal(got.guards[g].cached, want->guards[g].cached);
+        }
+        for (unsigned a = 0; a < want->nactions; a++) {
+            assert_int_equal(got.actions[a].id, want->actions[a].id);
+            assert_int_equal(got.actions[a].result, want->actions[a].result);
+            assert_int_equal(got.actions[a].duration_us, want->actions[a].duration_us);
+        }
+        char *j1 = rec_json(s, &got), *j2 = rec_json(s, want);
+        assert_string_equal(j1, j2);
+        free(j1);
+        free(j2);
+    }
+    sc_history_record none;
+    assert_int_equal(sc_session_history_get(s, held, &none), -ENOENT);
+}
+
+/* N records of the extreme shapes (0 and 8 guards, 0 and 12 actions, empty and 47-byte text)
+ * and random ones (from seed x) round a ring of cap (<= 9): each read back as committed, the
+ * oldest dropped and counted, the bytes bounded. The model receives the last ones held. */
+static void wrap_round(sf *f, sc_session *s, size_t cap, unsigned n, uint32_t x, sc_history_record *model)
+{
+    static const unsigned shapes[][3] = {{0, 0, 0}, {8, 12, 47}, {0, 12, 0}, {8, 0, 47}, {0, 0, 47}, {8, 12, 0}};
+    size_t empty = sc_session_bytes(s), most = 0;
+    uint64_t seq0 = sc_session_history_next_seq(s);
+    for (unsigned i = 0; i < n; i++) {
+        sc_history_record r;
+        unsigned k = lcg(&x) % 8;
+        if (k < 6)
+            shaped(f, &r, shapes[k][0], shapes[k][1], shapes[k][2], &x);
+        else
+            shaped(f, &r, lcg(&x) % 9, lcg(&x) % 13, lcg(&x) % 48, &x);
+        assert_int_equal(sc_session_history_commit(s, &r), 0);
+        assert_int_equal(r.seq, seq0 + i);
+        if (i >= cap)
+            memmove(model, model + 1, (cap - 1) * sizeof model[0]);
+        model[i < cap ? i : cap - 1] = r;
+        check_ring(s, model, i < cap ? i + 1 : cap);
+        assert_int_equal(sc_session_history_dropped(s), i < cap ? 0 : i + 1 - cap);
+        size_t bytes = sc_session_bytes(s) - empty;
+        if (bytes > most)
+            most = bytes;
+    }
+    /* the largest record is 233 bytes: the ring never needs more than about twice cap of them */
+    assert_true(most <= 2 * cap * 233 + 128);
+}
+
+/* Rings of 1 to 9 records, many records round each; then a ring released and started again. */
+static void test_packed_ring_wraps_records_of_any_size(void **state)
+{
+    (void)state;
+    enum { CAP = 7, N = 400 };
+    sc_history_record model[9];
+    for (size_t cap = 1; cap <= 9; cap++) {
+        sf *f = sf_new(cap);
+        for (uint32_t seed = 1; seed <= 3; seed++)
+            wrap_round(f, sf_create(f, SC_ROLE_UAS, NULL), cap, 150, seed * 7919 + (uint32_t)cap, model);
+        sf_free(f);
+    }
+    sf *f = sf_new(CAP);
+    sc_session *s = sf_create(f, SC_ROLE_UAS, "w");
+    size_t empty = sc_session_bytes(s);
+    uint32_t x = 7;
+    wrap_round(f, s, CAP, N, x, model);
+    assert_true(sc_session_bytes(s) - empty < CAP * sizeof(sc_history_record));
+
+    /* the JSON and the CSV of the ring are those of the records */
+    json_t *arr = NULL;
+    assert_int_equal(sc_session_history_json(s, 0, &arr), 0);
+    assert_int_equal(json_array_size(arr), CAP);
+    for (size_t i = 0; i < CAP; i++) {
+        char *j1 = json_dumps(json_array_get(arr, i), JSON_COMPACT | JSON_PRESERVE_ORDER), *j2 = rec_json(s, &model[i]);
+        assert_string_equal(j1, j2);
+        free(j1);
+        free(j2);
+    }
+    char *csv = NULL, *csv2 = NULL;
+    assert_int_equal(sc_session_history_csv(s, &csv, NULL), 0);
+    assert_int_equal(sc_history_json_to_csv(arr, &csv2, NULL), 0);
+    assert_string_equal(csv, csv2);
+    free(csv);
+    free(csv2);
+    json_decref(arr);
+
+    /* released: nothing held, seq and dropped go on; later records start a new ring */
+    sc_session_history_release(s);
+    assert_int_equal(sc_session_bytes(s), empty);
+    check_ring(s, model, 0);
+    assert_int_equal(sc_session_history_next_seq(s), N + 1);
+    assert_int_equal(sc_session_history_dropped(s), N - CAP);
+    for (unsigned i = 0; i < 10; i++) {
+        sc_history_record r;
+        shaped(f, &r, i % 2 ? 8 : 0, i % 3 ? 12 : 0, i % 2 ? 0 : 47, &x);
+        assert_int_equal(sc_session_history_commit(s, &r), 0);
+        assert_int_equal(r.seq, N + 1 + i);
+        if (i >= CAP)
+            memmove(model, model + 1, (CAP - 1) * sizeof model[0]);
+        model[i < CAP ? i : CAP - 1] = r;
+        check_ring(s, model, i < CAP ? i + 1 : CAP);
+    }
+    assert_int_equal(sc_session_history_dropped(s), N - CAP + 3);
+    sf_free(f);
+}
+
+/* Bounds: a text filling its 48 bytes without a NUL keeps 47, counts above the bounds are cut
+ * to them; a ring of 1 holds the newest; a raw append keeps its seq and counts the gap. */
+static void test_packed_ring_bounds_and_raw_appends(void **state)
+{
+    (void)state;
+    sf *f = sf_new(1);
+    sc_session *s = sf_create(f, SC_ROLE_UAS, "b");
+    uint32_t x = 3;
+    sc_history_record r;
+    shaped(f, &r, 8, 12, 0, &x);
+    memset(r.event_text, 'z', sizeof r.event_text);
+    r.nguards = 200;
+    r.nactions = 13;
+    assert_int_equal(sc_session_history_commit(s, &r), 0);
+    sc_history_record got = rec_at(s, 0);
+    assert_int_equal(strlen(got.event_text), SC_HISTORY_TEXT_MAX - 1);
+    assert_int_equal(got.nguards, SC_HISTORY_MAX_GUARDS);
+    assert_int_equal(got.nactions, SC_HISTORY_MAX_ACTIONS);
+    assert_int_equal(got.guards[7].id, r.guards[7].id);
+    assert_int_equal(got.actions[11].duration_us, r.actions[11].duration_us);
+    for (int i = 0; i < 5; i++) {
+        shaped(f, &r, (unsigned)i, (unsigned)(12 - i), (unsigned)(i * 9), &x);
+        assert_int_equal(sc_session_history_commit(s, &r), 0);
+        check_ring(s, &r, 1);
+    }
+    assert_int_equal(sc_session_history_dropped(s), 5);
+
+    /* raw appends (recovery): the seq kept, the skipped ones counted as dropped */
+    sc_session *t = sf_create(f, SC_ROLE_UAS, "raw");
+    assert_int_equal(sc_store_set_history_capacity(f->store, 3), 0);
+    sc_history_record model[3];
+    for (int i = 0; i < 3; i++) {
+        shaped(f, &model[i], (unsigned)(i * 4), (unsigned)(i * 6), (unsigned)(i * 20), &x);
+        model[i].seq = 10 + 5 * (uint64_t)i;
+        assert_int_equal(sc_session_history_append_raw(t, &model[i]), 0);
+    }
+    check_ring(t, model, 3);
+    assert_int_equal(sc_session_history_next_seq(t), 21);
+    assert_int_equal(sc_session_history_dropped(t), 9 + 4 + 4);
+    r = model[0];
+    assert_int_equal(sc_session_history_append_raw(t, &r), -EINVAL); /* seq 10 < 21 */
+    check_ring(t, model, 3);
+    sf_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +475,8 @@ int main(void)
         cmocka_unit_test(test_json_export_format),
         cmocka_unit_test(test_csv_export_format),
         cmocka_unit_test(test_release_and_pack),
+        cmocka_unit_test(test_packed_ring_wraps_records_of_any_size),
+        cmocka_unit_test(test_packed_ring_bounds_and_raw_appends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
