@@ -1,5 +1,6 @@
-/* history: the bounded per-session ring of transition records (grown lazily 4 -> capacity),
- * and its export as JSON and CSV with ISO-8601 UTC timestamps. */
+/* history: the bounded per-session ring of transition records, each packed at its used size
+ * (grown lazily from 4 records to the capacity), and its export as JSON and CSV with ISO-8601
+ * UTC timestamps. */
 #include "store/snapshot_int.h"
 #include "store/store_int.h"
 
