@@ -70,9 +70,21 @@ static uint32_t rec_size(const uint8_t *p)
     return packed_size(REC_U8(p, nguards), REC_U8(p, nactions), rec_textlen(p));
 }
 
-static inline void pack(uint8_t *p, const sc_history_record *r, unsigned ng, unsigned na, unsigned tl)
+/* Member m of r into the packed record at p. */
+#define PUT_MEMBER(p, r, m) memcpy((p) + offsetof(sc_history_record, m), &(r)->m, sizeof(r)->m)
+#define EARLY_END offsetof(sc_history_record, from)
+_Static_assert(offsetof(sc_history_record, seq) == 0 && EARLY_END == 32, "sc_history_record's members moved");
+
+/* r packed at p, with seq. The members written early in a run (times, code, transition) are
+ * copied at once; the seq, states and counts, written just before, one by one: a load wider
+ * than the stores it reads waits for them to complete. */
+static inline void pack(uint8_t *p, const sc_history_record *r, uint64_t seq, unsigned ng, unsigned na, unsigned tl)
 {
-    memcpy(p, r, HDR_COPY);
+    memcpy(p + sizeof seq, (const uint8_t *)r + sizeof seq, EARLY_END - sizeof seq);
+    memcpy(p, &seq, sizeof seq);
+    PUT_MEMBER(p, r, from);
+    PUT_MEMBER(p, r, to);
+    PUT_MEMBER(p, r, event);
     p[offsetof(sc_history_record, nguards)] = (uint8_t)ng;
     p[offsetof(sc_history_record, nactions)] = (uint8_t)na;
     p[HDR_COPY] = (uint8_t)r->outcome;
@@ -214,66 +226,100 @@ static int hist_grow(sc_session *s, uint32_t n, bool full)
     return hist_rebuild(s, nslots, (size + 7) & ~7u, full);
 }
 
-/* Pack r (its seq set) as the newest record. 0 or -ENOMEM (nothing changed). */
-static inline __attribute__((always_inline)) int hist_put(sc_session *s, const sc_history_record *r)
+/* r's packed counts and size (the counts cut to their bounds, the text to 47 bytes). */
+static inline uint32_t packed_of(const sc_history_record *r, unsigned *ng, unsigned *na, unsigned *tl)
 {
-    unsigned ng = r->nguards, na = r->nactions;
-    if (__builtin_expect(ng > SC_HISTORY_MAX_GUARDS, 0))
-        ng = SC_HISTORY_MAX_GUARDS;
-    if (__builtin_expect(na > SC_HISTORY_MAX_ACTIONS, 0))
-        na = SC_HISTORY_MAX_ACTIONS;
-    unsigned tl = r->event_text[0] ? (unsigned)strnlen(r->event_text, SC_HISTORY_TEXT_MAX - 1) : 0;
-    uint32_t n = packed_size(ng, na, tl);
+    *tl = r->event_text[0] ? (unsigned)strnlen(r->event_text, SC_HISTORY_TEXT_MAX - 1) : 0;
+    *ng = r->nguards < SC_HISTORY_MAX_GUARDS ? r->nguards : SC_HISTORY_MAX_GUARDS;
+    *na = r->nactions < SC_HISTORY_MAX_ACTIONS ? r->nactions : SC_HISTORY_MAX_ACTIONS;
+    return packed_size(*ng, *na, *tl);
+}
+
+/* Pack r with seq as the newest record, whatever the ring's state: made, grown (slots or
+ * bytes), or its oldest record dropped. 0 or -ENOMEM (nothing changed). */
+static __attribute__((noinline)) int hist_put_any(sc_session *s, const sc_history_record *r, uint64_t seq)
+{
+    unsigned ng, na, tl;
+    uint32_t n = packed_of(r, &ng, &na, &tl);
     sc_hist *h = s->hist;
     bool full = false;
-    uint32_t at = NO_ROOM;
-    if (__builtin_expect(h != NULL, 1)) {
-        if (h->count < h->nslots) {
-            at = room(h->size, h->count, h->lo, h->hi, n);
-        } else if (h->nslots >= s->store->history_capacity) { /* full: the oldest makes room */
-            full = true;
-            uint32_t first = h->first + 1 == h->nslots ? 0 : h->first + 1;
-            uint32_t count = h->count - 1;
-            uint32_t lo = count ? h->off[first] : 0, hi = count ? h->hi : 0;
-            at = room(h->size, count, lo, hi, n);
-            if (at != NO_ROOM) { /* else the rebuild leaves it out */
-                h->first = first;
-                h->count = count;
-                h->lo = lo;
-                h->hi = hi;
-            }
+    if (h && h->count == h->nslots && h->nslots >= s->store->history_capacity) {
+        full = true; /* the oldest makes room, if the bytes it frees are enough */
+        uint32_t first = h->first + 1 == h->nslots ? 0 : h->first + 1, count = h->count - 1;
+        uint32_t lo = count ? h->off[first] : 0, hi = count ? h->hi : 0;
+        uint32_t at = room(h->size, count, lo, hi, n);
+        if (at != NO_ROOM) {
+            pack(hist_data(h) + at, r, seq, ng, na, tl);
+            h->off[h->first] = at; /* the oldest's slot is the newest's now */
+            h->first = first;
+            h->lo = count ? lo : at;
+            h->hi = at + n;
+            s->dropped++;
+            return 0;
+        }
+    } else if (h && h->count < h->nslots) {
+        uint32_t at = room(h->size, h->count, h->lo, h->hi, n);
+        if (at != NO_ROOM) {
+            pack(hist_data(h) + at, r, seq, ng, na, tl);
+            h->off[hist_slot(h, h->count)] = at;
+            h->lo = h->count++ ? h->lo : at;
+            h->hi = at + n;
+            return 0;
         }
     }
-    if (__builtin_expect(at == NO_ROOM, 0)) {
-        if (hist_grow(s, n, full))
-            return -ENOMEM;
-        h = s->hist;
-        at = h->hi;
-    }
-    pack(hist_data(h) + at, r, ng, na, tl);
-    h->off[hist_slot(h, h->count)] = at;
-    if (!h->count)
-        h->lo = at;
-    h->count++;
+    if (hist_grow(s, n, full)) /* the rebuild leaves out the oldest of a full ring */
+        return -ENOMEM;
+    h = s->hist;
+    uint32_t at = h->hi;
+    pack(hist_data(h) + at, r, seq, ng, na, tl);
+    h->off[h->count++] = at;
     h->hi = at + n;
     s->dropped += full;
     return 0;
 }
 
-int sc_session_history_commit(sc_session *s, sc_history_record *r)
+/* hist_put_any for the common case, inline: a ring holding records, with a free slot or full
+ * (its oldest then dropped), and room for r right after its newest record, judged before the
+ * drop (the place does not wait for the load of the next oldest's offset). */
+static inline __attribute__((always_inline)) int hist_put(sc_session *s, const sc_history_record *r, uint64_t seq)
 {
-    r->seq = s->next_seq++;
-    if (__builtin_expect(hist_put(s, r) != 0, 0)) {
+    sc_hist *h = s->hist;
+    if (__builtin_expect(h == NULL, 0))
+        return hist_put_any(s, r, seq);
+    unsigned ng, na, tl;
+    uint32_t n = packed_of(r, &ng, &na, &tl);
+    uint32_t count = h->count, hi = h->hi, first = h->first;
+    uint32_t end = hi > h->lo ? h->size : h->lo; /* of the free bytes after the newest */
+    bool full = count == h->nslots;
+    if (__builtin_expect(hi + n > end || !count || (full && (count < s->store->history_capacity || count == 1)), 0))
+        return hist_put_any(s, r, seq); /* to wrap, to grow, a first record or a ring of one */
+    pack(hist_data(h) + hi, r, seq, ng, na, tl);
+    h->hi = hi + n;
+    if (full) { /* the oldest's slot is the newest's; the next oldest is first */
+        h->off[first] = hi;
+        first = first + 1 == count ? 0 : first + 1;
+        h->first = first;
+        h->lo = h->off[first];
         s->dropped++;
-        return -ENOMEM;
+    } else {
+        uint32_t slot = first + count;
+        h->off[slot >= h->nslots ? slot - h->nslots : slot] = hi;
+        h->count = count + 1;
     }
     return 0;
 }
 
-__attribute__((noinline)) int sc_store__history_put_raw(sc_session *s, const sc_history_record *r)
+int sc_session_history_commit(sc_session *s, sc_history_record *r)
 {
-    return hist_put(s, r);
+    uint64_t seq = s->next_seq++;
+    int rc = hist_put(s, r, seq);
+    r->seq = seq;
+    if (__builtin_expect(rc != 0, 0))
+        s->dropped++;
+    return rc;
 }
+
+int sc_store__history_put_raw(sc_session *s, const sc_history_record *r) { return hist_put_any(s, r, r->seq); }
 
 size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap)
 {
