@@ -89,6 +89,9 @@ static void test_action_suspends_and_resumes(void **state)
     assert_string_equal(f->log, "StartMedia@Idle Log@Idle ");
     assert_true(sc_engine_session_busy(f->engine, s));
     assert_string_equal(sc_session_state_name(s), "Idle");
+    /* the waiting run's record is stored when the run ends, with the next seq */
+    assert_int_equal(sc_session_history_count(s), 0);
+    assert_int_equal(sc_session_history_next_seq(s), 1);
     /* later events wait, in order */
     assert_int_equal(fx_ev(f, s, SC_EV_MediaReady), SC_ENGINE_QUEUED);
     assert_int_equal(fx_ev(f, s, SC_EV_AcceptCall), SC_ENGINE_QUEUED);
@@ -101,6 +104,8 @@ static void test_action_suspends_and_resumes(void **state)
     assert_false(sc_engine_session_busy(f->engine, s));
     assert_int_equal(sc_session_history_count(s), 3);
     const sc_history_record *r = fx_hist(s, 0);
+    assert_int_equal(r->seq, 1);
+    assert_int_equal(fx_hist(s, 2)->seq, 3);
     assert_int_equal(r->outcome, SC_OUTCOME_TAKEN);
     assert_int_equal(r->nactions, 3);
     assert_int_equal(r->actions[1].id, SC_ACTION_Log);
