@@ -297,9 +297,9 @@ static inline __attribute__((always_inline)) int hist_put(sc_session *s, const s
     bool full = count == h->nslots;
     if (__builtin_expect(hi + n > end || !count || (full && (count < s->store->history_capacity || count == 1)), 0))
         return hist_put_any(s, r, seq); /* to wrap, to grow, a first record or a ring of one */
-    pack(hist_data(h) + hi, r, seq, ng, na, tl);
-    h->hi = hi + n;
-    if (full) { /* the oldest's slot is the newest's; the next oldest is first */
+    uint8_t *p = hist_data(h) + hi;
+    h->hi = hi + n; /* the ring's state first, so that little stays live across the packing */
+    if (full) {     /* the oldest's slot is the newest's; the next oldest is first */
         h->off[first] = hi;
         first = first + 1 == count ? 0 : first + 1;
         h->first = first;
@@ -310,6 +310,7 @@ static inline __attribute__((always_inline)) int hist_put(sc_session *s, const s
         h->off[slot >= h->nslots ? slot - h->nslots : slot] = hi;
         h->count = count + 1;
     }
+    pack(p, r, seq, ng, na, tl);
     return 0;
 }
 
