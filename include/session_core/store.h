@@ -241,33 +241,55 @@ typedef struct sc_history_action {
     uint32_t duration_us; /* measured on the monotonic clock */
 } sc_history_action;
 
+/* (The members up to outcome are stored in the ring as they are: keep them first.) */
 typedef struct sc_history_record {
     uint64_t seq;    /* per session, from 1 */
     int64_t wall_us; /* when the event was dispatched */
     uint64_t mono_us;
+    int32_t event_code;                   /* e.g. SIP status; 0 if none */
+    uint32_t transition;                  /* index of the transition taken/failed, UINT32_MAX if none */
     sc_id from;                           /* state before */
     sc_id to;                             /* state after (== from unless taken with a `to`) */
     sc_id event;                          /* event id */
-    int32_t event_code;                   /* e.g. SIP status; 0 if none */
-    char event_text[SC_HISTORY_TEXT_MAX]; /* copied, truncated */
-    uint32_t transition;                  /* index of the transition taken/failed, UINT32_MAX if none */
     uint8_t nguards;                      /* entries used in guards[] */
     uint8_t nactions;                     /* entries used in actions[] */
-    sc_outcome outcome;
+    sc_outcome outcome;                   /* (stored as one byte) */
+    char event_text[SC_HISTORY_TEXT_MAX]; /* copied, truncated */
     sc_history_guard guards[SC_HISTORY_MAX_GUARDS];
     sc_history_action actions[SC_HISTORY_MAX_ACTIONS];
 } sc_history_record;
 
 /* Records held (<= capacity), oldest at index 0. */
 SC_EXPORT size_t sc_session_history_count(const sc_session *s);
-SC_EXPORT const sc_history_record *sc_session_history_get(const sc_session *s, size_t i);
+/* A copy of record i (0 = the oldest) in *out: 0, or -ENOENT when i >= the count (-EINVAL on
+ * NULL). The ring keeps each record packed at its used size (guards, actions and text as
+ * many as it has); the copy is unpacked, its unused guard and action entries zero. */
+SC_EXPORT int sc_session_history_get(const sc_session *s, size_t i, sc_history_record *out);
 /* Records that fell off the ring (or could not be stored for lack of memory). */
 SC_EXPORT uint64_t sc_session_history_dropped(const sc_session *s);
 SC_EXPORT uint64_t sc_session_history_next_seq(const sc_session *s);
-/* A zeroed slot for a new record with seq assigned (the ring grows 4 -> capacity, then the
- * oldest record is overwritten and counted as dropped). NULL only if the first allocation
- * fails (counted as dropped). The engine fills it; other callers rarely need this. */
-SC_EXPORT sc_history_record *sc_session_history_append(sc_session *s);
+/* A record to fill on the caller's side (the engine: on its stack) before
+ * sc_session_history_commit: seq, times, ids, code, counts 0, text empty, transition
+ * UINT32_MAX, outcome taken. The entries past nguards/nactions and the text past its NUL are
+ * left as they are (never read). */
+static inline void sc_history_record_init(sc_history_record *r)
+{
+    r->seq = 0;
+    r->wall_us = 0;
+    r->mono_us = 0;
+    r->from = r->to = r->event = 0;
+    r->event_code = 0;
+    r->event_text[0] = '\0';
+    r->transition = UINT32_MAX;
+    r->nguards = r->nactions = 0;
+    r->outcome = SC_OUTCOME_TAKEN;
+}
+/* Store r as the session's newest record: r->seq is set to the next seq (so observers told
+ * afterwards see it), then r is packed into the ring (grown lazily, first for 4 records; when
+ * it holds its capacity the oldest record is dropped and counted). nguards/nactions above the
+ * SC_HISTORY_MAX_* bounds are cut to them. 0, or -ENOMEM: not stored, counted as dropped (its
+ * seq is used all the same). */
+SC_EXPORT int sc_session_history_commit(sc_session *s, sc_history_record *r);
 /* Frees the history ring of an ended session whose records a durable store holds (memory:
  * the compact record of docs/architecture.md, "Ended sessions"). The sequence numbers go on;
  * a later record starts a new ring. sc_session_history_released says it happened, so readers

@@ -267,6 +267,7 @@ static int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec, sc_ou
     sc_engine__count_run(e, event, o, mono, t_end);
     rec->outcome = o;
     rec->to = s->state;
+    sc_session_history_commit(s, rec);
     if (o != SC_OUTCOME_TAKEN)
         s->failed++;
     if (outcome_out)
@@ -286,13 +287,9 @@ static inline __attribute__((always_inline)) int run_one(sc_engine *e, sc_sessio
                                                          sc_outcome *outcome_out);
 static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *outcome_out)
 {
-    sc_history_record spare; /* used only when the ring could not be allocated */
-    sc_history_record *rec = sc_session_history_append(s);
-    if (!rec) {
-        memset(&spare, 0, offsetof(sc_history_record, guards));
-        spare.transition = UINT32_MAX;
-        rec = &spare;
-    }
+    sc_history_record record; /* filled here, packed into the ring by finish_run */
+    sc_history_record *rec = &record;
+    sc_history_record_init(rec);
     uint64_t tick;
     uint64_t mono = sc_engine__now(e, &tick);
     int64_t wall = sc_engine__wall_at(e, mono);

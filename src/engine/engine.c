@@ -241,13 +241,9 @@ void sc_engine_remove_session(sc_engine *e, sc_session *s, const char *reason)
 void sc_engine__note(sc_engine *e, sc_session *s, sc_id from, sc_id event, int32_t code, const char *text,
                      uint64_t mono, int64_t wall)
 {
-    sc_history_record spare;
-    sc_history_record *rec = sc_session_history_append(s);
-    if (!rec) {
-        memset(&spare, 0, offsetof(sc_history_record, guards));
-        spare.transition = UINT32_MAX;
-        rec = &spare;
-    }
+    sc_history_record record;
+    sc_history_record *rec = &record;
+    sc_history_record_init(rec);
     rec->wall_us = wall;
     rec->mono_us = mono;
     rec->from = from;
@@ -256,6 +252,7 @@ void sc_engine__note(sc_engine *e, sc_session *s, sc_id from, sc_id event, int32
     rec->event_code = code;
     snprintf(rec->event_text, sizeof rec->event_text, "%s", text ? text : "");
     rec->outcome = SC_OUTCOME_TAKEN;
+    sc_session_history_commit(s, rec);
     s->updated_mono_us = mono;
     s->updated_wall_us = wall;
     /* the observers see it as they see a run (the recorder, the event bus) */

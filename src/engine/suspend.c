@@ -15,8 +15,7 @@ typedef struct sc_engine__pending {
     char key[24]; /* the token as text: the pending map's key */
     sc_session *s;
     sc_engine__run run;
-    uint64_t seq;               /* the run's history record */
-    sc_history_record spare;    /* used when that record is no longer in the ring */
+    sc_history_record rec;      /* the run's history record, stored when the run ends */
     sc_engine__suspending call; /* token, cancel, started */
     sc_event ev;                /* text in text[]; data owned (with data_free) or NULL */
     char text[];
@@ -60,8 +59,7 @@ int sc_engine__suspend_run(sc_engine *e, sc_session *s, const sc_event *ev, sc_h
     }
     p->s = s;
     p->run = *run;
-    p->seq = rec->seq;
-    p->spare = *rec;
+    p->rec = *rec;
     p->call = call;
     p->ev = *ev;
     if (ev->text) {
@@ -73,18 +71,6 @@ int sc_engine__suspend_run(sc_engine *e, sc_session *s, const sc_event *ev, sc_h
     s->pending = p;
     e->stats.suspended++;
     return SC_ENGINE_QUEUED;
-}
-
-/* The ring slot of the pending run's record, or its spare copy. */
-static sc_history_record *pending_record(sc_engine__pending *p)
-{
-    size_t n = sc_session_history_count(p->s);
-    if (n && p->seq) {
-        const sc_history_record *last = sc_session_history_get(p->s, n - 1);
-        if (last && last->seq == p->seq)
-            return (sc_history_record *)last;
-    }
-    return &p->spare;
 }
 
 static void pending_free(sc_engine__pending *p)
@@ -108,7 +94,7 @@ int sc_engine_resume(sc_engine *e, uint64_t token, int result)
     sc_session *s = p->s;
     s->pending = NULL;
     e->stats.resumed++;
-    sc_engine__continue(e, s, &p->ev, pending_record(p), &p->run, result, p->call.started);
+    sc_engine__continue(e, s, &p->ev, &p->rec, &p->run, result, p->call.started);
     if (s->pending) /* suspended again, at a later guard or action: it took the event */
         p->ev.data = NULL;
     pending_free(p);
@@ -126,7 +112,7 @@ void sc_engine__cancel_pending(sc_engine *e, sc_session *s)
     s->pending = NULL;
     if (p->call.cancel)
         p->call.cancel(p->call.ud);
-    sc_history_record *rec = pending_record(p);
+    sc_history_record *rec = &p->rec;
     const sc_transition *tr = p->run.rows[p->run.row];
     if (p->run.in_actions)
         sc_engine__action_done(rec, &tr->actions[p->run.step], -ECANCELED, p->call.started, sc_clock_mono_us(e->clock));
@@ -134,6 +120,7 @@ void sc_engine__cancel_pending(sc_engine *e, sc_session *s)
         sc_engine__guard_done(rec, &tr->guards[p->run.step], false, false);
     rec->outcome = SC_OUTCOME_ACTION_FAILED;
     rec->to = s->state;
+    sc_session_history_commit(s, rec);
     pending_free(p);
     s->busy = false;
 }

@@ -97,7 +97,7 @@ int sc_session_apply_event_json(sc_session *s, const json_t *rec)
     bool is_created = !strcmp(kind, "created");
     if (is_created != (seq == 0) || (!is_created && strcmp(kind, "transition")))
         return -EINVAL;
-    if ((uint64_t)seq < s->next_seq && !(is_created && s->next_seq == 1 && !s->ring_count))
+    if ((uint64_t)seq < s->next_seq && !(is_created && s->next_seq == 1 && !sc_session_history_count(s)))
         return 1; /* already applied */
     if (is_created && sc_store__get_i64(rec, "created_us", &created))
         return -EINVAL;

@@ -1,11 +1,13 @@
-/* history: the bounded per-session ring of transition records (grown lazily 4 -> capacity),
- * and its export as JSON and CSV with ISO-8601 UTC timestamps. */
+/* history: the bounded per-session ring of transition records, each packed at its used size
+ * (grown lazily from 4 records to the capacity), and its export as JSON and CSV with ISO-8601
+ * UTC timestamps. */
 #include "store/snapshot_int.h"
 #include "store/store_int.h"
 
 #include "session_core/base.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,67 +26,316 @@ const char *sc_outcome_name(sc_outcome o)
     return "unknown";
 }
 
-size_t sc_session_history_count(const sc_session *s) { return s->ring_count; }
+/* ---- Packed records ----------------------------------------------------------------------
+ * A record in the ring, unaligned: the record's members up to its outcome as they are
+ * (HDR_COPY bytes), its outcome and text length (a byte each), nguards guard entries, nactions
+ * action entries, then the text's bytes (no NUL). */
+#define HDR_COPY offsetof(sc_history_record, outcome)
+#define HDR_SIZE (HDR_COPY + 2)
+_Static_assert(HDR_COPY == 40, "sc_history_record's leading members are no longer packed as they are");
+
+typedef struct __attribute__((packed)) hist_guard {
+    sc_id id;
+    uint8_t flags; /* GUARD_* */
+} hist_guard;
+enum { GUARD_NEGATE = 1, GUARD_PASSED = 2, GUARD_CACHED = 4 };
+
+typedef struct hist_action { /* on 4 bytes: aligned stores are cheaper */
+    sc_id id;
+    int32_t result;
+    uint32_t duration_us;
+} hist_action;
+
+#define NO_ROOM UINT32_MAX
+
+#define ALIGN4(x) (((x) + 3u) & ~3u)
+
+/* Records start on 4 bytes, their actions too. */
+static inline uint32_t actions_at(unsigned ng) { return ALIGN4((uint32_t)(HDR_SIZE + ng * sizeof(hist_guard))); }
+static inline uint32_t packed_size(unsigned ng, unsigned na, unsigned tl)
+{
+    return ALIGN4(actions_at(ng) + na * (uint32_t)sizeof(hist_action) + tl);
+}
+
+static inline uint8_t *hist_data(const sc_hist *h) { return (uint8_t *)(h->off + h->nslots); }
+static inline uint32_t hist_slot(const sc_hist *h, size_t i)
+{
+    size_t k = h->first + i;
+    return (uint32_t)(k >= h->nslots ? k - h->nslots : k);
+}
+static inline const uint8_t *hist_rec(const sc_hist *h, size_t i) { return hist_data(h) + h->off[hist_slot(h, i)]; }
+
+/* A packed record's members, read from its bytes. */
+#define REC_U8(p, member) ((p)[offsetof(sc_history_record, member)])
+static inline unsigned rec_textlen(const uint8_t *p) { return p[HDR_COPY + 1]; }
+
+static uint32_t rec_size(const uint8_t *p)
+{
+    return packed_size(REC_U8(p, nguards), REC_U8(p, nactions), rec_textlen(p));
+}
+
+/* Member m of r into the packed record at p. */
+#define PUT_MEMBER(p, r, m) memcpy((p) + offsetof(sc_history_record, m), &(r)->m, sizeof(r)->m)
+#define EARLY_END offsetof(sc_history_record, from)
+_Static_assert(offsetof(sc_history_record, seq) == 0 && EARLY_END == 32, "sc_history_record's members moved");
+
+/* r packed at p, with seq. The members written early in a run (times, code, transition) are
+ * copied at once; the seq, states and counts, written just before, one by one: a load wider
+ * than the stores it reads waits for them to complete. */
+static inline void pack(uint8_t *p, const sc_history_record *r, uint64_t seq, unsigned ng, unsigned na, unsigned tl)
+{
+    memcpy(p + sizeof seq, (const uint8_t *)r + sizeof seq, EARLY_END - sizeof seq);
+    memcpy(p, &seq, sizeof seq);
+    PUT_MEMBER(p, r, from);
+    PUT_MEMBER(p, r, to);
+    PUT_MEMBER(p, r, event);
+    p[offsetof(sc_history_record, nguards)] = (uint8_t)ng;
+    p[offsetof(sc_history_record, nactions)] = (uint8_t)na;
+    p[HDR_COPY] = (uint8_t)r->outcome;
+    p[HDR_COPY + 1] = (uint8_t)tl;
+    hist_guard *g = (hist_guard *)(p + HDR_SIZE);
+    for (unsigned i = 0; i < ng; i++) {
+        const sc_history_guard *s = &r->guards[i];
+        g[i].id = s->id;
+        g[i].flags = (uint8_t)((s->negate ? GUARD_NEGATE : 0) | (s->passed ? GUARD_PASSED : 0) |
+                               (s->cached ? GUARD_CACHED : 0));
+    }
+    hist_action *a = (hist_action *)(void *)(p + actions_at(ng));
+    for (unsigned i = 0; i < na; i++) {
+        a[i].id = r->actions[i].id;
+        a[i].result = r->actions[i].result;
+        a[i].duration_us = r->actions[i].duration_us;
+    }
+    if (tl)
+        memcpy(a + na, r->event_text, tl);
+}
+
+static void unpack(const uint8_t *p, sc_history_record *r)
+{
+    memset(r, 0, sizeof *r);
+    memcpy(r, p, HDR_COPY);
+    r->outcome = (sc_outcome)p[HDR_COPY];
+    unsigned ng = r->nguards, na = r->nactions;
+    const hist_guard *g = (const hist_guard *)(p + HDR_SIZE);
+    for (unsigned i = 0; i < ng; i++) {
+        r->guards[i].id = g[i].id;
+        r->guards[i].negate = g[i].flags & GUARD_NEGATE;
+        r->guards[i].passed = g[i].flags & GUARD_PASSED;
+        r->guards[i].cached = g[i].flags & GUARD_CACHED;
+    }
+    const hist_action *a = (const hist_action *)(const void *)(p + actions_at(ng));
+    for (unsigned i = 0; i < na; i++) {
+        r->actions[i].id = a[i].id;
+        r->actions[i].result = a[i].result;
+        r->actions[i].duration_us = a[i].duration_us;
+    }
+    memcpy(r->event_text, a + na, rec_textlen(p));
+}
+
+/* ---- The ring ----------------------------------------------------------------------------- */
+
+#define FIRST_SLOTS 4 /* an answered call holds 4 records (IncomingCall, AcceptCall, DialogACK, CheckConditions) */
+#define FIRST_BYTES \
+    304 /* the 4 records of an answered call on the default table: ~270 bytes, 295 with a 47-byte text */
+
+size_t sc_session_history_count(const sc_session *s) { return s->hist ? s->hist->count : 0; }
 uint64_t sc_session_history_dropped(const sc_session *s) { return s->dropped; }
 uint64_t sc_session_history_next_seq(const sc_session *s) { return s->next_seq; }
 
-const sc_history_record *sc_session_history_get(const sc_session *s, size_t i)
+size_t sc_store__history_bytes(const sc_session *s)
 {
-    if (i >= s->ring_count)
-        return NULL;
-    return &s->ring[(s->ring_head + i) % s->ring_cap];
+    const sc_hist *h = s->hist;
+    return h ? sizeof *h + (size_t)h->nslots * sizeof h->off[0] + h->size : 0;
 }
 
-/* Grow the ring to ncap records, oldest first at index 0. */
-static int ring_grow(sc_session *s, uint32_t ncap)
+int sc_session_history_get(const sc_session *s, size_t i, sc_history_record *out)
 {
-    sc_history_record *n = malloc((size_t)ncap * sizeof *n);
-    if (!n)
-        return -ENOMEM;
-    for (uint32_t i = 0; i < s->ring_count; i++)
-        n[i] = s->ring[(s->ring_head + i) % s->ring_cap];
-    free(s->ring);
-    s->ring = n;
-    s->ring_cap = ncap;
-    s->ring_head = 0;
+    if (!s || !out)
+        return -EINVAL;
+    if (i >= sc_session_history_count(s))
+        return -ENOENT;
+    unpack(hist_rec(s->hist, i), out);
     return 0;
 }
 
-sc_history_record *sc_session_history_append(sc_session *s)
+void sc_store__history_set_states(sc_session *s, size_t i, sc_id from, sc_id to, uint32_t transition)
 {
+    uint8_t *p = (uint8_t *)hist_rec(s->hist, i);
+    memcpy(p + offsetof(sc_history_record, from), &from, sizeof from);
+    memcpy(p + offsetof(sc_history_record, to), &to, sizeof to);
+    memcpy(p + offsetof(sc_history_record, transition), &transition, sizeof transition);
+}
+
+/* Where n bytes go in a buffer of size bytes holding count records in [lo, hi) (wrapped when
+ * hi <= lo), or NO_ROOM. */
+static inline uint32_t room(uint32_t size, uint32_t count, uint32_t lo, uint32_t hi, uint32_t n)
+{
+    if (!count)
+        return n <= size ? 0 : NO_ROOM;
+    if (hi > lo) /* not wrapped: free at the end, then before the oldest */
+        return hi + n <= size ? hi : n <= lo ? 0 : NO_ROOM;
+    return hi + n <= lo ? hi : NO_ROOM; /* wrapped: free between newest and oldest */
+}
+
+/* A new block of nslots slots and size bytes holding the records of s's ring but the skip
+ * oldest, packed from offset 0 (none yet: an empty one). -ENOMEM: nothing changed. */
+static int hist_rebuild(sc_session *s, uint32_t nslots, uint32_t size, uint32_t skip)
+{
+    sc_hist *n = malloc(sizeof *n + (size_t)nslots * sizeof n->off[0] + size);
+    if (!n)
+        return -ENOMEM;
+    n->nslots = nslots;
+    n->size = size;
+    n->first = n->lo = n->hi = n->count = 0;
+    const sc_hist *h = s->hist;
+    for (uint32_t i = skip; h && i < h->count; i++) {
+        const uint8_t *p = hist_rec(h, i);
+        uint32_t len = rec_size(p);
+        memcpy(hist_data(n) + n->hi, p, len);
+        n->off[n->count++] = n->hi;
+        n->hi += len;
+    }
+    free(s->hist);
+    s->hist = n;
+    return 0;
+}
+
+/* The bytes held by the records of h but the skip oldest. */
+static uint32_t hist_live(const sc_hist *h, uint32_t skip)
+{
+    uint32_t sum = 0;
+    for (uint32_t i = skip; i < h->count; i++)
+        sum += rec_size(hist_rec(h, i));
+    return sum;
+}
+
+/* Grow (or first make) s's ring so that a record of n bytes fits: more slots while it holds
+ * fewer than the capacity, more bytes when they are short; a full ring leaves its oldest
+ * record out (the caller counts it). 0 or -ENOMEM (nothing changed). */
+static int hist_grow(sc_session *s, uint32_t n, bool full)
+{
+    const sc_hist *h = s->hist;
     uint32_t cap = (uint32_t)s->store->history_capacity;
-    if (s->ring_count == s->ring_cap && s->ring_cap < cap) {
-        uint32_t ncap = s->ring_cap ? s->ring_cap * 2 : RING_FIRST;
-        if (ncap > cap)
-            ncap = cap;
-        if (ring_grow(s, ncap) != 0 && !s->ring_cap) {
+    if (!h)
+        return hist_rebuild(s, cap < FIRST_SLOTS ? cap : FIRST_SLOTS, n > FIRST_BYTES ? n : FIRST_BYTES, 0);
+    uint32_t nslots = h->nslots;
+    if (!full && h->count == nslots)
+        nslots = nslots * 2 < cap ? nslots * 2 : cap;
+    uint32_t need = hist_live(h, full) + n;
+    uint32_t size = h->size;
+    if (need > size || nslots == h->nslots) { /* bytes short (or too scattered to take n) */
+        size += size / 2;
+        if (size < need + need / 4)
+            size = need + need / 4;
+    }
+    return hist_rebuild(s, nslots, (size + 7) & ~7u, full);
+}
+
+/* r's packed counts and size (the counts cut to their bounds, the text to 47 bytes). */
+static inline uint32_t packed_of(const sc_history_record *r, unsigned *ng, unsigned *na, unsigned *tl)
+{
+    *tl = r->event_text[0] ? (unsigned)strnlen(r->event_text, SC_HISTORY_TEXT_MAX - 1) : 0;
+    *ng = r->nguards < SC_HISTORY_MAX_GUARDS ? r->nguards : SC_HISTORY_MAX_GUARDS;
+    *na = r->nactions < SC_HISTORY_MAX_ACTIONS ? r->nactions : SC_HISTORY_MAX_ACTIONS;
+    return packed_size(*ng, *na, *tl);
+}
+
+/* Pack r with seq as the newest record, whatever the ring's state: made, grown (slots or
+ * bytes), or its oldest record dropped. 0 or -ENOMEM (nothing changed). */
+static __attribute__((noinline)) int hist_put_any(sc_session *s, const sc_history_record *r, uint64_t seq)
+{
+    unsigned ng, na, tl;
+    uint32_t n = packed_of(r, &ng, &na, &tl);
+    sc_hist *h = s->hist;
+    bool full = false;
+    if (h && h->count == h->nslots && h->nslots >= s->store->history_capacity) {
+        full = true; /* the oldest makes room, if the bytes it frees are enough */
+        uint32_t first = h->first + 1 == h->nslots ? 0 : h->first + 1, count = h->count - 1;
+        uint32_t lo = count ? h->off[first] : 0, hi = count ? h->hi : 0;
+        uint32_t at = room(h->size, count, lo, hi, n);
+        if (at != NO_ROOM) {
+            pack(hist_data(h) + at, r, seq, ng, na, tl);
+            h->off[h->first] = at; /* the oldest's slot is the newest's now */
+            h->first = first;
+            h->lo = count ? lo : at;
+            h->hi = at + n;
             s->dropped++;
-            s->next_seq++;
-            return NULL;
+            return 0;
+        }
+    } else if (h && h->count < h->nslots) {
+        uint32_t at = room(h->size, h->count, h->lo, h->hi, n);
+        if (at != NO_ROOM) {
+            pack(hist_data(h) + at, r, seq, ng, na, tl);
+            h->off[hist_slot(h, h->count)] = at;
+            h->lo = h->count++ ? h->lo : at;
+            h->hi = at + n;
+            return 0;
         }
     }
-    sc_history_record *r;
-    if (s->ring_count < s->ring_cap) {
-        r = &s->ring[(s->ring_head + s->ring_count) % s->ring_cap];
-        s->ring_count++;
-    } else { /* full: overwrite the oldest */
-        r = &s->ring[s->ring_head];
-        s->ring_head = (s->ring_head + 1) % s->ring_cap;
-        s->dropped++;
-    }
-    memset(r, 0, offsetof(sc_history_record, guards));
-    r->seq = s->next_seq++;
-    r->transition = UINT32_MAX;
-    return r;
+    if (hist_grow(s, n, full)) /* the rebuild leaves out the oldest of a full ring */
+        return -ENOMEM;
+    h = s->hist;
+    uint32_t at = h->hi;
+    pack(hist_data(h) + at, r, seq, ng, na, tl);
+    h->off[h->count++] = at;
+    h->hi = at + n;
+    s->dropped += full;
+    return 0;
 }
+
+/* hist_put_any for the common case, inline: a ring holding records, with a free slot or full
+ * (its oldest then dropped), and room for r right after its newest record, judged before the
+ * drop (the place does not wait for the load of the next oldest's offset). */
+static inline __attribute__((always_inline)) int hist_put(sc_session *s, const sc_history_record *r, uint64_t seq)
+{
+    sc_hist *h = s->hist;
+    if (__builtin_expect(h == NULL, 0))
+        return hist_put_any(s, r, seq);
+    unsigned ng, na, tl;
+    uint32_t n = packed_of(r, &ng, &na, &tl);
+    uint32_t count = h->count, hi = h->hi, first = h->first;
+    uint32_t end = hi > h->lo ? h->size : h->lo; /* of the free bytes after the newest */
+    bool full = count == h->nslots;
+    if (__builtin_expect(hi + n > end || !count || (full && (count < s->store->history_capacity || count == 1)), 0))
+        return hist_put_any(s, r, seq); /* to wrap, to grow, a first record or a ring of one */
+    uint8_t *p = hist_data(h) + hi;
+    h->hi = hi + n; /* the ring's state first, so that little stays live across the packing */
+    if (full) {     /* the oldest's slot is the newest's; the next oldest is first */
+        h->off[first] = hi;
+        first = first + 1 == count ? 0 : first + 1;
+        h->first = first;
+        h->lo = h->off[first];
+        s->dropped++;
+    } else {
+        uint32_t slot = first + count;
+        h->off[slot >= h->nslots ? slot - h->nslots : slot] = hi;
+        h->count = count + 1;
+    }
+    pack(p, r, seq, ng, na, tl);
+    return 0;
+}
+
+int sc_session_history_commit(sc_session *s, sc_history_record *r)
+{
+    uint64_t seq = s->next_seq++;
+    int rc = hist_put(s, r, seq);
+    r->seq = seq;
+    if (__builtin_expect(rc != 0, 0))
+        s->dropped++;
+    return rc;
+}
+
+int sc_store__history_put_raw(sc_session *s, const sc_history_record *r) { return hist_put_any(s, r, r->seq); }
 
 size_t sc_session_history_path(const sc_session *s, uint32_t *out, size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; i < s->ring_count && n < cap; i++) {
-        const sc_history_record *r = sc_session_history_get(s, i);
-        if (r->outcome == SC_OUTCOME_TAKEN && r->transition != UINT32_MAX)
-            out[n++] = r->transition;
+    for (size_t i = 0; i < sc_session_history_count(s) && n < cap; i++) {
+        const uint8_t *p = hist_rec(s->hist, i);
+        uint32_t transition;
+        memcpy(&transition, p + offsetof(sc_history_record, transition), sizeof transition);
+        if (p[HDR_COPY] == SC_OUTCOME_TAKEN && transition != UINT32_MAX)
+            out[n++] = transition;
     }
     return n;
 }
@@ -167,11 +418,12 @@ int sc_session_history_json(const sc_session *s, size_t last, json_t **out)
     json_t *arr = json_array();
     if (!arr)
         return -ENOMEM;
-    size_t n = s->ring_count;
+    size_t n = sc_session_history_count(s);
     size_t start = (last && last < n) ? n - last : 0;
     for (size_t i = start; i < n; i++) {
         json_t *rec;
-        if (sc_history_record_to_json(s, sc_session_history_get(s, i), &rec) != 0 ||
+        sc_history_record r;
+        if (sc_session_history_get(s, i, &r) != 0 || sc_history_record_to_json(s, &r, &rec) != 0 ||
             json_array_append_new(arr, rec) != 0) {
             json_decref(arr);
             return -ENOMEM;
@@ -247,8 +499,9 @@ int sc_session_history_csv(const sc_session *s, char **out, size_t *len)
     sc_buf b = {0};
     sc_buf_puts(&b, "seq,time,mono_us,from,event,event_code,event_text,transition,guards,actions,"
                     "to,outcome\n");
-    for (size_t i = 0; i < s->ring_count; i++)
-        csv_record(&b, s, sc_session_history_get(s, i));
+    sc_history_record r;
+    for (size_t i = 0; sc_session_history_get(s, i, &r) == 0; i++)
+        csv_record(&b, s, &r);
     if (b.err) {
         sc_buf_free(&b);
         return -ENOMEM;
@@ -263,11 +516,8 @@ int sc_session_history_csv(const sc_session *s, char **out, size_t *len)
 
 void sc_session_history_release(sc_session *s)
 {
-    free(s->ring);
-    s->ring = NULL;
-    s->ring_cap = 0;
-    s->ring_head = 0;
-    s->ring_count = 0;
+    free(s->hist);
+    s->hist = NULL;
     s->history_released = true;
 }
 

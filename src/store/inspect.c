@@ -190,7 +190,7 @@ int sc_store_inspect(const sc_session *s, const sc_inspect_opts *opts, json_t **
         o, "health", json_pack("{s:s,s:o}", "verdict", sc_health_name(h), "reasons", reasons ? reasons : json_array()));
     r |= json_object_set_new(o, "resources",
                              json_pack("{s:I,s:I,s:I}", "bytes", (json_int_t)sc_session_bytes(s), "history_entries",
-                                       (json_int_t)s->ring_count, "history_capacity",
+                                       (json_int_t)sc_session_history_count(s), "history_capacity",
                                        (json_int_t)s->store->history_capacity));
     if (r) {
         json_decref(o);

@@ -132,11 +132,11 @@ int sc_store__rebase(sc_session *s, sc_table *table, sc_id state, sc_id *from_ou
         return -EINVAL;
     names x = {0};
     int r = need(s, table, s->state, &x);
-    for (uint32_t i = 0; !r && i < s->ring_count; i++) {
-        const sc_history_record *h = sc_session_history_get(s, i);
-        r = need(s, table, h->from, &x);
+    sc_history_record h;
+    for (size_t i = 0; !r && sc_session_history_get(s, i, &h) == 0; i++) {
+        r = need(s, table, h.from, &x);
         if (!r)
-            r = need(s, table, h->to, &x);
+            r = need(s, table, h.to, &x);
     }
     const char *hash = sc_table_hash(table);
     if (!r && hash)
@@ -145,12 +145,8 @@ int sc_store__rebase(sc_session *s, sc_table *table, sc_id state, sc_id *from_ou
         names_free(&x);
         return r;
     }
-    for (uint32_t i = 0; i < s->ring_count; i++) {
-        sc_history_record *h = &s->ring[(s->ring_head + i) % s->ring_cap];
-        h->from = remap(s, table, &x, h->from);
-        h->to = remap(s, table, &x, h->to);
-        h->transition = UINT32_MAX; /* an index into the old table's rows */
-    }
+    for (size_t i = 0; sc_session_history_get(s, i, &h) == 0; i++) /* the transition indexed the old table's rows */
+        sc_store__history_set_states(s, i, remap(s, table, &x, h.from), remap(s, table, &x, h.to), UINT32_MAX);
     if (from_out)
         *from_out = remap(s, table, &x, s->state);
     for (size_t i = 0; i < s->nxstates; i++) {

@@ -190,11 +190,12 @@ int sc_session_snapshot_text(const sc_session *s, const char *node, sc_buf *b)
     put_i64(b, (int64_t)(s->next_seq - 1));
     key(b, "history");
     PUTS(b, "[");
-    for (size_t i = 0; i < s->ring_count; i++) {
+    sc_history_record r;
+    for (size_t i = 0; sc_session_history_get(s, i, &r) == 0; i++) {
         if (i)
             PUTS(b, ",");
         PUTS(b, "{");
-        put_history_members(b, s, sc_session_history_get(s, i));
+        put_history_members(b, s, &r);
         PUTS(b, "}");
     }
     PUTS(b, "]");

@@ -155,5 +155,5 @@ void sc_session_count_failure(sc_session *s) { s->failed++; }
 
 size_t sc_session_bytes(const sc_session *s)
 {
-    return sizeof *s + s->strings_bytes + (size_t)s->ring_cap * sizeof(sc_history_record) + s->qbytes;
+    return sizeof *s + s->strings_bytes + sc_store__history_bytes(s) + s->qbytes;
 }

@@ -39,16 +39,10 @@ int sc_session_history_append_raw(sc_session *s, const sc_history_record *r)
 {
     if (r->seq < s->next_seq || r->seq == 0)
         return -EINVAL;
-    uint64_t seq_before = s->next_seq, dropped_before = s->dropped;
-    s->next_seq = r->seq; /* the slot gets r->seq; the gap counts as dropped below */
-    sc_history_record *slot = sc_session_history_append(s);
-    if (!slot) {
-        s->next_seq = seq_before;
-        s->dropped = dropped_before;
+    if (sc_store__history_put_raw(s, r))
         return -ENOMEM;
-    }
-    *slot = *r;
-    s->dropped += r->seq - seq_before;
+    s->dropped += r->seq - s->next_seq; /* the seqs skipped */
+    s->next_seq = r->seq + 1;
     return 0;
 }
 
@@ -337,7 +331,7 @@ int sc_session_load_snapshot_json(sc_session *s, const json_t *snap)
     sc_id state;
     const char *id = sc_store__get_str(snap, "id");
     const json_t *outcome = json_object_get(snap, "outcome");
-    if (!json_is_object(snap) || !id || strcmp(id, s->id) || s->ring_count || s->next_seq != 1 ||
+    if (!json_is_object(snap) || !id || strcmp(id, s->id) || sc_session_history_count(s) || s->next_seq != 1 ||
         sc_store__state_id(s, sc_store__get_str(snap, "state"), &state) ||
         sc_store__get_i64(snap, "created_us", &created) || sc_store__get_i64(snap, "updated_us", &updated) ||
         sc_store__get_i64(snap, "state_entered_us", &entered) ||

@@ -175,7 +175,7 @@ void sc_store_remove(sc_store *st, sc_session *s)
     for (size_t i = 0; i < s->nxstates; i++)
         free(s->xstates[i]);
     free(s->xstates);
-    free(s->ring);
+    free(s->hist);
     sc_table_unref(s->table);
     sc_store__session_free(st, s);
 }

@@ -68,6 +68,28 @@ int sc_store__xstate_add(sc_session *s, const char *name, sc_id *out);
  * nothing changed). */
 int sc_store__rebase(sc_session *s, sc_table *table, sc_id state, sc_id *from_out);
 
+/* ---- The history ring (history.c) -------------------------------------------------------
+ * One malloc'd block per session: the ring's header, then nslots record offsets (a ring of
+ * their own, from first), then size bytes of records packed at their used size (a header,
+ * nguards guard and nactions action entries, the text's bytes) in a circular byte buffer:
+ * records never straddle its end; [lo, hi) is the bytes held, wrapped when hi <= lo. */
+typedef struct sc_hist {
+    uint32_t count;  /* records held */
+    uint32_t first;  /* the oldest's slot in off[] */
+    uint32_t nslots; /* slots in off[]: the ring's capacity in records (grows 4 -> capacity) */
+    uint32_t size;   /* bytes for records after off[] */
+    uint32_t lo, hi; /* the oldest record's offset; the end of the newest */
+    uint32_t off[];  /* each record's offset, then the records */
+} sc_hist;
+
+/* The bytes of s's ring (0 when it has none). */
+size_t sc_store__history_bytes(const sc_session *s);
+/* Pack r as the newest record, keeping its seq (sc_session_history_append_raw). 0 or -ENOMEM
+ * (nothing changed). */
+int sc_store__history_put_raw(sc_session *s, const sc_history_record *r);
+/* Rewrite record i's states and transition index (rebase.c); i < the count. */
+void sc_store__history_set_states(sc_session *s, size_t i, sc_id from, sc_id to, uint32_t transition);
+
 /* ---- The session record ---------------------------------------------------------------- */
 
 typedef struct sc_index_entry {
@@ -76,14 +98,14 @@ typedef struct sc_index_entry {
     char key[];                  /* the key; the index map borrows this string */
 } sc_index_entry;
 
-struct sc_session {
-    char id[SC_SESSION_ID_MAX + 1];                             /* the session id, also the id map's key */
-    sc_store *store;                                            /* owner */
-    sc_table *table;                                            /* reference held by the record */
-    sc_role role;                                               /* uac or uas */
-    sc_id state;                                                /* current state id in table */
-    bool established_fired;                                     /* CheckConditions raised already */
-    uint64_t conditions;                                        /* condition bits by vocab id */
+struct sc_session {                 /* (members ordered so that no padding is left between them) */
+    char id[SC_SESSION_ID_MAX + 1]; /* the session id, also the id map's key */
+    bool established_fired;         /* CheckConditions raised already */
+    sc_id state;                    /* current state id in table */
+    sc_role role;                   /* uac or uas */
+    sc_store *store;                /* owner */
+    sc_table *table;                /* reference held by the record */
+    uint64_t conditions;            /* condition bits by vocab id */
     int64_t created_wall_us, updated_wall_us, entered_wall_us;  /* wall clock */
     uint64_t created_mono_us, updated_mono_us, entered_mono_us; /* monotonic clock */
     char *outcome;                                              /* malloc'd or NULL */
@@ -94,34 +116,31 @@ struct sc_session {
     uint32_t failed;                                            /* failed transitions */
     uint32_t dirty_fields;                                      /* bit per sc_field set since the last event record */
     uint32_t dirty_late;                                        /* bits set while observers are being told (engine) */
+    uint32_t packed_len;                                        /* the size of packed */
     size_t strings_bytes;                                       /* bytes of malloc'd strings and keys */
     struct sc_session *prev, *next;                             /* creation-order list for iteration */
     uint64_t order_seq;                                         /* creation sequence (order.c), 0 once removed */
     char **xstates;        /* foreign state names (rebase.c), malloc'd each, or NULL */
     uint16_t nxstates;     /* entries in xstates */
     bool history_released; /* the ring was freed (sc_session_history_release): the store has it */
+    bool busy;             /* engine: inside a dispatch */
+    bool removing;         /* engine: removal requested; completes when not busy */
 
     /* history ring */
-    sc_history_record *ring; /* ring_cap records, NULL until the first append */
-    uint32_t ring_cap;       /* allocated records */
-    uint32_t ring_head;      /* index of the oldest record */
-    uint32_t ring_count;     /* records held */
-    uint32_t packed_len;     /* the size of packed */
-    uint64_t next_seq;       /* seq of the next record, from 1 */
-    uint64_t dropped;        /* records that fell off or could not be stored */
-    char *packed;            /* sc_session_pack: one block (slab.c) holding the strings, or NULL */
+    sc_hist *hist;     /* the packed records (history.c), NULL until the first record */
+    uint64_t next_seq; /* seq of the next record, from 1 */
+    uint64_t dropped;  /* records that fell off or could not be stored */
+    char *packed;      /* sc_session_pack: one block (slab.c) holding the strings, or NULL */
 
-    /* engine scheduling state (owned by src/engine) */
-    bool busy;                    /* inside a dispatch */
-    bool removing;                /* removal requested; completes when not busy */
+    /* engine scheduling state (owned by src/engine; also busy and removing above) */
     void *pending;                /* a suspended run (engine's sc_engine__pending), or NULL */
     uint32_t qlen;                /* queued events */
+    uint32_t nsched;              /* scheduled events */
     void *qhead, *qtail;          /* engine's queued events (FIFO) */
     size_t qbytes;                /* bytes held by queued events */
     sc_session_timer state_timer; /* the state's timer_ms timer */
     sc_session_timer limit_timer; /* max_ms: SessionExpired or retention removal */
     void *sched;                  /* engine's scheduled events (list) */
-    uint32_t nsched;              /* how many */
 };
 
 /* One entry of the creation order (order.c): session NULL once removed. */

@@ -218,8 +218,9 @@ static void test_state_max_ms_ends_through_the_table(void **state)
     advance(f, 1);
     assert_string_equal(state_of(f, id), "Terminating"); /* SessionExpired: SendBye */
     s = sc_store_get(f->store, id);
-    const sc_history_record *r = sc_session_history_get(s, sc_session_history_count(s) - 1);
-    assert_int_equal(r->event, SC_EV_SessionExpired);
+    sc_history_record r;
+    assert_int_equal(sc_session_history_get(s, sc_session_history_count(s) - 1, &r), 0);
+    assert_int_equal(r.event, SC_EV_SessionExpired);
     fx_free(f);
 }
 

@@ -90,6 +90,16 @@ static FX_UNUSED fx *fx_new_cfg(const sc_engine_config *cfg)
 
 static FX_UNUSED fx *fx_new(void) { return fx_new_cfg(NULL); }
 
+/* Record i of s's history (sc_session_history_get's copy), or NULL: one of 8 static copies
+ * used in turn, so that a few can be held at once. */
+static FX_UNUSED const sc_history_record *fx_hist(const sc_session *s, size_t i)
+{
+    static sc_history_record copies[8];
+    static unsigned next;
+    sc_history_record *r = &copies[next++ % 8];
+    return sc_session_history_get(s, i, r) == 0 ? r : NULL;
+}
+
 static FX_UNUSED void fx_print_diags(const sc_diags *d)
 {
     char buf[512];

@@ -49,8 +49,8 @@ static void test_check_conditions_fires_once(void **state)
     assert_true(sc_session_established_fired(s));
     assert_int_equal(published, 1);
     assert_int_equal(sc_session_history_count(s), 3);
-    assert_int_equal(sc_session_history_get(s, 2)->event, SC_EV_CheckConditions);
-    assert_int_equal(sc_session_history_get(s, 2)->outcome, SC_OUTCOME_TAKEN);
+    assert_int_equal(fx_hist(s, 2)->event, SC_EV_CheckConditions);
+    assert_int_equal(fx_hist(s, 2)->outcome, SC_OUTCOME_TAKEN);
     /* more events, and the conditions going false and true again: never again */
     assert_int_equal(fx_ev(f, s, SC_EV_DialogReINVITE), 0);
     assert_false(sc_session_condition(s, SC_COND_SdpNegotiated));

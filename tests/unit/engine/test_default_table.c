@@ -56,7 +56,7 @@ static void test_incoming_call_walk(void **state)
     assert_int_equal(fx_ev(f, s, SC_EV_DialogBYE), 0);
     assert_string_equal(sc_session_state_name(s), "Terminated");
     for (size_t i = 0; i < sc_session_history_count(s); i++)
-        assert_int_equal(sc_session_history_get(s, i)->outcome, SC_OUTCOME_TAKEN);
+        assert_int_equal(fx_hist(s, i)->outcome, SC_OUTCOME_TAKEN);
     uint32_t path[16];
     assert_true(sc_session_history_path(s, path, 16) >= 4);
     /* an event Terminated does not accept */

@@ -61,16 +61,16 @@ static void test_not_accepted_and_guards_failed_are_distinct(void **state)
 
     /* every run is in the history, with its outcome and guards */
     assert_int_equal(sc_session_history_count(s), 7);
-    const sc_history_record *r0 = sc_session_history_get(s, 0);
+    const sc_history_record *r0 = fx_hist(s, 0);
     assert_int_equal(r0->seq, 1);
     assert_int_equal(r0->outcome, SC_OUTCOME_NOT_ACCEPTED);
     assert_int_equal(r0->transition, UINT32_MAX);
-    const sc_history_record *r3 = sc_session_history_get(s, 3);
+    const sc_history_record *r3 = fx_hist(s, 3);
     assert_int_equal(r3->outcome, SC_OUTCOME_GUARDS_FAILED);
     assert_int_equal(r3->nguards, 1);
     assert_int_equal(r3->guards[0].id, SC_GUARD_HasSdp);
     assert_false(r3->guards[0].passed);
-    const sc_history_record *r6 = sc_session_history_get(s, 6);
+    const sc_history_record *r6 = fx_hist(s, 6);
     assert_int_equal(r6->nguards, 2);
     assert_true(r6->guards[1].negate);
     assert_false(r6->guards[1].passed);
@@ -105,7 +105,7 @@ static void test_any_role_applies_to_both_and_exact_role_wins(void **state)
     f->log[0] = '\0';
     assert_int_equal(fx_ev(f, uas2, SC_EV_AcceptCall), 0);
     assert_string_equal(f->log, "Log@Ringing ");
-    const sc_history_record *r = sc_session_history_get(uas2, 1);
+    const sc_history_record *r = fx_hist(uas2, 1);
     assert_int_equal(r->nguards, 1); /* AutoAnswer evaluated, failed, then the any row */
     assert_false(r->guards[0].passed);
 

@@ -35,7 +35,7 @@ static void test_action_failure_takes_declared_path(void **state)
     assert_string_equal(sc_session_state_name(s), "Failed");
 
     assert_int_equal(sc_session_history_count(s), 2);
-    const sc_history_record *r = sc_session_history_get(s, 0);
+    const sc_history_record *r = fx_hist(s, 0);
     assert_int_equal(r->outcome, SC_OUTCOME_ACTION_FAILED);
     assert_int_equal(r->from, fx_state_id(f, "Idle"));
     assert_int_equal(r->to, fx_state_id(f, "Idle"));
@@ -43,7 +43,7 @@ static void test_action_failure_takes_declared_path(void **state)
     assert_int_equal(r->nactions, 1);
     assert_int_equal(r->actions[0].id, SC_ACTION_StartMedia);
     assert_int_equal(r->actions[0].result, -EIO);
-    const sc_history_record *r2 = sc_session_history_get(s, 1);
+    const sc_history_record *r2 = fx_hist(s, 1);
     assert_int_equal(r2->event, SC_EV_ActionFailed);
     assert_string_equal(r2->event_text, "StartMedia");
     assert_int_equal(r2->event_code, -EIO);
@@ -73,7 +73,7 @@ static void test_failing_failure_path_still_reaches_its_state(void **state)
     assert_string_equal(sc_session_state_name(s), "Failed");
     assert_string_equal(f->log, "StartMedia@Idle SendResponse@Idle SetOutcome@Idle ");
     assert_int_equal(sc_session_history_count(s), 2);
-    const sc_history_record *r2 = sc_session_history_get(s, 1);
+    const sc_history_record *r2 = fx_hist(s, 1);
     assert_int_equal(r2->event, SC_EV_ActionFailed);
     assert_int_equal(r2->outcome, SC_OUTCOME_TAKEN);
     assert_int_equal(r2->nactions, 2);

@@ -93,7 +93,7 @@ static const sc_history_record *last_record(const sc_session *s)
 {
     size_t n = sc_session_history_count(s);
     assert_true(n > 0);
-    return sc_session_history_get(s, n - 1);
+    return fx_hist(s, n - 1);
 }
 
 static void test_mapped_sessions_migrate_others_stay(void **state)

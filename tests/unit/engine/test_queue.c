@@ -45,9 +45,9 @@ static void test_raised_events_queue_in_order(void **state)
     assert_string_equal(sc_session_state_name(s), "Active");
     assert_false(sc_engine_session_busy(f->engine, s));
     assert_int_equal(sc_session_history_count(s), 3);
-    assert_int_equal(sc_session_history_get(s, 1)->event, SC_EV_MediaReady);
-    assert_int_equal(sc_session_history_get(s, 2)->event, SC_EV_AcceptCall);
-    assert_string_equal(sc_session_history_get(s, 2)->event_text, "go"); /* text was copied */
+    assert_int_equal(fx_hist(s, 1)->event, SC_EV_MediaReady);
+    assert_int_equal(fx_hist(s, 2)->event, SC_EV_AcceptCall);
+    assert_string_equal(fx_hist(s, 2)->event_text, "go"); /* text was copied */
     sc_engine_stats st;
     sc_engine_get_stats(f->engine, &st);
     assert_int_equal(st.queued, 2);
@@ -92,9 +92,9 @@ static void test_queue_overflow_is_counted(void **state)
     /* the two queued ones ran after, in order (codes 0 and 1) */
     assert_int_equal(st.queued, 2);
     assert_int_equal(sc_session_history_count(s), 5);
-    assert_int_equal(sc_session_history_get(s, 3)->event_code, 0);
-    assert_int_equal(sc_session_history_get(s, 4)->event_code, 1);
-    assert_int_equal(sc_session_history_get(s, 4)->event, SC_EV_DtmfReceived);
+    assert_int_equal(fx_hist(s, 3)->event_code, 0);
+    assert_int_equal(fx_hist(s, 4)->event_code, 1);
+    assert_int_equal(fx_hist(s, 4)->event, SC_EV_DtmfReceived);
     fx_free(f);
 }
 
@@ -145,7 +145,7 @@ static void test_dispatch_other_session_from_action(void **state)
     assert_string_equal(sc_session_state_name(a), "Terminated");
     /* a's queued DtmfReceived ran after its HangupCall, in Terminated: not accepted */
     assert_int_equal(sc_session_history_count(a), 3);
-    assert_int_equal(sc_session_history_get(a, 2)->outcome, SC_OUTCOME_NOT_ACCEPTED);
+    assert_int_equal(fx_hist(a, 2)->outcome, SC_OUTCOME_NOT_ACCEPTED);
     fx_free(f);
 }
 

@@ -89,6 +89,9 @@ static void test_action_suspends_and_resumes(void **state)
     assert_string_equal(f->log, "StartMedia@Idle Log@Idle ");
     assert_true(sc_engine_session_busy(f->engine, s));
     assert_string_equal(sc_session_state_name(s), "Idle");
+    /* the waiting run's record is stored when the run ends, with the next seq */
+    assert_int_equal(sc_session_history_count(s), 0);
+    assert_int_equal(sc_session_history_next_seq(s), 1);
     /* later events wait, in order */
     assert_int_equal(fx_ev(f, s, SC_EV_MediaReady), SC_ENGINE_QUEUED);
     assert_int_equal(fx_ev(f, s, SC_EV_AcceptCall), SC_ENGINE_QUEUED);
@@ -100,14 +103,16 @@ static void test_action_suspends_and_resumes(void **state)
     assert_string_equal(sc_session_state_name(s), "Active");
     assert_false(sc_engine_session_busy(f->engine, s));
     assert_int_equal(sc_session_history_count(s), 3);
-    const sc_history_record *r = sc_session_history_get(s, 0);
+    const sc_history_record *r = fx_hist(s, 0);
+    assert_int_equal(r->seq, 1);
+    assert_int_equal(fx_hist(s, 2)->seq, 3);
     assert_int_equal(r->outcome, SC_OUTCOME_TAKEN);
     assert_int_equal(r->nactions, 3);
     assert_int_equal(r->actions[1].id, SC_ACTION_Log);
     assert_int_equal(r->actions[1].result, 0);
     assert_true(r->actions[1].duration_us >= 2500); /* the wait is the action's time */
-    assert_int_equal(sc_session_history_get(s, 1)->event, SC_EV_MediaReady);
-    assert_int_equal(sc_session_history_get(s, 2)->event, SC_EV_AcceptCall);
+    assert_int_equal(fx_hist(s, 1)->event, SC_EV_MediaReady);
+    assert_int_equal(fx_hist(s, 2)->event, SC_EV_AcceptCall);
     sc_engine_stats st;
     sc_engine_get_stats(f->engine, &st);
     assert_int_equal(st.suspended, 1);
@@ -127,10 +132,10 @@ static void test_failed_answer_takes_the_failure_path(void **state)
     assert_string_equal(f->log, "StartMedia@Idle Log@Idle "); /* SendResponse never ran */
     /* Idle has no ActionFailed row: the session stays, the record says why */
     assert_string_equal(sc_session_state_name(s), "Idle");
-    const sc_history_record *r = sc_session_history_get(s, 0);
+    const sc_history_record *r = fx_hist(s, 0);
     assert_int_equal(r->outcome, SC_OUTCOME_ACTION_FAILED);
     assert_int_equal(r->actions[1].result, -ETIMEDOUT);
-    const sc_history_record *fail = sc_session_history_get(s, 1);
+    const sc_history_record *fail = fx_hist(s, 1);
     assert_int_equal(fail->event, SC_EV_ActionFailed);
     assert_int_equal(fail->event_code, -ETIMEDOUT);
     assert_string_equal(fail->event_text, "Log");
@@ -152,7 +157,7 @@ static void test_guard_suspends(void **state)
     /* passed: the row's next guard (lazily, in order) then the row */
     assert_int_equal(sc_engine_resume(f->engine, S.token, 1), 0);
     assert_string_equal(sc_session_state_name(s), "Vip");
-    const sc_history_record *r = sc_session_history_get(s, 1);
+    const sc_history_record *r = fx_hist(s, 1);
     assert_int_equal(r->nguards, 2);
     assert_true(r->guards[0].passed);
     assert_false(r->guards[0].cached);
@@ -164,7 +169,7 @@ static void test_guard_suspends(void **state)
     assert_int_equal(fx_ev(f, s2, SC_EV_AcceptCall), SC_ENGINE_QUEUED);
     assert_int_equal(sc_engine_resume(f->engine, S.token, 0), 0);
     assert_string_equal(sc_session_state_name(s2), "Active");
-    r = sc_session_history_get(s2, 1);
+    r = fx_hist(s2, 1);
     assert_int_equal(r->nguards, 1); /* the failed guard stopped its row */
     assert_false(r->guards[0].passed);
     fx_free(f);

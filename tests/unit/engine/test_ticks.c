@@ -48,7 +48,7 @@ static int slow_hook(fx *f, const sc_exec *x)
 
 static void check_last(const sc_session *s, uint64_t before, uint64_t after, uint64_t *prev_mono)
 {
-    const sc_history_record *r = sc_session_history_get(s, sc_session_history_count(s) - 1);
+    const sc_history_record *r = fx_hist(s, sc_session_history_count(s) - 1);
     assert_non_null(r);
     assert_int_equal(r->outcome, SC_OUTCOME_TAKEN);
     assert_true(r->mono_us + SLACK_US >= before);
@@ -140,7 +140,7 @@ static void test_manual_clock_untouched(void **state)
     f->hooks[SC_ACTION_StartMedia] = advance_hook;
     sc_session *s = fx_session(f, SC_ROLE_UAS);
     assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
-    const sc_history_record *r = sc_session_history_get(s, sc_session_history_count(s) - 1);
+    const sc_history_record *r = fx_hist(s, sc_session_history_count(s) - 1);
     assert_int_equal(r->nactions, 2);
     assert_int_equal(r->actions[0].duration_us, 1234);
     assert_int_equal(r->actions[1].duration_us, 0);

@@ -37,7 +37,7 @@ static void test_state_timer_fires(void **state)
     sc_manual_clock_advance(f->clk, 1 * MS);
     assert_int_equal(sc_engine_run_timers(f->engine, 0), 1);
     assert_string_equal(sc_session_state_name(s), "Failed");
-    const sc_history_record *r = sc_session_history_get(s, 1);
+    const sc_history_record *r = fx_hist(s, 1);
     assert_int_equal(r->event, SC_EV_StateTimer);
     assert_int_equal(r->mono_us, t0 + 1000 * MS);
     /* Failed is terminal with no max_ms: the default retention (30 s) is armed */
@@ -68,7 +68,7 @@ static void test_leaving_state_cancels_timer_and_expiry(void **state)
     assert_int_equal(sc_engine_run_timers(f->engine, 0), 1);
     assert_string_equal(sc_session_state_name(s), "Terminated");
     size_t n = sc_session_history_count(s);
-    assert_int_equal(sc_session_history_get(s, n - 1)->event, SC_EV_SessionExpired);
+    assert_int_equal(fx_hist(s, n - 1)->event, SC_EV_SessionExpired);
     assert_true(strstr(f->log, "SendBye@Active") != NULL);
     fx_free(f);
 }
@@ -148,7 +148,7 @@ static void test_scheduled_events(void **state)
     sc_manual_clock_advance(f->clk, 300 * MS);
     assert_int_equal(sc_engine_run_timers(f->engine, 0), 1);
     assert_string_equal(sc_session_state_name(s), "Active");
-    assert_string_equal(sc_session_history_get(s, 1)->event_text, "auto");
+    assert_string_equal(fx_hist(s, 1)->event_text, "auto");
     assert_int_equal(freed, 1); /* the engine owned data and freed it after the run */
 
     /* cancel on exit: leaving Active drops it (and frees its data) */
@@ -162,7 +162,7 @@ static void test_scheduled_events(void **state)
     assert_int_equal(sc_engine_run_timers(f->engine, 0), 1);
     assert_int_equal(freed, 3);
     size_t n = sc_session_history_count(s);
-    assert_int_equal(sc_session_history_get(s, n - 1)->outcome, SC_OUTCOME_NOT_ACCEPTED);
+    assert_int_equal(fx_hist(s, n - 1)->outcome, SC_OUTCOME_NOT_ACCEPTED);
     /* removal frees what is still scheduled */
     assert_int_equal(sc_engine_schedule(f->engine, s, 100, &ev2, false), 0);
     sc_engine_remove_session(f->engine, s, "test");
