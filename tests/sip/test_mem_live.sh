@@ -6,12 +6,15 @@
 # the same size, divided by that size: what one more live session costs, without the fixed
 # growth of the first calls (the store's caches, the index maps). The ceilings are about twice
 # what is measured, so noise passes and a regression that doubles the cost fails:
-#   signalling only (--media off), 2 x 1,000 calls: heap <= 8 KiB, RSS <= 16 KiB per session;
-#   with media (an RTP stream of 2 sockets each), 2 x 300 calls: heap <= 24 KiB, RSS <= 48 KiB.
+#   signalling only (--media off), 2 x 1,000 calls: heap <= 6 KiB, RSS <= 12 KiB per session
+#   (measured ~2.9 KB and ~4 KB);
+#   with media (an RTP stream of 2 sockets each), 2 x 300 calls: heap <= 24 KiB, RSS <= 32 KiB
+#   (measured ~10.6 KB and ~15 KB).
 # And a call that just ended: its INVITE and BYE transactions linger 64*T1 to absorb
 # retransmissions, holding only their key and last message (not the parsed request, not
 # osip's whole output buffer): 2,000 short calls, measured while their transactions are
-# alive: heap <= RECENT_MAX per call.
+# alive: heap <= 12 KiB per call (measured ~5.8 KB; ~30 KB when transactions kept osip's whole
+# output buffer and the parsed request).
 . "$(dirname "$0")/lib.sh"
 
 # detail KEY: an integer detail of /healthz (refreshed once a second by the loop).
@@ -88,8 +91,8 @@ recent() {
     kill -9 "$SD_PID"; wait "$SD_PID" 2>/dev/null; SD_PID=
 }
 
-RECENT_MAX=20480
+RECENT_MAX=12288
 recent 2000
-held 1000 1000 81920 163840 signalling --media off
-held 300 500 245760 491520 media --rtp-timeout-ms 0
+held 1000 1000 6144 12288 signalling --media off
+held 300 500 24576 32768 media --rtp-timeout-ms 0
 pass
