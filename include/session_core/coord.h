@@ -56,9 +56,11 @@ typedef struct sc_coord_config {
     size_t max_sessions;                     /* 0 = unlimited; above it new INVITEs get 503;
                                     SC_COORD_AUTO_SESSIONS (the default): derived from memory */
     unsigned sip_max_transactions;           /* SIP transactions alive (incl. lingering ones, ~32 s with
-                                      T1 500 on UDP); 0 = 65536; above it 503 */
+                                      T1 500 on UDP); 0 = 4 * max_sessions + 65536, none when
+                                      max_sessions is unlimited; above it 503 */
     unsigned sip_max_calls;                  /* SIP call objects alive (released ones linger as long as their
-                                 transactions); 0 = 32768, or derived from max_sessions */
+                                 transactions); 0 = 2 * max_sessions + 32768, none when
+                                 max_sessions is unlimited */
     unsigned sip_tcp_max;                    /* SIP TCP connections at once; 0 = 1024 (sc_sip_config) */
     unsigned sip_tcp_per_peer;               /* incoming SIP TCP connections from one IP; 0 = 32 */
     unsigned sip_tcp_idle_ms;                /* a quiet SIP TCP connection is closed after; 0 = 300000 */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,3 +254,17 @@ int sc_coord_admission_limits(const sc_coord *coord, sc_coord_limits *out)
 }
 
 const char *sc_coord_admission_refusal(const sc_coord *coord) { return coord ? coord->refusal : NULL; }
+
+/* The SIP agent's cap on transactions or call objects: `given`, else `per` for each admitted
+ * session over a floor, none when sessions are not limited. Transactions and released calls
+ * linger 64*T1 after a call (32 s with T1 500 ms): at N calls per second ~64*N transactions
+ * (INVITE and BYE) and ~32*N calls are alive besides the live ones, so a fixed cap (65,536
+ * transactions) held a node below ~1,000 sustained calls per second whatever its limits. */
+unsigned sc_coord__sip_cap(unsigned given, size_t max_sessions, size_t per, size_t floor)
+{
+    if (given)
+        return given;
+    if (!max_sessions || max_sessions >= (UINT_MAX / 2 - floor) / per)
+        return UINT_MAX / 2;
+    return (unsigned)(max_sessions * per + floor);
+}

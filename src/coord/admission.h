@@ -17,6 +17,10 @@ typedef struct sc_coord_limits_env {
 /* The caps for the configured values (SC_COORD_AUTO_* to derive, 0 = none) in env: pure. */
 void sc_coord__limits_derive(const sc_coord_limits_env *env, size_t max_sessions, uint64_t max_memory, uint32_t max_cps,
                              sc_coord_limits *out);
+/* The SIP agent's cap on transactions (per 4, floor 65536) or call objects (per 2, floor
+ * 32768): given if set, else per for each admitted session over the floor; UINT_MAX / 2 (none)
+ * when sessions are not limited (max_sessions 0). Pure. */
+unsigned sc_coord__sip_cap(unsigned given, size_t max_sessions, size_t per, size_t floor);
 /* The memory this process may use: the smallest cgroup limit on its path (v2 memory.max, v1
  * memory.limit_in_bytes, read under root: "" for this system) that is below physical, else
  * physical (bytes; 0 = unknown). */

@@ -375,12 +375,8 @@ static int open_sip(sc_coord *c, const sc_coord_config *cfg)
     sipc.session_expires_s = cfg->session_expires_s; /* RFC 4028 (src/sip/session_timer.c) */
     sipc.min_se_s = cfg->min_se_s;
     sipc.dns_servers = cfg->dns_servers; /* RFC 3263 lookups (src/sip/resolve.c) */
-    /* Transactions and released calls linger for Timer J/K (64*T1): at N calls per second
-     * about 32*N of each are alive, so the agent's small defaults would cap the call rate. */
-    sipc.max_transactions = cfg->sip_max_transactions ? cfg->sip_max_transactions : 65536;
-    sipc.max_calls = cfg->sip_max_calls ? cfg->sip_max_calls : 32768;
-    if (!cfg->sip_max_calls && c->max_sessions > 32768) /* room for every admitted session's call */
-        sipc.max_calls = c->max_sessions < UINT_MAX / 2 ? (unsigned)c->max_sessions + 32768 : UINT_MAX / 2;
+    sipc.max_transactions = sc_coord__sip_cap(cfg->sip_max_transactions, c->max_sessions, 4, 65536);
+    sipc.max_calls = sc_coord__sip_cap(cfg->sip_max_calls, c->max_sessions, 2, 32768);
     sipc.max_tcp_connections = cfg->sip_tcp_max;
     sipc.max_tcp_per_peer = cfg->sip_tcp_per_peer;
     sipc.tcp_idle_ms = cfg->sip_tcp_idle_ms;

@@ -4,6 +4,7 @@
  * pairs admit two calls and refuse the third with "media_ports" (the pairs coming back when
  * calls end is in the wire test, tests/sip/test_admission_media.sh). */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +58,19 @@ static void test_auto_from_memory(void **state)
 }
 
 /* RTP pairs: two descriptors a pair, a quarter of the limit (at least 64) kept for the rest. */
+/* The SIP agent's caps follow the admitted sessions (the transactions and calls a call leaves
+ * lingering 64*T1 at a sustained rate), none when sessions are not limited, as given if set. */
+static void test_sip_caps(void **state)
+{
+    (void)state;
+    assert_int_equal(sc_coord__sip_cap(0, 196608, 4, 65536), 196608 * 4 + 65536);
+    assert_int_equal(sc_coord__sip_cap(0, 196608, 2, 32768), 196608 * 2 + 32768);
+    assert_int_equal(sc_coord__sip_cap(0, 10, 4, 65536), 65576);
+    assert_int_equal(sc_coord__sip_cap(0, 0, 4, 65536), UINT_MAX / 2);
+    assert_int_equal(sc_coord__sip_cap(0, SIZE_MAX - 1, 2, 32768), UINT_MAX / 2);
+    assert_int_equal(sc_coord__sip_cap(5000, 0, 4, 65536), 5000);
+}
+
 static void test_pairs_from_fds(void **state)
 {
     (void)state;
@@ -212,9 +226,10 @@ static void test_coord_media_ports(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_auto_from_memory), cmocka_unit_test(test_pairs_from_fds),
-        cmocka_unit_test(test_explicit),         cmocka_unit_test(test_basis_v2),
-        cmocka_unit_test(test_basis_v1),         cmocka_unit_test(test_coord_media_ports),
+        cmocka_unit_test(test_auto_from_memory),  cmocka_unit_test(test_sip_caps),
+        cmocka_unit_test(test_pairs_from_fds),    cmocka_unit_test(test_explicit),
+        cmocka_unit_test(test_basis_v2),          cmocka_unit_test(test_basis_v1),
+        cmocka_unit_test(test_coord_media_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
