@@ -215,10 +215,8 @@ int sd_ops_start(sd_ops **out, const sd_ops_config *cfg)
     o->open_handles = 2;
     sc_obs_loop_probe_arm(&o->probe);
     uv_timer_start(&o->probe_timer, on_probe, PROBE_MS, PROBE_MS);
-    o->res_walking = true; /* a whole walk first: /healthz has its details from the first request on */
-    while (o->res_walking)
-        res_walk(o);
-    refresh_details(o);
+    sc_coord_resources_total(o->api, &o->res_total); /* whole, once: the recovered sessions' */
+    refresh_details(o); /* /healthz has its details from the first request on, sessions first */
     uv_signal_start(&o->sighup, on_sighup, SIGHUP);
     if (o->statsd) {
         uv_timer_init(o->loop, &o->statsd_timer);
