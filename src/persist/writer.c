@@ -13,7 +13,8 @@
 
 typedef struct wop {
     sc_persist_op_kind kind;
-    char *mem; /* owned: one block holding the strings below */
+    char *mem;      /* one block holding the strings below: in the text ring, or malloc'd */
+    size_t mem_end; /* in the ring: the ring offset just past the block, else SIZE_MAX */
     const char *id;
     const char *text; /* JSON text (SAVE, APPEND), the value (KV_PUT), "" for DELETE */
     const char *node; /* SAVE, DELETE ("": not fenced); KV_PUT and KV_DELETE: the namespace */
@@ -55,14 +56,60 @@ struct sc_persist_writer {
     bool *skip;             /* batch_max flags: op superseded within its batch */
     size_t *slots;          /* slots_cap: open-addressing set of ids (coalesce) */
     size_t slots_cap;       /* power of two >= 2 * batch_max */
+    struct wtext {          /* the queued ops' strings (see text_alloc) */
+        char *p;            /* cap bytes, or NULL: every block malloc'd */
+        size_t cap;
+        size_t head, tail; /* the oldest block starts at head, the newest ends at tail */
+        size_t live;       /* blocks in the ring */
+    } tx;
     bool stop;
     bool thread_started;
     sc_persist_health health; /* connected, errors, counters (queue fields filled on read) */
 };
 
-static void wop_free(wop *o)
+/* The ops' strings in one byte ring, taken at its tail by the submitting (loop) thread and
+ * given back at its head as the writer completes ops, in queue order; both under the lock.
+ * A malloc and a free per op cost more than the op's copy: the block was freed by the writer
+ * thread (a cross-thread free into the loop's arena, under the queue's lock) and a snapshot's
+ * block (~1-3 KB, malloc's large bins) made glibc consolidate the loop thread's fast bins on
+ * every call. A block that does not fit (a full ring, a huge text) is malloc'd as before. */
+#define TEXT_RING_BYTES (4u << 20)
+
+static char *text_alloc(sc_persist_writer *w, size_t n, size_t *end)
 {
-    free(o->mem);
+    struct wtext *t = &w->tx;
+    size_t at = SIZE_MAX;
+    if (t->p && !t->live)
+        t->head = t->tail = 0;
+    if (!t->p || n > t->cap / 4) {
+        /* no ring, or a block that would crowd it */
+    } else if (!t->live || t->tail > t->head) { /* one run [head, tail): after it, or from 0 */
+        if (t->cap - t->tail >= n)
+            at = t->tail;
+        else if (t->head > n)
+            at = 0;
+    } else if (t->head - t->tail > n) { /* wrapped: the free bytes are [tail, head) */
+        at = t->tail;
+    }
+    if (at == SIZE_MAX) {
+        *end = SIZE_MAX;
+        return malloc(n);
+    }
+    t->tail = at + n;
+    t->live++;
+    *end = t->tail;
+    return t->p + at;
+}
+
+/* The oldest block of the ring, or a malloc'd one, given back; the op cleared. */
+static void wop_free(sc_persist_writer *w, wop *o)
+{
+    if (o->mem && o->mem_end != SIZE_MAX) {
+        w->tx.head = o->mem_end;
+        w->tx.live--;
+    } else {
+        free(o->mem);
+    }
     memset(o, 0, sizeof *o);
 }
 
@@ -293,7 +340,7 @@ static void complete(sc_persist_writer *w, size_t n, uint64_t latency_us)
         note_latency(w->health.commit_latency_counts, &w->health.commit_latency_sum_s, latency_us);
     }
     for (size_t i = 0; i < n; i++)
-        wop_free(&w->ring[(w->head + i) % w->cfg.queue_cap]);
+        wop_free(w, &w->ring[(w->head + i) % w->cfg.queue_cap]);
     w->head = (w->head + n) % w->cfg.queue_cap;
     w->count -= n;
     w->durable += n;
@@ -391,8 +438,9 @@ static void fill_defaults(sc_persist_writer_config *c)
 static void writer_destroy(sc_persist_writer *w)
 {
     for (size_t i = 0; w->ring && i < w->count; i++)
-        wop_free(&w->ring[(w->head + i) % w->cfg.queue_cap]);
+        wop_free(w, &w->ring[(w->head + i) % w->cfg.queue_cap]);
     free(w->ring);
+    free(w->tx.p);
     free(w->skip);
     free(w->slots);
     sc_persist_close(w->conn);
@@ -427,6 +475,8 @@ int sc_persist_writer_new(sc_persist_writer **out, sc_persist *p, const sc_persi
          !(w->skip = calloc(w->cfg.batch_max, sizeof *w->skip)) ||
          !(w->slots = calloc(w->slots_cap, sizeof *w->slots))))
         rc = -ENOMEM;
+    if (rc == 0 && w->cfg.durability != SC_PERSIST_NONE && (w->tx.p = malloc(TEXT_RING_BYTES)) != NULL)
+        w->tx.cap = TEXT_RING_BYTES; /* without it every block is malloc'd */
     if (rc == 0 && w->cfg.loop) {
         w->async = calloc(1, sizeof *w->async);
         if (!w->async || uv_async_init(w->cfg.loop, w->async, on_async) != 0) {
@@ -480,8 +530,8 @@ void sc_persist_writer_free(sc_persist_writer *w)
     writer_destroy(w);
 }
 
-/* Copies the op's strings into one block; no lock needed. */
-static int wop_fill(wop *o, const sc_persist_text_op *op, const sc_persist *conn)
+/* Copies the op's strings into one block (text_alloc); lock held. */
+static int wop_fill(sc_persist_writer *w, wop *o, const sc_persist_text_op *op)
 {
     bool kv = op->kind == SC_PERSIST_OP_KV_PUT || op->kind == SC_PERSIST_OP_KV_DELETE;
     bool has_text = op->kind != SC_PERSIST_OP_DELETE && op->kind != SC_PERSIST_OP_KV_DELETE &&
@@ -493,7 +543,7 @@ static int wop_fill(wop *o, const sc_persist_text_op *op, const sc_persist *conn
     const char *text = has_text && op->text ? op->text : "";
     size_t tlen = has_text && op->text ? op->text_len : 0;
     size_t li = strlen(id) + 1, ln = strlen(node) + 1, lh = strlen(hash) + 1;
-    char *m = malloc(li + tlen + 1 + ln + lh);
+    char *m = text_alloc(w, li + tlen + 1 + ln + lh, &o->mem_end);
     if (!m)
         return -ENOMEM;
     memcpy(m, id, li);
@@ -509,7 +559,7 @@ static int wop_fill(wop *o, const sc_persist_text_op *op, const sc_persist *conn
     o->hash = m + li + tlen + 1 + ln;
     o->text_len = tlen;
     if (op->kind == SC_PERSIST_OP_SAVE) {
-        o->wall_us = sc_persist__now_us(conn);
+        o->wall_us = sc_persist__now_us(w->conn);
     } else if (kv) {
         o->wall_us = op->kind == SC_PERSIST_OP_KV_PUT ? op->expires_us : 0;
     } else {
@@ -519,10 +569,10 @@ static int wop_fill(wop *o, const sc_persist_text_op *op, const sc_persist *conn
     return 0;
 }
 
-/* Queues a filled op (or counts it durable in none mode); takes the lock. The writer is
- * woken only when the queue holds a batch's worth: commit_turn, kick and flush_wait wake it
- * otherwise (or it commits on its own after a short linger). */
-static int enqueue(sc_persist_writer *w, wop *o, uint64_t *ticket)
+/* Queues op, its strings copied (or counts it durable in none mode); takes the lock. The
+ * writer is woken only when the queue holds a batch's worth: commit_turn, kick and flush_wait
+ * wake it otherwise (or it commits on its own after a short linger). */
+static int enqueue(sc_persist_writer *w, const sc_persist_text_op *op, uint64_t *ticket)
 {
     pthread_mutex_lock(&w->mu);
     if (w->cfg.durability == SC_PERSIST_NONE) {
@@ -530,10 +580,14 @@ static int enqueue(sc_persist_writer *w, wop *o, uint64_t *ticket)
     } else if (w->count == w->cfg.queue_cap || w->stop) {
         w->health.rejected_ops++;
         pthread_mutex_unlock(&w->mu);
-        wop_free(o);
         return -EAGAIN;
     } else {
-        w->ring[(w->head + w->count) % w->cfg.queue_cap] = *o;
+        wop *o = &w->ring[(w->head + w->count) % w->cfg.queue_cap];
+        int rc = wop_fill(w, o, op);
+        if (rc < 0) {
+            pthread_mutex_unlock(&w->mu);
+            return rc;
+        }
         w->count++;
         w->submitted++;
         if (w->count == 1 || w->count >= w->kick_at) /* starts the linger, or ends it */
@@ -570,14 +624,7 @@ int sc_persist_writer_submit_text(sc_persist_writer *w, const sc_persist_text_op
 {
     if (!w || !text_op_valid(op))
         return -EINVAL;
-    wop o;
-    memset(&o, 0, sizeof o);
-    if (w->cfg.durability != SC_PERSIST_NONE) {
-        int rc = wop_fill(&o, op, w->conn);
-        if (rc < 0)
-            return rc;
-    }
-    return enqueue(w, &o, ticket);
+    return enqueue(w, op, ticket);
 }
 
 int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint64_t *ticket)
@@ -598,11 +645,9 @@ int sc_persist_writer_submit(sc_persist_writer *w, const sc_persist_op *op, uint
         t.text = text;
         t.text_len = strlen(text);
     }
-    wop o;
-    memset(&o, 0, sizeof o);
-    int rc = w->cfg.durability != SC_PERSIST_NONE ? wop_fill(&o, &t, w->conn) : 0;
+    int rc = enqueue(w, &t, ticket);
     free(text);
-    return rc ? rc : enqueue(w, &o, ticket);
+    return rc;
 }
 
 void sc_persist_writer_kick(sc_persist_writer *w)

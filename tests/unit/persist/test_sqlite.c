@@ -64,6 +64,95 @@ static void test_strict_commit_visible_to_new_connection(void **state)
     sc_persist_close(p);
 }
 
+/* The writer's text ring (writer.c): ops of many sizes wrap the 4 MiB ring many times; blocks
+ * too large for it, or that do not fit while the writer is held up (another connection holds
+ * the database's write lock, so nothing completes), are malloc'd. Every record reads back
+ * whole and in order. */
+typedef struct ring_check {
+    int next;
+    int bad;
+} ring_check;
+
+static size_t ring_pad_len(int i) { return i % 97 == 0 ? (size_t)(1200000 + i) : (size_t)(17 + (i * 7919) % 90000); }
+
+static int ring_event(const sc_persist_event *ev, void *ud)
+{
+    ring_check *c = ud;
+    const char *pad = json_string_value(json_object_get(ev->record, "pad"));
+    int n = (int)json_integer_value(json_object_get(ev->record, "n"));
+    if (n != c->next || ev->seq != (uint64_t)n + 1 || !pad || strlen(pad) != ring_pad_len(n) ||
+        pad[0] != (char)('a' + n % 26) || pad[strlen(pad) - 1] != (char)('a' + n % 26))
+        c->bad++;
+    c->next++;
+    return 0;
+}
+
+static void ring_submit(sc_persist_writer *w, char *text, int i)
+{
+    size_t n = ring_pad_len(i);
+    int len = snprintf(text, 64, "{\"n\":%d,\"pad\":\"", i);
+    memset(text + len, 'a' + i % 26, n);
+    memcpy(text + len + n, "\"}", 3);
+    sc_persist_text_op op = {.kind = SC_PERSIST_OP_APPEND,
+                             .session_id = "ring",
+                             .text = text,
+                             .text_len = (size_t)len + n + 2,
+                             .seq = (uint64_t)i + 1,
+                             .wall_us = 1000 + i};
+    assert_int_equal(sc_persist_writer_submit_text(w, &op, NULL), 0);
+}
+
+static void ring_turn(uv_loop_t *loop, sc_persist_writer *w)
+{
+    int flag = 0;
+    assert_int_equal(sc_persist_writer_commit_turn(w, turn_flag, &flag), 0);
+    while (!flag)
+        uv_run(loop, UV_RUN_ONCE);
+    assert_int_equal(flag, 1);
+}
+
+static void test_writer_text_ring_wraps(void **state)
+{
+    (void)state;
+    char url[400], path[300];
+    snprintf(path, sizeof path, "%s/ring.db", tmpdir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    sc_persist *p = NULL;
+    sc_persist_config pc = {.durability = SC_PERSIST_STRICT};
+    assert_int_equal(sc_persist_open(&p, url, &pc, NULL, 0), 0);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sc_persist_writer *w = NULL;
+    sc_persist_writer_config cfg = {.durability = SC_PERSIST_STRICT, .loop = &loop, .retry_initial_ms = 50};
+    assert_int_equal(sc_persist_writer_new(&w, p, &cfg), 0);
+    enum { HELD = 150, OPS = 400 };
+    char *text = malloc(1300000 + 64);
+    assert_non_null(text);
+    sqlite3 *db = NULL; /* holds the write lock: the first HELD ops all stay queued */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+    for (int i = 0; i < HELD; i++)
+        ring_submit(w, text, i);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    ring_turn(&loop, w);
+    for (int i = HELD; i < OPS; i++) { /* a commit now and then: the ring holds ~37 ops */
+        ring_submit(w, text, i);
+        if (i % 37 == 36)
+            ring_turn(&loop, w);
+    }
+    free(text);
+    ring_turn(&loop, w);
+    sc_persist_writer_free(w);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    ring_check c = {0, 0};
+    assert_int_equal(sc_persist_read_events(p, "ring", 1, ring_event, &c), 0);
+    assert_int_equal(c.bad, 0);
+    assert_int_equal(c.next, OPS);
+    sc_persist_close(p);
+}
+
 static void test_open_reports_unwritable_path(void **state)
 {
     (void)state;
@@ -480,6 +569,7 @@ int main(void)
     int failed = contract_run("persist contract: sqlite", &cfg);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strict_commit_visible_to_new_connection),
+        cmocka_unit_test(test_writer_text_ring_wraps),
         cmocka_unit_test(test_open_reports_unwritable_path),
         cmocka_unit_test(test_two_nodes_open_a_new_store_at_once),
         cmocka_unit_test(test_migrates_v2_time_index),
