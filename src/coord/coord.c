@@ -514,6 +514,8 @@ void sc_coord_free(sc_coord *c)
     sc_obs_registry_free(c->reg);
     uv_run(c->loop, UV_RUN_NOWAIT); /* close callbacks of the media handles */
     sc_table_unref(c->table);
+    free(c->dlg_scratch);
+    free(c->sdp_scratch);
     free(c);
 }
 

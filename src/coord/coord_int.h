@@ -150,7 +150,11 @@ struct sc_coord {
     sc_obs_std_metrics std;  /* the standard families (owned by reg; zero without it) */
     uv_timer_t timer;        /* engine deadlines */
     uv_prepare_t prepare;    /* re-arms timer before each poll */
-    int closing_handles;     /* handles whose close callback is pending */
+    /* Scratch blocks of the loop thread, made on first use (~3-4 KB each: a malloc of that size
+     * per call made glibc consolidate its fast bins; see docs/benchmarks.md) */
+    struct sc_sip_dialog_state *dlg_scratch; /* sc_coord__sync_dialog */
+    struct sc_sdp_info *sdp_scratch;         /* sc_coord__sdp_acceptable */
+    int closing_handles;                     /* handles whose close callback is pending */
     bool handles_open;
     bool auto_answer;
     uint32_t ring_delay_ms;

@@ -83,9 +83,9 @@ void sc_coord__sync_dialog(sc_coord_leg *leg, sc_session *s)
 {
     if (!leg->call)
         return;
-    sc_sip_dialog_state *d = malloc(sizeof *d);
-    if (!d)
+    if (!leg->c->dlg_scratch && !(leg->c->dlg_scratch = malloc(sizeof *leg->c->dlg_scratch)))
         return;
+    sc_sip_dialog_state *d = leg->c->dlg_scratch;
     sc_sip_call_dialog(leg->call, d);
     char num[16];
     const char *old_cid = sc_session_field(s, SC_FIELD_CALL_ID);
@@ -112,7 +112,6 @@ void sc_coord__sync_dialog(sc_coord_leg *leg, sc_session *s)
                          d->transport == SC_SIP_TCP   ? "tcp"
                          : d->transport == SC_SIP_TLS ? "tls"
                                                       : "udp");
-    free(d);
 }
 
 /* ---- Dispatch ------------------------------------------------------------------------------ */

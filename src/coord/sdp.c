@@ -305,15 +305,14 @@ int sc_coord__sdp_acceptable(sc_coord *c, const struct osip_message *msg)
         strcasecmp(m->content_type->type, "application") || strcasecmp(m->content_type->subtype, "sdp") ||
         osip_message_get_body(m, 0, &b) < 0 || !b || !b->body)
         return 0;
-    sc_sdp_info *offer = malloc(sizeof *offer);
-    if (!offer || sc_sdp_parse(b->body, b->length, offer) != 0) {
-        free(offer);
+    if (!c->sdp_scratch && !(c->sdp_scratch = malloc(sizeof *c->sdp_scratch)))
         return 0;
-    }
+    sc_sdp_info *offer = c->sdp_scratch;
+    if (sc_sdp_parse(b->body, b->length, offer) != 0)
+        return 0;
     const char *why = sc_coord__srtp_refusal(c, NULL, offer); /* SRTP policy (srtp.c) */
     if (!why && c->codecs[0] && !sc_sdp_offer_acceptable(offer, c->codecs))
         why = "no codec of --codecs in the offer";
-    free(offer);
     if (why) {
         sc_log(c->logger, SC_LOG_INFO, "coord", "refusing INVITE %s (488): %s",
                m->call_id && m->call_id->number ? m->call_id->number : "", why);

@@ -30,6 +30,7 @@ static void parser_setup(void)
 {
     osip_trace_initialize_func(OSIP_FATAL, quiet_trace); /* library code never prints */
     parser_init();                                       /* libosip2's header-name tables: process-wide, set once */
+    sip_msg_allocators();                                /* msg.c: the C library's, and one reusable block */
     for (int lvl = 0; lvl < END_TRACE_LEVEL; lvl++)
         osip_trace_disable_level((osip_trace_level_t)lvl);
 }
@@ -231,6 +232,7 @@ void sc_sip_free(sc_sip *sip)
 {
     if (!sip)
         return;
+    sip_msg_thread_free();
     if (!sip->closing)
         sc_sip_close(sip, NULL, NULL);
     sip->free_requested = true;

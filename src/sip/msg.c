@@ -84,18 +84,90 @@ const char *sip_reason(int code)
     return "Global Failure";
 }
 
+/* osip_message_to_str writes into a buffer of several KiB whatever the message's length (5 KB
+ * for a 200, 8 KB for a BYE), and a transaction keeps its last message for 64*T1: only the
+ * used bytes are kept. The big buffer itself comes from the calling thread's one reusable
+ * block: a malloc of that size per message, among the hundreds of small ones osip makes, had
+ * glibc consolidate its fast bins each time (docs/benchmarks.md, "CPS"). osip's allocators
+ * (set once, process-wide, in core.c) are the C library's everywhere else: the block is lent
+ * only while this thread is inside sip_msg_str, to the first request of its size. */
+#define TO_STR_BLOCK 16384u
+
+static _Thread_local struct {
+    char *p;     /* TO_STR_BLOCK bytes, made on first use; never freed while the thread runs */
+    bool lent;   /* held by the message being written */
+    bool inside; /* this thread is in osip_message_to_str through sip_msg_str */
+} to_str_buf;
+
+static void *osip_alloc_hook(size_t n)
+{
+    if (to_str_buf.inside && !to_str_buf.lent && n >= 4096 && n <= TO_STR_BLOCK) {
+        if (!to_str_buf.p && !(to_str_buf.p = malloc(TO_STR_BLOCK)))
+            return malloc(n);
+        to_str_buf.lent = true;
+        return to_str_buf.p;
+    }
+    return malloc(n);
+}
+
+static void *osip_realloc_hook(void *p, size_t n)
+{
+    if (!p || p != to_str_buf.p || !to_str_buf.lent)
+        return realloc(p, n);
+    if (n <= TO_STR_BLOCK)
+        return p;
+    char *q = malloc(n); /* outgrew the block: a heap copy, the block back */
+    if (q) {
+        memcpy(q, p, TO_STR_BLOCK);
+        to_str_buf.lent = false;
+    }
+    return q;
+}
+
+static void osip_free_hook(void *p)
+{
+    if (p && p == to_str_buf.p && to_str_buf.lent)
+        to_str_buf.lent = false;
+    else
+        free(p);
+}
+
+void sip_msg_allocators(void) { osip_set_allocators(osip_alloc_hook, osip_realloc_hook, osip_free_hook); }
+
+void sip_msg_thread_free(void)
+{
+    if (!to_str_buf.lent) {
+        free(to_str_buf.p);
+        to_str_buf.p = NULL;
+    }
+}
+
 int sip_msg_str(osip_message_t *msg, char **out, size_t *len)
 {
     char *s = NULL;
     size_t n = 0;
-    if (osip_message_to_str(msg, &s, &n) != 0 || !s)
+    to_str_buf.inside = true;
+    int rc = osip_message_to_str(msg, &s, &n);
+    to_str_buf.inside = false;
+    if (rc != 0 || !s) {
+        to_str_buf.lent = false;
         return -ENOMEM;
-    /* osip writes into a buffer of several KiB whatever the message's length, and a
-     * transaction keeps its last message for 64*T1 to retransmit it: keep only what is used
-     * (osip's allocator is the C library's: no allocator is set) */
-    char *exact = realloc(s, n + 1);
-    if (exact)
+    }
+    if (s == to_str_buf.p && to_str_buf.lent) {
+        char *exact = malloc(n + 1);
+        if (!exact) {
+            to_str_buf.lent = false;
+            return -ENOMEM;
+        }
+        memcpy(exact, s, n);
+        exact[n] = '\0';
+        to_str_buf.lent = false;
         s = exact;
+    } else {
+        char *exact = realloc(s, n + 1);
+        if (exact)
+            s = exact;
+    }
     *out = s;
     *len = n;
     return 0;

@@ -404,6 +404,10 @@ long sip_frame(const char *buf, size_t len, size_t max);
 sc_sip_method sip_method_of(const char *m);
 const char *sip_reason(int code);
 int sip_msg_str(osip_message_t *msg, char **out, size_t *len);
+/* osip's allocators: the C library's, but for the big buffer of sip_msg_str (msg.c); set once. */
+void sip_msg_allocators(void);
+/* The calling thread's reusable block of sip_msg_str freed (sc_sip_free). */
+void sip_msg_thread_free(void);
 const char *sip_to_tag(const osip_message_t *msg);
 const char *sip_from_tag(const osip_message_t *msg);
 const char *sip_branch(const osip_message_t *msg);

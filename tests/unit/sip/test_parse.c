@@ -3,6 +3,8 @@
  * retransmissions, drops and their counters. */
 #include "sip_test_util.h"
 
+#include "sip/sip_int.h"
+
 #define HDRS(method, cseq_method, extra)                                         \
     method " sip:bob@127.0.0.1 SIP/2.0\r\n"                                      \
            "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK" method "1;rport\r\n" \
@@ -395,10 +397,47 @@ static void test_real_udp_socket(void **state)
     }
 }
 
+/* sip_msg_str (msg.c): the exact text whatever the message's size: small ones, ones written in
+ * the thread's reusable block, one that outgrows it, and ones between (the block is lent again
+ * each time; osip's other allocations are the C library's). */
+static void test_msg_str_sizes(void **state)
+{
+    fx *f = *state; /* sc_sip_new set osip's allocators */
+    (void)f;
+    static const size_t bodies[] = {0, 100, 9000, 40000, 300, 15000, 0};
+    for (size_t k = 0; k < sizeof bodies / sizeof *bodies; k++) {
+        size_t blen = bodies[k];
+        char *raw = malloc(blen + 1024);
+        int h = snprintf(raw, 1024,
+                         HDRS("MESSAGE", "MESSAGE",
+                              "Max-Forwards: 70\r\nContent-Type: text/plain\r\n") "Content-Length: %zu\r\n\r\n",
+                         blen);
+        memset(raw + h, 'a' + (int)k, blen);
+        osip_message_t *m = NULL;
+        assert_int_equal(osip_message_init(&m), 0);
+        assert_int_equal(osip_message_parse(m, raw, (size_t)h + blen), 0);
+        char *text = NULL;
+        size_t len = 0;
+        assert_int_equal(sip_msg_str(m, &text, &len), 0);
+        assert_int_equal(strlen(text), len);
+        const char *body = strstr(text, "\r\n\r\n");
+        assert_non_null(body);
+        assert_int_equal(strlen(body + 4), blen);
+        for (size_t i = 0; i < blen; i++)
+            if (body[4 + i] != 'a' + (int)k)
+                fail_msg("body byte %zu of message %zu", i, k);
+        assert_non_null(strstr(text, "Call-ID: c1@127.0.0.1"));
+        osip_message_free(m);
+        free(text); /* the text is the caller's, from the C library */
+        free(raw);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_options_answered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_msg_str_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_max_forwards_400, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_answer_goes_to_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_call_id_400, setup, teardown),
