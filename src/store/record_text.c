@@ -188,17 +188,22 @@ int sc_session_snapshot_text(const sc_session *s, const char *node, sc_buf *b)
     put_i64(b, s->failed);
     key(b, "last_seq");
     put_i64(b, (int64_t)(s->next_seq - 1));
-    key(b, "history");
-    PUTS(b, "[");
-    sc_history_record r;
-    for (size_t i = 0; sc_session_history_get(s, i, &r) == 0; i++) {
-        if (i)
-            PUTS(b, ",");
-        PUTS(b, "{");
-        put_history_members(b, s, &r);
-        PUTS(b, "}");
+    if (sc_store__history_in_log(s)) {
+        key(b, "history_in_log");
+        put_bool(b, true);
+    } else {
+        key(b, "history");
+        PUTS(b, "[");
+        sc_history_record r;
+        for (size_t i = 0; sc_session_history_get(s, i, &r) == 0; i++) {
+            if (i)
+                PUTS(b, ",");
+            PUTS(b, "{");
+            put_history_members(b, s, &r);
+            PUTS(b, "}");
+        }
+        PUTS(b, "]");
     }
-    PUTS(b, "]");
     if (s->nxstates) { /* states of earlier table versions the history names (rebase.c) */
         key(b, "foreign_states");
         PUTS(b, "[");

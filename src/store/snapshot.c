@@ -232,11 +232,18 @@ static json_t *conditions_json(const sc_session *s)
     return o;
 }
 
+bool sc_store__history_in_log(const sc_session *s)
+{
+    const sc_state_info *si = sc_table_state(s->table, s->state);
+    return si && si->terminal;
+}
+
 int sc_session_snapshot_json(const sc_session *s, json_t **out)
 {
+    bool in_log = sc_store__history_in_log(s);
     json_t *hist = NULL, *fields = json_object(), *conds = conditions_json(s);
     if (!fields || !conds || sc_store__fields_json(s, UINT32_MAX, false, fields) ||
-        sc_session_history_json(s, 0, &hist))
+        (in_log ? !(hist = json_true()) : sc_session_history_json(s, 0, &hist) != 0))
         goto fail;
     json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s?,s:o,s:b,s:s?,s:o,s:I,s:I,s:I,s:I,s:I,s:o}", "v", 1, "id", s->id,
                           "role", sc_role_name(s->role), "state", sc_session_state_name(s), "table_hash",
@@ -244,7 +251,7 @@ int sc_session_snapshot_json(const sc_session *s, json_t **out)
                           "outcome", s->outcome, "fields", fields, "created_us", (json_int_t)s->created_wall_us,
                           "updated_us", (json_int_t)s->updated_wall_us, "state_entered_us",
                           (json_int_t)s->entered_wall_us, "failed_transitions", (json_int_t)s->failed, "last_seq",
-                          (json_int_t)(s->next_seq - 1), "history", hist);
+                          (json_int_t)(s->next_seq - 1), in_log ? "history_in_log" : "history", hist);
     if (!o)
         return -ENOMEM; /* json_pack's "o" stole the references even on failure */
     if (s->nxstates) {  /* states of earlier table versions the history names (rebase.c) */
@@ -308,10 +315,17 @@ static int load_foreign(sc_session *s, const json_t *arr)
     return 0;
 }
 
-static int load_history(sc_session *s, const json_t *arr, uint64_t last_seq)
+static int load_history(sc_session *s, const json_t *arr, bool in_log, uint64_t last_seq)
 {
     size_t i;
     const json_t *j;
+    if (!arr && in_log) { /* the log has the records (none dropped): read from the store (history_read.c) */
+        if (last_seq + 1 < s->next_seq)
+            return -EINVAL;
+        s->next_seq = last_seq + 1;
+        sc_session_history_release(s);
+        return 0;
+    }
     if (!json_is_array(arr))
         return -EINVAL;
     json_array_foreach(arr, i, j) {
@@ -346,7 +360,8 @@ int sc_session_load_snapshot_json(sc_session *s, const json_t *snap)
     if (!r)
         r = load_foreign(s, json_object_get(snap, "foreign_states"));
     if (!r)
-        r = load_history(s, json_object_get(snap, "history"), (uint64_t)last_seq);
+        r = load_history(s, json_object_get(snap, "history"), json_is_true(json_object_get(snap, "history_in_log")),
+                         (uint64_t)last_seq);
     if (r)
         return r;
     s->state = state;

@@ -87,6 +87,10 @@ size_t sc_store__history_bytes(const sc_session *s);
 /* Pack r as the newest record, keeping its seq (sc_session_history_append_raw). 0 or -ENOMEM
  * (nothing changed). */
 int sc_store__history_put_raw(sc_session *s, const sc_history_record *r);
+/* Whether s's snapshot leaves its history to the event log ("history_in_log": true, no
+ * "history"): s is in a terminal state. Its records are all in the log by then, and an ended
+ * session is never resumed from its snapshot, only listed and read (snapshot.c). */
+bool sc_store__history_in_log(const sc_session *s);
 /* Rewrite record i's states and transition index (rebase.c); i < the count. */
 void sc_store__history_set_states(sc_session *s, size_t i, sc_id from, sc_id to, uint32_t transition);
 

@@ -4,7 +4,8 @@
 #     while the loop goes on serving (a SIPp OPTIONS is answered, GET /sessions too, /healthz);
 #     once the relay passes traffic again the history arrives, whole;
 #  b. PostgreSQL: the same calls give the same records (times aside), as JSON and as CSV, and
-#     the graph highlights the path read back;
+#     the graph highlights the path read back; after kill -9 and a restart the ended session (its
+#     snapshot without history: the log has it) gives the same records;
 #  c. a store that does not answer: 503 once --http-timeout-ms is up, with the reason, and past
 #     the reader's queue (16) 503 at once; a store that is gone (the relay stopped): 503 at once,
 #     with the reason.
@@ -69,6 +70,11 @@ if mode == "count":  # count FILE
     print(len(records(args[0])))
 elif mode == "same":  # same A B: the same records; their count
     print(len(same(args[0], args[1])))
+elif mode == "recovered":  # recovered A B: B is A's records then the restart's Recovered record
+    ra, rb = records(args[0]), records(args[1])
+    if rb[:len(ra)] != ra or [r[2] for r in rb[len(ra):]] != ["Recovered"]:
+        sys.exit("%s is not %s and Recovered:\n%s\n%s" % (args[1], args[0], "\n".join(map(str, ra)), "\n".join(map(str, rb))))
+    print(len(ra))
 elif mode == "csv":  # csv REF JSON CSV: JSON has REF's records, CSV the same rows as JSON
     recs = same(args[0], args[1])
     rows = list(csv.reader(open(args[2])))
@@ -176,5 +182,16 @@ get "/table?session=$id&format=json" "$TMP/pg-graph.json"
 http GET "/sessions/no-such-session/history"
 [ "$HTTP_STATUS" = 404 ] || fail "history of an unknown session: $HTTP_STATUS $HTTP_BODY"
 echo "b. PostgreSQL: $n records, as in Redis; CSV the same"
+# an ended session's snapshot leaves its history to the log (history_in_log): after a crash and
+# a restart the session is back (for its retention) and its history, read from the store, is the same
+kill -KILL "$SD_PID"; wait "$SD_PID" 2>/dev/null; SD_PID=
+start_sessiond --store "postgresql://sc@127.0.0.1:$pgport/postgres" --answer auto --retention-ms 600000 \
+    --sip-t1-ms 20 --rtp-timeout-ms 0 --http-timeout-ms "$TIMEOUT_MS"
+http GET "/sessions/$id"
+[ "$HTTP_STATUS" = 200 ] || fail "the ended session after a restart: $HTTP_STATUS $HTTP_BODY"
+printf '%s' "$HTTP_BODY" | grep -q '"history_entries":0' || fail "a recovered ended session holds a history ring: $HTTP_BODY"
+get "/sessions/$id/history" "$TMP/pg-after.json"
+n=$(hist recovered "$TMP/pg.json" "$TMP/pg-after.json") || fail "the history after a restart differs: $(cat "$TMP/pg-after.json")"
+echo "   after kill -9 and a restart: the ended session's $n records from the log, then Recovered"
 stop_sessiond
 pass
