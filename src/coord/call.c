@@ -25,14 +25,14 @@ static bool g_has_sdp(const sc_exec *x)
 static bool g_is_hold(const sc_exec *x)
 {
     sc_coord_evctx *c = sc_coord__evctx_of(x);
-    return c && c->sdp_ok && sc_sdp_is_hold(&c->sdp);
+    return c && c->sdp_ok && sc_sdp_is_hold(c->sdp);
 }
 
 static bool g_is_resume(const sc_exec *x)
 {
     sc_coord_evctx *c = sc_coord__evctx_of(x);
     sc_coord_leg *leg = leg_of(x);
-    return c && c->sdp_ok && leg && leg->remote_held && !sc_sdp_is_hold(&c->sdp);
+    return c && c->sdp_ok && leg && leg->remote_held && !sc_sdp_is_hold(c->sdp);
 }
 
 static bool g_auto_answer(const sc_exec *x)

@@ -238,15 +238,16 @@ struct sc_coord_leg {
 
 /* Event data of a SIP event, owned by the engine while queued (sc_coord__evctx_free). */
 struct sc_coord_evctx {
-    uint32_t magic;  /* SC_COORD_EVCTX_MAGIC */
-    char method[16]; /* request concerned */
-    int status;      /* response status, 0 for requests */
-    sc_sip_stx *stx; /* incoming non-INVITE request to answer, or NULL */
-    bool is_request; /* the event is an incoming request */
-    bool answered;   /* SendResponse answered stx */
-    bool has_sdp;    /* the message carried application/sdp */
-    bool sdp_ok;     /* sdp parsed */
-    sc_sdp_info sdp;
+    uint32_t magic;   /* SC_COORD_EVCTX_MAGIC */
+    char method[16];  /* request concerned */
+    int status;       /* response status, 0 for requests */
+    sc_sip_stx *stx;  /* incoming non-INVITE request to answer, or NULL */
+    bool is_request;  /* the event is an incoming request */
+    bool answered;    /* SendResponse answered stx */
+    bool has_sdp;     /* the message carried application/sdp */
+    bool sdp_ok;      /* sdp parsed */
+    int sdp_rc;       /* sc_sdp_parse's result (sc_sdp_error_status tells the answer) */
+    sc_sdp_info *sdp; /* made only for a message with SDP (3 KB: not with every event) */
 };
 
 /* ---- Core services (leg.c) ---------------------------------------------------------------- */

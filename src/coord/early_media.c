@@ -62,12 +62,12 @@ static bool on_sip_event(sc_coord *c, sc_session *s, sc_coord_leg *leg, const sc
     if (ev->type != SC_EV_DialogUPDATE || !ctx->stx || !ctx->has_sdp)
         return false;
     if (!ctx->sdp_ok) {
-        int st = sc_sdp_error_status(sc_sdp_parse(ev->body, ev->body_len, &ctx->sdp));
+        int st = sc_sdp_error_status(ctx->sdp_rc);
         return refuse(c, ctx, st, st == 400 ? "Bad SDP" : "Not Acceptable Here", NULL);
     }
     if (leg->pending_offer) /* RFC 3311 5.2: we owe an answer to an earlier offer */
         return refuse(c, ctx, 500, "Offer Pending", "Retry-After: 1\r\n");
-    if (sc_coord__set_offer(leg, &ctx->sdp) != 0)
+    if (sc_coord__set_offer(leg, ctx->sdp) != 0)
         return refuse(c, ctx, 500, "Out Of Memory", NULL);
     sc_log(c->logger, SC_LOG_INFO, "coord", "call %s: offer in %s (%s)", leg->id, ev->method,
            sc_session_state_name(s) ? sc_session_state_name(s) : "?");

@@ -15,7 +15,13 @@
 
 /* ---- Event context ------------------------------------------------------------------------- */
 
-void sc_coord__evctx_free(void *p) { free(p); }
+void sc_coord__evctx_free(void *p)
+{
+    sc_coord_evctx *c = p;
+    if (c)
+        free(c->sdp);
+    free(c);
+}
 
 sc_coord_evctx *sc_coord__evctx_new(const char *method, int status)
 {
@@ -141,7 +147,7 @@ int sc_coord__dispatch(sc_coord *c, sc_session *s, sc_id type, int32_t code, con
     if (rc == SC_ENGINE_QUEUED)
         return rc; /* the engine owns ctx now */
     answer_leftover(c, id, ctx);
-    free(ctx);
+    sc_coord__evctx_free(ctx);
     return rc;
 }
 

@@ -290,7 +290,12 @@ void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *bod
     if (!body || !len || !ctype || strncasecmp(ctype, "application/sdp", 15) != 0)
         return;
     ctx->has_sdp = true;
-    ctx->sdp_ok = sc_sdp_parse(body, len, &ctx->sdp) == 0;
+    if (!ctx->sdp && !(ctx->sdp = malloc(sizeof *ctx->sdp))) {
+        ctx->sdp_rc = -ENOMEM;
+        return;
+    }
+    ctx->sdp_rc = sc_sdp_parse(body, len, ctx->sdp);
+    ctx->sdp_ok = ctx->sdp_rc == 0;
 }
 
 /* A new INVITE's offer at its screen, before any provisional, parsed once: 0 when we can

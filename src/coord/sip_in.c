@@ -79,10 +79,10 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
     }
     sc_coord__parse_sdp(ctx, ctype, body, blen);
     if (ctx->has_sdp && !ctx->sdp_ok) {
-        int st = sc_sdp_error_status(sc_sdp_parse(body, blen, &ctx->sdp));
+        int st = sc_sdp_error_status(ctx->sdp_rc);
         sc_log(coord->logger, SC_LOG_INFO, "coord", "rejecting call %s: unusable SDP offer (%d)", sc_sip_call_id(call),
                st);
-        free(ctx);
+        sc_coord__evctx_free(ctx);
         reject_incoming(call, st, st == 400 ? "Bad SDP" : "Not Acceptable Here");
         return;
     }
@@ -92,20 +92,20 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
     if (rc == 0 && (rc = sc_coord__leg_new(coord, s, &leg)) != 0)
         sc_engine_remove_session(coord->engine, s, "error");
     if (rc) {
-        free(ctx);
+        sc_coord__evctx_free(ctx);
         reject_incoming(call, 500, "Server Internal Error");
         return;
     }
     leg->call = call;
     sc_sip_call_set_user(call, leg);
     if (ctx->sdp_ok)
-        sc_coord__set_offer(leg, &ctx->sdp);
+        sc_coord__set_offer(leg, ctx->sdp);
     sc_coord__sync_dialog(leg, s);
     keep_invite(coord, s, call, ctx->sdp_ok ? body : NULL, blen);
     sc_log(coord->logger, SC_LOG_INFO, "coord", "call %s created (uas) from %s, call-id %s", leg->id,
            sc_sip_call_remote_uri(call), sc_sip_call_id(call));
     if (incoming_hooks(coord, s, leg, msg) < 0) {
-        free(ctx);
+        sc_coord__evctx_free(ctx);
         return;
     }
     char id[SC_SESSION_ID_MAX + 1];
@@ -157,13 +157,13 @@ void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
     switch (ev->type) {
     case SC_EV_DialogReINVITE: /* answered with sc_sip_call_respond; method is INVITE */
         if (ctx->has_sdp && !ctx->sdp_ok) {
-            int st = sc_sdp_error_status(sc_sdp_parse(ev->body, ev->body_len, &ctx->sdp));
+            int st = sc_sdp_error_status(ctx->sdp_rc);
             sc_sip_call_respond(call, st, st == 400 ? "Bad SDP" : "Not Acceptable Here", NULL);
-            free(ctx);
+            sc_coord__evctx_free(ctx);
             return;
         }
         if (ctx->sdp_ok)
-            sc_coord__set_offer(leg, &ctx->sdp);
+            sc_coord__set_offer(leg, ctx->sdp);
         else
             sc_coord__clear_offer(leg);
         break;
@@ -172,12 +172,12 @@ void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
     case SC_EV_Dialog200OK:
     case SC_EV_DialogReINVITEAccepted:
         if (ctx->sdp_ok && (!strcmp(ctx->method, "INVITE")))
-            sc_coord__sdp_remote(leg, s, &ctx->sdp);
+            sc_coord__sdp_remote(leg, s, ctx->sdp);
         sc_coord__sync_dialog(leg, s);
         break;
     case SC_EV_DialogACK:
         if (ctx->sdp_ok && leg->offer_sent_in_2xx) { /* late offer: the answer is in the ACK */
-            sc_coord__sdp_remote(leg, s, &ctx->sdp);
+            sc_coord__sdp_remote(leg, s, ctx->sdp);
             leg->offer_sent_in_2xx = false;
         }
         sc_coord__sync_dialog(leg, s);
