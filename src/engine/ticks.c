@@ -41,9 +41,15 @@ void sc_engine__ticks_init(sc_engine *e) { e->tk.on = e->clock == sc_clock_syste
 
 void sc_engine__ticks_set(sc_engine *e, bool on)
 {
-    e->tk = (struct sc_engine__ticks){0};
-    if (on)
-        sc_engine__ticks_init(e);
+    e->tk.on = false;
+    if (!on)
+        return; /* the calibration is kept for when they are back on */
+    sc_engine__ticks_init(e);
+    if (e->tk.on && e->tk.base_set) { /* times handed out by the clock meanwhile: never back */
+        uint64_t now = sc_clock_mono_us(e->clock);
+        if (now > e->tk.last)
+            e->tk.last = now;
+    }
 }
 
 uint64_t sc_engine__ticks_sample(sc_engine *e, uint64_t tick, uint64_t *tick_out)
