@@ -2,6 +2,7 @@
  * next state, history record, observers) and keeps each session's events serial through a
  * bounded per-session queue. */
 #include "engine/engine_int.h"
+#include "base/log_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -370,8 +371,9 @@ static inline __attribute__((always_inline)) void notify_transition(sc_engine *e
 
 /* Record the run's outcome and count it (stats; metric counts: the run of event started at
  * mono, its last action ended at t_end). */
-static int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec, sc_outcome o, sc_outcome *outcome_out,
-                      sc_id event, uint64_t mono, uint64_t t_end)
+static inline __attribute__((always_inline)) int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec,
+                                                            sc_outcome o, sc_outcome *outcome_out, sc_id event,
+                                                            uint64_t mono, uint64_t t_end)
 {
     sc_engine__count_run(e, event, o, mono, t_end);
     rec->outcome = o;
@@ -554,13 +556,13 @@ int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outco
     s->busy = true;
     log_subject subject = {.e = e, .s = s, .ev = ev};
     sc_log_context lc = {.fill = log_subject_fields, .obj = &subject};
-    sc_log_context_push(&lc);
+    sc_log__push(&lc);
     int r = run_one(e, s, ev, outcome);
     if (__builtin_expect(s->qhead || s->pending || s->removing, 0))
         sc_engine__drain(e, s, &subject.ev);
     else
         s->busy = false; /* what sc_engine__drain ends with when there is nothing to run */
-    sc_log_context_pop(&lc);
+    sc_log__pop(&lc);
     return r;
 }
 

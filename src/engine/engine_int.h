@@ -154,7 +154,8 @@ static inline uint64_t sc_engine__now(sc_engine *e, uint64_t *tick_out)
     }
     uint64_t tick = sc_engine__rdtick();
     uint64_t d = tick - t->t0;
-    if (__builtin_expect(!t->mult || tick < t->t0 || d >= t->span, 0))
+    /* span is 0 until a ratio is known, and a tick before t0 makes d wrap: one test for all */
+    if (__builtin_expect(d >= t->span, 0))
         return sc_engine__ticks_sample(e, tick, tick_out);
     uint64_t mono = t->m0 + ((d * t->mult) >> 32);
     if (mono < t->last)
@@ -176,7 +177,7 @@ static inline uint64_t sc_engine__tick_us(const sc_engine *e, uint64_t from_us, 
 int64_t sc_engine__wall_sample(sc_engine *e, uint64_t mono);
 static inline int64_t sc_engine__wall_at(sc_engine *e, uint64_t mono)
 {
-    if (__builtin_expect(!e->have_base || mono < e->mono_base || mono - e->mono_base > 1000000u, 0))
+    if (__builtin_expect(!e->have_base || mono - e->mono_base > 1000000u, 0)) /* (earlier: wraps) */
         return sc_engine__wall_sample(e, mono);
     return e->wall_base + (int64_t)(mono - e->mono_base);
 }

@@ -60,6 +60,7 @@ uint64_t sc_engine__ticks_sample(sc_engine *e, uint64_t tick, uint64_t *tick_out
         t->t0 = tick;
         t->m0 = mono;
         t->mult = 0;
+        t->span = 0; /* sc_engine__now comes back here until a ratio is known */
         t->base_set = true;
     } else if (mono - t->m0 >= CAL_FIRST_US) {
         /* µs per tick (32.32 fixed point) over the span since the last sample, unless the
