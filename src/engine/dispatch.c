@@ -261,6 +261,7 @@ static int run_actions_ticks(sc_engine *e, sc_exec *x, const sc_transition *tr, 
         if (alone) {
             run_read(e, run, &us);
             action_put(rec, call, rc, us);
+            b = &e->actions[call->id]; /* (the action may have bound others: moved) */
             b->timed = us ? TIMED_RUNS : (uint8_t)(b->timed - 1);
             a0 = (uint16_t)(a + 1);
             r0 = rec->nactions;

@@ -102,7 +102,10 @@ static void test_system_clock_runs(void **state)
     }
     if (f->engine->tk.on) /* the counter was calibrated and used */
         assert_true(f->engine->tk.mult > 0 && f->engine->tk.ncal >= 2);
-    assert_true(shared_runs <= (f->engine->tk.on ? 1 : 0)); /* Log is timed alone after that */
+    /* Log is timed alone after that (under valgrind a run's first pass through new code takes
+     * milliseconds: fast actions are not told from slow ones there) */
+    if (SLACK_US <= 500u)
+        assert_true(shared_runs <= (f->engine->tk.on ? 1 : 0));
     fx_free(f);
 }
 
@@ -110,6 +113,7 @@ static void test_system_clock_runs(void **state)
 static void test_clock_only(void **state)
 {
     (void)state;
+    slack_for_valgrind();
     sc_engine_config cfg;
     sc_engine_config_default(&cfg);
     cfg.clock = sc_clock_system();
@@ -129,7 +133,8 @@ static void test_clock_only(void **state)
         check_last(s, before, now_us(), &prev);
     }
     assert_false(f->engine->tk.on);
-    assert_int_equal(shared_runs, 0); /* the clock is read after every action */
+    if (SLACK_US <= 500u)
+        assert_int_equal(shared_runs, 0); /* the clock is read after every action */
     fx_free(f);
 }
 
@@ -281,12 +286,56 @@ static void test_fast_group_records_zero(void **state)
     fx_free(f);
 }
 
+static uint64_t susp_token;
+
+static int suspend_hook(fx *f, const sc_exec *x)
+{
+    (void)f;
+    susp_token = sc_exec_suspend(x, NULL, NULL);
+    return 0;
+}
+
+/* A run timed with the counter that waits at its second action: the first (untimed) one's
+ * time ends at the suspension, the wait is the second's, the rest is read with the clock. */
+static void test_suspend_in_group(void **state)
+{
+    (void)state;
+    slack_for_valgrind();
+    fx *f = calibrated();
+    if (!f)
+        skip();
+    sc_session *s = fx_session(f, SC_ROLE_UAS);
+    untime(f);
+    f->hooks[SC_ACTION_StartMedia] = suspend_hook;
+    f->log[0] = '\0';
+    uint64_t before = now_us();
+    assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), SC_ENGINE_QUEUED);
+    assert_true(susp_token != 0);
+    uint64_t until = now_us() + SLOW_US;
+    while (now_us() < until)
+        ;
+    f->hooks[SC_ACTION_StartMedia] = NULL;
+    assert_int_equal(sc_engine_resume(f->engine, susp_token, 0), 0);
+    uint64_t after = now_us();
+    assert_string_equal(sc_session_state_name(s), "Ringing");
+    const sc_history_record *r = fx_hist(s, sc_session_history_count(s) - 1);
+    assert_int_equal(r->nactions, 3);
+    assert_int_equal(r->actions[0].id, SC_ACTION_Log);
+    assert_int_equal(r->actions[1].id, SC_ACTION_StartMedia);
+    assert_int_equal(r->actions[2].id, SC_ACTION_UpdateMedia);
+    assert_true(r->actions[0].duration_us < SLOW_US / 2);
+    assert_true(r->actions[1].duration_us + SLACK_US >= SLOW_US); /* the wait */
+    assert_true(r->actions[1].duration_us <= after - before + SLACK_US);
+    assert_true(r->actions[2].duration_us < SLOW_US / 2);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_system_clock_runs),       cmocka_unit_test(test_clock_only),
         cmocka_unit_test(test_manual_clock_untouched),  cmocka_unit_test(test_group_then_alone),
-        cmocka_unit_test(test_fast_group_records_zero),
+        cmocka_unit_test(test_fast_group_records_zero), cmocka_unit_test(test_suspend_in_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
