@@ -238,7 +238,7 @@ typedef struct sc_history_guard {
 typedef struct sc_history_action {
     sc_id id;             /* action vocabulary id */
     int32_t result;       /* 0 or the action's negative error */
-    uint32_t duration_us; /* measured on the monotonic clock */
+    uint32_t duration_us; /* µs, rounded down (docs/architecture.md, "Action durations") */
 } sc_history_action;
 
 /* (The members up to outcome are stored in the ring as they are: keep them first.) */

@@ -2,6 +2,7 @@
  * and errors are rate-limited per call site (its format string): a flood of one kind of bad
  * input cannot flood the log; what was left out is counted on the site's next line. Keeps each
  * thread's log context (the session and call a line is about) for loggers with fields. */
+#include "base/log_int.h"
 #include "session_core/base.h"
 
 #include <pthread.h>
@@ -82,21 +83,17 @@ const char *sc_log_level_name(sc_log_level level)
     return "unknown";
 }
 
-static _Thread_local const sc_log_context *log_ctx; /* the innermost context of this thread */
+_Thread_local const sc_log_context *sc_log__ctx; /* the innermost context of this thread (log_int.h) */
 
-void sc_log_context_push(sc_log_context *c)
-{
-    c->outer = log_ctx;
-    log_ctx = c;
-}
+void sc_log_context_push(sc_log_context *c) { sc_log__push(c); }
 
-void sc_log_context_pop(const sc_log_context *c) { log_ctx = c->outer; }
+void sc_log_context_pop(const sc_log_context *c) { sc_log__pop(c); }
 
 void sc_log_fields_get(sc_log_fields *out)
 {
     *out = (sc_log_fields){0};
     sc_log_fields f;
-    for (const sc_log_context *c = log_ctx; c; c = c->outer) {
+    for (const sc_log_context *c = sc_log__ctx; c; c = c->outer) {
         f = (sc_log_fields){0};
         c->fill(c->obj, &f);
         if (!out->session_id)

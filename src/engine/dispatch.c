@@ -2,6 +2,7 @@
  * next state, history record, observers) and keeps each session's events serial through a
  * bounded per-session queue. */
 #include "engine/engine_int.h"
+#include "base/log_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -127,25 +128,24 @@ void sc_engine__action_done(sc_history_record *rec, const sc_call *call, int rc,
  * failure path that fails again can never loop. */
 static inline bool action_stops(const sc_exec *x, int rc) { return rc != 0 && x->event->type != SC_EV_ActionFailed; }
 
-/* The end of the action that just returned in run: from the cycle counter when the run has
- * one (ticks.c: the run's start plus the ticks since, converted), else, or after a very long
- * action, from the clock (then the rest of the run reads the clock too). */
-static inline uint64_t action_end(sc_engine *e, sc_engine__run *run)
+/* An action's history entry with its duration in µs. */
+static inline void action_put(sc_history_record *rec, const sc_call *call, int rc, uint32_t us)
 {
-    if (run->tick) {
-        uint64_t d = sc_engine__rdtick() - run->tick;
-        if (__builtin_expect(d < e->tk.span, 1))
-            return run->mono + ((d * e->tk.mult) >> 32);
-        run->tick = 0;
+    if (rec->nactions < SC_HISTORY_MAX_ACTIONS) {
+        sc_history_action *ha = &rec->actions[rec->nactions++];
+        ha->id = call->id;
+        ha->result = rc;
+        ha->duration_us = us;
     }
-    return sc_clock_mono_us(e->clock);
 }
 
-/* Actions of tr from run->step on, in order, each timed; returns the index of the failing
- * one, -1, or SC_ENGINE__SUSPENDED (run->step: the action that suspended). run->t_end: the
- * start of the first in, the end of the last out. */
-static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec, sc_engine__run *run,
-                       int *rc_out)
+/* Actions of tr from run->step on, in order, timed with the engine's clock read after each
+ * one (an injected clock, no usable cycle counter, the rest of a resumed run or of one past a
+ * very long action); returns the index of the failing one, -1, or SC_ENGINE__SUSPENDED
+ * (run->step: the action that suspended). run->t_end: the start of the first in, the end of
+ * the last out. */
+static int run_actions_clock(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec,
+                             sc_engine__run *run, int *rc_out)
 {
     uint64_t t0 = run->t_end;
     int r = -1;
@@ -160,10 +160,9 @@ static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_his
         if (__builtin_expect(e->suspending != NULL, 0)) {
             run->step = a;
             run->t_end = t0;
-            run->tick = 0; /* the answer's time comes from the clock */
             return SC_ENGINE__SUSPENDED;
         }
-        uint64_t t1 = action_end(e, run);
+        uint64_t t1 = sc_clock_mono_us(e->clock);
         if (t1 < t0)
             t1 = t0;
         sc_engine__action_done(rec, call, rc, t0, t1);
@@ -176,6 +175,118 @@ static int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_his
     }
     run->t_end = t0;
     return r;
+}
+
+#define TIMED_RUNS 64 /* fast runs after a slow one (1 µs or more) in which an action is timed alone */
+
+/* Read the cycle counter for run: *us the µs since its last read (rounded down), run->t_end
+ * and run->mark moved to now. When the counter no longer serves this run (a sample period, a
+ * second, since its start) the clock is read instead (*us the µs since run->t_end by it) and
+ * run->tick becomes 0, so that the rest of the run reads the clock. */
+static inline void run_read(sc_engine *e, sc_engine__run *run, uint32_t *us)
+{
+    uint64_t now = sc_engine__rdtick();
+    uint64_t since = now - run->tick;
+    if (__builtin_expect(since < e->tk.span && now >= run->mark, 1)) {
+        *us = (uint32_t)(((now - run->mark) * e->tk.mult) >> 32);
+        run->t_end = run->mono + ((since * e->tk.mult) >> 32);
+        run->mark = now;
+        return;
+    }
+    uint64_t t = sc_clock_mono_us(e->clock);
+    *us = t > run->t_end ? (uint32_t)(t - run->t_end) : 0;
+    if (t > run->t_end)
+        run->t_end = t;
+    run->tick = 0;
+}
+
+/* The actions a0..a1-1 of tr, not timed alone (their entries in rec from r0 on, recorded with
+ * 0 µs), took us µs together: under 1 µs each took 0 µs (rounded down), as recorded; else
+ * which one took the time is not known, so each gets all of it (an upper bound) and is timed
+ * alone in its next runs. */
+static void span_done(sc_engine *e, sc_history_record *rec, const sc_transition *tr, uint16_t a0, uint16_t a1,
+                      unsigned r0, uint32_t us)
+{
+    if (__builtin_expect(!us, 1))
+        return;
+    for (uint16_t a = a0; a < a1; a++)
+        if (tr->actions[a].id < e->nactions)
+            e->actions[tr->actions[a].id].timed = TIMED_RUNS;
+    for (unsigned i = r0; i < rec->nactions; i++)
+        rec->actions[i].duration_us = us;
+}
+
+/* run_actions with the cycle counter: one read after a run of untimed actions (those whose
+ * recent runs were all under 1 µs), and one before and after each action timed alone (it took
+ * 1 µs or more in one of its last TIMED_RUNS runs). Durations are the time between reads
+ * rounded down to the µs; the first action's time starts at the run's start (its lookup and
+ * guards included), as with the clock. */
+static int run_actions_ticks(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec,
+                             sc_engine__run *run, int *rc_out)
+{
+    uint16_t a0 = run->step; /* the untimed actions since the last read: a0.. */
+    unsigned r0 = rec->nactions;
+    uint32_t us;
+    int r = -1;
+    uint16_t a;
+    for (a = run->step; a < tr->nactions; a++) {
+        const sc_call *call = &tr->actions[a];
+        if (__builtin_expect(!run->tick, 0)) { /* past a sample period: the clock from here */
+            run->step = a;
+            return run_actions_clock(e, x, tr, rec, run, rc_out);
+        }
+        sc_action_binding *b = call->id < e->nactions ? &e->actions[call->id] : NULL;
+        bool alone = b && b->timed;
+        if (alone && a > a0) { /* the untimed ones before it end here */
+            run_read(e, run, &us);
+            span_done(e, rec, tr, a0, a, r0, us);
+            a0 = a;
+            r0 = rec->nactions;
+        }
+        int rc = -ENOSYS;
+        if (b && b->fn) {
+            x->call = call;
+            x->ud = b->ud;
+            rc = b->fn(x);
+        }
+        if (__builtin_expect(e->suspending != NULL, 0)) {
+            if (a > a0) { /* the untimed ones before it end at the suspension */
+                run_read(e, run, &us);
+                span_done(e, rec, tr, a0, a, r0, us);
+            }
+            run->step = a;
+            run->tick = 0; /* the answer's time comes from the clock */
+            return SC_ENGINE__SUSPENDED;
+        }
+        if (alone) {
+            run_read(e, run, &us);
+            action_put(rec, call, rc, us);
+            b = &e->actions[call->id]; /* (the action may have bound others: moved) */
+            b->timed = us ? TIMED_RUNS : (uint8_t)(b->timed - 1);
+            a0 = (uint16_t)(a + 1);
+            r0 = rec->nactions;
+        } else {
+            action_put(rec, call, rc, 0);
+        }
+        if (action_stops(x, rc)) {
+            *rc_out = rc;
+            r = a++;
+            break;
+        }
+    }
+    if (a > a0) { /* the untimed ones at the end */
+        run_read(e, run, &us);
+        span_done(e, rec, tr, a0, a, r0, us);
+    }
+    return r;
+}
+
+static inline int run_actions(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec,
+                              sc_engine__run *run, int *rc_out)
+{
+    if (run->tick)
+        return run_actions_ticks(e, x, tr, rec, run, rc_out);
+    return run_actions_clock(e, x, tr, rec, run, rc_out);
 }
 
 /* After a taken row: if every "established" condition holds and it has not fired yet,
@@ -261,8 +372,9 @@ static inline __attribute__((always_inline)) void notify_transition(sc_engine *e
 
 /* Record the run's outcome and count it (stats; metric counts: the run of event started at
  * mono, its last action ended at t_end). */
-static int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec, sc_outcome o, sc_outcome *outcome_out,
-                      sc_id event, uint64_t mono, uint64_t t_end)
+static inline __attribute__((always_inline)) int finish_run(sc_engine *e, sc_session *s, sc_history_record *rec,
+                                                            sc_outcome o, sc_outcome *outcome_out, sc_id event,
+                                                            uint64_t mono, uint64_t t_end)
 {
     sc_engine__count_run(e, event, o, mono, t_end);
     rec->outcome = o;
@@ -290,7 +402,9 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
     sc_history_record record; /* filled here, packed into the ring by finish_run */
     sc_history_record *rec = &record;
     sc_history_record_init(rec);
-    uint64_t tick;
+    size_t nrows;
+    const sc_transition *const *rows = sc_engine__lookup(s, ev->type, &nrows);
+    uint64_t tick; /* read after the lookup: its loads wait meanwhile */
     uint64_t mono = sc_engine__now(e, &tick);
     int64_t wall = sc_engine__wall_at(e, mono);
     rec->wall_us = wall;
@@ -307,8 +421,14 @@ static int run_one(sc_engine *e, sc_session *s, const sc_event *ev, sc_outcome *
     s->updated_wall_us = wall;
     e->stats.dispatched++;
 
-    sc_engine__run run = {.mono = mono, .wall = wall, .t_end = mono, .tick = tick, .failed_at = -1};
-    run.rows = sc_engine__lookup(s, ev->type, &run.nrows);
+    sc_engine__run run = {.rows = rows,
+                          .nrows = nrows,
+                          .mono = mono,
+                          .wall = wall,
+                          .t_end = mono,
+                          .tick = tick,
+                          .mark = tick,
+                          .failed_at = -1};
     if (!run.nrows) {
         if (e->logger && e->logger->max_level >= SC_LOG_DEBUG)
             sc_log(e->logger, SC_LOG_DEBUG, "engine", "session %s: %s not accepted in %s", s->id,
@@ -437,13 +557,13 @@ int sc_engine_dispatch(sc_engine *e, sc_session *s, const sc_event *ev, sc_outco
     s->busy = true;
     log_subject subject = {.e = e, .s = s, .ev = ev};
     sc_log_context lc = {.fill = log_subject_fields, .obj = &subject};
-    sc_log_context_push(&lc);
+    sc_log__push(&lc);
     int r = run_one(e, s, ev, outcome);
     if (__builtin_expect(s->qhead || s->pending || s->removing, 0))
         sc_engine__drain(e, s, &subject.ev);
     else
         s->busy = false; /* what sc_engine__drain ends with when there is nothing to run */
-    sc_log_context_pop(&lc);
+    sc_log__pop(&lc);
     return r;
 }
 

@@ -18,6 +18,10 @@ typedef struct sc_guard_binding {
 typedef struct sc_action_binding {
     sc_action_fn fn; /* NULL = unbound */
     void *ud;
+    /* Runs left in which the action is timed on its own with the cycle counter (dispatch.c,
+     * run_actions_ticks): set when it took 1 µs or more, counted down by its fast runs; 0:
+     * timed together with its untimed neighbours by one read after them. */
+    uint8_t timed;
 } sc_action_binding;
 
 /* An event waiting behind the running one; text copied inline, data owned. */
@@ -37,6 +41,7 @@ typedef struct sc_sched {
 } sc_sched;
 
 enum sc_timer_kind {
+    SC_TIMER_DEAD = 0,      /* cancelled, left in the heap until it surfaces or is armed again */
     SC_TIMER_STATE = 1,     /* the state's timer_ms: raise its timer_event */
     SC_TIMER_EXPIRE = 2,    /* non-terminal max_ms: raise SessionExpired */
     SC_TIMER_RETENTION = 3, /* terminal: remove the session */
@@ -55,8 +60,9 @@ typedef struct sc_engine__run {
     int rc;          /* its error */
     uint64_t mono;   /* the run's start */
     int64_t wall;
-    uint64_t t_end; /* the end of the last action */
-    uint64_t tick;  /* cycle counter at t_end (ticks.c), 0: time actions with the clock */
+    uint64_t t_end; /* the end of the last action (the last read of the run's time) */
+    uint64_t tick;  /* cycle counter at the run's start (ticks.c), 0: time actions with the clock */
+    uint64_t mark;  /* cycle counter at t_end (when tick is not 0) */
 } sc_engine__run;
 
 #define SC_ENGINE__SUSPENDED (-1000000) /* internal: a guard or action suspended the run */
@@ -83,6 +89,7 @@ struct sc_engine {
     size_t nactions;                                 /* entries in actions */
     sc_session_timer **heap;                         /* min-heap on (deadline, order) */
     size_t heap_len, heap_cap;                       /* used / allocated */
+    size_t heap_dead;                                /* entries cancelled in place (timers.c) */
     uint64_t timer_order;                            /* arming counter */
     sc_engine_observer obs[SC_ENGINE_MAX_OBSERVERS]; /* observers */
     bool obs_used[SC_ENGINE_MAX_OBSERVERS];          /* slot in use */
@@ -129,7 +136,8 @@ static inline uint64_t sc_engine__rdtick(void) { return __rdtsc(); }
 static inline uint64_t sc_engine__rdtick(void) { return 0; }
 #endif
 /* Decide at creation whether e times with ticks (its clock is the system clock, the kernel's
- * clocksource is the TSC); _set turns them off (false) or back on, for the benchmark. */
+ * clocksource is the TSC); _set turns them off (false) or back on, for the benchmark (the
+ * calibration kept: on again, the counter is used at once). */
 void sc_engine__ticks_init(sc_engine *e);
 void sc_engine__ticks_set(sc_engine *e, bool on);
 /* The slow path of sc_engine__now: read the clock, calibrate; *tick_out as there. */
@@ -146,7 +154,8 @@ static inline uint64_t sc_engine__now(sc_engine *e, uint64_t *tick_out)
     }
     uint64_t tick = sc_engine__rdtick();
     uint64_t d = tick - t->t0;
-    if (__builtin_expect(!t->mult || tick < t->t0 || d >= t->span, 0))
+    /* span is 0 until a ratio is known, and a tick before t0 makes d wrap: one test for all */
+    if (__builtin_expect(d >= t->span, 0))
         return sc_engine__ticks_sample(e, tick, tick_out);
     uint64_t mono = t->m0 + ((d * t->mult) >> 32);
     if (mono < t->last)
@@ -168,7 +177,7 @@ static inline uint64_t sc_engine__tick_us(const sc_engine *e, uint64_t from_us, 
 int64_t sc_engine__wall_sample(sc_engine *e, uint64_t mono);
 static inline int64_t sc_engine__wall_at(sc_engine *e, uint64_t mono)
 {
-    if (__builtin_expect(!e->have_base || mono < e->mono_base || mono - e->mono_base > 1000000u, 0))
+    if (__builtin_expect(!e->have_base || mono - e->mono_base > 1000000u, 0)) /* (earlier: wraps) */
         return sc_engine__wall_sample(e, mono);
     return e->wall_base + (int64_t)(mono - e->mono_base);
 }

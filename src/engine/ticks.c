@@ -41,9 +41,15 @@ void sc_engine__ticks_init(sc_engine *e) { e->tk.on = e->clock == sc_clock_syste
 
 void sc_engine__ticks_set(sc_engine *e, bool on)
 {
-    e->tk = (struct sc_engine__ticks){0};
-    if (on)
-        sc_engine__ticks_init(e);
+    e->tk.on = false;
+    if (!on)
+        return; /* the calibration is kept for when they are back on */
+    sc_engine__ticks_init(e);
+    if (e->tk.on && e->tk.base_set) { /* times handed out by the clock meanwhile: never back */
+        uint64_t now = sc_clock_mono_us(e->clock);
+        if (now > e->tk.last)
+            e->tk.last = now;
+    }
 }
 
 uint64_t sc_engine__ticks_sample(sc_engine *e, uint64_t tick, uint64_t *tick_out)
@@ -54,6 +60,7 @@ uint64_t sc_engine__ticks_sample(sc_engine *e, uint64_t tick, uint64_t *tick_out
         t->t0 = tick;
         t->m0 = mono;
         t->mult = 0;
+        t->span = 0; /* sc_engine__now comes back here until a ratio is known */
         t->base_set = true;
     } else if (mono - t->m0 >= CAL_FIRST_US) {
         /* µs per tick (32.32 fixed point) over the span since the last sample, unless the

@@ -1,5 +1,8 @@
 /* timers: state timers, idle limits, retention and scheduled events on the injected clock,
- * kept in one binary min-heap that the caller drives (next deadline, run due timers). */
+ * kept in one binary min-heap that the caller drives (next deadline, run due timers). A state
+ * or limit timer that a state change cancels stays in the heap, marked dead (kind 0), so that
+ * the next state arming it again only moves it: a dead timer never fires, is not counted, and
+ * leaves the heap when it reaches the top or its session goes. */
 #include "engine/engine_int.h"
 
 #include <errno.h>
@@ -85,6 +88,8 @@ static void heap_remove(sc_engine *e, sc_session_timer *t)
     size_t i = t->heap_index;
     if (i == UINT32_MAX || i >= e->heap_len || e->heap[i] != t)
         return;
+    if (t->kind == SC_TIMER_DEAD)
+        e->heap_dead--;
     t->heap_index = UINT32_MAX;
     e->heap_len--;
     if (i == e->heap_len)
@@ -101,17 +106,40 @@ static bool armed(const sc_engine *e, const sc_session_timer *t)
     return t->heap_index < e->heap_len && e->heap[t->heap_index] == t;
 }
 
-/* (Re)arm t: one already in the heap moves to its new place (as if removed and pushed again:
- * it gets a new arming order), without a removal and a push. */
+/* In the heap and not dead: a timer that will fire. */
+static bool live(const sc_engine *e, const sc_session_timer *t) { return armed(e, t) && t->kind != SC_TIMER_DEAD; }
+
+/* Cancel a state or limit timer lazily: it stays in the heap, dead, for arm() to reuse. */
+static void drop(sc_engine *e, sc_session_timer *t)
+{
+    if (t->kind != SC_TIMER_DEAD && armed(e, t)) {
+        t->kind = SC_TIMER_DEAD;
+        e->heap_dead++;
+    }
+}
+
+/* Dead timers at the top leave the heap (then the top is one that will fire, or none). */
+static void purge_top(sc_engine *e)
+{
+    while (e->heap_len && e->heap[0]->kind == SC_TIMER_DEAD)
+        heap_remove(e, e->heap[0]);
+}
+
+/* (Re)arm t: one already in the heap (live or dead) moves to its new place (as if removed and
+ * pushed again: it gets a new arming order), without a removal and a push. */
 static void arm(sc_engine *e, sc_session_timer *t, uint8_t kind, sc_id event, uint64_t deadline)
 {
-    t->kind = kind;
-    t->event = event;
     if (!armed(e, t)) {
+        t->kind = kind;
+        t->event = event;
         t->deadline = deadline;
         heap_push(e, t);
         return;
     }
+    if (t->kind == SC_TIMER_DEAD)
+        e->heap_dead--;
+    t->kind = kind;
+    t->event = event;
     bool later = deadline >= t->deadline; /* on a tie the new order is later too */
     t->deadline = deadline;
     t->order = ++e->timer_order;
@@ -175,13 +203,13 @@ static inline __attribute__((always_inline)) bool arm_state_from(sc_engine *e, s
             si->timer_event != SC_ID_NONE ? si->timer_event : (sc_id)SC_EV_StateTimer,
             now + (uint64_t)si->timer_ms * 1000u);
     else if (replace)
-        heap_remove(e, &s->state_timer);
+        drop(e, &s->state_timer);
     if (si->terminal) {
         uint64_t keep = si->max_ms ? si->max_ms : e->retention_ms;
         if (keep)
             arm(e, &s->limit_timer, SC_TIMER_RETENTION, SC_ID_NONE, now + keep * 1000u);
         else if (replace)
-            heap_remove(e, &s->limit_timer);
+            drop(e, &s->limit_timer);
         if (from == s->state)
             return false;
         const sc_state_info *fi = sc_engine__state_info(s->table, from);
@@ -190,7 +218,7 @@ static inline __attribute__((always_inline)) bool arm_state_from(sc_engine *e, s
     if (si->max_ms)
         arm(e, &s->limit_timer, SC_TIMER_EXPIRE, SC_EV_SessionExpired, now + si->max_ms * 1000u);
     else if (replace)
-        heap_remove(e, &s->limit_timer);
+        drop(e, &s->limit_timer);
     return false;
 }
 
@@ -207,17 +235,22 @@ bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_
     return arm_state_from(e, s, now_mono, from, true);
 }
 
-uint64_t sc_engine_next_deadline(const sc_engine *e) { return e->heap_len ? e->heap[0]->deadline : UINT64_MAX; }
+uint64_t sc_engine_next_deadline(const sc_engine *e)
+{
+    /* dead timers on top go first: the engine's timers as the caller sees them do not change */
+    purge_top((sc_engine *)e);
+    return e->heap_len ? e->heap[0]->deadline : UINT64_MAX;
+}
 
-size_t sc_engine_timer_count(const sc_engine *e) { return e->heap_len; }
+size_t sc_engine_timer_count(const sc_engine *e) { return e->heap_len - e->heap_dead; }
 
 size_t sc_engine_session_timer_count(const sc_engine *e, const sc_session *s)
 {
     if (!e || !s)
         return 0;
-    size_t n = armed(e, &s->state_timer) + armed(e, &s->limit_timer);
+    size_t n = live(e, &s->state_timer) + live(e, &s->limit_timer);
     for (const sc_sched *sc = s->sched; sc; sc = sc->next)
-        n += armed(e, &sc->timer);
+        n += live(e, &sc->timer);
     return n;
 }
 
@@ -256,7 +289,7 @@ size_t sc_engine_run_timers(sc_engine *e, size_t max_fire)
 {
     size_t fired = 0;
     uint64_t now = sc_clock_mono_us(e->clock);
-    while (e->heap_len && e->heap[0]->deadline <= now && (!max_fire || fired < max_fire)) {
+    for (purge_top(e); e->heap_len && e->heap[0]->deadline <= now && (!max_fire || fired < max_fire); purge_top(e)) {
         sc_session_timer *t = e->heap[0];
         heap_remove(e, t);
         fired++;
