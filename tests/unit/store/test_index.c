@@ -44,6 +44,36 @@ static void test_create_and_get(void **state)
     sf_free(f);
 }
 
+/* Generated ids rise (B-tree stores append them) and never repeat within a store; an id taken
+ * by hand on the generator's way is skipped; two stores start at different places. */
+static void test_generated_ids_rise(void **state)
+{
+    (void)state;
+    sf *f = sf_new(0);
+    char prev[SC_SESSION_ID_MAX + 1] = "";
+    sc_session *first = sf_create(f, SC_ROLE_UAS, NULL);
+    snprintf(prev, sizeof prev, "%s", sc_session_id(first));
+    /* the id the generator gives next, taken by hand first */
+    unsigned long long v = strtoull(prev, NULL, 16) + 1;
+    char taken[32];
+    snprintf(taken, sizeof taken, "%016llx", v);
+    sf_create(f, SC_ROLE_UAS, taken);
+    for (int i = 0; i < 20000; i++) {
+        sc_session *s = sf_create(f, SC_ROLE_UAC, NULL);
+        const char *id = sc_session_id(s);
+        assert_int_equal(strlen(id), 16);
+        assert_int_equal(strspn(id, "0123456789abcdef"), 16);
+        if (strcmp(id, prev) <= 0 || !strcmp(id, taken))
+            fail_msg("id %s after %s (taken by hand: %s)", id, prev, taken);
+        snprintf(prev, sizeof prev, "%s", id);
+    }
+    sf *g = sf_new(0);
+    sc_session *other = sf_create(g, SC_ROLE_UAS, NULL);
+    assert_string_not_equal(sc_session_id(other), sc_session_id(first));
+    sf_free(g);
+    sf_free(f);
+}
+
 static void test_remove_clears_every_index(void **state)
 {
     (void)state;
@@ -177,6 +207,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_and_get),
+        cmocka_unit_test(test_generated_ids_rise),
         cmocka_unit_test(test_remove_clears_every_index),
         cmocka_unit_test(test_iterate_with_removal),
         cmocka_unit_test(test_fields_attachments_counts),
