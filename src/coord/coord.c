@@ -516,6 +516,8 @@ void sc_coord_free(sc_coord *c)
     sc_table_unref(c->table);
     free(c->dlg_scratch);
     free(c->sdp_scratch);
+    while (c->nsdp_spare) /* after the engine: its queued events gave theirs back */
+        free(c->sdp_spare[--c->nsdp_spare]);
     free(c);
 }
 

@@ -154,7 +154,9 @@ struct sc_coord {
      * per call made glibc consolidate its fast bins; see docs/benchmarks.md) */
     struct sc_sip_dialog_state *dlg_scratch; /* sc_coord__sync_dialog */
     struct sc_sdp_info *sdp_scratch;         /* sc_coord__sdp_acceptable */
-    int closing_handles;                     /* handles whose close callback is pending */
+    struct sc_sdp_info *sdp_spare[16];       /* parsed-SDP blocks kept for reuse (sc_coord__sdp_get) */
+    unsigned nsdp_spare;
+    int closing_handles; /* handles whose close callback is pending */
     bool handles_open;
     bool auto_answer;
     uint32_t ring_delay_ms;
@@ -247,7 +249,8 @@ struct sc_coord_evctx {
     bool has_sdp;     /* the message carried application/sdp */
     bool sdp_ok;      /* sdp parsed */
     int sdp_rc;       /* sc_sdp_parse's result (sc_sdp_error_status tells the answer) */
-    sc_sdp_info *sdp; /* made only for a message with SDP (3 KB: not with every event) */
+    sc_sdp_info *sdp; /* made only for a message with SDP (sc_coord__sdp_get: not with every event) */
+    sc_coord *c;      /* whose spare SDP blocks sdp returns to */
 };
 
 /* ---- Core services (leg.c) ---------------------------------------------------------------- */
@@ -260,7 +263,7 @@ void sc_coord__sync_dialog(sc_coord_leg *leg, sc_session *s);
 int sc_coord__dispatch(sc_coord *c, sc_session *s, sc_id type, int32_t code, const char *text, sc_coord_evctx *ctx);
 /* The same, for a command: SC_ENGINE_QUEUED counts as 0. */
 int sc_coord__command(sc_coord *c, sc_session *s, sc_id type, int32_t code, const char *text);
-sc_coord_evctx *sc_coord__evctx_new(const char *method, int status);
+sc_coord_evctx *sc_coord__evctx_new(sc_coord *c, const char *method, int status);
 void sc_coord__evctx_free(void *p);
 /* The SIP event context of an engine run, or NULL. */
 sc_coord_evctx *sc_coord__evctx_of(const sc_exec *x);
@@ -333,6 +336,11 @@ void sc_coord__sdp_remote(sc_coord_leg *leg, sc_session *s, const sc_sdp_info *i
 int sc_coord__sdp_acceptable(sc_coord *c, const struct osip_message *msg);
 /* Parse body when it is SDP: fills ctx->has_sdp, ctx->sdp_ok, ctx->sdp. */
 void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *body, size_t len);
+/* A block for a parsed SDP (3.8 KB; an event's, a leg's offer): one of c's spares, else malloc'd;
+ * _put keeps it for the next (up to 16) or frees it. A malloc of that size per call made glibc
+ * consolidate the loop thread's fast bins. _put(NULL) is a no-op. */
+sc_sdp_info *sc_coord__sdp_get(sc_coord *c);
+void sc_coord__sdp_put(sc_coord *c, sc_sdp_info *p);
 /* The stream's direction for our negotiated SDP direction: recvonly (the peer holds us) is
  * inactive for the stream, since many phones send nothing while holding (no RTP timeout). */
 sc_media_direction sc_coord__stream_direction(sc_sdp_direction ours);

@@ -19,15 +19,16 @@ void sc_coord__evctx_free(void *p)
 {
     sc_coord_evctx *c = p;
     if (c)
-        free(c->sdp);
+        sc_coord__sdp_put(c->c, c->sdp);
     free(c);
 }
 
-sc_coord_evctx *sc_coord__evctx_new(const char *method, int status)
+sc_coord_evctx *sc_coord__evctx_new(sc_coord *coord, const char *method, int status)
 {
     sc_coord_evctx *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    c->c = coord;
     c->magic = SC_COORD_EVCTX_MAGIC;
     snprintf(c->method, sizeof c->method, "%s", method ? method : "");
     c->status = status;
@@ -62,7 +63,7 @@ static void leg_free(void *p)
         free(leg->targets[i]);
     free(leg->targets);
     free(leg->early_sdp);
-    free(leg->offer);
+    sc_coord__sdp_put(leg->c, leg->offer);
     free(leg);
 }
 

@@ -207,9 +207,26 @@ int sc_coord__sdp_answer(sc_coord_leg *leg, sc_session *s, char *buf, size_t cap
     return n;
 }
 
+sc_sdp_info *sc_coord__sdp_get(sc_coord *c)
+{
+    if (c && c->nsdp_spare)
+        return c->sdp_spare[--c->nsdp_spare];
+    return malloc(sizeof(sc_sdp_info));
+}
+
+void sc_coord__sdp_put(sc_coord *c, sc_sdp_info *p)
+{
+    if (!p)
+        return;
+    if (c && c->nsdp_spare < sizeof c->sdp_spare / sizeof c->sdp_spare[0])
+        c->sdp_spare[c->nsdp_spare++] = p;
+    else
+        free(p);
+}
+
 int sc_coord__set_offer(sc_coord_leg *leg, const sc_sdp_info *info)
 {
-    if (!leg->offer && !(leg->offer = malloc(sizeof *leg->offer))) {
+    if (!leg->offer && !(leg->offer = sc_coord__sdp_get(leg->c))) {
         leg->pending_offer = false;
         return -ENOMEM;
     }
@@ -220,7 +237,7 @@ int sc_coord__set_offer(sc_coord_leg *leg, const sc_sdp_info *info)
 
 void sc_coord__clear_offer(sc_coord_leg *leg)
 {
-    free(leg->offer);
+    sc_coord__sdp_put(leg->c, leg->offer);
     leg->offer = NULL;
     leg->pending_offer = false;
 }
@@ -290,7 +307,7 @@ void sc_coord__parse_sdp(sc_coord_evctx *ctx, const char *ctype, const char *bod
     if (!body || !len || !ctype || strncasecmp(ctype, "application/sdp", 15) != 0)
         return;
     ctx->has_sdp = true;
-    if (!ctx->sdp && !(ctx->sdp = malloc(sizeof *ctx->sdp))) {
+    if (!ctx->sdp && !(ctx->sdp = sc_coord__sdp_get(ctx->c))) {
         ctx->sdp_rc = -ENOMEM;
         return;
     }

@@ -59,7 +59,7 @@ void sc_coord__on_incoming(sc_sip *sip, sc_sip_call *call, const struct osip_mes
         return;
     }
     /* The offer is checked before a session exists: an unusable one gets 400/488 right away. */
-    sc_coord_evctx *ctx = sc_coord__evctx_new("INVITE", 0);
+    sc_coord_evctx *ctx = sc_coord__evctx_new(coord, "INVITE", 0);
     if (!ctx) {
         reject_incoming(call, 500, "Out Of Memory");
         return;
@@ -145,7 +145,7 @@ void sc_coord__on_event(sc_sip_call *call, const sc_sip_event *ev, void *ud)
     sc_session *s = sc_store_get(coord->store, leg->id);
     if (!s)
         return;
-    sc_coord_evctx *ctx = sc_coord__evctx_new(ev->method, ev->status);
+    sc_coord_evctx *ctx = sc_coord__evctx_new(coord, ev->method, ev->status);
     if (!ctx)
         return;
     ctx->stx = ev->stx;

@@ -84,6 +84,11 @@ uint32_t sc_media__random_below(sc_media *m, uint32_t n)
 void sc_media__release(sc_media *m)
 {
     if (--m->live == 0 && m->freeing) {
+        while (m->spare) {
+            sc_media_stream *st = m->spare;
+            m->spare = st->next;
+            free(st);
+        }
         free(m->pair_used);
         free(m);
     }
@@ -503,14 +508,35 @@ static void schedule(sc_media_stream *st)
 
 /* ---- open / close --------------------------------------------------------------------------- */
 
+/* A closed stream's memory (~2.3 KB) is kept for the next opens, up to SPARE_MAX: a call's
+ * malloc of that size made glibc consolidate the loop thread's fast bins (docs/benchmarks.md). */
+#define SPARE_MAX 32u
+
 static void stream_close_cb(uv_handle_t *h)
 {
     sc_media_stream *st = h->data;
     if (--st->closes_pending == 0) {
         sc_media *m = st->m;
-        free(st);
+        if (m->nspare < SPARE_MAX && !m->freeing) {
+            st->next = m->spare;
+            m->spare = st;
+            m->nspare++;
+        } else {
+            free(st);
+        }
         sc_media__release(m);
     }
+}
+
+static sc_media_stream *stream_alloc(sc_media *m)
+{
+    sc_media_stream *st = m->spare;
+    if (!st)
+        return calloc(1, sizeof *st);
+    m->spare = st->next;
+    m->nspare--;
+    memset(st, 0, sizeof *st);
+    return st;
 }
 
 static int bind_pair(sc_media_stream *st, uint16_t port)
@@ -560,7 +586,7 @@ static void close_handles(sc_media_stream *st, int n)
 /* Open a stream on one pair: 0, or the bind error (the half-made stream is closed). */
 static int open_pair(sc_media *m, uint32_t pair, void *ud, sc_media_stream **out)
 {
-    sc_media_stream *st = calloc(1, sizeof *st);
+    sc_media_stream *st = stream_alloc(m);
     if (!st)
         return -ENOMEM;
     st->m = m;

@@ -231,6 +231,8 @@ struct sc_media {
     size_t rnd_pos;                 /* bytes of rnd already used */
     uint64_t rnd_fallback;          /* only if getrandom and /dev/urandom both fail */
     sc_media_stream *streams;       /* open streams */
+    sc_media_stream *spare;         /* closed streams' memory kept for the next opens (media.c) */
+    unsigned nspare;
     sc_moh_class *classes;
     unsigned live;                /* objects whose close callbacks are pending or open */
     bool freeing;                 /* sc_media_free called */
