@@ -102,7 +102,8 @@ static void ring_submit(sc_persist_writer *w, char *text, int i)
     assert_int_equal(sc_persist_writer_submit_text(w, &op, NULL), 0);
 }
 
-static void ring_turn(uv_loop_t *loop, sc_persist_writer *w)
+/* One commit turn of w, waited for on loop: it must succeed. */
+static void wait_turn(uv_loop_t *loop, sc_persist_writer *w)
 {
     int flag = 0;
     assert_int_equal(sc_persist_writer_commit_turn(w, turn_flag, &flag), 0);
@@ -111,38 +112,50 @@ static void ring_turn(uv_loop_t *loop, sc_persist_writer *w)
     assert_int_equal(flag, 1);
 }
 
+/* A strict store at tmpdir/name (its path in path) and a writer on it with loop (made here). */
+static sc_persist_writer *strict_writer(const char *name, char *path, size_t n, sc_persist **p, uv_loop_t *loop,
+                                        unsigned retry_initial_ms)
+{
+    char url[460];
+    snprintf(path, n, "%s/%s", tmpdir, name);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    sc_persist_config pc = {.durability = SC_PERSIST_STRICT};
+    assert_int_equal(sc_persist_open(p, url, &pc, NULL, 0), 0);
+    uv_loop_init(loop);
+    sc_persist_writer *w = NULL;
+    sc_persist_writer_config cfg = {.durability = SC_PERSIST_STRICT,
+                                    .loop = loop,
+                                    .retry_initial_ms = retry_initial_ms};
+    assert_int_equal(sc_persist_writer_new(&w, *p, &cfg), 0);
+    return w;
+}
+
 static void test_writer_text_ring_wraps(void **state)
 {
     (void)state;
-    char url[400], path[300];
-    snprintf(path, sizeof path, "%s/ring.db", tmpdir);
-    snprintf(url, sizeof url, "sqlite:%s", path);
+    char path[400];
     sc_persist *p = NULL;
-    sc_persist_config pc = {.durability = SC_PERSIST_STRICT};
-    assert_int_equal(sc_persist_open(&p, url, &pc, NULL, 0), 0);
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    sc_persist_writer *w = NULL;
-    sc_persist_writer_config cfg = {.durability = SC_PERSIST_STRICT, .loop = &loop, .retry_initial_ms = 50};
-    assert_int_equal(sc_persist_writer_new(&w, p, &cfg), 0);
+    sc_persist_writer *w = strict_writer("ring.db", path, sizeof path, &p, &loop, 50);
     enum { HELD = 150, OPS = 400 };
     char *text = malloc(1300000 + 64);
     assert_non_null(text);
     sqlite3 *db = NULL; /* holds the write lock: the first HELD ops all stay queued */
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000); /* the writer's and checkpointer's first reads may hold it */
     assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
     for (int i = 0; i < HELD; i++)
         ring_submit(w, text, i);
     assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
-    ring_turn(&loop, w);
+    wait_turn(&loop, w);
     for (int i = HELD; i < OPS; i++) { /* a commit now and then: the ring holds ~37 ops */
         ring_submit(w, text, i);
         if (i % 37 == 36)
-            ring_turn(&loop, w);
+            wait_turn(&loop, w);
     }
     free(text);
-    ring_turn(&loop, w);
+    wait_turn(&loop, w);
     sc_persist_writer_free(w);
     uv_run(&loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&loop), 0);
@@ -444,28 +457,17 @@ static void flag_done(int status, void *ud) { *(int *)ud = status == 0 ? 1 : -1;
 static void test_writer_seconds_exact(void **state)
 {
     (void)state;
-    char path[400], url[420];
-    snprintf(path, sizeof path, "%s/wsec.db", tmpdir);
-    snprintf(url, sizeof url, "sqlite:%s", path);
+    char path[400];
     sc_persist *p = NULL;
-    sc_persist_config pc = {.durability = SC_PERSIST_STRICT};
-    assert_int_equal(sc_persist_open(&p, url, &pc, NULL, 0), 0);
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    sc_persist_writer *w = NULL;
-    sc_persist_writer_config cfg = {.durability = SC_PERSIST_STRICT, .loop = &loop};
-    assert_int_equal(sc_persist_writer_new(&w, p, &cfg), 0);
+    sc_persist_writer *w = strict_writer("wsec.db", path, sizeof path, &p, &loop, 0);
     json_t *rec = json_object();
     /* seconds 1..3, 10 events each, one transaction per event */
     for (int i = 0; i < 30; i++) {
         char id[16];
         snprintf(id, sizeof id, "s%d", i);
         assert_int_equal(sc_persist_writer_append(w, id, 1, (1 + i / 10) * 1000000LL + i, rec, NULL), 0);
-        int flag = 0;
-        assert_int_equal(sc_persist_writer_commit_turn(w, flag_done, &flag), 0);
-        while (!flag)
-            uv_run(&loop, UV_RUN_ONCE);
-        assert_int_equal(flag, 1);
+        wait_turn(&loop, w);
     }
     json_decref(rec);
     sc_persist_writer_free(w);
