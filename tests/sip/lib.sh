@@ -64,23 +64,36 @@ port_in_use() {
 # sessiond's default RTP range (16384-32767, where parallel tests' calls bind): 10000-16383 or
 # 61000-65534.
 PORT_CLAIMS=$TMP_BASE/.ports
-free_port() {
-    local p r
+# claim_ports N: the first of N consecutive such ports, each claimed.
+claim_ports() {
+    local n=$1 p r i ok
     mkdir -p "$PORT_CLAIMS" 2>/dev/null
     find "$PORT_CLAIMS" -mindepth 1 -maxdepth 1 -mmin +60 -exec rmdir {} + 2>/dev/null # killed tests'
     for _ in $(seq 1 200); do
-        r=$(( (RANDOM * 32768 + RANDOM) % 10919 ))
-        p=$(( r < 6384 ? 10000 + r : 61000 + r - 6384 ))
-        port_in_use "$p" || port_in_use $((p + 1)) && continue
+        r=$(( (RANDOM * 32768 + RANDOM) % (10921 - 2 * n) ))
+        p=$(( r < 6385 - n ? 10000 + r : 61000 + r - (6385 - n) ))
+        ok=1
+        for i in $(seq 0 "$n"); do port_in_use $((p + i)) && { ok=0; break; }; done
+        [ "$ok" = 1 ] || continue
         # nothing listens yet on a port handed out a moment ago (here, or to a test running
         # beside this one): a claim keeps it from being handed out twice
-        mkdir "$PORT_CLAIMS/$p" 2>/dev/null || continue
-        echo "$p" >>"$TMP/.ports"
+        for i in $(seq 0 $((n - 1))); do
+            if ! mkdir "$PORT_CLAIMS/$((p + i))" 2>/dev/null; then
+                while [ "$i" -gt 0 ]; do i=$((i - 1)); rmdir "$PORT_CLAIMS/$((p + i))" 2>/dev/null; done
+                ok=0
+                break
+            fi
+        done
+        [ "$ok" = 1 ] || continue
+        for i in $(seq 0 $((n - 1))); do echo $((p + i)) >>"$TMP/.ports"; done
         echo "$p"
         return 0
     done
     return 1
 }
+free_port() { claim_ports 1; }
+# SIPp's -mp: its audio RTP and RTCP, then its video RTP and RTCP (bound too, at p+2 and p+3).
+free_media_port() { claim_ports 4; }
 # The claims of this test's ports, given up when it ends (cleanup).
 release_ports() {
     [ -f "$TMP/.ports" ] || return 0

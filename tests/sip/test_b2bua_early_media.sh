@@ -19,10 +19,10 @@ grep -q 'code: 183}}, PlayMusicOnHold' "$TMP/early.yaml" || fail "table copy not
 start_sessiond --answer manual --table "$TMP/early.yaml" --rtp-timeout-ms 0 \
     --route "bo*=sip:carol@127.0.0.1:$UAS_PORT" --trust 127.0.0.1
 SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
-start_sipp_uas early_media_uas -mp "$(free_port)"
+start_sipp_uas early_media_uas -mp "$(free_media_port)"
 SIPP_PORT=$SIPP_PORT_SAVE
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/early_media_uac.xml" -m 1 -l 1 -timeout 30s -timeout_error \
-    -trace_err -error_file "$TMP/early_media_uac.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_port)" \
+    -trace_err -error_file "$TMP/early_media_uac.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_media_port)" \
     -s bob -set probe "$PA" "127.0.0.1:$SIP_PORT" >"$TMP/early_media_uac.out" 2>&1) &
 uac=$!
 b2bua_legs
@@ -56,7 +56,7 @@ expect_history "$b" MakeCall Dialog183SessionProgress Dialog200OK BridgeSessions
 # early dialog is answered with our SDP and moves the announcement to its new port.
 PC=$(free_port); PU=$(free_port)
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/early_update_uac.xml" -m 1 -l 1 -timeout 30s -timeout_error \
-    -trace_err -error_file "$TMP/early_update_uac.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_port)" \
+    -trace_err -error_file "$TMP/early_update_uac.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_media_port)" \
     -s alice -set probe "$PC" -set up "$PU" "127.0.0.1:$SIP_PORT" >"$TMP/early_update_uac.out" 2>&1) &
 uac=$!
 for _ in $(seq 1 100); do

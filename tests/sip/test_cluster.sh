@@ -114,7 +114,7 @@ sipp_front() {
     local name=$1 calls=$2; shift 2
     (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/$name.xml" -m "$calls" -r "$calls" -l "$calls" \
         -timeout 40s -timeout_error -trace_err -trace_logs -error_file "$TMP/$name.err" -nostdin \
-        -i 127.0.0.1 -p "$(free_port)" -mi 127.0.0.1 -mp "$(free_port)" "$@" "127.0.0.1:$KPORT" >"$TMP/$name.out" 2>&1) &
+        -i 127.0.0.1 -p "$(free_port)" -mi 127.0.0.1 -mp "$(free_media_port)" "$@" "127.0.0.1:$KPORT" >"$TMP/$name.out" 2>&1) &
     SIPP_PID=$!
 }
 sipp_wait() {
@@ -210,7 +210,7 @@ if [ "$BACKEND" = redis ]; then
     on "$D" GET /readyz
     [ "$HTTP_STATUS" = 503 ] || fail "a draining node is ready: $HTTP_STATUS"
     (cd "$TMP" && timeout 30 "$SIPP" -sf "$SCEN/cluster_short.xml" -m 4 -r 4 -l 4 -timeout 20s -timeout_error \
-        -trace_err -error_file "$TMP/drain_short.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_port)" \
+        -trace_err -error_file "$TMP/drain_short.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_media_port)" \
         "127.0.0.1:$KPORT" >"$TMP/drain_short.out" 2>&1) || fail "new calls during the drain failed: $(tail -n 5 "$TMP/drain_short.out")"
     wait "${NODE_PID[$D]}"; rc=$?; unset "NODE_PID[$D]"
     [ "$rc" -eq 0 ] || fail "the drained node $D exited $rc"

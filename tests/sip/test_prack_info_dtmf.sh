@@ -11,13 +11,13 @@
 start_sessiond --answer manual --rtp-timeout-ms 0
 # Meanwhile a caller that requires 100rel never PRACKs: 500 after 64*T1 (6.4 s at T1 100 ms).
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/prack_uac_noprack.xml" -m 1 -l 1 -timeout 30s -timeout_error \
-    -trace_err -error_file "$TMP/prack_uac_noprack.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_port)" \
+    -trace_err -error_file "$TMP/prack_uac_noprack.err" -nostdin -i 127.0.0.1 -p "$(free_port)" -mp "$(free_media_port)" \
     "127.0.0.1:$SIP_PORT" >"$TMP/prack_uac_noprack.out" 2>&1) &
 noprack=$!
 for _ in $(seq 1 100); do np=$(session_ids | head -n 1); [ -n "$np" ] && break; sleep 0.05; done
 [ -n "$np" ] || fail "no session for the caller that never PRACKs"
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/prack_uac_info.xml" -m 1 -l 1 -timeout 30s -timeout_error \
-    -trace_err -error_file "$TMP/prack_uac_info.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_port)" \
+    -trace_err -error_file "$TMP/prack_uac_info.err" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_media_port)" \
     "127.0.0.1:$SIP_PORT" >"$TMP/prack_uac_info.out" 2>&1) &
 uac=$!
 for _ in $(seq 1 100); do id=$(session_ids | grep -v "$np" | head -n 1); [ -n "$id" ] && break; sleep 0.05; done
@@ -53,7 +53,7 @@ grep -q 'by SIP INFO' "$SD_LOG" || fail "no INFO fallback logged"
 # sessiond as the caller of a callee answering 183 reliably, without any DTMF method
 UAS_PORT=$(free_port)
 SIPP_PORT_SAVE=$SIPP_PORT; SIPP_PORT=$UAS_PORT
-start_sipp_uas prack_uas_noinfo -mp "$(free_port)"
+start_sipp_uas prack_uas_noinfo -mp "$(free_media_port)"
 SIPP_PORT=$SIPP_PORT_SAVE
 http POST /calls "{\"to\":\"sip:carol@127.0.0.1:$UAS_PORT\"}"
 [ "$HTTP_STATUS" = 201 ] || fail "POST /calls: $HTTP_STATUS $HTTP_BODY"

@@ -11,7 +11,7 @@ PROBE_PORT=$(free_port)
 rec_start --answer auto --rtp-timeout-ms 0
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/rec_uac_dtmf_origin.xml" -m 1 -l 1 -timeout 50s -timeout_error \
     -trace_err -trace_msg -message_file "$TMP/msgs.log" -nostdin -i 127.0.0.1 -p "$SIPP_PORT" \
-    -mp "$(free_port)" -set probe "$PROBE_PORT" "127.0.0.1:$SIP_PORT" >"$TMP/sipp.out" 2>&1) &
+    -mp "$(free_media_port)" -set probe "$PROBE_PORT" "127.0.0.1:$SIP_PORT" >"$TMP/sipp.out" 2>&1) &
 sipp_pid=$!
 id=$(wait_any_session)
 wait_state "$id" Active

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/recovery_lib.sh"
 rec_start --answer auto --rtp-timeout-ms 1500
 (cd "$TMP" && exec timeout 60 "$SIPP" -sf "$SCEN/rec_uac_remote_hold.xml" -m 1 -l 1 -timeout 40s -timeout_error \
-    -trace_err -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_port)" "127.0.0.1:$SIP_PORT" >"$TMP/sipp.out" 2>&1) &
+    -trace_err -nostdin -i 127.0.0.1 -p "$SIPP_PORT" -mp "$(free_media_port)" "127.0.0.1:$SIP_PORT" >"$TMP/sipp.out" 2>&1) &
 sipp_pid=$!
 id=$(wait_any_session)
 wait_state "$id" OnHold
