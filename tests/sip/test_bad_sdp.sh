@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # An offer that says application/sdp but does not parse: a new INVITE gets 400 Bad SDP and no
 # session; a re-INVITE in a call gets 400 and the call goes on until the caller's BYE.
+. "$(dirname "$0")/netns.sh" # hostile input: only loopback in reach
 . "$(dirname "$0")/lib.sh"
 start_sessiond --answer auto
 run_sipp uac_bad_sdp
