@@ -22,6 +22,7 @@ typedef struct sc_coord sc_coord;
 #define SC_COORD_MAX_ROUTES 64
 #define SC_COORD_MAX_TRUST 32       /* trusted networks (trust[]) */
 #define SC_COORD_MAX_REFER_ALLOW 32 /* REFER target globs (refer_allow[]) */
+#define SC_COORD_RTP_PARK_DEFAULT 2048 /* rtp_park: ended calls' RTP pairs kept bound for reuse */
 
 /* A user of the registrar (sc_coord_config.users): a password, or the HA1 (hex of
  * MD5(user:realm:password)) and/or the SHA-256 one. */
@@ -94,6 +95,8 @@ typedef struct sc_coord_config {
                                     wildcard one the route's source toward the peer */
     uint32_t rtp_timeout_ms;                 /* RtpTimeout after this silence; 0 = off (default 30000) */
     bool rtp_latch;                          /* symmetric RTP (NAT): sc_media_config.latch; default false */
+    uint32_t rtp_park;                       /* ended calls' RTP pairs kept bound for reuse: sc_media_config.park_max
+                                                (default SC_COORD_RTP_PARK_DEFAULT; 0 = off) */
     bool media_off;                          /* no RTP at all: our SDP declines media (port 0); signalling only */
     sc_coord_srtp srtp;                      /* SRTP policy (SDES, RFC 4568); default off */
     bool srtp_offer_savp;                    /* optional: our offers are RTP/SAVP (else RTP/AVP + a=crypto) */
@@ -369,6 +372,7 @@ typedef struct sc_coord_limits {
     uint32_t media_pairs;       /* pairs admission hands out (0: no media) */
     uint32_t media_pairs_range; /* pairs in the RTP port range */
     uint32_t media_pairs_used;  /* pairs open streams hold now */
+    uint32_t media_pairs_parked; /* pairs kept bound after their calls, for reuse (rtp_park) */
     bool sessions_auto, memory_auto;
     uint64_t memory_basis; /* bytes (0: unknown) */
     uint64_t fd_limit;     /* RLIMIT_NOFILE soft limit (0: unknown or unlimited) */

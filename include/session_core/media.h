@@ -117,6 +117,19 @@ typedef struct sc_media_config {
      * the latch; a set_remote that keeps the address keeps it, one to 0.0.0.0 or port 0 (hold,
      * disabled) suspends it, and one to another address learns again (a signalled move). */
     bool latch;
+    /* Parked pairs: up to park_max closed streams keep their two sockets bound (and read,
+     * whatever arrives being dropped) to be reused by the next opens, which then cost no
+     * socket, bind, epoll or close call. A pair is reused only after park_quarantine_ms
+     * (0: 500 ms) parked, so that the late RTP of its last call finds nobody; an open finding
+     * no quarantined pair opens a fresh one, or takes the oldest parked pair when the range
+     * (or pair_limit) has no other. Parked pairs unused for park_idle_ms (0: 5000) are
+     * closed. 0: none parked, the ports are free again as sc_media_stream_close returns. */
+    uint32_t park_max;
+    uint32_t park_quarantine_ms;
+    uint32_t park_idle_ms;
+    /* Pairs open at once, live and parked (the descriptor budget): past it an open reuses a
+     * parked pair rather than open sockets. 0: the range. */
+    uint32_t pair_limit;
 } sc_media_config;
 
 /* Create a context on loop (borrowed; must outlive the context). -EINVAL on a bad range or
@@ -138,12 +151,15 @@ SC_EXPORT int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud)
  * -EINVAL if port is odd or outside the range, -EADDRINUSE if our stream or another socket
  * holds it (RTP or RTCP), -ENOMEM. */
 SC_EXPORT int sc_media_stream_open_port(sc_media *m, sc_media_stream **out, uint16_t port, void *ud);
-/* Stop everything on the stream (MOH, bridge, DTMF), close its sockets and return its ports
- * to the pool at once. NULL is a no-op. st must not be used afterwards. */
+/* Stop everything on the stream (MOH, bridge, DTMF), then close its sockets and return its
+ * ports to the pool at once, or park them (park_max above): the ports stay ours, not counted
+ * as used. NULL is a no-op. st must not be used afterwards. */
 SC_EXPORT void sc_media_stream_close(sc_media_stream *st);
 /* The range's RTP/RTCP pairs (*total) and those our open streams hold (*used); either may be
  * NULL. Pairs bound by other sockets are not known until a bind fails: they count as free. */
 SC_EXPORT void sc_media_pairs(const sc_media *m, uint32_t *total, uint32_t *used);
+/* Pairs parked (bound, waiting for reuse; not in sc_media_pairs' used), 0 for NULL. */
+SC_EXPORT uint32_t sc_media_pairs_parked(const sc_media *m);
 
 /* Set (or move) the remote: addr (numeric IPv4/IPv6 of the same family as the bind address),
  * RTP port (RTCP goes to port+1; port 0 means the stream is disabled: nothing is sent),

@@ -249,7 +249,9 @@ int sc_coord_admission_limits(const sc_coord *coord, sc_coord_limits *out)
     if (!coord || !out)
         return -EINVAL;
     *out = coord->limits;
-    sc_media_pairs(sc_coord__media_ctx((sc_coord *)coord), NULL, &out->media_pairs_used); /* 0 without media */
+    sc_media *m = sc_coord__media_ctx((sc_coord *)coord);
+    sc_media_pairs(m, NULL, &out->media_pairs_used); /* 0 without media */
+    out->media_pairs_parked = sc_media_pairs_parked(m);
     return 0;
 }
 

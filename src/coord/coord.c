@@ -21,6 +21,7 @@ void sc_coord_config_default(sc_coord_config *cfg)
     cfg->media_port_min = SC_MEDIA_PORT_MIN_DEFAULT;
     cfg->media_port_max = SC_MEDIA_PORT_MAX_DEFAULT;
     cfg->rtp_timeout_ms = 30000;
+    cfg->rtp_park = SC_COORD_RTP_PARK_DEFAULT;
     cfg->max_session_age_ms = 86400000u; /* the cleanup feature (cleanup.c) */
     cfg->retention_ms = 300000u;
     cfg->failed_retention_ms = 600000u;

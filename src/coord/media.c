@@ -313,6 +313,8 @@ static int start(sc_coord *c, const sc_coord_config *cfg)
                           .port_max = c->port_max,
                           .rtp_timeout_ms = cfg->rtp_timeout_ms,
                           .latch = cfg->rtp_latch,
+                          .park_max = cfg->rtp_park,
+                          .pair_limit = c->limits.media_pairs, /* the descriptor budget (admission.c) */
                           .cb = {.on_dtmf = on_dtmf, .on_rtp_timeout = on_rtp_timeout}};
     int rc = sc_media_new(&m->media, c->loop, &mc);
     if (rc) {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -196,6 +197,7 @@ int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg)
     m->rtp_timeout_ms = cfg->rtp_timeout_ms;
     m->rtcp_interval_ms = cfg->rtcp_interval_ms ? cfg->rtcp_interval_ms : 5000;
     m->latch = cfg->latch;
+    m->pair_limit = cfg->pair_limit;
     /* ports, SSRCs, sequence numbers and timestamps come from the OS CSPRNG: refuse to run
      * without one rather than hand out guessable ports */
     if (os_random(m->rnd, sizeof m->rnd) < 0 || os_random(&m->rnd_fallback, sizeof m->rnd_fallback) < 0) {
@@ -206,6 +208,7 @@ int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg)
     }
     m->rnd_pos = 0;
     m->live = 1; /* the context itself */
+    sc_media__park_init(m, cfg); /* park.c */
     *out = m;
     return 0;
 }
@@ -216,6 +219,7 @@ void sc_media_free(sc_media *m)
         return;
     while (m->streams)
         sc_media_stream_close(m->streams);
+    sc_media__park_free(m); /* park.c: the parked pairs (those just closed too) */
     m->freeing = true;
     sc_moh__free_classes(m);
     sc_player__free_ctx(m);
@@ -583,6 +587,34 @@ static void close_handles(sc_media_stream *st, int n)
     }
 }
 
+void sc_media__close_stream_handles(sc_media_stream *st)
+{
+    st->closing = true;
+    close_handles(st, 4);
+}
+
+/* A stream's state for a new call on its bound pair (fresh or parked), listed as open. */
+static void stream_setup(sc_media *m, sc_media_stream *st, void *ud)
+{
+    m->pair_used[st->pair] = SC_PAIR_OPEN;
+    m->pairs_used++;
+    st->ud = ud;
+    st->codec = -1;
+    st->fmt.codec = SC_MEDIA_PCMU;
+    st->clock = st->dtmf_clock = 8000;
+    st->frame_ts = SC_MEDIA_FRAME;
+    st->dtmf_pt = -1;
+    st->dir = SC_MEDIA_SENDRECV;
+    st->ssrc = sc_media__random(m);
+    st->seq = (uint16_t)sc_media__random(m);
+    st->stats.rtt_ms = -1;
+    st->prev = NULL;
+    st->next = m->streams;
+    if (m->streams)
+        m->streams->prev = st;
+    m->streams = st;
+}
+
 /* Open a stream on one pair: 0, or the bind error (the half-made stream is closed). */
 static int open_pair(sc_media *m, uint32_t pair, void *ud, sc_media_stream **out)
 {
@@ -599,30 +631,36 @@ static int open_pair(sc_media *m, uint32_t pair, void *ud, sc_media_stream **out
         close_handles(st, 2);
         return rc;
     }
-    m->pair_used[pair] = 1;
-    m->pairs_used++;
     uv_timer_init(m->loop, &st->timer);
     uv_timer_init(m->loop, &st->dtmf_timer);
     st->timer.data = st;
     st->dtmf_timer.data = st;
-    st->ud = ud;
-    st->codec = -1;
-    st->fmt.codec = SC_MEDIA_PCMU;
-    st->clock = st->dtmf_clock = 8000;
-    st->frame_ts = SC_MEDIA_FRAME;
-    st->dtmf_pt = -1;
-    st->dir = SC_MEDIA_SENDRECV;
-    st->ssrc = sc_media__random(m);
-    st->seq = (uint16_t)sc_media__random(m);
-    st->stats.rtt_ms = -1;
+    stream_setup(m, st, ud);
     uv_udp_recv_start(&st->rtp, alloc_cb, recv_cb);
     uv_udp_recv_start(&st->rtcp, alloc_cb, recv_cb);
-    st->next = m->streams;
-    if (m->streams)
-        m->streams->prev = st;
-    m->streams = st;
     *out = st;
     return 0;
+}
+
+/* Open a stream on a parked one's pair (park.c): its sockets, bound and read all along, and
+ * its stopped timers are kept; everything else starts anew. */
+static int reopen_parked(sc_media *m, sc_media_stream *st, void *ud, sc_media_stream **out)
+{
+    uint16_t port = st->port;
+    uint32_t pair = st->pair;
+    memset(&st->closes_pending, 0, sizeof *st - offsetof(sc_media_stream, closes_pending));
+    st->port = port;
+    st->pair = pair;
+    stream_setup(m, st, ud);
+    *out = st;
+    return 0;
+}
+
+/* Every pair we may open is open, live or parked (the range, or the descriptor budget). */
+static bool pairs_exhausted(const sc_media *m)
+{
+    uint32_t open = m->pairs_used + m->nparked;
+    return open >= m->npairs || (m->pair_limit && open >= m->pair_limit);
 }
 
 static uint32_t gcd(uint32_t a, uint32_t b)
@@ -644,6 +682,9 @@ int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud)
         return -EINVAL;
     if (m->pairs_used >= m->npairs)
         return -ENOSPC;
+    sc_media_stream *parked = sc_media__unpark(m, pairs_exhausted(m)); /* park.c */
+    if (parked)
+        return reopen_parked(m, parked, ud, out);
     uint32_t pair = sc_media__random_below(m, m->npairs), step = 1;
     if (m->npairs > 2) {
         do
@@ -659,9 +700,16 @@ int sc_media_stream_open(sc_media *m, sc_media_stream **out, void *ud)
             return 0;
         if (rc == -ENOMEM)
             return rc;
+        if (rc == UV_EMFILE || rc == UV_ENFILE) { /* out of descriptors: no pair will do */
+            last = rc;
+            break;
+        }
         if (rc != UV_EADDRINUSE && rc != UV_EACCES)
             last = rc;
     }
+    parked = sc_media__unpark(m, true); /* no other pair: a parked one still in quarantine */
+    if (parked)
+        return reopen_parked(m, parked, ud, out);
     sc_log(m->logger, SC_LOG_WARN, MOD, "no free RTP port pair: %s", sc_strerror(last));
     return last;
 }
@@ -673,6 +721,8 @@ int sc_media_stream_open_port(sc_media *m, sc_media_stream **out, uint16_t port,
     uint32_t pair = (uint32_t)(port - m->port_min) / 2;
     if (pair >= m->npairs)
         return -EINVAL;
+    if (m->pair_used[pair] == SC_PAIR_PARKED) /* ours, parked: taken back whatever its quarantine */
+        return reopen_parked(m, sc_media__unpark_pair(m, pair), ud, out);
     if (m->pair_used[pair])
         return -EADDRINUSE;
     return open_pair(m, pair, ud, out);
@@ -706,9 +756,11 @@ void sc_media_stream_close(sc_media_stream *st)
         m->streams = st->next;
     if (st->next)
         st->next->prev = st->prev;
-    /* uv_close closes the sockets' fds synchronously, so the ports are free now */
-    m->pair_used[st->pair] = 0;
     m->pairs_used--;
+    if (sc_media__park(m, st)) /* park.c: the sockets stay bound for a later open */
+        return;
+    /* uv_close closes the sockets' fds synchronously, so the ports are free now */
+    m->pair_used[st->pair] = SC_PAIR_FREE;
     close_handles(st, 4);
 }
 

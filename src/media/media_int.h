@@ -98,6 +98,7 @@ struct sc_media_stream {
     uv_timer_t timer;             /* housekeeping: RTCP reports and the RTP timeout */
     uv_timer_t dtmf_timer;        /* 20 ms ticks while digits are sent */
     int closes_pending;           /* close callbacks still to come */
+    uint64_t parked_ms;           /* park.c: the loop's time when parked */
     bool closing;                 /* sc_media_stream_close called */
     uint16_t port;                /* local RTP port */
     uint32_t pair;                /* index of the port pair in m->pool */
@@ -223,7 +224,12 @@ struct sc_media {
     uint16_t port_min;  /* even */
     uint32_t npairs;    /* pairs in the range */
     uint8_t *pair_used; /* one flag per pair */
-    uint32_t pairs_used;
+    uint32_t pairs_used; /* by open streams (parked pairs are flagged, not counted) */
+    uint32_t pair_limit; /* pairs open at once, live and parked (0: npairs) */
+    /* park.c: parked streams, oldest first (linked by prev/next), and their sweep */
+    sc_media_stream *park_head, *park_tail;
+    uint32_t nparked, park_max, park_quarantine_ms, park_idle_ms;
+    uv_timer_t park_timer; /* initialised when park_max > 0 */
     uint32_t rtp_timeout_ms;
     uint32_t rtcp_interval_ms;
     bool latch;                     /* symmetric RTP: learn the source from the first packet */
@@ -245,11 +251,23 @@ struct sc_media {
     struct sc_recorder *recorders;    /* record.c: recordings running or finishing their files */
 };
 
+/* pair_used flags: free, held by an open stream, parked */
+enum { SC_PAIR_FREE = 0, SC_PAIR_OPEN = 1, SC_PAIR_PARKED = 2 };
+
 /* media.c */
 uint32_t sc_media__random(sc_media *m);                   /* 32 bits from the OS CSPRNG (getrandom) */
 uint32_t sc_media__random_below(sc_media *m, uint32_t n); /* uniform in [0, n), n >= 1 */
 uint64_t sc_media__now(const sc_media *m);
 void sc_media__release(sc_media *m); /* one live object gone; frees m when freeing and none */
+void sc_media__close_stream_handles(sc_media_stream *st); /* its sockets and timers closed, then freed */
+
+/* park.c: closed streams whose sockets stay bound for reuse (sc_media_config.park_max) */
+void sc_media__park_init(sc_media *m, const sc_media_config *cfg); /* counts a live object if on */
+bool sc_media__park(sc_media *m, sc_media_stream *st);             /* false: not parked (off, full) */
+/* The oldest parked stream, unlinked: quarantined at least park_quarantine_ms unless any. */
+sc_media_stream *sc_media__unpark(sc_media *m, bool any);
+sc_media_stream *sc_media__unpark_pair(sc_media *m, uint32_t pair); /* that pair's, unlinked */
+void sc_media__park_free(sc_media *m);                              /* every parked stream closed */
 bool sc_media__can_send(const sc_media_stream *st);
 /* Send a ready RTP packet (header written by the caller) to the remote; counts stats. */
 void sc_media__send_rtp(sc_media_stream *st, const uint8_t *pkt, size_t len, size_t payload);

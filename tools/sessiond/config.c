@@ -368,6 +368,8 @@ static const sd_option options[] = {
     {"outbound-proxy", true, sd_set_outbound_proxy, "URI send our INVITEs through this proxy (pre-loaded Route)"},
     {"dns-server", true, sd_set_dns_server, "IP[:PORT] DNS server for SIP names, repeatable (default: resolv.conf)"},
     {"rtp-timeout-ms", true, sd_set_rtp_timeout, "N end a call after N ms without RTP, 0 = off (default 30000)"},
+    {"rtp-park", true, sd_set_rtp_park,
+     "N keep up to N ended calls' RTP port pairs bound for the next calls, 0 = off (default 2048)"},
     {"media", true, sd_set_media,
      "on|off RTP media (default on); off: signalling only, no RTP socket, our SDP declines media"},
     {"rtp-latch", false, sd_set_rtp_latch,
@@ -466,6 +468,7 @@ void sd_config_init(sd_config *c)
     c->drain_handover = true;
     c->http_timeout_ms = 5000;
     c->rtp_timeout_ms = 30000;
+    c->rtp_park = SC_COORD_RTP_PARK_DEFAULT;
     c->max_sessions = UINT32_MAX; /* not given: derived (src/coord/admission.c) */
     c->max_memory = UINT64_MAX;
     c->sip_keepalive_ms = 90000; /* RFC 5626 pings (config_tls.c) */

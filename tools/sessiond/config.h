@@ -59,6 +59,7 @@ typedef struct sd_config {
     char *outbound_proxy;    /* --outbound-proxy URI: default proxy of our INVITEs (config_addr.c) */
     char *dns_servers;       /* --dns-server IP[:PORT], repeatable: joined "a,b"; NULL: resolv.conf */
     uint32_t rtp_timeout_ms; /* 0 = off */
+    uint32_t rtp_park;       /* --rtp-park: RTP pairs kept bound after calls (config_media.c) */
     bool rtp_latch;          /* --rtp-latch: symmetric RTP (config_media.c) */
     bool media_off;          /* --media off: signalling only (config_media.c) */
     int srtp;                /* --srtp: sc_coord_srtp (config_srtp.c); 0 = off */

@@ -40,6 +40,17 @@ int sd_set_rtp_timeout(sd_config *c, const char *v, char *err, size_t errsz)
     return 0;
 }
 
+int sd_set_rtp_park(sd_config *c, const char *v, char *err, size_t errsz)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || errno || v[0] == '-' || n > 65536)
+        return fail(err, errsz, "--rtp-park: expected 0..65536 (0 = off), got '%s'", v);
+    c->rtp_park = (uint32_t)n;
+    return 0;
+}
+
 int sd_set_media(sd_config *c, const char *v, char *err, size_t errsz)
 {
     if (strcmp(v, "on") && strcmp(v, "off"))

@@ -9,6 +9,7 @@
 
 int sd_set_media_address(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_rtp_timeout(sd_config *c, const char *v, char *err, size_t errsz);
+int sd_set_rtp_park(sd_config *c, const char *v, char *err, size_t errsz);
 int sd_set_rtp_latch(sd_config *c, const char *v, char *err, size_t errsz); /* no value */
 int sd_set_media(sd_config *c, const char *v, char *err, size_t errsz);     /* on|off */
 int sd_set_moh(sd_config *c, const char *v, char *err, size_t errsz);       /* FILE: class default */

@@ -249,6 +249,7 @@ static int start_api(sd_app *app)
     c.advertise = app->cfg.advertise;
     c.media_advertise = app->cfg.media_advertise;
     c.rtp_timeout_ms = app->cfg.rtp_timeout_ms;
+    c.rtp_park = app->cfg.rtp_park;
     c.rtp_latch = app->cfg.rtp_latch;
     c.media_off = app->cfg.media_off;
     c.srtp = (sc_coord_srtp)app->cfg.srtp;

@@ -130,6 +130,7 @@ static void refresh_details(sd_ops *o)
         sc_obs_health_set_detail(o->health, "admission_max_cps", (double)lim.max_cps);
         sc_obs_health_set_detail(o->health, "admission_media_pairs", (double)lim.media_pairs);
         sc_obs_health_set_detail(o->health, "media_pairs_used", (double)lim.media_pairs_used);
+        sc_obs_health_set_detail(o->health, "media_pairs_parked", (double)lim.media_pairs_parked);
     }
     sd_trunk_health(o->api, o->health); /* trunks: checks that do not gate readiness (trunk_routes.c) */
 }
