@@ -41,13 +41,8 @@ static void put_str_or_null(sc_buf *b, const char *s)
         PUTS(b, "null");
 }
 
-/* ,"key": (keys are literals without anything to escape) */
-static void key(sc_buf *b, const char *k)
-{
-    PUTS(b, ",\"");
-    sc_buf_put(b, k, strlen(k));
-    PUTS(b, "\":");
-}
+/* ,"key": (keys are literals without anything to escape): one put */
+#define KEY(b, lit) PUTS((b), ",\"" lit "\":")
 
 /* "2026-11-27T12:00:00.123456Z" */
 static void put_time(sc_buf *b, int64_t wall_us)
@@ -89,24 +84,24 @@ static void put_history_members(sc_buf *b, const sc_session *s, const sc_history
     char n1[16];
     PUTS(b, "\"seq\":");
     put_i64(b, (int64_t)r->seq);
-    key(b, "time");
+    KEY(b, "time");
     put_time(b, r->wall_us);
-    key(b, "mono_us");
+    KEY(b, "mono_us");
     put_i64(b, (int64_t)r->mono_us);
-    key(b, "from");
+    KEY(b, "from");
     put_str(b, sc_store__state_name(s, r->from, n1, sizeof n1));
-    key(b, "event");
+    KEY(b, "event");
     put_str(b, sc_store__vocab_name(s, SC_VOCAB_EVENT, r->event, n1, sizeof n1));
-    key(b, "event_code");
+    KEY(b, "event_code");
     put_i64(b, r->event_code);
-    key(b, "event_text");
+    KEY(b, "event_text");
     put_str_or_null(b, r->event_text[0] ? r->event_text : NULL);
-    key(b, "transition");
+    KEY(b, "transition");
     if (r->transition == UINT32_MAX)
         PUTS(b, "null");
     else
         put_i64(b, r->transition);
-    key(b, "guards");
+    KEY(b, "guards");
     PUTS(b, "[");
     for (unsigned i = 0; i < r->nguards; i++) {
         const sc_history_guard *g = &r->guards[i];
@@ -114,18 +109,18 @@ static void put_history_members(sc_buf *b, const sc_session *s, const sc_history
             PUTS(b, ",");
         PUTS(b, "{\"name\":");
         put_str(b, sc_store__vocab_name(s, SC_VOCAB_GUARD, g->id, n1, sizeof n1));
-        key(b, "negate");
+        KEY(b, "negate");
         put_bool(b, g->negate);
-        key(b, "passed");
+        KEY(b, "passed");
         put_bool(b, g->passed);
         if (g->cached) { /* only when set, as the history's JSON shows it */
-            key(b, "cached");
+            KEY(b, "cached");
             put_bool(b, true);
         }
         PUTS(b, "}");
     }
     PUTS(b, "]");
-    key(b, "actions");
+    KEY(b, "actions");
     PUTS(b, "[");
     for (unsigned i = 0; i < r->nactions; i++) {
         const sc_history_action *a = &r->actions[i];
@@ -133,16 +128,16 @@ static void put_history_members(sc_buf *b, const sc_session *s, const sc_history
             PUTS(b, ",");
         PUTS(b, "{\"name\":");
         put_str(b, sc_store__vocab_name(s, SC_VOCAB_ACTION, a->id, n1, sizeof n1));
-        key(b, "result");
+        KEY(b, "result");
         put_i64(b, a->result);
-        key(b, "duration_us");
+        KEY(b, "duration_us");
         put_i64(b, a->duration_us);
         PUTS(b, "}");
     }
     PUTS(b, "]");
-    key(b, "to");
+    KEY(b, "to");
     put_str(b, sc_store__state_name(s, r->to, n1, sizeof n1));
-    key(b, "outcome");
+    KEY(b, "outcome");
     put_str(b, sc_outcome_name(r->outcome));
 }
 
@@ -153,15 +148,15 @@ int sc_session_snapshot_text(const sc_session *s, const char *node, sc_buf *b)
     sc_buf_reset(b);
     const sc_vocab *v = sc_table_vocab(s->table);
     PUTS(b, "{\"v\":1");
-    key(b, "id");
+    KEY(b, "id");
     put_str(b, s->id);
-    key(b, "role");
+    KEY(b, "role");
     put_str(b, sc_role_name(s->role));
-    key(b, "state");
+    KEY(b, "state");
     put_str(b, sc_session_state_name(s));
-    key(b, "table_hash");
+    KEY(b, "table_hash");
     put_str_or_null(b, sc_table_hash(s->table));
-    key(b, "conditions");
+    KEY(b, "conditions");
     PUTS(b, "{");
     size_t n = sc_vocab_count(v, SC_VOCAB_CONDITION);
     for (size_t i = 0; i < n && i < 64; i++) {
@@ -172,27 +167,27 @@ int sc_session_snapshot_text(const sc_session *s, const char *node, sc_buf *b)
         put_bool(b, sc_session_condition(s, (sc_id)i));
     }
     PUTS(b, "}");
-    key(b, "established_fired");
+    KEY(b, "established_fired");
     put_bool(b, s->established_fired);
-    key(b, "outcome");
+    KEY(b, "outcome");
     put_str_or_null(b, s->outcome);
-    key(b, "fields");
+    KEY(b, "fields");
     put_fields(b, s, UINT32_MAX, false);
-    key(b, "created_us");
+    KEY(b, "created_us");
     put_i64(b, s->created_wall_us);
-    key(b, "updated_us");
+    KEY(b, "updated_us");
     put_i64(b, s->updated_wall_us);
-    key(b, "state_entered_us");
+    KEY(b, "state_entered_us");
     put_i64(b, s->entered_wall_us);
-    key(b, "failed_transitions");
+    KEY(b, "failed_transitions");
     put_i64(b, s->failed);
-    key(b, "last_seq");
+    KEY(b, "last_seq");
     put_i64(b, (int64_t)(s->next_seq - 1));
     if (sc_store__history_in_log(s)) {
-        key(b, "history_in_log");
+        KEY(b, "history_in_log");
         put_bool(b, true);
     } else {
-        key(b, "history");
+        KEY(b, "history");
         PUTS(b, "[");
         sc_history_record r;
         for (size_t i = 0; sc_session_history_get(s, i, &r) == 0; i++) {
@@ -205,7 +200,7 @@ int sc_session_snapshot_text(const sc_session *s, const char *node, sc_buf *b)
         PUTS(b, "]");
     }
     if (s->nxstates) { /* states of earlier table versions the history names (rebase.c) */
-        key(b, "foreign_states");
+        KEY(b, "foreign_states");
         PUTS(b, "[");
         for (size_t i = 0; i < s->nxstates; i++) {
             if (i)
@@ -215,7 +210,7 @@ int sc_session_snapshot_text(const sc_session *s, const char *node, sc_buf *b)
         PUTS(b, "]");
     }
     if (node) {
-        key(b, "node");
+        KEY(b, "node");
         put_str(b, node);
     }
     PUTS(b, "}");
@@ -225,27 +220,27 @@ int sc_session_snapshot_text(const sc_session *s, const char *node, sc_buf *b)
 /* The keys every event record carries (event_record.c's add_common). */
 static void put_common(sc_buf *b, const sc_session *s, const char *kind)
 {
-    key(b, "kind");
+    KEY(b, "kind");
     put_str(b, kind);
-    key(b, "session_id");
+    KEY(b, "session_id");
     put_str(b, s->id);
-    key(b, "role");
+    KEY(b, "role");
     put_str(b, sc_role_name(s->role));
-    key(b, "table_hash");
+    KEY(b, "table_hash");
     put_str_or_null(b, sc_table_hash(s->table));
-    key(b, "state_after");
+    KEY(b, "state_after");
     put_str(b, sc_session_state_name(s));
-    key(b, "conditions_after");
+    KEY(b, "conditions_after");
     put_i64(b, (int64_t)s->conditions);
-    key(b, "established_fired");
+    KEY(b, "established_fired");
     put_bool(b, s->established_fired);
-    key(b, "session_outcome");
+    KEY(b, "session_outcome");
     put_str_or_null(b, s->outcome);
-    key(b, "failed_transitions");
+    KEY(b, "failed_transitions");
     put_i64(b, s->failed);
-    key(b, "updated_us");
+    KEY(b, "updated_us");
     put_i64(b, s->updated_wall_us);
-    key(b, "entered_us");
+    KEY(b, "entered_us");
     put_i64(b, s->entered_wall_us);
 }
 
@@ -253,12 +248,12 @@ int sc_session_created_text(const sc_session *s, sc_buf *b)
 {
     sc_buf_reset(b);
     PUTS(b, "{\"seq\":0");
-    key(b, "time");
+    KEY(b, "time");
     put_time(b, s->created_wall_us);
     put_common(b, s, "created");
-    key(b, "created_us");
+    KEY(b, "created_us");
     put_i64(b, s->created_wall_us);
-    key(b, "fields");
+    KEY(b, "fields");
     put_fields(b, s, UINT32_MAX, false);
     PUTS(b, "}");
     return done(b);
@@ -270,7 +265,7 @@ int sc_session_event_text(const sc_session *s, const sc_history_record *rec, sc_
     PUTS(b, "{");
     put_history_members(b, s, rec);
     put_common(b, s, "transition");
-    key(b, "fields");
+    KEY(b, "fields");
     put_fields(b, s, s->dirty_fields, true);
     PUTS(b, "}");
     return done(b);
