@@ -20,8 +20,8 @@ typedef struct sc_coord sc_coord;
 #define SC_COORD_MAX_LISTEN 8
 #define SC_COORD_MAX_MOH 16
 #define SC_COORD_MAX_ROUTES 64
-#define SC_COORD_MAX_TRUST 32       /* trusted networks (trust[]) */
-#define SC_COORD_MAX_REFER_ALLOW 32 /* REFER target globs (refer_allow[]) */
+#define SC_COORD_MAX_TRUST 32          /* trusted networks (trust[]) */
+#define SC_COORD_MAX_REFER_ALLOW 32    /* REFER target globs (refer_allow[]) */
 #define SC_COORD_RTP_PARK_DEFAULT 2048 /* rtp_park: ended calls' RTP pairs kept bound for reuse */
 
 /* A user of the registrar (sc_coord_config.users): a password, or the HA1 (hex of
@@ -366,12 +366,12 @@ SC_EXPORT int sc_coord_resources_walk(sc_coord *coord, uint64_t *cursor, size_t 
  * one: without room it is refused ("media_ports") before any provisional response. */
 #define SC_COORD_SESSION_BUDGET (64u * 1024u) /* bytes a session may cost (measured: ~23 kB) */
 typedef struct sc_coord_limits {
-    size_t max_sessions;        /* 0 = none */
-    uint64_t max_memory;        /* resident bytes; 0 = none */
-    uint32_t max_cps;           /* 0 = none */
-    uint32_t media_pairs;       /* pairs admission hands out (0: no media) */
-    uint32_t media_pairs_range; /* pairs in the RTP port range */
-    uint32_t media_pairs_used;  /* pairs open streams hold now */
+    size_t max_sessions;         /* 0 = none */
+    uint64_t max_memory;         /* resident bytes; 0 = none */
+    uint32_t max_cps;            /* 0 = none */
+    uint32_t media_pairs;        /* pairs admission hands out (0: no media) */
+    uint32_t media_pairs_range;  /* pairs in the RTP port range */
+    uint32_t media_pairs_used;   /* pairs open streams hold now */
     uint32_t media_pairs_parked; /* pairs kept bound after their calls, for reuse (rtp_park) */
     bool sessions_auto, memory_auto;
     uint64_t memory_basis; /* bytes (0: unknown) */

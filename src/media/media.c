@@ -207,7 +207,7 @@ int sc_media_new(sc_media **out, uv_loop_t *loop, const sc_media_config *cfg)
         return -EIO;
     }
     m->rnd_pos = 0;
-    m->live = 1; /* the context itself */
+    m->live = 1;                 /* the context itself */
     sc_media__park_init(m, cfg); /* park.c */
     *out = m;
     return 0;
@@ -721,8 +721,10 @@ int sc_media_stream_open_port(sc_media *m, sc_media_stream **out, uint16_t port,
     uint32_t pair = (uint32_t)(port - m->port_min) / 2;
     if (pair >= m->npairs)
         return -EINVAL;
-    if (m->pair_used[pair] == SC_PAIR_PARKED) /* ours, parked: taken back whatever its quarantine */
-        return reopen_parked(m, sc_media__unpark_pair(m, pair), ud, out);
+    if (m->pair_used[pair] == SC_PAIR_PARKED) { /* ours, parked: taken back whatever its quarantine */
+        sc_media_stream *parked = sc_media__unpark_pair(m, pair);
+        return parked ? reopen_parked(m, parked, ud, out) : -EADDRINUSE;
+    }
     if (m->pair_used[pair])
         return -EADDRINUSE;
     return open_pair(m, pair, ud, out);

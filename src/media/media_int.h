@@ -221,9 +221,9 @@ struct sc_media {
     struct sockaddr_storage bind; /* bind address, port 0 */
     char bind_str[64];
     char cname[128];
-    uint16_t port_min;  /* even */
-    uint32_t npairs;    /* pairs in the range */
-    uint8_t *pair_used; /* one flag per pair */
+    uint16_t port_min;   /* even */
+    uint32_t npairs;     /* pairs in the range */
+    uint8_t *pair_used;  /* one flag per pair */
     uint32_t pairs_used; /* by open streams (parked pairs are flagged, not counted) */
     uint32_t pair_limit; /* pairs open at once, live and parked (0: npairs) */
     /* park.c: parked streams, oldest first (linked by prev/next), and their sweep */
@@ -258,7 +258,7 @@ enum { SC_PAIR_FREE = 0, SC_PAIR_OPEN = 1, SC_PAIR_PARKED = 2 };
 uint32_t sc_media__random(sc_media *m);                   /* 32 bits from the OS CSPRNG (getrandom) */
 uint32_t sc_media__random_below(sc_media *m, uint32_t n); /* uniform in [0, n), n >= 1 */
 uint64_t sc_media__now(const sc_media *m);
-void sc_media__release(sc_media *m); /* one live object gone; frees m when freeing and none */
+void sc_media__release(sc_media *m);                      /* one live object gone; frees m when freeing and none */
 void sc_media__close_stream_handles(sc_media_stream *st); /* its sockets and timers closed, then freed */
 
 /* park.c: closed streams whose sockets stay bound for reuse (sc_media_config.park_max) */

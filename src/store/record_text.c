@@ -6,7 +6,19 @@
 
 #include <string.h>
 
-#define PUTS(b, lit) sc_buf_put((b), ("" lit), sizeof("" lit) - 1) /* string literals only */
+/* sc_buf_put with its common case inline: room left (a literal's copy is then a few moves). */
+static inline void put(sc_buf *b, const char *s, size_t n)
+{
+    if (__builtin_expect(!b->err && b->len + n < b->cap, 1)) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+        return;
+    }
+    sc_buf_put(b, s, n);
+}
+
+#define PUTS(b, lit) put((b), ("" lit), sizeof("" lit) - 1) /* string literals only */
 
 static void put_i64(sc_buf *b, int64_t v)
 {
@@ -19,7 +31,7 @@ static void put_i64(sc_buf *b, int64_t v)
     } while (u);
     if (v < 0)
         *--q = '-';
-    sc_buf_put(b, q, (size_t)(e - q));
+    put(b, q, (size_t)(e - q));
 }
 
 /* A JSON string (sc_json_quote: escaped as jansson does, bytes that are not UTF-8 as
