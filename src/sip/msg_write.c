@@ -12,16 +12,21 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <osipparser2/osip_parser.h>
 
-/* The characters osip leaves unescaped besides letters and digits (osip_uri.c). */
-#define ESC_USER "-_.!~*'()&=+$,;?/"
-#define ESC_PASSWORD "-_.!~*'()&=+$,"
-#define ESC_URI_PARAM "-_.!~*'()[]/:&+$"
-#define ESC_URI_HEADER "-_.!~*'()[]/?:+$"
+/* The characters osip leaves unescaped besides letters and digits (osip_uri.c), as tables. */
+#define MARK ['-'] = 1, ['_'] = 1, ['.'] = 1, ['!'] = 1, ['~'] = 1, ['*'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1
+static const unsigned char KEEP_USER[256] = {
+    MARK, ['&'] = 1, ['='] = 1, ['+'] = 1, ['$'] = 1, [','] = 1, [';'] = 1, ['?'] = 1, ['/'] = 1};
+static const unsigned char KEEP_PASSWORD[256] = {MARK, ['&'] = 1, ['='] = 1, ['+'] = 1, ['$'] = 1, [','] = 1};
+static const unsigned char KEEP_URI_PARAM[256] = {
+    MARK, ['['] = 1, [']'] = 1, ['/'] = 1, [':'] = 1, ['&'] = 1, ['+'] = 1, ['$'] = 1};
+static const unsigned char KEEP_URI_HEADER[256] = {
+    MARK, ['['] = 1, [']'] = 1, ['/'] = 1, ['?'] = 1, [':'] = 1, ['+'] = 1, ['$'] = 1};
 
 /* osip writes the body's length over five spaces, right-aligned: a longer one is beyond it. */
 #define MAX_BODY 99999u
@@ -52,23 +57,37 @@ static void put(writer *w, const char *s, size_t n)
 
 static void put_str(writer *w, const char *s) { put(w, s, strlen(s)); }
 
-static void put_char(writer *w, char c) { put(w, &c, 1); }
+static void put_char(writer *w, char c)
+{
+    if (w->err)
+        return;
+    if (w->p == w->end) {
+        fail(w, -ENOSPC);
+        return;
+    }
+    *w->p++ = c;
+}
 
 static bool is_alnum(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* s with every byte that is neither alphanumeric nor in keep written as %XX (upper case). */
-static void put_escaped(writer *w, const char *s, const char *keep)
+/* s with every byte that is neither alphanumeric nor kept written as %XX (upper case); the
+ * runs between them copied whole. */
+static void put_escaped(writer *w, const char *s, const unsigned char keep[256])
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (is_alnum(*c) || strchr(keep, *c))
-            put_char(w, (char)*c);
-        else {
+    const unsigned char *c = (const unsigned char *)s;
+    while (*c) {
+        const unsigned char *run = c;
+        while (*c && (is_alnum(*c) || keep[*c]))
+            c++;
+        put(w, (const char *)run, (size_t)(c - run));
+        if (*c) {
             char e[3] = {'%', hex[*c >> 4], hex[*c & 15]};
             put(w, e, 3);
+            c++;
         }
     }
 }
@@ -92,13 +111,13 @@ static void put_uri_params(writer *w, const osip_list_t *params)
             fail(w, -ENOTSUP);
             return;
         }
-        if (!strcasecmp(p->gname, "x-obr") || !strcasecmp(p->gname, "x-obp"))
+        if ((p->gname[0] | 0x20) == 'x' && (!strcasecmp(p->gname, "x-obr") || !strcasecmp(p->gname, "x-obp")))
             continue; /* eXosip's own, never written by osip */
         put_char(w, ';');
-        put_escaped(w, p->gname, ESC_URI_PARAM);
+        put_escaped(w, p->gname, KEEP_URI_PARAM);
         if (p->gvalue) {
             put_char(w, '=');
-            put_escaped(w, p->gvalue, ESC_URI_PARAM);
+            put_escaped(w, p->gvalue, KEEP_URI_PARAM);
         }
     }
 }
@@ -114,9 +133,9 @@ static void put_uri_headers(writer *w, const osip_list_t *headers)
         }
         put_char(w, first ? '?' : '&');
         first = false;
-        put_escaped(w, h->gname, ESC_URI_HEADER);
+        put_escaped(w, h->gname, KEEP_URI_HEADER);
         put_char(w, '=');
-        put_escaped(w, h->gvalue, ESC_URI_HEADER);
+        put_escaped(w, h->gvalue, KEEP_URI_HEADER);
     }
 }
 
@@ -133,10 +152,10 @@ static void put_uri(writer *w, const osip_uri_t *u)
         return;
     }
     if (u->username) {
-        put_escaped(w, u->username, ESC_USER);
+        put_escaped(w, u->username, KEEP_USER);
         if (u->password) {
             put_char(w, ':');
-            put_escaped(w, u->password, ESC_PASSWORD);
+            put_escaped(w, u->password, KEEP_PASSWORD);
         }
         put_char(w, '@');
     }

@@ -132,6 +132,9 @@ static const char *const corpus[] = {
     "INVITE sip:bob@h SIP/2.0" CRLF "Via: SIP/2.0/UDP h;branch=z9hG4bK1" CRLF "From: sip:a@h;tag=1" CRLF
     "To: sip:b@h" CRLF "Call-ID: addr-spec" CRLF "CSeq: 1 INVITE" CRLF "Contact: sip:c@h;expires=60" CRLF
     "Content-Length: 0" CRLF CRLF,
+    "MESSAGE sip:j\xc3\xa9r\xc3\xb4me@h;na%C3%AFve=caf%C3%A9 SIP/2.0" CRLF "Via: SIP/2.0/UDP h;branch=z9hG4bK1" CRLF
+    "From: \"J\xc3\xa9r\xc3\xb4me\" <sip:j%C3%A9@h>;tag=1" CRLF "To: <sip:a%2Cb%3Bc%3Fd@h>" CRLF "Call-ID: utf8" CRLF
+    "CSeq: 1 MESSAGE" CRLF "Content-Length: 0" CRLF CRLF,
     "SIP/2.0 603 Decline" CRLF "Via: SIP/2.0/UDP h:5060;branch=z9hG4bK1" CRLF "From: <sip:a@h>;tag=1" CRLF
     "To: <sip:b@h>;tag=2" CRLF "Call-ID: decline" CRLF "CSeq: 1 INVITE" CRLF "Reason: SIP;cause=603;text=\"x\"" CRLF
     "Content-Length: 0" CRLF CRLF,
