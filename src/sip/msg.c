@@ -85,7 +85,9 @@ const char *sip_reason(int code)
     return "Global Failure";
 }
 
-/* osip_message_to_str writes into a buffer of several KiB whatever the message's length (5 KB
+/* Our own writer (msg_write.c) writes a message straight into the calling thread's reusable
+ * block below, then only the used bytes are copied; what it leaves to osip goes as follows.
+ * osip_message_to_str writes into a buffer of several KiB whatever the message's length (5 KB
  * for a 200, 8 KB for a BYE), and a transaction keeps its last message for 64*T1: only the
  * used bytes are kept. The big buffer itself comes from the calling thread's one reusable
  * block: a malloc of that size per message, among the hundreds of small ones osip makes, had
