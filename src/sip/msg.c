@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sip/msg_write.h"
 #include "sip/sip_int.h"
 
 static const char *const method_names[] = {
@@ -84,7 +85,9 @@ const char *sip_reason(int code)
     return "Global Failure";
 }
 
-/* osip_message_to_str writes into a buffer of several KiB whatever the message's length (5 KB
+/* Our own writer (msg_write.c) writes a message straight into the calling thread's reusable
+ * block below, then only the used bytes are copied; what it leaves to osip goes as follows.
+ * osip_message_to_str writes into a buffer of several KiB whatever the message's length (5 KB
  * for a 200, 8 KB for a BYE), and a transaction keeps its last message for 64*T1: only the
  * used bytes are kept. The big buffer itself comes from the calling thread's one reusable
  * block: a malloc of that size per message, among the hundreds of small ones osip makes, had
@@ -142,10 +145,33 @@ void sip_msg_thread_free(void)
     }
 }
 
+/* Our own writer (msg_write.c) into the thread's block, then an exact-size copy; false when
+ * it cannot (osip's cached text, a message it does not reproduce or that outgrows the block). */
+static bool msg_str_own(osip_message_t *msg, char **out, size_t *len)
+{
+    if (!msg || msg->message_property == 1 || to_str_buf.lent)
+        return false; /* osip would hand back its cached text */
+    if (!to_str_buf.p && !(to_str_buf.p = malloc(TO_STR_BLOCK)))
+        return false;
+    size_t n = 0;
+    if (sip_msg_write(msg, to_str_buf.p, TO_STR_BLOCK, &n) != 0)
+        return false;
+    char *exact = malloc(n + 1);
+    if (!exact)
+        return false;
+    memcpy(exact, to_str_buf.p, n);
+    exact[n] = '\0';
+    *out = exact;
+    *len = n;
+    return true;
+}
+
 int sip_msg_str(osip_message_t *msg, char **out, size_t *len)
 {
     char *s = NULL;
     size_t n = 0;
+    if (msg_str_own(msg, out, len))
+        return 0;
     to_str_buf.inside = true;
     int rc = osip_message_to_str(msg, &s, &n);
     to_str_buf.inside = false;
