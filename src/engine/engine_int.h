@@ -123,10 +123,16 @@ struct sc_engine {
         uint64_t span;                 /* ticks in a sample period (a second) */
         uint64_t last;                 /* the last time handed out (never goes back) */
         unsigned ncal;                 /* ratios computed so far */
+        uint64_t us_ticks;             /* ticks in a µs (0 until a ratio is known) */
+        /* a run that starts before this tick (1 µs after the last read of action time) may
+         * skip the read after its last untimed actions (dispatch.c, run_actions_ticks) */
+        uint64_t read_until;
+        uint64_t bursts; /* runs that could skip it: one in SC_ENGINE__BURST_READ reads all the same */
     } tk;
 };
 
 /* ---- ticks.c: monotonic µs from the cycle counter (see there) ---- */
+#define SC_ENGINE__BURST_READ 16 /* (a power of two) */
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <x86intrin.h>
 #define SC_ENGINE__HAVE_TICKS 1

@@ -79,13 +79,14 @@ static uint32_t rec_size(const uint8_t *p)
 #define EARLY_END offsetof(sc_history_record, from)
 _Static_assert(offsetof(sc_history_record, seq) == 0 && EARLY_END == 32, "sc_history_record's members moved");
 
-/* r packed at p, with seq. The members written early in a run (times, code, transition) are
- * copied at once; the seq, states and counts, written just before, one by one: a load wider
- * than the stores it reads waits for them to complete. */
+/* r packed at p, with seq. Member by member: the caller (the engine) has just written them
+ * one by one, and a load wider than the stores it reads waits for them to complete. */
 static inline void pack(uint8_t *p, const sc_history_record *r, uint64_t seq, unsigned ng, unsigned na, unsigned tl)
 {
-    memcpy(p + sizeof seq, (const uint8_t *)r + sizeof seq, EARLY_END - sizeof seq);
+    memcpy(p + sizeof seq, (const uint8_t *)r + sizeof seq, offsetof(sc_history_record, event_code) - sizeof seq);
     memcpy(p, &seq, sizeof seq);
+    PUT_MEMBER(p, r, event_code);
+    PUT_MEMBER(p, r, transition);
     PUT_MEMBER(p, r, from);
     PUT_MEMBER(p, r, to);
     PUT_MEMBER(p, r, event);
