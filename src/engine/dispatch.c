@@ -3,6 +3,7 @@
  * bounded per-session queue. */
 #include "engine/engine_int.h"
 #include "base/log_int.h"
+#include "store/history_ring.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -396,7 +397,7 @@ static inline __attribute__((always_inline)) int finish_run(sc_engine *e, sc_ses
     sc_engine__count_run(e, event, o, mono, t_end);
     rec->outcome = o;
     rec->to = s->state;
-    sc_session_history_commit(s, rec);
+    sc_store__history_commit(s, rec); /* (inline: the ring's common case) */
     if (o != SC_OUTCOME_TAKEN)
         s->failed++;
     if (outcome_out)
