@@ -46,11 +46,12 @@ static inline uint32_t hist_slot(const sc_hist *h, size_t i)
 
 /* Member m of r into the packed record at p. */
 #define PUT_MEMBER(p, r, m) memcpy((p) + offsetof(sc_history_record, m), &(r)->m, sizeof(r)->m)
-#define EARLY_END offsetof(sc_history_record, from)
-_Static_assert(offsetof(sc_history_record, seq) == 0 && EARLY_END == 32, "sc_history_record's members moved");
+_Static_assert(offsetof(sc_history_record, seq) == 0 && offsetof(sc_history_record, event_code) == 24,
+               "sc_history_record's members moved");
 
-/* r packed at p, with seq. Member by member: the caller (the engine) has just written them
- * one by one, and a load wider than the stores it reads waits for them to complete. */
+/* r packed at p, with seq. The two times, written at the run's start, are copied at once; the
+ * other members one by one: the engine writes them one by one (the transition, states and
+ * counts just before), and a load wider than the stores it reads waits for them to complete. */
 static inline void pack(uint8_t *p, const sc_history_record *r, uint64_t seq, unsigned ng, unsigned na, unsigned tl)
 {
     memcpy(p + sizeof seq, (const uint8_t *)r + sizeof seq, offsetof(sc_history_record, event_code) - sizeof seq);
