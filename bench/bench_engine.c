@@ -1,7 +1,9 @@
 /* bench_engine: transition throughput of the engine on tables/default.yaml with no-op actions:
  * ns per event (median of runs) for the raw dispatcher (lookup + guards + actions + set + next
  * state, no history) and for the full sc_engine_dispatch() (plus history record, clock reads,
- * action timing, timers, counters), and the ratio between them.
+ * action timing, timers, counters; once as the events come, back to back, and once as if each
+ * came 1 µs or more after the last (no burst: docs/architecture.md, "Action durations")), and
+ * the ratios.
  * Usage: bench_engine [TABLE] [EVENTS_PER_RUN] [RUNS]  (default tables/default.yaml 1000000 11) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,18 +39,30 @@ static double run(dispatch_fn fn, sc_engine *e, sc_session *s, long events, int 
 /* Full dispatch with action timing from the clock (the engine's cycle counter turned off). */
 static int full_clock(sc_engine *e, sc_session *s, const sc_event *ev) { return sc_engine_dispatch(e, s, ev, NULL); }
 
-/* The three loops, rounds interleaved (so that a load change hits them alike); medians. */
-static void medians(sc_engine *e, sc_session *s, long events, int runs, int *errors, double out[3])
+/* Full dispatch as if each event came 1 µs or more after the last read of action time (not in
+ * a burst: every run with actions reads the counter after them, as in a daemon that is not
+ * saturated with sub-µs runs; docs/architecture.md, "Action durations"). */
+static int full_spaced(sc_engine *e, sc_session *s, const sc_event *ev)
 {
-    double *v = calloc((size_t)runs * 3, sizeof *v);
+    e->tk.read_until = 0;
+    return sc_engine_dispatch(e, s, ev, NULL);
+}
+
+#define NLOOPS 4
+
+/* The loops, rounds interleaved (so that a load change hits them alike); medians. */
+static void medians(sc_engine *e, sc_session *s, long events, int runs, int *errors, double out[NLOOPS])
+{
+    double *v = calloc((size_t)runs * NLOOPS, sizeof *v);
     for (int r = 0; r < runs; r++) {
         v[r] = run(sc_engine__dispatch_raw, e, s, events, errors);
         sc_engine__ticks_set(e, false);
         v[runs + r] = run(full_clock, e, s, events, errors);
         sc_engine__ticks_set(e, true);
         v[2 * runs + r] = run(full, e, s, events, errors);
+        v[3 * runs + r] = run(full_spaced, e, s, events, errors);
     }
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < NLOOPS; k++)
         out[k] = bench_median(v + (size_t)k * (size_t)runs, (size_t)runs);
     free(v);
 }
@@ -94,9 +108,9 @@ int main(int argc, char **argv)
     int errors = 0;
     run(full, e, s, 100000, &errors); /* warm up: grows the history ring and the timer heap */
     run(sc_engine__dispatch_raw, e, s, 100000, &errors);
-    double m[3];
+    double m[NLOOPS];
     medians(e, s, events, runs, &errors, m);
-    double raw = m[0], clocked = m[1], with_history = m[2];
+    double raw = m[0], clocked = m[1], with_history = m[2], spaced = m[3];
     sc_engine_stats st;
     sc_engine_get_stats(e, &st);
     printf("table            %s (%zu transitions)\n", path, sc_table_transition_count(table));
@@ -105,6 +119,7 @@ int main(int argc, char **argv)
     printf("full, clock      %.1f ns/event  (the engine's clock read per run and per action)\n", clocked);
     printf("full dispatch    %.1f ns/event  (+ history record, clock, action timing, timers)%s\n", with_history,
            e->tk.on ? "" : "  [cycle counter not usable: same as above]");
+    printf("full, spaced     %.1f ns/event  (the same, every run reading after its actions: not in a burst)\n", spaced);
     printf("ratio full/raw   %.2f   full/full-clock %.2f\n", with_history / raw, with_history / clocked);
     printf("history          %zu records kept, %llu dropped (ring capacity %zu)\n", sc_session_history_count(s),
            (unsigned long long)sc_session_history_dropped(s), sc_store_history_capacity(store));

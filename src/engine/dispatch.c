@@ -3,6 +3,7 @@
  * bounded per-session queue. */
 #include "engine/engine_int.h"
 #include "base/log_int.h"
+#include "store/history_ring.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -139,9 +140,12 @@ static inline void action_put(sc_history_record *rec, const sc_call *call, int r
     }
 }
 
+#define TIMED_RUNS 64 /* fast runs after a slow one (1 µs or more) in which an action is timed alone */
+#define SLOW_US 2     /* an action that took this long by the clock (µs: 1 µs or more) is slow */
+
 /* Actions of tr from run->step on, in order, timed with the engine's clock read after each
  * one (an injected clock, no usable cycle counter, the rest of a resumed run or of one past a
- * very long action); returns the index of the failing one, -1, or SC_ENGINE__SUSPENDED
+ * very long action; one that took over 1 µs is then timed alone by the counter); returns the index of the failing one, -1, or SC_ENGINE__SUSPENDED
  * (run->step: the action that suspended). run->t_end: the start of the first in, the end of
  * the last out. */
 static int run_actions_clock(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec,
@@ -165,6 +169,8 @@ static int run_actions_clock(sc_engine *e, sc_exec *x, const sc_transition *tr, 
         uint64_t t1 = sc_clock_mono_us(e->clock);
         if (t1 < t0)
             t1 = t0;
+        if (t1 - t0 >= SLOW_US && call->id < e->nactions) /* for the counter, when it serves */
+            e->actions[call->id].timed = TIMED_RUNS;
         sc_engine__action_done(rec, call, rc, t0, t1);
         t0 = t1;
         if (action_stops(x, rc)) {
@@ -177,12 +183,11 @@ static int run_actions_clock(sc_engine *e, sc_exec *x, const sc_transition *tr, 
     return r;
 }
 
-#define TIMED_RUNS 64 /* fast runs after a slow one (1 µs or more) in which an action is timed alone */
-
 /* Read the cycle counter for run: *us the µs since its last read (rounded down), run->t_end
- * and run->mark moved to now. When the counter no longer serves this run (a sample period, a
- * second, since its start) the clock is read instead (*us the µs since run->t_end by it) and
- * run->tick becomes 0, so that the rest of the run reads the clock. */
+ * and run->mark moved to now, the engine's read_until to a µs later. When the counter no longer
+ * serves this run (a sample period, a second, since its start) the clock is read instead (*us
+ * the µs since run->t_end by it) and run->tick becomes 0, so that the rest of the run reads
+ * the clock. */
 static inline void run_read(sc_engine *e, sc_engine__run *run, uint32_t *us)
 {
     uint64_t now = sc_engine__rdtick();
@@ -191,6 +196,7 @@ static inline void run_read(sc_engine *e, sc_engine__run *run, uint32_t *us)
         *us = (uint32_t)(((now - run->mark) * e->tk.mult) >> 32);
         run->t_end = run->mono + ((since * e->tk.mult) >> 32);
         run->mark = now;
+        e->tk.read_until = now + e->tk.us_ticks;
         return;
     }
     uint64_t t = sc_clock_mono_us(e->clock);
@@ -220,7 +226,10 @@ static void span_done(sc_engine *e, sc_history_record *rec, const sc_transition 
  * recent runs were all under 1 µs), and one before and after each action timed alone (it took
  * 1 µs or more in one of its last TIMED_RUNS runs). Durations are the time between reads
  * rounded down to the µs; the first action's time starts at the run's start (its lookup and
- * guards included), as with the clock. */
+ * guards included), as with the clock. In a burst, a run that read nothing yet and started less
+ * than 1 µs after the engine's last read of action time (tk.read_until) does not read after its
+ * last untimed actions, except one such run in SC_ENGINE__BURST_READ: they keep 0 µs,
+ * unmeasured (docs/architecture.md, "Action durations"). */
 static int run_actions_ticks(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec,
                              sc_engine__run *run, int *rc_out)
 {
@@ -274,7 +283,9 @@ static int run_actions_ticks(sc_engine *e, sc_exec *x, const sc_transition *tr, 
             break;
         }
     }
-    if (a > a0) { /* the untimed ones at the end */
+    /* the untimed ones at the end, unless in a burst (mark == tick: nothing read in this run) */
+    if (a > a0 &&
+        (run->mark != run->tick || run->tick >= e->tk.read_until || !(++e->tk.bursts & (SC_ENGINE__BURST_READ - 1)))) {
         run_read(e, run, &us);
         span_done(e, rec, tr, a0, a, r0, us);
     }
@@ -349,8 +360,15 @@ static inline __attribute__((always_inline)) void notify_transition(sc_engine *e
                                                                     const sc_history_record *rec,
                                                                     const sc_transition *tr, bool taken, bool ended)
 {
+    unsigned mask = e->notify_mask;
+    bool filtered = taken && e->filtered_mask && tr->npublish;
+    if (__builtin_expect(!mask && !filtered && !ended, 1)) { /* no observer to tell */
+        s->dirty_fields = 0;
+        s->dirty_late = 0;
+        return;
+    }
     s->dirty_late = 0;
-    for (unsigned m = e->notify_mask; m; m &= m - 1) {
+    for (unsigned m = mask; m; m &= m - 1) {
         int i = __builtin_ctz(m);
         if (!e->obs_used[i])
             continue;
@@ -361,7 +379,7 @@ static inline __attribute__((always_inline)) void notify_transition(sc_engine *e
                 e->obs[i].on_publish(e->obs[i].ud, s, tr->publish[p].name,
                                      tr->publish[p].priority < 0 ? SC_PRIO_NORMAL : tr->publish[p].priority);
     }
-    if (taken && e->filtered_mask && tr->npublish)
+    if (filtered)
         check_filtered(e, s, tr);
     if (__builtin_expect(ended, 0))
         notify_ended(e, s);
@@ -379,7 +397,7 @@ static inline __attribute__((always_inline)) int finish_run(sc_engine *e, sc_ses
     sc_engine__count_run(e, event, o, mono, t_end);
     rec->outcome = o;
     rec->to = s->state;
-    sc_session_history_commit(s, rec);
+    sc_store__history_commit(s, rec); /* (inline: the ring's common case) */
     if (o != SC_OUTCOME_TAKEN)
         s->failed++;
     if (outcome_out)

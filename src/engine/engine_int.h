@@ -123,10 +123,16 @@ struct sc_engine {
         uint64_t span;                 /* ticks in a sample period (a second) */
         uint64_t last;                 /* the last time handed out (never goes back) */
         unsigned ncal;                 /* ratios computed so far */
+        uint64_t us_ticks;             /* ticks in a µs (0 until a ratio is known) */
+        /* a run that starts before this tick (1 µs after the last read of action time) may
+         * skip the read after its last untimed actions (dispatch.c, run_actions_ticks) */
+        uint64_t read_until;
+        uint64_t bursts; /* runs that could skip it: one in SC_ENGINE__BURST_READ reads all the same */
     } tk;
 };
 
 /* ---- ticks.c: monotonic µs from the cycle counter (see there) ---- */
+#define SC_ENGINE__BURST_READ 16 /* (a power of two) */
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <x86intrin.h>
 #define SC_ENGINE__HAVE_TICKS 1
@@ -261,9 +267,6 @@ void sc_engine__pubcache_clear(sc_engine *e);
 uint8_t sc_engine__publish_bits(sc_engine *e, sc_table *table, const sc_transition *tr);
 
 /* timers.c */
-/* Move s to `to` and arm its timers; true when that entered a terminal state from a
- * non-terminal one (the session ended). */
-bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono, int64_t now_wall);
 /* Arm the timers of s's state. */
 void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now_mono);
 void sc_engine__cancel_timers(sc_engine *e, sc_session *s, bool all);
@@ -272,6 +275,75 @@ void sc_engine__cancel_sched(sc_engine *e, sc_session *s, bool all);
 int sc_engine__reserve_timers(sc_engine *e, size_t extra);
 /* The state timer and the limit/retention timer only (scheduled events stay). */
 void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s);
+/* (Re)arm t: one already in the heap (live or dead) moves to its new place (as if removed and
+ * pushed again: it gets a new arming order), without a removal and a push. */
+void sc_engine__timer_arm(sc_engine *e, sc_session_timer *t, uint8_t kind, sc_id event, uint64_t deadline);
+
+/* t is in the heap (live or dead). */
+static inline bool sc_engine__timer_armed(const sc_engine *e, const sc_session_timer *t)
+{
+    return t->heap_index < e->heap_len && e->heap[t->heap_index] == t;
+}
+
+/* Cancel a state or limit timer lazily: it stays in the heap, dead, for sc_engine__timer_arm
+ * to reuse. */
+static inline void sc_engine__timer_drop(sc_engine *e, sc_session_timer *t)
+{
+    if (t->kind != SC_TIMER_DEAD && sc_engine__timer_armed(e, t)) {
+        t->kind = SC_TIMER_DEAD;
+        e->heap_dead++;
+    }
+}
+
+/* Arm the timers of s's state, which it entered from state `from`; with `replace`, its state
+ * and limit timers of the state left are re-armed in place or removed. True when that state
+ * is terminal and `from` is another, non-terminal one (the session ended). Inline: every
+ * dispatch that changes state comes here. */
+static inline __attribute__((always_inline)) bool sc_engine__arm_state_from(sc_engine *e, sc_session *s, uint64_t now,
+                                                                            sc_id from, bool replace)
+{
+    const sc_state_info *si = sc_engine__state_info(s->table, s->state);
+    if (!si) {
+        if (replace)
+            sc_engine__cancel_state_timers(e, s);
+        return false;
+    }
+    if (si->timer_ms)
+        sc_engine__timer_arm(e, &s->state_timer, SC_TIMER_STATE,
+                             si->timer_event != SC_ID_NONE ? si->timer_event : (sc_id)SC_EV_StateTimer,
+                             now + (uint64_t)si->timer_ms * 1000u);
+    else if (replace)
+        sc_engine__timer_drop(e, &s->state_timer);
+    if (si->terminal) {
+        uint64_t keep = si->max_ms ? si->max_ms : e->retention_ms;
+        if (keep)
+            sc_engine__timer_arm(e, &s->limit_timer, SC_TIMER_RETENTION, SC_ID_NONE, now + keep * 1000u);
+        else if (replace)
+            sc_engine__timer_drop(e, &s->limit_timer);
+        if (from == s->state)
+            return false;
+        const sc_state_info *fi = sc_engine__state_info(s->table, from);
+        return !fi || !fi->terminal;
+    }
+    if (si->max_ms)
+        sc_engine__timer_arm(e, &s->limit_timer, SC_TIMER_EXPIRE, SC_EV_SessionExpired, now + si->max_ms * 1000u);
+    else if (replace)
+        sc_engine__timer_drop(e, &s->limit_timer);
+    return false;
+}
+
+/* Move s to `to` and arm its timers; true when that entered a terminal state from a
+ * non-terminal one (the session ended). */
+static inline bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono, int64_t now_wall)
+{
+    if (s->sched)
+        sc_engine__cancel_sched(e, s, false);
+    sc_id from = s->state;
+    s->state = to;
+    s->entered_mono_us = now_mono;
+    s->entered_wall_us = now_wall;
+    return sc_engine__arm_state_from(e, s, now_mono, from, true);
+}
 
 /* migrate.c: after a reload made `to` current, move every live session whose state `to`'s
  * `migrate:` map names onto it (docs/reload.md). report (may be NULL) receives "migrated"

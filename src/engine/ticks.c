@@ -60,6 +60,7 @@ uint64_t sc_engine__ticks_sample(sc_engine *e, uint64_t tick, uint64_t *tick_out
         t->t0 = tick;
         t->m0 = mono;
         t->mult = 0;
+        t->us_ticks = 0;
         t->span = 0; /* sc_engine__now comes back here until a ratio is known */
         t->base_set = true;
     } else if (mono - t->m0 >= CAL_FIRST_US) {
@@ -76,6 +77,7 @@ uint64_t sc_engine__ticks_sample(sc_engine *e, uint64_t tick, uint64_t *tick_out
         /* the first ratio (over 10 ms) serves 100 ms, later ones a second */
         uint64_t period = t->ncal++ ? CAL_PERIOD_US : CAL_PERIOD_US / 10;
         t->span = t->mult ? (period << 32) / t->mult : 0;
+        t->us_ticks = t->mult ? (1ull << 32) / t->mult : 0;
         t->t0 = tick;
         t->m0 = mono;
     }

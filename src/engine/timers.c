@@ -101,22 +101,10 @@ static void heap_remove(sc_engine *e, sc_session_timer *t)
         sift_down(e, i);
 }
 
-static bool armed(const sc_engine *e, const sc_session_timer *t)
-{
-    return t->heap_index < e->heap_len && e->heap[t->heap_index] == t;
-}
+static bool armed(const sc_engine *e, const sc_session_timer *t) { return sc_engine__timer_armed(e, t); }
 
 /* In the heap and not dead: a timer that will fire. */
 static bool live(const sc_engine *e, const sc_session_timer *t) { return armed(e, t) && t->kind != SC_TIMER_DEAD; }
-
-/* Cancel a state or limit timer lazily: it stays in the heap, dead, for arm() to reuse. */
-static void drop(sc_engine *e, sc_session_timer *t)
-{
-    if (t->kind != SC_TIMER_DEAD && armed(e, t)) {
-        t->kind = SC_TIMER_DEAD;
-        e->heap_dead++;
-    }
-}
 
 /* Dead timers at the top leave the heap (then the top is one that will fire, or none). */
 static void purge_top(sc_engine *e)
@@ -125,9 +113,7 @@ static void purge_top(sc_engine *e)
         heap_remove(e, e->heap[0]);
 }
 
-/* (Re)arm t: one already in the heap (live or dead) moves to its new place (as if removed and
- * pushed again: it gets a new arming order), without a removal and a push. */
-static void arm(sc_engine *e, sc_session_timer *t, uint8_t kind, sc_id event, uint64_t deadline)
+void sc_engine__timer_arm(sc_engine *e, sc_session_timer *t, uint8_t kind, sc_id event, uint64_t deadline)
 {
     if (!armed(e, t)) {
         t->kind = kind;
@@ -186,53 +172,9 @@ void sc_engine__cancel_state_timers(sc_engine *e, sc_session *s)
     heap_remove(e, &s->limit_timer);
 }
 
-/* Arm the timers of s's state, which it entered from state `from`; with `replace`, its state
- * and limit timers of the state left are re-armed in place or removed. True when that state
- * is terminal and `from` is another, non-terminal one (the session ended). */
-static inline __attribute__((always_inline)) bool arm_state_from(sc_engine *e, sc_session *s, uint64_t now, sc_id from,
-                                                                 bool replace)
+void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now)
 {
-    const sc_state_info *si = sc_engine__state_info(s->table, s->state);
-    if (!si) {
-        if (replace)
-            sc_engine__cancel_state_timers(e, s);
-        return false;
-    }
-    if (si->timer_ms)
-        arm(e, &s->state_timer, SC_TIMER_STATE,
-            si->timer_event != SC_ID_NONE ? si->timer_event : (sc_id)SC_EV_StateTimer,
-            now + (uint64_t)si->timer_ms * 1000u);
-    else if (replace)
-        drop(e, &s->state_timer);
-    if (si->terminal) {
-        uint64_t keep = si->max_ms ? si->max_ms : e->retention_ms;
-        if (keep)
-            arm(e, &s->limit_timer, SC_TIMER_RETENTION, SC_ID_NONE, now + keep * 1000u);
-        else if (replace)
-            drop(e, &s->limit_timer);
-        if (from == s->state)
-            return false;
-        const sc_state_info *fi = sc_engine__state_info(s->table, from);
-        return !fi || !fi->terminal;
-    }
-    if (si->max_ms)
-        arm(e, &s->limit_timer, SC_TIMER_EXPIRE, SC_EV_SessionExpired, now + si->max_ms * 1000u);
-    else if (replace)
-        drop(e, &s->limit_timer);
-    return false;
-}
-
-void sc_engine__arm_state(sc_engine *e, sc_session *s, uint64_t now) { arm_state_from(e, s, now, s->state, false); }
-
-bool sc_engine__enter_state(sc_engine *e, sc_session *s, sc_id to, uint64_t now_mono, int64_t now_wall)
-{
-    if (s->sched)
-        sc_engine__cancel_sched(e, s, false);
-    sc_id from = s->state;
-    s->state = to;
-    s->entered_mono_us = now_mono;
-    s->entered_wall_us = now_wall;
-    return arm_state_from(e, s, now_mono, from, true);
+    sc_engine__arm_state_from(e, s, now, s->state, false);
 }
 
 uint64_t sc_engine_next_deadline(const sc_engine *e)

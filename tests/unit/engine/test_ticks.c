@@ -3,7 +3,9 @@
  * readings around the dispatch, records never go back in time, a slow action's duration is
  * its real one and a fast one's is small, across the counter's calibrations. With the counter,
  * actions not timed alone share one read (dispatch.c): fast ones record 0 µs, and in the first
- * slow run of such a group each shows the group's time, after which each is timed alone. */
+ * slow run of such a group each shows the group's time, after which each is timed alone. In a
+ * burst (a run less than 1 µs after the engine's last read) that read is skipped, but for one
+ * run in SC_ENGINE__BURST_READ. */
 #include "unit/engine/fixture.h"
 
 #include <time.h>
@@ -37,6 +39,15 @@ static void slack_for_valgrind(void)
 }
 
 static uint64_t now_us(void) { return sc_clock_mono_us(sc_clock_system()); }
+
+/* Out of a burst: the next run starts over 1 µs after the engine's last read of action time,
+ * so it reads after its untimed actions. */
+static void past_burst(void)
+{
+    uint64_t until = now_us() + 5;
+    while (now_us() < until)
+        ;
+}
 
 static int slow_hook(fx *f, const sc_exec *x)
 {
@@ -135,6 +146,9 @@ static void test_clock_only(void **state)
     assert_false(f->engine->tk.on);
     if (SLACK_US <= 500u)
         assert_int_equal(shared_runs, 0); /* the clock is read after every action */
+    /* found slow by the clock: timed alone when the counter serves (none of its runs read in a
+     * burst as part of a group) */
+    assert_int_equal(f->engine->actions[SC_ACTION_StartMedia].timed, 64);
     fx_free(f);
 }
 
@@ -221,6 +235,7 @@ static void test_group_then_alone(void **state)
     untime(f);
     f->hooks[SC_ACTION_StartMedia] = slow_hook;
     f->log[0] = '\0';
+    past_burst();
     uint64_t before = now_us();
     assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
     uint64_t after = now_us();
@@ -293,6 +308,7 @@ static void test_fast_group_records_zero(void **state)
     untime(f);
     f->hooks[SC_ACTION_UpdateMedia] = slow_hook; /* the last one turns slow */
     f->log[0] = '\0';
+    past_burst();
     assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
     assert_true(f->engine->actions[SC_ACTION_UpdateMedia].timed > 0);
     assert_int_equal(fx_ev(f, s, SC_EV_AcceptCall), 0);
@@ -301,6 +317,68 @@ static void test_fast_group_records_zero(void **state)
     const sc_history_record *r = fx_hist(s, sc_session_history_count(s) - 1);
     assert_true(r->actions[0].duration_us < SLOW_US / 2);
     assert_true(r->actions[2].duration_us + SLACK_US >= SLOW_US);
+    fx_free(f);
+}
+
+/* In a burst the read after untimed actions is skipped: they record 0 µs unmeasured, and one
+ * of them that turned slow is not seen, until one run in SC_ENGINE__BURST_READ of those in a
+ * burst reads all the same (then each of the group shows its time and is timed alone). A run
+ * out of the burst reads, and a run timed alone is read whatever the burst. */
+static void test_burst_skips_group_read(void **state)
+{
+    (void)state;
+    slack_for_valgrind();
+    fx *f = calibrated();
+    if (!f)
+        skip();
+    sc_session *s = fx_session(f, SC_ROLE_UAS);
+    untime(f);
+    f->hooks[SC_ACTION_UpdateMedia] = slow_hook;
+    f->engine->tk.bursts = 0;
+    const sc_history_record *r;
+    for (int k = 1; k < SC_ENGINE__BURST_READ; k++) {
+        f->engine->tk.read_until = UINT64_MAX; /* every run starts in a burst */
+        f->log[0] = '\0';
+        assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
+        r = fx_hist(s, sc_session_history_count(s) - 1);
+        assert_int_equal(r->nactions, 3);
+        for (unsigned i = 0; i < 3; i++) { /* not read: 0 µs, the slow one not seen */
+            assert_int_equal(r->actions[i].duration_us, 0);
+            assert_int_equal(f->engine->actions[THREE[i]].timed, 0);
+        }
+        assert_int_equal(f->engine->tk.bursts, (uint64_t)k);
+        assert_int_equal(fx_ev(f, s, SC_EV_AcceptCall), 0); /* no actions: no read to skip */
+        assert_int_equal(f->engine->tk.bursts, (uint64_t)k);
+    }
+    f->engine->tk.read_until = UINT64_MAX;
+    f->log[0] = '\0';
+    uint64_t before = now_us();
+    assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0); /* the one in 16 that reads */
+    uint64_t after = now_us();
+    r = fx_hist(s, sc_session_history_count(s) - 1);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_true(r->actions[i].duration_us + SLACK_US >= SLOW_US);
+        assert_true(r->actions[i].duration_us <= after - before + SLACK_US);
+        assert_true(f->engine->actions[THREE[i]].timed > 0);
+    }
+    assert_true(f->engine->tk.read_until < UINT64_MAX); /* moved by the read */
+    assert_int_equal(fx_ev(f, s, SC_EV_AcceptCall), 0);
+    /* timed alone now: each read, burst or not */
+    f->engine->tk.read_until = UINT64_MAX;
+    f->log[0] = '\0';
+    assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
+    r = fx_hist(s, sc_session_history_count(s) - 1);
+    assert_true(r->actions[0].duration_us < SLOW_US / 2);
+    assert_true(r->actions[2].duration_us + SLACK_US >= SLOW_US);
+    assert_int_equal(fx_ev(f, s, SC_EV_AcceptCall), 0);
+    /* out of a burst an untimed group is read: the slow one is seen in its first run */
+    untime(f);
+    f->engine->tk.read_until = 0;
+    f->log[0] = '\0';
+    assert_int_equal(fx_ev(f, s, SC_EV_IncomingCall), 0);
+    r = fx_hist(s, sc_session_history_count(s) - 1);
+    assert_true(r->actions[2].duration_us + SLACK_US >= SLOW_US);
+    assert_true(f->engine->actions[SC_ACTION_UpdateMedia].timed > 0);
     fx_free(f);
 }
 
@@ -354,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_system_clock_runs),       cmocka_unit_test(test_clock_only),
         cmocka_unit_test(test_manual_clock_untouched),  cmocka_unit_test(test_group_then_alone),
         cmocka_unit_test(test_fast_group_records_zero), cmocka_unit_test(test_suspend_in_group),
+        cmocka_unit_test(test_burst_skips_group_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
