@@ -31,22 +31,18 @@ int sd_set_media_address(sd_config *c, const char *v, char *err, size_t errsz)
 
 int sd_set_rtp_timeout(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (!*v || *end || errno || v[0] == '-' || n > 3600000)
-        return fail(err, errsz, "--rtp-timeout-ms: expected 0..3600000 (0 = off), got '%s'", v);
+    uint64_t n;
+    if (sd_config_parse_u64(v, 3600000, &n))
+        return sd_config_bad(err, errsz, "rtp-timeout-ms", "0..3600000 (0 = off)", v);
     c->rtp_timeout_ms = (uint32_t)n;
     return 0;
 }
 
 int sd_set_rtp_park(sd_config *c, const char *v, char *err, size_t errsz)
 {
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (!*v || *end || errno || v[0] == '-' || n > 65536)
-        return fail(err, errsz, "--rtp-park: expected 0..65536 (0 = off), got '%s'", v);
+    uint64_t n;
+    if (sd_config_parse_u64(v, 65536, &n))
+        return sd_config_bad(err, errsz, "rtp-park", "0..65536 (0 = off)", v);
     c->rtp_park = (uint32_t)n;
     return 0;
 }
