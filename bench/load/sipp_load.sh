@@ -16,6 +16,7 @@
 #        MEDIA_PORTS=50000-59999 (sessiond's --media-ports: every call holds an RTP/RTCP pair, so
 #        the default range of 500 pairs would cap 2 s calls near 250 CPS and measure ports, not SIP)
 #        SD_ARGS="..." (more sessiond options)
+#        SD_NOFILE=1048576 (sessiond's descriptor limit, as its systemd unit's; the hard limit if lower)
 #        UAS_MAX=40000 (past RATES, SIPp's UAS steps on alone, a quarter more each step, until it
 #        fails or passes this rate: the ratio is taken at its ceiling)
 # sessiond runs with --sip-tx-per-source 10000000: all the load comes from one source (SIPp),
@@ -48,7 +49,10 @@ port_in_use() { cat /proc/net/udp /proc/net/tcp 2>/dev/null | grep -q "$(printf 
 free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$p" || { echo "$p"; return; }; done; }
 
 SD_SIP=$(free_port); SD_HTTP=$(free_port); UAS_SIP=$(free_port)
-(cd "$TMP" && exec "$BIN/sessiond" --sip "udp:127.0.0.1:$SD_SIP" --http "127.0.0.1:$SD_HTTP" --answer auto \
+# sessiond gets the descriptor limit of its systemd unit (LimitNOFILE=1048576, deploy/): with a
+# shell's 20,000 its admission budget (a quarter kept back, two descriptors an RTP pair) caps
+# 1-second calls near 7,000 CPS and answers 503, which would measure the limit, not the path.
+(cd "$TMP" && { ulimit -n "${SD_NOFILE:-1048576}" 2>/dev/null || ulimit -n "$(ulimit -Hn)"; } && exec "$BIN/sessiond" --sip "udp:127.0.0.1:$SD_SIP" --http "127.0.0.1:$SD_HTTP" --answer auto \
     --log-level warn --max-sessions 0 --store "$STORE" --media-ports "$MEDIA_PORTS" \
     --sip-tx-per-source 10000000 ${SD_ARGS:-} 2>"$TMP/sessiond.log") &
 SD_PID=$!
