@@ -220,7 +220,7 @@ typedef struct sc_obs_health sc_obs_health;
 #define SC_OBS_CHECK_RECOVERY "recovery"
 #define SC_OBS_CHECK_LOOP "loop"
 #define SC_OBS_HEALTH_MAX_CHECKS 16
-#define SC_OBS_HEALTH_MAX_DETAILS 16
+#define SC_OBS_HEALTH_MAX_DETAILS 32 /* sessiond sets 19 (ops_routes.c, trunk_routes.c) */
 #define SC_OBS_HEALTH_REASON_MAX 128
 
 /* clock borrowed (wall time of changes; must be callable from any thread). -ENOMEM. */

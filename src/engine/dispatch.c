@@ -145,8 +145,9 @@ static inline void action_put(sc_history_record *rec, const sc_call *call, int r
 
 /* Actions of tr from run->step on, in order, timed with the engine's clock read after each
  * one (an injected clock, no usable cycle counter, the rest of a resumed run or of one past a
- * very long action; one that took over 1 µs is then timed alone by the counter); returns the index of the failing one, -1, or SC_ENGINE__SUSPENDED
- * (run->step: the action that suspended). run->t_end: the start of the first in, the end of
+ * very long action; one that took over 1 µs is then timed alone by the counter); returns the
+ * index of the failing one, -1, or SC_ENGINE__SUSPENDED (run->step: the action that
+ * suspended). run->t_end: the start of the first in, the end of
  * the last out. */
 static int run_actions_clock(sc_engine *e, sc_exec *x, const sc_transition *tr, sc_history_record *rec,
                              sc_engine__run *run, int *rc_out)
